@@ -1,0 +1,23 @@
+# lit configuration for the nnc test suite.
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "nnc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".nn", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.nnc_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit", "Inputs"]
+
+config.substitutions.append(("%nnc_src", config.nnc_src_root))
+config.substitutions.append(("%examples", os.path.join(config.nnc_src_root, "examples")))
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=False)
+
+tools = ["nnc-opt", "nnc"]
+llvm_config.add_tool_substitutions(tools, [config.nnc_tools_dir, config.llvm_tools_dir])
