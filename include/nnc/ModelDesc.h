@@ -1,0 +1,107 @@
+/*===- nnc/ModelDesc.h - Descriptor of a compiled model -------------*- C -*-===*
+ *
+ * The static description of one compiled model: its tensors (inputs, labels,
+ * outputs, parameters, buffers, gradients, optimizer state), the kernels of
+ * its entry points and their argument lists. The compiler emits exactly one
+ * `nnc_model_desc` per model.so as plain C data; the model shim
+ * (lib/ModelRT) implements the public C ABI of include/nnc-c/model.h over it.
+ * Internal to nnc: applications never see this header.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef NNC_MODELDESC_H
+#define NNC_MODELDESC_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NNC_DESC_VERSION 1
+#define NNC_MAX_RANK 8
+
+/** What a tensor is to the model. */
+typedef enum {
+  NNC_ROLE_INPUT = 0,  /**< data fed to predict and the training step */
+  NNC_ROLE_LABEL = 1,  /**< training targets */
+  NNC_ROLE_OUTPUT = 2, /**< predict results */
+  NNC_ROLE_LOSS = 3,   /**< scalar loss of the training step */
+  NNC_ROLE_PARAM = 4,  /**< trainable parameter */
+  NNC_ROLE_BUFFER = 5, /**< non-trainable state (batchnorm running stats) */
+  NNC_ROLE_GRAD = 6,   /**< gradient of the parameter `of` */
+  NNC_ROLE_STATE = 7,  /**< optimizer state of the parameter `of` */
+} nnc_role_t;
+
+typedef enum {
+  NNC_DESC_F32 = 0,
+  NNC_DESC_I32 = 1,
+  NNC_DESC_I64 = 2,
+} nnc_desc_dtype_t;
+
+/** Parameter initialisers (PyTorch conventions: fan_in = prod(dims[1:]),
+ *  fan_out = dims[0] * prod(dims[2:])). */
+typedef enum {
+  NNC_INIT_NONE = 0,    /**< not a parameter: no initialisation */
+  NNC_INIT_ZEROS = 1,
+  NNC_INIT_ONES = 2,
+  NNC_INIT_HE = 3,      /**< normal(0, sqrt(2 / fan_in)) */
+  NNC_INIT_XAVIER = 4,  /**< uniform(+-sqrt(6 / (fan_in + fan_out))) */
+  NNC_INIT_NORMAL = 5,  /**< normal(0, scale) */
+  NNC_INIT_UNIFORM = 6, /**< uniform(-scale, scale) */
+} nnc_init_t;
+
+typedef struct {
+  const char *name;        /**< PyTorch state_dict style: "fc1.weight" */
+  int32_t role;            /**< nnc_role_t */
+  int32_t dtype;           /**< nnc_desc_dtype_t */
+  int32_t rank;
+  int64_t dims[NNC_MAX_RANK]; /**< -1 marks the batch dimension */
+  int32_t init;            /**< nnc_init_t */
+  float init_scale;        /**< std of NORMAL, bound of UNIFORM */
+  int32_t of;              /**< GRAD/STATE: index of the parameter; else -1 */
+} nnc_tensor_desc_t;
+
+/** Scalar argument slots, used in place of tensor indices in arg lists. */
+#define NNC_ARG_LR (-1)   /**< f32 rank-0: learning rate */
+#define NNC_ARG_STEP (-2) /**< i64 rank-0: 1-based optimizer step */
+#define NNC_ARG_SEED (-3) /**< i64 rank-0: seed for this step's randomness */
+
+/** Kernel entry point: args[i] points to an MLIR memref descriptor
+ *  {void *allocated; void *aligned; int64_t offset; int64_t sizes[r];
+ *   int64_t strides[r];} for the tensor or scalar named by arg_list[i]. */
+typedef void (*nnc_kernel_fn_t)(void **args);
+
+typedef struct {
+  nnc_kernel_fn_t fn;       /**< NULL when the model has no such entry */
+  int32_t num_args;
+  const int32_t *args;      /**< tensor indices or NNC_ARG_* slots */
+} nnc_entry_desc_t;
+
+typedef enum {
+  NNC_OPT_NONE = 0,
+  NNC_OPT_SGD = 1,
+  NNC_OPT_MOMENTUM = 2,
+  NNC_OPT_RMSPROP = 3,
+  NNC_OPT_ADAM = 4,
+  NNC_OPT_ADAMW = 5,
+} nnc_optimizer_kind_t;
+
+typedef struct {
+  uint32_t desc_version;    /**< NNC_DESC_VERSION */
+  const char *name;         /**< model name from the .nn file */
+  int32_t num_tensors;
+  const nnc_tensor_desc_t *tensors;
+  nnc_entry_desc_t predict;
+  nnc_entry_desc_t train_step;  /**< forward + loss + backward + update */
+  nnc_entry_desc_t grads;       /**< forward + loss + backward, writes GRADs */
+  nnc_entry_desc_t apply;       /**< optimizer update from GRADs */
+  int32_t optimizer;        /**< nnc_optimizer_kind_t */
+  float learning_rate;      /**< default lr from the train section */
+  const char *recipe_json;  /**< train section as JSON ("{}" when absent) */
+} nnc_model_desc_t;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNC_MODELDESC_H */
