@@ -1,0 +1,56 @@
+//===- CPUPipeline.h - linalg on tensors to a native shared library -*- C++ -*-===//
+//
+// The CPU back end of nnc: the pass pipeline from linalg-on-tensors entry
+// points to the LLVM dialect, emission of an object file through LLVM's
+// TargetMachine, and linking of model.so with the model shim.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNC_CODEGEN_CPUPIPELINE_H
+#define NNC_CODEGEN_CPUPIPELINE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <string>
+#include <vector>
+
+namespace nnc {
+
+/// Options of the CPU back end.
+struct CPUCodegenOptions {
+  /// LLVM optimisation level, 0..3.
+  unsigned optLevel = 3;
+  /// Target CPU name for LLVM ("host" = the machine nnc runs on).
+  std::string cpu = "host";
+  /// Tile and vectorize matrix products with the transform schedule.
+  bool vectorizeMatmul = true;
+  /// Give every emitted symbol hidden visibility (only the shim exports).
+  bool hideSymbols = true;
+};
+
+/// Adds the passes lowering public linalg-on-tensors functions to LLVM-dialect
+/// kernels `nnc_kernel_E(void **args)`.
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
+                               const CPUCodegenOptions &options);
+
+/// Translates an LLVM-dialect module to LLVM IR, optimises it for the target
+/// and writes textual LLVM IR (`asLLVMIR`) or an ELF object to `path`.
+mlir::LogicalResult emitNativeCode(mlir::ModuleOp module,
+                                   const CPUCodegenOptions &options,
+                                   llvm::StringRef path, bool asLLVMIR);
+
+/// Links object files and static archives into a shared library that exports
+/// only `nnc_*` symbols. Reports failures on `loc`.
+mlir::LogicalResult linkSharedLibrary(mlir::Location loc,
+                                      const std::vector<std::string> &inputs,
+                                      llvm::StringRef output);
+
+/// Compiles a C source file to a position-independent object.
+mlir::LogicalResult compileCSource(mlir::Location loc, llvm::StringRef source,
+                                   llvm::StringRef output,
+                                   const std::vector<std::string> &includeDirs);
+
+} // namespace nnc
+
+#endif // NNC_CODEGEN_CPUPIPELINE_H

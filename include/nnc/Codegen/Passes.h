@@ -1,0 +1,33 @@
+//===- Passes.h - nnc code generation passes --------------------*- C++ -*-===//
+//
+// Declarations of the code generation passes (see Passes.td) and of the
+// pipeline that lowers linalg-on-tensors entry points to the LLVM dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNC_CODEGEN_PASSES_H
+#define NNC_CODEGEN_PASSES_H
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Pass/Pass.h"
+
+namespace nnc {
+
+#define GEN_PASS_DECL
+#include "nnc/Codegen/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "nnc/Codegen/Passes.h.inc"
+
+/// Prefix of the memref kernels made by nnc-destination-passing.
+inline constexpr llvm::StringLiteral kImplPrefix = "nnc_impl_";
+/// Prefix of the packed entry points made by nnc-pack-kernel-args.
+inline constexpr llvm::StringLiteral kKernelPrefix = "nnc_kernel_";
+/// Result attribute: the result is written back into this argument index.
+inline constexpr llvm::StringLiteral kUpdateOfAttr = "nn.update_of";
+
+} // namespace nnc
+
+#endif // NNC_CODEGEN_PASSES_H

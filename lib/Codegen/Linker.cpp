@@ -1,0 +1,105 @@
+//===- Linker.cpp - compile the descriptor and link model.so --------------===//
+//
+// Runs the system C compiler driver (clang-19 by default, `NNC_CC` to
+// override) to compile the generated descriptor source and to link kernels,
+// descriptor and the model shim into a shared library. A version script keeps
+// every symbol but the public `nnc_*` API local, so several models load into
+// one process without clashes. The driver's own messages are attached to the
+// diagnostic when it fails.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Codegen/CPUPipeline.h"
+
+#include "mlir/IR/Diagnostics.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace {
+
+/// Finds the C compiler driver: $NNC_CC, clang-19, clang, cc.
+FailureOr<std::string> findCompiler(Location loc) {
+  if (const char *env = std::getenv("NNC_CC"); env && *env) {
+    if (auto path = llvm::sys::findProgramByName(env))
+      return *path;
+    return emitError(loc) << "NNC_CC names '" << env
+                          << "', which is not an executable on PATH";
+  }
+  for (const char *name : {"clang-19", "clang", "cc"})
+    if (auto path = llvm::sys::findProgramByName(name))
+      return *path;
+  return emitError(loc) << "no C compiler found (tried clang-19, clang, cc); "
+                           "run scripts/setup.sh or set NNC_CC";
+}
+
+/// Runs `args` and turns a failure into a diagnostic with its stderr.
+LogicalResult run(Location loc, llvm::StringRef what,
+                  std::vector<std::string> args) {
+  FailureOr<std::string> compiler = findCompiler(loc);
+  if (failed(compiler))
+    return failure();
+  args.insert(args.begin(), *compiler);
+  llvm::SmallString<128> errPath;
+  if (llvm::sys::fs::createTemporaryFile("nnc-cc", "txt", errPath))
+    return emitError(loc) << "cannot create a temporary file";
+  llvm::FileRemover remover(errPath);
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, errPath.str(),
+                                                errPath.str()};
+  llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*compiler, argRefs, std::nullopt,
+                                     redirects, 0, 0, &message);
+  if (rc == 0)
+    return success();
+  auto diag = emitError(loc) << what << " failed";
+  if (!message.empty())
+    diag << ": " << message;
+  if (auto buffer = llvm::MemoryBuffer::getFile(errPath))
+    diag << "\n" << (*buffer)->getBuffer().rtrim();
+  return failure();
+}
+
+} // namespace
+
+LogicalResult
+nnc::compileCSource(Location loc, llvm::StringRef source,
+                    llvm::StringRef output,
+                    const std::vector<std::string> &includeDirs) {
+  std::vector<std::string> args = {"-std=c99", "-O1", "-fPIC",
+                                   "-fvisibility=hidden", "-c",
+                                   source.str(), "-o", output.str()};
+  for (const std::string &dir : includeDirs)
+    args.push_back("-I" + dir);
+  return run(loc, "compiling the model descriptor", args);
+}
+
+LogicalResult nnc::linkSharedLibrary(Location loc,
+                                     const std::vector<std::string> &inputs,
+                                     llvm::StringRef output) {
+  llvm::SmallString<128> mapPath;
+  if (llvm::sys::fs::createTemporaryFile("nnc-exports", "map", mapPath))
+    return emitError(loc) << "cannot create a temporary file";
+  llvm::FileRemover remover(mapPath);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream map(mapPath, ec);
+    if (ec)
+      return emitError(loc) << "cannot write " << mapPath << ": "
+                            << ec.message();
+    map << "{\n  global: nnc_*;\n  local: *;\n};\n";
+  }
+  std::vector<std::string> args = {"-shared", "-o", output.str()};
+  args.insert(args.end(), inputs.begin(), inputs.end());
+  args.push_back("-Wl,--version-script=" + mapPath.str().str());
+  args.push_back("-Wl,-z,defs");
+  args.push_back("-Wl,--as-needed");
+  args.push_back("-lm");
+  args.push_back("-lpthread");
+  return run(loc, "linking " + output.str(), args);
+}
