@@ -1,0 +1,58 @@
+//===- NNConventions.h - attribute names of the nn IR conventions -*- C++ -*-===//
+//
+// The discardable attributes MLIRGen and the nn passes put on functions and
+// their arguments and results (docs/architecture.md section 1), named once so
+// that the front end, the passes and the descriptor emitter agree.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNC_DIALECT_NN_NNCONVENTIONS_H
+#define NNC_DIALECT_NN_NNCONVENTIONS_H
+
+#include "llvm/ADT/StringRef.h"
+
+namespace nnc::attrs {
+
+// Module attributes.
+/// StringAttr: the model's name in the .nn file.
+inline constexpr llvm::StringLiteral kModel = "nn.model";
+/// DictionaryAttr: the train section (data, batch, epochs, optimizer, ...).
+inline constexpr llvm::StringLiteral kRecipe = "nn.recipe";
+
+// Entry points (function names).
+inline constexpr llvm::StringLiteral kPredict = "predict";
+inline constexpr llvm::StringLiteral kLoss = "loss";
+inline constexpr llvm::StringLiteral kGrads = "grads";
+inline constexpr llvm::StringLiteral kApply = "apply";
+inline constexpr llvm::StringLiteral kTrainStep = "train_step";
+
+// Argument attributes.
+/// StringAttr: a model input and its name.
+inline constexpr llvm::StringLiteral kInput = "nn.input";
+/// StringAttr: a training target and its name.
+inline constexpr llvm::StringLiteral kLabel = "nn.label";
+/// #nn.param: a parameter or buffer.
+inline constexpr llvm::StringLiteral kParam = "nn.param";
+/// StringAttr (argument or result): the gradient of the named parameter.
+inline constexpr llvm::StringLiteral kGrad = "nn.grad";
+/// ArrayAttr [param name, state name]: optimizer state, e.g. ["fc1.weight",
+/// "exp_avg"].
+inline constexpr llvm::StringLiteral kState = "nn.state";
+/// UnitAttr: the learning rate (tensor<f32>).
+inline constexpr llvm::StringLiteral kLearningRate = "nn.lr";
+/// UnitAttr: the 1-based optimizer step (tensor<i64>).
+inline constexpr llvm::StringLiteral kStep = "nn.step";
+/// UnitAttr: the seed of this step's randomness (tensor<i64>).
+inline constexpr llvm::StringLiteral kSeed = "nn.seed";
+
+// Result attributes.
+/// StringAttr: a model output and its name.
+inline constexpr llvm::StringLiteral kOutput = "nn.output";
+/// UnitAttr: the scalar training loss.
+inline constexpr llvm::StringLiteral kLossResult = "nn.loss";
+/// IntegerAttr: the result is the new value of this argument (in place).
+inline constexpr llvm::StringLiteral kUpdateOf = "nn.update_of";
+
+} // namespace nnc::attrs
+
+#endif // NNC_DIALECT_NN_NNCONVENTIONS_H
