@@ -264,7 +264,7 @@ std::vector<BuiltinSpec> buildTable() {
             "CSV file (optionally .gz): one sample per row, a label column"),
       value("idx", K::Data,
             {param("dir", PT_String),
-             param("split", 0, "train").oneOf({"train", "test"}),
+             param("split", 0, "training").oneOf({"training", "test"}),
              flag("normalize", "true")},
             "MNIST/Fashion-MNIST IDX files in a directory (gzip or not)"),
       value("npy", K::Data,
