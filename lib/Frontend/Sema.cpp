@@ -121,6 +121,13 @@ void SemaImpl::checkGraph(ModelAST &graph) {
     declare(scope, input.name, input.nameLoc,
             {IdentExprAST::Input, int(i), false, input.nameLoc, nullptr});
   }
+  if (graph.inputs.empty())
+    diags.error(graph.nameLoc, llvm::Twine(what) + " '" + graph.name +
+                                   "' has no input: add 'input x: f32[N, ...]'");
+  else if (graph.isBlock() && graph.inputs.size() > 1)
+    diags.error(graph.inputs[1].loc, "block '" + graph.name +
+                                         "' has more than one input; a block "
+                                         "takes exactly one");
   unsigned numOutputs = 0;
   for (size_t i = 0; i < graph.body.size(); ++i) {
     if (diags.reachedLimit())
@@ -156,13 +163,6 @@ void SemaImpl::checkGraph(ModelAST &graph) {
       symbol.ref = IdentExprAST::Constant;
     declare(scope, stmt.name, stmt.nameLoc, symbol);
   }
-  if (graph.inputs.empty())
-    diags.error(graph.nameLoc, llvm::Twine(what) + " '" + graph.name +
-                                   "' has no input: add 'input x: f32[N, ...]'");
-  else if (graph.isBlock() && graph.inputs.size() > 1)
-    diags.error(graph.inputs[1].loc, "block '" + graph.name +
-                                         "' has more than one input; a block "
-                                         "takes exactly one");
   if (numOutputs == 0)
     diags.error(graph.nameLoc,
                 llvm::Twine(what) + " '" + graph.name +

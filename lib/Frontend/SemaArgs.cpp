@@ -232,7 +232,7 @@ bool SemaImpl::checkNumber(const NumberExprAST &number, const ParamSpec &p,
   if (!below && !above)
     return true;
   std::string range;
-  if (std::isinf(p.hi))
+  if (std::isinf(p.hi) || p.hi >= 2147483647.0)
     range = (p.loOpen ? "> " : ">= ") + num(p.lo);
   else
     range = std::string("in ") + (p.loOpen ? "(" : "[") + num(p.lo) + ", " +
