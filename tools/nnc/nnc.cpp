@@ -21,6 +21,9 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
+#include <cstdio>
+
 using namespace nnc;
 namespace cl = llvm::cl;
 
@@ -48,6 +51,64 @@ static cl::opt<Action> emitAction(
 static cl::opt<unsigned> maxErrors("max-errors",
                                    cl::desc("Stop after this many errors"),
                                    cl::init(20));
+
+static cl::opt<bool> printBuiltins(
+    "print-builtins",
+    cl::desc("Print the table of built-ins as Markdown (for docs/language.md)"),
+    cl::init(false));
+
+/// Prints the builtin table (the rules Sema applies) as Markdown.
+static int printBuiltinTable() {
+  llvm::raw_ostream &os = llvm::outs();
+  auto typeText = [](const ParamSpec &p) {
+    std::string t;
+    auto add = [&](const std::string &s) { t += (t.empty() ? "" : " \\| ") + s; };
+    if (p.types & PT_Int) add("int");
+    if (p.types & PT_Float) add("float");
+    if (p.types & PT_Dim) add("dim");
+    if (p.types & PT_Bool) add("bool");
+    if (p.types & PT_String) add("string");
+    if (p.types & PT_Tensor) add("tensor");
+    if (p.types & PT_Loss) add("loss expr");
+    if (p.types & PT_Call) add(kindName(p.callKind).str());
+    if (p.types & PT_Ident) {
+      std::string ids;
+      for (auto &i : p.idents) ids += (ids.empty() ? "" : ", ") + i;
+      add("{" + ids + "}");
+    }
+    return t;
+  };
+  auto paramText = [&](const ParamSpec &p) {
+    std::string s = "`" + p.name + (p.variadic ? "...`" : "`") + ": " + typeText(p);
+    if (!std::isinf(p.lo) || !std::isinf(p.hi)) {
+      char buf[80];
+      if (std::isinf(p.hi) || p.hi >= 2147483647.0)
+        snprintf(buf, sizeof buf, " %s %g", p.loOpen ? ">" : ">=", p.lo);
+      else
+        snprintf(buf, sizeof buf, " in %s%g, %g%s", p.loOpen ? "(" : "[", p.lo, p.hi, p.hiOpen ? ")" : "]");
+      s += buf;
+    }
+    if (p.isRequired()) s += " (required)";
+    else if (p.isOptional()) s += " (optional)";
+    else s += " = `" + p.defaultValue + "`";
+    return s;
+  };
+  BuiltinKind last = BuiltinKind::Unresolved;
+  for (const BuiltinSpec &spec : getBuiltins()) {
+    if (spec.kind != last) {
+      os << "\n| " << kindName(spec.kind) << " | parameters (in positional order) | meaning |\n| --- | --- | --- |\n";
+      last = spec.kind;
+    }
+    std::string params;
+    for (const ParamSpec &p : spec.params)
+      params += (params.empty() ? "" : "; ") + paramText(p);
+    os << "| `" << spec.name << "` | " << (params.empty() ? "-" : params) << " | " << spec.summary << " |\n";
+  }
+  os << "\n| train option | type and default |\n| --- | --- |\n";
+  for (const ParamSpec &p : getTrainSpec().params)
+    os << "| `" << p.name << "` | " << paramText(p).substr(p.name.size() + 4) << " |\n";
+  return 0;
+}
 
 /// Stage 1: reads, parses and checks the input; null (diagnostics printed)
 /// on error. `buffer` keeps the text alive for later diagnostics.
@@ -142,5 +203,7 @@ int main(int argc, char **argv) {
       return notImplemented("'nnc " + sub.str() + "'");
   }
   cl::ParseCommandLineOptions(argc, argv, "nnc: neural network compiler\n");
+  if (printBuiltins)
+    return printBuiltinTable();
   return compileMain();
 }
