@@ -73,6 +73,22 @@ llvm::StringRef nnc::tokName(Tok kind) {
   return "token";
 }
 
+std::string nnc::describeToken(const Token &tok) {
+  switch (tok.kind) {
+  case Tok::Eof:
+    return "end of file";
+  case Tok::Ident:
+  case Tok::Int:
+  case Tok::Float:
+  case Tok::String: {
+    std::string text = tok.text.take_front(40).str();
+    return "'" + text + (tok.text.size() > 40 ? "...'" : "'");
+  }
+  default:
+    return tokName(tok.kind).str();
+  }
+}
+
 Lexer::Lexer(llvm::StringRef buffer, std::shared_ptr<std::string> fileName,
              DiagnosticEngine &diags)
     : buffer(buffer), fileName(std::move(fileName)), diags(diags) {}

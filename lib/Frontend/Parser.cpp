@@ -50,28 +50,11 @@ void Parser::errorHere(const llvm::Twine &message) {
   diags.error(tok.loc, message);
 }
 
-/// Describes the current token for "expected X, found Y" messages.
-static std::string describe(const Token &tok) {
-  switch (tok.kind) {
-  case Tok::Eof:
-    return "end of file";
-  case Tok::Ident:
-  case Tok::Int:
-  case Tok::Float:
-  case Tok::String: {
-    std::string text = tok.text.take_front(40).str();
-    return "'" + text + (tok.text.size() > 40 ? "...'" : "'");
-  }
-  default:
-    return tokName(tok.kind).str();
-  }
-}
-
 bool Parser::expect(Tok kind, llvm::StringRef context) {
   if (consumeIf(kind))
     return true;
   errorHere("expected " + tokName(kind) + " " + context + ", found " +
-            describe(tok));
+            describeToken(tok));
   return false;
 }
 
@@ -98,7 +81,7 @@ Parser::parseModule(std::shared_ptr<std::string> file) {
         module->trains.push_back(std::move(t));
       break;
     default:
-      errorHere("expected 'model', 'block' or 'train', found " + describe(tok));
+      errorHere("expected 'model', 'block' or 'train', found " + describeToken(tok));
       consume();
       recoverToDeclaration();
       break;
@@ -158,7 +141,7 @@ std::unique_ptr<ModelAST> Parser::parseModel(ModelAST::Kind kind) {
   consume(); // 'model' or 'block'
   if (tok.kind != Tok::Ident) {
     errorHere(llvm::Twine("expected a ") + what + " name, found " +
-              describe(tok));
+              describeToken(tok));
     recoverToDeclaration();
     return nullptr;
   }
@@ -172,7 +155,7 @@ std::unique_ptr<ModelAST> Parser::parseModel(ModelAST::Kind kind) {
       ParamAST param;
       param.loc = tok.loc;
       if (tok.kind != Tok::Ident) {
-        errorHere("expected a parameter name, found " + describe(tok));
+        errorHere("expected a parameter name, found " + describeToken(tok));
         recoverToDeclaration();
         return nullptr;
       }
@@ -260,7 +243,7 @@ bool Parser::parseBodyStatement(ModelAST &model) {
     return true;
   }
   errorHere("expected 'input', 'output' or a binding 'name = ...', found " +
-            describe(tok));
+            describeToken(tok));
   return false;
 }
 
@@ -268,7 +251,7 @@ bool Parser::parseInputDecl(InputDeclAST &decl, llvm::StringRef what) {
   decl.loc = tok.loc;
   consume(); // 'input' or 'target'
   if (tok.kind != Tok::Ident) {
-    errorHere("expected the " + what + " name, found " + describe(tok));
+    errorHere("expected the " + what + " name, found " + describeToken(tok));
     return false;
   }
   decl.name = tok.text.str();
@@ -282,7 +265,7 @@ bool Parser::parseInputDecl(InputDeclAST &decl, llvm::StringRef what) {
 bool Parser::parseTensorType(TensorTypeAST &type) {
   type.loc = tok.loc;
   if (tok.kind != Tok::Ident) {
-    errorHere("expected an element type such as f32, found " + describe(tok));
+    errorHere("expected an element type such as f32, found " + describeToken(tok));
     return false;
   }
   type.dtype = tok.text.str();
@@ -295,7 +278,7 @@ bool Parser::parseTensorType(TensorTypeAST &type) {
     if (tok.kind == Tok::Int) {
       uint64_t value = 0;
       if (tok.text.getAsInteger(10, value) || value > (1ull << 40)) {
-        errorHere("dimension " + describe(tok) + " is too large");
+        errorHere("dimension " + describeToken(tok) + " is too large");
         return false;
       }
       dim.value = static_cast<int64_t>(value);
@@ -304,7 +287,7 @@ bool Parser::parseTensorType(TensorTypeAST &type) {
       dim.symbol = tok.text.str();
     } else {
       errorHere("expected a dimension (an integer or a name), found " +
-                describe(tok));
+                describeToken(tok));
       return false;
     }
     consume();
@@ -325,7 +308,7 @@ std::unique_ptr<TrainAST> Parser::parseTrain() {
   consume(); // 'train'
   if (tok.kind != Tok::Ident) {
     errorHere("expected the name of the model to train, found " +
-              describe(tok));
+              describeToken(tok));
     recoverToDeclaration();
     return nullptr;
   }
@@ -380,293 +363,8 @@ bool Parser::parseTrainStatement(TrainAST &train) {
     return true;
   }
   errorHere("expected 'target' or an option 'name = ...', found " +
-            describe(tok));
+            describeToken(tok));
   return false;
-}
-
-//===----------------------------------------------------------------------===//
-// Expressions
-//===----------------------------------------------------------------------===//
-
-bool Parser::checkDepth(ExprAST &expr) {
-  if (expr.depth <= kMaxDepth)
-    return true;
-  diags.error(expr.loc(), "expression is nested too deeply (more than " +
-                              llvm::Twine(kMaxDepth) + " levels)");
-  return false;
-}
-
-namespace {
-/// Counts one level of recursion for the lifetime of the object.
-struct NestingScope {
-  unsigned &nesting;
-  explicit NestingScope(unsigned &nesting) : nesting(nesting) { ++nesting; }
-  ~NestingScope() { --nesting; }
-};
-} // namespace
-
-ExprPtr Parser::parseStandaloneExpression() {
-  ExprPtr expr = parseExpression();
-  if (expr && tok.kind != Tok::Eof) {
-    errorHere("unexpected " + describe(tok) + " after the expression");
-    return nullptr;
-  }
-  return expr;
-}
-
-ExprPtr Parser::parseExpression() {
-  NestingScope scope(nesting);
-  if (nesting > kMaxDepth) {
-    errorHere("expression is nested too deeply (more than " +
-              llvm::Twine(kMaxDepth) + " levels)");
-    return nullptr;
-  }
-  ExprPtr input = parseArith();
-  if (!input || tok.kind != Tok::Arrow)
-    return input;
-  Location loc = input->loc();
-  unsigned depth = input->depth;
-  std::vector<std::unique_ptr<CallExprAST>> stages;
-  while (consumeIf(Tok::Arrow)) {
-    if (tok.kind != Tok::Ident) {
-      errorHere("expected a layer name after '->', found " + describe(tok));
-      return nullptr;
-    }
-    auto stage = parseCall(/*allowBare=*/true);
-    if (!stage)
-      return nullptr;
-    depth = std::max(depth, stage->depth);
-    stages.push_back(std::move(stage));
-  }
-  auto pipe =
-      std::make_unique<PipeExprAST>(loc, std::move(input), std::move(stages));
-  pipe->depth = depth + 1;
-  if (!checkDepth(*pipe))
-    return nullptr;
-  return pipe;
-}
-
-ExprPtr Parser::parseArith() {
-  ExprPtr lhs = parseTerm();
-  while (lhs && (tok.kind == Tok::Plus || tok.kind == Tok::Minus)) {
-    char op = tok.kind == Tok::Plus ? '+' : '-';
-    Location loc = tok.loc;
-    consume();
-    ExprPtr rhs = parseTerm();
-    if (!rhs)
-      return nullptr;
-    unsigned depth = std::max(lhs->depth, rhs->depth) + 1;
-    lhs = std::make_unique<BinaryExprAST>(loc, op, std::move(lhs),
-                                          std::move(rhs));
-    lhs->depth = depth;
-    if (!checkDepth(*lhs))
-      return nullptr;
-  }
-  return lhs;
-}
-
-ExprPtr Parser::parseTerm() {
-  ExprPtr lhs = parseUnary();
-  while (lhs && tok.kind == Tok::Star) {
-    Location loc = tok.loc;
-    consume();
-    ExprPtr rhs = parseUnary();
-    if (!rhs)
-      return nullptr;
-    unsigned depth = std::max(lhs->depth, rhs->depth) + 1;
-    lhs = std::make_unique<BinaryExprAST>(loc, '*', std::move(lhs),
-                                          std::move(rhs));
-    lhs->depth = depth;
-    if (!checkDepth(*lhs))
-      return nullptr;
-  }
-  return lhs;
-}
-
-ExprPtr Parser::parseUnary() {
-  // Collect the minus signs iteratively: `- - - x` needs no recursion.
-  std::vector<Location> minuses;
-  while (tok.kind == Tok::Minus) {
-    minuses.push_back(tok.loc);
-    consume();
-    if (minuses.size() > kMaxDepth) {
-      diags.error(minuses.front(), "expression is nested too deeply (more "
-                                   "than " +
-                                       llvm::Twine(kMaxDepth) + " levels)");
-      return nullptr;
-    }
-  }
-  ExprPtr operand;
-  if (!minuses.empty() && (tok.kind == Tok::Int || tok.kind == Tok::Float)) {
-    operand = parseNumber(/*negate=*/true, minuses.back());
-    minuses.pop_back();
-  } else {
-    operand = parsePrimary();
-  }
-  while (operand && !minuses.empty()) {
-    unsigned depth = operand->depth + 1;
-    operand = std::make_unique<UnaryExprAST>(minuses.back(), '-',
-                                             std::move(operand));
-    operand->depth = depth;
-    minuses.pop_back();
-  }
-  return operand;
-}
-
-ExprPtr Parser::parseNumber(bool negate, const Location &loc) {
-  llvm::StringRef text = tok.text;
-  std::string spelling = (negate ? "-" : "") + text.str();
-  std::string shown = spelling.size() > 40 ? spelling.substr(0, 40) + "..."
-                                           : spelling;
-  if (tok.kind == Tok::Int) {
-    uint64_t magnitude = 0;
-    const uint64_t limit =
-        negate ? (1ull << 63) : static_cast<uint64_t>(INT64_MAX);
-    if (text.getAsInteger(10, magnitude) || magnitude > limit) {
-      diags.error(loc, "integer literal " + shown + " is out of range");
-      consume();
-      return nullptr;
-    }
-    int64_t value = negate ? static_cast<int64_t>(0 - magnitude)
-                           : static_cast<int64_t>(magnitude);
-    consume();
-    return std::make_unique<NumberExprAST>(loc, true, value,
-                                           static_cast<double>(value),
-                                           spelling);
-  }
-  double value = std::strtod(spelling.c_str(), nullptr);
-  if (!std::isfinite(value)) {
-    diags.error(loc, "floating-point literal " + shown + " is out of range");
-    consume();
-    return nullptr;
-  }
-  consume();
-  return std::make_unique<NumberExprAST>(loc, false, 0, value, spelling);
-}
-
-/// Decodes the escapes of a string token; reports bad escapes and invalid
-/// UTF-8 at `loc`.
-static bool decodeString(llvm::StringRef text, const Location &loc,
-                         DiagnosticEngine &diags, std::string &out) {
-  text = text.drop_front().drop_back(); // quotes
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c != '\\') {
-      out += c;
-      continue;
-    }
-    char e = ++i < text.size() ? text[i] : '\0';
-    switch (e) {
-    case '"':
-    case '\\':
-      out += e;
-      break;
-    case 'n':
-      out += '\n';
-      break;
-    case 't':
-      out += '\t';
-      break;
-    default:
-      diags.error(loc, "unknown escape sequence in string literal");
-      return false;
-    }
-  }
-  const auto *data = reinterpret_cast<const llvm::UTF8 *>(out.data());
-  if (!llvm::isLegalUTF8String(&data, data + out.size())) {
-    diags.error(loc, "string literal is not valid UTF-8");
-    return false;
-  }
-  if (out.find('\0') != std::string::npos) {
-    diags.error(loc, "string literal contains a NUL character");
-    return false;
-  }
-  return true;
-}
-
-ExprPtr Parser::parsePrimary() {
-  Location loc = tok.loc;
-  switch (tok.kind) {
-  case Tok::Int:
-  case Tok::Float:
-    return parseNumber(/*negate=*/false, loc);
-  case Tok::String: {
-    std::string value;
-    bool ok = decodeString(tok.text, loc, diags, value);
-    consume();
-    if (!ok)
-      return nullptr;
-    return std::make_unique<StringExprAST>(loc, std::move(value));
-  }
-  case Tok::KwTrue:
-  case Tok::KwFalse: {
-    bool value = tok.kind == Tok::KwTrue;
-    consume();
-    return std::make_unique<BoolExprAST>(loc, value);
-  }
-  case Tok::Ident: {
-    if (peek().kind == Tok::LParen)
-      return parseCall(/*allowBare=*/false);
-    std::string name = tok.text.str();
-    consume();
-    return std::make_unique<IdentExprAST>(loc, std::move(name));
-  }
-  case Tok::LParen: {
-    consume();
-    ExprPtr inner = parseExpression();
-    if (!inner)
-      return nullptr;
-    if (!expect(Tok::RParen, "to close the parenthesis"))
-      return nullptr;
-    return inner;
-  }
-  default:
-    errorHere("expected an expression, found " + describe(tok));
-    return nullptr;
-  }
-}
-
-std::unique_ptr<CallExprAST> Parser::parseCall(bool allowBare) {
-  Location loc = tok.loc;
-  std::string callee = tok.text.str();
-  consume(); // name
-  std::vector<ArgAST> args;
-  bool hasParens = tok.kind == Tok::LParen;
-  if (!hasParens && !allowBare) {
-    errorHere("expected '(' after '" + callee + "'");
-    return nullptr;
-  }
-  if (hasParens && !parseArgs(args))
-    return nullptr;
-  auto call = std::make_unique<CallExprAST>(loc, std::move(callee),
-                                            std::move(args), hasParens);
-  unsigned depth = 0;
-  for (const ArgAST &arg : call->args)
-    depth = std::max(depth, arg.value->depth);
-  call->depth = depth + 1;
-  if (!checkDepth(*call))
-    return nullptr;
-  return call;
-}
-
-bool Parser::parseArgs(std::vector<ArgAST> &args) {
-  consume(); // '('
-  while (tok.kind != Tok::RParen) {
-    ArgAST arg;
-    arg.loc = tok.loc;
-    if (tok.kind == Tok::Ident && peek().kind == Tok::Equal) {
-      arg.name = tok.text.str();
-      consume();
-      consume();
-    }
-    arg.value = parseExpression();
-    if (!arg.value)
-      return false;
-    args.push_back(std::move(arg));
-    if (!consumeIf(Tok::Comma))
-      break;
-  }
-  return expect(Tok::RParen, "to close the argument list");
 }
 
 std::unique_ptr<ModuleAST> nnc::parseBuffer(llvm::StringRef buffer,

@@ -63,6 +63,10 @@ struct Token {
   bool atLineStart = false;
 };
 
+/// Describes a token for "expected X, found Y" messages: its text for
+/// names and literals (shortened), its spelling otherwise.
+std::string describeToken(const Token &tok);
+
 /// Produces tokens one at a time from a buffer that outlives the lexer.
 class Lexer {
 public:
