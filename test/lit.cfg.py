@@ -17,7 +17,7 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=False)
+llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=True)
 
 tools = ["nnc-opt", "nnc"]
 llvm_config.add_tool_substitutions(tools, [config.nnc_tools_dir, config.llvm_tools_dir])

@@ -1,0 +1,209 @@
+//===- nnc.cpp - The nnc compiler driver ----------------------------------===//
+//
+// Reads like the Toy tutorial's toyc.cpp: parse the command line, then run
+// the pipeline one stage after another (parse + Sema, MLIRGen, lowering to
+// linalg, to LLVM, to an object, to a shared library), stopping at the stage
+// named by --emit. Each stage is one function; the ones other components
+// provide still report "not implemented yet". A first word `train`, `eval` or
+// `predict` selects a subcommand (also still to come). Exit code 1 on error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Frontend/ASTDump.h"
+#include "nnc/Frontend/Parser.h"
+#include "nnc/Frontend/Sema.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <cstdio>
+
+using namespace nnc;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputFilename(cl::Positional,
+                                          cl::desc("<input .nn file>"),
+                                          cl::init("-"),
+                                          cl::value_desc("filename"));
+static cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
+                                           cl::value_desc("filename"),
+                                           cl::init("-"));
+
+namespace {
+enum Action { DumpAST, DumpNN, DumpLinalg, DumpLLVM, EmitObj, EmitLib };
+} // namespace
+
+static cl::opt<Action> emitAction(
+    "emit", cl::desc("Select the kind of output desired"), cl::init(EmitLib),
+    cl::values(clEnumValN(DumpAST, "ast", "output the checked AST dump")),
+    cl::values(clEnumValN(DumpNN, "nn", "output the nn dialect")),
+    cl::values(clEnumValN(DumpLinalg, "linalg", "output linalg on tensors")),
+    cl::values(clEnumValN(DumpLLVM, "llvm", "output LLVM IR")),
+    cl::values(clEnumValN(EmitObj, "obj", "output an object file")),
+    cl::values(clEnumValN(EmitLib, "lib", "output model.so (the default)")));
+
+static cl::opt<unsigned> maxErrors("max-errors",
+                                   cl::desc("Stop after this many errors"),
+                                   cl::init(20));
+
+static cl::opt<bool> printBuiltins(
+    "print-builtins",
+    cl::desc("Print the table of built-ins as Markdown (for docs/language.md)"),
+    cl::init(false));
+
+/// Prints the builtin table (the rules Sema applies) as Markdown.
+static int printBuiltinTable() {
+  llvm::raw_ostream &os = llvm::outs();
+  auto typeText = [](const ParamSpec &p) {
+    std::string t;
+    auto add = [&](const std::string &s) { t += (t.empty() ? "" : " \\| ") + s; };
+    if (p.types & PT_Int) add("int");
+    if (p.types & PT_Float) add("float");
+    if (p.types & PT_Dim) add("dim");
+    if (p.types & PT_Bool) add("bool");
+    if (p.types & PT_String) add("string");
+    if (p.types & PT_Tensor) add("tensor");
+    if (p.types & PT_Loss) add("loss expr");
+    if (p.types & PT_Call) add(kindName(p.callKind).str());
+    if (p.types & PT_Ident) {
+      std::string ids;
+      for (auto &i : p.idents) ids += (ids.empty() ? "" : ", ") + i;
+      add("{" + ids + "}");
+    }
+    return t;
+  };
+  auto paramText = [&](const ParamSpec &p) {
+    std::string s = "`" + p.name + (p.variadic ? "...`" : "`") + ": " + typeText(p);
+    if (!std::isinf(p.lo) || !std::isinf(p.hi)) {
+      char buf[80];
+      if (std::isinf(p.hi) || p.hi >= 2147483647.0)
+        snprintf(buf, sizeof buf, " %s %g", p.loOpen ? ">" : ">=", p.lo);
+      else
+        snprintf(buf, sizeof buf, " in %s%g, %g%s", p.loOpen ? "(" : "[", p.lo, p.hi, p.hiOpen ? ")" : "]");
+      s += buf;
+    }
+    if (p.isRequired()) s += " (required)";
+    else if (p.isOptional()) s += " (optional)";
+    else s += " = `" + p.defaultValue + "`";
+    return s;
+  };
+  BuiltinKind last = BuiltinKind::Unresolved;
+  for (const BuiltinSpec &spec : getBuiltins()) {
+    if (spec.kind != last) {
+      os << "\n| " << kindName(spec.kind) << " | parameters (in positional order) | meaning |\n| --- | --- | --- |\n";
+      last = spec.kind;
+    }
+    std::string params;
+    for (const ParamSpec &p : spec.params)
+      params += (params.empty() ? "" : "; ") + paramText(p);
+    os << "| `" << spec.name << "` | " << (params.empty() ? "-" : params) << " | " << spec.summary << " |\n";
+  }
+  os << "\n| train option | type and default |\n| --- | --- |\n";
+  for (const ParamSpec &p : getTrainSpec().params)
+    os << "| `" << p.name << "` | " << paramText(p).substr(p.name.size() + 4) << " |\n";
+  return 0;
+}
+
+/// Stage 1: reads, parses and checks the input; null (diagnostics printed)
+/// on error. `buffer` keeps the text alive for later diagnostics.
+static std::unique_ptr<ModuleAST>
+loadAST(DiagnosticEngine &diags,
+        std::unique_ptr<llvm::MemoryBuffer> &buffer) {
+  auto fileOrErr = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename);
+  if (std::error_code ec = fileOrErr.getError()) {
+    diags.error("cannot open '" + inputFilename + "': " + ec.message());
+    return nullptr;
+  }
+  buffer = std::move(*fileOrErr);
+  std::string name = inputFilename == "-" ? std::string("<stdin>") : inputFilename.getValue();
+  auto module = parseBuffer(buffer->getBuffer(), name, diags);
+  if (diags.hasErrors())
+    return nullptr;
+  if (!runSema(*module, diags))
+    return nullptr;
+  return module;
+}
+
+/// Writes `text` to -o (stdout by default).
+static int writeOutput(llvm::StringRef text) {
+  std::error_code ec;
+  auto out = std::make_unique<llvm::ToolOutputFile>(outputFilename, ec,
+                                                    llvm::sys::fs::OF_Text);
+  if (ec) {
+    llvm::errs() << "nnc: error: cannot write '" << outputFilename
+                 << "': " << ec.message() << "\n";
+    return 1;
+  }
+  out->os() << text;
+  out->keep();
+  return 0;
+}
+
+static int dumpASTStage(const ModuleAST &module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  dumpAST(module, os);
+  return writeOutput(os.str());
+}
+
+static int notImplemented(llvm::StringRef what) {
+  llvm::errs() << "nnc: error: " << what << " is not implemented yet\n";
+  return 1;
+}
+
+// Later stages, one function each; their owners wire them in.
+static int emitNNStage(const ModuleAST &) { return notImplemented("--emit=nn"); }
+static int emitLinalgStage(const ModuleAST &) {
+  return notImplemented("--emit=linalg");
+}
+static int emitLLVMStage(const ModuleAST &) {
+  return notImplemented("--emit=llvm");
+}
+static int emitObjStage(const ModuleAST &) {
+  return notImplemented("--emit=obj");
+}
+static int emitLibStage(const ModuleAST &) {
+  return notImplemented("compiling to a shared library (--emit=lib)");
+}
+
+static int compileMain() {
+  DiagnosticEngine diags(llvm::errs(), maxErrors);
+  std::unique_ptr<llvm::MemoryBuffer> buffer;
+  std::unique_ptr<ModuleAST> module = loadAST(diags, buffer);
+  if (!module)
+    return 1;
+  switch (emitAction) {
+  case DumpAST:
+    return dumpASTStage(*module);
+  case DumpNN:
+    return emitNNStage(*module);
+  case DumpLinalg:
+    return emitLinalgStage(*module);
+  case DumpLLVM:
+    return emitLLVMStage(*module);
+  case EmitObj:
+    return emitObjStage(*module);
+  case EmitLib:
+    return emitLibStage(*module);
+  }
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  if (argc > 1) {
+    llvm::StringRef sub = argv[1];
+    if (sub == "train" || sub == "eval" || sub == "predict")
+      return notImplemented("'nnc " + sub.str() + "'");
+  }
+  cl::ParseCommandLineOptions(argc, argv, "nnc: neural network compiler\n");
+  if (printBuiltins)
+    return printBuiltinTable();
+  return compileMain();
+}
