@@ -488,13 +488,16 @@ LogicalResult BroadcastToOp::inferReturnTypes(MLIRContext *ctx,
   Value batchRef = adaptor.getBatchRef();
   auto refType = dyn_cast_or_null<RankedTensorType>(
       batchRef ? batchRef.getType() : Type());
-  if (hasBatch != static_cast<bool>(batchRef) ||
-      (batchRef && (!refType || refType.getRank() < 1)))
-    return check.fail("expects a ranked batch_ref operand exactly when shape "
-                      "starts with -1, got shape ",
-                      formatShape(shape), " and ",
-                      batchRef ? "batch_ref " : "no batch_ref",
-                      batchRef ? batchRef.getType() : Type());
+  if (hasBatch && !batchRef)
+    return check.fail("expects a batch_ref operand for shape ",
+                      formatShape(shape),
+                      " (its -1 takes the size of batch_ref's dim 0)");
+  if (!hasBatch && batchRef)
+    return check.fail("expects no batch_ref operand for shape ",
+                      formatShape(shape), " without -1, got one");
+  if (batchRef && (!refType || refType.getRank() < 1))
+    return check.fail("expects a batch_ref of rank >= 1, got ",
+                      batchRef.getType());
   SmallVector<int64_t> result(shape);
   if (hasBatch)
     result.front() = refType.getDimSize(0);
