@@ -1,4 +1,4 @@
-//===- NNBase.td - the nn dialect, its enums, attributes, op bases -*- tablegen -*-===//
+//===- NNBase.td - the nn dialect, enums, attrs, op bases --*- tablegen -*-===//
 //
 // The declarations every nn op file shares: the dialect itself, the enums
 // (recurrent nonlinearity, parameter role and initialiser), the `#nn.param`

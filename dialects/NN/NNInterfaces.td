@@ -1,4 +1,4 @@
-//===- NNInterfaces.td - interfaces of nn ops -*- tablegen -*-===//
+//===- NNInterfaces.td - interfaces of nn ops --------------*- tablegen -*-===//
 //
 // Behaviour that passes ask ops for, instead of switching on op names:
 // `AdjointOpInterface` is how autodiff gets the gradient of a layer. It is

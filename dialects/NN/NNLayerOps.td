@@ -1,4 +1,4 @@
-//===- NNLayerOps.td - nn layers with parameters -*- tablegen -*-===//
+//===- NNLayerOps.td - nn layers with parameters -----------*- tablegen -*-===//
 //
 // Layers: dense, matmul, convolution and pooling, batch and layer
 // normalisation, embedding and positions, the recurrent cells and

@@ -1,4 +1,4 @@
-//===- NNLossOps.td - nn losses and penalties -*- tablegen -*-===//
+//===- NNLossOps.td - nn losses and penalties --------------*- tablegen -*-===//
 //
 // Losses reduce a prediction and a target to an f32 scalar, averaged over
 // every element as PyTorch's default `reduction='mean'` does; penalties sum

@@ -1,4 +1,4 @@
-//===- NNOps.td - nn elementwise, tensor-algebra and constant ops -*- tablegen -*-===//
+//===- NNOps.td - nn elementwise, shape and constant ops ---*- tablegen -*-===//
 //
 // The entry point of the nn dialect's ODS: includes the shared bases, then
 // defines the elementwise activations and arithmetic, the shape and

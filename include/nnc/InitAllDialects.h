@@ -1,4 +1,4 @@
-//===- InitAllDialects.h - the dialects nnc's tools load ---------*- C++ -*-===//
+//===- InitAllDialects.h - the dialects nnc's tools load ------ -*- C++ -*-===//
 //
 // One place that lists the dialects `nnc-opt` and `nnc` register: the nn
 // dialect and the upstream dialects it is lowered through.
@@ -25,13 +25,12 @@ namespace nnc {
 
 /// Adds the nn dialect and the upstream dialects of nnc's pipeline.
 inline void registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<mlir::nn::NNDialect, mlir::func::FuncDialect,
-                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect,
-                  mlir::linalg::LinalgDialect, mlir::math::MathDialect,
-                  mlir::scf::SCFDialect,
-                  mlir::bufferization::BufferizationDialect,
-                  mlir::memref::MemRefDialect,
-                  mlir::transform::TransformDialect>();
+  registry
+      .insert<mlir::nn::NNDialect, mlir::func::FuncDialect,
+              mlir::arith::ArithDialect, mlir::tensor::TensorDialect,
+              mlir::linalg::LinalgDialect, mlir::math::MathDialect,
+              mlir::scf::SCFDialect, mlir::bufferization::BufferizationDialect,
+              mlir::memref::MemRefDialect, mlir::transform::TransformDialect>();
 }
 
 } // namespace nnc

@@ -1,4 +1,4 @@
-//===- Passes.h - the passes of nnc on the nn dialect ------------*- C++ -*-===//
+//===- Passes.h - the passes of nnc on the nn dialect --------- -*- C++ -*-===//
 //
 // Declares nnc's passes (generated from Passes.td with GEN_PASS_DECL) and
 // `nnc::registerNNCPasses()` (GEN_PASS_REGISTRATION), which makes all of

@@ -37,8 +37,9 @@ LogicalResult DenseOp::inferReturnTypes(MLIRContext *ctx,
   if (failed(input))
     return failure();
   int64_t k = input->getShape().back();
-  auto weight = check.f32Shape(adaptor.getWeight(), "weight", "[O, K]",
-                               {kAnyDim, k}, note("K", k, "the input's last dim"));
+  auto weight =
+      check.f32Shape(adaptor.getWeight(), "weight", "[O, K]", {kAnyDim, k},
+                     note("K", k, "the input's last dim"));
   if (failed(weight))
     return failure();
   int64_t o = weight->getDimSize(0);
@@ -65,9 +66,8 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
     return failure();
   int64_t lr = lhs->getRank(), rr = rhs->getRank();
   // Constraint: equal batch dims, or a rank-2 rhs shared by every batch.
-  if (rr != 2 &&
-      (lr != rr || !shapesAgree(lhs->getShape().drop_back(2),
-                                rhs->getShape().drop_back(2))))
+  if (rr != 2 && (lr != rr || !shapesAgree(lhs->getShape().drop_back(2),
+                                           rhs->getShape().drop_back(2))))
     return check.fail("expects operands with the same batch dims (or a "
                       "rank-2 rhs), got ",
                       *lhs, " and ", *rhs);
@@ -77,8 +77,8 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *ctx,
   int64_t kr = rhs->getDimSize(tr ? rr - 1 : rr - 2);
   int64_t p = rhs->getDimSize(tr ? rr - 2 : rr - 1);
   if (!dimsAgree(kl, kr))
-    return check.fail("expects the contracted dims to match (", kl, " vs ",
-                      kr, "), got ", *lhs, " and ", *rhs,
+    return check.fail("expects the contracted dims to match (", kl, " vs ", kr,
+                      "), got ", *lhs, " and ", *rhs,
                       tl || tr ? " after the requested transposes" : "");
   SmallVector<int64_t> result(lhs->getShape().drop_back(2));
   result.append({m, p});
@@ -126,11 +126,10 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
   if (failed(weight))
     return failure();
   int64_t o = weight->getDimSize(0);
-  if (failed(check.f32Shape(adaptor.getWeight(), "weight",
-                            "[O, C/groups, KH, KW]",
-                            {kAnyDim, c / groups, kAnyDim, kAnyDim},
-                            note("C/groups", c / groups,
-                                 "input channels / groups"))))
+  if (failed(check.f32Shape(
+          adaptor.getWeight(), "weight", "[O, C/groups, KH, KW]",
+          {kAnyDim, c / groups, kAnyDim, kAnyDim},
+          note("C/groups", c / groups, "input channels / groups"))))
     return failure();
   if (ShapedType::isDynamic(o) || o % groups != 0)
     return check.fail("expects the ", o,
@@ -146,8 +145,8 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
                                padding[d + 2], window, strides[d]);
     if (out == -1)
       return check.fail("expects the dilated ", window, "-wide kernel to fit ",
-                        d == 0 ? "H" : "W", " plus padding, got input ",
-                        *input, " and weight ", *weight);
+                        d == 0 ? "H" : "W", " plus padding, got input ", *input,
+                        " and weight ", *weight);
     result.push_back(out);
   }
   types.push_back(f32TensorType(ctx, result));
@@ -181,8 +180,7 @@ static LogicalResult inferPool(StringRef opName, std::optional<Location> loc,
                                padding[d + 2], kernel[d], strides[d]);
     if (out == -1)
       return check.fail("expects the ", formatShape(kernel),
-                        " kernel to fit the input ", *input,
-                        " plus padding");
+                        " kernel to fit the input ", *input, " plus padding");
     result.push_back(out);
   }
   types.push_back(f32TensorType(inputValue.getContext(), result));
@@ -214,8 +212,8 @@ LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *,
 /// Batchnorm: x [N, C] or [N, C, H, W] and four [C] vectors; returns x's type.
 static FailureOr<RankedTensorType>
 checkBatchNorm(const OpChecker &check, Value inputValue, ValueRange vectors) {
-  auto input = check.f32Tensor(inputValue, "input", "f32[N, C] or f32[N, C, H, W]",
-                               2, 4);
+  auto input = check.f32Tensor(inputValue, "input",
+                               "f32[N, C] or f32[N, C, H, W]", 2, 4);
   if (failed(input))
     return failure();
   if (input->getRank() == 3)
@@ -235,10 +233,10 @@ LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
-  auto input = checkBatchNorm(
-      OpChecker(getOperationName(), loc), adaptor.getInput(),
-      {adaptor.getGamma(), adaptor.getBeta(), adaptor.getRunningMean(),
-       adaptor.getRunningVar()});
+  auto input =
+      checkBatchNorm(OpChecker(getOperationName(), loc), adaptor.getInput(),
+                     {adaptor.getGamma(), adaptor.getBeta(),
+                      adaptor.getRunningMean(), adaptor.getRunningVar()});
   if (failed(input))
     return failure();
   types.push_back(*input);
@@ -250,10 +248,10 @@ LogicalResult BatchNormTrainOp::inferReturnTypes(MLIRContext *,
                                                  Adaptor adaptor,
                                                  SmallVectorImpl<Type> &types) {
   OpChecker check(getOperationName(), loc);
-  auto input = checkBatchNorm(
-      check, adaptor.getInput(),
-      {adaptor.getGamma(), adaptor.getBeta(), adaptor.getRunningMean(),
-       adaptor.getRunningVar()});
+  auto input =
+      checkBatchNorm(check, adaptor.getInput(),
+                     {adaptor.getGamma(), adaptor.getBeta(),
+                      adaptor.getRunningMean(), adaptor.getRunningVar()});
   if (failed(input))
     return failure();
   double momentum = adaptor.getMomentum().convertToDouble();
@@ -287,8 +285,8 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *ctx,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
   OpChecker check(getOperationName(), loc);
-  auto ids = check.tensorOf(adaptor.getIds(), IntegerType::get(ctx, 32),
-                            "ids", "i32[N, T...]");
+  auto ids = check.tensorOf(adaptor.getIds(), IntegerType::get(ctx, 32), "ids",
+                            "i32[N, T...]");
   if (failed(ids))
     return failure();
   if (ids->getRank() < 1)
@@ -337,23 +335,23 @@ static LogicalResult inferRecurrent(StringRef opName,
   int64_t h = hh->getDimSize(1), gh = gates * h, i = input->getDimSize(2);
   std::string why = (" with G*H = " + std::to_string(gates) + "*" +
                      std::to_string(h) + " (G = " + std::to_string(gates) +
-                     " gates, H = w_hh's last dim), I = " +
-                     std::to_string(i) + " (the input's last dim)");
+                     " gates, H = w_hh's last dim), I = " + std::to_string(i) +
+                     " (the input's last dim)");
   if (failed(check.f32Shape(wHh, "w_hh", "[G*H, H]", {gh, h}, why)) ||
       failed(check.f32Shape(wIh, "w_ih", "[G*H, I]", {gh, i}, why)) ||
       failed(check.f32Shape(bIh, "b_ih", "[G*H]", {gh}, why)) ||
       failed(check.f32Shape(bHh, "b_hh", "[G*H]", {gh}, why)))
     return failure();
-  types.push_back(f32TensorType(
-      inputValue.getContext(), {input->getDimSize(0), input->getDimSize(1), h}));
+  types.push_back(
+      f32TensorType(inputValue.getContext(),
+                    {input->getDimSize(0), input->getDimSize(1), h}));
   return success();
 }
 
 #define NN_RECURRENT_INFERENCE(OP)                                             \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &types) {           \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &types) {                                          \
     return inferRecurrent(getOperationName(), loc, kGates, adaptor.getInput(), \
                           adaptor.getWIh(), adaptor.getWHh(),                  \
                           adaptor.getBIh(), adaptor.getBHh(), types);          \
@@ -417,10 +415,9 @@ static LogicalResult inferPairLoss(StringRef opName,
 }
 
 #define NN_PAIR_LOSS_INFERENCE(OP)                                             \
-  LogicalResult OP::inferReturnTypes(MLIRContext *,                            \
-                                     std::optional<Location> loc,              \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &types) {           \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &types) {                                          \
     return inferPairLoss(getOperationName(), loc, adaptor.getInput(),          \
                          adaptor.getTarget(), types);                          \
   }
@@ -447,8 +444,8 @@ LogicalResult PerceptronLossOp::inferReturnTypes(MLIRContext *,
                                                  Adaptor adaptor,
                                                  SmallVectorImpl<Type> &types) {
   OpChecker check(getOperationName(), loc);
-  auto input = check.f32Tensor(adaptor.getInput(), "input",
-                               "f32[N] or f32[N, 1]", 1, 2);
+  auto input =
+      check.f32Tensor(adaptor.getInput(), "input", "f32[N] or f32[N, 1]", 1, 2);
   if (failed(input))
     return failure();
   if (input->getRank() == 2 && input->getDimSize(1) != 1)

@@ -42,14 +42,13 @@ bool typecheck::dimsAgree(int64_t a, int64_t b) {
 }
 
 bool typecheck::shapesAgree(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
-  return a.size() == b.size() &&
-         llvm::all_of(llvm::zip(a, b), [](auto pair) {
+  return a.size() == b.size() && llvm::all_of(llvm::zip(a, b), [](auto pair) {
            return dimsAgree(std::get<0>(pair), std::get<1>(pair));
          });
 }
 
 RankedTensorType typecheck::f32TensorType(MLIRContext *ctx,
-                                       ArrayRef<int64_t> shape) {
+                                          ArrayRef<int64_t> shape) {
   return RankedTensorType::get(shape, Float32Type::get(ctx));
 }
 
@@ -78,8 +77,8 @@ typecheck::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
 FailureOr<RankedTensorType> OpChecker::tensorOf(Value value, Type elementType,
                                                 StringRef what,
                                                 StringRef form) const {
-  auto type = dyn_cast_or_null<RankedTensorType>(value ? value.getType()
-                                                       : Type());
+  auto type =
+      dyn_cast_or_null<RankedTensorType>(value ? value.getType() : Type());
   if (!type || type.getElementType() != elementType) {
     if (!value)
       return fail("expects ", what, " ", form, ", got none");
@@ -101,8 +100,8 @@ FailureOr<RankedTensorType> OpChecker::f32Tensor(Value value, StringRef what,
   else if (minRank > 0)
     phrase = "a rank >= " + std::to_string(minRank) + " ";
   std::string described = phrase + what.str();
-  auto type = dyn_cast_or_null<RankedTensorType>(value ? value.getType()
-                                                       : Type());
+  auto type =
+      dyn_cast_or_null<RankedTensorType>(value ? value.getType() : Type());
   if (!type || !type.getElementType().isF32() || type.getRank() < minRank ||
       type.getRank() > maxRank) {
     if (!value)
@@ -112,11 +111,12 @@ FailureOr<RankedTensorType> OpChecker::f32Tensor(Value value, StringRef what,
   return type;
 }
 
-FailureOr<RankedTensorType>
-OpChecker::f32Shape(Value value, StringRef what, StringRef form,
-                    ArrayRef<int64_t> expected, const Twine &why) const {
-  auto type = dyn_cast_or_null<RankedTensorType>(value ? value.getType()
-                                                       : Type());
+FailureOr<RankedTensorType> OpChecker::f32Shape(Value value, StringRef what,
+                                                StringRef form,
+                                                ArrayRef<int64_t> expected,
+                                                const Twine &why) const {
+  auto type =
+      dyn_cast_or_null<RankedTensorType>(value ? value.getType() : Type());
   if (!type || !type.getElementType().isF32() ||
       !shapesAgree(type.getShape(), expected)) {
     std::string tail = why.str();
@@ -128,8 +128,8 @@ OpChecker::f32Shape(Value value, StringRef what, StringRef form,
   return type;
 }
 
-LogicalResult OpChecker::axisInRange(int64_t axis, int64_t rank,
-                                     StringRef what, Type type) const {
+LogicalResult OpChecker::axisInRange(int64_t axis, int64_t rank, StringRef what,
+                                     Type type) const {
   if (axis < 0 || axis >= rank)
     return fail("expects ", what, " in [0, ", rank, ") for ", type, ", got ",
                 axis);
@@ -147,8 +147,7 @@ LogicalResult OpChecker::arrayOf(ArrayRef<int64_t> values, size_t size,
 }
 
 LogicalResult OpChecker::sameShape(RankedTensorType input,
-                                   RankedTensorType target,
-                                   StringRef inputName,
+                                   RankedTensorType target, StringRef inputName,
                                    StringRef targetName) const {
   if (!shapesAgree(input.getShape(), target.getShape()))
     return fail("expects ", inputName, " and ", targetName,
@@ -369,10 +368,10 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *ctx,
                         "dimensions except axis ",
                         axis, ", got ", *first, " and ", *type);
     int64_t dim = type->getDimSize(axis);
-    result[axis] = ShapedType::isDynamic(result[axis]) ||
-                           ShapedType::isDynamic(dim)
-                       ? ShapedType::kDynamic
-                       : result[axis] + dim;
+    result[axis] =
+        ShapedType::isDynamic(result[axis]) || ShapedType::isDynamic(dim)
+            ? ShapedType::kDynamic
+            : result[axis] + dim;
     for (int64_t d = 0; d < first->getRank(); ++d)
       if (d != axis && ShapedType::isDynamic(result[d]))
         result[d] = type->getDimSize(d);

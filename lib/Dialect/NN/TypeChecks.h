@@ -1,4 +1,4 @@
-//===- TypeChecks.h - named shape constraints of nn ops ----------*- C++ -*-===//
+//===- TypeChecks.h - named shape constraints of nn ops ------- -*- C++ -*-===//
 //
 // The building blocks of nn type inference, in the spirit of StableHLO's
 // TypeInference.cpp: each documented constraint ("weight is [O, K] with K
@@ -42,8 +42,7 @@ public:
       : opName(opName), loc(loc) {}
 
   /// Emits "'<op>' op <message>" (when a location is known) and fails.
-  template <typename... Args>
-  LogicalResult fail(Args &&...args) const {
+  template <typename... Args> LogicalResult fail(Args &&...args) const {
     return emitOptionalError(loc, "'", opName, "' op ",
                              std::forward<Args>(args)...);
   }

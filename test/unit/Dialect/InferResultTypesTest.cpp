@@ -32,8 +32,8 @@ protected:
           std::string text;
           llvm::raw_string_ostream os(text);
           if (auto file = dyn_cast<FileLineColLoc>(diag.getLocation()))
-            os << file.getFilename().getValue() << ":" << file.getLine()
-               << ":" << file.getColumn() << ": ";
+            os << file.getFilename().getValue() << ":" << file.getLine() << ":"
+               << file.getColumn() << ": ";
           os << diag.str();
           messages.push_back(text);
           return success();
@@ -65,11 +65,11 @@ protected:
 } // namespace
 
 TEST_F(InferResultTypesTest, DenseGivesBatchByOut) {
-  auto types = nn::inferResultTypes<nn::DenseOp>(
-      &ctx, loc,
-      {value("tensor<?x2xf32>"), value("tensor<64x2xf32>"),
-       value("tensor<64xf32>")},
-      {});
+  auto types = nn::inferResultTypes<nn::DenseOp>(&ctx, loc,
+                                                 {value("tensor<?x2xf32>"),
+                                                  value("tensor<64x2xf32>"),
+                                                  value("tensor<64xf32>")},
+                                                 {});
   ASSERT_TRUE(succeeded(types));
   ASSERT_EQ(types->size(), 1u);
   EXPECT_EQ(str(types->front()), "tensor<?x64xf32>");

@@ -1,4 +1,4 @@
-//===- NNDialect.h - the nn dialect, its enums and attributes ----*- C++ -*-===//
+//===- NNDialect.h - the nn dialect, its enums and attributes - -*- C++ -*-===//
 //
 // Declares the `nn` dialect class with the enums (nonlinearity, parameter
 // role and initialiser) and the `#nn.param` attribute generated from

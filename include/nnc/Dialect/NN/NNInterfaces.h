@@ -1,4 +1,4 @@
-//===- NNInterfaces.h - interfaces of nn ops ---------------------*- C++ -*-===//
+//===- NNInterfaces.h - interfaces of nn ops ------------------ -*- C++ -*-===//
 //
 // Declares the op interfaces generated from dialects/NN/NNInterfaces.td,
 // chiefly `nn::AdjointOpInterface`, through which autodiff asks each op for

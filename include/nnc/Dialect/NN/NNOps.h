@@ -1,4 +1,4 @@
-//===- NNOps.h - the ops of the nn dialect -----------------------*- C++ -*-===//
+//===- NNOps.h - the ops of the nn dialect -------------------- -*- C++ -*-===//
 //
 // Declares the nn ops generated from dialects/NN/NNOps.td, and
 // `nn::inferResultTypes<OpTy>`, which the front end calls to learn the
@@ -72,8 +72,8 @@ FailureOr<SmallVector<Type>> inferResultTypes(MLIRContext *ctx, Location loc,
     }
   }
   SmallVector<Type> types;
-  LogicalResult result = OpTy::inferReturnTypes(ctx, loc, operands, dict,
-                                                props, /*regions=*/{}, types);
+  LogicalResult result = OpTy::inferReturnTypes(ctx, loc, operands, dict, props,
+                                                /*regions=*/{}, types);
   if (size > 0)
     name.destroyOpProperties(props);
   if (failed(result))
