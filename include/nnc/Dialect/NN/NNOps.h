@@ -52,6 +52,8 @@ namespace nn {
 /// attributes, without building it. On failure the diagnostics (expected vs.
 /// found, naming the op) have been emitted at `loc`. Attributes with default
 /// values may be omitted; a malformed attribute is reported at `loc` too.
+/// Every attribute without a default (e.g. `axis`, `shape`, `kernel`) must
+/// be given: leaving one out is a caller bug, not a user error.
 template <typename OpTy>
 FailureOr<SmallVector<Type>> inferResultTypes(MLIRContext *ctx, Location loc,
                                               ValueRange operands,
