@@ -1,0 +1,87 @@
+// The folds and canonicalization patterns of nn ops.
+// RUN: nnc-opt %s -canonicalize -split-input-file | FileCheck %s
+
+// CHECK-LABEL: func.func @dropout_inference_is_identity
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %{{.*}}: tensor<i64>)
+// CHECK-NOT: nn.dropout
+// CHECK: return %[[X]], %[[X]]
+func.func @dropout_inference_is_identity(%x: tensor<?x8xf32>, %seed: tensor<i64>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %0 = nn.dropout %x, %seed {p = 5.000000e-01 : f32, training = false} : tensor<?x8xf32>
+  %1 = nn.dropout %x, %seed {p = 0.000000e+00 : f32, training = true} : tensor<?x8xf32>
+  return %0, %1 : tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @dropout_training_stays
+// CHECK: %[[D:.*]] = nn.dropout
+// CHECK: return %[[D]]
+func.func @dropout_training_stays(%x: tensor<?x8xf32>, %seed: tensor<i64>) -> tensor<?x8xf32> {
+  %0 = nn.dropout %x, %seed {p = 5.000000e-01 : f32, training = true} : tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @scale
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>)
+// CHECK: %[[S:.*]] = nn.scale %[[X]] {factor = 2.000000e+00 : f32}
+// CHECK-NOT: nn.scale
+// CHECK: return %[[X]], %[[S]]
+func.func @scale(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %0 = nn.scale %x {factor = 1.000000e+00 : f32} : tensor<?x8xf32>
+  %1 = nn.scale %x {factor = 2.000000e+00 : f32} : tensor<?x8xf32>
+  return %0, %1 : tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reshape
+// CHECK-SAME: (%[[X:.*]]: tensor<?x784xf32>)
+// CHECK: %[[R:.*]] = nn.reshape %[[X]] {shape = array<i64: -1, 28, 28>}
+// CHECK-NOT: nn.reshape
+// CHECK: return %[[X]], %[[R]]
+func.func @reshape(%x: tensor<?x784xf32>) -> (tensor<?x784xf32>, tensor<?x28x28xf32>) {
+  %0 = nn.reshape %x {shape = array<i64: -1, 784>} : (tensor<?x784xf32>) -> tensor<?x784xf32>
+  %1 = nn.reshape %x {shape = array<i64: -1, 28, 28>} : (tensor<?x784xf32>) -> tensor<?x28x28xf32>
+  return %0, %1 : tensor<?x784xf32>, tensor<?x28x28xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @transpose_identity
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4x8xf32>)
+// CHECK-NOT: nn.transpose
+// CHECK: return %[[X]]
+func.func @transpose_identity(%x: tensor<?x4x8xf32>) -> tensor<?x4x8xf32> {
+  %0 = nn.transpose %x {perm = array<i64: 0, 1, 2>} : (tensor<?x4x8xf32>) -> tensor<?x4x8xf32>
+  return %0 : tensor<?x4x8xf32>
+}
+
+// -----
+
+// Two transposes compose into one: result dim i is x's dim inner[outer[i]],
+// [1, 2, 0] then [1, 0, 2] gives [2, 1, 0].
+// CHECK-LABEL: func.func @transpose_compose
+// CHECK-SAME: (%[[X:.*]]: tensor<2x3x4xf32>)
+// CHECK: %[[T:.*]] = nn.transpose %[[X]] {perm = array<i64: 2, 1, 0>} : (tensor<2x3x4xf32>) -> tensor<4x3x2xf32>
+// CHECK-NOT: nn.transpose
+// CHECK: return %[[T]]
+func.func @transpose_compose(%x: tensor<2x3x4xf32>) -> tensor<4x3x2xf32> {
+  %0 = nn.transpose %x {perm = array<i64: 1, 2, 0>} : (tensor<2x3x4xf32>) -> tensor<3x4x2xf32>
+  %1 = nn.transpose %0 {perm = array<i64: 1, 0, 2>} : (tensor<3x4x2xf32>) -> tensor<4x3x2xf32>
+  return %1 : tensor<4x3x2xf32>
+}
+
+// -----
+
+// A transpose and its inverse cancel.
+// CHECK-LABEL: func.func @transpose_inverse
+// CHECK-SAME: (%[[X:.*]]: tensor<?x16x64xf32>)
+// CHECK-NOT: nn.transpose
+// CHECK: return %[[X]]
+func.func @transpose_inverse(%x: tensor<?x16x64xf32>) -> tensor<?x16x64xf32> {
+  %0 = nn.transpose %x {perm = array<i64: 0, 2, 1>} : (tensor<?x16x64xf32>) -> tensor<?x64x16xf32>
+  %1 = nn.transpose %0 {perm = array<i64: 0, 2, 1>} : (tensor<?x64x16xf32>) -> tensor<?x16x64xf32>
+  return %1 : tensor<?x16x64xf32>
+}
