@@ -272,12 +272,27 @@ static nnc_status_t checkLayout(const char *path, const nncStHeader *h,
   for (int32_t i = 0; i < h->count; ++i)
     sorted[i] = &h->entries[i];
   qsort(sorted, (size_t)h->count, sizeof(*sorted), byBegin);
+  /* As the reference implementation: the tensors tile the data section,
+   * in offset order, without gaps, overlaps or trailing bytes. */
   nnc_status_t s = NULL;
-  for (int32_t i = 1; i < h->count && !s; ++i)
-    if (sorted[i]->begin < sorted[i - 1]->end)
+  uint64_t at = 0;
+  for (int32_t i = 0; i < h->count && !s; ++i) {
+    if (sorted[i]->begin < at)
       s = LOADERR("nnc_model_load: '%s': tensors '%s' and '%s' overlap in "
                   "the data section",
                   path, sorted[i - 1]->name, sorted[i]->name);
+    else if (sorted[i]->begin > at)
+      s = LOADERR("nnc_model_load: '%s': tensor '%s' starts at data byte "
+                  "%llu, expected %llu (a gap in the data section)",
+                  path, sorted[i]->name,
+                  (unsigned long long)sorted[i]->begin,
+                  (unsigned long long)at);
+    at = sorted[i]->end;
+  }
+  if (!s && at != dataLen)
+    s = LOADERR("nnc_model_load: '%s': the tensors cover %llu data bytes, "
+                "the file has %llu (wrong header length or truncated file)",
+                path, (unsigned long long)at, (unsigned long long)dataLen);
   free(sorted);
   return s;
 }
