@@ -1,4 +1,4 @@
-/*===- examples/embed/main.c - Using a compiled nnc model from C ------*- C -*-===*
+/*===- examples/embed/main.c - Using a compiled nnc model from C --*- C -*-===*
  *
  * A small application that embeds an nnc model.so through its public C ABI
  * only: it dlopens the library given on the command line, prints its inputs
@@ -137,7 +137,8 @@ int main(int argc, char **argv) {
   for (int32_t i = 0; i < m.tensorCount(NNC_KIND_OUTPUT); ++i)
     if (ok(&m, m.tensorInfo(NNC_KIND_OUTPUT, i, &out)))
       printTensor("output", &out);
-  if (m.tensorCount(NNC_KIND_INPUT) != 1 || m.tensorCount(NNC_KIND_OUTPUT) < 1 ||
+  if (m.tensorCount(NNC_KIND_INPUT) != 1 ||
+      m.tensorCount(NNC_KIND_OUTPUT) < 1 ||
       !ok(&m, m.tensorInfo(NNC_KIND_INPUT, 0, &in)) ||
       !ok(&m, m.tensorInfo(NNC_KIND_OUTPUT, 0, &out)) ||
       in.dtype != NNC_DTYPE_F32 || out.dtype != NNC_DTYPE_F32) {

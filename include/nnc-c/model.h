@@ -1,4 +1,4 @@
-/*===- nnc-c/model.h - The C ABI of a compiled nnc model ------------*- C -*-===*
+/*===- nnc-c/model.h - The C ABI of a compiled nnc model ----------*- C -*-===*
  *
  * Every model.so produced by `nnc model.nn -o model.so` exports exactly this
  * API (and nothing else). Static queries describe the model (name, inputs,
@@ -69,14 +69,14 @@ typedef enum nnc_entry_e {
 
 /** Description of one tensor. `name` points to static storage of model.so. */
 typedef struct nnc_tensor_info_s {
-  const char *name;    /**< "fc1.weight", "x", "optimizer.fc1.weight.exp_avg" */
+  const char *name; /**< "fc1.weight", "x", "optimizer.fc1.weight.exp_avg" */
   nnc_dtype_t dtype;
   int32_t rank;
   int64_t dims[NNC_MAX_DIMS]; /**< -1 marks the batch dimension */
-  int32_t batch_axis;  /**< index of the -1 dimension, or -1 when none */
-  int32_t of;          /**< GRAD/STATE: PARAM index it belongs to; else -1 */
+  int32_t batch_axis;         /**< index of the -1 dimension, or -1 when none */
+  int32_t of;            /**< GRAD/STATE: PARAM index it belongs to; else -1 */
   int64_t item_elements; /**< elements of one batch item (all if no batch) */
-  size_t item_bytes;   /**< bytes of one batch item (all if no batch) */
+  size_t item_bytes;     /**< bytes of one batch item (all if no batch) */
 } nnc_tensor_info_t;
 
 /** A caller-owned read-only buffer and its size in bytes. */
@@ -217,8 +217,7 @@ NNC_API nnc_status_t nnc_model_get_seed(const nnc_model_t *model,
 
 /** Writes parameters, buffers, optimizer state, step and seed to `path` in
  *  the safetensors format, through `path`.tmp and an atomic rename. */
-NNC_API nnc_status_t nnc_model_save(const nnc_model_t *model,
-                                    const char *path);
+NNC_API nnc_status_t nnc_model_save(const nnc_model_t *model, const char *path);
 
 /** Loads a safetensors checkpoint written by nnc_model_save or PyTorch. The
  *  whole file is validated before anything changes: on error the instance

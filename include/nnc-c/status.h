@@ -1,4 +1,4 @@
-/*===- nnc-c/status.h - Status codes of the nnc C ABI ---------------*- C -*-===*
+/*===- nnc-c/status.h - Status codes of the nnc C ABI -------------*- C -*-===*
  *
  * Every call of a compiled model that can fail returns an `nnc_status_t`: NULL
  * means success, anything else is an owned status object carrying a code and a

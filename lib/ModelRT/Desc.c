@@ -1,4 +1,4 @@
-/*===- lib/ModelRT/Desc.c - Static queries over the descriptor -------*- C -*-===*
+/*===- lib/ModelRT/Desc.c - Static queries over the descriptor ----*- C -*-===*
  *
  * The part of the C ABI that needs no instance: model name, recipe, entry
  * points and tensor information by kind, all read from the compiler-emitted
@@ -252,8 +252,9 @@ nnc_status_t nnc_model_tensor_info(nnc_tensor_kind_t kind, int32_t index,
   memset(out_info, 0, sizeof(*out_info));
   out_info->name = d->name;
   out_info->dtype = (nnc_dtype_t)d->dtype;
-  out_info->rank = d->rank < 0 ? 0 : d->rank > NNC_MAX_DIMS ? NNC_MAX_DIMS
-                                                             : d->rank;
+  out_info->rank = d->rank < 0              ? 0
+                   : d->rank > NNC_MAX_DIMS ? NNC_MAX_DIMS
+                                            : d->rank;
   out_info->batch_axis = -1;
   for (int32_t i = 0; i < out_info->rank; ++i) {
     out_info->dims[i] = d->dims[i];
@@ -288,7 +289,8 @@ nnc_status_t nnc_model_find_tensor(nnc_tensor_kind_t kind, const char *name,
       continue;
     /* Gradients are addressed by the name of their parameter. */
     const char *own = d->name;
-    if (role == NNC_ROLE_GRAD && d->of >= 0 && d->of < nnc_model_desc.num_tensors)
+    if (role == NNC_ROLE_GRAD && d->of >= 0 &&
+        d->of < nnc_model_desc.num_tensors)
       own = nnc_model_desc.tensors[d->of].name;
     if (own && strcmp(own, name) == 0) {
       *out_index = n;

@@ -1,4 +1,4 @@
-/*===- lib/ModelRT/Exec.c - Running the kernels of a model -----------*- C -*-===*
+/*===- lib/ModelRT/Exec.c - Running the kernels of a model --------*- C -*-===*
  *
  * predict, train_step, compute_gradients and apply_gradients: each checks its
  * arguments completely (instance, entry point, batch, buffer counts, sizes
@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-_Static_assert(sizeof(void *) == 8, "memref descriptors need 64-bit pointers");
+/* Memref descriptors are arrays of 8-byte words: pointers must be 64-bit. */
+typedef char nncPointersAre64Bit[sizeof(void *) == 8 ? 1 : -1];
 
 /* The arguments of one kernel call. */
 typedef struct {
@@ -35,12 +36,11 @@ static nnc_status_t checkEntry(const char *fn, const nnc_entry_desc_t *e,
                                const char *entryName) {
   if (e->fn)
     return NULL;
-  return nncMakeStatus(NNC_STATUS_UNIMPLEMENTED,
-                       "%s: model '%s' has no %s entry point%s", fn,
-                       nnc_model_name(), entryName,
-                       nnc_model_desc.train_step.fn
-                           ? ""
-                           : " (its .nn file has no train section)");
+  return nncMakeStatus(
+      NNC_STATUS_UNIMPLEMENTED, "%s: model '%s' has no %s entry point%s", fn,
+      nnc_model_name(), entryName,
+      nnc_model_desc.train_step.fn ? ""
+                                   : " (its .nn file has no train section)");
 }
 
 static nnc_status_t checkBatch(const char *fn, int64_t batch) {
@@ -256,8 +256,7 @@ static nnc_status_t trainLike(const char *fn, const char *entryName,
   if ((s = checkEntry(fn, e, entryName)) || (s = checkBatch(fn, batch)) ||
       (s = checkConst(fn, "inputs", NNC_KIND_INPUT, inputs, num_inputs,
                       batch)) ||
-      (s = checkConst(fn, "labels", NNC_KIND_LABEL, labels, num_labels,
-                      batch)))
+      (s = checkConst(fn, "labels", NNC_KIND_LABEL, labels, num_labels, batch)))
     return s;
   if ((outputs || num_outputs) &&
       (s = checkOutputs(fn, outputs, num_outputs, batch)))

@@ -1,4 +1,4 @@
-/*===- lib/ModelRT/Init.c - Parameter initialisation and seeds -------*- C -*-===*
+/*===- lib/ModelRT/Init.c - Parameter initialisation and seeds ----*- C -*-===*
  *
  * The platform-independent random numbers of the model shim. Each tensor gets
  * its own splitmix64 stream whose state starts at seed XOR FNV-1a-64(name), so

@@ -1,4 +1,4 @@
-/*===- lib/ModelRT/Internal.h - Shared internals of the model shim --*- C -*-===*
+/*===- lib/ModelRT/Internal.h - Model shim internals --------------*- C -*-===*
  *
  * Declarations shared by the files of the model shim: the instance layout,
  * the hidden reference to the compiler-emitted descriptor `nnc_model_desc`,

@@ -1,4 +1,4 @@
-/*===- lib/ModelRT/Model.c - Instances: create, destroy, tensors -----*- C -*-===*
+/*===- lib/ModelRT/Model.c - Instances: create, destroy, tensors --*- C -*-===*
  *
  * Creation and destruction of `nnc_model_t`, which owns 64-byte aligned
  * storage for every PARAM, BUFFER, GRAD and STATE tensor of the descriptor,
@@ -225,20 +225,18 @@ nnc_status_t nnc_model_get_seed(const nnc_model_t *model, uint64_t *out_seed) {
 
 nnc_status_t nnc_model_save(const nnc_model_t *model, const char *path) {
   if (!model || !path || !*path)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "nnc_model_save: %s: expected %s, got %s",
-                         model ? "path" : "model",
-                         model ? "a file name" : "an instance",
-                         model && path ? "\"\"" : "NULL");
+    return nncMakeStatus(
+        NNC_STATUS_INVALID_ARGUMENT, "nnc_model_save: %s: expected %s, got %s",
+        model ? "path" : "model", model ? "a file name" : "an instance",
+        model && path ? "\"\"" : "NULL");
   return nncSave(model, path);
 }
 
 nnc_status_t nnc_model_load(nnc_model_t *model, const char *path) {
   if (!model || !path || !*path)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "nnc_model_load: %s: expected %s, got %s",
-                         model ? "path" : "model",
-                         model ? "a file name" : "an instance",
-                         model && path ? "\"\"" : "NULL");
+    return nncMakeStatus(
+        NNC_STATUS_INVALID_ARGUMENT, "nnc_model_load: %s: expected %s, got %s",
+        model ? "path" : "model", model ? "a file name" : "an instance",
+        model && path ? "\"\"" : "NULL");
   return nncLoad(model, path);
 }

@@ -1,4 +1,4 @@
-/*===- lib/ModelRT/Safetensors.c - Checkpoints in safetensors --------*- C -*-===*
+/*===- lib/ModelRT/Safetensors.c - Checkpoints in safetensors -----*- C -*-===*
  *
  * Saving and loading an instance as a safetensors file: 8-byte little-endian
  * header length N, N bytes of JSON padded with spaces so that the data starts
@@ -81,7 +81,8 @@ static void putLe64(unsigned char *out, uint64_t v) {
 nnc_status_t nncSave(const nnc_model_t *m, const char *path) {
   const nnc_model_desc_t *desc = m->desc;
   Str h = {0};
-  put(&h, "{\"__metadata__\":{\"format\":\"pt\",\"nnc.abi\":\"%d\",\"nnc.model\":",
+  put(&h,
+      "{\"__metadata__\":{\"format\":\"pt\",\"nnc.abi\":\"%d\",\"nnc.model\":",
       NNC_ABI_VERSION);
   putJsonString(&h, nnc_model_name());
   put(&h, ",\"nnc.seed\":\"%llu\",\"nnc.step\":\"%lld\"}",
@@ -206,10 +207,10 @@ static const char *dtypeSizeName(const char *dt, size_t *out_size) {
   static const struct {
     const char *name;
     size_t size;
-  } known[] = {{"F64", 8},  {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8},
-               {"I32", 4},  {"I16", 2}, {"I8", 1},  {"U64", 8},  {"U32", 4},
-               {"U16", 2},  {"U8", 1},  {"BOOL", 1}, {"F8_E4M3", 1},
-               {"F8_E5M2", 1}};
+  } known[] = {{"F64", 8},  {"F32", 4},     {"F16", 2},    {"BF16", 2},
+               {"I64", 8},  {"I32", 4},     {"I16", 2},    {"I8", 1},
+               {"U64", 8},  {"U32", 4},     {"U16", 2},    {"U8", 1},
+               {"BOOL", 1}, {"F8_E4M3", 1}, {"F8_E5M2", 1}};
   for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); ++i)
     if (strcmp(known[i].name, dt) == 0) {
       *out_size = known[i].size;
@@ -221,10 +222,11 @@ static const char *dtypeSizeName(const char *dt, size_t *out_size) {
 static int byBegin(const void *a, const void *b) {
   const nncStEntry *x = *(const nncStEntry *const *)a;
   const nncStEntry *y = *(const nncStEntry *const *)b;
-  return x->begin < y->begin ? -1 : x->begin > y->begin ? 1
-         : x->end < y->end   ? -1
-         : x->end > y->end   ? 1
-                             : 0;
+  return x->begin < y->begin   ? -1
+         : x->begin > y->begin ? 1
+         : x->end < y->end     ? -1
+         : x->end > y->end     ? 1
+                               : 0;
 }
 
 static void shapeText(char *out, size_t n, const int64_t *dims, int32_t rank) {
@@ -284,8 +286,7 @@ static nnc_status_t checkLayout(const char *path, const nncStHeader *h,
     else if (sorted[i]->begin > at)
       s = LOADERR("nnc_model_load: '%s': tensor '%s' starts at data byte "
                   "%llu, expected %llu (a gap in the data section)",
-                  path, sorted[i]->name,
-                  (unsigned long long)sorted[i]->begin,
+                  path, sorted[i]->name, (unsigned long long)sorted[i]->begin,
                   (unsigned long long)at);
     at = sorted[i]->end;
   }
@@ -349,8 +350,8 @@ static nnc_status_t checkAgainstModel(const char *path, const nnc_model_t *m,
               strcmp(desc->tensors[t].name, name) == 0;
     size_t n = strlen(name), suffix = strlen("num_batches_tracked");
     /* PyTorch's batchnorm counter has no nnc counterpart: ignored. */
-    if (!known && !(n >= suffix && strcmp(name + n - suffix,
-                                          "num_batches_tracked") == 0))
+    if (!known &&
+        !(n >= suffix && strcmp(name + n - suffix, "num_batches_tracked") == 0))
       return LOADERR("nnc_model_load: '%s': unexpected tensor '%s': model "
                      "'%s' has no parameter, buffer or optimizer state of "
                      "that name",

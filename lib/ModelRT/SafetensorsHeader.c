@@ -1,4 +1,4 @@
-/*===- lib/ModelRT/SafetensorsHeader.c - safetensors header parser ---*- C -*-===*
+/*===- lib/ModelRT/SafetensorsHeader.c - safetensors header -------*- C -*-===*
  *
  * A strict recursive-descent JSON reader for the safetensors header:
  * `{"__metadata__": {str: str, ...}, "<name>": {"dtype": str, "shape": [int],
@@ -28,8 +28,8 @@ static int fail(Parser *ps, const char *what) {
 }
 
 static void skipWs(Parser *ps) {
-  while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' ||
-                             *ps->p == '\n' || *ps->p == '\r'))
+  while (ps->p < ps->end &&
+         (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
     ++ps->p;
 }
 
@@ -113,14 +113,26 @@ static int parseString(Parser *ps, char **out) {
     char e = *ps->p++;
     unsigned cp = 0, lo = 0;
     switch (e) {
-    case '"': case '\\': case '/':
+    case '"':
+    case '\\':
+    case '/':
       *o++ = e;
       break;
-    case 'b': *o++ = '\b'; break;
-    case 'f': *o++ = '\f'; break;
-    case 'n': *o++ = '\n'; break;
-    case 'r': *o++ = '\r'; break;
-    case 't': *o++ = '\t'; break;
+    case 'b':
+      *o++ = '\b';
+      break;
+    case 'f':
+      *o++ = '\f';
+      break;
+    case 'n':
+      *o++ = '\n';
+      break;
+    case 'r':
+      *o++ = '\r';
+      break;
+    case 't':
+      *o++ = '\t';
+      break;
     case 'u':
       if (!hex4(ps, &cp)) {
         free(buf);
@@ -173,8 +185,7 @@ static int parseUint(Parser *ps, uint64_t *out) {
       return fail(ps, "integer overflows 64 bits");
     v = v * 10 + d;
   }
-  if (ps->p < ps->end &&
-      (*ps->p == '.' || *ps->p == 'e' || *ps->p == 'E'))
+  if (ps->p < ps->end && (*ps->p == '.' || *ps->p == 'e' || *ps->p == 'E'))
     return fail(ps, "expected an integer, got a fraction");
   *out = v;
   return 1;
@@ -196,13 +207,14 @@ static int skipValue(Parser *ps, int depth) {
     if (peek(ps, close))
       return ++ps->p, 1;
     do {
-      if (c == '{' && (!parseString(ps, NULL) || !expect(ps, ':', "expected ':'")))
+      if (c == '{' &&
+          (!parseString(ps, NULL) || !expect(ps, ':', "expected ':'")))
         return 0;
       if (!skipValue(ps, depth + 1))
         return 0;
     } while (peek(ps, ',') && ++ps->p);
-    return expect(ps, close, c == '{' ? "expected ',' or '}'"
-                                      : "expected ',' or ']'");
+    return expect(ps, close,
+                  c == '{' ? "expected ',' or '}'" : "expected ',' or ']'");
   }
   static const char *words[] = {"true", "false", "null"};
   for (int i = 0; i < 3; ++i) {

@@ -1,4 +1,4 @@
-/*===- lib/ModelRT/SafetensorsHeader.h - safetensors JSON header ----*- C -*-===*
+/*===- lib/ModelRT/SafetensorsHeader.h - safetensors JSON header --*- C -*-===*
  *
  * The parsed form of a safetensors header: one entry per tensor (name, dtype
  * string, shape, data offsets) and the nnc fields of `__metadata__`. The

@@ -1,4 +1,4 @@
-/*===- lib/ModelRT/Status.c - nnc_status_t ----------------------------*- C -*-===*
+/*===- lib/ModelRT/Status.c - nnc_status_t ------------------------*- C -*-===*
  *
  * Status objects of the C ABI: a code plus a heap-allocated message. When the
  * message cannot be allocated, a static out-of-memory status is returned

@@ -45,7 +45,8 @@ TEST(ModelRTCheckpoint, RoundTripResumesExactly) {
   EXPECT_TRUE(snapshot(api, a.model) != snapshot(api, b.model));
   ASSERT_NNC_OK(api, api.nnc_model_load(b.model, path.c_str()));
   // Gradients are not part of a checkpoint; everything else matches.
-  std::vector<std::string> sa = snapshot(api, a.model), sb = snapshot(api, b.model);
+  std::vector<std::string> sa = snapshot(api, a.model),
+                           sb = snapshot(api, b.model);
   EXPECT_EQ(sa.back(), "3/11"); // step 3, seed 11
   EXPECT_EQ(sb.back(), sa.back());
   for (nnc_tensor_kind_t kind : {NNC_KIND_PARAM, NNC_KIND_STATE})
@@ -60,7 +61,8 @@ TEST(ModelRTCheckpoint, RoundTripResumesExactly) {
   // Training on continues identically (same step, seed, momentum).
   trainClassifier(api, a.model, 2);
   trainClassifier(api, b.model, 2);
-  std::vector<std::string> ra = snapshot(api, a.model), rb = snapshot(api, b.model);
+  std::vector<std::string> ra = snapshot(api, a.model),
+                           rb = snapshot(api, b.model);
   EXPECT_TRUE(ra == rb);
   // Saving over an existing checkpoint works.
   ASSERT_NNC_OK(api, api.nnc_model_save(b.model, path.c_str()));
@@ -98,14 +100,14 @@ TEST(ModelRTCheckpoint, ByteLayoutFollowsSafetensors) {
     EXPECT_TRUE(v.is_string()) << k;
   // Every PARAM, BUFFER and STATE, no GRAD, tiling the data section.
   size_t expected = 0;
-  for (nnc_tensor_kind_t kind : {NNC_KIND_PARAM, NNC_KIND_BUFFER,
-                                 NNC_KIND_STATE})
+  for (nnc_tensor_kind_t kind :
+       {NNC_KIND_PARAM, NNC_KIND_BUFFER, NNC_KIND_STATE})
     expected += api.nnc_model_tensor_count(kind);
   EXPECT_EQ(j.size(), expected + 1);
   std::string data = bytes.substr(8 + n);
   std::vector<std::pair<uint64_t, uint64_t>> spans;
-  for (nnc_tensor_kind_t kind : {NNC_KIND_PARAM, NNC_KIND_BUFFER,
-                                 NNC_KIND_STATE})
+  for (nnc_tensor_kind_t kind :
+       {NNC_KIND_PARAM, NNC_KIND_BUFFER, NNC_KIND_STATE})
     for (int32_t i = 0; i < api.nnc_model_tensor_count(kind); ++i) {
       nnc_tensor_info_t info;
       ASSERT_NNC_OK(api, api.nnc_model_tensor_info(kind, i, &info));
@@ -120,8 +122,8 @@ TEST(ModelRTCheckpoint, ByteLayoutFollowsSafetensors) {
       ASSERT_EQ(e - b, info.item_bytes);
       spans.push_back({b, e});
       std::string want(info.item_bytes, '\0');
-      ASSERT_NNC_OK(api, api.nnc_model_read_tensor(a.model, kind, i, want.data(),
-                                                   want.size()));
+      ASSERT_NNC_OK(api, api.nnc_model_read_tensor(a.model, kind, i,
+                                                   want.data(), want.size()));
       EXPECT_EQ(data.substr(b, e - b), want) << info.name;
     }
   std::sort(spans.begin(), spans.end());
@@ -147,10 +149,12 @@ std::vector<StTensor> classifierTensors(bool withState) {
       {"init.ones", "F32", {7}, f32Bytes(std::vector<float>(7, 2.0f))},
   };
   if (withState) {
-    t.push_back({"optimizer.fc.weight.momentum_buffer", "F32", {3, 4},
+    t.push_back({"optimizer.fc.weight.momentum_buffer",
+                 "F32",
+                 {3, 4},
                  f32Bytes(std::vector<float>(12, -1.0f))});
-    t.push_back({"optimizer.fc.bias.momentum_buffer", "F32", {3},
-                 f32Bytes({7, 8, 9})});
+    t.push_back(
+        {"optimizer.fc.bias.momentum_buffer", "F32", {3}, f32Bytes({7, 8, 9})});
   }
   return t;
 }
@@ -184,8 +188,9 @@ TEST(ModelRTCheckpoint, LoadsWhatPyTorchWrites) {
   EXPECT_NNC_OK(api, api.nnc_model_get_step(m.model, &step));
   EXPECT_EQ(step, 0);
   // With optimizer state and a step in the metadata.
-  s = loadBytes(api, m.model,
-                makeSafetensors("{\"nnc.step\":\"40\"}", classifierTensors(true)));
+  s = loadBytes(
+      api, m.model,
+      makeSafetensors("{\"nnc.step\":\"40\"}", classifierTensors(true)));
   ASSERT_EQ(s.code, NNC_STATUS_OK) << s.message;
   EXPECT_EQ(readF32(api, m.model, NNC_KIND_STATE, 1),
             (std::vector<float>{7, 8, 9}));
@@ -205,20 +210,34 @@ TEST(ModelRTCheckpoint, MismatchesAreExplained) {
   std::vector<Case> cases = {
       {"missing", [](auto &t) { t.erase(t.begin() + 1); },
        "missing tensor 'fc.bias'"},
-      {"extra", [](auto &t) { t.push_back({"fc2.weight", "F32", {1}, std::string(4, 'x')}); },
+      {"extra",
+       [](auto &t) {
+         t.push_back({"fc2.weight", "F32", {1}, std::string(4, 'x')});
+       },
        "unexpected tensor 'fc2.weight'"},
-      {"shape", [](auto &t) { t[0].shape = {4, 3}; },
+      {"shape",
+       [](auto &t) {
+         t[0].shape = {4, 3};
+       },
        "'fc.weight': expected shape [3, 4], got [4, 3]"},
       {"rank", [](auto &t) { t[0].shape = {12}; },
        "expected shape [3, 4], got [12]"},
-      {"dtype", [](auto &t) { t[1] = {"fc.bias", "I32", {3}, std::string(12, '\0')}; },
+      {"dtype",
+       [](auto &t) {
+         t[1] = {"fc.bias", "I32", {3}, std::string(12, '\0')};
+       },
        "'fc.bias': expected dtype F32, got I32"},
-      {"f64", [](auto &t) { t[1] = {"fc.bias", "F64", {3}, std::string(24, '\0')}; },
+      {"f64",
+       [](auto &t) {
+         t[1] = {"fc.bias", "F64", {3}, std::string(24, '\0')};
+       },
        "expected dtype F32, got F64"},
       {"partial state", [](auto &t) { t.pop_back(); },
        "missing optimizer state 'optimizer.fc.bias.momentum_buffer'"},
-      {"unknown dtype", [](auto &t) { t[1].dtype = "Q7"; }, "unknown dtype 'Q7'"},
-      {"bytes", [](auto &t) { t[1].bytes += "abcd"; }, "span 16 bytes, expected 12"},
+      {"unknown dtype", [](auto &t) { t[1].dtype = "Q7"; },
+       "unknown dtype 'Q7'"},
+      {"bytes", [](auto &t) { t[1].bytes += "abcd"; },
+       "span 16 bytes, expected 12"},
   };
   for (const Case &c : cases) {
     std::vector<StTensor> t = classifierTensors(true);
@@ -273,8 +292,8 @@ TEST(ModelRTCheckpoint, PythonReadsAndWritesOurFormat) {
   for (size_t i = 0; i < m1.size(); ++i)
     EXPECT_EQ(m2[i], 2 * m1[i]);
   int64_t trace[2];
-  ASSERT_NNC_OK(api, api.nnc_model_read_tensor_by_name(back.model, NNC_KIND_BUFFER,
-                                                       "trace", trace, 16));
+  ASSERT_NNC_OK(api, api.nnc_model_read_tensor_by_name(
+                         back.model, NNC_KIND_BUFFER, "trace", trace, 16));
   EXPECT_EQ(trace[0], 4); // the i64 step 2, doubled
   int64_t step = -1;
   EXPECT_NNC_OK(api, api.nnc_model_get_step(back.model, &step));

@@ -89,10 +89,10 @@ TEST_F(Corruption, TheGoodFileLoads) {
 }
 
 TEST_F(Corruption, Truncation) {
-  for (size_t size : {(size_t)0, (size_t)4, (size_t)7, (size_t)8,
-                      (size_t)(8 + headerLen / 2), (size_t)(8 + headerLen),
-                      (size_t)(8 + headerLen + 1), good.size() / 2 + 4,
-                      good.size() - 1})
+  for (size_t size :
+       {(size_t)0, (size_t)4, (size_t)7, (size_t)8, (size_t)(8 + headerLen / 2),
+        (size_t)(8 + headerLen), (size_t)(8 + headerLen + 1),
+        good.size() / 2 + 4, good.size() - 1})
     expectRejected(good.substr(0, size),
                    ("truncated to " + std::to_string(size)).c_str());
   expectRejected(good.substr(0, 5), "5 bytes", "at least 8");
@@ -126,8 +126,7 @@ TEST_F(Corruption, JsonSyntax) {
                  "text after the object", "after the header");
   expectRejected(edit("\"fc.bias\"", "\"fc.bias\\q\""), "bad escape",
                  "bad escape");
-  expectRejected(edit("\"fc.bias\"", "\"fc.\\u00zz\""), "bad \\u",
-                 "hex digit");
+  expectRejected(edit("\"fc.bias\"", "\"fc.\\u00zz\""), "bad \\u", "hex digit");
   expectRejected(edit("\"fc.bias\"", "\"fc.\\ud800x\""), "lone surrogate",
                  "surrogate");
   expectRejected(edit("\"fc.bias\"", std::string("\"fc.\x01\"")),
@@ -135,15 +134,16 @@ TEST_F(Corruption, JsonSyntax) {
   expectRejected(edit("\"fc.bias\"", std::string("\"fc.\0b\"", 6)), "NUL");
   expectRejected(edit("\"format\":\"pt\"", "\"format\":1"), "non-string meta",
                  "values must be strings");
-  expectRejected(edit("\"nnc.step\":\"1\"", "\"nnc.step\":\"x1\""),
-                 "bad step", "decimal");
+  expectRejected(edit("\"nnc.step\":\"1\"", "\"nnc.step\":\"x1\""), "bad step",
+                 "decimal");
   expectRejected(edit("\"nnc.step\":\"1\"", "\"nnc.step\":\"-1\""),
                  "negative step", "decimal");
-  expectRejected(edit("\"nnc.step\":\"1\"",
-                      "\"nnc.step\":\"99999999999999999999\""),
-                 "overflowing step", "overflows");
-  expectRejected(edit("\"__metadata__\":{", "\"__metadata__\":{\"a\":\"b\",\"a"),
-                 "broken metadata");
+  expectRejected(
+      edit("\"nnc.step\":\"1\"", "\"nnc.step\":\"99999999999999999999\""),
+      "overflowing step", "overflows");
+  expectRejected(
+      edit("\"__metadata__\":{", "\"__metadata__\":{\"a\":\"b\",\"a"),
+      "broken metadata");
 }
 
 TEST_F(Corruption, TensorEntries) {
@@ -151,10 +151,10 @@ TEST_F(Corruption, TensorEntries) {
                  "unknown dtype", "unknown dtype 'F33'");
   expectRejected(edit("\"dtype\":\"F32\"", "\"dtype\":32"), "numeric dtype",
                  "expected a string");
-  expectRejected(edit("\"shape\":[3,4]", "\"shape\":[3,-4]"),
-                 "negative dim", "non-negative integer");
-  expectRejected(edit("\"shape\":[3,4]", "\"shape\":[3,4.0]"),
-                 "fractional dim", "fraction");
+  expectRejected(edit("\"shape\":[3,4]", "\"shape\":[3,-4]"), "negative dim",
+                 "non-negative integer");
+  expectRejected(edit("\"shape\":[3,4]", "\"shape\":[3,4.0]"), "fractional dim",
+                 "fraction");
   expectRejected(edit("\"shape\":[3,4]", "\"shape\":3"), "scalar shape",
                  "expected an array");
   expectRejected(edit("\"shape\":[3,4]", "\"shape\":[1,1,1,1,1,1,1,1,3,4]"),

@@ -55,7 +55,8 @@ TEST(ModelRTEmbed, PredictsClassesAndScores) {
   EXPECT_NE(out.find("output out: f32[N, 2]"), std::string::npos) << out;
   EXPECT_NE(out.find("row 0: class 0 scores 3 1.5"), std::string::npos) << out;
   EXPECT_NE(out.find("row 1: class 1 scores 0.25 1"), std::string::npos) << out;
-  EXPECT_NE(out.find("row 2: class 0 scores -1 -1.5"), std::string::npos) << out;
+  EXPECT_NE(out.find("row 2: class 0 scores -1 -1.5"), std::string::npos)
+      << out;
   EXPECT_EQ(out.find("row 3"), std::string::npos) << out;
 
   // The same through stdin.

@@ -52,8 +52,7 @@ protected:
 TEST_F(DenseErrors, Predict) {
   expectError(take(api, api.nnc_model_predict(nullptr, 2, &in, 1, &o, 1)),
               NNC_STATUS_INVALID_ARGUMENT, {"nnc_model_predict", "model"});
-  for (int64_t bad : {(int64_t)0, (int64_t)-1,
-                      (int64_t)NNC_MAX_BATCH + 1,
+  for (int64_t bad : {(int64_t)0, (int64_t)-1, (int64_t)NNC_MAX_BATCH + 1,
                       std::numeric_limits<int64_t>::max()})
     expectError(predict(bad, &in, 1, &o, 1), NNC_STATUS_INVALID_ARGUMENT,
                 {"batch", "expected 1..", "got"});
@@ -94,8 +93,8 @@ TEST_F(DenseErrors, TrainStepAndGradients) {
   for (float lr : {std::nanf(""), -0.1f, INFINITY})
     expectError(train(2, &in, &lab, lr, &loss), NNC_STATUS_INVALID_ARGUMENT,
                 {"learning_rate"});
-  expectError(take(api, api.nnc_model_train_step(inst.model, 2, &in, 1, &lab,
-                                                 1, 0.1f, &o, 2, &loss)),
+  expectError(take(api, api.nnc_model_train_step(inst.model, 2, &in, 1, &lab, 1,
+                                                 0.1f, &o, 2, &loss)),
               NNC_STATUS_INVALID_ARGUMENT, {"num_outputs"});
   expectError(take(api, api.nnc_model_compute_gradients(
                             inst.model, 2, &in, 1, &lab, 0, nullptr, 0, &loss)),
@@ -120,35 +119,34 @@ TEST_F(DenseErrors, ReadWriteTensors) {
   expectError(take(api, api.nnc_model_read_tensor(nullptr, NNC_KIND_PARAM, 0,
                                                   buf, sizeof(buf))),
               NNC_STATUS_INVALID_ARGUMENT, {"model"});
-  expectError(take(api, api.nnc_model_read_tensor(inst.model, NNC_KIND_INPUT,
-                                                  0, buf, sizeof(buf))),
+  expectError(take(api, api.nnc_model_read_tensor(inst.model, NNC_KIND_INPUT, 0,
+                                                  buf, sizeof(buf))),
               NNC_STATUS_INVALID_ARGUMENT, {"kind", "got input"});
-  expectError(take(api, api.nnc_model_read_tensor(inst.model, NNC_KIND_PARAM,
-                                                  5, buf, sizeof(buf))),
+  expectError(take(api, api.nnc_model_read_tensor(inst.model, NNC_KIND_PARAM, 5,
+                                                  buf, sizeof(buf))),
               NNC_STATUS_OUT_OF_RANGE, {"index", "expected 0..1", "got 5"});
-  expectError(take(api, api.nnc_model_read_tensor(inst.model, NNC_KIND_PARAM,
-                                                  0, nullptr, sizeof(buf))),
+  expectError(take(api, api.nnc_model_read_tensor(inst.model, NNC_KIND_PARAM, 0,
+                                                  nullptr, sizeof(buf))),
               NNC_STATUS_INVALID_ARGUMENT, {"'fc.weight'", "NULL"});
-  expectError(take(api, api.nnc_model_read_tensor(inst.model, NNC_KIND_PARAM,
-                                                  0, buf, 20)),
+  expectError(take(api, api.nnc_model_read_tensor(inst.model, NNC_KIND_PARAM, 0,
+                                                  buf, 20)),
               NNC_STATUS_INVALID_ARGUMENT,
               {"'fc.weight'", "expected 24 bytes", "got 20"});
-  expectError(take(api, api.nnc_model_write_tensor(inst.model, NNC_KIND_GRAD,
-                                                   1, buf, 4)),
+  expectError(take(api, api.nnc_model_write_tensor(inst.model, NNC_KIND_GRAD, 1,
+                                                   buf, 4)),
               NNC_STATUS_INVALID_ARGUMENT, {"expected 8 bytes", "got 4"});
-  expectError(take(api, api.nnc_model_write_tensor_by_name(
-                            inst.model, NNC_KIND_PARAM, "fc.wieght", buf,
-                            sizeof(buf))),
-              NNC_STATUS_NOT_FOUND,
-              {"nnc_model_write_tensor_by_name", "'fc.wieght'"});
-  expectError(take(api, api.nnc_model_read_tensor_by_name(
-                            inst.model, NNC_KIND_PARAM, nullptr, buf,
-                            sizeof(buf))),
-              NNC_STATUS_INVALID_ARGUMENT, {"name"});
-  expectError(take(api, api.nnc_model_read_tensor_by_name(
-                            inst.model, NNC_KIND_STATE, "fc.weight", buf,
-                            sizeof(buf))),
-              NNC_STATUS_NOT_FOUND, {"state"});
+  expectError(
+      take(api, api.nnc_model_write_tensor_by_name(
+                    inst.model, NNC_KIND_PARAM, "fc.wieght", buf, sizeof(buf))),
+      NNC_STATUS_NOT_FOUND, {"nnc_model_write_tensor_by_name", "'fc.wieght'"});
+  expectError(
+      take(api, api.nnc_model_read_tensor_by_name(inst.model, NNC_KIND_PARAM,
+                                                  nullptr, buf, sizeof(buf))),
+      NNC_STATUS_INVALID_ARGUMENT, {"name"});
+  expectError(
+      take(api, api.nnc_model_read_tensor_by_name(
+                    inst.model, NNC_KIND_STATE, "fc.weight", buf, sizeof(buf))),
+      NNC_STATUS_NOT_FOUND, {"state"});
 }
 
 TEST_F(DenseErrors, InstanceCalls) {
@@ -176,12 +174,12 @@ TEST_F(DenseErrors, InstanceCalls) {
               NNC_STATUS_INVALID_ARGUMENT, {"path"});
   expectError(take(api, api.nnc_model_load(inst.model, "")),
               NNC_STATUS_INVALID_ARGUMENT, {"path"});
-  expectError(take(api, api.nnc_model_load(inst.model,
-                                           "/nonexistent/dir/ckpt")),
-              NNC_STATUS_IO_ERROR, {"/nonexistent/dir/ckpt"});
-  expectError(take(api, api.nnc_model_save(inst.model,
-                                           "/nonexistent/dir/ckpt")),
-              NNC_STATUS_IO_ERROR, {"/nonexistent/dir/ckpt"});
+  expectError(
+      take(api, api.nnc_model_load(inst.model, "/nonexistent/dir/ckpt")),
+      NNC_STATUS_IO_ERROR, {"/nonexistent/dir/ckpt"});
+  expectError(
+      take(api, api.nnc_model_save(inst.model, "/nonexistent/dir/ckpt")),
+      NNC_STATUS_IO_ERROR, {"/nonexistent/dir/ckpt"});
 }
 
 TEST(ModelRTErrors, MissingEntryPoints) {
@@ -189,8 +187,9 @@ TEST(ModelRTErrors, MissingEntryPoints) {
   Instance inst(infer, 1);
   float x[3] = {1, 2, 3}, y[2] = {0, 1}, loss;
   nnc_const_buffer_t in{x, sizeof(x)}, lab{y, sizeof(y)};
-  Status s = take(infer, infer.nnc_model_train_step(inst.model, 1, &in, 1, &lab,
-                                                    1, 0.1f, nullptr, 0, &loss));
+  Status s =
+      take(infer, infer.nnc_model_train_step(inst.model, 1, &in, 1, &lab, 1,
+                                             0.1f, nullptr, 0, &loss));
   expectError(s, NNC_STATUS_UNIMPLEMENTED,
               {"train_step", "DenseInfer", "no train section"});
   s = take(infer, infer.nnc_model_apply_gradients(inst.model, 0.1f));

@@ -23,8 +23,8 @@ const float kB[2] = {0.1f, -0.2f};
 void setDense(const ModelApi &api, nnc_model_t *m) {
   ASSERT_NNC_OK(api, api.nnc_model_write_tensor_by_name(
                          m, NNC_KIND_PARAM, "fc.weight", kW, sizeof(kW)));
-  ASSERT_NNC_OK(api, api.nnc_model_write_tensor(m, NNC_KIND_PARAM, 1, kB,
-                                                sizeof(kB)));
+  ASSERT_NNC_OK(
+      api, api.nnc_model_write_tensor(m, NNC_KIND_PARAM, 1, kB, sizeof(kB)));
 }
 
 std::vector<float> denseRef(const std::vector<float> &x, const float *w,
@@ -157,15 +157,15 @@ TEST(ModelRTExec, ApplyUsesCallerWrittenGradients) {
   Instance inst(api, 9);
   setDense(api, inst.model);
   const float gw[6] = {1, 2, 3, 4, 5, 6}, gb[2] = {-1, 1};
-  ASSERT_NNC_OK(api, api.nnc_model_write_tensor_by_name(
-                         inst.model, NNC_KIND_GRAD, "fc.weight", gw,
-                         sizeof(gw)));
+  ASSERT_NNC_OK(
+      api, api.nnc_model_write_tensor_by_name(inst.model, NNC_KIND_GRAD,
+                                              "fc.weight", gw, sizeof(gw)));
   ASSERT_NNC_OK(api, api.nnc_model_write_tensor(inst.model, NNC_KIND_GRAD, 1,
                                                 gb, sizeof(gb)));
   float back[6];
-  ASSERT_NNC_OK(api, api.nnc_model_read_tensor_by_name(
-                         inst.model, NNC_KIND_GRAD, "fc.weight", back,
-                         sizeof(back)));
+  ASSERT_NNC_OK(
+      api, api.nnc_model_read_tensor_by_name(inst.model, NNC_KIND_GRAD,
+                                             "fc.weight", back, sizeof(back)));
   EXPECT_EQ(0, std::memcmp(back, gw, sizeof(gw)));
   ASSERT_NNC_OK(api, api.nnc_model_apply_gradients(inst.model, 0.5f));
   std::vector<float> w = readF32(api, inst.model, NNC_KIND_PARAM, 0);
@@ -239,9 +239,10 @@ TEST(ModelRTExec, ClassifierMomentumBuffersOutputsAndSeed) {
     std::vector<float> logits(n * 3, -1);
     nnc_buffer_t out = {logits.data(), logits.size() * sizeof(float)};
     float got = 0;
-    ASSERT_NNC_OK(api, api.nnc_model_train_step(inst.model, n, &in, 1, &lab, 1,
-                                                0.2f, step == 1 ? &out : nullptr,
-                                                step == 1 ? 1 : 0, &got));
+    ASSERT_NNC_OK(api,
+                  api.nnc_model_train_step(inst.model, n, &in, 1, &lab, 1, 0.2f,
+                                           step == 1 ? &out : nullptr,
+                                           step == 1 ? 1 : 0, &got));
     EXPECT_NEAR(got, loss, 1e-5);
     if (step == 1)
       for (size_t i = 0; i < logits.size(); ++i)
@@ -256,9 +257,9 @@ TEST(ModelRTExec, ClassifierMomentumBuffersOutputsAndSeed) {
     for (int k = 0; k < 4; ++k)
       EXPECT_NEAR(gotR[k], rmean[k], 1e-6);
     int64_t trace[2];
-    ASSERT_NNC_OK(api, api.nnc_model_read_tensor_by_name(
-                           inst.model, NNC_KIND_BUFFER, "trace", trace,
-                           sizeof(trace)));
+    ASSERT_NNC_OK(
+        api, api.nnc_model_read_tensor_by_name(inst.model, NNC_KIND_BUFFER,
+                                               "trace", trace, sizeof(trace)));
     EXPECT_EQ(trace[0], step);
     EXPECT_EQ(trace[1], stepSeed(77, step));
   }

@@ -101,8 +101,8 @@ TEST(ModelRTInfo, FindByName) {
   ASSERT_NNC_OK(api,
                 api.nnc_model_find_tensor(NNC_KIND_GRAD, "fc.bias", &index));
   EXPECT_EQ(index, 1);
-  Status s = take(api, api.nnc_model_find_tensor(NNC_KIND_PARAM, "fc.bogus",
-                                                 &index));
+  Status s =
+      take(api, api.nnc_model_find_tensor(NNC_KIND_PARAM, "fc.bogus", &index));
   EXPECT_EQ(s.code, NNC_STATUS_NOT_FOUND);
   EXPECT_NE(s.message.find("'fc.bogus'"), std::string::npos) << s.message;
   EXPECT_NE(s.message.find("Classifier"), std::string::npos) << s.message;
@@ -133,9 +133,8 @@ TEST(ModelRTInfo, QueryErrors) {
   s = take(api, api.nnc_model_tensor_byte_size(NNC_KIND_INPUT, 0, 0, &bytes));
   EXPECT_EQ(s.code, NNC_STATUS_INVALID_ARGUMENT);
   EXPECT_NE(s.message.find("batch"), std::string::npos);
-  s = take(api, api.nnc_model_tensor_byte_size(NNC_KIND_INPUT, 0,
-                                               int64_t(NNC_MAX_BATCH) + 1,
-                                               &bytes));
+  s = take(api, api.nnc_model_tensor_byte_size(
+                    NNC_KIND_INPUT, 0, int64_t(NNC_MAX_BATCH) + 1, &bytes));
   EXPECT_EQ(s.code, NNC_STATUS_INVALID_ARGUMENT);
   // The status functions accept NULL (success).
   EXPECT_EQ(api.nnc_status_code(nullptr), NNC_STATUS_OK);
@@ -148,9 +147,9 @@ TEST(ModelRTLink, OnlyTheApiIsExported) {
   const ModelApi &api = loadModel(denseFixture());
   ASSERT_TRUE(api.handle);
   // Hidden: the descriptor, kernels, and shim internals.
-  for (const char *hidden : {"nnc_model_desc", "nnc_kernel_predict",
-                             "nnc_kernel_train_step", "nncMakeStatus",
-                             "nncSplitMix64", "nncLoad"})
+  for (const char *hidden :
+       {"nnc_model_desc", "nnc_kernel_predict", "nnc_kernel_train_step",
+        "nncMakeStatus", "nncSplitMix64", "nncLoad"})
     EXPECT_EQ(dlsym(api.handle, hidden), nullptr) << hidden;
 
   // nm -D: every defined dynamic symbol is an nnc_ API function.

@@ -1,4 +1,4 @@
-//===- test/unit/ModelRT/ModelRTTestUtil.cpp - dlopen'ed model API --------===//
+//===- test/unit/ModelRT/ModelRTTestUtil.cpp - dlopen helpers -------------===//
 //
 // Implementation of the test helpers: loading fixture model.so files through
 // dlopen/dlsym, owning statuses and instances, and temporary file names.
@@ -117,8 +117,8 @@ std::string f32Bytes(const std::vector<float> &v) {
 std::vector<std::string> snapshot(const ModelApi &api, const nnc_model_t *m,
                                   bool withGrads) {
   std::vector<std::string> out;
-  for (nnc_tensor_kind_t kind : {NNC_KIND_PARAM, NNC_KIND_BUFFER,
-                                 NNC_KIND_GRAD, NNC_KIND_STATE})
+  for (nnc_tensor_kind_t kind :
+       {NNC_KIND_PARAM, NNC_KIND_BUFFER, NNC_KIND_GRAD, NNC_KIND_STATE})
     for (int32_t i = 0; i < api.nnc_model_tensor_count(kind); ++i) {
       if (kind == NNC_KIND_GRAD && !withGrads)
         continue;

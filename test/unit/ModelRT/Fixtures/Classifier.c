@@ -1,4 +1,4 @@
-/*===- test/unit/ModelRT/Fixtures/Classifier.c - a second fixture model -*- C -*-===*
+/*===- test/unit/ModelRT/Fixtures/Classifier.c - second fixture ---*- C -*-===*
  *
  * The model "Classifier": logits = x W^T + b with x f32[N, 4], W f32[3, 4]
  * (xavier), b f32[3] (normal 0.1), cross-entropy against class indices
@@ -96,25 +96,43 @@ static const nnc_tensor_desc_t tensors[] = {
     {"fc.bias", NNC_ROLE_PARAM, F32, 1, {3}, NNC_INIT_NORMAL, 0.1f, -1},
     {"stats.running_mean", NNC_ROLE_BUFFER, F32, 1, {4}, NNC_INIT_ZEROS, 0, -1},
     {"trace", NNC_ROLE_BUFFER, NNC_DESC_I64, 1, {2}, NNC_INIT_ZEROS, 0, -1},
-    {"optimizer.fc.weight.momentum_buffer", NNC_ROLE_STATE, F32, 2, {3, 4},
-     NNC_INIT_NONE, 0, W},
-    {"optimizer.fc.bias.momentum_buffer", NNC_ROLE_STATE, F32, 1, {3},
-     NNC_INIT_NONE, 0, B},
+    {"optimizer.fc.weight.momentum_buffer",
+     NNC_ROLE_STATE,
+     F32,
+     2,
+     {3, 4},
+     NNC_INIT_NONE,
+     0,
+     W},
+    {"optimizer.fc.bias.momentum_buffer",
+     NNC_ROLE_STATE,
+     F32,
+     1,
+     {3},
+     NNC_INIT_NONE,
+     0,
+     B},
     {"fc.weight", NNC_ROLE_GRAD, F32, 2, {3, 4}, NNC_INIT_NONE, 0, W},
     {"fc.bias", NNC_ROLE_GRAD, F32, 1, {3}, NNC_INIT_NONE, 0, B},
     /* Unused by the kernels: one tensor per initialiser, for statistics. */
     {"init.he", NNC_ROLE_PARAM, F32, 4, {64, 32, 3, 3}, NNC_INIT_HE, 0, -1},
     {"init.xavier", NNC_ROLE_PARAM, F32, 2, {128, 64}, NNC_INIT_XAVIER, 0, -1},
     {"init.normal", NNC_ROLE_PARAM, F32, 1, {20001}, NNC_INIT_NORMAL, 0.5f, -1},
-    {"init.uniform", NNC_ROLE_PARAM, F32, 2, {100, 100}, NNC_INIT_UNIFORM,
-     0.25f, -1},
+    {"init.uniform",
+     NNC_ROLE_PARAM,
+     F32,
+     2,
+     {100, 100},
+     NNC_INIT_UNIFORM,
+     0.25f,
+     -1},
     {"init.ones", NNC_ROLE_BUFFER, F32, 1, {7}, NNC_INIT_ONES, 0, -1},
 };
 
 static const int32_t predictArgs[] = {X, W, B, LOGITS};
-static const int32_t trainArgs[] = {X,  Y,  W,  B,      RMEAN,      TRACE,
-                                    MW, MB, GW, GB,     LOGITS,     LOSS,
-                                    NNC_ARG_LR, NNC_ARG_STEP, NNC_ARG_SEED};
+static const int32_t trainArgs[] = {
+    X,  Y,  W,      B,    RMEAN,      TRACE,        MW,          MB,
+    GW, GB, LOGITS, LOSS, NNC_ARG_LR, NNC_ARG_STEP, NNC_ARG_SEED};
 
 const nnc_model_desc_t nnc_model_desc = {
     NNC_DESC_VERSION,

@@ -1,4 +1,4 @@
-/*===- test/unit/ModelRT/Fixtures/Dense.c - a hand-written tiny model --*- C -*-===*
+/*===- test/unit/ModelRT/Fixtures/Dense.c - tiny fixture model ----*- C -*-===*
  *
  * The model "Dense": out = x W^T + b with x f32[N, 3], W f32[2, 3] (he),
  * b f32[2] (uniform 0.5), an MSE loss against y f32[N, 2] averaged over all
@@ -17,8 +17,8 @@ enum { X, Y, OUT, LOSS, W, B, GW, GB };
 
 /* Reads x through its strides, as generated code would. */
 static float xAt(void **args, int i, int64_t n, int64_t k) {
-  return argF32(args, i)[n * argStride(args, i, 2, 0) +
-                         k * argStride(args, i, 2, 1)];
+  return argF32(args,
+                i)[n * argStride(args, i, 2, 0) + k * argStride(args, i, 2, 1)];
 }
 
 static void forward(void **args, int ix, int iw, int ib, int iout) {
@@ -93,9 +93,21 @@ static const nnc_tensor_desc_t tensors[] = {
     {"out", NNC_ROLE_OUTPUT, NNC_DESC_F32, 2, {-1, 2}, NNC_INIT_NONE, 0, -1},
     {"loss", NNC_ROLE_LOSS, NNC_DESC_F32, 0, {0}, NNC_INIT_NONE, 0, -1},
     {"fc.weight", NNC_ROLE_PARAM, NNC_DESC_F32, 2, {2, 3}, NNC_INIT_HE, 0, -1},
-    {"fc.bias", NNC_ROLE_PARAM, NNC_DESC_F32, 1, {2}, NNC_INIT_UNIFORM, 0.5f,
+    {"fc.bias",
+     NNC_ROLE_PARAM,
+     NNC_DESC_F32,
+     1,
+     {2},
+     NNC_INIT_UNIFORM,
+     0.5f,
      -1},
-    {"fc.weight.grad", NNC_ROLE_GRAD, NNC_DESC_F32, 2, {2, 3}, NNC_INIT_NONE, 0,
+    {"fc.weight.grad",
+     NNC_ROLE_GRAD,
+     NNC_DESC_F32,
+     2,
+     {2, 3},
+     NNC_INIT_NONE,
+     0,
      W},
     {"fc.bias.grad", NNC_ROLE_GRAD, NNC_DESC_F32, 1, {2}, NNC_INIT_NONE, 0, B},
 };
@@ -104,8 +116,8 @@ static const int32_t predictArgs[] = {X, W, B, OUT};
 #ifndef NNC_FIXTURE_INFER_ONLY
 static const int32_t gradsArgs[] = {X, Y, W, B, LOSS, GW, GB};
 static const int32_t applyArgs[] = {W, B, GW, GB, NNC_ARG_LR};
-static const int32_t trainArgs[] = {X,  Y,  W,          B,
-                                    GW, GB, LOSS, NNC_ARG_LR, NNC_ARG_STEP};
+static const int32_t trainArgs[] = {X,  Y,    W,          B,           GW,
+                                    GB, LOSS, NNC_ARG_LR, NNC_ARG_STEP};
 #endif
 
 const nnc_model_desc_t nnc_model_desc = {

@@ -1,4 +1,4 @@
-/*===- test/unit/ModelRT/Fixtures/Memref.h - memref access for kernels -*- C -*-===*
+/*===- test/unit/ModelRT/Fixtures/Memref.h - memref access --------*- C -*-===*
  *
  * Hand-written fixture kernels read their arguments exactly as MLIR-generated
  * code does: args[i] points to a rank-generic memref descriptor
