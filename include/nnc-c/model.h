@@ -1,0 +1,232 @@
+/*===- nnc-c/model.h - The C ABI of a compiled nnc model ----------*- C -*-===*
+ *
+ * Every model.so produced by `nnc model.nn -o model.so` exports exactly this
+ * API (and nothing else). Static queries describe the model (name, inputs,
+ * outputs, labels, parameters, buffers, gradients, optimizer state); an
+ * instance (`nnc_model_t`) owns one copy of the parameters, gradients,
+ * buffers and optimizer state, initialised from a seed, and runs inference,
+ * the fused training step, gradients and their application, and saves/loads
+ * safetensors checkpoints. Data always travels through caller-supplied
+ * buffers whose byte sizes are checked. See docs/abi.md for the full story.
+ *
+ * Thread-safety: the static queries (nnc_abi_version .. nnc_model_tensor_*)
+ * and the status functions are thread-safe. Distinct instances may be used
+ * concurrently from different threads. One instance must not be used by two
+ * threads at the same time (not even for reads while another call runs).
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef NNC_C_MODEL_H
+#define NNC_C_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nnc-c/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Version of this ABI; bumped on any incompatible change. */
+#define NNC_ABI_VERSION 1
+/** Largest tensor rank. */
+#define NNC_MAX_DIMS 8
+/** Largest batch accepted by predict/train_step/compute_gradients. */
+#define NNC_MAX_BATCH (1 << 24)
+
+/** One instance of the model: parameters, buffers, gradients, optimizer
+ *  state, step count and seed. Opaque. */
+typedef struct nnc_model_s nnc_model_t;
+
+/** Element types. */
+typedef enum nnc_dtype_e {
+  NNC_DTYPE_F32 = 0,
+  NNC_DTYPE_I32 = 1,
+  NNC_DTYPE_I64 = 2,
+} nnc_dtype_t;
+
+/** The groups of tensors of a model. Within a kind, tensors are numbered
+ *  0..nnc_model_tensor_count(kind)-1 in declaration order; buffer arrays
+ *  passed to predict/train_step follow that order. */
+typedef enum nnc_tensor_kind_e {
+  NNC_KIND_INPUT = 0,  /**< data fed to predict and training */
+  NNC_KIND_LABEL = 1,  /**< training targets */
+  NNC_KIND_OUTPUT = 2, /**< results of predict */
+  NNC_KIND_PARAM = 3,  /**< trainable parameters (instance data) */
+  NNC_KIND_BUFFER = 4, /**< non-trained state, e.g. running stats */
+  NNC_KIND_GRAD = 5,   /**< gradient of PARAM `of` (named like it) */
+  NNC_KIND_STATE = 6,  /**< optimizer state of PARAM `of` */
+} nnc_tensor_kind_t;
+#define NNC_KIND_COUNT 7
+
+/** The entry points a model may have. */
+typedef enum nnc_entry_e {
+  NNC_ENTRY_PREDICT = 0,
+  NNC_ENTRY_TRAIN_STEP = 1, /**< forward + loss + backward + update */
+  NNC_ENTRY_GRADS = 2,      /**< forward + loss + backward */
+  NNC_ENTRY_APPLY = 3,      /**< optimizer update from the gradients */
+} nnc_entry_t;
+
+/** Description of one tensor. `name` points to static storage of model.so. */
+typedef struct nnc_tensor_info_s {
+  const char *name; /**< "fc1.weight", "x", "optimizer.fc1.weight.exp_avg" */
+  nnc_dtype_t dtype;
+  int32_t rank;
+  int64_t dims[NNC_MAX_DIMS]; /**< -1 marks the batch dimension */
+  int32_t batch_axis;         /**< index of the -1 dimension, or -1 when none */
+  int32_t of;            /**< GRAD/STATE: PARAM index it belongs to; else -1 */
+  int64_t item_elements; /**< elements of one batch item (all if no batch) */
+  size_t item_bytes;     /**< bytes of one batch item (all if no batch) */
+} nnc_tensor_info_t;
+
+/** A caller-owned read-only buffer and its size in bytes. */
+typedef struct nnc_const_buffer_s {
+  const void *data;
+  size_t size;
+} nnc_const_buffer_t;
+
+/** A caller-owned writable buffer and its size in bytes. */
+typedef struct nnc_buffer_s {
+  void *data;
+  size_t size;
+} nnc_buffer_t;
+
+/*===--- Static queries (no instance needed; thread-safe) -----------------===*/
+
+/** NNC_ABI_VERSION of the model.so. */
+NNC_API uint32_t nnc_abi_version(void);
+
+/** The model name from the .nn file. */
+NNC_API const char *nnc_model_name(void);
+
+/** The train section as JSON ("{}" when the model has none). */
+NNC_API const char *nnc_model_recipe_json(void);
+
+/** Optimizer of the train section: "none", "sgd", "momentum", "rmsprop",
+ *  "adam" or "adamw". */
+NNC_API const char *nnc_model_optimizer(void);
+
+/** Learning rate of the train section (0 when absent). */
+NNC_API float nnc_model_default_learning_rate(void);
+
+/** 1 when the model has entry point `entry`, else 0. */
+NNC_API int nnc_model_has_entry(nnc_entry_t entry);
+
+/** Number of tensors of `kind`; 0 for an unknown kind. */
+NNC_API int32_t nnc_model_tensor_count(nnc_tensor_kind_t kind);
+
+/** Fills `out_info` for tensor `index` of `kind`. */
+NNC_API nnc_status_t nnc_model_tensor_info(nnc_tensor_kind_t kind,
+                                           int32_t index,
+                                           nnc_tensor_info_t *out_info);
+
+/** Index of the tensor of `kind` called `name` (GRAD: the parameter's
+ *  name). NNC_STATUS_NOT_FOUND when there is none. */
+NNC_API nnc_status_t nnc_model_find_tensor(nnc_tensor_kind_t kind,
+                                           const char *name,
+                                           int32_t *out_index);
+
+/** Byte size of tensor `index` of `kind` for `batch` items (`batch` is
+ *  ignored for tensors without a batch dimension). */
+NNC_API nnc_status_t nnc_model_tensor_byte_size(nnc_tensor_kind_t kind,
+                                                int32_t index, int64_t batch,
+                                                size_t *out_size);
+
+/*===--- Instances --------------------------------------------------------===*/
+
+/** Creates an instance whose parameters and buffers are initialised from
+ *  `seed` as the .nn file says (docs/abi.md gives the exact PRNG), with
+ *  zero gradients and optimizer state and a step count of 0. The same seed
+ *  gives bit-identical parameters. Release with nnc_model_destroy. */
+NNC_API nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model);
+
+/** Releases `model` and everything it owns; NULL is a no-op. */
+NNC_API void nnc_model_destroy(nnc_model_t *model);
+
+/** Runs inference on `batch` items (1 <= batch <= NNC_MAX_BATCH).
+ *  `inputs` has one buffer per INPUT and `outputs` one per OUTPUT, in index
+ *  order, each of exactly nnc_model_tensor_byte_size(kind, i, batch) bytes,
+ *  row-major. Does not change the instance. */
+NNC_API nnc_status_t nnc_model_predict(nnc_model_t *model, int64_t batch,
+                                       const nnc_const_buffer_t *inputs,
+                                       int32_t num_inputs,
+                                       nnc_buffer_t *outputs,
+                                       int32_t num_outputs);
+
+/** One fused training step on `batch` items with learning rate
+ *  `learning_rate` (finite, >= 0): updates parameters, buffers and
+ *  optimizer state, increments the step count and stores the batch-mean
+ *  loss in `*out_loss`. `outputs` (may be NULL with num_outputs 0) receives
+ *  the forward outputs when the kernel produces them. */
+NNC_API nnc_status_t nnc_model_train_step(
+    nnc_model_t *model, int64_t batch, const nnc_const_buffer_t *inputs,
+    int32_t num_inputs, const nnc_const_buffer_t *labels, int32_t num_labels,
+    float learning_rate, nnc_buffer_t *outputs, int32_t num_outputs,
+    float *out_loss);
+
+/** Forward, loss and backward: overwrites the GRAD tensors (and buffers such
+ *  as running statistics) and stores the loss; parameters, optimizer state
+ *  and step are unchanged. Arguments as for nnc_model_train_step. */
+NNC_API nnc_status_t nnc_model_compute_gradients(
+    nnc_model_t *model, int64_t batch, const nnc_const_buffer_t *inputs,
+    int32_t num_inputs, const nnc_const_buffer_t *labels, int32_t num_labels,
+    nnc_buffer_t *outputs, int32_t num_outputs, float *out_loss);
+
+/** One optimizer update from the current GRAD tensors (which the caller may
+ *  have written, e.g. averaged across processes); increments the step. */
+NNC_API nnc_status_t nnc_model_apply_gradients(nnc_model_t *model,
+                                               float learning_rate);
+
+/** Copies tensor `index` of `kind` (PARAM, BUFFER, GRAD or STATE) into
+ *  `buffer` of exactly its byte size `size`. */
+NNC_API nnc_status_t nnc_model_read_tensor(const nnc_model_t *model,
+                                           nnc_tensor_kind_t kind,
+                                           int32_t index, void *buffer,
+                                           size_t size);
+
+/** Overwrites tensor `index` of `kind` (PARAM, BUFFER, GRAD or STATE) from
+ *  `data` of exactly its byte size `size`. */
+NNC_API nnc_status_t nnc_model_write_tensor(nnc_model_t *model,
+                                            nnc_tensor_kind_t kind,
+                                            int32_t index, const void *data,
+                                            size_t size);
+
+/** nnc_model_read_tensor by name (GRAD: the parameter's name). */
+NNC_API nnc_status_t nnc_model_read_tensor_by_name(const nnc_model_t *model,
+                                                   nnc_tensor_kind_t kind,
+                                                   const char *name,
+                                                   void *buffer, size_t size);
+
+/** nnc_model_write_tensor by name (GRAD: the parameter's name). */
+NNC_API nnc_status_t nnc_model_write_tensor_by_name(nnc_model_t *model,
+                                                    nnc_tensor_kind_t kind,
+                                                    const char *name,
+                                                    const void *data,
+                                                    size_t size);
+
+/** Number of optimizer updates applied so far. */
+NNC_API nnc_status_t nnc_model_get_step(const nnc_model_t *model,
+                                        int64_t *out_step);
+
+/** Sets the step count (>= 0), e.g. to resume a schedule. */
+NNC_API nnc_status_t nnc_model_set_step(nnc_model_t *model, int64_t step);
+
+/** The seed the instance was created with (or loaded from a checkpoint). */
+NNC_API nnc_status_t nnc_model_get_seed(const nnc_model_t *model,
+                                        uint64_t *out_seed);
+
+/** Writes parameters, buffers, optimizer state, step and seed to `path` in
+ *  the safetensors format, through `path`.tmp and an atomic rename. */
+NNC_API nnc_status_t nnc_model_save(const nnc_model_t *model, const char *path);
+
+/** Loads a safetensors checkpoint written by nnc_model_save or PyTorch. The
+ *  whole file is validated before anything changes: on error the instance
+ *  is untouched. Parameters and buffers are required; optimizer state is
+ *  all-or-nothing (absent: reset to zero). */
+NNC_API nnc_status_t nnc_model_load(nnc_model_t *model, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNC_C_MODEL_H */

@@ -1,0 +1,329 @@
+/*===- lib/ModelRT/Exec.c - Running the kernels of a model --------*- C -*-===*
+ *
+ * predict, train_step, compute_gradients and apply_gradients: each checks its
+ * arguments completely (instance, entry point, batch, buffer counts, sizes
+ * and alignment, learning rate), then builds one MLIR memref descriptor per
+ * argument of the entry's list ({allocated, aligned, offset, sizes[r],
+ * strides[r]}, row-major contiguous, the batch dimension from the call) and
+ * calls the kernel. Scalars (loss, lr, step, seed) are rank-0 descriptors of
+ * values held here.
+ *
+ *===----------------------------------------------------------------------===*/
+#define _POSIX_C_SOURCE 200809L
+#include "Internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Memref descriptors are arrays of 8-byte words: pointers must be 64-bit. */
+typedef char nncPointersAre64Bit[sizeof(void *) == 8 ? 1 : -1];
+
+/* The arguments of one kernel call. */
+typedef struct {
+  const char *fn;
+  int64_t batch;
+  const nnc_const_buffer_t *inputs;
+  const nnc_const_buffer_t *labels;
+  nnc_buffer_t *outputs; /* NULL: use the instance scratch */
+  float lr;
+  int64_t step;
+  int64_t seed;
+  float loss;
+} Call;
+
+static nnc_status_t checkEntry(const char *fn, const nnc_entry_desc_t *e,
+                               const char *entryName) {
+  if (e->fn)
+    return NULL;
+  return nncMakeStatus(
+      NNC_STATUS_UNIMPLEMENTED, "%s: model '%s' has no %s entry point%s", fn,
+      nnc_model_name(), entryName,
+      nnc_model_desc.train_step.fn ? ""
+                                   : " (its .nn file has no train section)");
+}
+
+static nnc_status_t checkBatch(const char *fn, int64_t batch) {
+  if (batch >= 1 && batch <= NNC_MAX_BATCH)
+    return NULL;
+  return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                       "%s: batch: expected 1..%d, got %lld", fn, NNC_MAX_BATCH,
+                       (long long)batch);
+}
+
+/* Checks one caller buffer against tensor `k` of `kind`. */
+static nnc_status_t checkOne(const char *fn, const char *arg,
+                             nnc_tensor_kind_t kind, int32_t k,
+                             const void *data, size_t size, int64_t batch) {
+  const nnc_tensor_desc_t *d =
+      &nnc_model_desc.tensors[nncTensorAt(&nnc_model_desc, kind, k)];
+  size_t expected = 0;
+  nnc_status_t s = nnc_model_tensor_byte_size(kind, k, batch, &expected);
+  if (s)
+    return s;
+  if (size != expected)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: %s[%d] ('%s'): expected %zu bytes (batch %lld "
+                         "of %s), got %zu",
+                         fn, arg, k, d->name, expected, (long long)batch,
+                         nncDtypeName(d->dtype), size);
+  if (!data && expected)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: %s[%d].data ('%s'): expected a pointer, got NULL",
+                         fn, arg, k, d->name);
+  if ((uintptr_t)data % nncDtypeSize(d->dtype))
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: %s[%d].data ('%s'): expected %zu-byte alignment "
+                         "for %s, got address %p",
+                         fn, arg, k, d->name, nncDtypeSize(d->dtype),
+                         nncDtypeName(d->dtype), data);
+  return NULL;
+}
+
+static nnc_status_t checkCount(const char *fn, const char *arg,
+                               nnc_tensor_kind_t kind, const void *bufs,
+                               int32_t num) {
+  int32_t expected = nnc_model_tensor_count(kind);
+  if (num != expected)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: num_%s: expected %d, got %d", fn, arg, expected,
+                         num);
+  if (num > 0 && !bufs)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: %s: expected %d buffers, got NULL", fn, arg,
+                         expected);
+  return NULL;
+}
+
+static nnc_status_t checkConst(const char *fn, const char *arg,
+                               nnc_tensor_kind_t kind,
+                               const nnc_const_buffer_t *bufs, int32_t num,
+                               int64_t batch) {
+  nnc_status_t s = checkCount(fn, arg, kind, bufs, num);
+  for (int32_t k = 0; !s && k < num; ++k)
+    s = checkOne(fn, arg, kind, k, bufs[k].data, bufs[k].size, batch);
+  return s;
+}
+
+static nnc_status_t checkOutputs(const char *fn, nnc_buffer_t *bufs,
+                                 int32_t num, int64_t batch) {
+  nnc_status_t s = checkCount(fn, "outputs", NNC_KIND_OUTPUT, bufs, num);
+  for (int32_t k = 0; !s && k < num; ++k)
+    s = checkOne(fn, "outputs", NNC_KIND_OUTPUT, k, bufs[k].data, bufs[k].size,
+                 batch);
+  return s;
+}
+
+static nnc_status_t checkLr(const char *fn, float lr) {
+  if (isfinite(lr) && lr >= 0)
+    return NULL;
+  return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                       "%s: learning_rate: expected a finite value >= 0, got "
+                       "%g",
+                       fn, (double)lr);
+}
+
+/* Byte offset of output k in the scratch area (64-byte aligned slots). */
+static size_t scratchOffset(int32_t k, int64_t batch, size_t *out_total) {
+  size_t off = 0, at = 0;
+  for (int32_t i = 0; i < nnc_model_tensor_count(NNC_KIND_OUTPUT); ++i) {
+    size_t bytes = 0;
+    nnc_status_free(
+        nnc_model_tensor_byte_size(NNC_KIND_OUTPUT, i, batch, &bytes));
+    if (i == k)
+      at = off;
+    off += (bytes + NNC_TENSOR_ALIGN - 1) / NNC_TENSOR_ALIGN * NNC_TENSOR_ALIGN;
+  }
+  if (out_total)
+    *out_total = off;
+  return at;
+}
+
+static nnc_status_t ensureScratch(nnc_model_t *m, const char *fn,
+                                  int64_t batch) {
+  size_t total = 0;
+  scratchOffset(-1, batch, &total);
+  if (total <= m->scratchBytes)
+    return NULL;
+  void *p = NULL;
+  if (posix_memalign(&p, NNC_TENSOR_ALIGN, total) != 0)
+    return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
+                         "%s: out of memory for %zu bytes of outputs", fn,
+                         total);
+  free(m->scratch);
+  m->scratch = p;
+  m->scratchBytes = total;
+  return NULL;
+}
+
+/* Writes one memref descriptor at `w`; returns the number of words. */
+static size_t putMemref(uint64_t *w, void *ptr, int32_t rank,
+                        const int64_t *dims, int64_t batch) {
+  memcpy(&w[0], &ptr, sizeof(ptr));
+  memcpy(&w[1], &ptr, sizeof(ptr));
+  w[2] = 0;
+  int64_t stride = 1;
+  for (int32_t d = rank - 1; d >= 0; --d) {
+    int64_t size = dims[d] < 0 ? batch : dims[d];
+    memcpy(&w[3 + d], &size, sizeof(size));
+    memcpy(&w[3 + rank + d], &stride, sizeof(stride));
+    stride *= size;
+  }
+  return 3 + 2 * (size_t)rank;
+}
+
+static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
+  const nnc_model_desc_t *desc = m->desc;
+  uint64_t *w = m->words;
+  for (int32_t i = 0; i < e->num_args; ++i) {
+    int32_t a = e->args[i];
+    void *ptr = NULL;
+    int32_t rank = 0;
+    const int64_t *dims = NULL;
+    if (a == NNC_ARG_LR) {
+      ptr = &c->lr;
+    } else if (a == NNC_ARG_STEP) {
+      ptr = &c->step;
+    } else if (a == NNC_ARG_SEED) {
+      ptr = &c->seed;
+    } else {
+      const nnc_tensor_desc_t *t = &desc->tensors[a];
+      int32_t k = m->kindIndex[a];
+      rank = t->rank;
+      dims = t->dims;
+      switch (t->role) {
+      case NNC_ROLE_INPUT:
+      case NNC_ROLE_LABEL: {
+        const nnc_const_buffer_t *b =
+            t->role == NNC_ROLE_INPUT ? c->inputs : c->labels;
+        if (!b)
+          return nncMakeStatus(NNC_STATUS_INTERNAL,
+                               "%s: descriptor: entry uses '%s', which this "
+                               "call does not provide",
+                               c->fn, t->name);
+        ptr = (void *)(uintptr_t)b[k].data; /* kernels never write inputs */
+        break;
+      }
+      case NNC_ROLE_OUTPUT:
+        ptr = c->outputs ? c->outputs[k].data
+                         : (char *)m->scratch + scratchOffset(k, c->batch, 0);
+        break;
+      case NNC_ROLE_LOSS:
+        ptr = &c->loss;
+        break;
+      default:
+        ptr = m->data[a];
+        break;
+      }
+    }
+    m->args[i] = w;
+    w += putMemref(w, ptr, rank, dims, c->batch);
+  }
+  e->fn(m->args);
+  return NULL;
+}
+
+nnc_status_t nnc_model_predict(nnc_model_t *model, int64_t batch,
+                               const nnc_const_buffer_t *inputs,
+                               int32_t num_inputs, nnc_buffer_t *outputs,
+                               int32_t num_outputs) {
+  const char *fn = "nnc_model_predict";
+  nnc_status_t s = NULL;
+  if (!model)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: model: expected an instance, got NULL", fn);
+  if ((s = checkEntry(fn, &model->desc->predict, "predict")) ||
+      (s = checkBatch(fn, batch)) ||
+      (s = checkConst(fn, "inputs", NNC_KIND_INPUT, inputs, num_inputs,
+                      batch)) ||
+      (s = checkOutputs(fn, outputs, num_outputs, batch)))
+    return s;
+  Call c = {fn, batch, inputs, NULL, outputs, 0.0f, model->step + 1, 0, 0.0f};
+  c.seed = nncStepSeed(model->seed, c.step);
+  return run(model, &model->desc->predict, &c);
+}
+
+/* Shared by train_step and compute_gradients. */
+static nnc_status_t trainLike(const char *fn, const char *entryName,
+                              nnc_model_t *model, const nnc_entry_desc_t *e,
+                              int64_t batch, const nnc_const_buffer_t *inputs,
+                              int32_t num_inputs,
+                              const nnc_const_buffer_t *labels,
+                              int32_t num_labels, float lr, int checkLrArg,
+                              nnc_buffer_t *outputs, int32_t num_outputs,
+                              float *out_loss) {
+  nnc_status_t s = NULL;
+  if ((s = checkEntry(fn, e, entryName)) || (s = checkBatch(fn, batch)) ||
+      (s = checkConst(fn, "inputs", NNC_KIND_INPUT, inputs, num_inputs,
+                      batch)) ||
+      (s = checkConst(fn, "labels", NNC_KIND_LABEL, labels, num_labels, batch)))
+    return s;
+  if ((outputs || num_outputs) &&
+      (s = checkOutputs(fn, outputs, num_outputs, batch)))
+    return s;
+  if (!out_loss)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: out_loss: expected a pointer, got NULL", fn);
+  if (checkLrArg && (s = checkLr(fn, lr)))
+    return s;
+  if (!outputs && (s = ensureScratch(model, fn, batch)))
+    return s;
+  Call c = {fn, batch, inputs, labels, outputs, lr, model->step + 1, 0, 0.0f};
+  c.seed = nncStepSeed(model->seed, c.step);
+  if ((s = run(model, e, &c)))
+    return s;
+  *out_loss = c.loss;
+  return NULL;
+}
+
+nnc_status_t nnc_model_train_step(nnc_model_t *model, int64_t batch,
+                                  const nnc_const_buffer_t *inputs,
+                                  int32_t num_inputs,
+                                  const nnc_const_buffer_t *labels,
+                                  int32_t num_labels, float learning_rate,
+                                  nnc_buffer_t *outputs, int32_t num_outputs,
+                                  float *out_loss) {
+  const char *fn = "nnc_model_train_step";
+  if (!model)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: model: expected an instance, got NULL", fn);
+  nnc_status_t s = trainLike(fn, "train_step", model, &model->desc->train_step,
+                             batch, inputs, num_inputs, labels, num_labels,
+                             learning_rate, 1, outputs, num_outputs, out_loss);
+  if (!s)
+    ++model->step;
+  return s;
+}
+
+nnc_status_t nnc_model_compute_gradients(
+    nnc_model_t *model, int64_t batch, const nnc_const_buffer_t *inputs,
+    int32_t num_inputs, const nnc_const_buffer_t *labels, int32_t num_labels,
+    nnc_buffer_t *outputs, int32_t num_outputs, float *out_loss) {
+  const char *fn = "nnc_model_compute_gradients";
+  if (!model)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: model: expected an instance, got NULL", fn);
+  return trainLike(fn, "grads", model, &model->desc->grads, batch, inputs,
+                   num_inputs, labels, num_labels, 0.0f, 0, outputs,
+                   num_outputs, out_loss);
+}
+
+nnc_status_t nnc_model_apply_gradients(nnc_model_t *model,
+                                       float learning_rate) {
+  const char *fn = "nnc_model_apply_gradients";
+  nnc_status_t s = NULL;
+  if (!model)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: model: expected an instance, got NULL", fn);
+  if ((s = checkEntry(fn, &model->desc->apply, "apply")) ||
+      (s = checkLr(fn, learning_rate)))
+    return s;
+  Call c = {fn, 1, NULL, NULL, NULL, learning_rate, model->step + 1, 0, 0.0f};
+  c.seed = nncStepSeed(model->seed, c.step);
+  /* apply has no batch-sized arguments; outputs would be a descriptor bug. */
+  if ((s = ensureScratch(model, fn, 1)) ||
+      (s = run(model, &model->desc->apply, &c)))
+    return s;
+  ++model->step;
+  return NULL;
+}

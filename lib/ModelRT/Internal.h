@@ -1,0 +1,80 @@
+/*===- lib/ModelRT/Internal.h - Model shim internals --------------*- C -*-===*
+ *
+ * Declarations shared by the files of the model shim: the instance layout,
+ * the hidden reference to the compiler-emitted descriptor `nnc_model_desc`,
+ * status construction, tensor lookup by kind, the PRNG used for parameter
+ * initialisation and step seeds, and the checkpoint entry points. Everything
+ * here has hidden visibility: a model.so exports only include/nnc-c/model.h.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef NNC_LIB_MODELRT_INTERNAL_H
+#define NNC_LIB_MODELRT_INTERNAL_H
+
+#include "nnc-c/model.h"
+#include "nnc/ModelDesc.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define NNC_HIDDEN __attribute__((visibility("hidden")))
+
+/** The descriptor the compiler emits next to the kernels; hidden so that the
+ *  reference binds inside this model.so even when several are loaded. */
+extern const nnc_model_desc_t nnc_model_desc NNC_HIDDEN;
+
+/** Alignment of every tensor the instance owns. */
+#define NNC_TENSOR_ALIGN 64
+
+/** One instance: storage for each tensor of the descriptor table that is
+ *  instance data (PARAM, BUFFER, GRAD, STATE), plus call scratch. */
+struct nnc_model_s {
+  const nnc_model_desc_t *desc;
+  uint64_t seed;
+  int64_t step;
+  void **data;        /**< per descriptor tensor; NULL unless instance data */
+  size_t *bytes;      /**< per descriptor tensor; bytes of `data` */
+  int32_t *kindIndex; /**< per descriptor tensor; its index within its kind */
+  uint64_t *words;    /**< memref descriptor words for the largest entry */
+  void **args;        /**< argument pointers for the largest entry */
+  void *scratch;      /**< outputs of training entries the caller skipped */
+  size_t scratchBytes;
+};
+
+/** A new status with a printf-style message; never NULL for code != OK. */
+NNC_HIDDEN nnc_status_t nncMakeStatus(nnc_status_code_t code, const char *fmt,
+                                      ...)
+    __attribute__((format(printf, 2, 3)));
+
+/** Descriptor role of a public kind, or -1 for an unknown kind. */
+NNC_HIDDEN int32_t nncKindRole(nnc_tensor_kind_t kind);
+/** Public kind of a descriptor role, or -1 (LOSS has none). */
+NNC_HIDDEN int32_t nncRoleKind(int32_t role);
+/** Short lower-case name of a kind ("param"). */
+NNC_HIDDEN const char *nncKindName(nnc_tensor_kind_t kind);
+/** Descriptor index of tensor `index` of `kind`, or -1. */
+NNC_HIDDEN int32_t nncTensorAt(const nnc_model_desc_t *desc,
+                               nnc_tensor_kind_t kind, int32_t index);
+/** Index within its kind of descriptor tensor `t`. */
+NNC_HIDDEN int32_t nncIndexInKind(const nnc_model_desc_t *desc, int32_t t);
+/** Bytes of one element of a descriptor dtype (0 when unknown). */
+NNC_HIDDEN size_t nncDtypeSize(int32_t dtype);
+/** Safetensors / display name of a descriptor dtype ("F32"). */
+NNC_HIDDEN const char *nncDtypeName(int32_t dtype);
+/** Elements of tensor `t` for `batch` items; -1 on overflow. */
+NNC_HIDDEN int64_t nncElements(const nnc_tensor_desc_t *t, int64_t batch);
+/** Checks the descriptor once; a failure is a compiler bug (INTERNAL). */
+NNC_HIDDEN nnc_status_t nncValidateDesc(const nnc_model_desc_t *desc);
+
+/** splitmix64: advances `*state` and returns the next output. */
+NNC_HIDDEN uint64_t nncSplitMix64(uint64_t *state);
+/** The seed passed to kernels for optimizer step `step` (1-based). */
+NNC_HIDDEN int64_t nncStepSeed(uint64_t seed, int64_t step);
+/** Fills descriptor tensor `t` (already allocated) per its init kind. */
+NNC_HIDDEN void nncInitTensor(const nnc_tensor_desc_t *t, uint64_t seed,
+                              void *data, int64_t elements);
+
+/** Checkpoint I/O (Safetensors.c). */
+NNC_HIDDEN nnc_status_t nncSave(const nnc_model_t *model, const char *path);
+NNC_HIDDEN nnc_status_t nncLoad(nnc_model_t *model, const char *path);
+
+#endif /* NNC_LIB_MODELRT_INTERNAL_H */

@@ -1,0 +1,242 @@
+/*===- lib/ModelRT/Model.c - Instances: create, destroy, tensors --*- C -*-===*
+ *
+ * Creation and destruction of `nnc_model_t`, which owns 64-byte aligned
+ * storage for every PARAM, BUFFER, GRAD and STATE tensor of the descriptor,
+ * plus the scratch used to build memref descriptors for kernel calls. Also
+ * reading and writing instance tensors by index or name, the step count, the
+ * seed, and the argument checks of the checkpoint calls.
+ *
+ *===----------------------------------------------------------------------===*/
+#define _POSIX_C_SOURCE 200809L
+#include "Internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int isInstanceRole(int32_t role) {
+  return role == NNC_ROLE_PARAM || role == NNC_ROLE_BUFFER ||
+         role == NNC_ROLE_GRAD || role == NNC_ROLE_STATE;
+}
+
+static int32_t maxArgs(const nnc_model_desc_t *d) {
+  int32_t n = 0;
+  const nnc_entry_desc_t *es[] = {&d->predict, &d->train_step, &d->grads,
+                                  &d->apply};
+  for (int i = 0; i < 4; ++i)
+    if (es[i]->fn && es[i]->num_args > n)
+      n = es[i]->num_args;
+  return n;
+}
+
+nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
+  if (!out_model)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "nnc_model_create: out_model: expected a pointer, "
+                         "got NULL");
+  *out_model = NULL;
+  const nnc_model_desc_t *desc = &nnc_model_desc;
+  nnc_status_t s = nncValidateDesc(desc);
+  if (s)
+    return s;
+  nnc_model_t *m = calloc(1, sizeof(*m));
+  size_t nt = desc->num_tensors > 0 ? (size_t)desc->num_tensors : 1;
+  size_t na = (size_t)maxArgs(desc) + 1;
+  if (m) {
+    m->desc = desc;
+    m->seed = seed;
+    m->data = calloc(nt, sizeof(void *));
+    m->bytes = calloc(nt, sizeof(size_t));
+    m->kindIndex = calloc(nt, sizeof(int32_t));
+    m->args = calloc(na, sizeof(void *));
+    m->words = calloc(na * (3 + 2 * NNC_MAX_RANK), sizeof(uint64_t));
+  }
+  if (!m || !m->data || !m->bytes || !m->kindIndex || !m->args || !m->words) {
+    nnc_model_destroy(m);
+    return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
+                         "nnc_model_create: out of memory");
+  }
+  for (int32_t t = 0; t < desc->num_tensors; ++t) {
+    const nnc_tensor_desc_t *d = &desc->tensors[t];
+    m->kindIndex[t] = nncIndexInKind(desc, t);
+    if (!isInstanceRole(d->role))
+      continue;
+    int64_t n = nncElements(d, 1);
+    size_t bytes = (size_t)n * nncDtypeSize(d->dtype);
+    void *p = NULL;
+    if (posix_memalign(&p, NNC_TENSOR_ALIGN, bytes ? bytes : 1) != 0) {
+      nnc_model_destroy(m);
+      return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
+                           "nnc_model_create: out of memory allocating '%s' "
+                           "(%zu bytes)",
+                           d->name, bytes);
+    }
+    m->data[t] = p;
+    m->bytes[t] = bytes;
+    if (d->role == NNC_ROLE_PARAM || d->role == NNC_ROLE_BUFFER)
+      nncInitTensor(d, seed, p, n);
+    else
+      memset(p, 0, bytes);
+  }
+  *out_model = m;
+  return NULL;
+}
+
+void nnc_model_destroy(nnc_model_t *model) {
+  if (!model)
+    return;
+  if (model->data)
+    for (int32_t t = 0; t < model->desc->num_tensors; ++t)
+      free(model->data[t]);
+  free(model->data);
+  free(model->bytes);
+  free(model->kindIndex);
+  free(model->args);
+  free(model->words);
+  free(model->scratch);
+  free(model);
+}
+
+/* Resolves an instance tensor for read/write, checking every argument. */
+static nnc_status_t resolve(const char *fn, const nnc_model_t *model,
+                            nnc_tensor_kind_t kind, int32_t index,
+                            const char *name, const void *ptr, size_t size,
+                            int32_t *out_t) {
+  if (!model)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: model: expected an instance, got NULL", fn);
+  int32_t role = nncKindRole(kind);
+  if (role < 0 || !isInstanceRole(role))
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: kind: expected PARAM, BUFFER, GRAD or STATE, "
+                         "got %s (%d)",
+                         fn, nncKindName(kind), (int)kind);
+  if (name) {
+    nnc_status_t s = nnc_model_find_tensor(kind, name, &index);
+    if (s) {
+      nnc_status_t r = nncMakeStatus(nnc_status_code(s), "%s: %s", fn,
+                                     nnc_status_message(s));
+      nnc_status_free(s);
+      return r;
+    }
+  }
+  int32_t t = nncTensorAt(model->desc, kind, index);
+  if (t < 0)
+    return nncMakeStatus(NNC_STATUS_OUT_OF_RANGE,
+                         "%s: index: expected 0..%d for kind %s, got %d", fn,
+                         nnc_model_tensor_count(kind) - 1, nncKindName(kind),
+                         index);
+  const char *tn = model->desc->tensors[t].name;
+  if (!ptr)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: buffer for '%s': expected a pointer, got NULL",
+                         fn, tn);
+  if (size != model->bytes[t])
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: size of '%s': expected %zu bytes, got %zu", fn,
+                         tn, model->bytes[t], size);
+  *out_t = t;
+  return NULL;
+}
+
+nnc_status_t nnc_model_read_tensor(const nnc_model_t *model,
+                                   nnc_tensor_kind_t kind, int32_t index,
+                                   void *buffer, size_t size) {
+  int32_t t;
+  nnc_status_t s = resolve("nnc_model_read_tensor", model, kind, index, NULL,
+                           buffer, size, &t);
+  if (!s)
+    memcpy(buffer, model->data[t], size);
+  return s;
+}
+
+nnc_status_t nnc_model_write_tensor(nnc_model_t *model, nnc_tensor_kind_t kind,
+                                    int32_t index, const void *data,
+                                    size_t size) {
+  int32_t t;
+  nnc_status_t s = resolve("nnc_model_write_tensor", model, kind, index, NULL,
+                           data, size, &t);
+  if (!s)
+    memcpy(model->data[t], data, size);
+  return s;
+}
+
+nnc_status_t nnc_model_read_tensor_by_name(const nnc_model_t *model,
+                                           nnc_tensor_kind_t kind,
+                                           const char *name, void *buffer,
+                                           size_t size) {
+  const char *fn = "nnc_model_read_tensor_by_name";
+  if (!name)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: name: expected a string, got NULL", fn);
+  int32_t t;
+  nnc_status_t s = resolve(fn, model, kind, 0, name, buffer, size, &t);
+  if (!s)
+    memcpy(buffer, model->data[t], size);
+  return s;
+}
+
+nnc_status_t nnc_model_write_tensor_by_name(nnc_model_t *model,
+                                            nnc_tensor_kind_t kind,
+                                            const char *name, const void *data,
+                                            size_t size) {
+  const char *fn = "nnc_model_write_tensor_by_name";
+  if (!name)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: name: expected a string, got NULL", fn);
+  int32_t t;
+  nnc_status_t s = resolve(fn, model, kind, 0, name, data, size, &t);
+  if (!s)
+    memcpy(model->data[t], data, size);
+  return s;
+}
+
+nnc_status_t nnc_model_get_step(const nnc_model_t *model, int64_t *out_step) {
+  if (!model || !out_step)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "nnc_model_get_step: %s: expected a pointer, got "
+                         "NULL",
+                         model ? "out_step" : "model");
+  *out_step = model->step;
+  return NULL;
+}
+
+nnc_status_t nnc_model_set_step(nnc_model_t *model, int64_t step) {
+  if (!model)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "nnc_model_set_step: model: expected an instance, "
+                         "got NULL");
+  if (step < 0)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "nnc_model_set_step: step: expected >= 0, got %lld",
+                         (long long)step);
+  model->step = step;
+  return NULL;
+}
+
+nnc_status_t nnc_model_get_seed(const nnc_model_t *model, uint64_t *out_seed) {
+  if (!model || !out_seed)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "nnc_model_get_seed: %s: expected a pointer, got "
+                         "NULL",
+                         model ? "out_seed" : "model");
+  *out_seed = model->seed;
+  return NULL;
+}
+
+nnc_status_t nnc_model_save(const nnc_model_t *model, const char *path) {
+  if (!model || !path || !*path)
+    return nncMakeStatus(
+        NNC_STATUS_INVALID_ARGUMENT, "nnc_model_save: %s: expected %s, got %s",
+        model ? "path" : "model", model ? "a file name" : "an instance",
+        model && path ? "\"\"" : "NULL");
+  return nncSave(model, path);
+}
+
+nnc_status_t nnc_model_load(nnc_model_t *model, const char *path) {
+  if (!model || !path || !*path)
+    return nncMakeStatus(
+        NNC_STATUS_INVALID_ARGUMENT, "nnc_model_load: %s: expected %s, got %s",
+        model ? "path" : "model", model ? "a file name" : "an instance",
+        model && path ? "\"\"" : "NULL");
+  return nncLoad(model, path);
+}
