@@ -79,24 +79,33 @@ nnc::compileCSource(Location loc, llvm::StringRef source,
   return run(loc, "compiling the model descriptor", args);
 }
 
-LogicalResult nnc::linkSharedLibrary(Location loc,
-                                     const std::vector<std::string> &inputs,
+LogicalResult nnc::linkSharedLibrary(Location loc, const LinkInputs &inputs,
                                      llvm::StringRef output) {
   llvm::SmallString<128> mapPath;
-  if (llvm::sys::fs::createTemporaryFile("nnc-exports", "map", mapPath))
-    return emitError(loc) << "cannot create a temporary file";
-  llvm::FileRemover remover(mapPath);
-  {
+  std::optional<llvm::FileRemover> remover;
+  if (inputs.versionScript.empty()) {
+    if (llvm::sys::fs::createTemporaryFile("nnc-exports", "map", mapPath))
+      return emitError(loc) << "cannot create a temporary file";
+    remover.emplace(mapPath);
     std::error_code ec;
     llvm::raw_fd_ostream map(mapPath, ec);
     if (ec)
       return emitError(loc) << "cannot write " << mapPath << ": "
                             << ec.message();
     map << "{\n  global: nnc_*;\n  local: *;\n};\n";
+  } else {
+    mapPath = inputs.versionScript;
   }
   std::vector<std::string> args = {"-shared", "-o", output.str()};
-  args.insert(args.end(), inputs.begin(), inputs.end());
+  args.insert(args.end(), inputs.objects.begin(), inputs.objects.end());
+  if (!inputs.wholeArchives.empty()) {
+    args.push_back("-Wl,--whole-archive");
+    args.insert(args.end(), inputs.wholeArchives.begin(),
+                inputs.wholeArchives.end());
+    args.push_back("-Wl,--no-whole-archive");
+  }
   args.push_back("-Wl,--version-script=" + mapPath.str().str());
+  args.push_back("-Wl,-Bsymbolic");
   args.push_back("-Wl,-z,defs");
   args.push_back("-Wl,--as-needed");
   args.push_back("-lm");

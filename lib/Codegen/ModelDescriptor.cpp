@@ -110,7 +110,7 @@ public:
     if (auto name = func.getArgAttrOfType<StringAttr>(i, attrs::kLabel))
       return add(loc, type, name.getValue(), NNC_ROLE_LABEL);
     if (auto name = func.getArgAttrOfType<StringAttr>(i, attrs::kGrad))
-      return addDerived(loc, type, name.getValue(), "grad", NNC_ROLE_GRAD);
+      return addDerived(loc, type, name.getValue(), "", NNC_ROLE_GRAD);
     if (auto state = func.getArgAttrOfType<ArrayAttr>(i, attrs::kState)) {
       if (state.size() != 2 || !isa<StringAttr>(state[0]) ||
           !isa<StringAttr>(state[1]))
@@ -149,7 +149,7 @@ public:
                                                               attrs::kOutput))
       index = add(loc, type, name.getValue(), NNC_ROLE_OUTPUT);
     else if (auto name = func.getResultAttrOfType<StringAttr>(r, attrs::kGrad))
-      index = addDerived(loc, type, name.getValue(), "grad", NNC_ROLE_GRAD);
+      index = addDerived(loc, type, name.getValue(), "", NNC_ROLE_GRAD);
     else
       return emitError(loc) << "result #" << r << " of @" << func.getSymName()
                             << " has no nn role attribute";
@@ -167,14 +167,18 @@ private:
     return lookupOrAdd(loc, std::move(*info));
   }
 
-  /// A tensor derived from a parameter: "<param>.<suffix>" with `of` set.
+  /// A tensor derived from a parameter, with `of` set: the gradient
+  /// "<param>.grad", or optimizer state "optimizer.<param>.<state>" (its
+  /// checkpoint key, PyTorch's state names).
   FailureOr<int32_t> addDerived(Location loc, Type type, StringRef param,
-                                StringRef suffix, nnc_role_t role) {
+                                StringRef state, nnc_role_t role) {
     FailureOr<int32_t> of = findParam(loc, param);
     if (failed(of))
       return failure();
-    FailureOr<TensorInfo> info =
-        describe(loc, type, (param + "." + suffix).str(), role);
+    std::string name = role == NNC_ROLE_GRAD
+                           ? (param + ".grad").str()
+                           : ("optimizer." + param + "." + state).str();
+    FailureOr<TensorInfo> info = describe(loc, type, name, role);
     if (failed(info))
       return failure();
     info->of = *of;

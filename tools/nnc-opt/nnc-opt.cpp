@@ -10,15 +10,18 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "nnc/Codegen/Registration.h"
 #include "nnc/InitAllDialects.h"
 #include "nnc/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   nnc::registerNNCPasses();
+  nnc::registerCodegenPasses();
 
   mlir::DialectRegistry registry;
   nnc::registerAllDialects(registry);
+  nnc::registerCodegenDialects(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "nnc optimizer driver\n", registry));
 }

@@ -40,10 +40,20 @@ mlir::LogicalResult emitNativeCode(mlir::ModuleOp module,
                                    const CPUCodegenOptions &options,
                                    llvm::StringRef path, bool asLLVMIR);
 
-/// Links object files and static archives into a shared library that exports
-/// only `nnc_*` symbols. Reports failures on `loc`.
+/// What goes into a shared library.
+struct LinkInputs {
+  /// Object files.
+  std::vector<std::string> objects;
+  /// Static archives linked whole (the model shim: nothing references it).
+  std::vector<std::string> wholeArchives;
+  /// Linker version script; empty: export `nnc_*` only.
+  std::string versionScript;
+};
+
+/// Links a shared library that needs only libc, libm and libpthread.
+/// Reports failures (with the driver's messages) on `loc`.
 mlir::LogicalResult linkSharedLibrary(mlir::Location loc,
-                                      const std::vector<std::string> &inputs,
+                                      const LinkInputs &inputs,
                                       llvm::StringRef output);
 
 /// Compiles a C source file to a position-independent object.
