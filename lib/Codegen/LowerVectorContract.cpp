@@ -39,8 +39,8 @@ struct LowerVectorContractPass
     populateVectorToSCFConversionPatterns(
         patterns,
         VectorTransferToSCFOptions().setTargetRank(1).enableFullUnroll());
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns))))
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };

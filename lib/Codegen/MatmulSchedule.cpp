@@ -69,17 +69,17 @@ struct ScheduleChoice {
   bool tileK;
 };
 
-/// Returns true if `generic` is an elementwise epilogue of `matmul`: all loops
-/// parallel, identity maps on the matmul operand and on the single result, and
-/// a body of arith/math ops only (so it vectorizes).
+/// Returns the operand number through which the single user of `matmul`
+/// consumes it, if that user is an elementwise epilogue: a linalg.generic with
+/// all loops parallel, identity maps on the matmul operand and on its single
+/// result, and a body of arith/math ops only (so it vectorizes).
 std::optional<unsigned> getEpilogueOperand(linalg::MatmulOp matmul) {
   Value result = matmul->getResult(0);
   if (!result.hasOneUse())
     return std::nullopt;
   OpOperand &use = *result.getUses().begin();
   auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
-  if (!generic || generic.getNumDpsInits() != 1 ||
-      generic.getNumLoops() != 2 ||
+  if (!generic || generic.getNumDpsInits() != 1 || generic.getNumLoops() != 2 ||
       generic.getNumParallelLoops() != generic.getNumLoops() ||
       !generic.isDpsInput(&use))
     return std::nullopt;
@@ -282,8 +282,7 @@ void tagOps(linalg::MatmulOp matmul, const ScheduleChoice &c) {
     matmul.getOutputs()[0].getDefiningOp()->setAttr(kFillAttr, id);
 }
 
-struct MatmulSchedulePass
-    : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
+struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
   void getDependentDialects(DialectRegistry &registry) const override {
     MatmulScheduleBase::getDependentDialects(registry);
     // The transform ops the scripts use, whatever the tool registered.
@@ -306,8 +305,7 @@ struct MatmulSchedulePass
       SmallVector<linalg::MatmulOp> matmuls;
       func.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
       for (linalg::MatmulOp matmul : matmuls) {
-        std::optional<ScheduleChoice> choice =
-            chooseSchedule(matmul, nextId++);
+        std::optional<ScheduleChoice> choice = chooseSchedule(matmul, nextId++);
         if (!choice)
           continue;
         if (failed(applySchedule(func, matmul, *choice)))

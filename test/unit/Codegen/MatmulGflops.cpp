@@ -1,13 +1,13 @@
 //===- MatmulGflops.cpp - GFLOP/s of dense layers through the CPU pipeline ===//
 //
-// A benchmark, not a test: compiles dense layers (x[M, K] * W[N, K]^T, named M x K x N as in the recipe, with
-// and without bias + ReLU, dynamic batch) through the CPU pipeline with and
-// without nnc-matmul-schedule, runs each single-threaded and prints the best
-// of `reps` timings as GFLOP/s (2 M N K per call), for comparison with the
-// table in docs/cpu-codegen/README.md. Cases marked W^T take W as [N, K] and
-// include the per-call transpose that dense layers carry; the others take W
-// as [K, N] like the recipe.
-// Usage: matmul-gflops [reps]
+// A benchmark, not a test: compiles dense layers (x[M, K] * W[N, K]^T, named M
+// x K x N as in the recipe, with and without bias + ReLU, dynamic batch)
+// through the CPU pipeline with and without nnc-matmul-schedule, runs each
+// single-threaded and prints the best of `reps` timings as GFLOP/s (2 M N K per
+// call), for comparison with the table in docs/cpu-codegen/README.md. Cases
+// marked W^T take W as [N, K] and include the per-call transpose that dense
+// layers carry; the others take W as [K, N] like the recipe. Usage:
+// matmul-gflops [reps]
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,8 +36,8 @@ double measure(const Case &c, bool schedule, int reps) {
   opts.vectorizeMatmul = schedule;
   std::string error;
   void *handle = nnc::test::compileAndLoad(
-      nnc::test::denseLayer("layer", -1, c.n, c.k, c.epilogue,
-                            c.weightKN), opts, error);
+      nnc::test::denseLayer("layer", -1, c.n, c.k, c.epilogue, c.weightKN),
+      opts, error);
   if (!handle) {
     std::fprintf(stderr, "compile failed: %s\n", error.c_str());
     return -1;
@@ -83,8 +83,8 @@ double measure(const Case &c, bool schedule, int reps) {
 int main(int argc, char **argv) {
   int reps = argc > 1 ? std::atoi(argv[1]) : 15;
   const Case cases[] = {
-      {128, 256, 784, false, true}, {256, 256, 256, false, true},
-      {32, 32, 64, false, true},    {128, 256, 784, true, true},
+      {128, 256, 784, false, true},  {256, 256, 256, false, true},
+      {32, 32, 64, false, true},     {128, 256, 784, true, true},
       {128, 256, 784, false, false}, {128, 256, 784, true, false},
       {32, 32, 64, true, false}};
   std::printf("%-26s %12s %12s\n", "M x K x N (dense layer)", "loops GF/s",
@@ -93,8 +93,7 @@ int main(int argc, char **argv) {
     char name[64];
     std::snprintf(name, sizeof(name), "%lldx%lldx%lld%s%s", (long long)c.m,
                   (long long)c.k, (long long)c.n,
-                  c.epilogue ? " +bias+relu" : "",
-                  c.weightKN ? "" : " W^T");
+                  c.epilogue ? " +bias+relu" : "", c.weightKN ? "" : " W^T");
     double loops = measure(c, false, reps), v1 = measure(c, true, reps);
     std::printf("%-26s %12.1f %12.1f\n", name, loops, v1);
   }

@@ -48,27 +48,26 @@ inline Desc<1> desc1(std::vector<float> &v) {
 /// x * w^T (+ b, then ReLU when `epilogue`). `m` < 0 means a dynamic batch.
 /// With `weightKN`, w is given as [K, N] and used without the transpose.
 inline std::string denseLayer(llvm::StringRef name, int64_t m, int64_t n,
-                              int64_t k, bool epilogue,
-                              bool weightKN = false) {
+                              int64_t k, bool epilogue, bool weightKN = false) {
   std::string mDim = m < 0 ? "?" : std::to_string(m);
   std::string out = llvm::formatv("tensor<{0}x{1}xf32>", mDim, n).str();
-  std::string empty =
-      m < 0 ? llvm::formatv("tensor.empty(%m) : {0}", out).str()
-            : llvm::formatv("tensor.empty() : {0}", out).str();
-  std::string wType = llvm::formatv(weightKN ? "tensor<{1}x{0}xf32>"
-                                             : "tensor<{0}x{1}xf32>",
-                                    n, k)
-                          .str();
+  std::string empty = m < 0 ? llvm::formatv("tensor.empty(%m) : {0}", out).str()
+                            : llvm::formatv("tensor.empty() : {0}", out).str();
+  std::string wType =
+      llvm::formatv(weightKN ? "tensor<{1}x{0}xf32>" : "tensor<{0}x{1}xf32>", n,
+                    k)
+          .str();
   std::string transpose =
-      weightKN ? "  %wt = tensor.cast %w : tensor<" + std::to_string(k) + "x" +
-                     std::to_string(n) + "xf32> to tensor<" +
-                     std::to_string(k) + "x" + std::to_string(n) + "xf32>\n"
-               : llvm::formatv(R"mlir(  %te = tensor.empty() : tensor<{1}x{0}xf32>
+      weightKN
+          ? "  %wt = tensor.cast %w : tensor<" + std::to_string(k) + "x" +
+                std::to_string(n) + "xf32> to tensor<" + std::to_string(k) +
+                "x" + std::to_string(n) + "xf32>\n"
+          : llvm::formatv(R"mlir(  %te = tensor.empty() : tensor<{1}x{0}xf32>
   %wt = linalg.transpose ins(%w : tensor<{0}x{1}xf32>)
                          outs(%te : tensor<{1}x{0}xf32>) permutation = [1, 0]
 )mlir",
-                               n, k)
-                     .str();
+                          n, k)
+                .str();
   std::string s = llvm::formatv(R"mlir(
 func.func @{0}(%x: tensor<{1}x{3}xf32>, %w: {6},
                %b: tensor<{2}xf32>) -> {4} {
@@ -81,7 +80,7 @@ func.func @{0}(%x: tensor<{1}x{3}xf32>, %w: {6},
                       outs(%acc : {4}) -> {4}
 )mlir",
                                 name, mDim, n, k, out, empty, wType, transpose)
-                        .str();
+                      .str();
   if (!epilogue)
     return s + "  return %mm : " + out + "\n}\n";
   return s + llvm::formatv(R"mlir(

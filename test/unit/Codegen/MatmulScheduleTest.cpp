@@ -98,6 +98,88 @@ TEST(MatmulSchedule, StaticRaggedMIsPeeledWithoutRowLoop) {
   EXPECT_EQ(stats.contractsByRows[5], 1);
 }
 
+// Two layers in one function: the second layer's schedule must not fuse (and
+// recompute) the first layer, which is already a loop nest.
+const char *kTwoLayers = R"mlir(
+#id = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (j)>
+func.func @mlp(%x: tensor<?x20xf32>, %w1: tensor<20x40xf32>, %b1: tensor<40xf32>,
+               %w2: tensor<40x10xf32>) -> tensor<?x10xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x20xf32>
+  %e1 = tensor.empty(%m) : tensor<?x40xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<?x40xf32>) -> tensor<?x40xf32>
+  %mm1 = linalg.matmul ins(%x, %w1 : tensor<?x20xf32>, tensor<20x40xf32>)
+                       outs(%f1 : tensor<?x40xf32>) -> tensor<?x40xf32>
+  %h = linalg.generic {indexing_maps = [#id, #row, #id],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%mm1, %b1 : tensor<?x40xf32>, tensor<40xf32>) outs(%e1 : tensor<?x40xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    %r = arith.maximumf %s, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x40xf32>
+  %e2 = tensor.empty(%m) : tensor<?x10xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<?x10xf32>) -> tensor<?x10xf32>
+  %y = linalg.matmul ins(%h, %w2 : tensor<?x40xf32>, tensor<40x10xf32>)
+                     outs(%f2 : tensor<?x10xf32>) -> tensor<?x10xf32>
+  return %y : tensor<?x10xf32>
+}
+)mlir";
+
+TEST(MatmulSchedule, TwoLayerChainMatchesReference) {
+  ScheduleStats stats = schedule(kTwoLayers);
+  EXPECT_EQ(stats.matmuls, 0);
+  // Layer 1 (N = 40 = 32 + 8 peeled) has two tiles, layer 2 (N = 10) one,
+  // each with 8-row and 1-row versions: nothing duplicated by fusion.
+  EXPECT_EQ(stats.contractsByRows[8], 3);
+  EXPECT_EQ(stats.contractsByRows[1], 3);
+
+  nnc::CPUCodegenOptions opts;
+  opts.hideSymbols = false;
+  std::string error;
+  void *handle = nnc::test::compileAndLoad(kTwoLayers, opts, error);
+  ASSERT_NE(handle, nullptr) << error;
+  auto kernel =
+      reinterpret_cast<void (*)(void **)>(dlsym(handle, "nnc_kernel_mlp"));
+  ASSERT_NE(kernel, nullptr);
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> dist(-1, 1);
+  for (int64_t m : {1, 13, 24}) {
+    std::vector<float> x(m * 20), w1(20 * 40), b1(40), w2(40 * 10),
+        y(m * 10, NAN);
+    for (auto *v : {&x, &w1, &b1, &w2})
+      for (float &f : *v)
+        f = dist(rng);
+    auto dx = nnc::test::desc2(x, m, 20), dw1 = nnc::test::desc2(w1, 20, 40),
+         dw2 = nnc::test::desc2(w2, 40, 10), dy = nnc::test::desc2(y, m, 10);
+    auto db1 = nnc::test::desc1(b1);
+    void *args[] = {&dx, &dw1, &db1, &dw2, &dy};
+    kernel(args);
+    for (int64_t i = 0; i < m; ++i) {
+      double h[40];
+      for (int64_t j = 0; j < 40; ++j) {
+        h[j] = b1[j];
+        for (int64_t l = 0; l < 20; ++l)
+          h[j] += double(x[i * 20 + l]) * w1[l * 40 + j];
+        h[j] = std::max(h[j], 0.0);
+      }
+      for (int64_t j = 0; j < 10; ++j) {
+        double ref = 0, scale = 0;
+        for (int64_t l = 0; l < 40; ++l) {
+          ref += h[l] * w2[l * 10 + j];
+          scale += std::fabs(h[l] * w2[l * 10 + j]);
+        }
+        // Layer 1's rounding propagates: allow 1e-5 of the magnitudes.
+        EXPECT_NEAR(y[i * 10 + j], ref, 1e-5 * (scale + 20))
+            << "m=" << m << " (" << i << ", " << j << ")";
+      }
+    }
+  }
+  dlclose(handle);
+}
+
 /// One (N, K) point of the numeric grid.
 struct Shape {
   int64_t n, k;
