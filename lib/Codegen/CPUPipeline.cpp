@@ -39,6 +39,8 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(nnc::createDestinationPassing());
+  if (options.vectorizeMatmul)
+    pm.addPass(nnc::createMatmulSchedule());
 
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizationOptions bufferization;
@@ -49,6 +51,8 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());
+  if (options.vectorizeMatmul)
+    pm.addNestedPass<func::FuncOp>(nnc::createLowerVectorContract());
 
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());

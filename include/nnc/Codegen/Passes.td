@@ -38,4 +38,45 @@ def PackKernelArgs : Pass<"nnc-pack-kernel-args", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def MatmulSchedule : Pass<"nnc-matmul-schedule", "mlir::ModuleOp"> {
+  let summary = "Tile, fuse and vectorize every linalg.matmul (schedule V1)";
+  let description = [{
+    Applies the measured "V1" transform-dialect schedule of
+    docs/cpu-codegen to every `linalg.matmul` on tensors, before
+    bufferization. The root of each schedule is the matmul's single
+    elementwise consumer (the bias + activation epilogue) when there is one,
+    otherwise the matmul. The root is tiled by an 8 x 32 register tile (32
+    replaced by N when N < 32; N > 32 not divisible by 32 is peeled, so the
+    remainder columns get a narrower static tile), the matmul and its
+    `linalg.fill` are fused into the tile loop, the reduction loop is tiled
+    by 1, the ops are vectorized to `vector.contract` and the accumulator is
+    hoisted out of the reduction loop. A dynamic M (the batch) is peeled:
+    full 8-row tiles take the fast path, the remaining rows are computed one
+    row at a time, still vectorized along N. Producers other than the matmul
+    and its fill (weight transposes, other layers) are never fused.
+    Matmuls with a dynamic N are left alone.
+  }];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::transform::TransformDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def LowerVectorContract : Pass<"nnc-lower-vector-contract", "mlir::func::FuncOp"> {
+  let summary = "Lower vector.contract to outer products and unroll transfers";
+  let description = [{
+    Runs after bufferization on what nnc-matmul-schedule produced: lowers
+    `vector.contract` with the `outerproduct` strategy (one FMA per
+    accumulator row per reduction step) and fully unrolls n-D
+    `vector.transfer_read/write` into 1-D transfers, so no temporary buffer
+    is allocated per tile.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 #endif // NNC_CODEGEN_PASSES

@@ -1,0 +1,345 @@
+//===- MatmulSchedule.cpp - tile, fuse and vectorize linalg.matmul --------===//
+//
+// Implements nnc-matmul-schedule: the measured "V1" schedule of
+// docs/cpu-codegen (8 x 32 register tile, reduction step 1, vector.contract,
+// accumulator hoisted on tensors) applied to every linalg.matmul of every
+// kernel function before bufferization. For each matmul, the C++ side picks
+// the root (the single elementwise consumer, else the matmul), the tile sizes
+// and the peeling from the static shapes, tags the root with a unique
+// attribute, and writes a transform-dialect script that it applies with the
+// transform interpreter to the enclosing function. Fusion is explicit
+// (fuse_into_containing_op of the matmul and its fill only), so weight
+// transposes and other layers are never recomputed per tile.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Codegen/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/TransformOps/BufferizationTransformOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/TransformOps/MemRefTransformOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/TransformOps/SCFTransformOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/TransformOps/TensorTransformOps.h"
+#include "mlir/Dialect/Transform/IR/TransformDialect.h"
+#include "mlir/Dialect/Transform/IR/TransformOps.h"
+#include "mlir/Dialect/Transform/LoopExtension/LoopExtension.h"
+#include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/TransformOps/VectorTransformOps.h"
+#include "mlir/Parser/Parser.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_MATMULSCHEDULE
+#include "nnc/Codegen/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+namespace {
+
+/// Attributes tagging the ops of schedule number `i` (values are `i`).
+constexpr llvm::StringLiteral kRootAttr = "nnc.schedule_root";
+constexpr llvm::StringLiteral kMatmulAttr = "nnc.schedule_matmul";
+constexpr llvm::StringLiteral kFillAttr = "nnc.schedule_fill";
+
+/// Register tile of the V1 schedule: 8 rows x 32 columns of f32 (16 zmm).
+constexpr int64_t kTileM = 8;
+constexpr int64_t kTileN = 32;
+
+/// What the C++ side decides for one matmul; the script follows from it.
+struct ScheduleChoice {
+  int64_t id;
+  /// Operand of the epilogue root fed by the matmul, if the root is one.
+  std::optional<unsigned> epilogueOperand;
+  bool hasFill;
+  int64_t tileM, tileN;
+  bool peelM, peelN;
+  /// The M remainder is dynamic: compute it row by row (static 1 x N tiles).
+  bool rowRemainder;
+  /// Tile the reduction by 1 (skipped for K == 1, where it is a no-op).
+  bool tileK;
+};
+
+/// Returns the operand number through which the single user of `matmul`
+/// consumes it, if that user is an elementwise epilogue: a linalg.generic with
+/// all loops parallel, identity maps on the matmul operand and on its single
+/// result, and a body of arith/math ops only (so it vectorizes).
+std::optional<unsigned> getEpilogueOperand(linalg::MatmulOp matmul) {
+  Value result = matmul->getResult(0);
+  if (!result.hasOneUse())
+    return std::nullopt;
+  OpOperand &use = *result.getUses().begin();
+  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!generic || generic.getNumDpsInits() != 1 || generic.getNumLoops() != 2 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !generic.isDpsInput(&use))
+    return std::nullopt;
+  if (!generic.getMatchingIndexingMap(&use).isIdentity() ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isIdentity())
+    return std::nullopt;
+  if (generic->getResult(0).getType() != result.getType())
+    return std::nullopt;
+  for (Operation &op : generic.getBody()->without_terminator())
+    if (!isa<arith::ArithDialect, math::MathDialect>(op.getDialect()))
+      return std::nullopt;
+  return use.getOperandNumber();
+}
+
+/// Decides root, tile sizes and peeling from the static shapes; returns
+/// nullopt for matmuls the schedule does not handle (dynamic N).
+std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
+                                             int64_t id) {
+  auto resultType = dyn_cast<RankedTensorType>(matmul->getResult(0).getType());
+  auto lhsType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
+  if (!resultType || !lhsType || resultType.getRank() != 2 ||
+      !resultType.getElementType().isF32())
+    return std::nullopt;
+  int64_t m = resultType.getDimSize(0), n = resultType.getDimSize(1);
+  int64_t k = lhsType.getDimSize(1);
+  if (ShapedType::isDynamic(n))
+    return std::nullopt;
+  ScheduleChoice c;
+  c.id = id;
+  c.epilogueOperand = getEpilogueOperand(matmul);
+  // The fill is fused through the matmul's tile when the root is the
+  // epilogue. When the root is the matmul itself, the fill is its loop's
+  // iter_args init, which fuse_into_containing_op cannot reach; it then stays
+  // one whole-tensor fill before the loop nest (M x N stores, cheap next to
+  // the M x N x K product) and the tile accumulates onto it.
+  c.hasFill = c.epilogueOperand &&
+              matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+  // N: 32 when it divides; N itself when smaller (one static tile); else 32
+  // with the last partial tile peeled (it becomes static, just narrower).
+  c.tileN = n <= kTileN ? n : kTileN;
+  c.peelN = n % c.tileN != 0;
+  // M: 8 rows; a static M below 8 is one tile. A dynamic or ragged M is
+  // peeled; a dynamic remainder is then computed row by row.
+  bool dynamicM = ShapedType::isDynamic(m);
+  c.tileM = !dynamicM && m < kTileM ? m : kTileM;
+  c.peelM = dynamicM || m % c.tileM != 0;
+  c.rowRemainder = dynamicM;
+  c.tileK = k != 1;
+  return c;
+}
+
+/// Writes the transform script of one schedule (see docs/cpu-codegen,
+/// schedules/v1_min.mlir, for the measured original).
+std::string buildScript(const ScheduleChoice &c) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  auto match = [&](StringRef result, StringRef attr, StringRef in) {
+    os << llvm::formatv("    {0} = transform.structured.match attributes"
+                        "{{{1} = {2} : i64} in {3} : (!transform.any_op) -> "
+                        "!transform.any_op\n",
+                        result, attr, c.id, in);
+  };
+  auto fuse = [&](StringRef producer, StringRef into, StringRef newLoop) {
+    os << llvm::formatv("    %fused_{0}, {1} = "
+                        "transform.structured.fuse_into_containing_op {2} "
+                        "into {3} : (!transform.any_op, !transform.any_op) -> "
+                        "(!transform.any_op, !transform.any_op)\n",
+                        newLoop.drop_front(), newLoop, producer, into);
+  };
+  auto canonicalize = [&]() {
+    os << "    transform.apply_patterns to %f {\n"
+          "      transform.apply_patterns.canonicalization\n"
+          "      transform.apply_patterns.memref."
+          "resolve_ranked_shaped_type_result_dims\n"
+          "    } : !transform.any_op\n";
+  };
+  auto producers = [&](StringRef root, StringRef suffix) {
+    std::string mm = root.str();
+    if (c.epilogueOperand) {
+      mm = ("%mm" + suffix).str();
+      os << llvm::formatv("    {0} = transform.get_producer_of_operand "
+                          "{1}[{2}] : (!transform.any_op) -> "
+                          "!transform.any_op\n",
+                          mm, root, *c.epilogueOperand);
+    }
+    if (c.hasFill)
+      os << llvm::formatv("    %fill{0} = transform.get_producer_of_operand "
+                          "{1}[2] : (!transform.any_op) -> !transform.any_op\n",
+                          suffix, mm);
+    return mm;
+  };
+  // Fuses the matmul (when the root is its epilogue) and the fill into `loop`.
+  auto fuseProducers = [&](StringRef mm, StringRef loop, StringRef suffix) {
+    std::string current = loop.str();
+    if (c.epilogueOperand) {
+      std::string next = ("%lmm" + suffix).str();
+      fuse(mm, current, next);
+      current = next;
+    }
+    if (c.hasFill) {
+      std::string next = ("%lfill" + suffix).str();
+      fuse(("%fill" + suffix).str(), current, next);
+      current = next;
+    }
+    return current;
+  };
+  StringRef kDim = c.epilogueOperand ? "" : ", 0";
+
+  os << "module attributes {transform.with_named_sequence} {\n"
+        "  transform.named_sequence @__transform_main("
+        "%f: !transform.any_op {transform.readonly}) {\n";
+  // 1. Tile the root (M, N) and fuse the matmul and its fill into the tile.
+  match("%root", kRootAttr, "%f");
+  std::string mm = producers("%root", "");
+  os << llvm::formatv("    %tiled, %loops:2 = transform.structured."
+                      "tile_using_for %root tile_sizes [{0}, {1}{2}] : "
+                      "(!transform.any_op) -> (!transform.any_op, "
+                      "!transform.any_op, !transform.any_op)\n",
+                      c.tileM, c.tileN, kDim);
+  std::string nLoop = fuseProducers(mm, "%loops#1", "");
+  canonicalize();
+  // 2. Peel the partial N tile, then the partial M tile.
+  if (c.peelN)
+    os << llvm::formatv("    %nfor = transform.cast {0} : !transform.any_op "
+                        "to !transform.op<\"scf.for\">\n"
+                        "    %nmain, %nrem = transform.loop.peel %nfor : "
+                        "(!transform.op<\"scf.for\">) -> (!transform.any_op, "
+                        "!transform.any_op)\n",
+                        nLoop);
+  if (c.peelM)
+    os << "    %mfor = transform.cast %loops#0 : !transform.any_op to "
+          "!transform.op<\"scf.for\">\n"
+          "    %mmain, %mrem = transform.loop.peel %mfor : "
+          "(!transform.op<\"scf.for\">) -> (!transform.any_op, "
+          "!transform.any_op)\n";
+  canonicalize();
+  // 3. A dynamic M remainder: one row at a time, so every tile is static.
+  if (c.rowRemainder) {
+    match("%rroots", kRootAttr, "%mrem");
+    os << "    transform.foreach %rroots : !transform.any_op {\n"
+          "    ^bb0(%rroot: !transform.any_op):\n";
+    std::string rmm = producers("%rroot", "_r");
+    os << llvm::formatv("    %rtiled, %rloop = transform.structured."
+                        "tile_using_for %rroot tile_sizes [1, 0{0}] : "
+                        "(!transform.any_op) -> (!transform.any_op, "
+                        "!transform.any_op)\n",
+                        kDim);
+    fuseProducers(rmm, "%rloop", "_r");
+    os << "    }\n";
+    canonicalize();
+  }
+  // 4. Reduction step 1, then vectorize every tagged op (all static now).
+  match("%kmm", kMatmulAttr, "%f");
+  if (c.tileK)
+    os << "    %ktiled, %kloops = transform.structured.tile_using_for %kmm "
+          "tile_sizes [0, 0, 1] : (!transform.any_op) -> "
+          "(!transform.any_op, !transform.any_op)\n";
+  canonicalize();
+  match("%vmm", kMatmulAttr, "%f");
+  os << "    transform.structured.vectorize %vmm : !transform.any_op\n";
+  if (c.epilogueOperand) {
+    match("%vroot", kRootAttr, "%f");
+    os << "    transform.structured.vectorize %vroot : !transform.any_op\n";
+  }
+  if (c.hasFill) {
+    match("%vfill", kFillAttr, "%f");
+    os << "    transform.structured.vectorize %vfill : !transform.any_op\n";
+  }
+  os << "    transform.apply_patterns to %f {\n"
+        "      transform.apply_patterns.vector.reduction_to_contract\n"
+        "      transform.apply_patterns.vector.transfer_permutation_patterns\n"
+        "      transform.apply_patterns.tensor."
+        "fold_tensor_subset_ops_into_vector_transfers\n"
+        "      transform.apply_patterns.canonicalization\n"
+        "    } : !transform.any_op\n";
+  // 5. Keep the accumulator in registers across the reduction loop.
+  if (c.tileK)
+    os << "    transform.loop.hoist_loop_invariant_subsets %kloops : "
+          "!transform.any_op\n";
+  os << "    transform.apply_patterns to %f {\n"
+        "      transform.apply_patterns.canonicalization\n"
+        "    } : !transform.any_op\n"
+        "    transform.yield\n"
+        "  }\n"
+        "}\n";
+  return s;
+}
+
+/// Tags the ops of schedule `c` so that the script can match them.
+void tagOps(linalg::MatmulOp matmul, const ScheduleChoice &c) {
+  Builder b(matmul.getContext());
+  IntegerAttr id = b.getI64IntegerAttr(c.id);
+  Operation *root = matmul;
+  if (c.epilogueOperand)
+    root = *matmul->getResult(0).getUsers().begin();
+  root->setAttr(kRootAttr, id);
+  matmul->setAttr(kMatmulAttr, id);
+  if (c.hasFill)
+    matmul.getOutputs()[0].getDefiningOp()->setAttr(kFillAttr, id);
+}
+
+struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
+  void getDependentDialects(DialectRegistry &registry) const override {
+    MatmulScheduleBase::getDependentDialects(registry);
+    // The transform ops the scripts use, whatever the tool registered.
+    bufferization::registerTransformDialectExtension(registry);
+    linalg::registerTransformDialectExtension(registry);
+    memref::registerTransformDialectExtension(registry);
+    scf::registerTransformDialectExtension(registry);
+    tensor::registerTransformDialectExtension(registry);
+    vector::registerTransformDialectExtension(registry);
+    transform::registerLoopExtension(registry);
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    int64_t nextId = 0;
+    SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
+    for (func::FuncOp func : funcs) {
+      // Program order: a layer's producers are scheduled (and turned into
+      // loops, which never fuse) before the layers that consume them.
+      SmallVector<linalg::MatmulOp> matmuls;
+      func.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+      for (linalg::MatmulOp matmul : matmuls) {
+        std::optional<ScheduleChoice> choice = chooseSchedule(matmul, nextId++);
+        if (!choice)
+          continue;
+        if (failed(applySchedule(func, matmul, *choice)))
+          return signalPassFailure();
+      }
+    }
+    // The tags are internal to this pass.
+    module.walk([](Operation *op) {
+      for (StringRef name : {kRootAttr, kMatmulAttr, kFillAttr})
+        op->removeAttr(name);
+    });
+  }
+
+  LogicalResult applySchedule(func::FuncOp func, linalg::MatmulOp matmul,
+                              const ScheduleChoice &c) {
+    Location loc = matmul.getLoc();
+    tagOps(matmul, c);
+    std::string script = buildScript(c);
+    OwningOpRef<ModuleOp> transformModule =
+        parseSourceString<ModuleOp>(script, func.getContext());
+    if (!transformModule)
+      return emitError(loc) << "nnc-matmul-schedule: internal error, the "
+                               "generated schedule does not parse";
+    Operation *entry = transform::detail::findTransformEntryPoint(
+        func, *transformModule,
+        transform::TransformDialect::kTransformEntryPointSymbolName);
+    if (!entry)
+      return emitError(loc) << "nnc-matmul-schedule: no schedule entry point";
+    if (failed(transform::applyTransformNamedSequence(
+            func, entry, *transformModule, transform::TransformOptions())))
+      return emitError(loc) << "nnc-matmul-schedule: the schedule failed on "
+                               "this matmul";
+    return success();
+  }
+};
+
+} // namespace
