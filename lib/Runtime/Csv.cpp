@@ -96,10 +96,15 @@ static std::vector<std::string> splitLine(const std::string &line,
 }
 
 static char detectDelimiter(const std::string &line) {
-  for (char c : {',', ';', '\t'})
+  for (char c : {',', ';'})
     if (line.find(c) != std::string::npos)
       return c;
-  return ' ';
+  return ' '; // runs of blanks and tabs
+}
+
+/// True for a field that can only be a name (not a number, not empty).
+static bool isName(const std::string &field) {
+  return !field.empty() && !isNumeric(field);
 }
 
 /// Reads `path` and splits it into rows, recognising headers.
@@ -142,9 +147,15 @@ static Table readTable(const std::string &path, const CsvOptions &options) {
                   *declaredFeatures >= 1 &&
                   *declaredRows == std::floor(*declaredRows) &&
                   static_cast<size_t>(*declaredFeatures) + 1 == dataColumns;
+    // Either fewer fields than the data, or as many with names after the two
+    // counts while the data's last column is numeric (so that a data row
+    // with a categorical label is not mistaken for this line).
+    bool names = std::all_of(first.fields.begin() + 2, first.fields.end(),
+                             isName) &&
+                 first.fields.size() > 2 &&
+                 isNumeric(table.rows[1].fields.back());
     bool differs = first.fields.size() < dataColumns ||
-                   !std::all_of(first.fields.begin(), first.fields.end(),
-                                isNumeric);
+                   (first.fields.size() == dataColumns && names);
     if (shaped && differs) {
       size_t dataRows = table.rows.size() - 1;
       if (static_cast<double>(dataRows) != *declaredRows)
@@ -158,9 +169,13 @@ static Table readTable(const std::string &path, const CsvOptions &options) {
   }
   if (table.sklearnNames.empty() && options.header != CsvHeader::Absent) {
     const Row &head = table.rows.front();
-    bool named = options.header == CsvHeader::Present ||
-                 !std::all_of(head.fields.begin(), head.fields.end(),
-                              isNumeric);
+    // A header has a name where the next row has a number (a row whose
+    // only non-numbers are categorical labels is data).
+    bool named = options.header == CsvHeader::Present;
+    for (size_t c = 0; !named && c < head.fields.size(); ++c)
+      named = isName(head.fields[c]) &&
+              (table.rows.size() < 2 || c >= table.rows[1].fields.size() ||
+               isNumeric(table.rows[1].fields[c]));
     if (named) {
       table.header = head.fields;
       table.headerLine = head.line;

@@ -43,10 +43,12 @@ enum class CsvHeader { Auto, Present, Absent };
 
 /// Options of loadCsv.
 struct CsvOptions {
-  /// Field separator; '\0' detects it from the first data line (',' then
-  /// ';' then '\t', else runs of blanks). ' ' means runs of blanks.
+  /// Field separator; '\0' detects it from the first line (',' if present,
+  /// else ';', else runs of blanks and tabs). ' ' means runs of blanks and
+  /// tabs.
   char delimiter = '\0';
-  /// Auto: a header when the first line has a non-numeric field. The
+  /// Auto: a header when the first line has a name (non-empty, not a
+  /// number) in a column where the second line has a number. The
   /// sklearn first line `rows,features,names...` is always recognised.
   CsvHeader header = CsvHeader::Auto;
   /// The label column: "last", "first", "none" (no labels), a 0-based
