@@ -1,0 +1,80 @@
+//===- Batcher.cpp - Seeded mini-batch iteration --------------------------===//
+//
+// Per-epoch permutations derived from (seed, epoch) and batch copies.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+#include "nnc/Runtime/Batcher.h"
+#include "nnc/Runtime/Random.h"
+
+#include <algorithm>
+
+using namespace nnc::rt;
+using namespace nnc::rt::detail;
+
+std::vector<int64_t> nnc::rt::epochOrder(int64_t n, uint64_t seed,
+                                         int64_t epoch) {
+  Rng rng(deriveSeed(seed, static_cast<uint64_t>(epoch)));
+  return randomPermutation(n, rng);
+}
+
+Expected<Batcher> Batcher::create(const Dataset &data,
+                                  const BatchOptions &options) {
+  if (options.batchSize < 1)
+    return Status(ErrorCode::InvalidArgument,
+                  fmt::format("batch size must be >= 1, got {}",
+                              options.batchSize));
+  Status valid = data.validate();
+  if (!valid)
+    return valid;
+  Batcher batcher(data, options);
+  batcher.beginEpoch(0);
+  return batcher;
+}
+
+int64_t Batcher::numBatches() const {
+  int64_t n = data->size();
+  return options.dropLast ? n / options.batchSize
+                          : (n + options.batchSize - 1) / options.batchSize;
+}
+
+void Batcher::beginEpoch(int64_t epoch, int64_t startBatch) {
+  currentEpoch = epoch;
+  nextBatch = std::max<int64_t>(0, startBatch);
+  int64_t n = data->size();
+  if (options.shuffle) {
+    perm = epochOrder(n, options.seed, epoch);
+  } else {
+    perm.resize(n);
+    for (int64_t i = 0; i < n; ++i)
+      perm[i] = i;
+  }
+}
+
+bool Batcher::next(Batch &batch) {
+  if (nextBatch >= numBatches())
+    return false;
+  int64_t n = data->size();
+  int64_t begin = nextBatch * options.batchSize;
+  int64_t rows = std::min(options.batchSize, n - begin);
+  int64_t per = data->sampleSize();
+  batch.index = nextBatch++;
+  batch.rows = rows;
+  batch.indices.assign(perm.begin() + begin, perm.begin() + begin + rows);
+  batch.features.resize(rows * per);
+  batch.labels.clear();
+  batch.targets.clear();
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t i = batch.indices[r];
+    std::copy_n(data->features.begin() + i * per, per,
+                batch.features.begin() + r * per);
+    if (data->isRegression())
+      batch.targets.insert(batch.targets.end(),
+                           data->targets.begin() + i * data->targetDim,
+                           data->targets.begin() + (i + 1) * data->targetDim);
+    else
+      batch.labels.push_back(data->labels[i]);
+  }
+  return true;
+}
