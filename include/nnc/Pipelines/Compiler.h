@@ -1,0 +1,39 @@
+//===- Compiler.h - .nn file to model.so, as a library call ------*- C++ -*-===//
+//
+// The whole compiler behind one call, for the `nnc` driver's default action
+// and for `nnc train`/`eval`/`predict`, which compile (and cache) the model
+// before loading it: parse and check the .nn file, build the nn module,
+// differentiate it and build the training step when there is a train section,
+// lower it and link model.so. Diagnostics are printed as
+// `file:line:col: error: ...` with the source line and a caret.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNC_PIPELINES_COMPILER_H
+#define NNC_PIPELINES_COMPILER_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace nnc {
+
+/// Options of a whole compilation.
+struct CompileOptions {
+  /// LLVM optimisation level 0..3.
+  unsigned optLevel = 3;
+  /// Target CPU ("host": the machine nnc runs on).
+  std::string cpu = "host";
+  /// Write a C header describing the model here (empty: none).
+  std::string headerPath;
+};
+
+/// Compiles the .nn file `inputPath` into the shared library `outputPath`.
+/// Returns false after printing diagnostics to `errs` on any error.
+bool compileModelFile(llvm::StringRef inputPath, llvm::StringRef outputPath,
+                      const CompileOptions &options, llvm::raw_ostream &errs);
+
+} // namespace nnc
+
+#endif // NNC_PIPELINES_COMPILER_H
