@@ -10,8 +10,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Frontend/ASTDump.h"
+#include "nnc/Frontend/MLIRGen.h"
 #include "nnc/Frontend/Parser.h"
 #include "nnc/Frontend/Sema.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
@@ -157,8 +162,33 @@ static int notImplemented(llvm::StringRef what) {
   return 1;
 }
 
+/// Stage 2: MLIRGen to the nn dialect, verified. Null (diagnostics printed
+/// at DSL positions) on error.
+static mlir::OwningOpRef<mlir::ModuleOp> loadNN(mlir::MLIRContext &context,
+                                                const ModuleAST &module,
+                                                DiagnosticEngine &diags) {
+  MLIRDiagnosticForwarder forwarder(context, diags);
+  mlir::OwningOpRef<mlir::ModuleOp> nn = mlirGen(context, module, diags);
+  if (!nn || failed(mlir::verify(*nn)))
+    return nullptr;
+  return nn;
+}
+
+/// --emit=nn: prints the nn module (`--mlir-print-debuginfo` adds the DSL
+/// locations).
+static int emitNNStage(const ModuleAST &module, DiagnosticEngine &diags) {
+  mlir::MLIRContext context;
+  mlir::OwningOpRef<mlir::ModuleOp> nn = loadNN(context, module, diags);
+  if (!nn)
+    return 1;
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  nn->print(os, mlir::OpPrintingFlags());
+  os << "\n";
+  return writeOutput(os.str());
+}
+
 // Later stages, one function each; their owners wire them in.
-static int emitNNStage(const ModuleAST &) { return notImplemented("--emit=nn"); }
 static int emitLinalgStage(const ModuleAST &) {
   return notImplemented("--emit=linalg");
 }
@@ -182,7 +212,7 @@ static int compileMain() {
   case DumpAST:
     return dumpASTStage(*module);
   case DumpNN:
-    return emitNNStage(*module);
+    return emitNNStage(*module, diags);
   case DumpLinalg:
     return emitLinalgStage(*module);
   case DumpLLVM:
@@ -202,6 +232,7 @@ int main(int argc, char **argv) {
     if (sub == "train" || sub == "eval" || sub == "predict")
       return notImplemented("'nnc " + sub.str() + "'");
   }
+  mlir::registerAsmPrinterCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "nnc: neural network compiler\n");
   if (printBuiltins)
     return printBuiltinTable();
