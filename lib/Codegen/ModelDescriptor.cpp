@@ -334,7 +334,7 @@ void nnc::writeDescriptorSource(const ModelSignature &sig,
     llvm::interleaveComma(t.dims, os);
     if (t.dims.empty())
       os << "0";
-    os << "}, " << t.init << ", " << llvm::format("%.9gf", t.initScale)
+    os << "}, " << t.init << ", " << llvm::format("%.9ef", t.initScale)
        << ", " << t.of << "},\n";
   }
   os << "};\n\n";
@@ -359,7 +359,7 @@ void nnc::writeDescriptorSource(const ModelSignature &sig,
   os << ",\n  ";
   entryInit(attrs::kApply);
   os << ",\n  " << sig.optimizer << ", "
-     << llvm::format("%.9gf", sig.learningRate) << ",\n  ";
+     << llvm::format("%.9ef", sig.learningRate) << ",\n  ";
   writeCString(os, sig.recipeJson);
   os << "\n};\n";
 }

@@ -68,6 +68,7 @@ bool Compilation::generateNN() {
   nnc::registerCodegenDialects(registry);
   context = std::make_unique<MLIRContext>(registry);
   context->loadAllAvailableDialects();
+  context->printOpOnDiagnostic(false);
   forwarder = std::make_unique<MLIRDiagnosticForwarder>(*context, diags);
   module = mlirGen(*context, *ast, diags);
   if (!module || diags.hasErrors())
@@ -126,7 +127,7 @@ bool Compilation::emitNative(llvm::StringRef path, bool asText) {
 }
 
 bool Compilation::link(llvm::StringRef objectPath, llvm::StringRef output) {
-  Location loc = module->getLoc();
+  mlir::Location loc = module->getLoc();
   llvm::SmallString<128> descPath, descObj;
   if (llvm::sys::fs::createTemporaryFile("nnc-desc", "c", descPath) ||
       llvm::sys::fs::createTemporaryFile("nnc-desc", "o", descObj)) {
