@@ -85,8 +85,8 @@ std::string MLIRDiagnosticForwarder::rewrite(llvm::StringRef message) const {
   if (!subject.empty() && rest.starts_with("'nn.")) {
     size_t end = rest.find("' op ");
     if (end != llvm::StringRef::npos) {
-      text = subject + " ";
       rest = rest.drop_front(end + 5);
+      text = subject + (rest.starts_with("cannot ") ? ": " : " ");
     }
   }
   // 'tensor<?x2xf32>' -> f32[N, 2].
@@ -186,9 +186,10 @@ mlir::Location MLIRGenImpl::loc(const nnc::Location &where) {
 }
 
 void MLIRGenImpl::noteInstances() {
-  for (GraphScope *s = scope; s && s->call; s = s->parent)
-    diags.note(s->call->loc(),
-               "in block '" + s->graph->name + "' instantiated here");
+  for (GraphScope *s = scope; s; s = s->parent)
+    if (s->call)
+      diags.note(s->call->loc(),
+                 "in block '" + s->graph->name + "' instantiated here");
 }
 
 void MLIRGenImpl::error(const nnc::Location &where, const llvm::Twine &message) {
@@ -513,7 +514,6 @@ Value MLIRGenImpl::emitBlock(const CallExprAST &call, Value input) {
   GraphScope inner;
   inner.graph = block;
   inner.parent = scope;
-  inner.call = &call;
   for (size_t i = 0; i < block->params.size(); ++i) {
     const ExprAST *arg = call.getArg(block->params[i].name);
     std::optional<ConstValue> value = arg ? evalConst(*arg) : std::nullopt;
@@ -534,6 +534,7 @@ Value MLIRGenImpl::emitBlock(const CallExprAST &call, Value input) {
       checkInputType(block->inputs[0], input, call.loc(),
                      "block '" + block->name + "'")) {
     inner.inputs.push_back(input);
+    inner.call = &call; // errors inside the body get an "instantiated" note
     if (emitBody(inner))
       result = inner.values[block->getOutputs()[0] - block->body.data()];
   }
