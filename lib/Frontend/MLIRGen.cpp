@@ -345,8 +345,8 @@ Value MLIRGenImpl::param(const nnc::Location &where, const std::string &name,
     FloatAttr scaleAttr = scale ? builder.getF64FloatAttr(*scale) : FloatAttr();
     params.push_back({full, type,
                       nn::ParamAttr::get(&context, full, role, init, scaleAttr),
-                      penalised});
-    return function.front().addArgument(type, loc(where));
+                      penalised, loc(where)});
+    return function.front().addArgument(type, params.back().loc);
   }
   if (nextParam >= params.size() || params[nextParam].name != full ||
       params[nextParam].type != type) {

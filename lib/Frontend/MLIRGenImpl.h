@@ -64,6 +64,8 @@ struct ParamInfo {
   /// True for the weights l1/l2 penalise (kernels and tables, not biases,
   /// norm parameters, positional tables or buffers).
   bool penalised = false;
+  /// The DSL call that created it.
+  mlir::Location loc;
 };
 
 /// Builds the module of one .nn file; see MLIRGen.h.
