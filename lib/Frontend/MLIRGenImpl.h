@@ -33,7 +33,9 @@ struct ConstValue {
   std::string text; ///< String and Ident
 
   bool isNumber() const { return kind == Int || kind == Float; }
-  double asDouble() const { return kind == Int ? double(intValue) : floatValue; }
+  double asDouble() const {
+    return kind == Int ? double(intValue) : floatValue;
+  }
 };
 
 /// One instantiation of a model or block body being emitted.

@@ -108,9 +108,8 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
                         builder.getUnitAttr());
   function.setResultAttr(0, attrs::kLossResult, builder.getUnitAttr());
   for (size_t i = 0; i < bufferUpdates.size(); ++i)
-    function.setResultAttr(
-        1 + i, attrs::kUpdateOf,
-        builder.getI64IntegerAttr(bufferUpdates[i].second));
+    function.setResultAttr(1 + i, attrs::kUpdateOf,
+                           builder.getI64IntegerAttr(bufferUpdates[i].second));
   return true;
 }
 
@@ -275,8 +274,9 @@ static Attribute recipeValue(Builder &b, const ExprAST &expr,
     SmallVector<NamedAttribute> entries{
         b.getNamedAttr("kind", b.getStringAttr(call.callee))};
     for (const ArgAST &arg : call.args)
-      if (Attribute a = recipeValue(
-              b, *arg.value, call.spec ? call.spec->findParam(arg.name) : nullptr))
+      if (Attribute a =
+              recipeValue(b, *arg.value,
+                          call.spec ? call.spec->findParam(arg.name) : nullptr))
         entries.push_back(b.getNamedAttr(arg.name, a));
     return b.getDictionaryAttr(entries);
   }
@@ -291,8 +291,8 @@ DictionaryAttr MLIRGenImpl::recipe(const TrainAST &train) {
   for (const OptionAST &option : train.options) {
     if (option.name == "loss" || !option.value)
       continue;
-    if (Attribute a = recipeValue(builder, *option.value,
-                                  spec.findParam(option.name)))
+    if (Attribute a =
+            recipeValue(builder, *option.value, spec.findParam(option.name)))
       entries.push_back(builder.getNamedAttr(option.name, a));
   }
   return builder.getDictionaryAttr(entries);

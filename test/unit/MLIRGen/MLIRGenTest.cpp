@@ -90,11 +90,11 @@ TEST(MLIRGenTest, CnnParametersFollowTheStateDict) {
   ASSERT_TRUE(g.module);
   func::FuncOp predict = g.func("predict");
   std::vector<std::string> expected = {
-      "conv1.weight",      "conv1.bias",       "bn1.weight",
-      "bn1.bias",          "bn1.running_mean", "bn1.running_var",
-      "conv2.weight",      "conv2.bias",       "bn2.weight",
-      "bn2.bias",          "bn2.running_mean", "bn2.running_var",
-      "fc1.weight",        "fc1.bias",         "fc2.weight",
+      "conv1.weight", "conv1.bias",       "bn1.weight",
+      "bn1.bias",     "bn1.running_mean", "bn1.running_var",
+      "conv2.weight", "conv2.bias",       "bn2.weight",
+      "bn2.bias",     "bn2.running_mean", "bn2.running_var",
+      "fc1.weight",   "fc1.bias",         "fc2.weight",
       "fc2.bias"};
   EXPECT_EQ(paramNames(predict), expected);
   EXPECT_EQ(typeOf(predict, 1), "f32[32, 1, 3, 3]");
@@ -122,11 +122,12 @@ TEST(MLIRGenTest, BufferUpdatesNameTheRunningStatistics) {
     auto p = loss.getArgAttrOfType<nn::ParamAttr>(of.getInt(), attrs::kParam);
     ASSERT_TRUE(p);
     updated.push_back(p.getName().str());
-    EXPECT_EQ(loss.getResultTypes()[r], loss.getArgument(of.getInt()).getType());
+    EXPECT_EQ(loss.getResultTypes()[r],
+              loss.getArgument(of.getInt()).getType());
   }
-  EXPECT_EQ(updated, (std::vector<std::string>{
-                         "bn1.running_mean", "bn1.running_var",
-                         "bn2.running_mean", "bn2.running_var"}));
+  EXPECT_EQ(updated,
+            (std::vector<std::string>{"bn1.running_mean", "bn1.running_var",
+                                      "bn2.running_mean", "bn2.running_var"}));
   // The returned values are the batchnorm_train results.
   auto ret = cast<func::ReturnOp>(loss.front().getTerminator());
   EXPECT_TRUE(isa<nn::BatchNormTrainOp>(ret.getOperand(1).getDefiningOp()));
@@ -185,10 +186,10 @@ train M {
               .getName()
               .str());
   });
-  EXPECT_EQ(penalised, (std::vector<std::string>{
-                           "lstm.weight_ih_l0", "lstm.weight_hh_l0",
-                           "attn1.in_proj_weight", "attn1.out_proj.weight",
-                           "fc1.weight"}));
+  EXPECT_EQ(penalised,
+            (std::vector<std::string>{"lstm.weight_ih_l0", "lstm.weight_hh_l0",
+                                      "attn1.in_proj_weight",
+                                      "attn1.out_proj.weight", "fc1.weight"}));
 }
 
 TEST(MLIRGenTest, ShapeErrorStopsAtTheDslPosition) {
@@ -217,8 +218,8 @@ TEST(MLIRGenTest, DslTypeStrings) {
                                                 b.getF32Type())),
             "f32[N, 1, 28]");
   EXPECT_EQ(dslTypeString(RankedTensorType::get({}, b.getF32Type())), "f32[]");
-  EXPECT_EQ(dslTypeString(RankedTensorType::get({ShapedType::kDynamic},
-                                                b.getI32Type())),
+  EXPECT_EQ(dslTypeString(
+                RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type())),
             "i32[N]");
   EXPECT_EQ(dslTypeString(b.getF32Type()), "f32");
 }
