@@ -22,7 +22,7 @@ def NN_StepCount : 0DTensorOf<[I64]> {
 }
 
 def NN_SgdUpdateOp : NN_Op<"sgd_update",
-    [Elementwise, AllTypesMatch<["param", "grad", "new_param"]>]> {
+    [AllTypesMatch<["param", "grad", "new_param"]>]> {
   let summary = "Plain SGD: p - lr * (g + weight_decay * p)";
   let description = [{
     torch.optim.SGD without momentum.
@@ -39,7 +39,7 @@ def NN_SgdUpdateOp : NN_Op<"sgd_update",
 }
 
 def NN_MomentumUpdateOp : NN_Op<"momentum_update",
-    [Elementwise, AllTypesMatch<["param", "grad", "buffer", "new_param",
+    [AllTypesMatch<["param", "grad", "buffer", "new_param",
                                  "new_buffer"]>]> {
   let summary = "SGD with momentum (dampening 0), optionally Nesterov";
   let description = [{
@@ -64,7 +64,7 @@ def NN_MomentumUpdateOp : NN_Op<"momentum_update",
 }
 
 def NN_RmspropUpdateOp : NN_Op<"rmsprop_update",
-    [Elementwise, AllTypesMatch<["param", "grad", "square_avg", "new_param",
+    [AllTypesMatch<["param", "grad", "square_avg", "new_param",
                                  "new_square_avg"]>]> {
   let summary = "RMSprop (no momentum, not centered)";
   let description = [{
@@ -87,7 +87,7 @@ def NN_RmspropUpdateOp : NN_Op<"rmsprop_update",
 }
 
 def NN_AdamUpdateOp : NN_Op<"adam_update",
-    [Elementwise, AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq",
+    [AllTypesMatch<["param", "grad", "exp_avg", "exp_avg_sq",
                                  "new_param", "new_exp_avg",
                                  "new_exp_avg_sq"]>]> {
   let summary = "Adam (L2 weight decay) or AdamW (decoupled weight decay)";
