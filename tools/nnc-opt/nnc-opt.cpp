@@ -10,12 +10,14 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "nnc/Conversion/Passes.h"
 #include "nnc/InitAllDialects.h"
 #include "nnc/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   nnc::registerNNCPasses();
+  nnc::registerNNCConversionPasses();
 
   mlir::DialectRegistry registry;
   nnc::registerAllDialects(registry);
