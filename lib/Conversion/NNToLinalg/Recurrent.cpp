@@ -93,7 +93,8 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     Value out = emptyWithBatch(b, loc, type, x);
     SmallVector<Value> iterArgs = {zero, out};
     if (cell == Cell::Lstm)
-      iterArgs.push_back(zero);
+      iterArgs.push_back(fill(
+          b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0));
     Value steps = getValueOrCreateConstantIndexOp(b, loc,
                                                   getSizes(b, loc, x)[1]);
     auto loop = b.create<scf::ForOp>(
@@ -111,14 +112,14 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
                                                  ValueRange{h, whhT},
                                                  ValueRange{hBias})
                          .getResult(0);
-          Value init = lb.create<tensor::EmptyOp>(l, stateType, batch);
           SmallVector<Value> inputs;
           for (int64_t k = 0; k < gates; ++k) {
             inputs.push_back(gate(lb, l, xt, k, hidden));
             inputs.push_back(gate(lb, l, hp, k, hidden));
           }
           inputs.push_back(h);
-          SmallVector<Value> inits = {init};
+          SmallVector<Value> inits = {
+              lb.create<tensor::EmptyOp>(l, stateType, batch)};
           if (cell == Cell::Lstm) {
             inputs.push_back(args[2]);
             inits.push_back(lb.create<tensor::EmptyOp>(l, stateType, batch));
@@ -130,11 +131,21 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
               });
           SmallVector<OpFoldResult> hSizes = {batch, lb.getIndexAttr(1),
                                               lb.getIndexAttr(hidden)};
-          Value newOut = lb.create<tensor::InsertSliceOp>(
-              l, next[0], args[1], offsets, hSizes, one);
-          SmallVector<Value> yields = {next[0], newOut};
+          // h goes into out[:, t, :] through a linalg.copy into the slice,
+          // so bufferization writes the step in place (no memref.copy).
+          Value step = lb.create<tensor::ExtractSliceOp>(
+              l, stateType, args[1], offsets, hSizes, one);
+          step = lb.create<linalg::CopyOp>(l, next[0], step).getResult(0);
+          Value newOut = lb.create<tensor::InsertSliceOp>(l, step, args[1],
+                                                          offsets, hSizes, one);
+          // The new state is copied into the loop-carried tensors so that
+          // one-shot bufferization keeps one buffer per state across steps.
+          auto carry = [&](Value v, Value into) -> Value {
+            return lb.create<linalg::CopyOp>(l, v, into).getResult(0);
+          };
+          SmallVector<Value> yields = {carry(next[0], h), newOut};
           if (cell == Cell::Lstm)
-            yields.push_back(next[1]);
+            yields.push_back(carry(next[1], args[2]));
           lb.create<scf::YieldOp>(l, yields);
         });
     rewriter.replaceOp(op, loop.getResult(1));
