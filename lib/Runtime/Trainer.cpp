@@ -58,7 +58,20 @@ void TrainRun::setup() {
          "{}: model {} has {} labels; nnc train feeds exactly one",
          opts.modelLib, lib->name(), lib->tensors(NNC_KIND_LABEL).size());
   std::vector<std::string> warnings;
-  cfg = need(parseRecipe(lib->recipeJson(), warnings));
+  std::string recipe = lib->recipeJson();
+  if (!opts.recipePatch.empty()) {
+    json base = json::parse(recipe, nullptr, false);
+    json patch = json::parse(opts.recipePatch, nullptr, false);
+    if (patch.is_discarded() || !patch.is_object())
+      fail(ErrorCode::InvalidArgument, "recipe patch: expected a JSON object, "
+                                       "got '{}'", opts.recipePatch);
+    if (base.is_object()) {
+      for (auto it = patch.begin(); it != patch.end(); ++it)
+        base[it.key()] = it.value();
+      recipe = base.dump();
+    }
+  }
+  cfg = need(parseRecipe(recipe, warnings));
   for (const std::string &w : warnings)
     warn(w);
 

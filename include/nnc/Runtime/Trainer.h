@@ -39,6 +39,9 @@ struct TrainOptions {
   std::optional<double> lr, validation;
   std::optional<uint64_t> seed;
   std::optional<ScalingKind> scaling;
+  /// A JSON object whose keys replace the recipe's (e.g.
+  /// `{"schedule": {"kind": "step", "every": 1}}`); "" = none.
+  std::string recipePatch;
   /// Relative paths of the recipe's data sources are resolved here.
   std::string baseDir;
   /// Where outputs go ("" writes nothing): summary.json, history.csv,
