@@ -380,7 +380,12 @@ Expected<DataSpec> nnc::rt::parseDataSpec(const std::string &text) {
 static std::string resolvePath(const std::string &path, const LoadContext &ctx) {
   if (path.empty() || path[0] == '/' || ctx.baseDir.empty())
     return path;
-  return ctx.baseDir + "/" + path;
+  std::string joined = ctx.baseDir + "/" + path;
+  // Beside the .nn file first, else relative to the working directory.
+  if (!fileExists(joined) && !isDirectory(joined) &&
+      (fileExists(path) || isDirectory(path)))
+    return path;
+  return joined;
 }
 
 static std::string getString(const json &spec, const char *key,

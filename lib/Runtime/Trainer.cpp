@@ -96,7 +96,7 @@ void TrainRun::setup() {
   baseLr = opts.lr ? *opts.lr
            : cfg.lr > 0 ? cfg.lr
            : lib->api().defaultLearningRate() > 0
-               ? double(lib->api().defaultLearningRate())
+               ? std::stod(fmt::format("{}", lib->api().defaultLearningRate()))
                : defaultLearningRate(cfg.optimizer);
   if (!(baseLr >= 0) || !std::isfinite(baseLr))
     fail(ErrorCode::InvalidArgument, "learning rate must be finite and >= 0, "
