@@ -1,4 +1,5 @@
-//===- Evaluate.cpp - Matching data to a model, evaluation, prediction -----===//
+//===- Evaluate.cpp - Matching data to a model, evaluation, prediction
+//-----===//
 //
 // Checks that a data set fits a model (one f32 input of the right size, a
 // label tensor that class ids or targets can fill) and evaluates or runs a
@@ -29,9 +30,12 @@ std::string nnc::rt::detail::dirName(const std::string &path) {
 }
 
 static std::string shapeText(const ModelTensor &t) {
-  std::string s = t.dtype == NNC_DTYPE_F32 ? "f32[" : t.dtype == NNC_DTYPE_I32 ? "i32[" : "i64[";
+  std::string s = t.dtype == NNC_DTYPE_F32   ? "f32["
+                  : t.dtype == NNC_DTYPE_I32 ? "i32["
+                                             : "i64[";
   for (size_t i = 0; i < t.dims.size(); ++i)
-    s += (i ? ", " : "") + (t.dims[i] < 0 ? std::string("N") : std::to_string(t.dims[i]));
+    s += (i ? ", " : "") +
+         (t.dims[i] < 0 ? std::string("N") : std::to_string(t.dims[i]));
   return s + "]";
 }
 
@@ -60,17 +64,21 @@ Expected<TaskInfo> nnc::rt::describeTask(const ModelLibrary &lib,
            "model {} needs an f32 output with a batch dimension", lib.name());
     TaskInfo t;
     t.outputElements = outputs[0].itemElements;
-    t.outputKind = lossKind == "bce" ? OutputKind::Probabilities : OutputKind::Logits;
+    t.outputKind =
+        lossKind == "bce" ? OutputKind::Probabilities : OutputKind::Logits;
     t.classification = !data.isRegression();
     if (labels.size() > 1)
-      fail(ErrorCode::InvalidArgument, "model {} has {} labels; at most one is "
-                                       "supported", lib.name(), labels.size());
+      fail(ErrorCode::InvalidArgument,
+           "model {} has {} labels; at most one is "
+           "supported",
+           lib.name(), labels.size());
     if (labels.empty())
       return t;
     const ModelTensor &l = labels[0];
     t.labelElements = l.itemElements;
     if (!l.hasBatch)
-      fail(ErrorCode::InvalidArgument, "label '{}' has no batch dimension", l.name);
+      fail(ErrorCode::InvalidArgument, "label '{}' has no batch dimension",
+           l.name);
     if (l.dtype == NNC_DTYPE_I32) {
       if (data.isRegression())
         fail(ErrorCode::InvalidArgument,
@@ -98,10 +106,11 @@ Expected<TaskInfo> nnc::rt::describeTask(const ModelLibrary &lib,
     else if (l.itemElements == data.numClasses)
       t.oneHot = true;
     else
-      fail(ErrorCode::InvalidArgument,
-           "label '{}' {} takes {} values per sample, but the data set '{}' has "
-           "{} classes",
-           l.name, shapeText(l), l.itemElements, data.name, data.numClasses);
+      fail(
+          ErrorCode::InvalidArgument,
+          "label '{}' {} takes {} values per sample, but the data set '{}' has "
+          "{} classes",
+          l.name, shapeText(l), l.itemElements, data.name, data.numClasses);
     return t;
   });
 }
@@ -150,8 +159,8 @@ Expected<EvalMetrics> nnc::rt::evaluate(ModelInstance &model,
     while (batcher.next(b)) {
       need(model.predict(b.rows, {b.features.data()}, outputs));
       if (task.classification)
-        acc.add(outputs[0].data(), b.rows, task.outputElements,
-                b.labels.data(), task.outputKind);
+        acc.add(outputs[0].data(), b.rows, task.outputElements, b.labels.data(),
+                task.outputKind);
       else if (task.outputElements == data.targetDim)
         reg.add(outputs[0].data(), b.targets.data(), b.rows * data.targetDim);
       if (lossOk) {
@@ -173,9 +182,9 @@ Expected<EvalMetrics> nnc::rt::evaluate(ModelInstance &model,
   });
 }
 
-Expected<std::vector<float>> nnc::rt::predictAll(ModelInstance &model,
-                                                 const std::vector<float> &features,
-                                                 int64_t n, int64_t batch) {
+Expected<std::vector<float>>
+nnc::rt::predictAll(ModelInstance &model, const std::vector<float> &features,
+                    int64_t n, int64_t batch) {
   return guard([&] {
     const auto &outs = model.library().tensors(NNC_KIND_OUTPUT);
     if (outs.empty())
@@ -257,8 +266,10 @@ Status nnc::rt::predictFile(const PredictOptions &o, std::string &csvOut) {
     if (endsWith(o.input, ".npy") || endsWith(o.input, ".npy.gz")) {
       NpyArray a = need(loadNpy(o.input));
       if (a.shape.empty())
-        fail(ErrorCode::InvalidArgument, "{}: expected an array [n, ...], got a "
-                                         "scalar", o.input);
+        fail(ErrorCode::InvalidArgument,
+             "{}: expected an array [n, ...], got a "
+             "scalar",
+             o.input);
       data.name = baseName(o.input);
       data.featureShape.assign(a.shape.begin() + 1, a.shape.end());
       data.features = std::move(a.values);
@@ -287,14 +298,15 @@ Status nnc::rt::predictFile(const PredictOptions &o, std::string &csvOut) {
     std::string csv;
     const std::string &name = lib.tensors(NNC_KIND_OUTPUT)[0].name;
     for (int64_t j = 0; j < k; ++j)
-      csv += fmt::format("{}{}", j ? "," : "", k == 1 ? name : fmt::format("{}_{}", name, j));
+      csv += fmt::format("{}{}", j ? "," : "",
+                         k == 1 ? name : fmt::format("{}_{}", name, j));
     csv += classes ? ",class\n" : "\n";
     for (int64_t r = 0; r < n; ++r) {
       for (int64_t j = 0; j < k; ++j)
         csv += fmt::format("{}{:.9g}", j ? "," : "", out[size_t(r * k + j)]);
       if (classes)
-        csv += fmt::format(",{}", predictClass(&out[size_t(r * k)], k,
-                                               OutputKind::Logits));
+        csv += fmt::format(
+            ",{}", predictClass(&out[size_t(r * k)], k, OutputKind::Logits));
       csv += '\n';
     }
     if (o.output.empty())

@@ -1,4 +1,5 @@
-//===- ModelLibrary.cpp - dlopen a model.so and wrap its C ABI -------------===//
+//===- ModelLibrary.cpp - dlopen a model.so and wrap its C ABI
+//-------------===//
 //
 // Loads a compiled model with dlopen, resolves every symbol of
 // include/nnc-c/model.h (a missing one is an error naming it), caches the
@@ -57,7 +58,8 @@ ModelLibrary::open(const std::string &path) {
   std::shared_ptr<ModelLibrary> lib(new ModelLibrary());
   lib->libPath = path;
   // A path without '/' would make dlopen search the library path.
-  std::string openPath = path.find('/') == std::string::npos ? "./" + path : path;
+  std::string openPath =
+      path.find('/') == std::string::npos ? "./" + path : path;
   lib->handle = ::dlopen(openPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!lib->handle) {
     const char *err = ::dlerror();
@@ -150,7 +152,8 @@ constBuffers(const std::vector<ModelTensor> &ts,
              const std::vector<const void *> &data, int64_t batch) {
   std::vector<nnc_const_buffer_t> out;
   for (size_t i = 0; i < ts.size() && i < data.size(); ++i)
-    out.push_back({data[i], ts[i].itemBytes * size_t(ts[i].hasBatch ? batch : 1)});
+    out.push_back(
+        {data[i], ts[i].itemBytes * size_t(ts[i].hasBatch ? batch : 1)});
   return out;
 }
 
@@ -190,10 +193,11 @@ Status ModelInstance::trainStep(int64_t batch,
   std::vector<nnc_buffer_t> out;
   if (outputs)
     out = outputBuffers(lib->tensors(NNC_KIND_OUTPUT), *outputs, batch);
-  return lib->check(lib->api().trainStep(
-                        model, batch, in.data(), int32_t(in.size()), lb.data(),
-                        int32_t(lb.size()), lr, out.empty() ? nullptr : out.data(),
-                        int32_t(out.size()), &loss),
+  return lib->check(lib->api().trainStep(model, batch, in.data(),
+                                         int32_t(in.size()), lb.data(),
+                                         int32_t(lb.size()), lr,
+                                         out.empty() ? nullptr : out.data(),
+                                         int32_t(out.size()), &loss),
                     lib->path() + ": train_step");
 }
 
@@ -209,11 +213,10 @@ Status ModelInstance::evalLoss(int64_t batch,
     return buffers.status();
   auto in = constBuffers(lib->tensors(NNC_KIND_INPUT), inputs, batch);
   auto lb = constBuffers(lib->tensors(NNC_KIND_LABEL), labels, batch);
-  Status st = lib->check(
-      lib->api().computeGradients(model, batch, in.data(), int32_t(in.size()),
-                                  lb.data(), int32_t(lb.size()), nullptr, 0,
-                                  &loss),
-      lib->path() + ": compute_gradients");
+  Status st = lib->check(lib->api().computeGradients(
+                             model, batch, in.data(), int32_t(in.size()),
+                             lb.data(), int32_t(lb.size()), nullptr, 0, &loss),
+                         lib->path() + ": compute_gradients");
   Status restored = writeAll(NNC_KIND_BUFFER, *buffers);
   return st ? restored : st;
 }
@@ -224,10 +227,10 @@ ModelInstance::readAll(nnc_tensor_kind_t kind) const {
   const auto &ts = lib->tensors(kind);
   for (size_t i = 0; i < ts.size(); ++i) {
     out.emplace_back(ts[i].itemBytes);
-    Status st = lib->check(lib->api().readTensor(model, kind, int32_t(i),
-                                                 out.back().data(),
-                                                 out.back().size()),
-                           lib->path() + ": read " + ts[i].name);
+    Status st =
+        lib->check(lib->api().readTensor(model, kind, int32_t(i),
+                                         out.back().data(), out.back().size()),
+                   lib->path() + ": read " + ts[i].name);
     if (!st)
       return st;
   }
@@ -242,10 +245,10 @@ Status ModelInstance::writeAll(nnc_tensor_kind_t kind,
                   fmt::format("{}: expected {} tensors, got {}", lib->path(),
                               ts.size(), data.size()));
   for (size_t i = 0; i < ts.size(); ++i) {
-    Status st = lib->check(lib->api().writeTensor(model, kind, int32_t(i),
-                                                  data[i].data(),
-                                                  data[i].size()),
-                           lib->path() + ": write " + ts[i].name);
+    Status st =
+        lib->check(lib->api().writeTensor(model, kind, int32_t(i),
+                                          data[i].data(), data[i].size()),
+                   lib->path() + ": write " + ts[i].name);
     if (!st)
       return st;
   }

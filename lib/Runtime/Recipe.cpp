@@ -1,4 +1,5 @@
-//===- Recipe.cpp - Train recipes, data specs and their loading ------------===//
+//===- Recipe.cpp - Train recipes, data specs and their loading
+//------------===//
 //
 // Reads the recipe JSON of a model.so into a TrainConfig with the front end's
 // defaults (lib/Frontend/Builtins.cpp), parses the `--data` mini-syntax (the
@@ -44,7 +45,8 @@ static int64_t getInt(const json &obj, const char *key, int64_t dflt,
   if (it == obj.end())
     return dflt;
   if (!it->is_number_integer() &&
-      !(it->is_number_float() && it->get<double>() == double(int64_t(it->get<double>()))))
+      !(it->is_number_float() &&
+        it->get<double>() == double(int64_t(it->get<double>()))))
     fail(ErrorCode::InvalidArgument,
          "recipe: {}{} must be an integer, got {} {}", where, key,
          typeName(*it), it->dump());
@@ -62,8 +64,8 @@ static bool getBool(const json &obj, const char *key, bool dflt,
   if (it == obj.end())
     return dflt;
   if (!it->is_boolean())
-    fail(ErrorCode::InvalidArgument, "recipe: {}{} must be true or false, got {}",
-         where, key, it->dump());
+    fail(ErrorCode::InvalidArgument,
+         "recipe: {}{} must be true or false, got {}", where, key, it->dump());
   return it->get<bool>();
 }
 
@@ -77,7 +79,8 @@ static json callValue(const json &v, const char *key) {
   return v;
 }
 
-static void warnUnknown(const json &obj, std::initializer_list<const char *> known,
+static void warnUnknown(const json &obj,
+                        std::initializer_list<const char *> known,
                         const std::string &where,
                         std::vector<std::string> &warnings) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -85,8 +88,8 @@ static void warnUnknown(const json &obj, std::initializer_list<const char *> kno
     for (const char *k : known)
       ok |= it.key() == k;
     if (!ok)
-      warnings.push_back(fmt::format("recipe: unknown key '{}{}' ignored", where,
-                                     it.key()));
+      warnings.push_back(
+          fmt::format("recipe: unknown key '{}{}' ignored", where, it.key()));
   }
 }
 
@@ -155,7 +158,8 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
         fail(ErrorCode::InvalidArgument, "recipe: optimizer.lr must be >= 0");
     }
     if (r.contains("schedule"))
-      c.schedule = parseSchedule(callValue(r["schedule"], "schedule"), warnings);
+      c.schedule =
+          parseSchedule(callValue(r["schedule"], "schedule"), warnings);
     if (r.contains("early_stop") && !r["early_stop"].is_null()) {
       json e = callValue(r["early_stop"], "early_stop");
       c.earlyStop = true;
@@ -208,7 +212,8 @@ public:
     json spec;
     std::string kind = ident();
     if (kind.empty())
-      error("expected a data source name such as csv, idx, npy, spiral or logic");
+      error(
+          "expected a data source name such as csv, idx, npy, spiral or logic");
     spec["kind"] = kind;
     skipSpace();
     if (pos == s.size())
@@ -318,8 +323,9 @@ private:
     }
     if (std::isdigit((unsigned char)c) || c == '-' || c == '+' || c == '.') {
       size_t start = pos;
-      while (pos < s.size() && (std::isalnum((unsigned char)s[pos]) ||
-                                s[pos] == '.' || s[pos] == '-' || s[pos] == '+'))
+      while (pos < s.size() &&
+             (std::isalnum((unsigned char)s[pos]) || s[pos] == '.' ||
+              s[pos] == '-' || s[pos] == '+'))
         ++pos;
       std::string num = s.substr(start, pos - start);
       json v = json::parse(num, nullptr, false);
@@ -362,7 +368,8 @@ Expected<DataSpec> nnc::rt::parseDataSpec(const std::string &text) {
       return DataSpec{callValue(v, "--data").dump()};
     }
     if (text.find('(') == std::string::npos &&
-        (text.find('/') != std::string::npos || text.find('.') != std::string::npos)) {
+        (text.find('/') != std::string::npos ||
+         text.find('.') != std::string::npos)) {
       if (endsWith(text, ".csv") || endsWith(text, ".csv.gz") ||
           endsWith(text, ".txt") || endsWith(text, ".tsv"))
         return DataSpec{json{{"kind", "csv"}, {"path", text}}.dump()};
@@ -377,7 +384,8 @@ Expected<DataSpec> nnc::rt::parseDataSpec(const std::string &text) {
 // Loading
 //===----------------------------------------------------------------------===//
 
-static std::string resolvePath(const std::string &path, const LoadContext &ctx) {
+static std::string resolvePath(const std::string &path,
+                               const LoadContext &ctx) {
   if (path.empty() || path[0] == '/' || ctx.baseDir.empty())
     return path;
   std::string joined = ctx.baseDir + "/" + path;
@@ -417,8 +425,9 @@ static Dataset loadJsonSpec(const json &spec, const LoadContext &ctx) {
   if (kind == "logic") {
     std::string gate = getString(spec, "gate", "");
     if (gate.empty())
-      fail(ErrorCode::InvalidArgument, "data: logic needs a gate (and, or, xor, "
-                                       "nand, nor, xnor)");
+      fail(ErrorCode::InvalidArgument,
+           "data: logic needs a gate (and, or, xor, "
+           "nand, nor, xnor)");
     bool invert = gate == "nor" || gate == "xnor";
     Dataset d = unwrap(makeLogic(invert ? gate.substr(1) : gate));
     if (invert) {
@@ -432,9 +441,10 @@ static Dataset loadJsonSpec(const json &spec, const LoadContext &ctx) {
     CsvOptions o;
     o.labelColumn = getString(spec, "label", "last");
     o.header = getBool(spec, "header", true, "data.") ? CsvHeader::Auto
-                                                       : CsvHeader::Absent;
+                                                      : CsvHeader::Absent;
     o.regression = ctx.regression;
-    Dataset d = unwrap(loadCsv(resolvePath(getString(spec, "path", ""), ctx), o));
+    Dataset d =
+        unwrap(loadCsv(resolvePath(getString(spec, "path", ""), ctx), o));
     double scale = getNumber(spec, "scale", 1.0, "data.");
     if (scale != 1.0)
       for (float &x : d.features)
@@ -442,23 +452,26 @@ static Dataset loadJsonSpec(const json &spec, const LoadContext &ctx) {
     return d;
   }
   if (kind == "idx") {
-    std::string split = getString(spec, "split", ctx.testSplit ? "test" : "training");
+    std::string split =
+        getString(spec, "split", ctx.testSplit ? "test" : "training");
     if (split != "training" && split != "test" && split != "train")
       fail(ErrorCode::InvalidArgument,
            "data: idx split must be training or test, got '{}'", split);
-    Dataset d = unwrap(loadIdxDir(resolvePath(getString(spec, "dir", ""), ctx),
-                                  split == "test" ? IdxSplit::Test
-                                                  : IdxSplit::Train));
+    Dataset d =
+        unwrap(loadIdxDir(resolvePath(getString(spec, "dir", ""), ctx),
+                          split == "test" ? IdxSplit::Test : IdxSplit::Train));
     if (!getBool(spec, "normalize", true, "data."))
       for (float &x : d.features)
         x *= 255.0f;
     return d;
   }
   if (kind == "npy")
-    return unwrap(loadNpyDataset(resolvePath(getString(spec, "inputs", ""), ctx),
-                                 resolvePath(getString(spec, "labels", ""), ctx)));
+    return unwrap(
+        loadNpyDataset(resolvePath(getString(spec, "inputs", ""), ctx),
+                       resolvePath(getString(spec, "labels", ""), ctx)));
   fail(ErrorCode::InvalidArgument,
-       "data: unknown data source '{}' (expected spiral, logic, csv, idx or npy)",
+       "data: unknown data source '{}' (expected spiral, logic, csv, idx or "
+       "npy)",
        kind);
 }
 

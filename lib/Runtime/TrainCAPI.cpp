@@ -1,4 +1,5 @@
-//===- TrainCAPI.cpp - C API of the training loop --------------------------===//
+//===- TrainCAPI.cpp - C API of the training loop
+//--------------------------===//
 //
 // nnc_rt_train (include/nnc-c/runtime.h): the `nnc train` loop for C
 // applications, over nnc::rt::train.
@@ -73,6 +74,7 @@ nnc_rt_status_t nnc_rt_train(const char *model_lib,
   if (out_length)
     *out_length = r->summaryJson.size();
   if (summary_json && capacity > r->summaryJson.size())
-    std::memcpy(summary_json, r->summaryJson.c_str(), r->summaryJson.size() + 1);
+    std::memcpy(summary_json, r->summaryJson.c_str(),
+                r->summaryJson.size() + 1);
   return nullptr;
 }

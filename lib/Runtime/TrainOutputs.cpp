@@ -1,4 +1,5 @@
-//===- TrainOutputs.cpp - The end of a training run ------------------------===//
+//===- TrainOutputs.cpp - The end of a training run
+//------------------------===//
 //
 // After the last epoch: restore the best weights when early stopping asks for
 // it, measure the final model on the validation and test sets, and write
@@ -39,7 +40,8 @@ Status nnc::rt::detail::makeDirectories(const std::string &dir) {
 }
 
 /// Adds `prefix`_loss/_accuracy/_mae/_rmse for the measured values.
-static void addMetrics(json &s, const std::string &prefix, const EvalMetrics &m) {
+static void addMetrics(json &s, const std::string &prefix,
+                       const EvalMetrics &m) {
   auto put = [&](const char *name, double v) {
     if (!std::isnan(v))
       s[prefix + "_" + name] = v;
@@ -53,7 +55,8 @@ static void addMetrics(json &s, const std::string &prefix, const EvalMetrics &m)
 TrainResult TrainRun::finish() {
   TrainResult result;
   int64_t lastEpoch = int64_t(history.rows.size());
-  const HistoryRow *reported = history.rows.empty() ? nullptr : &history.rows.back();
+  const HistoryRow *reported =
+      history.rows.empty() ? nullptr : &history.rows.back();
   if (earlyStop && cfg.restoreBest && earlyStop->bestEpoch() > 0 &&
       earlyStop->bestEpoch() != lastEpoch && !bestParams.empty()) {
     need(model->writeAll(NNC_KIND_PARAM, bestParams));
@@ -114,7 +117,8 @@ TrainResult TrainRun::finish() {
     need(plotAccuracy(history, joinPath(dir, "accuracy.svg")));
   if (task.classification && trainSet.sampleSize() == 2) {
     Status inner;
-    ClassifyFn classify = [&](const float *points, int64_t n, int32_t *classes) {
+    ClassifyFn classify = [&](const float *points, int64_t n,
+                              int32_t *classes) {
       std::vector<float> pts(points, points + 2 * n);
       auto out = predictAll(*model, pts, n, 4096);
       if (!out) {
@@ -123,8 +127,9 @@ TrainResult TrainRun::finish() {
         return;
       }
       for (int64_t i = 0; i < n; ++i)
-        classes[i] = int32_t(predictClass(out->data() + i * task.outputElements,
-                                          task.outputElements, task.outputKind));
+        classes[i] =
+            int32_t(predictClass(out->data() + i * task.outputElements,
+                                 task.outputElements, task.outputKind));
     };
     Dataset all = trainSet;
     need(plotDecisionBoundary(all, classify,

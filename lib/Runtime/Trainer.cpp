@@ -1,4 +1,5 @@
-//===- Trainer.cpp - The training loop -------------------------------------===//
+//===- Trainer.cpp - The training loop
+//-------------------------------------===//
 //
 // `train()`: resolve the recipe and the overrides, load and prepare the data,
 // then run epochs of seeded batches through the model's fused training step
@@ -63,8 +64,10 @@ void TrainRun::setup() {
     json base = json::parse(recipe, nullptr, false);
     json patch = json::parse(opts.recipePatch, nullptr, false);
     if (patch.is_discarded() || !patch.is_object())
-      fail(ErrorCode::InvalidArgument, "recipe patch: expected a JSON object, "
-                                       "got '{}'", opts.recipePatch);
+      fail(ErrorCode::InvalidArgument,
+           "recipe patch: expected a JSON object, "
+           "got '{}'",
+           opts.recipePatch);
     if (base.is_object()) {
       for (auto it = patch.begin(); it != patch.end(); ++it)
         base[it.key()] = it.value();
@@ -93,14 +96,16 @@ void TrainRun::setup() {
   if (cfg.validation < 0 || cfg.validation >= 1)
     fail(ErrorCode::InvalidArgument, "validation must lie in [0, 1), got {}",
          cfg.validation);
-  baseLr = opts.lr ? *opts.lr
+  baseLr = opts.lr      ? *opts.lr
            : cfg.lr > 0 ? cfg.lr
            : lib->api().defaultLearningRate() > 0
                ? std::stod(fmt::format("{}", lib->api().defaultLearningRate()))
                : defaultLearningRate(cfg.optimizer);
   if (!(baseLr >= 0) || !std::isfinite(baseLr))
-    fail(ErrorCode::InvalidArgument, "learning rate must be finite and >= 0, "
-                                     "got {}", baseLr);
+    fail(ErrorCode::InvalidArgument,
+         "learning rate must be finite and >= 0, "
+         "got {}",
+         baseLr);
 
   loadData();
 }
@@ -173,9 +178,12 @@ void TrainRun::loadData() {
 
 static json rowToJson(const HistoryRow &r) {
   auto v = [](double d) { return std::isnan(d) ? json(nullptr) : json(d); };
-  return json{{"epoch", r.epoch},          {"lr", v(r.lr)},
-              {"train_loss", v(r.trainLoss)}, {"train_accuracy", v(r.trainAccuracy)},
-              {"val_loss", v(r.valLoss)},  {"val_accuracy", v(r.valAccuracy)},
+  return json{{"epoch", r.epoch},
+              {"lr", v(r.lr)},
+              {"train_loss", v(r.trainLoss)},
+              {"train_accuracy", v(r.trainAccuracy)},
+              {"val_loss", v(r.valLoss)},
+              {"val_accuracy", v(r.valAccuracy)},
               {"seconds", v(r.seconds)}};
 }
 
@@ -241,7 +249,8 @@ void TrainRun::resume() {
     warn(fmt::format("{}: resuming with seed {} and batch {} (the run used "
                      "seed {} and batch {}); the history will differ from an "
                      "uninterrupted run",
-                     statePath, cfg.seed, cfg.batch, s.value("seed", uint64_t(0)),
+                     statePath, cfg.seed, cfg.batch,
+                     s.value("seed", uint64_t(0)),
                      s.value("batch", int64_t(0))));
   need(model->load(ckpt));
   if (need(model->step()) != s["step"].get<int64_t>())
@@ -364,13 +373,14 @@ TrainResult TrainRun::run() {
   if (!opts.resume.empty())
     resume();
   if (scaler && !opts.outDir.empty())
-    need(writeFileAtomic(joinPath(opts.outDir, "scaler.json"), scaler->toJson()));
+    need(writeFileAtomic(joinPath(opts.outDir, "scaler.json"),
+                         scaler->toJson()));
 
   Batcher batcher = need(Batcher::create(
       trainSet, {cfg.batch, cfg.shuffle, /*dropLast=*/false, cfg.seed}));
   bool alreadyStopped = earlyStop && earlyStop->shouldStop();
-  for (int64_t e = int64_t(history.rows.size()); e < cfg.epochs && !alreadyStopped;
-       ++e) {
+  for (int64_t e = int64_t(history.rows.size());
+       e < cfg.epochs && !alreadyStopped; ++e) {
     runEpoch(e, batcher);
     ++epochsRun;
     if (stoppedEarly) {

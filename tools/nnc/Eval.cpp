@@ -1,4 +1,5 @@
-//===- Eval.cpp - nnc eval -------------------------------------------------===//
+//===- Eval.cpp - nnc eval
+//-------------------------------------------------===//
 //
 // `nnc eval FILE.nn --checkpoint CKPT [--data SPEC] [--model-lib SO]`:
 // loads a trained checkpoint (and the scaler saved beside it) and prints the

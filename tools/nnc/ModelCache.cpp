@@ -1,4 +1,5 @@
-//===- ModelCache.cpp - Compile .nn files into a cache, argument parsing ---===//
+//===- ModelCache.cpp - Compile .nn files into a cache, argument parsing
+//---===//
 //
 // `nnc train/eval/predict FILE.nn` compile the model once and reuse it: the
 // cache lives in $NNC_CACHE_DIR, else $XDG_CACHE_HOME/nnc, else
@@ -117,15 +118,15 @@ std::string nnc::driver::obtainModelLibrary(const char *command,
   const std::string &input = args.positional()[0];
   auto buffer = llvm::MemoryBuffer::getFile(input);
   if (!buffer) {
-    reportError(command, "cannot open '" + input + "': " +
-                             buffer.getError().message());
+    reportError(command,
+                "cannot open '" + input + "': " + buffer.getError().message());
     return "";
   }
   std::string optLevel = args.get("O").value_or("3");
   llvm::SHA256 sha;
   sha.update((*buffer)->getBuffer());
-  sha.update(llvm::StringRef("\0opt=" + optLevel + "\0cpu=host\0nnc=" +
-                             NNC_VERSION_STRING));
+  sha.update(llvm::StringRef("\0opt=" + optLevel +
+                             "\0cpu=host\0nnc=" + NNC_VERSION_STRING));
   std::array<uint8_t, 32> digest = sha.final();
   std::string key = llvm::toHex(llvm::ArrayRef<uint8_t>(digest).take_front(12),
                                 /*LowerCase=*/true);

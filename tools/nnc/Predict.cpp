@@ -1,4 +1,5 @@
-//===- Predict.cpp - nnc predict -------------------------------------------===//
+//===- Predict.cpp - nnc predict
+//-------------------------------------------===//
 //
 // `nnc predict FILE.nn --checkpoint CKPT --input FILE(.csv|.npy)
 // [--output FILE(.csv|.npy)] [--model-lib SO]`: runs the trained model over

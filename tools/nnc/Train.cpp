@@ -1,4 +1,5 @@
-//===- Train.cpp - nnc train -----------------------------------------------===//
+//===- Train.cpp - nnc train
+//-----------------------------------------------===//
 //
 // `nnc train FILE.nn [--data SPEC] [--test SPEC] [--epochs N] [--batch N]
 // [--lr X] [--seed S] [--validation F] [--scaling KIND] [--out DIR]
@@ -26,11 +27,13 @@ using namespace nnc::rt;
 static const char *const kTrainHelp =
     "usage: nnc train FILE.nn [options]\n"
     "  --data SPEC       training data, as in the .nn file: csv(\"f.csv\"),\n"
-    "                    idx(\"dir\"), npy(\"x.npy\", \"y.npy\"), spiral(), logic(xor)\n"
+    "                    idx(\"dir\"), npy(\"x.npy\", \"y.npy\"), spiral(), "
+    "logic(xor)\n"
     "  --test SPEC       test set (same syntax)\n"
     "  --epochs N  --batch N  --lr X  --seed S\n"
     "  --validation F    hold out a fraction of the data for validation\n"
-    "  --scaling KIND    none | minmax | standard (fitted on the training set)\n"
+    "  --scaling KIND    none | minmax | standard (fitted on the training "
+    "set)\n"
     "  --out DIR         output directory (default out/<model name>)\n"
     "  --resume CKPT     continue from DIR/checkpoint.safetensors\n"
     "  --model-lib SO    train a prebuilt model.so (FILE.nn is then optional)\n"
@@ -134,11 +137,13 @@ int nnc::driver::trainMain(int argc, char **argv) {
     if (at == std::string::npos)
       continue;
     size_t end = r->summaryJson.find_first_of(",\n}", at + k.size());
-    double v = std::atof(r->summaryJson.substr(at + k.size(), end - at - k.size()).c_str());
+    double v = std::atof(
+        r->summaryJson.substr(at + k.size(), end - at - k.size()).c_str());
     os << "  " << key << " " << llvm::format("%.4f", v);
   }
   if (r->bestEpoch > 0)
     os << "  (weights of epoch " << r->bestEpoch << ")";
-  os << "\nwrote " << o.outDir << "/summary.json, history.csv, model.safetensors\n";
+  os << "\nwrote " << o.outDir
+     << "/summary.json, history.csv, model.safetensors\n";
   return 0;
 }

@@ -124,7 +124,8 @@ public:
   Status evalLoss(int64_t batch, const std::vector<const void *> &inputs,
                   const std::vector<const void *> &labels, float &loss);
   /// Copies of every tensor of `kind` (PARAM, BUFFER, STATE).
-  Expected<std::vector<std::vector<char>>> readAll(nnc_tensor_kind_t kind) const;
+  Expected<std::vector<std::vector<char>>>
+  readAll(nnc_tensor_kind_t kind) const;
   /// Overwrites every tensor of `kind` from readAll's result.
   Status writeAll(nnc_tensor_kind_t kind,
                   const std::vector<std::vector<char>> &data);

@@ -33,13 +33,13 @@ struct DataSpec {
 
 /// The normalised train section.
 struct TrainConfig {
-  DataSpec data;          ///< training data (required to train)
-  DataSpec test;          ///< optional test set
+  DataSpec data; ///< training data (required to train)
+  DataSpec test; ///< optional test set
   int64_t batch = 32;
   int64_t epochs = 10;
   std::string optimizer = "sgd"; ///< kind of the optimizer
-  double lr = 0.0;        ///< optimizer lr; 0 when the recipe has none
-  ScheduleConfig schedule; ///< baseLr is filled by the trainer
+  double lr = 0.0;               ///< optimizer lr; 0 when the recipe has none
+  ScheduleConfig schedule;       ///< baseLr is filled by the trainer
   bool earlyStop = false;
   int64_t patience = 5;
   double minDelta = 0.0;
@@ -47,9 +47,9 @@ struct TrainConfig {
   double validation = 0.0; ///< fraction of the data held out
   bool shuffle = true;
   uint64_t seed = 0;
-  double clipNorm = 0.0;   ///< applied by the compiled step; recorded only
+  double clipNorm = 0.0; ///< applied by the compiled step; recorded only
   ScalingKind scaling = ScalingKind::None; ///< extension key "scaling"
-  std::string loss;        ///< loss kind when the recipe names it, else ""
+  std::string loss; ///< loss kind when the recipe names it, else ""
 };
 
 /// Parses a recipe; warnings (unknown keys) are appended to `warnings`.

@@ -64,7 +64,7 @@ struct TrainResult {
   int64_t epochsRun = 0;   ///< epochs trained in this call
   int64_t bestEpoch = -1;  ///< 1-based epoch restored by early stopping
   bool stoppedEarly = false;
-  int64_t steps = 0;       ///< training steps in this call
+  int64_t steps = 0; ///< training steps in this call
 };
 
 /// Trains the model as its recipe and `options` say.
@@ -81,8 +81,8 @@ struct EvalMetrics {
 /// How a data set maps onto a model's label and output tensors.
 struct TaskInfo {
   bool classification = true;
-  bool oneHot = false;      ///< f32 label [N, classes] fed from class ids
-  bool floatLabel = false;  ///< f32 label fed from class ids (k == 1)
+  bool oneHot = false;     ///< f32 label [N, classes] fed from class ids
+  bool floatLabel = false; ///< f32 label fed from class ids (k == 1)
   int64_t labelElements = 0;
   int64_t outputElements = 0; ///< elements per row of output 0
   OutputKind outputKind = OutputKind::Logits;

@@ -124,7 +124,8 @@ TEST(TrainLoop, EarlyStoppingRestoresTheBestWeights) {
   ASSERT_GE(r->bestEpoch, 1);
   EXPECT_EQ(int64_t(r->history.rows.size()), r->bestEpoch + 2);
   for (size_t i = 1; i < r->history.rows.size(); ++i)
-    EXPECT_GT(r->history.rows[i].valLoss, r->history.rows[r->bestEpoch - 1].valLoss);
+    EXPECT_GT(r->history.rows[i].valLoss,
+              r->history.rows[r->bestEpoch - 1].valLoss);
   json s = json::parse(r->summaryJson);
   EXPECT_EQ(s["best_epoch"], r->bestEpoch);
   EXPECT_EQ(s["stopped_early"], true);
@@ -209,8 +210,8 @@ TEST(TrainLoop, WritesOutputsAndSummaryKeys) {
     EXPECT_TRUE(exists(dir.file(std::string("a/b/") + f))) << f;
   json s = json::parse(slurp(dir.file("a/b/summary.json")), nullptr, false);
   ASSERT_TRUE(s.is_object());
-  for (const char *k : {"train_loss", "train_accuracy", "val_accuracy", "epochs",
-                        "seconds", "steps_per_second"})
+  for (const char *k : {"train_loss", "train_accuracy", "val_accuracy",
+                        "epochs", "seconds", "steps_per_second"})
     EXPECT_TRUE(s.contains(k)) << k;
   EXPECT_EQ(s["epochs"], 3);
   EXPECT_FALSE(s.contains("val_loss")); // no grads entry: no forward-only loss
@@ -220,7 +221,8 @@ TEST(TrainLoop, WritesOutputsAndSummaryKeys) {
     EXPECT_GE(row.trainAccuracy, 0.0);
     EXPECT_LE(row.trainAccuracy, 1.0);
   }
-  EXPECT_LT(r->history.rows.back().trainLoss, r->history.rows.front().trainLoss);
+  EXPECT_LT(r->history.rows.back().trainLoss,
+            r->history.rows.front().trainLoss);
   EXPECT_GT(s["val_accuracy"].get<double>(), 0.8);
 
   // Regression: the Dense step returns no outputs, so no train accuracy;
@@ -251,7 +253,8 @@ TEST(TrainLoop, ErrorsAreStatuses) {
   o.modelLib = NNC_FIXTURE_DENSE_INFER;
   r = train(o);
   ASSERT_FALSE(r.hasValue());
-  EXPECT_NE(r.status().message().find("has no training step"), std::string::npos);
+  EXPECT_NE(r.status().message().find("has no training step"),
+            std::string::npos);
 
   o = classifierRun(10, 1);
   o.trainData = denseData(10, 1); // 3 features for a 4-feature input
@@ -328,7 +331,8 @@ TEST(TrainLoop, EvaluateAndPredictUseTheSavedModel) {
   int correct = 0;
   std::vector<int64_t> classes;
   for (int64_t i = 0; i < 9; ++i) {
-    classes.push_back(predictClass(&out[0][size_t(i * 3)], 3, OutputKind::Logits));
+    classes.push_back(
+        predictClass(&out[0][size_t(i * 3)], 3, OutputKind::Logits));
     correct += classes.back() == d.labels[size_t(i)];
   }
 

@@ -75,8 +75,9 @@ TEST(Recipe, ScheduleDefaultsFollowTheFrontEnd) {
   EXPECT_EQ(c->schedule.kind, ScheduleKind::Plateau);
   EXPECT_EQ(c->schedule.patience, 10);
   EXPECT_DOUBLE_EQ(c->schedule.factor, 0.1);
-  c = parseRecipe(R"({"schedule": {"kind": "cosine", "T_max": 20, "min_lr": 0.001}})",
-                  warnings);
+  c = parseRecipe(
+      R"({"schedule": {"kind": "cosine", "T_max": 20, "min_lr": 0.001}})",
+      warnings);
   ASSERT_TRUE(c.hasValue());
   EXPECT_EQ(c->schedule.tMax, 20);
   EXPECT_DOUBLE_EQ(c->schedule.etaMin, 0.001);
@@ -132,7 +133,8 @@ TEST(Recipe, WrongTypesAreErrors) {
 }
 
 TEST(DataSpec, ParsesTheCallSyntaxOfTheLanguage) {
-  auto s = parseDataSpec(R"(csv("data/iris.csv", label = last, header = false))");
+  auto s =
+      parseDataSpec(R"(csv("data/iris.csv", label = last, header = false))");
   ASSERT_TRUE(s.hasValue()) << s.status().message();
   json j = json::parse(s->json);
   EXPECT_EQ(j["kind"], "csv");
@@ -186,7 +188,8 @@ TEST(DataSpec, ErrorsSayWhere) {
 TEST(DataSpec, LoadsEachKindWithItsParameters) {
   LoadContext ctx;
   ctx.seed = 3;
-  auto d = loadDataSpec(*parseDataSpec("spiral(classes = 4, points = 10)"), ctx);
+  auto d =
+      loadDataSpec(*parseDataSpec("spiral(classes = 4, points = 10)"), ctx);
   ASSERT_TRUE(d.hasValue()) << d.status().message();
   EXPECT_EQ(d->size(), 40);
   EXPECT_EQ(d->numClasses, 4);
@@ -196,11 +199,10 @@ TEST(DataSpec, LoadsEachKindWithItsParameters) {
   EXPECT_EQ(d->labels, (std::vector<int32_t>{1, 0, 0, 0}));
 
   test::ScratchDir dir;
-  {
-    std::ofstream(dir.file("t.csv")) << "a,b,y\n1,2,0\n3,4,1\n";
-  }
+  { std::ofstream(dir.file("t.csv")) << "a,b,y\n1,2,0\n3,4,1\n"; }
   ctx.baseDir = "";
-  d = loadDataSpec(*parseDataSpec("csv(\"" + dir.file("t.csv") + "\", scale = 0.5)"), ctx);
+  d = loadDataSpec(
+      *parseDataSpec("csv(\"" + dir.file("t.csv") + "\", scale = 0.5)"), ctx);
   ASSERT_TRUE(d.hasValue()) << d.status().message();
   EXPECT_EQ(d->features, (std::vector<float>{0.5f, 1.0f, 1.5f, 2.0f}));
   EXPECT_EQ(d->labels, (std::vector<int32_t>{0, 1}));
@@ -218,5 +220,6 @@ TEST(DataSpec, LoadsEachKindWithItsParameters) {
   EXPECT_NE(missing.status().message().find("nope.csv"), std::string::npos);
   auto none = loadDataSpec(DataSpec{}, ctx);
   ASSERT_FALSE(none.hasValue());
-  EXPECT_NE(none.status().message().find("no training data"), std::string::npos);
+  EXPECT_NE(none.status().message().find("no training data"),
+            std::string::npos);
 }

@@ -69,8 +69,8 @@ std::string nnc::rt::test::slurp(const std::string &path) {
   return ss.str();
 }
 
-std::vector<std::vector<char>> nnc::rt::test::paramsOf(const std::string &lib,
-                                                        const std::string &ckpt) {
+std::vector<std::vector<char>>
+nnc::rt::test::paramsOf(const std::string &lib, const std::string &ckpt) {
   auto library = ModelLibrary::open(lib);
   EXPECT_TRUE(library.hasValue()) << library.status().message();
   if (!library)
