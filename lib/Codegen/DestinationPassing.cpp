@@ -84,8 +84,6 @@ LogicalResult convertFunction(func::FuncOp func) {
       func.getLoc(), (nnc::kImplPrefix + func.getSymName()).str(),
       FunctionType::get(ctx, argTypes, {}));
   kernel->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
-  for (unsigned i = 0; i < numArgs; ++i)
-    kernel.setArgAttrs(i, func.getArgAttrDict(i));
   Block *entry = kernel.addEntryBlock();
   b.setInsertionPointToStart(entry);
 

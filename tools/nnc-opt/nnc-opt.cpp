@@ -11,6 +11,7 @@
 #include "mlir/Transforms/Passes.h"
 
 #include "nnc/Codegen/Registration.h"
+#include "nnc/Conversion/Passes.h"
 #include "nnc/InitAllDialects.h"
 #include "nnc/Transforms/Passes.h"
 
@@ -18,6 +19,7 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   nnc::registerNNCPasses();
   nnc::registerCodegenPasses();
+  nnc::registerNNCConversionPasses();
 
   mlir::DialectRegistry registry;
   nnc::registerAllDialects(registry);

@@ -12,12 +12,20 @@
 
 #include "Commands.h"
 #include "nnc/Frontend/ASTDump.h"
+#include "nnc/Pipelines/Compilation.h"
+#include "nnc/Frontend/MLIRGen.h"
 #include "nnc/Frontend/Parser.h"
 #include "nnc/Frontend/Sema.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -49,6 +57,16 @@ static cl::opt<Action> emitAction(
     cl::values(clEnumValN(DumpLLVM, "llvm", "output LLVM IR")),
     cl::values(clEnumValN(EmitObj, "obj", "output an object file")),
     cl::values(clEnumValN(EmitLib, "lib", "output model.so (the default)")));
+
+static cl::opt<unsigned> optLevel("O", cl::Prefix,
+                                  cl::desc("Optimisation level -O0..-O3"),
+                                  cl::init(3));
+static cl::opt<std::string> targetCPU(
+    "cpu", cl::desc("Target CPU for LLVM (default: the host's)"),
+    cl::init("host"));
+static cl::opt<std::string> headerFilename(
+    "header", cl::desc("Also write a C header for the model"),
+    cl::value_desc("model.h"), cl::init(""));
 
 static cl::opt<unsigned> maxErrors("max-errors",
                                    cl::desc("Stop after this many errors"),
@@ -112,26 +130,6 @@ static int printBuiltinTable() {
   return 0;
 }
 
-/// Stage 1: reads, parses and checks the input; null (diagnostics printed)
-/// on error. `buffer` keeps the text alive for later diagnostics.
-static std::unique_ptr<ModuleAST>
-loadAST(DiagnosticEngine &diags,
-        std::unique_ptr<llvm::MemoryBuffer> &buffer) {
-  auto fileOrErr = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename);
-  if (std::error_code ec = fileOrErr.getError()) {
-    diags.error("cannot open '" + inputFilename + "': " + ec.message());
-    return nullptr;
-  }
-  buffer = std::move(*fileOrErr);
-  std::string name = inputFilename == "-" ? std::string("<stdin>") : inputFilename.getValue();
-  auto module = parseBuffer(buffer->getBuffer(), name, diags);
-  if (diags.hasErrors())
-    return nullptr;
-  if (!runSema(*module, diags))
-    return nullptr;
-  return module;
-}
-
 /// Writes `text` to -o (stdout by default).
 static int writeOutput(llvm::StringRef text) {
   std::error_code ec;
@@ -159,42 +157,61 @@ static int notImplemented(llvm::StringRef what) {
   return 1;
 }
 
-// Later stages, one function each; their owners wire them in.
-static int emitNNStage(const ModuleAST &) { return notImplemented("--emit=nn"); }
-static int emitLinalgStage(const ModuleAST &) {
-  return notImplemented("--emit=linalg");
-}
-static int emitLLVMStage(const ModuleAST &) {
-  return notImplemented("--emit=llvm");
-}
-static int emitObjStage(const ModuleAST &) {
-  return notImplemented("--emit=obj");
-}
-static int emitLibStage(const ModuleAST &) {
-  return notImplemented("compiling to a shared library (--emit=lib)");
+/// Prints the current module to -o.
+static int printModule(mlir::ModuleOp module) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  module.print(os, mlir::OpPrintingFlags());
+  os << "\n";
+  return writeOutput(os.str());
 }
 
+/// The output path of a binary stage: -o, or the input's stem + `suffix`.
+static std::string binaryOutput(llvm::StringRef suffix) {
+  if (outputFilename != "-")
+    return outputFilename;
+  llvm::StringRef stem = llvm::sys::path::stem(inputFilename);
+  return (stem.empty() || inputFilename == "-" ? "model" : stem).str() +
+         suffix.str();
+}
+
+/// Runs the stages up to --emit (see nnc/Pipelines/Compilation.h).
 static int compileMain() {
-  DiagnosticEngine diags(llvm::errs(), maxErrors);
-  std::unique_ptr<llvm::MemoryBuffer> buffer;
-  std::unique_ptr<ModuleAST> module = loadAST(diags, buffer);
-  if (!module)
+  CompileOptions options;
+  options.optLevel = std::min<unsigned>(optLevel, 3);
+  options.cpu = targetCPU;
+  options.headerPath = headerFilename;
+  Compilation c(options, llvm::errs(), maxErrors);
+  if (!c.load(inputFilename))
     return 1;
-  switch (emitAction) {
-  case DumpAST:
-    return dumpASTStage(*module);
-  case DumpNN:
-    return emitNNStage(*module);
-  case DumpLinalg:
-    return emitLinalgStage(*module);
-  case DumpLLVM:
-    return emitLLVMStage(*module);
-  case EmitObj:
-    return emitObjStage(*module);
-  case EmitLib:
-    return emitLibStage(*module);
+  if (emitAction == DumpAST)
+    return dumpASTStage(c.getAST());
+  if (!c.generateNN())
+    return 1;
+  if (emitAction == DumpNN)
+    return printModule(c.getModule());
+  if (!c.runNNPasses() || !c.lowerToLinalg())
+    return 1;
+  if (emitAction == DumpLinalg)
+    return printModule(c.getModule());
+  if (!c.lowerToLLVM())
+    return 1;
+  if (emitAction == DumpLLVM)
+    return c.emitNative(outputFilename, /*asText=*/true) ? 0 : 1;
+  if (emitAction == EmitObj)
+    return c.emitNative(binaryOutput(".o"), /*asText=*/false) ? 0 : 1;
+  llvm::SmallString<128> object;
+  if (llvm::sys::fs::createTemporaryFile("nnc-kernels", "o", object)) {
+    llvm::errs() << "nnc: error: cannot create a temporary file\n";
+    return 1;
   }
-  return 1;
+  llvm::FileRemover removeObject(object);
+  if (!c.emitNative(object, /*asText=*/false) ||
+      !c.link(object, binaryOutput(".so")))
+    return 1;
+  if (!headerFilename.empty() && !c.writeHeader(headerFilename))
+    return 1;
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -208,6 +225,7 @@ int main(int argc, char **argv) {
     if (sub == "predict")
       return driver::predictMain(argc - 1, argv + 1);
   }
+  mlir::registerAsmPrinterCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "nnc: neural network compiler\n");
   if (printBuiltins)
     return printBuiltinTable();

@@ -57,6 +57,10 @@ mlir::FailureOr<ModelSignature> collectModelSignature(mlir::ModuleOp module);
 void writeDescriptorSource(const ModelSignature &signature,
                            llvm::raw_ostream &os);
 
+/// Writes a C header for applications: the model name and, for every input,
+/// label and output, its rank and dims (-1 = batch) as macros.
+void writeModelHeader(const ModelSignature &signature, llvm::raw_ostream &os);
+
 /// Converts an attribute (dictionary, array, string, number, bool) to JSON.
 std::string attributeToJson(mlir::Attribute attr);
 

@@ -1,0 +1,34 @@
+//===- Passes.td - nnc conversion passes -------------------*- tablegen -*-===//
+//
+// Declares the passes that lower the nn dialect to upstream dialects. Each
+// is implemented in its own folder under lib/Conversion; flags are prefixed
+// `nnc-`. `GEN_PASS_REGISTRATION` makes `registerNNCConversionPasses()`.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNC_CONVERSION_PASSES_TD
+#define NNC_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertNNToLinalg : Pass<"nnc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower every nn op to linalg, tensor, arith, math and scf";
+  let description = [{
+    Rewrites the nn ops of every function into linalg on tensors (named ops
+    for matrix products, convolutions and pooling, `linalg.generic` for
+    elementwise work and reductions), `tensor` ops for shapes, `scf.for` for
+    recurrences and `arith`/`math` for scalar bodies. The dynamic batch
+    dimension is read with `tensor.dim`. The nn dialect is illegal after the
+    pass: an op without a lowering is reported at its location. The pattern
+    families are listed by `nnc::populateNNToLinalgPatterns`
+    (include/nnc/Conversion/NNToLinalg/NNToLinalg.h); docs/lowering.md
+    states the numerical choices.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
+#endif // NNC_CONVERSION_PASSES_TD

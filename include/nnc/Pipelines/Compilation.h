@@ -1,0 +1,78 @@
+//===- Compilation.h - the stages of compiling one .nn file ------*- C++ -*-===//
+//
+// One compilation of a .nn file, stage by stage, so that the driver can stop
+// after any of them (--emit=ast|nn|linalg|llvm|obj) and `nnc train` can run
+// them all: load (parse + Sema), generate the nn module, run the nn passes
+// (autodiff and the optimizer when there is a train section), lower to linalg,
+// lower to the LLVM dialect, emit LLVM IR or an object, link model.so. Every
+// diagnostic is printed in the front end's `file:line:col: error:` format.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNC_PIPELINES_COMPILATION_H
+#define NNC_PIPELINES_COMPILATION_H
+
+#include "nnc/Codegen/ModelDescriptor.h"
+#include "nnc/Frontend/AST.h"
+#include "nnc/Frontend/Diagnostics.h"
+#include "nnc/Pipelines/Compiler.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <memory>
+#include <optional>
+
+namespace nnc {
+
+class MLIRDiagnosticForwarder;
+
+/// The state of one compilation; call the stages in order.
+class Compilation {
+public:
+  Compilation(const CompileOptions &options, llvm::raw_ostream &errs,
+              unsigned maxErrors = 20);
+  ~Compilation();
+
+  /// Reads, parses and checks `path` ("-" for stdin).
+  bool load(llvm::StringRef path);
+  /// Builds the nn module (@predict, and @loss with a train section).
+  bool generateNN();
+  /// Runs the nn passes: canonicalization, and with a train section autodiff
+  /// and the optimizer (@grads, @apply, @train_step).
+  bool runNNPasses();
+  /// Lowers every nn op to linalg/tensor/arith/math; records the signature.
+  bool lowerToLinalg();
+  /// Runs the CPU pipeline down to the LLVM dialect.
+  bool lowerToLLVM();
+  /// Writes LLVM IR text (asText) or an object file.
+  bool emitNative(llvm::StringRef path, bool asText);
+  /// Writes the descriptor, compiles it and links `output` with the shim.
+  bool link(llvm::StringRef objectPath, llvm::StringRef output);
+  /// Writes a C header naming the model's tensors and their shapes.
+  bool writeHeader(llvm::StringRef path);
+
+  const ModuleAST &getAST() const { return *ast; }
+  mlir::ModuleOp getModule() { return *module; }
+  DiagnosticEngine &getDiagnostics() { return diags; }
+
+private:
+  bool runPasses(llvm::function_ref<void(mlir::OpPassManager &)> build);
+
+  CompileOptions options;
+  DiagnosticEngine diags;
+  std::unique_ptr<llvm::MemoryBuffer> buffer;
+  std::unique_ptr<ModuleAST> ast;
+  std::unique_ptr<mlir::MLIRContext> context;
+  std::unique_ptr<MLIRDiagnosticForwarder> forwarder;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::optional<ModelSignature> signature;
+};
+
+} // namespace nnc
+
+#endif // NNC_PIPELINES_COMPILATION_H

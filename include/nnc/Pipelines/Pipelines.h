@@ -1,0 +1,33 @@
+//===- Pipelines.h - pass pipelines composed from nnc's passes ---*- C++ -*-===//
+//
+// Functions that compose small passes into the pipelines the driver runs
+// (IREE style): the nn-level pipeline (canonicalization, autodiff, optimizer)
+// and the lowering of nn to linalg. The CPU pipeline below linalg is
+// `buildLinalgToLLVMPipeline` (nnc/Codegen/CPUPipeline.h).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNC_PIPELINES_PIPELINES_H
+#define NNC_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+
+namespace nnc {
+
+/// Options of the nn-level pipeline.
+struct NNPipelineOptions {
+  /// The module has a train section (@loss): build @grads, @apply and
+  /// @train_step from it.
+  bool training = false;
+};
+
+/// Canonicalization, then (training) autodiff and the optimizer.
+void buildNNPipeline(mlir::OpPassManager &pm,
+                     const NNPipelineOptions &options);
+
+/// NNToLinalg and clean-up: every nn op becomes linalg/tensor/arith/math.
+void buildNNToLinalgPipeline(mlir::OpPassManager &pm);
+
+} // namespace nnc
+
+#endif // NNC_PIPELINES_PIPELINES_H

@@ -1,0 +1,12 @@
+//===- Attention.cpp - nn Attention lowering (in progress) ----------------------===//
+//
+// Placeholder: the patterns of this family are being written.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+
+using namespace mlir;
+
+void nnc::populateNNAttentionPatterns(RewritePatternSet &patterns) {}

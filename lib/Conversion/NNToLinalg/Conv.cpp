@@ -1,0 +1,12 @@
+//===- Conv.cpp - nn Conv lowering (in progress) ----------------------===//
+//
+// Placeholder: the patterns of this family are being written.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+
+using namespace mlir;
+
+void nnc::populateNNConvPatterns(RewritePatternSet &patterns) {}

@@ -1,0 +1,59 @@
+//===- ConvertNNToLinalg.cpp - the nnc-convert-nn-to-linalg pass ----------===//
+//
+// Implements nnc-convert-nn-to-linalg: a partial conversion with the nn
+// dialect illegal and linalg/tensor/arith/math/scf legal, using the pattern
+// families collected by populateNNToLinalgPatterns. An nn op left without a
+// pattern makes the conversion fail with a diagnostic at the op's location.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+#include "nnc/Conversion/Passes.h"
+#include "nnc/Dialect/NN/NNDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_CONVERTNNTOLINALG
+#include "nnc/Conversion/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+void nnc::populateNNToLinalgPatterns(RewritePatternSet &patterns) {
+  populateNNElementwisePatterns(patterns);
+  populateNNDensePatterns(patterns);
+  populateNNConvPatterns(patterns);
+  populateNNPoolingPatterns(patterns);
+  populateNNNormalizationPatterns(patterns);
+  populateNNEmbeddingPatterns(patterns);
+  populateNNRecurrentPatterns(patterns);
+  populateNNAttentionPatterns(patterns);
+  populateNNShapePatterns(patterns);
+  populateNNReductionPatterns(patterns);
+  populateNNLossPatterns(patterns);
+  populateNNGradPatterns(patterns);
+  populateNNOptimizerPatterns(patterns);
+}
+
+namespace {
+
+struct ConvertNNToLinalgPass
+    : nnc::impl::ConvertNNToLinalgBase<ConvertNNToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<nn::NNDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect, func::FuncDialect>();
+    RewritePatternSet patterns(ctx);
+    nnc::populateNNToLinalgPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,198 @@
+//===- Elementwise.cpp - nn elementwise ops to linalg.generic -------------===//
+//
+// Lowers the unary activations and functions, `scale`, the broadcasting
+// arithmetic (`add`, `sub`, `mul`, `div`), `dropout` and the constants to
+// `linalg.generic`s (broadcasts are indexing maps, never materialised) and
+// `arith.constant`/`linalg.fill`, so `linalg-fuse-elementwise-ops` can fuse
+// chains of them. Dropout's mask hash is described in docs/lowering.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace nnc::lowering;
+
+namespace {
+
+Value cmpPositive(OpBuilder &b, Location loc, Value x) {
+  return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x,
+                                 f32Const(b, loc, 0));
+}
+
+// The scalar formula of each unary op.
+Value scalar(nn::ReluOp, OpBuilder &b, Location loc, Value x) {
+  return b.create<arith::MaximumFOp>(loc, x, f32Const(b, loc, 0));
+}
+Value scalar(nn::LeakyReluOp op, OpBuilder &b, Location loc, Value x) {
+  Value neg = b.create<arith::MulFOp>(
+      loc, x, f32Const(b, loc, op.getAlpha().convertToFloat()));
+  return b.create<arith::SelectOp>(loc, cmpPositive(b, loc, x), x, neg);
+}
+Value scalar(nn::EluOp op, OpBuilder &b, Location loc, Value x) {
+  Value em1 = b.create<arith::SubFOp>(loc, b.create<math::ExpOp>(loc, x),
+                                      f32Const(b, loc, 1));
+  Value neg = b.create<arith::MulFOp>(
+      loc, em1, f32Const(b, loc, op.getAlpha().convertToFloat()));
+  return b.create<arith::SelectOp>(loc, cmpPositive(b, loc, x), x, neg);
+}
+Value scalar(nn::GeluOp op, OpBuilder &b, Location loc, Value x) {
+  Value inner;
+  if (op.getApproximate()) {
+    // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
+    Value x3 = b.create<arith::MulFOp>(loc, b.create<arith::MulFOp>(loc, x, x),
+                                       x);
+    Value s = b.create<arith::AddFOp>(
+        loc, x, b.create<arith::MulFOp>(loc, x3, f32Const(b, loc, 0.044715)));
+    inner = b.create<math::TanhOp>(
+        loc, b.create<arith::MulFOp>(
+                 loc, s, f32Const(b, loc, std::sqrt(2.0 / M_PI))));
+  } else {
+    inner = b.create<math::ErfOp>(
+        loc, b.create<arith::MulFOp>(loc, x, f32Const(b, loc, M_SQRT1_2)));
+  }
+  Value onePlus = b.create<arith::AddFOp>(loc, inner, f32Const(b, loc, 1));
+  Value half = b.create<arith::MulFOp>(loc, x, f32Const(b, loc, 0.5));
+  return b.create<arith::MulFOp>(loc, half, onePlus);
+}
+Value scalar(nn::SigmoidOp, OpBuilder &b, Location loc, Value x) {
+  Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, x));
+  return b.create<arith::DivFOp>(
+      loc, f32Const(b, loc, 1),
+      b.create<arith::AddFOp>(loc, f32Const(b, loc, 1), e));
+}
+Value scalar(nn::TanhOp, OpBuilder &b, Location loc, Value x) {
+  return b.create<math::TanhOp>(loc, x);
+}
+Value scalar(nn::StepOp, OpBuilder &b, Location loc, Value x) {
+  return b.create<arith::SelectOp>(loc, cmpPositive(b, loc, x),
+                                   f32Const(b, loc, 1), f32Const(b, loc, 0));
+}
+Value scalar(nn::ExpOp, OpBuilder &b, Location loc, Value x) {
+  return b.create<math::ExpOp>(loc, x);
+}
+Value scalar(nn::LogOp, OpBuilder &b, Location loc, Value x) {
+  return b.create<math::LogOp>(loc, x);
+}
+Value scalar(nn::NegOp, OpBuilder &b, Location loc, Value x) {
+  return b.create<arith::NegFOp>(loc, x);
+}
+Value scalar(nn::SqrtOp, OpBuilder &b, Location loc, Value x) {
+  return b.create<math::SqrtOp>(loc, x);
+}
+Value scalar(nn::ScaleOp op, OpBuilder &b, Location loc, Value x) {
+  return b.create<arith::MulFOp>(
+      loc, x, f32Const(b, loc, op.getFactor().convertToFloat()));
+}
+
+/// A unary elementwise op: one generic applying `scalar(op, ...)`.
+template <typename OpTy>
+struct UnaryLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value result = unaryElementwise(
+        rewriter, op.getLoc(), adaptor.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          return scalar(op, b, loc, args[0]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// A broadcasting binary op lowered to one generic with `ArithOp`.
+template <typename OpTy, typename ArithOp>
+struct BinaryLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value result = broadcastElementwise(
+        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
+        {adaptor.getLhs(), adaptor.getRhs()},
+        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return b.create<ArithOp>(loc, args[0], args[1]);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Inverted dropout with a counter-based hash mask of (seed, flat index).
+struct DropoutLowering : OpConversionPattern<nn::DropoutOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::DropoutOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    double p = op.getP().convertToFloat();
+    if (!op.getTraining() || p == 0) {
+      rewriter.replaceOp(op, adaptor.getInput());
+      return success();
+    }
+    Location loc = op.getLoc();
+    Value seed = rewriter.create<tensor::ExtractOp>(loc, adaptor.getSeed(),
+                                                    ValueRange{});
+    SmallVector<OpFoldResult> sizes =
+        getSizes(rewriter, loc, adaptor.getInput());
+    Value result = unaryElementwise(
+        rewriter, loc, adaptor.getInput(),
+        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+          Value keep = dropoutKeep(b, l, seed, flatIndex(b, l, sizes), p);
+          Value kept =
+              b.create<arith::MulFOp>(l, args[0], f32Const(b, l, 1 / (1 - p)));
+          return b.create<arith::SelectOp>(l, keep, kept, f32Const(b, l, 0));
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct ConstantLowering : OpConversionPattern<nn::ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::ConstantOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto value = dyn_cast<TypedAttr>(op.getValue());
+    if (!value)
+      return rewriter.notifyMatchFailure(op, "value is not a typed attribute");
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
+    return success();
+  }
+};
+
+struct FillLowering : OpConversionPattern<nn::FillOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::FillOp op, OpAdaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(op.getType());
+    if (!type.hasStaticShape())
+      return rewriter.notifyMatchFailure(op, "fill needs a static shape");
+    Value init = rewriter.create<tensor::EmptyOp>(op.getLoc(), type,
+                                                  ValueRange{});
+    rewriter.replaceOp(op, fill(rewriter, op.getLoc(), init,
+                                op.getValue().convertToFloat()));
+    return success();
+  }
+};
+
+} // namespace
+
+void nnc::populateNNElementwisePatterns(RewritePatternSet &patterns) {
+  patterns.add<UnaryLowering<nn::ReluOp>, UnaryLowering<nn::LeakyReluOp>,
+               UnaryLowering<nn::EluOp>, UnaryLowering<nn::GeluOp>,
+               UnaryLowering<nn::SigmoidOp>, UnaryLowering<nn::TanhOp>,
+               UnaryLowering<nn::StepOp>, UnaryLowering<nn::ExpOp>,
+               UnaryLowering<nn::LogOp>, UnaryLowering<nn::NegOp>,
+               UnaryLowering<nn::SqrtOp>, UnaryLowering<nn::ScaleOp>,
+               BinaryLowering<nn::AddOp, arith::AddFOp>,
+               BinaryLowering<nn::SubOp, arith::SubFOp>,
+               BinaryLowering<nn::MulOp, arith::MulFOp>,
+               BinaryLowering<nn::DivOp, arith::DivFOp>, DropoutLowering,
+               ConstantLowering, FillLowering>(patterns.getContext());
+}

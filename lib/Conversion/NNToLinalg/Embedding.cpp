@@ -1,0 +1,12 @@
+//===- Embedding.cpp - nn Embedding lowering (in progress) ----------------------===//
+//
+// Placeholder: the patterns of this family are being written.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+
+using namespace mlir;
+
+void nnc::populateNNEmbeddingPatterns(RewritePatternSet &patterns) {}

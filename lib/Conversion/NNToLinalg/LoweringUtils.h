@@ -1,0 +1,139 @@
+//===- LoweringUtils.h - builders shared by the nn lowerings --- -*- C++ -*-===//
+//
+// Small builders every nn-to-linalg pattern family uses: constants, empty
+// tensors whose dynamic (batch) sizes come from `tensor.dim`, elementwise
+// `linalg.generic`s with NumPy broadcasting through indexing maps,
+// reductions, explicit transposes and matrix products, the dense layer,
+// reshapes through collapse/expand, softmax and the dropout hash. Private to
+// lib/Conversion/NNToLinalg (the Grad*.cpp lowerings use them too).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNC_LIB_CONVERSION_NNTOLINALG_LOWERINGUTILS_H
+#define NNC_LIB_CONVERSION_NNTOLINALG_LOWERINGUTILS_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include "nnc/Dialect/NN/NNOps.h"
+
+namespace nnc::lowering {
+
+/// Builds the scalar body of a generic from its block arguments (inputs,
+/// then the output's current value) and returns the value to yield.
+using ScalarFn = llvm::function_ref<mlir::Value(
+    mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>;
+
+/// An f32 `arith.constant`.
+mlir::Value f32Const(mlir::OpBuilder &b, mlir::Location loc, double value);
+/// An index `arith.constant`.
+mlir::Value indexConst(mlir::OpBuilder &b, mlir::Location loc, int64_t value);
+
+/// The sizes of a ranked tensor value (`tensor.dim` for the dynamic ones).
+llvm::SmallVector<mlir::OpFoldResult> getSizes(mlir::OpBuilder &b,
+                                               mlir::Location loc,
+                                               mlir::Value tensor);
+
+/// A `tensor.empty` of `type`; each dynamic dimension takes the size of
+/// dimension 0 (the batch) of `batchSource`.
+mlir::Value emptyWithBatch(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::RankedTensorType type,
+                           mlir::Value batchSource);
+
+/// `linalg.fill` of `init` with an f32 value.
+mlir::Value fill(mlir::OpBuilder &b, mlir::Location loc, mlir::Value init,
+                 double value);
+
+/// A single-result `linalg.generic` with parallel loops over `init`'s shape
+/// (identity output map); `inputMaps` map those loops to each input.
+mlir::Value parallelGeneric(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value init, mlir::ValueRange inputs,
+                            llvm::ArrayRef<mlir::AffineMap> inputMaps,
+                            ScalarFn body);
+
+/// The indexing map reading an input of shape `in` inside a loop nest over
+/// `out` with NumPy broadcasting (right-aligned; a static 1 against another
+/// size reads index 0).
+mlir::AffineMap broadcastMap(mlir::MLIRContext *ctx,
+                             llvm::ArrayRef<int64_t> in,
+                             llvm::ArrayRef<int64_t> out);
+
+/// An elementwise generic producing `resultType` from broadcast `inputs`;
+/// dynamic result sizes are read from an input whose aligned dim is dynamic.
+mlir::Value broadcastElementwise(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::RankedTensorType resultType,
+                                 mlir::ValueRange inputs, ScalarFn body);
+
+/// Applies `body` to every element of `input` (same type out).
+mlir::Value unaryElementwise(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value input, ScalarFn body);
+
+/// Reduces `input` over `axes` into a tensor initialised with `init`;
+/// `combine(b, loc, {element, accumulator})` gives the new accumulator.
+/// With `keepdim` the reduced axes stay as size 1.
+mlir::Value reduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                   llvm::ArrayRef<int64_t> axes, bool keepdim, double init,
+                   ScalarFn combine);
+
+/// The number of elements of `input` over `axes`, as an f32 value.
+mlir::Value countF32(mlir::OpBuilder &b, mlir::Location loc,
+                     mlir::Value input, llvm::ArrayRef<int64_t> axes);
+
+/// `linalg.transpose` of `input` with `perm` (result dim i = input dim
+/// perm[i]).
+mlir::Value transpose(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::Value input, llvm::ArrayRef<int64_t> perm);
+
+/// `[M, K] x [K, P]` with `linalg.matmul` into a zero-filled accumulator.
+mlir::Value matmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
+                   mlir::Value rhs);
+
+/// `[B, M, K] x [B, K, P]` with `linalg.batch_matmul`.
+mlir::Value batchMatmul(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value lhs, mlir::Value rhs);
+
+/// The dense layer: `input [..., K]`, `weight [O, K]`, optional `bias [O]`:
+/// transpose of the weight, `linalg.matmul` on the collapsed leading dims,
+/// a bias generic, then the leading dims expanded back.
+mlir::Value dense(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                  mlir::Value weight, mlir::Value bias);
+
+/// Row-major reshape to `type` (at most one dynamic dim) through a
+/// collapse to rank 1 and an expand.
+mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                    mlir::RankedTensorType type);
+
+/// Collapses dims [first, first + count) of `input` into one.
+mlir::Value collapseDims(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value input, int64_t first, int64_t count);
+
+/// Splits dim `dim` of `input` into `sizes` (at most one dynamic, written as
+/// ShapedType::kDynamic).
+mlir::Value expandDim(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::Value input, int64_t dim,
+                      llvm::ArrayRef<int64_t> sizes);
+
+/// Numerically stable (log-)softmax of `input` along `axis`: max, then the
+/// sum of exp(x - max), then exp(x - max) / sum or x - max - log(sum).
+mlir::Value softmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                    int64_t axis, bool logarithm);
+
+/// Dropout's keep decision for one element (docs/lowering.md): an i1 that is
+/// true when hash(seed, flatIndex) / 2^24 >= p. `seed` and `flatIndex` are
+/// i64 scalars.
+mlir::Value dropoutKeep(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value seed, mlir::Value flatIndex, double p);
+
+/// The row-major flat index (i64) of the current element of a generic over
+/// a tensor with `sizes`, from `linalg.index`.
+mlir::Value flatIndex(mlir::OpBuilder &b, mlir::Location loc,
+                      llvm::ArrayRef<mlir::OpFoldResult> sizes);
+
+} // namespace nnc::lowering
+
+#endif // NNC_LIB_CONVERSION_NNTOLINALG_LOWERINGUTILS_H

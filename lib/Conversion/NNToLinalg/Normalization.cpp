@@ -1,0 +1,12 @@
+//===- Normalization.cpp - nn Normalization lowering (in progress) ----------------------===//
+//
+// Placeholder: the patterns of this family are being written.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+
+using namespace mlir;
+
+void nnc::populateNNNormalizationPatterns(RewritePatternSet &patterns) {}

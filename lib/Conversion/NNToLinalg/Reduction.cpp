@@ -1,0 +1,12 @@
+//===- Reduction.cpp - nn Reduction lowering (in progress) ----------------------===//
+//
+// Placeholder: the patterns of this family are being written.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+
+using namespace mlir;
+
+void nnc::populateNNReductionPatterns(RewritePatternSet &patterns) {}

@@ -1,0 +1,299 @@
+//===- MLIRGenTrain.cpp - The training objective and the recipe -----------===//
+//
+// What MLIRGen makes of a train section: `@loss`, the model's forward pass in
+// training mode (batch statistics, active dropout driven by a seed argument)
+// followed by the loss expression built from the nn loss and penalty ops,
+// returning the scalar loss and the new batchnorm running statistics; and the
+// `nn.recipe` module attribute, the train section's options (everything but
+// the loss, which is IR) as a dictionary, with every call-valued option (data
+// source, optimizer, schedule, early stopping) a nested dictionary whose
+// `kind` is the callee.
+//
+//===----------------------------------------------------------------------===//
+
+#include "MLIRGenImpl.h"
+
+#include "nnc/Dialect/NN/NNConventions.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace nnc;
+using namespace nnc::detail;
+using namespace mlir;
+
+//===----------------------------------------------------------------------===//
+// @loss
+//===----------------------------------------------------------------------===//
+
+bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
+  const ModelAST &model = *ast.getMainModel();
+  GraphScope top;
+  top.graph = &model;
+  scope = &top;
+  training = true;
+  nextParam = 0;
+  dropoutSites = 0;
+  bufferUpdates.clear();
+  if (!emitConstants(top))
+    return false;
+
+  SmallVector<Type> argTypes;
+  SmallVector<mlir::Location> argLocs;
+  for (const InputDeclAST &input : model.inputs) {
+    argTypes.push_back(declType(input.type));
+    argLocs.push_back(loc(input.nameLoc));
+  }
+  for (const InputDeclAST &target : train.targets) {
+    argTypes.push_back(declType(target.type));
+    argLocs.push_back(loc(target.nameLoc));
+  }
+  firstParamArg = argTypes.size();
+  for (const ParamInfo &p : params) {
+    argTypes.push_back(p.type);
+    argLocs.push_back(p.loc);
+  }
+  if (usesDropout) {
+    argTypes.push_back(RankedTensorType::get({}, builder.getI64Type()));
+    argLocs.push_back(loc(train.loc));
+  }
+
+  builder.setInsertionPointToEnd(module.getBody());
+  function = builder.create<func::FuncOp>(
+      loc(train.loc), attrs::kLoss, builder.getFunctionType(argTypes, {}));
+  Block *entry = function.addEntryBlock();
+  for (BlockArgument arg : entry->getArguments())
+    arg.setLoc(argLocs[arg.getArgNumber()]);
+  size_t numInputs = model.inputs.size();
+  for (size_t i = 0; i < numInputs; ++i)
+    top.inputs.push_back(entry->getArgument(i));
+  targets.clear();
+  for (size_t i = 0; i < train.targets.size(); ++i)
+    targets.push_back(entry->getArgument(numInputs + i));
+  seed = usesDropout ? entry->getArguments().back() : Value();
+  builder.setInsertionPointToStart(entry);
+
+  if (!emitBody(top))
+    return false;
+  if (nextParam != params.size()) {
+    error(train.loc, "internal error: @loss uses fewer parameters than "
+                     "@predict");
+    return false;
+  }
+  const ExprAST *lossExpr = train.getOption("loss");
+  if (!lossExpr) {
+    error(train.loc, "the train section has no loss");
+    return false;
+  }
+  Value loss = emitLoss(*lossExpr);
+  if (!loss)
+    return false;
+
+  SmallVector<Value> results{loss};
+  for (auto &[value, arg] : bufferUpdates)
+    results.push_back(value);
+  builder.create<func::ReturnOp>(loc(train.loc), results);
+  function.setFunctionType(builder.getFunctionType(
+      entry->getArgumentTypes(), ValueRange(results).getTypes()));
+
+  for (size_t i = 0; i < numInputs; ++i)
+    function.setArgAttr(i, attrs::kInput,
+                        builder.getStringAttr(model.inputs[i].name));
+  for (size_t i = 0; i < train.targets.size(); ++i)
+    function.setArgAttr(numInputs + i, attrs::kLabel,
+                        builder.getStringAttr(train.targets[i].name));
+  for (size_t i = 0; i < params.size(); ++i)
+    function.setArgAttr(firstParamArg + i, attrs::kParam, params[i].attr);
+  if (usesDropout)
+    function.setArgAttr(entry->getNumArguments() - 1, attrs::kSeed,
+                        builder.getUnitAttr());
+  function.setResultAttr(0, attrs::kLossResult, builder.getUnitAttr());
+  for (size_t i = 0; i < bufferUpdates.size(); ++i)
+    function.setResultAttr(1 + i, attrs::kUpdateOf,
+                           builder.getI64IntegerAttr(bufferUpdates[i].second));
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Loss expressions
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Builds one loss term `call` (a Loss builtin) on `pred` and `target`.
+Value lossTerm(MLIRGenImpl &g, const CallExprAST &call, Value pred,
+               Value target) {
+  nnc::Location where = call.loc();
+  StringRef name = call.callee;
+  if (name == "mse")
+    return g.build1<nn::MseLossOp>(where, name, {pred, target});
+  if (name == "mae")
+    return g.build1<nn::MaeLossOp>(where, name, {pred, target});
+  if (name == "bce")
+    return g.build1<nn::BceLossOp>(where, name, {pred, target});
+  if (name == "bce_logits")
+    return g.build1<nn::BceLogitsLossOp>(where, name, {pred, target});
+  if (name == "perceptron") {
+    // The criterion is defined on the scores: look through a final step
+    // (`output y = x -> dense(1) -> step`), whose gradient is zero.
+    if (auto step = pred.getDefiningOp<nn::StepOp>())
+      pred = step.getInput();
+    return g.build1<nn::PerceptronLossOp>(where, name, {pred, target});
+  }
+  if (name == "huber") {
+    auto delta = g.floatArg(call, "delta");
+    if (!delta)
+      return {};
+    return g.build1<nn::HuberLossOp>(
+        where, name, {pred, target},
+        {g.builder.getNamedAttr("delta", g.builder.getF32FloatAttr(*delta))});
+  }
+  if (name == "cross_entropy") {
+    auto smoothing = g.floatArg(call, "label_smoothing");
+    if (!smoothing)
+      return {};
+    if (*smoothing != 0.0) {
+      g.error(call.getArg("label_smoothing")->loc(),
+              "cross_entropy with label_smoothing > 0 is not supported yet");
+      return {};
+    }
+    return g.build1<nn::CrossEntropyLossOp>(where, name, {pred, target});
+  }
+  g.error(where, "loss '" + name + "' cannot be compiled yet");
+  return {};
+}
+
+/// Builds an l1/l2 penalty over every penalised parameter.
+Value penalty(MLIRGenImpl &g, const CallExprAST &call) {
+  auto lambda = g.floatArg(call, "lambda");
+  if (!lambda)
+    return {};
+  SmallVector<Value> weights;
+  for (size_t i = 0; i < g.params.size(); ++i)
+    if (g.params[i].penalised)
+      weights.push_back(g.function.getArgument(g.firstParamArg + i));
+  if (weights.empty()) {
+    g.error(call.loc(), call.callee + " has no weights to penalise: the model "
+                                      "has no dense, conv, recurrent, "
+                                      "attention or embedding weights");
+    return {};
+  }
+  NamedAttribute weight =
+      g.builder.getNamedAttr("weight", g.builder.getF32FloatAttr(*lambda));
+  if (call.callee == "l1")
+    return g.build1<nn::L1PenaltyOp>(call.loc(), "l1", weights, {weight});
+  return g.build1<nn::L2PenaltyOp>(call.loc(), "l2", weights, {weight});
+}
+
+} // namespace
+
+Value MLIRGenImpl::emitLoss(const ExprAST &expr) {
+  if (auto *call = dyn_cast<CallExprAST>(&expr)) {
+    if (call->builtinKind == BuiltinKind::Penalty)
+      return penalty(*this, *call);
+    if (call->builtinKind != BuiltinKind::Loss || call->args.size() < 2) {
+      error(call->loc(), "'" + call->callee + "' is not a loss");
+      return {};
+    }
+    Value pred = emitExpr(*call->args[0].value);
+    if (!pred)
+      return {};
+    Value target = emitExpr(*call->args[1].value);
+    if (!target)
+      return {};
+    return lossTerm(*this, *call, pred, target);
+  }
+  if (auto *un = dyn_cast<UnaryExprAST>(&expr)) {
+    Value operand = emitLoss(*un->operand);
+    return operand ? build1<nn::NegOp>(un->loc(), "'-'", operand) : Value();
+  }
+  auto *bin = dyn_cast<BinaryExprAST>(&expr);
+  if (!bin) {
+    error(expr.loc(), "the loss must be a sum of loss terms");
+    return {};
+  }
+  std::optional<ConstValue> lhsConst = evalConst(*bin->lhs);
+  std::optional<ConstValue> rhsConst = evalConst(*bin->rhs);
+  bool lhsNumber = lhsConst && lhsConst->isNumber();
+  bool rhsNumber = rhsConst && rhsConst->isNumber();
+  if (bin->op == '*' && lhsNumber != rhsNumber) {
+    Value term = emitLoss(lhsNumber ? *bin->rhs : *bin->lhs);
+    if (!term)
+      return {};
+    double factor = (lhsNumber ? lhsConst : rhsConst)->asDouble();
+    return build1<nn::ScaleOp>(
+        bin->loc(), "'*'", term,
+        {builder.getNamedAttr("factor", builder.getF32FloatAttr(factor))});
+  }
+  if (lhsNumber || rhsNumber || bin->op == '*') {
+    error(bin->loc(), "a loss is a sum of loss terms, each optionally scaled "
+                      "by a number");
+    return {};
+  }
+  Value lhs = emitLoss(*bin->lhs);
+  if (!lhs)
+    return {};
+  Value rhs = emitLoss(*bin->rhs);
+  if (!rhs)
+    return {};
+  std::string subject = std::string("'") + bin->op + "'";
+  if (bin->op == '-')
+    return build1<nn::SubOp>(bin->loc(), subject, {lhs, rhs});
+  return build1<nn::AddOp>(bin->loc(), subject, {lhs, rhs});
+}
+
+//===----------------------------------------------------------------------===//
+// nn.recipe
+//===----------------------------------------------------------------------===//
+
+/// The attribute of an option or argument value; `spec` (may be null) says
+/// whether a number is a float.
+static Attribute recipeValue(Builder &b, const ExprAST &expr,
+                             const ParamSpec *spec) {
+  switch (expr.getKind()) {
+  case ExprAST::Expr_Number: {
+    auto &num = cast<NumberExprAST>(expr);
+    if (num.isInt && !(spec && (spec->types & PT_Float)))
+      return b.getI64IntegerAttr(num.intValue);
+    return b.getF64FloatAttr(num.floatValue);
+  }
+  case ExprAST::Expr_Bool:
+    return b.getBoolAttr(cast<BoolExprAST>(expr).value);
+  case ExprAST::Expr_String:
+    return b.getStringAttr(cast<StringExprAST>(expr).value);
+  case ExprAST::Expr_Ident:
+    return b.getStringAttr(cast<IdentExprAST>(expr).name);
+  case ExprAST::Expr_List: {
+    SmallVector<Attribute> elements;
+    for (const ExprPtr &element : cast<ListExprAST>(expr).elements)
+      if (Attribute a = recipeValue(b, *element, spec))
+        elements.push_back(a);
+    return b.getArrayAttr(elements);
+  }
+  case ExprAST::Expr_Call: {
+    auto &call = cast<CallExprAST>(expr);
+    SmallVector<NamedAttribute> entries{
+        b.getNamedAttr("kind", b.getStringAttr(call.callee))};
+    for (const ArgAST &arg : call.args)
+      if (Attribute a =
+              recipeValue(b, *arg.value,
+                          call.spec ? call.spec->findParam(arg.name) : nullptr))
+        entries.push_back(b.getNamedAttr(arg.name, a));
+    return b.getDictionaryAttr(entries);
+  }
+  default:
+    return {};
+  }
+}
+
+DictionaryAttr MLIRGenImpl::recipe(const TrainAST &train) {
+  SmallVector<NamedAttribute> entries;
+  const BuiltinSpec &spec = getTrainSpec();
+  for (const OptionAST &option : train.options) {
+    if (option.name == "loss" || !option.value)
+      continue;
+    if (Attribute a =
+            recipeValue(builder, *option.value, spec.findParam(option.name)))
+      entries.push_back(builder.getNamedAttr(option.name, a));
+  }
+  return builder.getDictionaryAttr(entries);
+}

@@ -1,0 +1,195 @@
+//===- Compilation.cpp - the stages of compiling one .nn file -------------===//
+//
+// Drives one .nn file through the front end, the nn passes, NNToLinalg, the
+// CPU pipeline, native code emission and linking. Each stage is a method so
+// that the driver can stop after any of them; `compileModelFile` runs them
+// all. MLIR diagnostics are forwarded to the front end's engine, so errors
+// from passes print like front-end errors (file:line:col, source, caret).
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Pipelines/Compilation.h"
+#include "nnc/Pipelines/Pipelines.h"
+
+#include "nnc/Codegen/CPUPipeline.h"
+#include "nnc/Codegen/Registration.h"
+#include "nnc/Dialect/NN/NNConventions.h"
+#include "nnc/Frontend/MLIRGen.h"
+#include "nnc/Frontend/Parser.h"
+#include "nnc/Frontend/Sema.h"
+#include "nnc/InitAllDialects.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+
+using namespace mlir;
+using namespace nnc;
+
+namespace {
+
+/// A path configured at build time, overridable by an environment variable.
+std::string configuredPath(const char *envName, const char *builtIn) {
+  if (const char *env = std::getenv(envName); env && *env)
+    return env;
+  return builtIn;
+}
+
+} // namespace
+
+Compilation::Compilation(const CompileOptions &options, llvm::raw_ostream &errs,
+                         unsigned maxErrors)
+    : options(options), diags(errs, maxErrors) {}
+
+Compilation::~Compilation() = default;
+
+bool Compilation::load(llvm::StringRef path) {
+  auto fileOrErr = llvm::MemoryBuffer::getFileOrSTDIN(path);
+  if (std::error_code ec = fileOrErr.getError()) {
+    diags.error("cannot open '" + path + "': " + ec.message());
+    return false;
+  }
+  buffer = std::move(*fileOrErr);
+  std::string name = path == "-" ? std::string("<stdin>") : path.str();
+  ast = parseBuffer(buffer->getBuffer(), name, diags);
+  if (diags.hasErrors() || !ast)
+    return false;
+  return runSema(*ast, diags);
+}
+
+bool Compilation::generateNN() {
+  DialectRegistry registry;
+  nnc::registerAllDialects(registry);
+  nnc::registerCodegenDialects(registry);
+  context = std::make_unique<MLIRContext>(registry);
+  context->loadAllAvailableDialects();
+  context->printOpOnDiagnostic(false);
+  forwarder = std::make_unique<MLIRDiagnosticForwarder>(*context, diags);
+  module = mlirGen(*context, *ast, diags);
+  if (!module || diags.hasErrors())
+    return false;
+  if (failed(verify(*module))) {
+    diags.error("internal error: the generated nn module does not verify");
+    return false;
+  }
+  return true;
+}
+
+bool Compilation::runPasses(
+    llvm::function_ref<void(OpPassManager &)> build) {
+  PassManager pm(context.get());
+  build(pm);
+  if (failed(pm.run(*module))) {
+    if (!diags.hasErrors())
+      diags.error("compilation failed in a pass pipeline");
+    return false;
+  }
+  return true;
+}
+
+bool Compilation::runNNPasses() {
+  bool training = static_cast<bool>(
+      module->lookupSymbol<func::FuncOp>(attrs::kLoss));
+  return runPasses([&](OpPassManager &pm) {
+    NNPipelineOptions nnOptions;
+    nnOptions.training = training;
+    buildNNPipeline(pm, nnOptions);
+  });
+}
+
+bool Compilation::lowerToLinalg() {
+  FailureOr<ModelSignature> sig = collectModelSignature(*module);
+  if (failed(sig))
+    return false;
+  signature = std::move(*sig);
+  return runPasses([&](OpPassManager &pm) { buildNNToLinalgPipeline(pm); });
+}
+
+bool Compilation::lowerToLLVM() {
+  return runPasses([&](OpPassManager &pm) {
+    CPUCodegenOptions codegen;
+    codegen.optLevel = options.optLevel;
+    codegen.cpu = options.cpu;
+    buildLinalgToLLVMPipeline(pm, codegen);
+  });
+}
+
+bool Compilation::emitNative(llvm::StringRef path, bool asText) {
+  CPUCodegenOptions codegen;
+  codegen.optLevel = options.optLevel;
+  codegen.cpu = options.cpu;
+  return succeeded(emitNativeCode(*module, codegen, path, asText));
+}
+
+bool Compilation::link(llvm::StringRef objectPath, llvm::StringRef output) {
+  mlir::Location loc = module->getLoc();
+  llvm::SmallString<128> descPath, descObj;
+  if (llvm::sys::fs::createTemporaryFile("nnc-desc", "c", descPath) ||
+      llvm::sys::fs::createTemporaryFile("nnc-desc", "o", descObj)) {
+    diags.error("cannot create temporary files");
+    return false;
+  }
+  llvm::FileRemover removeDesc(descPath), removeObj(descObj);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(descPath, ec);
+    if (ec) {
+      diags.error("cannot write '" + descPath + "': " + ec.message());
+      return false;
+    }
+    writeDescriptorSource(*signature, os);
+  }
+  std::string includeDir = configuredPath("NNC_INCLUDE_DIR", NNC_INCLUDE_DIR);
+  if (failed(compileCSource(loc, descPath, descObj, {includeDir})))
+    return false;
+  LinkInputs inputs;
+  inputs.objects = {objectPath.str(), descObj.str().str()};
+  inputs.wholeArchives = {
+      configuredPath("NNC_MODELRT_ARCHIVE", NNC_MODELRT_ARCHIVE)};
+  inputs.versionScript =
+      configuredPath("NNC_MODELRT_EXPORTS", NNC_MODELRT_EXPORTS);
+  if (!llvm::sys::fs::exists(inputs.wholeArchives[0])) {
+    diags.error("the model shim '" + inputs.wholeArchives[0] +
+                "' does not exist; build nnc_modelrt or set "
+                "NNC_MODELRT_ARCHIVE");
+    return false;
+  }
+  return succeeded(linkSharedLibrary(loc, inputs, output));
+}
+
+bool Compilation::writeHeader(llvm::StringRef path) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
+  if (ec) {
+    diags.error("cannot write '" + path + "': " + ec.message());
+    return false;
+  }
+  writeModelHeader(*signature, os);
+  return true;
+}
+
+bool nnc::compileModelFile(llvm::StringRef inputPath,
+                           llvm::StringRef outputPath,
+                           const CompileOptions &options,
+                           llvm::raw_ostream &errs) {
+  Compilation c(options, errs);
+  if (!c.load(inputPath) || !c.generateNN() || !c.runNNPasses() ||
+      !c.lowerToLinalg() || !c.lowerToLLVM())
+    return false;
+  llvm::SmallString<128> object;
+  if (llvm::sys::fs::createTemporaryFile("nnc-kernels", "o", object)) {
+    c.getDiagnostics().error("cannot create a temporary file");
+    return false;
+  }
+  llvm::FileRemover removeObject(object);
+  if (!c.emitNative(object, /*asText=*/false) || !c.link(object, outputPath))
+    return false;
+  if (!options.headerPath.empty() && !c.writeHeader(options.headerPath))
+    return false;
+  return true;
+}
