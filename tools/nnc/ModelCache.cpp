@@ -106,6 +106,21 @@ static std::string cacheDir() {
   return std::string(dir);
 }
 
+/// Identifies the compiler build (size and modification time of this
+/// executable), so that a rebuilt nnc never reuses libraries compiled by an
+/// older one.
+static std::string compilerIdentity() {
+  std::string exe = llvm::sys::fs::getMainExecutable(
+      nullptr, reinterpret_cast<void *>(&compilerIdentity));
+  llvm::sys::fs::file_status status;
+  if (exe.empty() || llvm::sys::fs::status(exe, status))
+    return "unknown-build";
+  return exe + "\0" + std::to_string(status.getSize()) + "\0" +
+         std::to_string(status.getLastModificationTime()
+                            .time_since_epoch()
+                            .count());
+}
+
 std::string nnc::driver::obtainModelLibrary(const char *command,
                                             const ArgList &args) {
   if (auto lib = args.get("model-lib"))
@@ -127,6 +142,7 @@ std::string nnc::driver::obtainModelLibrary(const char *command,
   sha.update((*buffer)->getBuffer());
   sha.update(llvm::StringRef("\0opt=" + optLevel +
                              "\0cpu=host\0nnc=" + NNC_VERSION_STRING));
+  sha.update(compilerIdentity());
   std::array<uint8_t, 32> digest = sha.final();
   std::string key = llvm::toHex(llvm::ArrayRef<uint8_t>(digest).take_front(12),
                                 /*LowerCase=*/true);
