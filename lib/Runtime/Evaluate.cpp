@@ -67,6 +67,15 @@ Expected<TaskInfo> nnc::rt::describeTask(const ModelLibrary &lib,
     t.outputKind =
         lossKind == "bce" ? OutputKind::Probabilities : OutputKind::Logits;
     t.classification = !data.isRegression();
+    // Class ids beyond the outputs would index past the logits in the
+    // compiled loss: refuse them here.
+    int64_t maxClasses = t.outputElements == 1 ? 2 : t.outputElements;
+    if (t.classification && data.numClasses > maxClasses)
+      fail(ErrorCode::InvalidArgument,
+           "the data set '{}' has {} classes, but model output '{}' {} "
+           "distinguishes {}",
+           data.name, data.numClasses, outputs[0].name, shapeText(outputs[0]),
+           maxClasses);
     if (labels.size() > 1)
       fail(ErrorCode::InvalidArgument,
            "model {} has {} labels; at most one is "

@@ -265,6 +265,15 @@ TEST(TrainLoop, ErrorsAreStatuses) {
       << r.status().message();
 
   o = classifierRun(10, 1);
+  o.trainData->numClasses = 5; // more classes than the 3 logits
+  r = train(o);
+  ASSERT_FALSE(r.hasValue());
+  EXPECT_NE(r.status().message().find("has 5 classes, but model output "
+                                      "'logits' f32[N, 3] distinguishes 3"),
+            std::string::npos)
+      << r.status().message();
+
+  o = classifierRun(10, 1);
   o.trainData.reset(); // the fixture's recipe has no data
   r = train(o);
   ASSERT_FALSE(r.hasValue());
