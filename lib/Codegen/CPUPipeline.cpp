@@ -44,6 +44,9 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
 
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = false;
+  // Loops may carry freshly allocated tensors (recurrent states); the
+  // deallocation pipeline below frees them.
+  bufferization.allowReturnAllocsFromLoops = true;
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
@@ -53,17 +56,20 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   if (options.vectorizeMatmul)
     pm.addNestedPass<func::FuncOp>(nnc::createLowerVectorContract());
 
+  pm.addPass(nnc::createStridedCopyToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // math first: libm calls on vectors are scalarized with vector ops, which
+  // the vector conversion below then lowers.
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

@@ -50,6 +50,7 @@ namespace {
 constexpr llvm::StringLiteral kRootAttr = "nnc.schedule_root";
 constexpr llvm::StringLiteral kMatmulAttr = "nnc.schedule_matmul";
 constexpr llvm::StringLiteral kFillAttr = "nnc.schedule_fill";
+constexpr llvm::StringLiteral kVisitedAttr = "nnc.schedule_visited";
 
 /// Register tile of the V1 schedule: 8 rows x 32 columns of f32 (16 zmm).
 constexpr int64_t kTileM = 8;
@@ -303,9 +304,18 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
     for (func::FuncOp func : funcs) {
       // Program order: a layer's producers are scheduled (and turned into
       // loops, which never fuse) before the layers that consume them.
-      SmallVector<linalg::MatmulOp> matmuls;
-      func.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
-      for (linalg::MatmulOp matmul : matmuls) {
+      // A successful schedule replaces the function body, so the next
+      // candidate is looked up again each time; `kVisitedAttr` marks the
+      // matmuls already tried (tiled copies inherit it).
+      while (true) {
+        linalg::MatmulOp matmul;
+        func.walk([&](linalg::MatmulOp op) {
+          if (!matmul && !op->hasAttr(kVisitedAttr))
+            matmul = op;
+        });
+        if (!matmul)
+          break;
+        matmul->setAttr(kVisitedAttr, UnitAttr::get(&getContext()));
         // CSE may share one fill between several matmuls; give this one its
         // own, so that fusing it into the tile leaves no whole-tensor fill
         // of dynamic shape behind for the vectorizer.
@@ -319,21 +329,48 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
         std::optional<ScheduleChoice> choice = chooseSchedule(matmul, nextId++);
         if (!choice)
           continue;
-        if (failed(applySchedule(func, matmul, *choice)))
-          return signalPassFailure();
+        // The schedule runs on a copy of the function: when it cannot handle
+        // this matmul (a shape the transforms reject), the original stays as
+        // it was and the matmul keeps the generic lowering. Correct code
+        // first; the remark says which matmul runs slowly.
+        tagOps(matmul, *choice);
+        func::FuncOp trial = func.clone();
+        module.getBody()->push_back(trial);
+        trial.setPrivate();
+        bool ok;
+        {
+          ScopedDiagnosticHandler quiet(&getContext(),
+                                        [](Diagnostic &) { return success(); });
+          ok = succeeded(applySchedule(trial, *choice));
+        }
+        clearTags(func);
+        if (!ok) {
+          trial.erase();
+          continue;
+        }
+        clearTags(trial);
+        func.getBody().takeBody(trial.getBody());
+        trial.erase();
       }
     }
     // The tags are internal to this pass.
     module.walk([](Operation *op) {
+      for (StringRef name : {kRootAttr, kMatmulAttr, kFillAttr, kVisitedAttr})
+        op->removeAttr(name);
+    });
+  }
+
+  /// Removes the pass's tags from every op of `func`.
+  static void clearTags(func::FuncOp func) {
+    func.walk([](Operation *op) {
       for (StringRef name : {kRootAttr, kMatmulAttr, kFillAttr})
         op->removeAttr(name);
     });
   }
 
-  LogicalResult applySchedule(func::FuncOp func, linalg::MatmulOp matmul,
-                              const ScheduleChoice &c) {
-    Location loc = matmul.getLoc();
-    tagOps(matmul, c);
+  /// Applies the schedule of `c` to the tagged ops in `func`.
+  LogicalResult applySchedule(func::FuncOp func, const ScheduleChoice &c) {
+    Location loc = func.getLoc();
     std::string script = buildScript(c);
     OwningOpRef<ModuleOp> transformModule =
         parseSourceString<ModuleOp>(script, func.getContext());

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Codegen/Registration.h"
+#include "nnc/Codegen/CPUPipeline.h"
 #include "nnc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -42,6 +43,7 @@
 #include "mlir/Dialect/Vector/Transforms/SubsetOpInterfaceImpl.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Pass/PassRegistry.h"
 
 using namespace mlir;
 
@@ -76,4 +78,12 @@ void nnc::registerCodegenDialects(DialectRegistry &registry) {
   registerLLVMDialectTranslation(registry);
 }
 
-void nnc::registerCodegenPasses() { registerNNCCodegenPasses(); }
+void nnc::registerCodegenPasses() {
+  registerNNCCodegenPasses();
+  PassPipelineRegistration<>(
+      "nnc-linalg-to-llvm",
+      "The CPU pipeline: linalg on tensors to LLVM-dialect kernels",
+      [](OpPassManager &pm) {
+        buildLinalgToLLVMPipeline(pm, CPUCodegenOptions());
+      });
+}

@@ -1,12 +1,13 @@
 // RUN: nnc-opt --nnc-autodiff -split-input-file %s | FileCheck %s
 
 // A 2-4-3 MLP with cross-entropy: @grads keeps @loss's arguments and returns
-// the loss, then one gradient per parameter in argument order.
+// the loss, then one gradient per parameter in argument order, then the
+// model outputs computed on the way (for training accuracy).
 // CHECK-LABEL: func.func @grads(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x2xf32> {nn.input = "x"}, %[[Y:[a-z0-9]+]]: tensor<?xi32> {nn.label = "y"},
 // CHECK-SAME: %[[W1:[a-z0-9]+]]: tensor<4x2xf32> {nn.param = #nn.param<"fc1.weight", weight, he>}, %[[B1:[a-z0-9]+]]: tensor<4xf32> {nn.param = #nn.param<"fc1.bias", bias, zeros>},
 // CHECK-SAME: %[[W2:[a-z0-9]+]]: tensor<3x4xf32> {nn.param = #nn.param<"fc2.weight", weight, he>}, %[[B2:[a-z0-9]+]]: tensor<3xf32> {nn.param = #nn.param<"fc2.bias", bias, zeros>})
-// CHECK-SAME: -> (tensor<f32> {nn.loss}, tensor<4x2xf32> {nn.grad = "fc1.weight"}, tensor<4xf32> {nn.grad = "fc1.bias"}, tensor<3x4xf32> {nn.grad = "fc2.weight"}, tensor<3xf32> {nn.grad = "fc2.bias"})
+// CHECK-SAME: -> (tensor<f32> {nn.loss}, tensor<4x2xf32> {nn.grad = "fc1.weight"}, tensor<4xf32> {nn.grad = "fc1.bias"}, tensor<3x4xf32> {nn.grad = "fc2.weight"}, tensor<3xf32> {nn.grad = "fc2.bias"}, tensor<?x3xf32> {nn.output = "logits"})
 // CHECK: %[[H:.*]] = nn.dense %[[X]], %[[W1]], %[[B1]]
 // CHECK: %[[A:.*]] = nn.relu %[[H]]
 // CHECK: %[[O:.*]] = nn.dense %[[A]], %[[W2]], %[[B2]]
@@ -21,7 +22,7 @@
 // CHECK: %[[DW1:.*]] = nn.matmul %[[DH]], %[[X]] {transpose_lhs = true}
 // CHECK: %[[DB1:.*]] = nn.reduce_sum %[[DH]] {axes = array<i64: 0>}
 // CHECK-NOT: nn.matmul %[[DH]], %[[W1]]
-// CHECK: return %[[L]], %[[DW1]], %[[DB1]], %[[DW2]], %[[DB2]]
+// CHECK: return %[[L]], %[[DW1]], %[[DB1]], %[[DW2]], %[[DB2]], %[[O]]
 module {
   func.func @loss(%x: tensor<?x2xf32> {nn.input = "x"}, %y: tensor<?xi32> {nn.label = "y"},
                   %w1: tensor<4x2xf32> {nn.param = #nn.param<"fc1.weight", weight, he>},

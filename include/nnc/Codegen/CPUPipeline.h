@@ -56,6 +56,13 @@ mlir::LogicalResult linkSharedLibrary(mlir::Location loc,
                                       const LinkInputs &inputs,
                                       llvm::StringRef output);
 
+/// Links object files only (no shim), exporting `nnc_*`: for tests.
+inline mlir::LogicalResult
+linkSharedLibrary(mlir::Location loc, const std::vector<std::string> &objects,
+                  llvm::StringRef output) {
+  return linkSharedLibrary(loc, LinkInputs{objects, {}, ""}, output);
+}
+
 /// Compiles a C source file to a position-independent object.
 mlir::LogicalResult compileCSource(mlir::Location loc, llvm::StringRef source,
                                    llvm::StringRef output,

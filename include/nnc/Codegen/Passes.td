@@ -79,4 +79,15 @@ def LowerVectorContract : Pass<"nnc-lower-vector-contract", "mlir::func::FuncOp"
                            "mlir::vector::VectorDialect"];
 }
 
+def StridedCopyToLinalg : Pass<"nnc-strided-copy-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Rewrite memref.copy between non-contiguous views as linalg.copy";
+  let description = [{
+    The LLVM lowering of `memref.copy` calls the `memrefCopy` runtime function
+    unless both sides are contiguous; a model.so links no MLIR runtime. This
+    pass turns every copy with a non-identity layout into `linalg.copy`, which
+    becomes plain loops. Contiguous copies stay `memref.copy` (a memcpy).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif // NNC_CODEGEN_PASSES

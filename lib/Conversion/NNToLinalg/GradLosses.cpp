@@ -85,10 +85,11 @@ Value derivative(nn::BceLogitsLossBackwardOp, OpBuilder &b, Location loc,
 }
 Value derivative(nn::PerceptronLossBackwardOp, OpBuilder &b, Location loc,
                  Value x, Value y) {
-  // t = 2y - 1; a mistake (t s < 0) costs -t s.
+  // t = 2y - 1; a mistake (t s <= 0, Rosenblatt: a sample on the boundary
+  // is not classified) costs -t s, whose subgradient is -t.
   Value t = subf(b, loc, mulf(b, loc, y, f32Const(b, loc, 2)),
                  f32Const(b, loc, 1));
-  return select(b, loc, arith::CmpFPredicate::OLT, mulf(b, loc, t, x),
+  return select(b, loc, arith::CmpFPredicate::OLE, mulf(b, loc, t, x),
                 f32Const(b, loc, 0), b.create<arith::NegFOp>(loc, t),
                 f32Const(b, loc, 0));
 }

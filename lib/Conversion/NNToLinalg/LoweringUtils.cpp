@@ -260,6 +260,18 @@ Value reshape(OpBuilder &b, Location loc, Value input, RankedTensorType type) {
   if (inType.getRank() > 1)
     flat = collapseDims(b, loc, input, 0, inType.getRank());
   Value result = flat;
+  auto flatType = cast<RankedTensorType>(flat.getType());
+  if (flatType.getRank() == 0 && type.getRank() > 0 &&
+      type.hasStaticShape() && type.getNumElements() == 1) {
+    // A scalar to [1, ..., 1]: expand with no reassociation groups.
+    return b.create<tensor::ExpandShapeOp>(loc, type, flat,
+                                           ArrayRef<ReassociationIndices>{});
+  }
+  if (flatType.getRank() > 0 && type.getRank() == 0) {
+    // [1, ..., 1] to a scalar: collapse every dimension away.
+    return b.create<tensor::CollapseShapeOp>(loc, type, flat,
+                                             ArrayRef<ReassociationIndices>{});
+  }
   if (type.getRank() > 1)
     result = expandDim(b, loc, flat, 0, type.getShape());
   if (result.getType() != type)

@@ -36,8 +36,14 @@ struct ReduceLowering : OpConversionPattern<OpTy> {
                                                                  count);
                                 });
     }
-    if (result.getType() != op.getType())
+    auto resultType = cast<RankedTensorType>(result.getType());
+    if (resultType.getRank() == 0 && op.getType().getRank() > 0) {
+      // keepdim over every axis: a scalar becomes [1, ..., 1].
+      result = rewriter.create<tensor::ExpandShapeOp>(
+          loc, op.getType(), result, ArrayRef<ReassociationIndices>{});
+    } else if (result.getType() != op.getType()) {
       result = rewriter.create<tensor::CastOp>(loc, op.getType(), result);
+    }
     rewriter.replaceOp(op, result);
     return success();
   }

@@ -65,7 +65,7 @@ void *compileAndLoad(const char *source, const nnc::CPUCodegenOptions &opts) {
   }
   std::string obj = (dir + "/k.o").str(), so = (dir + "/k.so").str();
   if (failed(nnc::emitNativeCode(*module, opts, obj, false)) ||
-      failed(nnc::linkSharedLibrary(module->getLoc(), {{obj}, {}, ""}, so))) {
+      failed(nnc::linkSharedLibrary(module->getLoc(), std::vector<std::string>{obj}, so))) {
     ADD_FAILURE() << "emit/link failed";
     return nullptr;
   }

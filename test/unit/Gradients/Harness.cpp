@@ -108,7 +108,7 @@ std::unique_ptr<Compiled> compile(const std::string &source,
   }
   std::string obj = (dir + "/k.o").str(), so = (dir + "/k.so").str();
   if (failed(nnc::emitNativeCode(*module, codegen, obj, false)) ||
-      failed(nnc::linkSharedLibrary(module->getLoc(), {obj}, so))) {
+      failed(nnc::linkSharedLibrary(module->getLoc(), std::vector<std::string>{obj}, so))) {
     ADD_FAILURE() << "emit/link failed:\n" << diagnostics;
     return nullptr;
   }

@@ -84,7 +84,7 @@ std::unique_ptr<Library> Library::compile(const std::string &source) {
   }
   std::string obj = (dir + "/k.o").str(), so = (dir + "/k.so").str();
   if (failed(emitNativeCode(*module, opts, obj, false)) ||
-      failed(linkSharedLibrary(module->getLoc(), {obj}, so))) {
+      failed(linkSharedLibrary(module->getLoc(), std::vector<std::string>{obj}, so))) {
     ADD_FAILURE() << "emit or link failed";
     return nullptr;
   }

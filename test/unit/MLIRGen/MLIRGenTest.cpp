@@ -113,10 +113,14 @@ TEST(MLIRGenTest, BufferUpdatesNameTheRunningStatistics) {
   Generated g = generate(example("fashion_cnn"));
   ASSERT_TRUE(g.module);
   func::FuncOp loss = g.func("loss");
-  ASSERT_EQ(loss.getNumResults(), 5u);
+  // loss, four running statistics, then the logits output.
+  ASSERT_EQ(loss.getNumResults(), 6u);
   EXPECT_TRUE(loss.getResultAttr(0, attrs::kLossResult));
+  auto output = loss.getResultAttrOfType<StringAttr>(5, attrs::kOutput);
+  ASSERT_TRUE(output);
+  EXPECT_EQ(output.getValue(), "logits");
   std::vector<std::string> updated;
-  for (unsigned r = 1; r < loss.getNumResults(); ++r) {
+  for (unsigned r = 1; r < loss.getNumResults() - 1; ++r) {
     auto of = loss.getResultAttrOfType<IntegerAttr>(r, attrs::kUpdateOf);
     ASSERT_TRUE(of);
     auto p = loss.getArgAttrOfType<nn::ParamAttr>(of.getInt(), attrs::kParam);
