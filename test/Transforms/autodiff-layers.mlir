@@ -43,18 +43,21 @@ func.func @loss(%x: tensor<?x1x8x8xf32> {nn.input = "x"}, %t: tensor<?x3x4x2xf32
 // CHECK-LABEL: func.func @grads(
 // CHECK-SAME: %[[IDS:[a-z0-9]+]]: tensor<?x4xi32>
 // CHECK-SAME: %[[E:[a-z0-9]+]]: tensor<10x6xf32>
-// CHECK-SAME: %[[WI:[a-z0-9]+]]: tensor<20x6xf32>, %[[WH:[a-z0-9]+]]: tensor<20x5xf32>, %[[BI:[a-z0-9]+]]: tensor<20xf32>, %[[BH:[a-z0-9]+]]: tensor<20xf32>
+// CHECK-SAME: %[[WI:[a-z0-9]+]]: tensor<20x6xf32>
+// CHECK-SAME: %[[WH:[a-z0-9]+]]: tensor<20x5xf32>
+// CHECK-SAME: %[[BI:[a-z0-9]+]]: tensor<20xf32>
+// CHECK-SAME: %[[BH:[a-z0-9]+]]: tensor<20xf32>
 // CHECK: %[[EMB:.*]] = nn.embedding %[[IDS]], %[[E]]
 // CHECK: %[[V:.*]] = nn.reshape %[[EMB]]
 // CHECK: %[[AP:.*]] = nn.avgpool2d %[[V]]
 // CHECK: %[[S:.*]] = nn.reshape %[[AP]]
 // CHECK: %[[H:.*]] = nn.lstm %[[S]], %[[WI]], %[[WH]], %[[BI]], %[[BH]]
-// CHECK: %[[BP:.*]]:5 = nn.lstm_backward %{{.*}}, %[[S]], %[[H]], %[[WI]], %[[WH]], %[[BI]], %[[BH]]
-// CHECK: %[[DS:.*]] = nn.reshape %[[BP]]#0
+// CHECK: %[[DX:[a-z_0-9]+]], %[[DWI:[a-z_0-9]+]], %[[DWH:[a-z_0-9]+]], %[[DBI:[a-z_0-9]+]], %[[DBH:[a-z_0-9]+]] = nn.lstm_backward %{{.*}}, %[[S]], %[[H]], %[[WI]], %[[WH]], %[[BI]], %[[BH]]
+// CHECK: %[[DS:.*]] = nn.reshape %[[DX]]
 // CHECK: %[[DV:.*]] = nn.avgpool2d_backward %[[DS]], %[[V]] {kernel = array<i64: 1, 3>, padding = array<i64: 0, 1, 0, 1>, strides = array<i64: 1, 1>}
 // CHECK: %[[DEMB:.*]] = nn.reshape %[[DV]]
 // CHECK: %[[DE:.*]] = nn.embedding_backward %[[DEMB]], %[[IDS]], %[[E]]
-// CHECK: return %{{.*}}, %[[DE]], %[[BP]]#1, %[[BP]]#2, %[[BP]]#3, %[[BP]]#4
+// CHECK: return %{{.*}}, %[[DE]], %[[DWI]], %[[DWH]], %[[DBI]], %[[DBH]]
 func.func @loss(%ids: tensor<?x4xi32> {nn.input = "ids"}, %t: tensor<?x5xf32> {nn.label = "t"},
                 %e: tensor<10x6xf32> {nn.param = #nn.param<"emb.weight", weight, normal>},
                 %wi: tensor<20x6xf32> {nn.param = #nn.param<"lstm.weight_ih_l0", weight, uniform>},

@@ -197,7 +197,8 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
             for (int64_t k = 0; k < 4; ++k)
               inputs.push_back(slice(a, k));
             inputs.append({args[2], slice(cs, 0), slice(cprev, 0)});
-            inits.push_back(lb.create<tensor::EmptyOp>(l, stateType, batch));
+            // dc_prev overwrites dc_next elementwise: the loop's own buffer.
+            inits.push_back(args[2]);
             SmallVector<Value> r = stepGeneric(
                 lb, l, inputs, inits,
                 [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
@@ -225,7 +226,8 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
             daH = args[2];
             for (int64_t k = 0; k < 3; ++k)
               inits.push_back(slice(daH, k));
-            inits.push_back(lb.create<tensor::EmptyOp>(l, stateType, batch));
+            // The direct term dh z overwrites dh elementwise (same buffer).
+            inits.push_back(dh);
             SmallVector<Value> r = stepGeneric(
                 lb, l, inputs, inits,
                 [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
@@ -247,7 +249,9 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
             direct = r[6];
           }
           // dh_{t-1} = dA_h,t W_hh (+ the direct term of GRU).
-          Value acc = direct ? direct : zeros(lb, l);
+          // Accumulate into dh's own buffer (read above): the yielded value
+          // stays equivalent to the loop argument, no allocation per step.
+          Value acc = direct ? direct : fill(lb, l, dh, 0);
           Value daHt = stepSlice(lb, l, daH ? daH : daX, t, 0, gh, batch);
           Value dhPrev = lb.create<linalg::MatmulOp>(l, TypeRange{stateType},
                                                      ValueRange{daHt, whh},
@@ -305,8 +309,7 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
           };
           SmallVector<Value> r = stepGeneric(
               lb, l, {slice(0), slice(1), slice(2), args[0]},
-              {lb.create<tensor::EmptyOp>(l, stateType, batch),
-               stepSlice(lb, l, args[1], t, 0, hidden, batch)},
+              {args[0], stepSlice(lb, l, args[1], t, 0, hidden, batch)},
               [](Scalar &s, ValueRange v) -> SmallVector<Value> {
                 Value c = s.add(s.mul(s.sigmoid(v[1]), v[3]),
                                 s.mul(s.sigmoid(v[0]), s.tanh(v[2])));

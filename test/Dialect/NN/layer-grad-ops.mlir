@@ -46,12 +46,12 @@ func.func @recurrent(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor<?x
                      %gwi: tensor<12x3xf32>, %gwh: tensor<12x4xf32>, %gb: tensor<12xf32>,
                      %rwi: tensor<4x3xf32>, %rwh: tensor<4x4xf32>, %rb: tensor<4xf32>)
     -> (tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<12x4xf32>, tensor<4xf32>) {
-  // CHECK: %[[L:.*]]:5 = nn.lstm_backward %{{.*}} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>
+  // CHECK: %[[LX:[a-z_0-9]+]], %[[LWI:[a-z_0-9]+]], {{.*}} = nn.lstm_backward {{.*}} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>
   %l:5 = nn.lstm_backward %g, %x, %h, %wi, %wh, %b, %b : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>
-  // CHECK: %[[G:.*]]:5 = nn.gru_backward
+  // CHECK: %{{[a-z_0-9]+}}, %{{[a-z_0-9]+}}, %[[GWH:[a-z_0-9]+]], {{.*}} = nn.gru_backward
   %gr:5 = nn.gru_backward %g, %x, %h, %gwi, %gwh, %gb, %gb : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
-  // CHECK: %[[R:.*]]:5 = nn.rnn_backward {{.*}} {nonlinearity = #nn<nonlinearity relu>}
+  // CHECK: %{{.*}}, %[[RBH:[a-z_0-9]+]] = nn.rnn_backward {{.*}} {nonlinearity = #nn<nonlinearity relu>}
   %r:5 = nn.rnn_backward %g, %x, %h, %rwi, %rwh, %rb, %rb {nonlinearity = #nn<nonlinearity relu>} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<4x3xf32>, tensor<4x4xf32>, tensor<4xf32>
-  // CHECK: return %[[L]]#0, %[[L]]#1, %[[G]]#2, %[[R]]#4
+  // CHECK: return %[[LX]], %[[LWI]], %[[GWH]], %[[RBH]]
   return %l#0, %l#1, %gr#2, %r#4 : tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<12x4xf32>, tensor<4xf32>
 }
