@@ -45,7 +45,7 @@ def NN_MatmulOp : NN_InferredOp<"matmul", [NN_Differentiable]> {
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_Conv2DOp : NN_InferredOp<"conv2d"> {
+def NN_Conv2DOp : NN_InferredOp<"conv2d", [NN_Differentiable]> {
   let summary = "2-D convolution (cross-correlation) on NCHW images";
   let description = [{
     `input` `[N, C, H, W]`, `weight` `[O, C/groups, KH, KW]`, optional
@@ -68,7 +68,7 @@ def NN_Conv2DOp : NN_InferredOp<"conv2d"> {
 }
 
 class NN_Pool2DOp<string mnemonic, string what>
-    : NN_InferredOp<mnemonic> {
+    : NN_InferredOp<mnemonic, [NN_Differentiable]> {
   let summary = what # " pooling over windows of NCHW images";
   let arguments = (ins NN_F32Tensor:$input, DenseI64ArrayAttr:$kernel,
                        DenseI64ArrayAttr:$strides,
@@ -162,7 +162,7 @@ def NN_LayerNormOp : NN_InferredOp<"layernorm", [NN_Differentiable]> {
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_EmbeddingOp : NN_InferredOp<"embedding"> {
+def NN_EmbeddingOp : NN_InferredOp<"embedding", [NN_Differentiable]> {
   let summary = "Looks up rows of a table: ids [N, T...] -> [N, T..., D]";
   let description = [{
     `ids` are i32 in `[0, V)` (the lowering clamps out-of-range ids),
@@ -196,7 +196,7 @@ def NN_PositionalSinusoidalOp : NN_InferredOp<"positional_sinusoidal", [NN_Diffe
 /// A recurrent layer over a whole sequence, PyTorch layout, zero initial
 /// state; `gates` is G in the weight shapes [G*H, I] and [G*H, H].
 class NN_RecurrentOp<string mnemonic, int gates>
-    : NN_InferredOp<mnemonic> {
+    : NN_InferredOp<mnemonic, [NN_Differentiable]> {
   let arguments = (ins NN_F32Tensor:$input, NN_F32Tensor:$w_ih,
                        NN_F32Tensor:$w_hh, NN_F32Tensor:$b_ih,
                        NN_F32Tensor:$b_hh);
@@ -252,7 +252,7 @@ def NN_GruOp : NN_RecurrentOp<"gru", 3> {
   }];
 }
 
-def NN_SelfAttentionOp : NN_InferredOp<"self_attention"> {
+def NN_SelfAttentionOp : NN_InferredOp<"self_attention", [NN_Differentiable]> {
   let summary = "Multi-head self-attention, PyTorch's nn.MultiheadAttention layout";
   let description = [{
     `input` `[N, T, D]`, `in_proj_weight` `[3D, D]` (q, k, v rows stacked),

@@ -395,6 +395,7 @@ def NN_FillOp : NN_Op<"fill"> {
 include "NNLayerOps.td"
 include "NNLossOps.td"
 include "NNGradOps.td"
+include "NNLayerGradOps.td"
 include "NNOptimizerOps.td"
 
 #endif // NNC_DIALECT_NN_NNOPS_TD

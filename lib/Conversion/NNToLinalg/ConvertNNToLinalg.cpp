@@ -34,6 +34,9 @@ void nnc::populateNNToLinalgPatterns(RewritePatternSet &patterns) {
   populateNNReductionPatterns(patterns);
   populateNNLossPatterns(patterns);
   populateNNGradPatterns(patterns);
+  populateNNConvGradPatterns(patterns);
+  populateNNEmbeddingGradPatterns(patterns);
+  populateNNRecurrentGradPatterns(patterns);
   populateNNOptimizerPatterns(patterns);
 }
 

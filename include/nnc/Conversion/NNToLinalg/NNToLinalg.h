@@ -42,6 +42,13 @@ void populateNNLossPatterns(mlir::RewritePatternSet &patterns);
 /// The backward ops autodiff emits: gelu_backward and the loss gradients
 /// (GradLosses.cpp).
 void populateNNGradPatterns(mlir::RewritePatternSet &patterns);
+/// conv2d_backward_input/weight, maxpool2d_backward, avgpool2d_backward
+/// (GradConv.cpp).
+void populateNNConvGradPatterns(mlir::RewritePatternSet &patterns);
+/// embedding_backward (GradEmbedding.cpp).
+void populateNNEmbeddingGradPatterns(mlir::RewritePatternSet &patterns);
+/// rnn_backward, lstm_backward, gru_backward (GradRecurrent.cpp).
+void populateNNRecurrentGradPatterns(mlir::RewritePatternSet &patterns);
 /// The optimizer updates and clip_coef (GradOptimizer.cpp).
 void populateNNOptimizerPatterns(mlir::RewritePatternSet &patterns);
 

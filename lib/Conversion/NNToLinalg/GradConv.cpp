@@ -1,0 +1,269 @@
+//===- GradConv.cpp - conv2d and pooling gradients to linalg --------------===//
+//
+// Lowers the backward ops of the windowed layers (NNLayerGradOps.td):
+// - `conv2d_backward_input` as a transposed convolution: dy dilated by the
+//   stride and padded by `dilation * (K - 1) - pad` (one bounds-checked
+//   generic), the kernel flipped and its channel dims swapped (a generic with
+//   a reversing indexing map), then `linalg.conv_2d_nchw_fchw` with stride 1
+//   and the forward dilation;
+// - `conv2d_backward_weight` as one `linalg.generic` contraction over
+//   (N, OH, OW): `dw[o, c, kh, kw] += dy[n, o, oh, ow] *
+//   xpad[n, c, oh * s + kh * d, ow * s + kw * d]`;
+// - `maxpool2d_backward` / `avgpool2d_backward` as a generic over (n, c, h,
+//   w) reducing over the window taps (kh, kw): each input cell gathers the
+//   gradient of every window that covers it (for max: when it equals that
+//   window's maximum; for average: divided by the window's real-cell count).
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+
+using namespace mlir;
+using namespace nnc::lowering;
+
+namespace {
+
+/// The generic's iterator types: `parallel` parallel loops, then `reduction`.
+SmallVector<utils::IteratorType> iterators(int64_t parallel,
+                                           int64_t reduction) {
+  SmallVector<utils::IteratorType> iters(parallel,
+                                         utils::IteratorType::parallel);
+  iters.append(reduction, utils::IteratorType::reduction);
+  return iters;
+}
+
+/// `lo <= v < hi` on index values.
+Value inRange(OpBuilder &b, Location l, Value v, int64_t lo, int64_t hi) {
+  return b.create<arith::AndIOp>(
+      l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, v,
+                                 indexConst(b, l, lo)),
+      b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, v,
+                              indexConst(b, l, hi)));
+}
+
+/// `v` clamped to [0, size).
+Value clampIndex(OpBuilder &b, Location l, Value v, int64_t size) {
+  return b.create<arith::MinSIOp>(
+      l, b.create<arith::MaxSIOp>(l, v, indexConst(b, l, 0)),
+      indexConst(b, l, size - 1));
+}
+
+/// The output position along one spatial dim whose window puts tap `k` on
+/// input cell `i`: `(i + padLow - k) / stride`, valid when that is an exact
+/// division landing in [0, outSize). Returns {valid, clamped position}.
+std::pair<Value, Value> windowOf(OpBuilder &b, Location l, Value i, Value k,
+                                 int64_t padLow, int64_t stride,
+                                 int64_t outSize) {
+  Value num = b.create<arith::SubIOp>(
+      l, b.create<arith::AddIOp>(l, i, indexConst(b, l, padLow)), k);
+  Value s = indexConst(b, l, stride);
+  Value exact = b.create<arith::CmpIOp>(
+      l, arith::CmpIPredicate::eq, b.create<arith::RemSIOp>(l, num, s),
+      indexConst(b, l, 0));
+  Value pos = b.create<arith::DivSIOp>(l, num, s);
+  Value valid = b.create<arith::AndIOp>(
+      l, exact,
+      b.create<arith::AndIOp>(
+          l,
+          b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, num,
+                                  indexConst(b, l, 0)),
+          inRange(b, l, pos, 0, outSize)));
+  return {valid, clampIndex(b, l, pos, outSize)};
+}
+
+struct Conv2DBackwardInputLowering
+    : OpConversionPattern<nn::Conv2DBackwardInputOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::Conv2DBackwardInputOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value dy = adaptor.getGrad(), w = adaptor.getWeight();
+    auto dyType = cast<RankedTensorType>(dy.getType());
+    auto wType = cast<RankedTensorType>(w.getType());
+    auto xType = cast<RankedTensorType>(op.getType());
+    ArrayRef<int64_t> s = op.getStrides(), pad = op.getPadding(),
+                      dil = op.getDilations();
+    int64_t o = wType.getDimSize(0), c = wType.getDimSize(1);
+    int64_t kh = wType.getDimSize(2), kw = wType.getDimSize(3);
+    int64_t k[2] = {kh, kw};
+    int64_t outSize[2] = {dyType.getDimSize(2), dyType.getDimSize(3)};
+    // dyp[n, o, m, q] = dy[n, o, (m - top) / s, (q - left) / s] on exact
+    // divisions in range, else 0; spatial size H + d (K - 1).
+    int64_t top[2];
+    SmallVector<OpFoldResult> dypSizes = getSizes(b, loc, dy);
+    for (int d = 0; d < 2; ++d) {
+      top[d] = dil[d] * (k[d] - 1) - pad[d];
+      dypSizes[2 + d] =
+          b.getIndexAttr(xType.getDimSize(2 + d) + dil[d] * (k[d] - 1));
+    }
+    Value dypInit = b.create<tensor::EmptyOp>(loc, dypSizes, b.getF32Type());
+    Value dyp = parallelGeneric(
+        b, loc, dypInit, {}, {}, [&](OpBuilder &nb, Location l, ValueRange) {
+          SmallVector<Value> idx = {nb.create<linalg::IndexOp>(l, 0),
+                                    nb.create<linalg::IndexOp>(l, 1)};
+          Value ok;
+          for (int d = 0; d < 2; ++d) {
+            // (m - top) / s, i.e. windowOf with tap 0 and padLow = -top.
+            auto [valid, pos] =
+                windowOf(nb, l, nb.create<linalg::IndexOp>(l, 2 + d),
+                         indexConst(nb, l, 0), -top[d], s[d], outSize[d]);
+            ok = ok ? nb.create<arith::AndIOp>(l, ok, valid).getResult()
+                    : valid;
+            idx.push_back(pos);
+          }
+          Value read = nb.create<tensor::ExtractOp>(l, dy, idx);
+          return nb.create<arith::SelectOp>(l, ok, read, f32Const(nb, l, 0));
+        });
+    // wf[c, o, i, j] = w[o, c, KH - 1 - i, KW - 1 - j].
+    MLIRContext *ctx = b.getContext();
+    AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+               d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
+    AffineMap flip =
+        AffineMap::get(4, 0, {d1, d0, kh - 1 - d2, kw - 1 - d3}, ctx);
+    Value wfInit = b.create<tensor::EmptyOp>(
+        loc, ArrayRef<int64_t>{c, o, kh, kw}, b.getF32Type());
+    Value wf = parallelGeneric(
+        b, loc, wfInit, w, flip,
+        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    Value init = fill(b, loc, emptyWithBatch(b, loc, xType, dy), 0);
+    Value dx = b.create<linalg::Conv2DNchwFchwOp>(
+                    loc, TypeRange{xType}, ValueRange{dyp, wf},
+                    ValueRange{init}, b.getI64TensorAttr({1, 1}),
+                    b.getI64TensorAttr(dil))
+                   .getResult(0);
+    rewriter.replaceOp(op, dx);
+    return success();
+  }
+};
+
+struct Conv2DBackwardWeightLowering
+    : OpConversionPattern<nn::Conv2DBackwardWeightOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::Conv2DBackwardWeightOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    ArrayRef<int64_t> s = op.getStrides(), dil = op.getDilations();
+    Value xp = padSpatial(b, loc, adaptor.getInput(), op.getPadding(), 0);
+    auto wType = cast<RankedTensorType>(op.getType());
+    Value init = fill(b, loc, b.create<tensor::EmptyOp>(loc, wType, ValueRange{}),
+                      0);
+    // Loops (o, c, kh, kw | n, oh, ow).
+    MLIRContext *ctx = b.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(7, 0, {d(4), d(0), d(5), d(6)}, ctx),
+        AffineMap::get(7, 0,
+                       {d(4), d(1), d(5) * s[0] + d(2) * dil[0],
+                        d(6) * s[1] + d(3) * dil[1]},
+                       ctx),
+        AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+    auto generic = b.create<linalg::GenericOp>(
+        loc, TypeRange{wType}, ValueRange{adaptor.getGrad(), xp},
+        ValueRange{init}, maps, iterators(4, 3),
+        [](OpBuilder &nb, Location l, ValueRange a) {
+          Value prod = nb.create<arith::MulFOp>(l, a[0], a[1]);
+          nb.create<linalg::YieldOp>(
+              l, ValueRange{nb.create<arith::AddFOp>(l, a[2], prod)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// The number of real cells of the pooling window at output position `pos`
+/// along a dim of `size` cells (as in the forward avgpool2d).
+Value windowCount(OpBuilder &b, Location l, Value pos, int64_t stride,
+                  int64_t padLow, int64_t kernel, int64_t size) {
+  Value start = b.create<arith::SubIOp>(
+      l, b.create<arith::MulIOp>(l, pos, indexConst(b, l, stride)),
+      indexConst(b, l, padLow));
+  Value end = b.create<arith::AddIOp>(l, start, indexConst(b, l, kernel));
+  Value lo = b.create<arith::MaxSIOp>(l, start, indexConst(b, l, 0));
+  Value hi = b.create<arith::MinSIOp>(l, end, indexConst(b, l, size));
+  return b.create<arith::SubIOp>(l, hi, lo);
+}
+
+/// dx[n, c, h, w] = sum over taps (i, j) of the gradient of the window at
+/// ((h + top - i) / s, (w + left - j) / s) when that window exists, times
+/// `weight(l, x, window indices)`: a generic over (n, c, h, w | i, j).
+template <typename OpTy, bool isMax>
+struct PoolBackwardLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value g = adaptor.getGrad(), x = adaptor.getInput();
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto gType = cast<RankedTensorType>(g.getType());
+    ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(),
+                      pad = op.getPadding();
+    int64_t inSize[2] = {xType.getDimSize(2), xType.getDimSize(3)};
+    int64_t outSize[2] = {gType.getDimSize(2), gType.getDimSize(3)};
+    Value y;
+    if constexpr (isMax)
+      y = adaptor.getOutput();
+    Value window =
+        b.create<tensor::EmptyOp>(loc, k, b.getF32Type());
+    Value init = fill(b, loc, emptyWithBatch(b, loc, xType, x), 0);
+    MLIRContext *ctx = b.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    AffineMap id4 = AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx);
+    SmallVector<AffineMap> maps = {id4, AffineMap::get(6, 0, {d(4), d(5)}, ctx),
+                                   id4};
+    auto generic = b.create<linalg::GenericOp>(
+        loc, TypeRange{init.getType()}, ValueRange{x, window},
+        ValueRange{init}, maps, iterators(4, 2),
+        [&](OpBuilder &nb, Location l, ValueRange a) {
+          SmallVector<Value> idx = {nb.create<linalg::IndexOp>(l, 0),
+                                    nb.create<linalg::IndexOp>(l, 1)};
+          Value ok;
+          for (int dim = 0; dim < 2; ++dim) {
+            auto [valid, pos] = windowOf(
+                nb, l, nb.create<linalg::IndexOp>(l, 2 + dim),
+                nb.create<linalg::IndexOp>(l, 4 + dim), pad[dim], s[dim],
+                outSize[dim]);
+            ok = ok ? nb.create<arith::AndIOp>(l, ok, valid).getResult()
+                    : valid;
+            idx.push_back(pos);
+          }
+          Value gv = nb.create<tensor::ExtractOp>(l, g, idx);
+          if constexpr (isMax) {
+            Value ym = nb.create<tensor::ExtractOp>(l, y, idx);
+            Value isArgmax = nb.create<arith::CmpFOp>(
+                l, arith::CmpFPredicate::OEQ, a[0], ym);
+            ok = nb.create<arith::AndIOp>(l, ok, isArgmax);
+          } else {
+            Value count = nb.create<arith::MulIOp>(
+                l,
+                windowCount(nb, l, idx[2], s[0], pad[0], k[0], inSize[0]),
+                windowCount(nb, l, idx[3], s[1], pad[1], k[1], inSize[1]));
+            Value countF = nb.create<arith::SIToFPOp>(
+                l, nb.getF32Type(),
+                nb.create<arith::IndexCastOp>(l, nb.getI64Type(), count));
+            gv = nb.create<arith::DivFOp>(l, gv, countF);
+          }
+          Value contribution =
+              nb.create<arith::SelectOp>(l, ok, gv, f32Const(nb, l, 0));
+          nb.create<linalg::YieldOp>(
+              l, ValueRange{nb.create<arith::AddFOp>(l, a[2], contribution)});
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void nnc::populateNNConvGradPatterns(RewritePatternSet &patterns) {
+  patterns.add<Conv2DBackwardInputLowering, Conv2DBackwardWeightLowering,
+               PoolBackwardLowering<nn::MaxPool2DBackwardOp, true>,
+               PoolBackwardLowering<nn::AvgPool2DBackwardOp, false>>(
+      patterns.getContext());
+}

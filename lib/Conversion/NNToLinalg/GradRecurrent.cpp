@@ -1,0 +1,332 @@
+//===- GradRecurrent.cpp - BPTT of rnn, lstm and gru to scf.for + linalg --===//
+//
+// Lowers `rnn_backward`, `lstm_backward` and `gru_backward`
+// (backpropagation through time). With the forward result hs [N, T, H] as an
+// operand, nothing recurrent has to be replayed for the gates:
+//  1. hprev = hs shifted one step (zero at t = 0); the input and hidden
+//     projections of all steps are two dense products ([N*T, .] matmuls);
+//     LSTM recomputes its cell states with an elementwise `scf.for` scan;
+//  2. an `scf.for` over the steps in reverse carries dh (and the LSTM's dc):
+//     one generic per step turns dh = grad_t + dh_next into the gradients of
+//     the gate pre-activations (written in place into [N, T, G*H] tensors),
+//     and `linalg.matmul` with W_hh gives the next dh (GRU accumulates onto
+//     its direct term dh * z);
+//  3. the weight gradients are matmuls over all steps afterwards:
+//     dW_ih = dA_x^T X, dW_hh = dA_h^T Hprev, dx = dA_x W_ih, the biases
+//     sums over (N, T). dA_h = dA_x except for GRU's n gate (r * dA_n).
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+
+using namespace mlir;
+using namespace nnc::lowering;
+
+namespace {
+
+enum class Cell { Rnn, Lstm, Gru };
+
+/// Scalar helpers inside generic bodies.
+struct Scalar {
+  OpBuilder &b;
+  Location l;
+  Value add(Value x, Value y) { return b.create<arith::AddFOp>(l, x, y); }
+  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(l, x, y); }
+  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(l, x, y); }
+  Value one() { return f32Const(b, l, 1); }
+  Value sigmoid(Value x) {
+    Value e = b.create<math::ExpOp>(l, b.create<arith::NegFOp>(l, x));
+    return b.create<arith::DivFOp>(l, one(), add(one(), e));
+  }
+  Value tanh(Value x) { return b.create<math::TanhOp>(l, x); }
+  /// s (1 - s): the derivative of a sigmoid through its value.
+  Value dSigmoid(Value s) { return mul(s, sub(one(), s)); }
+  /// 1 - t^2: the derivative of tanh through its value.
+  Value dTanh(Value t) { return sub(one(), mul(t, t)); }
+};
+
+/// Columns [col, col + width) of step `t` of a [N, T, X] tensor, as [N, width].
+Value stepSlice(OpBuilder &b, Location l, Value seq, Value t, int64_t col,
+                int64_t width, Value batch) {
+  auto type = RankedTensorType::get({ShapedType::kDynamic, width},
+                                    b.getF32Type());
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), t,
+                                       b.getIndexAttr(col)};
+  SmallVector<OpFoldResult> sizes = {batch, b.getIndexAttr(1),
+                                     b.getIndexAttr(width)};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  return b.create<tensor::ExtractSliceOp>(l, type, seq, offsets, sizes,
+                                          strides);
+}
+
+/// Writes `src` [N, width] back at columns [col, ...) of step `t` of `seq`.
+Value insertStep(OpBuilder &b, Location l, Value src, Value seq, Value t,
+                 int64_t col, Value batch) {
+  int64_t width = cast<RankedTensorType>(src.getType()).getDimSize(1);
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), t,
+                                       b.getIndexAttr(col)};
+  SmallVector<OpFoldResult> sizes = {batch, b.getIndexAttr(1),
+                                     b.getIndexAttr(width)};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  return b.create<tensor::InsertSliceOp>(l, src, seq, offsets, sizes, strides);
+}
+
+/// `seq` [N, T, X] shifted one step later: out[:, t] = seq[:, t - 1], zero
+/// at t = 0.
+Value shiftSteps(OpBuilder &b, Location loc, Value seq) {
+  auto type = cast<RankedTensorType>(seq.getType());
+  return parallelGeneric(
+      b, loc, emptyWithBatch(b, loc, type, seq), {}, {},
+      [&](OpBuilder &nb, Location l, ValueRange) {
+        Value t = nb.create<linalg::IndexOp>(l, 1);
+        Value prev = nb.create<arith::MaxSIOp>(
+            l, nb.create<arith::SubIOp>(l, t, indexConst(nb, l, 1)),
+            indexConst(nb, l, 0));
+        Value read = nb.create<tensor::ExtractOp>(
+            l, seq,
+            ValueRange{nb.create<linalg::IndexOp>(l, 0), prev,
+                       nb.create<linalg::IndexOp>(l, 2)});
+        Value first = nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, t,
+                                               indexConst(nb, l, 0));
+        return nb.create<arith::SelectOp>(l, first, f32Const(nb, l, 0), read);
+      });
+}
+
+/// An elementwise generic over [N, W] with identity maps and one result per
+/// init.
+SmallVector<Value> stepGeneric(
+    OpBuilder &b, Location loc, ValueRange inputs, ValueRange inits,
+    llvm::function_ref<SmallVector<Value>(Scalar &, ValueRange)> body) {
+  AffineMap id = b.getMultiDimIdentityMap(2);
+  SmallVector<AffineMap> maps(inputs.size() + inits.size(), id);
+  SmallVector<utils::IteratorType> iters(2, utils::IteratorType::parallel);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, inits.getTypes(), inputs, inits, maps, iters,
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        Scalar s{nb, l};
+        nb.create<linalg::YieldOp>(l, body(s, a));
+      });
+  return SmallVector<Value>(generic.getResults());
+}
+
+/// Elementwise sum of two tensors of one type.
+Value addTensors(OpBuilder &b, Location loc, Value x, Value y) {
+  return broadcastElementwise(
+      b, loc, cast<RankedTensorType>(x.getType()), {x, y},
+      [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return nb.create<arith::AddFOp>(l, a[0], a[1]);
+      });
+}
+
+template <typename OpTy, Cell cell>
+struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value g = adaptor.getGrad(), x = adaptor.getInput(),
+          hs = adaptor.getOutput(), wih = adaptor.getWIh(),
+          whh = adaptor.getWHh();
+    auto xType = cast<RankedTensorType>(x.getType());
+    int64_t steps = xType.getDimSize(1);
+    int64_t hidden = cast<RankedTensorType>(whh.getType()).getDimSize(1);
+    int64_t gates = OpTy::kGates, gh = gates * hidden;
+    Value batch = b.create<tensor::DimOp>(loc, x, 0);
+    auto stateType = RankedTensorType::get({ShapedType::kDynamic, hidden},
+                                           b.getF32Type());
+    auto seqType = RankedTensorType::get(
+        {ShapedType::kDynamic, steps, gh}, b.getF32Type());
+
+    // 1. Recomputed pre-activations.
+    Value hprev = shiftSteps(b, loc, hs);
+    Value ax = dense(b, loc, x, wih, adaptor.getBIh());
+    Value ah = dense(b, loc, hprev, whh, adaptor.getBHh());
+    Value a = cell == Cell::Gru ? Value() : addTensors(b, loc, ax, ah);
+    Value cs, cprev;
+    if constexpr (cell == Cell::Lstm) {
+      cs = cellScan(b, loc, a, batch, steps, hidden);
+      cprev = shiftSteps(b, loc, cs);
+    }
+
+    // 2. The reverse sweep.
+    auto zeros = [&](OpBuilder &zb, Location l) {
+      return fill(zb, l, zb.create<tensor::EmptyOp>(l, stateType, batch), 0);
+    };
+    SmallVector<Value> iterArgs = {
+        zeros(b, loc), b.create<tensor::EmptyOp>(loc, seqType, batch)};
+    if (cell == Cell::Lstm)
+      iterArgs.push_back(zeros(b, loc));
+    if (cell == Cell::Gru)
+      iterArgs.push_back(b.create<tensor::EmptyOp>(loc, seqType, batch));
+    auto loop = b.create<scf::ForOp>(
+        loc, indexConst(b, loc, 0), indexConst(b, loc, steps),
+        indexConst(b, loc, 1), iterArgs,
+        [&](OpBuilder &lb, Location l, Value i, ValueRange args) {
+          Value t = lb.create<arith::SubIOp>(l, indexConst(lb, l, steps - 1),
+                                             i);
+          auto slice = [&](Value seq, int64_t k) {
+            return stepSlice(lb, l, seq, t, k * hidden, hidden, batch);
+          };
+          Value dh = args[0], daX = args[1];
+          SmallVector<Value> inputs = {slice(g, 0), dh};
+          SmallVector<Value> inits;
+          for (int64_t k = 0; k < gates; ++k)
+            inits.push_back(slice(daX, k));
+          SmallVector<Value> yields;
+          Value daH, direct;
+          if constexpr (cell == Cell::Rnn) {
+            inputs.push_back(slice(hs, 0));
+            bool relu = op.getNonlinearity() == nn::Nonlinearity::relu;
+            SmallVector<Value> r = stepGeneric(
+                lb, l, inputs, inits,
+                [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
+                  Value d = s.add(v[0], v[1]), h = v[2];
+                  if (!relu)
+                    return {s.mul(d, s.dTanh(h))};
+                  Value pos = s.b.create<arith::CmpFOp>(
+                      s.l, arith::CmpFPredicate::OGT, h, f32Const(s.b, s.l, 0));
+                  return {s.b.create<arith::SelectOp>(
+                      s.l, pos, d, f32Const(s.b, s.l, 0))};
+                });
+            daX = insertStep(lb, l, r[0], daX, t, 0, batch);
+          } else if constexpr (cell == Cell::Lstm) {
+            for (int64_t k = 0; k < 4; ++k)
+              inputs.push_back(slice(a, k));
+            inputs.append({args[2], slice(cs, 0), slice(cprev, 0)});
+            // dc_prev overwrites dc_next elementwise: the loop's own buffer.
+            inits.push_back(args[2]);
+            SmallVector<Value> r = stepGeneric(
+                lb, l, inputs, inits,
+                [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
+                  Value d = s.add(v[0], v[1]);
+                  Value ig = s.sigmoid(v[2]), fg = s.sigmoid(v[3]),
+                        gg = s.tanh(v[4]), og = s.sigmoid(v[5]);
+                  Value dcNext = v[6], c = v[7], cp = v[8];
+                  Value tc = s.tanh(c);
+                  Value dc = s.add(dcNext, s.mul(s.mul(d, og), s.dTanh(tc)));
+                  return {s.mul(s.mul(dc, gg), s.dSigmoid(ig)),
+                          s.mul(s.mul(dc, cp), s.dSigmoid(fg)),
+                          s.mul(s.mul(dc, ig), s.dTanh(gg)),
+                          s.mul(s.mul(d, tc), s.dSigmoid(og)),
+                          s.mul(dc, fg)};
+                });
+            for (int64_t k = 0; k < 4; ++k)
+              daX = insertStep(lb, l, r[k], daX, t, k * hidden, batch);
+            yields.push_back(r[4]);
+          } else {
+            for (int64_t k = 0; k < 3; ++k)
+              inputs.push_back(slice(ax, k));
+            for (int64_t k = 0; k < 3; ++k)
+              inputs.push_back(slice(ah, k));
+            inputs.push_back(slice(hprev, 0));
+            daH = args[2];
+            for (int64_t k = 0; k < 3; ++k)
+              inits.push_back(slice(daH, k));
+            // The direct term dh z overwrites dh elementwise (same buffer).
+            inits.push_back(dh);
+            SmallVector<Value> r = stepGeneric(
+                lb, l, inputs, inits,
+                [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
+                  Value d = s.add(v[0], v[1]);
+                  Value rg = s.sigmoid(s.add(v[2], v[5]));
+                  Value zg = s.sigmoid(s.add(v[3], v[6]));
+                  Value hn = v[7], hp = v[8];
+                  Value ng = s.tanh(s.add(v[4], s.mul(rg, hn)));
+                  Value dan = s.mul(s.mul(d, s.sub(s.one(), zg)), s.dTanh(ng));
+                  Value dar = s.mul(s.mul(dan, hn), s.dSigmoid(rg));
+                  Value daz = s.mul(s.mul(d, s.sub(hp, ng)), s.dSigmoid(zg));
+                  return {dar, daz, dan, dar, daz, s.mul(dan, rg),
+                          s.mul(d, zg)};
+                });
+            for (int64_t k = 0; k < 3; ++k) {
+              daX = insertStep(lb, l, r[k], daX, t, k * hidden, batch);
+              daH = insertStep(lb, l, r[3 + k], daH, t, k * hidden, batch);
+            }
+            direct = r[6];
+          }
+          // dh_{t-1} = dA_h,t W_hh (+ the direct term of GRU).
+          // Accumulate into dh's own buffer (read above): the yielded value
+          // stays equivalent to the loop argument, no allocation per step.
+          Value acc = direct ? direct : fill(lb, l, dh, 0);
+          Value daHt = stepSlice(lb, l, daH ? daH : daX, t, 0, gh, batch);
+          Value dhPrev = lb.create<linalg::MatmulOp>(l, TypeRange{stateType},
+                                                     ValueRange{daHt, whh},
+                                                     ValueRange{acc})
+                             .getResult(0);
+          SmallVector<Value> all = {dhPrev, daX};
+          all.append(yields);
+          if (daH)
+            all.push_back(daH);
+          lb.create<scf::YieldOp>(l, all);
+        });
+
+    // 3. Gradients of the operands from all steps at once.
+    Value daX = loop.getResult(1);
+    Value daH = cell == Cell::Gru ? loop.getResult(2) : daX;
+    Value daXFlat = collapseDims(b, loc, daX, 0, 2);
+    Value daHFlat = collapseDims(b, loc, daH, 0, 2);
+    Value dx = expandDim(b, loc, matmul(b, loc, daXFlat, wih), 0,
+                         {ShapedType::kDynamic, steps});
+    Value dwih = matmul(b, loc, transpose(b, loc, daXFlat, {1, 0}),
+                        collapseDims(b, loc, x, 0, 2));
+    Value dwhh = matmul(b, loc, transpose(b, loc, daHFlat, {1, 0}),
+                        collapseDims(b, loc, hprev, 0, 2));
+    auto sum = [&](Value v) {
+      return reduce(b, loc, v, {0, 1}, /*keepdim=*/false, 0,
+                    [](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                      return nb.create<arith::AddFOp>(l, a[0], a[1]);
+                    });
+    };
+    SmallVector<Value> results = {dx, dwih, dwhh, sum(daX), sum(daH)};
+    for (auto [v, type] : llvm::zip(results, op->getResultTypes()))
+      if (v.getType() != type)
+        v = b.create<tensor::CastOp>(loc, type, v);
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+
+  /// The LSTM cell states of every step, from the pre-activations `a`
+  /// [N, T, 4H]: c_t = sigmoid(f) c_{t-1} + sigmoid(i) tanh(g), c_{-1} = 0.
+  static Value cellScan(OpBuilder &b, Location loc, Value a, Value batch,
+                        int64_t steps, int64_t hidden) {
+    auto stateType = RankedTensorType::get({ShapedType::kDynamic, hidden},
+                                           b.getF32Type());
+    auto seqType = RankedTensorType::get({ShapedType::kDynamic, steps, hidden},
+                                         b.getF32Type());
+    Value c0 = fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch),
+                    0);
+    Value cs0 = b.create<tensor::EmptyOp>(loc, seqType, batch);
+    auto loop = b.create<scf::ForOp>(
+        loc, indexConst(b, loc, 0), indexConst(b, loc, steps),
+        indexConst(b, loc, 1), ValueRange{c0, cs0},
+        [&](OpBuilder &lb, Location l, Value t, ValueRange args) {
+          auto slice = [&](int64_t k) {
+            return stepSlice(lb, l, a, t, k * hidden, hidden, batch);
+          };
+          SmallVector<Value> r = stepGeneric(
+              lb, l, {slice(0), slice(1), slice(2), args[0]},
+              {args[0], stepSlice(lb, l, args[1], t, 0, hidden, batch)},
+              [](Scalar &s, ValueRange v) -> SmallVector<Value> {
+                Value c = s.add(s.mul(s.sigmoid(v[1]), v[3]),
+                                s.mul(s.sigmoid(v[0]), s.tanh(v[2])));
+                return {c, c};
+              });
+          Value cs = insertStep(lb, l, r[1], args[1], t, 0, batch);
+          lb.create<scf::YieldOp>(l, ValueRange{r[0], cs});
+        });
+    return loop.getResult(1);
+  }
+};
+
+} // namespace
+
+void nnc::populateNNRecurrentGradPatterns(RewritePatternSet &patterns) {
+  patterns.add<RecurrentBackwardLowering<nn::RnnBackwardOp, Cell::Rnn>,
+               RecurrentBackwardLowering<nn::LstmBackwardOp, Cell::Lstm>,
+               RecurrentBackwardLowering<nn::GruBackwardOp, Cell::Gru>>(
+      patterns.getContext());
+}
