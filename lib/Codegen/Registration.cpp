@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Codegen/Registration.h"
+#include "nnc/Codegen/GPUPipeline.h"
 #include "nnc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -74,6 +75,10 @@ void nnc::registerCodegenDialects(DialectRegistry &registry) {
   transform::registerLoopExtension(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerGPUCodegenDialects(registry);
 }
 
-void nnc::registerCodegenPasses() { registerNNCCodegenPasses(); }
+void nnc::registerCodegenPasses() {
+  registerNNCCodegenPasses();
+  registerGPUPipelines();
+}
