@@ -3,8 +3,8 @@
 // Implements nnc-gpu-merge-modules: after gpu-kernel-outlining, moves every
 // kernel function into one `gpu.module @nnc_kernels` and points each
 // gpu.launch_func at it, so the model embeds (and the driver JIT-compiles)
-// one PTX module. Kernel names are already unique: outlining names each
-// module after its kernel, and module names are unique symbols.
+// one PTX module. Each kernel is renamed after its (unique) outlined module,
+// since outlining reuses the parent function's name for every kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_GPUMERGEMODULES
@@ -35,16 +36,32 @@ struct GPUMergeModulesPass
     b.setInsertionPointToEnd(module.getBody());
     auto merged = b.create<gpu::GPUModuleOp>(module.getLoc(), kMergedName);
     Block &dest = merged.getBodyRegion().front();
+    // Outlining names every kernel after its parent function and makes only
+    // the module names unique: kernels take their module's name.
+    llvm::DenseMap<SymbolRefAttr, StringAttr> renamed;
     for (gpu::GPUModuleOp src : sources) {
-      for (Operation &op :
-           llvm::make_early_inc_range(src.getBodyRegion().front()))
+      SmallVector<Operation *> ops;
+      for (Operation &op : src.getBodyRegion().front())
         if (!op.hasTrait<OpTrait::IsTerminator>())
-          op.moveBefore(dest.getTerminator());
+          ops.push_back(&op);
+      for (Operation *op : ops) {
+        StringAttr name = SymbolTable::getSymbolName(op);
+        StringAttr unique =
+            ops.size() == 1
+                ? src.getNameAttr()
+                : b.getStringAttr(src.getName() + "__" + name.getValue());
+        renamed[SymbolRefAttr::get(src.getNameAttr(),
+                                   {FlatSymbolRefAttr::get(name)})] = unique;
+        SymbolTable::setSymbolName(op, unique);
+        op->moveBefore(dest.getTerminator());
+      }
     }
     module.walk([&](gpu::LaunchFuncOp launch) {
+      auto it = renamed.find(launch.getKernel());
+      if (it == renamed.end())
+        return;
       launch.setKernelAttr(SymbolRefAttr::get(
-          b.getStringAttr(kMergedName),
-          {FlatSymbolRefAttr::get(launch.getKernelName())}));
+          b.getStringAttr(kMergedName), {FlatSymbolRefAttr::get(it->second)}));
     });
     for (gpu::GPUModuleOp src : sources)
       src.erase();

@@ -27,6 +27,7 @@
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -100,6 +101,7 @@ void nnc::buildLinalgToGPUPipeline(OpPassManager &pm,
   OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
   device.addPass(memref::createExpandStridedMetadataPass());
   device.addPass(createLowerAffinePass());
+  device.addPass(arith::createArithExpandOpsPass());
   device.addPass(createConvertSCFToCFPass());
   device.addPass(createConvertGpuOpsToNVVMOps());
   device.addPass(createCanonicalizerPass());
@@ -114,6 +116,7 @@ void nnc::buildLinalgToGPUPipeline(OpPassManager &pm,
     return;
 
   // Host side: the same lowering as on CPU, plus launches via mgpu*.
+  pm.addPass(arith::createArithExpandOpsPass()); // ceildivui of grid sizes
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -177,6 +180,12 @@ void nnc::registerGPUPipelines() {
       [](OpPassManager &pm) {
         buildLinalgToGPUPipeline(pm, GPUCodegenOptions(), GPUStage::NVVM);
       });
+  PassPipelineRegistration<>(
+      "nnc-linalg-to-gpu-host",
+      "linalg on tensors to LLVM-dialect host code with embedded PTX",
+      [](OpPassManager &pm) {
+        buildLinalgToGPUPipeline(pm, GPUCodegenOptions(), GPUStage::Host);
+      });
 }
 
 void nnc::registerGPUCodegenDialects(DialectRegistry &registry) {
@@ -184,4 +193,5 @@ void nnc::registerGPUCodegenDialects(DialectRegistry &registry) {
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerGPUDialectTranslation(registry);
   registerNVVMDialectTranslation(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
 }

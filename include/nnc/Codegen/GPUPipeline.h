@@ -47,8 +47,9 @@ void buildLinalgToGPUPipeline(mlir::OpPassManager &pm,
                               const GPUCodegenOptions &options,
                               GPUStage stage = GPUStage::Host);
 
-/// Registers `nnc-linalg-to-gpu-kernels` and `nnc-linalg-to-nvvm`, the
-/// pipeline stopped after outlining and after NVVM lowering (for nnc-opt).
+/// Registers `nnc-linalg-to-gpu-kernels`, `nnc-linalg-to-nvvm` and
+/// `nnc-linalg-to-gpu-host`: the pipeline stopped after outlining, after NVVM
+/// lowering, and complete (for nnc-opt and its tests).
 void registerGPUPipelines();
 
 /// Writes the PTX for `chip` of every gpu.binary in `module` to `os`.
