@@ -8,7 +8,7 @@
 // CHECK: %[[GX:.*]] = arith.ceildivui %{{.*}}, %c32
 // CHECK: %[[GY:.*]] = arith.ceildivui %[[M]], %c32
 // CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %[[BZ:.*]]) in ({{.*}} = %[[GX]], {{.*}} = %[[GY]], {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c32{{.*}}, {{.*}} = %c8{{.*}}, {{.*}} = %c1{{.*}}) workgroup(%[[AS:.*]] : memref<32x32xf32, #gpu.address_space<workgroup>>, %[[BS:.*]] : memref<32x32xf32, #gpu.address_space<workgroup>>)
-// CHECK: scf.for %[[K0:.*]] = %c0{{.*}} to %c64 step %c32
+// CHECK: scf.for %[[K0:.*]] = %c0{{.*}} to %{{.*}} step %c32
 // CHECK: memref.load %arg0
 // CHECK: memref.store %{{.*}}, %[[AS]]
 // CHECK: memref.load %arg1

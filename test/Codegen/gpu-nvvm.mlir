@@ -39,7 +39,7 @@ func.func @predict(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>,
 // KERNELS: gpu.barrier
 
 // NVVM: gpu.module @nnc_kernels [#nvvm.target<O = 3, chip = "sm_80">, #nvvm.target<O = 3, chip = "sm_90">]
-// NVVM: llvm.mlir.global internal @__wg_{{.*}}() {addr_space = 3 : i32} : !llvm.array<32 x array<32 x f32>>
+// NVVM: llvm.mlir.global internal @__wg_{{.*}}() {addr_space = 3 : i32} : !llvm.array<1024 x f32>
 // NVVM: llvm.func @{{.*}} attributes {{{.*}}gpu.kernel{{.*}}nvvm.kernel
 // NVVM: nvvm.read.ptx.sreg.tid.x
 // NVVM: nvvm.barrier0
