@@ -23,9 +23,25 @@ static int initDone;           /* 1: success, -1: failed (message kept) */
 static char initError[512];
 static CUcontext context;
 
-/* First failure of a runtime wrapper call on this thread. */
-static __thread int threadErrorSet;
-static __thread char threadError[512];
+/* First failure of a runtime wrapper call, per thread (a pthread key, not
+ * __thread: TLS in a dlopen-ed library would need ld.so's __tls_get_addr). */
+typedef struct {
+  int set;
+  char message[512];
+} ThreadError;
+static pthread_key_t errorKey;
+static pthread_once_t errorKeyOnce = PTHREAD_ONCE_INIT;
+
+static void makeErrorKey(void) { pthread_key_create(&errorKey, free); }
+
+/* This thread's error slot; NULL only when out of memory. */
+static ThreadError *threadError(void) {
+  pthread_once(&errorKeyOnce, makeErrorKey);
+  ThreadError *e = pthread_getspecific(errorKey);
+  if (!e && (e = calloc(1, sizeof *e)))
+    pthread_setspecific(errorKey, e);
+  return e;
+}
 
 static const char *errorText(CUresult r) {
   const char *s = NULL;
@@ -157,19 +173,21 @@ nnc_status_t nncCudaCopy(const char *fn, void *dst, const void *src,
 }
 
 void nncCudaRecordError(const char *what, CUresult r) {
-  if (threadErrorSet)
+  ThreadError *e = threadError();
+  if (!e || e->set)
     return;
-  threadErrorSet = 1;
+  e->set = 1;
   if (r == 0)
-    snprintf(threadError, sizeof threadError, "%s", what);
+    snprintf(e->message, sizeof e->message, "%s", what);
   else
-    snprintf(threadError, sizeof threadError, "%s failed: %s (CUDA error %d)",
+    snprintf(e->message, sizeof e->message, "%s failed: %s (CUDA error %d)",
              what, errorText(r), r);
 }
 
 nnc_status_t nncCudaTakeError(const char *fn) {
-  if (!threadErrorSet)
+  ThreadError *e = threadError();
+  if (!e || !e->set)
     return NULL;
-  threadErrorSet = 0;
-  return nncMakeStatus(NNC_STATUS_INTERNAL, "%s: CUDA: %s", fn, threadError);
+  e->set = 0;
+  return nncMakeStatus(NNC_STATUS_INTERNAL, "%s: CUDA: %s", fn, e->message);
 }
