@@ -57,7 +57,8 @@ void nnc::buildLinalgToGPUPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(nnc::createDestinationPassing());
 
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  // No empty-tensor elimination: as on CPU, it gives wrong results when CSE
+  // shares one tensor.empty between ops.
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = false;
   bufferization.setFunctionBoundaryTypeConversion(
