@@ -34,15 +34,26 @@ except Exception as e:
     print("PyTorch not usable:", e)
 PY
 
-NNC=$ROOT/build/bin/nnc
-if [ ! -x "$NNC" ] || [ ! -f "$ROOT/build/lib/libnnc_modelrt.a" ]; then
-  log "building nnc (scripts/build.sh nnc nnc_modelrt, $(nproc) jobs)"
+# A build/ carried from another checkout works through the path overrides
+# below; one whose CMake cache names another source tree is not rebuilt in
+# place (CMake refuses), a fresh build-gpu/ is made instead.
+BUILD=$ROOT/build
+if [ -f "$BUILD/CMakeCache.txt" ] && ! grep -q "CMAKE_HOME_DIRECTORY:INTERNAL=$ROOT\$" "$BUILD/CMakeCache.txt" &&
+   ! [ -x "$BUILD/bin/nnc" ]; then
+  BUILD=$ROOT/build-gpu
+fi
+NNC=$BUILD/bin/nnc
+if ! [ -x "$NNC" ] || ! [ -f "$BUILD/lib/libnnc_modelrt.a" ] || ! "$NNC" --help >/dev/null 2>&1; then
+  log "building nnc in $BUILD (scripts/build.sh nnc nnc_modelrt, $(nproc) jobs)"
   start=$(date +%s)
-  NNC_JOBS=$(nproc) scripts/build.sh nnc nnc_modelrt || { log "build failed"; exit 2; }
+  NNC_BUILD_DIR=$BUILD NNC_JOBS=$(nproc) scripts/build.sh nnc nnc_modelrt || { log "build failed"; exit 2; }
   log "build took $(( $(date +%s) - start )) s"
 else
   log "using the existing build ($NNC)"
 fi
+export NNC_MODELRT_ARCHIVE=$BUILD/lib/libnnc_modelrt.a
+export NNC_MODELRT_EXPORTS=$ROOT/lib/ModelRT/exports.map
+export NNC_INCLUDE_DIR=$ROOT/include
 
 # libdevice (math functions of the kernels): the CUDA toolkit's, else
 # Triton's copy that ships with PyTorch.
