@@ -19,5 +19,18 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=True)
 
+# GPU features: `ptxas` when the CUDA toolkit's assembler is installed (PTX
+# checks), `cuda-driver` when libcuda.so.1 loads (tests that run kernels).
+ptxas = os.environ.get("NNC_PTXAS", "/usr/local/cuda/bin/ptxas")
+if os.path.exists(ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+try:
+    import ctypes
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    pass
+
 tools = ["nnc-opt", "nnc", "nnc-embed-example"]
 llvm_config.add_tool_substitutions(tools, [config.nnc_tools_dir, config.llvm_tools_dir])

@@ -67,6 +67,12 @@ typedef enum nnc_entry_e {
   NNC_ENTRY_APPLY = 3,      /**< optimizer update from the gradients */
 } nnc_entry_t;
 
+/** Where caller buffers of inputs and labels live (CUDA models). */
+typedef enum nnc_location_e {
+  NNC_LOCATION_HOST = 0,   /**< host memory (the default) */
+  NNC_LOCATION_DEVICE = 1, /**< device memory of the model's GPU */
+} nnc_location_t;
+
 /** Description of one tensor. `name` points to static storage of model.so. */
 typedef struct nnc_tensor_info_s {
   const char *name; /**< "fc1.weight", "x", "optimizer.fc1.weight.exp_avg" */
@@ -108,6 +114,11 @@ NNC_API const char *nnc_model_optimizer(void);
 
 /** Learning rate of the train section (0 when absent). */
 NNC_API float nnc_model_default_learning_rate(void);
+
+/** Where the model's kernels run: "cpu", or "cuda" for a model compiled
+ *  with --target=cuda (instance tensors live in GPU memory; data is copied
+ *  across around each call; needs an NVIDIA driver at run time). */
+NNC_API const char *nnc_model_target(void);
 
 /** 1 when the model has entry point `entry`, else 0. */
 NNC_API int nnc_model_has_entry(nnc_entry_t entry);
@@ -203,6 +214,13 @@ NNC_API nnc_status_t nnc_model_write_tensor_by_name(nnc_model_t *model,
                                                     const char *name,
                                                     const void *data,
                                                     size_t size);
+
+/** Says where the `data` of the input and label buffers passed to later
+ *  predict/train/gradient calls live. NNC_LOCATION_DEVICE (CUDA models
+ *  only) passes device pointers straight to the kernels with no copy;
+ *  sizes are still checked. Outputs are always host buffers. */
+NNC_API nnc_status_t nnc_model_set_input_location(nnc_model_t *model,
+                                                  nnc_location_t location);
 
 /** Number of optimizer updates applied so far. */
 NNC_API nnc_status_t nnc_model_get_step(const nnc_model_t *model,

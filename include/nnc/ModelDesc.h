@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define NNC_DESC_VERSION 1
+#define NNC_DESC_VERSION 2
 #define NNC_MAX_RANK 8
 
 /** What a tensor is to the model. */
@@ -86,6 +86,13 @@ typedef enum {
   NNC_OPT_ADAMW = 5,
 } nnc_optimizer_kind_t;
 
+/** Where the kernels run and the instance tensors live. */
+typedef enum {
+  NNC_TARGET_CPU = 0,  /**< host memory, kernels are host functions */
+  NNC_TARGET_CUDA = 1, /**< device memory; memref descriptors hold device
+                            pointers; kernels launch PTX through mgpu* */
+} nnc_target_t;
+
 typedef struct {
   uint32_t desc_version;    /**< NNC_DESC_VERSION */
   const char *name;         /**< model name from the .nn file */
@@ -98,6 +105,7 @@ typedef struct {
   int32_t optimizer;        /**< nnc_optimizer_kind_t */
   float learning_rate;      /**< default lr from the train section */
   const char *recipe_json;  /**< train section as JSON ("{}" when absent) */
+  int32_t target;           /**< nnc_target_t (since version 2) */
 } nnc_model_desc_t;
 
 #ifdef __cplusplus

@@ -361,7 +361,7 @@ void nnc::writeDescriptorSource(const ModelSignature &sig,
   os << ",\n  " << sig.optimizer << ", "
      << llvm::format("%.9ef", sig.learningRate) << ",\n  ";
   writeCString(os, sig.recipeJson);
-  os << "\n};\n";
+  os << ",\n  " << sig.target << "\n};\n";
 }
 
 void nnc::writeModelHeader(const ModelSignature &sig, llvm::raw_ostream &os) {

@@ -7,6 +7,7 @@
 
 #include "nnc/Codegen/Registration.h"
 #include "nnc/Codegen/CPUPipeline.h"
+#include "nnc/Codegen/GPUPipeline.h"
 #include "nnc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -76,6 +77,7 @@ void nnc::registerCodegenDialects(DialectRegistry &registry) {
   transform::registerLoopExtension(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerGPUCodegenDialects(registry);
 }
 
 void nnc::registerCodegenPasses() {
@@ -86,4 +88,5 @@ void nnc::registerCodegenPasses() {
       [](OpPassManager &pm) {
         buildLinalgToLLVMPipeline(pm, CPUCodegenOptions());
       });
+  registerGPUPipelines();
 }

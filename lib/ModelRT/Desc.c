@@ -124,6 +124,11 @@ nnc_status_t nncValidateDesc(const nnc_model_desc_t *desc) {
     return nncMakeStatus(NNC_STATUS_INTERNAL,
                          "descriptor: version expected %d, got %u",
                          NNC_DESC_VERSION, desc->desc_version);
+  if (desc->target != NNC_TARGET_CPU && desc->target != NNC_TARGET_CUDA)
+    return nncMakeStatus(NNC_STATUS_INTERNAL,
+                         "descriptor: target expected 0 (CPU) or 1 (CUDA), "
+                         "got %d",
+                         desc->target);
   if (desc->num_tensors < 0 || (desc->num_tensors > 0 && !desc->tensors))
     return nncMakeStatus(NNC_STATUS_INTERNAL, "descriptor: no tensor table");
   for (int32_t i = 0; i < desc->num_tensors; ++i) {
@@ -185,6 +190,10 @@ const char *nnc_model_name(void) {
 
 const char *nnc_model_recipe_json(void) {
   return nnc_model_desc.recipe_json ? nnc_model_desc.recipe_json : "{}";
+}
+
+const char *nnc_model_target(void) {
+  return nnc_model_desc.target == NNC_TARGET_CUDA ? "cuda" : "cpu";
 }
 
 const char *nnc_model_optimizer(void) {

@@ -19,18 +19,7 @@
 /* Memref descriptors are arrays of 8-byte words: pointers must be 64-bit. */
 typedef char nncPointersAre64Bit[sizeof(void *) == 8 ? 1 : -1];
 
-/* The arguments of one kernel call. */
-typedef struct {
-  const char *fn;
-  int64_t batch;
-  const nnc_const_buffer_t *inputs;
-  const nnc_const_buffer_t *labels;
-  nnc_buffer_t *outputs; /* NULL: use the instance scratch */
-  float lr;
-  int64_t step;
-  int64_t seed;
-  float loss;
-} Call;
+typedef NncCall Call;
 
 static nnc_status_t checkEntry(const char *fn, const nnc_entry_desc_t *e,
                                const char *entryName) {
@@ -175,6 +164,9 @@ static size_t putMemref(uint64_t *w, void *ptr, int32_t rank,
 static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
   const nnc_model_desc_t *desc = m->desc;
   uint64_t *w = m->words;
+  nnc_status_t s = NULL;
+  if (m->onDevice && (s = nncDevicePrepare(m, c->fn, c->batch)))
+    return s;
   for (int32_t i = 0; i < e->num_args; ++i) {
     int32_t a = e->args[i];
     void *ptr = NULL;
@@ -216,9 +208,13 @@ static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
         break;
       }
     }
+    if (m->onDevice)
+      ptr = nncDeviceArg(m, c, a, ptr);
     m->args[i] = w;
     w += putMemref(w, ptr, rank, dims, c->batch);
   }
+  if (m->onDevice)
+    return nncDeviceCall(m, e, c);
   e->fn(m->args);
   return NULL;
 }

@@ -38,6 +38,11 @@ struct nnc_model_s {
   void **args;        /**< argument pointers for the largest entry */
   void *scratch;      /**< outputs of training entries the caller skipped */
   size_t scratchBytes;
+  int onDevice;       /**< CUDA target: `data` holds device addresses */
+  int inputLocation;  /**< nnc_location_t of caller inputs and labels */
+  void *deviceIO;     /**< CUDA: device copies of inputs, labels, outputs */
+  size_t deviceIOBytes;
+  void *deviceScalars; /**< CUDA: managed lr, step, seed and loss slots */
 };
 
 /** A new status with a printf-style message; never NULL for code != OK. */
@@ -72,6 +77,44 @@ NNC_HIDDEN int64_t nncStepSeed(uint64_t seed, int64_t step);
 /** Fills descriptor tensor `t` (already allocated) per its init kind. */
 NNC_HIDDEN void nncInitTensor(const nnc_tensor_desc_t *t, uint64_t seed,
                               void *data, int64_t elements);
+
+/** Copies instance tensor `t` to host memory `dst` (device-aware). */
+NNC_HIDDEN nnc_status_t nncTensorToHost(const nnc_model_t *model,
+                                        const char *fn, int32_t t, void *dst);
+/** Overwrites instance tensor `t` from host memory `src` (device-aware). */
+NNC_HIDDEN nnc_status_t nncTensorFromHost(nnc_model_t *model, const char *fn,
+                                          int32_t t, const void *src);
+/** Zeroes instance tensor `t` (device-aware). */
+NNC_HIDDEN nnc_status_t nncTensorZero(nnc_model_t *model, const char *fn,
+                                      int32_t t);
+
+/** The arguments of one kernel call (Exec.c builds it). */
+typedef struct NncCall {
+  const char *fn;
+  int64_t batch;
+  const nnc_const_buffer_t *inputs;
+  const nnc_const_buffer_t *labels;
+  nnc_buffer_t *outputs; /**< NULL: use the instance scratch */
+  float lr;
+  int64_t step;
+  int64_t seed;
+  float loss;
+} NncCall;
+
+/** CUDA target (CudaExec.c): makes the device staging area large enough for
+ *  the inputs, labels and outputs of `batch` items. */
+NNC_HIDDEN nnc_status_t nncDevicePrepare(nnc_model_t *model, const char *fn,
+                                         int64_t batch);
+/** CUDA target: the device address the kernel gets for argument slot `a`
+ *  (a tensor index or NNC_ARG_*) whose host address would be `hostPtr`. */
+NNC_HIDDEN void *nncDeviceArg(nnc_model_t *model, const NncCall *call,
+                              int32_t a, void *hostPtr);
+/** CUDA target: copies inputs, labels and scalars in, runs the entry's
+ *  kernel on `model->args`, reports launch errors, copies the loss and the
+ *  requested outputs back. */
+NNC_HIDDEN nnc_status_t nncDeviceCall(nnc_model_t *model,
+                                      const nnc_entry_desc_t *e,
+                                      NncCall *call);
 
 /** Checkpoint I/O (Safetensors.c). */
 NNC_HIDDEN nnc_status_t nncSave(const nnc_model_t *model, const char *path);

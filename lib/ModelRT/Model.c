@@ -8,7 +8,7 @@
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
-#include "Internal.h"
+#include "CudaDriver.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +55,11 @@ nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
     return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
                          "nnc_model_create: out of memory");
   }
+  m->onDevice = desc->target == NNC_TARGET_CUDA;
+  if (m->onDevice && (s = nncCudaInit("nnc_model_create"))) {
+    nnc_model_destroy(m);
+    return s;
+  }
   for (int32_t t = 0; t < desc->num_tensors; ++t) {
     const nnc_tensor_desc_t *d = &desc->tensors[t];
     m->kindIndex[t] = nncIndexInKind(desc, t);
@@ -70,12 +75,24 @@ nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
                            "(%zu bytes)",
                            d->name, bytes);
     }
-    m->data[t] = p;
-    m->bytes[t] = bytes;
     if (d->role == NNC_ROLE_PARAM || d->role == NNC_ROLE_BUFFER)
       nncInitTensor(d, seed, p, n);
     else
       memset(p, 0, bytes);
+    m->bytes[t] = bytes;
+    if (!m->onDevice) {
+      m->data[t] = p;
+      continue;
+    }
+    /* CUDA: initialised on the host, then moved to device memory. */
+    s = nncCudaAlloc("nnc_model_create", bytes, 0, &m->data[t]);
+    if (!s)
+      s = nncCudaCopy("nnc_model_create", m->data[t], p, bytes);
+    free(p);
+    if (s) {
+      nnc_model_destroy(m);
+      return s;
+    }
   }
   *out_model = m;
   return NULL;
@@ -85,8 +102,16 @@ void nnc_model_destroy(nnc_model_t *model) {
   if (!model)
     return;
   if (model->data)
-    for (int32_t t = 0; t < model->desc->num_tensors; ++t)
-      free(model->data[t]);
+    for (int32_t t = 0; t < model->desc->num_tensors; ++t) {
+      if (model->onDevice)
+        nncCudaFree(model->data[t]);
+      else
+        free(model->data[t]);
+    }
+  if (model->onDevice) {
+    nncCudaFree(model->deviceIO);
+    nncCudaFree(model->deviceScalars);
+  }
   free(model->data);
   free(model->bytes);
   free(model->kindIndex);
@@ -145,7 +170,7 @@ nnc_status_t nnc_model_read_tensor(const nnc_model_t *model,
   nnc_status_t s = resolve("nnc_model_read_tensor", model, kind, index, NULL,
                            buffer, size, &t);
   if (!s)
-    memcpy(buffer, model->data[t], size);
+    s = nncTensorToHost(model, "nnc_model_read_tensor", t, buffer);
   return s;
 }
 
@@ -156,7 +181,7 @@ nnc_status_t nnc_model_write_tensor(nnc_model_t *model, nnc_tensor_kind_t kind,
   nnc_status_t s = resolve("nnc_model_write_tensor", model, kind, index, NULL,
                            data, size, &t);
   if (!s)
-    memcpy(model->data[t], data, size);
+    s = nncTensorFromHost(model, "nnc_model_write_tensor", t, data);
   return s;
 }
 
@@ -171,7 +196,7 @@ nnc_status_t nnc_model_read_tensor_by_name(const nnc_model_t *model,
   int32_t t;
   nnc_status_t s = resolve(fn, model, kind, 0, name, buffer, size, &t);
   if (!s)
-    memcpy(buffer, model->data[t], size);
+    s = nncTensorToHost(model, "nnc_model_read_tensor", t, buffer);
   return s;
 }
 
@@ -186,8 +211,63 @@ nnc_status_t nnc_model_write_tensor_by_name(nnc_model_t *model,
   int32_t t;
   nnc_status_t s = resolve(fn, model, kind, 0, name, data, size, &t);
   if (!s)
-    memcpy(model->data[t], data, size);
+    s = nncTensorFromHost(model, "nnc_model_write_tensor", t, data);
   return s;
+}
+
+nnc_status_t nncTensorToHost(const nnc_model_t *model, const char *fn,
+                             int32_t t, void *dst) {
+  if (!model->onDevice) {
+    memcpy(dst, model->data[t], model->bytes[t]);
+    return NULL;
+  }
+  nnc_status_t s = nncCudaInit(fn);
+  return s ? s : nncCudaCopy(fn, dst, model->data[t], model->bytes[t]);
+}
+
+nnc_status_t nncTensorFromHost(nnc_model_t *model, const char *fn, int32_t t,
+                               const void *src) {
+  if (!model->onDevice) {
+    memcpy(model->data[t], src, model->bytes[t]);
+    return NULL;
+  }
+  nnc_status_t s = nncCudaInit(fn);
+  return s ? s : nncCudaCopy(fn, model->data[t], src, model->bytes[t]);
+}
+
+nnc_status_t nncTensorZero(nnc_model_t *model, const char *fn, int32_t t) {
+  if (!model->onDevice) {
+    memset(model->data[t], 0, model->bytes[t]);
+    return NULL;
+  }
+  nnc_status_t s = nncCudaInit(fn);
+  if (!s && model->bytes[t] % 4 == 0 && model->bytes[t]) {
+    CUresult r = nncCu.memsetD32((CUdeviceptr)(uintptr_t)model->data[t], 0,
+                                 model->bytes[t] / 4);
+    if (r)
+      s = nncCudaStatus(fn, "cuMemsetD32", r);
+  }
+  return s;
+}
+
+nnc_status_t nnc_model_set_input_location(nnc_model_t *model,
+                                          nnc_location_t location) {
+  const char *fn = "nnc_model_set_input_location";
+  if (!model)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: model: expected an instance, got NULL", fn);
+  if (location != NNC_LOCATION_HOST && location != NNC_LOCATION_DEVICE)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: location: expected NNC_LOCATION_HOST (0) or "
+                         "NNC_LOCATION_DEVICE (1), got %d",
+                         fn, (int)location);
+  if (location == NNC_LOCATION_DEVICE && !model->onDevice)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: location: NNC_LOCATION_DEVICE needs a model "
+                         "compiled with --target=cuda; '%s' targets %s",
+                         fn, nnc_model_name(), nnc_model_target());
+  model->inputLocation = (int)location;
+  return NULL;
 }
 
 nnc_status_t nnc_model_get_step(const nnc_model_t *model, int64_t *out_step) {

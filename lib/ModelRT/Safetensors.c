@@ -131,9 +131,20 @@ nnc_status_t nncSave(const nnc_model_t *m, const char *path) {
   unsigned char len8[8];
   putLe64(len8, h.len);
   int ok = fwrite(len8, 1, 8, f) == 8 && fwrite(h.s, 1, h.len, f) == h.len;
+  nnc_status_t copyError = NULL;
   for (int32_t t = 0; ok && t < desc->num_tensors; ++t)
-    if (isSaved(desc->tensors[t].role) && m->bytes[t])
-      ok = fwrite(m->data[t], 1, m->bytes[t], f) == m->bytes[t];
+    if (isSaved(desc->tensors[t].role) && m->bytes[t]) {
+      if (!m->onDevice) {
+        ok = fwrite(m->data[t], 1, m->bytes[t], f) == m->bytes[t];
+        continue;
+      }
+      void *host = malloc(m->bytes[t]); /* CUDA: stage through the host */
+      copyError = host ? nncTensorToHost(m, "nnc_model_save", t, host)
+                       : nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
+                                       "nnc_model_save: out of memory");
+      ok = !copyError && fwrite(host, 1, m->bytes[t], f) == m->bytes[t];
+      free(host);
+    }
   ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
   int err = errno;
   ok = (fclose(f) == 0) && ok;
@@ -141,8 +152,10 @@ nnc_status_t nncSave(const nnc_model_t *m, const char *path) {
     err = errno;
     ok = 0;
   }
-  nnc_status_t s = NULL;
-  if (!ok) {
+  if (copyError)
+    remove(tmp);
+  nnc_status_t s = copyError;
+  if (!ok && !s) {
     remove(tmp);
     s = nncMakeStatus(NNC_STATUS_IO_ERROR,
                       "nnc_model_save: cannot write '%s': %s", path,
@@ -395,10 +408,14 @@ nnc_status_t nncLoad(nnc_model_t *m, const char *path) {
       if (!isSaved(desc->tensors[t].role))
         continue;
       int32_t i = findEntry(&h, desc->tensors[t].name);
-      if (i >= 0)
-        memcpy(m->data[t], data + h.entries[i].begin, m->bytes[t]);
+      nnc_status_t cs =
+          i >= 0 ? nncTensorFromHost(m, "nnc_model_load", t,
+                                     data + h.entries[i].begin)
+                 : nncTensorZero(m, "nnc_model_load", t); /* state absent */
+      if (cs && !s)
+        s = cs; /* only a device copy can fail here */
       else
-        memset(m->data[t], 0, m->bytes[t]); /* optimizer state absent */
+        nnc_status_free(cs);
     }
     m->step = h.hasStep ? h.step : 0;
     if (h.hasSeed)

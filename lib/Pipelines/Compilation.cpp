@@ -12,6 +12,7 @@
 #include "nnc/Pipelines/Pipelines.h"
 
 #include "nnc/Codegen/CPUPipeline.h"
+#include "nnc/Codegen/GPUPipeline.h"
 #include "nnc/Codegen/Registration.h"
 #include "nnc/Dialect/NN/NNConventions.h"
 #include "nnc/Frontend/MLIRGen.h"
@@ -110,7 +111,52 @@ bool Compilation::lowerToLinalg() {
   return runPasses([&](OpPassManager &pm) { buildNNToLinalgPipeline(pm); });
 }
 
+/// The GPU back end's options from the compile options.
+static GPUCodegenOptions gpuOptions(const CompileOptions &options) {
+  GPUCodegenOptions gpu;
+  gpu.optLevel = options.optLevel;
+  if (!options.gpuChips.empty())
+    gpu.chips = options.gpuChips;
+  gpu.libdevice = findLibdevice();
+  return gpu;
+}
+
+bool Compilation::checkTarget() {
+  if (options.target == "cpu" || options.target == "cuda")
+    return true;
+  diags.error("unknown target '" + options.target +
+              "' (expected 'cpu' or 'cuda')");
+  return false;
+}
+
+bool Compilation::emitPTX(llvm::StringRef path, llvm::StringRef chip) {
+  if (options.target != "cuda") {
+    diags.error("--emit=ptx needs --target=cuda");
+    return false;
+  }
+  if (!runPasses([&](OpPassManager &pm) {
+        buildLinalgToGPUPipeline(pm, gpuOptions(options), GPUStage::Binary);
+      }))
+    return false;
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
+  if (ec) {
+    diags.error("cannot write '" + path + "': " + ec.message());
+    return false;
+  }
+  return succeeded(writeEmbeddedPTX(*module, chip, os));
+}
+
 bool Compilation::lowerToLLVM() {
+  if (!checkTarget())
+    return false;
+  if (signature)
+    signature->target = options.target == "cuda" ? NNC_TARGET_CUDA
+                                                 : NNC_TARGET_CPU;
+  if (options.target == "cuda")
+    return runPasses([&](OpPassManager &pm) {
+      buildLinalgToGPUPipeline(pm, gpuOptions(options));
+    });
   return runPasses([&](OpPassManager &pm) {
     CPUCodegenOptions codegen;
     codegen.optLevel = options.optLevel;

@@ -46,7 +46,7 @@ static cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
                                            cl::init("-"));
 
 namespace {
-enum Action { DumpAST, DumpNN, DumpLinalg, DumpLLVM, EmitObj, EmitLib };
+enum Action { DumpAST, DumpNN, DumpLinalg, DumpLLVM, EmitPTX, EmitObj, EmitLib };
 } // namespace
 
 static cl::opt<Action> emitAction(
@@ -55,6 +55,8 @@ static cl::opt<Action> emitAction(
     cl::values(clEnumValN(DumpNN, "nn", "output the nn dialect")),
     cl::values(clEnumValN(DumpLinalg, "linalg", "output linalg on tensors")),
     cl::values(clEnumValN(DumpLLVM, "llvm", "output LLVM IR")),
+    cl::values(clEnumValN(EmitPTX, "ptx",
+                          "output the kernels' PTX (--target=cuda)")),
     cl::values(clEnumValN(EmitObj, "obj", "output an object file")),
     cl::values(clEnumValN(EmitLib, "lib", "output model.so (the default)")));
 
@@ -64,6 +66,13 @@ static cl::opt<unsigned> optLevel("O", cl::Prefix,
 static cl::opt<std::string> targetCPU(
     "cpu", cl::desc("Target CPU for LLVM (default: the host's)"),
     cl::init("host"));
+static cl::opt<std::string> target(
+    "target", cl::desc("Where the model runs: cpu (default) or cuda"),
+    cl::init("cpu"));
+static cl::list<std::string> gpuChips(
+    "gpu-chips", cl::CommaSeparated,
+    cl::desc("CUDA: SM architectures to embed PTX for (default sm_80,sm_90; "
+             "the first is loaded at run time, --emit=ptx writes it)"));
 static cl::opt<std::string> headerFilename(
     "header", cl::desc("Also write a C header for the model"),
     cl::value_desc("model.h"), cl::init(""));
@@ -181,6 +190,9 @@ static int compileMain() {
   options.optLevel = std::min<unsigned>(optLevel, 3);
   options.cpu = targetCPU;
   options.headerPath = headerFilename;
+  options.target = target;
+  if (!gpuChips.empty())
+    options.gpuChips.assign(gpuChips.begin(), gpuChips.end());
   Compilation c(options, llvm::errs(), maxErrors);
   if (!c.load(inputFilename))
     return 1;
@@ -194,6 +206,8 @@ static int compileMain() {
     return 1;
   if (emitAction == DumpLinalg)
     return printModule(c.getModule());
+  if (emitAction == EmitPTX)
+    return c.emitPTX(outputFilename, options.gpuChips.front()) ? 0 : 1;
   if (!c.lowerToLLVM())
     return 1;
   if (emitAction == DumpLLVM)

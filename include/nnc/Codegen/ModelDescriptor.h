@@ -46,6 +46,8 @@ struct ModelSignature {
   nnc_optimizer_kind_t optimizer = NNC_OPT_NONE;
   float learningRate = 0;
   std::string recipeJson = "{}";
+  /// nnc_target_t: where the kernels run (CPU 0, CUDA 1).
+  int32_t target = 0;
 };
 
 /// Reads the signature of the module's public entry points. Emits a

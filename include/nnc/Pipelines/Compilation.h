@@ -47,8 +47,12 @@ public:
   bool runNNPasses();
   /// Lowers every nn op to linalg/tensor/arith/math; records the signature.
   bool lowerToLinalg();
-  /// Runs the CPU pipeline down to the LLVM dialect.
+  /// Runs the CPU or GPU pipeline (per CompileOptions::target) down to the
+  /// LLVM dialect. An unknown target is an error.
   bool lowerToLLVM();
+  /// CUDA target: lowers until the PTX is embedded and writes the PTX of
+  /// `chip` to `path` ("-": stdout).
+  bool emitPTX(llvm::StringRef path, llvm::StringRef chip);
   /// Writes LLVM IR text (asText) or an object file.
   bool emitNative(llvm::StringRef path, bool asText);
   /// Writes the descriptor, compiles it and links `output` with the shim.
@@ -61,6 +65,7 @@ public:
   DiagnosticEngine &getDiagnostics() { return diags; }
 
 private:
+  bool checkTarget();
   bool runPasses(llvm::function_ref<void(mlir::OpPassManager &)> build);
 
   CompileOptions options;

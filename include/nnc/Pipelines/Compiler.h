@@ -16,6 +16,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
+#include <vector>
 
 namespace nnc {
 
@@ -27,6 +28,10 @@ struct CompileOptions {
   std::string cpu = "host";
   /// Write a C header describing the model here (empty: none).
   std::string headerPath;
+  /// Where the kernels run: "cpu" or "cuda" (NVIDIA GPUs, docs/gpu.md).
+  std::string target = "cpu";
+  /// CUDA: SM architectures to embed PTX for; the first is loaded.
+  std::vector<std::string> gpuChips = {"sm_80", "sm_90"};
 };
 
 /// Compiles the .nn file `inputPath` into the shared library `outputPath`.
