@@ -61,6 +61,8 @@ void nnc::buildLinalgToGPUPipeline(OpPassManager &pm,
   // shares one tensor.empty between ops.
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = false;
+  // Loops may carry freshly allocated tensors (recurrent states).
+  bufferization.allowReturnAllocsFromLoops = true;
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   // Copies between device buffers must run on the device: as linalg ops
