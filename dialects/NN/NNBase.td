@@ -17,6 +17,7 @@ include "mlir/IR/EnumAttr.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
+include "NNInterfaces.td"
 
 //===----------------------------------------------------------------------===//
 // Dialect
@@ -127,6 +128,10 @@ def NN_Seed : 0DTensorOf<[I64]> {
 // Op base classes
 //===----------------------------------------------------------------------===//
 
+/// The trait of a differentiable op: it implements `buildAdjoint`
+/// (lib/Dialect/NN/Adjoints*.cpp), which autodiff calls.
+defvar NN_Differentiable = DeclareOpInterfaceMethods<NN_AdjointOpInterface>;
+
 /// Every nn op is pure: parameters and the dropout seed are operands.
 class NN_Op<string mnemonic, list<Trait> traits = []>
     : Op<NN_Dialect, mnemonic, !listconcat([Pure], traits)>;
@@ -172,9 +177,9 @@ class NN_BinaryOp<string mnemonic, list<Trait> traits = []>
 }
 
 /// A loss: prediction and target of agreeing shapes, averaged over the batch
-/// into an f32 scalar.
+/// into an f32 scalar. Every loss is differentiable.
 class NN_LossOp<string mnemonic, list<Trait> traits = []>
-    : NN_InferredOp<mnemonic, traits> {
+    : NN_InferredOp<mnemonic, !listconcat([NN_Differentiable], traits)> {
   let results = (outs NN_Scalar:$loss);
   let assemblyFormat = "operands attr-dict `:` type(operands)";
 }

@@ -10,7 +10,7 @@
 #ifndef NNC_DIALECT_NN_NNLAYEROPS_TD
 #define NNC_DIALECT_NN_NNLAYEROPS_TD
 
-def NN_DenseOp : NN_InferredOp<"dense"> {
+def NN_DenseOp : NN_InferredOp<"dense", [NN_Differentiable]> {
   let summary = "Affine layer y = x W^T + b over the last dimension";
   let description = [{
     `input` is `[..., K]` (rank >= 2), `weight` `[O, K]` (PyTorch's
@@ -26,7 +26,7 @@ def NN_DenseOp : NN_InferredOp<"dense"> {
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_MatmulOp : NN_InferredOp<"matmul"> {
+def NN_MatmulOp : NN_InferredOp<"matmul", [NN_Differentiable]> {
   let summary = "Matrix product, optionally batched and with transposed operands";
   let description = [{
     Operands of rank 2, 3 or 4: `[B..., M, K] x [B..., K, P] -> [B..., M, P]`
@@ -103,7 +103,7 @@ def NN_AvgPool2DOp : NN_Pool2DOp<"avgpool2d", "Average"> {
   }];
 }
 
-def NN_BatchNormOp : NN_InferredOp<"batchnorm"> {
+def NN_BatchNormOp : NN_InferredOp<"batchnorm", [NN_Differentiable]> {
   let summary = "Batch normalisation with the running statistics (inference)";
   let description = [{
     `input` `[N, C]` or `[N, C, H, W]`; `gamma`, `beta`, `running_mean`,
@@ -122,7 +122,7 @@ def NN_BatchNormOp : NN_InferredOp<"batchnorm"> {
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_BatchNormTrainOp : NN_InferredOp<"batchnorm_train"> {
+def NN_BatchNormTrainOp : NN_InferredOp<"batchnorm_train", [NN_Differentiable]> {
   let summary = "Batch normalisation with batch statistics, updating the running ones";
   let description = [{
     Same operands as `nn.batchnorm`. Normalises with the mean and the
@@ -145,7 +145,7 @@ def NN_BatchNormTrainOp : NN_InferredOp<"batchnorm_train"> {
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_LayerNormOp : NN_InferredOp<"layernorm"> {
+def NN_LayerNormOp : NN_InferredOp<"layernorm", [NN_Differentiable]> {
   let summary = "Layer normalisation over the last dimension";
   let description = [{
     `input` `[..., D]`, `gamma` and `beta` `[D]`; the biased variance of
@@ -177,7 +177,7 @@ def NN_EmbeddingOp : NN_InferredOp<"embedding"> {
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_PositionalSinusoidalOp : NN_InferredOp<"positional_sinusoidal"> {
+def NN_PositionalSinusoidalOp : NN_InferredOp<"positional_sinusoidal", [NN_Differentiable]> {
   let summary = "Adds the sinusoidal positional encoding: x + PE";
   let description = [{
     `input` `[N, T, D]` with D even; `PE[t, 2i] = sin(t / 10000^(2i/D))`,

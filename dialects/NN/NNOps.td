@@ -16,7 +16,7 @@ include "NNBase.td"
 // Elementwise activations and functions (f32 in, same type out)
 //===----------------------------------------------------------------------===//
 
-def NN_ReluOp : NN_UnaryOp<"relu"> {
+def NN_ReluOp : NN_UnaryOp<"relu", [NN_Differentiable]> {
   let summary = "Rectified linear unit, max(x, 0)";
   let description = [{
     ```mlir
@@ -26,7 +26,7 @@ def NN_ReluOp : NN_UnaryOp<"relu"> {
   let arguments = (ins NN_F32Tensor:$input);
 }
 
-def NN_LeakyReluOp : NN_UnaryOp<"leaky_relu"> {
+def NN_LeakyReluOp : NN_UnaryOp<"leaky_relu", [NN_Differentiable]> {
   let summary = "Leaky ReLU, x > 0 ? x : alpha * x";
   let description = [{
     `alpha` defaults to 0.01 as in PyTorch.
@@ -39,7 +39,7 @@ def NN_LeakyReluOp : NN_UnaryOp<"leaky_relu"> {
                        DefaultValuedAttr<F32Attr, "0.01f">:$alpha);
 }
 
-def NN_EluOp : NN_UnaryOp<"elu"> {
+def NN_EluOp : NN_UnaryOp<"elu", [NN_Differentiable]> {
   let summary = "Exponential linear unit, x > 0 ? x : alpha * (exp(x) - 1)";
   let description = [{
     ```mlir
@@ -50,7 +50,7 @@ def NN_EluOp : NN_UnaryOp<"elu"> {
                        DefaultValuedAttr<F32Attr, "1.0f">:$alpha);
 }
 
-def NN_GeluOp : NN_UnaryOp<"gelu"> {
+def NN_GeluOp : NN_UnaryOp<"gelu", [NN_Differentiable]> {
   let summary = "Gaussian error linear unit";
   let description = [{
     The exact form `x * 0.5 * (1 + erf(x / sqrt(2)))` by default; with
@@ -66,7 +66,7 @@ def NN_GeluOp : NN_UnaryOp<"gelu"> {
                        DefaultValuedAttr<BoolAttr, "false">:$approximate);
 }
 
-def NN_SigmoidOp : NN_UnaryOp<"sigmoid"> {
+def NN_SigmoidOp : NN_UnaryOp<"sigmoid", [NN_Differentiable]> {
   let summary = "Logistic sigmoid, 1 / (1 + exp(-x))";
   let description = [{
     ```mlir
@@ -76,7 +76,7 @@ def NN_SigmoidOp : NN_UnaryOp<"sigmoid"> {
   let arguments = (ins NN_F32Tensor:$input);
 }
 
-def NN_TanhOp : NN_UnaryOp<"tanh"> {
+def NN_TanhOp : NN_UnaryOp<"tanh", [NN_Differentiable]> {
   let summary = "Hyperbolic tangent";
   let description = [{
     ```mlir
@@ -86,7 +86,7 @@ def NN_TanhOp : NN_UnaryOp<"tanh"> {
   let arguments = (ins NN_F32Tensor:$input);
 }
 
-def NN_StepOp : NN_UnaryOp<"step"> {
+def NN_StepOp : NN_UnaryOp<"step", [NN_Differentiable]> {
   let summary = "Heaviside step, x > 0 ? 1 : 0 (the perceptron's activation)";
   let description = [{
     Its derivative is zero almost everywhere; a perceptron is trained with
@@ -99,7 +99,7 @@ def NN_StepOp : NN_UnaryOp<"step"> {
   let arguments = (ins NN_F32Tensor:$input);
 }
 
-def NN_ExpOp : NN_UnaryOp<"exp"> {
+def NN_ExpOp : NN_UnaryOp<"exp", [NN_Differentiable]> {
   let summary = "Natural exponential";
   let description = [{
     ```mlir
@@ -109,7 +109,7 @@ def NN_ExpOp : NN_UnaryOp<"exp"> {
   let arguments = (ins NN_F32Tensor:$input);
 }
 
-def NN_LogOp : NN_UnaryOp<"log"> {
+def NN_LogOp : NN_UnaryOp<"log", [NN_Differentiable]> {
   let summary = "Natural logarithm";
   let description = [{
     ```mlir
@@ -119,7 +119,7 @@ def NN_LogOp : NN_UnaryOp<"log"> {
   let arguments = (ins NN_F32Tensor:$input);
 }
 
-def NN_NegOp : NN_UnaryOp<"neg"> {
+def NN_NegOp : NN_UnaryOp<"neg", [NN_Differentiable]> {
   let summary = "Negation, -x";
   let description = [{
     ```mlir
@@ -129,7 +129,7 @@ def NN_NegOp : NN_UnaryOp<"neg"> {
   let arguments = (ins NN_F32Tensor:$input);
 }
 
-def NN_SqrtOp : NN_UnaryOp<"sqrt"> {
+def NN_SqrtOp : NN_UnaryOp<"sqrt", [NN_Differentiable]> {
   let summary = "Square root";
   let description = [{
     ```mlir
@@ -139,7 +139,7 @@ def NN_SqrtOp : NN_UnaryOp<"sqrt"> {
   let arguments = (ins NN_F32Tensor:$input);
 }
 
-def NN_ScaleOp : NN_UnaryOp<"scale"> {
+def NN_ScaleOp : NN_UnaryOp<"scale", [NN_Differentiable]> {
   let summary = "Multiplication by a constant, x * factor";
   let description = [{
     Folds to its input when `factor` is 1.
@@ -152,7 +152,7 @@ def NN_ScaleOp : NN_UnaryOp<"scale"> {
   let hasFolder = 1;
 }
 
-def NN_DropoutOp : NN_InferredOp<"dropout"> {
+def NN_DropoutOp : NN_InferredOp<"dropout", [NN_Differentiable]> {
   let summary = "Inverted dropout: zero with probability p, scale the rest by 1/(1-p)";
   let description = [{
     In training mode each element is kept with probability `1 - p` and then
@@ -194,17 +194,17 @@ class NN_ArithOp<string mnemonic, string formula, list<Trait> traits = []>
   }];
 }
 
-def NN_AddOp : NN_ArithOp<"add", "lhs + rhs", [Commutative]>;
-def NN_SubOp : NN_ArithOp<"sub", "lhs - rhs">;
-def NN_MulOp : NN_ArithOp<"mul", "lhs * rhs", [Commutative]>;
-def NN_DivOp : NN_ArithOp<"div", "lhs / rhs">;
+def NN_AddOp : NN_ArithOp<"add", "lhs + rhs", [Commutative, NN_Differentiable]>;
+def NN_SubOp : NN_ArithOp<"sub", "lhs - rhs", [NN_Differentiable]>;
+def NN_MulOp : NN_ArithOp<"mul", "lhs * rhs", [Commutative, NN_Differentiable]>;
+def NN_DivOp : NN_ArithOp<"div", "lhs / rhs", [NN_Differentiable]>;
 
 //===----------------------------------------------------------------------===//
 // Normalised exponentials
 //===----------------------------------------------------------------------===//
 
 class NN_SoftmaxBase<string mnemonic, string formula>
-    : NN_InferredOp<mnemonic> {
+    : NN_InferredOp<mnemonic, [NN_Differentiable]> {
   let summary = formula # " along one axis";
   let description = [{
     `axis` is non-negative in the IR (the front end resolves `-1`). The
@@ -226,7 +226,7 @@ def NN_LogSoftmaxOp : NN_SoftmaxBase<"log_softmax", "x - log(sum(exp(x)))">;
 // Shape ops
 //===----------------------------------------------------------------------===//
 
-def NN_FlattenOp : NN_InferredOp<"flatten"> {
+def NN_FlattenOp : NN_InferredOp<"flatten", [NN_Differentiable]> {
   let summary = "Collapses every dimension after the batch: [N, ...] -> [N, prod]";
   let description = [{
     Row-major, so an NCHW image flattens in (C, H, W) order like PyTorch's
@@ -241,7 +241,7 @@ def NN_FlattenOp : NN_InferredOp<"flatten"> {
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_ReshapeOp : NN_InferredOp<"reshape"> {
+def NN_ReshapeOp : NN_InferredOp<"reshape", [NN_Differentiable]> {
   let summary = "Reshapes (row-major); -1 in `shape` marks the batch dimension";
   let description = [{
     `shape` lists the result dimensions; at most one entry is -1, which
@@ -260,7 +260,7 @@ def NN_ReshapeOp : NN_InferredOp<"reshape"> {
   let hasFolder = 1;
 }
 
-def NN_TransposeOp : NN_InferredOp<"transpose"> {
+def NN_TransposeOp : NN_InferredOp<"transpose", [NN_Differentiable]> {
   let summary = "Permutes dimensions: result dim i is input dim perm[i]";
   let description = [{
     Folds to its input for the identity permutation; a transpose of a
@@ -277,7 +277,7 @@ def NN_TransposeOp : NN_InferredOp<"transpose"> {
   let hasCanonicalizer = 1;
 }
 
-def NN_ConcatOp : NN_InferredOp<"concat"> {
+def NN_ConcatOp : NN_InferredOp<"concat", [NN_Differentiable]> {
   let summary = "Concatenates one or more tensors along an axis";
   let description = [{
     All inputs have the same rank and agree on every dimension but `axis`;
@@ -292,7 +292,7 @@ def NN_ConcatOp : NN_InferredOp<"concat"> {
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_SliceOp : NN_InferredOp<"slice"> {
+def NN_SliceOp : NN_InferredOp<"slice", [NN_Differentiable]> {
   let summary = "Takes `size` consecutive entries from `start` along `axis`";
   let description = [{
     `start >= 0`, `size >= 1`, and `start + size` must fit a static `axis`
@@ -308,7 +308,7 @@ def NN_SliceOp : NN_InferredOp<"slice"> {
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_LastOp : NN_InferredOp<"last"> {
+def NN_LastOp : NN_InferredOp<"last", [NN_Differentiable]> {
   let summary = "The last step of a sequence: [N, T, H] -> [N, H]";
   let description = [{
     ```mlir
@@ -321,7 +321,7 @@ def NN_LastOp : NN_InferredOp<"last"> {
 }
 
 class NN_ReduceOp<string mnemonic, string what>
-    : NN_InferredOp<mnemonic> {
+    : NN_InferredOp<mnemonic, [NN_Differentiable]> {
   let summary = "The " # what # " over `axes`";
   let description = [{
     `axes` is a non-empty list of distinct, non-negative dimensions. With
@@ -341,7 +341,7 @@ class NN_ReduceOp<string mnemonic, string what>
 def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "sum">;
 def NN_ReduceMeanOp : NN_ReduceOp<"reduce_mean", "arithmetic mean">;
 
-def NN_BroadcastToOp : NN_InferredOp<"broadcast_to"> {
+def NN_BroadcastToOp : NN_InferredOp<"broadcast_to", [NN_Differentiable]> {
   let summary = "Broadcasts to `shape` (NumPy rules); -1 is the batch of `batch_ref`";
   let description = [{
     The input is aligned on the right with `shape`; each input dimension
@@ -394,5 +394,7 @@ def NN_FillOp : NN_Op<"fill"> {
 
 include "NNLayerOps.td"
 include "NNLossOps.td"
+include "NNGradOps.td"
+include "NNOptimizerOps.td"
 
 #endif // NNC_DIALECT_NN_NNOPS_TD

@@ -6,9 +6,8 @@
 // arguments bound), parameters added as function arguments while the layers
 // are emitted, compile-time constants, and tensor expressions (`+ - *`,
 // pipelines, names). The layer emitters are in MLIRGenLayers.cpp and the
-// training objective in MLIRGenTrain.cpp. MLIR diagnostics are forwarded to
-// the front end's DiagnosticEngine so they print as `file:line:col: error:`
-// with the source line and a caret.
+// training objective in MLIRGenTrain.cpp, the forwarding of MLIR diagnostics
+// to the front end's DiagnosticEngine in MLIRGenDiagnostics.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,87 +21,6 @@
 using namespace nnc;
 using namespace nnc::detail;
 using namespace mlir;
-
-//===----------------------------------------------------------------------===//
-// Diagnostics
-//===----------------------------------------------------------------------===//
-
-/// "f32[N, 1, 28, 28]" from the body of a tensor type ("?x1x28x28xf32").
-static std::string dslTensorBody(llvm::StringRef body) {
-  llvm::SmallVector<llvm::StringRef> parts;
-  body.split(parts, 'x');
-  std::string text = parts.back().str() + "[";
-  for (size_t i = 0; i + 1 < parts.size(); ++i)
-    text += (i ? ", " : "") + (parts[i] == "?" ? std::string("N")
-                                               : parts[i].str());
-  return text + "]";
-}
-
-std::string nnc::dslTypeString(Type type) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  os << type;
-  llvm::StringRef ref(text);
-  if (isa<RankedTensorType>(type) && ref.consume_front("tensor<") &&
-      ref.consume_back(">"))
-    return dslTensorBody(ref);
-  return text;
-}
-
-MLIRDiagnosticForwarder::MLIRDiagnosticForwarder(MLIRContext &context,
-                                                 DiagnosticEngine &diags)
-    : diags(diags), handler(&context, [this](mlir::Diagnostic &diag) {
-        std::string message = rewrite(diag.str());
-        if (diag.getSeverity() == DiagnosticSeverity::Remark)
-          return success();
-        if (diag.getSeverity() == DiagnosticSeverity::Note)
-          this->diags.note(toLocation(diag.getLocation()), message);
-        else
-          this->diags.error(toLocation(diag.getLocation()), message);
-        for (mlir::Diagnostic &note : diag.getNotes())
-          this->diags.note(toLocation(note.getLocation()), rewrite(note.str()));
-        return success();
-      }) {}
-
-nnc::Location MLIRDiagnosticForwarder::toLocation(mlir::Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return toLocation(name.getChildLoc());
-  if (auto site = dyn_cast<CallSiteLoc>(loc))
-    return toLocation(site.getCallee());
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    return fused.getLocations().empty() ? nnc::Location()
-                                        : toLocation(fused.getLocations()[0]);
-  if (auto file = dyn_cast<FileLineColLoc>(loc))
-    return nnc::Location{std::make_shared<std::string>(file.getFilename().str()),
-                    int(file.getLine()), int(file.getColumn())};
-  return nnc::Location();
-}
-
-std::string MLIRDiagnosticForwarder::rewrite(llvm::StringRef message) const {
-  std::string text;
-  llvm::StringRef rest = message;
-  // "'nn.dense' op expects ..." -> "dense expects ...".
-  if (!subject.empty() && rest.starts_with("'nn.")) {
-    size_t end = rest.find("' op ");
-    if (end != llvm::StringRef::npos) {
-      text = subject + " ";
-      rest = rest.drop_front(end + 5);
-    }
-  }
-  // 'tensor<?x2xf32>' -> f32[N, 2].
-  while (!rest.empty()) {
-    size_t start = rest.find("'tensor<");
-    if (start == llvm::StringRef::npos)
-      break;
-    size_t end = rest.find(">'", start);
-    if (end == llvm::StringRef::npos)
-      break;
-    text += rest.take_front(start).str();
-    text += dslTensorBody(rest.slice(start + 8, end));
-    rest = rest.drop_front(end + 2);
-  }
-  return text + rest.str();
-}
 
 //===----------------------------------------------------------------------===//
 // Module and @predict
@@ -186,12 +104,14 @@ mlir::Location MLIRGenImpl::loc(const nnc::Location &where) {
 }
 
 void MLIRGenImpl::noteInstances() {
-  for (GraphScope *s = scope; s && s->call; s = s->parent)
-    diags.note(s->call->loc(),
-               "in block '" + s->graph->name + "' instantiated here");
+  for (GraphScope *s = scope; s; s = s->parent)
+    if (s->call)
+      diags.note(s->call->loc(),
+                 "in block '" + s->graph->name + "' instantiated here");
 }
 
-void MLIRGenImpl::error(const nnc::Location &where, const llvm::Twine &message) {
+void MLIRGenImpl::error(const nnc::Location &where,
+                        const llvm::Twine &message) {
   diags.error(where, message);
   noteInstances();
 }
@@ -272,11 +192,9 @@ std::optional<ConstValue> MLIRGenImpl::evalConst(const ExprAST &expr) {
 }
 
 /// The constant argument `name` of `call`, or an error naming `expected`.
-static std::optional<ConstValue> constArg(MLIRGenImpl &gen,
-                                          const CallExprAST &call,
-                                          llvm::StringRef name,
-                                          llvm::StringRef expected,
-                                          bool (*accept)(const ConstValue &)) {
+static std::optional<ConstValue>
+constArg(MLIRGenImpl &gen, const CallExprAST &call, llvm::StringRef name,
+         llvm::StringRef expected, bool (*accept)(const ConstValue &)) {
   const ExprAST *arg = call.getArg(name);
   if (!arg) {
     gen.error(call.loc(), "internal error: " + call.callee +
@@ -309,9 +227,9 @@ std::optional<double> MLIRGenImpl::floatArg(const CallExprAST &call,
 
 std::optional<bool> MLIRGenImpl::boolArg(const CallExprAST &call,
                                          llvm::StringRef name) {
-  auto v = constArg(*this, call, name, "true or false", [](const ConstValue &c) {
-    return c.kind == ConstValue::Bool;
-  });
+  auto v =
+      constArg(*this, call, name, "true or false",
+               [](const ConstValue &c) { return c.kind == ConstValue::Bool; });
   return v ? std::optional<bool>(v->boolValue) : std::nullopt;
 }
 
@@ -344,8 +262,8 @@ Value MLIRGenImpl::param(const nnc::Location &where, const std::string &name,
     FloatAttr scaleAttr = scale ? builder.getF64FloatAttr(*scale) : FloatAttr();
     params.push_back({full, type,
                       nn::ParamAttr::get(&context, full, role, init, scaleAttr),
-                      penalised});
-    return function.front().addArgument(type, loc(where));
+                      penalised, loc(where)});
+    return function.front().addArgument(type, params.back().loc);
   }
   if (nextParam >= params.size() || params[nextParam].name != full ||
       params[nextParam].type != type) {
@@ -375,8 +293,8 @@ Value MLIRGenImpl::paramFromInit(const CallExprAST &call,
     // A block parameter bound to an initialiser name (`init = he`).
     std::optional<ConstValue> value = evalConst(*arg);
     if (!value || value->kind != ConstValue::Ident) {
-      error(arg->loc(), "argument 'init' of " + call.callee +
-                            " must be an initialiser");
+      error(arg->loc(),
+            "argument 'init' of " + call.callee + " must be an initialiser");
       return {};
     }
     kind = value->text == "auto" ? "xavier" : value->text;
@@ -405,8 +323,8 @@ Value MLIRGenImpl::paramFromInit(const CallExprAST &call,
 
 Value MLIRGenImpl::scalarConstant(const nnc::Location &where, double value) {
   auto type = RankedTensorType::get({}, builder.getF32Type());
-  auto attr = DenseElementsAttr::get(type, builder.getF32FloatAttr(value)
-                                               .getValue());
+  auto attr =
+      DenseElementsAttr::get(type, builder.getF32FloatAttr(value).getValue());
   return builder.create<nn::ConstantOp>(loc(where), type, attr);
 }
 
@@ -459,7 +377,8 @@ RankedTensorType MLIRGenImpl::declType(const TensorTypeAST &type) {
 }
 
 bool MLIRGenImpl::checkInputType(const InputDeclAST &decl, Value input,
-                                 const nnc::Location &where, llvm::StringRef who) {
+                                 const nnc::Location &where,
+                                 llvm::StringRef who) {
   auto type = cast<RankedTensorType>(input.getType());
   std::map<std::string, int64_t> free;
   std::string expected = decl.type.dtype + "[";
@@ -477,9 +396,10 @@ bool MLIRGenImpl::checkInputType(const InputDeclAST &decl, Value input,
     } else if (i > 0) {
       want = dimValue(*scope, dim);
     }
-    expected += (i ? ", " : "") +
-                (want ? std::to_string(*want)
-                      : (dim.isSymbol ? dim.symbol : std::to_string(dim.value)));
+    expected +=
+        (i ? ", " : "") +
+        (want ? std::to_string(*want)
+              : (dim.isSymbol ? dim.symbol : std::to_string(dim.value)));
     if (ok && want && actual != *want)
       ok = false;
   }
@@ -506,14 +426,13 @@ bool MLIRGenImpl::emitBody(GraphScope &s) {
 Value MLIRGenImpl::emitBlock(const CallExprAST &call, Value input) {
   const ModelAST *block = call.block;
   if (!block || block->inputs.size() != 1 || block->getOutputs().size() != 1) {
-    error(call.loc(), "internal error: block '" + call.callee +
-                          "' is not resolved");
+    error(call.loc(),
+          "internal error: block '" + call.callee + "' is not resolved");
     return {};
   }
   GraphScope inner;
   inner.graph = block;
   inner.parent = scope;
-  inner.call = &call;
   for (size_t i = 0; i < block->params.size(); ++i) {
     const ExprAST *arg = call.getArg(block->params[i].name);
     std::optional<ConstValue> value = arg ? evalConst(*arg) : std::nullopt;
@@ -525,8 +444,8 @@ Value MLIRGenImpl::emitBlock(const CallExprAST &call, Value input) {
     }
     inner.params.push_back(*value);
   }
-  inner.prefix = scope->prefix + layerName(llvm::StringRef(block->name).lower()) +
-                 ".";
+  inner.prefix =
+      scope->prefix + layerName(llvm::StringRef(block->name).lower()) + ".";
   GraphScope *outer = scope;
   scope = &inner;
   Value result;
@@ -534,6 +453,7 @@ Value MLIRGenImpl::emitBlock(const CallExprAST &call, Value input) {
       checkInputType(block->inputs[0], input, call.loc(),
                      "block '" + block->name + "'")) {
     inner.inputs.push_back(input);
+    inner.call = &call; // errors inside the body get an "instantiated" note
     if (emitBody(inner))
       result = inner.values[block->getOutputs()[0] - block->body.data()];
   }

@@ -33,7 +33,9 @@ struct ConstValue {
   std::string text; ///< String and Ident
 
   bool isNumber() const { return kind == Int || kind == Float; }
-  double asDouble() const { return kind == Int ? double(intValue) : floatValue; }
+  double asDouble() const {
+    return kind == Int ? double(intValue) : floatValue;
+  }
 };
 
 /// One instantiation of a model or block body being emitted.
@@ -64,6 +66,8 @@ struct ParamInfo {
   /// True for the weights l1/l2 penalise (kernels and tables, not biases,
   /// norm parameters, positional tables or buffers).
   bool penalised = false;
+  /// The DSL call that created it.
+  mlir::Location loc;
 };
 
 /// Builds the module of one .nn file; see MLIRGen.h.

@@ -218,8 +218,8 @@ Value dropout(MLIRGenImpl &g, const CallExprAST &call, Value x) {
     auto type = cast<RankedTensorType>(seed.getType());
     auto offset = g.builder.create<arith::ConstantOp>(
         l, type,
-        DenseElementsAttr::get(type, llvm::APInt(64, uint64_t(site) *
-                                                         uint64_t(kSeedStride))));
+        DenseElementsAttr::get(
+            type, llvm::APInt(64, uint64_t(site) * uint64_t(kSeedStride))));
     seed = g.builder.create<arith::AddIOp>(l, seed, offset);
   }
   return g.build1<nn::DropoutOp>(
@@ -232,8 +232,8 @@ Value embedding(MLIRGenImpl &g, const CallExprAST &call, Value ids) {
   auto dim = g.intArg(call, "dim");
   if (!vocab || !dim)
     return {};
-  Value table =
-      g.paramFromInit(call, g.layerName("emb") + ".weight", {*vocab, *dim}, true);
+  Value table = g.paramFromInit(call, g.layerName("emb") + ".weight",
+                                {*vocab, *dim}, true);
   if (!table)
     return {};
   return g.build1<nn::EmbeddingOp>(call.loc(), "embedding", {ids, table});
@@ -248,9 +248,9 @@ Value positional(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   if (!g.expectRank(call, x, 3, 3, "f32[N, T, D]"))
     return {};
   ArrayRef<int64_t> shape = shapeOf(x);
-  Value table = g.param(call.loc(), g.layerName("pos") + ".weight",
-                        {shape[1], shape[2]}, nn::ParamRole::weight,
-                        nn::InitKind::normal, 0.02);
+  Value table =
+      g.param(call.loc(), g.layerName("pos") + ".weight", {shape[1], shape[2]},
+              nn::ParamRole::weight, nn::InitKind::normal, 0.02);
   if (!table)
     return {};
   return g.build1<nn::AddOp>(call.loc(), "positional", {x, table});
@@ -280,10 +280,12 @@ Value recurrent(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   int64_t rows = RecurrentOp::kGates * *units;
   double bound = 1.0 / std::sqrt(double(*units));
   nnc::Location where = call.loc();
-  Value wih = g.param(where, name + ".weight_ih_l0", {rows, shapeOf(x)[2]},
-                      nn::ParamRole::weight, nn::InitKind::uniform, bound, true);
-  Value whh = g.param(where, name + ".weight_hh_l0", {rows, *units},
-                      nn::ParamRole::weight, nn::InitKind::uniform, bound, true);
+  Value wih =
+      g.param(where, name + ".weight_ih_l0", {rows, shapeOf(x)[2]},
+              nn::ParamRole::weight, nn::InitKind::uniform, bound, true);
+  Value whh =
+      g.param(where, name + ".weight_hh_l0", {rows, *units},
+              nn::ParamRole::weight, nn::InitKind::uniform, bound, true);
   Value bih = biasOrZeros(g, call, *bias, name + ".bias_ih_l0", rows,
                           nn::InitKind::uniform, bound);
   Value bhh = biasOrZeros(g, call, *bias, name + ".bias_hh_l0", rows,
@@ -316,9 +318,9 @@ Value selfAttention(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   Value win = g.param(where, name + ".in_proj_weight", {3 * d, d},
                       nn::ParamRole::weight, nn::InitKind::xavier, {}, true);
   Value bin = biasOrZeros(g, call, *bias, name + ".in_proj_bias", 3 * d);
-  Value wout = g.param(where, name + ".out_proj.weight", {d, d},
-                       nn::ParamRole::weight, nn::InitKind::uniform,
-                       1.0 / std::sqrt(double(d)), true);
+  Value wout =
+      g.param(where, name + ".out_proj.weight", {d, d}, nn::ParamRole::weight,
+              nn::InitKind::uniform, 1.0 / std::sqrt(double(d)), true);
   Value bout = biasOrZeros(g, call, *bias, name + ".out_proj.bias", d);
   if (!win || !bin || !wout || !bout)
     return {};
@@ -332,9 +334,8 @@ Value selfAttention(MLIRGenImpl &g, const CallExprAST &call, Value x) {
 //===----------------------------------------------------------------------===//
 
 /// The integers of a variadic argument (`reshape(N, 16, 49)`); `N` is -1.
-std::optional<SmallVector<int64_t>> intList(MLIRGenImpl &g,
-                                            const CallExprAST &call,
-                                            StringRef name) {
+std::optional<SmallVector<int64_t>>
+intList(MLIRGenImpl &g, const CallExprAST &call, StringRef name) {
   auto *list = dyn_cast_or_null<ListExprAST>(call.getArg(name));
   if (!list) {
     g.error(call.loc(), call.callee + " needs a list of integers");
@@ -383,9 +384,9 @@ Value reduce(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   if (!axis || !keep)
     return {};
   int64_t resolved = resolveAxis(*axis, shapeOf(x).size());
-  return g.build1<ReduceOp>(call.loc(), call.callee, x,
-                            {arrayAttr(g, "axes", {resolved}),
-                             boolAttr(g, "keepdim", *keep)});
+  return g.build1<ReduceOp>(
+      call.loc(), call.callee, x,
+      {arrayAttr(g, "axes", {resolved}), boolAttr(g, "keepdim", *keep)});
 }
 
 Value last(MLIRGenImpl &g, const CallExprAST &call, Value x) {
@@ -410,9 +411,9 @@ Value gelu(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   auto approximate = g.identArg(call, "approximate");
   if (!approximate)
     return {};
-  return g.build1<nn::GeluOp>(call.loc(), "gelu", x,
-                              {boolAttr(g, "approximate",
-                                        *approximate == "tanh")});
+  return g.build1<nn::GeluOp>(
+      call.loc(), "gelu", x,
+      {boolAttr(g, "approximate", *approximate == "tanh")});
 }
 
 template <typename SoftmaxOp>
@@ -467,11 +468,10 @@ bool MLIRGenImpl::expectRank(const CallExprAST &call, Value input,
   int64_t rank = shapeOf(input).size();
   if (rank >= minRank && rank <= maxRank)
     return true;
-  std::string phrase =
-      minRank == maxRank
-          ? "a rank-" + std::to_string(minRank)
-          : "a rank " + std::to_string(minRank) + " to " +
-                std::to_string(maxRank);
+  std::string phrase = minRank == maxRank
+                           ? "a rank-" + std::to_string(minRank)
+                           : "a rank " + std::to_string(minRank) + " to " +
+                                 std::to_string(maxRank);
   std::string hint;
   if (call.callee == "dense" && rank > maxRank)
     hint = "; flatten it first ('-> flatten -> dense')";

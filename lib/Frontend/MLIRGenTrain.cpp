@@ -38,23 +38,23 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
     return false;
 
   SmallVector<Type> argTypes;
-  SmallVector<nnc::Location> argLocs;
+  SmallVector<mlir::Location> argLocs;
   for (const InputDeclAST &input : model.inputs) {
     argTypes.push_back(declType(input.type));
-    argLocs.push_back(input.nameLoc);
+    argLocs.push_back(loc(input.nameLoc));
   }
   for (const InputDeclAST &target : train.targets) {
     argTypes.push_back(declType(target.type));
-    argLocs.push_back(target.nameLoc);
+    argLocs.push_back(loc(target.nameLoc));
   }
   firstParamArg = argTypes.size();
   for (const ParamInfo &p : params) {
     argTypes.push_back(p.type);
-    argLocs.push_back(train.loc);
+    argLocs.push_back(p.loc);
   }
   if (usesDropout) {
     argTypes.push_back(RankedTensorType::get({}, builder.getI64Type()));
-    argLocs.push_back(train.loc);
+    argLocs.push_back(loc(train.loc));
   }
 
   builder.setInsertionPointToEnd(module.getBody());
@@ -62,7 +62,7 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
       loc(train.loc), attrs::kLoss, builder.getFunctionType(argTypes, {}));
   Block *entry = function.addEntryBlock();
   for (BlockArgument arg : entry->getArguments())
-    arg.setLoc(loc(argLocs[arg.getArgNumber()]));
+    arg.setLoc(argLocs[arg.getArgNumber()]);
   size_t numInputs = model.inputs.size();
   for (size_t i = 0; i < numInputs; ++i)
     top.inputs.push_back(entry->getArgument(i));
@@ -108,9 +108,8 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
                         builder.getUnitAttr());
   function.setResultAttr(0, attrs::kLossResult, builder.getUnitAttr());
   for (size_t i = 0; i < bufferUpdates.size(); ++i)
-    function.setResultAttr(
-        1 + i, attrs::kUpdateOf,
-        builder.getI64IntegerAttr(bufferUpdates[i].second));
+    function.setResultAttr(1 + i, attrs::kUpdateOf,
+                           builder.getI64IntegerAttr(bufferUpdates[i].second));
   return true;
 }
 
@@ -133,8 +132,13 @@ Value lossTerm(MLIRGenImpl &g, const CallExprAST &call, Value pred,
     return g.build1<nn::BceLossOp>(where, name, {pred, target});
   if (name == "bce_logits")
     return g.build1<nn::BceLogitsLossOp>(where, name, {pred, target});
-  if (name == "perceptron")
+  if (name == "perceptron") {
+    // The criterion is defined on the scores: look through a final step
+    // (`output y = x -> dense(1) -> step`), whose gradient is zero.
+    if (auto step = pred.getDefiningOp<nn::StepOp>())
+      pred = step.getInput();
     return g.build1<nn::PerceptronLossOp>(where, name, {pred, target});
+  }
   if (name == "huber") {
     auto delta = g.floatArg(call, "delta");
     if (!delta)
@@ -270,8 +274,9 @@ static Attribute recipeValue(Builder &b, const ExprAST &expr,
     SmallVector<NamedAttribute> entries{
         b.getNamedAttr("kind", b.getStringAttr(call.callee))};
     for (const ArgAST &arg : call.args)
-      if (Attribute a = recipeValue(
-              b, *arg.value, call.spec ? call.spec->findParam(arg.name) : nullptr))
+      if (Attribute a =
+              recipeValue(b, *arg.value,
+                          call.spec ? call.spec->findParam(arg.name) : nullptr))
         entries.push_back(b.getNamedAttr(arg.name, a));
     return b.getDictionaryAttr(entries);
   }
@@ -286,8 +291,8 @@ DictionaryAttr MLIRGenImpl::recipe(const TrainAST &train) {
   for (const OptionAST &option : train.options) {
     if (option.name == "loss" || !option.value)
       continue;
-    if (Attribute a = recipeValue(builder, *option.value,
-                                  spec.findParam(option.name)))
+    if (Attribute a =
+            recipeValue(builder, *option.value, spec.findParam(option.name)))
       entries.push_back(builder.getNamedAttr(option.name, a));
   }
   return builder.getDictionaryAttr(entries);

@@ -9,6 +9,7 @@
 #ifndef NNC_TRANSFORMS_PASSES_H
 #define NNC_TRANSFORMS_PASSES_H
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace nnc {

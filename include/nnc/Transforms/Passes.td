@@ -19,4 +19,35 @@
 
 include "mlir/Pass/PassBase.td"
 
+def Autodiff : Pass<"nnc-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Derives @grads from @loss by reverse-mode differentiation";
+  let description = [{
+    Builds `@grads` with the arguments of `@loss` and the results: the loss
+    (`nn.loss`), one gradient per `weight`/`bias` parameter in argument
+    order (`nn.grad = "<param name>"`), then `@loss`'s buffer updates
+    (`nn.update_of`). The reverse sweep visits the ops between the trainable
+    parameters and the loss, asks each for its adjoint through
+    `nn::AdjointOpInterface`, sums fan-out gradients with `nn.add`, and
+    fills gradients the loss does not depend on with zeros. An op on that
+    path without the interface is an error at its location. `@loss` is
+    kept (nnc-optimizer erases it). See docs/autodiff.md.
+  }];
+  let dependentDialects = ["::mlir::nn::NNDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
+def Optimizer : Pass<"nnc-optimizer", "::mlir::ModuleOp"> {
+  let summary = "Builds @apply and @train_step from @grads and the recipe's optimizer";
+  let description = [{
+    Reads `optimizer` (and `clip_norm`) from the module's `nn.recipe`
+    dictionary and builds `@apply` (parameters, gradients, optimizer state,
+    `nn.lr`, `nn.step` in; new parameters and state out, each with
+    `nn.update_of`) and `@train_step`, which inlines `@grads`, clips the
+    gradients by global norm when asked and applies one `nn.*_update` per
+    parameter. Then erases `@loss`. Formulas: docs/autodiff.md.
+  }];
+  let dependentDialects = ["::mlir::nn::NNDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 #endif // NNC_TRANSFORMS_PASSES_TD

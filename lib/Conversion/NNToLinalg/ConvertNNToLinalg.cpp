@@ -33,6 +33,8 @@ void nnc::populateNNToLinalgPatterns(RewritePatternSet &patterns) {
   populateNNShapePatterns(patterns);
   populateNNReductionPatterns(patterns);
   populateNNLossPatterns(patterns);
+  populateNNGradPatterns(patterns);
+  populateNNOptimizerPatterns(patterns);
 }
 
 namespace {

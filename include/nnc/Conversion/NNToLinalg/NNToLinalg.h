@@ -39,6 +39,12 @@ void populateNNReductionPatterns(mlir::RewritePatternSet &patterns);
 /// The losses and penalties (Losses.cpp).
 void populateNNLossPatterns(mlir::RewritePatternSet &patterns);
 
+/// The backward ops autodiff emits: gelu_backward and the loss gradients
+/// (GradLosses.cpp).
+void populateNNGradPatterns(mlir::RewritePatternSet &patterns);
+/// The optimizer updates and clip_coef (GradOptimizer.cpp).
+void populateNNOptimizerPatterns(mlir::RewritePatternSet &patterns);
+
 /// Every forward nn lowering: calls each family's populate function.
 void populateNNToLinalgPatterns(mlir::RewritePatternSet &patterns);
 

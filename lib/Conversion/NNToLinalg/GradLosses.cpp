@@ -1,0 +1,220 @@
+//===- GradLosses.cpp - backward nn ops to linalg.generic -----------------===//
+//
+// Lowers the ops autodiff emits for gradients (dialects/NN/NNGradOps.td):
+// `gelu_backward` and the loss backward ops, each one elementwise
+// `linalg.generic` over the prediction. The loss's mean is undone with a
+// scale `grad / numel` computed once outside the generic from `tensor.dim`;
+// `cross_entropy_backward` reuses the forward's stable softmax.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+#include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace nnc::lowering;
+
+namespace {
+
+Value mulf(OpBuilder &b, Location loc, Value x, Value y) {
+  return b.create<arith::MulFOp>(loc, x, y);
+}
+Value addf(OpBuilder &b, Location loc, Value x, Value y) {
+  return b.create<arith::AddFOp>(loc, x, y);
+}
+Value subf(OpBuilder &b, Location loc, Value x, Value y) {
+  return b.create<arith::SubFOp>(loc, x, y);
+}
+
+/// The f32 in a `tensor<f32>`.
+Value extractScalar(OpBuilder &b, Location loc, Value tensor) {
+  return b.create<tensor::ExtractOp>(loc, tensor, ValueRange{});
+}
+
+/// grad / numel(input): the factor every loss gradient is multiplied by.
+Value meanScale(OpBuilder &b, Location loc, Value input, Value grad) {
+  int64_t rank = cast<RankedTensorType>(input.getType()).getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t i = 0; i < rank; ++i)
+    axes.push_back(i);
+  return b.create<arith::DivFOp>(loc, extractScalar(b, loc, grad),
+                                 countF32(b, loc, input, axes));
+}
+
+Value select(OpBuilder &b, Location loc, arith::CmpFPredicate pred, Value x,
+             Value y, Value ifTrue, Value ifFalse) {
+  Value c = b.create<arith::CmpFOp>(loc, pred, x, y);
+  return b.create<arith::SelectOp>(loc, c, ifTrue, ifFalse);
+}
+
+// d loss / d x per element, before the mean scale.
+Value derivative(nn::MseLossBackwardOp, OpBuilder &b, Location loc, Value x,
+                 Value y) {
+  return mulf(b, loc, subf(b, loc, x, y), f32Const(b, loc, 2.0));
+}
+Value derivative(nn::MaeLossBackwardOp, OpBuilder &b, Location loc, Value x,
+                 Value y) {
+  Value d = subf(b, loc, x, y), zero = f32Const(b, loc, 0);
+  Value negative = select(b, loc, arith::CmpFPredicate::OLT, d, zero,
+                          f32Const(b, loc, -1), zero);
+  return select(b, loc, arith::CmpFPredicate::OGT, d, zero,
+                f32Const(b, loc, 1), negative);
+}
+Value derivative(nn::HuberLossBackwardOp op, OpBuilder &b, Location loc,
+                 Value x, Value y) {
+  Value d = subf(b, loc, x, y);
+  double delta = op.getDelta().convertToFloat();
+  Value lo = b.create<arith::MaximumFOp>(loc, d, f32Const(b, loc, -delta));
+  return b.create<arith::MinimumFOp>(loc, lo, f32Const(b, loc, delta));
+}
+Value derivative(nn::BceLossBackwardOp, OpBuilder &b, Location loc, Value x,
+                 Value y) {
+  Value oneMinus = subf(b, loc, f32Const(b, loc, 1), x);
+  Value denom = b.create<arith::MaximumFOp>(loc, mulf(b, loc, x, oneMinus),
+                                            f32Const(b, loc, 1e-12));
+  return b.create<arith::DivFOp>(loc, subf(b, loc, x, y), denom);
+}
+Value derivative(nn::BceLogitsLossBackwardOp, OpBuilder &b, Location loc,
+                 Value x, Value y) {
+  Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, x));
+  Value sig = b.create<arith::DivFOp>(loc, f32Const(b, loc, 1),
+                                      addf(b, loc, f32Const(b, loc, 1), e));
+  return subf(b, loc, sig, y);
+}
+Value derivative(nn::PerceptronLossBackwardOp, OpBuilder &b, Location loc,
+                 Value x, Value y) {
+  // t = 2y - 1; a mistake (t s < 0) costs -t s.
+  Value t = subf(b, loc, mulf(b, loc, y, f32Const(b, loc, 2)),
+                 f32Const(b, loc, 1));
+  return select(b, loc, arith::CmpFPredicate::OLT, mulf(b, loc, t, x),
+                f32Const(b, loc, 0), b.create<arith::NegFOp>(loc, t),
+                f32Const(b, loc, 0));
+}
+
+template <typename OpTy>
+struct PairLossBackwardLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value scale =
+        meanScale(rewriter, loc, adaptor.getInput(), adaptor.getGrad());
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = broadcastElementwise(
+        rewriter, loc, type, {adaptor.getInput(), adaptor.getTarget()},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          return mulf(b, l, derivative(op, b, l, args[0], args[1]), scale);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct CrossEntropyBackwardLowering
+    : OpConversionPattern<nn::CrossEntropyBackwardOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::CrossEntropyBackwardOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value logits = adaptor.getInput(), target = adaptor.getTarget();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value scale = rewriter.create<arith::DivFOp>(
+        loc, extractScalar(rewriter, loc, adaptor.getGrad()),
+        countF32(rewriter, loc, logits, {0}));
+    Value probs = softmax(rewriter, loc, logits, 1, /*logarithm=*/false);
+    auto targetType = cast<RankedTensorType>(target.getType());
+    Value result;
+    if (targetType.getElementType().isInteger(32)) {
+      // (p - onehot(t)) * scale, the class from linalg.index 1.
+      MLIRContext *ctx = rewriter.getContext();
+      AffineMap id = rewriter.getMultiDimIdentityMap(2);
+      AffineMap row = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
+      Value init = emptyWithBatch(rewriter, loc, type, logits);
+      result = parallelGeneric(
+          rewriter, loc, init, {probs, target}, {id, row},
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            Value c = b.create<arith::IndexCastOp>(
+                l, b.getI32Type(), b.create<linalg::IndexOp>(l, 1));
+            Value hit = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
+                                                c, args[1]);
+            Value onehot = b.create<arith::SelectOp>(
+                l, hit, f32Const(b, l, 1), f32Const(b, l, 0));
+            return mulf(b, l, subf(b, l, args[0], onehot), scale);
+          });
+    } else {
+      // (p * sum_c t - t) * scale.
+      Value rowSum = reduce(rewriter, loc, target, {1}, /*keepdim=*/true, 0.0,
+                            [](OpBuilder &b, Location l, ValueRange args) {
+                              return addf(b, l, args[0], args[1]);
+                            });
+      result = broadcastElementwise(
+          rewriter, loc, type, {probs, target, rowSum},
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            Value pt = mulf(b, l, args[0], args[2]);
+            return mulf(b, l, subf(b, l, pt, args[1]), scale);
+          });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct GeluBackwardLowering : OpConversionPattern<nn::GeluBackwardOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::GeluBackwardOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    bool approximate = op.getApproximate();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value result = broadcastElementwise(
+        rewriter, op.getLoc(), type, {adaptor.getGrad(), adaptor.getInput()},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value g = args[0], x = args[1];
+          auto c = [&](double v) { return f32Const(b, l, v); };
+          Value slope;
+          if (approximate) {
+            // 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) k (1 + 3 a x^2).
+            double k = std::sqrt(2.0 / M_PI), a = 0.044715;
+            Value x2 = mulf(b, l, x, x);
+            Value u = mulf(b, l, mulf(b, l, x, addf(b, l, c(1), mulf(b, l, x2, c(a)))),
+                           c(k));
+            Value t = b.create<math::TanhOp>(l, u);
+            Value du = mulf(b, l, addf(b, l, c(1), mulf(b, l, x2, c(3 * a))),
+                            c(k));
+            Value sech2 = subf(b, l, c(1), mulf(b, l, t, t));
+            slope = addf(b, l, mulf(b, l, c(0.5), addf(b, l, c(1), t)),
+                         mulf(b, l, mulf(b, l, c(0.5), x), mulf(b, l, sech2, du)));
+          } else {
+            // Phi(x) + x phi(x).
+            Value cdf = mulf(
+                b, l, c(0.5),
+                addf(b, l, c(1),
+                     b.create<math::ErfOp>(l, mulf(b, l, x, c(M_SQRT1_2)))));
+            Value pdf = mulf(
+                b, l, c(1.0 / std::sqrt(2.0 * M_PI)),
+                b.create<math::ExpOp>(l, mulf(b, l, mulf(b, l, x, x), c(-0.5))));
+            slope = addf(b, l, cdf, mulf(b, l, x, pdf));
+          }
+          return mulf(b, l, g, slope);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void nnc::populateNNGradPatterns(RewritePatternSet &patterns) {
+  patterns.add<PairLossBackwardLowering<nn::MseLossBackwardOp>,
+               PairLossBackwardLowering<nn::MaeLossBackwardOp>,
+               PairLossBackwardLowering<nn::HuberLossBackwardOp>,
+               PairLossBackwardLowering<nn::BceLossBackwardOp>,
+               PairLossBackwardLowering<nn::BceLogitsLossBackwardOp>,
+               PairLossBackwardLowering<nn::PerceptronLossBackwardOp>,
+               CrossEntropyBackwardLowering, GeluBackwardLowering>(
+      patterns.getContext());
+}

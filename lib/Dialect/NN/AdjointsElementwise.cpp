@@ -1,0 +1,195 @@
+//===- AdjointsElementwise.cpp - adjoints of elementwise nn ops -----------===//
+//
+// `buildAdjoint` of the activations, dropout, the broadcasting arithmetic
+// and the normalised exponentials, composed from forward nn ops (gelu uses
+// `nn.gelu_backward`). Derivatives are written with the forward result
+// where that is cheaper (sigmoid, tanh, exp, sqrt, softmax). Gradients of
+// broadcast operands are summed back to the operand's shape.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AdjointUtils.h"
+
+using namespace mlir;
+using namespace mlir::nn;
+
+/// Appends `grad` (already computed or null) for a one-operand op.
+static LogicalResult unary(SmallVectorImpl<Value> &grads, Value grad) {
+  grads.push_back(grad);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Activations and functions
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReluOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                   SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  return unary(grads, ab.mul(resultGrads[0], ab.step(getInput())));
+}
+
+LogicalResult LeakyReluOp::buildAdjoint(OpBuilder &b,
+                                        ArrayRef<Value> resultGrads,
+                                        SmallVectorImpl<Value> &grads) {
+  // slope = step(x) * (1 - alpha) + alpha.
+  AdjointBuilder ab(b, getLoc());
+  double alpha = getAlpha().convertToFloat();
+  Value slope = ab.add(ab.scale(ab.step(getInput()), 1.0 - alpha),
+                       ab.scalar(alpha));
+  return unary(grads, ab.mul(resultGrads[0], slope));
+}
+
+LogicalResult EluOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                  SmallVectorImpl<Value> &grads) {
+  // x > 0: 1; otherwise alpha * exp(x) = y + alpha.
+  AdjointBuilder ab(b, getLoc());
+  double alpha = getAlpha().convertToFloat();
+  Value pos = ab.step(getInput());
+  Value negSlope = ab.add(getResult(), ab.scalar(alpha));
+  Value slope = ab.add(pos, ab.mul(ab.sub(ab.scalar(1.0), pos), negSlope));
+  return unary(grads, ab.mul(resultGrads[0], slope));
+}
+
+LogicalResult GeluOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                   SmallVectorImpl<Value> &grads) {
+  return unary(grads, b.create<GeluBackwardOp>(getLoc(), resultGrads[0],
+                                               getInput(), getApproximate()));
+}
+
+LogicalResult SigmoidOp::buildAdjoint(OpBuilder &b,
+                                      ArrayRef<Value> resultGrads,
+                                      SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  Value y = getResult();
+  return unary(grads,
+               ab.mul(resultGrads[0], ab.mul(y, ab.sub(ab.scalar(1.0), y))));
+}
+
+LogicalResult TanhOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                   SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  Value y = getResult();
+  return unary(grads,
+               ab.mul(resultGrads[0], ab.sub(ab.scalar(1.0), ab.mul(y, y))));
+}
+
+LogicalResult StepOp::buildAdjoint(OpBuilder &, ArrayRef<Value>,
+                                   SmallVectorImpl<Value> &grads) {
+  // Zero almost everywhere: no gradient flows through a step.
+  return unary(grads, Value());
+}
+
+LogicalResult ExpOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                  SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  return unary(grads, ab.mul(resultGrads[0], getResult()));
+}
+
+LogicalResult LogOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                  SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  return unary(grads, ab.div(resultGrads[0], getInput()));
+}
+
+LogicalResult NegOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                  SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  return unary(grads, ab.neg(resultGrads[0]));
+}
+
+LogicalResult SqrtOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                   SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  return unary(grads, ab.div(ab.scale(resultGrads[0], 0.5), getResult()));
+}
+
+LogicalResult ScaleOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                    SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  return unary(grads,
+               ab.scale(resultGrads[0], getFactor().convertToFloat()));
+}
+
+LogicalResult DropoutOp::buildAdjoint(OpBuilder &b,
+                                      ArrayRef<Value> resultGrads,
+                                      SmallVectorImpl<Value> &grads) {
+  // Linear in its input with a mask that depends only on the seed and the
+  // element index: the same dropout applied to the gradient.
+  grads.push_back(b.create<DropoutOp>(getLoc(), resultGrads[0], getSeed(),
+                                      getPAttr(), getTrainingAttr()));
+  grads.push_back(Value()); // the seed
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Broadcasting arithmetic
+//===----------------------------------------------------------------------===//
+
+/// Appends the two operand gradients of a binary op, each reduced to its
+/// operand's shape.
+static LogicalResult binary(AdjointBuilder &ab, Value lhs, Value rhs,
+                            Value lhsGrad, Value rhsGrad,
+                            SmallVectorImpl<Value> &grads) {
+  grads.push_back(ab.reduceTo(lhsGrad, tensorType(lhs)));
+  grads.push_back(ab.reduceTo(rhsGrad, tensorType(rhs)));
+  return success();
+}
+
+LogicalResult AddOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                  SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  Value g = resultGrads[0];
+  return binary(ab, getLhs(), getRhs(), g, g, grads);
+}
+
+LogicalResult SubOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                  SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  Value g = resultGrads[0];
+  return binary(ab, getLhs(), getRhs(), g, ab.neg(g), grads);
+}
+
+LogicalResult MulOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                  SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  Value g = resultGrads[0];
+  return binary(ab, getLhs(), getRhs(), ab.mul(g, getRhs()),
+                ab.mul(g, getLhs()), grads);
+}
+
+LogicalResult DivOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                  SmallVectorImpl<Value> &grads) {
+  // d(l / r)/dl = 1 / r, d(l / r)/dr = -(l / r) / r.
+  AdjointBuilder ab(b, getLoc());
+  Value lhsGrad = ab.div(resultGrads[0], getRhs());
+  Value rhsGrad = ab.neg(ab.mul(lhsGrad, getResult()));
+  return binary(ab, getLhs(), getRhs(), lhsGrad, rhsGrad, grads);
+}
+
+//===----------------------------------------------------------------------===//
+// Normalised exponentials
+//===----------------------------------------------------------------------===//
+
+LogicalResult SoftmaxOp::buildAdjoint(OpBuilder &b,
+                                      ArrayRef<Value> resultGrads,
+                                      SmallVectorImpl<Value> &grads) {
+  // dx = y * (g - sum(g * y)).
+  AdjointBuilder ab(b, getLoc());
+  Value y = getResult(), g = resultGrads[0];
+  int64_t axis = getAxis();
+  Value dot = ab.sum(ab.mul(g, y), {axis}, /*keepdim=*/true);
+  return unary(grads, ab.mul(y, ab.sub(g, dot)));
+}
+
+LogicalResult LogSoftmaxOp::buildAdjoint(OpBuilder &b,
+                                         ArrayRef<Value> resultGrads,
+                                         SmallVectorImpl<Value> &grads) {
+  // dx = g - softmax(x) * sum(g), softmax(x) = exp(y).
+  AdjointBuilder ab(b, getLoc());
+  Value g = resultGrads[0];
+  int64_t axis = getAxis();
+  Value total = ab.sum(g, {axis}, /*keepdim=*/true);
+  Value probs = b.create<ExpOp>(getLoc(), getResult());
+  return unary(grads, ab.sub(g, ab.mul(probs, total)));
+}

@@ -1,0 +1,234 @@
+//===- Autodiff.cpp - reverse-mode differentiation of @loss ---------------===//
+//
+// The `nnc-autodiff` pass: clones `@loss` into `@grads` and appends, before
+// its return, the reverse sweep. Values that depend on a trainable
+// parameter are "active"; visiting the active ops from the last to the
+// first, each op with a gradient on one of its results emits the gradients
+// of its operands through `nn::AdjointOpInterface`, and gradients reaching
+// one value several times are summed with `nn.add`. `@grads` returns the
+// loss, one gradient per weight/bias parameter and the buffer updates;
+// dead forward ops (other outputs) are erased afterwards.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Dialect/NN/NNConventions.h"
+#include "nnc/Dialect/NN/NNOps.h"
+#include "nnc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/MapVector.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_AUTODIFF
+#include "nnc/Transforms/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+namespace attrs = nnc::attrs;
+
+namespace {
+
+/// The `#nn.param` of argument `i`, or null.
+nn::ParamAttr paramOf(func::FuncOp func, unsigned i) {
+  return func.getArgAttrOfType<nn::ParamAttr>(i, attrs::kParam);
+}
+
+/// True when argument `i` is a trained parameter (role weight or bias).
+bool isTrainable(func::FuncOp func, unsigned i) {
+  nn::ParamAttr param = paramOf(func, i);
+  return param && param.getRole() != nn::ParamRole::buffer;
+}
+
+/// The reverse sweep over one function body.
+class ReverseSweep {
+public:
+  ReverseSweep(func::FuncOp func) : func(func) {}
+
+  /// Differentiates `loss` with respect to the trainable arguments; on
+  /// success `gradOf` holds the gradient of every active value reached.
+  LogicalResult run(Value loss, OpBuilder &b);
+
+  /// The accumulated gradient of `v`, or null.
+  Value gradOf(Value v) const { return grads.lookup(v); }
+
+private:
+  /// Marks the values that depend on a trainable parameter.
+  void markActive();
+  /// Adds `g` to the gradient of `v`.
+  void accumulate(OpBuilder &b, Location loc, Value v, Value g);
+
+  func::FuncOp func;
+  llvm::DenseSet<Value> active;
+  llvm::DenseMap<Value, Value> grads;
+};
+
+void ReverseSweep::markActive() {
+  for (BlockArgument arg : func.getArguments())
+    if (isTrainable(func, arg.getArgNumber()))
+      active.insert(arg);
+  func.getBody().walk([&](Operation *op) {
+    if (llvm::any_of(op->getOperands(),
+                     [&](Value v) { return active.contains(v); }))
+      for (Value result : op->getResults())
+        active.insert(result);
+  });
+}
+
+void ReverseSweep::accumulate(OpBuilder &b, Location loc, Value v, Value g) {
+  Value &slot = grads[v];
+  slot = slot ? b.create<nn::AddOp>(loc, slot, g).getResult() : g;
+}
+
+LogicalResult ReverseSweep::run(Value loss, OpBuilder &b) {
+  markActive();
+  if (!active.contains(loss))
+    return success();
+  Location lossLoc = loss.getLoc();
+  auto scalar = RankedTensorType::get({}, b.getF32Type());
+  grads[loss] = b.create<nn::ConstantOp>(
+      lossLoc, scalar, DenseElementsAttr::get(scalar, 1.0f));
+
+  Block &body = func.getBody().front();
+  SmallVector<Operation *> forward;
+  for (Operation &op : body.without_terminator())
+    forward.push_back(&op);
+  for (Operation *op : llvm::reverse(forward)) {
+    SmallVector<Value> resultGrads;
+    bool reached = false;
+    for (Value result : op->getResults()) {
+      Value g = active.contains(result) ? grads.lookup(result) : Value();
+      resultGrads.push_back(g);
+      reached |= static_cast<bool>(g);
+    }
+    if (!reached)
+      continue;
+    auto adjoint = dyn_cast<nn::AdjointOpInterface>(op);
+    if (!adjoint)
+      return op->emitError()
+             << "'" << op->getName() << "' has no adjoint; cannot differentiate";
+    SmallVector<Value> operandGrads;
+    if (failed(adjoint.buildAdjoint(b, resultGrads, operandGrads)))
+      return failure();
+    if (operandGrads.size() != op->getNumOperands())
+      return op->emitError() << "the adjoint of '" << op->getName()
+                             << "' returned " << operandGrads.size()
+                             << " gradients for " << op->getNumOperands()
+                             << " operands";
+    for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads)) {
+      if (!g || !active.contains(operand))
+        continue;
+      if (g.getType() != operand.getType())
+        return op->emitError()
+               << "the adjoint of '" << op->getName() << "' gave a gradient "
+               << g.getType() << " for an operand " << operand.getType();
+      accumulate(b, op->getLoc(), operand, g);
+    }
+  }
+  return success();
+}
+
+/// Erases the ops of `func` whose results are unused (every nn op is pure).
+void eraseDeadOps(func::FuncOp func) {
+  Block &body = func.getBody().front();
+  SmallVector<Operation *> ops;
+  for (Operation &op : body.without_terminator())
+    ops.push_back(&op);
+  // Users come after their operands: one backward pass frees whole chains.
+  for (Operation *op : llvm::reverse(ops))
+    if (isOpTriviallyDead(op))
+      op->erase();
+}
+
+struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
+  void runOnOperation() override;
+  /// Builds @grads from @loss; fails after a diagnostic.
+  LogicalResult buildGrads(func::FuncOp loss);
+};
+
+LogicalResult AutodiffPass::buildGrads(func::FuncOp lossFunc) {
+  ModuleOp module = getOperation();
+  if (lossFunc.getBody().getBlocks().size() != 1)
+    return lossFunc.emitError("expects @loss with a single block");
+  if (module.lookupSymbol(attrs::kGrads))
+    return lossFunc.emitError("the module already has @grads");
+
+  // The loss: the result marked nn.loss, else result 0.
+  unsigned numResults = lossFunc.getNumResults();
+  std::optional<unsigned> lossIndex;
+  for (unsigned i = 0; i < numResults; ++i)
+    if (lossFunc.getResultAttr(i, attrs::kLossResult))
+      lossIndex = i;
+  if (!lossIndex && numResults > 0)
+    lossIndex = 0;
+  auto scalar = RankedTensorType::get({}, Float32Type::get(&getContext()));
+  if (!lossIndex || lossFunc.getResultTypes()[*lossIndex] != scalar)
+    return lossFunc.emitError("expects @loss to return the loss as a "
+                              "tensor<f32> result (nn.loss)");
+
+  OpBuilder b(module.getContext());
+  b.setInsertionPointAfter(lossFunc);
+  auto grads = cast<func::FuncOp>(b.clone(*lossFunc));
+  grads.setSymName(attrs::kGrads);
+  auto ret = cast<func::ReturnOp>(grads.getBody().front().getTerminator());
+
+  b.setInsertionPoint(ret);
+  ReverseSweep sweep(grads);
+  if (failed(sweep.run(ret.getOperand(*lossIndex), b))) {
+    grads.erase();
+    return failure();
+  }
+
+  // Results: loss, gradients in parameter order, buffer updates.
+  SmallVector<Value> results{ret.getOperand(*lossIndex)};
+  SmallVector<DictionaryAttr> resultAttrs{lossFunc.getResultAttrDict(*lossIndex)};
+  if (!resultAttrs.front() ||
+      !resultAttrs.front().get(attrs::kLossResult))
+    resultAttrs.front() = b.getDictionaryAttr(
+        b.getNamedAttr(attrs::kLossResult, b.getUnitAttr()));
+  for (BlockArgument arg : grads.getArguments()) {
+    unsigned i = arg.getArgNumber();
+    if (!isTrainable(grads, i))
+      continue;
+    Value g = sweep.gradOf(arg);
+    auto type = cast<RankedTensorType>(arg.getType());
+    if (!g) {
+      if (!type.hasStaticShape())
+        return grads.emitError("expects a static shape for parameter ")
+               << paramOf(grads, i).getName();
+      g = b.create<nn::FillOp>(grads.getLoc(), type, b.getF32FloatAttr(0.0));
+    }
+    results.push_back(g);
+    resultAttrs.push_back(b.getDictionaryAttr(b.getNamedAttr(
+        attrs::kGrad, b.getStringAttr(paramOf(grads, i).getName()))));
+  }
+  for (unsigned i = 0; i < numResults; ++i)
+    if (lossFunc.getResultAttr(i, attrs::kUpdateOf)) {
+      results.push_back(ret.getOperand(i));
+      resultAttrs.push_back(lossFunc.getResultAttrDict(i));
+    }
+  for (DictionaryAttr &dict : resultAttrs)
+    if (!dict)
+      dict = b.getDictionaryAttr({});
+
+  b.create<func::ReturnOp>(ret.getLoc(), results);
+  ret.erase();
+  grads.setType(b.getFunctionType(grads.getArgumentTypes(),
+                                  ValueRange(results).getTypes()));
+  grads.setAllResultAttrs(resultAttrs);
+  eraseDeadOps(grads);
+  return success();
+}
+
+void AutodiffPass::runOnOperation() {
+  auto loss = getOperation().lookupSymbol<func::FuncOp>(attrs::kLoss);
+  if (!loss)
+    return; // an inference-only module
+  if (failed(buildGrads(loss)))
+    signalPassFailure();
+}
+
+} // namespace

@@ -1,0 +1,20 @@
+// Diagnostics of nnc-optimizer (run from ../optimizer.mlir).
+
+// expected-error @+1 {{unknown optimizer kind 'lbfgs' (expected sgd, momentum, rmsprop, adam or adamw)}}
+module attributes {nn.recipe = {optimizer = {kind = "lbfgs"}}} {
+  func.func @grads(%w: tensor<2xf32> {nn.param = #nn.param<"w", weight, zeros>})
+      -> (tensor<f32> {nn.loss}, tensor<2xf32> {nn.grad = "w"}) {
+    %z = nn.fill 0.0 : tensor<f32>
+    return %z, %w : tensor<f32>, tensor<2xf32>
+  }
+}
+
+// -----
+
+module {
+  // expected-error @+1 {{expects @grads (run nnc-autodiff before nnc-optimizer)}}
+  func.func @loss(%w: tensor<2xf32> {nn.param = #nn.param<"w", weight, zeros>}) -> (tensor<f32> {nn.loss}) {
+    %z = nn.fill 0.0 : tensor<f32>
+    return %z : tensor<f32>
+  }
+}
