@@ -7,8 +7,13 @@
 BUILD_DIR=${NNC_BUILD_DIR:-build}
 BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench}
 TORCH_PY=/usr/bin/python3 # Debian's python3-torch; `python3` may lack torch
-# These variables force a slow OpenBLAS kernel: PyTorch runs without them.
+# These variables force a slow OpenBLAS kernel: PyTorch runs without them,
+# unless BENCH_TORCH_CORETYPE names the kernel to use (e.g. SkylakeX where
+# OpenBLAS does not recognise the CPU and falls back to Prescott).
 TORCH_ENV="env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE"
+if [ -n "${BENCH_TORCH_CORETYPE:-}" ]; then
+  TORCH_ENV="$TORCH_ENV OPENBLAS_CORETYPE=$BENCH_TORCH_CORETYPE"
+fi
 ran=0
 skipped=0
 failed=0
@@ -29,7 +34,9 @@ print_setting() {
     eval "val=\${$v-}"
     echo "   $v: ${val:-not set} in this shell; unset for PyTorch"
   done
+  echo "   PyTorch command: $TORCH_ENV $TORCH_PY"
   $TORCH_ENV "$TORCH_PY" - <<'PY'
+import ctypes
 import torch
 torch.set_num_threads(1)
 torch.ones(64, 64) @ torch.ones(64, 64)  # loads the BLAS
@@ -37,6 +44,20 @@ libs = sorted({l.split()[-1].rsplit("/", 1)[-1] for l in open("/proc/self/maps")
                if "blas" in l.lower() or "dnnl" in l.lower()})
 print(f"   PyTorch {torch.__version__}, 1 thread (torch.set_num_threads(1)),"
       f" libraries: {', '.join(libs) or 'none found'}")
+paths = {l.split()[-1] for l in open("/proc/self/maps")
+         if "openblas" in l.split()[-1].rsplit("/", 1)[-1]}
+for path in paths:
+    name = ctypes.CDLL(path).openblas_get_corename
+    name.restype = ctypes.c_char_p
+    core = name().decode()
+    print(f"   OpenBLAS kernel: {core}")
+    if core.lower() in ("prescott", "nehalem", "core2", "katmai"):
+        print("   WARNING: OpenBLAS did not recognise this CPU and uses a"
+              " generic kernel: PyTorch's dense layers are slow here; try"
+              " BENCH_TORCH_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2)")
+if not any("openblas" in l for l in libs):
+    print("   WARNING: PyTorch is not using OpenBLAS (reference BLAS is ~10x"
+          " slower): apt-get install libopenblas0-pthread")
 PY
   echo "   nnc kernels are single-threaded: nnc/torch ratios compare 1 thread"
   echo "   with 1 thread (below 1 means nnc is faster)."

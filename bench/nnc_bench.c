@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* Exit code when the model lacks the requested entry point. */
@@ -390,6 +391,11 @@ int main(int argc, char **argv) {
   Options o;
   if (!parseArgs(argc, argv, &o))
     return usage(argv[0]), 2;
+  if (mkdir(o.outDir, 0777) != 0 && errno != EEXIST) {
+    fprintf(stderr, "nnc-bench: cannot create '%s': %s\n", o.outDir,
+            strerror(errno));
+    return 1;
+  }
   Api api;
   if (!resolve(&api, o.modelPath))
     return 1;

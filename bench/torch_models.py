@@ -148,6 +148,12 @@ class Spec:
     # False when training in PyTorch cannot match nnc bit for bit in
     # distribution (dropout masks come from different generators).
     train_checkable: bool = True
+    # Slices (of dim 0) of parameters whose gradient is zero in exact
+    # arithmetic, so that their update is rounding noise (Adam scales it up
+    # to +-lr): the bias of the attention keys, since softmax is invariant
+    # to adding the same number to every score of a row.
+    degenerate: typing.Dict[str, slice] = dataclasses.field(
+        default_factory=dict)
 
 
 SPECS = {
@@ -166,5 +172,7 @@ SPECS = {
                  lambda p, lr: torch.optim.Adam(p, lr=lr)),
     "encoder": Spec("bench/models/encoder.nn", EncoderLayer, 16, mse, 0.001,
                     lambda p, lr: torch.optim.AdamW(p, lr=lr,
-                                                    weight_decay=0.01)),
+                                                    weight_decay=0.01),
+                    degenerate={"encoder1.attn1.in_proj_bias": slice(128,
+                                                                     256)}),
 }
