@@ -252,6 +252,39 @@ nnc_rt_status_t nnc_rt_early_stop_update(nnc_rt_early_stop_t *early_stop,
 /** The best epoch so far (-1 before any update or for NULL). */
 int64_t nnc_rt_early_stop_best_epoch(const nnc_rt_early_stop_t *early_stop);
 
+/*===-- Training a compiled model -----------------------------------------===*/
+
+/** Options of nnc_rt_train; initialise with nnc_rt_train_options_init. Unset
+ *  values (NULL strings, negative numbers) take the model's recipe values. */
+typedef struct {
+  const char *data;      /**< data source text (`csv("f.csv")`), NULL: recipe */
+  const char *test;      /**< test set source text, NULL: recipe */
+  int64_t epochs;        /**< < 0: recipe */
+  int64_t batch;         /**< <= 0: recipe */
+  double learning_rate;  /**< < 0: recipe */
+  double validation;     /**< < 0: recipe; else the held-out fraction */
+  int64_t seed;          /**< < 0: recipe */
+  const char *base_dir;  /**< directory for the recipe's relative paths */
+  const char *out_dir;   /**< outputs (summary.json, ...); NULL: none */
+  const char *resume;    /**< checkpoint to resume from; NULL: fresh run */
+  int32_t progress;      /**< nonzero: progress bar / epoch lines on stderr */
+  int32_t plots;         /**< nonzero: write the SVG plots */
+} nnc_rt_train_options_t;
+
+/** Fills `options` with "use the recipe" values, no output, no progress,
+ *  plots on. */
+void nnc_rt_train_options_init(nnc_rt_train_options_t *options);
+
+/** Trains the model.so at `model_lib` as its recipe and `options` say (the
+ *  loop of `nnc train`, docs/runtime.md). On success the summary (the JSON
+ *  of summary.json) is copied into `summary_json` when it holds
+ *  `capacity` bytes; *out_length (may be NULL) receives its length without
+ *  the NUL. A too small buffer is not an error: check *out_length. */
+nnc_rt_status_t nnc_rt_train(const char *model_lib,
+                             const nnc_rt_train_options_t *options,
+                             char *summary_json, size_t capacity,
+                             size_t *out_length);
+
 #ifdef __cplusplus
 }
 #endif

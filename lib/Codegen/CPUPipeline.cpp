@@ -42,7 +42,6 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   if (options.vectorizeMatmul)
     pm.addPass(nnc::createMatmulSchedule());
 
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = false;
   bufferization.setFunctionBoundaryTypeConversion(

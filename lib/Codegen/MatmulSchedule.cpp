@@ -96,7 +96,8 @@ std::optional<unsigned> getEpilogueOperand(linalg::MatmulOp matmul) {
 }
 
 /// Decides root, tile sizes and peeling from the static shapes; returns
-/// nullopt for matmuls the schedule does not handle (dynamic N).
+/// nullopt for matmuls the schedule does not handle (dynamic N or K; a
+/// dynamic K is the batch reduction of weight gradients).
 std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
                                              int64_t id) {
   auto resultType = dyn_cast<RankedTensorType>(matmul->getResult(0).getType());
@@ -106,7 +107,7 @@ std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
     return std::nullopt;
   int64_t m = resultType.getDimSize(0), n = resultType.getDimSize(1);
   int64_t k = lhsType.getDimSize(1);
-  if (ShapedType::isDynamic(n))
+  if (ShapedType::isDynamic(n) || ShapedType::isDynamic(k))
     return std::nullopt;
   ScheduleChoice c;
   c.id = id;
@@ -305,6 +306,16 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
       SmallVector<linalg::MatmulOp> matmuls;
       func.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
       for (linalg::MatmulOp matmul : matmuls) {
+        // CSE may share one fill between several matmuls; give this one its
+        // own, so that fusing it into the tile leaves no whole-tensor fill
+        // of dynamic shape behind for the vectorizer.
+        if (auto fill =
+                matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+            fill && !fill->hasOneUse()) {
+          OpBuilder b(matmul);
+          Operation *own = b.clone(*fill);
+          matmul.getDpsInitsMutable()[0].set(own->getResult(0));
+        }
         std::optional<ScheduleChoice> choice = chooseSchedule(matmul, nextId++);
         if (!choice)
           continue;

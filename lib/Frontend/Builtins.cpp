@@ -260,8 +260,11 @@ std::vector<BuiltinSpec> buildTable() {
              param("label", PT_Int, "last")
                  .range(0, kMaxInt)
                  .oneOf({"first", "last"}),
-             flag("header", "true"), positive("scale", "1.0")},
-            "CSV file (optionally .gz): one sample per row, a label column"),
+             flag("header", "true"), positive("scale", "1.0"),
+             flag("standardize", "false"), param("targets", PT_String, "\"\"")},
+            "CSV file (optionally .gz): one sample per row, a label column; "
+            "`standardize` fits mean/std on the training rows; `targets` names "
+            "a second file of regression targets (then no label column)"),
       value("idx", K::Data,
             {param("dir", PT_String),
              param("split", 0, "training").oneOf({"training", "test"}),

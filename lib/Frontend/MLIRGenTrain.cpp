@@ -88,9 +88,18 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
   if (!loss)
     return false;
 
+  // Results: the loss, the buffer updates, then the model's outputs (in
+  // training mode), so a training step can report accuracy without a
+  // second forward pass.
   SmallVector<Value> results{loss};
   for (auto &[value, arg] : bufferUpdates)
     results.push_back(value);
+  SmallVector<std::string> outputNames;
+  for (size_t i = 0; i < model.body.size(); ++i)
+    if (model.body[i].kind == StmtAST::Output) {
+      results.push_back(top.values[i]);
+      outputNames.push_back(model.body[i].name);
+    }
   builder.create<func::ReturnOp>(loc(train.loc), results);
   function.setFunctionType(builder.getFunctionType(
       entry->getArgumentTypes(), ValueRange(results).getTypes()));
@@ -110,6 +119,9 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
   for (size_t i = 0; i < bufferUpdates.size(); ++i)
     function.setResultAttr(1 + i, attrs::kUpdateOf,
                            builder.getI64IntegerAttr(bufferUpdates[i].second));
+  for (size_t i = 0; i < outputNames.size(); ++i)
+    function.setResultAttr(1 + bufferUpdates.size() + i, attrs::kOutput,
+                           builder.getStringAttr(outputNames[i]));
   return true;
 }
 

@@ -8,6 +8,7 @@
 #include "nnc/Pipelines/Pipelines.h"
 
 #include "nnc/Conversion/Passes.h"
+#include "nnc/Transforms/Passes.h"
 
 #include "mlir/Transforms/Passes.h"
 
@@ -16,7 +17,12 @@ using namespace mlir;
 void nnc::buildNNPipeline(OpPassManager &pm,
                           const NNPipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
-  (void)options;
+  if (options.training) {
+    pm.addPass(nnc::createAutodiff());
+    pm.addPass(nnc::createOptimizer());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
 }
 
 void nnc::buildNNToLinalgPipeline(OpPassManager &pm) {

@@ -20,6 +20,10 @@
 using namespace nnc::rt;
 using namespace nnc::rt::detail;
 
+namespace nnc::rt::detail {
+nnc_rt_status_t toCStatus(const Status &st);
+} // namespace nnc::rt::detail
+
 struct nnc_rt_status_s {
   nnc_rt_status_code_t code;
   std::string message;
@@ -500,4 +504,9 @@ nnc_rt_status_t nnc_rt_early_stop_update(nnc_rt_early_stop_t *early_stop,
 
 int64_t nnc_rt_early_stop_best_epoch(const nnc_rt_early_stop_t *early_stop) {
   return early_stop ? early_stop->early.bestEpoch() : -1;
+}
+
+/// Shared with TrainCAPI.cpp, which cannot see nnc_rt_status_s.
+nnc_rt_status_t nnc::rt::detail::toCStatus(const Status &st) {
+  return makeStatus(st);
 }

@@ -182,7 +182,7 @@ LogicalResult AutodiffPass::buildGrads(func::FuncOp lossFunc) {
     return failure();
   }
 
-  // Results: loss, gradients in parameter order, buffer updates.
+  // Results: loss, gradients in parameter order, buffer updates, outputs.
   SmallVector<Value> results{ret.getOperand(*lossIndex)};
   SmallVector<DictionaryAttr> resultAttrs{lossFunc.getResultAttrDict(*lossIndex)};
   if (!resultAttrs.front() ||
@@ -207,6 +207,13 @@ LogicalResult AutodiffPass::buildGrads(func::FuncOp lossFunc) {
   }
   for (unsigned i = 0; i < numResults; ++i)
     if (lossFunc.getResultAttr(i, attrs::kUpdateOf)) {
+      results.push_back(ret.getOperand(i));
+      resultAttrs.push_back(lossFunc.getResultAttrDict(i));
+    }
+  // Model outputs computed on the way (e.g. logits for accuracy) pass
+  // through after the buffer updates.
+  for (unsigned i = 0; i < numResults; ++i)
+    if (lossFunc.getResultAttr(i, attrs::kOutput)) {
       results.push_back(ret.getOperand(i));
       resultAttrs.push_back(lossFunc.getResultAttrDict(i));
     }

@@ -333,9 +333,15 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
     results.push_back(updated[paramArgs.size() + k]);
     resultAttrs.push_back(updateOf(index));
   }
-  // Buffer updates: their nn.update_of names a @grads argument.
+  // Buffer updates (their nn.update_of names a @grads argument), then the
+  // model outputs, passed through.
   for (unsigned r = 1 + paramArgs.size(), e = grads.getNumResults(); r < e;
        ++r) {
+    if (grads.getResultAttr(r, attrs::kOutput)) {
+      results.push_back(mapped(r));
+      resultAttrs.push_back(grads.getResultAttrDict(r));
+      continue;
+    }
     auto of = grads.getResultAttrOfType<IntegerAttr>(r, attrs::kUpdateOf);
     if (!of || of.getInt() < 0 ||
         of.getInt() >= static_cast<int64_t>(grads.getNumArguments()))

@@ -5,10 +5,12 @@
 // linalg, to LLVM, to an object, to a shared library), stopping at the stage
 // named by --emit. Each stage is one function; the ones other components
 // provide still report "not implemented yet". A first word `train`, `eval` or
-// `predict` selects a subcommand (also still to come). Exit code 1 on error.
+// `predict` selects a subcommand (Train.cpp, Eval.cpp, Predict.cpp). Exit
+// code 1 on error.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Commands.h"
 #include "nnc/Frontend/ASTDump.h"
 #include "nnc/Pipelines/Compilation.h"
 #include "nnc/Frontend/MLIRGen.h"
@@ -216,8 +218,12 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   if (argc > 1) {
     llvm::StringRef sub = argv[1];
-    if (sub == "train" || sub == "eval" || sub == "predict")
-      return notImplemented("'nnc " + sub.str() + "'");
+    if (sub == "train")
+      return driver::trainMain(argc - 1, argv + 1);
+    if (sub == "eval")
+      return driver::evalMain(argc - 1, argv + 1);
+    if (sub == "predict")
+      return driver::predictMain(argc - 1, argv + 1);
   }
   mlir::registerAsmPrinterCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "nnc: neural network compiler\n");

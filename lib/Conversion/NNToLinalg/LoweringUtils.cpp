@@ -330,6 +330,48 @@ Value softmax(OpBuilder &b, Location loc, Value input, int64_t axis,
       });
 }
 
+Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pad,
+                 double value) {
+  if (llvm::all_of(pad, [](int64_t p) { return p == 0; }))
+    return input;
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t h = type.getDimSize(2), w = type.getDimSize(3);
+  SmallVector<OpFoldResult> padded = getSizes(b, loc, input);
+  padded[2] = b.getIndexAttr(h + pad[0] + pad[2]);
+  padded[3] = b.getIndexAttr(w + pad[1] + pad[3]);
+  Value init = b.create<tensor::EmptyOp>(loc, padded, type.getElementType());
+  // out[n, c, i, j] = in-bounds ? input[n, c, i - top, j - left] : value,
+  // the read index clamped so it never leaves the input.
+  return parallelGeneric(
+      b, loc, init, {}, {}, [&](OpBuilder &nb, Location l, ValueRange) {
+        Value inBounds;
+        SmallVector<Value> idx = {nb.create<linalg::IndexOp>(l, 0),
+                                  nb.create<linalg::IndexOp>(l, 1)};
+        for (auto [d, low, size] : {std::tuple<int64_t, int64_t, int64_t>{
+                                        2, pad[0], h},
+                                    {3, pad[1], w}}) {
+          Value i = nb.create<arith::SubIOp>(
+              l, nb.create<linalg::IndexOp>(l, d), indexConst(nb, l, low));
+          Value ok = nb.create<arith::AndIOp>(
+              l,
+              nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, i,
+                                       indexConst(nb, l, 0)),
+              nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, i,
+                                       indexConst(nb, l, size)));
+          inBounds = inBounds ? nb.create<arith::AndIOp>(l, inBounds, ok)
+                                    .getResult()
+                              : ok;
+          Value clamped = nb.create<arith::MinSIOp>(
+              l, nb.create<arith::MaxSIOp>(l, i, indexConst(nb, l, 0)),
+              indexConst(nb, l, size - 1));
+          idx.push_back(clamped);
+        }
+        Value read = nb.create<tensor::ExtractOp>(l, input, idx);
+        return nb.create<arith::SelectOp>(l, inBounds, read,
+                                          f32Const(nb, l, value));
+      });
+}
+
 /// MurmurHash3's 32-bit finaliser on an i32 value.
 static Value fmix32(OpBuilder &b, Location loc, Value h) {
   auto c = [&](uint32_t v) -> Value {

@@ -123,6 +123,16 @@ mlir::Value expandDim(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value softmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                     int64_t axis, bool logarithm);
 
+/// Pads the spatial dims of an NCHW tensor by (top, left, bottom, right)
+/// with `value`: a generic over the padded shape reading the input with a
+/// bounds-checked, clamped `tensor.extract`. (Not `tensor.pad`: MLIR 19's
+/// one-shot bufferization sizes the buffer of a pad with a dynamic batch
+/// from its own dim, and an insert_slice becomes a `memref.copy` that needs
+/// the `memrefCopy` runtime; see docs/lowering.md.)
+mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value input, llvm::ArrayRef<int64_t> pad,
+                       double value);
+
 /// Dropout's keep decision for one element (docs/lowering.md): an i1 that is
 /// true when hash(seed, flatIndex) / 2^24 >= p. `seed` and `flatIndex` are
 /// i64 scalars.

@@ -1,6 +1,10 @@
-//===- Normalization.cpp - nn Normalization lowering (in progress) ----------------------===//
+//===- Normalization.cpp - batch and layer normalisation to linalg --------===//
 //
-// Placeholder: the patterns of this family are being written.
+// `batchnorm` is one generic reading the [C] statistics through a channel
+// map. `batchnorm_train` reduces the batch mean and biased variance over
+// every dim but the channel, normalises with them and returns the running
+// statistics updated with the unbiased variance. `layernorm` reduces the
+// last dim. All reductions are `linalg.generic`s with reduction iterators.
 //
 //===----------------------------------------------------------------------===//
 
@@ -8,5 +12,183 @@
 #include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
 
 using namespace mlir;
+using namespace nnc::lowering;
 
-void nnc::populateNNNormalizationPatterns(RewritePatternSet &patterns) {}
+namespace {
+
+/// `x [..]` map to the kept dims `keep` (e.g. {1} for the channel).
+AffineMap keptMap(MLIRContext *ctx, int64_t rank, ArrayRef<int64_t> keep) {
+  SmallVector<AffineExpr> exprs;
+  for (int64_t d : keep)
+    exprs.push_back(getAffineDimExpr(d, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+/// sum over `axes` of (x - mean)^2 where `mean` has the non-reduced dims.
+Value sumSquaredDeviation(OpBuilder &b, Location loc, Value x, Value mean,
+                          ArrayRef<int64_t> axes) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<int64_t> keep;
+  SmallVector<utils::IteratorType> iters;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool reduced = llvm::is_contained(axes, d);
+    if (!reduced)
+      keep.push_back(d);
+    iters.push_back(reduced ? utils::IteratorType::reduction
+                            : utils::IteratorType::parallel);
+  }
+  AffineMap kept = keptMap(b.getContext(), rank, keep);
+  Value acc = fill(b, loc,
+                   b.create<tensor::EmptyOp>(loc, getSizes(b, loc, mean),
+                                             b.getF32Type()),
+                   0);
+  return b
+      .create<linalg::GenericOp>(
+          loc, TypeRange{acc.getType()}, ValueRange{x, mean}, ValueRange{acc},
+          ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank), kept, kept},
+          iters,
+          [](OpBuilder &nb, Location l, ValueRange a) {
+            Value d = nb.create<arith::SubFOp>(l, a[0], a[1]);
+            Value sq = nb.create<arith::MulFOp>(l, d, d);
+            nb.create<linalg::YieldOp>(
+                l, nb.create<arith::AddFOp>(l, sq, a[2]).getResult());
+          })
+      .getResult(0);
+}
+
+/// Divides every element of `t` by the f32 scalar `divisor`.
+Value divideBy(OpBuilder &b, Location loc, Value t, Value divisor) {
+  return unaryElementwise(b, loc, t,
+                          [&](OpBuilder &nb, Location l, ValueRange a) {
+                            return nb.create<arith::DivFOp>(l, a[0], divisor);
+                          });
+}
+
+/// (x - mean) / sqrt(var + eps) * gamma + beta, statistics read through
+/// `statMap` and gamma/beta through `paramMap`, into a tensor like `x`.
+Value normalize(OpBuilder &b, Location loc, Value x, Value mean, Value var,
+                Value gamma, Value beta, AffineMap statMap, AffineMap paramMap,
+                double eps) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  Value init = b.create<tensor::EmptyOp>(loc, getSizes(b, loc, x),
+                                         b.getF32Type());
+  return parallelGeneric(
+      b, loc, init, {x, mean, var, gamma, beta},
+      {b.getMultiDimIdentityMap(rank), statMap, statMap, paramMap, paramMap},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value centered = nb.create<arith::SubFOp>(l, a[0], a[1]);
+        Value denom = nb.create<math::SqrtOp>(
+            l, nb.create<arith::AddFOp>(l, a[2], f32Const(nb, l, eps)));
+        Value normed = nb.create<arith::DivFOp>(l, centered, denom);
+        return nb.create<arith::AddFOp>(
+            l, nb.create<arith::MulFOp>(l, normed, a[3]), a[4]);
+      });
+}
+
+struct BatchNormLowering : OpConversionPattern<nn::BatchNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::BatchNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value x = adaptor.getInput();
+    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    AffineMap channel = keptMap(rewriter.getContext(), rank, {1});
+    rewriter.replaceOp(
+        op, normalize(rewriter, op.getLoc(), x, adaptor.getRunningMean(),
+                      adaptor.getRunningVar(), adaptor.getGamma(),
+                      adaptor.getBeta(), channel, channel,
+                      op.getEps().convertToFloat()));
+    return success();
+  }
+};
+
+struct BatchNormTrainLowering : OpConversionPattern<nn::BatchNormTrainOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::BatchNormTrainOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value x = adaptor.getInput();
+    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    SmallVector<int64_t> axes;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != 1)
+        axes.push_back(d);
+    Value count = countF32(b, loc, x, axes);
+    Value sum = reduce(b, loc, x, axes, false, 0,
+                       [](OpBuilder &nb, Location l, ValueRange a) {
+                         return nb.create<arith::AddFOp>(l, a[0], a[1]);
+                       });
+    Value mean = divideBy(b, loc, sum, count);
+    Value var =
+        divideBy(b, loc, sumSquaredDeviation(b, loc, x, mean, axes), count);
+    AffineMap channel = keptMap(b.getContext(), rank, {1});
+    Value y = normalize(b, loc, x, mean, var, adaptor.getGamma(),
+                        adaptor.getBeta(), channel, channel,
+                        op.getEps().convertToFloat());
+    // Unbiased correction count / (count - 1); count - 1 is clamped to 1
+    // (docs/lowering.md) so a single sample per channel gives no inf.
+    Value one = f32Const(b, loc, 1);
+    Value correction = b.create<arith::DivFOp>(
+        loc, count,
+        b.create<arith::MaximumFOp>(
+            loc, b.create<arith::SubFOp>(loc, count, one), one));
+    double m = op.getMomentum().convertToFloat();
+    auto update = [&](Value running, Value batch, Value factor) {
+      AffineMap id = b.getMultiDimIdentityMap(1);
+      Value init = b.create<tensor::EmptyOp>(
+          loc, getSizes(b, loc, running), b.getF32Type());
+      return parallelGeneric(
+          b, loc, init, {running, batch}, {id, id},
+          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+            Value batchTerm = a[1];
+            if (factor)
+              batchTerm = nb.create<arith::MulFOp>(l, batchTerm, factor);
+            Value keep = nb.create<arith::MulFOp>(l, a[0], f32Const(nb, l, 1 - m));
+            return nb.create<arith::AddFOp>(
+                l, keep,
+                nb.create<arith::MulFOp>(l, batchTerm, f32Const(nb, l, m)));
+          });
+    };
+    Value newMean = update(adaptor.getRunningMean(), mean, Value());
+    Value newVar = update(adaptor.getRunningVar(), var, correction);
+    rewriter.replaceOp(op, {y, newMean, newVar});
+    return success();
+  }
+};
+
+struct LayerNormLowering : OpConversionPattern<nn::LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value x = adaptor.getInput();
+    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+    int64_t last = rank - 1;
+    Value count = countF32(b, loc, x, last);
+    Value sum = reduce(b, loc, x, last, false, 0,
+                       [](OpBuilder &nb, Location l, ValueRange a) {
+                         return nb.create<arith::AddFOp>(l, a[0], a[1]);
+                       });
+    Value mean = divideBy(b, loc, sum, count);
+    Value var =
+        divideBy(b, loc, sumSquaredDeviation(b, loc, x, mean, last), count);
+    SmallVector<int64_t> lead = llvm::to_vector(llvm::seq<int64_t>(0, last));
+    AffineMap stat = keptMap(b.getContext(), rank, lead);
+    AffineMap param = keptMap(b.getContext(), rank, last);
+    rewriter.replaceOp(op, normalize(b, loc, x, mean, var, adaptor.getGamma(),
+                                     adaptor.getBeta(), stat, param,
+                                     op.getEps().convertToFloat()));
+    return success();
+  }
+};
+
+} // namespace
+
+void nnc::populateNNNormalizationPatterns(RewritePatternSet &patterns) {
+  patterns.add<BatchNormLowering, BatchNormTrainLowering, LayerNormLowering>(
+      patterns.getContext());
+}

@@ -1,12 +1,97 @@
-//===- Pooling.cpp - nn Pooling lowering (in progress) ----------------------===//
+//===- Pooling.cpp - nn pooling to linalg pooling ops ---------------------===//
 //
-// Placeholder: the patterns of this family are being written.
+// `maxpool2d` pads with -inf (a bounds-checked generic) and uses `linalg.pooling_nchw_max` into a
+// -inf-filled accumulator; `avgpool2d` pads with zeros, sums with
+// `linalg.pooling_nchw_sum` and divides each output by the number of real
+// (non-padded) cells of its window, computed from `linalg.index` (PyTorch's
+// `count_include_pad = False`).
 //
 //===----------------------------------------------------------------------===//
 
 #include "LoweringUtils.h"
 #include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
 
-using namespace mlir;
+#include <limits>
 
-void nnc::populateNNPoolingPatterns(RewritePatternSet &patterns) {}
+using namespace mlir;
+using namespace nnc::lowering;
+
+namespace {
+
+/// The number of real cells of the window starting at output index `out`
+/// along one spatial dim of size `size`.
+Value windowCount(OpBuilder &b, Location loc, Value out, int64_t stride,
+                  int64_t padLow, int64_t kernel, int64_t size) {
+  Value start = b.create<arith::SubIOp>(
+      loc, b.create<arith::MulIOp>(loc, out, indexConst(b, loc, stride)),
+      indexConst(b, loc, padLow));
+  Value end = b.create<arith::AddIOp>(loc, start, indexConst(b, loc, kernel));
+  Value lo = b.create<arith::MaxSIOp>(loc, start, indexConst(b, loc, 0));
+  Value hi = b.create<arith::MinSIOp>(loc, end, indexConst(b, loc, size));
+  return b.create<arith::SubIOp>(loc, hi, lo);
+}
+
+template <typename OpTy, bool isMax>
+struct PoolLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    ArrayRef<int64_t> kernel = op.getKernel(), strides = op.getStrides(),
+                      pad = op.getPadding();
+    if (kernel.size() != 2 || strides.size() != 2 || pad.size() != 4)
+      return rewriter.notifyMatchFailure(op, "malformed attributes");
+    double padValue = isMax ? -std::numeric_limits<double>::infinity() : 0;
+    Value input =
+        padSpatial(rewriter, loc, adaptor.getInput(), pad, padValue);
+    Value init = fill(rewriter, loc,
+                      emptyWithBatch(rewriter, loc, type, adaptor.getInput()),
+                      padValue);
+    Value window = rewriter.create<tensor::EmptyOp>(loc, kernel,
+                                                    rewriter.getF32Type());
+    auto stridesAttr = rewriter.getI64TensorAttr(strides);
+    auto dilations = rewriter.getI64TensorAttr({1, 1});
+    Value result;
+    if constexpr (isMax) {
+      result = rewriter
+                   .create<linalg::PoolingNchwMaxOp>(
+                       loc, TypeRange{type}, ValueRange{input, window},
+                       ValueRange{init}, stridesAttr, dilations)
+                   .getResult(0);
+    } else {
+      Value sum = rewriter
+                      .create<linalg::PoolingNchwSumOp>(
+                          loc, TypeRange{type}, ValueRange{input, window},
+                          ValueRange{init}, stridesAttr, dilations)
+                      .getResult(0);
+      auto inType = cast<RankedTensorType>(adaptor.getInput().getType());
+      int64_t h = inType.getDimSize(2), w = inType.getDimSize(3);
+      Value outInit =
+          emptyWithBatch(rewriter, loc, type, adaptor.getInput());
+      result = parallelGeneric(
+          rewriter, loc, outInit, sum, rewriter.getMultiDimIdentityMap(4),
+          [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+            Value ch = windowCount(b, l, b.create<linalg::IndexOp>(l, 2),
+                                   strides[0], pad[0], kernel[0], h);
+            Value cw = windowCount(b, l, b.create<linalg::IndexOp>(l, 3),
+                                   strides[1], pad[1], kernel[1], w);
+            Value count = b.create<arith::MulIOp>(l, ch, cw);
+            Value countF = b.create<arith::SIToFPOp>(
+                l, b.getF32Type(),
+                b.create<arith::IndexCastOp>(l, b.getI64Type(), count));
+            return b.create<arith::DivFOp>(l, args[0], countF);
+          });
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void nnc::populateNNPoolingPatterns(RewritePatternSet &patterns) {
+  patterns.add<PoolLowering<nn::MaxPool2DOp, true>,
+               PoolLowering<nn::AvgPool2DOp, false>>(patterns.getContext());
+}

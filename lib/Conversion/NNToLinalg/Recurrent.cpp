@@ -1,6 +1,12 @@
-//===- Recurrent.cpp - nn Recurrent lowering (in progress) ----------------------===//
+//===- Recurrent.cpp - rnn, lstm and gru to scf.for + linalg --------------===//
 //
-// Placeholder: the patterns of this family are being written.
+// A recurrent layer becomes: the input projection of every step at once
+// (one dense: transpose + matmul + bias on [N*T, I]), then an `scf.for`
+// over the time steps carrying h (and c) and the [N, T, H] output. Each
+// step multiplies h by the transposed W_hh with `linalg.matmul` into the
+// broadcast b_hh, slices the gates (PyTorch order: LSTM i, f, g, o; GRU r,
+// z, n with b_hn inside the reset product) and combines them in one
+// generic. The initial state is zero.
 //
 //===----------------------------------------------------------------------===//
 
@@ -8,5 +14,178 @@
 #include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
 
 using namespace mlir;
+using namespace nnc::lowering;
 
-void nnc::populateNNRecurrentPatterns(RewritePatternSet &patterns) {}
+namespace {
+
+enum class Cell { Rnn, Lstm, Gru };
+
+Value sigmoid(OpBuilder &b, Location l, Value x) {
+  Value e = b.create<math::ExpOp>(l, b.create<arith::NegFOp>(l, x));
+  return b.create<arith::DivFOp>(
+      l, f32Const(b, l, 1), b.create<arith::AddFOp>(l, f32Const(b, l, 1), e));
+}
+
+/// Columns [k*H, (k+1)*H) of a [N, G*H] tensor.
+Value gate(OpBuilder &b, Location loc, Value t, int64_t k, int64_t hidden) {
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, t);
+  sizes[1] = b.getIndexAttr(hidden);
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                       b.getIndexAttr(k * hidden)};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  return b.create<tensor::ExtractSliceOp>(loc, t, offsets, sizes, strides);
+}
+
+/// An elementwise generic over [N, H] with identity maps and several
+/// results, initialised from `inits`.
+SmallVector<Value> gateGeneric(
+    OpBuilder &b, Location loc, ValueRange inputs, ValueRange inits,
+    llvm::function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>
+        body) {
+  AffineMap id = b.getMultiDimIdentityMap(2);
+  SmallVector<AffineMap> maps(inputs.size() + inits.size(), id);
+  SmallVector<utils::IteratorType> iters(2, utils::IteratorType::parallel);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, inits.getTypes(), inputs, inits, maps, iters,
+      [&](OpBuilder &nb, Location l, ValueRange a) {
+        nb.create<linalg::YieldOp>(l, body(nb, l, a));
+      });
+  return SmallVector<Value>(generic.getResults());
+}
+
+template <typename OpTy, Cell cell>
+struct RecurrentLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+
+  /// The nonlinearity of an Elman cell.
+  static Value activation(OpTy op, OpBuilder &b, Location l, Value x) {
+    if constexpr (cell == Cell::Rnn) {
+      if (op.getNonlinearity() == nn::Nonlinearity::relu)
+        return b.create<arith::MaximumFOp>(l, x, f32Const(b, l, 0));
+    }
+    return b.create<math::TanhOp>(l, x);
+  }
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    auto type = cast<RankedTensorType>(op.getType());
+    Value x = adaptor.getInput();
+    int64_t hidden = type.getDimSize(2);
+    int64_t gates = OpTy::kGates;
+    // The input projection of all steps, with b_ih.
+    Value xp = dense(b, loc, x, adaptor.getWIh(), adaptor.getBIh());
+    Value whhT = transpose(b, loc, adaptor.getWHh(), {1, 0});
+    Value batch = b.create<tensor::DimOp>(loc, x, 0);
+    auto stateType = RankedTensorType::get({ShapedType::kDynamic, hidden},
+                                           b.getF32Type());
+    auto projType = RankedTensorType::get(
+        {ShapedType::kDynamic, gates * hidden}, b.getF32Type());
+    // b_hh broadcast to [N, G*H]: the accumulator of every hidden matmul.
+    Value hBias = parallelGeneric(
+        b, loc, b.create<tensor::EmptyOp>(loc, projType, batch),
+        adaptor.getBHh(), AffineMap::get(2, 0, b.getAffineDimExpr(1)),
+        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    Value zero = fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch),
+                      0);
+    Value out = emptyWithBatch(b, loc, type, x);
+    SmallVector<Value> iterArgs = {zero, out};
+    if (cell == Cell::Lstm)
+      iterArgs.push_back(fill(
+          b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0));
+    Value steps = getValueOrCreateConstantIndexOp(b, loc,
+                                                  getSizes(b, loc, x)[1]);
+    auto loop = b.create<scf::ForOp>(
+        loc, indexConst(b, loc, 0), steps, indexConst(b, loc, 1), iterArgs,
+        [&](OpBuilder &lb, Location l, Value t, ValueRange args) {
+          Value h = args[0];
+          SmallVector<OpFoldResult> one(3, lb.getIndexAttr(1));
+          SmallVector<OpFoldResult> offsets = {lb.getIndexAttr(0), t,
+                                               lb.getIndexAttr(0)};
+          SmallVector<OpFoldResult> xSizes = {
+              batch, lb.getIndexAttr(1), lb.getIndexAttr(gates * hidden)};
+          Value xt = lb.create<tensor::ExtractSliceOp>(l, projType, xp, offsets,
+                                                       xSizes, one);
+          Value hp = lb.create<linalg::MatmulOp>(l, TypeRange{projType},
+                                                 ValueRange{h, whhT},
+                                                 ValueRange{hBias})
+                         .getResult(0);
+          SmallVector<Value> inputs;
+          for (int64_t k = 0; k < gates; ++k) {
+            inputs.push_back(gate(lb, l, xt, k, hidden));
+            inputs.push_back(gate(lb, l, hp, k, hidden));
+          }
+          inputs.push_back(h);
+          SmallVector<Value> inits = {
+              lb.create<tensor::EmptyOp>(l, stateType, batch)};
+          if (cell == Cell::Lstm) {
+            inputs.push_back(args[2]);
+            inits.push_back(lb.create<tensor::EmptyOp>(l, stateType, batch));
+          }
+          SmallVector<Value> next = gateGeneric(
+              lb, l, inputs, inits,
+              [&](OpBuilder &g, Location gl, ValueRange a) {
+                return cellBody(op, g, gl, a);
+              });
+          SmallVector<OpFoldResult> hSizes = {batch, lb.getIndexAttr(1),
+                                              lb.getIndexAttr(hidden)};
+          // h goes into out[:, t, :] through a linalg.copy into the slice,
+          // so bufferization writes the step in place (no memref.copy).
+          Value step = lb.create<tensor::ExtractSliceOp>(
+              l, stateType, args[1], offsets, hSizes, one);
+          step = lb.create<linalg::CopyOp>(l, next[0], step).getResult(0);
+          Value newOut = lb.create<tensor::InsertSliceOp>(l, step, args[1],
+                                                          offsets, hSizes, one);
+          // The new state is copied into the loop-carried tensors so that
+          // one-shot bufferization keeps one buffer per state across steps.
+          auto carry = [&](Value v, Value into) -> Value {
+            return lb.create<linalg::CopyOp>(l, v, into).getResult(0);
+          };
+          SmallVector<Value> yields = {carry(next[0], h), newOut};
+          if (cell == Cell::Lstm)
+            yields.push_back(carry(next[1], args[2]));
+          lb.create<scf::YieldOp>(l, yields);
+        });
+    rewriter.replaceOp(op, loop.getResult(1));
+    return success();
+  }
+
+  /// The gate formulas. `a` holds (x_k, h_k) pairs per gate, then h, then
+  /// (LSTM) c, then the output block arguments.
+  static SmallVector<Value> cellBody(OpTy op, OpBuilder &b, Location l,
+                                     ValueRange a) {
+    auto add = [&](Value u, Value v) -> Value {
+      return b.create<arith::AddFOp>(l, u, v);
+    };
+    auto mul = [&](Value u, Value v) -> Value {
+      return b.create<arith::MulFOp>(l, u, v);
+    };
+    if constexpr (cell == Cell::Rnn) {
+      return {activation(op, b, l, add(a[0], a[1]))};
+    } else if constexpr (cell == Cell::Lstm) {
+      Value i = sigmoid(b, l, add(a[0], a[1]));
+      Value f = sigmoid(b, l, add(a[2], a[3]));
+      Value g = b.create<math::TanhOp>(l, add(a[4], a[5]));
+      Value o = sigmoid(b, l, add(a[6], a[7]));
+      Value c = add(mul(f, a[9]), mul(i, g));
+      return {mul(o, b.create<math::TanhOp>(l, c)), c};
+    } else {
+      Value r = sigmoid(b, l, add(a[0], a[1]));
+      Value z = sigmoid(b, l, add(a[2], a[3]));
+      Value n = b.create<math::TanhOp>(l, add(a[4], mul(r, a[5])));
+      Value h = a[6];
+      Value oneMinusZ = b.create<arith::SubFOp>(l, f32Const(b, l, 1), z);
+      return {add(mul(oneMinusZ, n), mul(z, h))};
+    }
+  }
+};
+
+} // namespace
+
+void nnc::populateNNRecurrentPatterns(RewritePatternSet &patterns) {
+  patterns.add<RecurrentLowering<nn::RnnOp, Cell::Rnn>,
+               RecurrentLowering<nn::LstmOp, Cell::Lstm>,
+               RecurrentLowering<nn::GruOp, Cell::Gru>>(patterns.getContext());
+}

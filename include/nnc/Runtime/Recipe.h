@@ -1,0 +1,86 @@
+//===- nnc/Runtime/Recipe.h - Training recipes and data specs ---*- C++ -*-===//
+//
+// The train section of a model as the runtime uses it. `parseRecipe` reads
+// the JSON that `nnc_model_recipe_json()` returns (the options written in the
+// .nn file, call-valued ones as objects with a "kind") and fills in the
+// front end's documented defaults; unknown keys are warnings, values of the
+// wrong type errors. `parseDataSpec` reads a data source written like in a
+// .nn file (`csv("f.csv", label = last)`), and `loadDataSpec` turns a data
+// spec into a Dataset with the runtime's loaders.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_RUNTIME_RECIPE_H
+#define NNC_RUNTIME_RECIPE_H
+
+#include "nnc/Runtime/Dataset.h"
+#include "nnc/Runtime/Preprocess.h"
+#include "nnc/Runtime/Schedule.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nnc::rt {
+
+/// A data source as JSON text: {"kind": "csv", "path": "f.csv", ...}.
+/// Kinds and parameter names are those of the front end's data builtins:
+/// spiral(classes, points, noise), logic(gate), csv(path, label, header,
+/// scale), idx(dir, split, normalize), npy(inputs, labels).
+struct DataSpec {
+  std::string json; ///< "" when absent
+  bool empty() const { return json.empty(); }
+};
+
+/// The normalised train section.
+struct TrainConfig {
+  DataSpec data; ///< training data (required to train)
+  DataSpec test; ///< optional test set
+  int64_t batch = 32;
+  int64_t epochs = 10;
+  std::string optimizer = "sgd"; ///< kind of the optimizer
+  double lr = 0.0;               ///< optimizer lr; 0 when the recipe has none
+  ScheduleConfig schedule;       ///< baseLr is filled by the trainer
+  bool earlyStop = false;
+  int64_t patience = 5;
+  double minDelta = 0.0;
+  bool restoreBest = true;
+  double validation = 0.0; ///< fraction of the data held out
+  bool shuffle = true;
+  uint64_t seed = 0;
+  double clipNorm = 0.0; ///< applied by the compiled step; recorded only
+  ScalingKind scaling = ScalingKind::None; ///< extension key "scaling"
+  std::string loss; ///< loss kind when the recipe names it, else ""
+};
+
+/// Parses a recipe; warnings (unknown keys) are appended to `warnings`.
+Expected<TrainConfig> parseRecipe(const std::string &json,
+                                  std::vector<std::string> &warnings);
+
+/// The default learning rate of an optimizer kind (front end defaults).
+double defaultLearningRate(const std::string &optimizer);
+
+/// Parses a data source: `kind(args...)` with positional or `name = value`
+/// arguments (strings in double quotes, numbers, identifiers, true/false),
+/// a JSON object, or a bare path (`f.csv[.gz]`, `f.npy`: not supported alone,
+/// a directory: idx).
+Expected<DataSpec> parseDataSpec(const std::string &text);
+
+/// How to load a data spec.
+struct LoadContext {
+  /// Relative paths are resolved against this directory ("" = cwd).
+  std::string baseDir;
+  /// Seed of generated data (spiral).
+  uint64_t seed = 0;
+  /// Read labels as float regression targets (the model's label is f32
+  /// and not one-hot).
+  bool regression = false;
+  /// Load the test half of a split source (idx) instead of the training one.
+  bool testSplit = false;
+};
+
+/// Loads the data set a spec describes.
+Expected<Dataset> loadDataSpec(const DataSpec &spec, const LoadContext &ctx);
+
+} // namespace nnc::rt
+
+#endif // NNC_RUNTIME_RECIPE_H

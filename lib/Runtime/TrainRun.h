@@ -1,0 +1,68 @@
+//===- TrainRun.h - The state of one training run ---------------*- C++ -*-===//
+//
+// Private to lib/Runtime: the object behind `nnc::rt::train`, split over
+// Trainer.cpp (setup, resume, the epoch loop) and TrainOutputs.cpp (restoring
+// the best weights, final metrics, summary, weights and plots). Its methods
+// throw RuntimeError; `train` turns that into a Status.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_LIB_RUNTIME_TRAINRUN_H
+#define NNC_LIB_RUNTIME_TRAINRUN_H
+
+#include "TrainInternal.h"
+#include "nnc/Runtime/Recipe.h"
+#include "nnc/Runtime/Schedule.h"
+
+#include <optional>
+
+namespace nnc::rt::detail {
+
+/// Creates `dir` and its parents (like mkdir -p).
+Status makeDirectories(const std::string &dir);
+
+/// The metric early stopping and plateau schedules watch.
+enum class Monitor { ValLoss, ValAccuracy, TrainLoss };
+
+/// One call of train().
+class TrainRun {
+public:
+  explicit TrainRun(const TrainOptions &options) : opts(options) {}
+  /// Sets up, trains and writes the outputs.
+  TrainResult run();
+
+private:
+  void setup();
+  void loadData();
+  void resume();
+  void runEpoch(int64_t epoch, Batcher &batcher);
+  TrainResult finish();
+  std::string stateJson(int64_t step) const;
+  void warn(const std::string &text) const {
+    if (opts.warn)
+      opts.warn(text);
+  }
+
+  const TrainOptions &opts;
+  std::shared_ptr<ModelLibrary> lib;
+  std::unique_ptr<ModelInstance> model;
+  TrainConfig cfg;
+  double baseLr = 0;
+  TaskInfo task;
+  Dataset trainSet;
+  std::optional<Dataset> valSet, testSet;
+  const Dataset *evalSet = nullptr; ///< validation, else test, else null
+  std::optional<Scaler> scaler;
+  Monitor monitor = Monitor::TrainLoss;
+  std::optional<LrSchedule> schedule;
+  std::optional<EarlyStopping> earlyStop;
+  std::vector<std::vector<char>> bestParams, bestBuffers;
+  History history;
+  bool stoppedEarly = false;
+  int64_t epochsRun = 0, steps = 0;
+  double trainSeconds = 0;
+  double trainMae = NAN, trainRmse = NAN;
+};
+
+} // namespace nnc::rt::detail
+
+#endif // NNC_LIB_RUNTIME_TRAINRUN_H

@@ -1,0 +1,404 @@
+//===- Trainer.cpp - The training loop
+//-------------------------------------===//
+//
+// `train()`: resolve the recipe and the overrides, load and prepare the data,
+// then run epochs of seeded batches through the model's fused training step
+// with the scheduled learning rate, measure, schedule, stop early, and leave
+// a checkpoint with the loop's state after every epoch so that `resume`
+// continues exactly like an uninterrupted run. Outputs (summary, history,
+// plots, weights) are written by TrainOutputs.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TrainInternal.h"
+#include "TrainRun.h"
+#include "nnc/Runtime/Recipe.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstring>
+
+using namespace nnc::rt;
+using namespace nnc::rt::detail;
+using json = nlohmann::json;
+
+static double nowSeconds() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// A float whose bit pattern marks "the kernel did not write this output".
+static float sentinel() {
+  uint32_t bits = 0x7fc0dea1u;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+static bool isSentinel(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof f);
+  return bits == 0x7fc0dea1u;
+}
+
+//===----------------------------------------------------------------------===//
+// Setup
+//===----------------------------------------------------------------------===//
+
+void TrainRun::setup() {
+  lib = need(ModelLibrary::open(opts.modelLib));
+  if (!lib->hasEntry(NNC_ENTRY_TRAIN_STEP))
+    fail(ErrorCode::InvalidArgument,
+         "{}: model {} has no training step (its .nn file has no train "
+         "section)",
+         opts.modelLib, lib->name());
+  if (lib->tensors(NNC_KIND_LABEL).size() != 1)
+    fail(ErrorCode::InvalidArgument,
+         "{}: model {} has {} labels; nnc train feeds exactly one",
+         opts.modelLib, lib->name(), lib->tensors(NNC_KIND_LABEL).size());
+  std::vector<std::string> warnings;
+  std::string recipe = lib->recipeJson();
+  if (!opts.recipePatch.empty()) {
+    json base = json::parse(recipe, nullptr, false);
+    json patch = json::parse(opts.recipePatch, nullptr, false);
+    if (patch.is_discarded() || !patch.is_object())
+      fail(ErrorCode::InvalidArgument,
+           "recipe patch: expected a JSON object, "
+           "got '{}'",
+           opts.recipePatch);
+    if (base.is_object()) {
+      for (auto it = patch.begin(); it != patch.end(); ++it)
+        base[it.key()] = it.value();
+      recipe = base.dump();
+    }
+  }
+  cfg = need(parseRecipe(recipe, warnings));
+  for (const std::string &w : warnings)
+    warn(w);
+
+  // Command-line / API overrides.
+  if (opts.epochs)
+    cfg.epochs = *opts.epochs;
+  if (opts.batch)
+    cfg.batch = *opts.batch;
+  if (opts.seed)
+    cfg.seed = *opts.seed;
+  if (opts.validation)
+    cfg.validation = *opts.validation;
+  if (opts.scaling)
+    cfg.scaling = *opts.scaling;
+  if (cfg.batch < 1)
+    fail(ErrorCode::InvalidArgument, "batch must be >= 1, got {}", cfg.batch);
+  if (cfg.epochs < 0)
+    fail(ErrorCode::InvalidArgument, "epochs must be >= 0, got {}", cfg.epochs);
+  if (cfg.validation < 0 || cfg.validation >= 1)
+    fail(ErrorCode::InvalidArgument, "validation must lie in [0, 1), got {}",
+         cfg.validation);
+  baseLr = opts.lr      ? *opts.lr
+           : cfg.lr > 0 ? cfg.lr
+           : lib->api().defaultLearningRate() > 0
+               ? std::stod(fmt::format("{}", lib->api().defaultLearningRate()))
+               : defaultLearningRate(cfg.optimizer);
+  if (!(baseLr >= 0) || !std::isfinite(baseLr))
+    fail(ErrorCode::InvalidArgument,
+         "learning rate must be finite and >= 0, "
+         "got {}",
+         baseLr);
+
+  loadData();
+}
+
+void TrainRun::loadData() {
+  const ModelTensor &label = lib->tensors(NNC_KIND_LABEL)[0];
+  LoadContext ctx;
+  ctx.seed = cfg.seed;
+  ctx.regression = label.dtype == NNC_DTYPE_F32 && label.itemElements == 1 &&
+                   cfg.loss != "bce" && cfg.loss != "bce_logits" &&
+                   cfg.loss != "perceptron";
+  if (opts.trainData) {
+    trainSet = *opts.trainData;
+  } else {
+    LoadContext c = ctx;
+    DataSpec spec = cfg.data;
+    if (!opts.data.empty())
+      spec = need(parseDataSpec(opts.data));
+    else
+      c.baseDir = opts.baseDir;
+    trainSet = need(loadDataSpec(spec, c));
+  }
+  if (opts.testData) {
+    testSet = *opts.testData;
+  } else if (!opts.test.empty() || !cfg.test.empty()) {
+    LoadContext c = ctx;
+    c.testSplit = true;
+    DataSpec spec = cfg.test;
+    if (!opts.test.empty())
+      spec = need(parseDataSpec(opts.test));
+    else
+      c.baseDir = opts.baseDir;
+    testSet = need(loadDataSpec(spec, c));
+  }
+  need(trainSet.validate());
+  if (trainSet.size() == 0)
+    fail(ErrorCode::InvalidArgument, "the training data '{}' is empty",
+         trainSet.name);
+  if (cfg.validation > 0) {
+    auto parts = need(splitValidation(trainSet, cfg.validation, cfg.seed));
+    trainSet = std::move(parts.first);
+    valSet = std::move(parts.second);
+  }
+  if (cfg.scaling != ScalingKind::None) {
+    scaler = need(Scaler::fit(trainSet, cfg.scaling));
+    need(scaler->apply(trainSet));
+    if (valSet)
+      need(scaler->apply(*valSet));
+    if (testSet)
+      need(scaler->apply(*testSet));
+  }
+  task = need(describeTask(*lib, trainSet, cfg.loss));
+  if (testSet)
+    need(describeTask(*lib, *testSet, cfg.loss));
+  evalSet = valSet ? &*valSet : testSet ? &*testSet : nullptr;
+
+  // What early stopping and plateau watch.
+  bool lossMeasurable = lib->hasEntry(NNC_ENTRY_GRADS);
+  if (evalSet && lossMeasurable)
+    monitor = Monitor::ValLoss;
+  else if (evalSet && task.classification)
+    monitor = Monitor::ValAccuracy;
+  else
+    monitor = Monitor::TrainLoss;
+}
+
+//===----------------------------------------------------------------------===//
+// State and resume
+//===----------------------------------------------------------------------===//
+
+static json rowToJson(const HistoryRow &r) {
+  auto v = [](double d) { return std::isnan(d) ? json(nullptr) : json(d); };
+  return json{{"epoch", r.epoch},
+              {"lr", v(r.lr)},
+              {"train_loss", v(r.trainLoss)},
+              {"train_accuracy", v(r.trainAccuracy)},
+              {"val_loss", v(r.valLoss)},
+              {"val_accuracy", v(r.valAccuracy)},
+              {"seconds", v(r.seconds)}};
+}
+
+static HistoryRow rowFromJson(const json &j) {
+  auto v = [&](const char *k) {
+    return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN;
+  };
+  HistoryRow r;
+  r.epoch = j.value("epoch", int64_t(0));
+  r.lr = v("lr");
+  r.trainLoss = v("train_loss");
+  r.trainAccuracy = v("train_accuracy");
+  r.valLoss = v("val_loss");
+  r.valAccuracy = v("val_accuracy");
+  r.seconds = v("seconds");
+  return r;
+}
+
+std::string TrainRun::stateJson(int64_t step) const {
+  json rows = json::array();
+  for (const HistoryRow &r : history.rows)
+    rows.push_back(rowToJson(r));
+  json s{{"version", 1},
+         {"model", lib->name()},
+         {"epochs_done", int64_t(history.rows.size())},
+         {"step", step},
+         {"seed", cfg.seed},
+         {"batch", cfg.batch},
+         {"schedule", json::parse(schedule->saveState())},
+         {"history", rows}};
+  if (earlyStop)
+    s["early_stop"] = json::parse(earlyStop->saveState());
+  return s.dump(1);
+}
+
+/// checkpoint.safetensors -> checkpoint.json
+static std::string statePathFor(const std::string &ckpt) {
+  const std::string ext = ".safetensors";
+  if (ckpt.size() > ext.size() &&
+      ckpt.compare(ckpt.size() - ext.size(), ext.size(), ext) == 0)
+    return ckpt.substr(0, ckpt.size() - ext.size()) + ".json";
+  return ckpt + ".json";
+}
+
+void TrainRun::resume() {
+  const std::string &ckpt = opts.resume;
+  std::string statePath = statePathFor(ckpt);
+  if (!fileExists(statePath))
+    fail(ErrorCode::NotFound,
+         "{}: cannot resume: the training state {} is missing", ckpt,
+         statePath);
+  json s = json::parse(readFileMaybeGzip(statePath), nullptr, false);
+  if (s.is_discarded() || !s.is_object() || !s.contains("history") ||
+      !s["history"].is_array() || !s.contains("schedule") ||
+      !s.contains("step") || !s["step"].is_number_integer())
+    fail(ErrorCode::DataLoss, "{}: corrupted training state", statePath);
+  if (s.value("model", "") != lib->name())
+    fail(ErrorCode::InvalidArgument,
+         "{}: the state belongs to model '{}', not '{}'", statePath,
+         s.value("model", ""), lib->name());
+  if (s.value("seed", uint64_t(0)) != cfg.seed ||
+      s.value("batch", int64_t(0)) != cfg.batch)
+    warn(fmt::format("{}: resuming with seed {} and batch {} (the run used "
+                     "seed {} and batch {}); the history will differ from an "
+                     "uninterrupted run",
+                     statePath, cfg.seed, cfg.batch,
+                     s.value("seed", uint64_t(0)),
+                     s.value("batch", int64_t(0))));
+  need(model->load(ckpt));
+  if (need(model->step()) != s["step"].get<int64_t>())
+    fail(ErrorCode::DataLoss,
+         "{}: the checkpoint is at step {} but its state {} says {}", ckpt,
+         need(model->step()), statePath, s["step"].get<int64_t>());
+  for (const json &r : s["history"])
+    history.rows.push_back(rowFromJson(r));
+  need(schedule->loadState(s["schedule"].dump()));
+  if (earlyStop && s.contains("early_stop")) {
+    need(earlyStop->loadState(s["early_stop"].dump()));
+    std::string best = joinPath(dirName(ckpt), "best.safetensors");
+    if (earlyStop->bestEpoch() > 0 && cfg.restoreBest && fileExists(best)) {
+      auto other = need(ModelInstance::create(lib, cfg.seed));
+      need(other->load(best));
+      bestParams = need(other->readAll(NNC_KIND_PARAM));
+      bestBuffers = need(other->readAll(NNC_KIND_BUFFER));
+    }
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// The loop
+//===----------------------------------------------------------------------===//
+
+void TrainRun::runEpoch(int64_t epoch, Batcher &batcher) {
+  double start = nowSeconds();
+  double lr = schedule->lr();
+  batcher.beginEpoch(epoch);
+  if (opts.progress)
+    opts.progress->beginEpoch(epoch + 1, cfg.epochs, batcher.numBatches());
+  RunningMean loss;
+  AccuracyMeter acc;
+  RegressionMeter reg;
+  bool outputsSeen = true;
+  std::vector<std::vector<float>> outputs;
+  outputs.resize(lib->tensors(NNC_KIND_OUTPUT).size());
+  Batch b;
+  int64_t samples = 0;
+  while (batcher.next(b)) {
+    std::vector<char> labels = labelBytes(task, b);
+    // Mark output 0 so that we can tell whether the kernel wrote it.
+    outputs[0].assign(size_t(b.rows * task.outputElements), 0.0f);
+    outputs[0][0] = sentinel();
+    float l = 0;
+    need(model->trainStep(b.rows, {b.features.data()}, {labels.data()},
+                          float(lr), &outputs, l));
+    if (!std::isfinite(l))
+      fail(ErrorCode::InvalidArgument,
+           "training diverged: the loss is {} at epoch {}, batch {} (lr {}); "
+           "try a lower learning rate",
+           l, epoch + 1, b.index + 1, lr);
+    ++steps;
+    samples += b.rows;
+    loss.add(l, double(b.rows));
+    if (isSentinel(outputs[0][0]))
+      outputsSeen = false;
+    else if (task.classification)
+      acc.add(outputs[0].data(), b.rows, task.outputElements, b.labels.data(),
+              task.outputKind);
+    else if (task.outputElements == task.labelElements)
+      reg.add(outputs[0].data(), b.targets.data(), b.rows * task.labelElements);
+    if (opts.progress)
+      opts.progress->update(b.index + 1, samples, loss.mean());
+  }
+  HistoryRow row;
+  row.epoch = epoch + 1;
+  row.lr = lr;
+  row.trainLoss = loss.mean();
+  if (outputsSeen && task.classification)
+    row.trainAccuracy = acc.value();
+  if (outputsSeen && !task.classification && reg.mse() >= 0 &&
+      task.outputElements == task.labelElements) {
+    trainMae = reg.mae();
+    trainRmse = reg.rmse();
+  }
+  if (evalSet) {
+    EvalMetrics m = need(evaluate(*model, *evalSet, task, cfg.batch));
+    row.valLoss = m.loss;
+    row.valAccuracy = m.accuracy;
+  }
+  double monitored = monitor == Monitor::ValLoss       ? row.valLoss
+                     : monitor == Monitor::ValAccuracy ? row.valAccuracy
+                                                       : row.trainLoss;
+  schedule->endEpoch(monitored);
+  if (earlyStop) {
+    if (earlyStop->update(epoch + 1, monitored))
+      stoppedEarly = true;
+    if (earlyStop->improved() && cfg.restoreBest) {
+      bestParams = need(model->readAll(NNC_KIND_PARAM));
+      bestBuffers = need(model->readAll(NNC_KIND_BUFFER));
+      if (!opts.outDir.empty())
+        need(model->save(joinPath(opts.outDir, "best.safetensors")));
+    }
+  }
+  row.seconds = nowSeconds() - start;
+  trainSeconds += row.seconds;
+  history.rows.push_back(row);
+  if (opts.progress)
+    opts.progress->endEpoch(row);
+  if (!opts.outDir.empty()) {
+    std::string ckpt = joinPath(opts.outDir, "checkpoint.safetensors");
+    need(model->save(ckpt));
+    need(writeFileAtomic(statePathFor(ckpt), stateJson(need(model->step()))));
+    need(history.writeCsv(joinPath(opts.outDir, "history.csv")));
+  }
+}
+
+TrainResult TrainRun::run() {
+  setup();
+  ScheduleConfig sc = cfg.schedule;
+  sc.baseLr = baseLr;
+  sc.mode = monitor == Monitor::ValAccuracy ? MetricMode::Max : MetricMode::Min;
+  schedule.emplace(need(LrSchedule::create(sc)));
+  if (cfg.earlyStop)
+    earlyStop.emplace(cfg.patience, cfg.minDelta, sc.mode);
+  model = need(ModelInstance::create(lib, cfg.seed));
+  if (!opts.outDir.empty())
+    need(makeDirectories(opts.outDir));
+  if (!opts.resume.empty())
+    resume();
+  if (scaler && !opts.outDir.empty())
+    need(writeFileAtomic(joinPath(opts.outDir, "scaler.json"),
+                         scaler->toJson()));
+
+  Batcher batcher = need(Batcher::create(
+      trainSet, {cfg.batch, cfg.shuffle, /*dropLast=*/false, cfg.seed}));
+  bool alreadyStopped = earlyStop && earlyStop->shouldStop();
+  for (int64_t e = int64_t(history.rows.size());
+       e < cfg.epochs && !alreadyStopped; ++e) {
+    runEpoch(e, batcher);
+    ++epochsRun;
+    if (stoppedEarly) {
+      if (opts.progress)
+        opts.progress->message(fmt::format(
+            "early stopping after epoch {}: no improvement for {} epochs "
+            "(best epoch {})",
+            e + 1, cfg.patience, earlyStop->bestEpoch()));
+      break;
+    }
+  }
+  stoppedEarly = stoppedEarly || alreadyStopped;
+  return finish();
+}
+
+Expected<TrainResult> nnc::rt::train(const TrainOptions &options) {
+  return guard([&] {
+    TrainRun run(options);
+    return run.run();
+  });
+}

@@ -1,0 +1,182 @@
+//===- GradientTests.cpp - compiled gradients vs finite differences -------===//
+//
+// For each differentiable op family: a small @loss in nn IR, compiled through
+// nnc-autodiff, NNToLinalg and the CPU back end, whose @grads is compared
+// with central differences of an f64 reference written in plain C++
+// (Reference.h), plus a random-direction check of the compiled f32 loss
+// (GradCheck.h). Includes a whole MLP with cross-entropy.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GradCheck.h"
+#include "Reference.h"
+
+#include <gtest/gtest.h>
+
+using namespace nnc::test;
+using ref::Vec;
+
+namespace {
+
+std::mt19937 rng(42);
+
+Buffer floats(std::vector<int64_t> shape, float lo = -1, float hi = 1) {
+  size_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return Buffer::floats(shape, randomFloats(rng, n, lo, hi));
+}
+
+/// Replaces every `from` in `text` by `to`.
+std::string replaceAll(std::string text, const std::string &from,
+                       const std::string &to) {
+  for (size_t pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+  return text;
+}
+
+const char *kMlp = R"mlir(
+func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %y: tensor<?xi32> {nn.label = "y"},
+                %w1: tensor<6x3xf32> {nn.param = #nn.param<"fc1.weight", weight, he>},
+                %b1: tensor<6xf32> {nn.param = #nn.param<"fc1.bias", bias, zeros>},
+                %w2: tensor<4x6xf32> {nn.param = #nn.param<"fc2.weight", weight, he>},
+                %b2: tensor<4xf32> {nn.param = #nn.param<"fc2.bias", bias, zeros>})
+    -> (tensor<f32> {nn.loss}) {
+  %h = nn.dense %x, %w1, %b1 : (tensor<?x3xf32>, tensor<6x3xf32>, tensor<6xf32>) -> tensor<?x6xf32>
+  %a = nn.relu %h : tensor<?x6xf32>
+  %o = nn.dense %a, %w2, %b2 : (tensor<?x6xf32>, tensor<4x6xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  %l = nn.cross_entropy_loss %o, %y : tensor<?x4xf32>, tensor<?xi32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST(Gradients, MlpCrossEntropy) {
+  GradCase c{"mlp", kMlp, {}, {2, 3, 4, 5}, nullptr};
+  c.args = {floats({5, 3}), Buffer::ints({5}, {0, 3, 1, 2, 3}), floats({6, 3}),
+            floats({6}), floats({4, 6}), floats({4})};
+  c.reference = [](const Values &v) {
+    Vec h = ref::map(ref::dense(v[0], 5, 3, v[2], 6, &v[3]),
+                     [](double x) { return std::max(x, 0.0); });
+    return ref::crossEntropy(ref::dense(h, 5, 6, v[4], 4, &v[5]), 5, 4, v[1]);
+  };
+  checkGradients(c);
+}
+
+const char *kActivation = R"mlir(
+func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x5xf32> {nn.label = "t"},
+                %w: tensor<5x3xf32> {nn.param = #nn.param<"fc.weight", weight, he>},
+                %b: tensor<5xf32> {nn.param = #nn.param<"fc.bias", bias, zeros>})
+    -> (tensor<f32> {nn.loss}) {
+  %h = nn.dense %x, %w, %b : (tensor<?x3xf32>, tensor<5x3xf32>, tensor<5xf32>) -> tensor<?x5xf32>
+  %a = ACT %h ATTRS : tensor<?x5xf32>
+  %l = nn.mse_loss %a, %t : tensor<?x5xf32>, tensor<?x5xf32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+struct Activation {
+  const char *op, *attrs;
+  std::function<double(double)> f;
+};
+
+TEST(Gradients, Activations) {
+  std::vector<Activation> acts = {
+      {"nn.relu", "", [](double x) { return std::max(x, 0.0); }},
+      {"nn.leaky_relu", "{alpha = 0.2 : f32}",
+       [](double x) { return x > 0 ? x : 0.2 * x; }},
+      {"nn.elu", "{alpha = 1.5 : f32}",
+       [](double x) { return x > 0 ? x : 1.5 * (std::exp(x) - 1); }},
+      {"nn.gelu", "", ref::gelu},
+      {"nn.gelu", "{approximate = true}", ref::geluTanh},
+      {"nn.sigmoid", "", ref::sigmoid},
+      {"nn.tanh", "", [](double x) { return std::tanh(x); }},
+      {"nn.exp", "", [](double x) { return std::exp(x); }},
+      {"nn.neg", "", [](double x) { return -x; }},
+      {"nn.scale", "{factor = 2.5 : f32}", [](double x) { return 2.5 * x; }},
+  };
+  for (const Activation &act : acts) {
+    std::string ir = replaceAll(replaceAll(kActivation, "ACT", act.op),
+                                "ATTRS", act.attrs);
+    GradCase c{std::string(act.op) + act.attrs, ir, {}, {2, 3}, nullptr};
+    c.args = {floats({4, 3}), floats({4, 5}), floats({5, 3}), floats({5})};
+    auto f = act.f;
+    c.reference = [f](const Values &v) {
+      return ref::mse(ref::map(ref::dense(v[0], 4, 3, v[2], 5, &v[3]), f),
+                      v[1]);
+    };
+    checkGradients(c);
+  }
+}
+
+const char *kSoftmax = R"mlir(
+func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x4xf32> {nn.label = "t"},
+                %w: tensor<4x3xf32> {nn.param = #nn.param<"fc.weight", weight, he>})
+    -> (tensor<f32> {nn.loss}) {
+  %h = nn.dense %x, %w : (tensor<?x3xf32>, tensor<4x3xf32>) -> tensor<?x4xf32>
+  %a = OP %h {axis = 1 : i64} : (tensor<?x4xf32>) -> tensor<?x4xf32>
+  %l = nn.mse_loss %a, %t : tensor<?x4xf32>, tensor<?x4xf32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST(Gradients, SoftmaxAndLogSoftmax) {
+  for (bool logarithm : {false, true}) {
+    GradCase c{logarithm ? "log_softmax" : "softmax",
+               replaceAll(kSoftmax, "OP",
+                          logarithm ? "nn.log_softmax" : "nn.softmax"),
+               {},
+               {2},
+               nullptr};
+    c.args = {floats({3, 3}, -2, 2), floats({3, 4}), floats({4, 3})};
+    c.reference = [logarithm](const Values &v) {
+      return ref::mse(
+          ref::softmax(ref::dense(v[0], 3, 3, v[2], 4, nullptr), 3, 4,
+                       logarithm),
+          v[1]);
+    };
+    checkGradients(c);
+  }
+}
+
+// Broadcasting arithmetic and reductions, including a mean over the batch.
+const char *kArith = R"mlir(
+func.func @loss(%x: tensor<?x3x4xf32> {nn.input = "x"}, %t: tensor<?x4xf32> {nn.label = "t"},
+                %a: tensor<4xf32> {nn.param = #nn.param<"a", weight, ones>},
+                %c: tensor<3x1xf32> {nn.param = #nn.param<"c", weight, ones>})
+    -> (tensor<f32> {nn.loss}) {
+  %xa = nn.mul %x, %a : (tensor<?x3x4xf32>, tensor<4xf32>) -> tensor<?x3x4xf32>
+  %ec = nn.exp %c : tensor<3x1xf32>
+  %q = nn.div %xa, %ec : (tensor<?x3x4xf32>, tensor<3x1xf32>) -> tensor<?x3x4xf32>
+  %y = nn.sub %q, %a : (tensor<?x3x4xf32>, tensor<4xf32>) -> tensor<?x3x4xf32>
+  %s = nn.reduce_mean %y {axes = array<i64: 1>} : (tensor<?x3x4xf32>) -> tensor<?x4xf32>
+  %l1 = nn.mse_loss %s, %t : tensor<?x4xf32>, tensor<?x4xf32>
+  %yy = nn.mul %y, %y : (tensor<?x3x4xf32>, tensor<?x3x4xf32>) -> tensor<?x3x4xf32>
+  %k = nn.reduce_sum %yy {axes = array<i64: 2>, keepdim = true} : (tensor<?x3x4xf32>) -> tensor<?x3x1xf32>
+  %m = nn.reduce_mean %k {axes = array<i64: 0, 1, 2>} : (tensor<?x3x1xf32>) -> tensor<f32>
+  %l = nn.add %l1, %m : (tensor<f32>, tensor<f32>) -> tensor<f32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST(Gradients, BroadcastArithmeticAndReductions) {
+  GradCase c{"arith", kArith, {}, {2, 3}, nullptr};
+  const size_t n = 3;
+  c.args = {floats({n, 3, 4}), floats({n, 4}), floats({4}), floats({3, 1})};
+  c.reference = [n](const Values &v) {
+    const Vec &x = v[0], &t = v[1], &a = v[2], &cc = v[3];
+    Vec y(n * 12), s(n * 4, 0.0);
+    double sq = 0;
+    for (size_t i = 0; i < n; ++i)
+      for (size_t j = 0; j < 3; ++j)
+        for (size_t k = 0; k < 4; ++k) {
+          double val = x[i * 12 + j * 4 + k] * a[k] / std::exp(cc[j]) - a[k];
+          s[i * 4 + k] += val / 3;
+          sq += val * val;
+        }
+    return ref::mse(s, t) + sq / (n * 3);
+  };
+  checkGradients(c);
+}
+
+} // namespace

@@ -1,0 +1,58 @@
+//===- Eval.cpp - nnc eval
+//-------------------------------------------------===//
+//
+// `nnc eval FILE.nn --checkpoint CKPT [--data SPEC] [--model-lib SO]`:
+// loads a trained checkpoint (and the scaler saved beside it) and prints the
+// loss (when the model can compute it), accuracy or MAE/RMSE on the recipe's
+// test set, else its data, or on the data given.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Commands.h"
+
+#include "nnc/Runtime/Trainer.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace nnc::driver;
+using namespace nnc::rt;
+
+int nnc::driver::evalMain(int argc, char **argv) {
+  ArgList args;
+  if (!args.parse("eval", argc, argv, {"checkpoint", "data", "model-lib"},
+                  {"help"}))
+    return 1;
+  if (args.has("help")) {
+    llvm::outs() << "usage: nnc eval FILE.nn --checkpoint CKPT [--data SPEC] "
+                    "[--model-lib SO]\n";
+    return 0;
+  }
+  EvalOptions o;
+  if (auto c = args.get("checkpoint"))
+    o.checkpoint = *c;
+  else
+    return reportError("eval", "--checkpoint CKPT is required");
+  o.modelLib = obtainModelLibrary("eval", args);
+  if (o.modelLib.empty())
+    return 1;
+  o.data = args.get("data").value_or("");
+  if (!args.positional().empty())
+    o.baseDir = parentDir(args.positional()[0]);
+  std::string name;
+  Expected<EvalMetrics> m = evaluateCheckpoint(o, name);
+  if (!m)
+    return reportError("eval", m.status().message());
+  llvm::raw_ostream &os = llvm::outs();
+  os << name << ": " << m->samples << " samples";
+  auto put = [&](const char *key, double v) {
+    if (!std::isnan(v))
+      os << "  " << key << " " << llvm::format("%.4f", v);
+  };
+  put("loss", m->loss);
+  put("accuracy", m->accuracy);
+  put("mae", m->mae);
+  put("rmse", m->rmse);
+  os << "\n";
+  return 0;
+}

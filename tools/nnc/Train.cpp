@@ -1,0 +1,149 @@
+//===- Train.cpp - nnc train
+//-----------------------------------------------===//
+//
+// `nnc train FILE.nn [--data SPEC] [--test SPEC] [--epochs N] [--batch N]
+// [--lr X] [--seed S] [--validation F] [--scaling KIND] [--out DIR]
+// [--resume CKPT] [--model-lib SO] [--no-plots] [--quiet]`: compile (cached),
+// then run the runtime's training loop with a progress bar on a terminal and
+// one line per epoch otherwise, and write the run's files to DIR (default
+// out/<model name>).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Commands.h"
+
+#include "nnc/Runtime/Trainer.h"
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+using namespace nnc::driver;
+using namespace nnc::rt;
+
+static const char *const kTrainHelp =
+    "usage: nnc train FILE.nn [options]\n"
+    "  --data SPEC       training data, as in the .nn file: csv(\"f.csv\"),\n"
+    "                    idx(\"dir\"), npy(\"x.npy\", \"y.npy\"), spiral(), "
+    "logic(xor)\n"
+    "  --test SPEC       test set (same syntax)\n"
+    "  --epochs N  --batch N  --lr X  --seed S\n"
+    "  --validation F    hold out a fraction of the data for validation\n"
+    "  --scaling KIND    none | minmax | standard (fitted on the training "
+    "set)\n"
+    "  --out DIR         output directory (default out/<model name>)\n"
+    "  --resume CKPT     continue from DIR/checkpoint.safetensors\n"
+    "  --model-lib SO    train a prebuilt model.so (FILE.nn is then optional)\n"
+    "  --no-plots        skip the SVG pictures\n"
+    "  --quiet           no progress output\n";
+
+/// Parses an integer option into `out`; false (error printed) when bad.
+template <typename T>
+static bool intOption(const ArgList &args, const char *name,
+                      std::optional<T> &out, long long min) {
+  auto v = args.get(name);
+  if (!v)
+    return true;
+  long long n;
+  if (llvm::StringRef(*v).getAsInteger(10, n) || n < min) {
+    reportError("train", "--" + std::string(name) + " expects an integer >= " +
+                             std::to_string(min) + ", got '" + *v + "'");
+    return false;
+  }
+  out = T(n);
+  return true;
+}
+
+static bool floatOption(const ArgList &args, const char *name,
+                        std::optional<double> &out) {
+  auto v = args.get(name);
+  if (!v)
+    return true;
+  double d;
+  if (llvm::StringRef(*v).getAsDouble(d)) {
+    reportError("train", "--" + std::string(name) + " expects a number, got '" +
+                             *v + "'");
+    return false;
+  }
+  out = d;
+  return true;
+}
+
+int nnc::driver::trainMain(int argc, char **argv) {
+  ArgList args;
+  if (!args.parse("train", argc, argv,
+                  {"data", "test", "epochs", "batch", "lr", "seed",
+                   "validation", "scaling", "out", "resume", "model-lib"},
+                  {"no-plots", "quiet", "help"}))
+    return 1;
+  if (args.has("help")) {
+    llvm::outs() << kTrainHelp;
+    return 0;
+  }
+  TrainOptions o;
+  if (!intOption(args, "epochs", o.epochs, 0) ||
+      !intOption(args, "batch", o.batch, 1) ||
+      !intOption(args, "seed", o.seed, 0) || !floatOption(args, "lr", o.lr) ||
+      !floatOption(args, "validation", o.validation))
+    return 1;
+  if (auto s = args.get("scaling")) {
+    auto kind = parseScalingKind(*s);
+    if (!kind)
+      return reportError("train", kind.status().message());
+    o.scaling = *kind;
+  }
+  o.modelLib = obtainModelLibrary("train", args);
+  if (o.modelLib.empty())
+    return 1;
+  o.data = args.get("data").value_or("");
+  o.test = args.get("test").value_or("");
+  o.resume = args.get("resume").value_or("");
+  if (!args.positional().empty())
+    o.baseDir = parentDir(args.positional()[0]);
+  if (auto out = args.get("out")) {
+    o.outDir = *out;
+  } else if (!o.resume.empty()) {
+    o.outDir = parentDir(o.resume);
+  } else {
+    auto lib = ModelLibrary::open(o.modelLib);
+    if (!lib)
+      return reportError("train", lib.status().message());
+    o.outDir = "out/" + (*lib)->name();
+  }
+  o.plots = !args.has("no-plots");
+  std::optional<Progress> progress;
+  if (!args.has("quiet")) {
+    progress.emplace(Progress::forFile(stdout));
+    o.progress = &*progress;
+  }
+  o.warn = [](const std::string &w) {
+    llvm::errs() << "nnc train: warning: " << w << "\n";
+  };
+  Expected<TrainResult> r = train(o);
+  if (!r)
+    return reportError("train", r.status().message());
+  // One line of final metrics, in the order of summary.json's keys.
+  llvm::raw_ostream &os = llvm::outs();
+  os << "done:";
+  for (const char *key :
+       {"train_loss", "train_accuracy", "train_mae", "train_rmse", "val_loss",
+        "val_accuracy", "val_mae", "val_rmse", "test_loss", "test_accuracy",
+        "test_mae", "test_rmse"}) {
+    std::string k = std::string("\"") + key + "\": ";
+    size_t at = r->summaryJson.find(k);
+    if (at == std::string::npos)
+      continue;
+    size_t end = r->summaryJson.find_first_of(",\n}", at + k.size());
+    double v = std::atof(
+        r->summaryJson.substr(at + k.size(), end - at - k.size()).c_str());
+    os << "  " << key << " " << llvm::format("%.4f", v);
+  }
+  if (r->bestEpoch > 0)
+    os << "  (weights of epoch " << r->bestEpoch << ")";
+  os << "\nwrote " << o.outDir
+     << "/summary.json, history.csv, model.safetensors\n";
+  return 0;
+}
