@@ -1,0 +1,132 @@
+# Shared by bench/predict.sh and bench/train_step.sh (sourced, not run):
+# builds nnc and nnc-bench, prints the machine and the PyTorch setting, and
+# runs one model through nnc-bench and bench/torch_bench.py, counting the
+# results. Environment: BENCH_ITERS, BENCH_WARMUP (timed and warm-up calls
+# per side), BENCH_OUT (work directory, default build/bench), NNC_BUILD_DIR.
+
+BUILD_DIR=${NNC_BUILD_DIR:-build}
+BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench}
+TORCH_PY=/usr/bin/python3 # Debian's python3-torch; `python3` may lack torch
+# These variables force a slow OpenBLAS kernel: PyTorch runs without them,
+# unless BENCH_TORCH_CORETYPE names the kernel to use (e.g. SkylakeX where
+# OpenBLAS does not recognise the CPU and falls back to Prescott).
+TORCH_ENV="env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE"
+if [ -n "${BENCH_TORCH_CORETYPE:-}" ]; then
+  TORCH_ENV="$TORCH_ENV OPENBLAS_CORETYPE=$BENCH_TORCH_CORETYPE"
+fi
+ran=0
+skipped=0
+failed=0
+
+build_tools() {
+  echo "== building nnc and nnc-bench"
+  if ! scripts/build.sh nnc nnc-bench >"$BENCH_OUT.build.log" 2>&1; then
+    tail -n 30 "$BENCH_OUT.build.log"
+    echo "error: the build failed (log: $BENCH_OUT.build.log)"
+    exit 2
+  fi
+}
+
+print_setting() {
+  echo "== $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs," \
+    "$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
+  for v in OPENBLAS_CORETYPE OPENBLAS_L2_SIZE; do
+    eval "val=\${$v-}"
+    echo "   $v: ${val:-not set} in this shell; unset for PyTorch"
+  done
+  echo "   PyTorch command: $TORCH_ENV $TORCH_PY"
+  $TORCH_ENV "$TORCH_PY" - <<'PY'
+import ctypes
+import torch
+torch.set_num_threads(1)
+torch.ones(64, 64) @ torch.ones(64, 64)  # loads the BLAS
+libs = sorted({l.split()[-1].rsplit("/", 1)[-1] for l in open("/proc/self/maps")
+               if "blas" in l.lower() or "dnnl" in l.lower()})
+print(f"   PyTorch {torch.__version__}, 1 thread (torch.set_num_threads(1)),"
+      f" libraries: {', '.join(libs) or 'none found'}")
+paths = {l.split()[-1] for l in open("/proc/self/maps")
+         if "openblas" in l.split()[-1].rsplit("/", 1)[-1]}
+for path in paths:
+    name = ctypes.CDLL(path).openblas_get_corename
+    name.restype = ctypes.c_char_p
+    core = name().decode()
+    print(f"   OpenBLAS kernel: {core}")
+    if core.lower() in ("prescott", "nehalem", "core2", "katmai"):
+        print("   WARNING: OpenBLAS did not recognise this CPU and uses a"
+              " generic kernel: PyTorch's dense layers are slow here; try"
+              " BENCH_TORCH_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2)")
+if not any("openblas" in l for l in libs):
+    print("   WARNING: PyTorch is not using OpenBLAS (reference BLAS is ~10x"
+          " slower): apt-get install libopenblas0-pthread")
+PY
+  echo "   nnc kernels are single-threaded: nnc/torch ratios compare 1 thread"
+  echo "   with 1 thread (below 1 means nnc is faster)."
+}
+
+# spec NAME FIELD: a field of torch_models.SPECS[NAME].
+spec() {
+  (cd bench && "$TORCH_PY" -c "import torch_models as m; \
+print(getattr(m.SPECS['$1'], '$2'))")
+}
+
+# compile NN SO LOG: compiles with nnc; prints a skip message on failure.
+compile() {
+  if ! "$BUILD_DIR/bin/nnc" "$1" -o "$2" >"$3" 2>&1; then
+    echo "   SKIP: nnc cannot compile $1 yet:"
+    grep -m 1 'error' "$3" | sed 's/^/     /'
+    skipped=$((skipped + 1))
+    return 1
+  fi
+}
+
+# bench_model NAME MODE [nnc-bench options]: MODE is predict or train.
+bench_model() {
+  local name=$1 mode=$2
+  shift 2
+  local dir="$BENCH_OUT/$mode/$name" nn batch
+  echo "== $name: $mode"
+  rm -rf "$dir" && mkdir -p "$dir"
+  nn=$(spec "$name" nn_file) && batch=$(spec "$name" batch) || {
+    echo "   ERROR: no spec for $name in bench/torch_models.py"
+    failed=$((failed + 1))
+    return
+  }
+  local src=$nn flags=""
+  if [ "$mode" = predict ]; then
+    # predict only needs the model: drop train sections, so that a model
+    # whose loss or optimizer is not lowered yet still benchmarks.
+    src="$dir/model.nn"
+    "$TORCH_PY" -c "import re,sys; sys.stdout.write(re.sub( \
+r'(?m)^train\s+\w+\s*\{[^}]*\}', '', open('$nn').read()))" >"$src"
+  else
+    flags="--train"
+  fi
+  compile "$src" "$dir/model.so" "$dir/nnc.log" || return
+  "$BUILD_DIR/bin/nnc-bench" "$dir/model.so" "$dir" $flags --batch "$batch" \
+    --iters "${BENCH_ITERS:-$DEFAULT_ITERS}" \
+    --warmup "${BENCH_WARMUP:-10}" "$@" | sed 's/^/   /'
+  local rc=${PIPESTATUS[0]}
+  if [ "$rc" = 3 ]; then
+    echo "   SKIP: the compiled model has no $mode entry point yet"
+    skipped=$((skipped + 1))
+    return
+  elif [ "$rc" != 0 ]; then
+    echo "   ERROR: nnc-bench failed (exit $rc)"
+    failed=$((failed + 1))
+    return
+  fi
+  (cd bench && $TORCH_ENV "$TORCH_PY" torch_bench.py --model "$name" \
+    --dir "../$dir" --threads 1 --extra-threads 2)
+  rc=$?
+  if [ "$rc" = 0 ]; then
+    ran=$((ran + 1))
+  else
+    [ "$rc" = 1 ] && echo "   MISMATCH: nnc and PyTorch disagree on $name"
+    failed=$((failed + 1))
+  fi
+}
+
+summary() {
+  echo "== $ran compared, $skipped skipped, $failed failed"
+  [ "$failed" = 0 ]
+}

@@ -1,0 +1,18 @@
+#!/bin/bash
+# Time of one fused training step of nnc vs PyTorch (forward, loss,
+# backward, optimizer update) on the same weights, batch and thread count,
+# in one run: first checks the losses of 3 steps and the parameters after
+# them agree (rtol 1e-3), then times. Exits non-zero on a mismatch.
+# Usage: bench/train_step.sh [MODEL...]
+#   (default: spiral fashion_mlp lenet5 lstm encoder)
+set -u
+cd "$(dirname "$0")/.."
+DEFAULT_ITERS=30
+. bench/common.sh
+mkdir -p "$BENCH_OUT"
+build_tools
+print_setting
+for name in "${@:-spiral fashion_mlp lenet5 lstm encoder}"; do
+  for n in $name; do bench_model "$n" train --check-steps 3; done
+done
+summary
