@@ -4,6 +4,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 BUILD_DIR=${NNC_BUILD_DIR:-build}
+# ccache keys with paths relative to the checkout, so that another clone of
+# the repository (CI's) reuses the objects compiled here.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(pwd)}
+export CCACHE_NOHASHDIR=1
 JOBS=${NNC_JOBS:-2}
 if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -G Ninja -S . -B "$BUILD_DIR" \

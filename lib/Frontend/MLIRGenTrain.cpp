@@ -297,11 +297,36 @@ static Attribute recipeValue(Builder &b, const ExprAST &expr,
   }
 }
 
+/// The kind of the first loss term of a loss expression (`cross_entropy` in
+/// `cross_entropy(logits, y) + l2(1e-4)`), or null.
+static const CallExprAST *firstLossTerm(const ExprAST *expr) {
+  if (!expr)
+    return nullptr;
+  if (auto *call = dyn_cast<CallExprAST>(expr))
+    return call->builtinKind == BuiltinKind::Loss ? call : nullptr;
+  if (auto *bin = dyn_cast<BinaryExprAST>(expr)) {
+    if (const CallExprAST *lhs = firstLossTerm(bin->lhs.get()))
+      return lhs;
+    return firstLossTerm(bin->rhs.get());
+  }
+  if (auto *unary = dyn_cast<UnaryExprAST>(expr))
+    return firstLossTerm(unary->operand.get());
+  return nullptr;
+}
+
 DictionaryAttr MLIRGenImpl::recipe(const TrainAST &train) {
   SmallVector<NamedAttribute> entries;
   const BuiltinSpec &spec = getTrainSpec();
   for (const OptionAST &option : train.options) {
-    if (option.name == "loss" || !option.value)
+    if (option.name == "loss" && option.value) {
+      // The runtime needs the kind of loss (scoring rule of a single output:
+      // probability for bce, logit for bce_logits; regression for mse...).
+      if (const CallExprAST *term = firstLossTerm(option.value.get()))
+        entries.push_back(builder.getNamedAttr(
+            "loss", builder.getStringAttr(term->callee)));
+      continue;
+    }
+    if (!option.value)
       continue;
     if (Attribute a =
             recipeValue(builder, *option.value, spec.findParam(option.name)))

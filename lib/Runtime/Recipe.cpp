@@ -184,6 +184,13 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
         fail(ErrorCode::InvalidArgument, "recipe: {}", kind.status().message());
       c.scaling = *kind;
     }
+    // csv(..., standardize = true): standardisation fitted on the training
+    // rows (an explicit `scaling` key wins).
+    if (!r.contains("scaling") && r.contains("data") && r["data"].is_object() &&
+        r["data"].contains("standardize") &&
+        r["data"]["standardize"].is_boolean() &&
+        r["data"]["standardize"].get<bool>())
+      c.scaling = ScalingKind::Standard;
     if (r.contains("loss") && r["loss"].is_string())
       c.loss = r["loss"].get<std::string>();
     else if (r.contains("loss") && r["loss"].is_object() &&
@@ -268,7 +275,7 @@ private:
     if (kind == "logic")
       return {"gate"};
     if (kind == "csv")
-      return {"path", "label", "header", "scale"};
+      return {"path", "label", "header", "scale", "standardize", "targets"};
     if (kind == "idx")
       return {"dir", "split", "normalize"};
     if (kind == "npy")
@@ -443,8 +450,13 @@ static Dataset loadJsonSpec(const json &spec, const LoadContext &ctx) {
     o.header = getBool(spec, "header", true, "data.") ? CsvHeader::Auto
                                                       : CsvHeader::Absent;
     o.regression = ctx.regression;
+    std::string targets = getString(spec, "targets", "");
     Dataset d =
-        unwrap(loadCsv(resolvePath(getString(spec, "path", ""), ctx), o));
+        targets.empty()
+            ? unwrap(loadCsv(resolvePath(getString(spec, "path", ""), ctx), o))
+            : unwrap(loadCsvRegression(
+                  resolvePath(getString(spec, "path", ""), ctx),
+                  resolvePath(targets, ctx), o));
     double scale = getNumber(spec, "scale", 1.0, "data.");
     if (scale != 1.0)
       for (float &x : d.features)
