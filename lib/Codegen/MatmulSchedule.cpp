@@ -97,8 +97,8 @@ std::optional<unsigned> getEpilogueOperand(linalg::MatmulOp matmul) {
 }
 
 /// Decides root, tile sizes and peeling from the static shapes; returns
-/// nullopt for matmuls the schedule does not handle (dynamic N or K; a
-/// dynamic K is the batch reduction of weight gradients).
+/// nullopt for matmuls the schedule does not handle (dynamic N). A dynamic
+/// K (the batch reduction of weight gradients) is tiled by 1 like any K.
 std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
                                              int64_t id) {
   auto resultType = dyn_cast<RankedTensorType>(matmul->getResult(0).getType());
@@ -108,7 +108,7 @@ std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
     return std::nullopt;
   int64_t m = resultType.getDimSize(0), n = resultType.getDimSize(1);
   int64_t k = lhsType.getDimSize(1);
-  if (ShapedType::isDynamic(n) || ShapedType::isDynamic(k))
+  if (ShapedType::isDynamic(n))
     return std::nullopt;
   ScheduleChoice c;
   c.id = id;
