@@ -1,11 +1,10 @@
 //===- Conv.cpp - nn.conv2d to padding + linalg convolutions ------------===//
 //
-// Lowers `conv2d` to a zero padding of the spatial dims (when padded;
-// `lowering::padSpatial`, a bounds-checked generic)
-// and `linalg.conv_2d_nchw_fchw` with the strides and dilations as
-// attributes, accumulating into the broadcast bias (or zeros). Grouped
-// convolutions split the channel dims with `tensor.expand_shape` and use
-// `linalg.conv_2d_ngchw_gfchw`, then collapse the groups back.
+// Lowers `conv2d` to im2col + `linalg.matmul` (ConvMatmul.cpp), so that
+// the matmul schedule tiles and vectorizes it. Grouped convolutions pad the
+// spatial dims (`lowering::padSpatial`), split the channel dims with
+// `tensor.expand_shape` and use `linalg.conv_2d_ngchw_gfchw` accumulating
+// into the broadcast bias, then collapse the groups back.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +13,10 @@
 
 using namespace mlir;
 using namespace nnc::lowering;
+
+static RankedTensorType weightType(Value w) {
+  return cast<RankedTensorType>(w.getType());
+}
 
 namespace {
 
@@ -29,6 +32,19 @@ struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
     if (pad.size() != 4 || op.getStrides().size() != 2 ||
         op.getDilations().size() != 2)
       return rewriter.notifyMatchFailure(op, "malformed attributes");
+    int64_t groups = op.getGroups();
+    if (groups == 1) {
+      ConvGeometry g = {{weightType(weight).getDimSize(2),
+                         weightType(weight).getDimSize(3)},
+                        {op.getStrides()[0], op.getStrides()[1]},
+                        {op.getDilations()[0], op.getDilations()[1]},
+                        {pad[0], pad[1]},
+                        {pad[2], pad[3]},
+                        {type.getDimSize(2), type.getDimSize(3)}};
+      rewriter.replaceOp(op, convAsMatmul(rewriter, loc, input, weight,
+                                          adaptor.getBias(), g, type));
+      return success();
+    }
     input = padSpatial(rewriter, loc, input, pad, 0);
     Value init = emptyWithBatch(rewriter, loc, type, adaptor.getInput());
     if (Value bias = adaptor.getBias()) {
@@ -42,28 +58,18 @@ struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
     }
     auto strides = rewriter.getI64TensorAttr(op.getStrides());
     auto dilations = rewriter.getI64TensorAttr(op.getDilations());
-    int64_t groups = op.getGroups();
-    Value result;
-    if (groups == 1) {
-      result = rewriter
-                   .create<linalg::Conv2DNchwFchwOp>(
-                       loc, TypeRange{type}, ValueRange{input, weight},
-                       ValueRange{init}, strides, dilations)
-                   .getResult(0);
-    } else {
-      int64_t c = cast<RankedTensorType>(input.getType()).getDimSize(1);
-      int64_t o = type.getDimSize(1);
-      Value gInput = expandDim(rewriter, loc, input, 1, {groups, c / groups});
-      Value gWeight = expandDim(rewriter, loc, weight, 0, {groups, o / groups});
-      Value gInit = expandDim(rewriter, loc, init, 1, {groups, o / groups});
-      Value conv = rewriter
-                       .create<linalg::Conv2DNgchwGfchwOp>(
-                           loc, TypeRange{gInit.getType()},
-                           ValueRange{gInput, gWeight}, ValueRange{gInit},
-                           strides, dilations)
-                       .getResult(0);
-      result = collapseDims(rewriter, loc, conv, 1, 2);
-    }
+    int64_t c = cast<RankedTensorType>(input.getType()).getDimSize(1);
+    int64_t o = type.getDimSize(1);
+    Value gInput = expandDim(rewriter, loc, input, 1, {groups, c / groups});
+    Value gWeight = expandDim(rewriter, loc, weight, 0, {groups, o / groups});
+    Value gInit = expandDim(rewriter, loc, init, 1, {groups, o / groups});
+    Value conv = rewriter
+                     .create<linalg::Conv2DNgchwGfchwOp>(
+                         loc, TypeRange{gInit.getType()},
+                         ValueRange{gInput, gWeight}, ValueRange{gInit},
+                         strides, dilations)
+                     .getResult(0);
+    Value result = collapseDims(rewriter, loc, conv, 1, 2);
     rewriter.replaceOp(op, result);
     return success();
   }

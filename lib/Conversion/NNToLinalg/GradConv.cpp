@@ -4,11 +4,10 @@
 // - `conv2d_backward_input` as a transposed convolution: dy dilated by the
 //   stride and padded by `dilation * (K - 1) - pad` (one bounds-checked
 //   generic), the kernel flipped and its channel dims swapped (a generic with
-//   a reversing indexing map), then `linalg.conv_2d_nchw_fchw` with stride 1
-//   and the forward dilation;
-// - `conv2d_backward_weight` as one `linalg.generic` contraction over
-//   (N, OH, OW): `dw[o, c, kh, kw] += dy[n, o, oh, ow] *
-//   xpad[n, c, oh * s + kh * d, ow * s + kw * d]`;
+//   a reversing indexing map), then a stride-1 convolution with the forward
+//   dilation as im2col + matmul (ConvMatmul.cpp);
+// - `conv2d_backward_weight` as `dw = dy^T x im2col(x)`, one matmul reducing
+//   over N * OH * OW (ConvMatmul.cpp);
 // - `maxpool2d_backward` / `avgpool2d_backward` as a generic over (n, c, h,
 //   w) reducing over the window taps (kh, kw): each input cell gathers the
 //   gradient of every window that covers it (for max: when it equals that
@@ -128,12 +127,13 @@ struct Conv2DBackwardInputLowering
     Value wf = parallelGeneric(
         b, loc, wfInit, w, flip,
         [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-    Value init = fill(b, loc, emptyWithBatch(b, loc, xType, dy), 0);
-    Value dx = b.create<linalg::Conv2DNchwFchwOp>(
-                    loc, TypeRange{xType}, ValueRange{dyp, wf},
-                    ValueRange{init}, b.getI64TensorAttr({1, 1}),
-                    b.getI64TensorAttr(dil))
-                   .getResult(0);
+    ConvGeometry g = {{kh, kw},
+                      {1, 1},
+                      {dil[0], dil[1]},
+                      {0, 0},
+                      {0, 0},
+                      {xType.getDimSize(2), xType.getDimSize(3)}};
+    Value dx = convAsMatmul(b, loc, dyp, wf, Value(), g, xType);
     rewriter.replaceOp(op, dx);
     return success();
   }
@@ -147,30 +147,18 @@ struct Conv2DBackwardWeightLowering
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
-    ArrayRef<int64_t> s = op.getStrides(), dil = op.getDilations();
-    Value xp = padSpatial(b, loc, adaptor.getInput(), op.getPadding(), 0);
+    ArrayRef<int64_t> s = op.getStrides(), dil = op.getDilations(),
+                      pad = op.getPadding();
     auto wType = cast<RankedTensorType>(op.getType());
-    Value init = fill(b, loc, b.create<tensor::EmptyOp>(loc, wType, ValueRange{}),
-                      0);
-    // Loops (o, c, kh, kw | n, oh, ow).
-    MLIRContext *ctx = b.getContext();
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    SmallVector<AffineMap> maps = {
-        AffineMap::get(7, 0, {d(4), d(0), d(5), d(6)}, ctx),
-        AffineMap::get(7, 0,
-                       {d(4), d(1), d(5) * s[0] + d(2) * dil[0],
-                        d(6) * s[1] + d(3) * dil[1]},
-                       ctx),
-        AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx)};
-    auto generic = b.create<linalg::GenericOp>(
-        loc, TypeRange{wType}, ValueRange{adaptor.getGrad(), xp},
-        ValueRange{init}, maps, iterators(4, 3),
-        [](OpBuilder &nb, Location l, ValueRange a) {
-          Value prod = nb.create<arith::MulFOp>(l, a[0], a[1]);
-          nb.create<linalg::YieldOp>(
-              l, ValueRange{nb.create<arith::AddFOp>(l, a[2], prod)});
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
+    auto dyType = cast<RankedTensorType>(adaptor.getGrad().getType());
+    ConvGeometry g = {{wType.getDimSize(2), wType.getDimSize(3)},
+                      {s[0], s[1]},
+                      {dil[0], dil[1]},
+                      {pad[0], pad[1]},
+                      {pad[2], pad[3]},
+                      {dyType.getDimSize(2), dyType.getDimSize(3)}};
+    rewriter.replaceOp(op, convWeightGradAsMatmul(b, loc, adaptor.getInput(),
+                                                  adaptor.getGrad(), g, wType));
     return success();
   }
 };

@@ -144,6 +144,38 @@ mlir::Value dropoutKeep(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value flatIndex(mlir::OpBuilder &b, mlir::Location loc,
                       llvm::ArrayRef<mlir::OpFoldResult> sizes);
 
+/// The geometry of a 2-D NCHW convolution (ConvMatmul.cpp): kernel, stride
+/// and dilation per spatial dim, the padding before/after, the output size.
+struct ConvGeometry {
+  int64_t kernel[2], strides[2], dilations[2];
+  int64_t padLow[2], padHigh[2];
+  int64_t outSize[2];
+  bool isPadded() const {
+    return padLow[0] || padLow[1] || padHigh[0] || padHigh[1];
+  }
+};
+
+/// The im2col matrix of NCHW `x`: `[N * OH * OW, C * KH * KW]` with
+/// `col[(n, oh, ow), (c, kh, kw)] = x[n, c, oh*s + kh*d - top, ow*s + kw*d -
+/// left]`, zero in the padding.
+mlir::Value im2col(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                   const ConvGeometry &g);
+
+/// The convolution of NCHW `x` with `w [F, C, KH, KW]` (plus `bias [F]` when
+/// not null) as im2col, one `linalg.matmul` and a transposing generic back to
+/// NCHW `resultType` (its batch dim taken from `x`).
+mlir::Value convAsMatmul(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value x, mlir::Value w, mlir::Value bias,
+                         const ConvGeometry &g,
+                         mlir::RankedTensorType resultType);
+
+/// The weight gradient of that convolution, `dw = dy^T x col`, as one
+/// `linalg.matmul` reducing over the (dynamic) N * OH * OW.
+mlir::Value convWeightGradAsMatmul(mlir::OpBuilder &b, mlir::Location loc,
+                                   mlir::Value x, mlir::Value dy,
+                                   const ConvGeometry &g,
+                                   mlir::RankedTensorType weightType);
+
 } // namespace nnc::lowering
 
 #endif // NNC_LIB_CONVERSION_NNTOLINALG_LOWERINGUTILS_H

@@ -1,0 +1,168 @@
+//===- ConvMatmul.cpp - convolutions as im2col + linalg.matmul ------------===//
+//
+// The convolution kernels shared by conv2d and its two gradients. A 2-D
+// NCHW convolution is rewritten as one matrix product so that the tiled,
+// vectorized matmul schedule (nnc-matmul-schedule on CPU, the
+// shared-memory matmul on GPU) carries it instead of a scalar loop nest:
+//
+//   col[(n, oh, ow), (c, kh, kw)] = x[n, c, oh*s + kh*d - top, ow*s + kw*d - left]
+//   y[(n, oh, ow), f]            = col x transpose(w[f, (c, kh, kw)])
+//   dw[f, (c, kh, kw)]           = dy[n, f, oh, ow] as [f, (n, oh, ow)] x col
+//
+// The matmul operands are built directly as 2-D tensors by generics that
+// gather with `tensor.extract` from delinearized indices, and the products
+// are read back with linearizing indexing maps. No tensor.collapse_shape or
+// expand_shape touches a matmul: the elementwise-fusion pass would propagate
+// an expand_shape into the matmul (turning it into a generic), and the
+// matmul schedule cannot peel a tile of a collapse_shape with a dynamic
+// batch (docs/lowering.md).
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+
+using namespace mlir;
+
+namespace nnc::lowering {
+
+namespace {
+
+/// `index / divisor` and `index % divisor` for a positive constant divisor.
+std::pair<Value, Value> divRem(OpBuilder &b, Location l, Value index,
+                               int64_t divisor) {
+  Value d = indexConst(b, l, divisor);
+  return {b.create<arith::DivUIOp>(l, index, d),
+          b.create<arith::RemUIOp>(l, index, d)};
+}
+
+/// A `[rows, cols]` f32 tensor (rows dynamic: `batch * rowsPerBatch`, the
+/// batch taken from dim 0 of `batchSource`) filled by `body` from the two
+/// `linalg.index` values.
+Value gather2D(OpBuilder &b, Location loc, Value batchSource,
+               int64_t rowsPerBatch, int64_t cols, bool rowsDynamic,
+               int64_t staticRows,
+               llvm::function_ref<Value(OpBuilder &, Location, Value, Value)>
+                   body) {
+  Value init;
+  if (rowsDynamic) {
+    Value batch = b.create<tensor::DimOp>(loc, batchSource, 0);
+    Value rows =
+        b.create<arith::MulIOp>(loc, batch, indexConst(b, loc, rowsPerBatch));
+    init = b.create<tensor::EmptyOp>(
+        loc, ArrayRef<int64_t>{ShapedType::kDynamic, cols}, b.getF32Type(),
+        ValueRange{rows});
+  } else {
+    init = b.create<tensor::EmptyOp>(
+        loc, ArrayRef<int64_t>{staticRows, cols}, b.getF32Type());
+  }
+  return parallelGeneric(b, loc, init, {}, {},
+                         [&](OpBuilder &nb, Location l, ValueRange) {
+                           return body(nb, l,
+                                       nb.create<linalg::IndexOp>(l, 0),
+                                       nb.create<linalg::IndexOp>(l, 1));
+                         });
+}
+
+} // namespace
+
+Value im2col(OpBuilder &b, Location loc, Value x, const ConvGeometry &g) {
+  // Padding first (a small copy of the input) keeps the gather below free of
+  // bounds checks; it is the hot loop of a convolution after the matmul.
+  if (g.isPadded())
+    x = padSpatial(b, loc, x,
+                   {g.padLow[0], g.padLow[1], g.padHigh[0], g.padHigh[1]}, 0);
+  auto type = cast<RankedTensorType>(x.getType());
+  int64_t c = type.getDimSize(1);
+  int64_t taps = g.kernel[0] * g.kernel[1];
+  return gather2D(
+      b, loc, x, g.outSize[0] * g.outSize[1], c * taps, /*rowsDynamic=*/true,
+      0, [&](OpBuilder &nb, Location l, Value row, Value col) {
+        auto [n, pos] = divRem(nb, l, row, g.outSize[0] * g.outSize[1]);
+        auto [oh, ow] = divRem(nb, l, pos, g.outSize[1]);
+        auto [ch, tap] = divRem(nb, l, col, taps);
+        auto [kh, kw] = divRem(nb, l, tap, g.kernel[1]);
+        SmallVector<Value> idx = {n, ch};
+        Value outPos[2] = {oh, ow}, kernelPos[2] = {kh, kw};
+        for (int d = 0; d < 2; ++d) // oh * s + kh * d (in the padded input)
+          idx.push_back(nb.create<arith::AddIOp>(
+              l,
+              nb.create<arith::MulIOp>(l, outPos[d],
+                                       indexConst(nb, l, g.strides[d])),
+              nb.create<arith::MulIOp>(l, kernelPos[d],
+                                       indexConst(nb, l, g.dilations[d]))));
+        return nb.create<tensor::ExtractOp>(l, x, idx).getResult();
+      });
+}
+
+Value convAsMatmul(OpBuilder &b, Location loc, Value x, Value w, Value bias,
+                   const ConvGeometry &g, RankedTensorType resultType) {
+  Value col = im2col(b, loc, x, g);
+  // w [F, C, KH, KW] read as [C * KH * KW, F].
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t f = wType.getDimSize(0), kh = g.kernel[0], kw = g.kernel[1];
+  int64_t taps = kh * kw;
+  Value wT = gather2D(b, loc, w, 0, f, /*rowsDynamic=*/false,
+                      wType.getDimSize(1) * taps,
+                      [&](OpBuilder &nb, Location l, Value row, Value out) {
+                        auto [ch, tap] = divRem(nb, l, row, taps);
+                        auto [i, j] = divRem(nb, l, tap, kw);
+                        return nb
+                            .create<tensor::ExtractOp>(
+                                l, w, ValueRange{out, ch, i, j})
+                            .getResult();
+                      });
+  Value product = matmul(b, loc, col, wT);
+  // [N * OH * OW, F] -> NCHW (+ bias) with a linearizing read.
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  int64_t plane = g.outSize[0] * g.outSize[1];
+  SmallVector<Value> inputs = {product};
+  SmallVector<AffineMap> maps = {AffineMap::get(
+      4, 0, {d(0) * plane + d(2) * g.outSize[1] + d(3), d(1)}, ctx)};
+  if (bias) {
+    inputs.push_back(bias);
+    maps.push_back(AffineMap::get(4, 0, {d(1)}, ctx));
+  }
+  Value init = emptyWithBatch(b, loc, resultType, x);
+  return parallelGeneric(b, loc, init, inputs, maps,
+                         [&](OpBuilder &nb, Location l, ValueRange a) {
+                           if (!bias)
+                             return a[0];
+                           return nb.create<arith::AddFOp>(l, a[0], a[1])
+                               .getResult();
+                         });
+}
+
+Value convWeightGradAsMatmul(OpBuilder &b, Location loc, Value x, Value dy,
+                             const ConvGeometry &g,
+                             RankedTensorType weightType) {
+  Value col = im2col(b, loc, x, g);
+  // dy [N, F, OH, OW] read as [F, N * OH * OW].
+  int64_t f = weightType.getDimSize(0), plane = g.outSize[0] * g.outSize[1];
+  Value batch = b.create<tensor::DimOp>(loc, dy, 0);
+  Value rows = b.create<arith::MulIOp>(loc, batch, indexConst(b, loc, plane));
+  Value dyTInit = b.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{f, ShapedType::kDynamic}, b.getF32Type(),
+      ValueRange{rows});
+  Value dyT = parallelGeneric(
+      b, loc, dyTInit, {}, {}, [&](OpBuilder &nb, Location l, ValueRange) {
+        Value out = nb.create<linalg::IndexOp>(l, 0);
+        auto [n, pos] = divRem(nb, l, nb.create<linalg::IndexOp>(l, 1), plane);
+        auto [oh, ow] = divRem(nb, l, pos, g.outSize[1]);
+        return nb.create<tensor::ExtractOp>(l, dy, ValueRange{n, out, oh, ow})
+            .getResult();
+      });
+  Value product = matmul(b, loc, dyT, col);
+  // [F, C * KH * KW] -> [F, C, KH, KW] by a linearizing read.
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  int64_t kh = g.kernel[0], kw = g.kernel[1];
+  AffineMap read = AffineMap::get(
+      4, 0, {d(0), d(1) * kh * kw + d(2) * kw + d(3)}, ctx);
+  Value init = b.create<tensor::EmptyOp>(loc, weightType, ValueRange{});
+  return parallelGeneric(
+      b, loc, init, product, read,
+      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+} // namespace nnc::lowering
