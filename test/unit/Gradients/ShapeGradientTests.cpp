@@ -21,13 +21,6 @@ namespace {
 
 std::mt19937 shapeRng(11);
 
-Buffer randomBuffer(std::vector<int64_t> shape, float lo, float hi) {
-  size_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return Buffer::floats(shape, randomFloats(shapeRng, n, lo, hi));
-}
-
 // x[4,3] -> dense(6) -> reshape [N,2,3] -> transpose [N,3,2] -> flatten
 // [N,6] -> concat with a slice of itself (columns 1..3) -> [N,9] -> mse.
 const char *kShapes = R"mlir(
@@ -48,8 +41,10 @@ func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x9xf32> {nn.la
 
 TEST(ShapeGradients, ReshapeTransposeFlattenSliceConcat) {
   GradCase c{"shape ops", kShapes, {}, {2, 3}, nullptr};
-  c.args = {randomBuffer({4, 3}, -1, 1), randomBuffer({4, 9}, -1, 1),
-            randomBuffer({6, 3}, -1, 1), randomBuffer({6}, -0.5, 0.5)};
+  c.args = {randomBuffer(shapeRng, {4, 3}, -1, 1),
+            randomBuffer(shapeRng, {4, 9}, -1, 1),
+            randomBuffer(shapeRng, {6, 3}, -1, 1),
+            randomBuffer(shapeRng, {6}, -0.5, 0.5)};
   c.reference = [](const Values &v) {
     ref::Vec h = ref::dense(v[0], 4, 3, v[2], 6, &v[3]);
     ref::Vec out(4 * 9);
@@ -88,8 +83,10 @@ func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x4xf32> {nn.la
 
 TEST(ShapeGradients, LogSqrtDiv) {
   GradCase c{"log/sqrt/div", kMath, {}, {2, 3}, nullptr};
-  c.args = {randomBuffer({4, 3}, -1, 1), randomBuffer({4, 4}, -1, 1),
-            randomBuffer({4, 3}, -1, 1), randomBuffer({4}, -0.5, 0.5)};
+  c.args = {randomBuffer(shapeRng, {4, 3}, -1, 1),
+            randomBuffer(shapeRng, {4, 4}, -1, 1),
+            randomBuffer(shapeRng, {4, 3}, -1, 1),
+            randomBuffer(shapeRng, {4}, -0.5, 0.5)};
   c.reference = [](const Values &v) {
     ref::Vec d = ref::map(ref::dense(v[0], 4, 3, v[2], 4, &v[3]), [](double h) {
       double s = 1 / (1 + std::exp(-h));
