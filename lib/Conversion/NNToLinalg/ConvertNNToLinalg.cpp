@@ -46,12 +46,14 @@ void nnc::populateNNToLinalgPatterns(RewritePatternSet &patterns) {
 
 namespace {
 
-/// An elementwise-mappable op (arith.addi, math.exp, ...) with a ranked
-/// tensor operand, which linalg's elementwise patterns turn into a
-/// linalg.generic.
+/// An elementwise-mappable op (arith.addi, math.exp, ...) whose operands
+/// are all ranked tensors, which linalg's elementwise patterns turn into a
+/// linalg.generic. Mixed scalar/tensor forms (arith.select with an i1
+/// condition) stay as they were.
 bool isElementwiseOnTensors(Operation *op) {
   return OpTrait::hasElementwiseMappableTraits(op) &&
-         llvm::any_of(op->getOperandTypes(), llvm::IsaPred<RankedTensorType>);
+         op->getNumOperands() > 0 &&
+         llvm::all_of(op->getOperandTypes(), llvm::IsaPred<RankedTensorType>);
 }
 
 struct ConvertNNToLinalgPass
