@@ -4,6 +4,9 @@
 // dialect illegal and linalg/tensor/arith/math/scf legal, using the pattern
 // families collected by populateNNToLinalgPatterns. An nn op left without a
 // pattern makes the conversion fail with a diagnostic at the op's location.
+// Elementwise arith/math ops on tensors (MLIRGen's `arith.addi` that offsets
+// the seed of every dropout site after the first) become linalg.generic
+// too: bufferization has no model for them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +15,7 @@
 #include "nnc/Dialect/NN/NNDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace nnc {
@@ -42,6 +46,16 @@ void nnc::populateNNToLinalgPatterns(RewritePatternSet &patterns) {
 
 namespace {
 
+/// An elementwise-mappable op (arith.addi, math.exp, ...) whose operands
+/// are all ranked tensors, which linalg's elementwise patterns turn into a
+/// linalg.generic. Mixed scalar/tensor forms (arith.select with an i1
+/// condition) stay as they were.
+bool isElementwiseOnTensors(Operation *op) {
+  return OpTrait::hasElementwiseMappableTraits(op) &&
+         op->getNumOperands() > 0 &&
+         llvm::all_of(op->getOperandTypes(), llvm::IsaPred<RankedTensorType>);
+}
+
 struct ConvertNNToLinalgPass
     : nnc::impl::ConvertNNToLinalgBase<ConvertNNToLinalgPass> {
   void runOnOperation() override {
@@ -51,8 +65,11 @@ struct ConvertNNToLinalgPass
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
                            tensor::TensorDialect, func::FuncDialect>();
+    target.addDynamicallyLegalDialect<arith::ArithDialect, math::MathDialect>(
+        [](Operation *op) { return !isElementwiseOnTensors(op); });
     RewritePatternSet patterns(ctx);
     nnc::populateNNToLinalgPatterns(patterns);
+    linalg::populateElementwiseToLinalgConversionPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -23,11 +23,25 @@ std::vector<float> randomFloats(std::mt19937 &rng, size_t n, float lo,
   return v;
 }
 
-static size_t numel(const std::vector<int64_t> &shape) {
+size_t numel(const std::vector<int64_t> &shape) {
   size_t n = 1;
   for (int64_t d : shape)
     n *= d;
   return n;
+}
+
+Buffer randomBuffer(std::mt19937 &rng, std::vector<int64_t> shape, float lo,
+                    float hi) {
+  size_t n = numel(shape);
+  return Buffer::floats(std::move(shape), randomFloats(rng, n, lo, hi));
+}
+
+std::string replaceAll(std::string text, const std::string &from,
+                       const std::string &to) {
+  for (size_t pos = text.find(from); pos != std::string::npos;
+       pos = text.find(from, pos + to.size()))
+    text.replace(pos, from.size(), to);
+  return text;
 }
 
 static Values toValues(const std::vector<Buffer> &args) {

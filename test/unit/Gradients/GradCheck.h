@@ -37,6 +37,17 @@ struct GradCase {
 std::vector<float> randomFloats(std::mt19937 &rng, size_t n, float lo = -1,
                                 float hi = 1);
 
+/// The number of elements of a tensor of `shape` (1 for a scalar).
+size_t numel(const std::vector<int64_t> &shape);
+
+/// A float buffer of `shape` filled with randomFloats(rng, ..., lo, hi).
+Buffer randomBuffer(std::mt19937 &rng, std::vector<int64_t> shape,
+                    float lo = -1, float hi = 1);
+
+/// Replaces every `from` in `text` by `to` (IR templates).
+std::string replaceAll(std::string text, const std::string &from,
+                       const std::string &to);
+
 /// Runs the checks of one case (gtest assertions inside).
 void checkGradients(GradCase &c);
 

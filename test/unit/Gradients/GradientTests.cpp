@@ -20,22 +20,6 @@ namespace {
 
 std::mt19937 rng(42);
 
-Buffer floats(std::vector<int64_t> shape, float lo = -1, float hi = 1) {
-  size_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return Buffer::floats(shape, randomFloats(rng, n, lo, hi));
-}
-
-/// Replaces every `from` in `text` by `to`.
-std::string replaceAll(std::string text, const std::string &from,
-                       const std::string &to) {
-  for (size_t pos = text.find(from); pos != std::string::npos;
-       pos = text.find(from, pos + to.size()))
-    text.replace(pos, from.size(), to);
-  return text;
-}
-
 const char *kMlp = R"mlir(
 func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %y: tensor<?xi32> {nn.label = "y"},
                 %w1: tensor<6x3xf32> {nn.param = #nn.param<"fc1.weight", weight, he>},
@@ -53,8 +37,9 @@ func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %y: tensor<?xi32> {nn.labe
 
 TEST(Gradients, MlpCrossEntropy) {
   GradCase c{"mlp", kMlp, {}, {2, 3, 4, 5}, nullptr};
-  c.args = {floats({5, 3}), Buffer::ints({5}, {0, 3, 1, 2, 3}), floats({6, 3}),
-            floats({6}), floats({4, 6}), floats({4})};
+  c.args = {randomBuffer(rng, {5, 3}), Buffer::ints({5}, {0, 3, 1, 2, 3}),
+            randomBuffer(rng, {6, 3}), randomBuffer(rng, {6}),
+            randomBuffer(rng, {4, 6}), randomBuffer(rng, {4})};
   c.reference = [](const Values &v) {
     Vec h = ref::map(ref::dense(v[0], 5, 3, v[2], 6, &v[3]),
                      [](double x) { return std::max(x, 0.0); });
@@ -99,7 +84,8 @@ TEST(Gradients, Activations) {
     std::string ir = replaceAll(replaceAll(kActivation, "ACT", act.op),
                                 "ATTRS", act.attrs);
     GradCase c{std::string(act.op) + act.attrs, ir, {}, {2, 3}, nullptr};
-    c.args = {floats({4, 3}), floats({4, 5}), floats({5, 3}), floats({5})};
+    c.args = {randomBuffer(rng, {4, 3}), randomBuffer(rng, {4, 5}),
+              randomBuffer(rng, {5, 3}), randomBuffer(rng, {5})};
     auto f = act.f;
     c.reference = [f](const Values &v) {
       return ref::mse(ref::map(ref::dense(v[0], 4, 3, v[2], 5, &v[3]), f),
@@ -128,7 +114,8 @@ TEST(Gradients, SoftmaxAndLogSoftmax) {
                {},
                {2},
                nullptr};
-    c.args = {floats({3, 3}, -2, 2), floats({3, 4}), floats({4, 3})};
+    c.args = {randomBuffer(rng, {3, 3}, -2, 2), randomBuffer(rng, {3, 4}),
+              randomBuffer(rng, {4, 3})};
     c.reference = [logarithm](const Values &v) {
       return ref::mse(
           ref::softmax(ref::dense(v[0], 3, 3, v[2], 4, nullptr), 3, 4,
@@ -162,7 +149,8 @@ func.func @loss(%x: tensor<?x3x4xf32> {nn.input = "x"}, %t: tensor<?x4xf32> {nn.
 TEST(Gradients, BroadcastArithmeticAndReductions) {
   GradCase c{"arith", kArith, {}, {2, 3}, nullptr};
   const size_t n = 3;
-  c.args = {floats({n, 3, 4}), floats({n, 4}), floats({4}), floats({3, 1})};
+  c.args = {randomBuffer(rng, {n, 3, 4}), randomBuffer(rng, {n, 4}),
+            randomBuffer(rng, {4}), randomBuffer(rng, {3, 1})};
   c.reference = [n](const Values &v) {
     const Vec &x = v[0], &t = v[1], &a = v[2], &cc = v[3];
     Vec y(n * 12), s(n * 4, 0.0);

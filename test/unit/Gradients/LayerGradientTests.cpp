@@ -25,17 +25,6 @@ namespace {
 
 std::mt19937 rng(7);
 
-size_t numel(const std::vector<int64_t> &shape) {
-  size_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
-Buffer floats(std::vector<int64_t> shape, float lo = -1, float hi = 1) {
-  return Buffer::floats(shape, randomFloats(rng, numel(shape), lo, hi));
-}
-
 /// Distinct values (a shuffled ramp with steps of 0.05): no ties in a
 /// max-pooling window, and every pair farther apart than any perturbation.
 Buffer distinct(std::vector<int64_t> shape) {
@@ -116,9 +105,10 @@ TEST(LayerGradients, Conv2D) {
         "\n  return %l : tensor<f32>\n}\n";
     GradCase c{"conv2d x" + tensorOf(cfg.x) + " w" + tensorOf(wShape),
                ir, {}, {0, 2}, nullptr};
-    c.args = {floats(cfg.x), floats(yShape), floats(wShape)};
+    c.args = {randomBuffer(rng, cfg.x), randomBuffer(rng, yShape),
+              randomBuffer(rng, wShape)};
     if (cfg.bias) {
-      c.args.push_back(floats({int64_t(cfg.o)}));
+      c.args.push_back(randomBuffer(rng, {int64_t(cfg.o)}));
       c.params.push_back(3);
     }
     c.reference = [cfg](const Values &v) {
@@ -164,7 +154,7 @@ TEST(LayerGradients, Pooling) {
     GradCase c{std::string(cfg.isMax ? "maxpool " : "avgpool ") +
                    i64Array({w.kh, w.kw, w.sh, w.sw, w.pt, w.pl, w.pb, w.pr}),
                ir, {}, {0}, nullptr};
-    c.args = {distinct(cfg.x), floats(yShape)};
+    c.args = {distinct(cfg.x), randomBuffer(rng, yShape)};
     c.reference = [cfg](const Values &v) {
       return ref::mse(ref::pool2d(image(v[0], cfg.x), cfg.win, cfg.isMax).data,
                       v[1]);
@@ -192,7 +182,8 @@ TEST(LayerGradients, Embedding) {
   // the forward clamps to rows 0 and 5.
   GradCase c{"embedding", kEmbedding, {}, {2, 3, 4}, nullptr};
   c.args = {Buffer::ints({3, 4}, {1, 4, 1, 0, 3, 4, 4, 1, -2, 9, 0, 3}),
-            floats({3, 4, 2}), floats({6, 3}), floats({2, 3}), floats({2})};
+            randomBuffer(rng, {3, 4, 2}), randomBuffer(rng, {6, 3}),
+            randomBuffer(rng, {2, 3}), randomBuffer(rng, {2})};
   c.reference = [](const Values &v) {
     Vec e = ref::embedding(v[0], v[2], 6, 3);
     Vec y = ref::map(ref::dense(e, 12, 3, v[3], 2, &v[4]),
@@ -217,8 +208,9 @@ func.func @loss(%x: tensor<?x3x4xf32> {nn.input = "x"}, %t: tensor<?x3x4xf32> {n
 
 TEST(LayerGradients, LayerNorm) {
   GradCase c{"layernorm", kLayerNorm, {}, {2, 3, 4}, nullptr};
-  c.args = {floats({2, 3, 4}), floats({2, 3, 4}), floats({4, 4}),
-            floats({4}, 0.5, 1.5), floats({4})};
+  c.args = {randomBuffer(rng, {2, 3, 4}), randomBuffer(rng, {2, 3, 4}),
+            randomBuffer(rng, {4, 4}), randomBuffer(rng, {4}, 0.5, 1.5),
+            randomBuffer(rng, {4})};
   c.reference = [](const Values &v) {
     Vec h = ref::dense(v[0], 6, 4, v[2], 4, nullptr);
     return ref::mse(ref::layerNorm(h, 4, v[3], v[4]), v[1]);
@@ -251,10 +243,11 @@ func.func @loss(%x: tensor<?x1x6x6xf32> {nn.input = "image"}, %y: tensor<?xi32> 
 
 TEST(LayerGradients, SmallCnnCrossEntropy) {
   GradCase c{"cnn", kCnn, {}, {2, 3, 4, 5, 8, 9}, nullptr};
-  c.args = {distinct({3, 1, 6, 6}), Buffer::ints({3}, {2, 0, 1}),
-            floats({4, 1, 3, 3}), floats({4}), floats({4}, 0.5, 1.5),
-            floats({4}), floats({4}, 0, 0), floats({4}, 1, 1),
-            floats({3, 36}), floats({3})};
+  c.args = {distinct({3, 1, 6, 6}),           Buffer::ints({3}, {2, 0, 1}),
+            randomBuffer(rng, {4, 1, 3, 3}),  randomBuffer(rng, {4}),
+            randomBuffer(rng, {4}, 0.5, 1.5), randomBuffer(rng, {4}),
+            randomBuffer(rng, {4}, 0, 0),     randomBuffer(rng, {4}, 1, 1),
+            randomBuffer(rng, {3, 36}),       randomBuffer(rng, {3})};
   c.reference = [](const Values &v) {
     ref::Image h = ref::conv2d(image(v[0], {3, 1, 6, 6}), v[2], 4, &v[3],
                                {3, 3, 1, 1, 1, 1, 1, 1});

@@ -21,16 +21,9 @@ namespace {
 
 std::mt19937 lossRng(7);
 
-Buffer randomBuffer(std::vector<int64_t> shape, float lo, float hi) {
-  size_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return Buffer::floats(shape, randomFloats(lossRng, n, lo, hi));
-}
-
 /// Targets in {0, 1}.
 Buffer binaryTargets(std::vector<int64_t> shape) {
-  Buffer b = randomBuffer(shape, 0, 1);
+  Buffer b = randomBuffer(lossRng, shape, 0, 1);
   for (float &v : b.f32)
     v = v < 0.5f ? 0.f : 1.f;
   return b;
@@ -55,14 +48,6 @@ struct LossCase {
   int outputs;        ///< units of the dense layer (perceptron: one score)
   std::function<double(double p, double t)> element;
 };
-
-std::string replaceAll(std::string text, const std::string &from,
-                       const std::string &to) {
-  for (size_t pos = text.find(from); pos != std::string::npos;
-       pos = text.find(from, pos + to.size()))
-    text.replace(pos, from.size(), to);
-  return text;
-}
 
 TEST(LossGradients, EveryPairLoss) {
   auto sigmoid = [](double s) { return 1 / (1 + std::exp(-s)); };
@@ -98,9 +83,11 @@ TEST(LossGradients, EveryPairLoss) {
     ir = replaceAll(ir, "<O", "<" + std::to_string(lc.outputs));
     int o = lc.outputs;
     GradCase c{std::string(lc.op) + lc.attrs, ir, {}, {2, 3}, nullptr};
-    c.args = {randomBuffer({4, 3}, -1, 1),
-              lc.binary ? binaryTargets({4, o}) : randomBuffer({4, o}, -1, 1),
-              randomBuffer({o, 3}, -1, 1), randomBuffer({o}, -0.5, 0.5)};
+    c.args = {randomBuffer(lossRng, {4, 3}, -1, 1),
+              lc.binary ? binaryTargets({4, o})
+                        : randomBuffer(lossRng, {4, o}, -1, 1),
+              randomBuffer(lossRng, {o, 3}, -1, 1),
+              randomBuffer(lossRng, {o}, -0.5, 0.5)};
     auto element = lc.element;
     bool probabilities = lc.probabilities;
     c.reference = [=](const Values &v) {
@@ -132,8 +119,10 @@ TEST(LossGradients, Penalties) {
     std::string ir =
         replaceAll(kPenalty, "PENALTY", l1 ? "nn.l1_penalty" : "nn.l2_penalty");
     GradCase c{l1 ? "l1_penalty" : "l2_penalty", ir, {}, {2, 3}, nullptr};
-    c.args = {randomBuffer({4, 3}, -1, 1), randomBuffer({4, 5}, -1, 1),
-              randomBuffer({5, 3}, -1, 1), randomBuffer({5}, -0.5, 0.5)};
+    c.args = {randomBuffer(lossRng, {4, 3}, -1, 1),
+              randomBuffer(lossRng, {4, 5}, -1, 1),
+              randomBuffer(lossRng, {5, 3}, -1, 1),
+              randomBuffer(lossRng, {5}, -0.5, 0.5)};
     c.reference = [=](const Values &v) {
       double loss = ref::mse(ref::dense(v[0], 4, 3, v[2], 5, &v[3]), v[1]);
       double penalty = 0;

@@ -21,21 +21,6 @@ namespace {
 
 std::mt19937 rng(11);
 
-Buffer floats(std::vector<int64_t> shape, float lo = -1, float hi = 1) {
-  size_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return Buffer::floats(shape, randomFloats(rng, n, lo, hi));
-}
-
-std::string replaceAll(std::string text, const std::string &from,
-                       const std::string &to) {
-  for (size_t pos = text.find(from); pos != std::string::npos;
-       pos = text.find(from, pos + to.size()))
-    text.replace(pos, from.size(), to);
-  return text;
-}
-
 // x [N, 4, 3] -> dense(3) -> CELL(5) -> mse against every hidden state.
 // GH is G * 5.
 const char *kSequence = R"mlir(
@@ -101,16 +86,20 @@ Vec hiddenStates(const CellCase &cell, const Values &v, size_t n) {
 
 std::vector<Buffer> cellArgs(const CellCase &cell, Buffer label) {
   int64_t gh = cell.gates * 5;
-  return {floats({3, 4, 3}), std::move(label), floats({3, 3}),
-          floats({gh, 3}, -0.6, 0.6), floats({gh, 5}, -0.6, 0.6),
-          floats({gh}, -0.3, 0.3), floats({gh}, -0.3, 0.3)};
+  return {randomBuffer(rng, {3, 4, 3}),
+          std::move(label),
+          randomBuffer(rng, {3, 3}),
+          randomBuffer(rng, {gh, 3}, -0.6, 0.6),
+          randomBuffer(rng, {gh, 5}, -0.6, 0.6),
+          randomBuffer(rng, {gh}, -0.3, 0.3),
+          randomBuffer(rng, {gh}, -0.3, 0.3)};
 }
 
 TEST(SequenceGradients, WholeSequence) {
   for (const CellCase &cell : kCells) {
     GradCase c{std::string(cell.name) + " sequence",
                instantiate(kSequence, cell), {}, {2, 3, 4, 5, 6}, nullptr};
-    c.args = cellArgs(cell, floats({3, 4, 5}));
+    c.args = cellArgs(cell, randomBuffer(rng, {3, 4, 5}));
     c.reference = [cell](const Values &v) {
       return ref::mse(hiddenStates(cell, v, 3), v[1]);
     };
@@ -124,8 +113,8 @@ TEST(SequenceGradients, LastStepClassifier) {
     GradCase c{std::string(cell.name) + " last", instantiate(kLast, cell),
                {}, {2, 3, 4, 5, 6, 7, 8}, nullptr};
     c.args = cellArgs(cell, Buffer::ints({3}, {1, 0, 2}));
-    c.args.push_back(floats({3, 5}));
-    c.args.push_back(floats({3}));
+    c.args.push_back(randomBuffer(rng, {3, 5}));
+    c.args.push_back(randomBuffer(rng, {3}));
     c.reference = [cell](const Values &v) {
       Vec last = ref::lastStep(hiddenStates(cell, v, 3), 3, 4, 5);
       return ref::crossEntropy(ref::dense(last, 3, 5, v[7], 3, &v[8]), 3, 3,
@@ -158,8 +147,10 @@ TEST(SequenceGradients, SelfAttention) {
                {},
                {2, 3, 4, 5, 6},
                nullptr};
-    c.args = {floats({2, 4, 4}), floats({2, 4, 4}), floats({4, 4}),
-              floats({12, 4}), floats({12}), floats({4, 4}), floats({4})};
+    c.args = {randomBuffer(rng, {2, 4, 4}), randomBuffer(rng, {2, 4, 4}),
+              randomBuffer(rng, {4, 4}),    randomBuffer(rng, {12, 4}),
+              randomBuffer(rng, {12}),      randomBuffer(rng, {4, 4}),
+              randomBuffer(rng, {4})};
     c.reference = [causal](const Values &v) {
       Vec p = ref::dense(v[0], 8, 4, v[2], 4, nullptr);
       return ref::mse(

@@ -1,8 +1,8 @@
 //===- ShapeGradientTests.cpp - gradients through shape ops and math ------===//
 //
-// Shape ops (reshape, transpose, flatten, slice, concat) only move values,
-// and log/sqrt/div are the elementwise ops the activation test does not
-// reach; here each sits between a dense layer and an mse loss, and the
+// Shape ops (reshape, transpose, flatten, slice, concat, broadcast_to) only
+// move values, and log/sqrt/div are the elementwise ops the activation test
+// does not reach; here each sits on the way to an mse loss, and the
 // compiled gradient is compared with central differences of an f64
 // evaluation written with plain index arithmetic.
 //
@@ -20,13 +20,6 @@ using namespace nnc::test;
 namespace {
 
 std::mt19937 shapeRng(11);
-
-Buffer randomBuffer(std::vector<int64_t> shape, float lo, float hi) {
-  size_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return Buffer::floats(shape, randomFloats(shapeRng, n, lo, hi));
-}
 
 // x[4,3] -> dense(6) -> reshape [N,2,3] -> transpose [N,3,2] -> flatten
 // [N,6] -> concat with a slice of itself (columns 1..3) -> [N,9] -> mse.
@@ -48,8 +41,10 @@ func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x9xf32> {nn.la
 
 TEST(ShapeGradients, ReshapeTransposeFlattenSliceConcat) {
   GradCase c{"shape ops", kShapes, {}, {2, 3}, nullptr};
-  c.args = {randomBuffer({4, 3}, -1, 1), randomBuffer({4, 9}, -1, 1),
-            randomBuffer({6, 3}, -1, 1), randomBuffer({6}, -0.5, 0.5)};
+  c.args = {randomBuffer(shapeRng, {4, 3}, -1, 1),
+            randomBuffer(shapeRng, {4, 9}, -1, 1),
+            randomBuffer(shapeRng, {6, 3}, -1, 1),
+            randomBuffer(shapeRng, {6}, -0.5, 0.5)};
   c.reference = [](const Values &v) {
     ref::Vec h = ref::dense(v[0], 4, 3, v[2], 6, &v[3]);
     ref::Vec out(4 * 9);
@@ -88,14 +83,61 @@ func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x4xf32> {nn.la
 
 TEST(ShapeGradients, LogSqrtDiv) {
   GradCase c{"log/sqrt/div", kMath, {}, {2, 3}, nullptr};
-  c.args = {randomBuffer({4, 3}, -1, 1), randomBuffer({4, 4}, -1, 1),
-            randomBuffer({4, 3}, -1, 1), randomBuffer({4}, -0.5, 0.5)};
+  c.args = {randomBuffer(shapeRng, {4, 3}, -1, 1),
+            randomBuffer(shapeRng, {4, 4}, -1, 1),
+            randomBuffer(shapeRng, {4, 3}, -1, 1),
+            randomBuffer(shapeRng, {4}, -0.5, 0.5)};
   c.reference = [](const Values &v) {
     ref::Vec d = ref::map(ref::dense(v[0], 4, 3, v[2], 4, &v[3]), [](double h) {
       double s = 1 / (1 + std::exp(-h));
       return std::log(s) / std::sqrt(s);
     });
     return ref::mse(d, v[1]);
+  };
+  checkGradients(c);
+}
+
+// nn.broadcast_to in the forward pass. MLIRGen never emits it (`+ - *`
+// broadcast implicitly inside nn.add/sub/mul, and learned positions are an
+// nn.add); only adjoints build it, so it is written here by hand: w [4, 3]
+// gains leading dims [N, 2] (N from the batch_ref x), v [4, 1] also
+// stretches its size-1 dim, and u [3] goes to a static [2, 4, 3] without
+// batch_ref and meets the rest through nn.add's implicit broadcasting.
+// Gradient: the sum over every broadcast dim.
+const char *kBroadcast = R"mlir(
+func.func @loss(%x: tensor<?x1x1x3xf32> {nn.input = "x"}, %t: tensor<?x2x4x3xf32> {nn.label = "t"},
+                %w: tensor<4x3xf32> {nn.param = #nn.param<"w", weight, he>},
+                %v: tensor<4x1xf32> {nn.param = #nn.param<"v", weight, he>},
+                %u: tensor<3xf32> {nn.param = #nn.param<"u", bias, zeros>})
+    -> (tensor<f32> {nn.loss}) {
+  %bw = nn.broadcast_to %w, %x {shape = array<i64: -1, 2, 4, 3>} : (tensor<4x3xf32>, tensor<?x1x1x3xf32>) -> tensor<?x2x4x3xf32>
+  %bv = nn.broadcast_to %v, %x {shape = array<i64: -1, 2, 4, 3>} : (tensor<4x1xf32>, tensor<?x1x1x3xf32>) -> tensor<?x2x4x3xf32>
+  %bx = nn.broadcast_to %x, %x {shape = array<i64: -1, 2, 4, 3>} : (tensor<?x1x1x3xf32>, tensor<?x1x1x3xf32>) -> tensor<?x2x4x3xf32>
+  %bu = nn.broadcast_to %u {shape = array<i64: 2, 4, 3>} : (tensor<3xf32>) -> tensor<2x4x3xf32>
+  %m = nn.mul %bw, %bv : (tensor<?x2x4x3xf32>, tensor<?x2x4x3xf32>) -> tensor<?x2x4x3xf32>
+  %s = nn.add %m, %bx : (tensor<?x2x4x3xf32>, tensor<?x2x4x3xf32>) -> tensor<?x2x4x3xf32>
+  %y = nn.add %s, %bu : (tensor<?x2x4x3xf32>, tensor<2x4x3xf32>) -> tensor<?x2x4x3xf32>
+  %a = nn.tanh %y : tensor<?x2x4x3xf32>
+  %l = nn.mse_loss %a, %t : tensor<?x2x4x3xf32>, tensor<?x2x4x3xf32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST(ShapeGradients, BroadcastTo) {
+  GradCase c{"broadcast_to", kBroadcast, {}, {2, 3, 4}, nullptr};
+  c.args = {randomBuffer(shapeRng, {3, 1, 1, 3}),
+            randomBuffer(shapeRng, {3, 2, 4, 3}),
+            randomBuffer(shapeRng, {4, 3}), randomBuffer(shapeRng, {4, 1}),
+            randomBuffer(shapeRng, {3}, -0.5, 0.5)};
+  c.reference = [](const Values &v) {
+    ref::Vec y(3 * 2 * 4 * 3);
+    for (int n = 0; n < 3; ++n)
+      for (int r = 0; r < 2; ++r)
+        for (int i = 0; i < 4; ++i)
+          for (int j = 0; j < 3; ++j)
+            y[((n * 2 + r) * 4 + i) * 3 + j] = std::tanh(
+                v[2][i * 3 + j] * v[3][i] + v[0][n * 3 + j] + v[4][j]);
+    return ref::mse(y, v[1]);
   };
   checkGradients(c);
 }
