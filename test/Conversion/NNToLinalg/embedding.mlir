@@ -34,7 +34,7 @@ func.func @embedding(%ids: tensor<?x16xi32>, %table: tensor<100x64xf32>) -> tens
 // CHECK: %[[FG:.*]] = tensor.collapse_shape %[[G]] {{\[}}[0, 1], [2]] : tensor<?x8x16xf32> into tensor<?x16xf32>
 // CHECK: %[[N:.*]] = tensor.dim %[[FIDS]], %{{.*}} : tensor<?xi32>
 // CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<100x16xf32>)
-// CHECK: %[[R:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[CUR:.*]] = %[[ACC]]) -> (tensor<100x16xf32>)
+// CHECK: %[[R:.*]] = scf.for %[[I:[a-z0-9]+]] = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[CUR:.*]] = %[[ACC]]) -> (tensor<100x16xf32>)
 // CHECK: %[[ID:.*]] = tensor.extract %[[FIDS]][%[[I]]] : tensor<?xi32>
 // CHECK: arith.maxsi %[[ID]]
 // CHECK: arith.minsi

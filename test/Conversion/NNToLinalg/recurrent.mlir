@@ -18,7 +18,7 @@
 // CHECK: %[[WHT:.*]] = linalg.transpose ins(%[[WH]] : tensor<16x4xf32>) outs(%{{.*}} : tensor<4x16xf32>)
 // CHECK: %[[HB:.*]] = linalg.generic {{.*}} ins(%[[BH]] : tensor<16xf32>) outs(%{{.*}} : tensor<?x16xf32>)
 // CHECK: %[[C5:.*]] = arith.constant 5 : index
-// CHECK: %[[LOOP:.*]]:3 = scf.for %[[T:.*]] = %{{.*}} to %[[C5]] step %{{.*}} iter_args(%[[H:.*]] = %{{.*}}, %[[OUT:.*]] = %{{.*}}, %[[C:.*]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>)
+// CHECK: %[[LOOP:.*]]:3 = scf.for %[[T:[a-z0-9]+]] = %{{.*}} to %[[C5]] step %{{.*}} iter_args(%[[H:.*]] = %{{.*}}, %[[OUT:.*]] = %{{.*}}, %[[C:.*]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>)
 // CHECK-NOT: scf.for
 // CHECK: %[[XT:.*]] = tensor.extract_slice %[[XS]][0, %[[T]], 0] [%{{.*}}, 1, 16] [1, 1, 1] : tensor<?x5x16xf32> to tensor<?x16xf32>
 // CHECK: %[[HP:.*]] = linalg.matmul ins(%[[H]], %[[WHT]] : tensor<?x4xf32>, tensor<4x16xf32>) outs(%[[HB]] : tensor<?x16xf32>)
