@@ -32,12 +32,16 @@
 
 using namespace mlir;
 
-void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
-                                    const CPUCodegenOptions &options) {
+void nnc::buildCPUFusionPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLinalgElementwiseOpFusionPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
+
+void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
+                                    const CPUCodegenOptions &options) {
+  buildCPUFusionPipeline(pm);
   pm.addPass(nnc::createDestinationPassing());
   if (options.vectorizeMatmul)
     pm.addPass(nnc::createMatmulSchedule());

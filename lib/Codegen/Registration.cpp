@@ -83,6 +83,11 @@ void nnc::registerCodegenDialects(DialectRegistry &registry) {
 void nnc::registerCodegenPasses() {
   registerNNCCodegenPasses();
   PassPipelineRegistration<>(
+      "nnc-cpu-fuse",
+      "The CPU pipeline's first step: canonicalize, linalg elementwise "
+      "fusion, canonicalize, CSE",
+      [](OpPassManager &pm) { buildCPUFusionPipeline(pm); });
+  PassPipelineRegistration<>(
       "nnc-linalg-to-llvm",
       "The CPU pipeline: linalg on tensors to LLVM-dialect kernels",
       [](OpPassManager &pm) {

@@ -29,8 +29,13 @@ struct CPUCodegenOptions {
   bool hideSymbols = true;
 };
 
+/// Adds the first step of the CPU pipeline: canonicalization, elementwise
+/// fusion of linalg ops on tensors, canonicalization and CSE (registered as
+/// `nnc-cpu-fuse`, so that tests see exactly what the pipeline fuses).
+void buildCPUFusionPipeline(mlir::OpPassManager &pm);
+
 /// Adds the passes lowering public linalg-on-tensors functions to LLVM-dialect
-/// kernels `nnc_kernel_E(void **args)`.
+/// kernels `nnc_kernel_E(void **args)`; starts with buildCPUFusionPipeline.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
                                const CPUCodegenOptions &options);
 

@@ -1,0 +1,105 @@
+// What the CPU pipeline's first step (nnc-cpu-fuse: canonicalize, linalg
+// elementwise fusion, canonicalize, CSE; the same builder that
+// buildLinalgToLLVMPipeline starts with) fuses after nnc-convert-nn-to-linalg.
+// RUN: nnc-opt %s --nnc-convert-nn-to-linalg --nnc-cpu-fuse -split-input-file | FileCheck %s
+
+// dense + bias + relu: the matmul stays a named op, the bias and the relu
+// become ONE generic that reads the matmul result and writes the
+// activation.
+// CHECK-LABEL: func.func @dense_bias_relu(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x2xf32>, %[[W:[a-z0-9]+]]: tensor<64x2xf32>, %[[B:[a-z0-9]+]]: tensor<64xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[X]], %{{.*}} : tensor<?x2xf32>, tensor<2x64xf32>)
+// CHECK-NOT: linalg.matmul
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[MM]], %[[B]] : tensor<?x64xf32>, tensor<64xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %[[BI:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[IN]], %[[BI]] : f32
+// CHECK-NEXT: %[[R:.*]] = arith.maximumf %[[S]], %{{.*}} : f32
+// CHECK-NEXT: linalg.yield %[[R]]
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @dense_bias_relu(%x: tensor<?x2xf32>, %w: tensor<64x2xf32>, %b: tensor<64xf32>) -> tensor<?x64xf32> {
+  %0 = nn.dense %x, %w, %b : (tensor<?x2xf32>, tensor<64x2xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  %1 = nn.relu %0 : tensor<?x64xf32>
+  return %1 : tensor<?x64xf32>
+}
+
+// -----
+
+// tanh(x * 2 + 1), the 1 a broadcast fill: one generic; the fill is folded
+// into a scalar constant.
+// CHECK-LABEL: func.func @chain(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x8xf32>
+// CHECK-NOT: linalg.fill
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<?x8xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[M:.*]] = arith.mulf %[[IN]], %{{.*}} : f32
+// CHECK-NEXT: %[[A:.*]] = arith.addf %[[M]], %{{.*}} : f32
+// CHECK-NEXT: %[[T:.*]] = math.tanh %[[A]] : f32
+// CHECK-NEXT: linalg.yield %[[T]]
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @chain(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = nn.scale %x {factor = 2.0 : f32} : tensor<?x8xf32>
+  %c = nn.fill 1.0 : tensor<8xf32>
+  %1 = nn.add %0, %c : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %2 = nn.tanh %1 : tensor<?x8xf32>
+  return %2 : tensor<?x8xf32>
+}
+
+// -----
+
+// softmax then a scale: the two reductions (max, sum of exp) are not fused
+// into their consumers; the scale is fused into the normalizing generic.
+// CHECK-LABEL: func.func @softmax_scale(
+// CHECK-COUNT-2: iterator_types = ["parallel", "reduction"]
+// CHECK-NOT: "reduction"
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]}
+// CHECK: math.exp
+// CHECK-NEXT: arith.divf
+// CHECK-NEXT: %[[S:.*]] = arith.mulf
+// CHECK-NEXT: linalg.yield %[[S]]
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @softmax_scale(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %0 = nn.softmax %x {axis = 1 : i64} : (tensor<?x8xf32>) -> tensor<?x8xf32>
+  %1 = nn.scale %0 {factor = 3.0 : f32} : tensor<?x8xf32>
+  return %1 : tensor<?x8xf32>
+}
+
+// -----
+
+// An activation feeding a matmul is not fused into it (only elementwise
+// consumers fuse): relu, then the matmul on its result, then the bias.
+// CHECK-LABEL: func.func @relu_dense(
+// CHECK: %[[R:.*]] = linalg.generic
+// CHECK: arith.maximumf
+// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[R]], %{{.*}} :
+// CHECK: linalg.generic {{.*}} ins(%[[MM]], %{{.*}} :
+// CHECK-COUNT-1: arith.addf
+// CHECK-NOT: arith.maximumf
+// CHECK: return
+func.func @relu_dense(%x: tensor<?x2xf32>, %w: tensor<64x2xf32>, %b: tensor<64xf32>) -> tensor<?x64xf32> {
+  %0 = nn.relu %x : tensor<?x2xf32>
+  %1 = nn.dense %0, %w, %b : (tensor<?x2xf32>, tensor<64x2xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return %1 : tensor<?x64xf32>
+}
+
+// -----
+
+// A reduction whose input is elementwise: the producer (x * x) is fused
+// INTO the reduction generic, which stays a reduction.
+// CHECK-LABEL: func.func @square_sum(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x8xf32>
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<?x8xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[IN]], %[[IN]] : f32
+// CHECK-NEXT: %[[S:.*]] = arith.addf %[[SQ]], %[[ACC]] : f32
+// CHECK-NEXT: linalg.yield %[[S]]
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[Y]]
+func.func @square_sum(%x: tensor<?x8xf32>) -> tensor<?xf32> {
+  %0 = nn.mul %x, %x : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %1 = nn.reduce_sum %0 {axes = array<i64: 1>} : (tensor<?x8xf32>) -> tensor<?xf32>
+  return %1 : tensor<?xf32>
+}

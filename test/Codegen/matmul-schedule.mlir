@@ -1,0 +1,126 @@
+// nnc-matmul-schedule on linalg.matmul (tensors): 8 x 32 register tiles as
+// scf.for loops, a reduction loop of step 1 carrying a vector<8x32xf32>
+// accumulator through vector.contract; a dynamic M is peeled and its
+// remainder computed row by row (static 1 x 32 tiles); a dynamic K only
+// changes the reduction loop's bound; an elementwise epilogue is fused into
+// the tile and vectorized; a dynamic N is not scheduled and stays a
+// linalg.matmul.
+// RUN: nnc-opt %s --nnc-matmul-schedule -split-input-file | FileCheck %s
+
+// CHECK-LABEL: func.func @dynamic_m(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: tensor<?x16xf32>, %[[B:[a-z0-9]+]]: tensor<16x64xf32>
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C16:.*]] = arith.constant 16 : index
+// CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-NOT: linalg.matmul
+// CHECK: %[[ACC:.*]] = linalg.fill
+// CHECK: %[[M:.*]] = tensor.dim %[[A]]
+// CHECK: %[[MAIN:.*]] = affine.apply #{{.*}}()[%[[M]]]
+// Main part: full 8-row tiles up to floor(M / 8) * 8.
+// CHECK: %[[R0:.*]] = scf.for %[[I:[a-z0-9]+]] = %{{.*}} to %[[MAIN]] step %[[C8]] iter_args(%{{.*}} = %[[ACC]])
+// CHECK: scf.for %[[J:[a-z0-9]+]] = %{{.*}} to %[[C64]] step %[[C32]]
+// CHECK: %[[T:.*]] = tensor.extract_slice %{{.*}}[%[[I]], %[[J]]] [8, 32] [1, 1] : tensor<?x64xf32> to tensor<8x32xf32>
+// CHECK: %[[INIT:.*]] = vector.transfer_read %[[T]]{{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK: scf.for %[[K:[a-z0-9]+]] = %{{.*}} to %[[C16]] step %[[C1]] iter_args(%[[V:.*]] = %[[INIT]]) -> (vector<8x32xf32>)
+// CHECK: %[[LA:.*]] = vector.transfer_read %[[A]][%[[I]], %[[K]]]{{.*}} : tensor<?x16xf32>, vector<8x1xf32>
+// CHECK: %[[LB:.*]] = vector.transfer_read %[[B]][%[[K]], %[[J]]]{{.*}} : tensor<16x64xf32>, vector<1x32xf32>
+// CHECK: %[[P:.*]] = vector.contract {{.*}} %[[LA]], %[[LB]], %[[V]] : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK: scf.yield %[[P]] : vector<8x32xf32>
+// Remainder: the rows from floor(M / 8) * 8 to M, one at a time.
+// CHECK: scf.for %{{.*}} = %[[MAIN]] to %[[M]] step %[[C8]] iter_args(%{{.*}} = %[[R0]])
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: tensor.extract_slice %{{.*}} [1, 32] [1, 1] : tensor<?x32xf32> to tensor<1x32xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %[[C16]] step %[[C1]] iter_args(%{{.*}}) -> (vector<1x32xf32>)
+// CHECK: vector.contract {{.*}} : vector<1x1xf32>, vector<1x32xf32> into vector<1x32xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK: return
+func.func @dynamic_m(%a: tensor<?x16xf32>, %b: tensor<16x64xf32>) -> tensor<?x64xf32> {
+  %c0 = arith.constant 0 : index
+  %cst = arith.constant 0.0 : f32
+  %m = tensor.dim %a, %c0 : tensor<?x16xf32>
+  %e = tensor.empty(%m) : tensor<?x64xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<?x64xf32>) -> tensor<?x64xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<?x16xf32>, tensor<16x64xf32>) outs(%f : tensor<?x64xf32>) -> tensor<?x64xf32>
+  return %r : tensor<?x64xf32>
+}
+
+// -----
+
+// Dynamic K (a weight gradient, K = batch): no peeling; the reduction loop
+// runs to tensor.dim of K.
+// CHECK-LABEL: func.func @dynamic_k(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: tensor<64x?xf32>, %[[B:[a-z0-9]+]]: tensor<?x32xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK: %[[K:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<64x?xf32>
+// CHECK: scf.for %[[I:[a-z0-9]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: scf.for %[[KK:[a-z0-9]+]] = %{{.*}} to %[[K]] step %{{.*}} iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK: vector.transfer_read %[[A]][%[[I]], %[[KK]]]{{.*}} : tensor<64x?xf32>, vector<8x1xf32>
+// CHECK: vector.transfer_read %[[B]][%[[KK]], %{{.*}}]{{.*}} : tensor<?x32xf32>, vector<1x32xf32>
+// CHECK: vector.contract
+// The loop over M is the only other loop: N = 32 is one tile.
+// CHECK-COUNT-2: scf.yield
+// CHECK-NOT: scf.for
+// CHECK: return
+func.func @dynamic_k(%a: tensor<64x?xf32>, %b: tensor<?x32xf32>) -> tensor<64x32xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x32xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<64x32xf32>) -> tensor<64x32xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<64x?xf32>, tensor<?x32xf32>) outs(%f : tensor<64x32xf32>) -> tensor<64x32xf32>
+  return %r : tensor<64x32xf32>
+}
+
+// -----
+
+// A bias + relu epilogue is fused into the tile: the accumulator starts from
+// a zero vector (the fill fused), and the epilogue runs on vector<8x32xf32>
+// before a single transfer_write; no linalg op is left.
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @epilogue(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: tensor<16x8xf32>, %[[B:[a-z0-9]+]]: tensor<8x64xf32>, %[[BIAS:[a-z0-9]+]]: tensor<64xf32>
+// CHECK-NOT: linalg.
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK-NOT: linalg.
+// CHECK: scf.for %[[I:[a-z0-9]+]] =
+// CHECK: scf.for %[[J:[a-z0-9]+]] =
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (vector<8x32xf32>)
+// CHECK: vector.contract
+// CHECK: %[[BV:.*]] = vector.transfer_read %[[BIAS]][%[[J]]]{{.*}} : tensor<64xf32>, vector<32xf32>
+// CHECK: %[[BB:.*]] = vector.broadcast %[[BV]] : vector<32xf32> to vector<8x32xf32>
+// CHECK: %[[S:.*]] = arith.addf %[[ACC]], %[[BB]] : vector<8x32xf32>
+// CHECK: %[[R:.*]] = arith.maximumf %[[S]], %{{.*}} : vector<8x32xf32>
+// CHECK: vector.transfer_write %[[R]], %{{.*}}[%[[I]], %[[J]]]
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @epilogue(%a: tensor<16x8xf32>, %b: tensor<8x64xf32>, %bias: tensor<64xf32>) -> tensor<16x64xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x64xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<16x8xf32>, tensor<8x64xf32>) outs(%f : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %y = linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]} ins(%r, %bias : tensor<16x64xf32>, tensor<64xf32>) outs(%e : tensor<16x64xf32>) {
+  ^bb0(%in: f32, %bi: f32, %out: f32):
+    %s = arith.addf %in, %bi : f32
+    %m = arith.maximumf %s, %cst : f32
+    linalg.yield %m : f32
+  } -> tensor<16x64xf32>
+  return %y : tensor<16x64xf32>
+}
+
+// -----
+
+// Dynamic N: not scheduled; the matmul is left exactly as it was (and no
+// internal tag attribute leaks).
+// CHECK-LABEL: func.func @dynamic_n(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: tensor<8x16xf32>, %[[B:[a-z0-9]+]]: tensor<16x?xf32>, %[[C:[a-z0-9]+]]: tensor<8x?xf32>
+// CHECK-NOT: scf.for
+// CHECK-NOT: vector.
+// CHECK: %[[R:.*]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<8x16xf32>, tensor<16x?xf32>) outs(%[[C]] : tensor<8x?xf32>) -> tensor<8x?xf32>
+// CHECK-NOT: nnc.schedule
+// CHECK: return %[[R]]
+func.func @dynamic_n(%a: tensor<8x16xf32>, %b: tensor<16x?xf32>, %c: tensor<8x?xf32>) -> tensor<8x?xf32> {
+  %r = linalg.matmul ins(%a, %b : tensor<8x16xf32>, tensor<16x?xf32>) outs(%c : tensor<8x?xf32>) -> tensor<8x?xf32>
+  return %r : tensor<8x?xf32>
+}

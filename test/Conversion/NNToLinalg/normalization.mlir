@@ -1,0 +1,100 @@
+// Normalization lowered by nnc-convert-nn-to-linalg. layernorm: mean and
+// biased variance over the last axis (two reductions, each divided by the
+// static count), then one generic (x - mean) / sqrt(var + eps) * gamma + beta.
+// batchnorm (inference): a single generic reading the running statistics per
+// channel (d1). batchnorm_train: per-feature batch statistics (count = the
+// dynamic batch from tensor.dim), the same normalizing generic, and the
+// running updates (1 - m) * running + m * stat, with the unbiased variance
+// n / max(n - 1, 1) for the running variance.
+// RUN: nnc-opt %s --nnc-convert-nn-to-linalg -split-input-file | FileCheck %s
+
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[ROWS:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[FEAT:.*]] = affine_map<(d0, d1, d2) -> (d2)>
+// CHECK-LABEL: func.func @layernorm(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x16x64xf32>, %[[G:[a-z0-9]+]]: tensor<64xf32>, %[[B:[a-z0-9]+]]: tensor<64xf32>
+// CHECK: %[[C64:.*]] = arith.constant 64 : index
+// CHECK: %[[CNT:.*]] = arith.sitofp %{{.*}} : i64 to f32
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROWS]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]] : tensor<?x16x64xf32>) outs(%{{.*}} : tensor<?x16xf32>)
+// CHECK: arith.addf
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<?x16xf32>)
+// CHECK: arith.divf %{{.*}}, %[[CNT]]
+// CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROWS]], #[[ROWS]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %[[MEAN]] :
+// CHECK: %[[D:.*]] = arith.subf
+// CHECK-NEXT: %[[D2:.*]] = arith.mulf %[[D]], %[[D]]
+// CHECK-NEXT: arith.addf %[[D2]]
+// CHECK: %[[VAR:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<?x16xf32>)
+// CHECK: arith.divf %{{.*}}, %[[CNT]]
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROWS]], #[[ROWS]], #[[FEAT]], #[[FEAT]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[X]], %[[MEAN]], %[[VAR]], %[[G]], %[[B]] :
+// CHECK-NEXT: ^bb0(%[[XI:.*]]: f32, %[[MI:.*]]: f32, %[[VI:.*]]: f32, %[[GI:.*]]: f32, %[[BI:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[C:.*]] = arith.subf %[[XI]], %[[MI]]
+// CHECK-NEXT: %[[EPS:.*]] = arith.constant 9.99999974E-6 : f32
+// CHECK-NEXT: %[[VE:.*]] = arith.addf %[[VI]], %[[EPS]]
+// CHECK-NEXT: %[[SD:.*]] = math.sqrt %[[VE]]
+// CHECK-NEXT: %[[N:.*]] = arith.divf %[[C]], %[[SD]]
+// CHECK-NEXT: %[[S:.*]] = arith.mulf %[[N]], %[[GI]]
+// CHECK-NEXT: %[[R:.*]] = arith.addf %[[S]], %[[BI]]
+// CHECK-NEXT: linalg.yield %[[R]]
+// CHECK: return %[[Y]]
+func.func @layernorm(%x: tensor<?x16x64xf32>, %g: tensor<64xf32>, %b: tensor<64xf32>) -> tensor<?x16x64xf32> {
+  %0 = nn.layernorm %x, %g, %b {eps = 1.0e-5 : f32} : (tensor<?x16x64xf32>, tensor<64xf32>, tensor<64xf32>) -> tensor<?x16x64xf32>
+  return %0 : tensor<?x16x64xf32>
+}
+
+// -----
+
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
+// CHECK-LABEL: func.func @batchnorm_infer(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x32x14x14xf32>, %[[G:[a-z0-9]+]]: tensor<32xf32>, %[[B:[a-z0-9]+]]: tensor<32xf32>, %[[M:[a-z0-9]+]]: tensor<32xf32>, %[[V:[a-z0-9]+]]: tensor<32xf32>
+// CHECK-NOT: "reduction"
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[X]], %[[M]], %[[V]], %[[G]], %[[B]] :
+// CHECK: arith.subf
+// CHECK: arith.constant 1.000000e-03 : f32
+// CHECK: math.sqrt
+// CHECK: arith.divf
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: return %[[Y]]
+func.func @batchnorm_infer(%x: tensor<?x32x14x14xf32>, %g: tensor<32xf32>, %b: tensor<32xf32>, %m: tensor<32xf32>, %v: tensor<32xf32>) -> tensor<?x32x14x14xf32> {
+  %0 = nn.batchnorm %x, %g, %b, %m, %v {eps = 1.000000e-03 : f32} : (tensor<?x32x14x14xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x32x14x14xf32>
+  return %0 : tensor<?x32x14x14xf32>
+}
+
+// -----
+
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[FEAT:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @batchnorm_train(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x32xf32>, %[[G:[a-z0-9]+]]: tensor<32xf32>, %[[B:[a-z0-9]+]]: tensor<32xf32>, %[[RM:[a-z0-9]+]]: tensor<32xf32>, %[[RV:[a-z0-9]+]]: tensor<32xf32>
+// The count is the dynamic batch.
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x32xf32>
+// CHECK: %[[NI:.*]] = arith.muli %{{.*}}, %[[N]] : index
+// CHECK: %[[NC:.*]] = arith.index_cast %[[NI]] : index to i64
+// CHECK: %[[CNT:.*]] = arith.sitofp %[[NC]] : i64 to f32
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[FEAT]]], iterator_types = ["reduction", "parallel"]} ins(%[[X]] : tensor<?x32xf32>) outs(%{{.*}} : tensor<32xf32>)
+// CHECK: %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<32xf32>)
+// CHECK: arith.divf %{{.*}}, %[[CNT]]
+// CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[FEAT]], #[[FEAT]]], iterator_types = ["reduction", "parallel"]} ins(%[[X]], %[[MEAN]] :
+// CHECK: %[[VAR:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<32xf32>)
+// CHECK: arith.divf %{{.*}}, %[[CNT]]
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[FEAT]], #[[FEAT]], #[[FEAT]], #[[FEAT]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[MEAN]], %[[VAR]], %[[G]], %[[B]] :
+// CHECK: math.sqrt
+// Bessel's correction: n / max(n - 1, 1).
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: %[[NM1:.*]] = arith.subf %[[CNT]], %[[ONE]] : f32
+// CHECK: %[[DEN:.*]] = arith.maximumf %[[NM1]], %[[ONE]] : f32
+// CHECK: %[[BESSEL:.*]] = arith.divf %[[CNT]], %[[DEN]] : f32
+// running_mean: 0.8 * rm + 0.2 * mean
+// CHECK: %[[NRM:.*]] = linalg.generic {{.*}} ins(%[[RM]], %[[MEAN]] : tensor<32xf32>, tensor<32xf32>)
+// CHECK: arith.constant 8.000000e-01
+// CHECK: arith.constant 2.000000e-01
+// running_var: 0.8 * rv + 0.2 * var * n / (n - 1)
+// CHECK: %[[NRV:.*]] = linalg.generic {{.*}} ins(%[[RV]], %[[VAR]] : tensor<32xf32>, tensor<32xf32>)
+// CHECK-NEXT: ^bb0(%{{.*}}: f32, %[[VI:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: arith.mulf %[[VI]], %[[BESSEL]] : f32
+// CHECK: return %[[Y]], %[[NRM]], %[[NRV]]
+func.func @batchnorm_train(%x: tensor<?x32xf32>, %g: tensor<32xf32>, %b: tensor<32xf32>, %m: tensor<32xf32>, %v: tensor<32xf32>) -> (tensor<?x32xf32>, tensor<32xf32>, tensor<32xf32>) {
+  %0:3 = nn.batchnorm_train %x, %g, %b, %m, %v {momentum = 2.000000e-01 : f32} : (tensor<?x32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>) -> (tensor<?x32xf32>, tensor<32xf32>, tensor<32xf32>)
+  return %0#0, %0#1, %0#2 : tensor<?x32xf32>, tensor<32xf32>, tensor<32xf32>
+}

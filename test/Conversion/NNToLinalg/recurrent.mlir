@@ -1,0 +1,103 @@
+// Recurrent layers lowered by nnc-convert-nn-to-linalg: the input projection
+// of all time steps is ONE linalg.matmul on the collapsed [batch * seq, in]
+// input plus the input bias, hoisted out of the time loop; the loop is an
+// scf.for over the (static) sequence whose step is a linalg.matmul of the
+// hidden state against the transposed recurrent weight, accumulating into
+// the broadcast hidden bias, followed by one gate generic. No scalar loops:
+// the only scf.for is the time loop.
+// RUN: nnc-opt %s --nnc-convert-nn-to-linalg -split-input-file | FileCheck %s
+
+// CHECK-LABEL: func.func @lstm(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[WI:[a-z0-9]+]]: tensor<16x3xf32>, %[[WH:[a-z0-9]+]]: tensor<16x4xf32>, %[[BI:[a-z0-9]+]]: tensor<16xf32>, %[[BH:[a-z0-9]+]]: tensor<16xf32>
+// CHECK: %[[XC:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : tensor<?x5x3xf32> into tensor<?x3xf32>
+// CHECK: %[[WIT:.*]] = linalg.transpose ins(%[[WI]] : tensor<16x3xf32>)
+// CHECK: %[[XP:.*]] = linalg.matmul ins(%[[XC]], %[[WIT]] : tensor<?x3xf32>, tensor<3x16xf32>)
+// CHECK: %[[XPB:.*]] = linalg.generic {{.*}} ins(%[[XP]], %[[BI]] : tensor<?x16xf32>, tensor<16xf32>)
+// CHECK: arith.addf
+// CHECK: %[[XS:.*]] = tensor.expand_shape %[[XPB]] {{\[}}[0, 1], [2]] output_shape [%{{.*}}, 5, 16]
+// CHECK: %[[WHT:.*]] = linalg.transpose ins(%[[WH]] : tensor<16x4xf32>) outs(%{{.*}} : tensor<4x16xf32>)
+// CHECK: %[[HB:.*]] = linalg.generic {{.*}} ins(%[[BH]] : tensor<16xf32>) outs(%{{.*}} : tensor<?x16xf32>)
+// CHECK: %[[C5:.*]] = arith.constant 5 : index
+// CHECK: %[[LOOP:.*]]:3 = scf.for %[[T:[a-z0-9]+]] = %{{.*}} to %[[C5]] step %{{.*}} iter_args(%[[H:.*]] = %{{.*}}, %[[OUT:.*]] = %{{.*}}, %[[C:.*]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>)
+// CHECK-NOT: scf.for
+// CHECK: %[[XT:.*]] = tensor.extract_slice %[[XS]][0, %[[T]], 0] [%{{.*}}, 1, 16] [1, 1, 1] : tensor<?x5x16xf32> to tensor<?x16xf32>
+// CHECK: %[[HP:.*]] = linalg.matmul ins(%[[H]], %[[WHT]] : tensor<?x4xf32>, tensor<4x16xf32>) outs(%[[HB]] : tensor<?x16xf32>)
+// Gates i, f, g, o: columns 0, 4, 8, 12 of both projections.
+// CHECK: tensor.extract_slice %[[XT]][0, 0] [%{{.*}}, 4]
+// CHECK: tensor.extract_slice %[[HP]][0, 0] [%{{.*}}, 4]
+// CHECK: tensor.extract_slice %[[XT]][0, 12] [%{{.*}}, 4]
+// CHECK: tensor.extract_slice %[[HP]][0, 12] [%{{.*}}, 4]
+// One generic computes h and c.
+// CHECK: %[[HC:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins({{.*}}, %[[H]], %[[C]] : {{.*}}) outs(%{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<?x4xf32>)
+// CHECK-NEXT: ^bb0({{(%[a-z_0-9]+: f32, )+}}%[[CI:[a-z_0-9]+]]: f32, %{{[a-z_0-9]+}}: f32, %{{[a-z_0-9]+}}: f32):
+// CHECK: math.exp
+// CHECK: math.exp
+// CHECK: math.tanh
+// CHECK: math.exp
+// c' = f * c + i * g, h' = o * tanh(c')
+// CHECK: %[[FC:.*]] = arith.mulf %{{.*}}, %[[CI]] : f32
+// CHECK-NEXT: %[[IG:.*]] = arith.mulf
+// CHECK-NEXT: %[[NC:.*]] = arith.addf %[[FC]], %[[IG]]
+// CHECK-NEXT: %[[TC:.*]] = math.tanh %[[NC]]
+// CHECK-NEXT: %[[NH:.*]] = arith.mulf %{{.*}}, %[[TC]]
+// CHECK-NEXT: linalg.yield %[[NH]], %[[NC]] : f32, f32
+// CHECK: tensor.insert_slice %{{.*}} into %[[OUT]][0, %[[T]], 0] [%{{.*}}, 1, 4]
+// CHECK: scf.yield
+// CHECK: return %[[LOOP]]#1
+func.func @lstm(%x: tensor<?x5x3xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf32>, %bi: tensor<16xf32>, %bh: tensor<16xf32>) -> tensor<?x5x4xf32> {
+  %0 = nn.lstm %x, %wi, %wh, %bi, %bh : (tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<?x5x4xf32>
+  return %0 : tensor<?x5x4xf32>
+}
+
+// -----
+
+// GRU (PyTorch): n = tanh(x_n + r * (h_n + b_hn)), h' = (1 - z) * n + z * h;
+// the hidden bias is inside the matmul's accumulator, so r multiplies it.
+// CHECK-LABEL: func.func @gru(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[WI:[a-z0-9]+]]: tensor<12x3xf32>, %[[WH:[a-z0-9]+]]: tensor<12x4xf32>, %[[BI:[a-z0-9]+]]: tensor<12xf32>, %[[BH:[a-z0-9]+]]: tensor<12xf32>
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<3x12xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[BI]] : tensor<?x12xf32>, tensor<12xf32>)
+// CHECK: %[[WHT:.*]] = linalg.transpose ins(%[[WH]] : tensor<12x4xf32>)
+// CHECK: %[[HB:.*]] = linalg.generic {{.*}} ins(%[[BH]] : tensor<12xf32>) outs(%{{.*}} : tensor<?x12xf32>)
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[H:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>)
+// CHECK-NOT: scf.for
+// CHECK: linalg.matmul ins(%[[H]], %[[WHT]] : tensor<?x4xf32>, tensor<4x12xf32>) outs(%[[HB]] : tensor<?x12xf32>)
+// CHECK: linalg.generic {{.*}} ins({{.*}}, %[[H]] :
+// CHECK-NEXT: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[XN:.*]]: f32, %[[HN:.*]]: f32, %[[HI:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[R:.*]] = arith.divf
+// CHECK: %[[Z:.*]] = arith.divf
+// CHECK-NEXT: %[[RH:.*]] = arith.mulf %[[R]], %[[HN]]
+// CHECK-NEXT: %[[PRE:.*]] = arith.addf %[[XN]], %[[RH]]
+// CHECK-NEXT: %[[N:.*]] = math.tanh %[[PRE]]
+// CHECK: %[[OMZ:.*]] = arith.subf %{{.*}}, %[[Z]]
+// CHECK-NEXT: %[[A:.*]] = arith.mulf %[[OMZ]], %[[N]]
+// CHECK-NEXT: %[[B:.*]] = arith.mulf %[[Z]], %[[HI]]
+// CHECK-NEXT: %[[NH:.*]] = arith.addf %[[A]], %[[B]]
+// CHECK-NEXT: linalg.yield %[[NH]]
+func.func @gru(%x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %bi: tensor<12xf32>, %bh: tensor<12xf32>) -> tensor<?x5x4xf32> {
+  %0 = nn.gru %x, %wi, %wh, %bi, %bh : (tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>) -> tensor<?x5x4xf32>
+  return %0 : tensor<?x5x4xf32>
+}
+
+// -----
+
+// Elman RNN with relu: h' = max(x_t + h W_h^T + b_h, 0).
+// CHECK-LABEL: func.func @rnn_relu(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[WI:[a-z0-9]+]]: tensor<4x3xf32>, %[[WH:[a-z0-9]+]]: tensor<4x4xf32>, %[[BI:[a-z0-9]+]]: tensor<4xf32>, %[[BH:[a-z0-9]+]]: tensor<4xf32>
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<3x4xf32>)
+// CHECK: %[[WHT:.*]] = linalg.transpose ins(%[[WH]] : tensor<4x4xf32>)
+// CHECK: %[[HB:.*]] = linalg.generic {{.*}} ins(%[[BH]] : tensor<4xf32>)
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[H:.*]] = %{{.*}}, %{{.*}} = %{{.*}})
+// CHECK-NOT: scf.for
+// CHECK: %[[HP:.*]] = linalg.matmul ins(%[[H]], %[[WHT]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%[[HB]] : tensor<?x4xf32>)
+// CHECK: linalg.generic
+// CHECK: %[[S:.*]] = arith.addf
+// CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT: %[[Y:.*]] = arith.maximumf %[[S]], %[[ZERO]] : f32
+// CHECK-NEXT: linalg.yield %[[Y]]
+// CHECK-NOT: math.tanh
+// CHECK: return
+func.func @rnn_relu(%x: tensor<?x5x3xf32>, %wi: tensor<4x3xf32>, %wh: tensor<4x4xf32>, %bi: tensor<4xf32>, %bh: tensor<4xf32>) -> tensor<?x5x4xf32> {
+  %0 = nn.rnn %x, %wi, %wh, %bi, %bh {nonlinearity = #nn<nonlinearity relu>} : (tensor<?x5x3xf32>, tensor<4x3xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x5x4xf32>
+  return %0 : tensor<?x5x4xf32>
+}
