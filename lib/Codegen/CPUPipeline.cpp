@@ -80,5 +80,6 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(nnc::createHostAlloc());
   pm.addPass(nnc::createPackKernelArgs());
 }

@@ -51,6 +51,10 @@ NNC_HIDDEN nnc_status_t nncMakeStatus(nnc_status_code_t code, const char *fmt,
     __attribute__((format(printf, 2, 3)));
 
 /** Descriptor role of a public kind, or -1 for an unknown kind. */
+/* HostAlloc.c: the kernels' block cache lives while instances do. */
+NNC_HIDDEN void nncHostInstanceCreated(void);
+NNC_HIDDEN void nncHostInstanceDestroyed(void);
+
 NNC_HIDDEN int32_t nncKindRole(nnc_tensor_kind_t kind);
 /** Public kind of a descriptor role, or -1 (LOSS has none). */
 NNC_HIDDEN int32_t nncRoleKind(int32_t role);

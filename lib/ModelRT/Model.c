@@ -42,6 +42,7 @@ nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
   size_t nt = desc->num_tensors > 0 ? (size_t)desc->num_tensors : 1;
   size_t na = (size_t)maxArgs(desc) + 1;
   if (m) {
+    nncHostInstanceCreated(); /* balanced by nnc_model_destroy */
     m->desc = desc;
     m->seed = seed;
     m->data = calloc(nt, sizeof(void *));
@@ -119,6 +120,7 @@ void nnc_model_destroy(nnc_model_t *model) {
   free(model->words);
   free(model->scratch);
   free(model);
+  nncHostInstanceDestroyed();
 }
 
 /* Resolves an instance tensor for read/write, checking every argument. */

@@ -38,6 +38,19 @@ def PackKernelArgs : Pass<"nnc-pack-kernel-args", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def HostAlloc : Pass<"nnc-host-alloc", "mlir::ModuleOp"> {
+  let summary = "Route the CPU kernels' heap buffers through the shim's cache";
+  let description = [{
+    Runs on the LLVM dialect of a CPU build. Renames the `malloc`, `aligned_alloc`
+    and `free` that the memref lowering declares to `nnc_host_alloc`,
+    `nnc_host_aligned_alloc` and `nnc_host_free`, which the model shim
+    (lib/ModelRT/HostAlloc.c) implements with a bounded cache of freed
+    blocks: a kernel allocates the same temporaries on every call, and
+    reusing them avoids fresh pages (and their faults) each time.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def MatmulSchedule : Pass<"nnc-matmul-schedule", "mlir::ModuleOp"> {
   let summary = "Tile, fuse and vectorize every linalg.matmul (schedule V1)";
   let description = [{

@@ -1,0 +1,117 @@
+/* HostAlloc.c - the heap of the CPU kernels: a bounded cache of freed blocks.
+ *
+ * The nnc-host-alloc pass points the kernels' malloc/aligned_alloc/free at
+ * these functions. A kernel allocates the same temporaries (im2col
+ * matrices, activations kept for the backward pass, ...) on every call;
+ * large blocks come from mmap and return to the system on free, so without
+ * a cache every call pays page faults and page clearing for tens of
+ * megabytes. Freed blocks are kept (at most NNC_HOST_CACHE_SLOTS blocks and
+ * NNC_HOST_CACHE_BYTES bytes) and handed out again for requests of the same
+ * size or up to a quarter smaller. The cache is emptied when the last
+ * instance of this model is destroyed. One mutex guards it; kernels of
+ * several instances may run in parallel threads.
+ */
+
+#define _POSIX_C_SOURCE 200112L /* posix_memalign */
+
+#include "Internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+  NNC_HOST_CACHE_SLOTS = 64,
+  /* A header in front of each block records its size; 64 bytes keep the
+   * payload as aligned as the block. */
+  NNC_HOST_HEADER = 64
+};
+#define NNC_HOST_CACHE_BYTES ((size_t)1 << 30)
+
+static pthread_mutex_t cacheLock = PTHREAD_MUTEX_INITIALIZER;
+static char *cacheBlock[NNC_HOST_CACHE_SLOTS];
+static size_t cacheSize[NNC_HOST_CACHE_SLOTS];
+static size_t cacheBytes;
+static long liveInstances;
+
+/* Takes the smallest cached block of at least `bytes` bytes (and at most a
+ * third more), or NULL. Called with the lock held. */
+static char *takeCached(size_t bytes) {
+  int best = -1;
+  for (int i = 0; i < NNC_HOST_CACHE_SLOTS; ++i)
+    if (cacheBlock[i] && cacheSize[i] >= bytes &&
+        cacheSize[i] - bytes <= bytes / 3 &&
+        (best < 0 || cacheSize[i] < cacheSize[best]))
+      best = i;
+  if (best < 0)
+    return NULL;
+  char *block = cacheBlock[best];
+  cacheBlock[best] = NULL;
+  cacheBytes -= cacheSize[best];
+  return block;
+}
+
+/* A block of `bytes` payload bytes aligned to `alignment` (a power of two,
+ * at most NNC_HOST_HEADER). */
+static void *allocate(size_t alignment, size_t bytes) {
+  if (alignment > NNC_HOST_HEADER || bytes > SIZE_MAX - NNC_HOST_HEADER)
+    return NULL;
+  pthread_mutex_lock(&cacheLock);
+  char *block = takeCached(bytes);
+  pthread_mutex_unlock(&cacheLock);
+  if (!block) {
+    void *raw = NULL;
+    if (posix_memalign(&raw, NNC_HOST_HEADER, bytes + NNC_HOST_HEADER) != 0)
+      return NULL;
+    block = raw;
+    memcpy(block, &bytes, sizeof bytes);
+  }
+  return block + NNC_HOST_HEADER;
+}
+
+NNC_HIDDEN void *nnc_host_alloc(size_t bytes) {
+  return allocate(16, bytes);
+}
+
+NNC_HIDDEN void *nnc_host_aligned_alloc(size_t alignment, size_t bytes) {
+  return allocate(alignment, bytes);
+}
+
+NNC_HIDDEN void nnc_host_free(void *ptr) {
+  if (!ptr)
+    return;
+  char *block = (char *)ptr - NNC_HOST_HEADER;
+  size_t bytes;
+  memcpy(&bytes, block, sizeof bytes);
+  pthread_mutex_lock(&cacheLock);
+  if (liveInstances > 0 && cacheBytes + bytes <= NNC_HOST_CACHE_BYTES)
+    for (int i = 0; i < NNC_HOST_CACHE_SLOTS; ++i)
+      if (!cacheBlock[i]) {
+        cacheBlock[i] = block;
+        cacheSize[i] = bytes;
+        cacheBytes += bytes;
+        block = NULL;
+        break;
+      }
+  pthread_mutex_unlock(&cacheLock);
+  free(block);
+}
+
+NNC_HIDDEN void nncHostInstanceCreated(void) {
+  pthread_mutex_lock(&cacheLock);
+  ++liveInstances;
+  pthread_mutex_unlock(&cacheLock);
+}
+
+NNC_HIDDEN void nncHostInstanceDestroyed(void) {
+  char *release[NNC_HOST_CACHE_SLOTS] = {0};
+  pthread_mutex_lock(&cacheLock);
+  if (--liveInstances == 0) {
+    memcpy(release, cacheBlock, sizeof cacheBlock);
+    memset(cacheBlock, 0, sizeof cacheBlock);
+    cacheBytes = 0;
+  }
+  pthread_mutex_unlock(&cacheLock);
+  for (int i = 0; i < NNC_HOST_CACHE_SLOTS; ++i)
+    free(release[i]);
+}
