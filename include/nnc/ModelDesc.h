@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define NNC_DESC_VERSION 2
+#define NNC_DESC_VERSION 3
 #define NNC_MAX_RANK 8
 
 /** What a tensor is to the model. */
@@ -59,6 +59,10 @@ typedef struct {
   int32_t init;            /**< nnc_init_t */
   float init_scale;        /**< std of NORMAL, bound of UNIFORM */
   int32_t of;              /**< GRAD/STATE: index of the parameter; else -1 */
+  int64_t index_bound;     /**< I32 INPUT/LABEL holding class indices or
+                                embedding ids: every element must lie in
+                                [0, index_bound); 0 = unchecked (since
+                                version 3) */
 } nnc_tensor_desc_t;
 
 /** Scalar argument slots, used in place of tensor indices in arg lists. */

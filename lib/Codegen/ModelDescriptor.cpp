@@ -10,6 +10,7 @@
 #include "nnc/Codegen/ModelDescriptor.h"
 #include "nnc/Dialect/NN/NNConventions.h"
 #include "nnc/Dialect/NN/NNDialect.h"
+#include "nnc/Dialect/NN/NNOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -17,6 +18,8 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
 
 using namespace mlir;
 using namespace nnc;
@@ -41,6 +44,50 @@ nnc_init_t toInit(nn::InitKind kind) {
   return NNC_INIT_NONE;
 }
 
+/// Size of dimension `d` of `value`'s ranked type, or 0 when unknown.
+int64_t staticDim(Value value, int64_t d) {
+  auto type = dyn_cast<RankedTensorType>(value.getType());
+  if (!type || type.getRank() <= d || type.isDynamicDim(d))
+    return 0;
+  return type.getDimSize(d);
+}
+
+/// The exclusive upper bound that the values of the i32 function argument
+/// `arg` must respect: the class count of a cross-entropy (forward or
+/// backward) taking it as class indices, the table size of an embedding
+/// (forward or backward) taking it as ids, the smallest when several do,
+/// following calls into other functions; 0 when nothing indexes with it.
+int64_t indexBound(BlockArgument arg, unsigned depth = 0) {
+  int64_t bound = 0;
+  auto tighten = [&](int64_t k) {
+    if (k > 0)
+      bound = bound ? std::min(bound, k) : k;
+  };
+  for (OpOperand &use : arg.getUses()) {
+    Operation *user = use.getOwner();
+    if (auto op = dyn_cast<nn::CrossEntropyLossOp>(user)) {
+      if (use.get() == op.getTarget())
+        tighten(staticDim(op.getInput(), 1));
+    } else if (auto op = dyn_cast<nn::CrossEntropyBackwardOp>(user)) {
+      if (use.get() == op.getTarget())
+        tighten(staticDim(op.getInput(), 1));
+    } else if (auto op = dyn_cast<nn::EmbeddingOp>(user)) {
+      if (use.get() == op.getIds())
+        tighten(staticDim(op.getTable(), 0));
+    } else if (auto op = dyn_cast<nn::EmbeddingBackwardOp>(user)) {
+      if (use.get() == op.getIds())
+        tighten(staticDim(op.getTable(), 0));
+    } else if (auto call = dyn_cast<func::CallOp>(user)) {
+      auto module = call->getParentOfType<ModuleOp>();
+      auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+      if (callee && !callee.isExternal() && depth < 8)
+        tighten(indexBound(callee.getArgument(use.getOperandNumber()),
+                           depth + 1));
+    }
+  }
+  return bound;
+}
+
 /// Builds the tensor table while walking the entry points.
 class SignatureBuilder {
 public:
@@ -55,6 +102,9 @@ public:
       if (t.dims != info.dims || t.dtype != info.dtype)
         return emitError(loc) << "tensor '" << info.name
                               << "' is declared with two different types";
+      if (info.indexBound &&
+          (!t.indexBound || info.indexBound < t.indexBound))
+        sig.tensors[i].indexBound = info.indexBound;
       return static_cast<int32_t>(i);
     }
     sig.tensors.push_back(std::move(info));
@@ -106,9 +156,11 @@ public:
     if (func.getArgAttr(i, attrs::kSeed))
       return NNC_ARG_SEED;
     if (auto name = func.getArgAttrOfType<StringAttr>(i, attrs::kInput))
-      return add(loc, type, name.getValue(), NNC_ROLE_INPUT);
+      return add(loc, type, name.getValue(), NNC_ROLE_INPUT,
+                 indexBound(func.getArgument(i)));
     if (auto name = func.getArgAttrOfType<StringAttr>(i, attrs::kLabel))
-      return add(loc, type, name.getValue(), NNC_ROLE_LABEL);
+      return add(loc, type, name.getValue(), NNC_ROLE_LABEL,
+                 indexBound(func.getArgument(i)));
     if (auto name = func.getArgAttrOfType<StringAttr>(i, attrs::kGrad))
       return addDerived(loc, type, name.getValue(), "", NNC_ROLE_GRAD);
     if (auto state = func.getArgAttrOfType<ArrayAttr>(i, attrs::kState)) {
@@ -160,10 +212,12 @@ public:
 
 private:
   FailureOr<int32_t> add(Location loc, Type type, StringRef name,
-                         nnc_role_t role) {
+                         nnc_role_t role, int64_t indexBound = 0) {
     FailureOr<TensorInfo> info = describe(loc, type, name, role);
     if (failed(info))
       return failure();
+    if (info->dtype == NNC_DESC_I32)
+      info->indexBound = indexBound;
     return lookupOrAdd(loc, std::move(*info));
   }
 
@@ -335,7 +389,7 @@ void nnc::writeDescriptorSource(const ModelSignature &sig,
     if (t.dims.empty())
       os << "0";
     os << "}, " << t.init << ", " << llvm::format("%.9ef", t.initScale)
-       << ", " << t.of << "},\n";
+       << ", " << t.of << ", " << t.indexBound << "},\n";
   }
   os << "};\n\n";
   auto entryInit = [&](StringRef name) {

@@ -157,6 +157,14 @@ nnc_status_t nncValidateDesc(const nnc_model_desc_t *desc) {
     if (nncElements(t, 1) < 0)
       return nncMakeStatus(NNC_STATUS_INTERNAL,
                            "descriptor: tensor '%s' is too large", name);
+    if (t->index_bound < 0 ||
+        (t->index_bound > 0 &&
+         (t->dtype != NNC_DESC_I32 ||
+          (t->role != NNC_ROLE_INPUT && t->role != NNC_ROLE_LABEL))))
+      return nncMakeStatus(NNC_STATUS_INTERNAL,
+                           "descriptor: tensor '%s' has index_bound %lld; "
+                           "only i32 inputs and labels have a positive one",
+                           name, (long long)t->index_bound);
     if (t->role == NNC_ROLE_GRAD || t->role == NNC_ROLE_STATE) {
       if (t->of < 0 || t->of >= desc->num_tensors ||
           desc->tensors[t->of].role != NNC_ROLE_PARAM)

@@ -2,7 +2,8 @@
  *
  * predict, train_step, compute_gradients and apply_gradients: each checks its
  * arguments completely (instance, entry point, batch, buffer counts, sizes
- * and alignment, learning rate), then builds one MLIR memref descriptor per
+ * and alignment, the range of class indices and embedding ids the
+ * descriptor bounds, learning rate), then builds one MLIR memref descriptor per
  * argument of the entry's list ({allocated, aligned, offset, sizes[r],
  * strides[r]}, row-major contiguous, the batch dimension from the call) and
  * calls the kernel. Scalars (loss, lr, step, seed) are rank-0 descriptors of
@@ -84,13 +85,44 @@ static nnc_status_t checkCount(const char *fn, const char *arg,
   return NULL;
 }
 
+/* Checks that every element of an i32 buffer with an index bound (class
+ * indices, embedding ids) lies in [0, bound): the kernels clamp such values
+ * to stay in memory, which would be a silent wrong answer. */
+static nnc_status_t checkIndices(const char *fn, const char *arg,
+                                 nnc_tensor_kind_t kind, int32_t k,
+                                 const void *data, int64_t batch) {
+  const nnc_tensor_desc_t *d =
+      &nnc_model_desc.tensors[nncTensorAt(&nnc_model_desc, kind, k)];
+  if (d->index_bound <= 0 || d->dtype != NNC_DESC_I32)
+    return NULL;
+  int64_t n = nncElements(d, batch);
+  int64_t perItem = nncElements(d, 1);
+  const int32_t *v = (const int32_t *)data;
+  for (int64_t i = 0; i < n; ++i) {
+    if (v[i] >= 0 && v[i] < d->index_bound)
+      continue;
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: %s[%d] ('%s'): element %lld (batch item %lld) "
+                         "is %d, expected a class index or id in [0, %lld)",
+                         fn, arg, k, d->name, (long long)i,
+                         (long long)(perItem > 0 ? i / perItem : 0), v[i],
+                         (long long)d->index_bound);
+  }
+  return NULL;
+}
+
+/* Checks the caller's inputs or labels; `hostData` says whether their
+ * contents can be read here (device-resident inputs are not scanned). */
 static nnc_status_t checkConst(const char *fn, const char *arg,
                                nnc_tensor_kind_t kind,
                                const nnc_const_buffer_t *bufs, int32_t num,
-                               int64_t batch) {
+                               int64_t batch, int hostData) {
   nnc_status_t s = checkCount(fn, arg, kind, bufs, num);
-  for (int32_t k = 0; !s && k < num; ++k)
+  for (int32_t k = 0; !s && k < num; ++k) {
     s = checkOne(fn, arg, kind, k, bufs[k].data, bufs[k].size, batch);
+    if (!s && hostData)
+      s = checkIndices(fn, arg, kind, k, bufs[k].data, batch);
+  }
   return s;
 }
 
@@ -228,10 +260,11 @@ nnc_status_t nnc_model_predict(nnc_model_t *model, int64_t batch,
   if (!model)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: model: expected an instance, got NULL", fn);
+  int hostData = model->inputLocation == NNC_LOCATION_HOST;
   if ((s = checkEntry(fn, &model->desc->predict, "predict")) ||
       (s = checkBatch(fn, batch)) ||
       (s = checkConst(fn, "inputs", NNC_KIND_INPUT, inputs, num_inputs,
-                      batch)) ||
+                      batch, hostData)) ||
       (s = checkOutputs(fn, outputs, num_outputs, batch)))
     return s;
   Call c = {fn, batch, inputs, NULL, outputs, 0.0f, model->step + 1, 0, 0.0f};
@@ -249,10 +282,12 @@ static nnc_status_t trainLike(const char *fn, const char *entryName,
                               nnc_buffer_t *outputs, int32_t num_outputs,
                               float *out_loss) {
   nnc_status_t s = NULL;
+  int hostData = model->inputLocation == NNC_LOCATION_HOST;
   if ((s = checkEntry(fn, e, entryName)) || (s = checkBatch(fn, batch)) ||
       (s = checkConst(fn, "inputs", NNC_KIND_INPUT, inputs, num_inputs,
-                      batch)) ||
-      (s = checkConst(fn, "labels", NNC_KIND_LABEL, labels, num_labels, batch)))
+                      batch, hostData)) ||
+      (s = checkConst(fn, "labels", NNC_KIND_LABEL, labels, num_labels, batch,
+                      hostData)))
     return s;
   if ((outputs || num_outputs) &&
       (s = checkOutputs(fn, outputs, num_outputs, batch)))

@@ -29,6 +29,10 @@ struct TensorInfo {
   nnc_init_t init = NNC_INIT_NONE;
   float initScale = 0;
   int32_t of = -1;
+  /// I32 inputs and labels used as class indices or embedding ids: the
+  /// exclusive upper bound of their values (the class count, the table
+  /// size); 0 when nothing indexes with them.
+  int64_t indexBound = 0;
 };
 
 /// One entry point: its function name and argument list (tensor indices or

@@ -5,12 +5,17 @@
 // each, whose outputs are the parameter and its state themselves (so that
 // bufferization updates them in place), and `nn.clip_coef` to scalar
 // arithmetic. Step-dependent factors (Adam's bias corrections, the first
-// momentum step) are computed once, outside the generic.
+// momentum step) are computed once, outside the generic. Like PyTorch, which
+// holds hyperparameters as Python floats, every derived constant (1 - beta,
+// the bias corrections, 1 - lr * wd) is computed in double from the decimal
+// value written in the recipe and rounded to f32 once.
 //
 //===----------------------------------------------------------------------===//
 
 #include "LoweringUtils.h"
 #include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+
+#include <charconv>
 
 using namespace mlir;
 using namespace nnc::lowering;
@@ -25,8 +30,8 @@ Value extractScalar(OpBuilder &b, Location loc, Value tensor) {
 /// One elementwise generic reading `inputs` and updating `outputs` (same
 /// shapes) in place; `body` gets the input then the output elements and
 /// returns the new output elements.
-using UpdateFn = llvm::function_ref<SmallVector<Value>(OpBuilder &, Location,
-                                                       ValueRange)>;
+using UpdateFn =
+    llvm::function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
 ValueRange updateGeneric(OpBuilder &b, Location loc, ValueRange inputs,
                          ValueRange outputs, UpdateFn body) {
   auto type = cast<RankedTensorType>(outputs.front().getType());
@@ -40,6 +45,22 @@ ValueRange updateGeneric(OpBuilder &b, Location loc, ValueRange inputs,
         nb.create<linalg::YieldOp>(nloc, body(nb, nloc, args));
       });
   return generic.getResults();
+}
+
+/// The value an f32 hyperparameter attribute was written as: the shortest
+/// decimal that rounds to it (0.999 for 0.999f), as a double. The attribute
+/// lost the written digits, but the shortest round-trip decimal recovers
+/// every value written with at most 6 significant digits (and then is the
+/// double nearest to it), so that 1 - beta is 1e-3 rather than the 9.99987e-4
+/// of 1 - (double)0.999f.
+double written(const llvm::APFloat &value) {
+  float f = value.convertToFloat();
+  char text[64];
+  std::to_chars_result printed = std::to_chars(text, text + sizeof(text), f);
+  double d = f;
+  if (printed.ec == std::errc())
+    std::from_chars(text, printed.ptr, d);
+  return d;
 }
 
 /// Scalar arithmetic helpers on f32 values.
@@ -115,7 +136,7 @@ struct RmspropLowering : OpConversionPattern<nn::RmspropUpdateOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value lr = extractScalar(rewriter, loc, adaptor.getLr());
-    double alpha = op.getAlpha().convertToFloat();
+    double alpha = written(op.getAlpha());
     double eps = op.getEps().convertToFloat();
     double wd = op.getWeightDecay().convertToFloat();
     ValueRange results = updateGeneric(
@@ -141,22 +162,33 @@ struct AdamLowering : OpConversionPattern<nn::AdamUpdateOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Arith s{rewriter, loc};
-    double beta1 = op.getBeta1().convertToFloat();
-    double beta2 = op.getBeta2().convertToFloat();
+    double beta1 = written(op.getBeta1());
+    double beta2 = written(op.getBeta2());
     double eps = op.getEps().convertToFloat();
-    double wd = op.getWeightDecay().convertToFloat();
+    double wd = written(op.getWeightDecay());
     bool decoupled = op.getDecoupled();
     Value lr = extractScalar(rewriter, loc, adaptor.getLr());
+    // The per-step scalars in f64, each rounded to f32 once (PyTorch computes
+    // them on Python floats): step_size = lr / (1 - beta1^t),
+    // sqrt(1 - beta2^t) and AdamW's shrink factor 1 - lr * wd.
+    Type f64 = rewriter.getF64Type();
+    auto c64 = [&](double v) -> Value {
+      return rewriter.create<arith::ConstantOp>(loc, f64,
+                                                rewriter.getF64FloatAttr(v));
+    };
+    auto toF32 = [&](Value v) -> Value {
+      return rewriter.create<arith::TruncFOp>(loc, rewriter.getF32Type(), v);
+    };
+    Value lr64 = rewriter.create<arith::ExtFOp>(loc, f64, lr);
     Value t = rewriter.create<arith::SIToFPOp>(
-        loc, rewriter.getF32Type(),
-        extractScalar(rewriter, loc, adaptor.getStep()));
-    // step_size = lr / (1 - beta1^t); sqrt(1 - beta2^t).
-    Value bc1 = s.sub(s.c(1), rewriter.create<math::PowFOp>(loc, s.c(beta1), t));
-    Value bc2 = s.sub(s.c(1), rewriter.create<math::PowFOp>(loc, s.c(beta2), t));
-    Value stepSize = s.div(lr, bc1);
-    Value bc2Sqrt = s.sqrt(bc2);
-    // AdamW shrinks the parameter first by 1 - lr * wd.
-    Value shrink = s.sub(s.c(1), s.mul(lr, s.c(wd)));
+        loc, f64, extractScalar(rewriter, loc, adaptor.getStep()));
+    Value bc1 =
+        s.sub(c64(1), rewriter.create<math::PowFOp>(loc, c64(beta1), t));
+    Value bc2 =
+        s.sub(c64(1), rewriter.create<math::PowFOp>(loc, c64(beta2), t));
+    Value stepSize = toF32(s.div(lr64, bc1));
+    Value bc2Sqrt = toF32(s.sqrt(bc2));
+    Value shrink = toF32(s.sub(c64(1), s.mul(lr64, c64(wd))));
     ValueRange results = updateGeneric(
         rewriter, loc, {adaptor.getGrad()},
         {adaptor.getParam(), adaptor.getExpAvg(), adaptor.getExpAvgSq()},
@@ -190,8 +222,8 @@ struct ClipCoefLowering : OpConversionPattern<nn::ClipCoefOp> {
     Location loc = op.getLoc();
     Arith s{rewriter, loc};
     Value norm = s.sqrt(extractScalar(rewriter, loc, adaptor.getSumsq()));
-    Value coef = s.div(s.c(op.getMaxNorm().convertToFloat()),
-                       s.add(norm, s.c(1e-6)));
+    Value coef =
+        s.div(s.c(op.getMaxNorm().convertToFloat()), s.add(norm, s.c(1e-6)));
     Value clamped = rewriter.create<arith::MinimumFOp>(loc, coef, s.c(1.0));
     rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(op, op.getType(),
                                                         clamped);

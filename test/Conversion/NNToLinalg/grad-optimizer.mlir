@@ -25,26 +25,37 @@ func.func @sgd(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %lr: tensor<f32>) -> te
 
 // -----
 
-// Adam: bias corrections 1 - beta^step with math.powf on the step, then one
-// generic with three results (param, exp_avg, exp_avg_sq).
+// Adam: bias corrections 1 - beta^step with math.powf on the step, in f64
+// (as PyTorch computes them on Python floats), each per-step scalar rounded
+// to f32 once; then one generic with three results (param, exp_avg,
+// exp_avg_sq). 1 - beta is computed in double from the written beta: 0.1
+// and 1e-3 exactly rounded, not 1 - 0.9f = 0.100000024 and
+// 1 - 0.999f = 9.99987125E-4.
 // CHECK-LABEL: func.func @adam(
 // CHECK-SAME: %[[P:[a-z0-9]+]]: tensor<4x2xf32>, %[[G:[a-z0-9]+]]: tensor<4x2xf32>, %[[M:[a-z0-9]+]]: tensor<4x2xf32>, %[[V:[a-z0-9]+]]: tensor<4x2xf32>, %[[LR:[a-z0-9]+]]: tensor<f32>, %[[STEP:[a-z0-9]+]]: tensor<i64>
 // CHECK: %[[L:.*]] = tensor.extract %[[LR]][] : tensor<f32>
+// CHECK: %[[L64:.*]] = arith.extf %[[L]] : f32 to f64
 // CHECK: %[[T:.*]] = tensor.extract %[[STEP]][] : tensor<i64>
-// CHECK: %[[TF:.*]] = arith.sitofp %[[T]] : i64 to f32
-// CHECK: %[[B1:.*]] = arith.constant 0.899999976 : f32
-// CHECK: %[[B1T:.*]] = math.powf %[[B1]], %[[TF]]
-// CHECK: %[[C1:.*]] = arith.subf %{{.*}}, %[[B1T]]
-// CHECK: %[[B2:.*]] = arith.constant 9.990000e-01 : f32
-// CHECK: %[[B2T:.*]] = math.powf %[[B2]], %[[TF]]
-// CHECK: %[[C2:.*]] = arith.subf %{{.*}}, %[[B2T]]
-// CHECK: %[[STEPSIZE:.*]] = arith.divf %[[L]], %[[C1]]
-// CHECK: %[[SQC2:.*]] = math.sqrt %[[C2]]
+// CHECK: %[[TF:.*]] = arith.sitofp %[[T]] : i64 to f64
+// CHECK: %[[B1:.*]] = arith.constant 9.000000e-01 : f64
+// CHECK: %[[B1T:.*]] = math.powf %[[B1]], %[[TF]] : f64
+// CHECK: %[[C1:.*]] = arith.subf %{{.*}}, %[[B1T]] : f64
+// CHECK: %[[B2:.*]] = arith.constant 0.99899999999999999 : f64
+// CHECK: %[[B2T:.*]] = math.powf %[[B2]], %[[TF]] : f64
+// CHECK: %[[C2:.*]] = arith.subf %{{.*}}, %[[B2T]] : f64
+// CHECK: %[[SS64:.*]] = arith.divf %[[L64]], %[[C1]] : f64
+// CHECK: %[[STEPSIZE:.*]] = arith.truncf %[[SS64]] : f64 to f32
+// CHECK: %[[SQC64:.*]] = math.sqrt %[[C2]] : f64
+// CHECK: %[[SQC2:.*]] = arith.truncf %[[SQC64]] : f64 to f32
 // CHECK: %[[R:.*]]:3 = linalg.generic {{.*}} ins(%[[G]] : tensor<4x2xf32>) outs(%[[P]], %[[M]], %[[V]] : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>)
 // CHECK-NEXT: ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32, %[[MI:.*]]: f32, %[[VI:.*]]: f32):
-// CHECK: %[[NM:.*]] = arith.addf
-// CHECK: %[[G2:.*]] = arith.mulf %[[GI]], %[[GI]]
-// CHECK: %[[NV:.*]] = arith.addf
+// CHECK: %[[OMB1:.*]] = arith.constant 1.000000e-01 : f32
+// CHECK-NEXT: %{{.*}} = arith.mulf %[[OMB1]], %[[GI]]
+// CHECK-NEXT: %[[NM:.*]] = arith.addf
+// CHECK: %[[OMB2:.*]] = arith.constant 1.000000e-03 : f32
+// CHECK-NEXT: %[[G2:.*]] = arith.mulf %[[GI]], %[[GI]]
+// CHECK-NEXT: %{{.*}} = arith.mulf %[[OMB2]], %[[G2]]
+// CHECK-NEXT: %[[NV:.*]] = arith.addf
 // CHECK-NEXT: %[[SV:.*]] = math.sqrt %[[NV]]
 // CHECK-NEXT: %[[DEN:.*]] = arith.divf %[[SV]], %[[SQC2]]
 // CHECK-NEXT: %[[EPS:.*]] = arith.constant 9.99999993E-9 : f32
@@ -56,6 +67,59 @@ func.func @sgd(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %lr: tensor<f32>) -> te
 // CHECK: return %[[R]]#0, %[[R]]#1, %[[R]]#2
 func.func @adam(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %m: tensor<4x2xf32>, %v: tensor<4x2xf32>, %lr: tensor<f32>, %step: tensor<i64>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>) {
   %0:3 = nn.adam_update %p, %g, %m, %v, %lr, %step : tensor<4x2xf32>
+  return %0#0, %0#1, %0#2 : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+}
+
+// -----
+
+// RMSprop: 1 - alpha computed in double from the written 0.99 and rounded
+// once (0.00999999977, the f32 nearest 0.01; 1 - 0.99f would give
+// 0.00999999046).
+// CHECK-LABEL: func.func @rmsprop(
+// CHECK-SAME: %[[P:[a-z0-9]+]]: tensor<4x2xf32>, %[[G:[a-z0-9]+]]: tensor<4x2xf32>, %[[S:[a-z0-9]+]]: tensor<4x2xf32>, %[[LR:[a-z0-9]+]]: tensor<f32>
+// CHECK: %[[L:.*]] = tensor.extract %[[LR]][] : tensor<f32>
+// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} ins(%[[G]] : tensor<4x2xf32>) outs(%[[P]], %[[S]] : tensor<4x2xf32>, tensor<4x2xf32>)
+// CHECK-NEXT: ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32, %[[SI:.*]]: f32):
+// CHECK-NEXT: %[[A:.*]] = arith.constant 9.900000e-01 : f32
+// CHECK-NEXT: %[[AS:.*]] = arith.mulf %[[A]], %[[SI]]
+// CHECK-NEXT: %[[OMA:.*]] = arith.constant 0.00999999977 : f32
+// CHECK-NEXT: %[[G2:.*]] = arith.mulf %[[GI]], %[[GI]]
+// CHECK-NEXT: %[[AG:.*]] = arith.mulf %[[OMA]], %[[G2]]
+// CHECK-NEXT: %[[NS:.*]] = arith.addf %[[AS]], %[[AG]]
+// CHECK-NEXT: %[[RT:.*]] = math.sqrt %[[NS]]
+// CHECK-NEXT: %[[EPS:.*]] = arith.constant 9.99999993E-9 : f32
+// CHECK-NEXT: %[[DEN:.*]] = arith.addf %[[RT]], %[[EPS]]
+// CHECK-NEXT: %[[LG:.*]] = arith.mulf %[[L]], %[[GI]]
+// CHECK-NEXT: %[[U:.*]] = arith.divf %[[LG]], %[[DEN]]
+// CHECK-NEXT: %[[NP:.*]] = arith.subf %[[PI]], %[[U]]
+// CHECK-NEXT: linalg.yield %[[NP]], %[[NS]] : f32, f32
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @rmsprop(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %s: tensor<4x2xf32>, %lr: tensor<f32>) -> (tensor<4x2xf32>, tensor<4x2xf32>) {
+  %0:2 = nn.rmsprop_update %p, %g, %s, %lr {alpha = 0.99 : f32, eps = 1.0e-8 : f32} : tensor<4x2xf32>
+  return %0#0, %0#1 : tensor<4x2xf32>, tensor<4x2xf32>
+}
+
+// -----
+
+// AdamW (decoupled): the parameter first shrinks by 1 - lr * wd, computed
+// once in f64 and rounded to f32; the gradient is not decayed.
+// CHECK-LABEL: func.func @adamw(
+// CHECK: %[[L:.*]] = tensor.extract %{{.*}}[] : tensor<f32>
+// CHECK: %[[L64:.*]] = arith.extf %[[L]] : f32 to f64
+// CHECK: math.sqrt
+// CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f64
+// CHECK-NEXT: %[[WD:.*]] = arith.constant 1.000000e-02 : f64
+// CHECK-NEXT: %[[LWD:.*]] = arith.mulf %[[L64]], %[[WD]] : f64
+// CHECK-NEXT: %[[SH64:.*]] = arith.subf %[[ONE]], %[[LWD]] : f64
+// CHECK-NEXT: %[[SHRINK:.*]] = arith.truncf %[[SH64]] : f64 to f32
+// CHECK: linalg.generic
+// CHECK-NEXT: ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[PS:.*]] = arith.mulf %[[PI]], %[[SHRINK]] : f32
+// CHECK-NOT: arith.constant 1.000000e-02
+// CHECK: %[[NP:.*]] = arith.subf %[[PS]], %{{.*}} : f32
+// CHECK-NEXT: linalg.yield %[[NP]]
+func.func @adamw(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %m: tensor<4x2xf32>, %v: tensor<4x2xf32>, %lr: tensor<f32>, %step: tensor<i64>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>) {
+  %0:3 = nn.adam_update %p, %g, %m, %v, %lr, %step {decoupled = true, weight_decay = 0.01 : f32} : tensor<4x2xf32>
   return %0#0, %0#1, %0#2 : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
 }
 

@@ -89,7 +89,7 @@ void nnc_kernel_train_step(void **args) {
 #define F32 NNC_DESC_F32
 static const nnc_tensor_desc_t tensors[] = {
     {"x", NNC_ROLE_INPUT, F32, 2, {-1, 4}, NNC_INIT_NONE, 0, -1},
-    {"y", NNC_ROLE_LABEL, NNC_DESC_I32, 1, {-1}, NNC_INIT_NONE, 0, -1},
+    {"y", NNC_ROLE_LABEL, NNC_DESC_I32, 1, {-1}, NNC_INIT_NONE, 0, -1, 3},
     {"logits", NNC_ROLE_OUTPUT, F32, 2, {-1, 3}, NNC_INIT_NONE, 0, -1},
     {"loss", NNC_ROLE_LOSS, F32, 0, {0}, NNC_INIT_NONE, 0, -1},
     {"fc.weight", NNC_ROLE_PARAM, F32, 2, {3, 4}, NNC_INIT_XAVIER, 0, -1},
