@@ -80,6 +80,7 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(nnc::createHostAlloc());
+  if (options.shimAllocator)
+    pm.addPass(nnc::createHostAlloc());
   pm.addPass(nnc::createPackKernelArgs());
 }

@@ -22,7 +22,7 @@
 
 enum {
   NNC_HOST_CACHE_SLOTS = 64,
-  /* A header in front of each block records its size; 64 bytes keep the
+  /* A header in front of each payload records its size; 64 bytes keep the
    * payload as aligned as the block. */
   NNC_HOST_HEADER = 64
 };
@@ -35,8 +35,9 @@ static size_t cacheBytes;
 static long liveInstances;
 
 /* Takes the smallest cached block of at least `bytes` bytes (and at most a
- * third more), or NULL. Called with the lock held. */
-static char *takeCached(size_t bytes) {
+ * third more), or NULL; `*capacity` receives its size. Called with the lock
+ * held. */
+static char *takeCached(size_t bytes, size_t *capacity) {
   int best = -1;
   for (int i = 0; i < NNC_HOST_CACHE_SLOTS; ++i)
     if (cacheBlock[i] && cacheSize[i] >= bytes &&
@@ -46,27 +47,40 @@ static char *takeCached(size_t bytes) {
   if (best < 0)
     return NULL;
   char *block = cacheBlock[best];
+  *capacity = cacheSize[best];
   cacheBlock[best] = NULL;
   cacheBytes -= cacheSize[best];
   return block;
 }
 
-/* A block of `bytes` payload bytes aligned to `alignment` (a power of two,
- * at most NNC_HOST_HEADER). */
+/* The header in front of a payload: its size and the header's length. */
+static void writeHeader(char *payload, size_t bytes, size_t header) {
+  memcpy(payload - 2 * sizeof(size_t), &bytes, sizeof bytes);
+  memcpy(payload - sizeof(size_t), &header, sizeof header);
+}
+
+/* A block of `bytes` payload bytes aligned to `alignment` (a power of two).
+ * Alignments above NNC_HOST_HEADER get a header as long as the alignment
+ * and bypass the cache. */
 static void *allocate(size_t alignment, size_t bytes) {
-  if (alignment > NNC_HOST_HEADER || bytes > SIZE_MAX - NNC_HOST_HEADER)
+  size_t header = alignment > NNC_HOST_HEADER ? alignment : NNC_HOST_HEADER;
+  if (bytes > SIZE_MAX - header)
     return NULL;
-  pthread_mutex_lock(&cacheLock);
-  char *block = takeCached(bytes);
-  pthread_mutex_unlock(&cacheLock);
+  char *block = NULL;
+  size_t capacity = bytes;
+  if (header == NNC_HOST_HEADER) {
+    pthread_mutex_lock(&cacheLock);
+    block = takeCached(bytes, &capacity);
+    pthread_mutex_unlock(&cacheLock);
+  }
   if (!block) {
     void *raw = NULL;
-    if (posix_memalign(&raw, NNC_HOST_HEADER, bytes + NNC_HOST_HEADER) != 0)
+    if (posix_memalign(&raw, header, bytes + header) != 0)
       return NULL;
     block = raw;
-    memcpy(block, &bytes, sizeof bytes);
   }
-  return block + NNC_HOST_HEADER;
+  writeHeader(block + header, capacity, header);
+  return block + header;
 }
 
 NNC_HIDDEN void *nnc_host_alloc(size_t bytes) {
@@ -80,9 +94,14 @@ NNC_HIDDEN void *nnc_host_aligned_alloc(size_t alignment, size_t bytes) {
 NNC_HIDDEN void nnc_host_free(void *ptr) {
   if (!ptr)
     return;
-  char *block = (char *)ptr - NNC_HOST_HEADER;
-  size_t bytes;
-  memcpy(&bytes, block, sizeof bytes);
+  size_t bytes, header;
+  memcpy(&bytes, (char *)ptr - 2 * sizeof(size_t), sizeof bytes);
+  memcpy(&header, (char *)ptr - sizeof(size_t), sizeof header);
+  char *block = (char *)ptr - header;
+  if (header != NNC_HOST_HEADER) {
+    free(block);
+    return;
+  }
   pthread_mutex_lock(&cacheLock);
   if (liveInstances > 0 && cacheBytes + bytes <= NNC_HOST_CACHE_BYTES)
     for (int i = 0; i < NNC_HOST_CACHE_SLOTS; ++i)
@@ -95,6 +114,13 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
       }
   pthread_mutex_unlock(&cacheLock);
   free(block);
+}
+
+NNC_HIDDEN size_t nncHostCachedBytes(void) {
+  pthread_mutex_lock(&cacheLock);
+  size_t bytes = cacheBytes;
+  pthread_mutex_unlock(&cacheLock);
+  return bytes;
 }
 
 NNC_HIDDEN void nncHostInstanceCreated(void) {

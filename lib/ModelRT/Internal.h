@@ -54,6 +54,8 @@ NNC_HIDDEN nnc_status_t nncMakeStatus(nnc_status_code_t code, const char *fmt,
 /* HostAlloc.c: the kernels' block cache lives while instances do. */
 NNC_HIDDEN void nncHostInstanceCreated(void);
 NNC_HIDDEN void nncHostInstanceDestroyed(void);
+/* The bytes held by the cache now (for tests). */
+NNC_HIDDEN size_t nncHostCachedBytes(void);
 
 NNC_HIDDEN int32_t nncKindRole(nnc_tensor_kind_t kind);
 /** Public kind of a descriptor role, or -1 (LOSS has none). */

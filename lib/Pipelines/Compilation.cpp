@@ -161,6 +161,7 @@ bool Compilation::lowerToLLVM() {
     CPUCodegenOptions codegen;
     codegen.optLevel = options.optLevel;
     codegen.cpu = options.cpu;
+    codegen.shimAllocator = true; // link() always adds the shim
     buildLinalgToLLVMPipeline(pm, codegen);
   });
 }

@@ -27,6 +27,10 @@ struct CPUCodegenOptions {
   bool vectorizeMatmul = true;
   /// Give every emitted symbol hidden visibility (only the shim exports).
   bool hideSymbols = true;
+  /// Allocate the kernels' temporaries through the model shim's block cache
+  /// (nnc-host-alloc, lib/ModelRT/HostAlloc.c). Only for objects that are
+  /// linked with the shim; tests linking bare kernels leave it off.
+  bool shimAllocator = false;
 };
 
 /// Adds the first step of the CPU pipeline: canonicalization, elementwise

@@ -1,0 +1,70 @@
+//===- HostAllocTests.cpp - the kernels' block cache (HostAlloc.c) --------===//
+//
+// Links HostAlloc.o from the shim archive directly (only it: nothing here
+// references the rest of the shim) and checks the cache's policy: a freed
+// block is handed out again for the same size or up to a third less, not
+// for a much smaller request, only while an instance is alive, and the
+// cache is emptied when the last instance goes.
+//
+//===----------------------------------------------------------------------===//
+
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+extern "C" {
+void *nnc_host_alloc(size_t bytes);
+void *nnc_host_aligned_alloc(size_t alignment, size_t bytes);
+void nnc_host_free(void *ptr);
+void nncHostInstanceCreated(void);
+void nncHostInstanceDestroyed(void);
+size_t nncHostCachedBytes(void);
+}
+
+namespace {
+
+TEST(HostAlloc, ReusesFreedBlocksWhileAnInstanceLives) {
+  nncHostInstanceCreated();
+  auto *p = static_cast<unsigned char *>(nnc_host_alloc(1 << 20));
+  ASSERT_NE(p, nullptr);
+  std::memset(p, 0xab, 1 << 20); // the whole payload is writable
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u);
+  nnc_host_free(p);
+  EXPECT_EQ(nncHostCachedBytes(), size_t(1) << 20);
+  // Same size: the same block.
+  void *q = nnc_host_alloc(1 << 20);
+  EXPECT_EQ(q, p);
+  EXPECT_EQ(nncHostCachedBytes(), 0u);
+  nnc_host_free(q);
+  // A quarter smaller still fits; half the size does not take it.
+  void *r = nnc_host_alloc((1 << 20) - (1 << 18));
+  EXPECT_EQ(r, p);
+  nnc_host_free(r);
+  EXPECT_EQ(nncHostCachedBytes(), size_t(1) << 20); // capacity kept
+  void *small = nnc_host_alloc(1 << 19);
+  EXPECT_NE(small, p);
+  EXPECT_EQ(nncHostCachedBytes(), size_t(1) << 20);
+  nnc_host_free(small);
+  // Aligned requests up to 64 bytes are served from the same blocks.
+  void *aligned = nnc_host_aligned_alloc(64, 1 << 20);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(aligned) % 64, 0u);
+  nnc_host_free(aligned);
+  // Larger alignments bypass the cache.
+  void *page = nnc_host_aligned_alloc(4096, 100);
+  ASSERT_NE(page, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(page) % 4096, 0u);
+  std::memset(page, 1, 100);
+  size_t before = nncHostCachedBytes();
+  nnc_host_free(page);
+  EXPECT_EQ(nncHostCachedBytes(), before);
+  nncHostInstanceDestroyed();
+  EXPECT_EQ(nncHostCachedBytes(), 0u);
+  // Without a live instance nothing is kept.
+  nnc_host_free(nnc_host_alloc(4096));
+  EXPECT_EQ(nncHostCachedBytes(), 0u);
+  nnc_host_free(nullptr);
+}
+
+} // namespace
