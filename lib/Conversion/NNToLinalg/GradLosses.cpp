@@ -4,7 +4,8 @@
 // `gelu_backward` and the loss backward ops, each one elementwise
 // `linalg.generic` over the prediction. The loss's mean is undone with a
 // scale `grad / numel` computed once outside the generic from `tensor.dim`;
-// `cross_entropy_backward` reuses the forward's stable softmax.
+// `cross_entropy_backward` reuses the forward's stable softmax and clamps
+// the class label to [0, C) as the forward does.
 //
 //===----------------------------------------------------------------------===//
 
@@ -123,6 +124,10 @@ struct CrossEntropyBackwardLowering
     Location loc = op.getLoc();
     Value logits = adaptor.getInput(), target = adaptor.getTarget();
     auto type = cast<RankedTensorType>(op.getType());
+    // The class count bounds the clamp of the labels (as in the forward).
+    int64_t classes = type.getDimSize(1);
+    if (ShapedType::isDynamic(classes))
+      return rewriter.notifyMatchFailure(op, "expects a static class count");
     Value scale = rewriter.create<arith::DivFOp>(
         loc, extractScalar(rewriter, loc, adaptor.getGrad()),
         countF32(rewriter, loc, logits, {0}));
@@ -130,7 +135,9 @@ struct CrossEntropyBackwardLowering
     auto targetType = cast<RankedTensorType>(target.getType());
     Value result;
     if (targetType.getElementType().isInteger(32)) {
-      // (p - onehot(t)) * scale, the class from linalg.index 1.
+      // (p - onehot(clamp(t, 0, C - 1))) * scale, the class from
+      // linalg.index 1; the label is clamped as in the forward
+      // (`cross_entropy_loss`), so both see the same class.
       MLIRContext *ctx = rewriter.getContext();
       AffineMap id = rewriter.getMultiDimIdentityMap(2);
       AffineMap row = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
@@ -138,10 +145,18 @@ struct CrossEntropyBackwardLowering
       result = parallelGeneric(
           rewriter, loc, init, {probs, target}, {id, row},
           [&](OpBuilder &b, Location l, ValueRange args) {
+            Value hiBound = b.create<arith::ConstantOp>(
+                l, b.getI32IntegerAttr(classes - 1));
+            Value label = b.create<arith::MinSIOp>(
+                l,
+                b.create<arith::MaxSIOp>(
+                    l, args[1],
+                    b.create<arith::ConstantOp>(l, b.getI32IntegerAttr(0))),
+                hiBound);
             Value c = b.create<arith::IndexCastOp>(
                 l, b.getI32Type(), b.create<linalg::IndexOp>(l, 1));
             Value hit = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
-                                                c, args[1]);
+                                                c, label);
             Value onehot = b.create<arith::SelectOp>(
                 l, hit, f32Const(b, l, 1), f32Const(b, l, 0));
             return mulf(b, l, subf(b, l, args[0], onehot), scale);

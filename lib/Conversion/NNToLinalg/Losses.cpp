@@ -172,6 +172,8 @@ struct CrossEntropyLowering : OpConversionPattern<nn::CrossEntropyLossOp> {
     if (xType.getRank() != 2)
       return rewriter.notifyMatchFailure(op, "expects logits [N, C]");
     int64_t classes = xType.getDimSize(1);
+    if (ShapedType::isDynamic(classes))
+      return rewriter.notifyMatchFailure(op, "expects a static class count");
     // lse[n] = log(sum_c exp(x - max)) + max, through log_softmax's pieces:
     // logp = log_softmax(x) along the classes.
     Value logp = softmax(b, loc, x, 1, /*logarithm=*/true);

@@ -142,3 +142,77 @@ func.func @gelu_backward(%dy: tensor<?x3xf32>, %x: tensor<?x3xf32>) -> tensor<?x
   %0 = nn.gelu_backward %dy, %x : tensor<?x3xf32>
   return %0 : tensor<?x3xf32>
 }
+
+// -----
+
+// Momentum with Nesterov and weight decay (torch.optim.SGD, dampening 0):
+// d = g + wd p; buf = step <= 1 ? d : mu buf + d (the first step is decided
+// once, outside the generic); p -= lr (d + mu buf). One generic updates the
+// parameter and the buffer in place.
+// CHECK-LABEL: func.func @momentum_nesterov(
+// CHECK-SAME: %[[P:[a-z0-9]+]]: tensor<4x2xf32>, %[[G:[a-z0-9]+]]: tensor<4x2xf32>, %[[B:[a-z0-9]+]]: tensor<4x2xf32>, %[[LR:[a-z0-9]+]]: tensor<f32>, %[[STEP:[a-z0-9]+]]: tensor<i64>
+// CHECK: %[[L:.*]] = tensor.extract %[[LR]][] : tensor<f32>
+// CHECK-NEXT: %[[T:.*]] = tensor.extract %[[STEP]][] : tensor<i64>
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1 : i64
+// CHECK-NEXT: %[[FIRST:.*]] = arith.cmpi sle, %[[T]], %[[ONE]] : i64
+// CHECK-NEXT: %[[R:.*]]:2 = linalg.generic {{.*}} ins(%[[G]] : tensor<4x2xf32>) outs(%[[P]], %[[B]] : tensor<4x2xf32>, tensor<4x2xf32>)
+// CHECK-NEXT: ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32, %[[BI:.*]]: f32):
+// CHECK-NEXT: %[[WD:.*]] = arith.constant 0.00999999977 : f32
+// CHECK-NEXT: %[[WP:.*]] = arith.mulf %[[WD]], %[[PI]]
+// CHECK-NEXT: %[[D:.*]] = arith.addf %[[GI]], %[[WP]]
+// CHECK-NEXT: %[[MU:.*]] = arith.constant 0.899999976 : f32
+// CHECK-NEXT: %[[MB:.*]] = arith.mulf %[[MU]], %[[BI]]
+// CHECK-NEXT: %[[LATER:.*]] = arith.addf %[[MB]], %[[D]]
+// CHECK-NEXT: %[[BUF:.*]] = arith.select %[[FIRST]], %[[D]], %[[LATER]] : f32
+// CHECK-NEXT: %[[MU2:.*]] = arith.constant 0.899999976 : f32
+// CHECK-NEXT: %[[MBUF:.*]] = arith.mulf %[[MU2]], %[[BUF]]
+// CHECK-NEXT: %[[DIR:.*]] = arith.addf %[[D]], %[[MBUF]]
+// CHECK-NEXT: %[[U:.*]] = arith.mulf %[[L]], %[[DIR]]
+// CHECK-NEXT: %[[NP:.*]] = arith.subf %[[PI]], %[[U]]
+// CHECK-NEXT: linalg.yield %[[NP]], %[[BUF]] : f32, f32
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @momentum_nesterov(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %b: tensor<4x2xf32>, %lr: tensor<f32>, %step: tensor<i64>) -> (tensor<4x2xf32>, tensor<4x2xf32>) {
+  %0:2 = nn.momentum_update %p, %g, %b, %lr, %step {momentum = 0.9 : f32, weight_decay = 0.01 : f32, nesterov = true} : tensor<4x2xf32>
+  return %0#0, %0#1 : tensor<4x2xf32>, tensor<4x2xf32>
+}
+
+// -----
+
+// Plain momentum, no weight decay: the step direction is the buffer itself.
+// CHECK-LABEL: func.func @momentum(
+// CHECK: %[[L:.*]] = tensor.extract %{{.*}}[] : tensor<f32>
+// CHECK: %[[FIRST:.*]] = arith.cmpi sle
+// CHECK: linalg.generic
+// CHECK-NEXT: ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32, %[[BI:.*]]: f32):
+// CHECK-NEXT: %[[MU:.*]] = arith.constant 0.899999976 : f32
+// CHECK-NEXT: %[[MB:.*]] = arith.mulf %[[MU]], %[[BI]]
+// CHECK-NEXT: %[[LATER:.*]] = arith.addf %[[MB]], %[[GI]]
+// CHECK-NEXT: %[[BUF:.*]] = arith.select %[[FIRST]], %[[GI]], %[[LATER]] : f32
+// CHECK-NEXT: %[[U:.*]] = arith.mulf %[[L]], %[[BUF]]
+// CHECK-NEXT: %[[NP:.*]] = arith.subf %[[PI]], %[[U]]
+// CHECK-NEXT: linalg.yield %[[NP]], %[[BUF]] : f32, f32
+func.func @momentum(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %b: tensor<4x2xf32>, %lr: tensor<f32>, %step: tensor<i64>) -> (tensor<4x2xf32>, tensor<4x2xf32>) {
+  %0:2 = nn.momentum_update %p, %g, %b, %lr, %step {momentum = 0.9 : f32} : tensor<4x2xf32>
+  return %0#0, %0#1 : tensor<4x2xf32>, tensor<4x2xf32>
+}
+
+// -----
+
+// clip_coef: min(max_norm / (sqrt(sumsq) + 1e-6), 1) on scalars, returned
+// as a rank-0 tensor (torch.nn.utils.clip_grad_norm_).
+// CHECK-LABEL: func.func @clip_coef(
+// CHECK-SAME: %[[S:[a-z0-9]+]]: tensor<f32>
+// CHECK-NEXT: %[[SS:.*]] = tensor.extract %[[S]][] : tensor<f32>
+// CHECK-NEXT: %[[NORM:.*]] = math.sqrt %[[SS]] : f32
+// CHECK-NEXT: %[[MAX:.*]] = arith.constant 2.500000e+00 : f32
+// CHECK-NEXT: %[[EPS:.*]] = arith.constant 9.99999997E-7 : f32
+// CHECK-NEXT: %[[DEN:.*]] = arith.addf %[[NORM]], %[[EPS]] : f32
+// CHECK-NEXT: %[[COEF:.*]] = arith.divf %[[MAX]], %[[DEN]] : f32
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[C:.*]] = arith.minimumf %[[COEF]], %[[ONE]] : f32
+// CHECK-NEXT: %[[R:.*]] = tensor.from_elements %[[C]] : tensor<f32>
+// CHECK-NEXT: return %[[R]]
+func.func @clip_coef(%s: tensor<f32>) -> tensor<f32> {
+  %0 = nn.clip_coef %s {max_norm = 2.5 : f32} : tensor<f32>
+  return %0 : tensor<f32>
+}

@@ -1,0 +1,210 @@
+// Backpropagation through time lowered by nnc-convert-nn-to-linalg
+// (GradRecurrent.cpp): hprev is the forward's hs shifted one step (zero at
+// t = 0, no replay of the recurrence); a reverse scf.for over the static T
+// carries dh (LSTM: and dc), one generic per step writes the gate
+// pre-activation gradients into a [N, T, G*H] tensor, and
+// dh_{t-1} = dA_t W_hh is a linalg.matmul accumulating into dh's own buffer.
+// dx, dW_ih and dW_hh are linalg.matmuls over all N*T rows after the loop;
+// no scalar loop (no other scf.for) anywhere.
+// RUN: nnc-opt %s --nnc-convert-nn-to-linalg -split-input-file | FileCheck %s
+// RUN: nnc-opt %s --nnc-convert-nn-to-linalg -split-input-file | FileCheck %s --check-prefix=LOOPS
+
+// Elman RNN (tanh), T = 5, I = 3, H = 4.
+// CHECK-LABEL: func.func @rnn_backward(
+// CHECK-SAME: %[[G:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[HS:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[WI:[a-z0-9]+]]: tensor<4x3xf32>, %[[WH:[a-z0-9]+]]: tensor<4x4xf32>, %{{[a-z0-9]+}}: tensor<4xf32>, %{{[a-z0-9]+}}: tensor<4xf32>
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x5x3xf32>
+// hprev[n, t] = t == 0 ? 0 : hs[n, t - 1]
+// CHECK: %[[HPREV:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x5x4xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: %[[T:.*]] = linalg.index 1 : index
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[TM1:.*]] = arith.subi %[[T]], %[[ONE]] : index
+// CHECK: %[[PREV:.*]] = arith.maxsi %[[TM1]]
+// CHECK: %[[HV:.*]] = tensor.extract %[[HS]][%{{.*}}, %[[PREV]], %{{.*}}] : tensor<?x5x4xf32>
+// CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[T]]
+// CHECK-NEXT: %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT: arith.select %[[FIRST]], %[[Z]], %[[HV]] : f32
+// dh starts at zero; the gradient sequence is the second carried tensor.
+// CHECK: %[[E0:.*]] = tensor.empty(%[[N]]) : tensor<?x4xf32>
+// CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT: %[[DH0:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E0]] : tensor<?x4xf32>)
+// CHECK-NEXT: %[[DA0:.*]] = tensor.empty(%[[N]]) : tensor<?x5x4xf32>
+// CHECK: %[[C5:.*]] = arith.constant 5 : index
+// CHECK-NEXT: %[[STEP1:.*]] = arith.constant 1 : index
+// CHECK-NEXT: %[[LOOP:.*]]:2 = scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %[[C5]] step %[[STEP1]] iter_args(%[[DH:.*]] = %[[DH0]], %[[DA:.*]] = %[[DA0]]) -> (tensor<?x4xf32>, tensor<?x5x4xf32>)
+// Reverse: t = T - 1 - i.
+// CHECK: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-NEXT: %[[TT:.*]] = arith.subi %[[C4]], %[[I]] : index
+// CHECK-NEXT: %[[GT:.*]] = tensor.extract_slice %[[G]][0, %[[TT]], 0] [%[[N]], 1, 4]
+// CHECK-NEXT: %[[DAT:.*]] = tensor.extract_slice %[[DA]][0, %[[TT]], 0] [%[[N]], 1, 4]
+// CHECK-NEXT: %[[HT:.*]] = tensor.extract_slice %[[HS]][0, %[[TT]], 0] [%[[N]], 1, 4]
+// dA = (g_t + dh) * (1 - h_t^2), written into the step's slice.
+// CHECK-NEXT: %[[STEP:.*]] = linalg.generic {{.*}} ins(%[[GT]], %[[DH]], %[[HT]] : tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>) outs(%[[DAT]] : tensor<?x4xf32>)
+// CHECK-NEXT: ^bb0(%[[GI:.*]]: f32, %[[DHI:.*]]: f32, %[[HI:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[D:.*]] = arith.addf %[[GI]], %[[DHI]]
+// CHECK-NEXT: %[[ONEF:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[H2:.*]] = arith.mulf %[[HI]], %[[HI]]
+// CHECK-NEXT: %[[DT:.*]] = arith.subf %[[ONEF]], %[[H2]]
+// CHECK-NEXT: %[[DAV:.*]] = arith.mulf %[[D]], %[[DT]]
+// CHECK-NEXT: linalg.yield %[[DAV]]
+// CHECK: %[[DA1:.*]] = tensor.insert_slice %[[STEP]] into %[[DA]][0, %[[TT]], 0] [%[[N]], 1, 4]
+// dh_{t-1} = dA_t W_hh, a matmul accumulating into dh's own (zeroed) buffer.
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[DH]] : tensor<?x4xf32>)
+// CHECK-NEXT: %[[DAS:.*]] = tensor.extract_slice %[[DA1]][0, %[[TT]], 0] [%[[N]], 1, 4]
+// CHECK-NEXT: %[[DHP:.*]] = linalg.matmul ins(%[[DAS]], %[[WH]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%[[ACC]] : tensor<?x4xf32>)
+// CHECK-NEXT: scf.yield %[[DHP]], %[[DA1]]
+// After the loop: dx = dA W_ih, dW_ih = dA^T X, dW_hh = dA^T Hprev.
+// CHECK: %[[DAF:.*]] = tensor.collapse_shape %[[LOOP]]#1 {{\[}}[0, 1], [2]] : tensor<?x5x4xf32> into tensor<?x4xf32>
+// CHECK: %[[DXF:.*]] = linalg.matmul ins(%[[DAF]], %[[WI]] : tensor<?x4xf32>, tensor<4x3xf32>)
+// CHECK: %[[DX:.*]] = tensor.expand_shape %[[DXF]] {{\[}}[0, 1], [2]] output_shape [%{{.*}}, 5, 3]
+// CHECK: %[[DAT1:.*]] = linalg.transpose ins(%[[DAF]] : tensor<?x4xf32>) outs(%{{.*}} : tensor<4x?xf32>)
+// CHECK: %[[XF:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2]]
+// CHECK: %[[DWI:.*]] = linalg.matmul ins(%[[DAT1]], %[[XF]] : tensor<4x?xf32>, tensor<?x3xf32>) outs(%{{.*}} : tensor<4x3xf32>)
+// CHECK: %[[DAT2:.*]] = linalg.transpose ins(%{{.*}} : tensor<?x4xf32>) outs(%{{.*}} : tensor<4x?xf32>)
+// CHECK: %[[HPF:.*]] = tensor.collapse_shape %[[HPREV]] {{\[}}[0, 1], [2]]
+// CHECK: %[[DWH:.*]] = linalg.matmul ins(%[[DAT2]], %[[HPF]] : tensor<4x?xf32>, tensor<?x4xf32>) outs(%{{.*}} : tensor<4x4xf32>)
+// Bias gradients: sums of dA over (N, T).
+// CHECK: %[[DBI:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "reduction", "parallel"]} ins(%[[LOOP]]#1 : tensor<?x5x4xf32>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: %[[DBH:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "reduction", "parallel"]} ins(%[[LOOP]]#1 : tensor<?x5x4xf32>) outs(%{{.*}} : tensor<4xf32>)
+// CHECK: return %[[DX]], %[[DWI]], %[[DWH]], %[[DBI]], %[[DBH]]
+// Exactly one loop: the reverse sweep.
+// LOOPS-LABEL: func.func @rnn_backward(
+// LOOPS-COUNT-1: scf.for
+// LOOPS-NOT: scf.for
+func.func @rnn_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor<?x5x4xf32>, %wi: tensor<4x3xf32>, %wh: tensor<4x4xf32>, %bi: tensor<4xf32>, %bh: tensor<4xf32>) -> (tensor<?x5x3xf32>, tensor<4x3xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %dx, %dwi, %dwh, %dbi, %dbh = nn.rnn_backward %g, %x, %h, %wi, %wh, %bi, %bh : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<4x3xf32>, tensor<4x4xf32>, tensor<4xf32>
+  return %dx, %dwi, %dwh, %dbi, %dbh : tensor<?x5x3xf32>, tensor<4x3xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// LSTM: a forward scan recomputes the cell states c_t (the only other loop),
+// then the reverse sweep carries dh and dc; the step generic writes the four
+// gate gradients (i, f, g, o at columns 0, 4, 8, 12) and dc_prev = dc f into
+// dc's own buffer; dh_{t-1} = dA_t W_hh over all 16 gate columns.
+// CHECK-LABEL: func.func @lstm_backward(
+// CHECK-SAME: %[[G:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[HS:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[WI:[a-z0-9]+]]: tensor<16x3xf32>, %[[WH:[a-z0-9]+]]: tensor<16x4xf32>
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x5x3xf32>
+// CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x5x16xf32>, tensor<?x5x16xf32>) outs(%{{.*}} : tensor<?x5x16xf32>)
+// The cell-state scan: c = sigmoid(f) c_prev + sigmoid(i) tanh(g), forward in t.
+// CHECK: %[[SCAN:.*]]:2 = scf.for %[[S:[a-z0-9_]+]] = {{.*}} -> (tensor<?x4xf32>, tensor<?x5x4xf32>)
+// CHECK-NEXT: tensor.extract_slice %[[A]][0, %[[S]], 0] [%[[N]], 1, 4]
+// CHECK-NEXT: tensor.extract_slice %[[A]][0, %[[S]], 4] [%[[N]], 1, 4]
+// CHECK-NEXT: tensor.extract_slice %[[A]][0, %[[S]], 8] [%[[N]], 1, 4]
+// CHECK: scf.yield
+// CHECK: %[[CPREV:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x5x4xf32>)
+// CHECK: tensor.extract %[[SCAN]]#1[
+// CHECK: %[[DA0:.*]] = tensor.empty(%[[N]]) : tensor<?x5x16xf32>
+// CHECK: %[[LOOP:.*]]:3 = scf.for %[[I:[a-z0-9_]+]] = {{.*}} iter_args(%[[DH:[a-z0-9_]+]] = %{{.*}}, %[[DA:[a-z0-9_]+]] = %[[DA0]], %[[DC:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x16xf32>, tensor<?x4xf32>)
+// CHECK-NEXT: %[[LAST:.*]] = arith.constant 4 : index
+// CHECK-NEXT: %[[TT:.*]] = arith.subi %[[LAST]], %[[I]] : index
+// CHECK-NEXT: %[[GT:.*]] = tensor.extract_slice %[[G]][0, %[[TT]], 0]
+// CHECK: %[[CT:.*]] = tensor.extract_slice %[[SCAN]]#1[0, %[[TT]], 0] [%[[N]], 1, 4]
+// CHECK-NEXT: %[[CPT:.*]] = tensor.extract_slice %[[CPREV]][0, %[[TT]], 0] [%[[N]], 1, 4]
+// CHECK-NEXT: %[[STEP:.*]]:5 = linalg.generic {{.*}} ins(%[[GT]], %[[DH]], {{.*}}, %[[DC]], %[[CT]], %[[CPT]] : {{.*}}) outs({{.*}}, %[[DC]] : {{.*}})
+// CHECK-NEXT: ^bb0(%[[GI:[a-z0-9_]+]]: f32, %[[DHI:[a-z0-9_]+]]: f32, %[[AI:[a-z0-9_]+]]: f32, %[[AF:[a-z0-9_]+]]: f32, %[[AG:[a-z0-9_]+]]: f32, %[[AO:[a-z0-9_]+]]: f32, %[[DCN:[a-z0-9_]+]]: f32, %[[CI:[a-z0-9_]+]]: f32, %[[CPI:[a-z0-9_]+]]: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[D:.*]] = arith.addf %[[GI]], %[[DHI]]
+// Gates from the recomputed pre-activations: sigmoid i, f, tanh g, sigmoid o.
+// CHECK-NEXT: arith.negf %[[AI]]
+// CHECK: %[[IG:.*]] = arith.divf
+// CHECK-NEXT: arith.negf %[[AF]]
+// CHECK: %[[FG:.*]] = arith.divf
+// CHECK-NEXT: %[[GG:.*]] = math.tanh %[[AG]]
+// CHECK-NEXT: arith.negf %[[AO]]
+// CHECK: %[[OG:.*]] = arith.divf
+// dc = dc_next + d o (1 - tanh^2 c)
+// CHECK-NEXT: %[[TC:.*]] = math.tanh %[[CI]]
+// CHECK-NEXT: %[[DO:.*]] = arith.mulf %[[D]], %[[OG]]
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[TC2:.*]] = arith.mulf %[[TC]], %[[TC]]
+// CHECK-NEXT: %[[DTC:.*]] = arith.subf %[[ONE]], %[[TC2]]
+// CHECK-NEXT: %[[DCT:.*]] = arith.mulf %[[DO]], %[[DTC]]
+// CHECK-NEXT: %[[DCV:.*]] = arith.addf %[[DCN]], %[[DCT]]
+// di = dc g sigmoid'(i), df = dc c_prev sigmoid'(f), dc_prev = dc f
+// CHECK-NEXT: arith.mulf %[[DCV]], %[[GG]]
+// CHECK: arith.mulf %[[DCV]], %[[CPI]]
+// CHECK: %[[DCP:.*]] = arith.mulf %[[DCV]], %[[FG]] : f32
+// CHECK-NEXT: linalg.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[DCP]] : f32, f32, f32, f32, f32
+// CHECK: %[[I0:.*]] = tensor.insert_slice %[[STEP]]#0 into %[[DA]][0, %[[TT]], 0] [%[[N]], 1, 4]
+// CHECK-NEXT: %[[I1:.*]] = tensor.insert_slice %[[STEP]]#1 into %[[I0]][0, %[[TT]], 4] [%[[N]], 1, 4]
+// CHECK-NEXT: %[[I2:.*]] = tensor.insert_slice %[[STEP]]#2 into %[[I1]][0, %[[TT]], 8] [%[[N]], 1, 4]
+// CHECK-NEXT: %[[I3:.*]] = tensor.insert_slice %[[STEP]]#3 into %[[I2]][0, %[[TT]], 12] [%[[N]], 1, 4]
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[DH]] : tensor<?x4xf32>)
+// CHECK-NEXT: %[[DAS:.*]] = tensor.extract_slice %[[I3]][0, %[[TT]], 0] [%[[N]], 1, 16]
+// CHECK-NEXT: %[[DHP:.*]] = linalg.matmul ins(%[[DAS]], %[[WH]] : tensor<?x16xf32>, tensor<16x4xf32>) outs(%[[ACC]] : tensor<?x4xf32>)
+// CHECK-NEXT: scf.yield %[[DHP]], %[[I3]], %[[STEP]]#4
+// CHECK: %[[DAF:.*]] = tensor.collapse_shape %[[LOOP]]#1 {{\[}}[0, 1], [2]] : tensor<?x5x16xf32> into tensor<?x16xf32>
+// CHECK: linalg.matmul ins(%[[DAF]], %[[WI]] : tensor<?x16xf32>, tensor<16x3xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x?xf32>, tensor<?x3xf32>) outs(%{{.*}} : tensor<16x3xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x?xf32>, tensor<?x4xf32>) outs(%{{.*}} : tensor<16x4xf32>)
+// Two loops: the cell-state scan and the reverse sweep.
+// LOOPS-LABEL: func.func @lstm_backward(
+// LOOPS-COUNT-2: scf.for
+// LOOPS-NOT: scf.for
+func.func @lstm_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor<?x5x4xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf32>, %bi: tensor<16xf32>, %bh: tensor<16xf32>) -> (tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>) {
+  %dx, %dwi, %dwh, %dbi, %dbh = nn.lstm_backward %g, %x, %h, %wi, %wh, %bi, %bh : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>
+  return %dx, %dwi, %dwh, %dbi, %dbh : tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>
+}
+
+// -----
+
+// GRU: two [N, T, 12] gradient tensors are carried, dA_x for W_ih and dA_h
+// for W_hh (they differ in the n gate: dA_h,n = r dA_n); dh_{t-1} is the
+// matmul dA_h,t W_hh accumulated onto the direct term dh z (the step
+// generic's last result, written into dh's buffer).
+// CHECK-LABEL: func.func @gru_backward(
+// CHECK-SAME: %[[G:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[HS:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[WI:[a-z0-9]+]]: tensor<12x3xf32>, %[[WH:[a-z0-9]+]]: tensor<12x4xf32>
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x5x3xf32>
+// CHECK: %[[LOOP:.*]]:3 = scf.for %[[I:[a-z0-9_]+]] = {{.*}} iter_args(%[[DH:[a-z0-9_]+]] = %{{.*}}, %[[DAX:[a-z0-9_]+]] = %{{.*}}, %[[DAH:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x12xf32>, tensor<?x5x12xf32>)
+// CHECK-NEXT: %[[LAST:.*]] = arith.constant 4 : index
+// CHECK-NEXT: %[[TT:.*]] = arith.subi %[[LAST]], %[[I]] : index
+// CHECK: %[[STEP:.*]]:7 = linalg.generic {{.*}} ins(%{{.*}}, %[[DH]], {{.*}}) outs({{.*}}, %[[DH]] : {{.*}})
+// CHECK-NEXT: ^bb0(%[[GI:[a-z0-9_]+]]: f32, %[[DHI:[a-z0-9_]+]]: f32, %[[XR:[a-z0-9_]+]]: f32, %[[XZ:[a-z0-9_]+]]: f32, %[[XN:[a-z0-9_]+]]: f32, %[[HR:[a-z0-9_]+]]: f32, %[[HZ:[a-z0-9_]+]]: f32, %[[HN:[a-z0-9_]+]]: f32, %[[HP:[a-z0-9_]+]]: f32,
+// CHECK-NEXT: %[[D:.*]] = arith.addf %[[GI]], %[[DHI]]
+// CHECK-NEXT: %[[RP:.*]] = arith.addf %[[XR]], %[[HR]]
+// CHECK: %[[R:.*]] = arith.divf
+// CHECK-NEXT: %[[ZP:.*]] = arith.addf %[[XZ]], %[[HZ]]
+// CHECK: %[[Z:.*]] = arith.divf
+// n = tanh(x_n + r h_n)
+// CHECK-NEXT: %[[RHN:.*]] = arith.mulf %[[R]], %[[HN]]
+// CHECK-NEXT: %[[NP:.*]] = arith.addf %[[XN]], %[[RHN]]
+// CHECK-NEXT: %[[NG:.*]] = math.tanh %[[NP]]
+// dA_n = d (1 - z) (1 - n^2), dA_r = dA_n h_n sigmoid'(r),
+// dA_z = d (h_prev - n) sigmoid'(z)
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[OMZ:.*]] = arith.subf %[[ONE]], %[[Z]]
+// CHECK-NEXT: %[[DOMZ:.*]] = arith.mulf %[[D]], %[[OMZ]]
+// CHECK-NEXT: %[[ONE2:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[N2:.*]] = arith.mulf %[[NG]], %[[NG]]
+// CHECK-NEXT: %[[DTN:.*]] = arith.subf %[[ONE2]], %[[N2]]
+// CHECK-NEXT: %[[DAN:.*]] = arith.mulf %[[DOMZ]], %[[DTN]]
+// CHECK-NEXT: arith.mulf %[[DAN]], %[[HN]]
+// CHECK: %[[HPN:.*]] = arith.subf %[[HP]], %[[NG]]
+// CHECK-NEXT: arith.mulf %[[D]], %[[HPN]]
+// CHECK: %[[DANR:.*]] = arith.mulf %[[DAN]], %[[R]]
+// CHECK-NEXT: %[[DIRECT:.*]] = arith.mulf %[[D]], %[[Z]]
+// CHECK-NEXT: linalg.yield %[[DAR:.*]], %[[DAZ:.*]], %[[DAN]], %[[DAR]], %[[DAZ]], %[[DANR]], %[[DIRECT]] : f32, f32, f32, f32, f32, f32, f32
+// CHECK: tensor.insert_slice %[[STEP]]#0 into %[[DAX]][0, %[[TT]], 0]
+// CHECK-NEXT: tensor.insert_slice %[[STEP]]#3 into %[[DAH]][0, %[[TT]], 0]
+// CHECK: %[[DX2:.*]] = tensor.insert_slice %[[STEP]]#2 into %{{.*}}[0, %[[TT]], 8]
+// CHECK-NEXT: %[[DH2:.*]] = tensor.insert_slice %[[STEP]]#5 into %{{.*}}[0, %[[TT]], 8]
+// CHECK-NEXT: %[[DAS:.*]] = tensor.extract_slice %[[DH2]][0, %[[TT]], 0] [%[[N]], 1, 12]
+// CHECK-NEXT: %[[DHP:.*]] = linalg.matmul ins(%[[DAS]], %[[WH]] : tensor<?x12xf32>, tensor<12x4xf32>) outs(%[[STEP]]#6 : tensor<?x4xf32>)
+// CHECK-NEXT: scf.yield %[[DHP]], %[[DX2]], %[[DH2]]
+// dx and dW_ih from dA_x, dW_hh from dA_h.
+// CHECK: %[[DAXF:.*]] = tensor.collapse_shape %[[LOOP]]#1 {{\[}}[0, 1], [2]]
+// CHECK-NEXT: %[[DAHF:.*]] = tensor.collapse_shape %[[LOOP]]#2 {{\[}}[0, 1], [2]]
+// CHECK: linalg.matmul ins(%[[DAXF]], %[[WI]] : tensor<?x12xf32>, tensor<12x3xf32>)
+// CHECK: linalg.transpose ins(%[[DAXF]] : tensor<?x12xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<12x?xf32>, tensor<?x3xf32>) outs(%{{.*}} : tensor<12x3xf32>)
+// CHECK: linalg.transpose ins(%[[DAHF]] : tensor<?x12xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<12x?xf32>, tensor<?x4xf32>) outs(%{{.*}} : tensor<12x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[LOOP]]#1 : tensor<?x5x12xf32>) outs(%{{.*}} : tensor<12xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[LOOP]]#2 : tensor<?x5x12xf32>) outs(%{{.*}} : tensor<12xf32>)
+// LOOPS-LABEL: func.func @gru_backward(
+// LOOPS-COUNT-1: scf.for
+// LOOPS-NOT: scf.for
+func.func @gru_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor<?x5x4xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %bi: tensor<12xf32>, %bh: tensor<12xf32>) -> (tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>) {
+  %dx, %dwi, %dwh, %dbi, %dbh = nn.gru_backward %g, %x, %h, %wi, %wh, %bi, %bh : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
+  return %dx, %dwi, %dwh, %dbi, %dbh : tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>
+}
