@@ -14,7 +14,8 @@
  * Needs only libc and the two libraries (the CUDA one loads libcuda.so.1 at
  * run time), so it runs on a GPU machine without nnc, LLVM or PyTorch.
  * Usage: gpu_compare CPU.so CUDA.so BATCH [STEPS] [ITERS]
- * Exit status: 0 equal, 1 mismatch, 2 usage or load error.
+ * Exit status: 0 equal, 1 mismatch, 2 usage, load or API error, 3 CUDA not
+ * available (no driver or no device: the CUDA model cannot be created).
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
@@ -184,6 +185,8 @@ int main(int argc, char **argv) {
             argv[0]);
     return 2;
   }
+  /* Line-buffered, so that the log interleaves with stderr in order. */
+  setvbuf(stdout, NULL, _IOLBF, 0);
   Lib cpu, gpu;
   load(&cpu, argv[1]);
   load(&gpu, argv[2]);
@@ -195,7 +198,12 @@ int main(int argc, char **argv) {
 
   nnc_model_t *mc, *mg;
   check(&cpu, cpu.create(1, &mc), "create");
-  check(&gpu, gpu.create(1, &mg), "create");
+  nnc_status_t created = gpu.create(1, &mg);
+  if (created) {
+    fprintf(stderr, "%s: CUDA not available: %s\n",
+            gpu.path, gpu.message(created));
+    return 3;
+  }
 
   /* Outputs and a class count for integer labels. */
   int32_t nout = cpu.count(NNC_KIND_OUTPUT);
