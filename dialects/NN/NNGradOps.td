@@ -68,7 +68,7 @@ def NN_BceLogitsLossBackwardOp
         "(sigmoid(x) - y) / numel">;
 def NN_PerceptronLossBackwardOp
     : NN_LossBackwardOp<"perceptron_loss_backward",
-        "(t s < 0 ? -t : 0) / numel, t = 2y - 1">;
+        "(t s <= 0 ? -t : 0) / numel, t = 2y - 1">;
 
 def NN_HuberLossBackwardOp : NN_LossBackwardOp<"huber_loss_backward",
     "clamp(x - y, -delta, delta) / numel"> {
