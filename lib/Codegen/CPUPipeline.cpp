@@ -34,7 +34,7 @@ using namespace mlir;
 
 void nnc::buildCPUFusionPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(nnc::createFuseElementwise());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -43,8 +43,10 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
                                     const CPUCodegenOptions &options) {
   buildCPUFusionPipeline(pm);
   pm.addPass(nnc::createDestinationPassing());
-  if (options.vectorizeMatmul)
+  if (options.vectorizeMatmul) {
+    pm.addNestedPass<func::FuncOp>(nnc::createBatchMatmulLoop());
     pm.addPass(nnc::createMatmulSchedule());
+  }
 
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = false;

@@ -97,6 +97,54 @@ std::optional<unsigned> getEpilogueOperand(linalg::MatmulOp matmul) {
 }
 
 /// Decides root, tile sizes and peeling from the static shapes; returns
+/// When the rows of `matmul` are the collapsed dims of a reshaped operand
+/// (a dense layer on [N, T, D]: M = N * T), copies that operand into a
+/// fresh 2-D tensor and gives the zero-filled accumulator a row count
+/// computed as `arith.muli(dim N, T)`. With a tensor.collapse_shape operand
+/// and a dynamic N the schedule's M peeling fails ("failed to peel the last
+/// iteration") and the matmul would keep the scalar lowering; the copy costs
+/// M x K stores next to the M x N x K product.
+void materializeCollapsedRows(linalg::MatmulOp matmul) {
+  auto collapse =
+      matmul.getInputs()[0].getDefiningOp<tensor::CollapseShapeOp>();
+  auto fill = matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+  auto resultType = cast<RankedTensorType>(matmul->getResult(0).getType());
+  if (!collapse || !fill || !resultType.isDynamicDim(0) ||
+      resultType.getNumDynamicDims() != 1 ||
+      !fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+    return;
+  RankedTensorType srcType = collapse.getSrcType();
+  int64_t factor = 1, dynamicDim = -1;
+  for (int64_t d : collapse.getReassociationIndices().front()) {
+    if (!srcType.isDynamicDim(d)) {
+      factor *= srcType.getDimSize(d);
+      continue;
+    }
+    if (dynamicDim >= 0)
+      return; // two dynamic dims: nothing to hide
+    dynamicDim = d;
+  }
+  if (dynamicDim < 0 || factor == 1)
+    return;
+  OpBuilder b(matmul);
+  Location loc = matmul.getLoc();
+  Value dim = b.create<tensor::DimOp>(loc, collapse.getSrc(), dynamicDim);
+  Value rows = b.create<arith::MulIOp>(
+      loc, dim, b.create<arith::ConstantIndexOp>(loc, factor));
+  Value empty = b.create<tensor::EmptyOp>(loc, resultType.getShape(),
+                                          resultType.getElementType(),
+                                          ValueRange{rows});
+  Value init = b.create<linalg::FillOp>(loc, fill.getInputs()[0], empty)
+                   .getResult(0);
+  matmul.getDpsInitsMutable()[0].set(init);
+  auto lhsType = cast<RankedTensorType>(collapse.getType());
+  Value lhsInit = b.create<tensor::EmptyOp>(
+      loc, lhsType.getShape(), lhsType.getElementType(), ValueRange{rows});
+  Value lhs = b.create<linalg::CopyOp>(loc, collapse.getResult(), lhsInit)
+                  .getResult(0);
+  matmul->setOperand(0, lhs);
+}
+
 /// nullopt for matmuls the schedule does not handle (dynamic N). A dynamic
 /// K (the batch reduction of weight gradients) is tiled by 1 like any K.
 std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
@@ -285,6 +333,8 @@ void tagOps(linalg::MatmulOp matmul, const ScheduleChoice &c) {
 }
 
 struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
+  using MatmulScheduleBase::MatmulScheduleBase;
+
   void getDependentDialects(DialectRegistry &registry) const override {
     MatmulScheduleBase::getDependentDialects(registry);
     // The transform ops the scripts use, whatever the tool registered.
@@ -326,6 +376,7 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
           Operation *own = b.clone(*fill);
           matmul.getDpsInitsMutable()[0].set(own->getResult(0));
         }
+        materializeCollapsedRows(matmul);
         std::optional<ScheduleChoice> choice = chooseSchedule(matmul, nextId++);
         if (!choice)
           continue;
@@ -338,11 +389,18 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
         module.getBody()->push_back(trial);
         trial.setPrivate();
         bool ok;
+        std::string errors;
         {
-          ScopedDiagnosticHandler quiet(&getContext(),
-                                        [](Diagnostic &) { return success(); });
+          ScopedDiagnosticHandler quiet(&getContext(), [&](Diagnostic &d) {
+            if (d.getSeverity() == DiagnosticSeverity::Error)
+              errors += d.str() + "; ";
+            return success();
+          });
           ok = succeeded(applySchedule(trial, *choice));
         }
+        if (!ok && reportFallbacks)
+          matmul.emitRemark() << "nnc-matmul-schedule: not scheduled: "
+                              << errors;
         clearTags(func);
         if (!ok) {
           trial.erase();

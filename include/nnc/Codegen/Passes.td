@@ -51,6 +51,32 @@ def HostAlloc : Pass<"nnc-host-alloc", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def FuseElementwise : Pass<"nnc-fuse-elementwise"> {
+  let summary = "Elementwise fusion on tensors that never reshapes a contraction";
+  let description = [{
+    The patterns of `linalg-fuse-elementwise-ops`, except that reshape
+    propagation by expansion is not applied across a linalg op with a
+    reduction loop: `linalg.matmul` followed by `tensor.expand_shape` stays a
+    matmul (for nnc-matmul-schedule) instead of becoming a higher-rank
+    generic contraction.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
+def BatchMatmulLoop : Pass<"nnc-batch-matmul-loop", "mlir::func::FuncOp"> {
+  let summary = "Tile f32 linalg.batch_matmul with static matrices into a loop of linalg.matmul";
+  let description = [{
+    CPU only, before nnc-matmul-schedule: tiles the batch dim by 1 (scf.for,
+    the accumulator's fill fused) and drops the unit dim with the
+    rank-reducing contraction patterns, so that the schedule vectorizes each
+    matrix product (attention's scores and weighted sums).
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect"];
+}
+
 def MatmulSchedule : Pass<"nnc-matmul-schedule", "mlir::ModuleOp"> {
   let summary = "Tile, fuse and vectorize every linalg.matmul (schedule V1)";
   let description = [{
@@ -69,6 +95,11 @@ def MatmulSchedule : Pass<"nnc-matmul-schedule", "mlir::ModuleOp"> {
     and its fill (weight transposes, other layers) are never fused.
     Matmuls with a dynamic N are left alone.
   }];
+  let options = [
+    Option<"reportFallbacks", "report-fallbacks", "bool", /*default=*/"false",
+           "Emit a remark with the transform's error for every matmul the "
+           "schedule cannot handle (it keeps the generic lowering)">
+  ];
   let dependentDialects = ["mlir::affine::AffineDialect",
                            "mlir::arith::ArithDialect",
                            "mlir::linalg::LinalgDialect",
