@@ -108,14 +108,16 @@ void materializeCollapsedRows(linalg::MatmulOp matmul) {
   auto collapse =
       matmul.getInputs()[0].getDefiningOp<tensor::CollapseShapeOp>();
   auto fill = matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
-  auto resultType = cast<RankedTensorType>(matmul->getResult(0).getType());
-  if (!collapse || !fill || !resultType.isDynamicDim(0) ||
+  auto resultType = dyn_cast<RankedTensorType>(matmul->getResult(0).getType());
+  if (!collapse || !fill || !resultType || !resultType.isDynamicDim(0) ||
       resultType.getNumDynamicDims() != 1 ||
       !fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
     return;
   RankedTensorType srcType = collapse.getSrcType();
   int64_t factor = 1, dynamicDim = -1;
-  for (int64_t d : collapse.getReassociationIndices().front()) {
+  SmallVector<ReassociationIndices> groups =
+      collapse.getReassociationIndices();
+  for (int64_t d : groups.front()) {
     if (!srcType.isDynamicDim(d)) {
       factor *= srcType.getDimSize(d);
       continue;
