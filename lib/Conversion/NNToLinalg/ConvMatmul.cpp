@@ -8,6 +8,8 @@
 //   col[(n, oh, ow), (c, kh, kw)] = x[n, c, oh*s + kh*d - top, ow*s + kw*d - left]
 //   y[(n, oh, ow), f]            = col x transpose(w[f, (c, kh, kw)])
 //   dw[f, (c, kh, kw)]           = dy[n, f, oh, ow] as [f, (n, oh, ow)] x col
+//   dcol[(n, oh, ow), (c, kh, kw)] = dy as [(n, oh, ow), f] x w, then dx by
+//                                  col2im (a gather over the covering taps)
 //
 // The matmul operands are built directly as 2-D tensors by generics that
 // gather with `tensor.extract` from delinearized indices, and the products
@@ -131,6 +133,83 @@ Value convAsMatmul(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                            return nb.create<arith::AddFOp>(l, a[0], a[1])
                                .getResult();
                          });
+}
+
+Value convInputGradAsMatmul(OpBuilder &b, Location loc, Value dy, Value w,
+                            const ConvGeometry &g,
+                            RankedTensorType inputType) {
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t f = wType.getDimSize(0), c = wType.getDimSize(1);
+  int64_t kw = g.kernel[1], taps = g.kernel[0] * kw;
+  int64_t ow = g.outSize[1], plane = g.outSize[0] * ow;
+  // dy [N, F, OH, OW] as [N * OH * OW, F]; w [F, C, KH, KW] as [F, C*KH*KW].
+  Value dyRows = gather2D(
+      b, loc, dy, plane, f, /*rowsDynamic=*/true, 0,
+      [&](OpBuilder &nb, Location l, Value row, Value out) {
+        auto [n, pos] = divRem(nb, l, row, plane);
+        auto [y, x] = divRem(nb, l, pos, ow);
+        return nb.create<tensor::ExtractOp>(l, dy, ValueRange{n, out, y, x})
+            .getResult();
+      });
+  Value w2 = gather2D(b, loc, w, 0, c * taps, /*rowsDynamic=*/false, f,
+                      [&](OpBuilder &nb, Location l, Value out, Value col) {
+                        auto [ch, tap] = divRem(nb, l, col, taps);
+                        auto [i, j] = divRem(nb, l, tap, kw);
+                        return nb
+                            .create<tensor::ExtractOp>(
+                                l, w, ValueRange{out, ch, i, j})
+                            .getResult();
+                      });
+  Value dcol = matmul(b, loc, dyRows, w2);
+  // col2im: dx[n, c, h, w] = sum over taps (i, j) of dcol[(n, oh, ow),
+  // (c, i, j)] where oh * s + i * d - top = h (likewise w): a generic over
+  // (n, c, h, w | i, j).
+  Value init = fill(b, loc, emptyWithBatch(b, loc, inputType, dy), 0);
+  Value window = b.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{g.kernel[0], g.kernel[1]}, b.getF32Type());
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(6, 0, {d(4), d(5)}, ctx),
+      AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+  SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+  iters.append(2, utils::IteratorType::reduction);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, TypeRange{init.getType()}, ValueRange{window}, ValueRange{init},
+      maps, iters, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value ok, pos[2], tap[2];
+        for (int dim = 0; dim < 2; ++dim) {
+          tap[dim] = nb.create<linalg::IndexOp>(l, 4 + dim);
+          Value offset = nb.create<arith::MulIOp>(
+              l, tap[dim], indexConst(nb, l, g.dilations[dim]));
+          auto [valid, p] =
+              windowOf(nb, l, nb.create<linalg::IndexOp>(l, 2 + dim), offset,
+                       g.padLow[dim], g.strides[dim], g.outSize[dim]);
+          ok = ok ? nb.create<arith::AndIOp>(l, ok, valid).getResult() : valid;
+          pos[dim] = p;
+        }
+        auto idx = [&](Value v, int64_t scale) {
+          return nb.create<arith::MulIOp>(l, v, indexConst(nb, l, scale));
+        };
+        Value row = nb.create<arith::AddIOp>(
+            l,
+            nb.create<arith::AddIOp>(
+                l, idx(nb.create<linalg::IndexOp>(l, 0), plane),
+                idx(pos[0], ow)),
+            pos[1]);
+        Value col = nb.create<arith::AddIOp>(
+            l,
+            nb.create<arith::AddIOp>(
+                l, idx(nb.create<linalg::IndexOp>(l, 1), taps),
+                idx(tap[0], kw)),
+            tap[1]);
+        Value v = nb.create<tensor::ExtractOp>(l, dcol, ValueRange{row, col});
+        Value contribution =
+            nb.create<arith::SelectOp>(l, ok, v, f32Const(nb, l, 0));
+        nb.create<linalg::YieldOp>(
+            l, ValueRange{nb.create<arith::AddFOp>(l, a[1], contribution)});
+      });
+  return generic.getResult(0);
 }
 
 Value convWeightGradAsMatmul(OpBuilder &b, Location loc, Value x, Value dy,

@@ -1,11 +1,8 @@
 //===- GradConv.cpp - conv2d and pooling gradients to linalg --------------===//
 //
 // Lowers the backward ops of the windowed layers (NNLayerGradOps.td):
-// - `conv2d_backward_input` as a transposed convolution: dy dilated by the
-//   stride and padded by `dilation * (K - 1) - pad` (one bounds-checked
-//   generic), the kernel flipped and its channel dims swapped (a generic with
-//   a reversing indexing map), then a stride-1 convolution with the forward
-//   dilation as im2col + matmul (ConvMatmul.cpp);
+// - `conv2d_backward_input` as `dcol = dy x w` (one matmul) scattered back
+//   to the input by col2im, written as a gather (ConvMatmul.cpp);
 // - `conv2d_backward_weight` as `dw = dy^T x im2col(x)`, one matmul reducing
 //   over N * OH * OW (ConvMatmul.cpp);
 // - `maxpool2d_backward` / `avgpool2d_backward` as a generic over (n, c, h,
@@ -32,109 +29,27 @@ SmallVector<utils::IteratorType> iterators(int64_t parallel,
   return iters;
 }
 
-/// `lo <= v < hi` on index values.
-Value inRange(OpBuilder &b, Location l, Value v, int64_t lo, int64_t hi) {
-  return b.create<arith::AndIOp>(
-      l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, v,
-                                 indexConst(b, l, lo)),
-      b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, v,
-                              indexConst(b, l, hi)));
-}
-
-/// `v` clamped to [0, size).
-Value clampIndex(OpBuilder &b, Location l, Value v, int64_t size) {
-  return b.create<arith::MinSIOp>(
-      l, b.create<arith::MaxSIOp>(l, v, indexConst(b, l, 0)),
-      indexConst(b, l, size - 1));
-}
-
-/// The output position along one spatial dim whose window puts tap `k` on
-/// input cell `i`: `(i + padLow - k) / stride`, valid when that is an exact
-/// division landing in [0, outSize). Returns {valid, clamped position}.
-std::pair<Value, Value> windowOf(OpBuilder &b, Location l, Value i, Value k,
-                                 int64_t padLow, int64_t stride,
-                                 int64_t outSize) {
-  Value num = b.create<arith::SubIOp>(
-      l, b.create<arith::AddIOp>(l, i, indexConst(b, l, padLow)), k);
-  Value s = indexConst(b, l, stride);
-  Value exact = b.create<arith::CmpIOp>(
-      l, arith::CmpIPredicate::eq, b.create<arith::RemSIOp>(l, num, s),
-      indexConst(b, l, 0));
-  Value pos = b.create<arith::DivSIOp>(l, num, s);
-  Value valid = b.create<arith::AndIOp>(
-      l, exact,
-      b.create<arith::AndIOp>(
-          l,
-          b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, num,
-                                  indexConst(b, l, 0)),
-          inRange(b, l, pos, 0, outSize)));
-  return {valid, clampIndex(b, l, pos, outSize)};
-}
-
 struct Conv2DBackwardInputLowering
     : OpConversionPattern<nn::Conv2DBackwardInputOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(nn::Conv2DBackwardInputOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    OpBuilder &b = rewriter;
-    Value dy = adaptor.getGrad(), w = adaptor.getWeight();
-    auto dyType = cast<RankedTensorType>(dy.getType());
-    auto wType = cast<RankedTensorType>(w.getType());
+    auto dyType = cast<RankedTensorType>(adaptor.getGrad().getType());
+    auto wType = cast<RankedTensorType>(adaptor.getWeight().getType());
     auto xType = cast<RankedTensorType>(op.getType());
     ArrayRef<int64_t> s = op.getStrides(), pad = op.getPadding(),
                       dil = op.getDilations();
-    int64_t o = wType.getDimSize(0), c = wType.getDimSize(1);
-    int64_t kh = wType.getDimSize(2), kw = wType.getDimSize(3);
-    int64_t k[2] = {kh, kw};
-    int64_t outSize[2] = {dyType.getDimSize(2), dyType.getDimSize(3)};
-    // dyp[n, o, m, q] = dy[n, o, (m - top) / s, (q - left) / s] on exact
-    // divisions in range, else 0; spatial size H + d (K - 1).
-    int64_t top[2];
-    SmallVector<OpFoldResult> dypSizes = getSizes(b, loc, dy);
-    for (int d = 0; d < 2; ++d) {
-      top[d] = dil[d] * (k[d] - 1) - pad[d];
-      dypSizes[2 + d] =
-          b.getIndexAttr(xType.getDimSize(2 + d) + dil[d] * (k[d] - 1));
-    }
-    Value dypInit = b.create<tensor::EmptyOp>(loc, dypSizes, b.getF32Type());
-    Value dyp = parallelGeneric(
-        b, loc, dypInit, {}, {}, [&](OpBuilder &nb, Location l, ValueRange) {
-          SmallVector<Value> idx = {nb.create<linalg::IndexOp>(l, 0),
-                                    nb.create<linalg::IndexOp>(l, 1)};
-          Value ok;
-          for (int d = 0; d < 2; ++d) {
-            // (m - top) / s, i.e. windowOf with tap 0 and padLow = -top.
-            auto [valid, pos] =
-                windowOf(nb, l, nb.create<linalg::IndexOp>(l, 2 + d),
-                         indexConst(nb, l, 0), -top[d], s[d], outSize[d]);
-            ok = ok ? nb.create<arith::AndIOp>(l, ok, valid).getResult()
-                    : valid;
-            idx.push_back(pos);
-          }
-          Value read = nb.create<tensor::ExtractOp>(l, dy, idx);
-          return nb.create<arith::SelectOp>(l, ok, read, f32Const(nb, l, 0));
-        });
-    // wf[c, o, i, j] = w[o, c, KH - 1 - i, KW - 1 - j].
-    MLIRContext *ctx = b.getContext();
-    AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
-               d2 = getAffineDimExpr(2, ctx), d3 = getAffineDimExpr(3, ctx);
-    AffineMap flip =
-        AffineMap::get(4, 0, {d1, d0, kh - 1 - d2, kw - 1 - d3}, ctx);
-    Value wfInit = b.create<tensor::EmptyOp>(
-        loc, ArrayRef<int64_t>{c, o, kh, kw}, b.getF32Type());
-    Value wf = parallelGeneric(
-        b, loc, wfInit, w, flip,
-        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-    ConvGeometry g = {{kh, kw},
-                      {1, 1},
+    ConvGeometry g = {{wType.getDimSize(2), wType.getDimSize(3)},
+                      {s[0], s[1]},
                       {dil[0], dil[1]},
-                      {0, 0},
-                      {0, 0},
-                      {xType.getDimSize(2), xType.getDimSize(3)}};
-    Value dx = convAsMatmul(b, loc, dyp, wf, Value(), g, xType);
-    rewriter.replaceOp(op, dx);
+                      {pad[0], pad[1]},
+                      {pad[2], pad[3]},
+                      {dyType.getDimSize(2), dyType.getDimSize(3)}};
+    rewriter.replaceOp(op, convInputGradAsMatmul(rewriter, op.getLoc(),
+                                                 adaptor.getGrad(),
+                                                 adaptor.getWeight(), g,
+                                                 xType));
     return success();
   }
 };

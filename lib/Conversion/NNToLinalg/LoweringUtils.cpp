@@ -448,4 +448,43 @@ Value flatIndex(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
   return b.create<arith::IndexCastOp>(loc, b.getI64Type(), flat);
 }
 
+/// `lo <= v < hi` on index values.
+Value inRange(OpBuilder &b, Location l, Value v, int64_t lo, int64_t hi) {
+  return b.create<arith::AndIOp>(
+      l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, v,
+                                 indexConst(b, l, lo)),
+      b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, v,
+                              indexConst(b, l, hi)));
+}
+
+/// `v` clamped to [0, size).
+Value clampIndex(OpBuilder &b, Location l, Value v, int64_t size) {
+  return b.create<arith::MinSIOp>(
+      l, b.create<arith::MaxSIOp>(l, v, indexConst(b, l, 0)),
+      indexConst(b, l, size - 1));
+}
+
+/// The output position along one spatial dim whose window puts tap `k` on
+/// input cell `i`: `(i + padLow - k) / stride`, valid when that is an exact
+/// division landing in [0, outSize). Returns {valid, clamped position}.
+std::pair<Value, Value> windowOf(OpBuilder &b, Location l, Value i, Value k,
+                                 int64_t padLow, int64_t stride,
+                                 int64_t outSize) {
+  Value num = b.create<arith::SubIOp>(
+      l, b.create<arith::AddIOp>(l, i, indexConst(b, l, padLow)), k);
+  Value s = indexConst(b, l, stride);
+  Value exact = b.create<arith::CmpIOp>(
+      l, arith::CmpIPredicate::eq, b.create<arith::RemSIOp>(l, num, s),
+      indexConst(b, l, 0));
+  Value pos = b.create<arith::DivSIOp>(l, num, s);
+  Value valid = b.create<arith::AndIOp>(
+      l, exact,
+      b.create<arith::AndIOp>(
+          l,
+          b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, num,
+                                  indexConst(b, l, 0)),
+          inRange(b, l, pos, 0, outSize)));
+  return {valid, clampIndex(b, l, pos, outSize)};
+}
+
 } // namespace nnc::lowering

@@ -144,6 +144,23 @@ mlir::Value dropoutKeep(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value flatIndex(mlir::OpBuilder &b, mlir::Location loc,
                       llvm::ArrayRef<mlir::OpFoldResult> sizes);
 
+/// `lo <= v < hi` on index values (an i1).
+mlir::Value inRange(mlir::OpBuilder &b, mlir::Location l, mlir::Value v,
+                    int64_t lo, int64_t hi);
+
+/// `v` clamped to [0, size).
+mlir::Value clampIndex(mlir::OpBuilder &b, mlir::Location l, mlir::Value v,
+                       int64_t size);
+
+/// The output position along one spatial dim of a windowed op whose window
+/// puts tap offset `k` on input cell `i`: `(i + padLow - k) / stride`, valid
+/// when that is an exact division landing in [0, outSize). Returns {valid,
+/// clamped position}.
+std::pair<mlir::Value, mlir::Value> windowOf(mlir::OpBuilder &b,
+                                             mlir::Location l, mlir::Value i,
+                                             mlir::Value k, int64_t padLow,
+                                             int64_t stride, int64_t outSize);
+
 /// The geometry of a 2-D NCHW convolution (ConvMatmul.cpp): kernel, stride
 /// and dilation per spatial dim, the padding before/after, the output size.
 struct ConvGeometry {
@@ -168,6 +185,15 @@ mlir::Value convAsMatmul(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value x, mlir::Value w, mlir::Value bias,
                          const ConvGeometry &g,
                          mlir::RankedTensorType resultType);
+
+/// The input gradient of that convolution, `inputType` like `x`: `dcol = dy
+/// as [N * OH * OW, F] x w as [F, C * KH * KW]` (one `linalg.matmul`), then
+/// col2im as a gather: each input cell sums the `dcol` entries of the
+/// windows and taps that read it.
+mlir::Value convInputGradAsMatmul(mlir::OpBuilder &b, mlir::Location loc,
+                                  mlir::Value dy, mlir::Value w,
+                                  const ConvGeometry &g,
+                                  mlir::RankedTensorType inputType);
 
 /// The weight gradient of that convolution, `dw = dy^T x col`, as one
 /// `linalg.matmul` reducing over the (dynamic) N * OH * OW.

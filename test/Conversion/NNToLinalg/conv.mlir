@@ -96,22 +96,20 @@ func.func @conv_grouped(%x: tensor<?x4x8x8xf32>, %w: tensor<6x2x3x3xf32>, %b: te
 
 // -----
 
-// dx of a 3x3, pad-1 conv: dy padded by 3 - 1 - 1 = 1 into [?, 4, 8, 8],
-// the kernel flipped with channels swapped ([3, 4, 3, 3], reversed taps),
-// then im2col [N*36, 36] x flipped weight [36, 3] in one matmul.
-// CHECK-DAG: #[[FLIP:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d0, -d2 + 2, -d3 + 2)>
+// dx = col2im(dy as [N*OH*OW, F] x w as [F, C*KH*KW]): one matmul, then a
+// gather over (n, c, h, w | kh, kw) summing the taps that read each cell.
 // CHECK-LABEL: func.func @conv_backward_input(
 // CHECK-SAME: %[[DY:[a-z0-9]+]]: tensor<?x4x6x6xf32>, %[[X:[a-z0-9]+]]: tensor<?x3x6x6xf32>, %[[W:[a-z0-9]+]]: tensor<4x3x3x3xf32>
-// CHECK: %[[DP:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x4x8x8xf32>)
+// CHECK: %[[DR:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x4xf32>)
 // CHECK: tensor.extract %[[DY]][
-// CHECK: %[[WF:.*]] = linalg.generic {indexing_maps = [#[[FLIP]], #{{.*}}], {{.*}}} ins(%[[W]] : tensor<4x3x3x3xf32>) outs(%{{.*}} : tensor<3x4x3x3xf32>)
-// CHECK: %[[COL:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x36xf32>)
-// CHECK: tensor.extract %[[DP]][
-// CHECK: %[[WT:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<36x3xf32>)
-// CHECK: tensor.extract %[[WF]][
-// CHECK: %[[MM:.*]] = linalg.matmul ins(%[[COL]], %[[WT]] : tensor<?x36xf32>, tensor<36x3xf32>)
+// CHECK: %[[W2:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x27xf32>)
+// CHECK: tensor.extract %[[W]][
+// CHECK: %[[DCOL:.*]] = linalg.matmul ins(%[[DR]], %[[W2]] : tensor<?x4xf32>, tensor<4x27xf32>)
 // CHECK-NOT: linalg.matmul
-// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[MM]] : tensor<?x3xf32>) outs(%{{.*}} : tensor<?x3x6x6xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]{{.*}} outs(%{{.*}} : tensor<?x3x6x6xf32>)
+// CHECK: tensor.extract %[[DCOL]][
+// CHECK: arith.select
+// CHECK: arith.addf
 // CHECK: return %[[R]]
 func.func @conv_backward_input(%g: tensor<?x4x6x6xf32>, %x: tensor<?x3x6x6xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x3x6x6xf32> {
   %0 = nn.conv2d_backward_input %g, %x, %w {padding = array<i64: 1, 1, 1, 1>} : tensor<?x4x6x6xf32>, tensor<?x3x6x6xf32>, tensor<4x3x3x3xf32>
