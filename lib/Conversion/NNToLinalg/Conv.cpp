@@ -14,9 +14,6 @@
 using namespace mlir;
 using namespace nnc::lowering;
 
-static RankedTensorType weightType(Value w) {
-  return cast<RankedTensorType>(w.getType());
-}
 
 namespace {
 
@@ -34,13 +31,9 @@ struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
       return rewriter.notifyMatchFailure(op, "malformed attributes");
     int64_t groups = op.getGroups();
     if (groups == 1) {
-      ConvGeometry g = {{weightType(weight).getDimSize(2),
-                         weightType(weight).getDimSize(3)},
-                        {op.getStrides()[0], op.getStrides()[1]},
-                        {op.getDilations()[0], op.getDilations()[1]},
-                        {pad[0], pad[1]},
-                        {pad[2], pad[3]},
-                        {type.getDimSize(2), type.getDimSize(3)}};
+      ConvGeometry g =
+          convGeometry(cast<RankedTensorType>(weight.getType()),
+                       op.getStrides(), op.getDilations(), pad, type);
       rewriter.replaceOp(op, convAsMatmul(rewriter, loc, input, weight,
                                           adaptor.getBias(), g, type));
       return success();

@@ -65,7 +65,38 @@ Value gather2D(OpBuilder &b, Location loc, Value batchSource,
                          });
 }
 
+/// `w [F, C, KH, KW]` as the 2-D matrix `[F, C * KH * KW]`, or its
+/// transpose `[C * KH * KW, F]` when `transposed`.
+Value weightMatrix(OpBuilder &b, Location loc, Value w, bool transposed) {
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t f = wType.getDimSize(0), kw = wType.getDimSize(3);
+  int64_t taps = wType.getDimSize(2) * kw, k = wType.getDimSize(1) * taps;
+  return gather2D(b, loc, w, 0, transposed ? f : k, /*rowsDynamic=*/false,
+                  transposed ? k : f,
+                  [&](OpBuilder &nb, Location l, Value row, Value col) {
+                    if (transposed)
+                      std::swap(row, col);
+                    auto [ch, tap] = divRem(nb, l, col, taps);
+                    auto [i, j] = divRem(nb, l, tap, kw);
+                    return nb
+                        .create<tensor::ExtractOp>(l, w,
+                                                   ValueRange{row, ch, i, j})
+                        .getResult();
+                  });
+}
+
 } // namespace
+
+ConvGeometry convGeometry(RankedTensorType weight, ArrayRef<int64_t> strides,
+                          ArrayRef<int64_t> dilations,
+                          ArrayRef<int64_t> padding, RankedTensorType output) {
+  return {{weight.getDimSize(2), weight.getDimSize(3)},
+          {strides[0], strides[1]},
+          {dilations[0], dilations[1]},
+          {padding[0], padding[1]},
+          {padding[2], padding[3]},
+          {output.getDimSize(2), output.getDimSize(3)}};
+}
 
 Value im2col(OpBuilder &b, Location loc, Value x, const ConvGeometry &g) {
   // Padding first (a small copy of the input) keeps the gather below free of
@@ -99,21 +130,8 @@ Value im2col(OpBuilder &b, Location loc, Value x, const ConvGeometry &g) {
 Value convAsMatmul(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                    const ConvGeometry &g, RankedTensorType resultType) {
   Value col = im2col(b, loc, x, g);
-  // w [F, C, KH, KW] read as [C * KH * KW, F].
-  auto wType = cast<RankedTensorType>(w.getType());
-  int64_t f = wType.getDimSize(0), kh = g.kernel[0], kw = g.kernel[1];
-  int64_t taps = kh * kw;
-  Value wT = gather2D(b, loc, w, 0, f, /*rowsDynamic=*/false,
-                      wType.getDimSize(1) * taps,
-                      [&](OpBuilder &nb, Location l, Value row, Value out) {
-                        auto [ch, tap] = divRem(nb, l, row, taps);
-                        auto [i, j] = divRem(nb, l, tap, kw);
-                        return nb
-                            .create<tensor::ExtractOp>(
-                                l, w, ValueRange{out, ch, i, j})
-                            .getResult();
-                      });
-  Value product = matmul(b, loc, col, wT);
+  Value product =
+      matmul(b, loc, col, weightMatrix(b, loc, w, /*transposed=*/true));
   // [N * OH * OW, F] -> NCHW (+ bias) with a linearizing read.
   MLIRContext *ctx = b.getContext();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
@@ -139,7 +157,7 @@ Value convInputGradAsMatmul(OpBuilder &b, Location loc, Value dy, Value w,
                             const ConvGeometry &g,
                             RankedTensorType inputType) {
   auto wType = cast<RankedTensorType>(w.getType());
-  int64_t f = wType.getDimSize(0), c = wType.getDimSize(1);
+  int64_t f = wType.getDimSize(0);
   int64_t kw = g.kernel[1], taps = g.kernel[0] * kw;
   int64_t ow = g.outSize[1], plane = g.outSize[0] * ow;
   // dy [N, F, OH, OW] as [N * OH * OW, F]; w [F, C, KH, KW] as [F, C*KH*KW].
@@ -151,16 +169,8 @@ Value convInputGradAsMatmul(OpBuilder &b, Location loc, Value dy, Value w,
         return nb.create<tensor::ExtractOp>(l, dy, ValueRange{n, out, y, x})
             .getResult();
       });
-  Value w2 = gather2D(b, loc, w, 0, c * taps, /*rowsDynamic=*/false, f,
-                      [&](OpBuilder &nb, Location l, Value out, Value col) {
-                        auto [ch, tap] = divRem(nb, l, col, taps);
-                        auto [i, j] = divRem(nb, l, tap, kw);
-                        return nb
-                            .create<tensor::ExtractOp>(
-                                l, w, ValueRange{out, ch, i, j})
-                            .getResult();
-                      });
-  Value dcol = matmul(b, loc, dyRows, w2);
+  Value dcol =
+      matmul(b, loc, dyRows, weightMatrix(b, loc, w, /*transposed=*/false));
   // col2im: dx[n, c, h, w] = sum over taps (i, j) of dcol[(n, oh, ow),
   // (c, i, j)] where oh * s + i * d - top = h (likewise w): a generic over
   // (n, c, h, w | i, j).

@@ -38,14 +38,8 @@ struct Conv2DBackwardInputLowering
     auto dyType = cast<RankedTensorType>(adaptor.getGrad().getType());
     auto wType = cast<RankedTensorType>(adaptor.getWeight().getType());
     auto xType = cast<RankedTensorType>(op.getType());
-    ArrayRef<int64_t> s = op.getStrides(), pad = op.getPadding(),
-                      dil = op.getDilations();
-    ConvGeometry g = {{wType.getDimSize(2), wType.getDimSize(3)},
-                      {s[0], s[1]},
-                      {dil[0], dil[1]},
-                      {pad[0], pad[1]},
-                      {pad[2], pad[3]},
-                      {dyType.getDimSize(2), dyType.getDimSize(3)}};
+    ConvGeometry g = convGeometry(wType, op.getStrides(), op.getDilations(),
+                                  op.getPadding(), dyType);
     rewriter.replaceOp(op, convInputGradAsMatmul(rewriter, op.getLoc(),
                                                  adaptor.getGrad(),
                                                  adaptor.getWeight(), g,
@@ -62,16 +56,10 @@ struct Conv2DBackwardWeightLowering
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
-    ArrayRef<int64_t> s = op.getStrides(), dil = op.getDilations(),
-                      pad = op.getPadding();
     auto wType = cast<RankedTensorType>(op.getType());
     auto dyType = cast<RankedTensorType>(adaptor.getGrad().getType());
-    ConvGeometry g = {{wType.getDimSize(2), wType.getDimSize(3)},
-                      {s[0], s[1]},
-                      {dil[0], dil[1]},
-                      {pad[0], pad[1]},
-                      {pad[2], pad[3]},
-                      {dyType.getDimSize(2), dyType.getDimSize(3)}};
+    ConvGeometry g = convGeometry(wType, op.getStrides(), op.getDilations(),
+                                  op.getPadding(), dyType);
     rewriter.replaceOp(op, convWeightGradAsMatmul(b, loc, adaptor.getInput(),
                                                   adaptor.getGrad(), g, wType));
     return success();

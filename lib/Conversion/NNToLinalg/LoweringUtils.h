@@ -172,6 +172,15 @@ struct ConvGeometry {
   }
 };
 
+/// The geometry of a convolution with `weight [F, C, KH, KW]`, the op's
+/// strides, dilations and (top, left, bottom, right) padding, producing
+/// NCHW `output`.
+ConvGeometry convGeometry(mlir::RankedTensorType weight,
+                          llvm::ArrayRef<int64_t> strides,
+                          llvm::ArrayRef<int64_t> dilations,
+                          llvm::ArrayRef<int64_t> padding,
+                          mlir::RankedTensorType output);
+
 /// The im2col matrix of NCHW `x`: `[N * OH * OW, C * KH * KW]` with
 /// `col[(n, oh, ow), (c, kh, kw)] = x[n, c, oh*s + kh*d - top, ow*s + kw*d -
 /// left]`, zero in the padding.
