@@ -7,13 +7,16 @@
 //   over N * OH * OW (ConvMatmul.cpp);
 // - `maxpool2d_backward` / `avgpool2d_backward` as a generic over (n, c, h,
 //   w) reducing over the window taps (kh, kw): each input cell gathers the
-//   gradient of every window that covers it (for max: when it equals that
-//   window's maximum; for average: divided by the window's real-cell count).
+//   gradient of every window that covers it (for max: when it is that
+//   window's first maximum in row-major order, as in PyTorch, found by one
+//   argmax generic; for average: divided by the window's real-cell count).
 //
 //===----------------------------------------------------------------------===//
 
 #include "LoweringUtils.h"
 #include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace nnc::lowering;
@@ -79,6 +82,51 @@ Value windowCount(OpBuilder &b, Location l, Value pos, int64_t stride,
   return b.create<arith::SubIOp>(l, hi, lo);
 }
 
+/// The tap (i * KW + j, i32) of the first maximum of every pooling window,
+/// scanning the window row by row as PyTorch does: a generic over (n, c, oh,
+/// ow | i, j) on the input padded with -inf, carrying the running maximum
+/// and its tap, updated only on a strictly greater value. The gradient of a
+/// window goes to that one cell, also when several cells tie.
+Value firstArgmax(OpBuilder &b, Location loc, Value x, RankedTensorType gType,
+                  ArrayRef<int64_t> k, ArrayRef<int64_t> s,
+                  ArrayRef<int64_t> pad) {
+  Value xp = padSpatial(b, loc, x, pad, -std::numeric_limits<double>::infinity());
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  Value window = b.create<tensor::EmptyOp>(loc, k, b.getF32Type());
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, x);
+  sizes[2] = b.getIndexAttr(gType.getDimSize(2));
+  sizes[3] = b.getIndexAttr(gType.getDimSize(3));
+  Value maxInit = fill(b, loc, b.create<tensor::EmptyOp>(loc, sizes, b.getF32Type()),
+                       -std::numeric_limits<double>::infinity());
+  Value argInit = b.create<linalg::FillOp>(
+                       loc, b.create<arith::ConstantIntOp>(loc, 0, 32).getResult(),
+                       b.create<tensor::EmptyOp>(loc, sizes, b.getI32Type()).getResult())
+                      .getResult(0);
+  AffineMap out = AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx);
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(6, 0,
+                     {d(0), d(1), d(2) * s[0] + d(4), d(3) * s[1] + d(5)}, ctx),
+      AffineMap::get(6, 0, {d(4), d(5)}, ctx), out, out};
+  auto generic = b.create<linalg::GenericOp>(
+      loc, TypeRange{maxInit.getType(), argInit.getType()},
+      ValueRange{xp, window}, ValueRange{maxInit, argInit}, maps,
+      iterators(4, 2), [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value tap = nb.create<arith::AddIOp>(
+            l,
+            nb.create<arith::MulIOp>(l, nb.create<linalg::IndexOp>(l, 4),
+                                     indexConst(nb, l, k[1])),
+            nb.create<linalg::IndexOp>(l, 5));
+        Value tap32 = nb.create<arith::IndexCastOp>(l, nb.getI32Type(), tap);
+        Value greater = nb.create<arith::CmpFOp>(
+            l, arith::CmpFPredicate::OGT, a[0], a[2]);
+        nb.create<linalg::YieldOp>(
+            l, ValueRange{nb.create<arith::SelectOp>(l, greater, a[0], a[2]),
+                          nb.create<arith::SelectOp>(l, greater, tap32, a[3])});
+      });
+  return generic.getResult(1);
+}
+
 /// dx[n, c, h, w] = sum over taps (i, j) of the gradient of the window at
 /// ((h + top - i) / s, (w + left - j) / s) when that window exists, times
 /// `weight(l, x, window indices)`: a generic over (n, c, h, w | i, j).
@@ -97,9 +145,9 @@ struct PoolBackwardLowering : OpConversionPattern<OpTy> {
                       pad = op.getPadding();
     int64_t inSize[2] = {xType.getDimSize(2), xType.getDimSize(3)};
     int64_t outSize[2] = {gType.getDimSize(2), gType.getDimSize(3)};
-    Value y;
+    Value argmax;
     if constexpr (isMax)
-      y = adaptor.getOutput();
+      argmax = firstArgmax(b, loc, x, gType, k, s, pad);
     Value window =
         b.create<tensor::EmptyOp>(loc, k, b.getF32Type());
     Value init = fill(b, loc, emptyWithBatch(b, loc, xType, x), 0);
@@ -126,10 +174,19 @@ struct PoolBackwardLowering : OpConversionPattern<OpTy> {
           }
           Value gv = nb.create<tensor::ExtractOp>(l, g, idx);
           if constexpr (isMax) {
-            Value ym = nb.create<tensor::ExtractOp>(l, y, idx);
-            Value isArgmax = nb.create<arith::CmpFOp>(
-                l, arith::CmpFPredicate::OEQ, a[0], ym);
-            ok = nb.create<arith::AndIOp>(l, ok, isArgmax);
+            // Only the window's first maximum receives its gradient.
+            Value tap = nb.create<arith::AddIOp>(
+                l,
+                nb.create<arith::MulIOp>(l, nb.create<linalg::IndexOp>(l, 4),
+                                         indexConst(nb, l, k[1])),
+                nb.create<linalg::IndexOp>(l, 5));
+            Value first = nb.create<arith::IndexCastOp>(
+                l, nb.getIndexType(),
+                nb.create<tensor::ExtractOp>(l, argmax, idx));
+            ok = nb.create<arith::AndIOp>(
+                l, ok,
+                nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, first,
+                                         tap));
           } else {
             Value count = nb.create<arith::MulIOp>(
                 l,

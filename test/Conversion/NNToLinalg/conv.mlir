@@ -145,24 +145,29 @@ func.func @conv_backward_weight(%g: tensor<?x4x2x2xf32>, %x: tensor<?x3x5x5xf32>
 
 // -----
 
-// maxpool backward: a generic over (n, c, h, w) reducing over the 2x2 taps;
-// cell (h, w) takes dy of the window (h - kh) / 2 when that divides and is in
-// range AND x equals the window's maximum y there.
+// maxpool backward: first the tap of each window's first maximum (a generic
+// over (n, c, oh, ow | kh, kw) carrying the running max and its i32 tap,
+// updated on a strictly greater value), then a generic over (n, c, h, w)
+// reducing over the 2x2 taps: cell (h, w) takes dy of the window (h - kh) / 2
+// when that divides, is in range AND (kh, kw) is that window's first maximum.
 // CHECK-LABEL: func.func @maxpool_backward(
 // CHECK-SAME: %[[DY:[a-z0-9]+]]: tensor<?x8x3x3xf32>, %[[X:[a-z0-9]+]]: tensor<?x8x6x6xf32>, %[[Y:[a-z0-9]+]]: tensor<?x8x3x3xf32>
+// CHECK: %[[ARG:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[X]], %{{.*}} : tensor<?x8x6x6xf32>, tensor<2x2xf32>) outs(%{{.*}}, %{{.*}} : tensor<?x8x3x3xf32>, tensor<?x8x3x3xi32>)
+// CHECK: %[[GT:.*]] = arith.cmpf ogt
+// CHECK: arith.select %[[GT]]
+// CHECK: arith.select %[[GT]]
 // CHECK: %[[TAPS:.*]] = tensor.empty() : tensor<2x2xf32>
 // CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<?x8x6x6xf32>
 // CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[X]], %[[TAPS]] : tensor<?x8x6x6xf32>, tensor<2x2xf32>) outs(%[[Z]] : tensor<?x8x6x6xf32>)
-// CHECK-NEXT: ^bb0(%[[XI:.*]]: f32, %{{.*}}: f32, %[[ACC:.*]]: f32):
 // CHECK: arith.remsi
 // CHECK: arith.divsi
 // CHECK: %[[G:.*]] = tensor.extract %[[DY]][
-// CHECK: %[[M:.*]] = tensor.extract %[[Y]][
-// CHECK: %[[EQ:.*]] = arith.cmpf oeq, %[[XI]], %[[M]] : f32
+// CHECK: %[[FIRST:.*]] = tensor.extract %[[ARG]]#1[
+// CHECK: %[[FI:.*]] = arith.index_cast %[[FIRST]] : i32 to index
+// CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[FI]], %{{.*}} : index
 // CHECK: %[[TAKE:.*]] = arith.andi %{{.*}}, %[[EQ]] : i1
 // CHECK: %[[V:.*]] = arith.select %[[TAKE]], %[[G]], %{{.*}} : f32
-// CHECK: %[[S:.*]] = arith.addf %[[ACC]], %[[V]] : f32
-// CHECK: linalg.yield %[[S]]
+// CHECK: arith.addf %{{.*}}, %[[V]] : f32
 // CHECK: return %[[R]]
 func.func @maxpool_backward(%g: tensor<?x8x3x3xf32>, %x: tensor<?x8x6x6xf32>, %y: tensor<?x8x3x3xf32>) -> tensor<?x8x6x6xf32> {
   %0 = nn.maxpool2d_backward %g, %x, %y {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<?x8x3x3xf32>, tensor<?x8x6x6xf32>

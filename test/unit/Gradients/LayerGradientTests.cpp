@@ -261,3 +261,40 @@ TEST(LayerGradients, SmallCnnCrossEntropy) {
 }
 
 } // namespace
+
+// maxpool with tied maxima: finite differences cannot see a tie, so this
+// checks the compiled gradient exactly. Each 2x2 window's gradient goes to
+// its first maximum in row-major order (as PyTorch), never to every tied
+// cell (which would multiply it by the number of ties).
+const char *kPoolTies = R"mlir(
+func.func @loss(%x: tensor<1x1x4x4xf32> {nn.param = #nn.param<"x", weight, zeros>},
+                %t: tensor<1x1x2x2xf32> {nn.label = "t"})
+    -> (tensor<f32> {nn.loss}) {
+  %y = nn.maxpool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : (tensor<1x1x4x4xf32>) -> tensor<1x1x2x2xf32>
+  %l = nn.mse_loss %y, %t : tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST(LayerGradients, MaxPoolTiesGoToTheFirstMaximum) {
+  std::unique_ptr<Compiled> k = compile(kPoolTies);
+  ASSERT_NE(k, nullptr);
+  // Windows (row-major): all four equal; tie on the 2nd and 4th cell; a
+  // single maximum at the 3rd; tie on the 1st and 3rd.
+  Buffer x = Buffer::floats({1, 1, 4, 4}, {1, 1, 0, 5,   //
+                                           1, 1, 2, 5,   //
+                                           0, 1, 3, 0,   //
+                                           9, 1, 3, 1});
+  Buffer t = Buffer::floats({1, 1, 2, 2}, {0, 0, 0, 0});
+  Buffer loss = Buffer::floats({}, {0.f});
+  Buffer g = Buffer::floats({1, 1, 4, 4}, std::vector<float>(16, -7.f));
+  ASSERT_TRUE(k->call("grads", {&x, &t, &loss, &g}));
+  // y = [1, 5, 9, 3]; dL/dy = 2 y / 4.
+  std::vector<float> expected(16, 0.f);
+  expected[0] = 0.5f;       // window (0,0): first of four ones
+  expected[3] = 2.5f;       // window (0,1): 5 at (0,3) before (1,3)
+  expected[12] = 4.5f;      // window (1,0): 9 at (3,0)
+  expected[2 * 4 + 2] = 1.5f; // window (1,1): 3 at (2,2) before (3,2)
+  EXPECT_EQ(g.f32, expected);
+  EXPECT_FLOAT_EQ(loss.f32[0], (1.f + 25.f + 81.f + 9.f) / 4.f);
+}
