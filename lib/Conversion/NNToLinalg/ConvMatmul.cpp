@@ -105,26 +105,45 @@ Value im2col(OpBuilder &b, Location loc, Value x, const ConvGeometry &g) {
     x = padSpatial(b, loc, x,
                    {g.padLow[0], g.padLow[1], g.padHigh[0], g.padHigh[1]}, 0);
   auto type = cast<RankedTensorType>(x.getType());
-  int64_t c = type.getDimSize(1);
-  int64_t taps = g.kernel[0] * g.kernel[1];
-  return gather2D(
-      b, loc, x, g.outSize[0] * g.outSize[1], c * taps, /*rowsDynamic=*/true,
-      0, [&](OpBuilder &nb, Location l, Value row, Value col) {
-        auto [n, pos] = divRem(nb, l, row, g.outSize[0] * g.outSize[1]);
+  int64_t c = type.getDimSize(1), kh = g.kernel[0], kw = g.kernel[1];
+  int64_t plane = g.outSize[0] * g.outSize[1];
+  // Loops (row, c, i, j) writing col[row, c * KH * KW + i * KW + j]: the
+  // columns need no division, and the row's (n, oh, ow) is loop-invariant
+  // in the inner loops. A [C, KH, KW] operand that is never read gives the
+  // loops their ranges (linalg infers them from bare dims of the maps).
+  Value batch = b.create<tensor::DimOp>(loc, x, 0);
+  Value rows = b.create<arith::MulIOp>(loc, batch, indexConst(b, loc, plane));
+  Value init = b.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{ShapedType::kDynamic, c * kh * kw},
+      b.getF32Type(), ValueRange{rows});
+  Value taps = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{c, kh, kw},
+                                         b.getF32Type());
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps = {
+      AffineMap::get(4, 0, {d(1), d(2), d(3)}, ctx),
+      AffineMap::get(4, 0, {d(0), d(1) * (kh * kw) + d(2) * kw + d(3)}, ctx)};
+  SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
+  auto generic = b.create<linalg::GenericOp>(
+      loc, TypeRange{init.getType()}, ValueRange{taps}, ValueRange{init}, maps,
+      iters, [&](OpBuilder &nb, Location l, ValueRange) {
+        auto [n, pos] =
+            divRem(nb, l, nb.create<linalg::IndexOp>(l, 0), plane);
         auto [oh, ow] = divRem(nb, l, pos, g.outSize[1]);
-        auto [ch, tap] = divRem(nb, l, col, taps);
-        auto [kh, kw] = divRem(nb, l, tap, g.kernel[1]);
-        SmallVector<Value> idx = {n, ch};
-        Value outPos[2] = {oh, ow}, kernelPos[2] = {kh, kw};
-        for (int d = 0; d < 2; ++d) // oh * s + kh * d (in the padded input)
+        SmallVector<Value> idx = {n, nb.create<linalg::IndexOp>(l, 1)};
+        Value outPos[2] = {oh, ow};
+        for (int dim = 0; dim < 2; ++dim) // oh * s + i * d (padded input)
           idx.push_back(nb.create<arith::AddIOp>(
               l,
-              nb.create<arith::MulIOp>(l, outPos[d],
-                                       indexConst(nb, l, g.strides[d])),
-              nb.create<arith::MulIOp>(l, kernelPos[d],
-                                       indexConst(nb, l, g.dilations[d]))));
-        return nb.create<tensor::ExtractOp>(l, x, idx).getResult();
+              nb.create<arith::MulIOp>(l, outPos[dim],
+                                       indexConst(nb, l, g.strides[dim])),
+              nb.create<arith::MulIOp>(
+                  l, nb.create<linalg::IndexOp>(l, 2 + dim),
+                  indexConst(nb, l, g.dilations[dim]))));
+        nb.create<linalg::YieldOp>(
+            l, ValueRange{nb.create<tensor::ExtractOp>(l, x, idx)});
       });
+  return generic.getResult(0);
 }
 
 Value convAsMatmul(OpBuilder &b, Location loc, Value x, Value w, Value bias,

@@ -5,23 +5,27 @@
 // NCHW whose input map linearizes (n, oh, ow) and which adds the bias. A
 // padded input goes through padSpatial first; a grouped conv keeps
 // linalg.conv_2d_ngchw_gfchw. The weight gradient is one matmul of dy read
-// as [F, N*OH*OW] with the im2col; the input gradient a transposed
-// convolution (dilate/pad dy, flip the kernel, im2col + matmul). The pooling
-// gradients are one generic reducing over the window taps.
+// as [F, N*OH*OW] with the im2col; the input gradient one matmul of dy as
+// [N*OH*OW, F] with w as [F, C*KH*KW], then col2im. The pooling gradients
+// are one generic reducing over the window taps.
 // RUN: nnc-opt %s --nnc-convert-nn-to-linalg -split-input-file | FileCheck %s
 
 // CHECK-DAG: #[[ID2:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[TAPS:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d2, d3)>
+// CHECK-DAG: #[[COLMAP:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1 * 9 + d2 * 3 + d3)>
 // CHECK-DAG: #[[LIN:.*]] = affine_map<(d0, d1, d2, d3) -> (d0 * 36 + d2 * 6 + d3, d1)>
 // CHECK-DAG: #[[CH:.*]] = affine_map<(d0, d1, d2, d3) -> (d1)>
 // CHECK-LABEL: func.func @conv(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x3x8x8xf32>, %[[W:[a-z0-9]+]]: tensor<4x3x3x3xf32>, %[[B:[a-z0-9]+]]: tensor<4xf32>
 // CHECK-NOT: tensor.pad
 // CHECK-NOT: linalg.conv
-// im2col: N * 36 rows (6x6 outputs per image), 27 = 3 * 3 * 3 columns.
+// im2col: N * 36 rows (6x6 outputs per image), 27 = 3 * 3 * 3 columns,
+// written by loops (row, c, kh, kw) through a linearizing output map; an
+// unread [C, KH, KW] operand gives the inner loops their ranges.
 // CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x3x8x8xf32>
 // CHECK: %[[ROWS:.*]] = arith.muli %[[N]], %{{.*}} : index
 // CHECK: %[[CE:.*]] = tensor.empty(%[[ROWS]]) : tensor<?x27xf32>
-// CHECK: %[[COL:.*]] = linalg.generic {indexing_maps = [#[[ID2]]], iterator_types = ["parallel", "parallel"]} outs(%[[CE]] : tensor<?x27xf32>)
+// CHECK: %[[COL:.*]] = linalg.generic {indexing_maps = [#[[TAPS]], #[[COLMAP]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%{{.*}} : tensor<3x3x3xf32>) outs(%[[CE]] : tensor<?x27xf32>)
 // CHECK: tensor.extract %[[X]][
 // CHECK: } -> tensor<?x27xf32>
 // The weight [F, C, KH, KW] gathered as [C*KH*KW, F]: extract w[col, ...].
@@ -48,7 +52,7 @@ func.func @conv(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf
 
 // Padding 1 and stride 2: padSpatial makes a [?, 3, 10, 10] copy (a
 // bounds-checked gather, not tensor.pad), im2col reads it at oh * 2 + kh.
-// CHECK-DAG: #[[LIN:.*]] = affine_map<(d0, d1, d2, d3) -> (d0 * 16 + d2 * 4 + d3, d1)>
+// CHECK-DAG: #[[LIN16:map[0-9]*]] = affine_map<(d0, d1, d2, d3) -> (d0 * 16 + d2 * 4 + d3, d1)>
 // CHECK-LABEL: func.func @conv_padded(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x3x8x8xf32>
 // CHECK-NOT: tensor.pad
@@ -67,7 +71,7 @@ func.func @conv(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf
 // CHECK: tensor.extract %[[PAD]][
 // CHECK: linalg.matmul ins(%[[COL]], %{{.*}} : tensor<?x27xf32>, tensor<27x4xf32>)
 // No bias: the generic back to NCHW only copies.
-// CHECK: linalg.generic {indexing_maps = [#[[LIN]], #{{.*}}], {{.*}}} ins(%{{.*}} : tensor<?x4xf32>) outs(%{{.*}} : tensor<?x4x4x4xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[LIN16]], #{{.*}}], {{.*}}} ins(%{{.*}} : tensor<?x4xf32>) outs(%{{.*}} : tensor<?x4x4x4xf32>)
 // CHECK-NEXT: ^bb0(%[[P:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: linalg.yield %[[P]]
 func.func @conv_padded(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> tensor<?x4x4x4xf32> {
