@@ -96,10 +96,8 @@ std::unique_ptr<Compiled> compile(const std::string &source,
   pm.addPass(nnc::createConvertNNToLinalg());
   nnc::CPUCodegenOptions codegen;
   codegen.hideSymbols = false;
-  // Numerics only: the matmul schedule (lib/Codegen) currently fails on
-  // some matmuls with a dynamic batch ("Attempted to vectorize, but
-  // failed"); the gradient checks do not depend on it.
-  codegen.vectorizeMatmul = false;
+  // The production pipeline, matmul schedule included: the gradients are
+  // checked through the same tiled, vectorized kernels that models run.
   nnc::buildLinalgToLLVMPipeline(pm, codegen);
   if (failed(pm.run(*module))) {
     ADD_FAILURE() << "lowering failed:\n" << diagnostics;
