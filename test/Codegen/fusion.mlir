@@ -1,5 +1,5 @@
 // What the CPU pipeline's first step (nnc-cpu-fuse: canonicalize, linalg
-// elementwise fusion, canonicalize, CSE; the same builder that
+// elementwise fusion (nnc-fuse-elementwise), canonicalize, CSE; the same builder that
 // buildLinalgToLLVMPipeline starts with) fuses after nnc-convert-nn-to-linalg.
 // RUN: nnc-opt %s --nnc-convert-nn-to-linalg --nnc-cpu-fuse -split-input-file | FileCheck %s
 
@@ -103,3 +103,4 @@ func.func @square_sum(%x: tensor<?x8xf32>) -> tensor<?xf32> {
   %1 = nn.reduce_sum %0 {axes = array<i64: 1>} : (tensor<?x8xf32>) -> tensor<?xf32>
   return %1 : tensor<?xf32>
 }
+
