@@ -69,19 +69,6 @@ struct Conv2DBackwardWeightLowering
   }
 };
 
-/// The number of real cells of the pooling window at output position `pos`
-/// along a dim of `size` cells (as in the forward avgpool2d).
-Value windowCount(OpBuilder &b, Location l, Value pos, int64_t stride,
-                  int64_t padLow, int64_t kernel, int64_t size) {
-  Value start = b.create<arith::SubIOp>(
-      l, b.create<arith::MulIOp>(l, pos, indexConst(b, l, stride)),
-      indexConst(b, l, padLow));
-  Value end = b.create<arith::AddIOp>(l, start, indexConst(b, l, kernel));
-  Value lo = b.create<arith::MaxSIOp>(l, start, indexConst(b, l, 0));
-  Value hi = b.create<arith::MinSIOp>(l, end, indexConst(b, l, size));
-  return b.create<arith::SubIOp>(l, hi, lo);
-}
-
 /// The tap (i * KW + j, i32) of the first maximum of every pooling window,
 /// scanning the window row by row as PyTorch does: a generic over (n, c, oh,
 /// ow | i, j) on the input padded with -inf, carrying the running maximum

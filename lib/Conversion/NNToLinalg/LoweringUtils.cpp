@@ -487,4 +487,17 @@ std::pair<Value, Value> windowOf(OpBuilder &b, Location l, Value i, Value k,
   return {valid, clampIndex(b, l, pos, outSize)};
 }
 
+/// The number of real cells of the window starting at output index `out`
+/// along one spatial dim of size `size`.
+Value windowCount(OpBuilder &b, Location loc, Value out, int64_t stride,
+                  int64_t padLow, int64_t kernel, int64_t size) {
+  Value start = b.create<arith::SubIOp>(
+      loc, b.create<arith::MulIOp>(loc, out, indexConst(b, loc, stride)),
+      indexConst(b, loc, padLow));
+  Value end = b.create<arith::AddIOp>(loc, start, indexConst(b, loc, kernel));
+  Value lo = b.create<arith::MaxSIOp>(loc, start, indexConst(b, loc, 0));
+  Value hi = b.create<arith::MinSIOp>(loc, end, indexConst(b, loc, size));
+  return b.create<arith::SubIOp>(loc, hi, lo);
+}
+
 } // namespace nnc::lowering

@@ -161,6 +161,13 @@ std::pair<mlir::Value, mlir::Value> windowOf(mlir::OpBuilder &b,
                                              mlir::Value k, int64_t padLow,
                                              int64_t stride, int64_t outSize);
 
+/// The number of real (unpadded) cells of the pooling window at output
+/// index `out` along one spatial dim of `size` cells: the divisor of
+/// avgpool2d and of its gradient.
+mlir::Value windowCount(mlir::OpBuilder &b, mlir::Location loc, mlir::Value out,
+                        int64_t stride, int64_t padLow, int64_t kernel,
+                        int64_t size);
+
 /// The geometry of a 2-D NCHW convolution (ConvMatmul.cpp): kernel, stride
 /// and dilation per spatial dim, the padding before/after, the output size.
 struct ConvGeometry {
