@@ -7,7 +7,9 @@
 // the root (the single elementwise consumer, else the matmul), the tile sizes
 // and the peeling from the static shapes, tags the root with a unique
 // attribute, and writes a transform-dialect script that it applies with the
-// transform interpreter to the enclosing function. Fusion is explicit
+// transform interpreter to a private function holding a copy of those ops
+// alone (then inlined back in their place), so that each schedule costs the
+// size of one layer rather than of the whole kernel. Fusion is explicit
 // (fuse_into_containing_op of the matmul and its fill only), so weight
 // transposes and other layers are never recomputed per tile.
 //
@@ -33,7 +35,9 @@
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/TransformOps/VectorTransformOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -334,6 +338,92 @@ void tagOps(linalg::MatmulOp matmul, const ScheduleChoice &c) {
     matmul.getOutputs()[0].getDefiningOp()->setAttr(kFillAttr, id);
 }
 
+/// The ops one schedule rewrites, in program order: the matmul, its epilogue
+/// root, the fill fused into the tile, and the tensor.empty inits that only
+/// they use.
+SmallVector<Operation *> scheduledOps(linalg::MatmulOp matmul,
+                                      const ScheduleChoice &c) {
+  SmallVector<Operation *> ops = {matmul};
+  if (c.epilogueOperand)
+    ops.push_back(*matmul->getResult(0).getUsers().begin());
+  if (c.hasFill)
+    ops.push_back(matmul.getOutputs()[0].getDefiningOp());
+  for (size_t i = 0, e = ops.size(); i < e; ++i)
+    for (Value init : cast<DestinationStyleOpInterface>(ops[i]).getDpsInits())
+      if (auto empty = init.getDefiningOp<tensor::EmptyOp>();
+          empty && empty->hasOneUse() &&
+          empty->getBlock() == matmul->getBlock())
+        ops.push_back(empty);
+  llvm::sort(ops, [](Operation *a, Operation *b) {
+    return a->isBeforeInBlock(b);
+  });
+  return ops;
+}
+
+/// A private function holding copies of the ops of one schedule: its
+/// arguments are the values they use from outside, its results their values
+/// used outside. The schedule runs on it, so that matching, canonicalizing
+/// and the trial copy cost the size of one layer, not of the whole kernel
+/// (applied to the enclosing function, they made compile time quadratic in
+/// the number of matmuls).
+struct Outlined {
+  func::FuncOp func;
+  SmallVector<Value> inputs, outputs;
+};
+
+Outlined outline(ArrayRef<Operation *> ops, ModuleOp module) {
+  llvm::SetVector<Operation *> set(ops.begin(), ops.end());
+  llvm::SetVector<Value> inputs, outputs;
+  for (Operation *op : ops) {
+    for (Value operand : op->getOperands())
+      if (!set.contains(operand.getDefiningOp()))
+        inputs.insert(operand);
+    llvm::SetVector<Value> captured;
+    getUsedValuesDefinedAbove(op->getRegions(), captured);
+    for (Value value : captured)
+      if (!set.contains(value.getDefiningOp()))
+        inputs.insert(value);
+    for (Value result : op->getResults())
+      if (llvm::any_of(result.getUsers(),
+                       [&](Operation *user) { return !set.contains(user); }))
+        outputs.insert(result);
+  }
+  Location loc = ops.back()->getLoc();
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto type = b.getFunctionType(ValueRange(inputs.getArrayRef()).getTypes(),
+                                ValueRange(outputs.getArrayRef()).getTypes());
+  auto func = b.create<func::FuncOp>(loc, "__nnc_matmul_schedule", type);
+  func.setPrivate();
+  Block *entry = func.addEntryBlock();
+  IRMapping map;
+  map.map(inputs.getArrayRef(), entry->getArguments());
+  b.setInsertionPointToStart(entry);
+  for (Operation *op : ops)
+    b.clone(*op, map);
+  SmallVector<Value> results;
+  for (Value output : outputs)
+    results.push_back(map.lookup(output));
+  b.create<func::ReturnOp>(loc, results);
+  return {func, SmallVector<Value>(inputs.getArrayRef()),
+          SmallVector<Value>(outputs.getArrayRef())};
+}
+
+/// Replaces `ops` by the body of the scheduled `outlined` function, inserted
+/// before the last of them (every input dominates it).
+void inlineBack(ArrayRef<Operation *> ops, Outlined &outlined) {
+  Block &body = outlined.func.getBody().front();
+  IRMapping map;
+  map.map(body.getArguments(), outlined.inputs);
+  OpBuilder b(ops.back());
+  for (Operation &op : body.without_terminator())
+    b.clone(op, map);
+  for (auto [output, result] :
+       llvm::zip(outlined.outputs, body.getTerminator()->getOperands()))
+    output.replaceAllUsesWith(map.lookupOrDefault(result));
+  for (Operation *op : llvm::reverse(ops))
+    op->erase();
+}
+
 struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
   using MatmulScheduleBase::MatmulScheduleBase;
 
@@ -382,14 +472,14 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
         std::optional<ScheduleChoice> choice = chooseSchedule(matmul, nextId++);
         if (!choice)
           continue;
-        // The schedule runs on a copy of the function: when it cannot handle
-        // this matmul (a shape the transforms reject), the original stays as
-        // it was and the matmul keeps the generic lowering. Correct code
-        // first; the remark says which matmul runs slowly.
+        // The schedule runs on a copy of the matmul's ops (`outline`): when
+        // it cannot handle this matmul (a shape the transforms reject), the
+        // original stays as it was and the matmul keeps the generic
+        // lowering. Correct code first; the remark says which matmul runs
+        // slowly.
         tagOps(matmul, *choice);
-        func::FuncOp trial = func.clone();
-        module.getBody()->push_back(trial);
-        trial.setPrivate();
+        SmallVector<Operation *> ops = scheduledOps(matmul, *choice);
+        Outlined trial = outline(ops, module);
         bool ok;
         std::string errors;
         {
@@ -398,19 +488,16 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
               errors += d.str() + "; ";
             return success();
           });
-          ok = succeeded(applySchedule(trial, *choice));
+          ok = succeeded(applySchedule(trial.func, *choice));
         }
         if (!ok && reportFallbacks)
           matmul.emitRemark() << "nnc-matmul-schedule: not scheduled: "
                               << errors;
         clearTags(func);
-        if (!ok) {
-          trial.erase();
-          continue;
-        }
-        clearTags(trial);
-        func.getBody().takeBody(trial.getBody());
-        trial.erase();
+        clearTags(trial.func);
+        if (ok)
+          inlineBack(ops, trial);
+        trial.func.erase();
       }
     }
     // The tags are internal to this pass.

@@ -45,7 +45,18 @@ std::string configuredPath(const char *envName, const char *builtIn) {
 
 Compilation::Compilation(const CompileOptions &options, llvm::raw_ostream &errs,
                          unsigned maxErrors)
-    : options(options), diags(errs, maxErrors) {}
+    : options(options), diags(errs, maxErrors) {
+  if (options.timeReport) {
+    timing = std::make_unique<DefaultTimingManager>();
+    timing->setEnabled(true);
+    timing->setDisplayMode(DefaultTimingManager::DisplayMode::Tree);
+    rootTiming = timing->getRootScope();
+  }
+}
+
+TimingScope Compilation::time(llvm::StringRef stage) {
+  return rootTiming.nest(stage);
+}
 
 Compilation::~Compilation() = default;
 
@@ -55,6 +66,7 @@ bool Compilation::load(llvm::StringRef path) {
     diags.error("cannot open '" + path + "': " + ec.message());
     return false;
   }
+  TimingScope timer = time("parse and check");
   buffer = std::move(*fileOrErr);
   std::string name = path == "-" ? std::string("<stdin>") : path.str();
   ast = parseBuffer(buffer->getBuffer(), name, diags);
@@ -71,6 +83,7 @@ bool Compilation::generateNN() {
   context->loadAllAvailableDialects();
   context->printOpOnDiagnostic(false);
   forwarder = std::make_unique<MLIRDiagnosticForwarder>(*context, diags);
+  TimingScope timer = time("MLIRGen");
   module = mlirGen(*context, *ast, diags);
   if (!module || diags.hasErrors())
     return false;
@@ -82,9 +95,12 @@ bool Compilation::generateNN() {
 }
 
 bool Compilation::runPasses(
-    llvm::function_ref<void(OpPassManager &)> build) {
+    llvm::StringRef stage, llvm::function_ref<void(OpPassManager &)> build) {
   PassManager pm(context.get());
   build(pm);
+  TimingScope timer = time(stage);
+  if (timing)
+    pm.enableTiming(timer);
   if (failed(pm.run(*module))) {
     if (!diags.hasErrors())
       diags.error("compilation failed in a pass pipeline");
@@ -96,7 +112,7 @@ bool Compilation::runPasses(
 bool Compilation::runNNPasses() {
   bool training = static_cast<bool>(
       module->lookupSymbol<func::FuncOp>(attrs::kLoss));
-  return runPasses([&](OpPassManager &pm) {
+  return runPasses("nn passes", [&](OpPassManager &pm) {
     NNPipelineOptions nnOptions;
     nnOptions.training = training;
     buildNNPipeline(pm, nnOptions);
@@ -108,7 +124,8 @@ bool Compilation::lowerToLinalg() {
   if (failed(sig))
     return false;
   signature = std::move(*sig);
-  return runPasses([&](OpPassManager &pm) { buildNNToLinalgPipeline(pm); });
+  return runPasses("nn to linalg",
+                   [&](OpPassManager &pm) { buildNNToLinalgPipeline(pm); });
 }
 
 /// The GPU back end's options from the compile options.
@@ -134,7 +151,7 @@ bool Compilation::emitPTX(llvm::StringRef path, llvm::StringRef chip) {
     diags.error("--emit=ptx needs --target=cuda");
     return false;
   }
-  if (!runPasses([&](OpPassManager &pm) {
+  if (!runPasses("linalg to PTX", [&](OpPassManager &pm) {
         buildLinalgToGPUPipeline(pm, gpuOptions(options), GPUStage::Binary);
       }))
     return false;
@@ -154,10 +171,10 @@ bool Compilation::lowerToLLVM() {
     signature->target = options.target == "cuda" ? NNC_TARGET_CUDA
                                                  : NNC_TARGET_CPU;
   if (options.target == "cuda")
-    return runPasses([&](OpPassManager &pm) {
+    return runPasses("linalg to GPU", [&](OpPassManager &pm) {
       buildLinalgToGPUPipeline(pm, gpuOptions(options));
     });
-  return runPasses([&](OpPassManager &pm) {
+  return runPasses("linalg to LLVM dialect", [&](OpPassManager &pm) {
     CPUCodegenOptions codegen;
     codegen.optLevel = options.optLevel;
     codegen.cpu = options.cpu;
@@ -170,11 +187,13 @@ bool Compilation::emitNative(llvm::StringRef path, bool asText) {
   CPUCodegenOptions codegen;
   codegen.optLevel = options.optLevel;
   codegen.cpu = options.cpu;
+  TimingScope timer = time("LLVM IR and machine code");
   return succeeded(emitNativeCode(*module, codegen, path, asText));
 }
 
 bool Compilation::link(llvm::StringRef objectPath, llvm::StringRef output) {
   mlir::Location loc = module->getLoc();
+  TimingScope timer = time("descriptor and link");
   llvm::SmallString<128> descPath, descObj;
   if (llvm::sys::fs::createTemporaryFile("nnc-desc", "c", descPath) ||
       llvm::sys::fs::createTemporaryFile("nnc-desc", "o", descObj)) {

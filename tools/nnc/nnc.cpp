@@ -81,6 +81,11 @@ static cl::opt<unsigned> maxErrors("max-errors",
                                    cl::desc("Stop after this many errors"),
                                    cl::init(20));
 
+static cl::opt<bool> timeReport(
+    "time-report",
+    cl::desc("Print the time of each compilation stage and pass to stderr"),
+    cl::init(false));
+
 static cl::opt<bool> printBuiltins(
     "print-builtins",
     cl::desc("Print the table of built-ins as Markdown (for docs/language.md)"),
@@ -191,6 +196,7 @@ static int compileMain() {
   options.cpu = targetCPU;
   options.headerPath = headerFilename;
   options.target = target;
+  options.timeReport = timeReport;
   if (!gpuChips.empty())
     options.gpuChips.assign(gpuChips.begin(), gpuChips.end());
   Compilation c(options, llvm::errs(), maxErrors);

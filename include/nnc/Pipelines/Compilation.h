@@ -21,6 +21,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
 
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -66,9 +67,15 @@ public:
 
 private:
   bool checkTarget();
-  bool runPasses(llvm::function_ref<void(mlir::OpPassManager &)> build);
+  bool runPasses(llvm::StringRef stage,
+                 llvm::function_ref<void(mlir::OpPassManager &)> build);
+  /// A timer for `stage` under the root (inactive without --time-report).
+  mlir::TimingScope time(llvm::StringRef stage);
 
   CompileOptions options;
+  /// --time-report: the stages and passes, printed when this is destroyed.
+  std::unique_ptr<mlir::DefaultTimingManager> timing;
+  mlir::TimingScope rootTiming;
   DiagnosticEngine diags;
   std::unique_ptr<llvm::MemoryBuffer> buffer;
   std::unique_ptr<ModuleAST> ast;

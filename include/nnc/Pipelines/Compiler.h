@@ -32,6 +32,9 @@ struct CompileOptions {
   std::string target = "cpu";
   /// CUDA: SM architectures to embed PTX for; the first is loaded.
   std::vector<std::string> gpuChips = {"sm_80", "sm_90"};
+  /// Print the time of each stage and of every pass to stderr at the end
+  /// (`--time-report`).
+  bool timeReport = false;
 };
 
 /// Compiles the .nn file `inputPath` into the shared library `outputPath`.
