@@ -3,7 +3,8 @@
 // Composes the CPU lowering: elementwise fusion, destination passing, the
 // matmul schedule (tiling and vectorization), one-shot bufferization with
 // deallocation, lowering of loops, vectors, memrefs, math and arith to the LLVM
-// dialect, and the packed kernel entry points.
+// dialect (each top-level loop nest in a function of its own), and the packed
+// kernel entry points.
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,6 +66,7 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(nnc::createStridedCopyToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(nnc::createOutlineLoops());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createCanonicalizerPass());

@@ -361,8 +361,9 @@ SmallVector<Operation *> scheduledOps(linalg::MatmulOp matmul,
 }
 
 /// A private function holding copies of the ops of one schedule: its
-/// arguments are the values they use from outside, its results their values
-/// used outside. The schedule runs on it, so that matching, canonicalizing
+/// arguments are the values they use from outside (constants are copied in,
+/// so that the schedule's canonicalization still folds them), its results
+/// their values used outside. The schedule runs on it, so that matching, canonicalizing
 /// and the trial copy cost the size of one layer, not of the whole kernel
 /// (applied to the enclosing function, they made compile time quadratic in
 /// the number of matmuls).
@@ -374,15 +375,19 @@ struct Outlined {
 Outlined outline(ArrayRef<Operation *> ops, ModuleOp module) {
   llvm::SetVector<Operation *> set(ops.begin(), ops.end());
   llvm::SetVector<Value> inputs, outputs;
+  llvm::SetVector<Operation *> constants;
+  auto addInput = [&](Value value) {
+    Operation *def = value.getDefiningOp();
+    if (def && def->hasTrait<OpTrait::ConstantLike>())
+      constants.insert(def);
+    else if (!set.contains(def))
+      inputs.insert(value);
+  };
   for (Operation *op : ops) {
-    for (Value operand : op->getOperands())
-      if (!set.contains(operand.getDefiningOp()))
-        inputs.insert(operand);
+    llvm::for_each(op->getOperands(), addInput);
     llvm::SetVector<Value> captured;
     getUsedValuesDefinedAbove(op->getRegions(), captured);
-    for (Value value : captured)
-      if (!set.contains(value.getDefiningOp()))
-        inputs.insert(value);
+    llvm::for_each(captured, addInput);
     for (Value result : op->getResults())
       if (llvm::any_of(result.getUsers(),
                        [&](Operation *user) { return !set.contains(user); }))
@@ -398,6 +403,8 @@ Outlined outline(ArrayRef<Operation *> ops, ModuleOp module) {
   IRMapping map;
   map.map(inputs.getArrayRef(), entry->getArguments());
   b.setInsertionPointToStart(entry);
+  for (Operation *constant : constants)
+    b.clone(*constant, map);
   for (Operation *op : ops)
     b.clone(*op, map);
   SmallVector<Value> results;

@@ -123,6 +123,22 @@ def LowerVectorContract : Pass<"nnc-lower-vector-contract", "mlir::func::FuncOp"
                            "mlir::vector::VectorDialect"];
 }
 
+def OutlineLoops : Pass<"nnc-outline-loops", "mlir::ModuleOp"> {
+  let summary = "Move each top-level loop nest of a kernel into its own function";
+  let description = [{
+    After bufferization a kernel (`predict`, `train_step`, ...) is one
+    function holding every layer's loop nests; LLVM's code generation
+    (instruction selection, loop strength reduction, register allocation)
+    grows faster than linearly with the size of a function, so a deep model
+    took minutes to compile. Each `scf.for`/`scf.parallel`/`scf.while` in the
+    body of a public function becomes a call to a private, internal,
+    `no_inline` function `<kernel>_loop<N>` whose arguments are the values
+    the loop uses from outside (constants are copied in) and whose results
+    are the loop's. The call costs a few nanoseconds next to a layer.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect"];
+}
+
 def StridedCopyToLinalg : Pass<"nnc-strided-copy-to-linalg", "mlir::ModuleOp"> {
   let summary = "Rewrite memref.copy between non-contiguous views as linalg.copy";
   let description = [{
