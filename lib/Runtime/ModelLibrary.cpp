@@ -97,7 +97,7 @@ ModelLibrary::open(const std::string &path) {
   resolve(f.setStep, "nnc_model_set_step");
   resolve(f.getSeed, "nnc_model_get_seed");
   resolve(f.save, "nnc_model_save");
-  resolve(f.load, "nnc_model_load");
+  resolve(f.load, "nnc_model_load_with_flags");
   resolve(f.statusCode, "nnc_status_code");
   resolve(f.statusMessage, "nnc_status_message");
   resolve(f.statusFree, "nnc_status_free");
@@ -267,8 +267,9 @@ Status ModelInstance::save(const std::string &path) const {
   return lib->check(lib->api().save(model, path.c_str()), path);
 }
 
-Status ModelInstance::load(const std::string &path) {
+Status ModelInstance::load(const std::string &path, bool allowNonFinite) {
   if (!fileExists(path))
     return Status(ErrorCode::NotFound, path + ": no such checkpoint");
-  return lib->check(lib->api().load(model, path.c_str()), path);
+  uint32_t flags = allowNonFinite ? NNC_LOAD_ALLOW_NONFINITE : NNC_LOAD_DEFAULT;
+  return lib->check(lib->api().load(model, path.c_str(), flags), path);
 }

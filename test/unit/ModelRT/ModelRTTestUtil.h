@@ -34,7 +34,8 @@
                                           X(nnc_model_set_step)                \
                                               X(nnc_model_get_seed)            \
                                                   X(nnc_model_save)            \
-                                                      X(nnc_model_load)
+                                                      X(nnc_model_load)  \
+                                                          X(nnc_model_load_with_flags)
 
 namespace nnc::test {
 
@@ -50,6 +51,7 @@ struct ModelApi {
 const char *denseFixture();
 const char *classifierFixture();
 const char *denseInferFixture();
+const char *denseOomFixture();
 
 /// dlopens `path` (RTLD_LOCAL) once per process and resolves every API
 /// function; fails the current test when something is missing.
