@@ -278,7 +278,11 @@ static nnc_status_t callKernel(nnc_model_t *m, const nnc_entry_desc_t *e,
   nnc_status_t s = copyUndo(m, e, c->fn, 1);
   if (s)
     return s;
-  nncAllocScopeEnter(&m->allocScope);
+  if (!nncAllocScopeEnter(&m->allocScope))
+    return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
+                         "%s: out of memory for the allocation scope of "
+                         "kernel '%s'; nothing was changed",
+                         c->fn, entryName(m->desc, e));
   if (setjmp(m->allocScope.onFailure) != 0) {
     nncAllocScopeLeave(&m->allocScope);
     copyUndo(m, e, c->fn, 0);

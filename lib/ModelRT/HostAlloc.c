@@ -42,8 +42,6 @@ enum {
 /* The header's words, counted back from the payload. */
 enum { AT_SCOPE = 5, AT_PREV = 4, AT_NEXT = 3, AT_BYTES = 2, AT_HEADER = 1 };
 
-/* The scope of the kernel running on this thread, if any. */
-static __thread NncAllocScope *currentScope;
 #define NNC_HOST_CACHE_BYTES ((size_t)1 << 30)
 
 static pthread_mutex_t cacheLock = PTHREAD_MUTEX_INITIALIZER;
@@ -51,6 +49,22 @@ static char *cacheBlock[NNC_HOST_CACHE_SLOTS];
 static size_t cacheSize[NNC_HOST_CACHE_SLOTS];
 static size_t cacheBytes;
 static long liveInstances;
+
+/* The scope of the kernel running on this thread, if any: a pthread key,
+ * not __thread (TLS in a dlopen-ed library needs ld.so's __tls_get_addr,
+ * and a model.so depends on libc, libm and libpthread only). */
+static pthread_key_t scopeKey;
+static pthread_once_t scopeKeyOnce = PTHREAD_ONCE_INIT;
+static int scopeKeyMade;
+
+static void makeScopeKey(void) {
+  scopeKeyMade = pthread_key_create(&scopeKey, NULL) == 0;
+}
+
+static NncAllocScope *currentScope(void) {
+  pthread_once(&scopeKeyOnce, makeScopeKey);
+  return scopeKeyMade ? pthread_getspecific(scopeKey) : NULL;
+}
 
 /* Takes the smallest cached block of at least `bytes` bytes (and at most a
  * third more), or NULL; `*capacity` receives its size. Called with the lock
@@ -102,7 +116,7 @@ static void releaseCache(void) {
 /* The header in front of a payload: its size, the header's length, and its
  * place in the current scope's list of live blocks. */
 static void writeHeader(char *payload, size_t bytes, size_t header) {
-  NncAllocScope *scope = currentScope;
+  NncAllocScope *scope = currentScope();
   void *none = NULL, *next = scope ? scope->live : NULL;
   putWord(payload, AT_BYTES, &bytes);
   putWord(payload, AT_HEADER, &header);
@@ -160,7 +174,7 @@ static void *allocate(size_t alignment, size_t bytes) {
 
 /* A failed request: inside a scope, longjmp out of the kernel. */
 static void *failed(size_t bytes) {
-  NncAllocScope *scope = currentScope;
+  NncAllocScope *scope = currentScope();
   if (scope) {
     scope->failedBytes = bytes;
     longjmp(scope->onFailure, 1);
@@ -202,15 +216,15 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
   free(block);
 }
 
-NNC_HIDDEN void nncAllocScopeEnter(NncAllocScope *scope) {
+NNC_HIDDEN int nncAllocScopeEnter(NncAllocScope *scope) {
   scope->live = NULL;
   scope->failedBytes = 0;
-  scope->outer = currentScope;
-  currentScope = scope;
+  scope->outer = currentScope();
+  return scopeKeyMade && pthread_setspecific(scopeKey, scope) == 0;
 }
 
 NNC_HIDDEN void nncAllocScopeLeave(NncAllocScope *scope) {
-  currentScope = scope->outer;
+  pthread_setspecific(scopeKey, scope->outer);
   /* Blocks the kernel left behind: those of an abandoned call (or a leak).
    * They go back to the system, not to the cache: memory is short. */
   char *p = scope->live;

@@ -66,8 +66,9 @@ NNC_HIDDEN nnc_status_t nncMakeStatus(nnc_status_code_t code, const char *fmt,
 /** Descriptor role of a public kind, or -1 for an unknown kind. */
 /* HostAlloc.c: the kernels' block cache lives while instances do. */
 NNC_HIDDEN void nncHostInstanceCreated(void);
-/** Makes `scope` current on this thread; set its jmp_buf right after. */
-NNC_HIDDEN void nncAllocScopeEnter(NncAllocScope *scope);
+/** Makes `scope` current on this thread; set its jmp_buf right after.
+ *  0 when it cannot (no memory for the thread's key slot). */
+NNC_HIDDEN int nncAllocScopeEnter(NncAllocScope *scope);
 /** Ends `scope` and frees the blocks still live in it. */
 NNC_HIDDEN void nncAllocScopeLeave(NncAllocScope *scope);
 NNC_HIDDEN void nncHostInstanceDestroyed(void);
