@@ -269,6 +269,15 @@ void TrainRun::resume() {
     fail(ErrorCode::DataLoss,
          "{}: corrupted training state: expected \"step\" >= 0, got {}",
          statePath, s["step"].dump());
+  // Typed fields (a wrong type would otherwise surface as a JSON library
+  // exception).
+  if (!s.contains("model") || !s["model"].is_string() ||
+      !s.contains("seed") || !s["seed"].is_number_unsigned() ||
+      !s.contains("batch") || !s["batch"].is_number_integer())
+    fail(ErrorCode::DataLoss,
+         "{}: corrupted training state: expected \"model\" (a string), "
+         "\"seed\" and \"batch\" (integers >= 0)",
+         statePath);
   if (s.value("model", "") != lib->name())
     fail(ErrorCode::InvalidArgument,
          "{}: the state belongs to model '{}', not '{}'", statePath,
