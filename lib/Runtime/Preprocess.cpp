@@ -142,6 +142,15 @@ Expected<Scaler> Scaler::fromJson(const std::string &json) {
     }
     if (s.offset.size() != s.scale.size())
       fail(ErrorCode::DataLoss, "scaler JSON: offset and scale differ in size");
+    // A value beyond float32 (1e39) would become infinity and every scaled
+    // feature NaN or 0 without a word.
+    for (const auto &[name, values] :
+         {std::pair{"offset", &s.offset}, std::pair{"scale", &s.scale}})
+      for (size_t i = 0; i < values->size(); ++i)
+        if (!std::isfinite((*values)[i]))
+          fail(ErrorCode::DataLoss,
+               "scaler JSON: {}[{}] is not a finite float32 value: {}", name,
+               i, j[name][i].dump());
     return s;
   });
 }

@@ -106,6 +106,14 @@ TEST(Preprocess, StandardAndConstantColumns) {
   EXPECT_EQ(back->offset, s->offset);
   EXPECT_EQ(back->scale, s->scale);
   EXPECT_FALSE(Scaler::fromJson("{\"kind\": 3}").hasValue());
+  // A statistic beyond float32 is refused, not turned into infinity.
+  auto huge = Scaler::fromJson("{\"kind\": \"standard\", \"offset\": [0, "
+                               "1e39], \"scale\": [1, 1]}");
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.status().message().find(
+                "scaler JSON: offset[1] is not a finite float32 value: 1e+39"),
+            std::string::npos)
+      << huge.status().message();
   Dataset wrong = table(2);
   wrong.featureShape = {1};
   wrong.features.resize(2);
