@@ -16,7 +16,6 @@
 #endif
 
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -24,8 +23,6 @@
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <cstring>
-#include <new>
 #include <unistd.h>
 
 #ifndef NNC_VERSION_STRING
@@ -37,30 +34,6 @@ using namespace nnc::driver;
 int nnc::driver::reportError(const char *command, const std::string &message) {
   llvm::errs() << "nnc " << command << ": error: " << message << "\n";
   return 1;
-}
-
-static const char *oomCommand = "";
-
-/// LLVM's bad-alloc handler: must not allocate, must not return.
-static void onOutOfMemory(void *, const char *reason, bool) {
-  const char *parts[] = {"nnc", *oomCommand ? " " : "", oomCommand,
-                         ": error: out of memory (", reason, ")\n"};
-  for (const char *p : parts)
-    if (::write(2, p, std::strlen(p)) < 0)
-      break;
-  ::_exit(1);
-}
-
-void nnc::driver::installOutOfMemoryHandler(const char *command) {
-  oomCommand = command;
-  llvm::install_bad_alloc_error_handler(onOutOfMemory);
-}
-
-RuntimeAllocationScope::RuntimeAllocationScope()
-    : saved(std::set_new_handler(nullptr)) {}
-
-RuntimeAllocationScope::~RuntimeAllocationScope() {
-  std::set_new_handler(saved);
 }
 
 std::string nnc::driver::parentDir(const std::string &path) {
