@@ -399,7 +399,9 @@ static nnc_status_t checkFinite(const char *path, const nnc_model_t *m,
                      "diverged run?) is refused unless loaded with "
                      "NNC_LOAD_ALLOW_NONFINITE",
                      path, d->name, (unsigned long long)k,
-                     isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+                     isnan(v) ? "nan"
+                     : v > 0  ? "inf"
+                              : "-inf");
     }
   }
   return NULL;

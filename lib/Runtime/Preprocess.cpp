@@ -149,8 +149,8 @@ Expected<Scaler> Scaler::fromJson(const std::string &json) {
       for (size_t i = 0; i < values->size(); ++i)
         if (!std::isfinite((*values)[i]))
           fail(ErrorCode::DataLoss,
-               "scaler JSON: {}[{}] is not a finite float32 value: {}", name,
-               i, j[name][i].dump());
+               "scaler JSON: {}[{}] is not a finite float32 value: {}", name, i,
+               j[name][i].dump());
     return s;
   });
 }

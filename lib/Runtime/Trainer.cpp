@@ -271,9 +271,9 @@ void TrainRun::resume() {
          statePath, s["step"].dump());
   // Typed fields (a wrong type would otherwise surface as a JSON library
   // exception).
-  if (!s.contains("model") || !s["model"].is_string() ||
-      !s.contains("seed") || !s["seed"].is_number_unsigned() ||
-      !s.contains("batch") || !s["batch"].is_number_integer())
+  if (!s.contains("model") || !s["model"].is_string() || !s.contains("seed") ||
+      !s["seed"].is_number_unsigned() || !s.contains("batch") ||
+      !s["batch"].is_number_integer())
     fail(ErrorCode::DataLoss,
          "{}: corrupted training state: expected \"model\" (a string), "
          "\"seed\" and \"batch\" (integers >= 0)",

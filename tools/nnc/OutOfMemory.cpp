@@ -24,8 +24,9 @@ static const char *oomCommand = "";
 
 /// LLVM's bad-alloc handler: must not allocate, must not return.
 static void onOutOfMemory(void *, const char *reason, bool) {
-  const char *parts[] = {"nnc", *oomCommand ? " " : "", oomCommand,
-                         ": error: out of memory (", reason, ")\n"};
+  const char *parts[] = {"nnc",      *oomCommand ? " " : "",
+                         oomCommand, ": error: out of memory (",
+                         reason,     ")\n"};
   for (const char *p : parts)
     if (::write(2, p, std::strlen(p)) < 0)
       break;

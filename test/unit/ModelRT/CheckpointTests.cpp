@@ -263,8 +263,9 @@ TEST(ModelRTCheckpoint, NonFiniteValuesAreRefusedUnlessAllowed) {
   const float inf = std::numeric_limits<float>::infinity();
   for (Case c : {Case{1, std::nanf(""), "tensor 'fc.bias': element 2 is nan"},
                  Case{2, inf, "tensor 'stats.running_mean': element 2 is inf"},
-                 Case{10, -inf, "'optimizer.fc.bias.momentum_buffer': "
-                                "element 2 is -inf"}}) {
+                 Case{10, -inf,
+                      "'optimizer.fc.bias.momentum_buffer': "
+                      "element 2 is -inf"}}) {
     std::vector<StTensor> t = classifierTensors(true);
     std::memcpy(&t[c.tensor].bytes[8], &c.value, sizeof(float));
     std::string bytes = makeSafetensors("", t);
@@ -277,8 +278,8 @@ TEST(ModelRTCheckpoint, NonFiniteValuesAreRefusedUnlessAllowed) {
     // Asked for, it loads.
     std::string path = tempPath("nonfinite.safetensors");
     writeBytes(path, bytes);
-    EXPECT_NNC_OK(api, api.nnc_model_load_with_flags(
-                           m.model, path.c_str(), NNC_LOAD_ALLOW_NONFINITE));
+    EXPECT_NNC_OK(api, api.nnc_model_load_with_flags(m.model, path.c_str(),
+                                                     NNC_LOAD_ALLOW_NONFINITE));
     std::remove(path.c_str());
   }
   EXPECT_EQ(readF32(api, m.model, NNC_KIND_STATE, 1)[2], -inf);

@@ -188,12 +188,11 @@ TEST_F(DenseErrors, StepCounterAtItsMaximum) {
   const int64_t max = std::numeric_limits<int64_t>::max();
   ASSERT_NNC_OK(api, api.nnc_model_set_step(inst.model, max));
   std::vector<std::string> before = snapshot(api, inst.model);
-  expectError(train(2, &in, &lab, 0.1f, &loss), NNC_STATUS_OUT_OF_RANGE,
-              {"nnc_model_train_step: step:", "9223372036854775807",
-               "would overflow"});
+  expectError(
+      train(2, &in, &lab, 0.1f, &loss), NNC_STATUS_OUT_OF_RANGE,
+      {"nnc_model_train_step: step:", "9223372036854775807", "would overflow"});
   expectError(take(api, api.nnc_model_compute_gradients(
-                            inst.model, 2, &in, 1, &lab, 1, nullptr, 0,
-                            &loss)),
+                            inst.model, 2, &in, 1, &lab, 1, nullptr, 0, &loss)),
               NNC_STATUS_OUT_OF_RANGE, {"nnc_model_compute_gradients: step:"});
   expectError(take(api, api.nnc_model_apply_gradients(inst.model, 0.1f)),
               NNC_STATUS_OUT_OF_RANGE, {"nnc_model_apply_gradients: step:"});

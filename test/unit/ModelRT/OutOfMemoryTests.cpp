@@ -34,14 +34,13 @@ TEST(ModelRTOutOfMemory, TrainStepIsUndoneAndNamesTheKernel) {
   Instance inst(api, 7);
   Batch ok(4), tooBig(3);
   float loss = 0;
-  ASSERT_NNC_OK(api, api.nnc_model_train_step(inst.model, 4, &ok.in, 1,
-                                              &ok.lab, 1, 0.1f, nullptr, 0,
-                                              &loss));
+  ASSERT_NNC_OK(api, api.nnc_model_train_step(inst.model, 4, &ok.in, 1, &ok.lab,
+                                              1, 0.1f, nullptr, 0, &loss));
   std::vector<std::string> before = snapshot(api, inst.model);
   for (int i = 0; i < 100; ++i) {
-    Status s = take(api, api.nnc_model_train_step(inst.model, 3, &tooBig.in,
-                                                  1, &tooBig.lab, 1, 0.1f,
-                                                  nullptr, 0, &loss));
+    Status s = take(api, api.nnc_model_train_step(inst.model, 3, &tooBig.in, 1,
+                                                  &tooBig.lab, 1, 0.1f, nullptr,
+                                                  0, &loss));
     ASSERT_EQ(s.code, NNC_STATUS_RESOURCE_EXHAUSTED) << s.message;
     EXPECT_NE(s.message.find("nnc_model_train_step: out of memory: kernel "
                              "'train_step' of model 'Dense' could not "
@@ -53,9 +52,8 @@ TEST(ModelRTOutOfMemory, TrainStepIsUndoneAndNamesTheKernel) {
     ASSERT_EQ(snapshot(api, inst.model), before);
   }
   // Still usable: the next step trains and counts.
-  ASSERT_NNC_OK(api, api.nnc_model_train_step(inst.model, 4, &ok.in, 1,
-                                              &ok.lab, 1, 0.1f, nullptr, 0,
-                                              &loss));
+  ASSERT_NNC_OK(api, api.nnc_model_train_step(inst.model, 4, &ok.in, 1, &ok.lab,
+                                              1, 0.1f, nullptr, 0, &loss));
   int64_t step = 0;
   ASSERT_NNC_OK(api, api.nnc_model_get_step(inst.model, &step));
   EXPECT_EQ(step, 2);
@@ -67,13 +65,13 @@ TEST(ModelRTOutOfMemory, ComputeGradientsIsUndone) {
   Instance inst(api, 7);
   Batch ok(4), tooBig(3);
   float loss = 0;
-  ASSERT_NNC_OK(api, api.nnc_model_compute_gradients(
-                         inst.model, 4, &ok.in, 1, &ok.lab, 1, nullptr, 0,
-                         &loss));
+  ASSERT_NNC_OK(api,
+                api.nnc_model_compute_gradients(inst.model, 4, &ok.in, 1,
+                                                &ok.lab, 1, nullptr, 0, &loss));
   std::vector<std::string> before = snapshot(api, inst.model);
-  Status s = take(api, api.nnc_model_compute_gradients(
-                           inst.model, 3, &tooBig.in, 1, &tooBig.lab, 1,
-                           nullptr, 0, &loss));
+  Status s = take(
+      api, api.nnc_model_compute_gradients(inst.model, 3, &tooBig.in, 1,
+                                           &tooBig.lab, 1, nullptr, 0, &loss));
   EXPECT_EQ(s.code, NNC_STATUS_RESOURCE_EXHAUSTED);
   EXPECT_NE(s.message.find("kernel 'grads'"), std::string::npos) << s.message;
   EXPECT_EQ(snapshot(api, inst.model), before); // gradients as before
