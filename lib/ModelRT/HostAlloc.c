@@ -61,6 +61,13 @@ static void makeScopeKey(void) {
   scopeKeyMade = pthread_key_create(&scopeKey, NULL) == 0;
 }
 
+/* Unloading the model.so gives its key back (dlopen/dlclose cycles would
+ * otherwise use up PTHREAD_KEYS_MAX). */
+__attribute__((destructor)) static void deleteScopeKey(void) {
+  if (scopeKeyMade)
+    pthread_key_delete(scopeKey);
+}
+
 static NncAllocScope *currentScope(void) {
   pthread_once(&scopeKeyOnce, makeScopeKey);
   return scopeKeyMade ? pthread_getspecific(scopeKey) : NULL;

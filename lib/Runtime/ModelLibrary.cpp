@@ -97,10 +97,14 @@ ModelLibrary::open(const std::string &path) {
   resolve(f.setStep, "nnc_model_set_step");
   resolve(f.getSeed, "nnc_model_get_seed");
   resolve(f.save, "nnc_model_save");
-  resolve(f.load, "nnc_model_load_with_flags");
+  resolve(f.load, "nnc_model_load");
   resolve(f.statusCode, "nnc_status_code");
   resolve(f.statusMessage, "nnc_status_message");
   resolve(f.statusFree, "nnc_status_free");
+  // Optional: model.so files of ABI 1 built before it was added lack it and
+  // load without the non-finite check.
+  f.loadWithFlags = reinterpret_cast<decltype(f.loadWithFlags)>(
+      ::dlsym(lib->handle, "nnc_model_load_with_flags"));
   if (!missing.empty())
     return Status(ErrorCode::InvalidArgument,
                   path + ": not an nnc model library (missing symbol '" +
@@ -270,6 +274,9 @@ Status ModelInstance::save(const std::string &path) const {
 Status ModelInstance::load(const std::string &path, bool allowNonFinite) {
   if (!fileExists(path))
     return Status(ErrorCode::NotFound, path + ": no such checkpoint");
+  const ModelApi &f = lib->api();
+  if (!f.loadWithFlags)
+    return lib->check(f.load(model, path.c_str()), path);
   uint32_t flags = allowNonFinite ? NNC_LOAD_ALLOW_NONFINITE : NNC_LOAD_DEFAULT;
-  return lib->check(lib->api().load(model, path.c_str(), flags), path);
+  return lib->check(f.loadWithFlags(model, path.c_str(), flags), path);
 }

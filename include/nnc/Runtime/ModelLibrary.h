@@ -55,7 +55,9 @@ struct ModelApi {
   decltype(&nnc_model_set_step) setStep;
   decltype(&nnc_model_get_seed) getSeed;
   decltype(&nnc_model_save) save;
-  decltype(&nnc_model_load_with_flags) load;
+  decltype(&nnc_model_load) load;
+  /// Null for a model.so built before it existed (same ABI version).
+  decltype(&nnc_model_load_with_flags) loadWithFlags;
   decltype(&nnc_status_code) statusCode;
   decltype(&nnc_status_message) statusMessage;
   decltype(&nnc_status_free) statusFree;
