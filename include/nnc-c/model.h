@@ -243,6 +243,22 @@ NNC_API nnc_status_t nnc_model_save(const nnc_model_t *model, const char *path);
  *  all-or-nothing (absent: reset to zero). */
 NNC_API nnc_status_t nnc_model_load(nnc_model_t *model, const char *path);
 
+/** Flags of nnc_model_load_with_flags (bits, or-ed). */
+typedef enum nnc_load_flags_e {
+  NNC_LOAD_DEFAULT = 0,
+  /** Accept NaN and infinite values in floating-point tensors, which
+   *  nnc_model_load refuses (DATA_LOSS naming the tensor): a diverged run's
+   *  weights, loaded on purpose to inspect them. */
+  NNC_LOAD_ALLOW_NONFINITE = 1,
+} nnc_load_flags_t;
+
+/** nnc_model_load with `flags` (nnc_load_flags_t bits; unknown bits are
+ *  INVALID_ARGUMENT). nnc_model_load(m, p) is
+ *  nnc_model_load_with_flags(m, p, NNC_LOAD_DEFAULT). */
+NNC_API nnc_status_t nnc_model_load_with_flags(nnc_model_t *model,
+                                               const char *path,
+                                               uint32_t flags);
+
 #ifdef __cplusplus
 }
 #endif

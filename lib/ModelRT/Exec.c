@@ -9,6 +9,11 @@
  * calls the kernel. Scalars (loss, lr, step, seed) are rank-0 descriptors of
  * values held here.
  *
+ * A CPU kernel whose temporary cannot be allocated is abandoned (HostAlloc.c
+ * longjmps back here) and the call returns RESOURCE_EXHAUSTED having changed
+ * nothing: before the kernel runs, the instance tensors it may update are
+ * copied to the instance's undo area and, on that failure, copied back.
+ *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
 #include "Internal.h"
@@ -144,6 +149,20 @@ static nnc_status_t checkLr(const char *fn, float lr) {
                        fn, (double)lr);
 }
 
+/* The 1-based step of the update a training entry computes, `step + 1`,
+ * which must not overflow (nnc_model_set_step or a checkpoint can put the
+ * counter at INT64_MAX). */
+static nnc_status_t nextStep(const char *fn, const nnc_model_t *m,
+                             int64_t *out_step) {
+  if (m->step == INT64_MAX)
+    return nncMakeStatus(NNC_STATUS_OUT_OF_RANGE,
+                         "%s: step: the optimizer step count is %lld, the "
+                         "largest int64; one more update would overflow it",
+                         fn, (long long)m->step);
+  *out_step = m->step + 1;
+  return NULL;
+}
+
 /* Byte offset of output k in the scratch area (64-byte aligned slots). */
 static size_t scratchOffset(int32_t k, int64_t batch, size_t *out_total) {
   size_t off = 0, at = 0;
@@ -191,6 +210,92 @@ static size_t putMemref(uint64_t *w, void *ptr, int32_t rank,
     stride *= size;
   }
   return 3 + 2 * (size_t)rank;
+}
+
+/* The kernel name of entry `e` (nnc_kernel_<name>). */
+static const char *entryName(const nnc_model_desc_t *d,
+                             const nnc_entry_desc_t *e) {
+  return e == &d->predict      ? "predict"
+         : e == &d->train_step ? "train_step"
+         : e == &d->grads      ? "grads"
+                               : "apply";
+}
+
+/* Whether entry `e` may write instance tensors of `role`: predict writes
+ * none, grads reads the parameters, apply reads the gradients. */
+static int entryWrites(const nnc_model_desc_t *d, const nnc_entry_desc_t *e,
+                       int32_t role) {
+  if (e == &d->predict)
+    return 0;
+  if (role == NNC_ROLE_PARAM)
+    return e != &d->grads;
+  if (role == NNC_ROLE_GRAD)
+    return e != &d->apply;
+  return role == NNC_ROLE_BUFFER || role == NNC_ROLE_STATE;
+}
+
+/* Copies (save = 1) the instance tensors `e` may write into the undo area,
+ * growing it first, or copies them back (save = 0). */
+static nnc_status_t copyUndo(nnc_model_t *m, const nnc_entry_desc_t *e,
+                             const char *fn, int save) {
+  const nnc_model_desc_t *d = m->desc;
+  size_t total = 0;
+  for (int32_t i = 0; i < e->num_args; ++i) {
+    int32_t a = e->args[i];
+    if (a >= 0 && entryWrites(d, e, d->tensors[a].role))
+      total += m->bytes[a];
+  }
+  if (save && total > m->undoBytes) {
+    void *p = malloc(total);
+    if (!p)
+      return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
+                           "%s: out of memory for the %zu-byte copy of the "
+                           "tensors kernel '%s' updates (kept to undo a "
+                           "failed call); nothing was changed",
+                           fn, total, entryName(d, e));
+    free(m->undo);
+    m->undo = p;
+    m->undoBytes = total;
+  }
+  char *at = m->undo;
+  for (int32_t i = 0; i < e->num_args; ++i) {
+    int32_t a = e->args[i];
+    if (a < 0 || !entryWrites(d, e, d->tensors[a].role))
+      continue;
+    if (save)
+      memcpy(at, m->data[a], m->bytes[a]);
+    else
+      memcpy(m->data[a], at, m->bytes[a]);
+    at += m->bytes[a];
+  }
+  return NULL;
+}
+
+/* Runs a CPU kernel on `m->args` inside an allocation scope. The scope lives
+ * in the instance (not on this frame) so that it is intact after longjmp. */
+static nnc_status_t callKernel(nnc_model_t *m, const nnc_entry_desc_t *e,
+                               const Call *c) {
+  nnc_status_t s = copyUndo(m, e, c->fn, 1);
+  if (s)
+    return s;
+  if (!nncAllocScopeEnter(&m->allocScope))
+    return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
+                         "%s: out of memory for the allocation scope of "
+                         "kernel '%s'; nothing was changed",
+                         c->fn, entryName(m->desc, e));
+  if (setjmp(m->allocScope.onFailure) != 0) {
+    nncAllocScopeLeave(&m->allocScope);
+    copyUndo(m, e, c->fn, 0);
+    return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
+                         "%s: out of memory: kernel '%s' of model '%s' could "
+                         "not allocate a temporary of %zu bytes (batch "
+                         "%lld); nothing was changed",
+                         c->fn, entryName(m->desc, e), nnc_model_name(),
+                         m->allocScope.failedBytes, (long long)c->batch);
+  }
+  e->fn(m->args);
+  nncAllocScopeLeave(&m->allocScope);
+  return NULL;
 }
 
 static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
@@ -247,8 +352,7 @@ static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
   }
   if (m->onDevice)
     return nncDeviceCall(m, e, c);
-  e->fn(m->args);
-  return NULL;
+  return callKernel(m, e, c);
 }
 
 nnc_status_t nnc_model_predict(nnc_model_t *model, int64_t batch,
@@ -267,7 +371,9 @@ nnc_status_t nnc_model_predict(nnc_model_t *model, int64_t batch,
                       batch, hostData)) ||
       (s = checkOutputs(fn, outputs, num_outputs, batch)))
     return s;
-  Call c = {fn, batch, inputs, NULL, outputs, 0.0f, model->step + 1, 0, 0.0f};
+  /* predict applies no update: at the largest step it still runs. */
+  int64_t step = model->step < INT64_MAX ? model->step + 1 : INT64_MAX;
+  Call c = {fn, batch, inputs, NULL, outputs, 0.0f, step, 0, 0.0f};
   c.seed = nncStepSeed(model->seed, c.step);
   return run(model, &model->desc->predict, &c);
 }
@@ -299,7 +405,9 @@ static nnc_status_t trainLike(const char *fn, const char *entryName,
     return s;
   if (!outputs && (s = ensureScratch(model, fn, batch)))
     return s;
-  Call c = {fn, batch, inputs, labels, outputs, lr, model->step + 1, 0, 0.0f};
+  Call c = {fn, batch, inputs, labels, outputs, lr, 0, 0, 0.0f};
+  if ((s = nextStep(fn, model, &c.step)))
+    return s;
   c.seed = nncStepSeed(model->seed, c.step);
   if ((s = run(model, e, &c)))
     return s;
@@ -349,7 +457,9 @@ nnc_status_t nnc_model_apply_gradients(nnc_model_t *model,
   if ((s = checkEntry(fn, &model->desc->apply, "apply")) ||
       (s = checkLr(fn, learning_rate)))
     return s;
-  Call c = {fn, 1, NULL, NULL, NULL, learning_rate, model->step + 1, 0, 0.0f};
+  Call c = {fn, 1, NULL, NULL, NULL, learning_rate, 0, 0, 0.0f};
+  if ((s = nextStep(fn, model, &c.step)))
+    return s;
   c.seed = nncStepSeed(model->seed, c.step);
   /* apply has no batch-sized arguments; outputs would be a descriptor bug. */
   if ((s = ensureScratch(model, fn, 1)) ||

@@ -10,6 +10,17 @@
  * size or up to a quarter smaller. The cache is emptied when the last
  * instance of this model is destroyed. One mutex guards it; kernels of
  * several instances may run in parallel threads.
+ *
+ * Running out of memory: generated kernels do not test for NULL. The shim
+ * runs each CPU kernel inside an allocation scope (nncAllocScopeEnter, a
+ * thread-local pointer to the caller's jmp_buf); the scope lists every block
+ * allocated in it and not yet freed, in a doubly-linked list kept in the
+ * blocks' headers. When a request cannot be met even after the cache is
+ * returned to the system, nnc_host_alloc records its size and longjmps to
+ * the scope's jmp_buf: the kernel is plain generated code (no destructors,
+ * no locks held across calls, single-threaded), so abandoning its frames is
+ * safe, and nncAllocScopeLeave frees the blocks it left behind. Outside a
+ * scope (tests), a failed allocation returns NULL.
  */
 
 #define _POSIX_C_SOURCE 200112L /* posix_memalign */
@@ -22,10 +33,15 @@
 
 enum {
   NNC_HOST_CACHE_SLOTS = 64,
-  /* A header in front of each payload records its size; 64 bytes keep the
+  /* A header in front of each payload records its size and, inside an
+   * allocation scope, its links in the scope's list; 64 bytes keep the
    * payload as aligned as the block. */
   NNC_HOST_HEADER = 64
 };
+
+/* The header's words, counted back from the payload. */
+enum { AT_SCOPE = 5, AT_PREV = 4, AT_NEXT = 3, AT_BYTES = 2, AT_HEADER = 1 };
+
 #define NNC_HOST_CACHE_BYTES ((size_t)1 << 30)
 
 static pthread_mutex_t cacheLock = PTHREAD_MUTEX_INITIALIZER;
@@ -33,6 +49,29 @@ static char *cacheBlock[NNC_HOST_CACHE_SLOTS];
 static size_t cacheSize[NNC_HOST_CACHE_SLOTS];
 static size_t cacheBytes;
 static long liveInstances;
+
+/* The scope of the kernel running on this thread, if any: a pthread key,
+ * not __thread (TLS in a dlopen-ed library needs ld.so's __tls_get_addr,
+ * and a model.so depends on libc, libm and libpthread only). */
+static pthread_key_t scopeKey;
+static pthread_once_t scopeKeyOnce = PTHREAD_ONCE_INIT;
+static int scopeKeyMade;
+
+static void makeScopeKey(void) {
+  scopeKeyMade = pthread_key_create(&scopeKey, NULL) == 0;
+}
+
+/* Unloading the model.so gives its key back (dlopen/dlclose cycles would
+ * otherwise use up PTHREAD_KEYS_MAX). */
+__attribute__((destructor)) static void deleteScopeKey(void) {
+  if (scopeKeyMade)
+    pthread_key_delete(scopeKey);
+}
+
+static NncAllocScope *currentScope(void) {
+  pthread_once(&scopeKeyOnce, makeScopeKey);
+  return scopeKeyMade ? pthread_getspecific(scopeKey) : NULL;
+}
 
 /* Takes the smallest cached block of at least `bytes` bytes (and at most a
  * third more), or NULL; `*capacity` receives its size. Called with the lock
@@ -53,10 +92,62 @@ static char *takeCached(size_t bytes, size_t *capacity) {
   return block;
 }
 
-/* The header in front of a payload: its size and the header's length. */
+static void putWord(char *payload, int at, const void *value) {
+  memcpy(payload - at * sizeof(void *), value, sizeof(void *));
+}
+
+static void *getWord(const char *payload, int at) {
+  void *value;
+  memcpy(&value, payload - at * sizeof(void *), sizeof value);
+  return value;
+}
+
+static size_t getSize(const char *payload, int at) {
+  size_t value;
+  memcpy(&value, payload - at * sizeof(size_t), sizeof value);
+  return value;
+}
+
+/* Frees every cached block (called when an allocation fails). */
+static void releaseCache(void) {
+  char *release[NNC_HOST_CACHE_SLOTS];
+  pthread_mutex_lock(&cacheLock);
+  memcpy(release, cacheBlock, sizeof cacheBlock);
+  memset(cacheBlock, 0, sizeof cacheBlock);
+  cacheBytes = 0;
+  pthread_mutex_unlock(&cacheLock);
+  for (int i = 0; i < NNC_HOST_CACHE_SLOTS; ++i)
+    free(release[i]);
+}
+
+/* The header in front of a payload: its size, the header's length, and its
+ * place in the current scope's list of live blocks. */
 static void writeHeader(char *payload, size_t bytes, size_t header) {
-  memcpy(payload - 2 * sizeof(size_t), &bytes, sizeof bytes);
-  memcpy(payload - sizeof(size_t), &header, sizeof header);
+  NncAllocScope *scope = currentScope();
+  void *none = NULL, *next = scope ? scope->live : NULL;
+  putWord(payload, AT_BYTES, &bytes);
+  putWord(payload, AT_HEADER, &header);
+  putWord(payload, AT_SCOPE, &scope);
+  putWord(payload, AT_PREV, &none);
+  putWord(payload, AT_NEXT, &next);
+  if (next)
+    putWord(next, AT_PREV, &payload);
+  if (scope)
+    scope->live = payload;
+}
+
+/* Takes a payload out of its scope's list (if it is in one). */
+static void unlinkLive(char *payload) {
+  NncAllocScope *scope = getWord(payload, AT_SCOPE);
+  if (!scope)
+    return;
+  char *prev = getWord(payload, AT_PREV), *next = getWord(payload, AT_NEXT);
+  if (prev)
+    putWord(prev, AT_NEXT, &next);
+  else
+    scope->live = next;
+  if (next)
+    putWord(next, AT_PREV, &prev);
 }
 
 /* A block of `bytes` payload bytes aligned to `alignment` (a power of two).
@@ -75,28 +166,44 @@ static void *allocate(size_t alignment, size_t bytes) {
   }
   if (!block) {
     void *raw = NULL;
-    if (posix_memalign(&raw, header, bytes + header) != 0)
-      return NULL;
+    /* Out of memory: give the cached blocks back to the system, retry once,
+     * then leave the kernel through its scope. */
+    if (posix_memalign(&raw, header, bytes + header) != 0) {
+      releaseCache();
+      if (posix_memalign(&raw, header, bytes + header) != 0)
+        return NULL;
+    }
     block = raw;
   }
   writeHeader(block + header, capacity, header);
   return block + header;
 }
 
+/* A failed request: inside a scope, longjmp out of the kernel. */
+static void *failed(size_t bytes) {
+  NncAllocScope *scope = currentScope();
+  if (scope) {
+    scope->failedBytes = bytes;
+    longjmp(scope->onFailure, 1);
+  }
+  return NULL;
+}
+
 NNC_HIDDEN void *nnc_host_alloc(size_t bytes) {
-  return allocate(16, bytes);
+  void *p = allocate(16, bytes);
+  return p ? p : failed(bytes);
 }
 
 NNC_HIDDEN void *nnc_host_aligned_alloc(size_t alignment, size_t bytes) {
-  return allocate(alignment, bytes);
+  void *p = allocate(alignment, bytes);
+  return p ? p : failed(bytes);
 }
 
 NNC_HIDDEN void nnc_host_free(void *ptr) {
   if (!ptr)
     return;
-  size_t bytes, header;
-  memcpy(&bytes, (char *)ptr - 2 * sizeof(size_t), sizeof bytes);
-  memcpy(&header, (char *)ptr - sizeof(size_t), sizeof header);
+  unlinkLive(ptr);
+  size_t bytes = getSize(ptr, AT_BYTES), header = getSize(ptr, AT_HEADER);
   char *block = (char *)ptr - header;
   if (header != NNC_HOST_HEADER) {
     free(block);
@@ -114,6 +221,26 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
       }
   pthread_mutex_unlock(&cacheLock);
   free(block);
+}
+
+NNC_HIDDEN int nncAllocScopeEnter(NncAllocScope *scope) {
+  scope->live = NULL;
+  scope->failedBytes = 0;
+  scope->outer = currentScope();
+  return scopeKeyMade && pthread_setspecific(scopeKey, scope) == 0;
+}
+
+NNC_HIDDEN void nncAllocScopeLeave(NncAllocScope *scope) {
+  pthread_setspecific(scopeKey, scope->outer);
+  /* Blocks the kernel left behind: those of an abandoned call (or a leak).
+   * They go back to the system, not to the cache: memory is short. */
+  char *p = scope->live;
+  while (p) {
+    char *next = getWord(p, AT_NEXT);
+    free(p - getSize(p, AT_HEADER));
+    p = next;
+  }
+  scope->live = NULL;
 }
 
 NNC_HIDDEN size_t nncHostCachedBytes(void) {

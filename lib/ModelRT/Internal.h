@@ -13,6 +13,7 @@
 #include "nnc-c/model.h"
 #include "nnc/ModelDesc.h"
 
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,15 @@ extern const nnc_model_desc_t nnc_model_desc NNC_HIDDEN;
 
 /** Alignment of every tensor the instance owns. */
 #define NNC_TENSOR_ALIGN 64
+
+/** A kernel call's allocation scope: a failed allocation longjmps to
+ *  `onFailure` with the size it asked for in `failedBytes`. */
+typedef struct NncAllocScope {
+  jmp_buf onFailure;
+  void *live; /**< payloads allocated in the scope and not freed yet */
+  size_t failedBytes;
+  struct NncAllocScope *outer;
+} NncAllocScope;
 
 /** One instance: storage for each tensor of the descriptor table that is
  *  instance data (PARAM, BUFFER, GRAD, STATE), plus call scratch. */
@@ -43,6 +53,9 @@ struct nnc_model_s {
   void *deviceIO;     /**< CUDA: device copies of inputs, labels, outputs */
   size_t deviceIOBytes;
   void *deviceScalars; /**< CUDA: managed lr, step, seed and loss slots */
+  void *undo;          /**< CPU: copies of the tensors a kernel updates */
+  size_t undoBytes;
+  NncAllocScope allocScope; /**< CPU: the running kernel's allocations */
 };
 
 /** A new status with a printf-style message; never NULL for code != OK. */
@@ -53,6 +66,11 @@ NNC_HIDDEN nnc_status_t nncMakeStatus(nnc_status_code_t code, const char *fmt,
 /** Descriptor role of a public kind, or -1 for an unknown kind. */
 /* HostAlloc.c: the kernels' block cache lives while instances do. */
 NNC_HIDDEN void nncHostInstanceCreated(void);
+/** Makes `scope` current on this thread; set its jmp_buf right after.
+ *  0 when it cannot (no memory for the thread's key slot). */
+NNC_HIDDEN int nncAllocScopeEnter(NncAllocScope *scope);
+/** Ends `scope` and frees the blocks still live in it. */
+NNC_HIDDEN void nncAllocScopeLeave(NncAllocScope *scope);
 NNC_HIDDEN void nncHostInstanceDestroyed(void);
 /* The bytes held by the cache now (for tests). */
 NNC_HIDDEN size_t nncHostCachedBytes(void);
@@ -124,6 +142,7 @@ NNC_HIDDEN nnc_status_t nncDeviceCall(nnc_model_t *model,
 
 /** Checkpoint I/O (Safetensors.c). */
 NNC_HIDDEN nnc_status_t nncSave(const nnc_model_t *model, const char *path);
-NNC_HIDDEN nnc_status_t nncLoad(nnc_model_t *model, const char *path);
+NNC_HIDDEN nnc_status_t nncLoad(nnc_model_t *model, const char *path,
+                                uint32_t flags);
 
 #endif /* NNC_LIB_MODELRT_INTERNAL_H */

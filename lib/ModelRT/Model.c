@@ -119,6 +119,7 @@ void nnc_model_destroy(nnc_model_t *model) {
   free(model->args);
   free(model->words);
   free(model->scratch);
+  free(model->undo);
   free(model);
   nncHostInstanceDestroyed();
 }
@@ -314,11 +315,21 @@ nnc_status_t nnc_model_save(const nnc_model_t *model, const char *path) {
   return nncSave(model, path);
 }
 
-nnc_status_t nnc_model_load(nnc_model_t *model, const char *path) {
+nnc_status_t nnc_model_load_with_flags(nnc_model_t *model, const char *path,
+                                       uint32_t flags) {
   if (!model || !path || !*path)
     return nncMakeStatus(
         NNC_STATUS_INVALID_ARGUMENT, "nnc_model_load: %s: expected %s, got %s",
         model ? "path" : "model", model ? "a file name" : "an instance",
         model && path ? "\"\"" : "NULL");
-  return nncLoad(model, path);
+  if (flags & ~(uint32_t)NNC_LOAD_ALLOW_NONFINITE)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "nnc_model_load: flags: expected a combination of "
+                         "NNC_LOAD_ALLOW_NONFINITE (1), got %u",
+                         (unsigned)flags);
+  return nncLoad(model, path, flags);
+}
+
+nnc_status_t nnc_model_load(nnc_model_t *model, const char *path) {
+  return nnc_model_load_with_flags(model, path, NNC_LOAD_DEFAULT);
 }

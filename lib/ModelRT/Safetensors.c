@@ -14,6 +14,7 @@
 #include "SafetensorsHeader.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,7 +374,40 @@ static nnc_status_t checkAgainstModel(const char *path, const nnc_model_t *m,
   return NULL;
 }
 
-nnc_status_t nncLoad(nnc_model_t *m, const char *path) {
+/* Refuses NaN and infinities in the F32 tensors the model takes: such a
+ * checkpoint (a diverged run) would load, then predict NaN and class 0
+ * without a word. Elements are read with memcpy: the file data need not be
+ * aligned. */
+static nnc_status_t checkFinite(const char *path, const nnc_model_t *m,
+                                const nncStHeader *h,
+                                const unsigned char *data) {
+  const nnc_model_desc_t *desc = m->desc;
+  for (int32_t t = 0; t < desc->num_tensors; ++t) {
+    const nnc_tensor_desc_t *d = &desc->tensors[t];
+    int32_t i = isSaved(d->role) ? findEntry(h, d->name) : -1;
+    if (i < 0 || d->dtype != NNC_DESC_F32)
+      continue;
+    const nncStEntry *e = &h->entries[i];
+    uint64_t count = (e->end - e->begin) / sizeof(float);
+    for (uint64_t k = 0; k < count; ++k) {
+      float v;
+      memcpy(&v, data + e->begin + k * sizeof(float), sizeof v);
+      if (isfinite(v))
+        continue;
+      return LOADERR("nnc_model_load: '%s': tensor '%s': element %llu is "
+                     "%s; a checkpoint with non-finite values (from a "
+                     "diverged run?) is refused unless loaded with "
+                     "NNC_LOAD_ALLOW_NONFINITE",
+                     path, d->name, (unsigned long long)k,
+                     isnan(v) ? "nan"
+                     : v > 0  ? "inf"
+                              : "-inf");
+    }
+  }
+  return NULL;
+}
+
+nnc_status_t nncLoad(nnc_model_t *m, const char *path, uint32_t flags) {
   unsigned char *file = NULL;
   size_t size = 0;
   nnc_status_t s = readFile(path, &file, &size);
@@ -400,6 +434,8 @@ nnc_status_t nncLoad(nnc_model_t *m, const char *path) {
     s = checkLayout(path, &h, size - 8 - n);
   if (!s)
     s = checkAgainstModel(path, m, &h);
+  if (!s && !(flags & NNC_LOAD_ALLOW_NONFINITE))
+    s = checkFinite(path, m, &h, file + 8 + n);
   if (!s) {
     /* Everything is valid: only now is the instance modified. */
     const unsigned char *data = file + 8 + n;

@@ -35,8 +35,10 @@ Expected<Batcher> Batcher::create(const Dataset &data,
 
 int64_t Batcher::numBatches() const {
   int64_t n = data->size();
-  return options.dropLast ? n / options.batchSize
-                          : (n + options.batchSize - 1) / options.batchSize;
+  // ceil(n / batch) without forming n + batch - 1, which overflows for a
+  // batch near INT64_MAX.
+  int64_t full = n / options.batchSize;
+  return options.dropLast || n % options.batchSize == 0 ? full : full + 1;
 }
 
 void Batcher::beginEpoch(int64_t epoch, int64_t startBatch) {

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <optional>
 
@@ -49,7 +50,11 @@ static std::string trim(const std::string &s) {
   return out;
 }
 
-/// Parses a whole field as a finite double.
+/// Parses a whole field as a number. A number too large for a double
+/// (`1e400`) is still a number, +-infinity (which numberAt refuses); one too
+/// small is 0, as strtod rounds it. Only text that is not written as a
+/// number gives nullopt, so that an overflowing value is never taken for a
+/// column name.
 static std::optional<double> parseNumber(const std::string &field) {
   const char *begin = field.data();
   const char *end = begin + field.size();
@@ -57,7 +62,11 @@ static std::optional<double> parseNumber(const std::string &field) {
     ++begin;
   double value = 0;
   auto [ptr, ec] = std::from_chars(begin, end, value);
-  if (ec != std::errc() || ptr != end || begin == end)
+  if (ptr != end || begin == end)
+    return std::nullopt;
+  if (ec == std::errc::result_out_of_range)
+    return std::strtod(std::string(begin, end).c_str(), nullptr);
+  if (ec != std::errc())
     return std::nullopt;
   return value;
 }

@@ -179,8 +179,10 @@ Expected<EvalMetrics> nnc::rt::evaluate(ModelInstance &model,
         loss.add(l, double(b.rows));
       }
     }
-    if (lossOk)
+    if (lossOk) {
       m.loss = loss.mean();
+      m.lossMeasured = true;
+    }
     if (task.classification) {
       m.accuracy = acc.value();
     } else if (task.outputElements == data.targetDim) {
@@ -218,10 +220,11 @@ nnc::rt::predictAll(ModelInstance &model, const std::vector<float> &features,
 
 /// Opens the library, creates an instance and loads the checkpoint.
 static std::unique_ptr<ModelInstance> loadTrained(const std::string &libPath,
-                                                  const std::string &ckpt) {
+                                                  const std::string &ckpt,
+                                                  bool allowNonFinite) {
   auto lib = need(ModelLibrary::open(libPath));
   auto model = need(ModelInstance::create(lib, 0));
-  need(model->load(ckpt));
+  need(model->load(ckpt, allowNonFinite));
   return model;
 }
 
@@ -236,7 +239,7 @@ static std::optional<Scaler> scalerBeside(const std::string &ckpt) {
 Expected<EvalMetrics> nnc::rt::evaluateCheckpoint(const EvalOptions &o,
                                                   std::string &dataName) {
   return guard([&] {
-    auto model = loadTrained(o.modelLib, o.checkpoint);
+    auto model = loadTrained(o.modelLib, o.checkpoint, o.allowNonFinite);
     const ModelLibrary &lib = model->library();
     std::vector<std::string> warnings;
     TrainConfig cfg = need(parseRecipe(lib.recipeJson(), warnings));
@@ -265,7 +268,7 @@ Expected<EvalMetrics> nnc::rt::evaluateCheckpoint(const EvalOptions &o,
 
 Status nnc::rt::predictFile(const PredictOptions &o, std::string &csvOut) {
   return guardStatus([&] {
-    auto model = loadTrained(o.modelLib, o.checkpoint);
+    auto model = loadTrained(o.modelLib, o.checkpoint, o.allowNonFinite);
     const ModelLibrary &lib = model->library();
     Dataset data;
     auto endsWith = [](const std::string &s, const char *suffix) {

@@ -101,6 +101,10 @@ ModelLibrary::open(const std::string &path) {
   resolve(f.statusCode, "nnc_status_code");
   resolve(f.statusMessage, "nnc_status_message");
   resolve(f.statusFree, "nnc_status_free");
+  // Optional: model.so files of ABI 1 built before it was added lack it and
+  // load without the non-finite check.
+  f.loadWithFlags = reinterpret_cast<decltype(f.loadWithFlags)>(
+      ::dlsym(lib->handle, "nnc_model_load_with_flags"));
   if (!missing.empty())
     return Status(ErrorCode::InvalidArgument,
                   path + ": not an nnc model library (missing symbol '" +
@@ -267,8 +271,12 @@ Status ModelInstance::save(const std::string &path) const {
   return lib->check(lib->api().save(model, path.c_str()), path);
 }
 
-Status ModelInstance::load(const std::string &path) {
+Status ModelInstance::load(const std::string &path, bool allowNonFinite) {
   if (!fileExists(path))
     return Status(ErrorCode::NotFound, path + ": no such checkpoint");
-  return lib->check(lib->api().load(model, path.c_str()), path);
+  const ModelApi &f = lib->api();
+  if (!f.loadWithFlags)
+    return lib->check(f.load(model, path.c_str()), path);
+  uint32_t flags = allowNonFinite ? NNC_LOAD_ALLOW_NONFINITE : NNC_LOAD_DEFAULT;
+  return lib->check(f.loadWithFlags(model, path.c_str(), flags), path);
 }

@@ -142,6 +142,15 @@ Expected<Scaler> Scaler::fromJson(const std::string &json) {
     }
     if (s.offset.size() != s.scale.size())
       fail(ErrorCode::DataLoss, "scaler JSON: offset and scale differ in size");
+    // A value beyond float32 (1e39) would become infinity and every scaled
+    // feature NaN or 0 without a word.
+    for (const auto &[name, values] :
+         {std::pair{"offset", &s.offset}, std::pair{"scale", &s.scale}})
+      for (size_t i = 0; i < values->size(); ++i)
+        if (!std::isfinite((*values)[i]))
+          fail(ErrorCode::DataLoss,
+               "scaler JSON: {}[{}] is not a finite float32 value: {}", name, i,
+               j[name][i].dump());
     return s;
   });
 }
@@ -170,8 +179,13 @@ nnc::rt::splitValidation(const Dataset &data, double fraction, uint64_t seed) {
       fail(ErrorCode::InvalidArgument,
            "validation fraction must be in [0, 1), got {}", fraction);
     int64_t n = data.size();
+    if (fraction > 0 && n < 2)
+      fail(ErrorCode::InvalidArgument,
+           "{}: a validation fraction of {} needs at least 2 samples (one to "
+           "train on, one to validate), got {}",
+           data.name, fraction, n);
     int64_t numVal = static_cast<int64_t>(std::llround(fraction * n));
-    if (fraction > 0 && n >= 2)
+    if (fraction > 0)
       numVal = std::clamp<int64_t>(numVal, 1, n - 1);
     Rng rng(deriveSeed(seed, 0x76616c6964ULL)); // "valid"
     std::vector<int64_t> perm = randomPermutation(n, rng);

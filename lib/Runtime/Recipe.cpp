@@ -170,7 +170,7 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
                   "early_stop.", warnings);
     }
     c.validation = getNumber(r, "validation", 0.0, "");
-    if (c.validation < 0 || c.validation >= 1)
+    if (!(c.validation >= 0 && c.validation < 1)) // NaN fails too
       fail(ErrorCode::InvalidArgument,
            "recipe: validation must lie in [0, 1), got {}", c.validation);
     c.shuffle = getBool(r, "shuffle", true, "");

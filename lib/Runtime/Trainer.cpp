@@ -89,11 +89,13 @@ void TrainRun::setup() {
     cfg.validation = *opts.validation;
   if (opts.scaling)
     cfg.scaling = *opts.scaling;
-  if (cfg.batch < 1)
-    fail(ErrorCode::InvalidArgument, "batch must be >= 1, got {}", cfg.batch);
+  // The model ABI takes at most NNC_MAX_BATCH rows per call.
+  if (cfg.batch < 1 || cfg.batch > NNC_MAX_BATCH)
+    fail(ErrorCode::InvalidArgument, "batch must lie in [1, {}], got {}",
+         NNC_MAX_BATCH, cfg.batch);
   if (cfg.epochs < 0)
     fail(ErrorCode::InvalidArgument, "epochs must be >= 0, got {}", cfg.epochs);
-  if (cfg.validation < 0 || cfg.validation >= 1)
+  if (!(cfg.validation >= 0 && cfg.validation < 1)) // NaN fails too
     fail(ErrorCode::InvalidArgument, "validation must lie in [0, 1), got {}",
          cfg.validation);
   baseLr = opts.lr      ? *opts.lr
@@ -187,12 +189,24 @@ static json rowToJson(const HistoryRow &r) {
               {"seconds", v(r.seconds)}};
 }
 
-static HistoryRow rowFromJson(const json &j) {
+/// History row `index` (0-based) of a training state; its `epoch` must be
+/// index + 1.
+static HistoryRow rowFromJson(const json &j, size_t index,
+                              const std::string &statePath) {
+  if (!j.is_object() || !j.contains("epoch") ||
+      !j["epoch"].is_number_integer() ||
+      j["epoch"].get<int64_t>() != int64_t(index) + 1)
+    fail(ErrorCode::DataLoss,
+         "{}: corrupted training state: history row {}: expected \"epoch\": "
+         "{}, got {}",
+         statePath, index + 1, index + 1,
+         j.is_object() && j.contains("epoch") ? j["epoch"].dump()
+                                              : std::string("none"));
   auto v = [&](const char *k) {
     return j.contains(k) && j[k].is_number() ? j[k].get<double>() : NAN;
   };
   HistoryRow r;
-  r.epoch = j.value("epoch", int64_t(0));
+  r.epoch = j["epoch"].get<int64_t>();
   r.lr = v("lr");
   r.trainLoss = v("train_loss");
   r.trainAccuracy = v("train_accuracy");
@@ -240,6 +254,30 @@ void TrainRun::resume() {
       !s["history"].is_array() || !s.contains("schedule") ||
       !s.contains("step") || !s["step"].is_number_integer())
     fail(ErrorCode::DataLoss, "{}: corrupted training state", statePath);
+  // The epochs done and the step: integers that agree with the history (a
+  // negative, huge or textual count would resume at a wrong epoch).
+  size_t rows = s["history"].size();
+  if (!s.contains("epochs_done") || !s["epochs_done"].is_number_integer() ||
+      s["epochs_done"].get<int64_t>() != int64_t(rows))
+    fail(ErrorCode::DataLoss,
+         "{}: corrupted training state: expected \"epochs_done\": {} (the "
+         "history has {} rows), got {}",
+         statePath, rows, rows,
+         s.contains("epochs_done") ? s["epochs_done"].dump()
+                                   : std::string("none"));
+  if (s["step"].get<int64_t>() < 0)
+    fail(ErrorCode::DataLoss,
+         "{}: corrupted training state: expected \"step\" >= 0, got {}",
+         statePath, s["step"].dump());
+  // Typed fields (a wrong type would otherwise surface as a JSON library
+  // exception).
+  if (!s.contains("model") || !s["model"].is_string() || !s.contains("seed") ||
+      !s["seed"].is_number_unsigned() || !s.contains("batch") ||
+      !s["batch"].is_number_integer())
+    fail(ErrorCode::DataLoss,
+         "{}: corrupted training state: expected \"model\" (a string), "
+         "\"seed\" and \"batch\" (integers >= 0)",
+         statePath);
   if (s.value("model", "") != lib->name())
     fail(ErrorCode::InvalidArgument,
          "{}: the state belongs to model '{}', not '{}'", statePath,
@@ -252,20 +290,20 @@ void TrainRun::resume() {
                      statePath, cfg.seed, cfg.batch,
                      s.value("seed", uint64_t(0)),
                      s.value("batch", int64_t(0))));
-  need(model->load(ckpt));
+  need(model->load(ckpt, opts.allowNonFinite));
   if (need(model->step()) != s["step"].get<int64_t>())
     fail(ErrorCode::DataLoss,
          "{}: the checkpoint is at step {} but its state {} says {}", ckpt,
          need(model->step()), statePath, s["step"].get<int64_t>());
-  for (const json &r : s["history"])
-    history.rows.push_back(rowFromJson(r));
+  for (size_t i = 0; i < rows; ++i)
+    history.rows.push_back(rowFromJson(s["history"][i], i, statePath));
   need(schedule->loadState(s["schedule"].dump()));
   if (earlyStop && s.contains("early_stop")) {
     need(earlyStop->loadState(s["early_stop"].dump()));
     std::string best = joinPath(dirName(ckpt), "best.safetensors");
     if (earlyStop->bestEpoch() > 0 && cfg.restoreBest && fileExists(best)) {
       auto other = need(ModelInstance::create(lib, cfg.seed));
-      need(other->load(best));
+      need(other->load(best, opts.allowNonFinite));
       bestParams = need(other->readAll(NNC_KIND_PARAM));
       bestBuffers = need(other->readAll(NNC_KIND_BUFFER));
     }

@@ -46,6 +46,26 @@ std::string parentDir(const std::string &path);
 /// Prints "nnc <command>: error: <message>" and returns 1.
 int reportError(const char *command, const std::string &message);
 
+/// Makes running out of memory the documented error: "nnc <command>: error:
+/// out of memory" and exit code 1. LLVM's code (the compiler) reports it
+/// through LLVM's bad-alloc handler, installed here; call once from main.
+void installOutOfMemoryHandler(const char *command);
+
+/// While alive, `new` throws std::bad_alloc instead of calling LLVM's
+/// new-handler (which aborts with "LLVM ERROR: out of memory"), so that the
+/// runtime library, built with exceptions, unwinds and reports it as a
+/// Status. Wrap every call into lib/Runtime in one.
+class RuntimeAllocationScope {
+public:
+  RuntimeAllocationScope();
+  ~RuntimeAllocationScope();
+  RuntimeAllocationScope(const RuntimeAllocationScope &) = delete;
+  RuntimeAllocationScope &operator=(const RuntimeAllocationScope &) = delete;
+
+private:
+  void (*saved)();
+};
+
 /// `nnc train`.
 int trainMain(int argc, char **argv);
 /// `nnc eval`.

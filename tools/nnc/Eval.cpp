@@ -21,11 +21,11 @@ using namespace nnc::rt;
 int nnc::driver::evalMain(int argc, char **argv) {
   ArgList args;
   if (!args.parse("eval", argc, argv, {"checkpoint", "data", "model-lib"},
-                  {"help"}))
+                  {"allow-nonfinite", "help"}))
     return 1;
   if (args.has("help")) {
     llvm::outs() << "usage: nnc eval FILE.nn --checkpoint CKPT [--data SPEC] "
-                    "[--model-lib SO]\n";
+                    "[--model-lib SO] [--allow-nonfinite]\n";
     return 0;
   }
   EvalOptions o;
@@ -37,10 +37,14 @@ int nnc::driver::evalMain(int argc, char **argv) {
   if (o.modelLib.empty())
     return 1;
   o.data = args.get("data").value_or("");
+  o.allowNonFinite = args.has("allow-nonfinite");
   if (!args.positional().empty())
     o.baseDir = parentDir(args.positional()[0]);
   std::string name;
-  Expected<EvalMetrics> m = evaluateCheckpoint(o, name);
+  Expected<EvalMetrics> m = [&] {
+    RuntimeAllocationScope scope;
+    return evaluateCheckpoint(o, name);
+  }();
   if (!m)
     return reportError("eval", m.status().message());
   llvm::raw_ostream &os = llvm::outs();
@@ -49,7 +53,12 @@ int nnc::driver::evalMain(int argc, char **argv) {
     if (!std::isnan(v))
       os << "  " << key << " " << llvm::format("%.4f", v);
   };
-  put("loss", m->loss);
+  // A measured loss is printed even when NaN (a diverged checkpoint loaded
+  // with --allow-nonfinite): dropping it would hide the problem.
+  if (m->lossMeasured && std::isnan(m->loss))
+    os << "  loss nan";
+  else
+    put("loss", m->loss);
   put("accuracy", m->accuracy);
   put("mae", m->mae);
   put("rmse", m->rmse);

@@ -76,6 +76,13 @@ bool ArgList::parse(const char *command, int argc, char **argv,
       }
       value = argv[++i];
     }
+    // Every valued option names a file, a number or a spec: an empty one
+    // (`--data ''`, usually an unset shell variable) must not be mistaken for
+    // "not given".
+    if (value.empty()) {
+      reportError(command, "option '--" + name + "' needs a value, got ''");
+      return false;
+    }
     values[name] = value;
   }
   return true;

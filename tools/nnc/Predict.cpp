@@ -20,12 +20,13 @@ using namespace nnc::rt;
 int nnc::driver::predictMain(int argc, char **argv) {
   ArgList args;
   if (!args.parse("predict", argc, argv,
-                  {"checkpoint", "input", "output", "model-lib"}, {"help"}))
+                  {"checkpoint", "input", "output", "model-lib"},
+                  {"allow-nonfinite", "help"}))
     return 1;
   if (args.has("help")) {
     llvm::outs() << "usage: nnc predict FILE.nn --checkpoint CKPT --input "
                     "FILE(.csv|.npy) [--output FILE(.csv|.npy)] "
-                    "[--model-lib SO]\n";
+                    "[--model-lib SO] [--allow-nonfinite]\n";
     return 0;
   }
   PredictOptions o;
@@ -38,11 +39,15 @@ int nnc::driver::predictMain(int argc, char **argv) {
   else
     return reportError("predict", "--input FILE is required");
   o.output = args.get("output").value_or("");
+  o.allowNonFinite = args.has("allow-nonfinite");
   o.modelLib = obtainModelLibrary("predict", args);
   if (o.modelLib.empty())
     return 1;
   std::string csv;
-  Status st = predictFile(o, csv);
+  Status st = [&] {
+    RuntimeAllocationScope scope;
+    return predictFile(o, csv);
+  }();
   if (!st)
     return reportError("predict", st.message());
   llvm::outs() << csv;

@@ -36,6 +36,7 @@ static const char *const kTrainHelp =
     "set)\n"
     "  --out DIR         output directory (default out/<model name>)\n"
     "  --resume CKPT     continue from DIR/checkpoint.safetensors\n"
+    "  --allow-nonfinite resume from a checkpoint holding NaN or infinity\n"
     "  --model-lib SO    train a prebuilt model.so (FILE.nn is then optional)\n"
     "  --no-plots        skip the SVG pictures\n"
     "  --quiet           no progress output\n";
@@ -77,7 +78,7 @@ int nnc::driver::trainMain(int argc, char **argv) {
   if (!args.parse("train", argc, argv,
                   {"data", "test", "epochs", "batch", "lr", "seed",
                    "validation", "scaling", "out", "resume", "model-lib"},
-                  {"no-plots", "quiet", "help"}))
+                  {"no-plots", "quiet", "allow-nonfinite", "help"}))
     return 1;
   if (args.has("help")) {
     llvm::outs() << kTrainHelp;
@@ -114,6 +115,7 @@ int nnc::driver::trainMain(int argc, char **argv) {
     o.outDir = "out/" + (*lib)->name();
   }
   o.plots = !args.has("no-plots");
+  o.allowNonFinite = args.has("allow-nonfinite");
   std::optional<Progress> progress;
   if (!args.has("quiet")) {
     progress.emplace(Progress::forFile(stdout));
@@ -122,7 +124,10 @@ int nnc::driver::trainMain(int argc, char **argv) {
   o.warn = [](const std::string &w) {
     llvm::errs() << "nnc train: warning: " << w << "\n";
   };
-  Expected<TrainResult> r = train(o);
+  Expected<TrainResult> r = [&] {
+    RuntimeAllocationScope scope;
+    return train(o);
+  }();
   if (!r)
     return reportError("train", r.status().message());
   // One line of final metrics, in the order of summary.json's keys.

@@ -236,8 +236,10 @@ static int compileMain() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  llvm::StringRef sub = argc > 1 ? argv[1] : "";
+  driver::installOutOfMemoryHandler(
+      sub == "train" || sub == "eval" || sub == "predict" ? argv[1] : "");
   if (argc > 1) {
-    llvm::StringRef sub = argv[1];
     if (sub == "train")
       return driver::trainMain(argc - 1, argv + 1);
     if (sub == "eval")

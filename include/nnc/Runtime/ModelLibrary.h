@@ -56,6 +56,8 @@ struct ModelApi {
   decltype(&nnc_model_get_seed) getSeed;
   decltype(&nnc_model_save) save;
   decltype(&nnc_model_load) load;
+  /// Null for a model.so built before it existed (same ABI version).
+  decltype(&nnc_model_load_with_flags) loadWithFlags;
   decltype(&nnc_status_code) statusCode;
   decltype(&nnc_status_message) statusMessage;
   decltype(&nnc_status_free) statusFree;
@@ -133,8 +135,9 @@ public:
   Expected<int64_t> step() const;
   /// Saves a safetensors checkpoint (atomic).
   Status save(const std::string &path) const;
-  /// Loads a checkpoint; errors name the file.
-  Status load(const std::string &path);
+  /// Loads a checkpoint; errors name the file. A checkpoint holding NaN or
+  /// infinity is refused unless `allowNonFinite`.
+  Status load(const std::string &path, bool allowNonFinite = false);
 
 private:
   ModelInstance(std::shared_ptr<ModelLibrary> library, nnc_model_t *model)

@@ -49,6 +49,8 @@ struct TrainOptions {
   std::string outDir;
   /// Resume from this checkpoint (its checkpoint.json must sit beside it).
   std::string resume;
+  /// Accept checkpoints holding NaN or infinity (refused by default).
+  bool allowNonFinite = false;
   /// Write the SVG plots.
   bool plots = true;
   /// Progress display (null: silent).
@@ -74,6 +76,7 @@ Expected<TrainResult> train(const TrainOptions &options);
 struct EvalMetrics {
   int64_t samples = 0;
   double loss = NAN;     ///< the training objective (needs a grads entry)
+  bool lossMeasured = false; ///< `loss` was measured (it may still be NaN)
   double accuracy = NAN; ///< classification
   double mae = NAN, rmse = NAN; ///< regression
 };
@@ -108,6 +111,7 @@ struct EvalOptions {
   std::string modelLib, checkpoint;
   std::string data;    ///< "" = the recipe's test set, else its data
   std::string baseDir; ///< for the recipe's relative paths
+  bool allowNonFinite = false; ///< accept a checkpoint with NaN/infinity
 };
 
 /// Loads the checkpoint (and a scaler.json beside it) and evaluates it.
@@ -120,6 +124,7 @@ struct PredictOptions {
   std::string modelLib, checkpoint;
   std::string input;  ///< .csv (all columns features) or .npy [n, ...]
   std::string output; ///< .npy or .csv; "" = CSV text into `csvOut`
+  bool allowNonFinite = false; ///< accept a checkpoint with NaN/infinity
 };
 
 /// Predicts for every row of the input file; writes `output` or fills

@@ -13,10 +13,12 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <unistd.h>
 
 using namespace nnc::test;
@@ -248,6 +250,42 @@ TEST(ModelRTCheckpoint, MismatchesAreExplained) {
         << c.what << ": " << s.message;
     EXPECT_TRUE(snapshot(api, m.model) == before) << c.what;
   }
+}
+
+TEST(ModelRTCheckpoint, NonFiniteValuesAreRefusedUnlessAllowed) {
+  const ModelApi &api = loadModel(classifierFixture());
+  Instance m(api, 1);
+  struct Case {
+    size_t tensor;
+    float value;
+    const char *message;
+  };
+  const float inf = std::numeric_limits<float>::infinity();
+  for (Case c : {Case{1, std::nanf(""), "tensor 'fc.bias': element 2 is nan"},
+                 Case{2, inf, "tensor 'stats.running_mean': element 2 is inf"},
+                 Case{10, -inf,
+                      "'optimizer.fc.bias.momentum_buffer': "
+                      "element 2 is -inf"}}) {
+    std::vector<StTensor> t = classifierTensors(true);
+    std::memcpy(&t[c.tensor].bytes[8], &c.value, sizeof(float));
+    std::string bytes = makeSafetensors("", t);
+    std::vector<std::string> before = snapshot(api, m.model);
+    Status s = loadBytes(api, m.model, bytes);
+    EXPECT_EQ(s.code, NNC_STATUS_DATA_LOSS) << s.message;
+    EXPECT_NE(s.message.find(c.message), std::string::npos) << s.message;
+    EXPECT_NE(s.message.find("NNC_LOAD_ALLOW_NONFINITE"), std::string::npos);
+    EXPECT_TRUE(snapshot(api, m.model) == before) << c.message;
+    // Asked for, it loads.
+    std::string path = tempPath("nonfinite.safetensors");
+    writeBytes(path, bytes);
+    EXPECT_NNC_OK(api, api.nnc_model_load_with_flags(m.model, path.c_str(),
+                                                     NNC_LOAD_ALLOW_NONFINITE));
+    std::remove(path.c_str());
+  }
+  EXPECT_EQ(readF32(api, m.model, NNC_KIND_STATE, 1)[2], -inf);
+  Status s = take(api, api.nnc_model_load_with_flags(m.model, "x", 6));
+  EXPECT_EQ(s.code, NNC_STATUS_INVALID_ARGUMENT);
+  EXPECT_NE(s.message.find("flags"), std::string::npos) << s.message;
 }
 
 bool pythonHasTorch() {

@@ -182,6 +182,30 @@ TEST_F(DenseErrors, InstanceCalls) {
       NNC_STATUS_IO_ERROR, {"/nonexistent/dir/ckpt"});
 }
 
+TEST_F(DenseErrors, StepCounterAtItsMaximum) {
+  // One more update would wrap the int64 counter to a negative value: the
+  // training calls refuse, predict (no update) still runs.
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  ASSERT_NNC_OK(api, api.nnc_model_set_step(inst.model, max));
+  std::vector<std::string> before = snapshot(api, inst.model);
+  expectError(
+      train(2, &in, &lab, 0.1f, &loss), NNC_STATUS_OUT_OF_RANGE,
+      {"nnc_model_train_step: step:", "9223372036854775807", "would overflow"});
+  expectError(take(api, api.nnc_model_compute_gradients(
+                            inst.model, 2, &in, 1, &lab, 1, nullptr, 0, &loss)),
+              NNC_STATUS_OUT_OF_RANGE, {"nnc_model_compute_gradients: step:"});
+  expectError(take(api, api.nnc_model_apply_gradients(inst.model, 0.1f)),
+              NNC_STATUS_OUT_OF_RANGE, {"nnc_model_apply_gradients: step:"});
+  EXPECT_EQ(snapshot(api, inst.model), before);
+  EXPECT_NNC_OK(api, api.nnc_model_predict(inst.model, 2, &in, 1, &o, 1));
+  // One below the maximum: the step trains and the counter reaches it.
+  ASSERT_NNC_OK(api, api.nnc_model_set_step(inst.model, max - 1));
+  ASSERT_EQ(train(2, &in, &lab, 0.1f, &loss).code, NNC_STATUS_OK);
+  int64_t step = 0;
+  ASSERT_NNC_OK(api, api.nnc_model_get_step(inst.model, &step));
+  EXPECT_EQ(step, max);
+}
+
 TEST(ModelRTErrors, MissingEntryPoints) {
   const ModelApi &infer = loadModel(denseInferFixture());
   Instance inst(infer, 1);

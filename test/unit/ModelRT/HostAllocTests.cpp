@@ -4,17 +4,21 @@
 // references the rest of the shim) and checks the cache's policy: a freed
 // block is handed out again for the same size or up to a third less, not
 // for a much smaller request, only while an instance is alive, and the
-// cache is emptied when the last instance goes.
+// cache is emptied when the last instance goes. Inside an allocation
+// scope a failed request longjmps to the scope, which frees the blocks
+// still live in it.
 //
 //===----------------------------------------------------------------------===//
 
 #include <gtest/gtest.h>
 
+#include <csetjmp>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
 extern "C" {
+#include "Internal.h"
 void *nnc_host_alloc(size_t bytes);
 void *nnc_host_aligned_alloc(size_t alignment, size_t bytes);
 void nnc_host_free(void *ptr);
@@ -65,6 +69,31 @@ TEST(HostAlloc, ReusesFreedBlocksWhileAnInstanceLives) {
   nnc_host_free(nnc_host_alloc(4096));
   EXPECT_EQ(nncHostCachedBytes(), 0u);
   nnc_host_free(nullptr);
+}
+
+TEST(HostAlloc, AFailedRequestLeavesItsScopeAndFreesItsBlocks) {
+  // Static: the scope and what the test records must be intact after the
+  // longjmp (automatic variables changed after setjmp are indeterminate).
+  static NncAllocScope scope;
+  static void *held;
+  static int returned;
+  const size_t huge = SIZE_MAX / 2;
+  ASSERT_TRUE(nncAllocScopeEnter(&scope));
+  if (setjmp(scope.onFailure) == 0) {
+    held = nnc_host_alloc(1 << 20);
+    void *freed = nnc_host_aligned_alloc(4096, 100); // out of the list again
+    nnc_host_free(freed);
+    nnc_host_alloc(huge);
+    returned = 1;
+  }
+  EXPECT_EQ(returned, 0);
+  EXPECT_EQ(scope.failedBytes, huge);
+  EXPECT_EQ(scope.live, held); // the only block still live
+  nncAllocScopeLeave(&scope);
+  EXPECT_EQ(scope.live, nullptr);
+  // Outside a scope a failed request returns NULL.
+  EXPECT_EQ(nnc_host_alloc(huge), nullptr);
+  EXPECT_EQ(nnc_host_aligned_alloc(64, huge), nullptr);
 }
 
 } // namespace

@@ -20,6 +20,7 @@ namespace nnc::test {
 const char *denseFixture() { return NNC_FIXTURE_DENSE; }
 const char *classifierFixture() { return NNC_FIXTURE_CLASSIFIER; }
 const char *denseInferFixture() { return NNC_FIXTURE_DENSE_INFER; }
+const char *denseOomFixture() { return NNC_FIXTURE_DENSE_OOM; }
 
 const ModelApi &loadModel(const char *path) {
   static std::map<std::string, std::unique_ptr<ModelApi>> cache;

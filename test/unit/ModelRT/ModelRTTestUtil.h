@@ -18,23 +18,22 @@
 
 #define NNC_API_FUNCTIONS(X)                                                   \
   X(nnc_status_code)                                                           \
-  X(nnc_status_message) X(nnc_status_code_name) X(nnc_status_free)             \
-      X(nnc_abi_version) X(nnc_model_name) X(nnc_model_recipe_json)            \
-          X(nnc_model_optimizer) X(nnc_model_default_learning_rate) X(         \
-              nnc_model_has_entry) X(nnc_model_tensor_count)                   \
-              X(nnc_model_tensor_info) X(nnc_model_find_tensor) X(             \
-                  nnc_model_tensor_byte_size) X(nnc_model_create)              \
-                  X(nnc_model_destroy) X(nnc_model_predict) X(                 \
-                      nnc_model_train_step) X(nnc_model_compute_gradients)     \
+  X(nnc_status_message)                                                        \
+  X(nnc_status_code_name) X(nnc_status_free) X(nnc_abi_version)                \
+      X(nnc_model_name) X(nnc_model_recipe_json) X(nnc_model_optimizer)        \
+          X(nnc_model_default_learning_rate) X(nnc_model_has_entry) X(         \
+              nnc_model_tensor_count) X(nnc_model_tensor_info)                 \
+              X(nnc_model_find_tensor) X(nnc_model_tensor_byte_size) X(        \
+                  nnc_model_create) X(nnc_model_destroy) X(nnc_model_predict)  \
+                  X(nnc_model_train_step) X(nnc_model_compute_gradients)       \
                       X(nnc_model_apply_gradients) X(nnc_model_read_tensor)    \
                           X(nnc_model_write_tensor)                            \
-                              X(nnc_model_read_tensor_by_name)                 \
-                                  X(nnc_model_write_tensor_by_name)            \
-                                      X(nnc_model_get_step)                    \
-                                          X(nnc_model_set_step)                \
-                                              X(nnc_model_get_seed)            \
-                                                  X(nnc_model_save)            \
-                                                      X(nnc_model_load)
+                              X(nnc_model_read_tensor_by_name) X(              \
+                                  nnc_model_write_tensor_by_name)              \
+                                  X(nnc_model_get_step) X(nnc_model_set_step)  \
+                                      X(nnc_model_get_seed) X(nnc_model_save)  \
+                                          X(nnc_model_load)                    \
+                                              X(nnc_model_load_with_flags)
 
 namespace nnc::test {
 
@@ -50,6 +49,7 @@ struct ModelApi {
 const char *denseFixture();
 const char *classifierFixture();
 const char *denseInferFixture();
+const char *denseOomFixture();
 
 /// dlopens `path` (RTLD_LOCAL) once per process and resolves every API
 /// function; fails the current test when something is missing.

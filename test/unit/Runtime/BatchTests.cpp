@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 using namespace nnc::rt;
@@ -105,6 +106,14 @@ TEST(Preprocess, StandardAndConstantColumns) {
   EXPECT_EQ(back->offset, s->offset);
   EXPECT_EQ(back->scale, s->scale);
   EXPECT_FALSE(Scaler::fromJson("{\"kind\": 3}").hasValue());
+  // A statistic beyond float32 is refused, not turned into infinity.
+  auto huge = Scaler::fromJson("{\"kind\": \"standard\", \"offset\": [0, "
+                               "1e39], \"scale\": [1, 1]}");
+  ASSERT_FALSE(huge);
+  EXPECT_NE(huge.status().message().find(
+                "scaler JSON: offset[1] is not a finite float32 value: 1e+39"),
+            std::string::npos)
+      << huge.status().message();
   Dataset wrong = table(2);
   wrong.featureShape = {1};
   wrong.features.resize(2);
@@ -143,6 +152,19 @@ TEST(Preprocess, ValidationSplit) {
   auto other = splitValidation(ds, 0.2, 10);
   EXPECT_NE(other->second.features, val.features);
   EXPECT_FALSE(splitValidation(ds, 1.0, 0));
+  EXPECT_FALSE(splitValidation(ds, std::nan(""), 0));
+  // One sample cannot be split: it would leave nothing to train on.
+  auto one = splitValidation(table(1), 0.5, 0);
+  ASSERT_FALSE(one);
+  EXPECT_NE(one.status().message().find(
+                "a validation fraction of 0.5 needs at least 2 samples"),
+            std::string::npos)
+      << one.status().message();
+  EXPECT_TRUE(splitValidation(table(1), 0.0, 0)); // no split asked
+  auto two = splitValidation(table(2), 0.99, 0);
+  ASSERT_TRUE(two);
+  EXPECT_EQ(two->first.size(), 1);
+  EXPECT_EQ(two->second.size(), 1);
 }
 
 TEST(Batcher, CoversEveryRowWithAPartialLastBatch) {
@@ -179,6 +201,18 @@ TEST(Batcher, CoversEveryRowWithAPartialLastBatch) {
   }
   EXPECT_EQ(count, 2);
   EXPECT_FALSE(Batcher::create(ds, {0, true, false, 1}));
+  // A batch larger than the data is one batch (n + batch - 1 used to wrap
+  // to a negative count for a batch near INT64_MAX: 0 steps).
+  for (int64_t huge : {int64_t(11), std::numeric_limits<int64_t>::max()}) {
+    auto whole = Batcher::create(ds, {huge, false, false, 1});
+    ASSERT_TRUE(whole);
+    EXPECT_EQ(whole->numBatches(), 1) << huge;
+    ASSERT_TRUE(whole->next(batch));
+    EXPECT_EQ(batch.rows, 10);
+    EXPECT_FALSE(whole->next(batch));
+    auto dropAll = Batcher::create(ds, {huge, false, true, 1});
+    EXPECT_EQ(dropAll->numBatches(), 0);
+  }
 }
 
 /// Every batch's indices over `epochs` epochs, starting at `from`.

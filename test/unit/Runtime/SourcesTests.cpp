@@ -167,6 +167,16 @@ TEST(Csv, ErrorsNameFileLineAndProblem) {
   writeBytes(dir.file("nan.csv"), "1,2,0\n3,x4,1\n");
   EXPECT_FAILS_WITH(loadCsv(dir.file("nan.csv"), {}), ErrorCode::DataLoss,
                     "nan.csv:2: field 2 is not a number: 'x4'");
+  // A number too large for a double is a number: not a header, an error.
+  writeBytes(dir.file("huge.csv"), "1e400,2,0\n3,4,1\n");
+  EXPECT_FAILS_WITH(loadCsv(dir.file("huge.csv"), {}), ErrorCode::DataLoss,
+                    "huge.csv:1: field 1 is not a finite float32 value: "
+                    "'1e400'");
+  writeBytes(dir.file("tiny.csv"), "1e-400,2,0\n3,4,1\n");
+  auto tiny = loadCsv(dir.file("tiny.csv"), {});
+  ASSERT_TRUE(tiny);
+  EXPECT_EQ(tiny->size(), 2); // rounds to 0, as strtod does
+  EXPECT_EQ(tiny->features[0], 0.0f);
   writeBytes(dir.file("empty.csv"), "1,,0\n");
   EXPECT_FAILS_WITH(loadCsv(dir.file("empty.csv"), {}), ErrorCode::DataLoss,
                     "empty.csv:1: field 2 is empty");

@@ -5,7 +5,10 @@
  * N*2 elements, and plain SGD. Kernels and descriptor are written by hand in
  * the shape the compiler emits, so the shim is tested without the compiler.
  * Built with NNC_FIXTURE_INFER_ONLY it becomes "DenseInfer", a model with a
- * predict entry only (no train section).
+ * predict entry only (no train section). Built with NNC_FIXTURE_OOM, its
+ * train_step and grads kernels take temporaries from the shim's allocator
+ * as generated kernels do, and at batch 3 ask for one no machine has, after
+ * writing part of their results: the shim must undo those writes.
  *
  *===----------------------------------------------------------------------===*/
 #include "Memref.h"
@@ -35,6 +38,18 @@ static void forward(void **args, int ix, int iw, int ib, int iout) {
 
 /* args: x, w, b, out */
 void nnc_kernel_predict(void **args) { forward(args, 0, 1, 2, 3); }
+
+#ifdef NNC_FIXTURE_OOM
+/* The shim's kernel allocator (lib/ModelRT/HostAlloc.c), hidden in the
+ * model.so as the kernels' renamed malloc/free are. */
+void *nnc_host_alloc(size_t bytes);
+void nnc_host_free(void *ptr);
+
+/* A temporary for `rows` rows; 2^62 bytes at batch 3. */
+static void *temporary(int64_t rows) {
+  return nnc_host_alloc(rows == 3 ? (size_t)1 << 62 : (size_t)rows * 64);
+}
+#endif
 
 #ifndef NNC_FIXTURE_INFER_ONLY
 /* Forward + MSE + backward; returns the loss. */
@@ -68,7 +83,14 @@ static void sgd(float *p, const float *g, int n, float lr) {
 
 /* args: x, y, w, b, loss, gw, gb */
 void nnc_kernel_grads(void **args) {
+#ifdef NNC_FIXTURE_OOM
+  void *held = nnc_host_alloc(256); /* live when the failure comes */
   *argF32(args, 4) = gradients(args, 0, 1, 2, 3, 5, 6);
+  nnc_host_free(temporary(argSize(args, 0, 0)));
+  nnc_host_free(held);
+#else
+  *argF32(args, 4) = gradients(args, 0, 1, 2, 3, 5, 6);
+#endif
 }
 
 /* args: w, b, gw, gb, lr */
@@ -80,9 +102,16 @@ void nnc_kernel_apply(void **args) {
 
 /* args: x, y, w, b, gw, gb, loss, lr, step */
 void nnc_kernel_train_step(void **args) {
+#ifdef NNC_FIXTURE_OOM
+  void *held = nnc_host_alloc(256); /* live when the failure comes */
+#endif
   *argF32(args, 6) = gradients(args, 0, 1, 2, 3, 4, 5);
   float lr = *argF32(args, 7);
   sgd(argF32(args, 2), argF32(args, 4), 6, lr);
+#ifdef NNC_FIXTURE_OOM
+  nnc_host_free(temporary(argSize(args, 0, 0))); /* w is already updated */
+  nnc_host_free(held);
+#endif
   sgd(argF32(args, 3), argF32(args, 5), 2, lr);
 }
 #endif
