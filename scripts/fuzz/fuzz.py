@@ -39,6 +39,8 @@ def parse_seeds(text):
 
 
 def describe(desc):
+    if desc.get("invalid"):
+        return f"must refuse: transpose -> {desc['ops'][0]['op']}"
     ops = " ".join(op["op"] for op in desc["ops"])
     losses = "+".join(t["kind"] for t in desc["losses"])
     return (f"batch {desc['batch']} -O{desc['opt']} [{ops}] {losses} "
@@ -105,7 +107,7 @@ def main(argv):
             continue
         print(f"  replay: scripts/fuzz.sh --replay {seed}", flush=True)
         failures.append((seed, out.kind))
-        if args.no_shrink:
+        if args.no_shrink or desc.get("invalid"):
             continue
         small = shrink.shrink(
             desc, out.kind, lambda d: check.run_case(d, args.nnc),

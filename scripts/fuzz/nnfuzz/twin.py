@@ -253,8 +253,10 @@ def make_optimizer(opt, params):
 STATE_NAMES = {"momentum_buffer", "square_avg", "exp_avg", "exp_avg_sq"}
 
 
-def reference(desc, params, inputs, targets):
-    """Everything the fuzzer compares, computed by the twin in float64.
+def reference(desc, params, inputs, targets, dtype=torch.float64):
+    """Everything the fuzzer compares, computed by the twin in `dtype`
+    (float64: the reference; float32: to estimate how much f32 rounding
+    can move each value, see check.py).
 
     params: {state_dict name: array} read from nnc after create.
     Returns predict outputs, train-mode outputs, loss, grads, buffers
@@ -270,9 +272,10 @@ def reference(desc, params, inputs, targets):
                        f"{missing}, twin lacks {extra}")
     twin.load_state_dict({k: torch.from_numpy(v).double()
                           for k, v in params.items()}, strict=False)
-    xs = [torch.from_numpy(x).double() if x.dtype.kind == "f"
+    twin.to(dtype)
+    xs = [torch.from_numpy(x).to(dtype) if x.dtype.kind == "f"
           else torch.from_numpy(x) for x in inputs]
-    ts = {k: torch.from_numpy(v).double() if v.dtype.kind == "f"
+    ts = {k: torch.from_numpy(v).to(dtype) if v.dtype.kind == "f"
           else torch.from_numpy(v) for k, v in targets.items()}
     twin.eval()
     with torch.no_grad():
