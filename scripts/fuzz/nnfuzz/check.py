@@ -5,7 +5,9 @@ Outcomes: `pass`; `refused` (nnc rejected a model that moves the batch
 axis with a located `file:line:col: error:` and exit status 1, which the
 language allows); or a failure: `compile-crash` (a signal, an exit status
 other than 0/1, LLVM ERROR, an assertion, an unlocated error),
-`refused-valid` (a located refusal of a model that keeps N first),
+`internal-error` (a located error that is a compiler bug: a lowered
+dialect's verifier, a dynamic size printed as a number), `refused-valid`
+(a located refusal of a model that keeps N first),
 `accepted-invalid` (a model with a parameter sized by N compiled: the
 only right answer is a refusal), `run-crash` (the model.so process died), `abi-error` (a status from an ABI
 call, a canary overwritten, an input written), `mismatch` (a value outside
@@ -44,6 +46,13 @@ from .model import concrete, infer, loss_target_decls, to_nn, \
 CRASH_MARKERS = ("LLVM ERROR", "Assertion", "Please report", "Stack dump",
                  "PLEASE submit", "Segmentation fault")
 LOCATED_ERROR = re.compile(r"^[^\s:]+:\d+:\d+: error: ", re.M)
+# A located error that is really a compiler bug: a verifier of a lowered
+# dialect complaining about IR nnc built, or a dynamic size printed as an
+# integer.
+INTERNAL_ERROR = re.compile(
+    r"'(tensor|linalg|memref|arith|scf|llvm|func|affine|vector|"
+    r"bufferization|math|cf)\.\w+' op|-9223372036854775808|"
+    r"failed to legalize|unrealized_conversion_cast")
 
 TOL_VALUES = (1e-3, 1e-5)   # (rtol, atol) for outputs, gradients, buffers
 TOL_LOSS = (1e-4, 1e-4)
@@ -111,6 +120,8 @@ def compile_model(nnc, desc, nn_path, so_path, timeout):
             not any(m in err for m in CRASH_MARKERS):
         msg = LOCATED_ERROR.search(err)
         line = err[msg.start():].splitlines()[0]
+        if INTERNAL_ERROR.search(err):
+            return Outcome("fail", "internal-error", line)
         if uses_batch_moving(desc):
             return Outcome("refused", "refused", line)
         return Outcome("fail", "refused-valid", line)
