@@ -59,6 +59,9 @@ def main(argv):
     p.add_argument("--nnc", default=os.environ.get(
         "NNC", os.path.join(REPO, "build", "bin", "nnc")),
         help="the nnc binary (default build/bin/nnc, or $NNC)")
+    p.add_argument("--keep-batch", action="store_true",
+                   help="only models that keep N the leading axis (no "
+                   "batch-moving ops, no must-refuse models)")
     p.add_argument("--no-shrink", action="store_true",
                    help="report failures without shrinking them")
     p.add_argument("--shrink-budget", type=int, default=60,
@@ -84,7 +87,7 @@ def main(argv):
     start = time.time()
     log = open(args.log, "a") if args.log else None
     for seed in seeds:
-        desc = model.prune(gen.generate(seed))
+        desc = model.prune(gen.generate(seed, args.keep_batch))
         if args.replay is not None:
             print(model.to_nn(desc))
             print(f"# {describe(desc)}")
@@ -105,7 +108,8 @@ def main(argv):
             log.flush()
         if not out.failed():
             continue
-        print(f"  replay: scripts/fuzz.sh --replay {seed}", flush=True)
+        flag = " --keep-batch" if args.keep_batch else ""
+        print(f"  replay: scripts/fuzz.sh --replay {seed}{flag}", flush=True)
         failures.append((seed, out.kind))
         if args.no_shrink or desc.get("invalid"):
             continue

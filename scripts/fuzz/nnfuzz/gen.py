@@ -12,7 +12,7 @@ import math
 import random
 
 from .model import (ACTIVATIONS, RECURRENT, Invalid, infer, infer_op,
-                    prune, static)
+                    prune, static, uses_batch_moving)
 
 
 class Builder:
@@ -426,11 +426,15 @@ def rand_loss(b, out_index, v):
     return term
 
 
-def generate(seed):
-    """The description drawn from `seed` (always valid by model.infer)."""
+def generate(seed, keep_batch=False):
+    """The description drawn from `seed` (always valid by model.infer).
+    keep_batch: only models that keep N as the leading axis throughout (no
+    batch-moving ops, no must-refuse models)."""
     rng = random.Random(seed)
     for _ in range(100):
         desc = try_generate(rng, seed)
+        if desc is not None and keep_batch and uses_batch_moving(desc):
+            continue
         if desc is not None and desc.get("invalid"):
             return desc
         if desc is not None:

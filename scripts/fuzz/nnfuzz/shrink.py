@@ -38,6 +38,15 @@ def candidates(desc):
     for j in range(len(desc["ops"]) - 1, -1, -1):
         for u in dict.fromkeys(desc["ops"][j]["in"]):
             yield remove_op(desc, j, u)
+    emb = desc["ops"][0] if desc["ops"] else None
+    if desc["inputs"][0]["dtype"] == "i32" and emb and \
+            emb["op"] == "embedding" and \
+            sum(op["in"].count(0) for op in desc["ops"]) == 1:
+        # token ids -> embedding becomes an f32 input of the vectors' shape
+        d = remove_op(desc, 0, 0)
+        d["inputs"][0] = {"name": "x", "dtype": "f32",
+                          "shape": desc["inputs"][0]["shape"] + [emb["dim"]]}
+        yield d
     if len(desc["outputs"]) > 1:
         for keep in range(len(desc["outputs"])):
             d = copy.deepcopy(desc)
