@@ -24,6 +24,14 @@ class Builder:
         self.shapes = [list(i["shape"]) for i in desc["inputs"]]
         self.dtypes = [i["dtype"] for i in desc["inputs"]]
         self.moving = rng.random() < 0.35  # draw batch-moving ops often
+        # 1 model in 5 has sizes past the matmul schedule's 8 x 32 register
+        # tile (lib/Codegen/MatmulSchedule.cpp): remainders, peeled loops.
+        self.big = desc.get("big", False)
+
+    def units(self, small):
+        if self.big and self.rng.random() < 0.6:
+            return self.rng.choice([8, 9, 16, 31, 32, 33, 40, 65])
+        return self.rng.randint(1, small)
 
     def add(self, op):
         """Appends `op` when valid; returns its value number or None."""
@@ -118,14 +126,14 @@ def rand_layer(b, v):
     if k == "unary":
         return rand_unary(b, v)
     if k == "dense":
-        return {"op": "dense", "in": [v], "units": rng.randint(1, 7),
+        return {"op": "dense", "in": [v], "units": b.units(7),
                 "bias": rng.random() < 0.8}
     if k == "batchnorm":
         return {"op": "batchnorm", "in": [v],
                 "momentum": rng.choice([0.1, 0.5, 0.0, 1.0]),
                 "eps": rng.choice([1e-5, 1e-3])}
     if k == "conv2d":
-        return {"op": "conv2d", "in": [v], "filters": rng.randint(1, 4),
+        return {"op": "conv2d", "in": [v], "filters": b.units(4),
                 "kernel": rng.randint(1, 3), "stride": rng.choice([1, 1, 2]),
                 "pad": rng.choice(["valid", "same", 0, 1, 2]),
                 "dilation": rng.choice([1, 1, 2]), "bias": rng.random() < 0.8}
@@ -364,11 +372,11 @@ def invalid_model(rng, seed):
             "losses": [], "optimizer": {"kind": "none"}}
 
 
-def rand_input(rng, name, kind=None):
-    kind = kind or rng.choice(["vec", "vec", "seq", "seq", "img", "img",
-                               "tokens"])
+def rand_input(rng, name, big=False):
+    kind = rng.choice(["vec", "vec", "seq", "seq", "img", "img", "tokens"])
     if kind == "vec":
-        return {"name": name, "dtype": "f32", "shape": [-1, rng.randint(1, 8)]}
+        f = rng.choice([9, 33, 40, 64]) if big else rng.randint(1, 8)
+        return {"name": name, "dtype": "f32", "shape": [-1, f]}
     if kind == "seq":
         return {"name": name, "dtype": "f32",
                 "shape": [-1, rng.randint(1, 5), rng.randint(1, 6)]}
@@ -445,11 +453,12 @@ def generate(seed, keep_batch=False):
 def try_generate(rng, seed):
     if rng.random() < 0.03:
         return invalid_model(rng, seed)
-    first = rand_input(rng, "x")
+    big = rng.random() < 0.2
+    first = rand_input(rng, "x", big)
     inputs = [first]
     if first["dtype"] == "f32" and rng.random() < 0.2:
         inputs.append(dict(first, name="z"))
-    desc = {"seed": seed, "batch": 0, "opt": 0, "inputs": inputs, "ops": [],
+    desc = {"seed": seed, "big": big, "batch": 0, "opt": 0, "inputs": inputs, "ops": [],
             "outputs": [], "losses": [], "penalty": None, "optimizer": None,
             "clip": 0.0}
     b = Builder(rng, desc)
@@ -517,6 +526,8 @@ def try_generate(rng, seed):
     desc["opt"] = 2 if rng.random() < 1 / 16 else 0
     has_bn = any(op["op"] == "batchnorm" for op in desc["ops"])
     desc["batch"] = rng.choice([2, 3, 4, 5] if has_bn else [1, 2, 3, 4, 5])
+    if big:
+        desc["batch"] = rng.choice([7, 8, 9, 16, 17])
     layers = ("dense", "conv2d", "batchnorm", "layernorm", "embedding",
               "self_attention", "positional") + tuple(RECURRENT)
     if v is None:
