@@ -106,8 +106,16 @@ class Twin(nn.Module):
         k = op["op"]
         x = ins[0]
         m = getattr(self, nm) if nm else None
-        if k in ("dense", "layernorm", "batchnorm"):
+        if k in ("dense", "batchnorm"):
             return m(x)
+        if k == "layernorm":
+            # The textbook formula, as nnc computes it: F.layer_norm's
+            # x * rstd - mean * rstd leaves rounding noise where x == mean
+            # (always over one feature), and a later kink (perceptron,
+            # relu) would take its sign.
+            mean = x.mean(dim=-1, keepdim=True)
+            var = ((x - mean) ** 2).mean(dim=-1, keepdim=True)
+            return (x - mean) / torch.sqrt(var + m.eps) * m.weight + m.bias
         if k == "embedding":
             return m(x.long())
         if k == "conv2d":
