@@ -113,7 +113,6 @@ def compile_model(nnc, desc, nn_path, so_path, timeout):
     except subprocess.TimeoutExpired:
         return Outcome("fail", "compile-crash", f"nnc timed out ({timeout} s)")
     err = p.stderr.strip()
-    first = err.splitlines()[0] if err else ""
     if p.returncode == 0 and not any(m in err for m in CRASH_MARKERS):
         return None
     if p.returncode == 1 and LOCATED_ERROR.search(err) and \

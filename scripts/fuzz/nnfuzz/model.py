@@ -19,7 +19,6 @@ can be generated and checked. `infer` is the single shape checker: the
 generator, the shrinker and the twin all rely on it.
 """
 import math
-import random
 
 
 class Invalid(Exception):
@@ -240,7 +239,7 @@ def fmt_float(v):
     return repr(float(v))
 
 
-def dims_text(shape, names=("N",)):
+def dims_text(shape):
     return ", ".join("N" if d == -1 else str(d) for d in shape)
 
 
@@ -337,7 +336,6 @@ def to_nn(desc):
     for i in desc["inputs"]:
         lines.append(f"  input {i['name']}: {i['dtype']}[{dims_text(i['shape'])}]")
     n = len(desc["inputs"])
-    outs = {v: j for j, v in enumerate(desc["outputs"])}
     for j, op in enumerate(desc["ops"]):
         v = n + j
         a = value_name(desc, op["in"][0])

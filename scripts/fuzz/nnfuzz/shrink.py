@@ -34,7 +34,6 @@ def smaller(x):
 
 def candidates(desc):
     """Simpler variants of desc, most aggressive first."""
-    n = len(desc["inputs"])
     for j in range(len(desc["ops"]) - 1, -1, -1):
         for u in dict.fromkeys(desc["ops"][j]["in"]):
             yield remove_op(desc, j, u)
