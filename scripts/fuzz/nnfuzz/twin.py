@@ -303,14 +303,14 @@ def reference(desc, params, inputs, targets, dtype=torch.float64):
             "loss": float(loss) if torch.is_tensor(loss) else loss, "grads": grads, "buffers": buffers}
 
 
-def optimizer_step(desc, params, grads):
-    """PyTorch's optimizer (and clip_grad_norm_) applied once, in float64,
+def optimizer_step(desc, params, grads, dtype=torch.float64):
+    """PyTorch's optimizer (and clip_grad_norm_) applied once, in `dtype`,
     to nnc's initial parameters and the gradients `grads`: the parameters
     and optimizer state after the step, by checkpoint name."""
-    ps = {k: torch.nn.Parameter(torch.from_numpy(v).double().clone())
+    ps = {k: torch.nn.Parameter(torch.from_numpy(v).to(dtype).clone())
           for k, v in params.items() if k in grads}
     for k, p in ps.items():
-        p.grad = torch.from_numpy(grads[k]).double().clone()
+        p.grad = torch.from_numpy(grads[k]).to(dtype).clone()
     if not ps:
         return {}, {}
     if desc.get("clip"):
