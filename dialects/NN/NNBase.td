@@ -132,6 +132,10 @@ def NN_Seed : 0DTensorOf<[I64]> {
 /// (lib/Dialect/NN/Adjoints*.cpp), which autodiff calls.
 defvar NN_Differentiable = DeclareOpInterfaceMethods<NN_AdjointOpInterface>;
 
+/// The trait of an op that could act across the batch axis (dimension 0):
+/// it says whether it does (`describeBatchAxisUse`, NNBatchAxis.cpp).
+defvar NN_BatchAxisAware = DeclareOpInterfaceMethods<NN_BatchAxisOpInterface>;
+
 /// Every nn op is pure: parameters and the dropout seed are operands.
 class NN_Op<string mnemonic, list<Trait> traits = []>
     : Op<NN_Dialect, mnemonic, !listconcat([Pure], traits)>;
@@ -159,7 +163,7 @@ class NN_UnaryOp<string mnemonic, list<Trait> traits = []>
 
 /// An elementwise op on two f32 tensors with NumPy broadcasting.
 class NN_BinaryOp<string mnemonic, list<Trait> traits = []>
-    : NN_InferredOp<mnemonic, traits> {
+    : NN_InferredOp<mnemonic, !listconcat([NN_BatchAxisAware], traits)> {
   let arguments = (ins NN_F32Tensor:$lhs, NN_F32Tensor:$rhs);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = [{

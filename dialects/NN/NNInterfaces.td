@@ -3,7 +3,8 @@
 // Behaviour that passes ask ops for, instead of switching on op names:
 // `AdjointOpInterface` is how autodiff gets the gradient of a layer. It is
 // declared here; ops get it together with their adjoint implementation (the
-// autodiff work), never attached without one.
+// autodiff work), never attached without one. `BatchAxisOpInterface` is how
+// the front end learns that an op would act across the batch axis.
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,6 +38,33 @@ def NN_AdjointOpInterface : OpInterface<"AdjointOpInterface"> {
       (ins "::mlir::OpBuilder &":$b,
            "::mlir::ArrayRef<::mlir::Value>":$resultGrads,
            "::llvm::SmallVectorImpl<::mlir::Value> &":$operandGrads)>
+  ];
+}
+
+def NN_BatchAxisOpInterface : OpInterface<"BatchAxisOpInterface"> {
+  let cppNamespace = "::mlir::nn";
+  let description = [{
+    An op that can act across dimension 0 of an operand: through an axis
+    argument (a concatenation, reduction, softmax, slice or permutation) or
+    through broadcasting. In nnc's models a dynamic dimension 0 is the batch
+    N, which every model tensor keeps as its first dimension and which no op
+    may move, merge, split, concatenate, reduce or normalise over (the rule
+    is in docs/language.md, "The batch axis"): kernels, the descriptor and
+    the ABI's buffer-size checks all rely on it.
+
+    `describeBatchAxisUse` returns an empty string when the op treats every
+    index of a dynamic dimension 0 of its operands independently and keeps
+    it as dimension 0 of its results; otherwise a phrase saying what it
+    would do with it ("concatenates along the batch N"), for the message of
+    the front end's refusal. Ops without the interface are checked by their
+    result types only.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        What the op would do with a dynamic (batch) dimension 0 of an
+        operand, or "" when it keeps it as an independent leading axis.
+      }],
+      "::std::string", "describeBatchAxisUse", (ins)>
   ];
 }
 

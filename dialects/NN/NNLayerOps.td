@@ -145,7 +145,7 @@ def NN_BatchNormTrainOp : NN_InferredOp<"batchnorm_train", [NN_Differentiable]> 
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_LayerNormOp : NN_InferredOp<"layernorm", [NN_Differentiable]> {
+def NN_LayerNormOp : NN_InferredOp<"layernorm", [NN_Differentiable, NN_BatchAxisAware]> {
   let summary = "Layer normalisation over the last dimension";
   let description = [{
     `input` `[..., D]`, `gamma` and `beta` `[D]`; the biased variance of

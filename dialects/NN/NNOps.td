@@ -204,7 +204,7 @@ def NN_DivOp : NN_ArithOp<"div", "lhs / rhs", [NN_Differentiable]>;
 //===----------------------------------------------------------------------===//
 
 class NN_SoftmaxBase<string mnemonic, string formula>
-    : NN_InferredOp<mnemonic, [NN_Differentiable]> {
+    : NN_InferredOp<mnemonic, [NN_Differentiable, NN_BatchAxisAware]> {
   let summary = formula # " along one axis";
   let description = [{
     `axis` is non-negative in the IR (the front end resolves `-1`). The
@@ -241,7 +241,7 @@ def NN_FlattenOp : NN_InferredOp<"flatten", [NN_Differentiable]> {
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_ReshapeOp : NN_InferredOp<"reshape", [NN_Differentiable]> {
+def NN_ReshapeOp : NN_InferredOp<"reshape", [NN_Differentiable, NN_BatchAxisAware]> {
   let summary = "Reshapes (row-major); -1 in `shape` marks the batch dimension";
   let description = [{
     `shape` lists the result dimensions; at most one entry is -1, which
@@ -260,7 +260,7 @@ def NN_ReshapeOp : NN_InferredOp<"reshape", [NN_Differentiable]> {
   let hasFolder = 1;
 }
 
-def NN_TransposeOp : NN_InferredOp<"transpose", [NN_Differentiable]> {
+def NN_TransposeOp : NN_InferredOp<"transpose", [NN_Differentiable, NN_BatchAxisAware]> {
   let summary = "Permutes dimensions: result dim i is input dim perm[i]";
   let description = [{
     Folds to its input for the identity permutation; a transpose of a
@@ -277,7 +277,7 @@ def NN_TransposeOp : NN_InferredOp<"transpose", [NN_Differentiable]> {
   let hasCanonicalizer = 1;
 }
 
-def NN_ConcatOp : NN_InferredOp<"concat", [NN_Differentiable]> {
+def NN_ConcatOp : NN_InferredOp<"concat", [NN_Differentiable, NN_BatchAxisAware]> {
   let summary = "Concatenates one or more tensors along an axis";
   let description = [{
     All inputs have the same rank and agree on every dimension but `axis`;
@@ -292,7 +292,7 @@ def NN_ConcatOp : NN_InferredOp<"concat", [NN_Differentiable]> {
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_SliceOp : NN_InferredOp<"slice", [NN_Differentiable]> {
+def NN_SliceOp : NN_InferredOp<"slice", [NN_Differentiable, NN_BatchAxisAware]> {
   let summary = "Takes `size` consecutive entries from `start` along `axis`";
   let description = [{
     `start >= 0`, `size >= 1`, and `start + size` must fit a static `axis`
@@ -321,7 +321,7 @@ def NN_LastOp : NN_InferredOp<"last", [NN_Differentiable]> {
 }
 
 class NN_ReduceOp<string mnemonic, string what>
-    : NN_InferredOp<mnemonic, [NN_Differentiable]> {
+    : NN_InferredOp<mnemonic, [NN_Differentiable, NN_BatchAxisAware]> {
   let summary = "The " # what # " over `axes`";
   let description = [{
     `axes` is a non-empty list of distinct, non-negative dimensions. With

@@ -17,6 +17,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/SaveAndRestore.h"
 
 using namespace nnc;
 using namespace nnc::detail;
@@ -257,6 +258,14 @@ Value MLIRGenImpl::param(const nnc::Location &where, const std::string &name,
                          nn::InitKind init, std::optional<double> scale,
                          bool penalised) {
   std::string full = scope->prefix + name;
+  // The batch-axis rule keeps N out of every parameter shape; this is the
+  // backstop for a layer that would take a size from the batch.
+  if (llvm::any_of(shape, ShapedType::isDynamic)) {
+    error(where, "parameter '" + full +
+                     "' would be sized by the batch N; the batch must stay "
+                     "the first dimension of the layer's input");
+    return {};
+  }
   auto type = RankedTensorType::get(shape, builder.getF32Type());
   if (!training) {
     FloatAttr scaleAttr = scale ? builder.getF64FloatAttr(*scale) : FloatAttr();
@@ -411,6 +420,7 @@ bool MLIRGenImpl::checkInputType(const InputDeclAST &decl, Value input,
 }
 
 bool MLIRGenImpl::emitBody(GraphScope &s) {
+  llvm::SaveAndRestore<bool> graphOps(inGraph, true);
   for (size_t i = 0; i < s.graph->body.size(); ++i) {
     const StmtAST &stmt = s.graph->body[i];
     if (stmt.isConstant)

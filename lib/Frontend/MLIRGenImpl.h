@@ -117,7 +117,13 @@ public:
       noteInstances();
       return nullptr;
     }
-    return builder.create<OpTy>(l, *types, operands, attrs).getOperation();
+    mlir::Operation *op =
+        builder.create<OpTy>(l, *types, operands, attrs).getOperation();
+    if (inGraph && !keepsBatchAxis(op, where, subject)) {
+      op->erase();
+      return nullptr;
+    }
+    return op;
   }
   template <typename OpTy>
   mlir::Value build1(const Location &where, llvm::StringRef subject,
@@ -126,6 +132,12 @@ public:
     mlir::Operation *op = build<OpTy>(where, subject, operands, attrs);
     return op ? op->getResult(0) : mlir::Value();
   }
+  /// The batch-axis rule (docs/language.md, "The batch axis") for an op of a
+  /// model graph: reports an error at `where` and returns false when `op`
+  /// would move, merge, concatenate, reduce or broadcast the batch N, or
+  /// gives a tensor whose first dimension is not N.
+  bool keepsBatchAxis(mlir::Operation *op, const Location &where,
+                      llvm::StringRef subject);
   /// A tensor<f32> constant.
   mlir::Value scalarConstant(const Location &where, double value);
   /// Emits a tensor expression; null after an error.
@@ -170,6 +182,9 @@ public:
   mlir::OpBuilder builder;
   mlir::ModuleOp module;
 
+  /// True while the statements of a model or block body are emitted (the
+  /// batch-axis rule applies), false for losses.
+  bool inGraph = false;
   /// The function being built and whether it runs in training mode.
   mlir::func::FuncOp function;
   bool training = false;
