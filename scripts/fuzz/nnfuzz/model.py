@@ -228,6 +228,8 @@ def uses_batch_moving(desc):
                 return True
         if not any(d < 0 for d in out) and any(d < 0 for s in ins for d in s):
             return True
+        if k in ("add", "sub", "mul") and len(ins[0]) != len(ins[1]):
+            return True  # broadcasts a value without N over N
     return False
 
 
