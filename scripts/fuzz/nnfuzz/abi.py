@@ -2,8 +2,10 @@
 ctypes, in a forked child so that a fault in a kernel is reported as a
 crash instead of killing the fuzzer.
 
-`run_model` creates two instances from the same seed and returns (as
-NumPy arrays): the descriptor, the initial parameters and buffers,
+`run_model` creates two instances from the same seed, writes the same
+perturbed parameters and buffers into both (biases, norm scales and
+running statistics made non-trivial) and returns (as NumPy arrays): the
+descriptor, those parameters and buffers,
 predict's outputs, compute_gradients' loss, gradients, buffers and train
 outputs, the parameters and optimizer state after apply_gradients, and
 after one train_step on the second instance. Every output buffer is
@@ -49,7 +51,8 @@ class Model:
         for f in ("nnc_model_create", "nnc_model_tensor_info",
                   "nnc_model_predict", "nnc_model_train_step",
                   "nnc_model_compute_gradients", "nnc_model_apply_gradients",
-                  "nnc_model_read_tensor", "nnc_model_tensor_byte_size"):
+                  "nnc_model_read_tensor", "nnc_model_write_tensor",
+                  "nnc_model_tensor_byte_size"):
             getattr(lib, f).restype = ctypes.c_void_p
         lib.nnc_model_create.argtypes = [ctypes.c_uint64, ctypes.c_void_p]
         lib.nnc_model_destroy.argtypes = [ctypes.c_void_p]
@@ -59,6 +62,7 @@ class Model:
         lib.nnc_model_read_tensor.argtypes = [ctypes.c_void_p, ctypes.c_int,
                                               ctypes.c_int32, ctypes.c_void_p,
                                               ctypes.c_size_t]
+        lib.nnc_model_write_tensor.argtypes = lib.nnc_model_read_tensor.argtypes
         lib.nnc_model_tensor_byte_size.argtypes = [
             ctypes.c_int, ctypes.c_int32, ctypes.c_int64,
             ctypes.POINTER(ctypes.c_size_t)]
@@ -108,6 +112,35 @@ class Model:
         return out
 
 
+    def write_all(self, handle, kind, values):
+        for i, info in enumerate(self.info[kind]):
+            arr = np.ascontiguousarray(values[info["name"]])
+            self.check(self.lib.nnc_model_write_tensor(
+                handle, kind, i, arr.ctypes.data, arr.nbytes),
+                f"write_tensor({info['name']})")
+
+
+def perturb(params, buffers, seed):
+    """Parameters and buffers that exercise every term: nnc starts biases
+    at zero, norm scales at one and running statistics at 0 and 1, which
+    would hide a forward pass that drops or misplaces them."""
+    rng = np.random.default_rng(seed)
+    p2, b2 = {}, {}
+    for name, v in params.items():
+        if name.endswith("bias") or "bias_" in name:
+            v = v + rng.uniform(-0.5, 0.5, v.shape)
+        elif v.ndim == 1 and name.endswith("weight"):  # norm scales
+            v = v * rng.uniform(0.5, 1.5, v.shape)
+        p2[name] = v.astype(np.float32)
+    for name, v in buffers.items():
+        if name.endswith("running_mean"):
+            v = rng.uniform(-0.5, 0.5, v.shape)
+        elif name.endswith("running_var"):
+            v = rng.uniform(0.5, 2.0, v.shape)
+        b2[name] = v.astype(np.float32)
+    return p2, b2
+
+
 def out_buffers(model, batch):
     """Output arrays with a canary tail, and the Buf array over them."""
     arrays = []
@@ -148,8 +181,10 @@ def run_in_child(path, seed, batch, inputs, labels):
     saved = [a.copy() for a in inputs + labels]
     ins, labs = const_buffers(inputs), const_buffers(labels)
     a = m.create(seed)
-    res["params"] = m.read_all(a, PARAM)
-    res["buffers"] = m.read_all(a, BUFFER)
+    res["params"], res["buffers"] = perturb(m.read_all(a, PARAM),
+                                            m.read_all(a, BUFFER), seed)
+    m.write_all(a, PARAM, res["params"])
+    m.write_all(a, BUFFER, res["buffers"])
     arrays, outs = out_buffers(m, batch)
     m.check(m.lib.nnc_model_predict(a, ctypes.c_int64(batch), ins,
                                     len(inputs), outs, len(arrays)),
@@ -169,6 +204,8 @@ def run_in_child(path, seed, batch, inputs, labels):
     res["apply_state"] = m.read_all(a, STATE)
     m.lib.nnc_model_destroy(a)
     b = m.create(seed)
+    m.write_all(b, PARAM, res["params"])
+    m.write_all(b, BUFFER, res["buffers"])
     loss2 = ctypes.c_float()
     m.check(m.lib.nnc_model_train_step(
         b, ctypes.c_int64(batch), ins, len(inputs), labs, len(labels),
