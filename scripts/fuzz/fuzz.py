@@ -4,6 +4,7 @@
     fuzz.py N [--seed S]        run N models with seeds S, S+1, ...
     fuzz.py --replay SEED       rerun one model, print its .nn and details
     fuzz.py --seeds 3,17,40     run the given seeds
+    -j 8                        check 8 models at a time
 
 Each model is generated from its seed (nnfuzz/gen.py), compiled with nnc,
 run through the C ABI (predict, compute_gradients, apply_gradients,
@@ -15,6 +16,7 @@ model failed, 1 otherwise, 2 on usage errors.
 """
 import argparse
 import json
+import multiprocessing
 import os
 import sys
 import time
@@ -47,6 +49,13 @@ def describe(desc):
             f"{desc['optimizer']['kind']}")
 
 
+def run_seed(job):
+    """Generates and checks one seed (in a worker process with -j)."""
+    seed, keep_batch, nnc = job
+    desc = model.prune(gen.generate(seed, keep_batch))
+    return seed, desc, check.run_case(desc, nnc)
+
+
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("count", nargs="?", type=int, default=100,
@@ -67,6 +76,8 @@ def main(argv):
     p.add_argument("--shrink-budget", type=int, default=60,
                    help="most candidate models tried per shrink")
     p.add_argument("--log", help="also append one JSON line per model here")
+    p.add_argument("-j", "--jobs", type=int, default=1,
+                   help="models checked in parallel (default 1)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="one line per model")
     args = p.parse_args(argv)
@@ -86,12 +97,18 @@ def main(argv):
     failures = []
     start = time.time()
     log = open(args.log, "a") if args.log else None
-    for seed in seeds:
-        desc = model.prune(gen.generate(seed, args.keep_batch))
-        if args.replay is not None:
-            print(model.to_nn(desc))
-            print(f"# {describe(desc)}")
-        out = check.run_case(desc, args.nnc)
+    if args.replay is not None:
+        desc = model.prune(gen.generate(args.replay, args.keep_batch))
+        print(model.to_nn(desc))
+        print(f"# {describe(desc)}")
+    jobs = [(seed, args.keep_batch, args.nnc) for seed in seeds]
+    pool = None
+    if args.jobs > 1:
+        pool = multiprocessing.get_context("fork").Pool(args.jobs)
+        results = pool.imap(run_seed, jobs)
+    else:
+        results = map(run_seed, jobs)
+    for seed, desc, out in results:
         if out.failed():
             counts[out.kind] = counts.get(out.kind, 0) + 1
         else:
@@ -121,6 +138,8 @@ def main(argv):
         print(f"  minimal model ({len(small['ops'])} ops, "
               f"{describe(small)}): {last.detail}")
         print("    " + model.to_nn(small).replace("\n", "\n    ").rstrip())
+    if pool:
+        pool.close()
     fails = sum(v for k, v in counts.items() if k not in ("pass", "refused"))
     mism = counts.get("mismatch", 0)
     crashes = counts.get("compile-crash", 0) + counts.get("run-crash", 0)
