@@ -174,7 +174,7 @@ def const_buffers(arrays):
     return bufs
 
 
-def run_in_child(path, seed, batch, inputs, labels):
+def run_in_child(path, seed, batch, inputs, labels, second):
     """The whole ABI session; returns a dict of results."""
     m = Model(path)
     res = {"info": m.info, "lr": m.lib.nnc_model_default_learning_rate()}
@@ -190,6 +190,12 @@ def run_in_child(path, seed, batch, inputs, labels):
                                     len(inputs), outs, len(arrays)),
             "predict")
     res["predict"] = take_outputs(m, arrays, batch, "predict")
+    b2, inputs2 = second  # another batch size on the same instance
+    arrays, outs = out_buffers(m, b2)
+    m.check(m.lib.nnc_model_predict(a, ctypes.c_int64(b2),
+                                    const_buffers(inputs2), len(inputs2),
+                                    outs, len(arrays)), "predict")
+    res["predict2"] = take_outputs(m, arrays, b2, "predict")
     arrays, outs = out_buffers(m, batch)
     loss = ctypes.c_float()
     m.check(m.lib.nnc_model_compute_gradients(
@@ -222,7 +228,7 @@ def run_in_child(path, seed, batch, inputs, labels):
     return res
 
 
-def run_model(path, seed, batch, inputs, labels, timeout=120):
+def run_model(path, seed, batch, inputs, labels, second, timeout=120):
     """Runs run_in_child in a fork. Returns ("ok", results),
     ("error", message) for an ABI status or a canary, or ("crash", what)."""
     r, w = os.pipe()
@@ -232,7 +238,7 @@ def run_model(path, seed, batch, inputs, labels, timeout=120):
         try:
             try:
                 payload = ("ok", run_in_child(path, seed, batch, inputs,
-                                              labels))
+                                              labels, second))
             except AbiError as e:
                 payload = ("error", str(e))
             except Exception as e:  # a bug of the fuzzer, reported as such

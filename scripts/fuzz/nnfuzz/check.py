@@ -73,10 +73,17 @@ class Outcome:
         return self.verdict == "fail"
 
 
-def make_data(desc):
-    """Inputs and labels (NumPy, C order) drawn from the description's seed."""
-    rng = np.random.default_rng(desc["seed"])
-    b = desc["batch"]
+def second_batch(desc):
+    """The batch of the second predict call (differs from the first)."""
+    return desc["batch"] % 5 + 1 if desc["batch"] != 1 else 3
+
+
+def make_data(desc, batch=None, salt=0):
+    """Inputs and labels (NumPy, C order) drawn from the description's seed
+    (and `salt`, for the second predict's inputs)."""
+    rng = np.random.default_rng([desc["seed"], salt] if salt else
+                                desc["seed"])
+    b = batch or desc["batch"]
     inputs = []
     for i in desc["inputs"]:
         shape = concrete(i["shape"], b)
@@ -176,6 +183,9 @@ def compare(desc, res, ref, ref32):
     for j, got in enumerate(res["predict"]):
         check(f"predict o{j}", got, ref["predict"][j], TOL_VALUES,
               ref32["predict"][j])
+    for j, got in enumerate(res["predict2"]):
+        check(f"predict o{j} (batch {second_batch(desc)})", got,
+              ref["predict2"][j], TOL_VALUES, ref32["predict2"][j])
     for j, got in enumerate(res["train_outputs"]):
         check(f"train-mode output o{j}", got, ref["train_outputs"][j],
               TOL_VALUES, ref32["train_outputs"][j])
@@ -236,8 +246,10 @@ def run_case(desc, nnc, workdir=None, compile_timeout=300):
 def run_compiled(desc, so_path):
     inputs, labels = make_data(desc)
     label_list = [labels[name] for name, _, _ in loss_target_decls(desc)]
+    b2 = second_batch(desc)
+    inputs2, _ = make_data(desc, b2, salt=1)
     status, res = abi.run_model(so_path, desc["seed"], desc["batch"], inputs,
-                                label_list)
+                                label_list, (b2, inputs2))
     if status == "crash":
         return Outcome("fail", "run-crash", res)
     if status == "error":
@@ -248,6 +260,9 @@ def run_compiled(desc, so_path):
         params = {**res["params"], **res["buffers"]}
         ref = twin.reference(desc, params, inputs, labels)
         ref32 = twin.reference(desc, params, inputs, labels, torch.float32)
+        d2 = dict(desc, batch=b2)
+        ref["predict2"] = twin.predict(d2, params, inputs2)
+        ref32["predict2"] = twin.predict(d2, params, inputs2, torch.float32)
         bad = compare(desc, res, ref, ref32)
     except Exception as e:  # noqa: BLE001 - a fuzzer bug, reported
         return Outcome("fail", "fuzzer-error", f"{type(e).__name__}: {e}")

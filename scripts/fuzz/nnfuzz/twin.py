@@ -303,6 +303,18 @@ def reference(desc, params, inputs, targets, dtype=torch.float64):
             "loss": float(loss) if torch.is_tensor(loss) else loss, "grads": grads, "buffers": buffers}
 
 
+def predict(desc, params, inputs, dtype=torch.float64):
+    """The eval-mode outputs of the twin with `params` on `inputs`."""
+    twin = Twin(desc)
+    twin.load_state_dict({k: torch.from_numpy(v).double()
+                          for k, v in params.items()}, strict=False)
+    twin.to(dtype).eval()
+    xs = [torch.from_numpy(x).to(dtype) if x.dtype.kind == "f"
+          else torch.from_numpy(x) for x in inputs]
+    with torch.no_grad():
+        return [o.numpy().copy() for o in twin(*xs)]
+
+
 def optimizer_step(desc, params, grads, dtype=torch.float64):
     """PyTorch's optimizer (and clip_grad_norm_) applied once, in `dtype`,
     to nnc's initial parameters and the gradients `grads`: the parameters
