@@ -32,5 +32,19 @@ try:
 except OSError:
     pass
 
+# `torch` when the Python that has Debian's python3-torch (/usr/bin/python3,
+# or $NNC_TORCH_PYTHON) imports it: the differential fuzzer's smoke run.
+import subprocess
+torch_python = os.environ.get("NNC_TORCH_PYTHON", "/usr/bin/python3")
+try:
+    if subprocess.run([torch_python, "-c", "import torch"],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                      timeout=120).returncode == 0:
+        config.available_features.add("torch")
+        config.substitutions.append(("%torch_python", torch_python))
+except (OSError, subprocess.TimeoutExpired):
+    pass
+config.substitutions.append(("%nnc_bin", os.path.join(config.nnc_tools_dir, "nnc")))
+
 tools = ["nnc-opt", "nnc", "nnc-embed-example"]
 llvm_config.add_tool_substitutions(tools, [config.nnc_tools_dir, config.llvm_tools_dir])
