@@ -32,5 +32,5 @@ try:
 except OSError:
     pass
 
-tools = ["nnc-opt", "nnc", "nnc-embed-example"]
+tools = ["nnc-opt", "nnc", "nnc-embed-example", "nnc-guard-run"]
 llvm_config.add_tool_substitutions(tools, [config.nnc_tools_dir, config.llvm_tools_dir])

@@ -9,7 +9,9 @@
  * NNC_HOST_CACHE_BYTES bytes) and handed out again for requests of the same
  * size or up to a quarter smaller. The cache is emptied when the last
  * instance of this model is destroyed. One mutex guards it; kernels of
- * several instances may run in parallel threads.
+ * several instances may run in parallel threads. In the guard-page test mode
+ * (NNC_GUARD_PAGES, set by the most recently created instance) every block
+ * comes from Guard.c instead and bypasses the cache.
  */
 
 #define _POSIX_C_SOURCE 200112L /* posix_memalign */
@@ -33,6 +35,11 @@ static char *cacheBlock[NNC_HOST_CACHE_SLOTS];
 static size_t cacheSize[NNC_HOST_CACHE_SLOTS];
 static size_t cacheBytes;
 static long liveInstances;
+static int guardMode; /* NNC_GUARD_*; atomic loads and stores */
+
+NNC_HIDDEN void nncHostSetGuard(int mode) {
+  __atomic_store_n(&guardMode, mode, __ATOMIC_RELEASE);
+}
 
 /* Takes the smallest cached block of at least `bytes` bytes (and at most a
  * third more), or NULL; `*capacity` receives its size. Called with the lock
@@ -66,6 +73,9 @@ static void *allocate(size_t alignment, size_t bytes) {
   size_t header = alignment > NNC_HOST_HEADER ? alignment : NNC_HOST_HEADER;
   if (bytes > SIZE_MAX - header)
     return NULL;
+  int guard = __atomic_load_n(&guardMode, __ATOMIC_ACQUIRE);
+  if (guard != NNC_GUARD_OFF)
+    return nncGuardAlloc(guard, bytes, alignment);
   char *block = NULL;
   size_t capacity = bytes;
   if (header == NNC_HOST_HEADER) {
@@ -94,6 +104,10 @@ NNC_HIDDEN void *nnc_host_aligned_alloc(size_t alignment, size_t bytes) {
 NNC_HIDDEN void nnc_host_free(void *ptr) {
   if (!ptr)
     return;
+  if (nncGuardOwns(ptr)) {
+    nncGuardFree(ptr);
+    return;
+  }
   size_t bytes, header;
   memcpy(&bytes, (char *)ptr - 2 * sizeof(size_t), sizeof bytes);
   memcpy(&header, (char *)ptr - sizeof(size_t), sizeof header);
