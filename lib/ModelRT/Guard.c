@@ -1,6 +1,6 @@
 /*===- lib/ModelRT/Guard.c - Blocks placed against guard pages ----*- C -*-===*
  *
- * The guard-page mode of the shim (NNC_GUARD_PAGES, docs/safety.md): every
+ * The guard-page mode of the shim (NNC_GUARD_PAGES, docs/guard-pages.md): every
  * instance tensor, every output scratch slot and every kernel temporary gets
  * its own mapping with an inaccessible (PROT_NONE) page on both sides, and
  * the block is placed either so that it ends at the page after it

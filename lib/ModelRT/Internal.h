@@ -47,7 +47,7 @@ struct nnc_model_s {
   void **guardScratch; /**< guard mode: one block per OUTPUT, else unused */
 };
 
-/* Guard.c: the guard-page test mode (NNC_GUARD_PAGES, docs/safety.md). */
+/* Guard.c: the guard-page test mode (NNC_GUARD_PAGES, docs/guard-pages.md). */
 enum {
   NNC_GUARD_OFF = 0,
   NNC_GUARD_END = 1,   /**< blocks end at an inaccessible page */

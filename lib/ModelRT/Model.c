@@ -6,7 +6,7 @@
  * reading and writing instance tensors by index or name, the step count, the
  * seed, and the argument checks of the checkpoint calls. With
  * NNC_GUARD_PAGES set at creation, each tensor gets its own mapping between
- * guard pages instead (Guard.c, docs/safety.md).
+ * guard pages instead (Guard.c, docs/guard-pages.md).
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L

@@ -15,7 +15,7 @@
  * get i % bound, the bound read from the shim's refusal of an
  * out-of-range value. A status other than OK is reported and makes the exit
  * code 1; a fault is reported by GuardedBuffers.c and kills the process.
- * docs/safety.md describes the whole check.
+ * docs/guard-pages.md describes the whole check.
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Compiles models and runs nnc-guard-run on each (docs/safety.md).
+"""Compiles models and runs nnc-guard-run on each (docs/guard-pages.md).
 
   guard_check.py --out DIR matrix I/K     slice I of K of the single-op matrix
+  guard_check.py --out DIR known          the matrix cases with a known fault
   guard_check.py --out DIR files A.nn...  the given .nn files (the examples)
 
 For a matrix case it first asks the compiler for the model's output type
@@ -9,8 +10,8 @@ For a matrix case it first asks the compiler for the model's output type
 target, then compiles the model with its train section to DIR/<case>.so and
 runs `nnc-guard-run` on it (every entry point, batch 1, 3 and 17, every
 buffer against guard pages). A compiler exit code 1 with an `error:` line is
-a clean refusal: allowed for cases that move the batch axis, a failure for
-the others; any other exit code (a crash) is always a failure, as is any
+a clean refusal: allowed for the cases that say why they may be refused
+(`may_refuse`: they move the batch axis, ...), a failure for the others; any other exit code (a crash) is always a failure, as is any
 failure or fault of nnc-guard-run. Prints one line per model and a summary;
 exits 1 when anything failed. The .nn files stay in DIR for reproduction.
 """
@@ -82,8 +83,9 @@ def run_case(case, out):
     if state == "crash":
         return "FAIL %s: the compiler crashed: %s" % (case.name, detail), True
     if state == "refused":
-        if case.moves_batch:
-            return "REFUSED %s: %s" % (case.name, detail), False
+        if case.may_refuse:
+            return "REFUSED %s (%s): %s" % (case.name, case.may_refuse,
+                                            detail), False
         return "FAIL %s: refused: %s" % (case.name, detail), True
     err = guard_run(base + ".so")
     if err:
@@ -105,20 +107,27 @@ def run_file(path, out):
 
 
 def main(argv):
-    if len(argv) < 4 or argv[0] != "--out" or argv[2] not in ("matrix", "files"):
+    if len(argv) < 3 or argv[0] != "--out" or \
+            argv[2] not in ("matrix", "known", "files"):
         sys.exit(__doc__)
     out, mode, rest = argv[1], argv[2], argv[3:]
     os.makedirs(out, exist_ok=True)
     if mode == "matrix":
         index, count = (int(v) for v in rest[0].split("/"))
-        cases = single_op_matrix.cases()[index::count]
-        results = [run_case(c, out) for c in cases]
+        cases = [c for c in single_op_matrix.cases() if not c.known_fault]
+        jobs = [(run_case, c) for c in cases[index::count]]
         title = "matrix slice %d/%d" % (index, count)
+    elif mode == "known":
+        cases = [c for c in single_op_matrix.cases() if c.known_fault]
+        jobs = [(run_case, c) for c in cases]
+        title = "known faults"
     else:
-        results = [run_file(p, out) for p in rest]
+        jobs = [(run_file, p) for p in rest]
         title = "files"
-    for line, _ in results:
-        print(line, flush=True)
+    results = []
+    for fn, arg in jobs:
+        results.append(fn(arg, out))
+        print(results[-1][0], flush=True)
     failed = sum(bad for _, bad in results)
     refused = sum(line.startswith("REFUSED") for line, _ in results)
     print("%s: %d models, %d passed, %d refused, %d failed" %

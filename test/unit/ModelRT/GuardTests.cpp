@@ -1,6 +1,6 @@
 //===- GuardTests.cpp - the shim's guard-page mode (Guard.c) --------------===//
 //
-// Checks the placement promised by docs/safety.md: a block of the END mode
+// Checks the placement promised by docs/guard-pages.md: a block of the END mode
 // ends at an inaccessible page (exactly, when its size is a multiple of its
 // alignment), a block of the START mode begins right after one, the kernel
 // heap (nnc_host_alloc) follows the mode set at instance creation and
