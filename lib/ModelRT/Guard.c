@@ -73,7 +73,8 @@ void *nncGuardAlloc(int mode, size_t bytes, size_t alignment) {
   if (inner == 0)
     inner = page;
   size_t length = inner + 2 * page;
-  char *base = mmap(NULL, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *base =
+      mmap(NULL, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (base == MAP_FAILED)
     return NULL;
   if (mprotect(base + page, inner, PROT_READ | PROT_WRITE) != 0) {

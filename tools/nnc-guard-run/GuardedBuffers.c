@@ -153,5 +153,6 @@ int guardedInstallHandler(void) {
   sa.sa_sigaction = onFault;
   sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
   sigemptyset(&sa.sa_mask);
-  return sigaction(SIGSEGV, &sa, NULL) == 0 && sigaction(SIGBUS, &sa, NULL) == 0;
+  return sigaction(SIGSEGV, &sa, NULL) == 0 &&
+         sigaction(SIGBUS, &sa, NULL) == 0;
 }

@@ -204,7 +204,8 @@ static int learnBound(Run *r, nnc_status_t s) {
   const char *range = strstr(m, "expected a class index or id in [0, ");
   if (!range)
     return 0;
-  long long bound = atoll(range + strlen("expected a class index or id in [0, "));
+  long long bound =
+      atoll(range + strlen("expected a class index or id in [0, "));
   int isLabel = strstr(m, ": labels[") != NULL;
   const char *at = strstr(m, isLabel ? ": labels[" : ": inputs[");
   if (!at || bound <= 0)
@@ -230,7 +231,7 @@ static int runEntry(Run *r, nnc_model_t *m, nnc_entry_t e, int withOutputs) {
   char what[80];
   snprintf(what, sizeof(what), "%s%s", names[e],
            e == NNC_ENTRY_PREDICT || e == NNC_ENTRY_APPLY ? ""
-           : withOutputs ? " (with outputs)"
+           : withOutputs                                  ? " (with outputs)"
                          : " (without outputs)");
   setActivity(r, what);
   nnc_buffer_t *outs = withOutputs ? r->outArg : NULL;
@@ -327,8 +328,9 @@ static int readInfos(Run *r, nnc_tensor_kind_t kind, int32_t *n,
                      nnc_tensor_info_t *infos) {
   *n = r->api.count(kind);
   if (*n > MAX_TENSORS) {
-    fprintf(stderr, "nnc-guard-run: error: %s has %d tensors of kind %d, at "
-                    "most %d are supported\n",
+    fprintf(stderr,
+            "nnc-guard-run: error: %s has %d tensors of kind %d, at "
+            "most %d are supported\n",
             r->path, *n, (int)kind, MAX_TENSORS);
     return 0;
   }
@@ -394,8 +396,9 @@ int main(int argc, char **argv) {
     }
   }
   if (first >= argc) {
-    fprintf(stderr, "usage: %s [--batch 1,3,17] [--no-shim-guard] "
-                    "MODEL.so...\n",
+    fprintf(stderr,
+            "usage: %s [--batch 1,3,17] [--no-shim-guard] "
+            "MODEL.so...\n",
             argv[0]);
     return 2;
   }

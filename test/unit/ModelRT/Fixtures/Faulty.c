@@ -62,7 +62,14 @@ void nnc_kernel_predict(void **args) {
 
 static const nnc_tensor_desc_t tensors[] = {
     {"x", NNC_ROLE_INPUT, NNC_DESC_F32, 2, {-1, 3}, NNC_INIT_NONE, 0, -1, 0},
-    {"fc.weight", NNC_ROLE_PARAM, NNC_DESC_F32, 2, {2, 3}, NNC_INIT_HE, 0, -1,
+    {"fc.weight",
+     NNC_ROLE_PARAM,
+     NNC_DESC_F32,
+     2,
+     {2, 3},
+     NNC_INIT_HE,
+     0,
+     -1,
      0},
     {"out", NNC_ROLE_OUTPUT, NNC_DESC_F32, 2, {-1, 2}, NNC_INIT_NONE, 0, -1, 0},
 };
