@@ -179,8 +179,28 @@ static size_t scratchOffset(int32_t k, int64_t batch, size_t *out_total) {
   return at;
 }
 
+/* Guard mode: one block per output, exactly as large as this batch needs,
+ * so that a kernel writing past a skipped output faults. */
+static nnc_status_t guardScratch(nnc_model_t *m, const char *fn,
+                                 int64_t batch) {
+  for (int32_t k = 0; k < nnc_model_tensor_count(NNC_KIND_OUTPUT); ++k) {
+    size_t bytes = 0;
+    nnc_status_free(
+        nnc_model_tensor_byte_size(NNC_KIND_OUTPUT, k, batch, &bytes));
+    nncGuardFree(m->guardScratch[k]);
+    m->guardScratch[k] = nncGuardAlloc(m->guard, bytes, NNC_TENSOR_ALIGN);
+    if (!m->guardScratch[k])
+      return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
+                           "%s: out of memory for %zu bytes of output %d", fn,
+                           bytes, k);
+  }
+  return NULL;
+}
+
 static nnc_status_t ensureScratch(nnc_model_t *m, const char *fn,
                                   int64_t batch) {
+  if (m->guard != NNC_GUARD_OFF)
+    return guardScratch(m, fn, batch);
   size_t total = 0;
   scratchOffset(-1, batch, &total);
   if (total <= m->scratchBytes)
@@ -334,8 +354,12 @@ static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
         break;
       }
       case NNC_ROLE_OUTPUT:
-        ptr = c->outputs ? c->outputs[k].data
-                         : (char *)m->scratch + scratchOffset(k, c->batch, 0);
+        if (c->outputs)
+          ptr = c->outputs[k].data;
+        else if (m->guard != NNC_GUARD_OFF)
+          ptr = m->guardScratch[k];
+        else
+          ptr = (char *)m->scratch + scratchOffset(k, c->batch, 0);
         break;
       case NNC_ROLE_LOSS:
         ptr = &c->loss;

@@ -21,6 +21,10 @@
  * no locks held across calls, single-threaded), so abandoning its frames is
  * safe, and nncAllocScopeLeave frees the blocks it left behind. Outside a
  * scope (tests), a failed allocation returns NULL.
+ *
+ * In the guard-page test mode
+ * (NNC_GUARD_PAGES, set by the most recently created instance) every block
+ * comes from Guard.c instead and bypasses the cache.
  */
 
 #define _POSIX_C_SOURCE 200112L /* posix_memalign */
@@ -49,6 +53,11 @@ static char *cacheBlock[NNC_HOST_CACHE_SLOTS];
 static size_t cacheSize[NNC_HOST_CACHE_SLOTS];
 static size_t cacheBytes;
 static long liveInstances;
+static int guardMode; /* NNC_GUARD_*; atomic loads and stores */
+
+NNC_HIDDEN void nncHostSetGuard(int mode) {
+  __atomic_store_n(&guardMode, mode, __ATOMIC_RELEASE);
+}
 
 /* The scope of the kernel running on this thread, if any: a pthread key,
  * not __thread (TLS in a dlopen-ed library needs ld.so's __tls_get_addr,
@@ -157,6 +166,9 @@ static void *allocate(size_t alignment, size_t bytes) {
   size_t header = alignment > NNC_HOST_HEADER ? alignment : NNC_HOST_HEADER;
   if (bytes > SIZE_MAX - header)
     return NULL;
+  int guard = __atomic_load_n(&guardMode, __ATOMIC_ACQUIRE);
+  if (guard != NNC_GUARD_OFF)
+    return nncGuardAlloc(guard, bytes, alignment);
   char *block = NULL;
   size_t capacity = bytes;
   if (header == NNC_HOST_HEADER) {
@@ -202,6 +214,10 @@ NNC_HIDDEN void *nnc_host_aligned_alloc(size_t alignment, size_t bytes) {
 NNC_HIDDEN void nnc_host_free(void *ptr) {
   if (!ptr)
     return;
+  if (nncGuardOwns(ptr)) {
+    nncGuardFree(ptr);
+    return;
+  }
   unlinkLive(ptr);
   size_t bytes = getSize(ptr, AT_BYTES), header = getSize(ptr, AT_HEADER);
   char *block = (char *)ptr - header;

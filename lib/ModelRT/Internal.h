@@ -56,7 +56,29 @@ struct nnc_model_s {
   void *undo;          /**< CPU: copies of the tensors a kernel updates */
   size_t undoBytes;
   NncAllocScope allocScope; /**< CPU: the running kernel's allocations */
+  int guard;           /**< NNC_GUARD_* mode read at create (CPU only) */
+  void **guardScratch; /**< guard mode: one block per OUTPUT, else unused */
 };
+
+/* Guard.c: the guard-page test mode (NNC_GUARD_PAGES, docs/guard-pages.md). */
+enum {
+  NNC_GUARD_OFF = 0,
+  NNC_GUARD_END = 1,   /**< blocks end at an inaccessible page */
+  NNC_GUARD_START = 2, /**< blocks start after an inaccessible page */
+};
+/** The mode NNC_GUARD_PAGES asks for: unset, empty or "0" is OFF, "start"
+ *  is START, anything else ("1", "end") is END. */
+NNC_HIDDEN int nncGuardModeFromEnv(void);
+/** A block of `bytes` bytes aligned to `alignment` (at most a page) in its
+ *  own mapping between two PROT_NONE pages, placed per `mode` (END or
+ *  START); NULL when out of memory. Release with nncGuardFree. */
+NNC_HIDDEN void *nncGuardAlloc(int mode, size_t bytes, size_t alignment);
+/** 1 when `payload` was returned by nncGuardAlloc and is not freed yet. */
+NNC_HIDDEN int nncGuardOwns(const void *payload);
+/** Unmaps a block of nncGuardAlloc (NULL and unknown pointers: no-op). */
+NNC_HIDDEN void nncGuardFree(void *payload);
+/** HostAlloc.c: the mode of kernel temporaries, set at instance creation. */
+NNC_HIDDEN void nncHostSetGuard(int mode);
 
 /** A new status with a printf-style message; never NULL for code != OK. */
 NNC_HIDDEN nnc_status_t nncMakeStatus(nnc_status_code_t code, const char *fmt,

@@ -4,7 +4,9 @@
  * storage for every PARAM, BUFFER, GRAD and STATE tensor of the descriptor,
  * plus the scratch used to build memref descriptors for kernel calls. Also
  * reading and writing instance tensors by index or name, the step count, the
- * seed, and the argument checks of the checkpoint calls.
+ * seed, and the argument checks of the checkpoint calls. With
+ * NNC_GUARD_PAGES set at creation, each tensor gets its own mapping between
+ * guard pages instead (Guard.c, docs/guard-pages.md).
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
@@ -16,6 +18,23 @@
 static int isInstanceRole(int32_t role) {
   return role == NNC_ROLE_PARAM || role == NNC_ROLE_BUFFER ||
          role == NNC_ROLE_GRAD || role == NNC_ROLE_STATE;
+}
+
+/* Storage of one instance tensor: 64-byte aligned, between guard pages in
+ * the guard mode. */
+static void *allocTensor(const nnc_model_t *m, size_t bytes) {
+  if (m->guard != NNC_GUARD_OFF)
+    return nncGuardAlloc(m->guard, bytes, NNC_TENSOR_ALIGN);
+  void *p = NULL;
+  return posix_memalign(&p, NNC_TENSOR_ALIGN, bytes ? bytes : 1) == 0 ? p
+                                                                      : NULL;
+}
+
+static void freeTensor(const nnc_model_t *m, void *p) {
+  if (m->guard != NNC_GUARD_OFF)
+    nncGuardFree(p);
+  else
+    free(p);
 }
 
 static int32_t maxArgs(const nnc_model_desc_t *d) {
@@ -57,6 +76,15 @@ nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
                          "nnc_model_create: out of memory");
   }
   m->onDevice = desc->target == NNC_TARGET_CUDA;
+  /* Guard pages apply to host memory: CPU models only. */
+  m->guard = m->onDevice ? NNC_GUARD_OFF : nncGuardModeFromEnv();
+  nncHostSetGuard(m->guard);
+  if (m->guard != NNC_GUARD_OFF &&
+      !(m->guardScratch = calloc(nt, sizeof(void *)))) {
+    nnc_model_destroy(m);
+    return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
+                         "nnc_model_create: out of memory");
+  }
   if (m->onDevice && (s = nncCudaInit("nnc_model_create"))) {
     nnc_model_destroy(m);
     return s;
@@ -68,8 +96,8 @@ nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
       continue;
     int64_t n = nncElements(d, 1);
     size_t bytes = (size_t)n * nncDtypeSize(d->dtype);
-    void *p = NULL;
-    if (posix_memalign(&p, NNC_TENSOR_ALIGN, bytes ? bytes : 1) != 0) {
+    void *p = allocTensor(m, bytes);
+    if (!p) {
       nnc_model_destroy(m);
       return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
                            "nnc_model_create: out of memory allocating '%s' "
@@ -107,7 +135,7 @@ void nnc_model_destroy(nnc_model_t *model) {
       if (model->onDevice)
         nncCudaFree(model->data[t]);
       else
-        free(model->data[t]);
+        freeTensor(model, model->data[t]);
     }
   if (model->onDevice) {
     nncCudaFree(model->deviceIO);
@@ -120,6 +148,10 @@ void nnc_model_destroy(nnc_model_t *model) {
   free(model->words);
   free(model->scratch);
   free(model->undo);
+  if (model->guardScratch)
+    for (int32_t t = 0; t < model->desc->num_tensors; ++t)
+      nncGuardFree(model->guardScratch[t]);
+  free(model->guardScratch);
   free(model);
   nncHostInstanceDestroyed();
 }

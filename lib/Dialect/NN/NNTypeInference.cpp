@@ -60,13 +60,13 @@ typecheck::broadcastShapes(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
     int64_t da = i < a.size() ? a[a.size() - 1 - i] : 1;
     int64_t db = i < b.size() ? b[b.size() - 1 - i] : 1;
     int64_t &out = result[rank - 1 - i];
+    // The dynamic batch dim N meets only N or 1: against a static size it
+    // would be read as that size whatever the batch (issue 11).
     if (da == 1)
       out = db;
     else if (db == 1)
       out = da;
-    else if (ShapedType::isDynamic(da))
-      out = db;
-    else if (ShapedType::isDynamic(db) || da == db)
+    else if (da == db)
       out = da;
     else
       return std::nullopt;
@@ -170,6 +170,15 @@ LogicalResult nn::inferElementwiseUnary(StringRef opName,
   return success();
 }
 
+/// `shape` with its dynamic dims read as 1.
+static SmallVector<int64_t> withoutDynamic(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> out(shape);
+  for (int64_t &d : out)
+    if (ShapedType::isDynamic(d))
+      d = 1;
+  return out;
+}
+
 LogicalResult nn::inferBroadcastBinary(StringRef opName,
                                        std::optional<Location> loc, Value lhs,
                                        Value rhs,
@@ -182,6 +191,11 @@ LogicalResult nn::inferBroadcastBinary(StringRef opName,
   if (failed(rhsType))
     return failure();
   auto shape = broadcastShapes(lhsType->getShape(), rhsType->getShape());
+  if (!shape && broadcastShapes(withoutDynamic(lhsType->getShape()),
+                                withoutDynamic(rhsType->getShape())))
+    return check.fail("expects operands whose batch dims meet the batch dim "
+                      "or 1 (aligned on the right), got ",
+                      *lhsType, " and ", *rhsType);
   if (!shape)
     return check.fail("expects operands that broadcast (aligned on the "
                       "right, each pair of dims equal or one of them 1), "

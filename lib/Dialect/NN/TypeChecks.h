@@ -84,8 +84,9 @@ private:
 };
 
 /// The NumPy broadcast of two shapes, or std::nullopt when they do not
-/// broadcast. A dynamic dim pairs with 1 or `?` (result `?`) or with a
-/// static size (result that size).
+/// broadcast. A dynamic dim (the batch) pairs only with 1 or `?` (result
+/// `?`): paired with a static size it would be read as that size whatever
+/// the batch.
 std::optional<SmallVector<int64_t>> broadcastShapes(ArrayRef<int64_t> a,
                                                     ArrayRef<int64_t> b);
 

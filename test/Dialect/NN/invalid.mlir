@@ -21,6 +21,16 @@ func.func @add_nobcast(%a: tensor<?x3xf32>, %b: tensor<4xf32>) {
 
 // -----
 
+// The batch dim of %b would meet the static 4 of %a (read as 4 rows).
+func.func @add_batch_misaligned(%a: tensor<?x4x5xf32>, %b: tensor<?x5xf32>) {
+  // expected-error @+2 {{'nn.add' op expects operands whose batch dims meet the batch dim or 1 (aligned on the right), got 'tensor<?x4x5xf32>' and 'tensor<?x5xf32>'}}
+  // expected-error @+1 {{'nn.add' op failed to infer returned types}}
+  %0 = nn.add %a, %b : (tensor<?x4x5xf32>, tensor<?x5xf32>) -> tensor<?x4x5xf32>
+  return
+}
+
+// -----
+
 func.func @add_wrong_result(%a: tensor<?x3xf32>, %b: tensor<3xf32>) {
   // expected-error @+2 {{'nn.add' op inferred type(s) 'tensor<?x3xf32>' are incompatible with return type(s) of operation 'tensor<?x4xf32>'}}
   // expected-error @+1 {{'nn.add' op failed to infer returned types}}
