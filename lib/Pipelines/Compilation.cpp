@@ -200,6 +200,7 @@ bool Compilation::link(llvm::StringRef objectPath, llvm::StringRef output) {
       configuredPath("NNC_MODELRT_ARCHIVE", NNC_MODELRT_ARCHIVE)};
   inputs.versionScript =
       configuredPath("NNC_MODELRT_EXPORTS", NNC_MODELRT_EXPORTS);
+  inputs.sanitize = NNC_MODELRT_SANITIZE;
   if (!llvm::sys::fs::exists(inputs.wholeArchives[0])) {
     diags.error("the model shim '" + inputs.wholeArchives[0] +
                 "' does not exist; build nnc_modelrt or set "

@@ -57,6 +57,11 @@ struct LinkInputs {
   std::vector<std::string> wholeArchives;
   /// Linker version script; empty: export `nnc_*` only.
   std::string versionScript;
+  /// The sanitizers (`-fsanitize=` list) the archives were compiled with;
+  /// empty in the normal build. When set, the link leaves the sanitizer
+  /// runtime's symbols undefined (no `-z defs`): the program that loads the
+  /// library must be built with the same sanitizers.
+  std::string sanitize;
 };
 
 /// Links a shared library that needs only libc, libm and libpthread.
