@@ -170,6 +170,9 @@ bool Compilation::emitNative(llvm::StringRef path, bool asText) {
   CPUCodegenOptions codegen;
   codegen.optLevel = options.optLevel;
   codegen.cpu = options.cpu;
+  // The sanitizer build checks the kernels' memory accesses too.
+  codegen.sanitizeAddress =
+      llvm::StringRef(NNC_MODELRT_SANITIZE).contains("address");
   return succeeded(emitNativeCode(*module, codegen, path, asText));
 }
 

@@ -31,6 +31,12 @@ struct CPUCodegenOptions {
   /// (nnc-host-alloc, lib/ModelRT/HostAlloc.c). Only for objects that are
   /// linked with the shim; tests linking bare kernels leave it off.
   bool shimAllocator = false;
+  /// Instrument the kernels with AddressSanitizer (emitNativeCode): every
+  /// load and store is checked against the process's shadow memory, so a
+  /// kernel that reads or writes outside a buffer stops with a report. Set in
+  /// the sanitizer build only; the object then needs the ASan runtime of the
+  /// program that loads it.
+  bool sanitizeAddress = false;
 };
 
 /// Adds the first step of the CPU pipeline: canonicalization, elementwise
@@ -74,7 +80,9 @@ mlir::LogicalResult linkSharedLibrary(mlir::Location loc,
 inline mlir::LogicalResult
 linkSharedLibrary(mlir::Location loc, const std::vector<std::string> &objects,
                   llvm::StringRef output) {
-  return linkSharedLibrary(loc, LinkInputs{objects, {}, ""}, output);
+  LinkInputs inputs;
+  inputs.objects = objects;
+  return linkSharedLibrary(loc, inputs, output);
 }
 
 /// Compiles a C source file to a position-independent object.
