@@ -22,6 +22,21 @@ typedef char nncPointersAre64Bit[sizeof(void *) == 8 ? 1 : -1];
 
 typedef NncCall Call;
 
+/* The 1-based step of the update about to be computed (steps so far + 1).
+ * nnc_model_set_step accepts INT64_MAX, after which no update can be counted:
+ * refused, instead of the signed overflow UBSan reported. */
+static nnc_status_t nextStep(const char *fn, const nnc_model_t *model,
+                             int64_t *out_step) {
+  if (model->step == INT64_MAX)
+    return nncMakeStatus(NNC_STATUS_OUT_OF_RANGE,
+                         "%s: step: the model has counted %lld updates, the "
+                         "most an int64 holds; set a smaller step with "
+                         "nnc_model_set_step",
+                         fn, (long long)model->step);
+  *out_step = model->step + 1;
+  return NULL;
+}
+
 static nnc_status_t checkEntry(const char *fn, const nnc_entry_desc_t *e,
                                const char *entryName) {
   if (e->fn)
@@ -267,7 +282,9 @@ nnc_status_t nnc_model_predict(nnc_model_t *model, int64_t batch,
                       batch, hostData)) ||
       (s = checkOutputs(fn, outputs, num_outputs, batch)))
     return s;
-  Call c = {fn, batch, inputs, NULL, outputs, 0.0f, model->step + 1, 0, 0.0f};
+  /* predict counts nothing: at the largest step it runs with that step. */
+  int64_t step = model->step < INT64_MAX ? model->step + 1 : INT64_MAX;
+  Call c = {fn, batch, inputs, NULL, outputs, 0.0f, step, 0, 0.0f};
   c.seed = nncStepSeed(model->seed, c.step);
   return run(model, &model->desc->predict, &c);
 }
@@ -297,9 +314,12 @@ static nnc_status_t trainLike(const char *fn, const char *entryName,
                          "%s: out_loss: expected a pointer, got NULL", fn);
   if (checkLrArg && (s = checkLr(fn, lr)))
     return s;
+  int64_t step = 0;
+  if ((s = nextStep(fn, model, &step)))
+    return s;
   if (!outputs && (s = ensureScratch(model, fn, batch)))
     return s;
-  Call c = {fn, batch, inputs, labels, outputs, lr, model->step + 1, 0, 0.0f};
+  Call c = {fn, batch, inputs, labels, outputs, lr, step, 0, 0.0f};
   c.seed = nncStepSeed(model->seed, c.step);
   if ((s = run(model, e, &c)))
     return s;
@@ -346,10 +366,11 @@ nnc_status_t nnc_model_apply_gradients(nnc_model_t *model,
   if (!model)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: model: expected an instance, got NULL", fn);
+  int64_t step = 0;
   if ((s = checkEntry(fn, &model->desc->apply, "apply")) ||
-      (s = checkLr(fn, learning_rate)))
+      (s = checkLr(fn, learning_rate)) || (s = nextStep(fn, model, &step)))
     return s;
-  Call c = {fn, 1, NULL, NULL, NULL, learning_rate, model->step + 1, 0, 0.0f};
+  Call c = {fn, 1, NULL, NULL, NULL, learning_rate, step, 0, 0.0f};
   c.seed = nncStepSeed(model->seed, c.step);
   /* apply has no batch-sized arguments; outputs would be a descriptor bug. */
   if ((s = ensureScratch(model, fn, 1)) ||

@@ -149,6 +149,33 @@ TEST_F(DenseErrors, ReadWriteTensors) {
       NNC_STATUS_NOT_FOUND, {"state"});
 }
 
+// At the largest step count an update cannot be counted: train_step,
+// compute_gradients and apply_gradients refuse and change nothing (they
+// overflowed int64 before, which UBSan reported); predict still runs.
+TEST_F(DenseErrors, StepCountAtItsMaximum) {
+  const int64_t most = std::numeric_limits<int64_t>::max();
+  EXPECT_NNC_OK(api, api.nnc_model_set_step(inst.model, most));
+  std::vector<std::string> before = snapshot(api, inst.model);
+  expectError(train(2, &in, &lab, 0.1f, &loss), NNC_STATUS_OUT_OF_RANGE,
+              {"nnc_model_train_step", "step", "nnc_model_set_step"});
+  expectError(take(api, api.nnc_model_compute_gradients(
+                            inst.model, 2, &in, 1, &lab, 1, nullptr, 0, &loss)),
+              NNC_STATUS_OUT_OF_RANGE, {"nnc_model_compute_gradients", "step"});
+  expectError(take(api, api.nnc_model_apply_gradients(inst.model, 0.1f)),
+              NNC_STATUS_OUT_OF_RANGE, {"nnc_model_apply_gradients", "step"});
+  EXPECT_EQ(snapshot(api, inst.model), before);
+  int64_t step = 0;
+  EXPECT_NNC_OK(api, api.nnc_model_get_step(inst.model, &step));
+  EXPECT_EQ(step, most);
+  Status p = predict(2, &in, 1, &o, 1);
+  EXPECT_EQ(p.code, NNC_STATUS_OK) << p.message;
+  EXPECT_NNC_OK(api, api.nnc_model_set_step(inst.model, most - 1));
+  Status t = train(2, &in, &lab, 0.1f, &loss);
+  EXPECT_EQ(t.code, NNC_STATUS_OK) << t.message;
+  EXPECT_NNC_OK(api, api.nnc_model_get_step(inst.model, &step));
+  EXPECT_EQ(step, most);
+}
+
 TEST_F(DenseErrors, InstanceCalls) {
   expectError(take(api, api.nnc_model_create(1, nullptr)),
               NNC_STATUS_INVALID_ARGUMENT, {"out_model"});
