@@ -16,6 +16,20 @@ config.substitutions.append(("%examples", os.path.join(config.nnc_src_root, "exa
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 
 llvm_config.use_default_substitutions()
+
+# %model_python: Python for scripts that load a compiled model.so with ctypes.
+# In the sanitizer build the model shim inside it calls the ASan/UBSan
+# runtime, which an uninstrumented interpreter lacks, so the shared runtime is
+# preloaded; leak detection is off there because the interpreter keeps
+# memory until exit (its allocations are not nnc's).
+model_python = config.python_executable
+if config.nnc_sanitizer_runtime:
+    asan_options = config.environment.get("ASAN_OPTIONS", "")
+    model_python = "env LD_PRELOAD=%s ASAN_OPTIONS=%s %s" % (
+        config.nnc_sanitizer_runtime,
+        (asan_options + ":" if asan_options else "") + "detect_leaks=0",
+        config.python_executable)
+config.substitutions.insert(0, ("%model_python", model_python))
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=True)
 

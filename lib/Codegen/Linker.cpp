@@ -106,7 +106,10 @@ LogicalResult nnc::linkSharedLibrary(Location loc, const LinkInputs &inputs,
   }
   args.push_back("-Wl,--version-script=" + mapPath.str().str());
   args.push_back("-Wl,-Bsymbolic");
-  args.push_back("-Wl,-z,defs");
+  if (inputs.sanitize.empty())
+    args.push_back("-Wl,-z,defs");
+  else
+    args.push_back("-fsanitize=" + inputs.sanitize);
   args.push_back("-Wl,--as-needed");
   args.push_back("-lm");
   args.push_back("-lpthread");

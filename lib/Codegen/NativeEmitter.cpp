@@ -2,7 +2,9 @@
 //
 // Translates the LLVM-dialect module to LLVM IR, selects the target machine
 // (the host CPU and its features by default), runs LLVM's optimisation
-// pipeline at the requested level and writes textual IR or an ELF object.
+// pipeline at the requested level and writes textual IR or an ELF object. In
+// the sanitizer build the optimised kernels are instrumented with
+// AddressSanitizer, like the C and C++ code around them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,7 +17,9 @@
 
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/PassManager.h"
 #include "llvm/MC/TargetRegistry.h"
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -23,6 +27,7 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
+#include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
 
 using namespace mlir;
 
@@ -62,6 +67,29 @@ createTargetMachine(Location loc, const nnc::CPUCodegenOptions &options) {
   return machine;
 }
 
+/// Instruments every defined function with AddressSanitizer: loads and
+/// stores check the shadow memory, stack temporaries get redzones, and a
+/// module constructor registers the module with the runtime.
+void instrumentWithAddressSanitizer(llvm::Module &module,
+                                    llvm::TargetMachine *machine) {
+  for (llvm::Function &function : module.functions())
+    if (!function.isDeclaration())
+      function.addFnAttr(llvm::Attribute::SanitizeAddress);
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder builder(machine);
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager passes;
+  passes.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions()));
+  passes.run(module, mam);
+}
+
 } // namespace
 
 LogicalResult nnc::emitNativeCode(ModuleOp module,
@@ -94,6 +122,8 @@ LogicalResult nnc::emitNativeCode(ModuleOp module,
     std::string message = llvm::toString(std::move(err));
     return emitError(loc) << "LLVM optimisation failed: " << message;
   }
+  if (options.sanitizeAddress)
+    instrumentWithAddressSanitizer(*llvmModule, machine.get());
 
   std::error_code ec;
   llvm::ToolOutputFile out(path, ec,

@@ -25,6 +25,11 @@
  * In the guard-page test mode
  * (NNC_GUARD_PAGES, set by the most recently created instance) every block
  * comes from Guard.c instead and bypasses the cache.
+ *
+ * Under AddressSanitizer (the sanitizer build) a cached block is poisoned,
+ * and so is the slack of a reused block past the requested size: a kernel
+ * that reads a temporary after freeing it, or past its end, is reported even
+ * though the block never went back to malloc.
  */
 
 #define _POSIX_C_SOURCE 200112L /* posix_memalign */
@@ -34,6 +39,16 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#endif
+#endif
+#ifndef ASAN_POISON_MEMORY_REGION
+#define ASAN_POISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
+#endif
 
 enum {
   NNC_HOST_CACHE_SLOTS = 64,
@@ -188,6 +203,8 @@ static void *allocate(size_t alignment, size_t bytes) {
     block = raw;
   }
   writeHeader(block + header, capacity, header);
+  ASAN_UNPOISON_MEMORY_REGION(block + header, bytes);
+  ASAN_POISON_MEMORY_REGION(block + header + bytes, capacity - bytes);
   return block + header;
 }
 
@@ -232,6 +249,7 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
         cacheBlock[i] = block;
         cacheSize[i] = bytes;
         cacheBytes += bytes;
+        ASAN_POISON_MEMORY_REGION(ptr, bytes);
         block = NULL;
         break;
       }

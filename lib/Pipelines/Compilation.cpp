@@ -187,6 +187,9 @@ bool Compilation::emitNative(llvm::StringRef path, bool asText) {
   CPUCodegenOptions codegen;
   codegen.optLevel = options.optLevel;
   codegen.cpu = options.cpu;
+  // The sanitizer build checks the kernels' memory accesses too.
+  codegen.sanitizeAddress =
+      llvm::StringRef(NNC_MODELRT_SANITIZE).contains("address");
   TimingScope timer = time("LLVM IR and machine code");
   return succeeded(emitNativeCode(*module, codegen, path, asText));
 }
@@ -219,6 +222,7 @@ bool Compilation::link(llvm::StringRef objectPath, llvm::StringRef output) {
       configuredPath("NNC_MODELRT_ARCHIVE", NNC_MODELRT_ARCHIVE)};
   inputs.versionScript =
       configuredPath("NNC_MODELRT_EXPORTS", NNC_MODELRT_EXPORTS);
+  inputs.sanitize = NNC_MODELRT_SANITIZE;
   if (!llvm::sys::fs::exists(inputs.wholeArchives[0])) {
     diags.error("the model shim '" + inputs.wholeArchives[0] +
                 "' does not exist; build nnc_modelrt or set "

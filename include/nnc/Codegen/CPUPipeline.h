@@ -31,6 +31,12 @@ struct CPUCodegenOptions {
   /// (nnc-host-alloc, lib/ModelRT/HostAlloc.c). Only for objects that are
   /// linked with the shim; tests linking bare kernels leave it off.
   bool shimAllocator = false;
+  /// Instrument the kernels with AddressSanitizer (emitNativeCode): every
+  /// load and store is checked against the process's shadow memory, so a
+  /// kernel that reads or writes outside a buffer stops with a report. Set in
+  /// the sanitizer build only; the object then needs the ASan runtime of the
+  /// program that loads it.
+  bool sanitizeAddress = false;
 };
 
 /// Adds the first step of the CPU pipeline: canonicalization, elementwise
@@ -57,6 +63,11 @@ struct LinkInputs {
   std::vector<std::string> wholeArchives;
   /// Linker version script; empty: export `nnc_*` only.
   std::string versionScript;
+  /// The sanitizers (`-fsanitize=` list) the archives were compiled with;
+  /// empty in the normal build. When set, the link leaves the sanitizer
+  /// runtime's symbols undefined (no `-z defs`): the program that loads the
+  /// library must be built with the same sanitizers.
+  std::string sanitize;
 };
 
 /// Links a shared library that needs only libc, libm and libpthread.
@@ -69,7 +80,9 @@ mlir::LogicalResult linkSharedLibrary(mlir::Location loc,
 inline mlir::LogicalResult
 linkSharedLibrary(mlir::Location loc, const std::vector<std::string> &objects,
                   llvm::StringRef output) {
-  return linkSharedLibrary(loc, LinkInputs{objects, {}, ""}, output);
+  LinkInputs inputs;
+  inputs.objects = objects;
+  return linkSharedLibrary(loc, inputs, output);
 }
 
 /// Compiles a C source file to a position-independent object.

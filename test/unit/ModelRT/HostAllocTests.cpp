@@ -13,6 +13,13 @@
 #include <gtest/gtest.h>
 
 #include <csetjmp>
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#include <sanitizer/asan_interface.h>
+#endif
+#endif
+
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -95,5 +102,30 @@ TEST(HostAlloc, AFailedRequestLeavesItsScopeAndFreesItsBlocks) {
   EXPECT_EQ(nnc_host_alloc(huge), nullptr);
   EXPECT_EQ(nnc_host_aligned_alloc(64, huge), nullptr);
 }
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+// The sanitizer build: a block in the cache is poisoned (a kernel reading a
+// freed temporary is reported), and so is the slack of a reused block past
+// the requested size (a kernel reading past its temporary is reported).
+TEST(HostAlloc, CachedBlocksArePoisonedUnderAddressSanitizer) {
+  nncHostInstanceCreated();
+  auto *p = static_cast<unsigned char *>(nnc_host_alloc(4096));
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(__asan_region_is_poisoned(p, 4096), nullptr);
+  nnc_host_free(p);
+  EXPECT_NE(__asan_address_is_poisoned(p), 0);
+  EXPECT_NE(__asan_address_is_poisoned(p + 4095), 0);
+  auto *q = static_cast<unsigned char *>(nnc_host_alloc(4000));
+  ASSERT_EQ(q, p); // the cached block, 96 bytes larger than asked
+  EXPECT_EQ(__asan_region_is_poisoned(q, 4000), nullptr);
+  EXPECT_NE(__asan_address_is_poisoned(q + 4000), 0);
+  EXPECT_NE(__asan_address_is_poisoned(q + 4095), 0);
+  nnc_host_free(q);
+  nncHostInstanceDestroyed();
+  EXPECT_EQ(nncHostCachedBytes(), 0u);
+}
+#endif
+#endif
 
 } // namespace
