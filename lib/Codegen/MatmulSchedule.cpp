@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Outline.h"
 #include "nnc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -37,7 +38,6 @@
 #include "mlir/Dialect/Vector/TransformOps/VectorTransformOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Parser/Parser.h"
-#include "mlir/Transforms/RegionUtils.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -360,64 +360,9 @@ SmallVector<Operation *> scheduledOps(linalg::MatmulOp matmul,
   return ops;
 }
 
-/// A private function holding copies of the ops of one schedule: its
-/// arguments are the values they use from outside (constants are copied in,
-/// so that the schedule's canonicalization still folds them), its results
-/// their values used outside. The schedule runs on it, so that matching, canonicalizing
-/// and the trial copy cost the size of one layer, not of the whole kernel
-/// (applied to the enclosing function, they made compile time quadratic in
-/// the number of matmuls).
-struct Outlined {
-  func::FuncOp func;
-  SmallVector<Value> inputs, outputs;
-};
-
-Outlined outline(ArrayRef<Operation *> ops, ModuleOp module) {
-  llvm::SetVector<Operation *> set(ops.begin(), ops.end());
-  llvm::SetVector<Value> inputs, outputs;
-  llvm::SetVector<Operation *> constants;
-  auto addInput = [&](Value value) {
-    Operation *def = value.getDefiningOp();
-    if (def && def->hasTrait<OpTrait::ConstantLike>())
-      constants.insert(def);
-    else if (!set.contains(def))
-      inputs.insert(value);
-  };
-  for (Operation *op : ops) {
-    llvm::for_each(op->getOperands(), addInput);
-    llvm::SetVector<Value> captured;
-    getUsedValuesDefinedAbove(op->getRegions(), captured);
-    llvm::for_each(captured, addInput);
-    for (Value result : op->getResults())
-      if (llvm::any_of(result.getUsers(),
-                       [&](Operation *user) { return !set.contains(user); }))
-        outputs.insert(result);
-  }
-  Location loc = ops.back()->getLoc();
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto type = b.getFunctionType(ValueRange(inputs.getArrayRef()).getTypes(),
-                                ValueRange(outputs.getArrayRef()).getTypes());
-  auto func = b.create<func::FuncOp>(loc, "__nnc_matmul_schedule", type);
-  func.setPrivate();
-  Block *entry = func.addEntryBlock();
-  IRMapping map;
-  map.map(inputs.getArrayRef(), entry->getArguments());
-  b.setInsertionPointToStart(entry);
-  for (Operation *constant : constants)
-    b.clone(*constant, map);
-  for (Operation *op : ops)
-    b.clone(*op, map);
-  SmallVector<Value> results;
-  for (Value output : outputs)
-    results.push_back(map.lookup(output));
-  b.create<func::ReturnOp>(loc, results);
-  return {func, SmallVector<Value>(inputs.getArrayRef()),
-          SmallVector<Value>(outputs.getArrayRef())};
-}
-
 /// Replaces `ops` by the body of the scheduled `outlined` function, inserted
 /// before the last of them (every input dominates it).
-void inlineBack(ArrayRef<Operation *> ops, Outlined &outlined) {
+void inlineBack(ArrayRef<Operation *> ops, nnc::Outlined &outlined) {
   Block &body = outlined.func.getBody().front();
   IRMapping map;
   map.map(body.getArguments(), outlined.inputs);
@@ -486,7 +431,12 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
         // slowly.
         tagOps(matmul, *choice);
         SmallVector<Operation *> ops = scheduledOps(matmul, *choice);
-        Outlined trial = outline(ops, module);
+        // A copy of the matmul's ops alone: matching, canonicalizing and the
+        // trial copy cost the size of one layer, not of the whole kernel
+        // (applied to the enclosing function they made compile time
+        // quadratic in the number of matmuls).
+        nnc::Outlined trial =
+            nnc::outlineCopy(ops, module, "__nnc_matmul_schedule");
         bool ok;
         std::string errors;
         {

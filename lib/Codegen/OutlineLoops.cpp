@@ -9,15 +9,12 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Outline.h"
 #include "nnc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/IR/IRMapping.h"
-#include "mlir/Transforms/RegionUtils.h"
-
-#include "llvm/ADT/SetVector.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_OUTLINELOOPS
@@ -28,46 +25,23 @@ using namespace mlir;
 
 namespace {
 
-/// Replaces `loop` by a call of a new function `name` holding it.
+/// Replaces `loop` by a call of a new internal, no_inline function `name`
+/// holding it.
 void outlineLoop(Operation *loop, ModuleOp module, StringRef name) {
-  llvm::SetVector<Value> inputs;
-  llvm::SetVector<Operation *> constants;
-  auto addInput = [&](Value value) {
-    Operation *def = value.getDefiningOp();
-    if (def && def->hasTrait<OpTrait::ConstantLike>())
-      constants.insert(def);
-    else
-      inputs.insert(value);
-  };
-  llvm::for_each(loop->getOperands(), addInput);
-  llvm::SetVector<Value> captured;
-  getUsedValuesDefinedAbove(loop->getRegions(), captured);
-  llvm::for_each(captured, addInput);
-
-  Location loc = loop->getLoc();
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  auto type = b.getFunctionType(ValueRange(inputs.getArrayRef()).getTypes(),
-                                loop->getResultTypes());
-  auto func = b.create<func::FuncOp>(loc, name, type);
-  func.setPrivate();
-  func->setAttr(LLVM::LLVMFuncOp::getNoInlineAttrName(
-                    OperationName(LLVM::LLVMFuncOp::getOperationName(),
-                                  b.getContext())),
-                b.getUnitAttr());
-  func->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
-                                    b.getContext(), LLVM::Linkage::Internal));
-  Block *entry = func.addEntryBlock();
-  IRMapping map;
-  map.map(inputs.getArrayRef(), entry->getArguments());
-  b.setInsertionPointToStart(entry);
-  for (Operation *constant : constants)
-    b.clone(*constant, map);
-  Operation *copy = b.clone(*loop, map);
-  b.create<func::ReturnOp>(loc, copy->getResults());
-
+  nnc::Outlined outlined = nnc::outlineCopy(loop, module, name);
+  func::FuncOp func = outlined.func;
+  MLIRContext *ctx = module.getContext();
+  func->setAttr(LLVM::LLVMFuncOp::getNoInlineAttrName(OperationName(
+                    LLVM::LLVMFuncOp::getOperationName(), ctx)),
+                UnitAttr::get(ctx));
+  func->setAttr("llvm.linkage",
+                LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
   OpBuilder at(loop);
-  auto call = at.create<func::CallOp>(loc, func, inputs.getArrayRef());
-  loop->replaceAllUsesWith(call.getResults());
+  auto call = at.create<func::CallOp>(loop->getLoc(), func, outlined.inputs);
+  // A loop's results are used after it (or not at all): `outputs` lists
+  // the used ones, the call returns exactly those.
+  for (auto [output, result] : llvm::zip(outlined.outputs, call.getResults()))
+    output.replaceAllUsesWith(result);
   loop->erase();
 }
 
