@@ -132,16 +132,26 @@ static size_t getSize(const char *payload, int at) {
   return value;
 }
 
+/* Empties the cache into `release` (NULL slots for none). Called with the
+ * lock held; the caller frees the blocks after unlocking. */
+static void takeAllCached(char *release[NNC_HOST_CACHE_SLOTS]) {
+  memcpy(release, cacheBlock, sizeof cacheBlock);
+  memset(cacheBlock, 0, sizeof cacheBlock);
+  cacheBytes = 0;
+}
+
+static void freeAll(char *release[NNC_HOST_CACHE_SLOTS]) {
+  for (int i = 0; i < NNC_HOST_CACHE_SLOTS; ++i)
+    free(release[i]);
+}
+
 /* Frees every cached block (called when an allocation fails). */
 static void releaseCache(void) {
   char *release[NNC_HOST_CACHE_SLOTS];
   pthread_mutex_lock(&cacheLock);
-  memcpy(release, cacheBlock, sizeof cacheBlock);
-  memset(cacheBlock, 0, sizeof cacheBlock);
-  cacheBytes = 0;
+  takeAllCached(release);
   pthread_mutex_unlock(&cacheLock);
-  for (int i = 0; i < NNC_HOST_CACHE_SLOTS; ++i)
-    free(release[i]);
+  freeAll(release);
 }
 
 /* The header in front of a payload: its size, the header's length, and its
@@ -293,12 +303,8 @@ NNC_HIDDEN void nncHostInstanceCreated(void) {
 NNC_HIDDEN void nncHostInstanceDestroyed(void) {
   char *release[NNC_HOST_CACHE_SLOTS] = {0};
   pthread_mutex_lock(&cacheLock);
-  if (--liveInstances == 0) {
-    memcpy(release, cacheBlock, sizeof cacheBlock);
-    memset(cacheBlock, 0, sizeof cacheBlock);
-    cacheBytes = 0;
-  }
+  if (--liveInstances == 0)
+    takeAllCached(release);
   pthread_mutex_unlock(&cacheLock);
-  for (int i = 0; i < NNC_HOST_CACHE_SLOTS; ++i)
-    free(release[i]);
+  freeAll(release);
 }
