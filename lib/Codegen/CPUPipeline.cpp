@@ -46,7 +46,11 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(nnc::createDestinationPassing());
   if (options.vectorizeMatmul) {
     pm.addNestedPass<func::FuncOp>(nnc::createBatchMatmulLoop());
-    pm.addPass(nnc::createMatmulSchedule());
+    CPUTarget target = getCPUTarget(options);
+    MatmulScheduleOptions schedule;
+    schedule.tileM = target.matmulTileM;
+    schedule.tileN = target.matmulTileN;
+    pm.addPass(nnc::createMatmulSchedule(schedule));
   }
 
   bufferization::OneShotBufferizationOptions bufferization;

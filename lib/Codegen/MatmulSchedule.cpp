@@ -56,9 +56,12 @@ constexpr llvm::StringLiteral kMatmulAttr = "nnc.schedule_matmul";
 constexpr llvm::StringLiteral kFillAttr = "nnc.schedule_fill";
 constexpr llvm::StringLiteral kVisitedAttr = "nnc.schedule_visited";
 
-/// Register tile of the V1 schedule: 8 rows x 32 columns of f32 (16 zmm).
-constexpr int64_t kTileM = 8;
-constexpr int64_t kTileN = 32;
+/// The register tile: rows x columns of f32 accumulators (the V1 schedule's
+/// 8 x 32 is 16 zmm registers with AVX-512; the pipeline passes the tile of
+/// its target, see nnc::getCPUTarget).
+struct RegisterTile {
+  int64_t m, n;
+};
 
 /// What the C++ side decides for one matmul; the script follows from it.
 struct ScheduleChoice {
@@ -154,7 +157,7 @@ void materializeCollapsedRows(linalg::MatmulOp matmul) {
 /// nullopt for matmuls the schedule does not handle (dynamic N). A dynamic
 /// K (the batch reduction of weight gradients) is tiled by 1 like any K.
 std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
-                                             int64_t id) {
+                                             int64_t id, RegisterTile tile) {
   auto resultType = dyn_cast<RankedTensorType>(matmul->getResult(0).getType());
   auto lhsType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
   if (!resultType || !lhsType || resultType.getRank() != 2 ||
@@ -174,14 +177,15 @@ std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
   // the M x N x K product) and the tile accumulates onto it.
   c.hasFill = c.epilogueOperand &&
               matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
-  // N: 32 when it divides; N itself when smaller (one static tile); else 32
-  // with the last partial tile peeled (it becomes static, just narrower).
-  c.tileN = n <= kTileN ? n : kTileN;
+  // N: the tile's columns when they divide; N itself when smaller (one
+  // static tile); else the tile with the last partial tile peeled (it
+  // becomes static, just narrower).
+  c.tileN = n <= tile.n ? n : tile.n;
   c.peelN = n % c.tileN != 0;
-  // M: 8 rows; a static M below 8 is one tile. A dynamic or ragged M is
+  // M: the tile's rows; a smaller static M is one tile. A dynamic or ragged M is
   // peeled; a dynamic remainder is then computed row by row.
   bool dynamicM = ShapedType::isDynamic(m);
-  c.tileM = !dynamicM && m < kTileM ? m : kTileM;
+  c.tileM = !dynamicM && m < tile.m ? m : tile.m;
   c.peelM = dynamicM || m % c.tileM != 0;
   c.rowRemainder = dynamicM;
   c.tileK = k != 1;
@@ -421,7 +425,7 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
           matmul.getDpsInitsMutable()[0].set(own->getResult(0));
         }
         materializeCollapsedRows(matmul);
-        std::optional<ScheduleChoice> choice = chooseSchedule(matmul, nextId++);
+        std::optional<ScheduleChoice> choice = chooseSchedule(matmul, nextId++, {tileM, tileN});
         if (!choice)
           continue;
         // The schedule runs on a copy of the matmul's ops (`outline`): when

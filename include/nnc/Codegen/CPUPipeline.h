@@ -37,7 +37,26 @@ struct CPUCodegenOptions {
   /// the sanitizer build only; the object then needs the ASan runtime of the
   /// program that loads it.
   bool sanitizeAddress = false;
+  /// Register tile of the matmul schedule (rows, columns of f32); 0 takes
+  /// the target's (getCPUTarget).
+  int64_t matmulTileM = 0, matmulTileN = 0;
 };
+
+/// What the CPU schedules need to know of the target's vector unit.
+struct CPUTarget {
+  /// Width of a vector register (512 AVX-512, 256 AVX2, 128 otherwise).
+  unsigned vectorBits = 128;
+  /// Number of vector registers.
+  unsigned vectorRegisters = 16;
+  /// Register tile of the matmul schedule.
+  int64_t matmulTileM = 6, matmulTileN = 8;
+  /// f32 lanes of a vector register.
+  int64_t lanes() const { return vectorBits / 32; }
+};
+
+/// Reads the target CPU of `options` (the host by default) through LLVM's
+/// subtarget description (lib/Codegen/CPUTarget.cpp).
+CPUTarget getCPUTarget(const CPUCodegenOptions &options);
 
 /// Adds the first step of the CPU pipeline: canonicalization, elementwise
 /// fusion of linalg ops on tensors, canonicalization and CSE (registered as

@@ -84,9 +84,11 @@ def MatmulSchedule : Pass<"nnc-matmul-schedule", "mlir::ModuleOp"> {
     docs/cpu-codegen to every `linalg.matmul` on tensors, before
     bufferization. The root of each schedule is the matmul's single
     elementwise consumer (the bias + activation epilogue) when there is one,
-    otherwise the matmul. The root is tiled by an 8 x 32 register tile (32
-    replaced by N when N < 32; N > 32 not divisible by 32 is peeled, so the
-    remainder columns get a narrower static tile), the matmul and its
+    otherwise the matmul. The root is tiled by a register tile of `tile-m`
+    x `tile-n` (8 x 32 by default; the pipeline passes its target's, see
+    nnc::getCPUTarget): `tile-n` is replaced by N when N is smaller; a larger
+    N not divisible by it is peeled, so the remainder columns get a narrower
+    static tile, the matmul and its
     `linalg.fill` are fused into the tile loop, the reduction loop is tiled
     by 1, the ops are vectorized to `vector.contract` and the accumulator is
     hoisted out of the reduction loop. A dynamic M (the batch) is peeled:
@@ -98,7 +100,12 @@ def MatmulSchedule : Pass<"nnc-matmul-schedule", "mlir::ModuleOp"> {
   let options = [
     Option<"reportFallbacks", "report-fallbacks", "bool", /*default=*/"false",
            "Emit a remark with the transform's error for every matmul the "
-           "schedule cannot handle (it keeps the generic lowering)">
+           "schedule cannot handle (it keeps the generic lowering)">,
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
+           "Rows of the register tile (the pipeline picks it per target: "
+           "see nnc::getCPUTarget)">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
+           "Columns of the register tile (a multiple of the vector width)">
   ];
   let dependentDialects = ["mlir::affine::AffineDialect",
                            "mlir::arith::ArithDialect",

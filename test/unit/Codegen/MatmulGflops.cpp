@@ -7,7 +7,7 @@
 // call), for comparison with the table in docs/cpu-codegen/README.md. Cases
 // marked W^T take W as [N, K] and include the per-call transpose that dense
 // layers carry; the others take W as [K, N] like the recipe. Usage:
-// matmul-gflops [reps]
+// matmul-gflops [reps [tile-m tile-n]]
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,8 +30,12 @@ struct Case {
 
 /// Returns the best GFLOP/s of `reps` calls (each repeated to last >= 20 ms),
 /// or a negative value on failure.
+int64_t tileM = 0, tileN = 0;
+
 double measure(const Case &c, bool schedule, int reps) {
   nnc::CPUCodegenOptions opts;
+  opts.matmulTileM = tileM;
+  opts.matmulTileN = tileN;
   opts.hideSymbols = false;
   opts.vectorizeMatmul = schedule;
   std::string error;
@@ -82,6 +86,10 @@ double measure(const Case &c, bool schedule, int reps) {
 
 int main(int argc, char **argv) {
   int reps = argc > 1 ? std::atoi(argv[1]) : 15;
+  if (argc > 3) {
+    tileM = std::atoi(argv[2]);
+    tileN = std::atoi(argv[3]);
+  }
   const Case cases[] = {
       {128, 256, 784, false, true},  {256, 256, 256, false, true},
       {32, 32, 64, false, true},     {128, 256, 784, true, true},
