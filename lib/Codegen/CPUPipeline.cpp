@@ -51,6 +51,7 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
     schedule.tileM = target.matmulTileM;
     schedule.tileN = target.matmulTileN;
     pm.addPass(nnc::createMatmulSchedule(schedule));
+
   }
 
   bufferization::OneShotBufferizationOptions bufferization;
@@ -77,6 +78,7 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   // math first: libm calls on vectors are scalarized with vector ops, which
   // the vector conversion below then lowers.
+  pm.addPass(nnc::createMathApproximation());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());

@@ -130,6 +130,20 @@ def LowerVectorContract : Pass<"nnc-lower-vector-contract", "mlir::func::FuncOp"
                            "mlir::vector::VectorDialect"];
 }
 
+def MathApproximation : Pass<"nnc-math-approximation", "mlir::ModuleOp"> {
+  let summary = "Replace f32 transcendental functions by inline polynomials";
+  let description = [{
+    Rewrites f32 `math.exp`, `expm1`, `tanh`, `erf`, `log`, `log1p`,
+    `log2`, `sin`, `cos`, `atan`, `atan2`, `asin`, `acos` and `cbrt`, on
+    scalars and vectors, into MLIR's polynomial approximations (arith and
+    bit operations only), so that they vectorize and no libm call is made
+    per element. f64 functions keep the C library.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def OutlineLoops : Pass<"nnc-outline-loops", "mlir::ModuleOp"> {
   let summary = "Move each top-level loop nest of a kernel into its own function";
   let description = [{
