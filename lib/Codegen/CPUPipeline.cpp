@@ -51,7 +51,12 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
     schedule.tileM = target.matmulTileM;
     schedule.tileN = target.matmulTileN;
     pm.addPass(nnc::createMatmulSchedule(schedule));
-
+  }
+  if (options.vectorizeOps) {
+    VectorizeOpsOptions vectorize;
+    vectorize.vectorLanes = getCPUTarget(options).lanes();
+    vectorize.vectorElements = 8 * vectorize.vectorLanes;
+    pm.addPass(nnc::createVectorizeOps(vectorize));
   }
 
   bufferization::OneShotBufferizationOptions bufferization;
@@ -67,6 +72,8 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   if (options.vectorizeMatmul)
     pm.addNestedPass<func::FuncOp>(nnc::createLowerVectorContract());
+  if (options.vectorizeOps)
+    pm.addNestedPass<func::FuncOp>(nnc::createLowerVectorOps());
 
   pm.addPass(nnc::createStridedCopyToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
@@ -81,7 +88,11 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(nnc::createMathApproximation());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  // Vector reductions (softmax and layernorm rows, loss sums) as trees of
+  // vector adds rather than a sequential chain of scalar ones.
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());

@@ -179,6 +179,8 @@ bool Compilation::lowerToLLVM() {
     codegen.optLevel = options.optLevel;
     codegen.cpu = options.cpu;
     codegen.shimAllocator = true; // link() always adds the shim
+    codegen.vectorizeMatmul = options.vectorize != "none";
+    codegen.vectorizeOps = options.vectorize == "all";
     buildLinalgToLLVMPipeline(pm, codegen);
   });
 }

@@ -86,6 +86,12 @@ static cl::opt<bool> timeReport(
     cl::desc("Print the time of each compilation stage and pass to stderr"),
     cl::init(false));
 
+static cl::opt<std::string> vectorize(
+    "vectorize",
+    cl::desc("CPU vectorization, for comparisons: all (default), matmul (the "
+             "matrix products only) or none (scalar loops)"),
+    cl::init("all"));
+
 static cl::opt<bool> printBuiltins(
     "print-builtins",
     cl::desc("Print the table of built-ins as Markdown (for docs/language.md)"),
@@ -197,6 +203,12 @@ static int compileMain() {
   options.headerPath = headerFilename;
   options.target = target;
   options.timeReport = timeReport;
+  if (vectorize != "all" && vectorize != "matmul" && vectorize != "none") {
+    llvm::errs() << "nnc: error: --vectorize must be all, matmul or none, not '"
+                 << vectorize << "'\n";
+    return 1;
+  }
+  options.vectorize = vectorize;
   if (!gpuChips.empty())
     options.gpuChips.assign(gpuChips.begin(), gpuChips.end());
   Compilation c(options, llvm::errs(), maxErrors);

@@ -25,6 +25,8 @@ struct CPUCodegenOptions {
   std::string cpu = "host";
   /// Tile and vectorize matrix products with the transform schedule.
   bool vectorizeMatmul = true;
+  /// Tile and vectorize every other linalg op (nnc-vectorize-ops).
+  bool vectorizeOps = true;
   /// Give every emitted symbol hidden visibility (only the shim exports).
   bool hideSymbols = true;
   /// Allocate the kernels' temporaries through the model shim's block cache

@@ -130,6 +130,48 @@ def LowerVectorContract : Pass<"nnc-lower-vector-contract", "mlir::func::FuncOp"
                            "mlir::vector::VectorDialect"];
 }
 
+def VectorizeOps : Pass<"nnc-vectorize-ops", "mlir::ModuleOp"> {
+  let summary = "Tile and vectorize every linalg op the matmul schedule left";
+  let description = [{
+    Runs on tensors after nnc-matmul-schedule. Every remaining linalg op
+    (elementwise chains, reductions along any axis, transposes, gathers such
+    as im2col, pooling gradients, optimizer updates, fills) is tiled so that
+    its innermost static loops form a vector tile of at most
+    `vector-elements` f32 (whole dimensions while they fit; a larger
+    innermost dimension is split by its largest divisor that fits,
+    preferably a multiple of `vector-lanes`), every other loop stepping by
+    1, and the tile is vectorized by MLIR's linalg vectorizer: reductions
+    become `vector.multi_reduction`, reads and writes vector transfers,
+    data-dependent reads `vector.gather`. Products (matmul, batch_matmul)
+    and convolution-like windows (named pooling ops) are left alone.
+  }];
+  let options = [
+    Option<"vectorElements", "vector-elements", "int64_t", /*default=*/"64",
+           "Largest vector tile, in elements">,
+    Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"8",
+           "f32 lanes of the target's vector registers">
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def LowerVectorOps : Pass<"nnc-lower-vector-ops", "mlir::func::FuncOp"> {
+  let summary = "Lower the n-D vector ops of nnc-vectorize-ops to 1-D ones";
+  let description = [{
+    Runs after bufferization: `vector.multi_reduction` becomes 1-D
+    reductions or elementwise ops, gathers, broadcasts, transposes and
+    shape casts become 1-D operations, and n-D transfers are fully unrolled
+    to 1-D ones.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def MathApproximation : Pass<"nnc-math-approximation", "mlir::ModuleOp"> {
   let summary = "Replace f32 transcendental functions by inline polynomials";
   let description = [{

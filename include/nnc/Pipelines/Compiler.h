@@ -35,6 +35,10 @@ struct CompileOptions {
   /// Print the time of each stage and of every pass to stderr at the end
   /// (`--time-report`).
   bool timeReport = false;
+  /// CPU: what the pipeline tiles and vectorizes ("all": matrix products
+  /// and every other op; "matmul": the products only; "none": scalar loops
+  /// everywhere). For comparisons (`--vectorize`).
+  std::string vectorize = "all";
 };
 
 /// Compiles the .nn file `inputPath` into the shared library `outputPath`.

@@ -1,0 +1,172 @@
+//===- VectorizeOps.cpp - tile and vectorize every remaining linalg op ----===//
+//
+// Implements nnc-vectorize-ops: after the matmul schedule, every linalg op
+// left on tensors (elementwise chains, reductions along any axis, transposes,
+// im2col/col2im gathers, pooling gradients, optimizer updates, fills) is
+// tiled so that its innermost static loops form a vector tile of at most
+// `vector-elements` elements and every other loop steps by 1, then
+// vectorized with MLIR's linalg vectorizer (reductions become
+// vector.multi_reduction, reads and writes vector transfers, data-dependent
+// reads vector.gather). The tile keeps whole innermost dimensions while
+// their product fits; a larger innermost dimension is split by its largest
+// divisor that fits (preferably a multiple of the vector width), so every
+// tile is static and nothing is peeled or masked. Ops the vectorizer does not
+// support (2-D pooling windows) keep the scalar lowering, tiled or not.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Codegen/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_VECTORIZEOPS
+#include "nnc/Codegen/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+namespace {
+
+/// The largest divisor of `size` that is at most `limit`, preferring
+/// multiples of `lanes`; 0 (do not split) when the best divisor is narrower
+/// than a vector and the whole dimension is at most 4 x `limit`.
+int64_t splitSize(int64_t size, int64_t limit, int64_t lanes) {
+  int64_t best = 1, bestLanes = 0;
+  for (int64_t d = std::min(size, limit); d >= 1; --d) {
+    if (size % d != 0)
+      continue;
+    if (best == 1)
+      best = d;
+    if (d % lanes == 0) {
+      bestLanes = d;
+      break;
+    }
+  }
+  if (bestLanes >= std::max<int64_t>(lanes, best / 2))
+    return bestLanes;
+  if (best < lanes && size <= 4 * limit)
+    return 0;
+  return best;
+}
+
+/// Tile sizes of `op` (0: the whole loop): from the innermost loop outwards,
+/// static loops are kept whole while the tile has at most `limit` elements
+/// (the first one too large is split); every other loop steps by 1. Short
+/// innermost reductions (a pooling window, fewer elements than a vector) step
+/// by 1 too when a static parallel loop lies further out: the vector then
+/// runs along that loop and the reduction is a chain of vertical adds rather
+/// than one horizontal reduction per output element.
+SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op, int64_t limit,
+                                     int64_t lanes) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  int64_t rank = static_cast<int64_t>(ranges.size());
+  SmallVector<int64_t> tiles(rank, 1);
+  int64_t innermost = rank - 1, reduced = 1;
+  while (innermost >= 0 && kinds[innermost] == utils::IteratorType::reduction &&
+         !ShapedType::isDynamic(ranges[innermost]))
+    reduced *= ranges[innermost--];
+  bool skipReductions =
+      innermost >= 0 && innermost < rank - 1 && reduced < lanes &&
+      !ShapedType::isDynamic(ranges[innermost]) && ranges[innermost] > 1;
+  int64_t elements = 1;
+  for (int64_t d = skipReductions ? innermost : rank - 1; d >= 0; --d) {
+    int64_t size = ranges[d];
+    if (ShapedType::isDynamic(size))
+      break;
+    if (elements * size <= limit) {
+      tiles[d] = 0;
+      elements *= size;
+      continue;
+    }
+    if (elements == 1)
+      tiles[d] = splitSize(size, limit, lanes);
+    break;
+  }
+  return tiles;
+}
+
+/// Whether the pass handles `op`: linalg ops on tensors other than the
+/// products (nnc-matmul-schedule's) and the convolution-like windows (whose
+/// vectorization needs a decomposition this pass does not do).
+bool isCandidate(linalg::LinalgOp op) {
+  if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0)
+    return false;
+  if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op.getOperation()))
+    return false;
+  if (isa<linalg::ConvolutionOpInterface>(op.getOperation()))
+    return false;
+  // Data-dependent reads and index arithmetic (im2col/col2im, pooling
+  // gradients, embedding gathers) vectorize to vector.gather and per-lane
+  // index vectors, which measured slower than the scalar loops on AVX2
+  // (LeNet-5's train step 10.2 -> 13.2 ms): left scalar.
+  bool indexed = false;
+  op->walk([&](Operation *inner) {
+    indexed |= isa<linalg::IndexOp, tensor::ExtractOp>(inner);
+  });
+  if (indexed)
+    return false;
+  // The vectorizer needs every operand indexed by a projected permutation of
+  // the loops (broadcasts allowed); a linearized index such as
+  // `d1 * 25 + d2 * 5 + d3` would leave a scalar tile that also allocates a
+  // temporary per iteration.
+  return llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
+    return map.isProjectedPermutation(/*allowZeroInResults=*/true);
+  });
+}
+
+struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
+  using VectorizeOpsBase::VectorizeOpsBase;
+
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (isCandidate(op))
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      Operation *target = op;
+      SmallVector<int64_t> tiles =
+          chooseTileSizes(op, vectorElements, vectorLanes);
+      if (llvm::any_of(tiles, [](int64_t t) { return t != 0; })) {
+        rewriter.setInsertionPoint(op);
+        scf::SCFTilingOptions options;
+        options.setTileSizes(getAsIndexOpFoldResult(&getContext(), tiles));
+        FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(op.getOperation()), options);
+        if (failed(tiled))
+          continue;
+        rewriter.replaceOp(op, tiled->replacements);
+        target = tiled->tiledOps.back();
+      }
+      if (failed(linalg::vectorizeOpPrecondition(
+              target, {}, {}, /*vectorizeNDExtract=*/true)))
+        continue;
+      rewriter.setInsertionPoint(target);
+      (void)linalg::vectorize(rewriter, target, {}, {},
+                              /*vectorizeNDExtract=*/true);
+    }
+    // Read and write through the tiles' slices directly.
+    RewritePatternSet patterns(&getContext());
+    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::TransferReadOp::getCanonicalizationPatterns(patterns,
+                                                        &getContext());
+    vector::TransferWriteOp::getCanonicalizationPatterns(patterns,
+                                                         &getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(),
+                                            std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
