@@ -71,7 +71,9 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(nnc::createOutlineLoops());
-  pm.addPass(nnc::createProfileLoops());
+  // The profiler (NNC_PROFILE) lives in the shim, like the block cache.
+  if (options.shimAllocator)
+    pm.addPass(nnc::createProfileLoops());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createCanonicalizerPass());
