@@ -228,8 +228,10 @@ std::string locationsOf(func::FuncOp func) {
   };
   func.walk([&](Operation *op) {
     // Constants and index computations may have been merged (CSE) with
-    // those of another layer: their locations say nothing of this loop.
+    // those of another layer, and terminators are made up by rewrites:
+    // their locations say nothing of this loop.
     if (op == func || isa<arith::ConstantOp>(op) ||
+        op->hasTrait<OpTrait::IsTerminator>() ||
         (op->getNumResults() &&
          llvm::all_of(op->getResultTypes(),
                       [](Type t) { return t.isIndex(); })))
