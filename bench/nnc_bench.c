@@ -11,6 +11,9 @@
  * and a checkpoint of the parameters after them. The file layout of the
  * output directory is described in bench/README.md. Exit codes: 0 success,
  * 1 error, 2 usage, 3 the model has no such entry point (callers skip it).
+ * With --profile it sets NNC_PROFILE=1 before loading the model, so that the
+ * model prints its per-loop profile to stderr at exit (docs/performance.md);
+ * the profile counts every call, the checks and warm-up included.
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
@@ -56,6 +59,7 @@ typedef struct {
   int warmup, iters, checkSteps;
   long long classes; /* label range for integer labels; 0: infer */
   double lr;         /* < 0: the model's default */
+  int profile;       /* 1: NNC_PROFILE=1 for the model */
 } Options;
 
 /* The caller-side buffers of one kind (inputs, labels or outputs). */
@@ -347,17 +351,19 @@ static void usage(const char *argv0) {
   fprintf(stderr,
           "usage: %s MODEL.so OUT_DIR [--train] [--batch B] [--seed S]\n"
           "       [--data-seed S] [--warmup W] [--iters N] [--check-steps K]\n"
-          "       [--classes C] [--lr LR]\n",
+          "       [--classes C] [--lr LR] [--profile]\n",
           argv0);
 }
 
 static int parseArgs(int argc, char **argv, Options *o) {
-  *o = (Options){NULL, NULL, 0, 32, 42, 1, 10, 100, 3, 0, -1.0};
+  *o = (Options){NULL, NULL, 0, 32, 42, 1, 10, 100, 3, 0, -1.0, 0};
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     int hasValue = i + 1 < argc;
     if (strcmp(a, "--train") == 0)
       o->train = 1;
+    else if (strcmp(a, "--profile") == 0)
+      o->profile = 1;
     else if (strcmp(a, "--batch") == 0 && hasValue)
       o->batch = atoll(argv[++i]);
     else if (strcmp(a, "--seed") == 0 && hasValue)
@@ -396,6 +402,9 @@ int main(int argc, char **argv) {
             strerror(errno));
     return 1;
   }
+  /* The model reads NNC_PROFILE at its first kernel call. */
+  if (o.profile)
+    setenv("NNC_PROFILE", "1", 1);
   Api api;
   if (!resolve(&api, o.modelPath))
     return 1;

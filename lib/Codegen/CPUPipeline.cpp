@@ -79,6 +79,9 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(nnc::createOutlineLoops());
+  // The profiler (NNC_PROFILE) lives in the shim, like the block cache.
+  if (options.shimAllocator)
+    pm.addPass(nnc::createProfileLoops());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertSCFToCFPass());
   pm.addPass(createCanonicalizerPass());

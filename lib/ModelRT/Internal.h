@@ -162,6 +162,31 @@ NNC_HIDDEN nnc_status_t nncDeviceCall(nnc_model_t *model,
                                       const nnc_entry_desc_t *e,
                                       NncCall *call);
 
+/** Profile.c: one loop nest's counters (NNC_PROFILE, docs/performance.md).
+ *  nnc-profile-loops emits one per outlined loop function as an internal
+ *  global of the kernel object, laid out as the LLVM struct
+ *  {ptr, ptr, ptr, i64, i64, i64, i64, i64}: keep the two in step. */
+typedef struct NncProfileRecord {
+  struct NncProfileRecord *next; /**< the list of records called so far */
+  const char *name;              /**< the loop function */
+  const char *locations;         /**< "file:line:col line:col ..." */
+  int64_t registered;            /**< 1 once in the list */
+  int64_t calls;
+  int64_t nanoseconds;
+  int64_t flops;        /**< sum over the calls whose count was known */
+  int64_t unknownCalls; /**< calls whose FLOPs were unknown (-1) */
+} NncProfileRecord;
+/** A start time when profiling is on (NNC_PROFILE set and not "0" at the
+ *  first call), else 0. Called by the kernels and by Exec.c. */
+NNC_HIDDEN int64_t nnc_rt_profile_begin(void);
+/** Adds one call started at `t0` (no-op when 0) with `flops` (-1: unknown)
+ *  to `record`. */
+NNC_HIDDEN void nnc_rt_profile_end(NncProfileRecord *record, int64_t t0,
+                                   int64_t flops);
+/** Adds one call of entry point `entry` (0 predict, 1 train_step, 2 grads,
+ *  3 apply) started at `t0` (no-op when 0). */
+NNC_HIDDEN void nncProfileEntry(int entry, int64_t t0);
+
 /** Checkpoint I/O (Safetensors.c). */
 NNC_HIDDEN nnc_status_t nncSave(const nnc_model_t *model, const char *path);
 NNC_HIDDEN nnc_status_t nncLoad(nnc_model_t *model, const char *path,

@@ -202,6 +202,22 @@ def OutlineLoops : Pass<"nnc-outline-loops", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect"];
 }
 
+def ProfileLoops : Pass<"nnc-profile-loops", "mlir::ModuleOp"> {
+  let summary = "Time each outlined loop nest through the model shim's profiler";
+  let description = [{
+    Runs after nnc-outline-loops. Brackets every call of an `nnc_loop_*`
+    function in a public function with `nnc_rt_profile_begin` (0 when
+    NNC_PROFILE is off) and, only when that returned non-zero,
+    `nnc_rt_profile_end(record, t0, flops)`. `record` is an internal global
+    (NncProfileRecord, lib/ModelRT/Internal.h) naming the loop function and
+    the `.nn` locations of its ops; `flops` is the float operations of the
+    call, computed from the call's operands, or -1 when unknown.
+    docs/performance.md explains the report.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect", "mlir::scf::SCFDialect"];
+}
+
 def StridedCopyToLinalg : Pass<"nnc-strided-copy-to-linalg", "mlir::ModuleOp"> {
   let summary = "Rewrite memref.copy between non-contiguous views as linalg.copy";
   let description = [{

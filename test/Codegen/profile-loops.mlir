@@ -1,0 +1,67 @@
+// nnc-profile-loops: each call of an outlined loop function is bracketed by
+// nnc_rt_profile_begin and, only when it returned a time, nnc_rt_profile_end
+// with the loop's record and the call's FLOPs, computed from the call's
+// operands; the record names the loop and the .nn locations of its ops.
+// RUN: nnc-opt %s --nnc-outline-loops --nnc-profile-loops | FileCheck %s
+
+#dense = loc("mlp.nn":3:20)
+#relu = loc("mlp.nn":3:31)
+#tri = loc("mlp.nn":5:7)
+
+// Loop 0: n rows x 4 column tiles; per tile an fma on 4 lanes (8 FLOPs) and
+// a max on 4 lanes (4): 48 FLOPs per row. Loop 1: a triangle, whose inner
+// bound is the outer induction variable: unknown (-1).
+// CHECK-LABEL: func.func @kernel(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: memref<?x16xf32>, %[[B:[a-z0-9]+]]: memref<16xf32>, %[[N:[a-z0-9]+]]: index
+// CHECK: %[[T0:.*]] = call @nnc_rt_profile_begin() : () -> i64
+// CHECK-NEXT: call @nnc_loop_kernel_0(%[[N]], %[[A]], %[[B]])
+// CHECK-NEXT: %[[Z:.*]] = arith.constant 0 : i64
+// CHECK-NEXT: %[[ON:.*]] = arith.cmpi ne, %[[T0]], %[[Z]] : i64
+// CHECK-NEXT: scf.if %[[ON]] {
+// CHECK: %[[ROWS:.*]] = arith.maxsi %[[N]], %{{.*}} : index
+// CHECK: %[[F:.*]] = arith.muli %[[ROWS]], %c48{{(_[0-9]+)?}} : index
+// CHECK: %[[F64:.*]] = arith.index_cast %[[F]] : index to i64
+// CHECK: %[[R0:.*]] = llvm.mlir.addressof @__nnc_profile_nnc_loop_kernel_0 : !llvm.ptr
+// CHECK: call @nnc_rt_profile_end(%[[R0]], %[[T0]], %[[F64]]) : (!llvm.ptr, i64, i64) -> ()
+// CHECK: %[[T1:.*]] = call @nnc_rt_profile_begin() : () -> i64
+// CHECK-NEXT: call @nnc_loop_kernel_1(%[[B]])
+// CHECK: scf.if
+// CHECK: %[[U:.*]] = arith.constant -1 : i64
+// CHECK: %[[R1:.*]] = llvm.mlir.addressof @__nnc_profile_nnc_loop_kernel_1 : !llvm.ptr
+// CHECK: call @nnc_rt_profile_end(%[[R1]], %[[T1]], %[[U]])
+func.func @kernel(%a: memref<?x16xf32>, %b: memref<16xf32>, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c16 = arith.constant 16 : index
+  %zero = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %n step %c1 {
+    scf.for %j = %c0 to %c16 step %c4 {
+      %x = vector.transfer_read %a[%i, %j], %zero : memref<?x16xf32>, vector<4xf32> loc(#dense)
+      %y = vector.transfer_read %b[%j], %zero : memref<16xf32>, vector<4xf32> loc(#dense)
+      %f = vector.fma %x, %y, %x : vector<4xf32> loc(#dense)
+      %r = arith.maximumf %f, %x : vector<4xf32> loc(#relu)
+      vector.transfer_write %r, %a[%i, %j] : vector<4xf32>, memref<?x16xf32> loc(#relu)
+    } loc(#dense)
+  } loc(#dense)
+  scf.for %i = %c0 to %c16 step %c1 {
+    scf.for %j = %c0 to %i step %c1 {
+      %v = memref.load %b[%j] : memref<16xf32> loc(#tri)
+      %w = arith.addf %v, %v : f32 loc(#tri)
+      memref.store %w, %b[%j] : memref<16xf32> loc(#tri)
+    } loc(#tri)
+  } loc(#tri)
+  return
+}
+
+// The computed count: the constant factor of a row is 48.
+// CHECK-LABEL: func.func private @nnc_rt_profile_begin() -> i64
+// CHECK-LABEL: func.func private @nnc_rt_profile_end(!llvm.ptr, i64, i64)
+// CHECK: llvm.mlir.global internal constant @__nnc_profile_nnc_loop_kernel_0_name("nnc_loop_kernel_0\00")
+// CHECK: llvm.mlir.global internal constant @__nnc_profile_nnc_loop_kernel_0_locations("mlp.nn:3:20 3:31\00")
+// CHECK: llvm.mlir.global internal @__nnc_profile_nnc_loop_kernel_0()
+// CHECK-SAME: !llvm.struct<(ptr, ptr, ptr, i64, i64, i64, i64, i64)>
+// CHECK: llvm.mlir.addressof @__nnc_profile_nnc_loop_kernel_0_name
+// CHECK: llvm.mlir.addressof @__nnc_profile_nnc_loop_kernel_0_locations
+// CHECK: llvm.return
+// CHECK: @__nnc_profile_nnc_loop_kernel_1_locations("mlp.nn:5:7\00")
