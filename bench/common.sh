@@ -4,7 +4,8 @@
 # bench/torch_bench.py and (predict) ONNX Runtime, counting the results.
 # Environment: BENCH_ITERS, BENCH_WARMUP (timed and warm-up calls per side),
 # BENCH_OUT (work directory, default build/bench), NNC_BUILD_DIR,
-# BENCH_ORT=0 (no ONNX Runtime column), BENCH_ORT_VERSION.
+# BENCH_ORT=0 (no ONNX Runtime column), BENCH_ORT_VERSION, BENCH_BUILD=0
+# (use the nnc and nnc-bench already in NNC_BUILD_DIR/bin, do not build).
 
 BUILD_DIR=${NNC_BUILD_DIR:-build}
 BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench}
@@ -26,6 +27,12 @@ skipped=0
 failed=0
 
 build_tools() {
+  if [ "${BENCH_BUILD:-1}" = 0 ]; then
+    echo "== not building (BENCH_BUILD=0): $BUILD_DIR/bin/nnc and nnc-bench"
+    [ -x "$BUILD_DIR/bin/nnc" ] && [ -x "$BUILD_DIR/bin/nnc-bench" ] && return
+    echo "error: $BUILD_DIR/bin/nnc or nnc-bench is missing"
+    exit 2
+  fi
   echo "== building nnc and nnc-bench"
   if ! scripts/build.sh nnc nnc-bench >"$BENCH_OUT.build.log" 2>&1; then
     tail -n 30 "$BENCH_OUT.build.log"
@@ -149,7 +156,7 @@ ort_column() {
       "(exit $rc; $dir/onnx_export.log: $(tail -n 1 "$dir/onnx_export.log"))"
     return 0
   fi
-  NODE_PATH="$ORT_DIR/node_modules" node bench/ort_bench.js "$dir" 1e-4 \
+  NODE_PATH="$ORT_DIR/node_modules" node bench/ort_bench.js "$dir" "$name" 1e-4 \
     2>"$dir/ort.log"
   rc=$?
   if [ "$rc" = 1 ]; then
@@ -231,7 +238,7 @@ r'(?m)^train\s+\w+\s*\{[^}]*\}', '', open('$nn').read()))" >"$src"
     return
   fi
   [ "$mode" = predict ] && ort_column "$name" "$dir"
-  "$TORCH_PY" bench/report.py "$dir" "$PEAK_GFLOPS"
+  "$TORCH_PY" bench/report.py "$dir" "$name" "$PEAK_GFLOPS"
 }
 
 summary() {

@@ -1,7 +1,7 @@
 // Checks ONNX Runtime on an exported twin against nnc and PyTorch, then
 // times it the way nnc-bench timed nnc.
 //
-// Usage: node bench/ort_bench.js DIR [RTOL]
+// Usage: node bench/ort_bench.js DIR NAME [RTOL]  (NAME: the benchmark's)
 // DIR is an nnc-bench predict directory after bench/onnx_export.py: it holds
 // nnc.json (tensor names, warm-up and iteration counts, nnc's times),
 // input.<name>.npy, output.<name>.npy (nnc's outputs), torch_output.<name>.npy
@@ -70,9 +70,9 @@ function median(sorted) {
 }
 
 async function main() {
-  const dir = process.argv[2];
-  const rtol = Number(process.argv[3] || '1e-4');
-  if (!dir) fail('usage: node ort_bench.js DIR [RTOL]');
+  const [dir, name] = process.argv.slice(2, 4);
+  const rtol = Number(process.argv[4] || '1e-4');
+  if (!dir || !name) fail('usage: node ort_bench.js DIR NAME [RTOL]');
   let ort;
   try {
     ort = require('onnxruntime-node');
@@ -129,7 +129,7 @@ async function main() {
     median_ms: med, best_ms: best, iters: run.iters, warmup: run.warmup,
   }) + '\n');
   const ratio = run.median_ms / med, bestRatio = run.best_ms / best;
-  console.log(`  RESULT ${run.model} ${run.mode} batch ${run.batch}: nnc ` +
+  console.log(`  RESULT ${name} ${run.mode} batch ${run.batch}: nnc ` +
               `${run.median_ms.toFixed(3)} ms (best ${run.best_ms.toFixed(3)}), ` +
               `onnxruntime ${med.toFixed(3)} ms (best ${best.toFixed(3)}) on 1 ` +
               `thread: nnc/ort = ${ratio.toFixed(2)} (best ` +

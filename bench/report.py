@@ -1,7 +1,7 @@
 """Prints the FLOP rates of one benchmarked model and their fraction of the
 core's FP32 peak.
 
-Usage: report.py DIR [PEAK_GFLOPS]. Reads DIR/nnc.json (nnc's times),
+Usage: report.py DIR NAME [PEAK_GFLOPS] (NAME: the benchmark's). Reads DIR/nnc.json (nnc's times),
 DIR/torch.json (PyTorch's times and the FLOPs of one call counted by
 flops.py) and, when present, DIR/ort.json (ONNX Runtime's times). Rates use
 the median times; nnc's rate at its best time follows in parentheses. No
@@ -21,8 +21,8 @@ def load(directory, name):
 
 
 def main():
-    directory = sys.argv[1]
-    peak = float(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2] else 0.0
+    directory, name = sys.argv[1], sys.argv[2]
+    peak = float(sys.argv[3]) if len(sys.argv) > 3 and sys.argv[3] else 0.0
     run, torch_run = load(directory, "nnc.json"), load(directory, "torch.json")
     if not run or not torch_run or not torch_run.get("flops"):
         return 0
@@ -43,7 +43,7 @@ def main():
     ort = load(directory, "ort.json")
     if ort:
         parts.append(f"onnxruntime {rate(ort['median_ms'])}")
-    print(f"  FLOPS {run['model']} {run['mode']} batch {run['batch']}: "
+    print(f"  FLOPS {name} {run['mode']} batch {run['batch']}: "
           f"{flop / 1e9:.3g} GFLOP {what} "
           f"({', '.join(torch_run['flop_kinds'])} products), "
           + ", ".join(parts)
