@@ -193,7 +193,7 @@ bench_model() {
   if [ "$mode" = train ] && twin=$(spec "$name" train_twin) &&
     [ "$twin" != None ]; then
     echo "   (training $twin: $name without dropout, whose masks PyTorch" \
-      "cannot reproduce; same parameters)"
+      "cannot reproduce, and without conv biases; see its .nn file)"
     name=$twin
     dir="$BENCH_OUT/$mode/$name"
   fi

@@ -64,10 +64,13 @@ class FashionCNN(nn.Module):
 
 class FashionCNNNoDropout(FashionCNN):
     """bench/models/fashion_cnn_nodropout.nn: FashionCNN without its dropout
-    (same parameters), so that its training step can be checked."""
+    and without the biases of its convolutions, so that its training step
+    can be checked."""
 
     def __init__(self):
         super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(32, 64, 3, padding=1, bias=False)
         self.drop = nn.Identity()
 
 
