@@ -4,8 +4,9 @@ core's FP32 peak.
 Usage: report.py DIR NAME [PEAK_GFLOPS] (NAME: the benchmark's). Reads DIR/nnc.json (nnc's times),
 DIR/torch.json (PyTorch's times and the FLOPs of one call counted by
 flops.py) and, when present, DIR/ort.json (ONNX Runtime's times). Rates use
-the median times; nnc's rate at its best time follows in parentheses. No
-torch import: plain JSON.
+the median times; the rate at the best time follows in parentheses (on a
+shared machine the best time is the steadier figure). No torch import:
+plain JSON.
 """
 import json
 import os
@@ -28,21 +29,19 @@ def main():
         return 0
     flop = torch_run["flops"]
 
-    def rate(ms, best_ms=None):
-        gflops = flop / (ms * 1e6)
-        text = f"{gflops:.1f} GFLOP/s"
-        if best_ms:
-            text += f" (best {flop / (best_ms * 1e6):.1f})"
-        if peak:
-            text += f" = {100 * gflops / peak:.0f}% of peak"
-        return text
+    def rate(ms, best_ms):
+        gflops, best = flop / (ms * 1e6), flop / (best_ms * 1e6)
+        if not peak:
+            return f"{gflops:.1f} GFLOP/s (best {best:.1f})"
+        return (f"{gflops:.1f} GFLOP/s = {100 * gflops / peak:.0f}% of peak "
+                f"(best {best:.1f} = {100 * best / peak:.0f}%)")
 
     what = "per step" if run["mode"] == "train_step" else "per batch"
     parts = [f"nnc {rate(run['median_ms'], run['best_ms'])}",
-             f"torch {rate(torch_run['median_ms'])}"]
+             f"torch {rate(torch_run['median_ms'], torch_run['best_ms'])}"]
     ort = load(directory, "ort.json")
     if ort:
-        parts.append(f"onnxruntime {rate(ort['median_ms'])}")
+        parts.append(f"onnxruntime {rate(ort['median_ms'], ort['best_ms'])}")
     print(f"  FLOPS {name} {run['mode']} batch {run['batch']}: "
           f"{flop / 1e9:.3g} GFLOP {what} "
           f"({', '.join(torch_run['flop_kinds'])} products), "
