@@ -156,8 +156,8 @@ ort_column() {
       "(exit $rc; $dir/onnx_export.log: $(tail -n 1 "$dir/onnx_export.log"))"
     return 0
   fi
-  NODE_PATH="$ORT_DIR/node_modules" node bench/ort_bench.js "$dir" "$name" 1e-4 \
-    2>"$dir/ort.log"
+  NODE_PATH="$ORT_DIR/node_modules" node bench/ort_bench.js "$dir" "$name" \
+    1e-4 2>"$dir/ort.log"
   rc=$?
   if [ "$rc" = 1 ]; then
     echo "   MISMATCH: ONNX Runtime disagrees on $name"

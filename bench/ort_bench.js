@@ -66,7 +66,8 @@ function maxError(got, want) {
 
 function median(sorted) {
   const n = sorted.length;
-  return n % 2 ? sorted[(n - 1) / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+  return n % 2 ? sorted[(n - 1) / 2]
+               : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
 }
 
 async function main() {
@@ -129,11 +130,13 @@ async function main() {
     median_ms: med, best_ms: best, iters: run.iters, warmup: run.warmup,
   }) + '\n');
   const ratio = run.median_ms / med, bestRatio = run.best_ms / best;
+  const ms = (t) => t.toFixed(3);
   console.log(`  RESULT ${name} ${run.mode} batch ${run.batch}: nnc ` +
-              `${run.median_ms.toFixed(3)} ms (best ${run.best_ms.toFixed(3)}), ` +
-              `onnxruntime ${med.toFixed(3)} ms (best ${best.toFixed(3)}) on 1 ` +
+              `${ms(run.median_ms)} ms (best ${ms(run.best_ms)}), ` +
+              `onnxruntime ${ms(med)} ms (best ${ms(best)}) on 1 ` +
               `thread: nnc/ort = ${ratio.toFixed(2)} (best ` +
-              `${bestRatio.toFixed(2)}; ${ratio < 1 ? 'nnc faster' : 'nnc slower'}` +
+              `${bestRatio.toFixed(2)}; ` +
+              `${ratio < 1 ? 'nnc faster' : 'nnc slower'}` +
               `; medians of ${run.iters} after ${run.warmup} warm-up)`);
   return 0;
 }

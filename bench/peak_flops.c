@@ -1,4 +1,4 @@
-/*===- bench/peak_flops.c - FP32 FMA peak of one core ---------------*- C -*-===*
+/*===- bench/peak_flops.c - FP32 FMA peak of one core --------------*- C -*-===*
  *
  * Measures the single-precision peak of the core it runs on: 12 independent
  * chains of fused multiply-adds (enough to cover FMA latency x ports on
@@ -87,7 +87,8 @@ int main(int argc, char **argv) {
   for (int r = 0; r < runs; ++r) {
     double start = now();
     sink += run(iters, (float)r);
-    double gflops = 2.0 * LANES * CHAINS * (double)iters / (now() - start) / 1e9;
+    double seconds = now() - start;
+    double gflops = 2.0 * LANES * CHAINS * (double)iters / seconds / 1e9;
     if (gflops > best)
       best = gflops;
   }

@@ -1,8 +1,8 @@
 """Prints the FLOP rates of one benchmarked model and their fraction of the
 core's FP32 peak.
 
-Usage: report.py DIR NAME [PEAK_GFLOPS] (NAME: the benchmark's). Reads DIR/nnc.json (nnc's times),
-DIR/torch.json (PyTorch's times and the FLOPs of one call counted by
+Usage: report.py DIR NAME [PEAK_GFLOPS] (NAME: the benchmark's). Reads
+DIR/nnc.json (nnc's times), DIR/torch.json (PyTorch's times and the FLOPs of one call counted by
 flops.py) and, when present, DIR/ort.json (ONNX Runtime's times). Rates use
 the median times; the rate at the best time follows in parentheses (on a
 shared machine the best time is the steadier figure). No torch import:
