@@ -1,8 +1,11 @@
 # Shared by bench/predict.sh and bench/train_step.sh (sourced, not run):
-# builds nnc and nnc-bench, prints the machine and the PyTorch setting, and
-# runs one model through nnc-bench and bench/torch_bench.py, counting the
-# results. Environment: BENCH_ITERS, BENCH_WARMUP (timed and warm-up calls
-# per side), BENCH_OUT (work directory, default build/bench), NNC_BUILD_DIR.
+# builds nnc and nnc-bench, measures the core's FP32 peak, prints the
+# machine and the PyTorch setting, and runs one model through nnc-bench,
+# bench/torch_bench.py and (predict) ONNX Runtime, counting the results.
+# Environment: BENCH_ITERS, BENCH_WARMUP (timed and warm-up calls per side),
+# BENCH_OUT (work directory, default build/bench), NNC_BUILD_DIR,
+# BENCH_ORT=0 (no ONNX Runtime column), BENCH_ORT_VERSION, BENCH_BUILD=0
+# (use the nnc and nnc-bench already in NNC_BUILD_DIR/bin, do not build).
 
 BUILD_DIR=${NNC_BUILD_DIR:-build}
 BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench}
@@ -14,11 +17,22 @@ TORCH_ENV="env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE"
 if [ -n "${BENCH_TORCH_CORETYPE:-}" ]; then
   TORCH_ENV="$TORCH_ENV OPENBLAS_CORETYPE=$BENCH_TORCH_CORETYPE"
 fi
+# onnxruntime-node from the npm registry, installed once per build directory
+ORT_DIR=$BUILD_DIR/bench/onnx
+ORT_VERSION=${BENCH_ORT_VERSION:-1.30.0}
+ORT_OK=0
+PEAK_GFLOPS=""
 ran=0
 skipped=0
 failed=0
 
 build_tools() {
+  if [ "${BENCH_BUILD:-1}" = 0 ]; then
+    echo "== not building (BENCH_BUILD=0): $BUILD_DIR/bin/nnc and nnc-bench"
+    [ -x "$BUILD_DIR/bin/nnc" ] && [ -x "$BUILD_DIR/bin/nnc-bench" ] && return
+    echo "error: $BUILD_DIR/bin/nnc or nnc-bench is missing"
+    exit 2
+  fi
   echo "== building nnc and nnc-bench"
   if ! scripts/build.sh nnc nnc-bench >"$BENCH_OUT.build.log" 2>&1; then
     tail -n 30 "$BENCH_OUT.build.log"
@@ -61,6 +75,97 @@ if not any("openblas" in l for l in libs):
 PY
   echo "   nnc kernels are single-threaded: nnc/torch ratios compare 1 thread"
   echo "   with 1 thread (below 1 means nnc is faster)."
+  measure_peak
+}
+
+# measure_peak: compiles bench/peak_flops.c for the widest FMA vectors the
+# CPU has (zmm with avx512f, else ymm with avx2 + fma) and sets PEAK_GFLOPS
+# to the best of its runs, on the CPUs this script may use (taskset).
+measure_peak() {
+  local flags="" cc exe="$BENCH_OUT/peak_flops" cpu_flags
+  cpu_flags=$(grep -m 1 '^flags' /proc/cpuinfo)
+  if [[ " $cpu_flags " == *" avx512f "* ]]; then
+    flags="-mavx512f -mavx2 -mfma"
+  elif [[ " $cpu_flags " == *" avx2 "* && " $cpu_flags " == *" fma "* ]]; then
+    flags="-mavx2 -mfma"
+  else
+    echo "   FP32 peak: unknown (no AVX2/FMA in /proc/cpuinfo); no % of peak"
+    return
+  fi
+  cc=$(command -v clang-19 || command -v gcc || command -v cc)
+  if ! "$cc" -O2 $flags bench/peak_flops.c -o "$exe" 2>"$exe.log"; then
+    echo "   FP32 peak: unknown ($cc cannot build bench/peak_flops.c:" \
+      "$(head -n 1 "$exe.log"))"
+    return
+  fi
+  local line
+  line=$("$exe")
+  PEAK_GFLOPS=$(echo "$line" | sed -n 's/^peak_flops: \([0-9.]*\) GFLOP.*/\1/p')
+  echo "   FP32 peak of one core: ${line#peak_flops: }, bench/peak_flops.c" \
+    "built with $(basename "$cc") -O2 $flags"
+}
+
+# setup_ort: installs onnxruntime-node (npm registry) into $ORT_DIR unless
+# it is already there; sets ORT_OK=1 when node can load it.
+setup_ort() {
+  if [ "${BENCH_ORT:-1}" = 0 ]; then
+    echo "   ONNX Runtime: not run (BENCH_ORT=0)"
+    return
+  fi
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "   ONNX Runtime: not run (node or npm missing: apt-get install npm)"
+    return
+  fi
+  if [ ! -d "$ORT_DIR/node_modules/onnxruntime-node" ]; then
+    echo "   installing onnxruntime-node@$ORT_VERSION into $ORT_DIR (npm)"
+    mkdir -p "$ORT_DIR"
+    # The CPU binaries are in the package; its install script would only
+    # fetch the CUDA ones (from nuget.org): skipped.
+    if ! ONNXRUNTIME_NODE_INSTALL=skip npm install --prefix "$ORT_DIR" \
+      --ignore-scripts --no-audit --no-fund \
+      "onnxruntime-node@$ORT_VERSION" >"$ORT_DIR/npm.log" 2>&1; then
+      echo "   ONNX Runtime: not run (npm install failed, log:" \
+        "$ORT_DIR/npm.log: $(grep -m 1 -i error "$ORT_DIR/npm.log"))"
+      return
+    fi
+  fi
+  local version
+  if ! version=$(NODE_PATH="$ORT_DIR/node_modules" node -e \
+    "console.log(require('onnxruntime-node').env.versions.common)" 2>&1); then
+    echo "   ONNX Runtime: not run (node cannot load onnxruntime-node:" \
+      "$(echo "$version" | grep -m 1 -i error))"
+    return
+  fi
+  ORT_OK=1
+  echo "   ONNX Runtime $version (onnxruntime-node in $ORT_DIR), 1 intra-op"
+  echo "   and 1 inter-op thread, sequential execution, all graph"
+  echo "   optimizations, on the PyTorch twins exported by torch.onnx.export."
+}
+
+# ort_column NAME DIR: exports NAME's twin to ONNX, checks ONNX Runtime
+# against nnc and PyTorch, times it. An export or run error skips the column
+# (said, not counted as a failure); a mismatch is a failure.
+ort_column() {
+  local name=$1 dir=$2 rc
+  [ "$ORT_OK" = 1 ] || return 0
+  (cd bench && $TORCH_ENV "$TORCH_PY" onnx_export.py --model "$name" \
+    --dir "../$dir" 2>"../$dir/onnx_export.log") | sed 's/^/   /'
+  rc=${PIPESTATUS[0]}
+  if [ "$rc" != 0 ]; then
+    echo "   SKIP onnxruntime column: $name not exported to ONNX" \
+      "(exit $rc; $dir/onnx_export.log: $(tail -n 1 "$dir/onnx_export.log"))"
+    return 0
+  fi
+  NODE_PATH="$ORT_DIR/node_modules" node bench/ort_bench.js "$dir" "$name" \
+    1e-4 2>"$dir/ort.log"
+  rc=$?
+  if [ "$rc" = 1 ]; then
+    echo "   MISMATCH: ONNX Runtime disagrees on $name"
+    failed=$((failed + 1))
+  elif [ "$rc" != 0 ]; then
+    echo "   SKIP onnxruntime column: ONNX Runtime cannot run $name" \
+      "(exit $rc; $dir/ort.log: $(head -n 1 "$dir/ort.log"))"
+  fi
 }
 
 # spec NAME FIELD: a field of torch_models.SPECS[NAME].
@@ -83,8 +188,15 @@ compile() {
 bench_model() {
   local name=$1 mode=$2
   shift 2
-  local dir="$BENCH_OUT/$mode/$name" nn batch
+  local dir="$BENCH_OUT/$mode/$name" nn batch twin
   echo "== $name: $mode"
+  if [ "$mode" = train ] && twin=$(spec "$name" train_twin) &&
+    [ "$twin" != None ]; then
+    echo "   (training $twin: $name without dropout, whose masks PyTorch" \
+      "cannot reproduce, and without conv biases; see its .nn file)"
+    name=$twin
+    dir="$BENCH_OUT/$mode/$name"
+  fi
   rm -rf "$dir" && mkdir -p "$dir"
   nn=$(spec "$name" nn_file) && batch=$(spec "$name" batch) || {
     echo "   ERROR: no spec for $name in bench/torch_models.py"
@@ -123,7 +235,10 @@ r'(?m)^train\s+\w+\s*\{[^}]*\}', '', open('$nn').read()))" >"$src"
   else
     [ "$rc" = 1 ] && echo "   MISMATCH: nnc and PyTorch disagree on $name"
     failed=$((failed + 1))
+    return
   fi
+  [ "$mode" = predict ] && ort_column "$name" "$dir"
+  "$TORCH_PY" bench/report.py "$dir" "$name" "$PEAK_GFLOPS"
 }
 
 summary() {

@@ -1,8 +1,10 @@
 #!/bin/bash
-# Predict time of nnc vs PyTorch on the same weights, inputs, batch and
-# thread count, in one run: checks the outputs agree (rtol 1e-4) before
-# timing, prints the ratio per model. Exits non-zero on a mismatch.
-# Usage: bench/predict.sh [MODEL...]  (default: fashion_mlp fashion_cnn)
+# Predict time of nnc vs PyTorch and ONNX Runtime on the same weights,
+# inputs, batch and thread count, in one run: checks the outputs agree
+# (rtol 1e-4) before timing, prints the ratios and FLOP rates per model.
+# Exits non-zero on a mismatch.
+# Usage: bench/predict.sh [MODEL...]
+#   (default: fashion_mlp fashion_cnn lenet5 lstm encoder)
 set -u
 cd "$(dirname "$0")/.."
 DEFAULT_ITERS=100
@@ -10,7 +12,8 @@ DEFAULT_ITERS=100
 mkdir -p "$BENCH_OUT"
 build_tools
 print_setting
-for name in "${@:-fashion_mlp fashion_cnn}"; do
+setup_ort
+for name in "${@:-fashion_mlp fashion_cnn lenet5 lstm encoder}"; do
   for n in $name; do bench_model "$n" predict; done
 done
 summary

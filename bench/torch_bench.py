@@ -6,8 +6,11 @@ loads the same weights into the PyTorch twin from torch_models.py, checks
 that both agree (predict outputs within --rtol, default 1e-4; the losses of
 the first K training steps and the parameters after them within 1e-3),
 times PyTorch with the same batch, warm-up and iteration count on
---threads threads, and prints the time ratio. Exit status: 0 agreement,
-1 numeric mismatch, 2 any other error.
+--threads threads, and prints the time ratio (of the medians and of the
+best times). Writes DIR/torch.json: PyTorch's times and the FLOPs of one
+call counted by flops.py (`flops`: predict or training step, `flop_kinds`:
+the layer kinds counted). Exit status: 0 agreement, 1 numeric mismatch,
+2 any other error.
 
 Errors printed (the largest over the tensors compared):
 - predict outputs: max|nnc - torch| / max|torch| per tensor (relative to the
@@ -32,6 +35,7 @@ import time
 import numpy as np
 import torch
 
+import flops
 import torch_models
 
 DTYPES = {"F32": torch.float32, "I32": torch.int32, "I64": torch.int64}
@@ -155,7 +159,7 @@ def predict(spec, run, args):
     def call():
         with torch.no_grad():
             module(*inputs)
-    return good, call
+    return good, call, module, inputs
 
 
 def train(spec, run, args):
@@ -208,7 +212,7 @@ def train(spec, run, args):
         pairs.append((name, got, want))
     good = check(f"parameter updates after {nnc_losses.numel()} steps",
                  pairs, args.train_rtol, update_error) and good
-    return good, step
+    return good, step, module, inputs
 
 
 def main():
@@ -229,10 +233,18 @@ def main():
     torch.manual_seed(0)
     torch.set_num_threads(args.threads)
     training = run["mode"] == "train_step"
-    good, call = (train if training else predict)(spec, run, args)
+    good, call, module, inputs = (train if training else predict)(spec, run,
+                                                                  args)
     if not good:
         return 1
     median, best = time_calls(call, run["warmup"], run["iters"])
+    forward, step, kinds = flops.count(module, inputs)
+    with open(os.path.join(args.dir, "torch.json"), "w") as f:
+        json.dump({"median_ms": median, "best_ms": best,
+                   "threads": args.threads,
+                   "flops": step if training else forward,
+                   "flop_kinds": kinds}, f)
+        f.write("\n")
     extra = ""
     if args.extra_threads:
         torch.set_num_threads(args.extra_threads)
@@ -242,8 +254,9 @@ def main():
     print(f"  RESULT {args.model} {run['mode']} batch {run['batch']}: "
           f"nnc {run['median_ms']:.3f} ms (best {run['best_ms']:.3f}), "
           f"torch {median:.3f} ms (best {best:.3f}) on {args.threads} "
-          f"thread(s): nnc/torch = {ratio:.2f} "
-          f"({'nnc faster' if ratio < 1 else 'nnc slower'}; medians of "
+          f"thread(s): nnc/torch = {ratio:.2f} (best "
+          f"{run['best_ms'] / best:.2f}; "
+          f"{'nnc faster' if ratio < 1 else 'nnc slower'}; medians of "
           f"{run['iters']} after {run['warmup']} warm-up){extra}")
     return 0
 

@@ -62,6 +62,18 @@ class FashionCNN(nn.Module):
         return self.fc2(F.relu(self.fc1(x)))
 
 
+class FashionCNNNoDropout(FashionCNN):
+    """bench/models/fashion_cnn_nodropout.nn: FashionCNN without its dropout
+    and without the biases of its convolutions, so that its training step
+    can be checked."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(32, 64, 3, padding=1, bias=False)
+        self.drop = nn.Identity()
+
+
 class LeNet5(nn.Module):
     """bench/models/lenet5.nn: LeNet-5 on 1x28x28 (first conv padded by 2),
     ReLU and max pooling."""
@@ -154,6 +166,9 @@ class Spec:
     # to adding the same number to every score of a row.
     degenerate: typing.Dict[str, slice] = dataclasses.field(
         default_factory=dict)
+    # The benchmark whose training step bench/train_step.sh runs instead
+    # when this one is not train_checkable (the same model without dropout).
+    train_twin: typing.Optional[str] = None
 
 
 SPECS = {
@@ -165,7 +180,12 @@ SPECS = {
     "fashion_cnn": Spec("examples/fashion_cnn.nn", FashionCNN, 128,
                         cross_entropy, 0.001,
                         lambda p, lr: torch.optim.Adam(p, lr=lr),
-                        train_checkable=False),
+                        train_checkable=False,
+                        train_twin="fashion_cnn_nodropout"),
+    "fashion_cnn_nodropout": Spec("bench/models/fashion_cnn_nodropout.nn",
+                                  FashionCNNNoDropout, 128, cross_entropy,
+                                  0.001,
+                                  lambda p, lr: torch.optim.Adam(p, lr=lr)),
     "lenet5": Spec("bench/models/lenet5.nn", LeNet5, 64, cross_entropy, 0.01,
                    lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9)),
     "lstm": Spec("bench/models/lstm.nn", SeqLSTM, 32, cross_entropy, 0.001,
