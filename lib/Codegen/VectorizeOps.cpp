@@ -118,9 +118,21 @@ bool isCandidate(linalg::LinalgOp op) {
   // the loops (broadcasts allowed); a linearized index such as
   // `d1 * 25 + d2 * 5 + d3` would leave a scalar tile that also allocates a
   // temporary per iteration.
-  return llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
-    return map.isProjectedPermutation(/*allowZeroInResults=*/true);
-  });
+  // (A constant 0 result is a broadcast input or a keepdim output.) An
+  // output indexed by constants only, `(d0, d1, d2) -> (0, 0, 0)` (a keepdim
+  // reduction to one element), gets an invalid transfer_write from MLIR 19's
+  // vectorizer: left scalar.
+  for (OpOperand &operand : op->getOpOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
+      return false;
+    if (!op.isDpsInput(&operand) && map.getNumResults() > 0 &&
+        map.getNumDims() > 0 && llvm::all_of(map.getResults(), [](AffineExpr e) {
+          return isa<AffineConstantExpr>(e);
+        }))
+      return false;
+  }
+  return true;
 }
 
 struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
