@@ -79,6 +79,7 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(nnc::createOutlineLoops());
+  pm.addPass(nnc::createMergeFunctions());
   // The profiler (NNC_PROFILE) lives in the shim, like the block cache.
   if (options.shimAllocator)
     pm.addPass(nnc::createProfileLoops());

@@ -23,6 +23,12 @@ namespace {
 
 constexpr llvm::StringLiteral kCifacePrefix = "_mlir_ciface_";
 
+/// Makes `func` internal and always inlined.
+void internalize(LLVM::LLVMFuncOp func) {
+  func.setLinkage(LLVM::Linkage::Internal);
+  func.setAlwaysInline(true);
+}
+
 struct PackKernelArgsPass
     : nnc::impl::PackKernelArgsBase<PackKernelArgsPass> {
   void runOnOperation() override {
@@ -66,6 +72,17 @@ struct PackKernelArgsPass
       }
       b.create<LLVM::CallOp>(loc, wrapper, descriptors);
       b.create<LLVM::ReturnOp>(loc, ValueRange{});
+      // Only nnc_kernel_E is an entry point: the wrapper and the kernel body
+      // `nnc_impl_E` are internal and inlined into it. Called, the body takes
+      // every descriptor as scalars (about 960 arguments for a 25-layer MLP's
+      // train step), and LLVM's DAG combiner is quadratic in such a call:
+      // 9 of its 13 s on that model.
+      internalize(wrapper);
+      std::string impl =
+          wrapper.getSymName().drop_front(kCifacePrefix.size()).str();
+      if (auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(impl);
+          body && !body.isExternal())
+        internalize(body);
     }
   }
 };

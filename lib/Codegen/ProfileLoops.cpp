@@ -214,9 +214,10 @@ private:
   IRMapping map;
 };
 
-/// The `.nn` locations of the ops of `func`, sorted, as
-/// "file:line:col line:col ..." (the file named once per file).
-std::string locationsOf(func::FuncOp func) {
+/// The `.nn` locations of the ops of `root` (a loop function, or the call of
+/// a function several layers share), sorted, as "file:line:col line:col ..."
+/// (the file named once per file).
+std::string locationsOf(Operation *root) {
   std::map<std::string, std::set<std::pair<unsigned, unsigned>>> byFile;
   auto collect = [&](Location loc) {
     loc->walk([&](Location inner) {
@@ -226,11 +227,11 @@ std::string locationsOf(func::FuncOp func) {
       return WalkResult::advance();
     });
   };
-  func.walk([&](Operation *op) {
+  root->walk([&](Operation *op) {
     // Constants and index computations may have been merged (CSE) with
     // those of another layer, and terminators are made up by rewrites:
     // their locations say nothing of this loop.
-    if (op == func || isa<arith::ConstantOp>(op) ||
+    if (isa<func::FuncOp>(op) || isa<arith::ConstantOp>(op) ||
         op->hasTrait<OpTrait::IsTerminator>() ||
         (op->getNumResults() &&
          llvm::all_of(op->getResultTypes(),
@@ -285,20 +286,26 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
     auto end = declare(top, module, kEnd,
                        top.getFunctionType({ptr, i64, i64}, {}));
 
+    llvm::StringMap<unsigned> callCount, callsOf;
+    for (func::CallOp call : calls)
+      ++callCount[call.getCallee()];
     for (func::CallOp call : calls) {
       auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
       if (!callee || callee.isExternal())
         continue;
+      // One record per call: nnc-merge-functions makes the layers of a
+      // repeated block call one function; each call still has its layer's
+      // location (the loop's, kept by nnc-outline-loops).
+      unsigned &nth = callsOf[callee.getSymName()];
       std::string name = ("__nnc_profile_" + callee.getSymName()).str();
-      if (module.lookupSymbol(name)) {
-        call.emitError() << "nnc-profile-loops: '" << callee.getSymName()
-                         << "' is called more than once";
-        return signalPassFailure();
-      }
+      if (nth++ > 0)
+        name += "_" + std::to_string(nth - 1);
+      bool shared = callCount[callee.getSymName()] > 1;
       LLVM::GlobalOp nameString =
           string(top, name + "_name", callee.getSymName());
-      LLVM::GlobalOp locString =
-          string(top, name + "_locations", locationsOf(callee));
+      LLVM::GlobalOp locString = string(
+          top, name + "_locations",
+          shared ? locationsOf(call) : locationsOf(callee));
       auto record = top.create<LLVM::GlobalOp>(
           unknown, recordType, /*isConstant=*/false, LLVM::Linkage::Internal,
           name, Attribute(), /*alignment=*/8);

@@ -218,6 +218,16 @@ def ProfileLoops : Pass<"nnc-profile-loops", "mlir::ModuleOp"> {
                            "mlir::LLVM::LLVMDialect", "mlir::scf::SCFDialect"];
 }
 
+def MergeFunctions : Pass<"nnc-merge-functions", "mlir::ModuleOp"> {
+  let summary = "Keep one copy of identical private functions";
+  let description = [{
+    Runs after nnc-outline-loops: private functions with the same type,
+    attributes and body (locations aside) are merged into the first of them
+    and every call points at it, so that the loop nests of repeated layers
+    (transformer blocks, the hidden layers of a deep MLP) are compiled once.
+  }];
+}
+
 def StridedCopyToLinalg : Pass<"nnc-strided-copy-to-linalg", "mlir::ModuleOp"> {
   let summary = "Rewrite memref.copy between non-contiguous views as linalg.copy";
   let description = [{
