@@ -26,17 +26,20 @@
 
 #include <memory>
 
+std::pair<std::string, std::string>
+nnc::getCPUNameAndFeatures(const CPUCodegenOptions &options) {
+  if (options.cpu != "host" && !options.cpu.empty())
+    return {options.cpu, ""};
+  llvm::SubtargetFeatures featureSet;
+  for (const auto &feature : llvm::sys::getHostCPUFeatures())
+    featureSet.AddFeature(feature.first(), feature.second);
+  return {llvm::sys::getHostCPUName().str(), featureSet.getString()};
+}
+
 nnc::CPUTarget nnc::getCPUTarget(const CPUCodegenOptions &options) {
   llvm::InitializeNativeTarget();
   std::string triple = llvm::sys::getProcessTriple();
-  std::string cpu = options.cpu, features;
-  if (cpu == "host" || cpu.empty()) {
-    cpu = llvm::sys::getHostCPUName().str();
-    llvm::SubtargetFeatures featureSet;
-    for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      featureSet.AddFeature(feature.first(), feature.second);
-    features = featureSet.getString();
-  }
+  auto [cpu, features] = getCPUNameAndFeatures(options);
   CPUTarget target;
   std::string error;
   if (const llvm::Target *llvmTarget =

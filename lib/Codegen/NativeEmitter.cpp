@@ -45,15 +45,7 @@ createTargetMachine(Location loc, const nnc::CPUCodegenOptions &options) {
     emitError(loc) << "no LLVM target for " << triple << ": " << error;
     return nullptr;
   }
-  std::string cpu = options.cpu;
-  std::string features;
-  if (cpu == "host" || cpu.empty()) {
-    cpu = llvm::sys::getHostCPUName().str();
-    llvm::SubtargetFeatures featureSet;
-    for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      featureSet.AddFeature(feature.first(), feature.second);
-    features = featureSet.getString();
-  }
+  auto [cpu, features] = nnc::getCPUNameAndFeatures(options);
   llvm::TargetOptions targetOptions;
   auto level = options.optLevel == 0   ? llvm::CodeGenOptLevel::None
                : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less

@@ -13,6 +13,7 @@
 #include "mlir/Pass/PassManager.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace nnc {
@@ -55,6 +56,11 @@ struct CPUTarget {
   /// f32 lanes of a vector register.
   int64_t lanes() const { return vectorBits / 32; }
 };
+
+/// The LLVM CPU name and feature string of `options.cpu`; for "host", the
+/// host's name and features as LLVM detects them (lib/Codegen/CPUTarget.cpp).
+std::pair<std::string, std::string>
+getCPUNameAndFeatures(const CPUCodegenOptions &options);
 
 /// Reads the target CPU of `options` (the host by default) through LLVM's
 /// subtarget description (lib/Codegen/CPUTarget.cpp).
