@@ -5,7 +5,8 @@
  * matrices, activations kept for the backward pass, ...) on every call;
  * large blocks come from mmap and return to the system on free, so without
  * a cache every call pays page faults and page clearing for tens of
- * megabytes. Freed blocks are kept (at most NNC_HOST_CACHE_SLOTS blocks and
+ * megabytes. Freed blocks of NNC_HOST_CACHE_MIN_BYTES or more are kept (at
+ * most NNC_HOST_CACHE_SLOTS blocks and
  * NNC_HOST_CACHE_BYTES bytes) and handed out again for requests of the same
  * size or up to a quarter smaller. The cache is emptied when the last
  * instance of this model is destroyed. One mutex guards it; kernels of
@@ -51,7 +52,13 @@
 #endif
 
 enum {
-  NNC_HOST_CACHE_SLOTS = 64,
+  /* An encoder layer's train step frees over 64 blocks; with 64 slots the
+   * rest went back to the system and were page-faulted in again on the next
+   * call (8% of the step in the kernel's page-fault handler). */
+  NNC_HOST_CACHE_SLOTS = 256,
+  /* Smaller blocks come from malloc's arenas without page faults: caching
+   * them would only take slots from the large ones. */
+  NNC_HOST_CACHE_MIN_BYTES = 16384,
   /* A header in front of each payload records its size and, inside an
    * allocation scope, its links in the scope's list; 64 bytes keep the
    * payload as aligned as the block. */
@@ -253,7 +260,8 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
     return;
   }
   pthread_mutex_lock(&cacheLock);
-  if (liveInstances > 0 && cacheBytes + bytes <= NNC_HOST_CACHE_BYTES)
+  if (liveInstances > 0 && bytes >= NNC_HOST_CACHE_MIN_BYTES &&
+      cacheBytes + bytes <= NNC_HOST_CACHE_BYTES)
     for (int i = 0; i < NNC_HOST_CACHE_SLOTS; ++i)
       if (!cacheBlock[i]) {
         cacheBlock[i] = block;

@@ -62,6 +62,10 @@ TEST(HostAlloc, ReusesFreedBlocksWhileAnInstanceLives) {
   void *aligned = nnc_host_aligned_alloc(64, 1 << 20);
   EXPECT_EQ(reinterpret_cast<uintptr_t>(aligned) % 64, 0u);
   nnc_host_free(aligned);
+  // Blocks under 16 KiB go back to malloc: they would only take slots.
+  size_t cached = nncHostCachedBytes();
+  nnc_host_free(nnc_host_alloc(1000));
+  EXPECT_EQ(nncHostCachedBytes(), cached);
   // Larger alignments bypass the cache.
   void *page = nnc_host_aligned_alloc(4096, 100);
   ASSERT_NE(page, nullptr);
