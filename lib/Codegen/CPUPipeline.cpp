@@ -44,9 +44,9 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
                                     const CPUCodegenOptions &options) {
   buildCPUFusionPipeline(pm);
   pm.addPass(nnc::createDestinationPassing());
+  CPUTarget target = getCPUTarget(options);
   if (options.vectorizeMatmul) {
     pm.addNestedPass<func::FuncOp>(nnc::createBatchMatmulLoop());
-    CPUTarget target = getCPUTarget(options);
     MatmulScheduleOptions schedule;
     schedule.tileM = target.matmulTileM;
     schedule.tileN = target.matmulTileN;
@@ -54,7 +54,7 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   }
   if (options.vectorizeOps) {
     VectorizeOpsOptions vectorize;
-    vectorize.vectorLanes = getCPUTarget(options).lanes();
+    vectorize.vectorLanes = target.lanes();
     vectorize.vectorElements = 8 * vectorize.vectorLanes;
     pm.addPass(nnc::createVectorizeOps(vectorize));
   }

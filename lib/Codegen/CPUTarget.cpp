@@ -47,18 +47,13 @@ nnc::CPUTarget nnc::getCPUTarget(const CPUCodegenOptions &options) {
     std::unique_ptr<llvm::MCSubtargetInfo> info(
         llvmTarget->createMCSubtargetInfo(triple, cpu, features));
     if (info && info->checkFeatures("+avx512f"))
-      target.vectorBits = 512, target.vectorRegisters = 32;
+      target.vectorBits = 512;
     else if (info && info->checkFeatures("+avx2,+fma"))
-      target.vectorBits = 256, target.vectorRegisters = 16;
+      target.vectorBits = 256;
   }
-  unsigned lanes = target.vectorBits / 32;
-  if (target.vectorBits == 512) {
-    target.matmulTileM = 8;
-    target.matmulTileN = 2 * lanes;
-  } else {
-    target.matmulTileM = 6;
-    target.matmulTileN = 2 * lanes;
-  }
+  // 32 registers with AVX-512, 16 otherwise: 8 or 6 rows of two vectors.
+  target.matmulTileM = target.vectorBits == 512 ? 8 : 6;
+  target.matmulTileN = 2 * target.lanes();
   if (options.matmulTileM > 0)
     target.matmulTileM = options.matmulTileM;
   if (options.matmulTileN > 0)

@@ -49,8 +49,6 @@ struct CPUCodegenOptions {
 struct CPUTarget {
   /// Width of a vector register (512 AVX-512, 256 AVX2, 128 otherwise).
   unsigned vectorBits = 128;
-  /// Number of vector registers.
-  unsigned vectorRegisters = 16;
   /// Register tile of the matmul schedule.
   int64_t matmulTileM = 6, matmulTileN = 8;
   /// f32 lanes of a vector register.
