@@ -17,7 +17,9 @@
 
 #include "nnc/Codegen/Passes.h"
 
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
@@ -57,29 +59,47 @@ int64_t splitSize(int64_t size, int64_t limit, int64_t lanes) {
   return best;
 }
 
+/// `expr` with the dims for which `isUnit` holds replaced by 0, simplified.
+AffineExpr zeroUnitDims(AffineExpr expr, unsigned numDims,
+                        llvm::function_ref<bool(unsigned)> isUnit) {
+  MLIRContext *ctx = expr.getContext();
+  SmallVector<AffineExpr> dims;
+  for (unsigned d = 0; d < numDims; ++d)
+    dims.push_back(isUnit(d) ? getAffineConstantExpr(0, ctx)
+                             : getAffineDimExpr(d, ctx));
+  return simplifyAffineExpr(expr.replaceDims(dims), numDims, 0);
+}
+
 /// Tile sizes of `op` (0: the whole loop): from the innermost loop outwards,
 /// static loops are kept whole while the tile has at most `limit` elements
-/// (the first one too large is split); every other loop steps by 1. Short
-/// innermost reductions (a pooling window, fewer elements than a vector) step
-/// by 1 too when a static parallel loop lies further out: the vector then
-/// runs along that loop and the reduction is a chain of vertical adds rather
-/// than one horizontal reduction per output element.
+/// (the first one too large is split); every other loop steps by 1, and so
+/// do the loops marked in `stepped` (skipped over). Short innermost
+/// reductions (a pooling window, fewer elements than a vector) step by 1 too
+/// when a static parallel loop lies further out: the vector then runs along
+/// that loop and the reduction is a chain of vertical adds rather than one
+/// horizontal reduction per output element.
 SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op, int64_t limit,
-                                     int64_t lanes) {
+                                     int64_t lanes, ArrayRef<bool> stepped) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
   int64_t rank = static_cast<int64_t>(ranges.size());
   SmallVector<int64_t> tiles(rank, 1);
   int64_t innermost = rank - 1, reduced = 1;
-  while (innermost >= 0 && kinds[innermost] == utils::IteratorType::reduction &&
-         !ShapedType::isDynamic(ranges[innermost]))
-    reduced *= ranges[innermost--];
+  while (innermost >= 0 && (stepped[innermost] ||
+                            (kinds[innermost] == utils::IteratorType::reduction &&
+                             !ShapedType::isDynamic(ranges[innermost])))) {
+    if (!stepped[innermost])
+      reduced *= ranges[innermost];
+    --innermost;
+  }
   bool skipReductions =
       innermost >= 0 && innermost < rank - 1 && reduced < lanes &&
       !ShapedType::isDynamic(ranges[innermost]) && ranges[innermost] > 1;
   int64_t elements = 1;
   for (int64_t d = skipReductions ? innermost : rank - 1; d >= 0; --d) {
     int64_t size = ranges[d];
+    if (stepped[d])
+      continue;
     if (ShapedType::isDynamic(size))
       break;
     if (elements * size <= limit) {
@@ -92,6 +112,87 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op, int64_t limit,
     break;
   }
   return tiles;
+}
+
+/// The loops of `op` that step by 1 because they shift a window read: in an
+/// input result such as `oh + kh` (im2col) or `h + kh` (col2im), every loop
+/// but the innermost parallel one (the innermost one if none is parallel).
+SmallVector<bool> windowLoops(linalg::LinalgOp op) {
+  SmallVector<bool> stepped(op.getNumLoops(), false);
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  for (AffineMap map : op.getIndexingMapsArray())
+    for (AffineExpr expr : map.getResults()) {
+      if (isa<AffineDimExpr, AffineConstantExpr>(expr))
+        continue;
+      SmallVector<unsigned> dims;
+      for (unsigned d = 0; d < map.getNumDims(); ++d)
+        if (expr.isFunctionOfDim(d))
+          dims.push_back(d);
+      if (dims.empty())
+        continue;
+      unsigned kept = dims.back();
+      for (unsigned d : llvm::reverse(dims))
+        if (kinds[d] == utils::IteratorType::parallel) {
+          kept = d;
+          break;
+        }
+      for (unsigned d : dims)
+        stepped[d] = stepped[d] || d != kept;
+    }
+  return stepped;
+}
+
+/// The loops that must step by 1 so that every operand of `op` reads through
+/// a projected permutation once unit loops count as 0: a shifted window
+/// `d_i + d_j` (im2col's `oh + kh`, col2im's `h + kh`) keeps its innermost
+/// loop that is not already unit and steps the others by 1. Fails on a map
+/// that stays something else (a strided window `2 * d_i + d_j`, a
+/// linearized index).
+LogicalResult stepWindowsByOne(linalg::LinalgOp op,
+                               SmallVectorImpl<int64_t> &tiles) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  auto isUnit = [&](unsigned d) { return tiles[d] == 1 || ranges[d] == 1; };
+  for (AffineMap map : op.getIndexingMapsArray())
+    for (AffineExpr expr : map.getResults()) {
+      if (isa<AffineDimExpr, AffineConstantExpr>(expr))
+        continue;
+      std::optional<unsigned> kept;
+      for (unsigned d = map.getNumDims(); d-- > 0;)
+        if (expr.isFunctionOfDim(d) && !isUnit(d)) {
+          if (!kept)
+            kept = d;
+          else
+            tiles[d] = 1;
+        }
+      if (!isa<AffineDimExpr, AffineConstantExpr>(
+              zeroUnitDims(expr, map.getNumDims(), isUnit)))
+        return failure();
+    }
+  return success();
+}
+
+/// Rewrites the window reads of a tiled generic (`oh + kh` with `kh`
+/// stepping by 1) as reads of the slice's start: unit loops become 0 in every
+/// result that is not a bare dim (bare dims keep the loop ranges inferable).
+void zeroUnitWindowDims(linalg::GenericOp op) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  auto isUnit = [&](unsigned d) { return ranges[d] == 1; };
+  SmallVector<AffineMap> maps;
+  bool changed = false;
+  for (AffineMap map : op.getIndexingMapsArray()) {
+    SmallVector<AffineExpr> results;
+    for (AffineExpr expr : map.getResults()) {
+      if (!isa<AffineDimExpr, AffineConstantExpr>(expr)) {
+        expr = zeroUnitDims(expr, map.getNumDims(), isUnit);
+        changed = true;
+      }
+      results.push_back(expr);
+    }
+    maps.push_back(AffineMap::get(map.getNumDims(), 0, results,
+                                  op.getContext()));
+  }
+  if (changed)
+    op.setIndexingMapsAttr(Builder(op).getAffineMapArrayAttr(maps));
 }
 
 /// Whether the pass handles `op`: linalg ops on tensors other than the
@@ -122,9 +223,11 @@ bool isCandidate(linalg::LinalgOp op) {
   // output indexed by constants only, `(d0, d1, d2) -> (0, 0, 0)` (a keepdim
   // reduction to one element), gets an invalid transfer_write from MLIR 19's
   // vectorizer: left scalar.
+  // Inputs read through shifted windows are handled by stepWindowsByOne.
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
-    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true) &&
+        (!op.isDpsInput(&operand) || !isa<linalg::GenericOp>(op)))
       return false;
     if (!op.isDpsInput(&operand) && map.getNumResults() > 0 &&
         map.getNumDims() > 0 && llvm::all_of(map.getResults(), [](AffineExpr e) {
@@ -134,6 +237,38 @@ bool isCandidate(linalg::LinalgOp op) {
   }
   return true;
 }
+
+/// `insert_slice(transfer_write(v, t), dest)` -> `transfer_write(v, dest)`
+/// when the write covers all of `t` (static, unmasked, in bounds, at 0, minor
+/// identity) and the slice is a unit-stride box of the same rank. MLIR 19's
+/// tensor::populateFoldTensorSubsetIntoVectorTransferPatterns folds this
+/// without the cover check and drops the rest of `t` (a peeled matmul tile
+/// written into one image of a per-image convolution), so the pass uses
+/// this pattern instead.
+struct FoldInsertOfCoveringWrite : OpRewritePattern<tensor::InsertSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(tensor::InsertSliceOp insert,
+                                PatternRewriter &rewriter) const override {
+    auto write = insert.getSource().getDefiningOp<vector::TransferWriteOp>();
+    if (!write || write.getMask() || write.hasOutOfBoundsDim() ||
+        !write.getPermutationMap().isMinorIdentity() ||
+        insert.getSourceType().getRank() != insert.getDestType().getRank() ||
+        !insert.hasUnitStride())
+      return failure();
+    auto written = dyn_cast<RankedTensorType>(write.getSource().getType());
+    if (!written || !written.hasStaticShape() ||
+        written.getShape() != write.getVectorType().getShape() ||
+        !llvm::all_of(write.getIndices(),
+                      [](Value i) { return isConstantIntValue(i, 0); }))
+      return failure();
+    SmallVector<Value> indices = getValueOrCreateConstantIndexOp(
+        rewriter, insert.getLoc(), insert.getMixedOffsets());
+    SmallVector<bool> inBounds(write.getVectorType().getRank(), true);
+    rewriter.replaceOpWithNewOp<vector::TransferWriteOp>(
+        insert, write.getVector(), insert.getDest(), indices, inBounds);
+    return success();
+  }
+};
 
 struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
   using VectorizeOpsBase::VectorizeOpsBase;
@@ -147,8 +282,10 @@ struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops) {
       Operation *target = op;
-      SmallVector<int64_t> tiles =
-          chooseTileSizes(op, vectorElements, vectorLanes);
+      SmallVector<int64_t> tiles = chooseTileSizes(
+          op, vectorElements, vectorLanes, windowLoops(op));
+      if (failed(stepWindowsByOne(op, tiles)))
+        continue;
       if (llvm::any_of(tiles, [](int64_t t) { return t != 0; })) {
         rewriter.setInsertionPoint(op);
         scf::SCFTilingOptions options;
@@ -160,6 +297,8 @@ struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
         rewriter.replaceOp(op, tiled->replacements);
         target = tiled->tiledOps.back();
       }
+      if (auto generic = dyn_cast<linalg::GenericOp>(target))
+        zeroUnitWindowDims(generic);
       if (failed(linalg::vectorizeOpPrecondition(
               target, {}, {}, /*vectorizeNDExtract=*/true)))
         continue;
@@ -167,9 +306,9 @@ struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
       (void)linalg::vectorize(rewriter, target, {}, {},
                               /*vectorizeNDExtract=*/true);
     }
-    // Read and write through the tiles' slices directly.
+    // Write through the tiles' slices directly.
     RewritePatternSet patterns(&getContext());
-    tensor::populateFoldTensorSubsetIntoVectorTransferPatterns(patterns);
+    patterns.add<FoldInsertOfCoveringWrite>(&getContext());
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
     vector::TransferReadOp::getCanonicalizationPatterns(patterns,
                                                         &getContext());

@@ -124,8 +124,10 @@ bool Compilation::lowerToLinalg() {
   if (failed(sig))
     return false;
   signature = std::move(*sig);
-  return runPasses("nn to linalg",
-                   [&](OpPassManager &pm) { buildNNToLinalgPipeline(pm); });
+  bool cpu = options.target != "cuda";
+  return runPasses("nn to linalg", [&](OpPassManager &pm) {
+    buildNNToLinalgPipeline(pm, /*perImageConvolutions=*/cpu);
+  });
 }
 
 /// The GPU back end's options from the compile options.

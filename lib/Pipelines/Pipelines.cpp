@@ -25,8 +25,11 @@ void nnc::buildNNPipeline(OpPassManager &pm,
   }
 }
 
-void nnc::buildNNToLinalgPipeline(OpPassManager &pm) {
-  pm.addPass(nnc::createConvertNNToLinalg());
+void nnc::buildNNToLinalgPipeline(OpPassManager &pm,
+                                  bool perImageConvolutions) {
+  ConvertNNToLinalgOptions options;
+  options.perImageConvolutions = perImageConvolutions;
+  pm.addPass(nnc::createConvertNNToLinalg(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }

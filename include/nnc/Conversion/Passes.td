@@ -24,6 +24,12 @@ def ConvertNNToLinalg : Pass<"nnc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
     (include/nnc/Conversion/NNToLinalg/NNToLinalg.h); docs/lowering.md
     states the numerical choices.
   }];
+  let options = [
+    Option<"perImageConvolutions", "per-image-convolutions", "bool",
+           /*default=*/"false",
+           "conv2d and its gradients as one static matmul per image in an "
+           "scf.for (the CPU's form) instead of one whole-batch product">
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect", "::mlir::scf::SCFDialect",

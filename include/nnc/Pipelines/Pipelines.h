@@ -26,7 +26,10 @@ void buildNNPipeline(mlir::OpPassManager &pm,
                      const NNPipelineOptions &options);
 
 /// NNToLinalg and clean-up: every nn op becomes linalg/tensor/arith/math.
-void buildNNToLinalgPipeline(mlir::OpPassManager &pm);
+/// `perImageConvolutions`: the CPU's form of convolutions (one matmul per
+/// image, ConvertNNToLinalg's `per-image-convolutions`).
+void buildNNToLinalgPipeline(mlir::OpPassManager &pm,
+                             bool perImageConvolutions = false);
 
 } // namespace nnc
 

@@ -1,7 +1,8 @@
 //===- Conv.cpp - nn.conv2d to padding + linalg convolutions ------------===//
 //
-// Lowers `conv2d` to im2col + `linalg.matmul` (ConvMatmul.cpp), so that
-// the matmul schedule tiles and vectorizes it. Grouped convolutions pad the
+// Lowers `conv2d` to im2col + `linalg.matmul` (ConvMatmul.cpp; per image
+// on the CPU, ConvPerImage.cpp), so that the matmul schedule tiles and
+// vectorizes it. Grouped convolutions pad the
 // spatial dims (`lowering::padSpatial`), split the channel dims with
 // `tensor.expand_shape` and use `linalg.conv_2d_ngchw_gfchw` accumulating
 // into the broadcast bias, then collapse the groups back.
@@ -18,7 +19,9 @@ using namespace nnc::lowering;
 namespace {
 
 struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
-  using OpConversionPattern::OpConversionPattern;
+  Conv2DLowering(MLIRContext *ctx, bool perImage)
+      : OpConversionPattern(ctx), perImage(perImage) {}
+  bool perImage;
   LogicalResult
   matchAndRewrite(nn::Conv2DOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -34,8 +37,11 @@ struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
       ConvGeometry g =
           convGeometry(cast<RankedTensorType>(weight.getType()),
                        op.getStrides(), op.getDilations(), pad, type);
-      rewriter.replaceOp(op, convAsMatmul(rewriter, loc, input, weight,
-                                          adaptor.getBias(), g, type));
+      rewriter.replaceOp(
+          op, perImage ? convPerImage(rewriter, loc, input, weight,
+                                      adaptor.getBias(), g, type)
+                       : convAsMatmul(rewriter, loc, input, weight,
+                                      adaptor.getBias(), g, type));
       return success();
     }
     input = padSpatial(rewriter, loc, input, pad, 0);
@@ -70,6 +76,8 @@ struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
 
 } // namespace
 
-void nnc::populateNNConvPatterns(RewritePatternSet &patterns) {
-  patterns.add<Conv2DLowering>(patterns.getContext());
+void nnc::populateNNConvPatterns(RewritePatternSet &patterns,
+                                 const NNToLinalgOptions &options) {
+  patterns.add<Conv2DLowering>(patterns.getContext(),
+                               options.perImageConvolutions);
 }

@@ -25,10 +25,11 @@ namespace nnc {
 
 using namespace mlir;
 
-void nnc::populateNNToLinalgPatterns(RewritePatternSet &patterns) {
+void nnc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
+                                     const NNToLinalgOptions &options) {
   populateNNElementwisePatterns(patterns);
   populateNNDensePatterns(patterns);
-  populateNNConvPatterns(patterns);
+  populateNNConvPatterns(patterns, options);
   populateNNPoolingPatterns(patterns);
   populateNNNormalizationPatterns(patterns);
   populateNNEmbeddingPatterns(patterns);
@@ -38,7 +39,7 @@ void nnc::populateNNToLinalgPatterns(RewritePatternSet &patterns) {
   populateNNReductionPatterns(patterns);
   populateNNLossPatterns(patterns);
   populateNNGradPatterns(patterns);
-  populateNNConvGradPatterns(patterns);
+  populateNNConvGradPatterns(patterns, options);
   populateNNEmbeddingGradPatterns(patterns);
   populateNNRecurrentGradPatterns(patterns);
   populateNNOptimizerPatterns(patterns);
@@ -58,6 +59,8 @@ bool isElementwiseOnTensors(Operation *op) {
 
 struct ConvertNNToLinalgPass
     : nnc::impl::ConvertNNToLinalgBase<ConvertNNToLinalgPass> {
+  using ConvertNNToLinalgBase::ConvertNNToLinalgBase;
+
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
@@ -68,7 +71,9 @@ struct ConvertNNToLinalgPass
     target.addDynamicallyLegalDialect<arith::ArithDialect, math::MathDialect>(
         [](Operation *op) { return !isElementwiseOnTensors(op); });
     RewritePatternSet patterns(ctx);
-    nnc::populateNNToLinalgPatterns(patterns);
+    nnc::NNToLinalgOptions options;
+    options.perImageConvolutions = perImageConvolutions;
+    nnc::populateNNToLinalgPatterns(patterns, options);
     linalg::populateElementwiseToLinalgConversionPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))

@@ -34,7 +34,9 @@ SmallVector<utils::IteratorType> iterators(int64_t parallel,
 
 struct Conv2DBackwardInputLowering
     : OpConversionPattern<nn::Conv2DBackwardInputOp> {
-  using OpConversionPattern::OpConversionPattern;
+  Conv2DBackwardInputLowering(MLIRContext *ctx, bool perImage)
+      : OpConversionPattern(ctx), perImage(perImage) {}
+  bool perImage;
   LogicalResult
   matchAndRewrite(nn::Conv2DBackwardInputOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -43,17 +45,25 @@ struct Conv2DBackwardInputLowering
     auto xType = cast<RankedTensorType>(op.getType());
     ConvGeometry g = convGeometry(wType, op.getStrides(), op.getDilations(),
                                   op.getPadding(), dyType);
-    rewriter.replaceOp(op, convInputGradAsMatmul(rewriter, op.getLoc(),
-                                                 adaptor.getGrad(),
-                                                 adaptor.getWeight(), g,
-                                                 xType));
+    if (perImage && hasUnitStrides(g))
+      rewriter.replaceOp(op, convInputGradPerImage(rewriter, op.getLoc(),
+                                                   adaptor.getGrad(),
+                                                   adaptor.getWeight(), g,
+                                                   xType));
+    else
+      rewriter.replaceOp(op, convInputGradAsMatmul(rewriter, op.getLoc(),
+                                                   adaptor.getGrad(),
+                                                   adaptor.getWeight(), g,
+                                                   xType));
     return success();
   }
 };
 
 struct Conv2DBackwardWeightLowering
     : OpConversionPattern<nn::Conv2DBackwardWeightOp> {
-  using OpConversionPattern::OpConversionPattern;
+  Conv2DBackwardWeightLowering(MLIRContext *ctx, bool perImage)
+      : OpConversionPattern(ctx), perImage(perImage) {}
+  bool perImage;
   LogicalResult
   matchAndRewrite(nn::Conv2DBackwardWeightOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
@@ -63,8 +73,11 @@ struct Conv2DBackwardWeightLowering
     auto dyType = cast<RankedTensorType>(adaptor.getGrad().getType());
     ConvGeometry g = convGeometry(wType, op.getStrides(), op.getDilations(),
                                   op.getPadding(), dyType);
-    rewriter.replaceOp(op, convWeightGradAsMatmul(b, loc, adaptor.getInput(),
-                                                  adaptor.getGrad(), g, wType));
+    rewriter.replaceOp(
+        op, perImage ? convWeightGradPerImage(b, loc, adaptor.getInput(),
+                                              adaptor.getGrad(), g, wType)
+                     : convWeightGradAsMatmul(b, loc, adaptor.getInput(),
+                                              adaptor.getGrad(), g, wType));
     return success();
   }
 };
@@ -196,9 +209,11 @@ struct PoolBackwardLowering : OpConversionPattern<OpTy> {
 
 } // namespace
 
-void nnc::populateNNConvGradPatterns(RewritePatternSet &patterns) {
-  patterns.add<Conv2DBackwardInputLowering, Conv2DBackwardWeightLowering,
-               PoolBackwardLowering<nn::MaxPool2DBackwardOp, true>,
-               PoolBackwardLowering<nn::AvgPool2DBackwardOp, false>>(
-      patterns.getContext());
+void nnc::populateNNConvGradPatterns(RewritePatternSet &patterns,
+                                     const NNToLinalgOptions &options) {
+  MLIRContext *ctx = patterns.getContext();
+  patterns.add<Conv2DBackwardInputLowering, Conv2DBackwardWeightLowering>(
+      ctx, options.perImageConvolutions);
+  patterns.add<PoolBackwardLowering<nn::MaxPool2DBackwardOp, true>,
+               PoolBackwardLowering<nn::AvgPool2DBackwardOp, false>>(ctx);
 }

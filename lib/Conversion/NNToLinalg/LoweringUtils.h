@@ -218,6 +218,27 @@ mlir::Value convWeightGradAsMatmul(mlir::OpBuilder &b, mlir::Location loc,
                                    const ConvGeometry &g,
                                    mlir::RankedTensorType weightType);
 
+/// The CPU forms of the three (ConvPerImage.cpp): an `scf.for` over the
+/// images, one static `linalg.matmul` per image in the NCHW orientation.
+/// The convolution of `x` with `w` (plus `bias` when not null).
+mlir::Value convPerImage(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                         mlir::Value w, mlir::Value bias,
+                         const ConvGeometry &g,
+                         mlir::RankedTensorType resultType);
+/// `dw = sum over images of colT x dy[n]^T`, transposed back to
+/// `weightType`.
+mlir::Value convWeightGradPerImage(mlir::OpBuilder &b, mlir::Location loc,
+                                   mlir::Value x, mlir::Value dy,
+                                   const ConvGeometry &g,
+                                   mlir::RankedTensorType weightType);
+/// `dcolT = w^T x dy[n]`, added back tap by tap; needs unit strides
+/// (hasUnitStrides).
+mlir::Value convInputGradPerImage(mlir::OpBuilder &b, mlir::Location loc,
+                                  mlir::Value dy, mlir::Value w,
+                                  const ConvGeometry &g,
+                                  mlir::RankedTensorType inputType);
+bool hasUnitStrides(const ConvGeometry &g);
+
 } // namespace nnc::lowering
 
 #endif // NNC_LIB_CONVERSION_NNTOLINALG_LOWERINGUTILS_H

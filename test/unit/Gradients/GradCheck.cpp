@@ -72,7 +72,9 @@ static float compiledLoss(Compiled &k, std::vector<Buffer> &args) {
 
 void checkGradients(GradCase &c) {
   SCOPED_TRACE(c.name);
-  std::unique_ptr<Compiled> k = compile(c.ir);
+  CompileOptions options;
+  options.perImageConvolutions = c.perImageConvolutions;
+  std::unique_ptr<Compiled> k = compile(c.ir, options);
   ASSERT_NE(k, nullptr);
 
   // @grads: loss, then one gradient per parameter.

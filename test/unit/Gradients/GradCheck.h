@@ -31,6 +31,9 @@ struct GradCase {
   std::vector<Buffer> args;
   std::vector<size_t> params;
   std::function<double(const Values &)> reference;
+  /// The lowering's form of convolutions: per image (the CPU's, as models
+  /// compile) or one whole-batch product (the GPU's).
+  bool perImageConvolutions = true;
 };
 
 /// Uniform random floats in [lo, hi).

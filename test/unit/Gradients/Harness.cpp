@@ -93,7 +93,9 @@ std::unique_ptr<Compiled> compile(const std::string &source,
     if (auto func = module->lookupSymbol<func::FuncOp>(name))
       func.erase();
   PassManager pm(&ctx);
-  pm.addPass(nnc::createConvertNNToLinalg());
+  nnc::ConvertNNToLinalgOptions lowering;
+  lowering.perImageConvolutions = options.perImageConvolutions;
+  pm.addPass(nnc::createConvertNNToLinalg(lowering));
   nnc::CPUCodegenOptions codegen;
   codegen.hideSymbols = false;
   // The production pipeline, matmul schedule included: the gradients are

@@ -57,6 +57,8 @@ struct CompileOptions {
   /// Functions erased before lowering (e.g. @train_step when a test only
   /// needs @apply).
   std::vector<std::string> drop;
+  /// ConvertNNToLinalg's per-image-convolutions (the CPU form by default).
+  bool perImageConvolutions = true;
 };
 
 /// A compiled module loaded in the process.

@@ -103,20 +103,26 @@ TEST(LayerGradients, Conv2D) {
         ") -> " + tensorOf(yShape) + "\n  %l = nn.mse_loss %y, %t : " +
         tensorOf(yShape) + ", " + tensorOf(yShape) +
         "\n  return %l : tensor<f32>\n}\n";
-    GradCase c{"conv2d x" + tensorOf(cfg.x) + " w" + tensorOf(wShape),
-               ir, {}, {0, 2}, nullptr};
-    c.args = {randomBuffer(rng, cfg.x), randomBuffer(rng, yShape),
-              randomBuffer(rng, wShape)};
-    if (cfg.bias) {
-      c.args.push_back(randomBuffer(rng, {int64_t(cfg.o)}));
-      c.params.push_back(3);
+    // Both lowerings: one matmul per image (CPU) and one over the batch.
+    for (bool perImage : {true, false}) {
+      GradCase c{"conv2d x" + tensorOf(cfg.x) + " w" + tensorOf(wShape) +
+                     (perImage ? " per image" : " whole batch"),
+                 ir, {}, {0, 2}, nullptr};
+      c.perImageConvolutions = perImage;
+      c.args = {randomBuffer(rng, cfg.x), randomBuffer(rng, yShape),
+                randomBuffer(rng, wShape)};
+      if (cfg.bias) {
+        c.args.push_back(randomBuffer(rng, {int64_t(cfg.o)}));
+        c.params.push_back(3);
+      }
+      c.reference = [cfg](const Values &v) {
+        const Vec *b = cfg.bias ? &v[3] : nullptr;
+        ref::Image y =
+            ref::conv2d(image(v[0], cfg.x), v[2], cfg.o, b, cfg.win);
+        return ref::mse(y.data, v[1]);
+      };
+      checkGradients(c);
     }
-    c.reference = [cfg](const Values &v) {
-      const Vec *b = cfg.bias ? &v[3] : nullptr;
-      ref::Image y = ref::conv2d(image(v[0], cfg.x), v[2], cfg.o, b, cfg.win);
-      return ref::mse(y.data, v[1]);
-    };
-    checkGradients(c);
   }
 }
 

@@ -71,7 +71,9 @@ std::unique_ptr<Library> Library::compile(const std::string &source) {
         [](Pass *, Operation *) { return true; }, /*printModuleScope=*/true,
         /*printAfterOnlyOnChange=*/true, /*printAfterOnlyOnFailure=*/true);
   }
-  pm.addPass(nnc::createConvertNNToLinalg());
+  nnc::ConvertNNToLinalgOptions lowering;
+  lowering.perImageConvolutions = true; // the CPU's form, as nnc compiles
+  pm.addPass(nnc::createConvertNNToLinalg(lowering));
   nnc::buildLinalgToLLVMPipeline(pm, opts);
   if (failed(pm.run(*module))) {
     ADD_FAILURE() << "lowering or code generation failed";

@@ -14,13 +14,22 @@
 
 namespace nnc {
 
+/// Lowering choices that depend on the back end.
+struct NNToLinalgOptions {
+  /// conv2d and its gradients as one static matmul per image inside an
+  /// `scf.for` (the CPU's form, ConvPerImage.cpp) rather than one product
+  /// over the whole batch (ConvMatmul.cpp, the GPU's).
+  bool perImageConvolutions = false;
+};
+
 /// Unary activations, arithmetic with broadcasting, scale, dropout,
 /// constant and fill (Elementwise.cpp).
 void populateNNElementwisePatterns(mlir::RewritePatternSet &patterns);
 /// dense and matmul (Dense.cpp).
 void populateNNDensePatterns(mlir::RewritePatternSet &patterns);
 /// conv2d (Conv.cpp).
-void populateNNConvPatterns(mlir::RewritePatternSet &patterns);
+void populateNNConvPatterns(mlir::RewritePatternSet &patterns,
+                            const NNToLinalgOptions &options);
 /// maxpool2d and avgpool2d (Pooling.cpp).
 void populateNNPoolingPatterns(mlir::RewritePatternSet &patterns);
 /// batchnorm, batchnorm_train, layernorm (Normalization.cpp).
@@ -44,7 +53,8 @@ void populateNNLossPatterns(mlir::RewritePatternSet &patterns);
 void populateNNGradPatterns(mlir::RewritePatternSet &patterns);
 /// conv2d_backward_input/weight, maxpool2d_backward, avgpool2d_backward
 /// (GradConv.cpp).
-void populateNNConvGradPatterns(mlir::RewritePatternSet &patterns);
+void populateNNConvGradPatterns(mlir::RewritePatternSet &patterns,
+                                const NNToLinalgOptions &options);
 /// embedding_backward (GradEmbedding.cpp).
 void populateNNEmbeddingGradPatterns(mlir::RewritePatternSet &patterns);
 /// rnn_backward, lstm_backward, gru_backward (GradRecurrent.cpp).
@@ -53,7 +63,8 @@ void populateNNRecurrentGradPatterns(mlir::RewritePatternSet &patterns);
 void populateNNOptimizerPatterns(mlir::RewritePatternSet &patterns);
 
 /// Every forward nn lowering: calls each family's populate function.
-void populateNNToLinalgPatterns(mlir::RewritePatternSet &patterns);
+void populateNNToLinalgPatterns(mlir::RewritePatternSet &patterns,
+                                const NNToLinalgOptions &options);
 
 } // namespace nnc
 

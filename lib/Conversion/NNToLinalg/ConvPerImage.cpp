@@ -1,0 +1,261 @@
+//===- ConvPerImage.cpp - convolutions as one matmul per image ------------===//
+//
+// The CPU form of conv2d and its two gradients (ConvertNNToLinalg's
+// `per-image-convolutions`): an `scf.for` over the images of the batch whose
+// body is one static `linalg.matmul` in the NCHW orientation, so that the
+// product lands in the layout its consumers read and needs no transposing
+// epilogue:
+//
+//   colT[(c, kh, kw), (oh, ow)] = xpad[n, c, oh*s + kh*d, ow*s + kw*d]
+//   y[n] as [F, OH * OW]         = w as [F, C*KH*KW] x colT     (+ bias)
+//   dwT [C*KH*KW, F]            += colT x dy[n]^T          (over the images)
+//   dcolT [C*KH*KW, OH * OW]     = w^T x dy[n] as [F, OH * OW]
+//   dx[n, c, h, w]              += dcolT[(c, kh, kw), (oh, ow)] per tap
+//
+// im2col is a generic whose input map is a shifted window (`oh + kh`) and
+// col2im one static rectangle per tap (an elementwise add on slices), so
+// nnc-vectorize-ops turns both into row copies and row adds. Every matrix of
+// the loop body is static: the matmul schedule tiles it with static
+// remainders only. The whole-batch form (ConvMatmul.cpp) stays the GPU's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "LoweringUtils.h"
+
+using namespace mlir;
+
+namespace nnc::lowering {
+
+namespace {
+
+SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
+  return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult {
+    return b.getIndexAttr(v);
+  });
+}
+
+/// `t[n]` (rank reduced) of a tensor whose dim 0 is the batch.
+Value sliceImage(OpBuilder &b, Location loc, Value t, Value n) {
+  auto type = cast<RankedTensorType>(t.getType());
+  SmallVector<int64_t> zeros(type.getRank(), 0), ones(type.getRank(), 1);
+  SmallVector<OpFoldResult> offsets = indexAttrs(b, zeros);
+  offsets[0] = n;
+  SmallVector<int64_t> sizes = {1};
+  llvm::append_range(sizes, type.getShape().drop_front());
+  auto imageType =
+      RankedTensorType::get(type.getShape().drop_front(), b.getF32Type());
+  return b.create<tensor::ExtractSliceOp>(loc, imageType, t, offsets,
+                                          indexAttrs(b, sizes),
+                                          indexAttrs(b, ones));
+}
+
+/// `dest` with `image` written at `dest[n]`.
+Value insertImage(OpBuilder &b, Location loc, Value image, Value dest,
+                  Value n) {
+  auto type = cast<RankedTensorType>(dest.getType());
+  SmallVector<int64_t> zeros(type.getRank(), 0), ones(type.getRank(), 1);
+  SmallVector<OpFoldResult> offsets = indexAttrs(b, zeros);
+  offsets[0] = n;
+  SmallVector<int64_t> sizes = {1};
+  llvm::append_range(sizes, type.getShape().drop_front());
+  return b.create<tensor::InsertSliceOp>(loc, image, dest, offsets,
+                                         indexAttrs(b, sizes),
+                                         indexAttrs(b, ones));
+}
+
+/// The static box of `t` at `offsets` with `sizes` (unit strides).
+Value sliceBox(OpBuilder &b, Location loc, Value t, ArrayRef<int64_t> offsets,
+               ArrayRef<int64_t> sizes) {
+  SmallVector<int64_t> ones(offsets.size(), 1);
+  return b.create<tensor::ExtractSliceOp>(loc, t, indexAttrs(b, offsets),
+                                          indexAttrs(b, sizes),
+                                          indexAttrs(b, ones));
+}
+
+Value insertBox(OpBuilder &b, Location loc, Value box, Value dest,
+                ArrayRef<int64_t> offsets) {
+  auto type = cast<RankedTensorType>(box.getType());
+  SmallVector<int64_t> ones(offsets.size(), 1);
+  return b.create<tensor::InsertSliceOp>(loc, box, dest, indexAttrs(b, offsets),
+                                         indexAttrs(b, type.getShape()),
+                                         indexAttrs(b, ones));
+}
+
+/// `scf.for n in [0, batch of batchSource)` carrying `init`; `body` returns
+/// the next value of the carried tensor.
+Value forEachImage(
+    OpBuilder &b, Location loc, Value batchSource, Value init,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
+  Value batch = b.create<tensor::DimOp>(loc, batchSource, 0);
+  auto loop = b.create<scf::ForOp>(
+      loc, indexConst(b, loc, 0), batch, indexConst(b, loc, 1),
+      ValueRange{init},
+      [&](OpBuilder &nb, Location l, Value n, ValueRange carried) {
+        nb.create<scf::YieldOp>(l, body(nb, l, n, carried[0]));
+      });
+  return loop.getResult(0);
+}
+
+/// The transposed im2col matrix `[C * KH * KW, OH * OW]` of one image
+/// `xn [C, H, W]`: the image is copied into a zero-filled padded buffer when
+/// the convolution pads, then a generic over (c, kh, kw, oh, ow) reads the
+/// window `(c, oh * s + kh * d, ow * s + kw * d)`.
+Value imageColumns(OpBuilder &b, Location loc, Value xn,
+                   const ConvGeometry &g) {
+  auto type = cast<RankedTensorType>(xn.getType());
+  int64_t c = type.getDimSize(0), h = type.getDimSize(1),
+          w = type.getDimSize(2);
+  if (g.isPadded()) {
+    Value padded = fill(
+        b, loc,
+        b.create<tensor::EmptyOp>(
+            loc,
+            ArrayRef<int64_t>{c, h + g.padLow[0] + g.padHigh[0],
+                              w + g.padLow[1] + g.padHigh[1]},
+            b.getF32Type()),
+        0);
+    xn = insertBox(b, loc, xn, padded, {0, g.padLow[0], g.padLow[1]});
+  }
+  int64_t kh = g.kernel[0], kw = g.kernel[1];
+  int64_t oh = g.outSize[0], ow = g.outSize[1];
+  Value init = b.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{c, kh, kw, oh, ow}, b.getF32Type());
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  AffineMap window = AffineMap::get(
+      5, 0,
+      {d(0), d(3) * g.strides[0] + d(1) * g.dilations[0],
+       d(4) * g.strides[1] + d(2) * g.dilations[1]},
+      ctx);
+  Value columns = parallelGeneric(
+      b, loc, init, xn, window,
+      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  return b.create<tensor::CollapseShapeOp>(
+      loc, columns, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4}});
+}
+
+/// `dy[n]` as the matrix `[F, OH * OW]`.
+Value imageGradient(OpBuilder &b, Location loc, Value dy, Value n) {
+  return collapseDims(b, loc, sliceImage(b, loc, dy, n), 1, 2);
+}
+
+/// `linalg.matmul lhs x rhs` accumulating onto `acc`.
+Value matmulInto(OpBuilder &b, Location loc, Value lhs, Value rhs, Value acc) {
+  return b
+      .create<linalg::MatmulOp>(loc, TypeRange{acc.getType()},
+                                ValueRange{lhs, rhs}, ValueRange{acc})
+      .getResult(0);
+}
+
+} // namespace
+
+Value convPerImage(OpBuilder &b, Location loc, Value x, Value w, Value bias,
+                   const ConvGeometry &g, RankedTensorType resultType) {
+  int64_t f = resultType.getDimSize(1);
+  int64_t plane = g.outSize[0] * g.outSize[1];
+  Value weights = collapseDims(b, loc, w, 1, 3); // [F, C * KH * KW]
+  Value batch = b.create<tensor::DimOp>(loc, x, 0);
+  Value init = b.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{ShapedType::kDynamic, f, plane}, b.getF32Type(),
+      ValueRange{batch});
+  Value y = forEachImage(
+      b, loc, x, init, [&](OpBuilder &nb, Location l, Value n, Value acc) {
+        Value columns = imageColumns(nb, l, sliceImage(nb, l, x, n), g);
+        Value out = sliceImage(nb, l, acc, n);
+        // The bias (or zero) is the accumulator the product adds onto.
+        if (bias)
+          out = parallelGeneric(
+              nb, l, out, bias,
+              AffineMap::get(2, 0, getAffineDimExpr(0, nb.getContext())),
+              [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+        else
+          out = fill(nb, l, out, 0);
+        return insertImage(nb, l, matmulInto(nb, l, weights, columns, out),
+                           acc, n);
+      });
+  return expandDim(b, loc, y, 2, {g.outSize[0], g.outSize[1]});
+}
+
+Value convWeightGradPerImage(OpBuilder &b, Location loc, Value x, Value dy,
+                             const ConvGeometry &g,
+                             RankedTensorType weightType) {
+  int64_t f = weightType.getDimSize(0), c = weightType.getDimSize(1);
+  int64_t taps = g.kernel[0] * g.kernel[1];
+  Value init = fill(b, loc,
+                    b.create<tensor::EmptyOp>(
+                        loc, ArrayRef<int64_t>{c * taps, f}, b.getF32Type()),
+                    0);
+  Value dwT = forEachImage(
+      b, loc, x, init, [&](OpBuilder &nb, Location l, Value n, Value acc) {
+        Value columns = imageColumns(nb, l, sliceImage(nb, l, x, n), g);
+        Value dyT = transpose(nb, l, imageGradient(nb, l, dy, n), {1, 0});
+        return matmulInto(nb, l, columns, dyT, acc);
+      });
+  // [C * KH * KW, F] -> [C, KH, KW, F] -> [F, C, KH, KW].
+  Value expanded = b.create<tensor::ExpandShapeOp>(
+      loc,
+      RankedTensorType::get({c, g.kernel[0], g.kernel[1], f}, b.getF32Type()),
+      dwT, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+  return transpose(b, loc, expanded, {3, 0, 1, 2});
+}
+
+Value convInputGradPerImage(OpBuilder &b, Location loc, Value dy, Value w,
+                            const ConvGeometry &g,
+                            RankedTensorType inputType) {
+  auto wType = cast<RankedTensorType>(w.getType());
+  int64_t c = wType.getDimSize(1);
+  int64_t kh = g.kernel[0], kw = g.kernel[1];
+  int64_t oh = g.outSize[0], ow = g.outSize[1];
+  int64_t h = inputType.getDimSize(2), wd = inputType.getDimSize(3);
+  // w [F, C, KH, KW] -> [C * KH * KW, F].
+  Value weightsT = collapseDims(
+      b, loc, transpose(b, loc, w, {1, 2, 3, 0}), 0, 3);
+  Value init = emptyWithBatch(b, loc, inputType, dy);
+  return forEachImage(
+      b, loc, dy, init, [&](OpBuilder &nb, Location l, Value n, Value acc) {
+        Value dcol = matmul(nb, l, weightsT, imageGradient(nb, l, dy, n));
+        Value taps = nb.create<tensor::ExpandShapeOp>(
+            l, RankedTensorType::get({c, kh, kw, oh, ow}, nb.getF32Type()),
+            dcol, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4}});
+        Value dx = fill(nb, l, sliceImage(nb, l, acc, n), 0);
+        // Tap (i, j) adds dcol[c, i, j, oh, ow] to dx[c, oh + i - top,
+        // ow + j - left] over the outputs whose cell is inside the image.
+        for (int64_t i = 0; i < kh; ++i)
+          for (int64_t j = 0; j < kw; ++j) {
+            int64_t shift[2] = {i * g.dilations[0] - g.padLow[0],
+                                j * g.dilations[1] - g.padLow[1]};
+            int64_t first[2], count[2], size[2] = {h, wd}, outs[2] = {oh, ow};
+            for (int dim = 0; dim < 2; ++dim) {
+              first[dim] = std::max<int64_t>(0, -shift[dim]);
+              int64_t last =
+                  std::min<int64_t>(outs[dim], size[dim] - shift[dim]);
+              count[dim] = last - first[dim];
+            }
+            if (count[0] <= 0 || count[1] <= 0)
+              continue;
+            Value contribution =
+                sliceBox(nb, l, taps, {0, i, j, first[0], first[1]},
+                         {c, 1, 1, count[0], count[1]});
+            contribution = nb.create<tensor::CollapseShapeOp>(
+                l, contribution,
+                ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}, {4}});
+            SmallVector<int64_t> at = {0, first[0] + shift[0],
+                                       first[1] + shift[1]};
+            Value box = sliceBox(nb, l, dx, at, {c, count[0], count[1]});
+            Value sum = parallelGeneric(
+                nb, l, box, contribution,
+                AffineMap::getMultiDimIdentityMap(3, nb.getContext()),
+                [](OpBuilder &bb, Location ll, ValueRange a) {
+                  return bb.create<arith::AddFOp>(ll, a[1], a[0]).getResult();
+                });
+            dx = insertBox(nb, l, sum, dx, at);
+          }
+        return insertImage(nb, l, dx, acc, n);
+      });
+}
+
+bool hasUnitStrides(const ConvGeometry &g) {
+  return g.strides[0] == 1 && g.strides[1] == 1;
+}
+
+} // namespace nnc::lowering
