@@ -29,6 +29,13 @@ namespace {
 struct LowerVectorOpsPass : nnc::impl::LowerVectorOpsBase<LowerVectorOpsPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // n-D transfers of contiguous memory (a row of pooling windows
+    // [2, 14, 2]) first become one 1-D transfer.
+    RewritePatternSet flatten(ctx);
+    vector::populateFlattenVectorTransferPatterns(flatten);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(),
+                                            std::move(flatten))))
+      return signalPassFailure();
     RewritePatternSet patterns(ctx);
     vector::populateVectorMultiReductionLoweringPatterns(
         patterns, vector::VectorMultiReductionLowering::InnerReduction);

@@ -92,9 +92,19 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op, int64_t limit,
       reduced *= ranges[innermost];
     --innermost;
   }
+  // (Not when an input is laid out with the reduction innermost, such as a
+  // row of pooling windows [OW, KW]: the vector then reads it contiguously.)
+  bool readsReductionInnermost = llvm::any_of(
+      op.getDpsInputOperands(), [&](OpOperand *input) {
+        AffineMap map = op.getMatchingIndexingMap(input);
+        return map.getNumResults() > 0 &&
+               map.getResults().back() == getAffineDimExpr(rank - 1,
+                                                           op.getContext());
+      });
   bool skipReductions =
       innermost >= 0 && innermost < rank - 1 && reduced < lanes &&
-      !ShapedType::isDynamic(ranges[innermost]) && ranges[innermost] > 1;
+      !ShapedType::isDynamic(ranges[innermost]) && ranges[innermost] > 1 &&
+      !readsReductionInnermost;
   int64_t elements = 1;
   for (int64_t d = skipReductions ? innermost : rank - 1; d >= 0; --d) {
     int64_t size = ranges[d];
@@ -205,15 +215,14 @@ bool isCandidate(linalg::LinalgOp op) {
     return false;
   if (isa<linalg::ConvolutionOpInterface>(op.getOperation()))
     return false;
-  // Data-dependent reads and index arithmetic (im2col/col2im, pooling
-  // gradients, embedding gathers) vectorize to vector.gather and per-lane
-  // index vectors, which measured slower than the scalar loops on AVX2
-  // (LeNet-5's train step 10.2 -> 13.2 ms): left scalar.
-  bool indexed = false;
-  op->walk([&](Operation *inner) {
-    indexed |= isa<linalg::IndexOp, tensor::ExtractOp>(inner);
-  });
-  if (indexed)
+  // Data-dependent reads (gathers of the general im2col/col2im and pooling
+  // gradients, embeddings) vectorize to vector.gather and per-lane index
+  // vectors, which measured slower than the scalar loops on AVX2 (LeNet-5's
+  // train step 10.2 -> 13.2 ms): left scalar. Iteration indices alone (a
+  // window's tap number) vectorize to constant vectors.
+  bool gathers = false;
+  op->walk([&](tensor::ExtractOp) { gathers = true; });
+  if (gathers)
     return false;
   // The vectorizer needs every operand indexed by a projected permutation of
   // the loops (broadcasts allowed); a linearized index such as

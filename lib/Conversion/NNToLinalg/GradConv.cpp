@@ -5,7 +5,8 @@
 //   to the input by col2im, written as a gather (ConvMatmul.cpp);
 // - `conv2d_backward_weight` as `dw = dy^T x im2col(x)`, one matmul reducing
 //   over N * OH * OW (ConvMatmul.cpp);
-// - `maxpool2d_backward` / `avgpool2d_backward` as a generic over (n, c, h,
+// - `maxpool2d_backward` / `avgpool2d_backward` of windows that tile the
+//   image as in PoolingTiles.cpp; other windows as a generic over (n, c, h,
 //   w) reducing over the window taps (kh, kw): each input cell gathers the
 //   gradient of every window that covers it (for max: when it is that
 //   window's first maximum in row-major order, as in PyTorch, found by one
@@ -143,6 +144,10 @@ struct PoolBackwardLowering : OpConversionPattern<OpTy> {
     auto gType = cast<RankedTensorType>(g.getType());
     ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(),
                       pad = op.getPadding();
+    if (windowsTileImage(xType, k, s, pad)) {
+      rewriter.replaceOp(op, poolTilesGrad(b, loc, x, g, k, isMax));
+      return success();
+    }
     int64_t inSize[2] = {xType.getDimSize(2), xType.getDimSize(3)};
     int64_t outSize[2] = {gType.getDimSize(2), gType.getDimSize(3)};
     Value argmax;

@@ -239,6 +239,21 @@ mlir::Value convInputGradPerImage(mlir::OpBuilder &b, mlir::Location loc,
                                   mlir::RankedTensorType inputType);
 bool hasUnitStrides(const ConvGeometry &g);
 
+/// Pooling whose windows tile the image (PoolingTiles.cpp): kernel ==
+/// stride, no padding, spatial sizes divisible by the kernel.
+bool windowsTileImage(mlir::RankedTensorType input,
+                      llvm::ArrayRef<int64_t> kernel,
+                      llvm::ArrayRef<int64_t> strides,
+                      llvm::ArrayRef<int64_t> padding);
+/// maxpool2d (`isMax`) or avgpool2d of such windows.
+mlir::Value poolTiles(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      llvm::ArrayRef<int64_t> kernel, bool isMax,
+                      mlir::RankedTensorType resultType);
+/// Their input gradient from the output gradient `dy`.
+mlir::Value poolTilesGrad(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value x, mlir::Value dy,
+                          llvm::ArrayRef<int64_t> kernel, bool isMax);
+
 } // namespace nnc::lowering
 
 #endif // NNC_LIB_CONVERSION_NNTOLINALG_LOWERINGUTILS_H

@@ -1,5 +1,6 @@
 //===- Pooling.cpp - nn pooling to linalg pooling ops ---------------------===//
 //
+// Windows that tile the image (maxpool(2)) go to PoolingTiles.cpp. Else
 // `maxpool2d` pads with -inf (a bounds-checked generic) and uses `linalg.pooling_nchw_max` into a
 // -inf-filled accumulator; `avgpool2d` pads with zeros, sums with
 // `linalg.pooling_nchw_sum` and divides each output by the number of real
@@ -30,6 +31,12 @@ struct PoolLowering : OpConversionPattern<OpTy> {
                       pad = op.getPadding();
     if (kernel.size() != 2 || strides.size() != 2 || pad.size() != 4)
       return rewriter.notifyMatchFailure(op, "malformed attributes");
+    Value x = adaptor.getInput();
+    if (windowsTileImage(cast<RankedTensorType>(x.getType()), kernel, strides,
+                         pad)) {
+      rewriter.replaceOp(op, poolTiles(rewriter, loc, x, kernel, isMax, type));
+      return success();
+    }
     double padValue = isMax ? -std::numeric_limits<double>::infinity() : 0;
     Value input =
         padSpatial(rewriter, loc, adaptor.getInput(), pad, padValue);
