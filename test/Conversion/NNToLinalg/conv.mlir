@@ -149,20 +149,21 @@ func.func @conv_backward_weight(%g: tensor<?x4x2x2xf32>, %x: tensor<?x3x5x5xf32>
 
 // -----
 
-// maxpool backward: first the tap of each window's first maximum (a generic
-// over (n, c, oh, ow | kh, kw) carrying the running max and its i32 tap,
-// updated on a strictly greater value), then a generic over (n, c, h, w)
-// reducing over the 2x2 taps: cell (h, w) takes dy of the window (h - kh) / 2
-// when that divides, is in range AND (kh, kw) is that window's first maximum.
+// maxpool backward, overlapping 3x3 windows at stride 2: first the tap of
+// each window's first maximum (a generic over (n, c, oh, ow | kh, kw)
+// carrying the running max and its i32 tap, updated on a strictly greater
+// value), then a generic over (n, c, h, w) reducing over the 3x3 taps: cell
+// (h, w) takes dy of the window (h - kh) / 2 when that divides, is in range
+// AND (kh, kw) is that window's first maximum.
 // CHECK-LABEL: func.func @maxpool_backward(
-// CHECK-SAME: %[[DY:[a-z0-9]+]]: tensor<?x8x3x3xf32>, %[[X:[a-z0-9]+]]: tensor<?x8x6x6xf32>, %[[Y:[a-z0-9]+]]: tensor<?x8x3x3xf32>
-// CHECK: %[[ARG:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[X]], %{{.*}} : tensor<?x8x6x6xf32>, tensor<2x2xf32>) outs(%{{.*}}, %{{.*}} : tensor<?x8x3x3xf32>, tensor<?x8x3x3xi32>)
+// CHECK-SAME: %[[DY:[a-z0-9]+]]: tensor<?x8x2x2xf32>, %[[X:[a-z0-9]+]]: tensor<?x8x6x6xf32>, %[[Y:[a-z0-9]+]]: tensor<?x8x2x2xf32>
+// CHECK: %[[ARG:.*]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[X]], %{{.*}} : tensor<?x8x6x6xf32>, tensor<3x3xf32>) outs(%{{.*}}, %{{.*}} : tensor<?x8x2x2xf32>, tensor<?x8x2x2xi32>)
 // CHECK: %[[GT:.*]] = arith.cmpf ogt
 // CHECK: arith.select %[[GT]]
 // CHECK: arith.select %[[GT]]
-// CHECK: %[[TAPS:.*]] = tensor.empty() : tensor<2x2xf32>
+// CHECK: %[[TAPS:.*]] = tensor.empty() : tensor<3x3xf32>
 // CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<?x8x6x6xf32>
-// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[X]], %[[TAPS]] : tensor<?x8x6x6xf32>, tensor<2x2xf32>) outs(%[[Z]] : tensor<?x8x6x6xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%[[X]], %[[TAPS]] : tensor<?x8x6x6xf32>, tensor<3x3xf32>) outs(%[[Z]] : tensor<?x8x6x6xf32>)
 // CHECK: arith.remsi
 // CHECK: arith.divsi
 // CHECK: %[[G:.*]] = tensor.extract %[[DY]][
@@ -173,7 +174,33 @@ func.func @conv_backward_weight(%g: tensor<?x4x2x2xf32>, %x: tensor<?x3x5x5xf32>
 // CHECK: %[[V:.*]] = arith.select %[[TAKE]], %[[G]], %{{.*}} : f32
 // CHECK: arith.addf %{{.*}}, %[[V]] : f32
 // CHECK: return %[[R]]
-func.func @maxpool_backward(%g: tensor<?x8x3x3xf32>, %x: tensor<?x8x6x6xf32>, %y: tensor<?x8x3x3xf32>) -> tensor<?x8x6x6xf32> {
+func.func @maxpool_backward(%g: tensor<?x8x2x2xf32>, %x: tensor<?x8x6x6xf32>, %y: tensor<?x8x2x2xf32>) -> tensor<?x8x6x6xf32> {
+  %0 = nn.maxpool2d_backward %g, %x, %y {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : tensor<?x8x2x2xf32>, tensor<?x8x6x6xf32>
+  return %0 : tensor<?x8x6x6xf32>
+}
+
+// -----
+
+// maxpool backward of windows that tile the image (PoolingTiles.cpp): the
+// forward max over the [N, C, 3, 2, 3, 2] view, the first-maximum tap as a
+// min over taps of (x == max ? i * 2 + j : 4), then dx of the view selects
+// dy where the tap is that one; collapsed back to NCHW.
+// CHECK-LABEL: func.func @maxpool_backward_tiles(
+// CHECK-SAME: %[[DY:[a-z0-9]+]]: tensor<?x8x3x3xf32>, %[[X:[a-z0-9]+]]: tensor<?x8x6x6xf32>
+// CHECK: %[[V:.*]] = tensor.expand_shape %{{.*}} into tensor<?x8x3x2x3x2xf32>
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel", "reduction"]} ins(%{{.*}} : tensor<?x8x3x2x3x2xf32>) outs(%{{.*}} : tensor<?x8x3x3xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[FIRST:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel", "reduction"]} ins(%[[V]], %[[MAX]] : tensor<?x8x3x2x3x2xf32>, tensor<?x8x3x3xf32>) outs(%{{.*}} : tensor<?x8x3x3xf32>)
+// CHECK: arith.cmpf oeq
+// CHECK: arith.select
+// CHECK: arith.minimumf
+// CHECK: %[[DX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[DY]], %[[FIRST]] : tensor<?x8x3x3xf32>, tensor<?x8x3x3xf32>) outs(%{{.*}} : tensor<?x8x3x2x3x2xf32>)
+// CHECK: %[[EQ:.*]] = arith.cmpf oeq
+// CHECK: arith.select %[[EQ]]
+// CHECK: %[[C1:.*]] = tensor.collapse_shape %[[DX]] {{\[}}[0], [1], [2], [3], [4, 5]]
+// CHECK: %[[R:.*]] = tensor.collapse_shape %[[C1]] {{\[}}[0], [1], [2, 3], [4]]
+// CHECK: return %[[R]] : tensor<?x8x6x6xf32>
+func.func @maxpool_backward_tiles(%g: tensor<?x8x3x3xf32>, %x: tensor<?x8x6x6xf32>, %y: tensor<?x8x3x3xf32>) -> tensor<?x8x6x6xf32> {
   %0 = nn.maxpool2d_backward %g, %x, %y {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : tensor<?x8x3x3xf32>, tensor<?x8x6x6xf32>
   return %0 : tensor<?x8x6x6xf32>
 }

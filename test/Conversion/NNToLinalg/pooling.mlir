@@ -1,4 +1,5 @@
-// Pooling lowered by nnc-convert-nn-to-linalg: maxpool2d is
+// Pooling lowered by nnc-convert-nn-to-linalg: windows that tile the image
+// reduce a reshaped view (PoolingTiles.cpp); other maxpool2d is
 // linalg.pooling_nchw_max into a -inf fill; avgpool2d pads with a
 // bounds-checked gather generic (not tensor.pad), sums with
 // linalg.pooling_nchw_sum and divides each output by the number of real
@@ -7,18 +8,37 @@
 // tested with it.
 // RUN: nnc-opt %s --nnc-convert-nn-to-linalg -split-input-file | FileCheck %s
 
+// Windows that tile the image (kernel == stride, no padding): a reduction
+// over the [N, C, OH, KH, OW, KW] view, loops in memory order.
 // CHECK-LABEL: func.func @maxpool(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x32x28x28xf32>
-// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x32x28x28xf32>
-// CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x32x14x14xf32>
+// CHECK: %[[V1:.*]] = tensor.expand_shape %[[X]] {{\[}}[0], [1], [2, 3], [4]] {{.*}} into tensor<?x32x14x2x28xf32>
+// CHECK: %[[V:.*]] = tensor.expand_shape %[[V1]] {{\[}}[0], [1], [2], [3], [4, 5]] {{.*}} into tensor<?x32x14x2x14x2xf32>
 // CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
-// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[NINF]] : f32) outs(%[[E]] : tensor<?x32x14x14xf32>)
-// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<2x2xf32>
-// CHECK: %[[R:.*]] = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[X]], %[[WIN]] : tensor<?x32x28x28xf32>, tensor<2x2xf32>) outs(%[[INIT]] : tensor<?x32x14x14xf32>)
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[NINF]] : f32) outs(%{{.*}} : tensor<?x32x14x14xf32>)
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction", "parallel", "reduction"]} ins(%[[V]] : tensor<?x32x14x2x14x2xf32>) outs(%[[INIT]] : tensor<?x32x14x14xf32>)
+// CHECK: arith.maximumf
 // CHECK: return %[[R]]
 func.func @maxpool(%x: tensor<?x32x28x28xf32>) -> tensor<?x32x14x14xf32> {
   %0 = nn.maxpool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x32x28x28xf32>) -> tensor<?x32x14x14xf32>
   return %0 : tensor<?x32x14x14xf32>
+}
+
+// -----
+
+// Overlapping windows: linalg.pooling_nchw_max into a -inf fill.
+// CHECK-LABEL: func.func @maxpool_overlapping(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x32x28x28xf32>
+// CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x32x28x28xf32>
+// CHECK: %[[E:.*]] = tensor.empty(%[[N]]) : tensor<?x32x13x13xf32>
+// CHECK: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[NINF]] : f32) outs(%[[E]] : tensor<?x32x13x13xf32>)
+// CHECK: %[[WIN:.*]] = tensor.empty() : tensor<3x3xf32>
+// CHECK: %[[R:.*]] = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[X]], %[[WIN]] : tensor<?x32x28x28xf32>, tensor<3x3xf32>) outs(%[[INIT]] : tensor<?x32x13x13xf32>)
+// CHECK: return %[[R]]
+func.func @maxpool_overlapping(%x: tensor<?x32x28x28xf32>) -> tensor<?x32x13x13xf32> {
+  %0 = nn.maxpool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : (tensor<?x32x28x28xf32>) -> tensor<?x32x13x13xf32>
+  return %0 : tensor<?x32x13x13xf32>
 }
 
 // -----
