@@ -162,11 +162,19 @@ def VectorizeOps : Pass<"nnc-vectorize-ops", "mlir::ModuleOp"> {
 def LowerVectorOps : Pass<"nnc-lower-vector-ops", "mlir::func::FuncOp"> {
   let summary = "Lower the n-D vector ops of nnc-vectorize-ops to 1-D ones";
   let description = [{
-    Runs after bufferization: `vector.multi_reduction` becomes 1-D
-    reductions or elementwise ops, gathers, broadcasts, transposes and
-    shape casts become 1-D operations, and n-D transfers are fully unrolled
-    to 1-D ones.
+    Runs after bufferization: contiguous n-D transfers become 1-D ones and
+    elementwise ops on n-D vectors with rows narrower than `register-bits`
+    become 1-D ops on the flattened vector; `vector.multi_reduction` becomes
+    1-D reductions or elementwise ops (a reduction of a short innermost dim
+    that keeps outer dims: one shuffle per reduced position, combined
+    elementwise), gathers, broadcasts, transposes and shape casts become 1-D
+    operations, and the remaining n-D transfers are fully unrolled to 1-D
+    ones.
   }];
+  let options = [
+    Option<"registerBits", "register-bits", "unsigned", /*default=*/"256",
+           "Width of the target's vector registers in bits">
+  ];
   let dependentDialects = ["mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect"];

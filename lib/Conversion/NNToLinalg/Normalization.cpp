@@ -1,7 +1,7 @@
 //===- Normalization.cpp - batch and layer normalisation to linalg --------===//
 //
-// `batchnorm` is one generic reading the [C] statistics through a channel
-// map. `batchnorm_train` reduces the batch mean and biased variance over
+// `batchnorm` is `x * scale + shift` with the per-channel scale and shift
+// computed from the [C] statistics first (normalizeChannels). `batchnorm_train` reduces the batch mean and biased variance over
 // every dim but the channel, normalises with them and returns the running
 // statistics updated with the unbiased variance. `layernorm` reduces the
 // last dim. All reductions are `linalg.generic`s with reduction iterators.
@@ -85,19 +85,52 @@ Value normalize(OpBuilder &b, Location loc, Value x, Value mean, Value var,
       });
 }
 
+/// Batch normalisation of NCHW-like `x` with per-channel statistics [C]:
+/// `scale = gamma / sqrt(var + eps)` and `shift = beta - mean * scale` on the
+/// channels first, then `x * scale + shift` (PyTorch's CPU kernels do the
+/// same), so the elementwise pass over the whole tensor has no square root
+/// or division per element.
+Value normalizeChannels(OpBuilder &b, Location loc, Value x, Value mean,
+                        Value var, Value gamma, Value beta, double eps) {
+  AffineMap id = b.getMultiDimIdentityMap(1);
+  Value channels = b.create<tensor::EmptyOp>(loc, getSizes(b, loc, mean),
+                                             b.getF32Type());
+  Value scale = parallelGeneric(
+      b, loc, channels, {var, gamma}, {id, id},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value denom = nb.create<math::SqrtOp>(
+            l, nb.create<arith::AddFOp>(l, a[0], f32Const(nb, l, eps)));
+        return nb.create<arith::DivFOp>(l, a[1], denom);
+      });
+  Value shift = parallelGeneric(
+      b, loc, channels, {beta, mean, scale}, {id, id, id},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return nb.create<arith::SubFOp>(
+            l, a[0], nb.create<arith::MulFOp>(l, a[1], a[2]));
+      });
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  AffineMap channel = keptMap(b.getContext(), rank, {1});
+  Value init = b.create<tensor::EmptyOp>(loc, getSizes(b, loc, x),
+                                         b.getF32Type());
+  return parallelGeneric(
+      b, loc, init, {x, scale, shift},
+      {b.getMultiDimIdentityMap(rank), channel, channel},
+      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        return nb.create<arith::AddFOp>(
+            l, nb.create<arith::MulFOp>(l, a[0], a[1]), a[2]);
+      });
+}
+
 struct BatchNormLowering : OpConversionPattern<nn::BatchNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(nn::BatchNormOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Value x = adaptor.getInput();
-    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
-    AffineMap channel = keptMap(rewriter.getContext(), rank, {1});
     rewriter.replaceOp(
-        op, normalize(rewriter, op.getLoc(), x, adaptor.getRunningMean(),
-                      adaptor.getRunningVar(), adaptor.getGamma(),
-                      adaptor.getBeta(), channel, channel,
-                      op.getEps().convertToFloat()));
+        op, normalizeChannels(rewriter, op.getLoc(), adaptor.getInput(),
+                              adaptor.getRunningMean(),
+                              adaptor.getRunningVar(), adaptor.getGamma(),
+                              adaptor.getBeta(), op.getEps().convertToFloat()));
     return success();
   }
 };
@@ -123,10 +156,9 @@ struct BatchNormTrainLowering : OpConversionPattern<nn::BatchNormTrainOp> {
     Value mean = divideBy(b, loc, sum, count);
     Value var =
         divideBy(b, loc, sumSquaredDeviation(b, loc, x, mean, axes), count);
-    AffineMap channel = keptMap(b.getContext(), rank, {1});
-    Value y = normalize(b, loc, x, mean, var, adaptor.getGamma(),
-                        adaptor.getBeta(), channel, channel,
-                        op.getEps().convertToFloat());
+    Value y = normalizeChannels(b, loc, x, mean, var, adaptor.getGamma(),
+                                adaptor.getBeta(),
+                                op.getEps().convertToFloat());
     // Unbiased correction count / (count - 1); count - 1 is clamped to 1
     // (docs/lowering.md) so a single sample per channel gives no inf.
     Value one = f32Const(b, loc, 1);

@@ -1,9 +1,10 @@
 // Normalization lowered by nnc-convert-nn-to-linalg. layernorm: mean and
 // biased variance over the last axis (two reductions, each divided by the
 // static count), then one generic (x - mean) / sqrt(var + eps) * gamma + beta.
-// batchnorm (inference): a single generic reading the running statistics per
-// channel (d1). batchnorm_train: per-feature batch statistics (count = the
-// dynamic batch from tensor.dim), the same normalizing generic, and the
+// batchnorm (inference): scale = gamma / sqrt(var + eps) and shift = beta -
+// mean * scale on the channels, then one generic x * scale + shift reading
+// them per channel (d1). batchnorm_train: per-feature batch statistics (count
+// = the dynamic batch from tensor.dim), the same scale, shift and generic, and the
 // running updates (1 - m) * running + m * stat, with the unbiased variance
 // n / max(n - 1, 1) for the running variance.
 // RUN: nnc-opt %s --nnc-convert-nn-to-linalg -split-input-file | FileCheck %s
@@ -48,13 +49,21 @@ func.func @layernorm(%x: tensor<?x16x64xf32>, %g: tensor<64xf32>, %b: tensor<64x
 // CHECK-LABEL: func.func @batchnorm_infer(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x32x14x14xf32>, %[[G:[a-z0-9]+]]: tensor<32xf32>, %[[B:[a-z0-9]+]]: tensor<32xf32>, %[[M:[a-z0-9]+]]: tensor<32xf32>, %[[V:[a-z0-9]+]]: tensor<32xf32>
 // CHECK-NOT: "reduction"
-// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[CH]], #[[CH]], #[[CH]], #[[CH]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[X]], %[[M]], %[[V]], %[[G]], %[[B]] :
-// CHECK: arith.subf
-// CHECK: arith.constant 1.000000e-03 : f32
-// CHECK: math.sqrt
-// CHECK: arith.divf
-// CHECK: arith.mulf
-// CHECK: arith.addf
+// CHECK: %[[SCALE:.*]] = linalg.generic {{.*}} ins(%[[V]], %[[G]] : tensor<32xf32>, tensor<32xf32>)
+// CHECK-NEXT: ^bb0(%[[VI:.*]]: f32, %[[GI:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[EPS:.*]] = arith.constant 1.000000e-03 : f32
+// CHECK-NEXT: %[[VE:.*]] = arith.addf %[[VI]], %[[EPS]]
+// CHECK-NEXT: %[[SD:.*]] = math.sqrt %[[VE]]
+// CHECK-NEXT: arith.divf %[[GI]], %[[SD]]
+// CHECK: %[[SHIFT:.*]] = linalg.generic {{.*}} ins(%[[B]], %[[M]], %[[SCALE]] : tensor<32xf32>, tensor<32xf32>, tensor<32xf32>)
+// CHECK-NEXT: ^bb0(%[[BI:.*]]: f32, %[[MI:.*]]: f32, %[[SI:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[MS:.*]] = arith.mulf %[[MI]], %[[SI]]
+// CHECK-NEXT: arith.subf %[[BI]], %[[MS]]
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[CH]], #[[CH]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[X]], %[[SCALE]], %[[SHIFT]] :
+// CHECK-NEXT: ^bb0(%[[XI:.*]]: f32, %[[SCI:.*]]: f32, %[[SHI:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[XS:.*]] = arith.mulf %[[XI]], %[[SCI]]
+// CHECK-NEXT: %[[R:.*]] = arith.addf %[[XS]], %[[SHI]]
+// CHECK-NEXT: linalg.yield %[[R]]
 // CHECK: return %[[Y]]
 func.func @batchnorm_infer(%x: tensor<?x32x14x14xf32>, %g: tensor<32xf32>, %b: tensor<32xf32>, %m: tensor<32xf32>, %v: tensor<32xf32>) -> tensor<?x32x14x14xf32> {
   %0 = nn.batchnorm %x, %g, %b, %m, %v {eps = 1.000000e-03 : f32} : (tensor<?x32x14x14xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x32x14x14xf32>
@@ -78,8 +87,10 @@ func.func @batchnorm_infer(%x: tensor<?x32x14x14xf32>, %g: tensor<32xf32>, %b: t
 // CHECK: %[[SQ:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[FEAT]], #[[FEAT]]], iterator_types = ["reduction", "parallel"]} ins(%[[X]], %[[MEAN]] :
 // CHECK: %[[VAR:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<32xf32>)
 // CHECK: arith.divf %{{.*}}, %[[CNT]]
-// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[FEAT]], #[[FEAT]], #[[FEAT]], #[[FEAT]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[MEAN]], %[[VAR]], %[[G]], %[[B]] :
+// CHECK: %[[SCALE:.*]] = linalg.generic {{.*}} ins(%[[VAR]], %[[G]] : tensor<32xf32>, tensor<32xf32>)
 // CHECK: math.sqrt
+// CHECK: %[[SHIFT:.*]] = linalg.generic {{.*}} ins(%[[B]], %[[MEAN]], %[[SCALE]] : tensor<32xf32>, tensor<32xf32>, tensor<32xf32>)
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[FEAT]], #[[FEAT]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[SCALE]], %[[SHIFT]] :
 // Bessel's correction: n / max(n - 1, 1).
 // CHECK: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK: %[[NM1:.*]] = arith.subf %[[CNT]], %[[ONE]] : f32
