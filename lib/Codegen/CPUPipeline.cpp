@@ -70,15 +70,20 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());
-  // The n-D vector ops first: their transfers are flattened before the
-  // contract lowering's full unroll would split them into rows.
+  // The tiles' n-D transfers are flattened before the contract lowering's
+  // full unroll would split them into rows.
+  if (options.vectorizeOps) {
+    FlattenVectorTransfersOptions flatten;
+    flatten.registerBits = target.vectorBits;
+    pm.addNestedPass<func::FuncOp>(nnc::createFlattenVectorTransfers(flatten));
+  }
+  if (options.vectorizeMatmul)
+    pm.addNestedPass<func::FuncOp>(nnc::createLowerVectorContract());
   if (options.vectorizeOps) {
     LowerVectorOpsOptions lowerVectors;
     lowerVectors.registerBits = target.vectorBits;
     pm.addNestedPass<func::FuncOp>(nnc::createLowerVectorOps(lowerVectors));
   }
-  if (options.vectorizeMatmul)
-    pm.addNestedPass<func::FuncOp>(nnc::createLowerVectorContract());
 
   pm.addPass(nnc::createStridedCopyToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());

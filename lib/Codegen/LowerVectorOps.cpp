@@ -95,17 +95,6 @@ struct LowerVectorOpsPass : nnc::impl::LowerVectorOpsBase<LowerVectorOpsPass> {
 
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    // n-D transfers of contiguous memory (a row of pooling windows
-    // [2, 14, 2]) first become one 1-D transfer.
-    RewritePatternSet flatten(ctx);
-    // (Rows of at least a register, such as a matmul tile's, stay rows.)
-    // Unit dims of the tile go first: they make the view look
-    // non-contiguous ([1, 1, 1, 2, 14, 2] of a [N, 32, 14, 2, 14, 2] view).
-    vector::populateVectorTransferDropUnitDimsPatterns(flatten);
-    vector::populateFlattenVectorTransferPatterns(flatten, registerBits - 32);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(flatten))))
-      return signalPassFailure();
     // Elementwise ops on n-D vectors whose rows are narrower than a
     // register (a [2, 14, 2] row of pooling windows: rows of 2 floats)
     // become one op on the flattened vector instead of one per row.

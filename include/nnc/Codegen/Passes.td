@@ -159,10 +159,30 @@ def VectorizeOps : Pass<"nnc-vectorize-ops", "mlir::ModuleOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def FlattenVectorTransfers
+    : Pass<"nnc-flatten-vector-transfers", "mlir::func::FuncOp"> {
+  let summary = "Turn the n-D tile transfers of nnc-vectorize-ops into 1-D ones";
+  let description = [{
+    Runs after bufferization, before nnc-lower-vector-contract: every
+    vector transfer of rank 4 or more loses its unit dims and, when the
+    memory it covers is contiguous and its rows are narrower than
+    `register-bits`, becomes one 1-D transfer and a `vector.shape_cast`
+    (a [1, 1, 1, 2, 14, 2] row of pooling windows: one load of 56 floats
+    instead of 28 of 2). Transfers of rank 2 (the matmul schedule's) and 3
+    are left alone.
+  }];
+  let options = [
+    Option<"registerBits", "register-bits", "unsigned", /*default=*/"256",
+           "Width of the target's vector registers in bits">
+  ];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def LowerVectorOps : Pass<"nnc-lower-vector-ops", "mlir::func::FuncOp"> {
   let summary = "Lower the n-D vector ops of nnc-vectorize-ops to 1-D ones";
   let description = [{
-    Runs after bufferization: contiguous n-D transfers become 1-D ones and
+    Runs after bufferization (and nnc-flatten-vector-transfers):
     elementwise ops on n-D vectors with rows narrower than `register-bits`
     become 1-D ops on the flattened vector; `vector.multi_reduction` becomes
     1-D reductions or elementwise ops (a reduction of a short innermost dim
