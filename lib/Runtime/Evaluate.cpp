@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "InferenceLoss.h"
 #include "TrainInternal.h"
 #include "nnc/Runtime/Recipe.h"
 #include "nnc/Runtime/Sources.h"
@@ -159,7 +160,12 @@ Expected<EvalMetrics> nnc::rt::evaluate(ModelInstance &model,
     Batcher batcher = need(Batcher::create(data, {batch, false, false, 0}));
     batcher.beginEpoch(0);
     bool hasLabel = !model.library().tensors(NNC_KIND_LABEL).empty();
-    bool lossOk = hasLabel && model.library().hasEntry(NNC_ENTRY_GRADS);
+    // The loss in inference mode, on predict's outputs; `grads` (training
+    // mode) only stands in when the two modes agree.
+    InferenceLoss objective(model.library());
+    bool hostLoss = hasLabel && objective.available();
+    bool lossOk = objective.measurable(model.library());
+    double penalty = hostLoss ? objective.penalty(model) : 0.0;
     RunningMean loss;
     AccuracyMeter acc;
     RegressionMeter reg;
@@ -172,7 +178,12 @@ Expected<EvalMetrics> nnc::rt::evaluate(ModelInstance &model,
                 task.outputKind);
       else if (task.outputElements == data.targetDim)
         reg.add(outputs[0].data(), b.targets.data(), b.rows * data.targetDim);
-      if (lossOk) {
+      if (hostLoss) {
+        std::vector<char> labels = labelBytes(task, b);
+        loss.add(penalty + objective.batchLoss(b.rows, b.features.data(),
+                                               labels.data(), outputs),
+                 double(b.rows));
+      } else if (lossOk) {
         std::vector<char> labels = labelBytes(task, b);
         float l = 0;
         need(model.evalLoss(b.rows, {b.features.data()}, {labels.data()}, l));

@@ -199,7 +199,7 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
     warnUnknown(r,
                 {"data", "test", "batch", "epochs", "optimizer", "schedule",
                  "early_stop", "validation", "shuffle", "seed", "clip_norm",
-                 "scaling", "loss", "target"},
+                 "scaling", "loss", "loss_terms", "mode_dependent", "target"},
                 "", warnings);
     return c;
   });

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "InferenceLoss.h"
 #include "TrainInternal.h"
 #include "TrainRun.h"
 #include "nnc/Runtime/Recipe.h"
@@ -165,7 +166,7 @@ void TrainRun::loadData() {
   evalSet = valSet ? &*valSet : testSet ? &*testSet : nullptr;
 
   // What early stopping and plateau watch.
-  bool lossMeasurable = lib->hasEntry(NNC_ENTRY_GRADS);
+  bool lossMeasurable = InferenceLoss(*lib).measurable(*lib);
   if (evalSet && lossMeasurable)
     monitor = Monitor::ValLoss;
   else if (evalSet && task.classification)
