@@ -209,9 +209,10 @@ std::vector<BuiltinSpec> buildTable() {
            "logits"),
       loss("perceptron", {}, "perceptron criterion mean(max(0, -t * y)), t in {0,1} mapped to {-1,1}"),
       value("l1", K::Penalty, {nonNegative("lambda")},
-            "lambda * sum |w| over all weights"),
+            "lambda * sum abs(w) over the weights (not biases or norms)"),
       value("l2", K::Penalty, {nonNegative("lambda")},
-            "lambda * sum w^2 over all weights"),
+            "lambda / 2 * sum w^2 over the weights (not biases or norms); "
+            "gradient lambda * w, PyTorch's weight_decay = lambda"),
       // Optimizers.
       value("sgd", K::Optimizer, optim, "plain gradient descent"),
       value("momentum", K::Optimizer,
