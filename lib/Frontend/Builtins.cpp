@@ -305,7 +305,8 @@ const BuiltinSpec &nnc::getTrainSpec() {
        param("test", 0, "?").call(BuiltinKind::Data),
        flag("shuffle", "true"),
        param("seed", PT_Int, "0").range(0, 9.2e18),
-       nonNegative("clip_norm", "0.0")},
+       nonNegative("clip_norm", "0.0"),
+       param("save_every", PT_Int, "0").range(0, 1e9)},
       "the options of a train section"};
   return spec;
 }

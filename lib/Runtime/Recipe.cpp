@@ -176,6 +176,7 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
     c.shuffle = getBool(r, "shuffle", true, "");
     c.seed = uint64_t(getInt(r, "seed", 0, "", 0));
     c.clipNorm = getNumber(r, "clip_norm", 0.0, "");
+    c.saveEvery = getInt(r, "save_every", 0, "", 0);
     if (r.contains("scaling")) {
       if (!r["scaling"].is_string())
         fail(ErrorCode::InvalidArgument, "recipe: scaling must be a string");
@@ -199,7 +200,8 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
     warnUnknown(r,
                 {"data", "test", "batch", "epochs", "optimizer", "schedule",
                  "early_stop", "validation", "shuffle", "seed", "clip_norm",
-                 "scaling", "loss", "loss_terms", "mode_dependent", "target"},
+                 "scaling", "loss", "loss_terms", "mode_dependent", "target",
+                 "save_every"},
                 "", warnings);
     return c;
   });

@@ -83,8 +83,9 @@ TrainResult TrainRun::finish() {
   s["learning_rate"] = baseLr;
   s["final_lr"] = schedule->lr();
   s["stopped_early"] = stoppedEarly;
-  if (earlyStop && earlyStop->bestEpoch() > 0)
-    s["best_epoch"] = earlyStop->bestEpoch();
+  if (EarlyStopping *t = tracker(); t && t->bestEpoch() > 0)
+    s["best_epoch"] = t->bestEpoch();
+  s["checkpoints"] = checkpointsWritten;
   if (reported) {
     s["train_loss"] = reported->trainLoss;
     if (!std::isnan(reported->trainAccuracy))

@@ -35,6 +35,13 @@ private:
   void loadData();
   void resume();
   void runEpoch(int64_t epoch, Batcher &batcher);
+  /// Writes best.safetensors (when the best changed since the last
+  /// checkpoint), checkpoint.safetensors, checkpoint.json and history.csv.
+  void saveCheckpoint();
+  /// What watches the best epoch: early stopping, else `bestTracker`.
+  EarlyStopping *tracker() {
+    return earlyStop ? &*earlyStop : bestTracker ? &*bestTracker : nullptr;
+  }
   TrainResult finish();
   std::string stateJson(int64_t step) const;
   void warn(const std::string &text) const {
@@ -55,7 +62,14 @@ private:
   Monitor monitor = Monitor::TrainLoss;
   std::optional<LrSchedule> schedule;
   std::optional<EarlyStopping> earlyStop;
+  /// The best epoch when a validation metric exists without early stopping
+  /// (never stops: its patience is unbounded).
+  std::optional<EarlyStopping> bestTracker;
   std::vector<std::vector<char>> bestParams, bestBuffers;
+  bool bestUnsaved = false;      ///< bestParams newer than best.safetensors
+  int64_t savedEpochs = -1;      ///< history rows of the last checkpoint
+  double lastSave = 0;           ///< when it was written (steady clock, s)
+  int64_t checkpointsWritten = 0;
   History history;
   bool stoppedEarly = false;
   int64_t epochsRun = 0, steps = 0;

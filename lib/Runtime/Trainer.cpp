@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <limits>
 #include <cstring>
 
 using namespace nnc::rt;
@@ -88,6 +89,11 @@ void TrainRun::setup() {
     cfg.seed = *opts.seed;
   if (opts.validation)
     cfg.validation = *opts.validation;
+  if (opts.saveEvery)
+    cfg.saveEvery = *opts.saveEvery;
+  if (cfg.saveEvery < 0)
+    fail(ErrorCode::InvalidArgument, "save_every must be >= 0, got {}",
+         cfg.saveEvery);
   if (opts.scaling)
     cfg.scaling = *opts.scaling;
   // The model ABI takes at most NNC_MAX_BATCH rows per call.
@@ -231,6 +237,8 @@ std::string TrainRun::stateJson(int64_t step) const {
          {"history", rows}};
   if (earlyStop)
     s["early_stop"] = json::parse(earlyStop->saveState());
+  if (bestTracker)
+    s["best"] = json::parse(bestTracker->saveState());
   return s.dump(1);
 }
 
@@ -299,10 +307,13 @@ void TrainRun::resume() {
   for (size_t i = 0; i < rows; ++i)
     history.rows.push_back(rowFromJson(s["history"][i], i, statePath));
   need(schedule->loadState(s["schedule"].dump()));
-  if (earlyStop && s.contains("early_stop")) {
+  if (earlyStop && s.contains("early_stop"))
     need(earlyStop->loadState(s["early_stop"].dump()));
+  if (bestTracker && s.contains("best"))
+    need(bestTracker->loadState(s["best"].dump()));
+  if (EarlyStopping *t = tracker()) {
     std::string best = joinPath(dirName(ckpt), "best.safetensors");
-    if (earlyStop->bestEpoch() > 0 && cfg.restoreBest && fileExists(best)) {
+    if (t->bestEpoch() > 0 && fileExists(best)) {
       auto other = need(ModelInstance::create(lib, cfg.seed));
       need(other->load(best, opts.allowNonFinite));
       bestParams = need(other->readAll(NNC_KIND_PARAM));
@@ -375,27 +386,49 @@ void TrainRun::runEpoch(int64_t epoch, Batcher &batcher) {
                      : monitor == Monitor::ValAccuracy ? row.valAccuracy
                                                        : row.trainLoss;
   schedule->endEpoch(monitored);
-  if (earlyStop) {
-    if (earlyStop->update(epoch + 1, monitored))
-      stoppedEarly = true;
-    if (earlyStop->improved() && cfg.restoreBest) {
-      bestParams = need(model->readAll(NNC_KIND_PARAM));
-      bestBuffers = need(model->readAll(NNC_KIND_BUFFER));
-      if (!opts.outDir.empty())
-        need(model->save(joinPath(opts.outDir, "best.safetensors")));
-    }
+  if (earlyStop && earlyStop->update(epoch + 1, monitored))
+    stoppedEarly = true;
+  if (bestTracker)
+    bestTracker->update(epoch + 1, monitored);
+  // The best weights are kept in memory and reach best.safetensors with
+  // the next checkpoint, so an improving run does not write every epoch.
+  if (EarlyStopping *t = tracker(); t && t->improved()) {
+    bestParams = need(model->readAll(NNC_KIND_PARAM));
+    bestBuffers = need(model->readAll(NNC_KIND_BUFFER));
+    bestUnsaved = true;
   }
   row.seconds = nowSeconds() - start;
   trainSeconds += row.seconds;
   history.rows.push_back(row);
   if (opts.progress)
     opts.progress->endEpoch(row);
-  if (!opts.outDir.empty()) {
-    std::string ckpt = joinPath(opts.outDir, "checkpoint.safetensors");
-    need(model->save(ckpt));
-    need(writeFileAtomic(statePathFor(ckpt), stateJson(need(model->step()))));
-    need(history.writeCsv(joinPath(opts.outDir, "history.csv")));
+  bool due = cfg.saveEvery > 0 ? (epoch + 1) % cfg.saveEvery == 0
+                               : nowSeconds() - lastSave >= 60.0;
+  if (due)
+    saveCheckpoint();
+}
+
+void TrainRun::saveCheckpoint() {
+  if (opts.outDir.empty() || history.rows.empty() ||
+      savedEpochs == int64_t(history.rows.size()))
+    return;
+  // best.safetensors first, then the checkpoint, then the state that names
+  // both: each file is written to a temporary and renamed, so a crash at
+  // any point leaves the previous complete set or the new one.
+  if (bestUnsaved && !bestParams.empty()) {
+    auto best = need(ModelInstance::create(lib, cfg.seed));
+    need(best->writeAll(NNC_KIND_PARAM, bestParams));
+    need(best->writeAll(NNC_KIND_BUFFER, bestBuffers));
+    need(best->save(joinPath(opts.outDir, "best.safetensors")));
+    bestUnsaved = false;
   }
+  std::string ckpt = joinPath(opts.outDir, "checkpoint.safetensors");
+  need(model->save(ckpt));
+  need(writeFileAtomic(statePathFor(ckpt), stateJson(need(model->step()))));
+  need(history.writeCsv(joinPath(opts.outDir, "history.csv")));
+  savedEpochs = int64_t(history.rows.size());
+  lastSave = nowSeconds();
+  ++checkpointsWritten;
 }
 
 TrainResult TrainRun::run() {
@@ -406,11 +439,16 @@ TrainResult TrainRun::run() {
   schedule.emplace(need(LrSchedule::create(sc)));
   if (cfg.earlyStop)
     earlyStop.emplace(cfg.patience, cfg.minDelta, sc.mode);
+  else if (monitor != Monitor::TrainLoss)
+    bestTracker.emplace(std::numeric_limits<int64_t>::max(), 0.0, sc.mode);
   model = need(ModelInstance::create(lib, cfg.seed));
   if (!opts.outDir.empty())
     need(makeDirectories(opts.outDir));
-  if (!opts.resume.empty())
+  if (!opts.resume.empty()) {
     resume();
+    savedEpochs = int64_t(history.rows.size());
+  }
+  lastSave = nowSeconds();
   if (scaler && !opts.outDir.empty())
     need(writeFileAtomic(joinPath(opts.outDir, "scaler.json"),
                          scaler->toJson()));
@@ -432,6 +470,7 @@ TrainResult TrainRun::run() {
     }
   }
   stoppedEarly = stoppedEarly || alreadyStopped;
+  saveCheckpoint(); // the last epoch, unless it was just saved
   return finish();
 }
 

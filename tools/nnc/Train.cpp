@@ -3,7 +3,7 @@
 //
 // `nnc train FILE.nn [--data SPEC] [--test SPEC] [--epochs N] [--batch N]
 // [--lr X] [--seed S] [--validation F] [--scaling KIND] [--out DIR]
-// [--resume CKPT] [--model-lib SO] [--no-plots] [--quiet]`: compile (cached),
+// [--resume CKPT] [--save-every N] [--model-lib SO] [--no-plots] [--quiet]`: compile (cached),
 // then run the runtime's training loop with a progress bar on a terminal and
 // one line per epoch otherwise, and write the run's files to DIR (default
 // out/<model name>).
@@ -36,6 +36,9 @@ static const char *const kTrainHelp =
     "set)\n"
     "  --out DIR         output directory (default out/<model name>)\n"
     "  --resume CKPT     continue from DIR/checkpoint.safetensors\n"
+    "  --save-every N    checkpoint every N epochs (default: the recipe's\n"
+    "                    save_every; 0 = after 60 s of training) and at the "
+    "end\n"
     "  --allow-nonfinite resume from a checkpoint holding NaN or infinity\n"
     "  --model-lib SO    train a prebuilt model.so (FILE.nn is then optional)\n"
     "  --no-plots        skip the SVG pictures\n"
@@ -77,7 +80,8 @@ int nnc::driver::trainMain(int argc, char **argv) {
   ArgList args;
   if (!args.parse("train", argc, argv,
                   {"data", "test", "epochs", "batch", "lr", "seed",
-                   "validation", "scaling", "out", "resume", "model-lib"},
+                   "validation", "scaling", "out", "resume", "model-lib",
+                   "save-every"},
                   {"no-plots", "quiet", "allow-nonfinite", "help"}))
     return 1;
   if (args.has("help")) {
@@ -87,7 +91,9 @@ int nnc::driver::trainMain(int argc, char **argv) {
   TrainOptions o;
   if (!intOption(args, "epochs", o.epochs, 0) ||
       !intOption(args, "batch", o.batch, 1) ||
-      !intOption(args, "seed", o.seed, 0) || !floatOption(args, "lr", o.lr) ||
+      !intOption(args, "seed", o.seed, 0) ||
+      !intOption(args, "save-every", o.saveEvery, 0) ||
+      !floatOption(args, "lr", o.lr) ||
       !floatOption(args, "validation", o.validation))
     return 1;
   if (auto s = args.get("scaling")) {

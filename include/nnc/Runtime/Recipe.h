@@ -50,6 +50,9 @@ struct TrainConfig {
   double clipNorm = 0.0; ///< applied by the compiled step; recorded only
   ScalingKind scaling = ScalingKind::None; ///< extension key "scaling"
   std::string loss; ///< loss kind when the recipe names it, else ""
+  /// Checkpoint every `saveEvery` epochs; 0: when 60 s of training have
+  /// passed since the last one. Always at the end.
+  int64_t saveEvery = 0;
 };
 
 /// Parses a recipe; warnings (unknown keys) are appended to `warnings`.
