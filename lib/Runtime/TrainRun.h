@@ -9,6 +9,7 @@
 #ifndef NNC_LIB_RUNTIME_TRAINRUN_H
 #define NNC_LIB_RUNTIME_TRAINRUN_H
 
+#include "RunRecord.h"
 #include "TrainInternal.h"
 #include "nnc/Runtime/Recipe.h"
 #include "nnc/Runtime/Schedule.h"
@@ -59,6 +60,7 @@ private:
   std::optional<Dataset> valSet, testSet;
   const Dataset *evalSet = nullptr; ///< validation, else test, else null
   std::optional<Scaler> scaler;
+  RunRecord record; ///< preprocess.json
   Monitor monitor = Monitor::TrainLoss;
   std::optional<LrSchedule> schedule;
   std::optional<EarlyStopping> earlyStop;

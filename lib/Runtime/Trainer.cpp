@@ -126,15 +126,19 @@ void TrainRun::loadData() {
   ctx.regression = label.dtype == NNC_DTYPE_F32 && label.itemElements == 1 &&
                    cfg.loss != "bce" && cfg.loss != "bce_logits" &&
                    cfg.loss != "perceptron";
+  // The train section's feature scale is part of the model: --data and
+  // --test rows get it too, unless their spec states its own.
+  double recipeScale = specScale(cfg.data).value_or(1.0);
   if (opts.trainData) {
     trainSet = *opts.trainData;
   } else {
     LoadContext c = ctx;
     DataSpec spec = cfg.data;
     if (!opts.data.empty())
-      spec = need(parseDataSpec(opts.data));
+      spec = withScale(need(parseDataSpec(opts.data)), recipeScale);
     else
       c.baseDir = opts.baseDir;
+    record.scale = specScale(spec).value_or(1.0);
     trainSet = need(loadDataSpec(spec, c));
   }
   if (opts.testData) {
@@ -144,7 +148,7 @@ void TrainRun::loadData() {
     c.testSplit = true;
     DataSpec spec = cfg.test;
     if (!opts.test.empty())
-      spec = need(parseDataSpec(opts.test));
+      spec = withScale(need(parseDataSpec(opts.test)), recipeScale);
     else
       c.baseDir = opts.baseDir;
     testSet = need(loadDataSpec(spec, c));
@@ -449,9 +453,12 @@ TrainResult TrainRun::run() {
     savedEpochs = int64_t(history.rows.size());
   }
   lastSave = nowSeconds();
-  if (scaler && !opts.outDir.empty())
-    need(writeFileAtomic(joinPath(opts.outDir, "scaler.json"),
-                         scaler->toJson()));
+  record.scaler = scaler;
+  record.validation = cfg.validation;
+  record.seed = cfg.seed;
+  if (!opts.outDir.empty())
+    need(writeFileAtomic(joinPath(opts.outDir, "preprocess.json"),
+                         record.toJson()));
 
   Batcher batcher = need(Batcher::create(
       trainSet, {cfg.batch, cfg.shuffle, /*dropLast=*/false, cfg.seed}));
