@@ -251,7 +251,8 @@ std::vector<BuiltinSpec> buildTable() {
       value("spiral", K::Data,
             {param("classes", PT_Int, "3").range(2, 1000),
              count("points", "100"), nonNegative("noise", "0.2")},
-            "the classic 2-D spiral, `points` per class"),
+            "the classic 2-D spiral, `points` per class c: r = linspace(0, 1), "
+            "t = linspace(4c, 4c + 4) + noise * randn, (r sin 2.5t, r cos 2.5t)"),
       value("logic", K::Data,
             {param("gate", 0).oneOf({"and", "or", "xor", "nand", "nor",
                                      "xnor"})},
