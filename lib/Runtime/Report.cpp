@@ -157,6 +157,10 @@ Progress Progress::forFile(std::FILE *file) {
 }
 
 void Progress::beginEpoch(int64_t e, int64_t total, int64_t batches) {
+  if (runStart < 0) {
+    runStart = now();
+    firstEpoch = e;
+  }
   epoch = e;
   numEpochs = total;
   numBatches = batches;
@@ -197,14 +201,37 @@ void Progress::update(int64_t batchesDone, int64_t samplesDone, double loss) {
 
 void Progress::endEpoch(const HistoryRow &row) {
   std::string line = formatEpochLine(row, numEpochs);
-  if (interactive && drawn)
+  if (interactive && drawn) {
     sink("\r" + line + "\x1b[K\n");
-  else
+  } else if (interactive || logEvery <= 0) {
     sink(line + "\n");
+  } else {
+    // Plain and throttled: the whole run's ETA from the mean epoch time.
+    double t = now();
+    int64_t done = row.epoch - firstEpoch + 1;
+    if (row.epoch < numEpochs && done > 0)
+      line += "  ETA " +
+              formatDuration((t - runStart) / done * (numEpochs - row.epoch));
+    bool first = row.epoch == firstEpoch, last = row.epoch >= numEpochs;
+    if (first || last || lastLine < 0 || t - lastLine >= logEvery) {
+      sink(line + "\n");
+      lastLine = t;
+      heldBack.clear();
+    } else {
+      heldBack = line;
+    }
+  }
   drawn = false;
 }
 
 void Progress::message(const std::string &text) {
+  endRun();
   sink((interactive && drawn ? "\r\x1b[K" : "") + text + "\n");
   drawn = false;
+}
+
+void Progress::endRun() {
+  if (!heldBack.empty())
+    sink(heldBack + "\n");
+  heldBack.clear();
 }

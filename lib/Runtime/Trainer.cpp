@@ -477,6 +477,8 @@ TrainResult TrainRun::run() {
     }
   }
   stoppedEarly = stoppedEarly || alreadyStopped;
+  if (opts.progress)
+    opts.progress->endRun();
   saveCheckpoint(); // the last epoch, unless it was just saved
   return finish();
 }

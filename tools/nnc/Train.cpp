@@ -18,6 +18,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -42,7 +43,10 @@ static const char *const kTrainHelp =
     "  --allow-nonfinite resume from a checkpoint holding NaN or infinity\n"
     "  --model-lib SO    train a prebuilt model.so (FILE.nn is then optional)\n"
     "  --no-plots        skip the SVG pictures\n"
-    "  --quiet           no progress output\n";
+    "  --quiet           no progress output\n"
+    "  --log-every S     not on a terminal: an epoch line at most every S\n"
+    "                    seconds, with the run's ETA (default 10; 0: every "
+    "epoch)\n";
 
 /// Parses an integer option into `out`; false (error printed) when bad.
 template <typename T>
@@ -81,7 +85,7 @@ int nnc::driver::trainMain(int argc, char **argv) {
   if (!args.parse("train", argc, argv,
                   {"data", "test", "epochs", "batch", "lr", "seed",
                    "validation", "scaling", "out", "resume", "model-lib",
-                   "save-every"},
+                   "save-every", "log-every"},
                   {"no-plots", "quiet", "allow-nonfinite", "help"}))
     return 1;
   if (args.has("help")) {
@@ -89,6 +93,13 @@ int nnc::driver::trainMain(int argc, char **argv) {
     return 0;
   }
   TrainOptions o;
+  std::optional<double> logEvery;
+  if (!floatOption(args, "log-every", logEvery))
+    return 1;
+  if (logEvery && !(*logEvery >= 0))
+    return reportError("train", "--log-every expects a number of seconds "
+                                ">= 0, got '" +
+                                    *args.get("log-every") + "'");
   if (!intOption(args, "epochs", o.epochs, 0) ||
       !intOption(args, "batch", o.batch, 1) ||
       !intOption(args, "seed", o.seed, 0) ||
@@ -125,6 +136,7 @@ int nnc::driver::trainMain(int argc, char **argv) {
   std::optional<Progress> progress;
   if (!args.has("quiet")) {
     progress.emplace(Progress::forFile(stdout));
+    progress->setLogEvery(logEvery.value_or(10.0));
     o.progress = &*progress;
   }
   o.warn = [](const std::string &w) {
@@ -154,6 +166,20 @@ int nnc::driver::trainMain(int argc, char **argv) {
   }
   if (r->bestEpoch > 0)
     os << "  (weights of epoch " << r->bestEpoch << ")";
+  // The best epoch by the monitored validation metric, when there is one.
+  size_t at = r->summaryJson.find("\"best_epoch\": ");
+  if (at != std::string::npos) {
+    long best = std::atol(r->summaryJson.c_str() + at + 14);
+    if (best >= 1 && size_t(best) <= r->history.rows.size()) {
+      const HistoryRow &row = r->history.rows[size_t(best - 1)];
+      os << "\nbest epoch " << best;
+      if (!std::isnan(row.valLoss))
+        os << ": val_loss " << llvm::format("%.4f", row.valLoss);
+      if (!std::isnan(row.valAccuracy))
+        os << (std::isnan(row.valLoss) ? ": " : "  ") << "val_accuracy "
+           << llvm::format("%.4f", row.valAccuracy);
+    }
+  }
   os << "\nwrote " << o.outDir
      << "/summary.json, history.csv, model.safetensors\n";
   return 0;

@@ -101,6 +101,48 @@ TEST(Progress, PlainModePrintsOneLinePerEpoch) {
                  "0.7500  2.50s\n");
 }
 
+// --log-every: with a fake clock (3 s per epoch) and K = 10 s, the lines of
+// epochs 1 (the first), 5 (12 s after it), 9 and 12 (the last) are printed,
+// each but the last with the whole run's ETA; a message first prints the
+// line held back.
+TEST(Progress, PlainModeThrottledToOneLinePerKSeconds) {
+  std::string out;
+  double t = 0;
+  Progress p([&](const std::string &s) { out += s; }, false);
+  p.setClock([&] { return t; });
+  p.setLogEvery(10);
+  for (int e = 1; e <= 12; ++e) {
+    p.beginEpoch(e, 12, 1);
+    t += 3;
+    p.endEpoch({e, 0.1, 0.5, NAN, NAN, NAN, 3.0});
+  }
+  p.endRun();
+  std::vector<std::string> lines;
+  for (size_t pos = 0, end; (end = out.find('\n', pos)) != std::string::npos;
+       pos = end + 1)
+    lines.push_back(out.substr(pos, end - pos));
+  ASSERT_EQ(lines.size(), 4u) << out;
+  EXPECT_EQ(lines[0], "epoch  1/12  lr 0.1  loss 0.5000  3.00s  ETA 0:33");
+  EXPECT_EQ(lines[1].substr(0, 12), "epoch  5/12 ");
+  EXPECT_EQ(lines[1].substr(lines[1].size() - 8), "ETA 0:21");
+  EXPECT_EQ(lines[2].substr(0, 12), "epoch  9/12 ");
+  EXPECT_EQ(lines[3], "epoch 12/12  lr 0.1  loss 0.5000  3.00s");
+
+  out.clear();
+  Progress q([&](const std::string &s) { out += s; }, false);
+  q.setClock([&] { return t; });
+  q.setLogEvery(10);
+  for (int e = 1; e <= 3; ++e) {
+    q.beginEpoch(e, 12, 1);
+    t += 1;
+    q.endEpoch({e, 0.1, 0.5, NAN, NAN, NAN, 1.0});
+  }
+  q.message("early stopping after epoch 3");
+  EXPECT_NE(out.find("epoch  3/12"), std::string::npos) << out;
+  EXPECT_EQ(out.find("epoch  2/12"), std::string::npos) << out;
+  EXPECT_LT(out.find("epoch  3/12"), out.find("early stopping")) << out;
+}
+
 static XmlElement parseSvg(const std::string &svg) {
   XmlElement root;
   std::string error;
