@@ -262,12 +262,15 @@ static const char *const kOverview =
     "  nnc eval FILE.nn --checkpoint CKPT   evaluate trained weights\n"
     "  nnc predict FILE.nn --checkpoint CKPT --input ROWS\n"
     "                                       run it on rows (CSV or .npy)\n"
+    "  nnc summary FILE.nn [--batch N]      layers, parameters, FLOPs, "
+    "memory\n"
     "  nnc COMMAND --help                   the options of a command\n\n"
     "  FILE.nn '-' reads standard input. Docs: docs/language.md (the "
     "language),\n  docs/runtime.md (train, eval, predict).\n";
 
 /// The subcommands, for `nnc trian`.
-static const char *const kCommands[] = {"train", "eval", "predict"};
+static const char *const kCommands[] = {"train", "eval", "predict",
+                                        "summary"};
 
 /// `word` (argv[1]) is neither an option, a command nor a file: the closest
 /// command within two edits, else "".
@@ -305,7 +308,9 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::StringRef sub = argc > 1 ? argv[1] : "";
   driver::installOutOfMemoryHandler(
-      sub == "train" || sub == "eval" || sub == "predict" ? argv[1] : "");
+      sub == "train" || sub == "eval" || sub == "predict" || sub == "summary"
+          ? argv[1]
+          : "");
   if (argc > 1) {
     if (sub == "train")
       return driver::trainMain(argc - 1, argv + 1);
@@ -313,6 +318,8 @@ int main(int argc, char **argv) {
       return driver::evalMain(argc - 1, argv + 1);
     if (sub == "predict")
       return driver::predictMain(argc - 1, argv + 1);
+    if (sub == "summary")
+      return driver::summaryMain(argc - 1, argv + 1);
     std::string guess = misspeltCommand(sub);
     if (!guess.empty()) {
       llvm::errs() << "nnc: error: unknown command '" << sub
