@@ -113,9 +113,12 @@ TrainResult TrainRun::finish() {
   need(writeSummary(joinPath(dir, "summary.json"), s));
   if (!opts.plots)
     return result;
-  need(plotLoss(history, joinPath(dir, "loss.svg")));
+  int64_t best = -1;
+  if (EarlyStopping *t = tracker())
+    best = t->bestEpoch();
+  need(plotLoss(history, joinPath(dir, "loss.svg"), best));
   if (task.classification)
-    need(plotAccuracy(history, joinPath(dir, "accuracy.svg")));
+    need(plotAccuracy(history, joinPath(dir, "accuracy.svg"), best));
   if (task.classification && trainSet.sampleSize() == 2) {
     Status inner;
     ClassifyFn classify = [&](const float *points, int64_t n,

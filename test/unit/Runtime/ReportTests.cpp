@@ -13,6 +13,8 @@
 #include "nnc/Runtime/Sources.h"
 
 #include <gtest/gtest.h>
+
+#include <functional>
 #include <nlohmann/json.hpp>
 
 using namespace nnc::rt;
@@ -176,6 +178,100 @@ TEST(Plot, LineChartEscapesAndHandlesDegenerateData) {
   EXPECT_NE(allText(root).find("a&lt;b &amp; &quot;c&quot;"),
             std::string::npos);
   parseSvg(renderLineChart({}, o));
+}
+
+/// The first element named `name` whose `class` is `cls` (depth first).
+static const XmlElement *findByClass(const XmlElement &e,
+                                     const std::string &name,
+                                     const std::string &cls) {
+  auto it = e.attributes.find("class");
+  if (e.name == name && it != e.attributes.end() && it->second == cls)
+    return &e;
+  for (const XmlElement &c : e.children)
+    if (const XmlElement *found = findByClass(c, name, cls))
+      return found;
+  return nullptr;
+}
+
+// The cells tile the plot area exactly: opaque (no fill-opacity anywhere in
+// the group), pairwise disjoint, and their areas add up to the area (issue
+// 15: translucent rows that overlapped drew horizontal stripes).
+TEST(Plot, DecisionBoundaryCellsTileWithoutOverlap) {
+  auto ds = makeSpiral(3, 40, 0.2, 1);
+  ASSERT_TRUE(ds);
+  ClassifyFn byAngle = [](const float *pts, int64_t n, int32_t *cls) {
+    for (int64_t i = 0; i < n; ++i)
+      cls[i] = int32_t(std::fmod(std::atan2(pts[2 * i], pts[2 * i + 1]) + 4,
+                                 3.0));
+  };
+  BoundaryOptions opts;
+  opts.resolution = 37; // cells of a fractional pixel size
+  opts.size = 500;
+  auto svg = renderDecisionBoundary(*ds, byAngle, opts);
+  ASSERT_TRUE(svg);
+  XmlElement root = parseSvg(*svg);
+  const XmlElement *cells = findByClass(root, "g", "cells");
+  ASSERT_NE(cells, nullptr);
+  EXPECT_EQ(cells->attributes.count("fill-opacity"), 0u);
+  struct Box {
+    double x, y, w, h;
+  };
+  std::vector<Box> boxes;
+  for (const XmlElement &r : cells->children) {
+    ASSERT_EQ(r.name, "rect");
+    EXPECT_EQ(r.attributes.count("fill-opacity"), 0u);
+    boxes.push_back({std::stod(r.attributes.at("x")),
+                     std::stod(r.attributes.at("y")),
+                     std::stod(r.attributes.at("width")),
+                     std::stod(r.attributes.at("height"))});
+  }
+  double area = 0;
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    area += boxes[i].w * boxes[i].h;
+    for (size_t j = i + 1; j < boxes.size(); ++j) {
+      const Box &a = boxes[i], &b = boxes[j];
+      double ox = std::min(a.x + a.w, b.x + b.w) - std::max(a.x, b.x);
+      double oy = std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y);
+      EXPECT_FALSE(ox > 1e-3 && oy > 1e-3) << "cells " << i << " and " << j;
+    }
+  }
+  EXPECT_NEAR(area, 500.0 * 500.0, 1.0);
+}
+
+// The legend sits outside the plot area, so no curve runs under it; the
+// best epoch is marked.
+TEST(Plot, LegendBesideTheCurvesAndBestEpochMarked) {
+  History h;
+  for (int e = 1; e <= 30; ++e) // accuracy rising to the top right
+    h.rows.push_back({e, 0.1, 1.0 / e, 1.0 - 0.5 / e, 1.2 / e, 1.0 - 0.6 / e,
+                      0.1});
+  TempDir dir;
+  ASSERT_TRUE(plotAccuracy(h, dir.file("a.svg"), 12));
+  XmlElement root = parseSvg(readBytes(dir.file("a.svg")));
+  const XmlElement *legend = findByClass(root, "g", "legend");
+  ASSERT_NE(legend, nullptr);
+  const XmlElement &box = legend->children.at(0);
+  ASSERT_EQ(box.name, "rect");
+  double lx = std::stod(box.attributes.at("x"));
+  // Every point of every polyline lies left of the legend.
+  std::function<void(const XmlElement &)> check = [&](const XmlElement &e) {
+    if (e.name == "polyline") {
+      std::string pts = e.attributes.at("points");
+      for (size_t pos = 0; pos < pts.size();) {
+        size_t comma = pts.find(',', pos);
+        double x = std::stod(pts.substr(pos, comma - pos));
+        EXPECT_LT(x, lx);
+        size_t space = pts.find(' ', comma);
+        pos = space == std::string::npos ? pts.size() : space + 1;
+      }
+    }
+    for (const XmlElement &c : e.children)
+      check(c);
+  };
+  check(root);
+  const XmlElement *marker = findByClass(root, "g", "marker");
+  ASSERT_NE(marker, nullptr);
+  EXPECT_NE(allText(*marker).find("best epoch 12"), std::string::npos);
 }
 
 TEST(Plot, DecisionBoundary) {
