@@ -18,8 +18,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
-#include <limits>
 #include <cstring>
+#include <limits>
 
 using namespace nnc::rt;
 using namespace nnc::rt::detail;
@@ -416,9 +416,12 @@ void TrainRun::saveCheckpoint() {
   if (opts.outDir.empty() || history.rows.empty() ||
       savedEpochs == int64_t(history.rows.size()))
     return;
-  // best.safetensors first, then the checkpoint, then the state that names
-  // both: each file is written to a temporary and renamed, so a crash at
-  // any point leaves the previous complete set or the new one.
+  // best.safetensors, then the checkpoint, then the state that names both.
+  // Each file is written to a temporary and renamed, so none is ever
+  // half-written; a crash between the checkpoint and its state is caught by
+  // resume (their steps differ), one after best.safetensors leaves it one
+  // improvement ahead of the state (as when it was written at every
+  // improvement).
   if (bestUnsaved && !bestParams.empty()) {
     auto best = need(ModelInstance::create(lib, cfg.seed));
     need(best->writeAll(NNC_KIND_PARAM, bestParams));
