@@ -95,10 +95,17 @@ TrainResult TrainRun::finish() {
     s["train_mae"] = trainMae;
     s["train_rmse"] = trainRmse;
   }
-  if (valSet)
+  if (valSet) {
+    say(fmt::format("evaluating the final model on the validation set ({} "
+                    "samples)",
+                    valSet->size()));
     addMetrics(s, "val", need(evaluate(*model, *valSet, task, cfg.batch)));
-  if (testSet)
+  }
+  if (testSet) {
+    say(fmt::format("evaluating the final model on the test set ({} samples)",
+                    testSet->size()));
     addMetrics(s, "test", need(evaluate(*model, *testSet, task, cfg.batch)));
+  }
   result.summaryJson = s.dump(2);
   result.history = history;
   result.epochsRun = epochsRun;

@@ -49,6 +49,11 @@ private:
     if (opts.warn)
       opts.warn(text);
   }
+  /// A progress line (data loading, final evaluation), when shown.
+  void say(const std::string &text) const {
+    if (opts.progress)
+      opts.progress->message(text);
+  }
 
   const TrainOptions &opts;
   std::shared_ptr<ModelLibrary> lib;

@@ -45,6 +45,30 @@ static bool isSentinel(float f) {
   return bits == 0x7fc0dea1u;
 }
 
+/// `kind path` of a data spec, for the progress lines.
+static std::string describeSpec(const DataSpec &spec) {
+  json j = json::parse(spec.json, nullptr, false);
+  if (!j.is_object())
+    return spec.json;
+  std::string text = j.value("kind", "data");
+  for (const char *key : {"path", "dir", "inputs", "gate"})
+    if (j.contains(key) && j[key].is_string())
+      text += " " + j[key].get<std::string>();
+  return text;
+}
+
+/// `NAME: N samples [shape], C classes`, for the progress lines.
+static std::string describeData(const Dataset &d) {
+  std::string shape;
+  for (int64_t x : d.featureShape)
+    shape += (shape.empty() ? "" : ", ") + std::to_string(x);
+  std::string text =
+      fmt::format("{}: {} samples [{}]", d.name, d.size(), shape);
+  if (d.isRegression())
+    return text + fmt::format(", {} targets", d.targetDim);
+  return text + fmt::format(", {} classes", d.numClasses);
+}
+
 //===----------------------------------------------------------------------===//
 // Setup
 //===----------------------------------------------------------------------===//
@@ -139,7 +163,11 @@ void TrainRun::loadData() {
     else
       c.baseDir = opts.baseDir;
     record.scale = specScale(spec).value_or(1.0);
+    double t0 = nowSeconds();
+    say("loading the training data: " + describeSpec(spec));
     trainSet = need(loadDataSpec(spec, c));
+    say(fmt::format("loaded {} ({:.1f} s)", describeData(trainSet),
+                    nowSeconds() - t0));
   }
   if (opts.testData) {
     testSet = *opts.testData;
@@ -151,7 +179,11 @@ void TrainRun::loadData() {
       spec = withScale(need(parseDataSpec(opts.test)), recipeScale);
     else
       c.baseDir = opts.baseDir;
+    double t0 = nowSeconds();
+    say("loading the test data: " + describeSpec(spec));
     testSet = need(loadDataSpec(spec, c));
+    say(fmt::format("loaded {} ({:.1f} s)", describeData(*testSet),
+                    nowSeconds() - t0));
   }
   need(trainSet.validate());
   if (trainSet.size() == 0)
