@@ -42,6 +42,12 @@ ParamSpec ParamSpec::many() const {
   return p;
 }
 
+ParamSpec ParamSpec::listOf() const {
+  ParamSpec p = *this;
+  p.list = true;
+  return p;
+}
+
 const ParamSpec *BuiltinSpec::findParam(llvm::StringRef name) const {
   for (const ParamSpec &p : params)
     if (p.name == name)
@@ -307,7 +313,11 @@ const BuiltinSpec &nnc::getTrainSpec() {
        flag("shuffle", "true"),
        param("seed", PT_Int, "0").range(0, 9.2e18),
        nonNegative("clip_norm", "0.0"),
-       param("save_every", PT_Int, "0").range(0, 1e9)},
+       param("save_every", PT_Int, "0").range(0, 1e9),
+       param("metrics", PT_Ident, "?")
+           .oneOf({"accuracy", "precision", "recall", "f1", "confusion", "mae",
+                   "rmse"})
+           .listOf()},
       "the options of a train section"};
   return spec;
 }

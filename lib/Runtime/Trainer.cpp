@@ -65,7 +65,8 @@ static std::string describeData(const Dataset &d) {
   std::string text =
       fmt::format("{}: {} samples [{}]", d.name, d.size(), shape);
   if (d.isRegression())
-    return text + fmt::format(", {} targets", d.targetDim);
+    return text + fmt::format(", {} target{}", d.targetDim,
+                              d.targetDim == 1 ? "" : "s");
   return text + fmt::format(", {} classes", d.numClasses);
 }
 
@@ -229,7 +230,11 @@ static json rowToJson(const HistoryRow &r) {
               {"train_accuracy", v(r.trainAccuracy)},
               {"val_loss", v(r.valLoss)},
               {"val_accuracy", v(r.valAccuracy)},
-              {"seconds", v(r.seconds)}};
+              {"seconds", v(r.seconds)},
+              {"train_mae", v(r.trainMae)},
+              {"train_rmse", v(r.trainRmse)},
+              {"val_mae", v(r.valMae)},
+              {"val_rmse", v(r.valRmse)}};
 }
 
 /// History row `index` (0-based) of a training state; its `epoch` must be
@@ -256,6 +261,10 @@ static HistoryRow rowFromJson(const json &j, size_t index,
   r.valLoss = v("val_loss");
   r.valAccuracy = v("val_accuracy");
   r.seconds = v("seconds");
+  r.trainMae = v("train_mae");
+  r.trainRmse = v("train_rmse");
+  r.valMae = v("val_mae");
+  r.valRmse = v("val_rmse");
   return r;
 }
 
@@ -412,11 +421,15 @@ void TrainRun::runEpoch(int64_t epoch, Batcher &batcher) {
       task.outputElements == task.labelElements) {
     trainMae = reg.mae();
     trainRmse = reg.rmse();
+    row.trainMae = cfg.wants("mae") ? trainMae : NAN;
+    row.trainRmse = cfg.wants("rmse") ? trainRmse : NAN;
   }
   if (evalSet) {
     EvalMetrics m = need(evaluate(*model, *evalSet, task, cfg.batch));
     row.valLoss = m.loss;
     row.valAccuracy = m.accuracy;
+    row.valMae = cfg.wants("mae") ? m.mae : NAN;
+    row.valRmse = cfg.wants("rmse") ? m.rmse : NAN;
   }
   double monitored = monitor == Monitor::ValLoss       ? row.valLoss
                      : monitor == Monitor::ValAccuracy ? row.valAccuracy

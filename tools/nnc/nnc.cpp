@@ -126,7 +126,8 @@ static int printBuiltinTable() {
     return t;
   };
   auto paramText = [&](const ParamSpec &p) {
-    std::string s = "`" + p.name + (p.variadic ? "...`" : "`") + ": " + typeText(p);
+    std::string s = "`" + p.name + (p.variadic ? "...`" : "`") + ": " +
+                    (p.list ? "list of " : "") + typeText(p);
     if (!std::isinf(p.lo) || !std::isinf(p.hi)) {
       char buf[80];
       if (std::isinf(p.hi) || p.hi >= 2147483647.0)

@@ -11,6 +11,7 @@
 #define NNC_RUNTIME_PLOT_H
 
 #include "nnc/Runtime/Dataset.h"
+#include "nnc/Runtime/Metrics.h"
 #include "nnc/Runtime/Report.h"
 
 #include <functional>
@@ -51,6 +52,16 @@ Status plotLoss(const History &history, const std::string &path,
 /// `bestEpoch` >= 1 is marked with a vertical line.
 Status plotAccuracy(const History &history, const std::string &path,
                     int64_t bestEpoch = -1);
+
+/// The SVG of a confusion matrix (`names`: class names, else indices).
+std::string renderConfusion(const ConfusionMatrix &matrix,
+                            const std::vector<std::string> &names,
+                            const std::string &title);
+
+/// Writes renderConfusion to `path`.
+Status plotConfusion(const ConfusionMatrix &matrix,
+                     const std::vector<std::string> &names,
+                     const std::string &path, const std::string &title);
 
 /// Classifies `n` 2-D points (row-major [n, 2]) into `classes`.
 using ClassifyFn =

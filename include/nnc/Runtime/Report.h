@@ -38,6 +38,9 @@ struct HistoryRow {
   double valLoss = NAN;
   double valAccuracy = NAN;
   double seconds = NAN; ///< wall time of the epoch
+  /// Regression: MAE and RMSE of the training step's outputs and of the
+  /// validation set (NaN when not measured or not selected).
+  double trainMae = NAN, trainRmse = NAN, valMae = NAN, valRmse = NAN;
 };
 
 /// The per-epoch history of a run.

@@ -24,17 +24,18 @@ static History sampleHistory() {
   History h;
   h.rows.push_back({1, 0.1, 1.25, 0.5, 1.5, 0.4, 0.5});
   h.rows.push_back({2, 0.05, 0.75, 0.75, NAN, NAN, 0.25});
-  h.rows.push_back({3, 0.025, 0.5, 0.875, 0.9, 0.8, 0.25});
+  h.rows.push_back({3, 0.025, 0.5, 0.875, 0.9, 0.8, 0.25, 0.125, 0.25});
   return h;
 }
 
 TEST(History, CsvTextAndRoundTrip) {
   History h = sampleHistory();
   EXPECT_EQ(h.toCsv(),
-            "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n"
-            "1,0.1,1.25,0.5,1.5,0.4,0.5\n"
-            "2,0.05,0.75,0.75,,,0.25\n"
-            "3,0.025,0.5,0.875,0.9,0.8,0.25\n");
+            "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,"
+            "train_mae,train_rmse,val_mae,val_rmse\n"
+            "1,0.1,1.25,0.5,1.5,0.4,0.5,,,,\n"
+            "2,0.05,0.75,0.75,,,0.25,,,,\n"
+            "3,0.025,0.5,0.875,0.9,0.8,0.25,0.125,0.25,,\n");
   TempDir dir;
   ASSERT_TRUE(h.writeCsv(dir.file("history.csv")));
   EXPECT_EQ(dir.list(), std::vector<std::string>{"history.csv"})
@@ -45,8 +46,18 @@ TEST(History, CsvTextAndRoundTrip) {
   EXPECT_EQ(back->rows[2].epoch, 3);
   EXPECT_DOUBLE_EQ(back->rows[2].valAccuracy, 0.8);
   EXPECT_TRUE(std::isnan(back->rows[1].valLoss));
+  EXPECT_DOUBLE_EQ(back->rows[2].trainRmse, 0.25);
+  EXPECT_TRUE(std::isnan(back->rows[2].valMae));
   writeBytes(dir.file("bad.csv"), "epoch,lr\n1,2\n");
   EXPECT_FALSE(History::readCsv(dir.file("bad.csv")));
+  // A history written before the regression columns still reads.
+  writeBytes(dir.file("old.csv"),
+             "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,"
+             "seconds\n1,0.1,1.25,0.5,1.5,0.4,0.5\n");
+  auto old = History::readCsv(dir.file("old.csv"));
+  ASSERT_TRUE(old) << old.status().message();
+  EXPECT_DOUBLE_EQ(old->rows[0].valAccuracy, 0.4);
+  EXPECT_TRUE(std::isnan(old->rows[0].trainMae));
 }
 
 TEST(Summary, WritesParsableJson) {
