@@ -172,7 +172,7 @@ class Spec:
 
 
 SPECS = {
-    "spiral": Spec("examples/spiral.nn", Spiral, 32, cross_entropy, 0.1,
+    "spiral": Spec("examples/spiral.nn", Spiral, 32, cross_entropy, 0.2,
                    lambda p, lr: torch.optim.SGD(p, lr=lr)),
     "fashion_mlp": Spec("examples/fashion_mlp.nn", FashionMLP, 128,
                         cross_entropy, 0.001,

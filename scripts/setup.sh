@@ -10,6 +10,7 @@ PACKAGES="
   libclang-rt-19-dev
   libfmt-dev googletest libgtest-dev nlohmann-json3-dev zlib1g-dev
   python3-torch python3-numpy dataset-fashion-mnist libopenblas0-pthread
+  librsvg2-bin
 "
 missing=""
 for p in $PACKAGES; do

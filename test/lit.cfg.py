@@ -46,6 +46,12 @@ try:
 except OSError:
     pass
 
+# `rsvg-convert` (Debian librsvg2-bin, scripts/setup.sh): tests that render
+# the SVG pictures with a real renderer.
+import shutil
+if shutil.which("rsvg-convert"):
+    config.available_features.add("rsvg-convert")
+
 # `torch` when the Python that has Debian's python3-torch (/usr/bin/python3,
 # or $NNC_TORCH_PYTHON) imports it: the differential fuzzer's smoke run.
 import subprocess

@@ -32,6 +32,13 @@ typedef struct {
 } Model;
 
 static int resolve(Model *m, const char *path) {
+  /* The argument is a file: dlopen searches the library path for a name
+     without a slash, so `spiral.so` becomes `./spiral.so`. */
+  char local[4096];
+  if (!strchr(path, '/') && strlen(path) + 3 <= sizeof(local)) {
+    snprintf(local, sizeof(local), "./%s", path);
+    path = local;
+  }
   m->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!m->handle) {
     fprintf(stderr, "error: cannot load '%s': %s\n", path, dlerror());

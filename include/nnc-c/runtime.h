@@ -52,7 +52,8 @@ void nnc_rt_status_free(nnc_rt_status_t status);
 /** An immutable in-memory data set. */
 typedef struct nnc_rt_dataset_s nnc_rt_dataset_t;
 
-/** The CS231n spiral (see docs/runtime.md). */
+/** The classic spiral, `noise` the std of the angle parameter (see
+ *  docs/runtime.md). */
 nnc_rt_status_t nnc_rt_dataset_spiral(int64_t classes, int64_t points,
                                       double noise, uint64_t seed,
                                       nnc_rt_dataset_t **out_dataset);

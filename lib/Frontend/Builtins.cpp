@@ -42,6 +42,12 @@ ParamSpec ParamSpec::many() const {
   return p;
 }
 
+ParamSpec ParamSpec::listOf() const {
+  ParamSpec p = *this;
+  p.list = true;
+  return p;
+}
+
 const ParamSpec *BuiltinSpec::findParam(llvm::StringRef name) const {
   for (const ParamSpec &p : params)
     if (p.name == name)
@@ -209,9 +215,10 @@ std::vector<BuiltinSpec> buildTable() {
            "logits"),
       loss("perceptron", {}, "perceptron criterion mean(max(0, -t * y)), t in {0,1} mapped to {-1,1}"),
       value("l1", K::Penalty, {nonNegative("lambda")},
-            "lambda * sum |w| over all weights"),
+            "lambda * sum abs(w) over the weights (not biases or norms)"),
       value("l2", K::Penalty, {nonNegative("lambda")},
-            "lambda * sum w^2 over all weights"),
+            "lambda / 2 * sum w^2 over the weights (not biases or norms); "
+            "gradient lambda * w, PyTorch's weight_decay = lambda"),
       // Optimizers.
       value("sgd", K::Optimizer, optim, "plain gradient descent"),
       value("momentum", K::Optimizer,
@@ -250,7 +257,8 @@ std::vector<BuiltinSpec> buildTable() {
       value("spiral", K::Data,
             {param("classes", PT_Int, "3").range(2, 1000),
              count("points", "100"), nonNegative("noise", "0.2")},
-            "the classic 2-D spiral, `points` per class"),
+            "the classic 2-D spiral, `points` per class c: r = linspace(0, 1), "
+            "t = linspace(4c, 4c + 4) + noise * randn, (r sin 2.5t, r cos 2.5t)"),
       value("logic", K::Data,
             {param("gate", 0).oneOf({"and", "or", "xor", "nand", "nor",
                                      "xnor"})},
@@ -304,7 +312,12 @@ const BuiltinSpec &nnc::getTrainSpec() {
        param("test", 0, "?").call(BuiltinKind::Data),
        flag("shuffle", "true"),
        param("seed", PT_Int, "0").range(0, 9.2e18),
-       nonNegative("clip_norm", "0.0")},
+       nonNegative("clip_norm", "0.0"),
+       param("save_every", PT_Int, "0").range(0, 1e9),
+       param("metrics", PT_Ident, "?")
+           .oneOf({"accuracy", "precision", "recall", "f1", "confusion", "mae",
+                   "rmse"})
+           .listOf()},
       "the options of a train section"};
   return spec;
 }

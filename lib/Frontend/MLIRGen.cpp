@@ -42,12 +42,14 @@ OwningOpRef<ModuleOp> MLIRGenImpl::run() {
   module = *owner;
   module->setAttr(attrs::kModel, builder.getStringAttr(model->name));
   const TrainAST *train = ast.getTrain(model);
-  if (train)
-    module->setAttr(attrs::kRecipe, recipe(*train));
   if (!emitPredict(*model))
     return nullptr;
   if (train && !emitLossFunction(*train))
     return nullptr;
+  // After @predict: the loss terms of the recipe name the penalised
+  // parameters.
+  if (train)
+    module->setAttr(attrs::kRecipe, recipe(*train));
   return owner;
 }
 

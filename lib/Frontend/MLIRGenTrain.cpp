@@ -4,10 +4,11 @@
 // training mode (batch statistics, active dropout driven by a seed argument)
 // followed by the loss expression built from the nn loss and penalty ops,
 // returning the scalar loss and the new batchnorm running statistics; and the
-// `nn.recipe` module attribute, the train section's options (everything but
-// the loss, which is IR) as a dictionary, with every call-valued option (data
-// source, optimizer, schedule, early stopping) a nested dictionary whose
-// `kind` is the callee.
+// `nn.recipe` module attribute, the train section's options as a dictionary,
+// with every call-valued option (data source, optimizer, schedule, early
+// stopping) a nested dictionary whose `kind` is the callee. The loss is IR;
+// the recipe describes it too (`loss_terms`, `mode_dependent`) so that the
+// runtime can evaluate it on @predict's outputs, in inference mode.
 //
 //===----------------------------------------------------------------------===//
 
@@ -314,6 +315,52 @@ static const CallExprAST *firstLossTerm(const ExprAST *expr) {
   return nullptr;
 }
 
+/// Appends the terms of a loss expression, each a dictionary with `kind`,
+/// its signed `scale`, the arguments by name (`pred`/`target` name outputs,
+/// inputs or targets) and, for a penalty, the names of the penalised
+/// parameters in `weights`: what the runtime needs to evaluate the same
+/// objective on the outputs of @predict (inference mode).
+static void lossTerms(MLIRGenImpl &g, const ExprAST &expr, double scale,
+                      SmallVectorImpl<Attribute> &terms) {
+  Builder &b = g.builder;
+  if (auto *call = dyn_cast<CallExprAST>(&expr)) {
+    SmallVector<NamedAttribute> entries{
+        b.getNamedAttr("kind", b.getStringAttr(call->callee)),
+        b.getNamedAttr("scale", b.getF64FloatAttr(scale))};
+    for (const ArgAST &arg : call->args)
+      if (Attribute a = recipeValue(
+              b, *arg.value,
+              call->spec ? call->spec->findParam(arg.name) : nullptr))
+        entries.push_back(b.getNamedAttr(arg.name, a));
+    if (call->builtinKind == BuiltinKind::Penalty) {
+      SmallVector<Attribute> weights;
+      for (const ParamInfo &p : g.params)
+        if (p.penalised)
+          weights.push_back(b.getStringAttr(p.name));
+      entries.push_back(b.getNamedAttr("weights", b.getArrayAttr(weights)));
+    }
+    terms.push_back(b.getDictionaryAttr(entries));
+    return;
+  }
+  if (auto *un = dyn_cast<UnaryExprAST>(&expr))
+    return lossTerms(g, *un->operand, -scale, terms);
+  auto *bin = dyn_cast<BinaryExprAST>(&expr);
+  if (!bin)
+    return;
+  if (bin->op == '*') {
+    std::optional<ConstValue> lhs = g.evalConst(*bin->lhs);
+    bool lhsNumber = lhs && lhs->isNumber();
+    std::optional<ConstValue> factor =
+        lhsNumber ? lhs : g.evalConst(*bin->rhs);
+    if (!factor || !factor->isNumber())
+      return;
+    return lossTerms(g, lhsNumber ? *bin->rhs : *bin->lhs,
+                     scale * factor->asDouble(), terms);
+  }
+  lossTerms(g, *bin->lhs, scale, terms);
+  lossTerms(g, *bin->rhs, bin->op == '-' ? -scale : scale, terms);
+}
+
 DictionaryAttr MLIRGenImpl::recipe(const TrainAST &train) {
   SmallVector<NamedAttribute> entries;
   const BuiltinSpec &spec = getTrainSpec();
@@ -324,6 +371,15 @@ DictionaryAttr MLIRGenImpl::recipe(const TrainAST &train) {
       if (const CallExprAST *term = firstLossTerm(option.value.get()))
         entries.push_back(builder.getNamedAttr(
             "loss", builder.getStringAttr(term->callee)));
+      SmallVector<Attribute> terms;
+      lossTerms(*this, *option.value, 1.0, terms);
+      entries.push_back(
+          builder.getNamedAttr("loss_terms", builder.getArrayAttr(terms)));
+      // Whether @loss's forward pass (training mode) differs from
+      // @predict's: dropout or batchnorm statistics.
+      entries.push_back(builder.getNamedAttr(
+          "mode_dependent",
+          builder.getBoolAttr(usesDropout || !bufferUpdates.empty())));
       continue;
     }
     if (!option.value)

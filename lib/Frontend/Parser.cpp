@@ -13,6 +13,7 @@
 
 #include "llvm/Support/ConvertUTF.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -356,7 +357,7 @@ bool Parser::parseTrainStatement(TrainAST &train) {
     option.name = tok.text.str();
     consume();
     consume();
-    option.value = parseExpression();
+    option.value = tok.kind == Tok::LBracket ? parseList() : parseExpression();
     if (!option.value)
       return false;
     train.options.push_back(std::move(option));
@@ -365,6 +366,28 @@ bool Parser::parseTrainStatement(TrainAST &train) {
   errorHere("expected 'target' or an option 'name = ...', found " +
             describeToken(tok));
   return false;
+}
+
+ExprPtr Parser::parseList() {
+  Location loc = tok.loc;
+  consume(); // '['
+  std::vector<ExprPtr> elements;
+  unsigned depth = 0;
+  while (tok.kind != Tok::RBracket) {
+    ExprPtr element = parseExpression();
+    if (!element)
+      return nullptr;
+    depth = std::max(depth, element->depth);
+    elements.push_back(std::move(element));
+    if (tok.kind != Tok::Comma)
+      break;
+    consume();
+  }
+  if (!expect(Tok::RBracket, "to close the list"))
+    return nullptr;
+  auto list = std::make_unique<ListExprAST>(loc, std::move(elements));
+  list->depth = depth + 1;
+  return list;
 }
 
 std::unique_ptr<ModuleAST> nnc::parseBuffer(llvm::StringRef buffer,

@@ -207,6 +207,14 @@ bool SemaImpl::normalise(llvm::StringRef callee, const Location &loc,
 bool SemaImpl::checkValue(ExprPtr &value, const ParamSpec &param,
                           llvm::StringRef callee, Scope *scope) {
   if (auto *list = llvm::dyn_cast<ListExprAST>(value.get())) {
+    if (!param.variadic && !param.list) {
+      diags.error(list->loc(), (callee == "train section"
+                                    ? "option '" + param.name + "'"
+                                    : "argument '" + param.name + "' of " +
+                                          callee.str()) +
+                                   " takes one value, not a list");
+      return false;
+    }
     bool ok = true;
     for (ExprPtr &element : list->elements)
       ok &= checkOneValue(element, param, callee, scope);

@@ -1,8 +1,11 @@
 //===- Boundary.cpp - Decision-boundary pictures --------------------------===//
 //
 // Classifies a grid of points around 2-D data with a caller's callback and
-// draws the predicted classes as translucent cells (merged into horizontal
-// runs) under the data points, with axes and a class legend.
+// draws the predicted classes as cells (merged into horizontal runs) under
+// the data points, with axes and a class legend. Cells are opaque tints of
+// the class colours and tile the plot exactly (each edge shared by its two
+// neighbours): translucent cells that overlapped by a fraction of a pixel
+// drew darker horizontal stripes where rows met.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +18,8 @@ using namespace nnc::rt::detail;
 
 /// At most this many data points are drawn (an even subsample beyond).
 static constexpr int64_t kMaxPoints = 5000;
+/// How strongly a cell shows its class colour (over white).
+static constexpr double kCellAlpha = 0.32;
 
 Expected<std::string>
 nnc::rt::renderDecisionBoundary(const Dataset &data, const ClassifyFn &classify,
@@ -64,9 +69,13 @@ nnc::rt::renderDecisionBoundary(const Dataset &data, const ClassifyFn &classify,
     int width = static_cast<int>(size) + 78 + 170;
     int height = static_cast<int>(size) + 50 + 62;
     std::string svg = svgOpen(width, height, options.title);
-    double cell = size / res;
-    svg += "<g class=\"cells\" shape-rendering=\"crispEdges\" "
-           "fill-opacity=\"0.32\">\n";
+    // Cell edges: edge(i) is shared by cells i - 1 and i.
+    // Rounded to the 1/1000 pixel printed, so that x + width of a cell is
+    // exactly the x of the next one.
+    auto edge = [&](int i) {
+      return std::round(double(i) * size / res * 1000) / 1000;
+    };
+    svg += "<g class=\"cells\" shape-rendering=\"crispEdges\">\n";
     for (int r = 0; r < res; ++r) {
       int c = 0;
       while (c < res) {
@@ -75,11 +84,11 @@ nnc::rt::renderDecisionBoundary(const Dataset &data, const ClassifyFn &classify,
         while (c + run < res && classes[size_t(r) * res + c + run] == k)
           ++run;
         bool valid = k >= 0 && k < numClasses;
-        svg += fmt::format("<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" "
-                           "height=\"{:.2f}\" fill=\"{}\"/>\n",
-                           f.left + c * cell, f.top + r * cell,
-                           run * cell + 0.3, cell + 0.3,
-                           classColor(valid ? k : -1));
+        svg += fmt::format("<rect x=\"{:.3f}\" y=\"{:.3f}\" width=\"{:.3f}\" "
+                           "height=\"{:.3f}\" fill=\"{}\"/>\n",
+                           f.left + edge(c), f.top + edge(r),
+                           edge(c + run) - edge(c), edge(r + 1) - edge(r),
+                           tint(classColor(valid ? k : -1), kCellAlpha));
         c += run;
       }
     }
@@ -109,11 +118,12 @@ nnc::rt::renderDecisionBoundary(const Dataset &data, const ClassifyFn &classify,
       double yy = ly + 22.0 * k;
       svg += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"14\" height=\"14\" "
-          "fill=\"{}\" fill-opacity=\"0.32\" stroke=\"#999\"/>"
+          "fill=\"{}\" stroke=\"#999\"/>"
           "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3.6\" fill=\"{}\" "
           "stroke=\"#1a1a1a\" stroke-width=\"0.7\"/>"
           "<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"#222\">{}</text>\n",
-          lx, yy, classColor(k), lx + 7, yy + 7, classColor(k), lx + 22,
+          lx, yy, tint(classColor(k), kCellAlpha), lx + 7, yy + 7,
+          classColor(k), lx + 22,
           yy + 12, escapeXml(name));
     }
     svg += "</g>\n</svg>\n";

@@ -8,6 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "InferenceLoss.h"
+#include "RunRecord.h"
 #include "TrainInternal.h"
 #include "nnc/Runtime/Recipe.h"
 #include "nnc/Runtime/Sources.h"
@@ -159,7 +161,12 @@ Expected<EvalMetrics> nnc::rt::evaluate(ModelInstance &model,
     Batcher batcher = need(Batcher::create(data, {batch, false, false, 0}));
     batcher.beginEpoch(0);
     bool hasLabel = !model.library().tensors(NNC_KIND_LABEL).empty();
-    bool lossOk = hasLabel && model.library().hasEntry(NNC_ENTRY_GRADS);
+    // The loss in inference mode, on predict's outputs; `grads` (training
+    // mode) only stands in when the two modes agree.
+    InferenceLoss objective(model.library());
+    bool hostLoss = hasLabel && objective.available();
+    bool lossOk = objective.measurable(model.library());
+    double penalty = hostLoss ? objective.penalty(model) : 0.0;
     RunningMean loss;
     AccuracyMeter acc;
     RegressionMeter reg;
@@ -172,7 +179,12 @@ Expected<EvalMetrics> nnc::rt::evaluate(ModelInstance &model,
                 task.outputKind);
       else if (task.outputElements == data.targetDim)
         reg.add(outputs[0].data(), b.targets.data(), b.rows * data.targetDim);
-      if (lossOk) {
+      if (hostLoss) {
+        std::vector<char> labels = labelBytes(task, b);
+        loss.add(penalty + objective.batchLoss(b.rows, b.features.data(),
+                                               labels.data(), outputs),
+                 double(b.rows));
+      } else if (lossOk) {
         std::vector<char> labels = labelBytes(task, b);
         float l = 0;
         need(model.evalLoss(b.rows, {b.features.data()}, {labels.data()}, l));
@@ -228,12 +240,10 @@ static std::unique_ptr<ModelInstance> loadTrained(const std::string &libPath,
   return model;
 }
 
-/// The scaler saved beside a checkpoint, if any.
-static std::optional<Scaler> scalerBeside(const std::string &ckpt) {
-  std::string path = joinPath(dirName(ckpt), "scaler.json");
-  if (!fileExists(path))
-    return std::nullopt;
-  return need(Scaler::fromJson(readFileMaybeGzip(path)));
+/// The train section of `lib` (warnings about unknown keys dropped).
+static TrainConfig recipeOf(const ModelLibrary &lib) {
+  std::vector<std::string> warnings;
+  return need(parseRecipe(lib.recipeJson(), warnings));
 }
 
 Expected<EvalMetrics> nnc::rt::evaluateCheckpoint(const EvalOptions &o,
@@ -241,26 +251,43 @@ Expected<EvalMetrics> nnc::rt::evaluateCheckpoint(const EvalOptions &o,
   return guard([&] {
     auto model = loadTrained(o.modelLib, o.checkpoint, o.allowNonFinite);
     const ModelLibrary &lib = model->library();
-    std::vector<std::string> warnings;
-    TrainConfig cfg = need(parseRecipe(lib.recipeJson(), warnings));
+    TrainConfig cfg = recipeOf(lib);
+    RunRecord record = readRunRecord(o.checkpoint, cfg);
     LoadContext ctx;
-    ctx.seed = cfg.seed;
+    ctx.seed = record.seed;
     const auto &labels = lib.tensors(NNC_KIND_LABEL);
     ctx.regression = !labels.empty() && labels[0].dtype == NNC_DTYPE_F32 &&
                      labels[0].itemElements == 1 && cfg.loss != "bce" &&
                      cfg.loss != "bce_logits" && cfg.loss != "perceptron";
-    DataSpec spec;
+    Dataset data;
     if (!o.data.empty()) {
-      spec = need(parseDataSpec(o.data));
-    } else {
+      // Raw rows: the recorded scale unless the spec states one.
+      DataSpec spec = need(parseDataSpec(o.data));
+      data = need(loadDataSpec(spec, ctx));
+      record.apply(data, specScale(spec).has_value());
+      dataName = data.name;
+    } else if (!cfg.test.empty()) {
       ctx.baseDir = o.baseDir;
-      spec = cfg.test.empty() ? cfg.data : cfg.test;
-      ctx.testSplit = !cfg.test.empty();
+      ctx.testSplit = true;
+      data = need(loadDataSpec(cfg.test, ctx));
+      record.apply(data, /*scaled=*/true);
+      dataName = data.name + " (test set)";
+    } else {
+      // The rows training held out, found again from the recorded fraction
+      // and seed; without a split, the training rows, and the name says so.
+      ctx.baseDir = o.baseDir;
+      data = need(loadDataSpec(cfg.data, ctx));
+      if (record.validation > 0) {
+        int64_t all = data.size();
+        data = need(splitValidation(data, record.validation, record.seed))
+                   .second;
+        dataName = fmt::format("{}, held out from {} rows", data.name, all);
+      } else {
+        dataName = data.name + " (training rows: the train section has no "
+                               "test set or validation split)";
+      }
+      record.apply(data, /*scaled=*/true);
     }
-    Dataset data = need(loadDataSpec(spec, ctx));
-    if (auto scaler = scalerBeside(o.checkpoint))
-      need(scaler->apply(data));
-    dataName = data.name;
     TaskInfo task = need(describeTask(lib, data, cfg.loss));
     return need(evaluate(*model, data, task, cfg.batch));
   });
@@ -270,6 +297,7 @@ Status nnc::rt::predictFile(const PredictOptions &o, std::string &csvOut) {
   return guardStatus([&] {
     auto model = loadTrained(o.modelLib, o.checkpoint, o.allowNonFinite);
     const ModelLibrary &lib = model->library();
+    RunRecord record = readRunRecord(o.checkpoint, recipeOf(lib));
     Dataset data;
     auto endsWith = [](const std::string &s, const char *suffix) {
       size_t n = std::strlen(suffix);
@@ -290,8 +318,7 @@ Status nnc::rt::predictFile(const PredictOptions &o, std::string &csvOut) {
       co.labelColumn = "none";
       data = need(loadCsv(o.input, co));
     }
-    if (auto scaler = scalerBeside(o.checkpoint))
-      need(scaler->apply(data));
+    record.apply(data, /*scaled=*/false);
     const auto &inputs = lib.tensors(NNC_KIND_INPUT);
     if (inputs.size() != 1 || inputs[0].itemElements != data.sampleSize())
       fail(ErrorCode::InvalidArgument,

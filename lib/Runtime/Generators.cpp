@@ -43,9 +43,11 @@ Expected<Dataset> nnc::rt::makeSpiral(int64_t classes, int64_t points,
         // numpy.linspace(a, b, n): a + i * (b - a) / (n - 1), exact ends.
         double frac = points > 1 ? static_cast<double>(i) / (points - 1) : 0;
         double r = frac;
-        double t = 4.0 * j + 4.0 * frac + rng.normal() * 0.2 * noise;
-        ds.features.push_back(static_cast<float>(r * std::sin(t)));
-        ds.features.push_back(static_cast<float>(r * std::cos(t)));
+        // t = linspace(4j, 4j + 4) + noise * randn; point r (sin 2.5t,
+        // cos 2.5t): the tutorial's spiral, `noise` the std of t.
+        double t = 4.0 * j + 4.0 * frac + noise * rng.normal();
+        ds.features.push_back(static_cast<float>(r * std::sin(2.5 * t)));
+        ds.features.push_back(static_cast<float>(r * std::cos(2.5 * t)));
         ds.labels.push_back(static_cast<int32_t>(j));
       }
     }

@@ -1,8 +1,8 @@
 //===- Plot.cpp - SVG charts ----------------------------------------------===//
 //
-// Hand-written SVG: "nice" 1-2-5 axis ticks, line charts with grid, legend
-// and NaN gaps, and decision-boundary maps whose cells are merged into
-// horizontal runs to keep the files small.
+// Hand-written SVG: "nice" 1-2-5 axis ticks, line charts with grid, NaN
+// gaps, an optional marker (the best epoch) and a legend to the right of the
+// plot area, where it cannot cover a curve.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,7 +34,13 @@ std::string nnc::rt::renderLineChart(const std::vector<Series> &series,
   if (!std::isnan(options.yMax))
     yHi = options.yMax;
   Axis x(xLo, xHi, 8, /*integral=*/true), y(yLo, yHi, 6, false);
-  Frame f{78, 50, options.width - 78.0 - 24, options.height - 50.0 - 62};
+  // The legend's width, taken from the plot area's right side.
+  size_t longest = 0;
+  for (const Series &s : series)
+    longest = std::max(longest, s.name.size());
+  double legendW = series.empty() ? 0 : 44 + 7.5 * double(longest);
+  Frame f{78, 50, options.width - 78.0 - 24 - (legendW ? legendW + 14 : 0),
+          options.height - 50.0 - 62};
   std::string svg = svgOpen(options.width, options.height, options.title);
   drawAxes(svg, f, x, y, options.xLabel, options.yLabel);
   svg += fmt::format("<g class=\"series\" fill=\"none\" stroke-width=\"2\" "
@@ -74,13 +80,22 @@ std::string nnc::rt::renderLineChart(const std::vector<Series> &series,
                              f.px(x, s.x[i]), f.py(y, s.y[i]), color);
   }
   svg += "</g>\n";
-  // Legend in the top-right corner of the plot area.
+  if (std::isfinite(options.markX) && options.markX >= x.lo &&
+      options.markX <= x.hi) {
+    double mx = f.px(x, options.markX);
+    svg += fmt::format(
+        "<g class=\"marker\" {}><line x1=\"{:.1f}\" y1=\"{:.1f}\" "
+        "x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#555\" stroke-width=\"1.2\" "
+        "stroke-dasharray=\"3 3\"/><text x=\"{:.1f}\" y=\"{:.1f}\" "
+        "font-size=\"12\" fill=\"#333\" text-anchor=\"middle\">{}</text>"
+        "</g>\n",
+        kFont, mx, f.top, mx, f.top + f.height, mx, f.top - 6,
+        escapeXml(options.markLabel));
+  }
+  // Legend to the right of the plot area.
   if (!series.empty()) {
-    size_t longest = 0;
-    for (const Series &s : series)
-      longest = std::max(longest, s.name.size());
-    double w = 44 + 7.5 * longest, h = 10 + 20.0 * series.size();
-    double lx = f.left + f.width - w - 10, ly = f.top + 10;
+    double w = legendW, h = 10 + 20.0 * series.size();
+    double lx = f.left + f.width + 14, ly = f.top;
     svg += fmt::format("<g class=\"legend\" {} font-size=\"13\">\n"
                        "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" "
                        "height=\"{:.1f}\" rx=\"4\" fill=\"white\" "
@@ -105,7 +120,7 @@ std::string nnc::rt::renderLineChart(const std::vector<Series> &series,
 }
 
 static Status plotHistory(const History &history, const std::string &path,
-                          bool accuracy) {
+                          bool accuracy, int64_t bestEpoch) {
   Series train{"train", {}, {}, kPalette[0], false};
   Series val{"validation", {}, {}, kPalette[1], true};
   bool haveVal = false;
@@ -125,6 +140,10 @@ static Status plotHistory(const History &history, const std::string &path,
   options.title = accuracy ? "Accuracy" : "Loss";
   options.xLabel = "epoch";
   options.yLabel = accuracy ? "accuracy" : "loss";
+  if (bestEpoch >= 1) {
+    options.markX = double(bestEpoch);
+    options.markLabel = fmt::format("best epoch {}", bestEpoch);
+  }
   if (accuracy) {
     options.yMax = 1.0;
     double lo = 1.0;
@@ -137,12 +156,14 @@ static Status plotHistory(const History &history, const std::string &path,
   return writeFileAtomic(path, renderLineChart(series, options));
 }
 
-Status nnc::rt::plotLoss(const History &history, const std::string &path) {
-  return plotHistory(history, path, false);
+Status nnc::rt::plotLoss(const History &history, const std::string &path,
+                         int64_t bestEpoch) {
+  return plotHistory(history, path, false, bestEpoch);
 }
 
-Status nnc::rt::plotAccuracy(const History &history, const std::string &path) {
-  return plotHistory(history, path, true);
+Status nnc::rt::plotAccuracy(const History &history, const std::string &path,
+                             int64_t bestEpoch) {
+  return plotHistory(history, path, true, bestEpoch);
 }
 
 const char *nnc::rt::classColor(int64_t index) {

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <sys/stat.h>
 
@@ -176,6 +177,24 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
     c.shuffle = getBool(r, "shuffle", true, "");
     c.seed = uint64_t(getInt(r, "seed", 0, "", 0));
     c.clipNorm = getNumber(r, "clip_norm", 0.0, "");
+    c.saveEvery = getInt(r, "save_every", 0, "", 0);
+    if (r.contains("metrics")) {
+      // A list of names, or one name (`metrics = f1`).
+      json m = r["metrics"].is_array() ? r["metrics"] : json::array({r["metrics"]});
+      static const char *const known[] = {"accuracy", "precision", "recall",
+                                          "f1",       "confusion", "mae",
+                                          "rmse"};
+      for (const json &name : m) {
+        if (!name.is_string() ||
+            std::find(std::begin(known), std::end(known),
+                      name.get<std::string>()) == std::end(known))
+          fail(ErrorCode::InvalidArgument,
+               "recipe: metrics: unknown metric {} (expected accuracy, "
+               "precision, recall, f1, confusion, mae or rmse)",
+               name.dump());
+        c.metrics.push_back(name.get<std::string>());
+      }
+    }
     if (r.contains("scaling")) {
       if (!r["scaling"].is_string())
         fail(ErrorCode::InvalidArgument, "recipe: scaling must be a string");
@@ -199,7 +218,8 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
     warnUnknown(r,
                 {"data", "test", "batch", "epochs", "optimizer", "schedule",
                  "early_stop", "validation", "shuffle", "seed", "clip_norm",
-                 "scaling", "loss", "target"},
+                 "scaling", "loss", "loss_terms", "mode_dependent", "target",
+                 "save_every", "metrics"},
                 "", warnings);
     return c;
   });

@@ -18,6 +18,10 @@ using namespace nnc::rt;
 using namespace nnc::rt::detail;
 
 static constexpr const char *kHistoryHeader =
+    "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,"
+    "train_mae,train_rmse,val_mae,val_rmse";
+/// The header before the regression columns (read for older runs).
+static constexpr const char *kHistoryHeader7 =
     "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds";
 
 static std::string cell(double v) {
@@ -28,9 +32,11 @@ std::string History::toCsv() const {
   std::string out = kHistoryHeader;
   out += '\n';
   for (const HistoryRow &r : rows)
-    out += fmt::format("{},{},{},{},{},{},{}\n", r.epoch, cell(r.lr),
-                       cell(r.trainLoss), cell(r.trainAccuracy),
-                       cell(r.valLoss), cell(r.valAccuracy), cell(r.seconds));
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", r.epoch,
+                       cell(r.lr), cell(r.trainLoss), cell(r.trainAccuracy),
+                       cell(r.valLoss), cell(r.valAccuracy), cell(r.seconds),
+                       cell(r.trainMae), cell(r.trainRmse), cell(r.valMae),
+                       cell(r.valRmse));
   return out;
 }
 
@@ -42,6 +48,7 @@ Expected<History> History::readCsv(const std::string &path) {
   return guard([&] {
     std::string text = readFileMaybeGzip(path);
     History h;
+    size_t columns = 11;
     size_t pos = 0;
     int64_t lineNo = 0;
     while (pos < text.size()) {
@@ -54,7 +61,9 @@ Expected<History> History::readCsv(const std::string &path) {
       if (!line.empty() && line.back() == '\r')
         line.pop_back();
       if (lineNo == 1) {
-        if (line != kHistoryHeader)
+        if (line == kHistoryHeader7)
+          columns = 7;
+        else if (line != kHistoryHeader)
           fail(ErrorCode::DataLoss, "{}:1: expected the header '{}'", path,
                kHistoryHeader);
         continue;
@@ -78,12 +87,14 @@ Expected<History> History::readCsv(const std::string &path) {
           break;
         start = comma + 1;
       }
-      if (values.size() != 7 || std::isnan(values[0]))
+      if (values.size() != columns || std::isnan(values[0]))
         fail(ErrorCode::DataLoss,
-             "{}:{}: expected 7 fields with an epoch, got {}", path, lineNo,
-             values.size());
+             "{}:{}: expected {} fields with an epoch, got {}", path, lineNo,
+             columns, values.size());
+      values.resize(11, NAN);
       h.rows.push_back({static_cast<int64_t>(values[0]), values[1], values[2],
-                        values[3], values[4], values[5], values[6]});
+                        values[3], values[4], values[5], values[6], values[7],
+                        values[8], values[9], values[10]});
     }
     if (lineNo == 0)
       fail(ErrorCode::DataLoss, "{}: empty file", path);
@@ -134,8 +145,12 @@ std::string nnc::rt::formatEpochLine(const HistoryRow &row,
   add("lr", row.lr, "{:.4g}");
   add("loss", row.trainLoss, "{:.4f}");
   add("acc", row.trainAccuracy, "{:.4f}");
+  add("mae", row.trainMae, "{:.4g}");
+  add("rmse", row.trainRmse, "{:.4g}");
   add("val_loss", row.valLoss, "{:.4f}");
   add("val_acc", row.valAccuracy, "{:.4f}");
+  add("val_mae", row.valMae, "{:.4g}");
+  add("val_rmse", row.valRmse, "{:.4g}");
   if (!std::isnan(row.seconds))
     line += fmt::format("  {:.2f}s", row.seconds);
   return line;
@@ -157,6 +172,10 @@ Progress Progress::forFile(std::FILE *file) {
 }
 
 void Progress::beginEpoch(int64_t e, int64_t total, int64_t batches) {
+  if (runStart < 0) {
+    runStart = now();
+    firstEpoch = e;
+  }
   epoch = e;
   numEpochs = total;
   numBatches = batches;
@@ -197,14 +216,37 @@ void Progress::update(int64_t batchesDone, int64_t samplesDone, double loss) {
 
 void Progress::endEpoch(const HistoryRow &row) {
   std::string line = formatEpochLine(row, numEpochs);
-  if (interactive && drawn)
+  if (interactive && drawn) {
     sink("\r" + line + "\x1b[K\n");
-  else
+  } else if (interactive || logEvery <= 0) {
     sink(line + "\n");
+  } else {
+    // Plain and throttled: the whole run's ETA from the mean epoch time.
+    double t = now();
+    int64_t done = row.epoch - firstEpoch + 1;
+    if (row.epoch < numEpochs && done > 0)
+      line += "  ETA " +
+              formatDuration((t - runStart) / done * (numEpochs - row.epoch));
+    bool first = row.epoch == firstEpoch, last = row.epoch >= numEpochs;
+    if (first || last || lastLine < 0 || t - lastLine >= logEvery) {
+      sink(line + "\n");
+      lastLine = t;
+      heldBack.clear();
+    } else {
+      heldBack = line;
+    }
+  }
   drawn = false;
 }
 
 void Progress::message(const std::string &text) {
+  endRun();
   sink((interactive && drawn ? "\r\x1b[K" : "") + text + "\n");
   drawn = false;
+}
+
+void Progress::endRun() {
+  if (!heldBack.empty())
+    sink(heldBack + "\n");
+  heldBack.clear();
 }

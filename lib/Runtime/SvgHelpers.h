@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,18 @@ inline const char *const kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c",
 inline constexpr const char *kFont =
     "font-family=\"Helvetica, Arial, sans-serif\"";
 
+
+/// `color` ("#rrggbb") blended over white with `alpha`: an opaque colour
+/// that looks like the translucent one, so that touching shapes do not
+/// darken where they meet.
+inline std::string tint(const char *color, double alpha) {
+  unsigned rgb = unsigned(std::strtoul(color + 1, nullptr, 16));
+  auto mix = [&](unsigned c) {
+    return unsigned(std::lround(alpha * c + (1 - alpha) * 255));
+  };
+  return fmt::format("#{:02x}{:02x}{:02x}", mix(rgb >> 16 & 255),
+                     mix(rgb >> 8 & 255), mix(rgb & 255));
+}
 
 inline std::string escapeXml(const std::string &s) {
   std::string out;

@@ -39,17 +39,32 @@ Status nnc::rt::detail::makeDirectories(const std::string &dir) {
   return Status::ok();
 }
 
-/// Adds `prefix`_loss/_accuracy/_mae/_rmse for the measured values.
+/// Adds `prefix`_loss/_accuracy/_mae/_rmse for the measured values (mae
+/// and rmse when selected).
 static void addMetrics(json &s, const std::string &prefix,
-                       const EvalMetrics &m) {
+                       const EvalMetrics &m, const TrainConfig &cfg) {
   auto put = [&](const char *name, double v) {
     if (!std::isnan(v))
       s[prefix + "_" + name] = v;
   };
   put("loss", m.loss);
   put("accuracy", m.accuracy);
-  put("mae", m.mae);
-  put("rmse", m.rmse);
+  if (cfg.wants("mae"))
+    put("mae", m.mae);
+  if (cfg.wants("rmse"))
+    put("rmse", m.rmse);
+}
+
+/// The confusion matrix of `model` on `data`.
+static ConfusionMatrix confusionOf(ModelInstance &model, const Dataset &data,
+                                   const TaskInfo &task, int64_t batch) {
+  int64_t classes = task.outputElements == 1 ? 2 : task.outputElements;
+  ConfusionMatrix m(std::max<int64_t>(classes, data.numClasses));
+  std::vector<float> out =
+      need(predictAll(model, data.features, data.size(), batch));
+  m.add(out.data(), data.size(), task.outputElements, data.labels.data(),
+        task.outputKind);
+  return m;
 }
 
 TrainResult TrainRun::finish() {
@@ -83,21 +98,63 @@ TrainResult TrainRun::finish() {
   s["learning_rate"] = baseLr;
   s["final_lr"] = schedule->lr();
   s["stopped_early"] = stoppedEarly;
-  if (earlyStop && earlyStop->bestEpoch() > 0)
-    s["best_epoch"] = earlyStop->bestEpoch();
+  if (EarlyStopping *t = tracker(); t && t->bestEpoch() > 0)
+    s["best_epoch"] = t->bestEpoch();
+  s["checkpoints"] = checkpointsWritten;
   if (reported) {
     s["train_loss"] = reported->trainLoss;
     if (!std::isnan(reported->trainAccuracy))
       s["train_accuracy"] = reported->trainAccuracy;
   }
   if (!task.classification && !std::isnan(trainMae)) {
-    s["train_mae"] = trainMae;
-    s["train_rmse"] = trainRmse;
+    if (cfg.wants("mae"))
+      s["train_mae"] = trainMae;
+    if (cfg.wants("rmse"))
+      s["train_rmse"] = trainRmse;
   }
-  if (valSet)
-    addMetrics(s, "val", need(evaluate(*model, *valSet, task, cfg.batch)));
-  if (testSet)
-    addMetrics(s, "test", need(evaluate(*model, *testSet, task, cfg.batch)));
+  if (valSet) {
+    say(fmt::format("evaluating the final model on the validation set ({} "
+                    "samples)",
+                    valSet->size()));
+    addMetrics(s, "val", need(evaluate(*model, *valSet, task, cfg.batch)),
+               cfg);
+  }
+  if (testSet) {
+    say(fmt::format("evaluating the final model on the test set ({} samples)",
+                    testSet->size()));
+    addMetrics(s, "test", need(evaluate(*model, *testSet, task, cfg.batch)),
+               cfg);
+  }
+  // Classification report of the final model on the validation set, else
+  // the test set, else the training rows: macro precision, recall and F1,
+  // and the confusion matrix (summary.json and confusion.svg).
+  std::optional<ConfusionMatrix> confusion;
+  std::string reportSet;
+  if (task.classification &&
+      (cfg.wants("precision") || cfg.wants("recall") || cfg.wants("f1") ||
+       cfg.wants("confusion"))) {
+    const Dataset &d = valSet ? *valSet : testSet ? *testSet : trainSet;
+    reportSet = valSet ? "val" : testSet ? "test" : "train";
+    confusion = confusionOf(*model, d, task, cfg.batch);
+    if (cfg.wants("precision"))
+      s[reportSet + "_precision"] = confusion->macroPrecision();
+    if (cfg.wants("recall"))
+      s[reportSet + "_recall"] = confusion->macroRecall();
+    if (cfg.wants("f1"))
+      s[reportSet + "_f1"] = confusion->macroF1();
+    if (cfg.wants("confusion")) {
+      json rows = json::array();
+      for (int64_t t = 0; t < confusion->numClasses(); ++t) {
+        json row = json::array();
+        for (int64_t p = 0; p < confusion->numClasses(); ++p)
+          row.push_back(confusion->at(t, p));
+        rows.push_back(row);
+      }
+      s["confusion"] = json{{"set", reportSet}, {"matrix", rows}};
+    } else {
+      confusion.reset();
+    }
+  }
   result.summaryJson = s.dump(2);
   result.history = history;
   result.epochsRun = epochsRun;
@@ -112,9 +169,17 @@ TrainResult TrainRun::finish() {
   need(writeSummary(joinPath(dir, "summary.json"), s));
   if (!opts.plots)
     return result;
-  need(plotLoss(history, joinPath(dir, "loss.svg")));
+  int64_t best = -1;
+  if (EarlyStopping *t = tracker())
+    best = t->bestEpoch();
+  need(plotLoss(history, joinPath(dir, "loss.svg"), best));
   if (task.classification)
-    need(plotAccuracy(history, joinPath(dir, "accuracy.svg")));
+    need(plotAccuracy(history, joinPath(dir, "accuracy.svg"), best));
+  if (confusion) {
+    const Dataset &d = valSet ? *valSet : testSet ? *testSet : trainSet;
+    need(plotConfusion(*confusion, d.classNames, joinPath(dir, "confusion.svg"),
+                       fmt::format("Confusion matrix ({} set)", reportSet)));
+  }
   if (task.classification && trainSet.sampleSize() == 2) {
     Status inner;
     ClassifyFn classify = [&](const float *points, int64_t n,

@@ -9,6 +9,7 @@
 #ifndef NNC_LIB_RUNTIME_TRAINRUN_H
 #define NNC_LIB_RUNTIME_TRAINRUN_H
 
+#include "RunRecord.h"
 #include "TrainInternal.h"
 #include "nnc/Runtime/Recipe.h"
 #include "nnc/Runtime/Schedule.h"
@@ -35,11 +36,23 @@ private:
   void loadData();
   void resume();
   void runEpoch(int64_t epoch, Batcher &batcher);
+  /// Writes best.safetensors (when the best changed since the last
+  /// checkpoint), checkpoint.safetensors, checkpoint.json and history.csv.
+  void saveCheckpoint();
+  /// What watches the best epoch: early stopping, else `bestTracker`.
+  EarlyStopping *tracker() {
+    return earlyStop ? &*earlyStop : bestTracker ? &*bestTracker : nullptr;
+  }
   TrainResult finish();
   std::string stateJson(int64_t step) const;
   void warn(const std::string &text) const {
     if (opts.warn)
       opts.warn(text);
+  }
+  /// A progress line (data loading, final evaluation), when shown.
+  void say(const std::string &text) const {
+    if (opts.progress)
+      opts.progress->message(text);
   }
 
   const TrainOptions &opts;
@@ -52,10 +65,18 @@ private:
   std::optional<Dataset> valSet, testSet;
   const Dataset *evalSet = nullptr; ///< validation, else test, else null
   std::optional<Scaler> scaler;
+  RunRecord record; ///< preprocess.json
   Monitor monitor = Monitor::TrainLoss;
   std::optional<LrSchedule> schedule;
   std::optional<EarlyStopping> earlyStop;
+  /// The best epoch when a validation metric exists without early stopping
+  /// (never stops: its patience is unbounded).
+  std::optional<EarlyStopping> bestTracker;
   std::vector<std::vector<char>> bestParams, bestBuffers;
+  bool bestUnsaved = false;      ///< bestParams newer than best.safetensors
+  int64_t savedEpochs = -1;      ///< history rows of the last checkpoint
+  double lastSave = 0;           ///< when it was written (steady clock, s)
+  int64_t checkpointsWritten = 0;
   History history;
   bool stoppedEarly = false;
   int64_t epochsRun = 0, steps = 0;

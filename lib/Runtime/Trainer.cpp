@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "InferenceLoss.h"
 #include "TrainInternal.h"
 #include "TrainRun.h"
 #include "nnc/Runtime/Recipe.h"
@@ -18,6 +19,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <limits>
 
 using namespace nnc::rt;
 using namespace nnc::rt::detail;
@@ -41,6 +43,31 @@ static bool isSentinel(float f) {
   uint32_t bits;
   std::memcpy(&bits, &f, sizeof f);
   return bits == 0x7fc0dea1u;
+}
+
+/// `kind path` of a data spec, for the progress lines.
+static std::string describeSpec(const DataSpec &spec) {
+  json j = json::parse(spec.json, nullptr, false);
+  if (!j.is_object())
+    return spec.json;
+  std::string text = j.value("kind", "data");
+  for (const char *key : {"path", "dir", "inputs", "gate"})
+    if (j.contains(key) && j[key].is_string())
+      text += " " + j[key].get<std::string>();
+  return text;
+}
+
+/// `NAME: N samples [shape], C classes`, for the progress lines.
+static std::string describeData(const Dataset &d) {
+  std::string shape;
+  for (int64_t x : d.featureShape)
+    shape += (shape.empty() ? "" : ", ") + std::to_string(x);
+  std::string text =
+      fmt::format("{}: {} samples [{}]", d.name, d.size(), shape);
+  if (d.isRegression())
+    return text + fmt::format(", {} target{}", d.targetDim,
+                              d.targetDim == 1 ? "" : "s");
+  return text + fmt::format(", {} classes", d.numClasses);
 }
 
 //===----------------------------------------------------------------------===//
@@ -87,6 +114,11 @@ void TrainRun::setup() {
     cfg.seed = *opts.seed;
   if (opts.validation)
     cfg.validation = *opts.validation;
+  if (opts.saveEvery)
+    cfg.saveEvery = *opts.saveEvery;
+  if (cfg.saveEvery < 0)
+    fail(ErrorCode::InvalidArgument, "save_every must be >= 0, got {}",
+         cfg.saveEvery);
   if (opts.scaling)
     cfg.scaling = *opts.scaling;
   // The model ABI takes at most NNC_MAX_BATCH rows per call.
@@ -119,16 +151,24 @@ void TrainRun::loadData() {
   ctx.regression = label.dtype == NNC_DTYPE_F32 && label.itemElements == 1 &&
                    cfg.loss != "bce" && cfg.loss != "bce_logits" &&
                    cfg.loss != "perceptron";
+  // The train section's feature scale is part of the model: --data and
+  // --test rows get it too, unless their spec states its own.
+  double recipeScale = specScale(cfg.data).value_or(1.0);
   if (opts.trainData) {
     trainSet = *opts.trainData;
   } else {
     LoadContext c = ctx;
     DataSpec spec = cfg.data;
     if (!opts.data.empty())
-      spec = need(parseDataSpec(opts.data));
+      spec = withScale(need(parseDataSpec(opts.data)), recipeScale);
     else
       c.baseDir = opts.baseDir;
+    record.scale = specScale(spec).value_or(1.0);
+    double t0 = nowSeconds();
+    say("loading the training data: " + describeSpec(spec));
     trainSet = need(loadDataSpec(spec, c));
+    say(fmt::format("loaded {} ({:.1f} s)", describeData(trainSet),
+                    nowSeconds() - t0));
   }
   if (opts.testData) {
     testSet = *opts.testData;
@@ -137,10 +177,14 @@ void TrainRun::loadData() {
     c.testSplit = true;
     DataSpec spec = cfg.test;
     if (!opts.test.empty())
-      spec = need(parseDataSpec(opts.test));
+      spec = withScale(need(parseDataSpec(opts.test)), recipeScale);
     else
       c.baseDir = opts.baseDir;
+    double t0 = nowSeconds();
+    say("loading the test data: " + describeSpec(spec));
     testSet = need(loadDataSpec(spec, c));
+    say(fmt::format("loaded {} ({:.1f} s)", describeData(*testSet),
+                    nowSeconds() - t0));
   }
   need(trainSet.validate());
   if (trainSet.size() == 0)
@@ -165,7 +209,7 @@ void TrainRun::loadData() {
   evalSet = valSet ? &*valSet : testSet ? &*testSet : nullptr;
 
   // What early stopping and plateau watch.
-  bool lossMeasurable = lib->hasEntry(NNC_ENTRY_GRADS);
+  bool lossMeasurable = InferenceLoss(*lib).measurable(*lib);
   if (evalSet && lossMeasurable)
     monitor = Monitor::ValLoss;
   else if (evalSet && task.classification)
@@ -186,7 +230,11 @@ static json rowToJson(const HistoryRow &r) {
               {"train_accuracy", v(r.trainAccuracy)},
               {"val_loss", v(r.valLoss)},
               {"val_accuracy", v(r.valAccuracy)},
-              {"seconds", v(r.seconds)}};
+              {"seconds", v(r.seconds)},
+              {"train_mae", v(r.trainMae)},
+              {"train_rmse", v(r.trainRmse)},
+              {"val_mae", v(r.valMae)},
+              {"val_rmse", v(r.valRmse)}};
 }
 
 /// History row `index` (0-based) of a training state; its `epoch` must be
@@ -213,6 +261,10 @@ static HistoryRow rowFromJson(const json &j, size_t index,
   r.valLoss = v("val_loss");
   r.valAccuracy = v("val_accuracy");
   r.seconds = v("seconds");
+  r.trainMae = v("train_mae");
+  r.trainRmse = v("train_rmse");
+  r.valMae = v("val_mae");
+  r.valRmse = v("val_rmse");
   return r;
 }
 
@@ -230,6 +282,8 @@ std::string TrainRun::stateJson(int64_t step) const {
          {"history", rows}};
   if (earlyStop)
     s["early_stop"] = json::parse(earlyStop->saveState());
+  if (bestTracker)
+    s["best"] = json::parse(bestTracker->saveState());
   return s.dump(1);
 }
 
@@ -298,10 +352,13 @@ void TrainRun::resume() {
   for (size_t i = 0; i < rows; ++i)
     history.rows.push_back(rowFromJson(s["history"][i], i, statePath));
   need(schedule->loadState(s["schedule"].dump()));
-  if (earlyStop && s.contains("early_stop")) {
+  if (earlyStop && s.contains("early_stop"))
     need(earlyStop->loadState(s["early_stop"].dump()));
+  if (bestTracker && s.contains("best"))
+    need(bestTracker->loadState(s["best"].dump()));
+  if (EarlyStopping *t = tracker()) {
     std::string best = joinPath(dirName(ckpt), "best.safetensors");
-    if (earlyStop->bestEpoch() > 0 && cfg.restoreBest && fileExists(best)) {
+    if (t->bestEpoch() > 0 && fileExists(best)) {
       auto other = need(ModelInstance::create(lib, cfg.seed));
       need(other->load(best, opts.allowNonFinite));
       bestParams = need(other->readAll(NNC_KIND_PARAM));
@@ -364,37 +421,66 @@ void TrainRun::runEpoch(int64_t epoch, Batcher &batcher) {
       task.outputElements == task.labelElements) {
     trainMae = reg.mae();
     trainRmse = reg.rmse();
+    row.trainMae = cfg.wants("mae") ? trainMae : NAN;
+    row.trainRmse = cfg.wants("rmse") ? trainRmse : NAN;
   }
   if (evalSet) {
     EvalMetrics m = need(evaluate(*model, *evalSet, task, cfg.batch));
     row.valLoss = m.loss;
     row.valAccuracy = m.accuracy;
+    row.valMae = cfg.wants("mae") ? m.mae : NAN;
+    row.valRmse = cfg.wants("rmse") ? m.rmse : NAN;
   }
   double monitored = monitor == Monitor::ValLoss       ? row.valLoss
                      : monitor == Monitor::ValAccuracy ? row.valAccuracy
                                                        : row.trainLoss;
   schedule->endEpoch(monitored);
-  if (earlyStop) {
-    if (earlyStop->update(epoch + 1, monitored))
-      stoppedEarly = true;
-    if (earlyStop->improved() && cfg.restoreBest) {
-      bestParams = need(model->readAll(NNC_KIND_PARAM));
-      bestBuffers = need(model->readAll(NNC_KIND_BUFFER));
-      if (!opts.outDir.empty())
-        need(model->save(joinPath(opts.outDir, "best.safetensors")));
-    }
+  if (earlyStop && earlyStop->update(epoch + 1, monitored))
+    stoppedEarly = true;
+  if (bestTracker)
+    bestTracker->update(epoch + 1, monitored);
+  // The best weights are kept in memory and reach best.safetensors with
+  // the next checkpoint, so an improving run does not write every epoch.
+  if (EarlyStopping *t = tracker(); t && t->improved()) {
+    bestParams = need(model->readAll(NNC_KIND_PARAM));
+    bestBuffers = need(model->readAll(NNC_KIND_BUFFER));
+    bestUnsaved = true;
   }
   row.seconds = nowSeconds() - start;
   trainSeconds += row.seconds;
   history.rows.push_back(row);
   if (opts.progress)
     opts.progress->endEpoch(row);
-  if (!opts.outDir.empty()) {
-    std::string ckpt = joinPath(opts.outDir, "checkpoint.safetensors");
-    need(model->save(ckpt));
-    need(writeFileAtomic(statePathFor(ckpt), stateJson(need(model->step()))));
-    need(history.writeCsv(joinPath(opts.outDir, "history.csv")));
+  bool due = cfg.saveEvery > 0 ? (epoch + 1) % cfg.saveEvery == 0
+                               : nowSeconds() - lastSave >= 60.0;
+  if (due)
+    saveCheckpoint();
+}
+
+void TrainRun::saveCheckpoint() {
+  if (opts.outDir.empty() || history.rows.empty() ||
+      savedEpochs == int64_t(history.rows.size()))
+    return;
+  // best.safetensors, then the checkpoint, then the state that names both.
+  // Each file is written to a temporary and renamed, so none is ever
+  // half-written; a crash between the checkpoint and its state is caught by
+  // resume (their steps differ), one after best.safetensors leaves it one
+  // improvement ahead of the state (as when it was written at every
+  // improvement).
+  if (bestUnsaved && !bestParams.empty()) {
+    auto best = need(ModelInstance::create(lib, cfg.seed));
+    need(best->writeAll(NNC_KIND_PARAM, bestParams));
+    need(best->writeAll(NNC_KIND_BUFFER, bestBuffers));
+    need(best->save(joinPath(opts.outDir, "best.safetensors")));
+    bestUnsaved = false;
   }
+  std::string ckpt = joinPath(opts.outDir, "checkpoint.safetensors");
+  need(model->save(ckpt));
+  need(writeFileAtomic(statePathFor(ckpt), stateJson(need(model->step()))));
+  need(history.writeCsv(joinPath(opts.outDir, "history.csv")));
+  savedEpochs = int64_t(history.rows.size());
+  lastSave = nowSeconds();
+  ++checkpointsWritten;
 }
 
 TrainResult TrainRun::run() {
@@ -405,14 +491,22 @@ TrainResult TrainRun::run() {
   schedule.emplace(need(LrSchedule::create(sc)));
   if (cfg.earlyStop)
     earlyStop.emplace(cfg.patience, cfg.minDelta, sc.mode);
+  else if (monitor != Monitor::TrainLoss)
+    bestTracker.emplace(std::numeric_limits<int64_t>::max(), 0.0, sc.mode);
   model = need(ModelInstance::create(lib, cfg.seed));
   if (!opts.outDir.empty())
     need(makeDirectories(opts.outDir));
-  if (!opts.resume.empty())
+  if (!opts.resume.empty()) {
     resume();
-  if (scaler && !opts.outDir.empty())
-    need(writeFileAtomic(joinPath(opts.outDir, "scaler.json"),
-                         scaler->toJson()));
+    savedEpochs = int64_t(history.rows.size());
+  }
+  lastSave = nowSeconds();
+  record.scaler = scaler;
+  record.validation = cfg.validation;
+  record.seed = cfg.seed;
+  if (!opts.outDir.empty())
+    need(writeFileAtomic(joinPath(opts.outDir, "preprocess.json"),
+                         record.toJson()));
 
   Batcher batcher = need(Batcher::create(
       trainSet, {cfg.batch, cfg.shuffle, /*dropLast=*/false, cfg.seed}));
@@ -431,6 +525,9 @@ TrainResult TrainRun::run() {
     }
   }
   stoppedEarly = stoppedEarly || alreadyStopped;
+  if (opts.progress)
+    opts.progress->endRun();
+  saveCheckpoint(); // the last epoch, unless it was just saved
   return finish();
 }
 

@@ -72,6 +72,8 @@ int trainMain(int argc, char **argv);
 int evalMain(int argc, char **argv);
 /// `nnc predict`.
 int predictMain(int argc, char **argv);
+/// `nnc summary`.
+int summaryMain(int argc, char **argv);
 
 } // namespace nnc::driver
 

@@ -2,9 +2,10 @@
 //-------------------------------------------------===//
 //
 // `nnc eval FILE.nn --checkpoint CKPT [--data SPEC] [--model-lib SO]`:
-// loads a trained checkpoint (and the scaler saved beside it) and prints the
-// loss (when the model can compute it), accuracy or MAE/RMSE on the recipe's
-// test set, else its data, or on the data given.
+// loads a trained checkpoint (and the preprocess.json saved beside it) and
+// prints the loss in inference mode (when it can be measured), accuracy or
+// MAE/RMSE on the data given, else the recipe's test set, else the rows the
+// run held out for validation, else the training rows (named as such).
 //
 //===----------------------------------------------------------------------===//
 

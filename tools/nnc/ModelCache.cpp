@@ -23,11 +23,9 @@
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <unistd.h>
+#include "nnc/Version.h"
 
-#ifndef NNC_VERSION_STRING
-#define NNC_VERSION_STRING "0.1"
-#endif
+#include <unistd.h>
 
 using namespace nnc::driver;
 

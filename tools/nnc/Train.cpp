@@ -3,7 +3,7 @@
 //
 // `nnc train FILE.nn [--data SPEC] [--test SPEC] [--epochs N] [--batch N]
 // [--lr X] [--seed S] [--validation F] [--scaling KIND] [--out DIR]
-// [--resume CKPT] [--model-lib SO] [--no-plots] [--quiet]`: compile (cached),
+// [--resume CKPT] [--save-every N] [--model-lib SO] [--no-plots] [--quiet]`: compile (cached),
 // then run the runtime's training loop with a progress bar on a terminal and
 // one line per epoch otherwise, and write the run's files to DIR (default
 // out/<model name>).
@@ -18,6 +18,7 @@
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -36,10 +37,16 @@ static const char *const kTrainHelp =
     "set)\n"
     "  --out DIR         output directory (default out/<model name>)\n"
     "  --resume CKPT     continue from DIR/checkpoint.safetensors\n"
+    "  --save-every N    checkpoint every N epochs (default: the recipe's\n"
+    "                    save_every; 0 = after 60 s of training) and at the "
+    "end\n"
     "  --allow-nonfinite resume from a checkpoint holding NaN or infinity\n"
     "  --model-lib SO    train a prebuilt model.so (FILE.nn is then optional)\n"
     "  --no-plots        skip the SVG pictures\n"
-    "  --quiet           no progress output\n";
+    "  --quiet           no progress output\n"
+    "  --log-every S     not on a terminal: an epoch line at most every S\n"
+    "                    seconds, with the run's ETA (default 10; 0: every "
+    "epoch)\n";
 
 /// Parses an integer option into `out`; false (error printed) when bad.
 template <typename T>
@@ -77,7 +84,8 @@ int nnc::driver::trainMain(int argc, char **argv) {
   ArgList args;
   if (!args.parse("train", argc, argv,
                   {"data", "test", "epochs", "batch", "lr", "seed",
-                   "validation", "scaling", "out", "resume", "model-lib"},
+                   "validation", "scaling", "out", "resume", "model-lib",
+                   "save-every", "log-every"},
                   {"no-plots", "quiet", "allow-nonfinite", "help"}))
     return 1;
   if (args.has("help")) {
@@ -85,9 +93,18 @@ int nnc::driver::trainMain(int argc, char **argv) {
     return 0;
   }
   TrainOptions o;
+  std::optional<double> logEvery;
+  if (!floatOption(args, "log-every", logEvery))
+    return 1;
+  if (logEvery && !(*logEvery >= 0))
+    return reportError("train", "--log-every expects a number of seconds "
+                                ">= 0, got '" +
+                                    *args.get("log-every") + "'");
   if (!intOption(args, "epochs", o.epochs, 0) ||
       !intOption(args, "batch", o.batch, 1) ||
-      !intOption(args, "seed", o.seed, 0) || !floatOption(args, "lr", o.lr) ||
+      !intOption(args, "seed", o.seed, 0) ||
+      !intOption(args, "save-every", o.saveEvery, 0) ||
+      !floatOption(args, "lr", o.lr) ||
       !floatOption(args, "validation", o.validation))
     return 1;
   if (auto s = args.get("scaling")) {
@@ -119,6 +136,7 @@ int nnc::driver::trainMain(int argc, char **argv) {
   std::optional<Progress> progress;
   if (!args.has("quiet")) {
     progress.emplace(Progress::forFile(stdout));
+    progress->setLogEvery(logEvery.value_or(10.0));
     o.progress = &*progress;
   }
   o.warn = [](const std::string &w) {
@@ -148,6 +166,20 @@ int nnc::driver::trainMain(int argc, char **argv) {
   }
   if (r->bestEpoch > 0)
     os << "  (weights of epoch " << r->bestEpoch << ")";
+  // The best epoch by the monitored validation metric, when there is one.
+  size_t at = r->summaryJson.find("\"best_epoch\": ");
+  if (at != std::string::npos) {
+    long best = std::atol(r->summaryJson.c_str() + at + 14);
+    if (best >= 1 && size_t(best) <= r->history.rows.size()) {
+      const HistoryRow &row = r->history.rows[size_t(best - 1)];
+      os << "\nbest epoch " << best;
+      if (!std::isnan(row.valLoss))
+        os << ": val_loss " << llvm::format("%.4f", row.valLoss);
+      if (!std::isnan(row.valAccuracy))
+        os << (std::isnan(row.valLoss) ? ": " : "  ") << "val_accuracy "
+           << llvm::format("%.4f", row.valAccuracy);
+    }
+  }
   os << "\nwrote " << o.outDir
      << "/summary.json, history.csv, model.safetensors\n";
   return 0;

@@ -5,12 +5,14 @@
 // linalg, to LLVM, to an object, to a shared library), stopping at the stage
 // named by --emit. Each stage is one function; the ones other components
 // provide still report "not implemented yet". A first word `train`, `eval` or
-// `predict` selects a subcommand (Train.cpp, Eval.cpp, Predict.cpp). Exit
-// code 1 on error.
+// `predict` selects a subcommand (Train.cpp, Eval.cpp, Predict.cpp); a word
+// close to one (`trian`) is an error that suggests it. `--help` shows nnc's
+// options only, `--help-hidden` LLVM's and MLIR's too. Exit code 1 on error.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "nnc/Version.h"
 #include "nnc/Frontend/ASTDump.h"
 #include "nnc/Pipelines/Compilation.h"
 #include "nnc/Frontend/MLIRGen.h"
@@ -37,13 +39,17 @@
 using namespace nnc;
 namespace cl = llvm::cl;
 
+/// nnc's own options: the only ones `--help` shows (LLVM's and MLIR's are
+/// behind `--help-hidden`).
+static cl::OptionCategory nncCategory("nnc options");
+
 static cl::opt<std::string> inputFilename(cl::Positional,
                                           cl::desc("<input .nn file>"),
-                                          cl::init("-"),
-                                          cl::value_desc("filename"));
+                                          cl::init(""),
+                                          cl::value_desc("filename"), cl::cat(nncCategory));
 static cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
                                            cl::value_desc("filename"),
-                                           cl::init("-"));
+                                           cl::init("-"), cl::cat(nncCategory));
 
 namespace {
 enum Action { DumpAST, DumpNN, DumpLinalg, DumpLLVM, EmitPTX, EmitObj, EmitLib };
@@ -58,44 +64,45 @@ static cl::opt<Action> emitAction(
     cl::values(clEnumValN(EmitPTX, "ptx",
                           "output the kernels' PTX (--target=cuda)")),
     cl::values(clEnumValN(EmitObj, "obj", "output an object file")),
-    cl::values(clEnumValN(EmitLib, "lib", "output model.so (the default)")));
+    cl::values(clEnumValN(EmitLib, "lib", "output model.so (the default)")), cl::cat(nncCategory));
 
 static cl::opt<unsigned> optLevel("O", cl::Prefix,
                                   cl::desc("Optimisation level -O0..-O3"),
-                                  cl::init(3));
+                                  cl::init(3), cl::cat(nncCategory));
 static cl::opt<std::string> targetCPU(
     "cpu", cl::desc("Target CPU for LLVM (default: the host's)"),
-    cl::init("host"));
+    cl::init("host"), cl::cat(nncCategory));
 static cl::opt<std::string> target(
     "target", cl::desc("Where the model runs: cpu (default) or cuda"),
-    cl::init("cpu"));
+    cl::init("cpu"), cl::cat(nncCategory));
 static cl::list<std::string> gpuChips(
     "gpu-chips", cl::CommaSeparated,
     cl::desc("CUDA: SM architectures to embed PTX for (default sm_80,sm_90; "
-             "the first is loaded at run time, --emit=ptx writes it)"));
+             "the first is loaded at run time, --emit=ptx writes it)"),
+    cl::cat(nncCategory));
 static cl::opt<std::string> headerFilename(
     "header", cl::desc("Also write a C header for the model"),
-    cl::value_desc("model.h"), cl::init(""));
+    cl::value_desc("model.h"), cl::init(""), cl::cat(nncCategory));
 
 static cl::opt<unsigned> maxErrors("max-errors",
                                    cl::desc("Stop after this many errors"),
-                                   cl::init(20));
+                                   cl::init(20), cl::cat(nncCategory));
 
 static cl::opt<bool> timeReport(
     "time-report",
     cl::desc("Print the time of each compilation stage and pass to stderr"),
-    cl::init(false));
+    cl::init(false), cl::cat(nncCategory));
 
 static cl::opt<std::string> vectorize(
     "vectorize",
     cl::desc("CPU vectorization, for comparisons: all (default), matmul (the "
              "matrix products only) or none (scalar loops)"),
-    cl::init("all"));
+    cl::init("all"), cl::cat(nncCategory));
 
 static cl::opt<bool> printBuiltins(
     "print-builtins",
     cl::desc("Print the table of built-ins as Markdown (for docs/language.md)"),
-    cl::init(false));
+    cl::init(false), cl::cat(nncCategory));
 
 /// Prints the builtin table (the rules Sema applies) as Markdown.
 static int printBuiltinTable() {
@@ -119,7 +126,8 @@ static int printBuiltinTable() {
     return t;
   };
   auto paramText = [&](const ParamSpec &p) {
-    std::string s = "`" + p.name + (p.variadic ? "...`" : "`") + ": " + typeText(p);
+    std::string s = "`" + p.name + (p.variadic ? "...`" : "`") + ": " +
+                    (p.list ? "list of " : "") + typeText(p);
     if (!std::isinf(p.lo) || !std::isinf(p.hi)) {
       char buf[80];
       if (std::isinf(p.hi) || p.hi >= 2147483647.0)
@@ -246,11 +254,64 @@ static int compileMain() {
   return 0;
 }
 
+/// What `nnc --help` says before the options, and `nnc` alone prints.
+static const char *const kOverview =
+    "nnc " NNC_VERSION_STRING
+    ", an ahead-of-time compiler for neural networks\n\n"
+    "  nnc FILE.nn [-o FILE.so] [options]   compile a model to a library\n"
+    "  nnc train FILE.nn [options]          train it from its train section\n"
+    "  nnc eval FILE.nn --checkpoint CKPT   evaluate trained weights\n"
+    "  nnc predict FILE.nn --checkpoint CKPT --input ROWS\n"
+    "                                       run it on rows (CSV or .npy)\n"
+    "  nnc summary FILE.nn [--batch N]      layers, parameters, FLOPs, "
+    "memory\n"
+    "  nnc COMMAND --help                   the options of a command\n\n"
+    "  FILE.nn '-' reads standard input. Docs: docs/language.md (the "
+    "language),\n  docs/runtime.md (train, eval, predict).\n";
+
+/// The subcommands, for `nnc trian`.
+static const char *const kCommands[] = {"train", "eval", "predict",
+                                        "summary"};
+
+/// `word` (argv[1]) is neither an option, a command nor a file: the closest
+/// command within two edits, else "".
+static std::string misspeltCommand(llvm::StringRef word) {
+  if (word.empty() || word.starts_with("-") || word.contains('/') ||
+      word.contains('.') || llvm::sys::fs::exists(word))
+    return "";
+  std::string best;
+  unsigned bestDistance = 3;
+  for (llvm::StringRef c : kCommands) {
+    unsigned d = word.edit_distance(c, /*AllowReplacements=*/true, 3);
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = c.str();
+    }
+  }
+  return best;
+}
+
+/// Hides every option but nnc's (and --help, --version) from `--help`;
+/// `--help-hidden` still lists them.
+static void hideForeignOptions() {
+  for (auto &entry : cl::getRegisteredOptions()) {
+    cl::Option *o = entry.second;
+    llvm::StringRef name = entry.first();
+    if (name == "help" || name == "version" ||
+        llvm::is_contained(o->Categories, &nncCategory))
+      continue;
+    if (o->getOptionHiddenFlag() == cl::NotHidden)
+      o->setHiddenFlag(cl::Hidden);
+  }
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::StringRef sub = argc > 1 ? argv[1] : "";
   driver::installOutOfMemoryHandler(
-      sub == "train" || sub == "eval" || sub == "predict" ? argv[1] : "");
+      sub == "train" || sub == "eval" || sub == "predict" || sub == "summary"
+          ? argv[1]
+          : "");
   if (argc > 1) {
     if (sub == "train")
       return driver::trainMain(argc - 1, argv + 1);
@@ -258,10 +319,28 @@ int main(int argc, char **argv) {
       return driver::evalMain(argc - 1, argv + 1);
     if (sub == "predict")
       return driver::predictMain(argc - 1, argv + 1);
+    if (sub == "summary")
+      return driver::summaryMain(argc - 1, argv + 1);
+    std::string guess = misspeltCommand(sub);
+    if (!guess.empty()) {
+      llvm::errs() << "nnc: error: unknown command '" << sub
+                   << "'; did you mean '" << guess << "'?\n";
+      return 1;
+    }
   }
   mlir::registerAsmPrinterCLOptions();
-  cl::ParseCommandLineOptions(argc, argv, "nnc: neural network compiler\n");
+  hideForeignOptions();
+  cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "nnc " << NNC_VERSION_STRING << "\n";
+  });
+  cl::ParseCommandLineOptions(argc, argv, kOverview);
   if (printBuiltins)
     return printBuiltinTable();
+  if (inputFilename.empty()) {
+    llvm::errs() << kOverview
+                 << "\nnnc: error: no input file ('-' reads standard "
+                    "input; nnc --help lists the options)\n";
+    return 1;
+  }
   return compileMain();
 }

@@ -54,6 +54,8 @@ private:
 
   // Expressions.
   ExprPtr parseExpression();
+  /// `[expr, ...]`, the value of a train option (`metrics = [f1, mae]`).
+  ExprPtr parseList();
   ExprPtr parseArith();
   ExprPtr parseTerm();
   ExprPtr parseUnary();

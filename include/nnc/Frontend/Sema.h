@@ -56,6 +56,8 @@ struct ParamSpec {
   bool loOpen = false, hiOpen = false;
   /// Collects all remaining positional arguments into a list.
   bool variadic = false;
+  /// Takes a `[...]` list of values (or one value).
+  bool list = false;
 
   bool isRequired() const { return defaultValue.empty(); }
   bool isOptional() const { return defaultValue == "?"; }
@@ -66,6 +68,7 @@ struct ParamSpec {
   ParamSpec oneOf(std::vector<std::string> names) const;
   ParamSpec call(BuiltinKind kind) const;
   ParamSpec many() const;
+  ParamSpec listOf() const;
 };
 
 /// Where a builtin may appear (bit set).

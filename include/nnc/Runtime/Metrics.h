@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace nnc::rt {
 
@@ -79,6 +80,38 @@ public:
 private:
   double absSum = 0, sqSum = 0;
   int64_t count = 0;
+};
+
+/// A confusion matrix of `numClasses` classes: rows are the true class,
+/// columns the predicted one (sklearn's `confusion_matrix`). Precision,
+/// recall and F1 per class and their unweighted (macro) means follow
+/// sklearn with `zero_division = 0`: a class never predicted has precision
+/// 0, a class absent from the labels recall 0, and F1 is 0 when precision
+/// and recall are.
+class ConfusionMatrix {
+public:
+  explicit ConfusionMatrix(int64_t numClasses = 0);
+  /// Adds `rows` rows of `k` outputs (class by predictClass) against
+  /// `labels`; labels or predictions outside the classes are ignored.
+  void add(const float *outputs, int64_t rows, int64_t k,
+           const int32_t *labels, OutputKind kind = OutputKind::Logits);
+  /// Adds one (true, predicted) pair.
+  void add(int64_t truth, int64_t predicted);
+  int64_t numClasses() const { return n; }
+  /// Count of class `truth` predicted as `predicted`.
+  int64_t at(int64_t truth, int64_t predicted) const {
+    return counts[size_t(truth * n + predicted)];
+  }
+  double precision(int64_t c) const;
+  double recall(int64_t c) const;
+  double f1(int64_t c) const;
+  double macroPrecision() const;
+  double macroRecall() const;
+  double macroF1() const;
+
+private:
+  int64_t n;
+  std::vector<int64_t> counts;
 };
 
 } // namespace nnc::rt

@@ -11,6 +11,7 @@
 #define NNC_RUNTIME_PLOT_H
 
 #include "nnc/Runtime/Dataset.h"
+#include "nnc/Runtime/Metrics.h"
 #include "nnc/Runtime/Report.h"
 
 #include <functional>
@@ -33,17 +34,34 @@ struct ChartOptions {
   int width = 760, height = 460;
   /// Force the y range (NaN: from the data).
   double yMin = NAN, yMax = NAN;
+  /// A vertical marker at this x (NaN: none), labelled `markLabel`.
+  double markX = NAN;
+  std::string markLabel;
 };
 
 /// An SVG line chart of `series`.
 std::string renderLineChart(const std::vector<Series> &series,
                             const ChartOptions &options);
 
-/// Writes loss curves (train and, when present, validation) of `history`.
-Status plotLoss(const History &history, const std::string &path);
+/// Writes loss curves (train and, when present, validation) of `history`;
+/// `bestEpoch` >= 1 is marked with a vertical line.
+Status plotLoss(const History &history, const std::string &path,
+                int64_t bestEpoch = -1);
 
-/// Writes accuracy curves (train and validation) of `history`, y in [0, 1].
-Status plotAccuracy(const History &history, const std::string &path);
+/// Writes accuracy curves (train and validation) of `history`, y in [0, 1];
+/// `bestEpoch` >= 1 is marked with a vertical line.
+Status plotAccuracy(const History &history, const std::string &path,
+                    int64_t bestEpoch = -1);
+
+/// The SVG of a confusion matrix (`names`: class names, else indices).
+std::string renderConfusion(const ConfusionMatrix &matrix,
+                            const std::vector<std::string> &names,
+                            const std::string &title);
+
+/// Writes renderConfusion to `path`.
+Status plotConfusion(const ConfusionMatrix &matrix,
+                     const std::vector<std::string> &names,
+                     const std::string &path, const std::string &title);
 
 /// Classifies `n` 2-D points (row-major [n, 2]) into `classes`.
 using ClassifyFn =

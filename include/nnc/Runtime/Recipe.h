@@ -50,6 +50,22 @@ struct TrainConfig {
   double clipNorm = 0.0; ///< applied by the compiled step; recorded only
   ScalingKind scaling = ScalingKind::None; ///< extension key "scaling"
   std::string loss; ///< loss kind when the recipe names it, else ""
+  /// Checkpoint every `saveEvery` epochs; 0: when 60 s of training have
+  /// passed since the last one. Always at the end.
+  int64_t saveEvery = 0;
+  /// `metrics = [...]`: the metrics reported besides the loss and accuracy
+  /// (precision, recall, f1, confusion for classification; mae, rmse for
+  /// regression). Empty: every one that applies.
+  std::vector<std::string> metrics;
+  /// True when metric `name` is selected (or no selection was made).
+  bool wants(const std::string &name) const {
+    if (metrics.empty())
+      return true;
+    for (const std::string &m : metrics)
+      if (m == name)
+        return true;
+    return false;
+  }
 };
 
 /// Parses a recipe; warnings (unknown keys) are appended to `warnings`.

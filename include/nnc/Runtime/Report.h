@@ -38,6 +38,9 @@ struct HistoryRow {
   double valLoss = NAN;
   double valAccuracy = NAN;
   double seconds = NAN; ///< wall time of the epoch
+  /// Regression: MAE and RMSE of the training step's outputs and of the
+  /// validation set (NaN when not measured or not selected).
+  double trainMae = NAN, trainRmse = NAN, valMae = NAN, valRmse = NAN;
 };
 
 /// The per-epoch history of a run.
@@ -73,8 +76,15 @@ public:
   void update(int64_t batchesDone, int64_t samplesDone, double loss);
   /// Ends the epoch with its summary line.
   void endEpoch(const HistoryRow &row);
+  /// Plain mode: print an epoch line only when `seconds` have passed since
+  /// the last one printed (the first and last epochs of a run, and the one
+  /// before a message, are always printed), each with the whole run's ETA.
+  /// 0 (the default): every epoch, no ETA.
+  void setLogEvery(double seconds) { logEvery = seconds; }
   /// Prints a free-form message on its own line.
   void message(const std::string &text);
+  /// Ends the run: prints a held-back epoch line.
+  void endRun();
   /// True for the in-place bar.
   bool isInteractive() const { return interactive; }
 
@@ -85,6 +95,11 @@ private:
   int64_t epoch = 0, numEpochs = 0, numBatches = 0;
   double epochStart = 0, lastDraw = -1;
   bool drawn = false;
+  double logEvery = 0;
+  double lastLine = -1;     ///< when the last epoch line was printed
+  double runStart = -1;     ///< first beginEpoch of this run
+  int64_t firstEpoch = 0;   ///< its epoch number
+  std::string heldBack;     ///< an epoch line not printed yet
 };
 
 /// The summary line of an epoch ("epoch 3/10  lr 0.1  loss 0.43 ...").

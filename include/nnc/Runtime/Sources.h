@@ -23,9 +23,9 @@ namespace nnc::rt {
 // Generators
 //===----------------------------------------------------------------------===//
 
-/// The CS231n spiral: `classes` arms of `points` points each; for arm j,
+/// The classic spiral: `classes` arms of `points` points each; for arm j,
 /// r = linspace(0, 1, points), t = linspace(4j, 4(j+1), points) +
-/// noise * 0.2 * N(0, 1), x = (r sin t, r cos t). Deterministic for a seed.
+/// noise * N(0, 1), x = (r sin 2.5t, r cos 2.5t). Deterministic for a seed.
 /// Samples are ordered arm by arm; labels are the arm index.
 Expected<Dataset> makeSpiral(int64_t classes, int64_t points, double noise,
                              uint64_t seed);

@@ -38,6 +38,9 @@ struct TrainOptions {
   std::optional<int64_t> epochs, batch;
   std::optional<double> lr, validation;
   std::optional<uint64_t> seed;
+  /// Overrides the recipe's `save_every` (epochs between checkpoints; 0:
+  /// every 60 s of training).
+  std::optional<int64_t> saveEvery;
   std::optional<ScalingKind> scaling;
   /// A JSON object whose keys replace the recipe's (e.g.
   /// `{"schedule": {"kind": "step", "every": 1}}`); "" = none.

@@ -13,6 +13,8 @@
 #include "nnc/Runtime/Sources.h"
 
 #include <gtest/gtest.h>
+
+#include <functional>
 #include <nlohmann/json.hpp>
 
 using namespace nnc::rt;
@@ -22,17 +24,18 @@ static History sampleHistory() {
   History h;
   h.rows.push_back({1, 0.1, 1.25, 0.5, 1.5, 0.4, 0.5});
   h.rows.push_back({2, 0.05, 0.75, 0.75, NAN, NAN, 0.25});
-  h.rows.push_back({3, 0.025, 0.5, 0.875, 0.9, 0.8, 0.25});
+  h.rows.push_back({3, 0.025, 0.5, 0.875, 0.9, 0.8, 0.25, 0.125, 0.25});
   return h;
 }
 
 TEST(History, CsvTextAndRoundTrip) {
   History h = sampleHistory();
   EXPECT_EQ(h.toCsv(),
-            "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n"
-            "1,0.1,1.25,0.5,1.5,0.4,0.5\n"
-            "2,0.05,0.75,0.75,,,0.25\n"
-            "3,0.025,0.5,0.875,0.9,0.8,0.25\n");
+            "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds,"
+            "train_mae,train_rmse,val_mae,val_rmse\n"
+            "1,0.1,1.25,0.5,1.5,0.4,0.5,,,,\n"
+            "2,0.05,0.75,0.75,,,0.25,,,,\n"
+            "3,0.025,0.5,0.875,0.9,0.8,0.25,0.125,0.25,,\n");
   TempDir dir;
   ASSERT_TRUE(h.writeCsv(dir.file("history.csv")));
   EXPECT_EQ(dir.list(), std::vector<std::string>{"history.csv"})
@@ -43,8 +46,18 @@ TEST(History, CsvTextAndRoundTrip) {
   EXPECT_EQ(back->rows[2].epoch, 3);
   EXPECT_DOUBLE_EQ(back->rows[2].valAccuracy, 0.8);
   EXPECT_TRUE(std::isnan(back->rows[1].valLoss));
+  EXPECT_DOUBLE_EQ(back->rows[2].trainRmse, 0.25);
+  EXPECT_TRUE(std::isnan(back->rows[2].valMae));
   writeBytes(dir.file("bad.csv"), "epoch,lr\n1,2\n");
   EXPECT_FALSE(History::readCsv(dir.file("bad.csv")));
+  // A history written before the regression columns still reads.
+  writeBytes(dir.file("old.csv"),
+             "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,"
+             "seconds\n1,0.1,1.25,0.5,1.5,0.4,0.5\n");
+  auto old = History::readCsv(dir.file("old.csv"));
+  ASSERT_TRUE(old) << old.status().message();
+  EXPECT_DOUBLE_EQ(old->rows[0].valAccuracy, 0.4);
+  EXPECT_TRUE(std::isnan(old->rows[0].trainMae));
 }
 
 TEST(Summary, WritesParsableJson) {
@@ -101,6 +114,48 @@ TEST(Progress, PlainModePrintsOneLinePerEpoch) {
                  "0.7500  2.50s\n");
 }
 
+// --log-every: with a fake clock (3 s per epoch) and K = 10 s, the lines of
+// epochs 1 (the first), 5 (12 s after it), 9 and 12 (the last) are printed,
+// each but the last with the whole run's ETA; a message first prints the
+// line held back.
+TEST(Progress, PlainModeThrottledToOneLinePerKSeconds) {
+  std::string out;
+  double t = 0;
+  Progress p([&](const std::string &s) { out += s; }, false);
+  p.setClock([&] { return t; });
+  p.setLogEvery(10);
+  for (int e = 1; e <= 12; ++e) {
+    p.beginEpoch(e, 12, 1);
+    t += 3;
+    p.endEpoch({e, 0.1, 0.5, NAN, NAN, NAN, 3.0});
+  }
+  p.endRun();
+  std::vector<std::string> lines;
+  for (size_t pos = 0, end; (end = out.find('\n', pos)) != std::string::npos;
+       pos = end + 1)
+    lines.push_back(out.substr(pos, end - pos));
+  ASSERT_EQ(lines.size(), 4u) << out;
+  EXPECT_EQ(lines[0], "epoch  1/12  lr 0.1  loss 0.5000  3.00s  ETA 0:33");
+  EXPECT_EQ(lines[1].substr(0, 12), "epoch  5/12 ");
+  EXPECT_EQ(lines[1].substr(lines[1].size() - 8), "ETA 0:21");
+  EXPECT_EQ(lines[2].substr(0, 12), "epoch  9/12 ");
+  EXPECT_EQ(lines[3], "epoch 12/12  lr 0.1  loss 0.5000  3.00s");
+
+  out.clear();
+  Progress q([&](const std::string &s) { out += s; }, false);
+  q.setClock([&] { return t; });
+  q.setLogEvery(10);
+  for (int e = 1; e <= 3; ++e) {
+    q.beginEpoch(e, 12, 1);
+    t += 1;
+    q.endEpoch({e, 0.1, 0.5, NAN, NAN, NAN, 1.0});
+  }
+  q.message("early stopping after epoch 3");
+  EXPECT_NE(out.find("epoch  3/12"), std::string::npos) << out;
+  EXPECT_EQ(out.find("epoch  2/12"), std::string::npos) << out;
+  EXPECT_LT(out.find("epoch  3/12"), out.find("early stopping")) << out;
+}
+
 static XmlElement parseSvg(const std::string &svg) {
   XmlElement root;
   std::string error;
@@ -134,6 +189,100 @@ TEST(Plot, LineChartEscapesAndHandlesDegenerateData) {
   EXPECT_NE(allText(root).find("a&lt;b &amp; &quot;c&quot;"),
             std::string::npos);
   parseSvg(renderLineChart({}, o));
+}
+
+/// The first element named `name` whose `class` is `cls` (depth first).
+static const XmlElement *findByClass(const XmlElement &e,
+                                     const std::string &name,
+                                     const std::string &cls) {
+  auto it = e.attributes.find("class");
+  if (e.name == name && it != e.attributes.end() && it->second == cls)
+    return &e;
+  for (const XmlElement &c : e.children)
+    if (const XmlElement *found = findByClass(c, name, cls))
+      return found;
+  return nullptr;
+}
+
+// The cells tile the plot area exactly: opaque (no fill-opacity anywhere in
+// the group), pairwise disjoint, and their areas add up to the area (issue
+// 15: translucent rows that overlapped drew horizontal stripes).
+TEST(Plot, DecisionBoundaryCellsTileWithoutOverlap) {
+  auto ds = makeSpiral(3, 40, 0.2, 1);
+  ASSERT_TRUE(ds);
+  ClassifyFn byAngle = [](const float *pts, int64_t n, int32_t *cls) {
+    for (int64_t i = 0; i < n; ++i)
+      cls[i] = int32_t(std::fmod(std::atan2(pts[2 * i], pts[2 * i + 1]) + 4,
+                                 3.0));
+  };
+  BoundaryOptions opts;
+  opts.resolution = 37; // cells of a fractional pixel size
+  opts.size = 500;
+  auto svg = renderDecisionBoundary(*ds, byAngle, opts);
+  ASSERT_TRUE(svg);
+  XmlElement root = parseSvg(*svg);
+  const XmlElement *cells = findByClass(root, "g", "cells");
+  ASSERT_NE(cells, nullptr);
+  EXPECT_EQ(cells->attributes.count("fill-opacity"), 0u);
+  struct Box {
+    double x, y, w, h;
+  };
+  std::vector<Box> boxes;
+  for (const XmlElement &r : cells->children) {
+    ASSERT_EQ(r.name, "rect");
+    EXPECT_EQ(r.attributes.count("fill-opacity"), 0u);
+    boxes.push_back({std::stod(r.attributes.at("x")),
+                     std::stod(r.attributes.at("y")),
+                     std::stod(r.attributes.at("width")),
+                     std::stod(r.attributes.at("height"))});
+  }
+  double area = 0;
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    area += boxes[i].w * boxes[i].h;
+    for (size_t j = i + 1; j < boxes.size(); ++j) {
+      const Box &a = boxes[i], &b = boxes[j];
+      double ox = std::min(a.x + a.w, b.x + b.w) - std::max(a.x, b.x);
+      double oy = std::min(a.y + a.h, b.y + b.h) - std::max(a.y, b.y);
+      EXPECT_FALSE(ox > 1e-3 && oy > 1e-3) << "cells " << i << " and " << j;
+    }
+  }
+  EXPECT_NEAR(area, 500.0 * 500.0, 1.0);
+}
+
+// The legend sits outside the plot area, so no curve runs under it; the
+// best epoch is marked.
+TEST(Plot, LegendBesideTheCurvesAndBestEpochMarked) {
+  History h;
+  for (int e = 1; e <= 30; ++e) // accuracy rising to the top right
+    h.rows.push_back({e, 0.1, 1.0 / e, 1.0 - 0.5 / e, 1.2 / e, 1.0 - 0.6 / e,
+                      0.1});
+  TempDir dir;
+  ASSERT_TRUE(plotAccuracy(h, dir.file("a.svg"), 12));
+  XmlElement root = parseSvg(readBytes(dir.file("a.svg")));
+  const XmlElement *legend = findByClass(root, "g", "legend");
+  ASSERT_NE(legend, nullptr);
+  const XmlElement &box = legend->children.at(0);
+  ASSERT_EQ(box.name, "rect");
+  double lx = std::stod(box.attributes.at("x"));
+  // Every point of every polyline lies left of the legend.
+  std::function<void(const XmlElement &)> check = [&](const XmlElement &e) {
+    if (e.name == "polyline") {
+      std::string pts = e.attributes.at("points");
+      for (size_t pos = 0; pos < pts.size();) {
+        size_t comma = pts.find(',', pos);
+        double x = std::stod(pts.substr(pos, comma - pos));
+        EXPECT_LT(x, lx);
+        size_t space = pts.find(' ', comma);
+        pos = space == std::string::npos ? pts.size() : space + 1;
+      }
+    }
+    for (const XmlElement &c : e.children)
+      check(c);
+  };
+  check(root);
+  const XmlElement *marker = findByClass(root, "g", "marker");
+  ASSERT_NE(marker, nullptr);
+  EXPECT_NE(allText(*marker).find("best epoch 12"), std::string::npos);
 }
 
 TEST(Plot, DecisionBoundary) {

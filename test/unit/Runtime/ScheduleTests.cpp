@@ -179,3 +179,39 @@ TEST(Metrics, Regression) {
   EXPECT_DOUBLE_EQ(m.mae(), (0 + 2 + 1 + 0) / 4.0);
   EXPECT_DOUBLE_EQ(m.rmse(), std::sqrt((0 + 4 + 1 + 0) / 4.0));
 }
+
+// Macro precision, recall and F1 by hand: truth/prediction pairs (0,0) x2,
+// (0,1), (1,1) x3, (2,0), (2,1); class 2 is never predicted.
+// Matrix rows [2 1 0], [0 3 0], [1 1 0]. Precision 2/3, 3/5, 0 (no
+// prediction: 0); recall 2/3, 1, 0; F1 2/3, 0.75, 0.
+TEST(Metrics, ConfusionMatrixMacroScores) {
+  ConfusionMatrix m(3);
+  for (auto [t, p] : std::vector<std::pair<int, int>>{
+           {0, 0}, {0, 0}, {0, 1}, {1, 1}, {1, 1}, {1, 1}, {2, 0}, {2, 1}})
+    m.add(t, p);
+  EXPECT_EQ(m.at(0, 0), 2);
+  EXPECT_EQ(m.at(0, 1), 1);
+  EXPECT_EQ(m.at(2, 0), 1);
+  EXPECT_EQ(m.at(2, 2), 0);
+  EXPECT_DOUBLE_EQ(m.precision(1), 0.6);
+  EXPECT_DOUBLE_EQ(m.precision(2), 0.0);
+  EXPECT_DOUBLE_EQ(m.recall(2), 0.0);
+  EXPECT_NEAR(m.macroPrecision(), (2.0 / 3 + 0.6 + 0) / 3, 1e-12);
+  EXPECT_NEAR(m.macroRecall(), (2.0 / 3 + 1 + 0) / 3, 1e-12);
+  EXPECT_NEAR(m.macroF1(), (2.0 / 3 + 0.75 + 0) / 3, 1e-12);
+  // From outputs: argmax rows, and one output with the logit threshold;
+  // out-of-range labels are ignored.
+  ConfusionMatrix fromLogits(3);
+  float logits[] = {0.1f, 2.0f, -1.0f, 3.0f, 0.0f, 0.0f};
+  int32_t labels[] = {1, 2};
+  fromLogits.add(logits, 2, 3, labels);
+  EXPECT_EQ(fromLogits.at(1, 1), 1);
+  EXPECT_EQ(fromLogits.at(2, 0), 1);
+  ConfusionMatrix binary(2);
+  float scores[] = {-0.5f, 0.5f, 0.7f};
+  int32_t truth[] = {0, 0, 7};
+  binary.add(scores, 3, 1, truth);
+  EXPECT_EQ(binary.at(0, 0), 1);
+  EXPECT_EQ(binary.at(0, 1), 1);
+  EXPECT_EQ(binary.at(1, 1), 0);
+}

@@ -56,9 +56,36 @@ TEST(Spiral, NoiselessPointsMatchTheFormula) {
   for (int j = 0; j < 2; ++j)
     for (int i = 0; i < 5; ++i) {
       double r = i / 4.0, t = 4.0 * j + 4.0 * i / 4.0;
-      EXPECT_NEAR(ds->features[2 * (5 * j + i)], r * std::sin(t), 1e-6);
-      EXPECT_NEAR(ds->features[2 * (5 * j + i) + 1], r * std::cos(t), 1e-6);
+      EXPECT_NEAR(ds->features[2 * (5 * j + i)], r * std::sin(2.5 * t), 1e-6);
+      EXPECT_NEAR(ds->features[2 * (5 * j + i) + 1], r * std::cos(2.5 * t),
+                  1e-6);
     }
+}
+
+// `noise` is the standard deviation of t (docs/runtime.md): recover each
+// point's t from its angle (atan2(x, y) / 2.5, wrapped to the nearest branch
+// of the noiseless t) and compare the deviations' mean and std with N(0,
+// 0.2^2). 3000 samples: the std's standard error is about 0.0026, the
+// tolerance 0.01 (about 4 of them).
+TEST(Spiral, NoiseIsTheStdOfTheAngleParameter) {
+  const int64_t classes = 3, points = 1000;
+  auto ds = makeSpiral(classes, points, 0.2, 11);
+  ASSERT_TRUE(ds);
+  double sum = 0, sq = 0;
+  int64_t n = 0;
+  for (int64_t j = 0; j < classes; ++j)
+    for (int64_t i = 1; i < points; ++i) { // i = 0: r = 0, no angle
+      int64_t k = j * points + i;
+      double theta = std::atan2(ds->features[2 * k], ds->features[2 * k + 1]);
+      double t0 = 4.0 * j + 4.0 * i / (points - 1);
+      double d = std::remainder(theta - 2.5 * t0, 2 * M_PI) / 2.5;
+      sum += d;
+      sq += d * d;
+      ++n;
+    }
+  double mean = sum / n, std = std::sqrt(sq / n - mean * mean);
+  EXPECT_NEAR(mean, 0.0, 0.01);
+  EXPECT_NEAR(std, 0.2, 0.01);
 }
 
 TEST(Spiral, DeterministicForASeed) {

@@ -206,7 +206,7 @@ TEST(TrainLoop, WritesOutputsAndSummaryKeys) {
   ASSERT_TRUE(r.hasValue()) << r.status().message();
   for (const char *f : {"summary.json", "history.csv", "model.safetensors",
                         "checkpoint.safetensors", "checkpoint.json", "loss.svg",
-                        "accuracy.svg", "scaler.json"})
+                        "accuracy.svg", "preprocess.json"})
     EXPECT_TRUE(exists(dir.file(std::string("a/b/") + f))) << f;
   json s = json::parse(slurp(dir.file("a/b/summary.json")), nullptr, false);
   ASSERT_TRUE(s.is_object());
