@@ -34,33 +34,36 @@ SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
   });
 }
 
+/// The box of image `n` in a tensor of `type` whose dim 0 is the batch:
+/// offsets (n, 0, ...), sizes (1, rest of the shape), unit strides.
+struct ImageBox {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+};
+ImageBox imageBox(OpBuilder &b, RankedTensorType type, Value n) {
+  SmallVector<int64_t> zeros(type.getRank(), 0), ones(type.getRank(), 1);
+  SmallVector<int64_t> sizes = {1};
+  llvm::append_range(sizes, type.getShape().drop_front());
+  ImageBox box{indexAttrs(b, zeros), indexAttrs(b, sizes), indexAttrs(b, ones)};
+  box.offsets[0] = n;
+  return box;
+}
+
 /// `t[n]` (rank reduced) of a tensor whose dim 0 is the batch.
 Value sliceImage(OpBuilder &b, Location loc, Value t, Value n) {
   auto type = cast<RankedTensorType>(t.getType());
-  SmallVector<int64_t> zeros(type.getRank(), 0), ones(type.getRank(), 1);
-  SmallVector<OpFoldResult> offsets = indexAttrs(b, zeros);
-  offsets[0] = n;
-  SmallVector<int64_t> sizes = {1};
-  llvm::append_range(sizes, type.getShape().drop_front());
+  ImageBox box = imageBox(b, type, n);
   auto imageType =
       RankedTensorType::get(type.getShape().drop_front(), b.getF32Type());
-  return b.create<tensor::ExtractSliceOp>(loc, imageType, t, offsets,
-                                          indexAttrs(b, sizes),
-                                          indexAttrs(b, ones));
+  return b.create<tensor::ExtractSliceOp>(loc, imageType, t, box.offsets,
+                                          box.sizes, box.strides);
 }
 
 /// `dest` with `image` written at `dest[n]`.
 Value insertImage(OpBuilder &b, Location loc, Value image, Value dest,
                   Value n) {
-  auto type = cast<RankedTensorType>(dest.getType());
-  SmallVector<int64_t> zeros(type.getRank(), 0), ones(type.getRank(), 1);
-  SmallVector<OpFoldResult> offsets = indexAttrs(b, zeros);
-  offsets[0] = n;
-  SmallVector<int64_t> sizes = {1};
-  llvm::append_range(sizes, type.getShape().drop_front());
-  return b.create<tensor::InsertSliceOp>(loc, image, dest, offsets,
-                                         indexAttrs(b, sizes),
-                                         indexAttrs(b, ones));
+  ImageBox box = imageBox(b, cast<RankedTensorType>(dest.getType()), n);
+  return b.create<tensor::InsertSliceOp>(loc, image, dest, box.offsets,
+                                         box.sizes, box.strides);
 }
 
 /// The static box of `t` at `offsets` with `sizes` (unit strides).
