@@ -8,23 +8,10 @@ standardised with the mean and population std of the training rows. The
 predictions `nnc predict` wrote for the raw feature columns must match to
 1e-5 relative (+1e-6).
 """
-import json
 import math
-import struct
 import sys
 
-
-def tensors(path):
-    raw = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    header.pop("__metadata__", None)
-    out = {}
-    for name, t in header.items():
-        begin, end = t["data_offsets"]
-        out[name] = struct.unpack("<%df" % ((end - begin) // 4),
-                                  raw[8 + n + begin:8 + n + end])
-    return out
+from plain_safetensors import tensors
 
 
 def main():

@@ -11,21 +11,9 @@ output, to 1e-5 relative (plus 5e-5 for the 4 printed decimals). Prints
 what LAMBDA * sum w^2 (Keras's l2) would have given.
 """
 import json
-import struct
 import sys
 
-
-def tensors(path):
-    raw = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + n])
-    header.pop("__metadata__", None)
-    out = {}
-    for name, t in header.items():
-        begin, end = t["data_offsets"]
-        count = (end - begin) // 4
-        out[name] = struct.unpack("<%df" % count, raw[8 + n + begin:8 + n + end])
-    return out
+from plain_safetensors import tensors
 
 
 def main():
