@@ -152,33 +152,19 @@ SmallVector<bool> windowLoops(linalg::LinalgOp op) {
   return stepped;
 }
 
-/// The loops that must step by 1 so that every operand of `op` reads through
-/// a projected permutation once unit loops count as 0: a shifted window
-/// `d_i + d_j` (im2col's `oh + kh`, col2im's `h + kh`) keeps its innermost
-/// loop that is not already unit and steps the others by 1. Fails on a map
-/// that stays something else (a strided window `2 * d_i + d_j`, a
-/// linearized index).
-LogicalResult stepWindowsByOne(linalg::LinalgOp op,
-                               SmallVectorImpl<int64_t> &tiles) {
+/// Whether every window read of `op` becomes a plain row (a bare dim or a
+/// constant) once the loops that step by 1 in `tiles` count as 0, which the
+/// vectorizer needs: true for `oh + kh` with kh stepping by 1, false for a
+/// strided window `2 * oh + kh` or a linearized index.
+bool windowsReadRows(linalg::LinalgOp op, ArrayRef<int64_t> tiles) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   auto isUnit = [&](unsigned d) { return tiles[d] == 1 || ranges[d] == 1; };
   for (AffineMap map : op.getIndexingMapsArray())
-    for (AffineExpr expr : map.getResults()) {
-      if (isa<AffineDimExpr, AffineConstantExpr>(expr))
-        continue;
-      std::optional<unsigned> kept;
-      for (unsigned d = map.getNumDims(); d-- > 0;)
-        if (expr.isFunctionOfDim(d) && !isUnit(d)) {
-          if (!kept)
-            kept = d;
-          else
-            tiles[d] = 1;
-        }
+    for (AffineExpr expr : map.getResults())
       if (!isa<AffineDimExpr, AffineConstantExpr>(
               zeroUnitDims(expr, map.getNumDims(), isUnit)))
-        return failure();
-    }
-  return success();
+        return false;
+  return true;
 }
 
 /// Rewrites the window reads of a tiled generic (`oh + kh` with `kh`
@@ -232,7 +218,7 @@ bool isCandidate(linalg::LinalgOp op) {
   // output indexed by constants only, `(d0, d1, d2) -> (0, 0, 0)` (a keepdim
   // reduction to one element), gets an invalid transfer_write from MLIR 19's
   // vectorizer: left scalar.
-  // Inputs read through shifted windows are handled by stepWindowsByOne.
+  // Inputs read through shifted windows are checked by windowsReadRows.
   for (OpOperand &operand : op->getOpOperands()) {
     AffineMap map = op.getMatchingIndexingMap(&operand);
     if (!map.isProjectedPermutation(/*allowZeroInResults=*/true) &&
@@ -293,7 +279,7 @@ struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
       Operation *target = op;
       SmallVector<int64_t> tiles = chooseTileSizes(
           op, vectorElements, vectorLanes, windowLoops(op));
-      if (failed(stepWindowsByOne(op, tiles)))
+      if (!windowsReadRows(op, tiles))
         continue;
       if (llvm::any_of(tiles, [](int64_t t) { return t != 0; })) {
         rewriter.setInsertionPoint(op);
