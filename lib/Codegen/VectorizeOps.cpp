@@ -2,16 +2,16 @@
 //
 // Implements nnc-vectorize-ops: after the matmul schedule, every linalg op
 // left on tensors (elementwise chains, reductions along any axis, transposes,
-// im2col/col2im gathers, pooling gradients, optimizer updates, fills) is
-// tiled so that its innermost static loops form a vector tile of at most
-// `vector-elements` elements and every other loop steps by 1, then
-// vectorized with MLIR's linalg vectorizer (reductions become
-// vector.multi_reduction, reads and writes vector transfers, data-dependent
-// reads vector.gather). The tile keeps whole innermost dimensions while
-// their product fits; a larger innermost dimension is split by its largest
-// divisor that fits (preferably a multiple of the vector width), so every
-// tile is static and nothing is peeled or masked. Ops the vectorizer does not
-// support (2-D pooling windows) keep the scalar lowering, tiled or not.
+// shifted-window reads such as im2col's, pooling windows that tile the
+// image, optimizer updates, fills) is tiled so that its innermost static
+// loops form a vector tile of at most `vector-elements` elements and every
+// other loop steps by 1, then vectorized with MLIR's linalg vectorizer
+// (reductions become vector.multi_reduction, reads and writes vector
+// transfers). The tile keeps whole innermost dimensions while their product
+// fits; a larger innermost dimension is split by its largest divisor that
+// fits (preferably a multiple of the vector width), so every tile is static
+// and nothing is peeled or masked. Gathers (`tensor.extract`), strided or
+// linearized reads and named pooling ops keep the scalar lowering.
 //
 //===----------------------------------------------------------------------===//
 

@@ -134,16 +134,17 @@ def VectorizeOps : Pass<"nnc-vectorize-ops", "mlir::ModuleOp"> {
   let summary = "Tile and vectorize every linalg op the matmul schedule left";
   let description = [{
     Runs on tensors after nnc-matmul-schedule. Every remaining linalg op
-    (elementwise chains, reductions along any axis, transposes, gathers such
-    as im2col, pooling gradients, optimizer updates, fills) is tiled so that
+    (elementwise chains, reductions along any axis, transposes, shifted
+    windows such as im2col's, pooling windows that tile the image, optimizer
+    updates, fills) is tiled so that
     its innermost static loops form a vector tile of at most
     `vector-elements` f32 (whole dimensions while they fit; a larger
     innermost dimension is split by its largest divisor that fits,
     preferably a multiple of `vector-lanes`), every other loop stepping by
     1, and the tile is vectorized by MLIR's linalg vectorizer: reductions
-    become `vector.multi_reduction`, reads and writes vector transfers,
-    data-dependent reads `vector.gather`. Products (matmul, batch_matmul)
-    and convolution-like windows (named pooling ops) are left alone.
+    become `vector.multi_reduction`, reads and writes vector transfers.
+    Products (matmul, batch_matmul), gathers (`tensor.extract`), strided or
+    linearized reads and named pooling ops are left alone.
   }];
   let options = [
     Option<"vectorElements", "vector-elements", "int64_t", /*default=*/"64",
