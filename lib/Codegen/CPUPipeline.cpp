@@ -45,6 +45,12 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   buildCPUFusionPipeline(pm);
   pm.addPass(nnc::createDestinationPassing());
   CPUTarget target = getCPUTarget(options);
+  // Chunks for the threads, whether or not they run on several: the same
+  // chunks, hence the same bits, for any thread count.
+  DistributeOpsOptions distribute;
+  distribute.tileM = target.matmulTileM;
+  distribute.tileN = target.matmulTileN;
+  pm.addNestedPass<func::FuncOp>(nnc::createDistributeOps(distribute));
   if (options.vectorizeMatmul) {
     pm.addNestedPass<func::FuncOp>(nnc::createBatchMatmulLoop());
     MatmulScheduleOptions schedule;
@@ -88,6 +94,9 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(nnc::createStridedCopyToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());
+  OutlineParallelOptions parallel;
+  parallel.threads = options.threads;
+  pm.addPass(nnc::createOutlineParallel(parallel));
   pm.addPass(nnc::createOutlineLoops());
   pm.addPass(nnc::createMergeFunctions());
   // The profiler (NNC_PROFILE) lives in the shim, like the block cache.
@@ -117,5 +126,6 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
   if (options.shimAllocator)
     pm.addPass(nnc::createHostAlloc());
+  pm.addPass(nnc::createParallelTaskCalls());
   pm.addPass(nnc::createPackKernelArgs());
 }

@@ -80,6 +80,17 @@ void nnc::registerCodegenDialects(DialectRegistry &registry) {
   registerGPUCodegenDialects(registry);
 }
 
+namespace {
+/// Options of the registered `nnc-linalg-to-llvm` pipeline.
+struct LinalgToLLVMPipelineOptions
+    : PassPipelineOptions<LinalgToLLVMPipelineOptions> {
+  Option<bool> shim{*this, "shim",
+                    llvm::cl::desc("Kernels for the model shim: its block "
+                                   "cache, profiler and thread pool"),
+                    llvm::cl::init(false)};
+};
+} // namespace
+
 void nnc::registerCodegenPasses() {
   registerNNCCodegenPasses();
   PassPipelineRegistration<>(
@@ -87,11 +98,13 @@ void nnc::registerCodegenPasses() {
       "The CPU pipeline's first step: canonicalize, linalg elementwise "
       "fusion, canonicalize, CSE",
       [](OpPassManager &pm) { buildCPUFusionPipeline(pm); });
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<LinalgToLLVMPipelineOptions>(
       "nnc-linalg-to-llvm",
       "The CPU pipeline: linalg on tensors to LLVM-dialect kernels",
-      [](OpPassManager &pm) {
-        buildLinalgToLLVMPipeline(pm, CPUCodegenOptions());
+      [](OpPassManager &pm, const LinalgToLLVMPipelineOptions &pipeline) {
+        CPUCodegenOptions options;
+        options.shimAllocator = options.threads = pipeline.shim;
+        buildLinalgToLLVMPipeline(pm, options);
       });
   registerGPUPipelines();
 }

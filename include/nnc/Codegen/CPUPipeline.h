@@ -34,6 +34,10 @@ struct CPUCodegenOptions {
   /// (nnc-host-alloc, lib/ModelRT/HostAlloc.c). Only for objects that are
   /// linked with the shim; tests linking bare kernels leave it off.
   bool shimAllocator = false;
+  /// Run the chunks of nnc-distribute-ops on the model shim's thread pool
+  /// (nnc_rt_parallel_for, lib/ModelRT/Parallel.c); without the shim they
+  /// run in order on the calling thread.
+  bool threads = false;
   /// Instrument the kernels with AddressSanitizer (emitNativeCode): every
   /// load and store is checked against the process's shadow memory, so a
   /// kernel that reads or writes outside a buffer stops with a report. Set in

@@ -31,6 +31,8 @@ namespace nnc {
 inline constexpr llvm::StringLiteral kImplPrefix = "nnc_impl_";
 /// Prefix of the packed entry points made by nnc-pack-kernel-args.
 inline constexpr llvm::StringLiteral kKernelPrefix = "nnc_kernel_";
+/// Function attribute of nnc-outline-parallel's tasks, `F(begin, end, ...)`.
+inline constexpr llvm::StringLiteral kParallelTaskAttr = "nnc.parallel_task";
 /// Result attribute: the result is written back into this argument index.
 inline constexpr llvm::StringLiteral kUpdateOfAttr = "nn.update_of";
 

@@ -65,6 +65,44 @@ def FuseElementwise : Pass<"nnc-fuse-elementwise"> {
                            "mlir::affine::AffineDialect"];
 }
 
+def DistributeOps : Pass<"nnc-distribute-ops", "mlir::func::FuncOp"> {
+  let summary = "Chunk big linalg ops along a parallel loop with scf.forall (CPU threads)";
+  let description = [{
+    CPU, on linalg on tensors, before nnc-batch-matmul-loop: each linalg op
+    on tensors whose work is at least twice `min-chunk-work` (a dynamic
+    extent, the batch, counting `assumed-batch`) is tiled along one parallel
+    loop into chunks of at least `min-chunk-work` and at most `max-chunks`
+    of them, with `scf.forall` (nnc-outline-parallel gives those to the
+    thread pool). The loop is not the op's innermost (vectorized) one, except
+    a matmul's columns; static loops come first (the first with four chunks
+    or more, else two), so that chunks are fixed at compile time and
+    static; otherwise the batch is cut into chunks of a static size. Chunks never depend on
+    the thread count, and reductions are never split, so results are the
+    same bits for any number of threads. A matmul with a single elementwise
+    consumer is chunked through it, with its fill, and its chunks are
+    multiples of the register tile (`tile-m` rows, `tile-n` columns). Fills
+    and ops already inside a chunk are left alone.
+
+    Work is counted in points of the iteration space times the ops of the
+    body; a matmul's point counts 1/16 (a vectorized multiply-add).
+  }];
+  let options = [
+    Option<"minChunkWork", "min-chunk-work", "double", /*default=*/"32768",
+           "Least work of a chunk (points times body ops)">,
+    Option<"maxChunks", "max-chunks", "int64_t", /*default=*/"64",
+           "Most chunks of a static extent">,
+    Option<"assumedBatch", "assumed-batch", "int64_t", /*default=*/"32",
+           "The extent a dynamic loop (the batch) counts for in the work">,
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"6",
+           "Rows of the matmul register tile (chunks of rows are multiples)">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"16",
+           "Columns of the matmul register tile">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
 def BatchMatmulLoop : Pass<"nnc-batch-matmul-loop", "mlir::func::FuncOp"> {
   let summary = "Tile f32 linalg.batch_matmul with static matrices into a loop of linalg.matmul";
   let description = [{
@@ -213,6 +251,40 @@ def MathApproximation : Pass<"nnc-math-approximation", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::math::MathDialect",
                            "mlir::vector::VectorDialect"];
+}
+
+def OutlineParallel : Pass<"nnc-outline-parallel", "mlir::ModuleOp"> {
+  let summary = "Move each outermost scf.forall on buffers into a thread-pool task";
+  let description = [{
+    After bufferization, before nnc-outline-loops: each outermost
+    `scf.forall` of a function becomes a call of a private function
+    `nnc_loop_<func>_par<N>(%begin: index, %end: index, <captured values>)`
+    marked `nnc.parallel_task`, which runs the forall's iterations [begin,
+    end) (linearized, in order) in an scf.for; the call passes the whole
+    range. nnc-parallel-task-calls hands those calls to the model shim's
+    thread pool. Foralls nested in another run serially (scf.for), and with
+    `threads=false` (kernels linked without the shim) every forall does.
+  }];
+  let options = [
+    Option<"threads", "threads", "bool", /*default=*/"true",
+           "Make tasks of the outermost foralls (else all become scf.for)">
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect", "mlir::scf::SCFDialect"];
+}
+
+def ParallelTaskCalls : Pass<"nnc-parallel-task-calls", "mlir::ModuleOp"> {
+  let summary = "Call nnc-outline-parallel's tasks through nnc_rt_parallel_for";
+  let description = [{
+    On the LLVM dialect: for each function `F(i64 begin, i64 end, args...)`
+    marked `nnc.parallel_task`, adds an internal `F_thunk(ptr ctx, i64 begin,
+    i64 end)` that reads the range's base and `args` from the struct at
+    `ctx`, and replaces each call `F(b, e, args...)` by stores of `{b,
+    args...}` into a stack slot of the caller and a call of the model shim's
+    `nnc_rt_parallel_for(F_thunk, slot, e - b)` (lib/ModelRT/Parallel.c),
+    which runs disjoint ranges of [0, e - b) on the instance's threads.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
 def OutlineLoops : Pass<"nnc-outline-loops", "mlir::ModuleOp"> {

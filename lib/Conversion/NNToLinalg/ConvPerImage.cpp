@@ -1,14 +1,15 @@
 //===- ConvPerImage.cpp - convolutions as one matmul per image ------------===//
 //
 // The CPU form of conv2d and its two gradients (ConvertNNToLinalg's
-// `per-image-convolutions`): an `scf.for` over the images of the batch whose
-// body is one static `linalg.matmul` in the NCHW orientation, so that the
-// product lands in the layout its consumers read and needs no transposing
-// epilogue:
+// `per-image-convolutions`): an `scf.forall` over the images of the batch
+// (their threads, nnc-outline-parallel) whose body is one static
+// `linalg.matmul` in the NCHW orientation, so that the product lands in the
+// layout its consumers read and needs no transposing epilogue:
 //
 //   colT[(c, kh, kw), (oh, ow)] = xpad[n, c, oh*s + kh*d, ow*s + kw*d]
 //   y[n] as [F, OH * OW]         = w as [F, C*KH*KW] x colT     (+ bias)
-//   dwT [C*KH*KW, F]            += colT x dy[n]^T          (over the images)
+//   dwT [C*KH*KW, F]            += colT x dy[n]^T   (over the images of a
+//                                  group, then over the groups, in order)
 //   dcolT [C*KH*KW, OH * OW]     = w^T x dy[n] as [F, OH * OW]
 //   dx[n, c, h, w]              += dcolT[(c, kh, kw), (oh, ow)] per tap
 //
@@ -27,6 +28,9 @@ using namespace mlir;
 namespace nnc::lowering {
 
 namespace {
+
+/// The most partial sums of a weight gradient (see convWeightGradPerImage).
+constexpr int64_t kWeightGradGroups = 32;
 
 SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
   return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult {
@@ -58,14 +62,6 @@ Value sliceImage(OpBuilder &b, Location loc, Value t, Value n) {
                                           box.sizes, box.strides);
 }
 
-/// `dest` with `image` written at `dest[n]`.
-Value insertImage(OpBuilder &b, Location loc, Value image, Value dest,
-                  Value n) {
-  ImageBox box = imageBox(b, cast<RankedTensorType>(dest.getType()), n);
-  return b.create<tensor::InsertSliceOp>(loc, image, dest, box.offsets,
-                                         box.sizes, box.strides);
-}
-
 /// The static box of `t` at `offsets` with `sizes` (unit strides).
 Value sliceBox(OpBuilder &b, Location loc, Value t, ArrayRef<int64_t> offsets,
                ArrayRef<int64_t> sizes) {
@@ -84,18 +80,24 @@ Value insertBox(OpBuilder &b, Location loc, Value box, Value dest,
                                          indexAttrs(b, ones));
 }
 
-/// `scf.for n in [0, batch of batchSource)` carrying `init`; `body` returns
-/// the next value of the carried tensor.
-Value forEachImage(
+/// `scf.forall n in [0, batch of batchSource)` over `init`, whose image `n`
+/// is `body(n, init[n])` (rank reduced): the images are independent, so
+/// they may run on several threads (nnc-outline-parallel).
+Value forAllImages(
     OpBuilder &b, Location loc, Value batchSource, Value init,
     llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
   Value batch = b.create<tensor::DimOp>(loc, batchSource, 0);
-  auto loop = b.create<scf::ForOp>(
-      loc, indexConst(b, loc, 0), batch, indexConst(b, loc, 1),
-      ValueRange{init},
-      [&](OpBuilder &nb, Location l, Value n, ValueRange carried) {
-        nb.create<scf::YieldOp>(l, body(nb, l, n, carried[0]));
-      });
+  auto loop = b.create<scf::ForallOp>(
+      loc, ArrayRef<OpFoldResult>{batch}, ValueRange{init},
+      /*mapping=*/std::nullopt);
+  OpBuilder nb = OpBuilder::atBlockBegin(loop.getBody());
+  Value n = loop.getInductionVar(0);
+  Value shared = loop.getRegionIterArgs()[0];
+  Value image = body(nb, loc, n, sliceImage(nb, loc, shared, n));
+  nb.setInsertionPointToStart(loop.getTerminator().getBody());
+  ImageBox box = imageBox(nb, cast<RankedTensorType>(shared.getType()), n);
+  nb.create<tensor::ParallelInsertSliceOp>(loc, image, shared, box.offsets,
+                                           box.sizes, box.strides);
   return loop.getResult(0);
 }
 
@@ -161,10 +163,9 @@ Value convPerImage(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   Value init = b.create<tensor::EmptyOp>(
       loc, ArrayRef<int64_t>{ShapedType::kDynamic, f, plane}, b.getF32Type(),
       ValueRange{batch});
-  Value y = forEachImage(
-      b, loc, x, init, [&](OpBuilder &nb, Location l, Value n, Value acc) {
+  Value y = forAllImages(
+      b, loc, x, init, [&](OpBuilder &nb, Location l, Value n, Value out) {
         Value columns = imageColumns(nb, l, sliceImage(nb, l, x, n), g);
-        Value out = sliceImage(nb, l, acc, n);
         // The bias (or zero) is the accumulator the product adds onto.
         if (bias)
           out = parallelGeneric(
@@ -173,8 +174,7 @@ Value convPerImage(OpBuilder &b, Location loc, Value x, Value w, Value bias,
               [](OpBuilder &, Location, ValueRange a) { return a[0]; });
         else
           out = fill(nb, l, out, 0);
-        return insertImage(nb, l, matmulInto(nb, l, weights, columns, out),
-                           acc, n);
+        return matmulInto(nb, l, weights, columns, out);
       });
   return expandDim(b, loc, y, 2, {g.outSize[0], g.outSize[1]});
 }
@@ -184,16 +184,52 @@ Value convWeightGradPerImage(OpBuilder &b, Location loc, Value x, Value dy,
                              RankedTensorType weightType) {
   int64_t f = weightType.getDimSize(0), c = weightType.getDimSize(1);
   int64_t taps = g.kernel[0] * g.kernel[1];
-  Value init = fill(b, loc,
-                    b.create<tensor::EmptyOp>(
-                        loc, ArrayRef<int64_t>{c * taps, f}, b.getF32Type()),
-                    0);
-  Value dwT = forEachImage(
-      b, loc, x, init, [&](OpBuilder &nb, Location l, Value n, Value acc) {
-        Value columns = imageColumns(nb, l, sliceImage(nb, l, x, n), g);
-        Value dyT = transpose(nb, l, imageGradient(nb, l, dy, n), {1, 0});
-        return matmulInto(nb, l, columns, dyT, acc);
+  // The images are cut into at most kWeightGradGroups groups of
+  // ceil(N / kWeightGradGroups): each group sums its images' products in
+  // order into a partial of its own (the groups may run on several
+  // threads), then the partials are added in group order. The grouping
+  // depends on the batch only, so the sum is the same bits for any number
+  // of threads.
+  Value batch = b.create<tensor::DimOp>(loc, x, 0);
+  Value one = indexConst(b, loc, 1);
+  Value perGroup = b.create<arith::MaxSIOp>(
+      loc, one,
+      b.create<arith::DivSIOp>(
+          loc,
+          b.create<arith::AddIOp>(
+              loc, batch, indexConst(b, loc, kWeightGradGroups - 1)),
+          indexConst(b, loc, kWeightGradGroups)));
+  Value groups = b.create<arith::DivSIOp>(
+      loc,
+      b.create<arith::AddIOp>(
+          loc, batch, b.create<arith::SubIOp>(loc, perGroup, one)),
+      perGroup);
+  Value partials = b.create<tensor::EmptyOp>(
+      loc, ArrayRef<int64_t>{ShapedType::kDynamic, c * taps, f},
+      b.getF32Type(), ValueRange{groups});
+  partials = forAllImages(
+      b, loc, partials, partials,
+      [&](OpBuilder &nb, Location l, Value group, Value partial) {
+        Value first = nb.create<arith::MulIOp>(l, group, perGroup);
+        Value last = nb.create<arith::MinSIOp>(
+            l, batch, nb.create<arith::AddIOp>(l, first, perGroup));
+        auto loop = nb.create<scf::ForOp>(
+            l, first, last, one, ValueRange{fill(nb, l, partial, 0)},
+            [&](OpBuilder &lb, Location ll, Value n, ValueRange acc) {
+              Value columns =
+                  imageColumns(lb, ll, sliceImage(lb, ll, x, n), g);
+              Value dyT =
+                  transpose(lb, ll, imageGradient(lb, ll, dy, n), {1, 0});
+              lb.create<scf::YieldOp>(
+                  ll, matmulInto(lb, ll, columns, dyT, acc[0]));
+            });
+        return loop.getResult(0);
       });
+  Value dwT = reduce(b, loc, partials, {0}, /*keepdim=*/false, 0.0,
+                     [](OpBuilder &bb, Location l, ValueRange a) {
+                       return bb.create<arith::AddFOp>(l, a[1], a[0])
+                           .getResult();
+                     });
   // [C * KH * KW, F] -> [C, KH, KW, F] -> [F, C, KH, KW].
   Value expanded = b.create<tensor::ExpandShapeOp>(
       loc,
@@ -214,13 +250,13 @@ Value convInputGradPerImage(OpBuilder &b, Location loc, Value dy, Value w,
   Value weightsT = collapseDims(
       b, loc, transpose(b, loc, w, {1, 2, 3, 0}), 0, 3);
   Value init = emptyWithBatch(b, loc, inputType, dy);
-  return forEachImage(
-      b, loc, dy, init, [&](OpBuilder &nb, Location l, Value n, Value acc) {
+  return forAllImages(
+      b, loc, dy, init, [&](OpBuilder &nb, Location l, Value n, Value dxn) {
         Value dcol = matmul(nb, l, weightsT, imageGradient(nb, l, dy, n));
         Value taps = nb.create<tensor::ExpandShapeOp>(
             l, RankedTensorType::get({c, kh, kw, oh, ow}, nb.getF32Type()),
             dcol, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4}});
-        Value dx = fill(nb, l, sliceImage(nb, l, acc, n), 0);
+        Value dx = fill(nb, l, dxn, 0);
         // Tap (i, j) adds dcol[c, i, j, oh, ow] to dx[c, oh + i - top,
         // ow + j - left] over the outputs whose cell is inside the image.
         for (int64_t i = 0; i < kh; ++i)
@@ -253,7 +289,7 @@ Value convInputGradPerImage(OpBuilder &b, Location loc, Value dy, Value w,
                 });
             dx = insertBox(nb, l, sum, dx, at);
           }
-        return insertImage(nb, l, dx, acc, n);
+        return dx;
       });
 }
 

@@ -1,0 +1,203 @@
+//===- DistributeOps.cpp - chunks of big linalg ops as scf.forall ---------===//
+//
+// Implements nnc-distribute-ops for the CPU, on linalg on tensors before the
+// matmul schedule and nnc-vectorize-ops: every linalg op with enough work is
+// tiled along one parallel loop into chunks with `scf.forall`, which
+// nnc-outline-parallel later hands to the model's thread pool. The chunks are
+// fixed here, from the static shapes, or at run time from the batch (a
+// dynamic extent is cut into chunks of a static size), never from the number
+// of threads: each element is computed by one chunk with the same code
+// whichever thread runs it, so results are bitwise the same for any thread
+// count. Reductions are never split.
+//
+// The chunked loop is the op's outermost parallel loop that is not its
+// innermost loop (that one is vectorized), with two or more chunks. A matmul
+// with a single elementwise consumer (its bias and activation) is chunked
+// through that consumer, the matmul and its fill fused into the chunk, so
+// that the schedule still fuses the epilogue into the register tiles; the
+// chunk size of such a matmul's rows or columns is a multiple of the
+// register tile. Ops already inside a chunk are left alone.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Codegen/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_DISTRIBUTEOPS
+#include "nnc/Codegen/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+namespace {
+
+/// The matmul whose single use is `op`'s input, when `op` is an elementwise
+/// generic (the epilogue the schedule fuses).
+linalg::LinalgOp fusedContraction(linalg::LinalgOp op) {
+  if (!isa<linalg::GenericOp>(op) ||
+      op.getNumParallelLoops() != op.getNumLoops())
+    return nullptr;
+  for (Value input : op.getDpsInputs()) {
+    auto producer = input.getDefiningOp<linalg::MatmulOp>();
+    if (producer && producer->hasOneUse())
+      return producer;
+  }
+  return nullptr;
+}
+
+/// Whether `op` is the matmul of an epilogue: it is chunked through it.
+bool feedsEpilogue(linalg::LinalgOp op) {
+  if (!isa<linalg::MatmulOp>(op) || !op->hasOneUse())
+    return false;
+  auto user = dyn_cast<linalg::LinalgOp>(*op->getUsers().begin());
+  return user && fusedContraction(user) == op;
+}
+
+/// Units of work of one point of `op`'s iteration space: the ops of its
+/// body. A contraction's point (one multiply-add of a vectorized register
+/// tile) is far cheaper than an elementwise op's (a load and a store).
+double pointCost(linalg::LinalgOp op) {
+  if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+    return 1.0 / 16;
+  double ops = 0;
+  for (Operation &inner : op->getRegion(0).front().without_terminator()) {
+    (void)inner;
+    ops += 1;
+  }
+  return std::max(ops, 1.0);
+}
+
+/// Largest divisor of `extent` that is a multiple of `align` and at most
+/// `chunk`, if it is at least half of `chunk`; else `chunk` rounded up to
+/// `align`. Divisors keep every chunk of a static extent static.
+int64_t fitChunk(int64_t chunk, int64_t extent, int64_t align) {
+  chunk = llvm::alignTo(std::max<int64_t>(chunk, 1), align);
+  if (ShapedType::isDynamic(extent))
+    return chunk;
+  for (int64_t c = chunk; c >= std::max<int64_t>(chunk / 2, align); c -= align)
+    if (extent % c == 0)
+      return c;
+  return chunk;
+}
+
+struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
+  using DistributeOpsBase::DistributeOpsBase;
+
+  /// Tile sizes chunking `root` (zero where not tiled), or none when the op
+  /// is too small to share.
+  std::optional<SmallVector<int64_t>> chooseChunks(linalg::LinalgOp root) {
+    linalg::LinalgOp contraction = fusedContraction(root);
+    linalg::LinalgOp costed = contraction ? contraction : root;
+    SmallVector<int64_t> ranges = costed.getStaticLoopRanges();
+    SmallVector<utils::IteratorType> iterators =
+        costed.getIteratorTypesArray();
+    unsigned rootLoops = root.getNumLoops();
+    bool tiled = isa<linalg::MatmulOp>(costed);
+    // A dynamic extent (the batch) counts as `assumedBatch` in the work.
+    auto extentOf = [&](int64_t r) {
+      return ShapedType::isDynamic(r) ? static_cast<double>(assumedBatch)
+                                      : static_cast<double>(r);
+    };
+    double total = pointCost(costed);
+    for (int64_t r : ranges)
+      total *= extentOf(r);
+    if (total < 2 * minChunkWork)
+      return std::nullopt;
+    // The loops that may be chunked: parallel, not the vectorized innermost
+    // one (a matmul's columns are register tiles, they may), more than one
+    // index.
+    SmallVector<unsigned> candidates;
+    for (unsigned d = 0; d < rootLoops; ++d)
+      if (iterators[d] == utils::IteratorType::parallel &&
+          (d + 1 < rootLoops || rootLoops == 1 || tiled) &&
+          (ShapedType::isDynamic(ranges[d]) || ranges[d] >= 2))
+        candidates.push_back(d);
+    // Static loops first (chunks fixed at compile time, static slices for
+    // the vectorizer and the schedule), the batch last; among static ones
+    // the first with four chunks or more, else the first with two.
+    std::optional<SmallVector<int64_t>> best;
+    int64_t bestCount = 0;
+    for (bool dynamic : {false, true}) {
+      for (unsigned d : candidates) {
+        int64_t extent = ranges[d];
+        if (ShapedType::isDynamic(extent) != dynamic)
+          continue;
+        double perIndex = total / extentOf(extent);
+        int64_t align = tiled ? (d == 0 ? tileM : tileN) : 1;
+        int64_t chunk =
+            static_cast<int64_t>(std::ceil(minChunkWork / perIndex));
+        int64_t count = 0;
+        if (!dynamic) {
+          chunk = std::max<int64_t>(chunk, llvm::divideCeil(extent, maxChunks));
+          chunk = fitChunk(chunk, extent, align);
+          count = llvm::divideCeil(extent, chunk);
+          if (count < 2 || count <= bestCount)
+            continue;
+        } else {
+          if (best)
+            break;
+          chunk = fitChunk(chunk, extent, align);
+        }
+        best = SmallVector<int64_t>(rootLoops, 0);
+        (*best)[d] = chunk;
+        bestCount = count;
+        if (dynamic || count >= 4)
+          return best;
+      }
+    }
+    return best;
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    SmallVector<linalg::LinalgOp> roots;
+    func.walk([&](linalg::LinalgOp op) {
+      if (!op.hasPureTensorSemantics() || op->getNumResults() != 1 ||
+          op.getNumParallelLoops() == 0 || isa<linalg::FillOp>(op) ||
+          feedsEpilogue(op) ||
+          op->getParentOfType<scf::ForallOp>())
+        return;
+      roots.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp root : roots) {
+      std::optional<SmallVector<int64_t>> tiles = chooseChunks(root);
+      if (!tiles)
+        continue;
+      rewriter.setInsertionPoint(root);
+      scf::SCFTilingOptions tiling;
+      tiling.setTileSizes(getAsIndexOpFoldResult(&getContext(), *tiles));
+      tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+      scf::SCFTileAndFuseOptions options;
+      options.setTilingOptions(tiling);
+      // Fuse the epilogue's matmul and accumulator fills only: other
+      // producers (transposes, other layers) must not be recomputed per
+      // chunk. (The tuple: fuse it, do not yield a replacement for it.)
+      Operation *contraction = fusedContraction(root);
+      options.setFusionControlFn(
+          [&](tensor::ExtractSliceOp, OpResult producer, bool) {
+            Operation *op = producer.getOwner();
+            bool fuse = isa<linalg::FillOp>(op) || op == contraction;
+            return std::make_tuple(fuse, false);
+          });
+      FailureOr<scf::SCFTileAndFuseResult> tiled =
+          scf::tileConsumerAndFuseProducersUsingSCF(
+              rewriter, cast<TilingInterface>(root.getOperation()), options);
+      if (failed(tiled))
+        continue; // stays on one thread: correct, only slower
+      for (OpResult result : root->getResults())
+        if (Value replacement = tiled->replacements.lookup(result))
+          rewriter.replaceAllUsesWith(result, replacement);
+      rewriter.eraseOp(root);
+    }
+  }
+};
+
+} // namespace

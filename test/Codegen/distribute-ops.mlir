@@ -1,0 +1,135 @@
+// nnc-distribute-ops: each big linalg op becomes an scf.forall of chunks
+// along one parallel loop. Work is points x body ops (a dynamic extent counts
+// the assumed batch, 32; a matmul point 1/16); a chunk gets at least 32768.
+// Static loops come first, the batch last; never a generic's innermost loop
+// nor a reduction; a matmul is chunked through its epilogue, with its fill.
+// RUN: nnc-opt %s --pass-pipeline='builtin.module(func.func(nnc-distribute-ops{tile-m=6 tile-n=16}),canonicalize)' | FileCheck %s
+
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d1)>
+#red = affine_map<(d0, d1) -> (d0)>
+
+// [N, 64, 32], 2 ops per point: 131072 units, 2048 per index of the 64-loop
+// (the 32-loop is innermost): 4 chunks of 16, static slices.
+// CHECK-LABEL: func.func @elementwise(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x64x32xf32>
+// CHECK: %[[E:.*]] = tensor.empty
+// CHECK: %[[R:.*]] = scf.forall (%[[I:.*]]) = (0) to (64) step (16) shared_outs(%[[OUT:.*]] = %[[E]]) -> (tensor<?x64x32xf32>)
+// CHECK: %[[IN:.*]] = tensor.extract_slice %[[X]][0, %[[I]], 0] [%{{.*}}, 16, 32] [1, 1, 1]
+// CHECK: %[[O:.*]] = tensor.extract_slice %[[OUT]][0, %[[I]], 0] [%{{.*}}, 16, 32] [1, 1, 1]
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[IN]] : tensor<?x16x32xf32>) outs(%[[O]] : tensor<?x16x32xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %[[G]] into %[[OUT]][0, %[[I]], 0] [%{{.*}}, 16, 32]
+// CHECK: return %[[R]]
+func.func @elementwise(%x: tensor<?x64x32xf32>) -> tensor<?x64x32xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x64x32xf32>
+  %e = tensor.empty(%n) : tensor<?x64x32xf32>
+  %y = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x : tensor<?x64x32xf32>) outs(%e : tensor<?x64x32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %z = arith.constant 0.0 : f32
+    %r = arith.maximumf %a, %z : f32
+    linalg.yield %r : f32
+  } -> tensor<?x64x32xf32>
+  return %y : tensor<?x64x32xf32>
+}
+
+// A dense layer: the bias add is the root, its matmul and the matmul's fill
+// are fused into each chunk of columns. N x 256 x 128 / 16 = 65536 units,
+// 512 per column: 2 chunks of 64 (a multiple of tile-n).
+// CHECK-LABEL: func.func @dense(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x256xf32>, %[[W:[a-z0-9]+]]: tensor<256x128xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (128) step (64) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK: %[[WJ:.*]] = tensor.extract_slice %[[W]][0, %[[J]]] [256, 64] [1, 1]
+// CHECK: %[[F:.*]] = linalg.fill {{.*}} -> tensor<?x64xf32>
+// CHECK: %[[M:.*]] = linalg.matmul ins(%{{.*}}, %[[WJ]] : tensor<?x256xf32>, tensor<256x64xf32>) outs(%[[F]] : tensor<?x64xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[M]], %{{.*}} : tensor<?x64xf32>, tensor<64xf32>)
+// CHECK: tensor.parallel_insert_slice
+func.func @dense(%x: tensor<?x256xf32>, %w: tensor<256x128xf32>, %b: tensor<128xf32>) -> tensor<?x128xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x256xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x128xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x128xf32>) -> tensor<?x128xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<?x256xf32>, tensor<256x128xf32>) outs(%f : tensor<?x128xf32>) -> tensor<?x128xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #row, #id2], iterator_types = ["parallel", "parallel"]} ins(%m, %b : tensor<?x128xf32>, tensor<128xf32>) outs(%e : tensor<?x128xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<?x128xf32>
+  return %y : tensor<?x128xf32>
+}
+
+// Row sums: the only parallel loop is the batch, cut into chunks of a static
+// 8 rows (32768 / 4096); the reduction is never split, the accumulator's
+// fill is fused.
+// CHECK-LABEL: func.func @row_sums(
+// CHECK: scf.forall (%[[I:.*]]) = (0) to (%{{.*}}) step (8) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?xf32>)
+// CHECK: %[[ROWS:.*]] = affine.min
+// CHECK: %[[ACC:.*]] = tensor.extract_slice %[[OUT]][%[[I]]] [%[[ROWS]]] [1]
+// CHECK: %[[F:.*]] = linalg.fill {{.*}} outs(%[[ACC]] : tensor<?xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%{{.*}} : tensor<?x4096xf32>) outs(%[[F]] : tensor<?xf32>)
+func.func @row_sums(%x: tensor<?x4096xf32>) -> tensor<?xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x4096xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #red], iterator_types = ["parallel", "reduction"]} ins(%x : tensor<?x4096xf32>) outs(%f : tensor<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  return %y : tensor<?xf32>
+}
+
+// Too small to share (32 x 8 points): left alone.
+// CHECK-LABEL: func.func @small(
+// CHECK-NOT: scf.forall (
+// CHECK: return
+func.func @small(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8xf32>
+  %e = tensor.empty(%n) : tensor<?x8xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<?x8xf32>) outs(%e : tensor<?x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.negf %a : f32
+    linalg.yield %r : f32
+  } -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// Ops already inside a forall (a convolution's images) are not chunked
+// again, though big enough (256 x 64 x 9 ops).
+// CHECK-LABEL: func.func @inside(
+// CHECK: scf.forall (
+// CHECK-NOT: scf.forall (
+// CHECK: return
+func.func @inside(%x: tensor<?x256x64xf32>) -> tensor<?x256x64xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x256x64xf32>
+  %e = tensor.empty(%n) : tensor<?x256x64xf32>
+  %r = scf.forall (%i) in (%n) shared_outs(%out = %e) -> (tensor<?x256x64xf32>) {
+    %xi = tensor.extract_slice %x[%i, 0, 0] [1, 256, 64] [1, 1, 1] : tensor<?x256x64xf32> to tensor<256x64xf32>
+    %oi = tensor.extract_slice %out[%i, 0, 0] [1, 256, 64] [1, 1, 1] : tensor<?x256x64xf32> to tensor<256x64xf32>
+    %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%xi : tensor<256x64xf32>) outs(%oi : tensor<256x64xf32>) {
+    ^bb0(%a: f32, %o: f32):
+      %s = math.exp %a : f32
+      %t = math.exp %s : f32
+      %u = math.exp %t : f32
+      %v = math.exp %u : f32
+      %w = math.exp %v : f32
+      %z = math.exp %w : f32
+      %q = math.exp %z : f32
+      %p = math.exp %q : f32
+      %pp = math.exp %p : f32
+      linalg.yield %pp : f32
+    } -> tensor<256x64xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %y into %out[%i, 0, 0] [1, 256, 64] [1, 1, 1] : tensor<256x64xf32> into tensor<?x256x64xf32>
+    }
+  }
+  return %r : tensor<?x256x64xf32>
+}
