@@ -28,6 +28,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_DISTRIBUTEOPS
@@ -108,8 +109,10 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     double total = pointCost(costed);
     for (int64_t r : ranges)
       total *= extentOf(r);
-    if (total < 2 * minChunkWork)
-      return std::nullopt;
+    // Static loops only share work that is big at the assumed batch; the
+    // batch is cut whenever a chunk of at most twice the assumed batch holds
+    // enough (a smaller batch at run time gives a single chunk, run inline).
+    bool shareStatic = total >= 2 * minChunkWork;
     // The loops that may be chunked: parallel, not the vectorized innermost
     // one (a matmul's columns are register tiles, they may), more than one
     // index.
@@ -135,6 +138,8 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
             static_cast<int64_t>(std::ceil(minChunkWork / perIndex));
         int64_t count = 0;
         if (!dynamic) {
+          if (!shareStatic)
+            continue;
           chunk = std::max<int64_t>(chunk, llvm::divideCeil(extent, maxChunks));
           chunk = fitChunk(chunk, extent, align);
           count = llvm::divideCeil(extent, chunk);
@@ -144,6 +149,8 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
           if (best)
             break;
           chunk = fitChunk(chunk, extent, align);
+          if (chunk > 2 * assumedBatch)
+            continue;
         }
         best = SmallVector<int64_t>(rootLoops, 0);
         (*best)[d] = chunk;
@@ -197,6 +204,14 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
           rewriter.replaceAllUsesWith(result, replacement);
       rewriter.eraseOp(root);
     }
+    // The fused matmuls and fills are dead now but for the sizes the chunks
+    // take from them (`tensor.dim`): those are folded to their inits' and
+    // the dead ops erased, before the matmul schedule would turn them into
+    // loops that stay.
+    RewritePatternSet patterns(&getContext());
+    tensor::DimOp::getCanonicalizationPatterns(patterns, &getContext());
+    if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
+      return signalPassFailure();
   }
 };
 

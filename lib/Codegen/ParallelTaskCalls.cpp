@@ -8,13 +8,15 @@
 //                                               // the struct at ctx, calls
 //   F(base + begin, base + end, args...)
 //
-// and replaces every call `F(b, e, args...)` by storing {b, args...} into a
-// stack slot of the caller and calling the model shim's
+// and `F_launch(b, e, args...)` (internal, never inlined) that stores {b,
+// args...} into a stack slot and calls the model shim's
 //
 //   nnc_rt_parallel_for(F_thunk, slot, e - b)
 //
 // (lib/ModelRT/Parallel.c), which runs disjoint ranges of [0, e - b) on the
-// instance's threads and returns when all are done.
+// instance's threads and returns when all are done. Every call of F calls
+// F_launch instead: the kernel passes the task's arguments as it would to an
+// outlined loop, and stays as small.
 //
 //===----------------------------------------------------------------------===//
 
@@ -87,22 +89,26 @@ LLVM::LLVMFuncOp buildThunk(LLVM::LLVMFuncOp task, ModuleOp module) {
   return thunk;
 }
 
-/// Replaces `call` of a task by a call of nnc_rt_parallel_for.
-void rewriteCall(LLVM::CallOp call, LLVM::LLVMFuncOp task,
-                 LLVM::LLVMFuncOp thunk, LLVM::LLVMFuncOp parallelFor) {
-  MLIRContext *ctx = call.getContext();
-  Location loc = call.getLoc();
+/// Adds `<task>_launch(begin, end, args...)`, of the task's type: it stores
+/// {begin, args...} into a stack slot and calls nnc_rt_parallel_for(thunk,
+/// slot, end - begin). Internal and never inlined, so that a kernel calling
+/// many tasks stays as small as one calling outlined loops.
+LLVM::LLVMFuncOp buildLauncher(LLVM::LLVMFuncOp task, LLVM::LLVMFuncOp thunk,
+                               LLVM::LLVMFuncOp parallelFor, ModuleOp module) {
+  MLIRContext *ctx = module.getContext();
+  Location loc = task.getLoc();
   auto ptr = LLVM::LLVMPointerType::get(ctx);
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  auto launcher = b.create<LLVM::LLVMFuncOp>(
+      loc, (task.getSymName() + "_launch").str(), task.getFunctionType(),
+      LLVM::Linkage::Internal);
+  launcher.setNoInline(true);
+  Block *entry = launcher.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
   LLVM::LLVMStructType fields = contextType(task);
-  // The slot lives in the caller's entry block: a call inside a loop reuses
-  // it rather than growing the stack.
-  auto caller = call->getParentOfType<LLVM::LLVMFuncOp>();
-  OpBuilder b(ctx);
-  b.setInsertionPointToStart(&caller.getBody().front());
   Value one = b.create<LLVM::ConstantOp>(loc, b.getI64Type(), 1);
   Value slot = b.create<LLVM::AllocaOp>(loc, ptr, fields, one);
-  b.setInsertionPoint(call);
-  OperandRange args = call.getArgOperands();
+  ArrayRef<BlockArgument> args = entry->getArguments();
   SmallVector<Value> stored{args[0]};
   llvm::append_range(stored, args.drop_front(2));
   for (auto [i, value] : llvm::enumerate(stored)) {
@@ -114,7 +120,8 @@ void rewriteCall(LLVM::CallOp call, LLVM::LLVMFuncOp task,
   Value count = b.create<LLVM::SubOp>(loc, args[1], args[0]);
   Value fn = b.create<LLVM::AddressOfOp>(loc, thunk);
   b.create<LLVM::CallOp>(loc, parallelFor, ValueRange{fn, slot, count});
-  call.erase();
+  b.create<LLVM::ReturnOp>(loc, ValueRange{});
+  return launcher;
 }
 
 struct ParallelTaskCallsPass
@@ -148,8 +155,10 @@ struct ParallelTaskCallsPass
     });
     for (LLVM::LLVMFuncOp task : tasks) {
       LLVM::LLVMFuncOp thunk = buildThunk(task, module);
+      LLVM::LLVMFuncOp launcher =
+          buildLauncher(task, thunk, parallelFor, module);
       for (LLVM::CallOp call : calls[task.getSymName()])
-        rewriteCall(call, task, thunk, parallelFor);
+        call.setCallee(launcher.getSymName());
       task->removeAttr(nnc::kParallelTaskAttr);
       task.setLinkage(LLVM::Linkage::Internal);
     }

@@ -181,7 +181,7 @@ bool Compilation::lowerToLLVM() {
     codegen.optLevel = options.optLevel;
     codegen.cpu = options.cpu;
     codegen.shimAllocator = true; // link() always adds the shim
-    codegen.threads = false; // until lib/ModelRT has the thread pool
+    codegen.threads = true;
     codegen.vectorizeMatmul = options.vectorize != "none";
     codegen.vectorizeOps = options.vectorize == "all";
     buildLinalgToLLVMPipeline(pm, codegen);

@@ -68,15 +68,18 @@ def FuseElementwise : Pass<"nnc-fuse-elementwise"> {
 def DistributeOps : Pass<"nnc-distribute-ops", "mlir::func::FuncOp"> {
   let summary = "Chunk big linalg ops along a parallel loop with scf.forall (CPU threads)";
   let description = [{
-    CPU, on linalg on tensors, before nnc-batch-matmul-loop: each linalg op
-    on tensors whose work is at least twice `min-chunk-work` (a dynamic
-    extent, the batch, counting `assumed-batch`) is tiled along one parallel
-    loop into chunks of at least `min-chunk-work` and at most `max-chunks`
-    of them, with `scf.forall` (nnc-outline-parallel gives those to the
-    thread pool). The loop is not the op's innermost (vectorized) one, except
-    a matmul's columns; static loops come first (the first with four chunks
-    or more, else two), so that chunks are fixed at compile time and
-    static; otherwise the batch is cut into chunks of a static size. Chunks never depend on
+    CPU, on linalg on tensors, before nnc-batch-matmul-loop: linalg ops on
+    tensors with enough work are tiled along one parallel loop into chunks
+    of at least `min-chunk-work`, with `scf.forall` (nnc-outline-parallel
+    gives those to the thread pool). The loop is not the op's innermost
+    (vectorized) one, except a matmul's columns. A static loop is chosen
+    when the op's work is at least twice `min-chunk-work` with a dynamic
+    extent (the batch) counting `assumed-batch` (the first static loop with
+    four chunks or more, else two; at most `max-chunks`): chunks fixed at
+    compile time, static slices. Otherwise a dynamic loop (the batch) is cut
+    into chunks of a static size, when at most twice `assumed-batch` rows
+    hold `min-chunk-work`; a smaller batch at run time is one chunk, run
+    inline. Chunks never depend on
     the thread count, and reductions are never split, so results are the
     same bits for any number of threads. A matmul with a single elementwise
     consumer is chunked through it, with its fill, and its chunks are
@@ -279,10 +282,11 @@ def ParallelTaskCalls : Pass<"nnc-parallel-task-calls", "mlir::ModuleOp"> {
     On the LLVM dialect: for each function `F(i64 begin, i64 end, args...)`
     marked `nnc.parallel_task`, adds an internal `F_thunk(ptr ctx, i64 begin,
     i64 end)` that reads the range's base and `args` from the struct at
-    `ctx`, and replaces each call `F(b, e, args...)` by stores of `{b,
-    args...}` into a stack slot of the caller and a call of the model shim's
+    `ctx`, and an internal, no_inline `F_launch` of F's type that stores
+    `{b, args...}` into a stack slot and calls the model shim's
     `nnc_rt_parallel_for(F_thunk, slot, e - b)` (lib/ModelRT/Parallel.c),
-    which runs disjoint ranges of [0, e - b) on the instance's threads.
+    which runs disjoint ranges of [0, e - b) on the instance's threads; calls
+    of F call F_launch instead.
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
