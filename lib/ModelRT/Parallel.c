@@ -42,6 +42,11 @@ enum {
   NNC_SPIN_PAUSE_ROUNDS = 64,
 };
 
+/* The least stack of a worker: what the main thread usually has, even
+ * where the default of new threads is smaller (`ulimit -s unlimited` gives
+ * them 2 MiB), for kernels that keep buffers on the stack. */
+#define NNC_WORKER_STACK ((size_t)8 << 20)
+
 typedef void (*NncTask)(void *ctx, int64_t begin, int64_t end);
 
 struct NncPool {
@@ -52,6 +57,7 @@ struct NncPool {
   int32_t threads; /* the caller included */
   int32_t started; /* workers running */
   int created;     /* workers were started (or tried to be) */
+  pid_t owner;     /* the process that started them */
   int busy;        /* atomic: a loop runs (a second caller runs inline) */
   pthread_t *workers;
   pthread_mutex_t lock;
@@ -197,10 +203,19 @@ static void *workerMain(void *arg) {
  * not the synchronous ones: a fault in a task reaches the process's
  * handlers (nnc-guard-run) as it would on the calling thread. */
 static int startWorkers(NncPool *p) {
-  if (p->created)
-    return p->started > 0;
+  if (p->created) /* in a child of fork() the workers are gone */
+    return p->started > 0 && p->owner == getpid();
   p->created = 1;
+  p->owner = getpid();
   p->createdAt = __atomic_load_n(&p->generation, __ATOMIC_RELAXED);
+  pthread_attr_t attr, *attrp = NULL;
+  size_t stack = 0;
+  if (pthread_attr_init(&attr) == 0) {
+    attrp = &attr;
+    if (pthread_attr_getstacksize(&attr, &stack) == 0 &&
+        stack < NNC_WORKER_STACK)
+      pthread_attr_setstacksize(&attr, NNC_WORKER_STACK);
+  }
   sigset_t blocked, old;
   sigfillset(&blocked);
   static const int synchronous[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL,
@@ -211,9 +226,11 @@ static int startWorkers(NncPool *p) {
   /* Fewer workers than asked for (no memory, a thread limit): the loops run
    * on those that started. */
   while (p->started < p->threads - 1 &&
-         pthread_create(&p->workers[p->started], NULL, workerMain, p) == 0)
+         pthread_create(&p->workers[p->started], attrp, workerMain, p) == 0)
     ++p->started;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (attrp)
+    pthread_attr_destroy(attrp);
   return p->started > 0;
 }
 
@@ -243,6 +260,12 @@ NNC_HIDDEN NncPool *nncPoolCreate(int32_t threads) {
 NNC_HIDDEN void nncPoolDestroy(NncPool *p) {
   if (!p)
     return;
+  if (p->started && p->owner != getpid()) {
+    /* A child of fork(): no workers to stop; the lock may be held. */
+    free(p->workers);
+    free(p);
+    return;
+  }
   pthread_mutex_lock(&p->lock);
   __atomic_store_n(&p->shutdown, 1, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&p->wake);
@@ -288,8 +311,8 @@ NNC_HIDDEN void nnc_rt_parallel_for(NncTask task, void *ctx, int64_t count) {
   p->ctx = ctx;
   p->count = count;
   p->outer = outer;
-  p->failed = 0;
   p->failedBytes = 0;
+  __atomic_store_n(&p->failed, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&p->next, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&p->stop, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&p->pending, p->started, __ATOMIC_RELAXED);

@@ -15,6 +15,8 @@
 
 #include <malloc.h>
 #include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -209,6 +211,28 @@ TEST(ModelRTParallel, TwoInstancesInTwoThreads) {
   a.join();
   b.join();
   EXPECT_EQ(failures.load(), 0);
+}
+
+TEST(ModelRTParallel, AChildOfForkRunsLoopsInline) {
+  // The workers do not survive fork(): in the child the instance runs its
+  // loops on the calling thread instead of waiting for them.
+  const ModelApi &api = parallelModel();
+  Pooled inst(api, 3);
+  expectCoveredOnce(runLoop(api, inst.model, 40, Plain, 10), 40);
+  pid_t child = fork();
+  ASSERT_NE(child, -1);
+  if (child == 0) {
+    Result r = runLoop(api, inst.model, 40, Plain, 10);
+    bool ok = r.status.code == NNC_STATUS_OK && r.out[kOutThreads] == 1.0f;
+    for (int i = 0; ok && i < kMaxCount; ++i)
+      ok = r.out[i] == (i < 40 ? 1.0f : 0.0f);
+    api.nnc_model_destroy(inst.model);
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  expectCoveredOnce(runLoop(api, inst.model, 40, Plain, 10), 40);
 }
 
 TEST(ModelRTParallel, ManyInstancesStartNoThreads) {
