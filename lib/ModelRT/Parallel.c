@@ -8,6 +8,10 @@
  * part. Iterations are handed out one at a time from an atomic counter, so
  * which thread runs which iteration varies from run to run; the results do
  * not, because each iteration computes the same thing wherever it runs.
+ * Workers join a loop while it is open; the caller closes it once its own
+ * share is done (every iteration is then taken) and waits only for the
+ * workers that joined, never for one that is asleep or not scheduled
+ * (more threads than cores, other processes).
  *
  * A kernel finds its pool through the current allocation scope
  * (HostAlloc.c), which Exec.c makes current around every CPU kernel call: a
@@ -39,7 +43,7 @@ enum {
   /* How long an idle thread spins before it sleeps. */
   NNC_SPIN_NS = 50000,
   /* Spinning rounds of pause instructions only, before sched_yield. */
-  NNC_SPIN_PAUSE_ROUNDS = 64,
+  NNC_SPIN_PAUSE_ROUNDS = 8,
 };
 
 /* The least stack of a worker: what the main thread usually has, even
@@ -65,18 +69,25 @@ struct NncPool {
   pthread_cond_t done; /* the caller: every worker is done */
   int32_t sleepers;    /* workers waiting on `wake` (under the lock) */
   int shutdown;        /* atomic */
-  /* The current loop, published by the release store of `generation`. */
-  uint64_t generation; /* atomic: bumped once per loop */
-  uint64_t createdAt;  /* `generation` when the workers were started */
+  /* The current loop, published by the release store of `state`. */
+  uint64_t state;      /* atomic: generation << 32 | CLOSED | workers inside */
+  uint32_t createdAt;  /* the generation when the workers were started */
   NncTask task;
   void *ctx;
   int64_t count;
   NncAllocScope *outer; /* the kernel's scope */
-  int32_t pending;      /* atomic: workers not done with the loop */
   int stop;             /* atomic: a task failed; hand out no more */
   int failed;           /* atomic: the first failure was recorded */
   size_t failedBytes;   /* the size the first failed request asked for */
 };
+
+/* `state` of a pool: the loop's generation in the high 32 bits, CLOSED once
+ * the caller's share is done (no worker joins after that), and the number
+ * of workers inside the loop below it. */
+#define NNC_CLOSED ((uint64_t)1 << 31)
+#define NNC_INSIDE (NNC_CLOSED - 1)
+
+static uint32_t generationOf(uint64_t state) { return (uint32_t)(state >> 32); }
 
 static void cpuPause(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -148,11 +159,15 @@ static void runShare(NncPool *p, NncAllocScope *scope) {
   nncAllocScopeHandOver(scope, p->outer);
 }
 
-/* Waits for the loop after `*seen`; 0 when the pool shuts down instead. */
-static int waitForLoop(NncPool *p, uint64_t *seen) {
+static uint32_t currentGeneration(NncPool *p) {
+  return generationOf(__atomic_load_n(&p->state, __ATOMIC_ACQUIRE));
+}
+
+/* Waits for a loop after `*seen`; 0 when the pool shuts down instead. */
+static int waitForLoop(NncPool *p, uint32_t *seen) {
   int64_t start = 0;
   for (unsigned round = 0;; ++round) {
-    uint64_t g = __atomic_load_n(&p->generation, __ATOMIC_ACQUIRE);
+    uint32_t g = currentGeneration(p);
     if (g != *seen) {
       *seen = g;
       return 1;
@@ -164,16 +179,27 @@ static int waitForLoop(NncPool *p, uint64_t *seen) {
   }
   pthread_mutex_lock(&p->lock);
   ++p->sleepers;
-  while (__atomic_load_n(&p->generation, __ATOMIC_ACQUIRE) == *seen &&
+  while (currentGeneration(p) == *seen &&
          !__atomic_load_n(&p->shutdown, __ATOMIC_ACQUIRE))
     pthread_cond_wait(&p->wake, &p->lock);
   --p->sleepers;
   pthread_mutex_unlock(&p->lock);
-  uint64_t g = __atomic_load_n(&p->generation, __ATOMIC_ACQUIRE);
+  uint32_t g = currentGeneration(p);
   if (g == *seen)
     return 0;
   *seen = g;
   return 1;
+}
+
+/* Enters loop `g` unless the caller has closed it (or a newer one runs);
+ * the acquire makes the loop's fields visible. */
+static int joinLoop(NncPool *p, uint32_t g) {
+  uint64_t s = __atomic_load_n(&p->state, __ATOMIC_ACQUIRE);
+  while (generationOf(s) == g && !(s & NNC_CLOSED))
+    if (__atomic_compare_exchange_n(&p->state, &s, s + 1, 1, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE))
+      return 1;
+  return 0;
 }
 
 static void *workerMain(void *arg) {
@@ -183,11 +209,13 @@ static void *workerMain(void *arg) {
   /* Without a scope this thread could not recover from a failed
    * allocation: it then takes no iterations, only acknowledges loops. */
   int hasScope = nncAllocScopeEnter(&scope);
-  uint64_t seen = p->createdAt;
+  uint32_t seen = p->createdAt;
   while (waitForLoop(p, &seen)) {
-    if (hasScope)
-      runShare(p, &scope);
-    if (__atomic_sub_fetch(&p->pending, 1, __ATOMIC_ACQ_REL) == 0) {
+    if (!hasScope || !joinLoop(p, seen))
+      continue;
+    runShare(p, &scope);
+    uint64_t s = __atomic_sub_fetch(&p->state, 1, __ATOMIC_ACQ_REL);
+    if ((s & NNC_CLOSED) && !(s & NNC_INSIDE)) { /* the caller may sleep */
       pthread_mutex_lock(&p->lock);
       pthread_cond_signal(&p->done);
       pthread_mutex_unlock(&p->lock);
@@ -207,7 +235,7 @@ static int startWorkers(NncPool *p) {
     return p->started > 0 && p->owner == getpid();
   p->created = 1;
   p->owner = getpid();
-  p->createdAt = __atomic_load_n(&p->generation, __ATOMIC_RELAXED);
+  p->createdAt = currentGeneration(p);
   pthread_attr_t attr, *attrp = NULL;
   size_t stack = 0;
   if (pthread_attr_init(&attr) == 0) {
@@ -279,17 +307,19 @@ NNC_HIDDEN void nncPoolDestroy(NncPool *p) {
   free(p);
 }
 
-/* Waits until every worker is done with the current loop. */
-static void joinWorkers(NncPool *p) {
+/* Closes the current loop and waits until the workers that joined it are
+ * done. */
+static void closeLoop(NncPool *p) {
+  __atomic_fetch_or(&p->state, NNC_CLOSED, __ATOMIC_ACQ_REL);
   int64_t start = 0;
   for (unsigned round = 0;; ++round) {
-    if (__atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) == 0)
+    if (!(__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) & NNC_INSIDE))
       return;
     if (!spinOnce(round, &start))
       break;
   }
   pthread_mutex_lock(&p->lock);
-  while (__atomic_load_n(&p->pending, __ATOMIC_ACQUIRE) != 0)
+  while (__atomic_load_n(&p->state, __ATOMIC_ACQUIRE) & NNC_INSIDE)
     pthread_cond_wait(&p->done, &p->lock);
   pthread_mutex_unlock(&p->lock);
 }
@@ -306,7 +336,15 @@ NNC_HIDDEN void nnc_rt_parallel_for(NncTask task, void *ctx, int64_t count) {
     task(ctx, 0, count);
     return;
   }
-  /* Publish the loop: every worker is done with the previous one. */
+  /* The caller's share runs in a scope of its own like the workers'. */
+  NncAllocScope share;
+  memset(&share, 0, sizeof(share));
+  if (!nncAllocScopeEnter(&share)) {
+    __atomic_store_n(&p->busy, 0, __ATOMIC_RELEASE);
+    task(ctx, 0, count);
+    return;
+  }
+  /* Publish the loop: no worker is inside the previous one (closed). */
   p->task = task;
   p->ctx = ctx;
   p->count = count;
@@ -315,22 +353,16 @@ NNC_HIDDEN void nnc_rt_parallel_for(NncTask task, void *ctx, int64_t count) {
   __atomic_store_n(&p->failed, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&p->next, 0, __ATOMIC_RELAXED);
   __atomic_store_n(&p->stop, 0, __ATOMIC_RELAXED);
-  __atomic_store_n(&p->pending, p->started, __ATOMIC_RELAXED);
-  __atomic_add_fetch(&p->generation, 1, __ATOMIC_RELEASE);
+  uint32_t g = currentGeneration(p) + 1;
+  __atomic_store_n(&p->state, (uint64_t)g << 32, __ATOMIC_RELEASE);
   pthread_mutex_lock(&p->lock);
   if (p->sleepers)
     pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->lock);
 
-  /* The caller's share, in a scope of its own like the workers'. */
-  NncAllocScope share;
-  memset(&share, 0, sizeof(share));
-  int entered = nncAllocScopeEnter(&share);
-  if (entered)
-    runShare(p, &share);
-  joinWorkers(p);
-  if (entered)
-    nncAllocScopeLeave(&share); /* `outer` is current again */
+  runShare(p, &share);
+  closeLoop(p);
+  nncAllocScopeLeave(&share); /* `outer` is current again */
   int failed = __atomic_load_n(&p->failed, __ATOMIC_ACQUIRE);
   size_t failedBytes = p->failedBytes;
   __atomic_store_n(&p->busy, 0, __ATOMIC_RELEASE);
