@@ -66,7 +66,7 @@ struct NncPool {
   pthread_t *workers;
   pthread_mutex_t lock;
   pthread_cond_t wake; /* workers: a new loop, or shut down */
-  pthread_cond_t done; /* the caller: every worker is done */
+  pthread_cond_t done; /* the caller: the workers inside are done */
   int32_t sleepers;    /* workers waiting on `wake` (under the lock) */
   int shutdown;        /* atomic */
   /* The current loop, published by the release store of `state`. */
