@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "ModelRTTestUtil.h"
 
+#include <dirent.h>
 #include <malloc.h>
 #include <sched.h>
 #include <sys/wait.h>
@@ -235,15 +236,34 @@ TEST(ModelRTParallel, AChildOfForkRunsLoopsInline) {
   expectCoveredOnce(runLoop(api, inst.model, 40, Plain, 10), 40);
 }
 
-TEST(ModelRTParallel, ManyInstancesStartNoThreads) {
-  // Workers start at the first loop: 200 instances of 64 threads are cheap
-  // (they would be 12,600 threads otherwise).
+/// The threads of this process (/proc/self/task).
+size_t processThreads() {
+  size_t n = 0;
+  if (DIR *d = opendir("/proc/self/task")) {
+    while (dirent *e = readdir(d))
+      n += e->d_name[0] != '.';
+    closedir(d);
+  }
+  return n;
+}
+
+TEST(ModelRTParallel, WorkersStartAtTheFirstLoopAndEndWithTheInstance) {
+  // 200 instances of 64 threads start no thread (they would be 12,600).
   const ModelApi &api = parallelModel();
+  size_t before = processThreads();
+  ASSERT_GT(before, 0u);
   std::vector<std::unique_ptr<Pooled>> all;
   for (int i = 0; i < 200; ++i)
     all.push_back(std::make_unique<Pooled>(api, 64));
   for (auto &p : all)
     ASSERT_NE(p->model, nullptr);
+  EXPECT_EQ(processThreads(), before);
+  // A loop of more than one iteration starts the 63 workers of its
+  // instance; destroy joins them.
+  expectCoveredOnce(runLoop(api, all[0]->model, 2, Plain), 2);
+  EXPECT_EQ(processThreads(), before + 63);
+  all.clear();
+  EXPECT_EQ(processThreads(), before);
 }
 
 TEST(ModelRTThreads, OptionsAreValidated) {
