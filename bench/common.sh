@@ -1,7 +1,10 @@
 # Shared by bench/predict.sh and bench/train_step.sh (sourced, not run):
-# builds nnc and nnc-bench, measures the core's FP32 peak, prints the
-# machine and the PyTorch setting, and runs one model through nnc-bench,
-# bench/torch_bench.py and (predict) ONNX Runtime, counting the results.
+# reads --threads N, builds nnc and nnc-bench, measures the core's FP32
+# peak, prints the machine and the PyTorch setting, and runs one model
+# through nnc-bench, bench/torch_bench.py and (predict) ONNX Runtime,
+# counting the results. With N > 1 threads every side runs on N threads
+# pinned to CPUs 0..N-1 (taskset), and nnc runs once more on 1 thread for
+# its own speedup.
 # Environment: BENCH_ITERS, BENCH_WARMUP (timed and warm-up calls per side),
 # BENCH_OUT (work directory, default build/bench), NNC_BUILD_DIR,
 # BENCH_ORT=0 (no ONNX Runtime column), BENCH_ORT_VERSION, BENCH_BUILD=0
@@ -22,9 +25,33 @@ ORT_DIR=$BUILD_DIR/bench/onnx
 ORT_VERSION=${BENCH_ORT_VERSION:-1.30.0}
 ORT_OK=0
 PEAK_GFLOPS=""
+THREADS=1
+PIN="" # taskset -c 0-(THREADS-1) when THREADS > 1
+MODELS=()
 ran=0
 skipped=0
 failed=0
+
+# parse_args ARGS...: --threads N (or --threads=N) into THREADS and PIN, the
+# other arguments (model names) into MODELS. Exits 2 on a bad count.
+parse_args() {
+  while [ $# -gt 0 ]; do
+    case $1 in
+    --threads) THREADS=${2:-}; shift 2 || shift ;;
+    --threads=*) THREADS=${1#--threads=}; shift ;;
+    -*) echo "error: unknown option '$1' (usage: $0 [--threads N] [MODEL...])"
+      exit 2 ;;
+    *) MODELS+=("$1"); shift ;;
+    esac
+  done
+  if ! [[ "$THREADS" =~ ^[1-9][0-9]*$ ]] || [ "$THREADS" -gt "$(nproc)" ]; then
+    echo "error: --threads expects 1..$(nproc) (the CPUs this script may" \
+      "use), got '$THREADS'"
+    exit 2
+  fi
+  [ "$THREADS" -gt 1 ] && PIN="taskset -c 0-$((THREADS - 1))"
+  return 0
+}
 
 build_tools() {
   if [ "${BENCH_BUILD:-1}" = 0 ]; then
@@ -49,14 +76,17 @@ print_setting() {
     echo "   $v: ${val:-not set} in this shell; unset for PyTorch"
   done
   echo "   PyTorch command: $TORCH_ENV $TORCH_PY"
-  $TORCH_ENV "$TORCH_PY" - <<'PY'
+  BENCH_THREADS=$THREADS $TORCH_ENV "$TORCH_PY" - <<'PY'
 import ctypes
+import os
 import torch
-torch.set_num_threads(1)
+threads = int(os.environ["BENCH_THREADS"])
+torch.set_num_threads(threads)
 torch.ones(64, 64) @ torch.ones(64, 64)  # loads the BLAS
 libs = sorted({l.split()[-1].rsplit("/", 1)[-1] for l in open("/proc/self/maps")
                if "blas" in l.lower() or "dnnl" in l.lower()})
-print(f"   PyTorch {torch.__version__}, 1 thread (torch.set_num_threads(1)),"
+print(f"   PyTorch {torch.__version__}, {threads} thread{'s' * (threads > 1)}"
+      f" (torch.set_num_threads({threads})),"
       f" libraries: {', '.join(libs) or 'none found'}")
 paths = {l.split()[-1] for l in open("/proc/self/maps")
          if "openblas" in l.split()[-1].rsplit("/", 1)[-1]}
@@ -73,8 +103,14 @@ if not any("openblas" in l for l in libs):
     print("   WARNING: PyTorch is not using OpenBLAS (reference BLAS is ~10x"
           " slower): apt-get install libopenblas0-pthread")
 PY
-  echo "   nnc kernels are single-threaded: nnc/torch ratios compare 1 thread"
-  echo "   with 1 thread (below 1 means nnc is faster)."
+  if [ "$THREADS" = 1 ]; then
+    echo "   nnc runs on 1 thread (nnc-bench --threads 1): nnc/torch ratios"
+    echo "   compare 1 thread with 1 thread (below 1 means nnc is faster)."
+  else
+    echo "   nnc, PyTorch and ONNX Runtime run on $THREADS threads, each pinned"
+    echo "   to CPUs 0-$((THREADS - 1)) ($PIN); nnc also runs on 1 thread"
+    echo "   there for its own speedup (below 1 nnc/torch means nnc is faster)."
+  fi
   measure_peak
 }
 
@@ -103,6 +139,10 @@ measure_peak() {
   PEAK_GFLOPS=$(echo "$line" | sed -n 's/^peak_flops: \([0-9.]*\) GFLOP.*/\1/p')
   echo "   FP32 peak of one core: ${line#peak_flops: }, bench/peak_flops.c" \
     "built with $(basename "$cc") -O2 $flags"
+  if [ "$THREADS" -gt 1 ] && [ -n "$PEAK_GFLOPS" ]; then
+    PEAK_GFLOPS=$(awk "BEGIN { print $PEAK_GFLOPS * $THREADS }")
+    echo "   % of peak below: of $THREADS cores, $PEAK_GFLOPS GFLOP/s"
+  fi
 }
 
 # setup_ort: installs onnxruntime-node (npm registry) into $ORT_DIR unless
@@ -137,7 +177,7 @@ setup_ort() {
     return
   fi
   ORT_OK=1
-  echo "   ONNX Runtime $version (onnxruntime-node in $ORT_DIR), 1 intra-op"
+  echo "   ONNX Runtime $version (onnxruntime-node in $ORT_DIR), $THREADS intra-op"
   echo "   and 1 inter-op thread, sequential execution, all graph"
   echo "   optimizations, on the PyTorch twins exported by torch.onnx.export."
 }
@@ -156,8 +196,8 @@ ort_column() {
       "(exit $rc; $dir/onnx_export.log: $(tail -n 1 "$dir/onnx_export.log"))"
     return 0
   fi
-  NODE_PATH="$ORT_DIR/node_modules" node bench/ort_bench.js "$dir" "$name" \
-    1e-4 2>"$dir/ort.log"
+  NODE_PATH="$ORT_DIR/node_modules" $PIN node bench/ort_bench.js "$dir" \
+    "$name" 1e-4 "$THREADS" 2>"$dir/ort.log"
   rc=$?
   if [ "$rc" = 1 ]; then
     echo "   MISMATCH: ONNX Runtime disagrees on $name"
@@ -214,7 +254,8 @@ r'(?m)^train\s+\w+\s*\{[^}]*\}', '', open('$nn').read()))" >"$src"
     flags="--train"
   fi
   compile "$src" "$dir/model.so" "$dir/nnc.log" || return
-  "$BUILD_DIR/bin/nnc-bench" "$dir/model.so" "$dir" $flags --batch "$batch" \
+  $PIN "$BUILD_DIR/bin/nnc-bench" "$dir/model.so" "$dir" $flags \
+    --batch "$batch" --threads "$THREADS" \
     --iters "${BENCH_ITERS:-$DEFAULT_ITERS}" \
     --warmup "${BENCH_WARMUP:-10}" "$@" | sed 's/^/   /'
   local rc=${PIPESTATUS[0]}
@@ -227,8 +268,10 @@ r'(?m)^train\s+\w+\s*\{[^}]*\}', '', open('$nn').read()))" >"$src"
     failed=$((failed + 1))
     return
   fi
-  (cd bench && $TORCH_ENV "$TORCH_PY" torch_bench.py --model "$name" \
-    --dir "../$dir" --threads 1 --extra-threads 2)
+  local extra="--extra-threads 2" # PyTorch on 2 threads, for information
+  [ "$THREADS" -gt 1 ] && extra=""
+  (cd bench && $PIN $TORCH_ENV "$TORCH_PY" torch_bench.py --model "$name" \
+    --dir "../$dir" --threads "$THREADS" $extra)
   rc=$?
   if [ "$rc" = 0 ]; then
     ran=$((ran + 1))
@@ -239,6 +282,48 @@ r'(?m)^train\s+\w+\s*\{[^}]*\}', '', open('$nn').read()))" >"$src"
   fi
   [ "$mode" = predict ] && ort_column "$name" "$dir"
   "$TORCH_PY" bench/report.py "$dir" "$name" "$PEAK_GFLOPS"
+  [ "$THREADS" -gt 1 ] && speedup "$name" "$dir" $flags "$@"
+  return 0
+}
+
+# speedup NAME DIR [nnc-bench options]: nnc on 1 thread (same CPUs) into
+# DIR/threads1; prints nnc's speedup N threads vs 1 and whether the checked
+# outputs (predict outputs, or 3 losses and the weights after them) are
+# bitwise the same; a difference is a failure.
+speedup() {
+  local name=$1 dir=$2 batch
+  shift 2
+  batch=$(spec "$name" batch)
+  mkdir -p "$dir/threads1"
+  if ! $PIN "$BUILD_DIR/bin/nnc-bench" "$dir/model.so" "$dir/threads1" \
+    --batch "$batch" --threads 1 --iters "${BENCH_ITERS:-$DEFAULT_ITERS}" \
+    --warmup "${BENCH_WARMUP:-10}" "$@" >"$dir/threads1/nnc-bench.log" 2>&1
+  then
+    echo "   ERROR: nnc-bench --threads 1 failed" \
+      "($dir/threads1/nnc-bench.log: $(tail -n 1 "$dir/threads1/nnc-bench.log"))"
+    failed=$((failed + 1))
+    return
+  fi
+  local same=identical f
+  for f in "$dir"/output.*.npy "$dir"/losses.npy "$dir"/after.safetensors; do
+    [ -e "$f" ] || continue
+    cmp -s "$f" "$dir/threads1/${f##*/}" || same="DIFFERENT (${f##*/})"
+  done
+  "$TORCH_PY" - "$dir" "$name" "$THREADS" "$same" <<'PY'
+import json, sys
+d, name, threads, same = sys.argv[1:5]
+n = json.load(open(f"{d}/nnc.json"))
+one = json.load(open(f"{d}/threads1/nnc.json"))
+print(f"  SPEEDUP {name} {n['mode']} batch {n['batch']}: nnc 1 thread "
+      f"{one['median_ms']:.3f} ms (best {one['best_ms']:.3f}), {threads} "
+      f"threads {n['median_ms']:.3f} ms (best {n['best_ms']:.3f}): "
+      f"{one['median_ms'] / n['median_ms']:.2f}x (best "
+      f"{one['best_ms'] / n['best_ms']:.2f}x); results bitwise {same}")
+PY
+  if [ "$same" != identical ]; then
+    echo "   MISMATCH: nnc on $THREADS threads and on 1 thread differ"
+    failed=$((failed + 1))
+  fi
 }
 
 summary() {

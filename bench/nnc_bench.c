@@ -13,7 +13,9 @@
  * 1 error, 2 usage, 3 the model has no such entry point (callers skip it).
  * With --profile it sets NNC_PROFILE=1 before loading the model, so that the
  * model prints its per-loop profile to stderr at exit (docs/performance.md);
- * the profile counts every call, the checks and warm-up included.
+ * the profile counts every call, the checks and warm-up included. --threads
+ * N creates the instance with N threads (default: the model's default,
+ * NNC_NUM_THREADS or every core of the affinity mask).
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
@@ -40,6 +42,9 @@ typedef struct {
   __typeof__(&nnc_model_tensor_info) tensorInfo;
   __typeof__(&nnc_model_tensor_byte_size) byteSize;
   __typeof__(&nnc_model_create) create;
+  /* NULL in a model.so built before threads existed. */
+  __typeof__(&nnc_model_create_with_options) createWithOptions;
+  __typeof__(&nnc_model_num_threads) numThreads;
   __typeof__(&nnc_model_destroy) destroy;
   __typeof__(&nnc_model_save) save;
   __typeof__(&nnc_model_predict) predict;
@@ -60,6 +65,7 @@ typedef struct {
   long long classes; /* label range for integer labels; 0: infer */
   double lr;         /* < 0: the model's default */
   int profile;       /* 1: NNC_PROFILE=1 for the model */
+  int threads;       /* 0: the model's default */
 } Options;
 
 /* The caller-side buffers of one kind (inputs, labels or outputs). */
@@ -108,6 +114,9 @@ static int resolve(Api *api, const char *path) {
       return 0;
     }
   }
+  *(void **)&api->createWithOptions =
+      dlsym(api->handle, "nnc_model_create_with_options");
+  *(void **)&api->numThreads = dlsym(api->handle, "nnc_model_num_threads");
   return 1;
 }
 
@@ -325,10 +334,14 @@ static int timeCalls(Run *r) {
   double median = o->iters % 2 ? t[o->iters / 2]
                                : 0.5 * (t[o->iters / 2 - 1] + t[o->iters / 2]);
   const char *mode = o->train ? "train_step" : "predict";
-  printf("nnc-bench: %s %s batch %lld: median %.4f ms, best %.4f ms, mean "
+  int threads = r->api->numThreads ? r->api->numThreads(r->model) : 1;
+  char onThreads[32] = "";
+  if (threads != 1)
+    snprintf(onThreads, sizeof onThreads, " on %d threads", threads);
+  printf("nnc-bench: %s %s batch %lld%s: median %.4f ms, best %.4f ms, mean "
          "%.4f ms (N=%d after %d warm-up)\n",
-         r->api->name(), mode, o->batch, median, t[0], sum / o->iters,
-         o->iters, o->warmup);
+         r->api->name(), mode, o->batch, onThreads, median, t[0],
+         sum / o->iters, o->iters, o->warmup);
   FILE *f = fopen(outPath(o, "nnc", "", ".json"), "w");
   if (f) {
     fprintf(f, "{");
@@ -337,10 +350,10 @@ static int timeCalls(Run *r) {
     writeNames(f, "outputs", &r->out);
     fprintf(f,
             "\"model\": \"%s\", \"mode\": \"%s\", \"batch\": %lld, "
-            "\"warmup\": %d, \"iters\": %d, \"lr\": %.9g, \"median_ms\": %.6f, "
-            "\"best_ms\": %.6f, \"mean_ms\": %.6f}\n",
-            r->api->name(), mode, o->batch, o->warmup, o->iters, r->lr,
-            median, t[0], sum / o->iters);
+            "\"threads\": %d, \"warmup\": %d, \"iters\": %d, \"lr\": %.9g, "
+            "\"median_ms\": %.6f, \"best_ms\": %.6f, \"mean_ms\": %.6f}\n",
+            r->api->name(), mode, o->batch, threads, o->warmup, o->iters,
+            r->lr, median, t[0], sum / o->iters);
     fclose(f);
   }
   free(t);
@@ -351,12 +364,12 @@ static void usage(const char *argv0) {
   fprintf(stderr,
           "usage: %s MODEL.so OUT_DIR [--train] [--batch B] [--seed S]\n"
           "       [--data-seed S] [--warmup W] [--iters N] [--check-steps K]\n"
-          "       [--classes C] [--lr LR] [--profile]\n",
+          "       [--classes C] [--lr LR] [--profile] [--threads N]\n",
           argv0);
 }
 
 static int parseArgs(int argc, char **argv, Options *o) {
-  *o = (Options){NULL, NULL, 0, 32, 42, 1, 10, 100, 3, 0, -1.0, 0};
+  *o = (Options){NULL, NULL, 0, 32, 42, 1, 10, 100, 3, 0, -1.0, 0, 0};
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     int hasValue = i + 1 < argc;
@@ -380,6 +393,8 @@ static int parseArgs(int argc, char **argv, Options *o) {
       o->classes = atoll(argv[++i]);
     else if (strcmp(a, "--lr") == 0 && hasValue)
       o->lr = atof(argv[++i]);
+    else if (strcmp(a, "--threads") == 0 && hasValue)
+      o->threads = atoi(argv[++i]);
     else if (a[0] == '-')
       return 0;
     else if (!o->modelPath)
@@ -390,7 +405,8 @@ static int parseArgs(int argc, char **argv, Options *o) {
       return 0;
   }
   return o->modelPath && o->outDir && o->batch >= 1 && o->warmup >= 0 &&
-         o->iters >= 1 && o->checkSteps >= 1 && o->classes >= 0;
+         o->iters >= 1 && o->checkSteps >= 1 && o->classes >= 0 &&
+         o->threads >= 0 && o->threads <= NNC_MAX_THREADS;
 }
 
 int main(int argc, char **argv) {
@@ -447,7 +463,18 @@ int main(int argc, char **argv) {
   for (int32_t i = 0; i < r.out.count; ++i)
     r.outArgs[i] = (nnc_buffer_t){r.out.data[i], r.out.size[i]};
 
-  if (!ok(&api, api.create(o.seed, &r.model), "create") ||
+  if (o.threads && !api.createWithOptions) {
+    fprintf(stderr, "nnc-bench: --threads: model %s was built before "
+                    "nnc_model_create_with_options existed\n",
+            api.name());
+    return 1;
+  }
+  nnc_model_options_t options = {sizeof(options), o.threads};
+  nnc_status_t created =
+      api.createWithOptions
+          ? api.createWithOptions(o.seed, &options, &r.model)
+          : api.create(o.seed, &r.model);
+  if (!ok(&api, created, "create") ||
       !ok(&api, api.save(r.model, outPath(&o, "params", "", ".safetensors")),
           "save"))
     return 1;

@@ -1,13 +1,14 @@
 // Checks ONNX Runtime on an exported twin against nnc and PyTorch, then
 // times it the way nnc-bench timed nnc.
 //
-// Usage: node bench/ort_bench.js DIR NAME [RTOL]  (NAME: the benchmark's)
+// Usage: node bench/ort_bench.js DIR NAME [RTOL] [THREADS]  (NAME: the
+// benchmark's; THREADS: intra-op threads, default 1)
 // DIR is an nnc-bench predict directory after bench/onnx_export.py: it holds
 // nnc.json (tensor names, warm-up and iteration counts, nnc's times),
 // input.<name>.npy, output.<name>.npy (nnc's outputs), torch_output.<name>.npy
 // (the twin's) and model.onnx. onnxruntime-node is found through NODE_PATH
 // (bench/common.sh installs it under the build directory). The session runs
-// on 1 intra-op and 1 inter-op thread, sequential execution, all graph
+// on THREADS intra-op and 1 inter-op thread, sequential execution, all graph
 // optimizations. Each output must satisfy max|ort - ref| / max|ref| <= RTOL
 // (default 1e-4) for ref = nnc and ref = PyTorch; then W warm-up and N timed
 // runs (W, N from nnc.json), written to DIR/ort.json. Exit status: 0
@@ -73,7 +74,8 @@ function median(sorted) {
 async function main() {
   const [dir, name] = process.argv.slice(2, 4);
   const rtol = Number(process.argv[4] || '1e-4');
-  if (!dir || !name) fail('usage: node ort_bench.js DIR NAME [RTOL]');
+  const threads = Number(process.argv[5] || '1');
+  if (!dir || !name) fail('usage: node ort_bench.js DIR NAME [RTOL] [THREADS]');
   let ort;
   try {
     ort = require('onnxruntime-node');
@@ -84,7 +86,7 @@ async function main() {
   const run = JSON.parse(fs.readFileSync(path.join(dir, 'nnc.json'), 'utf8'));
   const session = await ort.InferenceSession.create(
       path.join(dir, 'model.onnx'), {
-        intraOpNumThreads: 1,
+        intraOpNumThreads: threads,
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
@@ -128,13 +130,15 @@ async function main() {
   fs.writeFileSync(path.join(dir, 'ort.json'), JSON.stringify({
     version: ort.env.versions ? ort.env.versions.common : 'unknown',
     median_ms: med, best_ms: best, iters: run.iters, warmup: run.warmup,
+    threads,
   }) + '\n');
   const ratio = run.median_ms / med, bestRatio = run.best_ms / best;
   const ms = (t) => t.toFixed(3);
   console.log(`  RESULT ${name} ${run.mode} batch ${run.batch}: nnc ` +
               `${ms(run.median_ms)} ms (best ${ms(run.best_ms)}), ` +
-              `onnxruntime ${ms(med)} ms (best ${ms(best)}) on 1 ` +
-              `thread: nnc/ort = ${ratio.toFixed(2)} (best ` +
+              `onnxruntime ${ms(med)} ms (best ${ms(best)}) on ${threads} ` +
+              `thread${threads > 1 ? 's' : ''}: nnc/ort = ` +
+              `${ratio.toFixed(2)} (best ` +
               `${bestRatio.toFixed(2)}; ` +
               `${ratio < 1 ? 'nnc faster' : 'nnc slower'}` +
               `; medians of ${run.iters} after ${run.warmup} warm-up)`);

@@ -12,7 +12,12 @@
  * Thread-safety: the static queries (nnc_abi_version .. nnc_model_tensor_*)
  * and the status functions are thread-safe. Distinct instances may be used
  * concurrently from different threads. One instance must not be used by two
- * threads at the same time (not even for reads while another call runs).
+ * threads at the same time (not even for reads while another call runs):
+ * the calls of one instance must be serialised by the caller. Each instance
+ * of a CPU model owns a pool of threads (nnc_model_options_t.num_threads,
+ * the calling thread included) on which its kernels run parallel loops
+ * during a call; the pool's workers start at the first call that needs them
+ * and end in nnc_model_destroy. Results do not depend on the thread count.
  *
  *===----------------------------------------------------------------------===*/
 #ifndef NNC_C_MODEL_H
@@ -148,8 +153,35 @@ NNC_API nnc_status_t nnc_model_tensor_byte_size(nnc_tensor_kind_t kind,
 /** Creates an instance whose parameters and buffers are initialised from
  *  `seed` as the .nn file says (docs/abi.md gives the exact PRNG), with
  *  zero gradients and optimizer state and a step count of 0. The same seed
- *  gives bit-identical parameters. Release with nnc_model_destroy. */
+ *  gives bit-identical parameters. Release with nnc_model_destroy. Uses the
+ *  default options (nnc_model_create_with_options with NULL). */
 NNC_API nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model);
+
+/** The largest nnc_model_options_t.num_threads. */
+#define NNC_MAX_THREADS 1024
+
+/** Options of nnc_model_create_with_options. Zero-initialise, then set
+ *  `struct_size` to sizeof(nnc_model_options_t). */
+typedef struct nnc_model_options_s {
+  uint32_t struct_size; /**< sizeof(nnc_model_options_t) */
+  /** Threads that run the kernels' parallel loops, the calling thread
+   *  included (1..NNC_MAX_THREADS). 0: the default, NNC_NUM_THREADS when
+   *  set and not empty (create fails with INVALID_ARGUMENT unless it is an
+   *  integer in 1..NNC_MAX_THREADS), else the number of CPUs in the
+   *  process's affinity mask. CUDA models keep the count but their kernels
+   *  run on the device. */
+  int32_t num_threads;
+} nnc_model_options_t;
+
+/** nnc_model_create with `options` (NULL: the defaults). INVALID_ARGUMENT
+ *  for a wrong struct_size or a num_threads out of range. */
+NNC_API nnc_status_t
+nnc_model_create_with_options(uint64_t seed, const nnc_model_options_t *options,
+                              nnc_model_t **out_model);
+
+/** The number of threads of `model` (the calling thread included), as
+ *  chosen at creation; 0 for NULL. */
+NNC_API int32_t nnc_model_num_threads(const nnc_model_t *model);
 
 /** Releases `model` and everything it owns; NULL is a no-op. */
 NNC_API void nnc_model_destroy(nnc_model_t *model);

@@ -9,8 +9,9 @@
  * most NNC_HOST_CACHE_SLOTS blocks and
  * NNC_HOST_CACHE_BYTES bytes) and handed out again for requests of the same
  * size or up to a quarter smaller. The cache is emptied when the last
- * instance of this model is destroyed. One mutex guards it; kernels of
- * several instances may run in parallel threads.
+ * instance of this model is destroyed. One mutex guards the cache and the
+ * scopes' lists of live blocks: kernels of several instances may run in
+ * parallel threads, and so may the tasks of one kernel (Parallel.c).
  *
  * Running out of memory: generated kernels do not test for NULL. The shim
  * runs each CPU kernel inside an allocation scope (nncAllocScopeEnter, a
@@ -21,7 +22,11 @@
  * the scope's jmp_buf: the kernel is plain generated code (no destructors,
  * no locks held across calls, single-threaded), so abandoning its frames is
  * safe, and nncAllocScopeLeave frees the blocks it left behind. Outside a
- * scope (tests), a failed allocation returns NULL.
+ * scope (tests), a failed allocation returns NULL. The tasks of a parallel
+ * loop (nnc_rt_parallel_for) run in scopes of their own, one per thread, so
+ * that a failure never longjmps across threads; what a task allocated and
+ * did not free moves to the kernel's scope when the loop ends
+ * (nncAllocScopeHandOver).
  *
  * In the guard-page test mode
  * (NNC_GUARD_PAGES, set by the most recently created instance) every block
@@ -162,9 +167,9 @@ static void releaseCache(void) {
 }
 
 /* The header in front of a payload: its size, the header's length, and its
- * place in the current scope's list of live blocks. */
-static void writeHeader(char *payload, size_t bytes, size_t header) {
-  NncAllocScope *scope = currentScope();
+ * place in `scope`'s list of live blocks. Called with the lock held. */
+static void writeHeader(char *payload, size_t bytes, size_t header,
+                        NncAllocScope *scope) {
   void *none = NULL, *next = scope ? scope->live : NULL;
   putWord(payload, AT_BYTES, &bytes);
   putWord(payload, AT_HEADER, &header);
@@ -177,7 +182,8 @@ static void writeHeader(char *payload, size_t bytes, size_t header) {
     scope->live = payload;
 }
 
-/* Takes a payload out of its scope's list (if it is in one). */
+/* Takes a payload out of its scope's list (if it is in one). Called with
+ * the lock held. */
 static void unlinkLive(char *payload) {
   NncAllocScope *scope = getWord(payload, AT_SCOPE);
   if (!scope)
@@ -219,7 +225,10 @@ static void *allocate(size_t alignment, size_t bytes) {
     }
     block = raw;
   }
-  writeHeader(block + header, capacity, header);
+  NncAllocScope *scope = currentScope();
+  pthread_mutex_lock(&cacheLock);
+  writeHeader(block + header, capacity, header, scope);
+  pthread_mutex_unlock(&cacheLock);
   ASAN_UNPOISON_MEMORY_REGION(block + header, bytes);
   ASAN_POISON_MEMORY_REGION(block + header + bytes, capacity - bytes);
   return block + header;
@@ -252,15 +261,11 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
     nncGuardFree(ptr);
     return;
   }
-  unlinkLive(ptr);
   size_t bytes = getSize(ptr, AT_BYTES), header = getSize(ptr, AT_HEADER);
   char *block = (char *)ptr - header;
-  if (header != NNC_HOST_HEADER) {
-    free(block);
-    return;
-  }
   pthread_mutex_lock(&cacheLock);
-  if (liveInstances > 0 && bytes >= NNC_HOST_CACHE_MIN_BYTES &&
+  unlinkLive(ptr);
+  if (header == NNC_HOST_HEADER && liveInstances > 0 && bytes >= NNC_HOST_CACHE_MIN_BYTES &&
       cacheBytes + bytes <= NNC_HOST_CACHE_BYTES)
     for (int i = 0; i < NNC_HOST_CACHE_SLOTS; ++i)
       if (!cacheBlock[i]) {
@@ -282,18 +287,41 @@ NNC_HIDDEN int nncAllocScopeEnter(NncAllocScope *scope) {
   return scopeKeyMade && pthread_setspecific(scopeKey, scope) == 0;
 }
 
-NNC_HIDDEN void nncAllocScopeLeave(NncAllocScope *scope) {
-  pthread_setspecific(scopeKey, scope->outer);
+NNC_HIDDEN NncAllocScope *nncAllocScopeCurrent(void) { return currentScope(); }
+
+NNC_HIDDEN void nncAllocScopeFreeLive(NncAllocScope *scope) {
   /* Blocks the kernel left behind: those of an abandoned call (or a leak).
    * They go back to the system, not to the cache: memory is short. */
+  pthread_mutex_lock(&cacheLock);
   char *p = scope->live;
+  scope->live = NULL;
+  pthread_mutex_unlock(&cacheLock);
   while (p) {
     char *next = getWord(p, AT_NEXT);
     free(p - getSize(p, AT_HEADER));
     p = next;
   }
-  scope->live = NULL;
 }
+
+NNC_HIDDEN void nncAllocScopeHandOver(NncAllocScope *scope,
+                                      NncAllocScope *to) {
+  pthread_mutex_lock(&cacheLock);
+  char *p = scope->live;
+  scope->live = NULL;
+  while (p) {
+    char *next = getWord(p, AT_NEXT);
+    writeHeader(p, getSize(p, AT_BYTES), getSize(p, AT_HEADER), to);
+    p = next;
+  }
+  pthread_mutex_unlock(&cacheLock);
+}
+
+NNC_HIDDEN void nncAllocScopeLeave(NncAllocScope *scope) {
+  pthread_setspecific(scopeKey, scope->outer);
+  nncAllocScopeFreeLive(scope);
+}
+
+NNC_HIDDEN void nncAllocScopeFail(size_t bytes) { failed(bytes); }
 
 NNC_HIDDEN size_t nncHostCachedBytes(void) {
   pthread_mutex_lock(&cacheLock);

@@ -26,6 +26,9 @@ extern const nnc_model_desc_t nnc_model_desc NNC_HIDDEN;
 /** Alignment of every tensor the instance owns. */
 #define NNC_TENSOR_ALIGN 64
 
+/** Parallel.c: an instance's thread pool (opaque). */
+typedef struct NncPool NncPool;
+
 /** A kernel call's allocation scope: a failed allocation longjmps to
  *  `onFailure` with the size it asked for in `failedBytes`. */
 typedef struct NncAllocScope {
@@ -33,6 +36,10 @@ typedef struct NncAllocScope {
   void *live; /**< payloads allocated in the scope and not freed yet */
   size_t failedBytes;
   struct NncAllocScope *outer;
+  /** The pool nnc_rt_parallel_for uses while this scope is current; NULL
+   *  runs parallel loops inline (the scopes of tasks have none, so nested
+   *  loops run inline). Set by the owner; nncAllocScopeEnter keeps it. */
+  NncPool *pool;
 } NncAllocScope;
 
 /** One instance: storage for each tensor of the descriptor table that is
@@ -56,6 +63,8 @@ struct nnc_model_s {
   void *undo;          /**< CPU: copies of the tensors a kernel updates */
   size_t undoBytes;
   NncAllocScope allocScope; /**< CPU: the running kernel's allocations */
+  int32_t numThreads;  /**< threads of parallel loops, the caller included */
+  NncPool *pool;       /**< CPU with numThreads > 1, else NULL */
   int guard;           /**< NNC_GUARD_* mode read at create (CPU only) */
   void **guardScratch; /**< guard mode: one block per OUTPUT, else unused */
 };
@@ -93,6 +102,17 @@ NNC_HIDDEN void nncHostInstanceCreated(void);
 NNC_HIDDEN int nncAllocScopeEnter(NncAllocScope *scope);
 /** Ends `scope` and frees the blocks still live in it. */
 NNC_HIDDEN void nncAllocScopeLeave(NncAllocScope *scope);
+/** The scope current on this thread, or NULL. */
+NNC_HIDDEN NncAllocScope *nncAllocScopeCurrent(void);
+/** Frees the blocks still live in `scope` (it stays current). */
+NNC_HIDDEN void nncAllocScopeFreeLive(NncAllocScope *scope);
+/** Moves the blocks still live in `scope` into the list of `to`, as if
+ *  they had been allocated there (a task's blocks into its kernel's). */
+NNC_HIDDEN void nncAllocScopeHandOver(NncAllocScope *scope,
+                                      NncAllocScope *to);
+/** Leaves the kernel through the current scope as if a request of `bytes`
+ *  had failed (longjmp); returns only when no scope is current. */
+NNC_HIDDEN void nncAllocScopeFail(size_t bytes);
 NNC_HIDDEN void nncHostInstanceDestroyed(void);
 /* The bytes held by the cache now (for tests). */
 NNC_HIDDEN size_t nncHostCachedBytes(void);
@@ -186,6 +206,26 @@ NNC_HIDDEN void nnc_rt_profile_end(NncProfileRecord *record, int64_t t0,
 /** Adds one call of entry point `entry` (0 predict, 1 train_step, 2 grads,
  *  3 apply) started at `t0` (no-op when 0). */
 NNC_HIDDEN void nncProfileEntry(int entry, int64_t t0);
+
+/* Parallel.c: the instance's thread pool (docs/abi.md, "Threads"). */
+/** The default thread count: NNC_NUM_THREADS when set (INVALID_ARGUMENT
+ *  naming it unless it is an integer in 1..NNC_MAX_THREADS), else the CPUs
+ *  in this process's affinity mask. `fn` prefixes the message. */
+NNC_HIDDEN nnc_status_t nncDefaultThreads(const char *fn, int32_t *out);
+/** A pool of `threads` threads, the caller included (threads >= 2); its
+ *  workers start at the first parallel loop that needs them. NULL when out
+ *  of memory. */
+NNC_HIDDEN NncPool *nncPoolCreate(int32_t threads);
+/** Stops and joins the workers and frees the pool; NULL is a no-op. */
+NNC_HIDDEN void nncPoolDestroy(NncPool *pool);
+/** Calls task(ctx, b, e) on disjoint ranges covering [0, count) once, on
+ *  the pool of the current allocation scope (inline without one, inside a
+ *  task, or for count 1) and returns when all are done. Called by the
+ *  kernels; a task's failed allocation leaves the kernel through the
+ *  caller's scope once every thread has stopped. */
+NNC_HIDDEN void nnc_rt_parallel_for(void (*task)(void *ctx, int64_t begin,
+                                                 int64_t end),
+                                    void *ctx, int64_t count);
 
 /** Checkpoint I/O (Safetensors.c). */
 NNC_HIDDEN nnc_status_t nncSave(const nnc_model_t *model, const char *path);

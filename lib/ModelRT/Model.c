@@ -4,7 +4,9 @@
  * storage for every PARAM, BUFFER, GRAD and STATE tensor of the descriptor,
  * plus the scratch used to build memref descriptors for kernel calls. Also
  * reading and writing instance tensors by index or name, the step count, the
- * seed, and the argument checks of the checkpoint calls. With
+ * seed, and the argument checks of the checkpoint calls. An instance of a
+ * CPU model with more than one thread owns a pool for the parallel loops of
+ * its kernels (Parallel.c). With
  * NNC_GUARD_PAGES set at creation, each tensor gets its own mapping between
  * guard pages instead (Guard.c, docs/guard-pages.md).
  *
@@ -47,14 +49,42 @@ static int32_t maxArgs(const nnc_model_desc_t *d) {
   return n;
 }
 
-nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
+/* The thread count `options` asks for, or the default. */
+static nnc_status_t threadCount(const char *fn,
+                                const nnc_model_options_t *options,
+                                int32_t *out) {
+  if (!options || options->num_threads == 0)
+    return nncDefaultThreads(fn, out);
+  if (options->num_threads < 0 || options->num_threads > NNC_MAX_THREADS)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: options->num_threads: expected 0 (the default) "
+                         "or a thread count in 1..%d, got %d",
+                         fn, NNC_MAX_THREADS, (int)options->num_threads);
+  *out = options->num_threads;
+  return NULL;
+}
+
+static nnc_status_t create(const char *fn, uint64_t seed,
+                           const nnc_model_options_t *options,
+                           nnc_model_t **out_model) {
   if (!out_model)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "nnc_model_create: out_model: expected a pointer, "
-                         "got NULL");
+                         "%s: out_model: expected a pointer, got NULL", fn);
   *out_model = NULL;
+  /* The fields up to num_threads; a later ABI that adds fields will accept
+   * this size too. */
+  if (options && options->struct_size != sizeof(nnc_model_options_t))
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: options->struct_size: expected %zu "
+                         "(sizeof(nnc_model_options_t)), got %u",
+                         fn, sizeof(nnc_model_options_t),
+                         (unsigned)options->struct_size);
+  int32_t threads = 1;
+  nnc_status_t s = threadCount(fn, options, &threads);
+  if (s)
+    return s;
   const nnc_model_desc_t *desc = &nnc_model_desc;
-  nnc_status_t s = nncValidateDesc(desc);
+  s = nncValidateDesc(desc);
   if (s)
     return s;
   nnc_model_t *m = calloc(1, sizeof(*m));
@@ -73,9 +103,19 @@ nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
   if (!m || !m->data || !m->bytes || !m->kindIndex || !m->args || !m->words) {
     nnc_model_destroy(m);
     return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
-                         "nnc_model_create: out of memory");
+                         "%s: out of memory", fn);
   }
   m->onDevice = desc->target == NNC_TARGET_CUDA;
+  /* CUDA kernels run on the device: no pool. Its workers start at the
+   * first parallel loop. */
+  m->numThreads = threads;
+  if (!m->onDevice && threads > 1 &&
+      !(m->allocScope.pool = m->pool = nncPoolCreate(threads))) {
+    nnc_model_destroy(m);
+    return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
+                         "%s: out of memory for a pool of %d threads", fn,
+                         (int)threads);
+  }
   /* Guard pages apply to host memory: CPU models only. */
   m->guard = m->onDevice ? NNC_GUARD_OFF : nncGuardModeFromEnv();
   nncHostSetGuard(m->guard);
@@ -83,9 +123,9 @@ nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
       !(m->guardScratch = calloc(nt, sizeof(void *)))) {
     nnc_model_destroy(m);
     return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
-                         "nnc_model_create: out of memory");
+                         "%s: out of memory", fn);
   }
-  if (m->onDevice && (s = nncCudaInit("nnc_model_create"))) {
+  if (m->onDevice && (s = nncCudaInit(fn))) {
     nnc_model_destroy(m);
     return s;
   }
@@ -100,9 +140,8 @@ nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
     if (!p) {
       nnc_model_destroy(m);
       return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
-                           "nnc_model_create: out of memory allocating '%s' "
-                           "(%zu bytes)",
-                           d->name, bytes);
+                           "%s: out of memory allocating '%s' (%zu bytes)",
+                           fn, d->name, bytes);
     }
     if (d->role == NNC_ROLE_PARAM || d->role == NNC_ROLE_BUFFER)
       nncInitTensor(d, seed, p, n);
@@ -114,9 +153,9 @@ nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
       continue;
     }
     /* CUDA: initialised on the host, then moved to device memory. */
-    s = nncCudaAlloc("nnc_model_create", bytes, 0, &m->data[t]);
+    s = nncCudaAlloc(fn, bytes, 0, &m->data[t]);
     if (!s)
-      s = nncCudaCopy("nnc_model_create", m->data[t], p, bytes);
+      s = nncCudaCopy(fn, m->data[t], p, bytes);
     free(p);
     if (s) {
       nnc_model_destroy(m);
@@ -127,9 +166,20 @@ nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
   return NULL;
 }
 
+nnc_status_t nnc_model_create(uint64_t seed, nnc_model_t **out_model) {
+  return create("nnc_model_create", seed, NULL, out_model);
+}
+
+nnc_status_t nnc_model_create_with_options(uint64_t seed,
+                                           const nnc_model_options_t *options,
+                                           nnc_model_t **out_model) {
+  return create("nnc_model_create_with_options", seed, options, out_model);
+}
+
 void nnc_model_destroy(nnc_model_t *model) {
   if (!model)
     return;
+  nncPoolDestroy(model->pool); /* joins the workers */
   if (model->data)
     for (int32_t t = 0; t < model->desc->num_tensors; ++t) {
       if (model->onDevice)
@@ -303,6 +353,10 @@ nnc_status_t nnc_model_set_input_location(nnc_model_t *model,
                          fn, nnc_model_name(), nnc_model_target());
   model->inputLocation = (int)location;
   return NULL;
+}
+
+int32_t nnc_model_num_threads(const nnc_model_t *model) {
+  return model ? model->numThreads : 0;
 }
 
 nnc_status_t nnc_model_get_step(const nnc_model_t *model, int64_t *out_step) {

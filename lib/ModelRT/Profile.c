@@ -12,8 +12,11 @@
  *
  * The report is printed to stderr at exit (or when the model.so is
  * unloaded: atexit in a shared object runs at dlclose), sorted by total
- * time. Counters are updated with atomics: kernels of several instances may
- * run in parallel threads.
+ * time. Counters are updated with atomics and the list under a mutex:
+ * kernels of several instances may run in parallel threads, and so may the
+ * tasks of one kernel's parallel loop (Parallel.c). A loop nest inside such
+ * tasks adds the time of every thread, so its total can exceed the wall
+ * time of the entry point.
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L

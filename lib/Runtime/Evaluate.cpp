@@ -233,9 +233,10 @@ nnc::rt::predictAll(ModelInstance &model, const std::vector<float> &features,
 /// Opens the library, creates an instance and loads the checkpoint.
 static std::unique_ptr<ModelInstance> loadTrained(const std::string &libPath,
                                                   const std::string &ckpt,
-                                                  bool allowNonFinite) {
+                                                  bool allowNonFinite,
+                                                  int32_t threads) {
   auto lib = need(ModelLibrary::open(libPath));
-  auto model = need(ModelInstance::create(lib, 0));
+  auto model = need(ModelInstance::create(lib, 0, threads));
   need(model->load(ckpt, allowNonFinite));
   return model;
 }
@@ -249,7 +250,8 @@ static TrainConfig recipeOf(const ModelLibrary &lib) {
 Expected<EvalMetrics> nnc::rt::evaluateCheckpoint(const EvalOptions &o,
                                                   std::string &dataName) {
   return guard([&] {
-    auto model = loadTrained(o.modelLib, o.checkpoint, o.allowNonFinite);
+    auto model =
+        loadTrained(o.modelLib, o.checkpoint, o.allowNonFinite, o.threads);
     const ModelLibrary &lib = model->library();
     TrainConfig cfg = recipeOf(lib);
     RunRecord record = readRunRecord(o.checkpoint, cfg);
@@ -295,7 +297,8 @@ Expected<EvalMetrics> nnc::rt::evaluateCheckpoint(const EvalOptions &o,
 
 Status nnc::rt::predictFile(const PredictOptions &o, std::string &csvOut) {
   return guardStatus([&] {
-    auto model = loadTrained(o.modelLib, o.checkpoint, o.allowNonFinite);
+    auto model =
+        loadTrained(o.modelLib, o.checkpoint, o.allowNonFinite, o.threads);
     const ModelLibrary &lib = model->library();
     RunRecord record = readRunRecord(o.checkpoint, recipeOf(lib));
     Dataset data;

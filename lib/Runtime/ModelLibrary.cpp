@@ -105,6 +105,11 @@ ModelLibrary::open(const std::string &path) {
   // load without the non-finite check.
   f.loadWithFlags = reinterpret_cast<decltype(f.loadWithFlags)>(
       ::dlsym(lib->handle, "nnc_model_load_with_flags"));
+  // Optional: those built before threads existed run single-threaded.
+  f.createWithOptions = reinterpret_cast<decltype(f.createWithOptions)>(
+      ::dlsym(lib->handle, "nnc_model_create_with_options"));
+  f.numThreads = reinterpret_cast<decltype(f.numThreads)>(
+      ::dlsym(lib->handle, "nnc_model_num_threads"));
   if (!missing.empty())
     return Status(ErrorCode::InvalidArgument,
                   path + ": not an nnc model library (missing symbol '" +
@@ -138,10 +143,15 @@ ModelLibrary::open(const std::string &path) {
 //===----------------------------------------------------------------------===//
 
 Expected<std::unique_ptr<ModelInstance>>
-ModelInstance::create(std::shared_ptr<ModelLibrary> library, uint64_t seed) {
+ModelInstance::create(std::shared_ptr<ModelLibrary> library, uint64_t seed,
+                      int32_t threads) {
   nnc_model_t *model = nullptr;
-  Status st = library->check(library->api().create(seed, &model),
-                             library->path() + ": create");
+  const ModelApi &api = library->api();
+  nnc_model_options_t options = {sizeof(options), threads};
+  Status st = library->check(
+      api.createWithOptions ? api.createWithOptions(seed, &options, &model)
+                            : api.create(seed, &model),
+      library->path() + ": create");
   if (!st)
     return st;
   return std::unique_ptr<ModelInstance>(
@@ -149,6 +159,10 @@ ModelInstance::create(std::shared_ptr<ModelLibrary> library, uint64_t seed) {
 }
 
 ModelInstance::~ModelInstance() { lib->api().destroy(model); }
+
+int32_t ModelInstance::numThreads() const {
+  return lib->api().numThreads ? lib->api().numThreads(model) : 1;
+}
 
 /// Buffers of `batch` items for the tensors `ts` from raw pointers.
 static std::vector<nnc_const_buffer_t>

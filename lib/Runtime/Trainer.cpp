@@ -359,7 +359,8 @@ void TrainRun::resume() {
   if (EarlyStopping *t = tracker()) {
     std::string best = joinPath(dirName(ckpt), "best.safetensors");
     if (t->bestEpoch() > 0 && fileExists(best)) {
-      auto other = need(ModelInstance::create(lib, cfg.seed));
+      // Only reads a checkpoint: runs no kernel, needs no threads.
+      auto other = need(ModelInstance::create(lib, cfg.seed, 1));
       need(other->load(best, opts.allowNonFinite));
       bestParams = need(other->readAll(NNC_KIND_PARAM));
       bestBuffers = need(other->readAll(NNC_KIND_BUFFER));
@@ -468,7 +469,7 @@ void TrainRun::saveCheckpoint() {
   // improvement ahead of the state (as when it was written at every
   // improvement).
   if (bestUnsaved && !bestParams.empty()) {
-    auto best = need(ModelInstance::create(lib, cfg.seed));
+    auto best = need(ModelInstance::create(lib, cfg.seed, 1)); // no kernels
     need(best->writeAll(NNC_KIND_PARAM, bestParams));
     need(best->writeAll(NNC_KIND_BUFFER, bestBuffers));
     need(best->save(joinPath(opts.outDir, "best.safetensors")));
@@ -493,7 +494,7 @@ TrainResult TrainRun::run() {
     earlyStop.emplace(cfg.patience, cfg.minDelta, sc.mode);
   else if (monitor != Monitor::TrainLoss)
     bestTracker.emplace(std::numeric_limits<int64_t>::max(), 0.0, sc.mode);
-  model = need(ModelInstance::create(lib, cfg.seed));
+  model = need(ModelInstance::create(lib, cfg.seed, opts.threads));
   if (!opts.outDir.empty())
     need(makeDirectories(opts.outDir));
   if (!opts.resume.empty()) {

@@ -17,6 +17,18 @@
  * code 1; a fault is reported by GuardedBuffers.c and kills the process.
  * docs/guard-pages.md describes the whole check.
  *
+ * `nnc-guard-run --hash [--threads T] [--seed S] model.so...` is the
+ * determinism check instead (docs/abi.md, "Threads"; test/Threads): per
+ * batch size it creates an instance with seed S (default 7) and T threads
+ * (default: the model's, NNC_NUM_THREADS or every core), runs predict,
+ * train_step twice, compute_gradients and apply_gradients on the same
+ * inputs and labels, and prints the FNV-1a 64 hash of every output and the
+ * bits of every loss, then the hash of every PARAM, BUFFER, GRAD and STATE
+ * tensor. Runs with different thread counts must print the same lines
+ * (those starting with '#' excepted). It shares the inputs, the learning of
+ * index bounds and the entry calls with the guard check, not the shim's
+ * guard mode (buffers still end at a guard page).
+ *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
 #include "GuardedBuffers.h"
@@ -36,6 +48,9 @@ typedef struct {
   __typeof__(&nnc_model_tensor_info) info;
   __typeof__(&nnc_model_tensor_byte_size) byteSize;
   __typeof__(&nnc_model_create) create;
+  /* NULL in a model.so built before threads existed. */
+  __typeof__(&nnc_model_create_with_options) createWithOptions;
+  __typeof__(&nnc_model_num_threads) numThreads;
   __typeof__(&nnc_model_destroy) destroy;
   __typeof__(&nnc_model_predict) predict;
   __typeof__(&nnc_model_train_step) trainStep;
@@ -66,6 +81,7 @@ typedef struct {
   int64_t batch;
   GuardPlacement placement;
   int failures;
+  float loss; /* of the last training entry */
 } Run;
 
 static int resolveApi(Api *a, void *h) {
@@ -99,6 +115,8 @@ static int resolveApi(Api *a, void *h) {
               fns[i].name);
       return 0;
     }
+  *(void **)&a->createWithOptions = dlsym(h, "nnc_model_create_with_options");
+  *(void **)&a->numThreads = dlsym(h, "nnc_model_num_threads");
   return 1;
 }
 
@@ -255,8 +273,10 @@ static int runEntry(Run *r, nnc_model_t *m, nnc_entry_t e, int withOutputs) {
       s = r->api.apply(m, lr);
       break;
     }
-    if (!learnBound(r, s))
+    if (!learnBound(r, s)) {
+      r->loss = loss;
       return check(r, what, s);
+    }
   }
   return check(r, what, NULL);
 }
@@ -324,6 +344,88 @@ static void runBatch(Run *r, int shimGuard, const char *tmpDir) {
   freeBatch(r);
 }
 
+/* FNV-1a 64 of `size` bytes. */
+static uint64_t fnv1a(const void *data, size_t size) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < size; ++i)
+    h = (h ^ ((const unsigned char *)data)[i]) * 0x100000001b3ULL;
+  return h;
+}
+
+/* Runs entry `e` and prints the hash of each output (`withOutputs`) and
+ * the bits of the loss (training entries). */
+static void hashEntry(Run *r, nnc_model_t *m, nnc_entry_t e, int withOutputs,
+                      const char *what) {
+  if (!r->api.hasEntry(e) || !runEntry(r, m, e, withOutputs))
+    return;
+  if (e == NNC_ENTRY_TRAIN_STEP || e == NNC_ENTRY_GRADS) {
+    uint32_t bits;
+    memcpy(&bits, &r->loss, sizeof(bits));
+    printf("batch %lld %s loss %08x (%g)\n", (long long)r->batch, what,
+           (unsigned)bits, (double)r->loss);
+  }
+  for (int32_t i = 0; withOutputs && i < r->numOut; ++i)
+    printf("batch %lld %s output %s %016llx\n", (long long)r->batch, what,
+           r->out[i].name,
+           (unsigned long long)fnv1a(r->outBuf[i].data, r->outBuf[i].size));
+}
+
+/* Prints the hash of every instance tensor. */
+static void hashTensors(Run *r, nnc_model_t *m) {
+  static const nnc_tensor_kind_t kinds[] = {NNC_KIND_PARAM, NNC_KIND_BUFFER,
+                                            NNC_KIND_GRAD, NNC_KIND_STATE};
+  static const char *names[] = {"param", "buffer", "grad", "state"};
+  for (int k = 0; k < 4; ++k)
+    for (int32_t i = 0; i < r->api.count(kinds[k]); ++i) {
+      nnc_tensor_info_t t;
+      size_t size = 0;
+      void *data = NULL;
+      if (!check(r, "nnc_model_tensor_info", r->api.info(kinds[k], i, &t)) ||
+          !check(r, "nnc_model_tensor_byte_size",
+                 r->api.byteSize(kinds[k], i, 1, &size)) ||
+          !(data = malloc(size ? size : 1)))
+        return;
+      if (check(r, "nnc_model_read_tensor",
+                r->api.read(m, kinds[k], i, data, size)))
+        printf("batch %lld %s %s %016llx\n", (long long)r->batch, names[k],
+               t.name, (unsigned long long)fnv1a(data, size));
+      free(data);
+    }
+}
+
+/* The determinism check of one batch size: every entry on one instance. */
+static void hashBatch(Run *r, int32_t threads, uint64_t seed) {
+  nnc_model_t *m = NULL;
+  nnc_model_options_t options = {sizeof(options), threads};
+  setActivity(r, "nnc_model_create");
+  if (threads && !r->api.createWithOptions) {
+    fprintf(stderr, "nnc-guard-run: error: --threads: %s has no "
+                    "nnc_model_create_with_options\n",
+            r->path);
+    ++r->failures;
+    return;
+  }
+  /* Without --threads: nnc_model_create, which reads NNC_NUM_THREADS. */
+  if (!check(r, "nnc_model_create",
+             threads ? r->api.createWithOptions(seed, &options, &m)
+                     : r->api.create(seed, &m)))
+    return;
+  printf("# batch %lld: %s (%s), %d threads, seed %llu\n",
+         (long long)r->batch, r->path, r->api.name(),
+         r->api.numThreads ? (int)r->api.numThreads(m) : 1,
+         (unsigned long long)seed);
+  if (allocBatch(r)) {
+    hashEntry(r, m, NNC_ENTRY_PREDICT, 1, "predict");
+    hashEntry(r, m, NNC_ENTRY_TRAIN_STEP, 1, "train_step 1");
+    hashEntry(r, m, NNC_ENTRY_TRAIN_STEP, 0, "train_step 2");
+    hashEntry(r, m, NNC_ENTRY_GRADS, 1, "compute_gradients");
+    hashEntry(r, m, NNC_ENTRY_APPLY, 0, "apply_gradients");
+    hashTensors(r, m);
+  }
+  r->api.destroy(m);
+  freeBatch(r);
+}
+
 static int readInfos(Run *r, nnc_tensor_kind_t kind, int32_t *n,
                      nnc_tensor_info_t *infos) {
   *n = r->api.count(kind);
@@ -340,9 +442,21 @@ static int readInfos(Run *r, nnc_tensor_kind_t kind, int32_t *n,
   return 1;
 }
 
+/* How to run the models. */
+typedef struct {
+  int64_t batches[16];
+  int numBatches;
+  int shimGuard;
+  const char *tmpDir;
+  int hash; /* the determinism check instead of the guard check */
+  int32_t threads;
+  uint64_t seed;
+} Mode;
+
 /* Runs one model.so; returns its number of failures. */
-static int runModel(const char *path, const int64_t *batches, int numBatches,
-                    int shimGuard, const char *tmpDir) {
+static int runModel(const char *path, const Mode *mode) {
+  const int64_t *batches = mode->batches;
+  int numBatches = mode->numBatches;
   void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!h) {
     fprintf(stderr, "nnc-guard-run: error: cannot load '%s': %s\n", path,
@@ -357,11 +471,20 @@ static int runModel(const char *path, const int64_t *batches, int numBatches,
       !readInfos(&r, NNC_KIND_LABEL, &r.numLab, r.lab) ||
       !readInfos(&r, NNC_KIND_OUTPUT, &r.numOut, r.out))
     return 1;
+  if (mode->hash) {
+    r.placement = GUARD_AT_END;
+    for (int b = 0; b < numBatches; ++b) {
+      r.batch = batches[b];
+      hashBatch(&r, mode->threads, mode->seed);
+    }
+    fflush(stdout);
+    return r.failures;
+  }
   for (int p = 0; p < 2; ++p)
     for (int b = 0; b < numBatches; ++b) {
       r.placement = p ? GUARD_AT_START : GUARD_AT_END;
       r.batch = batches[b];
-      runBatch(&r, shimGuard, tmpDir);
+      runBatch(&r, mode->shimGuard, mode->tmpDir);
     }
   if (!r.failures)
     printf("OK %s (%s): predict%s at batch", path, r.api.name(),
@@ -377,17 +500,29 @@ static int runModel(const char *path, const int64_t *batches, int numBatches,
 }
 
 int main(int argc, char **argv) {
-  int64_t batches[16] = {1, 3, 17};
-  int numBatches = 3, shimGuard = 1, first = 1;
-  const char *tmpDir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  Mode mode = {{1, 3, 17}, 3, 1, NULL, 0, 0, 7};
+  mode.tmpDir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+  int first = 1;
   for (; first < argc && strncmp(argv[first], "--", 2) == 0; ++first) {
+    int hasValue = first + 1 < argc;
     if (strcmp(argv[first], "--no-shim-guard") == 0) {
-      shimGuard = 0;
-    } else if (strcmp(argv[first], "--batch") == 0 && first + 1 < argc) {
+      mode.shimGuard = 0;
+    } else if (strcmp(argv[first], "--hash") == 0) {
+      mode.hash = 1;
+    } else if (strcmp(argv[first], "--threads") == 0 && hasValue) {
+      char *end;
+      long t = strtol(argv[++first], &end, 10);
+      if (*end || t < 1 || t > NNC_MAX_THREADS)
+        return fprintf(stderr, "nnc-guard-run: error: bad --threads\n"), 2;
+      mode.threads = (int32_t)t;
+    } else if (strcmp(argv[first], "--seed") == 0 && hasValue) {
+      mode.seed = strtoull(argv[++first], NULL, 10);
+    } else if (strcmp(argv[first], "--batch") == 0 && hasValue) {
       char *p = argv[++first];
-      for (numBatches = 0; *p && numBatches < 16; ++numBatches) {
-        batches[numBatches] = strtoll(p, &p, 10);
-        if (batches[numBatches] < 1)
+      for (mode.numBatches = 0; *p && mode.numBatches < 16;
+           ++mode.numBatches) {
+        mode.batches[mode.numBatches] = strtoll(p, &p, 10);
+        if (mode.batches[mode.numBatches] < 1)
           return fprintf(stderr, "nnc-guard-run: error: bad --batch\n"), 2;
         p += *p == ',';
       }
@@ -397,9 +532,10 @@ int main(int argc, char **argv) {
   }
   if (first >= argc) {
     fprintf(stderr,
-            "usage: %s [--batch 1,3,17] [--no-shim-guard] "
+            "usage: %s [--batch 1,3,17] [--no-shim-guard] MODEL.so...\n"
+            "       %s --hash [--threads T] [--seed S] [--batch 1,3,17] "
             "MODEL.so...\n",
-            argv[0]);
+            argv[0], argv[0]);
     return 2;
   }
   if (!guardedInstallHandler()) {
@@ -408,6 +544,6 @@ int main(int argc, char **argv) {
   }
   int failures = 0;
   for (int i = first; i < argc; ++i)
-    failures += runModel(argv[i], batches, numBatches, shimGuard, tmpDir);
+    failures += runModel(argv[i], &mode);
   return failures ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #ifndef NNC_TOOLS_NNC_COMMANDS_H
 #define NNC_TOOLS_NNC_COMMANDS_H
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -39,6 +40,13 @@ private:
 /// The model library to use: `--model-lib` if given, else the .nn file
 /// compiled into the cache. Empty (error printed) on failure.
 std::string obtainModelLibrary(const char *command, const ArgList &args);
+
+/// `--threads N` into `out` (left alone when absent): the threads of the
+/// model's kernels, 1..NNC_MAX_THREADS. False (error printed) when bad.
+bool threadsOption(const char *command, const ArgList &args, int32_t &out);
+
+/// The help line of `--threads`.
+extern const char *const kThreadsHelp;
 
 /// The directory holding `path` ("." when it has no slash).
 std::string parentDir(const std::string &path);

@@ -1,7 +1,8 @@
 //===- Eval.cpp - nnc eval
 //-------------------------------------------------===//
 //
-// `nnc eval FILE.nn --checkpoint CKPT [--data SPEC] [--model-lib SO]`:
+// `nnc eval FILE.nn --checkpoint CKPT [--data SPEC] [--model-lib SO]
+// [--threads N]`:
 // loads a trained checkpoint (and the preprocess.json saved beside it) and
 // prints the loss in inference mode (when it can be measured), accuracy or
 // MAE/RMSE on the data given, else the recipe's test set, else the rows the
@@ -21,12 +22,14 @@ using namespace nnc::rt;
 
 int nnc::driver::evalMain(int argc, char **argv) {
   ArgList args;
-  if (!args.parse("eval", argc, argv, {"checkpoint", "data", "model-lib"},
+  if (!args.parse("eval", argc, argv,
+                  {"checkpoint", "data", "model-lib", "threads"},
                   {"allow-nonfinite", "help"}))
     return 1;
   if (args.has("help")) {
     llvm::outs() << "usage: nnc eval FILE.nn --checkpoint CKPT [--data SPEC] "
-                    "[--model-lib SO] [--allow-nonfinite]\n";
+                    "[--model-lib SO] [--threads N] [--allow-nonfinite]\n"
+                 << kThreadsHelp;
     return 0;
   }
   EvalOptions o;
@@ -39,6 +42,8 @@ int nnc::driver::evalMain(int argc, char **argv) {
     return 1;
   o.data = args.get("data").value_or("");
   o.allowNonFinite = args.has("allow-nonfinite");
+  if (!threadsOption("eval", args, o.threads))
+    return 1;
   if (!args.positional().empty())
     o.baseDir = parentDir(args.positional()[0]);
   std::string name;

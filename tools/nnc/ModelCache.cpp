@@ -23,6 +23,7 @@
 #include "llvm/Support/SHA256.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include "nnc-c/model.h"
 #include "nnc/Version.h"
 
 #include <unistd.h>
@@ -91,6 +92,28 @@ std::optional<std::string> ArgList::get(const std::string &name) const {
   if (it == values.end())
     return std::nullopt;
   return it->second;
+}
+
+const char *const nnc::driver::kThreadsHelp =
+    "  --threads N       threads of the model's kernels (default:\n"
+    "                    NNC_NUM_THREADS, else every core the process may\n"
+    "                    use; results do not depend on it)\n";
+
+bool nnc::driver::threadsOption(const char *command, const ArgList &args,
+                                int32_t &out) {
+  auto v = args.get("threads");
+  if (!v)
+    return true;
+  int n = 0;
+  if (llvm::StringRef(*v).getAsInteger(10, n) || n < 1 ||
+      n > NNC_MAX_THREADS) {
+    reportError(command, "--threads expects an integer in 1.." +
+                             std::to_string(NNC_MAX_THREADS) + ", got '" + *v +
+                             "'");
+    return false;
+  }
+  out = n;
+  return true;
 }
 
 /// The cache directory (created).

@@ -2,7 +2,7 @@
 //-------------------------------------------===//
 //
 // `nnc predict FILE.nn --checkpoint CKPT --input FILE(.csv|.npy)
-// [--output FILE(.csv|.npy)] [--model-lib SO]`: runs the trained model over
+// [--output FILE(.csv|.npy)] [--model-lib SO] [--threads N]`: runs the trained model over
 // every row of the input (scaled like in training) and writes the outputs
 // (CSV adds the predicted class for classifiers) to the file or stdout.
 //
@@ -20,13 +20,14 @@ using namespace nnc::rt;
 int nnc::driver::predictMain(int argc, char **argv) {
   ArgList args;
   if (!args.parse("predict", argc, argv,
-                  {"checkpoint", "input", "output", "model-lib"},
+                  {"checkpoint", "input", "output", "model-lib", "threads"},
                   {"allow-nonfinite", "help"}))
     return 1;
   if (args.has("help")) {
     llvm::outs() << "usage: nnc predict FILE.nn --checkpoint CKPT --input "
                     "FILE(.csv|.npy) [--output FILE(.csv|.npy)] "
-                    "[--model-lib SO] [--allow-nonfinite]\n";
+                    "[--model-lib SO] [--threads N] [--allow-nonfinite]\n"
+                 << kThreadsHelp;
     return 0;
   }
   PredictOptions o;
@@ -40,6 +41,8 @@ int nnc::driver::predictMain(int argc, char **argv) {
     return reportError("predict", "--input FILE is required");
   o.output = args.get("output").value_or("");
   o.allowNonFinite = args.has("allow-nonfinite");
+  if (!threadsOption("predict", args, o.threads))
+    return 1;
   o.modelLib = obtainModelLibrary("predict", args);
   if (o.modelLib.empty())
     return 1;

@@ -3,7 +3,8 @@
 //
 // `nnc train FILE.nn [--data SPEC] [--test SPEC] [--epochs N] [--batch N]
 // [--lr X] [--seed S] [--validation F] [--scaling KIND] [--out DIR]
-// [--resume CKPT] [--save-every N] [--model-lib SO] [--no-plots] [--quiet]`: compile (cached),
+// [--resume CKPT] [--save-every N] [--threads N] [--model-lib SO]
+// [--no-plots] [--quiet]`: compile (cached),
 // then run the runtime's training loop with a progress bar on a terminal and
 // one line per epoch otherwise, and write the run's files to DIR (default
 // out/<model name>).
@@ -85,11 +86,11 @@ int nnc::driver::trainMain(int argc, char **argv) {
   if (!args.parse("train", argc, argv,
                   {"data", "test", "epochs", "batch", "lr", "seed",
                    "validation", "scaling", "out", "resume", "model-lib",
-                   "save-every", "log-every"},
+                   "save-every", "log-every", "threads"},
                   {"no-plots", "quiet", "allow-nonfinite", "help"}))
     return 1;
   if (args.has("help")) {
-    llvm::outs() << kTrainHelp;
+    llvm::outs() << kTrainHelp << kThreadsHelp;
     return 0;
   }
   TrainOptions o;
@@ -105,7 +106,8 @@ int nnc::driver::trainMain(int argc, char **argv) {
       !intOption(args, "seed", o.seed, 0) ||
       !intOption(args, "save-every", o.saveEvery, 0) ||
       !floatOption(args, "lr", o.lr) ||
-      !floatOption(args, "validation", o.validation))
+      !floatOption(args, "validation", o.validation) ||
+      !threadsOption("train", args, o.threads))
     return 1;
   if (auto s = args.get("scaling")) {
     auto kind = parseScalingKind(*s);

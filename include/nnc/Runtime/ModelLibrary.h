@@ -44,6 +44,10 @@ struct ModelApi {
   decltype(&nnc_model_find_tensor) findTensor;
   decltype(&nnc_model_tensor_byte_size) tensorByteSize;
   decltype(&nnc_model_create) create;
+  /// Null for a model.so built before threads existed (same ABI version;
+  /// its kernels run on the calling thread only).
+  decltype(&nnc_model_create_with_options) createWithOptions;
+  decltype(&nnc_model_num_threads) numThreads; ///< null with it
   decltype(&nnc_model_destroy) destroy;
   decltype(&nnc_model_predict) predict;
   decltype(&nnc_model_train_step) trainStep;
@@ -102,9 +106,12 @@ private:
 /// One instance of a model (parameters, buffers, optimizer state).
 class ModelInstance {
 public:
-  /// Creates an instance initialised from `seed`.
+  /// Creates an instance initialised from `seed` whose kernels run on
+  /// `threads` threads (0: NNC_NUM_THREADS, else every core of the
+  /// process's affinity mask; see nnc_model_options_t).
   static Expected<std::unique_ptr<ModelInstance>>
-  create(std::shared_ptr<ModelLibrary> library, uint64_t seed);
+  create(std::shared_ptr<ModelLibrary> library, uint64_t seed,
+         int32_t threads = 0);
   ~ModelInstance();
   ModelInstance(const ModelInstance &) = delete;
   ModelInstance &operator=(const ModelInstance &) = delete;
@@ -133,6 +140,9 @@ public:
                   const std::vector<std::vector<char>> &data);
   /// Optimizer steps applied so far.
   Expected<int64_t> step() const;
+  /// The threads of the instance's kernels (1 for a model.so built before
+  /// threads existed).
+  int32_t numThreads() const;
   /// Saves a safetensors checkpoint (atomic).
   Status save(const std::string &path) const;
   /// Loads a checkpoint; errors name the file. A checkpoint holding NaN or

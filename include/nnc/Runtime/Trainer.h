@@ -54,6 +54,8 @@ struct TrainOptions {
   std::string resume;
   /// Accept checkpoints holding NaN or infinity (refused by default).
   bool allowNonFinite = false;
+  /// Threads of the model's kernels (0: NNC_NUM_THREADS, else every core).
+  int32_t threads = 0;
   /// Write the SVG plots.
   bool plots = true;
   /// Progress display (null: silent).
@@ -115,6 +117,7 @@ struct EvalOptions {
   std::string data;    ///< "" = the recipe's test set, else its data
   std::string baseDir; ///< for the recipe's relative paths
   bool allowNonFinite = false; ///< accept a checkpoint with NaN/infinity
+  int32_t threads = 0; ///< kernel threads (0: NNC_NUM_THREADS or all cores)
 };
 
 /// Loads the checkpoint (and a scaler.json beside it) and evaluates it.
@@ -128,6 +131,7 @@ struct PredictOptions {
   std::string input;  ///< .csv (all columns features) or .npy [n, ...]
   std::string output; ///< .npy or .csv; "" = CSV text into `csvOut`
   bool allowNonFinite = false; ///< accept a checkpoint with NaN/infinity
+  int32_t threads = 0; ///< kernel threads (0: NNC_NUM_THREADS or all cores)
 };
 
 /// Predicts for every row of the input file; writes `output` or fills

@@ -63,8 +63,11 @@ def guard_run(so):
     return "nnc-guard-run %s: %s" % (how, (p.stderr or p.stdout).strip())
 
 
-def run_case(case, out):
-    """One line of the report and whether it is a failure."""
+def build_case(case, out):
+    """Compiles a matrix case to DIR/<case>.so: (state, detail, target) as
+    for compile_model, `target` the default training target's type (None:
+    the case's own train section, or y has no batch axis: predict only).
+    Also used by test/Threads/Inputs/thread_check.py."""
     base = os.path.join(out, case.name)
     target = None
     if case.train is None:
@@ -80,6 +83,13 @@ def run_case(case, out):
         with open(base + ".nn", "w") as f:
             f.write(single_op_matrix.model_text(case, target))
         state, detail = compile_model(base + ".nn", ["-o", base + ".so"])
+    return state, detail, target
+
+
+def run_case(case, out):
+    """One line of the report and whether it is a failure."""
+    base = os.path.join(out, case.name)
+    state, detail, target = build_case(case, out)
     if state == "crash":
         return "FAIL %s: the compiler crashed: %s" % (case.name, detail), True
     if state == "refused":

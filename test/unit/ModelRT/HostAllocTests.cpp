@@ -113,18 +113,20 @@ TEST(HostAlloc, AFailedRequestLeavesItsScopeAndFreesItsBlocks) {
 // freed temporary is reported), and so is the slack of a reused block past
 // the requested size (a kernel reading past its temporary is reported).
 TEST(HostAlloc, CachedBlocksArePoisonedUnderAddressSanitizer) {
+  // 64 KiB: blocks under NNC_HOST_CACHE_MIN_BYTES are not cached.
+  const size_t size = 1 << 16, smaller = size - 96;
   nncHostInstanceCreated();
-  auto *p = static_cast<unsigned char *>(nnc_host_alloc(4096));
+  auto *p = static_cast<unsigned char *>(nnc_host_alloc(size));
   ASSERT_NE(p, nullptr);
-  EXPECT_EQ(__asan_region_is_poisoned(p, 4096), nullptr);
+  EXPECT_EQ(__asan_region_is_poisoned(p, size), nullptr);
   nnc_host_free(p);
   EXPECT_NE(__asan_address_is_poisoned(p), 0);
-  EXPECT_NE(__asan_address_is_poisoned(p + 4095), 0);
-  auto *q = static_cast<unsigned char *>(nnc_host_alloc(4000));
+  EXPECT_NE(__asan_address_is_poisoned(p + size - 1), 0);
+  auto *q = static_cast<unsigned char *>(nnc_host_alloc(smaller));
   ASSERT_EQ(q, p); // the cached block, 96 bytes larger than asked
-  EXPECT_EQ(__asan_region_is_poisoned(q, 4000), nullptr);
-  EXPECT_NE(__asan_address_is_poisoned(q + 4000), 0);
-  EXPECT_NE(__asan_address_is_poisoned(q + 4095), 0);
+  EXPECT_EQ(__asan_region_is_poisoned(q, smaller), nullptr);
+  EXPECT_NE(__asan_address_is_poisoned(q + smaller), 0);
+  EXPECT_NE(__asan_address_is_poisoned(q + size - 1), 0);
   nnc_host_free(q);
   nncHostInstanceDestroyed();
   EXPECT_EQ(nncHostCachedBytes(), 0u);

@@ -33,7 +33,9 @@
                                   X(nnc_model_get_step) X(nnc_model_set_step)  \
                                       X(nnc_model_get_seed) X(nnc_model_save)  \
                                           X(nnc_model_load)                    \
-                                              X(nnc_model_load_with_flags)
+                                              X(nnc_model_load_with_flags) \
+                                                  X(nnc_model_create_with_options) \
+                                                      X(nnc_model_num_threads)
 
 namespace nnc::test {
 
