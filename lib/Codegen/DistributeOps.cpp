@@ -122,43 +122,60 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
           (d + 1 < rootLoops || rootLoops == 1 || tiled) &&
           (ShapedType::isDynamic(ranges[d]) || ranges[d] >= 2))
         candidates.push_back(d);
-    // Static loops first (chunks fixed at compile time, static slices for
-    // the vectorizer and the schedule), the batch last; among static ones
-    // the first with four chunks or more, else the first with two.
     std::optional<SmallVector<int64_t>> best;
-    int64_t bestCount = 0;
-    for (bool dynamic : {false, true}) {
+    // Elementwise and row-wise ops whose outermost loop is the batch are cut
+    // into rows, contiguous in memory (a matmul's register tiles prefer the
+    // static loops).
+    auto batchChunk = [&](unsigned d) -> std::optional<int64_t> {
+      int64_t chunk = fitChunk(
+          static_cast<int64_t>(
+              std::ceil(minChunkWork / (total / extentOf(ranges[d])))),
+          ranges[d], tiled ? (d == 0 ? tileM : tileN) : 1);
+      if (chunk > 2 * assumedBatch)
+        return std::nullopt;
+      return chunk;
+    };
+    if (!tiled && !candidates.empty() &&
+        ShapedType::isDynamic(ranges[candidates.front()]))
+      if (std::optional<int64_t> chunk = batchChunk(candidates.front())) {
+        SmallVector<int64_t> tiles(rootLoops, 0);
+        tiles[candidates.front()] = *chunk;
+        return tiles;
+      }
+    // Otherwise the static loop with the best chunks: two or more, then
+    // without remainder (every chunk static), then four or more; the first
+    // one on a tie.
+    int bestScore = -1;
+    if (shareStatic)
       for (unsigned d : candidates) {
         int64_t extent = ranges[d];
-        if (ShapedType::isDynamic(extent) != dynamic)
+        if (ShapedType::isDynamic(extent))
           continue;
         double perIndex = total / extentOf(extent);
-        int64_t align = tiled ? (d == 0 ? tileM : tileN) : 1;
         int64_t chunk =
             static_cast<int64_t>(std::ceil(minChunkWork / perIndex));
-        int64_t count = 0;
-        if (!dynamic) {
-          if (!shareStatic)
-            continue;
-          chunk = std::max<int64_t>(chunk, llvm::divideCeil(extent, maxChunks));
-          chunk = fitChunk(chunk, extent, align);
-          count = llvm::divideCeil(extent, chunk);
-          if (count < 2 || count <= bestCount)
-            continue;
-        } else {
-          if (best)
-            break;
-          chunk = fitChunk(chunk, extent, align);
-          if (chunk > 2 * assumedBatch)
-            continue;
-        }
+        chunk = std::max<int64_t>(chunk, llvm::divideCeil(extent, maxChunks));
+        chunk = fitChunk(chunk, extent, tiled ? (d == 0 ? tileM : tileN) : 1);
+        int64_t count = llvm::divideCeil(extent, chunk);
+        if (count < 2)
+          continue;
+        int score = (extent % chunk == 0 ? 2 : 0) + (count >= 4 ? 1 : 0);
+        if (score <= bestScore)
+          continue;
+        bestScore = score;
         best = SmallVector<int64_t>(rootLoops, 0);
         (*best)[d] = chunk;
-        bestCount = count;
-        if (dynamic || count >= 4)
-          return best;
       }
-    }
+    if (best)
+      return best;
+    // Else the batch, wherever it is.
+    for (unsigned d : candidates)
+      if (ShapedType::isDynamic(ranges[d]))
+        if (std::optional<int64_t> chunk = batchChunk(d)) {
+          best = SmallVector<int64_t>(rootLoops, 0);
+          (*best)[d] = *chunk;
+          return best;
+        }
     return best;
   }
 
@@ -166,7 +183,7 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     func::FuncOp func = getOperation();
     SmallVector<linalg::LinalgOp> roots;
     func.walk([&](linalg::LinalgOp op) {
-      if (!op.hasPureTensorSemantics() || op->getNumResults() != 1 ||
+      if (!op.hasPureTensorSemantics() || op->getNumResults() == 0 ||
           op.getNumParallelLoops() == 0 || isa<linalg::FillOp>(op) ||
           feedsEpilogue(op) ||
           op->getParentOfType<scf::ForallOp>())

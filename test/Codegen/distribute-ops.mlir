@@ -1,8 +1,9 @@
 // nnc-distribute-ops: each big linalg op becomes an scf.forall of chunks
 // along one parallel loop. Work is points x body ops (a dynamic extent counts
 // the assumed batch, 32; a matmul point 1/16); a chunk gets at least 32768.
-// Static loops come first, the batch last; never a generic's innermost loop
-// nor a reduction; a matmul is chunked through its epilogue, with its fill.
+// An op whose outermost loop is the batch is cut into rows; otherwise static
+// loops come first; never a generic's innermost loop nor a reduction; a
+// matmul is chunked through its epilogue (static columns), with its fill.
 // RUN: nnc-opt %s --pass-pipeline='builtin.module(func.func(nnc-distribute-ops{tile-m=6 tile-n=16}),canonicalize)' | FileCheck %s
 
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
@@ -10,17 +11,19 @@
 #row = affine_map<(d0, d1) -> (d1)>
 #red = affine_map<(d0, d1) -> (d0)>
 
-// [N, 64, 32], 2 ops per point: 131072 units, 2048 per index of the 64-loop
-// (the 32-loop is innermost): 4 chunks of 16, static slices.
+// [N, 64, 32], 2 ops per point, the batch outermost: cut into rows, 4096
+// units per row at the assumed batch, so chunks of 8 rows (the last one
+// shorter: affine.min).
 // CHECK-LABEL: func.func @elementwise(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x64x32xf32>
 // CHECK: %[[E:.*]] = tensor.empty
-// CHECK: %[[R:.*]] = scf.forall (%[[I:.*]]) = (0) to (64) step (16) shared_outs(%[[OUT:.*]] = %[[E]]) -> (tensor<?x64x32xf32>)
-// CHECK: %[[IN:.*]] = tensor.extract_slice %[[X]][0, %[[I]], 0] [%{{.*}}, 16, 32] [1, 1, 1]
-// CHECK: %[[O:.*]] = tensor.extract_slice %[[OUT]][0, %[[I]], 0] [%{{.*}}, 16, 32] [1, 1, 1]
-// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[IN]] : tensor<?x16x32xf32>) outs(%[[O]] : tensor<?x16x32xf32>)
+// CHECK: %[[R:.*]] = scf.forall (%[[I:.*]]) = (0) to (%{{.*}}) step (8) shared_outs(%[[OUT:.*]] = %[[E]]) -> (tensor<?x64x32xf32>)
+// CHECK: %[[ROWS:.*]] = affine.min
+// CHECK: %[[IN:.*]] = tensor.extract_slice %[[X]][%[[I]], 0, 0] [%[[ROWS]], 64, 32] [1, 1, 1]
+// CHECK: %[[O:.*]] = tensor.extract_slice %[[OUT]][%[[I]], 0, 0] [%[[ROWS]], 64, 32] [1, 1, 1]
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} ins(%[[IN]] : tensor<?x64x32xf32>) outs(%[[O]] : tensor<?x64x32xf32>)
 // CHECK: scf.forall.in_parallel
-// CHECK-NEXT: tensor.parallel_insert_slice %[[G]] into %[[OUT]][0, %[[I]], 0] [%{{.*}}, 16, 32]
+// CHECK-NEXT: tensor.parallel_insert_slice %[[G]] into %[[OUT]][%[[I]], 0, 0] [%[[ROWS]], 64, 32]
 // CHECK: return %[[R]]
 func.func @elementwise(%x: tensor<?x64x32xf32>) -> tensor<?x64x32xf32> {
   %c0 = arith.constant 0 : index
@@ -33,6 +36,22 @@ func.func @elementwise(%x: tensor<?x64x32xf32>) -> tensor<?x64x32xf32> {
     linalg.yield %r : f32
   } -> tensor<?x64x32xf32>
   return %y : tensor<?x64x32xf32>
+}
+
+// A static [512, 256] op (an optimizer update), 2 ops per point: 262144
+// units, 512 per row: 8 chunks of 64 rows, static slices.
+// CHECK-LABEL: func.func @static_rows(
+// CHECK: scf.forall (%[[I:.*]]) = (0) to (512) step (64)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<64x256xf32>) outs(%{{.*}} : tensor<64x256xf32>)
+func.func @static_rows(%x: tensor<512x256xf32>) -> tensor<512x256xf32> {
+  %e = tensor.empty() : tensor<512x256xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%x : tensor<512x256xf32>) outs(%e : tensor<512x256xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %h = arith.constant 0.5 : f32
+    %r = arith.mulf %a, %h : f32
+    linalg.yield %r : f32
+  } -> tensor<512x256xf32>
+  return %y : tensor<512x256xf32>
 }
 
 // A dense layer: the bias add is the root, its matmul and the matmul's fill

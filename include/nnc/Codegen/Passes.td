@@ -72,10 +72,14 @@ def DistributeOps : Pass<"nnc-distribute-ops", "mlir::func::FuncOp"> {
     tensors with enough work are tiled along one parallel loop into chunks
     of at least `min-chunk-work`, with `scf.forall` (nnc-outline-parallel
     gives those to the thread pool). The loop is not the op's innermost
-    (vectorized) one, except a matmul's columns. A static loop is chosen
-    when the op's work is at least twice `min-chunk-work` with a dynamic
-    extent (the batch) counting `assumed-batch` (the first static loop with
-    four chunks or more, else two; at most `max-chunks`): chunks fixed at
+    (vectorized) one, except a matmul's columns. An op whose outermost
+    loop is the batch (dynamic) is cut into rows, when at most twice
+    `assumed-batch` rows hold `min-chunk-work`. Otherwise (and for matmuls,
+    whose register tiles prefer them) a static loop is chosen when the op's
+    work is at least twice `min-chunk-work` with a dynamic
+    extent (the batch) counting `assumed-batch`: the one whose chunks are
+    two or more, then without remainder, then four or more (at most
+    `max-chunks`): chunks fixed at
     compile time, static slices. Otherwise a dynamic loop (the batch) is cut
     into chunks of a static size, when at most twice `assumed-batch` rows
     hold `min-chunk-work`; a smaller batch at run time is one chunk, run
