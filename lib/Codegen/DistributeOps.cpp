@@ -75,14 +75,19 @@ double pointCost(linalg::LinalgOp op) {
   return std::max(ops, 1.0);
 }
 
-/// Largest divisor of `extent` that is a multiple of `align` and at most
-/// `chunk`, if it is at least half of `chunk`; else `chunk` rounded up to
-/// `align`. Divisors keep every chunk of a static extent static.
+/// A divisor of `extent` that is a multiple of `align`, between half and
+/// twice `chunk` (the largest up to `chunk`, else the smallest above); else
+/// `chunk` rounded up to `align`. Divisors keep every chunk of a static
+/// extent static.
 int64_t fitChunk(int64_t chunk, int64_t extent, int64_t align) {
   chunk = llvm::alignTo(std::max<int64_t>(chunk, 1), align);
   if (ShapedType::isDynamic(extent))
     return chunk;
   for (int64_t c = chunk; c >= std::max<int64_t>(chunk / 2, align); c -= align)
+    if (extent % c == 0)
+      return c;
+  // Up to twice as big, too.
+  for (int64_t c = chunk + align; c <= 2 * chunk && c < extent; c += align)
     if (extent % c == 0)
       return c;
   return chunk;
@@ -157,7 +162,9 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
         chunk = std::max<int64_t>(chunk, llvm::divideCeil(extent, maxChunks));
         chunk = fitChunk(chunk, extent, tiled ? (d == 0 ? tileM : tileN) : 1);
         int64_t count = llvm::divideCeil(extent, chunk);
-        if (count < 2)
+        // A matmul's columns are cut without remainder only: the schedule
+        // leaves a matmul with a dynamic N to the scalar lowering.
+        if (count < 2 || (tiled && d != 0 && extent % chunk != 0))
           continue;
         int score = (extent % chunk == 0 ? 2 : 0) + (count >= 4 ? 1 : 0);
         if (score <= bestScore)
