@@ -418,7 +418,8 @@ void nnc::writeDescriptorSource(const ModelSignature &sig,
   os << ",\n  " << sig.target << "\n};\n";
 }
 
-void nnc::writeModelHeader(const ModelSignature &sig, llvm::raw_ostream &os) {
+void nnc::writeModelHeader(const ModelSignature &sig, llvm::raw_ostream &os,
+                           StringRef comment) {
   auto macro = [](StringRef s) {
     std::string out;
     for (char c : s)
@@ -432,7 +433,7 @@ void nnc::writeModelHeader(const ModelSignature &sig, llvm::raw_ostream &os) {
   writeCString(os, sig.name);
   os << ".\n * Load the library with dlopen (or link it) and use nnc-c/model.h;"
         "\n * these macros give the shapes (-1 marks the batch dimension). */\n"
-     << "#ifndef " << prefix << "_H\n#define " << prefix << "_H\n\n"
+     << comment << "#ifndef " << prefix << "_H\n#define " << prefix << "_H\n\n"
      << "#include \"nnc-c/model.h\"\n\n#define " << prefix << "_NAME ";
   writeCString(os, sig.name);
   os << "\n";

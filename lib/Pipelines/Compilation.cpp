@@ -91,6 +91,9 @@ bool Compilation::generateNN() {
     diags.error("internal error: the generated nn module does not verify");
     return false;
   }
+  // The nn passes rewrite @predict: summarize it before they run.
+  if (!options.headerPath.empty())
+    summary = summarizeModel(*module);
   return true;
 }
 
@@ -244,7 +247,14 @@ bool Compilation::writeHeader(llvm::StringRef path) {
     diags.error("cannot write '" + path + "': " + ec.message());
     return false;
   }
-  writeModelHeader(*signature, os);
+  std::string comment;
+  if (summary) {
+    llvm::raw_string_ostream commentOS(comment);
+    commentOS << "\n";
+    writeSummaryComment(*summary, commentOS);
+    commentOS << "\n";
+  }
+  writeModelHeader(*signature, os, comment);
   return true;
 }
 

@@ -64,8 +64,11 @@ void writeDescriptorSource(const ModelSignature &signature,
                            llvm::raw_ostream &os);
 
 /// Writes a C header for applications: the model name and, for every input,
-/// label and output, its rank and dims (-1 = batch) as macros.
-void writeModelHeader(const ModelSignature &signature, llvm::raw_ostream &os);
+/// label and output, its rank and dims (-1 = batch) as macros. `comment`, when
+/// not empty, is copied after the header's first comment (a C comment block:
+/// `nnc --header` puts the model summary there).
+void writeModelHeader(const ModelSignature &signature, llvm::raw_ostream &os,
+                      llvm::StringRef comment = "");
 
 /// Converts an attribute (dictionary, array, string, number, bool) to JSON.
 std::string attributeToJson(mlir::Attribute attr);

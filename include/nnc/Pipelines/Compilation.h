@@ -16,6 +16,7 @@
 #include "nnc/Frontend/AST.h"
 #include "nnc/Frontend/Diagnostics.h"
 #include "nnc/Pipelines/Compiler.h"
+#include "nnc/Pipelines/ModelSummary.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -41,7 +42,8 @@ public:
 
   /// Reads, parses and checks `path` ("-" for stdin).
   bool load(llvm::StringRef path);
-  /// Builds the nn module (@predict, and @loss with a train section).
+  /// Builds the nn module (@predict, and @loss with a train section); with
+  /// CompileOptions::headerPath, also summarizes it for the header.
   bool generateNN();
   /// Runs the nn passes: canonicalization, and with a train section autodiff
   /// and the optimizer (@grads, @apply, @train_step).
@@ -58,7 +60,8 @@ public:
   bool emitNative(llvm::StringRef path, bool asText);
   /// Writes the descriptor, compiles it and links `output` with the shim.
   bool link(llvm::StringRef objectPath, llvm::StringRef output);
-  /// Writes a C header naming the model's tensors and their shapes.
+  /// Writes a C header naming the model's tensors and their shapes, with the
+  /// model summary (ModelSummary.h) in a comment when generateNN made one.
   bool writeHeader(llvm::StringRef path);
 
   const ModuleAST &getAST() const { return *ast; }
@@ -83,6 +86,8 @@ private:
   std::unique_ptr<MLIRDiagnosticForwarder> forwarder;
   mlir::OwningOpRef<mlir::ModuleOp> module;
   std::optional<ModelSignature> signature;
+  /// The summary of the nn module as MLIRGen built it (for the header).
+  std::optional<ModelSummary> summary;
 };
 
 } // namespace nnc
