@@ -67,12 +67,8 @@ bool feedsEpilogue(linalg::LinalgOp op) {
 double pointCost(linalg::LinalgOp op) {
   if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
     return 1.0 / 16;
-  double ops = 0;
-  for (Operation &inner : op->getRegion(0).front().without_terminator()) {
-    (void)inner;
-    ops += 1;
-  }
-  return std::max(ops, 1.0);
+  auto body = op->getRegion(0).front().without_terminator();
+  return std::max<double>(std::distance(body.begin(), body.end()), 1.0);
 }
 
 /// A divisor of `extent` that is a multiple of `align`, between half and
@@ -98,8 +94,8 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
 
   /// Tile sizes chunking `root` (zero where not tiled), or none when the op
   /// is too small to share.
-  std::optional<SmallVector<int64_t>> chooseChunks(linalg::LinalgOp root) {
-    linalg::LinalgOp contraction = fusedContraction(root);
+  std::optional<SmallVector<int64_t>>
+  chooseChunks(linalg::LinalgOp root, linalg::LinalgOp contraction) {
     linalg::LinalgOp costed = contraction ? contraction : root;
     SmallVector<int64_t> ranges = costed.getStaticLoopRanges();
     SmallVector<utils::IteratorType> iterators =
@@ -114,10 +110,22 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     double total = pointCost(costed);
     for (int64_t r : ranges)
       total *= extentOf(r);
-    // Static loops only share work that is big at the assumed batch; the
-    // batch is cut whenever a chunk of at most twice the assumed batch holds
-    // enough (a smaller batch at run time gives a single chunk, run inline).
-    bool shareStatic = total >= 2 * minChunkWork;
+    // Chunks along loop `d`: at least `min-chunk-work`, a multiple of the
+    // register tile for a matmul, a divisor of a static extent if one is
+    // near (fitChunk).
+    auto fittedChunk = [&](unsigned d) {
+      auto least = static_cast<int64_t>(
+          std::ceil(minChunkWork / (total / extentOf(ranges[d]))));
+      if (!ShapedType::isDynamic(ranges[d]))
+        least = std::max<int64_t>(least,
+                                  llvm::divideCeil(ranges[d], maxChunks));
+      return fitChunk(least, ranges[d], tiled ? (d == 0 ? tileM : tileN) : 1);
+    };
+    auto tilesAlong = [&](unsigned d, int64_t chunk) {
+      SmallVector<int64_t> tiles(rootLoops, 0);
+      tiles[d] = chunk;
+      return tiles;
+    };
     // The loops that may be chunked: parallel, not the vectorized innermost
     // one (a matmul's columns are register tiles, they may), more than one
     // index.
@@ -127,63 +135,47 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
           (d + 1 < rootLoops || rootLoops == 1 || tiled) &&
           (ShapedType::isDynamic(ranges[d]) || ranges[d] >= 2))
         candidates.push_back(d);
-    std::optional<SmallVector<int64_t>> best;
+    // The batch is cut whenever a chunk of at most twice the assumed batch
+    // holds enough (a smaller batch at run time gives a single chunk, run
+    // inline).
+    auto isBatch = [&](unsigned d) {
+      return ShapedType::isDynamic(ranges[d]) &&
+             fittedChunk(d) <= 2 * assumedBatch;
+    };
     // Elementwise and row-wise ops whose outermost loop is the batch are cut
     // into rows, contiguous in memory (a matmul's register tiles prefer the
     // static loops).
-    auto batchChunk = [&](unsigned d) -> std::optional<int64_t> {
-      int64_t chunk = fitChunk(
-          static_cast<int64_t>(
-              std::ceil(minChunkWork / (total / extentOf(ranges[d])))),
-          ranges[d], tiled ? (d == 0 ? tileM : tileN) : 1);
-      if (chunk > 2 * assumedBatch)
-        return std::nullopt;
-      return chunk;
-    };
-    if (!tiled && !candidates.empty() &&
-        ShapedType::isDynamic(ranges[candidates.front()]))
-      if (std::optional<int64_t> chunk = batchChunk(candidates.front())) {
-        SmallVector<int64_t> tiles(rootLoops, 0);
-        tiles[candidates.front()] = *chunk;
-        return tiles;
-      }
-    // Otherwise the static loop with the best chunks: two or more, then
-    // without remainder (every chunk static), then four or more; the first
-    // one on a tie.
+    if (!tiled && !candidates.empty() && isBatch(candidates.front()))
+      return tilesAlong(candidates.front(), fittedChunk(candidates.front()));
+    // Otherwise, when the op is big at the assumed batch, the static loop
+    // with the best chunks: two or more, then without remainder (every
+    // chunk static), then four or more; the first one on a tie.
+    std::optional<SmallVector<int64_t>> best;
     int bestScore = -1;
-    if (shareStatic)
+    if (total >= 2 * minChunkWork)
       for (unsigned d : candidates) {
         int64_t extent = ranges[d];
         if (ShapedType::isDynamic(extent))
           continue;
-        double perIndex = total / extentOf(extent);
-        int64_t chunk =
-            static_cast<int64_t>(std::ceil(minChunkWork / perIndex));
-        chunk = std::max<int64_t>(chunk, llvm::divideCeil(extent, maxChunks));
-        chunk = fitChunk(chunk, extent, tiled ? (d == 0 ? tileM : tileN) : 1);
+        int64_t chunk = fittedChunk(d);
         int64_t count = llvm::divideCeil(extent, chunk);
         // A matmul's columns are cut without remainder only: the schedule
         // leaves a matmul with a dynamic N to the scalar lowering.
         if (count < 2 || (tiled && d != 0 && extent % chunk != 0))
           continue;
         int score = (extent % chunk == 0 ? 2 : 0) + (count >= 4 ? 1 : 0);
-        if (score <= bestScore)
-          continue;
-        bestScore = score;
-        best = SmallVector<int64_t>(rootLoops, 0);
-        (*best)[d] = chunk;
+        if (score > bestScore) {
+          bestScore = score;
+          best = tilesAlong(d, chunk);
+        }
       }
     if (best)
       return best;
     // Else the batch, wherever it is.
     for (unsigned d : candidates)
-      if (ShapedType::isDynamic(ranges[d]))
-        if (std::optional<int64_t> chunk = batchChunk(d)) {
-          best = SmallVector<int64_t>(rootLoops, 0);
-          (*best)[d] = *chunk;
-          return best;
-        }
-    return best;
+      if (isBatch(d))
+        return tilesAlong(d, fittedChunk(d));
+    return std::nullopt;
   }
 
   void runOnOperation() override {
@@ -199,7 +191,9 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp root : roots) {
-      std::optional<SmallVector<int64_t>> tiles = chooseChunks(root);
+      linalg::LinalgOp contraction = fusedContraction(root);
+      std::optional<SmallVector<int64_t>> tiles =
+          chooseChunks(root, contraction);
       if (!tiles)
         continue;
       rewriter.setInsertionPoint(root);
@@ -211,11 +205,11 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
       // Fuse the epilogue's matmul and accumulator fills only: other
       // producers (transposes, other layers) must not be recomputed per
       // chunk. (The tuple: fuse it, do not yield a replacement for it.)
-      Operation *contraction = fusedContraction(root);
       options.setFusionControlFn(
           [&](tensor::ExtractSliceOp, OpResult producer, bool) {
             Operation *op = producer.getOwner();
-            bool fuse = isa<linalg::FillOp>(op) || op == contraction;
+            bool fuse =
+                isa<linalg::FillOp>(op) || op == contraction.getOperation();
             return std::make_tuple(fuse, false);
           });
       FailureOr<scf::SCFTileAndFuseResult> tiled =

@@ -125,29 +125,27 @@ struct OutlineParallelPass
     SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
     for (func::FuncOp func : funcs) {
       SmallVector<scf::ForallOp> outermost, nested;
-      func.walk([&](scf::ForallOp forall) {
-        bool inner = forall->getParentOfType<scf::ForallOp>();
-        (threads && !inner ? outermost : nested).push_back(forall);
-      });
-      // Post-order walk: inner foralls come first, so each is serialized
-      // before its parent is cloned into a task.
-      for (scf::ForallOp forall : nested) {
+      WalkResult walk = func.walk([&](scf::ForallOp forall) {
         if (!forall.getOutputs().empty()) {
           forall.emitError("nnc-outline-parallel: expected a forall on "
                            "buffers (run after bufferization)");
-          return signalPassFailure();
+          return WalkResult::interrupt();
         }
+        bool inner = forall->getParentOfType<scf::ForallOp>();
+        (threads && !inner ? outermost : nested).push_back(forall);
+        return WalkResult::advance();
+      });
+      if (walk.wasInterrupted())
+        return signalPassFailure();
+      // Post-order walk: inner foralls come first, so each is serialized
+      // before its parent is cloned into a task.
+      for (scf::ForallOp forall : nested) {
         rewriter.setInsertionPoint(forall);
         if (failed(scf::forallToForLoop(rewriter, forall)))
           return signalPassFailure();
       }
       unsigned next = 0;
       for (scf::ForallOp forall : outermost) {
-        if (!forall.getOutputs().empty()) {
-          forall.emitError("nnc-outline-parallel: expected a forall on "
-                           "buffers (run after bufferization)");
-          return signalPassFailure();
-        }
         scf::ForOp loop = linearize(rewriter, forall);
         std::string name = ("nnc_loop_" + func.getSymName() + "_par" +
                             std::to_string(next++))

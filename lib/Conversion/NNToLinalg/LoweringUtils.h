@@ -218,15 +218,15 @@ mlir::Value convWeightGradAsMatmul(mlir::OpBuilder &b, mlir::Location loc,
                                    const ConvGeometry &g,
                                    mlir::RankedTensorType weightType);
 
-/// The CPU forms of the three (ConvPerImage.cpp): an `scf.for` over the
+/// The CPU forms of the three (ConvPerImage.cpp): an `scf.forall` over the
 /// images, one static `linalg.matmul` per image in the NCHW orientation.
 /// The convolution of `x` with `w` (plus `bias` when not null).
 mlir::Value convPerImage(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                          mlir::Value w, mlir::Value bias,
                          const ConvGeometry &g,
                          mlir::RankedTensorType resultType);
-/// `dw = sum over images of colT x dy[n]^T`, transposed back to
-/// `weightType`.
+/// `dw = sum over images of colT x dy[n]^T` (per group of images, the
+/// groups' partials summed in order), transposed back to `weightType`.
 mlir::Value convWeightGradPerImage(mlir::OpBuilder &b, mlir::Location loc,
                                    mlir::Value x, mlir::Value dy,
                                    const ConvGeometry &g,

@@ -134,16 +134,24 @@ def main(argv):
     else:
         jobs = [(run_file, p) for p in rest]
         title = "files"
+    return run_jobs([lambda fn=fn, arg=arg: fn(arg, out) for fn, arg in jobs],
+                    title)
+
+
+def run_jobs(jobs, title, passed="passed", failed="failed"):
+    """Runs `jobs` (callables returning (line, bad)), printing each line,
+    then a summary under `title` counting the `passed` and `failed` ones and
+    the refusals; returns the exit code, 1 when any failed."""
     results = []
-    for fn, arg in jobs:
-        results.append(fn(arg, out))
+    for job in jobs:
+        results.append(job())
         print(results[-1][0], flush=True)
-    failed = sum(bad for _, bad in results)
+    bad = sum(b for _, b in results)
     refused = sum(line.startswith("REFUSED") for line, _ in results)
-    print("%s: %d models, %d passed, %d refused, %d failed" %
-          (title, len(results), len(results) - failed - refused, refused,
-           failed))
-    return 1 if failed else 0
+    print("%s: %d models, %d %s, %d refused, %d %s" %
+          (title, len(results), len(results) - bad - refused, passed,
+           refused, bad, failed))
+    return 1 if bad else 0
 
 
 if __name__ == "__main__":

@@ -152,17 +152,9 @@ def main(argv):
     else:
         jobs = [(run_file, p) for p in rest]
         title = "files"
-    results = []
-    for fn, arg in jobs:
-        results.append(fn(arg, out, opts))
-        print(results[-1][0], flush=True)
-    failed = sum(bad for _, bad in results)
-    refused = sum(line.startswith("REFUSED") for line, _ in results)
-    print("%s: %d models, %d same, %d refused, %d different or failed" %
-          (title, len(results), len(results) - failed - refused, refused,
-           failed))
-    return 1 if failed else 0
-
+    return guard_check.run_jobs(
+        [lambda fn=fn, arg=arg: fn(arg, out, opts) for fn, arg in jobs],
+        title, passed="same", failed="different or failed")
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
