@@ -166,12 +166,15 @@ Value convPerImage(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   Value y = forAllImages(
       b, loc, x, init, [&](OpBuilder &nb, Location l, Value n, Value out) {
         Value columns = imageColumns(nb, l, sliceImage(nb, l, x, n), g);
-        // The bias (or zero) is the accumulator the product adds onto.
+        // The bias (or zero) is the accumulator the product adds onto. A
+        // named linalg.broadcast, not a generic whose payload ignores its
+        // init: elementwise fusion would give such a generic a tensor.empty
+        // init (RemoveOutsDependency), and the image would be computed in a
+        // temporary and copied into the result.
         if (bias)
-          out = parallelGeneric(
-              nb, l, out, bias,
-              AffineMap::get(2, 0, getAffineDimExpr(0, nb.getContext())),
-              [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+          out = nb.create<linalg::BroadcastOp>(l, bias, out,
+                                               ArrayRef<int64_t>{1})
+                    ->getResult(0);
         else
           out = fill(nb, l, out, 0);
         return matmulInto(nb, l, weights, columns, out);

@@ -19,7 +19,7 @@
 // CHECK: %[[XP:.*]] = tensor.insert_slice %[[XN]] into %[[Z]][0, 1, 1] [3, 5, 5] [1, 1, 1]
 // CHECK: %[[COL:.*]] = linalg.generic {indexing_maps = [#[[WINDOW]], #{{.*}}], {{.*}}} ins(%[[XP]] : tensor<3x7x7xf32>) outs(%{{.*}} : tensor<3x3x3x5x5xf32>)
 // CHECK: %[[COLT:.*]] = tensor.collapse_shape %[[COL]] {{\[}}[0, 1, 2], [3, 4]] : tensor<3x3x3x5x5xf32> into tensor<27x25xf32>
-// CHECK: %[[BIAS:.*]] = linalg.generic {{.*}} ins(%[[B]] : tensor<4xf32>) outs(%[[OUT]] : tensor<4x25xf32>)
+// CHECK: %[[BIAS:.*]] = linalg.broadcast ins(%[[B]] : tensor<4xf32>) outs(%[[OUT]] : tensor<4x25xf32>) dimensions = [1]
 // CHECK: %[[MM:.*]] = linalg.matmul ins(%[[W2]], %[[COLT]] : tensor<4x27xf32>, tensor<27x25xf32>) outs(%[[BIAS]] : tensor<4x25xf32>)
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %[[MM]] into %[[ACC]][%[[N]], 0, 0] [1, 4, 25] [1, 1, 1]
