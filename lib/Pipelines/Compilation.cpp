@@ -28,6 +28,9 @@
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Threading.h"
+
+#include <algorithm>
 
 using namespace mlir;
 using namespace nnc;
@@ -58,7 +61,10 @@ TimingScope Compilation::time(llvm::StringRef stage) {
   return rootTiming.nest(stage);
 }
 
-Compilation::~Compilation() = default;
+Compilation::~Compilation() {
+  for (const std::string &object : moreObjects)
+    llvm::sys::fs::remove(object);
+}
 
 bool Compilation::load(llvm::StringRef path) {
   auto fileOrErr = llvm::MemoryBuffer::getFileOrSTDIN(path);
@@ -191,15 +197,20 @@ bool Compilation::lowerToLLVM() {
   });
 }
 
-bool Compilation::emitNative(llvm::StringRef path, bool asText) {
+bool Compilation::emitNative(llvm::StringRef path, bool asText, bool split) {
   CPUCodegenOptions codegen;
+  // The back end on every CPU this process may use, at most 8 (it was half
+  // of the compile time on one thread).
+  codegen.codegenThreads = std::clamp(
+      llvm::hardware_concurrency().compute_thread_count(), 1u, 8u);
   codegen.optLevel = options.optLevel;
   codegen.cpu = options.cpu;
   // The sanitizer build checks the kernels' memory accesses too.
   codegen.sanitizeAddress =
       llvm::StringRef(NNC_MODELRT_SANITIZE).contains("address");
   TimingScope timer = time("LLVM IR and machine code");
-  return succeeded(emitNativeCode(*module, codegen, path, asText));
+  return succeeded(emitNativeCode(*module, codegen, path, asText,
+                                  split ? &moreObjects : nullptr));
 }
 
 bool Compilation::link(llvm::StringRef objectPath, llvm::StringRef output) {
@@ -226,6 +237,7 @@ bool Compilation::link(llvm::StringRef objectPath, llvm::StringRef output) {
     return false;
   LinkInputs inputs;
   inputs.objects = {objectPath.str(), descObj.str().str()};
+  llvm::append_range(inputs.objects, moreObjects);
   inputs.wholeArchives = {
       configuredPath("NNC_MODELRT_ARCHIVE", NNC_MODELRT_ARCHIVE)};
   inputs.versionScript =
@@ -272,7 +284,8 @@ bool nnc::compileModelFile(llvm::StringRef inputPath,
     return false;
   }
   llvm::FileRemover removeObject(object);
-  if (!c.emitNative(object, /*asText=*/false) || !c.link(object, outputPath))
+  if (!c.emitNative(object, /*asText=*/false, /*split=*/true) ||
+      !c.link(object, outputPath))
     return false;
   if (!options.headerPath.empty() && !c.writeHeader(options.headerPath))
     return false;

@@ -246,7 +246,7 @@ static int compileMain() {
     return 1;
   }
   llvm::FileRemover removeObject(object);
-  if (!c.emitNative(object, /*asText=*/false) ||
+  if (!c.emitNative(object, /*asText=*/false, /*split=*/true) ||
       !c.link(object, binaryOutput(".so")))
     return 1;
   if (!headerFilename.empty() && !c.writeHeader(headerFilename))

@@ -12,9 +12,15 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
+
+namespace llvm {
+class Module;
+class TargetMachine;
+} // namespace llvm
 
 namespace nnc {
 
@@ -47,6 +53,9 @@ struct CPUCodegenOptions {
   /// Register tile of the matmul schedule (rows, columns of f32); 0 takes
   /// the target's (getCPUTarget).
   int64_t matmulTileM = 0, matmulTileN = 0;
+  /// Threads of the back end: emitNativeCode splits the optimised module
+  /// into this many objects compiled at once (when its caller takes them).
+  unsigned codegenThreads = 1;
 };
 
 /// What the CPU schedules need to know of the target's vector unit.
@@ -79,10 +88,24 @@ void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
                                const CPUCodegenOptions &options);
 
 /// Translates an LLVM-dialect module to LLVM IR, optimises it for the target
-/// and writes textual LLVM IR (`asLLVMIR`) or an ELF object to `path`.
+/// and writes textual LLVM IR (`asLLVMIR`) or an ELF object to `path`. With
+/// `moreObjects` and options.codegenThreads > 1, the machine code is split
+/// into that many objects compiled on as many threads (emitSplitObjects):
+/// `path` holds the first, and the paths of the others (temporary files the
+/// caller links and removes) are appended to `moreObjects`.
 mlir::LogicalResult emitNativeCode(mlir::ModuleOp module,
                                    const CPUCodegenOptions &options,
-                                   llvm::StringRef path, bool asLLVMIR);
+                                   llvm::StringRef path, bool asLLVMIR,
+                                   std::vector<std::string> *moreObjects =
+                                       nullptr);
+
+/// Compiles `module` (optimised) into the objects `paths`, one partition of
+/// its functions each, on one thread each with `machines[i]`
+/// (SplitCodegen.cpp).
+mlir::LogicalResult
+emitSplitObjects(mlir::Location loc, llvm::Module &module,
+                 llvm::ArrayRef<std::unique_ptr<llvm::TargetMachine>> machines,
+                 llvm::ArrayRef<std::string> paths);
 
 /// What goes into a shared library.
 struct LinkInputs {

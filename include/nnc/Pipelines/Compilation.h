@@ -56,9 +56,12 @@ public:
   /// CUDA target: lowers until the PTX is embedded and writes the PTX of
   /// `chip` to `path` ("-": stdout).
   bool emitPTX(llvm::StringRef path, llvm::StringRef chip);
-  /// Writes LLVM IR text (asText) or an object file.
-  bool emitNative(llvm::StringRef path, bool asText);
-  /// Writes the descriptor, compiles it and links `output` with the shim.
+  /// Writes LLVM IR text (asText) or an object file. With `split`, the
+  /// machine code may be compiled on several threads into several objects:
+  /// `path` is the first, link() adds the others.
+  bool emitNative(llvm::StringRef path, bool asText, bool split = false);
+  /// Writes the descriptor, compiles it and links `output` with the shim
+  /// (and the other objects of a split emitNative).
   bool link(llvm::StringRef objectPath, llvm::StringRef output);
   /// Writes a C header naming the model's tensors and their shapes, with the
   /// model summary (ModelSummary.h) in a comment when generateNN made one.
@@ -88,6 +91,9 @@ private:
   std::optional<ModelSignature> signature;
   /// The summary of the nn module as MLIRGen built it (for the header).
   std::optional<ModelSummary> summary;
+  /// Temporary objects of a split emitNative after the first (removed with
+  /// this).
+  std::vector<std::string> moreObjects;
 };
 
 } // namespace nnc
