@@ -170,7 +170,8 @@ def LowerVectorContract : Pass<"nnc-lower-vector-contract", "mlir::func::FuncOp"
     `vector.transfer_read/write` into 1-D transfers, so no temporary buffer
     is allocated per tile.
   }];
-  let dependentDialects = ["mlir::memref::MemRefDialect",
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect"];
 }
@@ -241,7 +242,8 @@ def LowerVectorOps : Pass<"nnc-lower-vector-ops", "mlir::func::FuncOp"> {
     Option<"registerBits", "register-bits", "unsigned", /*default=*/"256",
            "Width of the target's vector registers in bits">
   ];
-  let dependentDialects = ["mlir::memref::MemRefDialect",
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect"];
 }
