@@ -12,6 +12,7 @@
 #ifndef NNC_PIPELINES_COMPILATION_H
 #define NNC_PIPELINES_COMPILATION_H
 
+#include "nnc/Codegen/CPUPipeline.h"
 #include "nnc/Codegen/ModelDescriptor.h"
 #include "nnc/Frontend/AST.h"
 #include "nnc/Frontend/Diagnostics.h"
@@ -89,6 +90,10 @@ private:
   /// The summary of the nn module as MLIRGen built it (for the header).
   std::optional<ModelSummary> summary;
 };
+
+/// The CPU back end's options for `options` (what lowerToLLVM builds the
+/// kernels with, and what the workspace estimate of the summary assumes).
+CPUCodegenOptions cpuCodegenOptions(const CompileOptions &options);
 
 } // namespace nnc
 
