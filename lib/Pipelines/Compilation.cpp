@@ -94,8 +94,8 @@ bool Compilation::generateNN() {
   // The nn passes rewrite @predict: summarize it before they run.
   if (!options.headerPath.empty()) {
     CPUCodegenOptions cpu = cpuCodegenOptions(options);
-    summary = summarizeModel(*module, 0,
-                             options.target == "cuda" ? nullptr : &cpu);
+    summary =
+        summarizeModel(*module, 0, options.target == "cuda" ? nullptr : &cpu);
   }
   return true;
 }

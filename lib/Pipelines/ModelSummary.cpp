@@ -202,10 +202,10 @@ nnc::summarizeModel(ModuleOp module, int64_t batch,
       largest && ws.unknown.empty()) {
     s.workspace = *largest;
     s.entryWorkspaces = ws.entries;
-  }
-  else
+  } else {
     s.workspaceUnknown =
         "not estimated: " + (ws.unknown.empty() ? "no kernels" : ws.unknown);
+  }
   return s;
 }
 
@@ -264,9 +264,9 @@ void nnc::writeSummary(const ModelSummary &s, llvm::raw_ostream &os,
       "outputs of the training forward pass (an upper bound of what "
       "backward keeps; in the workspace)");
   mem("workspace", bytesText(double(ws.peakBytes)),
-      "peak of kernel temporaries in " + ws.entry + " (1 thread; each "
-          "further thread up to " + bytesText(double(ws.perThreadBytes)) +
-          " more)");
+      "peak of kernel temporaries in " + ws.entry +
+          " (1 thread; each further thread up to " +
+          bytesText(double(ws.perThreadBytes)) + " more)");
   std::string each;
   for (const EntryWorkspace &e : s.entryWorkspaces)
     each += (each.empty() ? "" : ", ") + e.entry + " " +

@@ -4,8 +4,9 @@
 // computed at compile time from the nn dialect (no model.so is built): one
 // row per layer call with its output shape, parameter count and forward
 // FLOPs per sample, then the totals and the memory one instance needs at a
-// batch, the CPU kernels' workspace included (nnc/Pipelines/KernelWorkspace.h). The figures come from nnc/Pipelines/ModelSummary.h, which the
-// `--header` comment block shares; this file parses the arguments.
+// batch, the CPU kernels' workspace included (nnc/Pipelines/KernelWorkspace.h).
+// The figures come from nnc/Pipelines/ModelSummary.h, which the `--header`
+// comment block shares; this file parses the arguments.
 //
 //===----------------------------------------------------------------------===//
 
