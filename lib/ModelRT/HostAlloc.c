@@ -379,10 +379,8 @@ static void reportWorkspace(void) {
   pthread_mutex_lock(&cacheLock);
   for (int i = 0; i < 4; ++i)
     if (workspaceCalls[i])
-      fprintf(stderr,
-              "nnc workspace: %s peak %zu bytes over %lld calls (model %s)\n",
-              workspaceEntries[i], workspacePeak[i], workspaceCalls[i],
-              nnc_model_name());
+      fprintf(stderr, "nnc workspace: %s peak %zu bytes over %lld calls\n",
+              workspaceEntries[i], workspacePeak[i], workspaceCalls[i]);
   pthread_mutex_unlock(&cacheLock);
 }
 
