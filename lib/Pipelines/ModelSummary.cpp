@@ -8,8 +8,14 @@
 // (flatten, reshape, transpose, concat, last) counts 0 and every other op
 // one per output element (pooling: one per window element). Activations:
 // the sum of the outputs of every op of the training forward pass (@loss),
-// an upper bound of what backward keeps. Kernel workspace is not estimated
-// (it depends on the schedule and the bufferization of each kernel).
+// an upper bound of what backward keeps. Kernel workspace: the peak bytes of
+// the CPU kernels' temporaries in one call, for each entry point
+// (estimateKernelWorkspace, KernelWorkspace.h, which runs the CPU pipeline
+// up to buffer deallocation on a copy of the module: on one thread, counted
+// as the kernels ask the allocator for them, and equal to what the shim's
+// allocator measures, test/Integration/kernel-workspace.test); the
+// activations backward keeps are among those temporaries, so the total is
+// the instance's tensors plus the largest workspace.
 //
 //===----------------------------------------------------------------------===//
 
@@ -265,8 +271,10 @@ void nnc::writeSummary(const ModelSummary &s, llvm::raw_ostream &os,
       "backward keeps; in the workspace)");
   mem("workspace", bytesText(double(ws.peakBytes)),
       "peak of kernel temporaries in " + ws.entry +
-          " (1 thread; each further thread up to " +
-          bytesText(double(ws.perThreadBytes)) + " more)");
+          (ws.perThreadBytes
+               ? " (1 thread; each further thread up to " +
+                     bytesText(double(ws.perThreadBytes)) + " more)"
+               : std::string(" (the same on any number of threads)")));
   std::string each;
   for (const EntryWorkspace &e : s.entryWorkspaces)
     each += (each.empty() ? "" : ", ") + e.entry + " " +
