@@ -13,7 +13,10 @@
  * 1 error, 2 usage, 3 the model has no such entry point (callers skip it).
  * With --profile it sets NNC_PROFILE=1 before loading the model, so that the
  * model prints its per-loop profile to stderr at exit (docs/performance.md);
- * the profile counts every call, the checks and warm-up included. --threads
+ * the profile counts every call, the checks and warm-up included. With
+ * --report-workspace it sets NNC_REPORT_WORKSPACE=1, so that the model
+ * prints at exit, per entry point, the most bytes of kernel temporaries one
+ * call had live (the allocator's count, docs/runtime.md). --threads
  * N creates the instance with N threads (default: the model's default,
  * NNC_NUM_THREADS or every core of the affinity mask).
  *
@@ -66,6 +69,7 @@ typedef struct {
   double lr;         /* < 0: the model's default */
   int profile;       /* 1: NNC_PROFILE=1 for the model */
   int threads;       /* 0: the model's default */
+  int reportWorkspace; /* 1: NNC_REPORT_WORKSPACE=1 for the model */
 } Options;
 
 /* The caller-side buffers of one kind (inputs, labels or outputs). */
@@ -364,12 +368,13 @@ static void usage(const char *argv0) {
   fprintf(stderr,
           "usage: %s MODEL.so OUT_DIR [--train] [--batch B] [--seed S]\n"
           "       [--data-seed S] [--warmup W] [--iters N] [--check-steps K]\n"
-          "       [--classes C] [--lr LR] [--profile] [--threads N]\n",
+          "       [--classes C] [--lr LR] [--profile] [--threads N]\n"
+          "       [--report-workspace]\n",
           argv0);
 }
 
 static int parseArgs(int argc, char **argv, Options *o) {
-  *o = (Options){NULL, NULL, 0, 32, 42, 1, 10, 100, 3, 0, -1.0, 0, 0};
+  *o = (Options){NULL, NULL, 0, 32, 42, 1, 10, 100, 3, 0, -1.0, 0, 0, 0};
   for (int i = 1; i < argc; ++i) {
     const char *a = argv[i];
     int hasValue = i + 1 < argc;
@@ -377,6 +382,8 @@ static int parseArgs(int argc, char **argv, Options *o) {
       o->train = 1;
     else if (strcmp(a, "--profile") == 0)
       o->profile = 1;
+    else if (strcmp(a, "--report-workspace") == 0)
+      o->reportWorkspace = 1;
     else if (strcmp(a, "--batch") == 0 && hasValue)
       o->batch = atoll(argv[++i]);
     else if (strcmp(a, "--seed") == 0 && hasValue)
@@ -421,6 +428,9 @@ int main(int argc, char **argv) {
   /* The model reads NNC_PROFILE at its first kernel call. */
   if (o.profile)
     setenv("NNC_PROFILE", "1", 1);
+  /* Read at the first kernel call too (lib/ModelRT/HostAlloc.c). */
+  if (o.reportWorkspace)
+    setenv("NNC_REPORT_WORKSPACE", "1", 1);
   Api api;
   if (!resolve(&api, o.modelPath))
     return 1;

@@ -66,5 +66,5 @@ except (OSError, subprocess.TimeoutExpired):
     pass
 config.substitutions.append(("%nnc_bin", os.path.join(config.nnc_tools_dir, "nnc")))
 
-tools = ["nnc-opt", "nnc", "nnc-embed-example", "nnc-guard-run"]
+tools = ["nnc-opt", "nnc", "nnc-embed-example", "nnc-guard-run", "nnc-bench"]
 llvm_config.add_tool_substitutions(tools, [config.nnc_tools_dir, config.llvm_tools_dir])

@@ -40,7 +40,7 @@ void nnc::buildCPUFusionPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
+void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
                                     const CPUCodegenOptions &options) {
   buildCPUFusionPipeline(pm);
   pm.addPass(nnc::createDestinationPassing());
@@ -68,11 +68,17 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   bufferization::OneShotBufferizationOptions bufferization;
   bufferization.bufferizeFunctionBoundaries = false;
   // Loops may carry freshly allocated tensors (recurrent states); the
-  // deallocation pipeline below frees them.
+  // deallocation pipeline of buildLinalgToLLVMPipeline frees them.
   bufferization.allowReturnAllocsFromLoops = true;
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+}
+
+void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
+                                    const CPUCodegenOptions &options) {
+  buildCPUBufferizePipeline(pm, options);
+  CPUTarget target = getCPUTarget(options);
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createCanonicalizerPass());

@@ -313,13 +313,15 @@ static nnc_status_t callKernel(nnc_model_t *m, const nnc_entry_desc_t *e,
                          c->fn, entryName(m->desc, e), nnc_model_name(),
                          m->allocScope.failedBytes, (long long)c->batch);
   }
+  int entry = e == &m->desc->predict      ? 0
+              : e == &m->desc->train_step ? 1
+              : e == &m->desc->grads      ? 2
+                                          : 3;
+  size_t liveBefore = nncHostWorkspaceBegin();
   int64_t t0 = nnc_rt_profile_begin();
   e->fn(m->args);
-  nncProfileEntry(e == &m->desc->predict      ? 0
-                  : e == &m->desc->train_step ? 1
-                  : e == &m->desc->grads      ? 2
-                                              : 3,
-                  t0);
+  nncProfileEntry(entry, t0);
+  nncHostWorkspaceEnd(entry, liveBefore);
   nncAllocScopeLeave(&m->allocScope);
   return NULL;
 }

@@ -43,6 +43,7 @@
 #include "Internal.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,7 +72,14 @@ enum {
 };
 
 /* The header's words, counted back from the payload. */
-enum { AT_SCOPE = 5, AT_PREV = 4, AT_NEXT = 3, AT_BYTES = 2, AT_HEADER = 1 };
+enum {
+  AT_REQUESTED = 6,
+  AT_SCOPE = 5,
+  AT_PREV = 4,
+  AT_NEXT = 3,
+  AT_BYTES = 2,
+  AT_HEADER = 1
+};
 
 #define NNC_HOST_CACHE_BYTES ((size_t)1 << 30)
 
@@ -84,6 +92,10 @@ static size_t cacheSize[NNC_HOST_CACHE_SLOTS];
 static int cacheCount;
 static size_t cacheBytes;
 static long liveInstances;
+/* The bytes the kernels asked for and have not freed yet (cached blocks and
+ * headers not included), and the most of them since the last
+ * nncHostWorkspaceBegin. */
+static size_t liveRequested, peakRequested;
 static int guardMode; /* NNC_GUARD_*; atomic loads and stores */
 
 NNC_HIDDEN void nncHostSetGuard(int mode) {
@@ -239,6 +251,10 @@ static void *allocate(size_t alignment, size_t bytes) {
   NncAllocScope *scope = currentScope();
   pthread_mutex_lock(&cacheLock);
   writeHeader(block + header, capacity, header, scope);
+  putWord(block + header, AT_REQUESTED, &bytes);
+  liveRequested += bytes;
+  if (liveRequested > peakRequested)
+    peakRequested = liveRequested;
   pthread_mutex_unlock(&cacheLock);
   ASAN_UNPOISON_MEMORY_REGION(block + header, bytes);
   ASAN_POISON_MEMORY_REGION(block + header + bytes, capacity - bytes);
@@ -276,6 +292,7 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
   char *block = (char *)ptr - header;
   pthread_mutex_lock(&cacheLock);
   unlinkLive(ptr);
+  liveRequested -= getSize(ptr, AT_REQUESTED);
   if (header == NNC_HOST_HEADER && liveInstances > 0 && bytes >= NNC_HOST_CACHE_MIN_BYTES &&
       cacheBytes + bytes <= NNC_HOST_CACHE_BYTES &&
       cacheCount < NNC_HOST_CACHE_SLOTS) {
@@ -308,6 +325,10 @@ NNC_HIDDEN void nncAllocScopeFreeLive(NncAllocScope *scope) {
   pthread_mutex_unlock(&cacheLock);
   while (p) {
     char *next = getWord(p, AT_NEXT);
+    size_t requested = getSize(p, AT_REQUESTED);
+    pthread_mutex_lock(&cacheLock);
+    liveRequested -= requested;
+    pthread_mutex_unlock(&cacheLock);
     free(p - getSize(p, AT_HEADER));
     p = next;
   }
@@ -353,4 +374,50 @@ NNC_HIDDEN void nncHostInstanceDestroyed(void) {
     takeAllCached(release);
   pthread_mutex_unlock(&cacheLock);
   freeAll(release);
+}
+
+/* The workspace report (NNC_REPORT_WORKSPACE): per entry point, the most
+ * bytes one call had live at once and the number of calls. */
+static const char *const workspaceEntries[4] = {"predict", "train_step",
+                                                "grads", "apply"};
+static size_t workspacePeak[4];
+static long long workspaceCalls[4];
+static pthread_once_t workspaceOnce = PTHREAD_ONCE_INIT;
+static int workspaceReport;
+
+static void reportWorkspace(void) {
+  pthread_mutex_lock(&cacheLock);
+  for (int i = 0; i < 4; ++i)
+    if (workspaceCalls[i])
+      fprintf(stderr, "nnc workspace: %s peak %zu bytes over %lld calls\n",
+              workspaceEntries[i], workspacePeak[i], workspaceCalls[i]);
+  pthread_mutex_unlock(&cacheLock);
+}
+
+static void readWorkspaceReport(void) {
+  const char *v = getenv("NNC_REPORT_WORKSPACE");
+  workspaceReport = v && *v && strcmp(v, "0") != 0;
+  if (workspaceReport)
+    atexit(reportWorkspace);
+}
+
+NNC_HIDDEN size_t nncHostWorkspaceBegin(void) {
+  pthread_once(&workspaceOnce, readWorkspaceReport);
+  pthread_mutex_lock(&cacheLock);
+  size_t base = liveRequested;
+  peakRequested = liveRequested;
+  pthread_mutex_unlock(&cacheLock);
+  return base;
+}
+
+NNC_HIDDEN size_t nncHostWorkspaceEnd(int entry, size_t base) {
+  pthread_mutex_lock(&cacheLock);
+  size_t peak = peakRequested - base;
+  if (entry >= 0 && entry < 4) {
+    if (peak > workspacePeak[entry])
+      workspacePeak[entry] = peak;
+    ++workspaceCalls[entry];
+  }
+  pthread_mutex_unlock(&cacheLock);
+  return peak;
 }

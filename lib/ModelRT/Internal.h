@@ -116,6 +116,13 @@ NNC_HIDDEN void nncAllocScopeFail(size_t bytes);
 NNC_HIDDEN void nncHostInstanceDestroyed(void);
 /* The bytes held by the cache now (for tests). */
 NNC_HIDDEN size_t nncHostCachedBytes(void);
+/** The workspace counter (HostAlloc.c): the bytes kernels have asked the
+ *  allocator for and not freed, process-wide. Begin starts a call's peak and
+ *  returns the bytes live before it; End returns the call's peak above them
+ *  and records it for `entry` (0 predict, 1 train_step, 2 grads, 3 apply),
+ *  which NNC_REPORT_WORKSPACE=1 prints to stderr at exit. */
+NNC_HIDDEN size_t nncHostWorkspaceBegin(void);
+NNC_HIDDEN size_t nncHostWorkspaceEnd(int entry, size_t base);
 
 NNC_HIDDEN int32_t nncKindRole(nnc_tensor_kind_t kind);
 /** Public kind of a descriptor role, or -1 (LOSS has none). */

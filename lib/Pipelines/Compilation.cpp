@@ -98,8 +98,11 @@ bool Compilation::generateNN() {
     return false;
   }
   // The nn passes rewrite @predict: summarize it before they run.
-  if (!options.headerPath.empty())
-    summary = summarizeModel(*module);
+  if (!options.headerPath.empty()) {
+    CPUCodegenOptions cpu = cpuCodegenOptions(options);
+    summary =
+        summarizeModel(*module, 0, options.target == "cuda" ? nullptr : &cpu);
+  }
   return true;
 }
 
@@ -186,15 +189,19 @@ bool Compilation::lowerToLLVM() {
       buildLinalgToGPUPipeline(pm, gpuOptions(options));
     });
   return runPasses("linalg to LLVM dialect", [&](OpPassManager &pm) {
-    CPUCodegenOptions codegen;
-    codegen.optLevel = options.optLevel;
-    codegen.cpu = options.cpu;
-    codegen.shimAllocator = true; // link() always adds the shim
-    codegen.threads = true;
-    codegen.vectorizeMatmul = options.vectorize != "none";
-    codegen.vectorizeOps = options.vectorize == "all";
-    buildLinalgToLLVMPipeline(pm, codegen);
+    buildLinalgToLLVMPipeline(pm, cpuCodegenOptions(options));
   });
+}
+
+CPUCodegenOptions nnc::cpuCodegenOptions(const CompileOptions &options) {
+  CPUCodegenOptions codegen;
+  codegen.optLevel = options.optLevel;
+  codegen.cpu = options.cpu;
+  codegen.shimAllocator = true; // link() always adds the shim
+  codegen.threads = true;
+  codegen.vectorizeMatmul = options.vectorize != "none";
+  codegen.vectorizeOps = options.vectorize == "all";
+  return codegen;
 }
 
 bool Compilation::emitNative(llvm::StringRef path, bool asText, bool split) {

@@ -8,8 +8,14 @@
 // (flatten, reshape, transpose, concat, last) counts 0 and every other op
 // one per output element (pooling: one per window element). Activations:
 // the sum of the outputs of every op of the training forward pass (@loss),
-// an upper bound of what backward keeps. Kernel workspace is not estimated
-// (it depends on the schedule and the bufferization of each kernel).
+// an upper bound of what backward keeps. Kernel workspace: the peak bytes of
+// the CPU kernels' temporaries in one call, for each entry point
+// (estimateKernelWorkspace, KernelWorkspace.h, which runs the CPU pipeline
+// up to buffer deallocation on a copy of the module: on one thread, counted
+// as the kernels ask the allocator for them, and equal to what the shim's
+// allocator measures, test/Integration/kernel-workspace.test); the
+// activations backward keeps are among those temporaries, so the total is
+// the instance's tensors plus the largest workspace.
 //
 //===----------------------------------------------------------------------===//
 
@@ -156,8 +162,9 @@ std::string LayerSummary::label() const {
   return (name.empty() ? op : name) + " (" + formatLineCol(loc) + ")";
 }
 
-std::optional<ModelSummary> nnc::summarizeModel(ModuleOp module,
-                                                int64_t batch) {
+std::optional<ModelSummary>
+nnc::summarizeModel(ModuleOp module, int64_t batch,
+                    const CPUCodegenOptions *cpu) {
   auto predict = module.lookupSymbol<func::FuncOp>(attrs::kPredict);
   if (!predict)
     return std::nullopt;
@@ -191,11 +198,25 @@ std::optional<ModelSummary> nnc::summarizeModel(ModuleOp module,
           t && t.getRank() > 0 && ShapedType::isDynamic(t.getDimSize(0)))
         s.activationsPerSample += sampleElements(t);
   });
+
+  if (!cpu) {
+    s.workspaceUnknown = "not estimated for GPU kernels";
+    return s;
+  }
+  KernelWorkspace ws = estimateKernelWorkspace(module, s.batch, *cpu);
+  if (const EntryWorkspace *largest = ws.largest();
+      largest && ws.unknown.empty()) {
+    s.workspace = *largest;
+    s.entryWorkspaces = ws.entries;
+  } else {
+    s.workspaceUnknown =
+        "not estimated: " + (ws.unknown.empty() ? "no kernels" : ws.unknown);
+  }
   return s;
 }
 
 void nnc::writeSummary(const ModelSummary &s, llvm::raw_ostream &os,
-                       StringRef linePrefix) {
+                       StringRef linePrefix, bool exactBytes) {
   os << linePrefix << "Model: " << s.model << "\n";
   auto row = [&](StringRef a, StringRef b, StringRef c, StringRef d,
                  StringRef e) {
@@ -221,20 +242,49 @@ void nnc::writeSummary(const ModelSummary &s, llvm::raw_ostream &os,
 
   os << linePrefix << "Memory of one instance at batch " << s.batch
      << " (f32):\n";
-  auto mem = [&](StringRef what, double bytes, StringRef note) {
-    os << linePrefix << "  " << llvm::left_justify(what, 18)
-       << llvm::right_justify(formatBytes(bytes), 10) << "  " << note << "\n";
+  auto bytesText = [&](double bytes) {
+    return exactBytes ? formatThousands(int64_t(bytes)) + " B"
+                      : formatBytes(bytes);
   };
-  mem("parameters", s.parameterBytes(), "");
-  mem("buffers", s.bufferBytes(), "running statistics");
-  mem("gradients", s.parameterBytes(), "");
-  mem("optimizer state", s.optimizerBytes(),
+  auto mem = [&](StringRef what, StringRef bytes, StringRef note) {
+    os << linePrefix << "  " << llvm::left_justify(what, 18)
+       << llvm::right_justify(bytes, 10) << "  " << note << "\n";
+  };
+  mem("parameters", bytesText(s.parameterBytes()), "");
+  mem("buffers", bytesText(s.bufferBytes()), "running statistics");
+  mem("gradients", bytesText(s.parameterBytes()), "");
+  mem("optimizer state", bytesText(s.optimizerBytes()),
       s.optimizer + ": " + std::to_string(s.optimizerStates) +
           " per parameter");
-  mem("activations", s.activationBytes(),
+  if (!s.workspace) {
+    mem("activations", bytesText(s.activationBytes()),
+        "outputs of the training forward pass (an upper bound of what "
+        "backward keeps)");
+    mem("workspace", "?", s.workspaceUnknown);
+    mem("total", bytesText(s.totalBytes()),
+        "parameters to activations; kernel workspace not estimated");
+    return;
+  }
+  const EntryWorkspace &ws = *s.workspace;
+  mem("activations", bytesText(s.activationBytes()),
       "outputs of the training forward pass (an upper bound of what "
-      "backward keeps)");
-  mem("total", s.totalBytes(), "kernel workspace not estimated");
+      "backward keeps; in the workspace)");
+  mem("workspace", bytesText(double(ws.peakBytes)),
+      "peak of kernel temporaries in " + ws.entry +
+          (ws.perThreadBytes
+               ? " (1 thread; each further thread up to " +
+                     bytesText(double(ws.perThreadBytes)) + " more)"
+               : std::string(" (the same on any number of threads)")));
+  std::string each;
+  for (const EntryWorkspace &e : s.entryWorkspaces)
+    each += (each.empty() ? "" : ", ") + e.entry + " " +
+            bytesText(double(e.peakBytes)) +
+            (e.perThreadBytes
+                 ? " (+" + bytesText(double(e.perThreadBytes)) + "/thread)"
+                 : "");
+  mem("", "", "per entry point: " + each);
+  mem("total", bytesText(s.totalBytes()),
+      "parameters, buffers, gradients, optimizer state and workspace");
 }
 
 void nnc::writeSummaryComment(const ModelSummary &s, llvm::raw_ostream &os) {

@@ -4,8 +4,9 @@
 // computed at compile time from the nn dialect (no model.so is built): one
 // row per layer call with its output shape, parameter count and forward
 // FLOPs per sample, then the totals and the memory one instance needs at a
-// batch. The figures come from nnc/Pipelines/ModelSummary.h, which the
-// `--header` comment block shares; this file parses the arguments.
+// batch, the CPU kernels' workspace included (nnc/Pipelines/KernelWorkspace.h).
+// The figures come from nnc/Pipelines/ModelSummary.h, which the `--header`
+// comment block shares; this file parses the arguments.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,13 +28,14 @@ using namespace nnc::driver;
 
 int nnc::driver::summaryMain(int argc, char **argv) {
   ArgList args;
-  if (!args.parse("summary", argc, argv, {"batch"}, {"help"}))
+  if (!args.parse("summary", argc, argv, {"batch"}, {"help", "bytes"}))
     return 1;
   if (args.has("help")) {
-    llvm::outs() << "usage: nnc summary FILE.nn [--batch N]\n"
+    llvm::outs() << "usage: nnc summary FILE.nn [--batch N] [--bytes]\n"
                     "  layers, output shapes, parameters, FLOPs per sample "
                     "and the memory of one\n  instance at a batch (default: "
-                    "the train section's batch, else 32)\n";
+                    "the train section's batch, else 32)\n"
+                    "  --bytes: the memory figures in bytes\n";
     return 0;
   }
   if (args.positional().size() != 1)
@@ -48,10 +50,12 @@ int nnc::driver::summaryMain(int argc, char **argv) {
   Compilation c(options, llvm::errs(), 20);
   if (!c.load(args.positional()[0]) || !c.generateNN())
     return 1;
-  std::optional<ModelSummary> summary = summarizeModel(c.getModule(), batch);
+  CPUCodegenOptions cpu = cpuCodegenOptions(options);
+  std::optional<ModelSummary> summary =
+      summarizeModel(c.getModule(), batch, &cpu);
   if (!summary)
     return reportError("summary", "the module has no @predict");
-  writeSummary(*summary, llvm::outs());
+  writeSummary(*summary, llvm::outs(), "", args.has("bytes"));
   return 0;
 }
 

@@ -82,8 +82,15 @@ CPUTarget getCPUTarget(const CPUCodegenOptions &options);
 /// `nnc-cpu-fuse`, so that tests see exactly what the pipeline fuses).
 void buildCPUFusionPipeline(mlir::OpPassManager &pm);
 
+/// Adds the CPU pipeline up to one-shot bufferization: fusion, destination
+/// passing, the chunks of nnc-distribute-ops, the matmul and vectorization
+/// schedules, and bufferization (without deallocation). Every heap buffer a
+/// kernel allocates is a memref.alloc after it (nnc::estimateKernelWorkspace
+/// reads them; buildLinalgToLLVMPipeline continues from here).
+void buildCPUBufferizePipeline(mlir::OpPassManager &pm,
+                               const CPUCodegenOptions &options);
 /// Adds the passes lowering public linalg-on-tensors functions to LLVM-dialect
-/// kernels `nnc_kernel_E(void **args)`; starts with buildCPUFusionPipeline.
+/// kernels `nnc_kernel_E(void **args)`; starts with buildCPUBufferizePipeline.
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
                                const CPUCodegenOptions &options);
 

@@ -12,6 +12,7 @@
 #ifndef NNC_PIPELINES_COMPILATION_H
 #define NNC_PIPELINES_COMPILATION_H
 
+#include "nnc/Codegen/CPUPipeline.h"
 #include "nnc/Codegen/ModelDescriptor.h"
 #include "nnc/Frontend/AST.h"
 #include "nnc/Frontend/Diagnostics.h"
@@ -95,6 +96,10 @@ private:
   /// this).
   std::vector<std::string> moreObjects;
 };
+
+/// The CPU back end's options for `options` (what lowerToLLVM builds the
+/// kernels with, and what the workspace estimate of the summary assumes).
+CPUCodegenOptions cpuCodegenOptions(const CompileOptions &options);
 
 } // namespace nnc
 

@@ -5,13 +5,15 @@
 // one row per layer call of the .nn file (the ops of @predict that carry the
 // same DSL location) with its output shape, parameter count and forward
 // FLOPs per sample; the totals; and what the memory of one instance at a
-// batch is made of. Also the number formats both outputs share, so that the
+// batch is made of, the CPU kernels' workspace included (KernelWorkspace.h). Also the number formats both outputs share, so that the
 // header and the table print the same text for the same figure.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef NNC_PIPELINES_MODELSUMMARY_H
 #define NNC_PIPELINES_MODELSUMMARY_H
+
+#include "nnc/Pipelines/KernelWorkspace.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Location.h"
@@ -56,6 +58,13 @@ struct ModelSummary {
   int64_t batch = 0;
   /// Whether `batch` is the train section's (else the one asked for, or 32).
   bool batchFromRecipe = false;
+  /// The CPU kernels' temporaries at `batch` (KernelWorkspace.h): the entry
+  /// with the largest peak; unset when not estimated, and then
+  /// `workspaceUnknown` says why.
+  std::optional<EntryWorkspace> workspace;
+  std::string workspaceUnknown;
+  /// Every entry point's workspace, in the module's order.
+  std::vector<EntryWorkspace> entryWorkspaces;
 
   /// Bytes (f32) of the memory figures at `batch`.
   double parameterBytes() const { return 4.0 * double(params); }
@@ -64,22 +73,33 @@ struct ModelSummary {
   double activationBytes() const {
     return 4.0 * double(activationsPerSample) * double(batch);
   }
-  /// Parameters, buffers, gradients, optimizer state and activations.
+  double workspaceBytes() const {
+    return workspace ? double(workspace->peakBytes) : 0.0;
+  }
+  /// Parameters, buffers, gradients, optimizer state and the workspace; the
+  /// activations the kernels keep are among its temporaries. Without a
+  /// workspace estimate, the activations instead.
   double totalBytes() const {
     return 2 * parameterBytes() + bufferBytes() + optimizerBytes() +
-           activationBytes();
+           (workspace ? workspaceBytes() : activationBytes());
   }
 };
 
 /// Summarizes `module` as MLIRGen built it. `batch` 0 takes the train
-/// section's batch, else 32. Returns std::nullopt when there is no @predict.
-std::optional<ModelSummary> summarizeModel(mlir::ModuleOp module,
-                                           int64_t batch = 0);
+/// section's batch, else 32. `cpu`: estimate the kernel workspace of the CPU
+/// kernels built with these options (estimateKernelWorkspace, which runs the
+/// CPU pipeline up to bufferization on a copy of `module`); nullptr: not
+/// estimated. Returns std::nullopt when there is no @predict.
+std::optional<ModelSummary>
+summarizeModel(mlir::ModuleOp module, int64_t batch = 0,
+               const CPUCodegenOptions *cpu = nullptr);
 
 /// Writes what `nnc summary` prints: the model name, the table, the totals
 /// and the memory at `summary.batch`; every line starts with `linePrefix`.
+/// `exactBytes`: the memory figures in bytes ("1,234,567 B") rather than
+/// rounded to KiB, MiB, ...
 void writeSummary(const ModelSummary &summary, llvm::raw_ostream &os,
-                  llvm::StringRef linePrefix = "");
+                  llvm::StringRef linePrefix = "", bool exactBytes = false);
 
 /// Writes the summary as a C comment block (for `--header`), saying where
 /// its batch comes from.

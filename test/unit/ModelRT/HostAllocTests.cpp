@@ -6,7 +6,7 @@
 // for a much smaller request, only while an instance is alive, and the
 // cache is emptied when the last instance goes. Inside an allocation
 // scope a failed request longjmps to the scope, which frees the blocks
-// still live in it.
+// still live in it. The workspace counter sees the bytes requested.
 //
 //===----------------------------------------------------------------------===//
 
@@ -105,6 +105,29 @@ TEST(HostAlloc, AFailedRequestLeavesItsScopeAndFreesItsBlocks) {
   // Outside a scope a failed request returns NULL.
   EXPECT_EQ(nnc_host_alloc(huge), nullptr);
   EXPECT_EQ(nnc_host_aligned_alloc(64, huge), nullptr);
+}
+
+// The workspace counter (NNC_REPORT_WORKSPACE) counts the bytes asked for,
+// not the capacity of a reused cached block, and forgets what is freed,
+// including what a scope frees when it is left.
+TEST(HostAlloc, WorkspaceCountsTheRequestedBytesLive) {
+  nncHostInstanceCreated();
+  size_t base = nncHostWorkspaceBegin();
+  void *a = nnc_host_alloc(1 << 20);
+  void *b = nnc_host_aligned_alloc(4096, 100);
+  nnc_host_free(a);
+  void *c = nnc_host_alloc((1 << 20) - (1 << 18)); // a's cached block
+  EXPECT_EQ(c, a);
+  nnc_host_free(b);
+  nnc_host_free(c);
+  EXPECT_EQ(nncHostWorkspaceEnd(-1, base), size_t(1 << 20) + 100);
+  static NncAllocScope scope;
+  ASSERT_TRUE(nncAllocScopeEnter(&scope));
+  nnc_host_alloc(1000); // left behind: the scope frees it
+  nncAllocScopeLeave(&scope);
+  EXPECT_EQ(nncHostWorkspaceBegin(), base);
+  EXPECT_EQ(nncHostWorkspaceEnd(-1, base), 0u);
+  nncHostInstanceDestroyed();
 }
 
 #if defined(__has_feature)
