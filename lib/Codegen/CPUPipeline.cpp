@@ -62,6 +62,7 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
     VectorizeOpsOptions vectorize;
     vectorize.vectorLanes = target.lanes();
     vectorize.vectorElements = 8 * vectorize.vectorLanes;
+    vectorize.transposeBlocks = target.vectorBits >= 256;
     pm.addPass(nnc::createVectorizeOps(vectorize));
   }
 
@@ -94,6 +95,7 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   if (options.vectorizeOps) {
     LowerVectorOpsOptions lowerVectors;
     lowerVectors.registerBits = target.vectorBits;
+    lowerVectors.avx2Transpose = target.vectorBits >= 256;
     pm.addNestedPass<func::FuncOp>(nnc::createLowerVectorOps(lowerVectors));
   }
 

@@ -38,6 +38,8 @@ std::unique_ptr<llvm::TargetMachine>
 createTargetMachine(Location loc, const nnc::CPUCodegenOptions &options) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  // The AVX2 8 x 8 transpose blends through inline assembly.
+  llvm::InitializeNativeTargetAsmParser();
   std::string triple = llvm::sys::getProcessTriple();
   std::string error;
   const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);

@@ -124,6 +124,47 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op, int64_t limit,
   return tiles;
 }
 
+/// The side of the square tiles of transposes: the 8 x 8 f32 transpose of
+/// AVX2 shuffles (x86vector's lowering, nnc-lower-vector-ops).
+constexpr int64_t kTransposeBlock = 8;
+
+/// Square tiles of `lanes` x `lanes` for an op that transposes: an
+/// all-parallel op with an input whose innermost dim is indexed by a loop
+/// other than the innermost one (an attention head's [N, T, H, D] read as
+/// [N, H, D, T]). Vectorized along the output's innermost loop alone, each
+/// vector was gathered from a column of the input, one scalar load and one
+/// insert per element; as a block of `lanes` rows of each, the read is
+/// `lanes` contiguous rows and a vector.transpose, which nnc-lower-vector-ops
+/// lowers to register shuffles. Empty when `op` is not such an op or the two
+/// loops are not static multiples of `lanes`.
+SmallVector<int64_t> transposeTileSizes(linalg::LinalgOp op, int64_t lanes) {
+  unsigned rank = op.getNumLoops();
+  if (rank < 2 || op.getNumReductionLoops() > 0)
+    return {};
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  std::optional<unsigned> across;
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.getNumResults() == 0 || !map.isPermutation())
+      continue;
+    auto inner = dyn_cast<AffineDimExpr>(map.getResults().back());
+    if (!inner || inner.getPosition() == rank - 1)
+      continue;
+    if (across && *across != inner.getPosition())
+      return {};
+    across = inner.getPosition();
+  }
+  if (!across)
+    return {};
+  for (unsigned d : {*across, rank - 1})
+    if (ShapedType::isDynamic(ranges[d]) || ranges[d] % lanes != 0)
+      return {};
+  SmallVector<int64_t> tiles(rank, 1);
+  tiles[*across] = lanes;
+  tiles[rank - 1] = lanes;
+  return tiles;
+}
+
 /// The loops of `op` that step by 1 because they shift a window read: in an
 /// input result such as `oh + kh` (im2col) or `h + kh` (col2im), every loop
 /// but the innermost parallel one (the innermost one if none is parallel).
@@ -277,8 +318,12 @@ struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops) {
       Operation *target = op;
-      SmallVector<int64_t> tiles = chooseTileSizes(
-          op, vectorElements, vectorLanes, windowLoops(op));
+      SmallVector<int64_t> tiles =
+          transposeBlocks ? transposeTileSizes(op, kTransposeBlock)
+                          : SmallVector<int64_t>();
+      if (tiles.empty())
+        tiles = chooseTileSizes(op, vectorElements, vectorLanes,
+                                windowLoops(op));
       if (!windowsReadRows(op, tiles))
         continue;
       if (llvm::any_of(tiles, [](int64_t t) { return t != 0; })) {

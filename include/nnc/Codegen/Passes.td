@@ -196,7 +196,11 @@ def VectorizeOps : Pass<"nnc-vectorize-ops", "mlir::ModuleOp"> {
     Option<"vectorElements", "vector-elements", "int64_t", /*default=*/"64",
            "Largest vector tile, in elements">,
     Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"8",
-           "f32 lanes of the target's vector registers">
+           "f32 lanes of the target's vector registers">,
+    Option<"transposeBlocks", "transpose-blocks", "bool", /*default=*/"false",
+           "Tile ops that transpose into 8 x 8 blocks (a read of rows and a "
+           "vector.transpose), for targets whose lowering of an 8 x 8 "
+           "transpose is register shuffles (AVX2)">
   ];
   let dependentDialects = ["mlir::affine::AffineDialect",
                            "mlir::arith::ArithDialect",
@@ -240,9 +244,12 @@ def LowerVectorOps : Pass<"nnc-lower-vector-ops", "mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"registerBits", "register-bits", "unsigned", /*default=*/"256",
-           "Width of the target's vector registers in bits">
+           "Width of the target's vector registers in bits">,
+    Option<"avx2Transpose", "avx2-transpose", "bool", /*default=*/"false",
+           "Lower 8 x 8 f32 vector.transpose to AVX2 shuffles (x86vector)">
   ];
   let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::LLVM::LLVMDialect",
                            "mlir::memref::MemRefDialect",
                            "mlir::scf::SCFDialect",
                            "mlir::vector::VectorDialect"];
