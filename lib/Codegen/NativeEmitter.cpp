@@ -88,9 +88,9 @@ void optimize(llvm::Module &module, llvm::TargetMachine *machine,
   llvm::PipelineTuningOptions tuning;
   tuning.LoopVectorization = true;
   tuning.LoopInterleaving = true;
-  // The SLP vectorizer found nothing to vectorize in the kernels (the same
-  // object code with and without it, on every example) but took 1.3 of
-  // fashion_cnn's 3.3 s of optimisation.
+  // The kernels are vectorized already: on fashion_cnn the object's code
+  // had the same size to the byte with and without the SLP vectorizer,
+  // which took 1.3 of the 3.3 s of optimisation.
   tuning.SLPVectorization = false;
   tuning.LoopUnrolling = true;
   limitUnrolling();
