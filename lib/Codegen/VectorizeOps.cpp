@@ -128,16 +128,16 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op, int64_t limit,
 /// AVX2 shuffles (x86vector's lowering, nnc-lower-vector-ops).
 constexpr int64_t kTransposeBlock = 8;
 
-/// Square tiles of `lanes` x `lanes` for an op that transposes: an
+/// Square tiles of `side` x `side` for an op that transposes: an
 /// all-parallel op with an input whose innermost dim is indexed by a loop
 /// other than the innermost one (an attention head's [N, T, H, D] read as
 /// [N, H, D, T]). Vectorized along the output's innermost loop alone, each
 /// vector was gathered from a column of the input, one scalar load and one
-/// insert per element; as a block of `lanes` rows of each, the read is
-/// `lanes` contiguous rows and a vector.transpose, which nnc-lower-vector-ops
-/// lowers to register shuffles. Empty when `op` is not such an op or the two
-/// loops are not static multiples of `lanes`.
-SmallVector<int64_t> transposeTileSizes(linalg::LinalgOp op, int64_t lanes) {
+/// insert per element; as a block, the read is `side` contiguous rows and a
+/// vector.transpose, which nnc-lower-vector-ops lowers to register
+/// shuffles. Empty when `op` is not such an op or the two loops are not
+/// static multiples of `side`.
+SmallVector<int64_t> transposeTileSizes(linalg::LinalgOp op, int64_t side) {
   unsigned rank = op.getNumLoops();
   if (rank < 2 || op.getNumReductionLoops() > 0)
     return {};
@@ -157,11 +157,11 @@ SmallVector<int64_t> transposeTileSizes(linalg::LinalgOp op, int64_t lanes) {
   if (!across)
     return {};
   for (unsigned d : {*across, rank - 1})
-    if (ShapedType::isDynamic(ranges[d]) || ranges[d] % lanes != 0)
+    if (ShapedType::isDynamic(ranges[d]) || ranges[d] % side != 0)
       return {};
   SmallVector<int64_t> tiles(rank, 1);
-  tiles[*across] = lanes;
-  tiles[rank - 1] = lanes;
+  tiles[*across] = side;
+  tiles[rank - 1] = side;
   return tiles;
 }
 

@@ -401,8 +401,12 @@ static void readWorkspaceReport(void) {
     atexit(reportWorkspace);
 }
 
-NNC_HIDDEN size_t nncHostWorkspaceBegin(void) {
+NNC_HIDDEN int nncHostWorkspaceReporting(void) {
   pthread_once(&workspaceOnce, readWorkspaceReport);
+  return workspaceReport;
+}
+
+NNC_HIDDEN size_t nncHostWorkspaceBegin(void) {
   pthread_mutex_lock(&cacheLock);
   size_t base = liveRequested;
   peakRequested = liveRequested;

@@ -123,6 +123,9 @@ NNC_HIDDEN size_t nncHostCachedBytes(void);
  *  which NNC_REPORT_WORKSPACE=1 prints to stderr at exit. */
 NNC_HIDDEN size_t nncHostWorkspaceBegin(void);
 NNC_HIDDEN size_t nncHostWorkspaceEnd(int entry, size_t base);
+/** Whether NNC_REPORT_WORKSPACE asks for the report (read once); Exec.c
+ *  brackets kernel calls with Begin and End only then. */
+NNC_HIDDEN int nncHostWorkspaceReporting(void);
 
 NNC_HIDDEN int32_t nncKindRole(nnc_tensor_kind_t kind);
 /** Public kind of a descriptor role, or -1 (LOSS has none). */

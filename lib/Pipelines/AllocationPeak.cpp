@@ -64,6 +64,8 @@ private:
   LogicalResult execWhile(scf::WhileOp op);
   LogicalResult execCall(func::CallOp op);
   void execOther(Operation *op);
+  /// A loop that allocates nothing: its results are its inits' buffers.
+  void skipLoop(Operation *op, ValueRange inits);
 
   /// Whether `op`'s regions hold anything that allocates or frees.
   bool mayAllocate(Operation *op);
@@ -355,13 +357,17 @@ LogicalResult Executor::execDealloc(bufferization::DeallocOp op) {
   return success();
 }
 
+void Executor::skipLoop(Operation *op, ValueRange inits) {
+  // Nothing to count inside: the memrefs it yields are those it got.
+  execOther(op);
+  for (auto [r, init] : llvm::zip(op->getResults(), inits))
+    if (isa<MemRefType>(r.getType()) && buffers.count(init))
+      buffers[r] = buffers[init];
+}
+
 LogicalResult Executor::execFor(scf::ForOp op) {
   if (!mayAllocate(op)) {
-    // Nothing to count inside: the memrefs it yields are those it got.
-    execOther(op);
-    for (auto [r, init] : llvm::zip(op.getResults(), op.getInitArgs()))
-      if (isa<MemRefType>(r.getType()) && buffers.count(init))
-        buffers[r] = buffers[init];
+    skipLoop(op, op.getInitArgs());
     return success();
   }
   std::optional<int64_t> lb = intOf(op.getLowerBound()),
@@ -455,10 +461,7 @@ LogicalResult Executor::execIf(scf::IfOp op) {
 
 LogicalResult Executor::execWhile(scf::WhileOp op) {
   if (!mayAllocate(op)) {
-    execOther(op);
-    for (auto [r, init] : llvm::zip(op.getResults(), op.getInits()))
-      if (isa<MemRefType>(r.getType()) && buffers.count(init))
-        buffers[r] = buffers[init];
+    skipLoop(op, op.getInits());
     return success();
   }
   bindAll(op.getBeforeArguments(), op.getInits());

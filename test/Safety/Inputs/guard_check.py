@@ -123,10 +123,8 @@ def main(argv):
     out, mode, rest = argv[1], argv[2], argv[3:]
     os.makedirs(out, exist_ok=True)
     if mode == "matrix":
-        index, count = (int(v) for v in rest[0].split("/"))
-        cases = [c for c in single_op_matrix.cases() if not c.known_fault]
-        jobs = [(run_case, c) for c in cases[index::count]]
-        title = "matrix slice %d/%d" % (index, count)
+        cases, title = matrix_slice(rest[0])
+        jobs = [(run_case, c) for c in cases]
     elif mode == "known":
         cases = [c for c in single_op_matrix.cases() if c.known_fault]
         jobs = [(run_case, c) for c in cases]
@@ -136,6 +134,14 @@ def main(argv):
         title = "files"
     return run_jobs([lambda fn=fn, arg=arg: fn(arg, out) for fn, arg in jobs],
                     title)
+
+
+def matrix_slice(spec):
+    """The cases of slice `spec` ("I/N": every N-th case from the I-th) of
+    the single-op matrix, known faults left out, and its title."""
+    index, count = (int(v) for v in spec.split("/"))
+    cases = [c for c in single_op_matrix.cases() if not c.known_fault]
+    return cases[index::count], "matrix slice %d/%d" % (index, count)
 
 
 def run_jobs(jobs, title, passed="passed", failed="failed"):

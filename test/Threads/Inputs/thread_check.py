@@ -28,7 +28,6 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "Safety", "Inputs"))
 import guard_check  # noqa: E402
-import single_op_matrix  # noqa: E402
 
 GUARD_RUN = os.environ.get("NNC_GUARD_RUN", "nnc-guard-run")
 
@@ -145,10 +144,8 @@ def main(argv):
     out, mode, rest = argv[1], argv[2], argv[3:]
     os.makedirs(out, exist_ok=True)
     if mode == "matrix":
-        index, count = (int(v) for v in rest[0].split("/"))
-        cases = [c for c in single_op_matrix.cases() if not c.known_fault]
-        jobs = [(run_case, c) for c in cases[index::count]]
-        title = "matrix slice %d/%d" % (index, count)
+        cases, title = guard_check.matrix_slice(rest[0])
+        jobs = [(run_case, c) for c in cases]
     else:
         jobs = [(run_file, p) for p in rest]
         title = "files"
