@@ -19,12 +19,24 @@ std::vector<int64_t> nnc::rt::epochOrder(int64_t n, uint64_t seed,
   return randomPermutation(n, rng);
 }
 
+std::pair<int64_t, int64_t> nnc::rt::shardRange(int64_t rows, int shard,
+                                                int count) {
+  int64_t base = rows / count, extra = rows % count;
+  int64_t first = shard * base + std::min<int64_t>(shard, extra);
+  return {first, base + (shard < extra ? 1 : 0)};
+}
+
 Expected<Batcher> Batcher::create(const Dataset &data,
                                   const BatchOptions &options) {
   if (options.batchSize < 1)
     return Status(ErrorCode::InvalidArgument,
                   fmt::format("batch size must be >= 1, got {}",
                               options.batchSize));
+  if (options.shardCount < 1 || options.shardIndex < 0 ||
+      options.shardIndex >= options.shardCount)
+    return Status(ErrorCode::InvalidArgument,
+                  fmt::format("shard {} of {}: expected 0 <= shard < count",
+                              options.shardIndex, options.shardCount));
   Status valid = data.validate();
   if (!valid)
     return valid;
@@ -58,11 +70,15 @@ bool Batcher::next(Batch &batch) {
   if (nextBatch >= numBatches())
     return false;
   int64_t n = data->size();
-  int64_t begin = nextBatch * options.batchSize;
-  int64_t rows = std::min(options.batchSize, n - begin);
+  int64_t globalBegin = nextBatch * options.batchSize;
+  int64_t globalRows = std::min(options.batchSize, n - globalBegin);
+  auto [first, rows] =
+      shardRange(globalRows, options.shardIndex, options.shardCount);
+  int64_t begin = globalBegin + first;
   int64_t per = data->sampleSize();
   batch.index = nextBatch++;
   batch.rows = rows;
+  batch.globalRows = globalRows;
   batch.indices.assign(perm.begin() + begin, perm.begin() + begin + rows);
   batch.features.resize(rows * per);
   batch.labels.clear();

@@ -219,6 +219,84 @@ Status ModelInstance::trainStep(int64_t batch,
                     lib->path() + ": train_step");
 }
 
+Status ModelInstance::computeGradients(
+    int64_t batch, const std::vector<const void *> &inputs,
+    const std::vector<const void *> &labels,
+    std::vector<std::vector<float>> *outputs, float &loss) {
+  auto in = constBuffers(lib->tensors(NNC_KIND_INPUT), inputs, batch);
+  auto lb = constBuffers(lib->tensors(NNC_KIND_LABEL), labels, batch);
+  std::vector<nnc_buffer_t> out;
+  if (outputs)
+    out = outputBuffers(lib->tensors(NNC_KIND_OUTPUT), *outputs, batch);
+  return lib->check(lib->api().computeGradients(
+                        model, batch, in.data(), int32_t(in.size()), lb.data(),
+                        int32_t(lb.size()), out.empty() ? nullptr : out.data(),
+                        int32_t(out.size()), &loss),
+                    lib->path() + ": compute_gradients");
+}
+
+Status ModelInstance::applyGradients(float lr) {
+  return lib->check(lib->api().applyGradients(model, lr),
+                    lib->path() + ": apply_gradients");
+}
+
+/// The total f32 elements of the tensors `ts`; an error for another dtype.
+static Expected<size_t> flatSize(const ModelLibrary &lib,
+                                 const std::vector<ModelTensor> &ts) {
+  size_t n = 0;
+  for (const ModelTensor &t : ts) {
+    if (t.dtype != NNC_DTYPE_F32)
+      return Status(ErrorCode::InvalidArgument,
+                    fmt::format("{}: tensor {} is not f32", lib.path(),
+                                t.name));
+    n += size_t(t.itemElements);
+  }
+  return n;
+}
+
+Status ModelInstance::readFlat(nnc_tensor_kind_t kind,
+                               std::vector<float> &out) const {
+  const auto &ts = lib->tensors(kind);
+  auto n = flatSize(*lib, ts);
+  if (!n)
+    return n.status();
+  out.resize(*n);
+  size_t at = 0;
+  for (size_t i = 0; i < ts.size(); ++i) {
+    Status st = lib->check(lib->api().readTensor(model, kind, int32_t(i),
+                                                 out.data() + at,
+                                                 ts[i].itemBytes),
+                           lib->path() + ": read " + ts[i].name);
+    if (!st)
+      return st;
+    at += size_t(ts[i].itemElements);
+  }
+  return Status::ok();
+}
+
+Status ModelInstance::writeFlat(nnc_tensor_kind_t kind,
+                                const std::vector<float> &data) {
+  const auto &ts = lib->tensors(kind);
+  auto n = flatSize(*lib, ts);
+  if (!n)
+    return n.status();
+  if (data.size() < *n)
+    return Status(ErrorCode::InvalidArgument,
+                  fmt::format("{}: expected {} elements, got {}", lib->path(),
+                              *n, data.size()));
+  size_t at = 0;
+  for (size_t i = 0; i < ts.size(); ++i) {
+    Status st = lib->check(lib->api().writeTensor(model, kind, int32_t(i),
+                                                  data.data() + at,
+                                                  ts[i].itemBytes),
+                           lib->path() + ": write " + ts[i].name);
+    if (!st)
+      return st;
+    at += size_t(ts[i].itemElements);
+  }
+  return Status::ok();
+}
+
 Status ModelInstance::evalLoss(int64_t batch,
                                const std::vector<const void *> &inputs,
                                const std::vector<const void *> &labels,

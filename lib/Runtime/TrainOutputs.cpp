@@ -101,6 +101,8 @@ TrainResult TrainRun::finish() {
   if (EarlyStopping *t = tracker(); t && t->bestEpoch() > 0)
     s["best_epoch"] = t->bestEpoch();
   s["checkpoints"] = checkpointsWritten;
+  if (comm.size() > 1)
+    s["processes"] = comm.size();
   if (reported) {
     s["train_loss"] = reported->trainLoss;
     if (!std::isnan(reported->trainAccuracy))

@@ -9,6 +9,7 @@
 #ifndef NNC_LIB_RUNTIME_TRAINRUN_H
 #define NNC_LIB_RUNTIME_TRAINRUN_H
 
+#include "DataParallel.h"
 #include "RunRecord.h"
 #include "TrainInternal.h"
 #include "nnc/Runtime/Recipe.h"
@@ -27,7 +28,9 @@ enum class Monitor { ValLoss, ValAccuracy, TrainLoss };
 /// One call of train().
 class TrainRun {
 public:
-  explicit TrainRun(const TrainOptions &options) : opts(options) {}
+  /// `options` as this process sees them (only rank 0 prints and writes).
+  TrainRun(const TrainOptions &options, Communicator &comm)
+      : opts(options), comm(comm) {}
   /// Sets up, trains and writes the outputs.
   TrainResult run();
 
@@ -35,7 +38,15 @@ private:
   void setup();
   void loadData();
   void resume();
+  /// Creates the model (resumed when asked) and, with several processes,
+  /// checks that they all train the same thing.
+  void prepareModel();
   void runEpoch(int64_t epoch, Batcher &batcher);
+  /// One training step on `b`; returns the loss of the whole batch.
+  float trainOn(const Batch &b, const std::vector<char> &labels, double lr,
+                std::vector<std::vector<float>> &outputs);
+  /// The validation metrics of `row`: rank 0's, on every process.
+  void validate(HistoryRow &row);
   /// Writes best.safetensors (when the best changed since the last
   /// checkpoint), checkpoint.safetensors, checkpoint.json and history.csv.
   void saveCheckpoint();
@@ -56,6 +67,9 @@ private:
   }
 
   const TrainOptions &opts;
+  Communicator &comm;
+  /// The data-parallel step when comm has several processes.
+  std::optional<DataParallel> parallel;
   std::shared_ptr<ModelLibrary> lib;
   std::unique_ptr<ModelInstance> model;
   TrainConfig cfg;

@@ -390,19 +390,20 @@ void TrainRun::runEpoch(int64_t epoch, Batcher &batcher) {
     std::vector<char> labels = labelBytes(task, b);
     // Mark output 0 so that we can tell whether the kernel wrote it.
     outputs[0].assign(size_t(b.rows * task.outputElements), 0.0f);
-    outputs[0][0] = sentinel();
-    float l = 0;
-    need(model->trainStep(b.rows, {b.features.data()}, {labels.data()},
-                          float(lr), &outputs, l));
+    if (b.rows > 0)
+      outputs[0][0] = sentinel();
+    float l = trainOn(b, labels, lr, outputs);
     if (!std::isfinite(l))
       fail(ErrorCode::InvalidArgument,
            "training diverged: the loss is {} at epoch {}, batch {} (lr {}); "
            "try a lower learning rate",
            l, epoch + 1, b.index + 1, lr);
     ++steps;
-    samples += b.rows;
-    loss.add(l, double(b.rows));
-    if (isSentinel(outputs[0][0]))
+    samples += b.globalRows;
+    loss.add(l, double(b.globalRows));
+    if (b.rows == 0)
+      ; // this process had no rows of the batch
+    else if (isSentinel(outputs[0][0]))
       outputsSeen = false;
     else if (task.classification)
       acc.add(outputs[0].data(), b.rows, task.outputElements, b.labels.data(),
@@ -412,6 +413,8 @@ void TrainRun::runEpoch(int64_t epoch, Batcher &batcher) {
     if (opts.progress)
       opts.progress->update(b.index + 1, samples, loss.mean());
   }
+  if (parallel)
+    parallel->reduceMeters(acc, reg);
   HistoryRow row;
   row.epoch = epoch + 1;
   row.lr = lr;
@@ -425,13 +428,8 @@ void TrainRun::runEpoch(int64_t epoch, Batcher &batcher) {
     row.trainMae = cfg.wants("mae") ? trainMae : NAN;
     row.trainRmse = cfg.wants("rmse") ? trainRmse : NAN;
   }
-  if (evalSet) {
-    EvalMetrics m = need(evaluate(*model, *evalSet, task, cfg.batch));
-    row.valLoss = m.loss;
-    row.valAccuracy = m.accuracy;
-    row.valMae = cfg.wants("mae") ? m.mae : NAN;
-    row.valRmse = cfg.wants("rmse") ? m.rmse : NAN;
-  }
+  if (evalSet)
+    validate(row);
   double monitored = monitor == Monitor::ValLoss       ? row.valLoss
                      : monitor == Monitor::ValAccuracy ? row.valAccuracy
                                                        : row.trainLoss;
@@ -456,6 +454,35 @@ void TrainRun::runEpoch(int64_t epoch, Batcher &batcher) {
                                : nowSeconds() - lastSave >= 60.0;
   if (due)
     saveCheckpoint();
+}
+
+float TrainRun::trainOn(const Batch &b, const std::vector<char> &labels,
+                       double lr, std::vector<std::vector<float>> &outputs) {
+  if (parallel)
+    return parallel->step(b, labels, float(lr), outputs);
+  float l = 0;
+  need(model->trainStep(b.rows, {b.features.data()}, {labels.data()},
+                        float(lr), &outputs, l));
+  return l;
+}
+
+void TrainRun::validate(HistoryRow &row) {
+  // The processes hold the same parameters: rank 0 evaluates, and its
+  // figures drive every process's schedule and early stopping.
+  double figures[4] = {NAN, NAN, NAN, NAN};
+  if (comm.rank() == 0) {
+    EvalMetrics m = need(evaluate(*model, *evalSet, task, cfg.batch));
+    figures[0] = m.loss;
+    figures[1] = m.accuracy;
+    figures[2] = m.mae;
+    figures[3] = m.rmse;
+  }
+  if (parallel)
+    need(comm.broadcast(figures, sizeof figures, 0));
+  row.valLoss = figures[0];
+  row.valAccuracy = figures[1];
+  row.valMae = cfg.wants("mae") ? figures[2] : NAN;
+  row.valRmse = cfg.wants("rmse") ? figures[3] : NAN;
 }
 
 void TrainRun::saveCheckpoint() {
@@ -484,8 +511,7 @@ void TrainRun::saveCheckpoint() {
   ++checkpointsWritten;
 }
 
-TrainResult TrainRun::run() {
-  setup();
+void TrainRun::prepareModel() {
   ScheduleConfig sc = cfg.schedule;
   sc.baseLr = baseLr;
   sc.mode = monitor == Monitor::ValAccuracy ? MetricMode::Max : MetricMode::Min;
@@ -501,6 +527,33 @@ TrainResult TrainRun::run() {
     resume();
     savedEpochs = int64_t(history.rows.size());
   }
+}
+
+TrainResult TrainRun::run() {
+  if (comm.size() == 1) {
+    setup();
+    prepareModel();
+  } else {
+    // A process that cannot load its data or checkpoint must not leave the
+    // others waiting: every process learns of the failure here.
+    need(agree(comm, guardStatus([&] {
+      setup();
+      prepareModel();
+    })));
+    if (!lib->hasEntry(NNC_ENTRY_GRADS) || !lib->hasEntry(NNC_ENTRY_APPLY))
+      fail(ErrorCode::InvalidArgument,
+           "{}: model {} has no separate gradient and apply entries, which "
+           "training on several processes needs",
+           opts.modelLib, lib->name());
+    need(agreeOnRun(
+        comm, fmt::format("model {} ({} parameter tensors), {} training "
+                          "samples, batch {}, seed {}, epochs {}, step {}",
+                          lib->name(), lib->tensors(NNC_KIND_PARAM).size(),
+                          trainSet.size(), cfg.batch, cfg.seed, cfg.epochs,
+                          need(model->step()))));
+    need(checkInSync(comm, *model));
+    parallel.emplace(*model, comm);
+  }
   lastSave = nowSeconds();
   record.scaler = scaler;
   record.validation = cfg.validation;
@@ -510,12 +563,15 @@ TrainResult TrainRun::run() {
                          record.toJson()));
 
   Batcher batcher = need(Batcher::create(
-      trainSet, {cfg.batch, cfg.shuffle, /*dropLast=*/false, cfg.seed}));
+      trainSet, {cfg.batch, cfg.shuffle, /*dropLast=*/false, cfg.seed,
+                 comm.rank(), comm.size()}));
   bool alreadyStopped = earlyStop && earlyStop->shouldStop();
   for (int64_t e = int64_t(history.rows.size());
        e < cfg.epochs && !alreadyStopped; ++e) {
     runEpoch(e, batcher);
     ++epochsRun;
+    if (parallel)
+      need(checkInSync(comm, *model));
     if (stoppedEarly) {
       if (opts.progress)
         opts.progress->message(fmt::format(
@@ -529,12 +585,36 @@ TrainResult TrainRun::run() {
   if (opts.progress)
     opts.progress->endRun();
   saveCheckpoint(); // the last epoch, unless it was just saved
+  if (comm.rank() != 0) { // rank 0 reports and writes the outputs
+    TrainResult r;
+    r.history = history;
+    r.epochsRun = epochsRun;
+    r.stoppedEarly = stoppedEarly;
+    r.steps = steps;
+    return r;
+  }
   return finish();
 }
 
 Expected<TrainResult> nnc::rt::train(const TrainOptions &options) {
   return guard([&] {
-    TrainRun run(options);
+    std::unique_ptr<Communicator> local;
+    Communicator *comm = options.comm;
+    if (!comm) {
+      local = localCommunicator();
+      comm = local.get();
+    }
+    if (comm->rank() == 0) {
+      TrainRun run(options, *comm);
+      return run.run();
+    }
+    // Other ranks train silently and write nothing.
+    TrainOptions quiet = options;
+    quiet.outDir.clear();
+    quiet.progress = nullptr;
+    quiet.warn = nullptr;
+    quiet.plots = false;
+    TrainRun run(quiet, *comm);
     return run.run();
   });
 }

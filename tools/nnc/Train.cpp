@@ -47,7 +47,9 @@ static const char *const kTrainHelp =
     "  --quiet           no progress output\n"
     "  --log-every S     not on a terminal: an epoch line at most every S\n"
     "                    seconds, with the run's ETA (default 10; 0: every "
-    "epoch)\n";
+    "epoch)\n"
+    "  --distributed     train data-parallel over MPI ranks (implied under\n"
+    "                    mpirun; docs/distributed.md)\n";
 
 /// Parses an integer option into `out`; false (error printed) when bad.
 template <typename T>
@@ -81,13 +83,50 @@ static bool floatOption(const ArgList &args, const char *name,
   return true;
 }
 
+/// obtainModelLibrary on every rank: rank 0 compiles (or finds the cache
+/// entry) first, so that ranks sharing a cache do not compile in parallel.
+static std::string obtainModelLibraryOnRanks(const ArgList &args,
+                                             Communicator *comm) {
+  if (!comm || comm->size() == 1)
+    return obtainModelLibrary("train", args);
+  std::string lib;
+  if (comm->rank() == 0)
+    lib = obtainModelLibrary("train", args);
+  int32_t ok = comm->rank() == 0 ? !lib.empty() : 0;
+  if (Status st = comm->broadcast(&ok, sizeof ok, 0); !st) {
+    reportError("train", st.message());
+    comm->abort(1);
+  }
+  if (!ok) {
+    if (comm->rank() != 0)
+      reportError("train", "rank " + std::to_string(comm->rank()) +
+                               ": rank 0 could not compile the model (its "
+                               "error says why)");
+    return "";
+  }
+  return comm->rank() == 0 ? lib : obtainModelLibrary("train", args);
+}
+
+/// Reports a failed run. With several ranks, a failure the ranks agreed on
+/// is reported by each; any other ends every rank now (MPI_Abort), since
+/// the others would wait for this one forever.
+static int reportTrainError(const Status &status, Communicator *comm) {
+  if (!comm || comm->size() == 1 || comm->failedTogether())
+    return reportError("train", status.message());
+  reportError("train", "rank " + std::to_string(comm->rank()) + " of " +
+                           std::to_string(comm->size()) + ": " +
+                           status.message() + " (ending every rank)");
+  comm->abort(1);
+}
+
 int nnc::driver::trainMain(int argc, char **argv) {
   ArgList args;
   if (!args.parse("train", argc, argv,
                   {"data", "test", "epochs", "batch", "lr", "seed",
                    "validation", "scaling", "out", "resume", "model-lib",
                    "save-every", "log-every", "threads"},
-                  {"no-plots", "quiet", "allow-nonfinite", "help"}))
+                  {"no-plots", "quiet", "allow-nonfinite", "distributed",
+                   "help"}))
     return 1;
   if (args.has("help")) {
     llvm::outs() << kTrainHelp << kThreadsHelp;
@@ -115,7 +154,20 @@ int nnc::driver::trainMain(int argc, char **argv) {
       return reportError("train", kind.status().message());
     o.scaling = *kind;
   }
-  o.modelLib = obtainModelLibrary("train", args);
+  // Under mpirun every rank runs this command; they train together.
+  std::unique_ptr<Communicator> comm;
+  if (args.has("distributed") || launchedByMpi()) {
+    auto c = [] {
+      RuntimeAllocationScope scope;
+      return openMpiCommunicator();
+    }();
+    if (!c)
+      return reportError("train", c.status().message());
+    comm = c.take();
+  }
+  int rank = comm ? comm->rank() : 0;
+  o.comm = comm.get();
+  o.modelLib = obtainModelLibraryOnRanks(args, comm.get());
   if (o.modelLib.empty())
     return 1;
   o.data = args.get("data").value_or("");
@@ -136,7 +188,7 @@ int nnc::driver::trainMain(int argc, char **argv) {
   o.plots = !args.has("no-plots");
   o.allowNonFinite = args.has("allow-nonfinite");
   std::optional<Progress> progress;
-  if (!args.has("quiet")) {
+  if (!args.has("quiet") && rank == 0) {
     progress.emplace(Progress::forFile(stdout));
     progress->setLogEvery(logEvery.value_or(10.0));
     o.progress = &*progress;
@@ -149,7 +201,9 @@ int nnc::driver::trainMain(int argc, char **argv) {
     return train(o);
   }();
   if (!r)
-    return reportError("train", r.status().message());
+    return reportTrainError(r.status(), comm.get());
+  if (rank != 0)
+    return 0;
   // One line of final metrics, in the order of summary.json's keys.
   llvm::raw_ostream &os = llvm::outs();
   os << "done:";

@@ -12,6 +12,7 @@
 #include "nnc/Runtime/Dataset.h"
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace nnc::rt {
@@ -26,14 +27,23 @@ struct BatchOptions {
   bool dropLast = false;
   /// Seed of the shuffling.
   uint64_t seed = 0;
+  /// Data-parallel training: this process copies only shard `shardIndex`
+  /// of `shardCount` of every batch (shardRange), the rest belongs to the
+  /// other processes. The order and the batches are those of one process.
+  int shardIndex = 0;
+  int shardCount = 1;
 };
 
 /// One mini-batch: row-major copies of its samples.
 struct Batch {
   /// Position of the batch in the epoch (0-based).
   int64_t index = 0;
-  /// Number of rows (batchSize, or fewer for a last partial batch).
+  /// Number of rows copied here: this shard's (may be 0 when a last
+  /// partial batch has fewer rows than shards), all of them unsharded.
   int64_t rows = 0;
+  /// Number of rows of the whole batch, over every shard (batchSize, or
+  /// fewer for a last partial batch).
+  int64_t globalRows = 0;
   /// Features [rows, featureShape...].
   std::vector<float> features;
   /// Class labels [rows] (classification).
@@ -72,6 +82,11 @@ private:
   int64_t currentEpoch = 0;
   int64_t nextBatch = 0;
 };
+
+/// The rows [first, first + second) of shard `shard` of `count` in a batch
+/// of `rows` rows: contiguous, in shard order, sizes differing by at most
+/// one (the first `rows % count` shards get one more).
+std::pair<int64_t, int64_t> shardRange(int64_t rows, int shard, int count);
 
 /// The sample order of `epoch` for n samples and `seed` (what Batcher uses
 /// when shuffling).

@@ -12,6 +12,7 @@
 #ifndef NNC_RUNTIME_METRICS_H
 #define NNC_RUNTIME_METRICS_H
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -56,6 +57,10 @@ public:
   int64_t numCorrect() const { return correct; }
   /// Number of rows seen.
   int64_t numTotal() const { return total; }
+  /// Replaces the counts (e.g. by sums over the processes of a run).
+  void setCounts(int64_t numCorrect, int64_t numTotal) {
+    correct = numCorrect, total = numTotal;
+  }
   /// Forgets everything.
   void reset() { correct = total = 0; }
 
@@ -74,6 +79,14 @@ public:
   double mse() const { return count ? sqSum / count : 0.0; }
   /// sqrt(mse).
   double rmse() const;
+  /// The sums behind mae and mse: {sum |p - t|, sum (p - t)^2, count}.
+  std::array<double, 3> sums() const {
+    return {absSum, sqSum, double(count)};
+  }
+  /// Replaces them (e.g. by sums over the processes of a run).
+  void setSums(const std::array<double, 3> &s) {
+    absSum = s[0], sqSum = s[1], count = int64_t(s[2]);
+  }
   /// Forgets everything.
   void reset() { absSum = sqSum = 0, count = 0; }
 

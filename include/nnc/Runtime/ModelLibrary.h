@@ -127,6 +127,20 @@ public:
   Status trainStep(int64_t batch, const std::vector<const void *> &inputs,
                    const std::vector<const void *> &labels, float lr,
                    std::vector<std::vector<float>> *outputs, float &loss);
+  /// Forward, loss and backward on a batch: overwrites the GRAD tensors
+  /// and the buffers (running statistics); `outputs` as for trainStep.
+  Status computeGradients(int64_t batch,
+                          const std::vector<const void *> &inputs,
+                          const std::vector<const void *> &labels,
+                          std::vector<std::vector<float>> *outputs,
+                          float &loss);
+  /// One optimizer update from the GRAD tensors; increments the step.
+  Status applyGradients(float lr);
+  /// Every f32 tensor of `kind` (GRAD, PARAM, ...) back to back into `out`
+  /// (resized to their total element count), in index order.
+  Status readFlat(nnc_tensor_kind_t kind, std::vector<float> &out) const;
+  /// Overwrites every tensor of `kind` from readFlat's layout.
+  Status writeFlat(nnc_tensor_kind_t kind, const std::vector<float> &data);
   /// The training objective on a batch through compute_gradients, without
   /// changing parameters, optimizer state, step or buffers (buffers are
   /// restored afterwards). Unimplemented without a grads entry.

@@ -13,6 +13,7 @@
 #ifndef NNC_RUNTIME_TRAINER_H
 #define NNC_RUNTIME_TRAINER_H
 
+#include "nnc/Runtime/Communicator.h"
 #include "nnc/Runtime/Dataset.h"
 #include "nnc/Runtime/Metrics.h"
 #include "nnc/Runtime/ModelLibrary.h"
@@ -62,6 +63,10 @@ struct TrainOptions {
   Progress *progress = nullptr;
   /// Receives warnings (unknown recipe keys, ...); null: dropped.
   std::function<void(const std::string &)> warn;
+  /// The processes training together (docs/distributed.md); null: this
+  /// one alone. Every process calls train() with the same options; rank 0
+  /// alone uses `progress`, `warn` and `outDir`.
+  Communicator *comm = nullptr;
 };
 
 /// What a run produced.

@@ -1,0 +1,195 @@
+//===- DataParallel.cpp - One training step over several processes --------===//
+//
+// The data-parallel step (DataParallel.h): local gradients of a shard,
+// weighted, summed over the processes in one all-reduce together with the
+// loss and a failure flag, applied identically everywhere; plus the
+// collective checks around it (agreeing on failures, on what is trained, on
+// the parameters) and the fault injection that tests the failure paths.
+//
+//===----------------------------------------------------------------------===//
+
+#include "DataParallel.h"
+#include "Internal.h"
+#include "TrainInternal.h"
+
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
+
+using namespace nnc::rt;
+using namespace nnc::rt::detail;
+
+namespace {
+/// One process's entry in agree()'s all-gather.
+struct FailureRecord {
+  int32_t failed;
+  int32_t code;
+  char message[1016];
+};
+} // namespace
+
+Status nnc::rt::detail::agree(Communicator &comm, const Status &local) {
+  FailureRecord mine{};
+  if (!local) {
+    mine.failed = 1;
+    mine.code = int32_t(local.code());
+    std::snprintf(mine.message, sizeof mine.message, "%s",
+                  local.message().c_str());
+  }
+  std::vector<FailureRecord> all(size_t(comm.size()));
+  Status st = comm.allgather(&mine, sizeof mine, all.data());
+  if (!st)
+    return st;
+  int first = -1, failed = 0;
+  for (int r = 0; r < comm.size(); ++r)
+    if (all[size_t(r)].failed) {
+      ++failed;
+      if (first < 0)
+        first = r;
+    }
+  if (first < 0)
+    return Status::ok();
+  comm.setFailedTogether();
+  const FailureRecord &f = all[size_t(first)];
+  all[size_t(first)].message[sizeof f.message - 1] = '\0';
+  std::string others =
+      failed > 1 ? fmt::format(" ({} other ranks failed too)", failed - 1) : "";
+  return Status(ErrorCode(f.code),
+                fmt::format("rank {} of {}: {}{}", first, comm.size(),
+                            f.message, others));
+}
+
+Status nnc::rt::detail::agreeOnRun(Communicator &comm,
+                                   const std::string &fingerprint) {
+  char mine[512] = {0};
+  std::snprintf(mine, sizeof mine, "%s", fingerprint.c_str());
+  std::vector<char> all(sizeof mine * size_t(comm.size()));
+  Status st = comm.allgather(mine, sizeof mine, all.data());
+  if (!st)
+    return st;
+  for (int r = 1; r < comm.size(); ++r) {
+    const char *theirs = all.data() + sizeof mine * size_t(r);
+    if (std::strncmp(all.data(), theirs, sizeof mine) != 0) {
+      comm.setFailedTogether();
+      return Status(ErrorCode::InvalidArgument,
+                    fmt::format("rank {} would train something else than rank "
+                                "0: rank 0 has {}, rank {} has {}; give every "
+                                "rank the same model, data and options",
+                                r, all.data(), r,
+                                std::string(theirs, strnlen(theirs,
+                                                            sizeof mine))));
+    }
+  }
+  return Status::ok();
+}
+
+/// FNV-1a over the bytes of `data`.
+static uint64_t hashFloats(const std::vector<float> &data) {
+  uint64_t h = 1469598103934665603ull;
+  const auto *p = reinterpret_cast<const unsigned char *>(data.data());
+  for (size_t i = 0; i < data.size() * sizeof(float); ++i)
+    h = (h ^ p[i]) * 1099511628211ull;
+  return h;
+}
+
+Status nnc::rt::detail::checkInSync(Communicator &comm,
+                                    const ModelInstance &model) {
+  std::vector<float> params;
+  Status st = model.readFlat(NNC_KIND_PARAM, params);
+  if (!st)
+    return st;
+  uint64_t mine = hashFloats(params);
+  std::vector<uint64_t> all(size_t(comm.size()));
+  if (!(st = comm.allgather(&mine, sizeof mine, all.data())))
+    return st;
+  for (int r = 1; r < comm.size(); ++r)
+    if (all[size_t(r)] != all[0]) {
+      comm.setFailedTogether();
+      return Status(ErrorCode::Internal,
+                    fmt::format("the parameters of rank {} differ from rank "
+                                "0's (the ranks must apply identical updates)",
+                                r));
+    }
+  return Status::ok();
+}
+
+float DataParallel::step(const Batch &shard, const std::vector<char> &labels,
+                         float lr, std::vector<std::vector<float>> &outputs) {
+  size_t numGrads = 0;
+  for (const ModelTensor &t : model.library().tensors(NNC_KIND_GRAD))
+    numGrads += size_t(t.itemElements);
+  // Layout: gradients, loss * weight, failure flag.
+  Status local = guardStatus([&] {
+    injectFault(comm.rank(), need(model.step()) + 1);
+    if (shard.rows == 0) {
+      flat.assign(numGrads + 2, 0.0f);
+      return;
+    }
+    float loss = 0;
+    need(model.computeGradients(shard.rows, {shard.features.data()},
+                                {labels.data()}, &outputs, loss));
+    need(model.readFlat(NNC_KIND_GRAD, flat));
+    float weight = float(double(shard.rows) / double(shard.globalRows));
+    for (float &g : flat)
+      g *= weight;
+    flat.push_back(loss * weight);
+    flat.push_back(0.0f);
+  });
+  if (!local) {
+    flat.assign(numGrads + 2, 0.0f);
+    flat[numGrads + 1] = 1.0f;
+  }
+  need(comm.allreduceSum(flat.data(), int64_t(flat.size())));
+  if (flat[numGrads + 1] > 0)
+    need(agree(comm, local));
+  float loss = flat[numGrads];
+  need(model.writeFlat(NNC_KIND_GRAD, flat));
+  need(model.applyGradients(lr));
+  if (!model.library().tensors(NNC_KIND_BUFFER).empty()) {
+    buffers = need(model.readAll(NNC_KIND_BUFFER));
+    for (std::vector<char> &b : buffers)
+      need(comm.broadcast(b.data(), b.size(), 0));
+    need(model.writeAll(NNC_KIND_BUFFER, buffers));
+  }
+  return loss;
+}
+
+void DataParallel::reduceMeters(AccuracyMeter &accuracy,
+                                RegressionMeter &regression) {
+  std::array<double, 3> reg = regression.sums();
+  double sums[5] = {double(accuracy.numCorrect()), double(accuracy.numTotal()),
+                    reg[0], reg[1], reg[2]};
+  need(comm.allreduceSum(sums, 5));
+  accuracy.setCounts(int64_t(sums[0]), int64_t(sums[1]));
+  regression.setSums({sums[2], sums[3], sums[4]});
+}
+
+void nnc::rt::detail::injectFault(int rank, int64_t step) {
+  const char *spec = std::getenv("NNC_FAULT_INJECT");
+  if (!spec || !*spec)
+    return;
+  int faultRank = -1;
+  long long faultStep = -1;
+  char what[16] = "";
+  if (std::sscanf(spec, "%d:%15[a-z]@%lld", &faultRank, what, &faultStep) !=
+      3)
+    fail(ErrorCode::InvalidArgument,
+         "NNC_FAULT_INJECT: expected RANK:kill@STEP or RANK:error@STEP, got "
+         "'{}'",
+         spec);
+  if (faultRank != rank || faultStep != step)
+    return;
+  if (std::strcmp(what, "kill") != 0 && std::strcmp(what, "error") != 0)
+    fail(ErrorCode::InvalidArgument,
+         "NNC_FAULT_INJECT: expected kill or error, got '{}'", what);
+  if (std::strcmp(what, "kill") == 0) {
+    std::fprintf(stderr, "nnc train: rank %d: NNC_FAULT_INJECT: killing "
+                         "itself before step %lld\n",
+                 rank, faultStep);
+    std::fflush(stderr);
+    ::raise(SIGKILL);
+  }
+  fail(ErrorCode::Internal, "NNC_FAULT_INJECT: {} at step {}", what,
+       faultStep);
+}
