@@ -64,6 +64,28 @@ try:
         config.substitutions.append(("%torch_python", torch_python))
 except (OSError, subprocess.TimeoutExpired):
     pass
+# `numpy` when the Python that has Debian's python3-numpy (/usr/bin/python3,
+# or $NNC_NUMPY_PYTHON) imports it: independent checkers of checkpoints.
+numpy_python = os.environ.get("NNC_NUMPY_PYTHON", "/usr/bin/python3")
+try:
+    if subprocess.run([numpy_python, "-c", "import numpy"],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                      timeout=120).returncode == 0:
+        config.available_features.add("numpy")
+        config.substitutions.append(("%numpy_python", numpy_python))
+except (OSError, subprocess.TimeoutExpired):
+    pass
+
+# `mpi` when Open MPI's mpirun is installed (openmpi-bin, scripts/setup.sh)
+# and the build has the MPI plugin: data-parallel training tests. %mpirun
+# oversubscribes the few cores of a test machine, binds no rank to a core
+# and, as root (containers, CI), allows that explicitly.
+mpirun = shutil.which("mpirun")
+if mpirun and os.path.exists(os.path.join(config.nnc_obj_root, "lib", "libnnc_mpi.so")):
+    config.available_features.add("mpi")
+    root = " --allow-run-as-root" if os.getuid() == 0 else ""
+    config.substitutions.append(
+        ("%mpirun", "%s --oversubscribe --bind-to none%s" % (mpirun, root)))
 config.substitutions.append(("%nnc_bin", os.path.join(config.nnc_tools_dir, "nnc")))
 
 tools = ["nnc-opt", "nnc", "nnc-embed-example", "nnc-guard-run", "nnc-bench"]

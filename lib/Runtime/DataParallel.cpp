@@ -12,6 +12,7 @@
 #include "Internal.h"
 #include "TrainInternal.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -68,18 +69,35 @@ Status nnc::rt::detail::agreeOnRun(Communicator &comm,
   Status st = comm.allgather(mine, sizeof mine, all.data());
   if (!st)
     return st;
-  for (int r = 1; r < comm.size(); ++r) {
-    const char *theirs = all.data() + sizeof mine * size_t(r);
-    if (std::strncmp(all.data(), theirs, sizeof mine) != 0) {
-      comm.setFailedTogether();
-      return Status(ErrorCode::InvalidArgument,
-                    fmt::format("rank {} would train something else than rank "
-                                "0: rank 0 has {}, rank {} has {}; give every "
-                                "rank the same model, data and options",
-                                r, all.data(), r,
-                                std::string(theirs, strnlen(theirs,
-                                                            sizeof mine))));
+  auto fields = [](const std::string &text) {
+    std::vector<std::string> out;
+    for (size_t at = 0; at <= text.size();) {
+      size_t end = text.find(", ", at);
+      end = end == std::string::npos ? text.size() : end;
+      out.push_back(text.substr(at, end - at));
+      at = end + 2;
     }
+    return out;
+  };
+  std::string first(all.data(), strnlen(all.data(), sizeof mine));
+  for (int r = 1; r < comm.size(); ++r) {
+    const char *at = all.data() + sizeof mine * size_t(r);
+    std::string theirs(at, strnlen(at, sizeof mine));
+    if (theirs == first)
+      continue;
+    comm.setFailedTogether();
+    std::vector<std::string> a = fields(first), b = fields(theirs);
+    std::string diff;
+    for (size_t i = 0; i < std::max(a.size(), b.size()); ++i) {
+      std::string x = i < a.size() ? a[i] : "", y = i < b.size() ? b[i] : "";
+      if (x != y)
+        diff += fmt::format("{}'{}' vs '{}'", diff.empty() ? "" : ", ", x, y);
+    }
+    return Status(ErrorCode::InvalidArgument,
+                  fmt::format("rank {} would train something else than rank "
+                              "0 (rank 0 vs rank {}: {}); give every rank the "
+                              "same model, data and options",
+                              r, r, diff));
   }
   return Status::ok();
 }

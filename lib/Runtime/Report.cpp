@@ -159,8 +159,8 @@ std::string nnc::rt::formatEpochLine(const HistoryRow &row,
 Progress::Progress(Sink sink, bool interactive)
     : sink(std::move(sink)), interactive(interactive), now(steadySeconds) {}
 
-Progress Progress::forFile(std::FILE *file) {
-  bool tty = file && ::isatty(::fileno(file));
+Progress Progress::forFile(std::FILE *file, bool allowInteractive) {
+  bool tty = allowInteractive && file && ::isatty(::fileno(file));
   return Progress(
       [file](const std::string &text) {
         if (!file)

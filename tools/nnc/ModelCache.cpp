@@ -31,7 +31,9 @@
 using namespace nnc::driver;
 
 int nnc::driver::reportError(const char *command, const std::string &message) {
-  llvm::errs() << "nnc " << command << ": error: " << message << "\n";
+  // One write, so that the lines of MPI ranks sharing a terminal stay whole.
+  llvm::errs() << ("nnc " + std::string(command) + ": error: " + message +
+                   "\n");
   return 1;
 }
 

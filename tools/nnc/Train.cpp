@@ -189,7 +189,7 @@ int nnc::driver::trainMain(int argc, char **argv) {
   o.allowNonFinite = args.has("allow-nonfinite");
   std::optional<Progress> progress;
   if (!args.has("quiet") && rank == 0) {
-    progress.emplace(Progress::forFile(stdout));
+    progress.emplace(Progress::forFile(stdout, /*allowInteractive=*/!comm));
     progress->setLogEvery(logEvery.value_or(10.0));
     o.progress = &*progress;
   }

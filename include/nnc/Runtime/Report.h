@@ -65,8 +65,10 @@ public:
 
   /// `interactive` selects the in-place bar; `sink` receives all text.
   Progress(Sink sink, bool interactive);
-  /// A Progress on `file`, interactive when the file is a terminal.
-  static Progress forFile(std::FILE *file);
+  /// A Progress on `file`, interactive when the file is a terminal and
+  /// `allowInteractive` (false under mpirun, whose ranks write to a
+  /// pseudo-terminal whatever mpirun's own output is).
+  static Progress forFile(std::FILE *file, bool allowInteractive = true);
   /// Replaces the clock (tests use a fake one).
   void setClock(Clock clock) { now = std::move(clock); }
   /// Starts epoch `epoch` (1-based) of `numEpochs`.
