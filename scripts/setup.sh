@@ -11,6 +11,7 @@ PACKAGES="
   libfmt-dev googletest libgtest-dev nlohmann-json3-dev zlib1g-dev
   python3-torch python3-numpy dataset-fashion-mnist libopenblas0-pthread
   librsvg2-bin
+  openmpi-bin libopenmpi-dev
 "
 missing=""
 for p in $PACKAGES; do

@@ -53,6 +53,17 @@ static int size(void) {
   return s;
 }
 
+static int localRank(void) {
+  MPI_Comm local;
+  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0,
+                          MPI_INFO_NULL, &local) != MPI_SUCCESS)
+    return 0;
+  int r = 0;
+  MPI_Comm_rank(local, &r);
+  MPI_Comm_free(&local);
+  return r;
+}
+
 /* The largest chunk of one MPI call, in elements. */
 #define CHUNK (1 << 30)
 
@@ -126,6 +137,7 @@ __attribute__((visibility("default"))) const nnc_mpi_plugin_t
                          init,
                          rank,
                          size,
+                         localRank,
                          allreduceSumF32,
                          allreduceSumF64,
                          allgather,

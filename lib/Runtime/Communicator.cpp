@@ -26,6 +26,7 @@ class LocalCommunicator final : public Communicator {
 public:
   int rank() const override { return 0; }
   int size() const override { return 1; }
+  int localRank() const override { return 0; }
   Status allreduceSum(float *, int64_t) override { return Status::ok(); }
   Status allreduceSum(double *, int64_t) override { return Status::ok(); }
   Status allgather(const void *data, size_t bytes, void *out) override {
@@ -41,8 +42,8 @@ public:
 class MpiCommunicator final : public Communicator {
 public:
   explicit MpiCommunicator(const nnc_mpi_plugin_t *plugin)
-      : mpi(plugin), myRank(plugin->rank()),
-        numRanks(plugin->size()) {}
+      : mpi(plugin), myRank(plugin->rank()), numRanks(plugin->size()),
+        myLocalRank(plugin->local_rank()) {}
   ~MpiCommunicator() override {
     char err[512] = "";
     mpi->finalize(err, sizeof err);
@@ -50,6 +51,7 @@ public:
   }
   int rank() const override { return myRank; }
   int size() const override { return numRanks; }
+  int localRank() const override { return myLocalRank; }
   Status allreduceSum(float *data, int64_t count) override {
     return check(mpi->allreduce_sum_f32(data, count, err, sizeof err));
   }
@@ -78,7 +80,7 @@ private:
     return Status(ErrorCode::Internal, fmt::format("rank {}: {}", myRank, err));
   }
   const nnc_mpi_plugin_t *mpi;
-  int myRank, numRanks;
+  int myRank, numRanks, myLocalRank;
   char err[512] = "";
 };
 

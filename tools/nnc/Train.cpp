@@ -22,6 +22,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 using namespace nnc::driver;
 using namespace nnc::rt;
@@ -107,6 +108,18 @@ static std::string obtainModelLibraryOnRanks(const ArgList &args,
   return comm->rank() == 0 ? lib : obtainModelLibrary("train", args);
 }
 
+/// One GPU per rank on each machine for CUDA models (CPU models ignore it):
+/// NNC_CUDA_DEVICE = the rank among those of this machine, unless the user
+/// or the launcher chose (NNC_CUDA_DEVICE set, or CUDA_VISIBLE_DEVICES
+/// naming a single device, which is then device 0).
+static void selectCudaDevice(const Communicator &comm) {
+  const char *visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (std::getenv("NNC_CUDA_DEVICE") ||
+      (visible && !std::strchr(visible, ',')))
+    return;
+  ::setenv("NNC_CUDA_DEVICE", std::to_string(comm.localRank()).c_str(), 0);
+}
+
 /// Reports a failed run. With several ranks, a failure the ranks agreed on
 /// is reported by each; any other ends every rank now (MPI_Abort), since
 /// the others would wait for this one forever.
@@ -164,6 +177,7 @@ int nnc::driver::trainMain(int argc, char **argv) {
     if (!c)
       return reportError("train", c.status().message());
     comm = c.take();
+    selectCudaDevice(*comm);
   }
   int rank = comm ? comm->rank() : 0;
   o.comm = comm.get();

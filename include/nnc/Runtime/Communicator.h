@@ -28,6 +28,8 @@ public:
   virtual int rank() const = 0;
   /// The number of processes.
   virtual int size() const = 0;
+  /// This process among those on the same machine (0 for the first).
+  virtual int localRank() const = 0;
   /// In-place element-wise sums over every process.
   virtual Status allreduceSum(float *data, int64_t count) = 0;
   virtual Status allreduceSum(double *data, int64_t count) = 0;

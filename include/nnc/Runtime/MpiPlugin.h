@@ -32,6 +32,8 @@ typedef struct nnc_mpi_plugin_s {
   /** The rank and size of MPI_COMM_WORLD (valid after init). */
   int (*rank)(void);
   int (*size)(void);
+  /** The rank among the processes on this machine (MPI_COMM_TYPE_SHARED). */
+  int (*local_rank)(void);
   /** In-place sums over every rank, `count` elements (any size). */
   int (*allreduce_sum_f32)(float *data, int64_t count, char *err, size_t cap);
   int (*allreduce_sum_f64)(double *data, int64_t count, char *err, size_t cap);

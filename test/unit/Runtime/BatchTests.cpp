@@ -167,6 +167,44 @@ TEST(Preprocess, ValidationSplit) {
   EXPECT_EQ(two->second.size(), 1);
 }
 
+TEST(Batcher, ShardsSplitEveryBatchInRankOrder) {
+  // Shards of 3 ranks, concatenated in rank order, are the unsharded
+  // batches: 10 rows in batches of 4 are 4 = 2+1+1, 4 = 2+1+1, 2 = 1+1+0.
+  Dataset ds = table(10);
+  auto whole = Batcher::create(ds, {4, true, false, 7});
+  ASSERT_TRUE(whole);
+  std::vector<Batcher> shards;
+  for (int r = 0; r < 3; ++r) {
+    auto s = Batcher::create(ds, {4, true, false, 7, r, 3});
+    ASSERT_TRUE(s);
+    shards.push_back(std::move(*s));
+  }
+  std::vector<std::vector<int64_t>> sizes(3);
+  Batch all, part;
+  while (whole->next(all)) {
+    std::vector<int64_t> indices;
+    std::vector<float> features;
+    for (int r = 0; r < 3; ++r) {
+      ASSERT_TRUE(shards[size_t(r)].next(part));
+      EXPECT_EQ(part.index, all.index);
+      EXPECT_EQ(part.globalRows, all.rows);
+      sizes[size_t(r)].push_back(part.rows);
+      indices.insert(indices.end(), part.indices.begin(), part.indices.end());
+      features.insert(features.end(), part.features.begin(),
+                      part.features.end());
+    }
+    EXPECT_EQ(indices, all.indices);
+    EXPECT_EQ(features, all.features);
+  }
+  for (Batcher &s : shards)
+    EXPECT_FALSE(s.next(part));
+  EXPECT_EQ(sizes[0], (std::vector<int64_t>{2, 2, 1}));
+  EXPECT_EQ(sizes[1], (std::vector<int64_t>{1, 1, 1}));
+  EXPECT_EQ(sizes[2], (std::vector<int64_t>{1, 1, 0}));
+  EXPECT_FALSE(Batcher::create(ds, {4, true, false, 7, 3, 3}));
+  EXPECT_FALSE(Batcher::create(ds, {4, true, false, 7, 0, 0}));
+}
+
 TEST(Batcher, CoversEveryRowWithAPartialLastBatch) {
   Dataset ds = table(10);
   auto b = Batcher::create(ds, {4, true, false, 1});
