@@ -54,27 +54,21 @@ if shutil.which("rsvg-convert"):
 
 # `torch` when the Python that has Debian's python3-torch (/usr/bin/python3,
 # or $NNC_TORCH_PYTHON) imports it: the differential fuzzer's smoke run.
+# `numpy` likewise for python3-numpy ($NNC_NUMPY_PYTHON): independent
+# checkers of checkpoints.
 import subprocess
-torch_python = os.environ.get("NNC_TORCH_PYTHON", "/usr/bin/python3")
-try:
-    if subprocess.run([torch_python, "-c", "import torch"],
-                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                      timeout=120).returncode == 0:
-        config.available_features.add("torch")
-        config.substitutions.append(("%torch_python", torch_python))
-except (OSError, subprocess.TimeoutExpired):
-    pass
-# `numpy` when the Python that has Debian's python3-numpy (/usr/bin/python3,
-# or $NNC_NUMPY_PYTHON) imports it: independent checkers of checkpoints.
-numpy_python = os.environ.get("NNC_NUMPY_PYTHON", "/usr/bin/python3")
-try:
-    if subprocess.run([numpy_python, "-c", "import numpy"],
-                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                      timeout=120).returncode == 0:
-        config.available_features.add("numpy")
-        config.substitutions.append(("%numpy_python", numpy_python))
-except (OSError, subprocess.TimeoutExpired):
-    pass
+def add_python_feature(module, env_var):
+    python = os.environ.get(env_var, "/usr/bin/python3")
+    try:
+        if subprocess.run([python, "-c", "import " + module],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          timeout=120).returncode == 0:
+            config.available_features.add(module)
+            config.substitutions.append(("%%%s_python" % module, python))
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+add_python_feature("torch", "NNC_TORCH_PYTHON")
+add_python_feature("numpy", "NNC_NUMPY_PYTHON")
 
 # `mpi` when Open MPI's mpirun is installed (openmpi-bin, scripts/setup.sh)
 # and the build has the MPI plugin: data-parallel training tests. %mpirun

@@ -67,27 +67,27 @@ static int localRank(void) {
 /* The largest chunk of one MPI call, in elements. */
 #define CHUNK (1 << 30)
 
-static int allreduceSumF32(float *data, int64_t count, char *err, size_t cap) {
+/* In-place sum of `count` elements of `type` (`size` bytes each), in
+ * chunks of at most CHUNK elements. */
+static int allreduceSum(void *data, int64_t count, MPI_Datatype type,
+                        size_t size, char *err, size_t cap) {
   for (int64_t at = 0; at < count; at += CHUNK) {
     int n = (int)(count - at < CHUNK ? count - at : CHUNK);
-    int rc = MPI_Allreduce(MPI_IN_PLACE, data + at, n, MPI_FLOAT, MPI_SUM,
-                           MPI_COMM_WORLD);
+    int rc = MPI_Allreduce(MPI_IN_PLACE, (char *)data + (size_t)at * size, n,
+                           type, MPI_SUM, MPI_COMM_WORLD);
     if (rc != MPI_SUCCESS)
       return report(rc, "MPI_Allreduce", err, cap);
   }
   return 0;
 }
 
+static int allreduceSumF32(float *data, int64_t count, char *err, size_t cap) {
+  return allreduceSum(data, count, MPI_FLOAT, sizeof(float), err, cap);
+}
+
 static int allreduceSumF64(double *data, int64_t count, char *err,
                            size_t cap) {
-  for (int64_t at = 0; at < count; at += CHUNK) {
-    int n = (int)(count - at < CHUNK ? count - at : CHUNK);
-    int rc = MPI_Allreduce(MPI_IN_PLACE, data + at, n, MPI_DOUBLE, MPI_SUM,
-                           MPI_COMM_WORLD);
-    if (rc != MPI_SUCCESS)
-      return report(rc, "MPI_Allreduce", err, cap);
-  }
-  return 0;
+  return allreduceSum(data, count, MPI_DOUBLE, sizeof(double), err, cap);
 }
 
 static int allgather(const void *data, size_t bytes, void *out, char *err,

@@ -240,61 +240,59 @@ Status ModelInstance::applyGradients(float lr) {
                     lib->path() + ": apply_gradients");
 }
 
-/// The total f32 elements of the tensors `ts`; an error for another dtype.
-static Expected<size_t> flatSize(const ModelLibrary &lib,
-                                 const std::vector<ModelTensor> &ts) {
-  size_t n = 0;
+/// Calls `copy(index, offset)` for every tensor of `kind` of `lib`, with
+/// the element offset of the tensor in a flat f32 buffer of `total`
+/// elements (set first); fails for a tensor that is not f32 and on the
+/// first failing copy.
+template <typename Copy>
+static Status forEachFlat(const ModelLibrary &lib, nnc_tensor_kind_t kind,
+                          size_t &total, Copy copy) {
+  const auto &ts = lib.tensors(kind);
+  total = 0;
   for (const ModelTensor &t : ts) {
     if (t.dtype != NNC_DTYPE_F32)
       return Status(ErrorCode::InvalidArgument,
                     fmt::format("{}: tensor {} is not f32", lib.path(),
                                 t.name));
-    n += size_t(t.itemElements);
+    total += size_t(t.itemElements);
   }
-  return n;
+  size_t at = 0;
+  for (size_t i = 0; i < ts.size(); ++i) {
+    if (Status st = copy(i, at); !st)
+      return st;
+    at += size_t(ts[i].itemElements);
+  }
+  return Status::ok();
 }
 
 Status ModelInstance::readFlat(nnc_tensor_kind_t kind,
                                std::vector<float> &out) const {
   const auto &ts = lib->tensors(kind);
-  auto n = flatSize(*lib, ts);
-  if (!n)
-    return n.status();
-  out.resize(*n);
-  size_t at = 0;
-  for (size_t i = 0; i < ts.size(); ++i) {
-    Status st = lib->check(lib->api().readTensor(model, kind, int32_t(i),
-                                                 out.data() + at,
-                                                 ts[i].itemBytes),
-                           lib->path() + ": read " + ts[i].name);
-    if (!st)
-      return st;
-    at += size_t(ts[i].itemElements);
-  }
-  return Status::ok();
+  size_t total = 0;
+  out.clear();
+  return forEachFlat(*lib, kind, total, [&](size_t i, size_t at) {
+    if (i == 0)
+      out.resize(total);
+    return lib->check(lib->api().readTensor(model, kind, int32_t(i),
+                                            out.data() + at, ts[i].itemBytes),
+                      lib->path() + ": read " + ts[i].name);
+  });
 }
 
 Status ModelInstance::writeFlat(nnc_tensor_kind_t kind,
                                 const std::vector<float> &data) {
   const auto &ts = lib->tensors(kind);
-  auto n = flatSize(*lib, ts);
-  if (!n)
-    return n.status();
-  if (data.size() < *n)
-    return Status(ErrorCode::InvalidArgument,
-                  fmt::format("{}: expected {} elements, got {}", lib->path(),
-                              *n, data.size()));
-  size_t at = 0;
-  for (size_t i = 0; i < ts.size(); ++i) {
-    Status st = lib->check(lib->api().writeTensor(model, kind, int32_t(i),
-                                                  data.data() + at,
-                                                  ts[i].itemBytes),
-                           lib->path() + ": write " + ts[i].name);
-    if (!st)
-      return st;
-    at += size_t(ts[i].itemElements);
-  }
-  return Status::ok();
+  size_t total = 0;
+  return forEachFlat(*lib, kind, total, [&](size_t i, size_t at) {
+    if (i == 0 && data.size() < total)
+      return Status(ErrorCode::InvalidArgument,
+                    fmt::format("{}: expected {} elements, got {}",
+                                lib->path(), total, data.size()));
+    return lib->check(lib->api().writeTensor(model, kind, int32_t(i),
+                                             data.data() + at,
+                                             ts[i].itemBytes),
+                      lib->path() + ": write " + ts[i].name);
+  });
 }
 
 Status ModelInstance::evalLoss(int64_t batch,
