@@ -72,14 +72,17 @@ add_python_feature("numpy", "NNC_NUMPY_PYTHON")
 
 # `mpi` when Open MPI's mpirun is installed (openmpi-bin, scripts/setup.sh)
 # and the build has the MPI plugin: data-parallel training tests. %mpirun
-# oversubscribes the few cores of a test machine, binds no rank to a core
-# and, as root (containers, CI), allows that explicitly.
+# oversubscribes the few cores of a test machine, binds no rank to a core,
+# copies shared-memory messages through a buffer rather than with
+# process_vm_readv (which containers without CAP_SYS_PTRACE refuse) and, as
+# root (containers, CI), allows that explicitly.
 mpirun = shutil.which("mpirun")
 if mpirun and os.path.exists(os.path.join(config.nnc_obj_root, "lib", "libnnc_mpi.so")):
     config.available_features.add("mpi")
     root = " --allow-run-as-root" if os.getuid() == 0 else ""
     config.substitutions.append(
-        ("%mpirun", "%s --oversubscribe --bind-to none%s" % (mpirun, root)))
+        ("%mpirun", "%s --oversubscribe --bind-to none"
+         " --mca btl_vader_single_copy_mechanism none%s" % (mpirun, root)))
 config.substitutions.append(("%nnc_bin", os.path.join(config.nnc_tools_dir, "nnc")))
 
 tools = ["nnc-opt", "nnc", "nnc-embed-example", "nnc-guard-run", "nnc-bench"]
