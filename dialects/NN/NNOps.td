@@ -162,14 +162,23 @@ def NN_DropoutOp : NN_InferredOp<"dropout", [NN_Differentiable]> {
     mask. With `training = false`, or `p = 0`, it is the identity and folds
     to its input. `p` must lie in [0, 1).
 
+    The mask of an element is a function of its row-major index in the
+    batch. The optional `rows` operand (an i64 scalar, 0 when absent) says
+    that row 0 of `input` is row `rows` of a larger batch, so that the
+    masks are those of that batch's rows: processes that each train a shard
+    of one batch draw the masks of a single process.
+
     ```mlir
     %y = nn.dropout %x, %seed {p = 2.500000e-01 : f32, training = true} : tensor<?x128xf32>
+    %z = nn.dropout %x, %seed rows %first {p = 2.500000e-01 : f32, training = true} : tensor<?x128xf32>
     ```
   }];
-  let arguments = (ins NN_F32Tensor:$input, NN_Seed:$seed, F32Attr:$p,
+  let arguments = (ins NN_F32Tensor:$input, NN_Seed:$seed,
+                       Optional<NN_Seed>:$rows, F32Attr:$p,
                        BoolAttr:$training);
   let results = (outs NN_F32Tensor:$result);
-  let assemblyFormat = "$input `,` $seed attr-dict `:` type($input)";
+  let assemblyFormat =
+      "$input `,` $seed (`rows` $rows^)? attr-dict `:` type($input)";
   let hasFolder = 1;
 }
 

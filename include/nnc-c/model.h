@@ -261,6 +261,15 @@ NNC_API nnc_status_t nnc_model_get_step(const nnc_model_t *model,
 /** Sets the step count (>= 0), e.g. to resume a schedule. */
 NNC_API nnc_status_t nnc_model_set_step(nnc_model_t *model, int64_t step);
 
+/** Data-parallel training: the rows of the following train_step and
+ *  compute_gradients calls are rows [row_offset, row_offset + batch) of a
+ *  larger batch (0 <= row_offset < NNC_MAX_BATCH), so that their dropout
+ *  masks are that batch's (the mask of an element is a function of its
+ *  index in the batch, docs/lowering.md). 0 (the default) for a batch of
+ *  its own. Has no other effect; not thread-safe with calls on `model`. */
+NNC_API nnc_status_t nnc_model_set_row_offset(nnc_model_t *model,
+                                              int64_t row_offset);
+
 /** The seed the instance was created with (or loaded from a checkpoint). */
 NNC_API nnc_status_t nnc_model_get_seed(const nnc_model_t *model,
                                         uint64_t *out_seed);

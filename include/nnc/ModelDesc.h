@@ -69,6 +69,9 @@ typedef struct {
 #define NNC_ARG_LR (-1)   /**< f32 rank-0: learning rate */
 #define NNC_ARG_STEP (-2) /**< i64 rank-0: 1-based optimizer step */
 #define NNC_ARG_SEED (-3) /**< i64 rank-0: seed for this step's randomness */
+#define NNC_ARG_ROW_OFFSET (-4) /**< i64 rank-0: index of the batch's first
+                                     row in a larger batch (dropout masks;
+                                     nnc_model_set_row_offset) */
 
 /** Kernel entry point: args[i] points to an MLIR memref descriptor
  *  {void *allocated; void *aligned; int64_t offset; int64_t sizes[r];

@@ -155,6 +155,8 @@ public:
       return NNC_ARG_STEP;
     if (func.getArgAttr(i, attrs::kSeed))
       return NNC_ARG_SEED;
+    if (func.getArgAttr(i, attrs::kRowOffset))
+      return NNC_ARG_ROW_OFFSET;
     if (auto name = func.getArgAttrOfType<StringAttr>(i, attrs::kInput))
       return add(loc, type, name.getValue(), NNC_ROLE_INPUT,
                  indexBound(func.getArgument(i)));

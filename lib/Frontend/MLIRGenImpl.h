@@ -196,8 +196,9 @@ public:
   size_t nextParam = 0;
   /// Set when the model has an active dropout (so @loss takes a seed).
   bool usesDropout = false;
-  /// @loss: the seed argument and the number of dropout sites so far.
-  mlir::Value seed;
+  /// @loss: the seed and row-offset arguments and the number of dropout
+  /// sites so far.
+  mlir::Value seed, rowOffset;
   unsigned dropoutSites = 0;
   /// @loss: the values of the train section's targets.
   std::vector<mlir::Value> targets;

@@ -223,7 +223,7 @@ Value dropout(MLIRGenImpl &g, const CallExprAST &call, Value x) {
     seed = g.builder.create<arith::AddIOp>(l, seed, offset);
   }
   return g.build1<nn::DropoutOp>(
-      call.loc(), "dropout", {x, seed},
+      call.loc(), "dropout", {x, seed, g.rowOffset},
       {f32Attr(g, "p", *rate), boolAttr(g, "training", true)});
 }
 

@@ -53,9 +53,11 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
     argTypes.push_back(p.type);
     argLocs.push_back(p.loc);
   }
-  if (usesDropout) {
-    argTypes.push_back(RankedTensorType::get({}, builder.getI64Type()));
-    argLocs.push_back(loc(train.loc));
+  if (usesDropout) { // the seed, then the row offset
+    for (int i = 0; i < 2; ++i) {
+      argTypes.push_back(RankedTensorType::get({}, builder.getI64Type()));
+      argLocs.push_back(loc(train.loc));
+    }
   }
 
   builder.setInsertionPointToEnd(module.getBody());
@@ -70,7 +72,9 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
   targets.clear();
   for (size_t i = 0; i < train.targets.size(); ++i)
     targets.push_back(entry->getArgument(numInputs + i));
-  seed = usesDropout ? entry->getArguments().back() : Value();
+  unsigned numArgs = entry->getNumArguments();
+  seed = usesDropout ? entry->getArgument(numArgs - 2) : Value();
+  rowOffset = usesDropout ? entry->getArgument(numArgs - 1) : Value();
   builder.setInsertionPointToStart(entry);
 
   if (!emitBody(top))
@@ -113,9 +117,10 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
                         builder.getStringAttr(train.targets[i].name));
   for (size_t i = 0; i < params.size(); ++i)
     function.setArgAttr(firstParamArg + i, attrs::kParam, params[i].attr);
-  if (usesDropout)
-    function.setArgAttr(entry->getNumArguments() - 1, attrs::kSeed,
-                        builder.getUnitAttr());
+  if (usesDropout) {
+    function.setArgAttr(numArgs - 2, attrs::kSeed, builder.getUnitAttr());
+    function.setArgAttr(numArgs - 1, attrs::kRowOffset, builder.getUnitAttr());
+  }
   function.setResultAttr(0, attrs::kLossResult, builder.getUnitAttr());
   for (size_t i = 0; i < bufferUpdates.size(); ++i)
     function.setResultAttr(1 + i, attrs::kUpdateOf,

@@ -16,7 +16,14 @@
 #include <string.h>
 
 /* Slots of the managed scalar block, 64 bytes apart. */
-enum { SLOT_LR = 0, SLOT_STEP = 1, SLOT_SEED = 2, SLOT_LOSS = 3, SLOTS = 4 };
+enum {
+  SLOT_LR = 0,
+  SLOT_STEP = 1,
+  SLOT_SEED = 2,
+  SLOT_LOSS = 3,
+  SLOT_ROW_OFFSET = 4,
+  SLOTS = 5
+};
 #define SLOT_BYTES 64
 #define IO_ALIGN 256
 
@@ -71,6 +78,8 @@ void *nncDeviceArg(nnc_model_t *m, const NncCall *c, int32_t a,
     return slot(m, SLOT_STEP);
   if (a == NNC_ARG_SEED)
     return slot(m, SLOT_SEED);
+  if (a == NNC_ARG_ROW_OFFSET)
+    return slot(m, SLOT_ROW_OFFSET);
   int32_t role = m->desc->tensors[a].role;
   if (role == NNC_ROLE_LOSS)
     return slot(m, SLOT_LOSS);
@@ -90,6 +99,8 @@ nnc_status_t nncDeviceCall(nnc_model_t *m, const nnc_entry_desc_t *e,
   if ((s = nncCudaCopy(c->fn, slot(m, SLOT_LR), &c->lr, sizeof c->lr)) ||
       (s = nncCudaCopy(c->fn, slot(m, SLOT_STEP), &c->step, sizeof c->step)) ||
       (s = nncCudaCopy(c->fn, slot(m, SLOT_SEED), &c->seed, sizeof c->seed)) ||
+      (s = nncCudaCopy(c->fn, slot(m, SLOT_ROW_OFFSET), &c->rowOffset,
+                       sizeof c->rowOffset)) ||
       (s = nncCudaCopy(c->fn, slot(m, SLOT_LOSS), &zero, sizeof zero)))
     return s;
   if (m->inputLocation == NNC_LOCATION_HOST)

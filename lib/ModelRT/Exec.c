@@ -347,6 +347,8 @@ static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
       ptr = &c->step;
     } else if (a == NNC_ARG_SEED) {
       ptr = &c->seed;
+    } else if (a == NNC_ARG_ROW_OFFSET) {
+      ptr = &c->rowOffset;
     } else {
       const nnc_tensor_desc_t *t = &desc->tensors[a];
       int32_t k = m->kindIndex[a];
@@ -441,7 +443,8 @@ static nnc_status_t trainLike(const char *fn, const char *entryName,
     return s;
   if (!outputs && (s = ensureScratch(model, fn, batch)))
     return s;
-  Call c = {fn, batch, inputs, labels, outputs, lr, 0, 0, 0.0f};
+  Call c = {fn, batch, inputs, labels, outputs, lr, 0, 0, 0.0f, 0};
+  c.rowOffset = model->rowOffset;
   if ((s = nextStep(fn, model, &c.step)))
     return s;
   c.seed = nncStepSeed(model->seed, c.step);

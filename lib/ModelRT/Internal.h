@@ -48,6 +48,7 @@ struct nnc_model_s {
   const nnc_model_desc_t *desc;
   uint64_t seed;
   int64_t step;
+  int64_t rowOffset;  /**< nnc_model_set_row_offset: dropout masks' first row */
   void **data;        /**< per descriptor tensor; NULL unless instance data */
   size_t *bytes;      /**< per descriptor tensor; bytes of `data` */
   int32_t *kindIndex; /**< per descriptor tensor; its index within its kind */
@@ -175,6 +176,7 @@ typedef struct NncCall {
   int64_t step;
   int64_t seed;
   float loss;
+  int64_t rowOffset; /**< NNC_ARG_ROW_OFFSET */
 } NncCall;
 
 /** CUDA target (CudaExec.c): makes the device staging area large enough for

@@ -382,6 +382,20 @@ nnc_status_t nnc_model_set_step(nnc_model_t *model, int64_t step) {
   return NULL;
 }
 
+nnc_status_t nnc_model_set_row_offset(nnc_model_t *model, int64_t row_offset) {
+  if (!model)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "nnc_model_set_row_offset: model: expected an "
+                         "instance, got NULL");
+  if (row_offset < 0 || row_offset >= NNC_MAX_BATCH)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "nnc_model_set_row_offset: row_offset: expected 0 "
+                         "<= row_offset < %d (NNC_MAX_BATCH), got %lld",
+                         NNC_MAX_BATCH, (long long)row_offset);
+  model->rowOffset = row_offset;
+  return NULL;
+}
+
 nnc_status_t nnc_model_get_seed(const nnc_model_t *model, uint64_t *out_seed) {
   if (!model || !out_seed)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,

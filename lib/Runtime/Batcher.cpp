@@ -79,6 +79,7 @@ bool Batcher::next(Batch &batch) {
   batch.index = nextBatch++;
   batch.rows = rows;
   batch.globalRows = globalRows;
+  batch.firstRow = first;
   batch.indices.assign(perm.begin() + begin, perm.begin() + begin + rows);
   batch.features.resize(rows * per);
   batch.labels.clear();

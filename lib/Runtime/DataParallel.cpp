@@ -145,8 +145,12 @@ float DataParallel::step(const Batch &shard, const std::vector<char> &labels,
       return;
     }
     float loss = 0;
+    // Dropout masks of the rows' places in the whole batch, as on one
+    // process.
+    need(model.setRowOffset(shard.firstRow));
     need(model.computeGradients(shard.rows, {shard.features.data()},
                                 {labels.data()}, &outputs, loss));
+    need(model.setRowOffset(0));
     need(model.readFlat(NNC_KIND_GRAD, flat));
     float weight = float(double(shard.rows) / double(shard.globalRows));
     for (float &g : flat)

@@ -105,6 +105,9 @@ ModelLibrary::open(const std::string &path) {
   // load without the non-finite check.
   f.loadWithFlags = reinterpret_cast<decltype(f.loadWithFlags)>(
       ::dlsym(lib->handle, "nnc_model_load_with_flags"));
+  // Optional: those built before data-parallel training ignore row offsets.
+  f.setRowOffset = reinterpret_cast<decltype(f.setRowOffset)>(
+      ::dlsym(lib->handle, "nnc_model_set_row_offset"));
   // Optional: those built before threads existed run single-threaded.
   f.createWithOptions = reinterpret_cast<decltype(f.createWithOptions)>(
       ::dlsym(lib->handle, "nnc_model_create_with_options"));
@@ -233,6 +236,13 @@ Status ModelInstance::computeGradients(
                         int32_t(lb.size()), out.empty() ? nullptr : out.data(),
                         int32_t(out.size()), &loss),
                     lib->path() + ": compute_gradients");
+}
+
+Status ModelInstance::setRowOffset(int64_t offset) {
+  if (!lib->api().setRowOffset)
+    return Status::ok();
+  return lib->check(lib->api().setRowOffset(model, offset),
+                    lib->path() + ": set_row_offset");
 }
 
 Status ModelInstance::applyGradients(float lr) {

@@ -44,6 +44,8 @@ struct Batch {
   /// Number of rows of the whole batch, over every shard (batchSize, or
   /// fewer for a last partial batch).
   int64_t globalRows = 0;
+  /// Position of this shard's first row in the whole batch (0 unsharded).
+  int64_t firstRow = 0;
   /// Features [rows, featureShape...].
   std::vector<float> features;
   /// Class labels [rows] (classification).

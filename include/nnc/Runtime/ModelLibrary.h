@@ -62,6 +62,9 @@ struct ModelApi {
   decltype(&nnc_model_load) load;
   /// Null for a model.so built before it existed (same ABI version).
   decltype(&nnc_model_load_with_flags) loadWithFlags;
+  /// Null for a model.so built before data-parallel training (same ABI
+  /// version; its dropout masks ignore a row offset).
+  decltype(&nnc_model_set_row_offset) setRowOffset;
   decltype(&nnc_status_code) statusCode;
   decltype(&nnc_status_message) statusMessage;
   decltype(&nnc_status_free) statusFree;
@@ -134,6 +137,10 @@ public:
                           const std::vector<const void *> &labels,
                           std::vector<std::vector<float>> *outputs,
                           float &loss);
+  /// The following training calls' rows are rows [offset, offset + batch)
+  /// of a larger batch (dropout masks). A no-op for a model.so built before
+  /// nnc_model_set_row_offset existed.
+  Status setRowOffset(int64_t offset);
   /// One optimizer update from the GRAD tensors; increments the step.
   Status applyGradients(float lr);
   /// Every f32 tensor of `kind` (GRAD, PARAM, ...) back to back into `out`

@@ -123,7 +123,8 @@ struct BinaryLowering : OpConversionPattern<OpTy> {
   }
 };
 
-/// Inverted dropout with a counter-based hash mask of (seed, flat index).
+/// Inverted dropout with a counter-based hash mask of (seed, flat index),
+/// the index counted from row `rows` of the batch when that operand is set.
 struct DropoutLowering : OpConversionPattern<nn::DropoutOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -139,10 +140,25 @@ struct DropoutLowering : OpConversionPattern<nn::DropoutOp> {
                                                     ValueRange{});
     SmallVector<OpFoldResult> sizes =
         getSizes(rewriter, loc, adaptor.getInput());
+    // The index of the first element: rows * (elements of one row).
+    Value first;
+    if (adaptor.getRows() && !sizes.empty()) {
+      first = rewriter.create<tensor::ExtractOp>(loc, adaptor.getRows(),
+                                                 ValueRange{});
+      for (OpFoldResult size : ArrayRef<OpFoldResult>(sizes).drop_front())
+        first = rewriter.create<arith::MulIOp>(
+            loc, first,
+            rewriter.create<arith::IndexCastOp>(
+                loc, rewriter.getI64Type(),
+                getValueOrCreateConstantIndexOp(rewriter, loc, size)));
+    }
     Value result = unaryElementwise(
         rewriter, loc, adaptor.getInput(),
         [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value keep = dropoutKeep(b, l, seed, flatIndex(b, l, sizes), p);
+          Value index = flatIndex(b, l, sizes);
+          if (first)
+            index = b.create<arith::AddIOp>(l, index, first);
+          Value keep = dropoutKeep(b, l, seed, index, p);
           Value kept =
               b.create<arith::MulFOp>(l, args[0], f32Const(b, l, 1 / (1 - p)));
           return b.create<arith::SelectOp>(l, keep, kept, f32Const(b, l, 0));

@@ -117,8 +117,11 @@ LogicalResult DropoutOp::buildAdjoint(OpBuilder &b,
   // Linear in its input with a mask that depends only on the seed and the
   // element index: the same dropout applied to the gradient.
   grads.push_back(b.create<DropoutOp>(getLoc(), resultGrads[0], getSeed(),
-                                      getPAttr(), getTrainingAttr()));
+                                      getRows(), getPAttr(),
+                                      getTrainingAttr()));
   grads.push_back(Value()); // the seed
+  if (getRows())
+    grads.push_back(Value()); // the row offset
   return success();
 }
 

@@ -109,6 +109,24 @@ func.func @math(%x: tensor<?x64xf32>, %seed: tensor<i64>) -> tensor<?x64xf32> {
 
 // -----
 
+// Dropout of a shard that starts at row %rows of a larger batch: the flat
+// index of the hash counts from rows * 64 (64 elements a row), so the masks
+// are the larger batch's (data-parallel training, docs/distributed.md).
+// CHECK-LABEL: func.func @dropout_rows(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x64xf32>, %[[SEED:[a-z0-9]+]]: tensor<i64>, %[[ROWS:[a-z0-9]+]]: tensor<i64>
+// CHECK: %[[R:.*]] = tensor.extract %[[ROWS]][] : tensor<i64>
+// CHECK: %[[FIRST:.*]] = arith.muli %[[R]], %{{.*}} : i64
+// CHECK: linalg.generic
+// CHECK: %[[IDX:.*]] = arith.index_cast %{{.*}} : index to i64
+// CHECK: arith.addi %[[IDX]], %[[FIRST]] : i64
+// CHECK: arith.cmpi uge
+func.func @dropout_rows(%x: tensor<?x64xf32>, %seed: tensor<i64>, %rows: tensor<i64>) -> tensor<?x64xf32> {
+  %0 = nn.dropout %x, %seed rows %rows {p = 5.000000e-01 : f32, training = true} : tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
 // Broadcasting is in the indexing maps: a [16, 64] operand against
 // [?, 16, 64] drops d0, a static 1 reads index 0, a rank-0 operand maps to ().
 // CHECK-DAG: #[[ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>

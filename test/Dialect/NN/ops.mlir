@@ -33,6 +33,8 @@ func.func @activations(%x: tensor<?x64xf32>, %seed: tensor<i64>) -> tensor<?x64x
   %12 = nn.scale %11 {factor = 2.500000e-01 : f32} : tensor<?x64xf32>
   // CHECK: nn.dropout %{{.*}}, %{{.*}} {p = 5.000000e-01 : f32, training = true} : tensor<?x64xf32>
   %13 = nn.dropout %12, %seed {p = 5.000000e-01 : f32, training = true} : tensor<?x64xf32>
+  // CHECK: nn.dropout %{{.*}}, %{{.*}} rows %{{.*}} {p = 5.000000e-01 : f32, training = true} : tensor<?x64xf32>
+  %rows_dropout = nn.dropout %12, %seed rows %seed {p = 5.000000e-01 : f32, training = true} : tensor<?x64xf32>
   // CHECK: nn.softmax %{{.*}} {axis = 1 : i64} : (tensor<?x64xf32>) -> tensor<?x64xf32>
   %14 = nn.softmax %13 {axis = 1 : i64} : (tensor<?x64xf32>) -> tensor<?x64xf32>
   // CHECK: nn.log_softmax %{{.*}} {axis = 1 : i64} : (tensor<?x64xf32>) -> tensor<?x64xf32>

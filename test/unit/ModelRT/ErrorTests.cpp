@@ -165,6 +165,15 @@ TEST_F(DenseErrors, InstanceCalls) {
   uint64_t seed;
   expectError(take(api, api.nnc_model_get_seed(nullptr, &seed)),
               NNC_STATUS_INVALID_ARGUMENT, {"model"});
+  expectError(take(api, api.nnc_model_set_row_offset(nullptr, 3)),
+              NNC_STATUS_INVALID_ARGUMENT, {"model"});
+  expectError(take(api, api.nnc_model_set_row_offset(inst.model, -1)),
+              NNC_STATUS_INVALID_ARGUMENT,
+              {"row_offset", "expected 0 <= row_offset < 16777216", "-1"});
+  expectError(
+      take(api, api.nnc_model_set_row_offset(inst.model, NNC_MAX_BATCH)),
+      NNC_STATUS_INVALID_ARGUMENT, {"row_offset", "16777216"});
+  EXPECT_NNC_OK(api, api.nnc_model_set_row_offset(inst.model, 0));
   EXPECT_NNC_OK(api, api.nnc_model_set_step(inst.model, 41));
   EXPECT_NNC_OK(api, api.nnc_model_get_step(inst.model, &step));
   EXPECT_EQ(step, 41);

@@ -44,6 +44,9 @@ inline constexpr llvm::StringLiteral kLearningRate = "nn.lr";
 inline constexpr llvm::StringLiteral kStep = "nn.step";
 /// UnitAttr: the seed of this step's randomness (tensor<i64>).
 inline constexpr llvm::StringLiteral kSeed = "nn.seed";
+/// UnitAttr: the index in a larger batch of the batch's first row, for the
+/// dropout masks (tensor<i64>; data-parallel training, 0 otherwise).
+inline constexpr llvm::StringLiteral kRowOffset = "nn.row_offset";
 
 // Result attributes.
 /// StringAttr: a model output and its name.
