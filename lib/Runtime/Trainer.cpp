@@ -3,6 +3,7 @@
 //
 // `train()`: resolve the recipe and the overrides, load and prepare the data,
 // then run epochs of seeded batches through the model's fused training step
+// (or, on several processes, the data-parallel step of DataParallel.cpp)
 // with the scheduled learning rate, measure, schedule, stop early, and leave
 // a checkpoint with the loop's state after every epoch so that `resume`
 // continues exactly like an uninterrupted run. Outputs (summary, history,
@@ -393,6 +394,8 @@ void TrainRun::runEpoch(int64_t epoch, Batcher &batcher) {
     if (b.rows > 0)
       outputs[0][0] = sentinel();
     float l = trainOn(b, labels, lr, outputs);
+    if (!std::isfinite(l) && parallel)
+      comm.setFailedTogether(); // the loss of the whole batch, on every rank
     if (!std::isfinite(l))
       fail(ErrorCode::InvalidArgument,
            "training diverged: the loss is {} at epoch {}, batch {} (lr {}); "
@@ -539,12 +542,12 @@ TrainResult TrainRun::run() {
     need(agree(comm, guardStatus([&] {
       setup();
       prepareModel();
+      if (!lib->hasEntry(NNC_ENTRY_GRADS) || !lib->hasEntry(NNC_ENTRY_APPLY))
+        fail(ErrorCode::InvalidArgument,
+             "{}: model {} has no separate gradient and apply entries, which "
+             "training on several processes needs",
+             opts.modelLib, lib->name());
     })));
-    if (!lib->hasEntry(NNC_ENTRY_GRADS) || !lib->hasEntry(NNC_ENTRY_APPLY))
-      fail(ErrorCode::InvalidArgument,
-           "{}: model {} has no separate gradient and apply entries, which "
-           "training on several processes needs",
-           opts.modelLib, lib->name());
     need(agreeOnRun(
         comm, fmt::format("model {} ({} parameter tensors), {} training "
                           "samples, batch {}, seed {}, epochs {}, step {}",

@@ -151,8 +151,11 @@ train M {
   Generated g = generate(withDropout);
   ASSERT_TRUE(g.module);
   func::FuncOp loss = g.func("loss");
+  // The seed, then the row offset (data-parallel training), both i64[].
   unsigned last = loss.getNumArguments() - 1;
-  EXPECT_TRUE(loss.getArgAttr(last, attrs::kSeed));
+  EXPECT_TRUE(loss.getArgAttr(last - 1, attrs::kSeed));
+  EXPECT_EQ(typeOf(loss, last - 1), "i64[]");
+  EXPECT_TRUE(loss.getArgAttr(last, attrs::kRowOffset));
   EXPECT_EQ(typeOf(loss, last), "i64[]");
   // @predict has no dropout and no seed.
   g.func("predict").walk([](nn::DropoutOp) { ADD_FAILURE() << "dropout"; });
@@ -164,8 +167,10 @@ train M {
   Generated h = generate(zero);
   ASSERT_TRUE(h.module);
   func::FuncOp loss0 = h.func("loss");
-  for (unsigned i = 0; i < loss0.getNumArguments(); ++i)
+  for (unsigned i = 0; i < loss0.getNumArguments(); ++i) {
     EXPECT_FALSE(loss0.getArgAttr(i, attrs::kSeed));
+    EXPECT_FALSE(loss0.getArgAttr(i, attrs::kRowOffset));
+  }
 }
 
 TEST(MLIRGenTest, PenaltiesCoverWeightsOnly) {
