@@ -22,6 +22,10 @@ namespace nnc::rt::detail {
 /// Creates `dir` and its parents (like mkdir -p).
 Status makeDirectories(const std::string &dir);
 
+/// The training state beside checkpoint `ckpt`: checkpoint.safetensors ->
+/// checkpoint.json.
+std::string statePathFor(const std::string &ckpt);
+
 /// The metric early stopping and plateau schedules watch.
 enum class Monitor { ValLoss, ValAccuracy, TrainLoss };
 
