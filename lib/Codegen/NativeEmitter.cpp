@@ -141,8 +141,12 @@ void instrumentWithAddressSanitizer(llvm::Module &module,
 LogicalResult nnc::emitNativeCode(ModuleOp module,
                                   const CPUCodegenOptions &options,
                                   llvm::StringRef path, bool asLLVMIR,
-                                  std::vector<std::string> *moreObjects) {
+                                  std::vector<std::string> *moreObjects,
+                                  TimingScope *timing) {
   Location loc = module.getLoc();
+  TimingScope none;
+  TimingScope &parent = timing ? *timing : none;
+  TimingScope stage = parent.nest("translation to LLVM IR");
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
 
@@ -163,7 +167,11 @@ LogicalResult nnc::emitNativeCode(ModuleOp module,
       if (!function.isDeclaration())
         function.setVisibility(llvm::GlobalValue::HiddenVisibility);
 
+  stage.stop();
+  stage = parent.nest("LLVM optimisation pipeline");
   optimize(*llvmModule, machine.get(), options);
+  stage.stop();
+  stage = parent.nest("machine code");
   if (options.sanitizeAddress)
     instrumentWithAddressSanitizer(*llvmModule, machine.get());
 

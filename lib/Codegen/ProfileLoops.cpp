@@ -6,10 +6,8 @@
 //
 //   %t0 = call @nnc_rt_profile_begin() : () -> i64   // 0 when profiling is off
 //   call @nnc_loop_K_n(...)
-//   scf.if (%t0 != 0) {
-//     %flops = <FLOPs of this call, from the call's operands>
-//     call @nnc_rt_profile_end(@__nnc_profile_K_n, %t0, %flops)
-//   }
+//   %flops = <FLOPs of this call, from the call's operands>
+//   call @nnc_rt_profile_end(@__nnc_profile_K_n, %t0, %flops)  // no-op if 0
 //
 // `@__nnc_profile_K_n` is an internal global record (its layout is
 // NncProfileRecord in lib/ModelRT/Internal.h) holding the loop's name, the
@@ -330,12 +328,11 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
       OpBuilder b(call);
       Value t0 = b.create<func::CallOp>(loc, begin, ValueRange())
                      .getResult(0);
+      // The end call is unconditional (the shim returns at once when t0 is
+      // 0): an `scf.if` per call would split the entry's block once per
+      // kernel when SCF is lowered to CF, which is quadratic in the number
+      // of kernels. The FLOP count is a few integer ops on the operands.
       b.setInsertionPointAfter(call);
-      Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
-      Value on = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, t0,
-                                         zero);
-      auto ifOp = b.create<scf::IfOp>(loc, on, /*withElseRegion=*/false);
-      b.setInsertionPointToStart(ifOp.thenBlock());
       Value flops;
       if (FlopCounter::isKnown(callee))
         flops = FlopCounter(callee, call.getOperands(), b, loc).build();

@@ -217,7 +217,7 @@ bool Compilation::emitNative(llvm::StringRef path, bool asText, bool split) {
       llvm::StringRef(NNC_MODELRT_SANITIZE).contains("address");
   TimingScope timer = time("LLVM IR and machine code");
   return succeeded(emitNativeCode(*module, codegen, path, asText,
-                                  split ? &moreObjects : nullptr));
+                                  split ? &moreObjects : nullptr, &timer));
 }
 
 bool Compilation::link(llvm::StringRef objectPath, llvm::StringRef output) {

@@ -10,6 +10,7 @@
 #define NNC_CODEGEN_CPUPIPELINE_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/Timing.h"
 #include "mlir/Pass/PassManager.h"
 
 #include <memory>
@@ -99,12 +100,15 @@ void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
 /// `moreObjects` and options.codegenThreads > 1, the machine code is split
 /// into that many objects compiled on as many threads (emitSplitObjects):
 /// `path` holds the first, and the paths of the others (temporary files the
-/// caller links and removes) are appended to `moreObjects`.
+/// caller links and removes) are appended to `moreObjects`. With `timing`,
+/// the translation, the LLVM optimisation pipeline and the machine code are
+/// timed as nested stages of it (`nnc --time-report`).
 mlir::LogicalResult emitNativeCode(mlir::ModuleOp module,
                                    const CPUCodegenOptions &options,
                                    llvm::StringRef path, bool asLLVMIR,
                                    std::vector<std::string> *moreObjects =
-                                       nullptr);
+                                       nullptr,
+                                   mlir::TimingScope *timing = nullptr);
 
 /// Compiles `module` (optimised) into the objects `paths`, one partition of
 /// its functions each, on one thread each with `machines[i]`
