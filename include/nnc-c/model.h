@@ -59,7 +59,7 @@ typedef enum nnc_tensor_kind_e {
   NNC_KIND_OUTPUT = 2, /**< results of predict */
   NNC_KIND_PARAM = 3,  /**< trainable parameters (instance data) */
   NNC_KIND_BUFFER = 4, /**< non-trained state, e.g. running stats */
-  NNC_KIND_GRAD = 5,   /**< gradient of PARAM `of` (named like it) */
+  NNC_KIND_GRAD = 5,   /**< gradient of PARAM `of`, named "<param>.grad" */
   NNC_KIND_STATE = 6,  /**< optimizer state of PARAM `of` */
 } nnc_tensor_kind_t;
 #define NNC_KIND_COUNT 7
@@ -136,8 +136,9 @@ NNC_API nnc_status_t nnc_model_tensor_info(nnc_tensor_kind_t kind,
                                            int32_t index,
                                            nnc_tensor_info_t *out_info);
 
-/** Index of the tensor of `kind` called `name` (GRAD: the parameter's
- *  name). NNC_STATUS_NOT_FOUND when there is none. */
+/** Index of the tensor of `kind` called `name`: the name that
+ *  nnc_model_tensor_info reports, for every kind ("fc1.weight.grad" for a
+ *  GRAD). NNC_STATUS_NOT_FOUND when there is none. */
 NNC_API nnc_status_t nnc_model_find_tensor(nnc_tensor_kind_t kind,
                                            const char *name,
                                            int32_t *out_index);
@@ -234,13 +235,13 @@ NNC_API nnc_status_t nnc_model_write_tensor(nnc_model_t *model,
                                             int32_t index, const void *data,
                                             size_t size);
 
-/** nnc_model_read_tensor by name (GRAD: the parameter's name). */
+/** nnc_model_read_tensor by name (as nnc_model_find_tensor). */
 NNC_API nnc_status_t nnc_model_read_tensor_by_name(const nnc_model_t *model,
                                                    nnc_tensor_kind_t kind,
                                                    const char *name,
                                                    void *buffer, size_t size);
 
-/** nnc_model_write_tensor by name (GRAD: the parameter's name). */
+/** nnc_model_write_tensor by name (as nnc_model_find_tensor). */
 NNC_API nnc_status_t nnc_model_write_tensor_by_name(nnc_model_t *model,
                                                     nnc_tensor_kind_t kind,
                                                     const char *name,

@@ -301,20 +301,31 @@ nnc_status_t nnc_model_find_tensor(nnc_tensor_kind_t kind, const char *name,
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: kind: expected 0..%d, got %d", fn,
                          NNC_KIND_COUNT - 1, (int)kind);
+  /* One rule for every kind: a tensor is found by the name
+   * nnc_model_tensor_info reports ("fc1.weight.grad" for a GRAD). */
   for (int32_t t = 0, n = 0; t < nnc_model_desc.num_tensors; ++t) {
     const nnc_tensor_desc_t *d = &nnc_model_desc.tensors[t];
     if (d->role != role)
       continue;
-    /* Gradients are addressed by the name of their parameter. */
-    const char *own = d->name;
-    if (role == NNC_ROLE_GRAD && d->of >= 0 &&
-        d->of < nnc_model_desc.num_tensors)
-      own = nnc_model_desc.tensors[d->of].name;
-    if (own && strcmp(own, name) == 0) {
+    if (d->name && strcmp(d->name, name) == 0) {
       *out_index = n;
       return NULL;
     }
     ++n;
+  }
+  /* A gradient asked for by its parameter's name: say what it is called. */
+  for (int32_t t = 0; role == NNC_ROLE_GRAD && t < nnc_model_desc.num_tensors;
+       ++t) {
+    const nnc_tensor_desc_t *d = &nnc_model_desc.tensors[t];
+    if (d->role == NNC_ROLE_GRAD && d->name && d->of >= 0 &&
+        d->of < nnc_model_desc.num_tensors &&
+        nnc_model_desc.tensors[d->of].name &&
+        strcmp(nnc_model_desc.tensors[d->of].name, name) == 0)
+      return nncMakeStatus(NNC_STATUS_NOT_FOUND,
+                           "%s: name: model '%s' has no %s called '%s' (the "
+                           "gradient of parameter '%s' is called '%s')",
+                           fn, nnc_model_name(), nncKindName(kind), name, name,
+                           d->name);
   }
   return nncMakeStatus(NNC_STATUS_NOT_FOUND,
                        "%s: name: model '%s' has no %s called '%s'", fn,
