@@ -70,6 +70,7 @@ typedef enum nnc_entry_e {
   NNC_ENTRY_TRAIN_STEP = 1, /**< forward + loss + backward + update */
   NNC_ENTRY_GRADS = 2,      /**< forward + loss + backward */
   NNC_ENTRY_APPLY = 3,      /**< optimizer update from the gradients */
+  NNC_ENTRY_INPUT_GRADS = 4, /**< d loss / d input (nnc --input-grads) */
 } nnc_entry_t;
 
 /** Where caller buffers of inputs and labels live (CUDA models). */
@@ -215,6 +216,18 @@ NNC_API nnc_status_t nnc_model_compute_gradients(
     nnc_model_t *model, int64_t batch, const nnc_const_buffer_t *inputs,
     int32_t num_inputs, const nnc_const_buffer_t *labels, int32_t num_labels,
     nnc_buffer_t *outputs, int32_t num_outputs, float *out_loss);
+
+/** Forward, loss and backward to the inputs: writes d loss / d input of
+ *  every f32 INPUT into `input_grads` (one buffer per INPUT, in index
+ *  order, each of the input's byte size for `batch`; {NULL, 0} for an input
+ *  that is not f32) and stores the loss, in training mode as
+ *  nnc_model_compute_gradients (dropout masks of the next step). Changes
+ *  nothing in the instance (no GRAD, buffer or step). UNIMPLEMENTED unless
+ *  the model was compiled with `nnc --input-grads` (CPU target). */
+NNC_API nnc_status_t nnc_model_compute_input_gradients(
+    nnc_model_t *model, int64_t batch, const nnc_const_buffer_t *inputs,
+    int32_t num_inputs, const nnc_const_buffer_t *labels, int32_t num_labels,
+    nnc_buffer_t *input_grads, int32_t num_input_grads, float *out_loss);
 
 /** One optimizer update from the current GRAD tensors (which the caller may
  *  have written, e.g. averaged across processes); increments the step. */

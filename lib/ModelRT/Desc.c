@@ -135,7 +135,8 @@ nnc_status_t nncValidateDesc(const nnc_model_desc_t *desc) {
   for (int32_t i = 0; i < desc->num_tensors; ++i) {
     const nnc_tensor_desc_t *t = &desc->tensors[i];
     const char *name = t->name ? t->name : "(null)";
-    if (!t->name || t->role < NNC_ROLE_INPUT || t->role > NNC_ROLE_STATE ||
+    if (!t->name || t->role < NNC_ROLE_INPUT ||
+        t->role > NNC_ROLE_INPUT_GRAD ||
         nncDtypeSize(t->dtype) == 0 || t->rank < 0 || t->rank > NNC_MAX_RANK)
       return nncMakeStatus(NNC_STATUS_INTERNAL,
                            "descriptor: tensor %d '%s' has a bad name, role, "
@@ -149,7 +150,8 @@ nnc_status_t nncValidateDesc(const nnc_model_desc_t *desc) {
                              (long long)t->dims[d]);
       batchDims += t->dims[d] == -1;
     }
-    int isData = t->role <= NNC_ROLE_OUTPUT;
+    int isData =
+        t->role <= NNC_ROLE_OUTPUT || t->role == NNC_ROLE_INPUT_GRAD;
     if (batchDims > 1 || (!isData && batchDims))
       return nncMakeStatus(NNC_STATUS_INTERNAL,
                            "descriptor: tensor '%s' has %d batch dims; only "
@@ -179,12 +181,23 @@ nnc_status_t nncValidateDesc(const nnc_model_desc_t *desc) {
                              "its parameter",
                              name);
     }
+    if (t->role == NNC_ROLE_INPUT_GRAD &&
+        (t->of < 0 || t->of >= desc->num_tensors ||
+         desc->tensors[t->of].role != NNC_ROLE_INPUT ||
+         desc->tensors[t->of].dtype != NNC_DESC_F32 ||
+         t->dtype != NNC_DESC_F32 ||
+         nncElements(t, 1) != nncElements(&desc->tensors[t->of], 1)))
+      return nncMakeStatus(NNC_STATUS_INTERNAL,
+                           "descriptor: tensor '%s' has of=%d, which is not "
+                           "an f32 input of its size",
+                           name, t->of);
   }
   nnc_status_t s;
   if ((s = checkEntry(desc, &desc->predict, "predict")) ||
       (s = checkEntry(desc, &desc->train_step, "train_step")) ||
       (s = checkEntry(desc, &desc->grads, "grads")) ||
-      (s = checkEntry(desc, &desc->apply, "apply")))
+      (s = checkEntry(desc, &desc->apply, "apply")) ||
+      (s = checkEntry(desc, &desc->input_grads, "input_grads")))
     return s;
   return NULL;
 }
@@ -226,6 +239,8 @@ int nnc_model_has_entry(nnc_entry_t entry) {
     return nnc_model_desc.grads.fn != NULL;
   case NNC_ENTRY_APPLY:
     return nnc_model_desc.apply.fn != NULL;
+  case NNC_ENTRY_INPUT_GRADS:
+    return nnc_model_desc.input_grads.fn != NULL;
   }
   return 0;
 }

@@ -5,7 +5,8 @@ import ctypes
 
 INPUT, LABEL, OUTPUT, PARAM, BUFFER, GRAD, STATE = range(7)
 KIND_NAMES = ("input", "label", "output", "param", "buffer", "grad", "state")
-ENTRY_PREDICT, ENTRY_TRAIN_STEP, ENTRY_GRADS, ENTRY_APPLY = range(4)
+(ENTRY_PREDICT, ENTRY_TRAIN_STEP, ENTRY_GRADS, ENTRY_APPLY,
+ ENTRY_INPUT_GRADS) = range(5)
 MAX_DIMS = 8
 
 _STATUS_NAMES = ("OK", "INVALID_ARGUMENT", "OUT_OF_RANGE", "NOT_FOUND",
@@ -97,6 +98,9 @@ def load_model_library(path):
     _declare(lib, "nnc_model_compute_gradients", S, P, I64, bufs, I32, bufs,
              I32, bufs, I32, ctypes.POINTER(ctypes.c_float))
     _declare(lib, "nnc_model_apply_gradients", S, P, ctypes.c_float)
+    if hasattr(lib, "nnc_model_compute_input_gradients"):  # since nnc 0.1
+        _declare(lib, "nnc_model_compute_input_gradients", S, P, I64, bufs,
+                 I32, bufs, I32, bufs, I32, ctypes.POINTER(ctypes.c_float))
     _declare(lib, "nnc_model_read_tensor", S, P, ctypes.c_int, I32, P,
              ctypes.c_size_t)
     _declare(lib, "nnc_model_write_tensor", S, P, ctypes.c_int, I32, P,

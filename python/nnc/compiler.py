@@ -77,7 +77,7 @@ def _run_nnc(nnc, text, path, out, args):
 
 
 def compile(path_or_source, target="cpu", out=None, nnc_binary=None,
-            seed=0, threads=0, options=()):
+            seed=0, threads=0, options=(), input_gradients=False):
     """Compiles a .nn model and returns a Model created from `seed`.
 
     `path_or_source` is a path (str or path-like) or the text of a .nn file:
@@ -85,7 +85,10 @@ def compile(path_or_source, target="cpu", out=None, nnc_binary=None,
     without, into the cache of `nnc train` under a name keyed by the
     SHA-256 of the text, the target, `options` (extra nnc arguments) and the
     nnc binary (path, size and modification time), so an unchanged model is
-    not compiled twice."""
+    not compiled twice. `input_gradients` also compiles d loss / d input
+    (Model.input_gradients; `nnc --input-grads`)."""
+    if input_gradients:
+        options = ["--input-grads"] + list(options)
     library, path = _compile_library(path_or_source, target, out, nnc_binary,
                                      options)
     model = Model(library, seed=seed, threads=threads)

@@ -261,6 +261,35 @@ class Model:
         grads = self._read_kind(GRAD)
         return (grads, float(loss.value)) if return_loss else grads
 
+    def input_gradients(self, *arrays, return_loss=False, **named):
+        """d loss / d input for every f32 input, as a dict "x.grad" ->
+        array of the input's shape (or (that dict, the loss) with
+        `return_loss`), in training mode as gradients(). Changes nothing in
+        the instance. Needs a model compiled with input_gradients=True."""
+        fn = "input_gradients"
+        data, batch = self._bind(fn, [INPUT, LABEL], arrays, named)
+        if not self._lib.nnc_model_has_entry(_abi.ENTRY_INPUT_GRADS):
+            raise NncError("UNIMPLEMENTED",
+                           f"{fn}: model '{self.name}' was compiled without "
+                           f"input gradients (nnc.compile(..., "
+                           f"input_gradients=True), nnc --input-grads)")
+        n = len(self._tensors[INPUT])
+        grads = [np.empty(a.shape, np.float32) if t.dtype == np.float32
+                 else None for t, a in zip(self._tensors[INPUT], data)]
+        bufs = (_abi.Buffer * max(1, n))()
+        for i, g in enumerate(grads):
+            if g is not None:
+                bufs[i] = _abi.Buffer(g.ctypes.data, g.nbytes)
+        loss = ctypes.c_float()
+        self._check(self._lib.nnc_model_compute_input_gradients(
+            self._live(), batch, self._buffers(data[:n]), n,
+            self._buffers(data[n:]), len(data) - n, bufs, n,
+            ctypes.byref(loss)))
+        out = OrderedDict((t.name + ".grad", g)
+                          for t, g in zip(self._tensors[INPUT], grads)
+                          if g is not None)
+        return (out, float(loss.value)) if return_loss else out
+
     def apply_gradients(self, grads=None, lr=None):
         """One optimizer update from the model's gradients, after writing
         `grads` (every gradient, named as gradients() names them, e.g.
