@@ -174,7 +174,7 @@ def train(path_or_source, out=None, on_epoch=None, progress=False,
             keep.append(value)
         else:
             value = _non_negative(key, value, integer=field in (
-                "epochs", "batch", "seed"))
+                "epochs", "batch", "seed"), positive=key == "batch")
         setattr(o, field, value)
     o.base_dir = os.fsencode(base_dir)
     if out is not None:
@@ -208,16 +208,19 @@ def train(path_or_source, out=None, on_epoch=None, progress=False,
     return json.loads(summary.value.decode())
 
 
-def _non_negative(name, value, integer):
-    """`value` as an int (`integer`) or a float >= 0, else NncError (the C
-    options read a negative number as "the recipe's")."""
+def _non_negative(name, value, integer, positive=False):
+    """`value` as an int (`integer`) or a float >= 0 (> 0 when `positive`),
+    else NncError (the C options read a negative number, and a batch of 0,
+    as "the recipe's")."""
     what = "an integer" if integer else "a finite number"
+    bound = ">= 1" if positive else ">= 0"
     try:
-        ok = not isinstance(value, bool) and value >= 0 and math.isfinite(
-            value) and (not integer or int(value) == value)
+        ok = not isinstance(value, bool) and value >= (1 if positive else 0) \
+            and math.isfinite(value) and (not integer or int(value) == value)
     except TypeError:
         ok = False
     if not ok:
         raise NncError("INVALID_ARGUMENT",
-                       f"train: {name}: expected {what} >= 0, got {value!r}")
+                       f"train: {name}: expected {what} {bound}, got "
+                       f"{value!r}")
     return int(value) if integer else float(value)

@@ -85,6 +85,8 @@ def test_overrides_are_checked(spiral_path):
         nnc.train(spiral_path, epochs=2.5)
     with pytest.raises(nnc.NncError, match="lr: expected a finite number"):
         nnc.train(spiral_path, lr=-1)
+    with pytest.raises(nnc.NncError, match="batch: expected an integer >= 1"):
+        nnc.train(spiral_path, batch=0)
     # The runtime's own errors arrive as NncError with its message.
     with pytest.raises(nnc.NncError) as e:
         nnc.train(spiral_path, epochs=1, data='csv("no-such-file.csv")')
