@@ -9,7 +9,7 @@ PACKAGES="
   clang-19 llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   libclang-rt-19-dev
   libfmt-dev googletest libgtest-dev nlohmann-json3-dev zlib1g-dev
-  python3-torch python3-numpy dataset-fashion-mnist libopenblas0-pthread
+  python3-torch python3-numpy python3-pytest dataset-fashion-mnist libopenblas0-pthread
   librsvg2-bin
   openmpi-bin libopenmpi-dev
 "

@@ -22,14 +22,16 @@ llvm_config.use_default_substitutions()
 # runtime, which an uninstrumented interpreter lacks, so the shared runtime is
 # preloaded; leak detection is off there because the interpreter keeps
 # memory until exit (its allocations are not nnc's).
-model_python = config.python_executable
-if config.nnc_sanitizer_runtime:
+def with_sanitizer_runtime(python):
+    if not config.nnc_sanitizer_runtime:
+        return python
     asan_options = config.environment.get("ASAN_OPTIONS", "")
-    model_python = "env LD_PRELOAD=%s ASAN_OPTIONS=%s %s" % (
+    return "env LD_PRELOAD=%s ASAN_OPTIONS=%s %s" % (
         config.nnc_sanitizer_runtime,
         (asan_options + ":" if asan_options else "") + "detect_leaks=0",
-        config.python_executable)
-config.substitutions.insert(0, ("%model_python", model_python))
+        python)
+config.substitutions.insert(
+    0, ("%model_python", with_sanitizer_runtime(config.python_executable)))
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.nnc_tools_dir, append_path=True)
 
@@ -69,6 +71,13 @@ def add_python_feature(module, env_var):
         pass
 add_python_feature("torch", "NNC_TORCH_PYTHON")
 add_python_feature("numpy", "NNC_NUMPY_PYTHON")
+# `pytest` (python3-pytest) beside NumPy: the Python package's tests
+# (test/Python). %pytest runs it with that Python, which loads model.so
+# files, so the sanitizer build preloads its runtime as for %model_python.
+add_python_feature("pytest", "NNC_NUMPY_PYTHON")
+if "pytest" in config.available_features:
+    config.substitutions.insert(0, ("%pytest", with_sanitizer_runtime(
+        os.environ.get("NNC_NUMPY_PYTHON", "/usr/bin/python3")) + " -m pytest"))
 
 # `mpi` when Open MPI's mpirun is installed (openmpi-bin, scripts/setup.sh)
 # and the build has the MPI plugin: data-parallel training tests. %mpirun
@@ -84,6 +93,8 @@ if mpirun and os.path.exists(os.path.join(config.nnc_obj_root, "lib", "libnnc_mp
         ("%mpirun", "%s --oversubscribe --bind-to none"
          " --mca btl_vader_single_copy_mechanism none%s" % (mpirun, root)))
 config.substitutions.append(("%nnc_bin", os.path.join(config.nnc_tools_dir, "nnc")))
+config.substitutions.append(("%nnc_runtime_lib", os.path.join(
+    config.nnc_obj_root, "lib", "libnnc_runtime.so")))
 
 tools = ["nnc-opt", "nnc", "nnc-embed-example", "nnc-guard-run", "nnc-bench"]
 llvm_config.add_tool_substitutions(tools, [config.nnc_tools_dir, config.llvm_tools_dir])

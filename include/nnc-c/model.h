@@ -59,7 +59,7 @@ typedef enum nnc_tensor_kind_e {
   NNC_KIND_OUTPUT = 2, /**< results of predict */
   NNC_KIND_PARAM = 3,  /**< trainable parameters (instance data) */
   NNC_KIND_BUFFER = 4, /**< non-trained state, e.g. running stats */
-  NNC_KIND_GRAD = 5,   /**< gradient of PARAM `of` (named like it) */
+  NNC_KIND_GRAD = 5,   /**< gradient of PARAM `of`, named "<param>.grad" */
   NNC_KIND_STATE = 6,  /**< optimizer state of PARAM `of` */
 } nnc_tensor_kind_t;
 #define NNC_KIND_COUNT 7
@@ -70,6 +70,7 @@ typedef enum nnc_entry_e {
   NNC_ENTRY_TRAIN_STEP = 1, /**< forward + loss + backward + update */
   NNC_ENTRY_GRADS = 2,      /**< forward + loss + backward */
   NNC_ENTRY_APPLY = 3,      /**< optimizer update from the gradients */
+  NNC_ENTRY_INPUT_GRADS = 4, /**< d loss / d input (nnc --input-grads) */
 } nnc_entry_t;
 
 /** Where caller buffers of inputs and labels live (CUDA models). */
@@ -136,8 +137,9 @@ NNC_API nnc_status_t nnc_model_tensor_info(nnc_tensor_kind_t kind,
                                            int32_t index,
                                            nnc_tensor_info_t *out_info);
 
-/** Index of the tensor of `kind` called `name` (GRAD: the parameter's
- *  name). NNC_STATUS_NOT_FOUND when there is none. */
+/** Index of the tensor of `kind` called `name`: the name that
+ *  nnc_model_tensor_info reports, for every kind ("fc1.weight.grad" for a
+ *  GRAD). NNC_STATUS_NOT_FOUND when there is none. */
 NNC_API nnc_status_t nnc_model_find_tensor(nnc_tensor_kind_t kind,
                                            const char *name,
                                            int32_t *out_index);
@@ -215,6 +217,18 @@ NNC_API nnc_status_t nnc_model_compute_gradients(
     int32_t num_inputs, const nnc_const_buffer_t *labels, int32_t num_labels,
     nnc_buffer_t *outputs, int32_t num_outputs, float *out_loss);
 
+/** Forward, loss and backward to the inputs: writes d loss / d input of
+ *  every f32 INPUT into `input_grads` (one buffer per INPUT, in index
+ *  order, each of the input's byte size for `batch`; {NULL, 0} for an input
+ *  that is not f32) and stores the loss, in training mode as
+ *  nnc_model_compute_gradients (dropout masks of the next step). Changes
+ *  nothing in the instance (no GRAD, buffer or step). UNIMPLEMENTED unless
+ *  the model was compiled with `nnc --input-grads` (CPU target). */
+NNC_API nnc_status_t nnc_model_compute_input_gradients(
+    nnc_model_t *model, int64_t batch, const nnc_const_buffer_t *inputs,
+    int32_t num_inputs, const nnc_const_buffer_t *labels, int32_t num_labels,
+    nnc_buffer_t *input_grads, int32_t num_input_grads, float *out_loss);
+
 /** One optimizer update from the current GRAD tensors (which the caller may
  *  have written, e.g. averaged across processes); increments the step. */
 NNC_API nnc_status_t nnc_model_apply_gradients(nnc_model_t *model,
@@ -234,13 +248,13 @@ NNC_API nnc_status_t nnc_model_write_tensor(nnc_model_t *model,
                                             int32_t index, const void *data,
                                             size_t size);
 
-/** nnc_model_read_tensor by name (GRAD: the parameter's name). */
+/** nnc_model_read_tensor by name (as nnc_model_find_tensor). */
 NNC_API nnc_status_t nnc_model_read_tensor_by_name(const nnc_model_t *model,
                                                    nnc_tensor_kind_t kind,
                                                    const char *name,
                                                    void *buffer, size_t size);
 
-/** nnc_model_write_tensor by name (GRAD: the parameter's name). */
+/** nnc_model_write_tensor by name (as nnc_model_find_tensor). */
 NNC_API nnc_status_t nnc_model_write_tensor_by_name(nnc_model_t *model,
                                                     nnc_tensor_kind_t kind,
                                                     const char *name,

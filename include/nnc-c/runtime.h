@@ -270,6 +270,14 @@ typedef struct {
   const char *resume;    /**< checkpoint to resume from; NULL: fresh run */
   int32_t progress;      /**< nonzero: progress bar / epoch lines on stderr */
   int32_t plots;         /**< nonzero: write the SVG plots */
+  /** Called after every epoch (NULL: never) with `user_data`, the epoch
+   *  (1-based) and its metrics as a JSON object, the row of history.csv
+   *  (`{"epoch": 3, "lr": 0.2, "train_loss": 0.41, "train_accuracy": 0.83,
+   *  "val_loss": null, ...}`, null for what was not measured; valid during
+   *  the call). Returning 0 stops training after that epoch, which then
+   *  ends as if it were the last (checkpoint, final metrics, outputs). */
+  int32_t (*on_epoch)(void *user_data, int64_t epoch, const char *metrics);
+  void *user_data; /**< passed to on_epoch */
 } nnc_rt_train_options_t;
 
 /** Fills `options` with "use the recipe" values, no output, no progress,

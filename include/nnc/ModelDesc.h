@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define NNC_DESC_VERSION 3
+#define NNC_DESC_VERSION 4
 #define NNC_MAX_RANK 8
 
 /** What a tensor is to the model. */
@@ -30,6 +30,8 @@ typedef enum {
   NNC_ROLE_BUFFER = 5, /**< non-trainable state (batchnorm running stats) */
   NNC_ROLE_GRAD = 6,   /**< gradient of the parameter `of` */
   NNC_ROLE_STATE = 7,  /**< optimizer state of the parameter `of` */
+  NNC_ROLE_INPUT_GRAD = 8, /**< d loss / d the f32 input `of`, written into
+                                a caller buffer (since version 4) */
 } nnc_role_t;
 
 typedef enum {
@@ -58,7 +60,8 @@ typedef struct {
   int64_t dims[NNC_MAX_RANK]; /**< -1 marks the batch dimension */
   int32_t init;            /**< nnc_init_t */
   float init_scale;        /**< std of NORMAL, bound of UNIFORM */
-  int32_t of;              /**< GRAD/STATE: index of the parameter; else -1 */
+  int32_t of;              /**< GRAD/STATE: index of the parameter;
+                                INPUT_GRAD: of the input; else -1 */
   int64_t index_bound;     /**< I32 INPUT/LABEL holding class indices or
                                 embedding ids: every element must lie in
                                 [0, index_bound); 0 = unchecked (since
@@ -113,6 +116,9 @@ typedef struct {
   float learning_rate;      /**< default lr from the train section */
   const char *recipe_json;  /**< train section as JSON ("{}" when absent) */
   int32_t target;           /**< nnc_target_t (since version 2) */
+  /** forward + loss + backward to the inputs, writes INPUT_GRADs (only
+   *  with `nnc --input-grads`; since version 4) */
+  nnc_entry_desc_t input_grads;
 } nnc_model_desc_t;
 
 #ifdef __cplusplus

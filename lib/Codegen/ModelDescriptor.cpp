@@ -204,6 +204,9 @@ public:
       index = add(loc, type, name.getValue(), NNC_ROLE_OUTPUT);
     else if (auto name = func.getResultAttrOfType<StringAttr>(r, attrs::kGrad))
       index = addDerived(loc, type, name.getValue(), "", NNC_ROLE_GRAD);
+    else if (auto name =
+                 func.getResultAttrOfType<StringAttr>(r, attrs::kInputGrad))
+      index = addInputGrad(loc, type, name.getValue());
     else
       return emitError(loc) << "result #" << r << " of @" << func.getSymName()
                             << " has no nn role attribute";
@@ -238,6 +241,21 @@ private:
     if (failed(info))
       return failure();
     info->of = *of;
+    return lookupOrAdd(loc, std::move(*info));
+  }
+
+  /// The gradient "<input>.grad" of the f32 input `input`, `of` it.
+  FailureOr<int32_t> addInputGrad(Location loc, Type type, StringRef input) {
+    auto it = llvm::find_if(sig.tensors, [&](const TensorInfo &t) {
+      return t.role == NNC_ROLE_INPUT && t.name == input;
+    });
+    if (it == sig.tensors.end())
+      return emitError(loc) << "'" << input << "' refers to an unknown input";
+    FailureOr<TensorInfo> info =
+        describe(loc, type, (input + ".grad").str(), NNC_ROLE_INPUT_GRAD);
+    if (failed(info))
+      return failure();
+    info->of = static_cast<int32_t>(it - sig.tensors.begin());
     return lookupOrAdd(loc, std::move(*info));
   }
 
@@ -340,7 +358,7 @@ FailureOr<ModelSignature> nnc::collectModelSignature(ModuleOp module) {
   // state can refer to them whatever the entry order.
   SmallVector<func::FuncOp> entries;
   for (StringRef name : {attrs::kPredict, attrs::kTrainStep, attrs::kGrads,
-                         attrs::kApply})
+                         attrs::kApply, attrs::kInputGrads})
     if (auto func = module.lookupSymbol<func::FuncOp>(name))
       entries.push_back(func);
   for (func::FuncOp func : entries)
@@ -417,7 +435,9 @@ void nnc::writeDescriptorSource(const ModelSignature &sig,
   os << ",\n  " << sig.optimizer << ", "
      << llvm::format("%.9ef", sig.learningRate) << ",\n  ";
   writeCString(os, sig.recipeJson);
-  os << ",\n  " << sig.target << "\n};\n";
+  os << ",\n  " << sig.target << ",\n  ";
+  entryInit(attrs::kInputGrads);
+  os << "\n};\n";
 }
 
 void nnc::writeModelHeader(const ModelSignature &sig, llvm::raw_ostream &os,

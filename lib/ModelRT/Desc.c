@@ -135,7 +135,8 @@ nnc_status_t nncValidateDesc(const nnc_model_desc_t *desc) {
   for (int32_t i = 0; i < desc->num_tensors; ++i) {
     const nnc_tensor_desc_t *t = &desc->tensors[i];
     const char *name = t->name ? t->name : "(null)";
-    if (!t->name || t->role < NNC_ROLE_INPUT || t->role > NNC_ROLE_STATE ||
+    if (!t->name || t->role < NNC_ROLE_INPUT ||
+        t->role > NNC_ROLE_INPUT_GRAD ||
         nncDtypeSize(t->dtype) == 0 || t->rank < 0 || t->rank > NNC_MAX_RANK)
       return nncMakeStatus(NNC_STATUS_INTERNAL,
                            "descriptor: tensor %d '%s' has a bad name, role, "
@@ -149,7 +150,8 @@ nnc_status_t nncValidateDesc(const nnc_model_desc_t *desc) {
                              (long long)t->dims[d]);
       batchDims += t->dims[d] == -1;
     }
-    int isData = t->role <= NNC_ROLE_OUTPUT;
+    int isData =
+        t->role <= NNC_ROLE_OUTPUT || t->role == NNC_ROLE_INPUT_GRAD;
     if (batchDims > 1 || (!isData && batchDims))
       return nncMakeStatus(NNC_STATUS_INTERNAL,
                            "descriptor: tensor '%s' has %d batch dims; only "
@@ -179,12 +181,23 @@ nnc_status_t nncValidateDesc(const nnc_model_desc_t *desc) {
                              "its parameter",
                              name);
     }
+    if (t->role == NNC_ROLE_INPUT_GRAD &&
+        (t->of < 0 || t->of >= desc->num_tensors ||
+         desc->tensors[t->of].role != NNC_ROLE_INPUT ||
+         desc->tensors[t->of].dtype != NNC_DESC_F32 ||
+         t->dtype != NNC_DESC_F32 ||
+         nncElements(t, 1) != nncElements(&desc->tensors[t->of], 1)))
+      return nncMakeStatus(NNC_STATUS_INTERNAL,
+                           "descriptor: tensor '%s' has of=%d, which is not "
+                           "an f32 input of its size",
+                           name, t->of);
   }
   nnc_status_t s;
   if ((s = checkEntry(desc, &desc->predict, "predict")) ||
       (s = checkEntry(desc, &desc->train_step, "train_step")) ||
       (s = checkEntry(desc, &desc->grads, "grads")) ||
-      (s = checkEntry(desc, &desc->apply, "apply")))
+      (s = checkEntry(desc, &desc->apply, "apply")) ||
+      (s = checkEntry(desc, &desc->input_grads, "input_grads")))
     return s;
   return NULL;
 }
@@ -226,6 +239,8 @@ int nnc_model_has_entry(nnc_entry_t entry) {
     return nnc_model_desc.grads.fn != NULL;
   case NNC_ENTRY_APPLY:
     return nnc_model_desc.apply.fn != NULL;
+  case NNC_ENTRY_INPUT_GRADS:
+    return nnc_model_desc.input_grads.fn != NULL;
   }
   return 0;
 }
@@ -301,20 +316,31 @@ nnc_status_t nnc_model_find_tensor(nnc_tensor_kind_t kind, const char *name,
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: kind: expected 0..%d, got %d", fn,
                          NNC_KIND_COUNT - 1, (int)kind);
+  /* One rule for every kind: a tensor is found by the name
+   * nnc_model_tensor_info reports ("fc1.weight.grad" for a GRAD). */
   for (int32_t t = 0, n = 0; t < nnc_model_desc.num_tensors; ++t) {
     const nnc_tensor_desc_t *d = &nnc_model_desc.tensors[t];
     if (d->role != role)
       continue;
-    /* Gradients are addressed by the name of their parameter. */
-    const char *own = d->name;
-    if (role == NNC_ROLE_GRAD && d->of >= 0 &&
-        d->of < nnc_model_desc.num_tensors)
-      own = nnc_model_desc.tensors[d->of].name;
-    if (own && strcmp(own, name) == 0) {
+    if (d->name && strcmp(d->name, name) == 0) {
       *out_index = n;
       return NULL;
     }
     ++n;
+  }
+  /* A gradient asked for by its parameter's name: say what it is called. */
+  for (int32_t t = 0; role == NNC_ROLE_GRAD && t < nnc_model_desc.num_tensors;
+       ++t) {
+    const nnc_tensor_desc_t *d = &nnc_model_desc.tensors[t];
+    if (d->role == NNC_ROLE_GRAD && d->name && d->of >= 0 &&
+        d->of < nnc_model_desc.num_tensors &&
+        nnc_model_desc.tensors[d->of].name &&
+        strcmp(nnc_model_desc.tensors[d->of].name, name) == 0)
+      return nncMakeStatus(NNC_STATUS_NOT_FOUND,
+                           "%s: name: model '%s' has no %s called '%s' (the "
+                           "gradient of parameter '%s' is called '%s')",
+                           fn, nnc_model_name(), nncKindName(kind), name, name,
+                           d->name);
   }
   return nncMakeStatus(NNC_STATUS_NOT_FOUND,
                        "%s: name: model '%s' has no %s called '%s'", fn,

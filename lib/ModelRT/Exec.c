@@ -235,17 +235,19 @@ static size_t putMemref(uint64_t *w, void *ptr, int32_t rank,
 /* The kernel name of entry `e` (nnc_kernel_<name>). */
 static const char *entryName(const nnc_model_desc_t *d,
                              const nnc_entry_desc_t *e) {
-  return e == &d->predict      ? "predict"
-         : e == &d->train_step ? "train_step"
-         : e == &d->grads      ? "grads"
-                               : "apply";
+  return e == &d->predict       ? "predict"
+         : e == &d->train_step  ? "train_step"
+         : e == &d->grads       ? "grads"
+         : e == &d->input_grads ? "input_grads"
+                                : "apply";
 }
 
-/* Whether entry `e` may write instance tensors of `role`: predict writes
- * none, grads reads the parameters, apply reads the gradients. */
+/* Whether entry `e` may write instance tensors of `role`: predict and
+ * input_grads write none, grads reads the parameters, apply reads the
+ * gradients. */
 static int entryWrites(const nnc_model_desc_t *d, const nnc_entry_desc_t *e,
                        int32_t role) {
-  if (e == &d->predict)
+  if (e == &d->predict || e == &d->input_grads)
     return 0;
   if (role == NNC_ROLE_PARAM)
     return e != &d->grads;
@@ -313,10 +315,12 @@ static nnc_status_t callKernel(nnc_model_t *m, const nnc_entry_desc_t *e,
                          c->fn, entryName(m->desc, e), nnc_model_name(),
                          m->allocScope.failedBytes, (long long)c->batch);
   }
+  /* input_grads (4) is in neither the profile nor the workspace report. */
   int entry = e == &m->desc->predict      ? 0
               : e == &m->desc->train_step ? 1
               : e == &m->desc->grads      ? 2
-                                          : 3;
+              : e == &m->desc->apply      ? 3
+                                          : 4;
   /* The workspace report takes the allocator's lock twice per call: only
    * when it was asked for. */
   int report = nncHostWorkspaceReporting();
@@ -377,6 +381,14 @@ static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
         break;
       case NNC_ROLE_LOSS:
         ptr = &c->loss;
+        break;
+      case NNC_ROLE_INPUT_GRAD:
+        if (!c->inputGrads)
+          return nncMakeStatus(NNC_STATUS_INTERNAL,
+                               "%s: descriptor: entry writes '%s', which this "
+                               "call does not provide",
+                               c->fn, t->name);
+        ptr = c->inputGrads[m->kindIndex[t->of]].data;
         break;
       default:
         ptr = m->data[a];
@@ -443,7 +455,7 @@ static nnc_status_t trainLike(const char *fn, const char *entryName,
     return s;
   if (!outputs && (s = ensureScratch(model, fn, batch)))
     return s;
-  Call c = {fn, batch, inputs, labels, outputs, lr, 0, 0, 0.0f, 0};
+  Call c = {fn, batch, inputs, labels, outputs, lr, 0, 0, 0.0f, 0, NULL};
   c.rowOffset = model->rowOffset;
   if ((s = nextStep(fn, model, &c.step)))
     return s;
@@ -505,5 +517,65 @@ nnc_status_t nnc_model_apply_gradients(nnc_model_t *model,
       (s = run(model, &model->desc->apply, &c)))
     return s;
   ++model->step;
+  return NULL;
+}
+
+nnc_status_t nnc_model_compute_input_gradients(
+    nnc_model_t *model, int64_t batch, const nnc_const_buffer_t *inputs,
+    int32_t num_inputs, const nnc_const_buffer_t *labels, int32_t num_labels,
+    nnc_buffer_t *input_grads, int32_t num_input_grads, float *out_loss) {
+  const char *fn = "nnc_model_compute_input_gradients";
+  nnc_status_t s = NULL;
+  if (!model)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: model: expected an instance, got NULL", fn);
+  if (!model->desc->input_grads.fn)
+    return nncMakeStatus(NNC_STATUS_UNIMPLEMENTED,
+                         "%s: model '%s' has no input_grads entry point (%s)",
+                         fn, nnc_model_name(),
+                         model->desc->grads.fn
+                             ? "compile it with nnc --input-grads"
+                             : "its .nn file has no train section");
+  if (model->onDevice)
+    return nncMakeStatus(NNC_STATUS_UNIMPLEMENTED,
+                         "%s: input gradients of CUDA models are not "
+                         "implemented",
+                         fn);
+  if ((s = checkBatch(fn, batch)) ||
+      (s = checkConst(fn, "inputs", NNC_KIND_INPUT, inputs, num_inputs, batch,
+                      1)) ||
+      (s = checkConst(fn, "labels", NNC_KIND_LABEL, labels, num_labels, batch,
+                      1)) ||
+      (s = checkCount(fn, "input_grads", NNC_KIND_INPUT, input_grads,
+                      num_input_grads)))
+    return s;
+  /* An f32 input gets its gradient; any other has none: {NULL, 0}. */
+  for (int32_t k = 0; k < num_input_grads; ++k) {
+    int32_t t = nncTensorAt(&nnc_model_desc, NNC_KIND_INPUT, k);
+    const nnc_tensor_desc_t *d = &nnc_model_desc.tensors[t];
+    if (d->dtype == NNC_DESC_F32)
+      s = checkOne(fn, "input_grads", NNC_KIND_INPUT, k, input_grads[k].data,
+                   input_grads[k].size, batch);
+    else if (input_grads[k].data || input_grads[k].size)
+      s = nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                        "%s: input_grads[%d] ('%s'): a %s input has no "
+                        "gradient; expected {NULL, 0}, got %zu bytes",
+                        fn, k, d->name, nncDtypeName(d->dtype),
+                        input_grads[k].size);
+    if (s)
+      return s;
+  }
+  if (!out_loss)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: out_loss: expected a pointer, got NULL", fn);
+  Call c = {fn, batch, inputs, labels, NULL, 0.0f, 0, 0, 0.0f, 0, NULL};
+  c.rowOffset = model->rowOffset;
+  c.inputGrads = input_grads;
+  if ((s = nextStep(fn, model, &c.step)))
+    return s;
+  c.seed = nncStepSeed(model->seed, c.step);
+  if ((s = run(model, &model->desc->input_grads, &c)))
+    return s;
+  *out_loss = c.loss;
   return NULL;
 }

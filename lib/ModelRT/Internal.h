@@ -177,6 +177,7 @@ typedef struct NncCall {
   int64_t seed;
   float loss;
   int64_t rowOffset; /**< NNC_ARG_ROW_OFFSET */
+  nnc_buffer_t *inputGrads; /**< INPUT_GRAD results, one per INPUT */
 } NncCall;
 
 /** CUDA target (CudaExec.c): makes the device staging area large enough for

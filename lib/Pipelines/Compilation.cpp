@@ -127,6 +127,7 @@ bool Compilation::runNNPasses() {
   return runPasses("nn passes", [&](OpPassManager &pm) {
     NNPipelineOptions nnOptions;
     nnOptions.training = training;
+    nnOptions.inputGrads = options.inputGrads;
     buildNNPipeline(pm, nnOptions);
   });
 }

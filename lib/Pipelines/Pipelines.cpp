@@ -18,7 +18,9 @@ void nnc::buildNNPipeline(OpPassManager &pm,
                           const NNPipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   if (options.training) {
-    pm.addPass(nnc::createAutodiff());
+    nnc::AutodiffOptions autodiff;
+    autodiff.inputGrads = options.inputGrads;
+    pm.addPass(nnc::createAutodiff(autodiff));
     pm.addPass(nnc::createOptimizer());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());

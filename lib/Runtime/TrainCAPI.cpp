@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
+#include "TrainInternal.h"
 #include "nnc-c/runtime.h"
 #include "nnc/Runtime/Trainer.h"
 
@@ -60,6 +61,11 @@ nnc_rt_status_t nnc_rt_train(const char *model_lib,
   t.outDir = o.out_dir ? o.out_dir : "";
   t.resume = o.resume ? o.resume : "";
   t.plots = o.plots != 0;
+  if (o.on_epoch)
+    t.onEpoch = [&o](const HistoryRow &row) {
+      return o.on_epoch(o.user_data, row.epoch,
+                        detail::historyRowJson(row).c_str()) != 0;
+    };
   std::optional<Progress> progress;
   if (o.progress) {
     progress.emplace(Progress::forFile(stderr));

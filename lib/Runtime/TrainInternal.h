@@ -33,6 +33,10 @@ inline void need(const Status &s) {
 /// one-hot or float class ids, or float targets, as `task` says).
 std::vector<char> labelBytes(const TaskInfo &task, const Batch &batch);
 
+/// A history row as the JSON object checkpoint.json keeps ("epoch", "lr",
+/// "train_loss", ...; null for what was not measured).
+std::string historyRowJson(const HistoryRow &row);
+
 /// `dir`/`name` ("name" alone when dir is empty).
 std::string joinPath(const std::string &dir, const std::string &name);
 

@@ -33,6 +33,10 @@ static json rowToJson(const HistoryRow &r) {
               {"val_rmse", v(r.valRmse)}};
 }
 
+std::string nnc::rt::detail::historyRowJson(const HistoryRow &row) {
+  return rowToJson(row).dump();
+}
+
 /// History row `index` (0-based) of a training state; its `epoch` must be
 /// index + 1.
 static HistoryRow rowFromJson(const json &j, size_t index,

@@ -426,6 +426,8 @@ TrainResult TrainRun::run() {
     ++epochsRun;
     if (parallel)
       need(checkInSync(comm, *model));
+    if (opts.onEpoch && !opts.onEpoch(history.rows.back()))
+      break;
     if (stoppedEarly) {
       if (opts.progress)
         opts.progress->message(fmt::format(

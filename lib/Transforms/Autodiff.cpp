@@ -7,7 +7,10 @@
 // of its operands through `nn::AdjointOpInterface`, and gradients reaching
 // one value several times are summed with `nn.add`. `@grads` returns the
 // loss, one gradient per weight/bias parameter and the buffer updates;
-// dead forward ops (other outputs) are erased afterwards.
+// dead forward ops (other outputs) are erased afterwards. With the
+// `input-grads` option, `@input_grads` is built the same way with the f32
+// inputs as the differentiated arguments: it returns the loss and d loss /
+// d input for each of them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,12 +46,23 @@ bool isTrainable(func::FuncOp func, unsigned i) {
   return param && param.getRole() != nn::ParamRole::buffer;
 }
 
+/// True when argument `i` is an f32 model input.
+bool isFloatInput(func::FuncOp func, unsigned i) {
+  auto type = dyn_cast<RankedTensorType>(func.getArgument(i).getType());
+  return func.getArgAttr(i, attrs::kInput) && type &&
+         type.getElementType().isF32();
+}
+
+/// Which arguments a sweep differentiates with respect to.
+using ArgFilter = bool (*)(func::FuncOp, unsigned);
+
 /// The reverse sweep over one function body.
 class ReverseSweep {
 public:
-  ReverseSweep(func::FuncOp func) : func(func) {}
+  ReverseSweep(func::FuncOp func, ArgFilter wrt = isTrainable)
+      : func(func), wrt(wrt) {}
 
-  /// Differentiates `loss` with respect to the trainable arguments; on
+  /// Differentiates `loss` with respect to the arguments `wrt` selects; on
   /// success `gradOf` holds the gradient of every active value reached.
   LogicalResult run(Value loss, OpBuilder &b);
 
@@ -62,13 +76,14 @@ private:
   void accumulate(OpBuilder &b, Location loc, Value v, Value g);
 
   func::FuncOp func;
+  ArgFilter wrt;
   llvm::DenseSet<Value> active;
   llvm::DenseMap<Value, Value> grads;
 };
 
 void ReverseSweep::markActive() {
   for (BlockArgument arg : func.getArguments())
-    if (isTrainable(func, arg.getArgNumber()))
+    if (wrt(func, arg.getArgNumber()))
       active.insert(arg);
   func.getBody().walk([&](Operation *op) {
     if (llvm::any_of(op->getOperands(),
@@ -144,10 +159,78 @@ void eraseDeadOps(func::FuncOp func) {
 }
 
 struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
+  using AutodiffBase::AutodiffBase;
   void runOnOperation() override;
   /// Builds @grads from @loss; fails after a diagnostic.
   LogicalResult buildGrads(func::FuncOp loss);
+  /// Builds @input_grads from @loss; fails after a diagnostic.
+  LogicalResult buildInputGrads(func::FuncOp loss);
 };
+
+/// The index of @loss's loss result (nn.loss, else result 0), after checking
+/// that it is a tensor<f32>.
+FailureOr<unsigned> lossResult(func::FuncOp lossFunc) {
+  unsigned numResults = lossFunc.getNumResults();
+  std::optional<unsigned> lossIndex;
+  for (unsigned i = 0; i < numResults; ++i)
+    if (lossFunc.getResultAttr(i, attrs::kLossResult))
+      lossIndex = i;
+  if (!lossIndex && numResults > 0)
+    lossIndex = 0;
+  auto scalar =
+      RankedTensorType::get({}, Float32Type::get(lossFunc.getContext()));
+  if (!lossIndex || lossFunc.getResultTypes()[*lossIndex] != scalar)
+    return lossFunc.emitError("expects @loss to return the loss as a "
+                              "tensor<f32> result (nn.loss)");
+  return *lossIndex;
+}
+
+LogicalResult AutodiffPass::buildInputGrads(func::FuncOp lossFunc) {
+  ModuleOp module = getOperation();
+  if (module.lookupSymbol(attrs::kInputGrads))
+    return lossFunc.emitError("the module already has @input_grads");
+  FailureOr<unsigned> lossIndex = lossResult(lossFunc);
+  if (failed(lossIndex))
+    return failure();
+  OpBuilder b(module.getContext());
+  b.setInsertionPointAfter(lossFunc);
+  auto func = cast<func::FuncOp>(b.clone(*lossFunc));
+  func.setSymName(attrs::kInputGrads);
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  b.setInsertionPoint(ret);
+  ReverseSweep sweep(func, isFloatInput);
+  if (failed(sweep.run(ret.getOperand(*lossIndex), b))) {
+    func.erase();
+    return failure();
+  }
+  // Results: the loss, then d loss / d input per f32 input in argument order
+  // (zeros where the loss does not depend on it).
+  SmallVector<Value> results{ret.getOperand(*lossIndex)};
+  SmallVector<DictionaryAttr> resultAttrs{b.getDictionaryAttr(
+      b.getNamedAttr(attrs::kLossResult, b.getUnitAttr()))};
+  for (BlockArgument arg : func.getArguments()) {
+    unsigned i = arg.getArgNumber();
+    if (!isFloatInput(func, i))
+      continue;
+    Value g = sweep.gradOf(arg);
+    if (!g) {
+      // Zeros need the batch size, which nn.fill cannot take.
+      return func.emitError("cannot build @input_grads: the loss does not "
+                            "depend on input ")
+             << func.getArgAttr(i, attrs::kInput);
+    }
+    results.push_back(g);
+    resultAttrs.push_back(b.getDictionaryAttr(
+        b.getNamedAttr(attrs::kInputGrad, func.getArgAttr(i, attrs::kInput))));
+  }
+  b.create<func::ReturnOp>(ret.getLoc(), results);
+  ret.erase();
+  func.setType(b.getFunctionType(func.getArgumentTypes(),
+                                 ValueRange(results).getTypes()));
+  func.setAllResultAttrs(resultAttrs);
+  eraseDeadOps(func);
+  return success();
+}
 
 LogicalResult AutodiffPass::buildGrads(func::FuncOp lossFunc) {
   ModuleOp module = getOperation();
@@ -158,16 +241,9 @@ LogicalResult AutodiffPass::buildGrads(func::FuncOp lossFunc) {
 
   // The loss: the result marked nn.loss, else result 0.
   unsigned numResults = lossFunc.getNumResults();
-  std::optional<unsigned> lossIndex;
-  for (unsigned i = 0; i < numResults; ++i)
-    if (lossFunc.getResultAttr(i, attrs::kLossResult))
-      lossIndex = i;
-  if (!lossIndex && numResults > 0)
-    lossIndex = 0;
-  auto scalar = RankedTensorType::get({}, Float32Type::get(&getContext()));
-  if (!lossIndex || lossFunc.getResultTypes()[*lossIndex] != scalar)
-    return lossFunc.emitError("expects @loss to return the loss as a "
-                              "tensor<f32> result (nn.loss)");
+  FailureOr<unsigned> lossIndex = lossResult(lossFunc);
+  if (failed(lossIndex))
+    return failure();
 
   OpBuilder b(module.getContext());
   b.setInsertionPointAfter(lossFunc);
@@ -234,7 +310,8 @@ void AutodiffPass::runOnOperation() {
   auto loss = getOperation().lookupSymbol<func::FuncOp>(attrs::kLoss);
   if (!loss)
     return; // an inference-only module
-  if (failed(buildGrads(loss)))
+  if (failed(buildGrads(loss)) ||
+      (inputGrads && failed(buildInputGrads(loss))))
     signalPassFailure();
 }
 

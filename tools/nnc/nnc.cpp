@@ -99,6 +99,12 @@ static cl::opt<std::string> vectorize(
              "matrix products only) or none (scalar loops)"),
     cl::init("all"), cl::cat(nncCategory));
 
+static cl::opt<bool> inputGrads(
+    "input-grads",
+    cl::desc("Also compile d loss / d input "
+             "(nnc_model_compute_input_gradients; CPU target)"),
+    cl::init(false), cl::cat(nncCategory));
+
 static cl::opt<bool> printBuiltins(
     "print-builtins",
     cl::desc("Print the table of built-ins as Markdown (for docs/language.md)"),
@@ -217,6 +223,12 @@ static int compileMain() {
     return 1;
   }
   options.vectorize = vectorize;
+  if (inputGrads && target == "cuda") {
+    llvm::errs() << "nnc: error: --input-grads is not supported with "
+                    "--target=cuda yet\n";
+    return 1;
+  }
+  options.inputGrads = inputGrads;
   if (!gpuChips.empty())
     options.gpuChips.assign(gpuChips.begin(), gpuChips.end());
   Compilation c(options, llvm::errs(), maxErrors);

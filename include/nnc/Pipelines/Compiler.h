@@ -39,6 +39,9 @@ struct CompileOptions {
   /// and every other op; "matmul": the products only; "none": scalar loops
   /// everywhere). For comparisons (`--vectorize`).
   std::string vectorize = "all";
+  /// Also compile d loss / d input (nnc_model_compute_input_gradients;
+  /// `--input-grads`).
+  bool inputGrads = false;
 };
 
 /// Compiles the .nn file `inputPath` into the shared library `outputPath`.

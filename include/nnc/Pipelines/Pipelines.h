@@ -19,6 +19,8 @@ struct NNPipelineOptions {
   /// The module has a train section (@loss): build @grads, @apply and
   /// @train_step from it.
   bool training = false;
+  /// Also build @input_grads (d loss / d input; `nnc --input-grads`).
+  bool inputGrads = false;
 };
 
 /// Canonicalization, then (training) autodiff and the optimizer.

@@ -61,6 +61,11 @@ struct TrainOptions {
   bool plots = true;
   /// Progress display (null: silent).
   Progress *progress = nullptr;
+  /// Called after every epoch with its history row (null: none); returning
+  /// false stops the run after that epoch, which then ends as a run whose
+  /// last epoch it was (checkpoint, final metrics, outputs). Every process
+  /// of a data-parallel run calls it and must give the same answer.
+  std::function<bool(const HistoryRow &)> onEpoch;
   /// Receives warnings (unknown recipe keys, ...); null: dropped.
   std::function<void(const std::string &)> warn;
   /// The processes training together (docs/distributed.md); null: this

@@ -31,7 +31,17 @@ def Autodiff : Pass<"nnc-autodiff", "::mlir::ModuleOp"> {
     fills gradients the loss does not depend on with zeros. An op on that
     path without the interface is an error at its location. `@loss` is
     kept (nnc-optimizer erases it). See docs/autodiff.md.
+
+    With `input-grads`, also builds `@input_grads`: the arguments of
+    `@loss`, and the results the loss (`nn.loss`) and the gradient of the
+    loss with respect to every f32 input (`nn.input_grad = "<input name>"`),
+    from a reverse sweep over the ops that depend on the inputs. It updates
+    nothing (no buffer updates).
   }];
+  let options = [
+    Option<"inputGrads", "input-grads", "bool", /*default=*/"false",
+           "Also build @input_grads (d loss / d input)">,
+  ];
   let dependentDialects = ["::mlir::nn::NNDialect",
                            "::mlir::func::FuncDialect"];
 }

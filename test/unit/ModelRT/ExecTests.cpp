@@ -158,14 +158,14 @@ TEST(ModelRTExec, ApplyUsesCallerWrittenGradients) {
   setDense(api, inst.model);
   const float gw[6] = {1, 2, 3, 4, 5, 6}, gb[2] = {-1, 1};
   ASSERT_NNC_OK(
-      api, api.nnc_model_write_tensor_by_name(inst.model, NNC_KIND_GRAD,
-                                              "fc.weight", gw, sizeof(gw)));
+      api, api.nnc_model_write_tensor_by_name(
+               inst.model, NNC_KIND_GRAD, "fc.weight.grad", gw, sizeof(gw)));
   ASSERT_NNC_OK(api, api.nnc_model_write_tensor(inst.model, NNC_KIND_GRAD, 1,
                                                 gb, sizeof(gb)));
   float back[6];
-  ASSERT_NNC_OK(
-      api, api.nnc_model_read_tensor_by_name(inst.model, NNC_KIND_GRAD,
-                                             "fc.weight", back, sizeof(back)));
+  ASSERT_NNC_OK(api, api.nnc_model_read_tensor_by_name(
+                         inst.model, NNC_KIND_GRAD, "fc.weight.grad", back,
+                         sizeof(back)));
   EXPECT_EQ(0, std::memcmp(back, gw, sizeof(gw)));
   ASSERT_NNC_OK(api, api.nnc_model_apply_gradients(inst.model, 0.5f));
   std::vector<float> w = readF32(api, inst.model, NNC_KIND_PARAM, 0);

@@ -97,10 +97,16 @@ TEST(ModelRTInfo, FindByName) {
   ASSERT_NNC_OK(api, api.nnc_model_find_tensor(NNC_KIND_BUFFER,
                                                "stats.running_mean", &index));
   EXPECT_EQ(index, 0);
-  // Gradients are found by their parameter's name.
-  ASSERT_NNC_OK(api,
-                api.nnc_model_find_tensor(NNC_KIND_GRAD, "fc.bias", &index));
+  // Gradients are found by the name tensor_info reports, "<param>.grad";
+  // their parameter's name is not theirs, and the message says which is.
+  ASSERT_NNC_OK(
+      api, api.nnc_model_find_tensor(NNC_KIND_GRAD, "fc.bias.grad", &index));
   EXPECT_EQ(index, 1);
+  Status g =
+      take(api, api.nnc_model_find_tensor(NNC_KIND_GRAD, "fc.bias", &index));
+  EXPECT_EQ(g.code, NNC_STATUS_NOT_FOUND);
+  EXPECT_NE(g.message.find("is called 'fc.bias.grad'"), std::string::npos)
+      << g.message;
   Status s =
       take(api, api.nnc_model_find_tensor(NNC_KIND_PARAM, "fc.bogus", &index));
   EXPECT_EQ(s.code, NNC_STATUS_NOT_FOUND);
@@ -109,6 +115,24 @@ TEST(ModelRTInfo, FindByName) {
   // A parameter's name is not an input's name.
   s = take(api, api.nnc_model_find_tensor(NNC_KIND_INPUT, "fc.bias", &index));
   EXPECT_EQ(s.code, NNC_STATUS_NOT_FOUND);
+}
+
+// One naming rule: every tensor of every kind is found by the name that
+// nnc_model_tensor_info reports for it, at the index it was reported at.
+TEST(ModelRTInfo, FindTensorTakesTheInfoName) {
+  for (const char *fixture : {classifierFixture(), denseFixture()}) {
+    const ModelApi &api = loadModel(fixture);
+    for (int kind = 0; kind < NNC_KIND_COUNT; ++kind) {
+      auto k = static_cast<nnc_tensor_kind_t>(kind);
+      for (int32_t i = 0; i < api.nnc_model_tensor_count(k); ++i) {
+        nnc_tensor_info_t info;
+        ASSERT_NNC_OK(api, api.nnc_model_tensor_info(k, i, &info));
+        int32_t index = -1;
+        ASSERT_NNC_OK(api, api.nnc_model_find_tensor(k, info.name, &index));
+        EXPECT_EQ(index, i) << fixture << " " << info.name;
+      }
+    }
+  }
 }
 
 TEST(ModelRTInfo, QueryErrors) {
@@ -171,7 +195,7 @@ TEST(ModelRTLink, OnlyTheApiIsExported) {
     ++apiSymbols;
   }
   EXPECT_EQ(pclose(p), 0);
-  EXPECT_EQ(apiSymbols, 35); // the functions of exports.map
+  EXPECT_EQ(apiSymbols, 36); // the functions of exports.map
 }
 
 TEST(ModelRTLink, DependsOnlyOnLibcLibmLibpthread) {

@@ -377,20 +377,23 @@ TEST(TrainLoop, EvaluateAndPredictUseTheSavedModel) {
               std::to_string(classes[size_t(i)]));
 }
 
+/// 12 rows for the classifier fixture in `dir`/d.csv; returns its data spec.
+static std::string writeClassifierCsv(ScratchDir &dir) {
+  std::ofstream f(dir.file("d.csv"));
+  Dataset d = classifierData(12, 5);
+  for (int64_t i = 0; i < d.size(); ++i) {
+    for (int k = 0; k < 4; ++k)
+      f << d.features[size_t(i * 4 + k)] << ",";
+    f << d.labels[size_t(i)] << "\n";
+  }
+  return "csv(\"" + dir.file("d.csv") + "\", header = false)";
+}
+
 TEST(TrainCAPI, TrainsAndReturnsTheSummary) {
   ScratchDir dir;
-  {
-    std::ofstream f(dir.file("d.csv"));
-    Dataset d = classifierData(12, 5);
-    for (int64_t i = 0; i < d.size(); ++i) {
-      for (int k = 0; k < 4; ++k)
-        f << d.features[size_t(i * 4 + k)] << ",";
-      f << d.labels[size_t(i)] << "\n";
-    }
-  }
+  std::string spec = writeClassifierCsv(dir);
   nnc_rt_train_options_t o;
   nnc_rt_train_options_init(&o);
-  std::string spec = "csv(\"" + dir.file("d.csv") + "\", header = false)";
   o.data = spec.c_str();
   o.epochs = 2;
   char buffer[4096];
@@ -406,4 +409,41 @@ TEST(TrainCAPI, TrainsAndReturnsTheSummary) {
   EXPECT_NE(std::string(nnc_rt_status_message(st)).find("model_lib"),
             std::string::npos);
   nnc_rt_status_free(st);
+}
+
+// on_epoch sees every epoch's history row and stops the run with 0.
+TEST(TrainCAPI, OnEpochSeesEachEpochAndCanStop) {
+  struct Seen {
+    std::vector<json> rows;
+    int64_t stopAfter;
+  } seen{{}, 3};
+  ScratchDir dir;
+  std::string spec = writeClassifierCsv(dir);
+  nnc_rt_train_options_t o;
+  nnc_rt_train_options_init(&o);
+  o.data = spec.c_str();
+  o.epochs = 10;
+  o.user_data = &seen;
+  o.on_epoch = [](void *user, int64_t epoch, const char *metrics) {
+    auto *s = static_cast<Seen *>(user);
+    s->rows.push_back(json::parse(metrics));
+    s->rows.back()["called_for"] = epoch;
+    return int32_t(epoch < s->stopAfter);
+  };
+  char buffer[4096];
+  size_t length = 0;
+  nnc_rt_status_t st =
+      nnc_rt_train(NNC_FIXTURE_CLASSIFIER, &o, buffer, sizeof buffer, &length);
+  ASSERT_EQ(st, nullptr) << nnc_rt_status_message(st);
+  ASSERT_EQ(seen.rows.size(), 3u);
+  for (int64_t e = 1; e <= 3; ++e) {
+    const json &row = seen.rows[size_t(e - 1)];
+    EXPECT_EQ(row["epoch"], e);
+    EXPECT_EQ(row["called_for"], e);
+    EXPECT_TRUE(row["train_loss"].is_number()) << row.dump();
+    EXPECT_TRUE(row["val_loss"].is_null()) << row.dump();
+  }
+  json s = json::parse(std::string(buffer, length));
+  EXPECT_EQ(s["epochs_run"], 3);
+  EXPECT_EQ(s["train_loss"], seen.rows.back()["train_loss"]);
 }

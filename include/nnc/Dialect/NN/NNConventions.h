@@ -25,6 +25,8 @@ inline constexpr llvm::StringLiteral kLoss = "loss";
 inline constexpr llvm::StringLiteral kGrads = "grads";
 inline constexpr llvm::StringLiteral kApply = "apply";
 inline constexpr llvm::StringLiteral kTrainStep = "train_step";
+/// d loss / d input, built on request (nnc-autodiff's input-grads option).
+inline constexpr llvm::StringLiteral kInputGrads = "input_grads";
 
 // Argument attributes.
 /// StringAttr: a model input and its name.
@@ -53,6 +55,8 @@ inline constexpr llvm::StringLiteral kRowOffset = "nn.row_offset";
 inline constexpr llvm::StringLiteral kOutput = "nn.output";
 /// UnitAttr: the scalar training loss.
 inline constexpr llvm::StringLiteral kLossResult = "nn.loss";
+/// StringAttr: the gradient of the loss with respect to the named input.
+inline constexpr llvm::StringLiteral kInputGrad = "nn.input_grad";
 /// IntegerAttr: the result is the new value of this argument (in place).
 inline constexpr llvm::StringLiteral kUpdateOf = "nn.update_of";
 

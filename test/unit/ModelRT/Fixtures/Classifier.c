@@ -112,8 +112,8 @@ static const nnc_tensor_desc_t tensors[] = {
      NNC_INIT_NONE,
      0,
      B},
-    {"fc.weight", NNC_ROLE_GRAD, F32, 2, {3, 4}, NNC_INIT_NONE, 0, W},
-    {"fc.bias", NNC_ROLE_GRAD, F32, 1, {3}, NNC_INIT_NONE, 0, B},
+    {"fc.weight.grad", NNC_ROLE_GRAD, F32, 2, {3, 4}, NNC_INIT_NONE, 0, W},
+    {"fc.bias.grad", NNC_ROLE_GRAD, F32, 1, {3}, NNC_INIT_NONE, 0, B},
     /* Unused by the kernels: one tensor per initialiser, for statistics. */
     {"init.he", NNC_ROLE_PARAM, F32, 4, {64, 32, 3, 3}, NNC_INIT_HE, 0, -1},
     {"init.xavier", NNC_ROLE_PARAM, F32, 2, {128, 64}, NNC_INIT_XAVIER, 0, -1},
