@@ -5,8 +5,8 @@
 // accumulator hoisted on tensors) applied to every linalg.matmul of every
 // kernel function before bufferization. For each matmul, the C++ side picks
 // the root (the single elementwise consumer, else the matmul), the tile sizes
-// and the peeling from the static shapes, tags the root with a unique
-// attribute, and writes a transform-dialect script that it applies with the
+// and the peeling from the static shapes, tags the root (and the matmul and
+// its fill) with marker attributes, and writes a transform-dialect script that it applies with the
 // transform interpreter to a private function holding a copy of those ops
 // alone (then inlined back in their place), so that each schedule costs the
 // size of one layer rather than of the whole kernel. Fusion is explicit
@@ -50,11 +50,12 @@ using namespace mlir;
 
 namespace {
 
-/// Attributes tagging the ops of schedule number `i` (values are `i`).
+/// Unit attributes tagging the ops of the schedule being applied. The script
+/// runs on a function holding a copy of one schedule's ops, so the tags need
+/// no schedule number, and equal choices give equal scripts (parsed once).
 constexpr llvm::StringLiteral kRootAttr = "nnc.schedule_root";
 constexpr llvm::StringLiteral kMatmulAttr = "nnc.schedule_matmul";
 constexpr llvm::StringLiteral kFillAttr = "nnc.schedule_fill";
-constexpr llvm::StringLiteral kVisitedAttr = "nnc.schedule_visited";
 
 /// The register tile: rows x columns of f32 accumulators (the V1 schedule's
 /// 8 x 32 is 16 zmm registers with AVX-512; the pipeline passes the tile of
@@ -65,7 +66,6 @@ struct RegisterTile {
 
 /// What the C++ side decides for one matmul; the script follows from it.
 struct ScheduleChoice {
-  int64_t id;
   /// Operand of the epilogue root fed by the matmul, if the root is one.
   std::optional<unsigned> epilogueOperand;
   bool hasFill;
@@ -157,7 +157,7 @@ void materializeCollapsedRows(linalg::MatmulOp matmul) {
 /// nullopt for matmuls the schedule does not handle (dynamic N). A dynamic
 /// K (the batch reduction of weight gradients) is tiled by 1 like any K.
 std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
-                                             int64_t id, RegisterTile tile) {
+                                             RegisterTile tile) {
   auto resultType = dyn_cast<RankedTensorType>(matmul->getResult(0).getType());
   auto lhsType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
   if (!resultType || !lhsType || resultType.getRank() != 2 ||
@@ -168,7 +168,6 @@ std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
   if (ShapedType::isDynamic(n))
     return std::nullopt;
   ScheduleChoice c;
-  c.id = id;
   c.epilogueOperand = getEpilogueOperand(matmul);
   // The fill is fused through the matmul's tile when the root is the
   // epilogue. When the root is the matmul itself, the fill is its loop's
@@ -199,9 +198,9 @@ std::string buildScript(const ScheduleChoice &c) {
   llvm::raw_string_ostream os(s);
   auto match = [&](StringRef result, StringRef attr, StringRef in) {
     os << llvm::formatv("    {0} = transform.structured.match attributes"
-                        "{{{1} = {2} : i64} in {3} : (!transform.any_op) -> "
+                        "{{{1}} in {2} : (!transform.any_op) -> "
                         "!transform.any_op\n",
-                        result, attr, c.id, in);
+                        result, attr, in);
   };
   auto fuse = [&](StringRef producer, StringRef into, StringRef newLoop) {
     os << llvm::formatv("    %fused_{0}, {1} = "
@@ -331,8 +330,7 @@ std::string buildScript(const ScheduleChoice &c) {
 
 /// Tags the ops of schedule `c` so that the script can match them.
 void tagOps(linalg::MatmulOp matmul, const ScheduleChoice &c) {
-  Builder b(matmul.getContext());
-  IntegerAttr id = b.getI64IntegerAttr(c.id);
+  auto id = UnitAttr::get(matmul.getContext());
   Operation *root = matmul;
   if (c.epilogueOperand)
     root = *matmul->getResult(0).getUsers().begin();
@@ -397,23 +395,18 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    int64_t nextId = 0;
+    // Parsed scripts by text: a network has few distinct shapes.
+    llvm::StringMap<OwningOpRef<ModuleOp>> scripts;
     SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
     for (func::FuncOp func : funcs) {
       // Program order: a layer's producers are scheduled (and turned into
-      // loops, which never fuse) before the layers that consume them.
-      // A successful schedule replaces the function body, so the next
-      // candidate is looked up again each time; `kVisitedAttr` marks the
-      // matmuls already tried (tiled copies inherit it).
-      while (true) {
-        linalg::MatmulOp matmul;
-        func.walk([&](linalg::MatmulOp op) {
-          if (!matmul && !op->hasAttr(kVisitedAttr))
-            matmul = op;
-        });
-        if (!matmul)
-          break;
-        matmul->setAttr(kVisitedAttr, UnitAttr::get(&getContext()));
+      // loops, which never fuse) before the layers that consume them. A
+      // schedule rewrites only its own ops (the matmul, its epilogue, its
+      // fill), so the matmuls are collected once; the ones a schedule
+      // creates are already vectorized.
+      SmallVector<linalg::MatmulOp> matmuls;
+      func.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+      for (linalg::MatmulOp matmul : matmuls) {
         // CSE may share one fill between several matmuls; give this one its
         // own, so that fusing it into the tile leaves no whole-tensor fill
         // of dynamic shape behind for the vectorizer.
@@ -425,7 +418,8 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
           matmul.getDpsInitsMutable()[0].set(own->getResult(0));
         }
         materializeCollapsedRows(matmul);
-        std::optional<ScheduleChoice> choice = chooseSchedule(matmul, nextId++, {tileM, tileN});
+        std::optional<ScheduleChoice> choice =
+            chooseSchedule(matmul, {tileM, tileN});
         if (!choice)
           continue;
         // The schedule runs on a copy of the matmul's ops (`outline`): when
@@ -441,6 +435,7 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
         // quadratic in the number of matmuls).
         nnc::Outlined trial =
             nnc::outlineCopy(ops, module, "__nnc_matmul_schedule");
+        clearTags(ops);
         bool ok;
         std::string errors;
         {
@@ -449,39 +444,35 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
               errors += d.str() + "; ";
             return success();
           });
-          ok = succeeded(applySchedule(trial.func, *choice));
+          ok = succeeded(applySchedule(trial.func, *choice, scripts));
         }
         if (!ok && reportFallbacks)
           matmul.emitRemark() << "nnc-matmul-schedule: not scheduled: "
                               << errors;
-        clearTags(func);
-        clearTags(trial.func);
-        if (ok)
+        if (ok) {
+          trial.func.walk([](Operation *op) { clearTags(op); });
           inlineBack(ops, trial);
+        }
         trial.func.erase();
       }
     }
-    // The tags are internal to this pass.
-    module.walk([](Operation *op) {
-      for (StringRef name : {kRootAttr, kMatmulAttr, kFillAttr, kVisitedAttr})
-        op->removeAttr(name);
-    });
   }
 
-  /// Removes the pass's tags from every op of `func`.
-  static void clearTags(func::FuncOp func) {
-    func.walk([](Operation *op) {
+  /// Removes the pass's tags from `ops`.
+  static void clearTags(ArrayRef<Operation *> ops) {
+    for (Operation *op : ops)
       for (StringRef name : {kRootAttr, kMatmulAttr, kFillAttr})
         op->removeAttr(name);
-    });
   }
 
   /// Applies the schedule of `c` to the tagged ops in `func`.
-  LogicalResult applySchedule(func::FuncOp func, const ScheduleChoice &c) {
+  LogicalResult applySchedule(func::FuncOp func, const ScheduleChoice &c,
+                              llvm::StringMap<OwningOpRef<ModuleOp>> &scripts) {
     Location loc = func.getLoc();
     std::string script = buildScript(c);
-    OwningOpRef<ModuleOp> transformModule =
-        parseSourceString<ModuleOp>(script, func.getContext());
+    OwningOpRef<ModuleOp> &transformModule = scripts[script];
+    if (!transformModule)
+      transformModule = parseSourceString<ModuleOp>(script, func.getContext());
     if (!transformModule)
       return emitError(loc) << "nnc-matmul-schedule: internal error, the "
                                "generated schedule does not parse";
