@@ -73,6 +73,7 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
   bufferization.allowReturnAllocsFromLoops = true;
   bufferization.setFunctionBoundaryTypeConversion(
       bufferization::LayoutMapOption::IdentityLayoutMap);
+  pm.addNestedPass<func::FuncOp>(nnc::createSplitEmptyTensors());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
 }
 

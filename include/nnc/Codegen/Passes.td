@@ -346,6 +346,26 @@ def MergeFunctions : Pass<"nnc-merge-functions", "mlir::ModuleOp"> {
   }];
 }
 
+def SplitEmptyTensors : Pass<"nnc-split-empty-tensors", "mlir::func::FuncOp"> {
+  let summary = "Bound the number of uses of each tensor.empty";
+  let description = [{
+    CSE merges equal `tensor.empty` ops, so one of them can be the init of
+    hundreds of ops (500 in the train step of a 100-layer MLP). One-Shot
+    Bufferize then puts every result written into it in one alias set, and
+    its in-place analysis, which compares the reads and writes of a set for
+    each write it considers, became cubic in the depth of the network. An
+    empty tensor has no contents, so clones mean the same program. The uses
+    are dealt out in program order in groups of `uses-per-empty`, so that
+    neighbouring ops may still share a buffer. Runs right before
+    bufferization.
+  }];
+  let options = [
+    Option<"usesPerEmpty", "uses-per-empty", "unsigned", /*default=*/"16",
+           "Uses that share one tensor.empty">
+  ];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def StridedCopyToLinalg : Pass<"nnc-strided-copy-to-linalg", "mlir::ModuleOp"> {
   let summary = "Rewrite memref.copy between non-contiguous views as linalg.copy";
   let description = [{
