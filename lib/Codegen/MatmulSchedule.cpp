@@ -36,6 +36,7 @@
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/TransformOps/VectorTransformOps.h"
+#include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Parser/Parser.h"
 
@@ -364,7 +365,7 @@ SmallVector<Operation *> scheduledOps(linalg::MatmulOp matmul,
 
 /// Replaces `ops` by the body of the scheduled `outlined` function, inserted
 /// before the last of them (every input dominates it).
-void inlineBack(ArrayRef<Operation *> ops, nnc::Outlined &outlined) {
+void inlineBack(ArrayRef<Operation *> ops, nnc::Outlined outlined) {
   Block &body = outlined.func.getBody().front();
   IRMapping map;
   map.map(body.getArguments(), outlined.inputs);
@@ -376,6 +377,76 @@ void inlineBack(ArrayRef<Operation *> ops, nnc::Outlined &outlined) {
     output.replaceAllUsesWith(map.lookupOrDefault(result));
   for (Operation *op : llvm::reverse(ops))
     op->erase();
+}
+
+/// A schedule applied once, for the later trial functions that print the
+/// same (equal layers of a deep network): the copy it ran on, to map
+/// locations from, and its result, or null where the schedule failed.
+struct CachedSchedule {
+  OwningOpRef<func::FuncOp> before, after;
+};
+
+/// The text that identifies a trial function: its ops, types and constants,
+/// without locations. Printed in local scope, so that the cost is that of the
+/// function, not of the module around it.
+std::string scheduleKey(func::FuncOp trial) {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  trial->print(os, OpPrintingFlags().useLocalScope().assumeVerified());
+  return key;
+}
+
+/// Maps each (sub-)location of `from` to the one in the same place of `to`;
+/// false when the two have different shapes or a location would map to two.
+bool mapLocations(Location from, Location to,
+                  DenseMap<Attribute, Attribute> &map) {
+  SmallVector<Location> a, b;
+  from->walk([&](Location loc) {
+    a.push_back(loc);
+    return WalkResult::advance();
+  });
+  to->walk([&](Location loc) {
+    b.push_back(loc);
+    return WalkResult::advance();
+  });
+  if (a.size() != b.size())
+    return false;
+  for (auto [x, y] : llvm::zip(a, b))
+    if (!map.try_emplace(x, y).first->second.operator==(y))
+      return false;
+  return true;
+}
+
+/// The cached result of a schedule, with the locations of `trial` (which
+/// prints like `cached.before`) in place of those of the layer it was
+/// computed for, so that profiles and remarks name the right layer; null when
+/// the locations do not correspond one to one.
+func::FuncOp reuseSchedule(CachedSchedule &cached, func::FuncOp trial) {
+  SmallVector<Operation *> a, b;
+  cached.before->walk([&](Operation *op) { a.push_back(op); });
+  trial->walk([&](Operation *op) { b.push_back(op); });
+  if (a.size() != b.size())
+    return nullptr;
+  DenseMap<Attribute, Attribute> map;
+  for (auto [x, y] : llvm::zip(a, b)) {
+    if (!mapLocations(x->getLoc(), y->getLoc(), map))
+      return nullptr;
+    for (auto [rx, ry] : llvm::zip(x->getRegions(), y->getRegions()))
+      for (auto [bx, by] : llvm::zip(rx, ry))
+        for (auto [ax, ay] : llvm::zip(bx.getArguments(), by.getArguments()))
+          if (!mapLocations(ax.getLoc(), ay.getLoc(), map))
+            return nullptr;
+  }
+  func::FuncOp result = cached.after->clone();
+  AttrTypeReplacer replacer;
+  replacer.addReplacement([&](LocationAttr loc) -> std::optional<Attribute> {
+    if (Attribute mapped = map.lookup(loc))
+      return mapped;
+    return std::nullopt;
+  });
+  replacer.recursivelyReplaceElementsIn(result, /*replaceAttrs=*/false,
+                                        /*replaceLocs=*/true);
+  return result;
 }
 
 struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
@@ -395,8 +466,10 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    // Parsed scripts by text: a network has few distinct shapes.
+    // Parsed scripts by text, and schedules by the text of the trial
+    // function: a network has few distinct layers.
     llvm::StringMap<OwningOpRef<ModuleOp>> scripts;
+    llvm::StringMap<CachedSchedule> schedules;
     SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
     for (func::FuncOp func : funcs) {
       // Program order: a layer's producers are scheduled (and turned into
@@ -436,6 +509,26 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
         nnc::Outlined trial =
             nnc::outlineCopy(ops, module, "__nnc_matmul_schedule");
         clearTags(ops);
+        // A trial that prints like an earlier one gets that one's result
+        // (with its own locations) without running the interpreter again.
+        std::string key = scheduleKey(trial.func);
+        auto cached = schedules.find(key);
+        if (cached != schedules.end()) {
+          if (!cached->second.after) {
+            if (reportFallbacks)
+              matmul.emitRemark() << "nnc-matmul-schedule: not scheduled: "
+                                     "the schedule failed on an equal matmul";
+            trial.func.erase();
+            continue;
+          }
+          if (func::FuncOp reused = reuseSchedule(cached->second, trial.func)) {
+            inlineBack(ops, {reused, trial.inputs, trial.outputs});
+            reused.erase();
+            trial.func.erase();
+            continue;
+          }
+        }
+        OwningOpRef<func::FuncOp> before = trial.func.clone();
         bool ok;
         std::string errors;
         {
@@ -449,10 +542,14 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
         if (!ok && reportFallbacks)
           matmul.emitRemark() << "nnc-matmul-schedule: not scheduled: "
                               << errors;
-        if (ok) {
+        if (ok)
           trial.func.walk([](Operation *op) { clearTags(op); });
+        if (cached == schedules.end())
+          schedules[key] = {std::move(before),
+                            ok ? OwningOpRef<func::FuncOp>(trial.func.clone())
+                               : OwningOpRef<func::FuncOp>()};
+        if (ok)
           inlineBack(ops, trial);
-        }
         trial.func.erase();
       }
     }
