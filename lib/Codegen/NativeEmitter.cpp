@@ -199,22 +199,42 @@ LogicalResult nnc::emitNativeCode(ModuleOp module,
   if (options.sanitizeAddress)
     instrumentWithAddressSanitizer(*llvmModule, machine.get());
 
-  if (!asLLVMIR && moreObjects && options.codegenThreads > 1 &&
-      !options.sanitizeAddress) {
+  // The entry points of a deep network are thousands of straight-line
+  // kernel calls whose values all live across calls: the optimising
+  // register allocator took 4 of the 5.5 s of mlp100's machine code over
+  // them. From options.largeEntryInstructions up they get an object of
+  // their own, compiled at -O0 (fast register allocation, no scheduling)
+  // from the optimised IR; the kernels keep the full back end.
+  std::unique_ptr<llvm::Module> entries;
+  bool multipleObjects = !asLLVMIR && moreObjects && !options.sanitizeAddress;
+  if (multipleObjects && options.optLevel > 0)
+    entries =
+        splitOffLargeEntries(*llvmModule, options.largeEntryInstructions);
+  if (entries) {
+    stage.stop();
+    stage = parent.nest("machine code (large entry points at -O0)");
+  }
+  if (multipleObjects && (options.codegenThreads > 1 || entries)) {
     std::vector<std::unique_ptr<llvm::TargetMachine>> machines;
     std::vector<std::string> paths = {path.str()};
     machines.push_back(std::move(machine));
-    for (unsigned i = 1; i < options.codegenThreads; ++i) {
+    CPUCodegenOptions unoptimised = options;
+    unoptimised.optLevel = 0;
+    unsigned objects =
+        std::max(options.codegenThreads, 1u) + (entries ? 1 : 0);
+    for (unsigned i = 1; i < objects; ++i) {
       llvm::SmallString<128> part;
       if (llvm::sys::fs::createTemporaryFile("nnc-kernels", "o", part))
         return emitError(loc) << "cannot create a temporary file";
       moreObjects->push_back(part.str().str());
       paths.push_back(part.str().str());
-      machines.push_back(createTargetMachine(loc, options));
+      bool last = i + 1 == objects;
+      machines.push_back(createTargetMachine(
+          loc, entries && last ? unoptimised : options));
       if (!machines.back())
         return failure();
     }
-    return emitSplitObjects(loc, *llvmModule, machines, paths);
+    return emitSplitObjects(loc, *llvmModule, machines, paths, entries.get());
   }
 
   std::error_code ec;

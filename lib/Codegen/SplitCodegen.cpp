@@ -13,6 +13,10 @@
 // the optimisation pipeline, so no inlining decision changes, and only the
 // order of the functions in the library differs.
 //
+// splitOffLargeEntries takes the very large entry points out before that,
+// for an object of their own compiled without optimisation (fast register
+// allocation): see emitNativeCode.
+//
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Codegen/CPUPipeline.h"
@@ -26,27 +30,66 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
 
 #include <thread>
 
 using namespace mlir;
 
+std::unique_ptr<llvm::Module>
+nnc::splitOffLargeEntries(llvm::Module &module, unsigned minInstructions) {
+  llvm::SmallPtrSet<const llvm::GlobalValue *, 8> entries;
+  for (llvm::Function &function : module)
+    if (!function.isDeclaration() && !function.hasLocalLinkage() &&
+        function.getInstructionCount() >= minInstructions)
+      entries.insert(&function);
+  // Appending globals (constructors) would be defined twice.
+  if (entries.empty() ||
+      llvm::any_of(module.globals(), [](const llvm::GlobalVariable &global) {
+        return global.hasAppendingLinkage();
+      }))
+    return nullptr;
+  for (llvm::GlobalValue &value : module.global_values()) {
+    if (value.hasLocalLinkage()) {
+      value.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      value.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+    if (!value.hasName())
+      value.setName("__nnc_split");
+  }
+  llvm::ValueToValueMapTy map;
+  std::unique_ptr<llvm::Module> part =
+      llvm::CloneModule(module, map, [&](const llvm::GlobalValue *value) {
+        return entries.contains(value);
+      });
+  for (llvm::Function &function : module)
+    if (entries.contains(&function))
+      function.deleteBody();
+  return part;
+}
+
 LogicalResult nnc::emitSplitObjects(
     Location loc, llvm::Module &module,
     llvm::ArrayRef<std::unique_ptr<llvm::TargetMachine>> machines,
-    llvm::ArrayRef<std::string> paths) {
+    llvm::ArrayRef<std::string> paths, llvm::Module *separate) {
   assert(machines.size() == paths.size() && "one target machine per object");
   size_t parts = paths.size();
+  size_t splitParts = separate ? parts - 1 : parts;
+  assert(splitParts >= 1 && "no object for the module");
   std::vector<llvm::SmallString<0>> bitcode;
   bitcode.reserve(parts);
   llvm::SplitModule(
-      module, parts,
+      module, splitParts,
       [&](std::unique_ptr<llvm::Module> part) {
         llvm::raw_svector_ostream os(bitcode.emplace_back());
         llvm::WriteBitcodeToFile(*part, os);
       },
       /*PreserveLocals=*/false, /*RoundRobin=*/true);
+  if (separate) {
+    llvm::raw_svector_ostream os(bitcode.emplace_back());
+    llvm::WriteBitcodeToFile(*separate, os);
+  }
   if (bitcode.size() != parts)
     return emitError(loc) << "splitting the module gave " << bitcode.size()
                           << " parts, not " << parts;

@@ -212,6 +212,7 @@ bool Compilation::emitNative(llvm::StringRef path, bool asText, bool split) {
   codegen.codegenThreads = std::clamp(
       llvm::hardware_concurrency().compute_thread_count(), 1u, 8u);
   codegen.optLevel = options.optLevel;
+  codegen.largeEntryInstructions = options.largeEntryInstructions;
   codegen.cpu = options.cpu;
   // The sanitizer build checks the kernels' memory accesses too.
   codegen.sanitizeAddress =

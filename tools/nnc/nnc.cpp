@@ -93,6 +93,12 @@ static cl::opt<bool> timeReport(
     cl::desc("Print the time of each compilation stage and pass to stderr"),
     cl::init(false), cl::cat(nncCategory));
 
+static cl::opt<unsigned> largeEntryInstructions(
+    "large-entry-instructions",
+    cl::desc("CPU: entry points of at least this many LLVM instructions get "
+             "an object of their own, compiled at -O0 (default 4000)"),
+    cl::init(4000), cl::Hidden, cl::cat(nncCategory));
+
 static cl::opt<std::string> vectorize(
     "vectorize",
     cl::desc("CPU vectorization, for comparisons: all (default), matmul (the "
@@ -213,6 +219,7 @@ static std::string binaryOutput(llvm::StringRef suffix) {
 static int compileMain() {
   CompileOptions options;
   options.optLevel = std::min<unsigned>(optLevel, 3);
+  options.largeEntryInstructions = largeEntryInstructions;
   options.cpu = targetCPU;
   options.headerPath = headerFilename;
   options.target = target;

@@ -57,6 +57,12 @@ struct CPUCodegenOptions {
   /// Threads of the back end: emitNativeCode splits the optimised module
   /// into this many objects compiled at once (when its caller takes them).
   unsigned codegenThreads = 1;
+  /// Exported functions of at least this many LLVM instructions (the entry
+  /// points of a deep network: thousands of kernel calls) get an object of
+  /// their own, compiled at -O0, when the caller takes several objects. The
+  /// entries of every example and bench model are smaller
+  /// (fashion_transformer's train step has 3,500; a 100-layer MLP's, 11,000).
+  unsigned largeEntryInstructions = 4000;
 };
 
 /// What the CPU schedules need to know of the target's vector unit.
@@ -112,11 +118,23 @@ mlir::LogicalResult emitNativeCode(mlir::ModuleOp module,
 
 /// Compiles `module` (optimised) into the objects `paths`, one partition of
 /// its functions each, on one thread each with `machines[i]`
-/// (SplitCodegen.cpp).
+/// (SplitCodegen.cpp). With `separate` (a module of the same context, such as
+/// splitOffLargeEntries returns), the last path and machine are its own:
+/// `module` is split into the others.
 mlir::LogicalResult
 emitSplitObjects(mlir::Location loc, llvm::Module &module,
                  llvm::ArrayRef<std::unique_ptr<llvm::TargetMachine>> machines,
-                 llvm::ArrayRef<std::string> paths);
+                 llvm::ArrayRef<std::string> paths,
+                 llvm::Module *separate = nullptr);
+
+/// Moves the exported functions of `module` with at least `minInstructions`
+/// instructions into a module of their own (null when there are none): the
+/// entry points of a deep network, thousands of straight-line kernel calls,
+/// which the optimising register allocator takes seconds over. The local
+/// symbols of `module` become hidden external ones, so that the two objects
+/// link with each other and export nothing new (SplitCodegen.cpp).
+std::unique_ptr<llvm::Module> splitOffLargeEntries(llvm::Module &module,
+                                                   unsigned minInstructions);
 
 /// What goes into a shared library.
 struct LinkInputs {

@@ -24,6 +24,8 @@ namespace nnc {
 struct CompileOptions {
   /// LLVM optimisation level 0..3.
   unsigned optLevel = 3;
+  /// CPU: see CPUCodegenOptions::largeEntryInstructions.
+  unsigned largeEntryInstructions = 4000;
   /// Target CPU ("host": the machine nnc runs on).
   std::string cpu = "host";
   /// Write a C header describing the model here (empty: none).
