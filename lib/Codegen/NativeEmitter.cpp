@@ -81,29 +81,17 @@ void limitUnrolling() {
                                   std::to_string(kUnrollThreshold));
 }
 
-/// Marks for inlining the internal functions called once and not marked
-/// noinline (the kernels are): the C-interface wrappers of the entry points
-/// and the entries' bodies, whose memref arguments, expanded into pointers
-/// and sizes, number in the thousands in a deep network (3,664 for the train
-/// step of a 100-layer MLP). Inlined by the O3 inliner only after IPSCCP and
-/// CalledValuePropagation had run, such a call cost those passes one visit of
-/// every argument per argument they refined: 6.9 of the 8.7 s of mlp100's
-/// optimisation, 1.5 s once inlined first. The code is what O3 made of it.
-void inlineSingleCalls(llvm::Module &module) {
-  for (llvm::Function &function : module.functions())
-    if (!function.isDeclaration() && function.hasLocalLinkage() &&
-        !function.hasFnAttribute(llvm::Attribute::NoInline) &&
-        function.hasOneUse() &&
-        llvm::isa<llvm::CallInst>(*function.user_begin()) &&
-        llvm::cast<llvm::CallInst>(*function.user_begin())
-                ->getCalledFunction() == &function)
-      function.addFnAttr(llvm::Attribute::AlwaysInline);
-}
-
 /// Runs LLVM's default module pipeline at `options.optLevel` on the
 /// translated kernels, with two of its loop and vector passes tuned for code
-/// that MLIR has already tiled and vectorized, after inlining the entries'
-/// wrappers (inlineSingleCalls).
+/// that MLIR has already tiled and vectorized.
+///
+/// The always-inline functions (each entry's body and C wrapper,
+/// nnc-pack-kernel-args) are inlined first: their memref arguments,
+/// expanded into pointers and sizes, number in the thousands in a deep
+/// network (3,664 for the train step of a 100-layer MLP), and the O3
+/// pipeline inlines them only after IPSCCP and CalledValuePropagation, which
+/// revisit such a call once per argument they refine: 6.9 of the 8.7 s of
+/// mlp100's optimisation, 1.5 s once inlined first. The code is the same.
 void optimize(llvm::Module &module, llvm::TargetMachine *machine,
               const nnc::CPUCodegenOptions &options) {
   llvm::PipelineTuningOptions tuning;
@@ -130,7 +118,6 @@ void optimize(llvm::Module &module, llvm::TargetMachine *machine,
       : options.optLevel == 1 ? llvm::OptimizationLevel::O1
       : options.optLevel == 2 ? llvm::OptimizationLevel::O2
                               : llvm::OptimizationLevel::O3;
-  inlineSingleCalls(module);
   llvm::ModulePassManager passes;
   passes.addPass(llvm::AlwaysInlinerPass(/*InsertLifetimeIntrinsics=*/false));
   passes.addPass(builder.buildPerModuleDefaultPipeline(level));
