@@ -31,6 +31,7 @@ struct HostAllocPass : nnc::impl::HostAllocBase<HostAllocPass> {
         kRenames[] = {{"malloc", "nnc_host_alloc"},
                       {"aligned_alloc", "nnc_host_aligned_alloc"},
                       {"free", "nnc_host_free"}};
+    llvm::DenseMap<StringAttr, StringAttr> renamed;
     for (auto [from, to] : kRenames) {
       auto decl = module.lookupSymbol<LLVM::LLVMFuncOp>(from);
       if (!decl)
@@ -40,14 +41,21 @@ struct HostAllocPass : nnc::impl::HostAllocBase<HostAllocPass> {
                          << "' to '" << to << "'";
         return signalPassFailure();
       }
-      if (failed(SymbolTable::replaceAllSymbolUses(
-              decl, StringAttr::get(&getContext(), to), module))) {
-        decl.emitError() << "nnc-host-alloc: cannot rewrite the uses of '"
-                         << from << "'";
-        return signalPassFailure();
-      }
-      SymbolTable::setSymbolName(decl, to);
+      StringAttr name = StringAttr::get(&getContext(), to);
+      renamed[decl.getSymNameAttr()] = name;
+      SymbolTable::setSymbolName(decl, name);
     }
+    if (renamed.empty())
+      return;
+    // One walk for the three (SymbolTable::replaceAllSymbolUses walks the
+    // module once per symbol). The memref lowering only calls them; any
+    // other use would be left dangling, which the verifier reports.
+    module.walk([&](LLVM::CallOp call) {
+      if (std::optional<StringRef> callee = call.getCallee())
+        if (StringAttr to =
+                renamed.lookup(StringAttr::get(&getContext(), *callee)))
+          call.setCallee(to.getValue());
+    });
   }
 };
 
