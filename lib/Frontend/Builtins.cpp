@@ -303,7 +303,7 @@ const BuiltinSpec &nnc::getTrainSpec() {
       "train",
       BuiltinKind::Section,
       0,
-      {param("data", 0).call(BuiltinKind::Data), param("loss", PT_Loss),
+      {param("data", 0, "?").call(BuiltinKind::Data), param("loss", PT_Loss),
        param("optimizer", 0, "sgd").call(BuiltinKind::Optimizer),
        param("schedule", 0, "constant").call(BuiltinKind::Schedule),
        count("batch", "32"), count("epochs", "10"),
