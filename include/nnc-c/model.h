@@ -201,8 +201,11 @@ NNC_API nnc_status_t nnc_model_predict(nnc_model_t *model, int64_t batch,
 /** One fused training step on `batch` items with learning rate
  *  `learning_rate` (finite, >= 0): updates parameters, buffers and
  *  optimizer state, increments the step count and stores the batch-mean
- *  loss in `*out_loss`. `outputs` (may be NULL with num_outputs 0) receives
- *  the forward outputs when the kernel produces them. */
+ *  loss in `*out_loss`. `outputs` (may be NULL with num_outputs 0; else one
+ *  buffer per OUTPUT, as for nnc_model_predict) receives every model output
+ *  of this step's forward pass: in training mode (dropout applied,
+ *  batchnorm on the batch's statistics) and before the update, whether or
+ *  not the loss reads it. */
 NNC_API nnc_status_t nnc_model_train_step(
     nnc_model_t *model, int64_t batch, const nnc_const_buffer_t *inputs,
     int32_t num_inputs, const nnc_const_buffer_t *labels, int32_t num_labels,

@@ -230,19 +230,26 @@ class Model:
                            f"{fn}: lr: expected a finite value >= 0, got {lr}")
         return lr
 
-    def train_step(self, *arrays, lr=None, **named):
+    def train_step(self, *arrays, lr=None, return_outputs=False, **named):
         """One fused training step (forward, loss, backward, update) on the
         inputs and labels (positionally: inputs then labels; or by name)
         with learning rate `lr` (default: the train section's). Returns the
-        batch-mean loss."""
+        batch-mean loss, or (loss, outputs) with `return_outputs`: every
+        model output of this step's forward pass, in training mode (dropout
+        applied, batchnorm on the batch's statistics) and before the update,
+        as predict() returns them."""
         lr = self._learning_rate("train_step", lr)
         data, batch = self._bind("train_step", [INPUT, LABEL], arrays, named)
         n = len(self._tensors[INPUT])
+        outs = self._new_outputs(batch) if return_outputs else []
         loss = ctypes.c_float()
         self._check(self._lib.nnc_model_train_step(
             self._live(), batch, self._buffers(data[:n]), n,
-            self._buffers(data[n:]), len(data) - n, lr, None, 0,
+            self._buffers(data[n:]), len(data) - n, lr,
+            self._buffers(outs) if outs else None, len(outs),
             ctypes.byref(loss)))
+        if return_outputs:
+            return float(loss.value), self._result(outs)
         return float(loss.value)
 
     def gradients(self, *arrays, return_loss=False, **named):

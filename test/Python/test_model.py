@@ -124,6 +124,35 @@ def test_train_step_is_the_sgd_update_of_gradients(spiral_path, spiral_data):
             np.testing.assert_allclose(v, want[k], rtol=1e-6, atol=1e-7)
 
 
+def test_train_step_outputs_are_the_forward_pass_before_the_update(
+        tmp_path, spiral_data):
+    """Every output is written, the one the loss reads and the other."""
+    path = tmp_path / "two.nn"
+    path.write_text("""
+model Two {
+  input  x: f32[N, 2]
+  output a = x -> dense(3)
+  output b = x -> dense(2) -> tanh
+}
+train Two {
+  data      = spiral(classes = 3)
+  target    y: i32[N]
+  loss      = cross_entropy(a, y)
+  optimizer = sgd(lr = 0.1)
+}
+""")
+    x, y = spiral_data
+    with nnc.compile(str(path), seed=3) as m:
+        want = m.predict(x=x)
+        loss, got = m.train_step(x, y, return_outputs=True)
+        assert np.isfinite(loss) and m.step == 1
+        assert list(got) == ["a", "b"]
+        for name in want:
+            np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+        # The update happened: predict now differs.
+        assert not np.array_equal(m.predict(x=x)["a"], want["a"])
+
+
 def test_save_load_round_trip_is_bit_exact(tmp_path, digits_rows):
     """Adam: parameters, optimizer state and step travel in the file."""
     x, y = digits_rows

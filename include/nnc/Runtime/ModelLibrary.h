@@ -126,7 +126,8 @@ public:
   Status predict(int64_t batch, const std::vector<const void *> &inputs,
                  std::vector<std::vector<float>> &outputs);
   /// One fused training step; `outputs` (may be null) receives the
-  /// forward outputs when the kernel produces them.
+  /// forward outputs: every model output of the step's forward pass, in
+  /// training mode and before the update (nnc_model_train_step).
   Status trainStep(int64_t batch, const std::vector<const void *> &inputs,
                    const std::vector<const void *> &labels, float lr,
                    std::vector<std::vector<float>> *outputs, float &loss);
