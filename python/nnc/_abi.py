@@ -113,15 +113,22 @@ def load_model_library(path):
     return lib
 
 
-def check_model_status(lib, status):
-    """Raises NncError for a non-NULL nnc_status_t of `lib`, freeing it."""
+def _raise_status(status, code_of, message_of, free, names):
+    """Raises NncError for a non-NULL status, freeing it (both C status
+    types have a code, a message and a free function)."""
     if not status:
         return
-    code = lib.nnc_status_code(status)
-    message = lib.nnc_status_message(status).decode("utf-8", "replace")
-    lib.nnc_status_free(status)
-    name = _STATUS_NAMES[code] if 0 <= code < len(_STATUS_NAMES) else str(code)
-    raise NncError(name, message)
+    code = code_of(status)
+    message = message_of(status).decode("utf-8", "replace")
+    free(status)
+    raise NncError(names[code] if 0 <= code < len(names) else str(code),
+                   message)
+
+
+def check_model_status(lib, status):
+    """Raises NncError for a non-NULL nnc_status_t of `lib`, freeing it."""
+    _raise_status(status, lib.nnc_status_code, lib.nnc_status_message,
+                  lib.nnc_status_free, _STATUS_NAMES)
 
 
 _RT_STATUS_NAMES = ("OK", "INVALID_ARGUMENT", "NOT_FOUND", "DATA_LOSS",
@@ -148,11 +155,5 @@ def load_runtime_library(path):
 
 def check_runtime_status(lib, status):
     """Raises NncError for a non-NULL nnc_rt_status_t, freeing it."""
-    if not status:
-        return
-    code = lib.nnc_rt_status_code(status)
-    message = lib.nnc_rt_status_message(status).decode("utf-8", "replace")
-    lib.nnc_rt_status_free(status)
-    name = (_RT_STATUS_NAMES[code] if 0 <= code < len(_RT_STATUS_NAMES)
-            else str(code))
-    raise NncError(name, message)
+    _raise_status(status, lib.nnc_rt_status_code, lib.nnc_rt_status_message,
+                  lib.nnc_rt_status_free, _RT_STATUS_NAMES)
