@@ -2,8 +2,8 @@
 # Compile time of every example and bench model, and of deep MLPs with a
 # train section (depth 25, 50, 100 by default), one after the other, wall
 # seconds per `nnc FILE -o model.so` (best of BENCH_REPS, default 1), plus the
-# three slowest stages of `--time-report` for the slowest model. Not a test:
-# run it on a quiet machine. Extra arguments go to nnc (e.g. --vectorize=matmul).
+# ten longest stages and passes of `--time-report` for the slowest model. Not
+# a test: run it on a quiet machine. Extra arguments go to nnc (e.g. --vectorize=matmul).
 # Usage: bench/compile_time.sh [nnc options...]
 # Environment: BENCH_DEPTHS="25 50 100", BENCH_REPS=1, BENCH_OUT (relative).
 set -u
@@ -54,8 +54,10 @@ for f in "${files[@]}"; do
   if [ "$(echo "$best > $worst" | bc)" = 1 ]; then worst=$best slowest=$f; fi
 done
 if [ -n "$slowest" ]; then
-  echo "== slowest: $slowest; its --time-report (top stages):"
+  echo "== slowest: $slowest; the longest stages and passes of its" \
+    "--time-report (wall seconds):"
   "$NNC" "$slowest" -o "$OUT/model.so" --time-report "$@" 2>&1 >/dev/null |
-    grep -E '^ +[0-9.]+ +\( *[0-9.]+%\) +[0-9.]+ +\( *[0-9.]+%\)  [^ ]' |
-    sort -k3 -rn | sed -n 2,6p
+    sed -nE 's/^ +[0-9.]+ +\( *[0-9.]+%\) +([0-9.]+) +\( *[0-9.]+%\)  (.*)$/\1\t\2/p' |
+    grep -v $'\tTotal$' | grep -v "'func.func' Pipeline" | sort -rn | head -10 |
+    awk -F'\t' '{ printf "  %7.2f  %s\n", $1, $2 }'
 fi
