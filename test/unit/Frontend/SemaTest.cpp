@@ -139,7 +139,7 @@ TEST(Sema, ReportsErrors) {
       {trainHead + "  loss = mse(y, t)\n  optimizer = nadam\n}", 9, 15, "option 'optimizer' must be an optimizer (sgd, momentum, rmsprop, adam, adamw), got 'nadam'"},
       {trainHead + "  loss = mse(y, t)\n  validation = 1.5\n}", 9, 16, "option 'validation' must be in [0, 1), got '1.5'"},
       {m2 + "  output y = x -> dense(1)\n}\ntrain M {\n  data = logic(and)\n  target y: f32[N, 1]\n  loss = mse(y, y)\n}", 7, 10, "redefinition of 'y'"},
-      {m2 + "  output y = x -> dense(1)\n}\ntrain M {\n  target t: f32[N, 1]\n  loss = mse(y, t)\n}", 5, 1, "the train section needs 'data = ...'"},
+      {m2 + "  output y = x -> dense(1)\n}\ntrain M {\n  data = logic(and)\n  target t: f32[N, 1]\n}", 5, 1, "the train section needs 'loss = ...'"},
       {m2 + "  h = x -> relu\n  output y = h -> dense(1)\n}\ntrain M {\n  data = logic(and)\n  target t: f32[N, 1]\n  loss = mse(h, t)\n}", 9, 14, "'h' is internal to model 'M'; a train section can use its outputs, inputs and targets"},
       {"", 1, 1, "no model defined in this file: write 'model Name { ... }'"},
   };
