@@ -6,12 +6,13 @@
 // kernel function before bufferization. For each matmul, the C++ side picks
 // the root (the single elementwise consumer, else the matmul), the tile sizes
 // and the peeling from the static shapes, tags the root (and the matmul and
-// its fill) with marker attributes, and writes a transform-dialect script that it applies with the
-// transform interpreter to a private function holding a copy of those ops
-// alone (then inlined back in their place), so that each schedule costs the
-// size of one layer rather than of the whole kernel. Fusion is explicit
-// (fuse_into_containing_op of the matmul and its fill only), so weight
-// transposes and other layers are never recomputed per tile.
+// its fill) with marker attributes, and writes a transform-dialect script that
+// it applies with the transform interpreter to a private function holding a
+// copy of those ops alone (then inlined back in their place), so that each
+// schedule costs the size of one layer rather than of the whole kernel. Fusion
+// is explicit (fuse_into_containing_op of the matmul and its fill only), so
+// weight transposes and other layers are never recomputed per tile. Equal
+// layers (the same ops, shapes and constants) share one interpreter run.
 //
 //===----------------------------------------------------------------------===//
 
