@@ -104,9 +104,11 @@ void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
 /// Translates an LLVM-dialect module to LLVM IR, optimises it for the target
 /// and writes textual LLVM IR (`asLLVMIR`) or an ELF object to `path`. With
 /// `moreObjects` and options.codegenThreads > 1, the machine code is split
-/// into that many objects compiled on as many threads (emitSplitObjects):
-/// `path` holds the first, and the paths of the others (temporary files the
-/// caller links and removes) are appended to `moreObjects`. With `timing`,
+/// into that many objects compiled on as many threads (emitSplitObjects),
+/// plus one for the entries of options.largeEntryInstructions or more
+/// (compiled at -O0): `path` holds the first, and the paths of the others
+/// (temporary files the caller links and removes) are appended to
+/// `moreObjects`. With `timing`,
 /// the translation, the LLVM optimisation pipeline and the machine code are
 /// timed as nested stages of it (`nnc --time-report`).
 mlir::LogicalResult emitNativeCode(mlir::ModuleOp module,
