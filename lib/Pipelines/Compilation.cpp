@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Pipelines/Compilation.h"
+#include "TimeReport.h"
 #include "nnc/Pipelines/Pipelines.h"
 
 #include "nnc/Codegen/CPUPipeline.h"
@@ -53,6 +54,7 @@ Compilation::Compilation(const CompileOptions &options, llvm::raw_ostream &errs,
     timing = std::make_unique<DefaultTimingManager>();
     timing->setEnabled(true);
     timing->setDisplayMode(DefaultTimingManager::DisplayMode::Tree);
+    timing->setOutput(createTimeReportOutput(llvm::errs()));
     rootTiming = timing->getRootScope();
   }
 }
