@@ -80,6 +80,27 @@ def test_predict_matches_numpy(spiral, spiral_data):
                                atol=1e-5)
 
 
+def test_exp_log_sqrt_match_numpy(tmp_path, spiral_data):
+    """The elementwise functions exp, log and sqrt of the language."""
+    path = tmp_path / "fns.nn"
+    path.write_text("""
+model Fns {
+  input  x: f32[N, 2]
+  output y = x -> dense(4) -> sigmoid -> log -> dense(3) -> exp -> sqrt
+}
+""")
+    x, _ = spiral_data
+    with nnc.compile(str(path), seed=2) as m:
+        p = {k: v.astype(np.float64) for k, v in m.state_dict().items()}
+        names = sorted({k.split(".")[0] for k in p})
+        assert len(names) == 2, names
+        h = x @ p[names[0] + ".weight"].T + p[names[0] + ".bias"]
+        h = np.log(1 / (1 + np.exp(-h)))
+        want = np.sqrt(np.exp(h @ p[names[1] + ".weight"].T +
+                              p[names[1] + ".bias"]))
+        np.testing.assert_allclose(m.predict(x=x), want, rtol=1e-5, atol=1e-6)
+
+
 def test_digits_predict_matches_numpy(digits_rows):
     """A model with dropout (inactive in predict) on real rows."""
     x, _ = digits_rows

@@ -95,6 +95,42 @@ TEST(Gradients, Activations) {
   }
 }
 
+// Functions defined on x > 0 (the language's `log`, `sqrt`): behind a
+// sigmoid, so that every input is in (0, 1).
+const char *kPositiveDomain = R"mlir(
+func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x5xf32> {nn.label = "t"},
+                %w: tensor<5x3xf32> {nn.param = #nn.param<"fc.weight", weight, he>},
+                %b: tensor<5xf32> {nn.param = #nn.param<"fc.bias", bias, zeros>})
+    -> (tensor<f32> {nn.loss}) {
+  %h = nn.dense %x, %w, %b : (tensor<?x3xf32>, tensor<5x3xf32>, tensor<5xf32>) -> tensor<?x5xf32>
+  %s = nn.sigmoid %h : tensor<?x5xf32>
+  %a = ACT %s : tensor<?x5xf32>
+  %l = nn.mse_loss %a, %t : tensor<?x5xf32>, tensor<?x5xf32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST(Gradients, PositiveDomainFunctions) {
+  std::vector<Activation> fns = {
+      {"nn.log", "", [](double x) { return std::log(x); }},
+      {"nn.sqrt", "", [](double x) { return std::sqrt(x); }},
+  };
+  for (const Activation &fn : fns) {
+    GradCase c{fn.op, replaceAll(kPositiveDomain, "ACT", fn.op), {}, {2, 3},
+               nullptr};
+    c.args = {randomBuffer(rng, {4, 3}), randomBuffer(rng, {4, 5}),
+              randomBuffer(rng, {5, 3}), randomBuffer(rng, {5})};
+    auto f = fn.f;
+    c.reference = [f](const Values &v) {
+      return ref::mse(ref::map(ref::map(ref::dense(v[0], 4, 3, v[2], 5, &v[3]),
+                                        ref::sigmoid),
+                               f),
+                      v[1]);
+    };
+    checkGradients(c);
+  }
+}
+
 const char *kSoftmax = R"mlir(
 func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x4xf32> {nn.label = "t"},
                 %w: tensor<4x3xf32> {nn.param = #nn.param<"fc.weight", weight, he>})
