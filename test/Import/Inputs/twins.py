@@ -1,0 +1,87 @@
+"""The acceptance check of `nnc import` (issue 16): each PyTorch twin of
+bench/torch_models.py, in eval mode with seeded random weights (batchnorm
+running statistics too), is exported with torch.onnx.export, imported with
+`nnc import`, compiled with nnc and run through the Python package; its
+outputs must match PyTorch's within 1e-5 relative (max |nnc - torch| /
+max |torch|), and the checkpoint nnc import wrote, read back through the
+compiled model's state_dict, must load into the twin with load_state_dict
+and give back every exported tensor bit for bit.
+
+usage: twins.py WORKDIR NAME...   (NNC_BINARY: the nnc to test; the nnc
+package and bench/ on PYTHONPATH)
+"""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import torch
+
+import nnc
+import torch_models
+
+# Input name and per-sample shape of each twin's .nn model.
+INPUTS = {
+    "spiral": ("x", (2,)),
+    "fashion_mlp": ("image", (784,)),
+    "fashion_cnn": ("image", (1, 28, 28)),
+    "fashion_cnn_nodropout": ("image", (1, 28, 28)),
+    "lenet5": ("image", (1, 28, 28)),
+    "lstm": ("seq", (32, 16)),
+}
+TOLERANCE = 1e-5
+
+
+def twin(name, seed):
+    torch.manual_seed(seed)
+    module = torch_models.SPECS[name].module()
+    with torch.no_grad():
+        for m in module.modules():
+            if isinstance(m, torch.nn.BatchNorm2d):
+                m.weight.normal_(1.0, 0.2)
+                m.bias.normal_(0.0, 0.2)
+                m.running_mean.normal_(0.0, 0.2)
+                m.running_var.uniform_(0.5, 2.0)
+    return module.eval()
+
+
+def main(workdir, names):
+    os.makedirs(workdir, exist_ok=True)
+    worst = 0.0
+    for seed, name in enumerate(names):
+        input_name, shape = INPUTS[name]
+        module = twin(name, seed)
+        x = torch.rand(5, *shape)
+        onnx_path = os.path.join(workdir, name + ".onnx")
+        opset = 13 if seed % 2 == 0 else 17
+        torch.onnx.export(module, x, onnx_path, opset_version=opset,
+                          input_names=[input_name], output_names=["logits"],
+                          dynamic_axes={input_name: {0: "N"},
+                                        "logits": {0: "N"}})
+        nn_path = os.path.join(workdir, name + ".nn")
+        subprocess.run([os.environ["NNC_BINARY"], "import", onnx_path,
+                        "-o", nn_path], check=True)
+        model = nnc.compile(nn_path, out=os.path.join(workdir, name + ".so"))
+        model.load(os.path.join(workdir, name + ".safetensors"))
+        with torch.no_grad():
+            expected = module(x).numpy()
+        got = model.predict(**{input_name: x.numpy()})
+        err = float(np.abs(got - expected).max() / np.abs(expected).max())
+        worst = max(worst, err)
+        # The imported weights, named as nnc named them, into the twin.
+        state = {k: torch.from_numpy(v) for k, v in model.state_dict().items()}
+        reloaded = twin(name, seed + 100)
+        missing, unexpected = reloaded.load_state_dict(state, strict=False)
+        missing = [k for k in missing if not k.endswith("num_batches_tracked")]
+        same = all(torch.equal(v, module.state_dict()[k])
+                   for k, v in state.items())
+        print(f"{name} opset {opset}: {len(state)} tensors, max relative "
+              f"error {err:.1e}, load_state_dict missing {missing} "
+              f"unexpected {unexpected} identical {same}")
+        assert err <= TOLERANCE, f"{name}: {err} > {TOLERANCE}"
+        assert not missing and not unexpected and same
+    print(f"all {len(names)} twins within {TOLERANCE} (worst {worst:.1e})")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
