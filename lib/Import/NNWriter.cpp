@@ -2,11 +2,11 @@
 //
 // Renders the Translator's statements as one `model` of the language: the
 // inputs, the bindings in graph order, then the outputs; a pipeline of more
-// than three stages is written one stage per line. Parameters are named
-// here, walking the text in the order MLIRGen reads it (statements in order,
-// each expression left to right) with MLIRGen's per-kind counters
-// (`fc1`, `fc2`, `conv1`, `bn1`, `lstm`, `lstm2`; docs/mlirgen.md), so the
-// checkpoint's names are exactly those of the compiled model.
+// than three stages starts a line at each dense, conv2d or recurrent layer.
+// Parameters are named here, walking the text in the order MLIRGen reads it
+// (statements in order, each expression left to right) with MLIRGen's
+// per-kind counters (`fc1`, `fc2`, `conv1`, `bn1`, `lstm`, `lstm2`;
+// docs/mlirgen.md), so the checkpoint's names are those of the compiled model.
 //
 //===----------------------------------------------------------------------===//
 
@@ -75,22 +75,39 @@ private:
 };
 } // namespace
 
-/// Writes one expression; pipelines of more than three stages break lines.
+/// Writes one expression. A pipeline of more than three stages starts a new
+/// line at each dense, conv2d or recurrent layer (`-> conv2d(...) ->
+/// batchnorm -> relu -> maxpool(2)`) and before a stage that would pass
+/// column 96.
 static std::string render(const Expr &e, const std::vector<Layer> &layers,
                           LayerNamer &namer, std::vector<NamedTensor> &out) {
   int arrows = 0;
   for (const Piece &p : e.pieces)
     arrows += p.text == kArrow;
+  auto text = [&](const Piece &p) {
+    return p.layer >= 0 ? layers[p.layer].stage : p.text;
+  };
   std::string s;
-  for (const Piece &p : e.pieces) {
-    if (p.layer >= 0) {
-      s += layers[p.layer].stage;
-      namer.name(p.layer, out);
-    } else if (p.text == kArrow) {
-      s += arrows > 3 ? "\n    -> " : " -> ";
-    } else {
-      s += p.text;
+  size_t column = 16;
+  for (size_t i = 0; i < e.pieces.size(); ++i) {
+    const Piece &p = e.pieces[i];
+    if (p.text == kArrow && i + 1 < e.pieces.size()) {
+      const Piece &next = e.pieces[i + 1];
+      bool weighted = next.layer >= 0 && layers[next.layer].kind != "bn";
+      bool wide = column + 4 + text(next).size() > 96;
+      if (arrows > 3 && (weighted || wide)) {
+        s += "\n    -> ";
+        column = 8;
+      } else {
+        s += " -> ";
+        column += 4;
+      }
+      continue;
     }
+    if (p.layer >= 0)
+      namer.name(p.layer, out);
+    s += text(p);
+    column += text(p).size();
   }
   return s;
 }

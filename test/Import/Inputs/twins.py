@@ -5,7 +5,12 @@ running statistics too), is exported with torch.onnx.export, imported with
 outputs must match PyTorch's within 1e-5 relative (max |nnc - torch| /
 max |torch|), and the checkpoint nnc import wrote, read back through the
 compiled model's state_dict, must load into the twin with load_state_dict
-and give back every exported tensor bit for bit.
+and give back every exported tensor bit for bit. The twins are exported
+with training=PRESERVE, which in eval mode keeps BatchNormalization nodes
+(inference); a twin with batchnorm is also exported with the default
+settings, under which PyTorch folds each batchnorm into the convolution
+before it: that import is checked for its outputs only (its weights are the
+folded ones, which no longer fit the twin).
 
 usage: twins.py WORKDIR NAME...   (NNC_BINARY: the nnc to test; the nnc
 package and bench/ on PYTHONPATH)
@@ -45,6 +50,28 @@ def twin(name, seed):
     return module.eval()
 
 
+def export(module, x, path, input_name, opset, preserve):
+    torch.onnx.export(module, x, path, opset_version=opset,
+                      input_names=[input_name], output_names=["logits"],
+                      dynamic_axes={input_name: {0: "N"}, "logits": {0: "N"}},
+                      training=(torch.onnx.TrainingMode.PRESERVE if preserve
+                                else torch.onnx.TrainingMode.EVAL))
+
+
+def import_and_run(workdir, stem, module, x, input_name):
+    """nnc import, compile, load, predict: (the model, max relative error)."""
+    onnx_path = os.path.join(workdir, stem + ".onnx")
+    nn_path = os.path.join(workdir, stem + ".nn")
+    subprocess.run([os.environ["NNC_BINARY"], "import", onnx_path,
+                    "-o", nn_path], check=True)
+    model = nnc.compile(nn_path, out=os.path.join(workdir, stem + ".so"))
+    model.load(os.path.join(workdir, stem + ".safetensors"))
+    with torch.no_grad():
+        expected = module(x).numpy()
+    got = model.predict(**{input_name: x.numpy()})
+    return model, float(np.abs(got - expected).max() / np.abs(expected).max())
+
+
 def main(workdir, names):
     os.makedirs(workdir, exist_ok=True)
     worst = 0.0
@@ -52,21 +79,10 @@ def main(workdir, names):
         input_name, shape = INPUTS[name]
         module = twin(name, seed)
         x = torch.rand(5, *shape)
-        onnx_path = os.path.join(workdir, name + ".onnx")
         opset = 13 if seed % 2 == 0 else 17
-        torch.onnx.export(module, x, onnx_path, opset_version=opset,
-                          input_names=[input_name], output_names=["logits"],
-                          dynamic_axes={input_name: {0: "N"},
-                                        "logits": {0: "N"}})
-        nn_path = os.path.join(workdir, name + ".nn")
-        subprocess.run([os.environ["NNC_BINARY"], "import", onnx_path,
-                        "-o", nn_path], check=True)
-        model = nnc.compile(nn_path, out=os.path.join(workdir, name + ".so"))
-        model.load(os.path.join(workdir, name + ".safetensors"))
-        with torch.no_grad():
-            expected = module(x).numpy()
-        got = model.predict(**{input_name: x.numpy()})
-        err = float(np.abs(got - expected).max() / np.abs(expected).max())
+        export(module, x, os.path.join(workdir, name + ".onnx"), input_name,
+               opset, preserve=True)
+        model, err = import_and_run(workdir, name, module, x, input_name)
         worst = max(worst, err)
         # The imported weights, named as nnc named them, into the twin.
         state = {k: torch.from_numpy(v) for k, v in model.state_dict().items()}
@@ -80,6 +96,14 @@ def main(workdir, names):
               f"unexpected {unexpected} identical {same}")
         assert err <= TOLERANCE, f"{name}: {err} > {TOLERANCE}"
         assert not missing and not unexpected and same
+        if any(isinstance(m, torch.nn.BatchNorm2d) for m in module.modules()):
+            stem = name + "_folded"
+            export(module, x, os.path.join(workdir, stem + ".onnx"),
+                   input_name, opset, preserve=False)
+            _, err = import_and_run(workdir, stem, module, x, input_name)
+            worst = max(worst, err)
+            print(f"{stem} opset {opset}: max relative error {err:.1e}")
+            assert err <= TOLERANCE, f"{stem}: {err} > {TOLERANCE}"
     print(f"all {len(names)} twins within {TOLERANCE} (worst {worst:.1e})")
 
 
