@@ -15,6 +15,7 @@
 #endif
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -79,6 +80,11 @@ int nnc::driver::importMain(int argc, char **argv) {
   std::string output = args.get("output").value_or(withExtension(input, ".nn"));
   std::string checkpoint =
       args.get("checkpoint").value_or(withExtension(output, ".safetensors"));
+  for (const std::string &written : {output, checkpoint})
+    if (llvm::sys::fs::equivalent(input, written) || input == written)
+      return reportError("import", "the output " + written +
+                                       " is the input; give another -o or "
+                                       "--checkpoint");
   nnc::import::ImportOptions options;
   options.modelName = args.get("name").value_or(nameFromFile(output));
   if (!isIdentifier(options.modelName))
