@@ -129,6 +129,20 @@ struct Activation {
   Expr expr;
   std::vector<int64_t> shape;
   int lastLayer = -1;
+  /// The layouts of an exported recurrent layer (RecurrentOps.cpp): the
+  /// graph's tensor is time-major ([T, N, ...]: `shape` stays batch-first),
+  /// and/or has the size-1 direction axis `directionAxis` (a graph axis)
+  /// that the language's tensor lacks.
+  bool timeMajor = false;
+  int directionAxis = -1;
+  bool isPlain() const { return !timeMajor && directionAxis < 0; }
+};
+
+/// An integer tensor computed from shapes (Shape, Gather, Unsqueeze,
+/// Concat): entries, kBatch for N; rank 0 or 1.
+struct ShapeValue {
+  std::vector<int64_t> entries;
+  int rank = 1;
 };
 
 /// A statement of the model body: `h1 = expr` or `output y = expr`.
@@ -149,6 +163,13 @@ public:
   /// Input `i` of `node` as an activation (binding it to a name first when
   /// the model uses it more than once). Error when it is a constant.
   llvm::Expected<Activation> activation(const Node &node, int i);
+  /// Input `i` as an activation in any layout (see Activation::timeMajor);
+  /// `activation` refuses the layouts of recurrent layers.
+  llvm::Expected<Activation> rawActivation(const Node &node, int i);
+  /// Integer tensors computed from shapes, and the zero tensors built from
+  /// them (ConstantOfShape: a recurrent layer's initial state).
+  std::map<std::string, ShapeValue> &getShapeValues() { return shapeValues; }
+  std::map<std::string, bool> &getZeroStates() { return zeroStates; }
   /// Input `i` of `node` as a constant. Error when it is computed.
   llvm::Expected<const Constant *> constant(const Node &node, int i,
                                             llvm::StringRef what);
@@ -194,6 +215,8 @@ private:
   const onnx::GraphProto &graph;
   std::map<std::string, Constant> constants;
   std::map<std::string, Activation> values;
+  std::map<std::string, ShapeValue> shapeValues;
+  std::map<std::string, bool> zeroStates;
   std::map<std::string, bool> bound;
   std::map<std::string, int> uses;
   std::map<std::string, std::string> outputNames;
@@ -212,6 +235,9 @@ const llvm::StringMap<Converter> &converterTable();
 /// tensor converters (activations, Flatten, Reshape, Add, ...).
 void addLayerConverters(llvm::StringMap<Converter> &table);
 void addTensorConverters(llvm::StringMap<Converter> &table);
+/// LSTM, GRU, RNN and the ops PyTorch exports around them (Shape, Gather,
+/// Unsqueeze, Squeeze, Concat, ConstantOfShape).
+void addRecurrentConverters(llvm::StringMap<Converter> &table);
 
 /// Writes the `.nn` text for `t` and names the checkpoint tensors.
 ImportedModel writeModel(Translator &t, const std::string &modelName,

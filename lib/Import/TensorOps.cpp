@@ -227,10 +227,23 @@ static llvm::Error reshape(Translator &t, const Node &n) {
 static llvm::Error transpose(Translator &t, const Node &n) {
   if (auto err = n.onlyAttributes({"perm"}))
     return err;
-  auto x = t.activation(n, 0);
+  auto x = t.rawActivation(n, 0);
   if (!x)
     return x.takeError();
   std::vector<int64_t> perm = n.getInts("perm");
+  // [N, T, K] <-> [T, N, K] around a recurrent layer: a change of layout
+  // only (the language's tensors are batch-first).
+  if (x->shape.size() == 3 && x->directionAxis < 0 &&
+      perm == std::vector<int64_t>{1, 0, 2}) {
+    Activation y = *x;
+    y.timeMajor = !y.timeMajor;
+    y.lastLayer = -1;
+    t.define(n, 0, y);
+    return llvm::Error::success();
+  }
+  if (!x->isPlain())
+    return n.fail("input 0 is time-major or has a direction axis; only "
+                  "perm = [1, 0, 2] is supported there");
   if (perm.empty())
     for (size_t i = x->shape.size(); i-- > 0;)
       perm.push_back(int64_t(i));
@@ -381,6 +394,7 @@ const llvm::StringMap<Converter> &nnc::import::detail::converterTable() {
     llvm::StringMap<Converter> t;
     addLayerConverters(t);
     addTensorConverters(t);
+    addRecurrentConverters(t);
     return t;
   }();
   return table;

@@ -82,9 +82,11 @@ llvm::Error Translator::declareInputs() {
 }
 
 llvm::Error Translator::run() {
+  // Shape reads only a tensor's type, so it does not make a second use
+  // (PyTorch's recurrent exports take the input's shape for the state).
   for (const auto &node : graph.node())
     for (const auto &name : node.input())
-      if (!name.empty())
+      if (!name.empty() && node.op_type() != "Shape")
         ++uses[name];
   for (const auto &out : graph.output()) {
     ++uses[out.name()];
@@ -109,7 +111,8 @@ llvm::Error Translator::convertNode(const Node &node) {
     return node.fail("domain '" + domain + "' is not supported");
   for (int i = 0; i < node.numInputs(); ++i) {
     llvm::StringRef in = node.input(i);
-    if (!in.empty() && !constants.count(in.str()) && !values.count(in.str()))
+    if (!in.empty() && !constants.count(in.str()) && !values.count(in.str()) &&
+        !shapeValues.count(in.str()) && !zeroStates.count(in.str()))
       return node.fail("input '" + in +
                        "' is not defined before it (the graph is not in "
                        "topological order or is incomplete)");
@@ -171,7 +174,8 @@ void Translator::bind(const std::string &onnxName, Activation &value) {
   bound[onnxName] = true;
 }
 
-llvm::Expected<Activation> Translator::activation(const Node &node, int i) {
+llvm::Expected<Activation> Translator::rawActivation(const Node &node,
+                                                    int i) {
   std::string name = node.input(i).str();
   if (name.empty())
     return node.fail("input " + llvm::Twine(i) + " is missing");
@@ -179,9 +183,23 @@ llvm::Expected<Activation> Translator::activation(const Node &node, int i) {
     return node.fail("input " + llvm::Twine(i) + " ('" + name +
                      "') is a constant; nnc import supports a computed "
                      "tensor there");
-  Activation &value = values.at(name);
+  auto it = values.find(name);
+  if (it == values.end())
+    return node.fail("input " + llvm::Twine(i) + " ('" + name +
+                     "') is a shape or initial state, not supported here");
+  Activation &value = it->second;
   if (uses[name] > 1 && !bound[name])
     bind(name, value);
+  return value;
+}
+
+llvm::Expected<Activation> Translator::activation(const Node &node, int i) {
+  auto value = rawActivation(node, i);
+  if (value && !value->isPlain())
+    return node.fail("input " + llvm::Twine(i) + " ('" + node.input(i) +
+                     "') is time-major or has a direction axis; nnc import "
+                     "supports only Squeeze and Transpose back to [N, T, H] "
+                     "after a recurrent layer");
   return value;
 }
 

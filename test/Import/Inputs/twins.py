@@ -37,9 +37,40 @@ INPUTS = {
 TOLERANCE = 1e-5
 
 
+class SeqGRU(torch.nn.Module):
+    """seq -> gru(24) -> last -> dense(5)."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = torch.nn.GRU(16, 24, batch_first=True)
+        self.fc1 = torch.nn.Linear(24, 5)
+
+    def forward(self, seq):
+        return self.fc1(self.gru(seq)[0][:, -1])
+
+
+class SeqRNNLSTM(torch.nn.Module):
+    """seq -> rnn(12, activation = relu) -> lstm(10) -> last -> dense(5)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = torch.nn.RNN(16, 12, nonlinearity="relu", batch_first=True)
+        self.lstm = torch.nn.LSTM(12, 10, batch_first=True)
+        self.fc1 = torch.nn.Linear(10, 5)
+
+    def forward(self, seq):
+        return self.fc1(self.lstm(self.rnn(seq)[0])[0][:, -1])
+
+
+# Recurrent layers beyond the bench's LSTM (not in bench/torch_models.py).
+EXTRA = {"gru": SeqGRU, "rnn_lstm": SeqRNNLSTM}
+INPUTS.update({"gru": ("seq", (32, 16)), "rnn_lstm": ("seq", (20, 16))})
+
+
 def twin(name, seed):
     torch.manual_seed(seed)
-    module = torch_models.SPECS[name].module()
+    module = (EXTRA[name] if name in EXTRA
+              else torch_models.SPECS[name].module)()
     with torch.no_grad():
         for m in module.modules():
             if isinstance(m, torch.nn.BatchNorm2d):
