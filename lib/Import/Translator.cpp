@@ -155,6 +155,12 @@ llvm::Error Translator::declareOutputs() {
     auto it = values.find(name);
     if (it == values.end())
       return graphError("graph output '" + name + "' is computed by no node");
+    if (!it->second.isPlain())
+      return graphError("graph output '" + name +
+                        "' is time-major or has a direction axis (a "
+                        "Transpose or recurrent layer that moves the batch "
+                        "from dimension 0); nnc's outputs keep the batch "
+                        "first");
     if (bound[name] && it->second.expr.pieces.size() == 1 &&
         it->second.expr.pieces[0].text == outputNames[name])
       continue; // already written as `output name = ...`

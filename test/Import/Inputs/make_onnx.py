@@ -184,6 +184,23 @@ def softmax_batch():
         [value("x", "N", 4)], [value("y", "N", 4)], [])
 
 
+def batch_transpose():
+    # perm [1, 0, 2] is the layout change around a recurrent layer; as an
+    # output it would move the batch.
+    return model(
+        [helper.make_node("Transpose", ["x"], ["y"], name="swap",
+                          perm=[1, 0, 2])],
+        [value("x", "N", 3, 4)], [value("y", 3, "N", 4)], [])
+
+
+def lstm_peephole():
+    return model(
+        [helper.make_node("LSTM", ["x", "w", "r", "", "", "", "", "p"],
+                          ["y"], name="peep", hidden_size=2, layout=1)],
+        [value("x", "N", 5, 3)], [value("y", "N", 5, 1, 2)],
+        [init("w", 1, 8, 3), init("r", 1, 8, 2), init("p", 1, 6)], opset=14)
+
+
 def old_opset():
     m = mlp_gemm()
     m.opset_import[0].version = 11
@@ -193,7 +210,7 @@ def old_opset():
 CASES = {f.__name__: f for f in [
     mlp_gemm, matmul_add, cnn, shapes, branches, unsupported_op, conv_group,
     pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
-    softmax_batch, old_opset]}
+    softmax_batch, batch_transpose, lstm_peephole, old_opset]}
 
 if __name__ == "__main__":
     onnx.save(CASES[sys.argv[1]](), sys.argv[2])
