@@ -67,7 +67,8 @@ public:
   llvm::Error unsupported(llvm::StringRef attribute, const llvm::Twine &value,
                           const llvm::Twine &why) const;
   /// An error naming the first attribute not in `known`, else success.
-  llvm::Error onlyAttributes(std::initializer_list<llvm::StringRef> known) const;
+  llvm::Error
+  onlyAttributes(std::initializer_list<llvm::StringRef> known) const;
 
   bool has(llvm::StringRef name) const { return find(name) != nullptr; }
   int64_t getInt(llvm::StringRef name, int64_t dflt) const;

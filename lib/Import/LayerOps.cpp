@@ -35,9 +35,10 @@ static std::vector<float> transposed(const Constant &c) {
   return out;
 }
 
-static llvm::Expected<const Constant *>
-floatConstant(Translator &t, const Node &n, int i, llvm::StringRef what,
-              size_t rank) {
+static llvm::Expected<const Constant *> floatConstant(Translator &t,
+                                                      const Node &n, int i,
+                                                      llvm::StringRef what,
+                                                      size_t rank) {
   auto c = t.constant(n, i, what);
   if (!c)
     return c.takeError();
@@ -55,9 +56,8 @@ biasValues(const Node &n, const Constant &c, int64_t units) {
   bool ones = llvm::all_of(llvm::ArrayRef<int64_t>(c.shape).drop_back(),
                            [](int64_t d) { return d == 1; });
   if (!c.isFloat || c.shape.empty() || c.shape.back() != units || !ones)
-    return n.fail("the bias must hold " + llvm::Twine(units) +
-                  " floats ([" + llvm::Twine(units) + "]), got " +
-                  list(c.shape));
+    return n.fail("the bias must hold " + llvm::Twine(units) + " floats ([" +
+                  llvm::Twine(units) + "]), got " + list(c.shape));
   return c.floats;
 }
 
@@ -93,8 +93,10 @@ static llvm::Error gemm(Translator &t, const Node &n) {
   int64_t units = transB ? (*w)->shape[0] : (*w)->shape[1];
   int64_t in = transB ? (*w)->shape[1] : (*w)->shape[0];
   if (in != x->shape[1])
-    return n.fail("the weight " + list((*w)->shape) + " does not match the "
-                  "input " + formatShape(x->shape));
+    return n.fail("the weight " + list((*w)->shape) +
+                  " does not match the "
+                  "input " +
+                  formatShape(x->shape));
   std::optional<std::vector<float>> bias;
   if (n.numInputs() > 2) {
     if (beta != 1)
@@ -131,7 +133,8 @@ static llvm::Error matmul(Translator &t, const Node &n) {
   int64_t in = (*w)->shape[0], units = (*w)->shape[1];
   if ((x->shape.size() != 2 && x->shape.size() != 3) || x->shape.back() != in)
     return n.fail("the input " + formatShape(x->shape) + " and the weight " +
-                  list((*w)->shape) + " do not make a dense layer ([N, K] "
+                  list((*w)->shape) +
+                  " do not make a dense layer ([N, K] "
                   "or [N, T, K] times [K, M])");
   std::vector<int64_t> shape = x->shape;
   shape.back() = units;
@@ -151,8 +154,8 @@ struct Window {
 
 static llvm::Error readWindow(const Node &n, llvm::ArrayRef<int64_t> kernel2,
                               Window &w) {
-  auto equal = [&](llvm::StringRef attr, std::vector<int64_t> v,
-                   int64_t dflt, int64_t &out) -> llvm::Error {
+  auto equal = [&](llvm::StringRef attr, std::vector<int64_t> v, int64_t dflt,
+                   int64_t &out) -> llvm::Error {
     if (v.empty()) {
       out = dflt;
       return llvm::Error::success();
@@ -204,8 +207,8 @@ static llvm::Expected<Activation> image(Translator &t, const Node &n) {
 }
 
 static llvm::Error conv(Translator &t, const Node &n) {
-  if (auto err = n.onlyAttributes(
-          {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}))
+  if (auto err = n.onlyAttributes({"auto_pad", "dilations", "group",
+                                   "kernel_shape", "pads", "strides"}))
     return err;
   if (int64_t g = n.getInt("group", 1); g != 1)
     return n.unsupported("group", std::to_string(g),
@@ -260,12 +263,12 @@ static llvm::Error conv(Translator &t, const Node &n) {
 
 /// MaxPool and AveragePool (`max` tells which).
 static llvm::Error pool(Translator &t, const Node &n, bool max) {
-  if (auto err = max ? n.onlyAttributes({"auto_pad", "ceil_mode", "dilations",
-                                         "kernel_shape", "pads",
-                                         "storage_order", "strides"})
-                     : n.onlyAttributes({"auto_pad", "ceil_mode",
-                                         "count_include_pad", "kernel_shape",
-                                         "pads", "strides"}))
+  if (auto err =
+          max ? n.onlyAttributes({"auto_pad", "ceil_mode", "dilations",
+                                  "kernel_shape", "pads", "storage_order",
+                                  "strides"})
+              : n.onlyAttributes({"auto_pad", "ceil_mode", "count_include_pad",
+                                  "kernel_shape", "pads", "strides"}))
     return err;
   if (auto err = t.onlyFirstOutputs(n, 1))
     return err;
@@ -278,8 +281,7 @@ static llvm::Error pool(Translator &t, const Node &n, bool max) {
     return x.takeError();
   std::vector<int64_t> kernel = n.getInts("kernel_shape");
   if (kernel.size() != 2)
-    return n.unsupported("kernel_shape", list(kernel),
-                         "nnc pools 2-D windows");
+    return n.unsupported("kernel_shape", list(kernel), "nnc pools 2-D windows");
   Window win;
   if (auto err = readWindow(n, kernel, win))
     return err;
@@ -293,8 +295,8 @@ static llvm::Error pool(Translator &t, const Node &n, bool max) {
     return n.unsupported("count_include_pad", "1",
                          "nnc's avgpool excludes the padding from the "
                          "average (PyTorch: count_include_pad=False)");
-  std::string stage = (max ? "maxpool(" : "avgpool(") +
-                      std::to_string(win.kernel);
+  std::string stage =
+      (max ? "maxpool(" : "avgpool(") + std::to_string(win.kernel);
   if (win.stride != win.kernel)
     stage += ", stride = " + std::to_string(win.stride);
   if (win.pad)

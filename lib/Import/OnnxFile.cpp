@@ -31,7 +31,8 @@ int64_t Constant::numElements() const {
   return n;
 }
 
-std::string nnc::import::detail::formatShape(const std::vector<int64_t> &shape) {
+std::string
+nnc::import::detail::formatShape(const std::vector<int64_t> &shape) {
   std::string s = "f32[";
   for (size_t i = 0; i < shape.size(); ++i) {
     if (i)

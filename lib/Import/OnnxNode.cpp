@@ -15,9 +15,8 @@
 using namespace nnc::import::detail;
 
 std::string Node::describe() const {
-  std::string where = proto.name().empty()
-                          ? "node #" + std::to_string(index)
-                          : "node '" + proto.name() + "'";
+  std::string where = proto.name().empty() ? "node #" + std::to_string(index)
+                                           : "node '" + proto.name() + "'";
   return where + " (" + proto.op_type() + ")";
 }
 

@@ -121,8 +121,7 @@ static llvm::Error squeeze(Translator &t, const Node &n) {
   auto axes = axesOf(t, n);
   if (!axes)
     return axes.takeError();
-  if (x->directionAxis < 0 ||
-      *axes != std::vector<int64_t>{x->directionAxis})
+  if (x->directionAxis < 0 || *axes != std::vector<int64_t>{x->directionAxis})
     return n.fail("only the direction axis of a recurrent layer's output "
                   "can be squeezed");
   Activation y = *x;
@@ -183,8 +182,9 @@ static llvm::Error constantOfShape(Translator &t, const Node &n) {
     auto c = decodeTensor(*v, n.describe());
     if (!c)
       return c.takeError();
-    bool zero = c->isFloat ? llvm::all_of(c->floats, [](float f) { return f == 0; })
-                           : llvm::all_of(c->ints, [](int64_t i) { return i == 0; });
+    bool zero = c->isFloat
+                    ? llvm::all_of(c->floats, [](float f) { return f == 0; })
+                    : llvm::all_of(c->ints, [](int64_t i) { return i == 0; });
     if (!zero)
       return n.unsupported("value", "non-zero",
                            "only zero initial states are supported");
@@ -223,9 +223,9 @@ static std::vector<float> reorder(const std::vector<float> &w, int64_t hidden,
 
 static llvm::Error recurrent(Translator &t, const Node &n,
                              const RecurrentKind &kind) {
-  if (auto err = n.onlyAttributes({"activations", "direction", "hidden_size",
-                                   "layout", "linear_before_reset",
-                                   "input_forget", "clip"}))
+  if (auto err =
+          n.onlyAttributes({"activations", "direction", "hidden_size", "layout",
+                            "linear_before_reset", "input_forget", "clip"}))
     return err;
   if (n.has("clip"))
     return n.unsupported("clip", formatFloat(n.getFloat("clip", 0)),
@@ -297,10 +297,11 @@ static llvm::Error recurrent(Translator &t, const Node &n,
   Layer l;
   l.kind = kind.stage;
   l.firstUnnumbered = true;
-  l.stage = std::string(kind.stage) + "(" + std::to_string(hidden) +
-            rnnActivation;
-  l.params.push_back({"weight_ih_l0",
-                      {"", {gh, in}, reorder((*w)->floats, hidden, in, kind.order)}});
+  l.stage =
+      std::string(kind.stage) + "(" + std::to_string(hidden) + rnnActivation;
+  l.params.push_back(
+      {"weight_ih_l0",
+       {"", {gh, in}, reorder((*w)->floats, hidden, in, kind.order)}});
   l.params.push_back(
       {"weight_hh_l0",
        {"", {gh, hidden}, reorder((*r)->floats, hidden, hidden, kind.order)}});
@@ -311,9 +312,11 @@ static llvm::Error recurrent(Translator &t, const Node &n,
     if ((*b)->shape != std::vector<int64_t>{1, 2 * gh} || !(*b)->isFloat)
       return n.fail("B must be [1, " + llvm::Twine(2 * gh) + "]");
     l.params.push_back(
-        {"bias_ih_l0", {"", {gh}, reorder((*b)->floats, hidden, 1, kind.order)}});
-    l.params.push_back({"bias_hh_l0",
-                        {"", {gh}, reorder((*b)->floats, hidden, 1, kind.order, gh)}});
+        {"bias_ih_l0",
+         {"", {gh}, reorder((*b)->floats, hidden, 1, kind.order)}});
+    l.params.push_back(
+        {"bias_hh_l0",
+         {"", {gh}, reorder((*b)->floats, hidden, 1, kind.order, gh)}});
   } else {
     l.stage += ", bias = false";
   }
@@ -330,8 +333,8 @@ static llvm::Error recurrent(Translator &t, const Node &n,
 }
 
 static llvm::Error lstm(Translator &t, const Node &n) {
-  static const RecurrentKind kind{"lstm", 4, {0, 2, 3, 1},
-                                  {"Sigmoid", "Tanh", "Tanh"}};
+  static const RecurrentKind kind{
+      "lstm", 4, {0, 2, 3, 1}, {"Sigmoid", "Tanh", "Tanh"}};
   return recurrent(t, n, kind);
 }
 

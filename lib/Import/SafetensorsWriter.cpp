@@ -15,9 +15,10 @@
 
 using namespace nnc::import;
 
-llvm::Error nnc::import::writeSafetensors(
-    llvm::StringRef path, const std::vector<NamedTensor> &tensors,
-    llvm::StringRef modelName) {
+llvm::Error
+nnc::import::writeSafetensors(llvm::StringRef path,
+                              const std::vector<NamedTensor> &tensors,
+                              llvm::StringRef modelName) {
   std::string header = "{\"__metadata__\":{\"format\":\"pt\",\"nnc.model\":\"" +
                        modelName.str() + "\"}";
   uint64_t offset = 0;

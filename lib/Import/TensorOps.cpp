@@ -38,8 +38,9 @@ static constexpr char kRelu[] = "relu", kSigmoid[] = "sigmoid",
                       kTanh[] = "tanh";
 
 /// LeakyRelu and Elu: `stage(alpha = a)` unless a is the language default.
-static llvm::Error withAlpha(Translator &t, const Node &n, llvm::StringRef stage,
-                             float onnxDefault, float nncDefault) {
+static llvm::Error withAlpha(Translator &t, const Node &n,
+                             llvm::StringRef stage, float onnxDefault,
+                             float nncDefault) {
   if (auto err = n.onlyAttributes({"alpha"}))
     return err;
   auto x = t.activation(n, 0);
@@ -135,9 +136,9 @@ static llvm::Error dropout(Translator &t, const Node &n) {
   if (ratio < 0 || ratio >= 1)
     return n.fail("ratio " + formatFloat(ratio) + " is not in [0, 1)");
   t.define(n, 0,
-           ratio == 0 ? *x
-                      : t.stage(*x, "dropout(" + formatFloat(ratio) + ")",
-                                x->shape));
+           ratio == 0
+               ? *x
+               : t.stage(*x, "dropout(" + formatFloat(ratio) + ")", x->shape));
   return llvm::Error::success();
 }
 
@@ -160,7 +161,8 @@ static llvm::Error flatten(Translator &t, const Node &n) {
                          "nnc flattens after the batch (axis 1) only");
   t.define(n, 0,
            t.stage(*x, "flatten",
-                   {kBatch, product(llvm::ArrayRef<int64_t>(x->shape).drop_front())}));
+                   {kBatch,
+                    product(llvm::ArrayRef<int64_t>(x->shape).drop_front())}));
   return llvm::Error::success();
 }
 
@@ -204,15 +206,14 @@ static llvm::Error reshape(Translator &t, const Node &n) {
   }
   if (batchFirst && infer > 0 && known > 0 && elements % known == 0)
     shape[infer] = elements / known;
-  if (!batchFirst || product(llvm::ArrayRef<int64_t>(shape).drop_front()) !=
-                         elements)
-    return n.fail("reshaping " + formatShape(x->shape) + " to [" +
-                  llvm::join(llvm::map_range(target,
-                                             [](int64_t d) {
-                                               return std::to_string(d);
-                                             }),
-                             ", ") +
-                  "] does not keep the batch as dimension 0");
+  if (!batchFirst ||
+      product(llvm::ArrayRef<int64_t>(shape).drop_front()) != elements)
+    return n.fail(
+        "reshaping " + formatShape(x->shape) + " to [" +
+        llvm::join(llvm::map_range(target,
+                                   [](int64_t d) { return std::to_string(d); }),
+                   ", ") +
+        "] does not keep the batch as dimension 0");
   std::string text = "flatten";
   if (shape.size() != 2) {
     text = "reshape(N";
@@ -253,8 +254,7 @@ static llvm::Error transpose(Translator &t, const Node &n) {
   for (size_t i = 0; valid && i < sorted.size(); ++i)
     valid = sorted[i] == int64_t(i);
   std::string text = llvm::join(
-      llvm::map_range(perm, [](int64_t d) { return std::to_string(d); }),
-      ", ");
+      llvm::map_range(perm, [](int64_t d) { return std::to_string(d); }), ", ");
   if (!valid || perm[0] != 0)
     return n.unsupported("perm", "[" + text + "]",
                          "the batch (axis 0) must stay first");
@@ -275,7 +275,8 @@ static bool fuseBias(Translator &t, const Node &n, int xi, Activation &x,
   if (layer.params.size() != 1 || (layer.kind != "fc" && layer.kind != "conv"))
     return false;
   int64_t units = layer.params[0].second.shape[0];
-  // dense: [units] or [1, .., units]; conv2d: [units, 1, 1] or [1, units, 1, 1].
+  // dense: [units] or [1, .., units]; conv2d: [units, 1, 1] or [1, units, 1,
+  // 1].
   std::vector<int64_t> s = c.shape;
   if (layer.kind == "conv") {
     if (s.size() == 4 && s[0] == 1)
@@ -312,7 +313,8 @@ broadcast(const std::vector<int64_t> &a, const std::vector<int64_t> &b) {
 
 /// Add, Sub and Mul: of two computed tensors, of a computed tensor and a
 /// number, or a bias after a dense/conv2d (Add, Sub).
-static llvm::Error arithmetic(Translator &t, const Node &n, llvm::StringRef op) {
+static llvm::Error arithmetic(Translator &t, const Node &n,
+                              llvm::StringRef op) {
   if (auto err = n.onlyAttributes({}))
     return err;
   bool c0 = t.isConstant(n, 0), c1 = t.isConstant(n, 1);
@@ -341,14 +343,14 @@ static llvm::Error arithmetic(Translator &t, const Node &n, llvm::StringRef op) 
   auto c = t.constant(n, 1 - xi, "constant");
   if (!c)
     return c.takeError();
-  if ((op == "+" || (op == "-" && !c0)) && fuseBias(t, n, xi, *x, **c, op == "-" ? -1 : 1)) {
+  if ((op == "+" || (op == "-" && !c0)) &&
+      fuseBias(t, n, xi, *x, **c, op == "-" ? -1 : 1)) {
     x->lastLayer = -1;
     t.define(n, 0, *x);
     return llvm::Error::success();
   }
   if (!(*c)->isFloat || (*c)->numElements() != 1)
-    return n.fail("a constant tensor " +
-                  formatShape((*c)->shape).substr(3) +
+    return n.fail("a constant tensor " + formatShape((*c)->shape).substr(3) +
                   " is supported only as the bias right after a dense or "
                   "conv2d layer without one, or as a single number");
   Activation number;

@@ -26,8 +26,7 @@ Expr Expr::atom(std::string text) {
 }
 
 static llvm::Error graphError(const llvm::Twine &message) {
-  return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                 message.str());
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message.str());
 }
 
 std::string Translator::freshName(llvm::StringRef onnxName,
@@ -172,16 +171,16 @@ llvm::Error Translator::declareOutputs() {
 void Translator::bind(const std::string &onnxName, Activation &value) {
   auto out = outputNames.find(onnxName);
   bool isOutput = out != outputNames.end();
-  std::string lhs =
-      isOutput ? out->second : freshName("", "h" + std::to_string(++temporaries));
+  std::string lhs = isOutput
+                        ? out->second
+                        : freshName("", "h" + std::to_string(++temporaries));
   statements.push_back({lhs, isOutput, value.expr});
   value.expr = Expr::atom(lhs);
   value.lastLayer = -1;
   bound[onnxName] = true;
 }
 
-llvm::Expected<Activation> Translator::rawActivation(const Node &node,
-                                                    int i) {
+llvm::Expected<Activation> Translator::rawActivation(const Node &node, int i) {
   std::string name = node.input(i).str();
   if (name.empty())
     return node.fail("input " + llvm::Twine(i) + " is missing");
@@ -209,8 +208,8 @@ llvm::Expected<Activation> Translator::activation(const Node &node, int i) {
   return value;
 }
 
-llvm::Expected<const Constant *>
-Translator::constant(const Node &node, int i, llvm::StringRef what) {
+llvm::Expected<const Constant *> Translator::constant(const Node &node, int i,
+                                                      llvm::StringRef what) {
   std::string name = node.input(i).str();
   if (name.empty())
     return node.fail("the " + what + " (input " + llvm::Twine(i) +
@@ -283,8 +282,7 @@ static Expr atLeast(const Expr &e, Expr::Prec min) {
     return e;
   Expr wrapped;
   wrapped.pieces.push_back({"(", -1});
-  wrapped.pieces.insert(wrapped.pieces.end(), e.pieces.begin(),
-                        e.pieces.end());
+  wrapped.pieces.insert(wrapped.pieces.end(), e.pieces.begin(), e.pieces.end());
   wrapped.pieces.push_back({")", -1});
   wrapped.prec = Expr::Atom;
   return wrapped;
@@ -323,8 +321,8 @@ nnc::import::importOnnx(llvm::StringRef path, const ImportOptions &options) {
   std::string header = "# Imported by `nnc import` from " +
                        llvm::sys::path::filename(path).str();
   if (!model->producer_name().empty())
-    header += " (" + model->producer_name() + " " +
-              model->producer_version() + ")";
+    header +=
+        " (" + model->producer_name() + " " + model->producer_version() + ")";
   header += ".\n";
   if (!options.checkpointNote.empty())
     header += "# Its weights: " + options.checkpointNote + "\n";

@@ -3,10 +3,11 @@
 // The API behind `nnc import MODEL.onnx`: an ONNX model (opset 13-17) becomes
 // the text of a `.nn` model and the tensors of its parameters and buffers,
 // named and laid out as the compiled model's checkpoint expects them
-// (`fc1.weight` [out, in], `conv1.weight` [out, in, kh, kw], `bn1.running_mean`,
-// ...), ready to be written as safetensors. docs/import.md lists the ops and
-// the patterns recognised; anything else is an error naming the node, its op
-// type and the attribute, never an approximation.
+// (`fc1.weight` [out, in], `conv1.weight` [out, in, kh, kw],
+// `bn1.running_mean`, ...), ready to be written as safetensors.
+// docs/import.md lists the ops and the patterns recognised; anything else is
+// an error naming the node, its op type and the attribute, never an
+// approximation.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_IMPORT_ONNXIMPORT_H
