@@ -181,6 +181,11 @@ static llvm::Error readWindow(const Node &n, llvm::ArrayRef<int64_t> kernel2,
     return n.unsupported("pads", list(pads),
                          "nnc pads every side by the same amount");
   w.pad = pads.empty() ? 0 : pads[0];
+  if (w.kernel < 1 || w.stride < 1 || w.dilation < 1 || w.pad < 0)
+    return n.fail("the window (kernel " + llvm::Twine(w.kernel) + ", stride " +
+                  llvm::Twine(w.stride) + ", dilation " +
+                  llvm::Twine(w.dilation) + ", pad " + llvm::Twine(w.pad) +
+                  ") is invalid");
   std::string autoPad = n.getString("auto_pad", "NOTSET");
   if (autoPad == "SAME_UPPER")
     w.same = true; // nnc's `same`: ceil(size / stride), extra cell after

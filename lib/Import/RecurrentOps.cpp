@@ -145,6 +145,8 @@ static llvm::Error concat(Translator &t, const Node &n) {
     t.getShapeValues()[n.get().output(0)] = out;
     return llvm::Error::success();
   }
+  if (n.numInputs() == 0)
+    return n.fail("nothing to concatenate");
   std::vector<Activation> parts;
   for (int i = 0; i < n.numInputs(); ++i) {
     auto x = t.activation(n, i);

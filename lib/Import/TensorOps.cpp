@@ -272,7 +272,9 @@ static bool fuseBias(Translator &t, const Node &n, int xi, Activation &x,
   if (x.lastLayer < 0 || !t.usedOnce(n, xi) || !c.isFloat)
     return false;
   Layer &layer = t.getLayers()[x.lastLayer];
-  if (layer.params.size() != 1 || (layer.kind != "fc" && layer.kind != "conv"))
+  size_t noBias = layer.stage.find(", bias = false");
+  if (layer.params.size() != 1 || noBias == std::string::npos ||
+      (layer.kind != "fc" && layer.kind != "conv"))
     return false;
   int64_t units = layer.params[0].second.shape[0];
   // dense: [units] or [1, .., units]; conv2d: [units, 1, 1] or [1, units, 1,
@@ -292,7 +294,7 @@ static bool fuseBias(Translator &t, const Node &n, int xi, Activation &x,
   std::vector<float> bias = c.floats;
   for (float &b : bias)
     b *= sign;
-  layer.stage.replace(layer.stage.find(", bias = false"), 14, "");
+  layer.stage.erase(noBias, llvm::StringRef(", bias = false").size());
   layer.params.push_back({"bias", {"", {units}, std::move(bias)}});
   return true;
 }

@@ -105,6 +105,8 @@ llvm::Error Translator::run() {
 }
 
 llvm::Error Translator::convertNode(const Node &node) {
+  if (node.get().output_size() == 0 || node.get().output(0).empty())
+    return node.fail("the node has no output");
   const std::string &domain = node.get().domain();
   if (!domain.empty() && domain != "ai.onnx")
     return node.fail("domain '" + domain + "' is not supported");
