@@ -244,9 +244,6 @@ void addRecurrentConverters(llvm::StringMap<Converter> &table);
 ImportedModel writeModel(Translator &t, const std::string &modelName,
                          const std::string &header);
 
-/// An identifier of the language for an ONNX name (`input.1` -> `input_1`).
-std::string sanitizeIdentifier(llvm::StringRef name);
-
 /// Formats a float as the shortest text that reads back exactly.
 std::string formatFloat(float value);
 

@@ -21,7 +21,7 @@
 using namespace nnc::import;
 using namespace nnc::import::detail;
 
-std::string nnc::import::detail::sanitizeIdentifier(llvm::StringRef name) {
+std::string nnc::import::toIdentifier(llvm::StringRef name) {
   static const char *const keywords[] = {"model",  "block",  "train", "input",
                                          "output", "target", "true",  "false"};
   std::string s;

@@ -31,8 +31,7 @@ static llvm::Error graphError(const llvm::Twine &message) {
 
 std::string Translator::freshName(llvm::StringRef onnxName,
                                   llvm::StringRef fallback) {
-  std::string base =
-      onnxName.empty() ? fallback.str() : sanitizeIdentifier(onnxName);
+  std::string base = onnxName.empty() ? fallback.str() : toIdentifier(onnxName);
   std::string name = base;
   for (int k = 2; llvm::is_contained(usedNames, name) || name == "N"; ++k)
     name = base + std::to_string(k);

@@ -34,18 +34,9 @@ static std::string withExtension(llvm::StringRef path, llvm::StringRef ext) {
 
 /// A model name from a file name: `lenet5.nn` -> `Lenet5`.
 static std::string nameFromFile(llvm::StringRef path) {
-  std::string name;
-  for (char c : llvm::sys::path::stem(path))
-    name += llvm::isAlnum(c) ? c : '_';
-  if (name.empty() || !llvm::isAlpha(name[0]))
-    name = "M" + name;
+  std::string name = nnc::import::toIdentifier(llvm::sys::path::stem(path));
   name[0] = llvm::toUpper(name[0]);
   return name;
-}
-
-static bool isIdentifier(llvm::StringRef s) {
-  return !s.empty() && (llvm::isAlpha(s[0]) || s[0] == '_') &&
-         llvm::all_of(s, [](char c) { return llvm::isAlnum(c) || c == '_'; });
 }
 
 int nnc::driver::importMain(int argc, char **argv) {
@@ -87,7 +78,7 @@ int nnc::driver::importMain(int argc, char **argv) {
                                        "--checkpoint");
   nnc::import::ImportOptions options;
   options.modelName = args.get("name").value_or(nameFromFile(output));
-  if (!isIdentifier(options.modelName))
+  if (nnc::import::toIdentifier(options.modelName) != options.modelName)
     return reportError("import", "--name expects an identifier, got '" +
                                      options.modelName + "'");
   options.checkpointNote = llvm::sys::path::filename(checkpoint).str();

@@ -50,6 +50,10 @@ struct ImportOptions {
 llvm::Expected<ImportedModel> importOnnx(llvm::StringRef path,
                                          const ImportOptions &options);
 
+/// An identifier of the language for an ONNX or file name (`input.1` ->
+/// `input_1`, `3x` -> `t3x`, keywords get a trailing `_`).
+std::string toIdentifier(llvm::StringRef name);
+
 /// Writes `tensors` as a safetensors file (F32, `__metadata__` with
 /// `format = pt` and `nnc.model`), the format `nnc_model_load` reads.
 llvm::Error writeSafetensors(llvm::StringRef path,
