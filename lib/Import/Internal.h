@@ -16,6 +16,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -139,8 +140,11 @@ struct Activation {
   bool isPlain() const { return !timeMajor && directionAxis < 0; }
 };
 
+/// The batch in a ShapeValue (-1 there is ONNX's "infer this dimension").
+constexpr int64_t kShapeBatch = std::numeric_limits<int64_t>::min();
+
 /// An integer tensor computed from shapes (Shape, Gather, Unsqueeze,
-/// Concat): entries, kBatch for N; rank 0 or 1.
+/// Concat): entries, kShapeBatch for N; rank 0 or 1.
 struct ShapeValue {
   std::vector<int64_t> entries;
   int rank = 1;

@@ -30,7 +30,9 @@ static llvm::Error shape(Translator &t, const Node &n) {
   auto x = t.activation(n, 0);
   if (!x)
     return x.takeError();
-  t.getShapeValues()[n.get().output(0)] = {x->shape, 1};
+  std::vector<int64_t> entries = x->shape;
+  entries[0] = kShapeBatch;
+  t.getShapeValues()[n.get().output(0)] = {entries, 1};
   return llvm::Error::success();
 }
 

@@ -172,18 +172,32 @@ static llvm::Error reshape(Translator &t, const Node &n) {
   auto x = t.activation(n, 0);
   if (!x)
     return x.takeError();
-  auto c = t.constant(n, 1, "shape");
-  if (!c)
-    return c.takeError();
-  if ((*c)->isFloat || (*c)->shape.size() != 1 || (*c)->ints.empty())
-    return n.fail("the shape must be a constant list of integers");
-  std::vector<int64_t> target = (*c)->ints;
+  // The shape: a constant, or computed from shapes (PyTorch's
+  // `x.view(x.size(0), -1)`: Shape, Gather, Unsqueeze, Concat).
+  std::vector<int64_t> target;
+  auto computed = t.getShapeValues().find(n.input(1).str());
+  if (computed != t.getShapeValues().end()) {
+    target = computed->second.entries;
+  } else {
+    auto c = t.constant(n, 1, "shape");
+    if (!c)
+      return c.takeError();
+    target = (*c)->ints;
+    if ((*c)->isFloat || (*c)->shape.size() != 1)
+      target.clear();
+  }
+  if (target.empty() ||
+      llvm::is_contained(llvm::ArrayRef<int64_t>(target).drop_front(),
+                         kShapeBatch))
+    return n.fail("the shape must be a list of integers, the batch at most "
+                  "as its first entry");
   bool allowZero = n.getInt("allowzero", 0) != 0;
   int64_t elements = product(llvm::ArrayRef<int64_t>(x->shape).drop_front());
-  // Dimension 0 must stay the batch: 0 copies it, -1 infers it from fixed
-  // other dimensions, a number is the batch the exporter fixed.
+  // Dimension 0 must stay the batch: N itself, 0 copies it, -1 infers it
+  // from fixed other dimensions, a number is the batch the exporter fixed.
   std::optional<int64_t> batch = t.getStaticBatch();
-  bool batchFirst = (target[0] == 0 && !allowZero) || target[0] == -1 ||
+  bool batchFirst = target[0] == kShapeBatch ||
+                    (target[0] == 0 && !allowZero) || target[0] == -1 ||
                     (batch && target[0] == *batch);
   std::vector<int64_t> shape{kBatch};
   int infer = -1;
@@ -208,12 +222,15 @@ static llvm::Error reshape(Translator &t, const Node &n) {
     shape[infer] = elements / known;
   if (!batchFirst ||
       product(llvm::ArrayRef<int64_t>(shape).drop_front()) != elements)
-    return n.fail(
-        "reshaping " + formatShape(x->shape) + " to [" +
-        llvm::join(llvm::map_range(target,
-                                   [](int64_t d) { return std::to_string(d); }),
-                   ", ") +
-        "] does not keep the batch as dimension 0");
+    return n.fail("reshaping " + formatShape(x->shape) + " to [" +
+                  llvm::join(llvm::map_range(target,
+                                             [](int64_t d) {
+                                               return d == kShapeBatch
+                                                          ? std::string("N")
+                                                          : std::to_string(d);
+                                             }),
+                             ", ") +
+                  "] does not keep the batch as dimension 0");
   std::string text = "flatten";
   if (shape.size() != 2) {
     text = "reshape(N";

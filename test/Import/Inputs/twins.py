@@ -21,6 +21,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 import nnc
 import torch_models
@@ -62,9 +63,24 @@ class SeqRNNLSTM(torch.nn.Module):
         return self.fc1(self.lstm(self.rnn(seq)[0])[0][:, -1])
 
 
-# Recurrent layers beyond the bench's LSTM (not in bench/torch_models.py).
-EXTRA = {"gru": SeqGRU, "rnn_lstm": SeqRNNLSTM}
-INPUTS.update({"gru": ("seq", (32, 16)), "rnn_lstm": ("seq", (20, 16))})
+class ViewCNN(torch.nn.Module):
+    """The `x.view(x.size(0), -1)` idiom: Shape, Gather, Unsqueeze, Concat
+    and Reshape in the graph, `flatten` in nnc."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 4, 3)
+        self.fc1 = torch.nn.Linear(4 * 6 * 6, 5)
+
+    def forward(self, image):
+        x = F.max_pool2d(F.relu(self.conv1(image)), 2)
+        return self.fc1(x.view(x.size(0), -1))
+
+
+# Models beyond bench/torch_models.py: more recurrent layers, view().
+EXTRA = {"gru": SeqGRU, "rnn_lstm": SeqRNNLSTM, "view_cnn": ViewCNN}
+INPUTS.update({"gru": ("seq", (32, 16)), "rnn_lstm": ("seq", (20, 16)),
+               "view_cnn": ("image", (1, 14, 14))})
 
 
 def twin(name, seed):
