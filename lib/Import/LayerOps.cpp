@@ -2,7 +2,8 @@
 //
 // Gemm and MatMul become `dense` (weights transposed to PyTorch's [out, in]
 // when the graph stores [in, out]), Conv `conv2d`, BatchNormalization
-// (inference) `batchnorm`, MaxPool/AveragePool `maxpool`/`avgpool`,
+// (inference) `batchnorm`, LayerNormalization `layernorm`,
+// MaxPool/AveragePool `maxpool`/`avgpool`,
 // GlobalAveragePool two `mean`s. Every attribute is read and either mapped or
 // refused by name: the language has square kernels, one stride, one
 // dilation and one padding on every side, groups = 1, floor-mode pooling and
@@ -377,6 +378,48 @@ static llvm::Error batchNormalization(Translator &t, const Node &n) {
   return llvm::Error::success();
 }
 
+/// LayerNormalization (opset 17) over the last axis.
+static llvm::Error layerNormalization(Translator &t, const Node &n) {
+  if (auto err = n.onlyAttributes({"axis", "epsilon", "stash_type"}))
+    return err;
+  if (int64_t stash = n.getInt("stash_type", 1); stash != 1)
+    return n.unsupported("stash_type", std::to_string(stash),
+                         "nnc normalises in float32");
+  if (auto err = t.onlyFirstOutputs(n, 1))
+    return err;
+  auto x = t.activation(n, 0);
+  if (!x)
+    return x.takeError();
+  int64_t rank = int64_t(x->shape.size());
+  int64_t axis = n.getInt("axis", -1);
+  if (axis != -1 && axis != rank - 1)
+    return n.unsupported("axis", std::to_string(axis),
+                         "nnc's layernorm normalises the last axis only");
+  int64_t features = x->shape.back();
+  Layer l;
+  l.kind = "ln";
+  auto scale = floatConstant(t, n, 1, "scale", 1);
+  if (!scale)
+    return scale.takeError();
+  std::vector<float> bias(features, 0.0f); // no B: a zero bias, exactly
+  if (n.numInputs() > 2) {
+    auto b = floatConstant(t, n, 2, "bias B", 1);
+    if (!b)
+      return b.takeError();
+    bias = (*b)->floats;
+  }
+  if ((*scale)->shape[0] != features || int64_t(bias.size()) != features)
+    return n.fail("the scale and bias must hold " + llvm::Twine(features) +
+                  " values for the input " + formatShape(x->shape));
+  l.params.push_back({"weight", {"", {features}, (*scale)->floats}});
+  l.params.push_back({"bias", {"", {features}, std::move(bias)}});
+  float eps = n.getFloat("epsilon", 1e-5f);
+  l.stage =
+      eps == 1e-5f ? "layernorm" : "layernorm(eps = " + formatFloat(eps) + ")";
+  t.define(n, 0, t.stageLayer(*x, std::move(l), x->shape));
+  return llvm::Error::success();
+}
+
 void nnc::import::detail::addLayerConverters(
     llvm::StringMap<Converter> &table) {
   table["Gemm"] = gemm;
@@ -386,4 +429,5 @@ void nnc::import::detail::addLayerConverters(
   table["AveragePool"] = averagePool;
   table["GlobalAveragePool"] = globalAveragePool;
   table["BatchNormalization"] = batchNormalization;
+  table["LayerNormalization"] = layerNormalization;
 }

@@ -81,6 +81,10 @@ def run_node(node, v):
     if op == "BatchNormalization":
         return F.batch_norm(i[0], i[3], i[4], i[1], i[2], False, 0.0,
                             a.get("epsilon", 1e-5))
+    if op == "LayerNormalization":
+        bias = i[2] if len(i) > 2 else None
+        return F.layer_norm(i[0], i[0].shape[-1:], i[1], bias,
+                            a.get("epsilon", 1e-5))
     if op == "MaxPool":
         k = a["kernel_shape"][0]
         return F.max_pool2d(i[0], k, a.get("strides", [1, 1])[0], pads2d(a))

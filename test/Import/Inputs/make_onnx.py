@@ -127,6 +127,20 @@ def branches():
          numpy_helper.from_array(np.array([1.0], dtype=np.float32), "one")])
 
 
+def layernorm():
+    # LayerNormalization (opset 17) over the last axis of [N, T, D], with
+    # and without its bias, then MatMul on the rank-3 tensor.
+    return model(
+        [helper.make_node("LayerNormalization", ["x", "g1", "b1"], ["n1"],
+                          name="ln_a", epsilon=1e-6),
+         helper.make_node("MatMul", ["n1", "w"], ["m"]),
+         helper.make_node("LayerNormalization", ["m", "g2"], ["y"],
+                          axis=2)],
+        [value("x", "N", 5, 6)], [value("y", "N", 5, 4)],
+        [init("g1", 6), init("b1", 6), init("w", 6, 4), init("g2", 4)],
+        opset=17)
+
+
 # Errors: each names the node, its op type and the attribute.
 def unsupported_op():
     return model(
@@ -208,7 +222,7 @@ def old_opset():
 
 
 CASES = {f.__name__: f for f in [
-    mlp_gemm, matmul_add, cnn, shapes, branches, unsupported_op, conv_group,
+    mlp_gemm, matmul_add, cnn, shapes, branches, layernorm, unsupported_op, conv_group,
     pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
     softmax_batch, batch_transpose, lstm_peephole, old_opset]}
 
