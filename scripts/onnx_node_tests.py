@@ -35,6 +35,8 @@ SUPPORTED = {
     "MaxPool", "AveragePool", "GlobalAveragePool", "Flatten", "Reshape",
     "Transpose", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Elu", "Softmax",
     "LogSoftmax", "Dropout", "Identity", "LSTM", "GRU", "RNN", "Concat",
+    "LayerNormalization", "Shape", "Gather", "Unsqueeze", "Squeeze",
+    "ConstantOfShape",
     "Constant"}
 
 

@@ -105,7 +105,10 @@ llvm::Error Translator::run() {
 
 llvm::Error Translator::convertNode(const Node &node) {
   if (node.get().output_size() == 0 || node.get().output(0).empty())
-    return node.fail("the node has no output");
+    return node.fail(node.get().output_size() == 0
+                         ? "the node has no output"
+                         : "its first output is omitted (nnc import "
+                           "translates output 0 of every node)");
   const std::string &domain = node.get().domain();
   if (!domain.empty() && domain != "ai.onnx")
     return node.fail("domain '" + domain + "' is not supported");
