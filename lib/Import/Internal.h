@@ -19,6 +19,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -186,6 +187,13 @@ public:
   /// Defines output `i` of `node`.
   void define(const Node &node, int i, Activation value);
   void defineConstant(const std::string &name, Constant value);
+  /// The node that is the only user of tensor `name`, if there is one
+  /// (patterns spanning several nodes, PatternOps.cpp).
+  const onnx::NodeProto *onlyUser(const std::string &name) const;
+  /// Marks `node` as translated by a pattern: its turn is skipped.
+  void absorb(const onnx::NodeProto *node) { absorbed.insert(node); }
+  /// Forgets one use of `name` (a pattern that reads it twice reads it once).
+  void dropUse(const std::string &name) { --uses[name]; }
   /// Refuses a node whose outputs past the first `n` are used by the graph.
   llvm::Error onlyFirstOutputs(const Node &node, int n) const;
 
@@ -224,6 +232,8 @@ private:
   std::map<std::string, bool> zeroStates;
   std::map<std::string, bool> bound;
   std::map<std::string, int> uses;
+  std::map<std::string, std::vector<const onnx::NodeProto *>> users;
+  std::set<const onnx::NodeProto *> absorbed;
   std::map<std::string, std::string> outputNames;
   std::vector<std::string> usedNames;
   std::vector<std::pair<std::string, std::vector<int64_t>>> inputs;
@@ -240,6 +250,9 @@ const llvm::StringMap<Converter> &converterTable();
 /// tensor converters (activations, Flatten, Reshape, Add, ...).
 void addLayerConverters(llvm::StringMap<Converter> &table);
 void addTensorConverters(llvm::StringMap<Converter> &table);
+/// Patterns of several nodes: GELU as PyTorch exports it (Div, Erf, Add,
+/// Mul, Mul).
+void addPatternConverters(llvm::StringMap<Converter> &table);
 /// LSTM, GRU, RNN and the ops PyTorch exports around them (Shape, Gather,
 /// Unsqueeze, Squeeze, Concat, ConstantOfShape).
 void addRecurrentConverters(llvm::StringMap<Converter> &table);

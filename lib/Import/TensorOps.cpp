@@ -416,6 +416,7 @@ const llvm::StringMap<Converter> &nnc::import::detail::converterTable() {
     addLayerConverters(t);
     addTensorConverters(t);
     addRecurrentConverters(t);
+    addPatternConverters(t);
     return t;
   }();
   return table;

@@ -84,8 +84,10 @@ llvm::Error Translator::run() {
   // (PyTorch's recurrent exports take the input's shape for the state).
   for (const auto &node : graph.node())
     for (const auto &name : node.input())
-      if (!name.empty() && node.op_type() != "Shape")
+      if (!name.empty() && node.op_type() != "Shape") {
         ++uses[name];
+        users[name].push_back(&node);
+      }
   for (const auto &out : graph.output()) {
     ++uses[out.name()];
     if (outputNames.count(out.name()))
@@ -96,14 +98,36 @@ llvm::Error Translator::run() {
     return err;
   for (auto &entry : outputNames)
     entry.second = freshName(entry.first, "output");
+  // Constants first (they have no inputs), so that a pattern spanning
+  // several nodes sees the numbers of its later nodes.
   int index = 0;
+  for (const auto &proto : graph.node()) {
+    if (proto.op_type() == "Constant") {
+      if (auto err = convertNode(Node(proto, index)))
+        return err;
+      absorb(&proto);
+    }
+    ++index;
+  }
+  index = 0;
   for (const auto &proto : graph.node())
     if (auto err = convertNode(Node(proto, index++)))
       return err;
   return declareOutputs();
 }
 
+const onnx::NodeProto *Translator::onlyUser(const std::string &name) const {
+  auto u = uses.find(name);
+  auto it = users.find(name);
+  if (u == uses.end() || u->second != 1 || it == users.end() ||
+      it->second.size() != 1)
+    return nullptr;
+  return it->second[0];
+}
+
 llvm::Error Translator::convertNode(const Node &node) {
+  if (absorbed.count(&node.get()))
+    return llvm::Error::success();
   if (node.get().output_size() == 0 || node.get().output(0).empty())
     return node.fail(node.get().output_size() == 0
                          ? "the node has no output"

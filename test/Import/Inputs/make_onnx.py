@@ -215,6 +215,13 @@ def lstm_peephole():
         [init("w", 1, 8, 3), init("r", 1, 8, 2), init("p", 1, 6)], opset=14)
 
 
+def div_alone():
+    return model(
+        [helper.make_node("Div", ["x", "two"], ["y"], name="halve")],
+        [value("x", "N", 4)], [value("y", "N", 4)],
+        [numpy_helper.from_array(np.array(2.0, dtype=np.float32), "two")])
+
+
 def old_opset():
     m = mlp_gemm()
     m.opset_import[0].version = 11
@@ -224,7 +231,7 @@ def old_opset():
 CASES = {f.__name__: f for f in [
     mlp_gemm, matmul_add, cnn, shapes, branches, layernorm, unsupported_op, conv_group,
     pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
-    softmax_batch, batch_transpose, lstm_peephole, old_opset]}
+    softmax_batch, batch_transpose, lstm_peephole, div_alone, old_opset]}
 
 if __name__ == "__main__":
     onnx.save(CASES[sys.argv[1]](), sys.argv[2])

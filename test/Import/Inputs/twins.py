@@ -77,10 +77,23 @@ class ViewCNN(torch.nn.Module):
         return self.fc1(x.view(x.size(0), -1))
 
 
-# Models beyond bench/torch_models.py: more recurrent layers, view().
-EXTRA = {"gru": SeqGRU, "rnn_lstm": SeqRNNLSTM, "view_cnn": ViewCNN}
+class GeluMLP(torch.nn.Module):
+    """dense -> gelu (exported as Div, Erf, Add, Mul, Mul) -> dense."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = torch.nn.Linear(6, 16)
+        self.fc2 = torch.nn.Linear(16, 3)
+
+    def forward(self, x):
+        return self.fc2(F.gelu(self.fc1(x)))
+
+
+# Models beyond bench/torch_models.py: more recurrent layers, view(), GELU.
+EXTRA = {"gru": SeqGRU, "rnn_lstm": SeqRNNLSTM, "view_cnn": ViewCNN,
+         "gelu_mlp": GeluMLP}
 INPUTS.update({"gru": ("seq", (32, 16)), "rnn_lstm": ("seq", (20, 16)),
-               "view_cnn": ("image", (1, 14, 14))})
+               "view_cnn": ("image", (1, 14, 14)), "gelu_mlp": ("x", (6,))})
 
 
 def twin(name, seed):
