@@ -12,6 +12,7 @@ PACKAGES="
   python3-torch python3-numpy python3-pytest dataset-fashion-mnist libopenblas0-pthread
   librsvg2-bin
   openmpi-bin libopenmpi-dev
+  libonnx-dev libprotobuf-dev python3-onnx
 "
 missing=""
 for p in $PACKAGES; do

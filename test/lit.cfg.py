@@ -70,6 +70,8 @@ def add_python_feature(module, env_var):
     except (OSError, subprocess.TimeoutExpired):
         pass
 add_python_feature("torch", "NNC_TORCH_PYTHON")
+# `onnx` (python3-onnx): tests that write small ONNX files for `nnc import`.
+add_python_feature("onnx", "NNC_TORCH_PYTHON")
 add_python_feature("numpy", "NNC_NUMPY_PYTHON")
 # `pytest` (python3-pytest) beside NumPy: the Python package's tests
 # (test/Python). %pytest runs it with that Python, which loads model.so
@@ -92,6 +94,10 @@ if mpirun and os.path.exists(os.path.join(config.nnc_obj_root, "lib", "libnnc_mp
     config.substitutions.append(
         ("%mpirun", "%s --oversubscribe --bind-to none"
          " --mca btl_vader_single_copy_mechanism none%s" % (mpirun, root)))
+# `onnx-import` when this nnc was built with `nnc import` (lib/Import finds
+# Debian's libonnx-dev and libprotobuf-dev).
+if getattr(config, "nnc_onnx_import", "0") == "1":
+    config.available_features.add("onnx-import")
 config.substitutions.append(("%nnc_bin", os.path.join(config.nnc_tools_dir, "nnc")))
 config.substitutions.append(("%nnc_runtime_lib", os.path.join(
     config.nnc_obj_root, "lib", "libnnc_runtime.so")))

@@ -1,6 +1,7 @@
 //===- Commands.h - The nnc subcommands train, eval, predict ----*- C++ -*-===//
 //
-// Entry points of `nnc train`, `nnc eval` and `nnc predict` (one file each),
+// Entry points of `nnc train`, `nnc eval`, `nnc predict`, `nnc summary` and
+// `nnc import` (one file each),
 // the small argument parser they share, and `obtainModelLibrary`, which
 // compiles a .nn file through the compiler cache or takes `--model-lib`.
 //
@@ -82,6 +83,8 @@ int evalMain(int argc, char **argv);
 int predictMain(int argc, char **argv);
 /// `nnc summary`.
 int summaryMain(int argc, char **argv);
+/// `nnc import` (docs/import.md).
+int importMain(int argc, char **argv);
 
 } // namespace nnc::driver
 

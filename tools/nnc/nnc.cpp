@@ -284,13 +284,15 @@ static const char *const kOverview =
     "                                       run it on rows (CSV or .npy)\n"
     "  nnc summary FILE.nn [--batch N]      layers, parameters, FLOPs, "
     "memory\n"
+    "  nnc import MODEL.onnx -o FILE.nn     an ONNX model to .nn + "
+    "safetensors\n"
     "  nnc COMMAND --help                   the options of a command\n\n"
     "  FILE.nn '-' reads standard input. Docs: docs/language.md (the "
     "language),\n  docs/runtime.md (train, eval, predict).\n";
 
 /// The subcommands, for `nnc trian`.
 static const char *const kCommands[] = {"train", "eval", "predict",
-                                        "summary"};
+                                        "summary", "import"};
 
 /// `word` (argv[1]) is neither an option, a command nor a file: the closest
 /// command within two edits, else "".
@@ -328,7 +330,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   llvm::StringRef sub = argc > 1 ? argv[1] : "";
   driver::installOutOfMemoryHandler(
-      sub == "train" || sub == "eval" || sub == "predict" || sub == "summary"
+      sub == "train" || sub == "eval" || sub == "predict" ||
+              sub == "summary" || sub == "import"
           ? argv[1]
           : "");
   if (argc > 1) {
@@ -340,6 +343,8 @@ int main(int argc, char **argv) {
       return driver::predictMain(argc - 1, argv + 1);
     if (sub == "summary")
       return driver::summaryMain(argc - 1, argv + 1);
+    if (sub == "import")
+      return driver::importMain(argc - 1, argv + 1);
     std::string guess = misspeltCommand(sub);
     if (!guess.empty()) {
       llvm::errs() << "nnc: error: unknown command '" << sub

@@ -1,0 +1,162 @@
+"""Checks one `nnc import` against the ONNX file it read.
+
+usage: check_import.py MODEL.onnx MODEL.nn MODEL.safetensors
+Prints each checkpoint tensor with the initializer it holds (`= w2`, or
+`= w2 transposed` where nnc's [out, in] layout differs from the graph's),
+read with a reader of its own, then compiles MODEL.nn through the Python
+package, loads the checkpoint and compares every output, on 3 random rows,
+with the graph evaluated op by op with torch.nn.functional (an independent
+reference): max |nnc - torch| / max |torch| must be <= 1e-5.
+"""
+import json
+import os
+import struct
+import sys
+
+import numpy as np
+import onnx
+import torch
+import torch.nn.functional as F
+from onnx import helper, numpy_helper
+
+import nnc
+
+TOLERANCE = 1e-5
+
+
+def read_safetensors(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8:8 + n])
+    header.pop("__metadata__", None)
+    body = data[8 + n:]
+    return {k: np.frombuffer(body[v["data_offsets"][0]:v["data_offsets"][1]],
+                             dtype=np.float32).reshape(v["shape"])
+            for k, v in header.items()}
+
+
+def attrs(node):
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def pads2d(a):
+    p = a.get("pads", [0, 0, 0, 0])
+    assert p[0] == p[2] and p[1] == p[3]
+    return (p[0], p[1])
+
+
+def same_upper(x, kernel, stride, dilation):
+    """Pads x like ONNX auto_pad = SAME_UPPER (extra cell after)."""
+    pad = []
+    for size in (x.shape[3], x.shape[2]):
+        out = -(-size // stride)
+        total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
+        pad += [total // 2, total - total // 2]
+    return F.pad(x, pad)
+
+
+def run_node(node, v):
+    a = attrs(node)
+    i = [v[n] if n else None for n in node.input]
+    op = node.op_type
+    if op == "Gemm":
+        w = i[1].T if a.get("transB", 0) else i[1]
+        y = i[0] @ w * a.get("alpha", 1.0)
+        return y + a.get("beta", 1.0) * i[2] if len(i) > 2 else y
+    if op == "MatMul":
+        return i[0] @ i[1]
+    if op in ("Add", "Sub", "Mul"):
+        return {"Add": torch.add, "Sub": torch.sub, "Mul": torch.mul}[op](
+            i[0], i[1])
+    if op == "Conv":
+        stride, dil = a.get("strides", [1, 1])[0], a.get("dilations", [1, 1])[0]
+        x = i[0]
+        if a.get("auto_pad", b"NOTSET") == b"SAME_UPPER":
+            x, pad = same_upper(x, i[1].shape[2], stride, dil), (0, 0)
+        else:
+            pad = pads2d(a)
+        return F.conv2d(x, i[1], i[2] if len(i) > 2 else None, stride, pad,
+                        dil)
+    if op == "BatchNormalization":
+        return F.batch_norm(i[0], i[3], i[4], i[1], i[2], False, 0.0,
+                            a.get("epsilon", 1e-5))
+    if op == "LayerNormalization":
+        bias = i[2] if len(i) > 2 else None
+        return F.layer_norm(i[0], i[0].shape[-1:], i[1], bias,
+                            a.get("epsilon", 1e-5))
+    if op == "MaxPool":
+        k = a["kernel_shape"][0]
+        return F.max_pool2d(i[0], k, a.get("strides", [1, 1])[0], pads2d(a))
+    if op == "AveragePool":
+        k = a["kernel_shape"][0]
+        return F.avg_pool2d(i[0], k, a.get("strides", [1, 1])[0], pads2d(a),
+                            count_include_pad=bool(
+                                a.get("count_include_pad", 0)))
+    if op == "GlobalAveragePool":
+        return i[0].mean(dim=(2, 3), keepdim=True)
+    if op == "Flatten":
+        return torch.flatten(i[0], a.get("axis", 1))
+    if op == "Reshape":
+        shape = [d if d != 0 else i[0].shape[k]
+                 for k, d in enumerate(i[1].tolist())]
+        return i[0].reshape(shape)
+    if op == "Transpose":
+        return i[0].permute(a["perm"])
+    if op in ("Identity", "Dropout"):
+        return i[0]
+    if op == "Softmax":
+        return F.softmax(i[0], a.get("axis", -1))
+    if op == "LogSoftmax":
+        return F.log_softmax(i[0], a.get("axis", -1))
+    if op == "LeakyRelu":
+        return F.leaky_relu(i[0], a.get("alpha", 0.01))
+    if op == "Elu":
+        return F.elu(i[0], a.get("alpha", 1.0))
+    return {"Relu": torch.relu, "Sigmoid": torch.sigmoid,
+            "Tanh": torch.tanh}[op](i[0])
+
+
+def evaluate(graph, feeds):
+    v = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy())
+         for t in graph.initializer}
+    v.update({k: torch.from_numpy(x) for k, x in feeds.items()})
+    for node in graph.node:
+        v[node.output[0]] = run_node(node, v)
+    return {o.name: v[o.name].numpy() for o in graph.output}
+
+
+def main(onnx_path, nn_path, ckpt_path):
+    graph = onnx.load(onnx_path).graph
+    inits = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    for name, t in read_safetensors(ckpt_path).items():
+        held = [k for k, w in inits.items()
+                if w.shape == t.shape and np.array_equal(w, t)]
+        held += [k + " transposed" for k, w in inits.items()
+                 if w.ndim == 2 and w.T.shape == t.shape
+                 and np.array_equal(w.T, t)]
+        print(f"{name} {list(t.shape)} = {', '.join(held) or '?'}")
+
+    model = nnc.compile(nn_path, out=os.path.splitext(nn_path)[0] + ".so")
+    model.load(ckpt_path)
+    rng = np.random.default_rng(1)
+    feeds = {}
+    for inp in graph.input:
+        if inp.name in inits:
+            continue
+        dims = [3] + [d.dim_value for d in inp.type.tensor_type.shape.dim[1:]]
+        feeds[inp.name] = rng.normal(size=dims).astype(np.float32)
+    expected = evaluate(graph, feeds)
+    got = model.predict(*feeds.values())
+    if not isinstance(got, dict):
+        got = {model.outputs[0].name: got}
+    for name, want in expected.items():
+        mine = [v for k, v in got.items() if k == name or k == name + "_"]
+        err = float(np.abs(mine[0] - want).max() / np.abs(want).max())
+        print(f"output {name}: max relative error vs torch "
+              f"{'<=' if err <= TOLERANCE else '>'} {TOLERANCE} ({err:.1e})")
+        assert err <= TOLERANCE, (name, err)
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])

@@ -1,0 +1,237 @@
+"""Writes small ONNX models, one per import mapping or error case, with
+onnx.helper (python3-onnx), so that each test controls every attribute.
+
+usage: make_onnx.py CASE OUT.onnx      (CASE: a key of CASES below)
+Weights are seeded random numbers; no numeric result is checked from these
+files (test/Import/twins.test compares outputs with PyTorch).
+"""
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+rng = np.random.default_rng(0)
+
+
+def init(name, *shape):
+    return numpy_helper.from_array(
+        rng.normal(size=shape).astype(np.float32), name)
+
+
+def ints(name, values):
+    return numpy_helper.from_array(np.array(values, dtype=np.int64), name)
+
+
+def value(name, *shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape))
+
+
+def model(nodes, inputs, outputs, inits, opset=13):
+    graph = helper.make_graph(nodes, "case", inputs, outputs, inits)
+    return helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+def mlp_gemm():
+    # Gemm with transB = 1 (PyTorch's Linear) and transB = 0 (a Keras-style
+    # [in, out] kernel), Relu, Sigmoid, LogSoftmax.
+    return model(
+        [helper.make_node("Gemm", ["x", "w1", "b1"], ["h1"], name="fc_a",
+                          transB=1),
+         helper.make_node("Relu", ["h1"], ["r1"], name="relu_a"),
+         helper.make_node("Gemm", ["r1", "w2", "b2"], ["h2"], name="fc_b"),
+         helper.make_node("Sigmoid", ["h2"], ["s2"]),
+         helper.make_node("Gemm", ["s2", "w3"], ["h3"], transB=1),
+         helper.make_node("LogSoftmax", ["h3"], ["y"], axis=1)],
+        [value("x", "N", 4)], [value("y", "N", 3)],
+        [init("w1", 8, 4), init("b1", 8), init("w2", 8, 5), init("b2", 5),
+         init("w3", 3, 5)])
+
+
+def matmul_add():
+    # MatMul by an [in, out] initializer then Add of the bias: one dense;
+    # Tanh, Softmax; a Dropout of an inference graph.
+    return model(
+        [helper.make_node("MatMul", ["x", "w"], ["m"], name="mm"),
+         helper.make_node("Add", ["m", "b"], ["a"], name="bias_add"),
+         helper.make_node("Tanh", ["a"], ["t"]),
+         helper.make_node("Dropout", ["t", "ratio"], ["d"]),
+         helper.make_node("MatMul", ["d", "w2"], ["m2"]),
+         helper.make_node("Softmax", ["m2"], ["y"], axis=-1)],
+        [value("x", "N", 6)], [value("y", "N", 2)],
+        [init("w", 6, 7), init("b", 7), init("w2", 7, 2),
+         numpy_helper.from_array(np.array(0.25, dtype=np.float32), "ratio")])
+
+
+def cnn():
+    # Conv (stride 2, pads 1), BatchNormalization with PyTorch's momentum
+    # and another epsilon, LeakyRelu, MaxPool with stride 1, AveragePool,
+    # Conv without bias, GlobalAveragePool, Flatten, Gemm.
+    return model(
+        [helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="conv_a",
+                          kernel_shape=[3, 3], strides=[2, 2],
+                          pads=[1, 1, 1, 1]),
+         helper.make_node("BatchNormalization",
+                          ["c1", "g", "beta", "mean", "var"], ["n1"],
+                          epsilon=1e-3, momentum=0.9),
+         helper.make_node("LeakyRelu", ["n1"], ["l1"], alpha=0.2),
+         helper.make_node("MaxPool", ["l1"], ["p1"], kernel_shape=[2, 2],
+                          strides=[1, 1]),
+         helper.make_node("AveragePool", ["p1"], ["p2"], kernel_shape=[2, 2],
+                          strides=[2, 2]),
+         helper.make_node("Conv", ["p2", "w2"], ["c2"], kernel_shape=[3, 3],
+                          dilations=[2, 2], auto_pad="SAME_UPPER"),
+         helper.make_node("Elu", ["c2"], ["e2"]),
+         helper.make_node("GlobalAveragePool", ["e2"], ["g2"]),
+         helper.make_node("Flatten", ["g2"], ["f"], axis=1),
+         helper.make_node("Gemm", ["f", "w3", "b3"], ["y"], transB=1)],
+        [value("x", "N", 3, 16, 16)], [value("y", "N", 10)],
+        [init("w1", 8, 3, 3, 3), init("b1", 8), init("g", 8), init("beta", 8),
+         init("mean", 8),
+         numpy_helper.from_array(rng.uniform(0.5, 2, 8).astype(np.float32),
+                                 "var"),
+         init("w2", 4, 8, 3, 3), init("b3", 10), init("w3", 10, 4)])
+
+
+def shapes():
+    # Reshape with 0 (copy) and -1, Transpose keeping the batch first,
+    # Reshape to rank 2 (written as flatten), Identity.
+    return model(
+        [helper.make_node("Reshape", ["x", "s1"], ["r1"], name="to_rows"),
+         helper.make_node("Transpose", ["r1"], ["t1"], perm=[0, 2, 1]),
+         helper.make_node("Identity", ["t1"], ["i1"]),
+         helper.make_node("Reshape", ["i1", "s2"], ["r2"]),
+         helper.make_node("Gemm", ["r2", "w", "b"], ["y"], transB=1)],
+        [value("x", "N", 24)], [value("y", "N", 2)],
+        [ints("s1", [0, 4, -1]), ints("s2", [-1, 24]), init("w", 2, 24),
+         init("b", 2)])
+
+
+def branches():
+    # A residual block: the Relu output is used twice, so it is bound to a
+    # name; Add of two computed tensors, Mul and Sub by numbers; the second
+    # output is also used by the first.
+    return model(
+        [helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], transB=1),
+         helper.make_node("Relu", ["h"], ["r"]),
+         helper.make_node("Gemm", ["r", "w2", "b2"], ["g"], transB=1),
+         helper.make_node("Add", ["r", "g"], ["s"]),
+         helper.make_node("Mul", ["s", "half"], ["m"]),
+         helper.make_node("Sub", ["one", "m"], ["feat"]),
+         helper.make_node("Gemm", ["feat", "w3", "b3"], ["y"], transB=1)],
+        [value("x", "N", 4)], [value("y", "N", 3), value("feat", "N", 8)],
+        [init("w1", 8, 4), init("b1", 8), init("w2", 8, 8), init("b2", 8),
+         init("w3", 3, 8), init("b3", 3),
+         numpy_helper.from_array(np.array(0.5, dtype=np.float32), "half"),
+         numpy_helper.from_array(np.array([1.0], dtype=np.float32), "one")])
+
+
+def layernorm():
+    # LayerNormalization (opset 17) over the last axis of [N, T, D], with
+    # and without its bias, then MatMul on the rank-3 tensor.
+    return model(
+        [helper.make_node("LayerNormalization", ["x", "g1", "b1"], ["n1"],
+                          name="ln_a", epsilon=1e-6),
+         helper.make_node("MatMul", ["n1", "w"], ["m"]),
+         helper.make_node("LayerNormalization", ["m", "g2"], ["y"],
+                          axis=2)],
+        [value("x", "N", 5, 6)], [value("y", "N", 5, 4)],
+        [init("g1", 6), init("b1", 6), init("w", 6, 4), init("g2", 4)],
+        opset=17)
+
+
+# Errors: each names the node, its op type and the attribute.
+def unsupported_op():
+    return model(
+        [helper.make_node("Gemm", ["x", "w", "b"], ["h"], transB=1),
+         helper.make_node("Cos", ["h"], ["y"], name="my_cos")],
+        [value("x", "N", 4)], [value("y", "N", 2)],
+        [init("w", 2, 4), init("b", 2)])
+
+
+def conv_group():
+    return model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="depthwise",
+                          kernel_shape=[3, 3], group=2)],
+        [value("x", "N", 2, 8, 8)], [value("y", "N", 2, 6, 6)],
+        [init("w", 2, 1, 3, 3)])
+
+
+def pool_ceil():
+    return model(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="pool1",
+                          kernel_shape=[2, 2], ceil_mode=1)],
+        [value("x", "N", 2, 7, 7)], [value("y", "N", 2, 4, 4)], [])
+
+
+def gemm_alpha():
+    return model(
+        [helper.make_node("Gemm", ["x", "w"], ["y"], name="scaled",
+                          alpha=2.0, transB=1)],
+        [value("x", "N", 4)], [value("y", "N", 2)], [init("w", 2, 4)])
+
+
+def unknown_attr():
+    return model(
+        [helper.make_node("Relu", ["x"], ["y"], name="odd", flavour=3)],
+        [value("x", "N", 4)], [value("y", "N", 4)], [])
+
+
+def rect_kernel():
+    return model(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="wide",
+                          kernel_shape=[1, 3])],
+        [value("x", "N", 1, 8, 8)], [value("y", "N", 2, 8, 6)],
+        [init("w", 2, 1, 1, 3)])
+
+
+def batch_reshape():
+    return model(
+        [helper.make_node("Reshape", ["x", "s"], ["y"], name="merge")],
+        [value("x", "N", 4, 6)], [value("y", 24)], [ints("s", [-1])])
+
+
+def softmax_batch():
+    return model(
+        [helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=0)],
+        [value("x", "N", 4)], [value("y", "N", 4)], [])
+
+
+def batch_transpose():
+    # perm [1, 0, 2] is the layout change around a recurrent layer; as an
+    # output it would move the batch.
+    return model(
+        [helper.make_node("Transpose", ["x"], ["y"], name="swap",
+                          perm=[1, 0, 2])],
+        [value("x", "N", 3, 4)], [value("y", 3, "N", 4)], [])
+
+
+def lstm_peephole():
+    return model(
+        [helper.make_node("LSTM", ["x", "w", "r", "", "", "", "", "p"],
+                          ["y"], name="peep", hidden_size=2, layout=1)],
+        [value("x", "N", 5, 3)], [value("y", "N", 5, 1, 2)],
+        [init("w", 1, 8, 3), init("r", 1, 8, 2), init("p", 1, 6)], opset=14)
+
+
+def div_alone():
+    return model(
+        [helper.make_node("Div", ["x", "two"], ["y"], name="halve")],
+        [value("x", "N", 4)], [value("y", "N", 4)],
+        [numpy_helper.from_array(np.array(2.0, dtype=np.float32), "two")])
+
+
+def old_opset():
+    m = mlp_gemm()
+    m.opset_import[0].version = 11
+    return m
+
+
+CASES = {f.__name__: f for f in [
+    mlp_gemm, matmul_add, cnn, shapes, branches, layernorm, unsupported_op, conv_group,
+    pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
+    softmax_batch, batch_transpose, lstm_peephole, div_alone, old_opset]}
+
+if __name__ == "__main__":
+    onnx.save(CASES[sys.argv[1]](), sys.argv[2])
