@@ -139,6 +139,18 @@ def NN_SqrtOp : NN_UnaryOp<"sqrt", [NN_Differentiable]> {
   let arguments = (ins NN_F32Tensor:$input);
 }
 
+def NN_AbsOp : NN_UnaryOp<"abs", [NN_Differentiable]> {
+  let summary = "Absolute value, |x|";
+  let description = [{
+    Its gradient is sign(x): 0 at 0, as PyTorch's.
+
+    ```mlir
+    %y = nn.abs %x : tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins NN_F32Tensor:$input);
+}
+
 def NN_ScaleOp : NN_UnaryOp<"scale", [NN_Differentiable]> {
   let summary = "Multiplication by a constant, x * factor";
   let description = [{

@@ -203,6 +203,7 @@ std::vector<BuiltinSpec> buildTable() {
       activation("tanh", {}, "hyperbolic tangent"),
       activation("exp", {}, "e^x"),
       activation("log", {}, "natural logarithm (x > 0; -inf at 0, NaN below)"),
+      activation("abs", {}, "absolute value (gradient sign(x), 0 at 0)"),
       activation("sqrt", {},
                  "square root (x >= 0; NaN below, infinite gradient at 0)"),
       activation("softmax", {axis("-1")}, "softmax over an axis"),

@@ -453,6 +453,7 @@ const llvm::StringMap<StageFn> &stageTable() {
       {"exp", unary<nn::ExpOp>},
       {"log", unary<nn::LogOp>},
       {"sqrt", unary<nn::SqrtOp>},
+      {"abs", unary<nn::AbsOp>},
       {"step", unary<nn::StepOp>},
       {"leaky_relu", withAlpha<nn::LeakyReluOp>},
       {"elu", withAlpha<nn::EluOp>},

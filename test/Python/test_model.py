@@ -81,12 +81,12 @@ def test_predict_matches_numpy(spiral, spiral_data):
 
 
 def test_exp_log_sqrt_match_numpy(tmp_path, spiral_data):
-    """The elementwise functions exp, log and sqrt of the language."""
+    """The elementwise functions exp, log, abs and sqrt of the language."""
     path = tmp_path / "fns.nn"
     path.write_text("""
 model Fns {
   input  x: f32[N, 2]
-  output y = x -> dense(4) -> sigmoid -> log -> dense(3) -> exp -> sqrt
+  output y = x -> dense(4) -> sigmoid -> log -> dense(3) -> abs -> exp -> sqrt
 }
 """)
     x, _ = spiral_data
@@ -96,8 +96,8 @@ model Fns {
         assert len(names) == 2, names
         h = x @ p[names[0] + ".weight"].T + p[names[0] + ".bias"]
         h = np.log(1 / (1 + np.exp(-h)))
-        want = np.sqrt(np.exp(h @ p[names[1] + ".weight"].T +
-                              p[names[1] + ".bias"]))
+        want = np.sqrt(np.exp(np.abs(h @ p[names[1] + ".weight"].T +
+                                     p[names[1] + ".bias"])))
         np.testing.assert_allclose(m.predict(x=x), want, rtol=1e-5, atol=1e-6)
 
 

@@ -83,6 +83,9 @@ Value scalar(nn::NegOp, OpBuilder &b, Location loc, Value x) {
 Value scalar(nn::SqrtOp, OpBuilder &b, Location loc, Value x) {
   return b.create<math::SqrtOp>(loc, x);
 }
+Value scalar(nn::AbsOp, OpBuilder &b, Location loc, Value x) {
+  return b.create<math::AbsFOp>(loc, x);
+}
 Value scalar(nn::ScaleOp op, OpBuilder &b, Location loc, Value x) {
   return b.create<arith::MulFOp>(
       loc, x, f32Const(b, loc, op.getFactor().convertToFloat()));
@@ -205,7 +208,8 @@ void nnc::populateNNElementwisePatterns(RewritePatternSet &patterns) {
                UnaryLowering<nn::SigmoidOp>, UnaryLowering<nn::TanhOp>,
                UnaryLowering<nn::StepOp>, UnaryLowering<nn::ExpOp>,
                UnaryLowering<nn::LogOp>, UnaryLowering<nn::NegOp>,
-               UnaryLowering<nn::SqrtOp>, UnaryLowering<nn::ScaleOp>,
+               UnaryLowering<nn::SqrtOp>, UnaryLowering<nn::AbsOp>,
+               UnaryLowering<nn::ScaleOp>,
                BinaryLowering<nn::AddOp, arith::AddFOp>,
                BinaryLowering<nn::SubOp, arith::SubFOp>,
                BinaryLowering<nn::MulOp, arith::MulFOp>,

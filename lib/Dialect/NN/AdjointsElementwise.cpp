@@ -104,6 +104,14 @@ LogicalResult SqrtOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
   return unary(grads, ab.div(ab.scale(resultGrads[0], 0.5), getResult()));
 }
 
+LogicalResult AbsOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                  SmallVectorImpl<Value> &grads) {
+  // sign(x) = step(x) - step(-x): 0 at 0.
+  AdjointBuilder ab(b, getLoc());
+  Value sign = ab.sub(ab.step(getInput()), ab.step(ab.neg(getInput())));
+  return unary(grads, ab.mul(resultGrads[0], sign));
+}
+
 LogicalResult ScaleOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                     SmallVectorImpl<Value> &grads) {
   AdjointBuilder ab(b, getLoc());

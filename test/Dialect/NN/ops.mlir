@@ -29,6 +29,8 @@ func.func @activations(%x: tensor<?x64xf32>, %seed: tensor<i64>) -> tensor<?x64x
   %10 = nn.neg %9 : tensor<?x64xf32>
   // CHECK: nn.sqrt
   %11 = nn.sqrt %10 : tensor<?x64xf32>
+  // CHECK: nn.abs
+  %abs = nn.abs %11 : tensor<?x64xf32>
   // CHECK: nn.scale %{{.*}} {factor = 2.500000e-01 : f32} : tensor<?x64xf32>
   %12 = nn.scale %11 {factor = 2.500000e-01 : f32} : tensor<?x64xf32>
   // CHECK: nn.dropout %{{.*}}, %{{.*}} {p = 5.000000e-01 : f32, training = true} : tensor<?x64xf32>

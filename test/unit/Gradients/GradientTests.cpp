@@ -78,6 +78,7 @@ TEST(Gradients, Activations) {
       {"nn.tanh", "", [](double x) { return std::tanh(x); }},
       {"nn.exp", "", [](double x) { return std::exp(x); }},
       {"nn.neg", "", [](double x) { return -x; }},
+      {"nn.abs", "", [](double x) { return std::fabs(x); }},
       {"nn.scale", "{factor = 2.5 : f32}", [](double x) { return 2.5 * x; }},
   };
   for (const Activation &act : acts) {
