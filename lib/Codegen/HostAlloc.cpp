@@ -51,10 +51,9 @@ struct HostAllocPass : nnc::impl::HostAllocBase<HostAllocPass> {
     // module once per symbol). The memref lowering only calls them; any
     // other use would be left dangling, which the verifier reports.
     module.walk([&](LLVM::CallOp call) {
-      if (std::optional<StringRef> callee = call.getCallee())
-        if (StringAttr to =
-                renamed.lookup(StringAttr::get(&getContext(), *callee)))
-          call.setCallee(to.getValue());
+      if (FlatSymbolRefAttr callee = call.getCalleeAttr())
+        if (StringAttr to = renamed.lookup(callee.getAttr()))
+          call.setCalleeAttr(FlatSymbolRefAttr::get(to));
     });
   }
 };

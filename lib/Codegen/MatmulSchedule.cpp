@@ -413,7 +413,7 @@ bool mapLocations(Location from, Location to,
   if (a.size() != b.size())
     return false;
   for (auto [x, y] : llvm::zip(a, b))
-    if (!map.try_emplace(x, y).first->second.operator==(y))
+    if (map.try_emplace(x, y).first->second != y)
       return false;
   return true;
 }
