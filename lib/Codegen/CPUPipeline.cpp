@@ -51,6 +51,7 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
   distribute.tileM = target.matmulTileM;
   distribute.tileN = target.matmulTileN;
   pm.addNestedPass<func::FuncOp>(nnc::createDistributeOps(distribute));
+  pm.addNestedPass<func::FuncOp>(nnc::createFuseForalls());
   if (options.vectorizeMatmul) {
     pm.addNestedPass<func::FuncOp>(nnc::createBatchMatmulLoop());
     MatmulScheduleOptions schedule;

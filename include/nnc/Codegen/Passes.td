@@ -110,6 +110,43 @@ def DistributeOps : Pass<"nnc-distribute-ops", "mlir::func::FuncOp"> {
                            "mlir::affine::AffineDialect"];
 }
 
+def FuseForalls : Pass<"nnc-fuse-foralls", "mlir::func::FuncOp"> {
+  let summary = "Fuse a loop over batch items into the loop that computes its input";
+  let description = [{
+    CPU, on tensors, after nnc-distribute-ops: an `scf.forall` from 0 by 1
+    over the items of the batch whose iteration i reads exactly item i of
+    the result of another such forall (directly or through a
+    `tensor.expand_shape` keeping dim 0 alone), with the same trip count,
+    when that result has no other use and the producer writes its item
+    once into a `tensor.empty` shared output, is merged into one forall at
+    the consumer's place: the producer's item goes into a fresh tensor of
+    the iteration and the consumer reads it, reshaped to the slice type it
+    read. Repeats until no pair is left, so a chain (convolution per image,
+    inference batchnorm + relu + pooling, the next convolution) becomes one
+    loop whose intermediates stay in cache. Chunks and arithmetic are
+    unchanged.
+
+    ```mlir
+    %a = scf.forall (%i) in (%n) shared_outs(%o = %empty) -> (tensor<?x32x784xf32>) {
+      ... %tile = linalg.matmul ... -> tensor<32x784xf32>
+      scf.forall.in_parallel {
+        tensor.parallel_insert_slice %tile into %o[%i, 0, 0] [1, 32, 784] [1, 1, 1] ...
+      }
+    }
+    %e = tensor.expand_shape %a [[0], [1], [2, 3]] ... into tensor<?x32x28x28xf32>
+    %b = scf.forall (%j) in (%n) shared_outs(%p = %empty2) -> (...) {
+      %item = tensor.extract_slice %e[%j, 0, 0, 0] [1, 32, 28, 28] [1, 1, 1, 1] ...
+      ...
+    }
+    ```
+    becomes one `scf.forall (%i) in (%n)` whose body computes `%tile` into a
+    `tensor.empty() : tensor<32x784xf32>` and uses
+    `tensor.expand_shape %tile [[0, 1], [2, 3]]` in place of `%item`.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def BatchMatmulLoop : Pass<"nnc-batch-matmul-loop", "mlir::func::FuncOp"> {
   let summary = "Tile f32 linalg.batch_matmul with static matrices into a loop of linalg.matmul";
   let description = [{
