@@ -6,7 +6,8 @@
 // folding of linalg ops) with one change in the reshape control: a
 // tensor.expand_shape/collapse_shape is never folded into a contraction
 // (a linalg op with a reduction loop, such as linalg.matmul or
-// linalg.batch_matmul). The stock pass rewrites `matmul -> expand_shape`
+// linalg.batch_matmul), and a producer that the consumer broadcasts is not
+// fused into it (it would be recomputed per element). The stock pass rewrites `matmul -> expand_shape`
 // (a dense layer on [N, T, D], attention heads) into a higher-rank
 // linalg.generic contraction, which the matmul schedule does not recognise
 // and which then runs as a scalar loop nest. Elementwise ops still absorb
@@ -42,9 +43,19 @@ struct FuseElementwisePass
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
+    // A producer the consumer broadcasts (its operand map drops loops, like
+    // a per-channel [C] value read by an [N, C, H, W] op) is not fused: its
+    // body would run once per consumer element instead of once per value
+    // (inference batchnorm's gamma / sqrt(var + eps): a sqrt and a divide
+    // per pixel).
     linalg::ControlFusionFn fuseSingleUse = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
-      return producer && producer->hasOneUse();
+      if (!producer || !producer->hasOneUse())
+        return false;
+      auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+      return !consumer ||
+             consumer.getMatchingIndexingMap(fused).getNumResults() ==
+                 consumer.getNumLoops();
     };
     linalg::ControlFusionFn keepContractions = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();

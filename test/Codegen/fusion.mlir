@@ -104,3 +104,25 @@ func.func @square_sum(%x: tensor<?x8xf32>) -> tensor<?xf32> {
   return %1 : tensor<?xf32>
 }
 
+// -----
+
+// Inference batchnorm + relu: the per-channel scale (gamma / sqrt(var +
+// eps)) and shift are computed once per channel, by [32] generics, and read
+// broadcast by ONE generic over the image that applies x * scale + shift
+// and the relu: no sqrt or divide per pixel.
+// CHECK-LABEL: func.func @batchnorm_relu(
+// CHECK: %[[SCALE:.*]] = linalg.generic {{.*}} iterator_types = ["parallel"]}
+// CHECK: math.sqrt
+// CHECK: arith.divf
+// CHECK: } -> tensor<32xf32>
+// CHECK: %[[SHIFT:.*]] = linalg.generic {{.*}} iterator_types = ["parallel"]} ins({{.*}}, %[[SCALE]] : tensor<32xf32>, tensor<32xf32>, tensor<32xf32>)
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[SCALE]], %[[SHIFT]] : tensor<?x32x14x14xf32>, tensor<32xf32>, tensor<32xf32>)
+// CHECK-NOT: math.sqrt
+// CHECK-NOT: arith.divf
+// CHECK: arith.maximumf
+// CHECK: return %[[Y]]
+func.func @batchnorm_relu(%x: tensor<?x32x14x14xf32>, %g: tensor<32xf32>, %b: tensor<32xf32>, %m: tensor<32xf32>, %v: tensor<32xf32>) -> tensor<?x32x14x14xf32> {
+  %0 = nn.batchnorm %x, %g, %b, %m, %v {eps = 1.000000e-03 : f32} : (tensor<?x32x14x14xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x32x14x14xf32>
+  %1 = nn.relu %0 : tensor<?x32x14x14xf32>
+  return %1 : tensor<?x32x14x14xf32>
+}
