@@ -27,6 +27,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -69,6 +70,31 @@ double pointCost(linalg::LinalgOp op) {
     return 1.0 / 16;
   auto body = op->getRegion(0).front().without_terminator();
   return std::max<double>(std::distance(body.begin(), body.end()), 1.0);
+}
+
+/// Whether loop `d` of `op` runs over dim 0 of an input that is, alone or
+/// through one reshape, the single-use result of a loop over single batch
+/// items (an `scf.forall` from 0 by 1: a convolution per image). Chunking
+/// `op` by single items too lets nnc-fuse-foralls merge it into that loop.
+bool readsItemLoop(linalg::LinalgOp op, unsigned d) {
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.getNumResults() == 0 ||
+        map.getResult(0) != getAffineDimExpr(d, op.getContext()))
+      continue;
+    Value source = input->get();
+    if (auto reshape = source.getDefiningOp<tensor::ExpandShapeOp>()) {
+      if (!source.hasOneUse())
+        continue;
+      source = reshape.getSrc();
+    }
+    auto loop = source.getDefiningOp<scf::ForallOp>();
+    if (loop && source.hasOneUse() && loop.getRank() == 1 &&
+        isConstantIntValue(loop.getMixedLowerBound()[0], 0) &&
+        isConstantIntValue(loop.getMixedStep()[0], 1))
+      return true;
+  }
+  return false;
 }
 
 /// A divisor of `extent` that is a multiple of `align`, between half and
@@ -146,7 +172,10 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     // into rows, contiguous in memory (a matmul's register tiles prefer the
     // static loops).
     if (!tiled && !candidates.empty() && isBatch(candidates.front()))
-      return tilesAlong(candidates.front(), fittedChunk(candidates.front()));
+      return tilesAlong(candidates.front(),
+                        readsItemLoop(root, candidates.front())
+                            ? 1
+                            : fittedChunk(candidates.front()));
     // Otherwise, when the op is big at the assumed batch, the static loop
     // with the best chunks: two or more, then without remainder (every
     // chunk static), then four or more; the first one on a tie.

@@ -152,3 +152,31 @@ func.func @inside(%x: tensor<?x256x64xf32>) -> tensor<?x256x64xf32> {
   }
   return %r : tensor<?x256x64xf32>
 }
+
+// An elementwise op over [N, 6, 784] (4704 units per row: chunks of 7 rows
+// otherwise) whose input is the single-use result of a loop over single
+// images is cut into single images too, so that nnc-fuse-foralls can merge
+// it into that loop.
+// CHECK-LABEL: func.func @after_item_loop(
+// CHECK: %[[A:.*]] = scf.forall (%{{.*}}) in (%[[N:.*]]) shared_outs
+// CHECK: scf.forall (%[[J:.*]]) in (%{{.*}}) shared_outs
+// CHECK: tensor.extract_slice %[[A]][%[[J]], 0, 0] [1, 6, 784] [1, 1, 1]
+func.func @after_item_loop(%x: tensor<?x6x784xf32>) -> tensor<?x6x784xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x6x784xf32>
+  %e = tensor.empty(%n) : tensor<?x6x784xf32>
+  %a = scf.forall (%i) in (%n) shared_outs(%o = %e) -> (tensor<?x6x784xf32>) {
+    %xi = tensor.extract_slice %x[%i, 0, 0] [1, 6, 784] [1, 1, 1] : tensor<?x6x784xf32> to tensor<1x6x784xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %xi into %o[%i, 0, 0] [1, 6, 784] [1, 1, 1] : tensor<1x6x784xf32> into tensor<?x6x784xf32>
+    }
+  }
+  %e2 = tensor.empty(%n) : tensor<?x6x784xf32>
+  %r = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%a : tensor<?x6x784xf32>) outs(%e2 : tensor<?x6x784xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.maximumf %in, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<?x6x784xf32>
+  return %r : tensor<?x6x784xf32>
+}
