@@ -87,7 +87,15 @@ def NN_MaxPool2DOp : NN_Pool2DOp<"maxpool2d", "Max"> {
     ```mlir
     %y = nn.maxpool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x32x28x28xf32>) -> tensor<?x32x14x14xf32>
     ```
+
+    Canonicalization moves a single-use `nn.relu` input after the pooling:
+    `maxpool(relu(x)) = relu(maxpool(x))` (both monotone; NaN, signed zeros
+    and -inf padding behave alike, and so do the gradients, since the
+    window's first maximum is the same tap unless the maximum is <= 0,
+    where the relu's derivative is 0 either way), so the relu runs on the
+    pooled tensor.
   }];
+  let hasCanonicalizer = 1;
 }
 
 def NN_AvgPool2DOp : NN_Pool2DOp<"avgpool2d", "Average"> {

@@ -85,3 +85,30 @@ func.func @transpose_inverse(%x: tensor<?x16x64xf32>) -> tensor<?x16x64xf32> {
   %1 = nn.transpose %0 {perm = array<i64: 0, 2, 1>} : (tensor<?x64x16xf32>) -> tensor<?x16x64xf32>
   return %1 : tensor<?x16x64xf32>
 }
+
+// -----
+
+// maxpool(relu(x)) -> relu(maxpool(x)): the relu runs on the pooled tensor.
+// CHECK-LABEL: func.func @maxpool_before_relu
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4x8x8xf32>)
+// CHECK: %[[P:.*]] = nn.maxpool2d %[[X]] {kernel = array<i64: 2, 2>, padding = array<i64: 1, 1, 0, 0>, strides = array<i64: 2, 2>} : (tensor<?x4x8x8xf32>) -> tensor<?x4x4x4xf32>
+// CHECK: %[[R:.*]] = nn.relu %[[P]] : tensor<?x4x4x4xf32>
+// CHECK: return %[[R]]
+func.func @maxpool_before_relu(%x: tensor<?x4x8x8xf32>) -> tensor<?x4x4x4xf32> {
+  %0 = nn.relu %x : tensor<?x4x8x8xf32>
+  %1 = nn.maxpool2d %0 {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 0, 0>} : (tensor<?x4x8x8xf32>) -> tensor<?x4x4x4xf32>
+  return %1 : tensor<?x4x4x4xf32>
+}
+
+// -----
+
+// The relu is also returned: it stays before the pooling.
+// CHECK-LABEL: func.func @relu_with_other_use
+// CHECK: %[[R:.*]] = nn.relu
+// CHECK: %[[P:.*]] = nn.maxpool2d %[[R]]
+// CHECK: return %[[R]], %[[P]]
+func.func @relu_with_other_use(%x: tensor<?x4x8x8xf32>) -> (tensor<?x4x8x8xf32>, tensor<?x4x4x4xf32>) {
+  %0 = nn.relu %x : tensor<?x4x8x8xf32>
+  %1 = nn.maxpool2d %0 {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x4x8x8xf32>) -> tensor<?x4x4x4xf32>
+  return %0, %1 : tensor<?x4x8x8xf32>, tensor<?x4x4x4xf32>
+}
