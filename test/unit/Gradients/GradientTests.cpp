@@ -157,7 +157,7 @@ func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x5xf32> {nn.la
                 %c: tensor<5xf32> {nn.param = #nn.param<"c", weight, zeros>})
     -> (tensor<f32> {nn.loss}) {
   %h = nn.dense %x, %w, %b : (tensor<?x3xf32>, tensor<5x3xf32>, tensor<5xf32>) -> tensor<?x5xf32>
-  %m = OP OPERANDS : (TYPES) -> tensor<?x5xf32>
+  %m = FN ARGS : (TYPES) -> tensor<?x5xf32>
   %l = nn.mse_loss %m, %t : tensor<?x5xf32>, tensor<?x5xf32>
   return %l : tensor<f32>
 }
@@ -167,9 +167,9 @@ TEST(Gradients, MinimumAndMaximum) {
   for (bool max : {false, true}) {
     for (bool rowFirst : {false, true}) {
       std::string ir = replaceAll(
-          replaceAll(replaceAll(kExtremum, "OP",
+          replaceAll(replaceAll(kExtremum, "FN",
                                 max ? "nn.maximum" : "nn.minimum"),
-                     "OPERANDS", rowFirst ? "%c, %h" : "%h, %c"),
+                     "ARGS", rowFirst ? "%c, %h" : "%h, %c"),
           "TYPES", rowFirst ? "tensor<5xf32>, tensor<?x5xf32>"
                             : "tensor<?x5xf32>, tensor<5xf32>");
       GradCase c{std::string(max ? "maximum" : "minimum") +
