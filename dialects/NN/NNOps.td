@@ -151,6 +151,52 @@ def NN_AbsOp : NN_UnaryOp<"abs", [NN_Differentiable]> {
   let arguments = (ins NN_F32Tensor:$input);
 }
 
+def NN_ErfOp : NN_UnaryOp<"erf", [NN_Differentiable]> {
+  let summary = "Gauss error function, erf(x)";
+  let description = [{
+    Its gradient is 2 / sqrt(pi) * exp(-x^2).
+
+    ```mlir
+    %y = nn.erf %x : tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins NN_F32Tensor:$input);
+}
+
+def NN_PowOp : NN_UnaryOp<"pow", [NN_Differentiable]> {
+  let summary = "Power with a constant exponent, x^exponent";
+  let description = [{
+    As PyTorch's `torch.pow(x, exponent)` with a float exponent: a negative
+    `x` with a non-integer exponent gives NaN, 0 to a negative exponent
+    gives inf, and `exponent = 0` gives 1 everywhere (NaN included).
+    Exponents 0, 1 and 2 lower to 1, x and x * x; others to `math.powf`.
+    The gradient is exponent * x^(exponent - 1), and 0 for exponent 0.
+
+    ```mlir
+    %y = nn.pow %x {exponent = 3.000000e+00 : f32} : tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins NN_F32Tensor:$input, F32Attr:$exponent);
+}
+
+def NN_ClipOp : NN_UnaryOp<"clip", [NN_Differentiable]> {
+  let summary = "Clamps into [min, max], either bound optional";
+  let description = [{
+    As PyTorch's `torch.clamp`: min(max(x, min), max), so that a `min`
+    above `max` gives `max` everywhere, and NaN stays NaN. At least one
+    bound is required. The gradient passes where min <= x <= max (at the
+    bounds themselves too, as PyTorch's) and is 0 elsewhere.
+
+    ```mlir
+    %y = nn.clip %x {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32} : tensor<?x8xf32>
+    %z = nn.clip %x {min = -1.000000e+00 : f32} : tensor<?x8xf32>
+    ```
+  }];
+  let arguments = (ins NN_F32Tensor:$input, OptionalAttr<F32Attr>:$min,
+                       OptionalAttr<F32Attr>:$max);
+  let hasVerifier = 1;
+}
+
 def NN_ScaleOp : NN_UnaryOp<"scale", [NN_Differentiable]> {
   let summary = "Multiplication by a constant, x * factor";
   let description = [{
@@ -219,6 +265,24 @@ def NN_AddOp : NN_ArithOp<"add", "lhs + rhs", [Commutative, NN_Differentiable]>;
 def NN_SubOp : NN_ArithOp<"sub", "lhs - rhs", [NN_Differentiable]>;
 def NN_MulOp : NN_ArithOp<"mul", "lhs * rhs", [Commutative, NN_Differentiable]>;
 def NN_DivOp : NN_ArithOp<"div", "lhs / rhs", [NN_Differentiable]>;
+
+class NN_ExtremumOp<string mnemonic, string which>
+    : NN_BinaryOp<mnemonic, [Commutative, NN_Differentiable]> {
+  let summary = "Elementwise " # which # " of two tensors with NumPy broadcasting";
+  let description = [{
+    As PyTorch's `torch.}] # mnemonic # [{`: NaN if either operand is NaN.
+    Broadcasting follows `nn.add`. The gradient goes to the operand that
+    was selected; on a tie it is split half and half between them (as
+    PyTorch 1.13 does).
+
+    ```mlir
+    %y = nn.}] # mnemonic # [{ %a, %b : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+    ```
+  }];
+}
+
+def NN_MinimumOp : NN_ExtremumOp<"minimum", "minimum">;
+def NN_MaximumOp : NN_ExtremumOp<"maximum", "maximum">;
 
 //===----------------------------------------------------------------------===//
 // Normalised exponentials

@@ -185,6 +185,12 @@ std::vector<BuiltinSpec> buildTable() {
          "permute the axes (axis 0 is the batch)"),
       op("concat", U_Function, {tensor("inputs").many(), axis("-1")},
          "concatenate tensors along an axis"),
+      op("min", U_Function, {tensor("a"), tensor("b")},
+         "elementwise minimum, broadcasting like +; on a tie the gradient "
+         "is split half and half"),
+      op("max", U_Function, {tensor("a"), tensor("b")},
+         "elementwise maximum, broadcasting like +; on a tie the gradient "
+         "is split half and half"),
       op("mean", U_Stage, {axis(), flag("keepdims", "false")},
          "mean over an axis"),
       op("sum", U_Stage, {axis(), flag("keepdims", "false")},
@@ -204,6 +210,14 @@ std::vector<BuiltinSpec> buildTable() {
       activation("exp", {}, "e^x"),
       activation("log", {}, "natural logarithm (x > 0; -inf at 0, NaN below)"),
       activation("abs", {}, "absolute value (gradient sign(x), 0 at 0)"),
+      activation("erf", {}, "Gauss error function"),
+      activation("pow", {param("exponent", PT_Float)},
+                 "x^exponent (NaN for x < 0 and a non-integer exponent; 1 "
+                 "everywhere for exponent 0)"),
+      activation("clip",
+                 {param("min", PT_Float, "?"), param("max", PT_Float, "?")},
+                 "clamp into [min, max] (at least one bound); the gradient "
+                 "passes where min <= x <= max"),
       activation("sqrt", {},
                  "square root (x >= 0; NaN below, infinite gradient at 0)"),
       activation("softmax", {axis("-1")}, "softmax over an axis"),

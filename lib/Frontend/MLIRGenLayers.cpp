@@ -398,6 +398,32 @@ Value unary(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   return g.build1<UnaryOp>(call.loc(), call.callee, x);
 }
 
+Value pow(MLIRGenImpl &g, const CallExprAST &call, Value x) {
+  auto exponent = g.floatArg(call, "exponent");
+  if (!exponent)
+    return {};
+  return g.build1<nn::PowOp>(call.loc(), "pow", x,
+                             {f32Attr(g, "exponent", *exponent)});
+}
+
+Value clip(MLIRGenImpl &g, const CallExprAST &call, Value x) {
+  SmallVector<NamedAttribute> bounds;
+  for (StringRef bound : {"min", "max"}) {
+    if (!call.getArg(bound))
+      continue;
+    auto value = g.floatArg(call, bound);
+    if (!value)
+      return {};
+    bounds.push_back(f32Attr(g, bound, *value));
+  }
+  if (bounds.empty()) {
+    g.error(call.loc(), "clip needs min, max or both, as in "
+                        "'clip(min = 0, max = 6)'");
+    return {};
+  }
+  return g.build1<nn::ClipOp>(call.loc(), "clip", x, bounds);
+}
+
 template <typename AlphaOp>
 Value withAlpha(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   auto alpha = g.floatArg(call, "alpha");
@@ -454,6 +480,9 @@ const llvm::StringMap<StageFn> &stageTable() {
       {"log", unary<nn::LogOp>},
       {"sqrt", unary<nn::SqrtOp>},
       {"abs", unary<nn::AbsOp>},
+      {"erf", unary<nn::ErfOp>},
+      {"pow", pow},
+      {"clip", clip},
       {"step", unary<nn::StepOp>},
       {"leaky_relu", withAlpha<nn::LeakyReluOp>},
       {"elu", withAlpha<nn::EluOp>},
@@ -496,6 +525,16 @@ Value MLIRGenImpl::emitStage(const CallExprAST &call, Value input) {
 }
 
 Value MLIRGenImpl::emitFunctionCall(const CallExprAST &call) {
+  if (call.callee == "min" || call.callee == "max") {
+    const ExprAST *a = call.getArg("a"), *b = call.getArg("b");
+    Value lhs = a ? emitExpr(*a) : Value();
+    Value rhs = lhs && b ? emitExpr(*b) : Value();
+    if (!rhs)
+      return {};
+    if (call.callee == "min")
+      return build1<nn::MinimumOp>(call.loc(), "min", {lhs, rhs});
+    return build1<nn::MaximumOp>(call.loc(), "max", {lhs, rhs});
+  }
   auto *list = dyn_cast_or_null<ListExprAST>(call.getArg("inputs"));
   if (call.callee != "concat" || !list) {
     error(call.loc(), "'" + call.callee + "' cannot be used as a value here");

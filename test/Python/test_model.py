@@ -3,6 +3,7 @@ backward pass of an MLP re-implemented from state_dict(), an SGD update
 computed from gradients(), checkpoints that round-trip bit for bit, and
 errors that are exceptions with nnc's message, never crashes."""
 import ctypes
+import math
 import os
 
 import numpy as np
@@ -99,6 +100,94 @@ model Fns {
         want = np.sqrt(np.exp(np.abs(h @ p[names[1] + ".weight"].T +
                                      p[names[1] + ".bias"])))
         np.testing.assert_allclose(m.predict(x=x), want, rtol=1e-5, atol=1e-6)
+
+
+def test_erf_pow_clip_min_max_match_numpy(tmp_path, spiral_data):
+    """erf, pow (integer exponent on negative inputs, non-integer exponent:
+    NaN below 0, as np.power), clip and min/max of the language against
+    NumPy (f64, erf from math.erf)."""
+    path = tmp_path / "fns2.nn"
+    path.write_text("""
+model Fns {
+  input  x: f32[N, 2]
+  a = x -> dense(4)
+  b = x -> dense(4)
+  output y = max(a -> erf, b -> clip(min = -0.5, max = 0.25)) -> pow(3)
+  output z = min(a -> pow(1.5), b -> pow(2) -> clip(max = 1))
+  output w = a -> clip(min = 0) -> pow(0)
+}
+""")
+    x, _ = spiral_data
+    erf = np.vectorize(math.erf)
+    with nnc.compile(str(path), seed=2) as m:
+        p = {k: v.astype(np.float64) for k, v in m.state_dict().items()}
+        names = sorted({k.split(".")[0] for k in p})
+        assert len(names) == 2, names
+        a = x @ p[names[0] + ".weight"].T + p[names[0] + ".bias"]
+        b = x @ p[names[1] + ".weight"].T + p[names[1] + ".bias"]
+        with np.errstate(invalid="ignore"):
+            want = {
+                "y": np.maximum(erf(a), np.clip(b, -0.5, 0.25)) ** 3,
+                "z": np.minimum(np.power(a, 1.5), np.minimum(b * b, 1)),
+                "w": np.ones_like(a),
+            }
+        assert np.isnan(want["z"]).any() and (a < 0).any()
+        got = m.predict(x=x)
+        for k in want:
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-5, atol=1e-6,
+                                       err_msg=k)
+
+
+def test_max_min_clip_gradients_at_ties_and_bounds(tmp_path):
+    """The gradient rules that finite differences cannot check, as PyTorch
+    1.13's: max/min split a tie half and half, clip passes the gradient at
+    its bounds."""
+    path = tmp_path / "ties.nn"
+    path.write_text("""
+model Ties {
+  input  x: f32[N, 3]
+  a = x -> dense(2)
+  b = x -> dense(2)
+  c = a -> clip(min = 0, max = 1)
+  output y = max(a, b) + min(a, b) * 3 + c
+}
+train Ties {
+  data      = spiral(classes = 2, points = 10)
+  target    t: f32[N, 2]
+  loss      = mse(y, t)
+  optimizer = sgd(lr = 0.1)
+}
+""")
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(6, 3)).astype(np.float32)
+    t = rng.normal(size=(6, 2)).astype(np.float32)
+    with nnc.compile(str(path), seed=1) as m:
+        state = m.state_dict()
+        names = sorted({k.split(".")[0] for k in state})
+        # Equal layers: every element of a and b ties. Inputs chosen so that
+        # some a are exactly 0 (clip's lower bound): x rows of zeros.
+        x[:2] = 0
+        state[names[1] + ".weight"] = state[names[0] + ".weight"].copy()
+        state[names[0] + ".bias"][:] = 0
+        state[names[1] + ".bias"][:] = 0
+        m.load_state_dict(state)
+        grads = m.gradients(x=x, t=t)
+        a = x.astype(np.float64) @ state[names[0] + ".weight"].T.astype(
+            np.float64)
+        y = a + 3 * a + np.clip(a, 0, 1)
+        dy = 2 * (y - t) / y.size
+        # Tie: a and b each get half of max's and min's gradient; clip's
+        # passes where 0 <= a <= 1 (a = 0 on the zero rows included).
+        da = dy * (0.5 + 0.5 * 3 + ((a >= 0) & (a <= 1)))
+        db = dy * (0.5 + 0.5 * 3)
+        assert (a[:2] == 0).all()
+        for name, d in ((names[0], da), (names[1], db)):
+            np.testing.assert_allclose(grads[name + ".weight.grad"],
+                                       d.T @ x, rtol=1e-5, atol=1e-6,
+                                       err_msg=name)
+            np.testing.assert_allclose(grads[name + ".bias.grad"],
+                                       d.sum(0), rtol=1e-5, atol=1e-6,
+                                       err_msg=name)
 
 
 def test_digits_predict_matches_numpy(digits_rows):

@@ -1,10 +1,11 @@
 //===- Elementwise.cpp - nn elementwise ops to linalg.generic -------------===//
 //
 // Lowers the unary activations and functions, `scale`, the broadcasting
-// arithmetic (`add`, `sub`, `mul`, `div`), `dropout` and the constants to
-// `linalg.generic`s (broadcasts are indexing maps, never materialised) and
-// `arith.constant`/`linalg.fill`, so `linalg-fuse-elementwise-ops` can fuse
-// chains of them. Dropout's mask hash is described in docs/lowering.md.
+// arithmetic (`add`, `sub`, `mul`, `div`, `minimum`, `maximum`), `dropout`
+// and the constants to `linalg.generic`s (broadcasts are indexing maps,
+// never materialised) and `arith.constant`/`linalg.fill`, so
+// `linalg-fuse-elementwise-ops` can fuse chains of them. Dropout's mask
+// hash is described in docs/lowering.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -85,6 +86,32 @@ Value scalar(nn::SqrtOp, OpBuilder &b, Location loc, Value x) {
 }
 Value scalar(nn::AbsOp, OpBuilder &b, Location loc, Value x) {
   return b.create<math::AbsFOp>(loc, x);
+}
+Value scalar(nn::ErfOp, OpBuilder &b, Location loc, Value x) {
+  return b.create<math::ErfOp>(loc, x);
+}
+Value scalar(nn::PowOp op, OpBuilder &b, Location loc, Value x) {
+  // 1, x and x * x for the exponents 0, 1 and 2 (pow(NaN, 0) = 1 as in
+  // IEEE 754 and PyTorch); math.powf (C's powf: NaN for x < 0 with a
+  // non-integer exponent) for the others.
+  float p = op.getExponent().convertToFloat();
+  if (p == 0)
+    return f32Const(b, loc, 1);
+  if (p == 1)
+    return x;
+  if (p == 2)
+    return b.create<arith::MulFOp>(loc, x, x);
+  return b.create<math::PowFOp>(loc, x, f32Const(b, loc, p));
+}
+Value scalar(nn::ClipOp op, OpBuilder &b, Location loc, Value x) {
+  // min(max(x, lo), hi) as torch.clamp; NaN propagates through both.
+  if (std::optional<APFloat> lo = op.getMin())
+    x = b.create<arith::MaximumFOp>(loc, x,
+                                    f32Const(b, loc, lo->convertToFloat()));
+  if (std::optional<APFloat> hi = op.getMax())
+    x = b.create<arith::MinimumFOp>(loc, x,
+                                    f32Const(b, loc, hi->convertToFloat()));
+  return x;
 }
 Value scalar(nn::ScaleOp op, OpBuilder &b, Location loc, Value x) {
   return b.create<arith::MulFOp>(
@@ -209,10 +236,13 @@ void nnc::populateNNElementwisePatterns(RewritePatternSet &patterns) {
                UnaryLowering<nn::StepOp>, UnaryLowering<nn::ExpOp>,
                UnaryLowering<nn::LogOp>, UnaryLowering<nn::NegOp>,
                UnaryLowering<nn::SqrtOp>, UnaryLowering<nn::AbsOp>,
-               UnaryLowering<nn::ScaleOp>,
+               UnaryLowering<nn::ErfOp>, UnaryLowering<nn::PowOp>,
+               UnaryLowering<nn::ClipOp>, UnaryLowering<nn::ScaleOp>,
                BinaryLowering<nn::AddOp, arith::AddFOp>,
                BinaryLowering<nn::SubOp, arith::SubFOp>,
                BinaryLowering<nn::MulOp, arith::MulFOp>,
-               BinaryLowering<nn::DivOp, arith::DivFOp>, DropoutLowering,
-               ConstantLowering, FillLowering>(patterns.getContext());
+               BinaryLowering<nn::DivOp, arith::DivFOp>,
+               BinaryLowering<nn::MinimumOp, arith::MinimumFOp>,
+               BinaryLowering<nn::MaximumOp, arith::MaximumFOp>,
+               DropoutLowering, ConstantLowering, FillLowering>(patterns.getContext());
 }

@@ -3,12 +3,15 @@
 // `buildAdjoint` of the activations, dropout, the broadcasting arithmetic
 // and the normalised exponentials, composed from forward nn ops (gelu uses
 // `nn.gelu_backward`). Derivatives are written with the forward result
-// where that is cheaper (sigmoid, tanh, exp, sqrt, softmax). Gradients of
-// broadcast operands are summed back to the operand's shape.
+// where that is cheaper (sigmoid, tanh, exp, sqrt, softmax); masks (relu,
+// abs, clip, minimum, maximum) with `nn.step`. Gradients of broadcast
+// operands are summed back to the operand's shape.
 //
 //===----------------------------------------------------------------------===//
 
 #include "AdjointUtils.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::nn;
@@ -112,6 +115,47 @@ LogicalResult AbsOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
   return unary(grads, ab.mul(resultGrads[0], sign));
 }
 
+LogicalResult ErfOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                  SmallVectorImpl<Value> &grads) {
+  // d erf(x)/dx = 2 / sqrt(pi) * exp(-x^2).
+  AdjointBuilder ab(b, getLoc());
+  Value x = getInput();
+  Value density = b.create<ExpOp>(getLoc(), ab.neg(ab.mul(x, x)));
+  return unary(grads, ab.mul(resultGrads[0],
+                             ab.scale(density, 2.0 / std::sqrt(M_PI))));
+}
+
+LogicalResult PowOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                  SmallVectorImpl<Value> &grads) {
+  // p * x^(p - 1); none for p = 0 (a constant), g for p = 1, 2 g x for 2.
+  AdjointBuilder ab(b, getLoc());
+  double p = getExponent().convertToFloat();
+  Value g = resultGrads[0];
+  if (p == 0)
+    return unary(grads, Value());
+  if (p == 1)
+    return unary(grads, g);
+  Value slope = p == 2 ? getInput()
+                       : b.create<PowOp>(getLoc(), getInput(),
+                                         b.getF32FloatAttr(p - 1));
+  return unary(grads, ab.scale(ab.mul(g, slope), p));
+}
+
+LogicalResult ClipOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
+                                   SmallVectorImpl<Value> &grads) {
+  // g where min <= x <= max, as torch.clamp: the masks are 1 - step(min - x)
+  // and 1 - step(x - max), multiplied (0 everywhere when min > max).
+  AdjointBuilder ab(b, getLoc());
+  Value x = getInput(), g = resultGrads[0];
+  if (std::optional<APFloat> lo = getMin())
+    g = ab.mul(g, ab.sub(ab.scalar(1.0),
+                         ab.step(ab.sub(ab.scalar(lo->convertToFloat()), x))));
+  if (std::optional<APFloat> hi = getMax())
+    g = ab.mul(g, ab.sub(ab.scalar(1.0),
+                         ab.step(ab.sub(x, ab.scalar(hi->convertToFloat())))));
+  return unary(grads, g);
+}
+
 LogicalResult ScaleOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                     SmallVectorImpl<Value> &grads) {
   AdjointBuilder ab(b, getLoc());
@@ -176,6 +220,37 @@ LogicalResult DivOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
   Value lhsGrad = ab.div(resultGrads[0], getRhs());
   Value rhsGrad = ab.neg(ab.mul(lhsGrad, getResult()));
   return binary(ab, getLhs(), getRhs(), lhsGrad, rhsGrad, grads);
+}
+
+/// The gradients of maximum (`max` true) or minimum: with s = sign(l - r),
+/// l's share is (1 + s) / 2 for maximum and (1 - s) / 2 for minimum, so the
+/// selected operand gets g and a tie splits it half and half (PyTorch 1.13).
+static LogicalResult extremum(AdjointBuilder &ab, Value lhs, Value rhs,
+                              Value g, bool max,
+                              SmallVectorImpl<Value> &grads) {
+  Value diff = ab.sub(lhs, rhs);
+  Value sign = ab.sub(ab.step(diff), ab.step(ab.neg(diff)));
+  Value share = ab.scale(max ? ab.add(ab.scalar(1.0), sign)
+                             : ab.sub(ab.scalar(1.0), sign),
+                         0.5);
+  Value lhsGrad = ab.mul(g, share);
+  return binary(ab, lhs, rhs, lhsGrad, ab.sub(g, lhsGrad), grads);
+}
+
+LogicalResult MinimumOp::buildAdjoint(OpBuilder &b,
+                                      ArrayRef<Value> resultGrads,
+                                      SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  return extremum(ab, getLhs(), getRhs(), resultGrads[0], /*max=*/false,
+                  grads);
+}
+
+LogicalResult MaximumOp::buildAdjoint(OpBuilder &b,
+                                      ArrayRef<Value> resultGrads,
+                                      SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  return extremum(ab, getLhs(), getRhs(), resultGrads[0], /*max=*/true,
+                  grads);
 }
 
 //===----------------------------------------------------------------------===//

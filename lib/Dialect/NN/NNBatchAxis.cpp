@@ -47,6 +47,12 @@ std::string MulOp::describeBatchAxisUse() {
 std::string DivOp::describeBatchAxisUse() {
   return describeBroadcast(getOperation());
 }
+std::string MinimumOp::describeBatchAxisUse() {
+  return describeBroadcast(getOperation());
+}
+std::string MaximumOp::describeBatchAxisUse() {
+  return describeBroadcast(getOperation());
+}
 
 std::string SoftmaxOp::describeBatchAxisUse() {
   return hasBatch(getInput()) && getAxis() == 0 ? "normalises over the batch N" : "";

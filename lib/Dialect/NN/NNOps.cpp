@@ -22,3 +22,9 @@ LogicalResult FillOp::verify() {
     return emitOpError("expects a static result shape, got ") << getType();
   return success();
 }
+
+LogicalResult ClipOp::verify() {
+  if (!getMin() && !getMax())
+    return emitOpError("expects a min, a max or both");
+  return success();
+}

@@ -109,6 +109,58 @@ func.func @math(%x: tensor<?x64xf32>, %seed: tensor<i64>) -> tensor<?x64xf32> {
 
 // -----
 
+// erf is math.erf; pow is 1, x or x * x for the exponents 0, 1 and 2 and
+// math.powf otherwise; clip is maximumf by min then minimumf by max (NaN
+// propagates, as torch.clamp); minimum/maximum are arith.minimumf/maximumf
+// with broadcasting.
+// CHECK-LABEL: func.func @functions(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x8xf32>, %[[R:[a-z0-9]+]]: tensor<8xf32>
+// CHECK: %[[ERF:.*]] = linalg.generic {{.*}} ins(%[[X]] :
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: math.erf
+// CHECK: %[[P0:.*]] = linalg.generic {{.*}} ins(%[[ERF]] :
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: linalg.yield %[[ONE]]
+// CHECK: %[[P1:.*]] = linalg.generic {{.*}} ins(%[[P0]] :
+// CHECK-NEXT: ^bb0(%[[IN1:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: linalg.yield %[[IN1]]
+// CHECK: %[[P2:.*]] = linalg.generic {{.*}} ins(%[[P1]] :
+// CHECK-NEXT: ^bb0(%[[IN2:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[SQ:.*]] = arith.mulf %[[IN2]], %[[IN2]] : f32
+// CHECK-NEXT: linalg.yield %[[SQ]]
+// CHECK: %[[P3:.*]] = linalg.generic {{.*}} ins(%[[P2]] :
+// CHECK-NEXT: ^bb0(%[[IN3:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[E:.*]] = arith.constant 1.500000e+00 : f32
+// CHECK-NEXT: math.powf %[[IN3]], %[[E]] : f32
+// CHECK: %[[CLIP:.*]] = linalg.generic {{.*}} ins(%[[P3]] :
+// CHECK-NEXT: ^bb0(%[[IN4:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[LO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT: %[[A:.*]] = arith.maximumf %[[IN4]], %[[LO]] : f32
+// CHECK-NEXT: %[[HI:.*]] = arith.constant 6.000000e+00 : f32
+// CHECK-NEXT: %[[B:.*]] = arith.minimumf %[[A]], %[[HI]] : f32
+// CHECK-NEXT: linalg.yield %[[B]]
+// CHECK: %[[MIN:.*]] = linalg.generic {{.*}} ins(%[[CLIP]], %[[R]] : tensor<?x8xf32>, tensor<8xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.minimumf
+// CHECK: %[[MAX:.*]] = linalg.generic {{.*}} ins(%[[MIN]], %[[X]] : tensor<?x8xf32>, tensor<?x8xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.maximumf
+// CHECK: return %[[MAX]]
+func.func @functions(%x: tensor<?x8xf32>, %r: tensor<8xf32>) -> tensor<?x8xf32> {
+  %0 = nn.erf %x : tensor<?x8xf32>
+  %1 = nn.pow %0 {exponent = 0.000000e+00 : f32} : tensor<?x8xf32>
+  %2 = nn.pow %1 {exponent = 1.000000e+00 : f32} : tensor<?x8xf32>
+  %3 = nn.pow %2 {exponent = 2.000000e+00 : f32} : tensor<?x8xf32>
+  %4 = nn.pow %3 {exponent = 1.500000e+00 : f32} : tensor<?x8xf32>
+  %5 = nn.clip %4 {min = 0.000000e+00 : f32, max = 6.000000e+00 : f32} : tensor<?x8xf32>
+  %6 = nn.minimum %5, %r : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %7 = nn.maximum %6, %x : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %7 : tensor<?x8xf32>
+}
+
+// -----
+
 // Dropout of a shard that starts at row %rows of a larger batch: the flat
 // index of the hash counts from rows * 64 (64 elements a row), so the masks
 // are the larger batch's (data-parallel training, docs/distributed.md).

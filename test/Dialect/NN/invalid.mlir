@@ -12,6 +12,23 @@ func.func @relu_i32(%x: tensor<?x3xi32>) {
 
 // -----
 
+func.func @clip_no_bound(%x: tensor<?x3xf32>) {
+  // expected-error @+1 {{'nn.clip' op expects a min, a max or both}}
+  %0 = nn.clip %x : tensor<?x3xf32>
+  return
+}
+
+// -----
+
+func.func @maximum_nobcast(%a: tensor<?x3xf32>, %b: tensor<4xf32>) {
+  // expected-error @+2 {{'nn.maximum' op expects operands that broadcast (aligned on the right, each pair of dims equal or one of them 1), got 'tensor<?x3xf32>' and 'tensor<4xf32>'}}
+  // expected-error @+1 {{'nn.maximum' op failed to infer returned types}}
+  %0 = nn.maximum %a, %b : (tensor<?x3xf32>, tensor<4xf32>) -> tensor<?x3xf32>
+  return
+}
+
+// -----
+
 func.func @add_nobcast(%a: tensor<?x3xf32>, %b: tensor<4xf32>) {
   // expected-error @+2 {{'nn.add' op expects operands that broadcast (aligned on the right, each pair of dims equal or one of them 1), got 'tensor<?x3xf32>' and 'tensor<4xf32>'}}
   // expected-error @+1 {{'nn.add' op failed to infer returned types}}

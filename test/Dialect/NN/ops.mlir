@@ -57,6 +57,27 @@ func.func @broadcasting(%x: tensor<?x16x64xf32>, %pos: tensor<16x64xf32>, %col: 
   return %0, %1, %2, %3 : tensor<?x16x64xf32>, tensor<?x3xf32>, tensor<?x16x64xf32>, tensor<f32>
 }
 
+// CHECK-LABEL: func.func @functions
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[R:.*]]: tensor<8xf32>)
+func.func @functions(%x: tensor<?x8xf32>, %r: tensor<8xf32>) -> tensor<?x8xf32> {
+  // CHECK: %[[E:.*]] = nn.erf %[[X]] : tensor<?x8xf32>
+  %0 = nn.erf %x : tensor<?x8xf32>
+  // CHECK: %[[P:.*]] = nn.pow %[[E]] {exponent = 3.000000e+00 : f32} : tensor<?x8xf32>
+  %1 = nn.pow %0 {exponent = 3.000000e+00 : f32} : tensor<?x8xf32>
+  // CHECK: %[[C:.*]] = nn.clip %[[P]] {max = 6.000000e+00 : f32, min = 0.000000e+00 : f32} : tensor<?x8xf32>
+  %2 = nn.clip %1 {min = 0.000000e+00 : f32, max = 6.000000e+00 : f32} : tensor<?x8xf32>
+  // CHECK: %[[L:.*]] = nn.clip %[[C]] {min = -1.000000e+00 : f32} : tensor<?x8xf32>
+  %3 = nn.clip %2 {min = -1.000000e+00 : f32} : tensor<?x8xf32>
+  // CHECK: %[[H:.*]] = nn.clip %[[L]] {max = 1.000000e+00 : f32} : tensor<?x8xf32>
+  %4 = nn.clip %3 {max = 1.000000e+00 : f32} : tensor<?x8xf32>
+  // CHECK: %[[MIN:.*]] = nn.minimum %[[H]], %[[R]] : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  %5 = nn.minimum %4, %r : (tensor<?x8xf32>, tensor<8xf32>) -> tensor<?x8xf32>
+  // CHECK: %[[MAX:.*]] = nn.maximum %[[MIN]], %[[X]] : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  %6 = nn.maximum %5, %x : (tensor<?x8xf32>, tensor<?x8xf32>) -> tensor<?x8xf32>
+  // CHECK: return %[[MAX]]
+  return %6 : tensor<?x8xf32>
+}
+
 // CHECK-LABEL: func.func @shapes
 func.func @shapes(%img: tensor<?x64x7x7xf32>, %flat: tensor<?x784xf32>, %seq: tensor<?x16x64xf32>, %a: tensor<?x3xf32>, %b: tensor<?x5xf32>, %g: tensor<64xf32>) {
   // CHECK: nn.flatten %{{.*}} : (tensor<?x64x7x7xf32>) -> tensor<?x3136xf32>

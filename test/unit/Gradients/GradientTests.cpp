@@ -79,6 +79,16 @@ TEST(Gradients, Activations) {
       {"nn.exp", "", [](double x) { return std::exp(x); }},
       {"nn.neg", "", [](double x) { return -x; }},
       {"nn.abs", "", [](double x) { return std::fabs(x); }},
+      {"nn.erf", "", [](double x) { return std::erf(x); }},
+      {"nn.pow", "{exponent = 2.0 : f32}", [](double x) { return x * x; }},
+      {"nn.pow", "{exponent = 3.0 : f32}",
+       [](double x) { return x * x * x; }},
+      {"nn.clip", "{min = -0.25 : f32, max = 0.5 : f32}",
+       [](double x) { return std::min(std::max(x, -0.25), 0.5); }},
+      {"nn.clip", "{min = -0.1 : f32}",
+       [](double x) { return std::max(x, -0.1); }},
+      {"nn.clip", "{max = 0.1 : f32}",
+       [](double x) { return std::min(x, 0.1); }},
       {"nn.scale", "{factor = 2.5 : f32}", [](double x) { return 2.5 * x; }},
   };
   for (const Activation &act : acts) {
@@ -96,8 +106,8 @@ TEST(Gradients, Activations) {
   }
 }
 
-// Functions defined on x > 0 (the language's `log`, `sqrt`): behind a
-// sigmoid, so that every input is in (0, 1).
+// Functions defined on x > 0 (the language's `log`, `sqrt`, `pow` with a
+// non-integer exponent): behind a sigmoid, so that every input is in (0, 1).
 const char *kPositiveDomain = R"mlir(
 func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x5xf32> {nn.label = "t"},
                 %w: tensor<5x3xf32> {nn.param = #nn.param<"fc.weight", weight, he>},
@@ -105,7 +115,7 @@ func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x5xf32> {nn.la
     -> (tensor<f32> {nn.loss}) {
   %h = nn.dense %x, %w, %b : (tensor<?x3xf32>, tensor<5x3xf32>, tensor<5xf32>) -> tensor<?x5xf32>
   %s = nn.sigmoid %h : tensor<?x5xf32>
-  %a = ACT %s : tensor<?x5xf32>
+  %a = ACT %s ATTRS : tensor<?x5xf32>
   %l = nn.mse_loss %a, %t : tensor<?x5xf32>, tensor<?x5xf32>
   return %l : tensor<f32>
 }
@@ -115,10 +125,15 @@ TEST(Gradients, PositiveDomainFunctions) {
   std::vector<Activation> fns = {
       {"nn.log", "", [](double x) { return std::log(x); }},
       {"nn.sqrt", "", [](double x) { return std::sqrt(x); }},
+      {"nn.pow", "{exponent = 0.5 : f32}",
+       [](double x) { return std::pow(x, 0.5); }},
+      {"nn.pow", "{exponent = -1.5 : f32}",
+       [](double x) { return std::pow(x, -1.5); }},
   };
   for (const Activation &fn : fns) {
-    GradCase c{fn.op, replaceAll(kPositiveDomain, "ACT", fn.op), {}, {2, 3},
-               nullptr};
+    std::string ir = replaceAll(replaceAll(kPositiveDomain, "ACT", fn.op),
+                                "ATTRS", fn.attrs);
+    GradCase c{std::string(fn.op) + fn.attrs, ir, {}, {2, 3}, nullptr};
     c.args = {randomBuffer(rng, {4, 3}), randomBuffer(rng, {4, 5}),
               randomBuffer(rng, {5, 3}), randomBuffer(rng, {5})};
     auto f = fn.f;
@@ -129,6 +144,49 @@ TEST(Gradients, PositiveDomainFunctions) {
                       v[1]);
     };
     checkGradients(c);
+  }
+}
+
+// nn.minimum / nn.maximum of a dense layer's output and a broadcast
+// parameter row, in both operand orders: both operands get gradients (ties
+// have probability 0 with random values).
+const char *kExtremum = R"mlir(
+func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x5xf32> {nn.label = "t"},
+                %w: tensor<5x3xf32> {nn.param = #nn.param<"fc.weight", weight, he>},
+                %b: tensor<5xf32> {nn.param = #nn.param<"fc.bias", bias, zeros>},
+                %c: tensor<5xf32> {nn.param = #nn.param<"c", weight, zeros>})
+    -> (tensor<f32> {nn.loss}) {
+  %h = nn.dense %x, %w, %b : (tensor<?x3xf32>, tensor<5x3xf32>, tensor<5xf32>) -> tensor<?x5xf32>
+  %m = FN ARGS : (TYPES) -> tensor<?x5xf32>
+  %l = nn.mse_loss %m, %t : tensor<?x5xf32>, tensor<?x5xf32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST(Gradients, MinimumAndMaximum) {
+  for (bool max : {false, true}) {
+    for (bool rowFirst : {false, true}) {
+      std::string ir = replaceAll(
+          replaceAll(replaceAll(kExtremum, "FN",
+                                max ? "nn.maximum" : "nn.minimum"),
+                     "ARGS", rowFirst ? "%c, %h" : "%h, %c"),
+          "TYPES", rowFirst ? "tensor<5xf32>, tensor<?x5xf32>"
+                            : "tensor<?x5xf32>, tensor<5xf32>");
+      GradCase c{std::string(max ? "maximum" : "minimum") +
+                     (rowFirst ? " (row, h)" : " (h, row)"),
+                 ir, {}, {2, 3, 4}, nullptr};
+      c.args = {randomBuffer(rng, {4, 3}), randomBuffer(rng, {4, 5}),
+                randomBuffer(rng, {5, 3}), randomBuffer(rng, {5}),
+                randomBuffer(rng, {5})};
+      c.reference = [max](const Values &v) {
+        Vec h = ref::dense(v[0], 4, 3, v[2], 5, &v[3]);
+        for (size_t i = 0; i < h.size(); ++i)
+          h[i] = max ? std::max(h[i], v[4][i % 5])
+                     : std::min(h[i], v[4][i % 5]);
+        return ref::mse(h, v[1]);
+      };
+      checkGradients(c);
+    }
   }
 }
 
