@@ -6,8 +6,8 @@
 // which becomes `x -> gelu` when each intermediate tensor has that one user
 // and the constants are those numbers (operands of Add and Mul in either
 // order). The Div node's converter recognises the chain and marks the other
-// four nodes as translated; a Div, Erf or lone Mul outside it is refused as
-// usual (Div and Erf are not in the language's table of ops).
+// four nodes as translated; a Div outside it is refused (Div is not in the
+// language's table of ops), an Erf or Mul outside it translates alone.
 //
 //===----------------------------------------------------------------------===//
 

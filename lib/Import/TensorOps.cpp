@@ -1,6 +1,9 @@
 //===- TensorOps.cpp - ONNX ops without parameters ------------------------===//
 //
 // Activations (Relu, Sigmoid, Tanh, LeakyRelu, Elu, Softmax, LogSoftmax),
+// elementwise functions (Exp, Log, Sqrt, Abs, Erf, Pow by a constant number,
+// Clip by constant bounds, Min/Max of two tensors or of a tensor and a
+// number),
 // shape ops that keep the batch first (Flatten at axis 1, Reshape to a
 // constant shape, Transpose with axis 0 fixed), Identity and inference-mode
 // Dropout, elementwise Add/Sub/Mul and Concat. An Add of a constant directly
@@ -35,7 +38,8 @@ static llvm::Error simple(Translator &t, const Node &n) {
   return simpleStage(t, n, Stage);
 }
 static constexpr char kRelu[] = "relu", kSigmoid[] = "sigmoid",
-                      kTanh[] = "tanh";
+                      kTanh[] = "tanh", kExp[] = "exp", kLog[] = "log",
+                      kSqrt[] = "sqrt", kAbs[] = "abs", kErf[] = "erf";
 
 /// LeakyRelu and Elu: `stage(alpha = a)` unless a is the language default.
 static llvm::Error withAlpha(Translator &t, const Node &n,
@@ -391,11 +395,133 @@ static llvm::Error mul(Translator &t, const Node &n) {
   return arithmetic(t, n, "*");
 }
 
+/// Input `i` of `n` as one float number, when it is a constant.
+static llvm::Expected<float> number(Translator &t, const Node &n, int i,
+                                    llvm::StringRef what) {
+  auto c = t.constant(n, i, what);
+  if (!c)
+    return c.takeError();
+  if (!(*c)->isFloat || (*c)->numElements() != 1)
+    return n.fail(what.str() + " must be one float constant");
+  return (*c)->floats[0];
+}
+
+/// Pow(x, p) with a constant number p: `pow(p)`.
+static llvm::Error pow(Translator &t, const Node &n) {
+  if (auto err = n.onlyAttributes({}))
+    return err;
+  if (!t.isConstant(n, 1))
+    return n.fail("the exponent must be a constant number");
+  auto x = t.activation(n, 0);
+  if (!x)
+    return x.takeError();
+  auto p = number(t, n, 1, "the exponent");
+  if (!p)
+    return p.takeError();
+  t.define(n, 0, t.stage(*x, "pow(" + formatFloat(*p) + ")", x->shape));
+  return llvm::Error::success();
+}
+
+/// Clip(x, min?, max?) with constant bounds (opset 11+): `clip(min = a, max =
+/// b)`, the identity without bounds.
+static llvm::Error clip(Translator &t, const Node &n) {
+  if (auto err = n.onlyAttributes({}))
+    return err;
+  auto x = t.activation(n, 0);
+  if (!x)
+    return x.takeError();
+  std::vector<std::string> bounds;
+  const char *names[] = {"min", "max"};
+  for (int input = 1; input <= 2; ++input) {
+    std::string name = names[input - 1];
+    if (input >= n.numInputs() || n.input(input).empty())
+      continue;
+    if (!t.isConstant(n, input))
+      return n.fail("the " + name + " bound must be a constant");
+    auto bound = number(t, n, input, "the " + name + " bound");
+    if (!bound)
+      return bound.takeError();
+    bounds.push_back(name + " = " + formatFloat(*bound));
+  }
+  if (bounds.empty()) {
+    t.define(n, 0, *x);
+    return llvm::Error::success();
+  }
+  t.define(n, 0,
+           t.stage(*x, "clip(" + llvm::join(bounds, ", ") + ")", x->shape));
+  return llvm::Error::success();
+}
+
+/// Min and Max of two inputs: `min(a, b)` of two computed tensors (equal
+/// ranks, broadcasting as `+`), or `clip(min = c)` / `clip(max = c)` against
+/// a constant number c (at a tie the gradient then goes to x alone, where
+/// torch.maximum would split it).
+static llvm::Error extremum(Translator &t, const Node &n, bool isMax) {
+  if (auto err = n.onlyAttributes({}))
+    return err;
+  if (n.numInputs() != 2)
+    return n.fail("only two inputs are supported, got " +
+                  std::to_string(n.numInputs()));
+  bool c0 = t.isConstant(n, 0), c1 = t.isConstant(n, 1);
+  if (c0 && c1)
+    return n.fail("both operands are constants (fold them before export)");
+  if (c0 || c1) {
+    auto x = t.activation(n, c0 ? 1 : 0);
+    if (!x)
+      return x.takeError();
+    auto c = number(t, n, c0 ? 0 : 1, "the constant operand");
+    if (!c)
+      return c.takeError();
+    std::string bound = isMax ? "min" : "max";
+    t.define(n, 0,
+             t.stage(*x, "clip(" + bound + " = " + formatFloat(*c) + ")",
+                     x->shape));
+    return llvm::Error::success();
+  }
+  auto a = t.activation(n, 0);
+  if (!a)
+    return a.takeError();
+  auto b = t.activation(n, 1);
+  if (!b)
+    return b.takeError();
+  auto shape = broadcast(a->shape, b->shape);
+  if (!shape)
+    return n.fail("the operands " + formatShape(a->shape) + " and " +
+                  formatShape(b->shape) +
+                  " do not broadcast in nnc (equal ranks, size-1 "
+                  "dimensions)");
+  Activation out;
+  out.expr.pieces.push_back({isMax ? "max(" : "min(", -1});
+  llvm::append_range(out.expr.pieces, a->expr.pieces);
+  out.expr.pieces.push_back({", ", -1});
+  llvm::append_range(out.expr.pieces, b->expr.pieces);
+  out.expr.pieces.push_back({")", -1});
+  out.shape = *shape;
+  t.define(n, 0, out);
+  return llvm::Error::success();
+}
+
+static llvm::Error max(Translator &t, const Node &n) {
+  return extremum(t, n, /*isMax=*/true);
+}
+static llvm::Error min(Translator &t, const Node &n) {
+  return extremum(t, n, /*isMax=*/false);
+}
+
 void nnc::import::detail::addTensorConverters(
     llvm::StringMap<Converter> &table) {
   table["Relu"] = simple<kRelu>;
   table["Sigmoid"] = simple<kSigmoid>;
   table["Tanh"] = simple<kTanh>;
+  table["Exp"] = simple<kExp>;
+  table["Log"] = simple<kLog>;
+  table["Sqrt"] = simple<kSqrt>;
+  table["Abs"] = simple<kAbs>;
+  table["Erf"] = simple<kErf>;
+  table["Pow"] = pow;
+  table["Clip"] = clip;
+  table["Max"] = max;
+  table["Min"] = min;
   table["LeakyRelu"] = leakyRelu;
   table["Elu"] = elu;
   table["Softmax"] = softmax;

@@ -113,8 +113,16 @@ def run_node(node, v):
         return F.leaky_relu(i[0], a.get("alpha", 0.01))
     if op == "Elu":
         return F.elu(i[0], a.get("alpha", 1.0))
+    if op == "Pow":
+        return torch.pow(i[0], i[1])
+    if op == "Clip":
+        bounds = i[1:] + [None] * (3 - len(i))
+        return torch.clamp(i[0], bounds[0], bounds[1])
+    if op in ("Max", "Min"):
+        return {"Max": torch.maximum, "Min": torch.minimum}[op](i[0], i[1])
     return {"Relu": torch.relu, "Sigmoid": torch.sigmoid,
-            "Tanh": torch.tanh}[op](i[0])
+            "Tanh": torch.tanh, "Exp": torch.exp, "Log": torch.log,
+            "Sqrt": torch.sqrt, "Abs": torch.abs, "Erf": torch.erf}[op](i[0])
 
 
 def evaluate(graph, feeds):

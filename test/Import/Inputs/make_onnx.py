@@ -222,6 +222,31 @@ def div_alone():
         [numpy_helper.from_array(np.array(2.0, dtype=np.float32), "two")])
 
 
+def number(name, x):
+    return numpy_helper.from_array(np.array(x, dtype=np.float32), name)
+
+
+def elementwise():
+    # Abs, Sqrt, Exp, Log, Erf, Pow by a number, Clip with both bounds and
+    # with min only (an empty max input), Max of two computed tensors and Min
+    # of a tensor and a number.
+    return model(
+        [helper.make_node("Gemm", ["x", "w1", "b1"], ["h"], transB=1),
+         helper.make_node("Abs", ["h"], ["a"]),
+         helper.make_node("Sqrt", ["a"], ["s"]),
+         helper.make_node("Pow", ["s", "three"], ["p"]),
+         helper.make_node("Clip", ["p", "lo", ""], ["c2"]),
+         helper.make_node("Exp", ["h"], ["e"]),
+         helper.make_node("Log", ["e"], ["l"]),
+         helper.make_node("Erf", ["l"], ["f"]),
+         helper.make_node("Clip", ["f", "lo", "hi"], ["c"]),
+         helper.make_node("Max", ["c", "c2"], ["mx"]),
+         helper.make_node("Min", ["mx", "half"], ["y"])],
+        [value("x", "N", 4)], [value("y", "N", 8)],
+        [init("w1", 8, 4), init("b1", 8), number("three", 3.0),
+         number("lo", -0.5), number("hi", 0.75), number("half", 0.5)])
+
+
 def old_opset():
     m = mlp_gemm()
     m.opset_import[0].version = 11
@@ -231,7 +256,8 @@ def old_opset():
 CASES = {f.__name__: f for f in [
     mlp_gemm, matmul_add, cnn, shapes, branches, layernorm, unsupported_op, conv_group,
     pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
-    softmax_batch, batch_transpose, lstm_peephole, div_alone, old_opset]}
+    softmax_batch, batch_transpose, lstm_peephole, div_alone, old_opset,
+    elementwise]}
 
 if __name__ == "__main__":
     onnx.save(CASES[sys.argv[1]](), sys.argv[2])
