@@ -77,6 +77,13 @@ double pointCost(linalg::LinalgOp op) {
 /// items (an `scf.forall` from 0 by 1: a convolution per image). Chunking
 /// `op` by single items too lets nnc-fuse-foralls merge it into that loop.
 bool readsItemLoop(linalg::LinalgOp op, unsigned d) {
+  // One reader besides the sizes the chunking of that loop read from it
+  // (`tensor.dim`, folded at the end of the pass).
+  auto hasOneReader = [](Value v) {
+    return llvm::count_if(v.getUsers(), [](Operation *user) {
+             return !isa<tensor::DimOp>(user);
+           }) == 1;
+  };
   for (OpOperand *input : op.getDpsInputOperands()) {
     AffineMap map = op.getMatchingIndexingMap(input);
     if (map.getNumResults() == 0 ||
@@ -84,12 +91,12 @@ bool readsItemLoop(linalg::LinalgOp op, unsigned d) {
       continue;
     Value source = input->get();
     if (auto reshape = source.getDefiningOp<tensor::ExpandShapeOp>()) {
-      if (!source.hasOneUse())
+      if (!hasOneReader(source))
         continue;
       source = reshape.getSrc();
     }
     auto loop = source.getDefiningOp<scf::ForallOp>();
-    if (loop && source.hasOneUse() && loop.getRank() == 1 &&
+    if (loop && hasOneReader(source) && loop.getRank() == 1 &&
         isConstantIntValue(loop.getMixedLowerBound()[0], 0) &&
         isConstantIntValue(loop.getMixedStep()[0], 1))
       return true;

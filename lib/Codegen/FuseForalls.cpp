@@ -72,19 +72,41 @@ OpFoldResult outputSize(tensor::ExpandShapeOp expand, int64_t index) {
                         b)[index];
 }
 
-/// `ub`, or what it folds to when it is the size of a dim that an
-/// expand_shape states (nnc-distribute-ops reads the trip count of a loop
-/// over an expanded tensor that way).
+/// Size `index` of `source` as the ops that made it state it: through
+/// foralls (their shared outputs), expand_shapes and tensor.empty; null
+/// when none of them does.
+OpFoldResult statedSize(Value source, int64_t index) {
+  if (auto forall = source.getDefiningOp<scf::ForallOp>())
+    return statedSize(
+        forall.getTiedOpOperand(cast<OpResult>(source))->get(), index);
+  OpFoldResult size;
+  if (auto expand = source.getDefiningOp<tensor::ExpandShapeOp>())
+    size = outputSize(expand, index);
+  else if (auto empty = source.getDefiningOp<tensor::EmptyOp>())
+    size = empty.getMixedSizes()[index];
+  else
+    return nullptr;
+  auto value = dyn_cast<Value>(size);
+  auto dim = value ? value.getDefiningOp<tensor::DimOp>() : nullptr;
+  std::optional<int64_t> inner =
+      dim ? getConstantIntValue(dim.getIndex()) : std::nullopt;
+  if (inner)
+    if (OpFoldResult deeper = statedSize(dim.getSource(), *inner))
+      return deeper;
+  return size;
+}
+
+/// `ub`, or the size it reads when it is a `tensor.dim` that statedSize
+/// resolves (nnc-distribute-ops reads trip counts that way).
 OpFoldResult foldedBound(OpFoldResult ub) {
   auto value = dyn_cast<Value>(ub);
   auto dim = value ? value.getDefiningOp<tensor::DimOp>() : nullptr;
   std::optional<int64_t> index =
       dim ? getConstantIntValue(dim.getIndex()) : std::nullopt;
-  auto expand =
-      dim ? dim.getSource().getDefiningOp<tensor::ExpandShapeOp>() : nullptr;
-  if (!expand || !index)
+  if (!index)
     return ub;
-  return foldedBound(outputSize(expand, *index));
+  OpFoldResult size = statedSize(dim.getSource(), *index);
+  return size ? size : ub;
 }
 
 /// One producer/consumer pair and how the consumer reads the item.

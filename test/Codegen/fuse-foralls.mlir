@@ -154,3 +154,33 @@ func.func @output_with_contents(%x: tensor<?x4xf32>, %init: tensor<?x4xf32>) -> 
   }
   return %b : tensor<?x4xf32>
 }
+
+// -----
+
+// The consumer's trip count is read from the producer's output
+// (`tensor.dim` of its tensor.empty, as nnc-distribute-ops writes it): the
+// same count as the producer's, so the loops fuse.
+// CHECK-LABEL: func.func @bound_through_dim(
+// CHECK: scf.forall
+// CHECK-NOT: scf.forall (
+// CHECK: return
+func.func @bound_through_dim(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x4xf32>
+  %e = tensor.empty(%n) : tensor<?x4xf32>
+  %a = scf.forall (%i) in (%n) shared_outs(%o = %e) -> (tensor<?x4xf32>) {
+    %xi = tensor.extract_slice %x[%i, 0] [1, 4] [1, 1] : tensor<?x4xf32> to tensor<1x4xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %xi into %o[%i, 0] [1, 4] [1, 1] : tensor<1x4xf32> into tensor<?x4xf32>
+    }
+  }
+  %m = tensor.dim %e, %c0 : tensor<?x4xf32>
+  %e2 = tensor.empty(%n) : tensor<?x4xf32>
+  %b = scf.forall (%j) in (%m) shared_outs(%p = %e2) -> (tensor<?x4xf32>) {
+    %aj = tensor.extract_slice %a[%j, 0] [1, 4] [1, 1] : tensor<?x4xf32> to tensor<1x4xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %aj into %p[%j, 0] [1, 4] [1, 1] : tensor<1x4xf32> into tensor<?x4xf32>
+    }
+  }
+  return %b : tensor<?x4xf32>
+}
