@@ -109,6 +109,18 @@ OpFoldResult foldedBound(OpFoldResult ub) {
   return size ? size : ub;
 }
 
+/// The dim groups that reshape static `from` to `to` (same element count,
+/// row-major) with one expand_shape or collapse_shape: the groups of the
+/// higher-rank shape's dims; none when the shapes are not related that way.
+std::optional<SmallVector<ReassociationIndices>>
+reshapeGroups(RankedTensorType from, RankedTensorType to) {
+  if (from.getNumElements() != to.getNumElements())
+    return std::nullopt;
+  if (from.getRank() < to.getRank())
+    return getReassociationIndicesForCollapse(to.getShape(), from.getShape());
+  return getReassociationIndicesForCollapse(from.getShape(), to.getShape());
+}
+
 /// One producer/consumer pair and how the consumer reads the item.
 struct Candidate {
   scf::ForallOp producer, consumer;
@@ -171,50 +183,29 @@ std::optional<Candidate> matchRead(scf::ForallOp consumer,
       return std::nullopt;
   }
   // The item as the producer yields it must reshape to what the consumer
-  // reads (same elements, row-major).
-  if (write.getSourceType().getNumElements() !=
-      read.getResultType().getNumElements())
+  // reads (same elements, row-major, dims grouped).
+  if (write.getSourceType() != read.getResultType() &&
+      !reshapeGroups(write.getSourceType(), read.getResultType()))
     return std::nullopt;
   return Candidate{producer, consumer, write, read, expand};
 }
 
-/// `value` (static shape) reshaped to `type` (same element count, row-major)
-/// with one expand_shape or collapse_shape, or nullptr when the two shapes
-/// are not related by grouping dims.
+/// `value` reshaped to `type`, which matchRead checked with reshapeGroups.
 Value reshapeTo(OpBuilder &b, Location loc, Value value,
                 RankedTensorType type) {
   auto from = cast<RankedTensorType>(value.getType());
   if (from == type)
     return value;
-  if (from.getRank() < type.getRank()) {
-    std::optional<SmallVector<ReassociationIndices>> groups =
-        getReassociationIndicesForCollapse(type.getShape(), from.getShape());
-    if (!groups)
-      return nullptr;
-    return b.create<tensor::ExpandShapeOp>(loc, type, value, *groups);
-  }
-  std::optional<SmallVector<ReassociationIndices>> groups =
-      getReassociationIndicesForCollapse(from.getShape(), type.getShape());
-  if (!groups)
-    return nullptr;
-  return b.create<tensor::CollapseShapeOp>(loc, type, value, *groups);
+  SmallVector<ReassociationIndices> groups = *reshapeGroups(from, type);
+  if (from.getRank() < type.getRank())
+    return b.create<tensor::ExpandShapeOp>(loc, type, value, groups);
+  return b.create<tensor::CollapseShapeOp>(loc, type, value, groups);
 }
 
-/// Builds the fused forall at the consumer's place; fails, changing nothing,
-/// when the item cannot be reshaped to the read's type.
-LogicalResult fuse(Candidate c) {
+/// Builds the fused forall at the consumer's place.
+void fuse(Candidate c) {
   scf::ForallOp producer = c.producer, consumer = c.consumer;
   RankedTensorType readType = c.read.getResultType();
-  RankedTensorType itemType = c.write.getSourceType();
-  {
-    // Check the reshape before creating anything.
-    bool bigger = itemType.getRank() < readType.getRank();
-    if (itemType != readType &&
-        !getReassociationIndicesForCollapse(
-            bigger ? readType.getShape() : itemType.getShape(),
-            bigger ? itemType.getShape() : readType.getShape()))
-      return failure();
-  }
   OpBuilder b(consumer);
   Location loc = consumer.getLoc();
   auto fused = b.create<scf::ForallOp>(
@@ -270,7 +261,6 @@ LogicalResult fuse(Candidate c) {
   producer->erase();
   if (init->use_empty())
     init->erase();
-  return success();
 }
 
 struct FuseForallsPass : nnc::impl::FuseForallsBase<FuseForallsPass> {
@@ -291,8 +281,10 @@ struct FuseForallsPass : nnc::impl::FuseForallsBase<FuseForallsPass> {
         return inner.wasInterrupted() ? WalkResult::interrupt()
                                       : WalkResult::advance();
       });
-      if (candidate && succeeded(fuse(*candidate)))
+      if (candidate) {
+        fuse(*candidate);
         changed = true;
+      }
     }
   }
 };

@@ -334,6 +334,29 @@ broadcast(const std::vector<int64_t> &a, const std::vector<int64_t> &b) {
   return out;
 }
 
+/// Two computed operands of `n` and the shape they broadcast to.
+struct BroadcastOperands {
+  Activation a, b;
+  std::vector<int64_t> shape;
+};
+
+static llvm::Expected<BroadcastOperands> broadcastOperands(Translator &t,
+                                                           const Node &n) {
+  auto a = t.activation(n, 0);
+  if (!a)
+    return a.takeError();
+  auto b = t.activation(n, 1);
+  if (!b)
+    return b.takeError();
+  auto shape = broadcast(a->shape, b->shape);
+  if (!shape)
+    return n.fail("the operands " + formatShape(a->shape) + " and " +
+                  formatShape(b->shape) +
+                  " do not broadcast in nnc (equal ranks, size-1 "
+                  "dimensions)");
+  return BroadcastOperands{*a, *b, *shape};
+}
+
 /// Add, Sub and Mul: of two computed tensors, of a computed tensor and a
 /// number, or a bias after a dense/conv2d (Add, Sub).
 static llvm::Error arithmetic(Translator &t, const Node &n,
@@ -344,19 +367,10 @@ static llvm::Error arithmetic(Translator &t, const Node &n,
   if (c0 && c1)
     return n.fail("both operands are constants (fold them before export)");
   if (!c0 && !c1) {
-    auto a = t.activation(n, 0);
-    if (!a)
-      return a.takeError();
-    auto b = t.activation(n, 1);
-    if (!b)
-      return b.takeError();
-    auto shape = broadcast(a->shape, b->shape);
-    if (!shape)
-      return n.fail("the operands " + formatShape(a->shape) + " and " +
-                    formatShape(b->shape) +
-                    " do not broadcast in nnc (equal ranks, size-1 "
-                    "dimensions)");
-    t.define(n, 0, t.binary(*a, op, *b, *shape));
+    auto operands = broadcastOperands(t, n);
+    if (!operands)
+      return operands.takeError();
+    t.define(n, 0, t.binary(operands->a, op, operands->b, operands->shape));
     return llvm::Error::success();
   }
   int xi = c0 ? 1 : 0;
@@ -478,25 +492,16 @@ static llvm::Error extremum(Translator &t, const Node &n, bool isMax) {
                      x->shape));
     return llvm::Error::success();
   }
-  auto a = t.activation(n, 0);
-  if (!a)
-    return a.takeError();
-  auto b = t.activation(n, 1);
-  if (!b)
-    return b.takeError();
-  auto shape = broadcast(a->shape, b->shape);
-  if (!shape)
-    return n.fail("the operands " + formatShape(a->shape) + " and " +
-                  formatShape(b->shape) +
-                  " do not broadcast in nnc (equal ranks, size-1 "
-                  "dimensions)");
+  auto operands = broadcastOperands(t, n);
+  if (!operands)
+    return operands.takeError();
   Activation out;
   out.expr.pieces.push_back({isMax ? "max(" : "min(", -1});
-  llvm::append_range(out.expr.pieces, a->expr.pieces);
+  llvm::append_range(out.expr.pieces, operands->a.expr.pieces);
   out.expr.pieces.push_back({", ", -1});
-  llvm::append_range(out.expr.pieces, b->expr.pieces);
+  llvm::append_range(out.expr.pieces, operands->b.expr.pieces);
   out.expr.pieces.push_back({")", -1});
-  out.shape = *shape;
+  out.shape = operands->shape;
   t.define(n, 0, out);
   return llvm::Error::success();
 }
