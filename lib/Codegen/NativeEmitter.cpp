@@ -14,9 +14,12 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/LegacyPassManager.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
+#include "llvm/Linker/Linker.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/CommandLine.h"
@@ -29,6 +32,8 @@
 #include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/Transforms/IPO/AlwaysInliner.h"
 #include "llvm/Transforms/Instrumentation/AddressSanitizer.h"
+
+#include <thread>
 
 using namespace mlir;
 
@@ -102,7 +107,6 @@ void optimize(llvm::Module &module, llvm::TargetMachine *machine,
   // which took 1.3 of the 3.3 s of optimisation.
   tuning.SLPVectorization = false;
   tuning.LoopUnrolling = true;
-  limitUnrolling();
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -147,6 +151,154 @@ void instrumentWithAddressSanitizer(llvm::Module &module,
   passes.run(module, mam);
 }
 
+
+/// Inlines the always-inline functions only (see optimize).
+void inlineAlwaysInline(llvm::Module &module) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder builder;
+  builder.registerModuleAnalyses(mam);
+  builder.registerCGSCCAnalyses(cgam);
+  builder.registerFunctionAnalyses(fam);
+  builder.registerLoopAnalyses(lam);
+  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::ModulePassManager passes;
+  passes.addPass(llvm::AlwaysInlinerPass(/*InsertLifetimeIntrinsics=*/false));
+  passes.run(module, mam);
+}
+
+/// Runs `work(i)` for i in [0, count), each on a thread of its own (0 on
+/// the calling one).
+void onThreads(size_t count, llvm::function_ref<void(size_t)> work) {
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < count; ++i)
+    threads.emplace_back([&work, i] { work(i); });
+  work(0);
+  for (std::thread &thread : threads)
+    thread.join();
+}
+
+/// Reads a part back into `context`.
+llvm::Expected<std::unique_ptr<llvm::Module>>
+readPart(llvm::StringRef bitcode, llvm::LLVMContext &context) {
+  return llvm::parseBitcodeFile(llvm::MemoryBufferRef(bitcode, "nnc-part"),
+                                context);
+}
+
+/// The module on options.codegenThreads threads, in two rounds of parts
+/// (partitionModule). First each part is read back in a context of its own
+/// and optimised. The optimised parts are then linked and cut again by
+/// their optimised sizes, which can differ much from those before (a loop
+/// nest of 12,000 instructions became 3,300), and each new part is compiled
+/// into an object, its entries of options.largeEntryInstructions or more at
+/// -O0 into one more: part 0 into `path`, the others into temporary objects
+/// appended to `moreObjects`.
+LogicalResult emitParts(Location loc, llvm::Module &module,
+                        const nnc::CPUCodegenOptions &options,
+                        llvm::StringRef path,
+                        std::vector<std::string> &moreObjects,
+                        TimingScope &parent) {
+  unsigned parts = options.codegenThreads;
+  nnc::CPUCodegenOptions unoptimised = options;
+  unoptimised.optLevel = 0;
+  std::vector<std::unique_ptr<llvm::TargetMachine>> machines, fast;
+  for (unsigned i = 0; i < parts; ++i) {
+    machines.push_back(createTargetMachine(loc, options));
+    fast.push_back(createTargetMachine(loc, unoptimised));
+    if (!machines.back() || !fast.back())
+      return failure();
+  }
+  std::vector<std::string> errors(parts);
+
+  TimingScope stage = parent.nest("splitting into parts");
+  // The entry wrappers first (see optimize), so that the parts' sizes are
+  // those of the code they optimise.
+  inlineAlwaysInline(module);
+  std::vector<llvm::SmallString<0>> bitcode =
+      nnc::partitionModule(module, parts);
+  stage.stop();
+  std::vector<llvm::SmallString<0>> optimised(parts);
+  onThreads(parts, [&](size_t i) {
+    llvm::LLVMContext context;
+    auto part = readPart(bitcode[i], context);
+    if (!part) {
+      errors[i] = llvm::toString(part.takeError());
+      return;
+    }
+    TimingScope timer = parent.nest("LLVM optimisation pipeline");
+    optimize(**part, machines[i].get(), options);
+    llvm::raw_svector_ostream os(optimised[i]);
+    llvm::WriteBitcodeToFile(**part, os);
+  });
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return emitError(loc) << "cannot read a part back: " << error;
+
+  stage = parent.nest("linking and splitting the optimised parts");
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> whole;
+  for (unsigned i = 0; i < parts; ++i) {
+    auto part = readPart(optimised[i], context);
+    if (!part)
+      return emitError(loc) << "cannot read an optimised part back: "
+                            << llvm::toString(part.takeError());
+    if (!whole)
+      whole = std::move(*part);
+    else if (llvm::Linker::linkModules(*whole, std::move(*part)))
+      return emitError(loc) << "cannot link the optimised parts";
+  }
+  bitcode = nnc::partitionModule(*whole, parts);
+  stage.stop();
+
+  std::vector<std::string> paths(parts), entryPaths(parts);
+  paths[0] = path.str();
+  for (unsigned i = 0; i < parts; ++i) {
+    llvm::SmallString<128> object, entries;
+    if ((i > 0 &&
+         llvm::sys::fs::createTemporaryFile("nnc-kernels", "o", object)) ||
+        llvm::sys::fs::createTemporaryFile("nnc-entries", "o", entries))
+      return emitError(loc) << "cannot create a temporary file";
+    if (i > 0) {
+      paths[i] = object.str().str();
+      moreObjects.push_back(paths[i]);
+    }
+    entryPaths[i] = entries.str().str();
+  }
+  std::vector<bool> hasEntries(parts, false);
+  onThreads(parts, [&](size_t i) {
+    llvm::LLVMContext context;
+    auto part = readPart(bitcode[i], context);
+    if (!part) {
+      errors[i] = "cannot read a part back: " + llvm::toString(part.takeError());
+      return;
+    }
+    std::unique_ptr<llvm::Module> entries;
+    if (options.optLevel > 0)
+      entries = nnc::splitOffLargeEntries(
+          **part, options.largeEntryInstructions, ".part" + std::to_string(i));
+    TimingScope timer = parent.nest("machine code");
+    errors[i] = nnc::emitObjectFile(**part, *machines[i], paths[i]);
+    timer.stop();
+    if (!entries || !errors[i].empty())
+      return;
+    timer = parent.nest("machine code (large entry points at -O0)");
+    hasEntries[i] = true;
+    errors[i] = nnc::emitObjectFile(*entries, *fast[i], entryPaths[i]);
+  });
+  for (unsigned i = 0; i < parts; ++i) {
+    if (hasEntries[i])
+      moreObjects.push_back(entryPaths[i]);
+    else
+      llvm::sys::fs::remove(entryPaths[i]);
+  }
+  for (const std::string &error : errors)
+    if (!error.empty())
+      return emitError(loc) << error;
+  return success();
+}
+
 } // namespace
 
 LogicalResult nnc::emitNativeCode(ModuleOp module,
@@ -177,8 +329,15 @@ LogicalResult nnc::emitNativeCode(ModuleOp module,
     for (llvm::Function &function : llvmModule->functions())
       if (!function.isDeclaration())
         function.setVisibility(llvm::GlobalValue::HiddenVisibility);
-
   stage.stop();
+  limitUnrolling();
+
+  // A library: the module in parts, one per thread (partitionModule). The
+  // sanitizer build instruments one whole module instead.
+  if (!asLLVMIR && moreObjects && !options.sanitizeAddress &&
+      options.codegenThreads > 1)
+    return emitParts(loc, *llvmModule, options, path, *moreObjects, parent);
+
   stage = parent.nest("LLVM optimisation pipeline");
   optimize(*llvmModule, machine.get(), options);
   stage.stop();
@@ -193,52 +352,39 @@ LogicalResult nnc::emitNativeCode(ModuleOp module,
   // their own, compiled at -O0 (fast register allocation, no scheduling)
   // from the optimised IR; the kernels keep the full back end.
   std::unique_ptr<llvm::Module> entries;
-  bool multipleObjects = !asLLVMIR && moreObjects && !options.sanitizeAddress;
-  if (multipleObjects && options.optLevel > 0)
-    entries =
-        splitOffLargeEntries(*llvmModule, options.largeEntryInstructions);
+  if (!asLLVMIR && moreObjects && !options.sanitizeAddress &&
+      options.optLevel > 0)
+    entries = splitOffLargeEntries(*llvmModule,
+                                   options.largeEntryInstructions, "");
   if (entries) {
     stage.stop();
     stage = parent.nest("machine code (large entry points at -O0)");
-  }
-  if (multipleObjects && (options.codegenThreads > 1 || entries)) {
-    std::vector<std::unique_ptr<llvm::TargetMachine>> machines;
-    std::vector<std::string> paths = {path.str()};
-    machines.push_back(std::move(machine));
     CPUCodegenOptions unoptimised = options;
     unoptimised.optLevel = 0;
-    unsigned objects =
-        std::max(options.codegenThreads, 1u) + (entries ? 1 : 0);
-    for (unsigned i = 1; i < objects; ++i) {
-      llvm::SmallString<128> part;
-      if (llvm::sys::fs::createTemporaryFile("nnc-kernels", "o", part))
-        return emitError(loc) << "cannot create a temporary file";
-      moreObjects->push_back(part.str().str());
-      paths.push_back(part.str().str());
-      bool last = i + 1 == objects;
-      machines.push_back(createTargetMachine(
-          loc, entries && last ? unoptimised : options));
-      if (!machines.back())
-        return failure();
-    }
-    return emitSplitObjects(loc, *llvmModule, machines, paths, entries.get());
+    std::unique_ptr<llvm::TargetMachine> fast =
+        createTargetMachine(loc, unoptimised);
+    if (!fast)
+      return failure();
+    llvm::SmallString<128> entriesPath;
+    if (llvm::sys::fs::createTemporaryFile("nnc-entries", "o", entriesPath))
+      return emitError(loc) << "cannot create a temporary file";
+    moreObjects->push_back(entriesPath.str().str());
+    std::string error = emitObjectFile(*entries, *fast, entriesPath);
+    if (!error.empty())
+      return emitError(loc) << error;
   }
 
+  if (!asLLVMIR) {
+    std::string error = emitObjectFile(*llvmModule, *machine, path);
+    if (!error.empty())
+      return emitError(loc) << error;
+    return success();
+  }
   std::error_code ec;
-  llvm::ToolOutputFile out(path, ec,
-                           asLLVMIR ? llvm::sys::fs::OF_Text
-                                    : llvm::sys::fs::OF_None);
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_Text);
   if (ec)
     return emitError(loc) << "cannot open '" << path << "': " << ec.message();
-  if (asLLVMIR) {
-    llvmModule->print(out.os(), nullptr);
-  } else {
-    llvm::legacy::PassManager codegen;
-    if (machine->addPassesToEmitFile(codegen, out.os(), nullptr,
-                                     llvm::CodeGenFileType::ObjectFile))
-      return emitError(loc) << "the target cannot emit object files";
-    codegen.run(*llvmModule);
-  }
+  llvmModule->print(out.os(), nullptr);
   out.keep();
   return success();
 }

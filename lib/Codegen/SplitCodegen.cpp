@@ -1,44 +1,164 @@
-//===- SplitCodegen.cpp - machine code for a module on several threads ----===//
+//===- SplitCodegen.cpp - a module in parts for several threads -----------===//
 //
-// The back end (instruction selection, the schedulers, register allocation)
-// was half of nnc's compile time and ran on one thread. emitSplitObjects
-// cuts the optimised module into partitions with llvm::SplitModule (the
-// functions dealt round robin by size; internal symbols become hidden
-// external ones, so the parts link with each other and export nothing new)
-// and compiles each on a thread of its own into an object file of its own.
-// An LLVMContext is not thread-safe, so each part travels as bitcode and is
-// read back into a context of the thread's, as LTO's parallel code
-// generation does; each thread has its own TargetMachine too. Every function
-// gets the machine code it would get in one object: the split happens after
-// the optimisation pipeline, so no inlining decision changes, and only the
-// order of the functions in the library differs.
+// LLVM's optimisation pipeline and its back end (instruction selection, the
+// schedulers, register allocation) were most of nnc's compile time and ran
+// on one thread. partitionModule cuts the translated module, once the
+// always-inline entry wrappers are inlined, into parts of about equal size,
+// which emitNativeCode then optimises and compiles each on a thread of its
+// own into an object file of its own. An LLVMContext is not thread-safe, so
+// each part travels as bitcode and is read back into a context of the
+// thread's, as LTO's parallel code generation does.
 //
-// splitOffLargeEntries takes the very large entry points out before that,
-// for an object of their own compiled without optimisation (fast register
-// allocation): see emitNativeCode.
+// What a part holds: the functions are dealt largest first (instruction
+// count) to the part with the fewest instructions so far, in clusters that
+// stay together: a local function with the local functions and mutable
+// globals it references (a loop's thunk, its launcher and body, its profile
+// counter), so that the interprocedural passes see each kernel whole. The
+// exported entry points call into every cluster and are dealt on their own;
+// a local symbol another part references becomes a hidden external one, so
+// the parts link with each other and export nothing new. Local constants
+// (names, tables) are copied into every part, where they stay local and
+// known to the optimiser; the unused copies are dropped by its GlobalDCE.
+//
+// splitOffLargeEntries takes the very large entry points out of an
+// optimised part, for an object of their own compiled without optimisation
+// (fast register allocation): see emitNativeCode.
 //
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Codegen/CPUPipeline.h"
 
-#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
-#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/Instructions.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/Utils/Cloning.h"
-#include "llvm/Transforms/Utils/SplitModule.h"
-
-#include <thread>
 
 using namespace mlir;
 
+namespace {
+
+/// A local constant with an initializer: copied into every part.
+bool isCopiedConstant(const llvm::GlobalValue &value) {
+  auto *variable = llvm::dyn_cast<llvm::GlobalVariable>(&value);
+  return variable && variable->hasLocalLinkage() && variable->isConstant() &&
+         variable->hasInitializer();
+}
+
+/// The functions whose instructions use `user` (through constant
+/// expressions too).
+void forEachUserFunction(const llvm::Value *value,
+                         llvm::function_ref<void(const llvm::Function &)> fn) {
+  llvm::SmallVector<const llvm::User *> worklist(value->users());
+  llvm::SmallPtrSet<const llvm::User *, 8> seen;
+  while (!worklist.empty()) {
+    const llvm::User *user = worklist.pop_back_val();
+    if (!seen.insert(user).second)
+      continue;
+    if (auto *inst = llvm::dyn_cast<llvm::Instruction>(user))
+      fn(*inst->getFunction());
+    else if (llvm::isa<llvm::ConstantExpr, llvm::ConstantAggregate>(user))
+      worklist.append(user->user_begin(), user->user_end());
+    // A global's initializer: that global's users are found through it
+    // when it is itself clustered or copied.
+  }
+}
+
+} // namespace
+
+std::vector<llvm::SmallString<0>> nnc::partitionModule(llvm::Module &module,
+                                                       unsigned parts) {
+  using Value = const llvm::GlobalValue *;
+  llvm::EquivalenceClasses<Value> clusters;
+  for (llvm::GlobalValue &value : module.global_values()) {
+    if (value.isDeclaration() || isCopiedConstant(value))
+      continue;
+    if (!value.hasName())
+      value.setName("__nnc_part");
+    clusters.insert(&value);
+  }
+  // A local symbol joins the cluster of every local function using it (the
+  // entry points, exported, join nobody).
+  for (llvm::GlobalValue &value : module.global_values()) {
+    if (value.isDeclaration() || !value.hasLocalLinkage() ||
+        isCopiedConstant(value))
+      continue;
+    forEachUserFunction(&value, [&](const llvm::Function &user) {
+      if (user.hasLocalLinkage())
+        clusters.unionSets(&value, &user);
+    });
+  }
+  // Largest clusters first, each to the part with the fewest instructions.
+  struct Cluster {
+    Value leader;
+    uint64_t size = 0;
+  };
+  std::vector<Cluster> order;
+  for (auto it = clusters.begin(); it != clusters.end(); ++it) {
+    if (!it->isLeader())
+      continue;
+    Cluster c{it->getData()};
+    for (auto m = clusters.member_begin(it); m != clusters.member_end(); ++m)
+      if (auto *function = llvm::dyn_cast<llvm::Function>(*m))
+        c.size += function->getInstructionCount();
+    order.push_back(c);
+  }
+  // Stable order: the size, then the leader's name.
+  llvm::sort(order, [](const Cluster &a, const Cluster &b) {
+    if (a.size != b.size)
+      return a.size > b.size;
+    return a.leader->getName() < b.leader->getName();
+  });
+  std::vector<uint64_t> load(parts, 0);
+  llvm::DenseMap<Value, unsigned> partOf;
+  for (const Cluster &c : order) {
+    unsigned part = std::min_element(load.begin(), load.end()) - load.begin();
+    load[part] += c.size;
+    for (auto m = clusters.findLeader(c.leader); m != clusters.member_end();
+         ++m)
+      partOf[*m] = part;
+  }
+  // A local symbol used from another part becomes a hidden external one.
+  for (llvm::GlobalValue &value : module.global_values()) {
+    if (!value.hasLocalLinkage() || !partOf.count(&value))
+      continue;
+    unsigned home = partOf.lookup(&value);
+    bool shared = false;
+    forEachUserFunction(&value, [&](const llvm::Function &user) {
+      auto it = partOf.find(&user);
+      shared |= it != partOf.end() && it->second != home;
+    });
+    if (shared) {
+      value.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      value.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+  }
+  std::vector<llvm::SmallString<0>> bitcode(parts);
+  for (unsigned part = 0; part < parts; ++part) {
+    llvm::ValueToValueMapTy map;
+    std::unique_ptr<llvm::Module> clone = llvm::CloneModule(
+        module, map, [&](const llvm::GlobalValue *value) {
+          auto it = partOf.find(value);
+          return it == partOf.end() ? isCopiedConstant(*value)
+                                    : it->second == part;
+        });
+    // Module-level inline assembly (none today) belongs to one object.
+    if (part != 0)
+      clone->setModuleInlineAsm("");
+    llvm::raw_svector_ostream os(bitcode[part]);
+    llvm::WriteBitcodeToFile(*clone, os);
+  }
+  return bitcode;
+}
+
 std::unique_ptr<llvm::Module>
-nnc::splitOffLargeEntries(llvm::Module &module, unsigned minInstructions) {
+nnc::splitOffLargeEntries(llvm::Module &module, unsigned minInstructions,
+                          llvm::StringRef suffix) {
   llvm::SmallPtrSet<const llvm::GlobalValue *, 8> entries;
   for (llvm::Function &function : module)
     if (!function.isDeclaration() && !function.hasLocalLinkage() &&
@@ -50,13 +170,17 @@ nnc::splitOffLargeEntries(llvm::Module &module, unsigned minInstructions) {
         return global.hasAppendingLinkage();
       }))
     return nullptr;
+  // Local symbols become hidden external ones, renamed with `suffix`: the
+  // same local constant may be in another part too.
   for (llvm::GlobalValue &value : module.global_values()) {
     if (value.hasLocalLinkage()) {
+      std::string name =
+          (value.hasName() ? value.getName().str() : "__nnc_split") +
+          suffix.str();
+      value.setName(name);
       value.setLinkage(llvm::GlobalValue::ExternalLinkage);
       value.setVisibility(llvm::GlobalValue::HiddenVisibility);
     }
-    if (!value.hasName())
-      value.setName("__nnc_split");
   }
   llvm::ValueToValueMapTy map;
   std::unique_ptr<llvm::Module> part =
@@ -69,65 +193,18 @@ nnc::splitOffLargeEntries(llvm::Module &module, unsigned minInstructions) {
   return part;
 }
 
-LogicalResult nnc::emitSplitObjects(
-    Location loc, llvm::Module &module,
-    llvm::ArrayRef<std::unique_ptr<llvm::TargetMachine>> machines,
-    llvm::ArrayRef<std::string> paths, llvm::Module *separate) {
-  assert(machines.size() == paths.size() && "one target machine per object");
-  size_t parts = paths.size();
-  size_t splitParts = separate ? parts - 1 : parts;
-  assert(splitParts >= 1 && "no object for the module");
-  std::vector<llvm::SmallString<0>> bitcode;
-  bitcode.reserve(parts);
-  llvm::SplitModule(
-      module, splitParts,
-      [&](std::unique_ptr<llvm::Module> part) {
-        llvm::raw_svector_ostream os(bitcode.emplace_back());
-        llvm::WriteBitcodeToFile(*part, os);
-      },
-      /*PreserveLocals=*/false, /*RoundRobin=*/true);
-  if (separate) {
-    llvm::raw_svector_ostream os(bitcode.emplace_back());
-    llvm::WriteBitcodeToFile(*separate, os);
-  }
-  if (bitcode.size() != parts)
-    return emitError(loc) << "splitting the module gave " << bitcode.size()
-                          << " parts, not " << parts;
-
-  std::vector<std::string> errors(parts);
-  auto compile = [&](size_t i) {
-    llvm::LLVMContext context;
-    llvm::Expected<std::unique_ptr<llvm::Module>> part =
-        llvm::parseBitcodeFile(
-            llvm::MemoryBufferRef(bitcode[i].str(), "nnc-part"), context);
-    if (!part) {
-      errors[i] = "cannot read part " + std::to_string(i) + " back: " +
-                  llvm::toString(part.takeError());
-      return;
-    }
-    std::error_code ec;
-    llvm::ToolOutputFile out(paths[i], ec, llvm::sys::fs::OF_None);
-    if (ec) {
-      errors[i] = "cannot open '" + paths[i] + "': " + ec.message();
-      return;
-    }
-    llvm::legacy::PassManager codegen;
-    if (machines[i]->addPassesToEmitFile(codegen, out.os(), nullptr,
-                                         llvm::CodeGenFileType::ObjectFile)) {
-      errors[i] = "the target cannot emit object files";
-      return;
-    }
-    codegen.run(**part);
-    out.keep();
-  };
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < parts; ++i)
-    threads.emplace_back(compile, i);
-  compile(0);
-  for (std::thread &thread : threads)
-    thread.join();
-  for (const std::string &error : errors)
-    if (!error.empty())
-      return emitError(loc) << error;
-  return success();
+std::string nnc::emitObjectFile(llvm::Module &module,
+                                llvm::TargetMachine &machine,
+                                llvm::StringRef path) {
+  std::error_code ec;
+  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return "cannot open '" + path.str() + "': " + ec.message();
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, out.os(), nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return "the target cannot emit object files";
+  codegen.run(module);
+  out.keep();
+  return "";
 }

@@ -10,6 +10,7 @@
 #define NNC_CODEGEN_CPUPIPELINE_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/SmallString.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Pass/PassManager.h"
 
@@ -103,14 +104,15 @@ void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
 
 /// Translates an LLVM-dialect module to LLVM IR, optimises it for the target
 /// and writes textual LLVM IR (`asLLVMIR`) or an ELF object to `path`. With
-/// `moreObjects` and options.codegenThreads > 1, the machine code is split
-/// into that many objects compiled on as many threads (emitSplitObjects),
-/// plus one for the entries of options.largeEntryInstructions or more
-/// (compiled at -O0): `path` holds the first, and the paths of the others
-/// (temporary files the caller links and removes) are appended to
-/// `moreObjects`. With `timing`,
-/// the translation, the LLVM optimisation pipeline and the machine code are
-/// timed as nested stages of it (`nnc --time-report`).
+/// `moreObjects` and options.codegenThreads > 1, the module is cut into that
+/// many parts (partitionModule), each optimised and compiled on a thread of
+/// its own, plus, per part, an object for its entries of
+/// options.largeEntryInstructions or more (compiled at -O0): `path` holds
+/// the first, and the paths of the others (temporary files the caller links
+/// and removes) are appended to `moreObjects`. With `timing`, the
+/// translation, the LLVM optimisation pipeline and the machine code are
+/// timed as nested stages of it (`nnc --time-report`; on several threads,
+/// each stage's wall time is its longest thread's).
 mlir::LogicalResult emitNativeCode(mlir::ModuleOp module,
                                    const CPUCodegenOptions &options,
                                    llvm::StringRef path, bool asLLVMIR,
@@ -118,25 +120,29 @@ mlir::LogicalResult emitNativeCode(mlir::ModuleOp module,
                                        nullptr,
                                    mlir::TimingScope *timing = nullptr);
 
-/// Compiles `module` (optimised) into the objects `paths`, one partition of
-/// its functions each, on one thread each with `machines[i]`
-/// (SplitCodegen.cpp). With `separate` (a module of the same context, such as
-/// splitOffLargeEntries returns), the last path and machine are its own:
-/// `module` is split into the others.
-mlir::LogicalResult
-emitSplitObjects(mlir::Location loc, llvm::Module &module,
-                 llvm::ArrayRef<std::unique_ptr<llvm::TargetMachine>> machines,
-                 llvm::ArrayRef<std::string> paths,
-                 llvm::Module *separate = nullptr);
+/// Cuts `module` into `parts` modules of about equal instruction counts,
+/// returned as bitcode: clusters of local functions and the local symbols
+/// they use stay together, local constants are copied into every part, and
+/// a local symbol used from another part becomes hidden external, so the
+/// parts link with each other and export nothing new (SplitCodegen.cpp).
+std::vector<llvm::SmallString<0>> partitionModule(llvm::Module &module,
+                                                  unsigned parts);
 
 /// Moves the exported functions of `module` with at least `minInstructions`
 /// instructions into a module of their own (null when there are none): the
 /// entry points of a deep network, thousands of straight-line kernel calls,
 /// which the optimising register allocator takes seconds over. The local
-/// symbols of `module` become hidden external ones, so that the two objects
-/// link with each other and export nothing new (SplitCodegen.cpp).
+/// symbols of `module` become hidden external ones, their names suffixed
+/// with `suffix` (unique per part), so that the two objects link with each
+/// other and export nothing new (SplitCodegen.cpp).
 std::unique_ptr<llvm::Module> splitOffLargeEntries(llvm::Module &module,
-                                                   unsigned minInstructions);
+                                                   unsigned minInstructions,
+                                                   llvm::StringRef suffix);
+
+/// Compiles `module` into the ELF object `path`; returns an error message,
+/// empty on success.
+std::string emitObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
+                           llvm::StringRef path);
 
 /// What goes into a shared library.
 struct LinkInputs {
