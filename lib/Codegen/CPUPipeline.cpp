@@ -34,10 +34,13 @@
 using namespace mlir;
 
 void nnc::buildCPUFusionPipeline(OpPassManager &pm) {
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(nnc::createFuseElementwise());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  // Per function, so that the entry points (predict, grads, train_step,
+  // apply) are fused on several threads at once.
+  OpPassManager &func = pm.nest<func::FuncOp>();
+  func.addPass(createCanonicalizerPass());
+  func.addPass(nnc::createFuseElementwise());
+  func.addPass(createCanonicalizerPass());
+  func.addPass(createCSEPass());
 }
 
 void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
@@ -103,7 +106,7 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
 
   pm.addPass(nnc::createStridedCopyToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addPass(createConvertVectorToSCFPass());
+  pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
   OutlineParallelOptions parallel;
   parallel.threads = options.threads;
   pm.addPass(nnc::createOutlineParallel(parallel));
@@ -112,25 +115,38 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   // The profiler (NNC_PROFILE) lives in the shim, like the block cache.
   if (options.shimAllocator)
     pm.addPass(nnc::createProfileLoops());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertSCFToCFPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  // math first: libm calls on vectors are scalarized with vector ops, which
-  // the vector conversion below then lowers.
-  pm.addPass(nnc::createMathApproximation());
-  pm.addPass(createConvertMathToLLVMPass());
+  // The passes that need no other function than the one they rewrite run
+  // per function, on several threads (the outlined kernels are hundreds of
+  // functions); those that add declarations to the module (libm, malloc,
+  // the LLVM functions) on the module.
+  {
+    OpPassManager &func = pm.nest<func::FuncOp>();
+    func.addPass(createLowerAffinePass());
+    func.addPass(createConvertSCFToCFPass());
+    func.addPass(createCanonicalizerPass());
+    func.addPass(createCSEPass());
+    // math first: libm calls on vectors are scalarized with vector ops,
+    // which the vector conversion below then lowers.
+    func.addPass(nnc::createMathApproximation());
+    func.addPass(createConvertMathToLLVMPass());
+  }
   pm.addPass(createConvertMathToLibmPass());
-  // Vector reductions (softmax and layernorm rows, loss sums) as trees of
-  // vector adds rather than a sequential chain of scalar ones.
-  ConvertVectorToLLVMPassOptions vectorToLLVM;
-  vectorToLLVM.reassociateFPReductions = true;
-  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
+  {
+    OpPassManager &func = pm.nest<func::FuncOp>();
+    // Vector reductions (softmax and layernorm rows, loss sums) as trees of
+    // vector adds rather than a sequential chain of scalar ones.
+    ConvertVectorToLLVMPassOptions vectorToLLVM;
+    vectorToLLVM.reassociateFPReductions = true;
+    func.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
+    func.addPass(memref::createExpandStridedMetadataPass());
+    func.addPass(createLowerAffinePass());
+  }
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
+  {
+    OpPassManager &func = pm.nest<func::FuncOp>();
+    func.addPass(createArithToLLVMConversionPass());
+    func.addPass(createConvertIndexToLLVMPass());
+  }
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -292,7 +292,7 @@ def LowerVectorOps : Pass<"nnc-lower-vector-ops", "mlir::func::FuncOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
-def MathApproximation : Pass<"nnc-math-approximation", "mlir::ModuleOp"> {
+def MathApproximation : Pass<"nnc-math-approximation"> {
   let summary = "Replace f32 transcendental functions by inline polynomials";
   let description = [{
     Rewrites f32 `math.exp`, `expm1`, `tanh`, `erf`, `log`, `log1p`,
