@@ -67,7 +67,7 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
     vectorize.vectorLanes = target.lanes();
     vectorize.vectorElements = 8 * vectorize.vectorLanes;
     vectorize.transposeBlocks = target.vectorBits >= 256;
-    pm.addPass(nnc::createVectorizeOps(vectorize));
+    pm.addNestedPass<func::FuncOp>(nnc::createVectorizeOps(vectorize));
   }
 
   bufferization::OneShotBufferizationOptions bufferization;
@@ -85,9 +85,23 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
                                     const CPUCodegenOptions &options) {
   buildCPUBufferizePipeline(pm, options);
   CPUTarget target = getCPUTarget(options);
-  bufferization::BufferDeallocationPipelineOptions dealloc;
-  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
-  pm.addPass(createCanonicalizerPass());
+  // bufferization::buildBufferDeallocationPipeline, per function but for
+  // the lowering of bufferization.dealloc, which may add a helper function
+  // to the module.
+  {
+    OpPassManager &func = pm.nest<func::FuncOp>();
+    func.addPass(memref::createExpandReallocPass(/*emitDeallocs=*/false));
+    func.addPass(createCanonicalizerPass());
+    func.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
+    func.addPass(createCanonicalizerPass());
+    func.addPass(bufferization::createBufferDeallocationSimplificationPass());
+  }
+  pm.addPass(bufferization::createLowerDeallocationsPass());
+  {
+    OpPassManager &func = pm.nest<func::FuncOp>();
+    func.addPass(createCSEPass());
+    func.addPass(createCanonicalizerPass());
+  }
   // The tiles' n-D transfers are flattened before the contract lowering's
   // full unroll would split them into rows.
   if (options.vectorizeOps) {
@@ -104,7 +118,7 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(nnc::createLowerVectorOps(lowerVectors));
   }
 
-  pm.addPass(nnc::createStridedCopyToLinalg());
+  pm.addNestedPass<func::FuncOp>(nnc::createStridedCopyToLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
   OutlineParallelOptions parallel;

@@ -27,6 +27,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Codegen/CPUPipeline.h"
+#include "nnc/Codegen/Passes.h"
 
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
@@ -159,9 +160,12 @@ std::vector<llvm::SmallString<0>> nnc::partitionModule(llvm::Module &module,
 std::unique_ptr<llvm::Module>
 nnc::splitOffLargeEntries(llvm::Module &module, unsigned minInstructions,
                           llvm::StringRef suffix) {
+  // The packed entry points only: a kernel made external by
+  // partitionModule keeps the full back end.
   llvm::SmallPtrSet<const llvm::GlobalValue *, 8> entries;
   for (llvm::Function &function : module)
     if (!function.isDeclaration() && !function.hasLocalLinkage() &&
+        function.getName().starts_with(kKernelPrefix) &&
         function.getInstructionCount() >= minInstructions)
       entries.insert(&function);
   // Appending globals (constructors) would be defined twice.

@@ -34,7 +34,7 @@ struct StridedCopyToLinalgPass
     : nnc::impl::StridedCopyToLinalgBase<StridedCopyToLinalgPass> {
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
-    getOperation().walk([&](memref::CopyOp copy) {
+    getOperation()->walk([&](memref::CopyOp copy) {
       if (!isContiguous(copy.getSource().getType()) ||
           !isContiguous(copy.getTarget().getType()))
         copies.push_back(copy);

@@ -96,8 +96,8 @@ static cl::opt<bool> timeReport(
 static cl::opt<unsigned> largeEntryInstructions(
     "large-entry-instructions",
     cl::desc("CPU: entry points of at least this many LLVM instructions get "
-             "an object of their own, compiled at -O0 (default 4000)"),
-    cl::init(4000), cl::Hidden, cl::cat(nncCategory));
+             "an object of their own, compiled at -O0 (default 1000)"),
+    cl::init(1000), cl::Hidden, cl::cat(nncCategory));
 
 static cl::opt<std::string> vectorize(
     "vectorize",

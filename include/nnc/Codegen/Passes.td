@@ -213,7 +213,7 @@ def LowerVectorContract : Pass<"nnc-lower-vector-contract", "mlir::func::FuncOp"
                            "mlir::vector::VectorDialect"];
 }
 
-def VectorizeOps : Pass<"nnc-vectorize-ops", "mlir::ModuleOp"> {
+def VectorizeOps : Pass<"nnc-vectorize-ops"> {
   let summary = "Tile and vectorize every linalg op the matmul schedule left";
   let description = [{
     Runs on tensors after nnc-matmul-schedule. Every remaining linalg op
@@ -403,7 +403,7 @@ def SplitEmptyTensors : Pass<"nnc-split-empty-tensors", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
-def StridedCopyToLinalg : Pass<"nnc-strided-copy-to-linalg", "mlir::ModuleOp"> {
+def StridedCopyToLinalg : Pass<"nnc-strided-copy-to-linalg"> {
   let summary = "Rewrite memref.copy between non-contiguous views as linalg.copy";
   let description = [{
     The LLVM lowering of `memref.copy` calls the `memrefCopy` runtime function

@@ -25,7 +25,7 @@ struct CompileOptions {
   /// LLVM optimisation level 0..3.
   unsigned optLevel = 3;
   /// CPU: see CPUCodegenOptions::largeEntryInstructions.
-  unsigned largeEntryInstructions = 4000;
+  unsigned largeEntryInstructions = 1000;
   /// Target CPU ("host": the machine nnc runs on).
   std::string cpu = "host";
   /// Write a C header describing the model here (empty: none).
