@@ -38,45 +38,77 @@ FailureOr<std::string> findCompiler(Location loc) {
                            "run scripts/setup.sh or set NNC_CC";
 }
 
+/// Runs the driver `compiler` with `args`; returns what went wrong (its
+/// stderr included), empty on success. No diagnostic: it may run on a thread
+/// of its own (compileCSourceAsync).
+std::string runDriver(const std::string &compiler, llvm::StringRef what,
+                      std::vector<std::string> args) {
+  args.insert(args.begin(), compiler);
+  llvm::SmallString<128> errPath;
+  if (llvm::sys::fs::createTemporaryFile("nnc-cc", "txt", errPath))
+    return "cannot create a temporary file";
+  llvm::FileRemover remover(errPath);
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt, errPath.str(),
+                                                errPath.str()};
+  llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(compiler, argRefs, std::nullopt,
+                                     redirects, 0, 0, &message);
+  if (rc == 0)
+    return "";
+  std::string error = what.str() + " failed";
+  if (!message.empty())
+    error += ": " + message;
+  if (auto buffer = llvm::MemoryBuffer::getFile(errPath))
+    error += "\n" + (*buffer)->getBuffer().rtrim().str();
+  return error;
+}
+
 /// Runs `args` and turns a failure into a diagnostic with its stderr.
 LogicalResult run(Location loc, llvm::StringRef what,
                   std::vector<std::string> args) {
   FailureOr<std::string> compiler = findCompiler(loc);
   if (failed(compiler))
     return failure();
-  args.insert(args.begin(), *compiler);
-  llvm::SmallString<128> errPath;
-  if (llvm::sys::fs::createTemporaryFile("nnc-cc", "txt", errPath))
-    return emitError(loc) << "cannot create a temporary file";
-  llvm::FileRemover remover(errPath);
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt, errPath.str(),
-                                                errPath.str()};
-  llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
-  std::string message;
-  int rc = llvm::sys::ExecuteAndWait(*compiler, argRefs, std::nullopt,
-                                     redirects, 0, 0, &message);
-  if (rc == 0)
+  std::string error = runDriver(*compiler, what, std::move(args));
+  if (error.empty())
     return success();
-  auto diag = emitError(loc) << what << " failed";
-  if (!message.empty())
-    diag << ": " << message;
-  if (auto buffer = llvm::MemoryBuffer::getFile(errPath))
-    diag << "\n" << (*buffer)->getBuffer().rtrim();
-  return failure();
+  return emitError(loc) << error;
 }
 
 } // namespace
 
-LogicalResult
-nnc::compileCSource(Location loc, llvm::StringRef source,
-                    llvm::StringRef output,
-                    const std::vector<std::string> &includeDirs) {
+FailureOr<std::future<std::string>>
+nnc::compileCSourceAsync(Location loc, llvm::StringRef source,
+                         llvm::StringRef output,
+                         const std::vector<std::string> &includeDirs) {
+  FailureOr<std::string> compiler = findCompiler(loc);
+  if (failed(compiler))
+    return failure();
   std::vector<std::string> args = {"-std=c99", "-O1", "-fPIC",
                                    "-fvisibility=hidden", "-c",
                                    source.str(), "-o", output.str()};
   for (const std::string &dir : includeDirs)
     args.push_back("-I" + dir);
-  return run(loc, "compiling the model descriptor", args);
+  return std::async(std::launch::async,
+                    [compiler = *compiler, args = std::move(args)] {
+                      return runDriver(compiler,
+                                       "compiling the model descriptor", args);
+                    });
+}
+
+LogicalResult
+nnc::compileCSource(Location loc, llvm::StringRef source,
+                    llvm::StringRef output,
+                    const std::vector<std::string> &includeDirs) {
+  FailureOr<std::future<std::string>> job =
+      compileCSourceAsync(loc, source, output, includeDirs);
+  if (failed(job))
+    return failure();
+  std::string error = job->get();
+  if (error.empty())
+    return success();
+  return emitError(loc) << error;
 }
 
 LogicalResult nnc::linkSharedLibrary(Location loc, const LinkInputs &inputs,

@@ -64,8 +64,14 @@ TimingScope Compilation::time(llvm::StringRef stage) {
 }
 
 Compilation::~Compilation() {
+  if (descriptorJob)
+    descriptorJob->wait(); // the C compiler may still write descObj
   for (const std::string &object : moreObjects)
     llvm::sys::fs::remove(object);
+  if (!descPath.empty()) {
+    llvm::sys::fs::remove(descPath);
+    llvm::sys::fs::remove(descObj);
+  }
 }
 
 bool Compilation::load(llvm::StringRef path) {
@@ -224,16 +230,16 @@ bool Compilation::emitNative(llvm::StringRef path, bool asText, bool split) {
                                   split ? &moreObjects : nullptr, &timer));
 }
 
-bool Compilation::link(llvm::StringRef objectPath, llvm::StringRef output) {
+bool Compilation::startDescriptor() {
   mlir::Location loc = module->getLoc();
-  TimingScope timer = time("descriptor and link");
-  llvm::SmallString<128> descPath, descObj;
-  if (llvm::sys::fs::createTemporaryFile("nnc-desc", "c", descPath) ||
-      llvm::sys::fs::createTemporaryFile("nnc-desc", "o", descObj)) {
+  if (descPath.empty() &&
+      (llvm::sys::fs::createTemporaryFile("nnc-desc", "c", descPath) ||
+       llvm::sys::fs::createTemporaryFile("nnc-desc", "o", descObj))) {
     diags.error("cannot create temporary files");
     return false;
   }
-  llvm::FileRemover removeDesc(descPath), removeObj(descObj);
+  signature->target =
+      options.target == "cuda" ? NNC_TARGET_CUDA : NNC_TARGET_CPU;
   {
     std::error_code ec;
     llvm::raw_fd_ostream os(descPath, ec);
@@ -244,8 +250,25 @@ bool Compilation::link(llvm::StringRef objectPath, llvm::StringRef output) {
     writeDescriptorSource(*signature, os);
   }
   std::string includeDir = configuredPath("NNC_INCLUDE_DIR", NNC_INCLUDE_DIR);
-  if (failed(compileCSource(loc, descPath, descObj, {includeDir})))
+  FailureOr<std::future<std::string>> job =
+      compileCSourceAsync(loc, descPath, descObj, {includeDir});
+  if (failed(job))
     return false;
+  descriptorJob = std::move(*job);
+  return true;
+}
+
+bool Compilation::link(llvm::StringRef objectPath, llvm::StringRef output) {
+  mlir::Location loc = module->getLoc();
+  TimingScope timer = time("descriptor and link");
+  if (!descriptorJob && !startDescriptor())
+    return false;
+  std::string error = descriptorJob->get();
+  descriptorJob.reset();
+  if (!error.empty()) {
+    mlir::emitError(loc) << error;
+    return false;
+  }
   LinkInputs inputs;
   inputs.objects = {objectPath.str(), descObj.str().str()};
   llvm::append_range(inputs.objects, moreObjects);
@@ -286,8 +309,9 @@ bool nnc::compileModelFile(llvm::StringRef inputPath,
                            const CompileOptions &options,
                            llvm::raw_ostream &errs) {
   Compilation c(options, errs);
+  // The C compiler builds the descriptor while the kernels are lowered.
   if (!c.load(inputPath) || !c.generateNN() || !c.runNNPasses() ||
-      !c.lowerToLinalg() || !c.lowerToLLVM())
+      !c.lowerToLinalg() || !c.startDescriptor() || !c.lowerToLLVM())
     return false;
   llvm::SmallString<128> object;
   if (llvm::sys::fs::createTemporaryFile("nnc-kernels", "o", object)) {

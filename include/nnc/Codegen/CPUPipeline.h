@@ -14,6 +14,7 @@
 #include "mlir/Support/Timing.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <future>
 #include <memory>
 #include <string>
 #include <utility>
@@ -180,6 +181,14 @@ linkSharedLibrary(mlir::Location loc, const std::vector<std::string> &objects,
 mlir::LogicalResult compileCSource(mlir::Location loc, llvm::StringRef source,
                                    llvm::StringRef output,
                                    const std::vector<std::string> &includeDirs);
+
+/// compileCSource on a thread of its own: the future holds what went wrong
+/// (the driver's stderr included), empty on success. Fails at once only when
+/// no C compiler is found.
+mlir::FailureOr<std::future<std::string>>
+compileCSourceAsync(mlir::Location loc, llvm::StringRef source,
+                    llvm::StringRef output,
+                    const std::vector<std::string> &includeDirs);
 
 } // namespace nnc
 

@@ -61,8 +61,13 @@ public:
   /// machine code may be compiled on several threads into several objects:
   /// `path` is the first, link() adds the others.
   bool emitNative(llvm::StringRef path, bool asText, bool split = false);
-  /// Writes the descriptor, compiles it and links `output` with the shim
-  /// (and the other objects of a split emitNative).
+  /// Writes the descriptor source and starts compiling it on a thread of
+  /// its own, so that the C compiler runs while the kernels are lowered
+  /// (after lowerToLinalg, which records the signature).
+  bool startDescriptor();
+  /// Compiles the descriptor (or waits for startDescriptor's compile) and
+  /// links `output` with the shim (and the other objects of a split
+  /// emitNative).
   bool link(llvm::StringRef objectPath, llvm::StringRef output);
   /// Writes a C header naming the model's tensors and their shapes, with the
   /// model summary (ModelSummary.h) in a comment when generateNN made one.
@@ -95,6 +100,10 @@ private:
   /// Temporary objects of a split emitNative after the first (removed with
   /// this).
   std::vector<std::string> moreObjects;
+  /// The descriptor's source and object (temporary files) and, once
+  /// startDescriptor ran, its compile.
+  llvm::SmallString<128> descPath, descObj;
+  std::optional<std::future<std::string>> descriptorJob;
 };
 
 /// The CPU back end's options for `options` (what lowerToLLVM builds the
