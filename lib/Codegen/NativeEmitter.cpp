@@ -86,6 +86,23 @@ void limitUnrolling() {
                                   std::to_string(kUnrollThreshold));
 }
 
+/// The analysis managers of a new-pass-manager run, registered by
+/// `builder` and proxied to each other.
+struct AnalysisManagers {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+
+  explicit AnalysisManagers(llvm::PassBuilder &builder) {
+    builder.registerModuleAnalyses(mam);
+    builder.registerCGSCCAnalyses(cgam);
+    builder.registerFunctionAnalyses(fam);
+    builder.registerLoopAnalyses(lam);
+    builder.crossRegisterProxies(lam, fam, cgam, mam);
+  }
+};
+
 /// Runs LLVM's default module pipeline at `options.optLevel` on the
 /// translated kernels, with two of its loop and vector passes tuned for code
 /// that MLIR has already tiled and vectorized.
@@ -107,16 +124,8 @@ void optimize(llvm::Module &module, llvm::TargetMachine *machine,
   // which took 1.3 of the 3.3 s of optimisation.
   tuning.SLPVectorization = false;
   tuning.LoopUnrolling = true;
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
   llvm::PassBuilder builder(machine, tuning);
-  builder.registerModuleAnalyses(mam);
-  builder.registerCGSCCAnalyses(cgam);
-  builder.registerFunctionAnalyses(fam);
-  builder.registerLoopAnalyses(lam);
-  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  AnalysisManagers analyses(builder);
   llvm::OptimizationLevel level =
       options.optLevel == 0   ? llvm::OptimizationLevel::O0
       : options.optLevel == 1 ? llvm::OptimizationLevel::O1
@@ -125,7 +134,7 @@ void optimize(llvm::Module &module, llvm::TargetMachine *machine,
   llvm::ModulePassManager passes;
   passes.addPass(llvm::AlwaysInlinerPass(/*InsertLifetimeIntrinsics=*/false));
   passes.addPass(builder.buildPerModuleDefaultPipeline(level));
-  passes.run(module, mam);
+  passes.run(module, analyses.mam);
 }
 
 /// Instruments every defined function with AddressSanitizer: loads and
@@ -136,37 +145,20 @@ void instrumentWithAddressSanitizer(llvm::Module &module,
   for (llvm::Function &function : module.functions())
     if (!function.isDeclaration())
       function.addFnAttr(llvm::Attribute::SanitizeAddress);
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
   llvm::PassBuilder builder(machine);
-  builder.registerModuleAnalyses(mam);
-  builder.registerCGSCCAnalyses(cgam);
-  builder.registerFunctionAnalyses(fam);
-  builder.registerLoopAnalyses(lam);
-  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  AnalysisManagers analyses(builder);
   llvm::ModulePassManager passes;
   passes.addPass(llvm::AddressSanitizerPass(llvm::AddressSanitizerOptions()));
-  passes.run(module, mam);
+  passes.run(module, analyses.mam);
 }
-
 
 /// Inlines the always-inline functions only (see optimize).
 void inlineAlwaysInline(llvm::Module &module) {
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
   llvm::PassBuilder builder;
-  builder.registerModuleAnalyses(mam);
-  builder.registerCGSCCAnalyses(cgam);
-  builder.registerFunctionAnalyses(fam);
-  builder.registerLoopAnalyses(lam);
-  builder.crossRegisterProxies(lam, fam, cgam, mam);
+  AnalysisManagers analyses(builder);
   llvm::ModulePassManager passes;
   passes.addPass(llvm::AlwaysInlinerPass(/*InsertLifetimeIntrinsics=*/false));
-  passes.run(module, mam);
+  passes.run(module, analyses.mam);
 }
 
 /// Runs `work(i)` for i in [0, count), each on a thread of its own (0 on
