@@ -2,8 +2,9 @@
 //
 // Translates the LLVM-dialect module to LLVM IR, selects the target machine
 // (the host CPU and its features by default), runs LLVM's optimisation
-// pipeline at the requested level and writes textual IR or an ELF object. In
-// the sanitizer build the optimised kernels are instrumented with
+// pipeline at the requested level and writes textual IR or an ELF object;
+// for a library, in parts on several threads (emitParts, SplitCodegen.cpp).
+// In the sanitizer build the optimised kernels are instrumented with
 // AddressSanitizer, like the C and C++ code around them.
 //
 //===----------------------------------------------------------------------===//
@@ -15,8 +16,8 @@
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/Bitcode/BitcodeReader.h"
-#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/IR/PassManager.h"
 #include "llvm/Linker/Linker.h"

@@ -17,8 +17,9 @@
 // exported entry points call into every cluster and are dealt on their own;
 // a local symbol another part references becomes a hidden external one, so
 // the parts link with each other and export nothing new. Local constants
-// (names, tables) are copied into every part, where they stay local and
-// known to the optimiser; the unused copies are dropped by its GlobalDCE.
+// that refer to no other global (names, tables) are copied into every part,
+// where they stay local and known to the optimiser; the unused copies are
+// dropped by its GlobalDCE.
 //
 // splitOffLargeEntries takes the very large entry points out of an
 // optimised part, for an object of their own compiled without optimisation
@@ -44,15 +45,28 @@ using namespace mlir;
 
 namespace {
 
-/// A local constant with an initializer: copied into every part.
+/// Whether constant `c` refers to a global value (a function, a variable).
+bool refersToGlobal(const llvm::Constant *c) {
+  if (llvm::isa<llvm::GlobalValue>(c))
+    return true;
+  return llvm::any_of(c->operands(), [](const llvm::Use &operand) {
+    auto *inner = llvm::dyn_cast<llvm::Constant>(operand.get());
+    return inner && refersToGlobal(inner);
+  });
+}
+
+/// A local constant whose initializer refers to no other global (names,
+/// tables): copied into every part.
 bool isCopiedConstant(const llvm::GlobalValue &value) {
   auto *variable = llvm::dyn_cast<llvm::GlobalVariable>(&value);
   return variable && variable->hasLocalLinkage() && variable->isConstant() &&
-         variable->hasInitializer();
+         variable->hasInitializer() &&
+         !refersToGlobal(variable->getInitializer());
 }
 
-/// The functions whose instructions use `user` (through constant
-/// expressions too).
+/// The functions whose instructions use `value`: directly, through
+/// constant expressions, or through the initializers of global variables
+/// (whose users are then followed in turn).
 void forEachUserFunction(const llvm::Value *value,
                          llvm::function_ref<void(const llvm::Function &)> fn) {
   llvm::SmallVector<const llvm::User *> worklist(value->users());
@@ -63,10 +77,9 @@ void forEachUserFunction(const llvm::Value *value,
       continue;
     if (auto *inst = llvm::dyn_cast<llvm::Instruction>(user))
       fn(*inst->getFunction());
-    else if (llvm::isa<llvm::ConstantExpr, llvm::ConstantAggregate>(user))
+    else if (llvm::isa<llvm::ConstantExpr, llvm::ConstantAggregate,
+                       llvm::GlobalVariable>(user))
       worklist.append(user->user_begin(), user->user_end());
-    // A global's initializer: that global's users are found through it
-    // when it is itself clustered or copied.
   }
 }
 
