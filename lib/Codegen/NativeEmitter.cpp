@@ -247,19 +247,13 @@ LogicalResult emitParts(Location loc, llvm::Module &module,
 
   std::vector<std::string> paths(parts), entryPaths(parts);
   paths[0] = path.str();
-  for (unsigned i = 0; i < parts; ++i) {
-    llvm::SmallString<128> object, entries;
-    if ((i > 0 &&
-         llvm::sys::fs::createTemporaryFile("nnc-kernels", "o", object)) ||
-        llvm::sys::fs::createTemporaryFile("nnc-entries", "o", entries))
+  for (unsigned i = 1; i < parts; ++i) {
+    llvm::SmallString<128> object;
+    if (llvm::sys::fs::createTemporaryFile("nnc-kernels", "o", object))
       return emitError(loc) << "cannot create a temporary file";
-    if (i > 0) {
-      paths[i] = object.str().str();
-      moreObjects.push_back(paths[i]);
-    }
-    entryPaths[i] = entries.str().str();
+    paths[i] = object.str().str();
+    moreObjects.push_back(paths[i]);
   }
-  std::vector<bool> hasEntries(parts, false);
   onThreads(parts, [&](size_t i) {
     llvm::LLVMContext context;
     auto part = readPart(bitcode[i], context);
@@ -277,15 +271,17 @@ LogicalResult emitParts(Location loc, llvm::Module &module,
     if (!entries || !errors[i].empty())
       return;
     timer = parent.nest("machine code (large entry points at -O0)");
-    hasEntries[i] = true;
+    llvm::SmallString<128> entriesPath;
+    if (llvm::sys::fs::createTemporaryFile("nnc-entries", "o", entriesPath)) {
+      errors[i] = "cannot create a temporary file";
+      return;
+    }
+    entryPaths[i] = entriesPath.str().str();
     errors[i] = nnc::emitObjectFile(*entries, *fast[i], entryPaths[i]);
   });
-  for (unsigned i = 0; i < parts; ++i) {
-    if (hasEntries[i])
-      moreObjects.push_back(entryPaths[i]);
-    else
-      llvm::sys::fs::remove(entryPaths[i]);
-  }
+  for (const std::string &entriesPath : entryPaths)
+    if (!entriesPath.empty())
+      moreObjects.push_back(entriesPath);
   for (const std::string &error : errors)
     if (!error.empty())
       return emitError(loc) << error;

@@ -187,12 +187,15 @@ bool Compilation::emitPTX(llvm::StringRef path, llvm::StringRef chip) {
   return succeeded(writeEmbeddedPTX(*module, chip, os));
 }
 
+int32_t Compilation::descriptorTarget() const {
+  return options.target == "cuda" ? NNC_TARGET_CUDA : NNC_TARGET_CPU;
+}
+
 bool Compilation::lowerToLLVM() {
   if (!checkTarget())
     return false;
   if (signature)
-    signature->target = options.target == "cuda" ? NNC_TARGET_CUDA
-                                                 : NNC_TARGET_CPU;
+    signature->target = descriptorTarget();
   if (options.target == "cuda")
     return runPasses("linalg to GPU", [&](OpPassManager &pm) {
       buildLinalgToGPUPipeline(pm, gpuOptions(options));
@@ -238,8 +241,7 @@ bool Compilation::startDescriptor() {
     diags.error("cannot create temporary files");
     return false;
   }
-  signature->target =
-      options.target == "cuda" ? NNC_TARGET_CUDA : NNC_TARGET_CPU;
+  signature->target = descriptorTarget();
   {
     std::error_code ec;
     llvm::raw_fd_ostream os(descPath, ec);

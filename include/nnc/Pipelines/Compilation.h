@@ -79,6 +79,8 @@ public:
 
 private:
   bool checkTarget();
+  /// The descriptor's nnc_target_t for CompileOptions::target.
+  int32_t descriptorTarget() const;
   bool runPasses(llvm::StringRef stage,
                  llvm::function_ref<void(mlir::OpPassManager &)> build);
   /// A timer for `stage` under the root (inactive without --time-report).
