@@ -181,6 +181,12 @@ public:
                                             llvm::StringRef what);
   /// True when input `i` is a constant (initializer or Constant output).
   bool isConstant(const Node &node, int i) const;
+  /// The constant named `name`, null when it is computed.
+  const Constant *findConstant(const std::string &name) const;
+  /// The activation named `name` without using it (a pattern's look-ahead),
+  /// null when it is not one.
+  const Activation *peekActivation(const std::string &name) const;
+  const onnx::GraphProto &getGraph() const { return graph; }
   /// True when input `i` is used by this node only (a bias can be fused).
   bool usedOnce(const Node &node, int i) const;
 
@@ -253,6 +259,11 @@ void addTensorConverters(llvm::StringMap<Converter> &table);
 /// Patterns of several nodes: GELU as PyTorch exports it (Div, Erf, Add,
 /// Mul, Mul).
 void addPatternConverters(llvm::StringMap<Converter> &table);
+/// PyTorch's MultiheadAttention export starting at the Transpose `first`
+/// (AttentionOps.cpp): true when it was translated as `self_attention`,
+/// false when `first` does not start one, an error when it starts one and
+/// departs from it.
+llvm::Expected<bool> matchAttention(Translator &t, const Node &first);
 /// LSTM, GRU, RNN and the ops PyTorch exports around them (Shape, Gather,
 /// Unsqueeze, Squeeze, Concat, ConstantOfShape).
 void addRecurrentConverters(llvm::StringMap<Converter> &table);

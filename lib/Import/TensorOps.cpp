@@ -102,6 +102,12 @@ static llvm::Error logSoftmax(Translator &t, const Node &n) {
 static llvm::Error identity(Translator &t, const Node &n) {
   if (auto err = n.onlyAttributes({}))
     return err;
+  // PyTorch's export shares equal initializers (two zero biases) through
+  // Identity nodes: the copy is the same constant.
+  if (const Constant *c = t.findConstant(n.input(0).str())) {
+    t.defineConstant(n.get().output(0), *c);
+    return llvm::Error::success();
+  }
   auto x = t.activation(n, 0);
   if (!x)
     return x.takeError();
@@ -253,6 +259,13 @@ static llvm::Error transpose(Translator &t, const Node &n) {
   if (!x)
     return x.takeError();
   std::vector<int64_t> perm = n.getInts("perm");
+  if (perm == std::vector<int64_t>{1, 0, 2}) {
+    auto attention = matchAttention(t, n);
+    if (!attention)
+      return attention.takeError();
+    if (*attention)
+      return llvm::Error::success();
+  }
   // [N, T, K] <-> [T, N, K] around a recurrent layer: a change of layout
   // only (the language's tensors are batch-first).
   if (x->shape.size() == 3 && x->directionAxis < 0 &&

@@ -255,6 +255,16 @@ bool Translator::isConstant(const Node &node, int i) const {
   return constants.count(node.input(i).str()) != 0;
 }
 
+const Constant *Translator::findConstant(const std::string &name) const {
+  auto it = constants.find(name);
+  return it == constants.end() ? nullptr : &it->second;
+}
+
+const Activation *Translator::peekActivation(const std::string &name) const {
+  auto it = values.find(name);
+  return it == values.end() ? nullptr : &it->second;
+}
+
 bool Translator::usedOnce(const Node &node, int i) const {
   auto it = uses.find(node.input(i).str());
   return it != uses.end() && it->second == 1;
