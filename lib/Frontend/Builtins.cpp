@@ -191,6 +191,11 @@ std::vector<BuiltinSpec> buildTable() {
       op("max", U_Function, {tensor("a"), tensor("b")},
          "elementwise maximum, broadcasting like +; on a tie the gradient "
          "is split half and half"),
+      op("matmul", U_Function,
+         {tensor("a"), tensor("b"), flag("transpose_a", "false"),
+          flag("transpose_b", "false")},
+         "batched matrix product of two tensors of rank 3 or 4: [N, ..., M, "
+         "K] x [N, ..., K, P] -> [N, ..., M, P]"),
       op("mean", U_Stage, {axis(), flag("keepdims", "false")},
          "mean over an axis"),
       op("sum", U_Stage, {axis(), flag("keepdims", "false")},

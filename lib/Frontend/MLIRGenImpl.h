@@ -161,6 +161,8 @@ public:
   mlir::Value emitStage(const CallExprAST &call, mlir::Value input);
   /// A tensor function in value position (`concat(a, b)`).
   mlir::Value emitFunctionCall(const CallExprAST &call);
+  /// `matmul(a, b, transpose_a, transpose_b)` of two activations.
+  mlir::Value emitMatmul(const CallExprAST &call);
   /// Reports "<who> expects a rank-R input <form>, got <type>" unless the
   /// rank of `input` is in [minRank, maxRank].
   bool expectRank(const CallExprAST &call, mlir::Value input, int64_t minRank,

@@ -524,6 +524,33 @@ Value MLIRGenImpl::emitStage(const CallExprAST &call, Value input) {
   return it->second(*this, call, input);
 }
 
+/// `matmul(a, b)`: the product of the last two dimensions of two activations
+/// of rank 3 or 4 whose leading dimensions (the batch N first) agree, so the
+/// batch is never a matrix dimension.
+Value MLIRGenImpl::emitMatmul(const CallExprAST &call) {
+  const ExprAST *a = call.getArg("a"), *b = call.getArg("b");
+  Value lhs = a ? emitExpr(*a) : Value();
+  Value rhs = lhs && b ? emitExpr(*b) : Value();
+  auto ta = boolArg(call, "transpose_a"), tb = boolArg(call, "transpose_b");
+  if (!rhs || !ta || !tb)
+    return {};
+  auto lt = cast<RankedTensorType>(lhs.getType());
+  auto rt = cast<RankedTensorType>(rhs.getType());
+  if (lt.getRank() < 3 || lt.getRank() > 4 || rt.getRank() != lt.getRank() ||
+      lt.getShape().drop_back(2) != rt.getShape().drop_back(2)) {
+    error(call.loc(), "matmul multiplies the last two dimensions of two "
+                      "tensors of rank 3 or 4 with the same leading "
+                      "dimensions ([N, M, K] x [N, K, P]; the batch N is "
+                      "never a matrix dimension), got " +
+                          dslTypeString(lt) + " and " + dslTypeString(rt));
+    return {};
+  }
+  return build1<nn::MatmulOp>(
+      call.loc(), "matmul", {lhs, rhs},
+      {boolAttr(*this, "transpose_lhs", *ta),
+       boolAttr(*this, "transpose_rhs", *tb)});
+}
+
 Value MLIRGenImpl::emitFunctionCall(const CallExprAST &call) {
   if (call.callee == "min" || call.callee == "max") {
     const ExprAST *a = call.getArg("a"), *b = call.getArg("b");
@@ -535,6 +562,8 @@ Value MLIRGenImpl::emitFunctionCall(const CallExprAST &call) {
       return build1<nn::MinimumOp>(call.loc(), "min", {lhs, rhs});
     return build1<nn::MaximumOp>(call.loc(), "max", {lhs, rhs});
   }
+  if (call.callee == "matmul")
+    return emitMatmul(call);
   auto *list = dyn_cast_or_null<ListExprAST>(call.getArg("inputs"));
   if (call.callee != "concat" || !list) {
     error(call.loc(), "'" + call.callee + "' cannot be used as a value here");

@@ -116,15 +116,45 @@ static llvm::Error gemm(Translator &t, const Node &n) {
   return llvm::Error::success();
 }
 
+/// MatMul of two computed tensors: the language's batched `matmul(a, b)`,
+/// rank 3 or 4 with equal leading dimensions (the batch first).
+static llvm::Error productOfActivations(Translator &t, const Node &n) {
+  auto a = t.activation(n, 0);
+  if (!a)
+    return a.takeError();
+  auto b = t.activation(n, 1);
+  if (!b)
+    return b.takeError();
+  const std::vector<int64_t> &sa = a->shape, &sb = b->shape;
+  size_t r = sa.size();
+  if (r < 3 || r > 4 || sb.size() != r ||
+      !std::equal(sa.begin(), sa.end() - 2, sb.begin()) ||
+      sa[r - 1] != sb[r - 2])
+    return n.fail("the product of " + formatShape(sa) + " and " +
+                  formatShape(sb) +
+                  " is not a batched matmul: nnc multiplies the last two "
+                  "dimensions of tensors of rank 3 or 4 with the same "
+                  "leading dimensions ([N, M, K] x [N, K, P])");
+  Activation out;
+  out.expr.pieces.push_back({"matmul(", -1});
+  llvm::append_range(out.expr.pieces, a->expr.pieces);
+  out.expr.pieces.push_back({", ", -1});
+  llvm::append_range(out.expr.pieces, b->expr.pieces);
+  out.expr.pieces.push_back({")", -1});
+  out.shape = sa;
+  out.shape.back() = sb.back();
+  t.define(n, 0, out);
+  return llvm::Error::success();
+}
+
 static llvm::Error matmul(Translator &t, const Node &n) {
   if (auto err = n.onlyAttributes({}))
     return err;
+  if (t.isConstant(n, 0) && !t.isConstant(n, 1))
+    return n.fail("a constant times a computed tensor is not supported "
+                  "(dense computes x W^T: the weight must be B)");
   if (!t.isConstant(n, 1))
-    return n.fail(t.isConstant(n, 0)
-                      ? "a constant times a computed tensor is not supported "
-                        "(dense computes x W^T: the weight must be B)"
-                      : "a product of two computed tensors is not in the "
-                        "language yet (issue 16 item 2)");
+    return productOfActivations(t, n);
   auto x = t.activation(n, 0);
   if (!x)
     return x.takeError();

@@ -391,3 +391,39 @@ def test_compile_source_text_and_errors(tmp_path, spiral_path, spiral_data):
         nnc.compile(str(tmp_path / "missing.nn"))
     with pytest.raises(nnc.NncError, match="no-nnc: not an executable file"):
         nnc.compile(spiral_path, nnc_binary=str(tmp_path / "no-nnc"))
+
+
+def test_matmul_of_activations_matches_numpy(tmp_path):
+    """matmul(a, b) of two activations, rank 3 and 4, with each transpose
+    flag, against NumPy's batched product (f64)."""
+    path = tmp_path / "matmul.nn"
+    path.write_text("""
+model Products {
+  input  a: f32[N, 3, 4]
+  input  b: f32[N, 4, 5]
+  input  c: f32[N, 2, 3, 4]
+  output y = matmul(a, b) + 0.5 * matmul(a, b -> transpose(0, 2, 1), transpose_b = true)
+  output z = matmul(a, b -> transpose(0, 2, 1) -> dense(3), transpose_a = true,
+                    transpose_b = true)
+  output w = matmul(c, c, transpose_b = true)
+}
+""")
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(7, 3, 4)).astype(np.float32)
+    b = rng.normal(size=(7, 4, 5)).astype(np.float32)
+    c = rng.normal(size=(7, 2, 3, 4)).astype(np.float32)
+    with nnc.compile(str(path), seed=4) as m:
+        p = {k: v.astype(np.float64) for k, v in m.state_dict().items()}
+        a64, b64, c64 = (v.astype(np.float64) for v in (a, b, c))
+        # [N, 5, 3]
+        d = np.swapaxes(b64, 1, 2) @ p["fc1.weight"].T + p["fc1.bias"]
+        want = {
+            "y": 1.5 * (a64 @ b64),
+            "z": np.swapaxes(a64, 1, 2) @ np.swapaxes(d, 1, 2),  # [N, 4, 5]
+            "w": c64 @ np.swapaxes(c64, 2, 3),
+        }
+        got = m.predict(a=a, b=b, c=c)
+        for k in want:
+            assert got[k].shape == want[k].shape, k
+            np.testing.assert_allclose(got[k], want[k], rtol=1e-5, atol=1e-5,
+                                       err_msg=k)

@@ -247,6 +247,29 @@ def elementwise():
          number("lo", -0.5), number("hi", 0.75), number("half", 0.5)])
 
 
+def matmul_activations():
+    # MatMul of two computed tensors, rank 3 and 4, with Transposes of the
+    # last two axes: matmul(a, b).
+    return model(
+        [helper.make_node("MatMul", ["a", "b"], ["y1"], name="ab"),
+         helper.make_node("Transpose", ["b"], ["bt"], perm=[0, 2, 1]),
+         helper.make_node("Transpose", ["a"], ["at"], perm=[0, 2, 1]),
+         helper.make_node("MatMul", ["bt", "at"], ["y2"], name="btat"),
+         helper.make_node("Transpose", ["c"], ["ct"], perm=[0, 1, 3, 2]),
+         helper.make_node("MatMul", ["c", "ct"], ["y3"], name="cct")],
+        [value("a", "N", 3, 4), value("b", "N", 4, 5),
+         value("c", "N", 2, 3, 4)],
+        [value("y1", "N", 3, 5), value("y2", "N", 5, 3),
+         value("y3", "N", 2, 3, 3)], [])
+
+
+def matmul_batch():
+    # [N, 4] x [N, 4]: the batch would be a matrix dimension.
+    return model(
+        [helper.make_node("MatMul", ["a", "b"], ["y"], name="outer")],
+        [value("a", "N", 4), value("b", "N", 4)], [value("y", "N", 4)], [])
+
+
 def old_opset():
     m = mlp_gemm()
     m.opset_import[0].version = 11
@@ -257,7 +280,7 @@ CASES = {f.__name__: f for f in [
     mlp_gemm, matmul_add, cnn, shapes, branches, layernorm, unsupported_op, conv_group,
     pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
     softmax_batch, batch_transpose, lstm_peephole, div_alone, old_opset,
-    elementwise]}
+    elementwise, matmul_activations, matmul_batch]}
 
 if __name__ == "__main__":
     onnx.save(CASES[sys.argv[1]](), sys.argv[2])

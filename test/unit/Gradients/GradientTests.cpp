@@ -262,4 +262,77 @@ TEST(Gradients, BroadcastArithmeticAndReductions) {
   checkGradients(c);
 }
 
+// matmul(a, b) of two activations (the language's batched product), rank 3
+// and 4, each transpose flag: both operands carry a parameter (x * P1,
+// y * P2, broadcast over the batch dimensions) so that both adjoints are
+// checked.
+const char *kBatchedMatmul = R"mlir(
+func.func @loss(%x: tensor<$Nx$A0x$A1xf32> {nn.input = "x"}, %y: tensor<$Nx$B0x$B1xf32> {nn.input = "y"},
+                %t: tensor<$Nx3x2xf32> {nn.label = "t"},
+                %p1: tensor<$A0x$A1xf32> {nn.param = #nn.param<"p1", weight, he>},
+                %p2: tensor<$B0x$B1xf32> {nn.param = #nn.param<"p2", weight, he>})
+    -> (tensor<f32> {nn.loss}) {
+  %a = nn.mul %x, %p1 : (tensor<$Nx$A0x$A1xf32>, tensor<$A0x$A1xf32>) -> tensor<$Nx$A0x$A1xf32>
+  %b = nn.mul %y, %p2 : (tensor<$Nx$B0x$B1xf32>, tensor<$B0x$B1xf32>) -> tensor<$Nx$B0x$B1xf32>
+  %m = nn.matmul %a, %b {transpose_lhs = $TL, transpose_rhs = $TR} : (tensor<$Nx$A0x$A1xf32>, tensor<$Nx$B0x$B1xf32>) -> tensor<$Nx3x2xf32>
+  %l = nn.mse_loss %m, %t : tensor<$Nx3x2xf32>, tensor<$Nx3x2xf32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST(Gradients, BatchedMatmulOfActivations) {
+  const size_t m = 3, k = 4, p = 2;
+  for (bool rank4 : {false, true})
+    for (bool tl : {false, true})
+      for (bool tr : {false, true}) {
+        if (rank4 && tl != tr)
+          continue;
+        size_t a0 = tl ? k : m, a1 = tl ? m : k;
+        size_t b0 = tr ? p : k, b1 = tr ? k : p;
+        std::string ir = kBatchedMatmul;
+        for (auto [from, to] :
+             {std::pair<std::string, std::string>{"$N", rank4 ? "?x2" : "?"},
+              {"$A0", std::to_string(a0)},
+              {"$A1", std::to_string(a1)},
+              {"$B0", std::to_string(b0)},
+              {"$B1", std::to_string(b1)},
+              {"$TL", tl ? "true" : "false"},
+              {"$TR", tr ? "true" : "false"}})
+          ir = replaceAll(ir, from, to);
+        const size_t n = 3, heads = rank4 ? 2 : 1, batches = n * heads;
+        std::vector<int64_t> lead{int64_t(n)};
+        if (rank4)
+          lead.push_back(2);
+        auto shape = [&](size_t r, size_t c) {
+          std::vector<int64_t> s = lead;
+          s.push_back(int64_t(r));
+          s.push_back(int64_t(c));
+          return s;
+        };
+        GradCase c{std::string("matmul") + (rank4 ? " rank 4" : " rank 3") +
+                       (tl ? " ^T" : "") + " x" + (tr ? " ^T" : ""),
+                   ir, {}, {3, 4}, nullptr};
+        c.args = {randomBuffer(rng, shape(a0, a1)),
+                  randomBuffer(rng, shape(b0, b1)),
+                  randomBuffer(rng, shape(m, p)),
+                  randomBuffer(rng, {int64_t(a0), int64_t(a1)}),
+                  randomBuffer(rng, {int64_t(b0), int64_t(b1)})};
+        c.reference = [=](const Values &v) {
+          const Vec &x = v[0], &y = v[1], &t = v[2], &p1 = v[3], &p2 = v[4];
+          Vec out(batches * m * p, 0.0);
+          for (size_t q = 0; q < batches; ++q)
+            for (size_t i = 0; i < m; ++i)
+              for (size_t j = 0; j < p; ++j)
+                for (size_t l = 0; l < k; ++l) {
+                  size_t ia = tl ? l * a1 + i : i * a1 + l;
+                  size_t ib = tr ? j * b1 + l : l * b1 + j;
+                  out[(q * m + i) * p + j] += x[q * a0 * a1 + ia] * p1[ia] *
+                                              y[q * b0 * b1 + ib] * p2[ib];
+                }
+          return ref::mse(out, t);
+        };
+        checkGradients(c);
+      }
+}
+
 } // namespace
