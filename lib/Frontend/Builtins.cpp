@@ -191,6 +191,14 @@ std::vector<BuiltinSpec> buildTable() {
       op("max", U_Function, {tensor("a"), tensor("b")},
          "elementwise maximum, broadcasting like +; on a tie the gradient "
          "is split half and half"),
+      op("parameter", U_Function,
+         {param("shape", PT_Dim).range(1, kMaxInt).many(),
+          param("init", 0, "zeros").call(BuiltinKind::Init),
+          flag("trainable", "true")},
+         "a tensor of the given dims without the batch, named after its "
+         "binding (`scale = parameter(16, init = ones)`); broadcasts over "
+         "the batch in + - * min max; trainable = false: loaded, never "
+         "updated"),
       op("matmul", U_Function,
          {tensor("a"), tensor("b"), flag("transpose_a", "false"),
           flag("transpose_b", "false")},

@@ -80,6 +80,17 @@ bool MLIRGenImpl::emitPredict(const ModelAST &model) {
   SmallVector<std::string> names;
   for (size_t i = 0; i < model.body.size(); ++i)
     if (model.body[i].kind == StmtAST::Output) {
+      // Only parameter(...) makes tensors without the batch; an output
+      // computed from them alone has none for the ABI to size it by.
+      auto type = cast<RankedTensorType>(top.values[i].getType());
+      if (type.getRank() == 0 || !type.isDynamicDim(0)) {
+        error(model.body[i].value->loc(),
+              "output '" + model.body[i].name + "' is " +
+                  dslTypeString(type) +
+                  ", without the batch N; every output carries the batch "
+                  "first (a value computed from parameters alone has none)");
+        return false;
+      }
       results.push_back(top.values[i]);
       names.push_back(model.body[i].name);
     }
@@ -288,7 +299,7 @@ Value MLIRGenImpl::param(const nnc::Location &where, const std::string &name,
 Value MLIRGenImpl::paramFromInit(const CallExprAST &call,
                                  const std::string &name,
                                  llvm::ArrayRef<int64_t> shape,
-                                 bool penalised) {
+                                 bool penalised, nn::ParamRole role) {
   const ExprAST *arg = call.getArg("init");
   std::string kind = "xavier";
   std::optional<double> scale;
@@ -328,8 +339,7 @@ Value MLIRGenImpl::paramFromInit(const CallExprAST &call,
           "unknown initialiser '" + kind + "' for " + call.callee);
     return {};
   }
-  return param(call.loc(), name, shape, nn::ParamRole::weight, *init, scale,
-               penalised);
+  return param(call.loc(), name, shape, role, *init, scale, penalised);
 }
 
 Value MLIRGenImpl::scalarConstant(const nnc::Location &where, double value) {
@@ -427,7 +437,10 @@ bool MLIRGenImpl::emitBody(GraphScope &s) {
     const StmtAST &stmt = s.graph->body[i];
     if (stmt.isConstant)
       continue;
-    Value value = emitExpr(*stmt.value);
+    auto *call = dyn_cast<CallExprAST>(stmt.value.get());
+    Value value = call && call->callee == "parameter"
+                      ? emitParameter(*call, stmt)
+                      : emitExpr(*stmt.value);
     if (!value)
       return false;
     s.values[i] = value;

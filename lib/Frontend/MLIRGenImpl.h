@@ -101,8 +101,10 @@ public:
                     mlir::nn::InitKind init, std::optional<double> scale = {},
                     bool penalised = false);
   /// A parameter whose initialiser is the `init` argument of `call`.
-  mlir::Value paramFromInit(const CallExprAST &call, const std::string &name,
-                            llvm::ArrayRef<int64_t> shape, bool penalised);
+  mlir::Value
+  paramFromInit(const CallExprAST &call, const std::string &name,
+                llvm::ArrayRef<int64_t> shape, bool penalised,
+                mlir::nn::ParamRole role = mlir::nn::ParamRole::weight);
   /// Infers the result types of `OpTy` at `where` and builds it; null after
   /// reporting the error (named after `subject`) when the shapes are wrong.
   template <typename OpTy>
@@ -161,6 +163,9 @@ public:
   mlir::Value emitStage(const CallExprAST &call, mlir::Value input);
   /// A tensor function in value position (`concat(a, b)`).
   mlir::Value emitFunctionCall(const CallExprAST &call);
+  /// `name = parameter(dims..., init, trainable)`: a tensor without the
+  /// batch, named after its binding.
+  mlir::Value emitParameter(const CallExprAST &call, const StmtAST &stmt);
   /// `matmul(a, b, transpose_a, transpose_b)` of two activations.
   mlir::Value emitMatmul(const CallExprAST &call);
   /// Reports "<who> expects a rank-R input <form>, got <type>" unless the

@@ -524,6 +524,33 @@ Value MLIRGenImpl::emitStage(const CallExprAST &call, Value input) {
   return it->second(*this, call, input);
 }
 
+/// A learned (or, with `trainable = false`, loaded but never updated) tensor
+/// of the given dimensions, without the batch: it broadcasts over the batch
+/// in `+ - *`, `min` and `max` like a bias, right-aligned. Its name is the
+/// binding's, under the block prefix; the weight penalties skip it.
+Value MLIRGenImpl::emitParameter(const CallExprAST &call, const StmtAST &stmt) {
+  if (stmt.kind == StmtAST::Output) {
+    error(call.loc(), "an output carries the batch N first; a parameter has "
+                      "none (bind it, `" +
+                          stmt.name + "_p = parameter(...)`, and use it in "
+                                      "an expression)");
+    return {};
+  }
+  auto dims = intList(*this, call, "shape");
+  auto trainable = boolArg(call, "trainable");
+  if (!dims || !trainable)
+    return {};
+  if (llvm::is_contained(*dims, int64_t(-1))) {
+    error(call.loc(), "a parameter has no batch dimension: write its other "
+                      "dimensions only (parameter(16) broadcasts over "
+                      "f32[N, ..., 16] like a bias)");
+    return {};
+  }
+  return paramFromInit(call, stmt.name, *dims, /*penalised=*/false,
+                       *trainable ? nn::ParamRole::weight
+                                  : nn::ParamRole::buffer);
+}
+
 /// `matmul(a, b)`: the product of the last two dimensions of two activations
 /// of rank 3 or 4 whose leading dimensions (the batch N first) agree, so the
 /// batch is never a matrix dimension.
@@ -564,6 +591,12 @@ Value MLIRGenImpl::emitFunctionCall(const CallExprAST &call) {
   }
   if (call.callee == "matmul")
     return emitMatmul(call);
+  if (call.callee == "parameter") {
+    error(call.loc(), "parameter(...) must be bound to a name of its own "
+                      "(`scale = parameter(16)`), which names it in "
+                      "checkpoints; then use that name");
+    return {};
+  }
   auto *list = dyn_cast_or_null<ListExprAST>(call.getArg("inputs"));
   if (call.callee != "concat" || !list) {
     error(call.loc(), "'" + call.callee + "' cannot be used as a value here");

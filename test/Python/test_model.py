@@ -427,3 +427,71 @@ model Products {
             assert got[k].shape == want[k].shape, k
             np.testing.assert_allclose(got[k], want[k], rtol=1e-5, atol=1e-5,
                                        err_msg=k)
+
+
+PARAMETERS = """
+model P {
+  input  x: f32[N, 3, 4]
+  scale = parameter(4, init = ones)
+  shift = parameter(3, 1)
+  fixed = parameter(3, 4, init = normal(0.5), trainable = false)
+  output y = min(x * scale + shift, fixed) * fixed
+}
+train P {
+  target t: f32[N, 3, 4]
+  loss      = mse(y, t)
+  optimizer = sgd(lr = 0.1)
+}
+"""
+
+
+def parameters_loss(p, x, t):
+    y = np.minimum(x * p["scale"] + p["shift"], p["fixed"]) * p["fixed"]
+    return ((y - t) ** 2).mean(), y
+
+
+def test_parameters_without_batch_match_numpy(tmp_path):
+    """parameter(...) tensors broadcast over the batch (right-aligned) in
+    + - * and min: forward against NumPy, gradients against central finite
+    differences of the f64 NumPy loss (eps 1e-6, rtol 1e-4), the l2 penalty
+    skips them, and a trainable = false one is loaded but never updated."""
+    path = tmp_path / "params.nn"
+    path.write_text(PARAMETERS.replace("mse(y, t)", "mse(y, t) + l2(0.5)"))
+    with pytest.raises(nnc.NncError, match="l2 has no weights to penalise"):
+        nnc.compile(str(path))
+    path.write_text(PARAMETERS)
+    rng = np.random.default_rng(8)
+    x = rng.normal(size=(5, 3, 4)).astype(np.float32)
+    t = rng.normal(size=(5, 3, 4)).astype(np.float32)
+    with nnc.compile(str(path), seed=3) as m:
+        state = m.state_dict()
+        assert sorted(state) == ["fixed", "scale", "shift"]
+        assert state["scale"].shape == (4,) and (state["scale"] == 1).all()
+        assert state["shift"].shape == (3, 1) and (state["shift"] == 0).all()
+        assert state["fixed"].shape == (3, 4) and state["fixed"].std() > 0.1
+        state["scale"] = rng.normal(size=4).astype(np.float32)
+        state["shift"] = rng.normal(size=(3, 1)).astype(np.float32)
+        m.load_state_dict(state)
+        p = {k: v.astype(np.float64) for k, v in state.items()}
+        x64, t64 = x.astype(np.float64), t.astype(np.float64)
+        _, want = parameters_loss(p, x64, t64)
+        np.testing.assert_allclose(m.predict(x=x), want, rtol=1e-5, atol=1e-6)
+        grads = m.gradients(x=x, t=t)
+        assert sorted(grads) == ["scale.grad", "shift.grad"]
+        for name in ("scale", "shift"):
+            fd = np.zeros_like(p[name])
+            for i in np.ndindex(p[name].shape):
+                q = {k: v.copy() for k, v in p.items()}
+                q[name][i] += 1e-6
+                hi, _ = parameters_loss(q, x64, t64)
+                q[name][i] -= 2e-6
+                lo, _ = parameters_loss(q, x64, t64)
+                fd[i] = (hi - lo) / 2e-6
+            np.testing.assert_allclose(grads[name + ".grad"], fd, rtol=1e-4,
+                                       atol=1e-6, err_msg=name)
+        m.train_step(x=x, t=t)
+        after = m.state_dict()
+        assert np.array_equal(after["fixed"], state["fixed"])
+        np.testing.assert_allclose(
+            after["scale"], state["scale"] - 0.1 * grads["scale.grad"],
+            rtol=1e-5, atol=1e-7)
