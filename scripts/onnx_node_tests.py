@@ -36,7 +36,8 @@ SUPPORTED = {
     "Transpose", "Relu", "Sigmoid", "Tanh", "LeakyRelu", "Elu", "Softmax",
     "LogSoftmax", "Dropout", "Identity", "LSTM", "GRU", "RNN", "Concat",
     "LayerNormalization", "Shape", "Gather", "Unsqueeze", "Squeeze",
-    "ConstantOfShape",
+    "ConstantOfShape", "Exp", "Log", "Sqrt", "Abs", "Erf", "Pow", "Clip",
+    "Max", "Min",
     "Constant"}
 
 

@@ -105,6 +105,9 @@ struct Layer {
   bool firstUnnumbered = false;
   /// The stage as written, e.g. `dense(64)`.
   std::string stage;
+  /// The name of a `parameter(...)` binding, which names its one tensor
+  /// (no kind prefix or counter).
+  std::string fixedName;
   /// Parameters by suffix (`weight`, `bias`, `running_mean`), in the order
   /// the model declares them.
   std::vector<std::pair<std::string, NamedTensor>> params;
@@ -179,6 +182,11 @@ public:
   /// Input `i` of `node` as a constant. Error when it is computed.
   llvm::Expected<const Constant *> constant(const Node &node, int i,
                                             llvm::StringRef what);
+  /// Input `i` of `node`, a float constant of more than one value, as a
+  /// `name = parameter(dims...)` binding (once per constant) that
+  /// broadcasts right-aligned against a tensor of `rank` (batch included):
+  /// its leading size-1 dimensions dropped, fewer dimensions than `rank`.
+  llvm::Expected<Activation> parameter(const Node &node, int i, size_t rank);
   /// True when input `i` is a constant (initializer or Constant output).
   bool isConstant(const Node &node, int i) const;
   /// The constant named `name`, null when it is computed.
@@ -234,6 +242,7 @@ private:
   const onnx::GraphProto &graph;
   std::map<std::string, Constant> constants;
   std::map<std::string, Activation> values;
+  std::map<std::string, Activation> parameters;
   std::map<std::string, ShapeValue> shapeValues;
   std::map<std::string, bool> zeroStates;
   std::map<std::string, bool> bound;

@@ -59,6 +59,13 @@ public:
   /// Names the parameters of `layers[index]` and moves them to `out`.
   void name(int index, std::vector<NamedTensor> &out) {
     Layer &layer = layers[index];
+    if (!layer.fixedName.empty()) {
+      for (auto &entry : layer.params) {
+        entry.second.name = layer.fixedName;
+        out.push_back(std::move(entry.second));
+      }
+      return;
+    }
     unsigned n = ++counters[layer.kind];
     std::string prefix = layer.kind;
     if (!(layer.firstUnnumbered && n == 1))

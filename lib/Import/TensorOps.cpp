@@ -347,6 +347,19 @@ broadcast(const std::vector<int64_t> &a, const std::vector<int64_t> &b) {
   return out;
 }
 
+/// A computed tensor's shape broadcast with a parameter's (fewer dimensions,
+/// aligned on the right).
+static std::optional<std::vector<int64_t>>
+broadcastRight(std::vector<int64_t> x, const std::vector<int64_t> &p) {
+  for (size_t j = 0; j < p.size(); ++j) {
+    int64_t &d = x[x.size() - p.size() + j];
+    if (d != p[j] && d != 1 && p[j] != 1)
+      return std::nullopt;
+    d = d == 1 ? p[j] : d;
+  }
+  return x;
+}
+
 /// Two computed operands of `n` and the shape they broadcast to.
 struct BroadcastOperands {
   Activation a, b;
@@ -399,10 +412,21 @@ static llvm::Error arithmetic(Translator &t, const Node &n,
     t.define(n, 0, *x);
     return llvm::Error::success();
   }
-  if (!(*c)->isFloat || (*c)->numElements() != 1)
+  if ((*c)->isFloat && (*c)->numElements() > 1) {
+    auto p = t.parameter(n, 1 - xi, x->shape.size());
+    if (!p)
+      return p.takeError();
+    auto shape = broadcastRight(x->shape, p->shape);
+    if (!shape)
+      return n.fail("the operands " + formatShape(x->shape) + " and " +
+                    formatShape((*c)->shape).substr(3) + " do not broadcast");
+    t.define(n, 0,
+             c0 ? t.binary(*p, op, *x, *shape) : t.binary(*x, op, *p, *shape));
+    return llvm::Error::success();
+  }
+  if (!(*c)->isFloat)
     return n.fail("a constant tensor " + formatShape((*c)->shape).substr(3) +
-                  " is supported only as the bias right after a dense or "
-                  "conv2d layer without one, or as a single number");
+                  " that is not float is not supported");
   Activation number;
   number.expr = Expr::atom(formatFloat((*c)->floats[0]));
   number.shape = x->shape;
@@ -496,6 +520,25 @@ static llvm::Error extremum(Translator &t, const Node &n, bool isMax) {
     auto x = t.activation(n, c0 ? 1 : 0);
     if (!x)
       return x.takeError();
+    const Constant *k = t.findConstant(n.input(c0 ? 0 : 1).str());
+    if (k && k->isFloat && k->numElements() > 1) {
+      auto p = t.parameter(n, c0 ? 0 : 1, x->shape.size());
+      if (!p)
+        return p.takeError();
+      auto shape = broadcastRight(x->shape, p->shape);
+      if (!shape)
+        return n.fail("the operands " + formatShape(x->shape) + " and " +
+                      formatShape(k->shape).substr(3) + " do not broadcast");
+      Activation out;
+      out.expr.pieces.push_back({isMax ? "max(" : "min(", -1});
+      llvm::append_range(out.expr.pieces, x->expr.pieces);
+      out.expr.pieces.push_back({", ", -1});
+      llvm::append_range(out.expr.pieces, p->expr.pieces);
+      out.expr.pieces.push_back({")", -1});
+      out.shape = *shape;
+      t.define(n, 0, out);
+      return llvm::Error::success();
+    }
     auto c = number(t, n, c0 ? 0 : 1, "the constant operand");
     if (!c)
       return c.takeError();

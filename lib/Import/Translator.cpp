@@ -265,6 +265,45 @@ const Activation *Translator::peekActivation(const std::string &name) const {
   return it == values.end() ? nullptr : &it->second;
 }
 
+llvm::Expected<Activation> Translator::parameter(const Node &node, int i,
+                                                size_t rank) {
+  std::string name = node.input(i).str();
+  auto known = parameters.find(name);
+  if (known != parameters.end())
+    return known->second;
+  auto c = constant(node, i, "constant");
+  if (!c)
+    return c.takeError();
+  std::vector<int64_t> dims = (*c)->shape;
+  while (!dims.empty() && dims.front() == 1)
+    dims.erase(dims.begin());
+  if (!(*c)->isFloat || dims.empty() || dims.size() >= rank)
+    return node.fail("the constant '" + name + "' " +
+                     formatShape((*c)->shape).substr(3) +
+                     (!(*c)->isFloat
+                          ? " is not float"
+                          : " would broadcast against the batch of a rank-" +
+                                llvm::Twine(rank) +
+                                " tensor; nnc's parameters have fewer "
+                                "dimensions than the tensors they meet"));
+  Layer l;
+  l.kind = "parameter";
+  l.fixedName = freshName(name, "param");
+  l.stage = "parameter(";
+  for (size_t d = 0; d < dims.size(); ++d)
+    l.stage += (d ? ", " : "") + std::to_string(dims[d]);
+  l.stage += ")";
+  l.params.push_back({"", {"", dims, (*c)->floats}});
+  layers.push_back(std::move(l));
+  Expr e;
+  e.pieces.push_back({"", int(layers.size() - 1)});
+  statements.push_back({layers.back().fixedName, false, e});
+  Activation a;
+  a.expr = Expr::atom(layers.back().fixedName);
+  a.shape = dims;
+  return parameters[name] = a;
+}
+
 bool Translator::usedOnce(const Node &node, int i) const {
   auto it = uses.find(node.input(i).str());
   return it != uses.end() && it->second == 1;

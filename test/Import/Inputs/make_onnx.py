@@ -270,6 +270,28 @@ def matmul_batch():
         [value("a", "N", 4), value("b", "N", 4)], [value("y", "N", 4)], [])
 
 
+def parameters():
+    # Initializers in arithmetic that are neither biases nor single numbers:
+    # right-aligned broadcasting over [N, 3, 4]; scale is used twice (one
+    # parameter), c's leading 1 is dropped.
+    return model(
+        [helper.make_node("Mul", ["x", "scale"], ["a"], name="scale_mul"),
+         helper.make_node("Add", ["shift", "a"], ["b"]),
+         helper.make_node("Sub", ["b", "c"], ["d"]),
+         helper.make_node("Max", ["d", "floor"], ["e"]),
+         helper.make_node("Mul", ["e", "scale"], ["y"])],
+        [value("x", "N", 3, 4)], [value("y", "N", 3, 4)],
+        [init("scale", 4), init("shift", 3, 1), init("c", 1, 3, 4),
+         init("floor", 4)])
+
+
+def parameter_batch():
+    # A [2, 3, 4] constant against [N, 3, 4] would broadcast on the batch.
+    return model(
+        [helper.make_node("Add", ["x", "k"], ["y"], name="batchwise")],
+        [value("x", "N", 3, 4)], [value("y", "N", 3, 4)], [init("k", 2, 3, 4)])
+
+
 def old_opset():
     m = mlp_gemm()
     m.opset_import[0].version = 11
@@ -280,7 +302,8 @@ CASES = {f.__name__: f for f in [
     mlp_gemm, matmul_add, cnn, shapes, branches, layernorm, unsupported_op, conv_group,
     pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
     softmax_batch, batch_transpose, lstm_peephole, div_alone, old_opset,
-    elementwise, matmul_activations, matmul_batch]}
+    elementwise, matmul_activations, matmul_batch, parameters,
+    parameter_batch]}
 
 if __name__ == "__main__":
     onnx.save(CASES[sys.argv[1]](), sys.argv[2])
