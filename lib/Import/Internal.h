@@ -217,6 +217,9 @@ public:
   /// `in -> <layer>`; returns the new layer's index through `layerIndex`.
   Activation stageLayer(const Activation &in, Layer layer,
                         std::vector<int64_t> shape);
+  /// `fn(a, b)`: min, max, matmul.
+  Activation call(llvm::StringRef fn, const Activation &a, const Activation &b,
+                  std::vector<int64_t> shape);
   /// `a op b` for op in + - *.
   Activation binary(const Activation &a, llvm::StringRef op,
                     const Activation &b, std::vector<int64_t> shape);

@@ -135,15 +135,9 @@ static llvm::Error productOfActivations(Translator &t, const Node &n) {
                   " is not a batched matmul: nnc multiplies the last two "
                   "dimensions of tensors of rank 3 or 4 with the same "
                   "leading dimensions ([N, M, K] x [N, K, P])");
-  Activation out;
-  out.expr.pieces.push_back({"matmul(", -1});
-  llvm::append_range(out.expr.pieces, a->expr.pieces);
-  out.expr.pieces.push_back({", ", -1});
-  llvm::append_range(out.expr.pieces, b->expr.pieces);
-  out.expr.pieces.push_back({")", -1});
-  out.shape = sa;
-  out.shape.back() = sb.back();
-  t.define(n, 0, out);
+  std::vector<int64_t> shape = sa;
+  shape.back() = sb.back();
+  t.define(n, 0, t.call("matmul", *a, *b, shape));
   return llvm::Error::success();
 }
 

@@ -529,14 +529,7 @@ static llvm::Error extremum(Translator &t, const Node &n, bool isMax) {
       if (!shape)
         return n.fail("the operands " + formatShape(x->shape) + " and " +
                       formatShape(k->shape).substr(3) + " do not broadcast");
-      Activation out;
-      out.expr.pieces.push_back({isMax ? "max(" : "min(", -1});
-      llvm::append_range(out.expr.pieces, x->expr.pieces);
-      out.expr.pieces.push_back({", ", -1});
-      llvm::append_range(out.expr.pieces, p->expr.pieces);
-      out.expr.pieces.push_back({")", -1});
-      out.shape = *shape;
-      t.define(n, 0, out);
+      t.define(n, 0, t.call(isMax ? "max" : "min", *x, *p, *shape));
       return llvm::Error::success();
     }
     auto c = number(t, n, c0 ? 0 : 1, "the constant operand");
@@ -551,14 +544,9 @@ static llvm::Error extremum(Translator &t, const Node &n, bool isMax) {
   auto operands = broadcastOperands(t, n);
   if (!operands)
     return operands.takeError();
-  Activation out;
-  out.expr.pieces.push_back({isMax ? "max(" : "min(", -1});
-  llvm::append_range(out.expr.pieces, operands->a.expr.pieces);
-  out.expr.pieces.push_back({", ", -1});
-  llvm::append_range(out.expr.pieces, operands->b.expr.pieces);
-  out.expr.pieces.push_back({")", -1});
-  out.shape = operands->shape;
-  t.define(n, 0, out);
+  t.define(n, 0,
+           t.call(isMax ? "max" : "min", operands->a, operands->b,
+                  operands->shape));
   return llvm::Error::success();
 }
 

@@ -353,6 +353,18 @@ Activation Translator::stageLayer(const Activation &in, Layer layer,
   return out;
 }
 
+Activation Translator::call(llvm::StringRef fn, const Activation &a,
+                            const Activation &b, std::vector<int64_t> shape) {
+  Activation out;
+  out.expr.pieces.push_back({fn.str() + "(", -1});
+  llvm::append_range(out.expr.pieces, a.expr.pieces);
+  out.expr.pieces.push_back({", ", -1});
+  llvm::append_range(out.expr.pieces, b.expr.pieces);
+  out.expr.pieces.push_back({")", -1});
+  out.shape = std::move(shape);
+  return out;
+}
+
 /// `e` in parentheses unless it binds at least as tightly as `min`.
 static Expr atLeast(const Expr &e, Expr::Prec min) {
   if (e.prec >= min)
