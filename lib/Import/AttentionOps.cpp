@@ -2,7 +2,8 @@
 //
 // Opsets 13-17 have no attention op: PyTorch 1.13 exports
 // `nn.MultiheadAttention(d, h, batch_first=True)(x, x, x,
-// need_weights=False)` as about ninety nodes that work time-major:
+// need_weights=False)` as about ninety nodes that work time-major (with
+// a causal `attn_mask`, Mul(scores, 1) and Add(mask) before the Softmax):
 //
 //   t  = Transpose(x, [1, 0, 2])                      [T, N, d]
 //   p  = Add(in_proj_bias, MatMul(t, in_proj_weight^T)) [T, N, 3d]
@@ -72,6 +73,8 @@ public:
   std::set<const onnx::NodeProto *> region;
   const Constant *inWeight = nullptr, *inBias = nullptr;
   const Constant *outWeight = nullptr, *outBias = nullptr;
+  /// The scores get PyTorch's causal mask before the softmax.
+  bool causal = false;
   /// The graph holds out_proj.weight^T (MatMul rather than Gemm).
   bool outTransposed = false;
 
@@ -86,6 +89,11 @@ private:
                                                const std::string &name,
                                                llvm::StringRef op,
                                                llvm::StringRef hint = "");
+  /// True when `node` multiplies `name` by the number 1.
+  bool isOne(const onnx::NodeProto &node, const std::string &name) const;
+  /// `add` adds PyTorch's causal mask over T keys to `name`.
+  llvm::Error checkCausal(const onnx::NodeProto &add, const std::string &name,
+                          int64_t T);
   /// The value of an integer tensor computed from shapes.
   llvm::Expected<Ints> ints(const onnx::NodeProto *at, const std::string &name);
   /// `node`'s target shape for its input of `shape` (0 copies, -1 infers).
@@ -138,6 +146,38 @@ AttentionMatcher::next(const onnx::NodeProto *from, const std::string &name,
     return fail(node, "expected " + op + " here" + hint);
   region.insert(node);
   return node;
+}
+
+bool AttentionMatcher::isOne(const onnx::NodeProto &node,
+                             const std::string &name) const {
+  if (node.input_size() != 2 || node.attribute_size() != 0)
+    return false;
+  const Constant *c =
+      t.findConstant(node.input(node.input(0) == name ? 1 : 0));
+  return c && c->isFloat && c->numElements() == 1 && c->floats[0] == 1.0f;
+}
+
+llvm::Error AttentionMatcher::checkCausal(const onnx::NodeProto &add,
+                                          const std::string &name,
+                                          int64_t T) {
+  const Constant *m =
+      add.input_size() == 2 && add.attribute_size() == 0
+          ? t.findConstant(add.input(add.input(0) == name ? 1 : 0))
+          : nullptr;
+  Ints shape = m ? m->shape : Ints{};
+  while (!shape.empty() && shape.front() == 1)
+    shape.erase(shape.begin());
+  if (!m || !m->isFloat || shape != Ints{T, T})
+    return fail(&add, "expected a constant [T, T] attention mask");
+  for (int64_t i = 0; i < T; ++i)
+    for (int64_t j = 0; j < T; ++j) {
+      float v = m->floats[i * T + j];
+      if (j > i ? !(std::isinf(v) && v < 0) : v != 0)
+        return fail(&add, "the attention mask is not causal (0 on and "
+                          "below the diagonal, -inf above): nnc's "
+                          "self_attention has causal = true only");
+    }
+  return llvm::Error::success();
 }
 
 llvm::Expected<Ints> AttentionMatcher::ints(const onnx::NodeProto *at,
@@ -401,9 +441,29 @@ llvm::Error AttentionMatcher::walk(int64_t n, int64_t T, int64_t d,
   if ((*scores)->input(0) != (*scale)->output(0) ||
       (*scores)->input(1) != (*k)->output(0))
     return fail(*scores, "expected the scaled queries times the keys");
+  // A causal mask: PyTorch 1.13's baddbmm exports Mul(scores, 1) then Add
+  // of the [1, T, T] mask (0 on and below the diagonal, -inf above).
+  std::string logits = (*scores)->output(0);
+  causal = false;
+  auto users = computeUsers.find(logits);
+  if (users != computeUsers.end() && users->second.size() == 1 &&
+      users->second[0]->op_type() == "Mul") {
+    auto one = next(*scores, logits, "Mul");
+    if (!one)
+      return one.takeError();
+    if (!isOne(**one, logits))
+      return fail(*one, "expected a product with 1 before the mask");
+    auto mask = next(*one, (*one)->output(0), "Add");
+    if (!mask)
+      return mask.takeError();
+    if (auto err = checkCausal(**mask, (*one)->output(0), T))
+      return err;
+    causal = true;
+    logits = (*mask)->output(0);
+  }
   auto softmax =
-      next(*scores, (*scores)->output(0), "Softmax",
-           " (an attention mask, causal or not, is not recognised yet)");
+      next(producers[logits], logits, "Softmax",
+           " (only a causal attention mask is recognised)");
   if (!softmax)
     return softmax.takeError();
   int64_t axis = Node(**softmax, -1).getInt("axis", -1);
@@ -516,6 +576,7 @@ llvm::Expected<bool> nnc::import::detail::matchAttention(Translator &t,
   l.kind = "attn";
   bool bias = m.inBias != nullptr;
   l.stage = "self_attention(" + std::to_string(heads) +
+            (m.causal ? ", causal = true" : "") +
             (bias ? ")" : ", bias = false)");
   // ONNX holds in_proj_weight^T ([d, 3d]); nnc and PyTorch [3d, d].
   std::vector<float> win(size_t(3 * d * d));

@@ -8,10 +8,10 @@ need_weights False or True, with or without biases, opsets 13 and 17) is
 exported with torch.onnx.export, imported, compiled and run through the
 Python package on 3 random sequences: max |nnc - torch| / max |torch| must
 be <= 1e-5, and the checkpoint's tensors must load into a fresh module with
-load_state_dict and equal the exported ones bit for bit. Then graphs that
-depart from the pattern must be refused with a message naming the node:
-PyTorch's export of a causal mask (not recognised yet), and the plain export
-edited (softmax axis, scale, a Reshape target, an extra reader of an inner
+load_state_dict and equal the exported ones bit for bit; a causal
+attn_mask is self_attention(causal = true). Then graphs that depart from the
+pattern must be refused with a message naming the node: a mask that is not
+causal, and the plain export edited (softmax axis, scale, a Reshape target, an extra reader of an inner
 tensor).
 """
 import os
@@ -65,8 +65,8 @@ def nnc_import(workdir, stem):
     return r.returncode, r.stderr.strip()
 
 
-def check(workdir, stem, seed, heads, bias, need_weights, opset):
-    m = module(seed, heads, bias, need_weights)
+def check(workdir, stem, seed, heads, bias, need_weights, opset, mask=None):
+    m = module(seed, heads, bias, need_weights, mask)
     export(m, os.path.join(workdir, stem + ".onnx"), opset)
     code, err = nnc_import(workdir, stem)
     assert code == 0, err
@@ -123,12 +123,16 @@ def main(workdir):
     check(workdir, "weights", 3, 2, True, True, 13)
     check(workdir, "nobias", 4, 2, False, False, 17)
 
-    causal = torch.triu(torch.ones(T, T, dtype=torch.bool), 1)
-    export(module(5, 2, True, mask=causal),
-           os.path.join(workdir, "causal.onnx"), 17)
-    code, err = nnc_import(workdir, "causal")
+    # A causal mask (True above the diagonal) is self_attention(causal =
+    # true); any other mask is refused.
+    check(workdir, "causal", 5, 2, True, False, 17,
+          mask=torch.triu(torch.ones(T, T, dtype=torch.bool), 1))
+    export(module(6, 2, True, mask=torch.triu(torch.ones(T, T,
+                                                         dtype=torch.bool), 2)),
+           os.path.join(workdir, "shifted.onnx"), 17)
+    code, err = nnc_import(workdir, "shifted")
     assert code == 1
-    print(f"causal: {err.split(': ', 2)[2]}")
+    print(f"shifted mask: {err.split(': ', 2)[2]}")
 
     def softmax_axis(g):
         s = node(g, "Softmax")
