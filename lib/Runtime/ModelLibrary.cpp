@@ -121,7 +121,21 @@ ModelLibrary::open(const std::string &path) {
       ::dlsym(lib->handle, "nnc_model_train_step_hp"));
   f.applyGradientsHp = reinterpret_cast<decltype(f.applyGradientsHp)>(
       ::dlsym(lib->handle, "nnc_model_apply_gradients_hp"));
-  if (!f.setHyperparameter || !f.trainStepHp || !f.applyGradientsHp)
+  // The double learning rate needs an "lr" hyperparameter (a descriptor
+  // without one, e.g. a hand-written test fixture, gets the f32 calls).
+  auto count = reinterpret_cast<decltype(&nnc_model_hyperparameter_count)>(
+      ::dlsym(lib->handle, "nnc_model_hyperparameter_count"));
+  auto info = reinterpret_cast<decltype(&nnc_model_hyperparameter_info)>(
+      ::dlsym(lib->handle, "nnc_model_hyperparameter_info"));
+  bool hasLr = false;
+  for (int32_t i = 0; count && info && i < count(); ++i) {
+    nnc_hyperparameter_info_t h{};
+    if (nnc_status_t s = info(i, &h))
+      f.statusFree ? f.statusFree(s) : void();
+    else
+      hasLr = hasLr || (h.name && std::string(h.name) == "lr");
+  }
+  if (!hasLr || !f.setHyperparameter || !f.trainStepHp || !f.applyGradientsHp)
     f.setHyperparameter = nullptr, f.trainStepHp = nullptr,
     f.applyGradientsHp = nullptr;
   if (!missing.empty())
