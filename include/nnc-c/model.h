@@ -118,8 +118,33 @@ NNC_API const char *nnc_model_recipe_json(void);
  *  "adam" or "adamw". */
 NNC_API const char *nnc_model_optimizer(void);
 
-/** Learning rate of the train section (0 when absent). */
+/** Learning rate of the train section (0 when absent), as an f32. The
+ *  instance's learning rate is the hyperparameter "lr" (a double, below). */
 NNC_API float nnc_model_default_learning_rate(void);
+
+/** One run-time optimizer hyperparameter. `name` and `range` point to
+ *  static storage of model.so. */
+typedef struct nnc_hyperparameter_info_s {
+  const char *name;     /**< PyTorch's name: "lr", "beta1", "weight_decay" */
+  double default_value; /**< the train section's value (or the default) */
+  const char *range;    /**< the values it accepts: "[0, inf)", "(0, inf)",
+                             "[0, 1)" or "{0, 1}" (all finite) */
+} nnc_hyperparameter_info_t;
+
+/** Number of hyperparameters of the model's optimizer (0 without a train
+ *  section). Every one is a run-time argument of the update kernels whose
+ *  value the instance holds, starting at its default; "lr" is always the
+ *  first. sgd: lr, weight_decay; momentum: lr, momentum, nesterov,
+ *  weight_decay; rmsprop: lr, alpha, eps, weight_decay; adam and adamw: lr,
+ *  beta1, beta2, eps, weight_decay; plus clip_norm when the train section
+ *  clips gradients. */
+NNC_API int32_t nnc_model_hyperparameter_count(void);
+
+/** Fills `out_info` for hyperparameter `index` (OUT_OF_RANGE beyond the
+ *  count). */
+NNC_API nnc_status_t
+nnc_model_hyperparameter_info(int32_t index,
+                              nnc_hyperparameter_info_t *out_info);
 
 /** Where the model's kernels run: "cpu", or "cuda" for a model compiled
  *  with --target=cuda (instance tensors live in GPU memory; data is copied
@@ -212,6 +237,17 @@ NNC_API nnc_status_t nnc_model_train_step(
     float learning_rate, nnc_buffer_t *outputs, int32_t num_outputs,
     float *out_loss);
 
+/** nnc_model_train_step with the instance's hyperparameters, the learning
+ *  rate included: its "lr", a double (nnc_model_set_hyperparameter), which
+ *  the update computes with in double where PyTorch does (Adam's step size
+ *  lr / (1 - beta1^t), AdamW's 1 - lr * weight_decay) and rounds to f32
+ *  elsewhere. nnc_model_train_step(..., lr, ...) is this call with "lr"
+ *  replaced by (double)lr for this call only. */
+NNC_API nnc_status_t nnc_model_train_step_hp(
+    nnc_model_t *model, int64_t batch, const nnc_const_buffer_t *inputs,
+    int32_t num_inputs, const nnc_const_buffer_t *labels, int32_t num_labels,
+    nnc_buffer_t *outputs, int32_t num_outputs, float *out_loss);
+
 /** Forward, loss and backward: overwrites the GRAD tensors (and buffers such
  *  as running statistics) and stores the loss; parameters, optimizer state
  *  and step are unchanged. Arguments as for nnc_model_train_step. */
@@ -236,6 +272,26 @@ NNC_API nnc_status_t nnc_model_compute_input_gradients(
  *  have written, e.g. averaged across processes); increments the step. */
 NNC_API nnc_status_t nnc_model_apply_gradients(nnc_model_t *model,
                                                float learning_rate);
+
+/** nnc_model_apply_gradients with the instance's hyperparameters, the
+ *  learning rate ("lr", a double) included. */
+NNC_API nnc_status_t nnc_model_apply_gradients_hp(nnc_model_t *model);
+
+/** Sets the instance's hyperparameter `name` (nnc_model_hyperparameter_info)
+ *  to `value`, used by the following nnc_model_train_step_hp and
+ *  nnc_model_apply_gradients_hp calls (and, but for "lr", by
+ *  nnc_model_train_step and nnc_model_apply_gradients). NOT_FOUND for a
+ *  name the model's optimizer does not have; INVALID_ARGUMENT for a value
+ *  outside its range (NaN and infinities always are). Not saved in
+ *  checkpoints: an instance starts at the compiled defaults. */
+NNC_API nnc_status_t nnc_model_set_hyperparameter(nnc_model_t *model,
+                                                  const char *name,
+                                                  double value);
+
+/** The instance's current value of hyperparameter `name`. */
+NNC_API nnc_status_t nnc_model_get_hyperparameter(const nnc_model_t *model,
+                                                  const char *name,
+                                                  double *out_value);
 
 /** Copies tensor `index` of `kind` (PARAM, BUFFER, GRAD or STATE) into
  *  `buffer` of exactly its byte size `size`. */

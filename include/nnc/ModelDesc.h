@@ -17,7 +17,7 @@
 extern "C" {
 #endif
 
-#define NNC_DESC_VERSION 4
+#define NNC_DESC_VERSION 5
 #define NNC_MAX_RANK 8
 
 /** What a tensor is to the model. */
@@ -75,6 +75,30 @@ typedef struct {
 #define NNC_ARG_ROW_OFFSET (-4) /**< i64 rank-0: index of the batch's first
                                      row in a larger batch (dropout masks;
                                      nnc_model_set_row_offset) */
+/** f64 rank-0: optimizer hyperparameter `k` of nnc_model_desc_t.hypers
+ *  (0 <= k < NNC_MAX_HYPERS), slots -16 .. -16 - (NNC_MAX_HYPERS - 1); the
+ *  learning rate is the one named "lr" (since version 5, which passes it
+ *  as an f64 hyperparameter; NNC_ARG_LR, f32, is still accepted). */
+#define NNC_ARG_HYPER(k) (-16 - (k))
+#define NNC_MAX_HYPERS 16
+/** 1 when `a` is an NNC_ARG_HYPER slot. */
+#define NNC_ARG_IS_HYPER(a) ((a) <= -16 && (a) > -16 - NNC_MAX_HYPERS)
+#define NNC_ARG_HYPER_INDEX(a) (-16 - (a))
+
+/** The values an optimizer hyperparameter may take (every one finite). */
+typedef enum {
+  NNC_HYPER_NONNEG = 0,      /**< >= 0: lr, weight_decay, momentum */
+  NNC_HYPER_POSITIVE = 1,    /**< > 0: eps, clip_norm */
+  NNC_HYPER_UNIT = 2,        /**< [0, 1): beta1, beta2, alpha */
+  NNC_HYPER_FLAG = 3,        /**< 0 or 1: nesterov */
+} nnc_hyper_range_t;
+
+/** One run-time optimizer hyperparameter (since version 5). */
+typedef struct {
+  const char *name;     /**< PyTorch's name: "lr", "beta1", "weight_decay" */
+  double default_value; /**< the train section's value (or the default) */
+  int32_t range;        /**< nnc_hyper_range_t */
+} nnc_hyper_desc_t;
 
 /** Kernel entry point: args[i] points to an MLIR memref descriptor
  *  {void *allocated; void *aligned; int64_t offset; int64_t sizes[r];
@@ -119,6 +143,10 @@ typedef struct {
   /** forward + loss + backward to the inputs, writes INPUT_GRADs (only
    *  with `nnc --input-grads`; since version 4) */
   nnc_entry_desc_t input_grads;
+  /** The optimizer's hyperparameters, "lr" first; kernels read them
+   *  through NNC_ARG_HYPER slots (since version 5). */
+  int32_t num_hypers;
+  const nnc_hyper_desc_t *hypers;
 } nnc_model_desc_t;
 
 #ifdef __cplusplus

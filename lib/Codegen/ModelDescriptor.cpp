@@ -111,6 +111,43 @@ public:
     return static_cast<int32_t>(sig.tensors.size() - 1);
   }
 
+  /// The NNC_ARG_HYPER slot of the hyperparameter `{name, default, range}`,
+  /// adding it if new; fails on a malformed attribute or when an existing
+  /// one of that name has another default or range.
+  FailureOr<int32_t> addHyper(Location loc, DictionaryAttr attr) {
+    auto name = attr.getAs<StringAttr>("name");
+    auto value = attr.getAs<FloatAttr>("default");
+    auto rangeName = attr.getAs<StringAttr>("range");
+    std::optional<nnc_hyper_range_t> range;
+    if (rangeName)
+      range = llvm::StringSwitch<std::optional<nnc_hyper_range_t>>(
+                  rangeName.getValue())
+                  .Case("nonneg", NNC_HYPER_NONNEG)
+                  .Case("positive", NNC_HYPER_POSITIVE)
+                  .Case("unit", NNC_HYPER_UNIT)
+                  .Case("flag", NNC_HYPER_FLAG)
+                  .Default(std::nullopt);
+    if (!name || !value || !range)
+      return emitError(loc) << attrs::kHyperparameter
+                            << " must be {name, default, range} with a known "
+                               "range, got "
+                            << attr;
+    HyperInfo info{name.getValue().str(), value.getValueAsDouble(), *range};
+    for (auto [k, h] : llvm::enumerate(sig.hypers)) {
+      if (h.name != info.name)
+        continue;
+      if (h.defaultValue != info.defaultValue || h.range != info.range)
+        return emitError(loc) << "hyperparameter '" << info.name
+                              << "' is declared twice, differently";
+      return NNC_ARG_HYPER(static_cast<int32_t>(k));
+    }
+    if (sig.hypers.size() >= NNC_MAX_HYPERS)
+      return emitError(loc) << "more than " << NNC_MAX_HYPERS
+                            << " hyperparameters";
+    sig.hypers.push_back(std::move(info));
+    return NNC_ARG_HYPER(static_cast<int32_t>(sig.hypers.size() - 1));
+  }
+
   /// Index of the parameter named `name` (it must already be in the table).
   FailureOr<int32_t> findParam(Location loc, StringRef name) {
     for (auto [i, t] : llvm::enumerate(sig.tensors))
@@ -149,8 +186,9 @@ public:
   FailureOr<int32_t> argument(func::FuncOp func, unsigned i) {
     Location loc = func.getArgument(i).getLoc();
     Type type = func.getArgument(i).getType();
-    if (func.getArgAttr(i, attrs::kLearningRate))
-      return NNC_ARG_LR;
+    if (auto hyper =
+            func.getArgAttrOfType<DictionaryAttr>(i, attrs::kHyperparameter))
+      return addHyper(loc, hyper);
     if (func.getArgAttr(i, attrs::kStep))
       return NNC_ARG_STEP;
     if (func.getArgAttr(i, attrs::kSeed))
@@ -412,6 +450,17 @@ void nnc::writeDescriptorSource(const ModelSignature &sig,
        << ", " << t.of << ", " << t.indexBound << "},\n";
   }
   os << "};\n\n";
+  if (!sig.hypers.empty()) {
+    os << "static const nnc_hyper_desc_t hypers[] = {\n";
+    for (const HyperInfo &h : sig.hypers) {
+      os << "  {";
+      writeCString(os, h.name);
+      // %.17g round-trips every double exactly.
+      os << ", " << llvm::format("%.17g", h.defaultValue) << ", " << h.range
+         << "},\n";
+    }
+    os << "};\n\n";
+  }
   auto entryInit = [&](StringRef name) {
     for (const EntryInfo &entry : sig.entries)
       if (entry.name == name) {
@@ -437,7 +486,8 @@ void nnc::writeDescriptorSource(const ModelSignature &sig,
   writeCString(os, sig.recipeJson);
   os << ",\n  " << sig.target << ",\n  ";
   entryInit(attrs::kInputGrads);
-  os << "\n};\n";
+  os << ",\n  " << sig.hypers.size() << ", "
+     << (sig.hypers.empty() ? "0" : "hypers") << "\n};\n";
 }
 
 void nnc::writeModelHeader(const ModelSignature &sig, llvm::raw_ostream &os,

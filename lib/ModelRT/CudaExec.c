@@ -3,7 +3,7 @@
  * The device side of a kernel call for models compiled with --target=cuda:
  * one device staging area per instance holds the inputs, labels and outputs
  * of a call (grown when a larger batch comes), one managed block holds the
- * scalar arguments (learning rate, step, seed, loss). Host data is copied in
+ * scalar arguments (learning rate, step, seed, loss, hyperparameters). Host data is copied in
  * before the kernel and the loss and requested outputs are copied out after
  * it; inputs and labels already on the device (nnc_model_set_input_location)
  * are passed as they are. The first error a runtime wrapper recorded during
@@ -22,7 +22,7 @@ enum {
   SLOT_SEED = 2,
   SLOT_LOSS = 3,
   SLOT_ROW_OFFSET = 4,
-  SLOTS = 5
+  SLOTS = 5 /* then one per hyperparameter: SLOTS + k */
 };
 #define SLOT_BYTES 64
 #define IO_ALIGN 256
@@ -52,7 +52,8 @@ nnc_status_t nncDevicePrepare(nnc_model_t *m, const char *fn, int64_t batch) {
   if (s)
     return s;
   if (!m->deviceScalars &&
-      (s = nncCudaAlloc(fn, SLOTS * SLOT_BYTES, 1, &m->deviceScalars)))
+      (s = nncCudaAlloc(fn, (SLOTS + NNC_MAX_HYPERS) * SLOT_BYTES, 1,
+                        &m->deviceScalars)))
     return s;
   size_t total = ioOffset(m->desc, -1, batch);
   if (total <= m->deviceIOBytes)
@@ -76,6 +77,8 @@ void *nncDeviceArg(nnc_model_t *m, const NncCall *c, int32_t a,
     return slot(m, SLOT_LR);
   if (a == NNC_ARG_STEP)
     return slot(m, SLOT_STEP);
+  if (NNC_ARG_IS_HYPER(a))
+    return slot(m, SLOTS + NNC_ARG_HYPER_INDEX(a));
   if (a == NNC_ARG_SEED)
     return slot(m, SLOT_SEED);
   if (a == NNC_ARG_ROW_OFFSET)
@@ -102,6 +105,11 @@ nnc_status_t nncDeviceCall(nnc_model_t *m, const nnc_entry_desc_t *e,
       (s = nncCudaCopy(c->fn, slot(m, SLOT_ROW_OFFSET), &c->rowOffset,
                        sizeof c->rowOffset)) ||
       (s = nncCudaCopy(c->fn, slot(m, SLOT_LOSS), &zero, sizeof zero)))
+    return s;
+  for (int32_t k = 0; !s && k < d->num_hypers; ++k)
+    s = nncCudaCopy(c->fn, slot(m, SLOTS + k), &c->hyper[k],
+                    sizeof c->hyper[k]);
+  if (s)
     return s;
   if (m->inputLocation == NNC_LOCATION_HOST)
     for (int32_t i = 0; !s && i < e->num_args; ++i) {

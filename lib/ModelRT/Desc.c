@@ -111,6 +111,8 @@ static nnc_status_t checkEntry(const nnc_model_desc_t *desc,
     if (a == NNC_ARG_LR || a == NNC_ARG_STEP || a == NNC_ARG_SEED ||
         a == NNC_ARG_ROW_OFFSET)
       continue;
+    if (NNC_ARG_IS_HYPER(a) && NNC_ARG_HYPER_INDEX(a) < desc->num_hypers)
+      continue;
     if (a < 0 || a >= desc->num_tensors)
       return nncMakeStatus(NNC_STATUS_INTERNAL,
                            "descriptor: entry %s arg %d: tensor index %d "
@@ -191,6 +193,22 @@ nnc_status_t nncValidateDesc(const nnc_model_desc_t *desc) {
                            "descriptor: tensor '%s' has of=%d, which is not "
                            "an f32 input of its size",
                            name, t->of);
+  }
+  if (desc->num_hypers < 0 || desc->num_hypers > NNC_MAX_HYPERS ||
+      (desc->num_hypers > 0 && !desc->hypers))
+    return nncMakeStatus(NNC_STATUS_INTERNAL,
+                         "descriptor: %d hyperparameters, expected 0..%d "
+                         "with a table",
+                         desc->num_hypers, NNC_MAX_HYPERS);
+  for (int32_t k = 0; k < desc->num_hypers; ++k) {
+    const nnc_hyper_desc_t *h = &desc->hypers[k];
+    if (!h->name || nncHyperIndex(desc, h->name) != k ||
+        nncHyperRangeError(h->range, h->default_value))
+      return nncMakeStatus(NNC_STATUS_INTERNAL,
+                           "descriptor: hyperparameter %d '%s' has no name, "
+                           "a repeated one, or a default %g outside %s",
+                           k, h->name ? h->name : "(null)", h->default_value,
+                           nncHyperRangeText(h->range));
   }
   nnc_status_t s;
   if ((s = checkEntry(desc, &desc->predict, "predict")) ||

@@ -347,6 +347,8 @@ static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
     const int64_t *dims = NULL;
     if (a == NNC_ARG_LR) {
       ptr = &c->lr;
+    } else if (NNC_ARG_IS_HYPER(a)) {
+      ptr = &c->hyper[NNC_ARG_HYPER_INDEX(a)];
     } else if (a == NNC_ARG_STEP) {
       ptr = &c->step;
     } else if (a == NNC_ARG_SEED) {
@@ -423,7 +425,12 @@ nnc_status_t nnc_model_predict(nnc_model_t *model, int64_t batch,
     return s;
   /* predict applies no update: at the largest step it still runs. */
   int64_t step = model->step < INT64_MAX ? model->step + 1 : INT64_MAX;
-  Call c = {fn, batch, inputs, NULL, outputs, 0.0f, step, 0, 0.0f};
+  Call c = {0};
+  c.fn = fn;
+  c.batch = batch;
+  c.inputs = inputs;
+  c.outputs = outputs;
+  c.step = step;
   c.seed = nncStepSeed(model->seed, c.step);
   return run(model, &model->desc->predict, &c);
 }
@@ -434,9 +441,9 @@ static nnc_status_t trainLike(const char *fn, const char *entryName,
                               int64_t batch, const nnc_const_buffer_t *inputs,
                               int32_t num_inputs,
                               const nnc_const_buffer_t *labels,
-                              int32_t num_labels, float lr, int checkLrArg,
-                              nnc_buffer_t *outputs, int32_t num_outputs,
-                              float *out_loss) {
+                              int32_t num_labels, const double *lr,
+                              int checkLrArg, nnc_buffer_t *outputs,
+                              int32_t num_outputs, float *out_loss) {
   nnc_status_t s = NULL;
   int hostData = model->inputLocation == NNC_LOCATION_HOST;
   if ((s = checkEntry(fn, e, entryName)) || (s = checkBatch(fn, batch)) ||
@@ -451,11 +458,17 @@ static nnc_status_t trainLike(const char *fn, const char *entryName,
   if (!out_loss)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: out_loss: expected a pointer, got NULL", fn);
-  if (checkLrArg && (s = checkLr(fn, lr)))
+  if (checkLrArg && lr && (s = checkLr(fn, (float)*lr)))
     return s;
   if (!outputs && (s = ensureScratch(model, fn, batch)))
     return s;
-  Call c = {fn, batch, inputs, labels, outputs, lr, 0, 0, 0.0f, 0, NULL};
+  Call c = {0};
+  c.fn = fn;
+  c.batch = batch;
+  c.inputs = inputs;
+  c.labels = labels;
+  c.outputs = outputs;
+  nncCallHypers(model, &c, lr);
   c.rowOffset = model->rowOffset;
   if ((s = nextStep(fn, model, &c.step)))
     return s;
@@ -477,9 +490,28 @@ nnc_status_t nnc_model_train_step(nnc_model_t *model, int64_t batch,
   if (!model)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: model: expected an instance, got NULL", fn);
+  double lr = learning_rate; /* exact */
   nnc_status_t s = trainLike(fn, "train_step", model, &model->desc->train_step,
                              batch, inputs, num_inputs, labels, num_labels,
-                             learning_rate, 1, outputs, num_outputs, out_loss);
+                             &lr, 1, outputs, num_outputs, out_loss);
+  if (!s)
+    ++model->step;
+  return s;
+}
+
+nnc_status_t nnc_model_train_step_hp(nnc_model_t *model, int64_t batch,
+                                     const nnc_const_buffer_t *inputs,
+                                     int32_t num_inputs,
+                                     const nnc_const_buffer_t *labels,
+                                     int32_t num_labels, nnc_buffer_t *outputs,
+                                     int32_t num_outputs, float *out_loss) {
+  const char *fn = "nnc_model_train_step_hp";
+  if (!model)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "%s: model: expected an instance, got NULL", fn);
+  nnc_status_t s = trainLike(fn, "train_step", model, &model->desc->train_step,
+                             batch, inputs, num_inputs, labels, num_labels,
+                             NULL, 0, outputs, num_outputs, out_loss);
   if (!s)
     ++model->step;
   return s;
@@ -494,21 +526,25 @@ nnc_status_t nnc_model_compute_gradients(
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: model: expected an instance, got NULL", fn);
   return trainLike(fn, "grads", model, &model->desc->grads, batch, inputs,
-                   num_inputs, labels, num_labels, 0.0f, 0, outputs,
+                   num_inputs, labels, num_labels, NULL, 0, outputs,
                    num_outputs, out_loss);
 }
 
-nnc_status_t nnc_model_apply_gradients(nnc_model_t *model,
-                                       float learning_rate) {
-  const char *fn = "nnc_model_apply_gradients";
+/* Shared by apply_gradients and apply_gradients_hp: `lr` replaces the
+ * instance's "lr" unless it is NULL. */
+static nnc_status_t applyWith(const char *fn, nnc_model_t *model,
+                              const double *lr) {
   nnc_status_t s = NULL;
   if (!model)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: model: expected an instance, got NULL", fn);
   if ((s = checkEntry(fn, &model->desc->apply, "apply")) ||
-      (s = checkLr(fn, learning_rate)))
+      (lr && (s = checkLr(fn, (float)*lr))))
     return s;
-  Call c = {fn, 1, NULL, NULL, NULL, learning_rate, 0, 0, 0.0f};
+  Call c = {0};
+  c.fn = fn;
+  c.batch = 1;
+  nncCallHypers(model, &c, lr);
   if ((s = nextStep(fn, model, &c.step)))
     return s;
   c.seed = nncStepSeed(model->seed, c.step);
@@ -518,6 +554,16 @@ nnc_status_t nnc_model_apply_gradients(nnc_model_t *model,
     return s;
   ++model->step;
   return NULL;
+}
+
+nnc_status_t nnc_model_apply_gradients(nnc_model_t *model,
+                                       float learning_rate) {
+  double lr = learning_rate; /* exact */
+  return applyWith("nnc_model_apply_gradients", model, &lr);
+}
+
+nnc_status_t nnc_model_apply_gradients_hp(nnc_model_t *model) {
+  return applyWith("nnc_model_apply_gradients_hp", model, NULL);
 }
 
 nnc_status_t nnc_model_compute_input_gradients(
@@ -568,7 +614,11 @@ nnc_status_t nnc_model_compute_input_gradients(
   if (!out_loss)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: out_loss: expected a pointer, got NULL", fn);
-  Call c = {fn, batch, inputs, labels, NULL, 0.0f, 0, 0, 0.0f, 0, NULL};
+  Call c = {0};
+  c.fn = fn;
+  c.batch = batch;
+  c.inputs = inputs;
+  c.labels = labels;
   c.rowOffset = model->rowOffset;
   c.inputGrads = input_grads;
   if ((s = nextStep(fn, model, &c.step)))

@@ -68,6 +68,8 @@ struct nnc_model_s {
   NncPool *pool;       /**< CPU with numThreads > 1, else NULL */
   int guard;           /**< NNC_GUARD_* mode read at create (CPU only) */
   void **guardScratch; /**< guard mode: one block per OUTPUT, else unused */
+  /** The current value of each descriptor hyperparameter (Hyper.c). */
+  double hypers[NNC_MAX_HYPERS];
 };
 
 /* Guard.c: the guard-page test mode (NNC_GUARD_PAGES, docs/guard-pages.md). */
@@ -172,13 +174,29 @@ typedef struct NncCall {
   const nnc_const_buffer_t *inputs;
   const nnc_const_buffer_t *labels;
   nnc_buffer_t *outputs; /**< NULL: use the instance scratch */
-  float lr;
+  float lr;  /**< NNC_ARG_LR: hyper[lr] rounded to f32 */
+  /** NNC_ARG_HYPER(k): the instance's values, "lr" set for this call. */
+  double hyper[NNC_MAX_HYPERS];
   int64_t step;
   int64_t seed;
   float loss;
   int64_t rowOffset; /**< NNC_ARG_ROW_OFFSET */
   nnc_buffer_t *inputGrads; /**< INPUT_GRAD results, one per INPUT */
 } NncCall;
+
+/* Hyper.c: the optimizer hyperparameters (docs/abi.md, "Hyperparameters"). */
+/** Index of the descriptor hyperparameter `name`, or -1. */
+NNC_HIDDEN int32_t nncHyperIndex(const nnc_model_desc_t *desc,
+                                 const char *name);
+/** NULL when `value` lies in `range` (nnc_hyper_range_t), else a message
+ *  ("expected a value in [0, 1), got 1") in static storage. */
+NNC_HIDDEN const char *nncHyperRangeError(int32_t range, double value);
+/** The range as text ("[0, 1)"). */
+NNC_HIDDEN const char *nncHyperRangeText(int32_t range);
+/** Fills the hyperparameters of `call` from `model`; `lr` replaces "lr"
+ *  unless it is NULL (the instance's value is kept). */
+NNC_HIDDEN void nncCallHypers(const nnc_model_t *model, NncCall *call,
+                              const double *lr);
 
 /** CUDA target (CudaExec.c): makes the device staging area large enough for
  *  the inputs, labels and outputs of `batch` items. */

@@ -94,6 +94,8 @@ static nnc_status_t create(const char *fn, uint64_t seed,
     nncHostInstanceCreated(); /* balanced by nnc_model_destroy */
     m->desc = desc;
     m->seed = seed;
+    for (int32_t k = 0; k < desc->num_hypers; ++k)
+      m->hypers[k] = desc->hypers[k].default_value;
     m->data = calloc(nt, sizeof(void *));
     m->bytes = calloc(nt, sizeof(size_t));
     m->kindIndex = calloc(nt, sizeof(int32_t));

@@ -133,7 +133,7 @@ Status nnc::rt::detail::checkInSync(Communicator &comm,
 }
 
 float DataParallel::step(const Batch &shard, const std::vector<char> &labels,
-                         float lr, std::vector<std::vector<float>> &outputs) {
+                         double lr, std::vector<std::vector<float>> &outputs) {
   size_t numGrads = 0;
   for (const ModelTensor &t : model.library().tensors(NNC_KIND_GRAD))
     numGrads += size_t(t.itemElements);

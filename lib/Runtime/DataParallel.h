@@ -48,7 +48,7 @@ public:
   /// then rank 0's buffers everywhere. `outputs` receives this shard's
   /// forward outputs. Returns the loss of the global batch (the
   /// row-weighted mean of the shards' losses).
-  float step(const Batch &shard, const std::vector<char> &labels, float lr,
+  float step(const Batch &shard, const std::vector<char> &labels, double lr,
              std::vector<std::vector<float>> &outputs);
   /// Sums the epoch's meters over every process.
   void reduceMeters(AccuracyMeter &accuracy, RegressionMeter &regression);

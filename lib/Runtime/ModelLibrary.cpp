@@ -113,6 +113,31 @@ ModelLibrary::open(const std::string &path) {
       ::dlsym(lib->handle, "nnc_model_create_with_options"));
   f.numThreads = reinterpret_cast<decltype(f.numThreads)>(
       ::dlsym(lib->handle, "nnc_model_num_threads"));
+  // Optional: those built before run-time hyperparameters take the learning
+  // rate as an f32 argument only.
+  f.setHyperparameter = reinterpret_cast<decltype(f.setHyperparameter)>(
+      ::dlsym(lib->handle, "nnc_model_set_hyperparameter"));
+  f.trainStepHp = reinterpret_cast<decltype(f.trainStepHp)>(
+      ::dlsym(lib->handle, "nnc_model_train_step_hp"));
+  f.applyGradientsHp = reinterpret_cast<decltype(f.applyGradientsHp)>(
+      ::dlsym(lib->handle, "nnc_model_apply_gradients_hp"));
+  // The double learning rate needs an "lr" hyperparameter (a descriptor
+  // without one, e.g. a hand-written test fixture, gets the f32 calls).
+  auto count = reinterpret_cast<decltype(&nnc_model_hyperparameter_count)>(
+      ::dlsym(lib->handle, "nnc_model_hyperparameter_count"));
+  auto info = reinterpret_cast<decltype(&nnc_model_hyperparameter_info)>(
+      ::dlsym(lib->handle, "nnc_model_hyperparameter_info"));
+  bool hasLr = false;
+  for (int32_t i = 0; count && info && i < count(); ++i) {
+    nnc_hyperparameter_info_t h{};
+    if (nnc_status_t s = info(i, &h))
+      f.statusFree ? f.statusFree(s) : void();
+    else
+      hasLr = hasLr || (h.name && std::string(h.name) == "lr");
+  }
+  if (!hasLr || !f.setHyperparameter || !f.trainStepHp || !f.applyGradientsHp)
+    f.setHyperparameter = nullptr, f.trainStepHp = nullptr,
+    f.applyGradientsHp = nullptr;
   if (!missing.empty())
     return Status(ErrorCode::InvalidArgument,
                   path + ": not an nnc model library (missing symbol '" +
@@ -206,7 +231,7 @@ Status ModelInstance::predict(int64_t batch,
 Status ModelInstance::trainStep(int64_t batch,
                                 const std::vector<const void *> &inputs,
                                 const std::vector<const void *> &labels,
-                                float lr,
+                                double lr,
                                 std::vector<std::vector<float>> *outputs,
                                 float &loss) {
   auto in = constBuffers(lib->tensors(NNC_KIND_INPUT), inputs, batch);
@@ -214,9 +239,21 @@ Status ModelInstance::trainStep(int64_t batch,
   std::vector<nnc_buffer_t> out;
   if (outputs)
     out = outputBuffers(lib->tensors(NNC_KIND_OUTPUT), *outputs, batch);
+  // The learning rate as a double: the instance's "lr", then the step with
+  // the instance's hyperparameters.
+  if (lib->api().trainStepHp) {
+    if (Status s = setLearningRate(lr); !s)
+      return s;
+    return lib->check(lib->api().trainStepHp(
+                          model, batch, in.data(), int32_t(in.size()),
+                          lb.data(), int32_t(lb.size()),
+                          out.empty() ? nullptr : out.data(),
+                          int32_t(out.size()), &loss),
+                      lib->path() + ": train_step");
+  }
   return lib->check(lib->api().trainStep(model, batch, in.data(),
                                          int32_t(in.size()), lb.data(),
-                                         int32_t(lb.size()), lr,
+                                         int32_t(lb.size()), float(lr),
                                          out.empty() ? nullptr : out.data(),
                                          int32_t(out.size()), &loss),
                     lib->path() + ": train_step");
@@ -245,8 +282,19 @@ Status ModelInstance::setRowOffset(int64_t offset) {
                     lib->path() + ": set_row_offset");
 }
 
-Status ModelInstance::applyGradients(float lr) {
-  return lib->check(lib->api().applyGradients(model, lr),
+Status ModelInstance::setLearningRate(double lr) {
+  return lib->check(lib->api().setHyperparameter(model, "lr", lr),
+                    lib->path() + ": learning rate");
+}
+
+Status ModelInstance::applyGradients(double lr) {
+  if (lib->api().applyGradientsHp) {
+    if (Status s = setLearningRate(lr); !s)
+      return s;
+    return lib->check(lib->api().applyGradientsHp(model),
+                      lib->path() + ": apply_gradients");
+  }
+  return lib->check(lib->api().applyGradients(model, float(lr)),
                     lib->path() + ": apply_gradients");
 }
 

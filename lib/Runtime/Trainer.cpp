@@ -313,10 +313,10 @@ void TrainRun::runEpoch(int64_t epoch, Batcher &batcher) {
 float TrainRun::trainOn(const Batch &b, const std::vector<char> &labels,
                        double lr, std::vector<std::vector<float>> &outputs) {
   if (parallel)
-    return parallel->step(b, labels, float(lr), outputs);
+    return parallel->step(b, labels, lr, outputs);
   float l = 0;
   need(model->trainStep(b.rows, {b.features.data()}, {labels.data()},
-                        float(lr), &outputs, l));
+                        lr, &outputs, l));
   return l;
 }
 

@@ -5,7 +5,11 @@
 // global gradient norm when `clip_norm` is set) and `@train_step`, which
 // inlines the body of `@grads` and applies the same update, so that fusion
 // sees the whole step; then erases `@loss`. The update formulas are
-// PyTorch's (docs/autodiff.md).
+// PyTorch's (docs/autodiff.md). Every hyperparameter (the learning rate,
+// momentum, betas, eps, weight decay, clip norm) is an f64 argument of both
+// functions marked `nn.hyperparameter = {name, default, range}`, the default
+// being the recipe's value: the model instance holds them and they can be
+// changed without recompiling (docs/abi.md, "Hyperparameters").
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +20,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/StringMap.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_OPTIMIZER
@@ -31,8 +36,43 @@ namespace {
 struct OptimizerConfig {
   enum Kind { Sgd, Momentum, Rmsprop, Adam, AdamW } kind = Sgd;
   double momentum = 0.9, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  double alpha = 0.99, weightDecay = 0.0, clipNorm = 0.0;
+  double alpha = 0.99, weightDecay = 0.0, clipNorm = 0.0, lr = 0.0;
   bool nesterov = false;
+
+  /// One run-time hyperparameter: its name (PyTorch's), the recipe's value
+  /// and the values it may take (ModelDesc.h's nnc_hyper_range_t, by name).
+  struct Hyper {
+    StringRef name;
+    double value;
+    StringRef range;
+  };
+  /// The hyperparameters of this optimizer, the learning rate first; the
+  /// clip norm only when the recipe clips (the clipping is compiled in).
+  SmallVector<Hyper> hypers() const {
+    SmallVector<Hyper> h{{"lr", lr, "nonneg"}};
+    switch (kind) {
+    case Sgd:
+      break;
+    case Momentum:
+      h.push_back({"momentum", momentum, "nonneg"});
+      h.push_back({"nesterov", nesterov ? 1.0 : 0.0, "flag"});
+      break;
+    case Rmsprop:
+      h.push_back({"alpha", alpha, "unit"});
+      h.push_back({"eps", eps, "positive"});
+      break;
+    case Adam:
+    case AdamW:
+      h.push_back({"beta1", beta1, "unit"});
+      h.push_back({"beta2", beta2, "unit"});
+      h.push_back({"eps", eps, "positive"});
+      break;
+    }
+    h.push_back({"weight_decay", weightDecay, "nonneg"});
+    if (clipNorm > 0)
+      h.push_back({"clip_norm", clipNorm, "positive"});
+    return h;
+  }
 
   /// The optimizer state kept per parameter, as PyTorch names it.
   SmallVector<StringRef> stateNames() const {
@@ -75,8 +115,10 @@ FailureOr<OptimizerConfig> readOptimizer(ModuleOp module) {
   Location loc = module.getLoc();
   auto recipe = module->getAttrOfType<DictionaryAttr>(attrs::kRecipe);
   auto opt = recipe ? recipe.getAs<DictionaryAttr>("optimizer") : nullptr;
-  if (!opt)
-    return config; // plain SGD
+  if (!opt) {
+    config.lr = 0.01; // plain SGD with the runtime's default rate
+    return config;
+  }
   auto kind = opt.getAs<StringAttr>("kind");
   StringRef name = kind ? kind.getValue() : "sgd";
   if (name == "sgd")
@@ -108,17 +150,30 @@ FailureOr<OptimizerConfig> readOptimizer(ModuleOp module) {
       failed(readNumber(recipe, "clip_norm", config.clipNorm, loc)))
     return failure();
   config.nesterov = nesterov != 0.0;
+  // The learning rate when the recipe gives none: the runtime's default
+  // (lib/Runtime/Recipe.cpp, defaultLearningRate).
+  config.lr = config.kind == OptimizerConfig::Adam ||
+                      config.kind == OptimizerConfig::AdamW
+                  ? 0.001
+                  : 0.01;
+  if (failed(readNumber(opt, "lr", config.lr, loc)))
+    return failure();
   return config;
 }
 
+/// The hyperparameter values of the function being built, by name.
+using HyperValues = llvm::StringMap<Value>;
+
 /// Emits the clipping and the update of every parameter. `params`, `grads`
 /// and `states` (stateNames().size() per parameter, parameter-major) are
-/// values of the function being built; returns the new parameters followed
-/// by the new states, in the same order.
+/// values of the function being built, `hyper` its hyperparameter arguments
+/// (OptimizerConfig::hypers); returns the new parameters followed by the new
+/// states, in the same order.
 SmallVector<Value> buildUpdates(OpBuilder &b, Location loc,
                                 const OptimizerConfig &config,
                                 ArrayRef<Value> params, ArrayRef<Value> grads,
-                                ArrayRef<Value> states, Value lr, Value step) {
+                                ArrayRef<Value> states, HyperValues &hyper,
+                                Value step) {
   SmallVector<Value> clipped(grads);
   if (config.clipNorm > 0 && !grads.empty()) {
     Value sumsq;
@@ -133,36 +188,34 @@ SmallVector<Value> buildUpdates(OpBuilder &b, Location loc,
       }
       sumsq = sumsq ? b.create<nn::AddOp>(loc, sumsq, sq).getResult() : sq;
     }
-    Value coef = b.create<nn::ClipCoefOp>(
-        loc, sumsq, b.getF32FloatAttr(config.clipNorm));
+    Value coef = b.create<nn::ClipCoefOp>(loc, sumsq, hyper["clip_norm"]);
     for (Value &g : clipped)
       g = b.create<nn::MulOp>(loc, g, coef);
   }
 
   size_t perParam = config.stateNames().size();
   SmallVector<Value> newParams, newStates;
-  auto f32 = [&](double v) { return b.getF32FloatAttr(v); };
+  Value lr = hyper["lr"], wd = hyper["weight_decay"];
   for (auto [i, p] : llvm::enumerate(params)) {
     Value g = clipped[i];
     ArrayRef<Value> s = states.slice(i * perParam, perParam);
     switch (config.kind) {
     case OptimizerConfig::Sgd:
-      newParams.push_back(b.create<nn::SgdUpdateOp>(
-          loc, p.getType(), p, g, lr, f32(config.weightDecay)));
+      newParams.push_back(
+          b.create<nn::SgdUpdateOp>(loc, p.getType(), p, g, lr, wd));
       break;
     case OptimizerConfig::Momentum: {
       auto op = b.create<nn::MomentumUpdateOp>(
           loc, p.getType(), p.getType(), p, g, s[0], lr, step,
-          f32(config.momentum), f32(config.weightDecay),
-          b.getBoolAttr(config.nesterov));
+          hyper["momentum"], wd, hyper["nesterov"]);
       newParams.push_back(op.getNewParam());
       newStates.push_back(op.getNewBuffer());
       break;
     }
     case OptimizerConfig::Rmsprop: {
       auto op = b.create<nn::RmspropUpdateOp>(
-          loc, p.getType(), p.getType(), p, g, s[0], lr, f32(config.alpha),
-          f32(config.eps), f32(config.weightDecay));
+          loc, p.getType(), p.getType(), p, g, s[0], lr, hyper["alpha"],
+          hyper["eps"], wd);
       newParams.push_back(op.getNewParam());
       newStates.push_back(op.getNewSquareAvg());
       break;
@@ -171,8 +224,7 @@ SmallVector<Value> buildUpdates(OpBuilder &b, Location loc,
     case OptimizerConfig::AdamW: {
       auto op = b.create<nn::AdamUpdateOp>(
           loc, p.getType(), p.getType(), p.getType(), p, g, s[0], s[1], lr,
-          step, f32(config.beta1), f32(config.beta2), f32(config.eps),
-          f32(config.weightDecay),
+          step, hyper["beta1"], hyper["beta2"], hyper["eps"], wd,
           b.getBoolAttr(config.kind == OptimizerConfig::AdamW));
       newParams.push_back(op.getNewParam());
       newStates.push_back(op.getNewExpAvg());
@@ -208,10 +260,31 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
   MLIRContext *ctx = module.getContext();
   OpBuilder b(ctx);
   Location loc = grads.getLoc();
-  auto lrType = RankedTensorType::get({}, b.getF32Type());
+  auto hyperType = RankedTensorType::get({}, b.getF64Type());
   auto stepType = RankedTensorType::get({}, b.getI64Type());
   auto named = [&](StringRef key, Attribute value) {
     return b.getDictionaryAttr(b.getNamedAttr(key, value));
+  };
+  SmallVector<OptimizerConfig::Hyper> hypers = config.hypers();
+  // The hyperparameter arguments, appended to `sig`; their indices by name.
+  auto addHypers = [&](auto &sig) {
+    llvm::StringMap<unsigned> index;
+    for (const OptimizerConfig::Hyper &h : hypers)
+      index[h.name] = sig.add(
+          hyperType,
+          named(attrs::kHyperparameter,
+                b.getDictionaryAttr(
+                    {b.getNamedAttr("name", b.getStringAttr(h.name)),
+                     b.getNamedAttr("default", b.getF64FloatAttr(h.value)),
+                     b.getNamedAttr("range", b.getStringAttr(h.range))})));
+    return index;
+  };
+  auto hyperValues = [&](const llvm::StringMap<unsigned> &index,
+                         Block *body) {
+    HyperValues values;
+    for (auto &entry : index)
+      values[entry.getKey()] = body->getArgument(entry.getValue());
+    return values;
   };
   auto updateOf = [&](unsigned index) {
     return named(attrs::kUpdateOf, b.getI64IntegerAttr(index));
@@ -236,7 +309,7 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
                  b.getStrArrayAttr({paramName(arg), state}));
   };
 
-  // @apply(params, grads, states, lr, step).
+  // @apply(params, grads, states, hyperparameters, step).
   {
     Signature sig;
     for (unsigned arg : paramArgs)
@@ -247,7 +320,7 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
     for (unsigned arg : paramArgs)
       for (StringRef state : stateNames)
         sig.add(grads.getArgumentTypes()[arg], stateAttr(arg, state));
-    unsigned lrIndex = sig.add(lrType, named(attrs::kLearningRate, b.getUnitAttr()));
+    llvm::StringMap<unsigned> hyperIndex = addHypers(sig);
     unsigned stepIndex = sig.add(stepType, named(attrs::kStep, b.getUnitAttr()));
 
     b.setInsertionPointToEnd(module.getBody());
@@ -260,9 +333,9 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
     auto args = body->getArguments();
     SmallVector<Value> params(args.take_front(n)), gs(args.slice(n, n)),
         states(args.slice(2 * n, n * stateNames.size()));
-    SmallVector<Value> results =
-        buildUpdates(b, loc, config, params, gs, states, args[lrIndex],
-                     args[stepIndex]);
+    HyperValues hyper = hyperValues(hyperIndex, body);
+    SmallVector<Value> results = buildUpdates(b, loc, config, params, gs,
+                                              states, hyper, args[stepIndex]);
     b.create<func::ReturnOp>(loc, results);
     SmallVector<DictionaryAttr> resultAttrs;
     for (size_t i = 0; i < n; ++i)
@@ -273,7 +346,8 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
     apply.setAllResultAttrs(resultAttrs);
   }
 
-  // @train_step(@grads args but the seed, states, lr, step, seed).
+  // @train_step(@grads args but the seed, states, hyperparameters, step,
+  // seed).
   Signature sig;
   std::optional<unsigned> seedArg;
   SmallVector<unsigned> newIndex(grads.getNumArguments());
@@ -289,7 +363,7 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
     for (StringRef state : stateNames)
       stateIndex.push_back(sig.add(grads.getArgumentTypes()[arg],
                                    stateAttr(arg, state)));
-  unsigned lrIndex = sig.add(lrType, named(attrs::kLearningRate, b.getUnitAttr()));
+  llvm::StringMap<unsigned> hyperIndex = addHypers(sig);
   unsigned stepIndex = sig.add(stepType, named(attrs::kStep, b.getUnitAttr()));
   if (seedArg)
     newIndex[*seedArg] = sig.add(grads.getArgumentTypes()[*seedArg],
@@ -319,9 +393,9 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
   }
   for (unsigned index : stateIndex)
     states.push_back(body->getArgument(index));
-  SmallVector<Value> updated =
-      buildUpdates(b, loc, config, params, gs, states,
-                   body->getArgument(lrIndex), body->getArgument(stepIndex));
+  HyperValues hyper = hyperValues(hyperIndex, body);
+  SmallVector<Value> updated = buildUpdates(b, loc, config, params, gs, states,
+                                            hyper, body->getArgument(stepIndex));
 
   SmallVector<Value> results{mapped(0)};
   SmallVector<DictionaryAttr> resultAttrs{grads.getResultAttrDict(0)};

@@ -33,6 +33,11 @@ class TensorInfo(ctypes.Structure):
                 ("item_bytes", ctypes.c_size_t)]
 
 
+class HyperparameterInfo(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("default_value", ctypes.c_double),
+                ("range", ctypes.c_char_p)]
+
+
 class Buffer(ctypes.Structure):
     _fields_ = [("data", ctypes.c_void_p), ("size", ctypes.c_size_t)]
 
@@ -101,6 +106,17 @@ def load_model_library(path):
     if hasattr(lib, "nnc_model_compute_input_gradients"):  # since nnc 0.1
         _declare(lib, "nnc_model_compute_input_gradients", S, P, I64, bufs,
                  I32, bufs, I32, bufs, I32, ctypes.POINTER(ctypes.c_float))
+    if hasattr(lib, "nnc_model_train_step_hp"):  # run-time hyperparameters
+        _declare(lib, "nnc_model_hyperparameter_count", I32)
+        _declare(lib, "nnc_model_hyperparameter_info", S, I32,
+                 ctypes.POINTER(HyperparameterInfo))
+        _declare(lib, "nnc_model_set_hyperparameter", S, P, ctypes.c_char_p,
+                 ctypes.c_double)
+        _declare(lib, "nnc_model_get_hyperparameter", S, P, ctypes.c_char_p,
+                 ctypes.POINTER(ctypes.c_double))
+        _declare(lib, "nnc_model_train_step_hp", S, P, I64, bufs, I32, bufs,
+                 I32, bufs, I32, ctypes.POINTER(ctypes.c_float))
+        _declare(lib, "nnc_model_apply_gradients_hp", S, P)
     _declare(lib, "nnc_model_read_tensor", S, P, ctypes.c_int, I32, P,
              ctypes.c_size_t)
     _declare(lib, "nnc_model_write_tensor", S, P, ctypes.c_int, I32, P,

@@ -43,6 +43,15 @@ class Model:
         self.optimizer = lib.nnc_model_optimizer().decode()
         self.default_learning_rate = float(
             lib.nnc_model_default_learning_rate())
+        self._hyper = hasattr(lib, "nnc_model_train_step_hp")
+        self.default_hyperparameters = OrderedDict()
+        for i in range(lib.nnc_model_hyperparameter_count()
+                       if self._hyper else 0):
+            info = _abi.HyperparameterInfo()
+            self._check(lib.nnc_model_hyperparameter_info(
+                i, ctypes.byref(info)))
+            self.default_hyperparameters[info.name.decode()] = \
+                info.default_value
         self._tensors = [[self._info(k, i)
                           for i in range(lib.nnc_model_tensor_count(k))]
                          for k in range(len(_abi.KIND_NAMES))]
@@ -230,6 +239,46 @@ class Model:
                            f"{fn}: lr: expected a finite value >= 0, got {lr}")
         return lr
 
+    # --- hyperparameters ---------------------------------------------------
+
+    @property
+    def hyperparameters(self):
+        """The instance's optimizer hyperparameters, name -> value (floats,
+        "lr" first): the train section's values until set_hyperparameter
+        changes them. A copy; writing it changes nothing."""
+        out = OrderedDict()
+        for name in self.default_hyperparameters:
+            value = ctypes.c_double()
+            self._check(self._lib.nnc_model_get_hyperparameter(
+                self._live(), name.encode(), ctypes.byref(value)))
+            out[name] = value.value
+        return out
+
+    def set_hyperparameter(self, name, value):
+        """Sets hyperparameter `name` ("lr", "beta1", "momentum", ...; see
+        `hyperparameters`) for the following training steps, as a double.
+        An unknown name (NOT_FOUND) or a value outside its range
+        (INVALID_ARGUMENT) raises NncError with the library's message."""
+        if not self._hyper:
+            raise NncError("UNIMPLEMENTED",
+                           f"set_hyperparameter: {self.library} was built "
+                           f"before run-time hyperparameters; recompile it")
+        self._check(self._lib.nnc_model_set_hyperparameter(
+            self._live(), str(name).encode(), float(value)))
+
+    def _with_lr(self, fn, lr, call):
+        """Runs `call` (an _hp entry) with "lr" = `lr` for this call only
+        (None: the instance's)."""
+        if lr is None:
+            return call()
+        lr = self._learning_rate(fn, lr)
+        before = self.hyperparameters["lr"]
+        self.set_hyperparameter("lr", lr)
+        try:
+            return call()
+        finally:
+            self.set_hyperparameter("lr", before)
+
     def train_step(self, *arrays, lr=None, return_outputs=False, **named):
         """One fused training step (forward, loss, backward, update) on the
         inputs and labels (positionally: inputs then labels; or by name)
@@ -237,17 +286,28 @@ class Model:
         batch-mean loss, or (loss, outputs) with `return_outputs`: every
         model output of this step's forward pass, in training mode (dropout
         applied, batchnorm on the batch's statistics) and before the update,
-        as predict() returns them."""
-        lr = self._learning_rate("train_step", lr)
+        as predict() returns them. `lr` is a double; the other
+        hyperparameters are the instance's (`hyperparameters`)."""
         data, batch = self._bind("train_step", [INPUT, LABEL], arrays, named)
         n = len(self._tensors[INPUT])
         outs = self._new_outputs(batch) if return_outputs else []
         loss = ctypes.c_float()
-        self._check(self._lib.nnc_model_train_step(
-            self._live(), batch, self._buffers(data[:n]), n,
-            self._buffers(data[n:]), len(data) - n, lr,
-            self._buffers(outs) if outs else None, len(outs),
-            ctypes.byref(loss)))
+        if self._hyper:
+            self._with_lr("train_step", lr,
+                          lambda: self._check(
+                              self._lib.nnc_model_train_step_hp(
+                                  self._live(), batch,
+                                  self._buffers(data[:n]), n,
+                                  self._buffers(data[n:]), len(data) - n,
+                                  self._buffers(outs) if outs else None,
+                                  len(outs), ctypes.byref(loss))))
+        else:
+            lr = self._learning_rate("train_step", lr)
+            self._check(self._lib.nnc_model_train_step(
+                self._live(), batch, self._buffers(data[:n]), n,
+                self._buffers(data[n:]), len(data) - n, lr,
+                self._buffers(outs) if outs else None, len(outs),
+                ctypes.byref(loss)))
         if return_outputs:
             return float(loss.value), self._result(outs)
         return float(loss.value)
@@ -301,10 +361,18 @@ class Model:
         """One optimizer update from the model's gradients, after writing
         `grads` (every gradient, named as gradients() names them, e.g.
         averaged across processes) when given."""
-        lr = self._learning_rate("apply_gradients", lr)
+        if lr is not None or not self._hyper:
+            lr = self._learning_rate("apply_gradients", lr)
         if grads is not None:
             self._write_kinds("apply_gradients", [GRAD], grads, strict=True)
-        self._check(self._lib.nnc_model_apply_gradients(self._live(), lr))
+        if self._hyper:
+            self._with_lr("apply_gradients", lr,
+                          lambda: self._check(
+                              self._lib.nnc_model_apply_gradients_hp(
+                                  self._live())))
+        else:
+            self._check(self._lib.nnc_model_apply_gradients(self._live(),
+                                                            lr))
 
     # --- tensors and checkpoints -------------------------------------------
 

@@ -336,7 +336,7 @@ def test_the_abi_message_reaches_python(spiral, spiral_data):
     with pytest.raises(nnc.NncError) as e:
         spiral.train_step(x=x, y=np.where(np.arange(64) == 5, 7, y))
     assert e.value.code == "INVALID_ARGUMENT"
-    assert e.value.message.startswith("nnc_model_train_step: labels[0] ('y')")
+    assert e.value.message.startswith("nnc_model_train_step_hp: labels[0] ('y')")
     assert "is 7, expected a class index" in e.value.message
 
 

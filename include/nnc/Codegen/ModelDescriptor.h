@@ -42,6 +42,13 @@ struct EntryInfo {
   std::vector<int32_t> args;
 };
 
+/// One optimizer hyperparameter, as in nnc_hyper_desc_t.
+struct HyperInfo {
+  std::string name;
+  double defaultValue = 0;
+  nnc_hyper_range_t range = NNC_HYPER_NONNEG;
+};
+
 /// Everything the descriptor holds.
 struct ModelSignature {
   std::string name;
@@ -50,6 +57,8 @@ struct ModelSignature {
   nnc_optimizer_kind_t optimizer = NNC_OPT_NONE;
   float learningRate = 0;
   std::string recipeJson = "{}";
+  /// The run-time hyperparameters (arguments marked nn.hyperparameter).
+  std::vector<HyperInfo> hypers;
   /// nnc_target_t: where the kernels run (CPU 0, CUDA 1).
   int32_t target = 0;
 };

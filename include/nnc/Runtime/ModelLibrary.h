@@ -65,6 +65,11 @@ struct ModelApi {
   /// Null for a model.so built before data-parallel training (same ABI
   /// version; its dropout masks ignore a row offset).
   decltype(&nnc_model_set_row_offset) setRowOffset;
+  /// Null for a model.so built before run-time hyperparameters (same ABI
+  /// version): its training calls then get the learning rate as an f32.
+  decltype(&nnc_model_set_hyperparameter) setHyperparameter;
+  decltype(&nnc_model_train_step_hp) trainStepHp;       ///< null with it
+  decltype(&nnc_model_apply_gradients_hp) applyGradientsHp; ///< null with it
   decltype(&nnc_status_code) statusCode;
   decltype(&nnc_status_message) statusMessage;
   decltype(&nnc_status_free) statusFree;
@@ -129,7 +134,7 @@ public:
   /// forward outputs: every model output of the step's forward pass, in
   /// training mode and before the update (nnc_model_train_step).
   Status trainStep(int64_t batch, const std::vector<const void *> &inputs,
-                   const std::vector<const void *> &labels, float lr,
+                   const std::vector<const void *> &labels, double lr,
                    std::vector<std::vector<float>> *outputs, float &loss);
   /// Forward, loss and backward on a batch: overwrites the GRAD tensors
   /// and the buffers (running statistics); `outputs` as for trainStep.
@@ -143,7 +148,10 @@ public:
   /// nnc_model_set_row_offset existed.
   Status setRowOffset(int64_t offset);
   /// One optimizer update from the GRAD tensors; increments the step.
-  Status applyGradients(float lr);
+  Status applyGradients(double lr);
+  /// Sets the instance's learning rate (the hyperparameter "lr", a double);
+  /// only for a model.so that has run-time hyperparameters.
+  Status setLearningRate(double lr);
   /// Every f32 tensor of `kind` (GRAD, PARAM, ...) back to back into `out`
   /// (resized to their total element count), in index order.
   Status readFlat(nnc_tensor_kind_t kind, std::vector<float> &out) const;

@@ -4,18 +4,17 @@
 // `nn.adam_update` (dialects/NN/NNOptimizerOps.td) to ONE `linalg.generic`
 // each, whose outputs are the parameter and its state themselves (so that
 // bufferization updates them in place), and `nn.clip_coef` to scalar
-// arithmetic. Step-dependent factors (Adam's bias corrections, the first
-// momentum step) are computed once, outside the generic. Like PyTorch, which
-// holds hyperparameters as Python floats, every derived constant (1 - beta,
-// the bias corrections, 1 - lr * wd) is computed in double from the decimal
-// value written in the recipe and rounded to f32 once.
+// arithmetic. The hyperparameters are run-time f64 scalars (the model
+// instance holds them); the factors derived from them and from the step
+// (1 - beta, Adam's bias corrections, 1 - lr * wd, the first momentum step)
+// are computed once per call, outside the generic: like PyTorch, which holds
+// hyperparameters as Python floats, in double, each rounded to f32 once.
+// Weight decay is always applied (g + wd * p is g exactly when wd is 0).
 //
 //===----------------------------------------------------------------------===//
 
 #include "LoweringUtils.h"
 #include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
-
-#include <charconv>
 
 using namespace mlir;
 using namespace nnc::lowering;
@@ -47,22 +46,6 @@ ValueRange updateGeneric(OpBuilder &b, Location loc, ValueRange inputs,
   return generic.getResults();
 }
 
-/// The value an f32 hyperparameter attribute was written as: the shortest
-/// decimal that rounds to it (0.999 for 0.999f), as a double. The attribute
-/// lost the written digits, but the shortest round-trip decimal recovers
-/// every value written with at most 6 significant digits (and then is the
-/// double nearest to it), so that 1 - beta is 1e-3 rather than the 9.99987e-4
-/// of 1 - (double)0.999f.
-double written(const llvm::APFloat &value) {
-  float f = value.convertToFloat();
-  char text[64];
-  std::to_chars_result printed = std::to_chars(text, text + sizeof(text), f);
-  double d = f;
-  if (printed.ec == std::errc())
-    std::from_chars(text, printed.ptr, d);
-  return d;
-}
-
 /// Scalar arithmetic helpers on f32 values.
 struct Arith {
   OpBuilder &b;
@@ -73,11 +56,28 @@ struct Arith {
   Value mul(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
   Value div(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
   Value sqrt(Value x) { return b.create<math::SqrtOp>(loc, x); }
-  /// g + wd * p (PyTorch's L2 weight decay), or g when wd is 0.
-  Value decay(Value g, Value p, double wd) {
-    return wd == 0.0 ? g : add(g, mul(c(wd), p));
-  }
+  /// g + wd * p (PyTorch's L2 weight decay).
+  Value decay(Value g, Value p, Value wd) { return add(g, mul(wd, p)); }
 };
+
+/// The f64 value of a hyperparameter operand, outside the generic.
+Value hyper64(OpBuilder &b, Location loc, Value tensor) {
+  return extractScalar(b, loc, tensor);
+}
+/// An f64 scalar rounded to f32 once.
+Value toF32(OpBuilder &b, Location loc, Value v) {
+  return b.create<arith::TruncFOp>(loc, b.getF32Type(), v);
+}
+/// A hyperparameter operand as an f32 scalar.
+Value hyper32(OpBuilder &b, Location loc, Value tensor) {
+  return toF32(b, loc, hyper64(b, loc, tensor));
+}
+/// 1 - x in f64, rounded to f32.
+Value oneMinus32(OpBuilder &b, Location loc, Value x64) {
+  Value one = b.create<arith::ConstantOp>(loc, b.getF64Type(),
+                                          b.getF64FloatAttr(1.0));
+  return toF32(b, loc, b.create<arith::SubFOp>(loc, one, x64));
+}
 
 struct SgdLowering : OpConversionPattern<nn::SgdUpdateOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -85,8 +85,8 @@ struct SgdLowering : OpConversionPattern<nn::SgdUpdateOp> {
   matchAndRewrite(nn::SgdUpdateOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value lr = extractScalar(rewriter, loc, adaptor.getLr());
-    double wd = op.getWeightDecay().convertToFloat();
+    Value lr = hyper32(rewriter, loc, adaptor.getLr());
+    Value wd = hyper32(rewriter, loc, adaptor.getWeightDecay());
     ValueRange results = updateGeneric(
         rewriter, loc, {adaptor.getGrad()}, {adaptor.getParam()},
         [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
@@ -105,23 +105,29 @@ struct MomentumLowering : OpConversionPattern<nn::MomentumUpdateOp> {
   matchAndRewrite(nn::MomentumUpdateOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value lr = extractScalar(rewriter, loc, adaptor.getLr());
+    Value lr = hyper32(rewriter, loc, adaptor.getLr());
     Value step = extractScalar(rewriter, loc, adaptor.getStep());
     Value first = rewriter.create<arith::CmpIOp>(
         loc, arith::CmpIPredicate::sle, step,
         rewriter.create<arith::ConstantIntOp>(loc, 1, 64));
-    double mu = op.getMomentum().convertToFloat();
-    double wd = op.getWeightDecay().convertToFloat();
-    bool nesterov = op.getNesterov();
+    Value mu = hyper32(rewriter, loc, adaptor.getMomentum());
+    Value wd = hyper32(rewriter, loc, adaptor.getWeightDecay());
+    // Nesterov is a flag (0 or 1): d + mu * buf when set, else buf.
+    Value nesterov = rewriter.create<arith::CmpFOp>(
+        loc, arith::CmpFPredicate::UNE,
+        hyper64(rewriter, loc, adaptor.getNesterov()),
+        rewriter.create<arith::ConstantOp>(loc, rewriter.getF64Type(),
+                                           rewriter.getF64FloatAttr(0.0)));
     ValueRange results = updateGeneric(
         rewriter, loc, {adaptor.getGrad()},
         {adaptor.getParam(), adaptor.getBuffer()},
         [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
           Arith m{b, l};
           Value d = m.decay(a[0], a[1], wd);
-          Value later = m.add(m.mul(m.c(mu), a[2]), d);
+          Value later = m.add(m.mul(mu, a[2]), d);
           Value buf = b.create<arith::SelectOp>(l, first, d, later);
-          Value dir = nesterov ? m.add(d, m.mul(m.c(mu), buf)) : buf;
+          Value dir = b.create<arith::SelectOp>(
+              l, nesterov, m.add(d, m.mul(mu, buf)), buf);
           return {m.sub(a[1], m.mul(lr, dir)), buf};
         });
     rewriter.replaceOp(op, results);
@@ -135,19 +141,21 @@ struct RmspropLowering : OpConversionPattern<nn::RmspropUpdateOp> {
   matchAndRewrite(nn::RmspropUpdateOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value lr = extractScalar(rewriter, loc, adaptor.getLr());
-    double alpha = written(op.getAlpha());
-    double eps = op.getEps().convertToFloat();
-    double wd = op.getWeightDecay().convertToFloat();
+    Value lr = hyper32(rewriter, loc, adaptor.getLr());
+    Value alpha64 = hyper64(rewriter, loc, adaptor.getAlpha());
+    Value alpha = toF32(rewriter, loc, alpha64);
+    Value oneMinusAlpha = oneMinus32(rewriter, loc, alpha64);
+    Value eps = hyper32(rewriter, loc, adaptor.getEps());
+    Value wd = hyper32(rewriter, loc, adaptor.getWeightDecay());
     ValueRange results = updateGeneric(
         rewriter, loc, {adaptor.getGrad()},
         {adaptor.getParam(), adaptor.getSquareAvg()},
         [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
           Arith m{b, l};
           Value d = m.decay(a[0], a[1], wd);
-          Value sq = m.add(m.mul(m.c(alpha), a[2]),
-                           m.mul(m.c(1 - alpha), m.mul(d, d)));
-          Value denom = m.add(m.sqrt(sq), m.c(eps));
+          Value sq = m.add(m.mul(alpha, a[2]),
+                           m.mul(oneMinusAlpha, m.mul(d, d)));
+          Value denom = m.add(m.sqrt(sq), eps);
           return {m.sub(a[1], m.div(m.mul(lr, d), denom)), sq};
         });
     rewriter.replaceOp(op, results);
@@ -162,33 +170,35 @@ struct AdamLowering : OpConversionPattern<nn::AdamUpdateOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Arith s{rewriter, loc};
-    double beta1 = written(op.getBeta1());
-    double beta2 = written(op.getBeta2());
-    double eps = op.getEps().convertToFloat();
-    double wd = written(op.getWeightDecay());
     bool decoupled = op.getDecoupled();
-    Value lr = extractScalar(rewriter, loc, adaptor.getLr());
     // The per-step scalars in f64, each rounded to f32 once (PyTorch computes
     // them on Python floats): step_size = lr / (1 - beta1^t),
-    // sqrt(1 - beta2^t) and AdamW's shrink factor 1 - lr * wd.
+    // sqrt(1 - beta2^t), 1 - beta1, 1 - beta2 and AdamW's shrink factor
+    // 1 - lr * wd.
     Type f64 = rewriter.getF64Type();
     auto c64 = [&](double v) -> Value {
       return rewriter.create<arith::ConstantOp>(loc, f64,
                                                 rewriter.getF64FloatAttr(v));
     };
-    auto toF32 = [&](Value v) -> Value {
-      return rewriter.create<arith::TruncFOp>(loc, rewriter.getF32Type(), v);
-    };
-    Value lr64 = rewriter.create<arith::ExtFOp>(loc, f64, lr);
+    auto f32 = [&](Value v) { return toF32(rewriter, loc, v); };
+    Value lr64 = hyper64(rewriter, loc, adaptor.getLr());
+    Value beta1_64 = hyper64(rewriter, loc, adaptor.getBeta1());
+    Value beta2_64 = hyper64(rewriter, loc, adaptor.getBeta2());
+    Value wd64 = hyper64(rewriter, loc, adaptor.getWeightDecay());
+    Value beta1 = f32(beta1_64), beta2 = f32(beta2_64);
+    Value oneMinusBeta1 = oneMinus32(rewriter, loc, beta1_64);
+    Value oneMinusBeta2 = oneMinus32(rewriter, loc, beta2_64);
+    Value eps = hyper32(rewriter, loc, adaptor.getEps());
+    Value wd = f32(wd64);
     Value t = rewriter.create<arith::SIToFPOp>(
         loc, f64, extractScalar(rewriter, loc, adaptor.getStep()));
     Value bc1 =
-        s.sub(c64(1), rewriter.create<math::PowFOp>(loc, c64(beta1), t));
+        s.sub(c64(1), rewriter.create<math::PowFOp>(loc, beta1_64, t));
     Value bc2 =
-        s.sub(c64(1), rewriter.create<math::PowFOp>(loc, c64(beta2), t));
-    Value stepSize = toF32(s.div(lr64, bc1));
-    Value bc2Sqrt = toF32(s.sqrt(bc2));
-    Value shrink = toF32(s.sub(c64(1), s.mul(lr64, c64(wd))));
+        s.sub(c64(1), rewriter.create<math::PowFOp>(loc, beta2_64, t));
+    Value stepSize = f32(s.div(lr64, bc1));
+    Value bc2Sqrt = f32(s.sqrt(bc2));
+    Value shrink = f32(s.sub(c64(1), s.mul(lr64, wd64)));
     ValueRange results = updateGeneric(
         rewriter, loc, {adaptor.getGrad()},
         {adaptor.getParam(), adaptor.getExpAvg(), adaptor.getExpAvgSq()},
@@ -196,16 +206,14 @@ struct AdamLowering : OpConversionPattern<nn::AdamUpdateOp> {
           Arith m{b, l};
           Value p = a[1];
           Value d = a[0];
-          if (decoupled) {
-            if (wd != 0.0)
-              p = m.mul(p, shrink);
-          } else {
+          if (decoupled)
+            p = m.mul(p, shrink);
+          else
             d = m.decay(d, p, wd);
-          }
-          Value ea = m.add(m.mul(m.c(beta1), a[2]), m.mul(m.c(1 - beta1), d));
-          Value eas = m.add(m.mul(m.c(beta2), a[3]),
-                            m.mul(m.c(1 - beta2), m.mul(d, d)));
-          Value denom = m.add(m.div(m.sqrt(eas), bc2Sqrt), m.c(eps));
+          Value ea = m.add(m.mul(beta1, a[2]), m.mul(oneMinusBeta1, d));
+          Value eas =
+              m.add(m.mul(beta2, a[3]), m.mul(oneMinusBeta2, m.mul(d, d)));
+          Value denom = m.add(m.div(m.sqrt(eas), bc2Sqrt), eps);
           Value newP = m.sub(p, m.mul(stepSize, m.div(ea, denom)));
           return {newP, ea, eas};
         });
@@ -222,8 +230,8 @@ struct ClipCoefLowering : OpConversionPattern<nn::ClipCoefOp> {
     Location loc = op.getLoc();
     Arith s{rewriter, loc};
     Value norm = s.sqrt(extractScalar(rewriter, loc, adaptor.getSumsq()));
-    Value coef =
-        s.div(s.c(op.getMaxNorm().convertToFloat()), s.add(norm, s.c(1e-6)));
+    Value maxNorm = hyper32(rewriter, loc, adaptor.getMaxNorm());
+    Value coef = s.div(maxNorm, s.add(norm, s.c(1e-6)));
     Value clamped = rewriter.create<arith::MinimumFOp>(loc, coef, s.c(1.0));
     rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(op, op.getType(),
                                                         clamped);

@@ -29,16 +29,16 @@ func.func @backward(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %c: tensor<?xi32>,
 
 // CHECK-LABEL: func.func @updates
 func.func @updates(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %s: tensor<4x2xf32>, %s2: tensor<4x2xf32>,
-                   %lr: tensor<f32>, %step: tensor<i64>) -> (tensor<4x2xf32>, tensor<f32>) {
-  // CHECK: nn.sgd_update %{{.*}}, %{{.*}}, %{{.*}} {weight_decay = 1.000000e-01 : f32} : tensor<4x2xf32>
-  %0 = nn.sgd_update %p, %g, %lr {weight_decay = 0.1 : f32} : tensor<4x2xf32>
-  // CHECK: nn.momentum_update %{{.*}} {momentum = 0.899999976 : f32, nesterov = true} : tensor<4x2xf32>
-  %1:2 = nn.momentum_update %p, %g, %s, %lr, %step {momentum = 0.9 : f32, nesterov = true} : tensor<4x2xf32>
+                   %lr: tensor<f64>, %step: tensor<i64>, %h: tensor<f64>, %sq: tensor<f32>) -> (tensor<4x2xf32>, tensor<f32>) {
+  // CHECK: nn.sgd_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x2xf32>
+  %0 = nn.sgd_update %p, %g, %lr, %h : tensor<4x2xf32>
+  // CHECK: nn.momentum_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x2xf32>
+  %1:2 = nn.momentum_update %p, %g, %s, %lr, %step, %h, %h, %h : tensor<4x2xf32>
   // CHECK: nn.rmsprop_update %{{.*}} : tensor<4x2xf32>
-  %2:2 = nn.rmsprop_update %p, %g, %s, %lr : tensor<4x2xf32>
-  // CHECK: nn.adam_update %{{.*}} {decoupled = true, weight_decay = 0.00999999977 : f32} : tensor<4x2xf32>
-  %3:3 = nn.adam_update %p, %g, %s, %s2, %lr, %step {decoupled = true, weight_decay = 0.01 : f32} : tensor<4x2xf32>
-  // CHECK: nn.clip_coef %{{.*}} {max_norm = 1.000000e+00 : f32} : tensor<f32>
-  %4 = nn.clip_coef %lr {max_norm = 1.0 : f32} : tensor<f32>
+  %2:2 = nn.rmsprop_update %p, %g, %s, %lr, %h, %h, %h : tensor<4x2xf32>
+  // CHECK: nn.adam_update %{{.*}} {decoupled = true} : tensor<4x2xf32>
+  %3:3 = nn.adam_update %p, %g, %s, %s2, %lr, %step, %h, %h, %h, %h {decoupled = true} : tensor<4x2xf32>
+  // CHECK: nn.clip_coef %{{.*}}, %{{.*}} : tensor<f32>
+  %4 = nn.clip_coef %sq, %h : tensor<f32>
   return %3#0, %4 : tensor<4x2xf32>, tensor<f32>
 }

@@ -18,12 +18,13 @@
 
 namespace nnc::test {
 
-/// A host tensor: f32 data, or i32/i64 held as raw bytes, with a shape.
+/// A host tensor: f32 data, or i32/i64/f64 held as raw bytes, with a shape.
 struct Buffer {
   std::vector<int64_t> shape;
   std::vector<float> f32;
   std::vector<int32_t> i32;
   std::vector<int64_t> i64;
+  std::vector<double> f64;
 
   static Buffer floats(std::vector<int64_t> shape, std::vector<float> data) {
     Buffer b;
@@ -42,7 +43,14 @@ struct Buffer {
     b.i64 = {v};
     return b;
   }
+  static Buffer scalarF64(double v) {
+    Buffer b;
+    b.f64 = {v};
+    return b;
+  }
   void *data() {
+    if (!f64.empty())
+      return f64.data();
     if (!f32.empty())
       return f32.data();
     if (!i32.empty())

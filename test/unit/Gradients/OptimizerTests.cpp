@@ -54,6 +54,21 @@ struct Config {
       num("beta1", beta1), num("beta2", beta2), num("eps", eps);
     return s + "}";
   }
+  /// The run-time hyperparameters of @apply, in the nnc-optimizer pass's
+  /// order (lr first, weight_decay, then clip_norm when clipping).
+  std::vector<double> hyperparameters() const {
+    std::vector<double> h{lr};
+    if (kind == "momentum")
+      h.push_back(momentum), h.push_back(nesterov ? 1.0 : 0.0);
+    if (kind == "rmsprop")
+      h.push_back(alpha), h.push_back(eps);
+    if (kind == "adam" || kind == "adamw")
+      h.push_back(beta1), h.push_back(beta2), h.push_back(eps);
+    h.push_back(wd);
+    if (clip > 0)
+      h.push_back(clip);
+    return h;
+  }
   size_t numStates() const {
     if (kind == "sgd")
       return 0;
@@ -139,7 +154,9 @@ void runOptimizer(const Config &c) {
         for (double &x : v)
           x *= coef;
     }
-    Buffer lr = Buffer::floats({}, {static_cast<float>(c.lr)});
+    std::vector<Buffer> hyper;
+    for (double v : c.hyperparameters())
+      hyper.push_back(Buffer::scalarF64(v));
     Buffer stepBuf = Buffer::scalarI64(step);
     std::vector<Buffer *> args;
     for (Buffer &b : params)
@@ -148,7 +165,8 @@ void runOptimizer(const Config &c) {
       args.push_back(&b);
     for (Buffer &b : states)
       args.push_back(&b);
-    args.push_back(&lr);
+    for (Buffer &b : hyper)
+      args.push_back(&b);
     args.push_back(&stepBuf);
     ASSERT_TRUE(k->call("apply", args));
 

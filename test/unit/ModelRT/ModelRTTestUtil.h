@@ -36,7 +36,10 @@
                                               X(nnc_model_load_with_flags) \
                                                   X(nnc_model_create_with_options) \
                                                       X(nnc_model_num_threads) \
-                                                          X(nnc_model_set_row_offset)
+                                                          X(nnc_model_set_row_offset) \
+  X(nnc_model_hyperparameter_count) X(nnc_model_hyperparameter_info)           \
+  X(nnc_model_set_hyperparameter) X(nnc_model_get_hyperparameter)             \
+  X(nnc_model_train_step_hp) X(nnc_model_apply_gradients_hp)
 
 namespace nnc::test {
 

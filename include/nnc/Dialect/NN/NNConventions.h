@@ -40,8 +40,12 @@ inline constexpr llvm::StringLiteral kGrad = "nn.grad";
 /// ArrayAttr [param name, state name]: optimizer state, e.g. ["fc1.weight",
 /// "exp_avg"].
 inline constexpr llvm::StringLiteral kState = "nn.state";
-/// UnitAttr: the learning rate (tensor<f32>).
-inline constexpr llvm::StringLiteral kLearningRate = "nn.lr";
+/// DictionaryAttr {name, default, range}: a run-time optimizer
+/// hyperparameter (tensor<f64>), e.g. {name = "beta1", default = 0.9 : f64,
+/// range = "unit"}; the learning rate is the one named "lr". `range` is
+/// "nonneg" (finite, >= 0), "positive" (finite, > 0), "unit" ([0, 1)) or
+/// "flag" (0 or 1).
+inline constexpr llvm::StringLiteral kHyperparameter = "nn.hyperparameter";
 /// UnitAttr: the 1-based optimizer step (tensor<i64>).
 inline constexpr llvm::StringLiteral kStep = "nn.step";
 /// UnitAttr: the seed of this step's randomness (tensor<i64>).

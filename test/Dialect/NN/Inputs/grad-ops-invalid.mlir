@@ -16,8 +16,17 @@ func.func @ce_classes(%x: tensor<8x3xf32>, %c: tensor<5xi32>, %g: tensor<f32>) {
 
 // -----
 
-func.func @update_types(%p: tensor<4xf32>, %g: tensor<3xf32>, %lr: tensor<f32>) {
+func.func @update_types(%p: tensor<4xf32>, %g: tensor<3xf32>, %lr: tensor<f64>) {
   // expected-error @+1 {{'nn.sgd_update' op failed to verify that all of {param, grad, new_param} have same type}}
-  %0 = "nn.sgd_update"(%p, %g, %lr) : (tensor<4xf32>, tensor<3xf32>, tensor<f32>) -> tensor<4xf32>
+  %0 = "nn.sgd_update"(%p, %g, %lr, %lr) : (tensor<4xf32>, tensor<3xf32>, tensor<f64>, tensor<f64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// Hyperparameters are f64 scalars (docs/abi.md, "Hyperparameters").
+func.func @hyper_type(%p: tensor<4xf32>, %lr: tensor<f32>) {
+  // expected-error @+1 {{'nn.sgd_update' op operand #2 must be 0D tensor of 64-bit float values, but got 'tensor<f32>'}}
+  %0 = "nn.sgd_update"(%p, %p, %lr, %lr) : (tensor<4xf32>, tensor<4xf32>, tensor<f32>, tensor<f32>) -> tensor<4xf32>
   return
 }

@@ -100,13 +100,20 @@ void nnc_kernel_apply(void **args) {
   sgd(argF32(args, 1), argF32(args, 3), 2, lr);
 }
 
-/* args: x, y, w, b, gw, gb, loss, lr, step */
+/* args: x, y, w, b, gw, gb, loss, lr (f64 hyperparameter 0), step,
+ * weight_decay (f64 hyperparameter 1): g += weight_decay * p first. */
 void nnc_kernel_train_step(void **args) {
 #ifdef NNC_FIXTURE_OOM
   void *held = nnc_host_alloc(256); /* live when the failure comes */
 #endif
   *argF32(args, 6) = gradients(args, 0, 1, 2, 3, 4, 5);
-  float lr = *argF32(args, 7);
+  float lr = (float)*(double *)argF32(args, 7);
+  float wd = (float)*(double *)argF32(args, 9);
+  for (int k = 0; k < 2; ++k) {
+    float *p = argF32(args, 2 + k), *g = argF32(args, 4 + k);
+    for (int i = 0; i < (k ? 2 : 6); ++i)
+      g[i] += wd * p[i];
+  }
   sgd(argF32(args, 2), argF32(args, 4), 6, lr);
 #ifdef NNC_FIXTURE_OOM
   nnc_host_free(temporary(argSize(args, 0, 0))); /* w is already updated */
@@ -145,8 +152,14 @@ static const int32_t predictArgs[] = {X, W, B, OUT};
 #ifndef NNC_FIXTURE_INFER_ONLY
 static const int32_t gradsArgs[] = {X, Y, W, B, LOSS, GW, GB};
 static const int32_t applyArgs[] = {W, B, GW, GB, NNC_ARG_LR};
-static const int32_t trainArgs[] = {X,  Y,    W,          B,           GW,
-                                    GB, LOSS, NNC_ARG_LR, NNC_ARG_STEP};
+static const int32_t trainArgs[] = {
+    X, Y, W, B, GW, GB, LOSS, NNC_ARG_HYPER(0), NNC_ARG_STEP, NNC_ARG_HYPER(1)};
+/* The train step reads them as f64 (NNC_ARG_HYPER); apply reads the learning
+ * rate through the f32 NNC_ARG_LR slot. */
+static const nnc_hyper_desc_t hypers[] = {
+    {"lr", 0.05, NNC_HYPER_NONNEG},
+    {"weight_decay", 0.0, NNC_HYPER_NONNEG},
+};
 #endif
 
 const nnc_model_desc_t nnc_model_desc = {
@@ -167,12 +180,16 @@ const nnc_model_desc_t nnc_model_desc = {
     sizeof(tensors) / sizeof(tensors[0]),
     tensors,
     {nnc_kernel_predict, 4, predictArgs},
-    {nnc_kernel_train_step, 9, trainArgs},
+    {nnc_kernel_train_step, 10, trainArgs},
     {nnc_kernel_grads, 7, gradsArgs},
     {nnc_kernel_apply, 5, applyArgs},
     NNC_OPT_SGD,
     0.05f,
     "{\"batch\": 4, \"epochs\": 3, \"optimizer\": {\"kind\": \"sgd\", "
     "\"lr\": 0.05}}",
+    NNC_TARGET_CPU,
+    {0, 0, 0},
+    2,
+    hypers,
 #endif
 };
