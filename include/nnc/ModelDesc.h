@@ -75,6 +75,10 @@ typedef struct {
 #define NNC_ARG_ROW_OFFSET (-4) /**< i64 rank-0: index of the batch's first
                                      row in a larger batch (dropout masks;
                                      nnc_model_set_row_offset) */
+#define NNC_ARG_REPLICAS (-5) /**< i64 rank-0: the instance's address, for
+                                   nn.replica_sum's calls of its all-reduce
+                                   callback (nnc_model_set_allreduce;
+                                   models compiled with sync_batchnorm) */
 
 /** Kernel entry point: args[i] points to an MLIR memref descriptor
  *  {void *allocated; void *aligned; int64_t offset; int64_t sizes[r];
