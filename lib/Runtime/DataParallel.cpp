@@ -148,7 +148,7 @@ int ReplicaSums::callback(void *context, float *data, int64_t count) {
   return 0;
 }
 
-void DataParallel::stepWithoutRows(const Batch &shard) {
+void DataParallel::stepWithoutRows() {
   auto zeros = [](nnc_tensor_kind_t kind, const ModelLibrary &lib) {
     std::vector<std::vector<char>> out;
     for (const ModelTensor &t : lib.tensors(kind))
@@ -164,7 +164,6 @@ void DataParallel::stepWithoutRows(const Batch &shard) {
     inputs.push_back(v.data());
   for (auto &v : dummyLabels)
     labels.push_back(v.data());
-  (void)shard;
   float loss = 0;
   sums.contribute = false;
   Status st = model.computeGradients(1, inputs, labels, &dummyOutputs, loss);
@@ -189,7 +188,7 @@ float DataParallel::step(const Batch &shard, const std::vector<char> &labels,
     injectFault(comm.rank(), need(model.step()) + 1);
     if (shard.rows == 0) {
       if (sync)
-        stepWithoutRows(shard);
+        stepWithoutRows();
       flat.assign(numGrads + 2, 0.0f);
       return;
     }

@@ -73,7 +73,7 @@ private:
   /// sync_batchnorm on a process without rows of the batch: runs the grads
   /// entry on one row of zeros so that its replica sums meet the other
   /// processes' (contributing zeros); the results are dropped.
-  void stepWithoutRows(const Batch &shard);
+  void stepWithoutRows();
 
   ModelInstance &model;
   Communicator &comm;

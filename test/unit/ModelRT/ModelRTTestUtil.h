@@ -36,7 +36,8 @@
                                               X(nnc_model_load_with_flags) \
                                                   X(nnc_model_create_with_options) \
                                                       X(nnc_model_num_threads) \
-                                                          X(nnc_model_set_row_offset)
+                                                          X(nnc_model_set_row_offset) \
+                                                              X(nnc_model_set_allreduce)
 
 namespace nnc::test {
 
