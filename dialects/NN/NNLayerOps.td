@@ -139,17 +139,73 @@ def NN_BatchNormTrainOp : NN_InferredOp<"batchnorm_train", [NN_Differentiable]> 
     `new = (1 - momentum) * running + momentum * batch` (PyTorch's default
     momentum 0.1).
 
+    With the optional `replicas` operand (the `nn.replicas` argument of a
+    model compiled with `sync_batchnorm`), the statistics are those of the
+    batch of every replica together, as PyTorch's `SyncBatchNorm`: the
+    per-channel sums are summed over the replicas (`nn.replica_sum`) before
+    the mean and variance are formed, and the adjoint sums its per-channel
+    reductions over the replicas too (docs/distributed.md).
+
     ```mlir
     %y, %m1, %v1 = nn.batchnorm_train %x, %g, %b, %m, %v {momentum = 1.000000e-01 : f32} : (tensor<?x8x4x4xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> (tensor<?x8x4x4xf32>, tensor<8xf32>, tensor<8xf32>)
+    %z, %m2, %v2 = nn.batchnorm_train %x, %g, %b, %m, %v, %replicas : (tensor<?x8x4x4xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<i64>) -> (tensor<?x8x4x4xf32>, tensor<8xf32>, tensor<8xf32>)
     ```
   }];
   let arguments = (ins NN_F32Tensor:$input, NN_F32Tensor:$gamma,
                        NN_F32Tensor:$beta, NN_F32Tensor:$running_mean,
                        NN_F32Tensor:$running_var,
+                       Optional<NN_Seed>:$replicas,
                        DefaultValuedAttr<F32Attr, "1e-5f">:$eps,
                        DefaultValuedAttr<F32Attr, "0.1f">:$momentum);
   let results = (outs NN_F32Tensor:$result, NN_F32Tensor:$new_running_mean,
                       NN_F32Tensor:$new_running_var);
+  let assemblyFormat = NN_FunctionalFormat;
+}
+
+def NN_BatchStatsOp : NN_InferredOp<"batch_stats"> {
+  let summary = "Batch statistics per channel, over the replicas with `replicas`";
+  let description = [{
+    `input` `[N, C]` or `[N, C, H, W]`: the mean and the biased variance of
+    each channel over every dim but the channel (two passes: the mean, then
+    the sum of squared deviations from it), the number of elements per
+    channel in this replica's `input` (`local_count`) and in all of them
+    (`count`). With `replicas`, the sums and counts are summed over the
+    replicas first (two `nn.replica_sum`s); without, `count` equals
+    `local_count`. The adjoint of a synchronised `nn.batchnorm_train`
+    recomputes its statistics with it; it has no adjoint itself.
+
+    ```mlir
+    %mean, %var, %n, %count = nn.batch_stats %x, %replicas : (tensor<?x8x4x4xf32>, tensor<i64>) -> (tensor<8xf32>, tensor<8xf32>, tensor<f32>, tensor<f32>)
+    ```
+  }];
+  let arguments = (ins NN_F32Tensor:$input, Optional<NN_Seed>:$replicas);
+  let results = (outs NN_F32Tensor:$mean, NN_F32Tensor:$var,
+                      NN_Scalar:$local_count, NN_Scalar:$count);
+  let assemblyFormat = NN_FunctionalFormat;
+}
+
+def NN_ReplicaSumOp : NN_InferredOp<"replica_sum", [NN_Differentiable]> {
+  let summary = "Sums a small f32 tensor over the replicas (data-parallel processes)";
+  let description = [{
+    Every process that trains the model data-parallel (a *replica*) holds
+    its own `input`; the result is their element-wise sum, the same on
+    every replica. `replicas` is the entry's `nn.replicas` argument: the
+    model instance, through which the compiled code calls the all-reduce
+    callback that the host installed (`nnc_model_set_allreduce`, C ABI);
+    with none installed the op is the identity (one process). Every
+    replica runs the same code, so the replica sums happen in the same
+    order everywhere. The input has a static shape (per-channel sums).
+
+    Its adjoint is itself: the derivative of a sum over the replicas of the
+    objective `sum_r L_r` with respect to one replica's input is the sum
+    over the replicas of their result gradients.
+
+    ```mlir
+    %s = nn.replica_sum %x, %replicas : (tensor<2x16xf32>, tensor<i64>) -> tensor<2x16xf32>
+    ```
+  }];
+  let arguments = (ins NN_F32Tensor:$input, NN_Seed:$replicas);
+  let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = NN_FunctionalFormat;
 }
 

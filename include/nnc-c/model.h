@@ -343,6 +343,25 @@ NNC_API nnc_status_t nnc_model_set_step(nnc_model_t *model, int64_t step);
 NNC_API nnc_status_t nnc_model_set_row_offset(nnc_model_t *model,
                                               int64_t row_offset);
 
+/** The all-reduce callback of data-parallel training: replaces data[0..count)
+ *  (f32) with the element-wise sum of every process's data, in the same
+ *  order of calls on every process; returns 0 on success, non-zero on
+ *  failure. */
+typedef int (*nnc_allreduce_fn_t)(void *context, float *data, int64_t count);
+
+/** Installs `fn` (NULL removes it) on `model`: the kernels of a model
+ *  compiled with `sync_batchnorm = true` call it from the calling thread
+ *  during train_step, compute_gradients and compute_input_gradients to sum
+ *  the batchnorm statistics, and the two per-channel sums of their
+ *  gradient, over the processes (docs/distributed.md). Without a callback
+ *  (the default) those sums are this process's, i.e. one process's
+ *  training. A callback that fails makes the call fail with
+ *  NNC_STATUS_INTERNAL and change nothing. Models compiled without the
+ *  option never call it. Not thread-safe with calls on `model`. */
+NNC_API nnc_status_t nnc_model_set_allreduce(nnc_model_t *model,
+                                             nnc_allreduce_fn_t fn,
+                                             void *context);
+
 /** The seed the instance was created with (or loaded from a checkpoint). */
 NNC_API nnc_status_t nnc_model_get_seed(const nnc_model_t *model,
                                         uint64_t *out_seed);

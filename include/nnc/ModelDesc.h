@@ -99,6 +99,10 @@ typedef struct {
   double default_value; /**< the train section's value (or the default) */
   int32_t range;        /**< nnc_hyper_range_t */
 } nnc_hyper_desc_t;
+#define NNC_ARG_REPLICAS (-5) /**< i64 rank-0: the instance's address, for
+                                   nn.replica_sum's calls of its all-reduce
+                                   callback (nnc_model_set_allreduce;
+                                   models compiled with sync_batchnorm) */
 
 /** Kernel entry point: args[i] points to an MLIR memref descriptor
  *  {void *allocated; void *aligned; int64_t offset; int64_t sizes[r];

@@ -195,6 +195,8 @@ public:
       return NNC_ARG_SEED;
     if (func.getArgAttr(i, attrs::kRowOffset))
       return NNC_ARG_ROW_OFFSET;
+    if (func.getArgAttr(i, attrs::kReplicas))
+      return NNC_ARG_REPLICAS;
     if (auto name = func.getArgAttrOfType<StringAttr>(i, attrs::kInput))
       return add(loc, type, name.getValue(), NNC_ROLE_INPUT,
                  indexBound(func.getArgument(i)));

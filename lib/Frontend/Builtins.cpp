@@ -342,7 +342,7 @@ const BuiltinSpec &nnc::getTrainSpec() {
        param("early_stop", 0, "?").call(BuiltinKind::EarlyStop),
        fraction("validation", "0.0"),
        param("test", 0, "?").call(BuiltinKind::Data),
-       flag("shuffle", "true"),
+       flag("shuffle", "true"), flag("sync_batchnorm", "false"),
        param("seed", PT_Int, "0").range(0, 9.2e18),
        nonNegative("clip_norm", "0.0"),
        param("save_every", PT_Int, "0").range(0, 1e9),

@@ -207,6 +207,11 @@ public:
   /// sites so far.
   mlir::Value seed, rowOffset;
   unsigned dropoutSites = 0;
+  /// Set when the model has a batchnorm (filled by @predict).
+  bool usesBatchnorm = false;
+  /// @loss of a model with `sync_batchnorm = true` and a batchnorm: the
+  /// `nn.replicas` argument, the operand of every batchnorm_train.
+  mlir::Value replicas;
   /// @loss: the values of the train section's targets.
   std::vector<mlir::Value> targets;
   /// @loss: new running statistics and the argument each one replaces.

@@ -165,12 +165,16 @@ Value batchnorm(MLIRGenImpl &g, const CallExprAST &call, Value x) {
                       nn::InitKind::ones);
   if (!gamma || !beta || !mean || !var)
     return {};
+  g.usesBatchnorm = true;
   if (!g.training)
     return g.build1<nn::BatchNormOp>(where, "batchnorm",
                                      {x, gamma, beta, mean, var},
                                      {f32Attr(g, "eps", *eps)});
+  SmallVector<Value> operands{x, gamma, beta, mean, var};
+  if (g.replicas) // sync_batchnorm: statistics over every replica
+    operands.push_back(g.replicas);
   Operation *op = g.build<nn::BatchNormTrainOp>(
-      where, "batchnorm", {x, gamma, beta, mean, var},
+      where, "batchnorm", operands,
       {f32Attr(g, "eps", *eps), f32Attr(g, "momentum", *momentum)});
   if (!op)
     return {};

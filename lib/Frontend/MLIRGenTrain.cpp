@@ -59,6 +59,16 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
       argLocs.push_back(loc(train.loc));
     }
   }
+  // sync_batchnorm: the instance whose all-reduce callback sums the
+  // batchnorm statistics over the replicas (docs/distributed.md).
+  bool syncBatchnorm = false;
+  if (const auto *flag =
+          dyn_cast_or_null<BoolExprAST>(train.getOption("sync_batchnorm")))
+    syncBatchnorm = flag->value && usesBatchnorm;
+  if (syncBatchnorm) {
+    argTypes.push_back(RankedTensorType::get({}, builder.getI64Type()));
+    argLocs.push_back(loc(train.getOption("sync_batchnorm")->loc()));
+  }
 
   builder.setInsertionPointToEnd(module.getBody());
   function = builder.create<func::FuncOp>(
@@ -73,8 +83,10 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
   for (size_t i = 0; i < train.targets.size(); ++i)
     targets.push_back(entry->getArgument(numInputs + i));
   unsigned numArgs = entry->getNumArguments();
-  seed = usesDropout ? entry->getArgument(numArgs - 2) : Value();
-  rowOffset = usesDropout ? entry->getArgument(numArgs - 1) : Value();
+  unsigned dropoutArgs = numArgs - (syncBatchnorm ? 1 : 0);
+  seed = usesDropout ? entry->getArgument(dropoutArgs - 2) : Value();
+  rowOffset = usesDropout ? entry->getArgument(dropoutArgs - 1) : Value();
+  replicas = syncBatchnorm ? entry->getArgument(numArgs - 1) : Value();
   builder.setInsertionPointToStart(entry);
 
   if (!emitBody(top))
@@ -118,9 +130,12 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
   for (size_t i = 0; i < params.size(); ++i)
     function.setArgAttr(firstParamArg + i, attrs::kParam, params[i].attr);
   if (usesDropout) {
-    function.setArgAttr(numArgs - 2, attrs::kSeed, builder.getUnitAttr());
-    function.setArgAttr(numArgs - 1, attrs::kRowOffset, builder.getUnitAttr());
+    function.setArgAttr(dropoutArgs - 2, attrs::kSeed, builder.getUnitAttr());
+    function.setArgAttr(dropoutArgs - 1, attrs::kRowOffset,
+                        builder.getUnitAttr());
   }
+  if (syncBatchnorm)
+    function.setArgAttr(numArgs - 1, attrs::kReplicas, builder.getUnitAttr());
   function.setResultAttr(0, attrs::kLossResult, builder.getUnitAttr());
   for (size_t i = 0; i < bufferUpdates.size(); ++i)
     function.setResultAttr(1 + i, attrs::kUpdateOf,

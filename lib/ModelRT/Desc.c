@@ -109,7 +109,7 @@ static nnc_status_t checkEntry(const nnc_model_desc_t *desc,
   for (int32_t i = 0; i < e->num_args; ++i) {
     int32_t a = e->args[i];
     if (a == NNC_ARG_LR || a == NNC_ARG_STEP || a == NNC_ARG_SEED ||
-        a == NNC_ARG_ROW_OFFSET)
+        a == NNC_ARG_ROW_OFFSET || a == NNC_ARG_REPLICAS)
       continue;
     if (NNC_ARG_IS_HYPER(a) && NNC_ARG_HYPER_INDEX(a) < desc->num_hypers)
       continue;

@@ -326,11 +326,21 @@ static nnc_status_t callKernel(nnc_model_t *m, const nnc_entry_desc_t *e,
   int report = nncHostWorkspaceReporting();
   size_t liveBefore = report ? nncHostWorkspaceBegin() : 0;
   int64_t t0 = nnc_rt_profile_begin();
+  m->allreduceFailed = 0;
   e->fn(m->args);
   nncProfileEntry(entry, t0);
   if (report)
     nncHostWorkspaceEnd(entry, liveBefore);
   nncAllocScopeLeave(&m->allocScope);
+  if (m->allreduceFailed) {
+    /* The kernel ran to its end on partial sums: undo what it wrote. */
+    copyUndo(m, e, c->fn, 0);
+    return nncMakeStatus(NNC_STATUS_INTERNAL,
+                         "%s: the all-reduce callback "
+                         "(nnc_model_set_allreduce) failed during kernel "
+                         "'%s'; nothing was changed",
+                         c->fn, entryName(m->desc, e));
+  }
   return NULL;
 }
 
@@ -355,6 +365,9 @@ static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
       ptr = &c->seed;
     } else if (a == NNC_ARG_ROW_OFFSET) {
       ptr = &c->rowOffset;
+    } else if (a == NNC_ARG_REPLICAS) {
+      c->replicas = (int64_t)(intptr_t)m;
+      ptr = &c->replicas;
     } else {
       const nnc_tensor_desc_t *t = &desc->tensors[a];
       int32_t k = m->kindIndex[a];

@@ -49,6 +49,11 @@ struct nnc_model_s {
   uint64_t seed;
   int64_t step;
   int64_t rowOffset;  /**< nnc_model_set_row_offset: dropout masks' first row */
+  nnc_allreduce_fn_t allreduce; /**< nnc_model_set_allreduce, or NULL */
+  void *allreduceContext;
+  /** Set by nnc_rt_replica_sum when the callback fails during a kernel;
+   *  Exec.c turns it into the call's error after the kernel returns. */
+  int allreduceFailed;
   void **data;        /**< per descriptor tensor; NULL unless instance data */
   size_t *bytes;      /**< per descriptor tensor; bytes of `data` */
   int32_t *kindIndex; /**< per descriptor tensor; its index within its kind */
@@ -182,6 +187,7 @@ typedef struct NncCall {
   float loss;
   int64_t rowOffset; /**< NNC_ARG_ROW_OFFSET */
   nnc_buffer_t *inputGrads; /**< INPUT_GRAD results, one per INPUT */
+  int64_t replicas;  /**< NNC_ARG_REPLICAS: the instance's address */
 } NncCall;
 
 /* Hyper.c: the optimizer hyperparameters (docs/abi.md, "Hyperparameters"). */
@@ -257,6 +263,16 @@ NNC_HIDDEN void nncPoolDestroy(NncPool *pool);
 NNC_HIDDEN void nnc_rt_parallel_for(void (*task)(void *ctx, int64_t begin,
                                                  int64_t end),
                                     void *ctx, int64_t count);
+
+/** Replicas.c: nn.replica_sum's call (lowered in NNToLinalg/Replicas.cpp):
+ *  sums data[0..size) over the replicas through the callback of the
+ *  instance at address `instance` (NNC_ARG_REPLICAS), in place; without a
+ *  callback it returns. A failing callback leaves data as it is and marks
+ *  the instance (allreduceFailed). The arguments are those of a
+ *  memref<?xf32> passed to an external function. */
+NNC_HIDDEN void nnc_rt_replica_sum(int64_t instance, float *allocated,
+                                   float *aligned, int64_t offset,
+                                   int64_t size, int64_t stride);
 
 /** Checkpoint I/O (Safetensors.c). */
 NNC_HIDDEN nnc_status_t nncSave(const nnc_model_t *model, const char *path);

@@ -398,6 +398,17 @@ nnc_status_t nnc_model_set_row_offset(nnc_model_t *model, int64_t row_offset) {
   return NULL;
 }
 
+nnc_status_t nnc_model_set_allreduce(nnc_model_t *model, nnc_allreduce_fn_t fn,
+                                     void *context) {
+  if (!model)
+    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                         "nnc_model_set_allreduce: model: expected an "
+                         "instance, got NULL");
+  model->allreduce = fn;
+  model->allreduceContext = fn ? context : NULL;
+  return NULL;
+}
+
 nnc_status_t nnc_model_get_seed(const nnc_model_t *model, uint64_t *out_seed) {
   if (!model || !out_seed)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,

@@ -146,9 +146,27 @@ bool Compilation::lowerToLinalg() {
     return false;
   signature = std::move(*sig);
   bool cpu = options.target != "cuda";
+  if (!cpu && !checkNoReplicas())
+    return false;
   return runPasses("nn to linalg", [&](OpPassManager &pm) {
     buildNNToLinalgPipeline(pm, /*perImageConvolutions=*/cpu);
   });
+}
+
+bool Compilation::checkNoReplicas() {
+  // nn.replica_sum calls the host's all-reduce callback from the kernel;
+  // the CUDA kernels run on the device and cannot (docs/distributed.md).
+  for (auto func : module->getOps<func::FuncOp>())
+    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+      if (func.getArgAttr(i, attrs::kReplicas)) {
+        mlir::emitError(func.getArgument(i).getLoc())
+            << "sync_batchnorm is not supported with --target=cuda: the "
+               "all-reduce of the batchnorm statistics is a host callback "
+               "that GPU kernels cannot call; train with per-process "
+               "statistics (remove sync_batchnorm) or on the CPU target";
+        return false;
+      }
+  return true;
 }
 
 /// The GPU back end's options from the compile options.

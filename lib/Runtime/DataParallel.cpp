@@ -132,15 +132,63 @@ Status nnc::rt::detail::checkInSync(Communicator &comm,
   return Status::ok();
 }
 
+int ReplicaSums::callback(void *context, float *data, int64_t count) {
+  auto *self = static_cast<ReplicaSums *>(context);
+  self->wide.resize(size_t(count));
+  for (int64_t i = 0; i < count; ++i)
+    self->wide[size_t(i)] = self->contribute ? double(data[i]) : 0.0;
+  Status st = self->comm->allreduceSum(self->wide.data(), count);
+  if (!st) {
+    if (self->error)
+      self->error = std::move(st);
+    return 1;
+  }
+  for (int64_t i = 0; i < count; ++i)
+    data[i] = float(self->wide[size_t(i)]);
+  return 0;
+}
+
+void DataParallel::stepWithoutRows() {
+  auto zeros = [](nnc_tensor_kind_t kind, const ModelLibrary &lib) {
+    std::vector<std::vector<char>> out;
+    for (const ModelTensor &t : lib.tensors(kind))
+      out.emplace_back(t.itemBytes, char(0)); // class 0 for i32 labels
+    return out;
+  };
+  if (dummyInputs.empty()) {
+    dummyInputs = zeros(NNC_KIND_INPUT, model.library());
+    dummyLabels = zeros(NNC_KIND_LABEL, model.library());
+  }
+  std::vector<const void *> inputs, labels;
+  for (auto &v : dummyInputs)
+    inputs.push_back(v.data());
+  for (auto &v : dummyLabels)
+    labels.push_back(v.data());
+  float loss = 0;
+  sums.contribute = false;
+  Status st = model.computeGradients(1, inputs, labels, &dummyOutputs, loss);
+  sums.contribute = true;
+  need(st);
+}
+
 float DataParallel::step(const Batch &shard, const std::vector<char> &labels,
                          double lr, std::vector<std::vector<float>> &outputs) {
   size_t numGrads = 0;
   for (const ModelTensor &t : model.library().tensors(NNC_KIND_GRAD))
     numGrads += size_t(t.itemElements);
+  // sync_batchnorm: the grads entry sums its batchnorm statistics over the
+  // processes through this callback, installed only around it (evaluation
+  // on rank 0 alone must not call it).
+  if (sync) {
+    sums.error = Status::ok();
+    need(model.setAllreduce(&ReplicaSums::callback, &sums));
+  }
   // Layout: gradients, loss * weight, failure flag.
   Status local = guardStatus([&] {
     injectFault(comm.rank(), need(model.step()) + 1);
     if (shard.rows == 0) {
+      if (sync)
+        stepWithoutRows();
       flat.assign(numGrads + 2, 0.0f);
       return;
     }
@@ -158,6 +206,14 @@ float DataParallel::step(const Batch &shard, const std::vector<char> &labels,
     flat.push_back(loss * weight);
     flat.push_back(0.0f);
   });
+  if (sync) {
+    need(model.setAllreduce(nullptr, nullptr));
+    // A failed replica sum is an MPI error; a local failure may leave the
+    // other processes waiting in a replica sum inside their kernel, where
+    // no agreement can reach them: both end every process (MPI_Abort).
+    need(sums.error);
+    need(local);
+  }
   if (!local) {
     flat.assign(numGrads + 2, 0.0f);
     flat[numGrads + 1] = 1.0f;

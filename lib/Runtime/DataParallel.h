@@ -37,11 +37,27 @@ Status agreeOnRun(Communicator &comm, const std::string &fingerprint);
 /// bit-identical (compares a hash). Collective.
 Status checkInSync(Communicator &comm, const ModelInstance &model);
 
+/// The all-reduce callback (nnc_model_set_allreduce) of a model compiled
+/// with sync_batchnorm: sums the kernel's f32 data over the processes in
+/// f64 (comm's allreduceSum, MPI_Allreduce in the plugin), rounded to f32
+/// once. A process without rows of the batch takes part with zeros.
+struct ReplicaSums {
+  Communicator *comm = nullptr;
+  bool contribute = true;
+  Status error;             ///< the first failed all-reduce of the step
+  std::vector<double> wide; ///< the data in f64
+  static int callback(void *context, float *data, int64_t count);
+};
+
 /// The data-parallel training step of one process.
 class DataParallel {
 public:
-  DataParallel(ModelInstance &model, Communicator &comm)
-      : model(model), comm(comm) {}
+  /// `syncBatchnorm`: the model was compiled with sync_batchnorm, so its
+  /// grads entry calls back for replica sums (docs/distributed.md).
+  DataParallel(ModelInstance &model, Communicator &comm, bool syncBatchnorm)
+      : model(model), comm(comm), sync(syncBatchnorm) {
+    sums.comm = &comm;
+  }
   /// One step on `shard` (this process's rows of a global batch of
   /// shard.globalRows rows; none is fine): compute_gradients on the shard,
   /// weight by shard.rows / shard.globalRows, all-reduce, apply with `lr`,
@@ -54,8 +70,17 @@ public:
   void reduceMeters(AccuracyMeter &accuracy, RegressionMeter &regression);
 
 private:
+  /// sync_batchnorm on a process without rows of the batch: runs the grads
+  /// entry on one row of zeros so that its replica sums meet the other
+  /// processes' (contributing zeros); the results are dropped.
+  void stepWithoutRows();
+
   ModelInstance &model;
   Communicator &comm;
+  bool sync;
+  ReplicaSums sums;
+  std::vector<std::vector<char>> dummyInputs, dummyLabels;
+  std::vector<std::vector<float>> dummyOutputs;
   std::vector<float> flat; ///< every gradient, then loss and failure slots
   std::vector<std::vector<char>> buffers;
 };

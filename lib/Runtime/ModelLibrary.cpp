@@ -108,6 +108,9 @@ ModelLibrary::open(const std::string &path) {
   // Optional: those built before data-parallel training ignore row offsets.
   f.setRowOffset = reinterpret_cast<decltype(f.setRowOffset)>(
       ::dlsym(lib->handle, "nnc_model_set_row_offset"));
+  // Optional: those built before sync_batchnorm have no replica sums.
+  f.setAllreduce = reinterpret_cast<decltype(f.setAllreduce)>(
+      ::dlsym(lib->handle, "nnc_model_set_allreduce"));
   // Optional: those built before threads existed run single-threaded.
   f.createWithOptions = reinterpret_cast<decltype(f.createWithOptions)>(
       ::dlsym(lib->handle, "nnc_model_create_with_options"));
@@ -280,6 +283,13 @@ Status ModelInstance::setRowOffset(int64_t offset) {
     return Status::ok();
   return lib->check(lib->api().setRowOffset(model, offset),
                     lib->path() + ": set_row_offset");
+}
+
+Status ModelInstance::setAllreduce(nnc_allreduce_fn_t fn, void *context) {
+  if (!lib->api().setAllreduce)
+    return Status::ok();
+  return lib->check(lib->api().setAllreduce(model, fn, context),
+                    lib->path() + ": set_allreduce");
 }
 
 Status ModelInstance::setLearningRate(double lr) {

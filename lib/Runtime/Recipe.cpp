@@ -175,6 +175,7 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
       fail(ErrorCode::InvalidArgument,
            "recipe: validation must lie in [0, 1), got {}", c.validation);
     c.shuffle = getBool(r, "shuffle", true, "");
+    c.syncBatchnorm = getBool(r, "sync_batchnorm", false, "");
     c.seed = uint64_t(getInt(r, "seed", 0, "", 0));
     c.clipNorm = getNumber(r, "clip_norm", 0.0, "");
     c.saveEvery = getInt(r, "save_every", 0, "", 0);
@@ -217,7 +218,8 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
       c.loss = r["loss"]["kind"].get<std::string>();
     warnUnknown(r,
                 {"data", "test", "batch", "epochs", "optimizer", "schedule",
-                 "early_stop", "validation", "shuffle", "seed", "clip_norm",
+                 "early_stop", "validation", "shuffle", "sync_batchnorm",
+                 "seed", "clip_norm",
                  "scaling", "loss", "loss_terms", "mode_dependent", "target",
                  "save_every", "metrics"},
                 "", warnings);

@@ -406,7 +406,7 @@ TrainResult TrainRun::run() {
                           trainSet.size(), cfg.batch, cfg.seed, cfg.epochs,
                           need(model->step()))));
     need(checkInSync(comm, *model));
-    parallel.emplace(*model, comm);
+    parallel.emplace(*model, comm, cfg.syncBatchnorm);
   }
   lastSave = nowSeconds();
   record.scaler = scaler;

@@ -79,6 +79,9 @@ public:
 
 private:
   bool checkTarget();
+  /// Fails with the option's location when --target=cuda meets a model
+  /// compiled with sync_batchnorm (an nn.replicas argument).
+  bool checkNoReplicas();
   /// The descriptor's nnc_target_t for CompileOptions::target.
   int32_t descriptorTarget() const;
   bool runPasses(llvm::StringRef stage,

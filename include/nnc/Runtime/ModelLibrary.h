@@ -70,6 +70,9 @@ struct ModelApi {
   decltype(&nnc_model_set_hyperparameter) setHyperparameter;
   decltype(&nnc_model_train_step_hp) trainStepHp;       ///< null with it
   decltype(&nnc_model_apply_gradients_hp) applyGradientsHp; ///< null with it
+  /// Null for a model.so built before sync_batchnorm (same ABI version; it
+  /// has no replica sums).
+  decltype(&nnc_model_set_allreduce) setAllreduce;
   decltype(&nnc_status_code) statusCode;
   decltype(&nnc_status_message) statusMessage;
   decltype(&nnc_status_free) statusFree;
@@ -147,6 +150,10 @@ public:
   /// of a larger batch (dropout masks). A no-op for a model.so built before
   /// nnc_model_set_row_offset existed.
   Status setRowOffset(int64_t offset);
+  /// Installs the all-reduce callback of a model compiled with
+  /// sync_batchnorm (nnc_model_set_allreduce; null `fn` removes it). A
+  /// no-op for a model.so built before it existed.
+  Status setAllreduce(nnc_allreduce_fn_t fn, void *context);
   /// One optimizer update from the GRAD tensors; increments the step.
   Status applyGradients(double lr);
   /// Sets the instance's learning rate (the hyperparameter "lr", a double);

@@ -46,6 +46,9 @@ struct TrainConfig {
   bool restoreBest = true;
   double validation = 0.0; ///< fraction of the data held out
   bool shuffle = true;
+  /// The model sums its batchnorm statistics over the processes
+  /// (docs/distributed.md); compiled into the model, read by the trainer.
+  bool syncBatchnorm = false;
   uint64_t seed = 0;
   double clipNorm = 0.0; ///< applied by the compiled step; recorded only
   ScalingKind scaling = ScalingKind::None; ///< extension key "scaling"

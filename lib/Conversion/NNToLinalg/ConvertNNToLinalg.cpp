@@ -32,6 +32,7 @@ void nnc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
   populateNNConvPatterns(patterns, options);
   populateNNPoolingPatterns(patterns);
   populateNNNormalizationPatterns(patterns);
+  populateNNReplicaPatterns(patterns);
   populateNNEmbeddingPatterns(patterns);
   populateNNRecurrentPatterns(patterns);
   populateNNAttentionPatterns(patterns);
@@ -67,7 +68,10 @@ struct ConvertNNToLinalgPass
     target.addIllegalDialect<nn::NNDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, scf::SCFDialect,
-                           tensor::TensorDialect, func::FuncDialect>();
+                           tensor::TensorDialect, func::FuncDialect,
+                           // nn.replica_sum's buffer (Replicas.cpp)
+                           memref::MemRefDialect,
+                           bufferization::BufferizationDialect>();
     target.addDynamicallyLegalDialect<arith::ArithDialect, math::MathDialect>(
         [](Operation *op) { return !isElementwiseOnTensors(op); });
     RewritePatternSet patterns(ctx);

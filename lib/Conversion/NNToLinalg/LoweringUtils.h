@@ -108,6 +108,12 @@ mlir::Value dense(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
 mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                     mlir::RankedTensorType type);
 
+/// `input` (a static f32 tensor) summed over the replicas through the model
+/// shim's `nnc_rt_replica_sum` and the instance in the i64 scalar tensor
+/// `replicas` (Replicas.cpp).
+mlir::Value replicaSum(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value input, mlir::Value replicas);
+
 /// Collapses dims [first, first + count) of `input` into one.
 mlir::Value collapseDims(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value input, int64_t first, int64_t count);

@@ -1,9 +1,12 @@
 //===- Normalization.cpp - batch and layer normalisation to linalg --------===//
 //
 // `batchnorm` is `x * scale + shift` with the per-channel scale and shift
-// computed from the [C] statistics first (normalizeChannels). `batchnorm_train` reduces the batch mean and biased variance over
-// every dim but the channel, normalises with them and returns the running
-// statistics updated with the unbiased variance. `layernorm` reduces the
+// computed from the [C] statistics first (normalizeChannels).
+// `batchnorm_train` reduces the batch mean and biased variance over every dim
+// but the channel, normalises with them and returns the running statistics
+// updated with the unbiased variance; with `replicas` (sync_batchnorm) the
+// sums are summed over the replicas first (batchStatistics), and
+// `batch_stats` is those statistics alone (the synced adjoint's). `layernorm` reduces the
 // last dim. All reductions are `linalg.generic`s with reduction iterators.
 //
 //===----------------------------------------------------------------------===//
@@ -121,6 +124,81 @@ Value normalizeChannels(OpBuilder &b, Location loc, Value x, Value mean,
       });
 }
 
+/// The statistics of batch normalisation over `axes` (every dim but the
+/// channel): the mean and biased variance [C], and the elements per
+/// channel here (`localCount`) and over every replica (`count`), f32
+/// scalars. With `replicas` (an i64 scalar tensor, nn.replicas), the sums
+/// [sum x, localCount] and then the squared deviations from the global mean
+/// are summed over the replicas (two replica sums: the two-pass form, as
+/// numerically careful as one process's); without, count is localCount.
+struct BatchStatistics {
+  Value mean, var, localCount, count;
+};
+BatchStatistics batchStatistics(OpBuilder &b, Location loc, Value x,
+                                ArrayRef<int64_t> axes, Value replicas) {
+  BatchStatistics st;
+  st.localCount = st.count = countF32(b, loc, x, axes);
+  Value sum = reduce(b, loc, x, axes, false, 0,
+                     [](OpBuilder &nb, Location l, ValueRange a) {
+                       return nb.create<arith::AddFOp>(l, a[0], a[1]);
+                     });
+  if (replicas) {
+    // [sum x (C), count] in one replica sum.
+    int64_t c = cast<RankedTensorType>(sum.getType()).getDimSize(0);
+    Value packed = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{c + 1},
+                                             b.getF32Type());
+    packed = b.create<tensor::InsertSliceOp>(
+        loc, sum, packed, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(c)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+    packed = b.create<tensor::InsertOp>(loc, st.localCount, packed,
+                                        ValueRange{indexConst(b, loc, c)});
+    Value total = replicaSum(b, loc, packed, replicas);
+    sum = b.create<tensor::ExtractSliceOp>(
+        loc, cast<RankedTensorType>(sum.getType()), total,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(c)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+    st.count =
+        b.create<tensor::ExtractOp>(loc, total, ValueRange{indexConst(b, loc, c)});
+  }
+  st.mean = divideBy(b, loc, sum, st.count);
+  Value deviations = sumSquaredDeviation(b, loc, x, st.mean, axes);
+  if (replicas)
+    deviations = replicaSum(b, loc, deviations, replicas);
+  st.var = divideBy(b, loc, deviations, st.count);
+  return st;
+}
+
+/// The statistics axes of batch normalisation: every dim but channel 1.
+SmallVector<int64_t> batchNormAxes(Value x) {
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != 1)
+      axes.push_back(d);
+  return axes;
+}
+
+struct BatchStatsLowering : OpConversionPattern<nn::BatchStatsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::BatchStatsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    BatchStatistics st = batchStatistics(rewriter, loc, x, batchNormAxes(x),
+                                         adaptor.getReplicas());
+    auto scalar = [&](Value v) -> Value {
+      return rewriter.create<tensor::FromElementsOp>(
+          loc, RankedTensorType::get({}, rewriter.getF32Type()), v);
+    };
+    rewriter.replaceOp(op, {st.mean, st.var, scalar(st.localCount),
+                            scalar(st.count)});
+    return success();
+  }
+};
+
 struct BatchNormLowering : OpConversionPattern<nn::BatchNormOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -143,19 +221,9 @@ struct BatchNormTrainLowering : OpConversionPattern<nn::BatchNormTrainOp> {
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
     Value x = adaptor.getInput();
-    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
-    SmallVector<int64_t> axes;
-    for (int64_t d = 0; d < rank; ++d)
-      if (d != 1)
-        axes.push_back(d);
-    Value count = countF32(b, loc, x, axes);
-    Value sum = reduce(b, loc, x, axes, false, 0,
-                       [](OpBuilder &nb, Location l, ValueRange a) {
-                         return nb.create<arith::AddFOp>(l, a[0], a[1]);
-                       });
-    Value mean = divideBy(b, loc, sum, count);
-    Value var =
-        divideBy(b, loc, sumSquaredDeviation(b, loc, x, mean, axes), count);
+    BatchStatistics st = batchStatistics(b, loc, x, batchNormAxes(x),
+                                         adaptor.getReplicas());
+    Value count = st.count, mean = st.mean, var = st.var;
     Value y = normalizeChannels(b, loc, x, mean, var, adaptor.getGamma(),
                                 adaptor.getBeta(),
                                 op.getEps().convertToFloat());
@@ -221,6 +289,6 @@ struct LayerNormLowering : OpConversionPattern<nn::LayerNormOp> {
 } // namespace
 
 void nnc::populateNNNormalizationPatterns(RewritePatternSet &patterns) {
-  patterns.add<BatchNormLowering, BatchNormTrainLowering, LayerNormLowering>(
-      patterns.getContext());
+  patterns.add<BatchNormLowering, BatchNormTrainLowering, BatchStatsLowering,
+               LayerNormLowering>(patterns.getContext());
 }

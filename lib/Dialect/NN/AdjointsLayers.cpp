@@ -110,18 +110,72 @@ static SmallVector<int64_t> batchNormAxes(int64_t rank) {
   return axes;
 }
 
+/// The adjoint of a batchnorm_train synchronised over the replicas
+/// (`sync_batchnorm`, docs/distributed.md): the closed form of the unsynced
+/// adjoint with the statistics and the two means of `g' = g * gamma` taken
+/// over every replica's batch.
+///
+/// Each replica's grads entry differentiates its own mean loss `L_r` (seed
+/// 1), and the trainer then sums `w_r * G_r` with `w_r = n_r / B`, the
+/// replica's share of the global batch; so every gradient on replica r is
+/// `1 / w_r` times replica r's part of the gradient of the global loss
+/// `L = sum_r w_r L_r`. To keep that true through this op, each replica
+/// contributes `w_r * sum_r(g')` (its part of the global sum at the global
+/// scale) and divides the replica sum by `w_r * M = m_r`: its own element
+/// count. The share is `w_r = m_r / M` (elements per channel here and in
+/// all replicas), which equals `n_r / B`. On one replica `w = 1` exactly
+/// and the arithmetic is that of the unsynced adjoint.
+static LogicalResult buildSyncAdjoint(BatchNormTrainOp op, AdjointBuilder &ab,
+                                      Value g, SmallVectorImpl<Value> &grads) {
+  OpBuilder &b = ab.builder();
+  Location loc = ab.getLoc();
+  Value x = op.getInput(), replicas = op.getReplicas();
+  int64_t rank = tensorType(x).getRank();
+  SmallVector<int64_t> axes = batchNormAxes(rank);
+  auto stats = b.create<BatchStatsOp>(loc, x, replicas);
+  Value rstd = ab.div(
+      ab.scalar(1.0),
+      b.create<SqrtOp>(loc, ab.add(stats.getVar(),
+                                   ab.scalar(op.getEps().convertToFloat()))));
+  Value rstdView = channelView(ab, rstd, rank);
+  Value xhat =
+      ab.mul(ab.sub(x, channelView(ab, stats.getMean(), rank)), rstdView);
+  Value gg = ab.mul(g, channelView(ab, op.getGamma(), rank));
+  Value share = ab.div(stats.getLocalCount(), stats.getCount());
+  // One replica sum of [sum g', sum g' * xhat], each weighted by the share.
+  Value sums = b.create<ConcatOp>(
+      loc,
+      ValueRange{ab.mul(ab.sum(gg, axes, false), share),
+                 ab.mul(ab.sum(ab.mul(gg, xhat), axes, false), share)},
+      /*axis=*/0);
+  Value total = ab.div(b.create<ReplicaSumOp>(loc, sums, replicas),
+                       stats.getLocalCount());
+  int64_t c = tensorType(op.getGamma()).getDimSize(0);
+  Value meanG = b.create<SliceOp>(loc, total, 0, 0, c);
+  Value meanGX = b.create<SliceOp>(loc, total, 0, c, c);
+  Value inner = ab.sub(ab.sub(gg, channelView(ab, meanG, rank)),
+                       ab.mul(xhat, channelView(ab, meanGX, rank)));
+  grads.push_back(ab.mul(rstdView, inner));
+  grads.push_back(ab.sum(ab.mul(g, xhat), axes, /*keepdim=*/false));
+  grads.push_back(ab.sum(g, axes, /*keepdim=*/false));
+  grads.append(3, Value());
+  return success();
+}
+
 LogicalResult BatchNormTrainOp::buildAdjoint(OpBuilder &b,
                                              ArrayRef<Value> resultGrads,
                                              SmallVectorImpl<Value> &grads) {
   // Only `result` carries a gradient; the running statistics are buffers.
   Value g = resultGrads[0];
   if (!g) {
-    grads.append(5, Value());
+    grads.append(getNumOperands(), Value());
     return success();
   }
   AdjointBuilder ab(b, getLoc());
   int64_t rank = tensorType(getInput()).getRank();
   SmallVector<int64_t> axes = batchNormAxes(rank);
+  if (getReplicas())
+    return buildSyncAdjoint(*this, ab, g, grads);
   Normalized n = normalize(ab, getInput(), axes, getEps().convertToFloat());
   Value gg = ab.mul(g, channelView(ab, getGamma(), rank));
   Value inner = ab.sub(ab.sub(gg, ab.mean(gg, axes, true)),
@@ -153,6 +207,18 @@ LogicalResult BatchNormOp::buildAdjoint(OpBuilder &b,
   grads.push_back(ab.sum(ab.mul(g, xhat), axes, /*keepdim=*/false));
   grads.push_back(ab.sum(g, axes, /*keepdim=*/false));
   grads.append(2, Value());
+  return success();
+}
+
+LogicalResult ReplicaSumOp::buildAdjoint(OpBuilder &b,
+                                         ArrayRef<Value> resultGrads,
+                                         SmallVectorImpl<Value> &grads) {
+  // y = sum_r x_r on every replica: dx_r = sum_r dy_r, a replica sum again.
+  Value g = resultGrads[0];
+  grads.push_back(g ? b.create<ReplicaSumOp>(getLoc(), g, getReplicas())
+                          .getResult()
+                    : Value());
+  grads.push_back(Value());
   return success();
 }
 

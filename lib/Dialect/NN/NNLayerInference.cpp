@@ -263,6 +263,38 @@ LogicalResult BatchNormTrainOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult BatchStatsOp::inferReturnTypes(MLIRContext *ctx,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  auto input = checkBatchNorm(OpChecker(getOperationName(), loc),
+                              adaptor.getInput(), {});
+  if (failed(input))
+    return failure();
+  auto channels = RankedTensorType::get({input->getDimSize(1)},
+                                        Float32Type::get(ctx));
+  auto scalar = RankedTensorType::get({}, Float32Type::get(ctx));
+  types.append({channels, channels, scalar, scalar});
+  return success();
+}
+
+LogicalResult ReplicaSumOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  OpChecker check(getOperationName(), loc);
+  auto input = check.f32Tensor(adaptor.getInput(), "input",
+                               "a static f32 tensor", 0, 8);
+  if (failed(input))
+    return failure();
+  if (!input->hasStaticShape())
+    return check.fail("expects an input of static shape (the same on every "
+                      "replica), got ",
+                      *input);
+  types.push_back(*input);
+  return success();
+}
+
 LogicalResult LayerNormOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,

@@ -109,3 +109,40 @@ func.func @batchnorm_train(%x: tensor<?x32xf32>, %g: tensor<32xf32>, %b: tensor<
   %0:3 = nn.batchnorm_train %x, %g, %b, %m, %v {momentum = 2.000000e-01 : f32} : (tensor<?x32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>) -> (tensor<?x32xf32>, tensor<32xf32>, tensor<32xf32>)
   return %0#0, %0#1, %0#2 : tensor<?x32xf32>, tensor<32xf32>, tensor<32xf32>
 }
+
+// -----
+
+// nn.replica_sum: copied into a fresh 1-D buffer, summed in place by the
+// model shim's nnc_rt_replica_sum(instance, buffer) (the instance is the
+// nn.replicas scalar), read back as the result.
+// CHECK: func.func private @nnc_rt_replica_sum(i64, memref<?xf32>)
+// CHECK-LABEL: func.func @replica_sum
+func.func @replica_sum(%x: tensor<2x6xf32>, %r: tensor<i64>) -> tensor<2x6xf32> {
+  // CHECK: %[[FLAT:.*]] = tensor.collapse_shape %{{.*}} {{\[\[}}0, 1]] : tensor<2x6xf32> into tensor<12xf32>
+  // CHECK: %[[BUF:.*]] = memref.alloc() : memref<12xf32>
+  // CHECK: bufferization.materialize_in_destination %[[FLAT]] in restrict writable %[[BUF]]
+  // CHECK: %[[INST:.*]] = tensor.extract %{{.*}}[] : tensor<i64>
+  // CHECK: %[[DYN:.*]] = memref.cast %[[BUF]] : memref<12xf32> to memref<?xf32>
+  // CHECK: call @nnc_rt_replica_sum(%[[INST]], %[[DYN]])
+  // CHECK: %[[SUM:.*]] = bufferization.to_tensor %[[BUF]] restrict writable
+  // CHECK: tensor.expand_shape %[[SUM]] {{\[\[}}0, 1]] output_shape [2, 6]
+  %0 = nn.replica_sum %x, %r : (tensor<2x6xf32>, tensor<i64>) -> tensor<2x6xf32>
+  return %0 : tensor<2x6xf32>
+}
+
+// -----
+
+// batchnorm_train over the replicas: [sum x, count] in one replica sum, then
+// the squared deviations from the global mean in a second one.
+// CHECK-LABEL: func.func @batchnorm_train_replicas
+func.func @batchnorm_train_replicas(%x: tensor<?x4xf32>, %g: tensor<4xf32>, %r: tensor<i64>) -> (tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  // CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0] [4] [1] : tensor<4xf32> into tensor<5xf32>
+  // CHECK: tensor.insert %{{.*}} into %{{.*}}[%{{.*}}] : tensor<5xf32>
+  // CHECK: call @nnc_rt_replica_sum
+  // CHECK: tensor.extract_slice %{{.*}}[0] [4] [1] : tensor<5xf32> to tensor<4xf32>
+  // CHECK: call @nnc_rt_replica_sum
+  // CHECK-NOT: call @nnc_rt_replica_sum
+  // CHECK: return
+  %0:3 = nn.batchnorm_train %x, %g, %g, %g, %g, %r : (tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<i64>) -> (tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>)
+  return %0#0, %0#1, %0#2 : tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>
+}

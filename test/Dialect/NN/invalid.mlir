@@ -362,6 +362,15 @@ func.func @bn_gamma(%x: tensor<?x4xf32>, %g: tensor<4xf32>, %h: tensor<5xf32>) {
 
 // -----
 
+func.func @replica_sum_dynamic(%x: tensor<?x4xf32>, %r: tensor<i64>) {
+  // expected-error @+2 {{'nn.replica_sum' op expects an input of static shape (the same on every replica), got 'tensor<?x4xf32>'}}
+  // expected-error @+1 {{'nn.replica_sum' op failed to infer returned types}}
+  %0 = nn.replica_sum %x, %r : (tensor<?x4xf32>, tensor<i64>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
 func.func @bn_momentum(%x: tensor<?x4xf32>, %g: tensor<4xf32>) {
   // expected-error @+2 {{'nn.batchnorm_train' op expects momentum in [0, 1], got 1.500000e+00}}
   // expected-error @+1 {{'nn.batchnorm_train' op failed to infer returned types}}

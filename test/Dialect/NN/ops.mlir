@@ -156,6 +156,20 @@ func.func @images(%x: tensor<?x1x28x28xf32>, %w: tensor<32x1x3x3xf32>, %b: tenso
   return
 }
 
+// sync_batchnorm: statistics over the replicas (nn.replicas argument).
+// CHECK-LABEL: func.func @replicas
+func.func @replicas(%x: tensor<?x32x14x14xf32>, %g: tensor<32xf32>, %r: tensor<i64>, %s: tensor<2x32xf32>) {
+  // CHECK: nn.batchnorm_train %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x32x14x14xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<i64>) -> (tensor<?x32x14x14xf32>, tensor<32xf32>, tensor<32xf32>)
+  %0:3 = nn.batchnorm_train %x, %g, %g, %g, %g, %r : (tensor<?x32x14x14xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<i64>) -> (tensor<?x32x14x14xf32>, tensor<32xf32>, tensor<32xf32>)
+  // CHECK: nn.batch_stats %{{.*}}, %{{.*}} : (tensor<?x32x14x14xf32>, tensor<i64>) -> (tensor<32xf32>, tensor<32xf32>, tensor<f32>, tensor<f32>)
+  %1:4 = nn.batch_stats %x, %r : (tensor<?x32x14x14xf32>, tensor<i64>) -> (tensor<32xf32>, tensor<32xf32>, tensor<f32>, tensor<f32>)
+  // CHECK: nn.batch_stats %{{.*}} : (tensor<?x32x14x14xf32>) -> (tensor<32xf32>, tensor<32xf32>, tensor<f32>, tensor<f32>)
+  %2:4 = nn.batch_stats %x : (tensor<?x32x14x14xf32>) -> (tensor<32xf32>, tensor<32xf32>, tensor<f32>, tensor<f32>)
+  // CHECK: nn.replica_sum %{{.*}}, %{{.*}} : (tensor<2x32xf32>, tensor<i64>) -> tensor<2x32xf32>
+  %3 = nn.replica_sum %s, %r : (tensor<2x32xf32>, tensor<i64>) -> tensor<2x32xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @sequences
 func.func @sequences(%ids: tensor<?x16xi32>, %table: tensor<100x64xf32>, %g: tensor<64xf32>,
                      %wi4: tensor<512x64xf32>, %wh4: tensor<512x128xf32>, %b4: tensor<512xf32>,

@@ -130,7 +130,7 @@ TEST(Sema, ReportsErrors) {
       {"block dense {\n  input x: f32[N, 3]\n  output x\n}\nmodel M {\n  input x: f32[N, 3]\n  output y = x\n}", 1, 7, "block 'dense' has the name of a built-in layer"},
       {m2 + "  output y = x -> dense(1)\n}\ntrain Q {\n  data = logic(and)\n}", 5, 7, "train section refers to unknown model 'Q'"},
       {trainHead + "  loss = mse(z, t)\n}", 8, 14, "undefined name 'z'"},
-      {trainHead + "  loss = mse(y, t)\n  epoch = 3\n}", 9, 3, "unknown train option 'epoch' (did you mean 'epochs'?); expected one of: data, loss, optimizer, schedule, batch, epochs, early_stop, validation, test, shuffle, seed, clip_norm, save_every, metrics"},
+      {trainHead + "  loss = mse(y, t)\n  epoch = 3\n}", 9, 3, "unknown train option 'epoch' (did you mean 'epochs'?); expected one of: data, loss, optimizer, schedule, batch, epochs, early_stop, validation, test, shuffle, sync_batchnorm, seed, clip_norm, save_every, metrics"},
       {trainHead + "  loss = mse(y, t)\n  batch = 3\n  batch = 4\n}", 10, 3, "option 'batch' of the train section is given twice"},
       {trainHead + "  loss = 2 * y\n}", 8, 14, "'y' is not a loss: apply a loss function to it, as in mse(y, y)"},
       {trainHead + "  loss = mse(y, t) + 1\n}", 8, 20, "cannot add a constant to a loss"},

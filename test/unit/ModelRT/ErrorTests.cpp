@@ -174,6 +174,13 @@ TEST_F(DenseErrors, InstanceCalls) {
       take(api, api.nnc_model_set_row_offset(inst.model, NNC_MAX_BATCH)),
       NNC_STATUS_INVALID_ARGUMENT, {"row_offset", "16777216"});
   EXPECT_NNC_OK(api, api.nnc_model_set_row_offset(inst.model, 0));
+  expectError(take(api, api.nnc_model_set_allreduce(nullptr, nullptr, nullptr)),
+              NNC_STATUS_INVALID_ARGUMENT, {"nnc_model_set_allreduce", "model"});
+  // A model compiled without sync_batchnorm accepts (and never calls) one.
+  EXPECT_NNC_OK(api, api.nnc_model_set_allreduce(
+                         inst.model, [](void *, float *, int64_t) { return 1; },
+                         nullptr));
+  EXPECT_NNC_OK(api, api.nnc_model_set_allreduce(inst.model, nullptr, nullptr));
   EXPECT_NNC_OK(api, api.nnc_model_set_step(inst.model, 41));
   EXPECT_NNC_OK(api, api.nnc_model_get_step(inst.model, &step));
   EXPECT_EQ(step, 41);

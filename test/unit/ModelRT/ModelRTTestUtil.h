@@ -39,7 +39,8 @@
                                                           X(nnc_model_set_row_offset) \
   X(nnc_model_hyperparameter_count) X(nnc_model_hyperparameter_info)           \
   X(nnc_model_set_hyperparameter) X(nnc_model_get_hyperparameter)             \
-  X(nnc_model_train_step_hp) X(nnc_model_apply_gradients_hp)
+  X(nnc_model_train_step_hp) X(nnc_model_apply_gradients_hp) \
+  X(nnc_model_set_allreduce)
 
 namespace nnc::test {
 

@@ -32,8 +32,10 @@ void populateNNConvPatterns(mlir::RewritePatternSet &patterns,
                             const NNToLinalgOptions &options);
 /// maxpool2d and avgpool2d (Pooling.cpp).
 void populateNNPoolingPatterns(mlir::RewritePatternSet &patterns);
-/// batchnorm, batchnorm_train, layernorm (Normalization.cpp).
+/// batchnorm, batchnorm_train, batch_stats, layernorm (Normalization.cpp).
 void populateNNNormalizationPatterns(mlir::RewritePatternSet &patterns);
+/// replica_sum, a call of the model shim (Replicas.cpp).
+void populateNNReplicaPatterns(mlir::RewritePatternSet &patterns);
 /// embedding and positional_sinusoidal (Embedding.cpp).
 void populateNNEmbeddingPatterns(mlir::RewritePatternSet &patterns);
 /// rnn, lstm, gru (Recurrent.cpp).

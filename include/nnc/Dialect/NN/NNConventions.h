@@ -53,6 +53,9 @@ inline constexpr llvm::StringLiteral kSeed = "nn.seed";
 /// UnitAttr: the index in a larger batch of the batch's first row, for the
 /// dropout masks (tensor<i64>; data-parallel training, 0 otherwise).
 inline constexpr llvm::StringLiteral kRowOffset = "nn.row_offset";
+/// UnitAttr: the model instance, whose all-reduce callback nn.replica_sum
+/// calls (tensor<i64>; models compiled with sync_batchnorm).
+inline constexpr llvm::StringLiteral kReplicas = "nn.replicas";
 
 // Result attributes.
 /// StringAttr: a model output and its name.
