@@ -48,6 +48,12 @@ ParamSpec ParamSpec::listOf() const {
   return p;
 }
 
+ParamSpec ParamSpec::perSide(std::vector<std::string> names) const {
+  ParamSpec p = *this;
+  p.sides = std::move(names);
+  return p;
+}
+
 const ParamSpec *BuiltinSpec::findParam(llvm::StringRef name) const {
   for (const ParamSpec &p : params)
     if (p.name == name)
@@ -89,6 +95,12 @@ ParamSpec flag(const char *name, const char *def) {
 /// The initialiser of a layer's weight; `auto` is resolved by Sema.
 ParamSpec init(const char *def = "auto") {
   return param("init", 0, def).call(BuiltinKind::Init).oneOf({"auto"});
+}
+/// Padding: one number for every side, or `[top, left, bottom, right]`.
+ParamSpec padding(unsigned types, const char *def) {
+  return param("pad", types, def)
+      .range(0, kMaxInt)
+      .perSide({"top", "left", "bottom", "right"});
 }
 ParamSpec tensor(const char *name) { return param(name, PT_Tensor); }
 ParamSpec axis(const char *def = "") {
@@ -135,18 +147,16 @@ std::vector<BuiltinSpec> buildTable() {
             "fully connected layer: [N, ..., K] -> [N, ..., units]"),
       layer("conv2d",
             {count("filters"), count("kernel", "3"), count("stride", "1"),
-             param("pad", PT_Int, "valid")
-                 .range(0, kMaxInt)
-                 .oneOf({"same", "valid"}),
+             padding(PT_Int, "valid").oneOf({"same", "valid"}),
              count("dilation", "1"), flag("bias", "true"), init()},
             "2-D convolution on NCHW images"),
       layer("maxpool",
             {count("size", "2"), count("stride", "=size"),
-             param("pad", PT_Int, "0").range(0, kMaxInt)},
+             padding(PT_Int, "0")},
             "2-D max pooling"),
       layer("avgpool",
             {count("size", "2"), count("stride", "=size"),
-             param("pad", PT_Int, "0").range(0, kMaxInt)},
+             padding(PT_Int, "0")},
             "2-D average pooling"),
       layer("batchnorm",
             {param("momentum", PT_Float, "0.1").range(0, 1),

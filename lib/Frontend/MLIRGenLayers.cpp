@@ -91,6 +91,49 @@ std::pair<int64_t, int64_t> samePadding(int64_t size, int64_t kernel,
   return {total / 2, total - total / 2};
 }
 
+/// The (top, left, bottom, right) padding of a windowed layer's `pad`: one
+/// integer for every side, `[top, left, bottom, right]`, `valid` (none) or
+/// `same` (samePadding of each spatial dim of the NCHW `shape`).
+std::optional<SmallVector<int64_t>> padArg(MLIRGenImpl &g,
+                                           const CallExprAST &call,
+                                           ArrayRef<int64_t> shape,
+                                           int64_t kernel, int64_t stride,
+                                           int64_t dilation) {
+  const ExprAST *padExpr = call.getArg("pad");
+  auto fail = [&]() -> std::optional<SmallVector<int64_t>> {
+    g.error(padExpr ? padExpr->loc() : call.loc(),
+            "argument 'pad' of " + call.callee +
+                " must be an integer, [top, left, bottom, right], same or "
+                "valid");
+    return std::nullopt;
+  };
+  if (!padExpr)
+    return fail();
+  if (auto *list = dyn_cast<ListExprAST>(padExpr)) {
+    SmallVector<int64_t> sides;
+    for (const ExprPtr &element : list->elements) {
+      std::optional<ConstValue> v = g.evalConst(*element);
+      if (!v || v->kind != ConstValue::Int || v->intValue < 0)
+        return fail();
+      sides.push_back(v->intValue);
+    }
+    if (sides.size() != 4)
+      return fail();
+    return sides;
+  }
+  std::optional<ConstValue> pad = g.evalConst(*padExpr);
+  if (pad && pad->kind == ConstValue::Int)
+    return SmallVector<int64_t>(4, pad->intValue);
+  if (pad && pad->kind == ConstValue::Ident && pad->text == "same") {
+    auto [top, bottom] = samePadding(shape[2], kernel, stride, dilation);
+    auto [left, right] = samePadding(shape[3], kernel, stride, dilation);
+    return SmallVector<int64_t>{top, left, bottom, right};
+  }
+  if (pad && pad->kind == ConstValue::Ident && pad->text == "valid")
+    return SmallVector<int64_t>(4, 0);
+  return fail();
+}
+
 Value conv2d(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   if (!g.expectRank(call, x, 4, 4, "f32[N, C, H, W]"))
     return {};
@@ -99,23 +142,12 @@ Value conv2d(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   auto stride = g.intArg(call, "stride");
   auto dilation = g.intArg(call, "dilation");
   auto bias = g.boolArg(call, "bias");
-  const ExprAST *padExpr = call.getArg("pad");
-  auto pad = padExpr ? g.evalConst(*padExpr) : std::nullopt;
   if (!filters || !kernel || !stride || !dilation || !bias)
     return {};
   ArrayRef<int64_t> shape = shapeOf(x);
-  SmallVector<int64_t> padding(4, 0);
-  if (pad && pad->kind == ConstValue::Int) {
-    padding.assign(4, pad->intValue);
-  } else if (pad && pad->kind == ConstValue::Ident && pad->text == "same") {
-    auto [top, bottom] = samePadding(shape[2], *kernel, *stride, *dilation);
-    auto [left, right] = samePadding(shape[3], *kernel, *stride, *dilation);
-    padding = {top, left, bottom, right};
-  } else if (!pad || pad->kind != ConstValue::Ident || pad->text != "valid") {
-    g.error(padExpr ? padExpr->loc() : call.loc(),
-            "argument 'pad' of conv2d must be an integer, same or valid");
+  auto padding = padArg(g, call, shape, *kernel, *stride, *dilation);
+  if (!padding)
     return {};
-  }
   std::string name = g.layerName("conv");
   SmallVector<Value> operands{x};
   operands.push_back(g.paramFromInit(
@@ -128,21 +160,25 @@ Value conv2d(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   return g.build1<nn::Conv2DOp>(
       call.loc(), "conv2d", operands,
       {arrayAttr(g, "strides", {*stride, *stride}),
-       arrayAttr(g, "padding", padding),
+       arrayAttr(g, "padding", *padding),
        arrayAttr(g, "dilations", {*dilation, *dilation})});
 }
 
 template <typename PoolOp>
 Value pool(MLIRGenImpl &g, const CallExprAST &call, Value x) {
+  if (!g.expectRank(call, x, 4, 4, "f32[N, C, H, W]"))
+    return {};
   auto size = g.intArg(call, "size");
   auto stride = g.intArg(call, "stride");
-  auto pad = g.intArg(call, "pad");
-  if (!size || !stride || !pad)
+  if (!size || !stride)
+    return {};
+  auto pad = padArg(g, call, shapeOf(x), *size, *stride, 1);
+  if (!pad)
     return {};
   return g.build1<PoolOp>(call.loc(), call.callee, x,
                           {arrayAttr(g, "kernel", {*size, *size}),
                            arrayAttr(g, "strides", {*stride, *stride}),
-                           arrayAttr(g, "padding", {*pad, *pad, *pad, *pad})});
+                           arrayAttr(g, "padding", *pad)});
 }
 
 Value batchnorm(MLIRGenImpl &g, const CallExprAST &call, Value x) {

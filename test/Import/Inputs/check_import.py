@@ -40,10 +40,10 @@ def attrs(node):
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
-def pads2d(a):
-    p = a.get("pads", [0, 0, 0, 0])
-    assert p[0] == p[2] and p[1] == p[3]
-    return (p[0], p[1])
+def pad_sides(x, a, value=0.0):
+    """Pads x by ONNX's `pads` [top, left, bottom, right] (any per side)."""
+    t, l, b, r = a.get("pads", [0, 0, 0, 0])
+    return F.pad(x, [l, r, t, b], value=value)
 
 
 def same_upper(x, kernel, stride, dilation):
@@ -75,7 +75,7 @@ def run_node(node, v):
         if a.get("auto_pad", b"NOTSET") == b"SAME_UPPER":
             x, pad = same_upper(x, i[1].shape[2], stride, dil), (0, 0)
         else:
-            pad = pads2d(a)
+            x, pad = pad_sides(x, a), (0, 0)
         return F.conv2d(x, i[1], i[2] if len(i) > 2 else None, stride, pad,
                         dil)
     if op == "BatchNormalization":
@@ -87,12 +87,19 @@ def run_node(node, v):
                             a.get("epsilon", 1e-5))
     if op == "MaxPool":
         k = a["kernel_shape"][0]
-        return F.max_pool2d(i[0], k, a.get("strides", [1, 1])[0], pads2d(a))
+        return F.max_pool2d(pad_sides(i[0], a, -float("inf")), k,
+                            a.get("strides", [1, 1])[0])
     if op == "AveragePool":
-        k = a["kernel_shape"][0]
-        return F.avg_pool2d(i[0], k, a.get("strides", [1, 1])[0], pads2d(a),
-                            count_include_pad=bool(
-                                a.get("count_include_pad", 0)))
+        # The sum over the zero-padded image divided by the number of
+        # cells counted: all with count_include_pad, else the real ones.
+        k, s = a["kernel_shape"][0], a.get("strides", [1, 1])[0]
+        real = torch.ones_like(i[0])
+        if a.get("count_include_pad", 0):
+            real = pad_sides(real, a, 1.0)
+        else:
+            real = pad_sides(real, a)
+        total = F.avg_pool2d(pad_sides(i[0], a), k, s) * (k * k)
+        return total / (F.avg_pool2d(real, k, s) * (k * k))
     if op == "GlobalAveragePool":
         return i[0].mean(dim=(2, 3), keepdim=True)
     if op == "Flatten":

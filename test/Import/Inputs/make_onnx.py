@@ -94,6 +94,23 @@ def cnn():
          init("w2", 4, 8, 3, 3), init("b3", 10), init("w3", 10, 4)])
 
 
+def pads():
+    # Per-side pads [top, left, bottom, right] on Conv, MaxPool and
+    # AveragePool (PyTorch's ZeroPad2d + Conv2d export; TF's SAME padding
+    # with an even kernel).
+    return model(
+        [helper.make_node("Conv", ["x", "w"], ["c"], name="conv_pads",
+                          kernel_shape=[3, 3], pads=[1, 0, 2, 1]),
+         helper.make_node("MaxPool", ["c"], ["m"], name="max_pads",
+                          kernel_shape=[3, 3], strides=[2, 2],
+                          pads=[1, 0, 0, 2]),
+         helper.make_node("AveragePool", ["m"], ["y"], name="avg_pads",
+                          kernel_shape=[2, 2], strides=[1, 1],
+                          pads=[0, 1, 1, 0])],
+        [value("x", "N", 2, 9, 8)], [value("y", "N", 4, 5, 4)],
+        [init("w", 4, 2, 3, 3)])
+
+
 def shapes():
     # Reshape with 0 (copy) and -1, Transpose keeping the batch first,
     # Reshape to rank 2 (written as flatten), Identity.
@@ -254,7 +271,7 @@ def old_opset():
 
 
 CASES = {f.__name__: f for f in [
-    mlp_gemm, matmul_add, cnn, shapes, branches, layernorm, unsupported_op, conv_group,
+    mlp_gemm, matmul_add, cnn, pads, shapes, branches, layernorm, unsupported_op, conv_group,
     pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
     softmax_batch, batch_transpose, lstm_peephole, div_alone, old_opset,
     elementwise]}
