@@ -164,21 +164,57 @@ Value conv2d(MLIRGenImpl &g, const CallExprAST &call, Value x) {
        arrayAttr(g, "dilations", {*dilation, *dilation})});
 }
 
+/// Grows the bottom/right `padding` of a pooling window for `ceil_mode`
+/// (PyTorch's rule): ceil((size + pads - window) / stride) + 1 outputs,
+/// less one when the last window would start in the bottom/right padding;
+/// the extra cells are padding that avgpool never counts.
+void ceilModePadding(ArrayRef<int64_t> shape, int64_t kernel, int64_t stride,
+                     int64_t dilation, SmallVectorImpl<int64_t> &padding) {
+  int64_t window = dilation * (kernel - 1) + 1;
+  for (int d = 0; d < 2; ++d) {
+    int64_t size = shape[2 + d], before = padding[d], after = padding[d + 2];
+    int64_t span = size + before + after - window;
+    if (span < 0)
+      continue; // the op's verifier reports the window that does not fit
+    int64_t out = (span + stride - 1) / stride + 1;
+    if ((out - 1) * stride >= size + before)
+      --out;
+    padding[d + 2] +=
+        std::max<int64_t>(0, (out - 1) * stride + window - (size + before + after));
+  }
+}
+
 template <typename PoolOp>
 Value pool(MLIRGenImpl &g, const CallExprAST &call, Value x) {
+  constexpr bool isMax = std::is_same_v<PoolOp, nn::MaxPool2DOp>;
   if (!g.expectRank(call, x, 4, 4, "f32[N, C, H, W]"))
     return {};
   auto size = g.intArg(call, "size");
   auto stride = g.intArg(call, "stride");
-  if (!size || !stride)
+  auto ceil = g.boolArg(call, "ceil_mode");
+  std::optional<int64_t> dilation = 1;
+  std::optional<bool> countPad = false;
+  if constexpr (isMax)
+    dilation = g.intArg(call, "dilation");
+  else
+    countPad = g.boolArg(call, "count_include_pad");
+  if (!size || !stride || !ceil || !dilation || !countPad)
     return {};
-  auto pad = padArg(g, call, shapeOf(x), *size, *stride, 1);
+  auto pad = padArg(g, call, shapeOf(x), *size, *stride, *dilation);
   if (!pad)
     return {};
-  return g.build1<PoolOp>(call.loc(), call.callee, x,
-                          {arrayAttr(g, "kernel", {*size, *size}),
-                           arrayAttr(g, "strides", {*stride, *stride}),
-                           arrayAttr(g, "padding", *pad)});
+  SmallVector<int64_t> declared = *pad;
+  if (*ceil)
+    ceilModePadding(shapeOf(x), *size, *stride, *dilation, *pad);
+  SmallVector<NamedAttribute> attrs = {
+      arrayAttr(g, "kernel", {*size, *size}),
+      arrayAttr(g, "strides", {*stride, *stride}),
+      arrayAttr(g, "padding", *pad)};
+  if (*dilation != 1)
+    attrs.push_back(arrayAttr(g, "dilations", {*dilation, *dilation}));
+  if (*countPad && llvm::any_of(declared, [](int64_t p) { return p != 0; }))
+    attrs.push_back(arrayAttr(g, "divisor_padding", declared));
+  return g.build1<PoolOp>(call.loc(), call.callee, x, attrs);
 }
 
 Value batchnorm(MLIRGenImpl &g, const CallExprAST &call, Value x) {

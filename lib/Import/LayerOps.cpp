@@ -283,6 +283,20 @@ static llvm::Error conv(Translator &t, const Node &n) {
   return llvm::Error::success();
 }
 
+/// The output size of a pooling window along one spatial axis with
+/// PyTorch's `ceil_mode` rule (the language's; docs/language.md).
+static int64_t poolOutput(int64_t size, const Window &w, int axis,
+                          bool ceil) {
+  if (w.same || !ceil)
+    return windowOutput(size, w, axis);
+  int64_t before = w.pads[axis], after = w.pads[axis + 2];
+  int64_t span = size + before + after - w.dilation * (w.kernel - 1) - 1;
+  int64_t out = (span + w.stride - 1) / w.stride + 1;
+  if ((out - 1) * w.stride >= size + before)
+    --out;
+  return out;
+}
+
 /// MaxPool and AveragePool (`max` tells which).
 static llvm::Error pool(Translator &t, const Node &n, bool max) {
   if (auto err =
@@ -294,10 +308,16 @@ static llvm::Error pool(Translator &t, const Node &n, bool max) {
     return err;
   if (auto err = t.onlyFirstOutputs(n, 1))
     return err;
-  if (n.getInt("ceil_mode", 0) != 0)
-    return n.unsupported("ceil_mode", "1", "nnc pools in floor mode");
+  int64_t ceil = n.getInt("ceil_mode", 0);
+  if (ceil != 0 && ceil != 1)
+    return n.unsupported("ceil_mode", std::to_string(ceil),
+                         "ceil_mode is 0 or 1");
   if (n.getInt("storage_order", 0) != 0)
     return n.unsupported("storage_order", "1", "nnc stores row-major");
+  int64_t countPad = n.getInt("count_include_pad", 0);
+  if (countPad != 0 && countPad != 1)
+    return n.unsupported("count_include_pad", std::to_string(countPad),
+                         "count_include_pad is 0 or 1");
   auto x = image(t, n);
   if (!x)
     return x.takeError();
@@ -307,29 +327,31 @@ static llvm::Error pool(Translator &t, const Node &n, bool max) {
   Window win;
   if (auto err = readWindow(n, kernel, win))
     return err;
-  if (win.same)
-    return n.unsupported("auto_pad", "SAME_UPPER",
-                         "nnc's pools take an explicit padding");
-  if (win.dilation != 1)
-    return n.unsupported("dilations", std::to_string(win.dilation),
-                         "nnc's pools are not dilated");
   if (llvm::any_of(win.pads, [&](int64_t p) { return p >= win.kernel; }))
     return n.unsupported("pads", list(win.pads),
                          "nnc's pools need every pad smaller than the kernel");
-  if (!max && win.padded() && n.getInt("count_include_pad", 0) != 0)
-    return n.unsupported("count_include_pad", "1",
-                         "nnc's avgpool excludes the padding from the "
-                         "average (PyTorch: count_include_pad=False)");
+  if (ceil && !win.same &&
+      (win.pads[0] != win.pads[2] || win.pads[1] != win.pads[3]))
+    return n.unsupported("ceil_mode", "1",
+                         "nnc's ceil_mode follows PyTorch's, whose padding "
+                         "is symmetric; the pads " +
+                             list(win.pads) + " are not");
   std::string stage =
       (max ? "maxpool(" : "avgpool(") + std::to_string(win.kernel);
   if (win.stride != win.kernel)
     stage += ", stride = " + std::to_string(win.stride);
-  if (win.padded())
+  if (win.same || win.padded())
     stage += ", pad = " + win.padText();
+  if (win.dilation != 1)
+    stage += ", dilation = " + std::to_string(win.dilation);
+  if (ceil)
+    stage += ", ceil_mode = true";
+  if (countPad && (win.same || win.padded()))
+    stage += ", count_include_pad = true";
   stage += ")";
   std::vector<int64_t> shape{kBatch, x->shape[1],
-                             windowOutput(x->shape[2], win, 0),
-                             windowOutput(x->shape[3], win, 1)};
+                             poolOutput(x->shape[2], win, 0, ceil),
+                             poolOutput(x->shape[3], win, 1, ceil)};
   t.define(n, 0, t.stage(*x, stage, shape));
   return llvm::Error::success();
 }

@@ -56,6 +56,37 @@ def same_upper(x, kernel, stride, dilation):
     return F.pad(x, pad)
 
 
+def pool(is_max, x, a):
+    """MaxPool / AveragePool: torch's own pooling (ceil_mode, dilation,
+    count_include_pad) where the pads are symmetric; per-side or SAME_UPPER
+    pads applied with F.pad, the average then a sum over the zero-padded
+    image divided by the cells counted (all with count_include_pad, else
+    the real ones)."""
+    k, s = a["kernel_shape"][0], a.get("strides", [1, 1])[0]
+    dil = a.get("dilations", [1, 1])[0]
+    ceil = bool(a.get("ceil_mode", 0))
+    include = bool(a.get("count_include_pad", 0))
+    if a.get("auto_pad", b"NOTSET") == b"SAME_UPPER":
+        pad = []
+        for size in (x.shape[3], x.shape[2]):
+            out = -(-size // s)
+            total = max((out - 1) * s + dil * (k - 1) + 1 - size, 0)
+            pad += [total // 2, total - total // 2]
+        a = dict(a, pads=[pad[2], pad[0], pad[3], pad[1]])
+    t, l, b, r = a.get("pads", [0, 0, 0, 0])
+    if t == b and l == r and a.get("auto_pad", b"NOTSET") != b"SAME_UPPER":
+        if is_max:
+            return F.max_pool2d(x, k, s, (t, l), dil, ceil_mode=ceil)
+        return F.avg_pool2d(x, k, s, (t, l), ceil_mode=ceil,
+                            count_include_pad=include)
+    assert not ceil
+    if is_max:
+        return F.max_pool2d(pad_sides(x, a, -float("inf")), k, s, 0, dil)
+    real = pad_sides(torch.ones_like(x), a, 1.0 if include else 0.0)
+    total = F.avg_pool2d(pad_sides(x, a), k, s) * (k * k)
+    return total / (F.avg_pool2d(real, k, s) * (k * k))
+
+
 def run_node(node, v):
     a = attrs(node)
     i = [v[n] if n else None for n in node.input]
@@ -85,21 +116,8 @@ def run_node(node, v):
         bias = i[2] if len(i) > 2 else None
         return F.layer_norm(i[0], i[0].shape[-1:], i[1], bias,
                             a.get("epsilon", 1e-5))
-    if op == "MaxPool":
-        k = a["kernel_shape"][0]
-        return F.max_pool2d(pad_sides(i[0], a, -float("inf")), k,
-                            a.get("strides", [1, 1])[0])
-    if op == "AveragePool":
-        # The sum over the zero-padded image divided by the number of
-        # cells counted: all with count_include_pad, else the real ones.
-        k, s = a["kernel_shape"][0], a.get("strides", [1, 1])[0]
-        real = torch.ones_like(i[0])
-        if a.get("count_include_pad", 0):
-            real = pad_sides(real, a, 1.0)
-        else:
-            real = pad_sides(real, a)
-        total = F.avg_pool2d(pad_sides(i[0], a), k, s) * (k * k)
-        return total / (F.avg_pool2d(real, k, s) * (k * k))
+    if op in ("MaxPool", "AveragePool"):
+        return pool(op == "MaxPool", i[0], a)
     if op == "GlobalAveragePool":
         return i[0].mean(dim=(2, 3), keepdim=True)
     if op == "Flatten":

@@ -111,6 +111,36 @@ def pads():
         [init("w", 4, 2, 3, 3)])
 
 
+def pool_options():
+    # MaxPool with ceil_mode (along W = 9 the 6th window would start in the
+    # padding: dropped as in PyTorch) and dilations; AveragePool with
+    # ceil_mode and count_include_pad (along H = 6 the last window gets a
+    # ceil cell, not counted), auto_pad SAME_UPPER with and without
+    # count_include_pad.
+    return model(
+        [helper.make_node("MaxPool", ["x"], ["m1"], name="max_ceil",
+                          kernel_shape=[2, 2], strides=[2, 2],
+                          pads=[1, 1, 1, 1], ceil_mode=1),
+         helper.make_node("MaxPool", ["m1"], ["m2"], name="max_dilated",
+                          kernel_shape=[2, 2], dilations=[2, 2],
+                          pads=[1, 1, 1, 1]),
+         helper.make_node("AveragePool", ["m2"], ["a1"], name="avg_ceil",
+                          kernel_shape=[3, 3], strides=[2, 2],
+                          pads=[1, 1, 1, 1], ceil_mode=1,
+                          count_include_pad=1),
+         helper.make_node("AveragePool", ["x"], ["a2"], name="avg_same",
+                          kernel_shape=[2, 2], strides=[3, 3],
+                          auto_pad="SAME_UPPER", count_include_pad=1),
+         helper.make_node("AveragePool", ["x"], ["a3"], name="avg_same_real",
+                          kernel_shape=[3, 3], auto_pad="SAME_UPPER"),
+         helper.make_node("MaxPool", ["x"], ["a4"], name="max_same",
+                          kernel_shape=[2, 2], strides=[2, 2],
+                          auto_pad="SAME_UPPER")],
+        [value("x", "N", 2, 10, 9)],
+        [value("a1", "N", 2, 4, 3), value("a2", "N", 2, 4, 3),
+         value("a3", "N", 2, 10, 9), value("a4", "N", 2, 5, 5)], [])
+
+
 def shapes():
     # Reshape with 0 (copy) and -1, Transpose keeping the batch first,
     # Reshape to rank 2 (written as flatten), Identity.
@@ -178,7 +208,8 @@ def conv_group():
 def pool_ceil():
     return model(
         [helper.make_node("MaxPool", ["x"], ["y"], name="pool1",
-                          kernel_shape=[2, 2], ceil_mode=1)],
+                          kernel_shape=[2, 2], ceil_mode=1,
+                          pads=[1, 0, 0, 0])],
         [value("x", "N", 2, 7, 7)], [value("y", "N", 2, 4, 4)], [])
 
 
@@ -271,7 +302,7 @@ def old_opset():
 
 
 CASES = {f.__name__: f for f in [
-    mlp_gemm, matmul_add, cnn, pads, shapes, branches, layernorm, unsupported_op, conv_group,
+    mlp_gemm, matmul_add, cnn, pads, pool_options, shapes, branches, layernorm, unsupported_op, conv_group,
     pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
     softmax_batch, batch_transpose, lstm_peephole, div_alone, old_opset,
     elementwise]}
