@@ -122,14 +122,16 @@ def NN_EmbeddingBackwardOp : NN_Op<"embedding_backward",
     `grad` `[N, T..., D]` is the gradient of an `nn.embedding` of `ids`
     `[N, T...]` in `table` `[V, D]` (which only gives the shape); the
     result is `dtable[v] = sum of grad[p] over the positions p with
-    clamp(ids[p], 0, V - 1) = v` (the forward clamps the same way).
+    row(ids[p]) = v`, the forward's row of each id (`negative_from_end`,
+    then clamped to `[0, V)`).
 
     ```mlir
     %dt = nn.embedding_backward %g, %ids, %table : tensor<?x8x16xf32>, tensor<?x8xi32>, tensor<100x16xf32>
     ```
   }];
   let arguments = (ins NN_F32Tensor:$grad, NN_I32Tensor:$ids,
-                       NN_F32Tensor:$table);
+                       NN_F32Tensor:$table,
+                       DefaultValuedAttr<BoolAttr, "false">:$negative_from_end);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = [{
     $grad `,` $ids `,` $table attr-dict `:` type($grad) `,` type($ids) `,`

@@ -182,14 +182,17 @@ def NN_LayerNormOp : NN_InferredOp<"layernorm", [NN_Differentiable, NN_BatchAxis
 def NN_EmbeddingOp : NN_InferredOp<"embedding", [NN_Differentiable]> {
   let summary = "Looks up rows of a table: ids [N, T...] -> [N, T..., D]";
   let description = [{
-    `ids` are i32 in `[0, V)` (the lowering clamps out-of-range ids),
-    `table` is `[V, D]`.
+    `ids` are i32 in `[0, V)`, `table` is `[V, D]`. With
+    `negative_from_end` an id in `[-V, -1]` counts from the end, `id + V`
+    (ONNX's Gather: -1 is the last row). The lowering then clamps every id
+    to `[0, V)`, so no id reads outside the table.
 
     ```mlir
     %e = nn.embedding %ids, %table : (tensor<?x32xi32>, tensor<1000x64xf32>) -> tensor<?x32x64xf32>
     ```
   }];
-  let arguments = (ins NN_I32Tensor:$ids, NN_F32Tensor:$table);
+  let arguments = (ins NN_I32Tensor:$ids, NN_F32Tensor:$table,
+                       DefaultValuedAttr<BoolAttr, "false">:$negative_from_end);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = NN_FunctionalFormat;
 }

@@ -169,8 +169,11 @@ std::vector<BuiltinSpec> buildTable() {
       layer("dropout", {fraction("rate", "0.5")},
             "inverted dropout, active in training only"),
       layer("embedding",
-            {count("vocab"), count("dim"), init("normal(1.0)")},
-            "token ids i32[N, T] -> vectors [N, T, dim]"),
+            {count("vocab"), count("dim"), init("normal(1.0)"),
+             param("negative_ids", 0, "clamp").oneOf({"clamp", "from_end"})},
+            "token ids i32[N, T] -> vectors [N, T, dim]; ids outside "
+            "[0, vocab) are clamped to it, after counting negative ones from "
+            "the end (-1: the last row) with negative_ids = from_end"),
       layer("positional",
             {param("kind", 0, "learned").oneOf({"learned", "sinusoidal"})},
             "adds a position encoding to [N, T, d]"),

@@ -302,13 +302,18 @@ Value dropout(MLIRGenImpl &g, const CallExprAST &call, Value x) {
 Value embedding(MLIRGenImpl &g, const CallExprAST &call, Value ids) {
   auto vocab = g.intArg(call, "vocab");
   auto dim = g.intArg(call, "dim");
-  if (!vocab || !dim)
+  auto negative = g.identArg(call, "negative_ids");
+  if (!vocab || !dim || !negative)
     return {};
   Value table = g.paramFromInit(call, g.layerName("emb") + ".weight",
                                 {*vocab, *dim}, true);
   if (!table)
     return {};
-  return g.build1<nn::EmbeddingOp>(call.loc(), "embedding", {ids, table});
+  SmallVector<NamedAttribute> attrs;
+  if (*negative == "from_end")
+    attrs.push_back(boolAttr(g, "negative_from_end", true));
+  return g.build1<nn::EmbeddingOp>(call.loc(), "embedding", {ids, table},
+                                   attrs);
 }
 
 Value positional(MLIRGenImpl &g, const CallExprAST &call, Value x) {

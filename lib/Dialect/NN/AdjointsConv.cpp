@@ -56,6 +56,7 @@ LogicalResult EmbeddingOp::buildAdjoint(OpBuilder &b,
   // Token ids are data: no gradient.
   grads.push_back(Value());
   grads.push_back(b.create<EmbeddingBackwardOp>(
-      getLoc(), getTable().getType(), resultGrads[0], getIds(), getTable()));
+      getLoc(), getTable().getType(), resultGrads[0], getIds(), getTable(),
+      getNegativeFromEnd()));
   return success();
 }

@@ -128,6 +128,8 @@ def run_node(node, v):
         return i[0].reshape(shape)
     if op == "Transpose":
         return i[0].permute(a["perm"])
+    if op == "Gather" and a.get("axis", 0) == 0:
+        return i[0][i[1]]  # torch indexing: negative indices from the end
     if op in ("Identity", "Dropout"):
         return i[0]
     if op == "Softmax":
@@ -178,7 +180,13 @@ def main(onnx_path, nn_path, ckpt_path):
         if inp.name in inits:
             continue
         dims = [3] + [d.dim_value for d in inp.type.tensor_type.shape.dim[1:]]
-        feeds[inp.name] = rng.normal(size=dims).astype(np.float32)
+        if inp.type.tensor_type.elem_type == onnx.TensorProto.FLOAT:
+            feeds[inp.name] = rng.normal(size=dims).astype(np.float32)
+            continue
+        # Indices of a Gather from a table of V rows: every id in [-V, V).
+        vocab = min(inits[n.input[0]].shape[0] for n in graph.node
+                    if n.op_type == "Gather" and n.input[1] == inp.name)
+        feeds[inp.name] = rng.integers(-vocab, vocab, size=dims)
     expected = evaluate(graph, feeds)
     got = model.predict(*feeds.values())
     if not isinstance(got, dict):

@@ -141,6 +141,23 @@ def pool_options():
          value("a3", "N", 2, 10, 9), value("a4", "N", 2, 5, 5)], [])
 
 
+def gather_rows():
+    # Gather of an initializer table [6, 3] by int64 ids [N, 5] (PyTorch's
+    # nn.Embedding export), negative ids counting from the end, then Tanh.
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, ["N", 5])
+    return model(
+        [helper.make_node("Gather", ["table", "ids"], ["e"], name="lookup"),
+         helper.make_node("Tanh", ["e"], ["y"])],
+        [ids], [value("y", "N", 5, 3)], [init("table", 6, 3)])
+
+
+def gather_ids_elsewhere():
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, ["N", 5])
+    return model(
+        [helper.make_node("Relu", ["ids"], ["y"], name="relu_ids")],
+        [ids], [value("y", "N", 5)], [])
+
+
 def shapes():
     # Reshape with 0 (copy) and -1, Transpose keeping the batch first,
     # Reshape to rank 2 (written as flatten), Identity.
@@ -302,7 +319,8 @@ def old_opset():
 
 
 CASES = {f.__name__: f for f in [
-    mlp_gemm, matmul_add, cnn, pads, pool_options, shapes, branches, layernorm, unsupported_op, conv_group,
+    mlp_gemm, matmul_add, cnn, pads, pool_options, gather_rows,
+    gather_ids_elsewhere, shapes, branches, layernorm, unsupported_op, conv_group,
     pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
     softmax_batch, batch_transpose, lstm_peephole, div_alone, old_opset,
     elementwise]}

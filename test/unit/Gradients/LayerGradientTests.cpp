@@ -217,6 +217,25 @@ TEST(LayerGradients, Embedding) {
   checkGradients(c);
 }
 
+TEST(LayerGradients, EmbeddingNegativeFromEnd) {
+  // ONNX's negative indices: -1 is row 5, -6 row 0, -3 row 3; -9 and 8
+  // still clamp (to rows 0 and 5); row 4 is read only through -2.
+  std::string ir =
+      replaceAll(kEmbedding, "nn.embedding %ids, %table :",
+                 "nn.embedding %ids, %table {negative_from_end = true} :");
+  GradCase c{"embedding negative_from_end", ir, {}, {2, 3, 4}, nullptr};
+  c.args = {Buffer::ints({3, 4}, {-1, -6, 1, -3, -2, 8, -9, 1, 0, -1, 2, -2}),
+            randomBuffer(rng, {3, 4, 2}), randomBuffer(rng, {6, 3}),
+            randomBuffer(rng, {2, 3}), randomBuffer(rng, {2})};
+  c.reference = [](const Values &v) {
+    Vec e = ref::embedding(v[0], v[2], 6, 3, /*fromEnd=*/true);
+    Vec y = ref::map(ref::dense(e, 12, 3, v[3], 2, &v[4]),
+                     [](double x) { return std::tanh(x); });
+    return ref::mse(y, v[1]);
+  };
+  checkGradients(c);
+}
+
 const char *kLayerNorm = R"mlir(
 func.func @loss(%x: tensor<?x3x4xf32> {nn.input = "x"}, %t: tensor<?x3x4xf32> {nn.label = "t"},
                 %w: tensor<4x4xf32> {nn.param = #nn.param<"fc.weight", weight, he>},

@@ -96,11 +96,16 @@ inline Image pool2d(const Image &x, const Window &win, bool isMax,
   return y;
 }
 
-/// Rows of `table` [v, d] picked by ids clamped to [0, v).
-inline Vec embedding(const Vec &ids, const Vec &table, size_t v, size_t d) {
+/// Rows of `table` [v, d] picked by ids clamped to [0, v), after adding v
+/// to ids in [-v, -1] when `fromEnd` (ONNX's Gather).
+inline Vec embedding(const Vec &ids, const Vec &table, size_t v, size_t d,
+                     bool fromEnd = false) {
   Vec out;
   for (double id : ids) {
-    long row = std::min(std::max(long(id), 0L), long(v) - 1);
+    long row = long(id);
+    if (fromEnd && row < 0)
+      row += long(v);
+    row = std::min(std::max(row, 0L), long(v) - 1);
     for (size_t j = 0; j < d; ++j)
       out.push_back(table[row * d + j]);
   }
