@@ -191,7 +191,9 @@ std::vector<BuiltinSpec> buildTable() {
              fraction("dropout", "0.0"), flag("bias", "true")},
             "multi-head self-attention over [N, T, d]"),
       // Tensor ops without parameters.
-      op("flatten", U_Stage, {}, "[N, d1, d2, ...] -> [N, d1*d2*...]"),
+      op("flatten", U_Stage, {param("start", PT_Int, "1").range(1, 7)},
+         "[N, d1, ..., dk, ...] -> [N, d1, ..., d(k-1), dk*...] from axis "
+         "k = start (torch.flatten(x, start); 1: [N, d1*d2*...])"),
       op("reshape", U_Stage,
          {param("shape", PT_Dim).range(1, kMaxInt).many()},
          "reshape to the given dims (N for the batch)"),

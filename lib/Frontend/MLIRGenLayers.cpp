@@ -434,8 +434,30 @@ intList(MLIRGenImpl &g, const CallExprAST &call, StringRef name) {
   return values;
 }
 
+/// flatten(start = 1) is nn.flatten; a later start keeps axes 1 .. start-1
+/// and is the nn.reshape to [N, d1, ..., d(start-1), d(start) * ...].
 Value flatten(MLIRGenImpl &g, const CallExprAST &call, Value x) {
-  return g.build1<nn::FlattenOp>(call.loc(), "flatten", x);
+  auto start = g.intArg(call, "start");
+  if (!start)
+    return {};
+  if (*start == 1)
+    return g.build1<nn::FlattenOp>(call.loc(), "flatten", x);
+  std::string form = "(start = " + std::to_string(*start) +
+                     " merges the axes from " + std::to_string(*start) + " on)";
+  if (!g.expectRank(call, x, *start + 1, 8, form))
+    return {};
+  ArrayRef<int64_t> shape = shapeOf(x);
+  SmallVector<int64_t> target = {-1};
+  int64_t merged = 1;
+  for (int64_t d = 1; d < int64_t(shape.size()); ++d) {
+    if (d < *start)
+      target.push_back(shape[d]);
+    else
+      merged *= shape[d];
+  }
+  target.push_back(merged);
+  return g.build1<nn::ReshapeOp>(call.loc(), "flatten", x,
+                                 {arrayAttr(g, "shape", target)});
 }
 
 Value reshape(MLIRGenImpl &g, const CallExprAST &call, Value x) {

@@ -158,6 +158,23 @@ def gather_ids_elsewhere():
         [ids], [value("y", "N", 5)], [])
 
 
+def flatten_start():
+    # Reshape [N, 3, 4, 5] -> [0, 3, -1] (torch.flatten(x, 2)'s export),
+    # then a Tanh.
+    return model(
+        [helper.make_node("Reshape", ["x", "s"], ["r"], name="flat2"),
+         helper.make_node("Tanh", ["r"], ["y"])],
+        [value("x", "N", 3, 4, 5)], [value("y", "N", 3, 20)],
+        [ints("s", [0, 3, -1])])
+
+
+def flatten_axis2():
+    return model(
+        [helper.make_node("Flatten", ["x"], ["y"], name="flat_axis2",
+                          axis=2)],
+        [value("x", "N", 3, 4, 5)], [value("y", "N", 20)], [])
+
+
 def shapes():
     # Reshape with 0 (copy) and -1, Transpose keeping the batch first,
     # Reshape to rank 2 (written as flatten), Identity.
@@ -320,7 +337,7 @@ def old_opset():
 
 CASES = {f.__name__: f for f in [
     mlp_gemm, matmul_add, cnn, pads, pool_options, gather_rows,
-    gather_ids_elsewhere, shapes, branches, layernorm, unsupported_op, conv_group,
+    gather_ids_elsewhere, flatten_start, flatten_axis2, shapes, branches, layernorm, unsupported_op, conv_group,
     pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
     softmax_batch, batch_transpose, lstm_peephole, div_alone, old_opset,
     elementwise]}
