@@ -70,7 +70,7 @@ def NN_MaxPool2DBackwardOp : NN_Op<"maxpool2d_backward",
   let description = [{
     `input` and `output` are the forward `nn.maxpool2d`'s operand and
     result, `grad` the gradient of `output`; same `kernel`, `strides`,
-    `padding`. Every input cell receives the sum of the gradients of the
+    `padding`, `dilations`. Every input cell receives the sum of the gradients of the
     windows whose maximum it equals. When a window holds the maximum more
     than once, each copy receives the window's gradient (PyTorch gives it
     to the first one only; the two agree wherever the maximum is unique).
@@ -82,7 +82,8 @@ def NN_MaxPool2DBackwardOp : NN_Op<"maxpool2d_backward",
   let arguments = (ins NN_F32Tensor:$grad, NN_F32Tensor:$input,
                        NN_F32Tensor:$output, DenseI64ArrayAttr:$kernel,
                        DenseI64ArrayAttr:$strides,
-                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding);
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = [{
     $grad `,` $input `,` $output attr-dict `:` type($grad) `,` type($input)
@@ -96,9 +97,8 @@ def NN_AvgPool2DBackwardOp : NN_Op<"avgpool2d_backward",
   let description = [{
     `grad` is the gradient of the output of an `nn.avgpool2d` of `input`
     (which only gives the shape) with the same `kernel`, `strides`,
-    `padding`; every real cell of a window receives the window's gradient
-    divided by the window's count of real cells (`count_include_pad =
-    False`, as the forward op).
+    `padding`, `divisor_padding`; every real cell of a window receives the
+    window's gradient divided by the forward op's divisor of that window.
 
     ```mlir
     %dx = nn.avgpool2d_backward %g, %x {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>} : tensor<?x8x6x6xf32>, tensor<?x8x6x6xf32>
@@ -106,7 +106,8 @@ def NN_AvgPool2DBackwardOp : NN_Op<"avgpool2d_backward",
   }];
   let arguments = (ins NN_F32Tensor:$grad, NN_F32Tensor:$input,
                        DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
-                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding);
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding,
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$divisor_padding);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = [{
     $grad `,` $input attr-dict `:` type($grad) `,` type($input)
@@ -121,14 +122,16 @@ def NN_EmbeddingBackwardOp : NN_Op<"embedding_backward",
     `grad` `[N, T..., D]` is the gradient of an `nn.embedding` of `ids`
     `[N, T...]` in `table` `[V, D]` (which only gives the shape); the
     result is `dtable[v] = sum of grad[p] over the positions p with
-    clamp(ids[p], 0, V - 1) = v` (the forward clamps the same way).
+    row(ids[p]) = v`, the forward's row of each id (`negative_from_end`,
+    then clamped to `[0, V)`).
 
     ```mlir
     %dt = nn.embedding_backward %g, %ids, %table : tensor<?x8x16xf32>, tensor<?x8xi32>, tensor<100x16xf32>
     ```
   }];
   let arguments = (ins NN_F32Tensor:$grad, NN_I32Tensor:$ids,
-                       NN_F32Tensor:$table);
+                       NN_F32Tensor:$table,
+                       DefaultValuedAttr<BoolAttr, "false">:$negative_from_end);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = [{
     $grad `,` $ids `,` $table attr-dict `:` type($grad) `,` type($ids) `,`

@@ -67,22 +67,26 @@ def NN_Conv2DOp : NN_InferredOp<"conv2d", [NN_Differentiable]> {
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-class NN_Pool2DOp<string mnemonic, string what>
+class NN_Pool2DOp<string mnemonic, string what, dag extra>
     : NN_InferredOp<mnemonic, [NN_Differentiable]> {
   let summary = what # " pooling over windows of NCHW images";
-  let arguments = (ins NN_F32Tensor:$input, DenseI64ArrayAttr:$kernel,
+  let arguments = !con((ins NN_F32Tensor:$input, DenseI64ArrayAttr:$kernel,
                        DenseI64ArrayAttr:$strides,
-                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding);
+                       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$padding),
+                       extra);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_MaxPool2DOp : NN_Pool2DOp<"maxpool2d", "Max"> {
+def NN_MaxPool2DOp : NN_Pool2DOp<"maxpool2d", "Max",
+    (ins DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations)> {
   let description = [{
-    `kernel` and `strides` are (h, w), `padding` (top, left, bottom, right);
-    padded cells count as -inf. Each pad must be smaller than the kernel,
-    so every window sees at least one real cell. Output size per spatial
-    dim: `(H + top + bottom - KH) / stride + 1`.
+    `kernel`, `strides` and `dilations` are (h, w), `padding` (top, left,
+    bottom, right); padded cells count as -inf. Every window must see at
+    least one real cell (checked tap by tap). Output size per spatial dim:
+    `(H + top + bottom - dilation * (KH - 1) - 1) / stride + 1`. The
+    front end writes PyTorch's `ceil_mode` as extra bottom/right padding
+    (docs/language.md), so the op has no such mode.
 
     ```mlir
     %y = nn.maxpool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x32x28x28xf32>) -> tensor<?x32x14x14xf32>
@@ -98,12 +102,17 @@ def NN_MaxPool2DOp : NN_Pool2DOp<"maxpool2d", "Max"> {
   let hasCanonicalizer = 1;
 }
 
-def NN_AvgPool2DOp : NN_Pool2DOp<"avgpool2d", "Average"> {
+def NN_AvgPool2DOp : NN_Pool2DOp<"avgpool2d", "Average",
+    (ins DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$divisor_padding)> {
   let description = [{
-    Same windows as `nn.maxpool2d`. Padded cells are excluded from the
-    average (PyTorch's `count_include_pad = False`): each output divides by
-    the number of real cells in its window, which is never zero because
-    every pad is smaller than the kernel.
+    Same windows as `nn.maxpool2d` (without dilation). Each output is the
+    sum of its window's real cells divided by the number of its cells
+    inside the image grown by `divisor_padding` (top, left, bottom, right;
+    each at most the `padding` of that side). All zeros (the default) is
+    PyTorch's `count_include_pad = False`: the real cells only, never zero
+    because every window holds one. `divisor_padding = padding` is
+    `count_include_pad = True`; with `ceil_mode` the front end pads the
+    extra windows beyond `divisor_padding`, which PyTorch does not count.
 
     ```mlir
     %y = nn.avgpool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>} : (tensor<?x8x6x6xf32>) -> tensor<?x8x6x6xf32>
@@ -229,14 +238,17 @@ def NN_LayerNormOp : NN_InferredOp<"layernorm", [NN_Differentiable, NN_BatchAxis
 def NN_EmbeddingOp : NN_InferredOp<"embedding", [NN_Differentiable]> {
   let summary = "Looks up rows of a table: ids [N, T...] -> [N, T..., D]";
   let description = [{
-    `ids` are i32 in `[0, V)` (the lowering clamps out-of-range ids),
-    `table` is `[V, D]`.
+    `ids` are i32 in `[0, V)`, `table` is `[V, D]`. With
+    `negative_from_end` an id in `[-V, -1]` counts from the end, `id + V`
+    (ONNX's Gather: -1 is the last row). The lowering then clamps every id
+    to `[0, V)`, so no id reads outside the table.
 
     ```mlir
     %e = nn.embedding %ids, %table : (tensor<?x32xi32>, tensor<1000x64xf32>) -> tensor<?x32x64xf32>
     ```
   }];
-  let arguments = (ins NN_I32Tensor:$ids, NN_F32Tensor:$table);
+  let arguments = (ins NN_I32Tensor:$ids, NN_F32Tensor:$table,
+                       DefaultValuedAttr<BoolAttr, "false">:$negative_from_end);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = NN_FunctionalFormat;
 }

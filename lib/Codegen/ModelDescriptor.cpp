@@ -72,10 +72,12 @@ int64_t indexBound(BlockArgument arg, unsigned depth = 0) {
       if (use.get() == op.getTarget())
         tighten(staticDim(op.getInput(), 1));
     } else if (auto op = dyn_cast<nn::EmbeddingOp>(user)) {
-      if (use.get() == op.getIds())
+      // Negative ids counted from the end are valid: no [0, V) bound (the
+      // kernel still clamps every id into the table).
+      if (use.get() == op.getIds() && !op.getNegativeFromEnd())
         tighten(staticDim(op.getTable(), 0));
     } else if (auto op = dyn_cast<nn::EmbeddingBackwardOp>(user)) {
-      if (use.get() == op.getIds())
+      if (use.get() == op.getIds() && !op.getNegativeFromEnd())
         tighten(staticDim(op.getTable(), 0));
     } else if (auto call = dyn_cast<func::CallOp>(user)) {
       auto module = call->getParentOfType<ModuleOp>();

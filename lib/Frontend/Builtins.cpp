@@ -48,6 +48,12 @@ ParamSpec ParamSpec::listOf() const {
   return p;
 }
 
+ParamSpec ParamSpec::perSide(std::vector<std::string> names) const {
+  ParamSpec p = *this;
+  p.sides = std::move(names);
+  return p;
+}
+
 const ParamSpec *BuiltinSpec::findParam(llvm::StringRef name) const {
   for (const ParamSpec &p : params)
     if (p.name == name)
@@ -89,6 +95,12 @@ ParamSpec flag(const char *name, const char *def) {
 /// The initialiser of a layer's weight; `auto` is resolved by Sema.
 ParamSpec init(const char *def = "auto") {
   return param("init", 0, def).call(BuiltinKind::Init).oneOf({"auto"});
+}
+/// Padding: one number for every side, or `[top, left, bottom, right]`.
+ParamSpec padding(unsigned types, const char *def) {
+  return param("pad", types, def)
+      .range(0, kMaxInt)
+      .perSide({"top", "left", "bottom", "right"});
 }
 ParamSpec tensor(const char *name) { return param(name, PT_Tensor); }
 ParamSpec axis(const char *def = "") {
@@ -135,19 +147,19 @@ std::vector<BuiltinSpec> buildTable() {
             "fully connected layer: [N, ..., K] -> [N, ..., units]"),
       layer("conv2d",
             {count("filters"), count("kernel", "3"), count("stride", "1"),
-             param("pad", PT_Int, "valid")
-                 .range(0, kMaxInt)
-                 .oneOf({"same", "valid"}),
+             padding(PT_Int, "valid").oneOf({"same", "valid"}),
              count("dilation", "1"), flag("bias", "true"), init()},
             "2-D convolution on NCHW images"),
       layer("maxpool",
             {count("size", "2"), count("stride", "=size"),
-             param("pad", PT_Int, "0").range(0, kMaxInt)},
-            "2-D max pooling"),
+             padding(PT_Int, "0").oneOf({"same", "valid"}),
+             count("dilation", "1"), flag("ceil_mode", "false")},
+            "2-D max pooling (PyTorch's MaxPool2d)"),
       layer("avgpool",
             {count("size", "2"), count("stride", "=size"),
-             param("pad", PT_Int, "0").range(0, kMaxInt)},
-            "2-D average pooling"),
+             padding(PT_Int, "0").oneOf({"same", "valid"}),
+             flag("ceil_mode", "false"), flag("count_include_pad", "false")},
+            "2-D average pooling (PyTorch's AvgPool2d)"),
       layer("batchnorm",
             {param("momentum", PT_Float, "0.1").range(0, 1),
              positive("eps", "1e-5")},
@@ -157,8 +169,11 @@ std::vector<BuiltinSpec> buildTable() {
       layer("dropout", {fraction("rate", "0.5")},
             "inverted dropout, active in training only"),
       layer("embedding",
-            {count("vocab"), count("dim"), init("normal(1.0)")},
-            "token ids i32[N, T] -> vectors [N, T, dim]"),
+            {count("vocab"), count("dim"), init("normal(1.0)"),
+             param("negative_ids", 0, "clamp").oneOf({"clamp", "from_end"})},
+            "token ids i32[N, T] -> vectors [N, T, dim]; ids outside "
+            "[0, vocab) are clamped to it, after counting negative ones from "
+            "the end (-1: the last row) with negative_ids = from_end"),
       layer("positional",
             {param("kind", 0, "learned").oneOf({"learned", "sinusoidal"})},
             "adds a position encoding to [N, T, d]"),
@@ -176,7 +191,9 @@ std::vector<BuiltinSpec> buildTable() {
              fraction("dropout", "0.0"), flag("bias", "true")},
             "multi-head self-attention over [N, T, d]"),
       // Tensor ops without parameters.
-      op("flatten", U_Stage, {}, "[N, d1, d2, ...] -> [N, d1*d2*...]"),
+      op("flatten", U_Stage, {param("start", PT_Int, "1").range(1, 7)},
+         "[N, d1, ..., dk, ...] -> [N, d1, ..., d(k-1), dk*...] from axis "
+         "k = start (torch.flatten(x, start); 1: [N, d1*d2*...])"),
       op("reshape", U_Stage,
          {param("shape", PT_Dim).range(1, kMaxInt).many()},
          "reshape to the given dims (N for the batch)"),

@@ -91,6 +91,49 @@ std::pair<int64_t, int64_t> samePadding(int64_t size, int64_t kernel,
   return {total / 2, total - total / 2};
 }
 
+/// The (top, left, bottom, right) padding of a windowed layer's `pad`: one
+/// integer for every side, `[top, left, bottom, right]`, `valid` (none) or
+/// `same` (samePadding of each spatial dim of the NCHW `shape`).
+std::optional<SmallVector<int64_t>> padArg(MLIRGenImpl &g,
+                                           const CallExprAST &call,
+                                           ArrayRef<int64_t> shape,
+                                           int64_t kernel, int64_t stride,
+                                           int64_t dilation) {
+  const ExprAST *padExpr = call.getArg("pad");
+  auto fail = [&]() -> std::optional<SmallVector<int64_t>> {
+    g.error(padExpr ? padExpr->loc() : call.loc(),
+            "argument 'pad' of " + call.callee +
+                " must be an integer, [top, left, bottom, right], same or "
+                "valid");
+    return std::nullopt;
+  };
+  if (!padExpr)
+    return fail();
+  if (auto *list = dyn_cast<ListExprAST>(padExpr)) {
+    SmallVector<int64_t> sides;
+    for (const ExprPtr &element : list->elements) {
+      std::optional<ConstValue> v = g.evalConst(*element);
+      if (!v || v->kind != ConstValue::Int || v->intValue < 0)
+        return fail();
+      sides.push_back(v->intValue);
+    }
+    if (sides.size() != 4)
+      return fail();
+    return sides;
+  }
+  std::optional<ConstValue> pad = g.evalConst(*padExpr);
+  if (pad && pad->kind == ConstValue::Int)
+    return SmallVector<int64_t>(4, pad->intValue);
+  if (pad && pad->kind == ConstValue::Ident && pad->text == "same") {
+    auto [top, bottom] = samePadding(shape[2], kernel, stride, dilation);
+    auto [left, right] = samePadding(shape[3], kernel, stride, dilation);
+    return SmallVector<int64_t>{top, left, bottom, right};
+  }
+  if (pad && pad->kind == ConstValue::Ident && pad->text == "valid")
+    return SmallVector<int64_t>(4, 0);
+  return fail();
+}
+
 Value conv2d(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   if (!g.expectRank(call, x, 4, 4, "f32[N, C, H, W]"))
     return {};
@@ -99,23 +142,12 @@ Value conv2d(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   auto stride = g.intArg(call, "stride");
   auto dilation = g.intArg(call, "dilation");
   auto bias = g.boolArg(call, "bias");
-  const ExprAST *padExpr = call.getArg("pad");
-  auto pad = padExpr ? g.evalConst(*padExpr) : std::nullopt;
   if (!filters || !kernel || !stride || !dilation || !bias)
     return {};
   ArrayRef<int64_t> shape = shapeOf(x);
-  SmallVector<int64_t> padding(4, 0);
-  if (pad && pad->kind == ConstValue::Int) {
-    padding.assign(4, pad->intValue);
-  } else if (pad && pad->kind == ConstValue::Ident && pad->text == "same") {
-    auto [top, bottom] = samePadding(shape[2], *kernel, *stride, *dilation);
-    auto [left, right] = samePadding(shape[3], *kernel, *stride, *dilation);
-    padding = {top, left, bottom, right};
-  } else if (!pad || pad->kind != ConstValue::Ident || pad->text != "valid") {
-    g.error(padExpr ? padExpr->loc() : call.loc(),
-            "argument 'pad' of conv2d must be an integer, same or valid");
+  auto padding = padArg(g, call, shape, *kernel, *stride, *dilation);
+  if (!padding)
     return {};
-  }
   std::string name = g.layerName("conv");
   SmallVector<Value> operands{x};
   operands.push_back(g.paramFromInit(
@@ -128,21 +160,61 @@ Value conv2d(MLIRGenImpl &g, const CallExprAST &call, Value x) {
   return g.build1<nn::Conv2DOp>(
       call.loc(), "conv2d", operands,
       {arrayAttr(g, "strides", {*stride, *stride}),
-       arrayAttr(g, "padding", padding),
+       arrayAttr(g, "padding", *padding),
        arrayAttr(g, "dilations", {*dilation, *dilation})});
+}
+
+/// Grows the bottom/right `padding` of a pooling window for `ceil_mode`
+/// (PyTorch's rule): ceil((size + pads - window) / stride) + 1 outputs,
+/// less one when the last window would start in the bottom/right padding;
+/// the extra cells are padding that avgpool never counts.
+void ceilModePadding(ArrayRef<int64_t> shape, int64_t kernel, int64_t stride,
+                     int64_t dilation, SmallVectorImpl<int64_t> &padding) {
+  int64_t window = dilation * (kernel - 1) + 1;
+  for (int d = 0; d < 2; ++d) {
+    int64_t size = shape[2 + d], before = padding[d], after = padding[d + 2];
+    int64_t span = size + before + after - window;
+    if (span < 0)
+      continue; // the op's verifier reports the window that does not fit
+    int64_t out = (span + stride - 1) / stride + 1;
+    if ((out - 1) * stride >= size + before)
+      --out;
+    padding[d + 2] +=
+        std::max<int64_t>(0, (out - 1) * stride + window - (size + before + after));
+  }
 }
 
 template <typename PoolOp>
 Value pool(MLIRGenImpl &g, const CallExprAST &call, Value x) {
+  constexpr bool isMax = std::is_same_v<PoolOp, nn::MaxPool2DOp>;
+  if (!g.expectRank(call, x, 4, 4, "f32[N, C, H, W]"))
+    return {};
   auto size = g.intArg(call, "size");
   auto stride = g.intArg(call, "stride");
-  auto pad = g.intArg(call, "pad");
-  if (!size || !stride || !pad)
+  auto ceil = g.boolArg(call, "ceil_mode");
+  std::optional<int64_t> dilation = 1;
+  std::optional<bool> countPad = false;
+  if constexpr (isMax)
+    dilation = g.intArg(call, "dilation");
+  else
+    countPad = g.boolArg(call, "count_include_pad");
+  if (!size || !stride || !ceil || !dilation || !countPad)
     return {};
-  return g.build1<PoolOp>(call.loc(), call.callee, x,
-                          {arrayAttr(g, "kernel", {*size, *size}),
-                           arrayAttr(g, "strides", {*stride, *stride}),
-                           arrayAttr(g, "padding", {*pad, *pad, *pad, *pad})});
+  auto pad = padArg(g, call, shapeOf(x), *size, *stride, *dilation);
+  if (!pad)
+    return {};
+  SmallVector<int64_t> declared = *pad;
+  if (*ceil)
+    ceilModePadding(shapeOf(x), *size, *stride, *dilation, *pad);
+  SmallVector<NamedAttribute> attrs = {
+      arrayAttr(g, "kernel", {*size, *size}),
+      arrayAttr(g, "strides", {*stride, *stride}),
+      arrayAttr(g, "padding", *pad)};
+  if (*dilation != 1)
+    attrs.push_back(arrayAttr(g, "dilations", {*dilation, *dilation}));
+  if (*countPad && llvm::any_of(declared, [](int64_t p) { return p != 0; }))
+    attrs.push_back(arrayAttr(g, "divisor_padding", declared));
+  return g.build1<PoolOp>(call.loc(), call.callee, x, attrs);
 }
 
 Value batchnorm(MLIRGenImpl &g, const CallExprAST &call, Value x) {
@@ -234,13 +306,18 @@ Value dropout(MLIRGenImpl &g, const CallExprAST &call, Value x) {
 Value embedding(MLIRGenImpl &g, const CallExprAST &call, Value ids) {
   auto vocab = g.intArg(call, "vocab");
   auto dim = g.intArg(call, "dim");
-  if (!vocab || !dim)
+  auto negative = g.identArg(call, "negative_ids");
+  if (!vocab || !dim || !negative)
     return {};
   Value table = g.paramFromInit(call, g.layerName("emb") + ".weight",
                                 {*vocab, *dim}, true);
   if (!table)
     return {};
-  return g.build1<nn::EmbeddingOp>(call.loc(), "embedding", {ids, table});
+  SmallVector<NamedAttribute> attrs;
+  if (*negative == "from_end")
+    attrs.push_back(boolAttr(g, "negative_from_end", true));
+  return g.build1<nn::EmbeddingOp>(call.loc(), "embedding", {ids, table},
+                                   attrs);
 }
 
 Value positional(MLIRGenImpl &g, const CallExprAST &call, Value x) {
@@ -361,8 +438,30 @@ intList(MLIRGenImpl &g, const CallExprAST &call, StringRef name) {
   return values;
 }
 
+/// flatten(start = 1) is nn.flatten; a later start keeps axes 1 .. start-1
+/// and is the nn.reshape to [N, d1, ..., d(start-1), d(start) * ...].
 Value flatten(MLIRGenImpl &g, const CallExprAST &call, Value x) {
-  return g.build1<nn::FlattenOp>(call.loc(), "flatten", x);
+  auto start = g.intArg(call, "start");
+  if (!start)
+    return {};
+  if (*start == 1)
+    return g.build1<nn::FlattenOp>(call.loc(), "flatten", x);
+  std::string form = "(start = " + std::to_string(*start) +
+                     " merges the axes from " + std::to_string(*start) + " on)";
+  if (!g.expectRank(call, x, *start + 1, 8, form))
+    return {};
+  ArrayRef<int64_t> shape = shapeOf(x);
+  SmallVector<int64_t> target = {-1};
+  int64_t merged = 1;
+  for (int64_t d = 1; d < int64_t(shape.size()); ++d) {
+    if (d < *start)
+      target.push_back(shape[d]);
+    else
+      merged *= shape[d];
+  }
+  target.push_back(merged);
+  return g.build1<nn::ReshapeOp>(call.loc(), "flatten", x,
+                                 {arrayAttr(g, "shape", target)});
 }
 
 Value reshape(MLIRGenImpl &g, const CallExprAST &call, Value x) {

@@ -291,7 +291,8 @@ bool Parser::parseArgs(std::vector<ArgAST> &args) {
       consume();
       consume();
     }
-    arg.value = parseExpression();
+    // A `[...]` list is an argument value only (`pad = [1, 0, 1, 0]`).
+    arg.value = tok.kind == Tok::LBracket ? parseList() : parseExpression();
     if (!arg.value)
       return false;
     args.push_back(std::move(arg));

@@ -206,6 +206,27 @@ bool SemaImpl::normalise(llvm::StringRef callee, const Location &loc,
 
 bool SemaImpl::checkValue(ExprPtr &value, const ParamSpec &param,
                           llvm::StringRef callee, Scope *scope) {
+  if (auto *list = llvm::dyn_cast<ListExprAST>(value.get());
+      list && !param.sides.empty() && !param.variadic && !param.list) {
+    std::string names;
+    for (const std::string &side : param.sides)
+      names += (names.empty() ? "" : ", ") + side;
+    if (list->elements.size() != param.sides.size()) {
+      diags.error(list->loc(), "argument '" + param.name + "' of " +
+                                   callee.str() + " takes one value or a list [" +
+                                   names + "] of " +
+                                   std::to_string(param.sides.size()) +
+                                   " values, got " +
+                                   std::to_string(list->elements.size()));
+      return false;
+    }
+    ParamSpec element = param;
+    element.types &= ~PT_Ident; // `same` applies to all sides only
+    bool ok = true;
+    for (ExprPtr &e : list->elements)
+      ok &= checkOneValue(e, element, callee, scope);
+    return ok;
+  }
   if (auto *list = llvm::dyn_cast<ListExprAST>(value.get())) {
     if (!param.variadic && !param.list) {
       diags.error(list->loc(), (callee == "train section"

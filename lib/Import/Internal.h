@@ -134,6 +134,8 @@ struct Expr {
 struct Activation {
   Expr expr;
   std::vector<int64_t> shape;
+  /// An integer graph input (`i32[...]`): only a Gather's indices.
+  bool ids = false;
   int lastLayer = -1;
   /// The layouts of an exported recurrent layer (RecurrentOps.cpp): the
   /// graph's tensor is time-major ([T, N, ...]: `shape` stays batch-first),
@@ -231,6 +233,10 @@ public:
   getInputs() const {
     return inputs;
   }
+  /// Whether the input `name` (in the .nn file) holds integer ids.
+  bool isIdInput(const std::string &name) const {
+    return idInputs.count(name) != 0;
+  }
   /// The batch size of the graph's inputs when the exporter fixed it (no
   /// dynamic axis): a Reshape may then write it as a number.
   std::optional<int64_t> getStaticBatch() const { return staticBatch; }
@@ -255,6 +261,8 @@ private:
   std::map<std::string, std::string> outputNames;
   std::vector<std::string> usedNames;
   std::vector<std::pair<std::string, std::vector<int64_t>>> inputs;
+  /// The inputs (names in the .nn file) that are integer ids.
+  std::set<std::string> idInputs;
   std::vector<Layer> layers;
   std::vector<Statement> statements;
   std::optional<int64_t> staticBatch;

@@ -170,10 +170,23 @@ static llvm::Error matmul(Translator &t, const Node &n) {
 
 namespace {
 /// The window of a Conv or pooling node, checked against what the language
-/// says: one size, stride, dilation and padding for both spatial axes.
+/// says: one size, stride and dilation for both spatial axes, a padding per
+/// side (ONNX's `pads` order [top, left, bottom, right] is nnc's).
 struct Window {
-  int64_t kernel = 1, stride = 1, dilation = 1, pad = 0;
+  int64_t kernel = 1, stride = 1, dilation = 1;
+  std::vector<int64_t> pads = {0, 0, 0, 0};
   bool same = false;
+  bool padded() const {
+    return llvm::any_of(pads, [](int64_t p) { return p != 0; });
+  }
+  /// The `pad = ...` argument: one number when every side is equal.
+  std::string padText() const {
+    if (same)
+      return "same";
+    if (llvm::all_equal(llvm::ArrayRef<int64_t>(pads)))
+      return std::to_string(pads[0]);
+    return list(pads);
+  }
 };
 } // namespace
 
@@ -201,31 +214,36 @@ static llvm::Error readWindow(const Node &n, llvm::ArrayRef<int64_t> kernel2,
     if (auto err = equal("dilations", n.getInts("dilations"), 1, w.dilation))
       return err;
   std::vector<int64_t> pads = n.getInts("pads");
-  if (!pads.empty() &&
-      (pads.size() != 4 || !llvm::all_equal(llvm::ArrayRef<int64_t>(pads))))
+  if (!pads.empty() && pads.size() != 4)
     return n.unsupported("pads", list(pads),
-                         "nnc pads every side by the same amount");
-  w.pad = pads.empty() ? 0 : pads[0];
-  if (w.kernel < 1 || w.stride < 1 || w.dilation < 1 || w.pad < 0)
+                         "nnc pads the two spatial axes of 2-D images");
+  if (!pads.empty())
+    w.pads = pads;
+  bool negative = llvm::any_of(w.pads, [](int64_t p) { return p < 0; });
+  if (w.kernel < 1 || w.stride < 1 || w.dilation < 1 || negative)
     return n.fail("the window (kernel " + llvm::Twine(w.kernel) + ", stride " +
                   llvm::Twine(w.stride) + ", dilation " +
-                  llvm::Twine(w.dilation) + ", pad " + llvm::Twine(w.pad) +
+                  llvm::Twine(w.dilation) + ", pads " + list(w.pads) +
                   ") is invalid");
   std::string autoPad = n.getString("auto_pad", "NOTSET");
   if (autoPad == "SAME_UPPER")
     w.same = true; // nnc's `same`: ceil(size / stride), extra cell after
   else if (autoPad == "VALID")
-    w.pad = 0;
+    w.pads.assign(4, 0);
   else if (autoPad != "NOTSET")
     return n.unsupported("auto_pad", autoPad,
                          "nnc pads like SAME_UPPER, NOTSET or VALID");
   return llvm::Error::success();
 }
 
-static int64_t windowOutput(int64_t size, const Window &w) {
+/// The output size of spatial axis `axis` (0: height, 1: width).
+static int64_t windowOutput(int64_t size, const Window &w, int axis) {
   if (w.same)
     return (size + w.stride - 1) / w.stride;
-  return (size + 2 * w.pad - w.dilation * (w.kernel - 1) - 1) / w.stride + 1;
+  return (size + w.pads[axis] + w.pads[axis + 2] -
+          w.dilation * (w.kernel - 1) - 1) /
+             w.stride +
+         1;
 }
 
 static llvm::Expected<Activation> image(Translator &t, const Node &n) {
@@ -266,10 +284,8 @@ static llvm::Error conv(Translator &t, const Node &n) {
             ", kernel = " + std::to_string(win.kernel);
   if (win.stride != 1)
     l.stage += ", stride = " + std::to_string(win.stride);
-  if (win.same)
-    l.stage += ", pad = same";
-  else if (win.pad)
-    l.stage += ", pad = " + std::to_string(win.pad);
+  if (win.same || win.padded())
+    l.stage += ", pad = " + win.padText();
   if (win.dilation != 1)
     l.stage += ", dilation = " + std::to_string(win.dilation);
   l.params.push_back({"weight", {"", ws, (*w)->floats}});
@@ -285,10 +301,24 @@ static llvm::Error conv(Translator &t, const Node &n) {
     l.stage += ", bias = false";
   }
   l.stage += ")";
-  std::vector<int64_t> shape{kBatch, ws[0], windowOutput(x->shape[2], win),
-                             windowOutput(x->shape[3], win)};
+  std::vector<int64_t> shape{kBatch, ws[0], windowOutput(x->shape[2], win, 0),
+                             windowOutput(x->shape[3], win, 1)};
   t.define(n, 0, t.stageLayer(*x, std::move(l), shape));
   return llvm::Error::success();
+}
+
+/// The output size of a pooling window along one spatial axis with
+/// PyTorch's `ceil_mode` rule (the language's; docs/language.md).
+static int64_t poolOutput(int64_t size, const Window &w, int axis,
+                          bool ceil) {
+  if (w.same || !ceil)
+    return windowOutput(size, w, axis);
+  int64_t before = w.pads[axis], after = w.pads[axis + 2];
+  int64_t span = size + before + after - w.dilation * (w.kernel - 1) - 1;
+  int64_t out = (span + w.stride - 1) / w.stride + 1;
+  if ((out - 1) * w.stride >= size + before)
+    --out;
+  return out;
 }
 
 /// MaxPool and AveragePool (`max` tells which).
@@ -302,10 +332,16 @@ static llvm::Error pool(Translator &t, const Node &n, bool max) {
     return err;
   if (auto err = t.onlyFirstOutputs(n, 1))
     return err;
-  if (n.getInt("ceil_mode", 0) != 0)
-    return n.unsupported("ceil_mode", "1", "nnc pools in floor mode");
+  int64_t ceil = n.getInt("ceil_mode", 0);
+  if (ceil != 0 && ceil != 1)
+    return n.unsupported("ceil_mode", std::to_string(ceil),
+                         "ceil_mode is 0 or 1");
   if (n.getInt("storage_order", 0) != 0)
     return n.unsupported("storage_order", "1", "nnc stores row-major");
+  int64_t countPad = n.getInt("count_include_pad", 0);
+  if (countPad != 0 && countPad != 1)
+    return n.unsupported("count_include_pad", std::to_string(countPad),
+                         "count_include_pad is 0 or 1");
   auto x = image(t, n);
   if (!x)
     return x.takeError();
@@ -315,26 +351,31 @@ static llvm::Error pool(Translator &t, const Node &n, bool max) {
   Window win;
   if (auto err = readWindow(n, kernel, win))
     return err;
-  if (win.same)
-    return n.unsupported("auto_pad", "SAME_UPPER",
-                         "nnc's pools take an explicit padding");
-  if (win.dilation != 1)
-    return n.unsupported("dilations", std::to_string(win.dilation),
-                         "nnc's pools are not dilated");
-  if (!max && win.pad && n.getInt("count_include_pad", 0) != 0)
-    return n.unsupported("count_include_pad", "1",
-                         "nnc's avgpool excludes the padding from the "
-                         "average (PyTorch: count_include_pad=False)");
+  if (llvm::any_of(win.pads, [&](int64_t p) { return p >= win.kernel; }))
+    return n.unsupported("pads", list(win.pads),
+                         "nnc's pools need every pad smaller than the kernel");
+  if (ceil && !win.same &&
+      (win.pads[0] != win.pads[2] || win.pads[1] != win.pads[3]))
+    return n.unsupported("ceil_mode", "1",
+                         "nnc's ceil_mode follows PyTorch's, whose padding "
+                         "is symmetric; the pads " +
+                             list(win.pads) + " are not");
   std::string stage =
       (max ? "maxpool(" : "avgpool(") + std::to_string(win.kernel);
   if (win.stride != win.kernel)
     stage += ", stride = " + std::to_string(win.stride);
-  if (win.pad)
-    stage += ", pad = " + std::to_string(win.pad);
+  if (win.same || win.padded())
+    stage += ", pad = " + win.padText();
+  if (win.dilation != 1)
+    stage += ", dilation = " + std::to_string(win.dilation);
+  if (ceil)
+    stage += ", ceil_mode = true";
+  if (countPad && (win.same || win.padded()))
+    stage += ", count_include_pad = true";
   stage += ")";
   std::vector<int64_t> shape{kBatch, x->shape[1],
-                             windowOutput(x->shape[2], win),
-                             windowOutput(x->shape[3], win)};
+                             poolOutput(x->shape[2], win, 0, ceil),
+                             poolOutput(x->shape[3], win, 1, ceil)};
   t.define(n, 0, t.stage(*x, stage, shape));
   return llvm::Error::success();
 }

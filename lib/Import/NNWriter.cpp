@@ -127,7 +127,10 @@ ImportedModel nnc::import::detail::writeModel(Translator &t,
   std::string &s = m.source;
   s = header + "model " + modelName + " {\n";
   for (const auto &[name, shape] : t.getInputs())
-    s += "  input  " + name + ": " + formatShape(shape) + "\n";
+    s += "  input  " + name + ": " +
+         (t.isIdInput(name) ? "i" + formatShape(shape).substr(1)
+                            : formatShape(shape)) +
+         "\n";
   LayerNamer namer(t.getLayers());
   for (const Statement &st : t.getStatements())
     s += std::string(st.isOutput ? "  output " : "  ") + st.lhs + " = " +

@@ -54,10 +54,45 @@ static std::optional<ShapeValue> intsOf(Translator &t, const Node &n, int i) {
   return ShapeValue{(*c)->ints, int((*c)->shape.size())};
 }
 
+/// Gather(table, ids, axis = 0) of an initializer table [V, D] by integer
+/// ids [N, ...]: `embedding(V, D, negative_ids = from_end)` (ONNX's
+/// negative indices count from the end).
+static llvm::Error gatherRows(Translator &t, const Node &n, int64_t axis) {
+  auto ids = t.rawActivation(n, 1);
+  if (!ids)
+    return ids.takeError();
+  if (axis != 0)
+    return n.unsupported("axis", std::to_string(axis),
+                         "nnc gathers rows of a table (axis 0) only");
+  auto table = t.constant(n, 0, "table (data)");
+  if (!table)
+    return table.takeError();
+  if (!(*table)->isFloat || (*table)->shape.size() != 2)
+    return n.fail("the table must be a float initializer [V, D], got " +
+                  formatShape((*table)->shape));
+  if (ids->shape.size() < 2)
+    return n.fail("the indices must be [N, T, ...] (rank >= 2), got " +
+                  formatShape(ids->shape));
+  int64_t vocab = (*table)->shape[0], dim = (*table)->shape[1];
+  Layer l;
+  l.kind = "emb";
+  l.stage = "embedding(" + std::to_string(vocab) + ", " + std::to_string(dim) +
+            ", negative_ids = from_end)";
+  l.params.push_back({"weight", {"", (*table)->shape, (*table)->floats}});
+  Activation x = *ids;
+  x.ids = false;
+  std::vector<int64_t> shape = ids->shape;
+  shape.push_back(dim);
+  t.define(n, 0, t.stageLayer(x, std::move(l), shape));
+  return llvm::Error::success();
+}
+
 static llvm::Error gather(Translator &t, const Node &n) {
   if (auto err = n.onlyAttributes({"axis"}))
     return err;
   int64_t axis = n.getInt("axis", 0);
+  if (!t.isConstant(n, 1) && t.isConstant(n, 0))
+    return gatherRows(t, n, axis);
   auto index = t.constant(n, 1, "indices");
   if (!index)
     return index.takeError();

@@ -168,7 +168,9 @@ static llvm::Error flatten(Translator &t, const Node &n) {
   int64_t axis = n.getInt("axis", 1), resolved;
   if (!resolveAxis(axis, x->shape.size(), resolved) || resolved != 1)
     return n.unsupported("axis", std::to_string(axis),
-                         "nnc flattens after the batch (axis 1) only");
+                         "ONNX's Flatten makes [d0 * ... * d(axis-1), ...], "
+                         "which keeps the batch N only for axis 1 (use "
+                         "Reshape to [N, ..., -1], nnc's flatten(start = k))");
   t.define(n, 0,
            t.stage(*x, "flatten",
                    {kBatch,
@@ -242,7 +244,14 @@ static llvm::Error reshape(Translator &t, const Node &n) {
                              ", ") +
                   "] does not keep the batch as dimension 0");
   std::string text = "flatten";
-  if (shape.size() != 2) {
+  // [N, d1, ..., d(k-1), dk * ...]: torch.flatten(x, k), `flatten(start = k)`.
+  size_t k = shape.size() - 1;
+  bool flattensFrom =
+      shape.size() > 2 && shape.size() < x->shape.size() &&
+      std::equal(shape.begin() + 1, shape.end() - 1, x->shape.begin() + 1);
+  if (flattensFrom) {
+    text = "flatten(start = " + std::to_string(k) + ")";
+  } else if (shape.size() != 2) {
     text = "reshape(N";
     for (size_t i = 1; i < shape.size(); ++i)
       text += ", " + std::to_string(shape[i]);

@@ -50,9 +50,14 @@ llvm::Error Translator::declareInputs() {
     if (constants.count(in.name()))
       continue; // IR < 4 lists initializers among the inputs
     std::string what = "graph input '" + in.name() + "'";
-    if (!in.type().has_tensor_type() ||
-        in.type().tensor_type().elem_type() != onnx::TensorProto::FLOAT)
-      return graphError(what + ": only float32 tensors are supported");
+    int elem = in.type().has_tensor_type()
+                   ? in.type().tensor_type().elem_type()
+                   : onnx::TensorProto::UNDEFINED;
+    bool ids = elem == onnx::TensorProto::INT64 ||
+               elem == onnx::TensorProto::INT32;
+    if (elem != onnx::TensorProto::FLOAT && !ids)
+      return graphError(what + ": only float32 tensors (and int32/int64 "
+                               "indices of a Gather) are supported");
     const auto &dims = in.type().tensor_type().shape().dim();
     if (dims.empty())
       return graphError(what + ": needs a shape with the batch first");
@@ -68,9 +73,12 @@ llvm::Error Translator::declareInputs() {
       staticBatch = dims[0].dim_value();
     std::string name = freshName(in.name(), "input");
     inputs.push_back({name, shape});
+    if (ids)
+      idInputs.insert(name);
     Activation a;
     a.expr = Expr::atom(name);
     a.shape = shape;
+    a.ids = ids;
     values[in.name()] = a;
     bound[in.name()] = true;
   }
@@ -228,6 +236,11 @@ llvm::Expected<Activation> Translator::rawActivation(const Node &node, int i) {
 
 llvm::Expected<Activation> Translator::activation(const Node &node, int i) {
   auto value = rawActivation(node, i);
+  if (value && value->ids)
+    return node.fail("input " + llvm::Twine(i) + " ('" + node.input(i) +
+                     "') is an integer tensor; nnc import reads integer "
+                     "inputs only as the indices of a Gather from a table "
+                     "(embedding)");
   if (value && !value->isPlain())
     return node.fail("input " + llvm::Twine(i) + " ('" + node.input(i) +
                      "') is time-major or has a direction axis; nnc import "

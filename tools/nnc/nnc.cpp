@@ -135,6 +135,11 @@ static int printBuiltinTable() {
       for (auto &i : p.idents) ids += (ids.empty() ? "" : ", ") + i;
       add("{" + ids + "}");
     }
+    if (!p.sides.empty()) {
+      std::string sides;
+      for (auto &i : p.sides) sides += (sides.empty() ? "" : ", ") + i;
+      add("[" + sides + "]");
+    }
     return t;
   };
   auto paramText = [&](const ParamSpec &p) {

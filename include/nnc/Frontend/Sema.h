@@ -58,6 +58,9 @@ struct ParamSpec {
   bool variadic = false;
   /// Takes a `[...]` list of values (or one value).
   bool list = false;
+  /// Also takes a `[...]` list of exactly as many values as this names
+  /// (`pad = [top, left, bottom, right]`); empty: no such list.
+  std::vector<std::string> sides;
 
   bool isRequired() const { return defaultValue.empty(); }
   bool isOptional() const { return defaultValue == "?"; }
@@ -69,6 +72,7 @@ struct ParamSpec {
   ParamSpec call(BuiltinKind kind) const;
   ParamSpec many() const;
   ParamSpec listOf() const;
+  ParamSpec perSide(std::vector<std::string> names) const;
 };
 
 /// Where a builtin may appear (bit set).

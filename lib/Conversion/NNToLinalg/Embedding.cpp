@@ -1,7 +1,8 @@
 //===- Embedding.cpp - embedding lookup and sinusoidal positions ----------===//
 //
-// `embedding` is a generic over the result whose body clamps the id to
-// [0, V) and reads the table with `tensor.extract` (never out of bounds;
+// `embedding` is a generic over the result whose body maps the id to its
+// row (tableRow: negative ids from the end when asked, clamped to [0, V))
+// and reads the table with `tensor.extract` (never out of bounds;
 // docs/lowering.md). `positional_sinusoidal` adds sin/cos of
 // t / 10000^(2i/D), computed from `linalg.index` inside the generic.
 //
@@ -37,15 +38,8 @@ struct EmbeddingLowering : OpConversionPattern<nn::EmbeddingOp> {
         op, parallelGeneric(
                 rewriter, loc, init, ids, idsMap,
                 [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                  auto i32 = [&](int64_t v) -> Value {
-                    return b.create<arith::ConstantOp>(
-                        l, b.getI32IntegerAttr(v));
-                  };
-                  Value id = b.create<arith::MinSIOp>(
-                      l, b.create<arith::MaxSIOp>(l, a[0], i32(0)),
-                      i32(vocab - 1));
-                  Value row =
-                      b.create<arith::IndexCastOp>(l, b.getIndexType(), id);
+                  Value row = tableRow(b, l, a[0], vocab,
+                                       op.getNegativeFromEnd());
                   Value col = b.create<linalg::IndexOp>(l, rank - 1);
                   return b.create<tensor::ExtractOp>(l, table,
                                                      ValueRange{row, col});

@@ -10,7 +10,9 @@
 //   w) reducing over the window taps (kh, kw): each input cell gathers the
 //   gradient of every window that covers it (for max: when it is that
 //   window's first maximum in row-major order, as in PyTorch, found by one
-//   argmax generic; for average: divided by the window's real-cell count).
+//   argmax generic, taps `dilations` apart; for average: divided by the
+//   forward's divisor, the window's cells inside the image grown by
+//   `divisor_padding`).
 //
 //===----------------------------------------------------------------------===//
 
@@ -90,7 +92,7 @@ struct Conv2DBackwardWeightLowering
 /// window goes to that one cell, also when several cells tie.
 Value firstArgmax(OpBuilder &b, Location loc, Value x, RankedTensorType gType,
                   ArrayRef<int64_t> k, ArrayRef<int64_t> s,
-                  ArrayRef<int64_t> pad) {
+                  ArrayRef<int64_t> pad, ArrayRef<int64_t> dil) {
   Value xp = padSpatial(b, loc, x, pad, -std::numeric_limits<double>::infinity());
   MLIRContext *ctx = b.getContext();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
@@ -107,7 +109,9 @@ Value firstArgmax(OpBuilder &b, Location loc, Value x, RankedTensorType gType,
   AffineMap out = AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx);
   SmallVector<AffineMap> maps = {
       AffineMap::get(6, 0,
-                     {d(0), d(1), d(2) * s[0] + d(4), d(3) * s[1] + d(5)}, ctx),
+                     {d(0), d(1), d(2) * s[0] + d(4) * dil[0],
+                      d(3) * s[1] + d(5) * dil[1]},
+                     ctx),
       AffineMap::get(6, 0, {d(4), d(5)}, ctx), out, out};
   auto generic = b.create<linalg::GenericOp>(
       loc, TypeRange{maxInit.getType(), argInit.getType()},
@@ -144,7 +148,13 @@ struct PoolBackwardLowering : OpConversionPattern<OpTy> {
     auto gType = cast<RankedTensorType>(g.getType());
     ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(),
                       pad = op.getPadding();
-    if (windowsTileImage(xType, k, s, pad)) {
+    SmallVector<int64_t> dil = {1, 1}, counted = {0, 0, 0, 0};
+    if constexpr (isMax)
+      dil.assign(op.getDilations().begin(), op.getDilations().end());
+    else
+      counted.assign(op.getDivisorPadding().begin(),
+                     op.getDivisorPadding().end());
+    if (dil == SmallVector<int64_t>{1, 1} && windowsTileImage(xType, k, s, pad)) {
       rewriter.replaceOp(op, poolTilesGrad(b, loc, x, g, k, isMax));
       return success();
     }
@@ -152,7 +162,7 @@ struct PoolBackwardLowering : OpConversionPattern<OpTy> {
     int64_t outSize[2] = {gType.getDimSize(2), gType.getDimSize(3)};
     Value argmax;
     if constexpr (isMax)
-      argmax = firstArgmax(b, loc, x, gType, k, s, pad);
+      argmax = firstArgmax(b, loc, x, gType, k, s, pad, dil);
     Value window =
         b.create<tensor::EmptyOp>(loc, k, b.getF32Type());
     Value init = fill(b, loc, emptyWithBatch(b, loc, xType, x), 0);
@@ -169,10 +179,13 @@ struct PoolBackwardLowering : OpConversionPattern<OpTy> {
                                     nb.create<linalg::IndexOp>(l, 1)};
           Value ok;
           for (int dim = 0; dim < 2; ++dim) {
+            // Tap t of a window lies t * dilation cells after its start.
             auto [valid, pos] = windowOf(
                 nb, l, nb.create<linalg::IndexOp>(l, 2 + dim),
-                nb.create<linalg::IndexOp>(l, 4 + dim), pad[dim], s[dim],
-                outSize[dim]);
+                nb.create<arith::MulIOp>(l,
+                                         nb.create<linalg::IndexOp>(l, 4 + dim),
+                                         indexConst(nb, l, dil[dim])),
+                pad[dim], s[dim], outSize[dim]);
             ok = ok ? nb.create<arith::AndIOp>(l, ok, valid).getResult()
                     : valid;
             idx.push_back(pos);
@@ -195,8 +208,10 @@ struct PoolBackwardLowering : OpConversionPattern<OpTy> {
           } else {
             Value count = nb.create<arith::MulIOp>(
                 l,
-                windowCount(nb, l, idx[2], s[0], pad[0], k[0], inSize[0]),
-                windowCount(nb, l, idx[3], s[1], pad[1], k[1], inSize[1]));
+                windowCount(nb, l, idx[2], s[0], pad[0] - counted[0], k[0],
+                            inSize[0] + counted[0] + counted[2]),
+                windowCount(nb, l, idx[3], s[1], pad[1] - counted[1], k[1],
+                            inSize[1] + counted[1] + counted[3]));
             Value countF = nb.create<arith::SIToFPOp>(
                 l, nb.getF32Type(),
                 nb.create<arith::IndexCastOp>(l, nb.getI64Type(), count));

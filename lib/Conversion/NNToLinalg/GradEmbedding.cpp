@@ -3,7 +3,7 @@
 // Lowers `embedding_backward` to a scatter-add: the ids and the gradient
 // are flattened to [P] and [P, D], the table gradient starts at zero, and an
 // `scf.for` over the P positions adds gradient row p into row
-// clamp(ids[p], 0, V - 1) (the forward's clamping) with a one-row
+// tableRow(ids[p]) (the forward's row) with a one-row
 // `linalg.generic` on an extract_slice / insert_slice pair of the loop's
 // tensor, which one-shot bufferization updates in place. Cost O(P D), not
 // O(V P D).
@@ -46,12 +46,7 @@ struct EmbeddingBackwardLowering
         ValueRange{acc},
         [&](OpBuilder &lb, Location l, Value p, ValueRange args) {
           Value id = lb.create<tensor::ExtractOp>(l, ids, ValueRange{p});
-          auto i32 = [&](int64_t v) -> Value {
-            return lb.create<arith::ConstantOp>(l, lb.getI32IntegerAttr(v));
-          };
-          id = lb.create<arith::MinSIOp>(
-              l, lb.create<arith::MaxSIOp>(l, id, i32(0)), i32(vocab - 1));
-          Value row = lb.create<arith::IndexCastOp>(l, lb.getIndexType(), id);
+          Value row = tableRow(lb, l, id, vocab, op.getNegativeFromEnd());
           SmallVector<OpFoldResult> accAt = {row, lb.getIndexAttr(0)};
           SmallVector<OpFoldResult> gAt = {p, lb.getIndexAttr(0)};
           Value accRow = lb.create<tensor::ExtractSliceOp>(

@@ -500,4 +500,20 @@ Value windowCount(OpBuilder &b, Location loc, Value out, int64_t stride,
   return b.create<arith::SubIOp>(loc, hi, lo);
 }
 
+Value tableRow(OpBuilder &b, Location loc, Value id, int64_t vocab,
+               bool fromEnd) {
+  auto i32 = [&](int64_t v) -> Value {
+    return b.create<arith::ConstantOp>(loc, b.getI32IntegerAttr(v));
+  };
+  if (fromEnd) {
+    Value negative =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, id, i32(0));
+    id = b.create<arith::SelectOp>(
+        loc, negative, b.create<arith::AddIOp>(loc, id, i32(vocab)), id);
+  }
+  id = b.create<arith::MinSIOp>(
+      loc, b.create<arith::MaxSIOp>(loc, id, i32(0)), i32(vocab - 1));
+  return b.create<arith::IndexCastOp>(loc, b.getIndexType(), id);
+}
+
 } // namespace nnc::lowering

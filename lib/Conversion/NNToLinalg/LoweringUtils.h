@@ -167,6 +167,12 @@ std::pair<mlir::Value, mlir::Value> windowOf(mlir::OpBuilder &b,
                                              mlir::Value k, int64_t padLow,
                                              int64_t stride, int64_t outSize);
 
+/// The table row (index) of the i32 `id` in a table of `vocab` rows: with
+/// `fromEnd` an id in [-vocab, -1] is `id + vocab`; then clamped to
+/// [0, vocab) so that no id reads outside the table (docs/safety.md).
+mlir::Value tableRow(mlir::OpBuilder &b, mlir::Location loc, mlir::Value id,
+                     int64_t vocab, bool fromEnd);
+
 /// The number of real (unpadded) cells of the pooling window at output
 /// index `out` along one spatial dim of `size` cells: the divisor of
 /// avgpool2d and of its gradient.

@@ -37,7 +37,7 @@ LogicalResult MaxPool2DOp::buildAdjoint(OpBuilder &b,
                                         SmallVectorImpl<Value> &grads) {
   grads.push_back(b.create<MaxPool2DBackwardOp>(
       getLoc(), getInput().getType(), resultGrads[0], getInput(), getResult(),
-      getKernel(), getStrides(), getPadding()));
+      getKernel(), getStrides(), getPadding(), getDilations()));
   return success();
 }
 
@@ -46,7 +46,7 @@ LogicalResult AvgPool2DOp::buildAdjoint(OpBuilder &b,
                                         SmallVectorImpl<Value> &grads) {
   grads.push_back(b.create<AvgPool2DBackwardOp>(
       getLoc(), getInput().getType(), resultGrads[0], getInput(), getKernel(),
-      getStrides(), getPadding()));
+      getStrides(), getPadding(), getDivisorPadding()));
   return success();
 }
 
@@ -56,6 +56,7 @@ LogicalResult EmbeddingOp::buildAdjoint(OpBuilder &b,
   // Token ids are data: no gradient.
   grads.push_back(Value());
   grads.push_back(b.create<EmbeddingBackwardOp>(
-      getLoc(), getTable().getType(), resultGrads[0], getIds(), getTable()));
+      getLoc(), getTable().getType(), resultGrads[0], getIds(), getTable(),
+      getNegativeFromEnd()));
   return success();
 }

@@ -81,7 +81,7 @@ struct PoolBeforeRelu : OpRewritePattern<MaxPool2DOp> {
       return rewriter.notifyMatchFailure(op, "input is not a single-use relu");
     auto pooled = rewriter.create<MaxPool2DOp>(
         op.getLoc(), op.getType(), relu.getInput(), op.getKernelAttr(),
-        op.getStridesAttr(), op.getPaddingAttr());
+        op.getStridesAttr(), op.getPaddingAttr(), op.getDilationsAttr());
     Value activated = rewriter.create<ReluOp>(relu.getLoc(), op.getType(),
                                               pooled.getResult());
     rewriter.replaceOp(op, activated);

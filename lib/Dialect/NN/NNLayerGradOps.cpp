@@ -85,23 +85,41 @@ LogicalResult Conv2DBackwardWeightOp::verify() {
   return verifyConvGrad(*this);
 }
 
-/// Pooling gradients: grad has the pooled shape of input.
-template <typename OpTy> static LogicalResult verifyPoolGrad(OpTy op) {
+/// Pooling gradients: grad has the pooled shape of input (windows of
+/// `dilations`).
+template <typename OpTy>
+static LogicalResult verifyPoolGrad(OpTy op, ArrayRef<int64_t> dilations) {
   OpChecker check(op.getOperationName(), op.getLoc());
   ArrayRef<int64_t> kernel = op.getKernel();
-  if (failed(check.arrayOf(kernel, 2, 1, "kernel", "(h, w)")))
+  if (failed(check.arrayOf(kernel, 2, 1, "kernel", "(h, w)")) ||
+      failed(check.arrayOf(dilations, 2, 1, "dilations", "(h, w)")))
     return failure();
   auto input =
       check.f32Tensor(op.getInput(), "input", "f32[N, C, H, W]", 4, 4);
   if (failed(input))
     return failure();
+  SmallVector<int64_t> window = {dilations[0] * (kernel[0] - 1) + 1,
+                                 dilations[1] * (kernel[1] - 1) + 1};
   return verifyWindowGrad(check, op.getGrad(), op.getInput(),
-                          input->getDimSize(1), kernel, op.getStrides(),
+                          input->getDimSize(1), window, op.getStrides(),
                           op.getPadding());
 }
 
-LogicalResult MaxPool2DBackwardOp::verify() { return verifyPoolGrad(*this); }
-LogicalResult AvgPool2DBackwardOp::verify() { return verifyPoolGrad(*this); }
+LogicalResult MaxPool2DBackwardOp::verify() {
+  return verifyPoolGrad(*this, getDilations());
+}
+LogicalResult AvgPool2DBackwardOp::verify() {
+  OpChecker check(getOperationName(), getLoc());
+  ArrayRef<int64_t> padding = getPadding(), counted = getDivisorPadding();
+  if (failed(check.arrayOf(counted, 4, 0, "divisor_padding",
+                           "(top, left, bottom, right)")))
+    return failure();
+  for (size_t d = 0; d < counted.size() && d < padding.size(); ++d)
+    if (counted[d] > padding[d])
+      return check.fail("expects divisor_padding within padding, got ",
+                        formatShape(counted), " and ", formatShape(padding));
+  return verifyPoolGrad(*this, {1, 1});
+}
 
 LogicalResult EmbeddingBackwardOp::verify() {
   OpChecker check(getOperationName(), getLoc());

@@ -153,11 +153,29 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-/// Max and average pooling share their windows.
+/// Whether every one of the `out` windows along a spatial dim of `size`
+/// cells (padded by `padLow` before) has a tap on a real cell.
+static bool everyWindowSeesImage(int64_t size, int64_t padLow, int64_t kernel,
+                                 int64_t stride, int64_t dilation,
+                                 int64_t out) {
+  for (int64_t o = 0; o < out; ++o) {
+    bool seen = false;
+    for (int64_t k = 0; k < kernel && !seen; ++k) {
+      int64_t cell = o * stride - padLow + k * dilation;
+      seen = cell >= 0 && cell < size;
+    }
+    if (!seen)
+      return false;
+  }
+  return true;
+}
+
+/// Max and average pooling share their windows (average: no dilation).
 static LogicalResult inferPool(StringRef opName, std::optional<Location> loc,
                                Value inputValue, ArrayRef<int64_t> kernel,
                                ArrayRef<int64_t> strides,
                                ArrayRef<int64_t> padding,
+                               ArrayRef<int64_t> dilations,
                                SmallVectorImpl<Type> &types) {
   OpChecker check(opName, loc);
   auto input = check.f32Tensor(inputValue, "input", "f32[N, C, H, W]", 4, 4);
@@ -165,22 +183,28 @@ static LogicalResult inferPool(StringRef opName, std::optional<Location> loc,
     return failure();
   if (failed(check.arrayOf(kernel, 2, 1, "kernel", "(h, w)")) ||
       failed(check.arrayOf(strides, 2, 1, "strides", "(h, w)")) ||
+      failed(check.arrayOf(dilations, 2, 1, "dilations", "(h, w)")) ||
       failed(check.arrayOf(padding, 4, 0, "padding",
                            "(top, left, bottom, right)")))
     return failure();
-  // Constraint: every window holds at least one real cell.
-  for (int d = 0; d < 4; ++d)
-    if (padding[d] >= kernel[d % 2])
-      return check.fail("expects each pad smaller than the kernel ",
-                        formatShape(kernel), ", got padding ",
-                        formatShape(padding));
   SmallVector<int64_t> result = {input->getDimSize(0), input->getDimSize(1)};
   for (int d = 0; d < 2; ++d) {
-    int64_t out = windowOutput(input->getDimSize(2 + d), padding[d],
-                               padding[d + 2], kernel[d], strides[d]);
+    int64_t size = input->getDimSize(2 + d);
+    int64_t window = dilations[d] * (kernel[d] - 1) + 1;
+    int64_t out =
+        windowOutput(size, padding[d], padding[d + 2], window, strides[d]);
     if (out == -1)
       return check.fail("expects the ", formatShape(kernel),
                         " kernel to fit the input ", *input, " plus padding");
+    // Constraint: every window holds at least one real cell (so a max is
+    // never only padding and an average's divisor never zero).
+    if (!ShapedType::isDynamic(size) &&
+        !everyWindowSeesImage(size, padding[d], kernel[d], strides[d],
+                              dilations[d], out))
+      return check.fail("expects every window to hold a real cell, got "
+                        "padding ",
+                        formatShape(padding), " with kernel ",
+                        formatShape(kernel), " on input ", *input);
     result.push_back(out);
   }
   types.push_back(f32TensorType(inputValue.getContext(), result));
@@ -193,16 +217,26 @@ LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *,
                                             SmallVectorImpl<Type> &types) {
   return inferPool(getOperationName(), loc, adaptor.getInput(),
                    adaptor.getKernel(), adaptor.getStrides(),
-                   adaptor.getPadding(), types);
+                   adaptor.getPadding(), adaptor.getDilations(), types);
 }
 
 LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &types) {
+  ArrayRef<int64_t> padding = adaptor.getPadding(),
+                    counted = adaptor.getDivisorPadding();
+  OpChecker check(getOperationName(), loc);
+  if (failed(check.arrayOf(counted, 4, 0, "divisor_padding",
+                           "(top, left, bottom, right)")))
+    return failure();
+  for (size_t d = 0; d < counted.size() && d < padding.size(); ++d)
+    if (counted[d] > padding[d])
+      return check.fail("expects divisor_padding within padding, got ",
+                        formatShape(counted), " and ", formatShape(padding));
   return inferPool(getOperationName(), loc, adaptor.getInput(),
-                   adaptor.getKernel(), adaptor.getStrides(),
-                   adaptor.getPadding(), types);
+                   adaptor.getKernel(), adaptor.getStrides(), padding, {1, 1},
+                   types);
 }
 
 //===----------------------------------------------------------------------===//

@@ -327,9 +327,28 @@ func.func @pool_kernel(%x: tensor<?x1x8x8xf32>) {
 // -----
 
 func.func @pool_pad(%x: tensor<?x1x8x8xf32>) {
-  // expected-error @+2 {{'nn.avgpool2d' op expects each pad smaller than the kernel [2, 2], got padding [2, 0, 0, 0]}}
+  // expected-error @+2 {{'nn.avgpool2d' op expects every window to hold a real cell, got padding [2, 0, 0, 0] with kernel [2, 2] on input 'tensor<?x1x8x8xf32>'}}
   // expected-error @+1 {{'nn.avgpool2d' op failed to infer returned types}}
   %0 = nn.avgpool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 2, 0, 0, 0>} : (tensor<?x1x8x8xf32>) -> tensor<?x1x5x4xf32>
+  return
+}
+
+// -----
+
+// A dilated window whose taps straddle the image: (-1, 2) on 2 rows.
+func.func @pool_dilated_miss(%x: tensor<?x1x2x8xf32>) {
+  // expected-error @+2 {{'nn.maxpool2d' op expects every window to hold a real cell}}
+  // expected-error @+1 {{'nn.maxpool2d' op failed to infer returned types}}
+  %0 = nn.maxpool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 1, 1>, padding = array<i64: 1, 0, 1, 0>, dilations = array<i64: 3, 1>} : (tensor<?x1x2x8xf32>) -> tensor<?x1x1x7xf32>
+  return
+}
+
+// -----
+
+func.func @pool_divisor(%x: tensor<?x1x8x8xf32>) {
+  // expected-error @+2 {{'nn.avgpool2d' op expects divisor_padding within padding, got [1, 1, 1, 1] and [1, 1, 0, 0]}}
+  // expected-error @+1 {{'nn.avgpool2d' op failed to infer returned types}}
+  %0 = nn.avgpool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 0, 0>, divisor_padding = array<i64: 1, 1, 1, 1>} : (tensor<?x1x8x8xf32>) -> tensor<?x1x4x4xf32>
   return
 }
 

@@ -40,10 +40,10 @@ def attrs(node):
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
 
-def pads2d(a):
-    p = a.get("pads", [0, 0, 0, 0])
-    assert p[0] == p[2] and p[1] == p[3]
-    return (p[0], p[1])
+def pad_sides(x, a, value=0.0):
+    """Pads x by ONNX's `pads` [top, left, bottom, right] (any per side)."""
+    t, l, b, r = a.get("pads", [0, 0, 0, 0])
+    return F.pad(x, [l, r, t, b], value=value)
 
 
 def same_upper(x, kernel, stride, dilation):
@@ -54,6 +54,37 @@ def same_upper(x, kernel, stride, dilation):
         total = max((out - 1) * stride + dilation * (kernel - 1) + 1 - size, 0)
         pad += [total // 2, total - total // 2]
     return F.pad(x, pad)
+
+
+def pool(is_max, x, a):
+    """MaxPool / AveragePool: torch's own pooling (ceil_mode, dilation,
+    count_include_pad) where the pads are symmetric; per-side or SAME_UPPER
+    pads applied with F.pad, the average then a sum over the zero-padded
+    image divided by the cells counted (all with count_include_pad, else
+    the real ones)."""
+    k, s = a["kernel_shape"][0], a.get("strides", [1, 1])[0]
+    dil = a.get("dilations", [1, 1])[0]
+    ceil = bool(a.get("ceil_mode", 0))
+    include = bool(a.get("count_include_pad", 0))
+    if a.get("auto_pad", b"NOTSET") == b"SAME_UPPER":
+        pad = []
+        for size in (x.shape[3], x.shape[2]):
+            out = -(-size // s)
+            total = max((out - 1) * s + dil * (k - 1) + 1 - size, 0)
+            pad += [total // 2, total - total // 2]
+        a = dict(a, pads=[pad[2], pad[0], pad[3], pad[1]])
+    t, l, b, r = a.get("pads", [0, 0, 0, 0])
+    if t == b and l == r and a.get("auto_pad", b"NOTSET") != b"SAME_UPPER":
+        if is_max:
+            return F.max_pool2d(x, k, s, (t, l), dil, ceil_mode=ceil)
+        return F.avg_pool2d(x, k, s, (t, l), ceil_mode=ceil,
+                            count_include_pad=include)
+    assert not ceil
+    if is_max:
+        return F.max_pool2d(pad_sides(x, a, -float("inf")), k, s, 0, dil)
+    real = pad_sides(torch.ones_like(x), a, 1.0 if include else 0.0)
+    total = F.avg_pool2d(pad_sides(x, a), k, s) * (k * k)
+    return total / (F.avg_pool2d(real, k, s) * (k * k))
 
 
 def run_node(node, v):
@@ -75,7 +106,7 @@ def run_node(node, v):
         if a.get("auto_pad", b"NOTSET") == b"SAME_UPPER":
             x, pad = same_upper(x, i[1].shape[2], stride, dil), (0, 0)
         else:
-            pad = pads2d(a)
+            x, pad = pad_sides(x, a), (0, 0)
         return F.conv2d(x, i[1], i[2] if len(i) > 2 else None, stride, pad,
                         dil)
     if op == "BatchNormalization":
@@ -85,14 +116,8 @@ def run_node(node, v):
         bias = i[2] if len(i) > 2 else None
         return F.layer_norm(i[0], i[0].shape[-1:], i[1], bias,
                             a.get("epsilon", 1e-5))
-    if op == "MaxPool":
-        k = a["kernel_shape"][0]
-        return F.max_pool2d(i[0], k, a.get("strides", [1, 1])[0], pads2d(a))
-    if op == "AveragePool":
-        k = a["kernel_shape"][0]
-        return F.avg_pool2d(i[0], k, a.get("strides", [1, 1])[0], pads2d(a),
-                            count_include_pad=bool(
-                                a.get("count_include_pad", 0)))
+    if op in ("MaxPool", "AveragePool"):
+        return pool(op == "MaxPool", i[0], a)
     if op == "GlobalAveragePool":
         return i[0].mean(dim=(2, 3), keepdim=True)
     if op == "Flatten":
@@ -103,6 +128,8 @@ def run_node(node, v):
         return i[0].reshape(shape)
     if op == "Transpose":
         return i[0].permute(a["perm"])
+    if op == "Gather" and a.get("axis", 0) == 0:
+        return i[0][i[1]]  # torch indexing: negative indices from the end
     if op in ("Identity", "Dropout"):
         return i[0]
     if op == "Softmax":
@@ -153,7 +180,13 @@ def main(onnx_path, nn_path, ckpt_path):
         if inp.name in inits:
             continue
         dims = [3] + [d.dim_value for d in inp.type.tensor_type.shape.dim[1:]]
-        feeds[inp.name] = rng.normal(size=dims).astype(np.float32)
+        if inp.type.tensor_type.elem_type == onnx.TensorProto.FLOAT:
+            feeds[inp.name] = rng.normal(size=dims).astype(np.float32)
+            continue
+        # Indices of a Gather from a table of V rows: every id in [-V, V).
+        vocab = min(inits[n.input[0]].shape[0] for n in graph.node
+                    if n.op_type == "Gather" and n.input[1] == inp.name)
+        feeds[inp.name] = rng.integers(-vocab, vocab, size=dims)
     expected = evaluate(graph, feeds)
     got = model.predict(*feeds.values())
     if not isinstance(got, dict):

@@ -94,6 +94,87 @@ def cnn():
          init("w2", 4, 8, 3, 3), init("b3", 10), init("w3", 10, 4)])
 
 
+def pads():
+    # Per-side pads [top, left, bottom, right] on Conv, MaxPool and
+    # AveragePool (PyTorch's ZeroPad2d + Conv2d export; TF's SAME padding
+    # with an even kernel).
+    return model(
+        [helper.make_node("Conv", ["x", "w"], ["c"], name="conv_pads",
+                          kernel_shape=[3, 3], pads=[1, 0, 2, 1]),
+         helper.make_node("MaxPool", ["c"], ["m"], name="max_pads",
+                          kernel_shape=[3, 3], strides=[2, 2],
+                          pads=[1, 0, 0, 2]),
+         helper.make_node("AveragePool", ["m"], ["y"], name="avg_pads",
+                          kernel_shape=[2, 2], strides=[1, 1],
+                          pads=[0, 1, 1, 0])],
+        [value("x", "N", 2, 9, 8)], [value("y", "N", 4, 5, 4)],
+        [init("w", 4, 2, 3, 3)])
+
+
+def pool_options():
+    # MaxPool with ceil_mode (along W = 9 the 6th window would start in the
+    # padding: dropped as in PyTorch) and dilations; AveragePool with
+    # ceil_mode and count_include_pad (along H = 6 the last window gets a
+    # ceil cell, not counted), auto_pad SAME_UPPER with and without
+    # count_include_pad.
+    return model(
+        [helper.make_node("MaxPool", ["x"], ["m1"], name="max_ceil",
+                          kernel_shape=[2, 2], strides=[2, 2],
+                          pads=[1, 1, 1, 1], ceil_mode=1),
+         helper.make_node("MaxPool", ["m1"], ["m2"], name="max_dilated",
+                          kernel_shape=[2, 2], dilations=[2, 2],
+                          pads=[1, 1, 1, 1]),
+         helper.make_node("AveragePool", ["m2"], ["a1"], name="avg_ceil",
+                          kernel_shape=[3, 3], strides=[2, 2],
+                          pads=[1, 1, 1, 1], ceil_mode=1,
+                          count_include_pad=1),
+         helper.make_node("AveragePool", ["x"], ["a2"], name="avg_same",
+                          kernel_shape=[2, 2], strides=[3, 3],
+                          auto_pad="SAME_UPPER", count_include_pad=1),
+         helper.make_node("AveragePool", ["x"], ["a3"], name="avg_same_real",
+                          kernel_shape=[3, 3], auto_pad="SAME_UPPER"),
+         helper.make_node("MaxPool", ["x"], ["a4"], name="max_same",
+                          kernel_shape=[2, 2], strides=[2, 2],
+                          auto_pad="SAME_UPPER")],
+        [value("x", "N", 2, 10, 9)],
+        [value("a1", "N", 2, 4, 3), value("a2", "N", 2, 4, 3),
+         value("a3", "N", 2, 10, 9), value("a4", "N", 2, 5, 5)], [])
+
+
+def gather_rows():
+    # Gather of an initializer table [6, 3] by int64 ids [N, 5] (PyTorch's
+    # nn.Embedding export), negative ids counting from the end, then Tanh.
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, ["N", 5])
+    return model(
+        [helper.make_node("Gather", ["table", "ids"], ["e"], name="lookup"),
+         helper.make_node("Tanh", ["e"], ["y"])],
+        [ids], [value("y", "N", 5, 3)], [init("table", 6, 3)])
+
+
+def gather_ids_elsewhere():
+    ids = helper.make_tensor_value_info("ids", TensorProto.INT64, ["N", 5])
+    return model(
+        [helper.make_node("Relu", ["ids"], ["y"], name="relu_ids")],
+        [ids], [value("y", "N", 5)], [])
+
+
+def flatten_start():
+    # Reshape [N, 3, 4, 5] -> [0, 3, -1] (torch.flatten(x, 2)'s export),
+    # then a Tanh.
+    return model(
+        [helper.make_node("Reshape", ["x", "s"], ["r"], name="flat2"),
+         helper.make_node("Tanh", ["r"], ["y"])],
+        [value("x", "N", 3, 4, 5)], [value("y", "N", 3, 20)],
+        [ints("s", [0, 3, -1])])
+
+
+def flatten_axis2():
+    return model(
+        [helper.make_node("Flatten", ["x"], ["y"], name="flat_axis2",
+                          axis=2)],
+        [value("x", "N", 3, 4, 5)], [value("y", "N", 20)], [])
+
+
 def shapes():
     # Reshape with 0 (copy) and -1, Transpose keeping the batch first,
     # Reshape to rank 2 (written as flatten), Identity.
@@ -161,7 +242,8 @@ def conv_group():
 def pool_ceil():
     return model(
         [helper.make_node("MaxPool", ["x"], ["y"], name="pool1",
-                          kernel_shape=[2, 2], ceil_mode=1)],
+                          kernel_shape=[2, 2], ceil_mode=1,
+                          pads=[1, 0, 0, 0])],
         [value("x", "N", 2, 7, 7)], [value("y", "N", 2, 4, 4)], [])
 
 
@@ -299,7 +381,8 @@ def old_opset():
 
 
 CASES = {f.__name__: f for f in [
-    mlp_gemm, matmul_add, cnn, shapes, branches, layernorm, unsupported_op, conv_group,
+    mlp_gemm, matmul_add, cnn, pads, pool_options, gather_rows,
+    gather_ids_elsewhere, flatten_start, flatten_axis2, shapes, branches, layernorm, unsupported_op, conv_group,
     pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
     softmax_batch, batch_transpose, lstm_peephole, div_alone, old_opset,
     elementwise, matmul_activations, matmul_batch, parameters,

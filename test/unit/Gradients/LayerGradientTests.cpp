@@ -130,6 +130,8 @@ struct PoolConfig {
   std::vector<int64_t> x;
   ref::Window win;
   bool isMax;
+  /// avgpool's divisor_padding (count_include_pad: the declared padding).
+  std::array<size_t, 4> counted = {0, 0, 0, 0};
 };
 
 TEST(LayerGradients, Pooling) {
@@ -140,6 +142,15 @@ TEST(LayerGradients, Pooling) {
       {{2, 2, 6, 6}, {2, 2, 2, 2}, false},
       {{2, 2, 5, 5}, {3, 3, 2, 2, 1, 1, 1, 1}, false},
       {{1, 3, 5, 4}, {2, 3, 1, 2, 1, 0, 0, 1}, false},
+      // Dilated max windows (2, 3), with padding.
+      {{1, 2, 7, 7}, {3, 2, 1, 2, 1, 0, 1, 1, 2, 3}, true},
+      // ceil_mode as the front end writes it: 7 rows, kernel 2, stride 2
+      // -> 4 windows, the bottom/right one padded by a cell.
+      {{2, 2, 7, 7}, {2, 2, 2, 2, 0, 0, 1, 1}, true},
+      {{2, 2, 7, 7}, {2, 2, 2, 2, 0, 0, 1, 1}, false},
+      // count_include_pad: the declared padding counts, the ceil cell not.
+      {{2, 2, 6, 6}, {3, 3, 2, 2, 1, 1, 2, 2}, false, {1, 1, 1, 1}},
+      {{1, 3, 5, 4}, {2, 3, 1, 2, 1, 0, 0, 1}, false, {1, 0, 0, 1}},
   };
   for (const PoolConfig &cfg : configs) {
     const ref::Window &w = cfg.win;
@@ -153,17 +164,24 @@ TEST(LayerGradients, Pooling) {
         " {nn.label = \"t\"}) -> (tensor<f32> {nn.loss}) {\n  %y = " +
         (cfg.isMax ? "nn.maxpool2d" : "nn.avgpool2d") + " %x {kernel = " +
         i64Array({w.kh, w.kw}) + ", strides = " + i64Array({w.sh, w.sw}) +
-        ", padding = " + i64Array({w.pt, w.pl, w.pb, w.pr}) + "} : (" +
-        tensorOf(cfg.x) + ") -> " + tensorOf(yShape) +
+        ", padding = " + i64Array({w.pt, w.pl, w.pb, w.pr}) +
+        (cfg.isMax ? ", dilations = " + i64Array({w.dh, w.dw})
+                   : ", divisor_padding = " +
+                         i64Array({cfg.counted[0], cfg.counted[1],
+                                   cfg.counted[2], cfg.counted[3]})) +
+        "} : (" + tensorOf(cfg.x) + ") -> " + tensorOf(yShape) +
         "\n  %l = nn.mse_loss %y, %t : " + tensorOf(yShape) + ", " +
         tensorOf(yShape) + "\n  return %l : tensor<f32>\n}\n";
     GradCase c{std::string(cfg.isMax ? "maxpool " : "avgpool ") +
-                   i64Array({w.kh, w.kw, w.sh, w.sw, w.pt, w.pl, w.pb, w.pr}),
+                   i64Array({w.kh, w.kw, w.sh, w.sw, w.pt, w.pl, w.pb, w.pr,
+                             w.dh, w.dw, cfg.counted[0], cfg.counted[1],
+                             cfg.counted[2], cfg.counted[3]}),
                ir, {}, {0}, nullptr};
     c.args = {distinct(cfg.x), randomBuffer(rng, yShape)};
     c.reference = [cfg](const Values &v) {
-      return ref::mse(ref::pool2d(image(v[0], cfg.x), cfg.win, cfg.isMax).data,
-                      v[1]);
+      return ref::mse(
+          ref::pool2d(image(v[0], cfg.x), cfg.win, cfg.isMax, cfg.counted).data,
+          v[1]);
     };
     checkGradients(c);
   }
@@ -192,6 +210,25 @@ TEST(LayerGradients, Embedding) {
             randomBuffer(rng, {2, 3}), randomBuffer(rng, {2})};
   c.reference = [](const Values &v) {
     Vec e = ref::embedding(v[0], v[2], 6, 3);
+    Vec y = ref::map(ref::dense(e, 12, 3, v[3], 2, &v[4]),
+                     [](double x) { return std::tanh(x); });
+    return ref::mse(y, v[1]);
+  };
+  checkGradients(c);
+}
+
+TEST(LayerGradients, EmbeddingNegativeFromEnd) {
+  // ONNX's negative indices: -1 is row 5, -6 row 0, -3 row 3; -9 and 8
+  // still clamp (to rows 0 and 5); row 4 is read only through -2.
+  std::string ir =
+      replaceAll(kEmbedding, "nn.embedding %ids, %table :",
+                 "nn.embedding %ids, %table {negative_from_end = true} :");
+  GradCase c{"embedding negative_from_end", ir, {}, {2, 3, 4}, nullptr};
+  c.args = {Buffer::ints({3, 4}, {-1, -6, 1, -3, -2, 8, -9, 1, 0, -1, 2, -2}),
+            randomBuffer(rng, {3, 4, 2}), randomBuffer(rng, {6, 3}),
+            randomBuffer(rng, {2, 3}), randomBuffer(rng, {2})};
+  c.reference = [](const Values &v) {
+    Vec e = ref::embedding(v[0], v[2], 6, 3, /*fromEnd=*/true);
     Vec y = ref::map(ref::dense(e, 12, 3, v[3], 2, &v[4]),
                      [](double x) { return std::tanh(x); });
     return ref::mse(y, v[1]);

@@ -15,6 +15,7 @@
 
 #include "Reference.h"
 
+#include <array>
 #include <limits>
 
 namespace nnc::test::ref {
@@ -62,8 +63,12 @@ inline Image conv2d(const Image &x, const Vec &wt, size_t o, const Vec *b,
   return y;
 }
 
-/// Max (or average, over the real cells only) pooling.
-inline Image pool2d(const Image &x, const Window &win, bool isMax) {
+/// Max (or average) pooling with windows of `win` (dilated taps for max).
+/// The average divides by the window's cells inside the image grown by
+/// `counted` (top, left, bottom, right): none is PyTorch's
+/// count_include_pad = False, the declared padding count_include_pad = True.
+inline Image pool2d(const Image &x, const Window &win, bool isMax,
+                    std::array<size_t, 4> counted = {0, 0, 0, 0}) {
   Image y{x.n, x.c, win.outH(x.h), win.outW(x.w), {}};
   y.data.resize(y.n * y.c * y.h * y.w);
   for (size_t i = 0; i < x.n; ++i)
@@ -74,14 +79,16 @@ inline Image pool2d(const Image &x, const Window &win, bool isMax) {
           size_t count = 0;
           for (size_t ky = 0; ky < win.kh; ++ky)
             for (size_t kx = 0; kx < win.kw; ++kx) {
-              long iy = long(oy * win.sh + ky) - long(win.pt);
-              long ix = long(ox * win.sw + kx) - long(win.pl);
+              long iy = long(oy * win.sh + ky * win.dh) - long(win.pt);
+              long ix = long(ox * win.sw + kx * win.dw) - long(win.pl);
+              if (iy >= -long(counted[0]) && ix >= -long(counted[1]) &&
+                  iy < long(x.h + counted[2]) && ix < long(x.w + counted[3]))
+                ++count;
               if (iy < 0 || ix < 0 || iy >= long(x.h) || ix >= long(x.w))
                 continue;
               double v = x.at(i, ch, iy, ix);
               m = std::max(m, v);
               s += v;
-              ++count;
             }
           y.data[((i * x.c + ch) * y.h + oy) * y.w + ox] =
               isMax ? m : s / double(count);
@@ -89,11 +96,16 @@ inline Image pool2d(const Image &x, const Window &win, bool isMax) {
   return y;
 }
 
-/// Rows of `table` [v, d] picked by ids clamped to [0, v).
-inline Vec embedding(const Vec &ids, const Vec &table, size_t v, size_t d) {
+/// Rows of `table` [v, d] picked by ids clamped to [0, v), after adding v
+/// to ids in [-v, -1] when `fromEnd` (ONNX's Gather).
+inline Vec embedding(const Vec &ids, const Vec &table, size_t v, size_t d,
+                     bool fromEnd = false) {
   Vec out;
   for (double id : ids) {
-    long row = std::min(std::max(long(id), 0L), long(v) - 1);
+    long row = long(id);
+    if (fromEnd && row < 0)
+      row += long(v);
+    row = std::min(std::max(row, 0L), long(v) - 1);
     for (size_t j = 0; j < d; ++j)
       out.push_back(table[row * d + j]);
   }
