@@ -111,13 +111,8 @@ LogicalResult MaxPool2DBackwardOp::verify() {
 LogicalResult AvgPool2DBackwardOp::verify() {
   OpChecker check(getOperationName(), getLoc());
   ArrayRef<int64_t> padding = getPadding(), counted = getDivisorPadding();
-  if (failed(check.arrayOf(counted, 4, 0, "divisor_padding",
-                           "(top, left, bottom, right)")))
+  if (failed(check.divisorPadding(padding, counted)))
     return failure();
-  for (size_t d = 0; d < counted.size() && d < padding.size(); ++d)
-    if (counted[d] > padding[d])
-      return check.fail("expects divisor_padding within padding, got ",
-                        formatShape(counted), " and ", formatShape(padding));
   return verifyPoolGrad(*this, {1, 1});
 }
 

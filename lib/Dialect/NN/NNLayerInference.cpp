@@ -227,13 +227,8 @@ LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *,
   ArrayRef<int64_t> padding = adaptor.getPadding(),
                     counted = adaptor.getDivisorPadding();
   OpChecker check(getOperationName(), loc);
-  if (failed(check.arrayOf(counted, 4, 0, "divisor_padding",
-                           "(top, left, bottom, right)")))
+  if (failed(check.divisorPadding(padding, counted)))
     return failure();
-  for (size_t d = 0; d < counted.size() && d < padding.size(); ++d)
-    if (counted[d] > padding[d])
-      return check.fail("expects divisor_padding within padding, got ",
-                        formatShape(counted), " and ", formatShape(padding));
   return inferPool(getOperationName(), loc, adaptor.getInput(),
                    adaptor.getKernel(), adaptor.getStrides(), padding, {1, 1},
                    types);

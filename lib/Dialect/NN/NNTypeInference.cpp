@@ -136,6 +136,18 @@ LogicalResult OpChecker::axisInRange(int64_t axis, int64_t rank, StringRef what,
   return success();
 }
 
+LogicalResult OpChecker::divisorPadding(ArrayRef<int64_t> padding,
+                                        ArrayRef<int64_t> counted) const {
+  if (failed(arrayOf(counted, 4, 0, "divisor_padding",
+                     "(top, left, bottom, right)")))
+    return failure();
+  for (size_t d = 0; d < counted.size() && d < padding.size(); ++d)
+    if (counted[d] > padding[d])
+      return fail("expects divisor_padding within padding, got ",
+                  formatShape(counted), " and ", formatShape(padding));
+  return success();
+}
+
 LogicalResult OpChecker::arrayOf(ArrayRef<int64_t> values, size_t size,
                                  int64_t minValue, StringRef what,
                                  StringRef form) const {

@@ -73,6 +73,11 @@ public:
   LogicalResult arrayOf(ArrayRef<int64_t> values, size_t size, int64_t minValue,
                         StringRef what, StringRef form) const;
 
+  /// Constraint: average pooling's `divisor_padding` (the padded cells its
+  /// divisor counts) has four entries, each within `padding`'s.
+  LogicalResult divisorPadding(ArrayRef<int64_t> padding,
+                               ArrayRef<int64_t> counted) const;
+
   /// Constraint: prediction and target shapes agree (same rank, dims equal
   /// or dynamic); the message names both.
   LogicalResult sameShape(RankedTensorType input, RankedTensorType target,
