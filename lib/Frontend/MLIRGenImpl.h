@@ -224,6 +224,11 @@ private:
   mlir::Value emitIdent(const IdentExprAST &ident);
 };
 
+/// The integers of the variadic argument `name` of `call` (`reshape(N, 16,
+/// 49)`), `N` as -1; null after reporting a non-integer.
+std::optional<llvm::SmallVector<int64_t>>
+intList(MLIRGenImpl &g, const CallExprAST &call, llvm::StringRef name);
+
 /// Resolves a possibly negative axis against a rank.
 inline int64_t resolveAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;
