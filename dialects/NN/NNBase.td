@@ -136,6 +136,11 @@ defvar NN_Differentiable = DeclareOpInterfaceMethods<NN_AdjointOpInterface>;
 /// it says whether it does (`describeBatchAxisUse`, NNBatchAxis.cpp).
 defvar NN_BatchAxisAware = DeclareOpInterfaceMethods<NN_BatchAxisOpInterface>;
 
+/// The trait of an op that indexes with the values of an i32 operand: it
+/// says the valid range (`getIndexBound`, NNIndexBounds.cpp).
+defvar NN_IndexOperand =
+    DeclareOpInterfaceMethods<NN_IndexOperandOpInterface>;
+
 /// Every nn op is pure: parameters and the dropout seed are operands.
 class NN_Op<string mnemonic, list<Trait> traits = []>
     : Op<NN_Dialect, mnemonic, !listconcat([Pure], traits)>;

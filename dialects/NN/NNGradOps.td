@@ -78,7 +78,7 @@ def NN_HuberLossBackwardOp : NN_LossBackwardOp<"huber_loss_backward",
 }
 
 def NN_CrossEntropyBackwardOp : NN_Op<"cross_entropy_backward",
-    [AllTypesMatch<["input", "result"]>]> {
+    [AllTypesMatch<["input", "result"]>, NN_IndexOperand]> {
   let summary = "Gradient of cross_entropy_loss: grad * (softmax(x) - t) / N";
   let description = [{
     `input` are the logits `[N, C]`, `target` i32 class indices `[N]` (then

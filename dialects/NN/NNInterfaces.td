@@ -4,7 +4,9 @@
 // `AdjointOpInterface` is how autodiff gets the gradient of a layer. It is
 // declared here; ops get it together with their adjoint implementation (the
 // autodiff work), never attached without one. `BatchAxisOpInterface` is how
-// the front end learns that an op would act across the batch axis.
+// the front end learns that an op would act across the batch axis;
+// `IndexOperandOpInterface` how the model ABI learns the valid range of
+// the class indices and ids a model reads.
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,6 +67,27 @@ def NN_BatchAxisOpInterface : OpInterface<"BatchAxisOpInterface"> {
         operand, or "" when it keeps it as an independent leading axis.
       }],
       "::std::string", "describeBatchAxisUse", (ins)>
+  ];
+}
+
+def NN_IndexOperandOpInterface : OpInterface<"IndexOperandOpInterface"> {
+  let cppNamespace = "::mlir::nn";
+  let description = [{
+    An op that uses the values of an i32 operand as indices into another
+    tensor: the class indices of a cross-entropy, the ids of an embedding.
+    `getIndexBound` returns, for one of its operands, the exclusive upper
+    bound `B` that every value must respect (`[0, B)`) for the result to be
+    defined, or 0 when the operand is not used as such an index (or any
+    value is valid). nnc-model-abi follows the model's i32 inputs and labels
+    to these ops and records the bound in the ABI, so that the shim checks
+    the values before a kernel runs.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        The exclusive upper bound of the values of operand `operandNumber`
+        when they are used as indices; 0 when they are not.
+      }],
+      "int64_t", "getIndexBound", (ins "unsigned":$operandNumber)>
   ];
 }
 

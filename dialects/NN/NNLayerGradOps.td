@@ -116,7 +116,7 @@ def NN_AvgPool2DBackwardOp : NN_Op<"avgpool2d_backward",
 }
 
 def NN_EmbeddingBackwardOp : NN_Op<"embedding_backward",
-    [AllTypesMatch<["table", "result"]>]> {
+    [AllTypesMatch<["table", "result"]>, NN_IndexOperand]> {
   let summary = "Gradient of embedding w.r.t. the table: a scatter-add of rows";
   let description = [{
     `grad` `[N, T..., D]` is the gradient of an `nn.embedding` of `ids`

@@ -235,7 +235,8 @@ def NN_LayerNormOp : NN_InferredOp<"layernorm", [NN_Differentiable, NN_BatchAxis
   let assemblyFormat = NN_FunctionalFormat;
 }
 
-def NN_EmbeddingOp : NN_InferredOp<"embedding", [NN_Differentiable]> {
+def NN_EmbeddingOp : NN_InferredOp<"embedding",
+    [NN_Differentiable, NN_IndexOperand]> {
   let summary = "Looks up rows of a table: ids [N, T...] -> [N, T..., D]";
   let description = [{
     `ids` are i32 in `[0, V)`, `table` is `[V, D]`. With

@@ -45,7 +45,7 @@ def NN_HuberLossOp : NN_LossOp<"huber_loss"> {
                        DefaultValuedAttr<F32Attr, "1.0f">:$delta);
 }
 
-def NN_CrossEntropyLossOp : NN_LossOp<"cross_entropy_loss"> {
+def NN_CrossEntropyLossOp : NN_LossOp<"cross_entropy_loss", [NN_IndexOperand]> {
   let summary = "Softmax cross-entropy of logits against classes or distributions";
   let description = [{
     `input` is logits `[N, C]`; `target` is either i32 class indices `[N]`

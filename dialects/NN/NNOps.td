@@ -482,5 +482,6 @@ include "NNLossOps.td"
 include "NNGradOps.td"
 include "NNLayerGradOps.td"
 include "NNOptimizerOps.td"
+include "NNABI.td"
 
 #endif // NNC_DIALECT_NN_NNOPS_TD

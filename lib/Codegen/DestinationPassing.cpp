@@ -5,11 +5,14 @@
 // into an argument for in-place updates), following the kernel calling
 // convention of docs/architecture.md. Bufferization then runs inside the
 // function only, with no function-boundary analysis, so the ABI never depends
-// on what the in-place analysis decides.
+// on what the in-place analysis decides. The kernel lists the `nn.abi_slot`
+// of the argument or result each of its arguments stands for (nnc-model-abi)
+// as `nn.abi_args`, the entry's argument list in the model descriptor.
 //
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Codegen/Passes.h"
+#include "nnc/Dialect/NN/NNConventions.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -84,6 +87,26 @@ LogicalResult convertFunction(func::FuncOp func) {
       func.getLoc(), (nnc::kImplPrefix + func.getSymName()).str(),
       FunctionType::get(ctx, argTypes, {}));
   kernel->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+  // The ABI slot (nnc-model-abi) of each kernel argument, in kernel order:
+  // the entry's argument list in the descriptor.
+  SmallVector<Attribute> slots(argTypes.size());
+  for (unsigned i = 0; i < numArgs; ++i)
+    slots[i] = func.getArgAttr(i, nnc::attrs::kABISlot);
+  for (unsigned r = 0, e = type.getNumResults(); r < e; ++r)
+    if (resultDest[r] >= numArgs)
+      slots[resultDest[r]] = func.getResultAttr(r, nnc::attrs::kABISlot);
+  if (llvm::any_of(slots, [](Attribute a) { return a; })) {
+    SmallVector<int32_t> list;
+    for (auto [i, slot] : llvm::enumerate(slots)) {
+      auto value = dyn_cast_or_null<IntegerAttr>(slot);
+      if (!value)
+        return func.emitError("argument #")
+               << i << " of the kernel has no " << nnc::attrs::kABISlot;
+      list.push_back(value.getInt());
+    }
+    kernel->setAttr(nnc::attrs::kABIArgs,
+                    DenseI32ArrayAttr::get(ctx, list));
+  }
   Block *entry = kernel.addEntryBlock();
   b.setInsertionPointToStart(entry);
 

@@ -1,8 +1,8 @@
-//===- Linker.cpp - compile the descriptor and link model.so --------------===//
+//===- Linker.cpp - link model.so -----------------------------------------===//
 //
 // Runs the system C compiler driver (clang-19 by default, `NNC_CC` to
-// override) to compile the generated descriptor source and to link kernels,
-// descriptor and the model shim into a shared library. A version script keeps
+// override) to link the kernels' objects (which hold the descriptor) and the
+// model shim into a shared library. A version script keeps
 // every symbol but the public `nnc_*` API local, so several models load into
 // one process without clashes. The driver's own messages are attached to the
 // diagnostic when it fails.
@@ -39,8 +39,7 @@ FailureOr<std::string> findCompiler(Location loc) {
 }
 
 /// Runs the driver `compiler` with `args`; returns what went wrong (its
-/// stderr included), empty on success. No diagnostic: it may run on a thread
-/// of its own (compileCSourceAsync).
+/// stderr included), empty on success.
 std::string runDriver(const std::string &compiler, llvm::StringRef what,
                       std::vector<std::string> args) {
   args.insert(args.begin(), compiler);
@@ -77,39 +76,6 @@ LogicalResult run(Location loc, llvm::StringRef what,
 }
 
 } // namespace
-
-FailureOr<std::future<std::string>>
-nnc::compileCSourceAsync(Location loc, llvm::StringRef source,
-                         llvm::StringRef output,
-                         const std::vector<std::string> &includeDirs) {
-  FailureOr<std::string> compiler = findCompiler(loc);
-  if (failed(compiler))
-    return failure();
-  std::vector<std::string> args = {"-std=c99", "-O1", "-fPIC",
-                                   "-fvisibility=hidden", "-c",
-                                   source.str(), "-o", output.str()};
-  for (const std::string &dir : includeDirs)
-    args.push_back("-I" + dir);
-  return std::async(std::launch::async,
-                    [compiler = *compiler, args = std::move(args)] {
-                      return runDriver(compiler,
-                                       "compiling the model descriptor", args);
-                    });
-}
-
-LogicalResult
-nnc::compileCSource(Location loc, llvm::StringRef source,
-                    llvm::StringRef output,
-                    const std::vector<std::string> &includeDirs) {
-  FailureOr<std::future<std::string>> job =
-      compileCSourceAsync(loc, source, output, includeDirs);
-  if (failed(job))
-    return failure();
-  std::string error = job->get();
-  if (error.empty())
-    return success();
-  return emitError(loc) << error;
-}
 
 LogicalResult nnc::linkSharedLibrary(Location loc, const LinkInputs &inputs,
                                      llvm::StringRef output) {

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Codegen/Passes.h"
+#include "nnc/Dialect/NN/NNConventions.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -71,6 +72,18 @@ struct PackKernelArgsPass
         descriptors.push_back(b.create<LLVM::LoadOp>(loc, ptrType, slot));
       }
       b.create<LLVM::CallOp>(loc, wrapper, descriptors);
+      // The entry's argument list (nnc-destination-passing), for the
+      // descriptor.
+      std::string impl =
+          wrapper.getSymName().drop_front(kCifacePrefix.size()).str();
+      auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(impl);
+      for (Operation *source : {wrapper.getOperation(),
+                                body ? body.getOperation() : nullptr})
+        if (Attribute args = source ? source->getAttr(nnc::attrs::kABIArgs)
+                                    : Attribute()) {
+          kernel->setAttr(nnc::attrs::kABIArgs, args);
+          break;
+        }
       b.create<LLVM::ReturnOp>(loc, ValueRange{});
       // Only nnc_kernel_E is an entry point: the wrapper and the kernel body
       // `nnc_impl_E` are internal and inlined into it. Called, the body takes
@@ -78,10 +91,7 @@ struct PackKernelArgsPass
       // train step), and LLVM's DAG combiner is quadratic in such a call:
       // 9 of its 13 s on that model.
       internalize(wrapper);
-      std::string impl =
-          wrapper.getSymName().drop_front(kCifacePrefix.size()).str();
-      if (auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(impl);
-          body && !body.isExternal())
+      if (body && !body.isExternal())
         internalize(body);
     }
   }

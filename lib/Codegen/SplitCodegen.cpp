@@ -13,7 +13,9 @@
 // count) to the part with the fewest instructions so far, in clusters that
 // stay together: a local function with the local functions and mutable
 // globals it references (a loop's thunk, its launcher and body, its profile
-// counter), so that the interprocedural passes see each kernel whole. The
+// counter), so that the interprocedural passes see each kernel whole; a
+// variable with the local variables its initializer refers to (the model
+// descriptor with its tensor table). The
 // exported entry points call into every cluster and are dealt on their own;
 // a local symbol another part references becomes a hidden external one, so
 // the parts link with each other and export nothing new. Local constants
@@ -55,18 +57,26 @@ bool refersToGlobal(const llvm::Constant *c) {
   });
 }
 
-/// A local constant whose initializer refers to no other global (names,
-/// tables): copied into every part.
-bool isCopiedConstant(const llvm::GlobalValue &value) {
-  auto *variable = llvm::dyn_cast<llvm::GlobalVariable>(&value);
-  return variable && variable->hasLocalLinkage() && variable->isConstant() &&
-         variable->hasInitializer() &&
-         !refersToGlobal(variable->getInitializer());
-}
-
 /// The functions whose instructions use `value`: directly, through
 /// constant expressions, or through the initializers of global variables
 /// (whose users are then followed in turn).
+void forEachUserFunction(const llvm::Value *value,
+                         llvm::function_ref<void(const llvm::Function &)> fn);
+
+/// A local constant whose initializer refers to no other global (names,
+/// tables) and that code uses: copied into every part. (The descriptor's
+/// strings, used by no code, stay with the descriptor.)
+bool isCopiedConstant(const llvm::GlobalValue &value) {
+  auto *variable = llvm::dyn_cast<llvm::GlobalVariable>(&value);
+  if (!variable || !variable->hasLocalLinkage() || !variable->isConstant() ||
+      !variable->hasInitializer() ||
+      refersToGlobal(variable->getInitializer()))
+    return false;
+  bool used = false;
+  forEachUserFunction(variable, [&](const llvm::Function &) { used = true; });
+  return used;
+}
+
 void forEachUserFunction(const llvm::Value *value,
                          llvm::function_ref<void(const llvm::Function &)> fn) {
   llvm::SmallVector<const llvm::User *> worklist(value->users());
@@ -79,6 +89,24 @@ void forEachUserFunction(const llvm::Value *value,
       fn(*inst->getFunction());
     else if (llvm::isa<llvm::ConstantExpr, llvm::ConstantAggregate,
                        llvm::GlobalVariable>(user))
+      worklist.append(user->user_begin(), user->user_end());
+  }
+}
+
+/// The global variables whose initializers refer to `value`, directly or
+/// through constant expressions and aggregates.
+void forEachUserVariable(
+    const llvm::Value *value,
+    llvm::function_ref<void(const llvm::GlobalVariable &)> fn) {
+  llvm::SmallVector<const llvm::User *> worklist(value->users());
+  llvm::SmallPtrSet<const llvm::User *, 8> seen;
+  while (!worklist.empty()) {
+    const llvm::User *user = worklist.pop_back_val();
+    if (!seen.insert(user).second)
+      continue;
+    if (auto *variable = llvm::dyn_cast<llvm::GlobalVariable>(user))
+      fn(*variable);
+    else if (llvm::isa<llvm::ConstantExpr, llvm::ConstantAggregate>(user))
       worklist.append(user->user_begin(), user->user_end());
   }
 }
@@ -97,13 +125,18 @@ std::vector<llvm::SmallString<0>> nnc::partitionModule(llvm::Module &module,
     clusters.insert(&value);
   }
   // A local symbol joins the cluster of every local function using it (the
-  // entry points, exported, join nobody).
+  // entry points, exported, join nobody), and of every variable whose
+  // initializer refers to it (the model descriptor and its tables).
   for (llvm::GlobalValue &value : module.global_values()) {
     if (value.isDeclaration() || !value.hasLocalLinkage() ||
         isCopiedConstant(value))
       continue;
     forEachUserFunction(&value, [&](const llvm::Function &user) {
       if (user.hasLocalLinkage())
+        clusters.unionSets(&value, &user);
+    });
+    forEachUserVariable(&value, [&](const llvm::GlobalVariable &user) {
+      if (clusters.findValue(&user) != clusters.end())
         clusters.unionSets(&value, &user);
     });
   }

@@ -14,12 +14,15 @@
 
 #include "nnc/Codegen/CPUPipeline.h"
 #include "nnc/Codegen/GPUPipeline.h"
+#include "nnc/Codegen/Passes.h"
 #include "nnc/Codegen/Registration.h"
 #include "nnc/Dialect/NN/NNConventions.h"
 #include "nnc/Frontend/MLIRGen.h"
 #include "nnc/Frontend/Parser.h"
 #include "nnc/Frontend/Sema.h"
 #include "nnc/InitAllDialects.h"
+#include "nnc/Pipelines/ModelHeader.h"
+#include "nnc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Verifier.h"
@@ -64,14 +67,8 @@ TimingScope Compilation::time(llvm::StringRef stage) {
 }
 
 Compilation::~Compilation() {
-  if (descriptorJob)
-    descriptorJob->wait(); // the C compiler may still write descObj
   for (const std::string &object : moreObjects)
     llvm::sys::fs::remove(object);
-  if (!descPath.empty()) {
-    llvm::sys::fs::remove(descPath);
-    llvm::sys::fs::remove(descObj);
-  }
 }
 
 bool Compilation::load(llvm::StringRef path) {
@@ -141,16 +138,21 @@ bool Compilation::runNNPasses() {
 }
 
 bool Compilation::lowerToLinalg() {
-  FailureOr<ModelSignature> sig = collectModelSignature(*module);
-  if (failed(sig))
+  if (!checkTarget())
     return false;
-  signature = std::move(*sig);
   bool cpu = options.target != "cuda";
   if (!cpu && !checkNoReplicas())
     return false;
-  return runPasses("nn to linalg", [&](OpPassManager &pm) {
-    buildNNToLinalgPipeline(pm, /*perImageConvolutions=*/cpu);
-  });
+  if (!runPasses("nn to linalg", [&](OpPassManager &pm) {
+        ModelABIOptions abiOptions;
+        abiOptions.target = options.target;
+        pm.addPass(createModelABI(abiOptions));
+        buildNNToLinalgPipeline(pm, /*perImageConvolutions=*/cpu);
+      }))
+    return false;
+  // Kept for the header: nnc-emit-model-descriptor consumes the attribute.
+  abi = (*module)->getAttrOfType<nn::ModelABIAttr>(attrs::kABI);
+  return true;
 }
 
 bool Compilation::checkNoReplicas() {
@@ -205,21 +207,17 @@ bool Compilation::emitPTX(llvm::StringRef path, llvm::StringRef chip) {
   return succeeded(writeEmbeddedPTX(*module, chip, os));
 }
 
-int32_t Compilation::descriptorTarget() const {
-  return options.target == "cuda" ? NNC_TARGET_CUDA : NNC_TARGET_CPU;
-}
-
 bool Compilation::lowerToLLVM() {
   if (!checkTarget())
     return false;
-  if (signature)
-    signature->target = descriptorTarget();
   if (options.target == "cuda")
     return runPasses("linalg to GPU", [&](OpPassManager &pm) {
       buildLinalgToGPUPipeline(pm, gpuOptions(options));
+      pm.addPass(createEmitModelDescriptor());
     });
   return runPasses("linalg to LLVM dialect", [&](OpPassManager &pm) {
     buildLinalgToLLVMPipeline(pm, cpuCodegenOptions(options));
+    pm.addPass(createEmitModelDescriptor());
   });
 }
 
@@ -251,46 +249,11 @@ bool Compilation::emitNative(llvm::StringRef path, bool asText, bool split) {
                                   split ? &moreObjects : nullptr, &timer));
 }
 
-bool Compilation::startDescriptor() {
-  mlir::Location loc = module->getLoc();
-  if (descPath.empty() &&
-      (llvm::sys::fs::createTemporaryFile("nnc-desc", "c", descPath) ||
-       llvm::sys::fs::createTemporaryFile("nnc-desc", "o", descObj))) {
-    diags.error("cannot create temporary files");
-    return false;
-  }
-  signature->target = descriptorTarget();
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(descPath, ec);
-    if (ec) {
-      diags.error("cannot write '" + descPath + "': " + ec.message());
-      return false;
-    }
-    writeDescriptorSource(*signature, os);
-  }
-  std::string includeDir = configuredPath("NNC_INCLUDE_DIR", NNC_INCLUDE_DIR);
-  FailureOr<std::future<std::string>> job =
-      compileCSourceAsync(loc, descPath, descObj, {includeDir});
-  if (failed(job))
-    return false;
-  descriptorJob = std::move(*job);
-  return true;
-}
-
 bool Compilation::link(llvm::StringRef objectPath, llvm::StringRef output) {
   mlir::Location loc = module->getLoc();
-  TimingScope timer = time("descriptor and link");
-  if (!descriptorJob && !startDescriptor())
-    return false;
-  std::string error = descriptorJob->get();
-  descriptorJob.reset();
-  if (!error.empty()) {
-    mlir::emitError(loc) << error;
-    return false;
-  }
+  TimingScope timer = time("link");
   LinkInputs inputs;
-  inputs.objects = {objectPath.str(), descObj.str().str()};
+  inputs.objects = {objectPath.str()};
   llvm::append_range(inputs.objects, moreObjects);
   inputs.wholeArchives = {
       configuredPath("NNC_MODELRT_ARCHIVE", NNC_MODELRT_ARCHIVE)};
@@ -320,7 +283,11 @@ bool Compilation::writeHeader(llvm::StringRef path) {
     writeSummaryComment(*summary, commentOS);
     commentOS << "\n";
   }
-  writeModelHeader(*signature, os, comment);
+  if (!abi) {
+    diags.error("internal error: no model ABI (lowerToLinalg did not run)");
+    return false;
+  }
+  writeModelHeader(abi, os, comment);
   return true;
 }
 
@@ -329,9 +296,8 @@ bool nnc::compileModelFile(llvm::StringRef inputPath,
                            const CompileOptions &options,
                            llvm::raw_ostream &errs) {
   Compilation c(options, errs);
-  // The C compiler builds the descriptor while the kernels are lowered.
   if (!c.load(inputPath) || !c.generateNN() || !c.runNNPasses() ||
-      !c.lowerToLinalg() || !c.startDescriptor() || !c.lowerToLLVM())
+      !c.lowerToLinalg() || !c.lowerToLLVM())
     return false;
   llvm::SmallString<128> object;
   if (llvm::sys::fs::createTemporaryFile("nnc-kernels", "o", object)) {

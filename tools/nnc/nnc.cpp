@@ -258,10 +258,7 @@ static int compileMain() {
     return printModule(c.getModule());
   if (emitAction == EmitPTX)
     return c.emitPTX(outputFilename, options.gpuChips.front()) ? 0 : 1;
-  // A library: the C compiler builds the descriptor while the kernels are
-  // lowered.
-  bool library = emitAction == EmitLib;
-  if ((library && !c.startDescriptor()) || !c.lowerToLLVM())
+  if (!c.lowerToLLVM())
     return 1;
   if (emitAction == DumpLLVM)
     return c.emitNative(outputFilename, /*asText=*/true) ? 0 : 1;

@@ -14,7 +14,6 @@
 #include "mlir/Support/Timing.h"
 #include "mlir/Pass/PassManager.h"
 
-#include <future>
 #include <memory>
 #include <string>
 #include <utility>
@@ -176,19 +175,6 @@ linkSharedLibrary(mlir::Location loc, const std::vector<std::string> &objects,
   inputs.objects = objects;
   return linkSharedLibrary(loc, inputs, output);
 }
-
-/// Compiles a C source file to a position-independent object.
-mlir::LogicalResult compileCSource(mlir::Location loc, llvm::StringRef source,
-                                   llvm::StringRef output,
-                                   const std::vector<std::string> &includeDirs);
-
-/// compileCSource on a thread of its own: the future holds what went wrong
-/// (the driver's stderr included), empty on success. Fails at once only when
-/// no C compiler is found.
-mlir::FailureOr<std::future<std::string>>
-compileCSourceAsync(mlir::Location loc, llvm::StringRef source,
-                    llvm::StringRef output,
-                    const std::vector<std::string> &includeDirs);
 
 } // namespace nnc
 

@@ -21,7 +21,9 @@ def DestinationPassing : Pass<"nnc-destination-passing", "mlir::ModuleOp"> {
     restrict` (writable when updated) and results leave through
     `bufferization.materialize_in_destination`, so one-shot bufferization can
     work in place without analysing function boundaries. The new function
-    carries `llvm.emit_c_interface`.
+    carries `llvm.emit_c_interface` and, when the entry point has
+    `nn.abi_slot`s (nnc-model-abi), `nn.abi_args`: the slot of the argument
+    or result each kernel argument stands for, in kernel order.
   }];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect",
                            "mlir::memref::MemRefDialect"];
@@ -33,7 +35,23 @@ def PackKernelArgs : Pass<"nnc-pack-kernel-args", "mlir::ModuleOp"> {
     Runs on the LLVM dialect. For each `_mlir_ciface_nnc_impl_E` wrapper it adds
     `llvm.func @nnc_kernel_E(%args: !llvm.ptr)` that loads the descriptor
     pointer `args[i]` for every argument and calls the wrapper. This is the one
-    symbol per entry point the model shim calls.
+    symbol per entry point the model shim calls. The kernel keeps the
+    `nn.abi_args` of `nnc_impl_E`.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def EmitModelDescriptor : Pass<"nnc-emit-model-descriptor", "mlir::ModuleOp"> {
+  let summary = "Write the model's ABI as the `nnc_model_desc` LLVM global";
+  let description = [{
+    Runs on the LLVM dialect, after nnc-pack-kernel-args. From the module's
+    `nn.abi` (nnc-model-abi) and the `nn.abi_args` of each
+    `nnc_kernel_E`, it defines the hidden constant `nnc_model_desc` of
+    `include/nnc/ModelDesc.h` with its tensor table, entry argument arrays,
+    hyperparameters and strings as private constants. The descriptor is
+    thus compiled into the kernels' object. `nn.abi` and `nn.abi_args` are
+    removed once written. Fails without `nn.abi`, or when a kernel has no
+    `nn.abi_args`.
   }];
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }

@@ -13,7 +13,7 @@
 #define NNC_PIPELINES_COMPILATION_H
 
 #include "nnc/Codegen/CPUPipeline.h"
-#include "nnc/Codegen/ModelDescriptor.h"
+#include "nnc/Dialect/NN/NNDialect.h"
 #include "nnc/Frontend/AST.h"
 #include "nnc/Frontend/Diagnostics.h"
 #include "nnc/Pipelines/Compiler.h"
@@ -49,10 +49,12 @@ public:
   /// Runs the nn passes: canonicalization, and with a train section autodiff
   /// and the optimizer (@grads, @apply, @train_step).
   bool runNNPasses();
-  /// Lowers every nn op to linalg/tensor/arith/math; records the signature.
+  /// Computes the model's ABI into the IR (nnc-model-abi) and lowers every
+  /// nn op to linalg/tensor/arith/math. An unknown target is an error.
   bool lowerToLinalg();
   /// Runs the CPU or GPU pipeline (per CompileOptions::target) down to the
-  /// LLVM dialect. An unknown target is an error.
+  /// LLVM dialect, then writes the descriptor global from the ABI
+  /// (nnc-emit-model-descriptor). An unknown target is an error.
   bool lowerToLLVM();
   /// CUDA target: lowers until the PTX is embedded and writes the PTX of
   /// `chip` to `path` ("-": stdout).
@@ -61,13 +63,8 @@ public:
   /// machine code may be compiled on several threads into several objects:
   /// `path` is the first, link() adds the others.
   bool emitNative(llvm::StringRef path, bool asText, bool split = false);
-  /// Writes the descriptor source and starts compiling it on a thread of
-  /// its own, so that the C compiler runs while the kernels are lowered
-  /// (after lowerToLinalg, which records the signature).
-  bool startDescriptor();
-  /// Compiles the descriptor (or waits for startDescriptor's compile) and
-  /// links `output` with the shim (and the other objects of a split
-  /// emitNative).
+  /// Links `output` from the kernels' object (which holds the descriptor),
+  /// the shim, and the other objects of a split emitNative.
   bool link(llvm::StringRef objectPath, llvm::StringRef output);
   /// Writes a C header naming the model's tensors and their shapes, with the
   /// model summary (ModelSummary.h) in a comment when generateNN made one.
@@ -82,8 +79,6 @@ private:
   /// Fails with the option's location when --target=cuda meets a model
   /// compiled with sync_batchnorm (an nn.replicas argument).
   bool checkNoReplicas();
-  /// The descriptor's nnc_target_t for CompileOptions::target.
-  int32_t descriptorTarget() const;
   bool runPasses(llvm::StringRef stage,
                  llvm::function_ref<void(mlir::OpPassManager &)> build);
   /// A timer for `stage` under the root (inactive without --time-report).
@@ -99,16 +94,13 @@ private:
   std::unique_ptr<mlir::MLIRContext> context;
   std::unique_ptr<MLIRDiagnosticForwarder> forwarder;
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  std::optional<ModelSignature> signature;
+  /// The model's ABI as nnc-model-abi computed it (for the header).
+  mlir::nn::ModelABIAttr abi;
   /// The summary of the nn module as MLIRGen built it (for the header).
   std::optional<ModelSummary> summary;
   /// Temporary objects of a split emitNative after the first (removed with
   /// this).
   std::vector<std::string> moreObjects;
-  /// The descriptor's source and object (temporary files) and, once
-  /// startDescriptor ran, its compile.
-  llvm::SmallString<128> descPath, descObj;
-  std::optional<std::future<std::string>> descriptorJob;
 };
 
 /// The CPU back end's options for `options` (what lowerToLLVM builds the

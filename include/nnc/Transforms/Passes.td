@@ -60,4 +60,34 @@ def Optimizer : Pass<"nnc-optimizer", "::mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def ModelABI : Pass<"nnc-model-abi", "::mlir::ModuleOp"> {
+  let summary = "Computes the model's binary interface into the IR";
+  let description = [{
+    Reads the role attributes of the entry points (`@predict`,
+    `@train_step`, `@grads`, `@apply`, `@input_grads`: `nn.input`,
+    `nn.param`, `nn.grad`, `nn.state`, `nn.hyperparameter`, `nn.output`,
+    `nn.loss`, ...) and the module's `nn.model` and `nn.recipe`, and writes
+    the ABI once:
+
+    - `nn.abi = #nn.model_abi<...>` on the module: the tensor table shared
+      by all entries (parameters first, in `@predict`'s order), the
+      run-time hyperparameters, the optimizer, its default learning rate,
+      the train section as JSON and the target;
+    - `nn.abi_slot = <i32>` on each argument and each result that is not
+      an in-place update: its index in the table or its NNC_ARG_* slot.
+
+    The bound of an i32 input or label used as class indices or ids comes
+    from `nn::IndexOperandOpInterface` of the ops using it (through calls).
+    nnc-destination-passing carries the slots to the kernels' arguments and
+    nnc-emit-model-descriptor writes the descriptor from them. Fails with a
+    diagnostic on an argument or result without a role, or on two
+    declarations of one tensor with different types.
+  }];
+  let options = [
+    Option<"target", "target", "std::string", /*default=*/"\"cpu\"",
+           "Where the kernels run: cpu or cuda">,
+  ];
+  let dependentDialects = ["::mlir::nn::NNDialect"];
+}
+
 #endif // NNC_TRANSFORMS_PASSES_TD

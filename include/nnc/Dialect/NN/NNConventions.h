@@ -18,6 +18,8 @@ namespace nnc::attrs {
 inline constexpr llvm::StringLiteral kModel = "nn.model";
 /// DictionaryAttr: the train section (data, batch, epochs, optimizer, ...).
 inline constexpr llvm::StringLiteral kRecipe = "nn.recipe";
+/// #nn.model_abi: the model's binary interface (nnc-model-abi).
+inline constexpr llvm::StringLiteral kABI = "nn.abi";
 
 // Entry points (function names).
 inline constexpr llvm::StringLiteral kPredict = "predict";
@@ -66,6 +68,14 @@ inline constexpr llvm::StringLiteral kLossResult = "nn.loss";
 inline constexpr llvm::StringLiteral kInputGrad = "nn.input_grad";
 /// IntegerAttr: the result is the new value of this argument (in place).
 inline constexpr llvm::StringLiteral kUpdateOf = "nn.update_of";
+
+// ABI attributes (nnc-model-abi and the passes after it).
+/// i32 IntegerAttr on an argument or result of an entry point: the index in
+/// `nn.abi`'s tensor table or an NNC_ARG_* slot (include/nnc/ModelDesc.h).
+inline constexpr llvm::StringLiteral kABISlot = "nn.abi_slot";
+/// DenseI32ArrayAttr on a kernel (nnc-destination-passing): the slots of
+/// its arguments in order, the entry's argument list in the descriptor.
+inline constexpr llvm::StringLiteral kABIArgs = "nn.abi_args";
 
 } // namespace nnc::attrs
 
