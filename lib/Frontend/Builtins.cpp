@@ -184,8 +184,12 @@ std::vector<BuiltinSpec> buildTable() {
             "Elman RNN over [N, T, K] -> [N, T, units]"),
       layer("lstm", {count("units"), flag("bias", "true")},
             "LSTM (gates i, f, g, o) over [N, T, K] -> [N, T, units]"),
-      layer("gru", {count("units"), flag("bias", "true")},
-            "GRU (gates r, z, n) over [N, T, K] -> [N, T, units]"),
+      layer("gru",
+            {count("units"), flag("bias", "true"),
+             flag("linear_before_reset", "true")},
+            "GRU (gates r, z, n) over [N, T, K] -> [N, T, units]; "
+            "linear_before_reset = false puts r on h before W_hn (ONNX's "
+            "default) instead of on W_hn h + b_hn (PyTorch's)"),
       layer("self_attention",
             {count("heads"), flag("causal", "false"),
              fraction("dropout", "0.0"), flag("bias", "true")},
