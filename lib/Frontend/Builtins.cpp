@@ -188,8 +188,9 @@ std::vector<BuiltinSpec> buildTable() {
             {count("units"), flag("bias", "true"),
              flag("linear_before_reset", "true")},
             "GRU (gates r, z, n) over [N, T, K] -> [N, T, units]; "
-            "linear_before_reset = false puts r on h before W_hn (ONNX's "
-            "default) instead of on W_hn h + b_hn (PyTorch's)"),
+            "n = tanh(W_in x + b_in + r * (W_hn h + b_hn)) as in PyTorch, "
+            "or with linear_before_reset = false ONNX's default "
+            "n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)"),
       layer("self_attention",
             {count("heads"), flag("causal", "false"),
              fraction("dropout", "0.0"), flag("bias", "true")},
