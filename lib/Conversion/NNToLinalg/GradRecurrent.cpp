@@ -157,8 +157,8 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
     // rows on r h.
     int64_t hGates = lbr ? gates : gates - 1;
     Value whhH = lbr ? whh : sliceDim(b, loc, whh, 0, 0, hGates * hidden);
-    Value bhhH = lbr ? adaptor.getBHh()
-                     : sliceDim(b, loc, adaptor.getBHh(), 0, 0, hGates * hidden);
+    Value bhh = adaptor.getBHh();
+    Value bhhH = lbr ? bhh : sliceDim(b, loc, bhh, 0, 0, hGates * hidden);
     Value batch = b.create<tensor::DimOp>(loc, x, 0);
     auto stateType = RankedTensorType::get({ShapedType::kDynamic, hidden},
                                            b.getF32Type());
@@ -182,8 +182,7 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
             return s.mul(s.sigmoid(s.add(v[0], v[1])), v[2]);
           });
       hn = dense(b, loc, rh, whn,
-                 sliceDim(b, loc, adaptor.getBHh(), 0, hGates * hidden,
-                          hidden));
+                 sliceDim(b, loc, bhh, 0, hGates * hidden, hidden));
     }
     Value cs, cprev;
     if constexpr (cell == Cell::Lstm) {

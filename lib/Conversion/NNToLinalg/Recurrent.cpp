@@ -151,19 +151,22 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
           }
           if (!lbr) {
             // W_hn (r * h) + b_hn, the hidden term of n.
-            Value rh = gateGeneric(
-                lb, l, {inputs[0], inputs[1], h},
-                {lb.create<tensor::EmptyOp>(l, stateType, batch)},
-                [](OpBuilder &g, Location gl, ValueRange a)
-                    -> SmallVector<Value> {
-                  Value r = sigmoid(g, gl, g.create<arith::AddFOp>(gl, a[0], a[1]));
-                  return {g.create<arith::MulFOp>(gl, r, a[2])};
-                })[0];
+            Value rh =
+                gateGeneric(lb, l, {inputs[0], inputs[1], h},
+                            {lb.create<tensor::EmptyOp>(l, stateType, batch)},
+                            [](OpBuilder &g, Location gl,
+                               ValueRange a) -> SmallVector<Value> {
+                              Value r = sigmoid(g, gl,
+                                                g.create<arith::AddFOp>(
+                                                    gl, a[0], a[1]));
+                              return {g.create<arith::MulFOp>(gl, r, a[2])};
+                            })[0];
+            Value hn = lb.create<linalg::MatmulOp>(l, TypeRange{stateType},
+                                                   ValueRange{rh, whnT},
+                                                   ValueRange{nBias})
+                           .getResult(0);
             inputs.push_back(gate(lb, l, xt, gates - 1, hidden));
-            inputs.push_back(lb.create<linalg::MatmulOp>(l, TypeRange{stateType},
-                                                         ValueRange{rh, whnT},
-                                                         ValueRange{nBias})
-                                 .getResult(0));
+            inputs.push_back(hn);
           }
           inputs.push_back(h);
           SmallVector<Value> inits = {
