@@ -195,6 +195,12 @@ def NN_RnnBackwardOp : NN_RecurrentBackwardOp<"rnn_backward", "rnn", 1> {
                          "::mlir::nn::Nonlinearity::tanh">:$nonlinearity);
 }
 def NN_LstmBackwardOp : NN_RecurrentBackwardOp<"lstm_backward", "lstm", 4>;
-def NN_GruBackwardOp : NN_RecurrentBackwardOp<"gru_backward", "gru", 3>;
+def NN_GruBackwardOp : NN_RecurrentBackwardOp<"gru_backward", "gru", 3> {
+  let arguments = (ins NN_F32Tensor:$grad, NN_F32Tensor:$input,
+                       NN_F32Tensor:$output, NN_F32Tensor:$w_ih,
+                       NN_F32Tensor:$w_hh, NN_F32Tensor:$b_ih,
+                       NN_F32Tensor:$b_hh,
+                       DefaultValuedAttr<BoolAttr, "true">:$linear_before_reset);
+}
 
 #endif // NNC_DIALECT_NN_NNLAYERGRADOPS_TD

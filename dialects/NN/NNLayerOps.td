@@ -319,14 +319,23 @@ def NN_LstmOp : NN_RecurrentOp<"lstm", 4> {
 def NN_GruOp : NN_RecurrentOp<"gru", 3> {
   let summary = "GRU over a sequence, gates in PyTorch's order r, z, n";
   let description = [{
-    `w_ih` `[3H, I]`, `w_hh` `[3H, H]`, `b_ih` and `b_hh` `[3H]`; the hidden
-    bias of n sits inside the reset product, `n = tanh(W_in x + b_in + r *
-    (W_hn h + b_hn))`, and `h' = (1 - z) * n + z * h`. Zero initial state.
+    `w_ih` `[3H, I]`, `w_hh` `[3H, H]`, `b_ih` and `b_hh` `[3H]`, rows
+    stacked as reset, update and new gates; `h' = (1 - z) * n + z * h`,
+    zero initial state. With `linear_before_reset = true` (the default,
+    PyTorch's GRU) the hidden bias of n sits inside the reset product,
+    `n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`; with `false` (ONNX's
+    default) the reset gate scales the state before its product,
+    `n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)`.
 
     ```mlir
     %h = nn.gru %x, %wi, %wh, %bi, %bh : (tensor<?x28x28xf32>, tensor<192x28xf32>, tensor<192x64xf32>, tensor<192xf32>, tensor<192xf32>) -> tensor<?x28x64xf32>
+    %g = nn.gru %x, %wi, %wh, %bi, %bh {linear_before_reset = false} : (tensor<?x28x28xf32>, tensor<192x28xf32>, tensor<192x64xf32>, tensor<192xf32>, tensor<192xf32>) -> tensor<?x28x64xf32>
     ```
   }];
+  let arguments = (ins NN_F32Tensor:$input, NN_F32Tensor:$w_ih,
+                       NN_F32Tensor:$w_hh, NN_F32Tensor:$b_ih,
+                       NN_F32Tensor:$b_hh,
+                       DefaultValuedAttr<BoolAttr, "true">:$linear_before_reset);
 }
 
 def NN_SelfAttentionOp : NN_InferredOp<"self_attention", [NN_Differentiable]> {

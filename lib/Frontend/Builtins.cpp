@@ -184,8 +184,13 @@ std::vector<BuiltinSpec> buildTable() {
             "Elman RNN over [N, T, K] -> [N, T, units]"),
       layer("lstm", {count("units"), flag("bias", "true")},
             "LSTM (gates i, f, g, o) over [N, T, K] -> [N, T, units]"),
-      layer("gru", {count("units"), flag("bias", "true")},
-            "GRU (gates r, z, n) over [N, T, K] -> [N, T, units]"),
+      layer("gru",
+            {count("units"), flag("bias", "true"),
+             flag("linear_before_reset", "true")},
+            "GRU (gates r, z, n) over [N, T, K] -> [N, T, units]; "
+            "n = tanh(W_in x + b_in + r * (W_hn h + b_hn)) as in PyTorch, "
+            "or with linear_before_reset = false ONNX's default "
+            "n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)"),
       layer("self_attention",
             {count("heads"), flag("causal", "false"),
              fraction("dropout", "0.0"), flag("bias", "true")},

@@ -356,6 +356,13 @@ Value recurrent(MLIRGenImpl &g, const CallExprAST &call, Value x) {
                                                   ? nn::Nonlinearity::relu
                                                   : nn::Nonlinearity::tanh)));
   }
+  if (call.callee == "gru") {
+    auto lbr = g.boolArg(call, "linear_before_reset");
+    if (!lbr)
+      return {};
+    attrs.push_back(g.builder.getNamedAttr("linear_before_reset",
+                                           g.builder.getBoolAttr(*lbr)));
+  }
   // PyTorch: every weight and bias ~ uniform(+-1/sqrt(hidden)).
   std::string name = g.layerName(call.callee, /*firstUnnumbered=*/true);
   int64_t rows = RecurrentOp::kGates * *units;

@@ -3,7 +3,8 @@
 // ONNX's recurrent nodes become `lstm`, `gru` and `rnn`, with the weights
 // reordered from ONNX's gate order (LSTM i, o, f, c; GRU z, r, h) to
 // PyTorch's and nnc's (i, f, g, o; r, z, n) and ONNX's one bias [Wb, Rb]
-// split into `bias_ih_l0` and `bias_hh_l0`.
+// split into `bias_ih_l0` and `bias_hh_l0`. A GRU with ONNX's default
+// linear_before_reset = 0 becomes `gru(H, linear_before_reset = false)`.
 //
 // PyTorch exports `nn.LSTM(batch_first=True)` as Transpose to time-major,
 // the LSTM node with a zero initial state built from the input's shape
@@ -275,10 +276,17 @@ static llvm::Error recurrent(Translator &t, const Node &n,
                          "nnc's recurrent layers run forward only");
   if (n.getInt("input_forget", 0) != 0)
     return n.unsupported("input_forget", "1", "nnc's LSTM has separate gates");
-  if (llvm::StringRef(kind.stage) == "gru" &&
-      n.getInt("linear_before_reset", 0) != 1)
-    return n.unsupported("linear_before_reset", "0",
-                         "nnc's GRU is PyTorch's (linear_before_reset = 1)");
+  // GRU: ONNX's default linear_before_reset = 0 is nnc's
+  // `linear_before_reset = false`; 1 is PyTorch's GRU, nnc's default.
+  std::string gruForm;
+  if (llvm::StringRef(kind.stage) == "gru") {
+    int64_t lbr = n.getInt("linear_before_reset", 0);
+    if (lbr != 0 && lbr != 1)
+      return n.unsupported("linear_before_reset", std::to_string(lbr),
+                           "it must be 0 or 1");
+    if (lbr == 0)
+      gruForm = ", linear_before_reset = false";
+  }
   std::string rnnActivation;
   if (n.has("activations")) {
     const onnx::AttributeProto *a = nullptr;
@@ -336,8 +344,8 @@ static llvm::Error recurrent(Translator &t, const Node &n,
   Layer l;
   l.kind = kind.stage;
   l.firstUnnumbered = true;
-  l.stage =
-      std::string(kind.stage) + "(" + std::to_string(hidden) + rnnActivation;
+  l.stage = std::string(kind.stage) + "(" + std::to_string(hidden) +
+            rnnActivation + gruForm;
   l.params.push_back(
       {"weight_ih_l0",
        {"", {gh, in}, reorder((*w)->floats, hidden, in, kind.order)}});

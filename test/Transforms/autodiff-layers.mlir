@@ -77,6 +77,25 @@ func.func @loss(%ids: tensor<?x4xi32> {nn.input = "ids"}, %t: tensor<?x5xf32> {n
 
 // -----
 
+// A GRU in ONNX's form: its BPTT op carries linear_before_reset = false.
+// CHECK-LABEL: func.func @grads(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x4x6xf32>
+// CHECK: %[[H:.*]] = nn.gru %[[X]], {{.*}} {linear_before_reset = false}
+// CHECK: nn.gru_backward %{{.*}}, %[[X]], %[[H]], {{.*}} {linear_before_reset = false}
+func.func @loss(%x: tensor<?x4x6xf32> {nn.input = "x"}, %t: tensor<?x5xf32> {nn.label = "t"},
+                %wi: tensor<15x6xf32> {nn.param = #nn.param<"gru.weight_ih_l0", weight, uniform>},
+                %wh: tensor<15x5xf32> {nn.param = #nn.param<"gru.weight_hh_l0", weight, uniform>},
+                %bi: tensor<15xf32> {nn.param = #nn.param<"gru.bias_ih_l0", bias, uniform>},
+                %bh: tensor<15xf32> {nn.param = #nn.param<"gru.bias_hh_l0", bias, uniform>})
+    -> (tensor<f32> {nn.loss}) {
+  %h = nn.gru %x, %wi, %wh, %bi, %bh {linear_before_reset = false} : (tensor<?x4x6xf32>, tensor<15x6xf32>, tensor<15x5xf32>, tensor<15xf32>, tensor<15xf32>) -> tensor<?x4x5xf32>
+  %z = nn.last %h : (tensor<?x4x5xf32>) -> tensor<?x5xf32>
+  %l = nn.mse_loss %z, %t : tensor<?x5xf32>, tensor<?x5xf32>
+  return %l : tensor<f32>
+}
+
+// -----
+
 // Causal self-attention is differentiated by decomposition: the adjoint
 // rebuilds it from nn ops (with an additive -inf mask) and sweeps back
 // through their adjoints; no attention-specific backward op.

@@ -14,6 +14,13 @@
 //  3. the weight gradients are matmuls over all steps afterwards:
 //     dW_ih = dA_x^T X, dW_hh = dA_h^T Hprev, dx = dA_x W_ih, the biases
 //     sums over (N, T). dA_h = dA_x except for GRU's n gate (r * dA_n).
+// A GRU with `linear_before_reset = false` (n = tanh(a_n + W_hn (r h) +
+// b_hn)) recomputes r h and its product with W_hn over all steps in step 1;
+// each reverse step then takes dA_z and dA_n in one generic, d(r h) =
+// dA_n W_hn with a second `linalg.matmul`, dA_r and the direct term
+// dh z + d(r h) r in another generic, and dh_{t-1} from the r and z rows of
+// W_hh only. There dA_h = dA_x for every gate, and dW_hh is dA_r,z^T Hprev
+// stacked over dA_n^T (r Hprev).
 //
 //===----------------------------------------------------------------------===//
 
@@ -93,6 +100,14 @@ Value shiftSteps(OpBuilder &b, Location loc, Value seq) {
       });
 }
 
+/// Writes the matrix `src` into rows [row, ...) of the matrix `dest`.
+Value insertRows(OpBuilder &b, Location l, Value src, Value dest, int64_t row) {
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(row), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = getSizes(b, l, src);
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  return b.create<tensor::InsertSliceOp>(l, src, dest, offsets, sizes, strides);
+}
+
 /// An elementwise generic over [N, W] with identity maps and one result per
 /// init.
 SmallVector<Value> stepGeneric(
@@ -135,6 +150,15 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
     int64_t steps = xType.getDimSize(1);
     int64_t hidden = cast<RankedTensorType>(whh.getType()).getDimSize(1);
     int64_t gates = OpTy::kGates, gh = gates * hidden;
+    bool lbr = true;
+    if constexpr (cell == Cell::Gru)
+      lbr = op.getLinearBeforeReset();
+    // GRU without lbr: the r and z rows of W_hh and b_hh act on h, the n
+    // rows on r h.
+    int64_t hGates = lbr ? gates : gates - 1;
+    Value whhH = lbr ? whh : sliceDim(b, loc, whh, 0, 0, hGates * hidden);
+    Value bhh = adaptor.getBHh();
+    Value bhhH = lbr ? bhh : sliceDim(b, loc, bhh, 0, 0, hGates * hidden);
     Value batch = b.create<tensor::DimOp>(loc, x, 0);
     auto stateType = RankedTensorType::get({ShapedType::kDynamic, hidden},
                                            b.getF32Type());
@@ -144,8 +168,22 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
     // 1. Recomputed pre-activations.
     Value hprev = shiftSteps(b, loc, hs);
     Value ax = dense(b, loc, x, wih, adaptor.getBIh());
-    Value ah = dense(b, loc, hprev, whh, adaptor.getBHh());
+    Value ah = dense(b, loc, hprev, whhH, bhhH);
     Value a = cell == Cell::Gru ? Value() : addTensors(b, loc, ax, ah);
+    Value whn, rh, hn;
+    if (!lbr) {
+      whn = sliceDim(b, loc, whh, 0, hGates * hidden, hidden);
+      rh = broadcastElementwise(
+          b, loc, cast<RankedTensorType>(hprev.getType()),
+          {sliceDim(b, loc, ax, 2, 0, hidden),
+           sliceDim(b, loc, ah, 2, 0, hidden), hprev},
+          [](OpBuilder &nb, Location l, ValueRange v) -> Value {
+            Scalar s{nb, l};
+            return s.mul(s.sigmoid(s.add(v[0], v[1])), v[2]);
+          });
+      hn = dense(b, loc, rh, whn,
+                 sliceDim(b, loc, bhh, 0, hGates * hidden, hidden));
+    }
     Value cs, cprev;
     if constexpr (cell == Cell::Lstm) {
       cs = cellScan(b, loc, a, batch, steps, hidden);
@@ -161,7 +199,9 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
     if (cell == Cell::Lstm)
       iterArgs.push_back(zeros(b, loc));
     if (cell == Cell::Gru)
-      iterArgs.push_back(b.create<tensor::EmptyOp>(loc, seqType, batch));
+      iterArgs.push_back(
+          lbr ? b.create<tensor::EmptyOp>(loc, seqType, batch).getResult()
+              : b.create<tensor::EmptyOp>(loc, stateType, batch).getResult());
     auto loop = b.create<scf::ForOp>(
         loc, indexConst(b, loc, 0), indexConst(b, loc, steps),
         indexConst(b, loc, 1), iterArgs,
@@ -217,6 +257,40 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
             for (int64_t k = 0; k < 4; ++k)
               daX = insertStep(lb, l, r[k], daX, t, k * hidden, batch);
             yields.push_back(r[4]);
+          } else if (!lbr) {
+            // dA_z, dA_n and the direct term dh z, then d(r h) = dA_n W_hn
+            // into the loop's scratch buffer, then dA_r and dh z + d(r h) r.
+            inputs.append({slice(ax, 1), slice(ax, 2), slice(ah, 1),
+                           slice(hn, 0), slice(hprev, 0)});
+            inits = {slice(daX, 1), slice(daX, 2), dh};
+            SmallVector<Value> zn = stepGeneric(
+                lb, l, inputs, inits,
+                [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
+                  Value d = s.add(v[0], v[1]);
+                  Value zg = s.sigmoid(s.add(v[2], v[4]));
+                  Value ng = s.tanh(s.add(v[3], v[5]));
+                  Value hp = v[6];
+                  Value dan = s.mul(s.mul(d, s.sub(s.one(), zg)), s.dTanh(ng));
+                  Value daz = s.mul(s.mul(d, s.sub(hp, ng)), s.dSigmoid(zg));
+                  return {daz, dan, s.mul(d, zg)};
+                });
+            Value drh = lb.create<linalg::MatmulOp>(
+                              l, TypeRange{stateType}, ValueRange{zn[1], whn},
+                              ValueRange{fill(lb, l, args[2], 0)})
+                            .getResult(0);
+            SmallVector<Value> rd = stepGeneric(
+                lb, l, {drh, slice(ax, 0), slice(ah, 0), slice(hprev, 0)},
+                {slice(daX, 0), zn[2]},
+                [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
+                  Value rg = s.sigmoid(s.add(v[1], v[2]));
+                  return {s.mul(s.mul(v[0], v[3]), s.dSigmoid(rg)),
+                          s.add(v[5], s.mul(v[0], rg))};
+                });
+            daX = insertStep(lb, l, rd[0], daX, t, 0, batch);
+            for (int64_t k = 1; k < 3; ++k)
+              daX = insertStep(lb, l, zn[k - 1], daX, t, k * hidden, batch);
+            direct = rd[1];
+            yields.push_back(drh);
           } else {
             for (int64_t k = 0; k < 3; ++k)
               inputs.push_back(slice(ax, k));
@@ -252,9 +326,10 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
           // Accumulate into dh's own buffer (read above): the yielded value
           // stays equivalent to the loop argument, no allocation per step.
           Value acc = direct ? direct : fill(lb, l, dh, 0);
-          Value daHt = stepSlice(lb, l, daH ? daH : daX, t, 0, gh, batch);
+          Value daHt = stepSlice(lb, l, daH ? daH : daX, t, 0,
+                                 hGates * hidden, batch);
           Value dhPrev = lb.create<linalg::MatmulOp>(l, TypeRange{stateType},
-                                                     ValueRange{daHt, whh},
+                                                     ValueRange{daHt, whhH},
                                                      ValueRange{acc})
                              .getResult(0);
           SmallVector<Value> all = {dhPrev, daX};
@@ -266,15 +341,30 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
 
     // 3. Gradients of the operands from all steps at once.
     Value daX = loop.getResult(1);
-    Value daH = cell == Cell::Gru ? loop.getResult(2) : daX;
+    Value daH = cell == Cell::Gru && lbr ? loop.getResult(2) : daX;
     Value daXFlat = collapseDims(b, loc, daX, 0, 2);
     Value daHFlat = collapseDims(b, loc, daH, 0, 2);
     Value dx = expandDim(b, loc, matmul(b, loc, daXFlat, wih), 0,
                          {ShapedType::kDynamic, steps});
     Value dwih = matmul(b, loc, transpose(b, loc, daXFlat, {1, 0}),
                         collapseDims(b, loc, x, 0, 2));
-    Value dwhh = matmul(b, loc, transpose(b, loc, daHFlat, {1, 0}),
-                        collapseDims(b, loc, hprev, 0, 2));
+    Value dwhh;
+    if (lbr) {
+      dwhh = matmul(b, loc, transpose(b, loc, daHFlat, {1, 0}),
+                    collapseDims(b, loc, hprev, 0, 2));
+    } else {
+      // The r and z rows from Hprev, the n rows from r Hprev.
+      auto rowsGrad = [&](int64_t first, int64_t count, Value in) {
+        Value da = sliceDim(b, loc, daHFlat, 1, first * hidden, count * hidden);
+        return matmul(b, loc, transpose(b, loc, da, {1, 0}),
+                      collapseDims(b, loc, in, 0, 2));
+      };
+      Value whhGrad = b.create<tensor::EmptyOp>(
+          loc, getSizes(b, loc, whh), b.getF32Type());
+      dwhh = insertRows(b, loc, rowsGrad(0, hGates, hprev), whhGrad, 0);
+      dwhh = insertRows(b, loc, rowsGrad(hGates, 1, rh), dwhh,
+                        hGates * hidden);
+    }
     auto sum = [&](Value v) {
       return reduce(b, loc, v, {0, 1}, /*keepdim=*/false, 0,
                     [](OpBuilder &nb, Location l, ValueRange a) -> Value {

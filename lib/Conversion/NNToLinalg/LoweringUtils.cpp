@@ -198,6 +198,16 @@ Value batchMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs) {
       .getResult(0);
 }
 
+Value sliceDim(OpBuilder &b, Location loc, Value input, int64_t dim,
+               int64_t offset, int64_t size) {
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, input);
+  SmallVector<OpFoldResult> offsets(sizes.size(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(sizes.size(), b.getIndexAttr(1));
+  offsets[dim] = b.getIndexAttr(offset);
+  sizes[dim] = b.getIndexAttr(size);
+  return b.create<tensor::ExtractSliceOp>(loc, input, offsets, sizes, strides);
+}
+
 Value collapseDims(OpBuilder &b, Location loc, Value input, int64_t first,
                    int64_t count) {
   int64_t rank = cast<RankedTensorType>(input.getType()).getRank();

@@ -114,6 +114,11 @@ mlir::Value reshape(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
 mlir::Value replicaSum(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value input, mlir::Value replicas);
 
+/// Elements [offset, offset + size) of `input` along `dim`, every other dim
+/// whole (a `tensor.extract_slice`).
+mlir::Value sliceDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                     int64_t dim, int64_t offset, int64_t size);
+
 /// Collapses dims [first, first + count) of `input` into one.
 mlir::Value collapseDims(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value input, int64_t first, int64_t count);

@@ -6,7 +6,10 @@
 // step multiplies h by the transposed W_hh with `linalg.matmul` into the
 // broadcast b_hh, slices the gates (PyTorch order: LSTM i, f, g, o; GRU r,
 // z, n with b_hn inside the reset product) and combines them in one
-// generic. The initial state is zero.
+// generic. The initial state is zero. A GRU with `linear_before_reset =
+// false` (ONNX's default) multiplies h by the r and z rows only; a first
+// generic forms r * h, a second matmul with W_hn^T (into the broadcast b_hn)
+// gives the hidden term of n, and the combining generic adds it unscaled.
 //
 //===----------------------------------------------------------------------===//
 
@@ -57,6 +60,14 @@ template <typename OpTy, Cell cell>
 struct RecurrentLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
 
+  /// Whether the reset gate scales the hidden product of n (PyTorch's GRU)
+  /// rather than the state before it (ONNX's linear_before_reset = 0).
+  static bool linearBeforeReset(OpTy op) {
+    if constexpr (cell == Cell::Gru)
+      return op.getLinearBeforeReset();
+    return true;
+  }
+
   /// The nonlinearity of an Elman cell.
   static Value activation(OpTy op, OpBuilder &b, Location l, Value x) {
     if constexpr (cell == Cell::Rnn) {
@@ -75,19 +86,40 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     Value x = adaptor.getInput();
     int64_t hidden = type.getDimSize(2);
     int64_t gates = OpTy::kGates;
+    bool lbr = linearBeforeReset(op);
+    // The gates whose rows multiply h itself: all but n without lbr.
+    int64_t hGates = lbr ? gates : gates - 1;
     // The input projection of all steps, with b_ih.
     Value xp = dense(b, loc, x, adaptor.getWIh(), adaptor.getBIh());
-    Value whhT = transpose(b, loc, adaptor.getWHh(), {1, 0});
+    Value whh = adaptor.getWHh(), bhh = adaptor.getBHh();
+    // The rows of the gates that multiply h.
+    auto hRows = [&](Value v) {
+      return lbr ? v : sliceDim(b, loc, v, 0, 0, hGates * hidden);
+    };
+    Value whhT = transpose(b, loc, hRows(whh), {1, 0});
     Value batch = b.create<tensor::DimOp>(loc, x, 0);
     auto stateType = RankedTensorType::get({ShapedType::kDynamic, hidden},
                                            b.getF32Type());
     auto projType = RankedTensorType::get(
         {ShapedType::kDynamic, gates * hidden}, b.getF32Type());
-    // b_hh broadcast to [N, G*H]: the accumulator of every hidden matmul.
-    Value hBias = parallelGeneric(
-        b, loc, b.create<tensor::EmptyOp>(loc, projType, batch),
-        adaptor.getBHh(), AffineMap::get(2, 0, b.getAffineDimExpr(1)),
-        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    auto hProjType = RankedTensorType::get(
+        {ShapedType::kDynamic, hGates * hidden}, b.getF32Type());
+    // A bias broadcast to [N, width]: the accumulator of a hidden matmul.
+    auto broadcastBias = [&](Value bias, RankedTensorType type) {
+      return parallelGeneric(
+          b, loc, b.create<tensor::EmptyOp>(loc, type, batch), bias,
+          AffineMap::get(2, 0, b.getAffineDimExpr(1)),
+          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    };
+    Value hBias = broadcastBias(hRows(bhh), hProjType);
+    // Without lbr: W_hn^T and b_hn broadcast, for the product with r * h.
+    Value whnT, nBias;
+    if (!lbr) {
+      whnT = transpose(
+          b, loc, sliceDim(b, loc, whh, 0, hGates * hidden, hidden), {1, 0});
+      nBias = broadcastBias(sliceDim(b, loc, bhh, 0, hGates * hidden, hidden),
+                            stateType);
+    }
     Value zero = fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch),
                       0);
     Value out = emptyWithBatch(b, loc, type, x);
@@ -108,14 +140,33 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
               batch, lb.getIndexAttr(1), lb.getIndexAttr(gates * hidden)};
           Value xt = lb.create<tensor::ExtractSliceOp>(l, projType, xp, offsets,
                                                        xSizes, one);
-          Value hp = lb.create<linalg::MatmulOp>(l, TypeRange{projType},
+          Value hp = lb.create<linalg::MatmulOp>(l, TypeRange{hProjType},
                                                  ValueRange{h, whhT},
                                                  ValueRange{hBias})
                          .getResult(0);
           SmallVector<Value> inputs;
-          for (int64_t k = 0; k < gates; ++k) {
+          for (int64_t k = 0; k < hGates; ++k) {
             inputs.push_back(gate(lb, l, xt, k, hidden));
             inputs.push_back(gate(lb, l, hp, k, hidden));
+          }
+          if (!lbr) {
+            // W_hn (r * h) + b_hn, the hidden term of n.
+            Value rh =
+                gateGeneric(lb, l, {inputs[0], inputs[1], h},
+                            {lb.create<tensor::EmptyOp>(l, stateType, batch)},
+                            [](OpBuilder &g, Location gl,
+                               ValueRange a) -> SmallVector<Value> {
+                              Value r = sigmoid(g, gl,
+                                                g.create<arith::AddFOp>(
+                                                    gl, a[0], a[1]));
+                              return {g.create<arith::MulFOp>(gl, r, a[2])};
+                            })[0];
+            Value hn = lb.create<linalg::MatmulOp>(l, TypeRange{stateType},
+                                                   ValueRange{rh, whnT},
+                                                   ValueRange{nBias})
+                           .getResult(0);
+            inputs.push_back(gate(lb, l, xt, gates - 1, hidden));
+            inputs.push_back(hn);
           }
           inputs.push_back(h);
           SmallVector<Value> inits = {
@@ -174,7 +225,10 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     } else {
       Value r = sigmoid(b, l, add(a[0], a[1]));
       Value z = sigmoid(b, l, add(a[2], a[3]));
-      Value n = b.create<math::TanhOp>(l, add(a[4], mul(r, a[5])));
+      // a[5] is W_hn h + b_hn (scaled by r here) or, without lbr, already
+      // W_hn (r * h) + b_hn.
+      Value hn = linearBeforeReset(op) ? mul(r, a[5]) : a[5];
+      Value n = b.create<math::TanhOp>(l, add(a[4], hn));
       Value h = a[6];
       Value oneMinusZ = b.create<arith::SubFOp>(l, f32Const(b, l, 1), z);
       return {add(mul(oneMinusZ, n), mul(z, h))};

@@ -51,7 +51,9 @@ LogicalResult LstmOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
 
 LogicalResult GruOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                   SmallVectorImpl<Value> &grads) {
-  recurrentAdjoint<GruBackwardOp>(*this, b, resultGrads[0], {}, grads);
+  NamedAttribute lbr(b.getStringAttr("linear_before_reset"),
+                     getLinearBeforeResetAttr());
+  recurrentAdjoint<GruBackwardOp>(*this, b, resultGrads[0], {lbr}, grads);
   return success();
 }
 

@@ -208,3 +208,48 @@ func.func @gru_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor
   %dx, %dwi, %dwh, %dbi, %dbh = nn.gru_backward %g, %x, %h, %wi, %wh, %bi, %bh : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
   return %dx, %dwi, %dwh, %dbi, %dbh : tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>
 }
+
+// -----
+
+// GRU with linear_before_reset = false: r * hprev and its product with W_hn
+// are recomputed over all steps; each reverse step takes dA_z, dA_n and
+// d z in one generic, d(r h) = dA_n W_hn into the loop's scratch buffer,
+// then dA_r = d(r h) hprev sigmoid'(r) and the direct term d z + d(r h) r,
+// and dh_{t-1} from the r and z rows of W_hh only. dW_hh stacks the r, z
+// rows (from hprev) over the n rows (from r * hprev).
+// CHECK-LABEL: func.func @gru_reset_first_backward(
+// CHECK-SAME: %[[G:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[HS:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[WI:[a-z0-9]+]]: tensor<12x3xf32>, %[[WH:[a-z0-9]+]]: tensor<12x4xf32>
+// CHECK: %[[WRZ:.*]] = tensor.extract_slice %[[WH]][0, 0] [8, 4] [1, 1] : tensor<12x4xf32> to tensor<8x4xf32>
+// CHECK: %[[WN:.*]] = tensor.extract_slice %[[WH]][8, 0] [4, 4] [1, 1] : tensor<12x4xf32> to tensor<4x4xf32>
+// CHECK: %[[RH:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x5x4xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<4x4xf32>)
+// CHECK: %[[LOOP:.*]]:3 = scf.for %[[I:[a-z0-9_]+]] = {{.*}} iter_args(%[[DH:[a-z0-9_]+]] = %{{.*}}, %[[DAX:[a-z0-9_]+]] = %{{.*}}, %[[SCR:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x12xf32>, tensor<?x4xf32>)
+// CHECK: %[[ZN:.*]]:3 = linalg.generic {{.*}} ins(%{{.*}}, %[[DH]], {{.*}}) outs({{.*}}, %[[DH]] : {{.*}})
+// CHECK: linalg.yield %{{.*}}, %{{.*}}, %{{.*}} : f32, f32, f32
+// CHECK: %[[FILL:.*]] = linalg.fill {{.*}} outs(%[[SCR]] : tensor<?x4xf32>)
+// CHECK-NEXT: %[[DRH:.*]] = linalg.matmul ins(%[[ZN]]#1, %[[WN]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%[[FILL]] : tensor<?x4xf32>)
+// CHECK: %[[RD:.*]]:2 = linalg.generic {{.*}} ins(%[[DRH]], {{.*}}) outs(%{{.*}}, %[[ZN]]#2 : tensor<?x4xf32>, tensor<?x4xf32>)
+// CHECK-NEXT: ^bb0(%[[DRHI:[a-z0-9_]+]]: f32, %{{.*}}: f32, %{{.*}}: f32, %[[HP:[a-z0-9_]+]]: f32, %{{.*}}: f32, %[[DIRI:[a-z0-9_]+]]: f32):
+// CHECK: %[[R:.*]] = arith.divf
+// CHECK-NEXT: arith.mulf %[[DRHI]], %[[HP]]
+// CHECK: %[[DRR:.*]] = arith.mulf %[[DRHI]], %[[R]]
+// CHECK-NEXT: %[[DIR2:.*]] = arith.addf %[[DIRI]], %[[DRR]]
+// CHECK: tensor.insert_slice %[[RD]]#0 into %[[DAX]][0, %{{.*}}, 0]
+// CHECK-NEXT: tensor.insert_slice %[[ZN]]#0 into %{{.*}}[0, %{{.*}}, 4]
+// CHECK-NEXT: %[[DX2:.*]] = tensor.insert_slice %[[ZN]]#1 into %{{.*}}[0, %{{.*}}, 8]
+// CHECK-NEXT: %[[DAS:.*]] = tensor.extract_slice %[[DX2]][0, %{{.*}}, 0] [%{{.*}}, 1, 8]
+// CHECK-NEXT: %[[DHP:.*]] = linalg.matmul ins(%[[DAS]], %[[WRZ]] : tensor<?x8xf32>, tensor<8x4xf32>) outs(%[[RD]]#1 : tensor<?x4xf32>)
+// CHECK-NEXT: scf.yield %[[DHP]], %[[DX2]], %[[DRH]]
+// CHECK: %[[TOP:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x?xf32>, tensor<?x4xf32>) outs(%{{.*}} : tensor<8x4xf32>)
+// CHECK-NEXT: %[[DW1:.*]] = tensor.insert_slice %[[TOP]] into %{{.*}}[0, 0] [8, 4]
+// CHECK: %[[RHF:.*]] = tensor.collapse_shape %[[RH]] {{\[}}[0, 1], [2]]
+// CHECK: %[[BOT:.*]] = linalg.matmul ins(%{{.*}}, %[[RHF]] : tensor<4x?xf32>, tensor<?x4xf32>) outs(%{{.*}} : tensor<4x4xf32>)
+// CHECK-NEXT: %[[DW:.*]] = tensor.insert_slice %[[BOT]] into %[[DW1]][8, 0] [4, 4]
+// CHECK: return %{{.*}}, %{{.*}}, %[[DW]],
+// LOOPS-LABEL: func.func @gru_reset_first_backward(
+// LOOPS-COUNT-1: scf.for
+// LOOPS-NOT: scf.for
+func.func @gru_reset_first_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor<?x5x4xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %bi: tensor<12xf32>, %bh: tensor<12xf32>) -> (tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>) {
+  %dx, %dwi, %dwh, %dbi, %dbh = nn.gru_backward %g, %x, %h, %wi, %wh, %bi, %bh {linear_before_reset = false} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
+  return %dx, %dwi, %dwh, %dbi, %dbh : tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>
+}

@@ -101,3 +101,38 @@ func.func @rnn_relu(%x: tensor<?x5x3xf32>, %wi: tensor<4x3xf32>, %wh: tensor<4x4
   %0 = nn.rnn %x, %wi, %wh, %bi, %bh {nonlinearity = #nn<nonlinearity relu>} : (tensor<?x5x3xf32>, tensor<4x3xf32>, tensor<4x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x5x4xf32>
   return %0 : tensor<?x5x4xf32>
 }
+
+// -----
+
+// GRU with linear_before_reset = false (ONNX's default form): h multiplies
+// only the r and z rows of W_hh (into b_hh's r and z entries); a generic
+// forms r * h, a second matmul with W_hn^T accumulates into the broadcast
+// b_hn, and the combining generic adds that term to x_n unscaled.
+// CHECK-LABEL: func.func @gru_reset_first(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[WI:[a-z0-9]+]]: tensor<12x3xf32>, %[[WH:[a-z0-9]+]]: tensor<12x4xf32>, %[[BI:[a-z0-9]+]]: tensor<12xf32>, %[[BH:[a-z0-9]+]]: tensor<12xf32>
+// CHECK: %[[WRZ:.*]] = tensor.extract_slice %[[WH]][0, 0] [8, 4] [1, 1] : tensor<12x4xf32> to tensor<8x4xf32>
+// CHECK: %[[WRZT:.*]] = linalg.transpose ins(%[[WRZ]] : tensor<8x4xf32>)
+// CHECK: %[[BRZ:.*]] = tensor.extract_slice %[[BH]][0] [8] [1] : tensor<12xf32> to tensor<8xf32>
+// CHECK: %[[HB:.*]] = linalg.generic {{.*}} ins(%[[BRZ]] : tensor<8xf32>) outs(%{{.*}} : tensor<?x8xf32>)
+// CHECK: %[[WN:.*]] = tensor.extract_slice %[[WH]][8, 0] [4, 4] [1, 1] : tensor<12x4xf32> to tensor<4x4xf32>
+// CHECK: %[[WNT:.*]] = linalg.transpose ins(%[[WN]] : tensor<4x4xf32>)
+// CHECK: %[[BN:.*]] = tensor.extract_slice %[[BH]][8] [4] [1] : tensor<12xf32> to tensor<4xf32>
+// CHECK: %[[NB:.*]] = linalg.generic {{.*}} ins(%[[BN]] : tensor<4xf32>) outs(%{{.*}} : tensor<?x4xf32>)
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[H:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>)
+// CHECK-NOT: scf.for
+// CHECK: linalg.matmul ins(%[[H]], %[[WRZT]] : tensor<?x4xf32>, tensor<4x8xf32>) outs(%[[HB]] : tensor<?x8xf32>)
+// CHECK: %[[RH:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[H]] : tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>)
+// CHECK: %[[R:.*]] = arith.divf
+// CHECK-NEXT: %[[P:.*]] = arith.mulf %[[R]], %{{.*}}
+// CHECK-NEXT: linalg.yield %[[P]]
+// CHECK: %[[HN:.*]] = linalg.matmul ins(%[[RH]], %[[WNT]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%[[NB]] : tensor<?x4xf32>)
+// CHECK: linalg.generic {{.*}} ins({{.*}}, %[[HN]], %[[H]] :
+// CHECK-NEXT: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[XN:.*]]: f32, %[[HNA:.*]]: f32, %[[HI:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[PRE:.*]] = arith.addf %[[XN]], %[[HNA]]
+// CHECK-NEXT: %[[N:.*]] = math.tanh %[[PRE]]
+// CHECK: arith.mulf %{{.*}}, %[[N]]
+// CHECK: return
+func.func @gru_reset_first(%x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %bi: tensor<12xf32>, %bh: tensor<12xf32>) -> tensor<?x5x4xf32> {
+  %0 = nn.gru %x, %wi, %wh, %bi, %bh {linear_before_reset = false} : (tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>) -> tensor<?x5x4xf32>
+  return %0 : tensor<?x5x4xf32>
+}

@@ -470,6 +470,14 @@ func.func @gru_bias(%x: tensor<?x28x28xf32>, %wi: tensor<96x28xf32>, %wh: tensor
 
 // -----
 
+func.func @gru_reset_form(%x: tensor<?x28x28xf32>, %wi: tensor<96x28xf32>, %wh: tensor<96x32xf32>, %b: tensor<96xf32>) {
+  // expected-error @+1 {{'nn.gru' op attribute 'linear_before_reset' failed to satisfy constraint: bool attribute}}
+  %0 = nn.gru %x, %wi, %wh, %b, %b {linear_before_reset = 0 : i64} : (tensor<?x28x28xf32>, tensor<96x28xf32>, tensor<96x32xf32>, tensor<96xf32>, tensor<96xf32>) -> tensor<?x28x32xf32>
+  return
+}
+
+// -----
+
 func.func @attn_heads(%x: tensor<?x16x64xf32>, %wi: tensor<192x64xf32>, %bi: tensor<192xf32>, %wo: tensor<64x64xf32>, %bo: tensor<64xf32>) {
   // expected-error @+2 {{'nn.self_attention' op expects heads >= 1 dividing D = 64 (the input's last dim), got 3}}
   // expected-error @+1 {{'nn.self_attention' op failed to infer returned types}}

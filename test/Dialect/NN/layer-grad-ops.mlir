@@ -50,6 +50,8 @@ func.func @recurrent(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor<?x
   %l:5 = nn.lstm_backward %g, %x, %h, %wi, %wh, %b, %b : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>
   // CHECK: %{{[a-z_0-9]+}}, %{{[a-z_0-9]+}}, %[[GWH:[a-z_0-9]+]], {{.*}} = nn.gru_backward
   %gr:5 = nn.gru_backward %g, %x, %h, %gwi, %gwh, %gb, %gb : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
+  // CHECK: nn.gru_backward {{.*}} {linear_before_reset = false} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
+  %gr0:5 = nn.gru_backward %g, %x, %h, %gwi, %gwh, %gb, %gb {linear_before_reset = false} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
   // CHECK: %{{.*}}, %[[RBH:[a-z_0-9]+]] = nn.rnn_backward {{.*}} {nonlinearity = #nn<nonlinearity relu>}
   %r:5 = nn.rnn_backward %g, %x, %h, %rwi, %rwh, %rb, %rb {nonlinearity = #nn<nonlinearity relu>} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<4x3xf32>, tensor<4x4xf32>, tensor<4xf32>
   // CHECK: return %[[LX]], %[[LWI]], %[[GWH]], %[[RBH]]

@@ -186,6 +186,11 @@ func.func @sequences(%ids: tensor<?x16xi32>, %table: tensor<100x64xf32>, %g: ten
   %3 = nn.lstm %2, %wi4, %wh4, %b4, %b4 : (tensor<?x16x64xf32>, tensor<512x64xf32>, tensor<512x128xf32>, tensor<512xf32>, tensor<512xf32>) -> tensor<?x16x128xf32>
   // CHECK: nn.gru %{{.*}} : (tensor<?x16x64xf32>, tensor<96x64xf32>, tensor<96x32xf32>, tensor<96xf32>, tensor<96xf32>) -> tensor<?x16x32xf32>
   %4 = nn.gru %2, %wi3, %wh3, %b3, %b3 : (tensor<?x16x64xf32>, tensor<96x64xf32>, tensor<96x32xf32>, tensor<96xf32>, tensor<96xf32>) -> tensor<?x16x32xf32>
+  // ONNX's form round-trips; PyTorch's (true) is the default and elided.
+  // CHECK: nn.gru %{{.*}} {linear_before_reset = false} : (tensor<?x16x64xf32>, tensor<96x64xf32>, tensor<96x32xf32>, tensor<96xf32>, tensor<96xf32>) -> tensor<?x16x32xf32>
+  %gru_onnx = nn.gru %2, %wi3, %wh3, %b3, %b3 {linear_before_reset = false} : (tensor<?x16x64xf32>, tensor<96x64xf32>, tensor<96x32xf32>, tensor<96xf32>, tensor<96xf32>) -> tensor<?x16x32xf32>
+  // CHECK: nn.gru %{{.*}} : (tensor<?x16x64xf32>, tensor<96x64xf32>, tensor<96x32xf32>, tensor<96xf32>, tensor<96xf32>) -> tensor<?x16x32xf32>
+  %gru_torch = nn.gru %2, %wi3, %wh3, %b3, %b3 {linear_before_reset = true} : (tensor<?x16x64xf32>, tensor<96x64xf32>, tensor<96x32xf32>, tensor<96xf32>, tensor<96xf32>) -> tensor<?x16x32xf32>
   // CHECK: nn.rnn %{{.*}} {nonlinearity = #nn<nonlinearity relu>} : (tensor<?x16x64xf32>, tensor<32x64xf32>, tensor<32x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x16x32xf32>
   %5 = nn.rnn %2, %wi1, %wh1, %b1, %b1 {nonlinearity = #nn<nonlinearity relu>} : (tensor<?x16x64xf32>, tensor<32x64xf32>, tensor<32x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x16x32xf32>
   // CHECK: nn.rnn %{{.*}} : (tensor<?x16x64xf32>, tensor<32x64xf32>, tensor<32x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x16x32xf32>

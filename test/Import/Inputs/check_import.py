@@ -6,7 +6,8 @@ Prints each checkpoint tensor with the initializer it holds (`= w2`, or
 read with a reader of its own, then compiles MODEL.nn through the Python
 package, loads the checkpoint and compares every output, on 3 random rows,
 with the graph evaluated op by op with torch.nn.functional (an independent
-reference): max |nnc - torch| / max |torch| must be <= 1e-5.
+reference; GRU from ONNX's equations in NumPy): max |nnc - torch| /
+max |torch| must be <= 1e-5.
 """
 import json
 import os
@@ -130,6 +131,10 @@ def run_node(node, v):
         return i[0].permute(a["perm"])
     if op == "Gather" and a.get("axis", 0) == 0:
         return i[0][i[1]]  # torch indexing: negative indices from the end
+    if op == "GRU":
+        return gru(i, a)
+    if op == "Squeeze":
+        return i[0].squeeze(int(i[1][0]))
     if op in ("Identity", "Dropout"):
         return i[0]
     if op == "Softmax":
@@ -150,6 +155,43 @@ def run_node(node, v):
     return {"Relu": torch.relu, "Sigmoid": torch.sigmoid,
             "Tanh": torch.tanh, "Exp": torch.exp, "Log": torch.log,
             "Sqrt": torch.sqrt, "Abs": torch.abs, "Erf": torch.erf}[op](i[0])
+
+
+def sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+def gru(i, a):
+    """ONNX's GRU equations (forward, zero initial state) in float64 NumPy,
+    gates in ONNX's order z, r, h:
+      z = sigmoid(x Wz^T + h Rz^T + Wbz + Rbz), r likewise,
+      linear_before_reset = 0: n = tanh(x Wh^T + (r * h) Rh^T + Rbh + Wbh),
+      linear_before_reset = 1: n = tanh(x Wh^T + r * (h Rh^T + Rbh) + Wbh),
+      h' = (1 - z) * n + z * h."""
+    layout, lbr = a.get("layout", 0), a.get("linear_before_reset", 0)
+    hid = a["hidden_size"]
+    x = i[0].double().numpy()
+    if layout == 1:
+        x = x.transpose(1, 0, 2)
+    w, r = i[1][0].double().numpy(), i[2][0].double().numpy()
+    b = (i[3][0].double().numpy() if len(i) > 3 and i[3] is not None
+         else np.zeros(6 * hid))
+    wz, wr, wh = np.split(w, 3)
+    rz, rr, rh = np.split(r, 3)
+    wbz, wbr, wbh, rbz, rbr, rbh = np.split(b, 6)
+    h = np.zeros((x.shape[1], hid))
+    ys = []
+    for xt in x:
+        z = sigmoid(xt @ wz.T + h @ rz.T + wbz + rbz)
+        rg = sigmoid(xt @ wr.T + h @ rr.T + wbr + rbr)
+        if lbr:
+            n = np.tanh(xt @ wh.T + rg * (h @ rh.T + rbh) + wbh)
+        else:
+            n = np.tanh(xt @ wh.T + (rg * h) @ rh.T + rbh + wbh)
+        h = (1 - z) * n + z * h
+        ys.append(h)
+    y = np.stack(ys)[:, None]  # [T, 1, N, H]
+    return torch.from_numpy(y.transpose(2, 0, 1, 3) if layout == 1 else y)
 
 
 def evaluate(graph, feeds):

@@ -297,6 +297,48 @@ def lstm_peephole():
         [init("w", 1, 8, 3), init("r", 1, 8, 2), init("p", 1, 6)], opset=14)
 
 
+def small(name, *shape):
+    """Uniform(-0.5, 0.5) weights: gates away from saturation."""
+    return numpy_helper.from_array(
+        rng.uniform(-0.5, 0.5, size=shape).astype(np.float32), name)
+
+
+def gru_forms():
+    # GRU with ONNX's default linear_before_reset = 0 (attribute absent),
+    # time-major as PyTorch exports it; the same explicitly with layout 1
+    # and no bias; and linear_before_reset = 1 (PyTorch's form) for
+    # contrast. Hidden 4 over [N, 5, 3].
+    return model(
+        [helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+         helper.make_node("GRU", ["xt", "w0", "r0", "b0"], ["y0"],
+                          name="gru_default", hidden_size=4),
+         helper.make_node("Squeeze", ["y0", "ax1"], ["s0"]),
+         helper.make_node("Transpose", ["s0"], ["h0"], perm=[1, 0, 2]),
+         helper.make_node("GRU", ["x", "w1", "r1"], ["y1"],
+                          name="gru_nobias", hidden_size=4, layout=1,
+                          linear_before_reset=0),
+         helper.make_node("Squeeze", ["y1", "ax2"], ["h1"]),
+         helper.make_node("GRU", ["x", "w2", "r2", "b2"], ["y2"],
+                          name="gru_torch", hidden_size=4, layout=1,
+                          linear_before_reset=1),
+         helper.make_node("Squeeze", ["y2", "ax2"], ["h2"])],
+        [value("x", "N", 5, 3)],
+        [value("h0", "N", 5, 4), value("h1", "N", 5, 4),
+         value("h2", "N", 5, 4)],
+        [small("w0", 1, 12, 3), small("r0", 1, 12, 4), small("b0", 1, 24),
+         small("w1", 1, 12, 3), small("r1", 1, 12, 4),
+         small("w2", 1, 12, 3), small("r2", 1, 12, 4), small("b2", 1, 24),
+         ints("ax1", [1]), ints("ax2", [2])], opset=14)
+
+
+def gru_bad_reset():
+    return model(
+        [helper.make_node("GRU", ["x", "w", "r"], ["y"], name="odd_gru",
+                          hidden_size=2, layout=1, linear_before_reset=2)],
+        [value("x", "N", 5, 3)], [value("y", "N", 5, 1, 2)],
+        [init("w", 1, 6, 3), init("r", 1, 6, 2)], opset=14)
+
+
 def div_alone():
     return model(
         [helper.make_node("Div", ["x", "two"], ["y"], name="halve")],
@@ -386,7 +428,7 @@ CASES = {f.__name__: f for f in [
     pool_ceil, gemm_alpha, unknown_attr, rect_kernel, batch_reshape,
     softmax_batch, batch_transpose, lstm_peephole, div_alone, old_opset,
     elementwise, matmul_activations, matmul_batch, parameters,
-    parameter_batch]}
+    parameter_batch, gru_forms, gru_bad_reset]}
 
 if __name__ == "__main__":
     onnx.save(CASES[sys.argv[1]](), sys.argv[2])

@@ -4,8 +4,9 @@
 // definitions and independent of the compiler, of the layers the layer
 // gradient checks use: conv2d (NCHW, stride/padding/dilation), max and
 // average pooling (count_include_pad = False), embedding, layer and batch
-// normalisation, the Elman RNN, LSTM (gates i, f, g, o) and GRU (r, z, n
-// with b_hn inside the reset product) over whole sequences, and multi-head
+// normalisation, the Elman RNN, LSTM (gates i, f, g, o) and GRU (r, z, n;
+// with b_hn inside the reset product as in PyTorch, or ONNX's
+// linear_before_reset = 0 form) over whole sequences, and multi-head
 // self-attention in nn.MultiheadAttention's layout.
 //
 //===----------------------------------------------------------------------===//
@@ -152,14 +153,18 @@ inline Image batchNormTrain(const Image &x, const Vec &gamma, const Vec &beta,
   return y;
 }
 
-enum class CellKind { RnnTanh, RnnRelu, Lstm, Gru };
+/// GruResetFirst is ONNX's GRU with linear_before_reset = 0: n = tanh(W_in x
+/// + b_in + W_hn (r * h) + b_hn) instead of PyTorch's r * (W_hn h + b_hn).
+enum class CellKind { RnnTanh, RnnRelu, Lstm, Gru, GruResetFirst };
 
 /// Every hidden state [n, t, h] of a recurrent layer over x [n, t, in],
 /// zero initial state, weights in PyTorch's layout.
 inline Vec recurrent(CellKind kind, const Vec &x, size_t n, size_t steps,
                      size_t in, size_t hid, const Vec &wih, const Vec &whh,
                      const Vec &bih, const Vec &bhh) {
-  size_t gates = kind == CellKind::Lstm ? 4 : kind == CellKind::Gru ? 3 : 1;
+  size_t gates = kind == CellKind::Lstm                                ? 4
+                 : kind == CellKind::Gru || kind == CellKind::GruResetFirst ? 3
+                                                                          : 1;
   Vec out(n * steps * hid);
   for (size_t b = 0; b < n; ++b) {
     Vec h(hid, 0.0), c(hid, 0.0);
@@ -173,6 +178,16 @@ inline Vec recurrent(CellKind kind, const Vec &x, size_t n, size_t steps,
         for (size_t k = 0; k < hid; ++k)
           ah[r] += whh[r * hid + k] * h[k];
       }
+      // GruResetFirst: W_hn (r * h) + b_hn from the reset gate of every unit.
+      Vec hnReset(hid);
+      if (kind == CellKind::GruResetFirst)
+        for (size_t j = 0; j < hid; ++j) {
+          hnReset[j] = bhh[2 * hid + j];
+          for (size_t k = 0; k < hid; ++k) {
+            double rk = sigmoid(ax[k] + ah[k]);
+            hnReset[j] += whh[(2 * hid + j) * hid + k] * rk * h[k];
+          }
+        }
       Vec next(hid);
       for (size_t j = 0; j < hid; ++j) {
         auto a = [&](size_t g) { return ax[g * hid + j] + ah[g * hid + j]; };
@@ -191,6 +206,12 @@ inline Vec recurrent(CellKind kind, const Vec &x, size_t n, size_t steps,
         case CellKind::Gru: {
           double r = sigmoid(a(0)), z = sigmoid(a(1));
           double nn = std::tanh(ax[2 * hid + j] + r * ah[2 * hid + j]);
+          next[j] = (1 - z) * nn + z * h[j];
+          break;
+        }
+        case CellKind::GruResetFirst: {
+          double z = sigmoid(a(1));
+          double nn = std::tanh(ax[2 * hid + j] + hnReset[j]);
           next[j] = (1 - z) * nn + z * h[j];
           break;
         }

@@ -1,7 +1,8 @@
 //===- SequenceGradientTests.cpp - gradients of recurrent and attention ---===//
 //
 // Finite-difference checks (GradCheck.h) of backpropagation through time:
-// rnn (tanh and relu), lstm and gru over whole sequences of T = 4 steps and
+// rnn (tanh and relu), lstm and gru (PyTorch's, and ONNX's
+// linear_before_reset = 0) over whole sequences of T = 4 steps and
 // through `last`, each behind a dense input projection so that the layer's
 // input gradient is checked as well; multi-head self-attention with and
 // without the causal mask; and a small LSTM classifier with cross-entropy.
@@ -70,6 +71,8 @@ const CellCase kCells[] = {
      ref::CellKind::RnnRelu, 1},
     {"lstm", "nn.lstm", "", ref::CellKind::Lstm, 4},
     {"gru", "nn.gru", "", ref::CellKind::Gru, 3},
+    {"gru_reset_first", "nn.gru", "{linear_before_reset = false}",
+     ref::CellKind::GruResetFirst, 3},
 };
 
 std::string instantiate(const char *text, const CellCase &cell) {

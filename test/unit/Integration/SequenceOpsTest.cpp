@@ -3,7 +3,8 @@
 // Runs the lowered rnn, lstm and gru over a few steps and self-attention
 // (causal and not) against C++ references in double that follow PyTorch's
 // formulas (gate orders i,f,g,o and r,z,n with b_hn inside the reset
-// product; MultiheadAttention with batch_first), and checks dropout's mask
+// product; ONNX's GRU with linear_before_reset = 0, the reset gate on h
+// before W_hn; MultiheadAttention with batch_first), and checks dropout's mask
 // rate, determinism per seed, and the scaling of kept values.
 //
 //===----------------------------------------------------------------------===//
@@ -48,6 +49,10 @@ func.func @gru(%x: tensor<?x4x5xf32>, %wi: tensor<9x5xf32>, %wh: tensor<9x3xf32>
   %h = nn.gru %x, %wi, %wh, %bi, %bh : (tensor<?x4x5xf32>, tensor<9x5xf32>, tensor<9x3xf32>, tensor<9xf32>, tensor<9xf32>) -> tensor<?x4x3xf32>
   return %h : tensor<?x4x3xf32>
 }
+func.func @gru_reset_first(%x: tensor<?x4x5xf32>, %wi: tensor<9x5xf32>, %wh: tensor<9x3xf32>, %bi: tensor<9xf32>, %bh: tensor<9xf32>) -> tensor<?x4x3xf32> {
+  %h = nn.gru %x, %wi, %wh, %bi, %bh {linear_before_reset = false} : (tensor<?x4x5xf32>, tensor<9x5xf32>, tensor<9x3xf32>, tensor<9xf32>, tensor<9xf32>) -> tensor<?x4x3xf32>
+  return %h : tensor<?x4x3xf32>
+}
 // A view returned as is would need the memrefCopy runtime (a back-end gap,
 // see docs/lowering.md): `last` is tested through a following op.
 func.func @last(%x: tensor<?x4x3xf32>) -> tensor<?x3xf32> {
@@ -58,9 +63,10 @@ func.func @last(%x: tensor<?x4x3xf32>) -> tensor<?x3xf32> {
 )mlir";
   auto lib = Library::compile(src);
   ASSERT_TRUE(lib);
-  for (int64_t gates : {1, 4, 3})
+  for (std::string name : {"rnn", "lstm", "gru", "gru_reset_first"})
     for (int64_t n : kBatches) {
-      std::string name = gates == 1 ? "rnn" : gates == 4 ? "lstm" : "gru";
+      int64_t gates = name == "rnn" ? 1 : name == "lstm" ? 4 : 3;
+      bool resetFirst = name == "gru_reset_first";
       std::vector<float> x = randomData(n * T * I, 40 + n),
                          wi = randomData(gates * H * I, 41),
                          wh = randomData(gates * H * H, 42),
@@ -77,6 +83,17 @@ func.func @last(%x: tensor<?x4x3xf32>) -> tensor<?x3xf32> {
             xt[i] = x[(q * T + t) * I + i];
           std::vector<double> gx = affine(wi, bi, xt.data(), gates * H, I);
           std::vector<double> gh = affine(wh, bh, h.data(), gates * H, H);
+          if (resetFirst) {
+            // ONNX: the n rows of W_hh act on r * h (b_hn outside r).
+            std::vector<double> rh(H);
+            for (int64_t k = 0; k < H; ++k)
+              rh[k] = sigm(gx[k] + gh[k]) * h[k];
+            for (int64_t j = 0; j < H; ++j) {
+              gh[2 * H + j] = bh[2 * H + j];
+              for (int64_t k = 0; k < H; ++k)
+                gh[2 * H + j] += double(wh[(2 * H + j) * H + k]) * rh[k];
+            }
+          }
           for (int64_t j = 0; j < H; ++j) {
             if (gates == 1) {
               h[j] = std::tanh(gx[j] + gh[j]);
@@ -88,7 +105,8 @@ func.func @last(%x: tensor<?x4x3xf32>) -> tensor<?x3xf32> {
               h[j] = og * std::tanh(c[j]);
             } else {
               double r = sigm(gx[j] + gh[j]), z = sigm(gx[H + j] + gh[H + j]);
-              double nn = std::tanh(gx[2 * H + j] + r * gh[2 * H + j]);
+              double nn = std::tanh(gx[2 * H + j] +
+                                    (resetFirst ? 1.0 : r) * gh[2 * H + j]);
               h[j] = (1 - z) * nn + z * h[j];
             }
           }

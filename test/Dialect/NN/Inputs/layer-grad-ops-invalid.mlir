@@ -53,3 +53,11 @@ func.func @gru_types(%g: tensor<?x5x4xf32>, %h: tensor<?x5x5xf32>, %x: tensor<?x
   %0:5 = "nn.gru_backward"(%g, %x, %h, %wi, %wh, %b, %b) : (tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<?x5x5xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>) -> (tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>)
   return
 }
+
+// -----
+
+func.func @gru_reset_form(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %b: tensor<12xf32>) {
+  // expected-error @+1 {{'nn.gru_backward' op attribute 'linear_before_reset' failed to satisfy constraint: bool attribute}}
+  %0:5 = nn.gru_backward %g, %x, %g, %wi, %wh, %b, %b {linear_before_reset = "onnx"} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
+  return
+}
