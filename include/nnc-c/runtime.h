@@ -5,9 +5,10 @@
  * and scaling, seeded batch iteration, learning-rate schedules, early
  * stopping and the accuracy rule. Style of IREE's runtime API: opaque handles
  * created by `_create`/`_load` functions into `out_` parameters and released
- * by `_destroy`; every call that can fail returns an nnc_rt_status_t, which
- * is NULL on success and otherwise owns a code and a message that the caller
- * frees with nnc_rt_status_free. Buffers are supplied by the caller.
+ * by `_destroy`; every call that can fail returns an nnc_status_t (the one
+ * status type of nnc's C APIs, nnc-c/status.h), which is NULL on success and
+ * otherwise owns a code and a message that the caller frees with
+ * nnc_status_free. Buffers are supplied by the caller.
  *
  * Thread safety: distinct handles may be used from different threads at
  * once; one handle must not be used by two threads at the same time. Data
@@ -16,6 +17,8 @@
  *===----------------------------------------------------------------------===*/
 #ifndef NNC_C_RUNTIME_H
 #define NNC_C_RUNTIME_H
+
+#include "nnc-c/status.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,26 +29,27 @@ extern "C" {
 
 /*===-- Status ------------------------------------------------------------===*/
 
-/** Failure categories. */
-typedef enum {
-  NNC_RT_OK = 0,
-  NNC_RT_INVALID_ARGUMENT = 1, /**< a bad argument (null, size, option) */
-  NNC_RT_NOT_FOUND = 2,        /**< a missing file or column */
-  NNC_RT_DATA_LOSS = 3,        /**< a malformed file */
-  NNC_RT_OUT_OF_RANGE = 4,     /**< an index or a label out of range */
-  NNC_RT_IO = 5,               /**< a read or write failure */
-  NNC_RT_INTERNAL = 6,         /**< a bug or exhausted memory */
-} nnc_rt_status_code_t;
+/* The runtime returns the nnc_status_t of nnc-c/status.h, as a model.so
+ * does: NULL on success, else a code and a message, read with
+ * nnc_status_code/nnc_status_message and released with nnc_status_free.
+ * libnnc_runtime.so exports those functions; a status of the runtime and
+ * one of a model.so have the same representation, so either library's
+ * nnc_status_free releases either. */
 
-/** A failure; NULL means success. */
-typedef struct nnc_rt_status_s *nnc_rt_status_t;
-
-/** The code of `status` (NNC_RT_OK for NULL). */
-nnc_rt_status_code_t nnc_rt_status_code(nnc_rt_status_t status);
-/** The message of `status` ("" for NULL); valid until it is freed. */
-const char *nnc_rt_status_message(nnc_rt_status_t status);
-/** Releases `status` (NULL is allowed). */
-void nnc_rt_status_free(nnc_rt_status_t status);
+/* Deprecated: the runtime's former status names, kept for source
+ * compatibility (the numeric codes are now nnc_status_code_t's). */
+typedef nnc_status_t nnc_rt_status_t;
+typedef nnc_status_code_t nnc_rt_status_code_t;
+#define NNC_RT_OK NNC_STATUS_OK
+#define NNC_RT_INVALID_ARGUMENT NNC_STATUS_INVALID_ARGUMENT
+#define NNC_RT_NOT_FOUND NNC_STATUS_NOT_FOUND
+#define NNC_RT_DATA_LOSS NNC_STATUS_DATA_LOSS
+#define NNC_RT_OUT_OF_RANGE NNC_STATUS_OUT_OF_RANGE
+#define NNC_RT_IO NNC_STATUS_IO_ERROR
+#define NNC_RT_INTERNAL NNC_STATUS_INTERNAL
+#define nnc_rt_status_code nnc_status_code
+#define nnc_rt_status_message nnc_status_message
+#define nnc_rt_status_free nnc_status_free
 
 /*===-- Data sets ---------------------------------------------------------===*/
 
@@ -54,12 +58,12 @@ typedef struct nnc_rt_dataset_s nnc_rt_dataset_t;
 
 /** The classic spiral, `noise` the std of the angle parameter (see
  *  docs/runtime.md). */
-nnc_rt_status_t nnc_rt_dataset_spiral(int64_t classes, int64_t points,
-                                      double noise, uint64_t seed,
-                                      nnc_rt_dataset_t **out_dataset);
+nnc_status_t nnc_rt_dataset_spiral(int64_t classes, int64_t points,
+                                   double noise, uint64_t seed,
+                                   nnc_rt_dataset_t **out_dataset);
 /** A truth table: `op` is "and", "or", "xor" or "nand". */
-nnc_rt_status_t nnc_rt_dataset_logic(const char *op,
-                                     nnc_rt_dataset_t **out_dataset);
+nnc_status_t nnc_rt_dataset_logic(const char *op,
+                                  nnc_rt_dataset_t **out_dataset);
 
 /** Header handling of CSV files. */
 typedef enum {
@@ -81,23 +85,21 @@ typedef struct {
 void nnc_rt_csv_options_init(nnc_rt_csv_options_t *options);
 
 /** Loads a CSV file (plain or gzip); `options` may be NULL for defaults. */
-nnc_rt_status_t nnc_rt_dataset_load_csv(const char *path,
-                                        const nnc_rt_csv_options_t *options,
-                                        nnc_rt_dataset_t **out_dataset);
+nnc_status_t nnc_rt_dataset_load_csv(const char *path,
+                                     const nnc_rt_csv_options_t *options,
+                                     nnc_rt_dataset_t **out_dataset);
 /** Loads features and regression targets from two delimited files. */
-nnc_rt_status_t
-nnc_rt_dataset_load_csv_regression(const char *features_path,
-                                   const char *targets_path,
-                                   const nnc_rt_csv_options_t *options,
-                                   nnc_rt_dataset_t **out_dataset);
+nnc_status_t nnc_rt_dataset_load_csv_regression(
+    const char *features_path, const char *targets_path,
+    const nnc_rt_csv_options_t *options, nnc_rt_dataset_t **out_dataset);
 /** Loads the train (`test` = 0) or t10k (`test` != 0) half of an MNIST-layout
  *  directory. */
-nnc_rt_status_t nnc_rt_dataset_load_idx(const char *dir, int32_t test,
-                                        nnc_rt_dataset_t **out_dataset);
+nnc_status_t nnc_rt_dataset_load_idx(const char *dir, int32_t test,
+                                     nnc_rt_dataset_t **out_dataset);
 /** Loads features [n, ...] and labels [n] (or targets [n, k]) .npy files. */
-nnc_rt_status_t nnc_rt_dataset_load_npy(const char *features_path,
-                                        const char *labels_path,
-                                        nnc_rt_dataset_t **out_dataset);
+nnc_status_t nnc_rt_dataset_load_npy(const char *features_path,
+                                     const char *labels_path,
+                                     nnc_rt_dataset_t **out_dataset);
 /** Releases a data set (NULL is allowed). */
 void nnc_rt_dataset_destroy(nnc_rt_dataset_t *dataset);
 
@@ -110,16 +112,15 @@ int64_t nnc_rt_dataset_num_classes(const nnc_rt_dataset_t *dataset);
 /** Targets per sample (0 for classification or NULL). */
 int64_t nnc_rt_dataset_target_dim(const nnc_rt_dataset_t *dataset);
 /** Copies the sample shape into `out_dims` (`capacity` entries). */
-nnc_rt_status_t nnc_rt_dataset_feature_shape(const nnc_rt_dataset_t *dataset,
-                                             int64_t *out_dims,
-                                             int32_t capacity,
-                                             int32_t *out_rank);
+nnc_status_t nnc_rt_dataset_feature_shape(const nnc_rt_dataset_t *dataset,
+                                          int64_t *out_dims, int32_t capacity,
+                                          int32_t *out_rank);
 
 /** Splits into new train and validation sets (seeded, see docs). */
-nnc_rt_status_t nnc_rt_dataset_split(const nnc_rt_dataset_t *dataset,
-                                     double fraction, uint64_t seed,
-                                     nnc_rt_dataset_t **out_train,
-                                     nnc_rt_dataset_t **out_validation);
+nnc_status_t nnc_rt_dataset_split(const nnc_rt_dataset_t *dataset,
+                                  double fraction, uint64_t seed,
+                                  nnc_rt_dataset_t **out_train,
+                                  nnc_rt_dataset_t **out_validation);
 
 /** Feature scalings. */
 typedef enum {
@@ -130,10 +131,9 @@ typedef enum {
 
 /** Fits `scaling` on `train` and applies it to `train` and to the
  *  `num_others` data sets in `others` (validation, test). */
-nnc_rt_status_t nnc_rt_dataset_scale(nnc_rt_dataset_t *train,
-                                     int32_t scaling,
-                                     nnc_rt_dataset_t *const *others,
-                                     int32_t num_others);
+nnc_status_t nnc_rt_dataset_scale(nnc_rt_dataset_t *train, int32_t scaling,
+                                  nnc_rt_dataset_t *const *others,
+                                  int32_t num_others);
 
 /*===-- Batches -----------------------------------------------------------===*/
 
@@ -152,35 +152,34 @@ typedef struct {
 void nnc_rt_batch_options_init(nnc_rt_batch_options_t *options);
 
 /** Creates a batcher positioned at the start of epoch 0. */
-nnc_rt_status_t nnc_rt_batcher_create(const nnc_rt_dataset_t *dataset,
-                                      const nnc_rt_batch_options_t *options,
-                                      nnc_rt_batcher_t **out_batcher);
+nnc_status_t nnc_rt_batcher_create(const nnc_rt_dataset_t *dataset,
+                                   const nnc_rt_batch_options_t *options,
+                                   nnc_rt_batcher_t **out_batcher);
 /** Releases a batcher (NULL is allowed). */
 void nnc_rt_batcher_destroy(nnc_rt_batcher_t *batcher);
 /** Batches per epoch. */
 int64_t nnc_rt_batcher_num_batches(const nnc_rt_batcher_t *batcher);
 /** Starts `epoch` (0-based) at batch `start_batch`; the order depends only on
  *  (seed, epoch), so resumed runs see the same batches. */
-nnc_rt_status_t nnc_rt_batcher_begin_epoch(nnc_rt_batcher_t *batcher,
-                                           int64_t epoch, int64_t start_batch);
+nnc_status_t nnc_rt_batcher_begin_epoch(nnc_rt_batcher_t *batcher,
+                                        int64_t epoch, int64_t start_batch);
 /** Copies the next batch: `features` holds capacity_rows * sample_size
  *  floats; `labels` capacity_rows int32 (classification, else may be NULL);
  *  `targets` capacity_rows * target_dim floats (regression, else may be
  *  NULL). Sets *out_rows (0 at the end of the epoch). */
-nnc_rt_status_t nnc_rt_batcher_next(nnc_rt_batcher_t *batcher,
-                                    int64_t capacity_rows, float *features,
-                                    int32_t *labels, float *targets,
-                                    int64_t *out_rows);
+nnc_status_t nnc_rt_batcher_next(nnc_rt_batcher_t *batcher,
+                                 int64_t capacity_rows, float *features,
+                                 int32_t *labels, float *targets,
+                                 int64_t *out_rows);
 
 /*===-- Metrics -----------------------------------------------------------===*/
 
 /** Counts rows of `k` outputs whose predicted class equals the label: argmax
  *  for k > 1; for k == 1 class 1 when the output is > 0 (logits,
  *  `probabilities` = 0) or > 0.5 (`probabilities` != 0). */
-nnc_rt_status_t nnc_rt_count_correct(const float *outputs, int64_t rows,
-                                     int64_t k, const int32_t *labels,
-                                     int32_t probabilities,
-                                     int64_t *out_correct);
+nnc_status_t nnc_rt_count_correct(const float *outputs, int64_t rows, int64_t k,
+                                  const int32_t *labels, int32_t probabilities,
+                                  int64_t *out_correct);
 
 /*===-- Schedules and early stopping --------------------------------------===*/
 
@@ -200,11 +199,11 @@ typedef enum { NNC_RT_MODE_MIN = 0, NNC_RT_MODE_MAX = 1 } nnc_rt_mode_t;
 typedef struct {
   int32_t kind; /**< nnc_rt_schedule_kind_t */
   double base_lr;
-  double drop;   /**< step */
-  int64_t every; /**< step */
-  double rate;   /**< exponential */
-  int64_t t_max; /**< cosine */
-  double eta_min; /**< cosine */
+  double drop;      /**< step */
+  int64_t every;    /**< step */
+  double rate;      /**< exponential */
+  int64_t t_max;    /**< cosine */
+  double eta_min;   /**< cosine */
   int64_t patience; /**< plateau */
   double factor;    /**< plateau */
   double min_lr;    /**< plateau */
@@ -214,42 +213,41 @@ typedef struct {
 } nnc_rt_schedule_config_t;
 
 /** Fills PyTorch's defaults for `kind` and `base_lr`. */
-void nnc_rt_schedule_config_init(nnc_rt_schedule_config_t *config,
-                                 int32_t kind, double base_lr);
+void nnc_rt_schedule_config_init(nnc_rt_schedule_config_t *config, int32_t kind,
+                                 double base_lr);
 
 /** A learning-rate schedule. */
 typedef struct nnc_rt_schedule_s nnc_rt_schedule_t;
 
-nnc_rt_status_t nnc_rt_schedule_create(const nnc_rt_schedule_config_t *config,
-                                       nnc_rt_schedule_t **out_schedule);
+nnc_status_t nnc_rt_schedule_create(const nnc_rt_schedule_config_t *config,
+                                    nnc_rt_schedule_t **out_schedule);
 void nnc_rt_schedule_destroy(nnc_rt_schedule_t *schedule);
 /** The learning rate of the current epoch (0 for NULL). */
 double nnc_rt_schedule_lr(const nnc_rt_schedule_t *schedule);
 /** Ends the epoch; `metric` (e.g. validation loss) feeds plateau. */
-nnc_rt_status_t nnc_rt_schedule_end_epoch(nnc_rt_schedule_t *schedule,
-                                          double metric);
+nnc_status_t nnc_rt_schedule_end_epoch(nnc_rt_schedule_t *schedule,
+                                       double metric);
 /** Writes the state as a NUL-terminated JSON string into `buffer`;
  *  *out_length receives the length needed (without the NUL). */
-nnc_rt_status_t nnc_rt_schedule_save_state(const nnc_rt_schedule_t *schedule,
-                                           char *buffer, size_t capacity,
-                                           size_t *out_length);
+nnc_status_t nnc_rt_schedule_save_state(const nnc_rt_schedule_t *schedule,
+                                        char *buffer, size_t capacity,
+                                        size_t *out_length);
 /** Restores a state written by nnc_rt_schedule_save_state. */
-nnc_rt_status_t nnc_rt_schedule_load_state(nnc_rt_schedule_t *schedule,
-                                           const char *json);
+nnc_status_t nnc_rt_schedule_load_state(nnc_rt_schedule_t *schedule,
+                                        const char *json);
 
 /** Early stopping (Keras semantics). */
 typedef struct nnc_rt_early_stop_s nnc_rt_early_stop_t;
 
-nnc_rt_status_t nnc_rt_early_stop_create(int64_t patience, double min_delta,
-                                         int32_t mode,
-                                         nnc_rt_early_stop_t **out_early_stop);
+nnc_status_t nnc_rt_early_stop_create(int64_t patience, double min_delta,
+                                      int32_t mode,
+                                      nnc_rt_early_stop_t **out_early_stop);
 void nnc_rt_early_stop_destroy(nnc_rt_early_stop_t *early_stop);
 /** Records `value` for `epoch`; *out_stop is nonzero when training should
  *  stop, *out_improved (may be NULL) when this epoch is the new best. */
-nnc_rt_status_t nnc_rt_early_stop_update(nnc_rt_early_stop_t *early_stop,
-                                         int64_t epoch, double value,
-                                         int32_t *out_stop,
-                                         int32_t *out_improved);
+nnc_status_t nnc_rt_early_stop_update(nnc_rt_early_stop_t *early_stop,
+                                      int64_t epoch, double value,
+                                      int32_t *out_stop, int32_t *out_improved);
 /** The best epoch so far (-1 before any update or for NULL). */
 int64_t nnc_rt_early_stop_best_epoch(const nnc_rt_early_stop_t *early_stop);
 
@@ -258,18 +256,18 @@ int64_t nnc_rt_early_stop_best_epoch(const nnc_rt_early_stop_t *early_stop);
 /** Options of nnc_rt_train; initialise with nnc_rt_train_options_init. Unset
  *  values (NULL strings, negative numbers) take the model's recipe values. */
 typedef struct {
-  const char *data;      /**< data source text (`csv("f.csv")`), NULL: recipe */
-  const char *test;      /**< test set source text, NULL: recipe */
-  int64_t epochs;        /**< < 0: recipe */
-  int64_t batch;         /**< <= 0: recipe */
-  double learning_rate;  /**< < 0: recipe */
-  double validation;     /**< < 0: recipe; else the held-out fraction */
-  int64_t seed;          /**< < 0: recipe */
-  const char *base_dir;  /**< directory for the recipe's relative paths */
-  const char *out_dir;   /**< outputs (summary.json, ...); NULL: none */
-  const char *resume;    /**< checkpoint to resume from; NULL: fresh run */
-  int32_t progress;      /**< nonzero: progress bar / epoch lines on stderr */
-  int32_t plots;         /**< nonzero: write the SVG plots */
+  const char *data;     /**< data source text (`csv("f.csv")`), NULL: recipe */
+  const char *test;     /**< test set source text, NULL: recipe */
+  int64_t epochs;       /**< < 0: recipe */
+  int64_t batch;        /**< <= 0: recipe */
+  double learning_rate; /**< < 0: recipe */
+  double validation;    /**< < 0: recipe; else the held-out fraction */
+  int64_t seed;         /**< < 0: recipe */
+  const char *base_dir; /**< directory for the recipe's relative paths */
+  const char *out_dir;  /**< outputs (summary.json, ...); NULL: none */
+  const char *resume;   /**< checkpoint to resume from; NULL: fresh run */
+  int32_t progress;     /**< nonzero: progress bar / epoch lines on stderr */
+  int32_t plots;        /**< nonzero: write the SVG plots */
   /** Called after every epoch (NULL: never) with `user_data`, the epoch
    *  (1-based) and its metrics as a JSON object, the row of history.csv
    *  (`{"epoch": 3, "lr": 0.2, "train_loss": 0.41, "train_accuracy": 0.83,
@@ -289,10 +287,10 @@ void nnc_rt_train_options_init(nnc_rt_train_options_t *options);
  *  of summary.json) is copied into `summary_json` when it holds
  *  `capacity` bytes; *out_length (may be NULL) receives its length without
  *  the NUL. A too small buffer is not an error: check *out_length. */
-nnc_rt_status_t nnc_rt_train(const char *model_lib,
-                             const nnc_rt_train_options_t *options,
-                             char *summary_json, size_t capacity,
-                             size_t *out_length);
+nnc_status_t nnc_rt_train(const char *model_lib,
+                          const nnc_rt_train_options_t *options,
+                          char *summary_json, size_t capacity,
+                          size_t *out_length);
 
 #ifdef __cplusplus
 }

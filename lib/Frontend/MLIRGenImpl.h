@@ -112,9 +112,12 @@ public:
                          mlir::ValueRange operands,
                          llvm::ArrayRef<mlir::NamedAttribute> attrs = {}) {
     mlir::Location l = loc(where);
-    forwarder.setSubject(subject);
-    auto types = mlir::nn::inferResultTypes<OpTy>(&context, l, operands, attrs);
-    forwarder.setSubject("");
+    // Inferred at a location named after the subject, which the type checks
+    // put in their messages ("dense expects ...").
+    mlir::Location named =
+        mlir::NameLoc::get(builder.getStringAttr(subject), l);
+    auto types =
+        mlir::nn::inferResultTypes<OpTy>(&context, named, operands, attrs);
     if (mlir::failed(types)) {
       noteInstances();
       return nullptr;

@@ -10,6 +10,7 @@
 #ifndef NNC_LIB_MODELRT_INTERNAL_H
 #define NNC_LIB_MODELRT_INTERNAL_H
 
+#include "Status.h"
 #include "nnc-c/model.h"
 #include "nnc/ModelDesc.h"
 
@@ -97,10 +98,7 @@ NNC_HIDDEN void nncGuardFree(void *payload);
 /** HostAlloc.c: the mode of kernel temporaries, set at instance creation. */
 NNC_HIDDEN void nncHostSetGuard(int mode);
 
-/** A new status with a printf-style message; never NULL for code != OK. */
-NNC_HIDDEN nnc_status_t nncMakeStatus(nnc_status_code_t code, const char *fmt,
-                                      ...)
-    __attribute__((format(printf, 2, 3)));
+/* nncMakeStatus: Status.h. */
 
 /** Descriptor role of a public kind, or -1 for an unknown kind. */
 /* HostAlloc.c: the kernels' block cache lives while instances do. */

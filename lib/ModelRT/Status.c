@@ -1,26 +1,31 @@
 /*===- lib/ModelRT/Status.c - nnc_status_t ------------------------*- C -*-===*
  *
- * Status objects of the C ABI: a code plus a heap-allocated message. When the
- * message cannot be allocated, a static out-of-memory status is returned
- * instead, which nnc_status_free recognises and leaves alone.
+ * Status objects of the C APIs: a code plus a message, in one malloc'd
+ * block. When it cannot be allocated, a static out-of-memory status is
+ * returned instead, marked as such in the object itself, so that
+ * nnc_status_free leaves it alone whichever library made it. Every model.so
+ * and libnnc_runtime.so compile this file (Status.h).
  *
  *===----------------------------------------------------------------------===*/
-#include "Internal.h"
+#include "Status.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct nnc_status_s {
   nnc_status_code_t code;
-  char message[]; /* NUL-terminated */
+  int32_t isStatic; /* 1: not allocated, never freed */
+  char message[];   /* NUL-terminated */
 };
 
 static struct {
   nnc_status_code_t code;
+  int32_t isStatic;
   char message[40];
-} outOfMemory = {NNC_STATUS_RESOURCE_EXHAUSTED, "nnc: out of memory"};
+} outOfMemory = {NNC_STATUS_RESOURCE_EXHAUSTED, 1, "nnc: out of memory"};
 
 nnc_status_t nncMakeStatus(nnc_status_code_t code, const char *fmt, ...) {
   va_list ap;
@@ -33,6 +38,7 @@ nnc_status_t nncMakeStatus(nnc_status_code_t code, const char *fmt, ...) {
   if (!s)
     return (nnc_status_t)(void *)&outOfMemory;
   s->code = code;
+  s->isStatic = 0;
   va_start(ap, fmt);
   vsnprintf(s->message, (size_t)len + 1, fmt, ap);
   va_end(ap);
@@ -72,6 +78,6 @@ const char *nnc_status_code_name(nnc_status_code_t code) {
 }
 
 void nnc_status_free(nnc_status_t status) {
-  if (status && (void *)status != (void *)&outOfMemory)
+  if (status && !status->isStatic)
     free(status);
 }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Internal.h"
+#include "ModelRT/Status.h"
 #include "nnc-c/runtime.h"
 #include "nnc/Runtime/Batcher.h"
 #include "nnc/Runtime/Metrics.h"
@@ -21,13 +22,16 @@ using namespace nnc::rt;
 using namespace nnc::rt::detail;
 
 namespace nnc::rt::detail {
-nnc_rt_status_t toCStatus(const Status &st);
+nnc_status_t toCStatus(const Status &st);
 } // namespace nnc::rt::detail
 
-struct nnc_rt_status_s {
-  nnc_rt_status_code_t code;
-  std::string message;
-};
+static_assert(int(ErrorCode::InvalidArgument) == NNC_STATUS_INVALID_ARGUMENT &&
+                  int(ErrorCode::OutOfRange) == NNC_STATUS_OUT_OF_RANGE &&
+                  int(ErrorCode::NotFound) == NNC_STATUS_NOT_FOUND &&
+                  int(ErrorCode::Io) == NNC_STATUS_IO_ERROR &&
+                  int(ErrorCode::DataLoss) == NNC_STATUS_DATA_LOSS &&
+                  int(ErrorCode::Internal) == NNC_STATUS_INTERNAL,
+              "ErrorCode must mirror nnc_status_code_t");
 struct nnc_rt_dataset_s {
   Dataset data;
 };
@@ -42,22 +46,22 @@ struct nnc_rt_early_stop_s {
   EarlyStopping early;
 };
 
-static nnc_rt_status_t makeStatus(const Status &st) {
+/// The C status of `st` (the one status type, lib/ModelRT/Status.c).
+static nnc_status_t makeStatus(const Status &st) {
   if (st.isOk())
     return nullptr;
-  return new (std::nothrow)
-      nnc_rt_status_s{static_cast<nnc_rt_status_code_t>(st.code()),
-                      st.message()};
+  return nncMakeStatus(static_cast<nnc_status_code_t>(st.code()), "%s",
+                       st.message().c_str());
 }
 
-static nnc_rt_status_t nullArgument(const char *function, const char *name) {
-  return makeStatus(Status(ErrorCode::InvalidArgument,
-                           fmt::format("{}: argument '{}' is NULL", function,
-                                       name)));
+static nnc_status_t nullArgument(const char *function, const char *name) {
+  return makeStatus(
+      Status(ErrorCode::InvalidArgument,
+             fmt::format("{}: argument '{}' is NULL", function, name)));
 }
 
 /// Runs `body` (which returns a Status) and converts any escape.
-template <typename F> static nnc_rt_status_t run(F &&body) {
+template <typename F> static nnc_status_t run(F &&body) {
   Status st = guardStatus([&] {
     Status inner = body();
     if (!inner)
@@ -72,14 +76,6 @@ template <typename F> static nnc_rt_status_t run(F &&body) {
       return nullArgument(__func__, #arg);                                     \
   } while (false)
 
-nnc_rt_status_code_t nnc_rt_status_code(nnc_rt_status_t status) {
-  return status ? status->code : NNC_RT_OK;
-}
-const char *nnc_rt_status_message(nnc_rt_status_t status) {
-  return status ? status->message.c_str() : "";
-}
-void nnc_rt_status_free(nnc_rt_status_t status) { delete status; }
-
 /// Stores a loaded data set into *out.
 static Status emit(Expected<Dataset> ds, nnc_rt_dataset_t **out) {
   if (!ds)
@@ -88,17 +84,18 @@ static Status emit(Expected<Dataset> ds, nnc_rt_dataset_t **out) {
   return Status::ok();
 }
 
-nnc_rt_status_t nnc_rt_dataset_spiral(int64_t classes, int64_t points,
-                                      double noise, uint64_t seed,
-                                      nnc_rt_dataset_t **out_dataset) {
+nnc_status_t nnc_rt_dataset_spiral(int64_t classes, int64_t points,
+                                   double noise, uint64_t seed,
+                                   nnc_rt_dataset_t **out_dataset) {
   NNC_RT_CHECK_ARG(out_dataset);
   *out_dataset = nullptr;
-  return run(
-      [&] { return emit(makeSpiral(classes, points, noise, seed), out_dataset); });
+  return run([&] {
+    return emit(makeSpiral(classes, points, noise, seed), out_dataset);
+  });
 }
 
-nnc_rt_status_t nnc_rt_dataset_logic(const char *op,
-                                     nnc_rt_dataset_t **out_dataset) {
+nnc_status_t nnc_rt_dataset_logic(const char *op,
+                                  nnc_rt_dataset_t **out_dataset) {
   NNC_RT_CHECK_ARG(op);
   NNC_RT_CHECK_ARG(out_dataset);
   *out_dataset = nullptr;
@@ -131,9 +128,9 @@ static Expected<CsvOptions> csvOptions(const nnc_rt_csv_options_t *in) {
   return opts;
 }
 
-nnc_rt_status_t nnc_rt_dataset_load_csv(const char *path,
-                                        const nnc_rt_csv_options_t *options,
-                                        nnc_rt_dataset_t **out_dataset) {
+nnc_status_t nnc_rt_dataset_load_csv(const char *path,
+                                     const nnc_rt_csv_options_t *options,
+                                     nnc_rt_dataset_t **out_dataset) {
   NNC_RT_CHECK_ARG(path);
   NNC_RT_CHECK_ARG(out_dataset);
   *out_dataset = nullptr;
@@ -145,11 +142,9 @@ nnc_rt_status_t nnc_rt_dataset_load_csv(const char *path,
   });
 }
 
-nnc_rt_status_t
-nnc_rt_dataset_load_csv_regression(const char *features_path,
-                                   const char *targets_path,
-                                   const nnc_rt_csv_options_t *options,
-                                   nnc_rt_dataset_t **out_dataset) {
+nnc_status_t nnc_rt_dataset_load_csv_regression(
+    const char *features_path, const char *targets_path,
+    const nnc_rt_csv_options_t *options, nnc_rt_dataset_t **out_dataset) {
   NNC_RT_CHECK_ARG(features_path);
   NNC_RT_CHECK_ARG(targets_path);
   NNC_RT_CHECK_ARG(out_dataset);
@@ -163,8 +158,8 @@ nnc_rt_dataset_load_csv_regression(const char *features_path,
   });
 }
 
-nnc_rt_status_t nnc_rt_dataset_load_idx(const char *dir, int32_t test,
-                                        nnc_rt_dataset_t **out_dataset) {
+nnc_status_t nnc_rt_dataset_load_idx(const char *dir, int32_t test,
+                                     nnc_rt_dataset_t **out_dataset) {
   NNC_RT_CHECK_ARG(dir);
   NNC_RT_CHECK_ARG(out_dataset);
   *out_dataset = nullptr;
@@ -174,9 +169,9 @@ nnc_rt_status_t nnc_rt_dataset_load_idx(const char *dir, int32_t test,
   });
 }
 
-nnc_rt_status_t nnc_rt_dataset_load_npy(const char *features_path,
-                                        const char *labels_path,
-                                        nnc_rt_dataset_t **out_dataset) {
+nnc_status_t nnc_rt_dataset_load_npy(const char *features_path,
+                                     const char *labels_path,
+                                     nnc_rt_dataset_t **out_dataset) {
   NNC_RT_CHECK_ARG(features_path);
   NNC_RT_CHECK_ARG(labels_path);
   NNC_RT_CHECK_ARG(out_dataset);
@@ -201,10 +196,9 @@ int64_t nnc_rt_dataset_target_dim(const nnc_rt_dataset_t *dataset) {
   return dataset ? dataset->data.targetDim : 0;
 }
 
-nnc_rt_status_t nnc_rt_dataset_feature_shape(const nnc_rt_dataset_t *dataset,
-                                             int64_t *out_dims,
-                                             int32_t capacity,
-                                             int32_t *out_rank) {
+nnc_status_t nnc_rt_dataset_feature_shape(const nnc_rt_dataset_t *dataset,
+                                          int64_t *out_dims, int32_t capacity,
+                                          int32_t *out_rank) {
   NNC_RT_CHECK_ARG(dataset);
   NNC_RT_CHECK_ARG(out_rank);
   const auto &shape = dataset->data.featureShape;
@@ -219,10 +213,10 @@ nnc_rt_status_t nnc_rt_dataset_feature_shape(const nnc_rt_dataset_t *dataset,
   return nullptr;
 }
 
-nnc_rt_status_t nnc_rt_dataset_split(const nnc_rt_dataset_t *dataset,
-                                     double fraction, uint64_t seed,
-                                     nnc_rt_dataset_t **out_train,
-                                     nnc_rt_dataset_t **out_validation) {
+nnc_status_t nnc_rt_dataset_split(const nnc_rt_dataset_t *dataset,
+                                  double fraction, uint64_t seed,
+                                  nnc_rt_dataset_t **out_train,
+                                  nnc_rt_dataset_t **out_validation) {
   NNC_RT_CHECK_ARG(dataset);
   NNC_RT_CHECK_ARG(out_train);
   NNC_RT_CHECK_ARG(out_validation);
@@ -241,21 +235,21 @@ nnc_rt_status_t nnc_rt_dataset_split(const nnc_rt_dataset_t *dataset,
   });
 }
 
-nnc_rt_status_t nnc_rt_dataset_scale(nnc_rt_dataset_t *train, int32_t scaling,
-                                     nnc_rt_dataset_t *const *others,
-                                     int32_t num_others) {
+nnc_status_t nnc_rt_dataset_scale(nnc_rt_dataset_t *train, int32_t scaling,
+                                  nnc_rt_dataset_t *const *others,
+                                  int32_t num_others) {
   NNC_RT_CHECK_ARG(train);
   NNC_RT_CHECK_ARG(others || num_others == 0);
   return run([&] {
     if (scaling < 0 || scaling > 2)
-      return Status(ErrorCode::InvalidArgument,
-                    fmt::format("nnc_rt_dataset_scale: unknown scaling {}",
-                                scaling));
+      return Status(
+          ErrorCode::InvalidArgument,
+          fmt::format("nnc_rt_dataset_scale: unknown scaling {}", scaling));
     for (int32_t i = 0; i < num_others; ++i)
       if (!others[i])
-        return Status(ErrorCode::InvalidArgument,
-                      fmt::format("nnc_rt_dataset_scale: others[{}] is NULL",
-                                  i));
+        return Status(
+            ErrorCode::InvalidArgument,
+            fmt::format("nnc_rt_dataset_scale: others[{}] is NULL", i));
     auto scaler = Scaler::fit(train->data, static_cast<ScalingKind>(scaling));
     if (!scaler)
       return scaler.status();
@@ -283,9 +277,9 @@ void nnc_rt_batch_options_init(nnc_rt_batch_options_t *options) {
   options->seed = 0;
 }
 
-nnc_rt_status_t nnc_rt_batcher_create(const nnc_rt_dataset_t *dataset,
-                                      const nnc_rt_batch_options_t *options,
-                                      nnc_rt_batcher_t **out_batcher) {
+nnc_status_t nnc_rt_batcher_create(const nnc_rt_dataset_t *dataset,
+                                   const nnc_rt_batch_options_t *options,
+                                   nnc_rt_batcher_t **out_batcher) {
   NNC_RT_CHECK_ARG(dataset);
   NNC_RT_CHECK_ARG(options);
   NNC_RT_CHECK_ARG(out_batcher);
@@ -310,9 +304,8 @@ int64_t nnc_rt_batcher_num_batches(const nnc_rt_batcher_t *batcher) {
   return batcher ? batcher->batcher.numBatches() : 0;
 }
 
-nnc_rt_status_t nnc_rt_batcher_begin_epoch(nnc_rt_batcher_t *batcher,
-                                           int64_t epoch,
-                                           int64_t start_batch) {
+nnc_status_t nnc_rt_batcher_begin_epoch(nnc_rt_batcher_t *batcher,
+                                        int64_t epoch, int64_t start_batch) {
   NNC_RT_CHECK_ARG(batcher);
   if (epoch < 0 || start_batch < 0)
     return makeStatus(Status(
@@ -326,10 +319,10 @@ nnc_rt_status_t nnc_rt_batcher_begin_epoch(nnc_rt_batcher_t *batcher,
   });
 }
 
-nnc_rt_status_t nnc_rt_batcher_next(nnc_rt_batcher_t *batcher,
-                                    int64_t capacity_rows, float *features,
-                                    int32_t *labels, float *targets,
-                                    int64_t *out_rows) {
+nnc_status_t nnc_rt_batcher_next(nnc_rt_batcher_t *batcher,
+                                 int64_t capacity_rows, float *features,
+                                 int32_t *labels, float *targets,
+                                 int64_t *out_rows) {
   NNC_RT_CHECK_ARG(batcher);
   NNC_RT_CHECK_ARG(features);
   NNC_RT_CHECK_ARG(out_rows);
@@ -363,10 +356,9 @@ nnc_rt_status_t nnc_rt_batcher_next(nnc_rt_batcher_t *batcher,
   });
 }
 
-nnc_rt_status_t nnc_rt_count_correct(const float *outputs, int64_t rows,
-                                     int64_t k, const int32_t *labels,
-                                     int32_t probabilities,
-                                     int64_t *out_correct) {
+nnc_status_t nnc_rt_count_correct(const float *outputs, int64_t rows, int64_t k,
+                                  const int32_t *labels, int32_t probabilities,
+                                  int64_t *out_correct) {
   NNC_RT_CHECK_ARG(out_correct);
   *out_correct = 0;
   if (rows < 0 || k < 1)
@@ -384,20 +376,19 @@ nnc_rt_status_t nnc_rt_count_correct(const float *outputs, int64_t rows,
   return nullptr;
 }
 
-void nnc_rt_schedule_config_init(nnc_rt_schedule_config_t *config,
-                                 int32_t kind, double base_lr) {
+void nnc_rt_schedule_config_init(nnc_rt_schedule_config_t *config, int32_t kind,
+                                 double base_lr) {
   if (!config)
     return;
   ScheduleConfig d;
-  *config = nnc_rt_schedule_config_t{kind,        base_lr,     d.drop,
-                                     d.every,     d.rate,      d.tMax,
-                                     d.etaMin,    d.patience,  d.factor,
-                                     d.minLr,     d.threshold, d.cooldown,
-                                     NNC_RT_MODE_MIN};
+  *config = nnc_rt_schedule_config_t{
+      kind,        base_lr,    d.drop,         d.every,  d.rate,
+      d.tMax,      d.etaMin,   d.patience,     d.factor, d.minLr,
+      d.threshold, d.cooldown, NNC_RT_MODE_MIN};
 }
 
-nnc_rt_status_t nnc_rt_schedule_create(const nnc_rt_schedule_config_t *config,
-                                       nnc_rt_schedule_t **out_schedule) {
+nnc_status_t nnc_rt_schedule_create(const nnc_rt_schedule_config_t *config,
+                                    nnc_rt_schedule_t **out_schedule) {
   NNC_RT_CHECK_ARG(config);
   NNC_RT_CHECK_ARG(out_schedule);
   *out_schedule = nullptr;
@@ -436,16 +427,16 @@ double nnc_rt_schedule_lr(const nnc_rt_schedule_t *schedule) {
   return schedule ? schedule->schedule.lr() : 0.0;
 }
 
-nnc_rt_status_t nnc_rt_schedule_end_epoch(nnc_rt_schedule_t *schedule,
-                                          double metric) {
+nnc_status_t nnc_rt_schedule_end_epoch(nnc_rt_schedule_t *schedule,
+                                       double metric) {
   NNC_RT_CHECK_ARG(schedule);
   schedule->schedule.endEpoch(metric);
   return nullptr;
 }
 
-nnc_rt_status_t nnc_rt_schedule_save_state(const nnc_rt_schedule_t *schedule,
-                                           char *buffer, size_t capacity,
-                                           size_t *out_length) {
+nnc_status_t nnc_rt_schedule_save_state(const nnc_rt_schedule_t *schedule,
+                                        char *buffer, size_t capacity,
+                                        size_t *out_length) {
   NNC_RT_CHECK_ARG(schedule);
   NNC_RT_CHECK_ARG(out_length);
   return run([&] {
@@ -461,24 +452,24 @@ nnc_rt_status_t nnc_rt_schedule_save_state(const nnc_rt_schedule_t *schedule,
   });
 }
 
-nnc_rt_status_t nnc_rt_schedule_load_state(nnc_rt_schedule_t *schedule,
-                                           const char *json) {
+nnc_status_t nnc_rt_schedule_load_state(nnc_rt_schedule_t *schedule,
+                                        const char *json) {
   NNC_RT_CHECK_ARG(schedule);
   NNC_RT_CHECK_ARG(json);
   return run([&] { return schedule->schedule.loadState(json); });
 }
 
-nnc_rt_status_t nnc_rt_early_stop_create(int64_t patience, double min_delta,
-                                         int32_t mode,
-                                         nnc_rt_early_stop_t **out_early_stop) {
+nnc_status_t nnc_rt_early_stop_create(int64_t patience, double min_delta,
+                                      int32_t mode,
+                                      nnc_rt_early_stop_t **out_early_stop) {
   NNC_RT_CHECK_ARG(out_early_stop);
   *out_early_stop = nullptr;
   if (patience < 0 || !(min_delta >= 0) || mode < 0 || mode > 1)
-    return makeStatus(Status(
-        ErrorCode::InvalidArgument,
-        fmt::format("nnc_rt_early_stop_create: need patience >= 0, "
-                    "min_delta >= 0 and mode 0 or 1, got {}, {}, {}",
-                    patience, min_delta, mode)));
+    return makeStatus(
+        Status(ErrorCode::InvalidArgument,
+               fmt::format("nnc_rt_early_stop_create: need patience >= 0, "
+                           "min_delta >= 0 and mode 0 or 1, got {}, {}, {}",
+                           patience, min_delta, mode)));
   return run([&] {
     *out_early_stop = new nnc_rt_early_stop_s{
         EarlyStopping(patience, min_delta, static_cast<MetricMode>(mode))};
@@ -490,10 +481,10 @@ void nnc_rt_early_stop_destroy(nnc_rt_early_stop_t *early_stop) {
   delete early_stop;
 }
 
-nnc_rt_status_t nnc_rt_early_stop_update(nnc_rt_early_stop_t *early_stop,
-                                         int64_t epoch, double value,
-                                         int32_t *out_stop,
-                                         int32_t *out_improved) {
+nnc_status_t nnc_rt_early_stop_update(nnc_rt_early_stop_t *early_stop,
+                                      int64_t epoch, double value,
+                                      int32_t *out_stop,
+                                      int32_t *out_improved) {
   NNC_RT_CHECK_ARG(early_stop);
   NNC_RT_CHECK_ARG(out_stop);
   *out_stop = early_stop->early.update(epoch, value) ? 1 : 0;
@@ -507,6 +498,6 @@ int64_t nnc_rt_early_stop_best_epoch(const nnc_rt_early_stop_t *early_stop) {
 }
 
 /// Shared with TrainCAPI.cpp, which cannot see nnc_rt_status_s.
-nnc_rt_status_t nnc::rt::detail::toCStatus(const Status &st) {
+nnc_status_t nnc::rt::detail::toCStatus(const Status &st) {
   return makeStatus(st);
 }

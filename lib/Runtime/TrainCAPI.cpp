@@ -17,7 +17,7 @@
 using namespace nnc::rt;
 
 namespace nnc::rt::detail {
-nnc_rt_status_t toCStatus(const Status &st);
+nnc_status_t toCStatus(const Status &st);
 } // namespace nnc::rt::detail
 
 void nnc_rt_train_options_init(nnc_rt_train_options_t *options) {
@@ -32,10 +32,10 @@ void nnc_rt_train_options_init(nnc_rt_train_options_t *options) {
   options->plots = 1;
 }
 
-nnc_rt_status_t nnc_rt_train(const char *model_lib,
-                             const nnc_rt_train_options_t *options,
-                             char *summary_json, size_t capacity,
-                             size_t *out_length) {
+nnc_status_t nnc_rt_train(const char *model_lib,
+                          const nnc_rt_train_options_t *options,
+                          char *summary_json, size_t capacity,
+                          size_t *out_length) {
   using detail::toCStatus;
   if (!model_lib)
     return toCStatus(Status(ErrorCode::InvalidArgument,

@@ -39,20 +39,26 @@ Status nnc::rt::detail::makeDirectories(const std::string &dir) {
   return Status::ok();
 }
 
-/// Adds `prefix`_loss/_accuracy/_mae/_rmse for the measured values (mae
-/// and rmse when selected).
+/// `m` without mae and rmse unless the recipe selects them.
+static EvalMetrics selected(EvalMetrics m, const TrainConfig &cfg) {
+  if (!cfg.wants("mae"))
+    m.mae = NAN;
+  if (!cfg.wants("rmse"))
+    m.rmse = NAN;
+  return m;
+}
+
+/// Adds `prefix`_loss/_accuracy/_mae/_rmse for the measured values.
 static void addMetrics(json &s, const std::string &prefix,
-                       const EvalMetrics &m, const TrainConfig &cfg) {
+                       const EvalMetrics &m) {
   auto put = [&](const char *name, double v) {
     if (!std::isnan(v))
       s[prefix + "_" + name] = v;
   };
   put("loss", m.loss);
   put("accuracy", m.accuracy);
-  if (cfg.wants("mae"))
-    put("mae", m.mae);
-  if (cfg.wants("rmse"))
-    put("rmse", m.rmse);
+  put("mae", m.mae);
+  put("rmse", m.rmse);
 }
 
 /// The confusion matrix of `model` on `data`.
@@ -98,43 +104,47 @@ TrainResult TrainRun::finish() {
   s["learning_rate"] = baseLr;
   s["final_lr"] = schedule->lr();
   s["stopped_early"] = stoppedEarly;
-  if (EarlyStopping *t = tracker(); t && t->bestEpoch() > 0)
+  if (EarlyStopping *t = tracker(); t && t->bestEpoch() > 0) {
+    result.monitoredBestEpoch = t->bestEpoch();
     s["best_epoch"] = t->bestEpoch();
+  }
   s["checkpoints"] = checkpointsWritten;
   if (comm.size() > 1)
     s["processes"] = comm.size();
   if (reported) {
-    s["train_loss"] = reported->trainLoss;
-    if (!std::isnan(reported->trainAccuracy))
-      s["train_accuracy"] = reported->trainAccuracy;
+    result.trainMetrics.loss = reported->trainLoss;
+    result.trainMetrics.accuracy = reported->trainAccuracy;
   }
   if (!task.classification && !std::isnan(trainMae)) {
-    if (cfg.wants("mae"))
-      s["train_mae"] = trainMae;
-    if (cfg.wants("rmse"))
-      s["train_rmse"] = trainRmse;
+    result.trainMetrics.mae = trainMae;
+    result.trainMetrics.rmse = trainRmse;
   }
+  result.trainMetrics = selected(result.trainMetrics, cfg);
+  addMetrics(s, "train", result.trainMetrics);
+  if (reported) // recorded even when NaN (as null): the run diverged
+    s["train_loss"] = reported->trainLoss;
   if (valSet) {
     say(fmt::format("evaluating the final model on the validation set ({} "
                     "samples)",
                     valSet->size()));
-    addMetrics(s, "val", need(evaluate(*model, *valSet, task, cfg.batch)),
-               cfg);
+    result.valMetrics =
+        selected(need(evaluate(*model, *valSet, task, cfg.batch)), cfg);
+    addMetrics(s, "val", result.valMetrics);
   }
   if (testSet) {
     say(fmt::format("evaluating the final model on the test set ({} samples)",
                     testSet->size()));
-    addMetrics(s, "test", need(evaluate(*model, *testSet, task, cfg.batch)),
-               cfg);
+    result.testMetrics =
+        selected(need(evaluate(*model, *testSet, task, cfg.batch)), cfg);
+    addMetrics(s, "test", result.testMetrics);
   }
   // Classification report of the final model on the validation set, else
   // the test set, else the training rows: macro precision, recall and F1,
   // and the confusion matrix (summary.json and confusion.svg).
   std::optional<ConfusionMatrix> confusion;
   std::string reportSet;
-  if (task.classification &&
-      (cfg.wants("precision") || cfg.wants("recall") || cfg.wants("f1") ||
-       cfg.wants("confusion"))) {
+  if (task.classification && (cfg.wants("precision") || cfg.wants("recall") ||
+                              cfg.wants("f1") || cfg.wants("confusion"))) {
     const Dataset &d = valSet ? *valSet : testSet ? *testSet : trainSet;
     reportSet = valSet ? "val" : testSet ? "test" : "train";
     confusion = confusionOf(*model, d, task, cfg.batch);

@@ -77,9 +77,7 @@ def load_model_library(path):
     P, S, I32, I64 = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int32,
                       ctypes.c_int64)
     size_p = ctypes.POINTER(ctypes.c_size_t)
-    _declare(lib, "nnc_status_code", ctypes.c_int, S)
-    _declare(lib, "nnc_status_message", ctypes.c_char_p, S)
-    _declare(lib, "nnc_status_free", None, S)
+    _declare_status(lib)
     _declare(lib, "nnc_abi_version", ctypes.c_uint32)
     _declare(lib, "nnc_model_name", ctypes.c_char_p)
     _declare(lib, "nnc_model_target", ctypes.c_char_p)
@@ -129,26 +127,29 @@ def load_model_library(path):
     return lib
 
 
-def _raise_status(status, code_of, message_of, free, names):
-    """Raises NncError for a non-NULL status, freeing it (both C status
-    types have a code, a message and a free function)."""
+def _declare_status(lib):
+    """Declares the nnc_status_t functions (include/nnc-c/status.h), which a
+    model.so and libnnc_runtime.so both export."""
+    S = ctypes.c_void_p
+    _declare(lib, "nnc_status_code", ctypes.c_int, S)
+    _declare(lib, "nnc_status_message", ctypes.c_char_p, S)
+    _declare(lib, "nnc_status_free", None, S)
+
+
+def check_status(lib, status):
+    """Raises NncError for a non-NULL nnc_status_t returned by `lib` (a
+    model.so or libnnc_runtime.so), freeing it."""
     if not status:
         return
-    code = code_of(status)
-    message = message_of(status).decode("utf-8", "replace")
-    free(status)
-    raise NncError(names[code] if 0 <= code < len(names) else str(code),
-                   message)
+    code = lib.nnc_status_code(status)
+    message = lib.nnc_status_message(status).decode("utf-8", "replace")
+    lib.nnc_status_free(status)
+    raise NncError(_STATUS_NAMES[code] if 0 <= code < len(_STATUS_NAMES)
+                   else str(code), message)
 
 
-def check_model_status(lib, status):
-    """Raises NncError for a non-NULL nnc_status_t of `lib`, freeing it."""
-    _raise_status(status, lib.nnc_status_code, lib.nnc_status_message,
-                  lib.nnc_status_free, _STATUS_NAMES)
-
-
-_RT_STATUS_NAMES = ("OK", "INVALID_ARGUMENT", "NOT_FOUND", "DATA_LOSS",
-                    "OUT_OF_RANGE", "IO_ERROR", "INTERNAL")
+check_model_status = check_status
+check_runtime_status = check_status
 
 
 def load_runtime_library(path):
@@ -158,9 +159,7 @@ def load_runtime_library(path):
     except OSError as e:
         raise NncError("IO_ERROR", f"cannot load the nnc runtime {path}: {e}")
     S = ctypes.c_void_p
-    _declare(lib, "nnc_rt_status_code", ctypes.c_int, S)
-    _declare(lib, "nnc_rt_status_message", ctypes.c_char_p, S)
-    _declare(lib, "nnc_rt_status_free", None, S)
+    _declare_status(lib)
     _declare(lib, "nnc_rt_train_options_init", None,
              ctypes.POINTER(TrainOptions))
     _declare(lib, "nnc_rt_train", S, ctypes.c_char_p,
@@ -168,8 +167,3 @@ def load_runtime_library(path):
              ctypes.POINTER(ctypes.c_size_t))
     return lib
 
-
-def check_runtime_status(lib, status):
-    """Raises NncError for a non-NULL nnc_rt_status_t, freeing it."""
-    _raise_status(status, lib.nnc_rt_status_code, lib.nnc_rt_status_message,
-                  lib.nnc_rt_status_free, _RT_STATUS_NAMES)

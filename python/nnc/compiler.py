@@ -199,9 +199,9 @@ def train(path_or_source, out=None, on_epoch=None, progress=False,
     status = rt.nnc_rt_train(os.fsencode(library), ctypes.byref(o), summary,
                              capacity, ctypes.byref(length))
     if raised:
-        rt.nnc_rt_status_free(status)
+        rt.nnc_status_free(status)
         raise raised[0]
-    _abi.check_runtime_status(rt, status)
+    _abi.check_status(rt, status)
     if length.value >= capacity:
         raise NncError("INTERNAL", f"train: the summary ({length.value} "
                        f"bytes) does not fit in {capacity} bytes")

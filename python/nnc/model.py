@@ -64,7 +64,7 @@ class Model:
     # --- description ------------------------------------------------------
 
     def _check(self, status):
-        _abi.check_model_status(self._lib, status)
+        _abi.check_status(self._lib, status)
 
     def _info(self, kind, index):
         info = _abi.TensorInfo()

@@ -111,7 +111,7 @@ def test_without_the_option_it_is_unimplemented(spiral_path, spiral_data):
         # The C call says the same.
         lib, loss = model._lib, ctypes.c_float()
         with pytest.raises(nnc.NncError) as e:
-            nnc._abi.check_model_status(
+            nnc._abi.check_status(
                 lib, lib.nnc_model_compute_input_gradients(
                     model._handle, 1, None, 1, None, 1, None, 1,
                     ctypes.byref(loss)))
@@ -129,7 +129,7 @@ def test_bad_gradient_buffers_are_refused(spiral_path, spiral_data):
         gs = (nnc._abi.Buffer * 1)(nnc._abi.Buffer(small.ctypes.data,
                                                    small.nbytes))
         with pytest.raises(nnc.NncError) as e:
-            nnc._abi.check_model_status(
+            nnc._abi.check_status(
                 lib, lib.nnc_model_compute_input_gradients(
                     model._handle, 64, xs, 1, ys, 1, gs, 1,
                     ctypes.byref(loss)))

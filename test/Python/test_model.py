@@ -363,7 +363,7 @@ def test_every_lookup_takes_the_info_name(spiral):
         [t.name + ".grad" for t in spiral.tensors("param")]
     index = ctypes.c_int32()
     with pytest.raises(nnc.NncError) as e:
-        nnc._abi.check_model_status(lib, lib.nnc_model_find_tensor(
+        nnc._abi.check_status(lib, lib.nnc_model_find_tensor(
             5, b"fc2.bias", ctypes.byref(index)))
     assert e.value.code == "NOT_FOUND"
     assert "is called 'fc2.bias.grad'" in e.value.message

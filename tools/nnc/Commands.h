@@ -1,53 +1,67 @@
-//===- Commands.h - The nnc subcommands train, eval, predict ----*- C++ -*-===//
+//===- Commands.h - The nnc subcommands -------------------------*- C++ -*-===//
 //
-// Entry points of `nnc train`, `nnc eval`, `nnc predict`, `nnc summary` and
-// `nnc import` (one file each),
-// the small argument parser they share, and `obtainModelLibrary`, which
-// compiles a .nn file through the compiler cache or takes `--model-lib`.
+// The subcommands of `nnc` (`train`, `eval`, `predict`, `summary`, `import`;
+// one file each), declared as `llvm::cl::SubCommand`s whose options carry
+// `cl::sub`, the options several of them share (the model file,
+// `--model-lib`, `--threads`, ...), and `obtainModelLibrary`, which compiles
+// a .nn file through the compiler cache or takes `--model-lib`. The
+// subcommands and the option category are function-local statics, so that
+// options in any file may name them whatever the order of static
+// initialisation.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_TOOLS_NNC_COMMANDS_H
 #define NNC_TOOLS_NNC_COMMANDS_H
 
+#include "llvm/Support/CommandLine.h"
+
 #include <cstdint>
-#include <map>
-#include <optional>
+#include <initializer_list>
 #include <string>
-#include <vector>
 
 namespace nnc::driver {
 
-/// `--name VALUE` / `--name=VALUE` options and positional arguments.
-class ArgList {
-public:
-  /// Parses argv[1..] of a subcommand; `valued` lists the options that take
-  /// a value, `flags` those that do not. False (error printed) on a bad
-  /// or unknown option.
-  bool parse(const char *command, int argc, char **argv,
-             const std::vector<std::string> &valued,
-             const std::vector<std::string> &flags);
-  /// The value of `--name`, if given.
-  std::optional<std::string> get(const std::string &name) const;
-  /// True when the flag `--name` was given.
-  bool has(const std::string &name) const { return values.count(name) != 0; }
-  /// Positional arguments.
-  const std::vector<std::string> &positional() const { return pos; }
+/// nnc's own options: the only ones `--help` shows (LLVM's and MLIR's are
+/// behind `--help-hidden` of the compile command).
+llvm::cl::OptionCategory &nncCategory();
 
-private:
-  std::map<std::string, std::string> values;
-  std::vector<std::string> pos;
-};
+/// The subcommands.
+llvm::cl::SubCommand &trainCommand();
+llvm::cl::SubCommand &evalCommand();
+llvm::cl::SubCommand &predictCommand();
+llvm::cl::SubCommand &summaryCommand();
+llvm::cl::SubCommand &importCommand();
 
-/// The model library to use: `--model-lib` if given, else the .nn file
-/// compiled into the cache. Empty (error printed) on failure.
-std::string obtainModelLibrary(const char *command, const ArgList &args);
+/// The options `train`, `eval` and `predict` share (ModelCache.cpp).
+namespace shared {
+/// The positional FILE.nn of train, eval, predict and summary.
+extern llvm::cl::opt<std::string> modelFile;
+/// `--model-lib SO`: a prebuilt model.so instead of compiling FILE.nn.
+extern llvm::cl::opt<std::string> modelLib;
+/// `--threads N`: the threads of the model's kernels.
+extern llvm::cl::opt<int32_t> threads;
+/// `--checkpoint CKPT` of eval and predict.
+extern llvm::cl::opt<std::string> checkpoint;
+/// `--data SPEC` of train and eval.
+extern llvm::cl::opt<std::string> data;
+/// `--allow-nonfinite`.
+extern llvm::cl::opt<bool> allowNonFinite;
+} // namespace shared
 
-/// `--threads N` into `out` (left alone when absent): the threads of the
-/// model's kernels, 1..NNC_MAX_THREADS. False (error printed) when bad.
-bool threadsOption(const char *command, const ArgList &args, int32_t &out);
+/// The model library to use: `--model-lib` if given, else FILE.nn compiled
+/// into the cache. Empty (error printed) on failure.
+std::string obtainModelLibrary(const char *command);
 
-/// The help line of `--threads`.
-extern const char *const kThreadsHelp;
+/// Checks `--threads` (when given): 1..NNC_MAX_THREADS. False (error
+/// printed) when out of range.
+bool checkThreads(const char *command);
+
+/// False (error printed) when one of `options` was given an empty value
+/// (`--data ''`, usually an unset shell variable), which must not be
+/// mistaken for "not given".
+bool checkNonEmpty(
+    const char *command,
+    std::initializer_list<const llvm::cl::opt<std::string> *> options);
 
 /// The directory holding `path` ("." when it has no slash).
 std::string parentDir(const std::string &path);
@@ -75,16 +89,13 @@ private:
   void (*saved)();
 };
 
-/// `nnc train`.
-int trainMain(int argc, char **argv);
-/// `nnc eval`.
-int evalMain(int argc, char **argv);
-/// `nnc predict`.
-int predictMain(int argc, char **argv);
-/// `nnc summary`.
-int summaryMain(int argc, char **argv);
+/// The subcommands, run after the command line was parsed.
+int trainMain();
+int evalMain();
+int predictMain();
+int summaryMain();
 /// `nnc import` (docs/import.md).
-int importMain(int argc, char **argv);
+int importMain();
 
 } // namespace nnc::driver
 

@@ -1,5 +1,4 @@
-//===- Eval.cpp - nnc eval
-//-------------------------------------------------===//
+//===- Eval.cpp - nnc eval ------------------------------------------------===//
 //
 // `nnc eval FILE.nn --checkpoint CKPT [--data SPEC] [--model-lib SO]
 // [--threads N]`:
@@ -19,33 +18,31 @@
 
 using namespace nnc::driver;
 using namespace nnc::rt;
+namespace cl = llvm::cl;
 
-int nnc::driver::evalMain(int argc, char **argv) {
-  ArgList args;
-  if (!args.parse("eval", argc, argv,
-                  {"checkpoint", "data", "model-lib", "threads"},
-                  {"allow-nonfinite", "help"}))
+cl::SubCommand &nnc::driver::evalCommand() {
+  static cl::SubCommand command("eval",
+                                "Evaluate trained weights (--checkpoint CKPT)");
+  return command;
+}
+
+int nnc::driver::evalMain() {
+  if (!checkNonEmpty("eval",
+                     {&shared::checkpoint, &shared::data, &shared::modelLib}) ||
+      !checkThreads("eval"))
     return 1;
-  if (args.has("help")) {
-    llvm::outs() << "usage: nnc eval FILE.nn --checkpoint CKPT [--data SPEC] "
-                    "[--model-lib SO] [--threads N] [--allow-nonfinite]\n"
-                 << kThreadsHelp;
-    return 0;
-  }
   EvalOptions o;
-  if (auto c = args.get("checkpoint"))
-    o.checkpoint = *c;
-  else
+  if (!shared::checkpoint.getNumOccurrences())
     return reportError("eval", "--checkpoint CKPT is required");
-  o.modelLib = obtainModelLibrary("eval", args);
+  o.checkpoint = shared::checkpoint;
+  o.modelLib = obtainModelLibrary("eval");
   if (o.modelLib.empty())
     return 1;
-  o.data = args.get("data").value_or("");
-  o.allowNonFinite = args.has("allow-nonfinite");
-  if (!threadsOption("eval", args, o.threads))
-    return 1;
-  if (!args.positional().empty())
-    o.baseDir = parentDir(args.positional()[0]);
+  o.data = shared::data;
+  o.allowNonFinite = shared::allowNonFinite;
+  o.threads = shared::threads;
+  if (!shared::modelFile.empty())
+    o.baseDir = parentDir(shared::modelFile);
   std::string name;
   Expected<EvalMetrics> m = [&] {
     RuntimeAllocationScope scope;

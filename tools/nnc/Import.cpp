@@ -22,6 +22,34 @@
 #include <vector>
 
 using namespace nnc::driver;
+namespace cl = llvm::cl;
+
+cl::SubCommand &nnc::driver::importCommand() {
+  static cl::SubCommand command(
+      "import", "An ONNX model (opset 13-17) to a .nn file and a "
+                "safetensors checkpoint (docs/import.md)");
+  return command;
+}
+
+static cl::opt<std::string> onnxFile(cl::Positional, cl::desc("<MODEL.onnx>"),
+                                     cl::sub(importCommand()),
+                                     cl::cat(nncCategory()));
+static cl::opt<std::string>
+    output("o",
+           cl::desc("The model (default: MODEL.nn beside the input; also "
+                    "--output)"),
+           cl::value_desc("FILE.nn"), cl::sub(importCommand()),
+           cl::cat(nncCategory()));
+static cl::alias outputLong("output", cl::desc("Alias for -o"),
+                            cl::aliasopt(output), cl::cat(nncCategory()));
+static cl::opt<std::string> checkpoint(
+    "checkpoint",
+    cl::desc("The weights (default: FILE.safetensors beside FILE.nn)"),
+    cl::value_desc("CKPT"), cl::sub(importCommand()), cl::cat(nncCategory()));
+static cl::opt<std::string>
+    name("name", cl::desc("The model's name (default: from FILE.nn)"),
+         cl::value_desc("NAME"), cl::sub(importCommand()),
+         cl::cat(nncCategory()));
 
 #ifdef NNC_HAVE_ONNX_IMPORT
 
@@ -39,62 +67,44 @@ static std::string nameFromFile(llvm::StringRef path) {
   return name;
 }
 
-int nnc::driver::importMain(int argc, char **argv) {
-  // `-o FILE` as the compiler takes it, spelled `--output` for ArgList.
-  std::vector<char *> argvCopy(argv, argv + argc);
-  static char outputOption[] = "--output";
-  for (char *&a : argvCopy)
-    if (llvm::StringRef(a) == "-o")
-      a = outputOption;
-  ArgList args;
-  if (!args.parse("import", argc, argvCopy.data(),
-                  {"output", "checkpoint", "name"}, {"help"}))
+int nnc::driver::importMain() {
+  if (!checkNonEmpty("import", {&output, &checkpoint, &name}))
     return 1;
-  if (args.has("help")) {
-    llvm::outs()
-        << "usage: nnc import MODEL.onnx [-o MODEL.nn] [--checkpoint CKPT] "
-           "[--name NAME]\n"
-           "  translates an ONNX graph (opset 13-17) into a .nn model and "
-           "its initializers\n  into a safetensors checkpoint with the "
-           "model's parameter names\n"
-           "  -o, --output FILE.nn  the model (default: MODEL.nn beside the "
-           "input)\n"
-           "  --checkpoint CKPT     the weights (default: FILE.safetensors "
-           "beside FILE.nn)\n"
-           "  --name NAME           the model's name (default: from FILE.nn)\n"
-           "  docs/import.md lists the supported ops.\n";
-    return 0;
-  }
-  if (args.positional().size() != 1)
+  if (onnxFile.empty())
     return reportError("import", "expected one MODEL.onnx");
-  const std::string &input = args.positional()[0];
-  std::string output = args.get("output").value_or(withExtension(input, ".nn"));
-  std::string checkpoint =
-      args.get("checkpoint").value_or(withExtension(output, ".safetensors"));
-  for (const std::string &written : {output, checkpoint})
+  const std::string &input = onnxFile;
+  std::string outputPath = output.getNumOccurrences()
+                               ? std::string(output)
+                               : withExtension(input, ".nn");
+  std::string checkpointPath = checkpoint.getNumOccurrences()
+                                   ? std::string(checkpoint)
+                                   : withExtension(outputPath, ".safetensors");
+  for (const std::string &written : {outputPath, checkpointPath})
     if (llvm::sys::fs::equivalent(input, written) || input == written)
       return reportError("import", "the output " + written +
                                        " is the input; give another -o or "
                                        "--checkpoint");
   nnc::import::ImportOptions options;
-  options.modelName = args.get("name").value_or(nameFromFile(output));
+  options.modelName =
+      name.getNumOccurrences() ? std::string(name) : nameFromFile(outputPath);
   if (nnc::import::toIdentifier(options.modelName) != options.modelName)
     return reportError("import", "--name expects an identifier, got '" +
                                      options.modelName + "'");
-  options.checkpointNote = llvm::sys::path::filename(checkpoint).str();
+  options.checkpointNote = llvm::sys::path::filename(checkpointPath).str();
   auto model = nnc::import::importOnnx(input, options);
   if (!model)
     return reportError("import", llvm::toString(model.takeError()));
   std::error_code ec;
-  llvm::raw_fd_ostream os(output, ec);
+  llvm::raw_fd_ostream os(outputPath, ec);
   if (ec)
-    return reportError("import", output + ": cannot write: " + ec.message());
+    return reportError("import",
+                       outputPath + ": cannot write: " + ec.message());
   os << model->source;
   os.close();
   if (os.has_error())
     return reportError("import",
-                       output + ": cannot write: " + os.error().message());
-  if (auto err = nnc::import::writeSafetensors(checkpoint, model->tensors,
+                       outputPath + ": cannot write: " + os.error().message());
+  if (auto err = nnc::import::writeSafetensors(checkpointPath, model->tensors,
                                                model->modelName))
     return reportError("import", llvm::toString(std::move(err)));
   return 0;
@@ -102,7 +112,7 @@ int nnc::driver::importMain(int argc, char **argv) {
 
 #else
 
-int nnc::driver::importMain(int, char **) {
+int nnc::driver::importMain() {
   return reportError("import", "this nnc was built without ONNX (install "
                                "libonnx-dev and libprotobuf-dev, see "
                                "scripts/setup.sh, and rebuild)");

@@ -1,6 +1,6 @@
-//===- ModelCache.cpp - Compile .nn files into a cache, argument parsing
-//---===//
+//===- ModelCache.cpp - Compile .nn files into a cache, shared options ----===//
 //
+// The options train, eval and predict share, and the compiler cache:
 // `nnc train/eval/predict FILE.nn` compile the model once and reuse it: the
 // cache lives in $NNC_CACHE_DIR, else $XDG_CACHE_HOME/nnc, else
 // ~/.cache/nnc; an entry is named after the model file and the SHA-256 of
@@ -11,9 +11,7 @@
 
 #include "Commands.h"
 
-#ifdef NNC_HAVE_COMPILER
 #include "nnc/Pipelines/Compiler.h"
-#endif
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -29,6 +27,7 @@
 #include <unistd.h>
 
 using namespace nnc::driver;
+namespace cl = llvm::cl;
 
 int nnc::driver::reportError(const char *command, const std::string &message) {
   // One write, so that the lines of MPI ranks sharing a terminal stay whole.
@@ -42,79 +41,84 @@ std::string nnc::driver::parentDir(const std::string &path) {
   return parent.empty() ? std::string(".") : parent.str();
 }
 
-bool ArgList::parse(const char *command, int argc, char **argv,
-                    const std::vector<std::string> &valued,
-                    const std::vector<std::string> &flags) {
-  auto isIn = [](const std::vector<std::string> &v, const std::string &s) {
-    return std::find(v.begin(), v.end(), s) != v.end();
-  };
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
-      pos.push_back(arg);
-      continue;
-    }
-    std::string name = arg.substr(2), value;
-    size_t eq = name.find('=');
-    bool inlineValue = eq != std::string::npos;
-    if (inlineValue) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-    }
-    if (isIn(flags, name) && !inlineValue) {
-      values[name] = "";
-      continue;
-    }
-    if (!isIn(valued, name)) {
-      reportError(command, "unknown option '--" + name + "' (see nnc " +
-                               command + " --help)");
+cl::OptionCategory &nnc::driver::nncCategory() {
+  static cl::OptionCategory category("nnc options");
+  return category;
+}
+
+/// The commands that run a model: train, eval and predict.
+static cl::SubCommandGroup &runCommands() {
+  static cl::SubCommandGroup group(
+      {&trainCommand(), &evalCommand(), &predictCommand()});
+  return group;
+}
+
+static cl::SubCommandGroup &modelFileCommands() {
+  static cl::SubCommandGroup group(
+      {&trainCommand(), &evalCommand(), &predictCommand(), &summaryCommand()});
+  return group;
+}
+
+static cl::SubCommandGroup &checkpointCommands() {
+  static cl::SubCommandGroup group({&evalCommand(), &predictCommand()});
+  return group;
+}
+
+static cl::SubCommandGroup &dataCommands() {
+  static cl::SubCommandGroup group({&trainCommand(), &evalCommand()});
+  return group;
+}
+
+cl::opt<std::string> shared::modelFile(cl::Positional, cl::desc("<FILE.nn>"),
+                                       cl::sub(modelFileCommands()),
+                                       cl::cat(nncCategory()));
+cl::opt<std::string>
+    shared::modelLib("model-lib",
+                     cl::desc("Use a prebuilt model.so (FILE.nn is then "
+                              "optional)"),
+                     cl::value_desc("SO"), cl::sub(runCommands()),
+                     cl::cat(nncCategory()));
+cl::opt<int32_t> shared::threads(
+    "threads",
+    cl::desc("Threads of the model's kernels (default: NNC_NUM_THREADS, else "
+             "every core the process may use; results do not depend on it)"),
+    cl::value_desc("N"), cl::sub(runCommands()), cl::cat(nncCategory()));
+cl::opt<std::string>
+    shared::checkpoint("checkpoint", cl::desc("The trained weights (required)"),
+                       cl::value_desc("CKPT"), cl::sub(checkpointCommands()),
+                       cl::cat(nncCategory()));
+cl::opt<std::string> shared::data(
+    "data",
+    cl::desc("Data, as in the .nn file: csv(\"f.csv\"), idx(\"dir\"), "
+             "npy(\"x.npy\", \"y.npy\"), spiral(), logic(xor)"),
+    cl::value_desc("SPEC"), cl::sub(dataCommands()), cl::cat(nncCategory()));
+cl::opt<bool> shared::allowNonFinite(
+    "allow-nonfinite", cl::desc("Accept a checkpoint holding NaN or infinity"),
+    cl::sub(runCommands()), cl::cat(nncCategory()));
+
+bool nnc::driver::checkNonEmpty(
+    const char *command,
+    std::initializer_list<const cl::opt<std::string> *> options) {
+  for (const cl::opt<std::string> *o : options) {
+    if (o->getNumOccurrences() && o->getValue().empty()) {
+      reportError(command,
+                  "option '--" + o->ArgStr.str() + "' needs a value, got ''");
       return false;
     }
-    if (!inlineValue) {
-      if (i + 1 >= argc) {
-        reportError(command, "option '--" + name + "' needs a value");
-        return false;
-      }
-      value = argv[++i];
-    }
-    // Every valued option names a file, a number or a spec: an empty one
-    // (`--data ''`, usually an unset shell variable) must not be mistaken for
-    // "not given".
-    if (value.empty()) {
-      reportError(command, "option '--" + name + "' needs a value, got ''");
-      return false;
-    }
-    values[name] = value;
   }
   return true;
 }
 
-std::optional<std::string> ArgList::get(const std::string &name) const {
-  auto it = values.find(name);
-  if (it == values.end())
-    return std::nullopt;
-  return it->second;
-}
-
-const char *const nnc::driver::kThreadsHelp =
-    "  --threads N       threads of the model's kernels (default:\n"
-    "                    NNC_NUM_THREADS, else every core the process may\n"
-    "                    use; results do not depend on it)\n";
-
-bool nnc::driver::threadsOption(const char *command, const ArgList &args,
-                                int32_t &out) {
-  auto v = args.get("threads");
-  if (!v)
+bool nnc::driver::checkThreads(const char *command) {
+  if (!shared::threads.getNumOccurrences())
     return true;
-  int n = 0;
-  if (llvm::StringRef(*v).getAsInteger(10, n) || n < 1 ||
-      n > NNC_MAX_THREADS) {
+  int32_t n = shared::threads;
+  if (n < 1 || n > NNC_MAX_THREADS) {
     reportError(command, "--threads expects an integer in 1.." +
-                             std::to_string(NNC_MAX_THREADS) + ", got '" + *v +
-                             "'");
+                             std::to_string(NNC_MAX_THREADS) + ", got '" +
+                             std::to_string(n) + "'");
     return false;
   }
-  out = n;
   return true;
 }
 
@@ -145,33 +149,32 @@ static std::string compilerIdentity() {
   llvm::sys::fs::file_status status;
   if (exe.empty() || llvm::sys::fs::status(exe, status))
     return "unknown-build";
-  return exe + "\0" + std::to_string(status.getSize()) + "\0" +
-         std::to_string(status.getLastModificationTime()
-                            .time_since_epoch()
-                            .count());
+  return exe + '\0' + std::to_string(status.getSize()) + '\0' +
+         std::to_string(
+             status.getLastModificationTime().time_since_epoch().count());
 }
 
-std::string nnc::driver::obtainModelLibrary(const char *command,
-                                            const ArgList &args) {
-  if (auto lib = args.get("model-lib"))
-    return *lib;
-  if (args.positional().empty()) {
+std::string nnc::driver::obtainModelLibrary(const char *command) {
+  if (shared::modelLib.getNumOccurrences())
+    return shared::modelLib;
+  if (shared::modelFile.empty()) {
     reportError(command, "expected a model file (nnc " + std::string(command) +
                              " FILE.nn ...) or --model-lib model.so");
     return "";
   }
-  const std::string &input = args.positional()[0];
+  const std::string &input = shared::modelFile;
   auto buffer = llvm::MemoryBuffer::getFile(input);
   if (!buffer) {
     reportError(command,
                 "cannot open '" + input + "': " + buffer.getError().message());
     return "";
   }
-  std::string optLevel = args.get("O").value_or("3");
+  // The key: the model, nnc's version and build, and the (default) compile
+  // options, which the subcommands do not change.
   llvm::SHA256 sha;
   sha.update((*buffer)->getBuffer());
-  sha.update(llvm::StringRef("\0opt=" + optLevel +
-                             "\0cpu=host\0nnc=" + NNC_VERSION_STRING));
+  sha.update(llvm::StringRef(std::string(1, '\0') + "cpu=host" + '\0' +
+                             "nnc=" + NNC_VERSION_STRING));
   sha.update(compilerIdentity());
   std::array<uint8_t, 32> digest = sha.final();
   std::string key = llvm::toHex(llvm::ArrayRef<uint8_t>(digest).take_front(12),
@@ -181,11 +184,8 @@ std::string nnc::driver::obtainModelLibrary(const char *command,
   llvm::sys::path::append(path, stem + "-" + key + ".so");
   if (llvm::sys::fs::exists(path))
     return std::string(path);
-#ifdef NNC_HAVE_COMPILER
   std::string tmp = std::string(path) + ".tmp." + std::to_string(::getpid());
   nnc::CompileOptions options;
-  if (optLevel.size() == 1 && optLevel[0] >= '0' && optLevel[0] <= '3')
-    options.optLevel = unsigned(optLevel[0] - '0');
   if (!nnc::compileModelFile(input, tmp, options, llvm::errs())) {
     llvm::sys::fs::remove(tmp);
     return "";
@@ -197,9 +197,4 @@ std::string nnc::driver::obtainModelLibrary(const char *command,
     return "";
   }
   return std::string(path);
-#else
-  reportError(command, "this nnc was built without the compiler; compile "
-                       "the model elsewhere and pass --model-lib model.so");
-  return "";
-#endif
 }

@@ -1,10 +1,9 @@
-//===- Predict.cpp - nnc predict
-//-------------------------------------------===//
+//===- Predict.cpp - nnc predict ------------------------------------------===//
 //
 // `nnc predict FILE.nn --checkpoint CKPT --input FILE(.csv|.npy)
-// [--output FILE(.csv|.npy)] [--model-lib SO] [--threads N]`: runs the trained model over
-// every row of the input (scaled like in training) and writes the outputs
-// (CSV adds the predicted class for classifiers) to the file or stdout.
+// [--output FILE(.csv|.npy)] [--model-lib SO] [--threads N]`: runs the trained
+// model over every row of the input (scaled like in training) and writes the
+// outputs (CSV adds the predicted class for classifiers) to the file or stdout.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,34 +15,40 @@
 
 using namespace nnc::driver;
 using namespace nnc::rt;
+namespace cl = llvm::cl;
 
-int nnc::driver::predictMain(int argc, char **argv) {
-  ArgList args;
-  if (!args.parse("predict", argc, argv,
-                  {"checkpoint", "input", "output", "model-lib", "threads"},
-                  {"allow-nonfinite", "help"}))
+cl::SubCommand &nnc::driver::predictCommand() {
+  static cl::SubCommand command(
+      "predict", "Run trained weights on rows (--input CSV or .npy)");
+  return command;
+}
+
+static cl::opt<std::string> input("input", cl::desc("The rows (required)"),
+                                  cl::value_desc("FILE(.csv|.npy)"),
+                                  cl::sub(predictCommand()),
+                                  cl::cat(nncCategory()));
+static cl::opt<std::string>
+    output("output", cl::desc("Write the outputs here (default: stdout)"),
+           cl::value_desc("FILE(.csv|.npy)"), cl::sub(predictCommand()),
+           cl::cat(nncCategory()));
+
+int nnc::driver::predictMain() {
+  if (!checkNonEmpty("predict",
+                     {&shared::checkpoint, &input, &output, &shared::modelLib}))
     return 1;
-  if (args.has("help")) {
-    llvm::outs() << "usage: nnc predict FILE.nn --checkpoint CKPT --input "
-                    "FILE(.csv|.npy) [--output FILE(.csv|.npy)] "
-                    "[--model-lib SO] [--threads N] [--allow-nonfinite]\n"
-                 << kThreadsHelp;
-    return 0;
-  }
   PredictOptions o;
-  if (auto c = args.get("checkpoint"))
-    o.checkpoint = *c;
-  else
+  if (!shared::checkpoint.getNumOccurrences())
     return reportError("predict", "--checkpoint CKPT is required");
-  if (auto in = args.get("input"))
-    o.input = *in;
-  else
+  o.checkpoint = shared::checkpoint;
+  if (!input.getNumOccurrences())
     return reportError("predict", "--input FILE is required");
-  o.output = args.get("output").value_or("");
-  o.allowNonFinite = args.has("allow-nonfinite");
-  if (!threadsOption("predict", args, o.threads))
+  o.input = input;
+  o.output = output;
+  o.allowNonFinite = shared::allowNonFinite;
+  if (!checkThreads("predict"))
     return 1;
-  o.modelLib = obtainModelLibrary("predict", args);
+  o.threads = shared::threads;
+  o.modelLib = obtainModelLibrary("predict");
   if (o.modelLib.empty())
     return 1;
   std::string csv;

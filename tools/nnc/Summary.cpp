@@ -12,10 +12,8 @@
 
 #include "Commands.h"
 
-#ifdef NNC_HAVE_COMPILER
 #include "nnc/Pipelines/Compilation.h"
 #include "nnc/Pipelines/ModelSummary.h"
-#endif
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/raw_ostream.h"
@@ -24,45 +22,39 @@
 
 using namespace nnc::driver;
 
-#ifdef NNC_HAVE_COMPILER
+namespace cl = llvm::cl;
 
-int nnc::driver::summaryMain(int argc, char **argv) {
-  ArgList args;
-  if (!args.parse("summary", argc, argv, {"batch"}, {"help", "bytes"}))
-    return 1;
-  if (args.has("help")) {
-    llvm::outs() << "usage: nnc summary FILE.nn [--batch N] [--bytes]\n"
-                    "  layers, output shapes, parameters, FLOPs per sample "
-                    "and the memory of one\n  instance at a batch (default: "
-                    "the train section's batch, else 32)\n"
-                    "  --bytes: the memory figures in bytes\n";
-    return 0;
-  }
-  if (args.positional().size() != 1)
+cl::SubCommand &nnc::driver::summaryCommand() {
+  static cl::SubCommand command(
+      "summary", "Layers, output shapes, parameters, FLOPs and memory "
+                 "of a model (no model.so is built)");
+  return command;
+}
+
+static cl::opt<int64_t>
+    batch("batch",
+          cl::desc("The batch of the memory figures (default: the train "
+                   "section's batch, else 32)"),
+          cl::value_desc("N"), cl::sub(summaryCommand()),
+          cl::cat(nncCategory()));
+static cl::opt<bool> bytes("bytes", cl::desc("The memory figures in bytes"),
+                           cl::sub(summaryCommand()), cl::cat(nncCategory()));
+
+int nnc::driver::summaryMain() {
+  if (shared::modelFile.empty())
     return reportError("summary", "expected one FILE.nn");
-  int64_t batch = 0;
-  if (auto b = args.get("batch")) {
-    if (llvm::StringRef(*b).getAsInteger(10, batch) || batch < 1)
-      return reportError("summary",
-                         "--batch expects an integer >= 1, got '" + *b + "'");
-  }
+  if (batch.getNumOccurrences() && batch < 1)
+    return reportError("summary", "--batch expects an integer >= 1, got '" +
+                                      std::to_string(batch) + "'");
   CompileOptions options;
   Compilation c(options, llvm::errs(), 20);
-  if (!c.load(args.positional()[0]) || !c.generateNN())
+  if (!c.load(shared::modelFile) || !c.generateNN())
     return 1;
   CPUCodegenOptions cpu = cpuCodegenOptions(options);
-  std::optional<ModelSummary> summary =
-      summarizeModel(c.getModule(), batch, &cpu);
+  std::optional<ModelSummary> summary = summarizeModel(
+      c.getModule(), batch.getNumOccurrences() ? batch : 0, &cpu);
   if (!summary)
     return reportError("summary", "the module has no @predict");
-  writeSummary(*summary, llvm::outs(), "", args.has("bytes"));
+  writeSummary(*summary, llvm::outs(), "", bytes);
   return 0;
 }
-
-#else
-
-int nnc::driver::summaryMain(int, char **) {
-  return reportError("summary", "this nnc was built without the compiler");
-}
-
-#endif

@@ -1,13 +1,10 @@
-//===- Train.cpp - nnc train
-//-----------------------------------------------===//
+//===- Train.cpp - nnc train ----------------------------------------------===//
 //
-// `nnc train FILE.nn [--data SPEC] [--test SPEC] [--epochs N] [--batch N]
-// [--lr X] [--seed S] [--validation F] [--scaling KIND] [--out DIR]
-// [--resume CKPT] [--save-every N] [--threads N] [--model-lib SO]
-// [--no-plots] [--quiet]`: compile (cached),
-// then run the runtime's training loop with a progress bar on a terminal and
-// one line per epoch otherwise, and write the run's files to DIR (default
-// out/<model name>).
+// `nnc train FILE.nn [options]` (`nnc train --help` lists them): compile
+// (cached), then run the runtime's training loop with a progress bar on a
+// terminal and one line per epoch otherwise, write the run's files to DIR
+// (default out/<model name>) and print the final metrics from the run's
+// TrainResult.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,73 +23,98 @@
 
 using namespace nnc::driver;
 using namespace nnc::rt;
+namespace cl = llvm::cl;
 
-static const char *const kTrainHelp =
-    "usage: nnc train FILE.nn [options]\n"
-    "  --data SPEC       training data, as in the .nn file: csv(\"f.csv\"),\n"
-    "                    idx(\"dir\"), npy(\"x.npy\", \"y.npy\"), spiral(), "
-    "logic(xor)\n"
-    "  --test SPEC       test set (same syntax)\n"
-    "  --epochs N  --batch N  --lr X  --seed S\n"
-    "  --validation F    hold out a fraction of the data for validation\n"
-    "  --scaling KIND    none | minmax | standard (fitted on the training "
-    "set)\n"
-    "  --out DIR         output directory (default out/<model name>)\n"
-    "  --resume CKPT     continue from DIR/checkpoint.safetensors\n"
-    "  --save-every N    checkpoint every N epochs (default: the recipe's\n"
-    "                    save_every; 0 = after 60 s of training) and at the "
-    "end\n"
-    "  --allow-nonfinite resume from a checkpoint holding NaN or infinity\n"
-    "  --model-lib SO    train a prebuilt model.so (FILE.nn is then optional)\n"
-    "  --no-plots        skip the SVG pictures\n"
-    "  --quiet           no progress output\n"
-    "  --log-every S     not on a terminal: an epoch line at most every S\n"
-    "                    seconds, with the run's ETA (default 10; 0: every "
-    "epoch)\n"
-    "  --distributed     train data-parallel over MPI ranks (implied under\n"
-    "                    mpirun; docs/distributed.md)\n";
+cl::SubCommand &nnc::driver::trainCommand() {
+  static cl::SubCommand command(
+      "train", "Train a model as its train section says (docs/runtime.md)");
+  return command;
+}
 
-/// Parses an integer option into `out`; false (error printed) when bad.
+namespace {
+/// An option of `nnc train` alone.
+template <typename T> struct TrainOpt : cl::opt<T> {
+  TrainOpt(const char *name, const char *valueDesc, const char *desc)
+      : cl::opt<T>(llvm::StringRef(name), cl::desc(desc),
+                   cl::value_desc(valueDesc), cl::sub(trainCommand()),
+                   cl::cat(nncCategory())) {}
+};
+struct TrainFlag : cl::opt<bool> {
+  TrainFlag(const char *name, const char *desc)
+      : cl::opt<bool>(llvm::StringRef(name), cl::desc(desc),
+                      cl::sub(trainCommand()), cl::cat(nncCategory())) {}
+};
+} // namespace
+
+static TrainOpt<std::string> testSpec("test", "SPEC",
+                                      "Test set (the --data syntax)");
+static TrainOpt<int64_t> epochs("epochs", "N", "Epochs to train");
+static TrainOpt<int64_t> batch("batch", "N", "Batch size");
+static TrainOpt<double> lr("lr", "X", "Learning rate");
+static TrainOpt<int64_t> seed("seed", "S", "Random seed");
+static TrainOpt<double>
+    validation("validation", "F",
+               "Hold out a fraction of the data for validation");
+static TrainOpt<std::string>
+    scaling("scaling", "KIND",
+            "none | minmax | standard (fitted on the training set)");
+static TrainOpt<std::string>
+    outDir("out", "DIR", "Output directory (default out/<model name>)");
+static TrainOpt<std::string> resume("resume", "CKPT",
+                                    "Continue from DIR/checkpoint.safetensors");
+static TrainOpt<int64_t>
+    saveEvery("save-every", "N",
+              "Checkpoint every N epochs (default: the recipe's save_every; "
+              "0 = after 60 s of training) and at the end");
+static TrainOpt<double>
+    logEvery("log-every", "S",
+             "Not on a terminal: an epoch line at most every S seconds, with "
+             "the run's ETA (default 10; 0: every epoch)");
+static TrainFlag noPlots("no-plots", "Skip the SVG pictures");
+static TrainFlag quiet("quiet", "No progress output");
+static TrainFlag
+    distributed("distributed",
+                "Train data-parallel over MPI ranks (implied under "
+                "mpirun; docs/distributed.md)");
+
+/// `v` as the user would write it (-1, 0.5).
+static std::string numberText(double v) {
+  std::string text;
+  llvm::raw_string_ostream(text) << llvm::format("%g", v);
+  return text;
+}
+
+/// Copies an integer option into `out` when given; false (error printed)
+/// when it is below `min`.
 template <typename T>
-static bool intOption(const ArgList &args, const char *name,
-                      std::optional<T> &out, long long min) {
-  auto v = args.get(name);
-  if (!v)
+static bool intOption(const cl::opt<int64_t> &option, std::optional<T> &out,
+                      int64_t min) {
+  if (!option.getNumOccurrences())
     return true;
-  long long n;
-  if (llvm::StringRef(*v).getAsInteger(10, n) || n < min) {
-    reportError("train", "--" + std::string(name) + " expects an integer >= " +
-                             std::to_string(min) + ", got '" + *v + "'");
+  if (option < min) {
+    reportError("train", "--" + option.ArgStr.str() +
+                             " expects an integer >= " + std::to_string(min) +
+                             ", got '" + std::to_string(option) + "'");
     return false;
   }
-  out = T(n);
+  out = T(option);
   return true;
 }
 
-static bool floatOption(const ArgList &args, const char *name,
+static void floatOption(const cl::opt<double> &option,
                         std::optional<double> &out) {
-  auto v = args.get(name);
-  if (!v)
-    return true;
-  double d;
-  if (llvm::StringRef(*v).getAsDouble(d)) {
-    reportError("train", "--" + std::string(name) + " expects a number, got '" +
-                             *v + "'");
-    return false;
-  }
-  out = d;
-  return true;
+  if (option.getNumOccurrences())
+    out = option;
 }
 
 /// obtainModelLibrary on every rank: rank 0 compiles (or finds the cache
 /// entry) first, so that ranks sharing a cache do not compile in parallel.
-static std::string obtainModelLibraryOnRanks(const ArgList &args,
-                                             Communicator *comm) {
+static std::string obtainModelLibraryOnRanks(Communicator *comm) {
   if (!comm || comm->size() == 1)
-    return obtainModelLibrary("train", args);
+    return obtainModelLibrary("train");
   std::string lib;
   if (comm->rank() == 0)
-    lib = obtainModelLibrary("train", args);
+    lib = obtainModelLibrary("train");
   int32_t ok = comm->rank() == 0 ? !lib.empty() : 0;
   if (Status st = comm->broadcast(&ok, sizeof ok, 0); !st) {
     reportError("train", st.message());
@@ -105,7 +127,7 @@ static std::string obtainModelLibraryOnRanks(const ArgList &args,
                                "error says why)");
     return "";
   }
-  return comm->rank() == 0 ? lib : obtainModelLibrary("train", args);
+  return comm->rank() == 0 ? lib : obtainModelLibrary("train");
 }
 
 /// One GPU per rank on each machine for CUDA models (CPU models ignore it):
@@ -114,8 +136,7 @@ static std::string obtainModelLibraryOnRanks(const ArgList &args,
 /// naming a single device, which is then device 0).
 static void selectCudaDevice(const Communicator &comm) {
   const char *visible = std::getenv("CUDA_VISIBLE_DEVICES");
-  if (std::getenv("NNC_CUDA_DEVICE") ||
-      (visible && !std::strchr(visible, ',')))
+  if (std::getenv("NNC_CUDA_DEVICE") || (visible && !std::strchr(visible, ',')))
     return;
   ::setenv("NNC_CUDA_DEVICE", std::to_string(comm.localRank()).c_str(), 0);
 }
@@ -132,44 +153,31 @@ static int reportTrainError(const Status &status, Communicator *comm) {
   comm->abort(1);
 }
 
-int nnc::driver::trainMain(int argc, char **argv) {
-  ArgList args;
-  if (!args.parse("train", argc, argv,
-                  {"data", "test", "epochs", "batch", "lr", "seed",
-                   "validation", "scaling", "out", "resume", "model-lib",
-                   "save-every", "log-every", "threads"},
-                  {"no-plots", "quiet", "allow-nonfinite", "distributed",
-                   "help"}))
+int nnc::driver::trainMain() {
+  if (!checkNonEmpty("train", {&shared::data, &testSpec, &scaling, &outDir,
+                               &resume, &shared::modelLib}))
     return 1;
-  if (args.has("help")) {
-    llvm::outs() << kTrainHelp << kThreadsHelp;
-    return 0;
-  }
   TrainOptions o;
-  std::optional<double> logEvery;
-  if (!floatOption(args, "log-every", logEvery))
-    return 1;
-  if (logEvery && !(*logEvery >= 0))
+  if (logEvery.getNumOccurrences() && !(logEvery >= 0))
     return reportError("train", "--log-every expects a number of seconds "
                                 ">= 0, got '" +
-                                    *args.get("log-every") + "'");
-  if (!intOption(args, "epochs", o.epochs, 0) ||
-      !intOption(args, "batch", o.batch, 1) ||
-      !intOption(args, "seed", o.seed, 0) ||
-      !intOption(args, "save-every", o.saveEvery, 0) ||
-      !floatOption(args, "lr", o.lr) ||
-      !floatOption(args, "validation", o.validation) ||
-      !threadsOption("train", args, o.threads))
+                                    numberText(logEvery) + "'");
+  if (!intOption(epochs, o.epochs, 0) || !intOption(batch, o.batch, 1) ||
+      !intOption(seed, o.seed, 0) || !intOption(saveEvery, o.saveEvery, 0) ||
+      !checkThreads("train"))
     return 1;
-  if (auto s = args.get("scaling")) {
-    auto kind = parseScalingKind(*s);
+  floatOption(lr, o.lr);
+  floatOption(validation, o.validation);
+  o.threads = shared::threads;
+  if (scaling.getNumOccurrences()) {
+    auto kind = parseScalingKind(scaling);
     if (!kind)
       return reportError("train", kind.status().message());
     o.scaling = *kind;
   }
   // Under mpirun every rank runs this command; they train together.
   std::unique_ptr<Communicator> comm;
-  if (args.has("distributed") || launchedByMpi()) {
+  if (distributed || launchedByMpi()) {
     auto c = [] {
       RuntimeAllocationScope scope;
       return openMpiCommunicator();
@@ -181,16 +189,16 @@ int nnc::driver::trainMain(int argc, char **argv) {
   }
   int rank = comm ? comm->rank() : 0;
   o.comm = comm.get();
-  o.modelLib = obtainModelLibraryOnRanks(args, comm.get());
+  o.modelLib = obtainModelLibraryOnRanks(comm.get());
   if (o.modelLib.empty())
     return 1;
-  o.data = args.get("data").value_or("");
-  o.test = args.get("test").value_or("");
-  o.resume = args.get("resume").value_or("");
-  if (!args.positional().empty())
-    o.baseDir = parentDir(args.positional()[0]);
-  if (auto out = args.get("out")) {
-    o.outDir = *out;
+  o.data = shared::data;
+  o.test = testSpec;
+  o.resume = resume;
+  if (!shared::modelFile.empty())
+    o.baseDir = parentDir(shared::modelFile);
+  if (outDir.getNumOccurrences()) {
+    o.outDir = outDir;
   } else if (!o.resume.empty()) {
     o.outDir = parentDir(o.resume);
   } else {
@@ -199,12 +207,13 @@ int nnc::driver::trainMain(int argc, char **argv) {
       return reportError("train", lib.status().message());
     o.outDir = "out/" + (*lib)->name();
   }
-  o.plots = !args.has("no-plots");
-  o.allowNonFinite = args.has("allow-nonfinite");
+  o.plots = !noPlots;
+  o.allowNonFinite = shared::allowNonFinite;
   std::optional<Progress> progress;
-  if (!args.has("quiet") && rank == 0) {
+  if (!quiet && rank == 0) {
     progress.emplace(Progress::forFile(stdout, /*allowInteractive=*/!comm));
-    progress->setLogEvery(logEvery.value_or(10.0));
+    progress->setLogEvery(logEvery.getNumOccurrences() ? double(logEvery)
+                                                       : 10.0);
     o.progress = &*progress;
   }
   o.warn = [](const std::string &w) {
@@ -221,34 +230,27 @@ int nnc::driver::trainMain(int argc, char **argv) {
   // One line of final metrics, in the order of summary.json's keys.
   llvm::raw_ostream &os = llvm::outs();
   os << "done:";
-  for (const char *key :
-       {"train_loss", "train_accuracy", "train_mae", "train_rmse", "val_loss",
-        "val_accuracy", "val_mae", "val_rmse", "test_loss", "test_accuracy",
-        "test_mae", "test_rmse"}) {
-    std::string k = std::string("\"") + key + "\": ";
-    size_t at = r->summaryJson.find(k);
-    if (at == std::string::npos)
-      continue;
-    size_t end = r->summaryJson.find_first_of(",\n}", at + k.size());
-    double v = std::atof(
-        r->summaryJson.substr(at + k.size(), end - at - k.size()).c_str());
-    os << "  " << key << " " << llvm::format("%.4f", v);
+  for (auto [set, m] :
+       {std::pair{"train", &r->trainMetrics}, std::pair{"val", &r->valMetrics},
+        std::pair{"test", &r->testMetrics}}) {
+    for (auto [name, v] :
+         {std::pair{"loss", m->loss}, std::pair{"accuracy", m->accuracy},
+          std::pair{"mae", m->mae}, std::pair{"rmse", m->rmse}})
+      if (!std::isnan(v))
+        os << "  " << set << "_" << name << " " << llvm::format("%.4f", v);
   }
   if (r->bestEpoch > 0)
     os << "  (weights of epoch " << r->bestEpoch << ")";
   // The best epoch by the monitored validation metric, when there is one.
-  size_t at = r->summaryJson.find("\"best_epoch\": ");
-  if (at != std::string::npos) {
-    long best = std::atol(r->summaryJson.c_str() + at + 14);
-    if (best >= 1 && size_t(best) <= r->history.rows.size()) {
-      const HistoryRow &row = r->history.rows[size_t(best - 1)];
-      os << "\nbest epoch " << best;
-      if (!std::isnan(row.valLoss))
-        os << ": val_loss " << llvm::format("%.4f", row.valLoss);
-      if (!std::isnan(row.valAccuracy))
-        os << (std::isnan(row.valLoss) ? ": " : "  ") << "val_accuracy "
-           << llvm::format("%.4f", row.valAccuracy);
-    }
+  int64_t best = r->monitoredBestEpoch;
+  if (best >= 1 && size_t(best) <= r->history.rows.size()) {
+    const HistoryRow &row = r->history.rows[size_t(best - 1)];
+    os << "\nbest epoch " << best;
+    if (!std::isnan(row.valLoss))
+      os << ": val_loss " << llvm::format("%.4f", row.valLoss);
+    if (!std::isnan(row.valAccuracy))
+      os << (std::isnan(row.valLoss) ? ": " : "  ") << "val_accuracy "
+         << llvm::format("%.4f", row.valAccuracy);
   }
   os << "\nwrote " << o.outDir
      << "/summary.json, history.csv, model.safetensors\n";

@@ -3,21 +3,22 @@
 // Reads like the Toy tutorial's toyc.cpp: parse the command line, then run
 // the pipeline one stage after another (parse + Sema, MLIRGen, lowering to
 // linalg, to LLVM, to an object, to a shared library), stopping at the stage
-// named by --emit. Each stage is one function; the ones other components
-// provide still report "not implemented yet". A first word `train`, `eval` or
-// `predict` selects a subcommand (Train.cpp, Eval.cpp, Predict.cpp); a word
-// close to one (`trian`) is an error that suggests it. `--help` shows nnc's
-// options only, `--help-hidden` LLVM's and MLIR's too. Exit code 1 on error.
+// named by --emit. Each stage is one function. The subcommands (`train`,
+// `eval`, `predict`, `summary`, `import`; Commands.h) are
+// `llvm::cl::SubCommand`s: one parse of the command line selects one and
+// its options; a first word close to one (`trian`) is an error that
+// suggests it. `--help` shows nnc's options only (per subcommand, that
+// subcommand's), `--help-hidden` LLVM's and MLIR's too. Exit code 1 on error.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
-#include "nnc/Version.h"
 #include "nnc/Frontend/ASTDump.h"
-#include "nnc/Pipelines/Compilation.h"
 #include "nnc/Frontend/MLIRGen.h"
 #include "nnc/Frontend/Parser.h"
 #include "nnc/Frontend/Sema.h"
+#include "nnc/Pipelines/Compilation.h"
+#include "nnc/Version.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -27,32 +28,40 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
-#include "llvm/Support/Path.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 using namespace nnc;
 namespace cl = llvm::cl;
 
-/// nnc's own options: the only ones `--help` shows (LLVM's and MLIR's are
-/// behind `--help-hidden`).
-static cl::OptionCategory nncCategory("nnc options");
+using driver::nncCategory;
 
-static cl::opt<std::string> inputFilename(cl::Positional,
-                                          cl::desc("<input .nn file>"),
-                                          cl::init(""),
-                                          cl::value_desc("filename"), cl::cat(nncCategory));
+static cl::opt<std::string>
+    inputFilename(cl::Positional, cl::desc("<input .nn file>"), cl::init(""),
+                  cl::value_desc("filename"), cl::cat(nncCategory()));
 static cl::opt<std::string> outputFilename("o", cl::desc("Output file"),
                                            cl::value_desc("filename"),
-                                           cl::init("-"), cl::cat(nncCategory));
+                                           cl::init("-"),
+                                           cl::cat(nncCategory()));
 
 namespace {
-enum Action { DumpAST, DumpNN, DumpLinalg, DumpLLVM, EmitPTX, EmitObj, EmitLib };
+enum Action {
+  DumpAST,
+  DumpNN,
+  DumpLinalg,
+  DumpLLVM,
+  EmitPTX,
+  EmitObj,
+  EmitLib
+};
 } // namespace
 
 static cl::opt<Action> emitAction(
@@ -64,80 +73,94 @@ static cl::opt<Action> emitAction(
     cl::values(clEnumValN(EmitPTX, "ptx",
                           "output the kernels' PTX (--target=cuda)")),
     cl::values(clEnumValN(EmitObj, "obj", "output an object file")),
-    cl::values(clEnumValN(EmitLib, "lib", "output model.so (the default)")), cl::cat(nncCategory));
+    cl::values(clEnumValN(EmitLib, "lib", "output model.so (the default)")),
+    cl::cat(nncCategory()));
 
 static cl::opt<unsigned> optLevel("O", cl::Prefix,
                                   cl::desc("Optimisation level -O0..-O3"),
-                                  cl::init(3), cl::cat(nncCategory));
-static cl::opt<std::string> targetCPU(
-    "cpu", cl::desc("Target CPU for LLVM (default: the host's)"),
-    cl::init("host"), cl::cat(nncCategory));
-static cl::opt<std::string> target(
-    "target", cl::desc("Where the model runs: cpu (default) or cuda"),
-    cl::init("cpu"), cl::cat(nncCategory));
+                                  cl::init(3), cl::cat(nncCategory()));
+static cl::opt<std::string>
+    targetCPU("cpu", cl::desc("Target CPU for LLVM (default: the host's)"),
+              cl::init("host"), cl::cat(nncCategory()));
+static cl::opt<std::string>
+    target("target", cl::desc("Where the model runs: cpu (default) or cuda"),
+           cl::init("cpu"), cl::cat(nncCategory()));
 static cl::list<std::string> gpuChips(
     "gpu-chips", cl::CommaSeparated,
     cl::desc("CUDA: SM architectures to embed PTX for (default sm_80,sm_90; "
              "the first is loaded at run time, --emit=ptx writes it)"),
-    cl::cat(nncCategory));
-static cl::opt<std::string> headerFilename(
-    "header", cl::desc("Also write a C header for the model"),
-    cl::value_desc("model.h"), cl::init(""), cl::cat(nncCategory));
+    cl::cat(nncCategory()));
+static cl::opt<std::string>
+    headerFilename("header", cl::desc("Also write a C header for the model"),
+                   cl::value_desc("model.h"), cl::init(""),
+                   cl::cat(nncCategory()));
 
 static cl::opt<unsigned> maxErrors("max-errors",
                                    cl::desc("Stop after this many errors"),
-                                   cl::init(20), cl::cat(nncCategory));
+                                   cl::init(20), cl::cat(nncCategory()));
 
 static cl::opt<bool> timeReport(
     "time-report",
     cl::desc("Print the time of each compilation stage and pass to stderr"),
-    cl::init(false), cl::cat(nncCategory));
+    cl::init(false), cl::cat(nncCategory()));
 
 static cl::opt<unsigned> largeEntryInstructions(
     "large-entry-instructions",
     cl::desc("CPU: entry points of at least this many LLVM instructions get "
              "an object of their own, compiled at -O0 (default 1000)"),
-    cl::init(1000), cl::Hidden, cl::cat(nncCategory));
+    cl::init(1000), cl::Hidden, cl::cat(nncCategory()));
 
 static cl::opt<std::string> vectorize(
     "vectorize",
     cl::desc("CPU vectorization, for comparisons: all (default), matmul (the "
              "matrix products only) or none (scalar loops)"),
-    cl::init("all"), cl::cat(nncCategory));
+    cl::init("all"), cl::cat(nncCategory()));
 
-static cl::opt<bool> inputGrads(
-    "input-grads",
-    cl::desc("Also compile d loss / d input "
-             "(nnc_model_compute_input_gradients; CPU target)"),
-    cl::init(false), cl::cat(nncCategory));
+static cl::opt<bool>
+    inputGrads("input-grads",
+               cl::desc("Also compile d loss / d input "
+                        "(nnc_model_compute_input_gradients; CPU target)"),
+               cl::init(false), cl::cat(nncCategory()));
 
 static cl::opt<bool> printBuiltins(
     "print-builtins",
     cl::desc("Print the table of built-ins as Markdown (for docs/language.md)"),
-    cl::init(false), cl::cat(nncCategory));
+    cl::init(false), cl::cat(nncCategory()));
 
 /// Prints the builtin table (the rules Sema applies) as Markdown.
 static int printBuiltinTable() {
   llvm::raw_ostream &os = llvm::outs();
   auto typeText = [](const ParamSpec &p) {
     std::string t;
-    auto add = [&](const std::string &s) { t += (t.empty() ? "" : " \\| ") + s; };
-    if (p.types & PT_Int) add("int");
-    if (p.types & PT_Float) add("float");
-    if (p.types & PT_Dim) add("dim");
-    if (p.types & PT_Bool) add("bool");
-    if (p.types & PT_String) add("string");
-    if (p.types & PT_Tensor) add("tensor");
-    if (p.types & PT_Loss) add("loss expr");
-    if (p.types & PT_Call) add(kindName(p.callKind).str());
+    auto add = [&](const std::string &s) {
+      t += (t.empty() ? "" : " \\| ") + s;
+    };
+    if (p.types & PT_Int)
+      add("int");
+    if (p.types & PT_Float)
+      add("float");
+    if (p.types & PT_Dim)
+      add("dim");
+    if (p.types & PT_Bool)
+      add("bool");
+    if (p.types & PT_String)
+      add("string");
+    if (p.types & PT_Tensor)
+      add("tensor");
+    if (p.types & PT_Loss)
+      add("loss expr");
+    if (p.types & PT_Call)
+      add(kindName(p.callKind).str());
     if (p.types & PT_Ident) {
       std::string ids;
-      for (auto &i : p.idents) ids += (ids.empty() ? "" : ", ") + i;
+      for (auto &i : p.idents)
+        ids += (ids.empty() ? "" : ", ") + i;
       add("{" + ids + "}");
     }
     if (!p.sides.empty()) {
       std::string sides;
-      for (auto &i : p.sides) sides += (sides.empty() ? "" : ", ") + i;
+      for (auto &i : p.sides)
+        sides += (sides.empty() ? "" : ", ") + i;
       add("[" + sides + "]");
     }
     return t;
@@ -150,28 +173,36 @@ static int printBuiltinTable() {
       if (std::isinf(p.hi) || p.hi >= 2147483647.0)
         snprintf(buf, sizeof buf, " %s %g", p.loOpen ? ">" : ">=", p.lo);
       else
-        snprintf(buf, sizeof buf, " in %s%g, %g%s", p.loOpen ? "(" : "[", p.lo, p.hi, p.hiOpen ? ")" : "]");
+        snprintf(buf, sizeof buf, " in %s%g, %g%s", p.loOpen ? "(" : "[", p.lo,
+                 p.hi, p.hiOpen ? ")" : "]");
       s += buf;
     }
-    if (p.isRequired()) s += " (required)";
-    else if (p.isOptional()) s += " (optional)";
-    else s += " = `" + p.defaultValue + "`";
+    if (p.isRequired())
+      s += " (required)";
+    else if (p.isOptional())
+      s += " (optional)";
+    else
+      s += " = `" + p.defaultValue + "`";
     return s;
   };
   BuiltinKind last = BuiltinKind::Unresolved;
   for (const BuiltinSpec &spec : getBuiltins()) {
     if (spec.kind != last) {
-      os << "\n| " << kindName(spec.kind) << " | parameters (in positional order) | meaning |\n| --- | --- | --- |\n";
+      os << "\n| " << kindName(spec.kind)
+         << " | parameters (in positional order) | meaning |\n| --- | --- | "
+            "--- |\n";
       last = spec.kind;
     }
     std::string params;
     for (const ParamSpec &p : spec.params)
       params += (params.empty() ? "" : "; ") + paramText(p);
-    os << "| `" << spec.name << "` | " << (params.empty() ? "-" : params) << " | " << spec.summary << " |\n";
+    os << "| `" << spec.name << "` | " << (params.empty() ? "-" : params)
+       << " | " << spec.summary << " |\n";
   }
   os << "\n| train option | type and default |\n| --- | --- |\n";
   for (const ParamSpec &p : getTrainSpec().params)
-    os << "| `" << p.name << "` | " << paramText(p).substr(p.name.size() + 4) << " |\n";
+    os << "| `" << p.name << "` | " << paramText(p).substr(p.name.size() + 4)
+       << " |\n";
   return 0;
 }
 
@@ -195,11 +226,6 @@ static int dumpASTStage(const ModuleAST &module) {
   llvm::raw_string_ostream os(text);
   dumpAST(module, os);
   return writeOutput(os.str());
-}
-
-static int notImplemented(llvm::StringRef what) {
-  llvm::errs() << "nnc: error: " << what << " is not implemented yet\n";
-  return 1;
 }
 
 /// Prints the current module to -o.
@@ -278,43 +304,44 @@ static int compileMain() {
   return 0;
 }
 
-/// What `nnc --help` says before the options, and `nnc` alone prints.
+/// What `nnc --help` says before the options, and `nnc` alone prints
+/// (the subcommands follow, listed by llvm::cl).
 static const char *const kOverview =
     "nnc " NNC_VERSION_STRING
     ", an ahead-of-time compiler for neural networks\n\n"
-    "  nnc FILE.nn [-o FILE.so] [options]   compile a model to a library\n"
-    "  nnc train FILE.nn [options]          train it from its train section\n"
-    "  nnc eval FILE.nn --checkpoint CKPT   evaluate trained weights\n"
-    "  nnc predict FILE.nn --checkpoint CKPT --input ROWS\n"
-    "                                       run it on rows (CSV or .npy)\n"
-    "  nnc summary FILE.nn [--batch N]      layers, parameters, FLOPs, "
-    "memory\n"
-    "  nnc import MODEL.onnx -o FILE.nn     an ONNX model to .nn + "
-    "safetensors\n"
-    "  nnc COMMAND --help                   the options of a command\n\n"
-    "  FILE.nn '-' reads standard input. Docs: docs/language.md (the "
-    "language),\n  docs/runtime.md (train, eval, predict).\n";
+    "  nnc FILE.nn [-o FILE.so] [options]: compile a model ('-': stdin)\n";
 
-/// The subcommands, for `nnc trian`.
-static const char *const kCommands[] = {"train", "eval", "predict",
-                                        "summary", "import"};
+/// What `nnc SUBCOMMAND --help` says before the subcommand's description.
+static const char *const kSubcommandOverview =
+    "nnc " NNC_VERSION_STRING ", an ahead-of-time compiler for neural networks";
 
-/// `word` (argv[1]) is neither an option, a command nor a file: the closest
-/// command within two edits, else "".
+/// `word` (argv[1]) is neither an option, a subcommand nor a file: the
+/// closest subcommand within two edits, else "".
 static std::string misspeltCommand(llvm::StringRef word) {
   if (word.empty() || word.starts_with("-") || word.contains('/') ||
       word.contains('.') || llvm::sys::fs::exists(word))
     return "";
   std::string best;
   unsigned bestDistance = 3;
-  for (llvm::StringRef c : kCommands) {
-    unsigned d = word.edit_distance(c, /*AllowReplacements=*/true, 3);
+  for (cl::SubCommand *c : cl::getRegisteredSubcommands()) {
+    if (c->getName().empty())
+      continue;
+    unsigned d =
+        word.edit_distance(c->getName(), /*AllowReplacements=*/true, 3);
     if (d < bestDistance) {
       bestDistance = d;
-      best = c.str();
+      best = c->getName().str();
     }
   }
   return best;
+}
+
+/// The subcommand `word` names, else null.
+static cl::SubCommand *subcommandNamed(llvm::StringRef word) {
+  for (cl::SubCommand *c : cl::getRegisteredSubcommands())
+    if (!c->getName().empty() && c->getName() == word)
+      return c;
+  return nullptr;
 }
 
 /// Hides every option but nnc's (and --help, --version) from `--help`;
@@ -324,7 +351,7 @@ static void hideForeignOptions() {
     cl::Option *o = entry.second;
     llvm::StringRef name = entry.first();
     if (name == "help" || name == "version" ||
-        llvm::is_contained(o->Categories, &nncCategory))
+        llvm::is_contained(o->Categories, &nncCategory()))
       continue;
     if (o->getOptionHiddenFlag() == cl::NotHidden)
       o->setHiddenFlag(cl::Hidden);
@@ -333,26 +360,13 @@ static void hideForeignOptions() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  llvm::StringRef sub = argc > 1 ? argv[1] : "";
-  driver::installOutOfMemoryHandler(
-      sub == "train" || sub == "eval" || sub == "predict" ||
-              sub == "summary" || sub == "import"
-          ? argv[1]
-          : "");
-  if (argc > 1) {
-    if (sub == "train")
-      return driver::trainMain(argc - 1, argv + 1);
-    if (sub == "eval")
-      return driver::evalMain(argc - 1, argv + 1);
-    if (sub == "predict")
-      return driver::predictMain(argc - 1, argv + 1);
-    if (sub == "summary")
-      return driver::summaryMain(argc - 1, argv + 1);
-    if (sub == "import")
-      return driver::importMain(argc - 1, argv + 1);
-    std::string guess = misspeltCommand(sub);
+  llvm::StringRef first = argc > 1 ? argv[1] : "";
+  cl::SubCommand *command = subcommandNamed(first);
+  driver::installOutOfMemoryHandler(command ? argv[1] : "");
+  if (!command) {
+    std::string guess = misspeltCommand(first);
     if (!guess.empty()) {
-      llvm::errs() << "nnc: error: unknown command '" << sub
+      llvm::errs() << "nnc: error: unknown command '" << first
                    << "'; did you mean '" << guess << "'?\n";
       return 1;
     }
@@ -362,12 +376,44 @@ int main(int argc, char **argv) {
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << "nnc " << NNC_VERSION_STRING << "\n";
   });
-  cl::ParseCommandLineOptions(argc, argv, kOverview);
+  // argv[0] as the user knows it, for llvm::cl's messages ("nnc: Unknown
+  // command line argument ..."), which are followed by one error line naming
+  // the subcommand.
+  std::vector<const char *> args(argv, argv + argc);
+  args[0] = "nnc";
+  if (!cl::ParseCommandLineOptions(argc, args.data(),
+                                   command ? kSubcommandOverview : kOverview,
+                                   &llvm::errs())) {
+    std::string name = command ? " " + command->getName().str() : "";
+    llvm::errs() << "nnc" << name << ": error: invalid command line (nnc"
+                 << name << " --help lists the options)\n";
+    return 1;
+  }
+  if (driver::trainCommand())
+    return driver::trainMain();
+  if (driver::evalCommand())
+    return driver::evalMain();
+  if (driver::predictCommand())
+    return driver::predictMain();
+  if (driver::summaryCommand())
+    return driver::summaryMain();
+  if (driver::importCommand())
+    return driver::importMain();
   if (printBuiltins)
     return printBuiltinTable();
   if (inputFilename.empty()) {
-    llvm::errs() << kOverview
-                 << "\nnnc: error: no input file ('-' reads standard "
+    llvm::errs() << kOverview << "\n";
+    std::vector<cl::SubCommand *> commands;
+    for (cl::SubCommand *c : cl::getRegisteredSubcommands())
+      if (!c->getName().empty())
+        commands.push_back(c);
+    llvm::sort(commands, [](cl::SubCommand *a, cl::SubCommand *b) {
+      return a->getName() < b->getName();
+    });
+    for (cl::SubCommand *c : commands)
+      llvm::errs() << "  nnc " << llvm::left_justify(c->getName(), 8) << " "
+                   << c->getDescription() << "\n";
+    llvm::errs() << "\nnnc: error: no input file ('-' reads standard "
                     "input; nnc --help lists the options)\n";
     return 1;
   }

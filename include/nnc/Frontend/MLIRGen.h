@@ -42,31 +42,26 @@ mlir::OwningOpRef<mlir::ModuleOp> mlirGen(mlir::MLIRContext &context,
 
 /// Spells a tensor type the way .nn source does: `tensor<?x1x28x28xf32>` is
 /// `f32[N, 1, 28, 28]` (a dynamic dimension is the batch N), `tensor<f32>`
-/// is `f32[]`. Other types print as MLIR does.
+/// is `f32[]`. Other types print as MLIR does. (mlir::nn::formatType, which
+/// the nn type checks use too.)
 std::string dslTypeString(mlir::Type type);
 
 /// While alive, routes every diagnostic of an MLIRContext to a front-end
-/// DiagnosticEngine: a FileLineColLoc becomes a `file:line:col` Location
-/// (so the source line and caret are printed), notes are forwarded, tensor
-/// types are spelled as in .nn source, and while a subject is set the op
-/// prefix `'nn.dense' op ` is replaced by the subject (`dense `).
+/// DiagnosticEngine, text unchanged: a FileLineColLoc (also inside a NameLoc,
+/// CallSiteLoc or FusedLoc) becomes a `file:line:col` Location, so the
+/// source line and caret are printed, and notes are forwarded. The messages
+/// read as .nn errors because the nn type checks write them so (types as
+/// `f32[N, 2]`, and at the NameLoc MLIRGen gives the layer's name).
 class MLIRDiagnosticForwarder {
 public:
   MLIRDiagnosticForwarder(mlir::MLIRContext &context, DiagnosticEngine &diags);
-
-  /// Names what the next diagnostics are about (a DSL layer such as
-  /// "dense", or "'+'"); empty keeps MLIR's op prefix.
-  void setSubject(llvm::StringRef name) { subject = name.str(); }
 
   /// Converts an MLIR location to a front-end Location (unknown when it has
   /// no file position).
   static Location toLocation(mlir::Location loc);
 
 private:
-  std::string rewrite(llvm::StringRef message) const;
-
   DiagnosticEngine &diags;
-  std::string subject;
   mlir::ScopedDiagnosticHandler handler;
 };
 

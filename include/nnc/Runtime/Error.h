@@ -17,15 +17,16 @@
 
 namespace nnc::rt {
 
-/// What kind of failure happened; mirrors the C API's nnc_rt_status_code_t.
+/// What kind of failure happened; the values are those of the C APIs'
+/// nnc_status_code_t (nnc-c/status.h), which the C facade returns as is.
 enum class ErrorCode {
   Ok = 0,
   InvalidArgument = 1, ///< a caller passed a bad value (option, size, name)
-  NotFound = 2,        ///< a file or a named column does not exist
-  DataLoss = 3,        ///< a file is malformed (bad magic, ragged row, ...)
-  OutOfRange = 4,      ///< an index or a label is out of range
-  Io = 5,              ///< reading or writing a file failed
-  Internal = 6,        ///< a bug or an exhausted resource
+  OutOfRange = 2,      ///< an index or a label is out of range
+  NotFound = 3,        ///< a file or a named column does not exist
+  Io = 6,              ///< reading or writing a file failed
+  DataLoss = 7,        ///< a file is malformed (bad magic, ragged row, ...)
+  Internal = 8,        ///< a bug or an exhausted resource
 };
 
 /// The exception thrown inside lib/Runtime; never crosses a public API.

@@ -74,27 +74,33 @@ struct TrainOptions {
   Communicator *comm = nullptr;
 };
 
+/// Metrics over a data set; NaN for what was not measured.
+struct EvalMetrics {
+  int64_t samples = 0;
+  double loss = NAN;         ///< the training objective (needs a grads entry)
+  bool lossMeasured = false; ///< `loss` was measured (it may still be NaN)
+  double accuracy = NAN;     ///< classification
+  double mae = NAN, rmse = NAN; ///< regression
+};
+
 /// What a run produced.
 struct TrainResult {
   History history;         ///< all epochs, including resumed ones
   std::string summaryJson; ///< the contents of summary.json
-  int64_t epochsRun = 0;   ///< epochs trained in this call
-  int64_t bestEpoch = -1;  ///< 1-based epoch restored by early stopping
+  /// The final model's metrics that summary.json records as train_*, val_*
+  /// and test_* (NaN where it records none).
+  EvalMetrics trainMetrics, valMetrics, testMetrics;
+  /// The best epoch by the monitored validation metric (summary.json's
+  /// best_epoch); -1 when nothing is monitored.
+  int64_t monitoredBestEpoch = -1;
+  int64_t epochsRun = 0;  ///< epochs trained in this call
+  int64_t bestEpoch = -1; ///< 1-based epoch restored by early stopping
   bool stoppedEarly = false;
   int64_t steps = 0; ///< training steps in this call
 };
 
 /// Trains the model as its recipe and `options` say.
 Expected<TrainResult> train(const TrainOptions &options);
-
-/// Metrics over a data set; NaN for what was not measured.
-struct EvalMetrics {
-  int64_t samples = 0;
-  double loss = NAN;     ///< the training objective (needs a grads entry)
-  bool lossMeasured = false; ///< `loss` was measured (it may still be NaN)
-  double accuracy = NAN; ///< classification
-  double mae = NAN, rmse = NAN; ///< regression
-};
 
 /// How a data set maps onto a model's label and output tensors.
 struct TaskInfo {
@@ -124,8 +130,8 @@ Expected<std::vector<float>> predictAll(ModelInstance &model,
 /// Options of `nnc eval`.
 struct EvalOptions {
   std::string modelLib, checkpoint;
-  std::string data;    ///< "" = the recipe's test set, else its data
-  std::string baseDir; ///< for the recipe's relative paths
+  std::string data;            ///< "" = the recipe's test set, else its data
+  std::string baseDir;         ///< for the recipe's relative paths
   bool allowNonFinite = false; ///< accept a checkpoint with NaN/infinity
   int32_t threads = 0; ///< kernel threads (0: NNC_NUM_THREADS or all cores)
 };
@@ -138,8 +144,8 @@ Expected<EvalMetrics> evaluateCheckpoint(const EvalOptions &options,
 /// Options of `nnc predict`.
 struct PredictOptions {
   std::string modelLib, checkpoint;
-  std::string input;  ///< .csv (all columns features) or .npy [n, ...]
-  std::string output; ///< .npy or .csv; "" = CSV text into `csvOut`
+  std::string input;           ///< .csv (all columns features) or .npy [n, ...]
+  std::string output;          ///< .npy or .csv; "" = CSV text into `csvOut`
   bool allowNonFinite = false; ///< accept a checkpoint with NaN/infinity
   int32_t threads = 0; ///< kernel threads (0: NNC_NUM_THREADS or all cores)
 };

@@ -22,7 +22,7 @@ static LogicalResult verifyPairTarget(Operation *op, Value input,
       !shapesAgree(inputType.getShape(), targetType.getShape()))
     return op->emitOpError("expects a target of the input's shape ")
            << formatShape(inputType.getShape()) << " in f32, got "
-           << targetType;
+           << formatType(targetType);
   return success();
 }
 
@@ -42,13 +42,14 @@ LogicalResult CrossEntropyBackwardOp::verify() {
   auto inputType = cast<RankedTensorType>(getInput().getType());
   auto targetType = cast<RankedTensorType>(getTarget().getType());
   if (inputType.getRank() != 2)
-    return emitOpError("expects logits f32[N, C], got ") << inputType;
+    return emitOpError("expects logits f32[N, C], got ")
+           << formatType(inputType);
   if (targetType.getElementType().isInteger(32)) {
     if (targetType.getRank() != 1 ||
         !dimsAgree(targetType.getDimSize(0), inputType.getDimSize(0)))
       return emitOpError("expects class indices i32[N] with N = ")
              << formatShape(inputType.getShape().take_front())
-             << " (the logits' batch), got " << targetType;
+             << " (the logits' batch), got " << formatType(targetType);
     return success();
   }
   return verifyPairTarget(*this, getInput(), getTarget());

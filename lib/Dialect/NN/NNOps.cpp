@@ -19,7 +19,8 @@ using namespace mlir::nn;
 
 LogicalResult FillOp::verify() {
   if (!getType().hasStaticShape())
-    return emitOpError("expects a static result shape, got ") << getType();
+    return emitOpError("expects a static result shape, got ")
+           << formatType(getType());
   return success();
 }
 

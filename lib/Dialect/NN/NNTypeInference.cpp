@@ -23,6 +23,25 @@ using namespace mlir::nn::typecheck;
 // Named checks
 //===----------------------------------------------------------------------===//
 
+std::string nn::formatType(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (!tensor) {
+    os << type;
+    return text;
+  }
+  os << tensor.getElementType() << "[";
+  llvm::interleaveComma(tensor.getShape(), os, [&](int64_t dim) {
+    if (ShapedType::isDynamic(dim))
+      os << "N";
+    else
+      os << dim;
+  });
+  os << "]";
+  return text;
+}
+
 std::string typecheck::formatShape(ArrayRef<int64_t> shape) {
   std::string text;
   llvm::raw_string_ostream os(text);

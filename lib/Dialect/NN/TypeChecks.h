@@ -15,9 +15,11 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Value.h"
+#include "nnc/Dialect/NN/NNOps.h"
 
 #include <optional>
 #include <string>
+#include <type_traits>
 
 namespace mlir {
 namespace nn {
@@ -41,10 +43,26 @@ public:
   OpChecker(StringRef opName, std::optional<Location> loc)
       : opName(opName), loc(loc) {}
 
-  /// Emits "'<op>' op <message>" (when a location is known) and fails.
-  template <typename... Args> LogicalResult fail(Args &&...args) const {
-    return emitOptionalError(loc, "'", opName, "' op ",
-                             std::forward<Args>(args)...);
+  /// Emits "'<op>' op <message>" (when a location is known) and fails;
+  /// types in the message are spelled by formatType (`f32[N, 2]`). At a
+  /// NameLoc, the front end's name of what it builds ("dense", "'+'")
+  /// replaces "'<op>' op" (joined with ": " before "cannot ...").
+  template <typename First, typename... Args>
+  LogicalResult fail(First &&first, Args &&...args) const {
+    if (!loc)
+      return failure();
+    InFlightDiagnostic diag = emitError(*loc);
+    if (auto name = dyn_cast<NameLoc>(*loc)) {
+      bool cannot = false;
+      if constexpr (std::is_convertible_v<First, StringRef>)
+        cannot = StringRef(first).starts_with("cannot ");
+      diag << name.getName().getValue() << (cannot ? ": " : " ");
+    } else {
+      diag << "'" << opName << "' op ";
+    }
+    diag << text(std::forward<First>(first));
+    (diag << ... << text(std::forward<Args>(args)));
+    return diag;
   }
 
   /// Constraint: `value` is a ranked tensor of `elementType`. `what` names
@@ -84,6 +102,14 @@ public:
                           StringRef inputName, StringRef targetName) const;
 
 private:
+  /// A message part: types through formatType, anything else as is.
+  template <typename T> static decltype(auto) text(T &&part) {
+    if constexpr (std::is_convertible_v<std::decay_t<T>, Type>)
+      return formatType(part);
+    else
+      return std::forward<T>(part);
+  }
+
   StringRef opName;
   std::optional<Location> loc;
 };

@@ -5,7 +5,7 @@
 // RUN: nnc-opt %s -split-input-file -verify-diagnostics
 
 func.func @relu_i32(%x: tensor<?x3xi32>) {
-  // expected-error @+1 {{'nn.relu' op expects input f32[...], got 'tensor<?x3xi32>'}}
+  // expected-error @+1 {{'nn.relu' op expects input f32[...], got i32[N, 3]}}
   %0 = nn.relu %x : tensor<?x3xi32>
   return
 }
@@ -21,7 +21,7 @@ func.func @clip_no_bound(%x: tensor<?x3xf32>) {
 // -----
 
 func.func @maximum_nobcast(%a: tensor<?x3xf32>, %b: tensor<4xf32>) {
-  // expected-error @+2 {{'nn.maximum' op expects operands that broadcast (aligned on the right, each pair of dims equal or one of them 1), got 'tensor<?x3xf32>' and 'tensor<4xf32>'}}
+  // expected-error @+2 {{'nn.maximum' op expects operands that broadcast (aligned on the right, each pair of dims equal or one of them 1), got f32[N, 3] and f32[4]}}
   // expected-error @+1 {{'nn.maximum' op failed to infer returned types}}
   %0 = nn.maximum %a, %b : (tensor<?x3xf32>, tensor<4xf32>) -> tensor<?x3xf32>
   return
@@ -30,7 +30,7 @@ func.func @maximum_nobcast(%a: tensor<?x3xf32>, %b: tensor<4xf32>) {
 // -----
 
 func.func @add_nobcast(%a: tensor<?x3xf32>, %b: tensor<4xf32>) {
-  // expected-error @+2 {{'nn.add' op expects operands that broadcast (aligned on the right, each pair of dims equal or one of them 1), got 'tensor<?x3xf32>' and 'tensor<4xf32>'}}
+  // expected-error @+2 {{'nn.add' op expects operands that broadcast (aligned on the right, each pair of dims equal or one of them 1), got f32[N, 3] and f32[4]}}
   // expected-error @+1 {{'nn.add' op failed to infer returned types}}
   %0 = nn.add %a, %b : (tensor<?x3xf32>, tensor<4xf32>) -> tensor<?x3xf32>
   return
@@ -40,7 +40,7 @@ func.func @add_nobcast(%a: tensor<?x3xf32>, %b: tensor<4xf32>) {
 
 // The batch dim of %b would meet the static 4 of %a (read as 4 rows).
 func.func @add_batch_misaligned(%a: tensor<?x4x5xf32>, %b: tensor<?x5xf32>) {
-  // expected-error @+2 {{'nn.add' op expects operands whose batch dims meet the batch dim or 1 (aligned on the right), got 'tensor<?x4x5xf32>' and 'tensor<?x5xf32>'}}
+  // expected-error @+2 {{'nn.add' op expects operands whose batch dims meet the batch dim or 1 (aligned on the right), got f32[N, 4, 5] and f32[N, 5]}}
   // expected-error @+1 {{'nn.add' op failed to infer returned types}}
   %0 = nn.add %a, %b : (tensor<?x4x5xf32>, tensor<?x5xf32>) -> tensor<?x4x5xf32>
   return
@@ -67,7 +67,7 @@ func.func @dropout_p(%x: tensor<?x3xf32>, %s: tensor<i64>) {
 // -----
 
 func.func @softmax_axis(%x: tensor<?x3xf32>) {
-  // expected-error @+2 {{'nn.softmax' op expects axis in [0, 2) for 'tensor<?x3xf32>', got 2}}
+  // expected-error @+2 {{'nn.softmax' op expects axis in [0, 2) for f32[N, 3], got 2}}
   // expected-error @+1 {{'nn.softmax' op failed to infer returned types}}
   %0 = nn.softmax %x {axis = 2 : i64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
   return
@@ -76,7 +76,7 @@ func.func @softmax_axis(%x: tensor<?x3xf32>) {
 // -----
 
 func.func @flatten_rank(%x: tensor<?xf32>) {
-  // expected-error @+2 {{'nn.flatten' op expects a rank >= 2 input f32[N, ...], got 'tensor<?xf32>'}}
+  // expected-error @+2 {{'nn.flatten' op expects a rank >= 2 input f32[N, ...], got f32[N]}}
   // expected-error @+1 {{'nn.flatten' op failed to infer returned types}}
   %0 = nn.flatten %x : (tensor<?xf32>) -> tensor<?x1xf32>
   return
@@ -85,7 +85,7 @@ func.func @flatten_rank(%x: tensor<?xf32>) {
 // -----
 
 func.func @flatten_dyn(%x: tensor<?x?x3xf32>) {
-  // expected-error @+2 {{'nn.flatten' op expects static dimensions after the batch, got 'tensor<?x?x3xf32>'}}
+  // expected-error @+2 {{'nn.flatten' op expects static dimensions after the batch, got f32[N, N, 3]}}
   // expected-error @+1 {{'nn.flatten' op failed to infer returned types}}
   %0 = nn.flatten %x : (tensor<?x?x3xf32>) -> tensor<?x3xf32>
   return
@@ -103,7 +103,7 @@ func.func @reshape_entries(%x: tensor<?x784xf32>) {
 // -----
 
 func.func @reshape_product(%x: tensor<?x784xf32>) {
-  // expected-error @+2 {{'nn.reshape' op cannot reshape 'tensor<?x784xf32>' to [-1, 28, 27]: the static sizes must have equal products, with -1 standing for the batch dim}}
+  // expected-error @+2 {{'nn.reshape' op cannot reshape f32[N, 784] to [-1, 28, 27]: the static sizes must have equal products, with -1 standing for the batch dim}}
   // expected-error @+1 {{'nn.reshape' op failed to infer returned types}}
   %0 = nn.reshape %x {shape = array<i64: -1, 28, 27>} : (tensor<?x784xf32>) -> tensor<?x28x27xf32>
   return
@@ -112,7 +112,7 @@ func.func @reshape_product(%x: tensor<?x784xf32>) {
 // -----
 
 func.func @transpose_perm(%x: tensor<?x4x8xf32>) {
-  // expected-error @+2 {{'nn.transpose' op expects perm to be a permutation of [0, 3) for 'tensor<?x4x8xf32>', got [0, 0, 1]}}
+  // expected-error @+2 {{'nn.transpose' op expects perm to be a permutation of [0, 3) for f32[N, 4, 8], got [0, 0, 1]}}
   // expected-error @+1 {{'nn.transpose' op failed to infer returned types}}
   %0 = nn.transpose %x {perm = array<i64: 0, 0, 1>} : (tensor<?x4x8xf32>) -> tensor<?x?x4xf32>
   return
@@ -130,7 +130,7 @@ func.func @concat_none() {
 // -----
 
 func.func @concat_axis(%a: tensor<?x3xf32>) {
-  // expected-error @+2 {{'nn.concat' op expects axis in [0, 2) for 'tensor<?x3xf32>', got 2}}
+  // expected-error @+2 {{'nn.concat' op expects axis in [0, 2) for f32[N, 3], got 2}}
   // expected-error @+1 {{'nn.concat' op failed to infer returned types}}
   %0 = nn.concat %a {axis = 2 : i64} : (tensor<?x3xf32>) -> tensor<?x3xf32>
   return
@@ -139,7 +139,7 @@ func.func @concat_axis(%a: tensor<?x3xf32>) {
 // -----
 
 func.func @concat_dims(%a: tensor<?x3xf32>, %b: tensor<?x3x1xf32>) {
-  // expected-error @+2 {{'nn.concat' op expects inputs of the same rank and the same dimensions except axis 1, got 'tensor<?x3xf32>' and 'tensor<?x3x1xf32>'}}
+  // expected-error @+2 {{'nn.concat' op expects inputs of the same rank and the same dimensions except axis 1, got f32[N, 3] and f32[N, 3, 1]}}
   // expected-error @+1 {{'nn.concat' op failed to infer returned types}}
   %0 = nn.concat %a, %b {axis = 1 : i64} : (tensor<?x3xf32>, tensor<?x3x1xf32>) -> tensor<?x4xf32>
   return
@@ -148,7 +148,7 @@ func.func @concat_dims(%a: tensor<?x3xf32>, %b: tensor<?x3x1xf32>) {
 // -----
 
 func.func @slice_range(%x: tensor<?x8xf32>) {
-  // expected-error @+2 {{'nn.slice' op expects 0 <= start, 1 <= size and start + size <= [8] (dim 1 of 'tensor<?x8xf32>'), got start = 6, size = 4}}
+  // expected-error @+2 {{'nn.slice' op expects 0 <= start, 1 <= size and start + size <= [8] (dim 1 of f32[N, 8]), got start = 6, size = 4}}
   // expected-error @+1 {{'nn.slice' op failed to infer returned types}}
   %0 = nn.slice %x {axis = 1 : i64, start = 6 : i64, size = 4 : i64} : (tensor<?x8xf32>) -> tensor<?x4xf32>
   return
@@ -157,7 +157,7 @@ func.func @slice_range(%x: tensor<?x8xf32>) {
 // -----
 
 func.func @last_rank(%x: tensor<?x8xf32>) {
-  // expected-error @+2 {{'nn.last' op expects a rank-3 input f32[N, T, H], got 'tensor<?x8xf32>'}}
+  // expected-error @+2 {{'nn.last' op expects a rank-3 input f32[N, T, H], got f32[N, 8]}}
   // expected-error @+1 {{'nn.last' op failed to infer returned types}}
   %0 = nn.last %x : (tensor<?x8xf32>) -> tensor<?xf32>
   return
@@ -166,7 +166,7 @@ func.func @last_rank(%x: tensor<?x8xf32>) {
 // -----
 
 func.func @reduce_axes(%x: tensor<?x8xf32>) {
-  // expected-error @+2 {{'nn.reduce_sum' op expects axes to be a non-empty list of distinct dims in [0, 2) for 'tensor<?x8xf32>', got [1, 1]}}
+  // expected-error @+2 {{'nn.reduce_sum' op expects axes to be a non-empty list of distinct dims in [0, 2) for f32[N, 8], got [1, 1]}}
   // expected-error @+1 {{'nn.reduce_sum' op failed to infer returned types}}
   %0 = nn.reduce_sum %x {axes = array<i64: 1, 1>} : (tensor<?x8xf32>) -> tensor<?xf32>
   return
@@ -193,7 +193,7 @@ func.func @bcast_ref(%x: tensor<8xf32>) {
 // -----
 
 func.func @bcast_fit(%x: tensor<3xf32>) {
-  // expected-error @+2 {{'nn.broadcast_to' op cannot broadcast 'tensor<3xf32>' to [4, 8]: aligned on the right, each input dim must be 1 or equal to the target}}
+  // expected-error @+2 {{'nn.broadcast_to' op cannot broadcast f32[3] to [4, 8]: aligned on the right, each input dim must be 1 or equal to the target}}
   // expected-error @+1 {{'nn.broadcast_to' op failed to infer returned types}}
   %0 = nn.broadcast_to %x {shape = array<i64: 4, 8>} : (tensor<3xf32>) -> tensor<4x8xf32>
   return
@@ -202,7 +202,7 @@ func.func @bcast_fit(%x: tensor<3xf32>) {
 // -----
 
 func.func @fill_dyn() {
-  // expected-error @+1 {{'nn.fill' op expects a static result shape, got 'tensor<?x8xf32>'}}
+  // expected-error @+1 {{'nn.fill' op expects a static result shape, got f32[N, 8]}}
   %0 = nn.fill 1.0 : tensor<?x8xf32>
   return
 }
@@ -210,7 +210,7 @@ func.func @fill_dyn() {
 // -----
 
 func.func @dense_rank(%x: tensor<8xf32>, %w: tensor<4x8xf32>) {
-  // expected-error @+2 {{'nn.dense' op expects a rank >= 2 input f32[N, K], got 'tensor<8xf32>'}}
+  // expected-error @+2 {{'nn.dense' op expects a rank >= 2 input f32[N, K], got f32[8]}}
   // expected-error @+1 {{'nn.dense' op failed to infer returned types}}
   %0 = nn.dense %x, %w : (tensor<8xf32>, tensor<4x8xf32>) -> tensor<4xf32>
   return
@@ -219,7 +219,7 @@ func.func @dense_rank(%x: tensor<8xf32>, %w: tensor<4x8xf32>) {
 // -----
 
 func.func @dense_weight(%x: tensor<?x2xf32>, %w: tensor<64x3xf32>) {
-  // expected-error @+2 {{'nn.dense' op expects weight of shape [O, K] with K = 2 (the input's last dim), got 'tensor<64x3xf32>'}}
+  // expected-error @+2 {{'nn.dense' op expects weight of shape [O, K] with K = 2 (the input's last dim), got f32[64, 3]}}
   // expected-error @+1 {{'nn.dense' op failed to infer returned types}}
   %0 = nn.dense %x, %w : (tensor<?x2xf32>, tensor<64x3xf32>) -> tensor<?x64xf32>
   return
@@ -228,7 +228,7 @@ func.func @dense_weight(%x: tensor<?x2xf32>, %w: tensor<64x3xf32>) {
 // -----
 
 func.func @dense_bias(%x: tensor<?x2xf32>, %w: tensor<64x2xf32>, %b: tensor<32xf32>) {
-  // expected-error @+2 {{'nn.dense' op expects bias of shape [O] with O = 64 (the weight's first dim), got 'tensor<32xf32>'}}
+  // expected-error @+2 {{'nn.dense' op expects bias of shape [O] with O = 64 (the weight's first dim), got f32[32]}}
   // expected-error @+1 {{'nn.dense' op failed to infer returned types}}
   %0 = nn.dense %x, %w, %b : (tensor<?x2xf32>, tensor<64x2xf32>, tensor<32xf32>) -> tensor<?x64xf32>
   return
@@ -237,7 +237,7 @@ func.func @dense_bias(%x: tensor<?x2xf32>, %w: tensor<64x2xf32>, %b: tensor<32xf
 // -----
 
 func.func @matmul_rank(%a: tensor<8xf32>, %b: tensor<8x4xf32>) {
-  // expected-error @+2 {{'nn.matmul' op expects a rank 2 to 4 lhs f32[B..., M, K], got 'tensor<8xf32>'}}
+  // expected-error @+2 {{'nn.matmul' op expects a rank 2 to 4 lhs f32[B..., M, K], got f32[8]}}
   // expected-error @+1 {{'nn.matmul' op failed to infer returned types}}
   %0 = nn.matmul %a, %b : (tensor<8xf32>, tensor<8x4xf32>) -> tensor<4xf32>
   return
@@ -246,7 +246,7 @@ func.func @matmul_rank(%a: tensor<8xf32>, %b: tensor<8x4xf32>) {
 // -----
 
 func.func @matmul_batch(%a: tensor<2x3x8xf32>, %b: tensor<5x8x4xf32>) {
-  // expected-error @+2 {{'nn.matmul' op expects operands with the same batch dims (or a rank-2 rhs), got 'tensor<2x3x8xf32>' and 'tensor<5x8x4xf32>'}}
+  // expected-error @+2 {{'nn.matmul' op expects operands with the same batch dims (or a rank-2 rhs), got f32[2, 3, 8] and f32[5, 8, 4]}}
   // expected-error @+1 {{'nn.matmul' op failed to infer returned types}}
   %0 = nn.matmul %a, %b : (tensor<2x3x8xf32>, tensor<5x8x4xf32>) -> tensor<2x3x4xf32>
   return
@@ -255,7 +255,7 @@ func.func @matmul_batch(%a: tensor<2x3x8xf32>, %b: tensor<5x8x4xf32>) {
 // -----
 
 func.func @matmul_k(%a: tensor<3x8xf32>, %b: tensor<7x4xf32>) {
-  // expected-error @+2 {{'nn.matmul' op expects the contracted dims to match (8 vs 7), got 'tensor<3x8xf32>' and 'tensor<7x4xf32>'}}
+  // expected-error @+2 {{'nn.matmul' op expects the contracted dims to match (8 vs 7), got f32[3, 8] and f32[7, 4]}}
   // expected-error @+1 {{'nn.matmul' op failed to infer returned types}}
   %0 = nn.matmul %a, %b : (tensor<3x8xf32>, tensor<7x4xf32>) -> tensor<3x4xf32>
   return
@@ -282,7 +282,7 @@ func.func @conv_groups(%x: tensor<?x3x8x8xf32>, %w: tensor<4x1x3x3xf32>) {
 // -----
 
 func.func @conv_weight(%x: tensor<?x3x8x8xf32>, %w: tensor<4x1x3x3xf32>) {
-  // expected-error @+2 {{'nn.conv2d' op expects weight of shape [O, C/groups, KH, KW] with C/groups = 3 (input channels / groups), got 'tensor<4x1x3x3xf32>'}}
+  // expected-error @+2 {{'nn.conv2d' op expects weight of shape [O, C/groups, KH, KW] with C/groups = 3 (input channels / groups), got f32[4, 1, 3, 3]}}
   // expected-error @+1 {{'nn.conv2d' op failed to infer returned types}}
   %0 = nn.conv2d %x, %w : (tensor<?x3x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<?x4x6x6xf32>
   return
@@ -300,7 +300,7 @@ func.func @conv_out_groups(%x: tensor<?x4x8x8xf32>, %w: tensor<3x2x3x3xf32>) {
 // -----
 
 func.func @conv_bias(%x: tensor<?x1x8x8xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<3xf32>) {
-  // expected-error @+2 {{'nn.conv2d' op expects bias of shape [O] with O = 4 (the weight's first dim), got 'tensor<3xf32>'}}
+  // expected-error @+2 {{'nn.conv2d' op expects bias of shape [O] with O = 4 (the weight's first dim), got f32[3]}}
   // expected-error @+1 {{'nn.conv2d' op failed to infer returned types}}
   %0 = nn.conv2d %x, %w, %b : (tensor<?x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<3xf32>) -> tensor<?x4x6x6xf32>
   return
@@ -309,7 +309,7 @@ func.func @conv_bias(%x: tensor<?x1x8x8xf32>, %w: tensor<4x1x3x3xf32>, %b: tenso
 // -----
 
 func.func @conv_fit(%x: tensor<?x1x2x8xf32>, %w: tensor<4x1x3x3xf32>) {
-  // expected-error @+2 {{'nn.conv2d' op expects the dilated 3-wide kernel to fit H plus padding, got input 'tensor<?x1x2x8xf32>' and weight 'tensor<4x1x3x3xf32>'}}
+  // expected-error @+2 {{'nn.conv2d' op expects the dilated 3-wide kernel to fit H plus padding, got input f32[N, 1, 2, 8] and weight f32[4, 1, 3, 3]}}
   // expected-error @+1 {{'nn.conv2d' op failed to infer returned types}}
   %0 = nn.conv2d %x, %w : (tensor<?x1x2x8xf32>, tensor<4x1x3x3xf32>) -> tensor<?x4x1x6xf32>
   return
@@ -327,7 +327,7 @@ func.func @pool_kernel(%x: tensor<?x1x8x8xf32>) {
 // -----
 
 func.func @pool_pad(%x: tensor<?x1x8x8xf32>) {
-  // expected-error @+2 {{'nn.avgpool2d' op expects every window to hold a real cell, got padding [2, 0, 0, 0] with kernel [2, 2] on input 'tensor<?x1x8x8xf32>'}}
+  // expected-error @+2 {{'nn.avgpool2d' op expects every window to hold a real cell, got padding [2, 0, 0, 0] with kernel [2, 2] on input f32[N, 1, 8, 8]}}
   // expected-error @+1 {{'nn.avgpool2d' op failed to infer returned types}}
   %0 = nn.avgpool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 2, 0, 0, 0>} : (tensor<?x1x8x8xf32>) -> tensor<?x1x5x4xf32>
   return
@@ -355,7 +355,7 @@ func.func @pool_divisor(%x: tensor<?x1x8x8xf32>) {
 // -----
 
 func.func @pool_fit(%x: tensor<?x1x1x8xf32>) {
-  // expected-error @+2 {{'nn.maxpool2d' op expects the [2, 2] kernel to fit the input 'tensor<?x1x1x8xf32>' plus padding}}
+  // expected-error @+2 {{'nn.maxpool2d' op expects the [2, 2] kernel to fit the input f32[N, 1, 1, 8] plus padding}}
   // expected-error @+1 {{'nn.maxpool2d' op failed to infer returned types}}
   %0 = nn.maxpool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x1x1x8xf32>) -> tensor<?x1x1x4xf32>
   return
@@ -364,7 +364,7 @@ func.func @pool_fit(%x: tensor<?x1x1x8xf32>) {
 // -----
 
 func.func @bn_rank(%x: tensor<?x4x5xf32>, %g: tensor<4xf32>) {
-  // expected-error @+2 {{'nn.batchnorm' op expects a rank-2 or rank-4 input f32[N, C] or f32[N, C, H, W], got 'tensor<?x4x5xf32>'}}
+  // expected-error @+2 {{'nn.batchnorm' op expects a rank-2 or rank-4 input f32[N, C] or f32[N, C, H, W], got f32[N, 4, 5]}}
   // expected-error @+1 {{'nn.batchnorm' op failed to infer returned types}}
   %0 = nn.batchnorm %x, %g, %g, %g, %g : (tensor<?x4x5xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x5xf32>
   return
@@ -373,7 +373,7 @@ func.func @bn_rank(%x: tensor<?x4x5xf32>, %g: tensor<4xf32>) {
 // -----
 
 func.func @bn_gamma(%x: tensor<?x4xf32>, %g: tensor<4xf32>, %h: tensor<5xf32>) {
-  // expected-error @+2 {{'nn.batchnorm' op expects running_mean of shape [C] with C = 4 (the input's dim 1), got 'tensor<5xf32>'}}
+  // expected-error @+2 {{'nn.batchnorm' op expects running_mean of shape [C] with C = 4 (the input's dim 1), got f32[5]}}
   // expected-error @+1 {{'nn.batchnorm' op failed to infer returned types}}
   %0 = nn.batchnorm %x, %g, %g, %h, %g : (tensor<?x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<5xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   return
@@ -382,7 +382,7 @@ func.func @bn_gamma(%x: tensor<?x4xf32>, %g: tensor<4xf32>, %h: tensor<5xf32>) {
 // -----
 
 func.func @replica_sum_dynamic(%x: tensor<?x4xf32>, %r: tensor<i64>) {
-  // expected-error @+2 {{'nn.replica_sum' op expects an input of static shape (the same on every replica), got 'tensor<?x4xf32>'}}
+  // expected-error @+2 {{'nn.replica_sum' op expects an input of static shape (the same on every replica), got f32[N, 4]}}
   // expected-error @+1 {{'nn.replica_sum' op failed to infer returned types}}
   %0 = nn.replica_sum %x, %r : (tensor<?x4xf32>, tensor<i64>) -> tensor<?x4xf32>
   return
@@ -400,7 +400,7 @@ func.func @bn_momentum(%x: tensor<?x4xf32>, %g: tensor<4xf32>) {
 // -----
 
 func.func @ln_gamma(%x: tensor<?x16x64xf32>, %g: tensor<32xf32>) {
-  // expected-error @+2 {{'nn.layernorm' op expects gamma of shape [D] with D = 64 (the input's last dim), got 'tensor<32xf32>'}}
+  // expected-error @+2 {{'nn.layernorm' op expects gamma of shape [D] with D = 64 (the input's last dim), got f32[32]}}
   // expected-error @+1 {{'nn.layernorm' op failed to infer returned types}}
   %0 = nn.layernorm %x, %g, %g : (tensor<?x16x64xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x16x64xf32>
   return
@@ -409,7 +409,7 @@ func.func @ln_gamma(%x: tensor<?x16x64xf32>, %g: tensor<32xf32>) {
 // -----
 
 func.func @emb_rank(%ids: tensor<i32>, %t: tensor<10x4xf32>) {
-  // expected-error @+2 {{'nn.embedding' op expects ids i32[N, T...] of rank >= 1, got 'tensor<i32>'}}
+  // expected-error @+2 {{'nn.embedding' op expects ids i32[N, T...] of rank >= 1, got i32[]}}
   // expected-error @+1 {{'nn.embedding' op failed to infer returned types}}
   %0 = nn.embedding %ids, %t : (tensor<i32>, tensor<10x4xf32>) -> tensor<4xf32>
   return
@@ -418,7 +418,7 @@ func.func @emb_rank(%ids: tensor<i32>, %t: tensor<10x4xf32>) {
 // -----
 
 func.func @emb_table(%ids: tensor<?xi32>, %t: tensor<10xf32>) {
-  // expected-error @+2 {{'nn.embedding' op expects a rank-2 table f32[V, D], got 'tensor<10xf32>'}}
+  // expected-error @+2 {{'nn.embedding' op expects a rank-2 table f32[V, D], got f32[10]}}
   // expected-error @+1 {{'nn.embedding' op failed to infer returned types}}
   %0 = nn.embedding %ids, %t : (tensor<?xi32>, tensor<10xf32>) -> tensor<?xf32>
   return
@@ -427,7 +427,7 @@ func.func @emb_table(%ids: tensor<?xi32>, %t: tensor<10xf32>) {
 // -----
 
 func.func @pos_odd(%x: tensor<?x16x63xf32>) {
-  // expected-error @+1 {{'nn.positional_sinusoidal' op expects a static T and an even D, got 'tensor<?x16x63xf32>'}}
+  // expected-error @+1 {{'nn.positional_sinusoidal' op expects a static T and an even D, got f32[N, 16, 63]}}
   %0 = nn.positional_sinusoidal %x : tensor<?x16x63xf32>
   return
 }
@@ -435,7 +435,7 @@ func.func @pos_odd(%x: tensor<?x16x63xf32>) {
 // -----
 
 func.func @rnn_input(%x: tensor<?x28xf32>, %wi: tensor<32x28xf32>, %wh: tensor<32x32xf32>, %b: tensor<32xf32>) {
-  // expected-error @+2 {{'nn.rnn' op expects a rank-3 input f32[N, T, I], got 'tensor<?x28xf32>'}}
+  // expected-error @+2 {{'nn.rnn' op expects a rank-3 input f32[N, T, I], got f32[N, 28]}}
   // expected-error @+1 {{'nn.rnn' op failed to infer returned types}}
   %0 = nn.rnn %x, %wi, %wh, %b, %b : (tensor<?x28xf32>, tensor<32x28xf32>, tensor<32x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x28x32xf32>
   return
@@ -444,7 +444,7 @@ func.func @rnn_input(%x: tensor<?x28xf32>, %wi: tensor<32x28xf32>, %wh: tensor<3
 // -----
 
 func.func @lstm_gates(%x: tensor<?x28x28xf32>, %wi: tensor<384x28xf32>, %wh: tensor<384x128xf32>, %b: tensor<384xf32>) {
-  // expected-error @+2 {{'nn.lstm' op expects w_hh of shape [G*H, H] with G*H = 4*128 (G = 4 gates, H = w_hh's last dim), I = 28 (the input's last dim), got 'tensor<384x128xf32>'}}
+  // expected-error @+2 {{'nn.lstm' op expects w_hh of shape [G*H, H] with G*H = 4*128 (G = 4 gates, H = w_hh's last dim), I = 28 (the input's last dim), got f32[384, 128]}}
   // expected-error @+1 {{'nn.lstm' op failed to infer returned types}}
   %0 = nn.lstm %x, %wi, %wh, %b, %b : (tensor<?x28x28xf32>, tensor<384x28xf32>, tensor<384x128xf32>, tensor<384xf32>, tensor<384xf32>) -> tensor<?x28x128xf32>
   return
@@ -453,7 +453,7 @@ func.func @lstm_gates(%x: tensor<?x28x28xf32>, %wi: tensor<384x28xf32>, %wh: ten
 // -----
 
 func.func @gru_wih(%x: tensor<?x28x28xf32>, %wi: tensor<96x27xf32>, %wh: tensor<96x32xf32>, %b: tensor<96xf32>) {
-  // expected-error @+2 {{'nn.gru' op expects w_ih of shape [G*H, I] with G*H = 3*32 (G = 3 gates, H = w_hh's last dim), I = 28 (the input's last dim), got 'tensor<96x27xf32>'}}
+  // expected-error @+2 {{'nn.gru' op expects w_ih of shape [G*H, I] with G*H = 3*32 (G = 3 gates, H = w_hh's last dim), I = 28 (the input's last dim), got f32[96, 27]}}
   // expected-error @+1 {{'nn.gru' op failed to infer returned types}}
   %0 = nn.gru %x, %wi, %wh, %b, %b : (tensor<?x28x28xf32>, tensor<96x27xf32>, tensor<96x32xf32>, tensor<96xf32>, tensor<96xf32>) -> tensor<?x28x32xf32>
   return
@@ -462,7 +462,7 @@ func.func @gru_wih(%x: tensor<?x28x28xf32>, %wi: tensor<96x27xf32>, %wh: tensor<
 // -----
 
 func.func @gru_bias(%x: tensor<?x28x28xf32>, %wi: tensor<96x28xf32>, %wh: tensor<96x32xf32>, %b: tensor<96xf32>, %c: tensor<32xf32>) {
-  // expected-error @+2 {{'nn.gru' op expects b_hh of shape [G*H] with G*H = 3*32 (G = 3 gates, H = w_hh's last dim), I = 28 (the input's last dim), got 'tensor<32xf32>'}}
+  // expected-error @+2 {{'nn.gru' op expects b_hh of shape [G*H] with G*H = 3*32 (G = 3 gates, H = w_hh's last dim), I = 28 (the input's last dim), got f32[32]}}
   // expected-error @+1 {{'nn.gru' op failed to infer returned types}}
   %0 = nn.gru %x, %wi, %wh, %b, %c : (tensor<?x28x28xf32>, tensor<96x28xf32>, tensor<96x32xf32>, tensor<96xf32>, tensor<32xf32>) -> tensor<?x28x32xf32>
   return
@@ -488,7 +488,7 @@ func.func @attn_heads(%x: tensor<?x16x64xf32>, %wi: tensor<192x64xf32>, %bi: ten
 // -----
 
 func.func @attn_proj(%x: tensor<?x16x64xf32>, %wi: tensor<64x64xf32>, %bi: tensor<192xf32>, %wo: tensor<64x64xf32>, %bo: tensor<64xf32>) {
-  // expected-error @+2 {{'nn.self_attention' op expects in_proj_weight of shape [3D, D] with D = 64 (the input's last dim), got 'tensor<64x64xf32>'}}
+  // expected-error @+2 {{'nn.self_attention' op expects in_proj_weight of shape [3D, D] with D = 64 (the input's last dim), got f32[64, 64]}}
   // expected-error @+1 {{'nn.self_attention' op failed to infer returned types}}
   %0 = nn.self_attention %x, %wi, %bi, %wo, %bo {heads = 4 : i64} : (tensor<?x16x64xf32>, tensor<64x64xf32>, tensor<192xf32>, tensor<64x64xf32>, tensor<64xf32>) -> tensor<?x16x64xf32>
   return
@@ -497,7 +497,7 @@ func.func @attn_proj(%x: tensor<?x16x64xf32>, %wi: tensor<64x64xf32>, %bi: tenso
 // -----
 
 func.func @mse_shapes(%p: tensor<?x3xf32>, %y: tensor<?x1xf32>) {
-  // expected-error @+1 {{'nn.mse_loss' op expects input and target of the same shape, got 'tensor<?x3xf32>' and 'tensor<?x1xf32>'}}
+  // expected-error @+1 {{'nn.mse_loss' op expects input and target of the same shape, got f32[N, 3] and f32[N, 1]}}
   %0 = nn.mse_loss %p, %y : tensor<?x3xf32>, tensor<?x1xf32>
   return
 }
@@ -514,7 +514,7 @@ func.func @huber_delta(%p: tensor<?x1xf32>) {
 // -----
 
 func.func @ce_target(%l: tensor<?x3xf32>, %y: tensor<?x3xi32>) {
-  // expected-error @+1 {{'nn.cross_entropy_loss' op expects target i32[N] (class indices) or f32[N, C] (probabilities) for input 'tensor<?x3xf32>', got 'tensor<?x3xi32>'}}
+  // expected-error @+1 {{'nn.cross_entropy_loss' op expects target i32[N] (class indices) or f32[N, C] (probabilities) for input f32[N, 3], got i32[N, 3]}}
   %0 = nn.cross_entropy_loss %l, %y : tensor<?x3xf32>, tensor<?x3xi32>
   return
 }
@@ -522,7 +522,7 @@ func.func @ce_target(%l: tensor<?x3xf32>, %y: tensor<?x3xi32>) {
 // -----
 
 func.func @ce_logits(%l: tensor<?xf32>, %y: tensor<?xi32>) {
-  // expected-error @+1 {{'nn.cross_entropy_loss' op expects a rank-2 input f32[N, C], got 'tensor<?xf32>'}}
+  // expected-error @+1 {{'nn.cross_entropy_loss' op expects a rank-2 input f32[N, C], got f32[N]}}
   %0 = nn.cross_entropy_loss %l, %y : tensor<?xf32>, tensor<?xi32>
   return
 }
@@ -530,7 +530,7 @@ func.func @ce_logits(%l: tensor<?xf32>, %y: tensor<?xi32>) {
 // -----
 
 func.func @perceptron_shape(%s: tensor<?x2xf32>) {
-  // expected-error @+1 {{'nn.perceptron_loss' op expects input f32[N] or f32[N, 1] (one score per sample), got 'tensor<?x2xf32>'}}
+  // expected-error @+1 {{'nn.perceptron_loss' op expects input f32[N] or f32[N, 1] (one score per sample), got f32[N, 2]}}
   %0 = nn.perceptron_loss %s, %s : tensor<?x2xf32>, tensor<?x2xf32>
   return
 }
@@ -565,7 +565,7 @@ func.func @bcast_noref(%x: tensor<8xf32>, %r: tensor<?x2xf32>) {
 // -----
 
 func.func @bcast_refrank(%x: tensor<8xf32>, %r: tensor<f32>) {
-  // expected-error @+2 {{'nn.broadcast_to' op expects a batch_ref of rank >= 1, got 'tensor<f32>'}}
+  // expected-error @+2 {{'nn.broadcast_to' op expects a batch_ref of rank >= 1, got f32[]}}
   // expected-error @+1 {{'nn.broadcast_to' op failed to infer returned types}}
   %0 = nn.broadcast_to %x, %r {shape = array<i64: -1, 8>} : (tensor<8xf32>, tensor<f32>) -> tensor<?x8xf32>
   return

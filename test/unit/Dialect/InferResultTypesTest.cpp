@@ -83,7 +83,30 @@ TEST_F(InferResultTypesTest, DenseWeightMismatchIsReportedAtTheDslLocation) {
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0],
             "spiral.nn:3:38: 'nn.dense' op expects weight of shape [O, K] "
-            "with K = 2 (the input's last dim), got 'tensor<64x3xf32>'");
+            "with K = 2 (the input's last dim), got f32[64, 3]");
+}
+
+TEST_F(InferResultTypesTest, NameLocNamesTheLayer) {
+  // The front end infers at a NameLoc of the layer the user wrote: the
+  // message names it instead of the op, with no text rewritten afterwards.
+  Location named = NameLoc::get(StringAttr::get(&ctx, "dense"), loc);
+  auto types = nn::inferResultTypes<nn::DenseOp>(
+      &ctx, named, {value("tensor<?x2xf32>"), value("tensor<64x3xf32>")}, {});
+  EXPECT_TRUE(failed(types));
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_NE(messages[0].find("dense expects weight of shape [O, K] with K = 2 "
+                             "(the input's last dim), got f32[64, 3]"),
+            std::string::npos)
+      << messages[0];
+}
+
+TEST_F(InferResultTypesTest, FormatTypeSpellsTensorsAsTheLanguage) {
+  EXPECT_EQ(nn::formatType(RankedTensorType::get({ShapedType::kDynamic, 1, 28},
+                                                 FloatType::getF32(&ctx))),
+            "f32[N, 1, 28]");
+  EXPECT_EQ(nn::formatType(RankedTensorType::get({}, FloatType::getF32(&ctx))),
+            "f32[]");
+  EXPECT_EQ(nn::formatType(FloatType::getF64(&ctx)), "f64");
 }
 
 TEST_F(InferResultTypesTest, ConvUsesGivenAttributesAndDefaults) {
@@ -113,7 +136,7 @@ TEST_F(InferResultTypesTest, SoftmaxAxisOutOfRange) {
       {b.getNamedAttr("axis", b.getI64IntegerAttr(-1))});
   EXPECT_TRUE(failed(types));
   ASSERT_EQ(messages.size(), 1u);
-  EXPECT_NE(messages[0].find("expects axis in [0, 2) for 'tensor<?x10xf32>', "
+  EXPECT_NE(messages[0].find("expects axis in [0, 2) for f32[N, 10], "
                              "got -1"),
             std::string::npos)
       << messages[0];
@@ -136,7 +159,7 @@ TEST_F(InferResultTypesTest, EmbeddingNeedsIntegerIds) {
   EXPECT_TRUE(failed(types));
   ASSERT_EQ(messages.size(), 1u);
   EXPECT_EQ(messages[0], "spiral.nn:3:38: 'nn.embedding' op expects ids "
-                         "i32[N, T...], got 'tensor<?x16xf32>'");
+                         "i32[N, T...], got f32[N, 16]");
 }
 
 TEST_F(InferResultTypesTest, LstmResultUsesHiddenSize) {

@@ -18,14 +18,14 @@
 using namespace nnc::rt::test;
 
 /// Expects failure with `code` and a message containing `fragment`.
-static void expectStatus(nnc_rt_status_t st, nnc_rt_status_code_t code,
+static void expectStatus(nnc_status_t st, nnc_status_code_t code,
                          const std::string &fragment) {
   ASSERT_NE(st, nullptr);
-  EXPECT_EQ(nnc_rt_status_code(st), code) << nnc_rt_status_message(st);
-  EXPECT_NE(std::string(nnc_rt_status_message(st)).find(fragment),
+  EXPECT_EQ(nnc_status_code(st), code) << nnc_status_message(st);
+  EXPECT_NE(std::string(nnc_status_message(st)).find(fragment),
             std::string::npos)
-      << nnc_rt_status_message(st);
-  nnc_rt_status_free(st);
+      << nnc_status_message(st);
+  nnc_status_free(st);
 }
 
 TEST(CAPI, SpiralSplitScaleAndBatches) {
@@ -43,8 +43,7 @@ TEST(CAPI, SpiralSplitScaleAndBatches) {
   ASSERT_EQ(nnc_rt_dataset_split(ds, 0.2, 1, &train, &val), nullptr);
   EXPECT_EQ(nnc_rt_dataset_size(train), 120);
   EXPECT_EQ(nnc_rt_dataset_size(val), 30);
-  ASSERT_EQ(nnc_rt_dataset_scale(train, NNC_RT_SCALE_MINMAX, &val, 1),
-            nullptr);
+  ASSERT_EQ(nnc_rt_dataset_scale(train, NNC_RT_SCALE_MINMAX, &val, 1), nullptr);
 
   nnc_rt_batch_options_t opts;
   nnc_rt_batch_options_init(&opts);
@@ -77,12 +76,13 @@ TEST(CAPI, SpiralSplitScaleAndBatches) {
   // A too-small buffer fails without consuming the batch.
   ASSERT_EQ(nnc_rt_batcher_begin_epoch(b, 1, 0), nullptr);
   expectStatus(nnc_rt_batcher_next(b, 8, x.data(), y.data(), nullptr, &rows),
-               NNC_RT_OUT_OF_RANGE, "the batch has 32 rows but capacity_rows is 8");
+               NNC_STATUS_OUT_OF_RANGE,
+               "the batch has 32 rows but capacity_rows is 8");
   ASSERT_EQ(nnc_rt_batcher_next(b, 32, x.data(), y.data(), nullptr, &rows),
             nullptr);
   EXPECT_EQ(rows, 32);
   expectStatus(nnc_rt_batcher_next(b, 32, x.data(), nullptr, nullptr, &rows),
-               NNC_RT_INVALID_ARGUMENT, "'labels' is NULL");
+               NNC_STATUS_INVALID_ARGUMENT, "'labels' is NULL");
 
   nnc_rt_batcher_destroy(b);
   nnc_rt_dataset_destroy(val);
@@ -92,38 +92,38 @@ TEST(CAPI, SpiralSplitScaleAndBatches) {
 
 TEST(CAPI, ErrorsAreStatusesNotCrashes) {
   nnc_rt_dataset_t *ds = nullptr;
-  expectStatus(nnc_rt_dataset_logic(nullptr, &ds), NNC_RT_INVALID_ARGUMENT,
+  expectStatus(nnc_rt_dataset_logic(nullptr, &ds), NNC_STATUS_INVALID_ARGUMENT,
                "argument 'op' is NULL");
-  expectStatus(nnc_rt_dataset_logic("xor", nullptr), NNC_RT_INVALID_ARGUMENT,
-               "out_dataset");
+  expectStatus(nnc_rt_dataset_logic("xor", nullptr),
+               NNC_STATUS_INVALID_ARGUMENT, "out_dataset");
   expectStatus(nnc_rt_dataset_load_csv("/nonexistent/x.csv", nullptr, &ds),
-               NNC_RT_NOT_FOUND, "/nonexistent/x.csv: cannot open");
+               NNC_STATUS_NOT_FOUND, "/nonexistent/x.csv: cannot open");
   EXPECT_EQ(ds, nullptr);
   TempDir dir;
   writeBytes(dir.file("r.csv"), "1,2,0\n1,0\n");
   nnc_rt_csv_options_t csv;
   nnc_rt_csv_options_init(&csv);
   expectStatus(nnc_rt_dataset_load_csv(dir.file("r.csv").c_str(), &csv, &ds),
-               NNC_RT_DATA_LOSS, "r.csv:2: expected 3 fields, got 2");
+               NNC_STATUS_DATA_LOSS, "r.csv:2: expected 3 fields, got 2");
   csv.header = 7;
   expectStatus(nnc_rt_dataset_load_csv(dir.file("r.csv").c_str(), &csv, &ds),
-               NNC_RT_INVALID_ARGUMENT, "header must be 0, 1 or 2");
+               NNC_STATUS_INVALID_ARGUMENT, "header must be 0, 1 or 2");
   expectStatus(nnc_rt_dataset_load_idx(dir.path().c_str(), 1, &ds),
-               NNC_RT_NOT_FOUND, "t10k-images-idx3-ubyte");
+               NNC_STATUS_NOT_FOUND, "t10k-images-idx3-ubyte");
   expectStatus(nnc_rt_dataset_load_npy("/nonexistent/a.npy", "b.npy", &ds),
-               NNC_RT_NOT_FOUND, "a.npy");
+               NNC_STATUS_NOT_FOUND, "a.npy");
   EXPECT_EQ(nnc_rt_dataset_size(nullptr), 0);
   nnc_rt_dataset_destroy(nullptr);
-  nnc_rt_status_free(nullptr);
-  EXPECT_EQ(nnc_rt_status_code(nullptr), NNC_RT_OK);
-  EXPECT_STREQ(nnc_rt_status_message(nullptr), "");
+  nnc_status_free(nullptr);
+  EXPECT_EQ(nnc_status_code(nullptr), NNC_STATUS_OK);
+  EXPECT_STREQ(nnc_status_message(nullptr), "");
   int64_t correct = -1;
   float out[] = {0.2f, 0.9f};
   int32_t labels[] = {1, 1};
   ASSERT_EQ(nnc_rt_count_correct(out, 2, 1, labels, 1, &correct), nullptr);
   EXPECT_EQ(correct, 1);
   expectStatus(nnc_rt_count_correct(out, 2, 0, labels, 0, &correct),
-               NNC_RT_INVALID_ARGUMENT, "k >= 1");
+               NNC_STATUS_INVALID_ARGUMENT, "k >= 1");
 }
 
 TEST(CAPI, RegressionBatches) {
@@ -161,7 +161,7 @@ TEST(CAPI, SchedulesAndEarlyStopping) {
   EXPECT_DOUBLE_EQ(nnc_rt_schedule_lr(s), 0.125);
   size_t len = 0;
   expectStatus(nnc_rt_schedule_save_state(s, nullptr, 0, &len),
-               NNC_RT_OUT_OF_RANGE, "need a buffer of");
+               NNC_STATUS_OUT_OF_RANGE, "need a buffer of");
   std::string buf(len + 1, '\0');
   ASSERT_EQ(nnc_rt_schedule_save_state(s, buf.data(), buf.size(), &len),
             nullptr);
@@ -170,11 +170,11 @@ TEST(CAPI, SchedulesAndEarlyStopping) {
   ASSERT_EQ(nnc_rt_schedule_load_state(r, buf.c_str()), nullptr);
   ASSERT_EQ(nnc_rt_schedule_end_epoch(r, 0), nullptr);
   EXPECT_DOUBLE_EQ(nnc_rt_schedule_lr(r), 0.0625);
-  expectStatus(nnc_rt_schedule_load_state(r, "{"), NNC_RT_DATA_LOSS,
+  expectStatus(nnc_rt_schedule_load_state(r, "{"), NNC_STATUS_DATA_LOSS,
                "not a JSON object");
   cfg.kind = 99;
   nnc_rt_schedule_t *bad = nullptr;
-  expectStatus(nnc_rt_schedule_create(&cfg, &bad), NNC_RT_INVALID_ARGUMENT,
+  expectStatus(nnc_rt_schedule_create(&cfg, &bad), NNC_STATUS_INVALID_ARGUMENT,
                "unknown kind 99");
   nnc_rt_schedule_destroy(s);
   nnc_rt_schedule_destroy(r);
@@ -188,6 +188,20 @@ TEST(CAPI, SchedulesAndEarlyStopping) {
   EXPECT_EQ(stop, 1);
   EXPECT_EQ(nnc_rt_early_stop_best_epoch(es), 0);
   nnc_rt_early_stop_destroy(es);
-  expectStatus(nnc_rt_early_stop_create(-1, 0, 0, &es), NNC_RT_INVALID_ARGUMENT,
-               "patience >= 0");
+  expectStatus(nnc_rt_early_stop_create(-1, 0, 0, &es),
+               NNC_STATUS_INVALID_ARGUMENT, "patience >= 0");
+}
+
+TEST(CAPI, OneStatusTypeWithDeprecatedNames) {
+  // The runtime returns nnc-c/status.h's nnc_status_t, with its codes.
+  nnc_rt_dataset_t *ds = nullptr;
+  nnc_status_t st = nnc_rt_dataset_load_csv("/nonexistent/x.csv", nullptr, &ds);
+  ASSERT_NE(st, nullptr);
+  EXPECT_STREQ(nnc_status_code_name(nnc_status_code(st)), "NOT_FOUND");
+  // The former names still compile and mean the same.
+  nnc_rt_status_t old = st;
+  EXPECT_EQ(nnc_rt_status_code(old), NNC_RT_NOT_FOUND);
+  EXPECT_EQ(NNC_RT_IO, NNC_STATUS_IO_ERROR);
+  EXPECT_STREQ(nnc_rt_status_message(old), nnc_status_message(st));
+  nnc_rt_status_free(old);
 }

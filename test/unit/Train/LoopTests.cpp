@@ -11,6 +11,7 @@
 
 #include "TrainTestUtil.h"
 
+#include "nnc-c/model.h"
 #include "nnc-c/runtime.h"
 #include "nnc/Runtime/Trainer.h"
 
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <dlfcn.h>
 #include <fstream>
 #include <sys/stat.h>
 
@@ -398,17 +400,17 @@ TEST(TrainCAPI, TrainsAndReturnsTheSummary) {
   o.epochs = 2;
   char buffer[4096];
   size_t length = 0;
-  nnc_rt_status_t st =
+  nnc_status_t st =
       nnc_rt_train(NNC_FIXTURE_CLASSIFIER, &o, buffer, sizeof buffer, &length);
-  ASSERT_EQ(st, nullptr) << nnc_rt_status_message(st);
+  ASSERT_EQ(st, nullptr) << nnc_status_message(st);
   json s = json::parse(std::string(buffer, length));
   EXPECT_EQ(s["epochs"], 2);
   EXPECT_EQ(s["steps"], 4); // 12 rows, batch 8: 8 + 4
   st = nnc_rt_train(nullptr, &o, buffer, sizeof buffer, &length);
   ASSERT_NE(st, nullptr);
-  EXPECT_NE(std::string(nnc_rt_status_message(st)).find("model_lib"),
+  EXPECT_NE(std::string(nnc_status_message(st)).find("model_lib"),
             std::string::npos);
-  nnc_rt_status_free(st);
+  nnc_status_free(st);
 }
 
 // on_epoch sees every epoch's history row and stops the run with 0.
@@ -432,9 +434,9 @@ TEST(TrainCAPI, OnEpochSeesEachEpochAndCanStop) {
   };
   char buffer[4096];
   size_t length = 0;
-  nnc_rt_status_t st =
+  nnc_status_t st =
       nnc_rt_train(NNC_FIXTURE_CLASSIFIER, &o, buffer, sizeof buffer, &length);
-  ASSERT_EQ(st, nullptr) << nnc_rt_status_message(st);
+  ASSERT_EQ(st, nullptr) << nnc_status_message(st);
   ASSERT_EQ(seen.rows.size(), 3u);
   for (int64_t e = 1; e <= 3; ++e) {
     const json &row = seen.rows[size_t(e - 1)];
@@ -446,4 +448,35 @@ TEST(TrainCAPI, OnEpochSeesEachEpochAndCanStop) {
   json s = json::parse(std::string(buffer, length));
   EXPECT_EQ(s["epochs_run"], 3);
   EXPECT_EQ(s["train_loss"], seen.rows.back()["train_loss"]);
+}
+
+// One status type: a status made by a model.so reads and frees with the
+// runtime's nnc_status_* functions, and one made by the runtime with the
+// model.so's (lib/ModelRT/Status.c is compiled into both).
+TEST(Loop, StatusesCrossLibraries) {
+  void *lib = dlopen(NNC_FIXTURE_CLASSIFIER, RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(lib, nullptr) << dlerror();
+  using FindFn = nnc_status_t (*)(int, const char *, int32_t *);
+  using MessageFn = const char *(*)(nnc_status_t);
+  using FreeFn = void (*)(nnc_status_t);
+  auto find = reinterpret_cast<FindFn>(dlsym(lib, "nnc_model_find_tensor"));
+  auto modelMessage =
+      reinterpret_cast<MessageFn>(dlsym(lib, "nnc_status_message"));
+  auto modelFree = reinterpret_cast<FreeFn>(dlsym(lib, "nnc_status_free"));
+  ASSERT_TRUE(find && modelMessage && modelFree);
+  int32_t index = -1;
+  nnc_status_t fromModel = find(NNC_KIND_PARAM, "no_such_tensor", &index);
+  ASSERT_NE(fromModel, nullptr);
+  EXPECT_EQ(nnc_status_code(fromModel), NNC_STATUS_NOT_FOUND);
+  EXPECT_STREQ(nnc_status_message(fromModel), modelMessage(fromModel));
+  EXPECT_NE(std::string(nnc_status_message(fromModel)).find("no_such_tensor"),
+            std::string::npos);
+  nnc_status_free(fromModel);
+  nnc_rt_dataset_t *ds = nullptr;
+  nnc_status_t fromRuntime =
+      nnc_rt_dataset_load_csv("/nonexistent/x.csv", nullptr, &ds);
+  ASSERT_NE(fromRuntime, nullptr);
+  EXPECT_STREQ(modelMessage(fromRuntime), nnc_status_message(fromRuntime));
+  modelFree(fromRuntime);
+  dlclose(lib);
 }

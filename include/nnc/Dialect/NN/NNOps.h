@@ -27,6 +27,12 @@
 namespace mlir {
 namespace nn {
 
+/// A type as a .nn reader writes it: `f32[N, 2]` for a ranked tensor (N for
+/// the dynamic batch), MLIR's spelling for any other type. The type checks
+/// of nn ops print their types with it, so that their messages read the same
+/// at a DSL position and in nnc-opt.
+std::string formatType(Type type);
+
 /// Result type of an elementwise op on one f32 tensor: the input's type.
 /// Shared by the ODS-generated `inferReturnTypes` of every unary op.
 LogicalResult inferElementwiseUnary(StringRef opName,

@@ -1,7 +1,7 @@
 // Verifier errors of the backward ops (run from ../grad-ops.mlir).
 
 func.func @pair_target(%x: tensor<?x3xf32>, %y: tensor<?x4xf32>, %g: tensor<f32>) {
-  // expected-error @+1 {{'nn.mse_loss_backward' op expects a target of the input's shape [?, 3] in f32, got 'tensor<?x4xf32>'}}
+  // expected-error @+1 {{'nn.mse_loss_backward' op expects a target of the input's shape [?, 3] in f32, got f32[N, 4]}}
   %0 = nn.mse_loss_backward %x, %y, %g : tensor<?x3xf32>, tensor<?x4xf32>, tensor<f32>
   return
 }
@@ -9,7 +9,7 @@ func.func @pair_target(%x: tensor<?x3xf32>, %y: tensor<?x4xf32>, %g: tensor<f32>
 // -----
 
 func.func @ce_classes(%x: tensor<8x3xf32>, %c: tensor<5xi32>, %g: tensor<f32>) {
-  // expected-error @+1 {{'nn.cross_entropy_backward' op expects class indices i32[N] with N = [8] (the logits' batch), got 'tensor<5xi32>'}}
+  // expected-error @+1 {{'nn.cross_entropy_backward' op expects class indices i32[N] with N = [8] (the logits' batch), got i32[5]}}
   %0 = nn.cross_entropy_backward %x, %c, %g : tensor<8x3xf32>, tensor<5xi32>, tensor<f32>
   return
 }
