@@ -1,6 +1,6 @@
 /*===- lib/ModelRT/Profile.c - Per-kernel profile (NNC_PROFILE) ----*- C -*-===*
  *
- * The run-time half of nnc-profile-loops (lib/Codegen/ProfileLoops.cpp,
+ * The run-time half of nnc-profile-loops (lib/Target/CPU/ProfileLoops.cpp,
  * docs/performance.md). Every call of an outlined loop nest in a CPU kernel
  * is bracketed by nnc_rt_profile_begin, which returns 0 at once unless
  * NNC_PROFILE is set (read once, at the first call), and, only when that

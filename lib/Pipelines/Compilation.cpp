@@ -1,7 +1,8 @@
 //===- Compilation.cpp - the stages of compiling one .nn file -------------===//
 //
 // Drives one .nn file through the front end, the nn passes, NNToLinalg, the
-// CPU pipeline, native code emission and linking. Each stage is a method so
+// back end's pipeline (looked up by --target, nnc/Target/Target.h), native
+// code emission and linking. Each stage is a method so
 // that the driver can stop after any of them; `compileModelFile` runs them
 // all. MLIR diagnostics are forwarded to the front end's engine, so errors
 // from passes print like front-end errors (file:line:col, source, caret).
@@ -12,10 +13,10 @@
 #include "TimeReport.h"
 #include "nnc/Pipelines/Pipelines.h"
 
-#include "nnc/Codegen/CPUPipeline.h"
-#include "nnc/Codegen/GPUPipeline.h"
 #include "nnc/Codegen/Passes.h"
-#include "nnc/Codegen/Registration.h"
+#include "nnc/Target/CPU/CPUPipeline.h"
+#include "nnc/Target/Registration.h"
+#include "nnc/Target/Target.h"
 #include "nnc/Dialect/NN/NNConventions.h"
 #include "nnc/Frontend/MLIRGen.h"
 #include "nnc/Frontend/Parser.h"
@@ -28,6 +29,7 @@
 #include "mlir/IR/Verifier.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/Path.h"
@@ -89,7 +91,7 @@ bool Compilation::load(llvm::StringRef path) {
 bool Compilation::generateNN() {
   DialectRegistry registry;
   nnc::registerAllDialects(registry);
-  nnc::registerCodegenDialects(registry);
+  nnc::registerTargetDialects(registry);
   context = std::make_unique<MLIRContext>(registry);
   context->loadAllAvailableDialects();
   context->printOpOnDiagnostic(false);
@@ -104,9 +106,10 @@ bool Compilation::generateNN() {
   }
   // The nn passes rewrite @predict: summarize it before they run.
   if (!options.headerPath.empty()) {
+    const Target *target = lookupTarget(options.target);
     CPUCodegenOptions cpu = cpuCodegenOptions(options);
-    summary =
-        summarizeModel(*module, 0, options.target == "cuda" ? nullptr : &cpu);
+    summary = summarizeModel(*module, 0,
+                             target && target->runsOnHost() ? &cpu : nullptr);
   }
   return true;
 }
@@ -138,16 +141,14 @@ bool Compilation::runNNPasses() {
 }
 
 bool Compilation::lowerToLinalg() {
-  if (!checkTarget())
-    return false;
-  bool cpu = options.target != "cuda";
-  if (!cpu && !checkNoReplicas())
+  const Target *target = checkTarget();
+  if (!target || failed(target->checkModule(*module)))
     return false;
   if (!runPasses("nn to linalg", [&](OpPassManager &pm) {
         ModelABIOptions abiOptions;
         abiOptions.target = options.target;
         pm.addPass(createModelABI(abiOptions));
-        buildNNToLinalgPipeline(pm, /*perImageConvolutions=*/cpu);
+        buildNNToLinalgPipeline(pm, target->perImageConvolutions());
       }))
     return false;
   // Kept for the header: nnc-emit-model-descriptor consumes the attribute.
@@ -155,47 +156,33 @@ bool Compilation::lowerToLinalg() {
   return true;
 }
 
-bool Compilation::checkNoReplicas() {
-  // nn.replica_sum calls the host's all-reduce callback from the kernel;
-  // the CUDA kernels run on the device and cannot (docs/distributed.md).
-  for (auto func : module->getOps<func::FuncOp>())
-    for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
-      if (func.getArgAttr(i, attrs::kReplicas)) {
-        mlir::emitError(func.getArgument(i).getLoc())
-            << "sync_batchnorm is not supported with --target=cuda: the "
-               "all-reduce of the batchnorm statistics is a host callback "
-               "that GPU kernels cannot call; train with per-process "
-               "statistics (remove sync_batchnorm) or on the CPU target";
-        return false;
-      }
-  return true;
+TargetOptions nnc::targetOptions(const CompileOptions &options) {
+  TargetOptions target;
+  target.optLevel = options.optLevel;
+  target.cpu = options.cpu;
+  target.vectorize = options.vectorize;
+  target.gpuChips = options.gpuChips;
+  return target;
 }
 
-/// The GPU back end's options from the compile options.
-static GPUCodegenOptions gpuOptions(const CompileOptions &options) {
-  GPUCodegenOptions gpu;
-  gpu.optLevel = options.optLevel;
-  if (!options.gpuChips.empty())
-    gpu.chips = options.gpuChips;
-  gpu.libdevice = findLibdevice();
-  return gpu;
-}
-
-bool Compilation::checkTarget() {
-  if (options.target == "cpu" || options.target == "cuda")
-    return true;
-  diags.error("unknown target '" + options.target +
-              "' (expected 'cpu' or 'cuda')");
-  return false;
+const Target *Compilation::checkTarget() {
+  if (const Target *target = lookupTarget(options.target))
+    return target;
+  diags.error("unknown target '" + options.target + "' (expected " +
+              llvm::join(getTargetNames(), " or ") + ")");
+  return nullptr;
 }
 
 bool Compilation::emitPTX(llvm::StringRef path, llvm::StringRef chip) {
-  if (options.target != "cuda") {
+  const Target *target = checkTarget();
+  if (!target)
+    return false;
+  if (!target->hasDeviceCode()) {
     diags.error("--emit=ptx needs --target=cuda");
     return false;
   }
   if (!runPasses("linalg to PTX", [&](OpPassManager &pm) {
-        buildLinalgToGPUPipeline(pm, gpuOptions(options), GPUStage::Binary);
+        target->buildDeviceCodePipeline(pm, targetOptions(options));
       }))
     return false;
   std::error_code ec;
@@ -204,36 +191,25 @@ bool Compilation::emitPTX(llvm::StringRef path, llvm::StringRef chip) {
     diags.error("cannot write '" + path + "': " + ec.message());
     return false;
   }
-  return succeeded(writeEmbeddedPTX(*module, chip, os));
+  return succeeded(target->writeDeviceCode(*module, chip, os));
 }
 
 bool Compilation::lowerToLLVM() {
-  if (!checkTarget())
+  const Target *target = checkTarget();
+  if (!target)
     return false;
-  if (options.target == "cuda")
-    return runPasses("linalg to GPU", [&](OpPassManager &pm) {
-      buildLinalgToGPUPipeline(pm, gpuOptions(options));
-      pm.addPass(createEmitModelDescriptor());
-    });
   return runPasses("linalg to LLVM dialect", [&](OpPassManager &pm) {
-    buildLinalgToLLVMPipeline(pm, cpuCodegenOptions(options));
+    target->buildPipeline(pm, targetOptions(options));
     pm.addPass(createEmitModelDescriptor());
   });
 }
 
 CPUCodegenOptions nnc::cpuCodegenOptions(const CompileOptions &options) {
-  CPUCodegenOptions codegen;
-  codegen.optLevel = options.optLevel;
-  codegen.cpu = options.cpu;
-  codegen.shimAllocator = true; // link() always adds the shim
-  codegen.threads = true;
-  codegen.vectorizeMatmul = options.vectorize != "none";
-  codegen.vectorizeOps = options.vectorize == "all";
-  return codegen;
+  return cpuCodegenOptions(targetOptions(options));
 }
 
 bool Compilation::emitNative(llvm::StringRef path, bool asText, bool split) {
-  CPUCodegenOptions codegen;
+  NativeCodeOptions codegen;
   // The back end on every CPU this process may use, at most 8 (it was half
   // of the compile time on one thread).
   codegen.codegenThreads = std::clamp(

@@ -12,7 +12,7 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
-#include "nnc/Codegen/Registration.h"
+#include "nnc/Target/Registration.h"
 #include "nnc/Conversion/Passes.h"
 #include "nnc/InitAllDialects.h"
 #include "nnc/Transforms/Passes.h"
@@ -22,12 +22,12 @@ int main(int argc, char **argv) {
   mlir::registerLinalgPasses();
   mlir::bufferization::registerBufferizationPasses();
   nnc::registerNNCPasses();
-  nnc::registerCodegenPasses();
+  nnc::registerTargetPasses();
   nnc::registerNNCConversionPasses();
 
   mlir::DialectRegistry registry;
   nnc::registerAllDialects(registry);
-  nnc::registerCodegenDialects(registry);
+  nnc::registerTargetDialects(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "nnc optimizer driver\n", registry));
 }

@@ -1,7 +1,7 @@
 //===- Passes.h - nnc code generation passes --------------------*- C++ -*-===//
 //
-// Declarations of the code generation passes (see Passes.td) and of the
-// pipeline that lowers linalg-on-tensors entry points to the LLVM dialect.
+// Declarations of the target-neutral code generation passes (see Passes.td);
+// the back ends' own passes are in nnc/Target/{CPU,CUDA}/Passes.h.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +18,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
+#include "nnc/Codegen/KernelConventions.h"
 
 namespace nnc {
 
@@ -26,15 +27,6 @@ namespace nnc {
 
 #define GEN_PASS_REGISTRATION
 #include "nnc/Codegen/Passes.h.inc"
-
-/// Prefix of the memref kernels made by nnc-destination-passing.
-inline constexpr llvm::StringLiteral kImplPrefix = "nnc_impl_";
-/// Prefix of the packed entry points made by nnc-pack-kernel-args.
-inline constexpr llvm::StringLiteral kKernelPrefix = "nnc_kernel_";
-/// Function attribute of nnc-outline-parallel's tasks, `F(begin, end, ...)`.
-inline constexpr llvm::StringLiteral kParallelTaskAttr = "nnc.parallel_task";
-/// Result attribute: the result is written back into this argument index.
-inline constexpr llvm::StringLiteral kUpdateOfAttr = "nn.update_of";
 
 } // namespace nnc
 

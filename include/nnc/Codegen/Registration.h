@@ -1,7 +1,7 @@
 //===- Registration.h - dialects and interfaces the back end needs -*- C++ -*-===//
 //
-// One place that registers every dialect, interface model and translation the
-// CPU back end (and the transform schedules) use, for nnc, nnc-opt and tests.
+// The dialects, interface models and translations every back end uses, and
+// the target-neutral passes. nnc/Target/Registration.h adds the back ends'.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,7 +16,8 @@ namespace nnc {
 /// translations used between linalg on tensors and LLVM IR.
 void registerCodegenDialects(mlir::DialectRegistry &registry);
 
-/// Registers the code generation passes (nnc-destination-passing, ...).
+/// Registers the target-neutral passes (nnc-destination-passing, ...) and
+/// the shared prefix's `nnc-fuse`.
 void registerCodegenPasses();
 
 } // namespace nnc

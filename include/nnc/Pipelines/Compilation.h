@@ -12,7 +12,8 @@
 #ifndef NNC_PIPELINES_COMPILATION_H
 #define NNC_PIPELINES_COMPILATION_H
 
-#include "nnc/Codegen/CPUPipeline.h"
+#include "nnc/Target/CPU/CPUPipeline.h"
+#include "nnc/Target/Target.h"
 #include "nnc/Dialect/NN/NNDialect.h"
 #include "nnc/Frontend/AST.h"
 #include "nnc/Frontend/Diagnostics.h"
@@ -52,7 +53,7 @@ public:
   /// Computes the model's ABI into the IR (nnc-model-abi) and lowers every
   /// nn op to linalg/tensor/arith/math. An unknown target is an error.
   bool lowerToLinalg();
-  /// Runs the CPU or GPU pipeline (per CompileOptions::target) down to the
+  /// Runs the back end's pipeline (lookupTarget(CompileOptions::target)) down to the
   /// LLVM dialect, then writes the descriptor global from the ABI
   /// (nnc-emit-model-descriptor). An unknown target is an error.
   bool lowerToLLVM();
@@ -75,10 +76,8 @@ public:
   DiagnosticEngine &getDiagnostics() { return diags; }
 
 private:
-  bool checkTarget();
-  /// Fails with the option's location when --target=cuda meets a model
-  /// compiled with sync_batchnorm (an nn.replicas argument).
-  bool checkNoReplicas();
+  /// The back end of --target, or null after an error naming the known ones.
+  const Target *checkTarget();
   bool runPasses(llvm::StringRef stage,
                  llvm::function_ref<void(mlir::OpPassManager &)> build);
   /// A timer for `stage` under the root (inactive without --time-report).
@@ -106,6 +105,9 @@ private:
 /// The CPU back end's options for `options` (what lowerToLLVM builds the
 /// kernels with, and what the workspace estimate of the summary assumes).
 CPUCodegenOptions cpuCodegenOptions(const CompileOptions &options);
+
+/// What the back ends read of `options`.
+TargetOptions targetOptions(const CompileOptions &options);
 
 } // namespace nnc
 

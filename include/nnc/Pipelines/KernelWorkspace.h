@@ -13,7 +13,7 @@
 #ifndef NNC_PIPELINES_KERNELWORKSPACE_H
 #define NNC_PIPELINES_KERNELWORKSPACE_H
 
-#include "nnc/Codegen/CPUPipeline.h"
+#include "nnc/Target/CPU/CPUPipeline.h"
 
 #include "mlir/IR/BuiltinOps.h"
 

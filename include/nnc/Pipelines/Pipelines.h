@@ -3,7 +3,7 @@
 // Functions that compose small passes into the pipelines the driver runs
 // (IREE style): the nn-level pipeline (canonicalization, autodiff, optimizer)
 // and the lowering of nn to linalg. The CPU pipeline below linalg is
-// `buildLinalgToLLVMPipeline` (nnc/Codegen/CPUPipeline.h).
+// `buildLinalgToLLVMPipeline` (nnc/Target/CPU/CPUPipeline.h).
 //
 //===----------------------------------------------------------------------===//
 

@@ -7,8 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "nnc/Codegen/CPUPipeline.h"
-#include "nnc/Codegen/Registration.h"
+#include "nnc/Target/CPU/CPUPipeline.h"
+#include "nnc/Target/Registration.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -45,7 +45,7 @@ Desc2 desc(std::vector<float> &v, int64_t rows, int64_t cols) {
 /// returns the dlopen handle (nullptr on failure, with a gtest failure).
 void *compileAndLoad(const char *source, const nnc::CPUCodegenOptions &opts) {
   DialectRegistry registry;
-  nnc::registerCodegenDialects(registry);
+  nnc::registerTargetDialects(registry);
   MLIRContext ctx(registry);
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
   if (!module) {

@@ -11,8 +11,8 @@
 #ifndef NNC_TEST_UNIT_CODEGEN_MATMULKERNELS_H
 #define NNC_TEST_UNIT_CODEGEN_MATMULKERNELS_H
 
-#include "nnc/Codegen/CPUPipeline.h"
-#include "nnc/Codegen/Registration.h"
+#include "nnc/Target/CPU/CPUPipeline.h"
+#include "nnc/Target/Registration.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -108,7 +108,7 @@ inline void *compileAndLoad(const std::string &source,
                             const nnc::CPUCodegenOptions &opts,
                             std::string &error) {
   mlir::DialectRegistry registry;
-  nnc::registerCodegenDialects(registry);
+  nnc::registerTargetDialects(registry);
   mlir::MLIRContext ctx(registry);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceString<mlir::ModuleOp>(source, &ctx);

@@ -13,7 +13,7 @@
 
 #include "MatmulKernels.h"
 
-#include "nnc/Codegen/Passes.h"
+#include "nnc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -42,7 +42,7 @@ struct ScheduleStats {
 /// Runs destination passing and the schedule on `source`.
 ScheduleStats schedule(const std::string &source) {
   DialectRegistry registry;
-  nnc::registerCodegenDialects(registry);
+  nnc::registerTargetDialects(registry);
   MLIRContext ctx(registry);
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
   ScheduleStats stats;

@@ -1,6 +1,6 @@
 //===- PartitionModuleTest.cpp - parts of a module for several threads ----===//
 //
-// nnc::partitionModule (lib/Codegen/SplitCodegen.cpp) on a hand-written LLVM
+// nnc::partitionModule (lib/Target/Object/SplitCodegen.cpp) on a hand-written LLVM
 // module shaped like nnc's kernels: exported entry points calling local
 // launchers, which pass local thunks to the runtime (one through a local
 // table of function pointers), bodies that bump local profile counters, and
@@ -13,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "nnc/Codegen/CPUPipeline.h"
+#include "nnc/Target/CPU/CPUPipeline.h"
 
 #include "llvm/AsmParser/Parser.h"
 #include "llvm/Bitcode/BitcodeReader.h"

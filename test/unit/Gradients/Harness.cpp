@@ -8,8 +8,8 @@
 
 #include "Harness.h"
 
-#include "nnc/Codegen/CPUPipeline.h"
-#include "nnc/Codegen/Registration.h"
+#include "nnc/Target/CPU/CPUPipeline.h"
+#include "nnc/Target/Registration.h"
 #include "nnc/Conversion/Passes.h"
 #include "nnc/InitAllDialects.h"
 #include "nnc/Transforms/Passes.h"
@@ -68,7 +68,7 @@ std::unique_ptr<Compiled> compile(const std::string &source,
                                   const CompileOptions &options) {
   DialectRegistry registry;
   nnc::registerAllDialects(registry);
-  nnc::registerCodegenDialects(registry);
+  nnc::registerTargetDialects(registry);
   MLIRContext ctx(registry);
   std::string diagnostics;
   llvm::raw_string_ostream os(diagnostics);

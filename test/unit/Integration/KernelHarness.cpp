@@ -9,8 +9,8 @@
 
 #include "KernelHarness.h"
 
-#include "nnc/Codegen/CPUPipeline.h"
-#include "nnc/Codegen/Registration.h"
+#include "nnc/Target/CPU/CPUPipeline.h"
+#include "nnc/Target/Registration.h"
 #include "nnc/Conversion/Passes.h"
 #include "nnc/Dialect/NN/NNDialect.h"
 
@@ -52,7 +52,7 @@ Arg Arg::scalar(float &value) { return Arg(&value, {}); }
 
 std::unique_ptr<Library> Library::compile(const std::string &source) {
   DialectRegistry registry;
-  nnc::registerCodegenDialects(registry);
+  nnc::registerTargetDialects(registry);
   registry.insert<nn::NNDialect>();
   MLIRContext ctx(registry);
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);

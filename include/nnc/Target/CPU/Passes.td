@@ -1,0 +1,355 @@
+//===- Passes.td - passes of the CPU back end -------------*- tablegen -*-===//
+//
+// Passes of the CPU back end (lib/Target/CPU): thread chunks, the matmul and
+// vectorization schedules, loop outlining, the shim's allocator and profiler.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef NNC_TARGET_CPU_PASSES
+#define NNC_TARGET_CPU_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def HostAlloc : Pass<"nnc-host-alloc", "mlir::ModuleOp"> {
+  let summary = "Route the CPU kernels' heap buffers through the shim's cache";
+  let description = [{
+    Runs on the LLVM dialect of a CPU build. Renames the `malloc`, `aligned_alloc`
+    and `free` that the memref lowering declares to `nnc_host_alloc`,
+    `nnc_host_aligned_alloc` and `nnc_host_free`, which the model shim
+    (lib/ModelRT/HostAlloc.c) implements with a bounded cache of freed
+    blocks: a kernel allocates the same temporaries on every call, and
+    reusing them avoids fresh pages (and their faults) each time.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def DistributeOps : Pass<"nnc-distribute-ops", "mlir::func::FuncOp"> {
+  let summary = "Chunk big linalg ops along a parallel loop with scf.forall (CPU threads)";
+  let description = [{
+    CPU, on linalg on tensors, before nnc-batch-matmul-loop: linalg ops on
+    tensors with enough work are tiled along one parallel loop into chunks
+    of at least `min-chunk-work`, with `scf.forall` (nnc-outline-parallel
+    gives those to the thread pool). The loop is not the op's innermost
+    (vectorized) one, except a matmul's columns. An op whose outermost
+    loop is the batch (dynamic) is cut into rows, when at most twice
+    `assumed-batch` rows hold `min-chunk-work`. Otherwise (and for matmuls,
+    whose register tiles prefer them) a static loop is chosen when the op's
+    work is at least twice `min-chunk-work` with a dynamic
+    extent (the batch) counting `assumed-batch`: the one whose chunks are
+    two or more, then without remainder, then four or more (at most
+    `max-chunks`): chunks fixed at
+    compile time, static slices. Otherwise a dynamic loop (the batch) is cut
+    into chunks of a static size, when at most twice `assumed-batch` rows
+    hold `min-chunk-work`; a smaller batch at run time is one chunk, run
+    inline. Chunks never depend on
+    the thread count, and reductions are never split, so results are the
+    same bits for any number of threads. A matmul with a single elementwise
+    consumer is chunked through it, with its fill, and its chunks are
+    multiples of the register tile (`tile-m` rows, `tile-n` columns). Fills
+    and ops already inside a chunk are left alone.
+
+    Work is counted in points of the iteration space times the ops of the
+    body; a matmul's point counts 1/16 (a vectorized multiply-add).
+  }];
+  let options = [
+    Option<"minChunkWork", "min-chunk-work", "double", /*default=*/"32768",
+           "Least work of a chunk (points times body ops)">,
+    Option<"maxChunks", "max-chunks", "int64_t", /*default=*/"64",
+           "Most chunks of a static extent">,
+    Option<"assumedBatch", "assumed-batch", "int64_t", /*default=*/"32",
+           "The extent a dynamic loop (the batch) counts for in the work">,
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"6",
+           "Rows of the matmul register tile (chunks of rows are multiples)">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"16",
+           "Columns of the matmul register tile">
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::affine::AffineDialect"];
+}
+
+def FuseForalls : Pass<"nnc-fuse-foralls", "mlir::func::FuncOp"> {
+  let summary = "Fuse a loop over batch items into the loop that computes its input";
+  let description = [{
+    CPU, on tensors, after nnc-distribute-ops: an `scf.forall` from 0 by 1
+    over the items of the batch whose iteration i reads exactly item i of
+    the result of another such forall (directly or through a
+    `tensor.expand_shape` keeping dim 0 alone), with the same trip count,
+    when that result has no other use and the producer writes its item
+    once into a `tensor.empty` shared output, is merged into one forall at
+    the consumer's place: the producer's item goes into a fresh tensor of
+    the iteration and the consumer reads it, reshaped to the slice type it
+    read. Repeats until no pair is left, so a chain (convolution per image,
+    inference batchnorm + relu + pooling, the next convolution) becomes one
+    loop whose intermediates stay in cache. Chunks and arithmetic are
+    unchanged.
+
+    ```mlir
+    %a = scf.forall (%i) in (%n) shared_outs(%o = %empty) -> (tensor<?x32x784xf32>) {
+      ... %tile = linalg.matmul ... -> tensor<32x784xf32>
+      scf.forall.in_parallel {
+        tensor.parallel_insert_slice %tile into %o[%i, 0, 0] [1, 32, 784] [1, 1, 1] ...
+      }
+    }
+    %e = tensor.expand_shape %a [[0], [1], [2, 3]] ... into tensor<?x32x28x28xf32>
+    %b = scf.forall (%j) in (%n) shared_outs(%p = %empty2) -> (...) {
+      %item = tensor.extract_slice %e[%j, 0, 0, 0] [1, 32, 28, 28] [1, 1, 1, 1] ...
+      ...
+    }
+    ```
+    becomes one `scf.forall (%i) in (%n)` whose body computes `%tile` into a
+    `tensor.empty() : tensor<32x784xf32>` and uses
+    `tensor.expand_shape %tile [[0, 1], [2, 3]]` in place of `%item`.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def BatchMatmulLoop : Pass<"nnc-batch-matmul-loop", "mlir::func::FuncOp"> {
+  let summary = "Tile f32 linalg.batch_matmul with static matrices into a loop of linalg.matmul";
+  let description = [{
+    CPU only, before nnc-matmul-schedule: tiles the batch dim by 1 (scf.for,
+    the accumulator's fill fused) and drops the unit dim with the
+    rank-reducing contraction patterns, so that the schedule vectorizes each
+    matrix product (attention's scores and weighted sums).
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect"];
+}
+
+def MatmulSchedule : Pass<"nnc-matmul-schedule", "mlir::ModuleOp"> {
+  let summary = "Tile, fuse and vectorize every linalg.matmul (schedule V1)";
+  let description = [{
+    Applies the measured "V1" transform-dialect schedule of
+    docs/cpu-codegen to every `linalg.matmul` on tensors, before
+    bufferization. The root of each schedule is the matmul's single
+    elementwise consumer (the bias + activation epilogue) when there is one,
+    otherwise the matmul. The root is tiled by a register tile of `tile-m`
+    x `tile-n` (8 x 32 by default; the pipeline passes its target's, see
+    nnc::getCPUTarget): `tile-n` is replaced by N when N is smaller; a larger
+    N not divisible by it is peeled, so the remainder columns get a narrower
+    static tile, the matmul and its
+    `linalg.fill` are fused into the tile loop, the reduction loop is tiled
+    by 1, the ops are vectorized to `vector.contract` and the accumulator is
+    hoisted out of the reduction loop. A dynamic M (the batch) is peeled:
+    full 8-row tiles take the fast path, the remaining rows are computed one
+    row at a time, still vectorized along N. Producers other than the matmul
+    and its fill (weight transposes, other layers) are never fused.
+    Matmuls with a dynamic N are left alone.
+  }];
+  let options = [
+    Option<"reportFallbacks", "report-fallbacks", "bool", /*default=*/"false",
+           "Emit a remark with the transform's error for every matmul the "
+           "schedule cannot handle (it keeps the generic lowering)">,
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"8",
+           "Rows of the register tile (the pipeline picks it per target: "
+           "see nnc::getCPUTarget)">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"32",
+           "Columns of the register tile (a multiple of the vector width)">
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::transform::TransformDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def LowerVectorContract : Pass<"nnc-lower-vector-contract", "mlir::func::FuncOp"> {
+  let summary = "Lower vector.contract to outer products and unroll transfers";
+  let description = [{
+    Runs after bufferization on what nnc-matmul-schedule produced: lowers
+    `vector.contract` with the `outerproduct` strategy (one FMA per
+    accumulator row per reduction step) and fully unrolls n-D
+    `vector.transfer_read/write` into 1-D transfers, so no temporary buffer
+    is allocated per tile.
+  }];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def VectorizeOps : Pass<"nnc-vectorize-ops"> {
+  let summary = "Tile and vectorize every linalg op the matmul schedule left";
+  let description = [{
+    Runs on tensors after nnc-matmul-schedule. Every remaining linalg op
+    (elementwise chains, reductions along any axis, transposes, shifted
+    windows such as im2col's, pooling windows that tile the image, optimizer
+    updates, fills) is tiled so that
+    its innermost static loops form a vector tile of at most
+    `vector-elements` f32 (whole dimensions while they fit; a larger
+    innermost dimension is split by its largest divisor that fits,
+    preferably a multiple of `vector-lanes`), every other loop stepping by
+    1, and the tile is vectorized by MLIR's linalg vectorizer: reductions
+    become `vector.multi_reduction`, reads and writes vector transfers.
+    Products (matmul, batch_matmul), gathers (`tensor.extract`), strided or
+    linearized reads and named pooling ops are left alone.
+  }];
+  let options = [
+    Option<"vectorElements", "vector-elements", "int64_t", /*default=*/"64",
+           "Largest vector tile, in elements">,
+    Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"8",
+           "f32 lanes of the target's vector registers">,
+    Option<"transposeBlocks", "transpose-blocks", "bool", /*default=*/"false",
+           "Tile ops that transpose into 8 x 8 blocks (a read of rows and a "
+           "vector.transpose), for targets whose lowering of an 8 x 8 "
+           "transpose is register shuffles (AVX2)">
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def FlattenVectorTransfers
+    : Pass<"nnc-flatten-vector-transfers", "mlir::func::FuncOp"> {
+  let summary = "Turn the n-D tile transfers of nnc-vectorize-ops into 1-D ones";
+  let description = [{
+    Runs after bufferization, before nnc-lower-vector-contract: every
+    vector transfer of rank 4 or more loses its unit dims and, when the
+    memory it covers is contiguous and its rows are narrower than
+    `register-bits`, becomes one 1-D transfer and a `vector.shape_cast`
+    (a [1, 1, 1, 2, 14, 2] row of pooling windows: one load of 56 floats
+    instead of 28 of 2). Transfers of rank 2 (the matmul schedule's) and 3
+    are left alone.
+  }];
+  let options = [
+    Option<"registerBits", "register-bits", "unsigned", /*default=*/"256",
+           "Width of the target's vector registers in bits">
+  ];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def LowerVectorOps : Pass<"nnc-lower-vector-ops", "mlir::func::FuncOp"> {
+  let summary = "Lower the n-D vector ops of nnc-vectorize-ops to 1-D ones";
+  let description = [{
+    Runs after bufferization (and nnc-flatten-vector-transfers):
+    elementwise ops on n-D vectors with rows narrower than `register-bits`
+    become 1-D ops on the flattened vector; `vector.multi_reduction` becomes
+    1-D reductions or elementwise ops (a reduction of a short innermost dim
+    that keeps outer dims: one shuffle per reduced position, combined
+    elementwise), gathers, broadcasts, transposes and shape casts become 1-D
+    operations, and the remaining n-D transfers are fully unrolled to 1-D
+    ones.
+  }];
+  let options = [
+    Option<"registerBits", "register-bits", "unsigned", /*default=*/"256",
+           "Width of the target's vector registers in bits">,
+    Option<"avx2Transpose", "avx2-transpose", "bool", /*default=*/"false",
+           "Lower 8 x 8 f32 vector.transpose to AVX2 shuffles (x86vector)">
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::LLVM::LLVMDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def MathApproximation : Pass<"nnc-math-approximation"> {
+  let summary = "Replace f32 transcendental functions by inline polynomials";
+  let description = [{
+    Rewrites f32 `math.exp`, `expm1`, `tanh`, `erf`, `log`, `log1p`,
+    `log2`, `sin`, `cos`, `atan`, `atan2`, `asin`, `acos` and `cbrt`, on
+    scalars and vectors, into MLIR's polynomial approximations (arith and
+    bit operations only), so that they vectorize and no libm call is made
+    per element. f64 functions keep the C library.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def OutlineParallel : Pass<"nnc-outline-parallel", "mlir::ModuleOp"> {
+  let summary = "Move each outermost scf.forall on buffers into a thread-pool task";
+  let description = [{
+    After bufferization, before nnc-outline-loops: each outermost
+    `scf.forall` of a function becomes a call of a private function
+    `nnc_loop_<func>_par<N>(%begin: index, %end: index, <captured values>)`
+    marked `nnc.parallel_task`, which runs the forall's iterations [begin,
+    end) (linearized, in order) in an scf.for; the call passes the whole
+    range. nnc-parallel-task-calls hands those calls to the model shim's
+    thread pool. Foralls nested in another run serially (scf.for), and with
+    `threads=false` (kernels linked without the shim) every forall does.
+  }];
+  let options = [
+    Option<"threads", "threads", "bool", /*default=*/"true",
+           "Make tasks of the outermost foralls (else all become scf.for)">
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect", "mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect", "mlir::scf::SCFDialect"];
+}
+
+def ParallelTaskCalls : Pass<"nnc-parallel-task-calls", "mlir::ModuleOp"> {
+  let summary = "Call nnc-outline-parallel's tasks through nnc_rt_parallel_for";
+  let description = [{
+    On the LLVM dialect: for each function `F(i64 begin, i64 end, args...)`
+    marked `nnc.parallel_task`, adds an internal `F_thunk(ptr ctx, i64 begin,
+    i64 end)` that reads the range's base and `args` from the struct at
+    `ctx`, and an internal, no_inline `F_launch` of F's type that stores
+    `{b, args...}` into a stack slot and calls the model shim's
+    `nnc_rt_parallel_for(F_thunk, slot, e - b)` (lib/ModelRT/Parallel.c),
+    which runs disjoint ranges of [0, e - b) on the instance's threads; calls
+    of F call F_launch instead.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def OutlineLoops : Pass<"nnc-outline-loops", "mlir::ModuleOp"> {
+  let summary = "Move each top-level loop nest of a kernel into its own function";
+  let description = [{
+    After bufferization a kernel (`predict`, `train_step`, ...) is one
+    function holding every layer's loop nests; LLVM's code generation
+    (instruction selection, loop strength reduction, register allocation)
+    grows faster than linearly with the size of a function, so a deep model
+    took minutes to compile. Each `scf.for`/`scf.parallel`/`scf.while` in the
+    body of a public function becomes a call to a private, internal,
+    `no_inline` function `<kernel>_loop<N>` whose arguments are the values
+    the loop uses from outside (constants are copied in) and whose results
+    are the loop's. The call costs a few nanoseconds next to a layer.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect"];
+}
+
+def ProfileLoops : Pass<"nnc-profile-loops", "mlir::ModuleOp"> {
+  let summary = "Time each outlined loop nest through the model shim's profiler";
+  let description = [{
+    Runs after nnc-outline-loops. Brackets every call of an `nnc_loop_*`
+    function in a public function with `nnc_rt_profile_begin` (0 when
+    NNC_PROFILE is off) and, only when that returned non-zero,
+    `nnc_rt_profile_end(record, t0, flops)`. `record` is an internal global
+    (NncProfileRecord, lib/ModelRT/Internal.h) naming the loop function and
+    the `.nn` locations of its ops; `flops` is the float operations of the
+    call, computed from the call's operands, or -1 when unknown.
+    docs/performance.md explains the report.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::func::FuncDialect",
+                           "mlir::LLVM::LLVMDialect", "mlir::scf::SCFDialect"];
+}
+
+def MergeFunctions : Pass<"nnc-merge-functions", "mlir::ModuleOp"> {
+  let summary = "Keep one copy of identical private functions";
+  let description = [{
+    Runs after nnc-outline-loops: private functions with the same type,
+    attributes and body (locations aside) are merged into the first of them
+    and every call points at it, so that the loop nests of repeated layers
+    (transformer blocks, the hidden layers of a deep MLP) are compiled once.
+  }];
+}
+
+def StridedCopyToLinalg : Pass<"nnc-strided-copy-to-linalg"> {
+  let summary = "Rewrite memref.copy between non-contiguous views as linalg.copy";
+  let description = [{
+    The LLVM lowering of `memref.copy` calls the `memrefCopy` runtime function
+    unless both sides are contiguous; a model.so links no MLIR runtime. This
+    pass turns every copy with a non-identity layout into `linalg.copy`, which
+    becomes plain loops. Contiguous copies stay `memref.copy` (a memcpy).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+#endif // NNC_TARGET_CPU_PASSES

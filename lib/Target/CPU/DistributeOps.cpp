@@ -1,0 +1,272 @@
+//===- DistributeOps.cpp - chunks of big linalg ops as scf.forall ---------===//
+//
+// Implements nnc-distribute-ops for the CPU, on linalg on tensors before the
+// matmul schedule and nnc-vectorize-ops: every linalg op with enough work is
+// tiled along one parallel loop into chunks with `scf.forall`, which
+// nnc-outline-parallel later hands to the model's thread pool. The chunks are
+// fixed here, from the static shapes, or at run time from the batch (a
+// dynamic extent is cut into chunks of a static size), never from the number
+// of threads: each element is computed by one chunk with the same code
+// whichever thread runs it, so results are bitwise the same for any thread
+// count. Reductions are never split.
+//
+// The chunked loop is the op's outermost parallel loop that is not its
+// innermost loop (that one is vectorized), with two or more chunks. A matmul
+// with a single elementwise consumer (its bias and activation) is chunked
+// through that consumer, the matmul and its fill fused into the chunk, so
+// that the schedule still fuses the epilogue into the register tiles; the
+// chunk size of such a matmul's rows or columns is a multiple of the
+// register tile. Ops already inside a chunk are left alone.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Target/CPU/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_DISTRIBUTEOPS
+#include "nnc/Target/CPU/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+namespace {
+
+/// The matmul whose single use is `op`'s input, when `op` is an elementwise
+/// generic (the epilogue the schedule fuses).
+linalg::LinalgOp fusedContraction(linalg::LinalgOp op) {
+  if (!isa<linalg::GenericOp>(op) ||
+      op.getNumParallelLoops() != op.getNumLoops())
+    return nullptr;
+  for (Value input : op.getDpsInputs()) {
+    auto producer = input.getDefiningOp<linalg::MatmulOp>();
+    if (producer && producer->hasOneUse())
+      return producer;
+  }
+  return nullptr;
+}
+
+/// Whether `op` is the matmul of an epilogue: it is chunked through it.
+bool feedsEpilogue(linalg::LinalgOp op) {
+  if (!isa<linalg::MatmulOp>(op) || !op->hasOneUse())
+    return false;
+  auto user = dyn_cast<linalg::LinalgOp>(*op->getUsers().begin());
+  return user && fusedContraction(user) == op;
+}
+
+/// Units of work of one point of `op`'s iteration space: the ops of its
+/// body. A contraction's point (one multiply-add of a vectorized register
+/// tile) is far cheaper than an elementwise op's (a load and a store).
+double pointCost(linalg::LinalgOp op) {
+  if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+    return 1.0 / 16;
+  auto body = op->getRegion(0).front().without_terminator();
+  return std::max<double>(std::distance(body.begin(), body.end()), 1.0);
+}
+
+/// Whether loop `d` of `op` runs over dim 0 of an input that is, alone or
+/// through one reshape, the single-use result of a loop over single batch
+/// items (an `scf.forall` from 0 by 1: a convolution per image). Chunking
+/// `op` by single items too lets nnc-fuse-foralls merge it into that loop.
+bool readsItemLoop(linalg::LinalgOp op, unsigned d) {
+  // One reader besides the sizes the chunking of that loop read from it
+  // (`tensor.dim`, folded at the end of the pass).
+  auto hasOneReader = [](Value v) {
+    return llvm::count_if(v.getUsers(), [](Operation *user) {
+             return !isa<tensor::DimOp>(user);
+           }) == 1;
+  };
+  for (OpOperand *input : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(input);
+    if (map.getNumResults() == 0 ||
+        map.getResult(0) != getAffineDimExpr(d, op.getContext()))
+      continue;
+    Value source = input->get();
+    if (auto reshape = source.getDefiningOp<tensor::ExpandShapeOp>()) {
+      if (!hasOneReader(source))
+        continue;
+      source = reshape.getSrc();
+    }
+    auto loop = source.getDefiningOp<scf::ForallOp>();
+    if (loop && hasOneReader(source) && loop.getRank() == 1 &&
+        isConstantIntValue(loop.getMixedLowerBound()[0], 0) &&
+        isConstantIntValue(loop.getMixedStep()[0], 1))
+      return true;
+  }
+  return false;
+}
+
+/// A divisor of `extent` that is a multiple of `align`, between half and
+/// twice `chunk` (the largest up to `chunk`, else the smallest above); else
+/// `chunk` rounded up to `align`. Divisors keep every chunk of a static
+/// extent static.
+int64_t fitChunk(int64_t chunk, int64_t extent, int64_t align) {
+  chunk = llvm::alignTo(std::max<int64_t>(chunk, 1), align);
+  if (ShapedType::isDynamic(extent))
+    return chunk;
+  for (int64_t c = chunk; c >= std::max<int64_t>(chunk / 2, align); c -= align)
+    if (extent % c == 0)
+      return c;
+  // Up to twice as big, too.
+  for (int64_t c = chunk + align; c <= 2 * chunk && c < extent; c += align)
+    if (extent % c == 0)
+      return c;
+  return chunk;
+}
+
+struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
+  using DistributeOpsBase::DistributeOpsBase;
+
+  /// Tile sizes chunking `root` (zero where not tiled), or none when the op
+  /// is too small to share.
+  std::optional<SmallVector<int64_t>>
+  chooseChunks(linalg::LinalgOp root, linalg::LinalgOp contraction) {
+    linalg::LinalgOp costed = contraction ? contraction : root;
+    SmallVector<int64_t> ranges = costed.getStaticLoopRanges();
+    SmallVector<utils::IteratorType> iterators =
+        costed.getIteratorTypesArray();
+    unsigned rootLoops = root.getNumLoops();
+    bool tiled = isa<linalg::MatmulOp>(costed);
+    // A dynamic extent (the batch) counts as `assumedBatch` in the work.
+    auto extentOf = [&](int64_t r) {
+      return ShapedType::isDynamic(r) ? static_cast<double>(assumedBatch)
+                                      : static_cast<double>(r);
+    };
+    double total = pointCost(costed);
+    for (int64_t r : ranges)
+      total *= extentOf(r);
+    // Chunks along loop `d`: at least `min-chunk-work`, a multiple of the
+    // register tile for a matmul, a divisor of a static extent if one is
+    // near (fitChunk).
+    auto fittedChunk = [&](unsigned d) {
+      auto least = static_cast<int64_t>(
+          std::ceil(minChunkWork / (total / extentOf(ranges[d]))));
+      if (!ShapedType::isDynamic(ranges[d]))
+        least = std::max<int64_t>(least,
+                                  llvm::divideCeil(ranges[d], maxChunks));
+      return fitChunk(least, ranges[d], tiled ? (d == 0 ? tileM : tileN) : 1);
+    };
+    auto tilesAlong = [&](unsigned d, int64_t chunk) {
+      SmallVector<int64_t> tiles(rootLoops, 0);
+      tiles[d] = chunk;
+      return tiles;
+    };
+    // The loops that may be chunked: parallel, not the vectorized innermost
+    // one (a matmul's columns are register tiles, they may), more than one
+    // index.
+    SmallVector<unsigned> candidates;
+    for (unsigned d = 0; d < rootLoops; ++d)
+      if (iterators[d] == utils::IteratorType::parallel &&
+          (d + 1 < rootLoops || rootLoops == 1 || tiled) &&
+          (ShapedType::isDynamic(ranges[d]) || ranges[d] >= 2))
+        candidates.push_back(d);
+    // The batch is cut whenever a chunk of at most twice the assumed batch
+    // holds enough (a smaller batch at run time gives a single chunk, run
+    // inline).
+    auto isBatch = [&](unsigned d) {
+      return ShapedType::isDynamic(ranges[d]) &&
+             fittedChunk(d) <= 2 * assumedBatch;
+    };
+    // Elementwise and row-wise ops whose outermost loop is the batch are cut
+    // into rows, contiguous in memory (a matmul's register tiles prefer the
+    // static loops).
+    if (!tiled && !candidates.empty() && isBatch(candidates.front()))
+      return tilesAlong(candidates.front(),
+                        readsItemLoop(root, candidates.front())
+                            ? 1
+                            : fittedChunk(candidates.front()));
+    // Otherwise, when the op is big at the assumed batch, the static loop
+    // with the best chunks: two or more, then without remainder (every
+    // chunk static), then four or more; the first one on a tie.
+    std::optional<SmallVector<int64_t>> best;
+    int bestScore = -1;
+    if (total >= 2 * minChunkWork)
+      for (unsigned d : candidates) {
+        int64_t extent = ranges[d];
+        if (ShapedType::isDynamic(extent))
+          continue;
+        int64_t chunk = fittedChunk(d);
+        int64_t count = llvm::divideCeil(extent, chunk);
+        // A matmul's columns are cut without remainder only: the schedule
+        // leaves a matmul with a dynamic N to the scalar lowering.
+        if (count < 2 || (tiled && d != 0 && extent % chunk != 0))
+          continue;
+        int score = (extent % chunk == 0 ? 2 : 0) + (count >= 4 ? 1 : 0);
+        if (score > bestScore) {
+          bestScore = score;
+          best = tilesAlong(d, chunk);
+        }
+      }
+    if (best)
+      return best;
+    // Else the batch, wherever it is.
+    for (unsigned d : candidates)
+      if (isBatch(d))
+        return tilesAlong(d, fittedChunk(d));
+    return std::nullopt;
+  }
+
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    SmallVector<linalg::LinalgOp> roots;
+    func.walk([&](linalg::LinalgOp op) {
+      if (!op.hasPureTensorSemantics() || op->getNumResults() == 0 ||
+          op.getNumParallelLoops() == 0 || isa<linalg::FillOp>(op) ||
+          feedsEpilogue(op) ||
+          op->getParentOfType<scf::ForallOp>())
+        return;
+      roots.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp root : roots) {
+      linalg::LinalgOp contraction = fusedContraction(root);
+      std::optional<SmallVector<int64_t>> tiles =
+          chooseChunks(root, contraction);
+      if (!tiles)
+        continue;
+      rewriter.setInsertionPoint(root);
+      scf::SCFTilingOptions tiling;
+      tiling.setTileSizes(getAsIndexOpFoldResult(&getContext(), *tiles));
+      tiling.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+      scf::SCFTileAndFuseOptions options;
+      options.setTilingOptions(tiling);
+      // Fuse the epilogue's matmul and accumulator fills only: other
+      // producers (transposes, other layers) must not be recomputed per
+      // chunk. (The tuple: fuse it, do not yield a replacement for it.)
+      options.setFusionControlFn(
+          [&](tensor::ExtractSliceOp, OpResult producer, bool) {
+            Operation *op = producer.getOwner();
+            bool fuse =
+                isa<linalg::FillOp>(op) || op == contraction.getOperation();
+            return std::make_tuple(fuse, false);
+          });
+      FailureOr<scf::SCFTileAndFuseResult> tiled =
+          scf::tileConsumerAndFuseProducersUsingSCF(
+              rewriter, cast<TilingInterface>(root.getOperation()), options);
+      if (failed(tiled))
+        continue; // stays on one thread: correct, only slower
+      for (OpResult result : root->getResults())
+        if (Value replacement = tiled->replacements.lookup(result))
+          rewriter.replaceAllUsesWith(result, replacement);
+      rewriter.eraseOp(root);
+    }
+    // The fused matmuls and fills are dead now but for the sizes the chunks
+    // take from them (`tensor.dim`): those are folded to their inits' and
+    // the dead ops erased, before the matmul schedule would turn them into
+    // loops that stay.
+    RewritePatternSet patterns(&getContext());
+    tensor::DimOp::getCanonicalizationPatterns(patterns, &getContext());
+    if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,136 @@
+//===- LowerVectorOps.cpp - n-D vector ops of nnc-vectorize-ops to 1-D ----===//
+//
+// Implements nnc-lower-vector-ops, the post-bufferization half of
+// nnc-vectorize-ops: vector.multi_reduction becomes 1-D vector.reduction
+// (inner reductions) or elementwise ops (outer ones), vector.gather,
+// broadcast, transpose and shape_cast become 1-D operations, and n-D
+// transfers are unrolled to 1-D ones, so that the LLVM conversion sees
+// vectors of one dimension only.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Target/CPU/Passes.h"
+
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
+#include "mlir/Dialect/X86Vector/Transforms.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_LOWERVECTOROPS
+#include "nnc/Target/CPU/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+namespace {
+
+/// A multi_reduction that reduces its innermost dim (of a few elements) and
+/// keeps some outer one, such as a row of 2x2 pooling windows
+/// `[KH, OW, KW] -> [OW]`: MLIR's lowering would make one horizontal
+/// reduction of KH * KW elements per output. Instead, for each reduced
+/// position one shuffle of the flattened source gathers that element of
+/// every output, and the shuffles are combined elementwise: KH * KW
+/// shuffles and as many vector ops for the whole row.
+struct ReduceSmallInnerDimByShuffles
+    : OpRewritePattern<vector::MultiDimReductionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::MultiDimReductionOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType srcType = op.getSourceVectorType();
+    int64_t rank = srcType.getRank();
+    if (srcType.isScalable() || rank < 2 || !op.isReducedDim(rank - 1))
+      return failure();
+    auto resultType = dyn_cast<VectorType>(op.getDestType());
+    if (!resultType)
+      return failure();
+    ArrayRef<int64_t> shape = srcType.getShape();
+    int64_t outputs = resultType.getNumElements();
+    int64_t reduced = srcType.getNumElements() / outputs;
+    if (outputs < 2 || reduced > 8 || srcType.getNumElements() > 256)
+      return failure();
+    // Row-major strides of the source; the kept and reduced dims in order.
+    SmallVector<int64_t> strides(rank, 1);
+    for (int64_t d = rank - 2; d >= 0; --d)
+      strides[d] = strides[d + 1] * shape[d + 1];
+    SmallVector<int64_t> kept, gone;
+    for (int64_t d = 0; d < rank; ++d)
+      (op.isReducedDim(d) ? gone : kept).push_back(d);
+    // Flat source index of (output o, reduced position r).
+    auto flatIndex = [&](int64_t o, int64_t r) {
+      int64_t index = 0;
+      for (int64_t d : llvm::reverse(kept)) {
+        index += (o % shape[d]) * strides[d];
+        o /= shape[d];
+      }
+      for (int64_t d : llvm::reverse(gone)) {
+        index += (r % shape[d]) * strides[d];
+        r /= shape[d];
+      }
+      return index;
+    };
+    Location loc = op.getLoc();
+    auto flatType =
+        VectorType::get({srcType.getNumElements()}, srcType.getElementType());
+    auto rowType = VectorType::get({outputs}, srcType.getElementType());
+    Value flat =
+        rewriter.create<vector::ShapeCastOp>(loc, flatType, op.getSource());
+    Value acc = rewriter.create<vector::ShapeCastOp>(loc, rowType, op.getAcc());
+    for (int64_t r = 0; r < reduced; ++r) {
+      SmallVector<int64_t> mask;
+      for (int64_t o = 0; o < outputs; ++o)
+        mask.push_back(flatIndex(o, r));
+      Value lane = rewriter.create<vector::ShuffleOp>(loc, flat, flat, mask);
+      acc = vector::makeArithReduction(rewriter, loc, op.getKind(), lane, acc);
+    }
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(op, resultType, acc);
+    return success();
+  }
+};
+
+struct LowerVectorOpsPass : nnc::impl::LowerVectorOpsBase<LowerVectorOpsPass> {
+  using LowerVectorOpsBase::LowerVectorOpsBase;
+
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    // Elementwise ops on n-D vectors whose rows are narrower than a
+    // register (a [2, 14, 2] row of pooling windows: rows of 2 floats)
+    // become one op on the flattened vector instead of one per row.
+    TypeConverter linearTypes;
+    ConversionTarget linearTarget(*ctx);
+    RewritePatternSet linearize(ctx);
+    vector::populateVectorLinearizeTypeConversionsAndLegality(
+        linearTypes, linearize, linearTarget, registerBits);
+    if (failed(applyPartialConversion(getOperation(), linearTarget,
+                                      std::move(linearize))))
+      return signalPassFailure();
+    RewritePatternSet patterns(ctx);
+    patterns.add<ReduceSmallInnerDimByShuffles>(ctx, /*benefit=*/2);
+    vector::populateVectorMultiReductionLoweringPatterns(
+        patterns, vector::VectorMultiReductionLowering::InnerReduction);
+    vector::populateVectorGatherLoweringPatterns(patterns);
+    vector::populateVectorBroadcastLoweringPatterns(patterns);
+    vector::populateVectorShapeCastLoweringPatterns(patterns);
+    if (avx2Transpose)
+      x86vector::avx2::populateSpecializedTransposeLoweringPatterns(
+          patterns, x86vector::avx2::LoweringOptions().setTransposeOptions(
+                        x86vector::avx2::TransposeLoweringOptions()
+                            .lower8x8xf32()));
+    vector::populateVectorTransposeLoweringPatterns(
+        patterns, vector::VectorTransformsOptions());
+    vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+    vector::populateVectorMaskOpLoweringPatterns(patterns);
+    populateVectorToSCFConversionPatterns(
+        patterns,
+        VectorTransferToSCFOptions().setTargetRank(1).enableFullUnroll());
+    vector::populateVectorToVectorCanonicalizationPatterns(patterns);
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

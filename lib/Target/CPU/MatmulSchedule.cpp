@@ -1,0 +1,590 @@
+//===- MatmulSchedule.cpp - tile, fuse and vectorize linalg.matmul --------===//
+//
+// Implements nnc-matmul-schedule: the measured "V1" schedule of
+// docs/cpu-codegen (8 x 32 register tile, reduction step 1, vector.contract,
+// accumulator hoisted on tensors) applied to every linalg.matmul of every
+// kernel function before bufferization. For each matmul, the C++ side picks
+// the root (the single elementwise consumer, else the matmul), the tile sizes
+// and the peeling from the static shapes, tags the root (and the matmul and
+// its fill) with marker attributes, and writes a transform-dialect script that
+// it applies with the transform interpreter to a private function holding a
+// copy of those ops alone (then inlined back in their place), so that each
+// schedule costs the size of one layer rather than of the whole kernel. Fusion
+// is explicit (fuse_into_containing_op of the matmul and its fill only), so
+// weight transposes and other layers are never recomputed per tile. Equal
+// layers (the same ops, shapes and constants) share one interpreter run.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Outline.h"
+#include "nnc/Target/CPU/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/TransformOps/BufferizationTransformOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/TransformOps/MemRefTransformOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/TransformOps/SCFTransformOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/TransformOps/TensorTransformOps.h"
+#include "mlir/Dialect/Transform/IR/TransformDialect.h"
+#include "mlir/Dialect/Transform/IR/TransformOps.h"
+#include "mlir/Dialect/Transform/LoopExtension/LoopExtension.h"
+#include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/TransformOps/VectorTransformOps.h"
+#include "mlir/IR/AttrTypeSubElements.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Parser/Parser.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_MATMULSCHEDULE
+#include "nnc/Target/CPU/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+namespace {
+
+/// Unit attributes tagging the ops of the schedule being applied. The script
+/// runs on a function holding a copy of one schedule's ops, so the tags need
+/// no schedule number, and equal choices give equal scripts (parsed once).
+constexpr llvm::StringLiteral kRootAttr = "nnc.schedule_root";
+constexpr llvm::StringLiteral kMatmulAttr = "nnc.schedule_matmul";
+constexpr llvm::StringLiteral kFillAttr = "nnc.schedule_fill";
+
+/// The register tile: rows x columns of f32 accumulators (the V1 schedule's
+/// 8 x 32 is 16 zmm registers with AVX-512; the pipeline passes the tile of
+/// its target, see nnc::getCPUTarget).
+struct RegisterTile {
+  int64_t m, n;
+};
+
+/// What the C++ side decides for one matmul; the script follows from it.
+struct ScheduleChoice {
+  /// Operand of the epilogue root fed by the matmul, if the root is one.
+  std::optional<unsigned> epilogueOperand;
+  bool hasFill;
+  int64_t tileM, tileN;
+  bool peelM, peelN;
+  /// The M remainder is dynamic: compute it row by row (static 1 x N tiles).
+  bool rowRemainder;
+  /// Tile the reduction by 1 (skipped for K == 1, where it is a no-op).
+  bool tileK;
+};
+
+/// Returns the operand number through which the single user of `matmul`
+/// consumes it, if that user is an elementwise epilogue: a linalg.generic with
+/// all loops parallel, identity maps on the matmul operand and on its single
+/// result, and a body of arith/math ops only (so it vectorizes).
+std::optional<unsigned> getEpilogueOperand(linalg::MatmulOp matmul) {
+  Value result = matmul->getResult(0);
+  if (!result.hasOneUse())
+    return std::nullopt;
+  OpOperand &use = *result.getUses().begin();
+  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!generic || generic.getNumDpsInits() != 1 || generic.getNumLoops() != 2 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !generic.isDpsInput(&use))
+    return std::nullopt;
+  if (!generic.getMatchingIndexingMap(&use).isIdentity() ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isIdentity())
+    return std::nullopt;
+  if (generic->getResult(0).getType() != result.getType())
+    return std::nullopt;
+  for (Operation &op : generic.getBody()->without_terminator())
+    if (!isa<arith::ArithDialect, math::MathDialect>(op.getDialect()))
+      return std::nullopt;
+  return use.getOperandNumber();
+}
+
+/// Decides root, tile sizes and peeling from the static shapes; returns
+/// When the rows of `matmul` are the collapsed dims of a reshaped operand
+/// (a dense layer on [N, T, D]: M = N * T), copies that operand into a
+/// fresh 2-D tensor and gives the zero-filled accumulator a row count
+/// computed as `arith.muli(dim N, T)`. With a tensor.collapse_shape operand
+/// and a dynamic N the schedule's M peeling fails ("failed to peel the last
+/// iteration") and the matmul would keep the scalar lowering; the copy costs
+/// M x K stores next to the M x N x K product.
+void materializeCollapsedRows(linalg::MatmulOp matmul) {
+  auto collapse =
+      matmul.getInputs()[0].getDefiningOp<tensor::CollapseShapeOp>();
+  auto fill = matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+  auto resultType = dyn_cast<RankedTensorType>(matmul->getResult(0).getType());
+  if (!collapse || !fill || !resultType || !resultType.isDynamicDim(0) ||
+      resultType.getNumDynamicDims() != 1 ||
+      !fill.getOutputs()[0].getDefiningOp<tensor::EmptyOp>())
+    return;
+  RankedTensorType srcType = collapse.getSrcType();
+  int64_t factor = 1, dynamicDim = -1;
+  SmallVector<ReassociationIndices> groups =
+      collapse.getReassociationIndices();
+  for (int64_t d : groups.front()) {
+    if (!srcType.isDynamicDim(d)) {
+      factor *= srcType.getDimSize(d);
+      continue;
+    }
+    if (dynamicDim >= 0)
+      return; // two dynamic dims: nothing to hide
+    dynamicDim = d;
+  }
+  if (dynamicDim < 0 || factor == 1)
+    return;
+  OpBuilder b(matmul);
+  Location loc = matmul.getLoc();
+  Value dim = b.create<tensor::DimOp>(loc, collapse.getSrc(), dynamicDim);
+  Value rows = b.create<arith::MulIOp>(
+      loc, dim, b.create<arith::ConstantIndexOp>(loc, factor));
+  Value empty = b.create<tensor::EmptyOp>(loc, resultType.getShape(),
+                                          resultType.getElementType(),
+                                          ValueRange{rows});
+  Value init = b.create<linalg::FillOp>(loc, fill.getInputs()[0], empty)
+                   .getResult(0);
+  matmul.getDpsInitsMutable()[0].set(init);
+  auto lhsType = cast<RankedTensorType>(collapse.getType());
+  Value lhsInit = b.create<tensor::EmptyOp>(
+      loc, lhsType.getShape(), lhsType.getElementType(), ValueRange{rows});
+  Value lhs = b.create<linalg::CopyOp>(loc, collapse.getResult(), lhsInit)
+                  .getResult(0);
+  matmul->setOperand(0, lhs);
+}
+
+/// nullopt for matmuls the schedule does not handle (dynamic N). A dynamic
+/// K (the batch reduction of weight gradients) is tiled by 1 like any K.
+std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
+                                             RegisterTile tile) {
+  auto resultType = dyn_cast<RankedTensorType>(matmul->getResult(0).getType());
+  auto lhsType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
+  if (!resultType || !lhsType || resultType.getRank() != 2 ||
+      !resultType.getElementType().isF32())
+    return std::nullopt;
+  int64_t m = resultType.getDimSize(0), n = resultType.getDimSize(1);
+  int64_t k = lhsType.getDimSize(1);
+  if (ShapedType::isDynamic(n))
+    return std::nullopt;
+  ScheduleChoice c;
+  c.epilogueOperand = getEpilogueOperand(matmul);
+  // The fill is fused through the matmul's tile when the root is the
+  // epilogue. When the root is the matmul itself, the fill is its loop's
+  // iter_args init, which fuse_into_containing_op cannot reach; it then stays
+  // one whole-tensor fill before the loop nest (M x N stores, cheap next to
+  // the M x N x K product) and the tile accumulates onto it.
+  c.hasFill = c.epilogueOperand &&
+              matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+  // N: the tile's columns when they divide; N itself when smaller (one
+  // static tile); else the tile with the last partial tile peeled (it
+  // becomes static, just narrower).
+  c.tileN = n <= tile.n ? n : tile.n;
+  c.peelN = n % c.tileN != 0;
+  // M: the tile's rows; a smaller static M is one tile. A dynamic or ragged M is
+  // peeled; a dynamic remainder is then computed row by row.
+  bool dynamicM = ShapedType::isDynamic(m);
+  c.tileM = !dynamicM && m < tile.m ? m : tile.m;
+  c.peelM = dynamicM || m % c.tileM != 0;
+  c.rowRemainder = dynamicM;
+  c.tileK = k != 1;
+  return c;
+}
+
+/// Writes the transform script of one schedule (see docs/cpu-codegen,
+/// schedules/v1_min.mlir, for the measured original).
+std::string buildScript(const ScheduleChoice &c) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  auto match = [&](StringRef result, StringRef attr, StringRef in) {
+    os << llvm::formatv("    {0} = transform.structured.match attributes"
+                        "{{{1}} in {2} : (!transform.any_op) -> "
+                        "!transform.any_op\n",
+                        result, attr, in);
+  };
+  auto fuse = [&](StringRef producer, StringRef into, StringRef newLoop) {
+    os << llvm::formatv("    %fused_{0}, {1} = "
+                        "transform.structured.fuse_into_containing_op {2} "
+                        "into {3} : (!transform.any_op, !transform.any_op) -> "
+                        "(!transform.any_op, !transform.any_op)\n",
+                        newLoop.drop_front(), newLoop, producer, into);
+  };
+  auto canonicalize = [&]() {
+    os << "    transform.apply_patterns to %f {\n"
+          "      transform.apply_patterns.canonicalization\n"
+          "      transform.apply_patterns.memref."
+          "resolve_ranked_shaped_type_result_dims\n"
+          "    } : !transform.any_op\n";
+  };
+  auto producers = [&](StringRef root, StringRef suffix) {
+    std::string mm = root.str();
+    if (c.epilogueOperand) {
+      mm = ("%mm" + suffix).str();
+      os << llvm::formatv("    {0} = transform.get_producer_of_operand "
+                          "{1}[{2}] : (!transform.any_op) -> "
+                          "!transform.any_op\n",
+                          mm, root, *c.epilogueOperand);
+    }
+    if (c.hasFill)
+      os << llvm::formatv("    %fill{0} = transform.get_producer_of_operand "
+                          "{1}[2] : (!transform.any_op) -> !transform.any_op\n",
+                          suffix, mm);
+    return mm;
+  };
+  // Fuses the matmul (when the root is its epilogue) and the fill into `loop`.
+  auto fuseProducers = [&](StringRef mm, StringRef loop, StringRef suffix) {
+    std::string current = loop.str();
+    if (c.epilogueOperand) {
+      std::string next = ("%lmm" + suffix).str();
+      fuse(mm, current, next);
+      current = next;
+    }
+    if (c.hasFill) {
+      std::string next = ("%lfill" + suffix).str();
+      fuse(("%fill" + suffix).str(), current, next);
+      current = next;
+    }
+    return current;
+  };
+  StringRef kDim = c.epilogueOperand ? "" : ", 0";
+
+  os << "module attributes {transform.with_named_sequence} {\n"
+        "  transform.named_sequence @__transform_main("
+        "%f: !transform.any_op {transform.readonly}) {\n";
+  // 1. Tile the root (M, N) and fuse the matmul and its fill into the tile.
+  match("%root", kRootAttr, "%f");
+  std::string mm = producers("%root", "");
+  os << llvm::formatv("    %tiled, %loops:2 = transform.structured."
+                      "tile_using_for %root tile_sizes [{0}, {1}{2}] : "
+                      "(!transform.any_op) -> (!transform.any_op, "
+                      "!transform.any_op, !transform.any_op)\n",
+                      c.tileM, c.tileN, kDim);
+  std::string nLoop = fuseProducers(mm, "%loops#1", "");
+  canonicalize();
+  // 2. Peel the partial N tile, then the partial M tile.
+  if (c.peelN)
+    os << llvm::formatv("    %nfor = transform.cast {0} : !transform.any_op "
+                        "to !transform.op<\"scf.for\">\n"
+                        "    %nmain, %nrem = transform.loop.peel %nfor : "
+                        "(!transform.op<\"scf.for\">) -> (!transform.any_op, "
+                        "!transform.any_op)\n",
+                        nLoop);
+  if (c.peelM)
+    os << "    %mfor = transform.cast %loops#0 : !transform.any_op to "
+          "!transform.op<\"scf.for\">\n"
+          "    %mmain, %mrem = transform.loop.peel %mfor : "
+          "(!transform.op<\"scf.for\">) -> (!transform.any_op, "
+          "!transform.any_op)\n";
+  canonicalize();
+  // 3. A dynamic M remainder: one row at a time, so every tile is static.
+  if (c.rowRemainder) {
+    match("%rroots", kRootAttr, "%mrem");
+    os << "    transform.foreach %rroots : !transform.any_op {\n"
+          "    ^bb0(%rroot: !transform.any_op):\n";
+    std::string rmm = producers("%rroot", "_r");
+    os << llvm::formatv("    %rtiled, %rloop = transform.structured."
+                        "tile_using_for %rroot tile_sizes [1, 0{0}] : "
+                        "(!transform.any_op) -> (!transform.any_op, "
+                        "!transform.any_op)\n",
+                        kDim);
+    fuseProducers(rmm, "%rloop", "_r");
+    os << "    }\n";
+    canonicalize();
+  }
+  // 4. Reduction step 1, then vectorize every tagged op (all static now).
+  match("%kmm", kMatmulAttr, "%f");
+  if (c.tileK)
+    os << "    %ktiled, %kloops = transform.structured.tile_using_for %kmm "
+          "tile_sizes [0, 0, 1] : (!transform.any_op) -> "
+          "(!transform.any_op, !transform.any_op)\n";
+  canonicalize();
+  match("%vmm", kMatmulAttr, "%f");
+  os << "    transform.structured.vectorize %vmm : !transform.any_op\n";
+  if (c.epilogueOperand) {
+    match("%vroot", kRootAttr, "%f");
+    os << "    transform.structured.vectorize %vroot : !transform.any_op\n";
+  }
+  if (c.hasFill) {
+    match("%vfill", kFillAttr, "%f");
+    os << "    transform.structured.vectorize %vfill : !transform.any_op\n";
+  }
+  os << "    transform.apply_patterns to %f {\n"
+        "      transform.apply_patterns.vector.reduction_to_contract\n"
+        "      transform.apply_patterns.vector.transfer_permutation_patterns\n"
+        "      transform.apply_patterns.tensor."
+        "fold_tensor_subset_ops_into_vector_transfers\n"
+        "      transform.apply_patterns.canonicalization\n"
+        "    } : !transform.any_op\n";
+  // 5. Keep the accumulator in registers across the reduction loop.
+  if (c.tileK)
+    os << "    transform.loop.hoist_loop_invariant_subsets %kloops : "
+          "!transform.any_op\n";
+  os << "    transform.apply_patterns to %f {\n"
+        "      transform.apply_patterns.canonicalization\n"
+        "    } : !transform.any_op\n"
+        "    transform.yield\n"
+        "  }\n"
+        "}\n";
+  return s;
+}
+
+/// Tags the ops of schedule `c` so that the script can match them.
+void tagOps(linalg::MatmulOp matmul, const ScheduleChoice &c) {
+  auto id = UnitAttr::get(matmul.getContext());
+  Operation *root = matmul;
+  if (c.epilogueOperand)
+    root = *matmul->getResult(0).getUsers().begin();
+  root->setAttr(kRootAttr, id);
+  matmul->setAttr(kMatmulAttr, id);
+  if (c.hasFill)
+    matmul.getOutputs()[0].getDefiningOp()->setAttr(kFillAttr, id);
+}
+
+/// The ops one schedule rewrites, in program order: the matmul, its epilogue
+/// root, the fill fused into the tile, and the tensor.empty inits that only
+/// they use.
+SmallVector<Operation *> scheduledOps(linalg::MatmulOp matmul,
+                                      const ScheduleChoice &c) {
+  SmallVector<Operation *> ops = {matmul};
+  if (c.epilogueOperand)
+    ops.push_back(*matmul->getResult(0).getUsers().begin());
+  if (c.hasFill)
+    ops.push_back(matmul.getOutputs()[0].getDefiningOp());
+  for (size_t i = 0, e = ops.size(); i < e; ++i)
+    for (Value init : cast<DestinationStyleOpInterface>(ops[i]).getDpsInits())
+      if (auto empty = init.getDefiningOp<tensor::EmptyOp>();
+          empty && empty->hasOneUse() &&
+          empty->getBlock() == matmul->getBlock())
+        ops.push_back(empty);
+  llvm::sort(ops, [](Operation *a, Operation *b) {
+    return a->isBeforeInBlock(b);
+  });
+  return ops;
+}
+
+/// Replaces `ops` by the body of the scheduled `outlined` function, inserted
+/// before the last of them (every input dominates it).
+void inlineBack(ArrayRef<Operation *> ops, nnc::Outlined outlined) {
+  Block &body = outlined.func.getBody().front();
+  IRMapping map;
+  map.map(body.getArguments(), outlined.inputs);
+  OpBuilder b(ops.back());
+  for (Operation &op : body.without_terminator())
+    b.clone(op, map);
+  for (auto [output, result] :
+       llvm::zip(outlined.outputs, body.getTerminator()->getOperands()))
+    output.replaceAllUsesWith(map.lookupOrDefault(result));
+  for (Operation *op : llvm::reverse(ops))
+    op->erase();
+}
+
+/// A schedule applied once, for the later trial functions that print the
+/// same (equal layers of a deep network): the copy it ran on, to map
+/// locations from, and its result, or null where the schedule failed.
+struct CachedSchedule {
+  OwningOpRef<func::FuncOp> before, after;
+};
+
+/// The text that identifies a trial function: its ops, types and constants,
+/// without locations. Printed in local scope, so that the cost is that of the
+/// function, not of the module around it.
+std::string scheduleKey(func::FuncOp trial) {
+  std::string key;
+  llvm::raw_string_ostream os(key);
+  trial->print(os, OpPrintingFlags().useLocalScope().assumeVerified());
+  return key;
+}
+
+/// Maps each (sub-)location of `from` to the one in the same place of `to`;
+/// false when the two have different shapes or a location would map to two.
+bool mapLocations(Location from, Location to,
+                  DenseMap<Attribute, Attribute> &map) {
+  SmallVector<Location> a, b;
+  from->walk([&](Location loc) {
+    a.push_back(loc);
+    return WalkResult::advance();
+  });
+  to->walk([&](Location loc) {
+    b.push_back(loc);
+    return WalkResult::advance();
+  });
+  if (a.size() != b.size())
+    return false;
+  for (auto [x, y] : llvm::zip(a, b))
+    if (map.try_emplace(x, y).first->second != y)
+      return false;
+  return true;
+}
+
+/// The cached result of a schedule, with the locations of `trial` (which
+/// prints like `cached.before`) in place of those of the layer it was
+/// computed for, so that profiles and remarks name the right layer; null when
+/// the locations do not correspond one to one.
+func::FuncOp reuseSchedule(CachedSchedule &cached, func::FuncOp trial) {
+  SmallVector<Operation *> a, b;
+  cached.before->walk([&](Operation *op) { a.push_back(op); });
+  trial->walk([&](Operation *op) { b.push_back(op); });
+  if (a.size() != b.size())
+    return nullptr;
+  DenseMap<Attribute, Attribute> map;
+  for (auto [x, y] : llvm::zip(a, b)) {
+    if (!mapLocations(x->getLoc(), y->getLoc(), map))
+      return nullptr;
+    for (auto [rx, ry] : llvm::zip(x->getRegions(), y->getRegions()))
+      for (auto [bx, by] : llvm::zip(rx, ry))
+        for (auto [ax, ay] : llvm::zip(bx.getArguments(), by.getArguments()))
+          if (!mapLocations(ax.getLoc(), ay.getLoc(), map))
+            return nullptr;
+  }
+  func::FuncOp result = cached.after->clone();
+  AttrTypeReplacer replacer;
+  replacer.addReplacement([&](LocationAttr loc) -> std::optional<Attribute> {
+    if (Attribute mapped = map.lookup(loc))
+      return mapped;
+    return std::nullopt;
+  });
+  replacer.recursivelyReplaceElementsIn(result, /*replaceAttrs=*/false,
+                                        /*replaceLocs=*/true);
+  return result;
+}
+
+struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
+  using MatmulScheduleBase::MatmulScheduleBase;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    MatmulScheduleBase::getDependentDialects(registry);
+    // The transform ops the scripts use, whatever the tool registered.
+    bufferization::registerTransformDialectExtension(registry);
+    linalg::registerTransformDialectExtension(registry);
+    memref::registerTransformDialectExtension(registry);
+    scf::registerTransformDialectExtension(registry);
+    tensor::registerTransformDialectExtension(registry);
+    vector::registerTransformDialectExtension(registry);
+    transform::registerLoopExtension(registry);
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    // Parsed scripts by text, and schedules by the text of the trial
+    // function: a network has few distinct layers.
+    llvm::StringMap<OwningOpRef<ModuleOp>> scripts;
+    llvm::StringMap<CachedSchedule> schedules;
+    SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
+    for (func::FuncOp func : funcs) {
+      // Program order: a layer's producers are scheduled (and turned into
+      // loops, which never fuse) before the layers that consume them. A
+      // schedule rewrites only its own ops (the matmul, its epilogue, its
+      // fill), so the matmuls are collected once; the ones a schedule
+      // creates are already vectorized.
+      SmallVector<linalg::MatmulOp> matmuls;
+      func.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+      for (linalg::MatmulOp matmul : matmuls) {
+        // CSE may share one fill between several matmuls; give this one its
+        // own, so that fusing it into the tile leaves no whole-tensor fill
+        // of dynamic shape behind for the vectorizer.
+        if (auto fill =
+                matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+            fill && !fill->hasOneUse()) {
+          OpBuilder b(matmul);
+          Operation *own = b.clone(*fill);
+          matmul.getDpsInitsMutable()[0].set(own->getResult(0));
+        }
+        materializeCollapsedRows(matmul);
+        std::optional<ScheduleChoice> choice =
+            chooseSchedule(matmul, {tileM, tileN});
+        if (!choice)
+          continue;
+        // The schedule runs on a copy of the matmul's ops (`outline`): when
+        // it cannot handle this matmul (a shape the transforms reject), the
+        // original stays as it was and the matmul keeps the generic
+        // lowering. Correct code first; the remark says which matmul runs
+        // slowly.
+        tagOps(matmul, *choice);
+        SmallVector<Operation *> ops = scheduledOps(matmul, *choice);
+        // A copy of the matmul's ops alone: matching, canonicalizing and the
+        // trial copy cost the size of one layer, not of the whole kernel
+        // (applied to the enclosing function they made compile time
+        // quadratic in the number of matmuls).
+        nnc::Outlined trial =
+            nnc::outlineCopy(ops, module, "__nnc_matmul_schedule");
+        clearTags(ops);
+        // A trial that prints like an earlier one gets that one's result
+        // (with its own locations) without running the interpreter again.
+        std::string key = scheduleKey(trial.func);
+        auto cached = schedules.find(key);
+        if (cached != schedules.end()) {
+          if (!cached->second.after) {
+            if (reportFallbacks)
+              matmul.emitRemark() << "nnc-matmul-schedule: not scheduled: "
+                                     "the schedule failed on an equal matmul";
+            trial.func.erase();
+            continue;
+          }
+          if (func::FuncOp reused = reuseSchedule(cached->second, trial.func)) {
+            inlineBack(ops, {reused, trial.inputs, trial.outputs});
+            reused.erase();
+            trial.func.erase();
+            continue;
+          }
+        }
+        OwningOpRef<func::FuncOp> before = trial.func.clone();
+        bool ok;
+        std::string errors;
+        {
+          ScopedDiagnosticHandler quiet(&getContext(), [&](Diagnostic &d) {
+            if (d.getSeverity() == DiagnosticSeverity::Error)
+              errors += d.str() + "; ";
+            return success();
+          });
+          ok = succeeded(applySchedule(trial.func, *choice, scripts));
+        }
+        if (!ok && reportFallbacks)
+          matmul.emitRemark() << "nnc-matmul-schedule: not scheduled: "
+                              << errors;
+        if (ok)
+          trial.func.walk([](Operation *op) { clearTags(op); });
+        if (cached == schedules.end())
+          schedules[key] = {std::move(before),
+                            ok ? OwningOpRef<func::FuncOp>(trial.func.clone())
+                               : OwningOpRef<func::FuncOp>()};
+        if (ok)
+          inlineBack(ops, trial);
+        trial.func.erase();
+      }
+    }
+  }
+
+  /// Removes the pass's tags from `ops`.
+  static void clearTags(ArrayRef<Operation *> ops) {
+    for (Operation *op : ops)
+      for (StringRef name : {kRootAttr, kMatmulAttr, kFillAttr})
+        op->removeAttr(name);
+  }
+
+  /// Applies the schedule of `c` to the tagged ops in `func`.
+  LogicalResult applySchedule(func::FuncOp func, const ScheduleChoice &c,
+                              llvm::StringMap<OwningOpRef<ModuleOp>> &scripts) {
+    Location loc = func.getLoc();
+    std::string script = buildScript(c);
+    OwningOpRef<ModuleOp> &transformModule = scripts[script];
+    if (!transformModule)
+      transformModule = parseSourceString<ModuleOp>(script, func.getContext());
+    if (!transformModule)
+      return emitError(loc) << "nnc-matmul-schedule: internal error, the "
+                               "generated schedule does not parse";
+    Operation *entry = transform::detail::findTransformEntryPoint(
+        func, *transformModule,
+        transform::TransformDialect::kTransformEntryPointSymbolName);
+    if (!entry)
+      return emitError(loc) << "nnc-matmul-schedule: no schedule entry point";
+    if (failed(transform::applyTransformNamedSequence(
+            func, entry, *transformModule, transform::TransformOptions())))
+      return emitError(loc) << "nnc-matmul-schedule: the schedule failed on "
+                               "this matmul";
+    return success();
+  }
+};
+
+} // namespace
