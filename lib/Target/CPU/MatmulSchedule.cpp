@@ -6,8 +6,9 @@
 // kernel function before bufferization. For each matmul, the C++ side picks
 // the root (the single elementwise consumer, else the matmul), the tile sizes
 // and the peeling from the static shapes, tags the root (and the matmul and
-// its fill) with marker attributes, and writes a transform-dialect script that
-// it applies with the transform interpreter to a private function holding a
+// its fill) with marker attributes, and builds a transform-dialect schedule
+// (with the transform ops' C++ builders, no text) that it applies with the
+// transform interpreter to a private function holding a
 // copy of those ops alone (then inlined back in their place), so that each
 // schedule costs the size of one layer rather than of the whole kernel. Fusion
 // is explicit (fuse_into_containing_op of the matmul and its fill only), so
@@ -25,6 +26,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
+#include "mlir/Dialect/Linalg/TransformOps/LinalgTransformOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/TransformOps/MemRefTransformOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -34,12 +36,12 @@
 #include "mlir/Dialect/Transform/IR/TransformDialect.h"
 #include "mlir/Dialect/Transform/IR/TransformOps.h"
 #include "mlir/Dialect/Transform/LoopExtension/LoopExtension.h"
+#include "mlir/Dialect/Transform/LoopExtension/LoopExtensionOps.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/TransformOps/VectorTransformOps.h"
 #include "mlir/IR/AttrTypeSubElements.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Parser/Parser.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -66,7 +68,7 @@ struct RegisterTile {
   int64_t m, n;
 };
 
-/// What the C++ side decides for one matmul; the script follows from it.
+/// What the C++ side decides for one matmul; the schedule follows from it.
 struct ScheduleChoice {
   /// Operand of the epilogue root fed by the matmul, if the root is one.
   std::optional<unsigned> epilogueOperand;
@@ -193,141 +195,167 @@ std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
   return c;
 }
 
-/// Writes the transform script of one schedule (see docs/cpu-codegen,
-/// schedules/v1_min.mlir, for the measured original).
-std::string buildScript(const ScheduleChoice &c) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  auto match = [&](StringRef result, StringRef attr, StringRef in) {
-    os << llvm::formatv("    {0} = transform.structured.match attributes"
-                        "{{{1}} in {2} : (!transform.any_op) -> "
-                        "!transform.any_op\n",
-                        result, attr, in);
-  };
-  auto fuse = [&](StringRef producer, StringRef into, StringRef newLoop) {
-    os << llvm::formatv("    %fused_{0}, {1} = "
-                        "transform.structured.fuse_into_containing_op {2} "
-                        "into {3} : (!transform.any_op, !transform.any_op) -> "
-                        "(!transform.any_op, !transform.any_op)\n",
-                        newLoop.drop_front(), newLoop, producer, into);
-  };
-  auto canonicalize = [&]() {
-    os << "    transform.apply_patterns to %f {\n"
-          "      transform.apply_patterns.canonicalization\n"
-          "      transform.apply_patterns.memref."
-          "resolve_ranked_shaped_type_result_dims\n"
-          "    } : !transform.any_op\n";
-  };
-  auto producers = [&](StringRef root, StringRef suffix) {
-    std::string mm = root.str();
-    if (c.epilogueOperand) {
-      mm = ("%mm" + suffix).str();
-      os << llvm::formatv("    {0} = transform.get_producer_of_operand "
-                          "{1}[{2}] : (!transform.any_op) -> "
-                          "!transform.any_op\n",
-                          mm, root, *c.epilogueOperand);
-    }
-    if (c.hasFill)
-      os << llvm::formatv("    %fill{0} = transform.get_producer_of_operand "
-                          "{1}[2] : (!transform.any_op) -> !transform.any_op\n",
-                          suffix, mm);
-    return mm;
-  };
-  // Fuses the matmul (when the root is its epilogue) and the fill into `loop`.
-  auto fuseProducers = [&](StringRef mm, StringRef loop, StringRef suffix) {
-    std::string current = loop.str();
-    if (c.epilogueOperand) {
-      std::string next = ("%lmm" + suffix).str();
-      fuse(mm, current, next);
-      current = next;
-    }
-    if (c.hasFill) {
-      std::string next = ("%lfill" + suffix).str();
-      fuse(("%fill" + suffix).str(), current, next);
-      current = next;
-    }
-    return current;
-  };
-  StringRef kDim = c.epilogueOperand ? "" : ", 0";
+/// Builds the transform module of one schedule with the transform dialect's
+/// op builders (see docs/cpu-codegen, schedules/v1_min.mlir, for the
+/// measured original): `@__transform_main(%f)` holding, in order,
+///   1. tile the root (M, N), fuse the matmul and its fill into the tile;
+///   2. peel the partial N tile, then the partial M tile;
+///   3. a dynamic M remainder: one row at a time, so every tile is static;
+///   4. reduction step 1, then vectorize every tagged op;
+///   5. keep the accumulator in registers across the reduction loop.
+OwningOpRef<ModuleOp> buildSchedule(MLIRContext *ctx, const ScheduleChoice &c) {
+  Location loc = UnknownLoc::get(ctx);
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  (*module)->setAttr(transform::TransformDialect::kWithNamedSequenceAttrName,
+                     UnitAttr::get(ctx));
+  OpBuilder top = OpBuilder::atBlockEnd(module->getBody());
+  Type any = transform::AnyOpType::get(ctx);
+  Type forType =
+      transform::OperationType::get(ctx, scf::ForOp::getOperationName());
 
-  os << "module attributes {transform.with_named_sequence} {\n"
-        "  transform.named_sequence @__transform_main("
-        "%f: !transform.any_op {transform.readonly}) {\n";
-  // 1. Tile the root (M, N) and fuse the matmul and its fill into the tile.
-  match("%root", kRootAttr, "%f");
-  std::string mm = producers("%root", "");
-  os << llvm::formatv("    %tiled, %loops:2 = transform.structured."
-                      "tile_using_for %root tile_sizes [{0}, {1}{2}] : "
-                      "(!transform.any_op) -> (!transform.any_op, "
-                      "!transform.any_op, !transform.any_op)\n",
-                      c.tileM, c.tileN, kDim);
-  std::string nLoop = fuseProducers(mm, "%loops#1", "");
-  canonicalize();
-  // 2. Peel the partial N tile, then the partial M tile.
-  if (c.peelN)
-    os << llvm::formatv("    %nfor = transform.cast {0} : !transform.any_op "
-                        "to !transform.op<\"scf.for\">\n"
-                        "    %nmain, %nrem = transform.loop.peel %nfor : "
-                        "(!transform.op<\"scf.for\">) -> (!transform.any_op, "
-                        "!transform.any_op)\n",
-                        nLoop);
-  if (c.peelM)
-    os << "    %mfor = transform.cast %loops#0 : !transform.any_op to "
-          "!transform.op<\"scf.for\">\n"
-          "    %mmain, %mrem = transform.loop.peel %mfor : "
-          "(!transform.op<\"scf.for\">) -> (!transform.any_op, "
-          "!transform.any_op)\n";
-  canonicalize();
-  // 3. A dynamic M remainder: one row at a time, so every tile is static.
-  if (c.rowRemainder) {
-    match("%rroots", kRootAttr, "%mrem");
-    os << "    transform.foreach %rroots : !transform.any_op {\n"
-          "    ^bb0(%rroot: !transform.any_op):\n";
-    std::string rmm = producers("%rroot", "_r");
-    os << llvm::formatv("    %rtiled, %rloop = transform.structured."
-                        "tile_using_for %rroot tile_sizes [1, 0{0}] : "
-                        "(!transform.any_op) -> (!transform.any_op, "
-                        "!transform.any_op)\n",
-                        kDim);
-    fuseProducers(rmm, "%rloop", "_r");
-    os << "    }\n";
+  auto body = [&](OpBuilder &b, Location loc, BlockArgument f) {
+    auto match = [&](StringRef attr, Value in) -> Value {
+      return b.create<transform::MatchOp>(
+          loc, any, in, /*ops=*/ArrayAttr(),
+          /*interface=*/transform::MatchInterfaceEnumAttr(),
+          /*op_attrs=*/
+          b.getDictionaryAttr(b.getNamedAttr(attr, b.getUnitAttr())),
+          /*filter_result_type=*/TypeAttr(),
+          /*filter_operand_types=*/ArrayAttr())
+          ->getResult(0);
+    };
+    // Fuses `producer` into `into`; returns the new containing loop.
+    auto fuse = [&](Value producer, Value into) -> Value {
+      return b
+          .create<transform::FuseIntoContainingOp>(loc, any, any, producer,
+                                                   into)
+          .getNewContainingOp();
+    };
+    auto canonicalize = [&]() {
+      b.create<transform::ApplyPatternsOp>(loc, f, [](OpBuilder &b,
+                                                      Location loc) {
+        b.create<transform::ApplyCanonicalizationPatternsOp>(loc);
+        b.create<transform::ApplyResolveRankedShapedTypeResultDimsPatternsOp>(
+            loc);
+      });
+    };
+    // The matmul (the root's producer when the root is its epilogue) and
+    // the fill of its accumulator.
+    auto producers = [&](Value root) -> std::pair<Value, Value> {
+      Value mm = root, fill;
+      if (c.epilogueOperand)
+        mm = b.create<transform::GetProducerOfOperand>(
+                  loc, any, root, static_cast<uint64_t>(*c.epilogueOperand))
+                 ->getResult(0);
+      if (c.hasFill)
+        fill = b.create<transform::GetProducerOfOperand>(loc, any, mm,
+                                                         uint64_t(2))
+                   ->getResult(0);
+      return {mm, fill};
+    };
+    // Fuses the matmul (when the root is its epilogue) and the fill into
+    // `loop`.
+    auto fuseProducers = [&](std::pair<Value, Value> mmFill, Value loop) {
+      if (c.epilogueOperand)
+        loop = fuse(mmFill.first, loop);
+      if (c.hasFill)
+        loop = fuse(mmFill.second, loop);
+      return loop;
+    };
+    // The root's tile sizes; the matmul root has a reduction dim, untiled.
+    auto rootSizes = [&](int64_t m, int64_t n) {
+      SmallVector<int64_t> sizes = {m, n};
+      if (!c.epilogueOperand)
+        sizes.push_back(0);
+      return sizes;
+    };
+    auto peel = [&](Value loop) -> transform::LoopPeelOp {
+      Value cast = b.create<transform::CastOp>(loc, forType, loop)->getResult(0);
+      return b.create<transform::LoopPeelOp>(loc, any, any, cast);
+    };
+
+    // 1. Tile the root (M, N) and fuse the matmul and its fill into the tile.
+    Value root = match(kRootAttr, f);
+    auto mmFill = producers(root);
+    auto tiled = b.create<transform::TileUsingForOp>(
+        loc, TypeRange{any}, root, rootSizes(c.tileM, c.tileN));
+    Value nLoop = fuseProducers(mmFill, tiled.getLoops()[1]);
     canonicalize();
-  }
-  // 4. Reduction step 1, then vectorize every tagged op (all static now).
-  match("%kmm", kMatmulAttr, "%f");
-  if (c.tileK)
-    os << "    %ktiled, %kloops = transform.structured.tile_using_for %kmm "
-          "tile_sizes [0, 0, 1] : (!transform.any_op) -> "
-          "(!transform.any_op, !transform.any_op)\n";
-  canonicalize();
-  match("%vmm", kMatmulAttr, "%f");
-  os << "    transform.structured.vectorize %vmm : !transform.any_op\n";
-  if (c.epilogueOperand) {
-    match("%vroot", kRootAttr, "%f");
-    os << "    transform.structured.vectorize %vroot : !transform.any_op\n";
-  }
-  if (c.hasFill) {
-    match("%vfill", kFillAttr, "%f");
-    os << "    transform.structured.vectorize %vfill : !transform.any_op\n";
-  }
-  os << "    transform.apply_patterns to %f {\n"
-        "      transform.apply_patterns.vector.reduction_to_contract\n"
-        "      transform.apply_patterns.vector.transfer_permutation_patterns\n"
-        "      transform.apply_patterns.tensor."
-        "fold_tensor_subset_ops_into_vector_transfers\n"
-        "      transform.apply_patterns.canonicalization\n"
-        "    } : !transform.any_op\n";
-  // 5. Keep the accumulator in registers across the reduction loop.
-  if (c.tileK)
-    os << "    transform.loop.hoist_loop_invariant_subsets %kloops : "
-          "!transform.any_op\n";
-  os << "    transform.apply_patterns to %f {\n"
-        "      transform.apply_patterns.canonicalization\n"
-        "    } : !transform.any_op\n"
-        "    transform.yield\n"
-        "  }\n"
-        "}\n";
-  return s;
+    // 2. Peel the partial N tile, then the partial M tile.
+    if (c.peelN)
+      peel(nLoop);
+    Value mRemainder;
+    if (c.peelM)
+      mRemainder = peel(tiled.getLoops()[0]).getRemainderLoop();
+    canonicalize();
+    // 3. A dynamic M remainder: one row at a time, so every tile is static.
+    if (c.rowRemainder) {
+      Value rroots = match(kRootAttr, mRemainder);
+      auto foreach = b.create<transform::ForeachOp>(
+          loc, TypeRange{}, ValueRange{rroots}, /*with_zip_shortest=*/false);
+      OpBuilder::InsertionGuard guard(b);
+      Block *block = b.createBlock(&foreach.getBody(),
+                                   foreach.getBody().end(), TypeRange{any},
+                                   {loc});
+      Value rroot = block->getArgument(0);
+      auto rmmFill = producers(rroot);
+      auto rtiled = b.create<transform::TileUsingForOp>(
+          loc, TypeRange{any}, rroot, rootSizes(1, 0));
+      fuseProducers(rmmFill, rtiled.getLoops()[0]);
+      b.create<transform::YieldOp>(loc);
+    }
+    if (c.rowRemainder)
+      canonicalize();
+    // 4. Reduction step 1, then vectorize every tagged op (all static now).
+    Value kmm = match(kMatmulAttr, f);
+    Value kLoop;
+    if (c.tileK)
+      kLoop = b.create<transform::TileUsingForOp>(
+                   loc, TypeRange{any}, kmm, ArrayRef<int64_t>{0, 0, 1})
+                  .getLoops()[0];
+    canonicalize();
+    auto vectorize = [&](Value target) {
+      b.create<transform::VectorizeOp>(loc, target, ValueRange{},
+                                       DenseI64ArrayAttr(), UnitAttr(),
+                                       DenseBoolArrayAttr());
+    };
+    vectorize(match(kMatmulAttr, f));
+    if (c.epilogueOperand)
+      vectorize(match(kRootAttr, f));
+    if (c.hasFill)
+      vectorize(match(kFillAttr, f));
+    b.create<transform::ApplyPatternsOp>(loc, f, [](OpBuilder &b,
+                                                    Location loc) {
+      b.create<transform::ApplyVectorReductionToContractPatternsOp>(loc);
+      b.create<transform::ApplyTransferPermutationPatternsOp>(loc);
+      b.create<transform::ApplyFoldTensorSubsetOpsIntoVectorTransfersPatternsOp>(
+          loc);
+      b.create<transform::ApplyCanonicalizationPatternsOp>(loc);
+    });
+    // 5. Keep the accumulator in registers across the reduction loop.
+    if (c.tileK)
+      b.create<transform::HoistLoopInvariantSubsetsOp>(loc, kLoop);
+    b.create<transform::ApplyPatternsOp>(loc, f, [](OpBuilder &b,
+                                                    Location loc) {
+      b.create<transform::ApplyCanonicalizationPatternsOp>(loc);
+    });
+    b.create<transform::YieldOp>(loc);
+  };
+  auto sequence = top.create<transform::NamedSequenceOp>(
+      loc, transform::TransformDialect::kTransformEntryPointSymbolName, any,
+      TypeRange{}, body);
+  sequence.setArgAttr(0, transform::TransformDialect::kArgReadOnlyAttrName,
+                      top.getUnitAttr());
+  return module;
+}
+
+/// The key of a schedule's transform module: the choices it follows from.
+std::string scheduleChoiceKey(const ScheduleChoice &c) {
+  return llvm::formatv("{0}/{1}/{2}x{3}/{4}{5}{6}{7}",
+                       c.epilogueOperand ? int64_t(*c.epilogueOperand) : -1,
+                       c.hasFill, c.tileM, c.tileN, c.peelM, c.peelN,
+                       c.rowRemainder, c.tileK)
+      .str();
 }
 
 /// Tags the ops of schedule `c` so that the script can match them.
@@ -467,8 +495,8 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    // Parsed scripts by text, and schedules by the text of the trial
-    // function: a network has few distinct layers.
+    // Transform modules by their choices, and schedules by the text of the
+    // trial function: a network has few distinct layers.
     llvm::StringMap<OwningOpRef<ModuleOp>> scripts;
     llvm::StringMap<CachedSchedule> schedules;
     SmallVector<func::FuncOp> funcs(module.getOps<func::FuncOp>());
@@ -567,13 +595,9 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
   LogicalResult applySchedule(func::FuncOp func, const ScheduleChoice &c,
                               llvm::StringMap<OwningOpRef<ModuleOp>> &scripts) {
     Location loc = func.getLoc();
-    std::string script = buildScript(c);
-    OwningOpRef<ModuleOp> &transformModule = scripts[script];
+    OwningOpRef<ModuleOp> &transformModule = scripts[scheduleChoiceKey(c)];
     if (!transformModule)
-      transformModule = parseSourceString<ModuleOp>(script, func.getContext());
-    if (!transformModule)
-      return emitError(loc) << "nnc-matmul-schedule: internal error, the "
-                               "generated schedule does not parse";
+      transformModule = buildSchedule(func.getContext(), c);
     Operation *entry = transform::detail::findTransformEntryPoint(
         func, *transformModule,
         transform::TransformDialect::kTransformEntryPointSymbolName);
