@@ -293,10 +293,11 @@ static nnc_status_t copyUndo(nnc_model_t *m, const nnc_entry_desc_t *e,
   return NULL;
 }
 
-/* Runs a CPU kernel on `m->args` inside an allocation scope. The scope lives
- * in the instance (not on this frame) so that it is intact after longjmp. */
-static nnc_status_t callKernel(nnc_model_t *m, const nnc_entry_desc_t *e,
-                               const Call *c) {
+/* Runs a CPU kernel on `m->args` inside an allocation scope (the CPU
+ * table's `call`, Device.c). The scope lives in the instance (not on this
+ * frame) so that it is intact after longjmp. */
+nnc_status_t nncHostCall(nnc_model_t *m, const nnc_entry_desc_t *e,
+                         Call *c) {
   nnc_status_t s = copyUndo(m, e, c->fn, 1);
   if (s)
     return s;
@@ -348,7 +349,7 @@ static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
   const nnc_model_desc_t *desc = m->desc;
   uint64_t *w = m->words;
   nnc_status_t s = NULL;
-  if (m->onDevice && (s = nncDevicePrepare(m, c->fn, c->batch)))
+  if (m->device->prepare && (s = m->device->prepare(m, c->fn, c->batch)))
     return s;
   for (int32_t i = 0; i < e->num_args; ++i) {
     int32_t a = e->args[i];
@@ -410,14 +411,12 @@ static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
         break;
       }
     }
-    if (m->onDevice)
-      ptr = nncDeviceArg(m, c, a, ptr);
+    if (m->device->arg)
+      ptr = m->device->arg(m, c, a, ptr);
     m->args[i] = w;
     w += putMemref(w, ptr, rank, dims, c->batch);
   }
-  if (m->onDevice)
-    return nncDeviceCall(m, e, c);
-  return callKernel(m, e, c);
+  return m->device->call(m, e, c);
 }
 
 nnc_status_t nnc_model_predict(nnc_model_t *model, int64_t batch,
@@ -595,11 +594,11 @@ nnc_status_t nnc_model_compute_input_gradients(
                          model->desc->grads.fn
                              ? "compile it with nnc --input-grads"
                              : "its .nn file has no train section");
-  if (model->onDevice)
+  if (!model->device->inputGradients)
     return nncMakeStatus(NNC_STATUS_UNIMPLEMENTED,
-                         "%s: input gradients of CUDA models are not "
+                         "%s: input gradients of --target=%s models are not "
                          "implemented",
-                         fn);
+                         fn, model->device->name);
   if ((s = checkBatch(fn, batch)) ||
       (s = checkConst(fn, "inputs", NNC_KIND_INPUT, inputs, num_inputs, batch,
                       1)) ||

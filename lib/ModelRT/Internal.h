@@ -62,7 +62,9 @@ struct nnc_model_s {
   void **args;        /**< argument pointers for the largest entry */
   void *scratch;      /**< outputs of training entries the caller skipped */
   size_t scratchBytes;
-  int onDevice;       /**< CUDA target: `data` holds device addresses */
+  /** What this model's target does (Device.c), chosen at create from the
+   *  descriptor's target; `data` holds its addresses. */
+  const struct NncDeviceOps *device;
   int inputLocation;  /**< nnc_location_t of caller inputs and labels */
   void *deviceIO;     /**< CUDA: device copies of inputs, labels, outputs */
   size_t deviceIOBytes;
@@ -201,6 +203,58 @@ NNC_HIDDEN const char *nncHyperRangeText(int32_t range);
  *  unless it is NULL (the instance's value is kept). */
 NNC_HIDDEN void nncCallHypers(const nnc_model_t *model, NncCall *call,
                               const double *lr);
+
+/** The operations that differ between the targets a model.so is compiled
+ *  for (docs/runtime.md, "Device operations"): one table per target
+ *  (Device.c), chosen once at create (nncDeviceFor); Model.c, Exec.c and
+ *  Safetensors.c call through `model->device` and never test the target. */
+typedef struct NncDeviceOps {
+  const char *name; /**< "cpu", "cuda" */
+  /** Instance tensors live in host memory, the kernels run on the host:
+   *  the thread pool, guard pages and direct reads apply. */
+  int hostMemory;
+  /** nnc_model_compute_input_gradients is implemented. */
+  int inputGradients;
+  /** Makes the device usable from this thread; `fn` prefixes the message. */
+  nnc_status_t (*init)(const char *fn);
+  /** Puts the host-initialised tensor `host` (nncHostTensorAlloc'ed, owned
+   *  by the table from here on, also on failure) where the kernels read it;
+   *  `*out` is the address they get. */
+  nnc_status_t (*place)(nnc_model_t *model, const char *fn, void *host,
+                        size_t bytes, void **out);
+  /** Frees one instance tensor from `place`; NULL is a no-op. */
+  void (*release)(nnc_model_t *model, void *p);
+  /** Frees what the table keeps in the instance besides its tensors. */
+  void (*destroy)(nnc_model_t *model);
+  /** Copies `bytes` from the tensor at `src` to host memory `dst`. */
+  nnc_status_t (*toHost)(const char *fn, void *dst, const void *src,
+                         size_t bytes);
+  /** Copies `bytes` from host memory `src` to the tensor at `dst`. */
+  nnc_status_t (*fromHost)(const char *fn, void *dst, const void *src,
+                           size_t bytes);
+  /** Zeroes `bytes` of the tensor at `p`. */
+  nnc_status_t (*zero)(const char *fn, void *p, size_t bytes);
+  /** Before a call's arguments are built (NULL: nothing to do). */
+  nnc_status_t (*prepare)(nnc_model_t *model, const char *fn, int64_t batch);
+  /** The address the kernel gets for argument slot `a` whose host address
+   *  would be `hostPtr` (NULL: `hostPtr`). */
+  void *(*arg)(nnc_model_t *model, const NncCall *call, int32_t a,
+               void *hostPtr);
+  /** Runs the entry's kernel on `model->args`. */
+  nnc_status_t (*call)(nnc_model_t *model, const nnc_entry_desc_t *e,
+                       NncCall *call);
+} NncDeviceOps;
+
+/** The table of descriptor target `target` (NNC_TARGET_*). */
+NNC_HIDDEN const NncDeviceOps *nncDeviceFor(int32_t target);
+/** Host storage of one instance tensor (Model.c): 64-byte aligned, between
+ *  guard pages in the guard mode; NULL when out of memory. */
+NNC_HIDDEN void *nncHostTensorAlloc(const nnc_model_t *model, size_t bytes);
+/** Frees nncHostTensorAlloc's storage; NULL is a no-op. */
+NNC_HIDDEN void nncHostTensorFree(const nnc_model_t *model, void *p);
+/** CPU target (Exec.c): runs a host kernel inside an allocation scope. */
+NNC_HIDDEN nnc_status_t nncHostCall(nnc_model_t *model,
+                                    const nnc_entry_desc_t *e, NncCall *call);
 
 /** CUDA target (CudaExec.c): makes the device staging area large enough for
  *  the inputs, labels and outputs of `batch` items. */

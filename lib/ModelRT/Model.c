@@ -12,7 +12,7 @@
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
-#include "CudaDriver.h"
+#include "Internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +24,7 @@ static int isInstanceRole(int32_t role) {
 
 /* Storage of one instance tensor: 64-byte aligned, between guard pages in
  * the guard mode. */
-static void *allocTensor(const nnc_model_t *m, size_t bytes) {
+void *nncHostTensorAlloc(const nnc_model_t *m, size_t bytes) {
   if (m->guard != NNC_GUARD_OFF)
     return nncGuardAlloc(m->guard, bytes, NNC_TENSOR_ALIGN);
   void *p = NULL;
@@ -32,7 +32,9 @@ static void *allocTensor(const nnc_model_t *m, size_t bytes) {
                                                                       : NULL;
 }
 
-static void freeTensor(const nnc_model_t *m, void *p) {
+void nncHostTensorFree(const nnc_model_t *m, void *p) {
+  if (!p)
+    return;
   if (m->guard != NNC_GUARD_OFF)
     nncGuardFree(p);
   else
@@ -107,11 +109,11 @@ static nnc_status_t create(const char *fn, uint64_t seed,
     return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
                          "%s: out of memory", fn);
   }
-  m->onDevice = desc->target == NNC_TARGET_CUDA;
-  /* CUDA kernels run on the device: no pool. Its workers start at the
-   * first parallel loop. */
+  m->device = nncDeviceFor(desc->target);
+  /* Kernels on a device need no pool. Its workers start at the first
+   * parallel loop. */
   m->numThreads = threads;
-  if (!m->onDevice && threads > 1 &&
+  if (m->device->hostMemory && threads > 1 &&
       !(m->allocScope.pool = m->pool = nncPoolCreate(threads))) {
     nnc_model_destroy(m);
     return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
@@ -119,7 +121,7 @@ static nnc_status_t create(const char *fn, uint64_t seed,
                          (int)threads);
   }
   /* Guard pages apply to host memory: CPU models only. */
-  m->guard = m->onDevice ? NNC_GUARD_OFF : nncGuardModeFromEnv();
+  m->guard = m->device->hostMemory ? nncGuardModeFromEnv() : NNC_GUARD_OFF;
   nncHostSetGuard(m->guard);
   if (m->guard != NNC_GUARD_OFF &&
       !(m->guardScratch = calloc(nt, sizeof(void *)))) {
@@ -127,7 +129,7 @@ static nnc_status_t create(const char *fn, uint64_t seed,
     return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
                          "%s: out of memory", fn);
   }
-  if (m->onDevice && (s = nncCudaInit(fn))) {
+  if ((s = m->device->init(fn))) {
     nnc_model_destroy(m);
     return s;
   }
@@ -138,7 +140,7 @@ static nnc_status_t create(const char *fn, uint64_t seed,
       continue;
     int64_t n = nncElements(d, 1);
     size_t bytes = (size_t)n * nncDtypeSize(d->dtype);
-    void *p = allocTensor(m, bytes);
+    void *p = nncHostTensorAlloc(m, bytes);
     if (!p) {
       nnc_model_destroy(m);
       return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
@@ -150,16 +152,7 @@ static nnc_status_t create(const char *fn, uint64_t seed,
     else
       memset(p, 0, bytes);
     m->bytes[t] = bytes;
-    if (!m->onDevice) {
-      m->data[t] = p;
-      continue;
-    }
-    /* CUDA: initialised on the host, then moved to device memory. */
-    s = nncCudaAlloc(fn, bytes, 0, &m->data[t]);
-    if (!s)
-      s = nncCudaCopy(fn, m->data[t], p, bytes);
-    free(p);
-    if (s) {
+    if ((s = m->device->place(m, fn, p, bytes, &m->data[t]))) {
       nnc_model_destroy(m);
       return s;
     }
@@ -182,16 +175,12 @@ void nnc_model_destroy(nnc_model_t *model) {
   if (!model)
     return;
   nncPoolDestroy(model->pool); /* joins the workers */
-  if (model->data)
-    for (int32_t t = 0; t < model->desc->num_tensors; ++t) {
-      if (model->onDevice)
-        nncCudaFree(model->data[t]);
-      else
-        freeTensor(model, model->data[t]);
-    }
-  if (model->onDevice) {
-    nncCudaFree(model->deviceIO);
-    nncCudaFree(model->deviceScalars);
+  /* No tensor exists before the device is chosen. */
+  if (model->device) {
+    if (model->data)
+      for (int32_t t = 0; t < model->desc->num_tensors; ++t)
+        model->device->release(model, model->data[t]);
+    model->device->destroy(model);
   }
   free(model->data);
   free(model->bytes);
@@ -304,37 +293,16 @@ nnc_status_t nnc_model_write_tensor_by_name(nnc_model_t *model,
 
 nnc_status_t nncTensorToHost(const nnc_model_t *model, const char *fn,
                              int32_t t, void *dst) {
-  if (!model->onDevice) {
-    memcpy(dst, model->data[t], model->bytes[t]);
-    return NULL;
-  }
-  nnc_status_t s = nncCudaInit(fn);
-  return s ? s : nncCudaCopy(fn, dst, model->data[t], model->bytes[t]);
+  return model->device->toHost(fn, dst, model->data[t], model->bytes[t]);
 }
 
 nnc_status_t nncTensorFromHost(nnc_model_t *model, const char *fn, int32_t t,
                                const void *src) {
-  if (!model->onDevice) {
-    memcpy(model->data[t], src, model->bytes[t]);
-    return NULL;
-  }
-  nnc_status_t s = nncCudaInit(fn);
-  return s ? s : nncCudaCopy(fn, model->data[t], src, model->bytes[t]);
+  return model->device->fromHost(fn, model->data[t], src, model->bytes[t]);
 }
 
 nnc_status_t nncTensorZero(nnc_model_t *model, const char *fn, int32_t t) {
-  if (!model->onDevice) {
-    memset(model->data[t], 0, model->bytes[t]);
-    return NULL;
-  }
-  nnc_status_t s = nncCudaInit(fn);
-  if (!s && model->bytes[t] % 4 == 0 && model->bytes[t]) {
-    CUresult r = nncCu.memsetD32((CUdeviceptr)(uintptr_t)model->data[t], 0,
-                                 model->bytes[t] / 4);
-    if (r)
-      s = nncCudaStatus(fn, "cuMemsetD32", r);
-  }
-  return s;
+  return model->device->zero(fn, model->data[t], model->bytes[t]);
 }
 
 nnc_status_t nnc_model_set_input_location(nnc_model_t *model,
@@ -348,7 +316,7 @@ nnc_status_t nnc_model_set_input_location(nnc_model_t *model,
                          "%s: location: expected NNC_LOCATION_HOST (0) or "
                          "NNC_LOCATION_DEVICE (1), got %d",
                          fn, (int)location);
-  if (location == NNC_LOCATION_DEVICE && !model->onDevice)
+  if (location == NNC_LOCATION_DEVICE && model->device->hostMemory)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: location: NNC_LOCATION_DEVICE needs a model "
                          "compiled with --target=cuda; '%s' targets %s",

@@ -135,7 +135,7 @@ nnc_status_t nncSave(const nnc_model_t *m, const char *path) {
   nnc_status_t copyError = NULL;
   for (int32_t t = 0; ok && t < desc->num_tensors; ++t)
     if (isSaved(desc->tensors[t].role) && m->bytes[t]) {
-      if (!m->onDevice) {
+      if (m->device->hostMemory) {
         ok = fwrite(m->data[t], 1, m->bytes[t], f) == m->bytes[t];
         continue;
       }
