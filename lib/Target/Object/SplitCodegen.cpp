@@ -57,11 +57,48 @@ bool refersToGlobal(const llvm::Constant *c) {
   });
 }
 
+/// Visits what uses `value`, through constant expressions and aggregates:
+/// the function of each instruction, and each global variable whose
+/// initializer refers to it (whose own users are followed in turn when
+/// `onVariable` returns true).
+void forEachUser(const llvm::Value *value,
+                 llvm::function_ref<void(const llvm::Function &)> onFunction,
+                 llvm::function_ref<bool(const llvm::GlobalVariable &)>
+                     onVariable) {
+  llvm::SmallVector<const llvm::User *> worklist(value->users());
+  llvm::SmallPtrSet<const llvm::User *, 8> seen;
+  while (!worklist.empty()) {
+    const llvm::User *user = worklist.pop_back_val();
+    if (!seen.insert(user).second)
+      continue;
+    if (auto *inst = llvm::dyn_cast<llvm::Instruction>(user))
+      onFunction(*inst->getFunction());
+    else if (auto *variable = llvm::dyn_cast<llvm::GlobalVariable>(user)) {
+      if (onVariable(*variable))
+        worklist.append(user->user_begin(), user->user_end());
+    } else if (llvm::isa<llvm::ConstantExpr, llvm::ConstantAggregate>(user))
+      worklist.append(user->user_begin(), user->user_end());
+  }
+}
+
 /// The functions whose instructions use `value`: directly, through
-/// constant expressions, or through the initializers of global variables
-/// (whose users are then followed in turn).
+/// constant expressions, or through the initializers of global variables.
 void forEachUserFunction(const llvm::Value *value,
-                         llvm::function_ref<void(const llvm::Function &)> fn);
+                         llvm::function_ref<void(const llvm::Function &)> fn) {
+  forEachUser(value, fn, [](const llvm::GlobalVariable &) { return true; });
+}
+
+/// The global variables whose initializers refer to `value` directly.
+void forEachUserVariable(
+    const llvm::Value *value,
+    llvm::function_ref<void(const llvm::GlobalVariable &)> fn) {
+  forEachUser(
+      value, [](const llvm::Function &) {},
+      [&](const llvm::GlobalVariable &variable) {
+        fn(variable);
+        return false;
+      });
+}
 
 /// A local constant whose initializer refers to no other global (names,
 /// tables) and that code uses: copied into every part. (The descriptor's
@@ -75,40 +112,6 @@ bool isCopiedConstant(const llvm::GlobalValue &value) {
   bool used = false;
   forEachUserFunction(variable, [&](const llvm::Function &) { used = true; });
   return used;
-}
-
-void forEachUserFunction(const llvm::Value *value,
-                         llvm::function_ref<void(const llvm::Function &)> fn) {
-  llvm::SmallVector<const llvm::User *> worklist(value->users());
-  llvm::SmallPtrSet<const llvm::User *, 8> seen;
-  while (!worklist.empty()) {
-    const llvm::User *user = worklist.pop_back_val();
-    if (!seen.insert(user).second)
-      continue;
-    if (auto *inst = llvm::dyn_cast<llvm::Instruction>(user))
-      fn(*inst->getFunction());
-    else if (llvm::isa<llvm::ConstantExpr, llvm::ConstantAggregate,
-                       llvm::GlobalVariable>(user))
-      worklist.append(user->user_begin(), user->user_end());
-  }
-}
-
-/// The global variables whose initializers refer to `value`, directly or
-/// through constant expressions and aggregates.
-void forEachUserVariable(
-    const llvm::Value *value,
-    llvm::function_ref<void(const llvm::GlobalVariable &)> fn) {
-  llvm::SmallVector<const llvm::User *> worklist(value->users());
-  llvm::SmallPtrSet<const llvm::User *, 8> seen;
-  while (!worklist.empty()) {
-    const llvm::User *user = worklist.pop_back_val();
-    if (!seen.insert(user).second)
-      continue;
-    if (auto *variable = llvm::dyn_cast<llvm::GlobalVariable>(user))
-      fn(*variable);
-    else if (llvm::isa<llvm::ConstantExpr, llvm::ConstantAggregate>(user))
-      worklist.append(user->user_begin(), user->user_end());
-  }
 }
 
 } // namespace
