@@ -39,7 +39,6 @@ nnc::detail::intList(MLIRGenImpl &g, const CallExprAST &call, StringRef name) {
   return values;
 }
 
-
 bool MLIRGenImpl::expectRank(const CallExprAST &call, Value input,
                              int64_t minRank, int64_t maxRank,
                              llvm::StringRef form, llvm::StringRef tooHigh) {

@@ -48,11 +48,9 @@ std::pair<int64_t, int64_t> samePadding(int64_t size, int64_t kernel,
 /// The (top, left, bottom, right) padding of a windowed layer's `pad`: one
 /// integer for every side, `[top, left, bottom, right]`, `valid` (none) or
 /// `same` (samePadding of each spatial dim of the NCHW `shape`).
-std::optional<SmallVector<int64_t>> padArg(MLIRGenImpl &g,
-                                           const CallExprAST &call,
-                                           ArrayRef<int64_t> shape,
-                                           int64_t kernel, int64_t stride,
-                                           int64_t dilation) {
+std::optional<SmallVector<int64_t>>
+padArg(MLIRGenImpl &g, const CallExprAST &call, ArrayRef<int64_t> shape,
+       int64_t kernel, int64_t stride, int64_t dilation) {
   const ExprAST *padExpr = call.getArg("pad");
   auto fail = [&]() -> std::optional<SmallVector<int64_t>> {
     g.error(padExpr ? padExpr->loc() : call.loc(),
@@ -133,8 +131,8 @@ void ceilModePadding(ArrayRef<int64_t> shape, int64_t kernel, int64_t stride,
     int64_t out = (span + stride - 1) / stride + 1;
     if ((out - 1) * stride >= size + before)
       --out;
-    padding[d + 2] +=
-        std::max<int64_t>(0, (out - 1) * stride + window - (size + before + after));
+    padding[d + 2] += std::max<int64_t>(0, (out - 1) * stride + window -
+                                               (size + before + after));
   }
 }
 
@@ -191,7 +189,6 @@ std::vector<BuiltinSpec> rows::denseConvPool() {
             {count("size", "2"), count("stride", "=size"),
              padding(PT_Int, "0").oneOf({"same", "valid"}),
              flag("ceil_mode", "false"), flag("count_include_pad", "false")},
-            "2-D average pooling (PyTorch's AvgPool2d)",
-            pool<nn::AvgPool2DOp>),
+            "2-D average pooling (PyTorch's AvgPool2d)", pool<nn::AvgPool2DOp>),
   };
 }

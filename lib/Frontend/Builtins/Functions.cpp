@@ -63,8 +63,9 @@ Value parameter(MLIRGenImpl &g, const CallExprAST &call, const StmtAST &stmt) {
   if (stmt.kind == StmtAST::Output) {
     g.error(call.loc(), "an output carries the batch N first; a parameter has "
                         "none (bind it, `" +
-                            stmt.name + "_p = parameter(...)`, and use it in "
-                                        "an expression)");
+                            stmt.name +
+                            "_p = parameter(...)`, and use it in "
+                            "an expression)");
     return {};
   }
   auto dims = intList(g, call, "shape");

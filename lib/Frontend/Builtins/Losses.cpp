@@ -32,8 +32,7 @@ Value perceptron(MLIRGenImpl &g, const CallExprAST &call, Value pred,
                                         {pred, target});
 }
 
-Value huber(MLIRGenImpl &g, const CallExprAST &call, Value pred,
-            Value target) {
+Value huber(MLIRGenImpl &g, const CallExprAST &call, Value pred, Value target) {
   auto delta = g.floatArg(call, "delta");
   if (!delta)
     return {};

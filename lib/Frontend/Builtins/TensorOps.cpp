@@ -84,11 +84,10 @@ std::vector<BuiltinSpec> rows::tensorOps() {
               "reshape to the given dims (N for the batch)", reshape),
       stageOp("transpose", {param("perm", PT_Int).range(0, 7).many()},
               "permute the axes (axis 0 is the batch)", transpose),
-      stageOp("mean", {axis(), flag("keepdims", "false")},
-              "mean over an axis", reduce<nn::ReduceMeanOp>),
+      stageOp("mean", {axis(), flag("keepdims", "false")}, "mean over an axis",
+              reduce<nn::ReduceMeanOp>),
       stageOp("sum", {axis(), flag("keepdims", "false")}, "sum over an axis",
               reduce<nn::ReduceSumOp>),
-      stageOp("last", {}, "last step of a sequence: [N, T, d] -> [N, d]",
-              last),
+      stageOp("last", {}, "last step of a sequence: [N, T, d] -> [N, d]", last),
   };
 }

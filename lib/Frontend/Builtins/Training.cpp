@@ -54,8 +54,7 @@ std::vector<BuiltinSpec> rows::training() {
       // Learning-rate schedules.
       value("constant", K::Schedule, {}, "constant learning rate"),
       value("step", K::Schedule,
-            {param("drop", PT_Float, "0.1").range(0, 1, true),
-             count("every")},
+            {param("drop", PT_Float, "0.1").range(0, 1, true), count("every")},
             "multiply lr by drop every `every` epochs"),
       value("exponential", K::Schedule,
             {param("rate", PT_Float).range(0, 1, true)},
@@ -72,15 +71,16 @@ std::vector<BuiltinSpec> rows::training() {
              flag("restore_best", "true")},
             "stop when the validation loss stalls; restores the best weights"),
       // Data sources.
-      value("spiral", K::Data,
-            {param("classes", PT_Int, "3").range(2, 1000),
-             count("points", "100"), nonNegative("noise", "0.2")},
-            "the classic 2-D spiral, `points` per class c: r = linspace(0, 1), "
-            "t = linspace(4c, 4c + 4) + noise * randn, (r sin 2.5t, r cos 2.5t)"),
-      value("logic", K::Data,
-            {param("gate", 0).oneOf({"and", "or", "xor", "nand", "nor",
-                                     "xnor"})},
-            "truth table of a 2-input gate"),
+      value(
+          "spiral", K::Data,
+          {param("classes", PT_Int, "3").range(2, 1000), count("points", "100"),
+           nonNegative("noise", "0.2")},
+          "the classic 2-D spiral, `points` per class c: r = linspace(0, 1), "
+          "t = linspace(4c, 4c + 4) + noise * randn, (r sin 2.5t, r cos 2.5t)"),
+      value(
+          "logic", K::Data,
+          {param("gate", 0).oneOf({"and", "or", "xor", "nand", "nor", "xnor"})},
+          "truth table of a 2-input gate"),
       value("csv", K::Data,
             {param("path", PT_String),
              param("label", PT_Int, "last")
