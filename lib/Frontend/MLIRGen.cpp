@@ -302,15 +302,9 @@ Value MLIRGenImpl::paramFromInit(const CallExprAST &call,
                                  bool penalised, nn::ParamRole role) {
   const ExprAST *arg = call.getArg("init");
   std::string kind = "xavier";
-  std::optional<double> scale;
-  if (auto *init = dyn_cast_or_null<CallExprAST>(arg)) {
+  auto *init = dyn_cast_or_null<CallExprAST>(arg);
+  if (init) {
     kind = init->callee;
-    if (kind == "normal" || kind == "uniform") {
-      auto value = floatArg(*init, kind == "normal" ? "std" : "bound");
-      if (!value)
-        return {};
-      scale = *value;
-    }
   } else if (arg) {
     // A block parameter bound to an initialiser name (`init = he`).
     std::optional<ConstValue> value = evalConst(*arg);
@@ -320,26 +314,30 @@ Value MLIRGenImpl::paramFromInit(const CallExprAST &call,
       return {};
     }
     kind = value->text == "auto" ? "xavier" : value->text;
-    if (kind == "normal")
-      scale = 0.01;
-    if (kind == "uniform")
-      scale = 0.05;
   }
-  std::optional<nn::InitKind> init =
-      llvm::StringSwitch<std::optional<nn::InitKind>>(kind)
-          .Case("he", nn::InitKind::he)
-          .Case("xavier", nn::InitKind::xavier)
-          .Case("zeros", nn::InitKind::zeros)
-          .Case("ones", nn::InitKind::ones)
-          .Case("normal", nn::InitKind::normal)
-          .Case("uniform", nn::InitKind::uniform)
-          .Default(std::nullopt);
-  if (!init) {
+  // The initialiser's row: its kind, and its scale from the call or, for a
+  // bare name, from the row's default.
+  const BuiltinSpec *spec = lookupBuiltin(kind, BuiltinKind::Init);
+  std::optional<double> scale;
+  if (spec && !spec->initScale.empty()) {
+    if (init) {
+      scale = floatArg(*init, spec->initScale);
+      if (!scale)
+        return {};
+    } else {
+      double value = 0;
+      llvm::StringRef(spec->findParam(spec->initScale)->defaultValue)
+          .getAsDouble(value);
+      scale = value;
+    }
+  }
+  if (!spec || !spec->initKind) {
     error(arg ? arg->loc() : call.loc(),
           "unknown initialiser '" + kind + "' for " + call.callee);
     return {};
   }
-  return param(call.loc(), name, shape, role, *init, scale, penalised);
+  return param(call.loc(), name, shape, role, *spec->initKind, scale,
+               penalised);
 }
 
 Value MLIRGenImpl::scalarConstant(const nnc::Location &where, double value) {
@@ -438,8 +436,8 @@ bool MLIRGenImpl::emitBody(GraphScope &s) {
     if (stmt.isConstant)
       continue;
     auto *call = dyn_cast<CallExprAST>(stmt.value.get());
-    Value value = call && call->callee == "parameter"
-                      ? emitParameter(*call, stmt)
+    Value value = call && call->spec && call->spec->emitBinding
+                      ? call->spec->emitBinding(*this, *call, stmt)
                       : emitExpr(*stmt.value);
     if (!value)
       return false;

@@ -1,10 +1,10 @@
 //===- MLIRGenImpl.h - Internals of MLIRGen (AST to nn) ---------*- C++ -*-===//
 //
 // The state shared by the MLIRGen sources: MLIRGen.cpp (module, functions,
-// parameters, scopes, expressions, blocks), MLIRGenLayers.cpp (one emitter
-// per built-in layer, activation and tensor op) and MLIRGenTrain.cpp (the
-// loss function, losses, penalties and the recipe attribute). Private to
-// lib/Frontend.
+// parameters, scopes, expressions, blocks), MLIRGenLayers.cpp (builtin calls
+// through the emitters of their rows), MLIRGenTrain.cpp (the loss function
+// and the recipe attribute) and the emitters of the builtin rows in
+// lib/Frontend/Builtins/. Private to lib/Frontend.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_LIB_FRONTEND_MLIRGENIMPL_H
@@ -160,21 +160,18 @@ public:
   /// The tensor type of a declaration in the current scope.
   mlir::RankedTensorType declType(const TensorTypeAST &type);
 
-  //--- MLIRGenLayers.cpp: pipeline stages --------------------------------//
+  //--- MLIRGenLayers.cpp: builtins through their rows' emitters ---------//
 
   /// Applies one stage (layer, activation, tensor op or block) to `input`.
   mlir::Value emitStage(const CallExprAST &call, mlir::Value input);
   /// A tensor function in value position (`concat(a, b)`).
   mlir::Value emitFunctionCall(const CallExprAST &call);
-  /// `name = parameter(dims..., init, trainable)`: a tensor without the
-  /// batch, named after its binding.
-  mlir::Value emitParameter(const CallExprAST &call, const StmtAST &stmt);
-  /// `matmul(a, b, transpose_a, transpose_b)` of two activations.
-  mlir::Value emitMatmul(const CallExprAST &call);
   /// Reports "<who> expects a rank-R input <form>, got <type>" unless the
-  /// rank of `input` is in [minRank, maxRank].
+  /// rank of `input` is in [minRank, maxRank]; `tooHigh` is appended when
+  /// the rank is above it.
   bool expectRank(const CallExprAST &call, mlir::Value input, int64_t minRank,
-                  int64_t maxRank, llvm::StringRef form);
+                  int64_t maxRank, llvm::StringRef form,
+                  llvm::StringRef tooHigh = "");
 
   //--- MLIRGenTrain.cpp: the loss function and the recipe -----------------//
 

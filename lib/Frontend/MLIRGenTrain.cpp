@@ -150,79 +150,10 @@ bool MLIRGenImpl::emitLossFunction(const TrainAST &train) {
 // Loss expressions
 //===----------------------------------------------------------------------===//
 
-namespace {
-
-/// Builds one loss term `call` (a Loss builtin) on `pred` and `target`.
-Value lossTerm(MLIRGenImpl &g, const CallExprAST &call, Value pred,
-               Value target) {
-  nnc::Location where = call.loc();
-  StringRef name = call.callee;
-  if (name == "mse")
-    return g.build1<nn::MseLossOp>(where, name, {pred, target});
-  if (name == "mae")
-    return g.build1<nn::MaeLossOp>(where, name, {pred, target});
-  if (name == "bce")
-    return g.build1<nn::BceLossOp>(where, name, {pred, target});
-  if (name == "bce_logits")
-    return g.build1<nn::BceLogitsLossOp>(where, name, {pred, target});
-  if (name == "perceptron") {
-    // The criterion is defined on the scores: look through a final step
-    // (`output y = x -> dense(1) -> step`), whose gradient is zero.
-    if (auto step = pred.getDefiningOp<nn::StepOp>())
-      pred = step.getInput();
-    return g.build1<nn::PerceptronLossOp>(where, name, {pred, target});
-  }
-  if (name == "huber") {
-    auto delta = g.floatArg(call, "delta");
-    if (!delta)
-      return {};
-    return g.build1<nn::HuberLossOp>(
-        where, name, {pred, target},
-        {g.builder.getNamedAttr("delta", g.builder.getF32FloatAttr(*delta))});
-  }
-  if (name == "cross_entropy") {
-    auto smoothing = g.floatArg(call, "label_smoothing");
-    if (!smoothing)
-      return {};
-    if (*smoothing != 0.0) {
-      g.error(call.getArg("label_smoothing")->loc(),
-              "cross_entropy with label_smoothing > 0 is not supported yet");
-      return {};
-    }
-    return g.build1<nn::CrossEntropyLossOp>(where, name, {pred, target});
-  }
-  g.error(where, "loss '" + name + "' cannot be compiled yet");
-  return {};
-}
-
-/// Builds an l1/l2 penalty over every penalised parameter.
-Value penalty(MLIRGenImpl &g, const CallExprAST &call) {
-  auto lambda = g.floatArg(call, "lambda");
-  if (!lambda)
-    return {};
-  SmallVector<Value> weights;
-  for (size_t i = 0; i < g.params.size(); ++i)
-    if (g.params[i].penalised)
-      weights.push_back(g.function.getArgument(g.firstParamArg + i));
-  if (weights.empty()) {
-    g.error(call.loc(), call.callee + " has no weights to penalise: the model "
-                                      "has no dense, conv, recurrent, "
-                                      "attention or embedding weights");
-    return {};
-  }
-  NamedAttribute weight =
-      g.builder.getNamedAttr("weight", g.builder.getF32FloatAttr(*lambda));
-  if (call.callee == "l1")
-    return g.build1<nn::L1PenaltyOp>(call.loc(), "l1", weights, {weight});
-  return g.build1<nn::L2PenaltyOp>(call.loc(), "l2", weights, {weight});
-}
-
-} // namespace
-
 Value MLIRGenImpl::emitLoss(const ExprAST &expr) {
   if (auto *call = dyn_cast<CallExprAST>(&expr)) {
-    if (call->builtinKind == BuiltinKind::Penalty)
-      return penalty(*this, *call);
+    if (call->builtinKind == BuiltinKind::Penalty && call->spec->emitCall)
+      return call->spec->emitCall(*this, *call);
     if (call->builtinKind != BuiltinKind::Loss || call->args.size() < 2) {
       error(call->loc(), "'" + call->callee + "' is not a loss");
       return {};
@@ -233,7 +164,11 @@ Value MLIRGenImpl::emitLoss(const ExprAST &expr) {
     Value target = emitExpr(*call->args[1].value);
     if (!target)
       return {};
-    return lossTerm(*this, *call, pred, target);
+    if (!call->spec->emitLoss) {
+      error(call->loc(), "loss '" + call->callee + "' cannot be compiled yet");
+      return {};
+    }
+    return call->spec->emitLoss(*this, *call, pred, target);
   }
   if (auto *un = dyn_cast<UnaryExprAST>(&expr)) {
     Value operand = emitLoss(*un->operand);

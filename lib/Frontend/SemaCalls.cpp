@@ -252,18 +252,18 @@ void SemaImpl::resolveAutoInit(PipeExprAST &pipe) {
       auto *ident = llvm::dyn_cast<IdentExprAST>(arg.value.get());
       if (arg.name != "init" || !ident || ident->name != "auto")
         continue;
-      // The activation that follows, looking through normalisation/dropout.
-      llvm::StringRef next;
+      // The stage that follows decides (its row's autoInit), looking
+      // through normalisation and dropout.
+      AutoInit next = AutoInit::Xavier;
       for (size_t j = i + 1; j < pipe.stages.size(); ++j) {
-        llvm::StringRef name = pipe.stages[j]->callee;
-        if (name == "batchnorm" || name == "layernorm" || name == "dropout")
-          continue;
-        next = name;
-        break;
+        const BuiltinSpec *spec = pipe.stages[j]->spec;
+        next = spec ? spec->autoInit : AutoInit::Xavier;
+        if (next != AutoInit::LookThrough)
+          break;
       }
       Location loc = arg.value->loc();
       auto call = std::make_unique<CallExprAST>(
-          loc, isReluFamily(next) ? "he" : "xavier", std::vector<ArgAST>{},
+          loc, next == AutoInit::He ? "he" : "xavier", std::vector<ArgAST>{},
           false);
       call->builtinKind = BuiltinKind::Init;
       call->spec = lookupBuiltin(call->callee, BuiltinKind::Init);

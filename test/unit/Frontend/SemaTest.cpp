@@ -2,14 +2,17 @@
 //
 // Normalised calls (named, ordered, defaults), identifier resolution, the
 // `init = auto` rule, and each family of semantic errors with its location.
-// Also checks the builtin table itself: every default parses and type-checks
-// and docs/language.md lists every builtin.
+// Also checks the builtin table itself: every default parses and type-checks,
+// every row carries the emitter of its usage, and docs/language.md lists
+// every builtin.
 //
 //===----------------------------------------------------------------------===//
 
 #include "TestUtil.h"
 
 #include "gtest/gtest.h"
+
+#include <set>
 
 using namespace nnc;
 using namespace nnc::test;
@@ -51,6 +54,22 @@ TEST(Sema, AutoInitFollowsActivation) {
   EXPECT_EQ(normal->callee, "normal");
   EXPECT_EQ(normal->builtinKind, BuiltinKind::Init);
   EXPECT_DOUBLE_EQ(llvm::cast<NumberExprAST>(normal->getArg("std"))->floatValue, 0.02);
+}
+
+TEST(Sema, AutoInitReadsTheRowOfTheNextStage) {
+  // layernorm and dropout are looked through like batchnorm; gelu is of the
+  // ReLU family (he); sigmoid and a final layer without activation: xavier.
+  Result r = runFrontend("model M {\n  input x: f32[N, 2]\n"
+                         "  output y = x -> dense(4) -> layernorm -> dropout(0.1) -> gelu"
+                         " -> dense(4) -> dropout(0.1) -> sigmoid -> dense(2)\n}");
+  ASSERT_TRUE(r.ok) << r.firstError().message;
+  auto *pipe = llvm::cast<PipeExprAST>(r.module->models[0]->body[0].value.get());
+  auto initOf = [&](size_t stage) {
+    return llvm::cast<CallExprAST>(pipe->stages[stage]->getArg("init"))->callee;
+  };
+  EXPECT_EQ(initOf(0), "he");
+  EXPECT_EQ(initOf(4), "xavier");
+  EXPECT_EQ(initOf(7), "xavier");
 }
 
 TEST(Sema, TrainSectionNormalised) {
@@ -217,6 +236,31 @@ TEST(BuiltinTable, EveryBuiltinWithRequiredArgsChecks) {
     Result r = runFrontend(text);
     EXPECT_TRUE(r.ok) << spec.name << ": " << r.firstError().message << "\n"
                       << text;
+  }
+}
+
+TEST(BuiltinTable, EveryRowCarriesTheEmitterOfItsUsage) {
+  // One row per builtin: a stage has its StageEmitter, a value-position
+  // function and a penalty their CallEmitter, a loss its LossEmitter, an
+  // initialiser its nn::InitKind; option values (optimizers, schedules, early
+  // stopping, data) have none, and every name is one row per usage.
+  std::set<std::pair<std::string, unsigned>> seen;
+  for (const BuiltinSpec &spec : getBuiltins()) {
+    EXPECT_TRUE(seen.insert({spec.name, spec.usage}).second)
+        << spec.name << " has two rows";
+    bool stage = spec.usage & U_Stage;
+    bool call = spec.kind == BuiltinKind::Penalty ||
+                (spec.kind == BuiltinKind::TensorOp && !stage);
+    bool loss = spec.kind == BuiltinKind::Loss;
+    bool init = spec.kind == BuiltinKind::Init;
+    EXPECT_EQ(spec.emitStage != nullptr, stage) << spec.name;
+    EXPECT_EQ(spec.emitCall != nullptr, call) << spec.name;
+    EXPECT_EQ(spec.emitLoss != nullptr, loss) << spec.name;
+    EXPECT_EQ(spec.initKind.has_value(), init) << spec.name;
+    EXPECT_EQ(spec.emitBinding != nullptr, spec.name == "parameter")
+        << spec.name;
+    if (!spec.initScale.empty())
+      EXPECT_NE(spec.findParam(spec.initScale), nullptr) << spec.name;
   }
 }
 
