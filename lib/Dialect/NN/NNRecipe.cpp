@@ -125,8 +125,10 @@ verifyValues(function_ref<InFlightDiagnostic()> emitError, StringRef what,
 static ParseResult parseValues(AsmParser &parser, ArrayRef<RecipeField> schema,
                                SmallVectorImpl<double> &values) {
   for (const RecipeField &field : schema) {
-    if (parser.parseComma() || parser.parseKeyword(field.name) ||
-        parser.parseEqual())
+    if (failed(parser.parseOptionalComma()))
+      return parser.emitError(parser.getCurrentLocation(), "expected '")
+             << field.name << "' (every value of the kind is required)";
+    if (parser.parseKeyword(field.name) || parser.parseEqual())
       return failure();
     double value = 0;
     if (field.isInt) {

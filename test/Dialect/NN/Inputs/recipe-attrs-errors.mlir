@@ -22,7 +22,7 @@ module attributes {o = #nn.optimizer<adam, lr = 0.1, beta1 = 0.9, beta2 = 1.5, e
 
 // -----
 
-// expected-error @+1 {{optimizer momentum: nesterov must be flag, got 0.5}}
+// expected-error @+1 {{optimizer momentum: nesterov must be flag, got 5.000000e-01}}
 module attributes {o = #nn.optimizer<momentum, lr = 0.1, momentum = 0.9, nesterov = 0.5, weight_decay = 0.0>} {}
 
 // -----
@@ -37,5 +37,6 @@ module attributes {s = #nn.schedule<step, drop = 0.5, every = 0>} {}
 
 // -----
 
-// expected-error @+1 {{expected ::mlir::nn::LossKind to be one of}}
+// expected-error @+2 {{expected ::mlir::nn::LossKind to be one of: mse, mae, huber, bce, bce_logits, cross_entropy, perceptron}}
+// expected-error @+1 {{failed to parse NN_LossKindAttr parameter 'value'}}
 module attributes {l = #nn.loss_kind<hinge>} {}
