@@ -483,5 +483,6 @@ include "NNGradOps.td"
 include "NNLayerGradOps.td"
 include "NNOptimizerOps.td"
 include "NNABI.td"
+include "NNRecipe.td"
 
 #endif // NNC_DIALECT_NN_NNOPS_TD

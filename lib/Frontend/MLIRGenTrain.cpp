@@ -4,9 +4,12 @@
 // training mode (batch statistics, active dropout driven by a seed argument)
 // followed by the loss expression built from the nn loss and penalty ops,
 // returning the scalar loss and the new batchnorm running statistics; and the
-// `nn.recipe` module attribute, the train section's options as a dictionary,
-// with every call-valued option (data source, optimizer, schedule, early
-// stopping) a nested dictionary whose `kind` is the callee. The loss is IR;
+// `nn.recipe` module attribute, the train section's options as a dictionary:
+// the optimizer, schedule, loss kind and metrics as the typed attributes of
+// dialects/NN/NNRecipe.td, built here once from the Sema-normalised options
+// (whose defaults all come from Builtins.cpp); the other call-valued options
+// (data source, early stopping) nested dictionaries whose `kind` is the
+// callee. The loss is IR;
 // the recipe describes it too (`loss_terms`, `mode_dependent`) so that the
 // runtime can evaluate it on @predict's outputs, in inference mode.
 //
@@ -316,16 +319,109 @@ static void lossTerms(MLIRGenImpl &g, const ExprAST &expr, double scale,
   lossTerms(g, *bin->rhs, bin->op == '-' ? -scale : scale, terms);
 }
 
+/// The number an argument of a normalised call holds (booleans as 0/1).
+static std::optional<double> recipeNumber(MLIRGenImpl &g, const ExprAST *expr) {
+  if (!expr)
+    return std::nullopt;
+  std::optional<ConstValue> v = g.evalConst(*expr);
+  if (v && v->isNumber())
+    return v->asDouble();
+  if (v && v->kind == ConstValue::Bool)
+    return v->boolValue ? 1.0 : 0.0;
+  return std::nullopt;
+}
+
+/// The values of `call` for each field of `schema`, by the builtin's
+/// parameter names (momentum's `beta` is PyTorch's `momentum`). Sema
+/// filled every parameter from the builtin table (Builtins.cpp), so every
+/// value is here; this is the only place the recipe's values are read.
+static std::optional<SmallVector<double>>
+recipeValues(MLIRGenImpl &g, const CallExprAST &call,
+             ArrayRef<nn::RecipeField> schema) {
+  SmallVector<double> values;
+  for (const nn::RecipeField &field : schema) {
+    StringRef name = field.name;
+    if (call.callee == "momentum" && name == "momentum")
+      name = "beta";
+    std::optional<double> value = recipeNumber(g, call.getArg(name));
+    if (!value) {
+      g.error(call.loc(), "internal error: " + call.callee +
+                              " has no numeric argument '" + name.str() + "'");
+      return std::nullopt;
+    }
+    values.push_back(*value);
+  }
+  return values;
+}
+
+/// The #nn.optimizer of a normalised optimizer call, clipping gradients at
+/// `clipNorm` (0: no clipping).
+static Attribute optimizerAttr(MLIRGenImpl &g, const CallExprAST &call,
+                               double clipNorm) {
+  std::optional<nn::OptimizerKind> kind =
+      nn::symbolizeOptimizerKind(call.callee);
+  if (!kind || *kind == nn::OptimizerKind::none) {
+    g.error(call.loc(), "optimizer '" + call.callee + "' cannot be compiled");
+    return {};
+  }
+  auto values = recipeValues(g, call, nn::getOptimizerSchema(*kind));
+  if (!values)
+    return {};
+  return nn::OptimizerAttr::get(g.builder.getContext(), *kind, *values,
+                                clipNorm);
+}
+
+/// The #nn.schedule of a normalised schedule call.
+static Attribute scheduleAttr(MLIRGenImpl &g, const CallExprAST &call) {
+  std::optional<nn::ScheduleKind> kind = nn::symbolizeScheduleKind(call.callee);
+  if (!kind) {
+    g.error(call.loc(), "schedule '" + call.callee + "' cannot be compiled");
+    return {};
+  }
+  auto values = recipeValues(g, call, nn::getScheduleSchema(*kind));
+  if (!values)
+    return {};
+  return nn::ScheduleAttr::get(g.builder.getContext(), *kind, *values);
+}
+
+/// The #nn.metrics of `metrics = f1` or `metrics = [f1, confusion]`.
+static Attribute metricsAttr(MLIRGenImpl &g, const ExprAST &expr) {
+  SmallVector<const ExprAST *> names;
+  if (auto *list = dyn_cast<ListExprAST>(&expr))
+    for (const ExprPtr &e : list->elements)
+      names.push_back(e.get());
+  else
+    names.push_back(&expr);
+  SmallVector<nn::MetricKind> metrics;
+  for (const ExprAST *e : names) {
+    auto *ident = dyn_cast<IdentExprAST>(e);
+    std::optional<nn::MetricKind> kind =
+        ident ? nn::symbolizeMetricKind(ident->name) : std::nullopt;
+    if (!kind) {
+      g.error(e->loc(), "unknown metric");
+      return {};
+    }
+    metrics.push_back(*kind);
+  }
+  if (metrics.empty())
+    return {};
+  return nn::MetricsAttr::get(g.builder.getContext(), metrics);
+}
+
 DictionaryAttr MLIRGenImpl::recipe(const TrainAST &train) {
   SmallVector<NamedAttribute> entries;
   const BuiltinSpec &spec = getTrainSpec();
+  double clipNorm = recipeNumber(*this, train.getOption("clip_norm"))
+                        .value_or(0.0);
   for (const OptionAST &option : train.options) {
     if (option.name == "loss" && option.value) {
       // The runtime needs the kind of loss (scoring rule of a single output:
       // probability for bce, logit for bce_logits; regression for mse...).
       if (const CallExprAST *term = firstLossTerm(option.value.get()))
-        entries.push_back(builder.getNamedAttr(
-            "loss", builder.getStringAttr(term->callee)));
+        if (auto kind = nn::symbolizeLossKind(term->callee))
+          entries.push_back(builder.getNamedAttr(
+              attrs::kRecipeLoss,
+              nn::LossKindAttr::get(builder.getContext(), *kind)));
       SmallVector<Attribute> terms;
       lossTerms(*this, *option.value, 1.0, terms);
       entries.push_back(
@@ -339,6 +435,18 @@ DictionaryAttr MLIRGenImpl::recipe(const TrainAST &train) {
     }
     if (!option.value)
       continue;
+    Attribute typed;
+    auto *call = dyn_cast<CallExprAST>(option.value.get());
+    if (option.name == attrs::kRecipeOptimizer && call)
+      typed = optimizerAttr(*this, *call, clipNorm);
+    else if (option.name == attrs::kRecipeSchedule && call)
+      typed = scheduleAttr(*this, *call);
+    else if (option.name == attrs::kRecipeMetrics)
+      typed = metricsAttr(*this, *option.value);
+    if (typed) {
+      entries.push_back(builder.getNamedAttr(option.name, typed));
+      continue;
+    }
     if (Attribute a =
             recipeValue(builder, *option.value, spec.findParam(option.name)))
       entries.push_back(builder.getNamedAttr(option.name, a));

@@ -173,9 +173,8 @@ nnc::summarizeModel(ModuleOp module, int64_t batch,
   s.model = name ? name.getValue().str() : "model";
   s.batch = batch;
   if (auto recipe = module->getAttrOfType<DictionaryAttr>(attrs::kRecipe)) {
-    if (auto o = recipe.getAs<DictionaryAttr>("optimizer"))
-      if (auto k = o.getAs<StringAttr>("kind"))
-        s.optimizer = k.getValue().str();
+    if (auto o = recipe.getAs<nn::OptimizerAttr>(attrs::kRecipeOptimizer))
+      s.optimizer = nn::stringifyOptimizerKind(o.getKind()).str();
     if (auto b = recipe.getAs<IntegerAttr>("batch"); b && s.batch == 0) {
       s.batch = b.getInt();
       s.batchFromRecipe = true;

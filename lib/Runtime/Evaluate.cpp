@@ -43,7 +43,7 @@ static std::string shapeText(const ModelTensor &t) {
 
 Expected<TaskInfo> nnc::rt::describeTask(const ModelLibrary &lib,
                                          const Dataset &data,
-                                         const std::string &lossKind) {
+                                         LossKind lossKind) {
   return guard([&] {
     const auto &inputs = lib.tensors(NNC_KIND_INPUT);
     const auto &outputs = lib.tensors(NNC_KIND_OUTPUT);
@@ -67,7 +67,7 @@ Expected<TaskInfo> nnc::rt::describeTask(const ModelLibrary &lib,
     TaskInfo t;
     t.outputElements = outputs[0].itemElements;
     t.outputKind =
-        lossKind == "bce" ? OutputKind::Probabilities : OutputKind::Logits;
+        lossKind == LossKind::Bce ? OutputKind::Probabilities : OutputKind::Logits;
     t.classification = !data.isRegression();
     // Class ids beyond the outputs would index past the logits in the
     // compiled loss: refuse them here.
@@ -259,8 +259,8 @@ Expected<EvalMetrics> nnc::rt::evaluateCheckpoint(const EvalOptions &o,
     ctx.seed = record.seed;
     const auto &labels = lib.tensors(NNC_KIND_LABEL);
     ctx.regression = !labels.empty() && labels[0].dtype == NNC_DTYPE_F32 &&
-                     labels[0].itemElements == 1 && cfg.loss != "bce" &&
-                     cfg.loss != "bce_logits" && cfg.loss != "perceptron";
+                     labels[0].itemElements == 1 &&
+                     !scoresBinaryClasses(cfg.loss);
     Dataset data;
     if (!o.data.empty()) {
       // Raw rows: the recorded scale unless the spec states one.

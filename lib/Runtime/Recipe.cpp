@@ -94,8 +94,23 @@ static void warnUnknown(const json &obj,
   }
 }
 
-double nnc::rt::defaultLearningRate(const std::string &optimizer) {
-  return optimizer == "adam" || optimizer == "adamw" ? 0.001 : 0.01;
+/// The LossKind named `name` (the spelling of #nn.loss_kind).
+static LossKind parseLossKind(const std::string &name) {
+  static const std::pair<const char *, LossKind> kinds[] = {
+      {"mse", LossKind::Mse},
+      {"mae", LossKind::Mae},
+      {"huber", LossKind::Huber},
+      {"bce", LossKind::Bce},
+      {"bce_logits", LossKind::BceLogits},
+      {"cross_entropy", LossKind::CrossEntropy},
+      {"perceptron", LossKind::Perceptron}};
+  for (const auto &[spelling, kind] : kinds)
+    if (name == spelling)
+      return kind;
+  fail(ErrorCode::InvalidArgument,
+       "recipe: unknown loss '{}' (expected mse, mae, huber, bce, bce_logits, "
+       "cross_entropy or perceptron)",
+       name);
 }
 
 static ScheduleConfig parseSchedule(const json &s,
@@ -212,10 +227,10 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
         r["data"]["standardize"].get<bool>())
       c.scaling = ScalingKind::Standard;
     if (r.contains("loss") && r["loss"].is_string())
-      c.loss = r["loss"].get<std::string>();
+      c.loss = parseLossKind(r["loss"].get<std::string>());
     else if (r.contains("loss") && r["loss"].is_object() &&
              r["loss"].contains("kind") && r["loss"]["kind"].is_string())
-      c.loss = r["loss"]["kind"].get<std::string>();
+      c.loss = parseLossKind(r["loss"]["kind"].get<std::string>());
     warnUnknown(r,
                 {"data", "test", "batch", "epochs", "optimizer", "schedule",
                  "early_stop", "validation", "shuffle", "sync_batchnorm",

@@ -132,11 +132,13 @@ void TrainRun::setup() {
   if (!(cfg.validation >= 0 && cfg.validation < 1)) // NaN fails too
     fail(ErrorCode::InvalidArgument, "validation must lie in [0, 1), got {}",
          cfg.validation);
+  // The train section's rate: the recipe always has one (the front end
+  // fills every optimizer value, docs/runtime.md); the descriptor's f32 copy
+  // only for a recipe without an optimizer.
   baseLr = opts.lr      ? *opts.lr
            : cfg.lr > 0 ? cfg.lr
-           : lib->api().defaultLearningRate() > 0
-               ? std::stod(fmt::format("{}", lib->api().defaultLearningRate()))
-               : defaultLearningRate(cfg.optimizer);
+                        : std::stod(fmt::format(
+                              "{}", lib->api().defaultLearningRate()));
   if (!(baseLr >= 0) || !std::isfinite(baseLr))
     fail(ErrorCode::InvalidArgument,
          "learning rate must be finite and >= 0, "
@@ -151,8 +153,7 @@ void TrainRun::loadData() {
   LoadContext ctx;
   ctx.seed = cfg.seed;
   ctx.regression = label.dtype == NNC_DTYPE_F32 && label.itemElements == 1 &&
-                   cfg.loss != "bce" && cfg.loss != "bce_logits" &&
-                   cfg.loss != "perceptron";
+                   !scoresBinaryClasses(cfg.loss);
   // The train section's feature scale is part of the model: --data and
   // --test rows get it too, unless their spec states its own.
   double recipeScale = specScale(cfg.data).value_or(1.0);

@@ -79,9 +79,54 @@ void writeJsonString(llvm::raw_ostream &os, StringRef s) {
   os << '"';
 }
 
-/// An attribute (dictionary, array, string, number, bool) as JSON.
+void writeJsonNumber(llvm::raw_ostream &os, double value, bool isInt) {
+  if (isInt)
+    os << static_cast<int64_t>(value);
+  else
+    os << llvm::format("%.9g", value);
+}
+
+/// `"kind":"<kind>"` then `,"name":value` for each field of a typed recipe
+/// attribute (#nn.optimizer, #nn.schedule), inside braces.
+void writeJsonCall(llvm::raw_ostream &os, StringRef kind,
+                   ArrayRef<nn::RecipeField> schema, ArrayRef<APFloat> values,
+                   std::optional<double> clipNorm = std::nullopt) {
+  os << "{\"kind\":";
+  writeJsonString(os, kind);
+  for (auto [field, value] : llvm::zip(schema, values)) {
+    os << ',';
+    writeJsonString(os, field.name);
+    os << ':';
+    writeJsonNumber(os, value.convertToDouble(), field.isInt);
+  }
+  if (clipNorm && *clipNorm > 0) {
+    os << ",\"clip_norm\":";
+    writeJsonNumber(os, *clipNorm, false);
+  }
+  os << '}';
+}
+
+/// An attribute (dictionary, array, string, number, bool, or a typed recipe
+/// attribute of NNRecipe.td) as JSON: the one writer of the recipe JSON
+/// that the runtime's parseRecipe reads (docs/runtime.md).
 void writeJson(llvm::raw_ostream &os, Attribute attr) {
-  if (auto dict = dyn_cast<DictionaryAttr>(attr)) {
+  if (auto opt = dyn_cast<nn::OptimizerAttr>(attr)) {
+    writeJsonCall(os, nn::stringifyOptimizerKind(opt.getKind()),
+                  nn::getOptimizerSchema(opt.getKind()), opt.getValues(),
+                  opt.getClipNorm().convertToDouble());
+  } else if (auto sched = dyn_cast<nn::ScheduleAttr>(attr)) {
+    writeJsonCall(os, nn::stringifyScheduleKind(sched.getKind()),
+                  nn::getScheduleSchema(sched.getKind()), sched.getValues());
+  } else if (auto loss = dyn_cast<nn::LossKindAttr>(attr)) {
+    writeJsonString(os, nn::stringifyLossKind(loss.getValue()));
+  } else if (auto metrics = dyn_cast<nn::MetricsAttr>(attr)) {
+    os << '[';
+    llvm::interleave(
+        metrics.getMetrics(), os,
+        [&](nn::MetricKind m) { writeJsonString(os, nn::stringifyMetricKind(m)); },
+        ",");
+    os << ']';
+  } else if (auto dict = dyn_cast<DictionaryAttr>(attr)) {
     os << '{';
     llvm::interleave(
         dict.getValue(), os,
@@ -361,12 +406,9 @@ struct ModelABIPass : nnc::impl::ModelABIBase<ModelABIPass> {
       recipe.clear();
       llvm::raw_string_ostream os(recipe);
       writeJson(os, dict);
-      if (auto opt = dict.getAs<DictionaryAttr>("optimizer")) {
-        if (auto kind = opt.getAs<StringAttr>("kind"))
-          optimizer = nn::symbolizeOptimizerKind(kind.getValue())
-                          .value_or(nn::OptimizerKind::none);
-        if (auto rate = opt.getAs<FloatAttr>("lr"))
-          lr = rate.getValueAsDouble();
+      if (auto opt = dict.getAs<nn::OptimizerAttr>(attrs::kRecipeOptimizer)) {
+        optimizer = opt.getKind();
+        lr = opt.getLearningRate();
       }
     }
     module->setAttr(attrs::kABI,

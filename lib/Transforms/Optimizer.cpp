@@ -1,6 +1,7 @@
 //===- Optimizer.cpp - @apply and @train_step from @grads -----------------===//
 //
-// The `nnc-optimizer` pass: reads the optimizer of the module's `nn.recipe`,
+// The `nnc-optimizer` pass: reads the #nn.optimizer of the module's
+// `nn.recipe` (dialects/NN/NNRecipe.td, complete: no defaults here),
 // builds `@apply` (one `nn.*_update` per parameter, after clipping by the
 // global gradient norm when `clip_norm` is set) and `@train_step`, which
 // inlines the body of `@grads` and applies the same update, so that fusion
@@ -32,12 +33,13 @@ namespace attrs = nnc::attrs;
 
 namespace {
 
-/// The optimizer of a recipe, with PyTorch's defaults.
+/// The optimizer of a recipe as the update builders use it: the kind, the
+/// clipping and the run-time hyperparameters with the recipe's values. Every
+/// value comes from the #nn.optimizer attribute (MLIRGen filled it from the
+/// train section and the front end's defaults); nothing is defaulted here.
 struct OptimizerConfig {
-  enum Kind { Sgd, Momentum, Rmsprop, Adam, AdamW } kind = Sgd;
-  double momentum = 0.9, beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
-  double alpha = 0.99, weightDecay = 0.0, clipNorm = 0.0, lr = 0.0;
-  bool nesterov = false;
+  nn::OptimizerKind kind;
+  double clipNorm = 0.0;
 
   /// One run-time hyperparameter: its name (PyTorch's), the recipe's value
   /// and the values it may take (ModelDesc.h's nnc_hyper_range_t, by name).
@@ -46,118 +48,49 @@ struct OptimizerConfig {
     double value;
     StringRef range;
   };
-  /// The hyperparameters of this optimizer, the learning rate first; the
-  /// clip norm only when the recipe clips (the clipping is compiled in).
-  SmallVector<Hyper> hypers() const {
-    SmallVector<Hyper> h{{"lr", lr, "nonneg"}};
-    switch (kind) {
-    case Sgd:
-      break;
-    case Momentum:
-      h.push_back({"momentum", momentum, "nonneg"});
-      h.push_back({"nesterov", nesterov ? 1.0 : 0.0, "flag"});
-      break;
-    case Rmsprop:
-      h.push_back({"alpha", alpha, "unit"});
-      h.push_back({"eps", eps, "positive"});
-      break;
-    case Adam:
-    case AdamW:
-      h.push_back({"beta1", beta1, "unit"});
-      h.push_back({"beta2", beta2, "unit"});
-      h.push_back({"eps", eps, "positive"});
-      break;
-    }
-    h.push_back({"weight_decay", weightDecay, "nonneg"});
-    if (clipNorm > 0)
-      h.push_back({"clip_norm", clipNorm, "positive"});
-    return h;
-  }
+  /// The hyperparameters, the learning rate first (the attribute's schema
+  /// order); the clip norm last, only when the recipe clips (the clipping
+  /// is compiled in).
+  SmallVector<Hyper> hypers;
 
   /// The optimizer state kept per parameter, as PyTorch names it.
   SmallVector<StringRef> stateNames() const {
     switch (kind) {
-    case Sgd:
+    case nn::OptimizerKind::none:
+    case nn::OptimizerKind::sgd:
       return {};
-    case Momentum:
+    case nn::OptimizerKind::momentum:
       return {"momentum_buffer"};
-    case Rmsprop:
+    case nn::OptimizerKind::rmsprop:
       return {"square_avg"};
-    case Adam:
-    case AdamW:
+    case nn::OptimizerKind::adam:
+    case nn::OptimizerKind::adamw:
       return {"exp_avg", "exp_avg_sq"};
     }
     return {};
   }
 };
 
-/// Reads a number (float, integer or bool) from `dict[key]` into `out`.
-LogicalResult readNumber(DictionaryAttr dict, StringRef key, double &out,
-                         Location loc) {
-  Attribute attr = dict ? dict.get(key) : Attribute();
-  if (!attr)
-    return success();
-  if (auto f = dyn_cast<FloatAttr>(attr))
-    out = f.getValueAsDouble();
-  else if (auto i = dyn_cast<IntegerAttr>(attr))
-    out = static_cast<double>(i.getValue().getSExtValue());
-  else if (auto b = dyn_cast<BoolAttr>(attr))
-    out = b.getValue() ? 1.0 : 0.0;
-  else
-    return emitError(loc) << "expects a number for optimizer option '" << key
-                          << "', got " << attr;
-  return success();
-}
-
-/// Parses `nn.recipe = {optimizer = {kind = ..., ...}, clip_norm = ...}`.
+/// Reads the `optimizer` (an #nn.optimizer) of the module's `nn.recipe`.
 FailureOr<OptimizerConfig> readOptimizer(ModuleOp module) {
-  OptimizerConfig config;
-  Location loc = module.getLoc();
   auto recipe = module->getAttrOfType<DictionaryAttr>(attrs::kRecipe);
-  auto opt = recipe ? recipe.getAs<DictionaryAttr>("optimizer") : nullptr;
-  if (!opt) {
-    config.lr = 0.01; // plain SGD with the runtime's default rate
-    return config;
-  }
-  auto kind = opt.getAs<StringAttr>("kind");
-  StringRef name = kind ? kind.getValue() : "sgd";
-  if (name == "sgd")
-    config.kind = OptimizerConfig::Sgd;
-  else if (name == "momentum")
-    config.kind = OptimizerConfig::Momentum;
-  else if (name == "rmsprop")
-    config.kind = OptimizerConfig::Rmsprop;
-  else if (name == "adam")
-    config.kind = OptimizerConfig::Adam;
-  else if (name == "adamw") {
-    config.kind = OptimizerConfig::AdamW;
-    config.weightDecay = 0.01;
-  } else
-    return emitError(loc) << "unknown optimizer kind '" << name
-                          << "' (expected sgd, momentum, rmsprop, adam or "
-                             "adamw)",
+  Attribute attr = recipe ? recipe.get(attrs::kRecipeOptimizer) : Attribute();
+  auto opt = dyn_cast_or_null<nn::OptimizerAttr>(attr);
+  if (!opt)
+    return emitError(module.getLoc())
+               << "expects the module's " << attrs::kRecipe << " to hold '"
+               << attrs::kRecipeOptimizer << " = #nn.optimizer<...>', got "
+               << (attr ? attr : Attribute()),
            failure();
-  double nesterov = 0.0;
-  if (failed(readNumber(opt, "beta", config.momentum, loc)) ||
-      failed(readNumber(opt, "momentum", config.momentum, loc)) ||
-      failed(readNumber(opt, "nesterov", nesterov, loc)) ||
-      failed(readNumber(opt, "beta1", config.beta1, loc)) ||
-      failed(readNumber(opt, "beta2", config.beta2, loc)) ||
-      failed(readNumber(opt, "eps", config.eps, loc)) ||
-      failed(readNumber(opt, "alpha", config.alpha, loc)) ||
-      failed(readNumber(opt, "weight_decay", config.weightDecay, loc)) ||
-      failed(readNumber(opt, "clip_norm", config.clipNorm, loc)) ||
-      failed(readNumber(recipe, "clip_norm", config.clipNorm, loc)))
-    return failure();
-  config.nesterov = nesterov != 0.0;
-  // The learning rate when the recipe gives none: the runtime's default
-  // (lib/Runtime/Recipe.cpp, defaultLearningRate).
-  config.lr = config.kind == OptimizerConfig::Adam ||
-                      config.kind == OptimizerConfig::AdamW
-                  ? 0.001
-                  : 0.01;
-  if (failed(readNumber(opt, "lr", config.lr, loc)))
-    return failure();
+  OptimizerConfig config;
+  config.kind = opt.getKind();
+  config.clipNorm = opt.getClipNorm().convertToDouble();
+  for (auto [field, value] :
+       llvm::zip(nn::getOptimizerSchema(opt.getKind()), opt.getValues()))
+    config.hypers.push_back({field.name, value.convertToDouble(),
+                             nn::stringifyHyperRange(field.range)});
+  if (config.clipNorm > 0)
+    config.hypers.push_back({"clip_norm", config.clipNorm, "positive"});
   return config;
 }
 
@@ -200,11 +133,12 @@ SmallVector<Value> buildUpdates(OpBuilder &b, Location loc,
     Value g = clipped[i];
     ArrayRef<Value> s = states.slice(i * perParam, perParam);
     switch (config.kind) {
-    case OptimizerConfig::Sgd:
+    case nn::OptimizerKind::none:
+    case nn::OptimizerKind::sgd:
       newParams.push_back(
           b.create<nn::SgdUpdateOp>(loc, p.getType(), p, g, lr, wd));
       break;
-    case OptimizerConfig::Momentum: {
+    case nn::OptimizerKind::momentum: {
       auto op = b.create<nn::MomentumUpdateOp>(
           loc, p.getType(), p.getType(), p, g, s[0], lr, step,
           hyper["momentum"], wd, hyper["nesterov"]);
@@ -212,7 +146,7 @@ SmallVector<Value> buildUpdates(OpBuilder &b, Location loc,
       newStates.push_back(op.getNewBuffer());
       break;
     }
-    case OptimizerConfig::Rmsprop: {
+    case nn::OptimizerKind::rmsprop: {
       auto op = b.create<nn::RmspropUpdateOp>(
           loc, p.getType(), p.getType(), p, g, s[0], lr, hyper["alpha"],
           hyper["eps"], wd);
@@ -220,12 +154,12 @@ SmallVector<Value> buildUpdates(OpBuilder &b, Location loc,
       newStates.push_back(op.getNewSquareAvg());
       break;
     }
-    case OptimizerConfig::Adam:
-    case OptimizerConfig::AdamW: {
+    case nn::OptimizerKind::adam:
+    case nn::OptimizerKind::adamw: {
       auto op = b.create<nn::AdamUpdateOp>(
           loc, p.getType(), p.getType(), p.getType(), p, g, s[0], s[1], lr,
           step, hyper["beta1"], hyper["beta2"], hyper["eps"], wd,
-          b.getBoolAttr(config.kind == OptimizerConfig::AdamW));
+          b.getBoolAttr(config.kind == nn::OptimizerKind::adamw));
       newParams.push_back(op.getNewParam());
       newStates.push_back(op.getNewExpAvg());
       newStates.push_back(op.getNewExpAvgSq());
@@ -265,7 +199,7 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
   auto named = [&](StringRef key, Attribute value) {
     return b.getDictionaryAttr(b.getNamedAttr(key, value));
   };
-  SmallVector<OptimizerConfig::Hyper> hypers = config.hypers();
+  ArrayRef<OptimizerConfig::Hyper> hypers = config.hypers;
   // The hyperparameter arguments, appended to `sig`; their indices by name.
   auto addHypers = [&](auto &sig) {
     llvm::StringMap<unsigned> index;

@@ -24,7 +24,10 @@
 // CHECK-SAME: <"loss", loss, f32, []>,
 // CHECK-SAME: <"fc.weight.grad", grad, f32, [3, 4], of = 0>]
 // CHECK-SAME: optimizer = momentum, lr = 1.000000e-01 : f32
-// CHECK-SAME: recipe = "{\22batch\22:8,\22optimizer\22:{\22kind\22:\22momentum\22,\22lr\22:0.1}}",
+// The recipe JSON is written from the typed attributes (NNRecipe.td): the
+// optimizer and schedule with every value of their schema, integers as
+// integers, the loss kind and metrics as names.
+// CHECK-SAME: recipe = "{\22batch\22:8,\22loss\22:\22cross_entropy\22,\22metrics\22:[\22f1\22,\22confusion\22],\22optimizer\22:{\22kind\22:\22momentum\22,\22lr\22:0.1,\22momentum\22:0.9,\22nesterov\22:0,\22weight_decay\22:0},\22schedule\22:{\22kind\22:\22step\22,\22drop\22:0.5,\22every\22:10}}",
 // CHECK-SAME: hypers = [<"lr", 1.000000e-01 : f64, nonneg>, <"momentum", 9.000000e-01 : f64, nonneg>]>
 // CHECK-LABEL: func.func @predict(
 // CHECK-SAME: {nn.abi_slot = 2 : i32, nn.input = "x"}
@@ -42,7 +45,7 @@
 // CHECK-LABEL: func.func @grads(
 // CHECK-SAME: -> (tensor<f32> {nn.abi_slot = 6 : i32, nn.loss}, tensor<3x4xf32> {nn.abi_slot = 7 : i32, nn.grad = "fc.weight"})
 // CUDA: nn.abi = #nn.model_abi<"clf", cuda,
-module attributes {nn.model = "clf", nn.recipe = {batch = 8 : i64, optimizer = {kind = "momentum", lr = 1.0e-1 : f64}}} {
+module attributes {nn.model = "clf", nn.recipe = {batch = 8 : i64, loss = #nn.loss_kind<cross_entropy>, metrics = #nn.metrics<[f1, confusion]>, optimizer = #nn.optimizer<momentum, lr = 0.1, momentum = 0.9, nesterov = 0.0, weight_decay = 0.0>, schedule = #nn.schedule<step, drop = 0.5, every = 10>}} {
   func.func @predict(%x: tensor<?x4xf32> {nn.input = "x"},
                      %w: tensor<3x4xf32> {nn.param = #nn.param<"fc.weight", weight, he>},
                      %b: tensor<3xf32> {nn.param = #nn.param<"fc.bias", bias, normal, 2.0e-2 : f32>})

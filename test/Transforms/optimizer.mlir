@@ -34,7 +34,7 @@
 // CHECK: nn.adam_update %[[TB]]
 // CHECK-NOT: nn.adam_update
 // CHECK: return
-module attributes {nn.recipe = {optimizer = {kind = "adam", lr = 1.0e-3 : f64, beta2 = 0.98 : f64, weight_decay = 0.01 : f64}}} {
+module attributes {nn.recipe = {optimizer = #nn.optimizer<adam, lr = 1.0e-3, beta1 = 0.9, beta2 = 0.98, eps = 1.0e-8, weight_decay = 0.01>}} {
   func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x1xf32> {nn.label = "t"},
                   %w: tensor<3xf32> {nn.param = #nn.param<"w", weight, zeros>},
                   %b: tensor<1xf32> {nn.param = #nn.param<"b", bias, zeros>},
@@ -54,7 +54,7 @@ module attributes {nn.recipe = {optimizer = {kind = "adam", lr = 1.0e-3 : f64, b
 // SGD with Nesterov momentum and clipping: the squared norms of all
 // gradients are summed, nn.clip_coef scales every gradient by the run-time
 // clip_norm, then one nn.momentum_update per parameter with a
-// "momentum_buffer" state. Without a recipe lr, the default 0.01.
+// "momentum_buffer" state.
 // CHECK-LABEL: func.func @apply(
 // CHECK-SAME: %[[W:[a-z0-9]+]]: tensor<2x2xf32> {{{.*}}}, %[[G:[a-z0-9]+]]: tensor<2x2xf32> {nn.grad = "w"}, %[[BUF:[a-z0-9]+]]: tensor<2x2xf32> {nn.state = ["w", "momentum_buffer"]},
 // CHECK-SAME: %[[LR:[a-z0-9]+]]: tensor<f64> {nn.hyperparameter = {default = 1.000000e-02 : f64, name = "lr", range = "nonneg"}},
@@ -68,7 +68,7 @@ module attributes {nn.recipe = {optimizer = {kind = "adam", lr = 1.0e-3 : f64, b
 // CHECK: %[[COEF:.*]] = nn.clip_coef %[[SUM]], %[[CLIP]] : tensor<f32>
 // CHECK: %[[CG:.*]] = nn.mul %[[G]], %[[COEF]]
 // CHECK: nn.momentum_update %[[W]], %[[CG]], %[[BUF]], %[[LR]], %[[STEP]], %[[MU]], %[[WD]], %[[NEST]] : tensor<2x2xf32>
-module attributes {nn.recipe = {optimizer = {kind = "momentum", beta = 0.8 : f64, nesterov = true}, clip_norm = 0.5 : f64}} {
+module attributes {nn.recipe = {optimizer = #nn.optimizer<momentum, lr = 0.01, momentum = 0.8, nesterov = 1.0, weight_decay = 0.0, clip_norm = 0.5>}} {
   func.func @loss(%t: tensor<2x2xf32> {nn.label = "t"},
                   %w: tensor<2x2xf32> {nn.param = #nn.param<"w", weight, zeros>})
       -> (tensor<f32> {nn.loss}) {

@@ -2,9 +2,10 @@
 //
 // The train section of a model as the runtime uses it. `parseRecipe` reads
 // the JSON that `nnc_model_recipe_json()` returns (the options written in the
-// .nn file, call-valued ones as objects with a "kind") and fills in the
-// front end's documented defaults; unknown keys are warnings, values of the
-// wrong type errors. `parseDataSpec` reads a data source written like in a
+// .nn file, call-valued ones as objects with a "kind"; written by
+// nnc-model-abi from the typed #nn.optimizer/#nn.schedule/#nn.loss_kind/
+// #nn.metrics attributes, so every value of the train section is present);
+// unknown keys are warnings, values of the wrong type errors. `parseDataSpec` reads a data source written like in a
 // .nn file (`csv("f.csv", label = last)`), and `loadDataSpec` turns a data
 // spec into a Dataset with the runtime's loaders.
 //
@@ -31,6 +32,28 @@ struct DataSpec {
   bool empty() const { return json.empty(); }
 };
 
+/// The kind of the train section's first loss term: the front end's
+/// #nn.loss_kind (dialects/NN/NNRecipe.td), read once by parseRecipe so that
+/// no heuristic compares loss names.
+enum class LossKind {
+  None, ///< the recipe names no loss
+  Mse,
+  Mae,
+  Huber,
+  Bce,
+  BceLogits,
+  CrossEntropy,
+  Perceptron
+};
+
+/// Whether a single f32 label of a model trained with `kind` holds classes
+/// (0/1 scored as a probability, a logit or a perceptron's sign) rather
+/// than regression targets.
+inline bool scoresBinaryClasses(LossKind kind) {
+  return kind == LossKind::Bce || kind == LossKind::BceLogits ||
+         kind == LossKind::Perceptron;
+}
+
 /// The normalised train section.
 struct TrainConfig {
   DataSpec data; ///< training data (required to train)
@@ -52,7 +75,7 @@ struct TrainConfig {
   uint64_t seed = 0;
   double clipNorm = 0.0; ///< applied by the compiled step; recorded only
   ScalingKind scaling = ScalingKind::None; ///< extension key "scaling"
-  std::string loss; ///< loss kind when the recipe names it, else ""
+  LossKind loss = LossKind::None; ///< the first loss term's kind
   /// Checkpoint every `saveEvery` epochs; 0: when 60 s of training have
   /// passed since the last one. Always at the end.
   int64_t saveEvery = 0;
@@ -74,9 +97,6 @@ struct TrainConfig {
 /// Parses a recipe; warnings (unknown keys) are appended to `warnings`.
 Expected<TrainConfig> parseRecipe(const std::string &json,
                                   std::vector<std::string> &warnings);
-
-/// The default learning rate of an optimizer kind (front end defaults).
-double defaultLearningRate(const std::string &optimizer);
 
 /// Parses a data source: `kind(args...)` with positional or `name = value`
 /// arguments (strings in double quotes, numbers, identifiers, true/false),

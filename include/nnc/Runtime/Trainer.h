@@ -18,6 +18,7 @@
 #include "nnc/Runtime/Metrics.h"
 #include "nnc/Runtime/ModelLibrary.h"
 #include "nnc/Runtime/Preprocess.h"
+#include "nnc/Runtime/Recipe.h"
 #include "nnc/Runtime/Report.h"
 
 #include <cmath>
@@ -115,7 +116,7 @@ struct TaskInfo {
 /// Checks that `lib` can consume `data` (one f32 input of matching size, a
 /// compatible label) and says how.
 Expected<TaskInfo> describeTask(const ModelLibrary &lib, const Dataset &data,
-                                const std::string &lossKind);
+                                LossKind lossKind);
 
 /// Evaluates `model` on `data` in batches of `batch` rows.
 Expected<EvalMetrics> evaluate(ModelInstance &model, const Dataset &data,

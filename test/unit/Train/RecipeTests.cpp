@@ -89,8 +89,27 @@ TEST(Recipe, BareNamesAreCallsWithoutArguments) {
                        warnings);
   ASSERT_TRUE(c.hasValue()) << c.status().message();
   EXPECT_EQ(c->optimizer, "adamw");
-  EXPECT_DOUBLE_EQ(defaultLearningRate("adamw"), 0.001);
-  EXPECT_DOUBLE_EQ(defaultLearningRate("sgd"), 0.01);
+  EXPECT_EQ(c->lr, 0.0); // no default here: the front end writes every value
+}
+
+TEST(Recipe, LossKindIsTyped) {
+  std::vector<std::string> warnings;
+  auto c = parseRecipe(R"({"loss": "bce_logits"})", warnings);
+  ASSERT_TRUE(c.hasValue()) << c.status().message();
+  EXPECT_EQ(c->loss, LossKind::BceLogits);
+  EXPECT_TRUE(scoresBinaryClasses(c->loss));
+  c = parseRecipe(R"({"loss": "mse"})", warnings);
+  ASSERT_TRUE(c.hasValue()) << c.status().message();
+  EXPECT_EQ(c->loss, LossKind::Mse);
+  EXPECT_FALSE(scoresBinaryClasses(c->loss));
+  c = parseRecipe("{}", warnings);
+  ASSERT_TRUE(c.hasValue()) << c.status().message();
+  EXPECT_EQ(c->loss, LossKind::None);
+  c = parseRecipe(R"({"loss": "hinge"})", warnings);
+  ASSERT_FALSE(c.hasValue());
+  EXPECT_NE(c.status().message().find("unknown loss 'hinge'"),
+            std::string::npos)
+      << c.status().message();
 }
 
 TEST(Recipe, UnknownKeysAreWarnings) {

@@ -16,8 +16,15 @@ namespace nnc::attrs {
 // Module attributes.
 /// StringAttr: the model's name in the .nn file.
 inline constexpr llvm::StringLiteral kModel = "nn.model";
-/// DictionaryAttr: the train section (data, batch, epochs, optimizer, ...).
+/// DictionaryAttr: the train section (data, batch, epochs, optimizer, ...),
+/// with the typed entries below (dialects/NN/NNRecipe.td).
 inline constexpr llvm::StringLiteral kRecipe = "nn.recipe";
+/// Typed entries of nn.recipe: #nn.optimizer, #nn.schedule, #nn.loss_kind
+/// (the first loss term) and #nn.metrics.
+inline constexpr llvm::StringLiteral kRecipeOptimizer = "optimizer";
+inline constexpr llvm::StringLiteral kRecipeSchedule = "schedule";
+inline constexpr llvm::StringLiteral kRecipeLoss = "loss";
+inline constexpr llvm::StringLiteral kRecipeMetrics = "metrics";
 /// #nn.model_abi: the model's binary interface (nnc-model-abi).
 inline constexpr llvm::StringLiteral kABI = "nn.abi";
 
