@@ -256,8 +256,10 @@ int64_t nnc_rt_early_stop_best_epoch(const nnc_rt_early_stop_t *early_stop);
 /** Options of nnc_rt_train; initialise with nnc_rt_train_options_init. Unset
  *  values (NULL strings, negative numbers) take the model's recipe values. */
 typedef struct {
-  const char *data;     /**< data source text (`csv("f.csv")`), NULL: recipe */
-  const char *test;     /**< test set source text, NULL: recipe */
+  /** data source as JSON (`{"kind":"csv","path":"f.csv"}`; `nnc data-source
+   *  'csv("f.csv")'` prints it) or a path (.csv, IDX directory); NULL: recipe */
+  const char *data;
+  const char *test;     /**< test set source, as `data`; NULL: recipe */
   int64_t epochs;       /**< < 0: recipe */
   int64_t batch;        /**< <= 0: recipe */
   double learning_rate; /**< < 0: recipe */

@@ -229,6 +229,12 @@ private:
 std::optional<llvm::SmallVector<int64_t>>
 intList(MLIRGenImpl &g, const CallExprAST &call, llvm::StringRef name);
 
+/// The recipe attribute of an option or argument value as written (a
+/// normalised data source call is a dictionary with its `kind`); `spec`
+/// (may be null) says whether a number is a float.
+mlir::Attribute recipeValue(mlir::Builder &b, const ExprAST &expr,
+                            const ParamSpec *spec);
+
 /// Resolves a possibly negative axis against a rank.
 inline int64_t resolveAxis(int64_t axis, int64_t rank) {
   return axis < 0 ? axis + rank : axis;

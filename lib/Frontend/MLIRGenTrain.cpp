@@ -216,10 +216,8 @@ Value MLIRGenImpl::emitLoss(const ExprAST &expr) {
 // nn.recipe
 //===----------------------------------------------------------------------===//
 
-/// The attribute of an option or argument value; `spec` (may be null) says
-/// whether a number is a float.
-static Attribute recipeValue(Builder &b, const ExprAST &expr,
-                             const ParamSpec *spec) {
+Attribute nnc::detail::recipeValue(Builder &b, const ExprAST &expr,
+                              const ParamSpec *spec) {
   switch (expr.getKind()) {
   case ExprAST::Expr_Number: {
     auto &num = cast<NumberExprAST>(expr);

@@ -71,6 +71,11 @@ class SemaImpl {
 public:
   SemaImpl(ModuleAST &module, DiagnosticEngine &diags);
   bool run();
+  /// Checks and normalises `value` as the train section's option `param`
+  /// outside a module (a data source given on the command line).
+  bool checkOptionValue(ExprPtr &value, const ParamSpec &param) {
+    return checkValue(value, param, "train section", nullptr);
+  }
 
 private:
   // Sema.cpp: declarations.

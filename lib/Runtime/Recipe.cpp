@@ -243,152 +243,8 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
 }
 
 //===----------------------------------------------------------------------===//
-// The data spec mini-language
+// Data sources given as text
 //===----------------------------------------------------------------------===//
-
-namespace {
-/// Parses `kind(arg, name = arg, ...)`.
-class SpecParser {
-public:
-  explicit SpecParser(const std::string &text) : s(text) {}
-
-  json parse() {
-    json spec;
-    std::string kind = ident();
-    if (kind.empty())
-      error(
-          "expected a data source name such as csv, idx, npy, spiral or logic");
-    spec["kind"] = kind;
-    skipSpace();
-    if (pos == s.size())
-      return spec;
-    expect('(');
-    std::vector<std::string> names = positionalNames(kind);
-    size_t positional = 0;
-    bool named = false;
-    skipSpace();
-    if (peek() == ')') {
-      ++pos;
-    } else {
-      while (true) {
-        skipSpace();
-        size_t save = pos;
-        std::string name = ident();
-        skipSpace();
-        if (!name.empty() && peek() == '=') {
-          ++pos;
-          named = true;
-        } else {
-          pos = save;
-          name.clear();
-          if (named)
-            error("positional argument after a named one");
-          if (positional >= names.size())
-            error(fmt::format("too many arguments for {}", kind));
-          name = names[positional++];
-        }
-        if (spec.contains(name))
-          error(fmt::format("argument '{}' given twice", name));
-        spec[name] = value();
-        skipSpace();
-        if (peek() == ',') {
-          ++pos;
-          continue;
-        }
-        expect(')');
-        break;
-      }
-    }
-    skipSpace();
-    if (pos != s.size())
-      error("unexpected text after ')'");
-    return spec;
-  }
-
-private:
-  static std::vector<std::string> positionalNames(const std::string &kind) {
-    if (kind == "spiral")
-      return {"classes", "points", "noise"};
-    if (kind == "logic")
-      return {"gate"};
-    if (kind == "csv")
-      return {"path", "label", "header", "scale", "standardize", "targets"};
-    if (kind == "idx")
-      return {"dir", "split", "normalize"};
-    if (kind == "npy")
-      return {"inputs", "labels"};
-    fail(ErrorCode::InvalidArgument,
-         "--data: unknown data source '{}' (expected spiral, logic, csv, idx "
-         "or npy)",
-         kind);
-  }
-
-  [[noreturn]] void error(const std::string &msg) {
-    fail(ErrorCode::InvalidArgument, "--data: {} at column {} of '{}'", msg,
-         pos + 1, s);
-  }
-  char peek() const { return pos < s.size() ? s[pos] : '\0'; }
-  void skipSpace() {
-    while (pos < s.size() && std::isspace((unsigned char)s[pos]))
-      ++pos;
-  }
-  void expect(char c) {
-    skipSpace();
-    if (peek() != c)
-      error(fmt::format("expected '{}'", c));
-    ++pos;
-  }
-  std::string ident() {
-    skipSpace();
-    size_t start = pos;
-    while (pos < s.size() &&
-           (std::isalnum((unsigned char)s[pos]) || s[pos] == '_'))
-      ++pos;
-    if (start < pos && std::isdigit((unsigned char)s[start])) {
-      pos = start;
-      return "";
-    }
-    return s.substr(start, pos - start);
-  }
-  json value() {
-    skipSpace();
-    char c = peek();
-    if (c == '"') {
-      std::string out;
-      for (++pos; pos < s.size() && s[pos] != '"'; ++pos) {
-        if (s[pos] == '\\' && pos + 1 < s.size())
-          ++pos;
-        out += s[pos];
-      }
-      if (pos >= s.size())
-        error("unterminated string");
-      ++pos;
-      return out;
-    }
-    if (std::isdigit((unsigned char)c) || c == '-' || c == '+' || c == '.') {
-      size_t start = pos;
-      while (pos < s.size() &&
-             (std::isalnum((unsigned char)s[pos]) || s[pos] == '.' ||
-              s[pos] == '-' || s[pos] == '+'))
-        ++pos;
-      std::string num = s.substr(start, pos - start);
-      json v = json::parse(num, nullptr, false);
-      if (v.is_discarded() || !v.is_number())
-        error(fmt::format("'{}' is not a number", num));
-      return v;
-    }
-    std::string id = ident();
-    if (id.empty())
-      error("expected a value");
-    if (id == "true" || id == "false")
-      return id == "true";
-    return id;
-  }
-
-  const std::string &s;
-  size_t pos = 0;
-};
-} // namespace
 
 static bool isDirectory(const std::string &path) {
   struct stat st;
@@ -420,7 +276,14 @@ Expected<DataSpec> nnc::rt::parseDataSpec(const std::string &text) {
       if (isDirectory(text))
         return DataSpec{json{{"kind", "idx"}, {"dir", text}}.dump()};
     }
-    return DataSpec{SpecParser(text).parse().dump()};
+    // The .nn call syntax is the front end's to read (it checks and
+    // normalises it as in a train section): `nnc train --data` and the
+    // Python package pass it through `nnc data-source` as JSON.
+    fail(ErrorCode::InvalidArgument,
+         "--data: '{}' is neither JSON nor a path; a data source written as "
+         "in a .nn file is read by nnc (`nnc data-source '{}'` prints the JSON "
+         "this takes)",
+         text, text);
   });
 }
 

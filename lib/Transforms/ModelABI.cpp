@@ -13,12 +13,12 @@
 
 #include "nnc/Dialect/NN/NNConventions.h"
 #include "nnc/Dialect/NN/NNOps.h"
+#include "nnc/Dialect/NN/NNRecipeJson.h"
 #include "nnc/ModelDesc.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 
-#include "llvm/Support/Format.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_MODELABI
@@ -64,100 +64,6 @@ int64_t indexBound(BlockArgument arg, unsigned depth = 0) {
     }
   }
   return bound;
-}
-
-void writeJsonString(llvm::raw_ostream &os, StringRef s) {
-  os << '"';
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\')
-      os << '\\' << c;
-    else if (c < 0x20)
-      os << llvm::format("\\u%04x", c);
-    else
-      os << c;
-  }
-  os << '"';
-}
-
-void writeJsonNumber(llvm::raw_ostream &os, double value, bool isInt) {
-  if (isInt)
-    os << static_cast<int64_t>(value);
-  else
-    os << llvm::format("%.9g", value);
-}
-
-/// `"kind":"<kind>"` then `,"name":value` for each field of a typed recipe
-/// attribute (#nn.optimizer, #nn.schedule), inside braces.
-void writeJsonCall(llvm::raw_ostream &os, StringRef kind,
-                   ArrayRef<nn::RecipeField> schema, ArrayRef<APFloat> values,
-                   std::optional<double> clipNorm = std::nullopt) {
-  os << "{\"kind\":";
-  writeJsonString(os, kind);
-  for (auto [field, value] : llvm::zip(schema, values)) {
-    os << ',';
-    writeJsonString(os, field.name);
-    os << ':';
-    writeJsonNumber(os, value.convertToDouble(), field.isInt);
-  }
-  if (clipNorm && *clipNorm > 0) {
-    os << ",\"clip_norm\":";
-    writeJsonNumber(os, *clipNorm, false);
-  }
-  os << '}';
-}
-
-/// An attribute (dictionary, array, string, number, bool, or a typed recipe
-/// attribute of NNRecipe.td) as JSON: the one writer of the recipe JSON
-/// that the runtime's parseRecipe reads (docs/runtime.md).
-void writeJson(llvm::raw_ostream &os, Attribute attr) {
-  if (auto opt = dyn_cast<nn::OptimizerAttr>(attr)) {
-    writeJsonCall(os, nn::stringifyOptimizerKind(opt.getKind()),
-                  nn::getOptimizerSchema(opt.getKind()), opt.getValues(),
-                  opt.getClipNorm().convertToDouble());
-  } else if (auto sched = dyn_cast<nn::ScheduleAttr>(attr)) {
-    writeJsonCall(os, nn::stringifyScheduleKind(sched.getKind()),
-                  nn::getScheduleSchema(sched.getKind()), sched.getValues());
-  } else if (auto loss = dyn_cast<nn::LossKindAttr>(attr)) {
-    writeJsonString(os, nn::stringifyLossKind(loss.getValue()));
-  } else if (auto metrics = dyn_cast<nn::MetricsAttr>(attr)) {
-    os << '[';
-    llvm::interleave(
-        metrics.getMetrics(), os,
-        [&](nn::MetricKind m) { writeJsonString(os, nn::stringifyMetricKind(m)); },
-        ",");
-    os << ']';
-  } else if (auto dict = dyn_cast<DictionaryAttr>(attr)) {
-    os << '{';
-    llvm::interleave(
-        dict.getValue(), os,
-        [&](NamedAttribute entry) {
-          writeJsonString(os, entry.getName().getValue());
-          os << ':';
-          writeJson(os, entry.getValue());
-        },
-        ",");
-    os << '}';
-  } else if (auto array = dyn_cast<ArrayAttr>(attr)) {
-    os << '[';
-    llvm::interleave(
-        array.getValue(), os, [&](Attribute a) { writeJson(os, a); }, ",");
-    os << ']';
-  } else if (auto str = dyn_cast<StringAttr>(attr)) {
-    writeJsonString(os, str.getValue());
-  } else if (auto flag = dyn_cast<BoolAttr>(attr)) {
-    os << (flag.getValue() ? "true" : "false");
-  } else if (auto integer = dyn_cast<IntegerAttr>(attr)) {
-    os << integer.getInt();
-  } else if (auto real = dyn_cast<FloatAttr>(attr)) {
-    os << llvm::format("%.9g", real.getValueAsDouble());
-  } else if (isa<UnitAttr>(attr)) {
-    os << "true";
-  } else {
-    std::string text;
-    llvm::raw_string_ostream ts(text);
-    attr.print(ts);
-    writeJsonString(os, text);
-  }
 }
 
 /// Builds the tensor table and the hyperparameters while walking the
@@ -405,7 +311,7 @@ struct ModelABIPass : nnc::impl::ModelABIBase<ModelABIPass> {
     if (auto dict = module->getAttrOfType<DictionaryAttr>(attrs::kRecipe)) {
       recipe.clear();
       llvm::raw_string_ostream os(recipe);
-      writeJson(os, dict);
+      nn::writeRecipeJson(os, dict);
       if (auto opt = dict.getAs<nn::OptimizerAttr>(attrs::kRecipeOptimizer)) {
         optimizer = opt.getKind();
         lr = opt.getLearningRate();

@@ -76,6 +76,23 @@ def _run_nnc(nnc, text, path, out, args):
             os.unlink(tmp)
 
 
+def _data_source(nnc, value):
+    """A data/test override as libnnc_runtime.so takes it: a data source in
+    .nn syntax (`csv("f.csv")`, `spiral`) is read and checked by nnc's front
+    end (`nnc data-source`, which prints its JSON); JSON or a path is passed
+    as it is (the rule of nnc/Frontend/DataSource.h, isDataSourceSyntax)."""
+    text = os.fsdecode(value).strip()
+    if not text or text.startswith("{") or (
+            "(" not in text and ("/" in text or "." in text)):
+        return value
+    r = subprocess.run([nnc, "data-source", text], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        raise NncError("INVALID_ARGUMENT",
+                       r.stderr.decode("utf-8", "replace").strip())
+    return r.stdout.decode().strip()
+
+
 def compile(path_or_source, target="cpu", out=None, nnc_binary=None,
             seed=0, threads=0, options=(), input_gradients=False):
     """Compiles a .nn model and returns a Model created from `seed`.
@@ -169,7 +186,10 @@ def train(path_or_source, out=None, on_epoch=None, progress=False,
         field = _OVERRIDES[key]
         if value is None:
             continue
-        if key in ("data", "test", "resume"):
+        if key in ("data", "test"):
+            value = os.fsencode(_data_source(find_nnc(nnc_binary), value))
+            keep.append(value)
+        elif key == "resume":
             value = os.fsencode(value)
             keep.append(value)
         else:

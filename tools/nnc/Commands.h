@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <string>
 
 namespace nnc::driver {
@@ -31,6 +32,7 @@ llvm::cl::SubCommand &evalCommand();
 llvm::cl::SubCommand &predictCommand();
 llvm::cl::SubCommand &summaryCommand();
 llvm::cl::SubCommand &importCommand();
+llvm::cl::SubCommand &dataSourceCommand();
 
 /// The options `train`, `eval` and `predict` share (ModelCache.cpp).
 namespace shared {
@@ -62,6 +64,13 @@ bool checkThreads(const char *command);
 bool checkNonEmpty(
     const char *command,
     std::initializer_list<const llvm::cl::opt<std::string> *> options);
+
+/// The value of `--data`/`--test` (`option`) as the runtime takes it: a
+/// data source in .nn syntax read and checked by the front end and written
+/// as JSON; JSON or a path unchanged. nullopt after printing the error at
+/// `option:1:col`.
+std::optional<std::string> dataSourceArgument(llvm::StringRef option,
+                                              const std::string &text);
 
 /// The directory holding `path` ("." when it has no slash).
 std::string parentDir(const std::string &path);
@@ -96,6 +105,7 @@ int predictMain();
 int summaryMain();
 /// `nnc import` (docs/import.md).
 int importMain();
+int dataSourceMain();
 
 } // namespace nnc::driver
 

@@ -38,7 +38,10 @@ int nnc::driver::evalMain() {
   o.modelLib = obtainModelLibrary("eval");
   if (o.modelLib.empty())
     return 1;
-  o.data = shared::data;
+  std::optional<std::string> data = dataSourceArgument("--data", shared::data);
+  if (!data)
+    return 1;
+  o.data = *data;
   o.allowNonFinite = shared::allowNonFinite;
   o.threads = shared::threads;
   if (!shared::modelFile.empty())

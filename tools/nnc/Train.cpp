@@ -169,6 +169,12 @@ int nnc::driver::trainMain() {
   floatOption(lr, o.lr);
   floatOption(validation, o.validation);
   o.threads = shared::threads;
+  std::optional<std::string> data = dataSourceArgument("--data", shared::data);
+  std::optional<std::string> test = dataSourceArgument("--test", testSpec);
+  if (!data || !test)
+    return 1;
+  o.data = *data;
+  o.test = *test;
   if (scaling.getNumOccurrences()) {
     auto kind = parseScalingKind(scaling);
     if (!kind)
@@ -192,8 +198,6 @@ int nnc::driver::trainMain() {
   o.modelLib = obtainModelLibraryOnRanks(comm.get());
   if (o.modelLib.empty())
     return 1;
-  o.data = shared::data;
-  o.test = testSpec;
   o.resume = resume;
   if (!shared::modelFile.empty())
     o.baseDir = parentDir(shared::modelFile);

@@ -397,6 +397,8 @@ int main(int argc, char **argv) {
     return driver::predictMain();
   if (driver::summaryCommand())
     return driver::summaryMain();
+  if (driver::dataSourceCommand())
+    return driver::dataSourceMain();
   if (driver::importCommand())
     return driver::importMain();
   if (printBuiltins)

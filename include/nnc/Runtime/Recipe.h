@@ -5,9 +5,11 @@
 // .nn file, call-valued ones as objects with a "kind"; written by
 // nnc-model-abi from the typed #nn.optimizer/#nn.schedule/#nn.loss_kind/
 // #nn.metrics attributes, so every value of the train section is present);
-// unknown keys are warnings, values of the wrong type errors. `parseDataSpec` reads a data source written like in a
-// .nn file (`csv("f.csv", label = last)`), and `loadDataSpec` turns a data
-// spec into a Dataset with the runtime's loaders.
+// unknown keys are warnings, values of the wrong type errors.
+// `parseDataSpec` takes a data source as JSON (what the recipe carries, or
+// what the front end writes for `--data`, nnc/Frontend/DataSource.h) or a
+// path; the .nn call syntax is the front end's alone. `loadDataSpec` turns a
+// data spec into a Dataset with the runtime's loaders.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_RUNTIME_RECIPE_H
@@ -98,10 +100,10 @@ struct TrainConfig {
 Expected<TrainConfig> parseRecipe(const std::string &json,
                                   std::vector<std::string> &warnings);
 
-/// Parses a data source: `kind(args...)` with positional or `name = value`
-/// arguments (strings in double quotes, numbers, identifiers, true/false),
-/// a JSON object, or a bare path (`f.csv[.gz]`, `f.npy`: not supported alone,
-/// a directory: idx).
+/// Parses a data source: a JSON object (`{"kind": "csv", "path": ...}`) or
+/// a bare path (`f.csv[.gz]`, `.txt`, `.tsv`: csv; a directory: idx). The
+/// .nn call syntax (`csv("f.csv")`) is an error that names `nnc
+/// data-source`, which turns it into this JSON.
 Expected<DataSpec> parseDataSpec(const std::string &text);
 
 /// How to load a data spec.
