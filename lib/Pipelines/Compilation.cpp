@@ -130,6 +130,16 @@ bool Compilation::runPasses(
 }
 
 bool Compilation::runNNPasses() {
+  if (options.inputGrads) {
+    const Target *target = checkTarget();
+    if (!target)
+      return false;
+    if (!target->supportsInputGradients()) {
+      diags.error("--input-grads is not supported with --target=" +
+                  target->getName() + " yet");
+      return false;
+    }
+  }
   bool training = static_cast<bool>(
       module->lookupSymbol<func::FuncOp>(attrs::kLoss));
   return runPasses("nn passes", [&](OpPassManager &pm) {

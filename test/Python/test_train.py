@@ -91,6 +91,11 @@ def test_overrides_are_checked(spiral_path):
     with pytest.raises(nnc.NncError) as e:
         nnc.train(spiral_path, epochs=1, data='csv("no-such-file.csv")')
     assert "no-such-file.csv" in e.value.message
+    # A data source in .nn syntax is checked by nnc's front end first.
+    with pytest.raises(nnc.NncError) as e:
+        nnc.train(spiral_path, epochs=1, data="spiral(points = 0)")
+    assert "argument 'points' of spiral must be >= 1, got '0'" in \
+        e.value.message
 
 
 def test_overrides_reach_the_loop(spiral_path):

@@ -261,11 +261,6 @@ static int compileMain() {
     return 1;
   }
   options.vectorize = vectorize;
-  if (inputGrads && target == "cuda") {
-    llvm::errs() << "nnc: error: --input-grads is not supported with "
-                    "--target=cuda yet\n";
-    return 1;
-  }
   options.inputGrads = inputGrads;
   if (!gpuChips.empty())
     options.gpuChips.assign(gpuChips.begin(), gpuChips.end());

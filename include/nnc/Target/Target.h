@@ -54,6 +54,8 @@ public:
   /// host code with packed entries (the shared prefix first).
   virtual void buildPipeline(mlir::OpPassManager &pm,
                              const TargetOptions &options) const = 0;
+  /// Whether the back end compiles @input_grads (--input-grads).
+  virtual bool supportsInputGradients() const { return true; }
   /// Whether the back end runs its kernels on the host, so that their
   /// workspace can be estimated from the host pipeline (nnc summary).
   virtual bool runsOnHost() const = 0;

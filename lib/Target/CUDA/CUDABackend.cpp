@@ -27,6 +27,7 @@ class CUDABackend final : public nnc::Target {
 public:
   llvm::StringRef getName() const override { return "cuda"; }
   bool perImageConvolutions() const override { return false; }
+  bool supportsInputGradients() const override { return false; }
   bool runsOnHost() const override { return false; }
 
   LogicalResult checkModule(ModuleOp module) const override {

@@ -350,7 +350,8 @@ TEST(TrainLoop, EvaluateAndPredictUseTheSavedModel) {
   EvalOptions e;
   e.modelLib = NNC_FIXTURE_CLASSIFIER;
   e.checkpoint = dir.file("m/model.safetensors");
-  e.data = "csv(\"" + dir.file("eval.csv") + "\", header = false)";
+  e.data = R"({"kind": "csv", "path": ")" + dir.file("eval.csv") +
+           R"(", "header": false})";
   std::string name;
   auto m = evaluateCheckpoint(e, name);
   ASSERT_TRUE(m.hasValue()) << m.status().message();
@@ -388,7 +389,8 @@ static std::string writeClassifierCsv(ScratchDir &dir) {
       f << d.features[size_t(i * 4 + k)] << ",";
     f << d.labels[size_t(i)] << "\n";
   }
-  return "csv(\"" + dir.file("d.csv") + "\", header = false)";
+  return R"({"kind": "csv", "path": ")" + dir.file("d.csv") +
+         R"(", "header": false})";
 }
 
 TEST(TrainCAPI, TrainsAndReturnsTheSummary) {
