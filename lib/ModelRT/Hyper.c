@@ -94,9 +94,9 @@ nnc_status_t nnc_model_hyperparameter_info(int32_t index,
  * lists the names there are. */
 static nnc_status_t find(const char *fn, const nnc_model_t *model,
                          const char *name, int32_t *out) {
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "%s: model: expected an instance, got NULL", fn);
+  nnc_status_t s = nncCheckInstance(fn, model);
+  if (s)
+    return s;
   if (!name)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: name: expected a string, got NULL", fn);
