@@ -506,10 +506,10 @@ nnc_status_t nnc_model_train_step(nnc_model_t *model, int64_t batch,
                                   nnc_buffer_t *outputs, int32_t num_outputs,
                                   float *out_loss) {
   double lr = learning_rate; /* exact */
-  nnc_status_t s = trainLike("nnc_model_train_step", "train_step", model,
-                             &nnc_model_desc.train_step, batch, inputs,
-                             num_inputs, labels, num_labels, &lr, 1, outputs,
-                             num_outputs, out_loss);
+  nnc_status_t s =
+      trainLike("nnc_model_train_step", "train_step", model,
+                &nnc_model_desc.train_step, batch, inputs, num_inputs, labels,
+                num_labels, &lr, 1, outputs, num_outputs, out_loss);
   if (!s)
     ++model->step;
   return s;
@@ -521,10 +521,10 @@ nnc_status_t nnc_model_train_step_hp(nnc_model_t *model, int64_t batch,
                                      const nnc_const_buffer_t *labels,
                                      int32_t num_labels, nnc_buffer_t *outputs,
                                      int32_t num_outputs, float *out_loss) {
-  nnc_status_t s = trainLike("nnc_model_train_step_hp", "train_step", model,
-                             &nnc_model_desc.train_step, batch, inputs,
-                             num_inputs, labels, num_labels, NULL, 0, outputs,
-                             num_outputs, out_loss);
+  nnc_status_t s =
+      trainLike("nnc_model_train_step_hp", "train_step", model,
+                &nnc_model_desc.train_step, batch, inputs, num_inputs, labels,
+                num_labels, NULL, 0, outputs, num_outputs, out_loss);
   if (!s)
     ++model->step;
   return s;

@@ -404,10 +404,10 @@ static nnc_status_t checkPath(const char *fn, const nnc_model_t *model,
                               const char *path) {
   if (model && path && *path)
     return NULL;
-  return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT, "%s: %s: expected %s, got %s",
-                       fn, model ? "path" : "model",
-                       model ? "a file name" : "an instance",
-                       model && path ? "\"\"" : "NULL");
+  return nncMakeStatus(
+      NNC_STATUS_INVALID_ARGUMENT, "%s: %s: expected %s, got %s", fn,
+      model ? "path" : "model", model ? "a file name" : "an instance",
+      model && path ? "\"\"" : "NULL");
 }
 
 nnc_status_t nnc_model_save(const nnc_model_t *model, const char *path) {
