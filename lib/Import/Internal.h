@@ -174,6 +174,11 @@ public:
   /// Input `i` of `node` as an activation (binding it to a name first when
   /// the model uses it more than once). Error when it is a constant.
   llvm::Expected<Activation> activation(const Node &node, int i);
+  /// Input 0 of `node` as an activation once the node's attributes are all
+  /// in `known` (Node::onlyAttributes, checked first): the start of the
+  /// converters of one-input ops.
+  llvm::Expected<Activation>
+  onlyInput(const Node &node, std::initializer_list<llvm::StringRef> known);
   /// Input `i` as an activation in any layout (see Activation::timeMajor);
   /// `activation` refuses the layouts of recurrent layers.
   llvm::Expected<Activation> rawActivation(const Node &node, int i);
