@@ -22,9 +22,10 @@ int32_t nncHyperIndex(const nnc_model_desc_t *desc, const char *name) {
 }
 
 const char *nncHyperRangeText(int32_t range) {
-  static const char *const texts[] = {
-      [NNC_HYPER_NONNEG] = "[0, inf)", [NNC_HYPER_POSITIVE] = "(0, inf)",
-      [NNC_HYPER_UNIT] = "[0, 1)", [NNC_HYPER_FLAG] = "{0, 1}"};
+  static const char *const texts[] = {[NNC_HYPER_NONNEG] = "[0, inf)",
+                                      [NNC_HYPER_POSITIVE] = "(0, inf)",
+                                      [NNC_HYPER_UNIT] = "[0, 1)",
+                                      [NNC_HYPER_FLAG] = "{0, 1}"};
   return nncNameAt(texts, sizeof(texts) / sizeof(texts[0]), range, "?");
 }
 
