@@ -115,9 +115,7 @@ static llvm::Error identity(Translator &t, const Node &n) {
 static llvm::Error dropout(Translator &t, const Node &n) {
   if (auto err = n.onlyAttributes({"seed"}))
     return err;
-  if (auto err = t.onlyFirstOutputs(n, 1))
-    return err;
-  auto x = t.activation(n, 0);
+  auto x = t.firstOutputInput(n);
   if (!x)
     return x.takeError();
   float ratio = 0.5f;

@@ -257,6 +257,12 @@ Translator::onlyInput(const Node &node,
   return activation(node, 0);
 }
 
+llvm::Expected<Activation> Translator::firstOutputInput(const Node &node) {
+  if (auto err = onlyFirstOutputs(node, 1))
+    return std::move(err);
+  return activation(node, 0);
+}
+
 llvm::Expected<const Constant *> Translator::constant(const Node &node, int i,
                                                       llvm::StringRef what) {
   std::string name = node.input(i).str();
