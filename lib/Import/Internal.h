@@ -174,6 +174,15 @@ public:
   /// Input `i` of `node` as an activation (binding it to a name first when
   /// the model uses it more than once). Error when it is a constant.
   llvm::Expected<Activation> activation(const Node &node, int i);
+  /// Input 0 of `node` as an activation once the node's attributes are all
+  /// in `known` (Node::onlyAttributes, checked first): the start of the
+  /// converters of one-input ops.
+  llvm::Expected<Activation>
+  onlyInput(const Node &node, std::initializer_list<llvm::StringRef> known);
+  /// Input 0 of `node` as an activation once no output but the first is used
+  /// (onlyFirstOutputs, checked first): the start of the converters of ops
+  /// whose further outputs (a mask, saved statistics) nnc does not produce.
+  llvm::Expected<Activation> firstOutputInput(const Node &node);
   /// Input `i` as an activation in any layout (see Activation::timeMajor);
   /// `activation` refuses the layouts of recurrent layers.
   llvm::Expected<Activation> rawActivation(const Node &node, int i);

@@ -407,9 +407,7 @@ static llvm::Error batchNormalization(Translator &t, const Node &n) {
   if (n.getInt("training_mode", 0) != 0)
     return n.unsupported("training_mode", "1",
                          "nnc imports inference graphs (export in eval mode)");
-  if (auto err = t.onlyFirstOutputs(n, 1))
-    return err;
-  auto x = t.activation(n, 0);
+  auto x = t.firstOutputInput(n);
   if (!x)
     return x.takeError();
   if (x->shape.size() < 2)
@@ -450,9 +448,7 @@ static llvm::Error layerNormalization(Translator &t, const Node &n) {
   if (int64_t stash = n.getInt("stash_type", 1); stash != 1)
     return n.unsupported("stash_type", std::to_string(stash),
                          "nnc normalises in float32");
-  if (auto err = t.onlyFirstOutputs(n, 1))
-    return err;
-  auto x = t.activation(n, 0);
+  auto x = t.firstOutputInput(n);
   if (!x)
     return x.takeError();
   int64_t rank = int64_t(x->shape.size());

@@ -26,9 +26,7 @@ using namespace nnc::import;
 using namespace nnc::import::detail;
 
 static llvm::Error shape(Translator &t, const Node &n) {
-  if (auto err = n.onlyAttributes({}))
-    return err;
-  auto x = t.activation(n, 0);
+  auto x = t.onlyInput(n, {});
   if (!x)
     return x.takeError();
   std::vector<int64_t> entries = x->shape;

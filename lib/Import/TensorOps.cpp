@@ -24,30 +24,35 @@ using namespace nnc::import::detail;
 /// Ops that map to one stage with no attribute.
 static llvm::Error simpleStage(Translator &t, const Node &n,
                                llvm::StringRef stage) {
-  if (auto err = n.onlyAttributes({}))
-    return err;
-  auto x = t.activation(n, 0);
+  auto x = t.onlyInput(n, {});
   if (!x)
     return x.takeError();
   t.define(n, 0, t.stage(*x, stage.str(), x->shape));
   return llvm::Error::success();
 }
 
+/// The converter `Impl(t, n, Name)`: one function serves the ONNX ops that
+/// differ only by the name of the stage or operator they write.
+template <llvm::Error (*Impl)(Translator &, const Node &, llvm::StringRef),
+          const char *Name>
+static llvm::Error named(Translator &t, const Node &n) {
+  return Impl(t, n, Name);
+}
 template <const char *Stage>
 static llvm::Error simple(Translator &t, const Node &n) {
   return simpleStage(t, n, Stage);
 }
 static constexpr char kRelu[] = "relu", kSigmoid[] = "sigmoid",
                       kTanh[] = "tanh", kExp[] = "exp", kLog[] = "log",
-                      kSqrt[] = "sqrt", kAbs[] = "abs", kErf[] = "erf";
+                      kSqrt[] = "sqrt", kAbs[] = "abs", kErf[] = "erf",
+                      kSoftmax[] = "softmax", kLogSoftmax[] = "log_softmax",
+                      kPlus[] = "+", kMinus[] = "-", kTimes[] = "*";
 
 /// LeakyRelu and Elu: `stage(alpha = a)` unless a is the language default.
 static llvm::Error withAlpha(Translator &t, const Node &n,
                              llvm::StringRef stage, float onnxDefault,
                              float nncDefault) {
-  if (auto err = n.onlyAttributes({"alpha"}))
-    return err;
-  auto x = t.activation(n, 0);
+  auto x = t.onlyInput(n, {"alpha"});
   if (!x)
     return x.takeError();
   float alpha = n.getFloat("alpha", onnxDefault);
@@ -74,9 +79,7 @@ static bool resolveAxis(int64_t axis, size_t rank, int64_t &out) {
 
 static llvm::Error softmaxLike(Translator &t, const Node &n,
                                llvm::StringRef stage) {
-  if (auto err = n.onlyAttributes({"axis"}))
-    return err;
-  auto x = t.activation(n, 0);
+  auto x = t.onlyInput(n, {"axis"});
   if (!x)
     return x.takeError();
   int64_t axis = n.getInt("axis", -1), resolved;
@@ -89,14 +92,6 @@ static llvm::Error softmaxLike(Translator &t, const Node &n,
     text += "(axis = " + std::to_string(resolved) + ")";
   t.define(n, 0, t.stage(*x, text, x->shape));
   return llvm::Error::success();
-}
-
-static llvm::Error softmax(Translator &t, const Node &n) {
-  return softmaxLike(t, n, "softmax");
-}
-
-static llvm::Error logSoftmax(Translator &t, const Node &n) {
-  return softmaxLike(t, n, "log_softmax");
 }
 
 static llvm::Error identity(Translator &t, const Node &n) {
@@ -120,9 +115,7 @@ static llvm::Error identity(Translator &t, const Node &n) {
 static llvm::Error dropout(Translator &t, const Node &n) {
   if (auto err = n.onlyAttributes({"seed"}))
     return err;
-  if (auto err = t.onlyFirstOutputs(n, 1))
-    return err;
-  auto x = t.activation(n, 0);
+  auto x = t.firstOutputInput(n);
   if (!x)
     return x.takeError();
   float ratio = 0.5f;
@@ -160,9 +153,7 @@ static int64_t product(llvm::ArrayRef<int64_t> dims) {
 }
 
 static llvm::Error flatten(Translator &t, const Node &n) {
-  if (auto err = n.onlyAttributes({"axis"}))
-    return err;
-  auto x = t.activation(n, 0);
+  auto x = t.onlyInput(n, {"axis"});
   if (!x)
     return x.takeError();
   int64_t axis = n.getInt("axis", 1), resolved;
@@ -179,9 +170,7 @@ static llvm::Error flatten(Translator &t, const Node &n) {
 }
 
 static llvm::Error reshape(Translator &t, const Node &n) {
-  if (auto err = n.onlyAttributes({"allowzero"}))
-    return err;
-  auto x = t.activation(n, 0);
+  auto x = t.onlyInput(n, {"allowzero"});
   if (!x)
     return x.takeError();
   // The shape: a constant, or computed from shapes (PyTorch's
@@ -445,16 +434,6 @@ static llvm::Error arithmetic(Translator &t, const Node &n,
   return llvm::Error::success();
 }
 
-static llvm::Error add(Translator &t, const Node &n) {
-  return arithmetic(t, n, "+");
-}
-static llvm::Error sub(Translator &t, const Node &n) {
-  return arithmetic(t, n, "-");
-}
-static llvm::Error mul(Translator &t, const Node &n) {
-  return arithmetic(t, n, "*");
-}
-
 /// Input `i` of `n` as one float number, when it is a constant.
 static llvm::Expected<float> number(Translator &t, const Node &n, int i,
                                     llvm::StringRef what) {
@@ -485,9 +464,7 @@ static llvm::Error pow(Translator &t, const Node &n) {
 /// Clip(x, min?, max?) with constant bounds (opset 11+): `clip(min = a, max =
 /// b)`, the identity without bounds.
 static llvm::Error clip(Translator &t, const Node &n) {
-  if (auto err = n.onlyAttributes({}))
-    return err;
-  auto x = t.activation(n, 0);
+  auto x = t.onlyInput(n, {});
   if (!x)
     return x.takeError();
   std::vector<std::string> bounds;
@@ -582,16 +559,16 @@ void nnc::import::detail::addTensorConverters(
   table["Min"] = min;
   table["LeakyRelu"] = leakyRelu;
   table["Elu"] = elu;
-  table["Softmax"] = softmax;
-  table["LogSoftmax"] = logSoftmax;
+  table["Softmax"] = named<softmaxLike, kSoftmax>;
+  table["LogSoftmax"] = named<softmaxLike, kLogSoftmax>;
   table["Identity"] = identity;
   table["Dropout"] = dropout;
   table["Flatten"] = flatten;
   table["Reshape"] = reshape;
   table["Transpose"] = transpose;
-  table["Add"] = add;
-  table["Sub"] = sub;
-  table["Mul"] = mul;
+  table["Add"] = named<arithmetic, kPlus>;
+  table["Sub"] = named<arithmetic, kMinus>;
+  table["Mul"] = named<arithmetic, kTimes>;
 }
 
 const llvm::StringMap<Converter> &nnc::import::detail::converterTable() {

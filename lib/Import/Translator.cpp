@@ -249,6 +249,20 @@ llvm::Expected<Activation> Translator::activation(const Node &node, int i) {
   return value;
 }
 
+llvm::Expected<Activation>
+Translator::onlyInput(const Node &node,
+                      std::initializer_list<llvm::StringRef> known) {
+  if (auto err = node.onlyAttributes(known))
+    return std::move(err);
+  return activation(node, 0);
+}
+
+llvm::Expected<Activation> Translator::firstOutputInput(const Node &node) {
+  if (auto err = onlyFirstOutputs(node, 1))
+    return std::move(err);
+  return activation(node, 0);
+}
+
 llvm::Expected<const Constant *> Translator::constant(const Node &node, int i,
                                                       llvm::StringRef what) {
   std::string name = node.input(i).str();

@@ -73,16 +73,15 @@ size_t nncDtypeSize(int32_t dtype) {
   return 0;
 }
 
+const char *nncNameAt(const char *const *names, int32_t count, int32_t index,
+                      const char *fallback) {
+  return index >= 0 && index < count && names[index] ? names[index] : fallback;
+}
+
 const char *nncDtypeName(int32_t dtype) {
-  switch (dtype) {
-  case NNC_DESC_F32:
-    return "F32";
-  case NNC_DESC_I32:
-    return "I32";
-  case NNC_DESC_I64:
-    return "I64";
-  }
-  return "?";
+  static const char *const names[] = {
+      [NNC_DESC_F32] = "F32", [NNC_DESC_I32] = "I32", [NNC_DESC_I64] = "I64"};
+  return nncNameAt(names, sizeof(names) / sizeof(names[0]), dtype, "?");
 }
 
 int64_t nncElements(const nnc_tensor_desc_t *t, int64_t batch) {

@@ -149,17 +149,31 @@ static nnc_status_t checkLr(const char *fn, float lr) {
                        fn, (double)lr);
 }
 
-/* The 1-based step of the update a training entry computes, `step + 1`,
- * which must not overflow (nnc_model_set_step or a checkpoint can put the
- * counter at INT64_MAX). */
-static nnc_status_t nextStep(const char *fn, const nnc_model_t *m,
-                             int64_t *out_step) {
+/* A call of entry point `fn` on `batch` rows of `inputs`, `labels` and
+ * `outputs` (any of them may be NULL). */
+static Call newCall(const char *fn, int64_t batch,
+                    const nnc_const_buffer_t *inputs,
+                    const nnc_const_buffer_t *labels, nnc_buffer_t *outputs) {
+  Call c = {0};
+  c.fn = fn;
+  c.batch = batch;
+  c.inputs = inputs;
+  c.labels = labels;
+  c.outputs = outputs;
+  return c;
+}
+
+/* Sets the step of `c` to the 1-based step of the update a training entry
+ * computes, `step + 1`, which must not overflow (nnc_model_set_step or a
+ * checkpoint can put the counter at INT64_MAX), and its seed to that step's. */
+static nnc_status_t nextStep(const char *fn, const nnc_model_t *m, Call *c) {
   if (m->step == INT64_MAX)
     return nncMakeStatus(NNC_STATUS_OUT_OF_RANGE,
                          "%s: step: the optimizer step count is %lld, the "
                          "largest int64; one more update would overflow it",
                          fn, (long long)m->step);
-  *out_step = m->step + 1;
+  c->step = m->step + 1;
+  c->seed = nncStepSeed(m->seed, c->step);
   return NULL;
 }
 
@@ -424,10 +438,9 @@ nnc_status_t nnc_model_predict(nnc_model_t *model, int64_t batch,
                                int32_t num_inputs, nnc_buffer_t *outputs,
                                int32_t num_outputs) {
   const char *fn = "nnc_model_predict";
-  nnc_status_t s = NULL;
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "%s: model: expected an instance, got NULL", fn);
+  nnc_status_t s = nncCheckInstance(fn, model);
+  if (s)
+    return s;
   int hostData = model->inputLocation == NNC_LOCATION_HOST;
   if ((s = checkEntry(fn, &model->desc->predict, "predict")) ||
       (s = checkBatch(fn, batch)) ||
@@ -437,17 +450,15 @@ nnc_status_t nnc_model_predict(nnc_model_t *model, int64_t batch,
     return s;
   /* predict applies no update: at the largest step it still runs. */
   int64_t step = model->step < INT64_MAX ? model->step + 1 : INT64_MAX;
-  Call c = {0};
-  c.fn = fn;
-  c.batch = batch;
-  c.inputs = inputs;
-  c.outputs = outputs;
+  Call c = newCall(fn, batch, inputs, NULL, outputs);
   c.step = step;
   c.seed = nncStepSeed(model->seed, c.step);
   return run(model, &model->desc->predict, &c);
 }
 
-/* Shared by train_step and compute_gradients. */
+/* Shared by train_step and compute_gradients; `e` is an entry of the model's
+ * descriptor (nnc_model_desc, so that it is known before `model` is checked).
+ */
 static nnc_status_t trainLike(const char *fn, const char *entryName,
                               nnc_model_t *model, const nnc_entry_desc_t *e,
                               int64_t batch, const nnc_const_buffer_t *inputs,
@@ -456,7 +467,9 @@ static nnc_status_t trainLike(const char *fn, const char *entryName,
                               int32_t num_labels, const double *lr,
                               int checkLrArg, nnc_buffer_t *outputs,
                               int32_t num_outputs, float *out_loss) {
-  nnc_status_t s = NULL;
+  nnc_status_t s = nncCheckInstance(fn, model);
+  if (s)
+    return s;
   int hostData = model->inputLocation == NNC_LOCATION_HOST;
   if ((s = checkEntry(fn, e, entryName)) || (s = checkBatch(fn, batch)) ||
       (s = checkConst(fn, "inputs", NNC_KIND_INPUT, inputs, num_inputs,
@@ -474,17 +487,11 @@ static nnc_status_t trainLike(const char *fn, const char *entryName,
     return s;
   if (!outputs && (s = ensureScratch(model, fn, batch)))
     return s;
-  Call c = {0};
-  c.fn = fn;
-  c.batch = batch;
-  c.inputs = inputs;
-  c.labels = labels;
-  c.outputs = outputs;
+  Call c = newCall(fn, batch, inputs, labels, outputs);
   nncCallHypers(model, &c, lr);
   c.rowOffset = model->rowOffset;
-  if ((s = nextStep(fn, model, &c.step)))
+  if ((s = nextStep(fn, model, &c)))
     return s;
-  c.seed = nncStepSeed(model->seed, c.step);
   if ((s = run(model, e, &c)))
     return s;
   *out_loss = c.loss;
@@ -498,14 +505,11 @@ nnc_status_t nnc_model_train_step(nnc_model_t *model, int64_t batch,
                                   int32_t num_labels, float learning_rate,
                                   nnc_buffer_t *outputs, int32_t num_outputs,
                                   float *out_loss) {
-  const char *fn = "nnc_model_train_step";
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "%s: model: expected an instance, got NULL", fn);
   double lr = learning_rate; /* exact */
-  nnc_status_t s = trainLike(fn, "train_step", model, &model->desc->train_step,
-                             batch, inputs, num_inputs, labels, num_labels,
-                             &lr, 1, outputs, num_outputs, out_loss);
+  nnc_status_t s =
+      trainLike("nnc_model_train_step", "train_step", model,
+                &nnc_model_desc.train_step, batch, inputs, num_inputs, labels,
+                num_labels, &lr, 1, outputs, num_outputs, out_loss);
   if (!s)
     ++model->step;
   return s;
@@ -517,13 +521,10 @@ nnc_status_t nnc_model_train_step_hp(nnc_model_t *model, int64_t batch,
                                      const nnc_const_buffer_t *labels,
                                      int32_t num_labels, nnc_buffer_t *outputs,
                                      int32_t num_outputs, float *out_loss) {
-  const char *fn = "nnc_model_train_step_hp";
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "%s: model: expected an instance, got NULL", fn);
-  nnc_status_t s = trainLike(fn, "train_step", model, &model->desc->train_step,
-                             batch, inputs, num_inputs, labels, num_labels,
-                             NULL, 0, outputs, num_outputs, out_loss);
+  nnc_status_t s =
+      trainLike("nnc_model_train_step_hp", "train_step", model,
+                &nnc_model_desc.train_step, batch, inputs, num_inputs, labels,
+                num_labels, NULL, 0, outputs, num_outputs, out_loss);
   if (!s)
     ++model->step;
   return s;
@@ -533,33 +534,25 @@ nnc_status_t nnc_model_compute_gradients(
     nnc_model_t *model, int64_t batch, const nnc_const_buffer_t *inputs,
     int32_t num_inputs, const nnc_const_buffer_t *labels, int32_t num_labels,
     nnc_buffer_t *outputs, int32_t num_outputs, float *out_loss) {
-  const char *fn = "nnc_model_compute_gradients";
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "%s: model: expected an instance, got NULL", fn);
-  return trainLike(fn, "grads", model, &model->desc->grads, batch, inputs,
-                   num_inputs, labels, num_labels, NULL, 0, outputs,
-                   num_outputs, out_loss);
+  return trainLike("nnc_model_compute_gradients", "grads", model,
+                   &nnc_model_desc.grads, batch, inputs, num_inputs, labels,
+                   num_labels, NULL, 0, outputs, num_outputs, out_loss);
 }
 
 /* Shared by apply_gradients and apply_gradients_hp: `lr` replaces the
  * instance's "lr" unless it is NULL. */
 static nnc_status_t applyWith(const char *fn, nnc_model_t *model,
                               const double *lr) {
-  nnc_status_t s = NULL;
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "%s: model: expected an instance, got NULL", fn);
+  nnc_status_t s = nncCheckInstance(fn, model);
+  if (s)
+    return s;
   if ((s = checkEntry(fn, &model->desc->apply, "apply")) ||
       (lr && (s = checkLr(fn, (float)*lr))))
     return s;
-  Call c = {0};
-  c.fn = fn;
-  c.batch = 1;
+  Call c = newCall(fn, 1, NULL, NULL, NULL);
   nncCallHypers(model, &c, lr);
-  if ((s = nextStep(fn, model, &c.step)))
+  if ((s = nextStep(fn, model, &c)))
     return s;
-  c.seed = nncStepSeed(model->seed, c.step);
   /* apply has no batch-sized arguments; outputs would be a descriptor bug. */
   if ((s = ensureScratch(model, fn, 1)) ||
       (s = run(model, &model->desc->apply, &c)))
@@ -583,10 +576,9 @@ nnc_status_t nnc_model_compute_input_gradients(
     int32_t num_inputs, const nnc_const_buffer_t *labels, int32_t num_labels,
     nnc_buffer_t *input_grads, int32_t num_input_grads, float *out_loss) {
   const char *fn = "nnc_model_compute_input_gradients";
-  nnc_status_t s = NULL;
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "%s: model: expected an instance, got NULL", fn);
+  nnc_status_t s = nncCheckInstance(fn, model);
+  if (s)
+    return s;
   if (!model->desc->input_grads.fn)
     return nncMakeStatus(NNC_STATUS_UNIMPLEMENTED,
                          "%s: model '%s' has no input_grads entry point (%s)",
@@ -626,16 +618,11 @@ nnc_status_t nnc_model_compute_input_gradients(
   if (!out_loss)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: out_loss: expected a pointer, got NULL", fn);
-  Call c = {0};
-  c.fn = fn;
-  c.batch = batch;
-  c.inputs = inputs;
-  c.labels = labels;
+  Call c = newCall(fn, batch, inputs, labels, NULL);
   c.rowOffset = model->rowOffset;
   c.inputGrads = input_grads;
-  if ((s = nextStep(fn, model, &c.step)))
+  if ((s = nextStep(fn, model, &c)))
     return s;
-  c.seed = nncStepSeed(model->seed, c.step);
   if ((s = run(model, &model->desc->input_grads, &c)))
     return s;
   *out_loss = c.loss;

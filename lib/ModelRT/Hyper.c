@@ -22,17 +22,11 @@ int32_t nncHyperIndex(const nnc_model_desc_t *desc, const char *name) {
 }
 
 const char *nncHyperRangeText(int32_t range) {
-  switch (range) {
-  case NNC_HYPER_NONNEG:
-    return "[0, inf)";
-  case NNC_HYPER_POSITIVE:
-    return "(0, inf)";
-  case NNC_HYPER_UNIT:
-    return "[0, 1)";
-  case NNC_HYPER_FLAG:
-    return "{0, 1}";
-  }
-  return "?";
+  static const char *const texts[] = {[NNC_HYPER_NONNEG] = "[0, inf)",
+                                      [NNC_HYPER_POSITIVE] = "(0, inf)",
+                                      [NNC_HYPER_UNIT] = "[0, 1)",
+                                      [NNC_HYPER_FLAG] = "{0, 1}"};
+  return nncNameAt(texts, sizeof(texts) / sizeof(texts[0]), range, "?");
 }
 
 const char *nncHyperRangeError(int32_t range, double v) {
@@ -94,9 +88,9 @@ nnc_status_t nnc_model_hyperparameter_info(int32_t index,
  * lists the names there are. */
 static nnc_status_t find(const char *fn, const nnc_model_t *model,
                          const char *name, int32_t *out) {
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "%s: model: expected an instance, got NULL", fn);
+  nnc_status_t s = nncCheckInstance(fn, model);
+  if (s)
+    return s;
   if (!name)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: name: expected a string, got NULL", fn);

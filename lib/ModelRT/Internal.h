@@ -149,6 +149,10 @@ NNC_HIDDEN int32_t nncIndexInKind(const nnc_model_desc_t *desc, int32_t t);
 NNC_HIDDEN size_t nncDtypeSize(int32_t dtype);
 /** Safetensors / display name of a descriptor dtype ("F32"). */
 NNC_HIDDEN const char *nncDtypeName(int32_t dtype);
+/** names[index], or `fallback` when `index` is outside the `count` entries
+ *  or names a hole: the name lookup of the small enums of the descriptor. */
+NNC_HIDDEN const char *nncNameAt(const char *const *names, int32_t count,
+                                 int32_t index, const char *fallback);
 /** Elements of tensor `t` for `batch` items; -1 on overflow. */
 NNC_HIDDEN int64_t nncElements(const nnc_tensor_desc_t *t, int64_t batch);
 /** Checks the descriptor once; a failure is a compiler bug (INTERNAL). */

@@ -202,9 +202,9 @@ static nnc_status_t resolve(const char *fn, const nnc_model_t *model,
                             nnc_tensor_kind_t kind, int32_t index,
                             const char *name, const void *ptr, size_t size,
                             int32_t *out_t) {
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "%s: model: expected an instance, got NULL", fn);
+  nnc_status_t s = nncCheckInstance(fn, model);
+  if (s)
+    return s;
   int32_t role = nncKindRole(kind);
   if (role < 0 || !isInstanceRole(role))
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
@@ -212,7 +212,7 @@ static nnc_status_t resolve(const char *fn, const nnc_model_t *model,
                          "got %s (%d)",
                          fn, nncKindName(kind), (int)kind);
   if (name) {
-    nnc_status_t s = nnc_model_find_tensor(kind, name, &index);
+    s = nnc_model_find_tensor(kind, name, &index);
     if (s) {
       nnc_status_t r = nncMakeStatus(nnc_status_code(s), "%s: %s", fn,
                                      nnc_status_message(s));
@@ -239,26 +239,46 @@ static nnc_status_t resolve(const char *fn, const nnc_model_t *model,
   return NULL;
 }
 
+/* Reads instance tensor `index` of `kind` (the one called `name` instead when
+ * `name` is not NULL) into `buffer`; `fn` names the entry point in errors. */
+static nnc_status_t readTensor(const char *fn, const nnc_model_t *model,
+                               nnc_tensor_kind_t kind, int32_t index,
+                               const char *name, void *buffer, size_t size) {
+  int32_t t;
+  nnc_status_t s = resolve(fn, model, kind, index, name, buffer, size, &t);
+  return s ? s : nncTensorToHost(model, "nnc_model_read_tensor", t, buffer);
+}
+
+/* The write counterpart of readTensor: copies `data` into the tensor. */
+static nnc_status_t writeTensor(const char *fn, nnc_model_t *model,
+                                nnc_tensor_kind_t kind, int32_t index,
+                                const char *name, const void *data,
+                                size_t size) {
+  int32_t t;
+  nnc_status_t s = resolve(fn, model, kind, index, name, data, size, &t);
+  return s ? s : nncTensorFromHost(model, "nnc_model_write_tensor", t, data);
+}
+
+/* The check of the `name` argument of the *_by_name entry points. */
+static nnc_status_t checkName(const char *fn, const char *name) {
+  if (name)
+    return NULL;
+  return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                       "%s: name: expected a string, got NULL", fn);
+}
+
 nnc_status_t nnc_model_read_tensor(const nnc_model_t *model,
                                    nnc_tensor_kind_t kind, int32_t index,
                                    void *buffer, size_t size) {
-  int32_t t;
-  nnc_status_t s = resolve("nnc_model_read_tensor", model, kind, index, NULL,
-                           buffer, size, &t);
-  if (!s)
-    s = nncTensorToHost(model, "nnc_model_read_tensor", t, buffer);
-  return s;
+  return readTensor("nnc_model_read_tensor", model, kind, index, NULL, buffer,
+                    size);
 }
 
 nnc_status_t nnc_model_write_tensor(nnc_model_t *model, nnc_tensor_kind_t kind,
                                     int32_t index, const void *data,
                                     size_t size) {
-  int32_t t;
-  nnc_status_t s = resolve("nnc_model_write_tensor", model, kind, index, NULL,
-                           data, size, &t);
-  if (!s)
-    s = nncTensorFromHost(model, "nnc_model_write_tensor", t, data);
-  return s;
+  return writeTensor("nnc_model_write_tensor", model, kind, index, NULL, data,
+                     size);
 }
 
 nnc_status_t nnc_model_read_tensor_by_name(const nnc_model_t *model,
@@ -266,14 +286,8 @@ nnc_status_t nnc_model_read_tensor_by_name(const nnc_model_t *model,
                                            const char *name, void *buffer,
                                            size_t size) {
   const char *fn = "nnc_model_read_tensor_by_name";
-  if (!name)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "%s: name: expected a string, got NULL", fn);
-  int32_t t;
-  nnc_status_t s = resolve(fn, model, kind, 0, name, buffer, size, &t);
-  if (!s)
-    s = nncTensorToHost(model, "nnc_model_read_tensor", t, buffer);
-  return s;
+  nnc_status_t s = checkName(fn, name);
+  return s ? s : readTensor(fn, model, kind, 0, name, buffer, size);
 }
 
 nnc_status_t nnc_model_write_tensor_by_name(nnc_model_t *model,
@@ -281,14 +295,8 @@ nnc_status_t nnc_model_write_tensor_by_name(nnc_model_t *model,
                                             const char *name, const void *data,
                                             size_t size) {
   const char *fn = "nnc_model_write_tensor_by_name";
-  if (!name)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "%s: name: expected a string, got NULL", fn);
-  int32_t t;
-  nnc_status_t s = resolve(fn, model, kind, 0, name, data, size, &t);
-  if (!s)
-    s = nncTensorFromHost(model, "nnc_model_write_tensor", t, data);
-  return s;
+  nnc_status_t s = checkName(fn, name);
+  return s ? s : writeTensor(fn, model, kind, 0, name, data, size);
 }
 
 nnc_status_t nncTensorToHost(const nnc_model_t *model, const char *fn,
@@ -308,9 +316,9 @@ nnc_status_t nncTensorZero(nnc_model_t *model, const char *fn, int32_t t) {
 nnc_status_t nnc_model_set_input_location(nnc_model_t *model,
                                           nnc_location_t location) {
   const char *fn = "nnc_model_set_input_location";
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "%s: model: expected an instance, got NULL", fn);
+  nnc_status_t s = nncCheckInstance(fn, model);
+  if (s)
+    return s;
   if (location != NNC_LOCATION_HOST && location != NNC_LOCATION_DEVICE)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "%s: location: expected NNC_LOCATION_HOST (0) or "
@@ -329,21 +337,29 @@ int32_t nnc_model_num_threads(const nnc_model_t *model) {
   return model ? model->numThreads : 0;
 }
 
+/* The checks of a getter `fn`: `model` and its result pointer `out` (the
+ * argument `outName`) must not be NULL. */
+static nnc_status_t checkGetter(const char *fn, const nnc_model_t *model,
+                                const void *out, const char *outName) {
+  if (model && out)
+    return NULL;
+  return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                       "%s: %s: expected a pointer, got NULL", fn,
+                       model ? outName : "model");
+}
+
 nnc_status_t nnc_model_get_step(const nnc_model_t *model, int64_t *out_step) {
-  if (!model || !out_step)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "nnc_model_get_step: %s: expected a pointer, got "
-                         "NULL",
-                         model ? "out_step" : "model");
-  *out_step = model->step;
-  return NULL;
+  nnc_status_t s =
+      checkGetter("nnc_model_get_step", model, out_step, "out_step");
+  if (!s)
+    *out_step = model->step;
+  return s;
 }
 
 nnc_status_t nnc_model_set_step(nnc_model_t *model, int64_t step) {
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "nnc_model_set_step: model: expected an instance, "
-                         "got NULL");
+  nnc_status_t s = nncCheckInstance("nnc_model_set_step", model);
+  if (s)
+    return s;
   if (step < 0)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "nnc_model_set_step: step: expected >= 0, got %lld",
@@ -353,10 +369,9 @@ nnc_status_t nnc_model_set_step(nnc_model_t *model, int64_t step) {
 }
 
 nnc_status_t nnc_model_set_row_offset(nnc_model_t *model, int64_t row_offset) {
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "nnc_model_set_row_offset: model: expected an "
-                         "instance, got NULL");
+  nnc_status_t s = nncCheckInstance("nnc_model_set_row_offset", model);
+  if (s)
+    return s;
   if (row_offset < 0 || row_offset >= NNC_MAX_BATCH)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "nnc_model_set_row_offset: row_offset: expected 0 "
@@ -368,41 +383,43 @@ nnc_status_t nnc_model_set_row_offset(nnc_model_t *model, int64_t row_offset) {
 
 nnc_status_t nnc_model_set_allreduce(nnc_model_t *model, nnc_allreduce_fn_t fn,
                                      void *context) {
-  if (!model)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "nnc_model_set_allreduce: model: expected an "
-                         "instance, got NULL");
+  nnc_status_t s = nncCheckInstance("nnc_model_set_allreduce", model);
+  if (s)
+    return s;
   model->allreduce = fn;
   model->allreduceContext = fn ? context : NULL;
   return NULL;
 }
 
 nnc_status_t nnc_model_get_seed(const nnc_model_t *model, uint64_t *out_seed) {
-  if (!model || !out_seed)
-    return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
-                         "nnc_model_get_seed: %s: expected a pointer, got "
-                         "NULL",
-                         model ? "out_seed" : "model");
-  *out_seed = model->seed;
-  return NULL;
+  nnc_status_t s =
+      checkGetter("nnc_model_get_seed", model, out_seed, "out_seed");
+  if (!s)
+    *out_seed = model->seed;
+  return s;
+}
+
+/* The checks of save and load (`fn`): an instance and a non-empty path. */
+static nnc_status_t checkPath(const char *fn, const nnc_model_t *model,
+                              const char *path) {
+  if (model && path && *path)
+    return NULL;
+  return nncMakeStatus(
+      NNC_STATUS_INVALID_ARGUMENT, "%s: %s: expected %s, got %s", fn,
+      model ? "path" : "model", model ? "a file name" : "an instance",
+      model && path ? "\"\"" : "NULL");
 }
 
 nnc_status_t nnc_model_save(const nnc_model_t *model, const char *path) {
-  if (!model || !path || !*path)
-    return nncMakeStatus(
-        NNC_STATUS_INVALID_ARGUMENT, "nnc_model_save: %s: expected %s, got %s",
-        model ? "path" : "model", model ? "a file name" : "an instance",
-        model && path ? "\"\"" : "NULL");
-  return nncSave(model, path);
+  nnc_status_t s = checkPath("nnc_model_save", model, path);
+  return s ? s : nncSave(model, path);
 }
 
 nnc_status_t nnc_model_load_with_flags(nnc_model_t *model, const char *path,
                                        uint32_t flags) {
-  if (!model || !path || !*path)
-    return nncMakeStatus(
-        NNC_STATUS_INVALID_ARGUMENT, "nnc_model_load: %s: expected %s, got %s",
-        model ? "path" : "model", model ? "a file name" : "an instance",
-        model && path ? "\"\"" : "NULL");
+  nnc_status_t s = checkPath("nnc_model_load", model, path);
+  if (s)
+    return s;
   if (flags & ~(uint32_t)NNC_LOAD_ALLOW_NONFINITE)
     return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
                          "nnc_model_load: flags: expected a combination of "

@@ -45,6 +45,13 @@ nnc_status_t nncMakeStatus(nnc_status_code_t code, const char *fmt, ...) {
   return s;
 }
 
+nnc_status_t nncCheckInstance(const char *fn, const void *instance) {
+  if (instance)
+    return NULL;
+  return nncMakeStatus(NNC_STATUS_INVALID_ARGUMENT,
+                       "%s: model: expected an instance, got NULL", fn);
+}
+
 nnc_status_code_t nnc_status_code(nnc_status_t status) {
   return status ? status->code : NNC_STATUS_OK;
 }

@@ -21,6 +21,11 @@ extern "C" {
 nnc_status_t nncMakeStatus(nnc_status_code_t code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/** NULL when `instance` is set, else the INVALID_ARGUMENT status
+ *  "<fn>: model: expected an instance, got NULL" of every entry point that
+ *  takes a model instance. */
+nnc_status_t nncCheckInstance(const char *fn, const void *instance);
+
 #ifdef __cplusplus
 }
 #endif

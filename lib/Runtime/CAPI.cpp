@@ -76,11 +76,14 @@ template <typename F> static nnc_status_t run(F &&body) {
       return nullArgument(__func__, #arg);                                     \
   } while (false)
 
-/// Stores a loaded data set into *out.
-static Status emit(Expected<Dataset> ds, nnc_rt_dataset_t **out) {
-  if (!ds)
-    return ds.status();
-  *out = new nnc_rt_dataset_s{ds.take()};
+/// Stores a new handle around the value of `made` (a data set, a batcher, a
+/// schedule) into *out, its further members initialised from `rest`; or
+/// returns the failed Status of `made`.
+template <typename T, typename Handle, typename... Rest>
+static Status emit(Expected<T> made, Handle **out, Rest... rest) {
+  if (!made)
+    return made.status();
+  *out = new Handle{made.take(), rest...};
   return Status::ok();
 }
 
@@ -290,11 +293,7 @@ nnc_status_t nnc_rt_batcher_create(const nnc_rt_dataset_t *dataset,
     opts.shuffle = options->shuffle != 0;
     opts.dropLast = options->drop_last != 0;
     opts.seed = options->seed;
-    auto batcher = Batcher::create(dataset->data, opts);
-    if (!batcher)
-      return batcher.status();
-    *out_batcher = new nnc_rt_batcher_s{batcher.take(), Batch()};
-    return Status::ok();
+    return emit(Batcher::create(dataset->data, opts), out_batcher, Batch());
   });
 }
 
@@ -413,11 +412,7 @@ nnc_status_t nnc_rt_schedule_create(const nnc_rt_schedule_config_t *config,
     c.threshold = config->threshold;
     c.cooldown = config->cooldown;
     c.mode = static_cast<MetricMode>(config->mode);
-    auto schedule = LrSchedule::create(c);
-    if (!schedule)
-      return schedule.status();
-    *out_schedule = new nnc_rt_schedule_s{schedule.take()};
-    return Status::ok();
+    return emit(LrSchedule::create(c), out_schedule);
   });
 }
 

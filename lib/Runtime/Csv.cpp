@@ -121,26 +121,16 @@ static Table readTable(const std::string &path, const CsvOptions &options) {
   std::string text = readFileMaybeGzip(path);
   Table table;
   char delimiter = options.delimiter;
-  int64_t lineNo = 0;
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    if (end == std::string::npos)
-      end = text.size();
-    std::string line = text.substr(pos, end - pos);
-    pos = end + 1;
-    ++lineNo;
-    if (!line.empty() && line.back() == '\r')
-      line.pop_back();
+  forEachLine(text, [&](const std::string &line, int64_t lineNo) {
     if (line.find('\0') != std::string::npos)
       fail(ErrorCode::DataLoss, "{}:{}: NUL byte in a text file", path,
            lineNo);
     if (line.find_first_not_of(" \t") == std::string::npos)
-      continue;
+      return;
     if (delimiter == '\0')
       delimiter = detectDelimiter(line);
     table.rows.push_back({lineNo, splitLine(line, delimiter)});
-  }
+  });
   if (table.rows.empty())
     fail(ErrorCode::DataLoss, "{}: no data rows", path);
 

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <new>
 #include <string>
 
@@ -24,10 +25,12 @@ template <typename... Args>
   throw RuntimeError(code, fmt::format(format, std::forward<Args>(args)...));
 }
 
-/// Runs `body`, turning any exception into a failed Status/Expected.
-template <typename F> auto guard(F &&body) -> Expected<decltype(body())> {
+/// The failed Status of the exception being handled; to be called only from
+/// a `catch (...)` handler. An exception that is not a std::exception is
+/// rethrown, as if it had not been caught.
+inline Status currentExceptionStatus() {
   try {
-    return body();
+    throw;
   } catch (const RuntimeError &e) {
     return Status(e.code, e.what());
   } catch (const std::bad_alloc &) {
@@ -37,18 +40,41 @@ template <typename F> auto guard(F &&body) -> Expected<decltype(body())> {
   }
 }
 
+/// Runs `body`, turning any exception into a failed Status/Expected.
+template <typename F> auto guard(F &&body) -> Expected<decltype(body())> {
+  try {
+    return body();
+  } catch (...) {
+    return currentExceptionStatus();
+  }
+}
+
 /// Like guard, for bodies that return nothing.
 template <typename F> Status guardStatus(F &&body) {
   try {
     body();
     return Status::ok();
-  } catch (const RuntimeError &e) {
-    return Status(e.code, e.what());
-  } catch (const std::bad_alloc &) {
-    return Status(ErrorCode::Internal, "out of memory");
-  } catch (const std::exception &e) {
-    return Status(ErrorCode::Internal, e.what());
+  } catch (...) {
+    return currentExceptionStatus();
   }
+}
+
+/// Calls `body(line, lineNo)` for each line of `text`, numbered from 1, without
+/// its '\n' nor a '\r' before it; returns the number of lines.
+template <typename F> int64_t forEachLine(const std::string &text, F &&body) {
+  int64_t lineNo = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string::npos)
+      end = text.size();
+    std::string line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    body(line, ++lineNo);
+  }
+  return lineNo;
 }
 
 /// Reads a whole file; gzip data (magic 1f 8b) is decompressed, including

@@ -67,10 +67,15 @@ ModelLibrary::open(const std::string &path) {
                   path + ": cannot load the model library: " +
                       (err ? err : "unknown dlopen error"));
   }
-  std::string missing;
-  auto resolve = [&](auto &fn, const char *symbol) {
+  // `optional` leaves a symbol the library lacks NULL; `resolve` also
+  // records the first missing one, which fails the open.
+  auto optional = [&](auto &fn, const char *symbol) {
     fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
         ::dlsym(lib->handle, symbol));
+  };
+  std::string missing;
+  auto resolve = [&](auto &fn, const char *symbol) {
+    optional(fn, symbol);
     if (!fn && missing.empty())
       missing = symbol;
   };
@@ -103,33 +108,25 @@ ModelLibrary::open(const std::string &path) {
   resolve(f.statusFree, "nnc_status_free");
   // Optional: model.so files of ABI 1 built before it was added lack it and
   // load without the non-finite check.
-  f.loadWithFlags = reinterpret_cast<decltype(f.loadWithFlags)>(
-      ::dlsym(lib->handle, "nnc_model_load_with_flags"));
+  optional(f.loadWithFlags, "nnc_model_load_with_flags");
   // Optional: those built before data-parallel training ignore row offsets.
-  f.setRowOffset = reinterpret_cast<decltype(f.setRowOffset)>(
-      ::dlsym(lib->handle, "nnc_model_set_row_offset"));
+  optional(f.setRowOffset, "nnc_model_set_row_offset");
   // Optional: those built before sync_batchnorm have no replica sums.
-  f.setAllreduce = reinterpret_cast<decltype(f.setAllreduce)>(
-      ::dlsym(lib->handle, "nnc_model_set_allreduce"));
+  optional(f.setAllreduce, "nnc_model_set_allreduce");
   // Optional: those built before threads existed run single-threaded.
-  f.createWithOptions = reinterpret_cast<decltype(f.createWithOptions)>(
-      ::dlsym(lib->handle, "nnc_model_create_with_options"));
-  f.numThreads = reinterpret_cast<decltype(f.numThreads)>(
-      ::dlsym(lib->handle, "nnc_model_num_threads"));
+  optional(f.createWithOptions, "nnc_model_create_with_options");
+  optional(f.numThreads, "nnc_model_num_threads");
   // Optional: those built before run-time hyperparameters take the learning
   // rate as an f32 argument only.
-  f.setHyperparameter = reinterpret_cast<decltype(f.setHyperparameter)>(
-      ::dlsym(lib->handle, "nnc_model_set_hyperparameter"));
-  f.trainStepHp = reinterpret_cast<decltype(f.trainStepHp)>(
-      ::dlsym(lib->handle, "nnc_model_train_step_hp"));
-  f.applyGradientsHp = reinterpret_cast<decltype(f.applyGradientsHp)>(
-      ::dlsym(lib->handle, "nnc_model_apply_gradients_hp"));
+  optional(f.setHyperparameter, "nnc_model_set_hyperparameter");
+  optional(f.trainStepHp, "nnc_model_train_step_hp");
+  optional(f.applyGradientsHp, "nnc_model_apply_gradients_hp");
   // The double learning rate needs an "lr" hyperparameter (a descriptor
   // without one, e.g. a hand-written test fixture, gets the f32 calls).
-  auto count = reinterpret_cast<decltype(&nnc_model_hyperparameter_count)>(
-      ::dlsym(lib->handle, "nnc_model_hyperparameter_count"));
-  auto info = reinterpret_cast<decltype(&nnc_model_hyperparameter_info)>(
-      ::dlsym(lib->handle, "nnc_model_hyperparameter_info"));
+  decltype(&nnc_model_hyperparameter_count) count;
+  decltype(&nnc_model_hyperparameter_info) info;
+  optional(count, "nnc_model_hyperparameter_count");
+  optional(info, "nnc_model_hyperparameter_info");
   bool hasLr = false;
   for (int32_t i = 0; count && info && i < count(); ++i) {
     nnc_hyperparameter_info_t h{};

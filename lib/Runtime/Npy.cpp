@@ -138,6 +138,13 @@ private:
 };
 } // namespace
 
+/// The element of type T at `p`, in host byte order (any alignment).
+template <typename T> static T loadElement(const char *p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
 static size_t dtypeSize(const std::string &descr) {
   if (descr == "<f4" || descr == "<i4")
     return 4;
@@ -215,25 +222,16 @@ Expected<NpyArray> nnc::rt::loadNpy(const std::string &path) {
     const char *p = data.data() + h.dataOffset;
     for (int64_t i = 0; i < count; ++i) {
       const char *e = p + i * elementSize;
-      if (h.descr == "<f4") {
-        float v;
-        std::memcpy(&v, e, 4);
-        array.values[i] = v;
-      } else if (h.descr == "<f8") {
-        double v;
-        std::memcpy(&v, e, 8);
-        array.values[i] = static_cast<float>(v);
-      } else if (h.descr == "<i4") {
-        int32_t v;
-        std::memcpy(&v, e, 4);
-        array.intValues[i] = v;
-      } else if (h.descr == "<i8") {
-        int64_t v;
-        std::memcpy(&v, e, 8);
-        array.intValues[i] = v;
-      } else {
+      if (h.descr == "<f4")
+        array.values[i] = loadElement<float>(e);
+      else if (h.descr == "<f8")
+        array.values[i] = static_cast<float>(loadElement<double>(e));
+      else if (h.descr == "<i4")
+        array.intValues[i] = loadElement<int32_t>(e);
+      else if (h.descr == "<i8")
+        array.intValues[i] = loadElement<int64_t>(e);
+      else
         array.intValues[i] = static_cast<unsigned char>(*e);
-      }
       if (array.isInteger)
         array.values[i] = static_cast<float>(array.intValues[i]);
     }

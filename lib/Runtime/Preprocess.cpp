@@ -87,24 +87,25 @@ Status Scaler::apply(Dataset &data) const {
   });
 }
 
+/// Each scaling kind with its name in options and scaler JSON, one table for
+/// both directions.
+static const std::pair<ScalingKind, const char *> kScalingNames[] = {
+    {ScalingKind::None, "none"},
+    {ScalingKind::MinMax, "minmax"},
+    {ScalingKind::Standard, "standard"},
+};
+
 static const char *kindName(ScalingKind kind) {
-  switch (kind) {
-  case ScalingKind::MinMax:
-    return "minmax";
-  case ScalingKind::Standard:
-    return "standard";
-  default:
-    return "none";
-  }
+  for (const auto &[k, name] : kScalingNames)
+    if (k == kind)
+      return name;
+  return "none";
 }
 
 Expected<ScalingKind> nnc::rt::parseScalingKind(const std::string &name) {
-  if (name == "none")
-    return ScalingKind::None;
-  if (name == "minmax")
-    return ScalingKind::MinMax;
-  if (name == "standard")
-    return ScalingKind::Standard;
+  for (const auto &[k, n] : kScalingNames)
+    if (name == n)
+      return k;
   return Status(ErrorCode::InvalidArgument,
                 fmt::format("unknown scaling '{}' (expected none, minmax or "
                             "standard)",

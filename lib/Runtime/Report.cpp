@@ -49,27 +49,18 @@ Expected<History> History::readCsv(const std::string &path) {
     std::string text = readFileMaybeGzip(path);
     History h;
     size_t columns = 11;
-    size_t pos = 0;
-    int64_t lineNo = 0;
-    while (pos < text.size()) {
-      size_t end = text.find('\n', pos);
-      if (end == std::string::npos)
-        end = text.size();
-      std::string line = text.substr(pos, end - pos);
-      pos = end + 1;
-      ++lineNo;
-      if (!line.empty() && line.back() == '\r')
-        line.pop_back();
+    int64_t lines = forEachLine(text, [&](const std::string &line,
+                                          int64_t lineNo) {
       if (lineNo == 1) {
         if (line == kHistoryHeader7)
           columns = 7;
         else if (line != kHistoryHeader)
           fail(ErrorCode::DataLoss, "{}:1: expected the header '{}'", path,
                kHistoryHeader);
-        continue;
+        return;
       }
       if (line.empty())
-        continue;
+        return;
       std::vector<double> values;
       size_t start = 0;
       while (true) {
@@ -95,8 +86,8 @@ Expected<History> History::readCsv(const std::string &path) {
       h.rows.push_back({static_cast<int64_t>(values[0]), values[1], values[2],
                         values[3], values[4], values[5], values[6], values[7],
                         values[8], values[9], values[10]});
-    }
-    if (lineNo == 0)
+    });
+    if (lines == 0)
       fail(ErrorCode::DataLoss, "{}: empty file", path);
     return h;
   });
