@@ -63,8 +63,7 @@ FailureOr<Value> lowerConv2D(nn::Conv2DOp op, nn::Conv2DOp::Adaptor adaptor,
               loc, TypeRange{gInit.getType()}, ValueRange{gInput, gWeight},
               ValueRange{gInit}, strides, dilations)
           .getResult(0);
-  Value result = collapseDims(rewriter, loc, conv, 1, 2);
-  return result;
+  return collapseDims(rewriter, loc, conv, 1, 2);
 }
 
 } // namespace

@@ -21,9 +21,7 @@ Value lowerFlatten(nn::FlattenOp op, nn::FlattenOp::Adaptor adaptor,
                    ConversionPatternRewriter &rewriter) {
   Value in = adaptor.getInput();
   int64_t rank = cast<RankedTensorType>(in.getType()).getRank();
-  Value result =
-      rank > 2 ? collapseDims(rewriter, op.getLoc(), in, 1, rank - 1) : in;
-  return result;
+  return rank > 2 ? collapseDims(rewriter, op.getLoc(), in, 1, rank - 1) : in;
 }
 
 Value lowerReshape(nn::ReshapeOp op, nn::ReshapeOp::Adaptor adaptor,
