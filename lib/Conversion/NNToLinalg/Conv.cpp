@@ -18,66 +18,57 @@ using namespace nnc::lowering;
 
 namespace {
 
-struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
-  Conv2DLowering(MLIRContext *ctx, bool perImage)
-      : OpConversionPattern(ctx), perImage(perImage) {}
-  bool perImage;
-  LogicalResult
-  matchAndRewrite(nn::Conv2DOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto type = cast<RankedTensorType>(op.getType());
-    Value input = adaptor.getInput(), weight = adaptor.getWeight();
-    ArrayRef<int64_t> pad = op.getPadding();
-    if (pad.size() != 4 || op.getStrides().size() != 2 ||
-        op.getDilations().size() != 2)
-      return rewriter.notifyMatchFailure(op, "malformed attributes");
-    int64_t groups = op.getGroups();
-    if (groups == 1) {
-      ConvGeometry g =
-          convGeometry(cast<RankedTensorType>(weight.getType()),
-                       op.getStrides(), op.getDilations(), pad, type);
-      rewriter.replaceOp(
-          op, perImage ? convPerImage(rewriter, loc, input, weight,
-                                      adaptor.getBias(), g, type)
-                       : convAsMatmul(rewriter, loc, input, weight,
-                                      adaptor.getBias(), g, type));
-      return success();
-    }
-    input = padSpatial(rewriter, loc, input, pad, 0);
-    Value init = emptyWithBatch(rewriter, loc, type, adaptor.getInput());
-    if (Value bias = adaptor.getBias()) {
-      AffineMap channel = AffineMap::get(
-          4, 0, getAffineDimExpr(1, rewriter.getContext()));
-      init = parallelGeneric(
-          rewriter, loc, init, bias, channel,
-          [](OpBuilder &, Location, ValueRange args) { return args[0]; });
-    } else {
-      init = fill(rewriter, loc, init, 0);
-    }
-    auto strides = rewriter.getI64TensorAttr(op.getStrides());
-    auto dilations = rewriter.getI64TensorAttr(op.getDilations());
-    int64_t c = cast<RankedTensorType>(input.getType()).getDimSize(1);
-    int64_t o = type.getDimSize(1);
-    Value gInput = expandDim(rewriter, loc, input, 1, {groups, c / groups});
-    Value gWeight = expandDim(rewriter, loc, weight, 0, {groups, o / groups});
-    Value gInit = expandDim(rewriter, loc, init, 1, {groups, o / groups});
-    Value conv = rewriter
-                     .create<linalg::Conv2DNgchwGfchwOp>(
-                         loc, TypeRange{gInit.getType()},
-                         ValueRange{gInput, gWeight}, ValueRange{gInit},
-                         strides, dilations)
-                     .getResult(0);
-    Value result = collapseDims(rewriter, loc, conv, 1, 2);
-    rewriter.replaceOp(op, result);
-    return success();
+FailureOr<Value> lowerConv2D(nn::Conv2DOp op, nn::Conv2DOp::Adaptor adaptor,
+                             ConversionPatternRewriter &rewriter,
+                             const nnc::NNToLinalgOptions &options) {
+  Location loc = op.getLoc();
+  auto type = cast<RankedTensorType>(op.getType());
+  Value input = adaptor.getInput(), weight = adaptor.getWeight();
+  ArrayRef<int64_t> pad = op.getPadding();
+  if (pad.size() != 4 || op.getStrides().size() != 2 ||
+      op.getDilations().size() != 2)
+    return rewriter.notifyMatchFailure(op, "malformed attributes");
+  int64_t groups = op.getGroups();
+  if (groups == 1) {
+    ConvGeometry g =
+        convGeometry(cast<RankedTensorType>(weight.getType()), op.getStrides(),
+                     op.getDilations(), pad, type);
+    return options.perImageConvolutions
+               ? convPerImage(rewriter, loc, input, weight, adaptor.getBias(),
+                              g, type)
+               : convAsMatmul(rewriter, loc, input, weight, adaptor.getBias(),
+                              g, type);
   }
-};
+  input = padSpatial(rewriter, loc, input, pad, 0);
+  Value init = emptyWithBatch(rewriter, loc, type, adaptor.getInput());
+  if (Value bias = adaptor.getBias()) {
+    AffineMap channel =
+        AffineMap::get(4, 0, getAffineDimExpr(1, rewriter.getContext()));
+    init = parallelGeneric(
+        rewriter, loc, init, bias, channel,
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+  } else {
+    init = fill(rewriter, loc, init, 0);
+  }
+  auto strides = rewriter.getI64TensorAttr(op.getStrides());
+  auto dilations = rewriter.getI64TensorAttr(op.getDilations());
+  int64_t c = cast<RankedTensorType>(input.getType()).getDimSize(1);
+  int64_t o = type.getDimSize(1);
+  Value gInput = expandDim(rewriter, loc, input, 1, {groups, c / groups});
+  Value gWeight = expandDim(rewriter, loc, weight, 0, {groups, o / groups});
+  Value gInit = expandDim(rewriter, loc, init, 1, {groups, o / groups});
+  Value conv =
+      rewriter
+          .create<linalg::Conv2DNgchwGfchwOp>(
+              loc, TypeRange{gInit.getType()}, ValueRange{gInput, gWeight},
+              ValueRange{gInit}, strides, dilations)
+          .getResult(0);
+  return collapseDims(rewriter, loc, conv, 1, 2);
+}
 
 } // namespace
 
 void nnc::populateNNConvPatterns(RewritePatternSet &patterns,
                                  const NNToLinalgOptions &options) {
-  patterns.add<Conv2DLowering>(patterns.getContext(),
-                               options.perImageConvolutions);
+  addLowerings<lowerConv2D>(patterns, options);
 }

@@ -17,16 +17,11 @@ using namespace nnc::lowering;
 
 namespace {
 
-struct DenseLowering : OpConversionPattern<nn::DenseOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::DenseOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, dense(rewriter, op.getLoc(), adaptor.getInput(),
-                                 adaptor.getWeight(), adaptor.getBias()));
-    return success();
-  }
-};
+Value lowerDense(nn::DenseOp op, nn::DenseOp::Adaptor adaptor,
+                 ConversionPatternRewriter &rewriter) {
+  return dense(rewriter, op.getLoc(), adaptor.getInput(), adaptor.getWeight(),
+               adaptor.getBias());
+}
 
 /// Transposes the last two dims of `v`.
 Value transposeLastTwo(OpBuilder &b, Location loc, Value v) {
@@ -36,47 +31,42 @@ Value transposeLastTwo(OpBuilder &b, Location loc, Value v) {
   return transpose(b, loc, v, perm);
 }
 
-struct MatmulLowering : OpConversionPattern<nn::MatmulOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::MatmulOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
-    if (op.getTransposeLhs())
-      lhs = transposeLastTwo(rewriter, loc, lhs);
-    if (op.getTransposeRhs())
-      rhs = transposeLastTwo(rewriter, loc, rhs);
-    auto lType = cast<RankedTensorType>(lhs.getType());
-    auto rType = cast<RankedTensorType>(rhs.getType());
-    int64_t rl = lType.getRank(), rr = rType.getRank();
-    Value result;
-    if (rr == 2) {
-      // [B..., M, K] x [K, P]: one matmul on the collapsed rows.
-      Value l = rl > 2 ? collapseDims(rewriter, loc, lhs, 0, rl - 1) : lhs;
-      result = matmul(rewriter, loc, l, rhs);
-      if (rl > 2)
-        result = expandDim(rewriter, loc, result, 0,
-                           lType.getShape().drop_back());
-    } else if (rl == rr && (rl == 3 || rl == 4)) {
-      Value l = rl == 4 ? collapseDims(rewriter, loc, lhs, 0, 2) : lhs;
-      Value r = rl == 4 ? collapseDims(rewriter, loc, rhs, 0, 2) : rhs;
-      result = batchMatmul(rewriter, loc, l, r);
-      if (rl == 4)
-        result = expandDim(rewriter, loc, result, 0,
-                           lType.getShape().take_front(2));
-    } else {
-      return rewriter.notifyMatchFailure(op, "unsupported operand ranks");
-    }
-    if (result.getType() != op.getType())
-      result = rewriter.create<tensor::CastOp>(loc, op.getType(), result);
-    rewriter.replaceOp(op, result);
-    return success();
+FailureOr<Value> lowerMatmul(nn::MatmulOp op, nn::MatmulOp::Adaptor adaptor,
+                             ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
+  if (op.getTransposeLhs())
+    lhs = transposeLastTwo(rewriter, loc, lhs);
+  if (op.getTransposeRhs())
+    rhs = transposeLastTwo(rewriter, loc, rhs);
+  auto lType = cast<RankedTensorType>(lhs.getType());
+  auto rType = cast<RankedTensorType>(rhs.getType());
+  int64_t rl = lType.getRank(), rr = rType.getRank();
+  Value result;
+  if (rr == 2) {
+    // [B..., M, K] x [K, P]: one matmul on the collapsed rows.
+    Value l = rl > 2 ? collapseDims(rewriter, loc, lhs, 0, rl - 1) : lhs;
+    result = matmul(rewriter, loc, l, rhs);
+    if (rl > 2)
+      result =
+          expandDim(rewriter, loc, result, 0, lType.getShape().drop_back());
+  } else if (rl == rr && (rl == 3 || rl == 4)) {
+    Value l = rl == 4 ? collapseDims(rewriter, loc, lhs, 0, 2) : lhs;
+    Value r = rl == 4 ? collapseDims(rewriter, loc, rhs, 0, 2) : rhs;
+    result = batchMatmul(rewriter, loc, l, r);
+    if (rl == 4)
+      result =
+          expandDim(rewriter, loc, result, 0, lType.getShape().take_front(2));
+  } else {
+    return rewriter.notifyMatchFailure(op, "unsupported operand ranks");
   }
-};
+  if (result.getType() != op.getType())
+    result = rewriter.create<tensor::CastOp>(loc, op.getType(), result);
+  return result;
+}
 
 } // namespace
 
 void nnc::populateNNDensePatterns(RewritePatternSet &patterns) {
-  patterns.add<DenseLowering, MatmulLowering>(patterns.getContext());
+  addLowerings<lowerDense, lowerMatmul>(patterns);
 }

@@ -120,129 +120,100 @@ Value scalar(nn::ScaleOp op, OpBuilder &b, Location loc, Value x) {
 
 /// A unary elementwise op: one generic applying `scalar(op, ...)`.
 template <typename OpTy>
-struct UnaryLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Value result = unaryElementwise(
-        rewriter, op.getLoc(), adaptor.getInput(),
-        [&](OpBuilder &b, Location loc, ValueRange args) {
-          return scalar(op, b, loc, args[0]);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
+Value lowerUnary(OpTy op, typename OpTy::Adaptor adaptor,
+                 ConversionPatternRewriter &rewriter) {
+  Value result =
+      unaryElementwise(rewriter, op.getLoc(), adaptor.getInput(),
+                       [&](OpBuilder &b, Location loc, ValueRange args) {
+                         return scalar(op, b, loc, args[0]);
+                       });
+  return result;
+}
 
 /// A broadcasting binary op lowered to one generic with `ArithOp`.
 template <typename OpTy, typename ArithOp>
-struct BinaryLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Value result = broadcastElementwise(
-        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
-        {adaptor.getLhs(), adaptor.getRhs()},
-        [](OpBuilder &b, Location loc, ValueRange args) -> Value {
-          return b.create<ArithOp>(loc, args[0], args[1]);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
+Value lowerBinary(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) {
+  Value result = broadcastElementwise(
+      rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
+      {adaptor.getLhs(), adaptor.getRhs()},
+      [](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        return b.create<ArithOp>(loc, args[0], args[1]);
+      });
+  return result;
+}
 
 /// Inverted dropout with a counter-based hash mask of (seed, flat index),
 /// the index counted from row `rows` of the batch when that operand is set.
-struct DropoutLowering : OpConversionPattern<nn::DropoutOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::DropoutOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    double p = op.getP().convertToFloat();
-    if (!op.getTraining() || p == 0) {
-      rewriter.replaceOp(op, adaptor.getInput());
-      return success();
-    }
-    Location loc = op.getLoc();
-    Value seed = rewriter.create<tensor::ExtractOp>(loc, adaptor.getSeed(),
-                                                    ValueRange{});
-    SmallVector<OpFoldResult> sizes =
-        getSizes(rewriter, loc, adaptor.getInput());
-    // The index of the first element: rows * (elements of one row).
-    Value first;
-    if (adaptor.getRows() && !sizes.empty()) {
-      first = rewriter.create<tensor::ExtractOp>(loc, adaptor.getRows(),
-                                                 ValueRange{});
-      for (OpFoldResult size : ArrayRef<OpFoldResult>(sizes).drop_front())
-        first = rewriter.create<arith::MulIOp>(
-            loc, first,
-            rewriter.create<arith::IndexCastOp>(
-                loc, rewriter.getI64Type(),
-                getValueOrCreateConstantIndexOp(rewriter, loc, size)));
-    }
-    Value result = unaryElementwise(
-        rewriter, loc, adaptor.getInput(),
-        [&](OpBuilder &b, Location l, ValueRange args) -> Value {
-          Value index = flatIndex(b, l, sizes);
-          if (first)
-            index = b.create<arith::AddIOp>(l, index, first);
-          Value keep = dropoutKeep(b, l, seed, index, p);
-          Value kept =
-              b.create<arith::MulFOp>(l, args[0], f32Const(b, l, 1 / (1 - p)));
-          return b.create<arith::SelectOp>(l, keep, kept, f32Const(b, l, 0));
-        });
-    rewriter.replaceOp(op, result);
-    return success();
+Value lowerDropout(nn::DropoutOp op, nn::DropoutOp::Adaptor adaptor,
+                   ConversionPatternRewriter &rewriter) {
+  double p = op.getP().convertToFloat();
+  if (!op.getTraining() || p == 0) {
+    return adaptor.getInput();
   }
-};
+  Location loc = op.getLoc();
+  Value seed =
+      rewriter.create<tensor::ExtractOp>(loc, adaptor.getSeed(), ValueRange{});
+  SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, adaptor.getInput());
+  // The index of the first element: rows * (elements of one row).
+  Value first;
+  if (adaptor.getRows() && !sizes.empty()) {
+    first = rewriter.create<tensor::ExtractOp>(loc, adaptor.getRows(),
+                                               ValueRange{});
+    for (OpFoldResult size : ArrayRef<OpFoldResult>(sizes).drop_front())
+      first = rewriter.create<arith::MulIOp>(
+          loc, first,
+          rewriter.create<arith::IndexCastOp>(
+              loc, rewriter.getI64Type(),
+              getValueOrCreateConstantIndexOp(rewriter, loc, size)));
+  }
+  Value result = unaryElementwise(
+      rewriter, loc, adaptor.getInput(),
+      [&](OpBuilder &b, Location l, ValueRange args) -> Value {
+        Value index = flatIndex(b, l, sizes);
+        if (first)
+          index = b.create<arith::AddIOp>(l, index, first);
+        Value keep = dropoutKeep(b, l, seed, index, p);
+        Value kept =
+            b.create<arith::MulFOp>(l, args[0], f32Const(b, l, 1 / (1 - p)));
+        return b.create<arith::SelectOp>(l, keep, kept, f32Const(b, l, 0));
+      });
+  return result;
+}
 
-struct ConstantLowering : OpConversionPattern<nn::ConstantOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::ConstantOp op, OpAdaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto value = dyn_cast<TypedAttr>(op.getValue());
-    if (!value)
-      return rewriter.notifyMatchFailure(op, "value is not a typed attribute");
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, value);
-    return success();
-  }
-};
+FailureOr<Value> lowerConstant(nn::ConstantOp op, nn::ConstantOp::Adaptor,
+                               ConversionPatternRewriter &rewriter) {
+  auto value = dyn_cast<TypedAttr>(op.getValue());
+  if (!value)
+    return rewriter.notifyMatchFailure(op, "value is not a typed attribute");
+  return rewriter.create<arith::ConstantOp>(op.getLoc(), value).getResult();
+}
 
-struct FillLowering : OpConversionPattern<nn::FillOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::FillOp op, OpAdaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto type = cast<RankedTensorType>(op.getType());
-    if (!type.hasStaticShape())
-      return rewriter.notifyMatchFailure(op, "fill needs a static shape");
-    Value init = rewriter.create<tensor::EmptyOp>(op.getLoc(), type,
-                                                  ValueRange{});
-    rewriter.replaceOp(op, fill(rewriter, op.getLoc(), init,
-                                op.getValue().convertToFloat()));
-    return success();
-  }
-};
+FailureOr<Value> lowerFill(nn::FillOp op, nn::FillOp::Adaptor,
+                           ConversionPatternRewriter &rewriter) {
+  auto type = cast<RankedTensorType>(op.getType());
+  if (!type.hasStaticShape())
+    return rewriter.notifyMatchFailure(op, "fill needs a static shape");
+  Value init =
+      rewriter.create<tensor::EmptyOp>(op.getLoc(), type, ValueRange{});
+  return fill(rewriter, op.getLoc(), init, op.getValue().convertToFloat());
+}
 
 } // namespace
 
 void nnc::populateNNElementwisePatterns(RewritePatternSet &patterns) {
-  patterns.add<UnaryLowering<nn::ReluOp>, UnaryLowering<nn::LeakyReluOp>,
-               UnaryLowering<nn::EluOp>, UnaryLowering<nn::GeluOp>,
-               UnaryLowering<nn::SigmoidOp>, UnaryLowering<nn::TanhOp>,
-               UnaryLowering<nn::StepOp>, UnaryLowering<nn::ExpOp>,
-               UnaryLowering<nn::LogOp>, UnaryLowering<nn::NegOp>,
-               UnaryLowering<nn::SqrtOp>, UnaryLowering<nn::AbsOp>,
-               UnaryLowering<nn::ErfOp>, UnaryLowering<nn::PowOp>,
-               UnaryLowering<nn::ClipOp>, UnaryLowering<nn::ScaleOp>,
-               BinaryLowering<nn::AddOp, arith::AddFOp>,
-               BinaryLowering<nn::SubOp, arith::SubFOp>,
-               BinaryLowering<nn::MulOp, arith::MulFOp>,
-               BinaryLowering<nn::DivOp, arith::DivFOp>,
-               BinaryLowering<nn::MinimumOp, arith::MinimumFOp>,
-               BinaryLowering<nn::MaximumOp, arith::MaximumFOp>,
-               DropoutLowering, ConstantLowering, FillLowering>(patterns.getContext());
+  addLowerings<
+      lowerUnary<nn::ReluOp>, lowerUnary<nn::LeakyReluOp>,
+      lowerUnary<nn::EluOp>, lowerUnary<nn::GeluOp>, lowerUnary<nn::SigmoidOp>,
+      lowerUnary<nn::TanhOp>, lowerUnary<nn::StepOp>, lowerUnary<nn::ExpOp>,
+      lowerUnary<nn::LogOp>, lowerUnary<nn::NegOp>, lowerUnary<nn::SqrtOp>,
+      lowerUnary<nn::AbsOp>, lowerUnary<nn::ErfOp>, lowerUnary<nn::PowOp>,
+      lowerUnary<nn::ClipOp>, lowerUnary<nn::ScaleOp>,
+      lowerBinary<nn::AddOp, arith::AddFOp>,
+      lowerBinary<nn::SubOp, arith::SubFOp>,
+      lowerBinary<nn::MulOp, arith::MulFOp>,
+      lowerBinary<nn::DivOp, arith::DivFOp>,
+      lowerBinary<nn::MinimumOp, arith::MinimumFOp>,
+      lowerBinary<nn::MaximumOp, arith::MaximumFOp>, lowerDropout,
+      lowerConstant, lowerFill>(patterns);
 }

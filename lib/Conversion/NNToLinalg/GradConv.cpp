@@ -35,55 +35,38 @@ SmallVector<utils::IteratorType> iterators(int64_t parallel,
   return iters;
 }
 
-struct Conv2DBackwardInputLowering
-    : OpConversionPattern<nn::Conv2DBackwardInputOp> {
-  Conv2DBackwardInputLowering(MLIRContext *ctx, bool perImage)
-      : OpConversionPattern(ctx), perImage(perImage) {}
-  bool perImage;
-  LogicalResult
-  matchAndRewrite(nn::Conv2DBackwardInputOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    auto dyType = cast<RankedTensorType>(adaptor.getGrad().getType());
-    auto wType = cast<RankedTensorType>(adaptor.getWeight().getType());
-    auto xType = cast<RankedTensorType>(op.getType());
-    ConvGeometry g = convGeometry(wType, op.getStrides(), op.getDilations(),
-                                  op.getPadding(), dyType);
-    if (perImage && hasUnitStrides(g))
-      rewriter.replaceOp(op, convInputGradPerImage(rewriter, op.getLoc(),
-                                                   adaptor.getGrad(),
-                                                   adaptor.getWeight(), g,
-                                                   xType));
-    else
-      rewriter.replaceOp(op, convInputGradAsMatmul(rewriter, op.getLoc(),
-                                                   adaptor.getGrad(),
-                                                   adaptor.getWeight(), g,
-                                                   xType));
-    return success();
-  }
-};
+Value lowerConv2DBackwardInput(nn::Conv2DBackwardInputOp op,
+                               nn::Conv2DBackwardInputOp::Adaptor adaptor,
+                               ConversionPatternRewriter &rewriter,
+                               const nnc::NNToLinalgOptions &options) {
+  auto dyType = cast<RankedTensorType>(adaptor.getGrad().getType());
+  auto wType = cast<RankedTensorType>(adaptor.getWeight().getType());
+  auto xType = cast<RankedTensorType>(op.getType());
+  ConvGeometry g = convGeometry(wType, op.getStrides(), op.getDilations(),
+                                op.getPadding(), dyType);
+  if (options.perImageConvolutions && hasUnitStrides(g))
+    return convInputGradPerImage(rewriter, op.getLoc(), adaptor.getGrad(),
+                                 adaptor.getWeight(), g, xType);
+  return convInputGradAsMatmul(rewriter, op.getLoc(), adaptor.getGrad(),
+                               adaptor.getWeight(), g, xType);
+}
 
-struct Conv2DBackwardWeightLowering
-    : OpConversionPattern<nn::Conv2DBackwardWeightOp> {
-  Conv2DBackwardWeightLowering(MLIRContext *ctx, bool perImage)
-      : OpConversionPattern(ctx), perImage(perImage) {}
-  bool perImage;
-  LogicalResult
-  matchAndRewrite(nn::Conv2DBackwardWeightOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    OpBuilder &b = rewriter;
-    auto wType = cast<RankedTensorType>(op.getType());
-    auto dyType = cast<RankedTensorType>(adaptor.getGrad().getType());
-    ConvGeometry g = convGeometry(wType, op.getStrides(), op.getDilations(),
-                                  op.getPadding(), dyType);
-    rewriter.replaceOp(
-        op, perImage ? convWeightGradPerImage(b, loc, adaptor.getInput(),
-                                              adaptor.getGrad(), g, wType)
-                     : convWeightGradAsMatmul(b, loc, adaptor.getInput(),
-                                              adaptor.getGrad(), g, wType));
-    return success();
-  }
-};
+Value lowerConv2DBackwardWeight(nn::Conv2DBackwardWeightOp op,
+                                nn::Conv2DBackwardWeightOp::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter,
+                                const nnc::NNToLinalgOptions &options) {
+  Location loc = op.getLoc();
+  OpBuilder &b = rewriter;
+  auto wType = cast<RankedTensorType>(op.getType());
+  auto dyType = cast<RankedTensorType>(adaptor.getGrad().getType());
+  ConvGeometry g = convGeometry(wType, op.getStrides(), op.getDilations(),
+                                op.getPadding(), dyType);
+  return options.perImageConvolutions
+             ? convWeightGradPerImage(b, loc, adaptor.getInput(),
+                                      adaptor.getGrad(), g, wType)
+             : convWeightGradAsMatmul(b, loc, adaptor.getInput(),
+                                      adaptor.getGrad(), g, wType);
+}
 
 /// The tap (i * KW + j, i32) of the first maximum of every pooling window,
 /// scanning the window row by row as PyTorch does: a generic over (n, c, oh,
@@ -136,104 +119,94 @@ Value firstArgmax(OpBuilder &b, Location loc, Value x, RankedTensorType gType,
 /// ((h + top - i) / s, (w + left - j) / s) when that window exists, times
 /// `weight(l, x, window indices)`: a generic over (n, c, h, w | i, j).
 template <typename OpTy, bool isMax>
-struct PoolBackwardLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    OpBuilder &b = rewriter;
-    Value g = adaptor.getGrad(), x = adaptor.getInput();
-    auto xType = cast<RankedTensorType>(x.getType());
-    auto gType = cast<RankedTensorType>(g.getType());
-    ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(),
-                      pad = op.getPadding();
-    SmallVector<int64_t> dil = {1, 1}, counted = {0, 0, 0, 0};
-    if constexpr (isMax)
-      dil.assign(op.getDilations().begin(), op.getDilations().end());
-    else
-      counted.assign(op.getDivisorPadding().begin(),
-                     op.getDivisorPadding().end());
-    if (dil == SmallVector<int64_t>{1, 1} && windowsTileImage(xType, k, s, pad)) {
-      rewriter.replaceOp(op, poolTilesGrad(b, loc, x, g, k, isMax));
-      return success();
-    }
-    int64_t inSize[2] = {xType.getDimSize(2), xType.getDimSize(3)};
-    int64_t outSize[2] = {gType.getDimSize(2), gType.getDimSize(3)};
-    Value argmax;
-    if constexpr (isMax)
-      argmax = firstArgmax(b, loc, x, gType, k, s, pad, dil);
-    Value window =
-        b.create<tensor::EmptyOp>(loc, k, b.getF32Type());
-    Value init = fill(b, loc, emptyWithBatch(b, loc, xType, x), 0);
-    MLIRContext *ctx = b.getContext();
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    AffineMap id4 = AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx);
-    SmallVector<AffineMap> maps = {id4, AffineMap::get(6, 0, {d(4), d(5)}, ctx),
-                                   id4};
-    auto generic = b.create<linalg::GenericOp>(
-        loc, TypeRange{init.getType()}, ValueRange{x, window},
-        ValueRange{init}, maps, iterators(4, 2),
-        [&](OpBuilder &nb, Location l, ValueRange a) {
-          SmallVector<Value> idx = {nb.create<linalg::IndexOp>(l, 0),
-                                    nb.create<linalg::IndexOp>(l, 1)};
-          Value ok;
-          for (int dim = 0; dim < 2; ++dim) {
-            // Tap t of a window lies t * dilation cells after its start.
-            auto [valid, pos] = windowOf(
-                nb, l, nb.create<linalg::IndexOp>(l, 2 + dim),
-                nb.create<arith::MulIOp>(l,
-                                         nb.create<linalg::IndexOp>(l, 4 + dim),
-                                         indexConst(nb, l, dil[dim])),
-                pad[dim], s[dim], outSize[dim]);
-            ok = ok ? nb.create<arith::AndIOp>(l, ok, valid).getResult()
-                    : valid;
-            idx.push_back(pos);
-          }
-          Value gv = nb.create<tensor::ExtractOp>(l, g, idx);
-          if constexpr (isMax) {
-            // Only the window's first maximum receives its gradient.
-            Value tap = nb.create<arith::AddIOp>(
-                l,
-                nb.create<arith::MulIOp>(l, nb.create<linalg::IndexOp>(l, 4),
-                                         indexConst(nb, l, k[1])),
-                nb.create<linalg::IndexOp>(l, 5));
-            Value first = nb.create<arith::IndexCastOp>(
-                l, nb.getIndexType(),
-                nb.create<tensor::ExtractOp>(l, argmax, idx));
-            ok = nb.create<arith::AndIOp>(
-                l, ok,
-                nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, first,
-                                         tap));
-          } else {
-            Value count = nb.create<arith::MulIOp>(
-                l,
-                windowCount(nb, l, idx[2], s[0], pad[0] - counted[0], k[0],
-                            inSize[0] + counted[0] + counted[2]),
-                windowCount(nb, l, idx[3], s[1], pad[1] - counted[1], k[1],
-                            inSize[1] + counted[1] + counted[3]));
-            Value countF = nb.create<arith::SIToFPOp>(
-                l, nb.getF32Type(),
-                nb.create<arith::IndexCastOp>(l, nb.getI64Type(), count));
-            gv = nb.create<arith::DivFOp>(l, gv, countF);
-          }
-          Value contribution =
-              nb.create<arith::SelectOp>(l, ok, gv, f32Const(nb, l, 0));
-          nb.create<linalg::YieldOp>(
-              l, ValueRange{nb.create<arith::AddFOp>(l, a[2], contribution)});
-        });
-    rewriter.replaceOp(op, generic.getResult(0));
-    return success();
+Value lowerPoolBackward(OpTy op, typename OpTy::Adaptor adaptor,
+                        ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  OpBuilder &b = rewriter;
+  Value g = adaptor.getGrad(), x = adaptor.getInput();
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto gType = cast<RankedTensorType>(g.getType());
+  ArrayRef<int64_t> k = op.getKernel(), s = op.getStrides(),
+                    pad = op.getPadding();
+  SmallVector<int64_t> dil = {1, 1}, counted = {0, 0, 0, 0};
+  if constexpr (isMax)
+    dil.assign(op.getDilations().begin(), op.getDilations().end());
+  else
+    counted.assign(op.getDivisorPadding().begin(),
+                   op.getDivisorPadding().end());
+  if (dil == SmallVector<int64_t>{1, 1} && windowsTileImage(xType, k, s, pad)) {
+    return poolTilesGrad(b, loc, x, g, k, isMax);
   }
-};
+  int64_t inSize[2] = {xType.getDimSize(2), xType.getDimSize(3)};
+  int64_t outSize[2] = {gType.getDimSize(2), gType.getDimSize(3)};
+  Value argmax;
+  if constexpr (isMax)
+    argmax = firstArgmax(b, loc, x, gType, k, s, pad, dil);
+  Value window = b.create<tensor::EmptyOp>(loc, k, b.getF32Type());
+  Value init = fill(b, loc, emptyWithBatch(b, loc, xType, x), 0);
+  MLIRContext *ctx = b.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  AffineMap id4 = AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx);
+  SmallVector<AffineMap> maps = {id4, AffineMap::get(6, 0, {d(4), d(5)}, ctx),
+                                 id4};
+  auto generic = b.create<linalg::GenericOp>(
+      loc, TypeRange{init.getType()}, ValueRange{x, window}, ValueRange{init},
+      maps, iterators(4, 2), [&](OpBuilder &nb, Location l, ValueRange a) {
+        SmallVector<Value> idx = {nb.create<linalg::IndexOp>(l, 0),
+                                  nb.create<linalg::IndexOp>(l, 1)};
+        Value ok;
+        for (int dim = 0; dim < 2; ++dim) {
+          // Tap t of a window lies t * dilation cells after its start.
+          auto [valid, pos] =
+              windowOf(nb, l, nb.create<linalg::IndexOp>(l, 2 + dim),
+                       nb.create<arith::MulIOp>(
+                           l, nb.create<linalg::IndexOp>(l, 4 + dim),
+                           indexConst(nb, l, dil[dim])),
+                       pad[dim], s[dim], outSize[dim]);
+          ok = ok ? nb.create<arith::AndIOp>(l, ok, valid).getResult() : valid;
+          idx.push_back(pos);
+        }
+        Value gv = nb.create<tensor::ExtractOp>(l, g, idx);
+        if constexpr (isMax) {
+          // Only the window's first maximum receives its gradient.
+          Value tap = nb.create<arith::AddIOp>(
+              l,
+              nb.create<arith::MulIOp>(l, nb.create<linalg::IndexOp>(l, 4),
+                                       indexConst(nb, l, k[1])),
+              nb.create<linalg::IndexOp>(l, 5));
+          Value first = nb.create<arith::IndexCastOp>(
+              l, nb.getIndexType(),
+              nb.create<tensor::ExtractOp>(l, argmax, idx));
+          ok = nb.create<arith::AndIOp>(
+              l, ok,
+              nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, first,
+                                       tap));
+        } else {
+          Value count = nb.create<arith::MulIOp>(
+              l,
+              windowCount(nb, l, idx[2], s[0], pad[0] - counted[0], k[0],
+                          inSize[0] + counted[0] + counted[2]),
+              windowCount(nb, l, idx[3], s[1], pad[1] - counted[1], k[1],
+                          inSize[1] + counted[1] + counted[3]));
+          Value countF = nb.create<arith::SIToFPOp>(
+              l, nb.getF32Type(),
+              nb.create<arith::IndexCastOp>(l, nb.getI64Type(), count));
+          gv = nb.create<arith::DivFOp>(l, gv, countF);
+        }
+        Value contribution =
+            nb.create<arith::SelectOp>(l, ok, gv, f32Const(nb, l, 0));
+        nb.create<linalg::YieldOp>(
+            l, ValueRange{nb.create<arith::AddFOp>(l, a[2], contribution)});
+      });
+  return generic.getResult(0);
+}
 
 } // namespace
 
 void nnc::populateNNConvGradPatterns(RewritePatternSet &patterns,
                                      const NNToLinalgOptions &options) {
-  MLIRContext *ctx = patterns.getContext();
-  patterns.add<Conv2DBackwardInputLowering, Conv2DBackwardWeightLowering>(
-      ctx, options.perImageConvolutions);
-  patterns.add<PoolBackwardLowering<nn::MaxPool2DBackwardOp, true>,
-               PoolBackwardLowering<nn::AvgPool2DBackwardOp, false>>(ctx);
+  addLowerings<lowerConv2DBackwardInput, lowerConv2DBackwardWeight>(patterns,
+                                                                    options);
+  addLowerings<lowerPoolBackward<nn::MaxPool2DBackwardOp, true>,
+               lowerPoolBackward<nn::AvgPool2DBackwardOp, false>>(patterns);
 }

@@ -96,141 +96,128 @@ Value derivative(nn::PerceptronLossBackwardOp, OpBuilder &b, Location loc,
 }
 
 template <typename OpTy>
-struct PairLossBackwardLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value scale =
-        meanScale(rewriter, loc, adaptor.getInput(), adaptor.getGrad());
-    auto type = cast<RankedTensorType>(op.getType());
-    Value result = broadcastElementwise(
-        rewriter, loc, type, {adaptor.getInput(), adaptor.getTarget()},
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          return mulf(b, l, derivative(op, b, l, args[0], args[1]), scale);
-        });
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
+Value lowerPairLossBackward(OpTy op, typename OpTy::Adaptor adaptor,
+                            ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value scale = meanScale(rewriter, loc, adaptor.getInput(), adaptor.getGrad());
+  auto type = cast<RankedTensorType>(op.getType());
+  Value result = broadcastElementwise(
+      rewriter, loc, type, {adaptor.getInput(), adaptor.getTarget()},
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        return mulf(b, l, derivative(op, b, l, args[0], args[1]), scale);
+      });
+  return result;
+}
 
-struct CrossEntropyBackwardLowering
-    : OpConversionPattern<nn::CrossEntropyBackwardOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::CrossEntropyBackwardOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value logits = adaptor.getInput(), target = adaptor.getTarget();
-    auto type = cast<RankedTensorType>(op.getType());
-    // The class count bounds the clamp of the labels (as in the forward).
-    int64_t classes = type.getDimSize(1);
-    if (ShapedType::isDynamic(classes))
-      return rewriter.notifyMatchFailure(op, "expects a static class count");
-    Value scale = rewriter.create<arith::DivFOp>(
-        loc, extractScalar(rewriter, loc, adaptor.getGrad()),
-        countF32(rewriter, loc, logits, {0}));
-    Value probs = softmax(rewriter, loc, logits, 1, /*logarithm=*/false);
-    auto targetType = cast<RankedTensorType>(target.getType());
-    Value result;
-    if (targetType.getElementType().isInteger(32)) {
-      // (p - onehot(clamp(t, 0, C - 1))) * scale, the class from
-      // linalg.index 1; the label is clamped as in the forward
-      // (`cross_entropy_loss`), so both see the same class.
-      MLIRContext *ctx = rewriter.getContext();
-      AffineMap id = rewriter.getMultiDimIdentityMap(2);
-      AffineMap row = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
-      Value init = emptyWithBatch(rewriter, loc, type, logits);
-      result = parallelGeneric(
-          rewriter, loc, init, {probs, target}, {id, row},
-          [&](OpBuilder &b, Location l, ValueRange args) {
-            Value hiBound = b.create<arith::ConstantOp>(
-                l, b.getI32IntegerAttr(classes - 1));
-            Value label = b.create<arith::MinSIOp>(
-                l,
-                b.create<arith::MaxSIOp>(
-                    l, args[1],
-                    b.create<arith::ConstantOp>(l, b.getI32IntegerAttr(0))),
-                hiBound);
-            Value c = b.create<arith::IndexCastOp>(
-                l, b.getI32Type(), b.create<linalg::IndexOp>(l, 1));
-            Value hit = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
-                                                c, label);
-            Value onehot = b.create<arith::SelectOp>(
-                l, hit, f32Const(b, l, 1), f32Const(b, l, 0));
-            return mulf(b, l, subf(b, l, args[0], onehot), scale);
-          });
-    } else {
-      // (p * sum_c t - t) * scale.
-      Value rowSum = reduce(rewriter, loc, target, {1}, /*keepdim=*/true, 0.0,
-                            [](OpBuilder &b, Location l, ValueRange args) {
-                              return addf(b, l, args[0], args[1]);
-                            });
-      result = broadcastElementwise(
-          rewriter, loc, type, {probs, target, rowSum},
-          [&](OpBuilder &b, Location l, ValueRange args) {
-            Value pt = mulf(b, l, args[0], args[2]);
-            return mulf(b, l, subf(b, l, pt, args[1]), scale);
-          });
-    }
-    rewriter.replaceOp(op, result);
-    return success();
-  }
-};
-
-struct GeluBackwardLowering : OpConversionPattern<nn::GeluBackwardOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::GeluBackwardOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    bool approximate = op.getApproximate();
-    auto type = cast<RankedTensorType>(op.getType());
-    Value result = broadcastElementwise(
-        rewriter, op.getLoc(), type, {adaptor.getGrad(), adaptor.getInput()},
+FailureOr<Value>
+lowerCrossEntropyBackward(nn::CrossEntropyBackwardOp op,
+                          nn::CrossEntropyBackwardOp::Adaptor adaptor,
+                          ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value logits = adaptor.getInput(), target = adaptor.getTarget();
+  auto type = cast<RankedTensorType>(op.getType());
+  // The class count bounds the clamp of the labels (as in the forward).
+  int64_t classes = type.getDimSize(1);
+  if (ShapedType::isDynamic(classes))
+    return rewriter.notifyMatchFailure(op, "expects a static class count");
+  Value scale = rewriter.create<arith::DivFOp>(
+      loc, extractScalar(rewriter, loc, adaptor.getGrad()),
+      countF32(rewriter, loc, logits, {0}));
+  Value probs = softmax(rewriter, loc, logits, 1, /*logarithm=*/false);
+  auto targetType = cast<RankedTensorType>(target.getType());
+  Value result;
+  if (targetType.getElementType().isInteger(32)) {
+    // (p - onehot(clamp(t, 0, C - 1))) * scale, the class from
+    // linalg.index 1; the label is clamped as in the forward
+    // (`cross_entropy_loss`), so both see the same class.
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap id = rewriter.getMultiDimIdentityMap(2);
+    AffineMap row = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
+    Value init = emptyWithBatch(rewriter, loc, type, logits);
+    result = parallelGeneric(
+        rewriter, loc, init, {probs, target}, {id, row},
         [&](OpBuilder &b, Location l, ValueRange args) {
-          Value g = args[0], x = args[1];
-          auto c = [&](double v) { return f32Const(b, l, v); };
-          Value slope;
-          if (approximate) {
-            // 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) k (1 + 3 a x^2).
-            double k = std::sqrt(2.0 / M_PI), a = 0.044715;
-            Value x2 = mulf(b, l, x, x);
-            Value u = mulf(b, l, mulf(b, l, x, addf(b, l, c(1), mulf(b, l, x2, c(a)))),
-                           c(k));
-            Value t = b.create<math::TanhOp>(l, u);
-            Value du = mulf(b, l, addf(b, l, c(1), mulf(b, l, x2, c(3 * a))),
-                            c(k));
-            Value sech2 = subf(b, l, c(1), mulf(b, l, t, t));
-            slope = addf(b, l, mulf(b, l, c(0.5), addf(b, l, c(1), t)),
-                         mulf(b, l, mulf(b, l, c(0.5), x), mulf(b, l, sech2, du)));
-          } else {
-            // Phi(x) + x phi(x).
-            Value cdf = mulf(
-                b, l, c(0.5),
-                addf(b, l, c(1),
-                     b.create<math::ErfOp>(l, mulf(b, l, x, c(M_SQRT1_2)))));
-            Value pdf = mulf(
-                b, l, c(1.0 / std::sqrt(2.0 * M_PI)),
-                b.create<math::ExpOp>(l, mulf(b, l, mulf(b, l, x, x), c(-0.5))));
-            slope = addf(b, l, cdf, mulf(b, l, x, pdf));
-          }
-          return mulf(b, l, g, slope);
+          Value hiBound =
+              b.create<arith::ConstantOp>(l, b.getI32IntegerAttr(classes - 1));
+          Value label = b.create<arith::MinSIOp>(
+              l,
+              b.create<arith::MaxSIOp>(
+                  l, args[1],
+                  b.create<arith::ConstantOp>(l, b.getI32IntegerAttr(0))),
+              hiBound);
+          Value c = b.create<arith::IndexCastOp>(
+              l, b.getI32Type(), b.create<linalg::IndexOp>(l, 1));
+          Value hit =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, c, label);
+          Value onehot = b.create<arith::SelectOp>(l, hit, f32Const(b, l, 1),
+                                                   f32Const(b, l, 0));
+          return mulf(b, l, subf(b, l, args[0], onehot), scale);
         });
-    rewriter.replaceOp(op, result);
-    return success();
+  } else {
+    // (p * sum_c t - t) * scale.
+    Value rowSum = reduce(rewriter, loc, target, {1}, /*keepdim=*/true, 0.0,
+                          [](OpBuilder &b, Location l, ValueRange args) {
+                            return addf(b, l, args[0], args[1]);
+                          });
+    result = broadcastElementwise(
+        rewriter, loc, type, {probs, target, rowSum},
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value pt = mulf(b, l, args[0], args[2]);
+          return mulf(b, l, subf(b, l, pt, args[1]), scale);
+        });
   }
-};
+  return result;
+}
+
+Value lowerGeluBackward(nn::GeluBackwardOp op,
+                        nn::GeluBackwardOp::Adaptor adaptor,
+                        ConversionPatternRewriter &rewriter) {
+  bool approximate = op.getApproximate();
+  auto type = cast<RankedTensorType>(op.getType());
+  Value result = broadcastElementwise(
+      rewriter, op.getLoc(), type, {adaptor.getGrad(), adaptor.getInput()},
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        Value g = args[0], x = args[1];
+        auto c = [&](double v) { return f32Const(b, l, v); };
+        Value slope;
+        if (approximate) {
+          // 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) k (1 + 3 a x^2).
+          double k = std::sqrt(2.0 / M_PI), a = 0.044715;
+          Value x2 = mulf(b, l, x, x);
+          Value u =
+              mulf(b, l, mulf(b, l, x, addf(b, l, c(1), mulf(b, l, x2, c(a)))),
+                   c(k));
+          Value t = b.create<math::TanhOp>(l, u);
+          Value du =
+              mulf(b, l, addf(b, l, c(1), mulf(b, l, x2, c(3 * a))), c(k));
+          Value sech2 = subf(b, l, c(1), mulf(b, l, t, t));
+          slope =
+              addf(b, l, mulf(b, l, c(0.5), addf(b, l, c(1), t)),
+                   mulf(b, l, mulf(b, l, c(0.5), x), mulf(b, l, sech2, du)));
+        } else {
+          // Phi(x) + x phi(x).
+          Value cdf =
+              mulf(b, l, c(0.5),
+                   addf(b, l, c(1),
+                        b.create<math::ErfOp>(l, mulf(b, l, x, c(M_SQRT1_2)))));
+          Value pdf = mulf(
+              b, l, c(1.0 / std::sqrt(2.0 * M_PI)),
+              b.create<math::ExpOp>(l, mulf(b, l, mulf(b, l, x, x), c(-0.5))));
+          slope = addf(b, l, cdf, mulf(b, l, x, pdf));
+        }
+        return mulf(b, l, g, slope);
+      });
+  return result;
+}
 
 } // namespace
 
 void nnc::populateNNGradPatterns(RewritePatternSet &patterns) {
-  patterns.add<PairLossBackwardLowering<nn::MseLossBackwardOp>,
-               PairLossBackwardLowering<nn::MaeLossBackwardOp>,
-               PairLossBackwardLowering<nn::HuberLossBackwardOp>,
-               PairLossBackwardLowering<nn::BceLossBackwardOp>,
-               PairLossBackwardLowering<nn::BceLogitsLossBackwardOp>,
-               PairLossBackwardLowering<nn::PerceptronLossBackwardOp>,
-               CrossEntropyBackwardLowering, GeluBackwardLowering>(
-      patterns.getContext());
+  addLowerings<lowerPairLossBackward<nn::MseLossBackwardOp>,
+               lowerPairLossBackward<nn::MaeLossBackwardOp>,
+               lowerPairLossBackward<nn::HuberLossBackwardOp>,
+               lowerPairLossBackward<nn::BceLossBackwardOp>,
+               lowerPairLossBackward<nn::BceLogitsLossBackwardOp>,
+               lowerPairLossBackward<nn::PerceptronLossBackwardOp>,
+               lowerCrossEntropyBackward, lowerGeluBackward>(patterns);
 }

@@ -79,169 +79,143 @@ Value oneMinus32(OpBuilder &b, Location loc, Value x64) {
   return toF32(b, loc, b.create<arith::SubFOp>(loc, one, x64));
 }
 
-struct SgdLowering : OpConversionPattern<nn::SgdUpdateOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::SgdUpdateOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value lr = hyper32(rewriter, loc, adaptor.getLr());
-    Value wd = hyper32(rewriter, loc, adaptor.getWeightDecay());
-    ValueRange results = updateGeneric(
-        rewriter, loc, {adaptor.getGrad()}, {adaptor.getParam()},
-        [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
-          Arith m{b, l};
-          Value d = m.decay(a[0], a[1], wd);
-          return {m.sub(a[1], m.mul(lr, d))};
-        });
-    rewriter.replaceOp(op, results);
-    return success();
-  }
-};
+ValueRange lowerSgd(nn::SgdUpdateOp op, nn::SgdUpdateOp::Adaptor adaptor,
+                    ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value lr = hyper32(rewriter, loc, adaptor.getLr());
+  Value wd = hyper32(rewriter, loc, adaptor.getWeightDecay());
+  ValueRange results = updateGeneric(
+      rewriter, loc, {adaptor.getGrad()}, {adaptor.getParam()},
+      [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+        Arith m{b, l};
+        Value d = m.decay(a[0], a[1], wd);
+        return {m.sub(a[1], m.mul(lr, d))};
+      });
+  return results;
+}
 
-struct MomentumLowering : OpConversionPattern<nn::MomentumUpdateOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::MomentumUpdateOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value lr = hyper32(rewriter, loc, adaptor.getLr());
-    Value step = extractScalar(rewriter, loc, adaptor.getStep());
-    Value first = rewriter.create<arith::CmpIOp>(
-        loc, arith::CmpIPredicate::sle, step,
-        rewriter.create<arith::ConstantIntOp>(loc, 1, 64));
-    Value mu = hyper32(rewriter, loc, adaptor.getMomentum());
-    Value wd = hyper32(rewriter, loc, adaptor.getWeightDecay());
-    // Nesterov is a flag (0 or 1): d + mu * buf when set, else buf.
-    Value nesterov = rewriter.create<arith::CmpFOp>(
-        loc, arith::CmpFPredicate::UNE,
-        hyper64(rewriter, loc, adaptor.getNesterov()),
-        rewriter.create<arith::ConstantOp>(loc, rewriter.getF64Type(),
-                                           rewriter.getF64FloatAttr(0.0)));
-    ValueRange results = updateGeneric(
-        rewriter, loc, {adaptor.getGrad()},
-        {adaptor.getParam(), adaptor.getBuffer()},
-        [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
-          Arith m{b, l};
-          Value d = m.decay(a[0], a[1], wd);
-          Value later = m.add(m.mul(mu, a[2]), d);
-          Value buf = b.create<arith::SelectOp>(l, first, d, later);
-          Value dir = b.create<arith::SelectOp>(
-              l, nesterov, m.add(d, m.mul(mu, buf)), buf);
-          return {m.sub(a[1], m.mul(lr, dir)), buf};
-        });
-    rewriter.replaceOp(op, results);
-    return success();
-  }
-};
+ValueRange lowerMomentum(nn::MomentumUpdateOp op,
+                         nn::MomentumUpdateOp::Adaptor adaptor,
+                         ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value lr = hyper32(rewriter, loc, adaptor.getLr());
+  Value step = extractScalar(rewriter, loc, adaptor.getStep());
+  Value first = rewriter.create<arith::CmpIOp>(
+      loc, arith::CmpIPredicate::sle, step,
+      rewriter.create<arith::ConstantIntOp>(loc, 1, 64));
+  Value mu = hyper32(rewriter, loc, adaptor.getMomentum());
+  Value wd = hyper32(rewriter, loc, adaptor.getWeightDecay());
+  // Nesterov is a flag (0 or 1): d + mu * buf when set, else buf.
+  Value nesterov = rewriter.create<arith::CmpFOp>(
+      loc, arith::CmpFPredicate::UNE,
+      hyper64(rewriter, loc, adaptor.getNesterov()),
+      rewriter.create<arith::ConstantOp>(loc, rewriter.getF64Type(),
+                                         rewriter.getF64FloatAttr(0.0)));
+  ValueRange results = updateGeneric(
+      rewriter, loc, {adaptor.getGrad()},
+      {adaptor.getParam(), adaptor.getBuffer()},
+      [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+        Arith m{b, l};
+        Value d = m.decay(a[0], a[1], wd);
+        Value later = m.add(m.mul(mu, a[2]), d);
+        Value buf = b.create<arith::SelectOp>(l, first, d, later);
+        Value dir = b.create<arith::SelectOp>(l, nesterov,
+                                              m.add(d, m.mul(mu, buf)), buf);
+        return {m.sub(a[1], m.mul(lr, dir)), buf};
+      });
+  return results;
+}
 
-struct RmspropLowering : OpConversionPattern<nn::RmspropUpdateOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::RmspropUpdateOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value lr = hyper32(rewriter, loc, adaptor.getLr());
-    Value alpha64 = hyper64(rewriter, loc, adaptor.getAlpha());
-    Value alpha = toF32(rewriter, loc, alpha64);
-    Value oneMinusAlpha = oneMinus32(rewriter, loc, alpha64);
-    Value eps = hyper32(rewriter, loc, adaptor.getEps());
-    Value wd = hyper32(rewriter, loc, adaptor.getWeightDecay());
-    ValueRange results = updateGeneric(
-        rewriter, loc, {adaptor.getGrad()},
-        {adaptor.getParam(), adaptor.getSquareAvg()},
-        [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
-          Arith m{b, l};
-          Value d = m.decay(a[0], a[1], wd);
-          Value sq = m.add(m.mul(alpha, a[2]),
-                           m.mul(oneMinusAlpha, m.mul(d, d)));
-          Value denom = m.add(m.sqrt(sq), eps);
-          return {m.sub(a[1], m.div(m.mul(lr, d), denom)), sq};
-        });
-    rewriter.replaceOp(op, results);
-    return success();
-  }
-};
+ValueRange lowerRmsprop(nn::RmspropUpdateOp op,
+                        nn::RmspropUpdateOp::Adaptor adaptor,
+                        ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value lr = hyper32(rewriter, loc, adaptor.getLr());
+  Value alpha64 = hyper64(rewriter, loc, adaptor.getAlpha());
+  Value alpha = toF32(rewriter, loc, alpha64);
+  Value oneMinusAlpha = oneMinus32(rewriter, loc, alpha64);
+  Value eps = hyper32(rewriter, loc, adaptor.getEps());
+  Value wd = hyper32(rewriter, loc, adaptor.getWeightDecay());
+  ValueRange results = updateGeneric(
+      rewriter, loc, {adaptor.getGrad()},
+      {adaptor.getParam(), adaptor.getSquareAvg()},
+      [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+        Arith m{b, l};
+        Value d = m.decay(a[0], a[1], wd);
+        Value sq = m.add(m.mul(alpha, a[2]), m.mul(oneMinusAlpha, m.mul(d, d)));
+        Value denom = m.add(m.sqrt(sq), eps);
+        return {m.sub(a[1], m.div(m.mul(lr, d), denom)), sq};
+      });
+  return results;
+}
 
-struct AdamLowering : OpConversionPattern<nn::AdamUpdateOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::AdamUpdateOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Arith s{rewriter, loc};
-    bool decoupled = op.getDecoupled();
-    // The per-step scalars in f64, each rounded to f32 once (PyTorch computes
-    // them on Python floats): step_size = lr / (1 - beta1^t),
-    // sqrt(1 - beta2^t), 1 - beta1, 1 - beta2 and AdamW's shrink factor
-    // 1 - lr * wd.
-    Type f64 = rewriter.getF64Type();
-    auto c64 = [&](double v) -> Value {
-      return rewriter.create<arith::ConstantOp>(loc, f64,
-                                                rewriter.getF64FloatAttr(v));
-    };
-    auto f32 = [&](Value v) { return toF32(rewriter, loc, v); };
-    Value lr64 = hyper64(rewriter, loc, adaptor.getLr());
-    Value beta1_64 = hyper64(rewriter, loc, adaptor.getBeta1());
-    Value beta2_64 = hyper64(rewriter, loc, adaptor.getBeta2());
-    Value wd64 = hyper64(rewriter, loc, adaptor.getWeightDecay());
-    Value beta1 = f32(beta1_64), beta2 = f32(beta2_64);
-    Value oneMinusBeta1 = oneMinus32(rewriter, loc, beta1_64);
-    Value oneMinusBeta2 = oneMinus32(rewriter, loc, beta2_64);
-    Value eps = hyper32(rewriter, loc, adaptor.getEps());
-    Value wd = f32(wd64);
-    Value t = rewriter.create<arith::SIToFPOp>(
-        loc, f64, extractScalar(rewriter, loc, adaptor.getStep()));
-    Value bc1 =
-        s.sub(c64(1), rewriter.create<math::PowFOp>(loc, beta1_64, t));
-    Value bc2 =
-        s.sub(c64(1), rewriter.create<math::PowFOp>(loc, beta2_64, t));
-    Value stepSize = f32(s.div(lr64, bc1));
-    Value bc2Sqrt = f32(s.sqrt(bc2));
-    Value shrink = f32(s.sub(c64(1), s.mul(lr64, wd64)));
-    ValueRange results = updateGeneric(
-        rewriter, loc, {adaptor.getGrad()},
-        {adaptor.getParam(), adaptor.getExpAvg(), adaptor.getExpAvgSq()},
-        [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
-          Arith m{b, l};
-          Value p = a[1];
-          Value d = a[0];
-          if (decoupled)
-            p = m.mul(p, shrink);
-          else
-            d = m.decay(d, p, wd);
-          Value ea = m.add(m.mul(beta1, a[2]), m.mul(oneMinusBeta1, d));
-          Value eas =
-              m.add(m.mul(beta2, a[3]), m.mul(oneMinusBeta2, m.mul(d, d)));
-          Value denom = m.add(m.div(m.sqrt(eas), bc2Sqrt), eps);
-          Value newP = m.sub(p, m.mul(stepSize, m.div(ea, denom)));
-          return {newP, ea, eas};
-        });
-    rewriter.replaceOp(op, results);
-    return success();
-  }
-};
+ValueRange lowerAdam(nn::AdamUpdateOp op, nn::AdamUpdateOp::Adaptor adaptor,
+                     ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Arith s{rewriter, loc};
+  bool decoupled = op.getDecoupled();
+  // The per-step scalars in f64, each rounded to f32 once (PyTorch computes
+  // them on Python floats): step_size = lr / (1 - beta1^t),
+  // sqrt(1 - beta2^t), 1 - beta1, 1 - beta2 and AdamW's shrink factor
+  // 1 - lr * wd.
+  Type f64 = rewriter.getF64Type();
+  auto c64 = [&](double v) -> Value {
+    return rewriter.create<arith::ConstantOp>(loc, f64,
+                                              rewriter.getF64FloatAttr(v));
+  };
+  auto f32 = [&](Value v) { return toF32(rewriter, loc, v); };
+  Value lr64 = hyper64(rewriter, loc, adaptor.getLr());
+  Value beta1_64 = hyper64(rewriter, loc, adaptor.getBeta1());
+  Value beta2_64 = hyper64(rewriter, loc, adaptor.getBeta2());
+  Value wd64 = hyper64(rewriter, loc, adaptor.getWeightDecay());
+  Value beta1 = f32(beta1_64), beta2 = f32(beta2_64);
+  Value oneMinusBeta1 = oneMinus32(rewriter, loc, beta1_64);
+  Value oneMinusBeta2 = oneMinus32(rewriter, loc, beta2_64);
+  Value eps = hyper32(rewriter, loc, adaptor.getEps());
+  Value wd = f32(wd64);
+  Value t = rewriter.create<arith::SIToFPOp>(
+      loc, f64, extractScalar(rewriter, loc, adaptor.getStep()));
+  Value bc1 = s.sub(c64(1), rewriter.create<math::PowFOp>(loc, beta1_64, t));
+  Value bc2 = s.sub(c64(1), rewriter.create<math::PowFOp>(loc, beta2_64, t));
+  Value stepSize = f32(s.div(lr64, bc1));
+  Value bc2Sqrt = f32(s.sqrt(bc2));
+  Value shrink = f32(s.sub(c64(1), s.mul(lr64, wd64)));
+  ValueRange results = updateGeneric(
+      rewriter, loc, {adaptor.getGrad()},
+      {adaptor.getParam(), adaptor.getExpAvg(), adaptor.getExpAvgSq()},
+      [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
+        Arith m{b, l};
+        Value p = a[1];
+        Value d = a[0];
+        if (decoupled)
+          p = m.mul(p, shrink);
+        else
+          d = m.decay(d, p, wd);
+        Value ea = m.add(m.mul(beta1, a[2]), m.mul(oneMinusBeta1, d));
+        Value eas =
+            m.add(m.mul(beta2, a[3]), m.mul(oneMinusBeta2, m.mul(d, d)));
+        Value denom = m.add(m.div(m.sqrt(eas), bc2Sqrt), eps);
+        Value newP = m.sub(p, m.mul(stepSize, m.div(ea, denom)));
+        return {newP, ea, eas};
+      });
+  return results;
+}
 
-struct ClipCoefLowering : OpConversionPattern<nn::ClipCoefOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::ClipCoefOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Arith s{rewriter, loc};
-    Value norm = s.sqrt(extractScalar(rewriter, loc, adaptor.getSumsq()));
-    Value maxNorm = hyper32(rewriter, loc, adaptor.getMaxNorm());
-    Value coef = s.div(maxNorm, s.add(norm, s.c(1e-6)));
-    Value clamped = rewriter.create<arith::MinimumFOp>(loc, coef, s.c(1.0));
-    rewriter.replaceOpWithNewOp<tensor::FromElementsOp>(op, op.getType(),
-                                                        clamped);
-    return success();
-  }
-};
+Value lowerClipCoef(nn::ClipCoefOp op, nn::ClipCoefOp::Adaptor adaptor,
+                    ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Arith s{rewriter, loc};
+  Value norm = s.sqrt(extractScalar(rewriter, loc, adaptor.getSumsq()));
+  Value maxNorm = hyper32(rewriter, loc, adaptor.getMaxNorm());
+  Value coef = s.div(maxNorm, s.add(norm, s.c(1e-6)));
+  Value clamped = rewriter.create<arith::MinimumFOp>(loc, coef, s.c(1.0));
+  return rewriter.create<tensor::FromElementsOp>(loc, op.getType(), clamped)
+      .getResult();
+}
 
 } // namespace
 
 void nnc::populateNNOptimizerPatterns(RewritePatternSet &patterns) {
-  patterns.add<SgdLowering, MomentumLowering, RmspropLowering, AdamLowering,
-               ClipCoefLowering>(patterns.getContext());
+  addLowerings<lowerSgd, lowerMomentum, lowerRmsprop, lowerAdam, lowerClipCoef>(
+      patterns);
 }

@@ -175,27 +175,28 @@ Value transpose(OpBuilder &b, Location loc, Value input,
   return b.create<linalg::TransposeOp>(loc, input, init, perm).getResult()[0];
 }
 
-Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs) {
-  SmallVector<OpFoldResult> sizes = {getSizes(b, loc, lhs)[0],
-                                     getSizes(b, loc, rhs)[1]};
+/// `ProductOp` (a linalg matmul) of `lhs` and `rhs` into a zero-filled
+/// accumulator of `sizes`.
+template <typename ProductOp>
+static Value product(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                     ArrayRef<OpFoldResult> sizes) {
   Value init =
       fill(b, loc, b.create<tensor::EmptyOp>(loc, sizes, b.getF32Type()), 0);
   return b
-      .create<linalg::MatmulOp>(loc, TypeRange{init.getType()},
-                                ValueRange{lhs, rhs}, ValueRange{init})
+      .create<ProductOp>(loc, TypeRange{init.getType()}, ValueRange{lhs, rhs},
+                         ValueRange{init})
       .getResult(0);
+}
+
+Value matmul(OpBuilder &b, Location loc, Value lhs, Value rhs) {
+  return product<linalg::MatmulOp>(
+      b, loc, lhs, rhs, {getSizes(b, loc, lhs)[0], getSizes(b, loc, rhs)[1]});
 }
 
 Value batchMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs) {
   SmallVector<OpFoldResult> l = getSizes(b, loc, lhs),
                             r = getSizes(b, loc, rhs);
-  SmallVector<OpFoldResult> sizes = {l[0], l[1], r[2]};
-  Value init =
-      fill(b, loc, b.create<tensor::EmptyOp>(loc, sizes, b.getF32Type()), 0);
-  return b
-      .create<linalg::BatchMatmulOp>(loc, TypeRange{init.getType()},
-                                     ValueRange{lhs, rhs}, ValueRange{init})
-      .getResult(0);
+  return product<linalg::BatchMatmulOp>(b, loc, lhs, rhs, {l[0], l[1], r[2]});
 }
 
 Value sliceDim(OpBuilder &b, Location loc, Value input, int64_t dim,

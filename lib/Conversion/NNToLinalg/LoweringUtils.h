@@ -20,6 +20,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
 #include "nnc/Dialect/NN/NNOps.h"
 
 namespace nnc::lowering {
@@ -270,6 +271,59 @@ mlir::Value poolTiles(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value poolTilesGrad(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value x, mlir::Value dy,
                           llvm::ArrayRef<int64_t> kernel, bool isMax);
+
+/// The op type that the lowering function `Fn` takes first.
+template <auto Fn>
+using LoweredOp = std::decay_t<
+    typename llvm::function_traits<decltype(Fn)>::template arg_t<0>>;
+
+/// The conversion pattern of a lowering function
+/// `Fn(op, adaptor, rewriter[, options])`, which builds the replacement of
+/// `op` and returns it: a `Value`, a range of values, or a `FailureOr` of
+/// either (a failure, after `notifyMatchFailure`, leaves the op in place).
+/// Every nn lowering is such a function, so that the pattern class, the
+/// `replaceOp` and the `success()` are written once, here. A function with
+/// a fourth parameter also gets the pass options (the convolutions).
+template <auto Fn>
+struct FnLowering : mlir::OpConversionPattern<LoweredOp<Fn>> {
+  using OpTy = LoweredOp<Fn>;
+  FnLowering(mlir::MLIRContext *ctx, const NNToLinalgOptions &options = {})
+      : mlir::OpConversionPattern<OpTy>(ctx), options(options) {}
+
+  mlir::LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  mlir::ConversionPatternRewriter &rewriter) const override {
+    if constexpr (llvm::function_traits<decltype(Fn)>::num_args == 4)
+      return replace(op, Fn(op, adaptor, rewriter, options), rewriter);
+    else
+      return replace(op, Fn(op, adaptor, rewriter), rewriter);
+  }
+
+private:
+  template <typename T>
+  static mlir::LogicalResult
+  replace(OpTy op, const mlir::FailureOr<T> &result,
+          mlir::ConversionPatternRewriter &rewriter) {
+    if (mlir::failed(result))
+      return mlir::failure();
+    return replace(op, *result, rewriter);
+  }
+  template <typename T>
+  static mlir::LogicalResult
+  replace(OpTy op, const T &result, mlir::ConversionPatternRewriter &rewriter) {
+    rewriter.replaceOp(op, result);
+    return mlir::success();
+  }
+
+  NNToLinalgOptions options;
+};
+
+/// Adds the patterns of the lowering functions `Fns` (FnLowering).
+template <auto... Fns>
+void addLowerings(mlir::RewritePatternSet &patterns,
+                  const NNToLinalgOptions &options = {}) {
+  patterns.add<FnLowering<Fns>...>(patterns.getContext(), options);
+}
 
 } // namespace nnc::lowering
 

@@ -180,115 +180,94 @@ SmallVector<int64_t> batchNormAxes(Value x) {
   return axes;
 }
 
-struct BatchStatsLowering : OpConversionPattern<nn::BatchStatsOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::BatchStatsOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value x = adaptor.getInput();
-    BatchStatistics st = batchStatistics(rewriter, loc, x, batchNormAxes(x),
-                                         adaptor.getReplicas());
-    auto scalar = [&](Value v) -> Value {
-      return rewriter.create<tensor::FromElementsOp>(
-          loc, RankedTensorType::get({}, rewriter.getF32Type()), v);
-    };
-    rewriter.replaceOp(op, {st.mean, st.var, scalar(st.localCount),
-                            scalar(st.count)});
-    return success();
-  }
-};
+SmallVector<Value> lowerBatchStats(nn::BatchStatsOp op,
+                                   nn::BatchStatsOp::Adaptor adaptor,
+                                   ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value x = adaptor.getInput();
+  BatchStatistics st = batchStatistics(rewriter, loc, x, batchNormAxes(x),
+                                       adaptor.getReplicas());
+  auto scalar = [&](Value v) -> Value {
+    return rewriter.create<tensor::FromElementsOp>(
+        loc, RankedTensorType::get({}, rewriter.getF32Type()), v);
+  };
+  return {st.mean, st.var, scalar(st.localCount), scalar(st.count)};
+}
 
-struct BatchNormLowering : OpConversionPattern<nn::BatchNormOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::BatchNormOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(
-        op, normalizeChannels(rewriter, op.getLoc(), adaptor.getInput(),
-                              adaptor.getRunningMean(),
-                              adaptor.getRunningVar(), adaptor.getGamma(),
-                              adaptor.getBeta(), op.getEps().convertToFloat()));
-    return success();
-  }
-};
+Value lowerBatchNorm(nn::BatchNormOp op, nn::BatchNormOp::Adaptor adaptor,
+                     ConversionPatternRewriter &rewriter) {
+  return normalizeChannels(rewriter, op.getLoc(), adaptor.getInput(),
+                           adaptor.getRunningMean(), adaptor.getRunningVar(),
+                           adaptor.getGamma(), adaptor.getBeta(),
+                           op.getEps().convertToFloat());
+}
 
-struct BatchNormTrainLowering : OpConversionPattern<nn::BatchNormTrainOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::BatchNormTrainOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    OpBuilder &b = rewriter;
-    Value x = adaptor.getInput();
-    BatchStatistics st = batchStatistics(b, loc, x, batchNormAxes(x),
-                                         adaptor.getReplicas());
-    Value count = st.count, mean = st.mean, var = st.var;
-    Value y = normalizeChannels(b, loc, x, mean, var, adaptor.getGamma(),
-                                adaptor.getBeta(),
-                                op.getEps().convertToFloat());
-    // Unbiased correction count / (count - 1); count - 1 is clamped to 1
-    // (docs/lowering.md) so a single sample per channel gives no inf.
-    Value one = f32Const(b, loc, 1);
-    Value correction = b.create<arith::DivFOp>(
-        loc, count,
-        b.create<arith::MaximumFOp>(
-            loc, b.create<arith::SubFOp>(loc, count, one), one));
-    double m = op.getMomentum().convertToFloat();
-    auto update = [&](Value running, Value batch, Value factor) {
-      AffineMap id = b.getMultiDimIdentityMap(1);
-      Value init = b.create<tensor::EmptyOp>(
-          loc, getSizes(b, loc, running), b.getF32Type());
-      return parallelGeneric(
-          b, loc, init, {running, batch}, {id, id},
-          [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-            Value batchTerm = a[1];
-            if (factor)
-              batchTerm = nb.create<arith::MulFOp>(l, batchTerm, factor);
-            Value keep = nb.create<arith::MulFOp>(l, a[0], f32Const(nb, l, 1 - m));
-            return nb.create<arith::AddFOp>(
-                l, keep,
-                nb.create<arith::MulFOp>(l, batchTerm, f32Const(nb, l, m)));
-          });
-    };
-    Value newMean = update(adaptor.getRunningMean(), mean, Value());
-    Value newVar = update(adaptor.getRunningVar(), var, correction);
-    rewriter.replaceOp(op, {y, newMean, newVar});
-    return success();
-  }
-};
+SmallVector<Value> lowerBatchNormTrain(nn::BatchNormTrainOp op,
+                                       nn::BatchNormTrainOp::Adaptor adaptor,
+                                       ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  OpBuilder &b = rewriter;
+  Value x = adaptor.getInput();
+  BatchStatistics st =
+      batchStatistics(b, loc, x, batchNormAxes(x), adaptor.getReplicas());
+  Value count = st.count, mean = st.mean, var = st.var;
+  Value y = normalizeChannels(b, loc, x, mean, var, adaptor.getGamma(),
+                              adaptor.getBeta(), op.getEps().convertToFloat());
+  // Unbiased correction count / (count - 1); count - 1 is clamped to 1
+  // (docs/lowering.md) so a single sample per channel gives no inf.
+  Value one = f32Const(b, loc, 1);
+  Value correction = b.create<arith::DivFOp>(
+      loc, count,
+      b.create<arith::MaximumFOp>(loc, b.create<arith::SubFOp>(loc, count, one),
+                                  one));
+  double m = op.getMomentum().convertToFloat();
+  auto update = [&](Value running, Value batch, Value factor) {
+    AffineMap id = b.getMultiDimIdentityMap(1);
+    Value init = b.create<tensor::EmptyOp>(loc, getSizes(b, loc, running),
+                                           b.getF32Type());
+    return parallelGeneric(
+        b, loc, init, {running, batch}, {id, id},
+        [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          Value batchTerm = a[1];
+          if (factor)
+            batchTerm = nb.create<arith::MulFOp>(l, batchTerm, factor);
+          Value keep =
+              nb.create<arith::MulFOp>(l, a[0], f32Const(nb, l, 1 - m));
+          return nb.create<arith::AddFOp>(
+              l, keep,
+              nb.create<arith::MulFOp>(l, batchTerm, f32Const(nb, l, m)));
+        });
+  };
+  Value newMean = update(adaptor.getRunningMean(), mean, Value());
+  Value newVar = update(adaptor.getRunningVar(), var, correction);
+  return {y, newMean, newVar};
+}
 
-struct LayerNormLowering : OpConversionPattern<nn::LayerNormOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::LayerNormOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    OpBuilder &b = rewriter;
-    Value x = adaptor.getInput();
-    int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
-    int64_t last = rank - 1;
-    Value count = countF32(b, loc, x, last);
-    Value sum = reduce(b, loc, x, last, false, 0,
-                       [](OpBuilder &nb, Location l, ValueRange a) {
-                         return nb.create<arith::AddFOp>(l, a[0], a[1]);
-                       });
-    Value mean = divideBy(b, loc, sum, count);
-    Value var =
-        divideBy(b, loc, sumSquaredDeviation(b, loc, x, mean, last), count);
-    SmallVector<int64_t> lead = llvm::to_vector(llvm::seq<int64_t>(0, last));
-    AffineMap stat = keptMap(b.getContext(), rank, lead);
-    AffineMap param = keptMap(b.getContext(), rank, last);
-    rewriter.replaceOp(op, normalize(b, loc, x, mean, var, adaptor.getGamma(),
-                                     adaptor.getBeta(), stat, param,
-                                     op.getEps().convertToFloat()));
-    return success();
-  }
-};
+Value lowerLayerNorm(nn::LayerNormOp op, nn::LayerNormOp::Adaptor adaptor,
+                     ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  OpBuilder &b = rewriter;
+  Value x = adaptor.getInput();
+  int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  int64_t last = rank - 1;
+  Value count = countF32(b, loc, x, last);
+  Value sum = reduce(b, loc, x, last, false, 0,
+                     [](OpBuilder &nb, Location l, ValueRange a) {
+                       return nb.create<arith::AddFOp>(l, a[0], a[1]);
+                     });
+  Value mean = divideBy(b, loc, sum, count);
+  Value var =
+      divideBy(b, loc, sumSquaredDeviation(b, loc, x, mean, last), count);
+  SmallVector<int64_t> lead = llvm::to_vector(llvm::seq<int64_t>(0, last));
+  AffineMap stat = keptMap(b.getContext(), rank, lead);
+  AffineMap param = keptMap(b.getContext(), rank, last);
+  return normalize(b, loc, x, mean, var, adaptor.getGamma(), adaptor.getBeta(),
+                   stat, param, op.getEps().convertToFloat());
+}
 
 } // namespace
 
 void nnc::populateNNNormalizationPatterns(RewritePatternSet &patterns) {
-  patterns.add<BatchNormLowering, BatchNormTrainLowering, BatchStatsLowering,
-               LayerNormLowering>(patterns.getContext());
+  addLowerings<lowerBatchNorm, lowerBatchNormTrain, lowerBatchStats,
+               lowerLayerNorm>(patterns);
 }

@@ -20,38 +20,32 @@ using namespace nnc::lowering;
 namespace {
 
 template <typename OpTy, bool isMean>
-struct ReduceLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value x = adaptor.getInput();
-    ArrayRef<int64_t> axes = op.getAxes();
-    Value result = reduce(rewriter, loc, x, axes, op.getKeepdim(), 0,
-                          [](OpBuilder &b, Location l, ValueRange a) {
-                            return b.create<arith::AddFOp>(l, a[0], a[1]);
-                          });
-    if (isMean) {
-      Value count = countF32(rewriter, loc, x, axes);
-      result = unaryElementwise(rewriter, loc, result,
-                                [&](OpBuilder &b, Location l, ValueRange a) {
-                                  return b.create<arith::DivFOp>(l, a[0],
-                                                                 count);
-                                });
-    }
-    auto resultType = cast<RankedTensorType>(result.getType());
-    if (resultType.getRank() == 0 && op.getType().getRank() > 0) {
-      // keepdim over every axis: a scalar becomes [1, ..., 1].
-      result = rewriter.create<tensor::ExpandShapeOp>(
-          loc, op.getType(), result, ArrayRef<ReassociationIndices>{});
-    } else if (result.getType() != op.getType()) {
-      result = rewriter.create<tensor::CastOp>(loc, op.getType(), result);
-    }
-    rewriter.replaceOp(op, result);
-    return success();
+Value lowerReduce(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) {
+  Location loc = op.getLoc();
+  Value x = adaptor.getInput();
+  ArrayRef<int64_t> axes = op.getAxes();
+  Value result = reduce(rewriter, loc, x, axes, op.getKeepdim(), 0,
+                        [](OpBuilder &b, Location l, ValueRange a) {
+                          return b.create<arith::AddFOp>(l, a[0], a[1]);
+                        });
+  if (isMean) {
+    Value count = countF32(rewriter, loc, x, axes);
+    result = unaryElementwise(rewriter, loc, result,
+                              [&](OpBuilder &b, Location l, ValueRange a) {
+                                return b.create<arith::DivFOp>(l, a[0], count);
+                              });
   }
-};
+  auto resultType = cast<RankedTensorType>(result.getType());
+  if (resultType.getRank() == 0 && op.getType().getRank() > 0) {
+    // keepdim over every axis: a scalar becomes [1, ..., 1].
+    result = rewriter.create<tensor::ExpandShapeOp>(
+        loc, op.getType(), result, ArrayRef<ReassociationIndices>{});
+  } else if (result.getType() != op.getType()) {
+    result = rewriter.create<tensor::CastOp>(loc, op.getType(), result);
+  }
+  return result;
+}
 
 /// `reduce_sum(matmul(a, b, transpose_lhs), axes = batch dims)` with rank-r
 /// operands [B..., K, M] and [B..., K, P]: the sum over the batches of
@@ -102,23 +96,18 @@ struct SummedBatchProductLowering : OpConversionPattern<nn::ReduceSumOp> {
 };
 
 template <typename OpTy, bool isLog>
-struct SoftmaxLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, softmax(rewriter, op.getLoc(), adaptor.getInput(),
-                                   op.getAxis(), isLog));
-    return success();
-  }
-};
+Value lowerSoftmax(OpTy op, typename OpTy::Adaptor adaptor,
+                   ConversionPatternRewriter &rewriter) {
+  return softmax(rewriter, op.getLoc(), adaptor.getInput(), op.getAxis(),
+                 isLog);
+}
 
 } // namespace
 
 void nnc::populateNNReductionPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReduceLowering<nn::ReduceSumOp, false>,
-               ReduceLowering<nn::ReduceMeanOp, true>,
-               SoftmaxLowering<nn::SoftmaxOp, false>,
-               SoftmaxLowering<nn::LogSoftmaxOp, true>,
-               SummedBatchProductLowering>(patterns.getContext());
+  addLowerings<
+      lowerReduce<nn::ReduceSumOp, false>, lowerReduce<nn::ReduceMeanOp, true>,
+      lowerSoftmax<nn::SoftmaxOp, false>, lowerSoftmax<nn::LogSoftmaxOp, true>>(
+      patterns);
+  patterns.add<SummedBatchProductLowering>(patterns.getContext());
 }

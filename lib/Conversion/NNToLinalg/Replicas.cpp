@@ -74,19 +74,14 @@ Value nnc::lowering::replicaSum(OpBuilder &b, Location loc, Value input,
 
 namespace {
 
-struct ReplicaSumLowering : OpConversionPattern<nn::ReplicaSumOp> {
-  using OpConversionPattern::OpConversionPattern;
-  LogicalResult
-  matchAndRewrite(nn::ReplicaSumOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, replicaSum(rewriter, op.getLoc(), adaptor.getInput(),
-                                      adaptor.getReplicas()));
-    return success();
-  }
-};
+Value lowerReplicaSum(nn::ReplicaSumOp op, nn::ReplicaSumOp::Adaptor adaptor,
+                      ConversionPatternRewriter &rewriter) {
+  return replicaSum(rewriter, op.getLoc(), adaptor.getInput(),
+                    adaptor.getReplicas());
+}
 
 } // namespace
 
 void nnc::populateNNReplicaPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReplicaSumLowering>(patterns.getContext());
+  addLowerings<lowerReplicaSum>(patterns);
 }
