@@ -24,7 +24,8 @@ Value cmpPositive(OpBuilder &b, Location loc, Value x) {
                                  f32Const(b, loc, 0));
 }
 
-// The scalar formula of each unary op.
+// The scalar formula of each unary op that is more than one op (the others
+// name their op in populateNNElementwisePatterns).
 Value scalar(nn::ReluOp, OpBuilder &b, Location loc, Value x) {
   return b.create<arith::MaximumFOp>(loc, x, f32Const(b, loc, 0));
 }
@@ -65,30 +66,9 @@ Value scalar(nn::SigmoidOp, OpBuilder &b, Location loc, Value x) {
       loc, f32Const(b, loc, 1),
       b.create<arith::AddFOp>(loc, f32Const(b, loc, 1), e));
 }
-Value scalar(nn::TanhOp, OpBuilder &b, Location loc, Value x) {
-  return b.create<math::TanhOp>(loc, x);
-}
 Value scalar(nn::StepOp, OpBuilder &b, Location loc, Value x) {
   return b.create<arith::SelectOp>(loc, cmpPositive(b, loc, x),
                                    f32Const(b, loc, 1), f32Const(b, loc, 0));
-}
-Value scalar(nn::ExpOp, OpBuilder &b, Location loc, Value x) {
-  return b.create<math::ExpOp>(loc, x);
-}
-Value scalar(nn::LogOp, OpBuilder &b, Location loc, Value x) {
-  return b.create<math::LogOp>(loc, x);
-}
-Value scalar(nn::NegOp, OpBuilder &b, Location loc, Value x) {
-  return b.create<arith::NegFOp>(loc, x);
-}
-Value scalar(nn::SqrtOp, OpBuilder &b, Location loc, Value x) {
-  return b.create<math::SqrtOp>(loc, x);
-}
-Value scalar(nn::AbsOp, OpBuilder &b, Location loc, Value x) {
-  return b.create<math::AbsFOp>(loc, x);
-}
-Value scalar(nn::ErfOp, OpBuilder &b, Location loc, Value x) {
-  return b.create<math::ErfOp>(loc, x);
 }
 Value scalar(nn::PowOp op, OpBuilder &b, Location loc, Value x) {
   // 1, x and x * x for the exponents 0, 1 and 2 (pow(NaN, 0) = 1 as in
@@ -118,16 +98,19 @@ Value scalar(nn::ScaleOp op, OpBuilder &b, Location loc, Value x) {
       loc, x, f32Const(b, loc, op.getFactor().convertToFloat()));
 }
 
-/// A unary elementwise op: one generic applying `scalar(op, ...)`.
-template <typename OpTy>
+/// A unary elementwise op: one generic applying `scalar(op, ...)`, or the
+/// single `ScalarOp` of the element where the formula is one op.
+template <typename OpTy, typename ScalarOp = void>
 Value lowerUnary(OpTy op, typename OpTy::Adaptor adaptor,
                  ConversionPatternRewriter &rewriter) {
-  Value result =
-      unaryElementwise(rewriter, op.getLoc(), adaptor.getInput(),
-                       [&](OpBuilder &b, Location loc, ValueRange args) {
-                         return scalar(op, b, loc, args[0]);
-                       });
-  return result;
+  return unaryElementwise(
+      rewriter, op.getLoc(), adaptor.getInput(),
+      [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+        if constexpr (std::is_void_v<ScalarOp>)
+          return scalar(op, b, loc, args[0]);
+        else
+          return b.create<ScalarOp>(loc, args[0]);
+      });
 }
 
 /// A broadcasting binary op lowered to one generic with `ArithOp`.
@@ -205,11 +188,12 @@ void nnc::populateNNElementwisePatterns(RewritePatternSet &patterns) {
   addLowerings<
       lowerUnary<nn::ReluOp>, lowerUnary<nn::LeakyReluOp>,
       lowerUnary<nn::EluOp>, lowerUnary<nn::GeluOp>, lowerUnary<nn::SigmoidOp>,
-      lowerUnary<nn::TanhOp>, lowerUnary<nn::StepOp>, lowerUnary<nn::ExpOp>,
-      lowerUnary<nn::LogOp>, lowerUnary<nn::NegOp>, lowerUnary<nn::SqrtOp>,
-      lowerUnary<nn::AbsOp>, lowerUnary<nn::ErfOp>, lowerUnary<nn::PowOp>,
-      lowerUnary<nn::ClipOp>, lowerUnary<nn::ScaleOp>,
-      lowerBinary<nn::AddOp, arith::AddFOp>,
+      lowerUnary<nn::StepOp>, lowerUnary<nn::PowOp>, lowerUnary<nn::ClipOp>,
+      lowerUnary<nn::ScaleOp>, lowerUnary<nn::TanhOp, math::TanhOp>,
+      lowerUnary<nn::ExpOp, math::ExpOp>, lowerUnary<nn::LogOp, math::LogOp>,
+      lowerUnary<nn::NegOp, arith::NegFOp>,
+      lowerUnary<nn::SqrtOp, math::SqrtOp>, lowerUnary<nn::AbsOp, math::AbsFOp>,
+      lowerUnary<nn::ErfOp, math::ErfOp>, lowerBinary<nn::AddOp, arith::AddFOp>,
       lowerBinary<nn::SubOp, arith::SubFOp>,
       lowerBinary<nn::MulOp, arith::MulFOp>,
       lowerBinary<nn::DivOp, arith::DivFOp>,
