@@ -25,7 +25,7 @@ static bool hasBatch(Value value) {
 
 /// Binary ops broadcast on the right: an operand of lower rank than the
 /// result has its batch aligned with another dimension of the other one.
-static std::string describeBroadcast(Operation *op) {
+std::string nn::describeBroadcast(Operation *op) {
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   for (Value operand : op->getOperands())
     if (hasBatch(operand) &&
@@ -35,30 +35,8 @@ static std::string describeBroadcast(Operation *op) {
   return "";
 }
 
-std::string AddOp::describeBatchAxisUse() {
-  return describeBroadcast(getOperation());
-}
-std::string SubOp::describeBatchAxisUse() {
-  return describeBroadcast(getOperation());
-}
-std::string MulOp::describeBatchAxisUse() {
-  return describeBroadcast(getOperation());
-}
-std::string DivOp::describeBatchAxisUse() {
-  return describeBroadcast(getOperation());
-}
-std::string MinimumOp::describeBatchAxisUse() {
-  return describeBroadcast(getOperation());
-}
-std::string MaximumOp::describeBatchAxisUse() {
-  return describeBroadcast(getOperation());
-}
-
-std::string SoftmaxOp::describeBatchAxisUse() {
-  return hasBatch(getInput()) && getAxis() == 0 ? "normalises over the batch N" : "";
-}
-std::string LogSoftmaxOp::describeBatchAxisUse() {
-  return hasBatch(getInput()) && getAxis() == 0 ? "normalises over the batch N" : "";
+std::string nn::describeAxisUse(Value input, int64_t axis, StringRef phrase) {
+  return hasBatch(input) && axis == 0 ? phrase.str() : "";
 }
 
 std::string LayerNormOp::describeBatchAxisUse() {
@@ -87,7 +65,7 @@ std::string ConcatOp::describeBatchAxisUse() {
 }
 
 std::string SliceOp::describeBatchAxisUse() {
-  return hasBatch(getInput()) && getAxis() == 0 ? "slices the batch N" : "";
+  return describeAxisUse(getInput(), getAxis(), "slices the batch N");
 }
 
 std::string ReduceSumOp::describeBatchAxisUse() {
