@@ -6,7 +6,9 @@
 // slice, move or broadcast across a dynamic dimension 0 (the batch N of
 // nnc's models). The front end refuses such ops at their DSL location
 // (docs/language.md, "The batch axis"); an empty string means the op keeps
-// the batch as an independent leading axis.
+// the batch as an independent leading axis. The broadcasting binary ops
+// and softmax/log-softmax get theirs from their ODS classes, which call
+// describeBroadcast and describeAxisUse.
 //
 //===----------------------------------------------------------------------===//
 
