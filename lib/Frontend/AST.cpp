@@ -48,9 +48,7 @@ static KindNames kindNames(BuiltinKind kind) {
   return {"unknown", "Call"};
 }
 
-llvm::StringRef nnc::kindName(BuiltinKind kind) {
-  return kindNames(kind).name;
-}
+llvm::StringRef nnc::kindName(BuiltinKind kind) { return kindNames(kind).name; }
 
 llvm::StringRef nnc::kindLabel(BuiltinKind kind) {
   return kindNames(kind).label;

@@ -88,13 +88,13 @@ ExprPtr Parser::parseTerm() {
   return parseLeftAssociative(&Parser::parseUnary, {{Tok::Star, '*'}});
 }
 
-ExprPtr
-Parser::parseLeftAssociative(ExprPtr (Parser::*parseOperand)(),
-                             llvm::ArrayRef<std::pair<Tok, char>> ops) {
+ExprPtr Parser::parseLeftAssociative(ExprPtr (Parser::*parseOperand)(),
+                                     llvm::ArrayRef<std::pair<Tok, char>> ops) {
   ExprPtr lhs = (this->*parseOperand)();
   while (lhs) {
-    const auto *op = llvm::find_if(
-        ops, [&](const std::pair<Tok, char> &o) { return o.first == tok.kind; });
+    const auto *op = llvm::find_if(ops, [&](const std::pair<Tok, char> &o) {
+      return o.first == tok.kind;
+    });
     if (op == ops.end())
       break;
     Location loc = tok.loc;

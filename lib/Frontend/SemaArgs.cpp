@@ -259,9 +259,8 @@ bool SemaImpl::checkOneValue(ExprPtr &value, const ParamSpec &p,
                         ? "option '" + p.name + "'"
                         : "argument '" + p.name + "' of " + callee.str();
   auto fail = [&]() {
-    diags.error(value->loc(),
-                who + " must be " + expectedText(p) + ", got " +
-                    describe(*value));
+    diags.error(value->loc(), who + " must be " + expectedText(p) + ", got " +
+                                  describe(*value));
     return false;
   };
   if (t & PT_Loss) {

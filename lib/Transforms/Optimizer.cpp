@@ -187,8 +187,7 @@ struct Signature {
   func::FuncOp createFunc(OpBuilder &b, ModuleOp module, Location loc,
                           StringRef name) const {
     b.setInsertionPointToEnd(module.getBody());
-    auto func =
-        b.create<func::FuncOp>(loc, name, b.getFunctionType(types, {}));
+    auto func = b.create<func::FuncOp>(loc, name, b.getFunctionType(types, {}));
     func.setAllArgAttrs(attrs);
     b.setInsertionPointToStart(func.addEntryBlock());
     return func;

@@ -449,8 +449,8 @@ LogicalResult LastOp::inferReturnTypes(MLIRContext *ctx,
 }
 
 LogicalResult nn::inferReduce(StringRef opName, std::optional<Location> loc,
-                              Value input, ArrayRef<int64_t> axes,
-                              bool keepdim, SmallVectorImpl<Type> &types) {
+                              Value input, ArrayRef<int64_t> axes, bool keepdim,
+                              SmallVectorImpl<Type> &types) {
   OpChecker check(opName, loc);
   auto type = check.f32Tensor(input, "input", "f32[...]", 1);
   if (failed(type))
