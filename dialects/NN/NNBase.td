@@ -166,8 +166,10 @@ class NN_UnaryOp<string mnemonic, list<Trait> traits = []>
   }];
 }
 
-/// An elementwise op on two f32 tensors with NumPy broadcasting.
-class NN_BinaryOp<string mnemonic, list<Trait> traits = []>
+/// An elementwise op on two f32 tensors with NumPy broadcasting;
+/// `extraDefinition` adds to the C++ definitions every such op gets.
+class NN_BinaryOp<string mnemonic, list<Trait> traits = [],
+                  code extraDefinition = [{}]>
     : NN_InferredOp<mnemonic, !listconcat([NN_BatchAxisAware], traits)> {
   let arguments = (ins NN_F32Tensor:$lhs, NN_F32Tensor:$rhs);
   let results = (outs NN_F32Tensor:$result);
@@ -182,7 +184,10 @@ class NN_BinaryOp<string mnemonic, list<Trait> traits = []>
                                               adaptor.getLhs(),
                                               adaptor.getRhs(), types);
     }
-  }];
+    ::std::string $cppClass::describeBatchAxisUse() {
+      return ::mlir::nn::describeBroadcast(getOperation());
+    }
+  }] # extraDefinition;
 }
 
 /// A loss: prediction and target of agreeing shapes, averaged over the batch

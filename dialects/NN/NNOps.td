@@ -267,7 +267,15 @@ def NN_MulOp : NN_ArithOp<"mul", "lhs * rhs", [Commutative, NN_Differentiable]>;
 def NN_DivOp : NN_ArithOp<"div", "lhs / rhs", [NN_Differentiable]>;
 
 class NN_ExtremumOp<string mnemonic, string which>
-    : NN_BinaryOp<mnemonic, [Commutative, NN_Differentiable]> {
+    : NN_BinaryOp<mnemonic, [Commutative, NN_Differentiable], [{
+    ::llvm::LogicalResult $cppClass::buildAdjoint(
+        ::mlir::OpBuilder &b, ::llvm::ArrayRef<::mlir::Value> resultGrads,
+        ::llvm::SmallVectorImpl<::mlir::Value> &grads) {
+      return ::mlir::nn::buildExtremumAdjoint(b, getLoc(), getLhs(), getRhs(),
+                                              resultGrads[0], /*max=*/}] #
+        !if(!eq(mnemonic, "maximum"), "true", "false") # [{, grads);
+    }
+  }]> {
   let summary = "Elementwise " # which # " of two tensors with NumPy broadcasting";
   let description = [{
     As PyTorch's `torch.}] # mnemonic # [{`: NaN if either operand is NaN.
@@ -302,6 +310,19 @@ class NN_SoftmaxBase<string mnemonic, string formula>
   let arguments = (ins NN_F32Tensor:$input, I64Attr:$axis);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = NN_FunctionalFormat;
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> loc,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return ::mlir::nn::inferSoftmax(getOperationName(), loc,
+                                      adaptor.getInput(),
+                                      adaptor.getProperties().axis, types);
+    }
+    ::std::string $cppClass::describeBatchAxisUse() {
+      return ::mlir::nn::describeAxisUse(getInput(), getAxis(),
+                                         "normalises over the batch N");
+    }
+  }];
 }
 
 def NN_SoftmaxOp : NN_SoftmaxBase<"softmax", "exp(x) / sum(exp(x))">;
@@ -311,7 +332,19 @@ def NN_LogSoftmaxOp : NN_SoftmaxBase<"log_softmax", "x - log(sum(exp(x)))">;
 // Shape ops
 //===----------------------------------------------------------------------===//
 
+/// The adjoint of an op that only reshapes its input: the result gradient
+/// reshaped back to the input's type.
+defvar NN_ReshapeAdjoint = [{
+  ::llvm::LogicalResult $cppClass::buildAdjoint(
+      ::mlir::OpBuilder &b, ::llvm::ArrayRef<::mlir::Value> resultGrads,
+      ::llvm::SmallVectorImpl<::mlir::Value> &grads) {
+    return ::mlir::nn::buildReshapeAdjoint(b, getLoc(), resultGrads[0],
+                                           getInput(), grads);
+  }
+}];
+
 def NN_FlattenOp : NN_InferredOp<"flatten", [NN_Differentiable]> {
+  let extraClassDefinition = NN_ReshapeAdjoint;
   let summary = "Collapses every dimension after the batch: [N, ...] -> [N, prod]";
   let description = [{
     Row-major, so an NCHW image flattens in (C, H, W) order like PyTorch's
@@ -327,6 +360,7 @@ def NN_FlattenOp : NN_InferredOp<"flatten", [NN_Differentiable]> {
 }
 
 def NN_ReshapeOp : NN_InferredOp<"reshape", [NN_Differentiable, NN_BatchAxisAware]> {
+  let extraClassDefinition = NN_ReshapeAdjoint;
   let summary = "Reshapes (row-major); -1 in `shape` marks the batch dimension";
   let description = [{
     `shape` lists the result dimensions; at most one entry is -1, which
@@ -421,6 +455,15 @@ class NN_ReduceOp<string mnemonic, string what>
                        DefaultValuedAttr<BoolAttr, "false">:$keepdim);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = NN_FunctionalFormat;
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> loc,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return ::mlir::nn::inferReduce(getOperationName(), loc,
+                                     adaptor.getInput(), adaptor.getAxes(),
+                                     adaptor.getKeepdim(), types);
+    }
+  }];
 }
 
 def NN_ReduceSumOp : NN_ReduceOp<"reduce_sum", "sum">;

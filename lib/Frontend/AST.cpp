@@ -9,36 +9,49 @@
 
 using namespace nnc;
 
-llvm::StringRef nnc::kindName(BuiltinKind kind) {
+namespace {
+/// The names of a kind of builtin: in messages and in AST dumps.
+struct KindNames {
+  llvm::StringRef name, label;
+};
+} // namespace
+
+static KindNames kindNames(BuiltinKind kind) {
   switch (kind) {
   case BuiltinKind::Unresolved:
-    return "unresolved";
+    return {"unresolved", "Call"};
   case BuiltinKind::Layer:
-    return "layer";
+    return {"layer", "Layer"};
   case BuiltinKind::Activation:
-    return "activation";
+    return {"activation", "Activation"};
   case BuiltinKind::TensorOp:
-    return "tensor op";
+    return {"tensor op", "TensorOp"};
   case BuiltinKind::Loss:
-    return "loss";
+    return {"loss", "Loss"};
   case BuiltinKind::Penalty:
-    return "penalty";
+    return {"penalty", "Penalty"};
   case BuiltinKind::Optimizer:
-    return "optimizer";
+    return {"optimizer", "Optimizer"};
   case BuiltinKind::Schedule:
-    return "schedule";
+    return {"schedule", "Schedule"};
   case BuiltinKind::EarlyStop:
-    return "early stopping";
+    return {"early stopping", "EarlyStop"};
   case BuiltinKind::Data:
-    return "data source";
+    return {"data source", "Data"};
   case BuiltinKind::Init:
-    return "initialiser";
+    return {"initialiser", "Init"};
   case BuiltinKind::Section:
-    return "section";
+    return {"section", "Section"};
   case BuiltinKind::Block:
-    return "block";
+    return {"block", "Block"};
   }
-  return "unknown";
+  return {"unknown", "Call"};
+}
+
+llvm::StringRef nnc::kindName(BuiltinKind kind) { return kindNames(kind).name; }
+
+llvm::StringRef nnc::kindLabel(BuiltinKind kind) {
+  return kindNames(kind).label;
 }
 
 const ExprAST *CallExprAST::getArg(llvm::StringRef name) const {

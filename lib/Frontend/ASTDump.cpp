@@ -20,7 +20,10 @@ public:
             bool isDefault = false);
 
 private:
-  void loc(const Location &l) { os << " @" << l.line << ":" << l.col; }
+  /// Ends a node's line with its location: ` @3:30`.
+  void endLine(const Location &l) {
+    os << " @" << l.line << ":" << l.col << "\n";
+  }
   void pad(unsigned indent) { os.indent(indent * 2); }
   void type(const TensorTypeAST &t);
   void model(const ModelAST &m);
@@ -51,38 +54,6 @@ static const char *refName(IdentExprAST::RefKind ref) {
   return "";
 }
 
-static const char *callLabel(BuiltinKind kind) {
-  switch (kind) {
-  case BuiltinKind::Unresolved:
-    return "Call";
-  case BuiltinKind::Layer:
-    return "Layer";
-  case BuiltinKind::Activation:
-    return "Activation";
-  case BuiltinKind::TensorOp:
-    return "TensorOp";
-  case BuiltinKind::Loss:
-    return "Loss";
-  case BuiltinKind::Penalty:
-    return "Penalty";
-  case BuiltinKind::Optimizer:
-    return "Optimizer";
-  case BuiltinKind::Schedule:
-    return "Schedule";
-  case BuiltinKind::EarlyStop:
-    return "EarlyStop";
-  case BuiltinKind::Data:
-    return "Data";
-  case BuiltinKind::Init:
-    return "Init";
-  case BuiltinKind::Section:
-    return "Section";
-  case BuiltinKind::Block:
-    return "Block";
-  }
-  return "Call";
-}
-
 void Dumper::type(const TensorTypeAST &t) {
   os << t.dtype << "[";
   for (size_t i = 0; i < t.dims.size(); ++i) {
@@ -105,35 +76,30 @@ void Dumper::expr(const ExprAST &e, unsigned indent, llvm::StringRef prefix,
   case ExprAST::Expr_Number: {
     const auto &n = llvm::cast<NumberExprAST>(e);
     os << (n.isInt ? "Int " : "Float ") << n.spelling << dflt;
-    loc(e.loc());
-    os << "\n";
+    endLine(e.loc());
     return;
   }
   case ExprAST::Expr_String:
     os << "String \"";
     os.write_escaped(llvm::cast<StringExprAST>(e).value);
     os << "\"" << dflt;
-    loc(e.loc());
-    os << "\n";
+    endLine(e.loc());
     return;
   case ExprAST::Expr_Bool:
     os << "Bool " << (llvm::cast<BoolExprAST>(e).value ? "true" : "false")
        << dflt;
-    loc(e.loc());
-    os << "\n";
+    endLine(e.loc());
     return;
   case ExprAST::Expr_Ident: {
     const auto &id = llvm::cast<IdentExprAST>(e);
     os << "Ident " << id.name << refName(id.ref) << dflt;
-    loc(e.loc());
-    os << "\n";
+    endLine(e.loc());
     return;
   }
   case ExprAST::Expr_Call: {
     const auto &c = llvm::cast<CallExprAST>(e);
-    os << callLabel(c.builtinKind) << " " << c.callee << dflt;
-    loc(e.loc());
-    os << "\n";
+    os << kindLabel(c.builtinKind) << " " << c.callee << dflt;
+    endLine(e.loc());
     for (const ArgAST &arg : c.args)
       expr(*arg.value, indent + 1,
            arg.name.empty() ? std::string() : arg.name + " = ", arg.isDefault);
@@ -142,8 +108,7 @@ void Dumper::expr(const ExprAST &e, unsigned indent, llvm::StringRef prefix,
   case ExprAST::Expr_Binary: {
     const auto &b = llvm::cast<BinaryExprAST>(e);
     os << "Binary '" << b.op << "'";
-    loc(e.loc());
-    os << "\n";
+    endLine(e.loc());
     expr(*b.lhs, indent + 1);
     expr(*b.rhs, indent + 1);
     return;
@@ -151,16 +116,14 @@ void Dumper::expr(const ExprAST &e, unsigned indent, llvm::StringRef prefix,
   case ExprAST::Expr_Unary: {
     const auto &u = llvm::cast<UnaryExprAST>(e);
     os << "Unary '" << u.op << "'";
-    loc(e.loc());
-    os << "\n";
+    endLine(e.loc());
     expr(*u.operand, indent + 1);
     return;
   }
   case ExprAST::Expr_Pipe: {
     const auto &p = llvm::cast<PipeExprAST>(e);
     os << "Pipe";
-    loc(e.loc());
-    os << "\n";
+    endLine(e.loc());
     expr(*p.input, indent + 1);
     for (const auto &stage : p.stages)
       expr(*stage, indent + 1, "-> ");
@@ -169,8 +132,7 @@ void Dumper::expr(const ExprAST &e, unsigned indent, llvm::StringRef prefix,
   case ExprAST::Expr_List: {
     const auto &l = llvm::cast<ListExprAST>(e);
     os << "List" << dflt;
-    loc(e.loc());
-    os << "\n";
+    endLine(e.loc());
     for (const auto &element : l.elements)
       expr(*element, indent + 1);
     return;
@@ -181,13 +143,11 @@ void Dumper::expr(const ExprAST &e, unsigned indent, llvm::StringRef prefix,
 void Dumper::model(const ModelAST &m) {
   pad(1);
   os << (m.isBlock() ? "Block " : "Model ") << m.name;
-  loc(m.loc);
-  os << "\n";
+  endLine(m.loc);
   for (const ParamAST &p : m.params) {
     pad(2);
     os << "Param " << p.name;
-    loc(p.loc);
-    os << "\n";
+    endLine(p.loc);
     if (p.defaultValue)
       expr(*p.defaultValue, 3, "default = ");
   }
@@ -195,8 +155,7 @@ void Dumper::model(const ModelAST &m) {
     pad(2);
     os << "Input " << in.name << ": ";
     type(in.type);
-    loc(in.loc);
-    os << "\n";
+    endLine(in.loc);
   }
   for (const StmtAST &s : m.body) {
     pad(2);
@@ -204,8 +163,7 @@ void Dumper::model(const ModelAST &m) {
       os << "Output" << (s.name.empty() ? "" : " ") << s.name;
     else
       os << (s.isConstant ? "Constant " : "Binding ") << s.name;
-    loc(s.loc);
-    os << "\n";
+    endLine(s.loc);
     expr(*s.value, 3);
   }
 }
@@ -213,14 +171,12 @@ void Dumper::model(const ModelAST &m) {
 void Dumper::train(const TrainAST &t) {
   pad(1);
   os << "Train " << t.modelName;
-  loc(t.loc);
-  os << "\n";
+  endLine(t.loc);
   for (const InputDeclAST &target : t.targets) {
     pad(2);
     os << "Target " << target.name << ": ";
     type(target.type);
-    loc(target.loc);
-    os << "\n";
+    endLine(target.loc);
   }
   for (const OptionAST &o : t.options)
     expr(*o.value, 2, "Option " + o.name + " = ", o.isDefault);

@@ -9,6 +9,7 @@
 
 #include "nnc/Frontend/Parser.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/ConvertUTF.h"
 
 #include <cmath>
@@ -79,34 +80,30 @@ ExprPtr Parser::parseExpression() {
 }
 
 ExprPtr Parser::parseArith() {
-  ExprPtr lhs = parseTerm();
-  while (lhs && (tok.kind == Tok::Plus || tok.kind == Tok::Minus)) {
-    char op = tok.kind == Tok::Plus ? '+' : '-';
-    Location loc = tok.loc;
-    consume();
-    ExprPtr rhs = parseTerm();
-    if (!rhs)
-      return nullptr;
-    unsigned depth = std::max(lhs->depth, rhs->depth) + 1;
-    lhs = std::make_unique<BinaryExprAST>(loc, op, std::move(lhs),
-                                          std::move(rhs));
-    lhs->depth = depth;
-    if (!checkDepth(*lhs))
-      return nullptr;
-  }
-  return lhs;
+  return parseLeftAssociative(&Parser::parseTerm,
+                              {{Tok::Plus, '+'}, {Tok::Minus, '-'}});
 }
 
 ExprPtr Parser::parseTerm() {
-  ExprPtr lhs = parseUnary();
-  while (lhs && tok.kind == Tok::Star) {
+  return parseLeftAssociative(&Parser::parseUnary, {{Tok::Star, '*'}});
+}
+
+ExprPtr Parser::parseLeftAssociative(ExprPtr (Parser::*parseOperand)(),
+                                     llvm::ArrayRef<std::pair<Tok, char>> ops) {
+  ExprPtr lhs = (this->*parseOperand)();
+  while (lhs) {
+    const auto *op = llvm::find_if(ops, [&](const std::pair<Tok, char> &o) {
+      return o.first == tok.kind;
+    });
+    if (op == ops.end())
+      break;
     Location loc = tok.loc;
     consume();
-    ExprPtr rhs = parseUnary();
+    ExprPtr rhs = (this->*parseOperand)();
     if (!rhs)
       return nullptr;
     unsigned depth = std::max(lhs->depth, rhs->depth) + 1;
-    lhs = std::make_unique<BinaryExprAST>(loc, '*', std::move(lhs),
+    lhs = std::make_unique<BinaryExprAST>(loc, op->second, std::move(lhs),
                                           std::move(rhs));
     lhs->depth = depth;
     if (!checkDepth(*lhs))
@@ -281,18 +278,19 @@ std::unique_ptr<CallExprAST> Parser::parseCall(bool allowBare) {
   return call;
 }
 
+ExprPtr Parser::parseArgValue() {
+  // A `[...]` list is an argument value only (`pad = [1, 0, 1, 0]`).
+  return tok.kind == Tok::LBracket ? parseList() : parseExpression();
+}
+
 bool Parser::parseArgs(std::vector<ArgAST> &args) {
   consume(); // '('
   while (tok.kind != Tok::RParen) {
     ArgAST arg;
+    // `name = value` or a positional value, located at its first token.
     arg.loc = tok.loc;
-    if (tok.kind == Tok::Ident && peek().kind == Tok::Equal) {
-      arg.name = tok.text.str();
-      consume();
-      consume();
-    }
-    // A `[...]` list is an argument value only (`pad = [1, 0, 1, 0]`).
-    arg.value = tok.kind == Tok::LBracket ? parseList() : parseExpression();
+    consumeNameEquals(arg.name, arg.loc);
+    arg.value = parseArgValue();
     if (!arg.value)
       return false;
     args.push_back(std::move(arg));

@@ -140,15 +140,9 @@ std::unique_ptr<ModelAST> Parser::parseModel(ModelAST::Kind kind) {
   model->loc = tok.loc;
   const char *what = kind == ModelAST::Block ? "block" : "model";
   consume(); // 'model' or 'block'
-  if (tok.kind != Tok::Ident) {
-    errorHere(llvm::Twine("expected a ") + what + " name, found " +
-              describeToken(tok));
-    recoverToDeclaration();
+  if (!parseDeclName(llvm::Twine("expected a ") + what + " name", model->name,
+                     model->nameLoc))
     return nullptr;
-  }
-  model->name = tok.text.str();
-  model->nameLoc = tok.loc;
-  consume();
 
   if (kind == ModelAST::Block && tok.kind == Tok::LParen) {
     consume();
@@ -183,9 +177,20 @@ std::unique_ptr<ModelAST> Parser::parseModel(ModelAST::Kind kind) {
     recoverToDeclaration();
     return nullptr;
   }
+  parseBodyStatements([&] { return parseBodyStatement(*model); }, open,
+                      llvm::Twine("expected '}' to close ") + what + " '" +
+                          model->name + "'",
+                      "the body opens here");
+  return model;
+}
+
+void Parser::parseBodyStatements(llvm::function_ref<bool()> parseStatement,
+                                 const Location &open,
+                                 const llvm::Twine &unclosed,
+                                 llvm::StringRef openNote) {
   while (tok.kind != Tok::RBrace && tok.kind != Tok::Eof && !stop()) {
     uint64_t before = consumed;
-    if (!parseBodyStatement(*model)) {
+    if (!parseStatement()) {
       if (consumed == before)
         consume();
       recoverToStatement();
@@ -196,59 +201,51 @@ std::unique_ptr<ModelAST> Parser::parseModel(ModelAST::Kind kind) {
   }
   if (tok.kind != Tok::RBrace) {
     if (!stop()) {
-      errorHere(llvm::Twine("expected '}' to close ") + what + " '" +
-                model->name + "'");
-      diags.note(open, "the body opens here");
+      errorHere(unclosed);
+      diags.note(open, openNote);
     }
-    return model;
+    return;
   }
   consume();
-  return model;
 }
 
 bool Parser::parseBodyStatement(ModelAST &model) {
   StmtAST stmt;
   stmt.loc = tok.loc;
-  if (tok.kind == Tok::KwInput) {
-    InputDeclAST decl;
-    if (!parseInputDecl(decl, "input"))
-      return false;
-    model.inputs.push_back(std::move(decl));
-    return true;
-  }
+  if (tok.kind == Tok::KwInput)
+    return parseInputDecl(model.inputs, "input");
   if (tok.kind == Tok::KwOutput) {
+    // `output expr` or `output name = expr`.
     stmt.kind = StmtAST::Output;
     consume();
-    if (tok.kind == Tok::Ident && peek().kind == Tok::Equal) {
-      stmt.name = tok.text.str();
-      stmt.nameLoc = tok.loc;
-      consume();
-      consume();
-    }
-    stmt.value = parseExpression();
-    if (!stmt.value)
-      return false;
-    model.body.push_back(std::move(stmt));
-    return true;
-  }
-  if (tok.kind == Tok::Ident && peek().kind == Tok::Equal) {
+    consumeNameEquals(stmt.name, stmt.nameLoc);
+  } else if (consumeNameEquals(stmt.name, stmt.nameLoc)) {
     stmt.kind = StmtAST::Binding;
-    stmt.name = tok.text.str();
-    stmt.nameLoc = tok.loc;
-    consume();
-    consume();
-    stmt.value = parseExpression();
-    if (!stmt.value)
-      return false;
-    model.body.push_back(std::move(stmt));
-    return true;
+  } else {
+    errorHere("expected 'input', 'output' or a binding 'name = ...', found " +
+              describeToken(tok));
+    return false;
   }
-  errorHere("expected 'input', 'output' or a binding 'name = ...', found " +
-            describeToken(tok));
-  return false;
+  stmt.value = parseExpression();
+  if (!stmt.value)
+    return false;
+  model.body.push_back(std::move(stmt));
+  return true;
 }
 
-bool Parser::parseInputDecl(InputDeclAST &decl, llvm::StringRef what) {
+bool Parser::consumeNameEquals(std::string &name, Location &nameLoc) {
+  if (tok.kind != Tok::Ident || peek().kind != Tok::Equal)
+    return false;
+  name = tok.text.str();
+  nameLoc = tok.loc;
+  consume();
+  consume();
+  return true;
+}
+
+bool Parser::parseInputDecl(std::vector<InputDeclAST> &decls,
+                            llvm::StringRef what) {
+  InputDeclAST decl;
   decl.loc = tok.loc;
   consume(); // 'input' or 'target'
   if (tok.kind != Tok::Ident) {
@@ -258,9 +255,11 @@ bool Parser::parseInputDecl(InputDeclAST &decl, llvm::StringRef what) {
   decl.name = tok.text.str();
   decl.nameLoc = tok.loc;
   consume();
-  if (!expect(Tok::Colon, ("before the " + what + " type").str()))
+  if (!expect(Tok::Colon, ("before the " + what + " type").str()) ||
+      !parseTensorType(decl.type))
     return false;
-  return parseTensorType(decl.type);
+  decls.push_back(std::move(decl));
+  return true;
 }
 
 bool Parser::parseTensorType(TensorTypeAST &type) {
@@ -303,61 +302,43 @@ bool Parser::parseTensorType(TensorTypeAST &type) {
   return expect(Tok::RBracket, "after the dimensions");
 }
 
+bool Parser::parseDeclName(const llvm::Twine &expected, std::string &name,
+                           Location &nameLoc) {
+  if (tok.kind != Tok::Ident) {
+    errorHere(expected + ", found " + describeToken(tok));
+    recoverToDeclaration();
+    return false;
+  }
+  name = tok.text.str();
+  nameLoc = tok.loc;
+  consume();
+  return true;
+}
+
 std::unique_ptr<TrainAST> Parser::parseTrain() {
   auto train = std::make_unique<TrainAST>();
   train->loc = tok.loc;
   consume(); // 'train'
-  if (tok.kind != Tok::Ident) {
-    errorHere("expected the name of the model to train, found " +
-              describeToken(tok));
-    recoverToDeclaration();
+  if (!parseDeclName("expected the name of the model to train",
+                     train->modelName, train->modelNameLoc))
     return nullptr;
-  }
-  train->modelName = tok.text.str();
-  train->modelNameLoc = tok.loc;
-  consume();
   Location open = tok.loc;
   if (!expect(Tok::LBrace, "to open the train section")) {
     recoverToDeclaration();
     return nullptr;
   }
-  while (tok.kind != Tok::RBrace && tok.kind != Tok::Eof && !stop()) {
-    uint64_t before = consumed;
-    if (!parseTrainStatement(*train)) {
-      if (consumed == before)
-        consume();
-      recoverToStatement();
-      continue;
-    }
-    while (consumeIf(Tok::Comma) || consumeIf(Tok::Semicolon)) {
-    }
-  }
-  if (tok.kind != Tok::RBrace) {
-    if (!stop()) {
-      errorHere("expected '}' to close the train section");
-      diags.note(open, "the section opens here");
-    }
-    return train;
-  }
-  consume();
+  parseBodyStatements([&] { return parseTrainStatement(*train); }, open,
+                      "expected '}' to close the train section",
+                      "the section opens here");
   return train;
 }
 
 bool Parser::parseTrainStatement(TrainAST &train) {
-  if (tok.kind == Tok::KwTarget) {
-    InputDeclAST decl;
-    if (!parseInputDecl(decl, "target"))
-      return false;
-    train.targets.push_back(std::move(decl));
-    return true;
-  }
-  if (tok.kind == Tok::Ident && peek().kind == Tok::Equal) {
-    OptionAST option;
-    option.loc = tok.loc;
-    option.name = tok.text.str();
-    consume();
-    consume();
-    option.value = tok.kind == Tok::LBracket ? parseList() : parseExpression();
+  if (tok.kind == Tok::KwTarget)
+    return parseInputDecl(train.targets, "target");
+  OptionAST option;
+  if (consumeNameEquals(option.name, option.loc)) {
+    option.value = parseArgValue();
     if (!option.value)
       return false;
     train.options.push_back(std::move(option));

@@ -15,37 +15,19 @@
 using namespace nnc;
 using namespace nnc::detail;
 
-static std::string shortName(const ExprAST &expr) {
-  switch (expr.getKind()) {
-  case ExprAST::Expr_Number:
-    return "'" + llvm::cast<NumberExprAST>(expr).spelling.substr(0, 40) + "'";
-  case ExprAST::Expr_String:
-    return "a string";
-  case ExprAST::Expr_Bool:
-    return llvm::cast<BoolExprAST>(expr).value ? "'true'" : "'false'";
-  case ExprAST::Expr_Ident:
-    return "'" + llvm::cast<IdentExprAST>(expr).name + "'";
-  case ExprAST::Expr_Call:
-    return "'" + llvm::cast<CallExprAST>(expr).callee + "(...)'";
-  default:
-    return "an expression";
-  }
-}
-
 static std::string expectedText(const ParamSpec &p) {
   std::vector<std::string> parts;
-  if (p.types & PT_Int)
-    parts.push_back("an integer");
-  if (p.types & PT_Float)
-    parts.push_back("a number");
-  if (p.types & PT_Dim)
-    parts.push_back("a dimension (a positive integer or N)");
-  if (p.types & PT_Bool)
-    parts.push_back("true or false");
-  if (p.types & PT_String)
-    parts.push_back("a string");
-  if (p.types & PT_Tensor)
-    parts.push_back("a tensor");
+  // The plain types, in the order the message lists them.
+  static const std::pair<unsigned, const char *> plainTypes[] = {
+      {PT_Int, "an integer"},
+      {PT_Float, "a number"},
+      {PT_Dim, "a dimension (a positive integer or N)"},
+      {PT_Bool, "true or false"},
+      {PT_String, "a string"},
+      {PT_Tensor, "a tensor"}};
+  for (auto [type, text] : plainTypes)
+    if (p.types & type)
+      parts.push_back(text);
   if (p.types & PT_Call) {
     std::string names;
     for (const BuiltinSpec &spec : getBuiltins())
@@ -252,7 +234,7 @@ bool SemaImpl::checkNumber(const NumberExprAST &number, const ParamSpec &p,
   bool wantsInt = (p.types & (PT_Int | PT_Dim)) && !(p.types & PT_Float);
   if (!(p.types & (PT_Int | PT_Dim | PT_Float)) || (wantsInt && !number.isInt)) {
     diags.error(loc, who + " must be " + expectedText(p) + ", got " +
-                         shortName(number));
+                         describe(number));
     return false;
   }
   double v = number.floatValue;
@@ -266,7 +248,7 @@ bool SemaImpl::checkNumber(const NumberExprAST &number, const ParamSpec &p,
   else
     range = std::string("in ") + (p.loOpen ? "(" : "[") + num(p.lo) + ", " +
             num(p.hi) + (p.hiOpen ? ")" : "]");
-  diags.error(loc, who + " must be " + range + ", got " + shortName(number));
+  diags.error(loc, who + " must be " + range + ", got " + describe(number));
   return false;
 }
 
@@ -277,9 +259,8 @@ bool SemaImpl::checkOneValue(ExprPtr &value, const ParamSpec &p,
                         ? "option '" + p.name + "'"
                         : "argument '" + p.name + "' of " + callee.str();
   auto fail = [&]() {
-    diags.error(value->loc(),
-                who + " must be " + expectedText(p) + ", got " +
-                    shortName(*value));
+    diags.error(value->loc(), who + " must be " + expectedText(p) + ", got " +
+                                  describe(*value));
     return false;
   };
   if (t & PT_Loss) {

@@ -17,8 +17,7 @@
 using namespace nnc;
 using namespace nnc::detail;
 
-/// "'0.5'", "a string", "'foo(...)'" for messages.
-static std::string describe(const ExprAST &expr) {
+std::string detail::describe(const ExprAST &expr) {
   switch (expr.getKind()) {
   case ExprAST::Expr_Number:
     return "'" + llvm::cast<NumberExprAST>(expr).spelling.substr(0, 40) + "'";

@@ -67,6 +67,9 @@ struct Instantiation {
 std::string suggest(llvm::StringRef name,
                     llvm::ArrayRef<std::string> candidates);
 
+/// "'0.5'", "a string", "'foo(...)'": an argument or operand, for messages.
+std::string describe(const ExprAST &expr);
+
 class SemaImpl {
 public:
   SemaImpl(ModuleAST &module, DiagnosticEngine &diags);

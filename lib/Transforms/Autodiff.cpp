@@ -185,6 +185,28 @@ FailureOr<unsigned> lossResult(func::FuncOp lossFunc) {
   return *lossIndex;
 }
 
+/// Clones @loss after it as @`name`; `b` is left before the copy's return.
+std::pair<func::FuncOp, func::ReturnOp>
+cloneLossFunc(OpBuilder &b, func::FuncOp lossFunc, StringRef name) {
+  b.setInsertionPointAfter(lossFunc);
+  auto func = cast<func::FuncOp>(b.clone(*lossFunc));
+  func.setSymName(name);
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  b.setInsertionPoint(ret);
+  return {func, ret};
+}
+
+/// Replaces the clone's return `ret` by one of `results` (with
+/// `resultAttrs`), retypes `func` to match and drops what became dead.
+void setResults(OpBuilder &b, func::FuncOp func, func::ReturnOp ret,
+                ValueRange results, ArrayRef<DictionaryAttr> resultAttrs) {
+  b.create<func::ReturnOp>(ret.getLoc(), results);
+  ret.erase();
+  func.setType(b.getFunctionType(func.getArgumentTypes(), results.getTypes()));
+  func.setAllResultAttrs(resultAttrs);
+  eraseDeadOps(func);
+}
+
 LogicalResult AutodiffPass::buildInputGrads(func::FuncOp lossFunc) {
   ModuleOp module = getOperation();
   if (module.lookupSymbol(attrs::kInputGrads))
@@ -193,11 +215,7 @@ LogicalResult AutodiffPass::buildInputGrads(func::FuncOp lossFunc) {
   if (failed(lossIndex))
     return failure();
   OpBuilder b(module.getContext());
-  b.setInsertionPointAfter(lossFunc);
-  auto func = cast<func::FuncOp>(b.clone(*lossFunc));
-  func.setSymName(attrs::kInputGrads);
-  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
-  b.setInsertionPoint(ret);
+  auto [func, ret] = cloneLossFunc(b, lossFunc, attrs::kInputGrads);
   ReverseSweep sweep(func, isFloatInput);
   if (failed(sweep.run(ret.getOperand(*lossIndex), b))) {
     func.erase();
@@ -223,12 +241,7 @@ LogicalResult AutodiffPass::buildInputGrads(func::FuncOp lossFunc) {
     resultAttrs.push_back(b.getDictionaryAttr(
         b.getNamedAttr(attrs::kInputGrad, func.getArgAttr(i, attrs::kInput))));
   }
-  b.create<func::ReturnOp>(ret.getLoc(), results);
-  ret.erase();
-  func.setType(b.getFunctionType(func.getArgumentTypes(),
-                                 ValueRange(results).getTypes()));
-  func.setAllResultAttrs(resultAttrs);
-  eraseDeadOps(func);
+  setResults(b, func, ret, results, resultAttrs);
   return success();
 }
 
@@ -246,12 +259,7 @@ LogicalResult AutodiffPass::buildGrads(func::FuncOp lossFunc) {
     return failure();
 
   OpBuilder b(module.getContext());
-  b.setInsertionPointAfter(lossFunc);
-  auto grads = cast<func::FuncOp>(b.clone(*lossFunc));
-  grads.setSymName(attrs::kGrads);
-  auto ret = cast<func::ReturnOp>(grads.getBody().front().getTerminator());
-
-  b.setInsertionPoint(ret);
+  auto [grads, ret] = cloneLossFunc(b, lossFunc, attrs::kGrads);
   ReverseSweep sweep(grads);
   if (failed(sweep.run(ret.getOperand(*lossIndex), b))) {
     grads.erase();
@@ -297,12 +305,7 @@ LogicalResult AutodiffPass::buildGrads(func::FuncOp lossFunc) {
     if (!dict)
       dict = b.getDictionaryAttr({});
 
-  b.create<func::ReturnOp>(ret.getLoc(), results);
-  ret.erase();
-  grads.setType(b.getFunctionType(grads.getArgumentTypes(),
-                                  ValueRange(results).getTypes()));
-  grads.setAllResultAttrs(resultAttrs);
-  eraseDeadOps(grads);
+  setResults(b, grads, ret, results, resultAttrs);
   return success();
 }
 

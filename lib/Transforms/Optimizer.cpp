@@ -181,6 +181,27 @@ struct Signature {
     attrs.push_back(dict);
     return types.size() - 1;
   }
+
+  /// A function `name` at the end of `module` taking these arguments, with
+  /// no results yet; `b` is left at the start of its body.
+  func::FuncOp createFunc(OpBuilder &b, ModuleOp module, Location loc,
+                          StringRef name) const {
+    b.setInsertionPointToEnd(module.getBody());
+    auto func = b.create<func::FuncOp>(loc, name, b.getFunctionType(types, {}));
+    func.setAllArgAttrs(attrs);
+    b.setInsertionPointToStart(func.addEntryBlock());
+    return func;
+  }
+
+  /// Ends `func` (from createFunc) with a return of `results`, which become
+  /// its results with `resultAttrs`.
+  void setResults(OpBuilder &b, func::FuncOp func, Location loc,
+                  ValueRange results,
+                  ArrayRef<DictionaryAttr> resultAttrs) const {
+    b.create<func::ReturnOp>(loc, results);
+    func.setType(b.getFunctionType(types, results.getTypes()));
+    func.setAllResultAttrs(resultAttrs);
+  }
 };
 
 struct OptimizerPass : nnc::impl::OptimizerBase<OptimizerPass> {
@@ -257,12 +278,8 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
     llvm::StringMap<unsigned> hyperIndex = addHypers(sig);
     unsigned stepIndex = sig.add(stepType, named(attrs::kStep, b.getUnitAttr()));
 
-    b.setInsertionPointToEnd(module.getBody());
-    auto apply = b.create<func::FuncOp>(loc, attrs::kApply,
-                                        b.getFunctionType(sig.types, {}));
-    apply.setAllArgAttrs(sig.attrs);
-    Block *body = apply.addEntryBlock();
-    b.setInsertionPointToStart(body);
+    auto apply = sig.createFunc(b, module, loc, attrs::kApply);
+    Block *body = &apply.getBody().front();
     size_t n = paramArgs.size();
     auto args = body->getArguments();
     SmallVector<Value> params(args.take_front(n)), gs(args.slice(n, n)),
@@ -270,14 +287,12 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
     HyperValues hyper = hyperValues(hyperIndex, body);
     SmallVector<Value> results = buildUpdates(b, loc, config, params, gs,
                                               states, hyper, args[stepIndex]);
-    b.create<func::ReturnOp>(loc, results);
     SmallVector<DictionaryAttr> resultAttrs;
     for (size_t i = 0; i < n; ++i)
       resultAttrs.push_back(updateOf(i));
     for (size_t i = 0; i < states.size(); ++i)
       resultAttrs.push_back(updateOf(2 * n + i));
-    apply.setType(b.getFunctionType(sig.types, ValueRange(results).getTypes()));
-    apply.setAllResultAttrs(resultAttrs);
+    sig.setResults(b, apply, loc, results, resultAttrs);
   }
 
   // @train_step(@grads args but the seed, states, hyperparameters, step,
@@ -303,12 +318,8 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
     newIndex[*seedArg] = sig.add(grads.getArgumentTypes()[*seedArg],
                                  grads.getArgAttrDict(*seedArg));
 
-  b.setInsertionPointToEnd(module.getBody());
-  auto step = b.create<func::FuncOp>(loc, attrs::kTrainStep,
-                                     b.getFunctionType(sig.types, {}));
-  step.setAllArgAttrs(sig.attrs);
-  Block *body = step.addEntryBlock();
-  b.setInsertionPointToStart(body);
+  auto step = sig.createFunc(b, module, loc, attrs::kTrainStep);
+  Block *body = &step.getBody().front();
   IRMapping mapping;
   for (unsigned i = 0, e = grads.getNumArguments(); i < e; ++i)
     mapping.map(grads.getArgument(i), body->getArgument(newIndex[i]));
@@ -358,9 +369,7 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
     results.push_back(mapped(r));
     resultAttrs.push_back(updateOf(newIndex[of.getInt()]));
   }
-  b.create<func::ReturnOp>(loc, results);
-  step.setType(b.getFunctionType(sig.types, ValueRange(results).getTypes()));
-  step.setAllResultAttrs(resultAttrs);
+  sig.setResults(b, step, loc, results, resultAttrs);
   return success();
 }
 

@@ -135,20 +135,14 @@ static int printBuiltinTable() {
     auto add = [&](const std::string &s) {
       t += (t.empty() ? "" : " \\| ") + s;
     };
-    if (p.types & PT_Int)
-      add("int");
-    if (p.types & PT_Float)
-      add("float");
-    if (p.types & PT_Dim)
-      add("dim");
-    if (p.types & PT_Bool)
-      add("bool");
-    if (p.types & PT_String)
-      add("string");
-    if (p.types & PT_Tensor)
-      add("tensor");
-    if (p.types & PT_Loss)
-      add("loss expr");
+    // The plain types, in the order the table lists them.
+    static const std::pair<unsigned, const char *> plainTypes[] = {
+        {PT_Int, "int"},       {PT_Float, "float"},   {PT_Dim, "dim"},
+        {PT_Bool, "bool"},     {PT_String, "string"}, {PT_Tensor, "tensor"},
+        {PT_Loss, "loss expr"}};
+    for (auto [type, text] : plainTypes)
+      if (p.types & type)
+        add(text);
     if (p.types & PT_Call)
       add(kindName(p.callKind).str());
     if (p.types & PT_Ident) {

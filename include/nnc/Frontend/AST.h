@@ -49,6 +49,9 @@ enum class BuiltinKind {
 
 /// Lower-case name of a kind ("layer", "loss", ...).
 llvm::StringRef kindName(BuiltinKind kind);
+/// Label of a call of that kind in AST dumps ("Layer", "Loss", ...; "Call"
+/// for an unresolved one).
+llvm::StringRef kindLabel(BuiltinKind kind);
 
 //===----------------------------------------------------------------------===//
 // Expressions

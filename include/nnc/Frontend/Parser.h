@@ -14,6 +14,9 @@
 #include "nnc/Frontend/AST.h"
 #include "nnc/Frontend/Lexer.h"
 
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+
 #include <optional>
 
 namespace nnc {
@@ -41,13 +44,28 @@ private:
   bool expect(Tok kind, llvm::StringRef context);
   void errorHere(const llvm::Twine &message);
   bool stop() const { return diags.reachedLimit(); }
+  /// Consumes `name =` when it comes next (its name and location into
+  /// `name` and `nameLoc`); false, consuming nothing, otherwise.
+  bool consumeNameEquals(std::string &name, Location &nameLoc);
 
   // Declarations.
   std::unique_ptr<ModelAST> parseModel(ModelAST::Kind kind);
   std::unique_ptr<TrainAST> parseTrain();
+  /// The name after `model`, `block` or `train` into `name` and `nameLoc`;
+  /// otherwise reports `expected` (", found ..." appended), skips to the
+  /// next declaration and returns false.
+  bool parseDeclName(const llvm::Twine &expected, std::string &name,
+                     Location &nameLoc);
   bool parseBodyStatement(ModelAST &model);
   bool parseTrainStatement(TrainAST &train);
-  bool parseInputDecl(InputDeclAST &decl, llvm::StringRef what);
+  /// Parses the statements of a body opened by the '{' at `open` up to its
+  /// '}', skipping to the next statement after each error; reports
+  /// `unclosed` (with `openNote` at `open`) when the '}' is missing.
+  void parseBodyStatements(llvm::function_ref<bool()> parseStatement,
+                           const Location &open, const llvm::Twine &unclosed,
+                           llvm::StringRef openNote);
+  /// `input name: type` or `target name: type`, appended to `decls`.
+  bool parseInputDecl(std::vector<InputDeclAST> &decls, llvm::StringRef what);
   bool parseTensorType(TensorTypeAST &type);
   void recoverToStatement();
   void recoverToDeclaration();
@@ -57,12 +75,19 @@ private:
   /// `[expr, ...]`, the value of a train option (`metrics = [f1, mae]`).
   ExprPtr parseList();
   ExprPtr parseArith();
+  /// `operand (op operand)*`, left-associative, for the operators `ops`
+  /// (each token with the operator character it stands for).
+  ExprPtr parseLeftAssociative(ExprPtr (Parser::*parseOperand)(),
+                               llvm::ArrayRef<std::pair<Tok, char>> ops);
   ExprPtr parseTerm();
   ExprPtr parseUnary();
   ExprPtr parsePrimary();
   ExprPtr parseNumber(bool negate, const Location &loc);
   std::unique_ptr<CallExprAST> parseCall(bool allowBare);
   bool parseArgs(std::vector<ArgAST> &args);
+  /// The value after `name =` of an argument or a train option: an
+  /// expression or a `[...]` list.
+  ExprPtr parseArgValue();
   bool checkDepth(ExprAST &expr);
 
   Lexer &lexer;

@@ -237,20 +237,11 @@ static LogicalResult extremum(AdjointBuilder &ab, Value lhs, Value rhs,
   return binary(ab, lhs, rhs, lhsGrad, ab.sub(g, lhsGrad), grads);
 }
 
-LogicalResult MinimumOp::buildAdjoint(OpBuilder &b,
-                                      ArrayRef<Value> resultGrads,
-                                      SmallVectorImpl<Value> &grads) {
-  AdjointBuilder ab(b, getLoc());
-  return extremum(ab, getLhs(), getRhs(), resultGrads[0], /*max=*/false,
-                  grads);
-}
-
-LogicalResult MaximumOp::buildAdjoint(OpBuilder &b,
-                                      ArrayRef<Value> resultGrads,
-                                      SmallVectorImpl<Value> &grads) {
-  AdjointBuilder ab(b, getLoc());
-  return extremum(ab, getLhs(), getRhs(), resultGrads[0], /*max=*/true,
-                  grads);
+LogicalResult nn::buildExtremumAdjoint(OpBuilder &b, Location loc, Value lhs,
+                                       Value rhs, Value g, bool max,
+                                       SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, loc);
+  return extremum(ab, lhs, rhs, g, max, grads);
 }
 
 //===----------------------------------------------------------------------===//

@@ -81,16 +81,44 @@ struct Normalized {
 };
 } // namespace
 
+/// 1 / sqrt(var + eps).
+static Value invStd(AdjointBuilder &ab, Value var, double eps) {
+  return ab.div(ab.scalar(1.0), ab.builder().create<SqrtOp>(
+                                    ab.getLoc(), ab.add(var, ab.scalar(eps))));
+}
+
 /// xhat and 1/sqrt(var + eps) of `x` over `axes` (biased variance).
 static Normalized normalize(AdjointBuilder &ab, Value x,
                             ArrayRef<int64_t> axes, double eps) {
   Value mean = ab.mean(x, axes, /*keepdim=*/true);
   Value centered = ab.sub(x, mean);
   Value var = ab.mean(ab.mul(centered, centered), axes, /*keepdim=*/true);
-  Value rstd = ab.div(ab.scalar(1.0),
-                      ab.builder().create<SqrtOp>(
-                          ab.getLoc(), ab.add(var, ab.scalar(eps))));
+  Value rstd = invStd(ab, var, eps);
   return {ab.mul(centered, rstd), rstd};
+}
+
+/// The input gradient of a normalisation over `axes` by the statistics of
+/// its own input: rstd * (g' - mean(g') - xhat * mean(g' * xhat)), where
+/// g' is the result gradient times gamma.
+static Value normalizedInputGrad(AdjointBuilder &ab, Normalized n, Value gg,
+                                 ArrayRef<int64_t> axes) {
+  Value inner = ab.sub(ab.sub(gg, ab.mean(gg, axes, true)),
+                       ab.mul(n.xhat, ab.mean(ab.mul(gg, n.xhat), axes, true)));
+  return ab.mul(n.rstd, inner);
+}
+
+/// Appends the gradients of a normalisation: `dx` for the input, the sums
+/// over `paramAxes` of g * xhat (gamma) and of g (beta), then `buffers`
+/// null ones (running statistics, replicas).
+static LogicalResult appendNormGrads(AdjointBuilder &ab, Value dx, Value g,
+                                     Value xhat, ArrayRef<int64_t> paramAxes,
+                                     unsigned buffers,
+                                     SmallVectorImpl<Value> &grads) {
+  grads.push_back(dx);
+  grads.push_back(ab.sum(ab.mul(g, xhat), paramAxes, /*keepdim=*/false));
+  grads.push_back(ab.sum(g, paramAxes, /*keepdim=*/false));
+  grads.append(buffers, Value());
+  return success();
 }
 
 /// `v` of shape [C] laid out to broadcast against the channel dim 1 of a
@@ -133,10 +161,7 @@ static LogicalResult buildSyncAdjoint(BatchNormTrainOp op, AdjointBuilder &ab,
   int64_t rank = tensorType(x).getRank();
   SmallVector<int64_t> axes = batchNormAxes(rank);
   auto stats = b.create<BatchStatsOp>(loc, x, replicas);
-  Value rstd = ab.div(
-      ab.scalar(1.0),
-      b.create<SqrtOp>(loc, ab.add(stats.getVar(),
-                                   ab.scalar(op.getEps().convertToFloat()))));
+  Value rstd = invStd(ab, stats.getVar(), op.getEps().convertToFloat());
   Value rstdView = channelView(ab, rstd, rank);
   Value xhat =
       ab.mul(ab.sub(x, channelView(ab, stats.getMean(), rank)), rstdView);
@@ -155,11 +180,7 @@ static LogicalResult buildSyncAdjoint(BatchNormTrainOp op, AdjointBuilder &ab,
   Value meanGX = b.create<SliceOp>(loc, total, 0, c, c);
   Value inner = ab.sub(ab.sub(gg, channelView(ab, meanG, rank)),
                        ab.mul(xhat, channelView(ab, meanGX, rank)));
-  grads.push_back(ab.mul(rstdView, inner));
-  grads.push_back(ab.sum(ab.mul(g, xhat), axes, /*keepdim=*/false));
-  grads.push_back(ab.sum(g, axes, /*keepdim=*/false));
-  grads.append(3, Value());
-  return success();
+  return appendNormGrads(ab, ab.mul(rstdView, inner), g, xhat, axes, 3, grads);
 }
 
 LogicalResult BatchNormTrainOp::buildAdjoint(OpBuilder &b,
@@ -178,13 +199,8 @@ LogicalResult BatchNormTrainOp::buildAdjoint(OpBuilder &b,
     return buildSyncAdjoint(*this, ab, g, grads);
   Normalized n = normalize(ab, getInput(), axes, getEps().convertToFloat());
   Value gg = ab.mul(g, channelView(ab, getGamma(), rank));
-  Value inner = ab.sub(ab.sub(gg, ab.mean(gg, axes, true)),
-                       ab.mul(n.xhat, ab.mean(ab.mul(gg, n.xhat), axes, true)));
-  grads.push_back(ab.mul(n.rstd, inner));
-  grads.push_back(ab.sum(ab.mul(g, n.xhat), axes, /*keepdim=*/false));
-  grads.push_back(ab.sum(g, axes, /*keepdim=*/false));
-  grads.append(2, Value());
-  return success();
+  return appendNormGrads(ab, normalizedInputGrad(ab, n, gg, axes), g, n.xhat,
+                         axes, 2, grads);
 }
 
 LogicalResult BatchNormOp::buildAdjoint(OpBuilder &b,
@@ -196,18 +212,11 @@ LogicalResult BatchNormOp::buildAdjoint(OpBuilder &b,
   Value g = resultGrads[0];
   int64_t rank = tensorType(getInput()).getRank();
   SmallVector<int64_t> axes = batchNormAxes(rank);
-  Value s = ab.div(ab.scalar(1.0),
-                   b.create<SqrtOp>(getLoc(),
-                                    ab.add(getRunningVar(),
-                                           ab.scalar(getEps().convertToFloat()))));
+  Value s = invStd(ab, getRunningVar(), getEps().convertToFloat());
   Value xhat = ab.mul(ab.sub(getInput(), channelView(ab, getRunningMean(), rank)),
                       channelView(ab, s, rank));
-  grads.push_back(
-      ab.mul(g, channelView(ab, ab.mul(s, getGamma()), rank)));
-  grads.push_back(ab.sum(ab.mul(g, xhat), axes, /*keepdim=*/false));
-  grads.push_back(ab.sum(g, axes, /*keepdim=*/false));
-  grads.append(2, Value());
-  return success();
+  Value dx = ab.mul(g, channelView(ab, ab.mul(s, getGamma()), rank));
+  return appendNormGrads(ab, dx, g, xhat, axes, 2, grads);
 }
 
 LogicalResult ReplicaSumOp::buildAdjoint(OpBuilder &b,
@@ -231,12 +240,8 @@ LogicalResult LayerNormOp::buildAdjoint(OpBuilder &b,
   SmallVector<int64_t> last{rank - 1};
   Normalized n = normalize(ab, getInput(), last, getEps().convertToFloat());
   Value gg = ab.mul(g, getGamma());
-  Value inner = ab.sub(ab.sub(gg, ab.mean(gg, last, true)),
-                       ab.mul(n.xhat, ab.mean(ab.mul(gg, n.xhat), last, true)));
-  grads.push_back(ab.mul(n.rstd, inner));
-  grads.push_back(ab.sum(ab.mul(g, n.xhat), iota(rank - 1), false));
-  grads.push_back(ab.sum(g, iota(rank - 1), false));
-  return success();
+  return appendNormGrads(ab, normalizedInputGrad(ab, n, gg, last), g, n.xhat,
+                         iota(rank - 1), 0, grads);
 }
 
 LogicalResult PositionalSinusoidalOp::buildAdjoint(

@@ -13,19 +13,11 @@
 using namespace mlir;
 using namespace mlir::nn;
 
-LogicalResult FlattenOp::buildAdjoint(OpBuilder &b,
-                                      ArrayRef<Value> resultGrads,
+LogicalResult nn::buildReshapeAdjoint(OpBuilder &b, Location loc, Value g,
+                                      Value input,
                                       SmallVectorImpl<Value> &grads) {
-  AdjointBuilder ab(b, getLoc());
-  grads.push_back(ab.reshapeTo(resultGrads[0], tensorType(getInput())));
-  return success();
-}
-
-LogicalResult ReshapeOp::buildAdjoint(OpBuilder &b,
-                                      ArrayRef<Value> resultGrads,
-                                      SmallVectorImpl<Value> &grads) {
-  AdjointBuilder ab(b, getLoc());
-  grads.push_back(ab.reshapeTo(resultGrads[0], tensorType(getInput())));
+  AdjointBuilder ab(b, loc);
+  grads.push_back(ab.reshapeTo(g, tensorType(input)));
   return success();
 }
 

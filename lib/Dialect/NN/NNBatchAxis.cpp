@@ -6,7 +6,9 @@
 // slice, move or broadcast across a dynamic dimension 0 (the batch N of
 // nnc's models). The front end refuses such ops at their DSL location
 // (docs/language.md, "The batch axis"); an empty string means the op keeps
-// the batch as an independent leading axis.
+// the batch as an independent leading axis. The broadcasting binary ops
+// and softmax/log-softmax get theirs from their ODS classes, which call
+// describeBroadcast and describeAxisUse.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +27,7 @@ static bool hasBatch(Value value) {
 
 /// Binary ops broadcast on the right: an operand of lower rank than the
 /// result has its batch aligned with another dimension of the other one.
-static std::string describeBroadcast(Operation *op) {
+std::string nn::describeBroadcast(Operation *op) {
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   for (Value operand : op->getOperands())
     if (hasBatch(operand) &&
@@ -35,30 +37,8 @@ static std::string describeBroadcast(Operation *op) {
   return "";
 }
 
-std::string AddOp::describeBatchAxisUse() {
-  return describeBroadcast(getOperation());
-}
-std::string SubOp::describeBatchAxisUse() {
-  return describeBroadcast(getOperation());
-}
-std::string MulOp::describeBatchAxisUse() {
-  return describeBroadcast(getOperation());
-}
-std::string DivOp::describeBatchAxisUse() {
-  return describeBroadcast(getOperation());
-}
-std::string MinimumOp::describeBatchAxisUse() {
-  return describeBroadcast(getOperation());
-}
-std::string MaximumOp::describeBatchAxisUse() {
-  return describeBroadcast(getOperation());
-}
-
-std::string SoftmaxOp::describeBatchAxisUse() {
-  return hasBatch(getInput()) && getAxis() == 0 ? "normalises over the batch N" : "";
-}
-std::string LogSoftmaxOp::describeBatchAxisUse() {
-  return hasBatch(getInput()) && getAxis() == 0 ? "normalises over the batch N" : "";
+std::string nn::describeAxisUse(Value input, int64_t axis, StringRef phrase) {
+  return hasBatch(input) && axis == 0 ? phrase.str() : "";
 }
 
 std::string LayerNormOp::describeBatchAxisUse() {
@@ -87,7 +67,7 @@ std::string ConcatOp::describeBatchAxisUse() {
 }
 
 std::string SliceOp::describeBatchAxisUse() {
-  return hasBatch(getInput()) && getAxis() == 0 ? "slices the batch N" : "";
+  return describeAxisUse(getInput(), getAxis(), "slices the batch N");
 }
 
 std::string ReduceSumOp::describeBatchAxisUse() {

@@ -262,10 +262,9 @@ LogicalResult DropoutOp::inferReturnTypes(MLIRContext *ctx,
 // Softmax
 //===----------------------------------------------------------------------===//
 
-/// Softmax and log-softmax: the input's type, with an axis inside it.
-static LogicalResult inferSoftmax(StringRef opName, std::optional<Location> loc,
-                                  Value input, IntegerAttr axis,
-                                  SmallVectorImpl<Type> &types) {
+LogicalResult nn::inferSoftmax(StringRef opName, std::optional<Location> loc,
+                               Value input, IntegerAttr axis,
+                               SmallVectorImpl<Type> &types) {
   OpChecker check(opName, loc);
   auto type = check.f32Tensor(input, "input", "f32[...]", 1);
   if (failed(type))
@@ -275,22 +274,6 @@ static LogicalResult inferSoftmax(StringRef opName, std::optional<Location> loc,
     return failure();
   types.push_back(*type);
   return success();
-}
-
-LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *,
-                                          std::optional<Location> loc,
-                                          Adaptor adaptor,
-                                          SmallVectorImpl<Type> &types) {
-  return inferSoftmax(getOperationName(), loc, adaptor.getInput(),
-                      adaptor.getProperties().axis, types);
-}
-
-LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *,
-                                             std::optional<Location> loc,
-                                             Adaptor adaptor,
-                                             SmallVectorImpl<Type> &types) {
-  return inferSoftmax(getOperationName(), loc, adaptor.getInput(),
-                      adaptor.getProperties().axis, types);
 }
 
 //===----------------------------------------------------------------------===//
@@ -465,10 +448,9 @@ LogicalResult LastOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-/// Reductions: distinct, in-range, non-empty axes; kept as 1 or dropped.
-static LogicalResult inferReduce(StringRef opName, std::optional<Location> loc,
-                                 Value input, ArrayRef<int64_t> axes,
-                                 bool keepdim, SmallVectorImpl<Type> &types) {
+LogicalResult nn::inferReduce(StringRef opName, std::optional<Location> loc,
+                              Value input, ArrayRef<int64_t> axes, bool keepdim,
+                              SmallVectorImpl<Type> &types) {
   OpChecker check(opName, loc);
   auto type = check.f32Tensor(input, "input", "f32[...]", 1);
   if (failed(type))
@@ -496,22 +478,6 @@ static LogicalResult inferReduce(StringRef opName, std::optional<Location> loc,
   }
   types.push_back(f32TensorType(input.getContext(), result));
   return success();
-}
-
-LogicalResult ReduceSumOp::inferReturnTypes(MLIRContext *,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &types) {
-  return inferReduce(getOperationName(), loc, adaptor.getInput(),
-                     adaptor.getAxes(), adaptor.getKeepdim(), types);
-}
-
-LogicalResult ReduceMeanOp::inferReturnTypes(MLIRContext *,
-                                             std::optional<Location> loc,
-                                             Adaptor adaptor,
-                                             SmallVectorImpl<Type> &types) {
-  return inferReduce(getOperationName(), loc, adaptor.getInput(),
-                     adaptor.getAxes(), adaptor.getKeepdim(), types);
 }
 
 LogicalResult BroadcastToOp::inferReturnTypes(MLIRContext *ctx,

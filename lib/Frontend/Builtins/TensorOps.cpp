@@ -40,20 +40,23 @@ Value flatten(MLIRGenImpl &g, const CallExprAST &call, Value x) {
                                  {arrayAttr(g, "shape", target)});
 }
 
-Value reshape(MLIRGenImpl &g, const CallExprAST &call, Value x) {
-  auto shape = intList(g, call, "shape");
-  if (!shape)
+/// An op whose integer-list attribute `name` is the argument of that name.
+template <typename ListOp>
+Value withIntList(MLIRGenImpl &g, const CallExprAST &call, Value x,
+                  StringRef name) {
+  auto values = intList(g, call, name);
+  if (!values)
     return {};
-  return g.build1<nn::ReshapeOp>(call.loc(), "reshape", x,
-                                 {arrayAttr(g, "shape", *shape)});
+  return g.build1<ListOp>(call.loc(), call.callee, x,
+                          {arrayAttr(g, name, *values)});
+}
+
+Value reshape(MLIRGenImpl &g, const CallExprAST &call, Value x) {
+  return withIntList<nn::ReshapeOp>(g, call, x, "shape");
 }
 
 Value transpose(MLIRGenImpl &g, const CallExprAST &call, Value x) {
-  auto perm = intList(g, call, "perm");
-  if (!perm)
-    return {};
-  return g.build1<nn::TransposeOp>(call.loc(), "transpose", x,
-                                   {arrayAttr(g, "perm", *perm)});
+  return withIntList<nn::TransposeOp>(g, call, x, "perm");
 }
 
 template <typename ReduceOp>

@@ -45,6 +45,37 @@ LogicalResult inferBroadcastBinary(StringRef opName,
                                    std::optional<Location> loc, Value lhs,
                                    Value rhs, SmallVectorImpl<Type> &types);
 
+/// Result type of softmax and log-softmax: the input's, with `axis` (absent
+/// while parsing) inside it.
+LogicalResult inferSoftmax(StringRef opName, std::optional<Location> loc,
+                           Value input, IntegerAttr axis,
+                           SmallVectorImpl<Type> &types);
+
+/// Result type of a reduction over `axes` (distinct, in range, non-empty),
+/// kept as size 1 or dropped.
+LogicalResult inferReduce(StringRef opName, std::optional<Location> loc,
+                          Value input, ArrayRef<int64_t> axes, bool keepdim,
+                          SmallVectorImpl<Type> &types);
+
+/// `buildAdjoint` of maximum (`max` true) and minimum: `g` goes to the
+/// selected operand, split half and half on a tie.
+LogicalResult buildExtremumAdjoint(OpBuilder &b, Location loc, Value lhs,
+                                   Value rhs, Value g, bool max,
+                                   SmallVectorImpl<Value> &grads);
+
+/// `buildAdjoint` of an op that only reshapes `input` (flatten, reshape):
+/// `g` reshaped back to the input's type.
+LogicalResult buildReshapeAdjoint(OpBuilder &b, Location loc, Value g,
+                                  Value input, SmallVectorImpl<Value> &grads);
+
+/// `describeBatchAxisUse` of a broadcasting binary op: what it would do
+/// with the batch of an operand of lower rank than the result, or "".
+std::string describeBroadcast(Operation *op);
+
+/// `describeBatchAxisUse` of an op working along `axis` of `input`:
+/// `phrase` when that axis is the dynamic batch dim 0, else "".
+std::string describeAxisUse(Value input, int64_t axis, StringRef phrase);
+
 } // namespace nn
 } // namespace mlir
 
