@@ -166,8 +166,10 @@ static double timeCalls(Lib *l, nnc_model_t *m, int train, int64_t batch,
     double start = now();
     float loss;
     if (train)
-      check(l, l->train(m, batch, in->buf, in->n, lab->buf, lab->n, 1e-4f,
-                        NULL, 0, &loss), "train_step");
+      check(l,
+            l->train(m, batch, in->buf, in->n, lab->buf, lab->n, 1e-4f, NULL, 0,
+                     &loss),
+            "train_step");
     else
       check(l, l->predict(m, batch, in->buf, in->n, out, nout), "predict");
     if (i >= 0)
@@ -200,8 +202,8 @@ int main(int argc, char **argv) {
   check(&cpu, cpu.create(1, &mc), "create");
   nnc_status_t created = gpu.create(1, &mg);
   if (created) {
-    fprintf(stderr, "%s: CUDA not available: %s\n",
-            gpu.path, gpu.message(created));
+    fprintf(stderr, "%s: CUDA not available: %s\n", gpu.path,
+            gpu.message(created));
     return 3;
   }
 
@@ -244,10 +246,12 @@ int main(int argc, char **argv) {
     float lc, lg;
     check(&cpu, cpu.create(1, &gc), "create");
     check(&gpu, gpu.create(1, &gg), "create");
-    check(&cpu, cpu.grads(gc, batch, in.buf, in.n, lab.buf, lab.n, NULL, 0,
-                          &lc), "compute_gradients");
-    check(&gpu, gpu.grads(gg, batch, in.buf, in.n, lab.buf, lab.n, NULL, 0,
-                          &lg), "compute_gradients");
+    check(&cpu,
+          cpu.grads(gc, batch, in.buf, in.n, lab.buf, lab.n, NULL, 0, &lc),
+          "compute_gradients");
+    check(&gpu,
+          gpu.grads(gg, batch, in.buf, in.n, lab.buf, lab.n, NULL, 0, &lg),
+          "compute_gradients");
     double worst = 0;
     const char *worstName = "";
     for (int32_t i = 0; i < cpu.count(NNC_KIND_GRAD); ++i) {
@@ -277,10 +281,14 @@ int main(int argc, char **argv) {
     float lr = cpu.lr() > 0 ? cpu.lr() : 0.01f;
     for (int s = 0; s < steps; ++s) {
       float lc, lg;
-      check(&cpu, cpu.train(mc, batch, in.buf, in.n, lab.buf, lab.n, lr, NULL,
-                            0, &lc), "train_step");
-      check(&gpu, gpu.train(mg, batch, in.buf, in.n, lab.buf, lab.n, lr, NULL,
-                            0, &lg), "train_step");
+      check(
+          &cpu,
+          cpu.train(mc, batch, in.buf, in.n, lab.buf, lab.n, lr, NULL, 0, &lc),
+          "train_step");
+      check(
+          &gpu,
+          gpu.train(mg, batch, in.buf, in.n, lab.buf, lab.n, lr, NULL, 0, &lg),
+          "train_step");
       double d = fabs((double)lc - lg) / fmax(fabs(lc), 1e-12);
       printf("  train step %d: loss cpu %.6f cuda %.6f rel diff %.2e %s\n",
              s + 1, lc, lg, d, d <= rtol ? "ok" : "MISMATCH");
@@ -311,13 +319,15 @@ int main(int argc, char **argv) {
 
   double pc = timeCalls(&cpu, mc, 0, batch, &in, &lab, oc, nout, iters);
   double pg = timeCalls(&gpu, mg, 0, batch, &in, &lab, og, nout, iters);
-  printf("  predict    median of %d: cpu %.3f ms  cuda %.3f ms  cpu/cuda %.2f\n",
-         iters, pc * 1e3, pg * 1e3, pc / pg);
+  printf(
+      "  predict    median of %d: cpu %.3f ms  cuda %.3f ms  cpu/cuda %.2f\n",
+      iters, pc * 1e3, pg * 1e3, pc / pg);
   if (trains) {
     double tc = timeCalls(&cpu, mc, 1, batch, &in, &lab, oc, nout, iters);
     double tg = timeCalls(&gpu, mg, 1, batch, &in, &lab, og, nout, iters);
     printf("  train_step median of %d: cpu %.3f ms  cuda %.3f ms  cpu/cuda "
-           "%.2f\n", iters, tc * 1e3, tg * 1e3, tc / tg);
+           "%.2f\n",
+           iters, tc * 1e3, tg * 1e3, tc / tg);
   }
   cpu.destroy(mc);
   gpu.destroy(mg);

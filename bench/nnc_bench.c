@@ -1,4 +1,5 @@
-/*===- bench/nnc_bench.c - Times a compiled nnc model ---------------*- C -*-===*
+/*===- bench/nnc_bench.c - Times a compiled nnc model ---------------*- C
+ *-*-===*
  *
  * nnc-bench loads a model.so with dlopen (through its public C ABI only),
  * creates an instance from a seed, saves its initial parameters as a
@@ -60,15 +61,15 @@ typedef struct {
 typedef struct {
   const char *modelPath;
   const char *outDir;
-  int train;         /* 0: predict, 1: train_step */
-  long long batch;   /* items per call */
+  int train;                   /* 0: predict, 1: train_step */
+  long long batch;             /* items per call */
   unsigned long long seed;     /* instance seed (parameters) */
   unsigned long long dataSeed; /* inputs and labels */
   int warmup, iters, checkSteps;
-  long long classes; /* label range for integer labels; 0: infer */
-  double lr;         /* < 0: the model's default */
-  int profile;       /* 1: NNC_PROFILE=1 for the model */
-  int threads;       /* 0: the model's default */
+  long long classes;   /* label range for integer labels; 0: infer */
+  double lr;           /* < 0: the model's default */
+  int profile;         /* 1: NNC_PROFILE=1 for the model */
+  int threads;         /* 0: the model's default */
   int reportWorkspace; /* 1: NNC_REPORT_WORKSPACE=1 for the model */
 } Options;
 
@@ -193,7 +194,14 @@ static int writeNpy(const char *path, nnc_dtype_t dtype, int rank,
             strerror(errno));
     return 0;
   }
-  unsigned char magic[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
+  unsigned char magic[10] = {0x93,
+                             'N',
+                             'U',
+                             'M',
+                             'P',
+                             'Y',
+                             1,
+                             0,
                              (unsigned char)(len & 0xff),
                              (unsigned char)(len >> 8)};
   int good = fwrite(magic, 1, 10, f) == 10 &&
@@ -301,8 +309,8 @@ static int writeCheck(Run *r) {
     int64_t dims[1] = {o->checkSteps};
     good = writeNpy(outPath(o, "losses", "", ".npy"), NNC_DTYPE_F32, 1, dims,
                     losses, (size_t)o->checkSteps * sizeof(float)) &&
-           ok(r->api, r->api->save(r->model, outPath(o, "after", "",
-                                                     ".safetensors")),
+           ok(r->api,
+              r->api->save(r->model, outPath(o, "after", "", ".safetensors")),
               "save");
   }
   free(losses);
@@ -356,8 +364,8 @@ static int timeCalls(Run *r) {
             "\"model\": \"%s\", \"mode\": \"%s\", \"batch\": %lld, "
             "\"threads\": %d, \"warmup\": %d, \"iters\": %d, \"lr\": %.9g, "
             "\"median_ms\": %.6f, \"best_ms\": %.6f, \"mean_ms\": %.6f}\n",
-            r->api->name(), mode, o->batch, threads, o->warmup, o->iters,
-            r->lr, median, t[0], sum / o->iters);
+            r->api->name(), mode, o->batch, threads, o->warmup, o->iters, r->lr,
+            median, t[0], sum / o->iters);
     fclose(f);
   }
   free(t);
@@ -474,16 +482,16 @@ int main(int argc, char **argv) {
     r.outArgs[i] = (nnc_buffer_t){r.out.data[i], r.out.size[i]};
 
   if (o.threads && !api.createWithOptions) {
-    fprintf(stderr, "nnc-bench: --threads: model %s was built before "
-                    "nnc_model_create_with_options existed\n",
+    fprintf(stderr,
+            "nnc-bench: --threads: model %s was built before "
+            "nnc_model_create_with_options existed\n",
             api.name());
     return 1;
   }
   nnc_model_options_t options = {sizeof(options), o.threads};
-  nnc_status_t created =
-      api.createWithOptions
-          ? api.createWithOptions(o.seed, &options, &r.model)
-          : api.create(o.seed, &r.model);
+  nnc_status_t created = api.createWithOptions
+                             ? api.createWithOptions(o.seed, &options, &r.model)
+                             : api.create(o.seed, &r.model);
   if (!ok(&api, created, "create") ||
       !ok(&api, api.save(r.model, outPath(&o, "params", "", ".safetensors")),
           "save"))

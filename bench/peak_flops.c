@@ -66,9 +66,10 @@ static float run(long iters, float seed) {
     c10 = FMA(c10, m, a);
     c11 = FMA(c11, m, a);
     /* keeps the compiler from merging or reordering the chains */
-    __asm__ volatile("" : "+x"(c0), "+x"(c1), "+x"(c2), "+x"(c3), "+x"(c4),
-                     "+x"(c5), "+x"(c6), "+x"(c7), "+x"(c8), "+x"(c9),
-                     "+x"(c10), "+x"(c11));
+    __asm__ volatile(""
+                     : "+x"(c0), "+x"(c1), "+x"(c2), "+x"(c3), "+x"(c4),
+                       "+x"(c5), "+x"(c6), "+x"(c7), "+x"(c8), "+x"(c9),
+                       "+x"(c10), "+x"(c11));
   }
   vec s = ADD(ADD(ADD(c0, c1), ADD(c2, c3)), ADD(ADD(c4, c5), ADD(c6, c7)));
   s = ADD(s, ADD(ADD(c8, c9), ADD(c10, c11)));

@@ -6,7 +6,7 @@ SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 PACKAGES="
   cmake ninja-build ccache pkg-config
-  clang-19 llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
+  clang-19 clang-format-19 llvm-19-dev llvm-19-tools libmlir-19-dev mlir-19-tools
   libclang-rt-19-dev
   libfmt-dev googletest libgtest-dev nlohmann-json3-dev zlib1g-dev
   python3-torch python3-numpy python3-pytest dataset-fashion-mnist libopenblas0-pthread

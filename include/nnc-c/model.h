@@ -67,9 +67,9 @@ typedef enum nnc_tensor_kind_e {
 /** The entry points a model may have. */
 typedef enum nnc_entry_e {
   NNC_ENTRY_PREDICT = 0,
-  NNC_ENTRY_TRAIN_STEP = 1, /**< forward + loss + backward + update */
-  NNC_ENTRY_GRADS = 2,      /**< forward + loss + backward */
-  NNC_ENTRY_APPLY = 3,      /**< optimizer update from the gradients */
+  NNC_ENTRY_TRAIN_STEP = 1,  /**< forward + loss + backward + update */
+  NNC_ENTRY_GRADS = 2,       /**< forward + loss + backward */
+  NNC_ENTRY_APPLY = 3,       /**< optimizer update from the gradients */
   NNC_ENTRY_INPUT_GRADS = 4, /**< d loss / d input (nnc --input-grads) */
 } nnc_entry_t;
 
@@ -142,9 +142,8 @@ NNC_API int32_t nnc_model_hyperparameter_count(void);
 
 /** Fills `out_info` for hyperparameter `index` (OUT_OF_RANGE beyond the
  *  count). */
-NNC_API nnc_status_t
-nnc_model_hyperparameter_info(int32_t index,
-                              nnc_hyperparameter_info_t *out_info);
+NNC_API nnc_status_t nnc_model_hyperparameter_info(
+    int32_t index, nnc_hyperparameter_info_t *out_info);
 
 /** Where the model's kernels run: "cpu", or "cuda" for a model compiled
  *  with --target=cuda (instance tensors live in GPU memory; data is copied
@@ -202,9 +201,8 @@ typedef struct nnc_model_options_s {
 
 /** nnc_model_create with `options` (NULL: the defaults). INVALID_ARGUMENT
  *  for a wrong struct_size or a num_threads out of range. */
-NNC_API nnc_status_t
-nnc_model_create_with_options(uint64_t seed, const nnc_model_options_t *options,
-                              nnc_model_t **out_model);
+NNC_API nnc_status_t nnc_model_create_with_options(
+    uint64_t seed, const nnc_model_options_t *options, nnc_model_t **out_model);
 
 /** The number of threads of `model` (the calling thread included), as
  *  chosen at creation; 0 for NULL. */

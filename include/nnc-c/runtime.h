@@ -257,7 +257,8 @@ int64_t nnc_rt_early_stop_best_epoch(const nnc_rt_early_stop_t *early_stop);
  *  values (NULL strings, negative numbers) take the model's recipe values. */
 typedef struct {
   /** data source as JSON (`{"kind":"csv","path":"f.csv"}`; `nnc data-source
-   *  'csv("f.csv")'` prints it) or a path (.csv, IDX directory); NULL: recipe */
+   *  'csv("f.csv")'` prints it) or a path (.csv, IDX directory); NULL: recipe
+   */
   const char *data;
   const char *test;     /**< test set source, as `data`; NULL: recipe */
   int64_t epochs;       /**< < 0: recipe */

@@ -29,10 +29,8 @@ using namespace mlir;
 namespace {
 
 /// Returns the argument index a result is written back into, if any.
-std::optional<unsigned> getUpdatedArgument(func::FuncOp func,
-                                           unsigned result) {
-  auto attr = func.getResultAttrOfType<IntegerAttr>(result,
-                                                    nnc::kUpdateOfAttr);
+std::optional<unsigned> getUpdatedArgument(func::FuncOp func, unsigned result) {
+  auto attr = func.getResultAttrOfType<IntegerAttr>(result, nnc::kUpdateOfAttr);
   if (!attr)
     return std::nullopt;
   return attr.getInt();
@@ -61,7 +59,8 @@ LogicalResult convertFunction(func::FuncOp func) {
       return failure();
     argTypes.push_back(*m);
   }
-  // Destination of each result: an argument index (in-place) or a new out-param.
+  // Destination of each result: an argument index (in-place) or a new
+  // out-param.
   SmallVector<unsigned> resultDest;
   for (unsigned r = 0, e = type.getNumResults(); r < e; ++r) {
     if (std::optional<unsigned> arg = getUpdatedArgument(func, r)) {
@@ -104,8 +103,7 @@ LogicalResult convertFunction(func::FuncOp func) {
                << i << " of the kernel has no " << nnc::attrs::kABISlot;
       list.push_back(value.getInt());
     }
-    kernel->setAttr(nnc::attrs::kABIArgs,
-                    DenseI32ArrayAttr::get(ctx, list));
+    kernel->setAttr(nnc::attrs::kABIArgs, DenseI32ArrayAttr::get(ctx, list));
   }
   Block *entry = kernel.addEntryBlock();
   b.setInsertionPointToStart(entry);

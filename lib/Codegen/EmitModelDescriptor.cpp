@@ -72,9 +72,8 @@ public:
                         function_ref<Value(OpBuilder &)> fill,
                         LLVM::Linkage linkage = LLVM::Linkage::Private) {
     OpBuilder top = OpBuilder::atBlockEnd(module.getBody());
-    auto op = top.create<LLVM::GlobalOp>(loc, type, /*isConstant=*/true,
-                                         linkage, uniqueName(name),
-                                         Attribute());
+    auto op = top.create<LLVM::GlobalOp>(
+        loc, type, /*isConstant=*/true, linkage, uniqueName(name), Attribute());
     OpBuilder in(module.getContext());
     in.setInsertionPointToStart(in.createBlock(&op.getInitializerRegion()));
     in.create<LLVM::ReturnOp>(loc, fill(in));
@@ -90,10 +89,9 @@ public:
       auto type = LLVM::LLVMArrayType::get(
           IntegerType::get(module.getContext(), 8), bytes.size());
       OpBuilder top = OpBuilder::atBlockEnd(module.getBody());
-      auto op = top.create<LLVM::GlobalOp>(loc, type, /*isConstant=*/true,
-                                           LLVM::Linkage::Private,
-                                           uniqueName("__nnc_desc_str"),
-                                           top.getStringAttr(bytes));
+      auto op = top.create<LLVM::GlobalOp>(
+          loc, type, /*isConstant=*/true, LLVM::Linkage::Private,
+          uniqueName("__nnc_desc_str"), top.getStringAttr(bytes));
       op.setUnnamedAddr(LLVM::UnnamedAddr::Global);
       it = strings.try_emplace(text, op).first;
     }
@@ -107,8 +105,8 @@ public:
     return in.create<LLVM::ConstantOp>(loc, types.i64, v);
   }
   Value f32(OpBuilder &in, double v) {
-    return in.create<LLVM::ConstantOp>(loc, types.f32,
-                                       in.getF32FloatAttr(static_cast<float>(v)));
+    return in.create<LLVM::ConstantOp>(
+        loc, types.f32, in.getF32FloatAttr(static_cast<float>(v)));
   }
   Value f64(OpBuilder &in, double v) {
     return in.create<LLVM::ConstantOp>(loc, types.f64, in.getF64FloatAttr(v));
@@ -126,28 +124,26 @@ public:
 
   /// One nnc_tensor_desc_t.
   Value tensor(OpBuilder &in, nn::ABITensorAttr t) {
-    int32_t dtype = t.getElementType().isF32()          ? NNC_DESC_F32
+    int32_t dtype = t.getElementType().isF32()         ? NNC_DESC_F32
                     : t.getElementType().isInteger(32) ? NNC_DESC_I32
-                                                        : NNC_DESC_I64;
+                                                       : NNC_DESC_I64;
     SmallVector<Value> dims;
     for (int d = 0; d < NNC_MAX_RANK; ++d)
-      dims.push_back(
-          i64(in, d < static_cast<int>(t.getDims().size()) ? t.getDims()[d]
-                                                           : 0));
-    Value dimArray = aggregate(
-        in, LLVM::LLVMArrayType::get(types.i64, NNC_MAX_RANK), dims);
+      dims.push_back(i64(
+          in, d < static_cast<int>(t.getDims().size()) ? t.getDims()[d] : 0));
+    Value dimArray =
+        aggregate(in, LLVM::LLVMArrayType::get(types.i64, NNC_MAX_RANK), dims);
     // nnc_init_t counts from NNC_INIT_NONE = 0; nn::InitKind from zeros.
-    int32_t init =
-        t.getInit() ? static_cast<int32_t>(*t.getInit()) + NNC_INIT_ZEROS
-                    : NNC_INIT_NONE;
+    int32_t init = t.getInit()
+                       ? static_cast<int32_t>(*t.getInit()) + NNC_INIT_ZEROS
+                       : NNC_INIT_NONE;
     double scale = t.getScale() ? t.getScale().getValueAsDouble() : 0;
-    return aggregate(in, types.tensor,
-                     {string(in, t.getName()),
-                      i32(in, static_cast<int32_t>(t.getRole())),
-                      i32(in, dtype),
-                      i32(in, static_cast<int32_t>(t.getDims().size())),
-                      dimArray, i32(in, init), f32(in, scale),
-                      i32(in, t.getOf()), i64(in, t.getBound())});
+    return aggregate(
+        in, types.tensor,
+        {string(in, t.getName()), i32(in, static_cast<int32_t>(t.getRole())),
+         i32(in, dtype), i32(in, static_cast<int32_t>(t.getDims().size())),
+         dimArray, i32(in, init), f32(in, scale), i32(in, t.getOf()),
+         i64(in, t.getBound())});
   }
 
   /// An nnc_entry_desc_t for `kernel`, or {NULL, 0, NULL} without one.
@@ -180,45 +176,42 @@ public:
 
   /// The whole descriptor.
   LogicalResult write(nn::ModelABIAttr abi) {
-    LLVM::GlobalOp tensors = global(
-        "__nnc_desc_tensors",
-        LLVM::LLVMArrayType::get(types.tensor, abi.getTensors().size()),
-        [&](OpBuilder &in) {
-          SmallVector<Value> values;
-          for (nn::ABITensorAttr t : abi.getTensors())
-            values.push_back(tensor(in, t));
-          return aggregate(in,
-                           LLVM::LLVMArrayType::get(types.tensor,
-                                                    values.size()),
-                           values);
-        });
+    LLVM::GlobalOp tensors =
+        global("__nnc_desc_tensors",
+               LLVM::LLVMArrayType::get(types.tensor, abi.getTensors().size()),
+               [&](OpBuilder &in) {
+                 SmallVector<Value> values;
+                 for (nn::ABITensorAttr t : abi.getTensors())
+                   values.push_back(tensor(in, t));
+                 return aggregate(
+                     in, LLVM::LLVMArrayType::get(types.tensor, values.size()),
+                     values);
+               });
     LLVM::GlobalOp hypers;
     if (!abi.getHypers().empty())
-      hypers = global(
-          "__nnc_desc_hypers",
-          LLVM::LLVMArrayType::get(types.hyper, abi.getHypers().size()),
-          [&](OpBuilder &in) {
-            SmallVector<Value> values;
-            for (nn::ABIHyperAttr h : abi.getHypers())
-              values.push_back(aggregate(
-                  in, types.hyper,
-                  {string(in, h.getName()),
-                   f64(in, h.getDefaultValue().getValueAsDouble()),
-                   i32(in, static_cast<int32_t>(h.getRange()))}));
-            return aggregate(in,
-                             LLVM::LLVMArrayType::get(types.hyper,
-                                                      values.size()),
-                             values);
-          });
+      hypers =
+          global("__nnc_desc_hypers",
+                 LLVM::LLVMArrayType::get(types.hyper, abi.getHypers().size()),
+                 [&](OpBuilder &in) {
+                   SmallVector<Value> values;
+                   for (nn::ABIHyperAttr h : abi.getHypers())
+                     values.push_back(aggregate(
+                         in, types.hyper,
+                         {string(in, h.getName()),
+                          f64(in, h.getDefaultValue().getValueAsDouble()),
+                          i32(in, static_cast<int32_t>(h.getRange()))}));
+                   return aggregate(
+                       in, LLVM::LLVMArrayType::get(types.hyper, values.size()),
+                       values);
+                 });
     bool failedEntry = false;
     LLVM::GlobalOp desc = global(
         kDescriptorSymbol, types.model,
         [&](OpBuilder &in) -> Value {
           SmallVector<Value> entries;
-          for (StringRef name :
-               {nnc::attrs::kPredict, nnc::attrs::kTrainStep,
-                nnc::attrs::kGrads, nnc::attrs::kApply,
-                nnc::attrs::kInputGrads}) {
+          for (StringRef name : {nnc::attrs::kPredict, nnc::attrs::kTrainStep,
+                                 nnc::attrs::kGrads, nnc::attrs::kApply,
+                                 nnc::attrs::kInputGrads}) {
             FailureOr<Value> e = entry(in, name);
             failedEntry |= failed(e);
             entries.push_back(succeeded(e) ? *e : Value());

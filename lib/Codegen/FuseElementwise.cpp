@@ -7,11 +7,11 @@
 // tensor.expand_shape/collapse_shape is never folded into a contraction
 // (a linalg op with a reduction loop, such as linalg.matmul or
 // linalg.batch_matmul), and a producer that the consumer broadcasts is not
-// fused into it (it would be recomputed per element). The stock pass rewrites `matmul -> expand_shape`
-// (a dense layer on [N, T, D], attention heads) into a higher-rank
-// linalg.generic contraction, which the matmul schedule does not recognise
-// and which then runs as a scalar loop nest. Elementwise ops still absorb
-// reshapes, so biases and activations keep fusing.
+// fused into it (it would be recomputed per element). The stock pass rewrites
+// `matmul -> expand_shape` (a dense layer on [N, T, D], attention heads) into a
+// higher-rank linalg.generic contraction, which the matmul schedule does not
+// recognise and which then runs as a scalar loop nest. Elementwise ops still
+// absorb reshapes, so biases and activations keep fusing.
 //
 //===----------------------------------------------------------------------===//
 

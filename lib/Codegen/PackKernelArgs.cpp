@@ -30,8 +30,7 @@ void internalize(LLVM::LLVMFuncOp func) {
   func.setAlwaysInline(true);
 }
 
-struct PackKernelArgsPass
-    : nnc::impl::PackKernelArgsBase<PackKernelArgsPass> {
+struct PackKernelArgsPass : nnc::impl::PackKernelArgsBase<PackKernelArgsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = module.getContext();
@@ -52,16 +51,15 @@ struct PackKernelArgsPass
           return signalPassFailure();
         }
       }
-      std::string name = (nnc::kKernelPrefix +
-                          wrapper.getSymName().drop_front(prefix.size()))
-                             .str();
+      std::string name =
+          (nnc::kKernelPrefix + wrapper.getSymName().drop_front(prefix.size()))
+              .str();
       OpBuilder b(module.getBodyRegion());
       b.setInsertionPointToEnd(module.getBody());
       Location loc = wrapper.getLoc();
       auto kernel = b.create<LLVM::LLVMFuncOp>(
           loc, name,
-          LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx),
-                                      {ptrType}));
+          LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptrType}));
       Block *entry = kernel.addEntryBlock(b);
       b.setInsertionPointToStart(entry);
       SmallVector<Value> descriptors;
@@ -77,10 +75,10 @@ struct PackKernelArgsPass
       std::string impl =
           wrapper.getSymName().drop_front(kCifacePrefix.size()).str();
       auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(impl);
-      for (Operation *source : {wrapper.getOperation(),
-                                body ? body.getOperation() : nullptr})
-        if (Attribute args = source ? source->getAttr(nnc::attrs::kABIArgs)
-                                    : Attribute()) {
+      for (Operation *source :
+           {wrapper.getOperation(), body ? body.getOperation() : nullptr})
+        if (Attribute args =
+                source ? source->getAttr(nnc::attrs::kABIArgs) : Attribute()) {
           kernel->setAttr(nnc::attrs::kABIArgs, args);
           break;
         }

@@ -85,8 +85,7 @@ static int allreduceSumF32(float *data, int64_t count, char *err, size_t cap) {
   return allreduceSum(data, count, MPI_FLOAT, sizeof(float), err, cap);
 }
 
-static int allreduceSumF64(double *data, int64_t count, char *err,
-                           size_t cap) {
+static int allreduceSumF64(double *data, int64_t count, char *err, size_t cap) {
   return allreduceSum(data, count, MPI_DOUBLE, sizeof(double), err, cap);
 }
 
@@ -132,16 +131,16 @@ static const char *libraryVersion(void) {
   return text;
 }
 
-__attribute__((visibility("default"))) const nnc_mpi_plugin_t
-    nnc_mpi_plugin_v1 = {NNC_MPI_PLUGIN_VERSION,
-                         init,
-                         rank,
-                         size,
-                         localRank,
-                         allreduceSumF32,
-                         allreduceSumF64,
-                         allgather,
-                         broadcast,
-                         abortAll,
-                         finalize,
-                         libraryVersion};
+__attribute__((visibility("default")))
+const nnc_mpi_plugin_t nnc_mpi_plugin_v1 = {NNC_MPI_PLUGIN_VERSION,
+                                            init,
+                                            rank,
+                                            size,
+                                            localRank,
+                                            allreduceSumF32,
+                                            allreduceSumF64,
+                                            allgather,
+                                            broadcast,
+                                            abortAll,
+                                            finalize,
+                                            libraryVersion};

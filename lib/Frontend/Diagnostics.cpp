@@ -95,7 +95,8 @@ void DiagnosticEngine::printSourceLine(const Location &loc) {
   if (text.size() > 160) {
     begin = col > 80 ? col - 80 : 0;
     // Do not start in the middle of a UTF-8 sequence.
-    while (begin > 0 && (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80)
+    while (begin > 0 &&
+           (static_cast<unsigned char>(text[begin]) & 0xC0) == 0x80)
       --begin;
     end = std::min(text.size(), begin + 160);
     cutFront = begin > 0;

@@ -289,8 +289,7 @@ Token Lexer::next() {
         shown = std::string("'") + c + "'";
       else if (u >= 0x80)
         shown = "non-ASCII text";
-      else
-      {
+      else {
         static const char hex[] = "0123456789abcdef";
         shown = std::string("'\\x") + hex[u >> 4] + hex[u & 15] + "'";
       }

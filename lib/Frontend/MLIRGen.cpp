@@ -85,8 +85,7 @@ bool MLIRGenImpl::emitPredict(const ModelAST &model) {
       auto type = cast<RankedTensorType>(top.values[i].getType());
       if (type.getRank() == 0 || !type.isDynamicDim(0)) {
         error(model.body[i].value->loc(),
-              "output '" + model.body[i].name + "' is " +
-                  dslTypeString(type) +
+              "output '" + model.body[i].name + "' is " + dslTypeString(type) +
                   ", without the batch N; every output carries the batch "
                   "first (a value computed from parameters alone has none)");
         return false;
@@ -298,8 +297,8 @@ Value MLIRGenImpl::param(const nnc::Location &where, const std::string &name,
 
 Value MLIRGenImpl::paramFromInit(const CallExprAST &call,
                                  const std::string &name,
-                                 llvm::ArrayRef<int64_t> shape,
-                                 bool penalised, nn::ParamRole role) {
+                                 llvm::ArrayRef<int64_t> shape, bool penalised,
+                                 nn::ParamRole role) {
   const ExprAST *arg = call.getArg("init");
   std::string kind = "xavier";
   auto *init = dyn_cast_or_null<CallExprAST>(arg);

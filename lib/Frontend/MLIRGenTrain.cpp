@@ -217,7 +217,7 @@ Value MLIRGenImpl::emitLoss(const ExprAST &expr) {
 //===----------------------------------------------------------------------===//
 
 Attribute nnc::detail::recipeValue(Builder &b, const ExprAST &expr,
-                              const ParamSpec *spec) {
+                                   const ParamSpec *spec) {
   switch (expr.getKind()) {
   case ExprAST::Expr_Number: {
     auto &num = cast<NumberExprAST>(expr);
@@ -284,9 +284,9 @@ static void lossTerms(MLIRGenImpl &g, const ExprAST &expr, double scale,
         b.getNamedAttr("kind", b.getStringAttr(call->callee)),
         b.getNamedAttr("scale", b.getF64FloatAttr(scale))};
     for (const ArgAST &arg : call->args)
-      if (Attribute a = recipeValue(
-              b, *arg.value,
-              call->spec ? call->spec->findParam(arg.name) : nullptr))
+      if (Attribute a = recipeValue(b, *arg.value,
+                                    call->spec ? call->spec->findParam(arg.name)
+                                               : nullptr))
         entries.push_back(b.getNamedAttr(arg.name, a));
     if (call->builtinKind == BuiltinKind::Penalty) {
       SmallVector<Attribute> weights;
@@ -306,8 +306,7 @@ static void lossTerms(MLIRGenImpl &g, const ExprAST &expr, double scale,
   if (bin->op == '*') {
     std::optional<ConstValue> lhs = g.evalConst(*bin->lhs);
     bool lhsNumber = lhs && lhs->isNumber();
-    std::optional<ConstValue> factor =
-        lhsNumber ? lhs : g.evalConst(*bin->rhs);
+    std::optional<ConstValue> factor = lhsNumber ? lhs : g.evalConst(*bin->rhs);
     if (!factor || !factor->isNumber())
       return;
     return lossTerms(g, lhsNumber ? *bin->rhs : *bin->lhs,
@@ -409,8 +408,8 @@ static Attribute metricsAttr(MLIRGenImpl &g, const ExprAST &expr) {
 DictionaryAttr MLIRGenImpl::recipe(const TrainAST &train) {
   SmallVector<NamedAttribute> entries;
   const BuiltinSpec &spec = getTrainSpec();
-  double clipNorm = recipeNumber(*this, train.getOption("clip_norm"))
-                        .value_or(0.0);
+  double clipNorm =
+      recipeNumber(*this, train.getOption("clip_norm")).value_or(0.0);
   for (const OptionAST &option : train.options) {
     if (option.name == "loss" && option.value) {
       // The runtime needs the kind of loss (scoring rule of a single output:

@@ -62,7 +62,8 @@ ExprPtr Parser::parseExpression() {
   std::vector<std::unique_ptr<CallExprAST>> stages;
   while (consumeIf(Tok::Arrow)) {
     if (tok.kind != Tok::Ident) {
-      errorHere("expected a layer name after '->', found " + describeToken(tok));
+      errorHere("expected a layer name after '->', found " +
+                describeToken(tok));
       return nullptr;
     }
     auto stage = parseCall(/*allowBare=*/true);
@@ -134,8 +135,8 @@ ExprPtr Parser::parseUnary() {
   }
   while (operand && !minuses.empty()) {
     unsigned depth = operand->depth + 1;
-    operand = std::make_unique<UnaryExprAST>(minuses.back(), '-',
-                                             std::move(operand));
+    operand =
+        std::make_unique<UnaryExprAST>(minuses.back(), '-', std::move(operand));
     operand->depth = depth;
     minuses.pop_back();
   }
@@ -145,8 +146,8 @@ ExprPtr Parser::parseUnary() {
 ExprPtr Parser::parseNumber(bool negate, const Location &loc) {
   llvm::StringRef text = tok.text;
   std::string spelling = (negate ? "-" : "") + text.str();
-  std::string shown = spelling.size() > 40 ? spelling.substr(0, 40) + "..."
-                                           : spelling;
+  std::string shown =
+      spelling.size() > 40 ? spelling.substr(0, 40) + "..." : spelling;
   if (tok.kind == Tok::Int) {
     uint64_t magnitude = 0;
     const uint64_t limit =
@@ -159,9 +160,8 @@ ExprPtr Parser::parseNumber(bool negate, const Location &loc) {
     int64_t value = negate ? static_cast<int64_t>(0 - magnitude)
                            : static_cast<int64_t>(magnitude);
     consume();
-    return std::make_unique<NumberExprAST>(loc, true, value,
-                                           static_cast<double>(value),
-                                           spelling);
+    return std::make_unique<NumberExprAST>(
+        loc, true, value, static_cast<double>(value), spelling);
   }
   double value = std::strtod(spelling.c_str(), nullptr);
   if (!std::isfinite(value)) {
@@ -299,4 +299,3 @@ bool Parser::parseArgs(std::vector<ArgAST> &args) {
   }
   return expect(Tok::RParen, "to close the argument list");
 }
-

@@ -82,7 +82,8 @@ Parser::parseModule(std::shared_ptr<std::string> file) {
         module->trains.push_back(std::move(t));
       break;
     default:
-      errorHere("expected 'model', 'block' or 'train', found " + describeToken(tok));
+      errorHere("expected 'model', 'block' or 'train', found " +
+                describeToken(tok));
       consume();
       recoverToDeclaration();
       break;
@@ -173,7 +174,8 @@ std::unique_ptr<ModelAST> Parser::parseModel(ModelAST::Kind kind) {
     }
   }
   Location open = tok.loc;
-  if (!expect(Tok::LBrace, (llvm::Twine("to open the ") + what + " body").str())) {
+  if (!expect(Tok::LBrace,
+              (llvm::Twine("to open the ") + what + " body").str())) {
     recoverToDeclaration();
     return nullptr;
   }
@@ -265,7 +267,8 @@ bool Parser::parseInputDecl(std::vector<InputDeclAST> &decls,
 bool Parser::parseTensorType(TensorTypeAST &type) {
   type.loc = tok.loc;
   if (tok.kind != Tok::Ident) {
-    errorHere("expected an element type such as f32, found " + describeToken(tok));
+    errorHere("expected an element type such as f32, found " +
+              describeToken(tok));
     return false;
   }
   type.dtype = tok.text.str();

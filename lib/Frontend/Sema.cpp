@@ -61,7 +61,8 @@ bool SemaImpl::run() {
       diags.note(it->second->nameLoc,
                  "'" + model->name + "' is first defined here");
     }
-    if (model->isBlock() && lookupBuiltinByUsage(model->name, U_Stage | U_Function))
+    if (model->isBlock() &&
+        lookupBuiltinByUsage(model->name, U_Stage | U_Function))
       diags.error(model->nameLoc, "block '" + model->name +
                                       "' has the name of a built-in layer");
   }
@@ -122,8 +123,9 @@ void SemaImpl::checkGraph(ModelAST &graph) {
             {IdentExprAST::Input, int(i), false, input.nameLoc, nullptr});
   }
   if (graph.inputs.empty())
-    diags.error(graph.nameLoc, llvm::Twine(what) + " '" + graph.name +
-                                   "' has no input: add 'input x: f32[N, ...]'");
+    diags.error(graph.nameLoc,
+                llvm::Twine(what) + " '" + graph.name +
+                    "' has no input: add 'input x: f32[N, ...]'");
   else if (graph.isBlock() && graph.inputs.size() > 1)
     diags.error(graph.inputs[1].loc, "block '" + graph.name +
                                          "' has more than one input; a block "
@@ -164,10 +166,9 @@ void SemaImpl::checkGraph(ModelAST &graph) {
     declare(scope, stmt.name, stmt.nameLoc, symbol);
   }
   if (numOutputs == 0)
-    diags.error(graph.nameLoc,
-                llvm::Twine(what) + " '" + graph.name +
-                    "' has no output: add 'output " +
-                    (graph.isBlock() ? "" : "name = ") + "...'");
+    diags.error(graph.nameLoc, llvm::Twine(what) + " '" + graph.name +
+                                   "' has no output: add 'output " +
+                                   (graph.isBlock() ? "" : "name = ") + "...'");
   else if (graph.isBlock() && numOutputs > 1)
     diags.error(graph.getOutputs()[1]->loc,
                 "block '" + graph.name +
@@ -208,8 +209,7 @@ void SemaImpl::checkTensorType(TensorTypeAST &type, llvm::StringRef what,
     if (const Symbol *sym = scope.find(dim.symbol);
         sym && sym->ref == IdentExprAST::BlockParam) {
       dim.symbolKind = DimAST::Param;
-      paramUses[currentBlock][sym->index].push_back(
-          {nullptr, "", dim.loc});
+      paramUses[currentBlock][sym->index].push_back({nullptr, "", dim.loc});
     } else if (scope.constants.count(dim.symbol)) {
       dim.symbolKind = DimAST::Constant;
       if (scope.constants[dim.symbol]->intValue < 1)
@@ -291,8 +291,9 @@ void SemaImpl::checkInstantiations() {
                         "argument '" + arg.name + "' of block '" +
                             inst.block->name +
                             "' is a dimension and must be a positive integer");
-            diags.note(use.loc, "'" + arg.name + "' is used as a dimension "
-                                                 "here");
+            diags.note(use.loc, "'" + arg.name +
+                                    "' is used as a dimension "
+                                    "here");
             break;
           }
           continue;
@@ -316,8 +317,8 @@ void SemaImpl::checkInstantiations() {
 // Train sections
 //===----------------------------------------------------------------------===//
 
-void SemaImpl::checkTrain(TrainAST &train,
-                          std::map<const ModelAST *, const TrainAST *> &trained) {
+void SemaImpl::checkTrain(
+    TrainAST &train, std::map<const ModelAST *, const TrainAST *> &trained) {
   const ModelAST *model = module.lookup(train.modelName);
   if (!model) {
     std::vector<std::string> names;
@@ -336,8 +337,8 @@ void SemaImpl::checkTrain(TrainAST &train,
   }
   auto [it, inserted] = trained.emplace(model, &train);
   if (!inserted) {
-    diags.error(train.loc, "model '" + model->name +
-                               "' already has a train section");
+    diags.error(train.loc,
+                "model '" + model->name + "' already has a train section");
     diags.note(it->second->loc, "the first one is here");
     return;
   }

@@ -78,7 +78,8 @@ bool SemaImpl::normalise(llvm::StringRef callee, const Location &loc,
     if (arg.name.empty()) {
       if (sawNamed) {
         diags.error(arg.loc, "positional argument after a named argument in "
-                             "call to " + who);
+                             "call to " +
+                                 who);
         ok = false;
         continue;
       }
@@ -89,12 +90,12 @@ bool SemaImpl::normalise(llvm::StringRef callee, const Location &loc,
         continue;
       }
       if (nextPos >= params.size()) {
-        diags.error(arg.loc, who + " takes " +
-                                 (params.empty() ? std::string("no arguments")
-                                                 : "at most " +
-                                                       std::to_string(
-                                                           params.size()) +
-                                                       " argument(s)"));
+        diags.error(arg.loc,
+                    who + " takes " +
+                        (params.empty()
+                             ? std::string("no arguments")
+                             : "at most " + std::to_string(params.size()) +
+                                   " argument(s)"));
         ok = false;
         break;
       }
@@ -143,8 +144,8 @@ bool SemaImpl::normalise(llvm::StringRef callee, const Location &loc,
     arg.name = p.name;
     if (p.variadic) {
       if (rest.empty() && p.isRequired()) {
-        diags.error(loc, who + " needs at least one value for '" + p.name +
-                             "'");
+        diags.error(loc,
+                    who + " needs at least one value for '" + p.name + "'");
         ok = false;
         continue;
       }
@@ -154,9 +155,9 @@ bool SemaImpl::normalise(llvm::StringRef callee, const Location &loc,
       arg.loc = boundLoc[i];
       arg.value = std::move(bound[i]);
     } else if (p.isRequired()) {
-      diags.error(loc, section ? "the train section needs '" + p.name +
-                                     " = ...'"
-                               : who + " requires argument '" + p.name + "'");
+      diags.error(loc, section
+                           ? "the train section needs '" + p.name + " = ...'"
+                           : who + " requires argument '" + p.name + "'");
       ok = false;
       continue;
     } else if (p.isOptional()) {
@@ -194,12 +195,11 @@ bool SemaImpl::checkValue(ExprPtr &value, const ParamSpec &param,
     for (const std::string &side : param.sides)
       names += (names.empty() ? "" : ", ") + side;
     if (list->elements.size() != param.sides.size()) {
-      diags.error(list->loc(), "argument '" + param.name + "' of " +
-                                   callee.str() + " takes one value or a list [" +
-                                   names + "] of " +
-                                   std::to_string(param.sides.size()) +
-                                   " values, got " +
-                                   std::to_string(list->elements.size()));
+      diags.error(list->loc(),
+                  "argument '" + param.name + "' of " + callee.str() +
+                      " takes one value or a list [" + names + "] of " +
+                      std::to_string(param.sides.size()) + " values, got " +
+                      std::to_string(list->elements.size()));
       return false;
     }
     ParamSpec element = param;
@@ -211,11 +211,11 @@ bool SemaImpl::checkValue(ExprPtr &value, const ParamSpec &param,
   }
   if (auto *list = llvm::dyn_cast<ListExprAST>(value.get())) {
     if (!param.variadic && !param.list) {
-      diags.error(list->loc(), (callee == "train section"
-                                    ? "option '" + param.name + "'"
-                                    : "argument '" + param.name + "' of " +
-                                          callee.str()) +
-                                   " takes one value, not a list");
+      diags.error(list->loc(),
+                  (callee == "train section"
+                       ? "option '" + param.name + "'"
+                       : "argument '" + param.name + "' of " + callee.str()) +
+                      " takes one value, not a list");
       return false;
     }
     bool ok = true;
@@ -232,7 +232,8 @@ bool SemaImpl::checkNumber(const NumberExprAST &number, const ParamSpec &p,
                         ? "option '" + p.name + "'"
                         : "argument '" + p.name + "' of " + callee.str();
   bool wantsInt = (p.types & (PT_Int | PT_Dim)) && !(p.types & PT_Float);
-  if (!(p.types & (PT_Int | PT_Dim | PT_Float)) || (wantsInt && !number.isInt)) {
+  if (!(p.types & (PT_Int | PT_Dim | PT_Float)) ||
+      (wantsInt && !number.isInt)) {
     diags.error(loc, who + " must be " + expectedText(p) + ", got " +
                          describe(number));
     return false;
@@ -315,8 +316,8 @@ bool SemaImpl::checkOneValue(ExprPtr &value, const ParamSpec &p,
     }
     if (t & PT_Call)
       if (const BuiltinSpec *spec = lookupBuiltin(ident.name, p.callKind)) {
-        auto call = std::make_unique<CallExprAST>(
-            ident.loc(), ident.name, std::vector<ArgAST>{}, false);
+        auto call = std::make_unique<CallExprAST>(ident.loc(), ident.name,
+                                                  std::vector<ArgAST>{}, false);
         bool ok = normaliseBuiltin(*call, *spec, scope);
         value = std::move(call);
         return ok;

@@ -84,8 +84,7 @@ Cat SemaImpl::checkExpr(ExprPtr &expr, Scope &scope) {
     Cat rhs = checkExpr(bin.rhs, scope);
     if (lhs == Cat::Error || rhs == Cat::Error)
       return Cat::Error;
-    return lhs == Cat::Scalar && rhs == Cat::Scalar ? Cat::Scalar
-                                                    : Cat::Tensor;
+    return lhs == Cat::Scalar && rhs == Cat::Scalar ? Cat::Scalar : Cat::Tensor;
   }
   case ExprAST::Expr_Unary:
     return checkExpr(llvm::cast<UnaryExprAST>(*expr).operand, scope);
@@ -120,23 +119,23 @@ Cat SemaImpl::checkIdent(IdentExprAST &ident, Scope &scope) {
                                  "'; a train section can use its outputs, "
                                  "inputs and targets");
   } else if (scope.later.count(ident.name)) {
-    diags.error(ident.loc(), "'" + ident.name + "' is used before it is "
-                                                "defined");
+    diags.error(ident.loc(), "'" + ident.name +
+                                 "' is used before it is "
+                                 "defined");
   } else if (const BuiltinSpec *spec =
                  lookupBuiltinByUsage(ident.name, U_Stage)) {
-    diags.error(ident.loc(), "'" + ident.name + "' is a" +
-                                 (spec->kind == BuiltinKind::Activation ? "n "
-                                                                        : " ") +
-                                 kindName(spec->kind) +
-                                 ", not a value: apply it with '->', as in "
-                                 "'x -> " +
-                                 ident.name + "'");
+    diags.error(ident.loc(),
+                "'" + ident.name + "' is a" +
+                    (spec->kind == BuiltinKind::Activation ? "n " : " ") +
+                    kindName(spec->kind) +
+                    ", not a value: apply it with '->', as in "
+                    "'x -> " +
+                    ident.name + "'");
   } else if (module.lookup(ident.name)) {
-    diags.error(ident.loc(), "'" + ident.name + "' is a " +
-                                 (module.lookup(ident.name)->isBlock()
-                                      ? "block"
-                                      : "model") +
-                                 ", not a value");
+    diags.error(ident.loc(),
+                "'" + ident.name + "' is a " +
+                    (module.lookup(ident.name)->isBlock() ? "block" : "model") +
+                    ", not a value");
   } else {
     diags.error(ident.loc(), "undefined name '" + ident.name + "'" +
                                  suggest(ident.name, scope.allNames()));
@@ -149,7 +148,8 @@ Cat SemaImpl::checkFunctionCall(CallExprAST &call, Scope &scope) {
     if (spec.name == call.callee && (spec.usage & U_Function) &&
         spec.kind == BuiltinKind::TensorOp)
       return normaliseBuiltin(call, spec, &scope) ? Cat::Tensor : Cat::Error;
-  if (lookupBuiltinByUsage(call.callee, U_Stage) || module.lookup(call.callee)) {
+  if (lookupBuiltinByUsage(call.callee, U_Stage) ||
+      module.lookup(call.callee)) {
     diags.error(call.loc(), "'" + call.callee +
                                 "' is a layer: use it in a pipeline, as in "
                                 "'x -> " +
@@ -178,10 +178,9 @@ bool SemaImpl::checkStage(CallExprAST &stage, Scope &scope) {
   if (const BuiltinSpec *spec = lookupBuiltinByUsage(stage.callee, U_Stage))
     return normaliseBuiltin(stage, *spec, &scope);
   if (scope.find(stage.callee)) {
-    diags.error(stage.loc(),
-                "'" + stage.callee + "' is a value, not a layer");
-  } else if (const BuiltinSpec *spec = lookupBuiltinByUsage(
-                 stage.callee, U_Function | U_Value)) {
+    diags.error(stage.loc(), "'" + stage.callee + "' is a value, not a layer");
+  } else if (const BuiltinSpec *spec =
+                 lookupBuiltinByUsage(stage.callee, U_Function | U_Value)) {
     diags.error(stage.loc(), "'" + stage.callee + "' is a " +
                                  kindName(spec->kind) + ", not a layer");
   } else {
@@ -226,8 +225,8 @@ bool SemaImpl::checkBlockStage(CallExprAST &stage, const ModelAST &block,
                                         "' must be a constant, not a tensor");
           ok = false;
         }
-        actual = sym->ref == IdentExprAST::BlockParam ? nullptr
-                                                      : sym->constValue;
+        actual =
+            sym->ref == IdentExprAST::BlockParam ? nullptr : sym->constValue;
       } else {
         ident->ref = IdentExprAST::EnumValue;
       }
@@ -284,8 +283,8 @@ SemaImpl::LossCat SemaImpl::checkLoss(ExprPtr &expr, Scope &scope) {
   case ExprAST::Expr_Call:
   case ExprAST::Expr_Ident: {
     auto *call = llvm::dyn_cast<CallExprAST>(expr.get());
-    std::string name = call ? call->callee
-                            : llvm::cast<IdentExprAST>(*expr).name;
+    std::string name =
+        call ? call->callee : llvm::cast<IdentExprAST>(*expr).name;
     const BuiltinSpec *spec = lookupBuiltin(name, BuiltinKind::Loss);
     if (!spec)
       spec = lookupBuiltin(name, BuiltinKind::Penalty);
@@ -303,12 +302,13 @@ SemaImpl::LossCat SemaImpl::checkLoss(ExprPtr &expr, Scope &scope) {
       if (s.kind == BuiltinKind::Loss || s.kind == BuiltinKind::Penalty)
         names.push_back(s.name);
     if (!call && scope.find(name))
-      diags.error(expr->loc(), "'" + name + "' is not a loss: apply a loss "
-                                            "function to it, as in mse(" +
+      diags.error(expr->loc(), "'" + name +
+                                   "' is not a loss: apply a loss "
+                                   "function to it, as in mse(" +
                                    name + ", y)");
     else
-      diags.error(expr->loc(), "unknown loss '" + name + "'" +
-                                   suggest(name, names));
+      diags.error(expr->loc(),
+                  "unknown loss '" + name + "'" + suggest(name, names));
     return LossCat::Error;
   }
   case ExprAST::Expr_Binary: {

@@ -98,8 +98,7 @@ private:
   Cat checkIdent(IdentExprAST &ident, Scope &scope);
   Cat checkFunctionCall(CallExprAST &call, Scope &scope);
   bool checkStage(CallExprAST &stage, Scope &scope);
-  bool checkBlockStage(CallExprAST &stage, const ModelAST &block,
-                       Scope &scope);
+  bool checkBlockStage(CallExprAST &stage, const ModelAST &block, Scope &scope);
   void resolveAutoInit(PipeExprAST &pipe);
   enum class LossCat { Loss, Scalar, Error };
   LossCat checkLoss(ExprPtr &expr, Scope &scope);

@@ -152,14 +152,12 @@ bool AttentionMatcher::isOne(const onnx::NodeProto &node,
                              const std::string &name) const {
   if (node.input_size() != 2 || node.attribute_size() != 0)
     return false;
-  const Constant *c =
-      t.findConstant(node.input(node.input(0) == name ? 1 : 0));
+  const Constant *c = t.findConstant(node.input(node.input(0) == name ? 1 : 0));
   return c && c->isFloat && c->numElements() == 1 && c->floats[0] == 1.0f;
 }
 
 llvm::Error AttentionMatcher::checkCausal(const onnx::NodeProto &add,
-                                          const std::string &name,
-                                          int64_t T) {
+                                          const std::string &name, int64_t T) {
   const Constant *m =
       add.input_size() == 2 && add.attribute_size() == 0
           ? t.findConstant(add.input(add.input(0) == name ? 1 : 0))
@@ -461,9 +459,8 @@ llvm::Error AttentionMatcher::walk(int64_t n, int64_t T, int64_t d,
     causal = true;
     logits = (*mask)->output(0);
   }
-  auto softmax =
-      next(producers[logits], logits, "Softmax",
-           " (only a causal attention mask is recognised)");
+  auto softmax = next(producers[logits], logits, "Softmax",
+                      " (only a causal attention mask is recognised)");
   if (!softmax)
     return softmax.takeError();
   int64_t axis = Node(**softmax, -1).getInt("axis", -1);

@@ -240,8 +240,8 @@ static llvm::Error readWindow(const Node &n, llvm::ArrayRef<int64_t> kernel2,
 static int64_t windowOutput(int64_t size, const Window &w, int axis) {
   if (w.same)
     return (size + w.stride - 1) / w.stride;
-  return (size + w.pads[axis] + w.pads[axis + 2] -
-          w.dilation * (w.kernel - 1) - 1) /
+  return (size + w.pads[axis] + w.pads[axis + 2] - w.dilation * (w.kernel - 1) -
+          1) /
              w.stride +
          1;
 }
@@ -309,8 +309,7 @@ static llvm::Error conv(Translator &t, const Node &n) {
 
 /// The output size of a pooling window along one spatial axis with
 /// PyTorch's `ceil_mode` rule (the language's; docs/language.md).
-static int64_t poolOutput(int64_t size, const Window &w, int axis,
-                          bool ceil) {
+static int64_t poolOutput(int64_t size, const Window &w, int axis, bool ceil) {
   if (w.same || !ceil)
     return windowOutput(size, w, axis);
   int64_t before = w.pads[axis], after = w.pads[axis + 2];

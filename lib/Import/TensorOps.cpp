@@ -522,17 +522,17 @@ static llvm::Error extremum(Translator &t, const Node &n, bool isMax) {
     if (!c)
       return c.takeError();
     std::string bound = isMax ? "min" : "max";
-    t.define(n, 0,
-             t.stage(*x, "clip(" + bound + " = " + formatFloat(*c) + ")",
-                     x->shape));
+    t.define(
+        n, 0,
+        t.stage(*x, "clip(" + bound + " = " + formatFloat(*c) + ")", x->shape));
     return llvm::Error::success();
   }
   auto operands = broadcastOperands(t, n);
   if (!operands)
     return operands.takeError();
-  t.define(n, 0,
-           t.call(isMax ? "max" : "min", operands->a, operands->b,
-                  operands->shape));
+  t.define(
+      n, 0,
+      t.call(isMax ? "max" : "min", operands->a, operands->b, operands->shape));
   return llvm::Error::success();
 }
 

@@ -50,11 +50,10 @@ llvm::Error Translator::declareInputs() {
     if (constants.count(in.name()))
       continue; // IR < 4 lists initializers among the inputs
     std::string what = "graph input '" + in.name() + "'";
-    int elem = in.type().has_tensor_type()
-                   ? in.type().tensor_type().elem_type()
-                   : onnx::TensorProto::UNDEFINED;
-    bool ids = elem == onnx::TensorProto::INT64 ||
-               elem == onnx::TensorProto::INT32;
+    int elem = in.type().has_tensor_type() ? in.type().tensor_type().elem_type()
+                                           : onnx::TensorProto::UNDEFINED;
+    bool ids =
+        elem == onnx::TensorProto::INT64 || elem == onnx::TensorProto::INT32;
     if (elem != onnx::TensorProto::FLOAT && !ids)
       return graphError(what + ": only float32 tensors (and int32/int64 "
                                "indices of a Gather) are supported");
@@ -293,7 +292,7 @@ const Activation *Translator::peekActivation(const std::string &name) const {
 }
 
 llvm::Expected<Activation> Translator::parameter(const Node &node, int i,
-                                                size_t rank) {
+                                                 size_t rank) {
   std::string name = node.input(i).str();
   auto known = parameters.find(name);
   if (known != parameters.end())
@@ -305,14 +304,13 @@ llvm::Expected<Activation> Translator::parameter(const Node &node, int i,
   while (!dims.empty() && dims.front() == 1)
     dims.erase(dims.begin());
   if (!(*c)->isFloat || dims.empty() || dims.size() >= rank)
-    return node.fail("the constant '" + name + "' " +
-                     formatShape((*c)->shape).substr(3) +
-                     (!(*c)->isFloat
-                          ? " is not float"
-                          : " would broadcast against the batch of a rank-" +
-                                llvm::Twine(rank) +
-                                " tensor; nnc's parameters have fewer "
-                                "dimensions than the tensors they meet"));
+    return node.fail(
+        "the constant '" + name + "' " + formatShape((*c)->shape).substr(3) +
+        (!(*c)->isFloat ? " is not float"
+                        : " would broadcast against the batch of a rank-" +
+                              llvm::Twine(rank) +
+                              " tensor; nnc's parameters have fewer "
+                              "dimensions than the tensors they meet"));
   Layer l;
   l.kind = "parameter";
   l.fixedName = freshName(name, "param");

@@ -1,4 +1,5 @@
-/*===- lib/ModelRT/CudaDriver.c - Loading and using the CUDA driver -*- C -*-===*
+/*===- lib/ModelRT/CudaDriver.c - Loading and using the CUDA driver -*- C
+ *-*-===*
  *
  * Resolves the CUDA driver API with dlopen("libcuda.so.1") the first time a
  * CUDA model needs it (never for CPU models), selects the primary context of
@@ -19,7 +20,7 @@
 NncCudaApi nncCu;
 
 static pthread_mutex_t initLock = PTHREAD_MUTEX_INITIALIZER;
-static int initDone;           /* 1: success, -1: failed (message kept) */
+static int initDone; /* 1: success, -1: failed (message kept) */
 static char initError[512];
 static CUcontext context;
 
@@ -51,10 +52,9 @@ static const char *errorText(CUresult r) {
 }
 
 nnc_status_t nncCudaStatus(const char *fn, const char *what, CUresult r) {
-  return nncMakeStatus(r == 2 ? NNC_STATUS_RESOURCE_EXHAUSTED
-                              : NNC_STATUS_INTERNAL,
-                       "%s: CUDA: %s failed: %s (CUDA error %d)", fn, what,
-                       errorText(r), r);
+  return nncMakeStatus(
+      r == 2 ? NNC_STATUS_RESOURCE_EXHAUSTED : NNC_STATUS_INTERNAL,
+      "%s: CUDA: %s failed: %s (CUDA error %d)", fn, what, errorText(r), r);
 }
 
 /* Resolves one symbol into `slot`; returns 0 when missing. */

@@ -1,4 +1,5 @@
-/*===- lib/ModelRT/CudaDriver.h - The CUDA driver, loaded at run time -*- C -*-===*
+/*===- lib/ModelRT/CudaDriver.h - The CUDA driver, loaded at run time -*- C
+ *-*-===*
  *
  * The part of the CUDA driver API that a CUDA model.so uses, declared here
  * with the driver's own types and resolved with dlopen("libcuda.so.1") on

@@ -3,11 +3,11 @@
  * The device side of a kernel call for models compiled with --target=cuda:
  * one device staging area per instance holds the inputs, labels and outputs
  * of a call (grown when a larger batch comes), one managed block holds the
- * scalar arguments (learning rate, step, seed, loss, hyperparameters). Host data is copied in
- * before the kernel and the loss and requested outputs are copied out after
- * it; inputs and labels already on the device (nnc_model_set_input_location)
- * are passed as they are. The first error a runtime wrapper recorded during
- * the kernel becomes the call's status.
+ * scalar arguments (learning rate, step, seed, loss, hyperparameters). Host
+ *data is copied in before the kernel and the loss and requested outputs are
+ *copied out after it; inputs and labels already on the device
+ *(nnc_model_set_input_location) are passed as they are. The first error a
+ *runtime wrapper recorded during the kernel becomes the call's status.
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
@@ -71,8 +71,7 @@ static char *slot(nnc_model_t *m, int k) {
   return (char *)m->deviceScalars + k * SLOT_BYTES;
 }
 
-void *nncDeviceArg(nnc_model_t *m, const NncCall *c, int32_t a,
-                   void *hostPtr) {
+void *nncDeviceArg(nnc_model_t *m, const NncCall *c, int32_t a, void *hostPtr) {
   if (a == NNC_ARG_LR)
     return slot(m, SLOT_LR);
   if (a == NNC_ARG_STEP)

@@ -93,11 +93,10 @@ NNC_HIDDEN void *mgpuModuleGetFunction(void *module, const char *name) {
   return f;
 }
 
-NNC_HIDDEN void mgpuLaunchKernel(void *function, intptr_t gridX,
-                                 intptr_t gridY, intptr_t gridZ,
-                                 intptr_t blockX, intptr_t blockY,
-                                 intptr_t blockZ, int32_t smem, void *stream,
-                                 void **params, void **extra,
+NNC_HIDDEN void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                                 intptr_t gridZ, intptr_t blockX,
+                                 intptr_t blockY, intptr_t blockZ, int32_t smem,
+                                 void *stream, void **params, void **extra,
                                  size_t paramsCount) {
   (void)paramsCount;
   if (!function)

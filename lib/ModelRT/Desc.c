@@ -136,8 +136,7 @@ nnc_status_t nncValidateDesc(const nnc_model_desc_t *desc) {
   for (int32_t i = 0; i < desc->num_tensors; ++i) {
     const nnc_tensor_desc_t *t = &desc->tensors[i];
     const char *name = t->name ? t->name : "(null)";
-    if (!t->name || t->role < NNC_ROLE_INPUT ||
-        t->role > NNC_ROLE_INPUT_GRAD ||
+    if (!t->name || t->role < NNC_ROLE_INPUT || t->role > NNC_ROLE_INPUT_GRAD ||
         nncDtypeSize(t->dtype) == 0 || t->rank < 0 || t->rank > NNC_MAX_RANK)
       return nncMakeStatus(NNC_STATUS_INTERNAL,
                            "descriptor: tensor %d '%s' has a bad name, role, "
@@ -151,8 +150,7 @@ nnc_status_t nncValidateDesc(const nnc_model_desc_t *desc) {
                              (long long)t->dims[d]);
       batchDims += t->dims[d] == -1;
     }
-    int isData =
-        t->role <= NNC_ROLE_OUTPUT || t->role == NNC_ROLE_INPUT_GRAD;
+    int isData = t->role <= NNC_ROLE_OUTPUT || t->role == NNC_ROLE_INPUT_GRAD;
     if (batchDims > 1 || (!isData && batchDims))
       return nncMakeStatus(NNC_STATUS_INTERNAL,
                            "descriptor: tensor '%s' has %d batch dims; only "

@@ -310,8 +310,7 @@ static nnc_status_t copyUndo(nnc_model_t *m, const nnc_entry_desc_t *e,
 /* Runs a CPU kernel on `m->args` inside an allocation scope (the CPU
  * table's `call`, Device.c). The scope lives in the instance (not on this
  * frame) so that it is intact after longjmp. */
-nnc_status_t nncHostCall(nnc_model_t *m, const nnc_entry_desc_t *e,
-                         Call *c) {
+nnc_status_t nncHostCall(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
   nnc_status_t s = copyUndo(m, e, c->fn, 1);
   if (s)
     return s;
@@ -444,8 +443,8 @@ nnc_status_t nnc_model_predict(nnc_model_t *model, int64_t batch,
   int hostData = model->inputLocation == NNC_LOCATION_HOST;
   if ((s = checkEntry(fn, &model->desc->predict, "predict")) ||
       (s = checkBatch(fn, batch)) ||
-      (s = checkConst(fn, "inputs", NNC_KIND_INPUT, inputs, num_inputs,
-                      batch, hostData)) ||
+      (s = checkConst(fn, "inputs", NNC_KIND_INPUT, inputs, num_inputs, batch,
+                      hostData)) ||
       (s = checkOutputs(fn, outputs, num_outputs, batch)))
     return s;
   /* predict applies no update: at the largest step it still runs. */
@@ -472,8 +471,8 @@ static nnc_status_t trainLike(const char *fn, const char *entryName,
     return s;
   int hostData = model->inputLocation == NNC_LOCATION_HOST;
   if ((s = checkEntry(fn, e, entryName)) || (s = checkBatch(fn, batch)) ||
-      (s = checkConst(fn, "inputs", NNC_KIND_INPUT, inputs, num_inputs,
-                      batch, hostData)) ||
+      (s = checkConst(fn, "inputs", NNC_KIND_INPUT, inputs, num_inputs, batch,
+                      hostData)) ||
       (s = checkConst(fn, "labels", NNC_KIND_LABEL, labels, num_labels, batch,
                       hostData)))
     return s;

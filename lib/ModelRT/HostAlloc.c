@@ -131,8 +131,7 @@ static NncAllocScope *currentScope(void) {
 static char *takeCached(size_t bytes, size_t *capacity) {
   int best = -1;
   for (int i = 0; i < cacheCount; ++i)
-    if (cacheSize[i] >= bytes &&
-        cacheSize[i] - bytes <= bytes / 3 &&
+    if (cacheSize[i] >= bytes && cacheSize[i] - bytes <= bytes / 3 &&
         (best < 0 || cacheSize[i] < cacheSize[best]))
       best = i;
   if (best < 0)
@@ -231,8 +230,7 @@ static void *allocate(size_t alignment, size_t bytes) {
   size_t capacity = bytes;
   /* No cached block (NNC_HOST_CACHE_MIN_BYTES or more) is within a third of
    * a request under three quarters of that: skip the lock and the scan. */
-  if (header == NNC_HOST_HEADER &&
-      bytes >= NNC_HOST_CACHE_MIN_BYTES / 4 * 3) {
+  if (header == NNC_HOST_HEADER && bytes >= NNC_HOST_CACHE_MIN_BYTES / 4 * 3) {
     pthread_mutex_lock(&cacheLock);
     block = takeCached(bytes, &capacity);
     pthread_mutex_unlock(&cacheLock);
@@ -293,7 +291,8 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
   pthread_mutex_lock(&cacheLock);
   unlinkLive(ptr);
   liveRequested -= getSize(ptr, AT_REQUESTED);
-  if (header == NNC_HOST_HEADER && liveInstances > 0 && bytes >= NNC_HOST_CACHE_MIN_BYTES &&
+  if (header == NNC_HOST_HEADER && liveInstances > 0 &&
+      bytes >= NNC_HOST_CACHE_MIN_BYTES &&
       cacheBytes + bytes <= NNC_HOST_CACHE_BYTES &&
       cacheCount < NNC_HOST_CACHE_SLOTS) {
     cacheBlock[cacheCount] = block;
@@ -334,8 +333,7 @@ NNC_HIDDEN void nncAllocScopeFreeLive(NncAllocScope *scope) {
   }
 }
 
-NNC_HIDDEN void nncAllocScopeHandOver(NncAllocScope *scope,
-                                      NncAllocScope *to) {
+NNC_HIDDEN void nncAllocScopeHandOver(NncAllocScope *scope, NncAllocScope *to) {
   pthread_mutex_lock(&cacheLock);
   char *p = scope->live;
   scope->live = NULL;

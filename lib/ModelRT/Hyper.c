@@ -55,9 +55,7 @@ void nncCallHypers(const nnc_model_t *m, NncCall *c, const double *lr) {
   for (int32_t k = 0; k < d->num_hypers && k < NNC_MAX_HYPERS; ++k)
     c->hyper[k] = m->hypers[k];
   int32_t at = nncHyperIndex(d, "lr");
-  double value = lr            ? *lr
-                 : at >= 0     ? m->hypers[at]
-                               : (double)d->learning_rate;
+  double value = lr ? *lr : at >= 0 ? m->hypers[at] : (double)d->learning_rate;
   if (at >= 0)
     c->hyper[at] = value;
   c->lr = (float)value;
@@ -100,8 +98,8 @@ static nnc_status_t find(const char *fn, const nnc_model_t *model,
   char known[512] = "";
   size_t used = 0;
   for (int32_t k = 0; k < d->num_hypers && used + 1 < sizeof known; ++k) {
-    int n = snprintf(known + used, sizeof known - used, "%s%s",
-                     k ? ", " : "", d->hypers[k].name);
+    int n = snprintf(known + used, sizeof known - used, "%s%s", k ? ", " : "",
+                     d->hypers[k].name);
     if (n < 0)
       break;
     used += (size_t)n;
@@ -113,8 +111,8 @@ static nnc_status_t find(const char *fn, const nnc_model_t *model,
                        d->num_hypers ? known : "it has none");
 }
 
-nnc_status_t nnc_model_set_hyperparameter(nnc_model_t *model,
-                                          const char *name, double value) {
+nnc_status_t nnc_model_set_hyperparameter(nnc_model_t *model, const char *name,
+                                          double value) {
   const char *fn = "nnc_model_set_hyperparameter";
   int32_t k;
   nnc_status_t s = find(fn, model, name, &k);
@@ -130,8 +128,7 @@ nnc_status_t nnc_model_set_hyperparameter(nnc_model_t *model,
 }
 
 nnc_status_t nnc_model_get_hyperparameter(const nnc_model_t *model,
-                                          const char *name,
-                                          double *out_value) {
+                                          const char *name, double *out_value) {
   const char *fn = "nnc_model_get_hyperparameter";
   int32_t k;
   nnc_status_t s = find(fn, model, name, &k);

@@ -49,7 +49,7 @@ struct nnc_model_s {
   const nnc_model_desc_t *desc;
   uint64_t seed;
   int64_t step;
-  int64_t rowOffset;  /**< nnc_model_set_row_offset: dropout masks' first row */
+  int64_t rowOffset; /**< nnc_model_set_row_offset: dropout masks' first row */
   nnc_allreduce_fn_t allreduce; /**< nnc_model_set_allreduce, or NULL */
   void *allreduceContext;
   /** Set by nnc_rt_replica_sum when the callback fails during a kernel;
@@ -65,8 +65,8 @@ struct nnc_model_s {
   /** What this model's target does (Device.c), chosen at create from the
    *  descriptor's target; `data` holds its addresses. */
   const struct NncDeviceOps *device;
-  int inputLocation;  /**< nnc_location_t of caller inputs and labels */
-  void *deviceIO;     /**< CUDA: device copies of inputs, labels, outputs */
+  int inputLocation; /**< nnc_location_t of caller inputs and labels */
+  void *deviceIO;    /**< CUDA: device copies of inputs, labels, outputs */
   size_t deviceIOBytes;
   void *deviceScalars; /**< CUDA: managed lr, step, seed and loss slots */
   void *undo;          /**< CPU: copies of the tensors a kernel updates */
@@ -116,8 +116,7 @@ NNC_HIDDEN NncAllocScope *nncAllocScopeCurrent(void);
 NNC_HIDDEN void nncAllocScopeFreeLive(NncAllocScope *scope);
 /** Moves the blocks still live in `scope` into the list of `to`, as if
  *  they had been allocated there (a task's blocks into its kernel's). */
-NNC_HIDDEN void nncAllocScopeHandOver(NncAllocScope *scope,
-                                      NncAllocScope *to);
+NNC_HIDDEN void nncAllocScopeHandOver(NncAllocScope *scope, NncAllocScope *to);
 /** Leaves the kernel through the current scope as if a request of `bytes`
  *  had failed (longjmp); returns only when no scope is current. */
 NNC_HIDDEN void nncAllocScopeFail(size_t bytes);
@@ -183,15 +182,15 @@ typedef struct NncCall {
   const nnc_const_buffer_t *inputs;
   const nnc_const_buffer_t *labels;
   nnc_buffer_t *outputs; /**< NULL: use the instance scratch */
-  float lr;  /**< NNC_ARG_LR: hyper[lr] rounded to f32 */
+  float lr;              /**< NNC_ARG_LR: hyper[lr] rounded to f32 */
   /** NNC_ARG_HYPER(k): the instance's values, "lr" set for this call. */
   double hyper[NNC_MAX_HYPERS];
   int64_t step;
   int64_t seed;
   float loss;
-  int64_t rowOffset; /**< NNC_ARG_ROW_OFFSET */
+  int64_t rowOffset;        /**< NNC_ARG_ROW_OFFSET */
   nnc_buffer_t *inputGrads; /**< INPUT_GRAD results, one per INPUT */
-  int64_t replicas;  /**< NNC_ARG_REPLICAS: the instance's address */
+  int64_t replicas;         /**< NNC_ARG_REPLICAS: the instance's address */
 } NncCall;
 
 /* Hyper.c: the optimizer hyperparameters (docs/abi.md, "Hyperparameters"). */
@@ -272,8 +271,7 @@ NNC_HIDDEN void *nncDeviceArg(nnc_model_t *model, const NncCall *call,
  *  kernel on `model->args`, reports launch errors, copies the loss and the
  *  requested outputs back. */
 NNC_HIDDEN nnc_status_t nncDeviceCall(nnc_model_t *model,
-                                      const nnc_entry_desc_t *e,
-                                      NncCall *call);
+                                      const nnc_entry_desc_t *e, NncCall *call);
 
 /** Profile.c: one loop nest's counters (NNC_PROFILE, docs/performance.md).
  *  nnc-profile-loops emits one per outlined loop function as an internal
@@ -327,8 +325,8 @@ NNC_HIDDEN void nnc_rt_parallel_for(void (*task)(void *ctx, int64_t begin,
  *  the instance (allreduceFailed). The arguments are those of a
  *  memref<?xf32> passed to an external function. */
 NNC_HIDDEN void nnc_rt_replica_sum(int64_t instance, float *allocated,
-                                   float *aligned, int64_t offset,
-                                   int64_t size, int64_t stride);
+                                   float *aligned, int64_t offset, int64_t size,
+                                   int64_t stride);
 
 /** Checkpoint I/O (Safetensors.c). */
 NNC_HIDDEN nnc_status_t nncSave(const nnc_model_t *model, const char *path);

@@ -52,9 +52,8 @@ static int32_t maxArgs(const nnc_model_desc_t *d) {
 }
 
 /* The thread count `options` asks for, or the default. */
-static nnc_status_t threadCount(const char *fn,
-                                const nnc_model_options_t *options,
-                                int32_t *out) {
+static nnc_status_t
+threadCount(const char *fn, const nnc_model_options_t *options, int32_t *out) {
   if (!options || options->num_threads == 0)
     return nncDefaultThreads(fn, out);
   if (options->num_threads < 0 || options->num_threads > NNC_MAX_THREADS)
@@ -106,8 +105,8 @@ static nnc_status_t create(const char *fn, uint64_t seed,
   }
   if (!m || !m->data || !m->bytes || !m->kindIndex || !m->args || !m->words) {
     nnc_model_destroy(m);
-    return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
-                         "%s: out of memory", fn);
+    return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED, "%s: out of memory",
+                         fn);
   }
   m->device = nncDeviceFor(desc->target);
   /* Kernels on a device need no pool. Its workers start at the first
@@ -126,8 +125,8 @@ static nnc_status_t create(const char *fn, uint64_t seed,
   if (m->guard != NNC_GUARD_OFF &&
       !(m->guardScratch = calloc(nt, sizeof(void *)))) {
     nnc_model_destroy(m);
-    return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
-                         "%s: out of memory", fn);
+    return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED, "%s: out of memory",
+                         fn);
   }
   if ((s = m->device->init(fn))) {
     nnc_model_destroy(m);
@@ -144,8 +143,8 @@ static nnc_status_t create(const char *fn, uint64_t seed,
     if (!p) {
       nnc_model_destroy(m);
       return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
-                           "%s: out of memory allocating '%s' (%zu bytes)",
-                           fn, d->name, bytes);
+                           "%s: out of memory allocating '%s' (%zu bytes)", fn,
+                           d->name, bytes);
     }
     if (d->role == NNC_ROLE_PARAM || d->role == NNC_ROLE_BUFFER)
       nncInitTensor(d, seed, p, n);

@@ -70,8 +70,8 @@ struct NncPool {
   int32_t sleepers;    /* workers waiting on `wake` (under the lock) */
   int shutdown;        /* atomic */
   /* The current loop, published by the release store of `state`. */
-  uint64_t state;      /* atomic: generation << 32 | CLOSED | workers inside */
-  uint32_t createdAt;  /* the generation when the workers were started */
+  uint64_t state;     /* atomic: generation << 32 | CLOSED | workers inside */
+  uint32_t createdAt; /* the generation when the workers were started */
   NncTask task;
   void *ctx;
   int64_t count;
@@ -124,8 +124,8 @@ static int spinOnce(unsigned round, int64_t *start) {
 /* Records the first failure and stops handing out iterations. */
 static void recordFailure(NncPool *p, size_t bytes) {
   int expected = 0;
-  if (__atomic_compare_exchange_n(&p->failed, &expected, 1, 0,
-                                  __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+  if (__atomic_compare_exchange_n(&p->failed, &expected, 1, 0, __ATOMIC_ACQ_REL,
+                                  __ATOMIC_ACQUIRE))
     p->failedBytes = bytes; /* read by the caller after the join */
   __atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
 }
@@ -246,7 +246,7 @@ static int startWorkers(NncPool *p) {
   }
   sigset_t blocked, old;
   sigfillset(&blocked);
-  static const int synchronous[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+  static const int synchronous[] = {SIGSEGV, SIGBUS,  SIGFPE, SIGILL,
                                     SIGTRAP, SIGABRT, SIGSYS, SIGPIPE};
   for (size_t i = 0; i < sizeof(synchronous) / sizeof(synchronous[0]); ++i)
     sigdelset(&blocked, synchronous[i]);

@@ -107,7 +107,8 @@ static int byTime(const void *a, const void *b) {
   return strcmp(x->name, y->name);
 }
 
-/* The entry point a loop function belongs to ("nnc_loop_nnc_impl_<entry>_<n>"). */
+/* The entry point a loop function belongs to ("nnc_loop_nnc_impl_<entry>_<n>").
+ */
 static int entryOf(const char *loopName) {
   for (int e = 0; e < 4; ++e) {
     const char *name = entries[e].name;
@@ -168,10 +169,9 @@ static void report(void) {
                  (double)r->flops / (double)r->nanoseconds);
     }
     fprintf(out, "%12.3f %5.1f%% %10lld %12.5f %9s %14s  %-34s %s\n",
-            r->nanoseconds / 1e6,
-            total ? 100.0 * r->nanoseconds / total : 0.0,
-            (long long)r->calls, r->nanoseconds / 1e6 / r->calls, rate,
-            perCall, r->name, r->locations);
+            r->nanoseconds / 1e6, total ? 100.0 * r->nanoseconds / total : 0.0,
+            (long long)r->calls, r->nanoseconds / 1e6 / r->calls, rate, perCall,
+            r->name, r->locations);
   }
   pthread_mutex_unlock(&listLock);
   free(sorted);

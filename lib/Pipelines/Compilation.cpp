@@ -14,15 +14,15 @@
 #include "nnc/Pipelines/Pipelines.h"
 
 #include "nnc/Codegen/Passes.h"
-#include "nnc/Target/CPU/CPUPipeline.h"
-#include "nnc/Target/Registration.h"
-#include "nnc/Target/Target.h"
 #include "nnc/Dialect/NN/NNConventions.h"
 #include "nnc/Frontend/MLIRGen.h"
 #include "nnc/Frontend/Parser.h"
 #include "nnc/Frontend/Sema.h"
 #include "nnc/InitAllDialects.h"
 #include "nnc/Pipelines/ModelHeader.h"
+#include "nnc/Target/CPU/CPUPipeline.h"
+#include "nnc/Target/Registration.h"
+#include "nnc/Target/Target.h"
 #include "nnc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -114,8 +114,8 @@ bool Compilation::generateNN() {
   return true;
 }
 
-bool Compilation::runPasses(
-    llvm::StringRef stage, llvm::function_ref<void(OpPassManager &)> build) {
+bool Compilation::runPasses(llvm::StringRef stage,
+                            llvm::function_ref<void(OpPassManager &)> build) {
   PassManager pm(context.get());
   build(pm);
   TimingScope timer = time(stage);
@@ -140,8 +140,8 @@ bool Compilation::runNNPasses() {
       return false;
     }
   }
-  bool training = static_cast<bool>(
-      module->lookupSymbol<func::FuncOp>(attrs::kLoss));
+  bool training =
+      static_cast<bool>(module->lookupSymbol<func::FuncOp>(attrs::kLoss));
   return runPasses("nn passes", [&](OpPassManager &pm) {
     NNPipelineOptions nnOptions;
     nnOptions.training = training;
@@ -222,8 +222,8 @@ bool Compilation::emitNative(llvm::StringRef path, bool asText, bool split) {
   NativeCodeOptions codegen;
   // The back end on every CPU this process may use, at most 8 (it was half
   // of the compile time on one thread).
-  codegen.codegenThreads = std::clamp(
-      llvm::hardware_concurrency().compute_thread_count(), 1u, 8u);
+  codegen.codegenThreads =
+      std::clamp(llvm::hardware_concurrency().compute_thread_count(), 1u, 8u);
   codegen.optLevel = options.optLevel;
   codegen.largeEntryInstructions = options.largeEntryInstructions;
   codegen.cpu = options.cpu;

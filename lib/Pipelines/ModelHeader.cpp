@@ -69,8 +69,8 @@ void nnc::writeModelHeader(nn::ModelABIAttr abi, llvm::raw_ostream &os,
     std::string name = prefix + "_" + kind + "_" + macro(t.getName());
     os << "#define " << name << "_NAME ";
     writeCString(os, t.getName());
-    os << "\n#define " << name << "_RANK " << t.getDims().size()
-       << "\n#define " << name << "_DIMS {";
+    os << "\n#define " << name << "_RANK " << t.getDims().size() << "\n#define "
+       << name << "_DIMS {";
     llvm::interleaveComma(t.getDims(), os);
     os << "}\n";
   }

@@ -55,8 +55,8 @@ std::string shapeText(Type t) {
   std::string s = "[";
   for (int64_t i = 0; i < ranked.getRank(); ++i) {
     int64_t d = ranked.getDimSize(i);
-    s += (i ? ", " : "") + (ShapedType::isDynamic(d) ? std::string("N")
-                                                      : std::to_string(d));
+    s += (i ? ", " : "") +
+         (ShapedType::isDynamic(d) ? std::string("N") : std::to_string(d));
   }
   return s + "]";
 }
@@ -80,9 +80,9 @@ double flopsPerSample(Operation *op) {
     return out * 2.0 * double(dim(op->getOperand(0), -1));
   if (isa<nn::Conv2DOp>(op)) {
     auto w = cast<RankedTensorType>(op->getOperand(1).getType());
-    return out * (2.0 * double(w.getDimSize(1) * w.getDimSize(2) *
-                               w.getDimSize(3)) +
-                  1.0);
+    return out *
+           (2.0 * double(w.getDimSize(1) * w.getDimSize(2) * w.getDimSize(3)) +
+            1.0);
   }
   if (isa<nn::RnnOp, nn::LstmOp, nn::GruOp>(op)) {
     // [N, T, I] -> [N, T, H]; w_ih [G*H, I], w_hh [G*H, H].
@@ -162,9 +162,8 @@ std::string LayerSummary::label() const {
   return (name.empty() ? op : name) + " (" + formatLineCol(loc) + ")";
 }
 
-std::optional<ModelSummary>
-nnc::summarizeModel(ModuleOp module, int64_t batch,
-                    const CPUCodegenOptions *cpu) {
+std::optional<ModelSummary> nnc::summarizeModel(ModuleOp module, int64_t batch,
+                                                const CPUCodegenOptions *cpu) {
   auto predict = module.lookupSymbol<func::FuncOp>(attrs::kPredict);
   if (!predict)
     return std::nullopt;

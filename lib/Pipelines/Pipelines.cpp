@@ -14,8 +14,7 @@
 
 using namespace mlir;
 
-void nnc::buildNNPipeline(OpPassManager &pm,
-                          const NNPipelineOptions &options) {
+void nnc::buildNNPipeline(OpPassManager &pm, const NNPipelineOptions &options) {
   pm.addPass(createCanonicalizerPass());
   if (options.training) {
     nnc::AutodiffOptions autodiff;

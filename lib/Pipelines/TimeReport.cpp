@@ -29,8 +29,7 @@ public:
     os << "===" << std::string(73, '-') << "===\n";
     os.indent(25) << "... Execution time report ...\n";
     os << "===" << std::string(73, '-') << "===\n";
-    os << llvm::format("  Total Execution Time: %.4f seconds\n\n",
-                       total.wall);
+    os << llvm::format("  Total Execution Time: %.4f seconds\n\n", total.wall);
     if (total.user != total.wall)
       os << "  ----User Time----";
     os << "  ----Wall Time----  ----Name----\n";

@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Internal.h"
 #include "nnc/Runtime/Batcher.h"
+#include "Internal.h"
 #include "nnc/Runtime/Random.h"
 
 #include <algorithm>
@@ -29,9 +29,9 @@ std::pair<int64_t, int64_t> nnc::rt::shardRange(int64_t rows, int shard,
 Expected<Batcher> Batcher::create(const Dataset &data,
                                   const BatchOptions &options) {
   if (options.batchSize < 1)
-    return Status(ErrorCode::InvalidArgument,
-                  fmt::format("batch size must be >= 1, got {}",
-                              options.batchSize));
+    return Status(
+        ErrorCode::InvalidArgument,
+        fmt::format("batch size must be >= 1, got {}", options.batchSize));
   if (options.shardCount < 1 || options.shardIndex < 0 ||
       options.shardIndex >= options.shardCount)
     return Status(ErrorCode::InvalidArgument,

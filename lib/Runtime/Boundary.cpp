@@ -93,10 +93,10 @@ nnc::rt::renderDecisionBoundary(const Dataset &data, const ClassifyFn &classify,
       }
     }
     svg += "</g>\n";
-    std::string xName = data.featureNames.size() == 2 ? data.featureNames[0]
-                                                      : "x0";
-    std::string yName = data.featureNames.size() == 2 ? data.featureNames[1]
-                                                      : "x1";
+    std::string xName =
+        data.featureNames.size() == 2 ? data.featureNames[0] : "x0";
+    std::string yName =
+        data.featureNames.size() == 2 ? data.featureNames[1] : "x1";
     drawAxes(svg, f, ax, ay, xName, yName);
     int64_t stride = std::max<int64_t>(1, (n + kMaxPoints - 1) / kMaxPoints);
     svg += "<g class=\"points\" stroke=\"#1a1a1a\" stroke-width=\"0.7\">\n";
@@ -111,10 +111,10 @@ nnc::rt::renderDecisionBoundary(const Dataset &data, const ClassifyFn &classify,
     double lx = f.left + size + 18, ly = f.top + 4;
     svg += fmt::format("<g class=\"legend\" {} font-size=\"13\">\n", kFont);
     for (int64_t k = 0; k < numClasses && k < 30; ++k) {
-      std::string name = static_cast<int64_t>(data.classNames.size()) ==
-                                 numClasses
-                             ? data.classNames[k]
-                             : fmt::format("class {}", k);
+      std::string name =
+          static_cast<int64_t>(data.classNames.size()) == numClasses
+              ? data.classNames[k]
+              : fmt::format("class {}", k);
       double yy = ly + 22.0 * k;
       svg += fmt::format(
           "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"14\" height=\"14\" "
@@ -123,8 +123,7 @@ nnc::rt::renderDecisionBoundary(const Dataset &data, const ClassifyFn &classify,
           "stroke=\"#1a1a1a\" stroke-width=\"0.7\"/>"
           "<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"#222\">{}</text>\n",
           lx, yy, tint(classColor(k), kCellAlpha), lx + 7, yy + 7,
-          classColor(k), lx + 22,
-          yy + 12, escapeXml(name));
+          classColor(k), lx + 22, yy + 12, escapeXml(name));
     }
     svg += "</g>\n</svg>\n";
     return svg;

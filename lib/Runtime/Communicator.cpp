@@ -7,15 +7,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Internal.h"
 #include "nnc/Runtime/Communicator.h"
+#include "Internal.h"
 #include "nnc/Runtime/MpiPlugin.h"
 
 #include <cstdlib>
 #include <cstring>
-#include <vector>
 #include <dlfcn.h>
 #include <unistd.h>
+#include <vector>
 
 using namespace nnc::rt;
 using namespace nnc::rt::detail;

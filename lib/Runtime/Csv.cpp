@@ -32,7 +32,7 @@ struct Row {
 struct Table {
   std::vector<std::string> header;
   std::vector<std::string> sklearnNames; ///< class names of a sklearn line
-  int64_t headerLine = 0;               ///< line of the header, if any
+  int64_t headerLine = 0;                ///< line of the header, if any
   std::vector<Row> rows;
   int64_t columns = 0;
 };
@@ -123,8 +123,7 @@ static Table readTable(const std::string &path, const CsvOptions &options) {
   char delimiter = options.delimiter;
   forEachLine(text, [&](const std::string &line, int64_t lineNo) {
     if (line.find('\0') != std::string::npos)
-      fail(ErrorCode::DataLoss, "{}:{}: NUL byte in a text file", path,
-           lineNo);
+      fail(ErrorCode::DataLoss, "{}:{}: NUL byte in a text file", path, lineNo);
     if (line.find_first_not_of(" \t") == std::string::npos)
       return;
     if (delimiter == '\0')
@@ -149,10 +148,9 @@ static Table readTable(const std::string &path, const CsvOptions &options) {
     // Either fewer fields than the data, or as many with names after the two
     // counts while the data's last column is numeric (so that a data row
     // with a categorical label is not mistaken for this line).
-    bool names = std::all_of(first.fields.begin() + 2, first.fields.end(),
-                             isName) &&
-                 first.fields.size() > 2 &&
-                 isNumeric(table.rows[1].fields.back());
+    bool names =
+        std::all_of(first.fields.begin() + 2, first.fields.end(), isName) &&
+        first.fields.size() > 2 && isNumeric(table.rows[1].fields.back());
     bool differs = first.fields.size() < dataColumns ||
                    (first.fields.size() == dataColumns && names);
     if (shaped && differs) {
@@ -237,8 +235,8 @@ static float numberAt(const std::string &path, const Row &row, size_t col) {
          row.line, col + 1, field.substr(0, 40));
   if (!std::isfinite(*value) || std::fabs(*value) > 3.4e38)
     fail(ErrorCode::DataLoss,
-         "{}:{}: field {} is not a finite float32 value: '{}'", path,
-         row.line, col + 1, field.substr(0, 40));
+         "{}:{}: field {} is not a finite float32 value: '{}'", path, row.line,
+         col + 1, field.substr(0, 40));
   return static_cast<float>(*value);
 }
 
@@ -307,8 +305,8 @@ Expected<Dataset> nnc::rt::loadCsv(const std::string &path,
     for (size_t i = 0; i < ds.labels.size(); ++i)
       if (ds.labels[i] >= ds.numClasses)
         fail(ErrorCode::OutOfRange,
-             "{}:{}: label {} out of range: expected a class in [0, {})",
-             path, table.rows[i].line, ds.labels[i], ds.numClasses);
+             "{}:{}: label {} out of range: expected a class in [0, {})", path,
+             table.rows[i].line, ds.labels[i], ds.numClasses);
     if (static_cast<int64_t>(names.size()) == ds.numClasses)
       ds.classNames = names;
     return ds;
@@ -324,8 +322,7 @@ Expected<Dataset> nnc::rt::loadCsvRegression(const std::string &featuresPath,
     featureOptions.regression = false;
     auto features = loadCsv(featuresPath, featureOptions);
     if (!features)
-      throw RuntimeError(features.status().code(),
-                         features.status().message());
+      throw RuntimeError(features.status().code(), features.status().message());
     CsvOptions targetOptions = options;
     targetOptions.delimiter = '\0';
     Table table = readTable(targetsPath, targetOptions);
@@ -333,9 +330,8 @@ Expected<Dataset> nnc::rt::loadCsvRegression(const std::string &featuresPath,
     ds.labels.clear();
     ds.numClasses = 0;
     if (static_cast<int64_t>(table.rows.size()) != ds.size())
-      fail(ErrorCode::DataLoss,
-           "{}: {} target rows, but {} has {} samples", targetsPath,
-           table.rows.size(), featuresPath, ds.size());
+      fail(ErrorCode::DataLoss, "{}: {} target rows, but {} has {} samples",
+           targetsPath, table.rows.size(), featuresPath, ds.size());
     ds.targetDim = table.columns;
     for (const Row &row : table.rows)
       for (int64_t c = 0; c < table.columns; ++c)

@@ -56,9 +56,8 @@ Status nnc::rt::detail::agree(Communicator &comm, const Status &local) {
   all[size_t(first)].message[sizeof f.message - 1] = '\0';
   std::string others =
       failed > 1 ? fmt::format(" ({} other ranks failed too)", failed - 1) : "";
-  return Status(ErrorCode(f.code),
-                fmt::format("rank {} of {}: {}{}", first, comm.size(),
-                            f.message, others));
+  return Status(ErrorCode(f.code), fmt::format("rank {} of {}: {}{}", first,
+                                               comm.size(), f.message, others));
 }
 
 Status nnc::rt::detail::agreeOnRun(Communicator &comm,
@@ -250,8 +249,7 @@ void nnc::rt::detail::injectFault(int rank, int64_t step) {
   int faultRank = -1;
   long long faultStep = -1;
   char what[16] = "";
-  if (std::sscanf(spec, "%d:%15[a-z]@%lld", &faultRank, what, &faultStep) !=
-      3)
+  if (std::sscanf(spec, "%d:%15[a-z]@%lld", &faultRank, what, &faultStep) != 3)
     fail(ErrorCode::InvalidArgument,
          "NNC_FAULT_INJECT: expected RANK:kill@STEP or RANK:error@STEP, got "
          "'{}'",
@@ -262,12 +260,12 @@ void nnc::rt::detail::injectFault(int rank, int64_t step) {
     fail(ErrorCode::InvalidArgument,
          "NNC_FAULT_INJECT: expected kill or error, got '{}'", what);
   if (std::strcmp(what, "kill") == 0) {
-    std::fprintf(stderr, "nnc train: rank %d: NNC_FAULT_INJECT: killing "
-                         "itself before step %lld\n",
+    std::fprintf(stderr,
+                 "nnc train: rank %d: NNC_FAULT_INJECT: killing "
+                 "itself before step %lld\n",
                  rank, faultStep);
     std::fflush(stderr);
     ::raise(SIGKILL);
   }
-  fail(ErrorCode::Internal, "NNC_FAULT_INJECT: {} at step {}", what,
-       faultStep);
+  fail(ErrorCode::Internal, "NNC_FAULT_INJECT: {} at step {}", what, faultStep);
 }

@@ -1,4 +1,5 @@
-//===- DataParallel.h - One training step over several processes -*- C++ -*-===//
+//===- DataParallel.h - One training step over several processes -*- C++
+//-*-===//
 //
 // Private to lib/Runtime: what the training loop does differently when
 // several processes train one model (docs/distributed.md). Every process

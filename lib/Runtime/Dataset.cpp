@@ -4,8 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Internal.h"
 #include "nnc/Runtime/Dataset.h"
+#include "Internal.h"
 
 #include <algorithm>
 
@@ -27,9 +27,9 @@ int64_t Dataset::size() const {
 Status Dataset::validate() const {
   for (int64_t d : featureShape)
     if (d <= 0)
-      return Status(ErrorCode::InvalidArgument,
-                    fmt::format("{}: feature dimension {} is not positive",
-                                name, d));
+      return Status(
+          ErrorCode::InvalidArgument,
+          fmt::format("{}: feature dimension {} is not positive", name, d));
   int64_t per = sampleSize();
   if (per <= 0 || static_cast<int64_t>(features.size()) % per != 0)
     return Status(ErrorCode::InvalidArgument,
@@ -46,9 +46,9 @@ Status Dataset::validate() const {
     return Status::ok();
   }
   if (static_cast<int64_t>(labels.size()) != n)
-    return Status(ErrorCode::InvalidArgument,
-                  fmt::format("{}: expected {} labels, got {}", name, n,
-                              labels.size()));
+    return Status(
+        ErrorCode::InvalidArgument,
+        fmt::format("{}: expected {} labels, got {}", name, n, labels.size()));
   for (size_t i = 0; i < labels.size(); ++i)
     if (labels[i] < 0 || labels[i] >= numClasses)
       return Status(ErrorCode::OutOfRange,

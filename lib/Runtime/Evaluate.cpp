@@ -66,8 +66,8 @@ Expected<TaskInfo> nnc::rt::describeTask(const ModelLibrary &lib,
            "model {} needs an f32 output with a batch dimension", lib.name());
     TaskInfo t;
     t.outputElements = outputs[0].itemElements;
-    t.outputKind =
-        lossKind == LossKind::Bce ? OutputKind::Probabilities : OutputKind::Logits;
+    t.outputKind = lossKind == LossKind::Bce ? OutputKind::Probabilities
+                                             : OutputKind::Logits;
     t.classification = !data.isRegression();
     // Class ids beyond the outputs would index past the logits in the
     // compiled loss: refuse them here.
@@ -281,8 +281,8 @@ Expected<EvalMetrics> nnc::rt::evaluateCheckpoint(const EvalOptions &o,
       data = need(loadDataSpec(cfg.data, ctx));
       if (record.validation > 0) {
         int64_t all = data.size();
-        data = need(splitValidation(data, record.validation, record.seed))
-                   .second;
+        data =
+            need(splitValidation(data, record.validation, record.seed)).second;
         dataName = fmt::format("{}, held out from {} rows", data.name, all);
       } else {
         dataName = data.name + " (training rows: the train section has no "

@@ -80,8 +80,8 @@ static std::string inflateGzip(const std::string &path,
     size_t offset = raw.size() - zs.avail_in;
     std::string why = zs.msg ? zs.msg : fmt::format("zlib code {}", rc);
     inflateEnd(&zs);
-    fail(ErrorCode::DataLoss, "{}: gzip error at compressed byte {}: {}",
-         path, offset, why);
+    fail(ErrorCode::DataLoss, "{}: gzip error at compressed byte {}: {}", path,
+         offset, why);
   }
   inflateEnd(&zs);
   return out;

@@ -26,8 +26,8 @@ Expected<Dataset> nnc::rt::makeSpiral(int64_t classes, int64_t points,
            "spiral: classes must be in [1, 1000], got {}", classes);
     if (points < 1 || points > kMaxGenerated / classes)
       fail(ErrorCode::InvalidArgument,
-           "spiral: points must be in [1, {}], got {}",
-           kMaxGenerated / classes, points);
+           "spiral: points must be in [1, {}], got {}", kMaxGenerated / classes,
+           points);
     if (!std::isfinite(noise) || noise < 0)
       fail(ErrorCode::InvalidArgument,
            "spiral: noise must be finite and >= 0, got {}", noise);
@@ -71,8 +71,7 @@ Expected<Dataset> nnc::rt::makeLogic(const std::string &op) {
       gate = [](int a, int b) { return 1 - (a & b); };
     else
       fail(ErrorCode::InvalidArgument,
-           "logic: unknown operation '{}' (expected and, or, xor or nand)",
-           op);
+           "logic: unknown operation '{}' (expected and, or, xor or nand)", op);
     Dataset ds;
     ds.name = "logic(" + lower + ")";
     ds.featureShape = {2};

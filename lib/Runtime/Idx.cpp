@@ -36,12 +36,12 @@ static uint32_t readBigEndian32(const std::string &data, size_t offset) {
 static IdxHeader parseHeader(const std::string &path, const std::string &data) {
   if (data.size() < 4)
     fail(ErrorCode::DataLoss,
-         "{}: truncated IDX file: {} bytes, the header needs at least 4",
-         path, data.size());
+         "{}: truncated IDX file: {} bytes, the header needs at least 4", path,
+         data.size());
   if (data[0] != 0 || data[1] != 0)
     fail(ErrorCode::DataLoss,
-         "{}: bad IDX magic at byte 0: expected 00 00, got {:02x} {:02x}",
-         path, static_cast<unsigned char>(data[0]),
+         "{}: bad IDX magic at byte 0: expected 00 00, got {:02x} {:02x}", path,
+         static_cast<unsigned char>(data[0]),
          static_cast<unsigned char>(data[1]));
   IdxHeader header;
   header.type = static_cast<uint8_t>(data[2]);
@@ -76,8 +76,8 @@ static IdxHeader parseHeader(const std::string &path, const std::string &data) {
     int64_t d = readBigEndian32(data, 4 + 4 * i);
     header.dims.push_back(d);
     if (d > 0 && header.count > (int64_t(1) << 40) / d)
-      fail(ErrorCode::DataLoss, "{}: IDX dimensions too large at byte {}",
-           path, 4 + 4 * i);
+      fail(ErrorCode::DataLoss, "{}: IDX dimensions too large at byte {}", path,
+           4 + 4 * i);
     header.count *= d;
   }
   size_t need = header.dataOffset + size_t(header.count) * header.elementSize;
@@ -87,9 +87,8 @@ static IdxHeader parseHeader(const std::string &path, const std::string &data) {
          "byte {})",
          path, need, data.size(), data.size());
   if (data.size() > need)
-    fail(ErrorCode::DataLoss,
-         "{}: {} unexpected trailing bytes after byte {}", path,
-         data.size() - need, need);
+    fail(ErrorCode::DataLoss, "{}: {} unexpected trailing bytes after byte {}",
+         path, data.size() - need, need);
   return header;
 }
 
@@ -114,9 +113,8 @@ static double elementAt(const std::string &data, const IdxHeader &h,
     return f;
   }
   default: {
-    uint64_t bits =
-        (uint64_t(readBigEndian32(data, off)) << 32) |
-        readBigEndian32(data, off + 4);
+    uint64_t bits = (uint64_t(readBigEndian32(data, off)) << 32) |
+                    readBigEndian32(data, off + 4);
     double d;
     std::memcpy(&d, &bits, 8);
     return d;
@@ -159,8 +157,8 @@ Expected<Dataset> nnc::rt::loadIdx(const std::string &imagesPath,
              imagesPath, ih.dataOffset);
     ds.features.resize(ih.count);
     if (ih.type == 0x08) {
-      const auto *p =
-          reinterpret_cast<const unsigned char *>(images.data()) + ih.dataOffset;
+      const auto *p = reinterpret_cast<const unsigned char *>(images.data()) +
+                      ih.dataOffset;
       for (int64_t i = 0; i < ih.count; ++i)
         ds.features[i] = p[i] * (1.0f / 255.0f);
     } else {

@@ -25,9 +25,8 @@ using json = nlohmann::json;
 
 namespace {
 
-const char *const kSupported[] = {"mse",        "mae",           "huber",
-                                  "bce",        "bce_logits",    "cross_entropy",
-                                  "l1",         "l2"};
+const char *const kSupported[] = {"mse",        "mae",           "huber", "bce",
+                                  "bce_logits", "cross_entropy", "l1",    "l2"};
 
 bool isPenalty(const std::string &kind) { return kind == "l1" || kind == "l2"; }
 
@@ -99,7 +98,8 @@ InferenceLoss::InferenceLoss(const ModelLibrary &lib) {
     term.scale = number("scale", 1.0);
     if (std::find(std::begin(kSupported), std::end(kSupported), term.kind) ==
         std::end(kSupported)) {
-      why = "the loss '" + term.kind + "' is not evaluated on predict's "
+      why = "the loss '" + term.kind +
+            "' is not evaluated on predict's "
             "outputs";
       return;
     }
@@ -135,7 +135,8 @@ InferenceLoss::InferenceLoss(const ModelLibrary &lib) {
     if ((!sameSize && !classIds) || (res.pred.isInt && !classIds) ||
         (term.kind == "cross_entropy" && res.pred.dims.size() != 1) ||
         (res.target.isInt && !classIds)) {
-      why = "the operands of '" + term.kind + "' have shapes the host "
+      why = "the operands of '" + term.kind +
+            "' have shapes the host "
             "evaluation does not handle";
       return;
     }

@@ -1,4 +1,5 @@
-//===- InferenceLoss.h - The training objective in inference mode -*- C++ -*-===//
+//===- InferenceLoss.h - The training objective in inference mode -*- C++
+//-*-===//
 //
 // Private to lib/Runtime. Validation and `nnc eval` report the loss of the
 // train section on the outputs of the model's predict entry, which runs in
@@ -24,9 +25,9 @@ namespace nnc::rt::detail {
 struct LossTerm {
   std::string kind;
   double scale = 1.0;
-  std::string pred, target; ///< names of outputs, inputs or targets
-  double delta = 1.0;       ///< huber
-  double lambda = 0.0;      ///< l1, l2
+  std::string pred, target;         ///< names of outputs, inputs or targets
+  double delta = 1.0;               ///< huber
+  double lambda = 0.0;              ///< l1, l2
   std::vector<std::string> weights; ///< l1, l2: penalised parameters
 };
 

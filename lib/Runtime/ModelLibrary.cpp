@@ -176,10 +176,10 @@ ModelInstance::create(std::shared_ptr<ModelLibrary> library, uint64_t seed,
   nnc_model_t *model = nullptr;
   const ModelApi &api = library->api();
   nnc_model_options_t options = {sizeof(options), threads};
-  Status st = library->check(
-      api.createWithOptions ? api.createWithOptions(seed, &options, &model)
-                            : api.create(seed, &model),
-      library->path() + ": create");
+  Status st = library->check(api.createWithOptions
+                                 ? api.createWithOptions(seed, &options, &model)
+                                 : api.create(seed, &model),
+                             library->path() + ": create");
   if (!st)
     return st;
   return std::unique_ptr<ModelInstance>(
@@ -244,11 +244,11 @@ Status ModelInstance::trainStep(int64_t batch,
   if (lib->api().trainStepHp) {
     if (Status s = setLearningRate(lr); !s)
       return s;
-    return lib->check(lib->api().trainStepHp(
-                          model, batch, in.data(), int32_t(in.size()),
-                          lb.data(), int32_t(lb.size()),
-                          out.empty() ? nullptr : out.data(),
-                          int32_t(out.size()), &loss),
+    return lib->check(lib->api().trainStepHp(model, batch, in.data(),
+                                             int32_t(in.size()), lb.data(),
+                                             int32_t(lb.size()),
+                                             out.empty() ? nullptr : out.data(),
+                                             int32_t(out.size()), &loss),
                       lib->path() + ": train_step");
   }
   return lib->check(lib->api().trainStep(model, batch, in.data(),
@@ -259,10 +259,11 @@ Status ModelInstance::trainStep(int64_t batch,
                     lib->path() + ": train_step");
 }
 
-Status ModelInstance::computeGradients(
-    int64_t batch, const std::vector<const void *> &inputs,
-    const std::vector<const void *> &labels,
-    std::vector<std::vector<float>> *outputs, float &loss) {
+Status ModelInstance::computeGradients(int64_t batch,
+                                       const std::vector<const void *> &inputs,
+                                       const std::vector<const void *> &labels,
+                                       std::vector<std::vector<float>> *outputs,
+                                       float &loss) {
   auto in = constBuffers(lib->tensors(NNC_KIND_INPUT), inputs, batch);
   auto lb = constBuffers(lib->tensors(NNC_KIND_LABEL), labels, batch);
   std::vector<nnc_buffer_t> out;
@@ -316,9 +317,9 @@ static Status forEachFlat(const ModelLibrary &lib, nnc_tensor_kind_t kind,
   total = 0;
   for (const ModelTensor &t : ts) {
     if (t.dtype != NNC_DTYPE_F32)
-      return Status(ErrorCode::InvalidArgument,
-                    fmt::format("{}: tensor {} is not f32", lib.path(),
-                                t.name));
+      return Status(
+          ErrorCode::InvalidArgument,
+          fmt::format("{}: tensor {} is not f32", lib.path(), t.name));
     total += size_t(t.itemElements);
   }
   size_t at = 0;
@@ -351,11 +352,10 @@ Status ModelInstance::writeFlat(nnc_tensor_kind_t kind,
   return forEachFlat(*lib, kind, total, [&](size_t i, size_t at) {
     if (i == 0 && data.size() < total)
       return Status(ErrorCode::InvalidArgument,
-                    fmt::format("{}: expected {} elements, got {}",
-                                lib->path(), total, data.size()));
+                    fmt::format("{}: expected {} elements, got {}", lib->path(),
+                                total, data.size()));
     return lib->check(lib->api().writeTensor(model, kind, int32_t(i),
-                                             data.data() + at,
-                                             ts[i].itemBytes),
+                                             data.data() + at, ts[i].itemBytes),
                       lib->path() + ": write " + ts[i].name);
   });
 }

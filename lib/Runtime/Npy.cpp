@@ -270,8 +270,8 @@ Expected<Dataset> nnc::rt::loadNpyDataset(const std::string &featuresPath,
     ds.features = std::move(features->values);
     for (size_t i = 0; i < ds.features.size(); ++i)
       if (!std::isfinite(ds.features[i]))
-        fail(ErrorCode::DataLoss, "{}: element {} is not finite",
-             featuresPath, i);
+        fail(ErrorCode::DataLoss, "{}: element {} is not finite", featuresPath,
+             i);
     if (!labels->isInteger) {
       ds.targetDim = labels->shape.size() == 2 ? labels->shape[1] : 1;
       if (ds.targetDim <= 0)

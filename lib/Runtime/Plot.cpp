@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Internal.h"
 #include "nnc/Runtime/Plot.h"
+#include "Internal.h"
 
 #include <algorithm>
 #include <cmath>
@@ -46,10 +46,10 @@ std::string nnc::rt::renderLineChart(const std::vector<Series> &series,
   svg += fmt::format("<g class=\"series\" fill=\"none\" stroke-width=\"2\" "
                      "stroke-linejoin=\"round\" stroke-linecap=\"round\" "
                      "clip-path=\"url(#plot)\">\n");
-  std::string defs = fmt::format(
-      "<defs><clipPath id=\"plot\"><rect x=\"{:.1f}\" y=\"{:.1f}\" "
-      "width=\"{:.1f}\" height=\"{:.1f}\"/></clipPath></defs>\n",
-      f.left - 3, f.top - 3, f.width + 6, f.height + 6);
+  std::string defs =
+      fmt::format("<defs><clipPath id=\"plot\"><rect x=\"{:.1f}\" y=\"{:.1f}\" "
+                  "width=\"{:.1f}\" height=\"{:.1f}\"/></clipPath></defs>\n",
+                  f.left - 3, f.top - 3, f.width + 6, f.height + 6);
   svg.insert(svg.find("<rect width=\"100%\""), defs);
   for (size_t k = 0; k < series.size(); ++k) {
     const Series &s = series[k];
@@ -59,8 +59,8 @@ std::string nnc::rt::renderLineChart(const std::vector<Series> &series,
     size_t n = std::min(s.x.size(), s.y.size());
     auto flush = [&] {
       if (!points.empty())
-        svg += fmt::format("<polyline stroke=\"{}\"{} points=\"{}\"/>\n",
-                           color, dash, points);
+        svg += fmt::format("<polyline stroke=\"{}\"{} points=\"{}\"/>\n", color,
+                           dash, points);
       points.clear();
     };
     for (size_t i = 0; i < n; ++i) {

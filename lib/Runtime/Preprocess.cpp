@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Internal.h"
 #include "nnc/Runtime/Preprocess.h"
+#include "Internal.h"
 #include "nnc/Runtime/Random.h"
 
 #include <nlohmann/json.hpp>
@@ -125,8 +125,7 @@ Expected<Scaler> Scaler::fromJson(const std::string &json) {
   return guard([&] {
     auto j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object() || !j.contains("kind") ||
-        !j["kind"].is_string() || !j.contains("offset") ||
-        !j.contains("scale"))
+        !j["kind"].is_string() || !j.contains("offset") || !j.contains("scale"))
       fail(ErrorCode::DataLoss, "scaler JSON: expected an object with kind, "
                                 "offset and scale");
     auto kind = parseScalingKind(j["kind"].get<std::string>());

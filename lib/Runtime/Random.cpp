@@ -18,8 +18,8 @@ uint64_t nnc::rt::splitmix64Mix(uint64_t x) {
 }
 
 uint64_t nnc::rt::deriveSeed(uint64_t seed, uint64_t stream) {
-  return splitmix64Mix(splitmix64Mix(seed) ^
-                       (stream * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E019ULL));
+  return splitmix64Mix(splitmix64Mix(seed) ^ (stream * 0x9E3779B97F4A7C15ULL +
+                                              0x632BE59BD9B4E019ULL));
 }
 
 uint64_t Rng::next() {

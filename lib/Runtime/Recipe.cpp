@@ -196,10 +196,10 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
     c.saveEvery = getInt(r, "save_every", 0, "", 0);
     if (r.contains("metrics")) {
       // A list of names, or one name (`metrics = f1`).
-      json m = r["metrics"].is_array() ? r["metrics"] : json::array({r["metrics"]});
-      static const char *const known[] = {"accuracy", "precision", "recall",
-                                          "f1",       "confusion", "mae",
-                                          "rmse"};
+      json m =
+          r["metrics"].is_array() ? r["metrics"] : json::array({r["metrics"]});
+      static const char *const known[] = {
+          "accuracy", "precision", "recall", "f1", "confusion", "mae", "rmse"};
       for (const json &name : m) {
         if (!name.is_string() ||
             std::find(std::begin(known), std::end(known),
@@ -234,9 +234,8 @@ Expected<TrainConfig> nnc::rt::parseRecipe(const std::string &text,
     warnUnknown(r,
                 {"data", "test", "batch", "epochs", "optimizer", "schedule",
                  "early_stop", "validation", "shuffle", "sync_batchnorm",
-                 "seed", "clip_norm",
-                 "scaling", "loss", "loss_terms", "mode_dependent", "target",
-                 "save_every", "metrics"},
+                 "seed", "clip_norm", "scaling", "loss", "loss_terms",
+                 "mode_dependent", "target", "save_every", "metrics"},
                 "", warnings);
     return c;
   });

@@ -5,13 +5,13 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Internal.h"
 #include "nnc/Runtime/Report.h"
+#include "Internal.h"
 
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <charconv>
+#include <chrono>
 #include <unistd.h>
 
 using namespace nnc::rt;
@@ -32,11 +32,11 @@ std::string History::toCsv() const {
   std::string out = kHistoryHeader;
   out += '\n';
   for (const HistoryRow &r : rows)
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", r.epoch,
-                       cell(r.lr), cell(r.trainLoss), cell(r.trainAccuracy),
-                       cell(r.valLoss), cell(r.valAccuracy), cell(r.seconds),
-                       cell(r.trainMae), cell(r.trainRmse), cell(r.valMae),
-                       cell(r.valRmse));
+    out +=
+        fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", r.epoch, cell(r.lr),
+                    cell(r.trainLoss), cell(r.trainAccuracy), cell(r.valLoss),
+                    cell(r.valAccuracy), cell(r.seconds), cell(r.trainMae),
+                    cell(r.trainRmse), cell(r.valMae), cell(r.valRmse));
   return out;
 }
 
@@ -124,11 +124,10 @@ static std::string formatRate(double perSecond, const char *unit) {
   return fmt::format("{:.0f} {}/s", perSecond, unit);
 }
 
-std::string nnc::rt::formatEpochLine(const HistoryRow &row,
-                                     int64_t numEpochs) {
+std::string nnc::rt::formatEpochLine(const HistoryRow &row, int64_t numEpochs) {
   int width = static_cast<int>(fmt::format("{}", numEpochs).size());
-  std::string line = fmt::format("epoch {:>{}}/{}", row.epoch, width,
-                                 numEpochs);
+  std::string line =
+      fmt::format("epoch {:>{}}/{}", row.epoch, width, numEpochs);
   auto add = [&](const char *name, double v, const char *format) {
     if (!std::isnan(v))
       line += fmt::format("  {} ", name) + fmt::format(fmt::runtime(format), v);
@@ -192,9 +191,9 @@ void Progress::update(int64_t batchesDone, int64_t samplesDone, double loss) {
   if (filled < kBarWidth)
     bar += '>' + std::string(kBarWidth - filled - 1, ' ');
   int width = static_cast<int>(fmt::format("{}", numBatches).size());
-  std::string text = fmt::format("\repoch {}/{} [{}] {:>{}}/{}  loss {:.4f}",
-                                 epoch, numEpochs, bar, batchesDone, width,
-                                 numBatches, loss);
+  std::string text =
+      fmt::format("\repoch {}/{} [{}] {:>{}}/{}  loss {:.4f}", epoch, numEpochs,
+                  bar, batchesDone, width, numBatches, loss);
   if (elapsed > 0 && batchesDone > 0) {
     text += "  " + formatRate(samplesDone / elapsed, "samples");
     double eta = elapsed / batchesDone * (numBatches - batchesDone);

@@ -57,9 +57,9 @@ RunRecord nnc::rt::detail::readRunRecord(const std::string &ckpt,
   if (fileExists(path)) {
     json j = json::parse(readFileMaybeGzip(path), nullptr, false);
     if (!j.is_object() || !j.contains("scale") || !j["scale"].is_number() ||
-        !std::isfinite(j["scale"].get<double>()) ||
-        !j.contains("validation") || !j["validation"].is_number() ||
-        !j.contains("seed") || !j["seed"].is_number_unsigned())
+        !std::isfinite(j["scale"].get<double>()) || !j.contains("validation") ||
+        !j["validation"].is_number() || !j.contains("seed") ||
+        !j["seed"].is_number_unsigned())
       fail(ErrorCode::DataLoss,
            "{}: corrupted: expected \"scale\", \"validation\" (numbers) and "
            "\"seed\" (an integer >= 0)",
@@ -85,8 +85,9 @@ RunRecord nnc::rt::detail::readRunRecord(const std::string &ckpt,
          "fitted on the training rows) is missing; raw rows would be scored "
          "unscaled",
          ckpt,
-         cfg.scaling == ScalingKind::Standard ? "standardized" : "min-max "
-                                                                 "scaled",
+         cfg.scaling == ScalingKind::Standard ? "standardized"
+                                              : "min-max "
+                                                "scaled",
          path);
   return r;
 }

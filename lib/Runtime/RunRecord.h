@@ -1,4 +1,5 @@
-//===- RunRecord.h - What a training run records for eval/predict -*- C++ -*-===//
+//===- RunRecord.h - What a training run records for eval/predict -*- C++
+//-*-===//
 //
 // Private to lib/Runtime. The preprocessing of the train section (the feature
 // scale of `csv(scale = ...)`, the scaler fitted on the training rows by

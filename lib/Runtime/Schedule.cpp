@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Internal.h"
 #include "nnc/Runtime/Schedule.h"
+#include "Internal.h"
 
 #include <nlohmann/json.hpp>
 
@@ -74,13 +74,13 @@ Expected<LrSchedule> LrSchedule::create(const ScheduleConfig &c) {
     if (c.tMax < 1)
       return bad(fmt::format("cosine: T_max must be >= 1, got {}", c.tMax));
     if (!(c.etaMin >= 0 && c.etaMin <= c.baseLr))
-      return bad(fmt::format("cosine: eta_min must be in [0, lr], got {}",
-                             c.etaMin));
+      return bad(
+          fmt::format("cosine: eta_min must be in [0, lr], got {}", c.etaMin));
     break;
   case ScheduleKind::Plateau:
     if (c.patience < 0)
-      return bad(fmt::format("plateau: patience must be >= 0, got {}",
-                             c.patience));
+      return bad(
+          fmt::format("plateau: patience must be >= 0, got {}", c.patience));
     if (!(c.factor > 0 && c.factor < 1))
       return bad(
           fmt::format("plateau: factor must be in (0, 1), got {}", c.factor));
@@ -154,8 +154,7 @@ Status LrSchedule::loadState(const std::string &json) {
     double epoch = readDouble(j, "epoch", -1);
     double lr = readDouble(j, "lr", -1);
     if (epoch < 0 || !(lr > 0))
-      fail(ErrorCode::DataLoss,
-           "schedule state: needs epoch >= 0 and lr > 0");
+      fail(ErrorCode::DataLoss, "schedule state: needs epoch >= 0 and lr > 0");
     currentEpoch = static_cast<int64_t>(epoch);
     currentLr = lr;
     best = readDouble(j, "best", worst(cfg.mode));
@@ -164,8 +163,7 @@ Status LrSchedule::loadState(const std::string &json) {
   });
 }
 
-EarlyStopping::EarlyStopping(int64_t patience, double minDelta,
-                             MetricMode mode)
+EarlyStopping::EarlyStopping(int64_t patience, double minDelta, MetricMode mode)
     : patience(patience < 0 ? 0 : patience),
       minDelta(minDelta < 0 ? -minDelta : minDelta), mode(mode),
       best(worst(mode)) {}
@@ -198,7 +196,8 @@ Status EarlyStopping::loadState(const std::string &json) {
     best = readDouble(j, "best", worst(mode));
     bestEp = static_cast<int64_t>(readDouble(j, "best_epoch", -1));
     wait = static_cast<int64_t>(readDouble(j, "wait", 0));
-    stop = j.contains("stop") && j["stop"].is_boolean() && j["stop"].get<bool>();
+    stop =
+        j.contains("stop") && j["stop"].is_boolean() && j["stop"].get<bool>();
     lastImproved = false;
   });
 }

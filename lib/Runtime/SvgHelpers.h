@@ -18,13 +18,11 @@
 
 namespace nnc::rt::detail {
 
-inline const char *const kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c",
-                                       "#d62728", "#9467bd", "#8c564b",
-                                       "#e377c2", "#7f7f7f", "#bcbd22",
-                                       "#17becf"};
+inline const char *const kPalette[] = {
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 inline constexpr const char *kFont =
     "font-family=\"Helvetica, Arial, sans-serif\"";
-
 
 /// `color` ("#rrggbb") blended over white with `alpha`: an opaque colour
 /// that looks like the translucent one, so that touching shapes do not
@@ -143,8 +141,7 @@ inline void drawAxes(std::string &svg, const Frame &f, const Axis &x,
         "<line x1=\"{0:.1f}\" y1=\"{1:.1f}\" x2=\"{2:.1f}\" y2=\"{1:.1f}\" "
         "stroke=\"#444\"/><text x=\"{3:.1f}\" y=\"{4:.1f}\" "
         "text-anchor=\"end\">{5}</text>\n",
-        f.left - 5, f.py(y, t), f.left, f.left - 8, f.py(y, t) + 4,
-        y.label(t));
+        f.left - 5, f.py(y, t), f.left, f.left - 8, f.py(y, t) + 4, y.label(t));
   svg += "</g>\n";
   svg += fmt::format("<text class=\"xlabel\" x=\"{:.1f}\" y=\"{:.1f}\" {} "
                      "font-size=\"14\" fill=\"#222\" "

@@ -91,9 +91,9 @@ private:
   /// (never stops: its patience is unbounded).
   std::optional<EarlyStopping> bestTracker;
   std::vector<std::vector<char>> bestParams, bestBuffers;
-  bool bestUnsaved = false;      ///< bestParams newer than best.safetensors
-  int64_t savedEpochs = -1;      ///< history rows of the last checkpoint
-  double lastSave = 0;           ///< when it was written (steady clock, s)
+  bool bestUnsaved = false; ///< bestParams newer than best.safetensors
+  int64_t savedEpochs = -1; ///< history rows of the last checkpoint
+  double lastSave = 0;      ///< when it was written (steady clock, s)
   int64_t checkpointsWritten = 0;
   History history;
   bool stoppedEarly = false;

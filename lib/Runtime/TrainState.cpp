@@ -17,7 +17,6 @@ using namespace nnc::rt;
 using namespace nnc::rt::detail;
 using json = nlohmann::json;
 
-
 static json rowToJson(const HistoryRow &r) {
   auto v = [](double d) { return std::isnan(d) ? json(nullptr) : json(d); };
   return json{{"epoch", r.epoch},

@@ -135,10 +135,10 @@ void TrainRun::setup() {
   // The train section's rate: the recipe always has one (the front end
   // fills every optimizer value, docs/runtime.md); the descriptor's f32 copy
   // only for a recipe without an optimizer.
-  baseLr = opts.lr      ? *opts.lr
-           : cfg.lr > 0 ? cfg.lr
-                        : std::stod(fmt::format(
-                              "{}", lib->api().defaultLearningRate()));
+  baseLr = opts.lr ? *opts.lr
+           : cfg.lr > 0
+               ? cfg.lr
+               : std::stod(fmt::format("{}", lib->api().defaultLearningRate()));
   if (!(baseLr >= 0) || !std::isfinite(baseLr))
     fail(ErrorCode::InvalidArgument,
          "learning rate must be finite and >= 0, "
@@ -312,12 +312,12 @@ void TrainRun::runEpoch(int64_t epoch, Batcher &batcher) {
 }
 
 float TrainRun::trainOn(const Batch &b, const std::vector<char> &labels,
-                       double lr, std::vector<std::vector<float>> &outputs) {
+                        double lr, std::vector<std::vector<float>> &outputs) {
   if (parallel)
     return parallel->step(b, labels, lr, outputs);
   float l = 0;
-  need(model->trainStep(b.rows, {b.features.data()}, {labels.data()},
-                        lr, &outputs, l));
+  need(model->trainStep(b.rows, {b.features.data()}, {labels.data()}, lr,
+                        &outputs, l));
   return l;
 }
 
@@ -392,14 +392,16 @@ TrainResult TrainRun::run() {
     // A process that cannot load its data or checkpoint must not leave the
     // others waiting: every process learns of the failure here.
     need(agree(comm, guardStatus([&] {
-      setup();
-      prepareModel();
-      if (!lib->hasEntry(NNC_ENTRY_GRADS) || !lib->hasEntry(NNC_ENTRY_APPLY))
-        fail(ErrorCode::InvalidArgument,
-             "{}: model {} has no separate gradient and apply entries, which "
-             "training on several processes needs",
-             opts.modelLib, lib->name());
-    })));
+                 setup();
+                 prepareModel();
+                 if (!lib->hasEntry(NNC_ENTRY_GRADS) ||
+                     !lib->hasEntry(NNC_ENTRY_APPLY))
+                   fail(ErrorCode::InvalidArgument,
+                        "{}: model {} has no separate gradient and apply "
+                        "entries, which "
+                        "training on several processes needs",
+                        opts.modelLib, lib->name());
+               })));
     need(agreeOnRun(
         comm, fmt::format("model {} ({} parameter tensors), {} training "
                           "samples, batch {}, seed {}, epochs {}, step {}",
@@ -417,9 +419,9 @@ TrainResult TrainRun::run() {
     need(writeFileAtomic(joinPath(opts.outDir, "preprocess.json"),
                          record.toJson()));
 
-  Batcher batcher = need(Batcher::create(
-      trainSet, {cfg.batch, cfg.shuffle, /*dropLast=*/false, cfg.seed,
-                 comm.rank(), comm.size()}));
+  Batcher batcher = need(
+      Batcher::create(trainSet, {cfg.batch, cfg.shuffle, /*dropLast=*/false,
+                                 cfg.seed, comm.rank(), comm.size()}));
   bool alreadyStopped = earlyStop && earlyStop->shouldStop();
   for (int64_t e = int64_t(history.rows.size());
        e < cfg.epochs && !alreadyStopped; ++e) {
@@ -441,7 +443,7 @@ TrainResult TrainRun::run() {
   stoppedEarly = stoppedEarly || alreadyStopped;
   if (opts.progress)
     opts.progress->endRun();
-  saveCheckpoint(); // the last epoch, unless it was just saved
+  saveCheckpoint();       // the last epoch, unless it was just saved
   if (comm.rank() != 0) { // rank 0 reports and writes the outputs
     TrainResult r;
     r.history = history;

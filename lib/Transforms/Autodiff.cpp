@@ -104,8 +104,8 @@ LogicalResult ReverseSweep::run(Value loss, OpBuilder &b) {
     return success();
   Location lossLoc = loss.getLoc();
   auto scalar = RankedTensorType::get({}, b.getF32Type());
-  grads[loss] = b.create<nn::ConstantOp>(
-      lossLoc, scalar, DenseElementsAttr::get(scalar, 1.0f));
+  grads[loss] = b.create<nn::ConstantOp>(lossLoc, scalar,
+                                         DenseElementsAttr::get(scalar, 1.0f));
 
   Block &body = func.getBody().front();
   SmallVector<Operation *> forward;
@@ -123,16 +123,16 @@ LogicalResult ReverseSweep::run(Value loss, OpBuilder &b) {
       continue;
     auto adjoint = dyn_cast<nn::AdjointOpInterface>(op);
     if (!adjoint)
-      return op->emitError()
-             << "'" << op->getName() << "' has no adjoint; cannot differentiate";
+      return op->emitError() << "'" << op->getName()
+                             << "' has no adjoint; cannot differentiate";
     SmallVector<Value> operandGrads;
     if (failed(adjoint.buildAdjoint(b, resultGrads, operandGrads)))
       return failure();
     if (operandGrads.size() != op->getNumOperands())
-      return op->emitError() << "the adjoint of '" << op->getName()
-                             << "' returned " << operandGrads.size()
-                             << " gradients for " << op->getNumOperands()
-                             << " operands";
+      return op->emitError()
+             << "the adjoint of '" << op->getName() << "' returned "
+             << operandGrads.size() << " gradients for " << op->getNumOperands()
+             << " operands";
     for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads)) {
       if (!g || !active.contains(operand))
         continue;
@@ -224,8 +224,8 @@ LogicalResult AutodiffPass::buildInputGrads(func::FuncOp lossFunc) {
   // Results: the loss, then d loss / d input per f32 input in argument order
   // (zeros where the loss does not depend on it).
   SmallVector<Value> results{ret.getOperand(*lossIndex)};
-  SmallVector<DictionaryAttr> resultAttrs{b.getDictionaryAttr(
-      b.getNamedAttr(attrs::kLossResult, b.getUnitAttr()))};
+  SmallVector<DictionaryAttr> resultAttrs{
+      b.getDictionaryAttr(b.getNamedAttr(attrs::kLossResult, b.getUnitAttr()))};
   for (BlockArgument arg : func.getArguments()) {
     unsigned i = arg.getArgNumber();
     if (!isFloatInput(func, i))
@@ -268,9 +268,9 @@ LogicalResult AutodiffPass::buildGrads(func::FuncOp lossFunc) {
 
   // Results: loss, gradients in parameter order, buffer updates, outputs.
   SmallVector<Value> results{ret.getOperand(*lossIndex)};
-  SmallVector<DictionaryAttr> resultAttrs{lossFunc.getResultAttrDict(*lossIndex)};
-  if (!resultAttrs.front() ||
-      !resultAttrs.front().get(attrs::kLossResult))
+  SmallVector<DictionaryAttr> resultAttrs{
+      lossFunc.getResultAttrDict(*lossIndex)};
+  if (!resultAttrs.front() || !resultAttrs.front().get(attrs::kLossResult))
     resultAttrs.front() = b.getDictionaryAttr(
         b.getNamedAttr(attrs::kLossResult, b.getUnitAttr()));
   for (BlockArgument arg : grads.getArguments()) {
@@ -313,8 +313,7 @@ void AutodiffPass::runOnOperation() {
   auto loss = getOperation().lookupSymbol<func::FuncOp>(attrs::kLoss);
   if (!loss)
     return; // an inference-only module
-  if (failed(buildGrads(loss)) ||
-      (inputGrads && failed(buildInputGrads(loss))))
+  if (failed(buildGrads(loss)) || (inputGrads && failed(buildInputGrads(loss))))
     signalPassFailure();
 }
 

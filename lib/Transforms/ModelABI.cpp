@@ -19,7 +19,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 
-
 namespace nnc {
 #define GEN_PASS_DEF_MODELABI
 #include "nnc/Transforms/Passes.h.inc"
@@ -59,8 +58,8 @@ int64_t indexBound(BlockArgument arg, unsigned depth = 0) {
       auto module = call->getParentOfType<ModuleOp>();
       auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
       if (callee && !callee.isExternal() && depth < 8)
-        tighten(indexBound(callee.getArgument(use.getOperandNumber()),
-                           depth + 1));
+        tighten(
+            indexBound(callee.getArgument(use.getOperandNumber()), depth + 1));
     }
   }
   return bound;
@@ -101,8 +100,8 @@ public:
     if (auto state = func.getArgAttrOfType<ArrayAttr>(i, attrs::kState)) {
       if (state.size() != 2 || !isa<StringAttr>(state[0]) ||
           !isa<StringAttr>(state[1]))
-        return emitError(loc) << attrs::kState
-                              << " must be [parameter name, state name]";
+        return emitError(loc)
+               << attrs::kState << " must be [parameter name, state name]";
       return addDerived(loc, type, cast<StringAttr>(state[0]).getValue(),
                         cast<StringAttr>(state[1]).getValue(),
                         nn::TensorRole::state);
@@ -111,8 +110,8 @@ public:
       nn::TensorRole role = param.getRole() == nn::ParamRole::buffer
                                 ? nn::TensorRole::buffer
                                 : nn::TensorRole::param;
-      return add(loc, type, param.getName(), role, /*bound=*/0,
-                 param.getInit(), param.getScale());
+      return add(loc, type, param.getName(), role, /*bound=*/0, param.getInit(),
+                 param.getScale());
     }
     return emitError(loc) << "argument #" << i << " of @" << func.getSymName()
                           << " has no nn role attribute";
@@ -127,8 +126,8 @@ public:
     FailureOr<int32_t> index = failure();
     if (func.getResultAttr(r, attrs::kLossResult))
       index = add(loc, type, "loss", nn::TensorRole::loss);
-    else if (auto name = func.getResultAttrOfType<StringAttr>(r,
-                                                              attrs::kOutput))
+    else if (auto name =
+                 func.getResultAttrOfType<StringAttr>(r, attrs::kOutput))
       index = add(loc, type, name.getValue(), nn::TensorRole::output);
     else if (auto name = func.getResultAttrOfType<StringAttr>(r, attrs::kGrad))
       index = addDerived(loc, type, name.getValue(), "", nn::TensorRole::grad);
@@ -175,16 +174,16 @@ private:
                             << "rank <= " << NNC_MAX_RANK << ", got " << type;
     Type element = tensor.getElementType();
     if (!element.isF32() && !element.isInteger(32) && !element.isInteger(64))
-      return emitError(loc) << "'" << name << "' has unsupported element type "
-                            << element;
+      return emitError(loc)
+             << "'" << name << "' has unsupported element type " << element;
     SmallVector<int64_t> dims;
     for (int64_t d : tensor.getShape())
       dims.push_back(ShapedType::isDynamic(d) ? -1 : d);
     if (!element.isInteger(32))
       bound = 0;
-    return lookupOrAdd(loc, nn::ABITensorAttr::get(ctx, name, role, element,
-                                                   dims, init, scale, of,
-                                                   bound));
+    return lookupOrAdd(loc,
+                       nn::ABITensorAttr::get(ctx, name, role, element, dims,
+                                              init, scale, of, bound));
   }
 
   /// A tensor derived from a parameter, `of` it: the gradient
@@ -196,8 +195,8 @@ private:
       return t.getRole() == nn::TensorRole::param && t.getName() == param;
     });
     if (it == tensors.end())
-      return emitError(loc) << "'" << param
-                            << "' refers to an unknown trainable parameter";
+      return emitError(loc)
+             << "'" << param << "' refers to an unknown trainable parameter";
     std::string name = role == nn::TensorRole::grad
                            ? (param + ".grad").str()
                            : ("optimizer." + param + "." + state).str();
@@ -213,8 +212,7 @@ private:
     if (it == tensors.end())
       return emitError(loc) << "'" << input << "' refers to an unknown input";
     return add(loc, type, (input + ".grad").str(), nn::TensorRole::input_grad,
-               0, std::nullopt, {},
-               static_cast<int32_t>(it - tensors.begin()));
+               0, std::nullopt, {}, static_cast<int32_t>(it - tensors.begin()));
   }
 
   /// The NNC_ARG_HYPER slot of the hyperparameter `{name, default, range}`,
@@ -245,8 +243,8 @@ private:
       return NNC_ARG_HYPER(static_cast<int32_t>(k));
     }
     if (hypers.size() >= NNC_MAX_HYPERS)
-      return emitError(loc) << "more than " << NNC_MAX_HYPERS
-                            << " hyperparameters";
+      return emitError(loc)
+             << "more than " << NNC_MAX_HYPERS << " hyperparameters";
     hypers.push_back(info);
     return NNC_ARG_HYPER(static_cast<int32_t>(hypers.size() - 1));
   }
@@ -297,8 +295,7 @@ struct ModelABIPass : nnc::impl::ModelABIBase<ModelABIPass> {
         if (failed(slot))
           return signalPassFailure();
         if (*slot)
-          func.setResultAttr(r, attrs::kABISlot,
-                             IntegerAttr::get(i32, **slot));
+          func.setResultAttr(r, attrs::kABISlot, IntegerAttr::get(i32, **slot));
       }
     }
 

@@ -147,9 +147,9 @@ SmallVector<Value> buildUpdates(OpBuilder &b, Location loc,
       break;
     }
     case nn::OptimizerKind::rmsprop: {
-      auto op = b.create<nn::RmspropUpdateOp>(
-          loc, p.getType(), p.getType(), p, g, s[0], lr, hyper["alpha"],
-          hyper["eps"], wd);
+      auto op = b.create<nn::RmspropUpdateOp>(loc, p.getType(), p.getType(), p,
+                                              g, s[0], lr, hyper["alpha"],
+                                              hyper["eps"], wd);
       newParams.push_back(op.getNewParam());
       newStates.push_back(op.getNewSquareAvg());
       break;
@@ -234,8 +234,7 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
                      b.getNamedAttr("range", b.getStringAttr(h.range))})));
     return index;
   };
-  auto hyperValues = [&](const llvm::StringMap<unsigned> &index,
-                         Block *body) {
+  auto hyperValues = [&](const llvm::StringMap<unsigned> &index, Block *body) {
     HyperValues values;
     for (auto &entry : index)
       values[entry.getKey()] = body->getArgument(entry.getValue());
@@ -260,8 +259,7 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
     return grads.getArgAttrOfType<nn::ParamAttr>(arg, attrs::kParam).getName();
   };
   auto stateAttr = [&](unsigned arg, StringRef state) {
-    return named(attrs::kState,
-                 b.getStrArrayAttr({paramName(arg), state}));
+    return named(attrs::kState, b.getStrArrayAttr({paramName(arg), state}));
   };
 
   // @apply(params, grads, states, hyperparameters, step).
@@ -276,7 +274,8 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
       for (StringRef state : stateNames)
         sig.add(grads.getArgumentTypes()[arg], stateAttr(arg, state));
     llvm::StringMap<unsigned> hyperIndex = addHypers(sig);
-    unsigned stepIndex = sig.add(stepType, named(attrs::kStep, b.getUnitAttr()));
+    unsigned stepIndex =
+        sig.add(stepType, named(attrs::kStep, b.getUnitAttr()));
 
     auto apply = sig.createFunc(b, module, loc, attrs::kApply);
     Block *body = &apply.getBody().front();
@@ -310,8 +309,8 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
   SmallVector<unsigned> stateIndex;
   for (unsigned arg : paramArgs)
     for (StringRef state : stateNames)
-      stateIndex.push_back(sig.add(grads.getArgumentTypes()[arg],
-                                   stateAttr(arg, state)));
+      stateIndex.push_back(
+          sig.add(grads.getArgumentTypes()[arg], stateAttr(arg, state)));
   llvm::StringMap<unsigned> hyperIndex = addHypers(sig);
   unsigned stepIndex = sig.add(stepType, named(attrs::kStep, b.getUnitAttr()));
   if (seedArg)
@@ -339,8 +338,8 @@ LogicalResult OptimizerPass::build(func::FuncOp grads,
   for (unsigned index : stateIndex)
     states.push_back(body->getArgument(index));
   HyperValues hyper = hyperValues(hyperIndex, body);
-  SmallVector<Value> updated = buildUpdates(b, loc, config, params, gs, states,
-                                            hyper, body->getArgument(stepIndex));
+  SmallVector<Value> updated = buildUpdates(
+      b, loc, config, params, gs, states, hyper, body->getArgument(stepIndex));
 
   SmallVector<Value> results{mapped(0)};
   SmallVector<DictionaryAttr> resultAttrs{grads.getResultAttrDict(0)};

@@ -401,8 +401,9 @@ static void hashBatch(Run *r, int32_t threads, uint64_t seed) {
   nnc_model_options_t options = {sizeof(options), threads};
   setActivity(r, "nnc_model_create");
   if (threads && !r->api.createWithOptions) {
-    fprintf(stderr, "nnc-guard-run: error: --threads: %s has no "
-                    "nnc_model_create_with_options\n",
+    fprintf(stderr,
+            "nnc-guard-run: error: --threads: %s has no "
+            "nnc_model_create_with_options\n",
             r->path);
     ++r->failures;
     return;
@@ -412,8 +413,8 @@ static void hashBatch(Run *r, int32_t threads, uint64_t seed) {
              threads ? r->api.createWithOptions(seed, &options, &m)
                      : r->api.create(seed, &m)))
     return;
-  printf("# batch %lld: %s (%s), %d threads, seed %llu\n",
-         (long long)r->batch, r->path, r->api.name(),
+  printf("# batch %lld: %s (%s), %d threads, seed %llu\n", (long long)r->batch,
+         r->path, r->api.name(),
          r->api.numThreads ? (int)r->api.numThreads(m) : 1,
          (unsigned long long)seed);
   if (allocBatch(r)) {
@@ -521,8 +522,7 @@ int main(int argc, char **argv) {
       mode.seed = strtoull(argv[++first], NULL, 10);
     } else if (strcmp(argv[first], "--batch") == 0 && hasValue) {
       char *p = argv[++first];
-      for (mode.numBatches = 0; *p && mode.numBatches < 16;
-           ++mode.numBatches) {
+      for (mode.numBatches = 0; *p && mode.numBatches < 16; ++mode.numBatches) {
         mode.batches[mode.numBatches] = strtoll(p, &p, 10);
         if (mode.batches[mode.numBatches] < 1)
           return fprintf(stderr, "nnc-guard-run: error: bad --batch\n"), 2;

@@ -6,15 +6,15 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
-#include "nnc/Target/Registration.h"
 #include "nnc/Conversion/Passes.h"
 #include "nnc/InitAllDialects.h"
+#include "nnc/Target/Registration.h"
 #include "nnc/Transforms/Passes.h"
 
 int main(int argc, char **argv) {

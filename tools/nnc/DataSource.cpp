@@ -44,9 +44,11 @@ int nnc::driver::dataSourceMain() {
     return reportError("data-source", "expected one data source, such as "
                                       "'csv(\"f.csv\")'");
   if (!isDataSourceSyntax(spec))
-    return reportError("data-source",
-                       "'" + spec + "' is not a data source in .nn syntax "
-                       "(a path or JSON is passed to the runtime unchanged)");
+    return reportError(
+        "data-source",
+        "'" + spec +
+            "' is not a data source in .nn syntax "
+            "(a path or JSON is passed to the runtime unchanged)");
   DiagnosticEngine diags(llvm::errs());
   std::optional<std::string> json = dataSourceJson("SPEC", spec, diags);
   if (!json)

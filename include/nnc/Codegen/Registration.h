@@ -1,4 +1,5 @@
-//===- Registration.h - dialects and interfaces the back end needs -*- C++ -*-===//
+//===- Registration.h - dialects and interfaces the back end needs -*- C++
+//-*-===//
 //
 // The dialects, interface models and translations every back end uses, and
 // the target-neutral passes. nnc/Target/Registration.h adds the back ends'.

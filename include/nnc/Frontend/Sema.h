@@ -1,4 +1,5 @@
-//===- nnc/Frontend/Sema.h - Semantic checks of the .nn language -*- C++ -*-===//
+//===- nnc/Frontend/Sema.h - Semantic checks of the .nn language -*- C++
+//-*-===//
 //
 // Semantic analysis, with the rules written as data: ONE row per built-in
 // callable of the language (getBuiltins, nnc/Frontend/Builtins.h: layers,

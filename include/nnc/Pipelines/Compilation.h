@@ -1,4 +1,5 @@
-//===- Compilation.h - the stages of compiling one .nn file ------*- C++ -*-===//
+//===- Compilation.h - the stages of compiling one .nn file ------*- C++
+//-*-===//
 //
 // One compilation of a .nn file, stage by stage, so that the driver can stop
 // after any of them (--emit=ast|nn|linalg|llvm|obj) and `nnc train` can run
@@ -12,13 +13,13 @@
 #ifndef NNC_PIPELINES_COMPILATION_H
 #define NNC_PIPELINES_COMPILATION_H
 
-#include "nnc/Target/CPU/CPUPipeline.h"
-#include "nnc/Target/Target.h"
 #include "nnc/Dialect/NN/NNDialect.h"
 #include "nnc/Frontend/AST.h"
 #include "nnc/Frontend/Diagnostics.h"
 #include "nnc/Pipelines/Compiler.h"
 #include "nnc/Pipelines/ModelSummary.h"
+#include "nnc/Target/CPU/CPUPipeline.h"
+#include "nnc/Target/Target.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -53,8 +54,8 @@ public:
   /// Computes the model's ABI into the IR (nnc-model-abi) and lowers every
   /// nn op to linalg/tensor/arith/math. An unknown target is an error.
   bool lowerToLinalg();
-  /// Runs the back end's pipeline (lookupTarget(CompileOptions::target)) down to the
-  /// LLVM dialect, then writes the descriptor global from the ABI
+  /// Runs the back end's pipeline (lookupTarget(CompileOptions::target)) down
+  /// to the LLVM dialect, then writes the descriptor global from the ABI
   /// (nnc-emit-model-descriptor). An unknown target is an error.
   bool lowerToLLVM();
   /// CUDA target: lowers until the PTX is embedded and writes the PTX of

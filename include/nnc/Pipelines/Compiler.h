@@ -1,4 +1,5 @@
-//===- Compiler.h - .nn file to model.so, as a library call ------*- C++ -*-===//
+//===- Compiler.h - .nn file to model.so, as a library call ------*- C++
+//-*-===//
 //
 // The whole compiler behind one call, for the `nnc` driver's default action
 // and for `nnc train`/`eval`/`predict`, which compile (and cache) the model

@@ -1,4 +1,5 @@
-//===- ModelHeader.h - the C header of a compiled model ----------*- C++ -*-===//
+//===- ModelHeader.h - the C header of a compiled model ----------*- C++
+//-*-===//
 //
 // `nnc --header`: a C header for applications that names a model's inputs,
 // labels and outputs and gives their shapes as macros, written from the

@@ -5,8 +5,9 @@
 // one row per layer call of the .nn file (the ops of @predict that carry the
 // same DSL location) with its output shape, parameter count and forward
 // FLOPs per sample; the totals; and what the memory of one instance at a
-// batch is made of, the CPU kernels' workspace included (KernelWorkspace.h). Also the number formats both outputs share, so that the
-// header and the table print the same text for the same figure.
+// batch is made of, the CPU kernels' workspace included (KernelWorkspace.h).
+// Also the number formats both outputs share, so that the header and the table
+// print the same text for the same figure.
 //
 //===----------------------------------------------------------------------===//
 

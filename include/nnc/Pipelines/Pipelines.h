@@ -1,4 +1,5 @@
-//===- Pipelines.h - pass pipelines composed from nnc's passes ---*- C++ -*-===//
+//===- Pipelines.h - pass pipelines composed from nnc's passes ---*- C++
+//-*-===//
 //
 // Functions that compose small passes into the pipelines the driver runs
 // (IREE style): the nn-level pipeline (canonicalization, autodiff, optimizer)
@@ -24,8 +25,7 @@ struct NNPipelineOptions {
 };
 
 /// Canonicalization, then (training) autodiff and the optimizer.
-void buildNNPipeline(mlir::OpPassManager &pm,
-                     const NNPipelineOptions &options);
+void buildNNPipeline(mlir::OpPassManager &pm, const NNPipelineOptions &options);
 
 /// NNToLinalg and clean-up: every nn op becomes linalg/tensor/arith/math.
 /// `perImageConvolutions`: the CPU's form of convolutions (one matmul per

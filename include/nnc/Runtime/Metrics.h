@@ -49,8 +49,8 @@ int64_t predictClass(const float *row, int64_t k, OutputKind kind);
 class AccuracyMeter {
 public:
   /// Adds `rows` rows of `k` outputs against class `labels`.
-  void add(const float *outputs, int64_t rows, int64_t k,
-           const int32_t *labels, OutputKind kind = OutputKind::Logits);
+  void add(const float *outputs, int64_t rows, int64_t k, const int32_t *labels,
+           OutputKind kind = OutputKind::Logits);
   /// correct / total (0 before any row).
   double value() const { return total ? double(correct) / total : 0.0; }
   /// Number of correct rows.
@@ -80,9 +80,7 @@ public:
   /// sqrt(mse).
   double rmse() const;
   /// The sums behind mae and mse: {sum |p - t|, sum (p - t)^2, count}.
-  std::array<double, 3> sums() const {
-    return {absSum, sqSum, double(count)};
-  }
+  std::array<double, 3> sums() const { return {absSum, sqSum, double(count)}; }
   /// Replaces them (e.g. by sums over the processes of a run).
   void setSums(const std::array<double, 3> &s) {
     absSum = s[0], sqSum = s[1], count = int64_t(s[2]);
@@ -106,8 +104,8 @@ public:
   explicit ConfusionMatrix(int64_t numClasses = 0);
   /// Adds `rows` rows of `k` outputs (class by predictClass) against
   /// `labels`; labels or predictions outside the classes are ignored.
-  void add(const float *outputs, int64_t rows, int64_t k,
-           const int32_t *labels, OutputKind kind = OutputKind::Logits);
+  void add(const float *outputs, int64_t rows, int64_t k, const int32_t *labels,
+           OutputKind kind = OutputKind::Logits);
   /// Adds one (true, predicted) pair.
   void add(int64_t truth, int64_t predicted);
   int64_t numClasses() const { return n; }

@@ -68,7 +68,7 @@ struct ModelApi {
   /// Null for a model.so built before run-time hyperparameters (same ABI
   /// version): its training calls then get the learning rate as an f32.
   decltype(&nnc_model_set_hyperparameter) setHyperparameter;
-  decltype(&nnc_model_train_step_hp) trainStepHp;       ///< null with it
+  decltype(&nnc_model_train_step_hp) trainStepHp;           ///< null with it
   decltype(&nnc_model_apply_gradients_hp) applyGradientsHp; ///< null with it
   /// Null for a model.so built before sync_batchnorm (same ABI version; it
   /// has no replica sums).

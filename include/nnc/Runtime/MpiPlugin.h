@@ -1,4 +1,5 @@
-/*===- nnc/Runtime/MpiPlugin.h - The MPI plugin's C interface --------*- C -*-===*
+/*===- nnc/Runtime/MpiPlugin.h - The MPI plugin's C interface --------*- C
+ *-*-===*
  *
  * The table of functions that libnnc_mpi.so (lib/Distributed) exports and
  * the runtime's MPI communicator (lib/Runtime/MpiCommunicator.cpp) calls.

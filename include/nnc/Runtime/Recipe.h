@@ -77,7 +77,7 @@ struct TrainConfig {
   uint64_t seed = 0;
   double clipNorm = 0.0; ///< applied by the compiled step; recorded only
   ScalingKind scaling = ScalingKind::None; ///< extension key "scaling"
-  LossKind loss = LossKind::None; ///< the first loss term's kind
+  LossKind loss = LossKind::None;          ///< the first loss term's kind
   /// Checkpoint every `saveEvery` epochs; 0: when 60 s of training have
   /// passed since the last one. Always at the end.
   int64_t saveEvery = 0;

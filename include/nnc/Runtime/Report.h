@@ -98,10 +98,10 @@ private:
   double epochStart = 0, lastDraw = -1;
   bool drawn = false;
   double logEvery = 0;
-  double lastLine = -1;     ///< when the last epoch line was printed
-  double runStart = -1;     ///< first beginEpoch of this run
-  int64_t firstEpoch = 0;   ///< its epoch number
-  std::string heldBack;     ///< an epoch line not printed yet
+  double lastLine = -1;   ///< when the last epoch line was printed
+  double runStart = -1;   ///< first beginEpoch of this run
+  int64_t firstEpoch = 0; ///< its epoch number
+  std::string heldBack;   ///< an epoch line not printed yet
 };
 
 /// The summary line of an epoch ("epoch 3/10  lr 0.1  loss 0.43 ...").

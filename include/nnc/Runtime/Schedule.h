@@ -7,10 +7,11 @@
 // optimizer's initial rate, e = epoch):
 //   constant     lr(e) = base
 //   step         lr(e) = base * drop^floor(e / every)            (StepLR)
-//   exponential  lr(e) = base * rate^e                           (ExponentialLR)
-//   cosine       lr(e) = eta_min + (base - eta_min) *
-//                        (1 + cos(pi * e / T_max)) / 2           (CosineAnnealingLR)
-//   plateau      after each epoch, with the monitored metric m:  (ReduceLROnPlateau)
+//   exponential  lr(e) = base * rate^e (ExponentialLR) cosine       lr(e) =
+//   eta_min + (base - eta_min) *
+//                        (1 + cos(pi * e / T_max)) / 2 (CosineAnnealingLR)
+//   plateau      after each epoch, with the monitored metric m:
+//   (ReduceLROnPlateau)
 //                better = m < best * (1 - threshold) (mode min) or
 //                         m > best * (1 + threshold) (mode max);
 //                better: best = m, bad = 0; else bad += 1; when bad > patience
@@ -37,16 +38,16 @@ enum class MetricMode { Min, Max };
 struct ScheduleConfig {
   ScheduleKind kind = ScheduleKind::Constant;
   double baseLr = 0.01;
-  double drop = 0.1;    ///< step: gamma
-  int64_t every = 30;   ///< step: step_size in epochs
-  double rate = 0.95;   ///< exponential: gamma
-  int64_t tMax = 100;   ///< cosine: T_max
-  double etaMin = 0.0;  ///< cosine: eta_min
-  int64_t patience = 10; ///< plateau
-  double factor = 0.1;  ///< plateau
-  double minLr = 0.0;   ///< plateau
+  double drop = 0.1;       ///< step: gamma
+  int64_t every = 30;      ///< step: step_size in epochs
+  double rate = 0.95;      ///< exponential: gamma
+  int64_t tMax = 100;      ///< cosine: T_max
+  double etaMin = 0.0;     ///< cosine: eta_min
+  int64_t patience = 10;   ///< plateau
+  double factor = 0.1;     ///< plateau
+  double minLr = 0.0;      ///< plateau
   double threshold = 1e-4; ///< plateau: relative threshold
-  int64_t cooldown = 0; ///< plateau: epochs to wait after a reduction
+  int64_t cooldown = 0;    ///< plateau: epochs to wait after a reduction
   MetricMode mode = MetricMode::Min; ///< plateau
 };
 

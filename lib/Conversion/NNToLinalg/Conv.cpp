@@ -15,7 +15,6 @@
 using namespace mlir;
 using namespace nnc::lowering;
 
-
 namespace {
 
 FailureOr<Value> lowerConv2D(nn::Conv2DOp op, nn::Conv2DOp::Adaptor adaptor,

@@ -5,8 +5,8 @@
 // vectorized matmul schedule (nnc-matmul-schedule on CPU, the
 // shared-memory matmul on GPU) carries it instead of a scalar loop nest:
 //
-//   col[(n, oh, ow), (c, kh, kw)] = x[n, c, oh*s + kh*d - top, ow*s + kw*d - left]
-//   y[(n, oh, ow), f]            = col x transpose(w[f, (c, kh, kw)])
+//   col[(n, oh, ow), (c, kh, kw)] = x[n, c, oh*s + kh*d - top, ow*s + kw*d -
+//   left] y[(n, oh, ow), f]            = col x transpose(w[f, (c, kh, kw)])
 //   dw[f, (c, kh, kw)]           = dy[n, f, oh, ow] as [f, (n, oh, ow)] x col
 //   dcol[(n, oh, ow), (c, kh, kw)] = dy as [(n, oh, ow), f] x w, then dx by
 //                                  col2im (a gather over the covering taps)
@@ -40,11 +40,10 @@ std::pair<Value, Value> divRem(OpBuilder &b, Location l, Value index,
 /// A `[rows, cols]` f32 tensor (rows dynamic: `batch * rowsPerBatch`, the
 /// batch taken from dim 0 of `batchSource`) filled by `body` from the two
 /// `linalg.index` values.
-Value gather2D(OpBuilder &b, Location loc, Value batchSource,
-               int64_t rowsPerBatch, int64_t cols, bool rowsDynamic,
-               int64_t staticRows,
-               llvm::function_ref<Value(OpBuilder &, Location, Value, Value)>
-                   body) {
+Value gather2D(
+    OpBuilder &b, Location loc, Value batchSource, int64_t rowsPerBatch,
+    int64_t cols, bool rowsDynamic, int64_t staticRows,
+    llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
   Value init;
   if (rowsDynamic) {
     Value batch = b.create<tensor::DimOp>(loc, batchSource, 0);
@@ -54,13 +53,12 @@ Value gather2D(OpBuilder &b, Location loc, Value batchSource,
         loc, ArrayRef<int64_t>{ShapedType::kDynamic, cols}, b.getF32Type(),
         ValueRange{rows});
   } else {
-    init = b.create<tensor::EmptyOp>(
-        loc, ArrayRef<int64_t>{staticRows, cols}, b.getF32Type());
+    init = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{staticRows, cols},
+                                     b.getF32Type());
   }
   return parallelGeneric(b, loc, init, {}, {},
                          [&](OpBuilder &nb, Location l, ValueRange) {
-                           return body(nb, l,
-                                       nb.create<linalg::IndexOp>(l, 0),
+                           return body(nb, l, nb.create<linalg::IndexOp>(l, 0),
                                        nb.create<linalg::IndexOp>(l, 1));
                          });
 }
@@ -71,18 +69,16 @@ Value weightMatrix(OpBuilder &b, Location loc, Value w, bool transposed) {
   auto wType = cast<RankedTensorType>(w.getType());
   int64_t f = wType.getDimSize(0), kw = wType.getDimSize(3);
   int64_t taps = wType.getDimSize(2) * kw, k = wType.getDimSize(1) * taps;
-  return gather2D(b, loc, w, 0, transposed ? f : k, /*rowsDynamic=*/false,
-                  transposed ? k : f,
-                  [&](OpBuilder &nb, Location l, Value row, Value col) {
-                    if (transposed)
-                      std::swap(row, col);
-                    auto [ch, tap] = divRem(nb, l, col, taps);
-                    auto [i, j] = divRem(nb, l, tap, kw);
-                    return nb
-                        .create<tensor::ExtractOp>(l, w,
-                                                   ValueRange{row, ch, i, j})
-                        .getResult();
-                  });
+  return gather2D(
+      b, loc, w, 0, transposed ? f : k, /*rowsDynamic=*/false,
+      transposed ? k : f, [&](OpBuilder &nb, Location l, Value row, Value col) {
+        if (transposed)
+          std::swap(row, col);
+        auto [ch, tap] = divRem(nb, l, col, taps);
+        auto [i, j] = divRem(nb, l, tap, kw);
+        return nb.create<tensor::ExtractOp>(l, w, ValueRange{row, ch, i, j})
+            .getResult();
+      });
 }
 
 } // namespace
@@ -114,8 +110,8 @@ Value im2col(OpBuilder &b, Location loc, Value x, const ConvGeometry &g) {
   Value batch = b.create<tensor::DimOp>(loc, x, 0);
   Value rows = b.create<arith::MulIOp>(loc, batch, indexConst(b, loc, plane));
   Value init = b.create<tensor::EmptyOp>(
-      loc, ArrayRef<int64_t>{ShapedType::kDynamic, c * kh * kw},
-      b.getF32Type(), ValueRange{rows});
+      loc, ArrayRef<int64_t>{ShapedType::kDynamic, c * kh * kw}, b.getF32Type(),
+      ValueRange{rows});
   Value taps = b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{c, kh, kw},
                                          b.getF32Type());
   MLIRContext *ctx = b.getContext();
@@ -127,8 +123,7 @@ Value im2col(OpBuilder &b, Location loc, Value x, const ConvGeometry &g) {
   auto generic = b.create<linalg::GenericOp>(
       loc, TypeRange{init.getType()}, ValueRange{taps}, ValueRange{init}, maps,
       iters, [&](OpBuilder &nb, Location l, ValueRange) {
-        auto [n, pos] =
-            divRem(nb, l, nb.create<linalg::IndexOp>(l, 0), plane);
+        auto [n, pos] = divRem(nb, l, nb.create<linalg::IndexOp>(l, 0), plane);
         auto [oh, ow] = divRem(nb, l, pos, g.outSize[1]);
         SmallVector<Value> idx = {n, nb.create<linalg::IndexOp>(l, 1)};
         Value outPos[2] = {oh, ow};
@@ -137,9 +132,9 @@ Value im2col(OpBuilder &b, Location loc, Value x, const ConvGeometry &g) {
               l,
               nb.create<arith::MulIOp>(l, outPos[dim],
                                        indexConst(nb, l, g.strides[dim])),
-              nb.create<arith::MulIOp>(
-                  l, nb.create<linalg::IndexOp>(l, 2 + dim),
-                  indexConst(nb, l, g.dilations[dim]))));
+              nb.create<arith::MulIOp>(l,
+                                       nb.create<linalg::IndexOp>(l, 2 + dim),
+                                       indexConst(nb, l, g.dilations[dim]))));
         nb.create<linalg::YieldOp>(
             l, ValueRange{nb.create<tensor::ExtractOp>(l, x, idx)});
       });
@@ -163,18 +158,16 @@ Value convAsMatmul(OpBuilder &b, Location loc, Value x, Value w, Value bias,
     maps.push_back(AffineMap::get(4, 0, {d(1)}, ctx));
   }
   Value init = emptyWithBatch(b, loc, resultType, x);
-  return parallelGeneric(b, loc, init, inputs, maps,
-                         [&](OpBuilder &nb, Location l, ValueRange a) {
-                           if (!bias)
-                             return a[0];
-                           return nb.create<arith::AddFOp>(l, a[0], a[1])
-                               .getResult();
-                         });
+  return parallelGeneric(
+      b, loc, init, inputs, maps, [&](OpBuilder &nb, Location l, ValueRange a) {
+        if (!bias)
+          return a[0];
+        return nb.create<arith::AddFOp>(l, a[0], a[1]).getResult();
+      });
 }
 
 Value convInputGradAsMatmul(OpBuilder &b, Location loc, Value dy, Value w,
-                            const ConvGeometry &g,
-                            RankedTensorType inputType) {
+                            const ConvGeometry &g, RankedTensorType inputType) {
   auto wType = cast<RankedTensorType>(w.getType());
   int64_t f = wType.getDimSize(0);
   int64_t kw = g.kernel[1], taps = g.kernel[0] * kw;
@@ -249,9 +242,9 @@ Value convWeightGradAsMatmul(OpBuilder &b, Location loc, Value x, Value dy,
   int64_t f = weightType.getDimSize(0), plane = g.outSize[0] * g.outSize[1];
   Value batch = b.create<tensor::DimOp>(loc, dy, 0);
   Value rows = b.create<arith::MulIOp>(loc, batch, indexConst(b, loc, plane));
-  Value dyTInit = b.create<tensor::EmptyOp>(
-      loc, ArrayRef<int64_t>{f, ShapedType::kDynamic}, b.getF32Type(),
-      ValueRange{rows});
+  Value dyTInit =
+      b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{f, ShapedType::kDynamic},
+                                b.getF32Type(), ValueRange{rows});
   Value dyT = parallelGeneric(
       b, loc, dyTInit, {}, {}, [&](OpBuilder &nb, Location l, ValueRange) {
         Value out = nb.create<linalg::IndexOp>(l, 0);
@@ -265,8 +258,8 @@ Value convWeightGradAsMatmul(OpBuilder &b, Location loc, Value x, Value dy,
   MLIRContext *ctx = b.getContext();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   int64_t kh = g.kernel[0], kw = g.kernel[1];
-  AffineMap read = AffineMap::get(
-      4, 0, {d(0), d(1) * kh * kw + d(2) * kw + d(3)}, ctx);
+  AffineMap read =
+      AffineMap::get(4, 0, {d(0), d(1) * kh * kw + d(2) * kw + d(3)}, ctx);
   Value init = b.create<tensor::EmptyOp>(loc, weightType, ValueRange{});
   return parallelGeneric(
       b, loc, init, product, read,

@@ -33,9 +33,8 @@ namespace {
 constexpr int64_t kWeightGradGroups = 32;
 
 SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
-  return llvm::map_to_vector(values, [&](int64_t v) -> OpFoldResult {
-    return b.getIndexAttr(v);
-  });
+  return llvm::map_to_vector(
+      values, [&](int64_t v) -> OpFoldResult { return b.getIndexAttr(v); });
 }
 
 /// The box of image `n` in a tensor of `type` whose dim 0 is the batch:
@@ -87,9 +86,9 @@ Value forAllImages(
     OpBuilder &b, Location loc, Value batchSource, Value init,
     llvm::function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
   Value batch = b.create<tensor::DimOp>(loc, batchSource, 0);
-  auto loop = b.create<scf::ForallOp>(
-      loc, ArrayRef<OpFoldResult>{batch}, ValueRange{init},
-      /*mapping=*/std::nullopt);
+  auto loop = b.create<scf::ForallOp>(loc, ArrayRef<OpFoldResult>{batch},
+                                      ValueRange{init},
+                                      /*mapping=*/std::nullopt);
   OpBuilder nb = OpBuilder::atBlockBegin(loop.getBody());
   Value n = loop.getInductionVar(0);
   Value shared = loop.getRegionIterArgs()[0];
@@ -111,14 +110,13 @@ Value imageColumns(OpBuilder &b, Location loc, Value xn,
   int64_t c = type.getDimSize(0), h = type.getDimSize(1),
           w = type.getDimSize(2);
   if (g.isPadded()) {
-    Value padded = fill(
-        b, loc,
-        b.create<tensor::EmptyOp>(
-            loc,
-            ArrayRef<int64_t>{c, h + g.padLow[0] + g.padHigh[0],
-                              w + g.padLow[1] + g.padHigh[1]},
-            b.getF32Type()),
-        0);
+    Value padded = fill(b, loc,
+                        b.create<tensor::EmptyOp>(
+                            loc,
+                            ArrayRef<int64_t>{c, h + g.padLow[0] + g.padHigh[0],
+                                              w + g.padLow[1] + g.padHigh[1]},
+                            b.getF32Type()),
+                        0);
     xn = insertBox(b, loc, xn, padded, {0, g.padLow[0], g.padLow[1]});
   }
   int64_t kh = g.kernel[0], kw = g.kernel[1];
@@ -127,14 +125,14 @@ Value imageColumns(OpBuilder &b, Location loc, Value xn,
       loc, ArrayRef<int64_t>{c, kh, kw, oh, ow}, b.getF32Type());
   MLIRContext *ctx = b.getContext();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  AffineMap window = AffineMap::get(
-      5, 0,
-      {d(0), d(3) * g.strides[0] + d(1) * g.dilations[0],
-       d(4) * g.strides[1] + d(2) * g.dilations[1]},
-      ctx);
-  Value columns = parallelGeneric(
-      b, loc, init, xn, window,
-      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  AffineMap window =
+      AffineMap::get(5, 0,
+                     {d(0), d(3) * g.strides[0] + d(1) * g.dilations[0],
+                      d(4) * g.strides[1] + d(2) * g.dilations[1]},
+                     ctx);
+  Value columns =
+      parallelGeneric(b, loc, init, xn, window,
+                      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
   return b.create<tensor::CollapseShapeOp>(
       loc, columns, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4}});
 }
@@ -172,9 +170,9 @@ Value convPerImage(OpBuilder &b, Location loc, Value x, Value w, Value bias,
         // init (RemoveOutsDependency), and the image would be computed in a
         // temporary and copied into the result.
         if (bias)
-          out = nb.create<linalg::BroadcastOp>(l, bias, out,
-                                               ArrayRef<int64_t>{1})
-                    ->getResult(0);
+          out =
+              nb.create<linalg::BroadcastOp>(l, bias, out, ArrayRef<int64_t>{1})
+                  ->getResult(0);
         else
           out = fill(nb, l, out, 0);
         return matmulInto(nb, l, weights, columns, out);
@@ -199,17 +197,17 @@ Value convWeightGradPerImage(OpBuilder &b, Location loc, Value x, Value dy,
       loc, one,
       b.create<arith::DivSIOp>(
           loc,
-          b.create<arith::AddIOp>(
-              loc, batch, indexConst(b, loc, kWeightGradGroups - 1)),
+          b.create<arith::AddIOp>(loc, batch,
+                                  indexConst(b, loc, kWeightGradGroups - 1)),
           indexConst(b, loc, kWeightGradGroups)));
   Value groups = b.create<arith::DivSIOp>(
       loc,
-      b.create<arith::AddIOp>(
-          loc, batch, b.create<arith::SubIOp>(loc, perGroup, one)),
+      b.create<arith::AddIOp>(loc, batch,
+                              b.create<arith::SubIOp>(loc, perGroup, one)),
       perGroup);
   Value partials = b.create<tensor::EmptyOp>(
-      loc, ArrayRef<int64_t>{ShapedType::kDynamic, c * taps, f},
-      b.getF32Type(), ValueRange{groups});
+      loc, ArrayRef<int64_t>{ShapedType::kDynamic, c * taps, f}, b.getF32Type(),
+      ValueRange{groups});
   partials = forAllImages(
       b, loc, partials, partials,
       [&](OpBuilder &nb, Location l, Value group, Value partial) {
@@ -219,20 +217,19 @@ Value convWeightGradPerImage(OpBuilder &b, Location loc, Value x, Value dy,
         auto loop = nb.create<scf::ForOp>(
             l, first, last, one, ValueRange{fill(nb, l, partial, 0)},
             [&](OpBuilder &lb, Location ll, Value n, ValueRange acc) {
-              Value columns =
-                  imageColumns(lb, ll, sliceImage(lb, ll, x, n), g);
+              Value columns = imageColumns(lb, ll, sliceImage(lb, ll, x, n), g);
               Value dyT =
                   transpose(lb, ll, imageGradient(lb, ll, dy, n), {1, 0});
-              lb.create<scf::YieldOp>(
-                  ll, matmulInto(lb, ll, columns, dyT, acc[0]));
+              lb.create<scf::YieldOp>(ll,
+                                      matmulInto(lb, ll, columns, dyT, acc[0]));
             });
         return loop.getResult(0);
       });
-  Value dwT = reduce(b, loc, partials, {0}, /*keepdim=*/false, 0.0,
-                     [](OpBuilder &bb, Location l, ValueRange a) {
-                       return bb.create<arith::AddFOp>(l, a[1], a[0])
-                           .getResult();
-                     });
+  Value dwT =
+      reduce(b, loc, partials, {0}, /*keepdim=*/false, 0.0,
+             [](OpBuilder &bb, Location l, ValueRange a) {
+               return bb.create<arith::AddFOp>(l, a[1], a[0]).getResult();
+             });
   // [C * KH * KW, F] -> [C, KH, KW, F] -> [F, C, KH, KW].
   Value expanded = b.create<tensor::ExpandShapeOp>(
       loc,
@@ -242,16 +239,15 @@ Value convWeightGradPerImage(OpBuilder &b, Location loc, Value x, Value dy,
 }
 
 Value convInputGradPerImage(OpBuilder &b, Location loc, Value dy, Value w,
-                            const ConvGeometry &g,
-                            RankedTensorType inputType) {
+                            const ConvGeometry &g, RankedTensorType inputType) {
   auto wType = cast<RankedTensorType>(w.getType());
   int64_t c = wType.getDimSize(1);
   int64_t kh = g.kernel[0], kw = g.kernel[1];
   int64_t oh = g.outSize[0], ow = g.outSize[1];
   int64_t h = inputType.getDimSize(2), wd = inputType.getDimSize(3);
   // w [F, C, KH, KW] -> [C * KH * KW, F].
-  Value weightsT = collapseDims(
-      b, loc, transpose(b, loc, w, {1, 2, 3, 0}), 0, 3);
+  Value weightsT =
+      collapseDims(b, loc, transpose(b, loc, w, {1, 2, 3, 0}), 0, 3);
   Value init = emptyWithBatch(b, loc, inputType, dy);
   return forAllImages(
       b, loc, dy, init, [&](OpBuilder &nb, Location l, Value n, Value dxn) {

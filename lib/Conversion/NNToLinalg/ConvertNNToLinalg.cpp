@@ -66,12 +66,11 @@ struct ConvertNNToLinalgPass
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<nn::NNDialect>();
-    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, scf::SCFDialect,
-                           tensor::TensorDialect, func::FuncDialect,
-                           // nn.replica_sum's buffer (Replicas.cpp)
-                           memref::MemRefDialect,
-                           bufferization::BufferizationDialect>();
+    target.addLegalDialect<
+        arith::ArithDialect, linalg::LinalgDialect, math::MathDialect,
+        scf::SCFDialect, tensor::TensorDialect, func::FuncDialect,
+        // nn.replica_sum's buffer (Replicas.cpp)
+        memref::MemRefDialect, bufferization::BufferizationDialect>();
     target.addDynamicallyLegalDialect<arith::ArithDialect, math::MathDialect>(
         [](Operation *op) { return !isElementwiseOnTensors(op); });
     RewritePatternSet patterns(ctx);

@@ -76,19 +76,22 @@ Value lowerConv2DBackwardWeight(nn::Conv2DBackwardWeightOp op,
 Value firstArgmax(OpBuilder &b, Location loc, Value x, RankedTensorType gType,
                   ArrayRef<int64_t> k, ArrayRef<int64_t> s,
                   ArrayRef<int64_t> pad, ArrayRef<int64_t> dil) {
-  Value xp = padSpatial(b, loc, x, pad, -std::numeric_limits<double>::infinity());
+  Value xp =
+      padSpatial(b, loc, x, pad, -std::numeric_limits<double>::infinity());
   MLIRContext *ctx = b.getContext();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   Value window = b.create<tensor::EmptyOp>(loc, k, b.getF32Type());
   SmallVector<OpFoldResult> sizes = getSizes(b, loc, x);
   sizes[2] = b.getIndexAttr(gType.getDimSize(2));
   sizes[3] = b.getIndexAttr(gType.getDimSize(3));
-  Value maxInit = fill(b, loc, b.create<tensor::EmptyOp>(loc, sizes, b.getF32Type()),
-                       -std::numeric_limits<double>::infinity());
-  Value argInit = b.create<linalg::FillOp>(
-                       loc, b.create<arith::ConstantIntOp>(loc, 0, 32).getResult(),
-                       b.create<tensor::EmptyOp>(loc, sizes, b.getI32Type()).getResult())
-                      .getResult(0);
+  Value maxInit =
+      fill(b, loc, b.create<tensor::EmptyOp>(loc, sizes, b.getF32Type()),
+           -std::numeric_limits<double>::infinity());
+  Value argInit =
+      b.create<linalg::FillOp>(
+           loc, b.create<arith::ConstantIntOp>(loc, 0, 32).getResult(),
+           b.create<tensor::EmptyOp>(loc, sizes, b.getI32Type()).getResult())
+          .getResult(0);
   AffineMap out = AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx);
   SmallVector<AffineMap> maps = {
       AffineMap::get(6, 0,
@@ -106,8 +109,8 @@ Value firstArgmax(OpBuilder &b, Location loc, Value x, RankedTensorType gType,
                                      indexConst(nb, l, k[1])),
             nb.create<linalg::IndexOp>(l, 5));
         Value tap32 = nb.create<arith::IndexCastOp>(l, nb.getI32Type(), tap);
-        Value greater = nb.create<arith::CmpFOp>(
-            l, arith::CmpFPredicate::OGT, a[0], a[2]);
+        Value greater =
+            nb.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, a[0], a[2]);
         nb.create<linalg::YieldOp>(
             l, ValueRange{nb.create<arith::SelectOp>(l, greater, a[0], a[2]),
                           nb.create<arith::SelectOp>(l, greater, tap32, a[3])});

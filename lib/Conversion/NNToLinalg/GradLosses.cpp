@@ -60,8 +60,8 @@ Value derivative(nn::MaeLossBackwardOp, OpBuilder &b, Location loc, Value x,
   Value d = subf(b, loc, x, y), zero = f32Const(b, loc, 0);
   Value negative = select(b, loc, arith::CmpFPredicate::OLT, d, zero,
                           f32Const(b, loc, -1), zero);
-  return select(b, loc, arith::CmpFPredicate::OGT, d, zero,
-                f32Const(b, loc, 1), negative);
+  return select(b, loc, arith::CmpFPredicate::OGT, d, zero, f32Const(b, loc, 1),
+                negative);
 }
 Value derivative(nn::HuberLossBackwardOp op, OpBuilder &b, Location loc,
                  Value x, Value y) {
@@ -88,8 +88,8 @@ Value derivative(nn::PerceptronLossBackwardOp, OpBuilder &b, Location loc,
                  Value x, Value y) {
   // t = 2y - 1; a mistake (t s <= 0, Rosenblatt: a sample on the boundary
   // is not classified) costs -t s, whose subgradient is -t.
-  Value t = subf(b, loc, mulf(b, loc, y, f32Const(b, loc, 2)),
-                 f32Const(b, loc, 1));
+  Value t =
+      subf(b, loc, mulf(b, loc, y, f32Const(b, loc, 2)), f32Const(b, loc, 1));
   return select(b, loc, arith::CmpFPredicate::OLE, mulf(b, loc, t, x),
                 f32Const(b, loc, 0), b.create<arith::NegFOp>(loc, t),
                 f32Const(b, loc, 0));

@@ -74,8 +74,8 @@ Value hyper32(OpBuilder &b, Location loc, Value tensor) {
 }
 /// 1 - x in f64, rounded to f32.
 Value oneMinus32(OpBuilder &b, Location loc, Value x64) {
-  Value one = b.create<arith::ConstantOp>(loc, b.getF64Type(),
-                                          b.getF64FloatAttr(1.0));
+  Value one =
+      b.create<arith::ConstantOp>(loc, b.getF64Type(), b.getF64FloatAttr(1.0));
   return toF32(b, loc, b.create<arith::SubFOp>(loc, one, x64));
 }
 

@@ -56,8 +56,8 @@ struct Scalar {
 /// Columns [col, col + width) of step `t` of a [N, T, X] tensor, as [N, width].
 Value stepSlice(OpBuilder &b, Location l, Value seq, Value t, int64_t col,
                 int64_t width, Value batch) {
-  auto type = RankedTensorType::get({ShapedType::kDynamic, width},
-                                    b.getF32Type());
+  auto type =
+      RankedTensorType::get({ShapedType::kDynamic, width}, b.getF32Type());
   SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), t,
                                        b.getIndexAttr(col)};
   SmallVector<OpFoldResult> sizes = {batch, b.getIndexAttr(1),
@@ -110,9 +110,9 @@ Value insertRows(OpBuilder &b, Location l, Value src, Value dest, int64_t row) {
 
 /// An elementwise generic over [N, W] with identity maps and one result per
 /// init.
-SmallVector<Value> stepGeneric(
-    OpBuilder &b, Location loc, ValueRange inputs, ValueRange inits,
-    llvm::function_ref<SmallVector<Value>(Scalar &, ValueRange)> body) {
+SmallVector<Value>
+stepGeneric(OpBuilder &b, Location loc, ValueRange inputs, ValueRange inits,
+            llvm::function_ref<SmallVector<Value>(Scalar &, ValueRange)> body) {
   AffineMap id = b.getMultiDimIdentityMap(2);
   SmallVector<AffineMap> maps(inputs.size() + inits.size(), id);
   SmallVector<utils::IteratorType> iters(2, utils::IteratorType::parallel);
@@ -160,10 +160,10 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
     Value bhh = adaptor.getBHh();
     Value bhhH = lbr ? bhh : sliceDim(b, loc, bhh, 0, 0, hGates * hidden);
     Value batch = b.create<tensor::DimOp>(loc, x, 0);
-    auto stateType = RankedTensorType::get({ShapedType::kDynamic, hidden},
-                                           b.getF32Type());
-    auto seqType = RankedTensorType::get(
-        {ShapedType::kDynamic, steps, gh}, b.getF32Type());
+    auto stateType =
+        RankedTensorType::get({ShapedType::kDynamic, hidden}, b.getF32Type());
+    auto seqType = RankedTensorType::get({ShapedType::kDynamic, steps, gh},
+                                         b.getF32Type());
 
     // 1. Recomputed pre-activations.
     Value hprev = shiftSteps(b, loc, hs);
@@ -206,8 +206,8 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
         loc, indexConst(b, loc, 0), indexConst(b, loc, steps),
         indexConst(b, loc, 1), iterArgs,
         [&](OpBuilder &lb, Location l, Value i, ValueRange args) {
-          Value t = lb.create<arith::SubIOp>(l, indexConst(lb, l, steps - 1),
-                                             i);
+          Value t =
+              lb.create<arith::SubIOp>(l, indexConst(lb, l, steps - 1), i);
           auto slice = [&](Value seq, int64_t k) {
             return stepSlice(lb, l, seq, t, k * hidden, hidden, batch);
           };
@@ -229,8 +229,8 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
                     return {s.mul(d, s.dTanh(h))};
                   Value pos = s.b.create<arith::CmpFOp>(
                       s.l, arith::CmpFPredicate::OGT, h, f32Const(s.b, s.l, 0));
-                  return {s.b.create<arith::SelectOp>(
-                      s.l, pos, d, f32Const(s.b, s.l, 0))};
+                  return {s.b.create<arith::SelectOp>(s.l, pos, d,
+                                                      f32Const(s.b, s.l, 0))};
                 });
             daX = insertStep(lb, l, r[0], daX, t, 0, batch);
           } else if constexpr (cell == Cell::Lstm) {
@@ -251,8 +251,7 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
                   return {s.mul(s.mul(dc, gg), s.dSigmoid(ig)),
                           s.mul(s.mul(dc, cp), s.dSigmoid(fg)),
                           s.mul(s.mul(dc, ig), s.dTanh(gg)),
-                          s.mul(s.mul(d, tc), s.dSigmoid(og)),
-                          s.mul(dc, fg)};
+                          s.mul(s.mul(d, tc), s.dSigmoid(og)), s.mul(dc, fg)};
                 });
             for (int64_t k = 0; k < 4; ++k)
               daX = insertStep(lb, l, r[k], daX, t, k * hidden, batch);
@@ -313,7 +312,7 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
                   Value dan = s.mul(s.mul(d, s.sub(s.one(), zg)), s.dTanh(ng));
                   Value dar = s.mul(s.mul(dan, hn), s.dSigmoid(rg));
                   Value daz = s.mul(s.mul(d, s.sub(hp, ng)), s.dSigmoid(zg));
-                  return {dar, daz, dan, dar, daz, s.mul(dan, rg),
+                  return {dar,         daz, dan, dar, daz, s.mul(dan, rg),
                           s.mul(d, zg)};
                 });
             for (int64_t k = 0; k < 3; ++k) {
@@ -326,8 +325,8 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
           // Accumulate into dh's own buffer (read above): the yielded value
           // stays equivalent to the loop argument, no allocation per step.
           Value acc = direct ? direct : fill(lb, l, dh, 0);
-          Value daHt = stepSlice(lb, l, daH ? daH : daX, t, 0,
-                                 hGates * hidden, batch);
+          Value daHt =
+              stepSlice(lb, l, daH ? daH : daX, t, 0, hGates * hidden, batch);
           Value dhPrev = lb.create<linalg::MatmulOp>(l, TypeRange{stateType},
                                                      ValueRange{daHt, whhH},
                                                      ValueRange{acc})
@@ -359,11 +358,10 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
         return matmul(b, loc, transpose(b, loc, da, {1, 0}),
                       collapseDims(b, loc, in, 0, 2));
       };
-      Value whhGrad = b.create<tensor::EmptyOp>(
-          loc, getSizes(b, loc, whh), b.getF32Type());
+      Value whhGrad =
+          b.create<tensor::EmptyOp>(loc, getSizes(b, loc, whh), b.getF32Type());
       dwhh = insertRows(b, loc, rowsGrad(0, hGates, hprev), whhGrad, 0);
-      dwhh = insertRows(b, loc, rowsGrad(hGates, 1, rh), dwhh,
-                        hGates * hidden);
+      dwhh = insertRows(b, loc, rowsGrad(hGates, 1, rh), dwhh, hGates * hidden);
     }
     auto sum = [&](Value v) {
       return reduce(b, loc, v, {0, 1}, /*keepdim=*/false, 0,
@@ -383,12 +381,12 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
   /// [N, T, 4H]: c_t = sigmoid(f) c_{t-1} + sigmoid(i) tanh(g), c_{-1} = 0.
   static Value cellScan(OpBuilder &b, Location loc, Value a, Value batch,
                         int64_t steps, int64_t hidden) {
-    auto stateType = RankedTensorType::get({ShapedType::kDynamic, hidden},
-                                           b.getF32Type());
+    auto stateType =
+        RankedTensorType::get({ShapedType::kDynamic, hidden}, b.getF32Type());
     auto seqType = RankedTensorType::get({ShapedType::kDynamic, steps, hidden},
                                          b.getF32Type());
-    Value c0 = fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch),
-                    0);
+    Value c0 =
+        fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0);
     Value cs0 = b.create<tensor::EmptyOp>(loc, seqType, batch);
     auto loop = b.create<scf::ForOp>(
         loc, indexConst(b, loc, 0), indexConst(b, loc, steps),

@@ -26,8 +26,8 @@ Value sumAll(OpBuilder &b, Location loc, ValueRange inputs, ScalarFn f,
              ArrayRef<AffineMap> inputMaps = {}) {
   int64_t rank = cast<RankedTensorType>(inputs[0].getType()).getRank();
   Value acc = fill(
-      b, loc, b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{}, b.getF32Type()),
-      0);
+      b, loc,
+      b.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{}, b.getF32Type()), 0);
   SmallVector<AffineMap> maps(inputMaps);
   if (maps.empty())
     maps.assign(inputs.size(), b.getMultiDimIdentityMap(rank));
@@ -55,8 +55,8 @@ Value scaleScalar(OpBuilder &b, Location loc, Value scalar, Value factor) {
 /// sum(f) / number of elements of `inputs[0]`.
 Value meanAll(OpBuilder &b, Location loc, ValueRange inputs, ScalarFn f) {
   int64_t rank = cast<RankedTensorType>(inputs[0].getType()).getRank();
-  Value count = countF32(b, loc, inputs[0],
-                         llvm::to_vector(llvm::seq<int64_t>(0, rank)));
+  Value count =
+      countF32(b, loc, inputs[0], llvm::to_vector(llvm::seq<int64_t>(0, rank)));
   Value inv = b.create<arith::DivFOp>(loc, f32Const(b, loc, 1), count);
   return scaleScalar(b, loc, sumAll(b, loc, inputs, f), inv);
 }

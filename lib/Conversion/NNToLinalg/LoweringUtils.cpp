@@ -45,9 +45,8 @@ Value fill(OpBuilder &b, Location loc, Value init, double value) {
       .getResult(0);
 }
 
-Value parallelGeneric(OpBuilder &b, Location loc, Value init,
-                      ValueRange inputs, ArrayRef<AffineMap> inputMaps,
-                      ScalarFn body) {
+Value parallelGeneric(OpBuilder &b, Location loc, Value init, ValueRange inputs,
+                      ArrayRef<AffineMap> inputMaps, ScalarFn body) {
   auto type = cast<RankedTensorType>(init.getType());
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(b.getMultiDimIdentityMap(type.getRank()));
@@ -103,8 +102,7 @@ Value broadcastElementwise(OpBuilder &b, Location loc,
   return parallelGeneric(b, loc, init, inputs, maps, body);
 }
 
-Value unaryElementwise(OpBuilder &b, Location loc, Value input,
-                       ScalarFn body) {
+Value unaryElementwise(OpBuilder &b, Location loc, Value input, ScalarFn body) {
   auto type = cast<RankedTensorType>(input.getType());
   return broadcastElementwise(b, loc, type, input, body);
 }
@@ -272,8 +270,8 @@ Value reshape(OpBuilder &b, Location loc, Value input, RankedTensorType type) {
     flat = collapseDims(b, loc, input, 0, inType.getRank());
   Value result = flat;
   auto flatType = cast<RankedTensorType>(flat.getType());
-  if (flatType.getRank() == 0 && type.getRank() > 0 &&
-      type.hasStaticShape() && type.getNumElements() == 1) {
+  if (flatType.getRank() == 0 && type.getRank() > 0 && type.hasStaticShape() &&
+      type.getNumElements() == 1) {
     // A scalar to [1, ..., 1]: expand with no reassociation groups.
     return b.create<tensor::ExpandShapeOp>(loc, type, flat,
                                            ArrayRef<ReassociationIndices>{});
@@ -290,8 +288,7 @@ Value reshape(OpBuilder &b, Location loc, Value input, RankedTensorType type) {
   return result;
 }
 
-Value dense(OpBuilder &b, Location loc, Value input, Value weight,
-            Value bias) {
+Value dense(OpBuilder &b, Location loc, Value input, Value weight, Value bias) {
   auto inType = cast<RankedTensorType>(input.getType());
   int64_t rank = inType.getRank();
   Value x = rank > 2 ? collapseDims(b, loc, input, 0, rank - 1) : input;
@@ -301,8 +298,8 @@ Value dense(OpBuilder &b, Location loc, Value input, Value weight,
     MLIRContext *ctx = b.getContext();
     AffineMap id = b.getMultiDimIdentityMap(2);
     AffineMap col = AffineMap::get(2, 0, getAffineDimExpr(1, ctx));
-    Value init = b.create<tensor::EmptyOp>(loc, getSizes(b, loc, y),
-                                           b.getF32Type());
+    Value init =
+        b.create<tensor::EmptyOp>(loc, getSizes(b, loc, y), b.getF32Type());
     y = parallelGeneric(b, loc, init, {y, bias}, {id, col},
                         [](OpBuilder &nb, Location nloc, ValueRange a) {
                           return nb.create<arith::AddFOp>(nloc, a[0], a[1]);
@@ -370,9 +367,9 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pad,
         Value inBounds;
         SmallVector<Value> idx = {nb.create<linalg::IndexOp>(l, 0),
                                   nb.create<linalg::IndexOp>(l, 1)};
-        for (auto [d, low, size] : {std::tuple<int64_t, int64_t, int64_t>{
-                                        2, pad[0], h},
-                                    {3, pad[1], w}}) {
+        for (auto [d, low, size] :
+             {std::tuple<int64_t, int64_t, int64_t>{2, pad[0], h},
+              {3, pad[1], w}}) {
           Value i = nb.create<arith::SubIOp>(
               l, nb.create<linalg::IndexOp>(l, d), indexConst(nb, l, low));
           Value ok = nb.create<arith::AndIOp>(
@@ -381,9 +378,9 @@ Value padSpatial(OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> pad,
                                        indexConst(nb, l, 0)),
               nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, i,
                                        indexConst(nb, l, size)));
-          inBounds = inBounds ? nb.create<arith::AndIOp>(l, inBounds, ok)
-                                    .getResult()
-                              : ok;
+          inBounds = inBounds
+                         ? nb.create<arith::AndIOp>(l, inBounds, ok).getResult()
+                         : ok;
           Value clamped = nb.create<arith::MinSIOp>(
               l, nb.create<arith::MaxSIOp>(l, i, indexConst(nb, l, 0)),
               indexConst(nb, l, size - 1));
@@ -438,9 +435,10 @@ Value dropoutKeep(OpBuilder &b, Location loc, Value seed, Value flatIndex,
       b, loc,
       b.create<arith::XOrIOp>(
           loc, b.create<arith::MulIOp>(loc, idxLo, c32(0xCC9E2D51u)), key));
-  h = fmix32(b, loc,
-             b.create<arith::XOrIOp>(
-                 loc, h, b.create<arith::AddIOp>(loc, idxHi, c32(0x1B873593u))));
+  h = fmix32(
+      b, loc,
+      b.create<arith::XOrIOp>(
+          loc, h, b.create<arith::AddIOp>(loc, idxHi, c32(0x1B873593u))));
   // keep when (h >> 8) / 2^24 >= p, i.e. (h >> 8) >= ceil(p * 2^24).
   auto threshold = static_cast<uint32_t>(std::ceil(p * 16777216.0));
   Value u24 = b.create<arith::ShRUIOp>(loc, h, c32(8));
@@ -462,8 +460,9 @@ Value flatIndex(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes) {
 /// `lo <= v < hi` on index values.
 Value inRange(OpBuilder &b, Location l, Value v, int64_t lo, int64_t hi) {
   return b.create<arith::AndIOp>(
-      l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, v,
-                                 indexConst(b, l, lo)),
+      l,
+      b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, v,
+                              indexConst(b, l, lo)),
       b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, v,
                               indexConst(b, l, hi)));
 }
@@ -484,17 +483,17 @@ std::pair<Value, Value> windowOf(OpBuilder &b, Location l, Value i, Value k,
   Value num = b.create<arith::SubIOp>(
       l, b.create<arith::AddIOp>(l, i, indexConst(b, l, padLow)), k);
   Value s = indexConst(b, l, stride);
-  Value exact = b.create<arith::CmpIOp>(
-      l, arith::CmpIPredicate::eq, b.create<arith::RemSIOp>(l, num, s),
-      indexConst(b, l, 0));
+  Value exact = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq,
+                                        b.create<arith::RemSIOp>(l, num, s),
+                                        indexConst(b, l, 0));
   Value pos = b.create<arith::DivSIOp>(l, num, s);
   Value valid = b.create<arith::AndIOp>(
       l, exact,
-      b.create<arith::AndIOp>(
-          l,
-          b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, num,
-                                  indexConst(b, l, 0)),
-          inRange(b, l, pos, 0, outSize)));
+      b.create<arith::AndIOp>(l,
+                              b.create<arith::CmpIOp>(l,
+                                                      arith::CmpIPredicate::sge,
+                                                      num, indexConst(b, l, 0)),
+                              inRange(b, l, pos, 0, outSize)));
   return {valid, clampIndex(b, l, pos, outSize)};
 }
 
@@ -522,8 +521,8 @@ Value tableRow(OpBuilder &b, Location loc, Value id, int64_t vocab,
     id = b.create<arith::SelectOp>(
         loc, negative, b.create<arith::AddIOp>(loc, id, i32(vocab)), id);
   }
-  id = b.create<arith::MinSIOp>(
-      loc, b.create<arith::MaxSIOp>(loc, id, i32(0)), i32(vocab - 1));
+  id = b.create<arith::MinSIOp>(loc, b.create<arith::MaxSIOp>(loc, id, i32(0)),
+                                i32(vocab - 1));
   return b.create<arith::IndexCastOp>(loc, b.getIndexType(), id);
 }
 

@@ -1,4 +1,5 @@
-//===- LoweringUtils.h - builders shared by the nn lowerings --- -*- C++ -*-===//
+//===- LoweringUtils.h - builders shared by the nn lowerings --- -*- C++
+//-*-===//
 //
 // Small builders every nn-to-linalg pattern family uses: constants, empty
 // tensors whose dynamic (batch) sizes come from `tensor.dim`, elementwise
@@ -36,9 +37,8 @@ mlir::Value f32Const(mlir::OpBuilder &b, mlir::Location loc, double value);
 mlir::Value indexConst(mlir::OpBuilder &b, mlir::Location loc, int64_t value);
 
 /// The sizes of a ranked tensor value (`tensor.dim` for the dynamic ones).
-llvm::SmallVector<mlir::OpFoldResult> getSizes(mlir::OpBuilder &b,
-                                               mlir::Location loc,
-                                               mlir::Value tensor);
+llvm::SmallVector<mlir::OpFoldResult>
+getSizes(mlir::OpBuilder &b, mlir::Location loc, mlir::Value tensor);
 
 /// A `tensor.empty` of `type`; each dynamic dimension takes the size of
 /// dimension 0 (the batch) of `batchSource`.
@@ -60,8 +60,7 @@ mlir::Value parallelGeneric(mlir::OpBuilder &b, mlir::Location loc,
 /// The indexing map reading an input of shape `in` inside a loop nest over
 /// `out` with NumPy broadcasting (right-aligned; a static 1 against another
 /// size reads index 0).
-mlir::AffineMap broadcastMap(mlir::MLIRContext *ctx,
-                             llvm::ArrayRef<int64_t> in,
+mlir::AffineMap broadcastMap(mlir::MLIRContext *ctx, llvm::ArrayRef<int64_t> in,
                              llvm::ArrayRef<int64_t> out);
 
 /// An elementwise generic producing `resultType` from broadcast `inputs`;
@@ -82,21 +81,21 @@ mlir::Value reduce(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                    ScalarFn combine);
 
 /// The number of elements of `input` over `axes`, as an f32 value.
-mlir::Value countF32(mlir::OpBuilder &b, mlir::Location loc,
-                     mlir::Value input, llvm::ArrayRef<int64_t> axes);
+mlir::Value countF32(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                     llvm::ArrayRef<int64_t> axes);
 
 /// `linalg.transpose` of `input` with `perm` (result dim i = input dim
 /// perm[i]).
-mlir::Value transpose(mlir::OpBuilder &b, mlir::Location loc,
-                      mlir::Value input, llvm::ArrayRef<int64_t> perm);
+mlir::Value transpose(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                      llvm::ArrayRef<int64_t> perm);
 
 /// `[M, K] x [K, P]` with `linalg.matmul` into a zero-filled accumulator.
 mlir::Value matmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
                    mlir::Value rhs);
 
 /// `[B, M, K] x [B, K, P]` with `linalg.batch_matmul`.
-mlir::Value batchMatmul(mlir::OpBuilder &b, mlir::Location loc,
-                        mlir::Value lhs, mlir::Value rhs);
+mlir::Value batchMatmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value lhs,
+                        mlir::Value rhs);
 
 /// The dense layer: `input [..., K]`, `weight [O, K]`, optional `bias [O]`:
 /// transpose of the weight, `linalg.matmul` on the collapsed leading dims,
@@ -126,9 +125,8 @@ mlir::Value collapseDims(mlir::OpBuilder &b, mlir::Location loc,
 
 /// Splits dim `dim` of `input` into `sizes` (at most one dynamic, written as
 /// ShapedType::kDynamic).
-mlir::Value expandDim(mlir::OpBuilder &b, mlir::Location loc,
-                      mlir::Value input, int64_t dim,
-                      llvm::ArrayRef<int64_t> sizes);
+mlir::Value expandDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+                      int64_t dim, llvm::ArrayRef<int64_t> sizes);
 
 /// Numerically stable (log-)softmax of `input` along `axis`: max, then the
 /// sum of exp(x - max), then exp(x - max) / sum or x - max - log(sum).
@@ -215,9 +213,8 @@ mlir::Value im2col(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 /// The convolution of NCHW `x` with `w [F, C, KH, KW]` (plus `bias [F]` when
 /// not null) as im2col, one `linalg.matmul` and a transposing generic back to
 /// NCHW `resultType` (its batch dim taken from `x`).
-mlir::Value convAsMatmul(mlir::OpBuilder &b, mlir::Location loc,
-                         mlir::Value x, mlir::Value w, mlir::Value bias,
-                         const ConvGeometry &g,
+mlir::Value convAsMatmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                         mlir::Value w, mlir::Value bias, const ConvGeometry &g,
                          mlir::RankedTensorType resultType);
 
 /// The input gradient of that convolution, `inputType` like `x`: `dcol = dy
@@ -240,8 +237,7 @@ mlir::Value convWeightGradAsMatmul(mlir::OpBuilder &b, mlir::Location loc,
 /// images, one static `linalg.matmul` per image in the NCHW orientation.
 /// The convolution of `x` with `w` (plus `bias` when not null).
 mlir::Value convPerImage(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
-                         mlir::Value w, mlir::Value bias,
-                         const ConvGeometry &g,
+                         mlir::Value w, mlir::Value bias, const ConvGeometry &g,
                          mlir::RankedTensorType resultType);
 /// `dw = sum over images of colT x dy[n]^T` (per group of images, the
 /// groups' partials summed in order), transposed back to `weightType`.
@@ -268,9 +264,9 @@ mlir::Value poolTiles(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                       llvm::ArrayRef<int64_t> kernel, bool isMax,
                       mlir::RankedTensorType resultType);
 /// Their input gradient from the output gradient `dy`.
-mlir::Value poolTilesGrad(mlir::OpBuilder &b, mlir::Location loc,
-                          mlir::Value x, mlir::Value dy,
-                          llvm::ArrayRef<int64_t> kernel, bool isMax);
+mlir::Value poolTilesGrad(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                          mlir::Value dy, llvm::ArrayRef<int64_t> kernel,
+                          bool isMax);
 
 /// The op type that the lowering function `Fn` takes first.
 template <auto Fn>

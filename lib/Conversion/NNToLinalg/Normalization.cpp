@@ -6,8 +6,9 @@
 // but the channel, normalises with them and returns the running statistics
 // updated with the unbiased variance; with `replicas` (sync_batchnorm) the
 // sums are summed over the replicas first (batchStatistics), and
-// `batch_stats` is those statistics alone (the synced adjoint's). `layernorm` reduces the
-// last dim. All reductions are `linalg.generic`s with reduction iterators.
+// `batch_stats` is those statistics alone (the synced adjoint's). `layernorm`
+// reduces the last dim. All reductions are `linalg.generic`s with reduction
+// iterators.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,10 +42,10 @@ Value sumSquaredDeviation(OpBuilder &b, Location loc, Value x, Value mean,
                             : utils::IteratorType::parallel);
   }
   AffineMap kept = keptMap(b.getContext(), rank, keep);
-  Value acc = fill(b, loc,
-                   b.create<tensor::EmptyOp>(loc, getSizes(b, loc, mean),
-                                             b.getF32Type()),
-                   0);
+  Value acc = fill(
+      b, loc,
+      b.create<tensor::EmptyOp>(loc, getSizes(b, loc, mean), b.getF32Type()),
+      0);
   return b
       .create<linalg::GenericOp>(
           loc, TypeRange{acc.getType()}, ValueRange{x, mean}, ValueRange{acc},
@@ -73,8 +74,8 @@ Value normalize(OpBuilder &b, Location loc, Value x, Value mean, Value var,
                 Value gamma, Value beta, AffineMap statMap, AffineMap paramMap,
                 double eps) {
   int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
-  Value init = b.create<tensor::EmptyOp>(loc, getSizes(b, loc, x),
-                                         b.getF32Type());
+  Value init =
+      b.create<tensor::EmptyOp>(loc, getSizes(b, loc, x), b.getF32Type());
   return parallelGeneric(
       b, loc, init, {x, mean, var, gamma, beta},
       {b.getMultiDimIdentityMap(rank), statMap, statMap, paramMap, paramMap},
@@ -96,8 +97,8 @@ Value normalize(OpBuilder &b, Location loc, Value x, Value mean, Value var,
 Value normalizeChannels(OpBuilder &b, Location loc, Value x, Value mean,
                         Value var, Value gamma, Value beta, double eps) {
   AffineMap id = b.getMultiDimIdentityMap(1);
-  Value channels = b.create<tensor::EmptyOp>(loc, getSizes(b, loc, mean),
-                                             b.getF32Type());
+  Value channels =
+      b.create<tensor::EmptyOp>(loc, getSizes(b, loc, mean), b.getF32Type());
   Value scale = parallelGeneric(
       b, loc, channels, {var, gamma}, {id, id},
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
@@ -105,23 +106,23 @@ Value normalizeChannels(OpBuilder &b, Location loc, Value x, Value mean,
             l, nb.create<arith::AddFOp>(l, a[0], f32Const(nb, l, eps)));
         return nb.create<arith::DivFOp>(l, a[1], denom);
       });
-  Value shift = parallelGeneric(
-      b, loc, channels, {beta, mean, scale}, {id, id, id},
-      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        return nb.create<arith::SubFOp>(
-            l, a[0], nb.create<arith::MulFOp>(l, a[1], a[2]));
-      });
+  Value shift =
+      parallelGeneric(b, loc, channels, {beta, mean, scale}, {id, id, id},
+                      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                        return nb.create<arith::SubFOp>(
+                            l, a[0], nb.create<arith::MulFOp>(l, a[1], a[2]));
+                      });
   int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
   AffineMap channel = keptMap(b.getContext(), rank, {1});
-  Value init = b.create<tensor::EmptyOp>(loc, getSizes(b, loc, x),
-                                         b.getF32Type());
-  return parallelGeneric(
-      b, loc, init, {x, scale, shift},
-      {b.getMultiDimIdentityMap(rank), channel, channel},
-      [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        return nb.create<arith::AddFOp>(
-            l, nb.create<arith::MulFOp>(l, a[0], a[1]), a[2]);
-      });
+  Value init =
+      b.create<tensor::EmptyOp>(loc, getSizes(b, loc, x), b.getF32Type());
+  return parallelGeneric(b, loc, init, {x, scale, shift},
+                         {b.getMultiDimIdentityMap(rank), channel, channel},
+                         [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+                           return nb.create<arith::AddFOp>(
+                               l, nb.create<arith::MulFOp>(l, a[0], a[1]),
+                               a[2]);
+                         });
 }
 
 /// The statistics of batch normalisation over `axes` (every dim but the
@@ -159,8 +160,8 @@ BatchStatistics batchStatistics(OpBuilder &b, Location loc, Value x,
         ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(c)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
-    st.count =
-        b.create<tensor::ExtractOp>(loc, total, ValueRange{indexConst(b, loc, c)});
+    st.count = b.create<tensor::ExtractOp>(loc, total,
+                                           ValueRange{indexConst(b, loc, c)});
   }
   st.mean = divideBy(b, loc, sum, st.count);
   Value deviations = sumSquaredDeviation(b, loc, x, st.mean, axes);

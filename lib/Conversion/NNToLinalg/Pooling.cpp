@@ -1,12 +1,13 @@
 //===- Pooling.cpp - nn pooling to linalg pooling ops ---------------------===//
 //
 // Windows that tile the image (maxpool(2)) go to PoolingTiles.cpp. Else
-// `maxpool2d` pads with -inf (a bounds-checked generic) and uses `linalg.pooling_nchw_max` into a
-// -inf-filled accumulator; `avgpool2d` pads with zeros, sums with
-// `linalg.pooling_nchw_sum` and divides each output by the number of real
-// cells of its window inside the image grown by `divisor_padding`, computed
-// from `linalg.index` (none: PyTorch's `count_include_pad = False`).
-// Dilated max windows use the linalg op's dilations.
+// `maxpool2d` pads with -inf (a bounds-checked generic) and uses
+// `linalg.pooling_nchw_max` into a -inf-filled accumulator; `avgpool2d` pads
+// with zeros, sums with `linalg.pooling_nchw_sum` and divides each output by
+// the number of real cells of its window inside the image grown by
+// `divisor_padding`, computed from `linalg.index` (none: PyTorch's
+// `count_include_pad = False`). Dilated max windows use the linalg op's
+// dilations.
 //
 //===----------------------------------------------------------------------===//
 

@@ -65,9 +65,10 @@ Value tapNumber(OpBuilder &b, Location loc, int64_t kw) {
 Value reduceWindows(OpBuilder &b, Location loc, ValueRange inputs,
                     ArrayRef<AffineMap> inputMaps, Value like, double init,
                     ScalarFn combine) {
-  Value acc = fill(b, loc, b.create<tensor::EmptyOp>(loc, getSizes(b, loc, like),
-                                                     b.getF32Type()),
-                   init);
+  Value acc = fill(
+      b, loc,
+      b.create<tensor::EmptyOp>(loc, getSizes(b, loc, like), b.getF32Type()),
+      init);
   SmallVector<AffineMap> maps(inputMaps);
   maps.push_back(cellMap(b.getContext()));
   return b
@@ -102,23 +103,20 @@ Value poolTiles(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> k,
   Value like = emptyWithBatch(b, loc, resultType, x);
   AffineMap id = b.getMultiDimIdentityMap(6);
   if (isMax)
-    return reduceWindows(b, loc, view, id, like,
-                         -std::numeric_limits<double>::infinity(),
-                         [](OpBuilder &nb, Location l, ValueRange a) {
-                           return nb.create<arith::MaximumFOp>(l, a[0], a[1])
-                               .getResult();
-                         });
-  Value sum = reduceWindows(b, loc, view, id, like, 0,
-                            [](OpBuilder &nb, Location l, ValueRange a) {
-                              return nb.create<arith::AddFOp>(l, a[1], a[0])
-                                  .getResult();
-                            });
+    return reduceWindows(
+        b, loc, view, id, like, -std::numeric_limits<double>::infinity(),
+        [](OpBuilder &nb, Location l, ValueRange a) {
+          return nb.create<arith::MaximumFOp>(l, a[0], a[1]).getResult();
+        });
+  Value sum = reduceWindows(
+      b, loc, view, id, like, 0, [](OpBuilder &nb, Location l, ValueRange a) {
+        return nb.create<arith::AddFOp>(l, a[1], a[0]).getResult();
+      });
   Value count = f32Const(b, loc, double(k[0] * k[1]));
-  return unaryElementwise(b, loc, sum,
-                          [&](OpBuilder &nb, Location l, ValueRange a) {
-                            return nb.create<arith::DivFOp>(l, a[0], count)
-                                .getResult();
-                          });
+  return unaryElementwise(
+      b, loc, sum, [&](OpBuilder &nb, Location l, ValueRange a) {
+        return nb.create<arith::DivFOp>(l, a[0], count).getResult();
+      });
 }
 
 Value poolTilesGrad(OpBuilder &b, Location loc, Value x, Value dy,
@@ -141,8 +139,8 @@ Value poolTilesGrad(OpBuilder &b, Location loc, Value x, Value dy,
           return nb.create<arith::MinimumFOp>(l, tap, a[2]).getResult();
         });
   }
-  Value init = b.create<tensor::EmptyOp>(loc, getSizes(b, loc, view),
-                                         b.getF32Type());
+  Value init =
+      b.create<tensor::EmptyOp>(loc, getSizes(b, loc, view), b.getF32Type());
   SmallVector<Value> inputs = {dy};
   SmallVector<AffineMap> maps = {cell};
   if (first) {

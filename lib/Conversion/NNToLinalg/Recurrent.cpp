@@ -98,8 +98,8 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     };
     Value whhT = transpose(b, loc, hRows(whh), {1, 0});
     Value batch = b.create<tensor::DimOp>(loc, x, 0);
-    auto stateType = RankedTensorType::get({ShapedType::kDynamic, hidden},
-                                           b.getF32Type());
+    auto stateType =
+        RankedTensorType::get({ShapedType::kDynamic, hidden}, b.getF32Type());
     auto projType = RankedTensorType::get(
         {ShapedType::kDynamic, gates * hidden}, b.getF32Type());
     auto hProjType = RankedTensorType::get(
@@ -120,15 +120,15 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
       nBias = broadcastBias(sliceDim(b, loc, bhh, 0, hGates * hidden, hidden),
                             stateType);
     }
-    Value zero = fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch),
-                      0);
+    Value zero =
+        fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0);
     Value out = emptyWithBatch(b, loc, type, x);
     SmallVector<Value> iterArgs = {zero, out};
     if (cell == Cell::Lstm)
-      iterArgs.push_back(fill(
-          b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0));
-    Value steps = getValueOrCreateConstantIndexOp(b, loc,
-                                                  getSizes(b, loc, x)[1]);
+      iterArgs.push_back(
+          fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0));
+    Value steps =
+        getValueOrCreateConstantIndexOp(b, loc, getSizes(b, loc, x)[1]);
     auto loop = b.create<scf::ForOp>(
         loc, indexConst(b, loc, 0), steps, indexConst(b, loc, 1), iterArgs,
         [&](OpBuilder &lb, Location l, Value t, ValueRange args) {
@@ -136,8 +136,8 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
           SmallVector<OpFoldResult> one(3, lb.getIndexAttr(1));
           SmallVector<OpFoldResult> offsets = {lb.getIndexAttr(0), t,
                                                lb.getIndexAttr(0)};
-          SmallVector<OpFoldResult> xSizes = {
-              batch, lb.getIndexAttr(1), lb.getIndexAttr(gates * hidden)};
+          SmallVector<OpFoldResult> xSizes = {batch, lb.getIndexAttr(1),
+                                              lb.getIndexAttr(gates * hidden)};
           Value xt = lb.create<tensor::ExtractSliceOp>(l, projType, xp, offsets,
                                                        xSizes, one);
           Value hp = lb.create<linalg::MatmulOp>(l, TypeRange{hProjType},
@@ -151,16 +151,15 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
           }
           if (!lbr) {
             // W_hn (r * h) + b_hn, the hidden term of n.
-            Value rh =
-                gateGeneric(lb, l, {inputs[0], inputs[1], h},
-                            {lb.create<tensor::EmptyOp>(l, stateType, batch)},
-                            [](OpBuilder &g, Location gl,
-                               ValueRange a) -> SmallVector<Value> {
-                              Value r = sigmoid(g, gl,
-                                                g.create<arith::AddFOp>(
-                                                    gl, a[0], a[1]));
-                              return {g.create<arith::MulFOp>(gl, r, a[2])};
-                            })[0];
+            Value rh = gateGeneric(
+                lb, l, {inputs[0], inputs[1], h},
+                {lb.create<tensor::EmptyOp>(l, stateType, batch)},
+                [](OpBuilder &g, Location gl,
+                   ValueRange a) -> SmallVector<Value> {
+                  Value r =
+                      sigmoid(g, gl, g.create<arith::AddFOp>(gl, a[0], a[1]));
+                  return {g.create<arith::MulFOp>(gl, r, a[2])};
+                })[0];
             Value hn = lb.create<linalg::MatmulOp>(l, TypeRange{stateType},
                                                    ValueRange{rh, whnT},
                                                    ValueRange{nBias})
@@ -175,17 +174,17 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
             inputs.push_back(args[2]);
             inits.push_back(lb.create<tensor::EmptyOp>(l, stateType, batch));
           }
-          SmallVector<Value> next = gateGeneric(
-              lb, l, inputs, inits,
-              [&](OpBuilder &g, Location gl, ValueRange a) {
-                return cellBody(op, g, gl, a);
-              });
+          SmallVector<Value> next =
+              gateGeneric(lb, l, inputs, inits,
+                          [&](OpBuilder &g, Location gl, ValueRange a) {
+                            return cellBody(op, g, gl, a);
+                          });
           SmallVector<OpFoldResult> hSizes = {batch, lb.getIndexAttr(1),
                                               lb.getIndexAttr(hidden)};
           // h goes into out[:, t, :] through a linalg.copy into the slice,
           // so bufferization writes the step in place (no memref.copy).
-          Value step = lb.create<tensor::ExtractSliceOp>(
-              l, stateType, args[1], offsets, hSizes, one);
+          Value step = lb.create<tensor::ExtractSliceOp>(l, stateType, args[1],
+                                                         offsets, hSizes, one);
           step = lb.create<linalg::CopyOp>(l, next[0], step).getResult(0);
           Value newOut = lb.create<tensor::InsertSliceOp>(l, step, args[1],
                                                           offsets, hSizes, one);

@@ -84,8 +84,8 @@ struct SummedBatchProductLowering : OpConversionPattern<nn::ReduceSumOp> {
     // register blocks (a [B*K, M] -> [M, B*K] one has a dynamic dim there).
     SmallVector<int64_t> perm = {rank - 1};
     llvm::append_range(perm, llvm::seq<int64_t>(0, rank - 1));
-    Value lhsT = collapseDims(rewriter, loc, transpose(rewriter, loc, lhs, perm),
-                              1, rank - 1);
+    Value lhsT = collapseDims(rewriter, loc,
+                              transpose(rewriter, loc, lhs, perm), 1, rank - 1);
     Value rhsRows = collapseDims(rewriter, loc, rhs, 0, rank - 1);
     Value result = matmul(rewriter, loc, lhsT, rhsRows);
     if (result.getType() != op.getType())

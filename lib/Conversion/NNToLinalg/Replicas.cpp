@@ -1,4 +1,5 @@
-//===- Replicas.cpp - nn.replica_sum to a call of the all-reduce hook ------===//
+//===- Replicas.cpp - nn.replica_sum to a call of the all-reduce hook
+//------===//
 //
 // `nn.replica_sum` becomes a call into the model shim: the tensor is copied
 // into a fresh one-dimensional buffer, `nnc_rt_replica_sum(instance, buffer)`
@@ -38,16 +39,15 @@ Value nnc::lowering::replicaSum(OpBuilder &b, Location loc, Value input,
     flat = collapseDims(b, loc, input, 0, type.getRank());
   auto bufferType = MemRefType::get({n}, type.getElementType());
   Value buffer = b.create<memref::AllocOp>(loc, bufferType);
-  auto copy = b.create<bufferization::MaterializeInDestinationOp>(
-      loc, flat, buffer);
+  auto copy =
+      b.create<bufferization::MaterializeInDestinationOp>(loc, flat, buffer);
   copy.setWritable(true);
   copy.setRestrict(true);
 
   // One declaration for every size: the callee takes memref<?xf32>.
   auto module =
       b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
-  auto dynType =
-      MemRefType::get({ShapedType::kDynamic}, type.getElementType());
+  auto dynType = MemRefType::get({ShapedType::kDynamic}, type.getElementType());
   auto fnType = b.getFunctionType({b.getI64Type(), dynType}, {});
   if (!module.lookupSymbol<func::FuncOp>(kReplicaSumFn)) {
     OpBuilder::InsertionGuard guard(b);

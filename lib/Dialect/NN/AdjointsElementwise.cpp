@@ -38,8 +38,8 @@ LogicalResult LeakyReluOp::buildAdjoint(OpBuilder &b,
   // slope = step(x) * (1 - alpha) + alpha.
   AdjointBuilder ab(b, getLoc());
   double alpha = getAlpha().convertToFloat();
-  Value slope = ab.add(ab.scale(ab.step(getInput()), 1.0 - alpha),
-                       ab.scalar(alpha));
+  Value slope =
+      ab.add(ab.scale(ab.step(getInput()), 1.0 - alpha), ab.scalar(alpha));
   return unary(grads, ab.mul(resultGrads[0], slope));
 }
 
@@ -60,8 +60,7 @@ LogicalResult GeluOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                                getInput(), getApproximate()));
 }
 
-LogicalResult SigmoidOp::buildAdjoint(OpBuilder &b,
-                                      ArrayRef<Value> resultGrads,
+LogicalResult SigmoidOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                       SmallVectorImpl<Value> &grads) {
   AdjointBuilder ab(b, getLoc());
   Value y = getResult();
@@ -121,8 +120,8 @@ LogicalResult ErfOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
   AdjointBuilder ab(b, getLoc());
   Value x = getInput();
   Value density = b.create<ExpOp>(getLoc(), ab.neg(ab.mul(x, x)));
-  return unary(grads, ab.mul(resultGrads[0],
-                             ab.scale(density, 2.0 / std::sqrt(M_PI))));
+  return unary(
+      grads, ab.mul(resultGrads[0], ab.scale(density, 2.0 / std::sqrt(M_PI))));
 }
 
 LogicalResult PowOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
@@ -135,9 +134,9 @@ LogicalResult PowOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
     return unary(grads, Value());
   if (p == 1)
     return unary(grads, g);
-  Value slope = p == 2 ? getInput()
-                       : b.create<PowOp>(getLoc(), getInput(),
-                                         b.getF32FloatAttr(p - 1));
+  Value slope =
+      p == 2 ? getInput()
+             : b.create<PowOp>(getLoc(), getInput(), b.getF32FloatAttr(p - 1));
   return unary(grads, ab.scale(ab.mul(g, slope), p));
 }
 
@@ -159,12 +158,10 @@ LogicalResult ClipOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
 LogicalResult ScaleOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                     SmallVectorImpl<Value> &grads) {
   AdjointBuilder ab(b, getLoc());
-  return unary(grads,
-               ab.scale(resultGrads[0], getFactor().convertToFloat()));
+  return unary(grads, ab.scale(resultGrads[0], getFactor().convertToFloat()));
 }
 
-LogicalResult DropoutOp::buildAdjoint(OpBuilder &b,
-                                      ArrayRef<Value> resultGrads,
+LogicalResult DropoutOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                       SmallVectorImpl<Value> &grads) {
   // Linear in its input with a mask that depends only on the seed and the
   // element index: the same dropout applied to the gradient.
@@ -225,14 +222,12 @@ LogicalResult DivOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
 /// The gradients of maximum (`max` true) or minimum: with s = sign(l - r),
 /// l's share is (1 + s) / 2 for maximum and (1 - s) / 2 for minimum, so the
 /// selected operand gets g and a tie splits it half and half (PyTorch 1.13).
-static LogicalResult extremum(AdjointBuilder &ab, Value lhs, Value rhs,
-                              Value g, bool max,
-                              SmallVectorImpl<Value> &grads) {
+static LogicalResult extremum(AdjointBuilder &ab, Value lhs, Value rhs, Value g,
+                              bool max, SmallVectorImpl<Value> &grads) {
   Value diff = ab.sub(lhs, rhs);
   Value sign = ab.sub(ab.step(diff), ab.step(ab.neg(diff)));
-  Value share = ab.scale(max ? ab.add(ab.scalar(1.0), sign)
-                             : ab.sub(ab.scalar(1.0), sign),
-                         0.5);
+  Value share = ab.scale(
+      max ? ab.add(ab.scalar(1.0), sign) : ab.sub(ab.scalar(1.0), sign), 0.5);
   Value lhsGrad = ab.mul(g, share);
   return binary(ab, lhs, rhs, lhsGrad, ab.sub(g, lhsGrad), grads);
 }
@@ -248,8 +243,7 @@ LogicalResult nn::buildExtremumAdjoint(OpBuilder &b, Location loc, Value lhs,
 // Normalised exponentials
 //===----------------------------------------------------------------------===//
 
-LogicalResult SoftmaxOp::buildAdjoint(OpBuilder &b,
-                                      ArrayRef<Value> resultGrads,
+LogicalResult SoftmaxOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                       SmallVectorImpl<Value> &grads) {
   // dx = y * (g - sum(g * y)).
   AdjointBuilder ab(b, getLoc());

@@ -43,8 +43,7 @@ static Value transposeLast2(OpBuilder &b, Location loc, Value x) {
   return b.create<TransposeOp>(loc, x, perm);
 }
 
-LogicalResult MatmulOp::buildAdjoint(OpBuilder &b,
-                                     ArrayRef<Value> resultGrads,
+LogicalResult MatmulOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                      SmallVectorImpl<Value> &grads) {
   // With A' = op(A), B' = op(B): dA' = g B'^T, dB' = A'^T g, transposed back
   // for a transposed operand; a shared rank-2 rhs sums over the batches.
@@ -88,8 +87,8 @@ static Value invStd(AdjointBuilder &ab, Value var, double eps) {
 }
 
 /// xhat and 1/sqrt(var + eps) of `x` over `axes` (biased variance).
-static Normalized normalize(AdjointBuilder &ab, Value x,
-                            ArrayRef<int64_t> axes, double eps) {
+static Normalized normalize(AdjointBuilder &ab, Value x, ArrayRef<int64_t> axes,
+                            double eps) {
   Value mean = ab.mean(x, axes, /*keepdim=*/true);
   Value centered = ab.sub(x, mean);
   Value var = ab.mean(ab.mul(centered, centered), axes, /*keepdim=*/true);
@@ -213,8 +212,9 @@ LogicalResult BatchNormOp::buildAdjoint(OpBuilder &b,
   int64_t rank = tensorType(getInput()).getRank();
   SmallVector<int64_t> axes = batchNormAxes(rank);
   Value s = invStd(ab, getRunningVar(), getEps().convertToFloat());
-  Value xhat = ab.mul(ab.sub(getInput(), channelView(ab, getRunningMean(), rank)),
-                      channelView(ab, s, rank));
+  Value xhat =
+      ab.mul(ab.sub(getInput(), channelView(ab, getRunningMean(), rank)),
+             channelView(ab, s, rank));
   Value dx = ab.mul(g, channelView(ab, ab.mul(s, getGamma()), rank));
   return appendNormGrads(ab, dx, g, xhat, axes, 2, grads);
 }
@@ -224,9 +224,9 @@ LogicalResult ReplicaSumOp::buildAdjoint(OpBuilder &b,
                                          SmallVectorImpl<Value> &grads) {
   // y = sum_r x_r on every replica: dx_r = sum_r dy_r, a replica sum again.
   Value g = resultGrads[0];
-  grads.push_back(g ? b.create<ReplicaSumOp>(getLoc(), g, getReplicas())
-                          .getResult()
-                    : Value());
+  grads.push_back(
+      g ? b.create<ReplicaSumOp>(getLoc(), g, getReplicas()).getResult()
+        : Value());
   grads.push_back(Value());
   return success();
 }
@@ -244,8 +244,9 @@ LogicalResult LayerNormOp::buildAdjoint(OpBuilder &b,
                          iota(rank - 1), 0, grads);
 }
 
-LogicalResult PositionalSinusoidalOp::buildAdjoint(
-    OpBuilder &, ArrayRef<Value> resultGrads, SmallVectorImpl<Value> &grads) {
+LogicalResult
+PositionalSinusoidalOp::buildAdjoint(OpBuilder &, ArrayRef<Value> resultGrads,
+                                     SmallVectorImpl<Value> &grads) {
   // x + a constant table.
   grads.push_back(resultGrads[0]);
   return success();

@@ -22,23 +22,21 @@ static LogicalResult lossAdjoint(LossOp op, OpBuilder &b,
                                  SmallVectorImpl<Value> &grads, bool symmetric,
                                  ArrayRef<NamedAttribute> attrs = {}) {
   Value g = resultGrads[0];
-  Value dx = b.create<BackwardOp>(
-      op.getLoc(), TypeRange{op.getInput().getType()},
-      ValueRange{op.getInput(), op.getTarget(), g}, attrs);
+  Value dx =
+      b.create<BackwardOp>(op.getLoc(), TypeRange{op.getInput().getType()},
+                           ValueRange{op.getInput(), op.getTarget(), g}, attrs);
   grads.push_back(dx);
   grads.push_back(symmetric ? b.create<NegOp>(op.getLoc(), dx).getResult()
                             : Value());
   return success();
 }
 
-LogicalResult MseLossOp::buildAdjoint(OpBuilder &b,
-                                      ArrayRef<Value> resultGrads,
+LogicalResult MseLossOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                       SmallVectorImpl<Value> &grads) {
   return lossAdjoint<MseLossBackwardOp>(*this, b, resultGrads, grads, true);
 }
 
-LogicalResult MaeLossOp::buildAdjoint(OpBuilder &b,
-                                      ArrayRef<Value> resultGrads,
+LogicalResult MaeLossOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                       SmallVectorImpl<Value> &grads) {
   return lossAdjoint<MaeLossBackwardOp>(*this, b, resultGrads, grads, true);
 }
@@ -51,8 +49,7 @@ LogicalResult HuberLossOp::buildAdjoint(OpBuilder &b,
                                           {delta});
 }
 
-LogicalResult BceLossOp::buildAdjoint(OpBuilder &b,
-                                      ArrayRef<Value> resultGrads,
+LogicalResult BceLossOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                       SmallVectorImpl<Value> &grads) {
   return lossAdjoint<BceLossBackwardOp>(*this, b, resultGrads, grads, false);
 }

@@ -25,14 +25,13 @@ template <typename BackwardOp, typename OpTy>
 static void recurrentAdjoint(OpTy op, OpBuilder &b, Value g,
                              ArrayRef<NamedAttribute> attrs,
                              SmallVectorImpl<Value> &grads) {
-  SmallVector<Value> operands = {g,            op.getInput(), op.getResult(),
-                                 op.getWIh(),  op.getWHh(),   op.getBIh(),
+  SmallVector<Value> operands = {g,           op.getInput(), op.getResult(),
+                                 op.getWIh(), op.getWHh(),   op.getBIh(),
                                  op.getBHh()};
   SmallVector<Type> types = {op.getInput().getType(), op.getWIh().getType(),
                              op.getWHh().getType(), op.getBIh().getType(),
                              op.getBHh().getType()};
-  auto backward =
-      b.create<BackwardOp>(op.getLoc(), types, operands, attrs);
+  auto backward = b.create<BackwardOp>(op.getLoc(), types, operands, attrs);
   grads.append(backward->result_begin(), backward->result_end());
 }
 
@@ -105,14 +104,13 @@ LogicalResult SelfAttentionOp::buildAdjoint(OpBuilder &b,
     return v;
   };
   // The forward pass of Attention.cpp, as nn ops.
-  Value qkv = record(b.create<DenseOp>(loc, getInput(), getInProjWeight(),
-                                       getInProjBias()));
+  Value qkv = record(
+      b.create<DenseOp>(loc, getInput(), getInProjWeight(), getInProjBias()));
   auto headsOf = [&](int64_t part) {
     Value v = record(b.create<SliceOp>(loc, qkv, 2, part * dModel, dModel));
-    v = record(b.create<ReshapeOp>(
-        loc, v, ArrayRef<int64_t>{-1, steps, heads, dHead}));
-    return record(
-        b.create<TransposeOp>(loc, v, ArrayRef<int64_t>{0, 2, 1, 3}));
+    v = record(b.create<ReshapeOp>(loc, v,
+                                   ArrayRef<int64_t>{-1, steps, heads, dHead}));
+    return record(b.create<TransposeOp>(loc, v, ArrayRef<int64_t>{0, 2, 1, 3}));
   };
   Value q = headsOf(0), k = headsOf(1), v = headsOf(2);
   Value scores = record(b.create<MatmulOp>(loc, q, k, false, true));
@@ -130,10 +128,9 @@ LogicalResult SelfAttentionOp::buildAdjoint(OpBuilder &b,
   Value probs = record(b.create<SoftmaxOp>(loc, scores, 3));
   Value o = record(b.create<MatmulOp>(loc, probs, v, false, false));
   o = record(b.create<TransposeOp>(loc, o, ArrayRef<int64_t>{0, 2, 1, 3}));
-  o = record(
-      b.create<ReshapeOp>(loc, o, ArrayRef<int64_t>{-1, steps, dModel}));
-  Value y = record(b.create<DenseOp>(loc, o, getOutProjWeight(),
-                                     getOutProjBias()));
+  o = record(b.create<ReshapeOp>(loc, o, ArrayRef<int64_t>{-1, steps, dModel}));
+  Value y =
+      record(b.create<DenseOp>(loc, o, getOutProjWeight(), getOutProjBias()));
   FailureOr<SmallVector<Value>> result =
       localReverseSweep(ab, ops, y, resultGrads[0],
                         {getInput(), getInProjWeight(), getInProjBias(),

@@ -32,8 +32,7 @@ LogicalResult TransposeOp::buildAdjoint(OpBuilder &b,
   return success();
 }
 
-LogicalResult ConcatOp::buildAdjoint(OpBuilder &b,
-                                     ArrayRef<Value> resultGrads,
+LogicalResult ConcatOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
                                      SmallVectorImpl<Value> &grads) {
   int64_t axis = getAxis(), offset = 0;
   for (Value input : getInputs()) {
@@ -77,8 +76,7 @@ LogicalResult SliceOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
     return emitOpError("cannot differentiate a slice along the dynamic "
                        "batch dimension");
   AdjointBuilder ab(b, getLoc());
-  grads.push_back(
-      padAlong(ab, resultGrads[0], type, getAxis(), getStart()));
+  grads.push_back(padAlong(ab, resultGrads[0], type, getAxis(), getStart()));
   return success();
 }
 
@@ -88,8 +86,8 @@ LogicalResult LastOp::buildAdjoint(OpBuilder &b, ArrayRef<Value> resultGrads,
   AdjointBuilder ab(b, getLoc());
   RankedTensorType type = tensorType(getInput());
   ArrayRef<int64_t> shape = type.getShape();
-  auto stepType = RankedTensorType::get({shape[0], 1, shape[2]},
-                                        type.getElementType());
+  auto stepType =
+      RankedTensorType::get({shape[0], 1, shape[2]}, type.getElementType());
   Value step = ab.reshapeTo(resultGrads[0], stepType);
   grads.push_back(padAlong(ab, step, type, 1, shape[1] - 1));
   return success();

@@ -31,8 +31,7 @@ std::string nn::describeBroadcast(Operation *op) {
   auto result = cast<RankedTensorType>(op->getResult(0).getType());
   for (Value operand : op->getOperands())
     if (hasBatch(operand) &&
-        cast<RankedTensorType>(operand.getType()).getRank() <
-            result.getRank())
+        cast<RankedTensorType>(operand.getType()).getRank() < result.getRank())
       return "broadcasts the batch N against another dimension";
   return "";
 }
@@ -44,20 +43,24 @@ std::string nn::describeAxisUse(Value input, int64_t axis, StringRef phrase) {
 std::string LayerNormOp::describeBatchAxisUse() {
   // Layer normalisation runs over the last dimension.
   auto type = cast<RankedTensorType>(getInput().getType());
-  return hasBatch(getInput()) && type.getRank() == 1 ? "normalises over the batch N" : "";
+  return hasBatch(getInput()) && type.getRank() == 1
+             ? "normalises over the batch N"
+             : "";
 }
 
 std::string ReshapeOp::describeBatchAxisUse() {
   ArrayRef<int64_t> shape = getShape();
   if (!hasBatch(getInput()))
     return "";
-  return shape.empty() || shape.front() != -1 ? "moves or merges the batch N" : "";
+  return shape.empty() || shape.front() != -1 ? "moves or merges the batch N"
+                                              : "";
 }
 
 std::string TransposeOp::describeBatchAxisUse() {
   ArrayRef<int64_t> perm = getPerm();
-  return hasBatch(getInput()) && !perm.empty() && perm.front() != 0 ? "moves the batch N"
-                                                                     : "";
+  return hasBatch(getInput()) && !perm.empty() && perm.front() != 0
+             ? "moves the batch N"
+             : "";
 }
 
 std::string ConcatOp::describeBatchAxisUse() {
@@ -71,8 +74,9 @@ std::string SliceOp::describeBatchAxisUse() {
 }
 
 std::string ReduceSumOp::describeBatchAxisUse() {
-  return hasBatch(getInput()) && llvm::is_contained(getAxes(), 0) ? "sums over the batch N"
-                                                                  : "";
+  return hasBatch(getInput()) && llvm::is_contained(getAxes(), 0)
+             ? "sums over the batch N"
+             : "";
 }
 std::string ReduceMeanOp::describeBatchAxisUse() {
   return hasBatch(getInput()) && llvm::is_contained(getAxes(), 0)

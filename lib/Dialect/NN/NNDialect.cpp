@@ -68,8 +68,7 @@ static void printABIFields(AsmPrinter &printer, std::optional<InitKind> init,
 
 /// The dimensions of an `#nn.abi_tensor`: `[?, 28, 28]`, `?` for the batch
 /// (-1), `[]` for a scalar.
-static ParseResult parseABIDims(AsmParser &parser,
-                                SmallVector<int64_t> &dims) {
+static ParseResult parseABIDims(AsmParser &parser, SmallVector<int64_t> &dims) {
   return parser.parseCommaSeparatedList(
       AsmParser::Delimiter::Square, [&]() -> ParseResult {
         if (succeeded(parser.parseOptionalQuestion())) {

@@ -26,8 +26,7 @@ int64_t staticDim(Value value, int64_t d) {
 }
 
 /// The class count of logits `input` when `operand` is an i32 `target`.
-int64_t classBound(Operation *op, unsigned operand, Value input,
-                   Value target) {
+int64_t classBound(Operation *op, unsigned operand, Value input, Value target) {
   if (op->getOperand(operand) != target ||
       !isa<IntegerType>(getElementTypeOrSelf(target.getType())))
     return 0;

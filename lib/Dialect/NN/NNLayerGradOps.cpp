@@ -28,13 +28,12 @@ static int64_t windowOutput(int64_t in, int64_t lo, int64_t hi, int64_t window,
 /// Constraint: the windows attributes are well formed and `grad` has the
 /// forward result's shape [N, O, OH, OW] for `input` [N, C, H, W] and a
 /// window of `kernel` (already dilated) cells per spatial dim.
-static LogicalResult verifyWindowGrad(OpChecker &check, Value grad,
-                                      Value input, int64_t channels,
+static LogicalResult verifyWindowGrad(OpChecker &check, Value grad, Value input,
+                                      int64_t channels,
                                       ArrayRef<int64_t> kernel,
                                       ArrayRef<int64_t> strides,
                                       ArrayRef<int64_t> padding) {
-  auto inputType =
-      check.f32Tensor(input, "input", "f32[N, C, H, W]", 4, 4);
+  auto inputType = check.f32Tensor(input, "input", "f32[N, C, H, W]", 4, 4);
   if (failed(inputType) ||
       failed(check.arrayOf(strides, 2, 1, "strides", "(h, w)")) ||
       failed(check.arrayOf(padding, 4, 0, "padding",
@@ -58,8 +57,7 @@ static LogicalResult verifyWindowGrad(OpChecker &check, Value grad,
 /// (groups = 1), grad the conv2d result's shape.
 template <typename OpTy> static LogicalResult verifyConvGrad(OpTy op) {
   OpChecker check(op.getOperationName(), op.getLoc());
-  auto input =
-      check.f32Tensor(op.getInput(), "input", "f32[N, C, H, W]", 4, 4);
+  auto input = check.f32Tensor(op.getInput(), "input", "f32[N, C, H, W]", 4, 4);
   auto weight =
       check.f32Tensor(op.getWeight(), "weight", "f32[O, C, KH, KW]", 4, 4);
   if (failed(input) || failed(weight))
@@ -72,18 +70,16 @@ template <typename OpTy> static LogicalResult verifyConvGrad(OpTy op) {
   ArrayRef<int64_t> dilations = op.getDilations();
   if (failed(check.arrayOf(dilations, 2, 1, "dilations", "(h, w)")))
     return failure();
-  SmallVector<int64_t> window = {
-      dilations[0] * (weight->getDimSize(2) - 1) + 1,
-      dilations[1] * (weight->getDimSize(3) - 1) + 1};
+  SmallVector<int64_t> window = {dilations[0] * (weight->getDimSize(2) - 1) + 1,
+                                 dilations[1] * (weight->getDimSize(3) - 1) +
+                                     1};
   return verifyWindowGrad(check, op.getGrad(), op.getInput(),
                           weight->getDimSize(0), window, op.getStrides(),
                           op.getPadding());
 }
 
 LogicalResult Conv2DBackwardInputOp::verify() { return verifyConvGrad(*this); }
-LogicalResult Conv2DBackwardWeightOp::verify() {
-  return verifyConvGrad(*this);
-}
+LogicalResult Conv2DBackwardWeightOp::verify() { return verifyConvGrad(*this); }
 
 /// Pooling gradients: grad has the pooled shape of input (windows of
 /// `dilations`).
@@ -94,8 +90,7 @@ static LogicalResult verifyPoolGrad(OpTy op, ArrayRef<int64_t> dilations) {
   if (failed(check.arrayOf(kernel, 2, 1, "kernel", "(h, w)")) ||
       failed(check.arrayOf(dilations, 2, 1, "dilations", "(h, w)")))
     return failure();
-  auto input =
-      check.f32Tensor(op.getInput(), "input", "f32[N, C, H, W]", 4, 4);
+  auto input = check.f32Tensor(op.getInput(), "input", "f32[N, C, H, W]", 4, 4);
   if (failed(input))
     return failure();
   SmallVector<int64_t> window = {dilations[0] * (kernel[0] - 1) + 1,
@@ -136,10 +131,9 @@ template <typename OpTy> static LogicalResult verifyRecurrentGrad(OpTy op) {
   if (failed(input) || failed(whh))
     return failure();
   int64_t hidden = whh->getDimSize(1), gates = OpTy::kGates;
-  if (failed(check.f32Shape(op.getWHh(), "w_hh",
-                            formatShape({gates * hidden, hidden}),
-                            {gates * hidden, hidden},
-                            " with G = " + Twine(gates) + " gates")) ||
+  if (failed(check.f32Shape(
+          op.getWHh(), "w_hh", formatShape({gates * hidden, hidden}),
+          {gates * hidden, hidden}, " with G = " + Twine(gates) + " gates")) ||
       failed(check.f32Shape(op.getWIh(), "w_ih", "[G*H, I]",
                             {gates * hidden, input->getDimSize(2)},
                             " (I the input's last dim)")) ||

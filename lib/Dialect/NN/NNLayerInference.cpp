@@ -300,8 +300,8 @@ LogicalResult BatchStatsOp::inferReturnTypes(MLIRContext *ctx,
                               adaptor.getInput(), {});
   if (failed(input))
     return failure();
-  auto channels = RankedTensorType::get({input->getDimSize(1)},
-                                        Float32Type::get(ctx));
+  auto channels =
+      RankedTensorType::get({input->getDimSize(1)}, Float32Type::get(ctx));
   auto scalar = RankedTensorType::get({}, Float32Type::get(ctx));
   types.append({channels, channels, scalar, scalar});
   return success();
@@ -312,8 +312,8 @@ LogicalResult ReplicaSumOp::inferReturnTypes(MLIRContext *,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &types) {
   OpChecker check(getOperationName(), loc);
-  auto input = check.f32Tensor(adaptor.getInput(), "input",
-                               "a static f32 tensor", 0, 8);
+  auto input =
+      check.f32Tensor(adaptor.getInput(), "input", "a static f32 tensor", 0, 8);
   if (failed(input))
     return failure();
   if (!input->hasStaticShape())

@@ -99,10 +99,10 @@ static bool inRange(double value, HyperRange range) {
 }
 
 /// Checks `values` against `schema`: one per field, each in its range.
-static LogicalResult
-verifyValues(function_ref<InFlightDiagnostic()> emitError, StringRef what,
-             StringRef kind, ArrayRef<RecipeField> schema,
-             ArrayRef<APFloat> apValues) {
+static LogicalResult verifyValues(function_ref<InFlightDiagnostic()> emitError,
+                                  StringRef what, StringRef kind,
+                                  ArrayRef<RecipeField> schema,
+                                  ArrayRef<APFloat> apValues) {
   SmallVector<double> values;
   for (const APFloat &v : apValues)
     values.push_back(v.convertToDouble());
@@ -189,8 +189,8 @@ Attribute OptimizerAttr::parse(AsmParser &parser, Type) {
   if (parser.parseGreater())
     return {};
   return OptimizerAttr::getChecked([&] { return parser.emitError(loc); },
-                                  parser.getContext(), *kind,
-                                  ArrayRef<double>(values), clipNorm);
+                                   parser.getContext(), *kind,
+                                   ArrayRef<double>(values), clipNorm);
 }
 
 void OptimizerAttr::print(AsmPrinter &printer) const {
@@ -243,8 +243,8 @@ Attribute ScheduleAttr::parse(AsmParser &parser, Type) {
       parser.parseGreater())
     return {};
   return ScheduleAttr::getChecked([&] { return parser.emitError(loc); },
-                                 parser.getContext(), *kind,
-                                 ArrayRef<double>(values));
+                                  parser.getContext(), *kind,
+                                  ArrayRef<double>(values));
 }
 
 void ScheduleAttr::print(AsmPrinter &printer) const {
@@ -253,9 +253,9 @@ void ScheduleAttr::print(AsmPrinter &printer) const {
   printer << '>';
 }
 
-LogicalResult
-ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                     ScheduleKind kind, ArrayRef<APFloat> values) {
+LogicalResult ScheduleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   ScheduleKind kind,
+                                   ArrayRef<APFloat> values) {
   return verifyValues(emitError, "schedule", stringifyScheduleKind(kind),
                       getScheduleSchema(kind), values);
 }

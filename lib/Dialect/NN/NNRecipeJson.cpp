@@ -39,8 +39,9 @@ static void writeJsonNumber(llvm::raw_ostream &os, double value, bool isInt) {
 /// `"kind":"<kind>"` then `,"name":value` for each field of a typed recipe
 /// attribute (#nn.optimizer, #nn.schedule), inside braces.
 static void writeJsonCall(llvm::raw_ostream &os, StringRef kind,
-                   ArrayRef<nn::RecipeField> schema, ArrayRef<APFloat> values,
-                   std::optional<double> clipNorm = std::nullopt) {
+                          ArrayRef<nn::RecipeField> schema,
+                          ArrayRef<APFloat> values,
+                          std::optional<double> clipNorm = std::nullopt) {
   os << "{\"kind\":";
   writeJsonString(os, kind);
   for (auto [field, value] : llvm::zip(schema, values)) {
@@ -70,7 +71,9 @@ void nn::writeRecipeJson(llvm::raw_ostream &os, Attribute attr) {
     os << '[';
     llvm::interleave(
         metrics.getMetrics(), os,
-        [&](nn::MetricKind m) { writeJsonString(os, nn::stringifyMetricKind(m)); },
+        [&](nn::MetricKind m) {
+          writeJsonString(os, nn::stringifyMetricKind(m));
+        },
         ",");
     os << ']';
   } else if (auto dict = dyn_cast<DictionaryAttr>(attr)) {
@@ -87,7 +90,8 @@ void nn::writeRecipeJson(llvm::raw_ostream &os, Attribute attr) {
   } else if (auto array = dyn_cast<ArrayAttr>(attr)) {
     os << '[';
     llvm::interleave(
-        array.getValue(), os, [&](Attribute a) { writeRecipeJson(os, a); }, ",");
+        array.getValue(), os, [&](Attribute a) { writeRecipeJson(os, a); },
+        ",");
     os << ']';
   } else if (auto str = dyn_cast<StringAttr>(attr)) {
     writeJsonString(os, str.getValue());

@@ -63,11 +63,10 @@ struct BatchMatmulLoopPass
       // Fuse only the accumulator's fill: other producers (projections,
       // transposes) must not be recomputed per batch.
       // (The tuple: fuse it, do not yield a replacement for it.)
-      options.setFusionControlFn(
-          [](tensor::ExtractSliceOp, OpResult producer, bool) {
-            return std::make_tuple(isa<linalg::FillOp>(producer.getOwner()),
-                                   false);
-          });
+      options.setFusionControlFn([](tensor::ExtractSliceOp, OpResult producer,
+                                    bool) {
+        return std::make_tuple(isa<linalg::FillOp>(producer.getOwner()), false);
+      });
       FailureOr<scf::SCFTileAndFuseResult> tiled =
           scf::tileConsumerAndFuseProducersUsingSCF(
               rewriter, cast<TilingInterface>(op.getOperation()), options);

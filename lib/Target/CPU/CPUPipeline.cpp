@@ -10,8 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Target/CPU/CPUPipeline.h"
-#include "nnc/Target/CPU/Passes.h"
 #include "nnc/Codegen/Pipeline.h"
+#include "nnc/Target/CPU/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"

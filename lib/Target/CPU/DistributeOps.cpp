@@ -131,8 +131,7 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
   chooseChunks(linalg::LinalgOp root, linalg::LinalgOp contraction) {
     linalg::LinalgOp costed = contraction ? contraction : root;
     SmallVector<int64_t> ranges = costed.getStaticLoopRanges();
-    SmallVector<utils::IteratorType> iterators =
-        costed.getIteratorTypesArray();
+    SmallVector<utils::IteratorType> iterators = costed.getIteratorTypesArray();
     unsigned rootLoops = root.getNumLoops();
     bool tiled = isa<linalg::MatmulOp>(costed);
     // A dynamic extent (the batch) counts as `assumedBatch` in the work.
@@ -150,8 +149,8 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
       auto least = static_cast<int64_t>(
           std::ceil(minChunkWork / (total / extentOf(ranges[d]))));
       if (!ShapedType::isDynamic(ranges[d]))
-        least = std::max<int64_t>(least,
-                                  llvm::divideCeil(ranges[d], maxChunks));
+        least =
+            std::max<int64_t>(least, llvm::divideCeil(ranges[d], maxChunks));
       return fitChunk(least, ranges[d], tiled ? (d == 0 ? tileM : tileN) : 1);
     };
     auto tilesAlong = [&](unsigned d, int64_t chunk) {
@@ -220,8 +219,7 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     func.walk([&](linalg::LinalgOp op) {
       if (!op.hasPureTensorSemantics() || op->getNumResults() == 0 ||
           op.getNumParallelLoops() == 0 || isa<linalg::FillOp>(op) ||
-          feedsEpilogue(op) ||
-          op->getParentOfType<scf::ForallOp>())
+          feedsEpilogue(op) || op->getParentOfType<scf::ForallOp>())
         return;
       roots.push_back(op);
     });
@@ -241,13 +239,12 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
       // Fuse the epilogue's matmul and accumulator fills only: other
       // producers (transposes, other layers) must not be recomputed per
       // chunk. (The tuple: fuse it, do not yield a replacement for it.)
-      options.setFusionControlFn(
-          [&](tensor::ExtractSliceOp, OpResult producer, bool) {
-            Operation *op = producer.getOwner();
-            bool fuse =
-                isa<linalg::FillOp>(op) || op == contraction.getOperation();
-            return std::make_tuple(fuse, false);
-          });
+      options.setFusionControlFn([&](tensor::ExtractSliceOp, OpResult producer,
+                                     bool) {
+        Operation *op = producer.getOwner();
+        bool fuse = isa<linalg::FillOp>(op) || op == contraction.getOperation();
+        return std::make_tuple(fuse, false);
+      });
       FailureOr<scf::SCFTileAndFuseResult> tiled =
           scf::tileConsumerAndFuseProducersUsingSCF(
               rewriter, cast<TilingInterface>(root.getOperation()), options);

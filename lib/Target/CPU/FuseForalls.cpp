@@ -57,8 +57,8 @@ bool isWholeItem(OffsetSizeAndStrideOpInterface slice, Value iv,
     return false;
   for (int64_t d = 1; d < whole.getRank(); ++d) {
     std::optional<int64_t> size = getConstantIntValue(sizes[d]);
-    if (whole.isDynamicDim(d) || !isConstantIntValue(offsets[d], 0) ||
-        !size || *size != whole.getDimSize(d))
+    if (whole.isDynamicDim(d) || !isConstantIntValue(offsets[d], 0) || !size ||
+        *size != whole.getDimSize(d))
       return false;
   }
   return llvm::all_of(strides,
@@ -77,8 +77,8 @@ OpFoldResult outputSize(tensor::ExpandShapeOp expand, int64_t index) {
 /// when none of them does.
 OpFoldResult statedSize(Value source, int64_t index) {
   if (auto forall = source.getDefiningOp<scf::ForallOp>())
-    return statedSize(
-        forall.getTiedOpOperand(cast<OpResult>(source))->get(), index);
+    return statedSize(forall.getTiedOpOperand(cast<OpResult>(source))->get(),
+                      index);
   OpFoldResult size;
   if (auto expand = source.getDefiningOp<tensor::ExpandShapeOp>())
     size = outputSize(expand, index);
@@ -151,14 +151,11 @@ std::optional<Candidate> matchRead(scf::ForallOp consumer,
   }
   auto producer = source.getDefiningOp<scf::ForallOp>();
   if (!producer || producer->getNumResults() != 1 || !source.hasOneUse() ||
-      producer->getBlock() != consumer->getBlock() ||
-      !isItemLoop(producer) ||
-      !isEqualConstantIntOrValue(
-          foldedBound(producer.getMixedUpperBound()[0]),
-          foldedBound(consumer.getMixedUpperBound()[0])))
+      producer->getBlock() != consumer->getBlock() || !isItemLoop(producer) ||
+      !isEqualConstantIntOrValue(foldedBound(producer.getMixedUpperBound()[0]),
+                                 foldedBound(consumer.getMixedUpperBound()[0])))
     return std::nullopt;
-  if (!isWholeItem(read, consumer.getInductionVar(0),
-                   read.getSourceType()) ||
+  if (!isWholeItem(read, consumer.getInductionVar(0), read.getSourceType()) ||
       !read.getResultType().hasStaticShape())
     return std::nullopt;
   // The producer writes its item once, into a shared output without
@@ -227,9 +224,9 @@ void fuse(Candidate c) {
     if (slice && slice.getSource() == producerOut) {
       // The item's destination had no contents: a fresh tensor.
       map.map(slice.getResult(),
-              b.create<tensor::EmptyOp>(slice.getLoc(),
-                                        slice.getResultType().getShape(),
-                                        slice.getResultType().getElementType()));
+              b.create<tensor::EmptyOp>(
+                  slice.getLoc(), slice.getResultType().getShape(),
+                  slice.getResultType().getElementType()));
       continue;
     }
     b.clone(op, map);
@@ -272,8 +269,8 @@ struct FuseForallsPass : nnc::impl::FuseForallsBase<FuseForallsPass> {
       getOperation().walk([&](scf::ForallOp consumer) {
         if (!isItemLoop(consumer))
           return WalkResult::advance();
-        WalkResult inner = consumer.getBody()->walk(
-            [&](tensor::ExtractSliceOp read) {
+        WalkResult inner =
+            consumer.getBody()->walk([&](tensor::ExtractSliceOp read) {
               candidate = matchRead(consumer, read);
               return candidate ? WalkResult::interrupt()
                                : WalkResult::advance();

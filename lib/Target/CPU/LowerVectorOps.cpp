@@ -14,8 +14,8 @@
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
-#include "mlir/Dialect/X86Vector/Transforms.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/Dialect/X86Vector/Transforms.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -116,9 +116,9 @@ struct LowerVectorOpsPass : nnc::impl::LowerVectorOpsBase<LowerVectorOpsPass> {
     vector::populateVectorShapeCastLoweringPatterns(patterns);
     if (avx2Transpose)
       x86vector::avx2::populateSpecializedTransposeLoweringPatterns(
-          patterns, x86vector::avx2::LoweringOptions().setTransposeOptions(
-                        x86vector::avx2::TransposeLoweringOptions()
-                            .lower8x8xf32()));
+          patterns,
+          x86vector::avx2::LoweringOptions().setTransposeOptions(
+              x86vector::avx2::TransposeLoweringOptions().lower8x8xf32()));
     vector::populateVectorTransposeLoweringPatterns(
         patterns, vector::VectorTransformsOptions());
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);

@@ -126,8 +126,7 @@ void materializeCollapsedRows(linalg::MatmulOp matmul) {
     return;
   RankedTensorType srcType = collapse.getSrcType();
   int64_t factor = 1, dynamicDim = -1;
-  SmallVector<ReassociationIndices> groups =
-      collapse.getReassociationIndices();
+  SmallVector<ReassociationIndices> groups = collapse.getReassociationIndices();
   for (int64_t d : groups.front()) {
     if (!srcType.isDynamicDim(d)) {
       factor *= srcType.getDimSize(d);
@@ -144,17 +143,17 @@ void materializeCollapsedRows(linalg::MatmulOp matmul) {
   Value dim = b.create<tensor::DimOp>(loc, collapse.getSrc(), dynamicDim);
   Value rows = b.create<arith::MulIOp>(
       loc, dim, b.create<arith::ConstantIndexOp>(loc, factor));
-  Value empty = b.create<tensor::EmptyOp>(loc, resultType.getShape(),
-                                          resultType.getElementType(),
-                                          ValueRange{rows});
-  Value init = b.create<linalg::FillOp>(loc, fill.getInputs()[0], empty)
-                   .getResult(0);
+  Value empty =
+      b.create<tensor::EmptyOp>(loc, resultType.getShape(),
+                                resultType.getElementType(), ValueRange{rows});
+  Value init =
+      b.create<linalg::FillOp>(loc, fill.getInputs()[0], empty).getResult(0);
   matmul.getDpsInitsMutable()[0].set(init);
   auto lhsType = cast<RankedTensorType>(collapse.getType());
   Value lhsInit = b.create<tensor::EmptyOp>(
       loc, lhsType.getShape(), lhsType.getElementType(), ValueRange{rows});
-  Value lhs = b.create<linalg::CopyOp>(loc, collapse.getResult(), lhsInit)
-                  .getResult(0);
+  Value lhs =
+      b.create<linalg::CopyOp>(loc, collapse.getResult(), lhsInit).getResult(0);
   matmul->setOperand(0, lhs);
 }
 
@@ -185,8 +184,8 @@ std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
   // becomes static, just narrower).
   c.tileN = n <= tile.n ? n : tile.n;
   c.peelN = n % c.tileN != 0;
-  // M: the tile's rows; a smaller static M is one tile. A dynamic or ragged M is
-  // peeled; a dynamic remainder is then computed row by row.
+  // M: the tile's rows; a smaller static M is one tile. A dynamic or ragged M
+  // is peeled; a dynamic remainder is then computed row by row.
   bool dynamicM = ShapedType::isDynamic(m);
   c.tileM = !dynamicM && m < tile.m ? m : tile.m;
   c.peelM = dynamicM || m % c.tileM != 0;
@@ -215,13 +214,14 @@ OwningOpRef<ModuleOp> buildSchedule(MLIRContext *ctx, const ScheduleChoice &c) {
 
   auto body = [&](OpBuilder &b, Location loc, BlockArgument f) {
     auto match = [&](StringRef attr, Value in) -> Value {
-      return b.create<transform::MatchOp>(
-          loc, any, in, /*ops=*/ArrayAttr(),
-          /*interface=*/transform::MatchInterfaceEnumAttr(),
-          /*op_attrs=*/
-          b.getDictionaryAttr(b.getNamedAttr(attr, b.getUnitAttr())),
-          /*filter_result_type=*/TypeAttr(),
-          /*filter_operand_types=*/ArrayAttr())
+      return b
+          .create<transform::MatchOp>(
+              loc, any, in, /*ops=*/ArrayAttr(),
+              /*interface=*/transform::MatchInterfaceEnumAttr(),
+              /*op_attrs=*/
+              b.getDictionaryAttr(b.getNamedAttr(attr, b.getUnitAttr())),
+              /*filter_result_type=*/TypeAttr(),
+              /*filter_operand_types=*/ArrayAttr())
           ->getResult(0);
     };
     // Fuses `producer` into `into`; returns the new containing loop.
@@ -232,8 +232,8 @@ OwningOpRef<ModuleOp> buildSchedule(MLIRContext *ctx, const ScheduleChoice &c) {
           .getNewContainingOp();
     };
     auto canonicalize = [&]() {
-      b.create<transform::ApplyPatternsOp>(loc, f, [](OpBuilder &b,
-                                                      Location loc) {
+      b.create<
+          transform::ApplyPatternsOp>(loc, f, [](OpBuilder &b, Location loc) {
         b.create<transform::ApplyCanonicalizationPatternsOp>(loc);
         b.create<transform::ApplyResolveRankedShapedTypeResultDimsPatternsOp>(
             loc);
@@ -248,9 +248,9 @@ OwningOpRef<ModuleOp> buildSchedule(MLIRContext *ctx, const ScheduleChoice &c) {
                   loc, any, root, static_cast<uint64_t>(*c.epilogueOperand))
                  ->getResult(0);
       if (c.hasFill)
-        fill = b.create<transform::GetProducerOfOperand>(loc, any, mm,
-                                                         uint64_t(2))
-                   ->getResult(0);
+        fill =
+            b.create<transform::GetProducerOfOperand>(loc, any, mm, uint64_t(2))
+                ->getResult(0);
       return {mm, fill};
     };
     // Fuses the matmul (when the root is its epilogue) and the fill into
@@ -270,7 +270,8 @@ OwningOpRef<ModuleOp> buildSchedule(MLIRContext *ctx, const ScheduleChoice &c) {
       return sizes;
     };
     auto peel = [&](Value loop) -> transform::LoopPeelOp {
-      Value cast = b.create<transform::CastOp>(loc, forType, loop)->getResult(0);
+      Value cast =
+          b.create<transform::CastOp>(loc, forType, loop)->getResult(0);
       return b.create<transform::LoopPeelOp>(loc, any, any, cast);
     };
 
@@ -294,13 +295,12 @@ OwningOpRef<ModuleOp> buildSchedule(MLIRContext *ctx, const ScheduleChoice &c) {
       auto foreach = b.create<transform::ForeachOp>(
           loc, TypeRange{}, ValueRange{rroots}, /*with_zip_shortest=*/false);
       OpBuilder::InsertionGuard guard(b);
-      Block *block = b.createBlock(&foreach.getBody(),
-                                   foreach.getBody().end(), TypeRange{any},
-                                   {loc});
+      Block *block = b.createBlock(&foreach.getBody(), foreach.getBody().end(),
+                                   TypeRange{any}, {loc});
       Value rroot = block->getArgument(0);
       auto rmmFill = producers(rroot);
-      auto rtiled = b.create<transform::TileUsingForOp>(
-          loc, TypeRange{any}, rroot, rootSizes(1, 0));
+      auto rtiled = b.create<transform::TileUsingForOp>(loc, TypeRange{any},
+                                                        rroot, rootSizes(1, 0));
       fuseProducers(rmmFill, rtiled.getLoops()[0]);
       b.create<transform::YieldOp>(loc);
     }
@@ -310,8 +310,8 @@ OwningOpRef<ModuleOp> buildSchedule(MLIRContext *ctx, const ScheduleChoice &c) {
     Value kmm = match(kMatmulAttr, f);
     Value kLoop;
     if (c.tileK)
-      kLoop = b.create<transform::TileUsingForOp>(
-                   loc, TypeRange{any}, kmm, ArrayRef<int64_t>{0, 0, 1})
+      kLoop = b.create<transform::TileUsingForOp>(loc, TypeRange{any}, kmm,
+                                                  ArrayRef<int64_t>{0, 0, 1})
                   .getLoops()[0];
     canonicalize();
     auto vectorize = [&](Value target) {
@@ -324,21 +324,22 @@ OwningOpRef<ModuleOp> buildSchedule(MLIRContext *ctx, const ScheduleChoice &c) {
       vectorize(match(kRootAttr, f));
     if (c.hasFill)
       vectorize(match(kFillAttr, f));
-    b.create<transform::ApplyPatternsOp>(loc, f, [](OpBuilder &b,
-                                                    Location loc) {
-      b.create<transform::ApplyVectorReductionToContractPatternsOp>(loc);
-      b.create<transform::ApplyTransferPermutationPatternsOp>(loc);
-      b.create<transform::ApplyFoldTensorSubsetOpsIntoVectorTransfersPatternsOp>(
-          loc);
-      b.create<transform::ApplyCanonicalizationPatternsOp>(loc);
-    });
+    b.create<transform::ApplyPatternsOp>(
+        loc, f, [](OpBuilder &b, Location loc) {
+          b.create<transform::ApplyVectorReductionToContractPatternsOp>(loc);
+          b.create<transform::ApplyTransferPermutationPatternsOp>(loc);
+          b.create<
+              transform::ApplyFoldTensorSubsetOpsIntoVectorTransfersPatternsOp>(
+              loc);
+          b.create<transform::ApplyCanonicalizationPatternsOp>(loc);
+        });
     // 5. Keep the accumulator in registers across the reduction loop.
     if (c.tileK)
       b.create<transform::HoistLoopInvariantSubsetsOp>(loc, kLoop);
-    b.create<transform::ApplyPatternsOp>(loc, f, [](OpBuilder &b,
-                                                    Location loc) {
-      b.create<transform::ApplyCanonicalizationPatternsOp>(loc);
-    });
+    b.create<transform::ApplyPatternsOp>(
+        loc, f, [](OpBuilder &b, Location loc) {
+          b.create<transform::ApplyCanonicalizationPatternsOp>(loc);
+        });
     b.create<transform::YieldOp>(loc);
   };
   auto sequence = top.create<transform::NamedSequenceOp>(
@@ -386,9 +387,8 @@ SmallVector<Operation *> scheduledOps(linalg::MatmulOp matmul,
           empty && empty->hasOneUse() &&
           empty->getBlock() == matmul->getBlock())
         ops.push_back(empty);
-  llvm::sort(ops, [](Operation *a, Operation *b) {
-    return a->isBeforeInBlock(b);
-  });
+  llvm::sort(ops,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
   return ops;
 }
 
@@ -512,8 +512,7 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
         // CSE may share one fill between several matmuls; give this one its
         // own, so that fusing it into the tile leaves no whole-tensor fill
         // of dynamic shape behind for the vectorizer.
-        if (auto fill =
-                matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+        if (auto fill = matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
             fill && !fill->hasOneUse()) {
           OpBuilder b(matmul);
           Operation *own = b.clone(*fill);
@@ -569,8 +568,8 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
           ok = succeeded(applySchedule(trial.func, *choice, scripts));
         }
         if (!ok && reportFallbacks)
-          matmul.emitRemark() << "nnc-matmul-schedule: not scheduled: "
-                              << errors;
+          matmul.emitRemark()
+              << "nnc-matmul-schedule: not scheduled: " << errors;
         if (ok)
           trial.func.walk([](Operation *op) { clearTags(op); });
         if (cached == schedules.end())

@@ -33,11 +33,11 @@ namespace {
 llvm::hash_code hashFunction(func::FuncOp func) {
   llvm::hash_code hash = hash_value(func.getFunctionType());
   func.getBody().walk([&](Operation *op) {
-    hash = llvm::hash_combine(
-        hash, OperationEquivalence::computeHash(
-                  op, OperationEquivalence::ignoreHashValue,
-                  OperationEquivalence::ignoreHashValue,
-                  OperationEquivalence::IgnoreLocations));
+    hash =
+        llvm::hash_combine(hash, OperationEquivalence::computeHash(
+                                     op, OperationEquivalence::ignoreHashValue,
+                                     OperationEquivalence::ignoreHashValue,
+                                     OperationEquivalence::IgnoreLocations));
   });
   return hash;
 }
@@ -57,8 +57,7 @@ bool sameFunction(func::FuncOp a, func::FuncOp b) {
       &a.getBody(), &b.getBody(), OperationEquivalence::IgnoreLocations);
 }
 
-struct MergeFunctionsPass
-    : nnc::impl::MergeFunctionsBase<MergeFunctionsPass> {
+struct MergeFunctionsPass : nnc::impl::MergeFunctionsBase<MergeFunctionsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
     llvm::DenseMap<llvm::hash_code, SmallVector<func::FuncOp>> seen;

@@ -31,8 +31,8 @@ void outlineLoop(Operation *loop, ModuleOp module, StringRef name) {
   nnc::Outlined outlined = nnc::outlineCopy(loop, module, name);
   func::FuncOp func = outlined.func;
   MLIRContext *ctx = module.getContext();
-  func->setAttr(LLVM::LLVMFuncOp::getNoInlineAttrName(OperationName(
-                    LLVM::LLVMFuncOp::getOperationName(), ctx)),
+  func->setAttr(LLVM::LLVMFuncOp::getNoInlineAttrName(
+                    OperationName(LLVM::LLVMFuncOp::getOperationName(), ctx)),
                 UnitAttr::get(ctx));
   func->setAttr("llvm.linkage",
                 LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));

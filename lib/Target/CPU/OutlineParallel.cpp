@@ -147,9 +147,9 @@ struct OutlineParallelPass
       unsigned next = 0;
       for (scf::ForallOp forall : outermost) {
         scf::ForOp loop = linearize(rewriter, forall);
-        std::string name = ("nnc_loop_" + func.getSymName() + "_par" +
-                            std::to_string(next++))
-                               .str();
+        std::string name =
+            ("nnc_loop_" + func.getSymName() + "_par" + std::to_string(next++))
+                .str();
         outlineTask(rewriter, loop, module, name);
       }
     }

@@ -76,9 +76,8 @@ int64_t elementaryFlops(Operation *op) {
   if (isa<vector::ReductionOp, vector::MultiDimReductionOp>(op))
     return lanes(op->getOperand(0).getType());
   if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
-          arith::RemFOp, arith::MaximumFOp, arith::MinimumFOp,
-          arith::MaxNumFOp, arith::MinNumFOp, arith::NegFOp, arith::CmpFOp>(
-          op))
+          arith::RemFOp, arith::MaximumFOp, arith::MinimumFOp, arith::MaxNumFOp,
+          arith::MinNumFOp, arith::NegFOp, arith::CmpFOp>(op))
     return lanes(op->getOperand(0).getType());
   if (isa<math::MathDialect>(op->getDialect()) && op->getNumResults() == 1 &&
       isa<FloatType>(getElementTypeOrSelf(op->getResult(0).getType())))
@@ -93,8 +92,7 @@ public:
   FlopCounter(func::FuncOp callee, ValueRange operands, OpBuilder &b,
               Location loc)
       : callee(callee), b(b), loc(loc) {
-    for (auto [arg, operand] :
-         llvm::zip(callee.getArguments(), operands))
+    for (auto [arg, operand] : llvm::zip(callee.getArguments(), operands))
       map.map(arg, operand);
   }
 
@@ -160,9 +158,7 @@ private:
     return copy->getResult(cast<OpResult>(v).getResultNumber());
   }
 
-  Value constant(int64_t n) {
-    return b.create<arith::ConstantIndexOp>(loc, n);
-  }
+  Value constant(int64_t n) { return b.create<arith::ConstantIndexOp>(loc, n); }
 
   /// max(ub - lb, 0) ceildiv step (steps are positive).
   Value trips(Value lb, Value ub, Value step) {
@@ -186,8 +182,8 @@ private:
         continue;
       Value count;
       if (auto loop = dyn_cast<scf::ForOp>(op)) {
-        count = trips(loop.getLowerBound(), loop.getUpperBound(),
-                      loop.getStep());
+        count =
+            trips(loop.getLowerBound(), loop.getUpperBound(), loop.getStep());
       } else if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
         for (auto [lb, ub, step] : llvm::zip(
                  loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
@@ -231,9 +227,9 @@ std::string locationsOf(Operation *root) {
     // their locations say nothing of this loop.
     if (isa<func::FuncOp>(op) || isa<arith::ConstantOp>(op) ||
         op->hasTrait<OpTrait::IsTerminator>() ||
-        (op->getNumResults() &&
-         llvm::all_of(op->getResultTypes(),
-                      [](Type t) { return t.isIndex(); })))
+        (op->getNumResults() && llvm::all_of(op->getResultTypes(), [](Type t) {
+           return t.isIndex();
+         })))
       return;
     collect(op->getLoc());
   });
@@ -279,10 +275,9 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
     auto recordType = LLVM::LLVMStructType::getLiteral(
         ctx, {ptr, ptr, ptr, i64, i64, i64, i64, i64});
     Location unknown = UnknownLoc::get(ctx);
-    auto begin = declare(top, module, kBegin,
-                         top.getFunctionType({}, {i64}));
-    auto end = declare(top, module, kEnd,
-                       top.getFunctionType({ptr, i64, i64}, {}));
+    auto begin = declare(top, module, kBegin, top.getFunctionType({}, {i64}));
+    auto end =
+        declare(top, module, kEnd, top.getFunctionType({ptr, i64, i64}, {}));
 
     llvm::StringMap<unsigned> callCount, callsOf;
     for (func::CallOp call : calls)
@@ -301,9 +296,9 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
       bool shared = callCount[callee.getSymName()] > 1;
       LLVM::GlobalOp nameString =
           string(top, name + "_name", callee.getSymName());
-      LLVM::GlobalOp locString = string(
-          top, name + "_locations",
-          shared ? locationsOf(call) : locationsOf(callee));
+      LLVM::GlobalOp locString =
+          string(top, name + "_locations",
+                 shared ? locationsOf(call) : locationsOf(callee));
       auto record = top.create<LLVM::GlobalOp>(
           unknown, recordType, /*isConstant=*/false, LLVM::Linkage::Internal,
           name, Attribute(), /*alignment=*/8);
@@ -314,20 +309,22 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
         Value value = top.create<LLVM::UndefOp>(unknown, recordType);
         Value null = top.create<LLVM::ZeroOp>(unknown, ptr);
         Value zero = top.create<LLVM::ConstantOp>(unknown, i64, 0);
-        Value fields[] = {
-            null, top.create<LLVM::AddressOfOp>(unknown, nameString),
-            top.create<LLVM::AddressOfOp>(unknown, locString),
-            zero, zero, zero, zero, zero};
+        Value fields[] = {null,
+                          top.create<LLVM::AddressOfOp>(unknown, nameString),
+                          top.create<LLVM::AddressOfOp>(unknown, locString),
+                          zero,
+                          zero,
+                          zero,
+                          zero,
+                          zero};
         for (auto [index, field] : llvm::enumerate(fields))
-          value = top.create<LLVM::InsertValueOp>(unknown, value, field,
-                                                  index);
+          value = top.create<LLVM::InsertValueOp>(unknown, value, field, index);
         top.create<LLVM::ReturnOp>(unknown, value);
       }
 
       Location loc = call.getLoc();
       OpBuilder b(call);
-      Value t0 = b.create<func::CallOp>(loc, begin, ValueRange())
-                     .getResult(0);
+      Value t0 = b.create<func::CallOp>(loc, begin, ValueRange()).getResult(0);
       // The end call is unconditional (the shim returns at once when t0 is
       // 0): an `scf.if` per call would split the entry's block once per
       // kernel when SCF is lowered to CF, which is quadratic in the number
@@ -353,14 +350,13 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
   }
 
   /// An internal constant global holding `text` and a NUL.
-  static LLVM::GlobalOp string(OpBuilder &top, StringRef name,
-                               StringRef text) {
+  static LLVM::GlobalOp string(OpBuilder &top, StringRef name, StringRef text) {
     std::string bytes = text.str();
     bytes.push_back('\0');
     auto type = LLVM::LLVMArrayType::get(top.getI8Type(), bytes.size());
     return top.create<LLVM::GlobalOp>(
-        top.getUnknownLoc(), type, /*isConstant=*/true,
-        LLVM::Linkage::Internal, name, top.getStringAttr(bytes),
+        top.getUnknownLoc(), type, /*isConstant=*/true, LLVM::Linkage::Internal,
+        name, top.getStringAttr(bytes),
         /*alignment=*/1);
   }
 };

@@ -19,10 +19,10 @@
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/IR/PatternMatch.h"
@@ -85,26 +85,27 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op, int64_t limit,
   int64_t rank = static_cast<int64_t>(ranges.size());
   SmallVector<int64_t> tiles(rank, 1);
   int64_t innermost = rank - 1, reduced = 1;
-  while (innermost >= 0 && (stepped[innermost] ||
-                            (kinds[innermost] == utils::IteratorType::reduction &&
-                             !ShapedType::isDynamic(ranges[innermost])))) {
+  while (innermost >= 0 &&
+         (stepped[innermost] ||
+          (kinds[innermost] == utils::IteratorType::reduction &&
+           !ShapedType::isDynamic(ranges[innermost])))) {
     if (!stepped[innermost])
       reduced *= ranges[innermost];
     --innermost;
   }
   // (Not when an input is laid out with the reduction innermost, such as a
   // row of pooling windows [OW, KW]: the vector then reads it contiguously.)
-  bool readsReductionInnermost = llvm::any_of(
-      op.getDpsInputOperands(), [&](OpOperand *input) {
+  bool readsReductionInnermost =
+      llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
         AffineMap map = op.getMatchingIndexingMap(input);
         return map.getNumResults() > 0 &&
-               map.getResults().back() == getAffineDimExpr(rank - 1,
-                                                           op.getContext());
+               map.getResults().back() ==
+                   getAffineDimExpr(rank - 1, op.getContext());
       });
-  bool skipReductions =
-      innermost >= 0 && innermost < rank - 1 && reduced < lanes &&
-      !ShapedType::isDynamic(ranges[innermost]) && ranges[innermost] > 1 &&
-      !readsReductionInnermost;
+  bool skipReductions = innermost >= 0 && innermost < rank - 1 &&
+                        reduced < lanes &&
+                        !ShapedType::isDynamic(ranges[innermost]) &&
+                        ranges[innermost] > 1 && !readsReductionInnermost;
   int64_t elements = 1;
   for (int64_t d = skipReductions ? innermost : rank - 1; d >= 0; --d) {
     int64_t size = ranges[d];
@@ -225,8 +226,8 @@ void zeroUnitWindowDims(linalg::GenericOp op) {
       }
       results.push_back(expr);
     }
-    maps.push_back(AffineMap::get(map.getNumDims(), 0, results,
-                                  op.getContext()));
+    maps.push_back(
+        AffineMap::get(map.getNumDims(), 0, results, op.getContext()));
   }
   if (changed)
     op.setIndexingMapsAttr(Builder(op).getAffineMapArrayAttr(maps));
@@ -266,9 +267,9 @@ bool isCandidate(linalg::LinalgOp op) {
         (!op.isDpsInput(&operand) || !isa<linalg::GenericOp>(op)))
       return false;
     if (!op.isDpsInput(&operand) && map.getNumResults() > 0 &&
-        map.getNumDims() > 0 && llvm::all_of(map.getResults(), [](AffineExpr e) {
-          return isa<AffineConstantExpr>(e);
-        }))
+        map.getNumDims() > 0 &&
+        llvm::all_of(map.getResults(),
+                     [](AffineExpr e) { return isa<AffineConstantExpr>(e); }))
       return false;
   }
   return true;
@@ -318,12 +319,12 @@ struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops) {
       Operation *target = op;
-      SmallVector<int64_t> tiles =
-          transposeBlocks ? transposeTileSizes(op, kTransposeBlock)
-                          : SmallVector<int64_t>();
+      SmallVector<int64_t> tiles = transposeBlocks
+                                       ? transposeTileSizes(op, kTransposeBlock)
+                                       : SmallVector<int64_t>();
       if (tiles.empty())
-        tiles = chooseTileSizes(op, vectorElements, vectorLanes,
-                                windowLoops(op));
+        tiles =
+            chooseTileSizes(op, vectorElements, vectorLanes, windowLoops(op));
       if (!windowsReadRows(op, tiles))
         continue;
       if (llvm::any_of(tiles, [](int64_t t) { return t != 0; })) {
@@ -339,8 +340,8 @@ struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
       }
       if (auto generic = dyn_cast<linalg::GenericOp>(target))
         zeroUnitWindowDims(generic);
-      if (failed(linalg::vectorizeOpPrecondition(
-              target, {}, {}, /*vectorizeNDExtract=*/true)))
+      if (failed(linalg::vectorizeOpPrecondition(target, {}, {},
+                                                 /*vectorizeNDExtract=*/true)))
         continue;
       rewriter.setInsertionPoint(target);
       (void)linalg::vectorize(rewriter, target, {}, {},
@@ -354,8 +355,8 @@ struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
                                                         &getContext());
     vector::TransferWriteOp::getCanonicalizationPatterns(patterns,
                                                          &getContext());
-    if (failed(applyPatternsAndFoldGreedily(getOperation(),
-                                            std::move(patterns))))
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };

@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "nnc/Target/CUDA/CUDAPipeline.h"
 #include "nnc/Dialect/NN/NNConventions.h"
+#include "nnc/Target/CUDA/CUDAPipeline.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -51,8 +51,9 @@ public:
   }
 
   bool hasDeviceCode() const override { return true; }
-  void buildDeviceCodePipeline(
-      OpPassManager &pm, const nnc::TargetOptions &options) const override {
+  void
+  buildDeviceCodePipeline(OpPassManager &pm,
+                          const nnc::TargetOptions &options) const override {
     nnc::buildLinalgToGPUPipeline(pm, nnc::gpuCodegenOptions(options),
                                   nnc::GPUStage::Binary);
   }

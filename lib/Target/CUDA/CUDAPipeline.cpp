@@ -2,18 +2,19 @@
 //
 // Composes the GPU lowering: the shared prefix (nnc-fuse-elementwise,
 // destination passing; nnc/Codegen/Pipeline.h), bufferization (copies as
-// linalg.copy, so they run on the device), then matrix products as shared-memory tiled launches (nnc-gpu-matmul), every
-// other linalg op as one parallel loop nest mapped to blocks and threads,
-// kernel outlining into one gpu.module, NVVM lowering and PTX for each SM
-// architecture, and the host side lowered to the LLVM dialect with launches
-// through the mgpu* runtime API. Host temporaries use the memref lowering's
-// generic allocation functions, which the shim backs with device memory.
+// linalg.copy, so they run on the device), then matrix products as
+// shared-memory tiled launches (nnc-gpu-matmul), every other linalg op as one
+// parallel loop nest mapped to blocks and threads, kernel outlining into one
+// gpu.module, NVVM lowering and PTX for each SM architecture, and the host side
+// lowered to the LLVM dialect with launches through the mgpu* runtime API. Host
+// temporaries use the memref lowering's generic allocation functions, which the
+// shim backs with device memory.
 //
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Target/CUDA/CUDAPipeline.h"
-#include "nnc/Target/CUDA/Passes.h"
 #include "nnc/Codegen/Pipeline.h"
+#include "nnc/Target/CUDA/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -39,10 +40,10 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 #include "llvm/Support/FileSystem.h"

@@ -51,7 +51,8 @@ SmallVector<int64_t> threadTile(scf::ParallelOp op) {
     unsigned d = n - 1 - k;
     int64_t t = budget;
     if (std::optional<int64_t> trip = tripCount(op, d))
-      t = std::min<int64_t>(budget, llvm::PowerOf2Ceil(std::max<int64_t>(*trip, 1)));
+      t = std::min<int64_t>(budget,
+                            llvm::PowerOf2Ceil(std::max<int64_t>(*trip, 1)));
     tile[d] = t;
     budget /= t;
   }
@@ -85,8 +86,7 @@ LogicalResult mapSequential(scf::ParallelOp op) {
   return gpu::setMappingAttr(op, mapping);
 }
 
-struct GPUMapParallelPass
-    : nnc::impl::GPUMapParallelBase<GPUMapParallelPass> {
+struct GPUMapParallelPass : nnc::impl::GPUMapParallelBase<GPUMapParallelPass> {
   void runOnOperation() override {
     SmallVector<scf::ParallelOp> roots;
     getOperation().walk([&](scf::ParallelOp op) {

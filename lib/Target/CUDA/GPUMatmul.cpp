@@ -93,8 +93,8 @@ public:
           Value lr = add(ty, cst(r * kRowThreads));
           Value aval = b.create<memref::LoadOp>(loc, as, ValueRange{lr, kk});
           Value prod = b.create<arith::MulFOp>(loc, aval, bval);
-          next.push_back(b.create<arith::AddFOp>(
-              loc, prod, inner.getRegionIterArgs()[r]));
+          next.push_back(
+              b.create<arith::AddFOp>(loc, prod, inner.getRegionIterArgs()[r]));
         }
         b.create<scf::YieldOp>(loc, next);
       }

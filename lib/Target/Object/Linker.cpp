@@ -51,8 +51,8 @@ std::string runDriver(const std::string &compiler, llvm::StringRef what,
                                                 errPath.str()};
   llvm::SmallVector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::string message;
-  int rc = llvm::sys::ExecuteAndWait(compiler, argRefs, std::nullopt,
-                                     redirects, 0, 0, &message);
+  int rc = llvm::sys::ExecuteAndWait(compiler, argRefs, std::nullopt, redirects,
+                                     0, 0, &message);
   if (rc == 0)
     return "";
   std::string error = what.str() + " failed";
@@ -88,8 +88,8 @@ LogicalResult nnc::linkSharedLibrary(Location loc, const LinkInputs &inputs,
     std::error_code ec;
     llvm::raw_fd_ostream map(mapPath, ec);
     if (ec)
-      return emitError(loc) << "cannot write " << mapPath << ": "
-                            << ec.message();
+      return emitError(loc)
+             << "cannot write " << mapPath << ": " << ec.message();
     map << "{\n  global: nnc_*;\n  local: *;\n};\n";
   } else {
     mapPath = inputs.versionScript;

@@ -59,7 +59,8 @@ createTargetMachine(Location loc, const nnc::NativeCodeOptions &options) {
   llvm::InitializeNativeTargetAsmParser();
   std::string triple = llvm::sys::getProcessTriple();
   std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target) {
     emitError(loc) << "no LLVM target for " << triple << ": " << error;
     return nullptr;
@@ -70,9 +71,9 @@ createTargetMachine(Location loc, const nnc::NativeCodeOptions &options) {
                : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
                : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
                                        : llvm::CodeGenOptLevel::Aggressive;
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, cpu, features, targetOptions, llvm::Reloc::PIC_, std::nullopt,
-      level));
+  std::unique_ptr<llvm::TargetMachine> machine(
+      target->createTargetMachine(triple, cpu, features, targetOptions,
+                                  llvm::Reloc::PIC_, std::nullopt, level));
   if (!machine)
     emitError(loc) << "cannot create a target machine for CPU '" << cpu << "'";
   return machine;
@@ -268,7 +269,8 @@ LogicalResult emitParts(Location loc, llvm::Module &module,
     llvm::LLVMContext context;
     auto part = readPart(bitcode[i], context);
     if (!part) {
-      errors[i] = "cannot read a part back: " + llvm::toString(part.takeError());
+      errors[i] =
+          "cannot read a part back: " + llvm::toString(part.takeError());
       return;
     }
     std::unique_ptr<llvm::Module> entries;
@@ -353,8 +355,8 @@ LogicalResult nnc::emitNativeCode(ModuleOp module,
   std::unique_ptr<llvm::Module> entries;
   if (!asLLVMIR && moreObjects && !options.sanitizeAddress &&
       options.optLevel > 0)
-    entries = splitOffLargeEntries(*llvmModule,
-                                   options.largeEntryInstructions, "");
+    entries =
+        splitOffLargeEntries(*llvmModule, options.largeEntryInstructions, "");
   if (entries) {
     stage.stop();
     stage = parent.nest("machine code (large entry points at -O0)");

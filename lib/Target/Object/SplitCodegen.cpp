@@ -29,8 +29,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "nnc/Target/Object/Object.h"
 #include "nnc/Codegen/KernelConventions.h"
+#include "nnc/Target/Object/Object.h"
 
 #include "llvm/ADT/EquivalenceClasses.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
@@ -61,10 +61,10 @@ bool refersToGlobal(const llvm::Constant *c) {
 /// the function of each instruction, and each global variable whose
 /// initializer refers to it (whose own users are followed in turn when
 /// `onVariable` returns true).
-void forEachUser(const llvm::Value *value,
-                 llvm::function_ref<void(const llvm::Function &)> onFunction,
-                 llvm::function_ref<bool(const llvm::GlobalVariable &)>
-                     onVariable) {
+void forEachUser(
+    const llvm::Value *value,
+    llvm::function_ref<void(const llvm::Function &)> onFunction,
+    llvm::function_ref<bool(const llvm::GlobalVariable &)> onVariable) {
   llvm::SmallVector<const llvm::User *> worklist(value->users());
   llvm::SmallPtrSet<const llvm::User *, 8> seen;
   while (!worklist.empty()) {
@@ -106,8 +106,7 @@ void forEachUserVariable(
 bool isCopiedConstant(const llvm::GlobalValue &value) {
   auto *variable = llvm::dyn_cast<llvm::GlobalVariable>(&value);
   if (!variable || !variable->hasLocalLinkage() || !variable->isConstant() ||
-      !variable->hasInitializer() ||
-      refersToGlobal(variable->getInitializer()))
+      !variable->hasInitializer() || refersToGlobal(variable->getInitializer()))
     return false;
   bool used = false;
   forEachUserFunction(variable, [&](const llvm::Function &) { used = true; });
@@ -191,8 +190,8 @@ std::vector<llvm::SmallString<0>> nnc::partitionModule(llvm::Module &module,
   std::vector<llvm::SmallString<0>> bitcode(parts);
   for (unsigned part = 0; part < parts; ++part) {
     llvm::ValueToValueMapTy map;
-    std::unique_ptr<llvm::Module> clone = llvm::CloneModule(
-        module, map, [&](const llvm::GlobalValue *value) {
+    std::unique_ptr<llvm::Module> clone =
+        llvm::CloneModule(module, map, [&](const llvm::GlobalValue *value) {
           auto it = partOf.find(value);
           return it == partOf.end() ? isCopiedConstant(*value)
                                     : it->second == part;

@@ -65,7 +65,8 @@ void *compileAndLoad(const char *source, const nnc::CPUCodegenOptions &opts) {
   }
   std::string obj = (dir + "/k.o").str(), so = (dir + "/k.so").str();
   if (failed(nnc::emitNativeCode(*module, opts, obj, false)) ||
-      failed(nnc::linkSharedLibrary(module->getLoc(), std::vector<std::string>{obj}, so))) {
+      failed(nnc::linkSharedLibrary(module->getLoc(),
+                                    std::vector<std::string>{obj}, so))) {
     ADD_FAILURE() << "emit/link failed";
     return nullptr;
   }
@@ -105,8 +106,8 @@ TEST(CPUPipeline, DenseReluMatchesReference) {
   opts.hideSymbols = false;
   void *handle = compileAndLoad(kDenseRelu, opts);
   ASSERT_NE(handle, nullptr);
-  auto kernel = reinterpret_cast<void (*)(void **)>(
-      dlsym(handle, "nnc_kernel_predict"));
+  auto kernel =
+      reinterpret_cast<void (*)(void **)>(dlsym(handle, "nnc_kernel_predict"));
   ASSERT_NE(kernel, nullptr);
   std::mt19937 rng(7);
   std::uniform_real_distribution<float> dist(-1, 1);

@@ -123,7 +123,8 @@ inline void *compileAndLoad(const std::string &source,
     return error = "no temporary directory", nullptr;
   std::string obj = (dir + "/k.o").str(), so = (dir + "/k.so").str();
   if (mlir::failed(nnc::emitNativeCode(*module, opts, obj, false)) ||
-      mlir::failed(nnc::linkSharedLibrary(module->getLoc(), std::vector<std::string>{obj}, so)))
+      mlir::failed(nnc::linkSharedLibrary(module->getLoc(),
+                                          std::vector<std::string>{obj}, so)))
     return error = "emit or link failed", nullptr;
   void *handle = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)

@@ -1,7 +1,7 @@
 //===- PartitionModuleTest.cpp - parts of a module for several threads ----===//
 //
-// nnc::partitionModule (lib/Target/Object/SplitCodegen.cpp) on a hand-written LLVM
-// module shaped like nnc's kernels: exported entry points calling local
+// nnc::partitionModule (lib/Target/Object/SplitCodegen.cpp) on a hand-written
+// LLVM module shaped like nnc's kernels: exported entry points calling local
 // launchers, which pass local thunks to the runtime (one through a local
 // table of function pointers), bodies that bump local profile counters, and
 // local name strings.
@@ -121,8 +121,7 @@ TEST(PartitionModule, PartsVerifyLinkAndKeepKernelsWhole) {
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> module = parse(kModule, context);
   ASSERT_TRUE(module);
-  std::vector<llvm::SmallString<0>> bitcode =
-      nnc::partitionModule(*module, 2);
+  std::vector<llvm::SmallString<0>> bitcode = nnc::partitionModule(*module, 2);
   ASSERT_EQ(bitcode.size(), 2u);
 
   std::vector<std::unique_ptr<llvm::Module>> parts;

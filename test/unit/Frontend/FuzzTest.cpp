@@ -94,10 +94,18 @@ std::string mutate(const std::string &text, std::mt19937 &rng) {
     break;
   }
   default: { // insert punctuation / keywords
-    static const char *bits[] = {"(", ")", "->", "=", "{", "}", "[", "]",
-                                 ",", "-", "*", "+", "model", "block", "train",
-                                 "output", "input", "target", "N", "\"",
-                                 "1e999", "99999999999999999999", "#", "\n"};
+    static const char *bits[] = {"(",     ")",
+                                 "->",    "=",
+                                 "{",     "}",
+                                 "[",     "]",
+                                 ",",     "-",
+                                 "*",     "+",
+                                 "model", "block",
+                                 "train", "output",
+                                 "input", "target",
+                                 "N",     "\"",
+                                 "1e999", "99999999999999999999",
+                                 "#",     "\n"};
     for (int i = 0, n = 1 + pick(4); i < n; ++i)
       s.insert(pick(s.size() + 1), bits[pick(sizeof(bits) / sizeof(*bits))]);
     break;

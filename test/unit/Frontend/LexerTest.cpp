@@ -33,15 +33,16 @@ Lexed lex(llvm::StringRef text) {
 } // namespace
 
 TEST(Lexer, KindsTextsAndLocations) {
-  Lexed l = lex("model Spiral {\n  input x: f32[N, 2] # c\n  y = x -> dense(64)\n}");
+  Lexed l =
+      lex("model Spiral {\n  input x: f32[N, 2] # c\n  y = x -> dense(64)\n}");
   std::vector<Tok> kinds;
   for (const Token &t : l.tokens)
     kinds.push_back(t.kind);
   std::vector<Tok> expected = {
-      Tok::KwModel, Tok::Ident,  Tok::LBrace,   Tok::KwInput, Tok::Ident,
-      Tok::Colon,   Tok::Ident,  Tok::LBracket, Tok::Ident,   Tok::Comma,
-      Tok::Int,     Tok::RBracket, Tok::Ident,  Tok::Equal,   Tok::Ident,
-      Tok::Arrow,   Tok::Ident,  Tok::LParen,   Tok::Int,     Tok::RParen,
+      Tok::KwModel, Tok::Ident,    Tok::LBrace,   Tok::KwInput, Tok::Ident,
+      Tok::Colon,   Tok::Ident,    Tok::LBracket, Tok::Ident,   Tok::Comma,
+      Tok::Int,     Tok::RBracket, Tok::Ident,    Tok::Equal,   Tok::Ident,
+      Tok::Arrow,   Tok::Ident,    Tok::LParen,   Tok::Int,     Tok::RParen,
       Tok::RBrace,  Tok::Eof};
   EXPECT_EQ(kinds, expected);
   EXPECT_TRUE(l.diags.empty());
@@ -72,9 +73,9 @@ TEST(Lexer, Numbers) {
 
 TEST(Lexer, MinusVersusArrow) {
   Lexed l = lex("a-b->c - -> -");
-  std::vector<Tok> expected = {Tok::Ident, Tok::Minus, Tok::Ident, Tok::Arrow,
-                               Tok::Ident, Tok::Minus, Tok::Arrow, Tok::Minus,
-                               Tok::Eof};
+  std::vector<Tok> expected = {Tok::Ident, Tok::Minus, Tok::Ident,
+                               Tok::Arrow, Tok::Ident, Tok::Minus,
+                               Tok::Arrow, Tok::Minus, Tok::Eof};
   ASSERT_EQ(l.tokens.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i)
     EXPECT_EQ(l.tokens[i].kind, expected[i]) << i;

@@ -59,7 +59,8 @@ TEST(Parser, PrecedenceArrowIsLoosest) {
                          "output y = x + x * 2 -> relu }",
                          false);
   ASSERT_TRUE(r.ok);
-  auto *pipe = llvm::dyn_cast<PipeExprAST>(r.module->models[0]->body[0].value.get());
+  auto *pipe =
+      llvm::dyn_cast<PipeExprAST>(r.module->models[0]->body[0].value.get());
   ASSERT_NE(pipe, nullptr);
   auto *add = llvm::dyn_cast<BinaryExprAST>(pipe->input.get());
   ASSERT_NE(add, nullptr);
@@ -70,15 +71,19 @@ TEST(Parser, PrecedenceArrowIsLoosest) {
 }
 
 TEST(Parser, NegativeLiteralsFold) {
-  Result r = runFrontend("model M { input x: f32[N, 2]\n"
-                         "output y = x -> leaky_relu(-0.2) -> mean(axis = -1) }",
-                         false);
+  Result r =
+      runFrontend("model M { input x: f32[N, 2]\n"
+                  "output y = x -> leaky_relu(-0.2) -> mean(axis = -1) }",
+                  false);
   ASSERT_TRUE(r.ok);
-  auto *pipe = llvm::cast<PipeExprAST>(r.module->models[0]->body[0].value.get());
-  auto *alpha = llvm::dyn_cast<NumberExprAST>(pipe->stages[0]->args[0].value.get());
+  auto *pipe =
+      llvm::cast<PipeExprAST>(r.module->models[0]->body[0].value.get());
+  auto *alpha =
+      llvm::dyn_cast<NumberExprAST>(pipe->stages[0]->args[0].value.get());
   ASSERT_NE(alpha, nullptr);
   EXPECT_DOUBLE_EQ(alpha->floatValue, -0.2);
-  auto *axis = llvm::dyn_cast<NumberExprAST>(pipe->stages[1]->args[0].value.get());
+  auto *axis =
+      llvm::dyn_cast<NumberExprAST>(pipe->stages[1]->args[0].value.get());
   ASSERT_NE(axis, nullptr);
   EXPECT_EQ(axis->intValue, -1);
   EXPECT_EQ(pipe->stages[1]->args[0].name, "axis");
@@ -95,20 +100,34 @@ struct Case {
 TEST(Parser, RejectsMalformedInput) {
   const Case cases[] = {
       {"model { }", 1, 7, "expected a model name, found '{'"},
-      {"model M\n  input x: f32[N]", 2, 3, "expected '{' to open the model body, found 'input'"},
-      {"model M {\n  input x f32[N]\n}", 2, 11, "expected ':' before the input type, found 'f32'"},
-      {"model M {\n  input x: f32[N 2]\n}", 2, 18, "expected ']' after the dimensions, found '2'"},
-      {"model M {\n  input x: f32[N, 2]\n  y = x -> 3\n}", 3, 12, "expected a layer name after '->', found '3'"},
-      {"model M {\n  output y = x -> dense(64\n}", 3, 1, "expected ')' to close the argument list, found '}'"},
-      {"model M {\n  output y = x +\n}", 3, 1, "expected an expression, found '}'"},
-      {"model M {\n  dense(3)\n}", 2, 3, "expected 'input', 'output' or a binding 'name = ...', found 'dense'"},
-      {"layer M { }", 1, 1, "expected 'model', 'block' or 'train', found 'layer'"},
-      {"model M {\n  input x: f32[N, 2]\n", 3, 1, "expected '}' to close model 'M'"},
-      {"model M {\n  output y = x -> dense(99999999999999999999)\n}", 2, 25, "integer literal 99999999999999999999 is out of range"},
-      {"model M {\n  output y = x -> dropout(-1e400)\n}", 2, 27, "floating-point literal -1e400 is out of range"},
-      {"train M {\n  data = csv(\"a\\q\")\n}", 2, 14, "unknown escape sequence in string literal"},
-      {"train M {\n  target y i32[N]\n}", 2, 12, "expected ':' before the target type, found 'i32'"},
-      {"train {\n}", 1, 7, "expected the name of the model to train, found '{'"},
+      {"model M\n  input x: f32[N]", 2, 3,
+       "expected '{' to open the model body, found 'input'"},
+      {"model M {\n  input x f32[N]\n}", 2, 11,
+       "expected ':' before the input type, found 'f32'"},
+      {"model M {\n  input x: f32[N 2]\n}", 2, 18,
+       "expected ']' after the dimensions, found '2'"},
+      {"model M {\n  input x: f32[N, 2]\n  y = x -> 3\n}", 3, 12,
+       "expected a layer name after '->', found '3'"},
+      {"model M {\n  output y = x -> dense(64\n}", 3, 1,
+       "expected ')' to close the argument list, found '}'"},
+      {"model M {\n  output y = x +\n}", 3, 1,
+       "expected an expression, found '}'"},
+      {"model M {\n  dense(3)\n}", 2, 3,
+       "expected 'input', 'output' or a binding 'name = ...', found 'dense'"},
+      {"layer M { }", 1, 1,
+       "expected 'model', 'block' or 'train', found 'layer'"},
+      {"model M {\n  input x: f32[N, 2]\n", 3, 1,
+       "expected '}' to close model 'M'"},
+      {"model M {\n  output y = x -> dense(99999999999999999999)\n}", 2, 25,
+       "integer literal 99999999999999999999 is out of range"},
+      {"model M {\n  output y = x -> dropout(-1e400)\n}", 2, 27,
+       "floating-point literal -1e400 is out of range"},
+      {"train M {\n  data = csv(\"a\\q\")\n}", 2, 14,
+       "unknown escape sequence in string literal"},
+      {"train M {\n  target y i32[N]\n}", 2, 12,
+       "expected ':' before the target type, found 'i32'"},
+      {"train {\n}", 1, 7,
+       "expected the name of the model to train, found '{'"},
   };
   for (const Case &c : cases) {
     Result r = runFrontend(c.text, false);
@@ -122,13 +141,13 @@ TEST(Parser, RejectsMalformedInput) {
 
 TEST(Parser, RecoversAtStatementBoundaries) {
   Result r = runFrontend("model M {\n"
-                         "  input x: f32[N, 2\n"      // error 1
+                         "  input x: f32[N, 2\n" // error 1
                          "  h = x -> relu\n"
-                         "  g = h -> -> relu\n"       // error 2
+                         "  g = h -> -> relu\n"         // error 2
                          "  output y = g -> dense(,)\n" // error 3
                          "}\n"
                          "model Q {\n"
-                         "  input a b\n"              // error 4
+                         "  input a b\n" // error 4
                          "}\n",
                          false);
   std::vector<int> lines;
@@ -140,9 +159,9 @@ TEST(Parser, RecoversAtStatementBoundaries) {
 }
 
 TEST(Parser, DepthLimit) {
-  std::string deep = "model M { input x: f32[N, 2]\n output y = " +
-                     std::string(100000, '(') + "x" +
-                     std::string(100000, ')') + " }";
+  std::string deep =
+      "model M { input x: f32[N, 2]\n output y = " + std::string(100000, '(') +
+      "x" + std::string(100000, ')') + " }";
   Result r = runFrontend(deep);
   ASSERT_FALSE(r.ok);
   EXPECT_EQ(r.firstError().message,
@@ -158,8 +177,9 @@ TEST(Parser, DepthLimit) {
             "expression is nested too deeply (more than 200 levels)");
 
   // 100 levels are fine.
-  std::string ok = "model M { input x: f32[N, 2]\n output y = " +
-                   std::string(100, '(') + "x" + std::string(100, ')') + " }";
+  std::string ok =
+      "model M { input x: f32[N, 2]\n output y = " + std::string(100, '(') +
+      "x" + std::string(100, ')') + " }";
   EXPECT_TRUE(runFrontend(ok).ok);
 }
 

@@ -60,9 +60,9 @@ inline std::string readFile(const std::string &path) {
 
 /// The example files every test must accept.
 inline std::vector<std::string> exampleNames() {
-  return {"perceptron",   "xor",          "spiral",
-          "digits_mlp",   "fashion_mlp",  "fashion_cnn",
-          "fashion_lstm", "fashion_gru",  "fashion_transformer"};
+  return {"perceptron",   "xor",         "spiral",
+          "digits_mlp",   "fashion_mlp", "fashion_cnn",
+          "fashion_lstm", "fashion_gru", "fashion_transformer"};
 }
 
 } // namespace nnc::test

@@ -81,8 +81,8 @@ void checkGradients(GradCase &c) {
   Buffer loss = Buffer::floats({}, {0.f});
   std::vector<Buffer> grads;
   for (size_t p : c.params)
-    grads.push_back(Buffer::floats(c.args[p].shape,
-                                   std::vector<float>(numel(c.args[p].shape), -7.f)));
+    grads.push_back(Buffer::floats(
+        c.args[p].shape, std::vector<float>(numel(c.args[p].shape), -7.f)));
   std::vector<Buffer *> ptrs;
   for (Buffer &b : c.args)
     ptrs.push_back(&b);
@@ -122,8 +122,7 @@ void checkGradients(GradCase &c) {
   std::vector<Buffer> plus = c.args, minus = c.args;
   double dot = 0;
   for (size_t k2 = 0; k2 < c.params.size(); ++k2) {
-    std::vector<float> dir =
-        randomFloats(rng, c.args[c.params[k2]].f32.size());
+    std::vector<float> dir = randomFloats(rng, c.args[c.params[k2]].f32.size());
     for (size_t i = 0; i < dir.size(); ++i) {
       plus[c.params[k2]].f32[i] += h * dir[i];
       minus[c.params[k2]].f32[i] -= h * dir[i];
@@ -137,8 +136,8 @@ void checkGradients(GradCase &c) {
   // by 2h. Without it a small directional derivative (|dot| ~ 1e-2) fails on
   // rounding alone, whatever the gradient.
   double roundoff =
-      4.0 * std::ldexp(std::max(std::fabs(lossPlus), std::fabs(lossMinus)),
-                       -23) /
+      4.0 *
+      std::ldexp(std::max(std::fabs(lossPlus), std::fabs(lossMinus)), -23) /
       (2.0 * h);
   EXPECT_NEAR(directional, dot,
               2e-3 * std::max(std::fabs(dot), std::fabs(directional)) + 1e-5 +

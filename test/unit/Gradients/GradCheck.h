@@ -1,4 +1,5 @@
-//===- GradCheck.h - finite-difference checks of compiled gradients -*- C++ -*-===//
+//===- GradCheck.h - finite-difference checks of compiled gradients -*- C++
+//-*-===//
 //
 // The checking procedure shared by the gradient tests: a case is an nn
 // module with @loss, its argument buffers, which of them are parameters,

@@ -81,8 +81,7 @@ TEST(Gradients, Activations) {
       {"nn.abs", "", [](double x) { return std::fabs(x); }},
       {"nn.erf", "", [](double x) { return std::erf(x); }},
       {"nn.pow", "{exponent = 2.0 : f32}", [](double x) { return x * x; }},
-      {"nn.pow", "{exponent = 3.0 : f32}",
-       [](double x) { return x * x * x; }},
+      {"nn.pow", "{exponent = 3.0 : f32}", [](double x) { return x * x * x; }},
       {"nn.clip", "{min = -0.25 : f32, max = 0.5 : f32}",
        [](double x) { return std::min(std::max(x, -0.25), 0.5); }},
       {"nn.clip", "{min = -0.1 : f32}",
@@ -92,8 +91,8 @@ TEST(Gradients, Activations) {
       {"nn.scale", "{factor = 2.5 : f32}", [](double x) { return 2.5 * x; }},
   };
   for (const Activation &act : acts) {
-    std::string ir = replaceAll(replaceAll(kActivation, "ACT", act.op),
-                                "ATTRS", act.attrs);
+    std::string ir =
+        replaceAll(replaceAll(kActivation, "ACT", act.op), "ATTRS", act.attrs);
     GradCase c{std::string(act.op) + act.attrs, ir, {}, {2, 3}, nullptr};
     c.args = {randomBuffer(rng, {4, 3}), randomBuffer(rng, {4, 5}),
               randomBuffer(rng, {5, 3}), randomBuffer(rng, {5})};
@@ -166,23 +165,27 @@ func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x5xf32> {nn.la
 TEST(Gradients, MinimumAndMaximum) {
   for (bool max : {false, true}) {
     for (bool rowFirst : {false, true}) {
-      std::string ir = replaceAll(
-          replaceAll(replaceAll(kExtremum, "FN",
-                                max ? "nn.maximum" : "nn.minimum"),
-                     "ARGS", rowFirst ? "%c, %h" : "%h, %c"),
-          "TYPES", rowFirst ? "tensor<5xf32>, tensor<?x5xf32>"
-                            : "tensor<?x5xf32>, tensor<5xf32>");
+      std::string ir =
+          replaceAll(replaceAll(replaceAll(kExtremum, "FN",
+                                           max ? "nn.maximum" : "nn.minimum"),
+                                "ARGS", rowFirst ? "%c, %h" : "%h, %c"),
+                     "TYPES",
+                     rowFirst ? "tensor<5xf32>, tensor<?x5xf32>"
+                              : "tensor<?x5xf32>, tensor<5xf32>");
       GradCase c{std::string(max ? "maximum" : "minimum") +
                      (rowFirst ? " (row, h)" : " (h, row)"),
-                 ir, {}, {2, 3, 4}, nullptr};
+                 ir,
+                 {},
+                 {2, 3, 4},
+                 nullptr};
       c.args = {randomBuffer(rng, {4, 3}), randomBuffer(rng, {4, 5}),
                 randomBuffer(rng, {5, 3}), randomBuffer(rng, {5}),
                 randomBuffer(rng, {5})};
       c.reference = [max](const Values &v) {
         Vec h = ref::dense(v[0], 4, 3, v[2], 5, &v[3]);
         for (size_t i = 0; i < h.size(); ++i)
-          h[i] = max ? std::max(h[i], v[4][i % 5])
-                     : std::min(h[i], v[4][i % 5]);
+          h[i] =
+              max ? std::max(h[i], v[4][i % 5]) : std::min(h[i], v[4][i % 5]);
         return ref::mse(h, v[1]);
       };
       checkGradients(c);
@@ -203,19 +206,18 @@ func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x4xf32> {nn.la
 
 TEST(Gradients, SoftmaxAndLogSoftmax) {
   for (bool logarithm : {false, true}) {
-    GradCase c{logarithm ? "log_softmax" : "softmax",
-               replaceAll(kSoftmax, "OP",
-                          logarithm ? "nn.log_softmax" : "nn.softmax"),
-               {},
-               {2},
-               nullptr};
+    GradCase c{
+        logarithm ? "log_softmax" : "softmax",
+        replaceAll(kSoftmax, "OP", logarithm ? "nn.log_softmax" : "nn.softmax"),
+        {},
+        {2},
+        nullptr};
     c.args = {randomBuffer(rng, {3, 3}, -2, 2), randomBuffer(rng, {3, 4}),
               randomBuffer(rng, {4, 3})};
     c.reference = [logarithm](const Values &v) {
-      return ref::mse(
-          ref::softmax(ref::dense(v[0], 3, 3, v[2], 4, nullptr), 3, 4,
-                       logarithm),
-          v[1]);
+      return ref::mse(ref::softmax(ref::dense(v[0], 3, 3, v[2], 4, nullptr), 3,
+                                   4, logarithm),
+                      v[1]);
     };
     checkGradients(c);
   }
@@ -311,7 +313,10 @@ TEST(Gradients, BatchedMatmulOfActivations) {
         };
         GradCase c{std::string("matmul") + (rank4 ? " rank 4" : " rank 3") +
                        (tl ? " ^T" : "") + " x" + (tr ? " ^T" : ""),
-                   ir, {}, {3, 4}, nullptr};
+                   ir,
+                   {},
+                   {3, 4},
+                   nullptr};
         c.args = {randomBuffer(rng, shape(a0, a1)),
                   randomBuffer(rng, shape(b0, b1)),
                   randomBuffer(rng, shape(m, p)),

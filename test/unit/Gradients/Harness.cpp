@@ -8,10 +8,10 @@
 
 #include "Harness.h"
 
-#include "nnc/Target/CPU/CPUPipeline.h"
-#include "nnc/Target/Registration.h"
 #include "nnc/Conversion/Passes.h"
 #include "nnc/InitAllDialects.h"
+#include "nnc/Target/CPU/CPUPipeline.h"
+#include "nnc/Target/Registration.h"
 #include "nnc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -37,7 +37,8 @@ Compiled::~Compiled() {
 
 bool Compiled::call(const std::string &entry, std::vector<Buffer *> args) {
   std::string symbol = "nnc_kernel_" + entry;
-  auto kernel = reinterpret_cast<void (*)(void **)>(dlsym(handle, symbol.c_str()));
+  auto kernel =
+      reinterpret_cast<void (*)(void **)>(dlsym(handle, symbol.c_str()));
   if (!kernel) {
     ADD_FAILURE() << "no " << symbol;
     return false;

@@ -1,4 +1,5 @@
-//===- Harness.h - compile nn modules through autodiff and run them -*- C++ -*-===//
+//===- Harness.h - compile nn modules through autodiff and run them -*- C++
+//-*-===//
 //
 // The test harness of the gradient and optimizer tests: parses an nn module,
 // runs nnc-autodiff (and optionally nnc-optimizer), lowers it with

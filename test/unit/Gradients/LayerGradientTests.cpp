@@ -73,11 +73,20 @@ struct ConvConfig {
 
 TEST(LayerGradients, Conv2D) {
   std::vector<ConvConfig> configs = {
-      {{2, 3, 5, 5}, 4, {3, 3, 1, 1, 1, 1, 1, 1}, true},        // same
-      {{2, 2, 7, 6}, 3, {3, 3, 2, 2, 1, 0, 0, 1}, true},        // stride 2, asymmetric pad
+      {{2, 3, 5, 5}, 4, {3, 3, 1, 1, 1, 1, 1, 1}, true}, // same
+      {{2, 2, 7, 6},
+       3,
+       {3, 3, 2, 2, 1, 0, 0, 1},
+       true}, // stride 2, asymmetric pad
       {{1, 2, 7, 7}, 2, {2, 3, 2, 1, 0, 0, 0, 0, 2, 2}, false}, // dilation 2
-      {{2, 2, 6, 5}, 3, {3, 2, 3, 2, 2, 1, 1, 2, 1, 2}, true},  // stride 3, dil (1, 2)
-      {{1, 3, 4, 4}, 2, {1, 1, 2, 2, 1, 1, 1, 1}, false},       // 1x1, pad > dil (k - 1)
+      {{2, 2, 6, 5},
+       3,
+       {3, 2, 3, 2, 2, 1, 1, 2, 1, 2},
+       true}, // stride 3, dil (1, 2)
+      {{1, 3, 4, 4},
+       2,
+       {1, 1, 2, 2, 1, 1, 1, 1},
+       false}, // 1x1, pad > dil (k - 1)
   };
   for (const ConvConfig &cfg : configs) {
     const ref::Window &w = cfg.win;
@@ -86,9 +95,11 @@ TEST(LayerGradients, Conv2D) {
     std::vector<int64_t> yShape = {cfg.x[0], int64_t(cfg.o),
                                    int64_t(w.outH(cfg.x[2])),
                                    int64_t(w.outW(cfg.x[3]))};
-    std::string bArg = cfg.bias ? ", %b: tensor<" + std::to_string(cfg.o) +
-                                      "xf32> {nn.param = #nn.param<\"conv.bias\", bias, zeros>}"
-                                : "";
+    std::string bArg =
+        cfg.bias
+            ? ", %b: tensor<" + std::to_string(cfg.o) +
+                  "xf32> {nn.param = #nn.param<\"conv.bias\", bias, zeros>}"
+            : "";
     std::string ir =
         "func.func @loss(%x: " + tensorOf(cfg.x) +
         " {nn.param = #nn.param<\"x\", weight, zeros>}, %t: " +
@@ -97,17 +108,20 @@ TEST(LayerGradients, Conv2D) {
         ") -> (tensor<f32> {nn.loss}) {\n  %y = nn.conv2d %x, %w" +
         (cfg.bias ? ", %b" : "") + " {strides = " + i64Array({w.sh, w.sw}) +
         ", padding = " + i64Array({w.pt, w.pl, w.pb, w.pr}) +
-        ", dilations = " + i64Array({w.dh, w.dw}) + "} : (" +
-        tensorOf(cfg.x) + ", " + tensorOf(wShape) +
+        ", dilations = " + i64Array({w.dh, w.dw}) + "} : (" + tensorOf(cfg.x) +
+        ", " + tensorOf(wShape) +
         (cfg.bias ? ", tensor<" + std::to_string(cfg.o) + "xf32>" : "") +
-        ") -> " + tensorOf(yShape) + "\n  %l = nn.mse_loss %y, %t : " +
-        tensorOf(yShape) + ", " + tensorOf(yShape) +
-        "\n  return %l : tensor<f32>\n}\n";
+        ") -> " + tensorOf(yShape) +
+        "\n  %l = nn.mse_loss %y, %t : " + tensorOf(yShape) + ", " +
+        tensorOf(yShape) + "\n  return %l : tensor<f32>\n}\n";
     // Both lowerings: one matmul per image (CPU) and one over the batch.
     for (bool perImage : {true, false}) {
       GradCase c{"conv2d x" + tensorOf(cfg.x) + " w" + tensorOf(wShape) +
                      (perImage ? " per image" : " whole batch"),
-                 ir, {}, {0, 2}, nullptr};
+                 ir,
+                 {},
+                 {0, 2},
+                 nullptr};
       c.perImageConvolutions = perImage;
       c.args = {randomBuffer(rng, cfg.x), randomBuffer(rng, yShape),
                 randomBuffer(rng, wShape)};
@@ -117,8 +131,7 @@ TEST(LayerGradients, Conv2D) {
       }
       c.reference = [cfg](const Values &v) {
         const Vec *b = cfg.bias ? &v[3] : nullptr;
-        ref::Image y =
-            ref::conv2d(image(v[0], cfg.x), v[2], cfg.o, b, cfg.win);
+        ref::Image y = ref::conv2d(image(v[0], cfg.x), v[2], cfg.o, b, cfg.win);
         return ref::mse(y.data, v[1]);
       };
       checkGradients(c);
@@ -162,8 +175,9 @@ TEST(LayerGradients, Pooling) {
         " {nn.param = #nn.param<\"x\", weight, zeros>}, %t: " +
         tensorOf(yShape) +
         " {nn.label = \"t\"}) -> (tensor<f32> {nn.loss}) {\n  %y = " +
-        (cfg.isMax ? "nn.maxpool2d" : "nn.avgpool2d") + " %x {kernel = " +
-        i64Array({w.kh, w.kw}) + ", strides = " + i64Array({w.sh, w.sw}) +
+        (cfg.isMax ? "nn.maxpool2d" : "nn.avgpool2d") +
+        " %x {kernel = " + i64Array({w.kh, w.kw}) +
+        ", strides = " + i64Array({w.sh, w.sw}) +
         ", padding = " + i64Array({w.pt, w.pl, w.pb, w.pr}) +
         (cfg.isMax ? ", dilations = " + i64Array({w.dh, w.dw})
                    : ", divisor_padding = " +
@@ -176,7 +190,10 @@ TEST(LayerGradients, Pooling) {
                    i64Array({w.kh, w.kw, w.sh, w.sw, w.pt, w.pl, w.pb, w.pr,
                              w.dh, w.dw, cfg.counted[0], cfg.counted[1],
                              cfg.counted[2], cfg.counted[3]}),
-               ir, {}, {0}, nullptr};
+               ir,
+               {},
+               {0},
+               nullptr};
     c.args = {distinct(cfg.x), randomBuffer(rng, yShape)};
     c.reference = [cfg](const Values &v) {
       return ref::mse(
@@ -324,9 +341,9 @@ TEST(LayerGradients, MaxPoolTiesGoToTheFirstMaximum) {
   ASSERT_NE(k, nullptr);
   // Windows (row-major): all four equal; tie on the 2nd and 4th cell; a
   // single maximum at the 3rd; tie on the 1st and 3rd.
-  Buffer x = Buffer::floats({1, 1, 4, 4}, {1, 1, 0, 5,   //
-                                           1, 1, 2, 5,   //
-                                           0, 1, 3, 0,   //
+  Buffer x = Buffer::floats({1, 1, 4, 4}, {1, 1, 0, 5, //
+                                           1, 1, 2, 5, //
+                                           0, 1, 3, 0, //
                                            9, 1, 3, 1});
   Buffer t = Buffer::floats({1, 1, 2, 2}, {0, 0, 0, 0});
   Buffer loss = Buffer::floats({}, {0.f});
@@ -334,9 +351,9 @@ TEST(LayerGradients, MaxPoolTiesGoToTheFirstMaximum) {
   ASSERT_TRUE(k->call("grads", {&x, &t, &loss, &g}));
   // y = [1, 5, 9, 3]; dL/dy = 2 y / 4.
   std::vector<float> expected(16, 0.f);
-  expected[0] = 0.5f;       // window (0,0): first of four ones
-  expected[3] = 2.5f;       // window (0,1): 5 at (0,3) before (1,3)
-  expected[12] = 4.5f;      // window (1,0): 9 at (3,0)
+  expected[0] = 0.5f;         // window (0,0): first of four ones
+  expected[3] = 2.5f;         // window (0,1): 5 at (0,3) before (1,3)
+  expected[12] = 4.5f;        // window (1,0): 9 at (3,0)
   expected[2 * 4 + 2] = 1.5f; // window (1,1): 3 at (2,2) before (3,2)
   EXPECT_EQ(g.f32, expected);
   EXPECT_FLOAT_EQ(loss.f32[0], (1.f + 25.f + 81.f + 9.f) / 4.f);

@@ -106,7 +106,8 @@ void referenceStep(const Config &c, int step, std::vector<double> &p,
       double &m = state[0][i], &v = state[1][i];
       m = c.beta1 * m + (1 - c.beta1) * d;
       v = c.beta2 * v + (1 - c.beta2) * d * d;
-      double bc1 = 1 - std::pow(c.beta1, step), bc2 = 1 - std::pow(c.beta2, step);
+      double bc1 = 1 - std::pow(c.beta1, step),
+             bc2 = 1 - std::pow(c.beta2, step);
       p[i] -= c.lr / bc1 * m / (std::sqrt(v) / std::sqrt(bc2) + c.eps);
     }
   }
@@ -143,8 +144,8 @@ void runOptimizer(const Config &c) {
     std::vector<Buffer> grads;
     std::vector<std::vector<double>> g;
     for (size_t p = 0; p < 2; ++p) {
-      grads.push_back(Buffer::floats(shapes[p],
-                                     randomFloats(rng, params[p].f32.size(), -2, 2)));
+      grads.push_back(Buffer::floats(
+          shapes[p], randomFloats(rng, params[p].f32.size(), -2, 2)));
       g.emplace_back(grads.back().f32.begin(), grads.back().f32.end());
     }
     if (c.clip > 0) {

@@ -1,4 +1,5 @@
-//===- RefLayers.h - f64 reference layers with windows and sequences -*- C++ -*-===//
+//===- RefLayers.h - f64 reference layers with windows and sequences -*- C++
+//-*-===//
 //
 // Plain double-precision implementations, written from PyTorch's
 // definitions and independent of the compiler, of the layers the layer
@@ -33,10 +34,13 @@ struct Image {
 /// Window geometry: kernel (h, w), strides, padding (top, left, bottom,
 /// right), dilations.
 struct Window {
-  size_t kh, kw, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0, pr = 0, dh = 1,
-                 dw = 1;
-  size_t outH(size_t h) const { return (h + pt + pb - dh * (kh - 1) - 1) / sh + 1; }
-  size_t outW(size_t w) const { return (w + pl + pr - dw * (kw - 1) - 1) / sw + 1; }
+  size_t kh, kw, sh = 1, sw = 1, pt = 0, pl = 0, pb = 0, pr = 0, dh = 1, dw = 1;
+  size_t outH(size_t h) const {
+    return (h + pt + pb - dh * (kh - 1) - 1) / sh + 1;
+  }
+  size_t outW(size_t w) const {
+    return (w + pl + pr - dw * (kw - 1) - 1) / sw + 1;
+  }
 };
 
 /// conv2d with weight [o, c, kh, kw] and optional bias [o].
@@ -124,7 +128,8 @@ inline Vec layerNorm(const Vec &x, size_t d, const Vec &gamma, const Vec &beta,
     for (size_t j = 0; j < d; ++j)
       v += (x[r * d + j] - m) * (x[r * d + j] - m) / d;
     for (size_t j = 0; j < d; ++j)
-      y[r * d + j] = (x[r * d + j] - m) / std::sqrt(v + eps) * gamma[j] + beta[j];
+      y[r * d + j] =
+          (x[r * d + j] - m) / std::sqrt(v + eps) * gamma[j] + beta[j];
   }
   return y;
 }
@@ -162,9 +167,9 @@ enum class CellKind { RnnTanh, RnnRelu, Lstm, Gru, GruResetFirst };
 inline Vec recurrent(CellKind kind, const Vec &x, size_t n, size_t steps,
                      size_t in, size_t hid, const Vec &wih, const Vec &whh,
                      const Vec &bih, const Vec &bhh) {
-  size_t gates = kind == CellKind::Lstm                                ? 4
+  size_t gates = kind == CellKind::Lstm                                     ? 4
                  : kind == CellKind::Gru || kind == CellKind::GruResetFirst ? 3
-                                                                          : 1;
+                                                                            : 1;
   Vec out(n * steps * hid);
   for (size_t b = 0; b < n; ++b) {
     Vec h(hid, 0.0), c(hid, 0.0);

@@ -80,7 +80,9 @@ inline double crossEntropy(const Vec &x, size_t n, size_t c, const Vec &y) {
 }
 
 inline double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-inline double gelu(double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }
+inline double gelu(double x) {
+  return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+}
 inline double geluTanh(double x) {
   const double k = std::sqrt(2.0 / M_PI);
   return 0.5 * x * (1 + std::tanh(k * (x + 0.044715 * x * x * x)));

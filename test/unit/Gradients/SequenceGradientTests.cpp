@@ -77,8 +77,8 @@ const CellCase kCells[] = {
 
 std::string instantiate(const char *text, const CellCase &cell) {
   return replaceAll(
-      replaceAll(replaceAll(text, "CELL", cell.op), "ATTRS", cell.attrs),
-      "GH", std::to_string(cell.gates * 5));
+      replaceAll(replaceAll(text, "CELL", cell.op), "ATTRS", cell.attrs), "GH",
+      std::to_string(cell.gates * 5));
 }
 
 /// The hidden states of the projected input, from the argument values.
@@ -101,7 +101,10 @@ std::vector<Buffer> cellArgs(const CellCase &cell, Buffer label) {
 TEST(SequenceGradients, WholeSequence) {
   for (const CellCase &cell : kCells) {
     GradCase c{std::string(cell.name) + " sequence",
-               instantiate(kSequence, cell), {}, {2, 3, 4, 5, 6}, nullptr};
+               instantiate(kSequence, cell),
+               {},
+               {2, 3, 4, 5, 6},
+               nullptr};
     c.args = cellArgs(cell, randomBuffer(rng, {3, 4, 5}));
     c.reference = [cell](const Values &v) {
       return ref::mse(hiddenStates(cell, v, 3), v[1]);
@@ -113,8 +116,11 @@ TEST(SequenceGradients, WholeSequence) {
 TEST(SequenceGradients, LastStepClassifier) {
   // The LSTM case is the small LSTM classifier end to end.
   for (const CellCase &cell : kCells) {
-    GradCase c{std::string(cell.name) + " last", instantiate(kLast, cell),
-               {}, {2, 3, 4, 5, 6, 7, 8}, nullptr};
+    GradCase c{std::string(cell.name) + " last",
+               instantiate(kLast, cell),
+               {},
+               {2, 3, 4, 5, 6, 7, 8},
+               nullptr};
     c.args = cellArgs(cell, Buffer::ints({3}, {1, 0, 2}));
     c.args.push_back(randomBuffer(rng, {3, 5}));
     c.args.push_back(randomBuffer(rng, {3}));

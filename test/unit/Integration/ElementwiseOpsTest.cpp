@@ -1,4 +1,5 @@
-//===- ElementwiseOpsTest.cpp - elementwise, shape and reduction ops run ---===//
+//===- ElementwiseOpsTest.cpp - elementwise, shape and reduction ops run
+//---===//
 //
 // Lowers small nn functions (dynamic batch) with nnc-convert-nn-to-linalg,
 // compiles and runs them, and compares with plain C++ references in double:
@@ -53,7 +54,8 @@ TEST(ElementwiseOps, UnaryActivations) {
     std::string name = ops[i].name;
     src += "func.func @k" + std::to_string(i) +
            "(%x: tensor<?x7xf32>) -> tensor<?x7xf32> {\n  %y = nn." + name +
-           " %x " + ops[i].attrs + " : tensor<?x7xf32>\n  return %y : "
+           " %x " + ops[i].attrs +
+           " : tensor<?x7xf32>\n  return %y : "
            "tensor<?x7xf32>\n}\n";
   }
   auto lib = Library::compile(src);
@@ -69,11 +71,13 @@ TEST(ElementwiseOps, UnaryActivations) {
         for (float &v : x)
           v = std::fabs(v);
       std::vector<float> y(n * 7, -99);
-      lib->call("k" + std::to_string(i), {Arg::f32(x, {n, 7}), Arg::f32(y, {n, 7})});
+      lib->call("k" + std::to_string(i),
+                {Arg::f32(x, {n, 7}), Arg::f32(y, {n, 7})});
       std::vector<double> ref;
       for (float v : x)
         ref.push_back(ops[i].ref(v));
-      expectClose(y, ref, name + " " + ops[i].attrs + " n=" + std::to_string(n));
+      expectClose(y, ref,
+                  name + " " + ops[i].attrs + " n=" + std::to_string(n));
     }
 }
 
@@ -104,19 +108,23 @@ func.func @div(%a: tensor<?x4x5xf32>, %b: tensor<f32>) -> tensor<?x4x5xf32> {
                        b45 = randomData(20, 5), y(n * 20);
     float s = 0.75f;
     std::vector<double> ref(n * 20);
-    lib->call("add", {Arg::f32(a, {n, 4, 5}), Arg::f32(b5, {5}), Arg::f32(y, {n, 4, 5})});
+    lib->call("add", {Arg::f32(a, {n, 4, 5}), Arg::f32(b5, {5}),
+                      Arg::f32(y, {n, 4, 5})});
     for (int64_t i = 0; i < n * 20; ++i)
       ref[i] = double(a[i]) + b5[i % 5];
     expectClose(y, ref, "add");
-    lib->call("sub", {Arg::f32(a, {n, 4, 5}), Arg::f32(b41, {4, 1}), Arg::f32(y, {n, 4, 5})});
+    lib->call("sub", {Arg::f32(a, {n, 4, 5}), Arg::f32(b41, {4, 1}),
+                      Arg::f32(y, {n, 4, 5})});
     for (int64_t i = 0; i < n * 20; ++i)
       ref[i] = double(a[i]) - b41[(i / 5) % 4];
     expectClose(y, ref, "sub");
-    lib->call("mul", {Arg::f32(a15, {n, 1, 5}), Arg::f32(b45, {4, 5}), Arg::f32(y, {n, 4, 5})});
+    lib->call("mul", {Arg::f32(a15, {n, 1, 5}), Arg::f32(b45, {4, 5}),
+                      Arg::f32(y, {n, 4, 5})});
     for (int64_t i = 0; i < n * 20; ++i)
       ref[i] = double(a15[(i / 20) * 5 + i % 5]) * b45[i % 20];
     expectClose(y, ref, "mul");
-    lib->call("div", {Arg::f32(a, {n, 4, 5}), Arg::scalar(s), Arg::f32(y, {n, 4, 5})});
+    lib->call("div",
+              {Arg::f32(a, {n, 4, 5}), Arg::scalar(s), Arg::f32(y, {n, 4, 5})});
     for (int64_t i = 0; i < n * 20; ++i)
       ref[i] = double(a[i]) / s;
     expectClose(y, ref, "div");
@@ -163,7 +171,8 @@ func.func @log_softmax(%x: tensor<?x4x6xf32>) -> tensor<?x4x6xf32> {
     lib->call("mean", {Arg::f32(x, {n, 4, 6}), Arg::f32(m, {1, 4, 1})});
     expectClose(m, refM, "reduce_mean", 1e-5, 1e-5);
     for (bool log : {false, true}) {
-      lib->call(log ? "log_softmax" : "softmax", {Arg::f32(x, {n, 4, 6}), Arg::f32(y, {n, 4, 6})});
+      lib->call(log ? "log_softmax" : "softmax",
+                {Arg::f32(x, {n, 4, 6}), Arg::f32(y, {n, 4, 6})});
       for (int64_t b = 0; b < n; ++b)
         for (int64_t i = 0; i < 4; ++i)
           for (int64_t j = 0; j < 6; ++j) {

@@ -9,10 +9,10 @@
 
 #include "KernelHarness.h"
 
-#include "nnc/Target/CPU/CPUPipeline.h"
-#include "nnc/Target/Registration.h"
 #include "nnc/Conversion/Passes.h"
 #include "nnc/Dialect/NN/NNDialect.h"
+#include "nnc/Target/CPU/CPUPipeline.h"
+#include "nnc/Target/Registration.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -86,7 +86,8 @@ std::unique_ptr<Library> Library::compile(const std::string &source) {
   }
   std::string obj = (dir + "/k.o").str(), so = (dir + "/k.so").str();
   if (failed(emitNativeCode(*module, opts, obj, false)) ||
-      failed(linkSharedLibrary(module->getLoc(), std::vector<std::string>{obj}, so))) {
+      failed(linkSharedLibrary(module->getLoc(), std::vector<std::string>{obj},
+                               so))) {
     ADD_FAILURE() << "emit or link failed";
     return nullptr;
   }

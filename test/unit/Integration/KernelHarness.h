@@ -1,4 +1,5 @@
-//===- KernelHarness.h - compile, load and call nn kernels in tests -*- C++ -*-===//
+//===- KernelHarness.h - compile, load and call nn kernels in tests -*- C++
+//-*-===//
 //
 // A small test utility: compiles a module of nn functions with
 // nnc-convert-nn-to-linalg and the CPU back end into a shared library,

@@ -96,8 +96,10 @@ TEST(LayerOps, Conv2DVariants) {
   };
   for (size_t ci = 0; ci < cases.size(); ++ci) {
     const ConvCase &cc = cases[ci];
-    int64_t oh = (cc.h + cc.pad[0] + cc.pad[2] - cc.dh * (cc.k - 1) - 1) / cc.sh + 1;
-    int64_t ow = (cc.w + cc.pad[1] + cc.pad[3] - cc.dw * (cc.k - 1) - 1) / cc.sw + 1;
+    int64_t oh =
+        (cc.h + cc.pad[0] + cc.pad[2] - cc.dh * (cc.k - 1) - 1) / cc.sh + 1;
+    int64_t ow =
+        (cc.w + cc.pad[1] + cc.pad[3] - cc.dw * (cc.k - 1) - 1) / cc.sw + 1;
     int64_t cg = cc.c / cc.groups, og = cc.o / cc.groups;
     auto t = [](std::vector<int64_t> dims, bool batch) {
       std::string s = batch ? "tensor<?x" : "tensor<";
@@ -107,19 +109,21 @@ TEST(LayerOps, Conv2DVariants) {
     };
     std::string in = t({cc.c, cc.h, cc.w}, true), out = t({cc.o, oh, ow}, true),
                 wt = t({cc.o, cg, cc.k, cc.k}, false), bt = t({cc.o}, false);
-    std::string attrs = "{strides = array<i64: " + std::to_string(cc.sh) + ", " +
-                        std::to_string(cc.sw) + ">, dilations = array<i64: " +
-                        std::to_string(cc.dh) + ", " + std::to_string(cc.dw) +
+    std::string attrs = "{strides = array<i64: " + std::to_string(cc.sh) +
+                        ", " + std::to_string(cc.sw) +
+                        ">, dilations = array<i64: " + std::to_string(cc.dh) +
+                        ", " + std::to_string(cc.dw) +
                         ">, padding = array<i64: " + std::to_string(cc.pad[0]) +
                         ", " + std::to_string(cc.pad[1]) + ", " +
                         std::to_string(cc.pad[2]) + ", " +
-                        std::to_string(cc.pad[3]) + ">, groups = " +
-                        std::to_string(cc.groups) + " : i64}";
-    std::string src =
-        "func.func @conv(%x: " + in + ", %w: " + wt +
-        (cc.bias ? ", %b: " + bt : "") + ") -> " + out + " {\n  %y = nn.conv2d %x, %w" +
-        (cc.bias ? ", %b " : " ") + attrs + " : (" + in + ", " + wt +
-        (cc.bias ? ", " + bt : "") + ") -> " + out + "\n  return %y : " + out + "\n}\n";
+                        std::to_string(cc.pad[3]) +
+                        ">, groups = " + std::to_string(cc.groups) + " : i64}";
+    std::string src = "func.func @conv(%x: " + in + ", %w: " + wt +
+                      (cc.bias ? ", %b: " + bt : "") + ") -> " + out +
+                      " {\n  %y = nn.conv2d %x, %w" +
+                      (cc.bias ? ", %b " : " ") + attrs + " : (" + in + ", " +
+                      wt + (cc.bias ? ", " + bt : "") + ") -> " + out +
+                      "\n  return %y : " + out + "\n}\n";
     auto lib = Library::compile(src);
     ASSERT_TRUE(lib) << src;
     for (int64_t n : kBatches) {
@@ -146,12 +150,15 @@ TEST(LayerOps, Conv2DVariants) {
                     int64_t s = j * cc.sw - cc.pad[1] + v * cc.dw;
                     if (r < 0 || r >= cc.h || s < 0 || s >= cc.w)
                       continue;
-                    acc += double(x[((q * cc.c + g * cg + c) * cc.h + r) * cc.w + s]) *
-                           w[((o * cg + c) * cc.k + u) * cc.k + v];
+                    acc +=
+                        double(x[((q * cc.c + g * cg + c) * cc.h + r) * cc.w +
+                                 s]) *
+                        w[((o * cg + c) * cc.k + u) * cc.k + v];
                   }
               ref[((q * cc.o + o) * oh + i) * ow + j] = acc;
             }
-      expectClose(y, ref, "conv case " + std::to_string(ci) + " n=" + std::to_string(n),
+      expectClose(y, ref,
+                  "conv case " + std::to_string(ci) + " n=" + std::to_string(n),
                   1e-5, 2e-6);
     }
   }
@@ -174,7 +181,8 @@ func.func @avg(%x: tensor<?x2x7x6xf32>) -> tensor<?x2x4x3xf32> {
     // All-negative data: a max that let padding (0) win would show.
     std::vector<float> x = randomData(n * 84, 30 + n, -5, -1), y(n * 24);
     for (bool isMax : {true, false}) {
-      lib->call(isMax ? "max" : "avg", {Arg::f32(x, {n, 2, 7, 6}), Arg::f32(y, {n, 2, 4, 3})});
+      lib->call(isMax ? "max" : "avg",
+                {Arg::f32(x, {n, 2, 7, 6}), Arg::f32(y, {n, 2, 4, 3})});
       std::vector<double> ref(n * 24);
       for (int64_t p = 0; p < n * 2; ++p)
         for (int64_t i = 0; i < 4; ++i)

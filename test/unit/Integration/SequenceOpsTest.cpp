@@ -22,8 +22,9 @@ namespace {
 double sigm(double x) { return 1 / (1 + std::exp(-x)); }
 
 /// W [rows, cols] times v, plus b.
-std::vector<double> affine(const std::vector<float> &w, const std::vector<float> &b,
-                           const double *v, int64_t rows, int64_t cols) {
+std::vector<double> affine(const std::vector<float> &w,
+                           const std::vector<float> &b, const double *v,
+                           int64_t rows, int64_t cols) {
   std::vector<double> out(rows);
   for (int64_t r = 0; r < rows; ++r) {
     double acc = b[r];
@@ -129,14 +130,16 @@ TEST(SequenceOps, SelfAttentionCausalAndNot) {
   const int64_t T = 5, D = 8, heads = 2, dh = D / heads;
   std::string src;
   for (bool causal : {false, true})
-    src += std::string("func.func @") + (causal ? "causal" : "full") +
-           "(%x: tensor<?x5x8xf32>, %wi: tensor<24x8xf32>, %bi: tensor<24xf32>, "
-           "%wo: tensor<8x8xf32>, %bo: tensor<8xf32>) -> tensor<?x5x8xf32> {\n"
-           "  %y = nn.self_attention %x, %wi, %bi, %wo, %bo {heads = 2 : i64, causal = " +
-           (causal ? "true" : "false") +
-           "} : (tensor<?x5x8xf32>, tensor<24x8xf32>, tensor<24xf32>, "
-           "tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x5x8xf32>\n"
-           "  return %y : tensor<?x5x8xf32>\n}\n";
+    src +=
+        std::string("func.func @") + (causal ? "causal" : "full") +
+        "(%x: tensor<?x5x8xf32>, %wi: tensor<24x8xf32>, %bi: tensor<24xf32>, "
+        "%wo: tensor<8x8xf32>, %bo: tensor<8xf32>) -> tensor<?x5x8xf32> {\n"
+        "  %y = nn.self_attention %x, %wi, %bi, %wo, %bo {heads = 2 : i64, "
+        "causal = " +
+        (causal ? "true" : "false") +
+        "} : (tensor<?x5x8xf32>, tensor<24x8xf32>, tensor<24xf32>, "
+        "tensor<8x8xf32>, tensor<8xf32>) -> tensor<?x5x8xf32>\n"
+        "  return %y : tensor<?x5x8xf32>\n}\n";
   auto lib = Library::compile(src);
   ASSERT_TRUE(lib);
   for (bool causal : {false, true})
@@ -181,8 +184,9 @@ TEST(SequenceOps, SelfAttentionCausalAndNot) {
           for (double v : affine(wo, bo, attn[t].data(), D, D))
             ref.push_back(v);
       }
-      expectClose(y, ref, std::string(causal ? "causal" : "full") +
-                              " attention n=" + std::to_string(n),
+      expectClose(y, ref,
+                  std::string(causal ? "causal" : "full") +
+                      " attention n=" + std::to_string(n),
                   1e-5, 2e-6);
     }
 }
@@ -200,7 +204,8 @@ func.func @drop(%x: tensor<?x100xf32>, %s: tensor<i64>) -> tensor<?x100xf32> {
   std::vector<float> x = randomData(n * 100, 60, 0.5, 1.5);
   auto run = [&](int64_t seed) {
     std::vector<float> y(n * 100);
-    lib->call("drop", {Arg::f32(x, {n, 100}), Arg::i64(seed), Arg::f32(y, {n, 100})});
+    lib->call("drop",
+              {Arg::f32(x, {n, 100}), Arg::i64(seed), Arg::f32(y, {n, 100})});
     return y;
   };
   std::vector<float> a = run(7), b = run(7), c = run(8);
@@ -219,7 +224,8 @@ func.func @drop(%x: tensor<?x100xf32>, %s: tensor<i64>) -> tensor<?x100xf32> {
   // Batch 1 sees the first row of the same mask (flat index based).
   std::vector<float> x1(x.begin(), x.begin() + 100), y1(100);
   int64_t seed = 7;
-  lib->call("drop", {Arg::f32(x1, {1, 100}), Arg::i64(seed), Arg::f32(y1, {1, 100})});
+  lib->call("drop",
+            {Arg::f32(x1, {1, 100}), Arg::i64(seed), Arg::f32(y1, {1, 100})});
   EXPECT_EQ(y1, std::vector<float>(a.begin(), a.begin() + 100));
 }
 

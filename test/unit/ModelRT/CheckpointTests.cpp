@@ -217,22 +217,15 @@ TEST(ModelRTCheckpoint, MismatchesAreExplained) {
          t.push_back({"fc2.weight", "F32", {1}, std::string(4, 'x')});
        },
        "unexpected tensor 'fc2.weight'"},
-      {"shape",
-       [](auto &t) {
-         t[0].shape = {4, 3};
-       },
+      {"shape", [](auto &t) { t[0].shape = {4, 3}; },
        "'fc.weight': expected shape [3, 4], got [4, 3]"},
       {"rank", [](auto &t) { t[0].shape = {12}; },
        "expected shape [3, 4], got [12]"},
       {"dtype",
-       [](auto &t) {
-         t[1] = {"fc.bias", "I32", {3}, std::string(12, '\0')};
-       },
+       [](auto &t) { t[1] = {"fc.bias", "I32", {3}, std::string(12, '\0')}; },
        "'fc.bias': expected dtype F32, got I32"},
       {"f64",
-       [](auto &t) {
-         t[1] = {"fc.bias", "F64", {3}, std::string(24, '\0')};
-       },
+       [](auto &t) { t[1] = {"fc.bias", "F64", {3}, std::string(24, '\0')}; },
        "expected dtype F32, got F64"},
       {"partial state", [](auto &t) { t.pop_back(); },
        "missing optimizer state 'optimizer.fc.bias.momentum_buffer'"},

@@ -175,7 +175,8 @@ TEST_F(DenseErrors, InstanceCalls) {
       NNC_STATUS_INVALID_ARGUMENT, {"row_offset", "16777216"});
   EXPECT_NNC_OK(api, api.nnc_model_set_row_offset(inst.model, 0));
   expectError(take(api, api.nnc_model_set_allreduce(nullptr, nullptr, nullptr)),
-              NNC_STATUS_INVALID_ARGUMENT, {"nnc_model_set_allreduce", "model"});
+              NNC_STATUS_INVALID_ARGUMENT,
+              {"nnc_model_set_allreduce", "model"});
   // A model compiled without sync_batchnorm accepts (and never calls) one.
   EXPECT_NNC_OK(api, api.nnc_model_set_allreduce(
                          inst.model, [](void *, float *, int64_t) { return 1; },

@@ -34,10 +34,10 @@ struct Batch {
 };
 
 void setDense(const ModelApi &api, nnc_model_t *m) {
-  ASSERT_NNC_OK(api, api.nnc_model_write_tensor(m, NNC_KIND_PARAM, 0, kW,
-                                                sizeof(kW)));
-  ASSERT_NNC_OK(api, api.nnc_model_write_tensor(m, NNC_KIND_PARAM, 1, kB,
-                                                sizeof(kB)));
+  ASSERT_NNC_OK(
+      api, api.nnc_model_write_tensor(m, NNC_KIND_PARAM, 0, kW, sizeof(kW)));
+  ASSERT_NNC_OK(
+      api, api.nnc_model_write_tensor(m, NNC_KIND_PARAM, 1, kB, sizeof(kB)));
 }
 
 /// The gradients of the Dense loss at kW, kB (compute_gradients of a fresh
@@ -46,9 +46,9 @@ std::vector<float> gradW(const ModelApi &api, const Batch &b) {
   Instance inst(api, 1);
   setDense(api, inst.model);
   float loss = 0;
-  EXPECT_NNC_OK(api, api.nnc_model_compute_gradients(
-                         inst.model, 4, &b.in, 1, &b.lab, 1, nullptr, 0,
-                         &loss));
+  EXPECT_NNC_OK(api,
+                api.nnc_model_compute_gradients(inst.model, 4, &b.in, 1, &b.lab,
+                                                1, nullptr, 0, &loss));
   return readF32(api, inst.model, NNC_KIND_GRAD, 0);
 }
 
@@ -87,8 +87,8 @@ TEST(ModelRTHyper, SetGetIsExactAndErrorsChangeNothing) {
   EXPECT_EQ(get(api, inst.model, "lr"), 0.1); // not 0.1f
   EXPECT_NE(get(api, inst.model, "lr"), (double)0.1f);
 
-  Status s = take(api, api.nnc_model_set_hyperparameter(inst.model, "beta1",
-                                                        0.5));
+  Status s =
+      take(api, api.nnc_model_set_hyperparameter(inst.model, "beta1", 0.5));
   EXPECT_EQ(s.code, NNC_STATUS_NOT_FOUND);
   EXPECT_EQ(s.message, "nnc_model_set_hyperparameter: 'beta1' is not a "
                        "hyperparameter of model 'Dense' (optimizer sgd: lr, "
@@ -125,12 +125,11 @@ TEST(ModelRTHyper, TrainStepUsesTheInstanceValues) {
   Instance inst(api, 1);
   setDense(api, inst.model);
   ASSERT_NNC_OK(api, api.nnc_model_set_hyperparameter(inst.model, "lr", lr));
-  ASSERT_NNC_OK(api, api.nnc_model_set_hyperparameter(inst.model,
-                                                      "weight_decay", wd));
+  ASSERT_NNC_OK(
+      api, api.nnc_model_set_hyperparameter(inst.model, "weight_decay", wd));
   float loss = 0;
   ASSERT_NNC_OK(api, api.nnc_model_train_step_hp(inst.model, 4, &b.in, 1,
-                                                 &b.lab, 1, nullptr, 0,
-                                                 &loss));
+                                                 &b.lab, 1, nullptr, 0, &loss));
   std::vector<float> w = readF32(api, inst.model, NNC_KIND_PARAM, 0);
   for (int i = 0; i < 6; ++i)
     EXPECT_NEAR(w[i], kW[i] - lr * (g[i] + wd * kW[i]), 1e-6) << i;
@@ -139,11 +138,10 @@ TEST(ModelRTHyper, TrainStepUsesTheInstanceValues) {
   // weight decay.
   Instance legacy(api, 1);
   setDense(api, legacy.model);
-  ASSERT_NNC_OK(api, api.nnc_model_set_hyperparameter(legacy.model,
-                                                      "weight_decay", wd));
-  ASSERT_NNC_OK(api, api.nnc_model_train_step(legacy.model, 4, &b.in, 1,
-                                              &b.lab, 1, 0.2f, nullptr, 0,
-                                              &loss));
+  ASSERT_NNC_OK(
+      api, api.nnc_model_set_hyperparameter(legacy.model, "weight_decay", wd));
+  ASSERT_NNC_OK(api, api.nnc_model_train_step(legacy.model, 4, &b.in, 1, &b.lab,
+                                              1, 0.2f, nullptr, 0, &loss));
   w = readF32(api, legacy.model, NNC_KIND_PARAM, 0);
   for (int i = 0; i < 6; ++i)
     EXPECT_NEAR(w[i], kW[i] - 0.2 * (g[i] + wd * kW[i]), 1e-6) << i;
@@ -158,9 +156,9 @@ TEST(ModelRTHyper, ApplyGradientsHpUsesTheInstanceLearningRate) {
   setDense(api, inst.model);
   ASSERT_NNC_OK(api, api.nnc_model_set_hyperparameter(inst.model, "lr", 0.3));
   float loss = 0;
-  ASSERT_NNC_OK(api, api.nnc_model_compute_gradients(inst.model, 4, &b.in, 1,
-                                                     &b.lab, 1, nullptr, 0,
-                                                     &loss));
+  ASSERT_NNC_OK(api,
+                api.nnc_model_compute_gradients(inst.model, 4, &b.in, 1, &b.lab,
+                                                1, nullptr, 0, &loss));
   ASSERT_NNC_OK(api, api.nnc_model_apply_gradients_hp(inst.model));
   std::vector<float> w = readF32(api, inst.model, NNC_KIND_PARAM, 0);
   for (int i = 0; i < 6; ++i)

@@ -34,12 +34,11 @@ TEST(IndexRange, ClassifierLabelsOutsideTheClassCount) {
   };
   // 3 classes: label 3 is one past the end, -1 before the start.
   int32_t tooLarge[2] = {0, 3};
-  expectError(train(tooLarge),
-              {"nnc_model_train_step", "labels[0] ('y')",
-               "element 1 (batch item 1) is 3", "[0, 3)"});
+  expectError(train(tooLarge), {"nnc_model_train_step", "labels[0] ('y')",
+                                "element 1 (batch item 1) is 3", "[0, 3)"});
   int32_t negative[2] = {-1, 2};
-  expectError(train(negative), {"labels[0] ('y')",
-                                "element 0 (batch item 0) is -1", "[0, 3)"});
+  expectError(train(negative),
+              {"labels[0] ('y')", "element 0 (batch item 0) is -1", "[0, 3)"});
   // The kernel did not run: no parameter moved, no step was counted.
   EXPECT_EQ(readF32(api, inst.model, NNC_KIND_PARAM, 0), before);
   int64_t step = -1;

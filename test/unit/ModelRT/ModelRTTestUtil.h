@@ -16,31 +16,49 @@
 #include <string>
 #include <vector>
 
-#define NNC_API_FUNCTIONS(X)                                                   \
-  X(nnc_status_code)                                                           \
-  X(nnc_status_message)                                                        \
-  X(nnc_status_code_name) X(nnc_status_free) X(nnc_abi_version)                \
-      X(nnc_model_name) X(nnc_model_recipe_json) X(nnc_model_optimizer)        \
-          X(nnc_model_default_learning_rate) X(nnc_model_has_entry) X(         \
-              nnc_model_tensor_count) X(nnc_model_tensor_info)                 \
-              X(nnc_model_find_tensor) X(nnc_model_tensor_byte_size) X(        \
-                  nnc_model_create) X(nnc_model_destroy) X(nnc_model_predict)  \
-                  X(nnc_model_train_step) X(nnc_model_compute_gradients)       \
-                      X(nnc_model_apply_gradients) X(nnc_model_read_tensor)    \
-                          X(nnc_model_write_tensor)                            \
-                              X(nnc_model_read_tensor_by_name) X(              \
-                                  nnc_model_write_tensor_by_name)              \
-                                  X(nnc_model_get_step) X(nnc_model_set_step)  \
-                                      X(nnc_model_get_seed) X(nnc_model_save)  \
-                                          X(nnc_model_load)                    \
-                                              X(nnc_model_load_with_flags) \
-                                                  X(nnc_model_create_with_options) \
-                                                      X(nnc_model_num_threads) \
-                                                          X(nnc_model_set_row_offset) \
-  X(nnc_model_hyperparameter_count) X(nnc_model_hyperparameter_info)           \
-  X(nnc_model_set_hyperparameter) X(nnc_model_get_hyperparameter)             \
-  X(nnc_model_train_step_hp) X(nnc_model_apply_gradients_hp) \
+// clang-format off
+#define NNC_API_FUNCTIONS(X) \
+  X(nnc_status_code) \
+  X(nnc_status_message) \
+  X(nnc_status_code_name) \
+  X(nnc_status_free) \
+  X(nnc_abi_version) \
+  X(nnc_model_name) \
+  X(nnc_model_recipe_json) \
+  X(nnc_model_optimizer) \
+  X(nnc_model_default_learning_rate) \
+  X(nnc_model_has_entry) \
+  X(nnc_model_tensor_count) \
+  X(nnc_model_tensor_info) \
+  X(nnc_model_find_tensor) \
+  X(nnc_model_tensor_byte_size) \
+  X(nnc_model_create) \
+  X(nnc_model_destroy) \
+  X(nnc_model_predict) \
+  X(nnc_model_train_step) \
+  X(nnc_model_compute_gradients) \
+  X(nnc_model_apply_gradients) \
+  X(nnc_model_read_tensor) \
+  X(nnc_model_write_tensor) \
+  X(nnc_model_read_tensor_by_name) \
+  X(nnc_model_write_tensor_by_name) \
+  X(nnc_model_get_step) \
+  X(nnc_model_set_step) \
+  X(nnc_model_get_seed) \
+  X(nnc_model_save) \
+  X(nnc_model_load) \
+  X(nnc_model_load_with_flags) \
+  X(nnc_model_create_with_options) \
+  X(nnc_model_num_threads) \
+  X(nnc_model_set_row_offset) \
+  X(nnc_model_hyperparameter_count) \
+  X(nnc_model_hyperparameter_info) \
+  X(nnc_model_set_hyperparameter) \
+  X(nnc_model_get_hyperparameter) \
+  X(nnc_model_train_step_hp) \
+  X(nnc_model_apply_gradients_hp) \
   X(nnc_model_set_allreduce)
+// clang-format on
 
 namespace nnc::test {
 

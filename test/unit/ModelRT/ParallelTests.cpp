@@ -69,7 +69,8 @@ struct Pooled {
   nnc_model_t *model = nullptr;
   Pooled(const ModelApi &api, int32_t threads) : api(api) {
     nnc_model_options_t options = {sizeof(options), threads};
-    Status s = take(api, api.nnc_model_create_with_options(1, &options, &model));
+    Status s =
+        take(api, api.nnc_model_create_with_options(1, &options, &model));
     EXPECT_EQ(s.code, NNC_STATUS_OK) << s.message;
   }
   ~Pooled() { api.nnc_model_destroy(model); }
@@ -334,8 +335,8 @@ TEST(ModelRTThreads, EnvironmentVariable) {
     Pooled two(api, 2);
     EXPECT_EQ(api.nnc_model_num_threads(two.model), 2);
   }
-  for (const char *value : {"0", "-2", "abc", "4x", " 4", "1025", "+3",
-                            "99999999999999999999"}) {
+  for (const char *value :
+       {"0", "-2", "abc", "4x", " 4", "1025", "+3", "99999999999999999999"}) {
     EnvVar env("NNC_NUM_THREADS", std::string(value));
     nnc_model_t *m = nullptr;
     Status s = take(api, api.nnc_model_create(1, &m));

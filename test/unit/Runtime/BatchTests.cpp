@@ -277,8 +277,8 @@ TEST(Batcher, ShufflingIsDeterministicAndResumable) {
   // A run resumed at epoch 3 sees the batches of epochs 3..5.
   auto resumed = Batcher::create(ds, {5, true, false, 77});
   auto tail = run(*resumed, 3, 6);
-  EXPECT_EQ(tail, std::vector<std::vector<int64_t>>(full.begin() + 15,
-                                                    full.end()));
+  EXPECT_EQ(tail,
+            std::vector<std::vector<int64_t>>(full.begin() + 15, full.end()));
   // Resuming in the middle of epoch 4, at batch 2.
   resumed->beginEpoch(4, 2);
   Batch batch;

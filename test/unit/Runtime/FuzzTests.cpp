@@ -75,8 +75,7 @@ static void fuzz(const std::string &path, const std::string &seedBytes,
     } else {
       ++failures;
       ASSERT_NE(result.status().message().find("fz"), std::string::npos)
-          << "the message should name the file: "
-          << result.status().message();
+          << "the message should name the file: " << result.status().message();
     }
   }
   // The mutations must actually exercise the error paths.
@@ -102,7 +101,8 @@ TEST(Fuzz, Idx) {
   for (int i = 0; i < 4 * 3 * 3; ++i)
     pixels += static_cast<char>(i * 7);
   std::string imageBytes = idxBytes(0x08, {4, 3, 3}, pixels);
-  std::string labelBytes = idxBytes(0x08, {4}, std::string("\x01\x00\x03\x02", 4));
+  std::string labelBytes =
+      idxBytes(0x08, {4}, std::string("\x01\x00\x03\x02", 4));
   writeBytes(labels, labelBytes);
   fuzz(images, imageBytes, [&] { return loadIdx(images, labels); }, 2000, 3);
   writeBytes(images, imageBytes);

@@ -62,7 +62,8 @@ TEST(History, CsvTextAndRoundTrip) {
 
 TEST(Summary, WritesParsableJson) {
   TempDir dir;
-  nlohmann::json s = {{"train_loss", 0.25}, {"epochs", 10}, {"model", "Spiral"}};
+  nlohmann::json s = {
+      {"train_loss", 0.25}, {"epochs", 10}, {"model", "Spiral"}};
   ASSERT_TRUE(writeSummary(dir.file("summary.json"), s));
   auto parsed = nlohmann::json::parse(readBytes(dir.file("summary.json")),
                                       nullptr, false);
@@ -212,8 +213,8 @@ TEST(Plot, DecisionBoundaryCellsTileWithoutOverlap) {
   ASSERT_TRUE(ds);
   ClassifyFn byAngle = [](const float *pts, int64_t n, int32_t *cls) {
     for (int64_t i = 0; i < n; ++i)
-      cls[i] = int32_t(std::fmod(std::atan2(pts[2 * i], pts[2 * i + 1]) + 4,
-                                 3.0));
+      cls[i] =
+          int32_t(std::fmod(std::atan2(pts[2 * i], pts[2 * i + 1]) + 4, 3.0));
   };
   BoundaryOptions opts;
   opts.resolution = 37; // cells of a fractional pixel size
@@ -254,8 +255,8 @@ TEST(Plot, DecisionBoundaryCellsTileWithoutOverlap) {
 TEST(Plot, LegendBesideTheCurvesAndBestEpochMarked) {
   History h;
   for (int e = 1; e <= 30; ++e) // accuracy rising to the top right
-    h.rows.push_back({e, 0.1, 1.0 / e, 1.0 - 0.5 / e, 1.2 / e, 1.0 - 0.6 / e,
-                      0.1});
+    h.rows.push_back(
+        {e, 0.1, 1.0 / e, 1.0 - 0.5 / e, 1.2 / e, 1.0 - 0.6 / e, 0.1});
   TempDir dir;
   ASSERT_TRUE(plotAccuracy(h, dir.file("a.svg"), 12));
   XmlElement root = parseSvg(readBytes(dir.file("a.svg")));

@@ -68,9 +68,9 @@ TEST(Schedule, PlateauHandTrace) {
   c.minLr = 0.2;
   LrSchedule s = make(c);
   // Losses: improve, then flat. bad counts 1, 2, 3 > patience -> reduce.
-  double losses[] = {1.0, 0.9, 0.9, 0.9, 0.9, 0.95, 0.9, 0.9, 0.9,
-                     0.9, 0.9, 0.9, 0.9, 0.9};
-  double expected[] = {1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5,
+  double losses[] = {1.0, 0.9, 0.9, 0.9, 0.9, 0.95, 0.9,
+                     0.9, 0.9, 0.9, 0.9, 0.9, 0.9,  0.9};
+  double expected[] = {1.0,  1.0,  1.0,  1.0, 0.5, 0.5, 0.5,
                        0.25, 0.25, 0.25, 0.2, 0.2, 0.2, 0.2};
   for (int e = 0; e < 14; ++e) {
     s.endEpoch(losses[e]);
@@ -106,8 +106,7 @@ TEST(Schedule, RejectsBadParameters) {
   c.every = 0;
   auto s = LrSchedule::create(c);
   ASSERT_FALSE(s);
-  EXPECT_NE(s.status().message().find("every must be >= 1"),
-            std::string::npos);
+  EXPECT_NE(s.status().message().find("every must be >= 1"), std::string::npos);
   c.kind = ScheduleKind::Constant;
   c.baseLr = -1;
   EXPECT_FALSE(LrSchedule::create(c));

@@ -117,8 +117,7 @@ TEST(Logic, TruthTables) {
     auto ds = makeLogic(c.op);
     ASSERT_TRUE(ds) << c.op;
     EXPECT_EQ(ds->labels, c.labels) << c.op;
-    EXPECT_EQ(ds->features,
-              (std::vector<float>{0, 0, 0, 1, 1, 0, 1, 1}));
+    EXPECT_EQ(ds->features, (std::vector<float>{0, 0, 0, 1, 1, 0, 1, 1}));
     EXPECT_EQ(ds->numClasses, 2);
   }
   EXPECT_FAILS_WITH(makeLogic("nor"), ErrorCode::InvalidArgument, "'nor'");
@@ -213,8 +212,7 @@ TEST(Csv, ErrorsNameFileLineAndProblem) {
   writeBytes(dir.file("range.csv"), "1,2,0\n3,4,5\n");
   CsvOptions two;
   two.numClasses = 2;
-  EXPECT_FAILS_WITH(loadCsv(dir.file("range.csv"), two),
-                    ErrorCode::OutOfRange,
+  EXPECT_FAILS_WITH(loadCsv(dir.file("range.csv"), two), ErrorCode::OutOfRange,
                     "range.csv:2: label 5 out of range: expected a class in "
                     "[0, 2)");
   CsvOptions named;
@@ -283,9 +281,9 @@ TEST(Csv, RegressionRowCountMismatch) {
   TempDir dir;
   writeBytes(dir.file("x.txt"), "1 2\n3 4\n");
   writeBytes(dir.file("y.txt"), "1\n");
-  EXPECT_FAILS_WITH(
-      loadCsvRegression(dir.file("x.txt"), dir.file("y.txt"), {}),
-      ErrorCode::DataLoss, "y.txt: 1 target rows, but", "has 2 samples");
+  EXPECT_FAILS_WITH(loadCsvRegression(dir.file("x.txt"), dir.file("y.txt"), {}),
+                    ErrorCode::DataLoss, "y.txt: 1 target rows, but",
+                    "has 2 samples");
 }
 
 //===----------------------------------------------------------------------===//
@@ -369,7 +367,8 @@ TEST(Idx, FashionMnistWhenInstalled) {
 
 TEST(Npy, RoundTripAndVersions) {
   TempDir dir;
-  ASSERT_TRUE(writeNpy(dir.file("f.npy"), {2, 3}, std::vector<float>{1, 2, 3, 4, 5, 6}));
+  ASSERT_TRUE(writeNpy(dir.file("f.npy"), {2, 3},
+                       std::vector<float>{1, 2, 3, 4, 5, 6}));
   auto f = loadNpy(dir.file("f.npy"));
   ASSERT_TRUE(f) << f.status().message();
   EXPECT_EQ(f->descr, "<f4");
@@ -380,8 +379,9 @@ TEST(Npy, RoundTripAndVersions) {
 
   std::vector<double> d{0.5, -2.25};
   writeBytes(dir.file("d.npy"),
-             npyBytes(2, "{'descr': '<f8', 'fortran_order': False, "
-                         "'shape': (2,), }\n",
+             npyBytes(2,
+                      "{'descr': '<f8', 'fortran_order': False, "
+                      "'shape': (2,), }\n",
                       rawBytes(d)));
   auto dv = loadNpy(dir.file("d.npy"));
   ASSERT_TRUE(dv) << dv.status().message();
@@ -389,8 +389,9 @@ TEST(Npy, RoundTripAndVersions) {
 
   std::vector<int64_t> i8{3, -1, 1LL << 40};
   writeBytes(dir.file("i.npy"),
-             npyBytes(3, "{\"descr\": \"<i8\", \"shape\": (3,), "
-                         "\"fortran_order\": False}\n",
+             npyBytes(3,
+                      "{\"descr\": \"<i8\", \"shape\": (3,), "
+                      "\"fortran_order\": False}\n",
                       rawBytes(i8)));
   auto iv = loadNpy(dir.file("i.npy"));
   ASSERT_TRUE(iv) << iv.status().message();
@@ -398,8 +399,9 @@ TEST(Npy, RoundTripAndVersions) {
   EXPECT_EQ(iv->intValues, i8);
 
   writeBytes(dir.file("u.npy"),
-             npyBytes(1, "{'descr': '|u1', 'fortran_order': False, "
-                         "'shape': (), }\n",
+             npyBytes(1,
+                      "{'descr': '|u1', 'fortran_order': False, "
+                      "'shape': (), }\n",
                       "\xfe"));
   auto uv = loadNpy(dir.file("u.npy"));
   ASSERT_TRUE(uv) << uv.status().message();
@@ -411,7 +413,8 @@ TEST(Npy, Dataset) {
   ASSERT_TRUE(writeNpy(dir.file("x.npy"), {3, 2},
                        std::vector<float>{0, 1, 2, 3, 4, 5}));
   ASSERT_TRUE(writeNpy(dir.file("y.npy"), {3}, std::vector<int32_t>{2, 0, 1}));
-  ASSERT_TRUE(writeNpy(dir.file("t.npy"), {3, 1}, std::vector<float>{.5, 1, 2}));
+  ASSERT_TRUE(
+      writeNpy(dir.file("t.npy"), {3, 1}, std::vector<float>{.5, 1, 2}));
   auto ds = loadNpyDataset(dir.file("x.npy"), dir.file("y.npy"));
   ASSERT_TRUE(ds) << ds.status().message();
   EXPECT_EQ(ds->labels, (std::vector<int32_t>{2, 0, 1}));
@@ -429,21 +432,24 @@ TEST(Npy, Errors) {
   TempDir dir;
   std::string four(16, '\0');
   writeBytes(dir.file("fortran.npy"),
-             npyBytes(1, "{'descr': '<f4', 'fortran_order': True, "
-                         "'shape': (2, 2), }\n",
+             npyBytes(1,
+                      "{'descr': '<f4', 'fortran_order': True, "
+                      "'shape': (2, 2), }\n",
                       four));
   EXPECT_FAILS_WITH(loadNpy(dir.file("fortran.npy")),
                     ErrorCode::InvalidArgument,
                     "fortran.npy: Fortran-order arrays are not supported");
   writeBytes(dir.file("big.npy"),
-             npyBytes(1, "{'descr': '>f4', 'fortran_order': False, "
-                         "'shape': (4,), }\n",
+             npyBytes(1,
+                      "{'descr': '>f4', 'fortran_order': False, "
+                      "'shape': (4,), }\n",
                       four));
   EXPECT_FAILS_WITH(loadNpy(dir.file("big.npy")), ErrorCode::InvalidArgument,
                     "big.npy: unsupported dtype '>f4'");
   writeBytes(dir.file("trunc.npy"),
-             npyBytes(1, "{'descr': '<f4', 'fortran_order': False, "
-                         "'shape': (5,), }\n",
+             npyBytes(1,
+                      "{'descr': '<f4', 'fortran_order': False, "
+                      "'shape': (5,), }\n",
                       four));
   EXPECT_FAILS_WITH(loadNpy(dir.file("trunc.npy")), ErrorCode::DataLoss,
                     "trunc.npy: expected 20 data bytes", "got 16");
@@ -451,8 +457,9 @@ TEST(Npy, Errors) {
   EXPECT_FAILS_WITH(loadNpy(dir.file("magic.npy")), ErrorCode::DataLoss,
                     "magic.npy: bad magic at byte 0");
   writeBytes(dir.file("dict.npy"),
-             npyBytes(1, "{'descr': '<f4', 'fortran_order': False, "
-                         "'shape': (x,), }\n",
+             npyBytes(1,
+                      "{'descr': '<f4', 'fortran_order': False, "
+                      "'shape': (x,), }\n",
                       four));
   EXPECT_FAILS_WITH(loadNpy(dir.file("dict.npy")), ErrorCode::DataLoss,
                     "dict.npy: bad .npy header at byte",

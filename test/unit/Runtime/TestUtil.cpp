@@ -139,8 +139,8 @@ private:
   std::string name() {
     size_t start = pos;
     while (pos < s.size() &&
-           (std::isalnum(static_cast<unsigned char>(s[pos])) ||
-            s[pos] == '-' || s[pos] == ':' || s[pos] == '_'))
+           (std::isalnum(static_cast<unsigned char>(s[pos])) || s[pos] == '-' ||
+            s[pos] == ':' || s[pos] == '_'))
       ++pos;
     return s.substr(start, pos - start);
   }

@@ -183,8 +183,8 @@ TEST(DataSpec, RefusesTheCallSyntaxAndSaysWhatReadsIt) {
 TEST(DataSpec, LoadsEachKindWithItsParameters) {
   LoadContext ctx;
   ctx.seed = 3;
-  auto d =
-      loadDataSpec(*parseDataSpec(R"({"kind": "spiral", "classes": 4, "points": 10})"), ctx);
+  auto d = loadDataSpec(
+      *parseDataSpec(R"({"kind": "spiral", "classes": 4, "points": 10})"), ctx);
   ASSERT_TRUE(d.hasValue()) << d.status().message();
   EXPECT_EQ(d->size(), 40);
   EXPECT_EQ(d->numClasses, 4);
@@ -194,11 +194,13 @@ TEST(DataSpec, LoadsEachKindWithItsParameters) {
   EXPECT_EQ(d->labels, (std::vector<int32_t>{1, 0, 0, 0}));
 
   test::ScratchDir dir;
-  { std::ofstream(dir.file("t.csv")) << "a,b,y\n1,2,0\n3,4,1\n"; }
+  {
+    std::ofstream(dir.file("t.csv")) << "a,b,y\n1,2,0\n3,4,1\n";
+  }
   ctx.baseDir = "";
-  d = loadDataSpec(
-      *parseDataSpec(R"({"kind": "csv", "path": ")" + dir.file("t.csv") +
-                     R"(", "scale": 0.5})"), ctx);
+  d = loadDataSpec(*parseDataSpec(R"({"kind": "csv", "path": ")" +
+                                  dir.file("t.csv") + R"(", "scale": 0.5})"),
+                   ctx);
   ASSERT_TRUE(d.hasValue()) << d.status().message();
   EXPECT_EQ(d->features, (std::vector<float>{0.5f, 1.0f, 1.5f, 2.0f}));
   EXPECT_EQ(d->labels, (std::vector<int32_t>{0, 1}));

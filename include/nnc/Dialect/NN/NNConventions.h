@@ -1,4 +1,5 @@
-//===- NNConventions.h - attribute names of the nn IR conventions -*- C++ -*-===//
+//===- NNConventions.h - attribute names of the nn IR conventions -*- C++
+//-*-===//
 //
 // The discardable attributes MLIRGen and the nn passes put on functions and
 // their arguments and results (docs/architecture.md section 1), named once so

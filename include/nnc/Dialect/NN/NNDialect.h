@@ -2,7 +2,8 @@
 //
 // Declares the `nn` dialect class with the enums (nonlinearity, parameter
 // role and initialiser), the attributes generated from dialects/NN/*.td and
-// the schemas of the recipe attributes (NNRecipe.td). Include NNOps.h for the ops.
+// the schemas of the recipe attributes (NNRecipe.td). Include NNOps.h for the
+// ops.
 //
 //===----------------------------------------------------------------------===//
 

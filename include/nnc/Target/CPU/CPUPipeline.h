@@ -1,4 +1,5 @@
-//===- CPUPipeline.h - linalg on tensors to LLVM-dialect kernels -*- C++ -*-===//
+//===- CPUPipeline.h - linalg on tensors to LLVM-dialect kernels -*- C++
+//-*-===//
 //
 // The CPU back end of nnc: the pass pipeline from linalg-on-tensors entry
 // points to the LLVM dialect, after the shared prefix of
@@ -52,10 +53,11 @@ struct CPUTarget {
 CPUTarget getCPUTarget(const CPUCodegenOptions &options);
 
 /// Adds the CPU pipeline up to one-shot bufferization: the shared prefix
-/// (buildFusionAndDestinationPassing: fusion, destination passing), the chunks of nnc-distribute-ops, the matmul and vectorization
-/// schedules, and bufferization (without deallocation). Every heap buffer a
-/// kernel allocates is a memref.alloc after it (nnc::estimateKernelWorkspace
-/// reads them; buildLinalgToLLVMPipeline continues from here).
+/// (buildFusionAndDestinationPassing: fusion, destination passing), the chunks
+/// of nnc-distribute-ops, the matmul and vectorization schedules, and
+/// bufferization (without deallocation). Every heap buffer a kernel allocates
+/// is a memref.alloc after it (nnc::estimateKernelWorkspace reads them;
+/// buildLinalgToLLVMPipeline continues from here).
 void buildCPUBufferizePipeline(mlir::OpPassManager &pm,
                                const CPUCodegenOptions &options);
 /// Adds the passes lowering public linalg-on-tensors functions to LLVM-dialect

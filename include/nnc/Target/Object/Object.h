@@ -1,4 +1,5 @@
-//===- Object.h - host object files and model.so ------------------*- C++ -*-===//
+//===- Object.h - host object files and model.so ------------------*- C++
+//-*-===//
 //
 // Emission of LLVM-dialect modules as host object files through LLVM's
 // TargetMachine for the host's architecture (whatever LLVM_NATIVE_ARCH is;
@@ -70,12 +71,11 @@ getCPUNameAndFeatures(const NativeCodeOptions &options);
 /// translation, the LLVM optimisation pipeline and the machine code are
 /// timed as nested stages of it (`nnc --time-report`; on several threads,
 /// each stage's wall time is its longest thread's).
-mlir::LogicalResult emitNativeCode(mlir::ModuleOp module,
-                                   const NativeCodeOptions &options,
-                                   llvm::StringRef path, bool asLLVMIR,
-                                   std::vector<std::string> *moreObjects =
-                                       nullptr,
-                                   mlir::TimingScope *timing = nullptr);
+mlir::LogicalResult
+emitNativeCode(mlir::ModuleOp module, const NativeCodeOptions &options,
+               llvm::StringRef path, bool asLLVMIR,
+               std::vector<std::string> *moreObjects = nullptr,
+               mlir::TimingScope *timing = nullptr);
 
 /// Cuts `module` into `parts` modules of about equal instruction counts,
 /// returned as bitcode: clusters of local functions and the local symbols
@@ -86,12 +86,12 @@ std::vector<llvm::SmallString<0>> partitionModule(llvm::Module &module,
                                                   unsigned parts);
 
 /// Moves the entry points (`nnc_kernel_*`) of `module` with at least
-/// `minInstructions` instructions into a module of their own (null when there are none): the
-/// entry points of a deep network, thousands of straight-line kernel calls,
-/// which the optimising register allocator takes seconds over. The local
-/// symbols of `module` become hidden external ones, their names suffixed
-/// with `suffix` (unique per part), so that the two objects link with each
-/// other and export nothing new (SplitCodegen.cpp).
+/// `minInstructions` instructions into a module of their own (null when there
+/// are none): the entry points of a deep network, thousands of straight-line
+/// kernel calls, which the optimising register allocator takes seconds over.
+/// The local symbols of `module` become hidden external ones, their names
+/// suffixed with `suffix` (unique per part), so that the two objects link with
+/// each other and export nothing new (SplitCodegen.cpp).
 std::unique_ptr<llvm::Module> splitOffLargeEntries(llvm::Module &module,
                                                    unsigned minInstructions,
                                                    llvm::StringRef suffix);

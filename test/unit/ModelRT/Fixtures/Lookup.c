@@ -26,9 +26,23 @@ void nnc_kernel_predict(void **args) {
 
 static const nnc_tensor_desc_t tensors[] = {
     {"ids", NNC_ROLE_INPUT, NNC_DESC_I32, 2, {-1, 2}, NNC_INIT_NONE, 0, -1, 5},
-    {"emb.weight", NNC_ROLE_PARAM, NNC_DESC_F32, 2, {5, 3}, NNC_INIT_NORMAL,
-     0.1f, -1, 0},
-    {"out", NNC_ROLE_OUTPUT, NNC_DESC_F32, 3, {-1, 2, 3}, NNC_INIT_NONE, 0, -1,
+    {"emb.weight",
+     NNC_ROLE_PARAM,
+     NNC_DESC_F32,
+     2,
+     {5, 3},
+     NNC_INIT_NORMAL,
+     0.1f,
+     -1,
+     0},
+    {"out",
+     NNC_ROLE_OUTPUT,
+     NNC_DESC_F32,
+     3,
+     {-1, 2, 3},
+     NNC_INIT_NONE,
+     0,
+     -1,
      0},
 };
 
