@@ -378,18 +378,19 @@ int main(int argc, char **argv) {
                  << name << " --help lists the options)\n";
     return 1;
   }
-  if (driver::trainCommand())
-    return driver::trainMain();
-  if (driver::evalCommand())
-    return driver::evalMain();
-  if (driver::predictCommand())
-    return driver::predictMain();
-  if (driver::summaryCommand())
-    return driver::summaryMain();
-  if (driver::dataSourceCommand())
-    return driver::dataSourceMain();
-  if (driver::importCommand())
-    return driver::importMain();
+  // Each subcommand and the function that runs it.
+  static const struct {
+    cl::SubCommand &(*command)();
+    int (*run)();
+  } kCommands[] = {{driver::trainCommand, driver::trainMain},
+                   {driver::evalCommand, driver::evalMain},
+                   {driver::predictCommand, driver::predictMain},
+                   {driver::summaryCommand, driver::summaryMain},
+                   {driver::dataSourceCommand, driver::dataSourceMain},
+                   {driver::importCommand, driver::importMain}};
+  for (const auto &c : kCommands)
+    if (c.command())
+      return c.run();
   if (printBuiltins)
     return printBuiltinTable();
   if (inputFilename.empty()) {
