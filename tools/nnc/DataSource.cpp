@@ -4,8 +4,9 @@
 // .nn file (`csv("f.csv", label = first)`); the front end reads and checks
 // it (nnc/Frontend/DataSource.h) and the runtime receives its JSON. JSON and
 // a bare path are passed to the runtime as they are. `nnc data-source SPEC`
-// prints that JSON: a check of a data source, and how the Python package
-// hands one to the runtime library.
+// prints what the runtime receives (that JSON, or a path or JSON unchanged):
+// a check of a data source, and how the Python package hands every data
+// override to the runtime library, with no second copy of the rule.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,14 +44,7 @@ int nnc::driver::dataSourceMain() {
   if (!spec.getNumOccurrences() || llvm::StringRef(spec).trim().empty())
     return reportError("data-source", "expected one data source, such as "
                                       "'csv(\"f.csv\")'");
-  if (!isDataSourceSyntax(spec))
-    return reportError(
-        "data-source",
-        "'" + spec +
-            "' is not a data source in .nn syntax "
-            "(a path or JSON is passed to the runtime unchanged)");
-  DiagnosticEngine diags(llvm::errs());
-  std::optional<std::string> json = dataSourceJson("SPEC", spec, diags);
+  std::optional<std::string> json = dataSourceArgument("SPEC", spec);
   if (!json)
     return 1;
   llvm::outs() << *json << "\n";
