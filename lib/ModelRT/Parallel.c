@@ -5,9 +5,15 @@
  * pool of threads behind it: one per instance, with numThreads - 1 workers
  * started at the first parallel loop that needs them (creating instances
  * starts none) and joined by nnc_model_destroy. The calling thread takes
- * part. Iterations are handed out one at a time from an atomic counter, so
- * which thread runs which iteration varies from run to run; the results do
- * not, because each iteration computes the same thing wherever it runs.
+ * part. Each thread owns a contiguous share of the iterations (thread t of
+ * T: iterations t * count / T up to (t + 1) * count / T), takes its own
+ * first, one at a time from its share's atomic counter, and then takes what
+ * is left of the others' shares. So the same thread runs the same chunk
+ * loop after loop while none is late (a recurrent layer's step finds its
+ * slice of the weights in its own core's cache), and a thread that is late
+ * or asleep delays nothing: its iterations are taken by the others. Which
+ * thread runs which iteration may still vary from run to run; the results
+ * do not, because each iteration computes the same thing wherever it runs.
  * Workers join a loop while it is open; the caller closes it once its own
  * share is done (every iteration is then taken) and waits only for the
  * workers that joined, never for one that is asleep or not scheduled
@@ -42,7 +48,11 @@
 enum {
   /* How long an idle thread spins before it sleeps. */
   NNC_SPIN_NS = 50000,
-  /* Spinning rounds of pause instructions only, before sched_yield. */
+  /* How long of that it spins on pause instructions alone, before it
+   * yields the core between rounds (a system call, slow in a VM, during
+   * which a loop that starts or ends goes unnoticed). */
+  NNC_PAUSE_NS = 20000,
+  /* Rounds of pause instructions between two readings of the clock. */
   NNC_SPIN_PAUSE_ROUNDS = 8,
 };
 
@@ -53,17 +63,29 @@ enum {
 
 typedef void (*NncTask)(void *ctx, int64_t begin, int64_t end);
 
-struct NncPool {
-  /* Shared by all threads of a loop, on a line of its own: the next
-   * iteration to hand out. */
+/* One thread's share of the current loop, on a cache line of its own: the
+ * next iteration to hand out and the end of the share. Others take from it
+ * once their own share is done. */
+typedef struct NncShare {
   int64_t next __attribute__((aligned(64)));
-  char pad[64 - sizeof(int64_t)];
-  int32_t threads; /* the caller included */
-  int32_t started; /* workers running */
-  int created;     /* workers were started (or tried to be) */
-  pid_t owner;     /* the process that started them */
-  int busy;        /* atomic: a loop runs (a second caller runs inline) */
+  int64_t end;
+} NncShare;
+
+/* What a worker thread starts with: its pool and its share's index. */
+typedef struct NncWorker {
+  struct NncPool *pool;
+  int32_t index; /* 1.. (the caller's share is 0) */
+} NncWorker;
+
+struct NncPool {
+  NncShare *shares; /* one per thread, the caller's first */
+  int32_t threads;  /* the caller included */
+  int32_t started;  /* workers running */
+  int created;      /* workers were started (or tried to be) */
+  unsigned forks;   /* nncForks when they were started */
+  int busy;         /* atomic: a loop runs (a second caller runs inline) */
   pthread_t *workers;
+  NncWorker *workerArgs;
   pthread_mutex_t lock;
   pthread_cond_t wake; /* workers: a new loop, or shut down */
   pthread_cond_t done; /* the caller: the workers inside are done */
@@ -75,6 +97,7 @@ struct NncPool {
   NncTask task;
   void *ctx;
   int64_t count;
+  int32_t sharing;      /* the threads the loop's iterations are shared by */
   NncAllocScope *outer; /* the kernel's scope */
   int stop;             /* atomic: a task failed; hand out no more */
   int failed;           /* atomic: the first failure was recorded */
@@ -104,20 +127,22 @@ static int64_t nowNs(void) {
 }
 
 /* One round of waiting for something another thread does: pause
- * instructions first, then sched_yield (other threads may need this core).
- * Returns 0 once NNC_SPIN_NS have passed since round 0, when the caller
+ * instructions, and every NNC_SPIN_PAUSE_ROUNDS rounds a look at the clock;
+ * after NNC_PAUSE_NS that look also yields the core (other threads may need
+ * it). Returns 0 once NNC_SPIN_NS have passed since round 0, when the caller
  * should sleep instead. */
 static int spinOnce(unsigned round, int64_t *start) {
   if (round == 0)
     *start = nowNs();
-  if (round < NNC_SPIN_PAUSE_ROUNDS) {
-    for (int i = 0; i < 16; ++i)
-      cpuPause();
+  for (int i = 0; i < 16; ++i)
+    cpuPause();
+  if (round % NNC_SPIN_PAUSE_ROUNDS != NNC_SPIN_PAUSE_ROUNDS - 1)
     return 1;
-  }
-  if (nowNs() - *start > NNC_SPIN_NS)
+  int64_t waited = nowNs() - *start;
+  if (waited > NNC_SPIN_NS)
     return 0;
-  sched_yield();
+  if (waited > NNC_PAUSE_NS)
+    sched_yield();
   return 1;
 }
 
@@ -130,18 +155,31 @@ static void recordFailure(NncPool *p, size_t bytes) {
   __atomic_store_n(&p->stop, 1, __ATOMIC_RELEASE);
 }
 
-/* Runs iterations of the current loop until none is left or a task
- * failed. */
-static void work(NncPool *p) {
+/* Runs iterations of `share` until none is left; 0 when a task failed. */
+static int workShare(NncPool *p, NncShare *share) {
   NncTask task = p->task;
   void *ctx = p->ctx;
-  int64_t count = p->count;
+  int64_t end = share->end;
   while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
-    int64_t i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
-    if (i >= count)
-      break;
+    if (__atomic_load_n(&share->next, __ATOMIC_RELAXED) >= end)
+      return 1;
+    int64_t i = __atomic_fetch_add(&share->next, 1, __ATOMIC_RELAXED);
+    if (i >= end)
+      return 1;
     task(ctx, i, i + 1);
   }
+  return 0;
+}
+
+/* Runs iterations of the current loop until none is left or a task
+ * failed: thread `self`'s own share, then what is left of the others'. */
+static void work(NncPool *p, int32_t self) {
+  int32_t sharing = p->sharing;
+  if (self >= sharing)
+    self = 0;
+  for (int32_t k = 0; k < sharing; ++k)
+    if (!workShare(p, &p->shares[(self + k) % sharing]))
+      return;
 }
 
 /* This thread's share of the current loop inside `scope` (current on this
@@ -149,13 +187,13 @@ static void work(NncPool *p) {
  * the kernel's scope; on a failed allocation they are freed and the failure
  * recorded. Kept apart from its callers: no local of this frame changes
  * between setjmp and longjmp. */
-static void runShare(NncPool *p, NncAllocScope *scope) {
+static void runShare(NncPool *p, NncAllocScope *scope, int32_t self) {
   if (setjmp(scope->onFailure) != 0) {
     nncAllocScopeFreeLive(scope);
     recordFailure(p, scope->failedBytes);
     return;
   }
-  work(p);
+  work(p, self);
   nncAllocScopeHandOver(scope, p->outer);
 }
 
@@ -203,7 +241,8 @@ static int joinLoop(NncPool *p, uint32_t g) {
 }
 
 static void *workerMain(void *arg) {
-  NncPool *p = arg;
+  NncPool *p = ((NncWorker *)arg)->pool;
+  int32_t self = ((NncWorker *)arg)->index;
   NncAllocScope scope;
   memset(&scope, 0, sizeof(scope));
   /* Without a scope this thread could not recover from a failed
@@ -213,7 +252,7 @@ static void *workerMain(void *arg) {
   while (waitForLoop(p, &seen)) {
     if (!hasScope || !joinLoop(p, seen))
       continue;
-    runShare(p, &scope);
+    runShare(p, &scope, self);
     uint64_t s = __atomic_sub_fetch(&p->state, 1, __ATOMIC_ACQ_REL);
     if ((s & NNC_CLOSED) && !(s & NNC_INSIDE)) { /* the caller may sleep */
       pthread_mutex_lock(&p->lock);
@@ -226,15 +265,30 @@ static void *workerMain(void *arg) {
   return NULL;
 }
 
+/* The number of fork() calls this process made since the library was
+ * loaded, counted in the child: a child has no workers, whatever its pool
+ * says (comparing it costs no system call, unlike getpid, on every loop). */
+static unsigned nncForks;
+static pthread_once_t nncForkOnce = PTHREAD_ONCE_INIT;
+static void countFork(void) {
+  __atomic_fetch_add(&nncForks, 1, __ATOMIC_RELAXED);
+}
+static void watchForks(void) { pthread_atfork(NULL, NULL, countFork); }
+
+static int inForkedChild(const NncPool *p) {
+  return p->forks != __atomic_load_n(&nncForks, __ATOMIC_RELAXED);
+}
+
 /* Starts the workers at the first loop; 1 when at least one runs. Workers
  * block the asynchronous signals (they go to the application's threads) but
  * not the synchronous ones: a fault in a task reaches the process's
  * handlers (nnc-guard-run) as it would on the calling thread. */
 static int startWorkers(NncPool *p) {
   if (p->created) /* in a child of fork() the workers are gone */
-    return p->started > 0 && p->owner == getpid();
+    return p->started > 0 && !inForkedChild(p);
   p->created = 1;
-  p->owner = getpid();
+  pthread_once(&nncForkOnce, watchForks);
+  p->forks = __atomic_load_n(&nncForks, __ATOMIC_RELAXED);
   p->createdAt = currentGeneration(p);
   pthread_attr_t attr, *attrp = NULL;
   size_t stack = 0;
@@ -253,13 +307,25 @@ static int startWorkers(NncPool *p) {
   pthread_sigmask(SIG_SETMASK, &blocked, &old);
   /* Fewer workers than asked for (no memory, a thread limit): the loops run
    * on those that started. */
-  while (p->started < p->threads - 1 &&
-         pthread_create(&p->workers[p->started], attrp, workerMain, p) == 0)
+  while (p->started < p->threads - 1) {
+    NncWorker *arg = &p->workerArgs[p->started];
+    arg->pool = p;
+    arg->index = p->started + 1;
+    if (pthread_create(&p->workers[p->started], attrp, workerMain, arg) != 0)
+      break;
     ++p->started;
+  }
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   if (attrp)
     pthread_attr_destroy(attrp);
   return p->started > 0;
+}
+
+static void freePool(NncPool *p) {
+  free(p->shares);
+  free(p->workerArgs);
+  free(p->workers);
+  free(p);
 }
 
 NNC_HIDDEN NncPool *nncPoolCreate(int32_t threads) {
@@ -270,16 +336,19 @@ NNC_HIDDEN NncPool *nncPoolCreate(int32_t threads) {
   memset(p, 0, sizeof(*p));
   p->threads = threads;
   p->workers = calloc((size_t)threads - 1, sizeof(pthread_t));
-  if (!p->workers || pthread_mutex_init(&p->lock, NULL) != 0) {
-    free(p->workers);
-    free(p);
+  p->workerArgs = calloc((size_t)threads - 1, sizeof(NncWorker));
+  void *shares = NULL;
+  if (posix_memalign(&shares, 64, (size_t)threads * sizeof(NncShare)) == 0)
+    p->shares = shares;
+  if (!p->workers || !p->workerArgs || !p->shares ||
+      pthread_mutex_init(&p->lock, NULL) != 0) {
+    freePool(p);
     return NULL;
   }
   if (pthread_cond_init(&p->wake, NULL) != 0 ||
       pthread_cond_init(&p->done, NULL) != 0) {
     pthread_mutex_destroy(&p->lock);
-    free(p->workers);
-    free(p);
+    freePool(p);
     return NULL;
   }
   return p;
@@ -288,10 +357,9 @@ NNC_HIDDEN NncPool *nncPoolCreate(int32_t threads) {
 NNC_HIDDEN void nncPoolDestroy(NncPool *p) {
   if (!p)
     return;
-  if (p->started && p->owner != getpid()) {
+  if (p->started && inForkedChild(p)) {
     /* A child of fork(): no workers to stop; the lock may be held. */
-    free(p->workers);
-    free(p);
+    freePool(p);
     return;
   }
   pthread_mutex_lock(&p->lock);
@@ -303,8 +371,7 @@ NNC_HIDDEN void nncPoolDestroy(NncPool *p) {
   pthread_cond_destroy(&p->wake);
   pthread_cond_destroy(&p->done);
   pthread_mutex_destroy(&p->lock);
-  free(p->workers);
-  free(p);
+  freePool(p);
 }
 
 /* Closes the current loop and waits until the workers that joined it are
@@ -351,7 +418,12 @@ NNC_HIDDEN void nnc_rt_parallel_for(NncTask task, void *ctx, int64_t count) {
   p->outer = outer;
   p->failedBytes = 0;
   __atomic_store_n(&p->failed, 0, __ATOMIC_RELAXED);
-  __atomic_store_n(&p->next, 0, __ATOMIC_RELAXED);
+  int32_t sharing = p->started + 1;
+  p->sharing = sharing;
+  for (int32_t t = 0; t < sharing; ++t) {
+    __atomic_store_n(&p->shares[t].next, t * count / sharing, __ATOMIC_RELAXED);
+    p->shares[t].end = (t + 1) * count / sharing;
+  }
   __atomic_store_n(&p->stop, 0, __ATOMIC_RELAXED);
   uint32_t g = currentGeneration(p) + 1;
   __atomic_store_n(&p->state, (uint64_t)g << 32, __ATOMIC_RELEASE);
@@ -360,7 +432,7 @@ NNC_HIDDEN void nnc_rt_parallel_for(NncTask task, void *ctx, int64_t count) {
     pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->lock);
 
-  runShare(p, &share);
+  runShare(p, &share, 0);
   closeLoop(p);
   nncAllocScopeLeave(&share); /* `outer` is current again */
   int failed = __atomic_load_n(&p->failed, __ATOMIC_ACQUIRE);

@@ -180,3 +180,54 @@ func.func @after_item_loop(%x: tensor<?x6x784xf32>) -> tensor<?x6x784xf32> {
   } -> tensor<?x6x784xf32>
   return %r : tensor<?x6x784xf32>
 }
+
+// A recurrent step (an scf.for carrying the state): the matmul of the state
+// is cut into rows of the batch like the step's elementwise ops (outside a
+// loop it would take static columns), 131072 units at the assumed batch so
+// 8 rows rounded up to the 6-row register tile; the elementwise op's rows
+// (16 ops x 128 per row: 16 rows) are multiples of the register tile too,
+// 18, so that both ops cut the batch at the same rows.
+// CHECK-LABEL: func.func @recurrent_step(
+// CHECK: scf.for
+// CHECK: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (12) shared_outs(%{{.*}}) -> (tensor<?x512xf32>)
+// CHECK: linalg.fill
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x128xf32>, tensor<128x512xf32>)
+// CHECK: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step (18) shared_outs(%{{.*}}) -> (tensor<?x128xf32>)
+// CHECK: linalg.generic
+func.func @recurrent_step(%h0: tensor<?x128xf32>, %w: tensor<128x512xf32>) -> tensor<?x128xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %h0, %c0 : tensor<?x128xf32>
+  %r = scf.for %t = %c0 to %c8 step %c1 iter_args(%h = %h0) -> (tensor<?x128xf32>) {
+    %e = tensor.empty(%n) : tensor<?x512xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x512xf32>) -> tensor<?x512xf32>
+    %p = linalg.matmul ins(%h, %w : tensor<?x128xf32>, tensor<128x512xf32>) outs(%f : tensor<?x512xf32>) -> tensor<?x512xf32>
+    %s = tensor.extract_slice %p[0, 0] [%n, 128] [1, 1] : tensor<?x512xf32> to tensor<?x128xf32>
+    %s2 = tensor.extract_slice %p[0, 128] [%n, 128] [1, 1] : tensor<?x512xf32> to tensor<?x128xf32>
+    %o = tensor.empty(%n) : tensor<?x128xf32>
+    %g = linalg.generic {indexing_maps = [#id2, #id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%s, %s2, %h : tensor<?x128xf32>, tensor<?x128xf32>, tensor<?x128xf32>) outs(%o : tensor<?x128xf32>) {
+    ^bb0(%a: f32, %b: f32, %c: f32, %out: f32):
+      %0 = arith.addf %a, %b : f32
+      %1 = arith.mulf %0, %c : f32
+      %2 = arith.addf %1, %a : f32
+      %3 = arith.mulf %2, %c : f32
+      %4 = arith.addf %3, %a : f32
+      %5 = arith.mulf %4, %c : f32
+      %6 = arith.addf %5, %a : f32
+      %7 = arith.mulf %6, %c : f32
+      %8 = arith.addf %7, %a : f32
+      %9 = arith.mulf %8, %c : f32
+      %10 = arith.addf %9, %a : f32
+      %11 = arith.mulf %10, %c : f32
+      %12 = arith.addf %11, %a : f32
+      %13 = arith.mulf %12, %c : f32
+      %14 = arith.addf %13, %a : f32
+      %15 = arith.mulf %14, %c : f32
+      linalg.yield %15 : f32
+    } -> tensor<?x128xf32>
+    scf.yield %g : tensor<?x128xf32>
+  }
+  return %r : tensor<?x128xf32>
+}

@@ -3,13 +3,16 @@
 // A recurrent layer becomes: the input projection of every step at once
 // (one dense: transpose + matmul + bias on [N*T, I]), then an `scf.for`
 // over the time steps carrying h (and c) and the [N, T, H] output. Each
-// step multiplies h by the transposed W_hh with `linalg.matmul` into the
-// broadcast b_hh, slices the gates (PyTorch order: LSTM i, f, g, o; GRU r,
-// z, n with b_hn inside the reset product) and combines them in one
-// generic. The initial state is zero. A GRU with `linear_before_reset =
-// false` (ONNX's default) multiplies h by the r and z rows only; a first
-// generic forms r * h, a second matmul with W_hn^T (into the broadcast b_hn)
-// gives the hidden term of n, and the combining generic adds it unscaled.
+// step multiplies h by the transposed W_hh with `linalg.matmul` into a
+// zero-filled accumulator made in the step (RNN and LSTM add b_hh to b_ih
+// in the input projection; GRU's b_hh stays with the product, as b_hn sits
+// inside its reset gate, so its accumulator is b_hh broadcast), slices the
+// gates (PyTorch order: LSTM i, f, g, o; GRU r, z, n with b_hn inside the
+// reset product) and combines them in one generic. The initial state is
+// zero. A GRU with `linear_before_reset = false` (ONNX's default)
+// multiplies h by the r and z rows only; a first generic forms r * h, a
+// second matmul with W_hn^T (into the broadcast b_hn) gives the hidden term
+// of n, and the combining generic adds it unscaled.
 //
 //===----------------------------------------------------------------------===//
 
@@ -89,9 +92,20 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     bool lbr = linearBeforeReset(op);
     // The gates whose rows multiply h itself: all but n without lbr.
     int64_t hGates = lbr ? gates : gates - 1;
-    // The input projection of all steps, with b_ih.
-    Value xp = dense(b, loc, x, adaptor.getWIh(), adaptor.getBIh());
     Value whh = adaptor.getWHh(), bhh = adaptor.getBHh();
+    // The input projection of all steps, with b_ih (and b_hh where it is a
+    // plain summand of every gate: RNN, LSTM).
+    bool foldHiddenBias = cell != Cell::Gru;
+    Value xBias = adaptor.getBIh();
+    if (foldHiddenBias)
+      xBias = parallelGeneric(
+          b, loc, b.create<tensor::EmptyOp>(loc, xBias.getType(), ValueRange{}),
+          {xBias, bhh},
+          {b.getMultiDimIdentityMap(1), b.getMultiDimIdentityMap(1)},
+          [](OpBuilder &g, Location gl, ValueRange a) {
+            return g.create<arith::AddFOp>(gl, a[0], a[1]);
+          });
+    Value xp = dense(b, loc, x, adaptor.getWIh(), xBias);
     // The rows of the gates that multiply h.
     auto hRows = [&](Value v) {
       return lbr ? v : sliceDim(b, loc, v, 0, 0, hGates * hidden);
@@ -111,7 +125,8 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
           AffineMap::get(2, 0, b.getAffineDimExpr(1)),
           [](OpBuilder &, Location, ValueRange a) { return a[0]; });
     };
-    Value hBias = broadcastBias(hRows(bhh), hProjType);
+    Value hBias =
+        foldHiddenBias ? Value() : broadcastBias(hRows(bhh), hProjType);
     // Without lbr: W_hn^T and b_hn broadcast, for the product with r * h.
     Value whnT, nBias;
     if (!lbr) {
@@ -140,10 +155,15 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
                                               lb.getIndexAttr(gates * hidden)};
           Value xt = lb.create<tensor::ExtractSliceOp>(l, projType, xp, offsets,
                                                        xSizes, one);
-          Value hp = lb.create<linalg::MatmulOp>(l, TypeRange{hProjType},
-                                                 ValueRange{h, whhT},
-                                                 ValueRange{hBias})
-                         .getResult(0);
+          Value acc =
+              foldHiddenBias
+                  ? fill(lb, l, lb.create<tensor::EmptyOp>(l, hProjType, batch),
+                         0)
+                  : hBias;
+          Value hp =
+              lb.create<linalg::MatmulOp>(l, TypeRange{hProjType},
+                                          ValueRange{h, whhT}, ValueRange{acc})
+                  .getResult(0);
           SmallVector<Value> inputs;
           for (int64_t k = 0; k < hGates; ++k) {
             inputs.push_back(gate(lb, l, xt, k, hidden));

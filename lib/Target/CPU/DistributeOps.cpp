@@ -142,6 +142,7 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     double total = pointCost(costed);
     for (int64_t r : ranges)
       total *= extentOf(r);
+    bool inStep = root->getParentOfType<scf::ForOp>() != nullptr;
     // Chunks along loop `d`: at least `min-chunk-work`, a multiple of the
     // register tile for a matmul, a divisor of a static extent if one is
     // near (fitChunk).
@@ -151,7 +152,10 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
       if (!ShapedType::isDynamic(ranges[d]))
         least =
             std::max<int64_t>(least, llvm::divideCeil(ranges[d], maxChunks));
-      return fitChunk(least, ranges[d], tiled ? (d == 0 ? tileM : tileN) : 1);
+      // In a recurrent step the elementwise ops' rows are multiples of the
+      // matmul's too, so that both cut the batch at the same rows.
+      int64_t align = tiled ? (d == 0 ? tileM : tileN) : inStep ? tileM : 1;
+      return fitChunk(least, ranges[d], align);
     };
     auto tilesAlong = [&](unsigned d, int64_t chunk) {
       SmallVector<int64_t> tiles(rootLoops, 0);
@@ -182,6 +186,14 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
                         readsItemLoop(root, candidates.front())
                             ? 1
                             : fittedChunk(candidates.front()));
+    // A matmul in a sequential loop (a recurrent layer's step) is cut into
+    // rows of the batch too, like the step's elementwise ops: a thread then
+    // keeps the same rows of the state from step to step in its own cache
+    // (the pool hands a loop's chunks to the same threads while none is
+    // late), where columns would move the whole product between cores.
+    if (tiled && inStep && !candidates.empty() && candidates.front() == 0 &&
+        isBatch(0))
+      return tilesAlong(0, fittedChunk(0));
     // Otherwise, when the op is big at the assumed batch, the static loop
     // with the best chunks: two or more, then without remainder (every
     // chunk static), then four or more; the first one on a tie.

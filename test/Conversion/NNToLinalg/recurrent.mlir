@@ -2,26 +2,31 @@
 // of all time steps is ONE linalg.matmul on the collapsed [batch * seq, in]
 // input plus the input bias, hoisted out of the time loop; the loop is an
 // scf.for over the (static) sequence whose step is a linalg.matmul of the
-// hidden state against the transposed recurrent weight, accumulating into
-// the broadcast hidden bias, followed by one gate generic. No scalar loops:
-// the only scf.for is the time loop.
+// hidden state against the transposed recurrent weight, followed by one gate
+// generic. RNN and LSTM add the hidden bias to the input bias once, before
+// the projection, and the step's matmul accumulates into a zero fill made in
+// the step (chunked with it for threads); GRU's accumulator is the broadcast
+// hidden bias. No scalar loops: the only scf.for is the time loop.
 // RUN: nnc-opt %s --nnc-convert-nn-to-linalg -split-input-file | FileCheck %s
 
 // CHECK-LABEL: func.func @lstm(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[WI:[a-z0-9]+]]: tensor<16x3xf32>, %[[WH:[a-z0-9]+]]: tensor<16x4xf32>, %[[BI:[a-z0-9]+]]: tensor<16xf32>, %[[BH:[a-z0-9]+]]: tensor<16xf32>
+// CHECK: %[[BIH:.*]] = linalg.generic {{.*}} ins(%[[BI]], %[[BH]] : tensor<16xf32>, tensor<16xf32>) outs(%{{.*}} : tensor<16xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.addf
 // CHECK: %[[XC:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : tensor<?x5x3xf32> into tensor<?x3xf32>
 // CHECK: %[[WIT:.*]] = linalg.transpose ins(%[[WI]] : tensor<16x3xf32>)
 // CHECK: %[[XP:.*]] = linalg.matmul ins(%[[XC]], %[[WIT]] : tensor<?x3xf32>, tensor<3x16xf32>)
-// CHECK: %[[XPB:.*]] = linalg.generic {{.*}} ins(%[[XP]], %[[BI]] : tensor<?x16xf32>, tensor<16xf32>)
+// CHECK: %[[XPB:.*]] = linalg.generic {{.*}} ins(%[[XP]], %[[BIH]] : tensor<?x16xf32>, tensor<16xf32>)
 // CHECK: arith.addf
 // CHECK: %[[XS:.*]] = tensor.expand_shape %[[XPB]] {{\[}}[0, 1], [2]] output_shape [%{{.*}}, 5, 16]
 // CHECK: %[[WHT:.*]] = linalg.transpose ins(%[[WH]] : tensor<16x4xf32>) outs(%{{.*}} : tensor<4x16xf32>)
-// CHECK: %[[HB:.*]] = linalg.generic {{.*}} ins(%[[BH]] : tensor<16xf32>) outs(%{{.*}} : tensor<?x16xf32>)
 // CHECK: %[[C5:.*]] = arith.constant 5 : index
 // CHECK: %[[LOOP:.*]]:3 = scf.for %[[T:[a-z0-9]+]] = %{{.*}} to %[[C5]] step %{{.*}} iter_args(%[[H:.*]] = %{{.*}}, %[[OUT:.*]] = %{{.*}}, %[[C:.*]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>)
 // CHECK-NOT: scf.for
 // CHECK: %[[XT:.*]] = tensor.extract_slice %[[XS]][0, %[[T]], 0] [%{{.*}}, 1, 16] [1, 1, 1] : tensor<?x5x16xf32> to tensor<?x16xf32>
-// CHECK: %[[HP:.*]] = linalg.matmul ins(%[[H]], %[[WHT]] : tensor<?x4xf32>, tensor<4x16xf32>) outs(%[[HB]] : tensor<?x16xf32>)
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<?x16xf32>)
+// CHECK: %[[HP:.*]] = linalg.matmul ins(%[[H]], %[[WHT]] : tensor<?x4xf32>, tensor<4x16xf32>) outs(%[[ACC]] : tensor<?x16xf32>)
 // Gates i, f, g, o: columns 0, 4, 8, 12 of both projections.
 // CHECK: tensor.extract_slice %[[XT]][0, 0] [%{{.*}}, 4]
 // CHECK: tensor.extract_slice %[[HP]][0, 0] [%{{.*}}, 4]
@@ -84,12 +89,13 @@ func.func @gru(%x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf3
 // Elman RNN with relu: h' = max(x_t + h W_h^T + b_h, 0).
 // CHECK-LABEL: func.func @rnn_relu(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[WI:[a-z0-9]+]]: tensor<4x3xf32>, %[[WH:[a-z0-9]+]]: tensor<4x4xf32>, %[[BI:[a-z0-9]+]]: tensor<4xf32>, %[[BH:[a-z0-9]+]]: tensor<4xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[BI]], %[[BH]] : tensor<4xf32>, tensor<4xf32>)
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<3x4xf32>)
 // CHECK: %[[WHT:.*]] = linalg.transpose ins(%[[WH]] : tensor<4x4xf32>)
-// CHECK: %[[HB:.*]] = linalg.generic {{.*}} ins(%[[BH]] : tensor<4xf32>)
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[H:.*]] = %{{.*}}, %{{.*}} = %{{.*}})
 // CHECK-NOT: scf.for
-// CHECK: %[[HP:.*]] = linalg.matmul ins(%[[H]], %[[WHT]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%[[HB]] : tensor<?x4xf32>)
+// CHECK: %[[ACC:.*]] = linalg.fill
+// CHECK: %[[HP:.*]] = linalg.matmul ins(%[[H]], %[[WHT]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%[[ACC]] : tensor<?x4xf32>)
 // CHECK: linalg.generic
 // CHECK: %[[S:.*]] = arith.addf
 // CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32

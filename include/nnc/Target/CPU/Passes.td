@@ -41,7 +41,11 @@ def DistributeOps : Pass<"nnc-distribute-ops", "mlir::func::FuncOp"> {
     compile time, static slices. Otherwise a dynamic loop (the batch) is cut
     into chunks of a static size, when at most twice `assumed-batch` rows
     hold `min-chunk-work`; a smaller batch at run time is one chunk, run
-    inline. Chunks never depend on
+    inline. In a sequential loop (a recurrent layer's step) a matmul is
+    cut into rows of the batch too, and every op's rows are multiples of the
+    register tile's, so that a step's ops cut the batch at the same rows and
+    the pool's threads keep their rows of the state in their own caches
+    from op to op and step to step. Chunks never depend on
     the thread count, and reductions are never split, so results are the
     same bits for any number of threads. A matmul with a single elementwise
     consumer is chunked through it, with its fill, and its chunks are
