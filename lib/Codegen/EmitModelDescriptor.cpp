@@ -22,6 +22,7 @@
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
 
 #include "llvm/ADT/StringSet.h"
 
@@ -64,7 +65,7 @@ struct DescriptorTypes {
 class DescriptorWriter {
 public:
   DescriptorWriter(ModuleOp module, Location loc)
-      : module(module), loc(loc), types(module.getContext()) {}
+      : module(module), symbols(module), loc(loc), types(module.getContext()) {}
 
   /// A private constant global of `type` whose initializer `fill` builds
   /// (returning the value), named `name` (uniqued).
@@ -148,8 +149,8 @@ public:
 
   /// An nnc_entry_desc_t for `kernel`, or {NULL, 0, NULL} without one.
   FailureOr<Value> entry(OpBuilder &in, StringRef name) {
-    auto kernel = module.lookupSymbol<LLVM::LLVMFuncOp>(
-        (nnc::kKernelPrefix + name).str());
+    auto kernel =
+        symbols.lookup<LLVM::LLVMFuncOp>((nnc::kKernelPrefix + name).str());
     if (!kernel)
       return aggregate(in, types.entry, {null(in), i32(in, 0), null(in)});
     auto args = kernel->getAttrOfType<DenseI32ArrayAttr>(nnc::attrs::kABIArgs);
@@ -241,13 +242,17 @@ public:
 private:
   std::string uniqueName(StringRef base) {
     std::string name = base.str();
-    for (unsigned n = 1; module.lookupSymbol(name) || !used.insert(name).second;
-         ++n)
+    for (unsigned n = 1; symbols.lookup(name) || !used.insert(name).second; ++n)
       name = (base + "_" + Twine(n)).str();
     return name;
   }
 
   ModuleOp module;
+  /// The module's symbols before the descriptor (a hash table: the module
+  /// holds thousands of outlined loop functions, and ModuleOp::lookupSymbol
+  /// scans them all, which took 0.29 s on the transformer); the names this
+  /// writer adds are in `used`.
+  SymbolTable symbols;
   Location loc;
   DescriptorTypes types;
   llvm::StringMap<LLVM::GlobalOp> strings;
