@@ -26,7 +26,13 @@
  * loop (nnc_rt_parallel_for) run in scopes of their own, one per thread, so
  * that a failure never longjmps across threads; what a task allocated and
  * did not free moves to the kernel's scope when the loop ends
- * (nncAllocScopeHandOver).
+ * (nncAllocScopeHandOver). Those task scopes live from loop to loop (one per
+ * thread of a pool) and keep up to NNC_SCOPE_SPARES blocks their tasks
+ * freed for their own thread's next requests: a loop over images whose
+ * tasks allocate temporaries takes and returns them without the shared
+ * lock (on two threads the lock's contention was a tenth of LeNet-5's train
+ * step). Only the scope's thread touches its spares and its list of live
+ * blocks, until nncAllocScopeHandOver moves the list under the lock.
  *
  * In the guard-page test mode
  * (NNC_GUARD_PAGES, set by the most recently created instance) every block
@@ -58,6 +64,10 @@
 #endif
 
 enum {
+  /* The largest block a task scope keeps as a spare (bigger ones go to the
+   * shared cache, which the whole process can draw on and which is given
+   * back when memory runs out). */
+  NNC_SCOPE_SPARE_MAX_BYTES = 8 << 20,
   /* An encoder layer's train step frees over 64 blocks; with 64 slots the
    * rest went back to the system and were page-faulted in again on the next
    * call (8% of the step in the kernel's page-fault handler). */
@@ -94,8 +104,21 @@ static size_t cacheBytes;
 static long liveInstances;
 /* The bytes the kernels asked for and have not freed yet (cached blocks and
  * headers not included), and the most of them since the last
- * nncHostWorkspaceBegin. */
+ * nncHostWorkspaceBegin. Atomic: task scopes count without the lock. */
 static size_t liveRequested, peakRequested;
+
+static void countLive(size_t bytes) {
+  size_t live = __atomic_add_fetch(&liveRequested, bytes, __ATOMIC_RELAXED);
+  size_t peak = __atomic_load_n(&peakRequested, __ATOMIC_RELAXED);
+  while (live > peak &&
+         !__atomic_compare_exchange_n(&peakRequested, &peak, live, 1,
+                                      __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    ;
+}
+
+static void uncountLive(size_t bytes) {
+  __atomic_sub_fetch(&liveRequested, bytes, __ATOMIC_RELAXED);
+}
 static int guardMode; /* NNC_GUARD_*; atomic loads and stores */
 
 NNC_HIDDEN void nncHostSetGuard(int mode) {
@@ -143,6 +166,25 @@ static char *takeCached(size_t bytes, size_t *capacity) {
   cacheBlock[best] = cacheBlock[cacheCount];
   cacheSize[best] = cacheSize[cacheCount];
   cacheBlock[cacheCount] = NULL;
+  return block;
+}
+
+/* The smallest spare of `scope` that takeCached's rule allows, or NULL. */
+static char *takeSpare(NncAllocScope *scope, size_t bytes, size_t *capacity) {
+  int best = -1;
+  for (int i = 0; i < scope->spareCount; ++i)
+    if (scope->spareSize[i] >= bytes &&
+        scope->spareSize[i] - bytes <= bytes / 3 &&
+        (best < 0 || scope->spareSize[i] < scope->spareSize[best]))
+      best = i;
+  if (best < 0)
+    return NULL;
+  char *block = scope->spare[best];
+  *capacity = scope->spareSize[best];
+  int last = --scope->spareCount;
+  scope->spare[best] = scope->spare[last];
+  scope->spareSize[best] = scope->spareSize[last];
+  scope->spare[last] = NULL;
   return block;
 }
 
@@ -228,32 +270,39 @@ static void *allocate(size_t alignment, size_t bytes) {
     return nncGuardAlloc(guard, bytes, alignment);
   char *block = NULL;
   size_t capacity = bytes;
+  NncAllocScope *scope = currentScope();
+  int task = scope && scope->ownsSpares;
   /* No cached block (NNC_HOST_CACHE_MIN_BYTES or more) is within a third of
    * a request under three quarters of that: skip the lock and the scan. */
   if (header == NNC_HOST_HEADER && bytes >= NNC_HOST_CACHE_MIN_BYTES / 4 * 3) {
-    pthread_mutex_lock(&cacheLock);
-    block = takeCached(bytes, &capacity);
-    pthread_mutex_unlock(&cacheLock);
+    if (task)
+      block = takeSpare(scope, bytes, &capacity);
+    if (!block) {
+      pthread_mutex_lock(&cacheLock);
+      block = takeCached(bytes, &capacity);
+      pthread_mutex_unlock(&cacheLock);
+    }
   }
   if (!block) {
     void *raw = NULL;
     /* Out of memory: give the cached blocks back to the system, retry once,
      * then leave the kernel through its scope. */
     if (posix_memalign(&raw, header, bytes + header) != 0) {
+      if (task)
+        nncAllocScopeDropSpares(scope);
       releaseCache();
       if (posix_memalign(&raw, header, bytes + header) != 0)
         return NULL;
     }
     block = raw;
   }
-  NncAllocScope *scope = currentScope();
-  pthread_mutex_lock(&cacheLock);
+  if (!task)
+    pthread_mutex_lock(&cacheLock);
   writeHeader(block + header, capacity, header, scope);
+  if (!task)
+    pthread_mutex_unlock(&cacheLock);
   putWord(block + header, AT_REQUESTED, &bytes);
-  liveRequested += bytes;
-  if (liveRequested > peakRequested)
-    peakRequested = liveRequested;
-  pthread_mutex_unlock(&cacheLock);
+  countLive(bytes);
   ASAN_UNPOISON_MEMORY_REGION(block + header, bytes);
   ASAN_POISON_MEMORY_REGION(block + header + bytes, capacity - bytes);
   return block + header;
@@ -288,9 +337,25 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
   }
   size_t bytes = getSize(ptr, AT_BYTES), header = getSize(ptr, AT_HEADER);
   char *block = (char *)ptr - header;
+  uncountLive(getSize(ptr, AT_REQUESTED));
+  /* A block of the task scope current on this thread: its list and its
+   * spares are this thread's alone. */
+  NncAllocScope *scope = getWord(ptr, AT_SCOPE);
+  if (scope && scope->ownsSpares && scope == currentScope()) {
+    unlinkLive(ptr);
+    putWord(ptr, AT_SCOPE, &(NncAllocScope *){NULL});
+    if (header == NNC_HOST_HEADER && bytes >= NNC_HOST_CACHE_MIN_BYTES &&
+        bytes <= NNC_SCOPE_SPARE_MAX_BYTES &&
+        scope->spareCount < NNC_SCOPE_SPARES) {
+      scope->spare[scope->spareCount] = block;
+      scope->spareSize[scope->spareCount] = bytes;
+      ++scope->spareCount;
+      ASAN_POISON_MEMORY_REGION(ptr, bytes);
+      return;
+    }
+  }
   pthread_mutex_lock(&cacheLock);
   unlinkLive(ptr);
-  liveRequested -= getSize(ptr, AT_REQUESTED);
   if (header == NNC_HOST_HEADER && liveInstances > 0 &&
       bytes >= NNC_HOST_CACHE_MIN_BYTES &&
       cacheBytes + bytes <= NNC_HOST_CACHE_BYTES &&
@@ -324,10 +389,7 @@ NNC_HIDDEN void nncAllocScopeFreeLive(NncAllocScope *scope) {
   pthread_mutex_unlock(&cacheLock);
   while (p) {
     char *next = getWord(p, AT_NEXT);
-    size_t requested = getSize(p, AT_REQUESTED);
-    pthread_mutex_lock(&cacheLock);
-    liveRequested -= requested;
-    pthread_mutex_unlock(&cacheLock);
+    uncountLive(getSize(p, AT_REQUESTED));
     free(p - getSize(p, AT_HEADER));
     p = next;
   }
@@ -343,6 +405,28 @@ NNC_HIDDEN void nncAllocScopeHandOver(NncAllocScope *scope, NncAllocScope *to) {
     p = next;
   }
   pthread_mutex_unlock(&cacheLock);
+}
+
+NNC_HIDDEN void nncAllocScopeDropSpares(NncAllocScope *scope) {
+  char *release[NNC_SCOPE_SPARES] = {0};
+  pthread_mutex_lock(&cacheLock);
+  for (int i = 0; i < scope->spareCount; ++i) {
+    size_t bytes = scope->spareSize[i];
+    if (liveInstances > 0 && cacheBytes + bytes <= NNC_HOST_CACHE_BYTES &&
+        cacheCount < NNC_HOST_CACHE_SLOTS) {
+      cacheBlock[cacheCount] = scope->spare[i];
+      cacheSize[cacheCount] = bytes;
+      ++cacheCount;
+      cacheBytes += bytes;
+    } else {
+      release[i] = scope->spare[i];
+    }
+    scope->spare[i] = NULL;
+  }
+  scope->spareCount = 0;
+  pthread_mutex_unlock(&cacheLock);
+  for (int i = 0; i < NNC_SCOPE_SPARES; ++i)
+    free(release[i]);
 }
 
 NNC_HIDDEN void nncAllocScopeLeave(NncAllocScope *scope) {
@@ -405,16 +489,14 @@ NNC_HIDDEN int nncHostWorkspaceReporting(void) {
 }
 
 NNC_HIDDEN size_t nncHostWorkspaceBegin(void) {
-  pthread_mutex_lock(&cacheLock);
-  size_t base = liveRequested;
-  peakRequested = liveRequested;
-  pthread_mutex_unlock(&cacheLock);
+  size_t base = __atomic_load_n(&liveRequested, __ATOMIC_RELAXED);
+  __atomic_store_n(&peakRequested, base, __ATOMIC_RELAXED);
   return base;
 }
 
 NNC_HIDDEN size_t nncHostWorkspaceEnd(int entry, size_t base) {
+  size_t peak = __atomic_load_n(&peakRequested, __ATOMIC_RELAXED) - base;
   pthread_mutex_lock(&cacheLock);
-  size_t peak = peakRequested - base;
   if (entry >= 0 && entry < 4) {
     if (peak > workspacePeak[entry])
       workspacePeak[entry] = peak;

@@ -30,6 +30,9 @@ extern const nnc_model_desc_t nnc_model_desc NNC_HIDDEN;
 /** Parallel.c: an instance's thread pool (opaque). */
 typedef struct NncPool NncPool;
 
+/** Freed blocks a task scope keeps for its thread (HostAlloc.c). */
+#define NNC_SCOPE_SPARES 4
+
 /** A kernel call's allocation scope: a failed allocation longjmps to
  *  `onFailure` with the size it asked for in `failedBytes`. */
 typedef struct NncAllocScope {
@@ -41,6 +44,14 @@ typedef struct NncAllocScope {
    *  runs parallel loops inline (the scopes of tasks have none, so nested
    *  loops run inline). Set by the owner; nncAllocScopeEnter keeps it. */
   NncPool *pool;
+  /** A task scope (one thread's share of parallel loops, kept from loop to
+   *  loop): the blocks its tasks free are kept in `spare` for this thread's
+   *  next requests, which take them without the shared cache's lock.
+   *  Zero for a kernel's scope. */
+  int ownsSpares;
+  int spareCount;
+  char *spare[NNC_SCOPE_SPARES];
+  size_t spareSize[NNC_SCOPE_SPARES];
 } NncAllocScope;
 
 /** One instance: storage for each tensor of the descriptor table that is
@@ -117,6 +128,9 @@ NNC_HIDDEN void nncAllocScopeFreeLive(NncAllocScope *scope);
 /** Moves the blocks still live in `scope` into the list of `to`, as if
  *  they had been allocated there (a task's blocks into its kernel's). */
 NNC_HIDDEN void nncAllocScopeHandOver(NncAllocScope *scope, NncAllocScope *to);
+/** Gives a task scope's spare blocks to the shared cache (or back to the
+ *  system): before the scope's thread ends or its pool is destroyed. */
+NNC_HIDDEN void nncAllocScopeDropSpares(NncAllocScope *scope);
 /** Leaves the kernel through the current scope as if a request of `bytes`
  *  had failed (longjmp); returns only when no scope is current. */
 NNC_HIDDEN void nncAllocScopeFail(size_t bytes);

@@ -99,9 +99,12 @@ struct NncPool {
   int64_t count;
   int32_t sharing;      /* the threads the loop's iterations are shared by */
   NncAllocScope *outer; /* the kernel's scope */
-  int stop;             /* atomic: a task failed; hand out no more */
-  int failed;           /* atomic: the first failure was recorded */
-  size_t failedBytes;   /* the size the first failed request asked for */
+  /* The scope of the caller's share of every loop (its spares kept from
+   * loop to loop, like a worker's). */
+  NncAllocScope callerShare;
+  int stop;           /* atomic: a task failed; hand out no more */
+  int failed;         /* atomic: the first failure was recorded */
+  size_t failedBytes; /* the size the first failed request asked for */
 };
 
 /* `state` of a pool: the loop's generation in the high 32 bits, CLOSED once
@@ -248,6 +251,7 @@ static void *workerMain(void *arg) {
   /* Without a scope this thread could not recover from a failed
    * allocation: it then takes no iterations, only acknowledges loops. */
   int hasScope = nncAllocScopeEnter(&scope);
+  scope.ownsSpares = 1;
   uint32_t seen = p->createdAt;
   while (waitForLoop(p, &seen)) {
     if (!hasScope || !joinLoop(p, seen))
@@ -260,8 +264,10 @@ static void *workerMain(void *arg) {
       pthread_mutex_unlock(&p->lock);
     }
   }
-  if (hasScope)
+  if (hasScope) {
+    nncAllocScopeDropSpares(&scope);
     nncAllocScopeLeave(&scope);
+  }
   return NULL;
 }
 
@@ -335,6 +341,7 @@ NNC_HIDDEN NncPool *nncPoolCreate(int32_t threads) {
   NncPool *p = mem;
   memset(p, 0, sizeof(*p));
   p->threads = threads;
+  p->callerShare.ownsSpares = 1;
   p->workers = calloc((size_t)threads - 1, sizeof(pthread_t));
   p->workerArgs = calloc((size_t)threads - 1, sizeof(NncWorker));
   void *shares = NULL;
@@ -359,6 +366,8 @@ NNC_HIDDEN void nncPoolDestroy(NncPool *p) {
     return;
   if (p->started && inForkedChild(p)) {
     /* A child of fork(): no workers to stop; the lock may be held. */
+    for (int i = 0; i < p->callerShare.spareCount; ++i)
+      free(p->callerShare.spare[i]);
     freePool(p);
     return;
   }
@@ -368,6 +377,7 @@ NNC_HIDDEN void nncPoolDestroy(NncPool *p) {
   pthread_mutex_unlock(&p->lock);
   for (int32_t i = 0; i < p->started; ++i)
     pthread_join(p->workers[i], NULL);
+  nncAllocScopeDropSpares(&p->callerShare);
   pthread_cond_destroy(&p->wake);
   pthread_cond_destroy(&p->done);
   pthread_mutex_destroy(&p->lock);
@@ -404,9 +414,8 @@ NNC_HIDDEN void nnc_rt_parallel_for(NncTask task, void *ctx, int64_t count) {
     return;
   }
   /* The caller's share runs in a scope of its own like the workers'. */
-  NncAllocScope share;
-  memset(&share, 0, sizeof(share));
-  if (!nncAllocScopeEnter(&share)) {
+  NncAllocScope *share = &p->callerShare;
+  if (!nncAllocScopeEnter(share)) {
     __atomic_store_n(&p->busy, 0, __ATOMIC_RELEASE);
     task(ctx, 0, count);
     return;
@@ -432,9 +441,9 @@ NNC_HIDDEN void nnc_rt_parallel_for(NncTask task, void *ctx, int64_t count) {
     pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->lock);
 
-  runShare(p, &share, 0);
+  runShare(p, share, 0);
   closeLoop(p);
-  nncAllocScopeLeave(&share); /* `outer` is current again */
+  nncAllocScopeLeave(share); /* `outer` is current again */
   int failed = __atomic_load_n(&p->failed, __ATOMIC_ACQUIRE);
   size_t failedBytes = p->failedBytes;
   __atomic_store_n(&p->busy, 0, __ATOMIC_RELEASE);

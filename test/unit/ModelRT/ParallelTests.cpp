@@ -6,7 +6,8 @@
 // threads, workers take part, nested loops run inline, tasks may allocate,
 // a failed allocation in a worker or on the calling thread makes the call
 // RESOURCE_EXHAUSTED without leaking and leaves the instance usable, and two
-// instances run loops in two threads at once. Also the thread-count options
+// instances run loops in two threads at once. A task's freed temporaries
+// stay with its thread while the pool lives. Also the thread-count options
 // of nnc_model_create_with_options and NNC_NUM_THREADS, and (linking the
 // shim directly) nnc_rt_parallel_for outside any kernel.
 //
@@ -21,11 +22,15 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <thread>
 
 extern "C" {
 #include "Internal.h"
+// The kernels' heap (HostAlloc.c; the nnc-host-alloc pass calls it).
+void *nnc_host_alloc(size_t bytes);
+void nnc_host_free(void *ptr);
 }
 
 using namespace nnc::test;
@@ -396,6 +401,44 @@ TEST(ModelRTParallel, DirectPool) {
   nncAllocScopeLeave(&scope);
   nncPoolDestroy(scope.pool);
   scope.pool = nullptr;
+}
+
+// A task's freed temporaries stay with its thread (the task scope's spares,
+// taken again without the shared lock) while the pool lives, and go to the
+// shared cache when it is destroyed.
+TEST(ModelRTParallel, TasksKeepTheirFreedBlocks) {
+  nncHostInstanceCreated(); // the shared cache keeps blocks while one lives
+  size_t cached = nncHostCachedBytes();
+  static NncAllocScope scope;
+  scope.pool = nncPoolCreate(2);
+  ASSERT_NE(scope.pool, nullptr);
+  ASSERT_TRUE(nncAllocScopeEnter(&scope));
+  constexpr size_t kBlock = size_t(1) << 20;
+  static std::atomic<int> ran[2];
+  ran[0] = ran[1] = 0;
+  for (int round = 0; round < 10; ++round)
+    nnc_rt_parallel_for(
+        [](void *, int64_t b, int64_t e) {
+          for (int64_t i = b; i < e; ++i) {
+            auto *p = static_cast<char *>(nnc_host_alloc(kBlock));
+            memset(p, 1, kBlock);
+            nnc_host_free(p);
+            ++ran[i % 2];
+          }
+        },
+        nullptr, 16);
+  EXPECT_EQ(ran[0] + ran[1], 160);
+  // Kept by the threads that freed them, not in the shared cache.
+  EXPECT_EQ(nncHostCachedBytes(), cached);
+  nncAllocScopeLeave(&scope);
+  nncPoolDestroy(scope.pool);
+  scope.pool = nullptr;
+  // One block per thread that ran a task (the caller always does; the
+  // worker unless it never woke up in time).
+  size_t after = nncHostCachedBytes();
+  EXPECT_TRUE(after == cached + kBlock || after == cached + 2 * kBlock)
+      << after - cached;
+  nncHostInstanceDestroyed();
 }
 
 } // namespace
