@@ -4,15 +4,14 @@
 // (one dense: transpose + matmul + bias on [N*T, I]), then an `scf.for`
 // over the time steps carrying h (and c) and the [N, T, H] output. Each
 // step multiplies h by the transposed W_hh with `linalg.matmul` into a
-// zero-filled accumulator made in the step (RNN and LSTM add b_hh to b_ih
-// in the input projection; GRU's b_hh stays with the product, as b_hn sits
-// inside its reset gate, so its accumulator is b_hh broadcast), slices the
-// gates (PyTorch order: LSTM i, f, g, o; GRU r, z, n with b_hn inside the
-// reset product) and combines them in one generic. The initial state is
-// zero. A GRU with `linear_before_reset = false` (ONNX's default)
-// multiplies h by the r and z rows only; a first generic forms r * h, a
-// second matmul with W_hn^T (into the broadcast b_hn) gives the hidden term
-// of n, and the combining generic adds it unscaled.
+// zero-filled accumulator made in the step (b_hh joins b_ih in the input
+// projection, but for GRU's b_hn, which sits inside its reset gate and
+// enters the cell as a broadcast input), slices the gates (PyTorch order:
+// LSTM i, f, g, o; GRU r, z, n) and combines them in one generic. The
+// initial state is zero. A GRU with `linear_before_reset = false` (ONNX's
+// default) multiplies h by the r and z rows only; a first generic forms r * h,
+// a second matmul with W_hn^T gives the hidden term of n, and the combining
+// generic adds it and b_hn unscaled.
 //
 //===----------------------------------------------------------------------===//
 
@@ -93,18 +92,30 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     // The gates whose rows multiply h itself: all but n without lbr.
     int64_t hGates = lbr ? gates : gates - 1;
     Value whh = adaptor.getWHh(), bhh = adaptor.getBHh();
-    // The input projection of all steps, with b_ih (and b_hh where it is a
-    // plain summand of every gate: RNN, LSTM).
-    bool foldHiddenBias = cell != Cell::Gru;
-    Value xBias = adaptor.getBIh();
-    if (foldHiddenBias)
-      xBias = parallelGeneric(
-          b, loc, b.create<tensor::EmptyOp>(loc, xBias.getType(), ValueRange{}),
-          {xBias, bhh},
-          {b.getMultiDimIdentityMap(1), b.getMultiDimIdentityMap(1)},
+    // b_hh of the gates where it is a plain summand (all of RNN's and
+    // LSTM's, GRU's r and z) joins b_ih in the input projection of all
+    // steps. GRU's b_hn sits inside the reset product (or, without lbr, is
+    // added to W_hn (r h)): it enters the cell as a broadcast input.
+    int64_t plainRows = (cell == Cell::Gru ? gates - 1 : gates) * hidden;
+    auto addVectors = [&](Value u, Value v) {
+      return parallelGeneric(
+          b, loc, b.create<tensor::EmptyOp>(loc, u.getType(), ValueRange{}),
+          {u, v}, {b.getMultiDimIdentityMap(1), b.getMultiDimIdentityMap(1)},
           [](OpBuilder &g, Location gl, ValueRange a) {
             return g.create<arith::AddFOp>(gl, a[0], a[1]);
           });
+    };
+    Value bih = adaptor.getBIh(), xBias;
+    if (plainRows == gates * hidden) {
+      xBias = addVectors(bih, bhh);
+    } else {
+      Value sum = addVectors(sliceDim(b, loc, bih, 0, 0, plainRows),
+                             sliceDim(b, loc, bhh, 0, 0, plainRows));
+      xBias = b.create<tensor::InsertSliceOp>(
+          loc, sum, bih, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(plainRows)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+    }
     Value xp = dense(b, loc, x, adaptor.getWIh(), xBias);
     // The rows of the gates that multiply h.
     auto hRows = [&](Value v) {
@@ -118,23 +129,19 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
         {ShapedType::kDynamic, gates * hidden}, b.getF32Type());
     auto hProjType = RankedTensorType::get(
         {ShapedType::kDynamic, hGates * hidden}, b.getF32Type());
-    // A bias broadcast to [N, width]: the accumulator of a hidden matmul.
-    auto broadcastBias = [&](Value bias, RankedTensorType type) {
-      return parallelGeneric(
-          b, loc, b.create<tensor::EmptyOp>(loc, type, batch), bias,
+    // GRU: b_hn broadcast to [N, H] once, read by every step's cell.
+    Value nBias;
+    if (cell == Cell::Gru)
+      nBias = parallelGeneric(
+          b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch),
+          sliceDim(b, loc, bhh, 0, plainRows, hidden),
           AffineMap::get(2, 0, b.getAffineDimExpr(1)),
           [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-    };
-    Value hBias =
-        foldHiddenBias ? Value() : broadcastBias(hRows(bhh), hProjType);
-    // Without lbr: W_hn^T and b_hn broadcast, for the product with r * h.
-    Value whnT, nBias;
-    if (!lbr) {
+    // Without lbr: W_hn^T, for the product with r * h.
+    Value whnT;
+    if (!lbr)
       whnT = transpose(
           b, loc, sliceDim(b, loc, whh, 0, hGates * hidden, hidden), {1, 0});
-      nBias = broadcastBias(sliceDim(b, loc, bhh, 0, hGates * hidden, hidden),
-                            stateType);
-    }
     Value zero =
         fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0);
     Value out = emptyWithBatch(b, loc, type, x);
@@ -155,11 +162,12 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
                                               lb.getIndexAttr(gates * hidden)};
           Value xt = lb.create<tensor::ExtractSliceOp>(l, projType, xp, offsets,
                                                        xSizes, one);
-          Value acc =
-              foldHiddenBias
-                  ? fill(lb, l, lb.create<tensor::EmptyOp>(l, hProjType, batch),
-                         0)
-                  : hBias;
+          // The products accumulate into zero fills made in the step (the
+          // chunks for the threads take them along, nothing is copied).
+          auto zeros = [&](RankedTensorType t) {
+            return fill(lb, l, lb.create<tensor::EmptyOp>(l, t, batch), 0);
+          };
+          Value acc = zeros(hProjType);
           Value hp =
               lb.create<linalg::MatmulOp>(l, TypeRange{hProjType},
                                           ValueRange{h, whhT}, ValueRange{acc})
@@ -182,12 +190,14 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
                 })[0];
             Value hn = lb.create<linalg::MatmulOp>(l, TypeRange{stateType},
                                                    ValueRange{rh, whnT},
-                                                   ValueRange{nBias})
+                                                   ValueRange{zeros(stateType)})
                            .getResult(0);
             inputs.push_back(gate(lb, l, xt, gates - 1, hidden));
             inputs.push_back(hn);
           }
           inputs.push_back(h);
+          if (cell == Cell::Gru)
+            inputs.push_back(nBias);
           SmallVector<Value> inits = {
               lb.create<tensor::EmptyOp>(l, stateType, batch)};
           if (cell == Cell::Lstm) {
@@ -223,7 +233,7 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
   }
 
   /// The gate formulas. `a` holds (x_k, h_k) pairs per gate, then h, then
-  /// (LSTM) c, then the output block arguments.
+  /// (LSTM) c or (GRU) b_hn, then the output block arguments.
   static SmallVector<Value> cellBody(OpTy op, OpBuilder &b, Location l,
                                      ValueRange a) {
     auto add = [&](Value u, Value v) -> Value {
@@ -244,9 +254,10 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     } else {
       Value r = sigmoid(b, l, add(a[0], a[1]));
       Value z = sigmoid(b, l, add(a[2], a[3]));
-      // a[5] is W_hn h + b_hn (scaled by r here) or, without lbr, already
-      // W_hn (r * h) + b_hn.
-      Value hn = linearBeforeReset(op) ? mul(r, a[5]) : a[5];
+      // a[5] is W_hn h (scaled by r with b_hn here) or, without lbr,
+      // W_hn (r * h); a[7] is b_hn.
+      Value hn =
+          linearBeforeReset(op) ? mul(r, add(a[5], a[7])) : add(a[5], a[7]);
       Value n = b.create<math::TanhOp>(l, add(a[4], hn));
       Value h = a[6];
       Value oneMinusZ = b.create<arith::SubFOp>(l, f32Const(b, l, 1), z);

@@ -3,10 +3,11 @@
 // input plus the input bias, hoisted out of the time loop; the loop is an
 // scf.for over the (static) sequence whose step is a linalg.matmul of the
 // hidden state against the transposed recurrent weight, followed by one gate
-// generic. RNN and LSTM add the hidden bias to the input bias once, before
-// the projection, and the step's matmul accumulates into a zero fill made in
-// the step (chunked with it for threads); GRU's accumulator is the broadcast
-// hidden bias. No scalar loops: the only scf.for is the time loop.
+// generic. The hidden bias is added to the input bias once, before the
+// projection (GRU: b_hr and b_hz only; b_hn, inside the reset product, is a
+// broadcast input of the cell), and the step's matmul accumulates into a
+// zero fill made in the step (chunked with it for threads). No scalar
+// loops: the only scf.for is the time loop.
 // RUN: nnc-opt %s --nnc-convert-nn-to-linalg -split-input-file | FileCheck %s
 
 // CHECK-LABEL: func.func @lstm(
@@ -57,21 +58,29 @@ func.func @lstm(%x: tensor<?x5x3xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf
 // -----
 
 // GRU (PyTorch): n = tanh(x_n + r * (h_n + b_hn)), h' = (1 - z) * n + z * h;
-// the hidden bias is inside the matmul's accumulator, so r multiplies it.
+// b_hr and b_hz join b_ih in the projection, b_hn enters the cell as a
+// broadcast input, so r multiplies it.
 // CHECK-LABEL: func.func @gru(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[WI:[a-z0-9]+]]: tensor<12x3xf32>, %[[WH:[a-z0-9]+]]: tensor<12x4xf32>, %[[BI:[a-z0-9]+]]: tensor<12xf32>, %[[BH:[a-z0-9]+]]: tensor<12xf32>
+// CHECK: %[[BIRZ:.*]] = tensor.extract_slice %[[BI]][0] [8] [1] : tensor<12xf32> to tensor<8xf32>
+// CHECK: %[[BHRZ:.*]] = tensor.extract_slice %[[BH]][0] [8] [1] : tensor<12xf32> to tensor<8xf32>
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[BIRZ]], %[[BHRZ]] : tensor<8xf32>, tensor<8xf32>)
+// CHECK: %[[XB:.*]] = tensor.insert_slice %[[SUM]] into %[[BI]][0] [8] [1] : tensor<8xf32> into tensor<12xf32>
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<3x12xf32>)
-// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[BI]] : tensor<?x12xf32>, tensor<12xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[XB]] : tensor<?x12xf32>, tensor<12xf32>)
 // CHECK: %[[WHT:.*]] = linalg.transpose ins(%[[WH]] : tensor<12x4xf32>)
-// CHECK: %[[HB:.*]] = linalg.generic {{.*}} ins(%[[BH]] : tensor<12xf32>) outs(%{{.*}} : tensor<?x12xf32>)
+// CHECK: %[[BN:.*]] = tensor.extract_slice %[[BH]][8] [4] [1] : tensor<12xf32> to tensor<4xf32>
+// CHECK: %[[NB:.*]] = linalg.generic {{.*}} ins(%[[BN]] : tensor<4xf32>) outs(%{{.*}} : tensor<?x4xf32>)
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[H:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>)
 // CHECK-NOT: scf.for
-// CHECK: linalg.matmul ins(%[[H]], %[[WHT]] : tensor<?x4xf32>, tensor<4x12xf32>) outs(%[[HB]] : tensor<?x12xf32>)
-// CHECK: linalg.generic {{.*}} ins({{.*}}, %[[H]] :
-// CHECK-NEXT: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[XN:.*]]: f32, %[[HN:.*]]: f32, %[[HI:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[ACC:.*]] = linalg.fill
+// CHECK: linalg.matmul ins(%[[H]], %[[WHT]] : tensor<?x4xf32>, tensor<4x12xf32>) outs(%[[ACC]] : tensor<?x12xf32>)
+// CHECK: linalg.generic {{.*}} ins({{.*}}, %[[H]], %[[NB]] :
+// CHECK-NEXT: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[XN:.*]]: f32, %[[HN:.*]]: f32, %[[HI:.*]]: f32, %[[BHN:.*]]: f32, %{{.*}}: f32):
 // CHECK: %[[R:.*]] = arith.divf
 // CHECK: %[[Z:.*]] = arith.divf
-// CHECK-NEXT: %[[RH:.*]] = arith.mulf %[[R]], %[[HN]]
+// CHECK-NEXT: %[[HNB:.*]] = arith.addf %[[HN]], %[[BHN]]
+// CHECK-NEXT: %[[RH:.*]] = arith.mulf %[[R]], %[[HNB]]
 // CHECK-NEXT: %[[PRE:.*]] = arith.addf %[[XN]], %[[RH]]
 // CHECK-NEXT: %[[N:.*]] = math.tanh %[[PRE]]
 // CHECK: %[[OMZ:.*]] = arith.subf %{{.*}}, %[[Z]]
@@ -111,30 +120,32 @@ func.func @rnn_relu(%x: tensor<?x5x3xf32>, %wi: tensor<4x3xf32>, %wh: tensor<4x4
 // -----
 
 // GRU with linear_before_reset = false (ONNX's default form): h multiplies
-// only the r and z rows of W_hh (into b_hh's r and z entries); a generic
-// forms r * h, a second matmul with W_hn^T accumulates into the broadcast
-// b_hn, and the combining generic adds that term to x_n unscaled.
+// only the r and z rows of W_hh (b_hr and b_hz are in the projection); a
+// generic forms r * h, a second matmul with W_hn^T gives W_hn (r h), and the
+// combining generic adds it and b_hn to x_n unscaled.
 // CHECK-LABEL: func.func @gru_reset_first(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[WI:[a-z0-9]+]]: tensor<12x3xf32>, %[[WH:[a-z0-9]+]]: tensor<12x4xf32>, %[[BI:[a-z0-9]+]]: tensor<12xf32>, %[[BH:[a-z0-9]+]]: tensor<12xf32>
+// CHECK: tensor.insert_slice %{{.*}} into %[[BI]][0] [8] [1] : tensor<8xf32> into tensor<12xf32>
 // CHECK: %[[WRZ:.*]] = tensor.extract_slice %[[WH]][0, 0] [8, 4] [1, 1] : tensor<12x4xf32> to tensor<8x4xf32>
 // CHECK: %[[WRZT:.*]] = linalg.transpose ins(%[[WRZ]] : tensor<8x4xf32>)
-// CHECK: %[[BRZ:.*]] = tensor.extract_slice %[[BH]][0] [8] [1] : tensor<12xf32> to tensor<8xf32>
-// CHECK: %[[HB:.*]] = linalg.generic {{.*}} ins(%[[BRZ]] : tensor<8xf32>) outs(%{{.*}} : tensor<?x8xf32>)
-// CHECK: %[[WN:.*]] = tensor.extract_slice %[[WH]][8, 0] [4, 4] [1, 1] : tensor<12x4xf32> to tensor<4x4xf32>
-// CHECK: %[[WNT:.*]] = linalg.transpose ins(%[[WN]] : tensor<4x4xf32>)
 // CHECK: %[[BN:.*]] = tensor.extract_slice %[[BH]][8] [4] [1] : tensor<12xf32> to tensor<4xf32>
 // CHECK: %[[NB:.*]] = linalg.generic {{.*}} ins(%[[BN]] : tensor<4xf32>) outs(%{{.*}} : tensor<?x4xf32>)
+// CHECK: %[[WN:.*]] = tensor.extract_slice %[[WH]][8, 0] [4, 4] [1, 1] : tensor<12x4xf32> to tensor<4x4xf32>
+// CHECK: %[[WNT:.*]] = linalg.transpose ins(%[[WN]] : tensor<4x4xf32>)
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[H:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>)
 // CHECK-NOT: scf.for
-// CHECK: linalg.matmul ins(%[[H]], %[[WRZT]] : tensor<?x4xf32>, tensor<4x8xf32>) outs(%[[HB]] : tensor<?x8xf32>)
+// CHECK: %[[ACC:.*]] = linalg.fill
+// CHECK: linalg.matmul ins(%[[H]], %[[WRZT]] : tensor<?x4xf32>, tensor<4x8xf32>) outs(%[[ACC]] : tensor<?x8xf32>)
 // CHECK: %[[RH:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[H]] : tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>)
 // CHECK: %[[R:.*]] = arith.divf
 // CHECK-NEXT: %[[P:.*]] = arith.mulf %[[R]], %{{.*}}
 // CHECK-NEXT: linalg.yield %[[P]]
-// CHECK: %[[HN:.*]] = linalg.matmul ins(%[[RH]], %[[WNT]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%[[NB]] : tensor<?x4xf32>)
-// CHECK: linalg.generic {{.*}} ins({{.*}}, %[[HN]], %[[H]] :
-// CHECK-NEXT: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[XN:.*]]: f32, %[[HNA:.*]]: f32, %[[HI:.*]]: f32, %{{.*}}: f32):
-// CHECK: %[[PRE:.*]] = arith.addf %[[XN]], %[[HNA]]
+// CHECK: %[[ACCN:.*]] = linalg.fill
+// CHECK: %[[HN:.*]] = linalg.matmul ins(%[[RH]], %[[WNT]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%[[ACCN]] : tensor<?x4xf32>)
+// CHECK: linalg.generic {{.*}} ins({{.*}}, %[[HN]], %[[H]], %[[NB]] :
+// CHECK-NEXT: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[XN:.*]]: f32, %[[HNA:.*]]: f32, %[[HI:.*]]: f32, %[[BHN:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[HNB:.*]] = arith.addf %[[HNA]], %[[BHN]]
+// CHECK-NEXT: %[[PRE:.*]] = arith.addf %[[XN]], %[[HNB]]
 // CHECK-NEXT: %[[N:.*]] = math.tanh %[[PRE]]
 // CHECK: arith.mulf %{{.*}}, %[[N]]
 // CHECK: return
