@@ -15,6 +15,24 @@
 #include <memory>
 #include <sstream>
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NNC_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define NNC_TEST_ASAN 1
+#endif
+#ifdef NNC_TEST_ASAN
+// In the sanitizer build: the out-of-memory tests ask for more than ASan's
+// allocator may hand out (2^62 bytes); it must fail the request as malloc
+// does (NULL), not abort the process, so that the runtime's handling of it
+// is what is tested.
+extern "C" const char *__asan_default_options() {
+  return "allocator_may_return_null=1";
+}
+#endif
+
 namespace nnc::test {
 
 const char *denseFixture() { return NNC_FIXTURE_DENSE; }
