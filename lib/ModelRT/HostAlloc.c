@@ -341,9 +341,9 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
   /* A block of the task scope current on this thread: its list and its
    * spares are this thread's alone. */
   NncAllocScope *scope = getWord(ptr, AT_SCOPE);
-  if (scope && scope->ownsSpares && scope == currentScope()) {
+  int local = scope && scope->ownsSpares && scope == currentScope();
+  if (local) {
     unlinkLive(ptr);
-    putWord(ptr, AT_SCOPE, &(NncAllocScope *){NULL});
     if (header == NNC_HOST_HEADER && bytes >= NNC_HOST_CACHE_MIN_BYTES &&
         bytes <= NNC_SCOPE_SPARE_MAX_BYTES &&
         scope->spareCount < NNC_SCOPE_SPARES) {
@@ -355,7 +355,8 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
     }
   }
   pthread_mutex_lock(&cacheLock);
-  unlinkLive(ptr);
+  if (!local)
+    unlinkLive(ptr);
   if (header == NNC_HOST_HEADER && liveInstances > 0 &&
       bytes >= NNC_HOST_CACHE_MIN_BYTES &&
       cacheBytes + bytes <= NNC_HOST_CACHE_BYTES &&

@@ -178,8 +178,6 @@ static int workShare(NncPool *p, NncShare *share) {
  * failed: thread `self`'s own share, then what is left of the others'. */
 static void work(NncPool *p, int32_t self) {
   int32_t sharing = p->sharing;
-  if (self >= sharing)
-    self = 0;
   for (int32_t k = 0; k < sharing; ++k)
     if (!workShare(p, &p->shares[(self + k) % sharing]))
       return;

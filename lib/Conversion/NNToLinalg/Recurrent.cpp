@@ -98,10 +98,9 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     // added to W_hn (r h)): it enters the cell as a broadcast input.
     int64_t plainRows = (cell == Cell::Gru ? gates - 1 : gates) * hidden;
     auto addVectors = [&](Value u, Value v) {
-      return parallelGeneric(
-          b, loc, b.create<tensor::EmptyOp>(loc, u.getType(), ValueRange{}),
-          {u, v}, {b.getMultiDimIdentityMap(1), b.getMultiDimIdentityMap(1)},
-          [](OpBuilder &g, Location gl, ValueRange a) {
+      return broadcastElementwise(
+          b, loc, cast<RankedTensorType>(u.getType()), {u, v},
+          [](OpBuilder &g, Location gl, ValueRange a) -> Value {
             return g.create<arith::AddFOp>(gl, a[0], a[1]);
           });
     };
