@@ -76,6 +76,29 @@ func.func @dynamic_k(%a: tensor<64x?xf32>, %b: tensor<?x32xf32>) -> tensor<64x32
 
 // -----
 
+// linalg.matmul_transpose_a (nnc-fold-lhs-transpose's weight gradients):
+// the same tiles; the lhs tile is a [1, 8] row of the [K, M] operand.
+// CHECK-LABEL: func.func @transpose_a(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: tensor<?x64xf32>, %[[B:[a-z0-9]+]]: tensor<?x32xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK: %[[K:.*]] = tensor.dim %[[A]], %{{.*}} : tensor<?x64xf32>
+// CHECK: scf.for %[[I:[a-z0-9]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK: scf.for %[[KK:[a-z0-9]+]] = %{{.*}} to %[[K]] step %{{.*}} iter_args(%{{.*}}) -> (vector<8x32xf32>)
+// CHECK: vector.transfer_read %[[A]][%[[KK]], %[[I]]]{{.*}} : tensor<?x64xf32>, vector<1x8xf32>
+// CHECK: vector.transfer_read %[[B]][%[[KK]], %{{.*}}]{{.*}} : tensor<?x32xf32>, vector<1x32xf32>
+// CHECK: vector.contract {{.*}} : vector<1x8xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK: return
+func.func @transpose_a(%a: tensor<?x64xf32>, %b: tensor<?x32xf32>) -> tensor<64x32xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x32xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<64x32xf32>) -> tensor<64x32xf32>
+  %r = linalg.matmul_transpose_a ins(%a, %b : tensor<?x64xf32>, tensor<?x32xf32>) outs(%f : tensor<64x32xf32>) -> tensor<64x32xf32>
+  return %r : tensor<64x32xf32>
+}
+
+// -----
+
 // A bias + relu epilogue is fused into the tile: the accumulator starts from
 // a zero vector (the fill fused), and the epilogue runs on vector<8x32xf32>
 // before a single transfer_write; no linalg op is left.

@@ -40,6 +40,12 @@ using namespace mlir;
 
 namespace {
 
+/// Whether `op` is a matrix product the matmul schedule tiles (its lhs
+/// [M, K], or [K, M] read in place: nnc-fold-lhs-transpose).
+bool isMatmul(linalg::LinalgOp op) {
+  return isa<linalg::MatmulOp, linalg::MatmulTransposeAOp>(op);
+}
+
 /// The matmul whose single use is `op`'s input, when `op` is an elementwise
 /// generic (the epilogue the schedule fuses).
 linalg::LinalgOp fusedContraction(linalg::LinalgOp op) {
@@ -47,8 +53,8 @@ linalg::LinalgOp fusedContraction(linalg::LinalgOp op) {
       op.getNumParallelLoops() != op.getNumLoops())
     return nullptr;
   for (Value input : op.getDpsInputs()) {
-    auto producer = input.getDefiningOp<linalg::MatmulOp>();
-    if (producer && producer->hasOneUse())
+    auto producer = input.getDefiningOp<linalg::LinalgOp>();
+    if (producer && isMatmul(producer) && producer->hasOneUse())
       return producer;
   }
   return nullptr;
@@ -56,7 +62,7 @@ linalg::LinalgOp fusedContraction(linalg::LinalgOp op) {
 
 /// Whether `op` is the matmul of an epilogue: it is chunked through it.
 bool feedsEpilogue(linalg::LinalgOp op) {
-  if (!isa<linalg::MatmulOp>(op) || !op->hasOneUse())
+  if (!isMatmul(op) || !op->hasOneUse())
     return false;
   auto user = dyn_cast<linalg::LinalgOp>(*op->getUsers().begin());
   return user && fusedContraction(user) == op;
@@ -66,7 +72,7 @@ bool feedsEpilogue(linalg::LinalgOp op) {
 /// body. A contraction's point (one multiply-add of a vectorized register
 /// tile) is far cheaper than an elementwise op's (a load and a store).
 double pointCost(linalg::LinalgOp op) {
-  if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op))
+  if (isMatmul(op) || isa<linalg::BatchMatmulOp>(op))
     return 1.0 / 16;
   auto body = op->getRegion(0).front().without_terminator();
   return std::max<double>(std::distance(body.begin(), body.end()), 1.0);
@@ -133,7 +139,7 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     SmallVector<int64_t> ranges = costed.getStaticLoopRanges();
     SmallVector<utils::IteratorType> iterators = costed.getIteratorTypesArray();
     unsigned rootLoops = root.getNumLoops();
-    bool tiled = isa<linalg::MatmulOp>(costed);
+    bool tiled = isMatmul(costed);
     // A dynamic extent (the batch) counts as `assumedBatch` in the work.
     auto extentOf = [&](int64_t r) {
       return ShapedType::isDynamic(r) ? static_cast<double>(assumedBatch)

@@ -2,8 +2,9 @@
 //
 // Implements nnc-matmul-schedule: the measured "V1" schedule of
 // docs/cpu-codegen (8 x 32 register tile, reduction step 1, vector.contract,
-// accumulator hoisted on tensors) applied to every linalg.matmul of every
-// kernel function before bufferization. For each matmul, the C++ side picks
+// accumulator hoisted on tensors) applied to every linalg.matmul (and
+// linalg.matmul_transpose_a, from nnc-fold-lhs-transpose) of every kernel
+// function before bufferization. For each matmul, the C++ side picks
 // the root (the single elementwise consumer, else the matmul), the tile sizes
 // and the peeling from the static shapes, tags the root (and the matmul and
 // its fill) with marker attributes, and builds a transform-dialect schedule
@@ -85,7 +86,7 @@ struct ScheduleChoice {
 /// consumes it, if that user is an elementwise epilogue: a linalg.generic with
 /// all loops parallel, identity maps on the matmul operand and on its single
 /// result, and a body of arith/math ops only (so it vectorizes).
-std::optional<unsigned> getEpilogueOperand(linalg::MatmulOp matmul) {
+std::optional<unsigned> getEpilogueOperand(linalg::LinalgOp matmul) {
   Value result = matmul->getResult(0);
   if (!result.hasOneUse())
     return std::nullopt;
@@ -159,15 +160,17 @@ void materializeCollapsedRows(linalg::MatmulOp matmul) {
 
 /// nullopt for matmuls the schedule does not handle (dynamic N). A dynamic
 /// K (the batch reduction of weight gradients) is tiled by 1 like any K.
-std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
+std::optional<ScheduleChoice> chooseSchedule(linalg::LinalgOp matmul,
                                              RegisterTile tile) {
   auto resultType = dyn_cast<RankedTensorType>(matmul->getResult(0).getType());
-  auto lhsType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
+  auto lhsType = dyn_cast<RankedTensorType>(matmul.getDpsInputs()[0].getType());
   if (!resultType || !lhsType || resultType.getRank() != 2 ||
       !resultType.getElementType().isF32())
     return std::nullopt;
   int64_t m = resultType.getDimSize(0), n = resultType.getDimSize(1);
-  int64_t k = lhsType.getDimSize(1);
+  // matmul_transpose_a's lhs is [K, M].
+  int64_t k =
+      lhsType.getDimSize(isa<linalg::MatmulTransposeAOp>(matmul) ? 0 : 1);
   if (ShapedType::isDynamic(n))
     return std::nullopt;
   ScheduleChoice c;
@@ -178,7 +181,7 @@ std::optional<ScheduleChoice> chooseSchedule(linalg::MatmulOp matmul,
   // one whole-tensor fill before the loop nest (M x N stores, cheap next to
   // the M x N x K product) and the tile accumulates onto it.
   c.hasFill = c.epilogueOperand &&
-              matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+              matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
   // N: the tile's columns when they divide; N itself when smaller (one
   // static tile); else the tile with the last partial tile peeled (it
   // becomes static, just narrower).
@@ -360,27 +363,27 @@ std::string scheduleChoiceKey(const ScheduleChoice &c) {
 }
 
 /// Tags the ops of schedule `c` so that the script can match them.
-void tagOps(linalg::MatmulOp matmul, const ScheduleChoice &c) {
+void tagOps(linalg::LinalgOp matmul, const ScheduleChoice &c) {
   auto id = UnitAttr::get(matmul.getContext());
-  Operation *root = matmul;
+  Operation *root = matmul.getOperation();
   if (c.epilogueOperand)
     root = *matmul->getResult(0).getUsers().begin();
   root->setAttr(kRootAttr, id);
   matmul->setAttr(kMatmulAttr, id);
   if (c.hasFill)
-    matmul.getOutputs()[0].getDefiningOp()->setAttr(kFillAttr, id);
+    matmul.getDpsInits()[0].getDefiningOp()->setAttr(kFillAttr, id);
 }
 
 /// The ops one schedule rewrites, in program order: the matmul, its epilogue
 /// root, the fill fused into the tile, and the tensor.empty inits that only
 /// they use.
-SmallVector<Operation *> scheduledOps(linalg::MatmulOp matmul,
+SmallVector<Operation *> scheduledOps(linalg::LinalgOp matmul,
                                       const ScheduleChoice &c) {
-  SmallVector<Operation *> ops = {matmul};
+  SmallVector<Operation *> ops = {matmul.getOperation()};
   if (c.epilogueOperand)
     ops.push_back(*matmul->getResult(0).getUsers().begin());
   if (c.hasFill)
-    ops.push_back(matmul.getOutputs()[0].getDefiningOp());
+    ops.push_back(matmul.getDpsInits()[0].getDefiningOp());
   for (size_t i = 0, e = ops.size(); i < e; ++i)
     for (Value init : cast<DestinationStyleOpInterface>(ops[i]).getDpsInits())
       if (auto empty = init.getDefiningOp<tensor::EmptyOp>();
@@ -506,19 +509,23 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
       // schedule rewrites only its own ops (the matmul, its epilogue, its
       // fill), so the matmuls are collected once; the ones a schedule
       // creates are already vectorized.
-      SmallVector<linalg::MatmulOp> matmuls;
-      func.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
-      for (linalg::MatmulOp matmul : matmuls) {
+      SmallVector<linalg::LinalgOp> matmuls;
+      func.walk([&](linalg::LinalgOp op) {
+        if (isa<linalg::MatmulOp, linalg::MatmulTransposeAOp>(op))
+          matmuls.push_back(op);
+      });
+      for (linalg::LinalgOp matmul : matmuls) {
         // CSE may share one fill between several matmuls; give this one its
         // own, so that fusing it into the tile leaves no whole-tensor fill
         // of dynamic shape behind for the vectorizer.
-        if (auto fill = matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+        if (auto fill = matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
             fill && !fill->hasOneUse()) {
           OpBuilder b(matmul);
           Operation *own = b.clone(*fill);
           matmul.getDpsInitsMutable()[0].set(own->getResult(0));
         }
-        materializeCollapsedRows(matmul);
+        if (auto plain = dyn_cast<linalg::MatmulOp>(*matmul))
+          materializeCollapsedRows(plain);
         std::optional<ScheduleChoice> choice =
             chooseSchedule(matmul, {tileM, tileN});
         if (!choice)

@@ -239,7 +239,8 @@ void zeroUnitWindowDims(linalg::GenericOp op) {
 bool isCandidate(linalg::LinalgOp op) {
   if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0)
     return false;
-  if (isa<linalg::MatmulOp, linalg::BatchMatmulOp>(op.getOperation()))
+  if (isa<linalg::MatmulOp, linalg::MatmulTransposeAOp, linalg::BatchMatmulOp>(
+          op.getOperation()))
     return false;
   if (isa<linalg::ConvolutionOpInterface>(op.getOperation()))
     return false;

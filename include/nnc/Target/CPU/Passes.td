@@ -109,6 +109,43 @@ def FuseForalls : Pass<"nnc-fuse-foralls", "mlir::func::FuncOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def CollapseEpilogues : Pass<"nnc-collapse-epilogues", "mlir::func::FuncOp"> {
+  let summary = "Give a matmul's elementwise epilogue the matmul's own 2-D shape";
+  let description = [{
+    CPU, on linalg on tensors, before nnc-distribute-ops: reshape propagation
+    in the shared fusion moves the `tensor.expand_shape` after a dense layer
+    on sequences (`[N*T, D] -> [N, T, D]`) above its bias generic, which then
+    reads `expand_shape(matmul)` with three loops. Neither the thread chunks
+    nor the matmul schedule see it as the product's epilogue any more: the
+    product zero-fills and stores its whole result, and the bias (and a
+    residual add) is a second pass over it. This pass collapses such an
+    all-parallel generic back to the product's two loops
+    (`linalg::collapseOpIterationDims`, its other operands collapsed alike
+    and its result expanded back), so that the bias is added in the
+    product's register tile again.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def FoldLhsTranspose : Pass<"nnc-fold-lhs-transpose", "mlir::func::FuncOp"> {
+  let summary = "Read a transposed matmul lhs in place (linalg.matmul_transpose_a)";
+  let description = [{
+    CPU, on linalg on tensors, before nnc-distribute-ops: a `linalg.matmul`
+    whose lhs is a `linalg.transpose` of a `[K, M]` matrix, or the collapse
+    `[[0], [1, ..., r-1]]` of a transpose `[r-1, 0, ..., r-2]` of a
+    `[B..., K, M]` tensor (the weight gradient `dy^T x` of a dense layer on
+    sequences), becomes a `linalg.matmul_transpose_a` of that matrix (the
+    batch dims collapsed into K). The register tile broadcasts one lhs
+    element per row either way, and in the `[K, M]` layout a tile's 8 rows are
+    8 adjacent floats: the transpose, a pass over the whole activation
+    gradient written and read back, is not computed at all. The sum over K
+    is the same, in the same order.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def BatchMatmulLoop : Pass<"nnc-batch-matmul-loop", "mlir::func::FuncOp"> {
   let summary = "Tile f32 linalg.batch_matmul with static matrices into a loop of linalg.matmul";
   let description = [{

@@ -1,0 +1,152 @@
+//===- CollapseEpilogues.cpp - a matmul's epilogue on the matmul's loops --===//
+//
+// Implements nnc-collapse-epilogues: an all-parallel linalg.generic that
+// reads a matmul's result through `tensor.expand_shape` (`[M, N]` ->
+// `[B..., T, N]`, put there by the shared fusion's reshape propagation) is
+// collapsed back to the matmul's two loops, with its other operands
+// collapsed alike and its result expanded back. The generic is then the
+// product's epilogue for nnc-distribute-ops and nnc-matmul-schedule, which
+// add the bias in the register tile instead of in a second pass over the
+// product.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Target/CPU/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+#include "llvm/ADT/SetVector.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_COLLAPSEEPILOGUES
+#include "nnc/Target/CPU/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+namespace {
+
+/// The single-use 2-D matmul result that `generic` reads through an
+/// `expand_shape` with an identity map, and the reshape's reassociation.
+std::optional<std::pair<Value, SmallVector<ReassociationIndices>>>
+expandedProduct(linalg::GenericOp generic) {
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    auto expand = input->get().getDefiningOp<tensor::ExpandShapeOp>();
+    if (!expand || !expand->hasOneUse() ||
+        !generic.getMatchingIndexingMap(input).isIdentity())
+      continue;
+    Operation *producer = expand.getSrc().getDefiningOp();
+    if (!isa_and_nonnull<linalg::MatmulOp, linalg::MatmulTransposeAOp>(
+            producer) ||
+        !producer->hasOneUse() || expand.getSrcType().getRank() != 2)
+      continue;
+    return std::make_pair(expand.getSrc(), expand.getReassociationIndices());
+  }
+  return std::nullopt;
+}
+
+/// A tensor.empty of the type of `collapse` (of a tensor.empty), its sizes
+/// the products of the collapsed sizes.
+Value collapsedEmpty(IRRewriter &rewriter, tensor::CollapseShapeOp collapse) {
+  Location loc = collapse.getLoc();
+  SmallVector<OpFoldResult> source =
+      tensor::getMixedSizes(rewriter, loc, collapse.getSrc());
+  SmallVector<OpFoldResult> sizes;
+  for (const ReassociationIndices &group : collapse.getReassociationIndices()) {
+    Value size;
+    int64_t known = 1;
+    for (int64_t d : group) {
+      if (std::optional<int64_t> c = getConstantIntValue(source[d])) {
+        known *= *c;
+        continue;
+      }
+      Value v = cast<Value>(source[d]);
+      size = size ? rewriter.create<arith::MulIOp>(loc, size, v) : v;
+    }
+    if (!size) {
+      sizes.push_back(rewriter.getIndexAttr(known));
+      continue;
+    }
+    if (known != 1)
+      size = rewriter.create<arith::MulIOp>(
+          loc, size, rewriter.create<arith::ConstantIndexOp>(loc, known));
+    sizes.push_back(size);
+  }
+  return rewriter.create<tensor::EmptyOp>(
+      loc, sizes, collapse.getResultType().getElementType());
+}
+
+/// Collapses `generic` to the loops of the product it reads through an
+/// expand_shape; false when it is no such epilogue. The reshapes and inits
+/// left unused are erased.
+bool collapseEpilogue(linalg::GenericOp generic, IRRewriter &rewriter) {
+  if (!generic.hasPureTensorSemantics() || generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops())
+    return false;
+  auto expanded = expandedProduct(generic);
+  if (!expanded)
+    return false;
+  auto [product, folded] = *expanded;
+  if (!generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isIdentity() ||
+      !linalg::areDimSequencesPreserved(generic.getIndexingMapsArray(), folded))
+    return false;
+  rewriter.setInsertionPoint(generic);
+  FailureOr<linalg::CollapseResult> collapsed =
+      linalg::collapseOpIterationDims(generic, folded, rewriter);
+  if (failed(collapsed))
+    return false;
+  linalg::LinalgOp op = collapsed->collapsedOp;
+  // The product itself instead of collapse_shape(expand_shape(product)), and
+  // for an init that was a tensor.empty a 2-D one (the schedule fuses a
+  // tensor.empty init into its tile), sized from the 3-D one's sizes so that
+  // the product keeps its epilogue as single user.
+  llvm::SetVector<Operation *> maybeDead;
+  rewriter.setInsertionPoint(op);
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto collapse = operand.get().getDefiningOp<tensor::CollapseShapeOp>();
+    if (!collapse)
+      continue;
+    Value replacement;
+    if (auto expand = collapse.getSrc().getDefiningOp<tensor::ExpandShapeOp>();
+        expand && expand.getSrc() == product)
+      replacement = product;
+    else if (op.isDpsInit(&operand) &&
+             collapse.getSrc().getDefiningOp<tensor::EmptyOp>())
+      replacement = collapsedEmpty(rewriter, collapse);
+    if (!replacement)
+      continue;
+    rewriter.modifyOpInPlace(op, [&] { operand.set(replacement); });
+    maybeDead.insert(collapse);
+    maybeDead.insert(collapse.getSrc().getDefiningOp());
+  }
+  rewriter.replaceOp(generic, collapsed->results);
+  for (Operation *dead : maybeDead)
+    if (dead->use_empty())
+      rewriter.eraseOp(dead);
+  return true;
+}
+
+struct CollapseEpiloguesPass
+    : nnc::impl::CollapseEpiloguesBase<CollapseEpiloguesPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> generics;
+    getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    bool changed = false;
+    for (linalg::GenericOp generic : generics)
+      changed |= collapseEpilogue(generic, rewriter);
+    // The shape queries the collapse made and left unused: the product must
+    // have its epilogue as single user.
+    if (changed)
+      (void)simplifyRegions(rewriter, getOperation()->getRegions());
+  }
+};
+
+} // namespace

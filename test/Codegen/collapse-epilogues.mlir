@@ -1,0 +1,58 @@
+// nnc-collapse-epilogues: a bias (and residual) generic that reads a dense
+// layer's product through expand_shape [N*T, D] -> [N, T, D] is collapsed to
+// the product's two loops, so that it is the product's epilogue again (its
+// single user, identity map); its result is expanded back. A generic that
+// reads an expanded tensor that is not a product is left alone.
+// RUN: nnc-opt %s --nnc-collapse-epilogues -split-input-file | FileCheck %s
+
+// CHECK-LABEL: func.func @bias_residual(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x128xf32>, %[[W:[a-z0-9]+]]: tensor<128x384xf32>, %[[B:[a-z0-9]+]]: tensor<384xf32>, %[[R:[a-z0-9]+]]: tensor<?x64x384xf32>
+// CHECK: %[[P:.*]] = linalg.matmul ins(%[[X]], %[[W]]
+// The generic is the product's only user (the schedule's epilogue).
+// CHECK-NOT: %[[P]]
+// CHECK: %[[RR:.*]] = tensor.collapse_shape %[[R]] {{\[\[}}0, 1], [2]] : tensor<?x64x384xf32> into tensor<?x384xf32>
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x384xf32>
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[ID:.*]], #[[COL:.*]], #[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[P]], %[[B]], %[[RR]] : tensor<?x384xf32>, tensor<384xf32>, tensor<?x384xf32>) outs(%[[E]] : tensor<?x384xf32>)
+// CHECK-NOT: %[[P]]
+// CHECK: %[[Y:.*]] = tensor.expand_shape %[[G]] {{\[\[}}0, 1], [2]]
+// CHECK: return %[[Y]] : tensor<?x64x384xf32>
+#id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#col3 = affine_map<(d0, d1, d2) -> (d2)>
+func.func @bias_residual(%x: tensor<?x128xf32>, %w: tensor<128x384xf32>, %b: tensor<384xf32>, %r: tensor<?x64x384xf32>) -> tensor<?x64x384xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x128xf32>
+  %n = tensor.dim %r, %c0 : tensor<?x64x384xf32>
+  %acc0 = tensor.empty(%m) : tensor<?x384xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%acc0 : tensor<?x384xf32>) -> tensor<?x384xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<?x128xf32>, tensor<128x384xf32>) outs(%acc : tensor<?x384xf32>) -> tensor<?x384xf32>
+  %pe = tensor.expand_shape %p [[0, 1], [2]] output_shape [%n, 64, 384] : tensor<?x384xf32> into tensor<?x64x384xf32>
+  %e = tensor.empty(%n) : tensor<?x64x384xf32>
+  %y = linalg.generic {indexing_maps = [#id3, #col3, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%pe, %b, %r : tensor<?x64x384xf32>, tensor<384xf32>, tensor<?x64x384xf32>) outs(%e : tensor<?x64x384xf32>) {
+  ^bb0(%a: f32, %bias: f32, %res: f32, %out: f32):
+    %s = arith.addf %a, %bias : f32
+    %t = arith.addf %s, %res : f32
+    linalg.yield %t : f32
+  } -> tensor<?x64x384xf32>
+  return %y : tensor<?x64x384xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @not_a_product(
+// CHECK: tensor.expand_shape
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]
+#id = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+func.func @not_a_product(%x: tensor<?x384xf32>, %n: index) -> tensor<?x64x384xf32> {
+  %xe = tensor.expand_shape %x [[0, 1], [2]] output_shape [%n, 64, 384] : tensor<?x384xf32> into tensor<?x64x384xf32>
+  %e = tensor.empty(%n) : tensor<?x64x384xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%xe : tensor<?x64x384xf32>) outs(%e : tensor<?x64x384xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %t = arith.mulf %a, %a : f32
+    linalg.yield %t : f32
+  } -> tensor<?x64x384xf32>
+  return %y : tensor<?x64x384xf32>
+}
