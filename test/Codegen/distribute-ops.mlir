@@ -1,6 +1,7 @@
 // nnc-distribute-ops: each big linalg op becomes an scf.forall of chunks
 // along one parallel loop. Work is points x body ops (a dynamic extent counts
-// the assumed batch, 32; a matmul point 1/16); a chunk gets at least 32768.
+// the assumed batch, 32, times the static dims a collapse folds into it; a
+// matmul point 1/16); a chunk gets at least 32768.
 // An op whose outermost loop is the batch is cut into rows; otherwise static
 // loops come first; never a generic's innermost loop nor a reduction; a
 // matmul is chunked through its epilogue (static columns), with its fill.
@@ -68,6 +69,29 @@ func.func @static_rows(%x: tensor<512x256xf32>) -> tensor<512x256xf32> {
 // CHECK: tensor.parallel_insert_slice
 func.func @dense(%x: tensor<?x256xf32>, %w: tensor<256x128xf32>, %b: tensor<128xf32>) -> tensor<?x128xf32> {
   %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x256xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty(%n) : tensor<?x128xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x128xf32>) -> tensor<?x128xf32>
+  %m = linalg.matmul ins(%x, %w : tensor<?x256xf32>, tensor<256x128xf32>) outs(%f : tensor<?x128xf32>) -> tensor<?x128xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #row, #id2], iterator_types = ["parallel", "parallel"]} ins(%m, %b : tensor<?x128xf32>, tensor<128xf32>) outs(%e : tensor<?x128xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<?x128xf32>
+  return %y : tensor<?x128xf32>
+}
+
+// The same layer on sequences of 64 (its rows are the collapsed [N, 64]):
+// the rows count 64 times the assumed batch, 32768 units per column, so
+// columns of one register tile (16): 8 chunks (with 2 chunks of 64 columns,
+// or 3 of a 384-wide layer, 2 threads had nothing to balance).
+// CHECK-LABEL: func.func @dense_on_sequences(
+// CHECK: scf.forall (%{{.*}}) = (0) to (128) step (16)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x256xf32>, tensor<256x16xf32>)
+func.func @dense_on_sequences(%x3: tensor<?x64x256xf32>, %w: tensor<256x128xf32>, %b: tensor<128xf32>) -> tensor<?x128xf32> {
+  %c0 = arith.constant 0 : index
+  %x = tensor.collapse_shape %x3 [[0, 1], [2]] : tensor<?x64x256xf32> into tensor<?x256xf32>
   %n = tensor.dim %x, %c0 : tensor<?x256xf32>
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty(%n) : tensor<?x128xf32>

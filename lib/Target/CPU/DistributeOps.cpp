@@ -110,6 +110,30 @@ bool readsItemLoop(linalg::LinalgOp op, unsigned d) {
   return false;
 }
 
+/// The product of the static sizes that a `tensor.collapse_shape` operand of
+/// `op` folds into the dynamic dim that loop `d` runs over (64 for the rows
+/// `[N * 64]` of a dense layer on sequences of 64), else 1.
+double collapsedFactor(linalg::LinalgOp op, unsigned d) {
+  int64_t factor = 1;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto collapse = operand.get().getDefiningOp<tensor::CollapseShapeOp>();
+    if (!collapse)
+      continue;
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    for (auto [i, group] :
+         llvm::enumerate(collapse.getReassociationIndices())) {
+      if (map.getResult(i) != getAffineDimExpr(d, op.getContext()))
+        continue;
+      int64_t known = 1;
+      for (int64_t s : group)
+        if (!ShapedType::isDynamic(collapse.getSrcType().getDimSize(s)))
+          known *= collapse.getSrcType().getDimSize(s);
+      factor = std::max(factor, known);
+    }
+  }
+  return static_cast<double>(factor);
+}
+
 /// A divisor of `extent` that is a multiple of `align`, between half and
 /// twice `chunk` (the largest up to `chunk`, else the smallest above); else
 /// `chunk` rounded up to `align`. Divisors keep every chunk of a static
@@ -140,21 +164,25 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     SmallVector<utils::IteratorType> iterators = costed.getIteratorTypesArray();
     unsigned rootLoops = root.getNumLoops();
     bool tiled = isMatmul(costed);
-    // A dynamic extent (the batch) counts as `assumedBatch` in the work.
-    auto extentOf = [&](int64_t r) {
-      return ShapedType::isDynamic(r) ? static_cast<double>(assumedBatch)
-                                      : static_cast<double>(r);
-    };
+    // A dynamic extent (the batch) counts as `assumedBatch` in the work,
+    // times the static dims collapsed into it (a dense layer on sequences:
+    // N * T rows).
+    SmallVector<double> extents;
+    for (auto [d, r] : llvm::enumerate(ranges))
+      extents.push_back(ShapedType::isDynamic(r)
+                            ? static_cast<double>(assumedBatch) *
+                                  collapsedFactor(costed, d)
+                            : static_cast<double>(r));
     double total = pointCost(costed);
-    for (int64_t r : ranges)
-      total *= extentOf(r);
+    for (double e : extents)
+      total *= e;
     bool inStep = root->getParentOfType<scf::ForOp>() != nullptr;
     // Chunks along loop `d`: at least `min-chunk-work`, a multiple of the
     // register tile for a matmul, a divisor of a static extent if one is
     // near (fitChunk).
     auto fittedChunk = [&](unsigned d) {
-      auto least = static_cast<int64_t>(
-          std::ceil(minChunkWork / (total / extentOf(ranges[d]))));
+      auto least =
+          static_cast<int64_t>(std::ceil(minChunkWork / (total / extents[d])));
       if (!ShapedType::isDynamic(ranges[d]))
         least =
             std::max<int64_t>(least, llvm::divideCeil(ranges[d], maxChunks));
