@@ -261,7 +261,11 @@ class NN_ArithOp<string mnemonic, string formula, list<Trait> traits = []>
   }];
 }
 
-def NN_AddOp : NN_ArithOp<"add", "lhs + rhs", [Commutative, NN_Differentiable]>;
+def NN_AddOp : NN_ArithOp<"add", "lhs + rhs", [Commutative, NN_Differentiable]> {
+  // The sum of zero-padded concatenations (the gradients of slices) is one
+  // concatenation (NNFolds.cpp).
+  let hasCanonicalizer = 1;
+}
 def NN_SubOp : NN_ArithOp<"sub", "lhs - rhs", [NN_Differentiable]>;
 def NN_MulOp : NN_ArithOp<"mul", "lhs * rhs", [Commutative, NN_Differentiable]>;
 def NN_DivOp : NN_ArithOp<"div", "lhs / rhs", [NN_Differentiable]>;

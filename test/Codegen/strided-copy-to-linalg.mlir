@@ -3,6 +3,7 @@
 // runtime function); copies between contiguous buffers stay memref.copy
 // (a memcpy).
 // RUN: nnc-opt %s --nnc-strided-copy-to-linalg | FileCheck %s
+// (The vector-lanes RUN line is with its cases below.)
 
 // CHECK-LABEL: func.func @copies(
 // CHECK-SAME: %[[A:[a-z0-9]+]]: memref<4x8xf32>, %[[B:[a-z0-9]+]]: memref<4x8xf32>, %[[C:[a-z0-9]+]]: memref<4x4xf32>
@@ -18,5 +19,34 @@ func.func @copies(%a: memref<4x8xf32>, %b: memref<4x8xf32>, %c: memref<4x4xf32>)
   memref.copy %s, %c : memref<4x4xf32, strided<[8, 1], offset: 2>> to memref<4x4xf32>
   %d = memref.subview %b[0, 4] [4, 4] [1, 1] : memref<4x8xf32> to memref<4x4xf32, strided<[8, 1], offset: 4>>
   memref.copy %c, %d : memref<4x4xf32> to memref<4x4xf32, strided<[8, 1], offset: 4>>
+  return
+}
+
+// With vector-lanes (the CPU pipeline passes its target's), a copy whose
+// rows are contiguous and static on both sides moves them in vectors: a loop
+// per outer dim, 16-lane loads and stores along the row (here 40 = 2 x 16),
+// and scalar ones for the last 8. A dynamic row stays linalg.copy.
+// RUN: nnc-opt %s --nnc-strided-copy-to-linalg=vector-lanes=16 -canonicalize | FileCheck %s --check-prefix=ROWS
+// ROWS-LABEL: func.func @rows(
+// ROWS-SAME: %[[S:[a-z0-9]+]]: memref<?x4x40xf32>, %[[D:[a-z0-9]+]]: memref<?x4x40xf32, strided<[480, 120, 1], offset: 40>>
+// ROWS-DAG: %[[C4:.*]] = arith.constant 4 : index
+// ROWS-DAG: %[[C16:.*]] = arith.constant 16 : index
+// ROWS-DAG: %[[C32:.*]] = arith.constant 32 : index
+// ROWS-DAG: %[[C40:.*]] = arith.constant 40 : index
+// ROWS: %[[N:.*]] = memref.dim %[[S]], %{{.*}}
+// ROWS: scf.for %[[I:.*]] = %{{.*}} to %[[N]] step
+// ROWS: scf.for %[[J:.*]] = %{{.*}} to %[[C4]] step
+// ROWS: scf.for %[[K:.*]] = %{{.*}} to %[[C32]] step %[[C16]] {
+// ROWS-NEXT: %[[V:.*]] = vector.load %[[S]][%[[I]], %[[J]], %[[K]]] : memref<?x4x40xf32>, vector<16xf32>
+// ROWS-NEXT: vector.store %[[V]], %[[D]][%[[I]], %[[J]], %[[K]]]
+// ROWS: scf.for %[[T:.*]] = %[[C32]] to %[[C40]] step
+// ROWS-NEXT: %[[X:.*]] = memref.load %[[S]][%[[I]], %[[J]], %[[T]]]
+// ROWS-NEXT: memref.store %[[X]], %[[D]][%[[I]], %[[J]], %[[T]]]
+// ROWS: linalg.copy ins(%{{.*}} : memref<4x?xf32, strided<[?, 1], offset: ?>>)
+// ROWS-NOT: memref.copy
+func.func @rows(%s: memref<?x4x40xf32>, %d: memref<?x4x40xf32, strided<[480, 120, 1], offset: 40>>,
+                %a: memref<4x?xf32, strided<[?, 1], offset: ?>>, %b: memref<4x?xf32>) {
+  memref.copy %s, %d : memref<?x4x40xf32> to memref<?x4x40xf32, strided<[480, 120, 1], offset: 40>>
+  memref.copy %a, %b : memref<4x?xf32, strided<[?, 1], offset: ?>> to memref<4x?xf32>
   return
 }

@@ -2,14 +2,16 @@
 //
 // The algebraic simplifications of the nn dialect: identities that fold to
 // an operand (dropout at inference, scale by 1, reshape to the same type,
-// the identity transpose), constants, the composition of transposes, and
-// max pooling moved before a relu.
+// the identity transpose), constants, the composition of transposes, max
+// pooling moved before a relu, and sums of zero-padded concatenations.
 //
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Dialect/NN/NNOps.h"
 
 #include "mlir/IR/PatternMatch.h"
+
+#include <set>
 
 using namespace mlir;
 using namespace mlir::nn;
@@ -94,4 +96,120 @@ struct PoolBeforeRelu : OpRewritePattern<MaxPool2DOp> {
 void MaxPool2DOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                               MLIRContext *context) {
   results.add<PoolBeforeRelu>(context);
+}
+
+namespace {
+/// Whether `v` is all zeros: a zero fill, or a broadcast zero scalar (what
+/// the adjoints build for padding, AdjointUtils.cpp).
+bool isZeros(Value v) {
+  auto isZeroSplat = [](Value c) {
+    auto constant = c.getDefiningOp<ConstantOp>();
+    auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
+                          : DenseElementsAttr();
+    return dense && dense.isSplat() && dense.getElementType().isF32() &&
+           dense.getSplatValue<APFloat>().isPosZero();
+  };
+  if (auto fill = v.getDefiningOp<FillOp>())
+    return fill.getValue().isPosZero();
+  if (auto broadcast = v.getDefiningOp<BroadcastToOp>())
+    return isZeroSplat(broadcast.getInput());
+  return isZeroSplat(v);
+}
+
+/// Zeros like `zeros` (isZeros) but `size` long along `axis`.
+Value zerosAlong(PatternRewriter &rewriter, Location loc, Value zeros,
+                 int64_t axis, int64_t size) {
+  auto type = cast<RankedTensorType>(zeros.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[axis] = size;
+  auto newType = RankedTensorType::get(shape, type.getElementType());
+  if (auto broadcast = zeros.getDefiningOp<BroadcastToOp>()) {
+    SmallVector<int64_t> target(broadcast.getShape());
+    target[axis] = size;
+    return rewriter.create<BroadcastToOp>(loc, newType, broadcast.getInput(),
+                                          broadcast.getBatchRef(), target);
+  }
+  return rewriter.create<FillOp>(loc, newType, rewriter.getF32FloatAttr(0.0));
+}
+
+/// add(concat(a...), concat(b...)) along one axis, of one type, where every
+/// piece that a boundary of the other concatenation cuts is zeros ->
+/// concat of the pieces' sums, a zero piece adding nothing. The gradients of
+/// the query, key and value slices of attention's in-projection were three
+/// zero-padded [N, T, 3D] tensors summed elementwise (zero fills, strided
+/// copies and a three-way add over the whole tensor); they are now one
+/// concatenation of the three gradients.
+struct SumOfConcats : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AddOp op,
+                                PatternRewriter &rewriter) const override {
+    auto lhs = op.getLhs().getDefiningOp<ConcatOp>();
+    auto rhs = op.getRhs().getDefiningOp<ConcatOp>();
+    if (!lhs || !rhs || lhs.getAxis() != rhs.getAxis() ||
+        lhs.getType() != op.getType() || rhs.getType() != op.getType())
+      return rewriter.notifyMatchFailure(op, "not a sum of two concats");
+    int64_t axis = lhs.getAxis();
+    auto sizeOf = [&](Value v) {
+      return cast<RankedTensorType>(v.getType()).getDimSize(axis);
+    };
+    for (ConcatOp concat : {lhs, rhs})
+      for (Value piece : concat.getInputs())
+        if (ShapedType::isDynamic(sizeOf(piece)))
+          return rewriter.notifyMatchFailure(op, "dynamic piece");
+    // Every boundary of either side.
+    std::set<int64_t> cuts;
+    for (ConcatOp concat : {lhs, rhs}) {
+      int64_t at = 0;
+      for (Value piece : concat.getInputs())
+        cuts.insert(at += sizeOf(piece));
+    }
+    // Each side's pieces cut at every boundary: zero pieces only.
+    auto segments = [&](ConcatOp concat)
+        -> std::optional<SmallVector<std::pair<Value, int64_t>>> {
+      SmallVector<std::pair<Value, int64_t>> out;
+      int64_t start = 0;
+      for (Value piece : concat.getInputs()) {
+        int64_t end = start + sizeOf(piece);
+        int64_t from = start;
+        for (auto it = cuts.upper_bound(start); it != cuts.end() && *it < end;
+             ++it) {
+          if (!isZeros(piece))
+            return std::nullopt;
+          out.push_back({piece, *it - from});
+          from = *it;
+        }
+        out.push_back({piece, end - from});
+        start = end;
+      }
+      return out;
+    };
+    auto left = segments(lhs), right = segments(rhs);
+    if (!left || !right)
+      return rewriter.notifyMatchFailure(op, "a cut falls inside data");
+    Location loc = op.getLoc();
+    auto piece = [&](std::pair<Value, int64_t> segment) {
+      auto [value, size] = segment;
+      return size == sizeOf(value)
+                 ? value
+                 : zerosAlong(rewriter, loc, value, axis, size);
+    };
+    SmallVector<Value> sums;
+    for (auto [l, r] : llvm::zip_equal(*left, *right)) {
+      if (isZeros(l.first))
+        sums.push_back(piece(r));
+      else if (isZeros(r.first))
+        sums.push_back(piece(l));
+      else
+        sums.push_back(rewriter.create<AddOp>(loc, l.first, r.first));
+    }
+    rewriter.replaceOpWithNewOp<ConcatOp>(op, op.getType(), sums, axis);
+    return success();
+  }
+};
+} // namespace
+
+void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  results.add<SumOfConcats>(context);
 }

@@ -115,7 +115,10 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(nnc::createLowerVectorOps(lowerVectors));
   }
 
-  pm.addNestedPass<func::FuncOp>(nnc::createStridedCopyToLinalg());
+  StridedCopyToLinalgOptions copies;
+  if (options.vectorizeOps)
+    copies.vectorLanes = target.lanes();
+  pm.addNestedPass<func::FuncOp>(nnc::createStridedCopyToLinalg(copies));
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
   OutlineParallelOptions parallel;

@@ -4,14 +4,19 @@
 // not contiguous (slices of a sequence, strided subviews left by
 // bufferization) would lower to a call of MLIR's `memrefCopy` runtime
 // function, which a self-contained model.so does not have. Such copies become
-// `linalg.copy`, lowered to loops like every other linalg op.
+// loops: with `vector-lanes`, a copy of contiguous static rows moves each row
+// in vector loads and stores; any other becomes `linalg.copy`, lowered to
+// scalar loops like every other linalg op.
 //
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Target/CPU/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 
 namespace nnc {
@@ -30,8 +35,65 @@ bool isContiguous(Type type) {
   return memref && memref.getLayout().isIdentity();
 }
 
+/// True when the innermost dim of `type` has stride 1 and a static size.
+bool hasContiguousRows(MemRefType type) {
+  if (type.getRank() == 0 || type.isDynamicDim(type.getRank() - 1))
+    return false;
+  int64_t offset;
+  SmallVector<int64_t> strides;
+  return succeeded(getStridesAndOffset(type, strides, offset)) &&
+         strides.back() == 1;
+}
+
+/// Copies `copy`'s source to its target row by row: loops over the outer
+/// dims, then `lanes`-wide vector loads and stores along the row and
+/// scalar ones for its last `row % lanes` elements.
+void copyRows(memref::CopyOp copy, int64_t lanes) {
+  OpBuilder b(copy);
+  Location loc = copy.getLoc();
+  Value src = copy.getSource(), dst = copy.getTarget();
+  auto type = cast<MemRefType>(src.getType());
+  int64_t rank = type.getRank(), row = type.getDimSize(rank - 1);
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+  SmallVector<Value> indices;
+  for (int64_t d = 0; d + 1 < rank; ++d) {
+    Value size = b.createOrFold<memref::DimOp>(loc, src, d);
+    auto loop = b.create<scf::ForOp>(loc, zero, size, one);
+    b.setInsertionPointToStart(loop.getBody());
+    indices.push_back(loop.getInductionVar());
+  }
+  auto at = [&](Value column) {
+    SmallVector<Value> all(indices);
+    all.push_back(column);
+    return all;
+  };
+  int64_t full = row / lanes * lanes;
+  if (full > 0) {
+    auto vectorType = VectorType::get({lanes}, type.getElementType());
+    auto loop = b.create<scf::ForOp>(
+        loc, zero, b.create<arith::ConstantIndexOp>(loc, full),
+        b.create<arith::ConstantIndexOp>(loc, lanes));
+    OpBuilder inner = OpBuilder::atBlockBegin(loop.getBody());
+    Value v = inner.create<vector::LoadOp>(loc, vectorType, src,
+                                           at(loop.getInductionVar()));
+    inner.create<vector::StoreOp>(loc, v, dst, at(loop.getInductionVar()));
+  }
+  if (full < row) {
+    auto loop =
+        b.create<scf::ForOp>(loc, b.create<arith::ConstantIndexOp>(loc, full),
+                             b.create<arith::ConstantIndexOp>(loc, row), one);
+    OpBuilder inner = OpBuilder::atBlockBegin(loop.getBody());
+    Value x =
+        inner.create<memref::LoadOp>(loc, src, at(loop.getInductionVar()));
+    inner.create<memref::StoreOp>(loc, x, dst, at(loop.getInductionVar()));
+  }
+}
+
 struct StridedCopyToLinalgPass
     : nnc::impl::StridedCopyToLinalgBase<StridedCopyToLinalgPass> {
+  using StridedCopyToLinalgBase::StridedCopyToLinalgBase;
+
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
     getOperation()->walk([&](memref::CopyOp copy) {
@@ -40,9 +102,16 @@ struct StridedCopyToLinalgPass
         copies.push_back(copy);
     });
     for (memref::CopyOp copy : copies) {
-      OpBuilder b(copy);
-      b.create<linalg::CopyOp>(copy.getLoc(), copy.getSource(),
-                               copy.getTarget());
+      auto src = cast<MemRefType>(copy.getSource().getType());
+      auto dst = cast<MemRefType>(copy.getTarget().getType());
+      if (vectorLanes > 0 && src.getElementType().isF32() &&
+          hasContiguousRows(src) && hasContiguousRows(dst)) {
+        copyRows(copy, vectorLanes);
+      } else {
+        OpBuilder b(copy);
+        b.create<linalg::CopyOp>(copy.getLoc(), copy.getSource(),
+                                 copy.getTarget());
+      }
       copy.erase();
     }
   }

@@ -112,3 +112,47 @@ func.func @relu_with_other_use(%x: tensor<?x4x8x8xf32>) -> (tensor<?x4x8x8xf32>,
   %1 = nn.maxpool2d %0 {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x4x8x8xf32>) -> tensor<?x4x4x4xf32>
   return %0, %1 : tensor<?x4x8x8xf32>, tensor<?x4x4x4xf32>
 }
+
+// -----
+
+// The gradients of three slices of one [N, 4, 12] tensor, each padded with
+// zeros (broadcast scalar zeros: the batch is dynamic) and summed, are one
+// concatenation of the three gradients: the zero pieces are cut at the
+// other side's boundaries and add nothing.
+// CHECK-LABEL: func.func @sum_of_padded_slices
+// CHECK-SAME: (%[[A:.*]]: tensor<?x4x4xf32>, %[[B:.*]]: tensor<?x4x4xf32>, %[[C:.*]]: tensor<?x4x4xf32>)
+// CHECK-NOT: nn.add
+// CHECK: %[[R:.*]] = nn.concat %[[A]], %[[B]], %[[C]] {axis = 2 : i64}
+// CHECK-NOT: nn.add
+// CHECK: return %[[R]]
+func.func @sum_of_padded_slices(%a: tensor<?x4x4xf32>, %b: tensor<?x4x4xf32>, %c: tensor<?x4x4xf32>) -> tensor<?x4x12xf32> {
+  %zero = nn.constant dense<0.000000e+00> : tensor<f32>
+  %z8 = nn.broadcast_to %zero, %a {shape = array<i64: -1, 4, 8>} : (tensor<f32>, tensor<?x4x4xf32>) -> tensor<?x4x8xf32>
+  %z4 = nn.broadcast_to %zero, %a {shape = array<i64: -1, 4, 4>} : (tensor<f32>, tensor<?x4x4xf32>) -> tensor<?x4x4xf32>
+  %pa = nn.concat %a, %z8 {axis = 2 : i64} : (tensor<?x4x4xf32>, tensor<?x4x8xf32>) -> tensor<?x4x12xf32>
+  %pb = nn.concat %z4, %b, %z4 {axis = 2 : i64} : (tensor<?x4x4xf32>, tensor<?x4x4xf32>, tensor<?x4x4xf32>) -> tensor<?x4x12xf32>
+  %pc = nn.concat %z8, %c {axis = 2 : i64} : (tensor<?x4x8xf32>, tensor<?x4x4xf32>) -> tensor<?x4x12xf32>
+  %s = nn.add %pa, %pb : (tensor<?x4x12xf32>, tensor<?x4x12xf32>) -> tensor<?x4x12xf32>
+  %t = nn.add %s, %pc : (tensor<?x4x12xf32>, tensor<?x4x12xf32>) -> tensor<?x4x12xf32>
+  return %t : tensor<?x4x12xf32>
+}
+
+// -----
+
+// Overlapping data keeps its sum: the pieces [0, 4) of both sides add, a
+// cut inside a non-zero piece (the [4, 12) of %x) leaves the add alone.
+// CHECK-LABEL: func.func @overlaps
+// CHECK: %[[S:.*]] = nn.add %{{.*}}, %{{.*}} : (tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x4xf32>
+// CHECK: nn.concat %[[S]], %{{.*}} {axis = 1 : i64}
+// CHECK: nn.add %{{.*}}, %{{.*}} : (tensor<2x12xf32>, tensor<2x12xf32>)
+func.func @overlaps(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>, %x: tensor<2x8xf32>) -> (tensor<2x12xf32>, tensor<2x12xf32>) {
+  %z8 = nn.fill 0.000000e+00 : tensor<2x8xf32>
+  %z4 = nn.fill 0.000000e+00 : tensor<2x4xf32>
+  %pa = nn.concat %a, %z8 {axis = 1 : i64} : (tensor<2x4xf32>, tensor<2x8xf32>) -> tensor<2x12xf32>
+  %pb = nn.concat %b, %z8 {axis = 1 : i64} : (tensor<2x4xf32>, tensor<2x8xf32>) -> tensor<2x12xf32>
+  %s = nn.add %pa, %pb : (tensor<2x12xf32>, tensor<2x12xf32>) -> tensor<2x12xf32>
+  %px = nn.concat %z4, %x {axis = 1 : i64} : (tensor<2x4xf32>, tensor<2x8xf32>) -> tensor<2x12xf32>
+  %py = nn.concat %z4, %z4, %a {axis = 1 : i64} : (tensor<2x4xf32>, tensor<2x4xf32>, tensor<2x4xf32>) -> tensor<2x12xf32>
+  %t = nn.add %px, %py : (tensor<2x12xf32>, tensor<2x12xf32>) -> tensor<2x12xf32>
+  return %s, %t : tensor<2x12xf32>, tensor<2x12xf32>
+}

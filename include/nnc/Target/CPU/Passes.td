@@ -383,14 +383,28 @@ def MergeFunctions : Pass<"nnc-merge-functions", "mlir::ModuleOp"> {
 }
 
 def StridedCopyToLinalg : Pass<"nnc-strided-copy-to-linalg"> {
-  let summary = "Rewrite memref.copy between non-contiguous views as linalg.copy";
+  let summary = "Rewrite memref.copy between non-contiguous views as loops";
   let description = [{
     The LLVM lowering of `memref.copy` calls the `memrefCopy` runtime function
     unless both sides are contiguous; a model.so links no MLIR runtime. This
-    pass turns every copy with a non-identity layout into `linalg.copy`, which
-    becomes plain loops. Contiguous copies stay `memref.copy` (a memcpy).
+    pass turns every copy with a non-identity layout into loops. Contiguous
+    copies stay `memref.copy` (a memcpy). With `vector-lanes` set, a copy
+    whose rows are contiguous on both sides (unit innermost strides, a static
+    row: the slices that bufferization copies into a concatenation, such as
+    the query, key and value gradients of attention into one `[N, T, 3D]`
+    buffer) becomes a loop nest over the rows that moves each row in
+    `vector<lanes x f32>` loads and stores (a scalar tail for the rest);
+    other copies become `linalg.copy`, lowered to scalar loops.
   }];
-  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+  let options = [
+    Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"0",
+           "f32 lanes of a vector register for row copies (0: linalg.copy "
+           "for every copy)">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 #endif // NNC_TARGET_CPU_PASSES
