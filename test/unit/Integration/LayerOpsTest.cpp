@@ -10,6 +10,8 @@
 
 #include "KernelHarness.h"
 
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -202,6 +204,51 @@ func.func @avg(%x: tensor<?x2x7x6xf32>) -> tensor<?x2x4x3xf32> {
           }
       expectClose(y, ref, isMax ? "maxpool" : "avgpool");
     }
+  }
+}
+
+// 2x2 max pooling whose windows tile the image (the vectorized path: a
+// reduction over [N, C, OH, KH, OW, KW] lowered with one shuffle per tap,
+// its maximum allowed not to order -0 and +0): a NaN anywhere in a window
+// makes that output NaN, whichever tap it is on, and the other outputs are
+// the exact maxima.
+TEST(LayerOps, MaxPoolPropagatesNaN) {
+  const char *src = R"mlir(
+func.func @max(%x: tensor<?x3x8x28xf32>) -> tensor<?x3x4x14xf32> {
+  %y = nn.maxpool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : (tensor<?x3x8x28xf32>) -> tensor<?x3x4x14xf32>
+  return %y : tensor<?x3x4x14xf32>
+}
+)mlir";
+  auto lib = Library::compile(src);
+  ASSERT_TRUE(lib);
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  for (int64_t n : kBatches) {
+    std::vector<float> x = randomData(n * 3 * 8 * 28, 70 + n, -4, 4),
+                       y(n * 3 * 4 * 14);
+    // A NaN on each of the four taps of some windows, in every image.
+    std::vector<bool> poisoned(y.size(), false);
+    for (int64_t p = 0; p < n * 3; ++p)
+      for (int64_t tap = 0; tap < 4; ++tap) {
+        int64_t i = (p + tap) % 4, j = (3 * tap + p) % 14;
+        int64_t r = 2 * i + tap / 2, s = 2 * j + tap % 2;
+        x[(p * 8 + r) * 28 + s] = nan;
+        poisoned[(p * 4 + i) * 14 + j] = true;
+      }
+    lib->call("max", {Arg::f32(x, {n, 3, 8, 28}), Arg::f32(y, {n, 3, 4, 14})});
+    for (int64_t p = 0; p < n * 3; ++p)
+      for (int64_t i = 0; i < 4; ++i)
+        for (int64_t j = 0; j < 14; ++j) {
+          size_t o = (p * 4 + i) * 14 + j;
+          if (poisoned[o]) {
+            EXPECT_TRUE(std::isnan(y[o])) << "output " << o << " = " << y[o];
+            continue;
+          }
+          float ref = -std::numeric_limits<float>::infinity();
+          for (int64_t u = 0; u < 2; ++u)
+            for (int64_t v = 0; v < 2; ++v)
+              ref = std::max(ref, x[(p * 8 + 2 * i + u) * 28 + 2 * j + v]);
+          EXPECT_EQ(y[o], ref) << "output " << o;
+        }
   }
 }
 
