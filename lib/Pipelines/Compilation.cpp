@@ -158,7 +158,8 @@ bool Compilation::lowerToLinalg() {
         ModelABIOptions abiOptions;
         abiOptions.target = options.target;
         pm.addPass(createModelABI(abiOptions));
-        buildNNToLinalgPipeline(pm, target->perImageConvolutions());
+        buildNNToLinalgPipeline(pm, target->perImageConvolutions(),
+                                target->recurrentBatchRows());
       }))
     return false;
   // Kept for the header: nnc-emit-model-descriptor consumes the attribute.

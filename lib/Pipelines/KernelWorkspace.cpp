@@ -48,7 +48,8 @@ KernelWorkspace nnc::estimateKernelWorkspace(ModuleOp nnModule, int64_t batch,
   nn.training =
       static_cast<bool>(nnModule.lookupSymbol<func::FuncOp>(attrs::kLoss));
   buildNNPipeline(pm, nn);
-  buildNNToLinalgPipeline(pm, /*perImageConvolutions=*/true);
+  buildNNToLinalgPipeline(pm, /*perImageConvolutions=*/true,
+                          kRecurrentBatchRows);
   buildCPUBufferizePipeline(pm, options);
   // buildBufferDeallocationPipeline up to (not including) the lowering of
   // bufferization.dealloc, whose conditions the Executor evaluates itself.

@@ -26,10 +26,11 @@ void nnc::buildNNPipeline(OpPassManager &pm, const NNPipelineOptions &options) {
   }
 }
 
-void nnc::buildNNToLinalgPipeline(OpPassManager &pm,
-                                  bool perImageConvolutions) {
+void nnc::buildNNToLinalgPipeline(OpPassManager &pm, bool perImageConvolutions,
+                                  int64_t recurrentBatchRows) {
   ConvertNNToLinalgOptions options;
   options.perImageConvolutions = perImageConvolutions;
+  options.recurrentBatchRows = recurrentBatchRows;
   pm.addPass(nnc::createConvertNNToLinalg(options));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -28,7 +28,11 @@ def ConvertNNToLinalg : Pass<"nnc-convert-nn-to-linalg", "::mlir::ModuleOp"> {
     Option<"perImageConvolutions", "per-image-convolutions", "bool",
            /*default=*/"false",
            "conv2d and its gradients as one static matmul per image in an "
-           "scf.for (the CPU's form) instead of one whole-batch product">
+           "scf.for (the CPU's form) instead of one whole-batch product">,
+    Option<"recurrentBatchRows", "recurrent-batch-rows", "int64_t",
+           /*default=*/"0",
+           "rnn/lstm/gru: chunks of this many batch rows each run the whole "
+           "time loop in an scf.forall (the CPU's form); 0: one loop">
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::linalg::LinalgDialect",

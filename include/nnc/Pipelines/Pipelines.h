@@ -29,9 +29,12 @@ void buildNNPipeline(mlir::OpPassManager &pm, const NNPipelineOptions &options);
 
 /// NNToLinalg and clean-up: every nn op becomes linalg/tensor/arith/math.
 /// `perImageConvolutions`: the CPU's form of convolutions (one matmul per
-/// image, ConvertNNToLinalg's `per-image-convolutions`).
+/// image, ConvertNNToLinalg's `per-image-convolutions`);
+/// `recurrentBatchRows`: the CPU's form of recurrent layers
+/// (`recurrent-batch-rows`).
 void buildNNToLinalgPipeline(mlir::OpPassManager &pm,
-                             bool perImageConvolutions = false);
+                             bool perImageConvolutions = false,
+                             int64_t recurrentBatchRows = 0);
 
 } // namespace nnc
 

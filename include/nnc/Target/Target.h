@@ -45,6 +45,9 @@ public:
   /// (a loop of per-image products the CPU schedules tile) rather than as
   /// one batched op.
   virtual bool perImageConvolutions() const = 0;
+  /// Batch rows per chunk of a recurrent layer's time loop (chunks run on
+  /// threads, Recurrent.cpp); 0: one time loop over the whole batch.
+  virtual int64_t recurrentBatchRows() const { return 0; }
   /// Rejects, with a diagnostic at the offending value, what this back end
   /// cannot compile; runs on nn-level IR.
   virtual mlir::LogicalResult checkModule(mlir::ModuleOp module) const {

@@ -34,7 +34,7 @@ void nnc::populateNNToLinalgPatterns(RewritePatternSet &patterns,
   populateNNNormalizationPatterns(patterns);
   populateNNReplicaPatterns(patterns);
   populateNNEmbeddingPatterns(patterns);
-  populateNNRecurrentPatterns(patterns);
+  populateNNRecurrentPatterns(patterns, options);
   populateNNAttentionPatterns(patterns);
   populateNNShapePatterns(patterns);
   populateNNReductionPatterns(patterns);
@@ -76,6 +76,7 @@ struct ConvertNNToLinalgPass
     RewritePatternSet patterns(ctx);
     nnc::NNToLinalgOptions options;
     options.perImageConvolutions = perImageConvolutions;
+    options.recurrentBatchRows = recurrentBatchRows;
     nnc::populateNNToLinalgPatterns(patterns, options);
     linalg::populateElementwiseToLinalgConversionPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,

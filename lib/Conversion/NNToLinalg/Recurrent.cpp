@@ -11,12 +11,17 @@
 // initial state is zero. A GRU with `linear_before_reset = false` (ONNX's
 // default) multiplies h by the r and z rows only; a first generic forms r * h,
 // a second matmul with W_hn^T gives the hidden term of n, and the combining
-// generic adds it and b_hn unscaled.
+// generic adds it and b_hn unscaled. With `recurrent-batch-rows` (the
+// CPU's form), the time loop runs once per chunk of that many batch rows,
+// in an `scf.forall` over the chunks: the rows are independent through time,
+// so the threads need not meet at every step.
 //
 //===----------------------------------------------------------------------===//
 
 #include "LoweringUtils.h"
 #include "nnc/Conversion/NNToLinalg/NNToLinalg.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 
 using namespace mlir;
 using namespace nnc::lowering;
@@ -60,7 +65,11 @@ SmallVector<Value> gateGeneric(
 
 template <typename OpTy, Cell cell>
 struct RecurrentLowering : OpConversionPattern<OpTy> {
-  using OpConversionPattern<OpTy>::OpConversionPattern;
+  RecurrentLowering(MLIRContext *ctx, int64_t batchRows)
+      : OpConversionPattern<OpTy>(ctx), batchRows(batchRows) {}
+
+  /// Rows of the batch per chunk of the time loop (0: the whole batch).
+  int64_t batchRows;
 
   /// Whether the reset gate scales the hidden product of n (PyTorch's GRU)
   /// rather than the state before it (ONNX's linear_before_reset = 0).
@@ -141,93 +150,148 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     if (!lbr)
       whnT = transpose(
           b, loc, sliceDim(b, loc, whh, 0, hGates * hidden, hidden), {1, 0});
-    Value zero =
-        fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0);
-    Value out = emptyWithBatch(b, loc, type, x);
-    SmallVector<Value> iterArgs = {zero, out};
-    if (cell == Cell::Lstm)
-      iterArgs.push_back(
-          fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0));
-    Value steps =
-        getValueOrCreateConstantIndexOp(b, loc, getSizes(b, loc, x)[1]);
-    auto loop = b.create<scf::ForOp>(
-        loc, indexConst(b, loc, 0), steps, indexConst(b, loc, 1), iterArgs,
-        [&](OpBuilder &lb, Location l, Value t, ValueRange args) {
-          Value h = args[0];
-          SmallVector<OpFoldResult> one(3, lb.getIndexAttr(1));
-          SmallVector<OpFoldResult> offsets = {lb.getIndexAttr(0), t,
-                                               lb.getIndexAttr(0)};
-          SmallVector<OpFoldResult> xSizes = {batch, lb.getIndexAttr(1),
-                                              lb.getIndexAttr(gates * hidden)};
-          Value xt = lb.create<tensor::ExtractSliceOp>(l, projType, xp, offsets,
-                                                       xSizes, one);
-          // The products accumulate into zero fills made in the step (the
-          // chunks for the threads take them along, nothing is copied).
-          auto zeros = [&](RankedTensorType t) {
-            return fill(lb, l, lb.create<tensor::EmptyOp>(l, t, batch), 0);
-          };
-          Value acc = zeros(hProjType);
-          Value hp =
-              lb.create<linalg::MatmulOp>(l, TypeRange{hProjType},
-                                          ValueRange{h, whhT}, ValueRange{acc})
-                  .getResult(0);
-          SmallVector<Value> inputs;
-          for (int64_t k = 0; k < hGates; ++k) {
-            inputs.push_back(gate(lb, l, xt, k, hidden));
-            inputs.push_back(gate(lb, l, hp, k, hidden));
-          }
-          if (!lbr) {
-            // W_hn (r * h) + b_hn, the hidden term of n.
-            Value rh = gateGeneric(
-                lb, l, {inputs[0], inputs[1], h},
-                {lb.create<tensor::EmptyOp>(l, stateType, batch)},
-                [](OpBuilder &g, Location gl,
-                   ValueRange a) -> SmallVector<Value> {
-                  Value r =
-                      sigmoid(g, gl, g.create<arith::AddFOp>(gl, a[0], a[1]));
-                  return {g.create<arith::MulFOp>(gl, r, a[2])};
-                })[0];
-            Value hn = lb.create<linalg::MatmulOp>(l, TypeRange{stateType},
-                                                   ValueRange{rh, whnT},
-                                                   ValueRange{zeros(stateType)})
+    // The time loop over `rows` rows of the batch: the projection `xp`, the
+    // GRU's b_hn `nBias` and the output `out` of those rows.
+    auto timeLoop = [&](OpBuilder &b, Location loc, Value batch, Value xp,
+                        Value nBias, Value out) -> Value {
+      Value zero =
+          fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0);
+      SmallVector<Value> iterArgs = {zero, out};
+      if (cell == Cell::Lstm)
+        iterArgs.push_back(
+            fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0));
+      Value steps =
+          getValueOrCreateConstantIndexOp(b, loc, getSizes(b, loc, x)[1]);
+      auto loop = b.create<scf::ForOp>(
+          loc, indexConst(b, loc, 0), steps, indexConst(b, loc, 1), iterArgs,
+          [&](OpBuilder &lb, Location l, Value t, ValueRange args) {
+            Value h = args[0];
+            SmallVector<OpFoldResult> one(3, lb.getIndexAttr(1));
+            SmallVector<OpFoldResult> offsets = {lb.getIndexAttr(0), t,
+                                                 lb.getIndexAttr(0)};
+            SmallVector<OpFoldResult> xSizes = {
+                batch, lb.getIndexAttr(1), lb.getIndexAttr(gates * hidden)};
+            Value xt = lb.create<tensor::ExtractSliceOp>(l, projType, xp,
+                                                         offsets, xSizes, one);
+            // The products accumulate into zero fills made in the step (the
+            // chunks for the threads take them along, nothing is copied).
+            auto zeros = [&](RankedTensorType t) {
+              return fill(lb, l, lb.create<tensor::EmptyOp>(l, t, batch), 0);
+            };
+            Value acc = zeros(hProjType);
+            Value hp = lb.create<linalg::MatmulOp>(l, TypeRange{hProjType},
+                                                   ValueRange{h, whhT},
+                                                   ValueRange{acc})
                            .getResult(0);
-            inputs.push_back(gate(lb, l, xt, gates - 1, hidden));
-            inputs.push_back(hn);
-          }
-          inputs.push_back(h);
-          if (cell == Cell::Gru)
-            inputs.push_back(nBias);
-          SmallVector<Value> inits = {
-              lb.create<tensor::EmptyOp>(l, stateType, batch)};
-          if (cell == Cell::Lstm) {
-            inputs.push_back(args[2]);
-            inits.push_back(lb.create<tensor::EmptyOp>(l, stateType, batch));
-          }
-          SmallVector<Value> next =
-              gateGeneric(lb, l, inputs, inits,
-                          [&](OpBuilder &g, Location gl, ValueRange a) {
-                            return cellBody(op, g, gl, a);
-                          });
-          SmallVector<OpFoldResult> hSizes = {batch, lb.getIndexAttr(1),
-                                              lb.getIndexAttr(hidden)};
-          // h goes into out[:, t, :] through a linalg.copy into the slice,
-          // so bufferization writes the step in place (no memref.copy).
-          Value step = lb.create<tensor::ExtractSliceOp>(l, stateType, args[1],
-                                                         offsets, hSizes, one);
-          step = lb.create<linalg::CopyOp>(l, next[0], step).getResult(0);
-          Value newOut = lb.create<tensor::InsertSliceOp>(l, step, args[1],
-                                                          offsets, hSizes, one);
-          // The new state is copied into the loop-carried tensors so that
-          // one-shot bufferization keeps one buffer per state across steps.
-          auto carry = [&](Value v, Value into) -> Value {
-            return lb.create<linalg::CopyOp>(l, v, into).getResult(0);
-          };
-          SmallVector<Value> yields = {carry(next[0], h), newOut};
-          if (cell == Cell::Lstm)
-            yields.push_back(carry(next[1], args[2]));
-          lb.create<scf::YieldOp>(l, yields);
-        });
-    rewriter.replaceOp(op, loop.getResult(1));
+            SmallVector<Value> inputs;
+            for (int64_t k = 0; k < hGates; ++k) {
+              inputs.push_back(gate(lb, l, xt, k, hidden));
+              inputs.push_back(gate(lb, l, hp, k, hidden));
+            }
+            if (!lbr) {
+              // W_hn (r * h) + b_hn, the hidden term of n.
+              Value rh = gateGeneric(
+                  lb, l, {inputs[0], inputs[1], h},
+                  {lb.create<tensor::EmptyOp>(l, stateType, batch)},
+                  [](OpBuilder &g, Location gl,
+                     ValueRange a) -> SmallVector<Value> {
+                    Value r =
+                        sigmoid(g, gl, g.create<arith::AddFOp>(gl, a[0], a[1]));
+                    return {g.create<arith::MulFOp>(gl, r, a[2])};
+                  })[0];
+              Value hn = lb.create<linalg::MatmulOp>(
+                               l, TypeRange{stateType}, ValueRange{rh, whnT},
+                               ValueRange{zeros(stateType)})
+                             .getResult(0);
+              inputs.push_back(gate(lb, l, xt, gates - 1, hidden));
+              inputs.push_back(hn);
+            }
+            inputs.push_back(h);
+            if (cell == Cell::Gru)
+              inputs.push_back(nBias);
+            SmallVector<Value> inits = {
+                lb.create<tensor::EmptyOp>(l, stateType, batch)};
+            if (cell == Cell::Lstm) {
+              inputs.push_back(args[2]);
+              inits.push_back(lb.create<tensor::EmptyOp>(l, stateType, batch));
+            }
+            SmallVector<Value> next =
+                gateGeneric(lb, l, inputs, inits,
+                            [&](OpBuilder &g, Location gl, ValueRange a) {
+                              return cellBody(op, g, gl, a);
+                            });
+            SmallVector<OpFoldResult> hSizes = {batch, lb.getIndexAttr(1),
+                                                lb.getIndexAttr(hidden)};
+            // h goes into out[:, t, :] through a linalg.copy into the slice,
+            // so bufferization writes the step in place (no memref.copy).
+            Value step = lb.create<tensor::ExtractSliceOp>(
+                l, stateType, args[1], offsets, hSizes, one);
+            step = lb.create<linalg::CopyOp>(l, next[0], step).getResult(0);
+            Value newOut = lb.create<tensor::InsertSliceOp>(
+                l, step, args[1], offsets, hSizes, one);
+            // The new state is copied into the loop-carried tensors so that
+            // one-shot bufferization keeps one buffer per state across steps.
+            auto carry = [&](Value v, Value into) -> Value {
+              return lb.create<linalg::CopyOp>(l, v, into).getResult(0);
+            };
+            SmallVector<Value> yields = {carry(next[0], h), newOut};
+            if (cell == Cell::Lstm)
+              yields.push_back(carry(next[1], args[2]));
+            lb.create<scf::YieldOp>(l, yields);
+          });
+
+      return loop.getResult(1);
+    };
+    Value out = emptyWithBatch(b, loc, type, x);
+    if (batchRows <= 0) {
+      rewriter.replaceOp(op, timeLoop(b, loc, batch, xp, nBias, out));
+      return success();
+    }
+    // The rows of the batch are independent through time: chunks of
+    // `batchRows` rows each run the whole time loop (a forall over the
+    // chunks, on the threads; nnc-distribute-ops leaves what is inside a
+    // forall alone), so that the steps need no synchronisation between the
+    // threads. The chunks depend on the batch only: the same bits for any
+    // thread count.
+    auto chunks = b.create<scf::ForallOp>(
+        loc, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{batch},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(batchRows)}, ValueRange{out},
+        /*mapping=*/std::nullopt);
+    OpBuilder cb = OpBuilder::atBlockBegin(chunks.getBody());
+    Value first = chunks.getInductionVar(0);
+    Value shared = chunks.getRegionIterArgs()[0];
+    AffineExpr d0, s0;
+    bindDims(b.getContext(), d0);
+    bindSymbols(b.getContext(), s0);
+    OpFoldResult rows = affine::makeComposedFoldedAffineMin(
+        cb, loc,
+        AffineMap::get(1, 1, {b.getAffineConstantExpr(batchRows), s0 - d0},
+                       b.getContext()),
+        {first, batch});
+    auto rowsOf = [&](Value t) -> Value {
+      auto tType = cast<RankedTensorType>(t.getType());
+      SmallVector<OpFoldResult> offsets(tType.getRank(), cb.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes = getSizes(cb, loc, t);
+      SmallVector<OpFoldResult> strides(tType.getRank(), cb.getIndexAttr(1));
+      offsets[0] = first;
+      sizes[0] = rows;
+      return cb.create<tensor::ExtractSliceOp>(loc, t, offsets, sizes, strides);
+    };
+    Value chunkOut = rowsOf(shared);
+    Value result =
+        timeLoop(cb, loc, getValueOrCreateConstantIndexOp(cb, loc, rows),
+                 rowsOf(xp), nBias ? rowsOf(nBias) : Value(), chunkOut);
+    auto chunkType = cast<RankedTensorType>(chunkOut.getType());
+    SmallVector<OpFoldResult> offsets(chunkType.getRank(), cb.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes = getSizes(cb, loc, chunkOut);
+    SmallVector<OpFoldResult> strides(chunkType.getRank(), cb.getIndexAttr(1));
+    offsets[0] = first;
+    sizes[0] = rows;
+    cb.setInsertionPointToStart(chunks.getTerminator().getBody());
+    cb.create<tensor::ParallelInsertSliceOp>(loc, result, shared, offsets,
+                                             sizes, strides);
+    rewriter.replaceOp(op, chunks.getResult(0));
     return success();
   }
 
@@ -267,8 +331,10 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
 
 } // namespace
 
-void nnc::populateNNRecurrentPatterns(RewritePatternSet &patterns) {
+void nnc::populateNNRecurrentPatterns(RewritePatternSet &patterns,
+                                      const NNToLinalgOptions &options) {
   patterns.add<RecurrentLowering<nn::RnnOp, Cell::Rnn>,
                RecurrentLowering<nn::LstmOp, Cell::Lstm>,
-               RecurrentLowering<nn::GruOp, Cell::Gru>>(patterns.getContext());
+               RecurrentLowering<nn::GruOp, Cell::Gru>>(
+      patterns.getContext(), options.recurrentBatchRows);
 }

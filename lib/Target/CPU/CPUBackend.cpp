@@ -26,6 +26,9 @@ class CPUBackend final : public nnc::Target {
 public:
   llvm::StringRef getName() const override { return "cpu"; }
   bool perImageConvolutions() const override { return true; }
+  int64_t recurrentBatchRows() const override {
+    return nnc::kRecurrentBatchRows;
+  }
   bool runsOnHost() const override { return true; }
   void buildPipeline(OpPassManager &pm,
                      const nnc::TargetOptions &options) const override {

@@ -20,6 +20,10 @@ struct NNToLinalgOptions {
   /// `scf.for` (the CPU's form, ConvPerImage.cpp) rather than one product
   /// over the whole batch (ConvMatmul.cpp, the GPU's).
   bool perImageConvolutions = false;
+  /// Recurrent layers: chunks of this many batch rows each run the whole
+  /// time loop, in an `scf.forall` (the CPU's threads); 0: one time loop
+  /// over the whole batch (Recurrent.cpp).
+  int64_t recurrentBatchRows = 0;
 };
 
 /// Unary activations, arithmetic with broadcasting, scale, dropout,
@@ -39,7 +43,8 @@ void populateNNReplicaPatterns(mlir::RewritePatternSet &patterns);
 /// embedding and positional_sinusoidal (Embedding.cpp).
 void populateNNEmbeddingPatterns(mlir::RewritePatternSet &patterns);
 /// rnn, lstm, gru (Recurrent.cpp).
-void populateNNRecurrentPatterns(mlir::RewritePatternSet &patterns);
+void populateNNRecurrentPatterns(mlir::RewritePatternSet &patterns,
+                                 const NNToLinalgOptions &options);
 /// self_attention (Attention.cpp).
 void populateNNAttentionPatterns(mlir::RewritePatternSet &patterns);
 /// reshape, transpose, concat, slice, flatten, last, broadcast_to

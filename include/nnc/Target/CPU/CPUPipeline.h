@@ -18,6 +18,10 @@
 
 namespace nnc {
 
+/// Batch rows per chunk of a recurrent layer's time loop on the CPU (one
+/// register tile of rows: each chunk's step product is one row of tiles).
+constexpr int64_t kRecurrentBatchRows = 8;
+
 /// Options of the CPU back end: the pipeline's, and those of the object
 /// emission it shares with the CUDA back end's host code.
 struct CPUCodegenOptions : NativeCodeOptions {
