@@ -56,3 +56,32 @@ func.func @not_a_product(%x: tensor<?x384xf32>, %n: index) -> tensor<?x64x384xf3
   } -> tensor<?x64x384xf32>
   return %y : tensor<?x64x384xf32>
 }
+
+// -----
+
+// An operand broadcast along T (`w[n, 0, d]`, a constant in its map) cannot
+// be read with N and T as one loop: the generic is left alone (collapsed, it
+// read w past its end: Safety/matrix-6.test's arith-6).
+// CHECK-LABEL: func.func @broadcast_along_t(
+// CHECK: %[[P:.*]] = linalg.matmul
+// CHECK: tensor.expand_shape %[[P]]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]
+#id3b = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#bt = affine_map<(d0, d1, d2) -> (d0, 0, d2)>
+func.func @broadcast_along_t(%x: tensor<?x5xf32>, %w5: tensor<5x5xf32>, %w: tensor<?x1x5xf32>, %n: index) -> tensor<?x4x5xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %m = tensor.dim %x, %c0 : tensor<?x5xf32>
+  %acc0 = tensor.empty(%m) : tensor<?x5xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%acc0 : tensor<?x5xf32>) -> tensor<?x5xf32>
+  %p = linalg.matmul ins(%x, %w5 : tensor<?x5xf32>, tensor<5x5xf32>) outs(%acc : tensor<?x5xf32>) -> tensor<?x5xf32>
+  %pe = tensor.expand_shape %p [[0, 1], [2]] output_shape [%n, 4, 5] : tensor<?x5xf32> into tensor<?x4x5xf32>
+  %e = tensor.empty(%n) : tensor<?x4x5xf32>
+  %y = linalg.generic {indexing_maps = [#id3b, #bt, #id3b], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%pe, %w : tensor<?x4x5xf32>, tensor<?x1x5xf32>) outs(%e : tensor<?x4x5xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.mulf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4x5xf32>
+  return %y : tensor<?x4x5xf32>
+}

@@ -269,28 +269,32 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
         AffineMap::get(1, 1, {b.getAffineConstantExpr(batchRows), s0 - d0},
                        b.getContext()),
         {first, batch});
+    // The chunk's rows of a [N, ...] tensor: offsets, sizes and strides.
+    struct Box {
+      SmallVector<OpFoldResult> offsets, sizes, strides;
+    };
+    auto rowBox = [&](Value t) {
+      int64_t rank = cast<RankedTensorType>(t.getType()).getRank();
+      Box box{SmallVector<OpFoldResult>(rank, cb.getIndexAttr(0)),
+              getSizes(cb, loc, t),
+              SmallVector<OpFoldResult>(rank, cb.getIndexAttr(1))};
+      box.offsets[0] = first;
+      box.sizes[0] = rows;
+      return box;
+    };
     auto rowsOf = [&](Value t) -> Value {
-      auto tType = cast<RankedTensorType>(t.getType());
-      SmallVector<OpFoldResult> offsets(tType.getRank(), cb.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes = getSizes(cb, loc, t);
-      SmallVector<OpFoldResult> strides(tType.getRank(), cb.getIndexAttr(1));
-      offsets[0] = first;
-      sizes[0] = rows;
-      return cb.create<tensor::ExtractSliceOp>(loc, t, offsets, sizes, strides);
+      Box box = rowBox(t);
+      return cb.create<tensor::ExtractSliceOp>(loc, t, box.offsets, box.sizes,
+                                               box.strides);
     };
     Value chunkOut = rowsOf(shared);
     Value result =
         timeLoop(cb, loc, getValueOrCreateConstantIndexOp(cb, loc, rows),
                  rowsOf(xp), nBias ? rowsOf(nBias) : Value(), chunkOut);
-    auto chunkType = cast<RankedTensorType>(chunkOut.getType());
-    SmallVector<OpFoldResult> offsets(chunkType.getRank(), cb.getIndexAttr(0));
-    SmallVector<OpFoldResult> sizes = getSizes(cb, loc, chunkOut);
-    SmallVector<OpFoldResult> strides(chunkType.getRank(), cb.getIndexAttr(1));
-    offsets[0] = first;
-    sizes[0] = rows;
+    Box box = rowBox(chunkOut);
     cb.setInsertionPointToStart(chunks.getTerminator().getBody());
-    cb.create<tensor::ParallelInsertSliceOp>(loc, result, shared, offsets,
-                                             sizes, strides);
+    cb.create<tensor::ParallelInsertSliceOp>(loc, result, shared, box.offsets,
+                                             box.sizes, box.strides);
     rewriter.replaceOp(op, chunks.getResult(0));
     return success();
   }

@@ -82,6 +82,33 @@ Value collapsedEmpty(IRRewriter &rewriter, tensor::CollapseShapeOp collapse) {
       loc, sizes, collapse.getResultType().getElementType());
 }
 
+/// Whether every map reads each group of loops either not at all or as
+/// consecutive results in the group's order, with nothing but loops in its
+/// results: then the group can become one loop. A constant result (a
+/// broadcast operand `w[n, 0, d]` of an `[N, T, D]` op) or a group read in
+/// part (`w[n, d]`) cannot. (MLIR 19's `areDimSequencesPreserved` was not
+/// relied on: with a constant result in a map it let such a broadcast
+/// operand through, nondeterministically, and the collapsed op read it past
+/// its end; `Safety/matrix-6.test`'s arith-6 caught it.)
+bool keepsGroups(ArrayRef<AffineMap> maps,
+                 ArrayRef<ReassociationIndices> groups) {
+  for (AffineMap map : maps) {
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/false))
+      return false;
+    for (const ReassociationIndices &group : groups) {
+      std::optional<unsigned> first = map.getResultPosition(
+          getAffineDimExpr(group.front(), map.getContext()));
+      for (auto [i, d] : llvm::enumerate(group)) {
+        std::optional<unsigned> at =
+            map.getResultPosition(getAffineDimExpr(d, map.getContext()));
+        if (at.has_value() != first.has_value() || (first && *at != *first + i))
+          return false;
+      }
+    }
+  }
+  return true;
+}
+
 /// Collapses `generic` to the loops of the product it reads through an
 /// expand_shape; false when it is no such epilogue. The reshapes and inits
 /// left unused are erased.
@@ -95,7 +122,7 @@ bool collapseEpilogue(linalg::GenericOp generic, IRRewriter &rewriter) {
   auto [product, folded] = *expanded;
   if (!generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
            .isIdentity() ||
-      !linalg::areDimSequencesPreserved(generic.getIndexingMapsArray(), folded))
+      !keepsGroups(generic.getIndexingMapsArray(), folded))
     return false;
   rewriter.setInsertionPoint(generic);
   FailureOr<linalg::CollapseResult> collapsed =
