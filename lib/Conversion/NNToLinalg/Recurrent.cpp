@@ -63,6 +63,62 @@ SmallVector<Value> gateGeneric(
   return SmallVector<Value>(generic.getResults());
 }
 
+/// An `scf.forall` over chunks of `rows` rows of the batch (`batch` rows in
+/// all, the last chunk shorter) whose shared output is `out` ([N, ...]):
+/// chunk i's rows of `out` are `body(b, chunkRows, rowsOf, chunkOut)`, where
+/// `rowsOf(t)` slices the chunk's rows of any [N, ...] tensor and `chunkOut`
+/// is those of `out`. nnc-distribute-ops leaves what is inside a forall
+/// alone; the chunks depend on the batch only, so the results are the same
+/// bits for any thread count.
+Value forAllRowChunks(
+    OpBuilder &b, Location loc, Value batch, int64_t rows, Value out,
+    llvm::function_ref<Value(OpBuilder &, Value,
+                             llvm::function_ref<Value(Value)>, Value)>
+        body) {
+  auto chunks =
+      b.create<scf::ForallOp>(loc, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
+                              ArrayRef<OpFoldResult>{batch},
+                              ArrayRef<OpFoldResult>{b.getIndexAttr(rows)},
+                              ValueRange{out}, /*mapping=*/std::nullopt);
+  OpBuilder cb = OpBuilder::atBlockBegin(chunks.getBody());
+  Value first = chunks.getInductionVar(0);
+  Value shared = chunks.getRegionIterArgs()[0];
+  AffineExpr d0, s0;
+  bindDims(b.getContext(), d0);
+  bindSymbols(b.getContext(), s0);
+  OpFoldResult chunkRows = affine::makeComposedFoldedAffineMin(
+      cb, loc,
+      AffineMap::get(1, 1, {b.getAffineConstantExpr(rows), s0 - d0},
+                     b.getContext()),
+      {first, batch});
+  // The chunk's rows of a [N, ...] tensor: offsets, sizes and strides.
+  struct Box {
+    SmallVector<OpFoldResult> offsets, sizes, strides;
+  };
+  auto rowBox = [&](Value t) {
+    int64_t rank = cast<RankedTensorType>(t.getType()).getRank();
+    Box box{SmallVector<OpFoldResult>(rank, cb.getIndexAttr(0)),
+            getSizes(cb, loc, t),
+            SmallVector<OpFoldResult>(rank, cb.getIndexAttr(1))};
+    box.offsets[0] = first;
+    box.sizes[0] = chunkRows;
+    return box;
+  };
+  auto rowsOf = [&](Value t) -> Value {
+    Box box = rowBox(t);
+    return cb.create<tensor::ExtractSliceOp>(loc, t, box.offsets, box.sizes,
+                                             box.strides);
+  };
+  Value chunkOut = rowsOf(shared);
+  Value result = body(cb, getValueOrCreateConstantIndexOp(cb, loc, chunkRows),
+                      rowsOf, chunkOut);
+  Box box = rowBox(chunkOut);
+  cb.setInsertionPointToStart(chunks.getTerminator().getBody());
+  cb.create<tensor::ParallelInsertSliceOp>(loc, result, shared, box.offsets,
+                                           box.sizes, box.strides);
+  return chunks.getResult(0);
+}
+
 template <typename OpTy, Cell cell>
 struct RecurrentLowering : OpConversionPattern<OpTy> {
   RecurrentLowering(MLIRContext *ctx, int64_t batchRows)
@@ -239,7 +295,6 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
               yields.push_back(carry(next[1], args[2]));
             lb.create<scf::YieldOp>(l, yields);
           });
-
       return loop.getResult(1);
     };
     Value out = emptyWithBatch(b, loc, type, x);
@@ -248,54 +303,16 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
       return success();
     }
     // The rows of the batch are independent through time: chunks of
-    // `batchRows` rows each run the whole time loop (a forall over the
-    // chunks, on the threads; nnc-distribute-ops leaves what is inside a
-    // forall alone), so that the steps need no synchronisation between the
-    // threads. The chunks depend on the batch only: the same bits for any
-    // thread count.
-    auto chunks = b.create<scf::ForallOp>(
-        loc, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{batch},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(batchRows)}, ValueRange{out},
-        /*mapping=*/std::nullopt);
-    OpBuilder cb = OpBuilder::atBlockBegin(chunks.getBody());
-    Value first = chunks.getInductionVar(0);
-    Value shared = chunks.getRegionIterArgs()[0];
-    AffineExpr d0, s0;
-    bindDims(b.getContext(), d0);
-    bindSymbols(b.getContext(), s0);
-    OpFoldResult rows = affine::makeComposedFoldedAffineMin(
-        cb, loc,
-        AffineMap::get(1, 1, {b.getAffineConstantExpr(batchRows), s0 - d0},
-                       b.getContext()),
-        {first, batch});
-    // The chunk's rows of a [N, ...] tensor: offsets, sizes and strides.
-    struct Box {
-      SmallVector<OpFoldResult> offsets, sizes, strides;
-    };
-    auto rowBox = [&](Value t) {
-      int64_t rank = cast<RankedTensorType>(t.getType()).getRank();
-      Box box{SmallVector<OpFoldResult>(rank, cb.getIndexAttr(0)),
-              getSizes(cb, loc, t),
-              SmallVector<OpFoldResult>(rank, cb.getIndexAttr(1))};
-      box.offsets[0] = first;
-      box.sizes[0] = rows;
-      return box;
-    };
-    auto rowsOf = [&](Value t) -> Value {
-      Box box = rowBox(t);
-      return cb.create<tensor::ExtractSliceOp>(loc, t, box.offsets, box.sizes,
-                                               box.strides);
-    };
-    Value chunkOut = rowsOf(shared);
-    Value result =
-        timeLoop(cb, loc, getValueOrCreateConstantIndexOp(cb, loc, rows),
-                 rowsOf(xp), nBias ? rowsOf(nBias) : Value(), chunkOut);
-    Box box = rowBox(chunkOut);
-    cb.setInsertionPointToStart(chunks.getTerminator().getBody());
-    cb.create<tensor::ParallelInsertSliceOp>(loc, result, shared, box.offsets,
-                                             box.sizes, box.strides);
-    rewriter.replaceOp(op, chunks.getResult(0));
+    // `batchRows` rows each run the whole time loop, on the threads, so that
+    // the steps need no synchronisation between them.
+    Value result = forAllRowChunks(
+        b, loc, batch, batchRows, out,
+        [&](OpBuilder &cb, Value rows, llvm::function_ref<Value(Value)> rowsOf,
+            Value chunkOut) {
+          return timeLoop(cb, loc, rows, rowsOf(xp),
+                          nBias ? rowsOf(nBias) : Value(), chunkOut);
+        });
+    rewriter.replaceOp(op, result);
     return success();
   }
 

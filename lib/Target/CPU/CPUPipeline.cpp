@@ -41,10 +41,10 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
   CPUTarget target = getCPUTarget(options);
   // Before the chunks: a matmul_transpose_a is chunked and scheduled like a
   // matmul, and the transpose it replaces is no op to chunk.
-  if (options.vectorizeMatmul)
+  if (options.vectorizeMatmul) {
     pm.addNestedPass<func::FuncOp>(nnc::createFoldLhsTranspose());
-  if (options.vectorizeMatmul)
     pm.addNestedPass<func::FuncOp>(nnc::createCollapseEpilogues());
+  }
   // Chunks for the threads, whether or not they run on several: the same
   // chunks, hence the same bits, for any thread count.
   DistributeOpsOptions distribute;

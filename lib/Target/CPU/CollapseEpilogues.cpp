@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Matmuls.h"
 #include "nnc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -42,9 +43,8 @@ expandedProduct(linalg::GenericOp generic) {
         !generic.getMatchingIndexingMap(input).isIdentity())
       continue;
     Operation *producer = expand.getSrc().getDefiningOp();
-    if (!isa_and_nonnull<linalg::MatmulOp, linalg::MatmulTransposeAOp>(
-            producer) ||
-        !producer->hasOneUse() || expand.getSrcType().getRank() != 2)
+    if (!nnc::isScheduledMatmul(producer) || !producer->hasOneUse() ||
+        expand.getSrcType().getRank() != 2)
       continue;
     return std::make_pair(expand.getSrc(), expand.getReassociationIndices());
   }
@@ -86,10 +86,10 @@ Value collapsedEmpty(IRRewriter &rewriter, tensor::CollapseShapeOp collapse) {
 /// consecutive results in the group's order, with nothing but loops in its
 /// results: then the group can become one loop. A constant result (a
 /// broadcast operand `w[n, 0, d]` of an `[N, T, D]` op) or a group read in
-/// part (`w[n, d]`) cannot. (MLIR 19's `areDimSequencesPreserved` was not
-/// relied on: with a constant result in a map it let such a broadcast
-/// operand through, nondeterministically, and the collapsed op read it past
-/// its end; `Safety/matrix-6.test`'s arith-6 caught it.)
+/// part (`w[n, d]`) cannot. (With MLIR 19's `areDimSequencesPreserved` in
+/// its place, a generic reading `w[n, 0, d]` was sometimes collapsed: the
+/// same model compiled differently from run to run, and read `w` past its
+/// end when collapsed; `Safety/matrix-6.test`'s arith-6 caught it.)
 bool keepsGroups(ArrayRef<AffineMap> maps,
                  ArrayRef<ReassociationIndices> groups) {
   for (AffineMap map : maps) {

@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Matmuls.h"
 #include "nnc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -40,12 +41,6 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `op` is a matrix product the matmul schedule tiles (its lhs
-/// [M, K], or [K, M] read in place: nnc-fold-lhs-transpose).
-bool isMatmul(linalg::LinalgOp op) {
-  return isa<linalg::MatmulOp, linalg::MatmulTransposeAOp>(op);
-}
-
 /// The matmul whose single use is `op`'s input, when `op` is an elementwise
 /// generic (the epilogue the schedule fuses).
 linalg::LinalgOp fusedContraction(linalg::LinalgOp op) {
@@ -53,16 +48,16 @@ linalg::LinalgOp fusedContraction(linalg::LinalgOp op) {
       op.getNumParallelLoops() != op.getNumLoops())
     return nullptr;
   for (Value input : op.getDpsInputs()) {
-    auto producer = input.getDefiningOp<linalg::LinalgOp>();
-    if (producer && isMatmul(producer) && producer->hasOneUse())
-      return producer;
+    Operation *producer = input.getDefiningOp();
+    if (nnc::isScheduledMatmul(producer) && producer->hasOneUse())
+      return cast<linalg::LinalgOp>(producer);
   }
   return nullptr;
 }
 
 /// Whether `op` is the matmul of an epilogue: it is chunked through it.
 bool feedsEpilogue(linalg::LinalgOp op) {
-  if (!isMatmul(op) || !op->hasOneUse())
+  if (!nnc::isScheduledMatmul(op) || !op->hasOneUse())
     return false;
   auto user = dyn_cast<linalg::LinalgOp>(*op->getUsers().begin());
   return user && fusedContraction(user) == op;
@@ -72,7 +67,7 @@ bool feedsEpilogue(linalg::LinalgOp op) {
 /// body. A contraction's point (one multiply-add of a vectorized register
 /// tile) is far cheaper than an elementwise op's (a load and a store).
 double pointCost(linalg::LinalgOp op) {
-  if (isMatmul(op) || isa<linalg::BatchMatmulOp>(op))
+  if (nnc::isScheduledMatmul(op) || isa<linalg::BatchMatmulOp>(op))
     return 1.0 / 16;
   auto body = op->getRegion(0).front().without_terminator();
   return std::max<double>(std::distance(body.begin(), body.end()), 1.0);
@@ -163,7 +158,7 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     SmallVector<int64_t> ranges = costed.getStaticLoopRanges();
     SmallVector<utils::IteratorType> iterators = costed.getIteratorTypesArray();
     unsigned rootLoops = root.getNumLoops();
-    bool tiled = isMatmul(costed);
+    bool tiled = nnc::isScheduledMatmul(costed);
     // A dynamic extent (the batch) counts as `assumedBatch` in the work,
     // times the static dims collapsed into it (a dense layer on sequences:
     // N * T rows).

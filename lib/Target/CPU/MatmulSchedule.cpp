@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Matmuls.h"
 #include "Outline.h"
 #include "nnc/Target/CPU/Passes.h"
 
@@ -511,7 +512,7 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
       // creates are already vectorized.
       SmallVector<linalg::LinalgOp> matmuls;
       func.walk([&](linalg::LinalgOp op) {
-        if (isa<linalg::MatmulOp, linalg::MatmulTransposeAOp>(op))
+        if (nnc::isScheduledMatmul(op))
           matmuls.push_back(op);
       });
       for (linalg::LinalgOp matmul : matmuls) {

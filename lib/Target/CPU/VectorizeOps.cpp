@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Matmuls.h"
 #include "nnc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -239,8 +240,7 @@ void zeroUnitWindowDims(linalg::GenericOp op) {
 bool isCandidate(linalg::LinalgOp op) {
   if (!op.hasPureTensorSemantics() || op.getNumLoops() == 0)
     return false;
-  if (isa<linalg::MatmulOp, linalg::MatmulTransposeAOp, linalg::BatchMatmulOp>(
-          op.getOperation()))
+  if (nnc::isScheduledMatmul(op) || isa<linalg::BatchMatmulOp>(op))
     return false;
   if (isa<linalg::ConvolutionOpInterface>(op.getOperation()))
     return false;
