@@ -104,6 +104,12 @@ static cl::opt<bool> timeReport(
     cl::desc("Print the time of each compilation stage and pass to stderr"),
     cl::init(false), cl::cat(nncCategory()));
 
+static cl::opt<bool> verifyEach(
+    "verify-each",
+    cl::desc("Verify the IR after every pass, not once per stage (slower; "
+             "names the pass that broke it)"),
+    cl::init(false), cl::cat(nncCategory()));
+
 static cl::opt<unsigned> largeEntryInstructions(
     "large-entry-instructions",
     cl::desc("CPU: entry points of at least this many LLVM instructions get "
@@ -249,6 +255,7 @@ static int compileMain() {
   options.headerPath = headerFilename;
   options.target = target;
   options.timeReport = timeReport;
+  options.verifyEach = verifyEach;
   if (vectorize != "all" && vectorize != "matmul" && vectorize != "none") {
     llvm::errs() << "nnc: error: --vectorize must be all, matmul or none, not '"
                  << vectorize << "'\n";

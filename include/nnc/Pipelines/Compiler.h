@@ -38,6 +38,9 @@ struct CompileOptions {
   /// Print the time of each stage and of every pass to stderr at the end
   /// (`--time-report`).
   bool timeReport = false;
+  /// Verify the IR after every pass (`--verify-each`) instead of once at
+  /// the end of each stage.
+  bool verifyEach = false;
   /// CPU: what the pipeline tiles and vectorizes ("all": matrix products
   /// and every other op; "matmul": the products only; "none": scalar loops
   /// everywhere). For comparisons (`--vectorize`).

@@ -1,11 +1,11 @@
 //===- Linker.cpp - link model.so -----------------------------------------===//
 //
-// Runs the system C compiler driver (clang-19 by default, `NNC_CC` to
-// override) to link the kernels' objects (which hold the descriptor) and the
-// model shim into a shared library. A version script keeps
-// every symbol but the public `nnc_*` API local, so several models load into
-// one process without clashes. The driver's own messages are attached to the
-// diagnostic when it fails.
+// Runs the system C compiler driver (`cc`, or clang-19 where there is none
+// or for the sanitizer build; `NNC_CC` to override) to link the kernels'
+// objects (which hold the descriptor) and the model shim into a shared library.
+// A version script keeps every symbol but the public `nnc_*` API local, so
+// several models load into one process without clashes. The driver's own
+// messages are attached to the diagnostic when it fails.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,22 +19,30 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <array>
+
 using namespace mlir;
 
 namespace {
 
-/// Finds the C compiler driver: $NNC_CC, clang-19, clang, cc.
-FailureOr<std::string> findCompiler(Location loc) {
+/// Finds the C compiler driver: $NNC_CC, then cc, clang-19, clang. GCC's
+/// driver starts in a tenth of the time of clang's (0.07 s of a 3 s
+/// compile); both link with the system linker. The sanitizer build takes
+/// clang-19 first, whose sanitizer runtime the model shim was built for.
+FailureOr<std::string> findCompiler(Location loc, bool sanitized) {
   if (const char *env = std::getenv("NNC_CC"); env && *env) {
     if (auto path = llvm::sys::findProgramByName(env))
       return *path;
     return emitError(loc) << "NNC_CC names '" << env
                           << "', which is not an executable on PATH";
   }
-  for (const char *name : {"clang-19", "clang", "cc"})
+  std::array<const char *, 3> names = {"cc", "clang-19", "clang"};
+  if (sanitized)
+    names = {"clang-19", "clang", "cc"};
+  for (const char *name : names)
     if (auto path = llvm::sys::findProgramByName(name))
       return *path;
-  return emitError(loc) << "no C compiler found (tried clang-19, clang, cc); "
+  return emitError(loc) << "no C compiler found (tried cc, clang-19, clang); "
                            "run scripts/setup.sh or set NNC_CC";
 }
 
@@ -65,8 +73,8 @@ std::string runDriver(const std::string &compiler, llvm::StringRef what,
 
 /// Runs `args` and turns a failure into a diagnostic with its stderr.
 LogicalResult run(Location loc, llvm::StringRef what,
-                  std::vector<std::string> args) {
-  FailureOr<std::string> compiler = findCompiler(loc);
+                  std::vector<std::string> args, bool sanitized) {
+  FailureOr<std::string> compiler = findCompiler(loc, sanitized);
   if (failed(compiler))
     return failure();
   std::string error = runDriver(*compiler, what, std::move(args));
@@ -111,5 +119,5 @@ LogicalResult nnc::linkSharedLibrary(Location loc, const LinkInputs &inputs,
   args.push_back("-Wl,--as-needed");
   args.push_back("-lm");
   args.push_back("-lpthread");
-  return run(loc, "linking " + output.str(), args);
+  return run(loc, "linking " + output.str(), args, !inputs.sanitize.empty());
 }
