@@ -11,13 +11,17 @@
 // `matmul -> expand_shape` (a dense layer on [N, T, D], attention heads) into a
 // higher-rank linalg.generic contraction, which the matmul schedule does not
 // recognise and which then runs as a scalar loop nest. Elementwise ops still
-// absorb reshapes, so biases and activations keep fusing.
+// absorb reshapes, so biases and activations keep fusing. One fusion the
+// stock patterns lack: a relu (maximumf with a constant) of a max reduction
+// (max pooling) becomes the reduction's initial value, so that the relu that
+// nn's PoolBeforeRelu moved after the pooling costs no pass of its own.
 //
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Codegen/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -37,6 +41,74 @@ bool hasReduction(Operation *op) {
   auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
   return linalgOp && linalgOp.getNumReductionLoops() > 0;
 }
+
+/// The constant `c` when `generic` is `max(x, c)` elementwise (arith.maximumf
+/// of its one input and a float constant, identity maps).
+std::optional<APFloat> clampConstant(linalg::GenericOp generic) {
+  if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
+      generic.getNumReductionLoops() != 0 ||
+      !llvm::all_of(generic.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return std::nullopt;
+  Block *body = generic.getBody();
+  if (body->getOperations().size() != 2)
+    return std::nullopt;
+  auto max = dyn_cast<arith::MaximumFOp>(body->front());
+  if (!max || body->getTerminator()->getOperand(0) != max.getResult())
+    return std::nullopt;
+  Value in = body->getArgument(0), other;
+  if (max.getLhs() == in)
+    other = max.getRhs();
+  else if (max.getRhs() == in)
+    other = max.getLhs();
+  FloatAttr c;
+  if (!other || !matchPattern(other, m_Constant(&c)))
+    return std::nullopt;
+  return c.getValue();
+}
+
+/// relu(maxpool(x)) -> maxpool(x) from max(init, 0): `max(r, c)` of a max
+/// reduction `r` whose accumulator is filled with `v` (and used by nothing
+/// else) fills it with max(v, c) instead. arith.maximumf is associative and
+/// commutative, NaN included, so every output is the same value.
+struct ClampIntoMaxReduction : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp clamp,
+                                PatternRewriter &rewriter) const override {
+    std::optional<APFloat> c = clampConstant(clamp);
+    if (!c)
+      return failure();
+    auto reduction = clamp.getDpsInputs()[0].getDefiningOp<linalg::GenericOp>();
+    if (!reduction || !reduction->hasOneUse() ||
+        reduction.getNumDpsInits() != 1 ||
+        reduction.getNumReductionLoops() == 0 ||
+        reduction->getResult(0).getType() != clamp->getResult(0).getType())
+      return failure();
+    // The reduction yields max(anything not read from the accumulator,
+    // accumulator).
+    Block *body = reduction.getBody();
+    Value acc = body->getArguments().back();
+    auto max =
+        body->getTerminator()->getOperand(0).getDefiningOp<arith::MaximumFOp>();
+    if (!max || max->getBlock() != body ||
+        (max.getLhs() != acc && max.getRhs() != acc) ||
+        llvm::count_if(acc.getUsers(), [](Operation *) { return true; }) != 1)
+      return failure();
+    auto fill = reduction.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    FloatAttr v;
+    if (!fill || !fill->hasOneUse() ||
+        !matchPattern(fill.getInputs()[0], m_Constant(&v)))
+      return failure();
+    APFloat init = llvm::maximum(v.getValue(), *c);
+    rewriter.setInsertionPoint(fill);
+    Value value = rewriter.create<arith::ConstantOp>(
+        fill.getLoc(), FloatAttr::get(v.getType(), init));
+    rewriter.modifyOpInPlace(fill,
+                             [&] { fill.getInputsMutable()[0].set(value); });
+    rewriter.replaceOp(clamp, reduction->getResults());
+    return success();
+  }
+};
 
 struct FuseElementwisePass
     : nnc::impl::FuseElementwiseBase<FuseElementwisePass> {
@@ -78,6 +150,7 @@ struct FuseElementwisePass
     ctx->getLoadedDialect<linalg::LinalgDialect>()->getCanonicalizationPatterns(
         patterns);
     linalg::populateConstantFoldLinalgOperations(patterns, fuseSingleUse);
+    patterns.add<ClampIntoMaxReduction>(ctx);
     GreedyRewriteConfig config;
     config.useTopDownTraversal = true;
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),

@@ -126,3 +126,22 @@ func.func @batchnorm_relu(%x: tensor<?x32x14x14xf32>, %g: tensor<32xf32>, %b: te
   %1 = nn.relu %0 : tensor<?x32x14x14xf32>
   return %1 : tensor<?x32x14x14xf32>
 }
+
+// -----
+
+// relu after 2x2 max pooling (where nn's canonicalization puts it): no
+// generic of its own; the pooling's maxima start from 0 instead of -inf.
+// CHECK-LABEL: func.func @relu_of_maxpool(
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[INIT:.*]] = linalg.fill ins(%[[ZERO]] : f32)
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} outs(%[[INIT]] : tensor<?x3x4x4xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %[[ACC:.*]]: f32):
+// CHECK-NEXT: %[[M:.*]] = arith.maximumf %[[IN]], %[[ACC]] : f32
+// CHECK-NEXT: linalg.yield %[[M]]
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[P]]
+func.func @relu_of_maxpool(%x: tensor<?x3x8x8xf32>) -> tensor<?x3x4x4xf32> {
+  %0 = nn.maxpool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x3x8x8xf32>) -> tensor<?x3x4x4xf32>
+  %1 = nn.relu %0 : tensor<?x3x4x4xf32>
+  return %1 : tensor<?x3x4x4xf32>
+}

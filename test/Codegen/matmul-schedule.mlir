@@ -136,6 +136,34 @@ func.func @epilogue(%a: tensor<16x8xf32>, %b: tensor<8x64xf32>, %bias: tensor<64
 
 // -----
 
+// A convolution's image product accumulates onto its broadcast bias: the
+// bias becomes an epilogue (added to the register tile after the reduction)
+// and the tile starts from zeros, so no broadcast is written to memory and
+// no accumulator is read from it.
+// CHECK-LABEL: func.func @bias_init(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: tensor<16x8xf32>, %[[B:[a-z0-9]+]]: tensor<8x64xf32>, %[[BIAS:[a-z0-9]+]]: tensor<16xf32>
+// CHECK-NOT: linalg.
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK: scf.for %[[I:[a-z0-9]+]] =
+// CHECK: scf.for %[[J:[a-z0-9]+]] =
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (vector<8x32xf32>)
+// CHECK: vector.contract
+// CHECK: %[[BV:.*]] = vector.transfer_read %[[BIAS]][%[[I]]]{{.*}} : tensor<16xf32>, vector<8xf32>
+// CHECK: %[[BB:.*]] = vector.broadcast %[[BV]] : vector<8xf32> to vector<32x8xf32>
+// CHECK: %[[BT:.*]] = vector.transpose %[[BB]], [1, 0] : vector<32x8xf32> to vector<8x32xf32>
+// CHECK: %[[S:.*]] = arith.addf %[[ACC]], %[[BT]] : vector<8x32xf32>
+// CHECK: vector.transfer_write %[[S]], %{{.*}}[%[[I]], %[[J]]]
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @bias_init(%a: tensor<16x8xf32>, %b: tensor<8x64xf32>, %bias: tensor<16xf32>) -> tensor<16x64xf32> {
+  %e = tensor.empty() : tensor<16x64xf32>
+  %c = linalg.broadcast ins(%bias : tensor<16xf32>) outs(%e : tensor<16x64xf32>) dimensions = [1]
+  %r = linalg.matmul ins(%a, %b : tensor<16x8xf32>, tensor<8x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %r : tensor<16x64xf32>
+}
+
+// -----
+
 // Dynamic N: not scheduled; the matmul is left exactly as it was (and no
 // internal tag attribute leaks).
 // CHECK-LABEL: func.func @dynamic_n(

@@ -25,28 +25,50 @@ func.func @copies(%a: memref<4x8xf32>, %b: memref<4x8xf32>, %c: memref<4x4xf32>)
 // With vector-lanes (the CPU pipeline passes its target's), a copy whose
 // rows are contiguous and static on both sides moves them in vectors: a loop
 // per outer dim, 16-lane loads and stores along the row (here 40 = 2 x 16),
-// and scalar ones for the last 8. A dynamic row stays linalg.copy.
+// then one narrower vector per power of two that fits the rest (8), and a
+// scalar for an odd end (a row of 15 = 8 + 4 + 2 + 1). A dynamic row stays
+// linalg.copy.
 // RUN: nnc-opt %s --nnc-strided-copy-to-linalg=vector-lanes=16 -canonicalize | FileCheck %s --check-prefix=ROWS
 // ROWS-LABEL: func.func @rows(
 // ROWS-SAME: %[[S:[a-z0-9]+]]: memref<?x4x40xf32>, %[[D:[a-z0-9]+]]: memref<?x4x40xf32, strided<[480, 120, 1], offset: 40>>
 // ROWS-DAG: %[[C4:.*]] = arith.constant 4 : index
 // ROWS-DAG: %[[C16:.*]] = arith.constant 16 : index
 // ROWS-DAG: %[[C32:.*]] = arith.constant 32 : index
-// ROWS-DAG: %[[C40:.*]] = arith.constant 40 : index
 // ROWS: %[[N:.*]] = memref.dim %[[S]], %{{.*}}
 // ROWS: scf.for %[[I:.*]] = %{{.*}} to %[[N]] step
 // ROWS: scf.for %[[J:.*]] = %{{.*}} to %[[C4]] step
 // ROWS: scf.for %[[K:.*]] = %{{.*}} to %[[C32]] step %[[C16]] {
 // ROWS-NEXT: %[[V:.*]] = vector.load %[[S]][%[[I]], %[[J]], %[[K]]] : memref<?x4x40xf32>, vector<16xf32>
 // ROWS-NEXT: vector.store %[[V]], %[[D]][%[[I]], %[[J]], %[[K]]]
-// ROWS: scf.for %[[T:.*]] = %[[C32]] to %[[C40]] step
-// ROWS-NEXT: %[[X:.*]] = memref.load %[[S]][%[[I]], %[[J]], %[[T]]]
-// ROWS-NEXT: memref.store %[[X]], %[[D]][%[[I]], %[[J]], %[[T]]]
+// ROWS: }
+// ROWS-NEXT: %[[W:.*]] = vector.load %[[S]][%[[I]], %[[J]], %[[C32]]] : memref<?x4x40xf32>, vector<8xf32>
+// ROWS-NEXT: vector.store %[[W]], %[[D]][%[[I]], %[[J]], %[[C32]]]
+// ROWS-NOT: memref.load
 // ROWS: linalg.copy ins(%{{.*}} : memref<4x?xf32, strided<[?, 1], offset: ?>>)
 // ROWS-NOT: memref.copy
 func.func @rows(%s: memref<?x4x40xf32>, %d: memref<?x4x40xf32, strided<[480, 120, 1], offset: 40>>,
                 %a: memref<4x?xf32, strided<[?, 1], offset: ?>>, %b: memref<4x?xf32>) {
   memref.copy %s, %d : memref<?x4x40xf32> to memref<?x4x40xf32, strided<[480, 120, 1], offset: 40>>
   memref.copy %a, %b : memref<4x?xf32, strided<[?, 1], offset: ?>> to memref<4x?xf32>
+  return
+}
+
+// ROWS-LABEL: func.func @short_rows(
+// ROWS-SAME: %[[S:[a-z0-9]+]]: memref<3x15xf32>, %[[D:[a-z0-9]+]]: memref<3x15xf32, strided<[17, 1], offset: 18>>
+// ROWS-DAG: %[[C8:.*]] = arith.constant 8 : index
+// ROWS-DAG: %[[C12:.*]] = arith.constant 12 : index
+// ROWS-DAG: %[[C14:.*]] = arith.constant 14 : index
+// ROWS: scf.for %[[I:.*]] =
+// ROWS-NEXT: %[[A:.*]] = vector.load %[[S]][%[[I]], %{{.*}}] : memref<3x15xf32>, vector<8xf32>
+// ROWS-NEXT: vector.store %[[A]], %[[D]][%[[I]], %{{.*}}]
+// ROWS-NEXT: %[[B:.*]] = vector.load %[[S]][%[[I]], %[[C8]]] : memref<3x15xf32>, vector<4xf32>
+// ROWS-NEXT: vector.store %[[B]], %[[D]][%[[I]], %[[C8]]]
+// ROWS-NEXT: %[[C:.*]] = vector.load %[[S]][%[[I]], %[[C12]]] : memref<3x15xf32>, vector<2xf32>
+// ROWS-NEXT: vector.store %[[C]], %[[D]][%[[I]], %[[C12]]]
+// ROWS-NEXT: %[[X:.*]] = memref.load %[[S]][%[[I]], %[[C14]]] : memref<3x15xf32>
+// ROWS-NEXT: memref.store %[[X]], %[[D]][%[[I]], %[[C14]]]
+// ROWS-NEXT: }
+func.func @short_rows(%s: memref<3x15xf32>, %d: memref<3x15xf32, strided<[17, 1], offset: 18>>) {
+  memref.copy %s, %d : memref<3x15xf32> to memref<3x15xf32, strided<[17, 1], offset: 18>>
   return
 }

@@ -5,8 +5,8 @@
 // bufferization) would lower to a call of MLIR's `memrefCopy` runtime
 // function, which a self-contained model.so does not have. Such copies become
 // loops: with `vector-lanes`, a copy of contiguous static rows moves each row
-// in vector loads and stores; any other becomes `linalg.copy`, lowered to
-// scalar loops like every other linalg op.
+// in vector loads and stores (the row's end in narrower vectors); any other
+// becomes `linalg.copy`, lowered to scalar loops like every other linalg op.
 //
 //===----------------------------------------------------------------------===//
 
@@ -47,7 +47,7 @@ bool hasContiguousRows(MemRefType type) {
 
 /// Copies `copy`'s source to its target row by row: loops over the outer
 /// dims, then `lanes`-wide vector loads and stores along the row and
-/// scalar ones for its last `row % lanes` elements.
+/// narrower ones for its last `row % lanes` elements.
 void copyRows(memref::CopyOp copy, int64_t lanes) {
   OpBuilder b(copy);
   Location loc = copy.getLoc();
@@ -79,14 +79,23 @@ void copyRows(memref::CopyOp copy, int64_t lanes) {
                                            at(loop.getInductionVar()));
     inner.create<vector::StoreOp>(loc, v, dst, at(loop.getInductionVar()));
   }
-  if (full < row) {
-    auto loop =
-        b.create<scf::ForOp>(loc, b.create<arith::ConstantIndexOp>(loc, full),
-                             b.create<arith::ConstantIndexOp>(loc, row), one);
-    OpBuilder inner = OpBuilder::atBlockBegin(loop.getBody());
-    Value x =
-        inner.create<memref::LoadOp>(loc, src, at(loop.getInductionVar()));
-    inner.create<memref::StoreOp>(loc, x, dst, at(loop.getInductionVar()));
+  // The rest of the row in one vector of each narrower power of two that
+  // fits (a row of 14: 8 + 4 + 2), then a scalar: rows shorter than `lanes`
+  // (the 14 x 14 planes of a padded convolution input) were scalar copies.
+  int64_t column = full;
+  for (int64_t width = lanes / 2; width >= 2; width /= 2) {
+    if (row - column < width)
+      continue;
+    auto vectorType = VectorType::get({width}, type.getElementType());
+    Value at0 = b.create<arith::ConstantIndexOp>(loc, column);
+    Value v = b.create<vector::LoadOp>(loc, vectorType, src, at(at0));
+    b.create<vector::StoreOp>(loc, v, dst, at(at0));
+    column += width;
+  }
+  if (column < row) {
+    Value at0 = b.create<arith::ConstantIndexOp>(loc, column);
+    Value x = b.create<memref::LoadOp>(loc, src, at(at0));
+    b.create<memref::StoreOp>(loc, x, dst, at(at0));
   }
 }
 
