@@ -164,6 +164,51 @@ func.func @bias_init(%a: tensor<16x8xf32>, %b: tensor<8x64xf32>, %bias: tensor<1
 
 // -----
 
+// A product in a loop whose N leaves 4 columns past its full 32-column
+// tiles, with A (the weights) defined outside the loop: A is transposed once
+// before the loop; columns [0, 32) are the 8 x 32 tile with its epilogue
+// (the bias), columns [32, 36) the product B[:, 32:]^T A^T as
+// matmul_transpose_a on a 4 x 16 tile (along M), transposed back, then the
+// bias; both go into the image's slice.
+// CHECK-LABEL: func.func @narrow_remainder(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: tensor<16x8xf32>, %[[B:[a-z0-9]+]]: tensor<4x8x36xf32>, %[[BIAS:[a-z0-9]+]]: tensor<16xf32>
+// CHECK: %[[AT:.*]] = linalg.transpose ins(%[[A]] : tensor<16x8xf32>) outs(%{{.*}} : tensor<8x16xf32>) permutation = [1, 0]
+// CHECK: scf.forall
+// CHECK: %[[BI:.*]] = tensor.extract_slice %[[B]]
+// CHECK: %[[OI:.*]] = tensor.extract_slice
+// CHECK-DAG: %[[BL:.*]] = tensor.extract_slice %[[BI]][0, 0] [8, 32] [1, 1]
+// CHECK-DAG: %[[BR:.*]] = tensor.extract_slice %[[BI]][0, 32] [8, 4] [1, 1]
+// CHECK: scf.for {{.*}} -> (vector<4x16xf32>)
+// CHECK: vector.transfer_read %[[BR]]{{.*}} vector<1x4xf32>
+// CHECK: vector.transfer_read %[[AT]]{{.*}} vector<1x16xf32>
+// CHECK: vector.contract {{.*}} : vector<1x4xf32>, vector<1x16xf32> into vector<4x16xf32>
+// CHECK: %[[RT:.*]] = linalg.transpose ins(%{{.*}} : tensor<4x16xf32>) outs(%{{.*}} : tensor<16x4xf32>)
+// CHECK: %[[OL:.*]] = tensor.extract_slice %[[OI]][0, 0] [16, 32] [1, 1]
+// CHECK: %[[L:.*]] = scf.for {{.*}} iter_args(%{{.*}} = %[[OL]]) -> (tensor<16x32xf32>)
+// CHECK: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK: arith.addf
+// CHECK: %[[OR:.*]] = tensor.extract_slice %[[OI]][0, 32] [16, 4] [1, 1]
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[RT]], %{{.*}} : tensor<16x4xf32>, tensor<16xf32>) outs(%[[OR]] : tensor<16x4xf32>)
+// CHECK: arith.addf
+// CHECK: %[[C1:.*]] = tensor.insert_slice %[[L]] into %[[OI]][0, 0] [16, 32] [1, 1]
+// CHECK: tensor.insert_slice %[[R]] into %[[C1]][0, 32] [16, 4] [1, 1]
+// CHECK-NOT: linalg.matmul
+func.func @narrow_remainder(%a: tensor<16x8xf32>, %b: tensor<4x8x36xf32>, %bias: tensor<16xf32>) -> tensor<4x16x36xf32> {
+  %e = tensor.empty() : tensor<4x16x36xf32>
+  %r = scf.forall (%i) in (4) shared_outs(%o = %e) -> (tensor<4x16x36xf32>) {
+    %bi = tensor.extract_slice %b[%i, 0, 0] [1, 8, 36] [1, 1, 1] : tensor<4x8x36xf32> to tensor<8x36xf32>
+    %oi = tensor.extract_slice %o[%i, 0, 0] [1, 16, 36] [1, 1, 1] : tensor<4x16x36xf32> to tensor<16x36xf32>
+    %c = linalg.broadcast ins(%bias : tensor<16xf32>) outs(%oi : tensor<16x36xf32>) dimensions = [1]
+    %p = linalg.matmul ins(%a, %bi : tensor<16x8xf32>, tensor<8x36xf32>) outs(%c : tensor<16x36xf32>) -> tensor<16x36xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %p into %o[%i, 0, 0] [1, 16, 36] [1, 1, 1] : tensor<16x36xf32> into tensor<4x16x36xf32>
+    }
+  }
+  return %r : tensor<4x16x36xf32>
+}
+
+// -----
+
 // Dynamic N: not scheduled; the matmul is left exactly as it was (and no
 // internal tag attribute leaks).
 // CHECK-LABEL: func.func @dynamic_n(

@@ -83,32 +83,6 @@ struct ScheduleChoice {
   bool tileK;
 };
 
-/// Returns the operand number through which the single user of `matmul`
-/// consumes it, if that user is an elementwise epilogue: a linalg.generic with
-/// all loops parallel, identity maps on the matmul operand and on its single
-/// result, and a body of arith/math ops only (so it vectorizes).
-std::optional<unsigned> getEpilogueOperand(linalg::LinalgOp matmul) {
-  Value result = matmul->getResult(0);
-  if (!result.hasOneUse())
-    return std::nullopt;
-  OpOperand &use = *result.getUses().begin();
-  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
-  if (!generic || generic.getNumDpsInits() != 1 || generic.getNumLoops() != 2 ||
-      generic.getNumParallelLoops() != generic.getNumLoops() ||
-      !generic.isDpsInput(&use))
-    return std::nullopt;
-  if (!generic.getMatchingIndexingMap(&use).isIdentity() ||
-      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
-           .isIdentity())
-    return std::nullopt;
-  if (generic->getResult(0).getType() != result.getType())
-    return std::nullopt;
-  for (Operation &op : generic.getBody()->without_terminator())
-    if (!isa<arith::ArithDialect, math::MathDialect>(op.getDialect()))
-      return std::nullopt;
-  return use.getOperandNumber();
-}
-
 /// Decides root, tile sizes and peeling from the static shapes; returns
 /// When the rows of `matmul` are the collapsed dims of a reshaped operand
 /// (a dense layer on [N, T, D]: M = N * T), copies that operand into a
@@ -159,44 +133,6 @@ void materializeCollapsedRows(linalg::MatmulOp matmul) {
   matmul->setOperand(0, lhs);
 }
 
-/// A matmul accumulating onto a broadcast bias (a convolution's image
-/// product, ConvPerImage.cpp) whose result has no elementwise epilogue:
-/// accumulates onto zeros instead and adds the bias in a new epilogue
-/// generic. The schedule then fuses the zero fill and the bias into the
-/// register tile; before, the bias was broadcast into the whole [F, OH*OW]
-/// result in memory and each tile loaded its accumulators from there (on
-/// fashion_cnn's predict 4% of the per-image loop). The sum's order changes
-/// from (b + p1) + p2 + ... to (p1 + p2 + ...) + b.
-void moveBiasToEpilogue(linalg::LinalgOp matmul) {
-  auto broadcast = matmul.getDpsInits()[0].getDefiningOp<linalg::BroadcastOp>();
-  auto resultType = dyn_cast<RankedTensorType>(matmul->getResult(0).getType());
-  if (!broadcast || !broadcast->hasOneUse() || !resultType ||
-      !resultType.getElementType().isF32() || getEpilogueOperand(matmul))
-    return;
-  OpBuilder b(matmul);
-  Location loc = matmul.getLoc();
-  Value dest = broadcast.getInit();
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, dest);
-  Value empty = b.create<tensor::EmptyOp>(loc, sizes, b.getF32Type());
-  Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
-  Value zeros = b.create<linalg::FillOp>(loc, zero, empty).getResult(0);
-  matmul.getDpsInitsMutable()[0].set(zeros);
-  b.setInsertionPointAfter(matmul);
-  AffineMap identity = b.getMultiDimIdentityMap(2);
-  AffineMap biasMap = broadcast.getIndexingMapsArray()[0];
-  Value product = matmul->getResult(0);
-  auto add = b.create<linalg::GenericOp>(
-      loc, resultType, ValueRange{product, broadcast.getInput()},
-      ValueRange{dest}, ArrayRef<AffineMap>{identity, biasMap, identity},
-      SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-      [](OpBuilder &nb, Location l, ValueRange args) {
-        nb.create<linalg::YieldOp>(
-            l, nb.create<arith::AddFOp>(l, args[0], args[1]).getResult());
-      });
-  product.replaceAllUsesExcept(add.getResult(0), add);
-  broadcast->erase();
-}
-
 /// nullopt for matmuls the schedule does not handle (dynamic N). A dynamic
 /// K (the batch reduction of weight gradients) is tiled by 1 like any K.
 std::optional<ScheduleChoice> chooseSchedule(linalg::LinalgOp matmul,
@@ -213,7 +149,7 @@ std::optional<ScheduleChoice> chooseSchedule(linalg::LinalgOp matmul,
   if (ShapedType::isDynamic(n))
     return std::nullopt;
   ScheduleChoice c;
-  c.epilogueOperand = getEpilogueOperand(matmul);
+  c.epilogueOperand = nnc::getEpilogueOperand(matmul);
   // The fill is fused through the matmul's tile when the root is the
   // epilogue. When the root is the matmul itself, the fill is its loop's
   // iter_args init, which fuse_into_containing_op cannot reach; it then stays
@@ -548,12 +484,17 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
       // schedule rewrites only its own ops (the matmul, its epilogue, its
       // fill), so the matmuls are collected once; the ones a schedule
       // creates are already vectorized.
-      SmallVector<linalg::LinalgOp> matmuls;
-      func.walk([&](linalg::LinalgOp op) {
-        if (nnc::isScheduledMatmul(op))
-          matmuls.push_back(op);
-      });
-      for (linalg::LinalgOp matmul : matmuls) {
+      auto collect = [&] {
+        SmallVector<linalg::LinalgOp> matmuls;
+        func.walk([&](linalg::LinalgOp op) {
+          if (nnc::isScheduledMatmul(op))
+            matmuls.push_back(op);
+        });
+        return matmuls;
+      };
+      // Each product in the form its schedule runs best (MatmulForms.cpp);
+      // a split product is two, both scheduled below.
+      for (linalg::LinalgOp matmul : collect()) {
         // CSE may share one fill between several matmuls; give this one its
         // own, so that fusing it into the tile leaves no whole-tensor fill
         // of dynamic shape behind for the vectorizer.
@@ -563,9 +504,14 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
           Operation *own = b.clone(*fill);
           matmul.getDpsInitsMutable()[0].set(own->getResult(0));
         }
-        if (auto plain = dyn_cast<linalg::MatmulOp>(*matmul))
+        auto plain = dyn_cast<linalg::MatmulOp>(*matmul);
+        if (plain)
           materializeCollapsedRows(plain);
-        moveBiasToEpilogue(matmul);
+        nnc::moveBiasToEpilogue(matmul);
+        if (plain)
+          nnc::splitNarrowRemainder(plain, tileN);
+      }
+      for (linalg::LinalgOp matmul : collect()) {
         std::optional<ScheduleChoice> choice =
             chooseSchedule(matmul, {tileM, tileN});
         if (!choice)

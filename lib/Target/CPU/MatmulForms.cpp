@@ -1,0 +1,223 @@
+//===- MatmulForms.cpp - the forms nnc-matmul-schedule puts products in ---===//
+//
+// Rewrites that nnc-matmul-schedule applies to a product before it chooses
+// its schedule, so that more of the product runs in the 8 x 32 register
+// tile: the accumulator's bias becomes an epilogue (moveBiasToEpilogue), and
+// a few columns left over by the tile are computed transposed
+// (splitNarrowRemainder). Also the test of what the tile can fuse as its
+// epilogue (getEpilogueOperand).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Matmuls.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
+#include "mlir/Interfaces/TilingInterface.h"
+
+using namespace mlir;
+
+namespace {
+
+/// A static box of `t` at `offsets` with `sizes` (unit strides).
+Value sliceBox(OpBuilder &b, Location loc, Value t, ArrayRef<int64_t> offsets,
+               ArrayRef<int64_t> sizes) {
+  SmallVector<int64_t> ones(offsets.size(), 1);
+  MLIRContext *ctx = b.getContext();
+  return b.create<tensor::ExtractSliceOp>(
+      loc, t, getAsIndexOpFoldResult(ctx, offsets),
+      getAsIndexOpFoldResult(ctx, sizes), getAsIndexOpFoldResult(ctx, ones));
+}
+
+} // namespace
+
+/// Returns the operand number through which the single user of `matmul`
+/// consumes it, if that user is an elementwise epilogue: a linalg.generic with
+/// all loops parallel, identity maps on the matmul operand and on its single
+/// result, and a body of arith/math ops only (so it vectorizes).
+std::optional<unsigned> nnc::getEpilogueOperand(linalg::LinalgOp matmul) {
+  Value result = matmul->getResult(0);
+  if (!result.hasOneUse())
+    return std::nullopt;
+  OpOperand &use = *result.getUses().begin();
+  auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!generic || generic.getNumDpsInits() != 1 || generic.getNumLoops() != 2 ||
+      generic.getNumParallelLoops() != generic.getNumLoops() ||
+      !generic.isDpsInput(&use))
+    return std::nullopt;
+  if (!generic.getMatchingIndexingMap(&use).isIdentity() ||
+      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
+           .isIdentity())
+    return std::nullopt;
+  if (generic->getResult(0).getType() != result.getType())
+    return std::nullopt;
+  for (Operation &op : generic.getBody()->without_terminator())
+    if (!isa<arith::ArithDialect, math::MathDialect>(op.getDialect()))
+      return std::nullopt;
+  return use.getOperandNumber();
+}
+
+/// A matmul accumulating onto a broadcast bias (a convolution's image
+/// product, ConvPerImage.cpp) whose result has no elementwise epilogue:
+/// accumulates onto zeros instead and adds the bias in a new epilogue
+/// generic. The schedule then fuses the zero fill and the bias into the
+/// register tile; before, the bias was broadcast into the whole [F, OH*OW]
+/// result in memory and each tile loaded its accumulators from there (on
+/// fashion_cnn's predict 4% of the per-image loop). The sum's order changes
+/// from (b + p1) + p2 + ... to (p1 + p2 + ...) + b.
+void nnc::moveBiasToEpilogue(linalg::LinalgOp matmul) {
+  auto broadcast = matmul.getDpsInits()[0].getDefiningOp<linalg::BroadcastOp>();
+  auto resultType = dyn_cast<RankedTensorType>(matmul->getResult(0).getType());
+  if (!broadcast || !broadcast->hasOneUse() || !resultType ||
+      !resultType.getElementType().isF32() || nnc::getEpilogueOperand(matmul))
+    return;
+  OpBuilder b(matmul);
+  Location loc = matmul.getLoc();
+  Value dest = broadcast.getInit();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, dest);
+  Value empty = b.create<tensor::EmptyOp>(loc, sizes, b.getF32Type());
+  Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
+  Value zeros = b.create<linalg::FillOp>(loc, zero, empty).getResult(0);
+  matmul.getDpsInitsMutable()[0].set(zeros);
+  b.setInsertionPointAfter(matmul);
+  AffineMap identity = b.getMultiDimIdentityMap(2);
+  AffineMap biasMap = broadcast.getIndexingMapsArray()[0];
+  Value product = matmul->getResult(0);
+  auto add = b.create<linalg::GenericOp>(
+      loc, resultType, ValueRange{product, broadcast.getInput()},
+      ValueRange{dest}, ArrayRef<AffineMap>{identity, biasMap, identity},
+      SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        nb.create<linalg::YieldOp>(
+            l, nb.create<arith::AddFOp>(l, args[0], args[1]).getResult());
+      });
+  product.replaceAllUsesExcept(add.getResult(0), add);
+  broadcast->erase();
+}
+
+/// Whether `v` is defined outside `loop` (computed once for all its
+/// iterations).
+static bool isDefinedOutside(Value v, Operation *loop) {
+  Operation *def = v.getDefiningOp();
+  if (!def)
+    def = cast<BlockArgument>(v).getOwner()->getParentOp();
+  return !loop->isAncestor(def);
+}
+
+/// A matmul [M, N] whose N leaves r columns past the last full register tile
+/// (0 < r <= tileN / 4: fashion_cnn's conv2 image product, N = 14 * 14 = 6 x
+/// 32 + 4) spends on them a tile of r columns whose rows each broadcast an
+/// element of A for r products (8 x 4 on fashion_cnn: 4.5x the time per
+/// product of the full tile, 8% of conv2). When A [M, K] is computed outside
+/// the loop around the matmul (a layer's weights) and M fills vectors, this
+/// computes those columns transposed instead, as
+///   C[:, N-r:] = transpose(matmul_transpose_a(B[:, N-r:], A^T))
+/// whose tile runs along M at full width; A^T is transposed once, where A is
+/// defined. The first N - r columns stay a matmul of whole tiles, and an
+/// elementwise epilogue is cut in the same two column ranges. Each element
+/// sums the same products in the same order, so the result is the same to
+/// the bit.
+void nnc::splitNarrowRemainder(linalg::MatmulOp matmul, int64_t tileN) {
+  auto type = dyn_cast<RankedTensorType>(matmul.getResult(0).getType());
+  Value a = matmul.getInputs()[0], rhs = matmul.getInputs()[1];
+  auto aType = cast<RankedTensorType>(a.getType());
+  if (!type || !type.hasStaticShape() || !aType.hasStaticShape() ||
+      !type.getElementType().isF32())
+    return;
+  int64_t m = type.getDimSize(0), n = type.getDimSize(1),
+          k = aType.getDimSize(1), r = n % tileN, lanes = tileN / 2;
+  auto loop = matmul->getParentOfType<LoopLikeOpInterface>();
+  auto fill = matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+  if (n < tileN || r == 0 || r > tileN / 4 || m % lanes != 0 || !loop ||
+      !isDefinedOutside(a, loop) || !fill || !fill->hasOneUse())
+    return;
+  std::optional<unsigned> epilogue = getEpilogueOperand(matmul);
+  Operation *root = matmul;
+  if (epilogue)
+    root = *matmul->getResult(0).getUsers().begin();
+  Location loc = matmul.getLoc();
+  Type f32 = type.getElementType();
+  Value fillValue = fill.getInputs()[0];
+
+  // A^T [K, M], once, where A is defined.
+  OpBuilder outside(matmul->getContext());
+  if (Operation *def = a.getDefiningOp())
+    outside.setInsertionPointAfter(def);
+  else
+    outside.setInsertionPointToStart(cast<BlockArgument>(a).getOwner());
+  Value aT =
+      outside
+          .create<linalg::TransposeOp>(loc, a,
+                                       outside.create<tensor::EmptyOp>(
+                                           loc, ArrayRef<int64_t>{k, m}, f32),
+                                       ArrayRef<int64_t>{1, 0})
+          ->getResult(0);
+
+  OpBuilder b(root);
+  int64_t whole = n - r;
+  Value dest = epilogue
+                   ? cast<DestinationStyleOpInterface>(root).getDpsInits()[0]
+                   : fill.getOutputs()[0];
+  auto filled = [&](Value t) {
+    return b.create<linalg::FillOp>(loc, fillValue, t).getResult(0);
+  };
+  auto empty = [&](ArrayRef<int64_t> shape) -> Value {
+    return b.create<tensor::EmptyOp>(loc, shape, f32);
+  };
+  // The product's columns [0, N - r) and [N - r, N).
+  Value left = b.create<linalg::MatmulOp>(
+                    loc, TypeRange{RankedTensorType::get({m, whole}, f32)},
+                    ValueRange{a, sliceBox(b, loc, rhs, {0, 0}, {k, whole})},
+                    ValueRange{filled(
+                        epilogue ? empty({m, whole})
+                                 : sliceBox(b, loc, dest, {0, 0}, {m, whole}))})
+                   .getResult(0);
+  Value rightT = b.create<linalg::MatmulTransposeAOp>(
+                      loc, TypeRange{RankedTensorType::get({r, m}, f32)},
+                      ValueRange{sliceBox(b, loc, rhs, {0, whole}, {k, r}), aT},
+                      ValueRange{filled(empty({r, m}))})
+                     .getResult(0);
+  Value right = b.create<linalg::TransposeOp>(
+                     loc, rightT,
+                     epilogue ? empty({m, r})
+                              : sliceBox(b, loc, dest, {0, whole}, {m, r}),
+                     ArrayRef<int64_t>{1, 0})
+                    ->getResult(0);
+  // The epilogue on the same two ranges, reading the two parts.
+  auto epilogueOf = [&](Value part, int64_t offset, int64_t width) -> Value {
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                         b.getIndexAttr(offset)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(m),
+                                       b.getIndexAttr(width)};
+    FailureOr<TilingResult> tiled =
+        cast<TilingInterface>(root).getTiledImplementation(b, offsets, sizes);
+    Operation *op = tiled->tiledOps.front();
+    Operation *slice = op->getOperand(*epilogue).getDefiningOp();
+    op->setOperand(*epilogue, part);
+    if (slice && slice->use_empty())
+      slice->erase();
+    return tiled->tiledValues.front();
+  };
+  if (epilogue) {
+    left = epilogueOf(left, 0, whole);
+    right = epilogueOf(right, whole, r);
+  }
+  auto insert = [&](Value part, Value into, int64_t offset, int64_t width) {
+    return b
+        .create<tensor::InsertSliceOp>(
+            loc, part, into,
+            ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(offset)},
+            ArrayRef<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(width)},
+            ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)})
+        .getResult();
+  };
+  Value result = insert(right, insert(left, dest, 0, whole), whole, r);
+  root->getResult(0).replaceAllUsesWith(result);
+  root->erase();
+  if (epilogue)
+    matmul->erase();
+  fill->erase();
+}
