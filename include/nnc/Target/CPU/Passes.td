@@ -393,8 +393,8 @@ def StridedCopyToLinalg : Pass<"nnc-strided-copy-to-linalg"> {
     row: the slices that bufferization copies into a concatenation, such as
     the query, key and value gradients of attention into one `[N, T, 3D]`
     buffer) becomes a loop nest over the rows that moves each row in
-    `vector<lanes x f32>` loads and stores (a scalar tail for the rest);
-    other copies become `linalg.copy`, lowered to scalar loops.
+    `vector<lanes x f32>` loads and stores (one narrower vector per power
+    of two that fits and a scalar for the rest); other copies become `linalg.copy`, lowered to scalar loops.
   }];
   let options = [
     Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"0",
