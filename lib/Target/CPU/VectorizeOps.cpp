@@ -308,8 +308,56 @@ struct FoldInsertOfCoveringWrite : OpRewritePattern<tensor::InsertSliceOp> {
   }
 };
 
+/// The fill of a reduction's accumulator that its tile can fill itself:
+/// a linalg.fill of a scalar used by `op` alone, when no reduction loop is
+/// tiled (each tile then owns its slice of the accumulator and reduces into
+/// it once).
+linalg::FillOp fusableFill(linalg::LinalgOp op, ArrayRef<int64_t> tiles) {
+  if (op.getNumReductionLoops() == 0 || op.getNumDpsInits() != 1)
+    return nullptr;
+  auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+  if (!fill || !fill->hasOneUse())
+    return nullptr;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (auto [i, iterator] : llvm::enumerate(iterators))
+    if (iterator == utils::IteratorType::reduction && i < tiles.size() &&
+        tiles[i] != 0)
+      return nullptr;
+  return fill;
+}
+
+/// Moves `fill` into the tile of `tiled` (the tiled reduction, whose loops
+/// are `loops`): the tile fills its slice of the accumulator, and the loops
+/// start from the fill's destination. Returns the fill in the tile.
+linalg::FillOp fillInTile(RewriterBase &rewriter, linalg::FillOp fill,
+                          linalg::LinalgOp tiled,
+                          ArrayRef<LoopLikeOpInterface> loops) {
+  OpOperand &init = tiled.getDpsInitsMutable()[0];
+  rewriter.setInsertionPoint(tiled);
+  auto inTile = rewriter.create<linalg::FillOp>(
+      fill.getLoc(), fill.getInputs()[0], init.get());
+  rewriter.modifyOpInPlace(tiled, [&] { init.set(inTile.getResult(0)); });
+  Operation *outer = loops.front();
+  rewriter.modifyOpInPlace(outer, [&] {
+    for (OpOperand &operand : outer->getOpOperands())
+      if (operand.get() == fill.getResult(0))
+        operand.set(fill.getOutputs()[0]);
+  });
+  return inTile;
+}
+
 struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
   using VectorizeOpsBase::VectorizeOpsBase;
+
+  /// Tile sizes of `op`: transpose blocks, else vector tiles.
+  SmallVector<int64_t> tileSizes(linalg::LinalgOp op) {
+    SmallVector<int64_t> tiles = transposeBlocks
+                                     ? transposeTileSizes(op, kTransposeBlock)
+                                     : SmallVector<int64_t>();
+    if (tiles.empty())
+      tiles = chooseTileSizes(op, vectorElements, vectorLanes, windowLoops(op));
+    return tiles;
+  }
 
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
@@ -317,18 +365,28 @@ struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
       if (isCandidate(op))
         ops.push_back(op);
     });
+    // A reduction's tile fills its own accumulator (a max pooling's -inf or
+    // 0, a row sum's 0): no pass over the whole accumulator before the
+    // reduction, which reads it back. Those fills are not vectorized alone.
+    DenseSet<Operation *> fusedFills;
+    for (linalg::LinalgOp op : ops) {
+      SmallVector<int64_t> tiles = tileSizes(op);
+      if (llvm::any_of(tiles, [](int64_t t) { return t != 0; }) &&
+          windowsReadRows(op, tiles))
+        if (linalg::FillOp fill = fusableFill(op, tiles))
+          fusedFills.insert(fill);
+    }
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : ops) {
+      if (fusedFills.contains(op))
+        continue;
       Operation *target = op;
-      SmallVector<int64_t> tiles = transposeBlocks
-                                       ? transposeTileSizes(op, kTransposeBlock)
-                                       : SmallVector<int64_t>();
-      if (tiles.empty())
-        tiles =
-            chooseTileSizes(op, vectorElements, vectorLanes, windowLoops(op));
+      linalg::FillOp fill;
+      SmallVector<int64_t> tiles = tileSizes(op);
       if (!windowsReadRows(op, tiles))
         continue;
       if (llvm::any_of(tiles, [](int64_t t) { return t != 0; })) {
+        linalg::FillOp whole = fusableFill(op, tiles);
         rewriter.setInsertionPoint(op);
         scf::SCFTilingOptions options;
         options.setTileSizes(getAsIndexOpFoldResult(&getContext(), tiles));
@@ -336,11 +394,19 @@ struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
             rewriter, cast<TilingInterface>(op.getOperation()), options);
         if (failed(tiled))
           continue;
+        if (whole && fusedFills.contains(whole))
+          fill = fillInTile(rewriter, whole,
+                            cast<linalg::LinalgOp>(tiled->tiledOps.back()),
+                            tiled->loops);
         rewriter.replaceOp(op, tiled->replacements);
         target = tiled->tiledOps.back();
       }
       if (auto generic = dyn_cast<linalg::GenericOp>(target))
         zeroUnitWindowDims(generic);
+      if (fill) {
+        rewriter.setInsertionPoint(fill);
+        (void)linalg::vectorize(rewriter, fill, {}, {});
+      }
       if (failed(linalg::vectorizeOpPrecondition(target, {}, {},
                                                  /*vectorizeNDExtract=*/true)))
         continue;
