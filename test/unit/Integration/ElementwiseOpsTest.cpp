@@ -81,6 +81,42 @@ TEST(ElementwiseOps, UnaryActivations) {
     }
 }
 
+// Exact GELU on a dense grid of [-12, 12] (f32 erf is +-1 beyond 4, where
+// MathApproximation.cpp's rational erf clamps), against erf in double: within
+// 2e-6 relative + 1e-6 absolute (where gelu(x) vanishes, 0.5 x (1 + erf)
+// carries erf's absolute error, at most 4.5e-7, times x/2). Infinities and NaN:
+// gelu(+inf) = +inf, gelu(-inf) = NaN (-inf * 0, as in PyTorch), gelu(NaN) =
+// NaN.
+TEST(ElementwiseOps, GeluErfAccuracy) {
+  const char *src = R"mlir(
+func.func @k(%x: tensor<?x16xf32>) -> tensor<?x16xf32> {
+  %y = nn.gelu %x : tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+)mlir";
+  auto lib = Library::compile(src);
+  ASSERT_TRUE(lib);
+  int64_t n = 6000;
+  std::vector<float> x(n * 16), y(n * 16, -99);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = -12.0f + 24.0f * static_cast<float>(i) / (x.size() - 1);
+  lib->call("k", {Arg::f32(x, {n, 16}), Arg::f32(y, {n, 16})});
+  std::vector<double> ref;
+  for (float v : x)
+    ref.push_back(0.5 * v * (1 + std::erf(v / std::sqrt(2.0))));
+  expectClose(y, ref, "gelu grid", 2e-6, 1e-6);
+
+  std::vector<float> special(16, 0.0f), out(16, -99);
+  special[0] = INFINITY;
+  special[1] = -INFINITY;
+  special[2] = NAN;
+  lib->call("k", {Arg::f32(special, {1, 16}), Arg::f32(out, {1, 16})});
+  EXPECT_EQ(out[0], INFINITY);
+  EXPECT_TRUE(std::isnan(out[1]));
+  EXPECT_TRUE(std::isnan(out[2]));
+  EXPECT_EQ(out[3], 0.0f);
+}
+
 TEST(ElementwiseOps, BroadcastingArithmetic) {
   const char *src = R"mlir(
 func.func @add(%a: tensor<?x4x5xf32>, %b: tensor<5xf32>) -> tensor<?x4x5xf32> {
