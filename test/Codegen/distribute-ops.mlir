@@ -3,8 +3,8 @@
 // the assumed batch, 32, times the static dims a collapse folds into it; a
 // matmul point 1/16); a chunk gets at least 32768.
 // An op whose outermost loop is the batch is cut into rows; otherwise static
-// loops come first; never a generic's innermost loop nor a reduction; a
-// matmul is chunked through its epilogue (static columns), with its fill.
+// loops come first; never a generic's innermost loop (but a reduction's
+// static columns, in multiples of tile-n) nor a reduction; a matmul is chunked through its epilogue (static columns), with its fill.
 // RUN: nnc-opt %s --pass-pipeline='builtin.module(func.func(nnc-distribute-ops{tile-m=6 tile-n=16}),canonicalize)' | FileCheck %s
 
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
@@ -126,6 +126,28 @@ func.func @row_sums(%x: tensor<?x4096xf32>) -> tensor<?xf32> {
     linalg.yield %s : f32
   } -> tensor<?xf32>
   return %y : tensor<?xf32>
+}
+
+// Column sums (a bias gradient: [1024, 512] -> [512]): the only parallel loop
+// is the innermost one, static; it is cut in multiples of tile-n (here 32
+// columns, 32768 points), each chunk summing its columns over all the rows,
+// in order.
+#col = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @column_sums(
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (512) step (32) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<512xf32>)
+// CHECK: %[[ACC:.*]] = tensor.extract_slice %[[OUT]][%[[J]]] [32] [1]
+// CHECK: %[[F:.*]] = linalg.fill {{.*}} outs(%[[ACC]] : tensor<32xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%{{.*}} : tensor<1024x32xf32>) outs(%[[F]] : tensor<32xf32>)
+func.func @column_sums(%x: tensor<1024x512xf32>) -> tensor<512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<512xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<512xf32>) -> tensor<512xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #col], iterator_types = ["reduction", "parallel"]} ins(%x : tensor<1024x512xf32>) outs(%f : tensor<512xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %a, %o : f32
+    linalg.yield %s : f32
+  } -> tensor<512xf32>
+  return %y : tensor<512xf32>
 }
 
 // Too small to share (32 x 8 points): left alone.

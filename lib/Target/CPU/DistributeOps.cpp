@@ -8,7 +8,8 @@
 // dynamic extent is cut into chunks of a static size), never from the number
 // of threads: each element is computed by one chunk with the same code
 // whichever thread runs it, so results are bitwise the same for any thread
-// count. Reductions are never split.
+// count. Reductions are never split (a reduction's parallel loops may be,
+// its columns included: each output is still summed by one chunk, in order).
 //
 // The chunked loop is the op's outermost parallel loop that is not its
 // innermost loop (that one is vectorized), with two or more chunks. A matmul
@@ -183,7 +184,11 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
             std::max<int64_t>(least, llvm::divideCeil(ranges[d], maxChunks));
       // In a recurrent step the elementwise ops' rows are multiples of the
       // matmul's too, so that both cut the batch at the same rows.
-      int64_t align = tiled ? (d == 0 ? tileM : tileN) : inStep ? tileM : 1;
+      // The innermost loop of a reduction is cut in whole register rows.
+      int64_t align = tiled                  ? (d == 0 ? tileM : tileN)
+                      : d + 1 == rootLoops   ? tileN
+                      : inStep               ? tileM
+                                             : 1;
       return fitChunk(least, ranges[d], align);
     };
     auto tilesAlong = [&](unsigned d, int64_t chunk) {
@@ -192,12 +197,17 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
       return tiles;
     };
     // The loops that may be chunked: parallel, not the vectorized innermost
-    // one (a matmul's columns are register tiles, they may), more than one
-    // index.
+    // one (a matmul's columns are register tiles, they may; so may the
+    // static columns of a reduction over rows, a bias gradient, in whole
+    // register rows: it has no other parallel loop), more than one index.
+    bool columnReduction = !tiled && costed.getNumReductionLoops() > 0 &&
+                           !ShapedType::isDynamic(ranges[rootLoops - 1]) &&
+                           ranges[rootLoops - 1] >= 2 * tileN;
     SmallVector<unsigned> candidates;
     for (unsigned d = 0; d < rootLoops; ++d)
       if (iterators[d] == utils::IteratorType::parallel &&
-          (d + 1 < rootLoops || rootLoops == 1 || tiled) &&
+          (d + 1 < rootLoops || rootLoops == 1 || tiled ||
+           columnReduction) &&
           (ShapedType::isDynamic(ranges[d]) || ranges[d] >= 2))
         candidates.push_back(d);
     // The batch is cut whenever a chunk of at most twice the assumed batch

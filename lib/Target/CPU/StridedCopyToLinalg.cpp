@@ -45,6 +45,10 @@ bool hasContiguousRows(MemRefType type) {
          strides.back() == 1;
 }
 
+/// Elements per iteration of a copy's outermost dim from which its
+/// iterations run in parallel (16 KB of f32).
+constexpr int64_t kParallelCopyElements = 4096;
+
 /// Copies `copy`'s source to its target row by row: loops over the outer
 /// dims, then `lanes`-wide vector loads and stores along the row and
 /// narrower ones for its last `row % lanes` elements.
@@ -57,8 +61,22 @@ void copyRows(memref::CopyOp copy, int64_t lanes) {
   Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
   Value one = b.create<arith::ConstantIndexOp>(loc, 1);
   SmallVector<Value> indices;
+  // The outermost dim in parallel when each of its iterations copies enough
+  // (an scf.forall, a thread-pool task after nnc-outline-parallel): the
+  // attention gradients' [N, T, D] slices into [N, T, 3D] were serial.
+  int64_t inner = 1;
+  for (int64_t d = 1; d < rank; ++d)
+    inner = type.isDynamicDim(d) ? 0 : inner * type.getDimSize(d);
   for (int64_t d = 0; d + 1 < rank; ++d) {
     Value size = b.createOrFold<memref::DimOp>(loc, src, d);
+    if (d == 0 && inner >= kParallelCopyElements) {
+      auto loop = b.create<scf::ForallOp>(
+          loc, ArrayRef<OpFoldResult>{size}, ValueRange{},
+          /*mapping=*/std::nullopt);
+      b.setInsertionPoint(loop.getTerminator());
+      indices.push_back(loop.getInductionVar(0));
+      continue;
+    }
     auto loop = b.create<scf::ForOp>(loc, zero, size, one);
     b.setInsertionPointToStart(loop.getBody());
     indices.push_back(loop.getInductionVar());
