@@ -72,3 +72,16 @@ func.func @short_rows(%s: memref<3x15xf32>, %d: memref<3x15xf32, strided<[17, 1]
   memref.copy %s, %d : memref<3x15xf32> to memref<3x15xf32, strided<[17, 1], offset: 18>>
   return
 }
+
+// Outermost iterations of 16 KB or more (64 x 128 floats: an attention
+// gradient's [N, T, D] slice copied into [N, T, 3D]) run as an scf.forall,
+// which nnc-outline-parallel hands to the thread pool.
+// ROWS-LABEL: func.func @parallel_rows(
+// ROWS: scf.forall (%[[N:.*]]) in (%{{.*}}) {
+// ROWS: scf.for %[[T:.*]] =
+// ROWS: scf.for %[[D:.*]] =
+// ROWS: vector.load %{{.*}}[%[[N]], %[[T]], %[[D]]] : memref<?x64x128xf32>, vector<16xf32>
+func.func @parallel_rows(%s: memref<?x64x128xf32>, %d: memref<?x64x128xf32, strided<[24576, 384, 1], offset: 128>>) {
+  memref.copy %s, %d : memref<?x64x128xf32> to memref<?x64x128xf32, strided<[24576, 384, 1], offset: 128>>
+  return
+}
