@@ -185,10 +185,10 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
       // In a recurrent step the elementwise ops' rows are multiples of the
       // matmul's too, so that both cut the batch at the same rows.
       // The innermost loop of a reduction is cut in whole register rows.
-      int64_t align = tiled                  ? (d == 0 ? tileM : tileN)
-                      : d + 1 == rootLoops   ? tileN
-                      : inStep               ? tileM
-                                             : 1;
+      int64_t align = tiled                ? (d == 0 ? tileM : tileN)
+                      : d + 1 == rootLoops ? tileN
+                      : inStep             ? tileM
+                                           : 1;
       return fitChunk(least, ranges[d], align);
     };
     auto tilesAlong = [&](unsigned d, int64_t chunk) {
@@ -206,8 +206,7 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     SmallVector<unsigned> candidates;
     for (unsigned d = 0; d < rootLoops; ++d)
       if (iterators[d] == utils::IteratorType::parallel &&
-          (d + 1 < rootLoops || rootLoops == 1 || tiled ||
-           columnReduction) &&
+          (d + 1 < rootLoops || rootLoops == 1 || tiled || columnReduction) &&
           (ShapedType::isDynamic(ranges[d]) || ranges[d] >= 2))
         candidates.push_back(d);
     // The batch is cut whenever a chunk of at most twice the assumed batch

@@ -70,9 +70,9 @@ void copyRows(memref::CopyOp copy, int64_t lanes) {
   for (int64_t d = 0; d + 1 < rank; ++d) {
     Value size = b.createOrFold<memref::DimOp>(loc, src, d);
     if (d == 0 && inner >= kParallelCopyElements) {
-      auto loop = b.create<scf::ForallOp>(
-          loc, ArrayRef<OpFoldResult>{size}, ValueRange{},
-          /*mapping=*/std::nullopt);
+      auto loop = b.create<scf::ForallOp>(loc, ArrayRef<OpFoldResult>{size},
+                                          ValueRange{},
+                                          /*mapping=*/std::nullopt);
       b.setInsertionPoint(loop.getTerminator());
       indices.push_back(loop.getInductionVar(0));
       continue;
