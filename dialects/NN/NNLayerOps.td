@@ -126,6 +126,11 @@ def NN_BatchNormOp : NN_InferredOp<"batchnorm", [NN_Differentiable]> {
     `input` `[N, C]` or `[N, C, H, W]`; `gamma`, `beta`, `running_mean`,
     `running_var` are `[C]`.
     `y = (x - running_mean) / sqrt(running_var + eps) * gamma + beta`.
+    Of a single-use `nn.conv2d`, it canonicalizes into the convolution: the
+    weights of output channel c times `s[c] = gamma / sqrt(running_var +
+    eps)`, the bias `(bias - running_mean) * s + beta` (computed once per
+    call, on the `[C]` vectors), so that no pass over the activations
+    normalizes them.
 
     ```mlir
     %y = nn.batchnorm %x, %g, %b, %m, %v {eps = 9.99999974E-6 : f32} : (tensor<?x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<?x16xf32>
@@ -137,6 +142,7 @@ def NN_BatchNormOp : NN_InferredOp<"batchnorm", [NN_Differentiable]> {
                        DefaultValuedAttr<F32Attr, "1e-5f">:$eps);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = NN_FunctionalFormat;
+  let hasCanonicalizer = 1;
 }
 
 def NN_BatchNormTrainOp : NN_InferredOp<"batchnorm_train", [NN_Differentiable]> {

@@ -213,3 +213,72 @@ void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *context) {
   results.add<SumOfConcats>(context);
 }
+
+namespace {
+/// batchnorm(conv2d(x, w, b)) -> conv2d(x, w * s, (b - mean) * s + beta)
+/// with s = gamma / sqrt(var + eps) per output channel (inference batch
+/// normalization, a single-use convolution). The scale and shift are
+/// computed on the [C] vectors and the weights, once per call; the
+/// normalization of every pixel goes (on fashion_cnn's predict, a multiply
+/// and an add per element of both convolutions' outputs, in the pooling
+/// loops). The rounding differs from normalizing the output (within f32
+/// rounding of the product's terms).
+struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(BatchNormOp op,
+                                PatternRewriter &rewriter) const override {
+    auto conv = op.getInput().getDefiningOp<Conv2DOp>();
+    if (!conv || !conv->hasOneUse())
+      return rewriter.notifyMatchFailure(op,
+                                         "input is not a single-use conv2d");
+    auto weightType = dyn_cast<RankedTensorType>(conv.getWeight().getType());
+    auto vectorType = dyn_cast<RankedTensorType>(op.getGamma().getType());
+    if (!weightType || !weightType.hasStaticShape() ||
+        weightType.getRank() != 4 || !vectorType || vectorType.getRank() != 1 ||
+        vectorType.getDimSize(0) != weightType.getDimSize(0))
+      return rewriter.notifyMatchFailure(op, "unexpected shapes");
+    for (Value v : {op.getBeta(), op.getRunningMean(), op.getRunningVar()})
+      if (v.getType() != vectorType)
+        return rewriter.notifyMatchFailure(op, "unexpected statistics shapes");
+    if (conv.getBias() && conv.getBias().getType() != vectorType)
+      return rewriter.notifyMatchFailure(op, "unexpected bias shape");
+    Location loc = op.getLoc();
+    int64_t channels = vectorType.getDimSize(0);
+    auto eps = rewriter.create<ConstantOp>(
+        loc, vectorType,
+        DenseElementsAttr::get(vectorType, op.getEps().convertToFloat()));
+    Value sd = rewriter.create<SqrtOp>(
+        loc, vectorType,
+        rewriter.create<AddOp>(loc, vectorType, op.getRunningVar(), eps));
+    Value scale = rewriter.create<DivOp>(loc, vectorType, op.getGamma(), sd);
+    auto columnType =
+        RankedTensorType::get({channels, 1, 1, 1}, vectorType.getElementType());
+    Value column = rewriter.create<ReshapeOp>(
+        loc, columnType, scale,
+        rewriter.getDenseI64ArrayAttr({channels, 1, 1, 1}));
+    Value weight =
+        rewriter.create<MulOp>(loc, weightType, conv.getWeight(), column);
+    Value centred =
+        conv.getBias()
+            ? rewriter
+                  .create<SubOp>(loc, vectorType, conv.getBias(),
+                                 op.getRunningMean())
+                  .getResult()
+            : rewriter.create<NegOp>(loc, vectorType, op.getRunningMean())
+                  .getResult();
+    Value bias = rewriter.create<AddOp>(
+        loc, vectorType,
+        rewriter.create<MulOp>(loc, vectorType, centred, scale), op.getBeta());
+    rewriter.replaceOpWithNewOp<Conv2DOp>(
+        op, op.getType(), conv.getInput(), weight, bias, conv.getStridesAttr(),
+        conv.getPaddingAttr(), conv.getDilationsAttr(), conv.getGroupsAttr());
+    rewriter.eraseOp(conv);
+    return success();
+  }
+};
+} // namespace
+
+void BatchNormOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                              MLIRContext *context) {
+  results.add<FoldBatchNormIntoConv>(context);
+}

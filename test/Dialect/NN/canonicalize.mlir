@@ -156,3 +156,40 @@ func.func @overlaps(%a: tensor<2x4xf32>, %b: tensor<2x4xf32>, %x: tensor<2x8xf32
   %t = nn.add %px, %py : (tensor<2x12xf32>, tensor<2x12xf32>) -> tensor<2x12xf32>
   return %s, %t : tensor<2x12xf32>, tensor<2x12xf32>
 }
+
+// -----
+
+// Inference batchnorm of a single-use conv2d folds into the convolution:
+// weights times gamma / sqrt(var + eps) per output channel (reshaped to
+// [C, 1, 1, 1]), bias (b - mean) * scale + beta.
+// CHECK-LABEL: func.func @batchnorm_into_conv
+// CHECK-SAME: (%[[X:.*]]: tensor<?x1x8x8xf32>, %[[W:.*]]: tensor<4x1x3x3xf32>, %[[B:.*]]: tensor<4xf32>, %[[G:.*]]: tensor<4xf32>, %[[BE:.*]]: tensor<4xf32>, %[[M:.*]]: tensor<4xf32>, %[[V:.*]]: tensor<4xf32>)
+// CHECK: %[[EPS:.*]] = nn.constant dense<1.000000e-03> : tensor<4xf32>
+// CHECK: %[[VE:.*]] = nn.add %[[V]], %[[EPS]]
+// CHECK: %[[SD:.*]] = nn.sqrt %[[VE]]
+// CHECK: %[[S:.*]] = nn.div %[[G]], %[[SD]]
+// CHECK: %[[COL:.*]] = nn.reshape %[[S]] {shape = array<i64: 4, 1, 1, 1>}
+// CHECK: %[[W2:.*]] = nn.mul %[[W]], %[[COL]]
+// CHECK: %[[C:.*]] = nn.sub %[[B]], %[[M]]
+// CHECK: %[[CS:.*]] = nn.mul %[[C]], %[[S]]
+// CHECK: %[[B2:.*]] = nn.add %[[CS]], %[[BE]]
+// CHECK: %[[Y:.*]] = nn.conv2d %[[X]], %[[W2]], %[[B2]]
+// CHECK-NOT: nn.batchnorm
+// CHECK: return %[[Y]]
+func.func @batchnorm_into_conv(%x: tensor<?x1x8x8xf32>, %w: tensor<4x1x3x3xf32>, %b: tensor<4xf32>, %g: tensor<4xf32>, %be: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> tensor<?x4x6x6xf32> {
+  %c = nn.conv2d %x, %w, %b : (tensor<?x1x8x8xf32>, tensor<4x1x3x3xf32>, tensor<4xf32>) -> tensor<?x4x6x6xf32>
+  %y = nn.batchnorm %c, %g, %be, %m, %v {eps = 1.000000e-03 : f32} : (tensor<?x4x6x6xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x6x6xf32>
+  return %y : tensor<?x4x6x6xf32>
+}
+
+// -----
+
+// A conv2d read by something else too keeps its batchnorm.
+// CHECK-LABEL: func.func @batchnorm_of_shared_conv
+// CHECK: nn.conv2d
+// CHECK: nn.batchnorm
+func.func @batchnorm_of_shared_conv(%x: tensor<?x1x8x8xf32>, %w: tensor<4x1x3x3xf32>, %g: tensor<4xf32>, %be: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>) -> (tensor<?x4x6x6xf32>, tensor<?x4x6x6xf32>) {
+  %c = nn.conv2d %x, %w : (tensor<?x1x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<?x4x6x6xf32>
+  %y = nn.batchnorm %c, %g, %be, %m, %v : (tensor<?x4x6x6xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x6x6xf32>
+  return %y, %c : tensor<?x4x6x6xf32>, tensor<?x4x6x6xf32>
+}
