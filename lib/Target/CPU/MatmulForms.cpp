@@ -98,15 +98,6 @@ void nnc::moveBiasToEpilogue(linalg::LinalgOp matmul) {
   broadcast->erase();
 }
 
-/// Whether `v` is defined outside `loop` (computed once for all its
-/// iterations).
-static bool isDefinedOutside(Value v, Operation *loop) {
-  Operation *def = v.getDefiningOp();
-  if (!def)
-    def = cast<BlockArgument>(v).getOwner()->getParentOp();
-  return !loop->isAncestor(def);
-}
-
 /// A matmul [M, N] whose N leaves r columns past the last full register tile
 /// (0 < r <= tileN / 4: fashion_cnn's conv2 image product, N = 14 * 14 = 6 x
 /// 32 + 4) spends on them a tile of r columns whose rows each broadcast an
@@ -132,7 +123,7 @@ void nnc::splitNarrowRemainder(linalg::MatmulOp matmul, int64_t tileN) {
   auto loop = matmul->getParentOfType<LoopLikeOpInterface>();
   auto fill = matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
   if (n < tileN || r == 0 || r > tileN / 4 || m % lanes != 0 || !loop ||
-      !isDefinedOutside(a, loop) || !fill || !fill->hasOneUse())
+      !loop.isDefinedOutsideOfLoop(a) || !fill || !fill->hasOneUse())
     return;
   std::optional<unsigned> epilogue = getEpilogueOperand(matmul);
   Operation *root = matmul;

@@ -368,23 +368,24 @@ struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
     // A reduction's tile fills its own accumulator (a max pooling's -inf or
     // 0, a row sum's 0): no pass over the whole accumulator before the
     // reduction, which reads it back. Those fills are not vectorized alone.
+    // Each op's tiles, empty where its windows cannot be read as rows.
+    SmallVector<SmallVector<int64_t>> tilesOf;
     DenseSet<Operation *> fusedFills;
     for (linalg::LinalgOp op : ops) {
       SmallVector<int64_t> tiles = tileSizes(op);
-      if (llvm::any_of(tiles, [](int64_t t) { return t != 0; }) &&
-          windowsReadRows(op, tiles))
+      if (!windowsReadRows(op, tiles))
+        tiles.clear();
+      if (llvm::any_of(tiles, [](int64_t t) { return t != 0; }))
         if (linalg::FillOp fill = fusableFill(op, tiles))
           fusedFills.insert(fill);
+      tilesOf.push_back(std::move(tiles));
     }
     IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : ops) {
-      if (fusedFills.contains(op))
+    for (auto [op, tiles] : llvm::zip(ops, tilesOf)) {
+      if (tiles.empty() || fusedFills.contains(op))
         continue;
       Operation *target = op;
       linalg::FillOp fill;
-      SmallVector<int64_t> tiles = tileSizes(op);
-      if (!windowsReadRows(op, tiles))
-        continue;
       if (llvm::any_of(tiles, [](int64_t t) { return t != 0; })) {
         linalg::FillOp whole = fusableFill(op, tiles);
         rewriter.setInsertionPoint(op);
