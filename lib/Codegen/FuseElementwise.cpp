@@ -91,8 +91,7 @@ struct ClampIntoMaxReduction : OpRewritePattern<linalg::GenericOp> {
     auto max =
         body->getTerminator()->getOperand(0).getDefiningOp<arith::MaximumFOp>();
     if (!max || max->getBlock() != body ||
-        (max.getLhs() != acc && max.getRhs() != acc) ||
-        llvm::count_if(acc.getUsers(), [](Operation *) { return true; }) != 1)
+        (max.getLhs() != acc && max.getRhs() != acc) || !acc.hasOneUse())
       return failure();
     auto fill = reduction.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
     FloatAttr v;
