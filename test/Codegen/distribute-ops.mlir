@@ -82,6 +82,64 @@ func.func @dense(%x: tensor<?x256xf32>, %w: tensor<256x128xf32>, %b: tensor<128x
   return %y : tensor<?x128xf32>
 }
 
+// The same layer with its weight stored [out, in] (nn's dense layout): the
+// transpose to [in, out] feeds the matmul alone, so each chunk of columns
+// transposes its own 64 rows of the weight into a contiguous [256, 64]
+// panel; no transpose is left outside the chunks.
+// CHECK-LABEL: func.func @dense_transposed_weight(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x256xf32>, %[[W:[a-z0-9]+]]: tensor<128x256xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (128) step (64) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK: %[[WJ:.*]] = tensor.extract_slice %[[W]][%[[J]], 0] [64, 256] [1, 1]
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[WJ]] : tensor<64x256xf32>) outs(%{{.*}} : tensor<256x64xf32>) permutation = [1, 0]
+// CHECK: %[[M:.*]] = linalg.matmul ins(%{{.*}}, %[[T]] : tensor<?x256xf32>, tensor<256x64xf32>)
+// CHECK: tensor.parallel_insert_slice
+// CHECK-NOT: linalg.transpose
+// CHECK: return
+func.func @dense_transposed_weight(%x: tensor<?x256xf32>, %w: tensor<128x256xf32>, %b: tensor<128xf32>) -> tensor<?x128xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x256xf32>
+  %zero = arith.constant 0.0 : f32
+  %et = tensor.empty() : tensor<256x128xf32>
+  %wt = linalg.transpose ins(%w : tensor<128x256xf32>) outs(%et : tensor<256x128xf32>) permutation = [1, 0]
+  %e = tensor.empty(%n) : tensor<?x128xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x128xf32>) -> tensor<?x128xf32>
+  %m = linalg.matmul ins(%x, %wt : tensor<?x256xf32>, tensor<256x128xf32>) outs(%f : tensor<?x128xf32>) -> tensor<?x128xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #row, #id2], iterator_types = ["parallel", "parallel"]} ins(%m, %b : tensor<?x128xf32>, tensor<128xf32>) outs(%e : tensor<?x128xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<?x128xf32>
+  return %y : tensor<?x128xf32>
+}
+
+// A dense layer on sequences is cut into rows: every chunk needs the whole
+// transposed weight, so the transpose stays one op, chunked on its own
+// (static [512, 1024]: chunks of its rows) before the matmul's chunks.
+// CHECK-LABEL: func.func @rows_keep_transpose(
+// CHECK: scf.forall (%{{.*}}) = (0) to (512) step
+// CHECK: linalg.transpose
+// CHECK: scf.forall (%{{.*}}) = (0) to (%{{.*}}) step
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x512xf32>, tensor<512x1024xf32>)
+func.func @rows_keep_transpose(%x3: tensor<?x64x512xf32>, %w: tensor<1024x512xf32>) -> tensor<?x1024xf32> {
+  %c0 = arith.constant 0 : index
+  %x = tensor.collapse_shape %x3 [[0, 1], [2]] : tensor<?x64x512xf32> into tensor<?x512xf32>
+  %n = tensor.dim %x, %c0 : tensor<?x512xf32>
+  %zero = arith.constant 0.0 : f32
+  %et = tensor.empty() : tensor<512x1024xf32>
+  %wt = linalg.transpose ins(%w : tensor<1024x512xf32>) outs(%et : tensor<512x1024xf32>) permutation = [1, 0]
+  %e = tensor.empty(%n) : tensor<?x1024xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x1024xf32>) -> tensor<?x1024xf32>
+  %m = linalg.matmul ins(%x, %wt : tensor<?x512xf32>, tensor<512x1024xf32>) outs(%f : tensor<?x1024xf32>) -> tensor<?x1024xf32>
+  %y = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%m : tensor<?x1024xf32>) outs(%e : tensor<?x1024xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.maximumf %a, %zero : f32
+    linalg.yield %r : f32
+  } -> tensor<?x1024xf32>
+  return %y : tensor<?x1024xf32>
+}
+
 // The same layer on sequences of 64 (its rows are the collapsed [N, 64]):
 // cut into rows, multiples of the register tile's (6) of at least 32768
 // units (2048 per row): 18 rows a chunk. Each chunk reads its own rows of

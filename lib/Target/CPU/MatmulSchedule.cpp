@@ -83,7 +83,6 @@ struct ScheduleChoice {
   bool tileK;
 };
 
-/// Decides root, tile sizes and peeling from the static shapes; returns
 /// When the rows of `matmul` are the collapsed dims of a reshaped operand
 /// (a dense layer on [N, T, D]: M = N * T), copies that operand into a
 /// fresh 2-D tensor and gives the zero-filled accumulator a row count
@@ -133,6 +132,7 @@ void materializeCollapsedRows(linalg::MatmulOp matmul) {
   matmul->setOperand(0, lhs);
 }
 
+/// Decides root, tile sizes and peeling from the static shapes; returns
 /// nullopt for matmuls the schedule does not handle (dynamic N). A dynamic
 /// K (the batch reduction of weight gradients) is tiled by 1 like any K.
 std::optional<ScheduleChoice> chooseSchedule(linalg::LinalgOp matmul,
