@@ -119,6 +119,11 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   if (options.vectorizeOps)
     copies.vectorLanes = target.lanes();
   pm.addNestedPass<func::FuncOp>(nnc::createStridedCopyToLinalg(copies));
+  if (options.vectorizeOps) {
+    WidenRowStoresOptions rows;
+    rows.lanes = target.lanes();
+    pm.addNestedPass<func::FuncOp>(nnc::createWidenRowStores(rows));
+  }
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
   OutlineParallelOptions parallel;

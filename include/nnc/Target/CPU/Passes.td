@@ -382,6 +382,33 @@ def MergeFunctions : Pass<"nnc-merge-functions", "mlir::ModuleOp"> {
   }];
 }
 
+def WidenRowStores : Pass<"nnc-widen-row-stores"> {
+  let summary = "Store consecutive rows of a loop in whole vectors";
+  let description = [{
+    After bufferization and the vector lowerings: a sequential loop that
+    stores one row of W floats per iteration at consecutive places of a
+    local buffer (row y at y * W: the im2col rows of a convolution, a
+    pooling's output rows) stores P-wide rows instead (P the next power of
+    two up to `lanes`, else the next multiple of `lanes`; P - W <= W) in
+    every iteration but its last, which keeps the W-wide store: the excess
+    of each row lands on the next row, which the next iteration overwrites.
+    A row of 14 floats goes from three stores (8 + 4 + 2) to one. The row's
+    load is widened too when the wider load provably stays inside its buffer
+    (static shapes, loop bounds); otherwise the row is padded with zeros in
+    registers. The loop must write nothing else and read nothing of the
+    stored buffer. See lib/Target/CPU/WidenRowStores.cpp for every
+    condition.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", /*default=*/"16",
+           "f32 lanes of a vector register">,
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def StridedCopyToLinalg : Pass<"nnc-strided-copy-to-linalg"> {
   let summary = "Rewrite memref.copy between non-contiguous views as loops";
   let description = [{
