@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define NNC_DESC_VERSION 5
+#define NNC_DESC_VERSION 6
 #define NNC_MAX_RANK 8
 
 /** What a tensor is to the model. */
@@ -116,6 +116,11 @@ typedef struct {
   nnc_kernel_fn_t fn; /**< NULL when the model has no such entry */
   int32_t num_args;
   const int32_t *args; /**< tensor indices or NNC_ARG_* slots */
+  /** Since version 6: per argument, 1 when the kernel may write it before
+   *  an allocation that can fail (the shim keeps a copy of it to undo a
+   *  failed call), 0 when every write comes after the kernel's last
+   *  allocation; NULL: every instance tensor the entry may write is kept. */
+  const uint8_t *undo;
 } nnc_entry_desc_t;
 
 typedef enum {

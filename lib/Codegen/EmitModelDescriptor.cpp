@@ -49,7 +49,7 @@ struct DescriptorTypes {
         ctx, {ptr, i32, i32, i32, LLVM::LLVMArrayType::get(i64, NNC_MAX_RANK),
               i32, f32, i32, i64});
     // nnc_entry_desc_t
-    entry = LLVM::LLVMStructType::getLiteral(ctx, {ptr, i32, ptr});
+    entry = LLVM::LLVMStructType::getLiteral(ctx, {ptr, i32, ptr, ptr});
     // nnc_hyper_desc_t
     hyper = LLVM::LLVMStructType::getLiteral(ctx, {ptr, f64, i32});
     // nnc_model_desc_t
@@ -57,7 +57,7 @@ struct DescriptorTypes {
         ctx, {i32, ptr, i32, ptr, entry, entry, entry, entry, i32, f32, ptr,
               i32, entry, i32, ptr});
   }
-  Type ptr, i32, i64, f32, f64;
+  Type ptr, i32, i64, f32, f64, i8 = IntegerType::get(ptr.getContext(), 8);
   LLVM::LLVMStructType tensor, entry, hyper, model;
 };
 
@@ -147,12 +147,13 @@ public:
          i64(in, t.getBound())});
   }
 
-  /// An nnc_entry_desc_t for `kernel`, or {NULL, 0, NULL} without one.
+  /// An nnc_entry_desc_t for `kernel`, or {NULL, 0, NULL, NULL} without one.
   FailureOr<Value> entry(OpBuilder &in, StringRef name) {
     auto kernel =
         symbols.lookup<LLVM::LLVMFuncOp>((nnc::kKernelPrefix + name).str());
     if (!kernel)
-      return aggregate(in, types.entry, {null(in), i32(in, 0), null(in)});
+      return aggregate(in, types.entry,
+                       {null(in), i32(in, 0), null(in), null(in)});
     auto args = kernel->getAttrOfType<DenseI32ArrayAttr>(nnc::attrs::kABIArgs);
     if (!args)
       return kernel.emitError("the kernel has no ")
@@ -170,9 +171,28 @@ public:
           });
       list = in.create<LLVM::AddressOfOp>(loc, array);
     }
+    // Which arguments the shim keeps a copy of to undo a failed call
+    // (nnc-mark-undo-args); NULL without the analysis: all it may write.
+    Value undo = null(in);
+    auto undoArgs =
+        kernel->getAttrOfType<DenseI32ArrayAttr>(nnc::attrs::kUndoArgs);
+    if (undoArgs && !args.empty()) {
+      auto arrayType = LLVM::LLVMArrayType::get(types.i8, args.size());
+      LLVM::GlobalOp array = global(
+          ("__nnc_desc_undo_" + name).str(), arrayType, [&](OpBuilder &g) {
+            SmallVector<Value> values;
+            for (size_t i = 0; i < args.size(); ++i)
+              values.push_back(g.create<LLVM::ConstantOp>(
+                  loc, types.i8,
+                  llvm::is_contained(undoArgs.asArrayRef(),
+                                     static_cast<int32_t>(i))));
+            return aggregate(g, arrayType, values);
+          });
+      undo = in.create<LLVM::AddressOfOp>(loc, array);
+    }
     return aggregate(in, types.entry,
                      {in.create<LLVM::AddressOfOp>(loc, kernel),
-                      i32(in, args.size()), list});
+                      i32(in, args.size()), list, undo});
   }
 
   /// The whole descriptor.
@@ -279,8 +299,10 @@ struct EmitModelDescriptorPass
     // Written out: the module is plain LLVM dialect again (mlir-translate
     // reads it without the nn dialect).
     module->removeAttr(nnc::attrs::kABI);
-    for (auto func : module.getOps<LLVM::LLVMFuncOp>())
+    for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
       func->removeAttr(nnc::attrs::kABIArgs);
+      func->removeAttr(nnc::attrs::kUndoArgs);
+    }
   }
 };
 

@@ -75,13 +75,13 @@ struct PackKernelArgsPass : nnc::impl::PackKernelArgsBase<PackKernelArgsPass> {
       std::string impl =
           wrapper.getSymName().drop_front(kCifacePrefix.size()).str();
       auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(impl);
-      for (Operation *source :
-           {wrapper.getOperation(), body ? body.getOperation() : nullptr})
-        if (Attribute args =
-                source ? source->getAttr(nnc::attrs::kABIArgs) : Attribute()) {
-          kernel->setAttr(nnc::attrs::kABIArgs, args);
-          break;
-        }
+      for (StringRef name : {nnc::attrs::kABIArgs, nnc::attrs::kUndoArgs})
+        for (Operation *source :
+             {wrapper.getOperation(), body ? body.getOperation() : nullptr})
+          if (Attribute args = source ? source->getAttr(name) : Attribute()) {
+            kernel->setAttr(name, args);
+            break;
+          }
       b.create<LLVM::ReturnOp>(loc, ValueRange{});
       // Only nnc_kernel_E is an entry point: the wrapper and the kernel body
       // `nnc_impl_E` are internal and inlined into it. Called, the body takes

@@ -271,14 +271,17 @@ static int entryWrites(const nnc_model_desc_t *d, const nnc_entry_desc_t *e,
 }
 
 /* Copies (save = 1) the instance tensors `e` may write into the undo area,
- * growing it first, or copies them back (save = 0). */
+ * growing it first, or copies them back (save = 0): those the compiler marked
+ * as written before an allocation that may fail (`e->undo`, nn.undo_args), or
+ * all of them without the mark. */
 static nnc_status_t copyUndo(nnc_model_t *m, const nnc_entry_desc_t *e,
                              const char *fn, int save) {
   const nnc_model_desc_t *d = m->desc;
   size_t total = 0;
   for (int32_t i = 0; i < e->num_args; ++i) {
     int32_t a = e->args[i];
-    if (a >= 0 && entryWrites(d, e, d->tensors[a].role))
+    if (a >= 0 && entryWrites(d, e, d->tensors[a].role) &&
+        (!e->undo || e->undo[i]))
       total += m->bytes[a];
   }
   if (save && total > m->undoBytes) {
@@ -296,7 +299,8 @@ static nnc_status_t copyUndo(nnc_model_t *m, const nnc_entry_desc_t *e,
   char *at = m->undo;
   for (int32_t i = 0; i < e->num_args; ++i) {
     int32_t a = e->args[i];
-    if (a < 0 || !entryWrites(d, e, d->tensors[a].role))
+    if (a < 0 || !entryWrites(d, e, d->tensors[a].role) ||
+        (e->undo && !e->undo[i]))
       continue;
     if (save)
       memcpy(at, m->data[a], m->bytes[a]);

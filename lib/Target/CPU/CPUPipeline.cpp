@@ -124,6 +124,9 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
     rows.lanes = target.lanes();
     pm.addNestedPass<func::FuncOp>(nnc::createWidenRowStores(rows));
   }
+  // Every allocation of the kernels is in place: which arguments a failed
+  // call may have changed (the shim's undo copy).
+  pm.addNestedPass<func::FuncOp>(nnc::createMarkUndoArgs());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
   OutlineParallelOptions parallel;

@@ -84,6 +84,11 @@ inline constexpr llvm::StringLiteral kABISlot = "nn.abi_slot";
 /// DenseI32ArrayAttr on a kernel (nnc-destination-passing): the slots of
 /// its arguments in order, the entry's argument list in the descriptor.
 inline constexpr llvm::StringLiteral kABIArgs = "nn.abi_args";
+/// DenseI32ArrayAttr on a CPU kernel (nnc-mark-undo-args): the positions, in
+/// its argument list, of the arguments it may write before an allocation
+/// that may fail; the shim copies only those to undo a failed call. Absent:
+/// every tensor the entry may write is copied.
+inline constexpr llvm::StringLiteral kUndoArgs = "nn.undo_args";
 
 } // namespace nnc::attrs
 

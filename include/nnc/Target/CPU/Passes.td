@@ -382,6 +382,20 @@ def MergeFunctions : Pass<"nnc-merge-functions", "mlir::ModuleOp"> {
   }];
 }
 
+def MarkUndoArgs : Pass<"nnc-mark-undo-args", "mlir::func::FuncOp"> {
+  let summary = "Mark the arguments a failed kernel call may have changed";
+  let description = [{
+    On bufferized kernels (functions with `nn.abi_args`), before their loops
+    are outlined: a call fails only where it allocates (the shim longjmps out
+    of the kernel and restores the instance tensors it may have written from
+    a copy made before the call). Sets `nn.undo_args` to the positions of the
+    arguments that some write may reach before an allocation, a call or an
+    op of unknown effects, in program order or in a shared loop; a tensor
+    written only after the kernel's last allocation needs no copy.
+    EmitModelDescriptor turns the list into the entry's `undo` flags.
+  }];
+}
+
 def WidenRowStores : Pass<"nnc-widen-row-stores"> {
   let summary = "Store consecutive rows of a loop in whole vectors";
   let description = [{
