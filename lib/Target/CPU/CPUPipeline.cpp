@@ -76,6 +76,10 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
       bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addNestedPass<func::FuncOp>(nnc::createSplitEmptyTensors());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  // The chunks' static temporaries in one buffer per loop, before the
+  // deallocation passes free it (and before nnc summary's workspace
+  // estimate counts the allocations).
+  pm.addNestedPass<func::FuncOp>(nnc::createHoistChunkAllocs());
 }
 
 void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,

@@ -382,6 +382,31 @@ def MergeFunctions : Pass<"nnc-merge-functions", "mlir::ModuleOp"> {
   }];
 }
 
+def HoistChunkAllocs : Pass<"nnc-hoist-chunk-allocs"> {
+  let summary = "One buffer for a static temporary of every chunk of a loop";
+  let description = [{
+    On bufferized kernels: a static-shape temporary that each chunk of a
+    static one-dimensional `scf.forall` allocates and frees in its body
+    becomes the chunk's slice (`memref.view`, the same type) of one buffer
+    freed after the loop, when that buffer is at most `max-bytes`. It is
+    allocated at the kernel's start for a loop at the kernel's top level
+    (while such buffers add up to at most `max-start-bytes`), else right
+    before the loop. Chunks that update parameters in their epilogue then
+    allocate nothing, so a failed allocation cannot follow their writes
+    (nnc-mark-undo-args), and the chunks stop calling the allocator.
+  }];
+  let options = [
+    Option<"maxBytes", "max-bytes", "int64_t", /*default=*/"8388608",
+           "largest buffer for the temporaries of all chunks of a loop">,
+    Option<"maxStartBytes", "max-start-bytes", "int64_t",
+           /*default=*/"67108864",
+           "most bytes of such buffers allocated at the kernel's start (the "
+           "rest right before their loops)">,
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def MarkUndoArgs : Pass<"nnc-mark-undo-args", "mlir::func::FuncOp"> {
   let summary = "Mark the arguments a failed kernel call may have changed";
   let description = [{
