@@ -270,6 +270,15 @@ static int entryWrites(const nnc_model_desc_t *d, const nnc_entry_desc_t *e,
   return role == NNC_ROLE_BUFFER || role == NNC_ROLE_STATE;
 }
 
+/* Whether argument `i` of `e` is kept in the undo area: an instance tensor
+ * the entry may write, flagged by the compiler when it flagged any. */
+static int keepsUndo(const nnc_model_desc_t *d, const nnc_entry_desc_t *e,
+                     int32_t i) {
+  int32_t a = e->args[i];
+  return a >= 0 && entryWrites(d, e, d->tensors[a].role) &&
+         (!e->undo || e->undo[i]);
+}
+
 /* Copies (save = 1) the instance tensors `e` may write into the undo area,
  * growing it first, or copies them back (save = 0): those the compiler marked
  * as written before an allocation that may fail (`e->undo`, nn.undo_args), or
@@ -278,12 +287,9 @@ static nnc_status_t copyUndo(nnc_model_t *m, const nnc_entry_desc_t *e,
                              const char *fn, int save) {
   const nnc_model_desc_t *d = m->desc;
   size_t total = 0;
-  for (int32_t i = 0; i < e->num_args; ++i) {
-    int32_t a = e->args[i];
-    if (a >= 0 && entryWrites(d, e, d->tensors[a].role) &&
-        (!e->undo || e->undo[i]))
-      total += m->bytes[a];
-  }
+  for (int32_t i = 0; i < e->num_args; ++i)
+    if (keepsUndo(d, e, i))
+      total += m->bytes[e->args[i]];
   if (save && total > m->undoBytes) {
     void *p = malloc(total);
     if (!p)
@@ -298,10 +304,9 @@ static nnc_status_t copyUndo(nnc_model_t *m, const nnc_entry_desc_t *e,
   }
   char *at = m->undo;
   for (int32_t i = 0; i < e->num_args; ++i) {
-    int32_t a = e->args[i];
-    if (a < 0 || !entryWrites(d, e, d->tensors[a].role) ||
-        (e->undo && !e->undo[i]))
+    if (!keepsUndo(d, e, i))
       continue;
+    int32_t a = e->args[i];
     if (save)
       memcpy(at, m->data[a], m->bytes[a]);
     else

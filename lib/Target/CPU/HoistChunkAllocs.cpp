@@ -22,6 +22,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Views.h"
 #include "nnc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -31,7 +32,6 @@
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include "llvm/Support/MathExtras.h"
 
@@ -65,9 +65,7 @@ struct HoistChunkAllocsPass
         Value v = e.getValue();
         if (!isa<MemoryEffects::Write>(e.getEffect()) || !v)
           continue;
-        while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-          v = view.getViewSource();
-        if (auto arg = dyn_cast<BlockArgument>(v);
+        if (auto arg = dyn_cast<BlockArgument>(nnc::viewRoot(v));
             arg && arg.getOwner() == entry)
           found = true;
       }

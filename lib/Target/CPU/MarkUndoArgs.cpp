@@ -23,6 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Views.h"
 #include "nnc/Dialect/NN/NNConventions.h"
 #include "nnc/Target/CPU/Passes.h"
 
@@ -32,7 +33,6 @@
 #include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_MARKUNDOARGS
@@ -55,26 +55,6 @@ bool isLoop(Operation *op) {
       op);
 }
 
-/// Whether `a` and `b` are in one loop nested in `func`.
-bool shareLoop(Operation *a, Operation *b) {
-  for (Operation *loop = a->getParentOp(); loop && !isa<func::FuncOp>(loop);
-       loop = loop->getParentOp())
-    if (isLoop(loop) && loop->isAncestor(b))
-      return true;
-  return false;
-}
-
-/// The buffer a view is taken of.
-Value rootOf(Value memref) {
-  while (Operation *op = memref.getDefiningOp()) {
-    auto view = dyn_cast<ViewLikeOpInterface>(op);
-    if (!view)
-      break;
-    memref = view.getViewSource();
-  }
-  return memref;
-}
-
 struct MarkUndoArgsPass : nnc::impl::MarkUndoArgsBase<MarkUndoArgsPass> {
   using MarkUndoArgsBase::MarkUndoArgsBase;
 
@@ -94,7 +74,7 @@ struct MarkUndoArgsPass : nnc::impl::MarkUndoArgsBase<MarkUndoArgsPass> {
     // The buffer of a write: an argument's (recorded), a temporary's
     // (ignored), or unknown (every argument).
     auto write = [&](Event e, Value memref) {
-      Value root = rootOf(memref);
+      Value root = nnc::viewRoot(memref);
       if (auto arg = dyn_cast<BlockArgument>(root)) {
         if (arg.getOwner() == &entry)
           writes[arg.getArgNumber()].push_back(e);
@@ -135,18 +115,29 @@ struct MarkUndoArgsPass : nnc::impl::MarkUndoArgsBase<MarkUndoArgsPass> {
           writeAll(e);
       }
     });
+    // The last failure point, and the loops that hold one.
     int64_t lastFailure = 0;
-    for (const Event &f : failures)
+    DenseSet<Operation *> failingLoops;
+    for (const Event &f : failures) {
       lastFailure = std::max(lastFailure, f.position);
+      for (Operation *op = f.op->getParentOp(); op != func.getOperation();
+           op = op->getParentOp())
+        if (isLoop(op))
+          failingLoops.insert(op);
+    }
+    auto inFailingLoop = [&](Operation *op) {
+      for (op = op->getParentOp(); op != func.getOperation();
+           op = op->getParentOp())
+        if (failingLoops.contains(op))
+          return true;
+      return false;
+    };
     SmallVector<int32_t> undo;
     for (unsigned a = 0; a < numArgs; ++a) {
       bool needed = llvm::any_of(writes[a], [&](const Event &w) {
         // `<=`: an op that may fail may also write before it fails (a
         // call).
-        return w.position <= lastFailure ||
-               llvm::any_of(failures, [&](const Event &f) {
-                 return shareLoop(w.op, f.op);
-               });
+        return w.position <= lastFailure || inFailingLoop(w.op);
       });
       if (needed)
         undo.push_back(static_cast<int32_t>(a));

@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Views.h"
 #include "nnc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -52,15 +53,14 @@ struct Range {
   int64_t lo, hi;
 };
 
-/// The buffer a view is taken of (through subviews, reshapes and casts).
-Value rootOf(Value memref) {
-  while (Operation *op = memref.getDefiningOp()) {
-    if (auto view = dyn_cast<ViewLikeOpInterface>(op))
-      memref = view.getViewSource();
-    else
-      break;
-  }
-  return memref;
+/// The operand of an affine map (dims, then symbols) that `e` names, when
+/// it is a dim or a symbol.
+std::optional<unsigned> operandIndex(AffineExpr e, unsigned numDims) {
+  if (auto d = dyn_cast<AffineDimExpr>(e))
+    return d.getPosition();
+  if (auto s = dyn_cast<AffineSymbolExpr>(e))
+    return numDims + s.getPosition();
+  return std::nullopt;
 }
 
 /// Whether `v` is computed in `loop`'s body from its induction variable.
@@ -91,10 +91,8 @@ std::optional<int64_t> ivCoefficient(Value v, scf::ForOp loop) {
   unsigned numDims = apply.getAffineMap().getNumDims();
   std::function<std::optional<int64_t>(AffineExpr)> coef =
       [&](AffineExpr e) -> std::optional<int64_t> {
-    if (auto d = dyn_cast<AffineDimExpr>(e))
-      return operandCoefs[d.getPosition()];
-    if (auto s = dyn_cast<AffineSymbolExpr>(e))
-      return operandCoefs[numDims + s.getPosition()];
+    if (std::optional<unsigned> i = operandIndex(e, numDims))
+      return operandCoefs[*i];
     if (isa<AffineConstantExpr>(e))
       return 0;
     auto bin = cast<AffineBinaryOpExpr>(e);
@@ -148,10 +146,8 @@ std::optional<Range> rangeOf(Value v, scf::ForOp loop, int64_t lastIv) {
   unsigned numDims = apply.getAffineMap().getNumDims();
   std::function<std::optional<Range>(AffineExpr)> eval =
       [&](AffineExpr e) -> std::optional<Range> {
-    if (auto d = dyn_cast<AffineDimExpr>(e))
-      return operands[d.getPosition()];
-    if (auto s = dyn_cast<AffineSymbolExpr>(e))
-      return operands[numDims + s.getPosition()];
+    if (std::optional<unsigned> i = operandIndex(e, numDims))
+      return operands[*i];
     if (auto c = dyn_cast<AffineConstantExpr>(e))
       return Range{c.getValue(), c.getValue()};
     auto bin = cast<AffineBinaryOpExpr>(e);
@@ -332,7 +328,7 @@ struct WidenRowStoresPass : nnc::impl::WidenRowStoresBase<WidenRowStoresPass> {
       return;
     // The stored buffer: a local allocation, a view of it that the loop
     // does not move, with unit innermost stride; the row moves by w.
-    Value dst = store.getBase(), root = rootOf(dst);
+    Value dst = store.getBase(), root = nnc::viewRoot(dst);
     SmallVector<int64_t> strides;
     if (!root.getDefiningOp<memref::AllocOp>() || dependsOnIv(dst, loop) ||
         !unitInnermostStride(dst, strides))
@@ -360,7 +356,7 @@ struct WidenRowStoresPass : nnc::impl::WidenRowStoresBase<WidenRowStoresPass> {
       if (&op == store.getOperation() || isMemoryEffectFree(&op))
         continue;
       auto read = dyn_cast<vector::LoadOp>(op);
-      if (!read || rootOf(read.getBase()) == root)
+      if (!read || nnc::viewRoot(read.getBase()) == root)
         return;
     }
     // A row loaded by a vector.load that stays in its buffer when widened,
