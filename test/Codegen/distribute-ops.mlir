@@ -340,3 +340,23 @@ func.func @recurrent_step(%h0: tensor<?x128xf32>, %w: tensor<128x512xf32>) -> te
   }
   return %r : tensor<?x128xf32>
 }
+
+// A weight gradient over sequences (K = N * 64 rows, 2048 at the assumed
+// batch) whose right operand [K, 512] is bigger than 1 MiB: cut into
+// columns (of tile-n), which re-read the smaller left operand [K, 128], and
+// each chunk packs its [K, 16] panel of the right operand into a tensor of
+// its own.
+// CHECK-LABEL: func.func @big_weight_gradient(
+// CHECK: scf.forall (%[[J:.*]]) = (0) to (512) step (16)
+// CHECK: %[[PANEL:.*]] = tensor.extract_slice %{{.*}}[0, %[[J]]] [%{{.*}}, 16] [1, 1]
+// CHECK: %[[PACKED:.*]] = linalg.copy ins(%[[PANEL]] : tensor<?x16xf32>) outs(%{{.*}} : tensor<?x16xf32>)
+// CHECK: linalg.matmul_transpose_a ins(%{{.*}}, %[[PACKED]] : tensor<?x128xf32>, tensor<?x16xf32>)
+func.func @big_weight_gradient(%dy: tensor<?x64x128xf32>, %x: tensor<?x64x512xf32>) -> tensor<128x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.collapse_shape %dy [[0, 1], [2]] : tensor<?x64x128xf32> into tensor<?x128xf32>
+  %b = tensor.collapse_shape %x [[0, 1], [2]] : tensor<?x64x512xf32> into tensor<?x512xf32>
+  %e = tensor.empty() : tensor<128x512xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<128x512xf32>) -> tensor<128x512xf32>
+  %dw = linalg.matmul_transpose_a ins(%a, %b : tensor<?x128xf32>, tensor<?x512xf32>) outs(%f : tensor<128x512xf32>) -> tensor<128x512xf32>
+  return %dw : tensor<128x512xf32>
+}

@@ -61,3 +61,39 @@ func.func @left_alone(%n: index, %m: index) {
   memref.dealloc %local : memref<64x8xf32>
   return
 }
+
+// A temporary whose rows are the batch (a packed [K, 8] panel of the right
+// operand, K = N * 4 rows of a collapsed argument): its sizes are computed
+// at the kernel's start from the argument, where one buffer for all 4
+// chunks is allocated (each slice 64-byte aligned).
+// CHECK-LABEL: func.func @dynamic_rows(
+// CHECK-SAME: %[[X:.*]]: memref<?x4x32xf32>
+// CHECK: %[[N:.*]] = memref.dim %[[X]], %c0
+// CHECK: %[[K:.*]] = arith.muli %[[N]], %c4
+// CHECK: %[[E:.*]] = arith.muli %{{.*}}, %[[K]]
+// CHECK: %[[BYTES:.*]] = affine.apply #{{.*}}(%[[E]])
+// CHECK: %[[TOTAL:.*]] = arith.muli %[[BYTES]], %c4
+// CHECK: %[[BUF:.*]] = memref.alloc(%[[TOTAL]]) {alignment = 64 : i64} : memref<?xi8>
+// CHECK: scf.forall (%[[I:.*]]) = (0) to (32) step (8) {
+// CHECK-NOT: memref.alloc
+// CHECK: %[[C:.*]] = affine.apply #{{.*}}(%[[I]])
+// CHECK: %[[AT:.*]] = arith.muli %[[C]], %[[BYTES]]
+// CHECK: memref.view %[[BUF]][%[[AT]]][%{{.*}}] : memref<?xi8> to memref<?x8xf32>
+// CHECK-NOT: memref.dealloc
+// CHECK: }
+// CHECK: memref.dealloc %[[BUF]] : memref<?xi8>
+func.func @dynamic_rows(%x: memref<?x4x32xf32>, %out: memref<32x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %rows = memref.collapse_shape %x [[0, 1], [2]] : memref<?x4x32xf32> into memref<?x32xf32>
+  scf.forall (%i) = (0) to (32) step (8) {
+    %k = memref.dim %rows, %c0 : memref<?x32xf32>
+    %t = memref.alloc(%k) {alignment = 64 : i64} : memref<?x8xf32>
+    linalg.fill ins(%zero : f32) outs(%t : memref<?x8xf32>)
+    %o = memref.subview %out[%i, 0] [8, 8] [1, 1] : memref<32x8xf32> to memref<8x8xf32, strided<[8, 1], offset: ?>>
+    %s = memref.subview %t[0, 0] [8, 8] [1, 1] : memref<?x8xf32> to memref<8x8xf32, strided<[8, 1]>>
+    memref.copy %s, %o : memref<8x8xf32, strided<[8, 1]>> to memref<8x8xf32, strided<[8, 1], offset: ?>>
+    memref.dealloc %t : memref<?x8xf32>
+  }
+  return
+}

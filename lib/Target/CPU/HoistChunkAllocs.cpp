@@ -18,7 +18,11 @@
 // is at most `max-bytes`; a loop at the kernel's top level gets it at the
 // kernel's start (static size), so that no loop's buffer is allocated after
 // an earlier loop's writes, while those buffers add up to at most
-// `max-start-bytes` (then right before the loop).
+// `max-start-bytes` (then right before the loop). A temporary whose sizes
+// follow from the batch (the packed right-operand panel of a weight
+// gradient's column chunk, nnc-distribute-ops) gets its buffer at the start
+// of the kernel too, its size computed there from the arguments' sizes;
+// when that size cannot be computed there it is left in the chunk.
 //
 //===----------------------------------------------------------------------===//
 
@@ -73,13 +77,91 @@ struct HoistChunkAllocsPass
     return found;
   }
 
+  /// `v` computed at the start of the kernel (its entry block's arguments,
+  /// constants and pure index arithmetic on them, sizes of buffers read
+  /// through the ops that define them), or null. Memoized in `start`.
+  Value atStart(Value v, OpBuilder &b, Block *entry, int depth = 0) {
+    if (Value known = start.lookupOrNull(v))
+      return known;
+    if (depth > 16)
+      return nullptr;
+    if (auto arg = dyn_cast<BlockArgument>(v))
+      return arg.getOwner() == entry ? v : nullptr;
+    Operation *op = v.getDefiningOp();
+    Value result;
+    if (auto dim = dyn_cast<memref::DimOp>(op)) {
+      if (std::optional<int64_t> index = dim.getConstantIndex())
+        result = dimAtStart(dim.getSource(), *index, b, entry, depth + 1);
+    } else if (op->getNumRegions() == 0 && isPure(op) &&
+               op->getNumResults() == 1 &&
+               llvm::all_of(op->getResultTypes(),
+                            [](Type t) { return t.isIndex(); })) {
+      SmallVector<Value> operands;
+      for (Value operand : op->getOperands()) {
+        operands.push_back(atStart(operand, b, entry, depth + 1));
+        if (!operands.back())
+          return nullptr;
+      }
+      Operation *clone = b.clone(*op);
+      clone->setOperands(operands);
+      result = clone->getResult(0);
+    }
+    if (result)
+      start.map(v, result);
+    return result;
+  }
+
+  /// Size `index` of the buffer `buffer` at the kernel's start, or null.
+  Value dimAtStart(Value buffer, int64_t index, OpBuilder &b, Block *entry,
+                   int depth) {
+    auto type = cast<MemRefType>(buffer.getType());
+    Location loc = buffer.getLoc();
+    if (!type.isDynamicDim(index))
+      return b.create<arith::ConstantIndexOp>(loc, type.getDimSize(index));
+    if (auto arg = dyn_cast<BlockArgument>(buffer)) {
+      if (arg.getOwner() != entry)
+        return nullptr;
+      return b.create<memref::DimOp>(loc, buffer, index);
+    }
+    Operation *op = buffer.getDefiningOp();
+    if (auto alloc = dyn_cast<memref::AllocOp>(op))
+      return atStart(alloc.getDynamicSizes()[type.getDynamicDimIndex(index)], b,
+                     entry, depth);
+    if (auto subview = dyn_cast<memref::SubViewOp>(op)) {
+      // Rank-preserving subviews only (the sizes map one to one).
+      if (subview.getSourceType().getRank() != type.getRank())
+        return nullptr;
+      OpFoldResult size = subview.getMixedSizes()[index];
+      if (auto value = dyn_cast<Value>(size))
+        return atStart(value, b, entry, depth);
+      return b.create<arith::ConstantIndexOp>(loc, *getConstantIntValue(size));
+    }
+    if (auto collapse = dyn_cast<memref::CollapseShapeOp>(op)) {
+      Value product;
+      for (int64_t d : collapse.getReassociationIndices()[index]) {
+        Value size = dimAtStart(collapse.getSrc(), d, b, entry, depth + 1);
+        if (!size)
+          return nullptr;
+        product = product ? b.create<arith::MulIOp>(loc, product, size) : size;
+      }
+      return product;
+    }
+    return nullptr;
+  }
+
+  /// Values rebuilt at the kernel's start (atStart), per function.
+  IRMapping start;
+
   /// Hoists `alloc` out of `loop` when the conditions of the file comment
   /// hold.
   void hoist(memref::AllocOp alloc, scf::ForallOp loop) {
     MemRefType type = alloc.getType();
-    if (loop.getRank() != 1 || !type.hasStaticShape() ||
-        !type.getLayout().isIdentity() || !type.getElementType().isF32() ||
-        type.getMemorySpace())
+    if (!type.hasStaticShape()) {
+      hoistDynamic(alloc, loop);
+      return;
+    }
+    if (loop.getRank() != 1 || !type.getLayout().isIdentity() ||
+        !type.getElementType().isF32() || type.getMemorySpace())
       return;
     std::optional<int64_t> lb =
         getConstantIntValue(loop.getMixedLowerBound()[0]);
@@ -109,9 +191,9 @@ struct HoistChunkAllocsPass
     // otherwise all live for the whole kernel.
     OpBuilder b(loop);
     auto func = dyn_cast<FunctionOpInterface>(loop->getParentOp());
-    if (func && atStart + chunks * bytes <= maxStartBytes) {
-      b.setInsertionPointToStart(&func.getFunctionBody().front());
-      atStart += chunks * bytes;
+    if (func && startBytes + chunks * bytes <= maxStartBytes) {
+      b = startBuilder(&func.getFunctionBody().front());
+      startBytes += chunks * bytes;
     }
     Location loc = alloc.getLoc();
     auto bufferType = MemRefType::get({chunks * bytes}, b.getI8Type());
@@ -133,11 +215,96 @@ struct HoistChunkAllocsPass
     alloc.erase();
   }
 
-  /// Bytes of the buffers placed at the start of the current function.
-  int64_t atStart = 0;
+  /// A temporary whose sizes depend on the batch (a packed panel of the
+  /// right operand of a weight gradient's column chunk, [N * T, 32]): when
+  /// the loop is at the kernel's top level and the sizes can be computed at
+  /// the kernel's start, one buffer for all chunks is allocated there. The
+  /// buffer is as big as the operand the chunks pack (chunks x [K, chunk]),
+  /// so no `max-bytes` bound applies.
+  void hoistDynamic(memref::AllocOp alloc, scf::ForallOp loop) {
+    MemRefType type = alloc.getType();
+    auto func = dyn_cast<FunctionOpInterface>(loop->getParentOp());
+    if (!func || loop.getRank() != 1 || !type.getLayout().isIdentity() ||
+        !type.getElementType().isF32() || type.getMemorySpace())
+      return;
+    std::optional<int64_t> lb =
+        getConstantIntValue(loop.getMixedLowerBound()[0]);
+    std::optional<int64_t> ub =
+        getConstantIntValue(loop.getMixedUpperBound()[0]);
+    std::optional<int64_t> step = getConstantIntValue(loop.getMixedStep()[0]);
+    if (!lb || !ub || !step || *step <= 0 || *ub <= *lb)
+      return;
+    int64_t chunks = llvm::divideCeil(*ub - *lb, *step);
+    if (chunks < 2 || !writesArgument(loop))
+      return;
+    memref::DeallocOp dealloc;
+    for (Operation *user : alloc->getUsers()) {
+      if (auto d = dyn_cast<memref::DeallocOp>(user)) {
+        if (dealloc || d->getBlock() != alloc->getBlock())
+          return;
+        dealloc = d;
+      }
+    }
+    Block *entry = &func.getFunctionBody().front();
+    OpBuilder &b = startBuilder(entry);
+    Location loc = alloc.getLoc();
+    int64_t staticElements = 1;
+    for (int64_t d : type.getShape())
+      if (!ShapedType::isDynamic(d))
+        staticElements *= d;
+    Value elements = b.create<arith::ConstantIndexOp>(loc, staticElements);
+    for (Value size : alloc.getDynamicSizes()) {
+      Value known = atStart(size, b, entry);
+      if (!known)
+        return;
+      elements = b.create<arith::MulIOp>(loc, elements, known);
+    }
+    // Each chunk's slice starts on a 64-byte boundary, like the allocation.
+    AffineExpr e = b.getAffineDimExpr(0);
+    Value bytes = b.create<affine::AffineApplyOp>(
+        loc, AffineMap::get(1, 0, (e * 4).ceilDiv(64) * 64), elements);
+    Value total = b.create<arith::MulIOp>(
+        loc, bytes, b.create<arith::ConstantIndexOp>(loc, chunks));
+    auto buffer = b.create<memref::AllocOp>(
+        loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
+        ValueRange{total}, b.getI64IntegerAttr(64));
+    if (dealloc) {
+      OpBuilder after(loop->getContext());
+      after.setInsertionPointAfter(loop);
+      after.create<memref::DeallocOp>(loc, buffer);
+      dealloc.erase();
+    }
+    OpBuilder at(alloc);
+    AffineExpr iv = at.getAffineDimExpr(0);
+    Value index = at.create<affine::AffineApplyOp>(
+        loc, AffineMap::get(1, 0, (iv - *lb).floorDiv(*step)),
+        ValueRange{loop.getInductionVars()[0]});
+    Value shift = at.create<arith::MulIOp>(loc, index, bytes);
+    Value slice = at.create<memref::ViewOp>(loc, type, buffer, shift,
+                                            alloc.getDynamicSizes());
+    alloc.replaceAllUsesWith(slice);
+    alloc.erase();
+  }
+
+  /// The builder of the kernel's start: ops placed there stay in the order
+  /// they are built, before the kernel's first op.
+  OpBuilder &startBuilder(Block *entry) {
+    if (!start_builder) {
+      start_builder.emplace(entry->getParentOp()->getContext());
+      start_builder->setInsertionPointToStart(entry);
+    }
+    return *start_builder;
+  }
+  std::optional<OpBuilder> start_builder;
+
+  /// Bytes of the static buffers placed at the start of the current
+  /// function.
+  int64_t startBytes = 0;
 
   void runOnOperation() override {
-    atStart = 0;
+    startBytes = 0;
+    start.clear();
+    start_builder.reset();
     SmallVector<std::pair<memref::AllocOp, scf::ForallOp>> candidates;
     getOperation()->walk([&](memref::AllocOp alloc) {
       if (auto loop = dyn_cast<scf::ForallOp>(alloc->getParentOp()))
