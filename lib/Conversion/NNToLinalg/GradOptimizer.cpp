@@ -171,14 +171,20 @@ ValueRange lowerAdam(nn::AdamUpdateOp op, nn::AdamUpdateOp::Adaptor adaptor,
   Value beta1 = f32(beta1_64), beta2 = f32(beta2_64);
   Value oneMinusBeta1 = oneMinus32(rewriter, loc, beta1_64);
   Value oneMinusBeta2 = oneMinus32(rewriter, loc, beta2_64);
-  Value eps = hyper32(rewriter, loc, adaptor.getEps());
+  Value eps64 = hyper64(rewriter, loc, adaptor.getEps());
   Value wd = f32(wd64);
   Value t = rewriter.create<arith::SIToFPOp>(
       loc, f64, extractScalar(rewriter, loc, adaptor.getStep()));
   Value bc1 = s.sub(c64(1), rewriter.create<math::PowFOp>(loc, beta1_64, t));
   Value bc2 = s.sub(c64(1), rewriter.create<math::PowFOp>(loc, beta2_64, t));
-  Value stepSize = f32(s.div(lr64, bc1));
-  Value bc2Sqrt = f32(s.sqrt(bc2));
+  // PyTorch's update p - lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps), with
+  // sqrt(bc2) moved into the per-step scalars: p - lr * sqrt(bc2) / bc1 * m
+  // / (sqrt(v) + eps * sqrt(bc2)). One division per element instead of two
+  // (the divider is the bottleneck of the update: 12% of fashion_mlp's
+  // train step on a Xeon); the result differs by rounding only.
+  Value bc2Sqrt = s.sqrt(bc2);
+  Value stepSize = f32(s.div(s.mul(lr64, bc2Sqrt), bc1));
+  Value eps = f32(s.mul(eps64, bc2Sqrt));
   Value shrink = f32(s.sub(c64(1), s.mul(lr64, wd64)));
   ValueRange results = updateGeneric(
       rewriter, loc, {adaptor.getGrad()},
@@ -194,7 +200,7 @@ ValueRange lowerAdam(nn::AdamUpdateOp op, nn::AdamUpdateOp::Adaptor adaptor,
         Value ea = m.add(m.mul(beta1, a[2]), m.mul(oneMinusBeta1, d));
         Value eas =
             m.add(m.mul(beta2, a[3]), m.mul(oneMinusBeta2, m.mul(d, d)));
-        Value denom = m.add(m.div(m.sqrt(eas), bc2Sqrt), eps);
+        Value denom = m.add(m.sqrt(eas), eps);
         Value newP = m.sub(p, m.mul(stepSize, m.div(ea, denom)));
         return {newP, ea, eas};
       });

@@ -31,9 +31,11 @@ func.func @sgd(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %lr: tensor<f64>, %wd: 
 
 // Adam: 1 - beta1 and 1 - beta2 in f64 from the run-time betas, rounded to
 // f32 once (0.1 and 1e-3 exactly rounded, not 1 - 0.9f); bias corrections
-// 1 - beta^step with math.powf on the step in f64; step_size = lr / bc1 in
-// f64 from the f64 learning rate; then one generic with three results
-// (param, exp_avg, exp_avg_sq). L2 weight decay: d = g + wd * p.
+// 1 - beta^step with math.powf on the step in f64; step_size =
+// lr * sqrt(bc2) / bc1 and eps * sqrt(bc2) in f64 from the f64 learning rate
+// and eps (PyTorch's m / (sqrt(v) / sqrt(bc2) + eps) with one division per
+// element); then one generic with three results (param, exp_avg,
+// exp_avg_sq). L2 weight decay: d = g + wd * p.
 // CHECK-LABEL: func.func @adam(
 // CHECK-SAME: %[[P:[a-z0-9]+]]: tensor<4x2xf32>, %[[G:[a-z0-9]+]]: tensor<4x2xf32>, %[[M:[a-z0-9]+]]: tensor<4x2xf32>, %[[V:[a-z0-9]+]]: tensor<4x2xf32>, %[[LR:[a-z0-9]+]]: tensor<f64>, %[[STEP:[a-z0-9]+]]: tensor<i64>, %[[B1:[a-z0-9]+]]: tensor<f64>, %[[B2:[a-z0-9]+]]: tensor<f64>, %[[EPS:[a-z0-9]+]]: tensor<f64>, %[[WD:[a-z0-9]+]]: tensor<f64>
 // CHECK: %[[L64:.*]] = tensor.extract %[[LR]][] : tensor<f64>
@@ -48,7 +50,6 @@ func.func @sgd(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %lr: tensor<f64>, %wd: 
 // CHECK: %[[OMB264:.*]] = arith.subf %{{.*}}, %[[B264]] : f64
 // CHECK-NEXT: %[[OMB2:.*]] = arith.truncf %[[OMB264]] : f64 to f32
 // CHECK-NEXT: %[[E64:.*]] = tensor.extract %[[EPS]][] : tensor<f64>
-// CHECK-NEXT: %[[E:.*]] = arith.truncf %[[E64]] : f64 to f32
 // CHECK-NEXT: %[[W:.*]] = arith.truncf %[[WD64]] : f64 to f32
 // CHECK-NEXT: %[[T:.*]] = tensor.extract %[[STEP]][] : tensor<i64>
 // CHECK-NEXT: %[[TF:.*]] = arith.sitofp %[[T]] : i64 to f64
@@ -56,10 +57,12 @@ func.func @sgd(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %lr: tensor<f64>, %wd: 
 // CHECK-NEXT: %[[C1:.*]] = arith.subf %{{.*}}, %[[B1T]] : f64
 // CHECK: %[[B2T:.*]] = math.powf %[[B264]], %[[TF]] : f64
 // CHECK-NEXT: %[[C2:.*]] = arith.subf %{{.*}}, %[[B2T]] : f64
-// CHECK-NEXT: %[[SS64:.*]] = arith.divf %[[L64]], %[[C1]] : f64
+// CHECK-NEXT: %[[SQC2:.*]] = math.sqrt %[[C2]] : f64
+// CHECK-NEXT: %[[LSQ:.*]] = arith.mulf %[[L64]], %[[SQC2]] : f64
+// CHECK-NEXT: %[[SS64:.*]] = arith.divf %[[LSQ]], %[[C1]] : f64
 // CHECK-NEXT: %[[STEPSIZE:.*]] = arith.truncf %[[SS64]] : f64 to f32
-// CHECK-NEXT: %[[SQC64:.*]] = math.sqrt %[[C2]] : f64
-// CHECK-NEXT: %[[SQC2:.*]] = arith.truncf %[[SQC64]] : f64 to f32
+// CHECK-NEXT: %[[ESQ:.*]] = arith.mulf %[[E64]], %[[SQC2]] : f64
+// CHECK-NEXT: %[[E:.*]] = arith.truncf %[[ESQ]] : f64 to f32
 // CHECK: %[[R:.*]]:3 = linalg.generic {{.*}} ins(%[[G]] : tensor<4x2xf32>) outs(%[[P]], %[[M]], %[[V]] : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>)
 // CHECK-NEXT: ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32, %[[MI:.*]]: f32, %[[VI:.*]]: f32):
 // CHECK-NEXT: %[[WP:.*]] = arith.mulf %[[W]], %[[PI]]
@@ -72,8 +75,7 @@ func.func @sgd(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %lr: tensor<f64>, %wd: 
 // CHECK-NEXT: %[[OD2:.*]] = arith.mulf %[[OMB2]], %[[D2]]
 // CHECK-NEXT: %[[NV:.*]] = arith.addf %[[BV]], %[[OD2]]
 // CHECK-NEXT: %[[SV:.*]] = math.sqrt %[[NV]]
-// CHECK-NEXT: %[[DEN:.*]] = arith.divf %[[SV]], %[[SQC2]]
-// CHECK-NEXT: %[[DE:.*]] = arith.addf %[[DEN]], %[[E]]
+// CHECK-NEXT: %[[DE:.*]] = arith.addf %[[SV]], %[[E]]
 // CHECK-NEXT: %[[U:.*]] = arith.divf %[[NM]], %[[DE]]
 // CHECK-NEXT: %[[SU:.*]] = arith.mulf %[[STEPSIZE]], %[[U]]
 // CHECK-NEXT: %[[NP:.*]] = arith.subf %[[PI]], %[[SU]]
