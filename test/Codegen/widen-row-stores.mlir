@@ -115,3 +115,28 @@ func.func @left_alone(%src: memref<14x14xf32>, %out: memref<196xf32>) -> memref<
   }
   return %padded : memref<16x16xf32>
 }
+
+// The same rows into a matrix whose rows are padded to cache lines
+// ([288, 208] holding [288, 196], nnc-align-matmul-rows): the 5-D view is
+// not collapsible as a whole, so the store goes through the collapse of its
+// trailing dims [OH, OW] -> [196], the outer dims kept.
+// CHECK-LABEL: func.func @padded_rows(
+// CHECK: scf.for %[[Y:.*]] = %{{.*}} to %{{.*}} step
+// CHECK: %[[ROWS:.*]] = memref.collapse_shape %{{.*}} {{\[\[}}0], [1], [2], [3, 4]] : memref<32x3x3x14x14xf32, strided<[1872, 624, 208, 14, 1]>> into memref<32x3x3x196xf32, strided<[1872, 624, 208, 1]>>
+// CHECK: vector.store %{{.*}}, %[[ROWS]][%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<32x3x3x196xf32, strided<[1872, 624, 208, 1]>>, vector<16xf32>
+// CHECK: }
+// CHECK: vector.store %{{.*}} : memref<32x3x3x14x14xf32, strided<[1872, 624, 208, 14, 1]>>, vector<14xf32>
+func.func @padded_rows(%src: memref<32x16x16xf32>, %c: index, %k: index) -> memref<288x208xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c14 = arith.constant 14 : index
+  %buf = memref.alloc() : memref<288x208xf32>
+  %mat = memref.subview %buf[0, 0] [288, 196] [1, 1] : memref<288x208xf32> to memref<288x196xf32, strided<[208, 1]>>
+  %dst = memref.expand_shape %mat [[0, 1, 2], [3, 4]] output_shape [32, 3, 3, 14, 14] : memref<288x196xf32, strided<[208, 1]>> into memref<32x3x3x14x14xf32, strided<[1872, 624, 208, 14, 1]>>
+  scf.for %y = %c0 to %c14 step %c1 {
+    %r = affine.apply affine_map<(d0, d1) -> (d0 + d1)>(%k, %y)
+    %row = vector.load %src[%c, %r, %k] : memref<32x16x16xf32>, vector<14xf32>
+    vector.store %row, %dst[%c, %k, %k, %y, %c0] : memref<32x3x3x14x14xf32, strided<[1872, 624, 208, 14, 1]>>, vector<14xf32>
+  }
+  return %buf : memref<288x208xf32>
+}

@@ -44,6 +44,7 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
   if (options.vectorizeMatmul) {
     pm.addNestedPass<func::FuncOp>(nnc::createFoldLhsTranspose());
     pm.addNestedPass<func::FuncOp>(nnc::createCollapseEpilogues());
+    pm.addNestedPass<func::FuncOp>(nnc::createAlignMatmulRows());
   }
   // Chunks for the threads, whether or not they run on several: the same
   // chunks, hence the same bits, for any thread count.

@@ -343,14 +343,31 @@ struct WidenRowStoresPass : nnc::impl::WidenRowStoresBase<WidenRowStoresPass> {
     if (step1 != w)
       return;
     // A p-wide store into an n-D view would pass its innermost dim: such a
-    // view is stored through its 1-D collapse.
+    // view is stored through a collapse of its trailing dims from `first`
+    // on, the fewest outer dims kept that make them collapsible (a row of a
+    // matrix whose rows are padded to cache lines: [C, KH, KW, OH, OW] ->
+    // [C, KH, KW, OH * OW]), the loop moving none of the outer ones.
     auto dstType = cast<MemRefType>(dst.getType());
-    ReassociationIndices all;
-    for (int64_t d = 0; d < dstType.getRank(); ++d)
-      all.push_back(d);
-    if (dstType.getRank() > 1 &&
-        !memref::CollapseShapeOp::isGuaranteedCollapsible(dstType, {all}))
+    int64_t rank = dstType.getRank();
+    SmallVector<Value> indices(store.getIndices());
+    SmallVector<ReassociationIndices> groups;
+    for (int64_t first = 0; first < rank && groups.empty(); ++first) {
+      SmallVector<ReassociationIndices> candidate;
+      for (int64_t d = 0; d < first; ++d)
+        candidate.push_back({d});
+      candidate.emplace_back();
+      for (int64_t d = first; d < rank; ++d)
+        candidate.back().push_back(d);
+      bool outerFixed = llvm::all_of(
+          ArrayRef<Value>(indices).take_front(first),
+          [&](Value index) { return ivCoefficient(index, loop) == 0; });
+      if (outerFixed &&
+          memref::CollapseShapeOp::isGuaranteedCollapsible(dstType, candidate))
+        groups = candidate;
+    }
+    if (groups.empty())
       return;
+    int64_t first = groups.back().front();
     // One write in the body, and no read of the stored buffer.
     for (Operation &op : loop.getBody()->without_terminator()) {
       if (&op == store.getOperation() || isMemoryEffectFree(&op))
@@ -408,18 +425,20 @@ struct WidenRowStoresPass : nnc::impl::WidenRowStoresBase<WidenRowStoresPass> {
           loc, store.getValueToStore(), zeros, ArrayRef<int64_t>{0},
           ArrayRef<int64_t>{1});
     }
-    if (dstType.getRank() == 1) {
+    if (rank == 1) {
       b.create<vector::StoreOp>(loc, wide, dst, store.getIndices());
     } else {
       LinearIndex at;
-      for (auto [index, stride] : llvm::zip(store.getIndices(), strides)) {
+      for (auto [index, stride] :
+           llvm::zip(ArrayRef<Value>(indices).drop_front(first),
+                     ArrayRef<int64_t>(strides).drop_front(first))) {
         at.terms.push_back(index);
         at.coefs.push_back(stride);
       }
-      Value flat = b.create<memref::CollapseShapeOp>(
-          loc, dst, ArrayRef<ReassociationIndices>{all});
-      b.create<vector::StoreOp>(loc, wide, flat,
-                                ValueRange{buildLinearIndex(b, loc, at)});
+      Value flat = b.create<memref::CollapseShapeOp>(loc, dst, groups);
+      SmallVector<Value> outer(ArrayRef<Value>(indices).take_front(first));
+      outer.push_back(buildLinearIndex(b, loc, at));
+      b.create<vector::StoreOp>(loc, wide, flat, outer);
     }
     store.erase();
   }

@@ -128,6 +128,22 @@ def CollapseEpilogues : Pass<"nnc-collapse-epilogues", "mlir::func::FuncOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def AlignMatmulRows : Pass<"nnc-align-matmul-rows", "mlir::func::FuncOp"> {
+  let summary = "Give a matmul's freshly computed right operand cache-line aligned rows";
+  let description = [{
+    CPU, on linalg on tensors, before nnc-distribute-ops: when the right
+    operand `[K, N]` of a `linalg.matmul` is the collapsed result of one
+    linalg op writing a `tensor.empty` it does not read (a convolution's
+    im2col columns), and N floats are not a whole number of 64-byte lines,
+    the op writes into the `[K, N]` slice of a `bufferization.alloc_tensor`
+    `[K, N rounded up to 16]` instead: every row of the matrix starts on a
+    cache line, and the register tiles' 32-float loads never straddle two.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def FoldLhsTranspose : Pass<"nnc-fold-lhs-transpose", "mlir::func::FuncOp"> {
   let summary = "Read a transposed matmul lhs in place (linalg.matmul_transpose_a)";
   let description = [{
