@@ -222,3 +222,31 @@ func.func @dynamic_n(%a: tensor<8x16xf32>, %b: tensor<16x?xf32>, %c: tensor<8x?x
   %r = linalg.matmul ins(%a, %b : tensor<8x16xf32>, tensor<16x?xf32>) outs(%c : tensor<8x?xf32>) -> tensor<8x?xf32>
   return %r : tensor<8x?xf32>
 }
+
+// -----
+
+// A weight gradient over sequences (K = N * 64, a collapse of [N, 64, ...])
+// is swept in blocks of 128 reduction steps, each by all its register tiles;
+// its epilogue (here an elementwise update of the weight) is not fused into
+// the tiles (it needs the whole sum) and stays a generic over the product.
+// CHECK-LABEL: func.func @sequence_weight_gradient(
+// CHECK: %[[ACC:.*]] = linalg.fill
+// CHECK: %[[SUM:.*]] = scf.for %[[KB:[a-z0-9]+]] = %{{.*}} to %{{.*}} step %c128 iter_args(%{{.*}} = %[[ACC]]) -> (tensor<64x32xf32>)
+// CHECK: scf.for {{.*}} -> (tensor<64x32xf32>)
+// CHECK: scf.for {{.*}} -> (vector<8x32xf32>)
+// CHECK: vector.contract
+// CHECK: linalg.generic {{.*}} ins(%[[SUM]] : tensor<64x32xf32>)
+func.func @sequence_weight_gradient(%dy: tensor<?x64x64xf32>, %x: tensor<?x64x32xf32>, %w: tensor<64x32xf32>) -> tensor<64x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %a = tensor.collapse_shape %dy [[0, 1], [2]] : tensor<?x64x64xf32> into tensor<?x64xf32>
+  %b = tensor.collapse_shape %x [[0, 1], [2]] : tensor<?x64x32xf32> into tensor<?x32xf32>
+  %e = tensor.empty() : tensor<64x32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<64x32xf32>) -> tensor<64x32xf32>
+  %g = linalg.matmul_transpose_a ins(%a, %b : tensor<?x64xf32>, tensor<?x32xf32>) outs(%f : tensor<64x32xf32>) -> tensor<64x32xf32>
+  %u = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%g : tensor<64x32xf32>) outs(%w : tensor<64x32xf32>) {
+  ^bb0(%gi: f32, %wi: f32):
+    %s = arith.subf %wi, %gi : f32
+    linalg.yield %s : f32
+  } -> tensor<64x32xf32>
+  return %u : tensor<64x32xf32>
+}
