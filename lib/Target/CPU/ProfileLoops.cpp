@@ -20,7 +20,9 @@
 // trip count times its body's. Trip counts are computed at the call site
 // from the call's operands (the bounds are constants, arguments or pure
 // computations on them, cloned before the profile call), so the batch size
-// and the main/remainder split of a tiled loop are exact. A loop whose
+// and the main/remainder split of a tiled loop are exact; a loop over
+// blocks of C steps whose inner loop runs min(C, ub - iv) steps (a blocked
+// reduction) counts ub steps of that inner loop in all. A loop whose
 // bounds depend on an enclosing loop's induction variable, a `scf.while` or a
 // `scf.if` around float ops makes the count unknown: the call passes -1 and
 // the report prints '-'.
@@ -29,8 +31,10 @@
 
 #include "nnc/Target/CPU/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -96,12 +100,69 @@ public:
       map.map(arg, operand);
   }
 
+  /// Whether `inner` runs the last steps of a block of `outer` (a blocked
+  /// reduction): from 0 by 1 to `affine.min(C, ub - iv)`, where iv runs from
+  /// 0 to ub by the constant C. Over all of `outer`, `inner` then runs ub
+  /// steps in all.
+  static bool isBlockRemainder(scf::ForOp inner, scf::ForOp outer) {
+    std::optional<int64_t> step = getConstantIntValue(outer.getStep());
+    auto min = inner.getUpperBound().getDefiningOp<affine::AffineMinOp>();
+    if (!step || !min || !isConstantIntValue(outer.getLowerBound(), 0) ||
+        !isConstantIntValue(inner.getLowerBound(), 0) ||
+        !isConstantIntValue(inner.getStep(), 1) ||
+        min.getMap().getNumResults() != 2)
+      return false;
+    AffineMap map = min.getMap();
+    ValueRange operands = min.getMapOperands();
+    bool constant = false, remainder = false;
+    for (AffineExpr e : map.getResults()) {
+      if (auto c = dyn_cast<AffineConstantExpr>(e)) {
+        constant |= c.getValue() == *step;
+        continue;
+      }
+      // ub - iv: one dim or symbol for each, with coefficients +1 and -1.
+      auto sum = dyn_cast<AffineBinaryOpExpr>(e);
+      if (!sum || sum.getKind() != AffineExprKind::Add)
+        continue;
+      auto operandOf = [&](AffineExpr x) -> Value {
+        if (auto d = dyn_cast<AffineDimExpr>(x))
+          return operands[d.getPosition()];
+        if (auto sym = dyn_cast<AffineSymbolExpr>(x))
+          return operands[map.getNumDims() + sym.getPosition()];
+        return nullptr;
+      };
+      auto negated = [&](AffineExpr x) -> Value {
+        auto mul = dyn_cast<AffineBinaryOpExpr>(x);
+        if (!mul || mul.getKind() != AffineExprKind::Mul)
+          return nullptr;
+        auto c = dyn_cast<AffineConstantExpr>(mul.getRHS());
+        return c && c.getValue() == -1 ? operandOf(mul.getLHS()) : nullptr;
+      };
+      for (auto [pos, neg] : {std::pair(sum.getLHS(), sum.getRHS()),
+                              std::pair(sum.getRHS(), sum.getLHS())})
+        remainder |= operandOf(pos) == outer.getUpperBound() &&
+                     negated(neg) == outer.getInductionVar();
+    }
+    return constant && remainder;
+  }
+
+  /// The enclosing loop of which `loop` runs the block remainders, if any.
+  static scf::ForOp blockOf(scf::ForOp loop) {
+    for (auto outer = loop->getParentOfType<scf::ForOp>(); outer;
+         outer = outer->getParentOfType<scf::ForOp>())
+      if (isBlockRemainder(loop, outer))
+        return outer;
+    return nullptr;
+  }
+
   /// Whether the count is known without building anything.
   static bool isKnown(func::FuncOp callee) {
     bool known = true;
     callee.walk([&](Operation *op) {
       if (isa<scf::WhileOp, scf::IfOp>(op) && hasFlops(op))
         known = false;
+      else if (auto loop = dyn_cast<scf::ForOp>(op); loop && blockOf(loop))
+        known &= materializable(blockOf(loop).getUpperBound(), callee);
       else if (auto loop = dyn_cast<scf::ForOp>(op))
         known &= materializable(loop.getLowerBound(), callee) &&
                  materializable(loop.getUpperBound(), callee) &&
@@ -160,6 +221,13 @@ private:
 
   Value constant(int64_t n) { return b.create<arith::ConstantIndexOp>(loc, n); }
 
+  /// max(ub - lb, 0).
+  Value range(Value lb, Value ub) {
+    Value span =
+        b.createOrFold<arith::SubIOp>(loc, materialize(ub), materialize(lb));
+    return b.createOrFold<arith::MaxSIOp>(loc, span, constant(0));
+  }
+
   /// max(ub - lb, 0) ceildiv step (steps are positive).
   Value trips(Value lb, Value ub, Value step) {
     Value l = materialize(lb), u = materialize(ub), s = materialize(step);
@@ -181,9 +249,19 @@ private:
       if (!hasFlops(&op) || !op.getNumRegions())
         continue;
       Value count;
-      if (auto loop = dyn_cast<scf::ForOp>(op)) {
-        count =
-            trips(loop.getLowerBound(), loop.getUpperBound(), loop.getStep());
+      if (auto loop = dyn_cast<scf::ForOp>(op); loop && blockOf(loop)) {
+        // Counted by its block loop: one per step of that loop's range.
+        count = constant(1);
+      } else if (auto loop = dyn_cast<scf::ForOp>(op)) {
+        // A loop of blocks runs its remainder loops ub steps in all: it
+        // counts its range, not its blocks.
+        bool blocks = false;
+        loop.walk([&](scf::ForOp inner) {
+          blocks |= inner != loop && isBlockRemainder(inner, loop);
+        });
+        count = blocks ? range(loop.getLowerBound(), loop.getUpperBound())
+                       : trips(loop.getLowerBound(), loop.getUpperBound(),
+                               loop.getStep());
       } else if (auto loop = dyn_cast<scf::ParallelOp>(op)) {
         for (auto [lb, ub, step] : llvm::zip(
                  loop.getLowerBound(), loop.getUpperBound(), loop.getStep())) {
