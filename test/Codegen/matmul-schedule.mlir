@@ -250,3 +250,33 @@ func.func @sequence_weight_gradient(%dy: tensor<?x64x64xf32>, %x: tensor<?x64x32
   } -> tensor<64x32xf32>
   return %u : tensor<64x32xf32>
 }
+
+// -----
+
+// N = 84 = 2 x 32 + 20: the 20 columns left over by the register tiles are
+// computed as 16 + 4 (vector<20> rows legalize through element inserts), the
+// relu epilogue cut in the same column ranges; no 20-wide tile is left.
+// CHECK-LABEL: func.func @ragged_columns(
+// CHECK-NOT: vector<8x20xf32>
+// CHECK: vector.contract {{.*}} into vector<8x32xf32>
+// CHECK-NOT: vector<8x20xf32>
+// CHECK: vector.contract {{.*}} into vector<8x16xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8x16xf32>
+// CHECK-NOT: vector<8x20xf32>
+// CHECK: vector.contract {{.*}} into vector<8x4xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8x4xf32>
+// CHECK-NOT: vector<8x20xf32>
+// CHECK: return
+func.func @ragged_columns(%x: tensor<64x120xf32>, %w: tensor<120x84xf32>) -> tensor<64x84xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x84xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<64x84xf32>) -> tensor<64x84xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<64x120xf32>, tensor<120x84xf32>) outs(%f : tensor<64x84xf32>) -> tensor<64x84xf32>
+  %o = tensor.empty() : tensor<64x84xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%p : tensor<64x84xf32>) outs(%o : tensor<64x84xf32>) {
+  ^bb0(%v: f32, %out: f32):
+    %m = arith.maximumf %v, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<64x84xf32>
+  return %r : tensor<64x84xf32>
+}

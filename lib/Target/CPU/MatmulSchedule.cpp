@@ -565,7 +565,7 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
         if (plain)
           materializeCollapsedRows(plain);
         nnc::moveBiasToEpilogue(matmul);
-        if (plain)
+        if (!nnc::splitRaggedColumns(matmul, tileN) && plain)
           nnc::splitNarrowRemainder(plain, tileN);
       }
       for (linalg::LinalgOp matmul : collect()) {

@@ -37,6 +37,11 @@ void moveBiasToEpilogue(mlir::linalg::LinalgOp matmul);
 /// are few (MatmulForms.cpp).
 void splitNarrowRemainder(mlir::linalg::MatmulOp matmul, int64_t tileN);
 
+/// Computes the last N % tileN columns of a product in pieces of
+/// power-of-two widths when they are more than a few (MatmulForms.cpp);
+/// true when it did (`matmul` is then erased).
+bool splitRaggedColumns(mlir::linalg::LinalgOp matmul, int64_t tileN);
+
 } // namespace nnc
 
 #endif // NNC_LIB_TARGET_CPU_MATMULS_H
