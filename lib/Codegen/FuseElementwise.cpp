@@ -42,6 +42,32 @@ bool hasReduction(Operation *op) {
   return linalgOp && linalgOp.getNumReductionLoops() > 0;
 }
 
+/// An all-parallel generic whose body is a few additions, subtractions,
+/// multiplications, comparisons or selects: recomputing it in each of its
+/// consumers costs less than the pass over memory that writes its result and
+/// the passes that read it back (batchnorm's training gradient over
+/// fashion_cnn's [128, 32, 28, 28] activations was a dozen passes of one or
+/// two arith ops each, 2 ms apiece). Recomputed, it gives the same bits.
+/// Not an op on a contraction's result (a dense layer's bias): it stays the
+/// product's epilogue, fused into its register tiles.
+bool isCheap(Operation *op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumParallelLoops() != generic.getNumLoops() ||
+      generic->getNumResults() != 1 ||
+      llvm::any_of(generic->getOperands(),
+                   [](Value v) { return hasReduction(v.getDefiningOp()); }))
+    return false;
+  int count = 0;
+  for (Operation &inner : generic.getBody()->without_terminator()) {
+    if (!isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::NegFOp,
+             arith::MaximumFOp, arith::MinimumFOp, arith::CmpFOp,
+             arith::SelectOp, arith::ConstantOp>(inner))
+      return false;
+    ++count;
+  }
+  return count <= 4;
+}
+
 /// The constant `c` when `generic` is `max(x, c)` elementwise (arith.maximumf
 /// of its one input and a float constant, identity maps).
 std::optional<APFloat> clampConstant(linalg::GenericOp generic) {
@@ -121,7 +147,7 @@ struct FuseElementwisePass
     // per pixel).
     linalg::ControlFusionFn fuseSingleUse = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
-      if (!producer || !producer->hasOneUse())
+      if (!producer || (!producer->hasOneUse() && !isCheap(producer)))
         return false;
       auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
       return !consumer ||

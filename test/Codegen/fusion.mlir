@@ -145,3 +145,75 @@ func.func @relu_of_maxpool(%x: tensor<?x3x8x8xf32>) -> tensor<?x3x4x4xf32> {
   %1 = nn.relu %0 : tensor<?x3x4x4xf32>
   return %1 : tensor<?x3x4x4xf32>
 }
+
+// -----
+
+// A cheap elementwise op (a subtraction) read by two consumers, an
+// elementwise one and a reduction (batchnorm's centred input in training):
+// recomputed in both instead of written and read back (no generic is left
+// that computes it alone). An op with a division stays one op of its own.
+#id2 = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (i)>
+// CHECK-LABEL: func.func @cheap_shared(
+// CHECK-NOT: linalg.generic
+// CHECK: %[[E:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK: arith.subf
+// CHECK-NEXT: arith.mulf
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]
+// CHECK: arith.subf
+// CHECK-NEXT: arith.addf
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[E]], %[[R]]
+func.func @cheap_shared(%x: tensor<8x16xf32>, %y: tensor<8x16xf32>) -> (tensor<8x16xf32>, tensor<8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<8x16xf32>
+  %d = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%x, %y : tensor<8x16xf32>, tensor<8x16xf32>) outs(%e0 : tensor<8x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.subf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<8x16xf32>
+  %e1 = tensor.empty() : tensor<8x16xf32>
+  %sq = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%d : tensor<8x16xf32>) outs(%e1 : tensor<8x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<8x16xf32>
+  %e2 = tensor.empty() : tensor<8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e2 : tensor<8xf32>) -> tensor<8xf32>
+  %sum = linalg.generic {indexing_maps = [#id2, #row], iterator_types = ["parallel", "reduction"]} ins(%d : tensor<8x16xf32>) outs(%f : tensor<8xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %t = arith.addf %a, %acc : f32
+    linalg.yield %t : f32
+  } -> tensor<8xf32>
+  return %sq, %sum : tensor<8x16xf32>, tensor<8xf32>
+}
+
+// -----
+
+#id2b = affine_map<(i, j) -> (i, j)>
+// CHECK-LABEL: func.func @divide_shared(
+// CHECK: linalg.generic
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.divf
+// CHECK-NEXT: linalg.yield
+func.func @divide_shared(%x: tensor<8x16xf32>, %y: tensor<8x16xf32>) -> (tensor<8x16xf32>, tensor<8x16xf32>) {
+  %e0 = tensor.empty() : tensor<8x16xf32>
+  %d = linalg.generic {indexing_maps = [#id2b, #id2b, #id2b], iterator_types = ["parallel", "parallel"]} ins(%x, %y : tensor<8x16xf32>, tensor<8x16xf32>) outs(%e0 : tensor<8x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.divf %a, %b : f32
+    linalg.yield %s : f32
+  } -> tensor<8x16xf32>
+  %e1 = tensor.empty() : tensor<8x16xf32>
+  %sq = linalg.generic {indexing_maps = [#id2b, #id2b], iterator_types = ["parallel", "parallel"]} ins(%d : tensor<8x16xf32>) outs(%e1 : tensor<8x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<8x16xf32>
+  %e2 = tensor.empty() : tensor<8x16xf32>
+  %ng = linalg.generic {indexing_maps = [#id2b, #id2b], iterator_types = ["parallel", "parallel"]} ins(%d : tensor<8x16xf32>) outs(%e2 : tensor<8x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %n = arith.negf %a : f32
+    linalg.yield %n : f32
+  } -> tensor<8x16xf32>
+  return %sq, %ng : tensor<8x16xf32>, tensor<8x16xf32>
+}
