@@ -172,18 +172,23 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
   /// a dynamic extent counted as in chooseChunks) is bigger than
   /// kCachedOperandFloats.
   bool streamsBigOperand(linalg::LinalgOp matmul) {
-    if (!nnc::isScheduledMatmul(matmul))
+    if (!nnc::isScheduledMatmul(matmul) || matmul.getNumLoops() != 3)
       return false;
-    SmallVector<int64_t> ranges = matmul.getStaticLoopRanges();
-    if (ranges.size() != 3)
-      return false;
+    SmallVector<double> extents = assumedExtents(matmul);
+    return std::max(extents[0], extents[1]) * extents[2] > kCachedOperandFloats;
+  }
+
+  /// The loop extents of `op`, a dynamic one (the batch) counted as
+  /// `assumedBatch` times the static dims collapsed into it (a dense layer
+  /// on sequences: N * T rows).
+  SmallVector<double> assumedExtents(linalg::LinalgOp op) {
     SmallVector<double> extents;
-    for (auto [d, r] : llvm::enumerate(ranges))
+    for (auto [d, r] : llvm::enumerate(op.getStaticLoopRanges()))
       extents.push_back(ShapedType::isDynamic(r)
                             ? static_cast<double>(assumedBatch) *
-                                  collapsedFactor(matmul, d)
+                                  collapsedFactor(op, d)
                             : static_cast<double>(r));
-    return std::max(extents[0], extents[1]) * extents[2] > kCachedOperandFloats;
+    return extents;
   }
 
   /// Tile sizes chunking `root` (zero where not tiled), or none when the op
@@ -195,15 +200,7 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     SmallVector<utils::IteratorType> iterators = costed.getIteratorTypesArray();
     unsigned rootLoops = root.getNumLoops();
     bool tiled = nnc::isScheduledMatmul(costed);
-    // A dynamic extent (the batch) counts as `assumedBatch` in the work,
-    // times the static dims collapsed into it (a dense layer on sequences:
-    // N * T rows).
-    SmallVector<double> extents;
-    for (auto [d, r] : llvm::enumerate(ranges))
-      extents.push_back(ShapedType::isDynamic(r)
-                            ? static_cast<double>(assumedBatch) *
-                                  collapsedFactor(costed, d)
-                            : static_cast<double>(r));
+    SmallVector<double> extents = assumedExtents(costed);
     double total = pointCost(costed);
     for (double e : extents)
       total *= e;

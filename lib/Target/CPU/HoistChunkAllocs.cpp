@@ -152,39 +152,62 @@ struct HoistChunkAllocsPass
   /// Values rebuilt at the kernel's start (atStart), per function.
   IRMapping start;
 
-  /// Hoists `alloc` out of `loop` when the conditions of the file comment
-  /// hold.
-  void hoist(memref::AllocOp alloc, scf::ForallOp loop) {
+  /// The chunks of a static 1-D `loop` that writes kernel arguments, and
+  /// the dealloc of `alloc` in the chunk if any.
+  struct Chunks {
+    int64_t lb, step, count;
+    memref::DeallocOp dealloc;
+  };
+
+  /// The chunks of `loop` when `alloc` (f32, identity layout) and `loop`
+  /// meet the conditions of the file comment.
+  static std::optional<Chunks> chunksOf(memref::AllocOp alloc,
+                                        scf::ForallOp loop) {
     MemRefType type = alloc.getType();
-    if (!type.hasStaticShape()) {
-      hoistDynamic(alloc, loop);
-      return;
-    }
     if (loop.getRank() != 1 || !type.getLayout().isIdentity() ||
         !type.getElementType().isF32() || type.getMemorySpace())
-      return;
+      return std::nullopt;
     std::optional<int64_t> lb =
         getConstantIntValue(loop.getMixedLowerBound()[0]);
     std::optional<int64_t> ub =
         getConstantIntValue(loop.getMixedUpperBound()[0]);
     std::optional<int64_t> step = getConstantIntValue(loop.getMixedStep()[0]);
     if (!lb || !ub || !step || *step <= 0 || *ub <= *lb)
-      return;
-    int64_t chunks = llvm::divideCeil(*ub - *lb, *step);
-    // Each chunk's slice starts on a 64-byte boundary, like the allocation.
-    int64_t bytes = llvm::alignTo(type.getNumElements() * 4, 64);
-    if (chunks < 2 || chunks * bytes > maxBytes || !writesArgument(loop))
-      return;
+      return std::nullopt;
+    Chunks chunks{*lb, *step,
+                  static_cast<int64_t>(llvm::divideCeil(*ub - *lb, *step)),
+                  nullptr};
+    if (chunks.count < 2 || !writesArgument(loop))
+      return std::nullopt;
     // Freed at most once, in the same block (right after bufferization the
     // deallocation passes have not run yet: none).
-    memref::DeallocOp dealloc;
     for (Operation *user : alloc->getUsers()) {
       if (auto d = dyn_cast<memref::DeallocOp>(user)) {
-        if (dealloc || d->getBlock() != alloc->getBlock())
-          return;
-        dealloc = d;
+        if (chunks.dealloc || d->getBlock() != alloc->getBlock())
+          return std::nullopt;
+        chunks.dealloc = d;
       }
     }
+    return chunks;
+  }
+
+  /// Hoists `alloc` out of `loop` when the conditions of the file comment
+  /// hold.
+  void hoist(memref::AllocOp alloc, scf::ForallOp loop) {
+    MemRefType type = alloc.getType();
+    std::optional<Chunks> found = chunksOf(alloc, loop);
+    if (!found)
+      return;
+    if (!type.hasStaticShape()) {
+      hoistDynamic(alloc, loop, *found);
+      return;
+    }
+    int64_t chunks = found->count, lb = found->lb, step = found->step;
+    memref::DeallocOp dealloc = found->dealloc;
+    // Each chunk's slice starts on a 64-byte boundary, like the allocation.
+    int64_t bytes = llvm::alignTo(type.getNumElements() * 4, 64);
+    if (chunks * bytes > maxBytes)
+      return;
     // Allocated at the kernel's start when the loop is at its top level:
     // the later loops' buffers then come before any chunk's writes too.
     // Up to `max-start-bytes` in all: a deep network's buffers would
@@ -207,7 +230,7 @@ struct HoistChunkAllocsPass
     b.setInsertionPoint(alloc);
     AffineExpr iv = b.getAffineDimExpr(0);
     Value shift = b.create<affine::AffineApplyOp>(
-        loc, AffineMap::get(1, 0, (iv - *lb).floorDiv(*step) * bytes),
+        loc, AffineMap::get(1, 0, (iv - lb).floorDiv(step) * bytes),
         ValueRange{loop.getInductionVars()[0]});
     Value slice =
         b.create<memref::ViewOp>(loc, type, buffer, shift, ValueRange{});
@@ -221,30 +244,11 @@ struct HoistChunkAllocsPass
   /// the kernel's start, one buffer for all chunks is allocated there. The
   /// buffer is as big as the operand the chunks pack (chunks x [K, chunk]),
   /// so no `max-bytes` bound applies.
-  void hoistDynamic(memref::AllocOp alloc, scf::ForallOp loop) {
+  void hoistDynamic(memref::AllocOp alloc, scf::ForallOp loop, Chunks chunks) {
     MemRefType type = alloc.getType();
     auto func = dyn_cast<FunctionOpInterface>(loop->getParentOp());
-    if (!func || loop.getRank() != 1 || !type.getLayout().isIdentity() ||
-        !type.getElementType().isF32() || type.getMemorySpace())
+    if (!func)
       return;
-    std::optional<int64_t> lb =
-        getConstantIntValue(loop.getMixedLowerBound()[0]);
-    std::optional<int64_t> ub =
-        getConstantIntValue(loop.getMixedUpperBound()[0]);
-    std::optional<int64_t> step = getConstantIntValue(loop.getMixedStep()[0]);
-    if (!lb || !ub || !step || *step <= 0 || *ub <= *lb)
-      return;
-    int64_t chunks = llvm::divideCeil(*ub - *lb, *step);
-    if (chunks < 2 || !writesArgument(loop))
-      return;
-    memref::DeallocOp dealloc;
-    for (Operation *user : alloc->getUsers()) {
-      if (auto d = dyn_cast<memref::DeallocOp>(user)) {
-        if (dealloc || d->getBlock() != alloc->getBlock())
-          return;
-        dealloc = d;
-      }
-    }
     Block *entry = &func.getFunctionBody().front();
     OpBuilder &b = startBuilder(entry);
     Location loc = alloc.getLoc();
@@ -264,20 +268,20 @@ struct HoistChunkAllocsPass
     Value bytes = b.create<affine::AffineApplyOp>(
         loc, AffineMap::get(1, 0, (e * 4).ceilDiv(64) * 64), elements);
     Value total = b.create<arith::MulIOp>(
-        loc, bytes, b.create<arith::ConstantIndexOp>(loc, chunks));
+        loc, bytes, b.create<arith::ConstantIndexOp>(loc, chunks.count));
     auto buffer = b.create<memref::AllocOp>(
         loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
         ValueRange{total}, b.getI64IntegerAttr(64));
-    if (dealloc) {
+    if (chunks.dealloc) {
       OpBuilder after(loop->getContext());
       after.setInsertionPointAfter(loop);
       after.create<memref::DeallocOp>(loc, buffer);
-      dealloc.erase();
+      chunks.dealloc.erase();
     }
     OpBuilder at(alloc);
     AffineExpr iv = at.getAffineDimExpr(0);
     Value index = at.create<affine::AffineApplyOp>(
-        loc, AffineMap::get(1, 0, (iv - *lb).floorDiv(*step)),
+        loc, AffineMap::get(1, 0, (iv - chunks.lb).floorDiv(chunks.step)),
         ValueRange{loop.getInductionVars()[0]});
     Value shift = at.create<arith::MulIOp>(loc, index, bytes);
     Value slice = at.create<memref::ViewOp>(loc, type, buffer, shift,

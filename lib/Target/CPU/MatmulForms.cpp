@@ -33,6 +33,51 @@ Value sliceBox(OpBuilder &b, Location loc, Value t, ArrayRef<int64_t> offsets,
       getAsIndexOpFoldResult(ctx, sizes), getAsIndexOpFoldResult(ctx, ones));
 }
 
+/// Where a product's columns are cut (splitNarrowRemainder,
+/// splitRaggedColumns): the op that writes its final value (its elementwise
+/// epilogue, if it has one, else the product) and the tensor it writes.
+struct ProductEnd {
+  std::optional<unsigned> epilogue;
+  Operation *root;
+  Value dest;
+};
+ProductEnd productEnd(linalg::LinalgOp matmul, linalg::FillOp fill) {
+  ProductEnd end{nnc::getEpilogueOperand(matmul), matmul, fill.getOutputs()[0]};
+  if (end.epilogue) {
+    end.root = *matmul->getResult(0).getUsers().begin();
+    end.dest = cast<DestinationStyleOpInterface>(end.root).getDpsInits()[0];
+  }
+  return end;
+}
+
+/// The epilogue of `end` on the columns [offset, offset + width) (all
+/// `rows`), reading `part`, the product's value there.
+Value epilogueOnColumns(OpBuilder &b, const ProductEnd &end, Value part,
+                        OpFoldResult rows, int64_t offset, int64_t width) {
+  FailureOr<TilingResult> tiled =
+      cast<TilingInterface>(end.root).getTiledImplementation(
+          b, ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(offset)},
+          ArrayRef<OpFoldResult>{rows, b.getIndexAttr(width)});
+  Operation *op = tiled->tiledOps.front();
+  Operation *slice = op->getOperand(*end.epilogue).getDefiningOp();
+  op->setOperand(*end.epilogue, part);
+  if (slice && slice->use_empty())
+    slice->erase();
+  return tiled->tiledValues.front();
+}
+
+/// `part` inserted at the columns [offset, offset + width) of `into`.
+Value insertColumns(OpBuilder &b, Location loc, Value part, Value into,
+                    OpFoldResult rows, int64_t offset, int64_t width) {
+  return b
+      .create<tensor::InsertSliceOp>(
+          loc, part, into,
+          ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(offset)},
+          ArrayRef<OpFoldResult>{rows, b.getIndexAttr(width)},
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)})
+      .getResult();
+}
+
 } // namespace
 
 /// Returns the operand number through which the single user of `matmul`
@@ -126,10 +171,9 @@ void nnc::splitNarrowRemainder(linalg::MatmulOp matmul, int64_t tileN) {
   if (n < tileN || r == 0 || r > tileN / 4 || m % lanes != 0 || !loop ||
       !loop.isDefinedOutsideOfLoop(a) || !fill || !fill->hasOneUse())
     return;
-  std::optional<unsigned> epilogue = getEpilogueOperand(matmul);
-  Operation *root = matmul;
-  if (epilogue)
-    root = *matmul->getResult(0).getUsers().begin();
+  ProductEnd end = productEnd(matmul, fill);
+  std::optional<unsigned> epilogue = end.epilogue;
+  Value dest = end.dest;
   Location loc = matmul.getLoc();
   Type f32 = type.getElementType();
   Value fillValue = fill.getInputs()[0];
@@ -148,11 +192,9 @@ void nnc::splitNarrowRemainder(linalg::MatmulOp matmul, int64_t tileN) {
                                        ArrayRef<int64_t>{1, 0})
           ->getResult(0);
 
-  OpBuilder b(root);
+  OpBuilder b(end.root);
   int64_t whole = n - r;
-  Value dest = epilogue
-                   ? cast<DestinationStyleOpInterface>(root).getDpsInits()[0]
-                   : fill.getOutputs()[0];
+  OpFoldResult rows = b.getIndexAttr(m);
   auto filled = [&](Value t) {
     return b.create<linalg::FillOp>(loc, fillValue, t).getResult(0);
   };
@@ -179,36 +221,15 @@ void nnc::splitNarrowRemainder(linalg::MatmulOp matmul, int64_t tileN) {
                      ArrayRef<int64_t>{1, 0})
                     ->getResult(0);
   // The epilogue on the same two ranges, reading the two parts.
-  auto epilogueOf = [&](Value part, int64_t offset, int64_t width) -> Value {
-    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
-                                         b.getIndexAttr(offset)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(m),
-                                       b.getIndexAttr(width)};
-    FailureOr<TilingResult> tiled =
-        cast<TilingInterface>(root).getTiledImplementation(b, offsets, sizes);
-    Operation *op = tiled->tiledOps.front();
-    Operation *slice = op->getOperand(*epilogue).getDefiningOp();
-    op->setOperand(*epilogue, part);
-    if (slice && slice->use_empty())
-      slice->erase();
-    return tiled->tiledValues.front();
-  };
   if (epilogue) {
-    left = epilogueOf(left, 0, whole);
-    right = epilogueOf(right, whole, r);
+    left = epilogueOnColumns(b, end, left, rows, 0, whole);
+    right = epilogueOnColumns(b, end, right, rows, whole, r);
   }
-  auto insert = [&](Value part, Value into, int64_t offset, int64_t width) {
-    return b
-        .create<tensor::InsertSliceOp>(
-            loc, part, into,
-            ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(offset)},
-            ArrayRef<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(width)},
-            ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)})
-        .getResult();
-  };
-  Value result = insert(right, insert(left, dest, 0, whole), whole, r);
-  root->getResult(0).replaceAllUsesWith(result);
-  root->erase();
+  Value result = insertColumns(
+      b, loc, right, insertColumns(b, loc, left, dest, rows, 0, whole), rows,
+      whole, r);
+  end.root->getResult(0).replaceAllUsesWith(result);
+  end.root->erase();
   if (epilogue)
     matmul->erase();
   fill->erase();
@@ -235,18 +256,14 @@ bool nnc::splitRaggedColumns(linalg::LinalgOp matmul, int64_t tileN) {
   if (n < tileN || r <= tileN / 4 || llvm::isPowerOf2_64(r) || !fill ||
       !fill->hasOneUse())
     return false;
-  std::optional<unsigned> epilogue = getEpilogueOperand(matmul);
-  Operation *root = matmul;
-  if (epilogue)
-    root = *matmul->getResult(0).getUsers().begin();
+  ProductEnd end = productEnd(matmul, fill);
+  std::optional<unsigned> epilogue = end.epilogue;
+  Value dest = end.dest;
   Location loc = matmul.getLoc();
   Type f32 = type.getElementType();
   Value rhs = matmul.getDpsInputs()[1];
   Value fillValue = fill.getInputs()[0];
-  OpBuilder b(root);
-  Value dest = epilogue
-                   ? cast<DestinationStyleOpInterface>(root).getDpsInits()[0]
-                   : fill.getOutputs()[0];
+  OpBuilder b(end.root);
   OpFoldResult rows = tensor::getMixedSize(b, loc, dest, 0);
   // Columns [offset, offset + width) of `t` (all its rows).
   auto columns = [&](Value t, int64_t offset, int64_t width) -> Value {
@@ -280,31 +297,12 @@ bool nnc::splitRaggedColumns(linalg::LinalgOp matmul, int64_t tileN) {
     part->setOperand(2, init);
     part->getResult(0).setType(init.getType());
     Value value = part->getResult(0);
-    if (epilogue) {
-      FailureOr<TilingResult> tiled =
-          cast<TilingInterface>(root).getTiledImplementation(
-              b,
-              ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(offset)},
-              ArrayRef<OpFoldResult>{rows, b.getIndexAttr(width)});
-      if (failed(tiled))
-        return false; // the parts are dead code; the product stays whole
-      Operation *op = tiled->tiledOps.front();
-      Operation *slice = op->getOperand(*epilogue).getDefiningOp();
-      op->setOperand(*epilogue, value);
-      if (slice && slice->use_empty())
-        slice->erase();
-      value = tiled->tiledValues.front();
-    }
-    result =
-        b.create<tensor::InsertSliceOp>(
-             loc, value, result,
-             ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(offset)},
-             ArrayRef<OpFoldResult>{rows, b.getIndexAttr(width)},
-             ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)})
-            .getResult();
+    if (epilogue)
+      value = epilogueOnColumns(b, end, value, rows, offset, width);
+    result = insertColumns(b, loc, value, result, rows, offset, width);
   }
-  root->getResult(0).replaceAllUsesWith(result);
-  root->erase();
+  end.root->getResult(0).replaceAllUsesWith(result);
+  end.root->erase();
   if (epilogue)
     matmul->erase();
   fill->erase();
