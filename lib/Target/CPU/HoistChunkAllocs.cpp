@@ -293,13 +293,13 @@ struct HoistChunkAllocsPass
   /// The builder of the kernel's start: ops placed there stay in the order
   /// they are built, before the kernel's first op.
   OpBuilder &startBuilder(Block *entry) {
-    if (!start_builder) {
-      start_builder.emplace(entry->getParentOp()->getContext());
-      start_builder->setInsertionPointToStart(entry);
+    if (!startOps) {
+      startOps.emplace(entry->getParentOp()->getContext());
+      startOps->setInsertionPointToStart(entry);
     }
-    return *start_builder;
+    return *startOps;
   }
-  std::optional<OpBuilder> start_builder;
+  std::optional<OpBuilder> startOps;
 
   /// Bytes of the static buffers placed at the start of the current
   /// function.
@@ -308,7 +308,7 @@ struct HoistChunkAllocsPass
   void runOnOperation() override {
     startBytes = 0;
     start.clear();
-    start_builder.reset();
+    startOps.reset();
     SmallVector<std::pair<memref::AllocOp, scf::ForallOp>> candidates;
     getOperation()->walk([&](memref::AllocOp alloc) {
       if (auto loop = dyn_cast<scf::ForallOp>(alloc->getParentOp()))

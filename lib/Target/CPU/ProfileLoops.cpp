@@ -161,13 +161,15 @@ public:
     callee.walk([&](Operation *op) {
       if (isa<scf::WhileOp, scf::IfOp>(op) && hasFlops(op))
         known = false;
-      else if (auto loop = dyn_cast<scf::ForOp>(op); loop && blockOf(loop))
-        known &= materializable(blockOf(loop).getUpperBound(), callee);
-      else if (auto loop = dyn_cast<scf::ForOp>(op))
-        known &= materializable(loop.getLowerBound(), callee) &&
-                 materializable(loop.getUpperBound(), callee) &&
-                 materializable(loop.getStep(), callee);
-      else if (auto loop = dyn_cast<scf::ParallelOp>(op))
+      else if (auto loop = dyn_cast<scf::ForOp>(op)) {
+        // A block remainder's steps are counted by its block loop.
+        if (scf::ForOp block = blockOf(loop))
+          known &= materializable(block.getUpperBound(), callee);
+        else
+          known &= materializable(loop.getLowerBound(), callee) &&
+                   materializable(loop.getUpperBound(), callee) &&
+                   materializable(loop.getStep(), callee);
+      } else if (auto loop = dyn_cast<scf::ParallelOp>(op))
         for (Value v : op->getOperands())
           known &= materializable(v, callee);
       else if (op != callee && op->getNumRegions() &&
