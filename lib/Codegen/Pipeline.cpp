@@ -20,6 +20,10 @@ void nnc::buildFusionPipeline(OpPassManager &pm) {
   // apply) are fused on several threads at once.
   OpPassManager &func = pm.nest<func::FuncOp>();
   func.addPass(createCanonicalizerPass());
+  // The adjoints recompute forward values (batchnorm_train's statistics):
+  // the same ops on the same operands, computed once before fusion copies
+  // them into different consumers.
+  func.addPass(createCSEPass());
   func.addPass(nnc::createFuseElementwise());
   func.addPass(createCanonicalizerPass());
   func.addPass(createCSEPass());

@@ -4,7 +4,9 @@
 // positions, composed from forward nn ops: matrix products with transposed
 // operands for dense and matmul, and for batch and layer normalisation the
 // usual closed form `dx = rstd * (g' - mean(g') - xhat * mean(g' * xhat))`
-// with `g' = g * gamma`, recomputing the statistics from the input.
+// with `g' = g * gamma`, recomputing the statistics from the input (batch
+// normalisation through `nn.batch_stats`, the forward's own statistics
+// after CSE).
 //
 //===----------------------------------------------------------------------===//
 
@@ -137,23 +139,31 @@ static SmallVector<int64_t> batchNormAxes(int64_t rank) {
   return axes;
 }
 
-/// The adjoint of a batchnorm_train synchronised over the replicas
-/// (`sync_batchnorm`, docs/distributed.md): the closed form of the unsynced
-/// adjoint with the statistics and the two means of `g' = g * gamma` taken
-/// over every replica's batch.
+/// The adjoint of batchnorm_train, `dx = rstd * (g' - mean(g') - xhat *
+/// mean(g' * xhat))` with `g' = g * gamma`, in the form of PyTorch's CPU
+/// kernel: gamma is constant over the reduced axes, so `mean(g') = gamma *
+/// sum(g) / M` and `mean(g' * xhat) = gamma * sum(g * xhat) / M`, where
+/// `sum(g)` and `sum(g * xhat)` are the beta and gamma gradients. Two
+/// per-channel reductions instead of four, and `dx = a * (g - b - xhat * c)`
+/// with `a = rstd * gamma` and `b, c` per channel: no division per element.
+/// The statistics are `nn.batch_stats` of the input, which lowers to the
+/// very ops of the forward's statistics, so CSE computes them once.
 ///
+/// Synchronised over the replicas (`sync_batchnorm`, docs/distributed.md),
+/// the statistics and the two means are taken over every replica's batch.
 /// Each replica's grads entry differentiates its own mean loss `L_r` (seed
 /// 1), and the trainer then sums `w_r * G_r` with `w_r = n_r / B`, the
 /// replica's share of the global batch; so every gradient on replica r is
 /// `1 / w_r` times replica r's part of the gradient of the global loss
 /// `L = sum_r w_r L_r`. To keep that true through this op, each replica
-/// contributes `w_r * sum_r(g')` (its part of the global sum at the global
+/// contributes `w_r * sum_r(g)` (its part of the global sum at the global
 /// scale) and divides the replica sum by `w_r * M = m_r`: its own element
 /// count. The share is `w_r = m_r / M` (elements per channel here and in
 /// all replicas), which equals `n_r / B`. On one replica `w = 1` exactly
 /// and the arithmetic is that of the unsynced adjoint.
-static LogicalResult buildSyncAdjoint(BatchNormTrainOp op, AdjointBuilder &ab,
-                                      Value g, SmallVectorImpl<Value> &grads) {
+static LogicalResult buildBatchNormAdjoint(BatchNormTrainOp op,
+                                           AdjointBuilder &ab, Value g,
+                                           SmallVectorImpl<Value> &grads) {
   OpBuilder &b = ab.builder();
   Location loc = ab.getLoc();
   Value x = op.getInput(), replicas = op.getReplicas();
@@ -161,25 +171,34 @@ static LogicalResult buildSyncAdjoint(BatchNormTrainOp op, AdjointBuilder &ab,
   SmallVector<int64_t> axes = batchNormAxes(rank);
   auto stats = b.create<BatchStatsOp>(loc, x, replicas);
   Value rstd = invStd(ab, stats.getVar(), op.getEps().convertToFloat());
-  Value rstdView = channelView(ab, rstd, rank);
-  Value xhat =
-      ab.mul(ab.sub(x, channelView(ab, stats.getMean(), rank)), rstdView);
-  Value gg = ab.mul(g, channelView(ab, op.getGamma(), rank));
-  Value share = ab.div(stats.getLocalCount(), stats.getCount());
-  // One replica sum of [sum g', sum g' * xhat], each weighted by the share.
-  Value sums = b.create<ConcatOp>(
-      loc,
-      ValueRange{ab.mul(ab.sum(gg, axes, false), share),
-                 ab.mul(ab.sum(ab.mul(gg, xhat), axes, false), share)},
-      /*axis=*/0);
-  Value total = ab.div(b.create<ReplicaSumOp>(loc, sums, replicas),
-                       stats.getLocalCount());
-  int64_t c = tensorType(op.getGamma()).getDimSize(0);
-  Value meanG = b.create<SliceOp>(loc, total, 0, 0, c);
-  Value meanGX = b.create<SliceOp>(loc, total, 0, c, c);
-  Value inner = ab.sub(ab.sub(gg, channelView(ab, meanG, rank)),
+  Value xhat = ab.mul(ab.sub(x, channelView(ab, stats.getMean(), rank)),
+                      channelView(ab, rstd, rank));
+  Value sumG = ab.sum(g, axes, false),
+        sumGX = ab.sum(ab.mul(g, xhat), axes, false);
+  Value meanG, meanGX;
+  if (replicas) {
+    // One replica sum of [sum g, sum g * xhat], each weighted by the share.
+    Value share = ab.div(stats.getLocalCount(), stats.getCount());
+    Value sums = b.create<ConcatOp>(
+        loc, ValueRange{ab.mul(sumG, share), ab.mul(sumGX, share)},
+        /*axis=*/0);
+    Value total = ab.div(b.create<ReplicaSumOp>(loc, sums, replicas),
+                         stats.getLocalCount());
+    int64_t c = tensorType(op.getGamma()).getDimSize(0);
+    meanG = b.create<SliceOp>(loc, total, 0, 0, c);
+    meanGX = b.create<SliceOp>(loc, total, 0, c, c);
+  } else {
+    meanG = ab.div(sumG, stats.getCount());
+    meanGX = ab.div(sumGX, stats.getCount());
+  }
+  Value inner = ab.sub(ab.sub(g, channelView(ab, meanG, rank)),
                        ab.mul(xhat, channelView(ab, meanGX, rank)));
-  return appendNormGrads(ab, ab.mul(rstdView, inner), g, xhat, axes, 3, grads);
+  grads.push_back(
+      ab.mul(channelView(ab, ab.mul(rstd, op.getGamma()), rank), inner));
+  grads.push_back(sumGX);
+  grads.push_back(sumG);
+  grads.append(replicas ? 3 : 2, Value());
+  return success();
 }
 
 LogicalResult BatchNormTrainOp::buildAdjoint(OpBuilder &b,
@@ -192,14 +211,7 @@ LogicalResult BatchNormTrainOp::buildAdjoint(OpBuilder &b,
     return success();
   }
   AdjointBuilder ab(b, getLoc());
-  int64_t rank = tensorType(getInput()).getRank();
-  SmallVector<int64_t> axes = batchNormAxes(rank);
-  if (getReplicas())
-    return buildSyncAdjoint(*this, ab, g, grads);
-  Normalized n = normalize(ab, getInput(), axes, getEps().convertToFloat());
-  Value gg = ab.mul(g, channelView(ab, getGamma(), rank));
-  return appendNormGrads(ab, normalizedInputGrad(ab, n, gg, axes), g, n.xhat,
-                         axes, 2, grads);
+  return buildBatchNormAdjoint(*this, ab, g, grads);
 }
 
 LogicalResult BatchNormOp::buildAdjoint(OpBuilder &b,
