@@ -28,11 +28,13 @@
  * did not free moves to the kernel's scope when the loop ends
  * (nncAllocScopeHandOver). Those task scopes live from loop to loop (one per
  * thread of a pool) and keep up to NNC_SCOPE_SPARES blocks their tasks
- * freed for their own thread's next requests: a loop over images whose
- * tasks allocate temporaries takes and returns them without the shared
- * lock (on two threads the lock's contention was a tenth of LeNet-5's train
- * step). Only the scope's thread touches its spares and its list of live
- * blocks, until nncAllocScopeHandOver moves the list under the lock.
+ * freed for their own thread's next requests, small ones too: a loop over
+ * images whose tasks allocate temporaries takes and returns them without
+ * the shared lock and without malloc (on two threads the lock's contention
+ * was a tenth of LeNet-5's train step; the small blocks' free under that
+ * lock and malloc's consolidation of them 4% more). Only the scope's
+ * thread touches its spares and its list of live blocks, until
+ * nncAllocScopeHandOver moves the list under the lock.
  *
  * In the guard-page test mode
  * (NNC_GUARD_PAGES, set by the most recently created instance) every block
@@ -73,7 +75,8 @@ enum {
    * call (8% of the step in the kernel's page-fault handler). */
   NNC_HOST_CACHE_SLOTS = 256,
   /* Smaller blocks come from malloc's arenas without page faults: caching
-   * them would only take slots from the large ones. */
+   * them would only take slots from the large ones (a task scope keeps
+   * them as spares all the same). */
   NNC_HOST_CACHE_MIN_BYTES = 16384,
   /* A header in front of each payload records its size and, inside an
    * allocation scope, its links in the scope's list; 64 bytes keep the
@@ -274,10 +277,10 @@ static void *allocate(size_t alignment, size_t bytes) {
   int task = scope && scope->ownsSpares;
   /* No cached block (NNC_HOST_CACHE_MIN_BYTES or more) is within a third of
    * a request under three quarters of that: skip the lock and the scan. */
-  if (header == NNC_HOST_HEADER && bytes >= NNC_HOST_CACHE_MIN_BYTES / 4 * 3) {
+  if (header == NNC_HOST_HEADER) {
     if (task)
       block = takeSpare(scope, bytes, &capacity);
-    if (!block) {
+    if (!block && bytes >= NNC_HOST_CACHE_MIN_BYTES / 4 * 3) {
       pthread_mutex_lock(&cacheLock);
       block = takeCached(bytes, &capacity);
       pthread_mutex_unlock(&cacheLock);
@@ -344,8 +347,7 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
   int local = scope && scope->ownsSpares && scope == currentScope();
   if (local) {
     unlinkLive(ptr);
-    if (header == NNC_HOST_HEADER && bytes >= NNC_HOST_CACHE_MIN_BYTES &&
-        bytes <= NNC_SCOPE_SPARE_MAX_BYTES &&
+    if (header == NNC_HOST_HEADER && bytes <= NNC_SCOPE_SPARE_MAX_BYTES &&
         scope->spareCount < NNC_SCOPE_SPARES) {
       scope->spare[scope->spareCount] = block;
       scope->spareSize[scope->spareCount] = bytes;
@@ -413,7 +415,8 @@ NNC_HIDDEN void nncAllocScopeDropSpares(NncAllocScope *scope) {
   pthread_mutex_lock(&cacheLock);
   for (int i = 0; i < scope->spareCount; ++i) {
     size_t bytes = scope->spareSize[i];
-    if (liveInstances > 0 && cacheBytes + bytes <= NNC_HOST_CACHE_BYTES &&
+    if (liveInstances > 0 && bytes >= NNC_HOST_CACHE_MIN_BYTES &&
+        cacheBytes + bytes <= NNC_HOST_CACHE_BYTES &&
         cacheCount < NNC_HOST_CACHE_SLOTS) {
       cacheBlock[cacheCount] = scope->spare[i];
       cacheSize[cacheCount] = bytes;
