@@ -132,6 +132,10 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   // Every allocation of the kernels is in place: which arguments a failed
   // call may have changed (the shim's undo copy).
   pm.addNestedPass<func::FuncOp>(nnc::createMarkUndoArgs());
+  // After nnc-mark-undo-args: a memref.prefetch has no declared memory
+  // effects, which that pass would take for a write of every argument.
+  if (options.vectorizeMatmul)
+    pm.addNestedPass<func::FuncOp>(nnc::createPrefetchStridedRows());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertVectorToSCFPass());
   OutlineParallelOptions parallel;

@@ -144,6 +144,27 @@ def AlignMatmulRows : Pass<"nnc-align-matmul-rows", "mlir::func::FuncOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def PrefetchStridedRows : Pass<"nnc-prefetch-strided-rows", "mlir::func::FuncOp"> {
+  let summary = "Prefetch the far-apart rows a register tile's reduction loop reads";
+  let description = [{
+    CPU, on vectors and memrefs, after nnc-lower-vector-contract: in an
+    `scf.for` of step 1 carrying vector accumulators, a `vector.load` of a
+    row segment of a 2-D memref (unit column stride, static row stride of at
+    least `min-row-floats`) whose row index is the induction variable plus
+    loop-invariant terms, its column and memref loop-invariant, is preceded
+    by a `memref.prefetch` of the segment `distance` rows ahead, clamped to
+    the memref's last row.
+  }];
+  let options = [
+    Option<"distance", "distance", "int64_t", /*default=*/"8",
+           "Rows ahead to prefetch">,
+    Option<"minRowFloats", "min-row-floats", "int64_t", /*default=*/"128",
+           "Smallest row stride (floats) that gets prefetches">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def FoldLhsTranspose : Pass<"nnc-fold-lhs-transpose", "mlir::func::FuncOp"> {
   let summary = "Read a transposed matmul lhs in place (linalg.matmul_transpose_a)";
   let description = [{
