@@ -41,8 +41,13 @@ struct ProductEnd {
   Operation *root;
   Value dest;
 };
+/// An epilogue of several results (an optimizer update) is left out: the
+/// split products are put back together and it reads the whole product.
 ProductEnd productEnd(linalg::LinalgOp matmul, linalg::FillOp fill) {
   ProductEnd end{nnc::getEpilogueOperand(matmul), matmul, fill.getOutputs()[0]};
+  if (end.epilogue &&
+      (*matmul->getResult(0).getUsers().begin())->getNumResults() != 1)
+    end.epilogue = std::nullopt;
   if (end.epilogue) {
     end.root = *matmul->getResult(0).getUsers().begin();
     end.dest = cast<DestinationStyleOpInterface>(end.root).getDpsInits()[0];
@@ -82,24 +87,27 @@ Value insertColumns(OpBuilder &b, Location loc, Value part, Value into,
 
 /// Returns the operand number through which the single user of `matmul`
 /// consumes it, if that user is an elementwise epilogue: a linalg.generic with
-/// all loops parallel, identity maps on the matmul operand and on its single
-/// result, and a body of arith/math ops only (so it vectorizes).
+/// all loops parallel, identity maps on the matmul operand and on its
+/// results, each of the matmul's type (an optimizer update writes the
+/// parameter and its moments: Adam's three results), and a body of arith/math
+/// ops only (so it vectorizes).
 std::optional<unsigned> nnc::getEpilogueOperand(linalg::LinalgOp matmul) {
   Value result = matmul->getResult(0);
   if (!result.hasOneUse())
     return std::nullopt;
   OpOperand &use = *result.getUses().begin();
   auto generic = dyn_cast<linalg::GenericOp>(use.getOwner());
-  if (!generic || generic.getNumDpsInits() != 1 || generic.getNumLoops() != 2 ||
+  if (!generic || generic.getNumLoops() != 2 ||
       generic.getNumParallelLoops() != generic.getNumLoops() ||
-      !generic.isDpsInput(&use))
+      !generic.isDpsInput(&use) ||
+      !generic.getMatchingIndexingMap(&use).isIdentity())
     return std::nullopt;
-  if (!generic.getMatchingIndexingMap(&use).isIdentity() ||
-      !generic.getMatchingIndexingMap(generic.getDpsInitOperand(0))
-           .isIdentity())
-    return std::nullopt;
-  if (generic->getResult(0).getType() != result.getType())
-    return std::nullopt;
+  for (OpOperand &init : generic.getDpsInitsMutable())
+    if (!generic.getMatchingIndexingMap(&init).isIdentity())
+      return std::nullopt;
+  for (Value r : generic->getResults())
+    if (r.getType() != result.getType())
+      return std::nullopt;
   for (Operation &op : generic.getBody()->without_terminator())
     if (!isa<arith::ArithDialect, math::MathDialect>(op.getDialect()))
       return std::nullopt;
