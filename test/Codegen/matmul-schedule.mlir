@@ -3,8 +3,8 @@
 // accumulator through vector.contract; a dynamic M is peeled and its
 // remainder computed row by row (static 1 x 32 tiles); a dynamic K only
 // changes the reduction loop's bound; an elementwise epilogue is fused into
-// the tile and vectorized; a dynamic N is not scheduled and stays a
-// linalg.matmul.
+// the tile and vectorized, one of several results (an optimizer update)
+// too; a dynamic N is not scheduled and stays a linalg.matmul.
 // RUN: nnc-opt %s --nnc-matmul-schedule -split-input-file | FileCheck %s
 
 // CHECK-LABEL: func.func @dynamic_m(
@@ -132,6 +132,44 @@ func.func @epilogue(%a: tensor<16x8xf32>, %b: tensor<8x64xf32>, %bias: tensor<64
     linalg.yield %m : f32
   } -> tensor<16x64xf32>
   return %y : tensor<16x64xf32>
+}
+
+// -----
+
+// An optimizer update of several results (SGD with momentum: the weight and
+// its velocity, both read and written) is fused into the tile like a
+// one-result epilogue: the accumulator starts from zeros and both results
+// are written from registers; no linalg op and no whole-tensor fill is left.
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @update_epilogue(
+// CHECK-NOT: linalg.
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK: scf.for %[[I:[a-z0-9]+]] =
+// CHECK: scf.for %[[J:[a-z0-9]+]] =
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (vector<8x32xf32>)
+// CHECK: vector.contract
+// CHECK: %[[V:.*]] = arith.addf %{{.*}}, %[[ACC]] : vector<8x32xf32>
+// CHECK: %[[W:.*]] = arith.subf %{{.*}}, %{{.*}} : vector<8x32xf32>
+// CHECK-DAG: vector.transfer_write %[[W]], %{{.*}}[%[[I]], %[[J]]]
+// CHECK-DAG: vector.transfer_write %[[V]], %{{.*}}[%[[I]], %[[J]]]
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @update_epilogue(%a: tensor<?x16xf32>, %b: tensor<?x64xf32>, %w: tensor<16x64xf32>, %v: tensor<16x64xf32>) -> (tensor<16x64xf32>, tensor<16x64xf32>) {
+  %cst = arith.constant 0.0 : f32
+  %mu = arith.constant 0.9 : f32
+  %lr = arith.constant 0.01 : f32
+  %e = tensor.empty() : tensor<16x64xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %g = linalg.matmul_transpose_a ins(%a, %b : tensor<?x16xf32>, tensor<?x64xf32>) outs(%f : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %r:2 = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%g : tensor<16x64xf32>) outs(%w, %v : tensor<16x64xf32>, tensor<16x64xf32>) {
+  ^bb0(%in: f32, %wo: f32, %vo: f32):
+    %mv = arith.mulf %mu, %vo : f32
+    %nv = arith.addf %mv, %in : f32
+    %st = arith.mulf %lr, %nv : f32
+    %nw = arith.subf %wo, %st : f32
+    linalg.yield %nw, %nv : f32, f32
+  } -> (tensor<16x64xf32>, tensor<16x64xf32>)
+  return %r#0, %r#1 : tensor<16x64xf32>, tensor<16x64xf32>
 }
 
 // -----
