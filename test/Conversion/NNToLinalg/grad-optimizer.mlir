@@ -34,8 +34,9 @@ func.func @sgd(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %lr: tensor<f64>, %wd: 
 // 1 - beta^step with math.powf on the step in f64; step_size =
 // lr * sqrt(bc2) / bc1 and eps * sqrt(bc2) in f64 from the f64 learning rate
 // and eps (PyTorch's m / (sqrt(v) / sqrt(bc2) + eps) with one division per
-// element); then one generic with three results (param, exp_avg,
-// exp_avg_sq). L2 weight decay: d = g + wd * p.
+// element, marked arcp nnan ninf contract so that LLVM may refine a
+// reciprocal estimate instead of dividing); then one generic with three
+// results (param, exp_avg, exp_avg_sq). L2 weight decay: d = g + wd * p.
 // CHECK-LABEL: func.func @adam(
 // CHECK-SAME: %[[P:[a-z0-9]+]]: tensor<4x2xf32>, %[[G:[a-z0-9]+]]: tensor<4x2xf32>, %[[M:[a-z0-9]+]]: tensor<4x2xf32>, %[[V:[a-z0-9]+]]: tensor<4x2xf32>, %[[LR:[a-z0-9]+]]: tensor<f64>, %[[STEP:[a-z0-9]+]]: tensor<i64>, %[[B1:[a-z0-9]+]]: tensor<f64>, %[[B2:[a-z0-9]+]]: tensor<f64>, %[[EPS:[a-z0-9]+]]: tensor<f64>, %[[WD:[a-z0-9]+]]: tensor<f64>
 // CHECK: %[[L64:.*]] = tensor.extract %[[LR]][] : tensor<f64>
@@ -76,7 +77,7 @@ func.func @sgd(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %lr: tensor<f64>, %wd: 
 // CHECK-NEXT: %[[NV:.*]] = arith.addf %[[BV]], %[[OD2]]
 // CHECK-NEXT: %[[SV:.*]] = math.sqrt %[[NV]]
 // CHECK-NEXT: %[[DE:.*]] = arith.addf %[[SV]], %[[E]]
-// CHECK-NEXT: %[[U:.*]] = arith.divf %[[NM]], %[[DE]]
+// CHECK-NEXT: %[[U:.*]] = arith.divf %[[NM]], %[[DE]] fastmath<nnan,ninf,arcp,contract> : f32
 // CHECK-NEXT: %[[SU:.*]] = arith.mulf %[[STEPSIZE]], %[[U]]
 // CHECK-NEXT: %[[NP:.*]] = arith.subf %[[PI]], %[[SU]]
 // CHECK-NEXT: linalg.yield %[[NP]], %[[NM]], %[[NV]] : f32, f32, f32
@@ -114,7 +115,7 @@ func.func @adam(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %m: tensor<4x2xf32>, %
 // CHECK-NEXT: %[[RT:.*]] = math.sqrt %[[NS]]
 // CHECK-NEXT: %[[DEN:.*]] = arith.addf %[[RT]], %[[E]]
 // CHECK-NEXT: %[[LG:.*]] = arith.mulf %[[L]], %[[D]]
-// CHECK-NEXT: %[[U:.*]] = arith.divf %[[LG]], %[[DEN]]
+// CHECK-NEXT: %[[U:.*]] = arith.divf %[[LG]], %[[DEN]] fastmath<nnan,ninf,arcp,contract> : f32
 // CHECK-NEXT: %[[NP:.*]] = arith.subf %[[PI]], %[[U]]
 // CHECK-NEXT: linalg.yield %[[NP]], %[[NS]] : f32, f32
 // CHECK: return %[[R]]#0, %[[R]]#1
