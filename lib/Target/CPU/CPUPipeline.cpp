@@ -46,6 +46,7 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(nnc::createCollapseEpilogues());
     pm.addNestedPass<func::FuncOp>(nnc::createAlignMatmulRows());
   }
+  pm.addNestedPass<func::FuncOp>(nnc::createFuseSiblingReductions());
   // Chunks for the threads, whether or not they run on several: the same
   // chunks, hence the same bits, for any thread count.
   DistributeOpsOptions distribute;

@@ -165,6 +165,20 @@ def PrefetchStridedRows : Pass<"nnc-prefetch-strided-rows", "mlir::func::FuncOp"
                            "mlir::memref::MemRefDialect"];
 }
 
+def FuseSiblingReductions : Pass<"nnc-fuse-sibling-reductions", "mlir::func::FuncOp"> {
+  let summary = "Compute two independent reductions over one tensor in one generic";
+  let description = [{
+    CPU, on linalg on tensors, before nnc-distribute-ops: two reduction
+    `linalg.generic`s of one block with the same iterator types, that read a
+    common tensor through the same permutation map, where the later does not
+    depend on the earlier and no user of the earlier precedes the later,
+    become one generic (the inputs and outputs of both, each payload
+    unchanged) at the later one's place: one pass over the shared tensor
+    instead of two (batch normalisation's beta and gamma gradients).
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def FoldLhsTranspose : Pass<"nnc-fold-lhs-transpose", "mlir::func::FuncOp"> {
   let summary = "Read a transposed matmul lhs in place (linalg.matmul_transpose_a)";
   let description = [{
