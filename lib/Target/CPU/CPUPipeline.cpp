@@ -47,6 +47,7 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(nnc::createAlignMatmulRows());
   }
   pm.addNestedPass<func::FuncOp>(nnc::createFuseSiblingReductions());
+  pm.addNestedPass<func::FuncOp>(nnc::createFuseIntoSlices());
   // Chunks for the threads, whether or not they run on several: the same
   // chunks, hence the same bits, for any thread count.
   DistributeOpsOptions distribute;
