@@ -1,7 +1,7 @@
 // nnc-fuse-into-slices: an elementwise generic over the whole batch whose
-// only use is the slice of one image that a per-image loop reads (a
+// only uses are the slices of one image that per-image loops read (a
 // batchnorm's input gradient read by a convolution's weight gradient) is
-// computed on that slice inside the loop; nothing of the batch is written.
+// computed on each slice inside its loop; nothing of the batch is written.
 // A generic with another use, or read by a slice outside any loop, stays.
 // RUN: nnc-opt %s --pass-pipeline='builtin.module(func.func(nnc-fuse-into-slices))' | FileCheck %s
 
@@ -67,4 +67,36 @@ func.func @kept(%g: tensor<?x4x16xf32>, %scale: tensor<4xf32>) -> (tensor<4x16xf
   } -> tensor<?x4x16xf32>
   %one = tensor.extract_slice %dy[0, 0, 0] [1, 4, 16] [1, 1, 1] : tensor<?x4x16xf32> to tensor<4x16xf32>
   return %first, %dx, %one : tensor<4x16xf32>, tensor<?x4x16xf32>, tensor<4x16xf32>
+}
+
+// Two loops read it: each computes its own images.
+// CHECK-LABEL: func.func @two_readers(
+// CHECK-NOT: linalg.generic
+// CHECK: scf.forall
+// CHECK: linalg.generic
+// CHECK: scf.forall
+// CHECK: linalg.generic
+// CHECK: return
+func.func @two_readers(%g: tensor<?x4x16xf32>, %scale: tensor<4xf32>) -> (tensor<?x4x16xf32>, tensor<?x4x16xf32>) {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %g, %c0 : tensor<?x4x16xf32>
+  %e = tensor.empty(%n) : tensor<?x4x16xf32>
+  %dx = linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel"]} ins(%g, %scale : tensor<?x4x16xf32>, tensor<4xf32>) outs(%e : tensor<?x4x16xf32>) {
+  ^bb0(%a: f32, %s: f32, %out: f32):
+    %m = arith.mulf %a, %s : f32
+    linalg.yield %m : f32
+  } -> tensor<?x4x16xf32>
+  %r0 = scf.forall (%i) in (%n) shared_outs(%acc = %e) -> (tensor<?x4x16xf32>) {
+    %img = tensor.extract_slice %dx[%i, 0, 0] [1, 4, 16] [1, 1, 1] : tensor<?x4x16xf32> to tensor<1x4x16xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %img into %acc[%i, 0, 0] [1, 4, 16] [1, 1, 1] : tensor<1x4x16xf32> into tensor<?x4x16xf32>
+    }
+  }
+  %r1 = scf.forall (%i) in (%n) shared_outs(%acc = %e) -> (tensor<?x4x16xf32>) {
+    %img = tensor.extract_slice %dx[%i, 0, 0] [1, 4, 16] [1, 1, 1] : tensor<?x4x16xf32> to tensor<1x4x16xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %img into %acc[%i, 0, 0] [1, 4, 16] [1, 1, 1] : tensor<1x4x16xf32> into tensor<?x4x16xf32>
+    }
+  }
+  return %r0, %r1 : tensor<?x4x16xf32>, tensor<?x4x16xf32>
 }

@@ -180,13 +180,13 @@ def FuseSiblingReductions : Pass<"nnc-fuse-sibling-reductions", "mlir::func::Fun
 }
 
 def FuseIntoSlices : Pass<"nnc-fuse-into-slices", "mlir::func::FuncOp"> {
-  let summary = "Compute an elementwise op on the one slice a loop reads of it";
+  let summary = "Compute an elementwise op on the slices loops read of it";
   let description = [{
     CPU, on linalg on tensors, before nnc-distribute-ops: an all-parallel
-    `linalg.generic` whose only use is one `tensor.extract_slice` inside a
-    loop that does not contain the generic (unit strides) is replaced, at the
-    slice, by the generic tiled to that slice: its result is computed where
-    it is read and never stored whole.
+    `linalg.generic` whose every use is a `tensor.extract_slice` (unit
+    strides) inside a loop that does not contain the generic is replaced, at
+    each slice, by the generic tiled to that slice: its result is computed
+    where it is read and never stored whole.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect"];
