@@ -48,9 +48,9 @@ typedef struct NncAllocScope {
    *  loops run inline). Set by the owner; nncAllocScopeEnter keeps it. */
   NncPool *pool;
   /** A task scope (one thread's share of parallel loops, kept from loop to
-   *  loop): the blocks its tasks free are kept in `spare` for this thread's
-   *  next requests, which take them without the shared cache's lock.
-   *  Zero for a kernel's scope. */
+   *  loop) or an instance's kernel scope (kept from call to call): the
+   *  blocks freed in it are kept in `spare` for the next requests made in
+   *  it, which take them without the shared cache's lock. */
   int ownsSpares;
   int spareCount;
   char *spare[NNC_SCOPE_SPARES];

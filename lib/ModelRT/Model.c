@@ -93,6 +93,11 @@ static nnc_status_t create(const char *fn, uint64_t seed,
   size_t na = (size_t)maxArgs(desc) + 1;
   if (m) {
     nncHostInstanceCreated(); /* balanced by nnc_model_destroy */
+    /* The kernels' scope keeps the blocks they free as spares from call to
+     * call, like a pool thread's (HostAlloc.c): a loop over images run
+     * inline (one thread) takes and returns its temporaries without the
+     * allocator's lock and without malloc. */
+    m->allocScope.ownsSpares = 1;
     m->desc = desc;
     m->seed = seed;
     for (int32_t k = 0; k < desc->num_hypers; ++k)
@@ -192,6 +197,7 @@ void nnc_model_destroy(nnc_model_t *model) {
     for (int32_t t = 0; t < model->desc->num_tensors; ++t)
       nncGuardFree(model->guardScratch[t]);
   free(model->guardScratch);
+  nncAllocScopeDropSpares(&model->allocScope);
   free(model);
   nncHostInstanceDestroyed();
 }
