@@ -70,7 +70,7 @@
 #endif
 
 enum {
-  /* The largest block a task scope keeps as a spare (bigger ones go to the
+  /* The largest block a scope keeps as a spare (bigger ones go to the
    * shared cache, which the whole process can draw on and which is given
    * back when memory runs out). */
   NNC_SCOPE_SPARE_MAX_BYTES = 8 << 20,
@@ -79,7 +79,7 @@ enum {
    * call (8% of the step in the kernel's page-fault handler). */
   NNC_HOST_CACHE_SLOTS = 256,
   /* Smaller blocks come from malloc's arenas without page faults: caching
-   * them would only take slots from the large ones (a task scope keeps
+   * them would only take slots from the large ones (a scope with spares keeps
    * them as spares all the same). */
   NNC_HOST_CACHE_MIN_BYTES = 16384,
   /* A header in front of each payload records its size and, inside an
@@ -278,11 +278,11 @@ static void *allocate(size_t alignment, size_t bytes) {
   char *block = NULL;
   size_t capacity = bytes;
   NncAllocScope *scope = currentScope();
-  int task = scope && scope->ownsSpares;
+  int spares = scope && scope->ownsSpares;
   /* No cached block (NNC_HOST_CACHE_MIN_BYTES or more) is within a third of
    * a request under three quarters of that: skip the lock and the scan. */
   if (header == NNC_HOST_HEADER) {
-    if (task)
+    if (spares)
       block = takeSpare(scope, bytes, &capacity);
     if (!block && bytes >= NNC_HOST_CACHE_MIN_BYTES / 4 * 3) {
       pthread_mutex_lock(&cacheLock);
@@ -295,7 +295,7 @@ static void *allocate(size_t alignment, size_t bytes) {
     /* Out of memory: give the cached blocks back to the system, retry once,
      * then leave the kernel through its scope. */
     if (posix_memalign(&raw, header, bytes + header) != 0) {
-      if (task)
+      if (spares)
         nncAllocScopeDropSpares(scope);
       releaseCache();
       if (posix_memalign(&raw, header, bytes + header) != 0)
@@ -303,10 +303,10 @@ static void *allocate(size_t alignment, size_t bytes) {
     }
     block = raw;
   }
-  if (!task)
+  if (!spares)
     pthread_mutex_lock(&cacheLock);
   writeHeader(block + header, capacity, header, scope);
-  if (!task)
+  if (!spares)
     pthread_mutex_unlock(&cacheLock);
   putWord(block + header, AT_REQUESTED, &bytes);
   countLive(bytes);
@@ -345,7 +345,7 @@ NNC_HIDDEN void nnc_host_free(void *ptr) {
   size_t bytes = getSize(ptr, AT_BYTES), header = getSize(ptr, AT_HEADER);
   char *block = (char *)ptr - header;
   uncountLive(getSize(ptr, AT_REQUESTED));
-  /* A block of the task scope current on this thread: its list and its
+  /* A block of the scope with spares current on this thread: its list and its
    * spares are this thread's alone. */
   NncAllocScope *scope = getWord(ptr, AT_SCOPE);
   int local = scope && scope->ownsSpares && scope == currentScope();

@@ -197,7 +197,8 @@ static LogicalResult buildBatchNormAdjoint(BatchNormTrainOp op,
       ab.mul(channelView(ab, ab.mul(rstd, op.getGamma()), rank), inner));
   grads.push_back(sumGX);
   grads.push_back(sumG);
-  grads.append(replicas ? 3 : 2, Value());
+  // No gradient for the running statistics (and the replicas).
+  grads.append(op->getNumOperands() - 3, Value());
   return success();
 }
 

@@ -3,23 +3,22 @@
 // Implements nnc-fuse-sibling-reductions, on linalg on tensors before
 // nnc-distribute-ops: two reductions (linalg.generic with a reduction
 // iterator) of the same block with the same iterators, that read one tensor
-// through the same map over all their loops, and of which the later does not
-// depend on the earlier, become one generic with the outputs of both, placed
-// where the later one was. Batch normalisation's adjoint sums `g` and
-// `g * xhat` per channel (the beta and gamma gradients): two passes over the
-// full-resolution gradient of fashion_cnn's first layer (12.8 MB at batch
-// 128), now one. Each output keeps its own accumulator and payload, so every
-// sum is the same additions in the same order: the bits do not change.
+// through the same map over all their loops, and where every use of the
+// earlier comes after the later (so the later cannot depend on it), become
+// one generic with the outputs of both, placed where the later one was. Batch
+// normalisation's adjoint sums `g` and `g * xhat` per channel (the beta and
+// gamma gradients): two passes over the full-resolution gradient of
+// fashion_cnn's first layer (12.8 MB at batch 128), now one. Each output keeps
+// its own accumulator and payload, so every sum is the same additions in the
+// same order: the bits do not change.
 //
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Target/CPU/Passes.h"
 
-#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Transforms/RegionUtils.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_FUSESIBLINGREDUCTIONS
@@ -50,49 +49,20 @@ bool shareFullInput(linalg::GenericOp a, linalg::GenericOp b) {
   return false;
 }
 
-/// Whether `later` (after `earlier` in the block) depends on `earlier`
-/// through its operands or the values its payload uses from above, or a
-/// user of `earlier` comes before `later`: then the two cannot be one op at
-/// `later`'s place.
+/// Whether a user of `earlier` comes before `later` or is `later` (or an op
+/// nested in it): then the two cannot be one op at `later`'s place. Otherwise
+/// nothing between them reads `earlier`, so `later` cannot depend on it.
 bool blocks(linalg::GenericOp earlier, linalg::GenericOp later) {
   Block *block = later->getBlock();
-  for (Operation *user : earlier->getUsers()) {
+  return llvm::any_of(earlier->getUsers(), [&](Operation *user) {
     Operation *top = block->findAncestorOpInBlock(*user);
-    if (!top || !later->isBeforeInBlock(top))
-      return true;
-  }
-  // Ops of the block between the two (their nested ops included).
-  auto between = [&](Operation *op) {
-    Operation *top = block->findAncestorOpInBlock(*op);
-    return top && earlier->isBeforeInBlock(top);
-  };
-  SetVector<Value> roots(later->getOperands().begin(),
-                         later->getOperands().end());
-  getUsedValuesDefinedAbove(later->getRegions(), roots);
-  BackwardSliceOptions options;
-  options.filter = between;
-  SetVector<Operation *> slice;
-  for (Value root : roots) {
-    Operation *def = root.getDefiningOp();
-    if (def == earlier.getOperation())
-      return true;
-    if (def && between(def))
-      getBackwardSlice(def, &slice, options);
-  }
-  if (slice.contains(earlier))
-    return true;
-  // The slice's ops may capture values from above too.
-  for (Operation *op : slice) {
-    SetVector<Value> captured;
-    getUsedValuesDefinedAbove(op->getRegions(), captured);
-    for (Value v : captured)
-      if (v.getDefiningOp() == earlier.getOperation())
-        return true;
-  }
-  return false;
+    return !top || !later->isBeforeInBlock(top);
+  });
 }
 
-/// One generic computing the outputs of `a` then `b`, at `b`'s place.
+/// One generic computing the outputs of `a` then `b`, at `b`'s place: the
+/// inputs of both, then the inits of both, each payload cloned on its own
+/// block arguments.
 linalg::GenericOp merge(linalg::GenericOp a, linalg::GenericOp b) {
   OpBuilder builder(b);
   SmallVector<Value> inputs, inits;
@@ -110,32 +80,27 @@ linalg::GenericOp merge(linalg::GenericOp a, linalg::GenericOp b) {
   SmallVector<Type> types(a->getResultTypes());
   llvm::append_range(types, b->getResultTypes());
   auto fused = builder.create<linalg::GenericOp>(
-      b.getLoc(), types, inputs, inits, maps, b.getIteratorTypesArray());
-  fused->setLoc(builder.getFusedLoc({a.getLoc(), b.getLoc()}));
+      builder.getFusedLoc({a.getLoc(), b.getLoc()}), types, inputs, inits, maps,
+      b.getIteratorTypesArray());
   Block *body = builder.createBlock(&fused.getRegion());
-  SmallVector<Value> yields;
-  // Block arguments: the inputs of a, of b, then the inits of a, of b.
-  auto addArgs = [&](linalg::GenericOp op, bool inputsOnly) {
-    for (BlockArgument arg : op.getBody()->getArguments())
-      if (op.isDpsInput(op.getMatchingOpOperand(arg)) == inputsOnly)
-        body->addArgument(arg.getType(), arg.getLoc());
+  // A generic's block arguments are its inputs', then its inits'.
+  IRMapping mapA, mapB;
+  auto addArgs = [&](linalg::GenericOp op, IRMapping &mapping, bool ofInputs) {
+    ArrayRef<BlockArgument> args = op.getBody()->getArguments();
+    unsigned n = op.getNumDpsInputs();
+    for (BlockArgument arg : ofInputs ? args.take_front(n) : args.drop_front(n))
+      mapping.map(arg, body->addArgument(arg.getType(), arg.getLoc()));
   };
-  addArgs(a, true);
-  addArgs(b, true);
-  addArgs(a, false);
-  addArgs(b, false);
-  unsigned nextInput = 0, nextInit = a.getNumDpsInputs() + b.getNumDpsInputs();
-  for (linalg::GenericOp op : {a, b}) {
-    IRMapping mapping;
-    for (BlockArgument arg : op.getBody()->getArguments())
-      mapping.map(arg,
-                  body->getArgument(op.isDpsInput(op.getMatchingOpOperand(arg))
-                                        ? nextInput++
-                                        : nextInit++));
+  addArgs(a, mapA, true);
+  addArgs(b, mapB, true);
+  addArgs(a, mapA, false);
+  addArgs(b, mapB, false);
+  SmallVector<Value> yields;
+  for (auto [op, mapping] : {std::make_pair(a, &mapA), {b, &mapB}}) {
     for (Operation &inner : op.getBody()->without_terminator())
-      builder.clone(inner, mapping);
+      builder.clone(inner, *mapping);
     for (Value v : op.getBody()->getTerminator()->getOperands())
-      yields.push_back(mapping.lookupOrDefault(v));
+      yields.push_back(mapping->lookupOrDefault(v));
   }
   builder.create<linalg::YieldOp>(b.getLoc(), yields);
   return fused;

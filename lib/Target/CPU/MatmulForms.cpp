@@ -45,13 +45,15 @@ struct ProductEnd {
 /// split products are put back together and it reads the whole product.
 ProductEnd productEnd(linalg::LinalgOp matmul, linalg::FillOp fill) {
   ProductEnd end{nnc::getEpilogueOperand(matmul), matmul, fill.getOutputs()[0]};
-  if (end.epilogue &&
-      (*matmul->getResult(0).getUsers().begin())->getNumResults() != 1)
+  if (!end.epilogue)
+    return end;
+  Operation *epilogue = *matmul->getResult(0).getUsers().begin();
+  if (epilogue->getNumResults() != 1) {
     end.epilogue = std::nullopt;
-  if (end.epilogue) {
-    end.root = *matmul->getResult(0).getUsers().begin();
-    end.dest = cast<DestinationStyleOpInterface>(end.root).getDpsInits()[0];
+    return end;
   }
+  end.root = epilogue;
+  end.dest = cast<DestinationStyleOpInterface>(epilogue).getDpsInits()[0];
   return end;
 }
 

@@ -170,9 +170,9 @@ def FuseSiblingReductions : Pass<"nnc-fuse-sibling-reductions", "mlir::func::Fun
   let description = [{
     CPU, on linalg on tensors, before nnc-distribute-ops: two reduction
     `linalg.generic`s of one block with the same iterator types, that read a
-    common tensor through the same permutation map, where the later does not
-    depend on the earlier and no user of the earlier precedes the later,
-    become one generic (the inputs and outputs of both, each payload
+    common tensor through the same permutation map, where every user of the
+    earlier comes after the later (so the later cannot depend on it), become
+    one generic (the inputs and outputs of both, each payload
     unchanged) at the later one's place: one pass over the shared tensor
     instead of two (batch normalisation's beta and gamma gradients).
   }];
