@@ -63,6 +63,9 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
     pm.addPass(nnc::createMatmulSchedule(schedule));
   }
   if (options.vectorizeOps) {
+    VectorizeIm2colOptions im2col;
+    im2col.vectorLanes = target.lanes();
+    pm.addNestedPass<func::FuncOp>(nnc::createVectorizeIm2col(im2col));
     VectorizeOpsOptions vectorize;
     vectorize.vectorLanes = target.lanes();
     vectorize.vectorElements = 8 * vectorize.vectorLanes;

@@ -276,6 +276,30 @@ def LowerVectorContract : Pass<"nnc-lower-vector-contract", "mlir::func::FuncOp"
                            "mlir::vector::VectorDialect"];
 }
 
+def VectorizeIm2col : Pass<"nnc-vectorize-im2col", "mlir::func::FuncOp"> {
+  let summary = "Write im2col's shifted-window copies as whole-vector shuffles";
+  let description = [{
+    CPU, on tensors after nnc-matmul-schedule, before nnc-vectorize-ops: a
+    `linalg.generic` that yields its only input read through a shifted
+    window (im2col's `colT[c, kh, kw, oh, ow] = xpad[c, oh + kh, ow + kw]`)
+    becomes loops over the rows `[C * KH * KW]` of the matrix it fills, each
+    row `[OH * OW]` written one full vector at a time: two reads of the
+    source and a constant `vector.shuffle`, since the pixels of a vector lie
+    within two source vectors. Reads that may pass the end of the source and
+    a row's last partial vector are masked. Generics whose input index is not
+    affine without divisions, does not advance by 1 with the innermost loop,
+    or spans two vectors or more over an output vector are left alone.
+  }];
+  let options = [
+    Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"16",
+           "f32 lanes of the target's vector registers">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def VectorizeOps : Pass<"nnc-vectorize-ops"> {
   let summary = "Tile and vectorize every linalg op the matmul schedule left";
   let description = [{
