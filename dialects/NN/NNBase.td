@@ -132,6 +132,10 @@ def NN_Seed : 0DTensorOf<[I64]> {
 /// (lib/Dialect/NN/Adjoints*.cpp), which autodiff calls.
 defvar NN_Differentiable = DeclareOpInterfaceMethods<NN_AdjointOpInterface>;
 
+/// The trait of a layer that autodiff differentiates through its
+/// decomposition into simpler nn ops (`decompose`).
+defvar NN_Decomposable = DeclareOpInterfaceMethods<NN_DecomposeOpInterface>;
+
 /// The trait of an op that could act across the batch axis (dimension 0):
 /// it says whether it does (`describeBatchAxisUse`, NNBatchAxis.cpp).
 defvar NN_BatchAxisAware = DeclareOpInterfaceMethods<NN_BatchAxisOpInterface>;

@@ -3,7 +3,9 @@
 // Behaviour that passes ask ops for, instead of switching on op names:
 // `AdjointOpInterface` is how autodiff gets the gradient of a layer. It is
 // declared here; ops get it together with their adjoint implementation (the
-// autodiff work), never attached without one. `BatchAxisOpInterface` is how
+// autodiff work), never attached without one. `DecomposeOpInterface` is how
+// autodiff learns that a layer is differentiated through the simpler ops it
+// is made of. `BatchAxisOpInterface` is how
 // the front end learns that an op would act across the batch axis;
 // `IndexOperandOpInterface` how the model ABI learns the valid range of
 // the class indices and ids a model reads.
@@ -40,6 +42,28 @@ def NN_AdjointOpInterface : OpInterface<"AdjointOpInterface"> {
       (ins "::mlir::OpBuilder &":$b,
            "::mlir::ArrayRef<::mlir::Value>":$resultGrads,
            "::llvm::SmallVectorImpl<::mlir::Value> &":$operandGrads)>
+  ];
+}
+
+def NN_DecomposeOpInterface : OpInterface<"DecomposeOpInterface"> {
+  let cppNamespace = "::mlir::nn";
+  let description = [{
+    A layer that is, for differentiation, a composition of simpler nn ops:
+    `decompose` emits, with `b` (whose insertion point the caller has set),
+    the nn ops computing the op's single result and returns that value.
+    nnc-autodiff replaces such ops by their decomposition in the function it
+    differentiates, before the reverse sweep: the forward values the
+    gradients need (self-attention's probabilities, heads, projections) are
+    then computed once, by the ops whose adjoints read them, instead of once
+    for the layer's result and again inside its adjoint. Inference keeps the
+    op and its own lowering.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Emits the op as simpler nn ops; returns the value of its result.
+      }],
+      "::mlir::FailureOr<::mlir::Value>", "decompose",
+      (ins "::mlir::OpBuilder &":$b)>
   ];
 }
 

@@ -5,9 +5,12 @@
 // parameter are "active"; visiting the active ops from the last to the
 // first, each op with a gradient on one of its results emits the gradients
 // of its operands through `nn::AdjointOpInterface`, and gradients reaching
-// one value several times are summed with `nn.add`. `@grads` returns the
-// loss, one gradient per weight/bias parameter and the buffer updates;
-// dead forward ops (other outputs) are erased afterwards. With the
+// one value several times are summed with `nn.add`. Layers that implement
+// `nn::DecomposeOpInterface` (self-attention) are first replaced in the
+// clone by the simpler ops they are made of, whose adjoints then read the
+// forward values they need instead of recomputing the layer. `@grads`
+// returns the loss, one gradient per weight/bias parameter and the buffer
+// updates; dead forward ops (other outputs) are erased afterwards. With the
 // `input-grads` option, `@input_grads` is built the same way with the f32
 // inputs as the differentiated arguments: it returns the loss and d loss /
 // d input for each of them.
@@ -185,15 +188,37 @@ FailureOr<unsigned> lossResult(func::FuncOp lossFunc) {
   return *lossIndex;
 }
 
-/// Clones @loss after it as @`name`; `b` is left before the copy's return.
-std::pair<func::FuncOp, func::ReturnOp>
+/// Replaces every op of `func` that implements nn::DecomposeOpInterface by
+/// its decomposition, so that the sweep differentiates the simpler ops and
+/// the forward values their adjoints read are computed once.
+LogicalResult decomposeLayers(func::FuncOp func) {
+  SmallVector<nn::DecomposeOpInterface> layers;
+  func.walk([&](nn::DecomposeOpInterface op) { layers.push_back(op); });
+  for (nn::DecomposeOpInterface layer : layers) {
+    OpBuilder b(layer);
+    FailureOr<Value> value = layer.decompose(b);
+    if (failed(value))
+      return failure();
+    layer->getResult(0).replaceAllUsesWith(*value);
+    layer->erase();
+  }
+  return success();
+}
+
+/// Clones @loss after it as @`name`, its layers decomposed
+/// (decomposeLayers); `b` is left before the copy's return.
+FailureOr<std::pair<func::FuncOp, func::ReturnOp>>
 cloneLossFunc(OpBuilder &b, func::FuncOp lossFunc, StringRef name) {
   b.setInsertionPointAfter(lossFunc);
   auto func = cast<func::FuncOp>(b.clone(*lossFunc));
   func.setSymName(name);
+  if (failed(decomposeLayers(func))) {
+    func.erase();
+    return failure();
+  }
   auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
   b.setInsertionPoint(ret);
-  return {func, ret};
+  return std::make_pair(func, ret);
 }
 
 /// Replaces the clone's return `ret` by one of `results` (with
@@ -215,7 +240,10 @@ LogicalResult AutodiffPass::buildInputGrads(func::FuncOp lossFunc) {
   if (failed(lossIndex))
     return failure();
   OpBuilder b(module.getContext());
-  auto [func, ret] = cloneLossFunc(b, lossFunc, attrs::kInputGrads);
+  auto cloned = cloneLossFunc(b, lossFunc, attrs::kInputGrads);
+  if (failed(cloned))
+    return failure();
+  auto [func, ret] = *cloned;
   ReverseSweep sweep(func, isFloatInput);
   if (failed(sweep.run(ret.getOperand(*lossIndex), b))) {
     func.erase();
@@ -259,7 +287,10 @@ LogicalResult AutodiffPass::buildGrads(func::FuncOp lossFunc) {
     return failure();
 
   OpBuilder b(module.getContext());
-  auto [grads, ret] = cloneLossFunc(b, lossFunc, attrs::kGrads);
+  auto cloned = cloneLossFunc(b, lossFunc, attrs::kGrads);
+  if (failed(cloned))
+    return failure();
+  auto [grads, ret] = *cloned;
   ReverseSweep sweep(grads);
   if (failed(sweep.run(ret.getOperand(*lossIndex), b))) {
     grads.erase();

@@ -96,15 +96,20 @@ func.func @loss(%x: tensor<?x4x6xf32> {nn.input = "x"}, %t: tensor<?x5xf32> {nn.
 
 // -----
 
-// Causal self-attention is differentiated by decomposition: the adjoint
-// rebuilds it from nn ops (with an additive -inf mask) and sweeps back
-// through their adjoints; no attention-specific backward op.
+// Causal self-attention is differentiated by decomposition: @grads holds,
+// instead of the layer, the nn ops it is made of (q scaled before its
+// product with k, an additive -inf mask), computed once, and the sweep goes
+// back through their adjoints; no attention-specific backward op, and the
+// forward (one softmax) is not computed again for the gradient.
 // CHECK-LABEL: func.func @grads(
-// CHECK: nn.self_attention
+// CHECK-NOT: nn.self_attention
+// CHECK: %[[QKV:.*]] = nn.dense
+// CHECK: %[[Q:.*]] = nn.scale %{{.*}} {factor = 0.70710{{[0-9]*}} : f32}
+// CHECK: nn.matmul %[[Q]], %{{.*}} {transpose_rhs = true} : (tensor<?x2x3x2xf32>, tensor<?x2x3x2xf32>) -> tensor<?x2x3x3xf32>
 // CHECK: nn.constant dense<{{.*}}0xFF800000{{.*}}> : tensor<3x3xf32>
 // CHECK: nn.softmax %{{.*}} {axis = 3 : i64}
-// CHECK: nn.matmul %{{.*}}, %{{.*}} {transpose_rhs = true} : (tensor<?x2x3x2xf32>, tensor<?x2x3x2xf32>) -> tensor<?x2x3x3xf32>
-// CHECK-NOT: self_attention_backward
+// CHECK-NOT: nn.softmax
+// CHECK-NOT: self_attention
 // CHECK: return
 func.func @loss(%x: tensor<?x3x4xf32> {nn.input = "x"}, %t: tensor<?x3x4xf32> {nn.label = "t"},
                 %wi: tensor<12x4xf32> {nn.param = #nn.param<"attn.in_proj_weight", weight, xavier>},

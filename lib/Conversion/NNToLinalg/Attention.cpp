@@ -3,8 +3,8 @@
 // Multi-head self-attention as torch.nn.MultiheadAttention(batch_first)
 // computes it: the in-projection (one dense to [N, T, 3D]), q/k/v sliced
 // and split into heads ([N, T, D] -> [N*heads, T, D/heads] by expand,
-// transpose, collapse), `linalg.batch_matmul` for Q K^T scaled by
-// 1/sqrt(D/heads) with an optional causal -inf mask, the stable softmax,
+// transpose, collapse), Q scaled by 1/sqrt(D/heads), `linalg.batch_matmul`
+// for Q K^T with an optional causal -inf mask, the stable softmax,
 // `linalg.batch_matmul` with V, heads merged back and the out-projection.
 //
 //===----------------------------------------------------------------------===//
@@ -47,23 +47,27 @@ FailureOr<Value> lowerSelfAttention(nn::SelfAttentionOp op,
     v = transpose(b, loc, v, {0, 2, 1, 3});      // [N, h, T, dh]
     return collapseDims(b, loc, v, 0, 2);        // [N*h, T, dh]
   };
-  Value q = splitHeads(0), k = splitHeads(1), v = splitHeads(2);
-  Value scores = batchMatmul(b, loc, q, transpose(b, loc, k, {0, 2, 1}));
+  // q scaled by 1/sqrt(D/heads) before its product with k: half the
+  // elements of the scores, in the elementwise op after q's transpose.
   double scale = 1.0 / std::sqrt(double(dHead));
-  bool causal = op.getCausal();
-  scores = unaryElementwise(
-      b, loc, scores, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
-        Value s = nb.create<arith::MulFOp>(l, a[0], f32Const(nb, l, scale));
-        if (!causal)
-          return s;
-        Value i = nb.create<linalg::IndexOp>(l, 1);
-        Value j = nb.create<linalg::IndexOp>(l, 2);
-        Value future =
-            nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt, j, i);
-        return nb.create<arith::SelectOp>(
-            l, future,
-            f32Const(nb, l, -std::numeric_limits<double>::infinity()), s);
+  Value q = unaryElementwise(
+      b, loc, splitHeads(0), [&](OpBuilder &nb, Location l, ValueRange a) {
+        return nb.create<arith::MulFOp>(l, a[0], f32Const(nb, l, scale))
+            .getResult();
       });
+  Value k = splitHeads(1), v = splitHeads(2);
+  Value scores = batchMatmul(b, loc, q, transpose(b, loc, k, {0, 2, 1}));
+  if (op.getCausal())
+    scores = unaryElementwise(
+        b, loc, scores, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+          Value i = nb.create<linalg::IndexOp>(l, 1);
+          Value j = nb.create<linalg::IndexOp>(l, 2);
+          Value future =
+              nb.create<arith::CmpIOp>(l, arith::CmpIPredicate::ugt, j, i);
+          return nb.create<arith::SelectOp>(
+              l, future,
+              f32Const(nb, l, -std::numeric_limits<double>::infinity()), a[0]);
+        });
   Value probs = softmax(b, loc, scores, 2, /*logarithm=*/false);
   Value o = batchMatmul(b, loc, probs, v);                    // [N*h, T, dh]
   o = expandDim(b, loc, o, 0, {ShapedType::kDynamic, heads}); // [N, h, T, dh]

@@ -4,10 +4,12 @@
 // backpropagation-through-time op (`nn.rnn_backward`, `nn.lstm_backward`,
 // `nn.gru_backward`), which reuses the forward result (every hidden state)
 // and yields all five operand gradients at once. Self-attention is
-// differentiated by decomposition: the adjoint rebuilds the layer from
-// differentiable nn ops (dense, slice, reshape, transpose, matmul, scale,
-// an additive -inf causal mask, softmax) and runs a local reverse sweep over
-// them through their own adjoints.
+// differentiated by decomposition: `decompose` builds the layer from
+// differentiable nn ops (dense, slice, reshape, transpose, scale, matmul,
+// an additive -inf causal mask, softmax), which nnc-autodiff differentiates
+// in its place, so that the forward is computed once; the adjoint (for a
+// caller that keeps the op) rebuilds them and runs a local reverse sweep
+// over them through their own adjoints.
 //
 //===----------------------------------------------------------------------===//
 
@@ -90,32 +92,35 @@ localReverseSweep(AdjointBuilder &ab, ArrayRef<Operation *> ops, Value output,
   return result;
 }
 
-LogicalResult SelfAttentionOp::buildAdjoint(OpBuilder &b,
-                                            ArrayRef<Value> resultGrads,
-                                            SmallVectorImpl<Value> &grads) {
-  Location loc = getLoc();
+/// The layer as differentiable nn ops (dense, slice, reshape, transpose,
+/// scale, matmul, an additive -inf causal mask, softmax), each op appended
+/// to `ops` when given: q is scaled by 1/sqrt(D/heads) before its product
+/// with k (half the elements of the scores, and PyTorch's order), the rest
+/// is Attention.cpp's forward.
+static Value buildAttention(SelfAttentionOp op, OpBuilder &b,
+                            SmallVectorImpl<Operation *> *ops) {
+  Location loc = op.getLoc();
   AdjointBuilder ab(b, loc);
-  auto xType = tensorType(getInput());
+  auto xType = tensorType(op.getInput());
   int64_t steps = xType.getDimSize(1), dModel = xType.getDimSize(2);
-  int64_t heads = getHeads(), dHead = dModel / heads;
-  SmallVector<Operation *> ops;
+  int64_t heads = op.getHeads(), dHead = dModel / heads;
   auto record = [&](Value v) {
-    ops.push_back(v.getDefiningOp());
+    if (ops)
+      ops->push_back(v.getDefiningOp());
     return v;
   };
-  // The forward pass of Attention.cpp, as nn ops.
-  Value qkv = record(
-      b.create<DenseOp>(loc, getInput(), getInProjWeight(), getInProjBias()));
+  Value qkv = record(b.create<DenseOp>(loc, op.getInput(), op.getInProjWeight(),
+                                       op.getInProjBias()));
   auto headsOf = [&](int64_t part) {
     Value v = record(b.create<SliceOp>(loc, qkv, 2, part * dModel, dModel));
     v = record(b.create<ReshapeOp>(loc, v,
                                    ArrayRef<int64_t>{-1, steps, heads, dHead}));
     return record(b.create<TransposeOp>(loc, v, ArrayRef<int64_t>{0, 2, 1, 3}));
   };
-  Value q = headsOf(0), k = headsOf(1), v = headsOf(2);
+  Value q = record(ab.scale(headsOf(0), 1.0 / std::sqrt(double(dHead))));
+  Value k = headsOf(1), v = headsOf(2);
   Value scores = record(b.create<MatmulOp>(loc, q, k, false, true));
-  scores = record(ab.scale(scores, 1.0 / std::sqrt(double(dHead))));
-  if (getCausal()) {
+  if (op.getCausal()) {
     auto maskType = RankedTensorType::get({steps, steps}, b.getF32Type());
     SmallVector<float> mask(steps * steps, 0.0f);
     for (int64_t i = 0; i < steps; ++i)
@@ -129,8 +134,20 @@ LogicalResult SelfAttentionOp::buildAdjoint(OpBuilder &b,
   Value o = record(b.create<MatmulOp>(loc, probs, v, false, false));
   o = record(b.create<TransposeOp>(loc, o, ArrayRef<int64_t>{0, 2, 1, 3}));
   o = record(b.create<ReshapeOp>(loc, o, ArrayRef<int64_t>{-1, steps, dModel}));
-  Value y =
-      record(b.create<DenseOp>(loc, o, getOutProjWeight(), getOutProjBias()));
+  return record(
+      b.create<DenseOp>(loc, o, op.getOutProjWeight(), op.getOutProjBias()));
+}
+
+FailureOr<Value> SelfAttentionOp::decompose(OpBuilder &b) {
+  return buildAttention(*this, b, /*ops=*/nullptr);
+}
+
+LogicalResult SelfAttentionOp::buildAdjoint(OpBuilder &b,
+                                            ArrayRef<Value> resultGrads,
+                                            SmallVectorImpl<Value> &grads) {
+  AdjointBuilder ab(b, getLoc());
+  SmallVector<Operation *> ops;
+  Value y = buildAttention(*this, b, &ops);
   FailureOr<SmallVector<Value>> result =
       localReverseSweep(ab, ops, y, resultGrads[0],
                         {getInput(), getInProjWeight(), getInProjBias(),

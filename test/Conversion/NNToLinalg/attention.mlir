@@ -1,8 +1,8 @@
 // nn.self_attention lowered by nnc-convert-nn-to-linalg: one linalg.matmul
 // for the fused q/k/v input projection on [batch * seq, dim], q, k and v
 // sliced at columns 0/64/128 and split into heads ([batch * heads, seq,
-// head_dim] through expand, transpose, collapse), scores with
-// linalg.batch_matmul against k^T, scaling by 1/sqrt(head_dim) and the causal
+// head_dim] through expand, transpose, collapse), q scaled by
+// 1/sqrt(head_dim), scores with linalg.batch_matmul against k^T, the causal
 // mask (key > query -> -inf) in one generic, the row softmax, a second
 // batch_matmul with v, the heads merged back and the output projection.
 // RUN: nnc-opt %s --nnc-convert-nn-to-linalg | FileCheck %s
@@ -17,7 +17,11 @@
 // CHECK: tensor.extract_slice %[[P]][0, 0, 0] [%{{.*}}, 16, 64]
 // CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1], [2, 3]] output_shape [%{{.*}}, 16, 4, 16] : tensor<?x16x64xf32> into tensor<?x16x4x16xf32>
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<?x16x4x16xf32>) outs(%{{.*}} : tensor<?x4x16x16xf32>) permutation = [0, 2, 1, 3]
-// CHECK: %[[Q:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : tensor<?x4x16x16xf32> into tensor<?x16x16xf32>
+// CHECK: %[[QH:.*]] = tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : tensor<?x4x16x16xf32> into tensor<?x16x16xf32>
+// CHECK: %[[Q:.*]] = linalg.generic {{.*}} ins(%[[QH]] : tensor<?x16x16xf32>)
+// CHECK-NEXT: ^bb0(%[[QIN:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[SCALE:.*]] = arith.constant 2.500000e-01 : f32
+// CHECK-NEXT: arith.mulf %[[QIN]], %[[SCALE]]
 // CHECK: tensor.extract_slice %[[P]][0, 0, 64] [%{{.*}}, 16, 64]
 // CHECK: %[[K:.*]] = tensor.collapse_shape
 // CHECK: tensor.extract_slice %[[P]][0, 0, 128] [%{{.*}}, 16, 64]
@@ -26,13 +30,11 @@
 // CHECK: %[[S:.*]] = linalg.batch_matmul ins(%[[Q]], %[[KT]] : tensor<?x16x16xf32>, tensor<?x16x16xf32>)
 // CHECK: %[[MASKED:.*]] = linalg.generic {{.*}} ins(%[[S]] : tensor<?x16x16xf32>)
 // CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[SCALE:.*]] = arith.constant 2.500000e-01 : f32
-// CHECK-NEXT: %[[SC:.*]] = arith.mulf %[[IN]], %[[SCALE]]
 // CHECK-NEXT: %[[QI:.*]] = linalg.index 1 : index
 // CHECK-NEXT: %[[KI:.*]] = linalg.index 2 : index
 // CHECK-NEXT: %[[FUT:.*]] = arith.cmpi ugt, %[[KI]], %[[QI]] : index
 // CHECK-NEXT: %[[NINF:.*]] = arith.constant 0xFF800000 : f32
-// CHECK-NEXT: arith.select %[[FUT]], %[[NINF]], %[[SC]] : f32
+// CHECK-NEXT: arith.select %[[FUT]], %[[NINF]], %[[IN]] : f32
 // Softmax over the keys (d2).
 // CHECK: %[[MAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[MASKED]] :
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[MASKED]], %[[MAX]] :
