@@ -68,22 +68,29 @@ Value divideBy(OpBuilder &b, Location loc, Value t, Value divisor) {
                           });
 }
 
-/// (x - mean) / sqrt(var + eps) * gamma + beta, statistics read through
-/// `statMap` and gamma/beta through `paramMap`, into a tensor like `x`.
+/// (x - mean) * rstd * gamma + beta with rstd = 1 / sqrt(var + eps) computed
+/// once per statistic (as PyTorch's CPU layer norm), statistics read through
+/// `statMap` and gamma/beta through `paramMap`, into a tensor like `x`: the
+/// pass over `x` has no square root or division per element (vsqrtps and
+/// vdivps take 10-12 cycles per vector each on a Xeon).
 Value normalize(OpBuilder &b, Location loc, Value x, Value mean, Value var,
                 Value gamma, Value beta, AffineMap statMap, AffineMap paramMap,
                 double eps) {
   int64_t rank = cast<RankedTensorType>(x.getType()).getRank();
+  Value rstd = unaryElementwise(
+      b, loc, var, [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
+        Value denom = nb.create<math::SqrtOp>(
+            l, nb.create<arith::AddFOp>(l, a[0], f32Const(nb, l, eps)));
+        return nb.create<arith::DivFOp>(l, f32Const(nb, l, 1.0), denom);
+      });
   Value init =
       b.create<tensor::EmptyOp>(loc, getSizes(b, loc, x), b.getF32Type());
   return parallelGeneric(
-      b, loc, init, {x, mean, var, gamma, beta},
+      b, loc, init, {x, mean, rstd, gamma, beta},
       {b.getMultiDimIdentityMap(rank), statMap, statMap, paramMap, paramMap},
       [&](OpBuilder &nb, Location l, ValueRange a) -> Value {
         Value centered = nb.create<arith::SubFOp>(l, a[0], a[1]);
-        Value denom = nb.create<math::SqrtOp>(
-            l, nb.create<arith::AddFOp>(l, a[2], f32Const(nb, l, eps)));
-        Value normed = nb.create<arith::DivFOp>(l, centered, denom);
+        Value normed = nb.create<arith::MulFOp>(l, centered, a[2]);
         return nb.create<arith::AddFOp>(
             l, nb.create<arith::MulFOp>(l, normed, a[3]), a[4]);
       });
