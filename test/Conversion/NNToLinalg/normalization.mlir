@@ -1,6 +1,7 @@
 // Normalization lowered by nnc-convert-nn-to-linalg. layernorm: mean and
 // biased variance over the last axis (two reductions, each divided by the
-// static count), then one generic (x - mean) / sqrt(var + eps) * gamma + beta.
+// static count), rstd = 1 / sqrt(var + eps) per row, then one generic
+// (x - mean) * rstd * gamma + beta (no square root or division per element).
 // batchnorm (inference): scale = gamma / sqrt(var + eps) and shift = beta -
 // mean * scale on the channels, then one generic x * scale + shift reading
 // them per channel (d1). batchnorm_train: per-feature batch statistics (count
@@ -26,13 +27,17 @@
 // CHECK-NEXT: arith.addf %[[D2]]
 // CHECK: %[[VAR:.*]] = linalg.generic {{.*}} ins(%[[SQ]] : tensor<?x16xf32>)
 // CHECK: arith.divf %{{.*}}, %[[CNT]]
-// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROWS]], #[[ROWS]], #[[FEAT]], #[[FEAT]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[X]], %[[MEAN]], %[[VAR]], %[[G]], %[[B]] :
-// CHECK-NEXT: ^bb0(%[[XI:.*]]: f32, %[[MI:.*]]: f32, %[[VI:.*]]: f32, %[[GI:.*]]: f32, %[[BI:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[C:.*]] = arith.subf %[[XI]], %[[MI]]
+// CHECK: %[[RSTD:.*]] = linalg.generic {{.*}} ins(%[[VAR]] : tensor<?x16xf32>)
+// CHECK-NEXT: ^bb0(%[[VI:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[EPS:.*]] = arith.constant 9.99999974E-6 : f32
 // CHECK-NEXT: %[[VE:.*]] = arith.addf %[[VI]], %[[EPS]]
 // CHECK-NEXT: %[[SD:.*]] = math.sqrt %[[VE]]
-// CHECK-NEXT: %[[N:.*]] = arith.divf %[[C]], %[[SD]]
+// CHECK-NEXT: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: arith.divf %[[ONE]], %[[SD]]
+// CHECK: %[[Y:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROWS]], #[[ROWS]], #[[FEAT]], #[[FEAT]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[X]], %[[MEAN]], %[[RSTD]], %[[G]], %[[B]] :
+// CHECK-NEXT: ^bb0(%[[XI:.*]]: f32, %[[MI:.*]]: f32, %[[RI:.*]]: f32, %[[GI:.*]]: f32, %[[BI:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[C:.*]] = arith.subf %[[XI]], %[[MI]]
+// CHECK-NEXT: %[[N:.*]] = arith.mulf %[[C]], %[[RI]]
 // CHECK-NEXT: %[[S:.*]] = arith.mulf %[[N]], %[[GI]]
 // CHECK-NEXT: %[[R:.*]] = arith.addf %[[S]], %[[BI]]
 // CHECK-NEXT: linalg.yield %[[R]]
