@@ -318,3 +318,32 @@ func.func @ragged_columns(%x: tensor<64x120xf32>, %w: tensor<120x84xf32>) -> ten
   } -> tensor<64x84xf32>
   return %r : tensor<64x84xf32>
 }
+
+// -----
+
+// A static product accumulated onto a zero fill, without an epilogue (an
+// attention head's scores, its fill behind the collapse of the batch loop's
+// unit dim): an identity epilogue becomes the root, so the fill is fused
+// into the tile as zeros in registers; no whole-tensor fill (a memset) is
+// left before the loop nest and no tile loads its accumulators.
+// CHECK-LABEL: func.func @zero_fill(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: tensor<16x8xf32>, %[[B:[a-z0-9]+]]: tensor<8x64xf32>, %[[D:[a-z0-9]+]]: tensor<1x16x64xf32>
+// CHECK-NOT: linalg.
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK-DAG: %[[OUT:.*]] = tensor.collapse_shape %[[D]] {{\[}}[0, 1], [2]] : tensor<1x16x64xf32> into tensor<16x64xf32>
+// CHECK: scf.for %[[I:[a-z0-9]+]] = %{{.*}} iter_args(%{{.*}} = %[[OUT]])
+// CHECK: scf.for %[[J:[a-z0-9]+]] =
+// CHECK-NOT: vector.transfer_read %{{.*}} : tensor<8x32xf32>, vector<8x32xf32>
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} iter_args(%{{.*}} = %[[ZERO]]) -> (vector<8x32xf32>)
+// CHECK: vector.contract
+// CHECK: %[[W:.*]] = vector.transfer_write %[[ACC]]
+// CHECK: tensor.insert_slice %[[W]] into %{{.*}}[%[[I]], %[[J]]] [8, 32]
+// CHECK-NOT: linalg.
+// CHECK: return
+func.func @zero_fill(%a: tensor<16x8xf32>, %b: tensor<8x64xf32>, %d: tensor<1x16x64xf32>) -> tensor<16x64xf32> {
+  %cst = arith.constant 0.0 : f32
+  %f = linalg.fill ins(%cst : f32) outs(%d : tensor<1x16x64xf32>) -> tensor<1x16x64xf32>
+  %c = tensor.collapse_shape %f [[0, 1], [2]] : tensor<1x16x64xf32> into tensor<16x64xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<16x8xf32>, tensor<8x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %r : tensor<16x64xf32>
+}

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Interfaces/TilingInterface.h"
 
@@ -152,6 +153,60 @@ void nnc::moveBiasToEpilogue(linalg::LinalgOp matmul) {
       });
   product.replaceAllUsesExcept(add.getResult(0), add);
   broadcast->erase();
+}
+
+/// A static product accumulated onto a zero fill and read by no elementwise
+/// epilogue (attention's scores and weighted sums per head): its
+/// register tiles each loaded their accumulators from the tensor a memset
+/// zeroed before the loop nest (the fill cannot be fused through the tile
+/// loop's iter_args). An identity epilogue writing the product into the
+/// fill's destination makes the epilogue the schedule's root: the fill is
+/// then fused into the tile (zeros in registers) and no memset runs. Same
+/// sums, same bits.
+void nnc::addIdentityEpilogue(linalg::LinalgOp matmul) {
+  // The fill, possibly through the collapse of a batch loop's unit dim
+  // (nnc-batch-matmul-loop).
+  Value init = matmul.getDpsInits()[0];
+  auto collapse = init.getDefiningOp<tensor::CollapseShapeOp>();
+  if (collapse && !collapse->hasOneUse())
+    return;
+  auto fill =
+      (collapse ? collapse.getSrc() : init).getDefiningOp<linalg::FillOp>();
+  auto resultType = dyn_cast<RankedTensorType>(matmul->getResult(0).getType());
+  FloatAttr value;
+  // Static shapes only: a dynamic M's row-by-row remainder does not
+  // vectorize with the epilogue as its root.
+  if (!fill || !fill->hasOneUse() || !resultType ||
+      !resultType.hasStaticShape() || !resultType.getElementType().isF32() ||
+      !matchPattern(fill.getInputs()[0], m_Constant(&value)) ||
+      !value.getValue().isZero() || value.getValue().isNegative() ||
+      nnc::getEpilogueOperand(matmul))
+    return;
+  OpBuilder b(matmul);
+  Location loc = matmul.getLoc();
+  Value dest = fill.getOutputs()[0];
+  if (collapse)
+    dest = b.create<tensor::CollapseShapeOp>(
+        loc, dest, collapse.getReassociationIndices());
+  Value empty =
+      b.create<tensor::EmptyOp>(loc, resultType.getShape(), b.getF32Type());
+  Value zeros =
+      b.create<linalg::FillOp>(loc, fill.getInputs()[0], empty).getResult(0);
+  matmul.getDpsInitsMutable()[0].set(zeros);
+  if (collapse)
+    collapse->erase();
+  fill->erase();
+  b.setInsertionPointAfter(matmul);
+  AffineMap identity = b.getMultiDimIdentityMap(2);
+  Value product = matmul->getResult(0);
+  auto copy = b.create<linalg::GenericOp>(
+      loc, resultType, ValueRange{product}, ValueRange{dest},
+      ArrayRef<AffineMap>{identity, identity},
+      SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        nb.create<linalg::YieldOp>(l, args[0]);
+      });
+  product.replaceAllUsesExcept(copy.getResult(0), copy);
 }
 
 /// A matmul [M, N] whose N leaves r columns past the last full register tile

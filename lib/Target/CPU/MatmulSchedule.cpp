@@ -569,6 +569,8 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
           nnc::splitNarrowRemainder(plain, tileN);
       }
       for (linalg::LinalgOp matmul : collect()) {
+        if (!isSequenceWeightGradient(matmul))
+          nnc::addIdentityEpilogue(matmul);
         std::optional<ScheduleChoice> choice =
             chooseSchedule(matmul, {tileM, tileN});
         if (!choice)

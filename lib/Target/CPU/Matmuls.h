@@ -33,6 +33,10 @@ std::optional<unsigned> getEpilogueOperand(mlir::linalg::LinalgOp matmul);
 /// added by a new epilogue (MatmulForms.cpp).
 void moveBiasToEpilogue(mlir::linalg::LinalgOp matmul);
 
+/// Gives a product accumulated onto a zero fill, without an epilogue, an
+/// identity epilogue, so that the tile starts from zeros (MatmulForms.cpp).
+void addIdentityEpilogue(mlir::linalg::LinalgOp matmul);
+
 /// Computes the last N % tileN columns of a product transposed when they
 /// are few (MatmulForms.cpp).
 void splitNarrowRemainder(mlir::linalg::MatmulOp matmul, int64_t tileN);
