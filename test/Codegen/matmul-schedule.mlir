@@ -347,3 +347,20 @@ func.func @zero_fill(%a: tensor<16x8xf32>, %b: tensor<8x64xf32>, %d: tensor<1x16
   %r = linalg.matmul ins(%a, %b : tensor<16x8xf32>, tensor<8x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
   return %r : tensor<16x64xf32>
 }
+
+// -----
+
+// A product of at most half the tile's rows (4) whose N divides by twice
+// the tile's columns: a 4 x 64 tile, as many accumulators as 8 x 32.
+// CHECK-LABEL: func.func @few_rows(
+// CHECK: scf.for %{{.*}} iter_args(%{{.*}}) -> (vector<4x64xf32>)
+// CHECK: vector.contract {{.*}} : vector<4x1xf32>, vector<1x64xf32> into vector<4x64xf32>
+// CHECK-NOT: vector<4x32xf32>
+// CHECK: return
+func.func @few_rows(%a: tensor<4x8xf32>, %b: tensor<8x128xf32>) -> tensor<4x128xf32> {
+  %cst = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x128xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<4x128xf32>) -> tensor<4x128xf32>
+  %r = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x128xf32>) outs(%f : tensor<4x128xf32>) -> tensor<4x128xf32>
+  return %r : tensor<4x128xf32>
+}

@@ -202,11 +202,17 @@ std::optional<ScheduleChoice> chooseSchedule(linalg::LinalgOp matmul,
   // static tile); else the tile with the last partial tile peeled (it
   // becomes static, just narrower).
   c.tileN = n <= tile.n ? n : tile.n;
-  c.peelN = n % c.tileN != 0;
   // M: the tile's rows; a smaller static M is one tile. A dynamic or ragged M
   // is peeled; a dynamic remainder is then computed row by row.
   bool dynamicM = ShapedType::isDynamic(m);
   c.tileM = !dynamicM && m < tile.m ? m : tile.m;
+  // At most half the tile's rows (fashion_cnn's 4-column remainder computed
+  // transposed, 4 x 64): twice its columns when they divide N, so the tile
+  // keeps as many accumulators (independent multiply-add chains) and
+  // broadcasts each element of A for twice the products.
+  if (c.tileM * 2 <= tile.m && n % (2 * tile.n) == 0)
+    c.tileN = 2 * tile.n;
+  c.peelN = n % c.tileN != 0;
   c.peelM = dynamicM || m % c.tileM != 0;
   c.rowRemainder = dynamicM;
   c.tileK = k != 1;
