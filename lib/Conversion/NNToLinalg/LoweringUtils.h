@@ -128,8 +128,9 @@ mlir::Value collapseDims(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value expandDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                       int64_t dim, llvm::ArrayRef<int64_t> sizes);
 
-/// Numerically stable (log-)softmax of `input` along `axis`: max, then the
-/// sum of exp(x - max), then exp(x - max) / sum or x - max - log(sum).
+/// Numerically stable (log-)softmax of `input` along `axis`: max, then
+/// e = exp(x - max) (kept), its sum and e * (1 / sum); or x - max -
+/// log(sum of exp(x - max)). Reciprocals and logarithms once per row.
 mlir::Value softmax(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                     int64_t axis, bool logarithm);
 

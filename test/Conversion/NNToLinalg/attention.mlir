@@ -37,8 +37,10 @@
 // CHECK-NEXT: arith.select %[[FUT]], %[[NINF]], %[[IN]] : f32
 // Softmax over the keys (d2).
 // CHECK: %[[MAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[MASKED]] :
-// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[MASKED]], %[[MAX]] :
-// CHECK: %[[PROB:.*]] = linalg.generic {{.*}} ins(%[[MASKED]], %[[MAX]], %[[SUM]] :
+// CHECK: %[[EXP:.*]] = linalg.generic {{.*}} ins(%[[MASKED]], %[[MAX]] :
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[EXP]] :
+// CHECK: %[[INV:.*]] = linalg.generic {{.*}} ins(%[[SUM]] :
+// CHECK: %[[PROB:.*]] = linalg.generic {{.*}} ins(%[[EXP]], %[[INV]] :
 // CHECK: %[[O:.*]] = linalg.batch_matmul ins(%[[PROB]], %[[V]] : tensor<?x16x16xf32>, tensor<?x16x16xf32>)
 // CHECK: tensor.expand_shape %[[O]] {{\[}}[0, 1], [2], [3]] output_shape [%{{.*}}, 4, 16, 16]
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<?x4x16x16xf32>) outs(%{{.*}} : tensor<?x16x4x16xf32>) permutation = [0, 2, 1, 3]

@@ -2,7 +2,8 @@
 // each is ONE elementwise generic derivative(x, y) * scale, where
 // scale = grad / numel(x) (numel read at run time with tensor.dim) is
 // computed once outside the generic; cross_entropy_backward divides by the
-// batch N only and recomputes the stable softmax.
+// batch N only and recomputes the stable softmax (exp(x - max) once per
+// element, times 1 / sum per row).
 // RUN: nnc-opt %s --nnc-convert-nn-to-linalg -split-input-file | FileCheck %s
 
 // mse: 2 (x - y) * grad / (N * 2).
@@ -164,12 +165,15 @@ func.func @perceptron_backward(%x: tensor<?x1xf32>, %y: tensor<?x1xf32>, %g: ten
 // CHECK-NEXT: %[[CNT:.*]] = arith.sitofp %[[NI]] : i64 to f32
 // CHECK-NEXT: %[[SCALE:.*]] = arith.divf %[[GV]], %[[CNT]] : f32
 // CHECK: %[[MAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[X]] :
-// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[X]], %[[MAX]] :
-// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]], %[[SUM]] :
-// CHECK-NEXT: ^bb0(%[[XI:.*]]: f32, %[[MI:.*]]: f32, %[[SI:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[EXP:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]] :
+// CHECK-NEXT: ^bb0(%[[XI:.*]]: f32, %[[MI:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[SH:.*]] = arith.subf %[[XI]], %[[MI]]
-// CHECK-NEXT: %[[E:.*]] = math.exp %[[SH]]
-// CHECK-NEXT: %[[PV:.*]] = arith.divf %[[E]], %[[SI]]
+// CHECK-NEXT: math.exp %[[SH]]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[EXP]] :
+// CHECK: %[[INV:.*]] = linalg.generic {{.*}} ins(%[[SUM]] :
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[EXP]], %[[INV]] :
+// CHECK-NEXT: ^bb0(%[[EI:.*]]: f32, %[[II:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[PV:.*]] = arith.mulf %[[EI]], %[[II]]
 // CHECK-NEXT: linalg.yield %[[PV]]
 // CHECK: %[[R:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%[[P]], %[[Y]] : tensor<?x3xf32>, tensor<?xi32>) outs(%{{.*}} : tensor<?x3xf32>)
 // CHECK-NEXT: ^bb0(%[[PI:.*]]: f32, %[[YI:.*]]: i32, %{{.*}}: f32):
@@ -198,8 +202,9 @@ func.func @cross_entropy_backward(%x: tensor<?x3xf32>, %y: tensor<?xi32>, %g: te
 // CHECK-LABEL: func.func @cross_entropy_soft_backward(
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x3xf32>, %[[T:[a-z0-9]+]]: tensor<?x3xf32>, %[[G:[a-z0-9]+]]: tensor<f32>
 // CHECK: %[[SCALE:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
-// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[X]], %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?xf32>, tensor<?xf32>)
+// CHECK: %[[EXP:.*]] = linalg.generic {{.*}} ins(%[[X]], %{{.*}} : tensor<?x3xf32>, tensor<?xf32>)
 // CHECK: math.exp
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[EXP]], %{{.*}} : tensor<?x3xf32>, tensor<?xf32>)
 // CHECK: %[[TS:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[T]] : tensor<?x3xf32>) outs(%{{.*}} : tensor<?x1xf32>)
 // CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[P]], %[[T]], %[[TS]] : tensor<?x3xf32>, tensor<?x3xf32>, tensor<?x1xf32>)
 // CHECK-NEXT: ^bb0(%[[PI:.*]]: f32, %[[TI:.*]]: f32, %[[SI:.*]]: f32, %{{.*}}: f32):

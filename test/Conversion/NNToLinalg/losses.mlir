@@ -31,8 +31,9 @@ func.func @mse(%p: tensor<?x1xf32>, %y: tensor<?x1xf32>) -> tensor<f32> {
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x3xf32>, %[[C:[a-z0-9]+]]: tensor<?xi32>
 // CHECK: %[[MAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[X]] :
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[X]], %[[MAX]] :
-// CHECK: %[[LSM:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]], %[[SUM]] :
+// CHECK: %[[LOG:.*]] = linalg.generic {{.*}} ins(%[[SUM]] :
 // CHECK: math.log
+// CHECK: %[[LSM:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]], %[[LOG]] :
 // CHECK: %[[NEG:.*]] = arith.constant -1.000000e+00 : f32
 // CHECK: %[[SCALE:.*]] = arith.divf %[[NEG]], %{{.*}} : f32
 // CHECK: %[[PICK:.*]] = linalg.generic {{.*}}iterator_types = ["reduction"]} ins(%[[C]] : tensor<?xi32>) outs(%{{.*}} : tensor<f32>)
@@ -253,10 +254,12 @@ func.func @l2_penalty(%w1: tensor<64x2xf32>, %w2: tensor<3x64xf32>) -> tensor<f3
 // CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x3xf32>, %[[T:[a-z0-9]+]]: tensor<?x3xf32>
 // CHECK: %[[MAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[X]] :
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[X]], %[[MAX]] :
-// CHECK: %[[LSM:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]], %[[SUM]] :
-// CHECK-NEXT: ^bb0(%[[XI:.*]]: f32, %[[MI:.*]]: f32, %[[SI:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[LOG:.*]] = linalg.generic {{.*}} ins(%[[SUM]] :
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: math.log
+// CHECK: %[[LSM:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[MAX]], %[[LOG]] :
+// CHECK-NEXT: ^bb0(%[[XI:.*]]: f32, %[[MI:.*]]: f32, %[[LS:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[SH:.*]] = arith.subf %[[XI]], %[[MI]]
-// CHECK-NEXT: %[[LS:.*]] = math.log %[[SI]]
 // CHECK-NEXT: %[[LP:.*]] = arith.subf %[[SH]], %[[LS]]
 // CHECK-NEXT: linalg.yield %[[LP]]
 // CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x3xf32>

@@ -1,8 +1,11 @@
 // Reductions, softmax and log_softmax lowered by nnc-convert-nn-to-linalg:
 // a reduction is one linalg.generic with "reduction" iterators on the reduced
 // axes into a linalg.fill'ed accumulator (keepdim reads index 0 of the size-1
-// dim); reduce_mean divides by the element count afterwards; (log_)softmax
-// is max, sum of exp(x - max), then the normalizing generic.
+// dim); reduce_mean divides by the element count afterwards; softmax is
+// max, e = exp(x - max) kept, the sum of e, 1 / sum per row and e times it;
+// log_softmax is max, the sum of exp(x - max), its logarithm per row, then
+// x - max - log(sum). No exponential, logarithm or division is computed
+// twice per element.
 // RUN: nnc-opt %s --nnc-convert-nn-to-linalg -split-input-file | FileCheck %s
 
 // CHECK-DAG: #[[ID3:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
@@ -56,24 +59,34 @@ func.func @reduce(%seq: tensor<?x16x64xf32>, %a: tensor<?x3xf32>) -> (tensor<64x
 // CHECK: %[[MI:.*]] = linalg.fill ins(%[[NINF]] : f32) outs(%[[E]] : tensor<?xf32>)
 // CHECK: %[[MAX:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<?x10xf32>) outs(%[[MI]] : tensor<?xf32>)
 // CHECK: arith.maximumf
-// sum of exp(x - max)
-// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%[[X]], %[[MAX]] : tensor<?x10xf32>, tensor<?xf32>)
+// e = exp(x - max), once per element
+// CHECK: %[[EXP:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[MAX]] : tensor<?x10xf32>, tensor<?xf32>)
 // CHECK: arith.subf
 // CHECK-NEXT: math.exp
-// CHECK-NEXT: arith.addf
-// exp(x - max) / sum
-// CHECK: %[[SM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[MAX]], %[[SUM]] :
-// CHECK: %[[D:.*]] = arith.subf
-// CHECK-NEXT: %[[EX:.*]] = math.exp %[[D]]
-// CHECK-NEXT: arith.divf %[[EX]], %{{.*}}
-// log_softmax: same two reductions, then x - max - log(sum)
+// CHECK-NEXT: linalg.yield
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]]], iterator_types = ["parallel", "reduction"]} ins(%[[EXP]] : tensor<?x10xf32>)
+// CHECK: arith.addf
+// 1 / sum per row, then e * (1 / sum)
+// CHECK: %[[INV:.*]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<?xf32>)
+// CHECK: arith.divf
+// CHECK: %[[SM:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]} ins(%[[EXP]], %[[INV]] :
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.mulf
+// CHECK-NEXT: linalg.yield
+// log_softmax: the max, the sum of exp(x - max), log(sum) per row, then
+// x - max - log(sum)
 // CHECK: %[[MAX2:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[X]] : tensor<?x10xf32>)
 // CHECK: arith.maximumf
 // CHECK: %[[SUM2:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]} ins(%[[X]], %[[MAX2]] :
-// CHECK: %[[LSM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[MAX2]], %[[SUM2]] :
-// CHECK-NEXT: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %[[S:.*]]: f32, %{{.*}}: f32):
+// CHECK: arith.subf
+// CHECK-NEXT: math.exp
+// CHECK-NEXT: arith.addf
+// CHECK: %[[LOG:.*]] = linalg.generic {{.*}} ins(%[[SUM2]] : tensor<?xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: math.log
+// CHECK: %[[LSM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%[[X]], %[[MAX2]], %[[LOG]] :
+// CHECK-NEXT: ^bb0(%{{.*}}: f32, %{{.*}}: f32, %[[L:.*]]: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[D2:.*]] = arith.subf
-// CHECK-NEXT: %[[L:.*]] = math.log %[[S]]
 // CHECK-NEXT: arith.subf %[[D2]], %[[L]]
 // CHECK: return %[[SM]], %[[LSM]]
 func.func @softmax(%x: tensor<?x10xf32>) -> (tensor<?x10xf32>, tensor<?x10xf32>) {
