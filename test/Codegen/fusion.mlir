@@ -49,14 +49,21 @@ func.func @chain(%x: tensor<?x8xf32>) -> tensor<?x8xf32> {
 
 // -----
 
-// softmax then a scale: the two reductions (max, sum of exp) are not fused
-// into their consumers; the scale is fused into the normalizing generic.
+// softmax then a scale: the two reductions (max, sum) are not fused into
+// their consumers, nor is e = exp(x - max), which both the sum and the
+// normalisation read (an exponential is no cheap op to recompute), nor the
+// per-row reciprocal (broadcast by its reader); the scale is fused into the
+// normalizing generic e * (1 / sum).
 // CHECK-LABEL: func.func @softmax_scale(
-// CHECK-COUNT-2: iterator_types = ["parallel", "reduction"]
-// CHECK-NOT: "reduction"
-// CHECK: %[[Y:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]}
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: %[[E:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]}
 // CHECK: math.exp
-// CHECK-NEXT: arith.divf
+// CHECK: iterator_types = ["parallel", "reduction"]} ins(%[[E]]
+// CHECK: %[[INV:.*]] = linalg.generic {{.*}}iterator_types = ["parallel"]}
+// CHECK: arith.divf
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%[[E]], %[[INV]]
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.mulf
 // CHECK-NEXT: %[[S:.*]] = arith.mulf
 // CHECK-NEXT: linalg.yield %[[S]]
 // CHECK-NOT: linalg.generic
