@@ -95,6 +95,12 @@ TEST(LayerOps, Conv2DVariants) {
       {3, 8, 9, 5, 3, 1, 2, 2, 1, 1, {1, 1, 1, 1}, true},
       {2, 9, 9, 3, 3, 1, 1, 2, 2, 1, {2, 0, 1, 2}, false},
       {4, 6, 6, 6, 3, 2, 1, 1, 1, 1, {1, 1, 1, 1}, true},
+      // Stride 1: the CPU's im2col is written by whole-vector shuffles
+      // (nnc-vectorize-im2col); a dilated width with asymmetric padding,
+      // and rows of 4 pixels whose last source reads pass the image's end
+      // (masked).
+      {2, 9, 11, 3, 3, 1, 1, 1, 1, 2, {1, 2, 0, 1}, true},
+      {1, 5, 5, 2, 2, 1, 1, 1, 1, 1, {0, 0, 0, 0}, false},
   };
   for (size_t ci = 0; ci < cases.size(); ++ci) {
     const ConvCase &cc = cases[ci];
