@@ -122,7 +122,12 @@ def CollapseEpilogues : Pass<"nnc-collapse-epilogues", "mlir::func::FuncOp"> {
     all-parallel generic back to the product's two loops
     (`linalg::collapseOpIterationDims`, its other operands collapsed alike
     and its result expanded back), so that the bias is added in the
-    product's register tile again.
+    product's register tile again. A product read by several ops through
+    the reshape (a pre-activation, read by its activation and by the
+    activation's gradient) is first shared: the first reader, when it is
+    such a generic, also yields the product it read, and the later readers
+    take that result, so that the product keeps a single reader, its
+    epilogue.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect"];
