@@ -2,7 +2,7 @@
 // `colT[c, kh, kw, oh, ow] = xpad[c, oh + kh, ow + kw]`) becomes loops over
 // the rows [C * KH * KW] of the matrix it fills, each row [OH * OW] written
 // one whole vector at a time from two reads of the flattened source and a
-// constant shuffle. Reads that may pass the end of the source are masked
+// constant shuffle; the whole periods of the shuffles in a row are a loop. Reads that may pass the end of the source are masked
 // (no in_bounds), and so is the store of a row's partial last vector. A
 // strided window (`2 * ow + kw`) and a window whose vector spans two source
 // vectors or more (rows of 2 pixels 20 floats apart) stay generics.
@@ -12,9 +12,12 @@
 #strided = affine_map<(d0, d1, d2, d3, d4) -> (d0, d3 * 2 + d1, d4 * 2 + d2)>
 #id = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
 
-// Two 4x4 outputs rows per vector: source rows 6 floats apart, so lanes
-// 0-3 and 6-9 of the 16 floats read. The largest base is 36 + 12 + 2 = 50:
-// the read at 50 + 20 may pass the end (72 floats), the others may not.
+// Two 4x4 output rows per vector: source rows 6 floats apart, so lanes
+// 0-3 and 6-9 of the 16 floats read. The shuffle repeats every vector
+// (lcm(8, 4) = 8 pixels, 12 source floats on): a loop over the row's two
+// periods. The largest base is 36 + 12 + 2 = 50 and the last period reads
+// 12 further: its second read, at 50 + 12 + 8, may pass the end (72
+// floats), so it is masked in every period; the first is not.
 // CHECK-LABEL: func.func @im2col(
 // CHECK-SAME: %[[X:.*]]: tensor<2x6x6xf32>
 // CHECK-NOT: linalg.generic
@@ -25,14 +28,15 @@
 // CHECK: scf.for %[[KW:.*]] = %c0 to %c3
 // CHECK: %[[ROW:.*]] = arith.addi %{{.*}}, %[[KW]] : index
 // CHECK: %[[BASE:.*]] = arith.addi %{{.*}}, %[[KW]] : index
-// CHECK: %[[A0:.*]] = vector.transfer_read %[[SRC]][%[[BASE]]], %{{.*}} {in_bounds = [true]} : tensor<72xf32>, vector<8xf32>
-// CHECK: %[[A1:.*]] = vector.transfer_read %[[SRC]][%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<72xf32>, vector<8xf32>
-// CHECK: %[[V0:.*]] = vector.shuffle %[[A0]], %[[A1]] [0, 1, 2, 3, 6, 7, 8, 9]
-// CHECK: %[[W0:.*]] = vector.transfer_write %[[V0]], %{{.*}}[%[[ROW]], %c0] {in_bounds = [true]} : vector<8xf32>, tensor<18x16xf32>
-// CHECK: %[[B0:.*]] = vector.transfer_read %[[SRC]][%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<72xf32>, vector<8xf32>
-// CHECK: %[[B1:.*]] = vector.transfer_read %[[SRC]][%{{.*}}], %{{.*}} : tensor<72xf32>, vector<8xf32>
-// CHECK: %[[V1:.*]] = vector.shuffle %[[B0]], %[[B1]] [0, 1, 2, 3, 6, 7, 8, 9]
-// CHECK: vector.transfer_write %[[V1]], %[[W0]][%[[ROW]], %c8] {in_bounds = [true]} : vector<8xf32>, tensor<18x16xf32>
+// CHECK: scf.for %[[Q:.*]] = %c0 to %c2 step %c1 iter_args(%[[ACC:.*]] = %{{.*}})
+// CHECK: %[[PIX:.*]] = arith.muli %[[Q]], %c8 : index
+// CHECK: %[[SHIFT:.*]] = arith.muli %[[Q]], %c12 : index
+// CHECK: %[[AT:.*]] = arith.addi %[[BASE]], %[[SHIFT]] : index
+// CHECK: %[[A0:.*]] = vector.transfer_read %[[SRC]][%[[AT]]], %{{.*}} {in_bounds = [true]} : tensor<72xf32>, vector<8xf32>
+// CHECK: %[[A1:.*]] = vector.transfer_read %[[SRC]][%{{.*}}], %{{.*}} : tensor<72xf32>, vector<8xf32>
+// CHECK: %[[V:.*]] = vector.shuffle %[[A0]], %[[A1]] [0, 1, 2, 3, 6, 7, 8, 9]
+// CHECK: vector.transfer_write %[[V]], %[[ACC]][%[[ROW]], %[[PIX]]] {in_bounds = [true]} : vector<8xf32>, tensor<18x16xf32>
+// CHECK-NOT: vector.transfer_write
 // CHECK: return
 func.func @im2col(%x: tensor<2x6x6xf32>) -> tensor<18x16xf32> {
   %e = tensor.empty() : tensor<2x3x3x4x4xf32>

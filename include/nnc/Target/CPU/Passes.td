@@ -290,8 +290,10 @@ def VectorizeIm2col : Pass<"nnc-vectorize-im2col", "mlir::func::FuncOp"> {
     becomes loops over the rows `[C * KH * KW]` of the matrix it fills, each
     row `[OH * OW]` written one full vector at a time: two reads of the
     source and a constant `vector.shuffle`, since the pixels of a vector lie
-    within two source vectors. Reads that may pass the end of the source and
-    a row's last partial vector are masked. Generics whose input index is not
+    within two source vectors; the shuffles repeat every lcm(lanes, OW)
+    pixels, and a row's whole periods are a loop over one period's vectors.
+    Reads that may pass the end of the source and a row's last partial
+    vector are masked. Generics whose input index is not
     affine without divisions, does not advance by 1 with the innermost loop,
     or spans two vectors or more over an output vector are left alone.
   }];
