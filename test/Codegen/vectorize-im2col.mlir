@@ -91,3 +91,4 @@ func.func @narrow(%x: tensor<1x20x20xf32>) -> tensor<1x3x3x8x2xf32> {
   } -> tensor<1x3x3x8x2xf32>
   return %c : tensor<1x3x3x8x2xf32>
 }
+

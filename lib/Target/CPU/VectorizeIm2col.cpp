@@ -159,7 +159,9 @@ std::optional<Plan> planIm2col(linalg::GenericOp op, int64_t lanes) {
     return std::nullopt;
   unsigned rank = outputType.getRank();
   ArrayRef<int64_t> shape = outputType.getShape();
-  if (index->coefficients[rank - 1] != 1 ||
+  // Every read starts at or after the row's base, which is at least the
+  // offset: no read before the source's start (an unmasked one would be).
+  if (index->coefficients[rank - 1] != 1 || index->offset < 0 ||
       llvm::any_of(index->coefficients, [](int64_t c) { return c < 0; }))
     return std::nullopt;
   std::optional<SmallVector<RowVector>> vectors =
