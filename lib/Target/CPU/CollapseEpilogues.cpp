@@ -153,9 +153,14 @@ bool shareProductWithEpilogue(tensor::ExpandShapeOp expand,
     return false;
   // The later readers, before any new use of the reshape is made.
   SmallVector<OpOperand *> later;
-  for (OpOperand &use : expand->getUses())
-    if (use.getOwner() != generic)
-      later.push_back(&use);
+  for (OpOperand &use : expand->getUses()) {
+    if (use.getOwner() == generic)
+      continue;
+    // (Not a use inside the generic's own body.)
+    if (block->findAncestorOpInBlock(*use.getOwner()) == generic)
+      return false;
+    later.push_back(&use);
+  }
   // The same generic with one more result: the product it reads.
   rewriter.setInsertionPoint(generic);
   Location loc = generic.getLoc();
