@@ -321,43 +321,31 @@ Value softmax(OpBuilder &b, Location loc, Value input, int64_t axis,
                      });
   AffineMap id = b.getMultiDimIdentityMap(rank);
   AffineMap dropped = reducedMap(ctx, rank, axis, false);
-  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
-  iters[axis] = utils::IteratorType::reduction;
-  auto sumOf = [&](Value x, Value shift) {
-    Value acc = fill(b, loc, reducedEmpty(b, loc, input, axis, false), 0);
-    SmallVector<Value> ins = {x};
-    SmallVector<AffineMap> maps = {id};
-    if (shift) {
-      ins.push_back(shift);
-      maps.push_back(dropped);
-    }
-    maps.push_back(dropped);
-    return b
-        .create<linalg::GenericOp>(
-            loc, TypeRange{acc.getType()}, ins, ValueRange{acc}, maps, iters,
-            [&](OpBuilder &nb, Location nloc, ValueRange a) {
-              Value v = a[0];
-              if (shift)
-                v = nb.create<math::ExpOp>(
-                    nloc, nb.create<arith::SubFOp>(nloc, a[0], a[1]));
-              nb.create<linalg::YieldOp>(
-                  nloc,
-                  nb.create<arith::AddFOp>(nloc, v, a.back()).getResult());
-            })
-        .getResult(0);
-  };
-  Value init =
-      b.create<tensor::EmptyOp>(loc, getSizes(b, loc, input), b.getF32Type());
   if (logarithm) {
     // x - max - log(sum_axis exp(x - max)), the logarithm once per row.
+    Value acc = fill(b, loc, reducedEmpty(b, loc, input, axis, false), 0);
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    iters[axis] = utils::IteratorType::reduction;
+    Value sum =
+        b.create<linalg::GenericOp>(
+             loc, TypeRange{acc.getType()}, ValueRange{input, max},
+             ValueRange{acc}, ArrayRef<AffineMap>{id, dropped, dropped}, iters,
+             [](OpBuilder &nb, Location nloc, ValueRange a) {
+               Value e = nb.create<math::ExpOp>(
+                   nloc, nb.create<arith::SubFOp>(nloc, a[0], a[1]));
+               nb.create<linalg::YieldOp>(
+                   nloc, nb.create<arith::AddFOp>(nloc, e, a[2]).getResult());
+             })
+            .getResult(0);
     Value logSum = unaryElementwise(
-        b, loc, sumOf(input, max),
-        [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
+        b, loc, sum, [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
           return nb.create<math::LogOp>(nloc, a[0]);
         });
+    Value init =
+        b.create<tensor::EmptyOp>(loc, getSizes(b, loc, input), b.getF32Type());
     return parallelGeneric(
         b, loc, init, {input, max, logSum}, {id, dropped, dropped},
-        [&](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
+        [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
           return nb.create<arith::SubFOp>(
               nloc, nb.create<arith::SubFOp>(nloc, a[0], a[1]), a[2]);
         });
@@ -365,22 +353,27 @@ Value softmax(OpBuilder &b, Location loc, Value input, int64_t axis,
   // e = exp(x - max) once per element, kept (it has two readers, so
   // elementwise fusion does not recompute it in each); its sum per row;
   // then e * (1 / sum), the reciprocal once per row.
-  Value e =
-      parallelGeneric(b, loc, init, {input, max}, {id, dropped},
-                      [&](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
-                        return nb.create<math::ExpOp>(
-                            nloc, nb.create<arith::SubFOp>(nloc, a[0], a[1]));
-                      });
+  Value e = parallelGeneric(
+      b, loc,
+      b.create<tensor::EmptyOp>(loc, getSizes(b, loc, input), b.getF32Type()),
+      {input, max}, {id, dropped},
+      [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
+        return nb.create<math::ExpOp>(
+            nloc, nb.create<arith::SubFOp>(nloc, a[0], a[1]));
+      });
+  Value sum = reduce(b, loc, e, axis, /*keepdim=*/false, 0,
+                     [](OpBuilder &nb, Location nloc, ValueRange a) {
+                       return nb.create<arith::AddFOp>(nloc, a[0], a[1]);
+                     });
   Value inverse = unaryElementwise(
-      b, loc, sumOf(e, Value()),
-      [&](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
+      b, loc, sum, [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
         return nb.create<arith::DivFOp>(nloc, f32Const(nb, nloc, 1.0), a[0]);
       });
   Value out =
       b.create<tensor::EmptyOp>(loc, getSizes(b, loc, input), b.getF32Type());
   return parallelGeneric(
       b, loc, out, {e, inverse}, {id, dropped},
-      [&](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
+      [](OpBuilder &nb, Location nloc, ValueRange a) -> Value {
         return nb.create<arith::MulFOp>(nloc, a[0], a[1]);
       });
 }

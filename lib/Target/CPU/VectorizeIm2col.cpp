@@ -210,6 +210,17 @@ void rewrite(const Plan &plan, int64_t lanes) {
   Value padding = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
   auto vectorType = VectorType::get({lanes}, b.getF32Type());
 
+  // The vectors' shuffles repeat every lcm(lanes, OW) pixels (a whole
+  // number of output rows, `advance` floats further in the source): the
+  // full periods of a row are an scf.for over one period's vectors, the
+  // rest unrolled. (One transfer_write per vector of a whole row, 36 on
+  // LeNet-5's first convolution, made one-shot bufferization's analysis of
+  // the row a third of the model's compile time.)
+  int64_t width = shape[rank - 1], pixels = width * shape[rank - 2];
+  int64_t period = std::lcm(lanes, width);
+  int64_t perPeriod = period / lanes, periods = pixels / period;
+  int64_t advance = (period / width) * plan.index.coefficients[rank - 2];
+
   // One loop per outer dim, carrying the matrix; the row and its base are
   // sums over the loops.
   std::function<Value(OpBuilder &, unsigned, Value, Value, Value)> nest =
@@ -234,18 +245,9 @@ void rewrite(const Plan &plan, int64_t lanes) {
           });
       return loop.getResult(0);
     }
-    // The vectors' shuffles repeat every lcm(lanes, OW) pixels (a whole
-    // number of output rows, `advance` floats further in the source): the
-    // full periods of a row are an scf.for over one period's vectors, the
-    // rest unrolled. (One transfer_write per vector of a whole row, 36 on
-    // LeNet-5's first convolution, made one-shot bufferization's analysis
-    // of the row a third of the model's compile time.)
-    int64_t width = shape[rank - 1], pixels = width * shape[rank - 2];
-    int64_t period = std::lcm(lanes, width);
-    int64_t perPeriod = period / lanes, periods = pixels / period;
-    int64_t advance = (period / width) * plan.index.coefficients[rank - 2];
-    // Writes `vectors` at `pixelShift` pixels and `readShift` floats past
-    // their own positions; `lastRead` is the largest readShift they take.
+    // Writes `vectors` at `pixelAt` pixels and `readAt` floats past their
+    // own positions; `lastRead` is the largest shift `readAt` takes past
+    // the row's base.
     auto emit = [&](OpBuilder &eb, ArrayRef<RowVector> vectors, Value pixelAt,
                     Value readAt, int64_t lastRead, Value into) {
       for (const RowVector &v : vectors) {
