@@ -43,6 +43,7 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
   // matmul, and the transpose it replaces is no op to chunk.
   if (options.vectorizeMatmul) {
     pm.addNestedPass<func::FuncOp>(nnc::createFoldLhsTranspose());
+    pm.addNestedPass<func::FuncOp>(nnc::createFoldHeadTransposes());
     pm.addNestedPass<func::FuncOp>(nnc::createCollapseEpilogues());
     pm.addNestedPass<func::FuncOp>(nnc::createAlignMatmulRows());
   }

@@ -197,6 +197,26 @@ def FuseIntoSlices : Pass<"nnc-fuse-into-slices", "mlir::func::FuncOp"> {
                            "mlir::tensor::TensorDialect"];
 }
 
+def FoldHeadTransposes : Pass<"nnc-fold-head-transposes", "mlir::func::FuncOp"> {
+  let summary = "Per-head matmuls on strided slices instead of head transposes";
+  let description = [{
+    CPU, on linalg on tensors, before nnc-distribute-ops: a
+    `linalg.batch_matmul` over `N * H` matrices whose operands are
+    `collapse(transpose(x))` of `[N, ...]` tensors with a head dim
+    (attention's q, k, v and their gradients), or whose result is moved back
+    by `transpose(expand(r))`, becomes an `scf.forall` over the N images and
+    an `scf.for` over the H heads of 2-D `linalg.matmul` or
+    `linalg.matmul_transpose_a` on strided slices `x[n, :, h, :]` of the
+    untransposed tensors, zero-filled per head. A transpose folded this way is
+    no longer computed. A right operand read transposed keeps its copy; a
+    result stored transposed is computed as `(B^T A^T)` when that folds more.
+    The same products are summed in the same order.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect"];
+}
+
 def FoldLhsTranspose : Pass<"nnc-fold-lhs-transpose", "mlir::func::FuncOp"> {
   let summary = "Read a transposed matmul lhs in place (linalg.matmul_transpose_a)";
   let description = [{

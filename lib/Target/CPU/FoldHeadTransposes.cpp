@@ -1,0 +1,496 @@
+//===- FoldHeadTransposes.cpp - attention's heads read and written in place
+//-===//
+//
+// Implements nnc-fold-head-transposes, on linalg on tensors before
+// nnc-distribute-ops: a `linalg.batch_matmul` over `N * H` matrices whose
+// operands are heads moved next to the batch (`collapse(transpose(x))` with
+// `x` `[N, T, H, D]`, attention's q, k, v and their gradients) and whose
+// result is moved back (`transpose(expand(r))`) becomes a loop over the
+// images (`scf.forall`) and their heads (`scf.for`) of 2-D `linalg.matmul`
+// or `linalg.matmul_transpose_a` on strided slices of the untransposed
+// tensors: `x[n, :, h, :]` is a `[T, D]` matrix whose rows are `H * D`
+// floats apart, which the register tile reads as well as a packed one. The
+// transposes, each a pass over a whole activation written and read back
+// (twelve of them in a transformer layer's train step), are then not
+// computed at all.
+//
+// A slice read transposed (`P^T` of `dV = P^T dO`) is the lhs of
+// `matmul_transpose_a`; a result stored transposed (`dK^T = Q^T dS`) is
+// computed as `dK = dS^T Q` when that lets both operands be read in place.
+// A right operand that would be read transposed (`K^T` of the scores) keeps
+// its transposed copy. Each element sums the same products in the same
+// order as the batch_matmul.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Target/CPU/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/Verifier.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_FOLDHEADTRANSPOSES
+#include "nnc/Target/CPU/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+namespace {
+
+/// A matrix of a batch_matmul as the 2-D slice, for image `n` and head `h`,
+/// of the tensor that stores it.
+struct HeadView {
+  /// `[N, ...]` with a head dim (read through a transpose), or the
+  /// batch_matmul's own `[N * H, R, C]` operand (`headDim` 0, `folded` null).
+  Value source;
+  int64_t headDim = 0;
+  /// The matrix is the stored slice transposed.
+  bool transposed = false;
+  /// The transpose read through, if any.
+  Operation *folded = nullptr;
+};
+
+/// The view of `operand` through `collapse(transpose(x, [0, ...]),
+/// [[0, 1], [2], [3]])`, with `x` static but for its first dim.
+std::optional<HeadView> foldedInput(Value operand) {
+  auto collapse = operand.getDefiningOp<tensor::CollapseShapeOp>();
+  if (!collapse)
+    return std::nullopt;
+  SmallVector<ReassociationIndices> groups = collapse.getReassociationIndices();
+  if (groups.size() != 3 || groups[0] != ReassociationIndices{0, 1})
+    return std::nullopt;
+  auto transpose = collapse.getSrc().getDefiningOp<linalg::TransposeOp>();
+  if (!transpose)
+    return std::nullopt;
+  SmallVector<int64_t> perm(transpose.getPermutation());
+  if (perm.size() != 4 || perm[0] != 0)
+    return std::nullopt;
+  // Through a transpose of a transpose (a head's matrix transposed after the
+  // heads were moved): `t2[i] = t1[p2[i]] = x[p1[p2[i]]]`.
+  Value source = transpose.getInput();
+  while (auto inner = source.getDefiningOp<linalg::TransposeOp>()) {
+    ArrayRef<int64_t> innerPerm = inner.getPermutation();
+    if (innerPerm.size() != 4 || innerPerm[0] != 0)
+      break;
+    for (int64_t &p : perm)
+      p = innerPerm[p];
+    source = inner.getInput();
+  }
+  auto type = cast<RankedTensorType>(source.getType());
+  if (llvm::any_of(type.getShape().drop_front(), ShapedType::isDynamic))
+    return std::nullopt;
+  return HeadView{source, perm[1], perm[2] > perm[3], transpose.getOperation()};
+}
+
+/// Whether `op` is an elementwise generic of one tensor (constants aside):
+/// identity maps, parallel loops, no index in its body.
+bool isUnaryElementwise(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumParallelLoops() != op.getNumLoops() ||
+      !llvm::all_of(op.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }))
+    return false;
+  return op.getBody()->getOps<linalg::IndexOp>().empty();
+}
+
+/// `op`'s computation applied to `input` (of another shape, same element
+/// types), into a fresh tensor.
+Value cloneElementwise(RewriterBase &rewriter, linalg::GenericOp op,
+                       Value input) {
+  Location loc = op.getLoc();
+  auto type = cast<RankedTensorType>(input.getType());
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, input);
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  Value init =
+      rewriter.create<tensor::EmptyOp>(loc, sizes, resultType.getElementType());
+  AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
+  auto clone = rewriter.create<linalg::GenericOp>(
+      loc, TypeRange{init.getType()}, ValueRange{input}, ValueRange{init},
+      ArrayRef<AffineMap>{identity, identity},
+      SmallVector<utils::IteratorType>(type.getRank(),
+                                       utils::IteratorType::parallel));
+  rewriter.cloneRegionBefore(op.getRegion(), clone.getRegion(),
+                             clone.getRegion().end());
+  return clone->getResult(0);
+}
+
+/// The permutation of a generic that only copies its input to an identity
+/// output through a permuted input map (a transpose written as a generic),
+/// in linalg.transpose's convention (`out.dim(i) = in.dim(perm[i])`).
+std::optional<SmallVector<int64_t>> copyPermutation(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumParallelLoops() != op.getNumLoops())
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (!maps[1].isIdentity() || !maps[0].isPermutation())
+    return std::nullopt;
+  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
+  if (yield.getNumOperands() != 1 ||
+      yield.getOperand(0) != op.getBody()->getArgument(0))
+    return std::nullopt;
+  // in[map(i)] is out[i]: in.dim(map_r) runs with out dim map_r, so
+  // out.dim(map_r) = in.dim(r), perm = map's inverse.
+  SmallVector<int64_t> perm(maps[0].getNumResults());
+  for (auto [r, expr] : llvm::enumerate(maps[0].getResults()))
+    perm[cast<AffineDimExpr>(expr).getPosition()] = r;
+  return perm;
+}
+
+/// A transpose of a transpose, the second written as a generic (the key
+/// matrices K^T of the scores: heads moved, then each matrix transposed),
+/// becomes one linalg.transpose: one pass over the tensor instead of two.
+void composeTransposes(RewriterBase &rewriter, func::FuncOp func) {
+  SmallVector<linalg::GenericOp> generics;
+  func.walk([&](linalg::GenericOp op) { generics.push_back(op); });
+  for (linalg::GenericOp op : generics) {
+    std::optional<SmallVector<int64_t>> outer = copyPermutation(op);
+    auto inner = op.getDpsInputs()[0].getDefiningOp<linalg::TransposeOp>();
+    if (!outer || !inner)
+      continue;
+    // out.dim(i) = t.dim(outer[i]) = x.dim(inner[outer[i]]).
+    SmallVector<int64_t> perm;
+    for (int64_t p : *outer)
+      perm.push_back(inner.getPermutation()[p]);
+    rewriter.setInsertionPoint(op);
+    rewriter.replaceOpWithNewOp<linalg::TransposeOp>(op, inner.getInput(),
+                                                     op.getDpsInits()[0], perm);
+    if (inner->use_empty())
+      rewriter.eraseOp(inner);
+  }
+}
+
+/// Moves head transposes past the elementwise ops between them and the
+/// batch_matmuls, so that they can be folded: attention's scaling of q after
+/// its heads were moved (`scale(transpose(q))` becomes
+/// `transpose(scale(q))`) and of dq before they are moved back
+/// (`transpose(scale(expand(r)))` becomes `scale(transpose(expand(r)))`).
+void moveTransposesPastElementwise(RewriterBase &rewriter, func::FuncOp func) {
+  SmallVector<linalg::GenericOp> generics;
+  func.walk([&](linalg::GenericOp op) {
+    if (isUnaryElementwise(op))
+      generics.push_back(op);
+  });
+  for (linalg::GenericOp op : generics) {
+    Value input = op.getDpsInputs()[0];
+    // Up: the generic's only input is a head transpose, and each of its
+    // readers is a collapse or transpose (of the batch products).
+    if (auto transpose = input.getDefiningOp<linalg::TransposeOp>();
+        transpose && transpose.getPermutation().size() == 4 &&
+        transpose.getPermutation()[0] == 0 &&
+        llvm::all_of(op->getUsers(), [](Operation *user) {
+          return isa<tensor::CollapseShapeOp, linalg::TransposeOp>(user);
+        })) {
+      rewriter.setInsertionPoint(op);
+      Value computed = cloneElementwise(rewriter, op, transpose.getInput());
+      rewriter.replaceOpWithNewOp<linalg::TransposeOp>(
+          op, computed, op.getDpsInits()[0], transpose.getPermutation());
+      if (transpose->use_empty())
+        rewriter.eraseOp(transpose);
+      continue;
+    }
+    // Down: the generic reads a batch product's heads and is read by the
+    // transpose that moves them back.
+    auto expand = input.getDefiningOp<tensor::ExpandShapeOp>();
+    if (!expand || !expand.getSrc().getDefiningOp<linalg::BatchMatmulOp>() ||
+        !op->hasOneUse())
+      continue;
+    auto transpose = dyn_cast<linalg::TransposeOp>(*op->getUsers().begin());
+    if (!transpose || transpose.getPermutation().size() != 4 ||
+        transpose.getPermutation()[0] != 0)
+      continue;
+    rewriter.setInsertionPoint(transpose);
+    Value moved = rewriter
+                      .create<linalg::TransposeOp>(transpose.getLoc(), input,
+                                                   transpose.getInit(),
+                                                   transpose.getPermutation())
+                      ->getResult(0);
+    Value computed = cloneElementwise(rewriter, op, moved);
+    rewriter.replaceOp(transpose, computed);
+    rewriter.eraseOp(op);
+  }
+}
+
+/// The transpose that moves the heads of `bmm`'s result back, when it is
+/// its only reader: `transpose(expand(r, [[0, 1], [2], [3]]), [0, ...])`.
+linalg::TransposeOp foldedResult(linalg::BatchMatmulOp bmm) {
+  Value result = bmm->getResult(0);
+  if (!result.hasOneUse())
+    return nullptr;
+  auto expand = dyn_cast<tensor::ExpandShapeOp>(*result.getUsers().begin());
+  if (!expand || !expand->hasOneUse() ||
+      expand.getReassociationIndices().size() != 3 ||
+      expand.getReassociationIndices()[0] != ReassociationIndices{0, 1})
+    return nullptr;
+  auto transpose = dyn_cast<linalg::TransposeOp>(*expand->getUsers().begin());
+  if (!transpose || transpose.getInput() != expand.getResult() ||
+      transpose.getPermutation()[0] != 0 ||
+      llvm::any_of(cast<ShapedType>(transpose.getInit().getType())
+                       .getShape()
+                       .drop_front(),
+                   ShapedType::isDynamic))
+    return nullptr;
+  return transpose;
+}
+
+/// The heads of a result transposed back by `t`: its dims are those of
+/// `[N, H, M, N']` permuted.
+HeadView resultView(linalg::TransposeOp t) {
+  ArrayRef<int64_t> perm = t.getPermutation();
+  auto position = [&](int64_t dim) {
+    return llvm::find(perm, dim) - perm.begin();
+  };
+  return HeadView{t.getInit(), position(1), position(2) > position(3),
+                  t.getOperation()};
+}
+
+/// The 2-D matrix of `view` for image `n` and head `h`. `imageRelative`:
+/// `view.source` is already the slice of one image (dim 0 of size 1, or the
+/// image's H matrices of an unfolded operand).
+Value slice2D(OpBuilder &b, Location loc, const HeadView &view, Value n,
+              Value h, int64_t heads, bool imageRelative) {
+  auto type = cast<RankedTensorType>(view.source.getType());
+  int64_t rank = type.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
+      strides(rank, b.getIndexAttr(1));
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool fixed = d == 0 || d == view.headDim;
+    sizes.push_back(b.getIndexAttr(fixed ? 1 : type.getDimSize(d)));
+    if (!fixed)
+      shape.push_back(type.getDimSize(d));
+  }
+  if (!view.folded) {
+    // [N * H, R, C]: matrix n * H + h (h within the image's slice).
+    Value index = h;
+    if (!imageRelative)
+      index = b.create<arith::AddIOp>(
+          loc,
+          b.create<arith::MulIOp>(loc, n,
+                                  b.create<arith::ConstantIndexOp>(loc, heads)),
+          h);
+    offsets[0] = index;
+  } else {
+    if (!imageRelative)
+      offsets[0] = n;
+    offsets[view.headDim] = h;
+  }
+  auto sliceType = RankedTensorType::get(shape, type.getElementType());
+  return b.create<tensor::ExtractSliceOp>(loc, sliceType, view.source, offsets,
+                                          sizes, strides);
+}
+
+/// How one batch_matmul is computed per head: `out = lhs * rhs` or, with
+/// `lhsTransposed`, `out = lhs^T * rhs` (matmul_transpose_a); `rhs` and
+/// `out` are read and written as stored.
+struct Plan {
+  HeadView lhs, rhs, out;
+  bool lhsTransposed;
+  int folds;
+};
+
+/// The plan that reads or writes the most of `bmm`'s matrices in place,
+/// none if no transpose can be folded.
+std::optional<Plan> choosePlan(linalg::BatchMatmulOp bmm) {
+  for (Value operand : bmm->getOperands())
+    if (llvm::any_of(
+            cast<ShapedType>(operand.getType()).getShape().drop_front(),
+            ShapedType::isDynamic))
+      return std::nullopt;
+  HeadView a{bmm.getInputs()[0]}, b{bmm.getInputs()[1]}, c{bmm.getOutputs()[0]};
+  std::optional<HeadView> fa = foldedInput(a.source),
+                          fb = foldedInput(b.source);
+  std::optional<HeadView> fc;
+  if (linalg::TransposeOp t = foldedResult(bmm))
+    fc = resultView(t);
+  // out = a * b: the result stored as is, b read as stored.
+  Plan normal{fa.value_or(a), b, c, fa && fa->transposed, 0};
+  if (fb && !fb->transposed)
+    normal.rhs = *fb;
+  if (fc && !fc->transposed)
+    normal.out = *fc;
+  normal.folds = int(bool(fa)) + int(bool(normal.rhs.folded)) +
+                 int(bool(normal.out.folded));
+  // out^T = b^T * a^T, when the result is stored transposed and a is read
+  // transposed (so that a^T is a stored slice).
+  std::optional<Plan> swapped;
+  if (fc && fc->transposed && fa && fa->transposed) {
+    HeadView lhs = fb.value_or(b);
+    swapped = Plan{lhs, *fa, *fc, !lhs.transposed, 2 + int(bool(fb))};
+    swapped->rhs.transposed = false;
+    swapped->out.transposed = false;
+  }
+  std::optional<Plan> best;
+  if (normal.folds > 0)
+    best = normal;
+  if (swapped && (!best || swapped->folds > best->folds))
+    best = swapped;
+  return best;
+}
+
+/// Replaces `bmm` by its plan; fails (changing nothing) where the shapes do
+/// not allow it.
+LogicalResult rewrite(RewriterBase &rewriter, linalg::BatchMatmulOp bmm,
+                      const Plan &plan) {
+  auto fill = bmm.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+  if (!fill)
+    return failure(); // accumulating onto values: keep the batch_matmul
+  // The heads, and the images from the batch of the batch_matmul.
+  int64_t heads = 0;
+  for (const HeadView *view : {&plan.lhs, &plan.rhs, &plan.out})
+    if (view->folded)
+      heads =
+          cast<ShapedType>(view->source.getType()).getDimSize(view->headDim);
+  auto batchType = cast<RankedTensorType>(bmm->getResult(0).getType());
+  if (heads <= 0 ||
+      (!batchType.isDynamicDim(0) && batchType.getDimSize(0) % heads != 0))
+    return failure();
+  for (const HeadView *view : {&plan.lhs, &plan.rhs, &plan.out})
+    if (view->folded &&
+        cast<ShapedType>(view->source.getType()).getDimSize(view->headDim) !=
+            heads)
+      return failure();
+
+  Location loc = bmm.getLoc();
+  rewriter.setInsertionPoint(plan.out.folded ? plan.out.folded
+                                             : bmm.getOperation());
+  // The destination: the result transposed back, or the fill's init.
+  Value dest = plan.out.folded ? plan.out.source : fill.getOutputs()[0];
+  // The images: dim 0 of a folded tensor (a dim of an unfolded operand would
+  // keep its transpose alive).
+  Value images;
+  for (const HeadView *view : {&plan.lhs, &plan.rhs, &plan.out})
+    if (view->folded && !images)
+      images = rewriter.create<tensor::DimOp>(
+          loc, view == &plan.out ? dest : view->source, 0);
+  auto destType = cast<RankedTensorType>(dest.getType());
+  auto forall = rewriter.create<scf::ForallOp>(
+      loc, ArrayRef<OpFoldResult>{images}, ValueRange{dest},
+      /*mapping=*/std::nullopt);
+  OpBuilder b = OpBuilder::atBlockBegin(forall.getBody());
+  Value n = forall.getInductionVars()[0];
+  Value shared = forall.getRegionIterArgs()[0];
+  // The image's part of the destination.
+  int64_t rank = destType.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
+      strides(rank, b.getIndexAttr(1));
+  SmallVector<int64_t> imageShape(destType.getShape());
+  imageShape[0] = plan.out.folded ? 1 : heads;
+  for (int64_t size : imageShape)
+    sizes.push_back(b.getIndexAttr(size));
+  offsets[0] =
+      plan.out.folded
+          ? OpFoldResult(n)
+          : OpFoldResult(
+                b.create<arith::MulIOp>(
+                     loc, n, b.create<arith::ConstantIndexOp>(loc, heads))
+                    .getResult());
+  auto imageType = RankedTensorType::get(imageShape, destType.getElementType());
+  Value image = b.create<tensor::ExtractSliceOp>(loc, imageType, shared,
+                                                 offsets, sizes, strides);
+  Value zero = b.create<arith::ConstantIndexOp>(loc, 0);
+  Value one = b.create<arith::ConstantIndexOp>(loc, 1);
+  Value headCount = b.create<arith::ConstantIndexOp>(loc, heads);
+  auto loop = b.create<scf::ForOp>(
+      loc, zero, headCount, one, ValueRange{image},
+      [&](OpBuilder &b, Location loc, Value h, ValueRange iterArgs) {
+        Value lhs = slice2D(b, loc, plan.lhs, n, h, heads, false);
+        Value rhs = slice2D(b, loc, plan.rhs, n, h, heads, false);
+        HeadView outView = plan.out;
+        outView.source = iterArgs[0];
+        auto out = slice2D(b, loc, outView, n, h, heads, true)
+                       .getDefiningOp<tensor::ExtractSliceOp>();
+        Value init =
+            b.create<linalg::FillOp>(loc, fill.getInputs()[0], out.getResult())
+                .getResult(0);
+        Value product = plan.lhsTransposed
+                            ? b.create<linalg::MatmulTransposeAOp>(
+                                   loc, ValueRange{lhs, rhs}, ValueRange{init})
+                                  .getResult(0)
+                            : b.create<linalg::MatmulOp>(
+                                   loc, ValueRange{lhs, rhs}, ValueRange{init})
+                                  .getResult(0);
+        Value inserted = b.create<tensor::InsertSliceOp>(
+            loc, product, iterArgs[0], out.getMixedOffsets(),
+            out.getMixedSizes(), out.getMixedStrides());
+        b.create<scf::YieldOp>(loc, inserted);
+      });
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  b.create<tensor::ParallelInsertSliceOp>(loc, loop.getResult(0), shared,
+                                          offsets, sizes, strides);
+  // Check the shapes of the per-head product before committing.
+  Operation *product = nullptr;
+  loop.getBody()->walk([&](linalg::LinalgOp op) {
+    if (!isa<linalg::FillOp>(op))
+      product = op;
+  });
+  if (!product || failed(mlir::verify(product))) {
+    rewriter.eraseOp(forall);
+    return failure();
+  }
+  if (plan.out.folded)
+    rewriter.replaceOp(plan.out.folded, forall.getResults());
+  else
+    rewriter.replaceAllUsesWith(bmm->getResult(0), forall.getResult(0));
+  return success();
+}
+
+/// Erases the ops of `candidates` left without uses, then the producers
+/// they leave without uses (the expand, the transposes and collapses read
+/// through, their inits).
+void eraseDead(RewriterBase &rewriter, SmallVector<Operation *> candidates) {
+  llvm::SmallPtrSet<Operation *, 16> erased;
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      Operation *op = candidates[i];
+      if (!op || erased.contains(op) || op->getNumResults() == 0 ||
+          !op->use_empty() || !isMemoryEffectFree(op))
+        continue;
+      for (Value operand : op->getOperands())
+        if (Operation *producer = operand.getDefiningOp())
+          candidates.push_back(producer);
+      erased.insert(op);
+      rewriter.eraseOp(op);
+      changed = true;
+    }
+  }
+}
+
+struct FoldHeadTransposesPass
+    : nnc::impl::FoldHeadTransposesBase<FoldHeadTransposesPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::BatchMatmulOp> ops;
+    getOperation().walk([&](linalg::BatchMatmulOp op) {
+      auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+      if (type && type.getElementType().isF32() && op.hasPureTensorSemantics())
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    if (!ops.empty()) {
+      composeTransposes(rewriter, getOperation());
+      moveTransposesPastElementwise(rewriter, getOperation());
+    }
+    for (linalg::BatchMatmulOp bmm : ops) {
+      std::optional<Plan> plan = choosePlan(bmm);
+      if (!plan)
+        continue;
+      SmallVector<Operation *> dead = {bmm.getOperation()};
+      for (Operation *user : bmm->getResult(0).getUsers())
+        if (isa<tensor::ExpandShapeOp>(user))
+          dead.push_back(user);
+      for (Value input : bmm.getInputs())
+        dead.push_back(input.getDefiningOp());
+      if (failed(rewrite(rewriter, bmm, *plan)))
+        continue;
+      eraseDead(rewriter, dead);
+    }
+  }
+};
+
+} // namespace
