@@ -155,3 +155,100 @@ func.func @unchanged(%a: tensor<?x16x8xf32>, %b: tensor<?x8x16xf32>, %acc: tenso
   %s = linalg.batch_matmul ins(%acc, %vc : tensor<?x16x16xf32>, tensor<?x16x16xf32>) outs(%acc : tensor<?x16x16xf32>) -> tensor<?x16x16xf32>
   return %r, %s : tensor<?x16x16xf32>, tensor<?x16x16xf32>
 }
+
+// -----
+
+// q scaled after its heads were moved: the scaling moves before the
+// transpose, which then folds into the scores' lhs. K^T, a transpose of
+// the moved heads written as a generic, becomes one transpose of k.
+// CHECK-LABEL: func.func @scaled_scores
+// CHECK: %[[QS:.*]] = linalg.generic {{.*}} ins(%[[Q:.*]] : tensor<?x16x2x8xf32>)
+// CHECK: arith.mulf
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<?x16x2x8xf32>) outs(%{{.*}} : tensor<?x2x8x16xf32>) permutation = [0, 2, 3, 1]
+// CHECK-NOT: linalg.transpose
+// CHECK: scf.forall
+// CHECK: tensor.extract_slice %[[QS]][%{{.*}}, 0, %{{.*}}, 0] [1, 16, 1, 8] [1, 1, 1, 1] : tensor<?x16x2x8xf32> to tensor<16x8xf32>
+// CHECK: linalg.matmul
+func.func @scaled_scores(%q: tensor<?x16x2x8xf32>, %k: tensor<?x16x2x8xf32>) -> tensor<?x16x16xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %scale = arith.constant 0.35 : f32
+  %n = tensor.dim %q, %c0 : tensor<?x16x2x8xf32>
+  %qt0 = tensor.empty(%n) : tensor<?x2x16x8xf32>
+  %qt = linalg.transpose ins(%q : tensor<?x16x2x8xf32>) outs(%qt0 : tensor<?x2x16x8xf32>) permutation = [0, 2, 1, 3]
+  %qs = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%qt : tensor<?x2x16x8xf32>) outs(%qt0 : tensor<?x2x16x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %scale : f32
+    linalg.yield %m : f32
+  } -> tensor<?x2x16x8xf32>
+  %qc = tensor.collapse_shape %qs [[0, 1], [2], [3]] : tensor<?x2x16x8xf32> into tensor<?x16x8xf32>
+  %kh0 = tensor.empty(%n) : tensor<?x2x16x8xf32>
+  %kh = linalg.transpose ins(%k : tensor<?x16x2x8xf32>) outs(%kh0 : tensor<?x2x16x8xf32>) permutation = [0, 2, 1, 3]
+  %kt0 = tensor.empty(%n) : tensor<?x2x8x16xf32>
+  %kt = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3, d2)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%kh : tensor<?x2x16x8xf32>) outs(%kt0 : tensor<?x2x8x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<?x2x8x16xf32>
+  %kc = tensor.collapse_shape %kt [[0, 1], [2], [3]] : tensor<?x2x8x16xf32> into tensor<?x8x16xf32>
+  %b = tensor.dim %qc, %c0 : tensor<?x16x8xf32>
+  %e = tensor.empty(%b) : tensor<?x16x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x16x16xf32>) -> tensor<?x16x16xf32>
+  %r = linalg.batch_matmul ins(%qc, %kc : tensor<?x16x8xf32>, tensor<?x8x16xf32>) outs(%f : tensor<?x16x16xf32>) -> tensor<?x16x16xf32>
+  return %r : tensor<?x16x16xf32>
+}
+
+// -----
+
+// dq scaled before its heads are moved back: the transpose moves before the
+// scaling and folds into the product's result. An elementwise op that reads
+// its output's old value is not moved.
+// CHECK-LABEL: func.func @scaled_result
+// CHECK-NOT: linalg.transpose
+// CHECK: %[[R:.*]] = scf.forall
+// CHECK: linalg.matmul
+// CHECK: linalg.generic {{.*}} ins(%[[R]] : tensor<?x16x2x8xf32>)
+// CHECK: arith.mulf
+// CHECK-LABEL: func.func @accumulating_generic
+// CHECK: linalg.batch_matmul
+// CHECK: linalg.transpose
+func.func @scaled_result(%ds: tensor<?x16x16xf32>, %k: tensor<?x16x16xf32>) -> tensor<?x16x2x8xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %scale = arith.constant 0.35 : f32
+  %n = tensor.dim %k, %c0 : tensor<?x16x16xf32>
+  %k4 = tensor.expand_shape %k [[0], [1], [2, 3]] output_shape [%n, 16, 2, 8] : tensor<?x16x16xf32> into tensor<?x16x2x8xf32>
+  %kt0 = tensor.empty(%n) : tensor<?x2x16x8xf32>
+  %kt = linalg.transpose ins(%k4 : tensor<?x16x2x8xf32>) outs(%kt0 : tensor<?x2x16x8xf32>) permutation = [0, 2, 1, 3]
+  %kc = tensor.collapse_shape %kt [[0, 1], [2], [3]] : tensor<?x2x16x8xf32> into tensor<?x16x8xf32>
+  %b = tensor.dim %ds, %c0 : tensor<?x16x16xf32>
+  %e = tensor.empty(%b) : tensor<?x16x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x16x8xf32>) -> tensor<?x16x8xf32>
+  %r = linalg.batch_matmul ins(%ds, %kc : tensor<?x16x16xf32>, tensor<?x16x8xf32>) outs(%f : tensor<?x16x8xf32>) -> tensor<?x16x8xf32>
+  %r4 = tensor.expand_shape %r [[0, 1], [2], [3]] output_shape [%n, 2, 16, 8] : tensor<?x16x8xf32> into tensor<?x2x16x8xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%r4 : tensor<?x2x16x8xf32>) outs(%kt0 : tensor<?x2x16x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.mulf %in, %scale : f32
+    linalg.yield %m : f32
+  } -> tensor<?x2x16x8xf32>
+  %o0 = tensor.empty(%n) : tensor<?x16x2x8xf32>
+  %o = linalg.transpose ins(%s : tensor<?x2x16x8xf32>) outs(%o0 : tensor<?x16x2x8xf32>) permutation = [0, 2, 1, 3]
+  return %o : tensor<?x16x2x8xf32>
+}
+func.func @accumulating_generic(%ds: tensor<?x16x16xf32>, %p: tensor<?x16x8xf32>, %acc: tensor<?x2x16x8xf32>) -> tensor<?x16x2x8xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %b = tensor.dim %ds, %c0 : tensor<?x16x16xf32>
+  %n = tensor.dim %acc, %c0 : tensor<?x2x16x8xf32>
+  %e = tensor.empty(%b) : tensor<?x16x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<?x16x8xf32>) -> tensor<?x16x8xf32>
+  %r = linalg.batch_matmul ins(%ds, %p : tensor<?x16x16xf32>, tensor<?x16x8xf32>) outs(%f : tensor<?x16x8xf32>) -> tensor<?x16x8xf32>
+  %r4 = tensor.expand_shape %r [[0, 1], [2], [3]] output_shape [%n, 2, 16, 8] : tensor<?x16x8xf32> into tensor<?x2x16x8xf32>
+  %s = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%r4 : tensor<?x2x16x8xf32>) outs(%acc : tensor<?x2x16x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %m = arith.addf %in, %out : f32
+    linalg.yield %m : f32
+  } -> tensor<?x2x16x8xf32>
+  %o0 = tensor.empty(%n) : tensor<?x16x2x8xf32>
+  %o = linalg.transpose ins(%s : tensor<?x2x16x8xf32>) outs(%o0 : tensor<?x16x2x8xf32>) permutation = [0, 2, 1, 3]
+  return %o : tensor<?x16x2x8xf32>
+}

@@ -1,25 +1,26 @@
-//===- FoldHeadTransposes.cpp - attention's heads read and written in place
-//-===//
+//===- FoldHeadTransposes.cpp - attention heads read in place ------------===//
 //
 // Implements nnc-fold-head-transposes, on linalg on tensors before
 // nnc-distribute-ops: a `linalg.batch_matmul` over `N * H` matrices whose
 // operands are heads moved next to the batch (`collapse(transpose(x))` with
-// `x` `[N, T, H, D]`, attention's q, k, v and their gradients) and whose
+// `x` `[N, T, H, D]`, attention's q, k, v and their gradients) or whose
 // result is moved back (`transpose(expand(r))`) becomes a loop over the
 // images (`scf.forall`) and their heads (`scf.for`) of 2-D `linalg.matmul`
 // or `linalg.matmul_transpose_a` on strided slices of the untransposed
 // tensors: `x[n, :, h, :]` is a `[T, D]` matrix whose rows are `H * D`
 // floats apart, which the register tile reads as well as a packed one. The
-// transposes, each a pass over a whole activation written and read back
-// (twelve of them in a transformer layer's train step), are then not
-// computed at all.
+// transposes folded this way, each a pass over a whole activation written
+// and read back, are not computed at all.
 //
 // A slice read transposed (`P^T` of `dV = P^T dO`) is the lhs of
 // `matmul_transpose_a`; a result stored transposed (`dK^T = Q^T dS`) is
 // computed as `dK = dS^T Q` when that lets both operands be read in place.
 // A right operand that would be read transposed (`K^T` of the scores) keeps
-// its transposed copy. Each element sums the same products in the same
-// order as the batch_matmul.
+// its copy, made in one pass: a transpose of a transpose is composed first.
+// Elementwise ops between a head transpose and the products (the scaling of
+// q, and of dq) are moved across the transpose. Each element sums the same
+// products in the same order as the batch_matmul. An encoder layer's train
+// step had twelve head transposes; two are left.
 //
 //===----------------------------------------------------------------------===//
 
@@ -87,15 +88,19 @@ std::optional<HeadView> foldedInput(Value operand) {
   return HeadView{source, perm[1], perm[2] > perm[3], transpose.getOperation()};
 }
 
-/// Whether `op` is an elementwise generic of one tensor (constants aside):
-/// identity maps, parallel loops, no index in its body.
+/// Whether `op` is an elementwise generic of one tensor (constants aside)
+/// of the same element type: identity maps, parallel loops, neither an index
+/// nor the output's old value read in its body.
 bool isUnaryElementwise(linalg::GenericOp op) {
   if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
       op.getNumParallelLoops() != op.getNumLoops() ||
       !llvm::all_of(op.getIndexingMapsArray(),
-                    [](AffineMap map) { return map.isIdentity(); }))
+                    [](AffineMap map) { return map.isIdentity(); }) ||
+      getElementTypeOrSelf(op.getDpsInputs()[0].getType()) !=
+          getElementTypeOrSelf(op->getResult(0).getType()))
     return false;
-  return op.getBody()->getOps<linalg::IndexOp>().empty();
+  return op.getBody()->getOps<linalg::IndexOp>().empty() &&
+         !op.payloadUsesValueFromOperand(op.getDpsInitOperand(0));
 }
 
 /// `op`'s computation applied to `input` (of another shape, same element
