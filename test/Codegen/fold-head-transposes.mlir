@@ -199,15 +199,21 @@ func.func @scaled_scores(%q: tensor<?x16x2x8xf32>, %k: tensor<?x16x2x8xf32>) -> 
 
 // -----
 
-// dq scaled before its heads are moved back: the transpose moves before the
-// scaling and folds into the product's result. An elementwise op that reads
-// its output's old value is not moved.
+// dq scaled before its heads are moved back: the scaling becomes the
+// epilogue of each head's product (onto zeros of its own), written into the
+// destination. An elementwise op that reads its output's old value is not.
 // CHECK-LABEL: func.func @scaled_result
 // CHECK-NOT: linalg.transpose
-// CHECK: %[[R:.*]] = scf.forall
-// CHECK: linalg.matmul
-// CHECK: linalg.generic {{.*}} ins(%[[R]] : tensor<?x16x2x8xf32>)
+// CHECK: scf.forall
+// CHECK: scf.for
+// CHECK: %[[C:.*]] = tensor.extract_slice %{{.*}}[0, 0, %{{.*}}, 0] [1, 16, 1, 8] [1, 1, 1, 1] : tensor<1x16x2x8xf32> to tensor<16x8xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<16x8xf32>
+// CHECK: %[[Z:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E]] : tensor<16x8xf32>)
+// CHECK: %[[M:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x16xf32>, tensor<16x8xf32>) outs(%[[Z]] : tensor<16x8xf32>)
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[M]] : tensor<16x8xf32>) outs(%[[C]] : tensor<16x8xf32>)
 // CHECK: arith.mulf
+// CHECK: tensor.insert_slice %[[S]]
+// CHECK-NOT: linalg.transpose
 // CHECK-LABEL: func.func @accumulating_generic
 // CHECK: linalg.batch_matmul
 // CHECK: linalg.transpose
@@ -251,4 +257,53 @@ func.func @accumulating_generic(%ds: tensor<?x16x16xf32>, %p: tensor<?x16x8xf32>
   %o0 = tensor.empty(%n) : tensor<?x16x2x8xf32>
   %o = linalg.transpose ins(%s : tensor<?x2x16x8xf32>) outs(%o0 : tensor<?x16x2x8xf32>) permutation = [0, 2, 1, 3]
   return %o : tensor<?x16x2x8xf32>
+}
+
+// -----
+
+// dk and dv moved back and inserted whole into the columns of the fused
+// projection's gradient [N, T, 3 * 16]: written there per head, no copy.
+// CHECK-LABEL: func.func @into_columns
+// CHECK-NOT: linalg.transpose
+// CHECK-NOT: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 16] [%{{.*}}, 16, 16]
+// CHECK: %[[DK:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%[[G:.*]] = %[[DQKV:.*]]) -> (tensor<?x16x48xf32>)
+// CHECK: %[[IMG:.*]] = tensor.extract_slice %[[G]][%{{.*}}, 0, 0] [1, 16, 48] [1, 1, 1]
+// CHECK: scf.for %[[H:.*]] = {{.*}} iter_args(%[[ACC:.*]] = %[[IMG]])
+// CHECK: %[[COL:.*]] = arith.addi %c16, %{{.*}} : index
+// CHECK: tensor.extract_slice %[[ACC]][0, 0, %[[COL]]] [1, 16, 8] [1, 1, 1] : tensor<1x16x48xf32> to tensor<16x8xf32>
+// CHECK: linalg.matmul_transpose_a
+// CHECK: tensor.insert_slice %{{.*}} into %[[ACC]][0, 0, %[[COL]]] [1, 16, 8] [1, 1, 1]
+// CHECK: scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%{{.*}} = %[[DK]]) -> (tensor<?x16x48xf32>)
+// CHECK: linalg.matmul
+func.func @into_columns(%ds: tensor<?x16x16xf32>, %q: tensor<?x2x16x8xf32>, %p: tensor<?x16x16xf32>, %do: tensor<?x16x2x8xf32>, %dq: tensor<?x16x16xf32>) -> tensor<?x16x48xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %q, %c0 : tensor<?x2x16x8xf32>
+  %b = tensor.dim %ds, %c0 : tensor<?x16x16xf32>
+  // dK^T = Q^T dS, moved back to [N, T, H, D] as dK.
+  %qt0 = tensor.empty(%n) : tensor<?x2x8x16xf32>
+  %qt = linalg.transpose ins(%q : tensor<?x2x16x8xf32>) outs(%qt0 : tensor<?x2x8x16xf32>) permutation = [0, 1, 3, 2]
+  %qtc = tensor.collapse_shape %qt [[0, 1], [2], [3]] : tensor<?x2x8x16xf32> into tensor<?x8x16xf32>
+  %e1 = tensor.empty(%b) : tensor<?x8x16xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<?x8x16xf32>) -> tensor<?x8x16xf32>
+  %r1 = linalg.batch_matmul ins(%qtc, %ds : tensor<?x8x16xf32>, tensor<?x16x16xf32>) outs(%f1 : tensor<?x8x16xf32>) -> tensor<?x8x16xf32>
+  %r14 = tensor.expand_shape %r1 [[0, 1], [2], [3]] output_shape [%n, 2, 8, 16] : tensor<?x8x16xf32> into tensor<?x2x8x16xf32>
+  %o10 = tensor.empty(%n) : tensor<?x16x2x8xf32>
+  %o1 = linalg.transpose ins(%r14 : tensor<?x2x8x16xf32>) outs(%o10 : tensor<?x16x2x8xf32>) permutation = [0, 3, 1, 2]
+  %dk = tensor.collapse_shape %o1 [[0], [1], [2, 3]] : tensor<?x16x2x8xf32> into tensor<?x16x16xf32>
+  // dV = P dO with P as [N * H, T, T], dO read in place.
+  %dot0 = tensor.empty(%n) : tensor<?x2x16x8xf32>
+  %dot = linalg.transpose ins(%do : tensor<?x16x2x8xf32>) outs(%dot0 : tensor<?x2x16x8xf32>) permutation = [0, 2, 1, 3]
+  %dotc = tensor.collapse_shape %dot [[0, 1], [2], [3]] : tensor<?x2x16x8xf32> into tensor<?x16x8xf32>
+  %e3 = tensor.empty(%b) : tensor<?x16x8xf32>
+  %f3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<?x16x8xf32>) -> tensor<?x16x8xf32>
+  %r2 = linalg.batch_matmul ins(%p, %dotc : tensor<?x16x16xf32>, tensor<?x16x8xf32>) outs(%f3 : tensor<?x16x8xf32>) -> tensor<?x16x8xf32>
+  %r24 = tensor.expand_shape %r2 [[0, 1], [2], [3]] output_shape [%n, 2, 16, 8] : tensor<?x16x8xf32> into tensor<?x2x16x8xf32>
+  %o2 = linalg.transpose ins(%r24 : tensor<?x2x16x8xf32>) outs(%o10 : tensor<?x16x2x8xf32>) permutation = [0, 2, 1, 3]
+  %dv = tensor.collapse_shape %o2 [[0], [1], [2, 3]] : tensor<?x16x2x8xf32> into tensor<?x16x16xf32>
+  %g0 = tensor.empty(%n) : tensor<?x16x48xf32>
+  %g1 = tensor.insert_slice %dq into %g0[0, 0, 0] [%n, 16, 16] [1, 1, 1] : tensor<?x16x16xf32> into tensor<?x16x48xf32>
+  %g2 = tensor.insert_slice %dk into %g1[0, 0, 16] [%n, 16, 16] [1, 1, 1] : tensor<?x16x16xf32> into tensor<?x16x48xf32>
+  %g3 = tensor.insert_slice %dv into %g2[0, 0, 32] [%n, 16, 16] [1, 1, 1] : tensor<?x16x16xf32> into tensor<?x16x48xf32>
+  return %g3 : tensor<?x16x48xf32>
 }

@@ -17,10 +17,14 @@
 // computed as `dK = dS^T Q` when that lets both operands be read in place.
 // A right operand that would be read transposed (`K^T` of the scores) keeps
 // its copy, made in one pass: a transpose of a transpose is composed first.
-// Elementwise ops between a head transpose and the products (the scaling of
-// q, and of dq) are moved across the transpose. Each element sums the same
-// products in the same order as the batch_matmul. An encoder layer's train
-// step had twelve head transposes; two are left.
+// An elementwise op between a head transpose and the products (the scaling
+// of q) is moved before the transpose; one between a product and the
+// transpose of its result (the scaling of dq) becomes the epilogue of the
+// per-head products. A result moved back and then inserted whole into the
+// columns of a wider tensor (dq, dk and dv into the gradient of the fused
+// `[N, T, 3 D]` projection) is written there directly, without the copy. Each
+// element sums the same products in the same order as the batch_matmul. An
+// encoder layer's train step had twelve head transposes; two are left.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +35,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/Verifier.h"
 
@@ -54,6 +59,17 @@ struct HeadView {
   bool transposed = false;
   /// The transpose read through, if any.
   Operation *folded = nullptr;
+  /// A result written into the columns of a wider tensor (attention's
+  /// `dq`, `dk` and `dv` into the gradient of the fused `[N, T, 3 D]`
+  /// projection): `source` is that `[N, R, W]` tensor, the matrix of head
+  /// `h` its columns `column + h * headSize` on, `insert` the insert_slice
+  /// it replaces. `rows` x `headSize` is the stored matrix.
+  tensor::InsertSliceOp insert;
+  int64_t column = 0, headSize = 0, rows = 0;
+  /// The heads, of a folded view.
+  int64_t heads = 0;
+  /// An elementwise op on a folded result before it is moved back.
+  linalg::GenericOp epilogue;
 };
 
 /// The view of `operand` through `collapse(transpose(x, [0, ...]),
@@ -85,7 +101,9 @@ std::optional<HeadView> foldedInput(Value operand) {
   auto type = cast<RankedTensorType>(source.getType());
   if (llvm::any_of(type.getShape().drop_front(), ShapedType::isDynamic))
     return std::nullopt;
-  return HeadView{source, perm[1], perm[2] > perm[3], transpose.getOperation()};
+  HeadView view{source, perm[1], perm[2] > perm[3], transpose.getOperation()};
+  view.heads = type.getDimSize(perm[1]);
+  return view;
 }
 
 /// Whether `op` is an elementwise generic of one tensor (constants aside)
@@ -105,22 +123,23 @@ bool isUnaryElementwise(linalg::GenericOp op) {
 
 /// `op`'s computation applied to `input` (of another shape, same element
 /// types), into a fresh tensor.
-Value cloneElementwise(RewriterBase &rewriter, linalg::GenericOp op,
-                       Value input) {
+Value cloneElementwise(OpBuilder &rewriter, linalg::GenericOp op, Value input,
+                       Value init = nullptr) {
   Location loc = op.getLoc();
   auto type = cast<RankedTensorType>(input.getType());
-  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(rewriter, loc, input);
   auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
-  Value init =
-      rewriter.create<tensor::EmptyOp>(loc, sizes, resultType.getElementType());
+  if (!init)
+    init = rewriter.create<tensor::EmptyOp>(
+        loc, tensor::getMixedSizes(rewriter, loc, input),
+        resultType.getElementType());
   AffineMap identity = rewriter.getMultiDimIdentityMap(type.getRank());
   auto clone = rewriter.create<linalg::GenericOp>(
       loc, TypeRange{init.getType()}, ValueRange{input}, ValueRange{init},
       ArrayRef<AffineMap>{identity, identity},
       SmallVector<utils::IteratorType>(type.getRank(),
                                        utils::IteratorType::parallel));
-  rewriter.cloneRegionBefore(op.getRegion(), clone.getRegion(),
-                             clone.getRegion().end());
+  IRMapping map;
+  op.getRegion().cloneInto(&clone.getRegion(), map);
   return clone->getResult(0);
 }
 
@@ -169,12 +188,14 @@ void composeTransposes(RewriterBase &rewriter, func::FuncOp func) {
   }
 }
 
-/// Moves head transposes past the elementwise ops between them and the
-/// batch_matmuls, so that they can be folded: attention's scaling of q after
-/// its heads were moved (`scale(transpose(q))` becomes
-/// `transpose(scale(q))`) and of dq before they are moved back
-/// (`transpose(scale(expand(r)))` becomes `scale(transpose(expand(r)))`).
-void moveTransposesPastElementwise(RewriterBase &rewriter, func::FuncOp func) {
+/// Moves the elementwise ops that read a head transpose before it, so that
+/// it can be folded into the batch products that read them: attention's
+/// scaling of q after its heads were moved (`scale(transpose(q))` becomes
+/// `transpose(scale(q))`). (An elementwise op on a product's result before
+/// it is moved back, dq's scaling, becomes the per-head products' epilogue:
+/// see foldedResult.)
+void moveElementwiseBeforeTransposes(RewriterBase &rewriter,
+                                     func::FuncOp func) {
   SmallVector<linalg::GenericOp> generics;
   func.walk([&](linalg::GenericOp op) {
     if (isUnaryElementwise(op))
@@ -184,45 +205,28 @@ void moveTransposesPastElementwise(RewriterBase &rewriter, func::FuncOp func) {
     Value input = op.getDpsInputs()[0];
     // Up: the generic's only input is a head transpose, and each of its
     // readers is a collapse or transpose (of the batch products).
-    if (auto transpose = input.getDefiningOp<linalg::TransposeOp>();
-        transpose && transpose.getPermutation().size() == 4 &&
-        transpose.getPermutation()[0] == 0 &&
-        llvm::all_of(op->getUsers(), [](Operation *user) {
-          return isa<tensor::CollapseShapeOp, linalg::TransposeOp>(user);
-        })) {
-      rewriter.setInsertionPoint(op);
-      Value computed = cloneElementwise(rewriter, op, transpose.getInput());
-      rewriter.replaceOpWithNewOp<linalg::TransposeOp>(
-          op, computed, op.getDpsInits()[0], transpose.getPermutation());
-      if (transpose->use_empty())
-        rewriter.eraseOp(transpose);
-      continue;
-    }
-    // Down: the generic reads a batch product's heads and is read by the
-    // transpose that moves them back.
-    auto expand = input.getDefiningOp<tensor::ExpandShapeOp>();
-    if (!expand || !expand.getSrc().getDefiningOp<linalg::BatchMatmulOp>() ||
-        !op->hasOneUse())
-      continue;
-    auto transpose = dyn_cast<linalg::TransposeOp>(*op->getUsers().begin());
+    auto transpose = input.getDefiningOp<linalg::TransposeOp>();
     if (!transpose || transpose.getPermutation().size() != 4 ||
-        transpose.getPermutation()[0] != 0)
+        transpose.getPermutation()[0] != 0 ||
+        !llvm::all_of(op->getUsers(), [](Operation *user) {
+          return isa<tensor::CollapseShapeOp, linalg::TransposeOp>(user);
+        }))
       continue;
-    rewriter.setInsertionPoint(transpose);
-    Value moved = rewriter
-                      .create<linalg::TransposeOp>(transpose.getLoc(), input,
-                                                   transpose.getInit(),
-                                                   transpose.getPermutation())
-                      ->getResult(0);
-    Value computed = cloneElementwise(rewriter, op, moved);
-    rewriter.replaceOp(transpose, computed);
-    rewriter.eraseOp(op);
+    rewriter.setInsertionPoint(op);
+    Value computed = cloneElementwise(rewriter, op, transpose.getInput());
+    rewriter.replaceOpWithNewOp<linalg::TransposeOp>(
+        op, computed, op.getDpsInits()[0], transpose.getPermutation());
+    if (transpose->use_empty())
+      rewriter.eraseOp(transpose);
   }
 }
 
 /// The transpose that moves the heads of `bmm`'s result back, when it is
-/// its only reader: `transpose(expand(r, [[0, 1], [2], [3]]), [0, ...])`.
-linalg::TransposeOp foldedResult(linalg::BatchMatmulOp bmm) {
+/// its only reader: `transpose(expand(r, [[0, 1], [2], [3]]), [0, ...])`,
+/// possibly through one elementwise `epilogue` (dq's scaling), then applied
+/// to each head's product in its register tile.
+linalg::TransposeOp foldedResult(linalg::BatchMatmulOp bmm,
+                                 linalg::GenericOp &epilogue) {
   Value result = bmm->getResult(0);
   if (!result.hasOneUse())
     return nullptr;
@@ -231,8 +235,15 @@ linalg::TransposeOp foldedResult(linalg::BatchMatmulOp bmm) {
       expand.getReassociationIndices().size() != 3 ||
       expand.getReassociationIndices()[0] != ReassociationIndices{0, 1})
     return nullptr;
-  auto transpose = dyn_cast<linalg::TransposeOp>(*expand->getUsers().begin());
-  if (!transpose || transpose.getInput() != expand.getResult() ||
+  Value heads = expand.getResult();
+  epilogue = dyn_cast<linalg::GenericOp>(*expand->getUsers().begin());
+  if (epilogue) {
+    if (!isUnaryElementwise(epilogue) || !epilogue->hasOneUse())
+      return nullptr;
+    heads = epilogue->getResult(0);
+  }
+  auto transpose = dyn_cast<linalg::TransposeOp>(*heads.getUsers().begin());
+  if (!transpose || transpose.getInput() != heads ||
       transpose.getPermutation()[0] != 0 ||
       llvm::any_of(cast<ShapedType>(transpose.getInit().getType())
                        .getShape()
@@ -249,8 +260,36 @@ HeadView resultView(linalg::TransposeOp t) {
   auto position = [&](int64_t dim) {
     return llvm::find(perm, dim) - perm.begin();
   };
-  return HeadView{t.getInit(), position(1), position(2) > position(3),
-                  t.getOperation()};
+  HeadView view{t.getInit(), position(1), position(2) > position(3),
+                t.getOperation()};
+  view.heads = cast<ShapedType>(t.getInit().getType()).getDimSize(view.headDim);
+  // `[N, T, H, D]` collapsed to `[N, T, H * D]` and inserted whole at
+  // columns `c` of a static `[N', T', W]`: written there in place.
+  Value result = t->getResult(0);
+  auto collapse =
+      result.hasOneUse()
+          ? dyn_cast<tensor::CollapseShapeOp>(*result.getUsers().begin())
+          : nullptr;
+  if (view.headDim != 2 || !collapse || !collapse->hasOneUse() ||
+      collapse.getReassociationIndices() !=
+          SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}})
+    return view;
+  auto insert = dyn_cast<tensor::InsertSliceOp>(*collapse->getUsers().begin());
+  if (!insert || insert.getSource() != collapse.getResult() ||
+      insert.getDestType().getRank() != 3 ||
+      insert.getDestType().isDynamicDim(1) ||
+      insert.getDestType().isDynamicDim(2) || !insert.hasUnitStride())
+    return view;
+  ArrayRef<int64_t> offsets = insert.getStaticOffsets();
+  if (offsets[0] != 0 || offsets[1] != 0 || ShapedType::isDynamic(offsets[2]))
+    return view;
+  auto init = cast<ShapedType>(t.getInit().getType());
+  view.source = insert.getDest();
+  view.insert = insert;
+  view.column = offsets[2];
+  view.rows = init.getDimSize(1);
+  view.headSize = init.getDimSize(3);
+  return view;
 }
 
 /// The 2-D matrix of `view` for image `n` and head `h`. `imageRelative`:
@@ -259,6 +298,24 @@ HeadView resultView(linalg::TransposeOp t) {
 Value slice2D(OpBuilder &b, Location loc, const HeadView &view, Value n,
               Value h, int64_t heads, bool imageRelative) {
   auto type = cast<RankedTensorType>(view.source.getType());
+  if (view.insert) {
+    // [N, R, W]: rows 0..rows, columns column + h * headSize on.
+    Value column = b.create<arith::AddIOp>(
+        loc, b.create<arith::ConstantIndexOp>(loc, view.column),
+        b.create<arith::MulIOp>(
+            loc, h, b.create<arith::ConstantIndexOp>(loc, view.headSize)));
+    SmallVector<OpFoldResult> offsets = {
+        imageRelative ? OpFoldResult(b.getIndexAttr(0)) : OpFoldResult(n),
+        b.getIndexAttr(0), column};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                       b.getIndexAttr(view.rows),
+                                       b.getIndexAttr(view.headSize)};
+    auto sliceType = RankedTensorType::get({view.rows, view.headSize},
+                                           type.getElementType());
+    return b.create<tensor::ExtractSliceOp>(
+        loc, sliceType, view.source, offsets, sizes,
+        SmallVector<OpFoldResult>(3, b.getIndexAttr(1)));
+  }
   int64_t rank = type.getRank();
   SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
       strides(rank, b.getIndexAttr(1));
@@ -310,8 +367,11 @@ std::optional<Plan> choosePlan(linalg::BatchMatmulOp bmm) {
   std::optional<HeadView> fa = foldedInput(a.source),
                           fb = foldedInput(b.source);
   std::optional<HeadView> fc;
-  if (linalg::TransposeOp t = foldedResult(bmm))
+  linalg::GenericOp epilogue;
+  if (linalg::TransposeOp t = foldedResult(bmm, epilogue)) {
     fc = resultView(t);
+    fc->epilogue = epilogue;
+  }
   // out = a * b: the result stored as is, b read as stored.
   Plan normal{fa.value_or(a), b, c, fa && fa->transposed, 0};
   if (fb && !fb->transposed)
@@ -348,21 +408,19 @@ LogicalResult rewrite(RewriterBase &rewriter, linalg::BatchMatmulOp bmm,
   int64_t heads = 0;
   for (const HeadView *view : {&plan.lhs, &plan.rhs, &plan.out})
     if (view->folded)
-      heads =
-          cast<ShapedType>(view->source.getType()).getDimSize(view->headDim);
+      heads = view->heads;
   auto batchType = cast<RankedTensorType>(bmm->getResult(0).getType());
   if (heads <= 0 ||
       (!batchType.isDynamicDim(0) && batchType.getDimSize(0) % heads != 0))
     return failure();
   for (const HeadView *view : {&plan.lhs, &plan.rhs, &plan.out})
-    if (view->folded &&
-        cast<ShapedType>(view->source.getType()).getDimSize(view->headDim) !=
-            heads)
+    if (view->folded && view->heads != heads)
       return failure();
 
   Location loc = bmm.getLoc();
-  rewriter.setInsertionPoint(plan.out.folded ? plan.out.folded
-                                             : bmm.getOperation());
+  rewriter.setInsertionPoint(plan.out.insert   ? plan.out.insert
+                             : plan.out.folded ? plan.out.folded
+                                               : bmm.getOperation());
   // The destination: the result transposed back, or the fill's init.
   Value dest = plan.out.folded ? plan.out.source : fill.getOutputs()[0];
   // The images: dim 0 of a folded tensor (a dim of an unfolded operand would
@@ -371,7 +429,12 @@ LogicalResult rewrite(RewriterBase &rewriter, linalg::BatchMatmulOp bmm,
   for (const HeadView *view : {&plan.lhs, &plan.rhs, &plan.out})
     if (view->folded && !images)
       images = rewriter.create<tensor::DimOp>(
-          loc, view == &plan.out ? dest : view->source, 0);
+          loc,
+          view != &plan.out ? view->source
+          : plan.out.insert
+              ? cast<linalg::TransposeOp>(plan.out.folded).getInit()
+              : dest,
+          0);
   auto destType = cast<RankedTensorType>(dest.getType());
   auto forall = rewriter.create<scf::ForallOp>(
       loc, ArrayRef<OpFoldResult>{images}, ValueRange{dest},
@@ -409,8 +472,15 @@ LogicalResult rewrite(RewriterBase &rewriter, linalg::BatchMatmulOp bmm,
         outView.source = iterArgs[0];
         auto out = slice2D(b, loc, outView, n, h, heads, true)
                        .getDefiningOp<tensor::ExtractSliceOp>();
+        // With an epilogue, the product accumulates onto zeros of its own
+        // and the epilogue writes the destination (the schedule fuses it
+        // into the register tile).
+        Value accumulator = out.getResult();
+        if (plan.out.epilogue)
+          accumulator = b.create<tensor::EmptyOp>(
+              loc, out.getType().getShape(), out.getType().getElementType());
         Value init =
-            b.create<linalg::FillOp>(loc, fill.getInputs()[0], out.getResult())
+            b.create<linalg::FillOp>(loc, fill.getInputs()[0], accumulator)
                 .getResult(0);
         Value product = plan.lhsTransposed
                             ? b.create<linalg::MatmulTransposeAOp>(
@@ -419,6 +489,9 @@ LogicalResult rewrite(RewriterBase &rewriter, linalg::BatchMatmulOp bmm,
                             : b.create<linalg::MatmulOp>(
                                    loc, ValueRange{lhs, rhs}, ValueRange{init})
                                   .getResult(0);
+        if (plan.out.epilogue)
+          product =
+              cloneElementwise(b, plan.out.epilogue, product, out.getResult());
         Value inserted = b.create<tensor::InsertSliceOp>(
             loc, product, iterArgs[0], out.getMixedOffsets(),
             out.getMixedSizes(), out.getMixedStrides());
@@ -437,7 +510,9 @@ LogicalResult rewrite(RewriterBase &rewriter, linalg::BatchMatmulOp bmm,
     rewriter.eraseOp(forall);
     return failure();
   }
-  if (plan.out.folded)
+  if (plan.out.insert)
+    rewriter.replaceOp(plan.out.insert, forall.getResults());
+  else if (plan.out.folded)
     rewriter.replaceOp(plan.out.folded, forall.getResults());
   else
     rewriter.replaceAllUsesWith(bmm->getResult(0), forall.getResult(0));
@@ -479,7 +554,7 @@ struct FoldHeadTransposesPass
     IRRewriter rewriter(&getContext());
     if (!ops.empty()) {
       composeTransposes(rewriter, getOperation());
-      moveTransposesPastElementwise(rewriter, getOperation());
+      moveElementwiseBeforeTransposes(rewriter, getOperation());
     }
     for (linalg::BatchMatmulOp bmm : ops) {
       std::optional<Plan> plan = choosePlan(bmm);
@@ -491,6 +566,14 @@ struct FoldHeadTransposesPass
           dead.push_back(user);
       for (Value input : bmm.getInputs())
         dead.push_back(input.getDefiningOp());
+      // Written into the wider tensor: the transpose and its collapse stay
+      // behind, unused (the insert is replaced).
+      if (plan->out.insert) {
+        dead.push_back(plan->out.insert.getSource().getDefiningOp());
+        dead.push_back(plan->out.folded);
+      }
+      if (plan->out.epilogue)
+        dead.push_back(plan->out.epilogue);
       if (failed(rewrite(rewriter, bmm, *plan)))
         continue;
       eraseDead(rewriter, dead);
