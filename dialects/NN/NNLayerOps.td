@@ -344,8 +344,7 @@ def NN_GruOp : NN_RecurrentOp<"gru", 3> {
                        DefaultValuedAttr<BoolAttr, "true">:$linear_before_reset);
 }
 
-def NN_SelfAttentionOp : NN_InferredOp<"self_attention",
-                                         [NN_Differentiable, NN_Decomposable]> {
+def NN_SelfAttentionOp : NN_InferredOp<"self_attention", [NN_Decomposable]> {
   let summary = "Multi-head self-attention, PyTorch's nn.MultiheadAttention layout";
   let description = [{
     `input` `[N, T, D]`, `in_proj_weight` `[3D, D]` (q, k, v rows stacked),

@@ -37,7 +37,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/IR/Verifier.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_FOLDHEADTRANSPOSES
@@ -64,12 +63,12 @@ struct HeadView {
   /// projection): `source` is that `[N, R, W]` tensor, the matrix of head
   /// `h` its columns `column + h * headSize` on, `insert` the insert_slice
   /// it replaces. `rows` x `headSize` is the stored matrix.
-  tensor::InsertSliceOp insert;
+  tensor::InsertSliceOp insert = nullptr;
   int64_t column = 0, headSize = 0, rows = 0;
   /// The heads, of a folded view.
   int64_t heads = 0;
   /// An elementwise op on a folded result before it is moved back.
-  linalg::GenericOp epilogue;
+  linalg::GenericOp epilogue = nullptr;
 };
 
 /// The view of `operand` through `collapse(transpose(x, [0, ...]),
@@ -292,6 +291,18 @@ HeadView resultView(linalg::TransposeOp t) {
   return view;
 }
 
+/// The rows and columns of `view`'s matrix as stored.
+SmallVector<int64_t, 2> storedShape(const HeadView &view) {
+  if (view.insert)
+    return {view.rows, view.headSize};
+  auto type = cast<ShapedType>(view.source.getType());
+  SmallVector<int64_t, 2> shape;
+  for (int64_t d = 1; d < type.getRank(); ++d)
+    if (d != view.headDim)
+      shape.push_back(type.getDimSize(d));
+  return shape;
+}
+
 /// The 2-D matrix of `view` for image `n` and head `h`. `imageRelative`:
 /// `view.source` is already the slice of one image (dim 0 of size 1, or the
 /// image's H matrices of an unfolded operand).
@@ -319,13 +330,9 @@ Value slice2D(OpBuilder &b, Location loc, const HeadView &view, Value n,
   int64_t rank = type.getRank();
   SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0)), sizes,
       strides(rank, b.getIndexAttr(1));
-  SmallVector<int64_t> shape;
-  for (int64_t d = 0; d < rank; ++d) {
-    bool fixed = d == 0 || d == view.headDim;
-    sizes.push_back(b.getIndexAttr(fixed ? 1 : type.getDimSize(d)));
-    if (!fixed)
-      shape.push_back(type.getDimSize(d));
-  }
+  for (int64_t d = 0; d < rank; ++d)
+    sizes.push_back(
+        b.getIndexAttr(d == 0 || d == view.headDim ? 1 : type.getDimSize(d)));
   if (!view.folded) {
     // [N * H, R, C]: matrix n * H + h (h within the image's slice).
     Value index = h;
@@ -341,7 +348,8 @@ Value slice2D(OpBuilder &b, Location loc, const HeadView &view, Value n,
       offsets[0] = n;
     offsets[view.headDim] = h;
   }
-  auto sliceType = RankedTensorType::get(shape, type.getElementType());
+  auto sliceType =
+      RankedTensorType::get(storedShape(view), type.getElementType());
   return b.create<tensor::ExtractSliceOp>(loc, sliceType, view.source, offsets,
                                           sizes, strides);
 }
@@ -367,7 +375,7 @@ std::optional<Plan> choosePlan(linalg::BatchMatmulOp bmm) {
   std::optional<HeadView> fa = foldedInput(a.source),
                           fb = foldedInput(b.source);
   std::optional<HeadView> fc;
-  linalg::GenericOp epilogue;
+  linalg::GenericOp epilogue = nullptr;
   if (linalg::TransposeOp t = foldedResult(bmm, epilogue)) {
     fc = resultView(t);
     fc->epilogue = epilogue;
@@ -397,8 +405,8 @@ std::optional<Plan> choosePlan(linalg::BatchMatmulOp bmm) {
   return best;
 }
 
-/// Replaces `bmm` by its plan; fails (changing nothing) where the shapes do
-/// not allow it.
+/// Replaces `bmm` by its plan; fails (changing nothing) where the heads or
+/// the shapes do not allow it.
 LogicalResult rewrite(RewriterBase &rewriter, linalg::BatchMatmulOp bmm,
                       const Plan &plan) {
   auto fill = bmm.getOutputs()[0].getDefiningOp<linalg::FillOp>();
@@ -416,6 +424,16 @@ LogicalResult rewrite(RewriterBase &rewriter, linalg::BatchMatmulOp bmm,
   for (const HeadView *view : {&plan.lhs, &plan.rhs, &plan.out})
     if (view->folded && view->heads != heads)
       return failure();
+  // The per-head product's shapes: [M, K] (stored [K, M] for
+  // matmul_transpose_a) times [K, N] into [M, N].
+  SmallVector<int64_t, 2> lhsShape = storedShape(plan.lhs),
+                          rhsShape = storedShape(plan.rhs),
+                          outShape = storedShape(plan.out);
+  if (plan.lhsTransposed)
+    std::swap(lhsShape[0], lhsShape[1]);
+  if (lhsShape[1] != rhsShape[0] || lhsShape[0] != outShape[0] ||
+      rhsShape[1] != outShape[1])
+    return failure();
 
   Location loc = bmm.getLoc();
   rewriter.setInsertionPoint(plan.out.insert   ? plan.out.insert
@@ -500,16 +518,6 @@ LogicalResult rewrite(RewriterBase &rewriter, linalg::BatchMatmulOp bmm,
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   b.create<tensor::ParallelInsertSliceOp>(loc, loop.getResult(0), shared,
                                           offsets, sizes, strides);
-  // Check the shapes of the per-head product before committing.
-  Operation *product = nullptr;
-  loop.getBody()->walk([&](linalg::LinalgOp op) {
-    if (!isa<linalg::FillOp>(op))
-      product = op;
-  });
-  if (!product || failed(mlir::verify(product))) {
-    rewriter.eraseOp(forall);
-    return failure();
-  }
   if (plan.out.insert)
     rewriter.replaceOp(plan.out.insert, forall.getResults());
   else if (plan.out.folded)
