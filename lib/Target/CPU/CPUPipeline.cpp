@@ -41,6 +41,12 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
   CPUTarget target = getCPUTarget(options);
   // Before the chunks: a matmul_transpose_a is chunked and scheduled like a
   // matmul, and the transpose it replaces is no op to chunk.
+  // First: the convolution's product is still a matmul of its own here.
+  if (options.vectorizeMatmul && options.vectorizeOps) {
+    FuseConvPoolOptions convPool;
+    convPool.vectorLanes = target.lanes();
+    pm.addNestedPass<func::FuncOp>(nnc::createFuseConvPool(convPool));
+  }
   if (options.vectorizeMatmul) {
     pm.addNestedPass<func::FuncOp>(nnc::createFoldLhsTranspose());
     pm.addNestedPass<func::FuncOp>(nnc::createFoldHeadTransposes());

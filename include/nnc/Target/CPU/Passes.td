@@ -301,6 +301,30 @@ def LowerVectorContract : Pass<"nnc-lower-vector-contract", "mlir::func::FuncOp"
                            "mlir::vector::VectorDialect"];
 }
 
+def FuseConvPool : Pass<"nnc-fuse-conv-pool", "mlir::func::FuncOp"> {
+  let summary = "Pool a convolution's output rows in its register block";
+  let description = [{
+    CPU, on tensors, first of the CPU pipeline: a per-image convolution
+    (`scf.forall` over the images of `linalg.matmul w [F, K] x colT [K, OH *
+    OW]` onto a broadcast bias or a fill) whose only use is a 2 x 2 max
+    pooling (the window view of PoolingTiles.cpp, initial value a constant)
+    becomes one `scf.forall` over the images of loops over blocks of
+    channels and pairs of output rows: the block's accumulators start at the
+    bias, add the products in order, and the pair of rows is pooled in
+    registers (one shuffle for the even and one for the odd columns) and
+    written to the pooled tensor. Applies when OW is even and at most two
+    vectors of `vector-lanes`, OH is even.
+  }];
+  let options = [
+    Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"16",
+           "f32 lanes of the target's vector registers">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def VectorizeIm2col : Pass<"nnc-vectorize-im2col", "mlir::func::FuncOp"> {
   let summary = "Write im2col's shifted-window copies as whole-vector shuffles";
   let description = [{

@@ -1,0 +1,478 @@
+//===- FuseConvPool.cpp - a convolution's 2x2 max pooling in its registers ===//
+//
+// Implements nnc-fuse-conv-pool, on tensors at the start of the CPU
+// pipeline: a convolution in its per-image form (ConvPerImage.cpp: an
+// `scf.forall` over the images whose body is `w [F, K] x colT [K, OH * OW]`
+// accumulating onto the bias, colT the im2col of the padded image) whose
+// only use is a 2 x 2 max pooling (PoolingTiles.cpp, with the ReLU folded
+// into its initial value, NNFolds.cpp's PoolBeforeRelu) becomes one loop
+// nest per image that reads the padded image in place and pools each pair
+// of output rows while it is still in registers:
+//
+//   for f0 in [0, F) step FB, for py in [0, OH / 2):
+//     acc[f][r][v] = 0                          (FB x 2 rows x V vectors)
+//     for c, kh, kw: acc[f][r][v] += w[f0 + f, (c, kh, kw)]
+//                                    * xpad[c, 2 py + r + kh, kw + 16 v ..]
+//     y[f0 + f, py, :] = max(init, max(even, odd lanes of
+//                                      max(acc[f][0], acc[f][1])) + bias)
+//
+// Gone are the im2col (LeNet-5's first: 78 KB per image, a fifth of its
+// predict step), the product's output (fashion_cnn's first convolution:
+// 100 KB per image written to L2 and read back) and the pooling's shuffles
+// of every element (six permutes per 16 results; two per row remain). Rows
+// of results are read as V = ceil(OW / lanes) whole vectors from the
+// image, padded on the right with zero columns where needed, so that no
+// read leaves it; the pooling never reads the extra columns. Each sum adds
+// the same products in the same order as the product's register tile (from
+// zero, the bias after: MatmulForms.cpp), and a maximum is exact, so the
+// results are the same bits (up to which NaN, or which zero, a window
+// keeps). The register block is FB channels x 2 rows x V vectors, at most
+// 24 accumulators. It applies to stride-1 undilated convolutions whose OW
+// and OH are even and whose rows fill at least half of their V <= 2
+// vectors: a row of 10 in a vector of 16 (LeNet-5's second convolution)
+// still gains, the lanes it wastes costing less than the im2col it saves.
+// A convolution whose output has other uses (training's pooling gradient
+// reads it) is left alone.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Target/CPU/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_FUSECONVPOOL
+#include "nnc/Target/CPU/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+
+namespace {
+
+/// Accumulators of the register block: 24 of the 32 AVX-512 registers,
+/// the rest for a row pair's vectors and a broadcast weight.
+constexpr int64_t kAccumulators = 24;
+
+/// A per-image convolution followed by its 2 x 2 max pooling.
+struct ConvPool {
+  linalg::GenericOp pool;
+  tensor::ExpandShapeOp windows;
+  scf::ForallOp images;
+  linalg::MatmulOp product;
+  /// The product's initial value: `linalg.broadcast` of the bias or a fill.
+  Operation *start;
+  /// The pooling's initial value (0 with a folded ReLU, else -inf).
+  FloatAttr floor;
+  int64_t f, k, oh, ow;
+};
+
+/// The f32 constant `value` is, if it is one.
+FloatAttr constantF32(Value value) {
+  FloatAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) || !attr.getType().isF32())
+    return {};
+  return attr;
+}
+
+/// The max pooling `[N, F, PH, 2, PW, 2] -> [N, F, PH, PW]` of
+/// PoolingTiles.cpp: loops (n, c, oh, i, ow, j) with i and j reduced, the
+/// window view read through the identity, a fill as the initial value.
+bool isMaxPool2x2(linalg::GenericOp op) {
+  using utils::IteratorType;
+  auto p = IteratorType::parallel, r = IteratorType::reduction;
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      !op.hasPureTensorSemantics() ||
+      op.getIteratorTypesArray() != SmallVector<IteratorType>{p, p, p, r, p, r})
+    return false;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  MLIRContext *ctx = op.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  if (!maps[0].isIdentity() ||
+      maps[1] != AffineMap::get(6, 0, {d(0), d(1), d(2), d(4)}, ctx))
+    return false;
+  auto type = cast<RankedTensorType>(op.getDpsInputs()[0].getType());
+  if (type.getDimSize(3) != 2 || type.getDimSize(5) != 2)
+    return false;
+  Block &body = op.getRegion().front();
+  if (body.getOperations().size() != 2)
+    return false;
+  auto max = dyn_cast<arith::MaximumFOp>(body.front());
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (!max || yield.getOperand(0) != max.getResult())
+    return false;
+  Value in = body.getArgument(0), out = body.getArgument(1);
+  return (max.getLhs() == in && max.getRhs() == out) ||
+         (max.getLhs() == out && max.getRhs() == in);
+}
+
+/// Whether `columns` is ConvPerImage's im2col of a stride-1, undilated
+/// convolution: the collapse `[C * KH * KW, OH * OW]` of a generic over
+/// (c, kh, kw, oh, ow) that yields `x[c, oh + kh, ow + kw]`.
+bool isUnitStrideWindow(Value columns) {
+  auto collapse = columns.getDefiningOp<tensor::CollapseShapeOp>();
+  auto window = collapse ? collapse.getSrc().getDefiningOp<linalg::GenericOp>()
+                         : linalg::GenericOp();
+  if (!window || window.getNumDpsInputs() != 1 ||
+      window.getNumDpsInits() != 1 || window.getNumLoops() != 5 ||
+      collapse.getReassociationIndices() !=
+          SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4}})
+    return false;
+  MLIRContext *ctx = window.getContext();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineMap> maps = window.getIndexingMapsArray();
+  Block &body = window.getRegion().front();
+  return maps[0] ==
+             AffineMap::get(5, 0, {d(0), d(3) + d(1), d(4) + d(2)}, ctx) &&
+         maps[1].isIdentity() && body.getOperations().size() == 1 &&
+         cast<linalg::YieldOp>(body.getTerminator()).getOperand(0) ==
+             body.getArgument(0) &&
+         cast<RankedTensorType>(window.getDpsInputs()[0].getType())
+             .hasStaticShape();
+}
+
+std::optional<ConvPool> match(linalg::GenericOp pool, int64_t lanes) {
+  if (!isMaxPool2x2(pool))
+    return std::nullopt;
+  auto fill = pool.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+  FloatAttr floor = fill ? constantF32(fill.getInputs()[0]) : FloatAttr();
+  auto windows = pool.getDpsInputs()[0].getDefiningOp<tensor::ExpandShapeOp>();
+  if (!floor || !windows || !windows->hasOneUse() ||
+      windows.getReassociationIndices() !=
+          SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4, 5}})
+    return std::nullopt;
+  auto images = windows.getSrc().getDefiningOp<scf::ForallOp>();
+  if (!images || images.getRank() != 1 || images->getNumResults() != 1 ||
+      !images->getResult(0).hasOneUse())
+    return std::nullopt;
+  // The body yields one product into image n of the shared output.
+  auto inserts = images.getTerminator().getYieldingOps();
+  if (!llvm::hasSingleElement(inserts))
+    return std::nullopt;
+  auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(*inserts.begin());
+  auto product = insert ? insert.getSource().getDefiningOp<linalg::MatmulOp>()
+                        : linalg::MatmulOp();
+  if (!product || !product->hasOneUse() ||
+      insert.getDest() != images.getRegionIterArgs()[0] ||
+      !images.isDefinedOutsideOfLoop(product.getInputs()[0]))
+    return std::nullopt;
+  Operation *start = product.getOutputs()[0].getDefiningOp();
+  if (!start || !start->hasOneUse())
+    return std::nullopt;
+  auto outSlice =
+      start->getOperands().back().getDefiningOp<tensor::ExtractSliceOp>();
+  if (!outSlice || !outSlice->hasOneUse() ||
+      outSlice.getSource() != images.getRegionIterArgs()[0])
+    return std::nullopt;
+  if (auto broadcast = dyn_cast_or_null<linalg::BroadcastOp>(start)) {
+    if (broadcast.getDimensions() != ArrayRef<int64_t>{1} ||
+        !images.isDefinedOutsideOfLoop(broadcast.getInput()))
+      return std::nullopt;
+  } else if (auto zero = dyn_cast_or_null<linalg::FillOp>(start)) {
+    if (!constantF32(zero.getInputs()[0]))
+      return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  if (!isUnitStrideWindow(product.getInputs()[1]))
+    return std::nullopt;
+  auto weights = cast<RankedTensorType>(product.getInputs()[0].getType());
+  auto result = cast<RankedTensorType>(pool->getResult(0).getType());
+  if (!weights.hasStaticShape() || !weights.getElementType().isF32() ||
+      result.getRank() != 4 ||
+      llvm::any_of(result.getShape().drop_front(), ShapedType::isDynamic) ||
+      result.getDimSize(1) != weights.getDimSize(0))
+    return std::nullopt;
+  ConvPool c{pool,
+             windows,
+             images,
+             product,
+             start,
+             floor,
+             weights.getDimSize(0),
+             weights.getDimSize(1),
+             2 * result.getDimSize(2),
+             2 * result.getDimSize(3)};
+  if (cast<RankedTensorType>(product.getInputs()[1].getType()).getDimSize(1) !=
+          c.oh * c.ow ||
+      c.ow % 2 != 0 || c.oh % 2 != 0 || c.ow > 2 * lanes ||
+      2 * c.ow < ((c.ow + lanes - 1) / lanes) * lanes)
+    return std::nullopt;
+  return c;
+}
+
+/// Channels per register block: the largest of 8, 4, 3, 2, 1 that divides
+/// F and keeps 2 rows x `vectors` x FB accumulators within kAccumulators.
+int64_t channelBlock(int64_t f, int64_t vectors) {
+  for (int64_t fb : {12, 8, 6, 4, 3, 2, 1})
+    if (f % fb == 0 && 2 * vectors * fb <= kAccumulators)
+      return fb;
+  return 1;
+}
+
+/// Builds the pooled image `[F, PH, PW]` into `dest`.
+Value buildKernel(OpBuilder &b, Location loc, ConvPool &c, Value weights,
+                  Value padded, ArrayRef<int64_t> taps, Value bias, Value zero0,
+                  Value dest, int64_t lanes) {
+  int64_t vectors = (c.ow + lanes - 1) / lanes;
+  int64_t channelsIn = cast<RankedTensorType>(padded.getType()).getDimSize(0);
+  int64_t fb = channelBlock(c.f, vectors);
+  int64_t pw = c.ow / 2;
+  Type f32 = b.getF32Type();
+  auto vectorType = VectorType::get({lanes}, f32);
+  auto rowType = vectorType;
+  auto index = [&](OpBuilder &nb, int64_t v) -> Value {
+    return nb.create<arith::ConstantIndexOp>(loc, v);
+  };
+  Value zero = index(b, 0), one = index(b, 1);
+  Value padding = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
+  auto nsz =
+      arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::nsz);
+  // A whole vector of results per row, its last lanes masked off by the
+  // write: one masked store rather than 8 + 4 + 2 floats.
+  SmallVector<int64_t> evens, odds;
+  for (int64_t x = 0; x < lanes; ++x) {
+    evens.push_back(std::min(2 * x, 2 * lanes - 2));
+    odds.push_back(std::min(2 * x + 1, 2 * lanes - 1));
+  }
+
+  auto channels = b.create<scf::ForOp>(
+      loc, zero, index(b, c.f), index(b, fb), ValueRange{dest},
+      [&](OpBuilder &cb, Location, Value f0, ValueRange channelArgs) {
+        auto rows = cb.create<scf::ForOp>(
+            loc, zero, index(cb, c.oh / 2), one, channelArgs,
+            [&](OpBuilder &rb, Location, Value py, ValueRange rowArgs) {
+              Value image = rowArgs[0];
+              SmallVector<Value> channel;
+              for (int64_t f = 0; f < fb; ++f)
+                channel.push_back(
+                    rb.create<arith::AddIOp>(loc, f0, index(rb, f)));
+              // As the product's register tile (MatmulForms.cpp): the sums
+              // start at zero (or the fill) and the bias comes after, here
+              // after the pooling (max(x + b) = max(x) + b in floating
+              // point too, rounding being monotone): a quarter of the adds.
+              Value start = bias ? padding : zero0;
+              SmallVector<Value> init(
+                  2 * vectors * fb,
+                  rb.create<vector::BroadcastOp>(loc, vectorType, start));
+              // Tap (c, kh, kw) of output row 2 py + r is image row
+              // 2 py + r + kh from column kw: colT's row, read in place.
+              Value top = rb.create<arith::MulIOp>(loc, py, index(rb, 2));
+              auto inputs = rb.create<scf::ForOp>(
+                  loc, zero, index(rb, channelsIn), one, init,
+                  [&](OpBuilder &ib, Location, Value ci, ValueRange accIn) {
+                    auto rowsLoop = ib.create<scf::ForOp>(
+                        loc, zero, index(ib, taps[0]), one, accIn,
+                        [&](OpBuilder &hb, Location, Value kh,
+                            ValueRange accH) {
+                          Value base = hb.create<arith::AddIOp>(loc, top, kh);
+                          auto columnsLoop = hb.create<scf::ForOp>(
+                              loc, zero, index(hb, taps[1]), one, accH,
+                              [&](OpBuilder &kb, Location, Value kw,
+                                  ValueRange acc) {
+                                SmallVector<Value> in;
+                                for (int64_t r = 0; r < 2; ++r) {
+                                  Value row = kb.create<arith::AddIOp>(
+                                      loc, base, index(kb, r));
+                                  for (int64_t v = 0; v < vectors; ++v) {
+                                    Value column = kb.create<arith::AddIOp>(
+                                        loc, kw, index(kb, v * lanes));
+                                    in.push_back(
+                                        kb.create<vector::TransferReadOp>(
+                                            loc, vectorType, padded,
+                                            ValueRange{ci, row, column},
+                                            padding, ArrayRef<bool>{true}));
+                                  }
+                                }
+                                // w[f, (c * KH + kh) * KW + kw]
+                                Value k = kb.create<arith::AddIOp>(
+                                    loc,
+                                    kb.create<arith::MulIOp>(
+                                        loc,
+                                        kb.create<arith::AddIOp>(
+                                            loc,
+                                            kb.create<arith::MulIOp>(
+                                                loc, ci, index(kb, taps[0])),
+                                            kh),
+                                        index(kb, taps[1])),
+                                    kw);
+                                SmallVector<Value> next;
+                                for (int64_t f = 0; f < fb; ++f) {
+                                  Value w = kb.create<tensor::ExtractOp>(
+                                      loc, weights, ValueRange{channel[f], k});
+                                  Value ws = kb.create<vector::BroadcastOp>(
+                                      loc, vectorType, w);
+                                  for (int64_t j = 0; j < 2 * vectors; ++j)
+                                    next.push_back(kb.create<vector::FMAOp>(
+                                        loc, ws, in[j],
+                                        acc[f * 2 * vectors + j]));
+                                }
+                                kb.create<scf::YieldOp>(loc, next);
+                              });
+                          hb.create<scf::YieldOp>(loc,
+                                                  columnsLoop.getResults());
+                        });
+                    ib.create<scf::YieldOp>(loc, rowsLoop.getResults());
+                  });
+              Value floor =
+                  rb.create<arith::ConstantOp>(
+                        loc, DenseElementsAttr::get(
+                                 rowType, ArrayRef<Attribute>(c.floor)))
+                      .getResult();
+              for (int64_t f = 0; f < fb; ++f) {
+                ValueRange acc =
+                    inputs.getResults().slice(f * 2 * vectors, 2 * vectors);
+                SmallVector<Value> pairs;
+                for (int64_t v = 0; v < vectors; ++v)
+                  pairs.push_back(rb.create<arith::MaximumFOp>(
+                      loc, acc[v], acc[vectors + v], nsz));
+                Value second = vectors == 2 ? pairs[1] : pairs[0];
+                Value even =
+                    rb.create<vector::ShuffleOp>(loc, pairs[0], second, evens);
+                Value odd =
+                    rb.create<vector::ShuffleOp>(loc, pairs[0], second, odds);
+                Value pooled =
+                    rb.create<arith::MaximumFOp>(loc, even, odd, nsz);
+                if (bias)
+                  pooled = rb.create<arith::AddFOp>(
+                      loc, pooled,
+                      rb.create<vector::BroadcastOp>(
+                          loc, vectorType,
+                          rb.create<tensor::ExtractOp>(loc, bias, channel[f])));
+                pooled = rb.create<arith::MaximumFOp>(loc, pooled, floor, nsz);
+                image =
+                    rb.create<vector::TransferWriteOp>(
+                          loc, pooled, image, ValueRange{channel[f], py, zero},
+                          ArrayRef<bool>{pw == lanes})
+                        .getResult();
+              }
+              rb.create<scf::YieldOp>(loc, image);
+            });
+        cb.create<scf::YieldOp>(loc, rows.getResults());
+      });
+  return channels.getResult(0);
+}
+
+/// The padded image the im2col of the per-image body (`colT`, the collapse
+/// of a window generic over (c, kh, kw, oh, ow)) reads, with zero columns
+/// on the right up to `rowStride + KW - 1`: the register block reads each
+/// tap's row segment `[kw, kw + rowStride)` there, whole vectors of every
+/// output row (the last columns of which the pooling never reads). The
+/// im2col itself is left unused.
+Value widenImage(OpBuilder &b, Location loc, Value columns, int64_t rowStride,
+                 SmallVector<int64_t> &taps) {
+  auto collapse = columns.getDefiningOp<tensor::CollapseShapeOp>();
+  auto window = collapse.getSrc().getDefiningOp<linalg::GenericOp>();
+  Value source = window.getDpsInputs()[0];
+  auto sourceType = cast<RankedTensorType>(source.getType());
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(window->getResult(0).getType()).getShape();
+  taps = {shape[1], shape[2]};
+  int64_t width = rowStride + shape[2] - 1;
+  if (width <= sourceType.getDimSize(2))
+    return source;
+  SmallVector<int64_t> wide = {sourceType.getDimSize(0),
+                               sourceType.getDimSize(1), width};
+  Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
+  Value padded =
+      b.create<linalg::FillOp>(
+           loc, zero,
+           b.create<tensor::EmptyOp>(loc, wide, b.getF32Type()).getResult())
+          .getResult(0);
+  SmallVector<OpFoldResult> zeros(3, b.getIndexAttr(0)),
+      ones(3, b.getIndexAttr(1));
+  return b.create<tensor::InsertSliceOp>(
+      loc, source, padded, zeros,
+      getAsIndexOpFoldResult(b.getContext(), sourceType.getShape()), ones);
+}
+
+void rewrite(ConvPool c, int64_t lanes) {
+  OpBuilder b(c.pool);
+  Location loc = c.images.getLoc();
+  // Every element is written: the pooling's fill is not needed.
+  auto fill = c.pool.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+  auto pooledType = cast<RankedTensorType>(fill.getResult(0).getType());
+  Value pooledInit = b.create<tensor::EmptyOp>(
+      loc, tensor::getMixedSizes(b, loc, fill.getOutputs()[0]),
+      pooledType.getElementType());
+  auto images = b.create<scf::ForallOp>(
+      loc, c.images.getMixedLowerBound(), c.images.getMixedUpperBound(),
+      c.images.getMixedStep(), ValueRange{pooledInit},
+      /*mapping=*/std::nullopt);
+  OpBuilder nb = OpBuilder::atBlockBegin(images.getBody());
+  IRMapping map;
+  map.map(c.images.getInductionVar(0), images.getInductionVar(0));
+  // The body but the product, its initial value and the output's slice.
+  Operation *outSlice =
+      c.start->getOperand(c.start->getNumOperands() - 1).getDefiningOp();
+  for (Operation &op : c.images.getBody()->without_terminator()) {
+    if (&op == c.product.getOperation() || &op == c.start || &op == outSlice)
+      continue;
+    nb.clone(op, map);
+  }
+  Value weights = map.lookupOrDefault(c.product.getInputs()[0]);
+  int64_t rowStride = ((c.ow + lanes - 1) / lanes) * lanes;
+  SmallVector<int64_t> taps;
+  Value columns = map.lookupOrDefault(c.product.getInputs()[1]);
+  Value image = widenImage(nb, loc, columns, rowStride, taps);
+  Value bias, start;
+  if (auto broadcast = dyn_cast<linalg::BroadcastOp>(c.start))
+    bias = map.lookupOrDefault(broadcast.getInput());
+  else
+    start = map.lookupOrDefault(cast<linalg::FillOp>(c.start).getInputs()[0]);
+  Value n = images.getInductionVar(0);
+  Value shared = images.getRegionIterArgs()[0];
+  auto imageType = RankedTensorType::get(pooledType.getShape().drop_front(),
+                                         pooledType.getElementType());
+  auto attr = [&](int64_t v) -> OpFoldResult { return nb.getIndexAttr(v); };
+  SmallVector<OpFoldResult> offsets = {n, attr(0), attr(0), attr(0)};
+  SmallVector<OpFoldResult> sizes = {attr(1)};
+  for (int64_t s : imageType.getShape())
+    sizes.push_back(attr(s));
+  SmallVector<OpFoldResult> strides(4, attr(1));
+  Value dest = nb.create<tensor::ExtractSliceOp>(loc, imageType, shared,
+                                                 offsets, sizes, strides);
+  Value pooled =
+      buildKernel(nb, loc, c, weights, image, taps, bias, start, dest, lanes);
+  nb.setInsertionPointToStart(images.getTerminator().getBody());
+  nb.create<tensor::ParallelInsertSliceOp>(loc, pooled, shared, offsets, sizes,
+                                           strides);
+  // The cloned im2col is read no more.
+  SmallVector<Operation *> body;
+  for (Operation &op : images.getBody()->without_terminator())
+    body.push_back(&op);
+  for (Operation *op : llvm::reverse(body))
+    if (isOpTriviallyDead(op))
+      op->erase();
+  c.pool->getResult(0).replaceAllUsesWith(images.getResult(0));
+  c.pool->erase();
+  c.windows->erase();
+  Operation *sharedInit = c.images.getOutputs()[0].getDefiningOp();
+  c.images->erase();
+  for (Operation *op : {fill.getOperation(), sharedInit})
+    if (op && isOpTriviallyDead(op))
+      op->erase();
+}
+
+struct FuseConvPoolPass : nnc::impl::FuseConvPoolBase<FuseConvPoolPass> {
+  using FuseConvPoolBase::FuseConvPoolBase;
+
+  void runOnOperation() override {
+    SmallVector<ConvPool> found;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (std::optional<ConvPool> c = match(op, vectorLanes))
+        found.push_back(*c);
+    });
+    for (ConvPool &c : found)
+      rewrite(c, vectorLanes);
+  }
+};
+
+} // namespace
