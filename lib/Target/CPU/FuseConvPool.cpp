@@ -386,6 +386,16 @@ Value widenImage(OpBuilder &b, Location loc, Value columns, int64_t rowStride,
            loc, zero,
            b.create<tensor::EmptyOp>(loc, wide, b.getF32Type()).getResult())
           .getResult(0);
+  // The image padded by ConvPerImage (inserted into zeros) goes straight
+  // into the wider zeros: one fill and one copy per image, not two.
+  auto inserted = source.getDefiningOp<tensor::InsertSliceOp>();
+  auto zeroed = inserted ? inserted.getDest().getDefiningOp<linalg::FillOp>()
+                         : linalg::FillOp();
+  FloatAttr value = zeroed ? constantF32(zeroed.getInputs()[0]) : FloatAttr();
+  if (value && value.getValue().isPosZero())
+    return b.create<tensor::InsertSliceOp>(
+        loc, inserted.getSource(), padded, inserted.getMixedOffsets(),
+        inserted.getMixedSizes(), inserted.getMixedStrides());
   SmallVector<OpFoldResult> zeros(3, b.getIndexAttr(0)),
       ones(3, b.getIndexAttr(1));
   return b.create<tensor::InsertSliceOp>(
