@@ -31,8 +31,16 @@
 // and OH are even and whose rows fill at least half of their V <= 2
 // vectors: a row of 10 in a vector of 16 (LeNet-5's second convolution)
 // still gains, the lanes it wastes costing less than the im2col it saves.
-// A convolution whose output has other uses (training's pooling gradient
-// reads it) is left alone.
+//
+// When F is a multiple of two vectors and a row leaves lanes unused, the
+// vectors run along the channels instead (the channel form): a block is 4
+// channel vectors x one window's 4 pixels, or 2 x two windows, each pixel's
+// value broadcast from the image, the weights read from w^T [K, F]
+// (transposed once per call); a window is pooled elementwise, and the
+// pooled vector is written along the channels. fashion_cnn's second
+// convolution (rows of 14: 12.5% of the lanes idle in the row form) went
+// from 7.69 to 7.26 ms of the predict step. A convolution whose output has
+// other uses (training's pooling gradient reads it) is left alone.
 //
 //===----------------------------------------------------------------------===//
 
@@ -360,6 +368,174 @@ Value buildKernel(OpBuilder &b, Location loc, ConvPool &c, Value weights,
   return channels.getResult(0);
 }
 
+/// The channel form's block: `vectors` channel vectors (4 when F divides
+/// into 64 channels, else 2) x the 4 pixels of each of `windows` windows
+/// side by side (1 or 2: 16 accumulators).
+struct ChannelBlock {
+  int64_t vectors, windows;
+};
+
+/// The channel form's block for `c`, if it applies: F a multiple of 32
+/// channels (two vectors of 16), rows that would leave lanes unused in the
+/// row form.
+std::optional<ChannelBlock> channelBlockOf(const ConvPool &c, int64_t lanes) {
+  if (c.ow % lanes == 0)
+    return std::nullopt;
+  if (c.f % (4 * lanes) == 0)
+    return ChannelBlock{4, 1};
+  if (c.f % (2 * lanes) == 0)
+    return ChannelBlock{2, 2};
+  return std::nullopt;
+}
+
+/// The channel form of the pooled image `[F, PH, PW]` into `dest`: vectors
+/// run along the channels (every lane used, where rows of 14 leave 2 of 16
+/// lanes idle in the row form); a block is `cb.vectors` channel vectors x
+/// the pixels of `cb.windows` windows side by side, the image's value at
+/// each pixel broadcast (LLVM shares the broadcasts of the taps that read
+/// the same pixel), the weights read from `weightsT [K, F]`; the four pixels
+/// of a window are pooled elementwise (no shuffle) and the pooled vector is
+/// written along the channels of `dest`. A row's last, partial block has
+/// fewer windows.
+Value buildChannelKernel(OpBuilder &b, Location loc, ConvPool &c,
+                         ChannelBlock cb, Value weightsT, Value padded,
+                         ArrayRef<int64_t> taps, Value bias, Value zero0,
+                         Value dest, int64_t lanes) {
+  int64_t channelsIn = cast<RankedTensorType>(padded.getType()).getDimSize(0);
+  int64_t pw = c.ow / 2;
+  Type f32 = b.getF32Type();
+  auto vectorType = VectorType::get({lanes}, f32);
+  auto index = [&](OpBuilder &nb, int64_t v) -> Value {
+    return nb.create<arith::ConstantIndexOp>(loc, v);
+  };
+  Value zero = index(b, 0), one = index(b, 1);
+  Value padding = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
+  auto nsz =
+      arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::nsz);
+  MLIRContext *ctx = b.getContext();
+  // Written along dim 0 (the channels) of `dest [F, PH, PW]`.
+  AffineMap alongChannels =
+      AffineMap::get(3, 0, {getAffineDimExpr(0, ctx)}, ctx);
+  Value floor = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(vectorType, ArrayRef<Attribute>(c.floor)));
+
+  // `windows` windows from column px0 of pooled row py, written into image.
+  auto block = [&](OpBuilder &wb, ArrayRef<Value> channel, Value py, Value px0,
+                   int64_t windows, Value image) -> Value {
+    int64_t width = 2 * windows; // pixels per row of the block
+    Value top = wb.create<arith::MulIOp>(loc, py, index(wb, 2));
+    Value left = wb.create<arith::MulIOp>(loc, px0, index(wb, 2));
+    Value start = bias ? padding : zero0;
+    SmallVector<Value> init(
+        2 * width * cb.vectors,
+        wb.create<vector::BroadcastOp>(loc, vectorType, start));
+    auto inputs = wb.create<scf::ForOp>(
+        loc, zero, index(wb, channelsIn), one, init,
+        [&](OpBuilder &ib, Location, Value ci, ValueRange accIn) {
+          auto rowsLoop = ib.create<scf::ForOp>(
+              loc, zero, index(ib, taps[0]), one, accIn,
+              [&](OpBuilder &hb, Location, Value kh, ValueRange accH) {
+                Value base = hb.create<arith::AddIOp>(loc, top, kh);
+                // The taps of a row unrolled (3 or 5): a loop of 3 steps
+                // left its bookkeeping in every 16 multiply-adds.
+                SmallVector<Value> acc(accH.begin(), accH.end());
+                for (int64_t tap = 0; tap < taps[1]; ++tap) {
+                  // k = (c * KH + kh) * KW + kw
+                  Value k = hb.create<arith::AddIOp>(
+                      loc,
+                      hb.create<arith::MulIOp>(
+                          loc,
+                          hb.create<arith::AddIOp>(
+                              loc,
+                              hb.create<arith::MulIOp>(loc, ci,
+                                                       index(hb, taps[0])),
+                              kh),
+                          index(hb, taps[1])),
+                      index(hb, tap));
+                  SmallVector<Value> w;
+                  for (Value f : channel)
+                    w.push_back(hb.create<vector::TransferReadOp>(
+                        loc, vectorType, weightsT, ValueRange{k, f}, padding,
+                        ArrayRef<bool>{true}));
+                  SmallVector<Value> next;
+                  for (int64_t q = 0; q < 2 * width; ++q) {
+                    Value row = hb.create<arith::AddIOp>(loc, base,
+                                                         index(hb, q / width));
+                    Value col = hb.create<arith::AddIOp>(
+                        loc, left, index(hb, q % width + tap));
+                    Value x = hb.create<tensor::ExtractOp>(
+                        loc, padded, ValueRange{ci, row, col});
+                    Value xs =
+                        hb.create<vector::BroadcastOp>(loc, vectorType, x);
+                    for (int64_t v = 0; v < cb.vectors; ++v)
+                      next.push_back(hb.create<vector::FMAOp>(
+                          loc, xs, w[v], acc[q * cb.vectors + v]));
+                  }
+                  acc = next;
+                }
+                hb.create<scf::YieldOp>(loc, acc);
+              });
+          ib.create<scf::YieldOp>(loc, rowsLoop.getResults());
+        });
+    ValueRange acc = inputs.getResults();
+    for (int64_t win = 0; win < windows; ++win) {
+      Value px = wb.create<arith::AddIOp>(loc, px0, index(wb, win));
+      for (int64_t v = 0; v < cb.vectors; ++v) {
+        auto at = [&](int64_t r, int64_t s) {
+          return acc[(r * width + 2 * win + s) * cb.vectors + v];
+        };
+        Value upper =
+            wb.create<arith::MaximumFOp>(loc, at(0, 0), at(0, 1), nsz);
+        Value lower =
+            wb.create<arith::MaximumFOp>(loc, at(1, 0), at(1, 1), nsz);
+        Value pooled = wb.create<arith::MaximumFOp>(loc, upper, lower, nsz);
+        if (bias)
+          pooled = wb.create<arith::AddFOp>(
+              loc, pooled,
+              wb.create<vector::TransferReadOp>(loc, vectorType, bias,
+                                                ValueRange{channel[v]}, padding,
+                                                ArrayRef<bool>{true}));
+        pooled = wb.create<arith::MaximumFOp>(loc, pooled, floor, nsz);
+        image = wb.create<vector::TransferWriteOp>(
+                      loc, pooled, image, ValueRange{channel[v], py, px},
+                      AffineMapAttr::get(alongChannels),
+                      ArrayAttr(wb.getBoolArrayAttr({true})))
+                    .getResult();
+      }
+    }
+    return image;
+  };
+
+  int64_t full = pw / cb.windows, rest = pw % cb.windows;
+  auto channels = b.create<scf::ForOp>(
+      loc, zero, index(b, c.f), index(b, cb.vectors * lanes), ValueRange{dest},
+      [&](OpBuilder &fb, Location, Value f0, ValueRange channelArgs) {
+        SmallVector<Value> channel;
+        for (int64_t v = 0; v < cb.vectors; ++v)
+          channel.push_back(
+              fb.create<arith::AddIOp>(loc, f0, index(fb, v * lanes)));
+        auto rows = fb.create<scf::ForOp>(
+            loc, zero, index(fb, c.oh / 2), one, channelArgs,
+            [&](OpBuilder &rb, Location, Value py, ValueRange rowArgs) {
+              auto blocks = rb.create<scf::ForOp>(
+                  loc, zero, index(rb, full), one, rowArgs,
+                  [&](OpBuilder &wb, Location, Value i, ValueRange args) {
+                    Value px0 =
+                        wb.create<arith::MulIOp>(loc, i, index(wb, cb.windows));
+                    wb.create<scf::YieldOp>(
+                        loc, block(wb, channel, py, px0, cb.windows, args[0]));
+                  });
+              Value image = blocks.getResult(0);
+              if (rest)
+                image = block(rb, channel, py, index(rb, full * cb.windows),
+                              rest, image);
+              rb.create<scf::YieldOp>(loc, image);
+            });
+        fb.create<scf::YieldOp>(loc, rows.getResults());
+      });
+  return channels.getResult(0);
+}
+
 /// The padded image the im2col of the per-image body (`colT`, the collapse
 /// of a window generic over (c, kh, kw, oh, ow)) reads, with zero columns
 /// on the right up to `rowStride + KW - 1`: the register block reads each
@@ -428,7 +604,9 @@ void rewrite(ConvPool c, int64_t lanes) {
     nb.clone(op, map);
   }
   Value weights = map.lookupOrDefault(c.product.getInputs()[0]);
-  int64_t rowStride = ((c.ow + lanes - 1) / lanes) * lanes;
+  std::optional<ChannelBlock> channelForm = channelBlockOf(c, lanes);
+  // The channel form's broadcasts stay inside the image: no wider padding.
+  int64_t rowStride = channelForm ? 1 : ((c.ow + lanes - 1) / lanes) * lanes;
   SmallVector<int64_t> taps;
   Value columns = map.lookupOrDefault(c.product.getInputs()[1]);
   Value image = widenImage(nb, loc, columns, rowStride, taps);
@@ -449,8 +627,25 @@ void rewrite(ConvPool c, int64_t lanes) {
   SmallVector<OpFoldResult> strides(4, attr(1));
   Value dest = nb.create<tensor::ExtractSliceOp>(loc, imageType, shared,
                                                  offsets, sizes, strides);
-  Value pooled =
-      buildKernel(nb, loc, c, weights, image, taps, bias, start, dest, lanes);
+  Value pooled;
+  if (channelForm) {
+    // w^T [K, F], once per call, before the loop over the images.
+    OpBuilder outside(images);
+    auto type = cast<RankedTensorType>(c.product.getInputs()[0].getType());
+    Value empty = outside.create<tensor::EmptyOp>(
+        loc, ArrayRef<int64_t>{type.getDimSize(1), type.getDimSize(0)},
+        type.getElementType());
+    Value weightsT =
+        outside
+            .create<linalg::TransposeOp>(loc, c.product.getInputs()[0], empty,
+                                         ArrayRef<int64_t>{1, 0})
+            ->getResult(0);
+    pooled = buildChannelKernel(nb, loc, c, *channelForm, weightsT, image, taps,
+                                bias, start, dest, lanes);
+  } else {
+    pooled =
+        buildKernel(nb, loc, c, weights, image, taps, bias, start, dest, lanes);
+  }
   nb.setInsertionPointToStart(images.getTerminator().getBody());
   nb.create<tensor::ParallelInsertSliceOp>(loc, pooled, shared, offsets, sizes,
                                            strides);
