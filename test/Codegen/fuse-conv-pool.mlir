@@ -116,44 +116,44 @@ func.func @widened(%x: tensor<?x1x6x6xf32>, %w: tensor<4x1x3x3xf32>, %bias: tens
 
 // -----
 
-// The channel form: 8 channels (two vectors of 4) and rows of 6 outputs
-// (6 of 8 lanes in the row form): vectors run along the channels, the
+// The channel form: 8 channels (two vectors of 4), rows of 6 outputs (6
+// of 8 lanes in the row form), K = 72: vectors run along the channels, the
 // weights transposed once before the loop over the images, two windows
 // per block and a last block of one (3 windows per row), the image's
 // pixels broadcast, the pooled vectors written along the channels.
 // CHECK-LABEL: func.func @channel_form
-// CHECK: %[[WT:.*]] = linalg.transpose ins(%{{.*}} : tensor<8x9xf32>) outs(%{{.*}} : tensor<9x8xf32>) permutation = [1, 0]
+// CHECK: %[[WT:.*]] = linalg.transpose ins(%{{.*}} : tensor<8x72xf32>) outs(%{{.*}} : tensor<72x8xf32>) permutation = [1, 0]
 // CHECK: scf.forall
-// CHECK: %[[PAD:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 1, 1] [1, 6, 6] [1, 1, 1] : tensor<1x6x6xf32> into tensor<1x8x8xf32>
+// CHECK: %[[PAD:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 1, 1] [8, 6, 6] [1, 1, 1] : tensor<8x6x6xf32> into tensor<8x8x8xf32>
 // CHECK: scf.for
 // CHECK: scf.for
 // CHECK: scf.for
-// CHECK: vector.transfer_read %[[WT]][%{{.*}}, %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<9x8xf32>, vector<4xf32>
-// CHECK: tensor.extract %[[PAD]][%{{.*}}, %{{.*}}, %{{.*}}] : tensor<1x8x8xf32>
+// CHECK: vector.transfer_read %[[WT]][%{{.*}}, %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<72x8xf32>, vector<4xf32>
+// CHECK: tensor.extract %[[PAD]][%{{.*}}, %{{.*}}, %{{.*}}] : tensor<8x8x8xf32>
 // CHECK: vector.fma
 // CHECK: vector.transfer_write %{{.*}}, %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}] {in_bounds = [true], permutation_map = #{{.*}}} : vector<4xf32>, tensor<8x3x3xf32>
 // CHECK-NOT: vector.shuffle
 // CHECK-NOT: linalg.matmul
-func.func @channel_form(%x: tensor<?x1x6x6xf32>, %w: tensor<8x1x3x3xf32>, %bias: tensor<8xf32>) -> tensor<?x8x3x3xf32> {
+func.func @channel_form(%x: tensor<?x8x6x6xf32>, %w: tensor<8x8x3x3xf32>, %bias: tensor<8xf32>) -> tensor<?x8x3x3xf32> {
   %cst = arith.constant 0.000000e+00 : f32
   %c0 = arith.constant 0 : index
-  %wm = tensor.collapse_shape %w [[0], [1, 2, 3]] : tensor<8x1x3x3xf32> into tensor<8x9xf32>
-  %dim = tensor.dim %x, %c0 : tensor<?x1x6x6xf32>
+  %wm = tensor.collapse_shape %w [[0], [1, 2, 3]] : tensor<8x8x3x3xf32> into tensor<8x72xf32>
+  %dim = tensor.dim %x, %c0 : tensor<?x8x6x6xf32>
   %3 = tensor.empty(%dim) : tensor<?x8x36xf32>
   %4 = scf.forall (%n) in (%dim) shared_outs(%o = %3) -> (tensor<?x8x36xf32>) {
     %out = tensor.extract_slice %o[%n, 0, 0] [1, 8, 36] [1, 1, 1] : tensor<?x8x36xf32> to tensor<8x36xf32>
-    %img = tensor.extract_slice %x[%n, 0, 0, 0] [1, 1, 6, 6] [1, 1, 1, 1] : tensor<?x1x6x6xf32> to tensor<1x6x6xf32>
-    %8 = tensor.empty() : tensor<1x8x8xf32>
-    %9 = linalg.fill ins(%cst : f32) outs(%8 : tensor<1x8x8xf32>) -> tensor<1x8x8xf32>
-    %pad = tensor.insert_slice %img into %9[0, 1, 1] [1, 6, 6] [1, 1, 1] : tensor<1x6x6xf32> into tensor<1x8x8xf32>
-    %10 = tensor.empty() : tensor<1x3x3x6x6xf32>
-    %11 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d3 + d1, d4 + d2)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%pad : tensor<1x8x8xf32>) outs(%10 : tensor<1x3x3x6x6xf32>) {
+    %img = tensor.extract_slice %x[%n, 0, 0, 0] [1, 8, 6, 6] [1, 1, 1, 1] : tensor<?x8x6x6xf32> to tensor<8x6x6xf32>
+    %8 = tensor.empty() : tensor<8x8x8xf32>
+    %9 = linalg.fill ins(%cst : f32) outs(%8 : tensor<8x8x8xf32>) -> tensor<8x8x8xf32>
+    %pad = tensor.insert_slice %img into %9[0, 1, 1] [8, 6, 6] [1, 1, 1] : tensor<8x6x6xf32> into tensor<8x8x8xf32>
+    %10 = tensor.empty() : tensor<8x3x3x6x6xf32>
+    %11 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d3 + d1, d4 + d2)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%pad : tensor<8x8x8xf32>) outs(%10 : tensor<8x3x3x6x6xf32>) {
     ^bb0(%in: f32, %unused: f32):
       linalg.yield %in : f32
-    } -> tensor<1x3x3x6x6xf32>
-    %cols = tensor.collapse_shape %11 [[0, 1, 2], [3, 4]] : tensor<1x3x3x6x6xf32> into tensor<9x36xf32>
+    } -> tensor<8x3x3x6x6xf32>
+    %cols = tensor.collapse_shape %11 [[0, 1, 2], [3, 4]] : tensor<8x3x3x6x6xf32> into tensor<72x36xf32>
     %b = linalg.broadcast ins(%bias : tensor<8xf32>) outs(%out : tensor<8x36xf32>) dimensions = [1]
-    %12 = linalg.matmul ins(%wm, %cols : tensor<8x9xf32>, tensor<9x36xf32>) outs(%b : tensor<8x36xf32>) -> tensor<8x36xf32>
+    %12 = linalg.matmul ins(%wm, %cols : tensor<8x72xf32>, tensor<72x36xf32>) outs(%b : tensor<8x36xf32>) -> tensor<8x36xf32>
     scf.forall.in_parallel {
       tensor.parallel_insert_slice %12 into %o[%n, 0, 0] [1, 8, 36] [1, 1, 1] : tensor<8x36xf32> into tensor<?x8x36xf32>
     }

@@ -37,10 +37,11 @@
 // channel vectors x one window's 4 pixels, or 2 x two windows, each pixel's
 // value broadcast from the image, the weights read from w^T [K, F]
 // (transposed once per call); a window is pooled elementwise, and the
-// pooled vector is written along the channels. fashion_cnn's second
-// convolution (rows of 14: 12.5% of the lanes idle in the row form) went
-// from 7.69 to 7.26 ms of the predict step. A convolution whose output has
-// other uses (training's pooling gradient reads it) is left alone.
+// pooled vector is written along the channels, a lane at a time, which a
+// reduction of at least 64 steps pays for. fashion_cnn's second
+// convolution (rows of 14: 12.5% of the lanes idle in the row form, K =
+// 288) took the predict step from 7.69 to 7.26 ms. A convolution whose output
+// has other uses (training's pooling gradient reads it) is left alone.
 //
 //===----------------------------------------------------------------------===//
 
@@ -368,6 +369,9 @@ Value buildKernel(OpBuilder &b, Location loc, ConvPool &c, Value weights,
   return channels.getResult(0);
 }
 
+/// The shortest reduction (C * KH * KW) for the channel form.
+constexpr int64_t kChannelFormMinK = 64;
+
 /// The channel form's block: `vectors` channel vectors (4 when F divides
 /// into 64 channels, else 2) x the 4 pixels of each of `windows` windows
 /// side by side (1 or 2: 16 accumulators).
@@ -377,9 +381,14 @@ struct ChannelBlock {
 
 /// The channel form's block for `c`, if it applies: F a multiple of 32
 /// channels (two vectors of 16), rows that would leave lanes unused in the
-/// row form.
+/// row form, a reduction of at least kChannelFormMinK steps.
 std::optional<ChannelBlock> channelBlockOf(const ConvPool &c, int64_t lanes) {
-  if (c.ow % lanes == 0)
+  // Its pooled vectors are written along the channels, a lane at a time
+  // (16 stores per vector): a short reduction (fashion_cnn's first
+  // convolution, K = 9) does not pay for them, and the row form's lanes
+  // idle cost less (its whole convolution and pooling 8% of the loop over
+  // the images in the row form, 12.5% in this one).
+  if (c.ow % lanes == 0 || c.k < kChannelFormMinK)
     return std::nullopt;
   if (c.f % (4 * lanes) == 0)
     return ChannelBlock{4, 1};

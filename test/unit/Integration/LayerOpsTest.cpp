@@ -262,18 +262,18 @@ func.func @max(%x: tensor<?x3x8x28xf32>) -> tensor<?x3x4x14xf32> {
 // canonicalization leaves it (maxpool then relu, PoolBeforeRelu): on the
 // CPU the pooling runs in the convolution's registers, reading the padded
 // image in place (nnc-fuse-conv-pool). The row form with rows of 28 (two
-// vectors) and of 14 (one vector, 2 lanes unused), the channel form with 32
-// channels (two windows per block, the last block of a row one) and 64 (one
-// window), rows of 6 (too narrow: the unfused path), a NaN in the input of
-// some images, against a double reference.
+// vectors) and of 14 (one vector, 2 lanes unused), the channel form (K = 72
+// >= 64) with 32 channels (two windows per block, the last block of a row
+// one) and 64 (one window), rows of 6 (too narrow: the unfused path), a NaN
+// in the input of some images, against a double reference.
 TEST(LayerOps, ConvReluMaxPool) {
   struct Case {
     int64_t c, h, o, k, pad;
   };
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (Case cc :
-       {Case{1, 28, 8, 3, 1}, Case{3, 14, 16, 3, 1}, Case{2, 14, 32, 3, 1},
-        Case{1, 12, 64, 3, 1}, Case{2, 10, 4, 5, 0}}) {
+       {Case{1, 28, 8, 3, 1}, Case{3, 14, 16, 3, 1}, Case{8, 14, 32, 3, 1},
+        Case{8, 12, 64, 3, 1}, Case{2, 10, 4, 5, 0}}) {
     int64_t oh = cc.h + 2 * cc.pad - cc.k + 1, ph = oh / 2;
     auto t = [](std::vector<int64_t> dims, bool batch) {
       std::string s = batch ? "tensor<?x" : "tensor<";
