@@ -52,6 +52,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
@@ -168,17 +169,22 @@ std::optional<ConvPool> match(linalg::GenericOp pool, int64_t lanes) {
   auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(*inserts.begin());
   auto product = insert ? insert.getSource().getDefiningOp<linalg::MatmulOp>()
                         : linalg::MatmulOp();
-  if (!product || !product->hasOneUse() ||
-      insert.getDest() != images.getRegionIterArgs()[0] ||
-      !images.isDefinedOutsideOfLoop(product.getInputs()[0]))
+  Value shared = images.getRegionIterArgs()[0];
+  if (!product || !product->hasOneUse() || insert.getDest() != shared ||
+      !images.isDefinedOutsideOfLoop(product.getInputs()[0]) ||
+      std::distance(shared.use_begin(), shared.use_end()) != 2)
+    return std::nullopt;
+  // At image n: offsets (n, 0, 0), the whole image.
+  SmallVector<OpFoldResult> at = insert.getMixedOffsets();
+  if (at.size() != 3 || dyn_cast<Value>(at[0]) != images.getInductionVar(0) ||
+      !isConstantIntValue(at[1], 0) || !isConstantIntValue(at[2], 0))
     return std::nullopt;
   Operation *start = product.getOutputs()[0].getDefiningOp();
   if (!start || !start->hasOneUse())
     return std::nullopt;
   auto outSlice =
       start->getOperands().back().getDefiningOp<tensor::ExtractSliceOp>();
-  if (!outSlice || !outSlice->hasOneUse() ||
-      outSlice.getSource() != images.getRegionIterArgs()[0])
+  if (!outSlice || !outSlice->hasOneUse() || outSlice.getSource() != shared)
     return std::nullopt;
   if (auto broadcast = dyn_cast_or_null<linalg::BroadcastOp>(start)) {
     if (broadcast.getDimensions() != ArrayRef<int64_t>{1} ||
@@ -209,9 +215,14 @@ std::optional<ConvPool> match(linalg::GenericOp pool, int64_t lanes) {
              weights.getDimSize(1),
              2 * result.getDimSize(2),
              2 * result.getDimSize(3)};
-  if (cast<RankedTensorType>(product.getInputs()[1].getType()).getDimSize(1) !=
-          c.oh * c.ow ||
-      c.ow % 2 != 0 || c.oh % 2 != 0 || c.ow > 2 * lanes ||
+  ArrayRef<int64_t> window =
+      cast<RankedTensorType>(product.getInputs()[1]
+                                 .getDefiningOp<tensor::CollapseShapeOp>()
+                                 .getSrc()
+                                 .getType())
+          .getShape();
+  if (window[3] != c.oh || window[4] != c.ow || c.ow % 2 != 0 ||
+      c.oh % 2 != 0 || c.ow > 2 * lanes ||
       2 * c.ow < ((c.ow + lanes - 1) / lanes) * lanes)
     return std::nullopt;
   return c;
