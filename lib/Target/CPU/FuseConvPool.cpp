@@ -237,6 +237,32 @@ int64_t channelBlock(int64_t f, int64_t vectors) {
   return 1;
 }
 
+/// What the two kernels build with: the vector type, constants, and the
+/// reduction index of a tap.
+struct Emitter {
+  Emitter(OpBuilder &b, Location loc, int64_t lanes)
+      : loc(loc), vectorType(VectorType::get({lanes}, b.getF32Type())),
+        padding(b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0))),
+        nsz(arith::FastMathFlagsAttr::get(b.getContext(),
+                                          arith::FastMathFlags::nsz)) {}
+  Value index(OpBuilder &b, int64_t v) const {
+    return b.create<arith::ConstantIndexOp>(loc, v);
+  }
+  /// Tap (c, kh, kw)'s column of w [F, C * KH * KW]: (c * KH + kh) * KW + kw.
+  Value tap(OpBuilder &b, Value c, Value kh, Value kw,
+            ArrayRef<int64_t> taps) const {
+    Value row = b.create<arith::AddIOp>(
+        loc, b.create<arith::MulIOp>(loc, c, index(b, taps[0])), kh);
+    return b.create<arith::AddIOp>(
+        loc, b.create<arith::MulIOp>(loc, row, index(b, taps[1])), kw);
+  }
+  Location loc;
+  VectorType vectorType;
+  /// 0.0f: transfer reads' padding, a start without bias.
+  Value padding;
+  arith::FastMathFlagsAttr nsz;
+};
+
 /// Builds the pooled image `[F, PH, PW]` into `dest`.
 Value buildKernel(OpBuilder &b, Location loc, ConvPool &c, Value weights,
                   Value padded, ArrayRef<int64_t> taps, Value bias, Value zero0,
@@ -245,16 +271,10 @@ Value buildKernel(OpBuilder &b, Location loc, ConvPool &c, Value weights,
   int64_t channelsIn = cast<RankedTensorType>(padded.getType()).getDimSize(0);
   int64_t fb = channelBlock(c.f, vectors);
   int64_t pw = c.ow / 2;
-  Type f32 = b.getF32Type();
-  auto vectorType = VectorType::get({lanes}, f32);
-  auto rowType = vectorType;
-  auto index = [&](OpBuilder &nb, int64_t v) -> Value {
-    return nb.create<arith::ConstantIndexOp>(loc, v);
-  };
+  Emitter e(b, loc, lanes);
+  auto index = [&](OpBuilder &nb, int64_t v) { return e.index(nb, v); };
   Value zero = index(b, 0), one = index(b, 1);
-  Value padding = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
-  auto nsz =
-      arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::nsz);
+  VectorType rowType = e.vectorType;
   // A whole vector of results per row, its last lanes masked off by the
   // write: one masked store rather than 8 + 4 + 2 floats.
   SmallVector<int64_t> evens, odds;
@@ -278,10 +298,10 @@ Value buildKernel(OpBuilder &b, Location loc, ConvPool &c, Value weights,
               // start at zero (or the fill) and the bias comes after, here
               // after the pooling (max(x + b) = max(x) + b in floating
               // point too, rounding being monotone): a quarter of the adds.
-              Value start = bias ? padding : zero0;
+              Value start = bias ? e.padding : zero0;
               SmallVector<Value> init(
                   2 * vectors * fb,
-                  rb.create<vector::BroadcastOp>(loc, vectorType, start));
+                  rb.create<vector::BroadcastOp>(loc, e.vectorType, start));
               // Tap (c, kh, kw) of output row 2 py + r is image row
               // 2 py + r + kh from column kw: colT's row, read in place.
               Value top = rb.create<arith::MulIOp>(loc, py, index(rb, 2));
@@ -306,29 +326,18 @@ Value buildKernel(OpBuilder &b, Location loc, ConvPool &c, Value weights,
                                         loc, kw, index(kb, v * lanes));
                                     in.push_back(
                                         kb.create<vector::TransferReadOp>(
-                                            loc, vectorType, padded,
+                                            loc, e.vectorType, padded,
                                             ValueRange{ci, row, column},
-                                            padding, ArrayRef<bool>{true}));
+                                            e.padding, ArrayRef<bool>{true}));
                                   }
                                 }
-                                // w[f, (c * KH + kh) * KW + kw]
-                                Value k = kb.create<arith::AddIOp>(
-                                    loc,
-                                    kb.create<arith::MulIOp>(
-                                        loc,
-                                        kb.create<arith::AddIOp>(
-                                            loc,
-                                            kb.create<arith::MulIOp>(
-                                                loc, ci, index(kb, taps[0])),
-                                            kh),
-                                        index(kb, taps[1])),
-                                    kw);
+                                Value k = e.tap(kb, ci, kh, kw, taps);
                                 SmallVector<Value> next;
                                 for (int64_t f = 0; f < fb; ++f) {
                                   Value w = kb.create<tensor::ExtractOp>(
                                       loc, weights, ValueRange{channel[f], k});
                                   Value ws = kb.create<vector::BroadcastOp>(
-                                      loc, vectorType, w);
+                                      loc, e.vectorType, w);
                                   for (int64_t j = 0; j < 2 * vectors; ++j)
                                     next.push_back(kb.create<vector::FMAOp>(
                                         loc, ws, in[j],
@@ -352,21 +361,22 @@ Value buildKernel(OpBuilder &b, Location loc, ConvPool &c, Value weights,
                 SmallVector<Value> pairs;
                 for (int64_t v = 0; v < vectors; ++v)
                   pairs.push_back(rb.create<arith::MaximumFOp>(
-                      loc, acc[v], acc[vectors + v], nsz));
+                      loc, acc[v], acc[vectors + v], e.nsz));
                 Value second = vectors == 2 ? pairs[1] : pairs[0];
                 Value even =
                     rb.create<vector::ShuffleOp>(loc, pairs[0], second, evens);
                 Value odd =
                     rb.create<vector::ShuffleOp>(loc, pairs[0], second, odds);
                 Value pooled =
-                    rb.create<arith::MaximumFOp>(loc, even, odd, nsz);
+                    rb.create<arith::MaximumFOp>(loc, even, odd, e.nsz);
                 if (bias)
                   pooled = rb.create<arith::AddFOp>(
                       loc, pooled,
                       rb.create<vector::BroadcastOp>(
-                          loc, vectorType,
+                          loc, e.vectorType,
                           rb.create<tensor::ExtractOp>(loc, bias, channel[f])));
-                pooled = rb.create<arith::MaximumFOp>(loc, pooled, floor, nsz);
+                pooled =
+                    rb.create<arith::MaximumFOp>(loc, pooled, floor, e.nsz);
                 image =
                     rb.create<vector::TransferWriteOp>(
                           loc, pooled, image, ValueRange{channel[f], py, zero},
@@ -423,21 +433,15 @@ Value buildChannelKernel(OpBuilder &b, Location loc, ConvPool &c,
                          Value dest, int64_t lanes) {
   int64_t channelsIn = cast<RankedTensorType>(padded.getType()).getDimSize(0);
   int64_t pw = c.ow / 2;
-  Type f32 = b.getF32Type();
-  auto vectorType = VectorType::get({lanes}, f32);
-  auto index = [&](OpBuilder &nb, int64_t v) -> Value {
-    return nb.create<arith::ConstantIndexOp>(loc, v);
-  };
+  Emitter e(b, loc, lanes);
+  auto index = [&](OpBuilder &nb, int64_t v) { return e.index(nb, v); };
   Value zero = index(b, 0), one = index(b, 1);
-  Value padding = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
-  auto nsz =
-      arith::FastMathFlagsAttr::get(b.getContext(), arith::FastMathFlags::nsz);
   MLIRContext *ctx = b.getContext();
   // Written along dim 0 (the channels) of `dest [F, PH, PW]`.
   AffineMap alongChannels =
       AffineMap::get(3, 0, {getAffineDimExpr(0, ctx)}, ctx);
   Value floor = b.create<arith::ConstantOp>(
-      loc, DenseElementsAttr::get(vectorType, ArrayRef<Attribute>(c.floor)));
+      loc, DenseElementsAttr::get(e.vectorType, ArrayRef<Attribute>(c.floor)));
 
   // `windows` windows from column px0 of pooled row py, written into image.
   auto block = [&](OpBuilder &wb, ArrayRef<Value> channel, Value py, Value px0,
@@ -445,10 +449,10 @@ Value buildChannelKernel(OpBuilder &b, Location loc, ConvPool &c,
     int64_t width = 2 * windows; // pixels per row of the block
     Value top = wb.create<arith::MulIOp>(loc, py, index(wb, 2));
     Value left = wb.create<arith::MulIOp>(loc, px0, index(wb, 2));
-    Value start = bias ? padding : zero0;
+    Value start = bias ? e.padding : zero0;
     SmallVector<Value> init(
         2 * width * cb.vectors,
-        wb.create<vector::BroadcastOp>(loc, vectorType, start));
+        wb.create<vector::BroadcastOp>(loc, e.vectorType, start));
     auto inputs = wb.create<scf::ForOp>(
         loc, zero, index(wb, channelsIn), one, init,
         [&](OpBuilder &ib, Location, Value ci, ValueRange accIn) {
@@ -460,23 +464,12 @@ Value buildChannelKernel(OpBuilder &b, Location loc, ConvPool &c,
                 // left its bookkeeping in every 16 multiply-adds.
                 SmallVector<Value> acc(accH.begin(), accH.end());
                 for (int64_t tap = 0; tap < taps[1]; ++tap) {
-                  // k = (c * KH + kh) * KW + kw
-                  Value k = hb.create<arith::AddIOp>(
-                      loc,
-                      hb.create<arith::MulIOp>(
-                          loc,
-                          hb.create<arith::AddIOp>(
-                              loc,
-                              hb.create<arith::MulIOp>(loc, ci,
-                                                       index(hb, taps[0])),
-                              kh),
-                          index(hb, taps[1])),
-                      index(hb, tap));
+                  Value k = e.tap(hb, ci, kh, index(hb, tap), taps);
                   SmallVector<Value> w;
                   for (Value f : channel)
                     w.push_back(hb.create<vector::TransferReadOp>(
-                        loc, vectorType, weightsT, ValueRange{k, f}, padding,
-                        ArrayRef<bool>{true}));
+                        loc, e.vectorType, weightsT, ValueRange{k, f},
+                        e.padding, ArrayRef<bool>{true}));
                   SmallVector<Value> next;
                   for (int64_t q = 0; q < 2 * width; ++q) {
                     Value row = hb.create<arith::AddIOp>(loc, base,
@@ -486,7 +479,7 @@ Value buildChannelKernel(OpBuilder &b, Location loc, ConvPool &c,
                     Value x = hb.create<tensor::ExtractOp>(
                         loc, padded, ValueRange{ci, row, col});
                     Value xs =
-                        hb.create<vector::BroadcastOp>(loc, vectorType, x);
+                        hb.create<vector::BroadcastOp>(loc, e.vectorType, x);
                     for (int64_t v = 0; v < cb.vectors; ++v)
                       next.push_back(hb.create<vector::FMAOp>(
                           loc, xs, w[v], acc[q * cb.vectors + v]));
@@ -505,17 +498,17 @@ Value buildChannelKernel(OpBuilder &b, Location loc, ConvPool &c,
           return acc[(r * width + 2 * win + s) * cb.vectors + v];
         };
         Value upper =
-            wb.create<arith::MaximumFOp>(loc, at(0, 0), at(0, 1), nsz);
+            wb.create<arith::MaximumFOp>(loc, at(0, 0), at(0, 1), e.nsz);
         Value lower =
-            wb.create<arith::MaximumFOp>(loc, at(1, 0), at(1, 1), nsz);
-        Value pooled = wb.create<arith::MaximumFOp>(loc, upper, lower, nsz);
+            wb.create<arith::MaximumFOp>(loc, at(1, 0), at(1, 1), e.nsz);
+        Value pooled = wb.create<arith::MaximumFOp>(loc, upper, lower, e.nsz);
         if (bias)
           pooled = wb.create<arith::AddFOp>(
               loc, pooled,
-              wb.create<vector::TransferReadOp>(loc, vectorType, bias,
-                                                ValueRange{channel[v]}, padding,
-                                                ArrayRef<bool>{true}));
-        pooled = wb.create<arith::MaximumFOp>(loc, pooled, floor, nsz);
+              wb.create<vector::TransferReadOp>(
+                  loc, e.vectorType, bias, ValueRange{channel[v]}, e.padding,
+                  ArrayRef<bool>{true}));
+        pooled = wb.create<arith::MaximumFOp>(loc, pooled, floor, e.nsz);
         image = wb.create<vector::TransferWriteOp>(
                       loc, pooled, image, ValueRange{channel[v], py, px},
                       AffineMapAttr::get(alongChannels),
