@@ -265,15 +265,18 @@ func.func @max(%x: tensor<?x3x8x28xf32>) -> tensor<?x3x4x14xf32> {
 // vectors) and of 14 (one vector, 2 lanes unused), the channel form (K = 72
 // >= 64) with 32 channels (two windows per block, the last block of a row
 // one) and 64 (one window), rows of 6 (too narrow: the unfused path), a NaN
-// in the input of some images, against a double reference.
+// in the input of some images, with and without a bias, against a double
+// reference.
 TEST(LayerOps, ConvReluMaxPool) {
   struct Case {
     int64_t c, h, o, k, pad;
+    bool bias = true;
   };
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (Case cc :
        {Case{1, 28, 8, 3, 1}, Case{3, 14, 16, 3, 1}, Case{8, 14, 32, 3, 1},
-        Case{8, 12, 64, 3, 1}, Case{2, 10, 4, 5, 0}}) {
+        Case{8, 12, 64, 3, 1}, Case{2, 10, 4, 5, 0},
+        Case{1, 28, 8, 3, 1, false}, Case{8, 14, 32, 3, 1, false}}) {
     int64_t oh = cc.h + 2 * cc.pad - cc.k + 1, ph = oh / 2;
     auto t = [](std::vector<int64_t> dims, bool batch) {
       std::string s = batch ? "tensor<?x" : "tensor<";
@@ -286,12 +289,13 @@ TEST(LayerOps, ConvReluMaxPool) {
                 wt = t({cc.o, cc.c, cc.k, cc.k}, false), bt = t({cc.o}, false);
     std::string p = std::to_string(cc.pad);
     std::string src =
-        "func.func @f(%x: " + in + ", %w: " + wt + ", %b: " + bt + ") -> " +
-        out +
-        " {\n  %y = nn.conv2d %x, %w, %b {strides = array<i64: 1, 1>, "
+        "func.func @f(%x: " + in + ", %w: " + wt +
+        (cc.bias ? ", %b: " + bt : "") + ") -> " + out +
+        " {\n  %y = nn.conv2d %x, %w" + (cc.bias ? ", %b" : "") +
+        " {strides = array<i64: 1, 1>, "
         "dilations = array<i64: 1, 1>, padding = array<i64: " +
         p + ", " + p + ", " + p + ", " + p + ">, groups = 1 : i64} : (" + in +
-        ", " + wt + ", " + bt + ") -> " + mid +
+        ", " + wt + (cc.bias ? ", " + bt : "") + ") -> " + mid +
         "\n  %z = nn.maxpool2d %y {kernel = array<i64: 2, 2>, strides = "
         "array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : (" +
         mid + ") -> " + out + "\n  %r = nn.relu %z : " + out +
@@ -304,15 +308,18 @@ TEST(LayerOps, ConvReluMaxPool) {
                          b = randomData(cc.o, 82), y(n * cc.o * ph * ph);
       // A NaN in the last image: every output whose window reads it is NaN.
       x[((n - 1) * cc.c) * cc.h * cc.h + 3 * cc.h + 5] = nan;
-      lib->call("f", {Arg::f32(x, {n, cc.c, cc.h, cc.h}),
-                      Arg::f32(w, {cc.o, cc.c, cc.k, cc.k}),
-                      Arg::f32(b, {cc.o}), Arg::f32(y, {n, cc.o, ph, ph})});
+      std::vector<Arg> args = {Arg::f32(x, {n, cc.c, cc.h, cc.h}),
+                               Arg::f32(w, {cc.o, cc.c, cc.k, cc.k})};
+      if (cc.bias)
+        args.push_back(Arg::f32(b, {cc.o}));
+      args.push_back(Arg::f32(y, {n, cc.o, ph, ph}));
+      lib->call("f", args);
       std::vector<double> conv(n * cc.o * oh * oh);
       for (int64_t q = 0; q < n; ++q)
         for (int64_t o = 0; o < cc.o; ++o)
           for (int64_t i = 0; i < oh; ++i)
             for (int64_t j = 0; j < oh; ++j) {
-              double acc = b[o];
+              double acc = cc.bias ? b[o] : 0;
               for (int64_t c = 0; c < cc.c; ++c)
                 for (int64_t u = 0; u < cc.k; ++u)
                   for (int64_t v = 0; v < cc.k; ++v) {
