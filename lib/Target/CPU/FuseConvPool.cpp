@@ -148,6 +148,34 @@ bool isUnitStrideWindow(Value columns) {
              .hasStaticShape();
 }
 
+/// The shortest reduction (C * KH * KW) for the channel form.
+constexpr int64_t kChannelFormMinK = 64;
+
+/// The channel form's block: `vectors` channel vectors (4 when F divides
+/// into 64 channels, else 2) x the 4 pixels of each of `windows` windows
+/// side by side (1 or 2: 16 accumulators).
+struct ChannelBlock {
+  int64_t vectors, windows;
+};
+
+/// The channel form's block for `c`, if it applies: F a multiple of 32
+/// channels (two vectors of 16), rows that would leave lanes unused in the
+/// row form, a reduction of at least kChannelFormMinK steps.
+std::optional<ChannelBlock> channelBlockOf(const ConvPool &c, int64_t lanes) {
+  // Its pooled vectors are written along the channels, a lane at a time
+  // (16 stores per vector): a short reduction (fashion_cnn's first
+  // convolution, K = 9) does not pay for them, and the row form's lanes
+  // idle cost less (its whole convolution and pooling 8% of the loop over
+  // the images in the row form, 12.5% in this one).
+  if (c.ow % lanes == 0 || c.k < kChannelFormMinK)
+    return std::nullopt;
+  if (c.f % (4 * lanes) == 0)
+    return ChannelBlock{4, 1};
+  if (c.f % (2 * lanes) == 0)
+    return ChannelBlock{2, 2};
+  return std::nullopt;
+}
+
 std::optional<ConvPool> match(linalg::GenericOp pool, int64_t lanes) {
   if (!isMaxPool2x2(pool))
     return std::nullopt;
@@ -222,8 +250,12 @@ std::optional<ConvPool> match(linalg::GenericOp pool, int64_t lanes) {
                                  .getType())
           .getShape();
   if (window[3] != c.oh || window[4] != c.ow || c.ow % 2 != 0 ||
-      c.oh % 2 != 0 || c.ow > 2 * lanes ||
-      2 * c.ow < ((c.ow + lanes - 1) / lanes) * lanes)
+      c.oh % 2 != 0 || c.ow > 2 * lanes)
+    return std::nullopt;
+  // The row form needs rows that fill at least half of their vectors; the
+  // channel form's vectors run along the channels.
+  if (2 * c.ow < ((c.ow + lanes - 1) / lanes) * lanes &&
+      !channelBlockOf(c, lanes))
     return std::nullopt;
   return c;
 }
@@ -388,34 +420,6 @@ Value buildKernel(OpBuilder &b, Location loc, ConvPool &c, Value weights,
         cb.create<scf::YieldOp>(loc, rows.getResults());
       });
   return channels.getResult(0);
-}
-
-/// The shortest reduction (C * KH * KW) for the channel form.
-constexpr int64_t kChannelFormMinK = 64;
-
-/// The channel form's block: `vectors` channel vectors (4 when F divides
-/// into 64 channels, else 2) x the 4 pixels of each of `windows` windows
-/// side by side (1 or 2: 16 accumulators).
-struct ChannelBlock {
-  int64_t vectors, windows;
-};
-
-/// The channel form's block for `c`, if it applies: F a multiple of 32
-/// channels (two vectors of 16), rows that would leave lanes unused in the
-/// row form, a reduction of at least kChannelFormMinK steps.
-std::optional<ChannelBlock> channelBlockOf(const ConvPool &c, int64_t lanes) {
-  // Its pooled vectors are written along the channels, a lane at a time
-  // (16 stores per vector): a short reduction (fashion_cnn's first
-  // convolution, K = 9) does not pay for them, and the row form's lanes
-  // idle cost less (its whole convolution and pooling 8% of the loop over
-  // the images in the row form, 12.5% in this one).
-  if (c.ow % lanes == 0 || c.k < kChannelFormMinK)
-    return std::nullopt;
-  if (c.f % (4 * lanes) == 0)
-    return ChannelBlock{4, 1};
-  if (c.f % (2 * lanes) == 0)
-    return ChannelBlock{2, 2};
-  return std::nullopt;
 }
 
 /// The channel form of the pooled image `[F, PH, PW]` into `dest`: vectors

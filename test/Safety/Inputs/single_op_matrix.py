@@ -62,6 +62,16 @@ def cases():
         for i, args in enumerate(("", "3, stride = 1", "2, stride = 1, pad = 1",
                                   "3, stride = 2, pad = 1", "4, stride = 3")):
             c.append(op("%s-%d" % (pool, i), X4, "%s(%s)" % (pool, args)))
+    # A convolution followed only by relu and a 2 x 2 max pooling: predict
+    # runs it as one kernel that reads the padded image in place
+    # (nnc-fuse-conv-pool), rows of 16 along the vectors, or 6 x 6 images
+    # with the vectors along 32 channels.
+    c.append(Case("conv-relu-maxpool-rows", {"x": "f32[N, 2, 16, 16]"},
+                  ["y = x -> conv2d(4, kernel = 3, pad = same) -> relu"
+                   " -> maxpool"]))
+    c.append(Case("conv-relu-maxpool-channels", {"x": "f32[N, 8, 6, 6]"},
+                  ["y = x -> conv2d(32, kernel = 3, pad = same) -> relu"
+                   " -> maxpool"]))
     c.append(op("batchnorm-r2", X2, "batchnorm"))
     c.append(op("batchnorm-r4", X4, "batchnorm(momentum = 0.5, eps = 0.001)"))
     for shape, tag in ((X2, "r2"), (X3, "r3"), (X4, "r4")):
