@@ -29,8 +29,9 @@
 // keeps). The register block is FB channels x 2 rows x V vectors, at most
 // 24 accumulators. It applies to stride-1 undilated convolutions whose OW
 // and OH are even and whose rows fill at least half of their V <= 2
-// vectors: a row of 10 in a vector of 16 (LeNet-5's second convolution)
-// still gains, the lanes it wastes costing less than the im2col it saves.
+// vectors (a row of 10 in a vector of 16, LeNet-5's second convolution,
+// still gains, the lanes it wastes costing less than the im2col it saves),
+// or that take the channel form.
 //
 // When F is a multiple of two vectors and a row leaves lanes unused, the
 // vectors run along the channels instead (the channel form): a block is 4
