@@ -20,6 +20,14 @@ using namespace nnc::test;
 
 namespace {
 
+/// The f32 tensor type `dims`, with a leading dynamic batch when `batch`.
+std::string tensorType(const std::vector<int64_t> &dims, bool batch) {
+  std::string s = batch ? "tensor<?x" : "tensor<";
+  for (int64_t d : dims)
+    s += std::to_string(d) + "x";
+  return s + "f32>";
+}
+
 TEST(LayerOps, DenseAndMatmul) {
   const char *src = R"mlir(
 func.func @dense(%x: tensor<?x3x20xf32>, %w: tensor<9x20xf32>, %b: tensor<9xf32>) -> tensor<?x3x9xf32> {
@@ -109,14 +117,10 @@ TEST(LayerOps, Conv2DVariants) {
     int64_t ow =
         (cc.w + cc.pad[1] + cc.pad[3] - cc.dw * (cc.k - 1) - 1) / cc.sw + 1;
     int64_t cg = cc.c / cc.groups, og = cc.o / cc.groups;
-    auto t = [](std::vector<int64_t> dims, bool batch) {
-      std::string s = batch ? "tensor<?x" : "tensor<";
-      for (int64_t d : dims)
-        s += std::to_string(d) + "x";
-      return s + "f32>";
-    };
-    std::string in = t({cc.c, cc.h, cc.w}, true), out = t({cc.o, oh, ow}, true),
-                wt = t({cc.o, cg, cc.k, cc.k}, false), bt = t({cc.o}, false);
+    std::string in = tensorType({cc.c, cc.h, cc.w}, true),
+                out = tensorType({cc.o, oh, ow}, true),
+                wt = tensorType({cc.o, cg, cc.k, cc.k}, false),
+                bt = tensorType({cc.o}, false);
     std::string attrs = "{strides = array<i64: " + std::to_string(cc.sh) +
                         ", " + std::to_string(cc.sw) +
                         ">, dilations = array<i64: " + std::to_string(cc.dh) +
@@ -279,15 +283,11 @@ TEST(LayerOps, ConvReluMaxPool) {
                   Case{2, 10, 4, 5, 0}, Case{1, 28, 8, 3, 1, false},
                   Case{8, 14, 32, 3, 1, false}, Case{8, 6, 32, 3, 1}}) {
     int64_t oh = cc.h + 2 * cc.pad - cc.k + 1, ph = oh / 2;
-    auto t = [](std::vector<int64_t> dims, bool batch) {
-      std::string s = batch ? "tensor<?x" : "tensor<";
-      for (int64_t d : dims)
-        s += std::to_string(d) + "x";
-      return s + "f32>";
-    };
-    std::string in = t({cc.c, cc.h, cc.h}, true), mid = t({cc.o, oh, oh}, true),
-                out = t({cc.o, ph, ph}, true),
-                wt = t({cc.o, cc.c, cc.k, cc.k}, false), bt = t({cc.o}, false);
+    std::string in = tensorType({cc.c, cc.h, cc.h}, true),
+                mid = tensorType({cc.o, oh, oh}, true),
+                out = tensorType({cc.o, ph, ph}, true),
+                wt = tensorType({cc.o, cc.c, cc.k, cc.k}, false),
+                bt = tensorType({cc.o}, false);
     std::string p = std::to_string(cc.pad);
     std::string src =
         "func.func @f(%x: " + in + ", %w: " + wt +
