@@ -28,6 +28,27 @@ def NN_GeluBackwardOp : NN_Op<"gelu_backward",
                        DefaultValuedAttr<BoolAttr, "false">:$approximate);
   let results = (outs NN_F32Tensor:$result);
   let assemblyFormat = "$grad `,` $input attr-dict `:` type($result)";
+  let hasCanonicalizer = 1;
+}
+
+def NN_GeluWithSlopeOp : NN_Op<"gelu_with_slope",
+    [Elementwise, AllTypesMatch<["input", "result", "slope"]>]> {
+  let summary = "gelu(input) and its derivative gelu'(input), in one pass";
+  let description = [{
+    The forward gelu of a differentiated model, when its gradient
+    `nn.gelu_backward %g, %x` is `%g * slope` (the canonicalization of
+    gelu_backward, NNFolds.cpp): both share the erf (or tanh) of `x`, and
+    the backward pass reads the stored slope instead of recomputing it from
+    `x`. `result` is `nn.gelu`'s, `slope` is gelu_backward's factor.
+
+    ```mlir
+    %y, %s = nn.gelu_with_slope %x : tensor<?x512xf32>
+    ```
+  }];
+  let arguments = (ins NN_F32Tensor:$input,
+                       DefaultValuedAttr<BoolAttr, "false">:$approximate);
+  let results = (outs NN_F32Tensor:$result, NN_F32Tensor:$slope);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
 }
 
 /// The gradient of a loss with respect to its prediction: `grad` (the

@@ -42,23 +42,7 @@ Value scalar(nn::EluOp op, OpBuilder &b, Location loc, Value x) {
   return b.create<arith::SelectOp>(loc, cmpPositive(b, loc, x), x, neg);
 }
 Value scalar(nn::GeluOp op, OpBuilder &b, Location loc, Value x) {
-  Value inner;
-  if (op.getApproximate()) {
-    // tanh(sqrt(2/pi) * (x + 0.044715 x^3))
-    Value x3 =
-        b.create<arith::MulFOp>(loc, b.create<arith::MulFOp>(loc, x, x), x);
-    Value s = b.create<arith::AddFOp>(
-        loc, x, b.create<arith::MulFOp>(loc, x3, f32Const(b, loc, 0.044715)));
-    inner = b.create<math::TanhOp>(
-        loc, b.create<arith::MulFOp>(loc, s,
-                                     f32Const(b, loc, std::sqrt(2.0 / M_PI))));
-  } else {
-    inner = b.create<math::ErfOp>(
-        loc, b.create<arith::MulFOp>(loc, x, f32Const(b, loc, M_SQRT1_2)));
-  }
-  Value onePlus = b.create<arith::AddFOp>(loc, inner, f32Const(b, loc, 1));
-  Value half = b.create<arith::MulFOp>(loc, x, f32Const(b, loc, 0.5));
-  return b.create<arith::MulFOp>(loc, half, onePlus);
+  return geluValue(b, loc, x, geluInner(b, loc, x, op.getApproximate()));
 }
 Value scalar(nn::SigmoidOp, OpBuilder &b, Location loc, Value x) {
   Value e = b.create<math::ExpOp>(loc, b.create<arith::NegFOp>(loc, x));

@@ -1,11 +1,11 @@
 //===- GradLosses.cpp - backward nn ops to linalg.generic -----------------===//
 //
 // Lowers the ops autodiff emits for gradients (dialects/NN/NNGradOps.td):
-// `gelu_backward` and the loss backward ops, each one elementwise
-// `linalg.generic` over the prediction. The loss's mean is undone with a
-// scale `grad / numel` computed once outside the generic from `tensor.dim`;
-// `cross_entropy_backward` reuses the forward's stable softmax and clamps
-// the class label to [0, C) as the forward does.
+// `gelu_backward`, `gelu_with_slope` (two results) and the loss backward
+// ops, each one elementwise `linalg.generic` over the prediction. The loss's
+// mean is undone with a scale `grad / numel` computed once outside the generic
+// from `tensor.dim`; `cross_entropy_backward` reuses the forward's stable
+// softmax and clamps the class label to [0, C) as the forward does.
 //
 //===----------------------------------------------------------------------===//
 
@@ -174,40 +174,43 @@ Value lowerGeluBackward(nn::GeluBackwardOp op,
                         ConversionPatternRewriter &rewriter) {
   bool approximate = op.getApproximate();
   auto type = cast<RankedTensorType>(op.getType());
-  Value result = broadcastElementwise(
+  return broadcastElementwise(
       rewriter, op.getLoc(), type, {adaptor.getGrad(), adaptor.getInput()},
       [&](OpBuilder &b, Location l, ValueRange args) {
-        Value g = args[0], x = args[1];
-        auto c = [&](double v) { return f32Const(b, l, v); };
-        Value slope;
-        if (approximate) {
-          // 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) k (1 + 3 a x^2).
-          double k = std::sqrt(2.0 / M_PI), a = 0.044715;
-          Value x2 = mulf(b, l, x, x);
-          Value u =
-              mulf(b, l, mulf(b, l, x, addf(b, l, c(1), mulf(b, l, x2, c(a)))),
-                   c(k));
-          Value t = b.create<math::TanhOp>(l, u);
-          Value du =
-              mulf(b, l, addf(b, l, c(1), mulf(b, l, x2, c(3 * a))), c(k));
-          Value sech2 = subf(b, l, c(1), mulf(b, l, t, t));
-          slope =
-              addf(b, l, mulf(b, l, c(0.5), addf(b, l, c(1), t)),
-                   mulf(b, l, mulf(b, l, c(0.5), x), mulf(b, l, sech2, du)));
-        } else {
-          // Phi(x) + x phi(x).
-          Value cdf =
-              mulf(b, l, c(0.5),
-                   addf(b, l, c(1),
-                        b.create<math::ErfOp>(l, mulf(b, l, x, c(M_SQRT1_2)))));
-          Value pdf = mulf(
-              b, l, c(1.0 / std::sqrt(2.0 * M_PI)),
-              b.create<math::ExpOp>(l, mulf(b, l, mulf(b, l, x, x), c(-0.5))));
-          slope = addf(b, l, cdf, mulf(b, l, x, pdf));
-        }
-        return mulf(b, l, g, slope);
+        Value x = args[1];
+        return mulf(
+            b, l, args[0],
+            geluSlope(b, l, x, geluInner(b, l, x, approximate), approximate));
       });
-  return result;
+}
+
+/// One generic with two results, gelu(x) and gelu'(x), over one inner
+/// function (gelu_with_slope).
+SmallVector<Value> lowerGeluWithSlope(nn::GeluWithSlopeOp op,
+                                      nn::GeluWithSlopeOp::Adaptor adaptor,
+                                      ConversionPatternRewriter &rewriter) {
+  bool approximate = op.getApproximate();
+  Location loc = op.getLoc();
+  Value x = adaptor.getInput();
+  auto type = cast<RankedTensorType>(x.getType());
+  SmallVector<OpFoldResult> sizes = getSizes(rewriter, loc, x);
+  Value values =
+      rewriter.create<tensor::EmptyOp>(loc, sizes, rewriter.getF32Type());
+  Value slopes =
+      rewriter.create<tensor::EmptyOp>(loc, sizes, rewriter.getF32Type());
+  AffineMap id = rewriter.getMultiDimIdentityMap(type.getRank());
+  SmallVector<utils::IteratorType> iters(type.getRank(),
+                                         utils::IteratorType::parallel);
+  auto generic = rewriter.create<linalg::GenericOp>(
+      loc, TypeRange{type, type}, ValueRange{x}, ValueRange{values, slopes},
+      SmallVector<AffineMap>(3, id), iters,
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        Value inner = geluInner(b, l, args[0], approximate);
+        b.create<linalg::YieldOp>(
+            l, ValueRange{geluValue(b, l, args[0], inner),
+                          geluSlope(b, l, args[0], inner, approximate)});
+      });
+  return SmallVector<Value>(generic.getResults());
 }
 
 } // namespace
@@ -219,5 +222,6 @@ void nnc::populateNNGradPatterns(RewritePatternSet &patterns) {
                lowerPairLossBackward<nn::BceLossBackwardOp>,
                lowerPairLossBackward<nn::BceLogitsLossBackwardOp>,
                lowerPairLossBackward<nn::PerceptronLossBackwardOp>,
-               lowerCrossEntropyBackward, lowerGeluBackward>(patterns);
+               lowerCrossEntropyBackward, lowerGeluBackward,
+               lowerGeluWithSlope>(patterns);
 }

@@ -45,6 +45,46 @@ Value fill(OpBuilder &b, Location loc, Value init, double value) {
       .getResult(0);
 }
 
+Value geluInner(OpBuilder &b, Location loc, Value x, bool approximate) {
+  if (!approximate)
+    return b.create<math::ErfOp>(
+        loc, b.create<arith::MulFOp>(loc, x, f32Const(b, loc, M_SQRT1_2)));
+  Value x3 =
+      b.create<arith::MulFOp>(loc, b.create<arith::MulFOp>(loc, x, x), x);
+  Value s = b.create<arith::AddFOp>(
+      loc, x, b.create<arith::MulFOp>(loc, x3, f32Const(b, loc, 0.044715)));
+  return b.create<math::TanhOp>(
+      loc,
+      b.create<arith::MulFOp>(loc, s, f32Const(b, loc, std::sqrt(2.0 / M_PI))));
+}
+
+Value geluValue(OpBuilder &b, Location loc, Value x, Value inner) {
+  Value onePlus = b.create<arith::AddFOp>(loc, inner, f32Const(b, loc, 1));
+  Value half = b.create<arith::MulFOp>(loc, x, f32Const(b, loc, 0.5));
+  return b.create<arith::MulFOp>(loc, half, onePlus);
+}
+
+Value geluSlope(OpBuilder &b, Location loc, Value x, Value inner,
+                bool approximate) {
+  auto c = [&](double v) { return f32Const(b, loc, v); };
+  auto mul = [&](Value l, Value r) {
+    return b.create<arith::MulFOp>(loc, l, r).getResult();
+  };
+  auto add = [&](Value l, Value r) {
+    return b.create<arith::AddFOp>(loc, l, r).getResult();
+  };
+  Value cdf = mul(c(0.5), add(c(1), inner));
+  if (!approximate) {
+    Value pdf = mul(c(1.0 / std::sqrt(2.0 * M_PI)),
+                    b.create<math::ExpOp>(loc, mul(mul(x, x), c(-0.5))));
+    return add(cdf, mul(x, pdf));
+  }
+  double k = std::sqrt(2.0 / M_PI), a = 0.044715;
+  Value du = mul(add(c(1), mul(mul(x, x), c(3 * a))), c(k));
+  Value sech2 = b.create<arith::SubFOp>(loc, c(1), mul(inner, inner));
+  return add(cdf, mul(mul(c(0.5), x), mul(sech2, du)));
+}
+
 Value parallelGeneric(OpBuilder &b, Location loc, Value init, ValueRange inputs,
                       ArrayRef<AffineMap> inputMaps, ScalarFn body) {
   auto type = cast<RankedTensorType>(init.getType());

@@ -46,6 +46,20 @@ mlir::Value emptyWithBatch(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::RankedTensorType type,
                            mlir::Value batchSource);
 
+/// GELU's inner function of an f32 `x`: erf(x / sqrt(2)), or with
+/// `approximate` tanh(sqrt(2/pi) (x + 0.044715 x^3)). gelu(x) and gelu'(x)
+/// below are both written with it, so that gelu_with_slope evaluates it once.
+mlir::Value geluInner(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      bool approximate);
+/// gelu(x) = 0.5 x (1 + inner).
+mlir::Value geluValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      mlir::Value inner);
+/// gelu'(x): Phi(x) + x phi(x) = 0.5 (1 + inner) + x exp(-x^2 / 2) /
+/// sqrt(2 pi) for the exact form; 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3 a
+/// x^2) with t = inner, k = sqrt(2/pi), a = 0.044715 for the tanh form.
+mlir::Value geluSlope(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      mlir::Value inner, bool approximate);
+
 /// `linalg.fill` of `init` with an f32 value.
 mlir::Value fill(mlir::OpBuilder &b, mlir::Location loc, mlir::Value init,
                  double value);

@@ -3,7 +3,8 @@
 // The algebraic simplifications of the nn dialect: identities that fold to
 // an operand (dropout at inference, scale by 1, reshape to the same type,
 // the identity transpose), constants, the composition of transposes, max
-// pooling moved before a relu, and sums of zero-padded concatenations.
+// pooling moved before a relu, sums of zero-padded concatenations, and
+// gelu's derivative computed with its forward value (gelu_with_slope).
 //
 //===----------------------------------------------------------------------===//
 
@@ -281,4 +282,51 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
 void BatchNormOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                               MLIRContext *context) {
   results.add<FoldBatchNormIntoConv>(context);
+}
+
+namespace {
+/// gelu_backward(g, x) -> g * slope, with `y, slope = gelu_with_slope(x)`
+/// in place of the forward `y = gelu(x)` (same form) that precedes it in
+/// the block. The erf (or tanh) of x is then evaluated once, in the forward
+/// pass, and the backward pass reads the stored slope where it read x: the
+/// same memory traffic, one transcendental evaluation fewer per element
+/// (the encoder's feed-forward input gradient evaluated erf and exp in its
+/// product's epilogue). The slope and the product are the ones
+/// gelu_backward's lowering computes, so the gradient is unchanged.
+struct ShareGeluSlope : OpRewritePattern<GeluBackwardOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GeluBackwardOp op,
+                                PatternRewriter &rewriter) const override {
+    Value x = op.getInput();
+    Value slope;
+    GeluOp gelu;
+    for (Operation *user : x.getUsers()) {
+      if (user->getBlock() != op->getBlock() || !user->isBeforeInBlock(op))
+        continue;
+      if (auto both = dyn_cast<GeluWithSlopeOp>(user);
+          both && both.getApproximate() == op.getApproximate())
+        slope = both.getSlope();
+      else if (auto forward = dyn_cast<GeluOp>(user);
+               forward && forward.getApproximate() == op.getApproximate())
+        gelu = forward;
+    }
+    if (!slope && !gelu)
+      return rewriter.notifyMatchFailure(op, "no forward gelu of the input");
+    if (!slope) {
+      rewriter.setInsertionPoint(gelu);
+      auto both = rewriter.create<GeluWithSlopeOp>(
+          gelu.getLoc(), x.getType(), x.getType(), x, gelu.getApproximate());
+      rewriter.replaceOp(gelu, both.getResult());
+      slope = both.getSlope();
+    }
+    rewriter.setInsertionPoint(op);
+    rewriter.replaceOpWithNewOp<MulOp>(op, op.getGrad(), slope);
+    return success();
+  }
+};
+} // namespace
+
+void GeluBackwardOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                                 MLIRContext *context) {
+  results.add<ShareGeluSlope>(context);
 }

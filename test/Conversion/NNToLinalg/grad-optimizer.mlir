@@ -172,6 +172,24 @@ func.func @gelu_backward(%dy: tensor<?x3xf32>, %x: tensor<?x3xf32>) -> tensor<?x
 
 // -----
 
+// gelu_with_slope (x): one generic, two results over one erf: gelu(x) =
+// 0.5 x (1 + erf) and its slope (1 + erf) / 2 + x phi(x).
+// CHECK-LABEL: func.func @gelu_with_slope(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x3xf32>
+// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} ins(%[[X]] : tensor<?x3xf32>) outs(%{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?x3xf32>)
+// CHECK-NEXT: ^bb0(%[[XI:.*]]: f32, %{{.*}}: f32, %{{.*}}: f32):
+// CHECK: %[[ERF:.*]] = math.erf
+// CHECK-NOT: math.erf
+// CHECK: math.exp
+// CHECK: linalg.yield %{{.*}}, %{{.*}} : f32, f32
+// CHECK: return %[[R]]#0, %[[R]]#1
+func.func @gelu_with_slope(%x: tensor<?x3xf32>) -> (tensor<?x3xf32>, tensor<?x3xf32>) {
+  %y, %s = nn.gelu_with_slope %x : tensor<?x3xf32>
+  return %y, %s : tensor<?x3xf32>, tensor<?x3xf32>
+}
+
+// -----
+
 // Momentum (torch.optim.SGD, dampening 0): d = g + wd p; buf = step <= 1 ?
 // d : mu buf + d (the first step is decided once, outside the generic);
 // the direction is d + mu buf when the run-time nesterov flag is not 0

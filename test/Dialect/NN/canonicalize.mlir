@@ -193,3 +193,36 @@ func.func @batchnorm_of_shared_conv(%x: tensor<?x1x8x8xf32>, %w: tensor<4x1x3x3x
   %y = nn.batchnorm %c, %g, %be, %m, %v : (tensor<?x4x6x6xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x4x6x6xf32>
   return %y, %c : tensor<?x4x6x6xf32>, tensor<?x4x6x6xf32>
 }
+
+// -----
+
+// gelu_backward of a gelu's input: the forward gelu becomes gelu_with_slope
+// (same form) and the gradient a product with its slope; a second gradient
+// of the same input reuses that slope.
+// CHECK-LABEL: func.func @gelu_backward_shares_slope
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[G:.*]]: tensor<?x8xf32>, %[[H:.*]]: tensor<?x8xf32>)
+// CHECK: %[[Y:.*]], %[[S:.*]] = nn.gelu_with_slope %[[X]] {approximate = true} : tensor<?x8xf32>
+// CHECK-NOT: nn.gelu_backward
+// CHECK: %[[D:.*]] = nn.mul %[[G]], %[[S]]
+// CHECK: %[[E:.*]] = nn.mul %[[H]], %[[S]]
+// CHECK: return %[[Y]], %[[D]], %[[E]]
+func.func @gelu_backward_shares_slope(%x: tensor<?x8xf32>, %g: tensor<?x8xf32>, %h: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>) {
+  %y = nn.gelu %x {approximate = true} : tensor<?x8xf32>
+  %d = nn.gelu_backward %g, %x {approximate = true} : tensor<?x8xf32>
+  %e = nn.gelu_backward %h, %x {approximate = true} : tensor<?x8xf32>
+  return %y, %d, %e : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32>
+}
+
+// -----
+
+// Left alone: a gelu of the other form, and a gradient with no forward gelu
+// before it in its block.
+// CHECK-LABEL: func.func @gelu_backward_without_forward
+// CHECK: nn.gelu %{{.*}} {approximate = true}
+// CHECK: nn.gelu_backward
+// CHECK-NOT: nn.gelu_with_slope
+func.func @gelu_backward_without_forward(%x: tensor<?x8xf32>, %g: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?x8xf32>) {
+  %y = nn.gelu %x {approximate = true} : tensor<?x8xf32>
+  %d = nn.gelu_backward %g, %x : tensor<?x8xf32>
+  return %y, %d : tensor<?x8xf32>, tensor<?x8xf32>
+}

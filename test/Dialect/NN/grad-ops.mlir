@@ -8,6 +8,8 @@
 func.func @backward(%x: tensor<?x3xf32>, %y: tensor<?x3xf32>, %c: tensor<?xi32>, %g: tensor<f32>) -> tensor<?x3xf32> {
   // CHECK: nn.gelu_backward %{{.*}}, %{{.*}} {approximate = true} : tensor<?x3xf32>
   %0 = nn.gelu_backward %x, %y {approximate = true} : tensor<?x3xf32>
+  // CHECK: nn.gelu_with_slope %{{.*}} {approximate = true} : tensor<?x3xf32>
+  %gelu, %slope = nn.gelu_with_slope %x {approximate = true} : tensor<?x3xf32>
   // CHECK: nn.mse_loss_backward %{{.*}}, %{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?x3xf32>, tensor<f32>
   %1 = nn.mse_loss_backward %x, %y, %g : tensor<?x3xf32>, tensor<?x3xf32>, tensor<f32>
   // CHECK: nn.mae_loss_backward
