@@ -76,9 +76,10 @@ static cl::opt<Action> emitAction(
     cl::values(clEnumValN(EmitLib, "lib", "output model.so (the default)")),
     cl::cat(nncCategory()));
 
-static cl::opt<unsigned> optLevel("O", cl::Prefix,
-                                  cl::desc("Optimisation level -O0..-O3"),
-                                  cl::init(3), cl::cat(nncCategory()));
+static cl::opt<unsigned>
+    optLevel("O", cl::Prefix,
+             cl::desc("Optimisation level -O0..-O3 (default -O2)"),
+             cl::init(2), cl::cat(nncCategory()));
 static cl::opt<std::string>
     targetCPU("cpu", cl::desc("Target CPU for LLVM (default: the host's)"),
               cl::init("host"), cl::cat(nncCategory()));

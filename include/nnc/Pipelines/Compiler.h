@@ -23,8 +23,11 @@ namespace nnc {
 
 /// Options of a whole compilation.
 struct CompileOptions {
-  /// LLVM optimisation level 0..3.
-  unsigned optLevel = 3;
+  /// LLVM optimisation level 0..3. 2 by default: -O3 (LLVM's non-trivial
+  /// loop unswitching, aggressive instcombine, call-site splitting) gave
+  /// the same step times on every bench model and took 0.1-0.2 s more
+  /// (docs/codegen.md, step 8).
+  unsigned optLevel = 2;
   /// CPU: see CPUCodegenOptions::largeEntryInstructions.
   unsigned largeEntryInstructions = 1000;
   /// Target CPU ("host": the machine nnc runs on).
