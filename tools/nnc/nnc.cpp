@@ -78,8 +78,8 @@ static cl::opt<Action> emitAction(
 
 static cl::opt<unsigned>
     optLevel("O", cl::Prefix,
-             cl::desc("Optimisation level -O0..-O3 (default -O2)"),
-             cl::init(2), cl::cat(nncCategory()));
+             cl::desc("Optimisation level -O0..-O3 (default -O2)"), cl::init(2),
+             cl::cat(nncCategory()));
 static cl::opt<std::string>
     targetCPU("cpu", cl::desc("Target CPU for LLVM (default: the host's)"),
               cl::init("host"), cl::cat(nncCategory()));
