@@ -360,3 +360,68 @@ func.func @big_weight_gradient(%dy: tensor<?x64x128xf32>, %x: tensor<?x64x512xf3
   %dw = linalg.matmul_transpose_a ins(%a, %b : tensor<?x128xf32>, tensor<?x512xf32>) outs(%f : tensor<128x512xf32>) -> tensor<128x512xf32>
   return %dw : tensor<128x512xf32>
 }
+
+// -----
+
+// A layer normalization's statistics over the rows [N, 64] of x [N, 64, 128]:
+// the sum, the mean, the squared deviations and the scale each computed in
+// the chunk of the normalization that reads them, which becomes the one
+// loop over the batch: a chunk's items are read from memory once (then from
+// its core's cache). The mean is also returned (a backward pass reads it):
+// the chunk yields it too, a copy of its own (one divide per row).
+// CHECK-LABEL: func.func @row_statistics(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<?x64x128xf32>
+// CHECK: %[[R:.*]]:2 = scf.forall (%[[I:.*]]) = (0) to (%{{.*}}) step (2) shared_outs({{.*}}) -> (tensor<?x64x128xf32>, tensor<?x64xf32>)
+// CHECK: %[[XI:.*]] = tensor.extract_slice %[[X]][%[[I]], 0, 0]
+// CHECK: linalg.generic {{.*}}["parallel", "parallel", "reduction"]{{.*}} ins(%[[XI]] :
+// CHECK: linalg.generic {{.*}}["parallel", "parallel", "reduction"]{{.*}} ins(%[[XI]], %{{.*}} :
+// CHECK: math.sqrt
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}}["parallel", "parallel", "parallel"]{{.*}} ins(%[[XI]], %{{.*}}, %{{.*}} :
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %[[Y]]
+// CHECK-NEXT: tensor.parallel_insert_slice
+// CHECK-NOT: scf.forall
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[R]]#0, %[[R]]#1
+#x3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+#s3 = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @row_statistics(%x: tensor<?x64x128xf32>) -> (tensor<?x64x128xf32>, tensor<?x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x64x128xf32>
+  %es = tensor.empty(%n) : tensor<?x64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%es : tensor<?x64xf32>) -> tensor<?x64xf32>
+  %sum = linalg.generic {indexing_maps = [#x3, #s3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<?x64x128xf32>) outs(%init : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<?x64xf32>
+  %mean = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%sum : tensor<?x64xf32>) outs(%es : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %d = arith.constant 128.0 : f32
+    %r = arith.divf %a, %d : f32
+    linalg.yield %r : f32
+  } -> tensor<?x64xf32>
+  %sq = linalg.generic {indexing_maps = [#x3, #s3, #s3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %mean : tensor<?x64x128xf32>, tensor<?x64xf32>) outs(%init : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %m: f32, %o: f32):
+    %c = arith.subf %a, %m : f32
+    %s = arith.mulf %c, %c : f32
+    %r = arith.addf %s, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<?x64xf32>
+  %rstd = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%sq : tensor<?x64xf32>) outs(%es : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %d = arith.constant 128.0 : f32
+    %v = arith.divf %a, %d : f32
+    %s = math.sqrt %v : f32
+    linalg.yield %s : f32
+  } -> tensor<?x64xf32>
+  %ey = tensor.empty(%n) : tensor<?x64x128xf32>
+  %y = linalg.generic {indexing_maps = [#x3, #s3, #s3, #x3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %mean, %rstd : tensor<?x64x128xf32>, tensor<?x64xf32>, tensor<?x64xf32>) outs(%ey : tensor<?x64x128xf32>) {
+  ^bb0(%a: f32, %m: f32, %s: f32, %o: f32):
+    %c = arith.subf %a, %m : f32
+    %r = arith.divf %c, %s : f32
+    linalg.yield %r : f32
+  } -> tensor<?x64x128xf32>
+  return %y, %mean : tensor<?x64x128xf32>, tensor<?x64xf32>
+}

@@ -27,13 +27,16 @@
 #include "Matmuls.h"
 #include "nnc/Target/CPU/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace nnc {
@@ -159,6 +162,39 @@ int64_t fitChunk(int64_t chunk, int64_t extent, int64_t align) {
     if (extent % c == 0)
       return c;
   return chunk;
+}
+
+/// Whether `producer`, read by a chunk through `slice`, is computed in the
+/// chunk itself: a generic (not a matmul's epilogue, which keeps its own
+/// chunks and schedule) whose slice is cut along at least one dim, each cut
+/// dim a parallel loop of the producer, every other dim read whole. Each
+/// chunk then computes its own part of the result, nothing twice: the row
+/// statistics of a layer or batch normalization over rows or a softmax (a
+/// sum, the mean, the squared deviations, the scale) move into the chunk of
+/// the normalization that reads them, which becomes one pass over its rows
+/// instead of one loop over the whole tensor per statistic.
+bool computedPerChunk(tensor::ExtractSliceOp slice, OpResult producer) {
+  auto generic = dyn_cast<linalg::GenericOp>(producer.getOwner());
+  if (!generic || !generic.hasPureTensorSemantics() ||
+      generic->getParentOfType<scf::ForallOp>() ||
+      llvm::any_of(generic.getDpsInputs(), [](Value input) {
+        return nnc::isScheduledMatmul(input.getDefiningOp());
+      }))
+    return false;
+  AffineMap map = generic.getIndexingMapMatchingResult(producer);
+  if (!map.isProjectedPermutation())
+    return false;
+  SmallVector<utils::IteratorType> iterators = generic.getIteratorTypesArray();
+  bool cut = false;
+  for (auto [d, offset] : llvm::enumerate(slice.getMixedOffsets())) {
+    if (isConstantIntValue(offset, 0))
+      continue;
+    auto loop = dyn_cast<AffineDimExpr>(map.getResult(d));
+    if (!loop || iterators[loop.getPosition()] != utils::IteratorType::parallel)
+      return false;
+    cut = true;
+  }
+  return cut;
 }
 
 struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
@@ -379,7 +415,7 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
       (transposesRhs(op) ? deferred : roots).push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    DenseSet<Operation *> fusedTransposes;
+    DenseSet<Operation *> fusedTransposes, fused;
     auto distribute = [&](linalg::LinalgOp root) {
       linalg::LinalgOp contraction = fusedContraction(root);
       std::optional<SmallVector<int64_t>> tiles =
@@ -395,16 +431,34 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
       scf::SCFTileAndFuseOptions options;
       options.setTilingOptions(tiling);
       // Fuse the epilogue's matmul, accumulator fills and the weight
-      // transpose of a column chunk only: other producers (other layers)
-      // must not be recomputed per chunk. (The tuple: fuse it, do not yield
-      // a replacement for it.)
+      // transpose of a column chunk, and the producers each chunk computes
+      // a part of its own (computedPerChunk) that nothing else before the
+      // root reads: other producers (other layers) must not be recomputed
+      // per chunk. (The tuple: fuse it, yield a replacement for it when it
+      // is read after the root, as normalization statistics are by the
+      // backward pass.)
+      SetVector<Operation *> feeding;
+      (void)getBackwardSlice(root.getOperation(), &feeding);
       options.setFusionControlFn(
-          [&](tensor::ExtractSliceOp, OpResult producer, bool) {
+          [&](tensor::ExtractSliceOp slice, OpResult producer, bool) {
             Operation *op = producer.getOwner();
-            bool fuse = isa<linalg::FillOp>(op) ||
-                        op == contraction.getOperation() ||
-                        (transpose && op == transpose.getOperation());
-            return std::make_tuple(fuse, false);
+            if (isa<linalg::FillOp>(op) || op == contraction.getOperation() ||
+                (transpose && op == transpose.getOperation()))
+              return std::make_tuple(true, false);
+            if (!computedPerChunk(slice, producer))
+              return std::make_tuple(false, false);
+            bool later = false;
+            Operation *chunk = slice->getParentOfType<scf::ForallOp>();
+            for (Operation *user : op->getUsers()) {
+              if (isa<tensor::DimOp>(user) || user == root.getOperation() ||
+                  feeding.contains(user) || chunk->isAncestor(user))
+                continue;
+              if (user->getBlock() != root->getBlock() ||
+                  !root->isBeforeInBlock(user))
+                return std::make_tuple(false, false);
+              later = true;
+            }
+            return std::make_tuple(true, later);
           });
       FailureOr<scf::SCFTileAndFuseResult> tiled =
           scf::tileConsumerAndFuseProducersUsingSCF(
@@ -421,10 +475,31 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
       for (OpResult result : root->getResults())
         if (Value replacement = tiled->replacements.lookup(result))
           rewriter.replaceAllUsesWith(result, replacement);
+      // The fused producers read after the root read the chunks' results;
+      // their readers before it were fused too, and die with the originals.
+      // One still read by an op left outside the chunk keeps its own chunks.
+      Operation *loop = tiled->loops.front().getOperation();
+      for (Operation *producer : tiled->fusedProducers) {
+        for (OpResult result : producer->getResults())
+          if (Value replacement = tiled->replacements.lookup(result))
+            rewriter.replaceUsesWithIf(
+                result, replacement, [&](OpOperand &use) {
+                  return use.getOwner()->getBlock() == loop->getBlock() &&
+                         loop->isBeforeInBlock(use.getOwner());
+                });
+        if (llvm::all_of(producer->getUsers(), [&](Operation *user) {
+              return isa<tensor::DimOp>(user) || user == root.getOperation() ||
+                     tiled->fusedProducers.contains(user);
+            }))
+          fused.insert(producer);
+      }
       rewriter.eraseOp(root);
     };
-    for (linalg::LinalgOp root : roots)
-      distribute(root);
+    // Consumers first, so that the producers a chunk computes
+    // (computedPerChunk) are fused before they would get chunks of their own.
+    for (linalg::LinalgOp root : llvm::reverse(roots))
+      if (!fused.contains(root.getOperation()))
+        distribute(root);
     // The weight transposes that no matmul chunk took (the matmul was cut
     // into rows, or not at all) are chunked like any op.
     for (linalg::LinalgOp transpose : deferred)
@@ -438,6 +513,10 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     tensor::DimOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
       return signalPassFailure();
+    // A statistic read by two ops of a chunk (the mean, by the squared
+    // deviations and the normalization) was fused once for each: one copy.
+    DominanceInfo dominance;
+    eliminateCommonSubExpressions(rewriter, dominance, func);
   }
 };
 
