@@ -6,15 +6,16 @@
 // folding of linalg ops) with one change in the reshape control: a
 // tensor.expand_shape/collapse_shape is never folded into a contraction
 // (a linalg op with a reduction loop, such as linalg.matmul or
-// linalg.batch_matmul), and a producer that the consumer broadcasts is not
-// fused into it (it would be recomputed per element). The stock pass rewrites
-// `matmul -> expand_shape` (a dense layer on [N, T, D], attention heads) into a
-// higher-rank linalg.generic contraction, which the matmul schedule does not
-// recognise and which then runs as a scalar loop nest. Elementwise ops still
-// absorb reshapes, so biases and activations keep fusing. One fusion the
-// stock patterns lack: a relu (maximumf with a constant) of a max reduction
-// (max pooling) becomes the reduction's initial value, so that the relu that
-// nn's PoolBeforeRelu moved after the pooling costs no pass of its own.
+// linalg.batch_matmul) nor into a transpose, and a producer that the consumer
+// broadcasts is not fused into it (it would be recomputed per element). The
+// stock pass rewrites `matmul -> expand_shape` (a dense layer on [N, T, D],
+// attention heads) into a higher-rank linalg.generic contraction, which the
+// matmul schedule does not recognise and which then runs as a scalar loop nest.
+// Elementwise ops still absorb reshapes, so biases and activations keep fusing.
+// One fusion the stock patterns lack: a relu (maximumf with a constant) of a
+// max reduction (max pooling) becomes the reduction's initial value, so that
+// the relu that nn's PoolBeforeRelu moved after the pooling costs no pass of
+// its own.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,6 +41,27 @@ namespace {
 bool hasReduction(Operation *op) {
   auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(op);
   return linalgOp && linalgOp.getNumReductionLoops() > 0;
+}
+
+/// A transpose, or a generic that only permutes its one input: folding a
+/// reshape into it would split the dims it moves (a convolution's output
+/// gradient [F, OH * OW] read as [OH * OW, F] became [F, OH, OW] to
+/// [OH, OW, F]), and nnc-vectorize-ops transposes in square blocks only
+/// along whole dims (14 or 28 rows are no multiple of 8, 196 and 784 are).
+bool isPermutationCopy(Operation *op) {
+  if (isa_and_nonnull<linalg::TransposeOp>(op))
+    return true;
+  auto generic = dyn_cast_or_null<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInputs() != 1 ||
+      generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops())
+    return false;
+  Block *body = generic.getBody();
+  if (body->getOperations().size() != 1 ||
+      body->getTerminator()->getOperand(0) != body->getArgument(0))
+    return false;
+  AffineMap in = generic.getIndexingMapsArray()[0];
+  return in.isPermutation() && !in.isIdentity();
 }
 
 /// An all-parallel generic whose body is a few additions, subtractions,
@@ -163,7 +185,9 @@ struct FuseElementwisePass
       if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(producer))
         beyond = producer->getOperand(0).getDefiningOp();
       return !hasReduction(producer) && !hasReduction(beyond) &&
-             !hasReduction(fused->getOwner());
+             !hasReduction(fused->getOwner()) && !isPermutationCopy(producer) &&
+             !isPermutationCopy(beyond) &&
+             !isPermutationCopy(fused->getOwner());
     };
     linalg::populateElementwiseOpsFusionPatterns(patterns, fuseSingleUse);
     linalg::populateFoldReshapeOpsByExpansionPatterns(patterns,

@@ -224,3 +224,20 @@ func.func @divide_shared(%x: tensor<8x16xf32>, %y: tensor<8x16xf32>) -> (tensor<
   } -> tensor<8x16xf32>
   return %sq, %ng : tensor<8x16xf32>, tensor<8x16xf32>
 }
+
+// -----
+
+// A transpose of a collapsed plane ([F, OH * OW] read as [OH * OW, F], a
+// convolution's output gradient in its weight gradient) keeps its two dims:
+// folding the collapse into it would make it [F, OH, OW] -> [OH, OW, F],
+// whose 14-float rows nnc-vectorize-ops cannot cut into square blocks.
+// CHECK-LABEL: func.func @transpose_of_plane(
+// CHECK-SAME: %[[X:[a-z0-9]+]]: tensor<64x14x14xf32>
+// CHECK: %[[P:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1, 2]] : tensor<64x14x14xf32> into tensor<64x196xf32>
+// CHECK: %[[T:.*]] = linalg.transpose ins(%[[P]] : tensor<64x196xf32>) outs(%{{.*}} : tensor<196x64xf32>) permutation = [1, 0]
+// CHECK: return %[[T]]
+func.func @transpose_of_plane(%x: tensor<64x14x14xf32>) -> tensor<196x64xf32> {
+  %p = nn.reshape %x {shape = array<i64: 64, 196>} : (tensor<64x14x14xf32>) -> tensor<64x196xf32>
+  %t = nn.transpose %p {perm = array<i64: 1, 0>} : (tensor<64x196xf32>) -> tensor<196x64xf32>
+  return %t : tensor<196x64xf32>
+}

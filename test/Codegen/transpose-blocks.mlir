@@ -3,7 +3,8 @@
 // transposes them in registers (vector.transpose) instead of gathering each
 // output row from a column of the input, one scalar load and insert per
 // element; nnc-lower-vector-ops lowers the 8 x 8 transpose to AVX2 shuffles
-// (x86vector's unpack, shuffle, blend and permute sequence).
+// (x86vector's unpack, shuffle, blend and permute sequence). Loops that are
+// not multiples of 8 but of 4 get 4 x 4 blocks, one shuffle each.
 // RUN: nnc-opt %s --nnc-vectorize-ops="transpose-blocks=1" -split-input-file | FileCheck %s --check-prefix=TILE
 // RUN: nnc-opt %s --nnc-vectorize-ops -split-input-file | FileCheck %s --check-prefix=COLUMN
 // RUN: nnc-opt %s --nnc-lower-vector-ops="avx2-transpose=1" -split-input-file | FileCheck %s --check-prefix=AVX2
@@ -42,5 +43,39 @@ func.func @block(%x: memref<1x8x8xf32>, %y: memref<1x8x8xf32>) {
   %v = vector.transfer_read %x[%c0, %c0, %c0], %f {in_bounds = [true, true, true]} : memref<1x8x8xf32>, vector<1x8x8xf32>
   %t = vector.transpose %v, [0, 2, 1] : vector<1x8x8xf32> to vector<1x8x8xf32>
   vector.transfer_write %t, %y[%c0, %c0, %c0] {in_bounds = [true, true, true]} : vector<1x8x8xf32>, memref<1x8x8xf32>
+  return
+}
+
+// -----
+
+// A convolution's output gradient [F, OH * OW] read as [OH * OW, F] by its
+// weight gradient: 196 rows are no multiple of 8, so the blocks are 4 x 4.
+// TILE-LABEL: func.func @plane(
+// TILE: scf.for %[[P:.*]] = %{{.*}} to %{{.*}} step %[[C4:.*]] iter_args
+// TILE: scf.for %[[F:.*]] = %{{.*}} to %{{.*}} step %[[C4]] iter_args
+// TILE: %[[IN:.*]] = tensor.extract_slice %{{.*}}[%[[F]], %[[P]]] [4, 4] [1, 1]
+// TILE: %[[ROWS:.*]] = vector.transfer_read %[[IN]]{{.*}} : tensor<4x4xf32>, vector<4x4xf32>
+// TILE: vector.transpose %[[ROWS]], [1, 0] : vector<4x4xf32> to vector<4x4xf32>
+func.func @plane(%x: tensor<64x196xf32>) -> tensor<196x64xf32> {
+  %e = tensor.empty() : tensor<196x64xf32>
+  %t = linalg.transpose ins(%x : tensor<64x196xf32>) outs(%e : tensor<196x64xf32>) permutation = [1, 0]
+  return %t : tensor<196x64xf32>
+}
+
+// -----
+
+// A 4 x 4 block is one permutation of its 16 floats (one vpermps), not
+// 16 extracts and inserts.
+// AVX2-LABEL: func.func @small_block(
+// AVX2-COUNT-4: vector.insert_strided_slice {{.*}} : vector<4xf32> into vector<16xf32>
+// AVX2: vector.shuffle %[[FLAT:.*]], %[[FLAT]] [0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15] : vector<16xf32>, vector<16xf32>
+// AVX2-NOT: vector.transpose
+// AVX2-NOT: vector.extract {{.*}} : f32
+func.func @small_block(%x: memref<4x4xf32>, %y: memref<4x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %f = arith.constant 0.0 : f32
+  %v = vector.transfer_read %x[%c0, %c0], %f {in_bounds = [true, true]} : memref<4x4xf32>, vector<4x4xf32>
+  %t = vector.transpose %v, [1, 0] : vector<4x4xf32> to vector<4x4xf32>
+  vector.transfer_write %t, %y[%c0, %c0] {in_bounds = [true, true]} : vector<4x4xf32>, memref<4x4xf32>
   return
 }

@@ -107,6 +107,35 @@ struct ReduceSmallInnerDimByShuffles
   }
 };
 
+/// A 2-D vector.transpose of at most one 512-bit register's floats (the
+/// 4 x 4 blocks of nnc-vectorize-ops) as one permutation of the flattened
+/// vector (x86: one vpermps), where the default lowering moves each element
+/// with an extract and an insert.
+struct SmallTransposeToShuffle : OpRewritePattern<vector::TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    VectorType source = op.getSourceVectorType();
+    if (source.getRank() != 2 || source.isScalable() ||
+        source.getNumElements() > 16)
+      return failure();
+    int64_t rows = source.getDimSize(0), columns = source.getDimSize(1);
+    Location loc = op.getLoc();
+    auto flatType = VectorType::get({rows * columns}, source.getElementType());
+    Value flat =
+        rewriter.create<vector::ShapeCastOp>(loc, flatType, op.getVector());
+    // Result element (c, r) is source element (r, c).
+    SmallVector<int64_t> mask;
+    for (int64_t c = 0; c < columns; ++c)
+      for (int64_t r = 0; r < rows; ++r)
+        mask.push_back(r * columns + c);
+    Value shuffled = rewriter.create<vector::ShuffleOp>(loc, flat, flat, mask);
+    rewriter.replaceOpWithNewOp<vector::ShapeCastOp>(
+        op, op.getResultVectorType(), shuffled);
+    return success();
+  }
+};
+
 struct LowerVectorOpsPass : nnc::impl::LowerVectorOpsBase<LowerVectorOpsPass> {
   using LowerVectorOpsBase::LowerVectorOpsBase;
 
@@ -135,6 +164,7 @@ struct LowerVectorOpsPass : nnc::impl::LowerVectorOpsBase<LowerVectorOpsPass> {
           patterns,
           x86vector::avx2::LoweringOptions().setTransposeOptions(
               x86vector::avx2::TransposeLoweringOptions().lower8x8xf32()));
+    patterns.add<SmallTransposeToShuffle>(ctx, /*benefit=*/2);
     vector::populateVectorTransposeLoweringPatterns(
         patterns, vector::VectorTransformsOptions());
     vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);

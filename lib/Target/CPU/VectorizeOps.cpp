@@ -126,9 +126,13 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op, int64_t limit,
   return tiles;
 }
 
-/// The side of the square tiles of transposes: the 8 x 8 f32 transpose of
-/// AVX2 shuffles (x86vector's lowering, nnc-lower-vector-ops).
-constexpr int64_t kTransposeBlock = 8;
+/// The sides of the square tiles of transposes, the first that divides both
+/// loops: the 8 x 8 f32 transpose of AVX2 shuffles (x86vector's lowering,
+/// nnc-lower-vector-ops), else 4 x 4, one register permutation (a
+/// convolution's [C, 28, 28] output gradient read as [28, 28, C] by its
+/// weight gradient: 28 rows are not whole 8 x 8 blocks, and its scalar
+/// gather was most of fashion_cnn's first-convolution backward kernel).
+constexpr int64_t kTransposeBlocks[] = {8, 4};
 
 /// Square tiles of `side` x `side` for an op that transposes: an
 /// all-parallel op with an input whose innermost dim is indexed by a loop
@@ -351,9 +355,11 @@ struct VectorizeOpsPass : nnc::impl::VectorizeOpsBase<VectorizeOpsPass> {
 
   /// Tile sizes of `op`: transpose blocks, else vector tiles.
   SmallVector<int64_t> tileSizes(linalg::LinalgOp op) {
-    SmallVector<int64_t> tiles = transposeBlocks
-                                     ? transposeTileSizes(op, kTransposeBlock)
-                                     : SmallVector<int64_t>();
+    SmallVector<int64_t> tiles;
+    if (transposeBlocks)
+      for (int64_t side : kTransposeBlocks)
+        if (tiles.empty())
+          tiles = transposeTileSizes(op, side);
     if (tiles.empty())
       tiles = chooseTileSizes(op, vectorElements, vectorLanes, windowLoops(op));
     return tiles;
