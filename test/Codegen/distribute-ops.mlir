@@ -425,3 +425,71 @@ func.func @row_statistics(%x: tensor<?x64x128xf32>) -> (tensor<?x64x128xf32>, te
   } -> tensor<?x64x128xf32>
   return %y, %mean : tensor<?x64x128xf32>, tensor<?x64xf32>
 }
+
+// -----
+
+// A softmax whose exponentials and reciprocal sums a later op reads again
+// (its backward pass): the normalization's chunk computes the maximum, the
+// exponentials (once, though both the sum and the normalization read them),
+// the sum and the reciprocal, and yields the exponentials and reciprocals
+// (once each) to the later reader, which gets chunks of its own.
+// CHECK-LABEL: func.func @softmax_read_later(
+// CHECK: %[[R:.*]]:3 = scf.forall
+// CHECK: linalg.generic {{.*}}["parallel", "parallel", "parallel", "reduction"]
+// CHECK: math.exp
+// CHECK-NOT: math.exp
+// CHECK: linalg.generic {{.*}}["parallel", "parallel", "parallel", "reduction"]
+// CHECK: arith.divf
+// CHECK: arith.mulf
+// CHECK: scf.forall.in_parallel
+// CHECK-COUNT-3: tensor.parallel_insert_slice
+// CHECK: %[[L:.*]] = scf.forall
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x4x64x64xf32>, tensor<?x4x64xf32>)
+// CHECK: arith.addf
+// CHECK-NOT: = scf.forall
+// CHECK: return %[[R]]#0, %[[L]]
+#m4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#r4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>
+func.func @softmax_read_later(%s: tensor<?x4x64x64xf32>) -> (tensor<?x4x64x64xf32>, tensor<?x4x64x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %ninf = arith.constant 0xFF800000 : f32
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %n = tensor.dim %s, %c0 : tensor<?x4x64x64xf32>
+  %42 = tensor.empty(%n) : tensor<?x4x64xf32>
+  %43 = linalg.fill ins(%ninf : f32) outs(%42 : tensor<?x4x64xf32>) -> tensor<?x4x64xf32>
+  %44 = linalg.generic {indexing_maps = [#m4, #r4], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%s : tensor<?x4x64x64xf32>) outs(%43 : tensor<?x4x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %145 = arith.maximumf %in, %out : f32
+    linalg.yield %145 : f32
+  } -> tensor<?x4x64xf32>
+  %45 = tensor.empty(%n) : tensor<?x4x64x64xf32>
+  %46 = linalg.generic {indexing_maps = [#m4, #r4, #m4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%s, %44 : tensor<?x4x64x64xf32>, tensor<?x4x64xf32>) outs(%45 : tensor<?x4x64x64xf32>) {
+  ^bb0(%in: f32, %in_107: f32, %out: f32):
+    %145 = arith.subf %in, %in_107 : f32
+    %146 = math.exp %145 : f32
+    linalg.yield %146 : f32
+  } -> tensor<?x4x64x64xf32>
+  %47 = linalg.fill ins(%zero : f32) outs(%42 : tensor<?x4x64xf32>) -> tensor<?x4x64xf32>
+  %48 = linalg.generic {indexing_maps = [#m4, #r4], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%46 : tensor<?x4x64x64xf32>) outs(%47 : tensor<?x4x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %145 = arith.addf %in, %out : f32
+    linalg.yield %145 : f32
+  } -> tensor<?x4x64xf32>
+  %49 = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%48 : tensor<?x4x64xf32>) outs(%42 : tensor<?x4x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %145 = arith.divf %one, %in : f32
+    linalg.yield %145 : f32
+  } -> tensor<?x4x64xf32>
+  %50 = linalg.generic {indexing_maps = [#m4, #r4, #m4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%46, %49 : tensor<?x4x64x64xf32>, tensor<?x4x64xf32>) outs(%45 : tensor<?x4x64x64xf32>) {
+  ^bb0(%in: f32, %in_107: f32, %out: f32):
+    %145 = arith.mulf %in, %in_107 : f32
+    linalg.yield %145 : f32
+  } -> tensor<?x4x64x64xf32>
+  %51 = linalg.generic {indexing_maps = [#m4, #r4, #m4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%46, %49 : tensor<?x4x64x64xf32>, tensor<?x4x64xf32>) outs(%45 : tensor<?x4x64x64xf32>) {
+  ^bb0(%in: f32, %in_107: f32, %out: f32):
+    %145 = arith.addf %in, %in_107 : f32
+    linalg.yield %145 : f32
+  } -> tensor<?x4x64x64xf32>
+  return %50, %51 : tensor<?x4x64x64xf32>, tensor<?x4x64x64xf32>
+}

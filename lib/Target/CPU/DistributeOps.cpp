@@ -197,6 +197,80 @@ bool computedPerChunk(tensor::ExtractSliceOp slice, OpResult producer) {
   return cut;
 }
 
+/// Whether generics `a` and `b` compute the same values: the same inputs,
+/// maps, iterator types and body, and outputs of the same types that neither
+/// body reads (so only their shapes matter). A statistic fused into a chunk
+/// once for the chunk's own use and once more to be yielded to a later
+/// reader (softmax's exponentials, read again by its backward pass) writes
+/// into two different outputs, which CSE does not see through.
+bool computeSameValues(linalg::GenericOp a, linalg::GenericOp b) {
+  auto readsOutputs = [](linalg::GenericOp g) {
+    return llvm::any_of(g.getRegionOutputArgs(),
+                        [](BlockArgument arg) { return !arg.use_empty(); });
+  };
+  if (a.getDpsInputs() != b.getDpsInputs() ||
+      a->getResultTypes() != b->getResultTypes() || readsOutputs(a) ||
+      readsOutputs(b))
+    return false;
+  DenseMap<Value, Value> same;
+  for (auto [x, y] : llvm::zip(a.getDpsInits(), b.getDpsInits()))
+    same[x] = y;
+  return OperationEquivalence::isEquivalentTo(
+      a, b,
+      [&](Value x, Value y) { return success(x == y || same.lookup(x) == y); },
+      [&](Value x, Value y) { same[x] = y; },
+      OperationEquivalence::IgnoreLocations);
+}
+
+/// Replaces each generic by an earlier one of its block that computes the
+/// same values (computeSameValues).
+void mergeSameGenerics(func::FuncOp func, RewriterBase &rewriter) {
+  func.walk([&](Block *block) {
+    SmallVector<linalg::GenericOp> earlier;
+    for (Operation &op : llvm::make_early_inc_range(*block)) {
+      auto generic = dyn_cast<linalg::GenericOp>(&op);
+      if (!generic || !generic.hasPureTensorSemantics())
+        continue;
+      auto same = llvm::find_if(earlier, [&](linalg::GenericOp e) {
+        return computeSameValues(e, generic);
+      });
+      if (same != earlier.end())
+        rewriter.replaceOp(generic, (*same)->getResults());
+      else
+        earlier.push_back(generic);
+    }
+  });
+}
+
+/// Reads of a chunk loop's result that another of its results equals (the
+/// same value inserted at the same place of the same initial tensor: a
+/// producer fused and yielded twice) read that one; the canonicalization of
+/// scf.forall then drops the unread result.
+void mergeSameResults(func::FuncOp func, RewriterBase &rewriter) {
+  func.walk([&](scf::ForallOp loop) {
+    SmallVector<tensor::ParallelInsertSliceOp> inserts =
+        llvm::to_vector(loop.getTerminator()
+                            .getBody()
+                            ->getOps<tensor::ParallelInsertSliceOp>());
+    if (inserts.size() != loop->getNumResults())
+      return;
+    for (size_t j = 1; j < inserts.size(); ++j)
+      for (size_t i = 0; i < j; ++i) {
+        tensor::ParallelInsertSliceOp first = inserts[i], later = inserts[j];
+        if (first.getSource() == later.getSource() &&
+            loop.getOutputs()[i] == loop.getOutputs()[j] &&
+            first.getMixedOffsets() == later.getMixedOffsets() &&
+            first.getMixedSizes() == later.getMixedSizes() &&
+            first.getMixedStrides() == later.getMixedStrides() &&
+            loop.getRegionIterArgs()[i] == first.getDest() &&
+            loop.getRegionIterArgs()[j] == later.getDest()) {
+          rewriter.replaceAllUsesWith(loop->getResult(j), loop->getResult(i));
+          break;
+        }
+      }
+  });
+}
+
 struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
   using DistributeOpsBase::DistributeOpsBase;
 
@@ -439,27 +513,28 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
       // backward pass.)
       SetVector<Operation *> feeding;
       (void)getBackwardSlice(root.getOperation(), &feeding);
-      options.setFusionControlFn(
-          [&](tensor::ExtractSliceOp slice, OpResult producer, bool) {
-            Operation *op = producer.getOwner();
-            if (isa<linalg::FillOp>(op) || op == contraction.getOperation() ||
-                (transpose && op == transpose.getOperation()))
-              return std::make_tuple(true, false);
-            if (!computedPerChunk(slice, producer))
-              return std::make_tuple(false, false);
-            bool later = false;
-            Operation *chunk = slice->getParentOfType<scf::ForallOp>();
-            for (Operation *user : op->getUsers()) {
-              if (isa<tensor::DimOp>(user) || user == root.getOperation() ||
-                  feeding.contains(user) || chunk->isAncestor(user))
-                continue;
-              if (user->getBlock() != root->getBlock() ||
-                  !root->isBeforeInBlock(user))
-                return std::make_tuple(false, false);
-              later = true;
-            }
-            return std::make_tuple(true, later);
-          });
+      options.setFusionControlFn([&](tensor::ExtractSliceOp slice,
+                                     OpResult producer, bool) {
+        Operation *op = producer.getOwner();
+        if (isa<linalg::FillOp>(op) || op == contraction.getOperation() ||
+            (transpose && op == transpose.getOperation()))
+          return std::make_tuple(true, false);
+        if (!computedPerChunk(slice, producer))
+          return std::make_tuple(false, false);
+        bool later = false;
+        Operation *chunk = slice->getParentOfType<scf::ForallOp>();
+        for (Operation *user : op->getUsers()) {
+          if (isa<tensor::DimOp>(user) || user == root.getOperation() ||
+              feeding.contains(user) || chunk->isAncestor(user))
+            continue;
+          // A reader inside an op of the root's block (another chunk).
+          Operation *reader = root->getBlock()->findAncestorOpInBlock(*user);
+          if (!reader || !root->isBeforeInBlock(reader))
+            return std::make_tuple(false, false);
+          later = true;
+        }
+        return std::make_tuple(true, later);
+      });
       FailureOr<scf::SCFTileAndFuseResult> tiled =
           scf::tileConsumerAndFuseProducersUsingSCF(
               rewriter, cast<TilingInterface>(root.getOperation()), options);
@@ -484,8 +559,9 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
           if (Value replacement = tiled->replacements.lookup(result))
             rewriter.replaceUsesWithIf(
                 result, replacement, [&](OpOperand &use) {
-                  return use.getOwner()->getBlock() == loop->getBlock() &&
-                         loop->isBeforeInBlock(use.getOwner());
+                  Operation *reader =
+                      loop->getBlock()->findAncestorOpInBlock(*use.getOwner());
+                  return reader && loop->isBeforeInBlock(reader);
                 });
         if (llvm::all_of(producer->getUsers(), [&](Operation *user) {
               return isa<tensor::DimOp>(user) || user == root.getOperation() ||
@@ -509,14 +585,18 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     // take from them (`tensor.dim`): those are folded to their inits' and
     // the dead ops erased, before the matmul schedule would turn them into
     // loops that stay.
-    RewritePatternSet patterns(&getContext());
-    tensor::DimOp::getCanonicalizationPatterns(patterns, &getContext());
-    if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
-      return signalPassFailure();
     // A statistic read by two ops of a chunk (the mean, by the squared
-    // deviations and the normalization) was fused once for each: one copy.
+    // deviations and the normalization) was fused once for each: one copy
+    // (also when one copy writes the chunk's yielded result).
     DominanceInfo dominance;
     eliminateCommonSubExpressions(rewriter, dominance, func);
+    mergeSameGenerics(func, rewriter);
+    mergeSameResults(func, rewriter);
+    RewritePatternSet patterns(&getContext());
+    tensor::DimOp::getCanonicalizationPatterns(patterns, &getContext());
+    scf::ForallOp::getCanonicalizationPatterns(patterns, &getContext());
+    if (failed(applyPatternsAndFoldGreedily(func, std::move(patterns))))
+      return signalPassFailure();
   }
 };
 
