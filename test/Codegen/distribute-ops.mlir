@@ -493,3 +493,39 @@ func.func @softmax_read_later(%s: tensor<?x4x64x64xf32>) -> (tensor<?x4x64x64xf3
   } -> tensor<?x4x64x64xf32>
   return %50, %51 : tensor<?x4x64x64xf32>, tensor<?x4x64x64xf32>
 }
+
+// -----
+
+// A statistic that an op before the normalization reads too, and that does
+// not feed the normalization, is not computed in the normalization's chunks
+// (it would be computed twice): it keeps its own loop, read by both.
+// CHECK-LABEL: func.func @statistic_read_before(
+// CHECK: %[[SUM:.*]] = scf.forall
+// CHECK: ["parallel", "parallel", "reduction"]
+// CHECK: %[[Y:.*]] = scf.forall
+// CHECK-NOT: "reduction"
+// CHECK: return %[[Y]],
+func.func @statistic_read_before(%x: tensor<?x64x128xf32>) -> (tensor<?x64x128xf32>, tensor<?x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x64x128xf32>
+  %es = tensor.empty(%n) : tensor<?x64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%es : tensor<?x64xf32>) -> tensor<?x64xf32>
+  %sum = linalg.generic {indexing_maps = [#x3, #s3], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x : tensor<?x64x128xf32>) outs(%init : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %o : f32
+    linalg.yield %r : f32
+  } -> tensor<?x64xf32>
+  %other = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]} ins(%sum : tensor<?x64xf32>) outs(%es : tensor<?x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.mulf %a, %a : f32
+    linalg.yield %r : f32
+  } -> tensor<?x64xf32>
+  %ey = tensor.empty(%n) : tensor<?x64x128xf32>
+  %y = linalg.generic {indexing_maps = [#x3, #s3, #x3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%x, %sum : tensor<?x64x128xf32>, tensor<?x64xf32>) outs(%ey : tensor<?x64x128xf32>) {
+  ^bb0(%a: f32, %s: f32, %o: f32):
+    %r = arith.subf %a, %s : f32
+    linalg.yield %r : f32
+  } -> tensor<?x64x128xf32>
+  return %y, %other : tensor<?x64x128xf32>, tensor<?x64xf32>
+}
