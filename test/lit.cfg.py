@@ -17,6 +17,10 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 
 llvm_config.use_default_substitutions()
 
+# `asan` in the sanitizer build (docs/safety.md).
+if config.nnc_sanitizer_runtime:
+    config.available_features.add("asan")
+
 # %model_python: Python for scripts that load a compiled model.so with ctypes.
 # In the sanitizer build the model shim inside it calls the ASan/UBSan
 # runtime, which an uninstrumented interpreter lacks, so the shared runtime is
@@ -91,9 +95,18 @@ mpirun = shutil.which("mpirun")
 if mpirun and os.path.exists(os.path.join(config.nnc_obj_root, "lib", "libnnc_mpi.so")):
     config.available_features.add("mpi")
     root = " --allow-run-as-root" if os.getuid() == 0 else ""
+    # In the sanitizer build, without LeakSanitizer: Open MPI's libraries
+    # (not instrumented, some dlopen'ed and closed again) keep allocations
+    # until exit, which it reports as leaks of the ranks.
+    no_leaks = ""
+    if config.nnc_sanitizer_runtime:
+        no_leaks = "env ASAN_OPTIONS=%sdetect_leaks=0 " % (
+            config.environment.get("ASAN_OPTIONS", "") + ":"
+            if config.environment.get("ASAN_OPTIONS") else "")
     config.substitutions.append(
-        ("%mpirun", "%s --oversubscribe --bind-to none"
-         " --mca btl_vader_single_copy_mechanism none%s" % (mpirun, root)))
+        ("%mpirun", "%s%s --oversubscribe --bind-to none"
+         " --mca btl_vader_single_copy_mechanism none%s" %
+         (no_leaks, mpirun, root)))
 # `onnx-import` when this nnc was built with `nnc import` (lib/Import finds
 # Debian's libonnx-dev and libprotobuf-dev).
 if getattr(config, "nnc_onnx_import", "0") == "1":

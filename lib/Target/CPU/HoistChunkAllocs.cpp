@@ -138,7 +138,11 @@ struct HoistChunkAllocsPass
     }
     if (auto collapse = dyn_cast<memref::CollapseShapeOp>(op)) {
       Value product;
-      for (int64_t d : collapse.getReassociationIndices()[index]) {
+      // By value: a range-for over an element of the returned vector would
+      // read it after its destruction.
+      SmallVector<ReassociationIndices> groups =
+          collapse.getReassociationIndices();
+      for (int64_t d : groups[index]) {
         Value size = dimAtStart(collapse.getSrc(), d, b, entry, depth + 1);
         if (!size)
           return nullptr;

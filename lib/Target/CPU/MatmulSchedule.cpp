@@ -117,7 +117,11 @@ bool isSequenceWeightGradient(linalg::LinalgOp matmul) {
     if (!collapse)
       return false;
     int64_t factor = 1;
-    for (int64_t d : collapse.getReassociationIndices().front())
+    // The indices by value: a range-for over `.front()` of the returned
+    // vector would read it after its destruction.
+    SmallVector<ReassociationIndices> groups =
+        collapse.getReassociationIndices();
+    for (int64_t d : groups.front())
       if (!collapse.getSrcType().isDynamicDim(d))
         factor *= collapse.getSrcType().getDimSize(d);
     return factor > 1;
