@@ -458,7 +458,7 @@ TEST(TrainCAPI, OnEpochSeesEachEpochAndCanStop) {
 TEST(Loop, StatusesCrossLibraries) {
   void *lib = dlopen(NNC_FIXTURE_CLASSIFIER, RTLD_NOW | RTLD_LOCAL);
   ASSERT_NE(lib, nullptr) << dlerror();
-  using FindFn = nnc_status_t (*)(int, const char *, int32_t *);
+  using FindFn = decltype(&nnc_model_find_tensor);
   using MessageFn = const char *(*)(nnc_status_t);
   using FreeFn = void (*)(nnc_status_t);
   auto find = reinterpret_cast<FindFn>(dlsym(lib, "nnc_model_find_tensor"));
