@@ -276,6 +276,29 @@ typedef struct {
   float lr;
 } Run;
 
+/* Frees the buffers of one kind (NULL-safe: a partial allocation too). */
+static void freeBuffers(Buffers *b) {
+  if (b->data)
+    for (int32_t i = 0; i < b->count; ++i)
+      free(b->data[i]);
+  free(b->info);
+  free(b->data);
+  free(b->size);
+}
+
+/* Destroys the run's model and frees its buffers; returns `status`. */
+static int finish(Run *r, int status) {
+  if (r->model)
+    r->api->destroy(r->model);
+  freeBuffers(&r->in);
+  freeBuffers(&r->lab);
+  freeBuffers(&r->out);
+  free(r->inArgs);
+  free(r->labArgs);
+  free(r->outArgs);
+  return status;
+}
+
 /* One call of the benchmarked entry point; stores the loss in `*loss`. */
 static int call(Run *r, float *loss) {
   if (!r->o->train)
@@ -454,7 +477,7 @@ int main(int argc, char **argv) {
       !allocate(&api, NNC_KIND_LABEL, o.batch, &r.lab) ||
       !allocate(&api, NNC_KIND_OUTPUT, o.batch, &r.out)) {
     fprintf(stderr, "nnc-bench: cannot allocate the buffers\n");
-    return 1;
+    return finish(&r, 1);
   }
   long long classes = o.classes;
   if (!classes && r.out.count > 0) /* class ids index the first output */
@@ -465,18 +488,18 @@ int main(int argc, char **argv) {
   r.labArgs = calloc((size_t)r.lab.count + 1, sizeof *r.labArgs);
   r.outArgs = calloc((size_t)r.out.count + 1, sizeof *r.outArgs);
   if (!r.inArgs || !r.labArgs || !r.outArgs)
-    return 1;
+    return finish(&r, 1);
   for (int32_t i = 0; i < r.in.count; ++i) {
     fill(&r.in.info[i], r.in.data[i], r.in.size[i], o.dataSeed, classes);
     r.inArgs[i] = (nnc_const_buffer_t){r.in.data[i], r.in.size[i]};
     if (!writeBuffer(&o, &r.in, i, "input."))
-      return 1;
+      return finish(&r, 1);
   }
   for (int32_t i = 0; i < r.lab.count; ++i) {
     fill(&r.lab.info[i], r.lab.data[i], r.lab.size[i], o.dataSeed, classes);
     r.labArgs[i] = (nnc_const_buffer_t){r.lab.data[i], r.lab.size[i]};
     if (o.train && !writeBuffer(&o, &r.lab, i, "label."))
-      return 1;
+      return finish(&r, 1);
   }
   for (int32_t i = 0; i < r.out.count; ++i)
     r.outArgs[i] = (nnc_buffer_t){r.out.data[i], r.out.size[i]};
@@ -486,7 +509,7 @@ int main(int argc, char **argv) {
             "nnc-bench: --threads: model %s was built before "
             "nnc_model_create_with_options existed\n",
             api.name());
-    return 1;
+    return finish(&r, 1);
   }
   nnc_model_options_t options = {sizeof(options), o.threads};
   nnc_status_t created = api.createWithOptions
@@ -495,8 +518,7 @@ int main(int argc, char **argv) {
   if (!ok(&api, created, "create") ||
       !ok(&api, api.save(r.model, outPath(&o, "params", "", ".safetensors")),
           "save"))
-    return 1;
+    return finish(&r, 1);
   int good = writeCheck(&r) && timeCalls(&r);
-  api.destroy(r.model);
-  return good ? 0 : 1;
+  return finish(&r, good ? 0 : 1);
 }
