@@ -26,14 +26,14 @@ if config.nnc_sanitizer_runtime:
 # runtime, which an uninstrumented interpreter lacks, so the shared runtime is
 # preloaded; leak detection is off there because the interpreter keeps
 # memory until exit (its allocations are not nnc's).
+def asan_options_without_leaks():
+    options = config.environment.get("ASAN_OPTIONS", "")
+    return (options + ":" if options else "") + "detect_leaks=0"
 def with_sanitizer_runtime(python):
     if not config.nnc_sanitizer_runtime:
         return python
-    asan_options = config.environment.get("ASAN_OPTIONS", "")
     return "env LD_PRELOAD=%s ASAN_OPTIONS=%s %s" % (
-        config.nnc_sanitizer_runtime,
-        (asan_options + ":" if asan_options else "") + "detect_leaks=0",
-        python)
+        config.nnc_sanitizer_runtime, asan_options_without_leaks(), python)
 config.substitutions.insert(
     0, ("%model_python", with_sanitizer_runtime(config.python_executable)))
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
@@ -100,9 +100,7 @@ if mpirun and os.path.exists(os.path.join(config.nnc_obj_root, "lib", "libnnc_mp
     # until exit, which it reports as leaks of the ranks.
     no_leaks = ""
     if config.nnc_sanitizer_runtime:
-        no_leaks = "env ASAN_OPTIONS=%sdetect_leaks=0 " % (
-            config.environment.get("ASAN_OPTIONS", "") + ":"
-            if config.environment.get("ASAN_OPTIONS") else "")
+        no_leaks = "env ASAN_OPTIONS=%s " % asan_options_without_leaks()
     config.substitutions.append(
         ("%mpirun", "%s%s --oversubscribe --bind-to none"
          " --mca btl_vader_single_copy_mechanism none%s" %

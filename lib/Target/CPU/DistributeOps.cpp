@@ -248,26 +248,25 @@ void mergeSameGenerics(func::FuncOp func, RewriterBase &rewriter) {
 /// scf.forall then drops the unread result.
 void mergeSameResults(func::FuncOp func, RewriterBase &rewriter) {
   func.walk([&](scf::ForallOp loop) {
-    SmallVector<tensor::ParallelInsertSliceOp> inserts =
-        llvm::to_vector(loop.getTerminator()
-                            .getBody()
-                            ->getOps<tensor::ParallelInsertSliceOp>());
-    if (inserts.size() != loop->getNumResults())
-      return;
-    for (size_t j = 1; j < inserts.size(); ++j)
-      for (size_t i = 0; i < j; ++i) {
-        tensor::ParallelInsertSliceOp first = inserts[i], later = inserts[j];
-        if (first.getSource() == later.getSource() &&
-            loop.getOutputs()[i] == loop.getOutputs()[j] &&
-            first.getMixedOffsets() == later.getMixedOffsets() &&
-            first.getMixedSizes() == later.getMixedSizes() &&
-            first.getMixedStrides() == later.getMixedStrides() &&
-            loop.getRegionIterArgs()[i] == first.getDest() &&
-            loop.getRegionIterArgs()[j] == later.getDest()) {
-          rewriter.replaceAllUsesWith(loop->getResult(j), loop->getResult(i));
+    // Each insert with the index of the result its destination ties it to.
+    SmallVector<std::pair<tensor::ParallelInsertSliceOp, unsigned>> inserts;
+    for (auto insert : loop.getTerminator()
+                           .getBody()
+                           ->getOps<tensor::ParallelInsertSliceOp>())
+      if (auto dest = dyn_cast<BlockArgument>(insert.getDest());
+          dest && dest.getOwner() == loop.getBody())
+        inserts.emplace_back(insert, dest.getArgNumber() - loop.getRank());
+    for (auto [j, later] : llvm::enumerate(inserts))
+      for (auto [first, i] : ArrayRef(inserts).take_front(j))
+        if (first.getSource() == later.first.getSource() &&
+            loop.getOutputs()[i] == loop.getOutputs()[later.second] &&
+            first.getMixedOffsets() == later.first.getMixedOffsets() &&
+            first.getMixedSizes() == later.first.getMixedSizes() &&
+            first.getMixedStrides() == later.first.getMixedStrides()) {
+          rewriter.replaceAllUsesWith(loop->getResult(later.second),
+                                      loop->getResult(i));
           break;
         }
-      }
   });
 }
 
@@ -511,8 +510,15 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
       // per chunk. (The tuple: fuse it, yield a replacement for it when it
       // is read after the root, as normalization statistics are by the
       // backward pass.)
-      SetVector<Operation *> feeding;
-      (void)getBackwardSlice(root.getOperation(), &feeding);
+      // The ops whose results reach the root, computed on first need.
+      std::optional<SetVector<Operation *>> feeding;
+      auto feeds = [&](Operation *op) {
+        if (!feeding) {
+          feeding.emplace();
+          (void)getBackwardSlice(root.getOperation(), &*feeding);
+        }
+        return feeding->contains(op);
+      };
       options.setFusionControlFn([&](tensor::ExtractSliceOp slice,
                                      OpResult producer, bool) {
         Operation *op = producer.getOwner();
@@ -525,7 +531,7 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
         Operation *chunk = slice->getParentOfType<scf::ForallOp>();
         for (Operation *user : op->getUsers()) {
           if (isa<tensor::DimOp>(user) || user == root.getOperation() ||
-              feeding.contains(user) || chunk->isAncestor(user))
+              feeds(user) || chunk->isAncestor(user))
             continue;
           // A reader inside an op of the root's block (another chunk).
           Operation *reader = root->getBlock()->findAncestorOpInBlock(*user);
@@ -581,10 +587,6 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     for (linalg::LinalgOp transpose : deferred)
       if (!fusedTransposes.contains(transpose))
         distribute(transpose);
-    // The fused matmuls and fills are dead now but for the sizes the chunks
-    // take from them (`tensor.dim`): those are folded to their inits' and
-    // the dead ops erased, before the matmul schedule would turn them into
-    // loops that stay.
     // A statistic read by two ops of a chunk (the mean, by the squared
     // deviations and the normalization) was fused once for each: one copy
     // (also when one copy writes the chunk's yielded result).
@@ -592,6 +594,10 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
     eliminateCommonSubExpressions(rewriter, dominance, func);
     mergeSameGenerics(func, rewriter);
     mergeSameResults(func, rewriter);
+    // The fused matmuls and fills are dead now but for the sizes the chunks
+    // take from them (`tensor.dim`): those are folded to their inits' and
+    // the dead ops erased, before the matmul schedule would turn them into
+    // loops that stay; loop results no longer read are dropped.
     RewritePatternSet patterns(&getContext());
     tensor::DimOp::getCanonicalizationPatterns(patterns, &getContext());
     scf::ForallOp::getCanonicalizationPatterns(patterns, &getContext());

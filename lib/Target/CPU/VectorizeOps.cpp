@@ -129,9 +129,9 @@ SmallVector<int64_t> chooseTileSizes(linalg::LinalgOp op, int64_t limit,
 /// The sides of the square tiles of transposes, the first that divides both
 /// loops: the 8 x 8 f32 transpose of AVX2 shuffles (x86vector's lowering,
 /// nnc-lower-vector-ops), else 4 x 4, one register permutation (a
-/// convolution's [C, 28, 28] output gradient read as [28, 28, C] by its
-/// weight gradient: 28 rows are not whole 8 x 8 blocks, and its scalar
-/// gather was most of fashion_cnn's first-convolution backward kernel).
+/// convolution's [64, 196] output gradient read as [196, 64] by its weight
+/// gradient: 196 rows are not whole 8 x 8 blocks, and were gathered one
+/// scalar at a time).
 constexpr int64_t kTransposeBlocks[] = {8, 4};
 
 /// Square tiles of `side` x `side` for an op that transposes: an
