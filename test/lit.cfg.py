@@ -70,7 +70,10 @@ def add_python_feature(module, env_var):
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                           timeout=120).returncode == 0:
             config.available_features.add(module)
-            config.substitutions.append(("%%%s_python" % module, python))
+            # These Pythons load model.so files too (the fuzzer, the import
+            # checks): with the sanitizer runtime in its build.
+            config.substitutions.append(
+                ("%%%s_python" % module, with_sanitizer_runtime(python)))
     except (OSError, subprocess.TimeoutExpired):
         pass
 add_python_feature("torch", "NNC_TORCH_PYTHON")
