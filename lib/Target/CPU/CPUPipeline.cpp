@@ -80,15 +80,8 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
     pm.addNestedPass<func::FuncOp>(nnc::createVectorizeOps(vectorize));
   }
 
-  bufferization::OneShotBufferizationOptions bufferization;
-  bufferization.bufferizeFunctionBoundaries = false;
-  // Loops may carry freshly allocated tensors (recurrent states); the
-  // deallocation pipeline of buildLinalgToLLVMPipeline frees them.
-  bufferization.allowReturnAllocsFromLoops = true;
-  bufferization.setFunctionBoundaryTypeConversion(
-      bufferization::LayoutMapOption::IdentityLayoutMap);
   pm.addNestedPass<func::FuncOp>(nnc::createSplitEmptyTensors());
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferization));
+  pm.addPass(nnc::createBufferizeFunctions());
   // The chunks' static temporaries in one buffer per loop, before the
   // deallocation passes free it (and before nnc summary's workspace
   // estimate counts the allocations).

@@ -23,6 +23,23 @@ def HostAlloc : Pass<"nnc-host-alloc", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def BufferizeFunctions : Pass<"nnc-bufferize-functions", "mlir::ModuleOp"> {
+  let summary = "One-Shot Bufferize the module's functions side by side (CPU settings)";
+  let description = [{
+    CPU, on linalg, tensor, vector and scf ops on tensors after the
+    vectorization schedules: One-Shot Bufferize of every function with the
+    CPU pipeline's settings (function boundaries are already memrefs:
+    nnc-destination-passing; loops may return fresh allocations; identity
+    layouts at function boundaries). Nothing it decides crosses a function,
+    so the functions are bufferized in parallel on the context's threads;
+    only a tensor constant adds to the module (its `memref.global`), and
+    the functions holding one are bufferized first, one at a time. The
+    module-level `one-shot-bufferize` took every function in turn.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 def DistributeOps : Pass<"nnc-distribute-ops", "mlir::func::FuncOp"> {
   let summary = "Chunk big linalg ops along a parallel loop with scf.forall (CPU threads)";
   let description = [{
