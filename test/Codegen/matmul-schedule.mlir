@@ -364,3 +364,40 @@ func.func @few_rows(%a: tensor<4x8xf32>, %b: tensor<8x128xf32>) -> tensor<4x128x
   %r = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x128xf32>) outs(%f : tensor<4x128xf32>) -> tensor<4x128xf32>
   return %r : tensor<4x128xf32>
 }
+
+// -----
+
+// A fill that CSE left outside the per-head loop of its matmul (the
+// attention backward of a 1-head self_attention: one zero fill for a
+// product before the loop and the one in it): the matmul gets its own fill
+// in the loop, and the scheduled loops and their epilogue stay in it (the
+// shared fill gave a write whose destination was defined inside the loop).
+// CHECK-LABEL: func.func @fill_outside_loop(
+// CHECK: scf.for {{.*}} -> (tensor<4x8x32xf32>)
+// CHECK-NOT: linalg.matmul
+// CHECK: vector.contract
+// CHECK: arith.mulf {{.*}} : vector<8x32xf32>
+// CHECK: scf.yield {{.*}} : tensor<4x8x32xf32>
+func.func @fill_outside_loop(%a: tensor<4x8x16xf32>, %b: tensor<16x32xf32>, %c: tensor<16x8xf32>, %out: tensor<4x8x32xf32>) -> (tensor<4x8x32xf32>, tensor<8x32xf32>) {
+  %cst = arith.constant 0.0 : f32
+  %two = arith.constant 2.0 : f32
+  %e = tensor.empty() : tensor<8x32xf32>
+  %f = linalg.fill ins(%cst : f32) outs(%e : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %t = linalg.matmul_transpose_a ins(%c, %b : tensor<16x8xf32>, tensor<16x32xf32>) outs(%f : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %r = scf.for %i = %c0 to %c4 step %c1 iter_args(%acc = %out) -> (tensor<4x8x32xf32>) {
+    %as = tensor.extract_slice %a[%i, 0, 0] [1, 8, 16] [1, 1, 1] : tensor<4x8x16xf32> to tensor<8x16xf32>
+    %m = linalg.matmul ins(%as, %b : tensor<8x16xf32>, tensor<16x32xf32>) outs(%f : tensor<8x32xf32>) -> tensor<8x32xf32>
+    %os = tensor.extract_slice %acc[%i, 0, 0] [1, 8, 32] [1, 1, 1] : tensor<4x8x32xf32> to tensor<8x32xf32>
+    %g = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%m : tensor<8x32xf32>) outs(%os : tensor<8x32xf32>) {
+    ^bb0(%in: f32, %o: f32):
+      %x = arith.mulf %in, %two : f32
+      linalg.yield %x : f32
+    } -> tensor<8x32xf32>
+    %ins = tensor.insert_slice %g into %acc[%i, 0, 0] [1, 8, 32] [1, 1, 1] : tensor<8x32xf32> into tensor<4x8x32xf32>
+    scf.yield %ins : tensor<4x8x32xf32>
+  }
+  return %r, %t : tensor<4x8x32xf32>, tensor<8x32xf32>
+}

@@ -564,9 +564,14 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
       for (linalg::LinalgOp matmul : collect()) {
         // CSE may share one fill between several matmuls; give this one its
         // own, so that fusing it into the tile leaves no whole-tensor fill
-        // of dynamic shape behind for the vectorizer.
+        // of dynamic shape behind for the vectorizer. Likewise a fill
+        // outside the matmul's block (CSE hoists it out of a per-head loop
+        // to an equal fill outside): the schedule's ops go back where the
+        // matmul is, and a fill left above the loop gave a write whose
+        // destination was defined inside it (invalid IR, then a crash).
         if (auto fill = matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-            fill && !fill->hasOneUse()) {
+            fill &&
+            (!fill->hasOneUse() || fill->getBlock() != matmul->getBlock())) {
           OpBuilder b(matmul);
           Operation *own = b.clone(*fill);
           matmul.getDpsInitsMutable()[0].set(own->getResult(0));
