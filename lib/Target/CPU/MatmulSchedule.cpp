@@ -565,10 +565,11 @@ struct MatmulSchedulePass : nnc::impl::MatmulScheduleBase<MatmulSchedulePass> {
         // CSE may share one fill between several matmuls; give this one its
         // own, so that fusing it into the tile leaves no whole-tensor fill
         // of dynamic shape behind for the vectorizer. Likewise a fill
-        // outside the matmul's block (CSE hoists it out of a per-head loop
-        // to an equal fill outside): the schedule's ops go back where the
-        // matmul is, and a fill left above the loop gave a write whose
-        // destination was defined inside it (invalid IR, then a crash).
+        // outside the matmul's block (CSE replaced the fill in a per-head
+        // loop by an equal one before the loop): the schedule's ops go back
+        // where the matmul is, and a fill left above the loop gave a write
+        // whose destination was defined inside it (invalid IR, then a
+        // crash).
         if (auto fill = matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
             fill &&
             (!fill->hasOneUse() || fill->getBlock() != matmul->getBlock())) {
