@@ -307,3 +307,31 @@ func.func @into_columns(%ds: tensor<?x16x16xf32>, %q: tensor<?x2x16x8xf32>, %p: 
   %g3 = tensor.insert_slice %dv into %g2[0, 0, 32] [%n, 16, 16] [1, 1, 1] : tensor<?x16x16xf32> into tensor<?x16x48xf32>
   return %g3 : tensor<?x16x48xf32>
 }
+
+// -----
+
+// A generic without inputs (a padded pooling input, built from linalg.index)
+// beside a batch product: the pass looks at it and leaves it alone (it read
+// the missing input 0 and crashed, fuzzer seed 61434).
+// CHECK-LABEL: func.func @generic_without_inputs(
+// CHECK: linalg.generic
+// CHECK-SAME: outs(
+// CHECK: linalg.index 0
+// CHECK: linalg.batch_matmul
+func.func @generic_without_inputs(%a: tensor<2x4x8xf32>, %b: tensor<2x8x4xf32>) -> (tensor<2x4x4xf32>, tensor<4x8xf32>) {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %g = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} outs(%e : tensor<4x8xf32>) {
+  ^bb0(%out: f32):
+    %i = linalg.index 0 : index
+    %j = linalg.index 1 : index
+    %s = arith.addi %i, %j : index
+    %c = arith.index_cast %s : index to i32
+    %f = arith.sitofp %c : i32 to f32
+    linalg.yield %f : f32
+  } -> tensor<4x8xf32>
+  %cst = arith.constant 0.0 : f32
+  %o = tensor.empty() : tensor<2x4x4xf32>
+  %z = linalg.fill ins(%cst : f32) outs(%o : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  %r = linalg.batch_matmul ins(%a, %b : tensor<2x4x8xf32>, tensor<2x8x4xf32>) outs(%z : tensor<2x4x4xf32>) -> tensor<2x4x4xf32>
+  return %r, %g : tensor<2x4x4xf32>, tensor<4x8xf32>
+}

@@ -171,9 +171,14 @@ void composeTransposes(RewriterBase &rewriter, func::FuncOp func) {
   SmallVector<linalg::GenericOp> generics;
   func.walk([&](linalg::GenericOp op) { generics.push_back(op); });
   for (linalg::GenericOp op : generics) {
+    // A generic without inputs (a padded pooling input, built from
+    // linalg.index and tensor.extract) has no input to look through:
+    // copyPermutation is checked first (reading input 0 of one crashed nnc).
     std::optional<SmallVector<int64_t>> outer = copyPermutation(op);
+    if (!outer)
+      continue;
     auto inner = op.getDpsInputs()[0].getDefiningOp<linalg::TransposeOp>();
-    if (!outer || !inner)
+    if (!inner)
       continue;
     // out.dim(i) = t.dim(outer[i]) = x.dim(inner[outer[i]]).
     SmallVector<int64_t> perm;
