@@ -17,8 +17,9 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 
 llvm_config.use_default_substitutions()
 
-# `asan` in the sanitizer build (docs/safety.md).
-if config.nnc_sanitizer_runtime:
+# `asan` in a sanitizer build with AddressSanitizer (docs/safety.md); a
+# UBSan-only build preloads libclang_rt.ubsan_standalone and is not `asan`.
+if "libclang_rt.asan" in config.nnc_sanitizer_runtime:
     config.available_features.add("asan")
 
 # %model_python: Python for scripts that load a compiled model.so with ctypes.
