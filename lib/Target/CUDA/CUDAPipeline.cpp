@@ -80,11 +80,14 @@ void nnc::buildLinalgToGPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(nnc::createGPULinalgToParallel());
   pm.addNestedPass<func::FuncOp>(nnc::createGPUMapParallel());
   pm.addNestedPass<func::FuncOp>(createParallelLoopToGpuPass());
+  pm.addNestedPass<func::FuncOp>(nnc::createGPUSinkScalars());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(nnc::createGPUMergeModules());
+  // One stream per host function: no waits between kernels.
+  pm.addNestedPass<func::FuncOp>(nnc::createGPUAsync());
   if (stage == GPUStage::Kernels)
     return;
 

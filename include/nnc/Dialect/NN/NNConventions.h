@@ -89,6 +89,10 @@ inline constexpr llvm::StringLiteral kABIArgs = "nn.abi_args";
 /// that may fail; the shim copies only those to undo a failed call. Absent:
 /// every tensor the entry may write is copied.
 inline constexpr llvm::StringLiteral kUndoArgs = "nn.undo_args";
+/// UnitAttr on a CUDA kernel (nnc-gpu-async): its host code touches no
+/// memory and waits for the device only at its end, so a call may be
+/// captured as a CUDA graph and replayed (NNC_ENTRY_GRAPH_SAFE).
+inline constexpr llvm::StringLiteral kGraphSafe = "nn.graph_safe";
 
 } // namespace nnc::attrs
 

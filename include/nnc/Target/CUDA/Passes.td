@@ -60,6 +60,37 @@ def GPUMapParallel : Pass<"nnc-gpu-map-parallel", "mlir::func::FuncOp"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def GPUSinkScalars : Pass<"nnc-gpu-sink-scalars", "mlir::func::FuncOp"> {
+  let summary = "Compute host scalars read from the call's scalar arguments inside the kernels that use them";
+  let description = [{
+    Runs on host functions once their kernels are `gpu.launch` ops. A scalar
+    a kernel captures from the host, computed by pure arith/math ops from
+    `memref.load`s of read-only arguments (learning rate, step, optimizer
+    hyperparameters: the shim's scalar block), is recomputed at the start of
+    the kernel instead: the loads and the arithmetic are cloned into the
+    launch body and the host copies die. The host code then no longer reads
+    the values of a call, only its shapes, so the same launches (and a CUDA
+    graph captured from them) serve every call of the same shapes.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def GPUAsync : Pass<"nnc-gpu-async", "mlir::func::FuncOp"> {
+  let summary = "Launch every kernel of a host function on one stream, with stream-ordered temporaries";
+  let description = [{
+    Runs on host functions after kernel outlining. The function takes one
+    stream at its start (`gpu.wait async`), every `gpu.launch_func` becomes
+    asynchronous on it, and temporaries only kernels touch become
+    `gpu.alloc`/`gpu.dealloc` ordered on the stream (the shim's per-instance
+    pool). The host waits for the stream (`gpu.wait`) only before it touches
+    memory itself (a scalar it reads, a temporary it frees, a call) and at
+    each return, never between two launches. A function whose host code
+    touches no memory at all is marked `nn.graph_safe`: the shim may capture
+    a call as a CUDA graph and replay it.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
 def GPUMergeModules : Pass<"nnc-gpu-merge-modules", "mlir::ModuleOp"> {
   let summary = "Move every outlined kernel into one gpu.module @nnc_kernels";
   let description = [{
