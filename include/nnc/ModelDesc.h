@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-#define NNC_DESC_VERSION 6
+#define NNC_DESC_VERSION 7
 #define NNC_MAX_RANK 8
 
 /** What a tensor is to the model. */
@@ -121,7 +121,15 @@ typedef struct {
    *  failed call), 0 when every write comes after the kernel's last
    *  allocation; NULL: every instance tensor the entry may write is kept. */
   const uint8_t *undo;
+  /** Since version 7: NNC_ENTRY_* bits. */
+  int32_t flags;
 } nnc_entry_desc_t;
+
+/** CUDA: the entry's host code touches no memory and waits for the device
+ *  only at its end (nnc-gpu-async's nn.graph_safe), so its launches depend
+ *  on argument addresses and shapes only: the shim may capture a call as a
+ *  CUDA graph and replay it for later calls with the same arguments. */
+#define NNC_ENTRY_GRAPH_SAFE 1
 
 typedef enum {
   NNC_OPT_NONE = 0,

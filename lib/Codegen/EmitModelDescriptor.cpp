@@ -49,7 +49,7 @@ struct DescriptorTypes {
         ctx, {ptr, i32, i32, i32, LLVM::LLVMArrayType::get(i64, NNC_MAX_RANK),
               i32, f32, i32, i64});
     // nnc_entry_desc_t
-    entry = LLVM::LLVMStructType::getLiteral(ctx, {ptr, i32, ptr, ptr});
+    entry = LLVM::LLVMStructType::getLiteral(ctx, {ptr, i32, ptr, ptr, i32});
     // nnc_hyper_desc_t
     hyper = LLVM::LLVMStructType::getLiteral(ctx, {ptr, f64, i32});
     // nnc_model_desc_t
@@ -147,13 +147,14 @@ public:
          i64(in, t.getBound())});
   }
 
-  /// An nnc_entry_desc_t for `kernel`, or {NULL, 0, NULL, NULL} without one.
+  /// An nnc_entry_desc_t for `kernel`, or {NULL, 0, NULL, NULL, 0} without
+  /// one.
   FailureOr<Value> entry(OpBuilder &in, StringRef name) {
     auto kernel =
         symbols.lookup<LLVM::LLVMFuncOp>((nnc::kKernelPrefix + name).str());
     if (!kernel)
       return aggregate(in, types.entry,
-                       {null(in), i32(in, 0), null(in), null(in)});
+                       {null(in), i32(in, 0), null(in), null(in), i32(in, 0)});
     auto args = kernel->getAttrOfType<DenseI32ArrayAttr>(nnc::attrs::kABIArgs);
     if (!args)
       return kernel.emitError("the kernel has no ")
@@ -190,9 +191,12 @@ public:
           });
       undo = in.create<LLVM::AddressOfOp>(loc, array);
     }
+    int32_t flags = 0;
+    if (kernel->hasAttr(nnc::attrs::kGraphSafe))
+      flags |= NNC_ENTRY_GRAPH_SAFE;
     return aggregate(in, types.entry,
                      {in.create<LLVM::AddressOfOp>(loc, kernel),
-                      i32(in, args.size()), list, undo});
+                      i32(in, args.size()), list, undo, i32(in, flags)});
   }
 
   /// The whole descriptor.
@@ -302,6 +306,7 @@ struct EmitModelDescriptorPass
     for (auto func : module.getOps<LLVM::LLVMFuncOp>()) {
       func->removeAttr(nnc::attrs::kABIArgs);
       func->removeAttr(nnc::attrs::kUndoArgs);
+      func->removeAttr(nnc::attrs::kGraphSafe);
     }
   }
 };

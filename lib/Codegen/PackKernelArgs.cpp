@@ -75,7 +75,8 @@ struct PackKernelArgsPass : nnc::impl::PackKernelArgsBase<PackKernelArgsPass> {
       std::string impl =
           wrapper.getSymName().drop_front(kCifacePrefix.size()).str();
       auto body = module.lookupSymbol<LLVM::LLVMFuncOp>(impl);
-      for (StringRef name : {nnc::attrs::kABIArgs, nnc::attrs::kUndoArgs})
+      for (StringRef name : {nnc::attrs::kABIArgs, nnc::attrs::kUndoArgs,
+                             nnc::attrs::kGraphSafe})
         for (Operation *source :
              {wrapper.getOperation(), body ? body.getOperation() : nullptr})
           if (Attribute args = source ? source->getAttr(name) : Attribute()) {

@@ -23,6 +23,7 @@ static pthread_mutex_t initLock = PTHREAD_MUTEX_INITIALIZER;
 static int initDone; /* 1: success, -1: failed (message kept) */
 static char initError[512];
 static CUcontext context;
+static CUdevice device;
 
 /* First failure of a runtime wrapper call, per thread (a pthread key, not
  * __thread: TLS in a dlopen-ed library would need ld.so's __tls_get_addr). */
@@ -93,7 +94,23 @@ static void loadDriver(void) {
            resolve(lib, "cuMemcpy", &nncCu.memcpy) &&
            resolve(lib, "cuMemsetD32_v2", &nncCu.memsetD32) &&
            resolve(lib, "cuMemsetD16_v2", &nncCu.memsetD16) &&
-           resolve(lib, "cuStreamSynchronize", &nncCu.streamSynchronize);
+           resolve(lib, "cuStreamSynchronize", &nncCu.streamSynchronize) &&
+           resolve(lib, "cuStreamCreate", &nncCu.streamCreate) &&
+           resolve(lib, "cuStreamDestroy_v2", &nncCu.streamDestroy) &&
+           resolve(lib, "cuStreamBeginCapture_v2", &nncCu.streamBeginCapture) &&
+           resolve(lib, "cuStreamEndCapture", &nncCu.streamEndCapture) &&
+           resolve(lib, "cuGraphInstantiateWithFlags",
+                   &nncCu.graphInstantiate) &&
+           resolve(lib, "cuGraphLaunch", &nncCu.graphLaunch) &&
+           resolve(lib, "cuGraphExecDestroy", &nncCu.graphExecDestroy) &&
+           resolve(lib, "cuGraphDestroy", &nncCu.graphDestroy) &&
+           resolve(lib, "cuMemPoolCreate", &nncCu.memPoolCreate) &&
+           resolve(lib, "cuMemPoolDestroy", &nncCu.memPoolDestroy) &&
+           resolve(lib, "cuMemPoolSetAttribute", &nncCu.memPoolSetAttribute) &&
+           resolve(lib, "cuMemAllocAsync", &nncCu.memAllocAsync) &&
+           resolve(lib, "cuMemAllocFromPoolAsync",
+                   &nncCu.memAllocFromPoolAsync) &&
+           resolve(lib, "cuMemFreeAsync", &nncCu.memFreeAsync);
   if (!ok) {
     initDone = -1;
     return;
@@ -119,10 +136,9 @@ static void loadDriver(void) {
     initDone = -1;
     return;
   }
-  CUdevice dev;
-  r = nncCu.deviceGet(&dev, ordinal);
+  r = nncCu.deviceGet(&device, ordinal);
   if (r == 0)
-    r = nncCu.primaryCtxRetain(&context, dev);
+    r = nncCu.primaryCtxRetain(&context, device);
   if (r != 0) {
     snprintf(initError, sizeof initError,
              "cannot open CUDA device %d: %s (CUDA error %d)", ordinal,
@@ -144,6 +160,24 @@ nnc_status_t nncCudaInit(const char *fn) {
                          initError);
   CUresult r = nncCu.ctxSetCurrent(context);
   return r ? nncCudaStatus(fn, "cuCtxSetCurrent", r) : NULL;
+}
+
+CUdevice nncCudaDevice(void) { return device; }
+
+/* The call each thread runs (CudaExec.c sets it around the kernel). */
+static pthread_key_t execKey;
+static pthread_once_t execKeyOnce = PTHREAD_ONCE_INIT;
+
+static void makeExecKey(void) { pthread_key_create(&execKey, NULL); }
+
+void nncCudaSetExec(const NncCudaExec *exec) {
+  pthread_once(&execKeyOnce, makeExecKey);
+  pthread_setspecific(execKey, exec);
+}
+
+const NncCudaExec *nncCudaCurrentExec(void) {
+  pthread_once(&execKeyOnce, makeExecKey);
+  return pthread_getspecific(execKey);
 }
 
 nnc_status_t nncCudaAlloc(const char *fn, size_t bytes, int managed,

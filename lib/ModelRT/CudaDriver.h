@@ -21,6 +21,19 @@ typedef struct CUctx_st *CUcontext;
 typedef struct CUmod_st *CUmodule;
 typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
+typedef struct CUgraph_st *CUgraph;
+typedef struct CUgraphExec_st *CUgraphExec;
+typedef struct CUmemPoolHandle_st *CUmemoryPool;
+
+/** CUmemPoolProps: same size and leading fields in CUDA 11.2 to 13. */
+typedef struct {
+  int allocType;   /* CU_MEM_ALLOCATION_TYPE_PINNED = 1 */
+  int handleTypes; /* CU_MEM_HANDLE_TYPE_NONE = 0 */
+  int locationType; /* CU_MEM_LOCATION_TYPE_DEVICE = 1 */
+  int locationId;
+  void *win32SecurityAttributes;
+  unsigned char reserved[64];
+} NncCuMemPoolProps;
 
 /** The driver's per-thread default stream (CU_STREAM_PER_THREAD). */
 #define NNC_CU_STREAM_PER_THREAD ((CUstream)0x2)
@@ -46,6 +59,21 @@ typedef struct {
   CUresult (*memsetD32)(CUdeviceptr, unsigned, size_t);
   CUresult (*memsetD16)(CUdeviceptr, unsigned short, size_t);
   CUresult (*streamSynchronize)(CUstream);
+  CUresult (*streamCreate)(CUstream *, unsigned);
+  CUresult (*streamDestroy)(CUstream);
+  CUresult (*streamBeginCapture)(CUstream, int);
+  CUresult (*streamEndCapture)(CUstream, CUgraph *);
+  CUresult (*graphInstantiate)(CUgraphExec *, CUgraph, unsigned long long);
+  CUresult (*graphLaunch)(CUgraphExec, CUstream);
+  CUresult (*graphExecDestroy)(CUgraphExec);
+  CUresult (*graphDestroy)(CUgraph);
+  CUresult (*memPoolCreate)(CUmemoryPool *, const NncCuMemPoolProps *);
+  CUresult (*memPoolDestroy)(CUmemoryPool);
+  CUresult (*memPoolSetAttribute)(CUmemoryPool, int, void *);
+  CUresult (*memAllocAsync)(CUdeviceptr *, size_t, CUstream);
+  CUresult (*memAllocFromPoolAsync)(CUdeviceptr *, size_t, CUmemoryPool,
+                                    CUstream);
+  CUresult (*memFreeAsync)(CUdeviceptr, CUstream);
 } NncCudaApi;
 
 /** The loaded driver table; valid after nncCudaInit succeeded. */
@@ -71,6 +99,23 @@ NNC_HIDDEN void nncCudaFree(void *p);
  *  addressing) and waits for the copy. */
 NNC_HIDDEN nnc_status_t nncCudaCopy(const char *fn, void *dst, const void *src,
                                     size_t bytes);
+
+/** The device nncCudaInit opened (valid after it succeeded). */
+NNC_HIDDEN CUdevice nncCudaDevice(void);
+
+/** What the kernels of the running call use: the instance's stream and
+ *  memory pool, and whether the stream is being captured into a graph (then
+ *  waits are left to the shim and temporaries become graph allocations). */
+typedef struct {
+  CUstream stream;
+  CUmemoryPool pool;
+  int capturing;
+} NncCudaExec;
+
+/** Sets (NULL: clears) the call this thread runs; the mgpu* wrappers read
+ *  it. Without one they use the per-thread default stream. */
+NNC_HIDDEN void nncCudaSetExec(const NncCudaExec *exec);
+NNC_HIDDEN const NncCudaExec *nncCudaCurrentExec(void);
 
 /** Records the first failure of an MLIR runtime wrapper call on this thread
  *  (they return void); the message is copied. */

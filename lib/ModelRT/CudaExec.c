@@ -5,7 +5,8 @@
  * of a call (grown when a larger batch comes), one managed block holds the
  * scalar arguments (learning rate, step, seed, loss, hyperparameters). Host
  *data is copied in before the kernel and the loss and requested outputs are
- *copied out after it; inputs and labels already on the device
+ *copied out after it (the kernel runs on the instance's stream, perhaps as
+ *a replayed CUDA graph: CudaGraphs.c); inputs and labels already on the device
  *(nnc_model_set_input_location) are passed as they are. The first error a
  *runtime wrapper recorded during the kernel becomes the call's status.
  *
@@ -49,7 +50,7 @@ static size_t ioOffset(const nnc_model_desc_t *d, int32_t t, int64_t batch) {
 
 nnc_status_t nncDevicePrepare(nnc_model_t *m, const char *fn, int64_t batch) {
   nnc_status_t s = nncCudaInit(fn);
-  if (s)
+  if (s || (s = nncCudaInstanceInit(m, fn)))
     return s;
   if (!m->deviceScalars &&
       (s = nncCudaAlloc(fn, (SLOTS + NNC_MAX_HYPERS) * SLOT_BYTES, 1,
@@ -126,8 +127,7 @@ nnc_status_t nncDeviceCall(nnc_model_t *m, const nnc_entry_desc_t *e,
   if (s)
     return s;
   nnc_status_free(nncCudaTakeError(c->fn)); /* stale errors are not ours */
-  e->fn(m->args);
-  if ((s = nncCudaTakeError(c->fn)))
+  if ((s = nncCudaRun(m, e, c->fn)))
     return s;
   if ((s = nncCudaCopy(c->fn, &c->loss, slot(m, SLOT_LOSS), sizeof c->loss)))
     return s;

@@ -7,9 +7,10 @@
  * CudaDriver.c loads at run time. They return void, so each failure is
  * recorded per thread (first error wins) and the shim turns it into the
  * status of the API call after the kernel returns. PTX modules are JIT-ed
- * once and cached by image address, for the life of the process; streams
- * are the per-thread default stream, so launches of one thread are ordered
- * and MLIR's per-launch create/synchronize/destroy costs no allocation.
+ * once and cached by image address, for the life of the process. A call's
+ * kernels and temporaries are ordered on the instance's stream, from its
+ * memory pool (CudaExec.c), and the host waits only where the host code
+ * says (nnc-gpu-async).
  *
  *===----------------------------------------------------------------------===*/
 #define _POSIX_C_SOURCE 200809L
@@ -111,14 +112,21 @@ NNC_HIDDEN void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
     nncCudaRecordError("cuLaunchKernel", r);
 }
 
+/* The host code takes one stream per call (nnc-gpu-async): the instance's,
+ * which CudaExec.c set for this thread; it belongs to the instance, so
+ * "destroying" it does nothing. */
 NNC_HIDDEN void *mgpuStreamCreate(void) {
   ready("stream create");
-  return NNC_CU_STREAM_PER_THREAD;
+  const NncCudaExec *x = nncCudaCurrentExec();
+  return x ? x->stream : NNC_CU_STREAM_PER_THREAD;
 }
 
 NNC_HIDDEN void mgpuStreamDestroy(void *stream) { (void)stream; }
 
 NNC_HIDDEN void mgpuStreamSynchronize(void *stream) {
+  const NncCudaExec *x = nncCudaCurrentExec();
+  if (x && x->capturing)
+    return; /* the entry's final wait: the shim waits for the graph */
   if (!nncCu.streamSynchronize)
     return;
   CUresult r = nncCu.streamSynchronize((CUstream)stream);
@@ -126,7 +134,7 @@ NNC_HIDDEN void mgpuStreamSynchronize(void *stream) {
     nncCudaRecordError("kernel execution (cuStreamSynchronize)", r);
 }
 
-/* Streams are the per-thread default stream: events order nothing more. */
+/* One stream per call: events order nothing more. */
 NNC_HIDDEN void *mgpuEventCreate(void) { return NULL; }
 NNC_HIDDEN void mgpuEventDestroy(void *event) { (void)event; }
 NNC_HIDDEN void mgpuEventSynchronize(void *event) { (void)event; }
@@ -139,25 +147,45 @@ NNC_HIDDEN void mgpuStreamWaitEvent(void *stream, void *event) {
   (void)event;
 }
 
-/* Device temporaries are managed memory: host code of the kernels (scalar
- * extracts, loop bounds) may read them after a synchronising launch. */
+/* gpu.alloc: temporaries only kernels touch, ordered on the call's stream
+ * and served by the instance's pool (a graph allocation while capturing);
+ * host-shared ones are managed memory. */
 NNC_HIDDEN void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared) {
-  (void)stream;
-  (void)hostShared;
   void *p = NULL;
   if (!ready("mgpuMemAlloc"))
     return NULL;
-  nnc_status_t s = nncCudaAlloc("mgpuMemAlloc", bytes, 1, &p);
-  if (s) {
-    nncCudaRecordError(nnc_status_message(s), 0);
-    nnc_status_free(s);
+  const NncCudaExec *x = nncCudaCurrentExec();
+  if (hostShared || !x) {
+    nnc_status_t s = nncCudaAlloc("mgpuMemAlloc", bytes, 1, &p);
+    if (s) {
+      nncCudaRecordError(nnc_status_message(s), 0);
+      nnc_status_free(s);
+    }
+    return p;
   }
-  return p;
+  CUdeviceptr d = 0;
+  size_t n = bytes ? bytes : 4;
+  CUresult r =
+      x->capturing || !x->pool
+          ? nncCu.memAllocAsync(&d, n, (CUstream)stream)
+          : nncCu.memAllocFromPoolAsync(&d, n, x->pool, (CUstream)stream);
+  if (r) {
+    nncCudaRecordError("cuMemAllocAsync (kernel temporary)", r);
+    return NULL;
+  }
+  return (void *)(uintptr_t)d;
 }
 
 NNC_HIDDEN void mgpuMemFree(void *ptr, void *stream) {
-  (void)stream;
-  nncCudaFree(ptr);
+  if (!ptr)
+    return;
+  if (!nncCudaCurrentExec()) {
+    nncCudaFree(ptr);
+    return;
+  }
+  CUresult r = nncCu.memFreeAsync((CUdeviceptr)(uintptr_t)ptr, (CUstream)stream);
+  if (r)
+    nncCudaRecordError("cuMemFreeAsync (kernel temporary)", r);
 }
 
 NNC_HIDDEN void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream) {

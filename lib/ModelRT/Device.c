@@ -77,6 +77,7 @@ static void cudaRelease(nnc_model_t *m, void *p) {
 }
 
 static void cudaDestroy(nnc_model_t *m) {
+  nncCudaInstanceDestroy(m);
   nncCudaFree(m->deviceIO);
   nncCudaFree(m->deviceScalars);
 }

@@ -438,6 +438,7 @@ static nnc_status_t run(nnc_model_t *m, const nnc_entry_desc_t *e, Call *c) {
     m->args[i] = w;
     w += putMemref(w, ptr, rank, dims, c->batch);
   }
+  m->argWords = (size_t)(w - m->words);
   return m->device->call(m, e, c);
 }
 

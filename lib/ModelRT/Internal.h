@@ -83,6 +83,10 @@ struct nnc_model_s {
   void *deviceIO;    /**< CUDA: device copies of inputs, labels, outputs */
   size_t deviceIOBytes;
   void *deviceScalars; /**< CUDA: managed lr, step, seed and loss slots */
+  /** CUDA: the instance's stream, memory pool and captured graphs
+   *  (CudaExec.c). */
+  struct NncCudaInstance *cuda;
+  size_t argWords; /**< words of `words` the current call's arguments use */
   void *undo;          /**< CPU: copies of the tensors a kernel updates */
   size_t undoBytes;
   NncAllocScope allocScope; /**< CPU: the running kernel's allocations */
@@ -284,6 +288,18 @@ NNC_HIDDEN nnc_status_t nncDevicePrepare(nnc_model_t *model, const char *fn,
  *  (a tensor index or NNC_ARG_*) whose host address would be `hostPtr`. */
 NNC_HIDDEN void *nncDeviceArg(nnc_model_t *model, const NncCall *call,
                               int32_t a, void *hostPtr);
+/** CUDA target (CudaGraphs.c): creates the instance's stream and memory
+ *  pool on first use. */
+NNC_HIDDEN nnc_status_t nncCudaInstanceInit(nnc_model_t *model,
+                                            const char *fn);
+/** CUDA target: waits for the instance's stream, frees its graphs, pool
+ *  and stream. */
+NNC_HIDDEN void nncCudaInstanceDestroy(nnc_model_t *model);
+/** CUDA target: runs entry `e` on `model->args` (the first `argWords` words
+ *  of `model->words`) on the instance's stream, eagerly or as a captured
+ *  CUDA graph, and waits for it; the status of its kernels. */
+NNC_HIDDEN nnc_status_t nncCudaRun(nnc_model_t *model,
+                                   const nnc_entry_desc_t *e, const char *fn);
 /** CUDA target: copies inputs, labels and scalars in, runs the entry's
  *  kernel on `model->args`, reports launch errors, copies the loss and the
  *  requested outputs back. */
