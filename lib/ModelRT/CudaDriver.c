@@ -79,38 +79,37 @@ static void loadDriver(void) {
     initDone = -1;
     return;
   }
-  int ok = resolve(lib, "cuInit", &nncCu.init) &&
-           resolve(lib, "cuDeviceGetCount", &nncCu.deviceGetCount) &&
-           resolve(lib, "cuDeviceGet", &nncCu.deviceGet) &&
-           resolve(lib, "cuDevicePrimaryCtxRetain", &nncCu.primaryCtxRetain) &&
-           resolve(lib, "cuCtxSetCurrent", &nncCu.ctxSetCurrent) &&
-           resolve(lib, "cuGetErrorString", &nncCu.getErrorString) &&
-           resolve(lib, "cuModuleLoadDataEx", &nncCu.moduleLoadDataEx) &&
-           resolve(lib, "cuModuleGetFunction", &nncCu.moduleGetFunction) &&
-           resolve(lib, "cuLaunchKernel", &nncCu.launchKernel) &&
-           resolve(lib, "cuMemAlloc_v2", &nncCu.memAlloc) &&
-           resolve(lib, "cuMemAllocManaged", &nncCu.memAllocManaged) &&
-           resolve(lib, "cuMemFree_v2", &nncCu.memFree) &&
-           resolve(lib, "cuMemcpy", &nncCu.memcpy) &&
-           resolve(lib, "cuMemsetD32_v2", &nncCu.memsetD32) &&
-           resolve(lib, "cuMemsetD16_v2", &nncCu.memsetD16) &&
-           resolve(lib, "cuStreamSynchronize", &nncCu.streamSynchronize) &&
-           resolve(lib, "cuStreamCreate", &nncCu.streamCreate) &&
-           resolve(lib, "cuStreamDestroy_v2", &nncCu.streamDestroy) &&
-           resolve(lib, "cuStreamBeginCapture_v2", &nncCu.streamBeginCapture) &&
-           resolve(lib, "cuStreamEndCapture", &nncCu.streamEndCapture) &&
-           resolve(lib, "cuGraphInstantiateWithFlags",
-                   &nncCu.graphInstantiate) &&
-           resolve(lib, "cuGraphLaunch", &nncCu.graphLaunch) &&
-           resolve(lib, "cuGraphExecDestroy", &nncCu.graphExecDestroy) &&
-           resolve(lib, "cuGraphDestroy", &nncCu.graphDestroy) &&
-           resolve(lib, "cuMemPoolCreate", &nncCu.memPoolCreate) &&
-           resolve(lib, "cuMemPoolDestroy", &nncCu.memPoolDestroy) &&
-           resolve(lib, "cuMemPoolSetAttribute", &nncCu.memPoolSetAttribute) &&
-           resolve(lib, "cuMemAllocAsync", &nncCu.memAllocAsync) &&
-           resolve(lib, "cuMemAllocFromPoolAsync",
-                   &nncCu.memAllocFromPoolAsync) &&
-           resolve(lib, "cuMemFreeAsync", &nncCu.memFreeAsync);
+  int ok =
+      resolve(lib, "cuInit", &nncCu.init) &&
+      resolve(lib, "cuDeviceGetCount", &nncCu.deviceGetCount) &&
+      resolve(lib, "cuDeviceGet", &nncCu.deviceGet) &&
+      resolve(lib, "cuDevicePrimaryCtxRetain", &nncCu.primaryCtxRetain) &&
+      resolve(lib, "cuCtxSetCurrent", &nncCu.ctxSetCurrent) &&
+      resolve(lib, "cuGetErrorString", &nncCu.getErrorString) &&
+      resolve(lib, "cuModuleLoadDataEx", &nncCu.moduleLoadDataEx) &&
+      resolve(lib, "cuModuleGetFunction", &nncCu.moduleGetFunction) &&
+      resolve(lib, "cuLaunchKernel", &nncCu.launchKernel) &&
+      resolve(lib, "cuMemAlloc_v2", &nncCu.memAlloc) &&
+      resolve(lib, "cuMemAllocManaged", &nncCu.memAllocManaged) &&
+      resolve(lib, "cuMemFree_v2", &nncCu.memFree) &&
+      resolve(lib, "cuMemcpy", &nncCu.memcpy) &&
+      resolve(lib, "cuMemsetD32_v2", &nncCu.memsetD32) &&
+      resolve(lib, "cuMemsetD16_v2", &nncCu.memsetD16) &&
+      resolve(lib, "cuStreamSynchronize", &nncCu.streamSynchronize) &&
+      resolve(lib, "cuStreamCreate", &nncCu.streamCreate) &&
+      resolve(lib, "cuStreamDestroy_v2", &nncCu.streamDestroy) &&
+      resolve(lib, "cuStreamBeginCapture_v2", &nncCu.streamBeginCapture) &&
+      resolve(lib, "cuStreamEndCapture", &nncCu.streamEndCapture) &&
+      resolve(lib, "cuGraphInstantiateWithFlags", &nncCu.graphInstantiate) &&
+      resolve(lib, "cuGraphLaunch", &nncCu.graphLaunch) &&
+      resolve(lib, "cuGraphExecDestroy", &nncCu.graphExecDestroy) &&
+      resolve(lib, "cuGraphDestroy", &nncCu.graphDestroy) &&
+      resolve(lib, "cuMemPoolCreate", &nncCu.memPoolCreate) &&
+      resolve(lib, "cuMemPoolDestroy", &nncCu.memPoolDestroy) &&
+      resolve(lib, "cuMemPoolSetAttribute", &nncCu.memPoolSetAttribute) &&
+      resolve(lib, "cuMemAllocAsync", &nncCu.memAllocAsync) &&
+      resolve(lib, "cuMemAllocFromPoolAsync", &nncCu.memAllocFromPoolAsync) &&
+      resolve(lib, "cuMemFreeAsync", &nncCu.memFreeAsync);
   if (!ok) {
     initDone = -1;
     return;

@@ -27,8 +27,8 @@ typedef struct CUmemPoolHandle_st *CUmemoryPool;
 
 /** CUmemPoolProps: same size and leading fields in CUDA 11.2 to 13. */
 typedef struct {
-  int allocType;   /* CU_MEM_ALLOCATION_TYPE_PINNED = 1 */
-  int handleTypes; /* CU_MEM_HANDLE_TYPE_NONE = 0 */
+  int allocType;    /* CU_MEM_ALLOCATION_TYPE_PINNED = 1 */
+  int handleTypes;  /* CU_MEM_HANDLE_TYPE_NONE = 0 */
   int locationType; /* CU_MEM_LOCATION_TYPE_DEVICE = 1 */
   int locationId;
   void *win32SecurityAttributes;

@@ -65,8 +65,7 @@ static int sameKey(const CallKey *k, const nnc_model_t *m,
 }
 
 /* Copies the current call's words into `k`; 0 when out of memory. */
-static int setKey(CallKey *k, const nnc_model_t *m,
-                  const nnc_entry_desc_t *e) {
+static int setKey(CallKey *k, const nnc_model_t *m, const nnc_entry_desc_t *e) {
   uint64_t *data = malloc(m->argWords * sizeof(uint64_t) + 1);
   if (!data)
     return 0;

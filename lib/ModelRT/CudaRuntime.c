@@ -183,7 +183,8 @@ NNC_HIDDEN void mgpuMemFree(void *ptr, void *stream) {
     nncCudaFree(ptr);
     return;
   }
-  CUresult r = nncCu.memFreeAsync((CUdeviceptr)(uintptr_t)ptr, (CUstream)stream);
+  CUresult r =
+      nncCu.memFreeAsync((CUdeviceptr)(uintptr_t)ptr, (CUstream)stream);
   if (r)
     nncCudaRecordError("cuMemFreeAsync (kernel temporary)", r);
 }

@@ -87,7 +87,7 @@ struct nnc_model_s {
    *  (CudaExec.c). */
   struct NncCudaInstance *cuda;
   size_t argWords; /**< words of `words` the current call's arguments use */
-  void *undo;          /**< CPU: copies of the tensors a kernel updates */
+  void *undo;      /**< CPU: copies of the tensors a kernel updates */
   size_t undoBytes;
   NncAllocScope allocScope; /**< CPU: the running kernel's allocations */
   int32_t numThreads;  /**< threads of parallel loops, the caller included */
@@ -290,8 +290,7 @@ NNC_HIDDEN void *nncDeviceArg(nnc_model_t *model, const NncCall *call,
                               int32_t a, void *hostPtr);
 /** CUDA target (CudaGraphs.c): creates the instance's stream and memory
  *  pool on first use. */
-NNC_HIDDEN nnc_status_t nncCudaInstanceInit(nnc_model_t *model,
-                                            const char *fn);
+NNC_HIDDEN nnc_status_t nncCudaInstanceInit(nnc_model_t *model, const char *fn);
 /** CUDA target: waits for the instance's stream, frees its graphs, pool
  *  and stream. */
 NNC_HIDDEN void nncCudaInstanceDestroy(nnc_model_t *model);

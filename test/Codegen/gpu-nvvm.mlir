@@ -31,9 +31,10 @@ func.func @predict(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>,
 
 // KERNELS-LABEL: func.func @nnc_impl_predict
 // KERNELS-NOT: linalg.
-// KERNELS: gpu.launch_func @nnc_kernels::@[[FILL:[a-z_0-9]+]]
-// KERNELS: gpu.launch_func @nnc_kernels::@[[MM:[a-z_0-9]+]] blocks in ({{.*}}) threads in (%c32{{.*}}, %c8{{.*}}, %c1{{.*}})
-// KERNELS: gpu.launch_func @nnc_kernels::@{{[a-z_0-9]+}}
+// KERNELS: %[[S:.*]] = gpu.wait async
+// KERNELS: gpu.launch_func async [%[[S]]] @nnc_kernels::@[[FILL:[a-z_0-9]+]]
+// KERNELS: gpu.launch_func async [%[[S]]] @nnc_kernels::@[[MM:[a-z_0-9]+]] blocks in ({{.*}}) threads in (%c32{{.*}}, %c8{{.*}}, %c1{{.*}})
+// KERNELS: gpu.launch_func async [%[[S]]] @nnc_kernels::@{{[a-z_0-9]+}}
 // KERNELS: gpu.module @nnc_kernels
 // KERNELS: gpu.func @[[MM]]({{.*}}) workgroup(%{{.*}} : memref<32x32xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x32xf32, #gpu.address_space<workgroup>>) {{.*}}kernel
 // KERNELS: gpu.barrier

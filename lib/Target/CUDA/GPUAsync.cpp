@@ -70,8 +70,7 @@ public:
 private:
   /// Ops whose memref results alias their memref operands.
   static bool isDerived(Operation *op) {
-    return isa<ViewLikeOpInterface, scf::ForOp, scf::IfOp, arith::SelectOp>(
-        op);
+    return isa<ViewLikeOpInterface, scf::ForOp, scf::IfOp, arith::SelectOp>(op);
   }
 
   void classify(Value value, bool fromAlloc) {
@@ -249,8 +248,8 @@ struct GPUAsyncPass : nnc::impl::GPUAsyncBase<GPUAsyncPass> {
       case HostAccess::Touches:
         graphSafe = false;
         if (auto load = dyn_cast<memref::LoadOp>(op);
-            load && nnc::isReadOnlyArgument(
-                        load.getMemRef(), op.getParentOfType<func::FuncOp>()))
+            load && nnc::isReadOnlyArgument(load.getMemRef(),
+                                            op.getParentOfType<func::FuncOp>()))
           break; // written before the call, by no kernel
         if (pending)
           wait(&op);

@@ -2,7 +2,8 @@
 //
 // Implements nnc-gpu-linalg-to-parallel: prepares every linalg op left in a
 // host function (after nnc-gpu-matmul) to become exactly one GPU kernel.
-// Host-level memref.copy becomes linalg.copy; generic ops get their parallel
+// Host-level memref.copy becomes linalg.copy and a host memref.store into an
+// allocation a one-element linalg.fill; generic ops get their parallel
 // dimensions first, so reductions stay inside the loop body; ops without a
 // parallel dimension are wrapped in a one-iteration scf.parallel; then every
 // op is lowered to an scf.parallel nest with linalg's own loop generator.
@@ -18,6 +19,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_GPULINALGTOPARALLEL
@@ -29,6 +31,14 @@ using namespace mlir;
 namespace {
 
 bool onHost(Operation *op) { return !op->getParentOfType<gpu::LaunchOp>(); }
+
+/// Whether `memref` is (a view of) a memref.alloc: device memory, unlike a
+/// host stack buffer (memref.alloca).
+bool isDeviceAllocation(Value memref) {
+  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
+    memref = view.getViewSource();
+  return memref.getDefiningOp<memref::AllocOp>() != nullptr;
+}
 
 /// The permutation putting parallel iterators first (stable), or empty when
 /// they already are.
@@ -57,6 +67,26 @@ struct GPULinalgToParallelPass
       rewriter.setInsertionPoint(copy);
       rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),
                                                   copy.getTarget());
+    }
+    // A scalar the host writes into a temporary (tensor.from_elements) is
+    // written by a one-element fill kernel instead, in stream order: the
+    // host never waits to write device memory.
+    SmallVector<memref::StoreOp> stores;
+    getOperation().walk([&](memref::StoreOp op) {
+      if (onHost(op) && isDeviceAllocation(op.getMemRef()))
+        stores.push_back(op);
+    });
+    for (memref::StoreOp store : stores) {
+      rewriter.setInsertionPoint(store);
+      Value target = store.getMemRef();
+      if (unsigned rank = store.getMemRefType().getRank()) {
+        SmallVector<OpFoldResult> offsets(store.getIndices()),
+            ones(rank, rewriter.getIndexAttr(1));
+        target = rewriter.create<memref::SubViewOp>(store.getLoc(), target,
+                                                    offsets, ones, ones);
+      }
+      rewriter.create<linalg::FillOp>(store.getLoc(), store.getValue(), target);
+      rewriter.eraseOp(store);
     }
 
     SmallVector<linalg::LinalgOp> ops;

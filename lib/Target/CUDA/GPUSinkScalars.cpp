@@ -3,12 +3,13 @@
 // Implements nnc-gpu-sink-scalars: a scalar that a gpu.launch captures from
 // the host and that the host computed from the call's scalar arguments (a
 // learning rate, Adam's bias corrections from the step, a weight decay
-// factor) is recomputed at the start of the kernel: the memref.loads of the
-// read-only arguments and the pure arith/math ops over them are cloned into
-// the launch body. The host then reads no value of the call, only shapes, so
-// its launches are the same for every call of one shape: what lets the shim
-// replay a captured CUDA graph (nnc-gpu-async marks such functions).
-// Shape-only arithmetic (grid sizes, 1 / batch) stays on the host.
+// factor) or from a temporary an earlier kernel wrote and nothing changes
+// before the launch (the gradient norm of clip_norm) is recomputed at the
+// start of the kernel: the memref.loads and the pure arith/math ops over
+// them are cloned into the launch body. The host then reads no value of the
+// call, only shapes, so its launches are the same for every call of one shape:
+// what lets the shim replay a captured CUDA graph (nnc-gpu-async marks such
+// functions). Shape-only arithmetic (grid sizes, 1 / batch) stays on the host.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 #include "llvm/ADT/SetVector.h"
@@ -34,11 +36,49 @@ using namespace mlir;
 
 namespace {
 
+/// The allocation `memref` is a view of, or null.
+Value allocationOf(Value memref) {
+  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
+    memref = view.getViewSource();
+  return memref.getDefiningOp<memref::AllocOp>() ? memref : Value();
+}
+
+/// Whether `op` or an op inside it uses (a view of) `root` other than to
+/// read it.
+bool mayWrite(Operation *op, Value root) {
+  return op
+      ->walk([&](Operation *inner) {
+        if (isa<memref::LoadOp, memref::DimOp>(inner))
+          return WalkResult::advance();
+        for (Value v : inner->getOperands())
+          if (isa<MemRefType>(v.getType()) && allocationOf(v) == root)
+            return WalkResult::interrupt();
+        return WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+/// Whether `load`, of a temporary an earlier kernel wrote (a gradient norm
+/// for clipping), reads the same value at the start of `launch`: nothing
+/// from the load to the launch, the launch included, may write it.
+bool unchangedUntil(memref::LoadOp load, gpu::LaunchOp launch) {
+  Value root = allocationOf(load.getMemRef());
+  Operation *ancestor = load->getBlock()->findAncestorOpInBlock(*launch);
+  if (!root || !ancestor || !load->isBeforeInBlock(ancestor))
+    return false;
+  for (Operation *op = load->getNextNode(); op != ancestor;
+       op = op->getNextNode())
+    if (mayWrite(op, root))
+      return false;
+  return !mayWrite(ancestor, root);
+}
+
 /// An op the kernel may recompute: a pure scalar arith/math op, or a load of
-/// a read-only argument.
-bool isSinkable(Operation *op, func::FuncOp func) {
+/// a read-only argument or of a temporary unchanged until the launch.
+bool isSinkable(Operation *op, func::FuncOp func, gpu::LaunchOp launch) {
   if (auto load = dyn_cast<memref::LoadOp>(op))
-    return nnc::isReadOnlyArgument(load.getMemRef(), func);
+    return nnc::isReadOnlyArgument(load.getMemRef(), func) ||
+           unchangedUntil(load, launch);
   if (!isa<arith::ArithDialect, math::MathDialect>(op->getDialect()) ||
       !isPure(op) || op->getNumRegions() != 0)
     return false;
@@ -49,15 +89,15 @@ bool isSinkable(Operation *op, func::FuncOp func) {
 /// Collects, operands first, the sinkable ops `value` is computed by,
 /// stopping at values defined otherwise (the kernel keeps capturing those);
 /// returns false when `value` itself is not computed by one.
-bool collectSlice(Value value, func::FuncOp func,
+bool collectSlice(Value value, func::FuncOp func, gpu::LaunchOp launch,
                   llvm::SetVector<Operation *> &slice) {
   Operation *def = value.getDefiningOp();
-  if (!def || !isSinkable(def, func))
+  if (!def || !isSinkable(def, func, launch))
     return false;
   if (slice.contains(def))
     return true;
   for (Value operand : def->getOperands())
-    collectSlice(operand, func, slice);
+    collectSlice(operand, func, launch, slice);
   slice.insert(def);
   return true;
 }
@@ -74,7 +114,7 @@ struct GPUSinkScalarsPass : nnc::impl::GPUSinkScalarsBase<GPUSinkScalarsPass> {
           continue;
         llvm::SetVector<Operation *> slice;
         // Only values read from the call's arguments are worth moving.
-        if (!collectSlice(value, func, slice) ||
+        if (!collectSlice(value, func, launch, slice) ||
             llvm::none_of(slice, llvm::IsaPred<memref::LoadOp>))
           continue;
         // Clone the slice (operands first) at the top of the kernel.

@@ -37,8 +37,9 @@ def GPULinalgToParallel : Pass<"nnc-gpu-linalg-to-parallel", "mlir::func::FuncOp
     that their parallel dimensions come first (no reduction loop is left on
     the host); ops without any parallel dimension (full reductions, rank-0
     fills) are wrapped in a one-iteration `scf.parallel` and run on one GPU
-    thread. Host-level `memref.copy` becomes `linalg.copy` first, so no copy
-    touches device memory from the host.
+    thread. Host-level `memref.copy` becomes `linalg.copy` first, and a
+    host `memref.store` into an allocation a one-element `linalg.fill`, so
+    the host neither copies nor writes device memory.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::scf::SCFDialect",
@@ -66,8 +67,9 @@ def GPUSinkScalars : Pass<"nnc-gpu-sink-scalars", "mlir::func::FuncOp"> {
     Runs on host functions once their kernels are `gpu.launch` ops. A scalar
     a kernel captures from the host, computed by pure arith/math ops from
     `memref.load`s of read-only arguments (learning rate, step, optimizer
-    hyperparameters: the shim's scalar block), is recomputed at the start of
-    the kernel instead: the loads and the arithmetic are cloned into the
+    hyperparameters: the shim's scalar block) or of a temporary that an
+    earlier kernel wrote and nothing writes again before the launch (a
+    gradient norm), is recomputed at the start of the kernel instead: the loads and the arithmetic are cloned into the
     launch body and the host copies die. The host code then no longer reads
     the values of a call, only its shapes, so the same launches (and a CUDA
     graph captured from them) serve every call of the same shapes.
