@@ -46,6 +46,22 @@ def GPULinalgToParallel : Pass<"nnc-gpu-linalg-to-parallel", "mlir::func::FuncOp
                            "mlir::memref::MemRefDialect"];
 }
 
+def GPUHostLoops : Pass<"nnc-gpu-host-loops", "mlir::func::FuncOp"> {
+  let summary = "Move host loops that read tensor data (embedding gradients) onto the GPU";
+  let description = [{
+    Runs between nnc-gpu-linalg-to-parallel and nnc-gpu-map-parallel. A
+    host `scf.for` that loads tensor data (anything but a read-only scalar
+    argument) and launches no kernel becomes device code, so the host never
+    reads device memory: when its body is index arithmetic, loads, row views
+    and one `scf.parallel` over the row touching each view at exactly its
+    own indices (the embedding gradient's scatter-add), the `scf.parallel`
+    is hoisted outside and each thread walks the loop for its column;
+    otherwise the loop runs on one GPU thread.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 def GPUMapParallel : Pass<"nnc-gpu-map-parallel", "mlir::func::FuncOp"> {
   let summary = "Tile outermost scf.parallel loops and map them to GPU blocks and threads";
   let description = [{
