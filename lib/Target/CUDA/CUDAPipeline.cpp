@@ -77,6 +77,7 @@ void nnc::buildLinalgToGPUPipeline(OpPassManager &pm,
 
   // Kernels: tiled matrix products, then one parallel nest per linalg op.
   pm.addNestedPass<func::FuncOp>(nnc::createGPUMatmul());
+  pm.addNestedPass<func::FuncOp>(nnc::createGPUBlockReduce());
   pm.addNestedPass<func::FuncOp>(nnc::createGPULinalgToParallel());
   pm.addNestedPass<func::FuncOp>(nnc::createGPUHostLoops());
   pm.addNestedPass<func::FuncOp>(nnc::createGPUMapParallel());

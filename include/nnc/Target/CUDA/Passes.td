@@ -28,6 +28,25 @@ def GPUMatmul : Pass<"nnc-gpu-matmul", "mlir::func::FuncOp"> {
                            "mlir::scf::SCFDialect"];
 }
 
+def GPUBlockReduce : Pass<"nnc-gpu-block-reduce", "mlir::func::FuncOp"> {
+  let summary = "Lower reductions into few outputs to one block-level GPU reduction per output";
+  let description = [{
+    Runs after nnc-gpu-matmul on host functions. A `linalg.generic` with one
+    f32 output whose body folds with addf, mulf or a min/max, that reduces
+    everything (a mean loss, a gradient norm) or folds many elements into a
+    few static outputs (bias gradients and batchnorm statistics over the
+    batch), becomes one `gpu.launch`: a block of 256 threads per output,
+    each thread folding a strided share of the reduction space, combined by
+    `gpu.all_reduce`, then folded into the output by thread 0. Other
+    reductions keep one thread per output (nnc-gpu-linalg-to-parallel).
+  }];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::gpu::GPUDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 def GPULinalgToParallel : Pass<"nnc-gpu-linalg-to-parallel", "mlir::func::FuncOp"> {
   let summary = "Lower the remaining linalg ops on memrefs to scf.parallel for the GPU";
   let description = [{
