@@ -33,14 +33,14 @@ func.func @predict(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>,
 // KERNELS-NOT: linalg.
 // KERNELS: %[[S:.*]] = gpu.wait async
 // KERNELS: gpu.launch_func async [%[[S]]] @nnc_kernels::@[[FILL:[a-z_0-9]+]]
-// KERNELS: gpu.launch_func async [%[[S]]] @nnc_kernels::@[[MM:[a-z_0-9]+]] blocks in ({{.*}}) threads in (%c32{{.*}}, %c8{{.*}}, %c1{{.*}})
+// KERNELS: gpu.launch_func async [%[[S]]] @nnc_kernels::@[[MM:[a-z_0-9]+]] blocks in ({{.*}}) threads in (%c16{{.*}}, %c16{{.*}}, %c1{{.*}})
 // KERNELS: gpu.launch_func async [%[[S]]] @nnc_kernels::@{{[a-z_0-9]+}}
 // KERNELS: gpu.module @nnc_kernels
-// KERNELS: gpu.func @[[MM]]({{.*}}) workgroup(%{{.*}} : memref<32x32xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x32xf32, #gpu.address_space<workgroup>>) {{.*}}kernel
+// KERNELS: gpu.func @[[MM]]({{.*}}) workgroup(%{{.*}} : memref<2x32x36xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x32x32xf32, #gpu.address_space<workgroup>>) {{.*}}kernel
 // KERNELS: gpu.barrier
 
 // NVVM: gpu.module @nnc_kernels [#nvvm.target<O = 3, chip = "sm_80">, #nvvm.target<O = 3, chip = "sm_90">]
-// NVVM: llvm.mlir.global internal @__wg_{{.*}}() {addr_space = 3 : i32} : !llvm.array<1024 x f32>
+// NVVM: llvm.mlir.global internal @__wg_{{.*}}() {addr_space = 3 : i32} : !llvm.array<2304 x f32>
 // NVVM: llvm.func @{{.*}} attributes {{{.*}}gpu.kernel{{.*}}nvvm.kernel
 // NVVM: nvvm.read.ptx.sreg.tid.x
 // NVVM: nvvm.barrier0

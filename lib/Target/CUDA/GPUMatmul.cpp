@@ -1,11 +1,23 @@
-//===- GPUMatmul.cpp - shared-memory tiled matrix products on the GPU -----===//
+//===- GPUMatmul.cpp - register-tiled, double-buffered GPU matrix products ===//
 //
 // Implements nnc-gpu-matmul: every f32 linalg.matmul / linalg.batch_matmul on
-// memrefs in a host function becomes one gpu.launch. A block owns a 32 x 32
-// tile of C and runs 32 x 8 threads, each accumulating 4 rows of one column
-// in registers; the K loop stages 32-wide slabs of A and B in two workgroup
-// memory tiles, separated by barriers. All global loads and stores are
-// guarded, so sizes need not be multiples of the tile.
+// memrefs in a host function becomes one gpu.launch of 16 x 16 threads. A
+// block owns a T x T tile of C (T = 16 u) and each thread a u x u register
+// tile of it (rows ty + 16 i, columns tx + 16 j: conflict-free reads of the
+// staged tiles). The K loop walks slabs of S columns of A and rows of B
+// (T S = 1024: four loads per thread and operand), double-buffered in
+// workgroup memory: while the block multiplies slab s from one buffer, each
+// thread has already loaded slab s + 1 from global memory into registers,
+// and stores it into the other buffer before the one barrier per slab. A is
+// stored transposed (its rows padded by 4 floats), so a thread reads its u
+// values of A and of B for one k from two rows of the buffers.
+//
+// The register tile follows the shape: u = 8 (128 x 128 tiles, S = 8) when
+// the static M and N give at least two such tiles per SM of a large GPU,
+// u = 2 (32 x 32, S = 32) when M or N is at most 32 or even 64 x 64 tiles
+// would leave most SMs idle, else u = 4 (64 x 64, S = 16), also for dynamic
+// sizes. All global loads and
+// stores are guarded, so sizes need not be multiples of anything.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,96 +39,171 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kTile = 32;      // C tile edge and K slab width
-constexpr int64_t kRowThreads = 8; // threads along the rows of a tile
-constexpr int64_t kRowsPerThread = kTile / kRowThreads;
+constexpr int64_t kThreadsX = 16, kThreadsY = 16; // one block
+constexpr int64_t kThreads = kThreadsX * kThreadsY;
+constexpr int64_t kStaged = 1024; // elements of a slab of A (and of B)
+constexpr int64_t kPadA = 4;      // floats after each staged row of A^T
+constexpr int64_t kSMs = 132;     // H100/H200
+
+/// The register tile edge u for an M x N product (0: unknown size).
+int64_t registerTile(int64_t m, int64_t n) {
+  if ((m > 0 && m <= 32) || (n > 0 && n <= 32))
+    return 2; // a thin product: wider tiles would be mostly empty
+  if (m <= 0 || n <= 0)
+    return 4;
+  auto tiles = [&](int64_t edge) {
+    return ((m + edge - 1) / edge) * ((n + edge - 1) / edge);
+  };
+  if (tiles(128) >= 2 * kSMs)
+    return 8;
+  if (tiles(64) < kSMs / 4)
+    return 2;
+  return 4;
+}
 
 /// Builds the kernel for one product. `batched`: operands have a leading
 /// batch dimension, mapped to the grid's z.
 class MatmulKernelBuilder {
 public:
   MatmulKernelBuilder(OpBuilder &b, Location loc, Value a, Value bm, Value c,
-                      bool batched)
-      : b(b), loc(loc), a(a), bm(bm), c(c), batched(batched) {}
+                      bool batched, int64_t u)
+      : b(b), loc(loc), a(a), bm(bm), c(c), batched(batched), u(u),
+        tile(kThreadsX * u), slab(kStaged / tile) {}
 
   void build() {
     unsigned off = batched ? 1 : 0;
     Value m = dim(c, off), n = dim(c, off + 1), k = dim(a, off + 1);
     Value one = cst(1);
-    Value gridX = ceilDiv(n), gridY = ceilDiv(m);
+    Value gridX = ceilDiv(n, tile), gridY = ceilDiv(m, tile);
     Value gridZ = batched ? dim(c, 0) : one;
     auto space = gpu::AddressSpaceAttr::get(b.getContext(),
                                             gpu::AddressSpace::Workgroup);
-    auto tileType = MemRefType::get({kTile, kTile}, b.getF32Type(),
-                                    MemRefLayoutAttrInterface{}, space);
+    auto aType = MemRefType::get({2, slab, tile + kPadA}, b.getF32Type(),
+                                 MemRefLayoutAttrInterface{}, space);
+    auto bType = MemRefType::get({2, slab, tile}, b.getF32Type(),
+                                 MemRefLayoutAttrInterface{}, space);
     auto launch = b.create<gpu::LaunchOp>(
-        loc, gridX, gridY, gridZ, cst(kTile), cst(kRowThreads), one,
+        loc, gridX, gridY, gridZ, cst(kThreadsX), cst(kThreadsY), one,
         /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
         /*asyncDependencies=*/ValueRange{},
-        /*workgroupAttributions=*/TypeRange{tileType, tileType});
+        /*workgroupAttributions=*/TypeRange{aType, bType});
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
-    Value as = launch.getWorkgroupAttributions()[0];
-    Value bs = launch.getWorkgroupAttributions()[1];
+    as = launch.getWorkgroupAttributions()[0];
+    bs = launch.getWorkgroupAttributions()[1];
     Value tx = launch.getThreadIds().x, ty = launch.getThreadIds().y;
-    Value bz = launch.getBlockIds().z;
-    Value row0 = mul(launch.getBlockIds().y, cst(kTile));
-    Value col = add(mul(launch.getBlockIds().x, cst(kTile)), tx);
-    Value zero = b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0));
+    bz = launch.getBlockIds().z;
+    row0 = mul(launch.getBlockIds().y, cst(tile));
+    col0 = mul(launch.getBlockIds().x, cst(tile));
+    this->m = m;
+    this->n = n;
+    this->k = k;
+    Value t = add(mul(ty, cst(kThreadsX)), tx);
+    // Which elements of a slab this thread stages: A row ar + i (kThreads /
+    // slab) apart, column ac; B row br + i (kThreads / tile) apart, column bc.
+    ar = b.create<arith::DivUIOp>(loc, t, cst(slab));
+    ac = b.create<arith::RemUIOp>(loc, t, cst(slab));
+    br = b.create<arith::DivUIOp>(loc, t, cst(tile));
+    bc = b.create<arith::RemUIOp>(loc, t, cst(tile));
 
-    SmallVector<Value> init(kRowsPerThread, zero);
-    auto kLoop = b.create<scf::ForOp>(loc, cst(0), k, cst(kTile), init);
+    // Slab 0 into buffer 0.
+    stage(cst(0), loadSlab(cst(0)));
+    b.create<gpu::BarrierOp>(loc);
+
+    Value zero = f32(0);
+    SmallVector<Value> init(u * u, zero);
+    Value slabs = ceilDiv(k, slab);
+    auto kLoop = b.create<scf::ForOp>(loc, cst(0), slabs, one, init);
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(kLoop.getBody());
-      Value k0 = kLoop.getInductionVar();
-      for (int64_t r = 0; r < kRowsPerThread; ++r) {
-        Value lr = add(ty, cst(r * kRowThreads));
-        // A[row0 + lr][k0 + tx] and B[k0 + lr][col] into the tiles.
-        Value ai = add(row0, lr), ak = add(k0, tx);
-        Value av = guardedLoad(a, ai, ak, bz, both(lt(ai, m), lt(ak, k)));
-        b.create<memref::StoreOp>(loc, av, as, ValueRange{lr, tx});
-        Value bk = add(k0, lr);
-        Value bv = guardedLoad(bm, bk, col, bz, both(lt(bk, k), lt(col, n)));
-        b.create<memref::StoreOp>(loc, bv, bs, ValueRange{lr, tx});
-      }
-      b.create<gpu::BarrierOp>(loc);
-      auto inner = b.create<scf::ForOp>(loc, cst(0), cst(kTile), cst(1),
+      Value s = kLoop.getInductionVar();
+      Value cur = b.create<arith::RemUIOp>(loc, s, cst(2));
+      Value next = b.create<arith::SubIOp>(loc, one, cur);
+      // Slab s + 1 from global memory (zeros past K), before the products.
+      SmallVector<Value> prefetch = loadSlab(add(s, one));
+      auto inner = b.create<scf::ForOp>(loc, cst(0), cst(slab), one,
                                         kLoop.getRegionIterArgs());
       {
         OpBuilder::InsertionGuard g2(b);
         b.setInsertionPointToStart(inner.getBody());
         Value kk = inner.getInductionVar();
-        Value bval = b.create<memref::LoadOp>(loc, bs, ValueRange{kk, tx});
-        SmallVector<Value> next;
-        for (int64_t r = 0; r < kRowsPerThread; ++r) {
-          Value lr = add(ty, cst(r * kRowThreads));
-          Value aval = b.create<memref::LoadOp>(loc, as, ValueRange{lr, kk});
-          Value prod = b.create<arith::MulFOp>(loc, aval, bval);
-          next.push_back(
-              b.create<arith::AddFOp>(loc, prod, inner.getRegionIterArgs()[r]));
+        SmallVector<Value> av, bv;
+        for (int64_t i = 0; i < u; ++i) {
+          av.push_back(b.create<memref::LoadOp>(
+              loc, as, ValueRange{cur, kk, add(ty, cst(kThreadsY * i))}));
+          bv.push_back(b.create<memref::LoadOp>(
+              loc, bs, ValueRange{cur, kk, add(tx, cst(kThreadsX * i))}));
         }
-        b.create<scf::YieldOp>(loc, next);
+        SmallVector<Value> acc;
+        auto contract = arith::FastMathFlagsAttr::get(
+            b.getContext(), arith::FastMathFlags::contract);
+        for (int64_t i = 0; i < u; ++i)
+          for (int64_t j = 0; j < u; ++j) {
+            Value prod = b.create<arith::MulFOp>(loc, av[i], bv[j], contract);
+            acc.push_back(b.create<arith::AddFOp>(
+                loc, prod, inner.getRegionIterArgs()[i * u + j], contract));
+          }
+        b.create<scf::YieldOp>(loc, acc);
       }
+      // Buffer `next` was last read in iteration s - 1, before its barrier.
+      stage(next, prefetch);
       b.create<gpu::BarrierOp>(loc);
       b.create<scf::YieldOp>(loc, inner.getResults());
     }
-    for (int64_t r = 0; r < kRowsPerThread; ++r) {
-      Value i = add(row0, add(ty, cst(r * kRowThreads)));
-      auto ifOp = b.create<scf::IfOp>(loc, both(lt(i, m), lt(col, n)),
-                                      /*withElseRegion=*/false);
-      OpBuilder::InsertionGuard g(b);
-      b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-      SmallVector<Value> idx = indices(i, col, bz);
-      Value old = b.create<memref::LoadOp>(loc, c, idx);
-      Value sum = b.create<arith::AddFOp>(loc, old, kLoop.getResult(r));
-      b.create<memref::StoreOp>(loc, sum, c, idx);
-    }
+    // C += the register tile.
+    for (int64_t i = 0; i < u; ++i)
+      for (int64_t j = 0; j < u; ++j) {
+        Value r = add(row0, add(ty, cst(kThreadsY * i)));
+        Value col = add(col0, add(tx, cst(kThreadsX * j)));
+        auto ifOp = b.create<scf::IfOp>(loc, both(lt(r, m), lt(col, n)),
+                                        /*withElseRegion=*/false);
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(&ifOp.getThenRegion().front());
+        SmallVector<Value> idx = indices(r, col);
+        Value old = b.create<memref::LoadOp>(loc, c, idx);
+        Value sum =
+            b.create<arith::AddFOp>(loc, old, kLoop.getResult(i * u + j));
+        b.create<memref::StoreOp>(loc, sum, c, idx);
+      }
     b.create<gpu::TerminatorOp>(loc);
   }
 
 private:
+  /// This thread's elements of slab `s` of A, then of B (zero outside).
+  SmallVector<Value> loadSlab(Value s) {
+    SmallVector<Value> values;
+    Value k0 = mul(s, cst(slab));
+    for (int64_t i = 0; i < kStaged / kThreads; ++i) {
+      Value r = add(row0, add(ar, cst(kThreads / slab * i)));
+      Value kc = add(k0, ac);
+      values.push_back(guardedLoad(a, r, kc, both(lt(r, m), lt(kc, k))));
+    }
+    for (int64_t i = 0; i < kStaged / kThreads; ++i) {
+      Value kr = add(k0, add(br, cst(kThreads / tile * i)));
+      Value col = add(col0, bc);
+      values.push_back(guardedLoad(bm, kr, col, both(lt(kr, k), lt(col, n))));
+    }
+    return values;
+  }
+
+  /// Stores loadSlab's values into buffer `buf`: A transposed.
+  void stage(Value buf, ArrayRef<Value> values) {
+    int64_t perOperand = kStaged / kThreads;
+    for (int64_t i = 0; i < perOperand; ++i) {
+      b.create<memref::StoreOp>(
+          loc, values[i], as,
+          ValueRange{buf, ac, add(ar, cst(kThreads / slab * i))});
+      b.create<memref::StoreOp>(
+          loc, values[perOperand + i], bs,
+          ValueRange{buf, add(br, cst(kThreads / tile * i)), bc});
+    }
+  }
+
   Value cst(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
+  Value f32(float v) {
+    return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
+  }
   Value add(Value x, Value y) { return b.create<arith::AddIOp>(loc, x, y); }
   Value mul(Value x, Value y) { return b.create<arith::MulIOp>(loc, x, y); }
   Value lt(Value x, Value y) {
@@ -124,26 +211,24 @@ private:
   }
   Value both(Value x, Value y) { return b.create<arith::AndIOp>(loc, x, y); }
   Value dim(Value v, int64_t d) { return b.create<memref::DimOp>(loc, v, d); }
-  Value ceilDiv(Value v) {
-    return b.create<arith::CeilDivUIOp>(loc, v, cst(kTile));
+  Value ceilDiv(Value v, int64_t by) {
+    return b.create<arith::CeilDivUIOp>(loc, v, cst(by));
   }
-  SmallVector<Value> indices(Value i, Value j, Value batch) {
+  SmallVector<Value> indices(Value i, Value j) {
     if (batched)
-      return {batch, i, j};
+      return {bz, i, j};
     return {i, j};
   }
   /// mem[i][j] (with the batch index) when `cond`, else 0.
-  Value guardedLoad(Value mem, Value i, Value j, Value batch, Value cond) {
+  Value guardedLoad(Value mem, Value i, Value j, Value cond) {
     auto ifOp = b.create<scf::IfOp>(loc, b.getF32Type(), cond,
                                     /*withElseRegion=*/true);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-    Value v = b.create<memref::LoadOp>(loc, mem, indices(i, j, batch));
+    Value v = b.create<memref::LoadOp>(loc, mem, indices(i, j));
     b.create<scf::YieldOp>(loc, v);
     b.setInsertionPointToStart(&ifOp.getElseRegion().front());
-    b.create<scf::YieldOp>(
-        loc, ValueRange{b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(0))
-                            .getResult()});
+    b.create<scf::YieldOp>(loc, f32(0));
     return ifOp.getResult(0);
   }
 
@@ -151,6 +236,9 @@ private:
   Location loc;
   Value a, bm, c;
   bool batched;
+  int64_t u, tile, slab;
+  // Set by build() inside the kernel.
+  Value as, bs, bz, row0, col0, m, n, k, ar, ac, br, bc;
 };
 
 /// The product's operands when it is an f32 matmul on memrefs we handle.
@@ -175,9 +263,14 @@ struct GPUMatmulPass : nnc::impl::GPUMatmulBase<GPUMatmulPass> {
     });
     for (linalg::LinalgOp op : products) {
       OpBuilder b(op);
+      bool batched = isa<linalg::BatchMatmulOp>(op.getOperation());
+      ArrayRef<int64_t> shape =
+          cast<MemRefType>(op.getDpsInits()[0].getType()).getShape();
+      int64_t m = shape[batched ? 1 : 0], n = shape[batched ? 2 : 1];
       MatmulKernelBuilder(b, op.getLoc(), op.getDpsInputs()[0],
-                          op.getDpsInputs()[1], op.getDpsInits()[0],
-                          isa<linalg::BatchMatmulOp>(op.getOperation()))
+                          op.getDpsInputs()[1], op.getDpsInits()[0], batched,
+                          registerTile(ShapedType::isDynamic(m) ? 0 : m,
+                                       ShapedType::isDynamic(n) ? 0 : n))
           .build();
       op->erase();
     }
