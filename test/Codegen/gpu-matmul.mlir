@@ -68,6 +68,24 @@ func.func @layer(%a: memref<?x784xf32>, %b: memref<784x256xf32>,
   return
 }
 
+// A zero fill of C right before the product is folded into the final store:
+// C = 0 + tile, without reading C.
+// CHECK-LABEL: func.func @filled
+// CHECK-NOT: linalg.fill
+// CHECK: gpu.launch
+// CHECK: %[[T:.*]]:4 = scf.for
+// CHECK-NOT: memref.load %arg2
+// CHECK: %[[SUM:.*]] = arith.addf %cst{{.*}}, %[[T]]#0
+// CHECK-NEXT: memref.store %[[SUM]], %arg2
+func.func @filled(%a: memref<?x64xf32>, %b: memref<64x10xf32>,
+                  %c: memref<?x10xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<?x10xf32>)
+  linalg.matmul ins(%a, %b : memref<?x64xf32>, memref<64x10xf32>)
+                outs(%c : memref<?x10xf32>)
+  return
+}
+
 // The batch of batch_matmul is the grid's z dimension.
 // CHECK-LABEL: func.func @batch_matmul
 // CHECK: %[[B:.*]] = memref.dim %arg2, %c0

@@ -17,7 +17,9 @@
 // u = 2 (32 x 32, S = 32) when M or N is at most 32 or even 64 x 64 tiles
 // would leave most SMs idle, else u = 4 (64 x 64, S = 16), also for dynamic
 // sizes. All global loads and
-// stores are guarded, so sizes need not be multiples of anything.
+// stores are guarded, so sizes need not be multiples of anything. A fill of
+// C just before the product (the zero its sum starts from) is folded into
+// the kernel's final store.
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,8 +68,8 @@ int64_t registerTile(int64_t m, int64_t n) {
 class MatmulKernelBuilder {
 public:
   MatmulKernelBuilder(OpBuilder &b, Location loc, Value a, Value bm, Value c,
-                      bool batched, int64_t u)
-      : b(b), loc(loc), a(a), bm(bm), c(c), batched(batched), u(u),
+                      Value fill, bool batched, int64_t u)
+      : b(b), loc(loc), a(a), bm(bm), c(c), fill(fill), batched(batched), u(u),
         tile(kThreadsX * u), slab(kStaged / tile) {}
 
   void build() {
@@ -151,7 +153,8 @@ public:
       b.create<gpu::BarrierOp>(loc);
       b.create<scf::YieldOp>(loc, inner.getResults());
     }
-    // C += the register tile.
+    // C += the register tile (C = fill value + tile when the fill that
+    // initialised C was folded in).
     for (int64_t i = 0; i < u; ++i)
       for (int64_t j = 0; j < u; ++j) {
         Value r = add(row0, add(ty, cst(kThreadsY * i)));
@@ -161,7 +164,7 @@ public:
         OpBuilder::InsertionGuard g(b);
         b.setInsertionPointToStart(&ifOp.getThenRegion().front());
         SmallVector<Value> idx = indices(r, col);
-        Value old = b.create<memref::LoadOp>(loc, c, idx);
+        Value old = fill ? fill : b.create<memref::LoadOp>(loc, c, idx);
         Value sum =
             b.create<arith::AddFOp>(loc, old, kLoop.getResult(i * u + j));
         b.create<memref::StoreOp>(loc, sum, c, idx);
@@ -235,6 +238,7 @@ private:
   OpBuilder &b;
   Location loc;
   Value a, bm, c;
+  Value fill; // the value C was filled with just before, or null
   bool batched;
   int64_t u, tile, slab;
   // Set by build() inside the kernel.
@@ -267,12 +271,21 @@ struct GPUMatmulPass : nnc::impl::GPUMatmulBase<GPUMatmulPass> {
       ArrayRef<int64_t> shape =
           cast<MemRefType>(op.getDpsInits()[0].getType()).getShape();
       int64_t m = shape[batched ? 1 : 0], n = shape[batched ? 2 : 1];
+      // A fill of C right before the product is folded into its epilogue:
+      // one kernel and one pass over C fewer.
+      auto fill = dyn_cast_or_null<linalg::FillOp>(op->getPrevNode());
+      if (fill && (!fill.hasPureBufferSemantics() ||
+                   fill.getDpsInits()[0] != op.getDpsInits()[0]))
+        fill = nullptr;
       MatmulKernelBuilder(b, op.getLoc(), op.getDpsInputs()[0],
-                          op.getDpsInputs()[1], op.getDpsInits()[0], batched,
+                          op.getDpsInputs()[1], op.getDpsInits()[0],
+                          fill ? fill.getDpsInputs()[0] : Value(), batched,
                           registerTile(ShapedType::isDynamic(m) ? 0 : m,
                                        ShapedType::isDynamic(n) ? 0 : n))
           .build();
       op->erase();
+      if (fill)
+        fill->erase();
     }
   }
 };
