@@ -36,7 +36,7 @@ func.func @predict(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>,
 // KERNELS: gpu.launch_func async [%[[S]]] @nnc_kernels::@[[MM:[a-z_0-9]+]] blocks in ({{.*}}) threads in (%c16{{.*}}, %c16{{.*}}, %c1{{.*}})
 // KERNELS: gpu.launch_func async [%[[S]]] @nnc_kernels::@{{[a-z_0-9]+}}
 // KERNELS: gpu.module @nnc_kernels
-// KERNELS: gpu.func @[[MM]]({{.*}}) workgroup(%{{.*}} : memref<2x32x36xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x32x32xf32, #gpu.address_space<workgroup>>) {{.*}}kernel
+// KERNELS: gpu.func @[[MM]]({{.*}}) workgroup(%{{.*}} : memref<2x32x36xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<2x32x36xf32, #gpu.address_space<workgroup>>) {{.*}}kernel
 // KERNELS: gpu.barrier
 
 // NVVM: gpu.module @nnc_kernels [#nvvm.target<O = 3, chip = "sm_80">, #nvvm.target<O = 3, chip = "sm_90">]

@@ -9,8 +9,12 @@
 // workgroup memory: while the block multiplies slab s from one buffer, each
 // thread has already loaded slab s + 1 from global memory into registers,
 // and stores it into the other buffer before the one barrier per slab. A is
-// stored transposed (its rows padded by 4 floats), so a thread reads its u
-// values of A and of B for one k from two rows of the buffers.
+// stored transposed, so both buffers hold [k][x] (rows padded by 4 floats)
+// and a thread reads its u values of A and of B for one k from one row of
+// each. An operand that is a 2-D transpose made only for this product (W^T
+// of a dense layer, X^T of its weight gradient) is read from the
+// transpose's input instead, staged with the thread mapping that keeps its
+// global loads coalesced, and the transpose kernel disappears.
 //
 // The register tile follows the shape: u = 8 (128 x 128 tiles, S = 8) when
 // the static M and N give at least two such tiles per SM of a large GPU,
@@ -19,7 +23,10 @@
 // sizes. All global loads and
 // stores are guarded, so sizes need not be multiples of anything. A fill of
 // C just before the product (the zero its sum starts from) is folded into
-// the kernel's final store.
+// the kernel's final store, and so is an elementwise consumer of C right
+// after it (bias + activation, a ReLU mask in a gradient): it reads C's
+// value in registers and stores its own result, and C is not written at all
+// when nothing else reads it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +38,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_GPUMATMUL
@@ -63,18 +72,67 @@ int64_t registerTile(int64_t m, int64_t n) {
   return 4;
 }
 
+/// An elementwise consumer of a product's C (bias, activation, a gradient's
+/// mask), computed in the product's final store instead of its own kernel.
+struct Epilogue {
+  linalg::GenericOp op;
+  OpOperand *input; // C, read at the identity map
+  bool storeC;      // C is read elsewhere too, so it is still stored
+};
+
+/// The generic right after `product` when it is such a consumer: all
+/// parallel, C read once at the identity map, one output written at the
+/// identity map, every other operand a scalar or read at a projected
+/// permutation.
+std::optional<Epilogue> matchEpilogue(linalg::LinalgOp product,
+                                      linalg::FillOp fill) {
+  auto op = dyn_cast_or_null<linalg::GenericOp>(product->getNextNode());
+  Value c = product.getDpsInits()[0];
+  if (!op || !op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumParallelLoops() != op.getNumLoops() || op.hasIndexSemantics() ||
+      op.getNumLoops() != cast<MemRefType>(c.getType()).getRank())
+    return std::nullopt;
+  OpOperand *input = nullptr;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(in);
+    if (in->get() == c) {
+      if (input || !map.isIdentity())
+        return std::nullopt;
+      input = in;
+    } else if (isa<MemRefType>(in->get().getType()) &&
+               !map.isProjectedPermutation()) {
+      return std::nullopt;
+    }
+  }
+  OpOperand *out = op.getDpsInitOperand(0);
+  if (!input || !op.getMatchingIndexingMap(out).isIdentity())
+    return std::nullopt;
+  // C need not be written when only the product, its fill, this consumer
+  // and deallocations use the allocation, or the consumer overwrites C.
+  bool storeC = out->get() != c &&
+                (!c.getDefiningOp<memref::AllocOp>() ||
+                 llvm::any_of(c.getUsers(), [&](Operation *user) {
+                   return user != product && user != op && user != fill &&
+                          !isa<memref::DeallocOp>(user);
+                 }));
+  return Epilogue{op, input, storeC};
+}
+
 /// Builds the kernel for one product. `batched`: operands have a leading
 /// batch dimension, mapped to the grid's z.
 class MatmulKernelBuilder {
 public:
-  MatmulKernelBuilder(OpBuilder &b, Location loc, Value a, Value bm, Value c,
-                      Value fill, bool batched, int64_t u)
-      : b(b), loc(loc), a(a), bm(bm), c(c), fill(fill), batched(batched), u(u),
+  MatmulKernelBuilder(OpBuilder &b, Location loc, Value a, bool transA,
+                      Value bm, bool transB, Value c, Value fill,
+                      std::optional<Epilogue> epilogue, bool batched, int64_t u)
+      : b(b), loc(loc), a(a), bm(bm), c(c), fill(fill), epilogue(epilogue),
+        transA(transA), transB(transB), batched(batched), u(u),
         tile(kThreadsX * u), slab(kStaged / tile) {}
 
   void build() {
     unsigned off = batched ? 1 : 0;
-    Value m = dim(c, off), n = dim(c, off + 1), k = dim(a, off + 1);
+    Value m = dim(c, off), n = dim(c, off + 1);
+    Value k = transA ? dim(a, 0) : dim(a, off + 1);
     Value one = cst(1);
     Value gridX = ceilDiv(n, tile), gridY = ceilDiv(m, tile);
     Value gridZ = batched ? dim(c, 0) : one;
@@ -82,7 +140,7 @@ public:
                                             gpu::AddressSpace::Workgroup);
     auto aType = MemRefType::get({2, slab, tile + kPadA}, b.getF32Type(),
                                  MemRefLayoutAttrInterface{}, space);
-    auto bType = MemRefType::get({2, slab, tile}, b.getF32Type(),
+    auto bType = MemRefType::get({2, slab, tile + kPadA}, b.getF32Type(),
                                  MemRefLayoutAttrInterface{}, space);
     auto launch = b.create<gpu::LaunchOp>(
         loc, gridX, gridY, gridZ, cst(kThreadsX), cst(kThreadsY), one,
@@ -167,40 +225,80 @@ public:
         Value old = fill ? fill : b.create<memref::LoadOp>(loc, c, idx);
         Value sum =
             b.create<arith::AddFOp>(loc, old, kLoop.getResult(i * u + j));
-        b.create<memref::StoreOp>(loc, sum, c, idx);
+        if (!epilogue || epilogue->storeC)
+          b.create<memref::StoreOp>(loc, sum, c, idx);
+        if (epilogue)
+          applyEpilogue(sum, idx);
       }
     b.create<gpu::TerminatorOp>(loc);
   }
 
 private:
+  /// The fused elementwise consumer at C's element `idx`, whose value is
+  /// `value`: its other operands loaded at their maps, its body, its store.
+  void applyEpilogue(Value value, ArrayRef<Value> idx) {
+    linalg::GenericOp op = epilogue->op;
+    IRMapping map;
+    auto load = [&](OpOperand *operand) -> Value {
+      Value v = operand->get();
+      if (!isa<MemRefType>(v.getType()))
+        return v;
+      SmallVector<Value> at;
+      for (AffineExpr e : op.getMatchingIndexingMap(operand).getResults())
+        at.push_back(idx[cast<AffineDimExpr>(e).getPosition()]);
+      return b.create<memref::LoadOp>(loc, v, at);
+    };
+    for (OpOperand *in : op.getDpsInputOperands())
+      map.map(op.getMatchingBlockArgument(in),
+              in == epilogue->input ? value : load(in));
+    OpOperand *out = op.getDpsInitOperand(0);
+    BlockArgument outArg = op.getMatchingBlockArgument(out);
+    if (!outArg.use_empty())
+      map.map(outArg, load(out));
+    for (Operation &inner : op.getBody()->without_terminator())
+      b.clone(inner, map);
+    Value result = map.lookup(op.getBody()->getTerminator()->getOperand(0));
+    b.create<memref::StoreOp>(loc, result, out->get(), idx);
+  }
+
   /// This thread's elements of slab `s` of A, then of B (zero outside).
   SmallVector<Value> loadSlab(Value s) {
     SmallVector<Value> values;
     Value k0 = mul(s, cst(slab));
-    for (int64_t i = 0; i < kStaged / kThreads; ++i) {
-      Value r = add(row0, add(ar, cst(kThreads / slab * i)));
-      Value kc = add(k0, ac);
-      values.push_back(guardedLoad(a, r, kc, both(lt(r, m), lt(kc, k))));
+    for (auto [kk, x] : slabElements(!transA)) {
+      Value r = add(row0, x), kc = add(k0, kk);
+      Value cond = both(lt(r, m), lt(kc, k));
+      values.push_back(transA ? guardedLoad(a, kc, r, cond)
+                              : guardedLoad(a, r, kc, cond));
     }
-    for (int64_t i = 0; i < kStaged / kThreads; ++i) {
-      Value kr = add(k0, add(br, cst(kThreads / tile * i)));
-      Value col = add(col0, bc);
-      values.push_back(guardedLoad(bm, kr, col, both(lt(kr, k), lt(col, n))));
+    for (auto [kk, x] : slabElements(transB)) {
+      Value col = add(col0, x), kr = add(k0, kk);
+      Value cond = both(lt(kr, k), lt(col, n));
+      values.push_back(transB ? guardedLoad(bm, col, kr, cond)
+                              : guardedLoad(bm, kr, col, cond));
     }
     return values;
   }
 
-  /// Stores loadSlab's values into buffer `buf`: A transposed.
+  /// The (k, x) places in a slab (x: the row of A or column of B) of the
+  /// elements this thread stages of an operand laid out along k
+  /// (`alongK`: consecutive threads read consecutive k) or along x.
+  SmallVector<std::pair<Value, Value>> slabElements(bool alongK) {
+    SmallVector<std::pair<Value, Value>> places;
+    for (int64_t i = 0; i < kStaged / kThreads; ++i)
+      places.push_back(alongK
+                           ? std::pair(ac, add(ar, cst(kThreads / slab * i)))
+                           : std::pair(add(br, cst(kThreads / tile * i)), bc));
+    return places;
+  }
+
+  /// Stores loadSlab's values into buffer `buf`, both operands as [k][x].
   void stage(Value buf, ArrayRef<Value> values) {
-    int64_t perOperand = kStaged / kThreads;
-    for (int64_t i = 0; i < perOperand; ++i) {
-      b.create<memref::StoreOp>(
-          loc, values[i], as,
-          ValueRange{buf, ac, add(ar, cst(kThreads / slab * i))});
-      b.create<memref::StoreOp>(
-          loc, values[perOperand + i], bs,
-          ValueRange{buf, add(br, cst(kThreads / tile * i)), bc});
-    }
+    unsigned v = 0;
+    for (auto [kk, x] : slabElements(!transA))
+      b.create<memref::StoreOp>(loc, values[v++], as, ValueRange{buf, kk, x});
+    for (auto [kk, x] : slabElements(transB))
+      b.create<memref::StoreOp>(loc, values[v++], bs, ValueRange{buf, kk, x});
   }
 
   Value cst(int64_t v) { return b.create<arith::ConstantIndexOp>(loc, v); }
@@ -239,6 +337,8 @@ private:
   Location loc;
   Value a, bm, c;
   Value fill; // the value C was filled with just before, or null
+  std::optional<Epilogue> epilogue;
+  bool transA, transB; // a is A^T ([K][M]), bm is B^T ([N][K]) in memory
   bool batched;
   int64_t u, tile, slab;
   // Set by build() inside the kernel.
@@ -255,6 +355,58 @@ bool isSupported(linalg::LinalgOp op) {
       return false;
   }
   return true;
+}
+
+/// The memref `v` is a view of (through view-like ops).
+Value rootOf(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `op` (or an op inside it) may write `root`'s memory.
+bool mayWrite(Operation *op, Value root) {
+  return op
+      ->walk([&](Operation *inner) {
+        if (isa<memref::LoadOp, memref::DimOp>(inner))
+          return WalkResult::advance();
+        OperandRange written = inner->getOperands();
+        if (auto dps = dyn_cast<DestinationStyleOpInterface>(inner))
+          written = dps.getDpsInits();
+        for (Value v : written)
+          if (isa<MemRefType>(v.getType()) && rootOf(v) == root)
+            return WalkResult::interrupt();
+        return WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+/// The 2-D transpose that fills `operand` when only `product` reads the
+/// result and nothing writes the transpose's input before the product: the
+/// product can read the input with swapped indices instead.
+linalg::TransposeOp transposeFeeding(Value operand, linalg::LinalgOp product) {
+  if (!operand.getDefiningOp<memref::AllocOp>())
+    return nullptr;
+  linalg::TransposeOp found;
+  for (Operation *user : operand.getUsers()) {
+    if (user == product.getOperation() || isa<memref::DeallocOp>(user))
+      continue;
+    auto t = dyn_cast<linalg::TransposeOp>(user);
+    if (!t || found || t.getInit() != operand)
+      return nullptr;
+    found = t;
+  }
+  if (!found || found->getBlock() != product->getBlock() ||
+      !found->isBeforeInBlock(product) ||
+      found.getPermutation() != ArrayRef<int64_t>{1, 0} ||
+      !found.hasPureBufferSemantics())
+    return nullptr;
+  Value source = rootOf(found.getInput());
+  for (Operation *op = found->getNextNode(); op != product.getOperation();
+       op = op->getNextNode())
+    if (mayWrite(op, source))
+      return nullptr;
+  return found;
 }
 
 struct GPUMatmulPass : nnc::impl::GPUMatmulBase<GPUMatmulPass> {
@@ -277,15 +429,33 @@ struct GPUMatmulPass : nnc::impl::GPUMatmulBase<GPUMatmulPass> {
       if (fill && (!fill.hasPureBufferSemantics() ||
                    fill.getDpsInits()[0] != op.getDpsInits()[0]))
         fill = nullptr;
-      MatmulKernelBuilder(b, op.getLoc(), op.getDpsInputs()[0],
-                          op.getDpsInputs()[1], op.getDpsInits()[0],
-                          fill ? fill.getDpsInputs()[0] : Value(), batched,
-                          registerTile(ShapedType::isDynamic(m) ? 0 : m,
-                                       ShapedType::isDynamic(n) ? 0 : n))
+      // So is an elementwise consumer of C right after it.
+      std::optional<Epilogue> epilogue = matchEpilogue(op, fill);
+      // An operand that is a transpose made for this product is read
+      // transposed from the transpose's input.
+      linalg::TransposeOp ta, tb;
+      if (!batched) {
+        ta = transposeFeeding(op.getDpsInputs()[0], op);
+        tb = transposeFeeding(op.getDpsInputs()[1], op);
+        if (tb == ta)
+          tb = nullptr; // A = B: one of them is read as it is
+      }
+      MatmulKernelBuilder(
+          b, op.getLoc(), ta ? ta.getInput() : op.getDpsInputs()[0], bool(ta),
+          tb ? tb.getInput() : op.getDpsInputs()[1], bool(tb),
+          op.getDpsInits()[0], fill ? fill.getDpsInputs()[0] : Value(),
+          epilogue, batched,
+          registerTile(ShapedType::isDynamic(m) ? 0 : m,
+                       ShapedType::isDynamic(n) ? 0 : n))
           .build();
       op->erase();
       if (fill)
         fill->erase();
+      if (epilogue)
+        epilogue->op->erase();
+      for (linalg::TransposeOp t : {ta, tb})
+        if (t)
+          t->erase();
     }
   }
 };
