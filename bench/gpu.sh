@@ -6,7 +6,8 @@
 # python3 with torch (CUDA).
 #
 #   bench/gpu.sh prepare DIR   compile each model below for cpu and cuda
-#                              (model.so), build gpu_compare, write the
+#                              (model.so; PTX for $BENCH_GPU_CHIPS, default
+#                              sm_90: H100/H200), build gpu_compare, write the
 #                              PyTorch twins' weights and inputs (nnc-bench)
 #   bench/gpu.sh run DIR       on the GPU machine (DIR/gpu.sh run DIR works
 #                              too: prepare copies this script into DIR)
@@ -35,12 +36,15 @@ spiral examples/spiral.nn 32 spiral
 digits_mlp examples/digits_mlp.nn 32 -
 fashion_mlp examples/fashion_mlp.nn 128 fashion_mlp
 fashion_mlp examples/fashion_mlp.nn 1024 fashion_mlp
-fashion_cnn examples/fashion_cnn.nn 64 fashion_cnn
+fashion_cnn examples/fashion_cnn.nn 128 fashion_cnn
+fashion_cnn examples/fashion_cnn.nn 1024 fashion_cnn
+fashion_lstm examples/fashion_lstm.nn 128 fashion_lstm
+fashion_lstm examples/fashion_lstm.nn 1024 fashion_lstm
+fashion_transformer examples/fashion_transformer.nn 128 fashion_transformer
+fashion_transformer examples/fashion_transformer.nn 1024 fashion_transformer
 lenet5 bench/models/lenet5.nn 64 lenet5
 lstm bench/models/lstm.nn 32 lstm
 encoder bench/models/encoder.nn 16 encoder
-fashion_lstm examples/fashion_lstm.nn 32 -
-fashion_transformer examples/fashion_transformer.nn 16 -
 "
 MAX_DIR_MIB=60
 
@@ -64,7 +68,8 @@ prepare() {
     src=$(echo "$MODELS" | awk -v n="$name" '$1 == n {print $2; exit}')
     echo "== $name: compiling $src for cpu and cuda"
     "$build/bin/nnc" "$root/$src" -o "$dir/$name-cpu.so" &&
-      "$build/bin/nnc" "$root/$src" --target=cuda -o "$dir/$name-cuda.so" ||
+      "$build/bin/nnc" "$root/$src" --target=cuda --gpu-chips="${BENCH_GPU_CHIPS:-sm_90}" \
+        -o "$dir/$name-cuda.so" ||
       { echo "error: cannot compile $src"; return 1; }
   done
   echo "== gpu_compare (clang-19, libc + libdl + libm only)"

@@ -142,6 +142,7 @@ def bench(name, twin, batch, args):
             ys = [y.cuda(non_blocking=True) for y in host_lab]
             loss = spec.loss(as_tuple(module(*xs)), ys)
             loss.backward()
+            torch_models.clip(spec, module)
             optimizer.step()
             value = loss.item()
             torch.cuda.synchronize()

@@ -185,6 +185,7 @@ def train(spec, run, args):
         optimizer.zero_grad()
         loss = spec.loss(as_tuple(module(*inputs)), labels)
         loss.backward()
+        torch_models.clip(spec, module)
         optimizer.step()
         return loss.detach()
 

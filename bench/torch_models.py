@@ -107,6 +107,20 @@ class SeqLSTM(nn.Module):
         return self.fc1(out[:, -1])
 
 
+class RowLSTM(nn.Module):
+    """examples/fashion_lstm.nn: LSTM(28 -> 128) over the 28 rows of an
+    image, last step, dense(10)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(28, 128, batch_first=True)
+        self.fc1 = nn.Linear(128, 10)
+
+    def forward(self, rows):
+        out, _ = self.lstm(rows)
+        return self.fc1(out[:, -1])
+
+
 class Encoder(nn.Module):
     """The pre-norm encoder block of bench/models/encoder.nn:
     h = x + attn(ln1(x)); y = h + fc2(gelu(fc1(ln2(h))))."""
@@ -134,6 +148,28 @@ class EncoderLayer(nn.Module):
 
     def forward(self, x):
         return self.encoder1(x)
+
+
+class PatchTransformer(nn.Module):
+    """examples/fashion_transformer.nn: the image as a 4 x 4 grid of 7 x 7
+    patches, dense(64), a learned positional table, two Encoder(64, 4, 128),
+    the mean over the patches, dense(10)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(49, 64)
+        self.pos1 = nn.Embedding(16, 64)  # its weight is the table
+        self.encoder1 = Encoder(64, 4, 128)
+        self.encoder2 = Encoder(64, 4, 128)
+        self.fc2 = nn.Linear(64, 10)
+
+    def forward(self, image):
+        n = image.shape[0]
+        patches = (image.reshape(n, 4, 7, 4, 7).permute(0, 1, 3, 2, 4)
+                   .reshape(n, 16, 49))
+        x = self.fc1(patches) + self.pos1.weight
+        x = self.encoder2(self.encoder1(x))
+        return self.fc2(x.mean(dim=1))
 
 
 def cross_entropy(outputs, labels):
@@ -169,6 +205,16 @@ class Spec:
     # The benchmark whose training step bench/train_step.sh runs instead
     # when this one is not train_checkable (the same model without dropout).
     train_twin: typing.Optional[str] = None
+    # The train section's clip_norm: gradients scaled to this global norm
+    # (torch.nn.utils.clip_grad_norm_: max / (norm + 1e-6), at most 1, as
+    # nnc), 0 for none.
+    clip_norm: float = 0.0
+
+
+def clip(spec, module):
+    """Applies the spec's gradient clipping, if any, after backward."""
+    if spec.clip_norm > 0:
+        torch.nn.utils.clip_grad_norm_(module.parameters(), spec.clip_norm)
 
 
 SPECS = {
@@ -190,6 +236,17 @@ SPECS = {
                    lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9)),
     "lstm": Spec("bench/models/lstm.nn", SeqLSTM, 32, cross_entropy, 0.001,
                  lambda p, lr: torch.optim.Adam(p, lr=lr)),
+    "fashion_lstm": Spec("examples/fashion_lstm.nn", RowLSTM, 128,
+                         cross_entropy, 0.001,
+                         lambda p, lr: torch.optim.Adam(p, lr=lr),
+                         clip_norm=1.0),
+    "fashion_transformer": Spec(
+        "examples/fashion_transformer.nn", PatchTransformer, 128,
+        cross_entropy, 0.001,
+        lambda p, lr: torch.optim.AdamW(p, lr=lr, weight_decay=0.01),
+        clip_norm=1.0,
+        degenerate={"encoder1.attn1.in_proj_bias": slice(64, 128),
+                    "encoder2.attn1.in_proj_bias": slice(64, 128)}),
     "encoder": Spec("bench/models/encoder.nn", EncoderLayer, 16, mse, 0.001,
                     lambda p, lr: torch.optim.AdamW(p, lr=lr,
                                                     weight_decay=0.01),

@@ -1,7 +1,7 @@
 /*===- lib/ModelRT/CudaGraphs.c - Streams, pools and CUDA graphs -*- C -*-===*
  *
  * How a CUDA instance runs an entry's host code. Each instance owns one
- * non-blocking stream, on which every kernel and every temporary of its
+ * stream, on which every kernel and every temporary of its
  * calls is ordered (nnc-gpu-async), and one memory pool that keeps the
  * temporaries' memory between calls (its release threshold is unlimited),
  * so a call after the first allocates nothing from the driver.
@@ -94,7 +94,11 @@ nnc_status_t nncCudaInstanceInit(nnc_model_t *m, const char *fn) {
   if (!in)
     return nncMakeStatus(NNC_STATUS_RESOURCE_EXHAUSTED,
                          "%s: out of memory (CUDA instance state)", fn);
-  CUresult r = nncCu.streamCreate(&in->exec.stream, 1 /* NON_BLOCKING */);
+  /* A blocking stream: its work is ordered after the shim's cuMemcpy and
+   * cuMemsetD32 calls on the legacy default stream (an upload from pageable
+   * memory may return before its DMA ends), and theirs after it. Nothing
+   * uses the legacy stream while the stream is being captured. */
+  CUresult r = nncCu.streamCreate(&in->exec.stream, 0 /* CU_STREAM_DEFAULT */);
   if (r) {
     free(in);
     return nncCudaStatus(fn, "cuStreamCreate", r);

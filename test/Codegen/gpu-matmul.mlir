@@ -11,8 +11,8 @@
 // CHECK-LABEL: func.func @matmul
 // CHECK-NOT: linalg.matmul
 // CHECK: %[[M:.*]] = memref.dim %[[C:.*]], %c0
-// CHECK: %[[GX:.*]] = arith.ceildivui %{{.*}}, %c32
-// CHECK: %[[GY:.*]] = arith.ceildivui %[[M]], %c32
+// CHECK: %[[GX:.*]] = arith.ceildivui %[[M]], %c32
+// CHECK: %[[GY:.*]] = arith.ceildivui %{{.*}}, %c32
 // CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %[[BZ:.*]]) in ({{.*}} = %[[GX]], {{.*}} = %[[GY]], {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c16{{.*}}, {{.*}} = %c16{{.*}}, {{.*}} = %c1{{.*}}) workgroup(%[[AS:.*]] : memref<2x32x36xf32, #gpu.address_space<workgroup>>, %[[BS:.*]] : memref<2x32x36xf32, #gpu.address_space<workgroup>>)
 // Slab 0 into buffer 0, then a barrier.
 // CHECK: memref.load %arg0

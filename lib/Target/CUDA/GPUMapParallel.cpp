@@ -3,9 +3,12 @@
 // Implements nnc-gpu-map-parallel: each outermost scf.parallel of a host
 // function is tiled so that one block holds up to 256 threads, handed out
 // from the innermost dimension (the contiguous one) outwards, and annotated
-// with the mapping that convert-parallel-loops-to-gpu reads: tile loop to
-// blocks, in-tile loop to threads, innermost dimension on x. Nested
-// scf.parallel loops run sequentially inside the thread.
+// with the mapping that convert-parallel-loops-to-gpu reads: in-tile loop to
+// threads, innermost dimension on thread x; tile loop to blocks, its three
+// dimensions with the most tiles on block x, y, z (the largest, often the
+// dynamic batch, on x: y and z allow only 65535 blocks), any other
+// dimension sequential. Nested scf.parallel loops run sequentially inside
+// the thread.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +21,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/Matchers.h"
+
+#include <limits>
 
 namespace nnc {
 #define GEN_PASS_DEF_GPUMAPPARALLEL
@@ -59,7 +64,7 @@ SmallVector<int64_t> threadTile(scf::ParallelOp op) {
   return tile;
 }
 
-/// Maps the last three dimensions of `op` to x, y, z of `first` (BlockX or
+/// Maps the last three dimensions of `op` to x, y, z of `first` (here
 /// ThreadX), the others to sequential loops.
 LogicalResult mapLoop(scf::ParallelOp op, gpu::Processor first) {
   MLIRContext *ctx = op.getContext();
@@ -74,6 +79,31 @@ LogicalResult mapLoop(scf::ParallelOp op, gpu::Processor first) {
                            : gpu::Processor::Sequential;
     mapping.push_back(gpu::ParallelLoopDimMappingAttr::get(ctx, p, id, id));
   }
+  return gpu::setMappingAttr(op, mapping);
+}
+
+/// Maps the tile loop `op` to blocks: its three dimensions with the most
+/// iterations (a dynamic one counts as the most, outermost first) to block
+/// x, y, z in that order, the others to sequential loops. The largest goes
+/// to x, whose limit is 2^31 - 1 blocks where y and z have 65535: a batch of
+/// 4096 images of 28 x 28 pixels is 200704 rows of 16 threads.
+LogicalResult mapBlocks(scf::ParallelOp op) {
+  MLIRContext *ctx = op.getContext();
+  unsigned n = op.getNumLoops();
+  SmallVector<unsigned> dims = llvm::to_vector(llvm::seq<unsigned>(0, n));
+  auto size = [&](unsigned d) {
+    return tripCount(op, d).value_or(std::numeric_limits<int64_t>::max());
+  };
+  llvm::stable_sort(dims,
+                    [&](unsigned a, unsigned b) { return size(a) > size(b); });
+  SmallVector<gpu::Processor> processors(n, gpu::Processor::Sequential);
+  for (unsigned i = 0; i < n && i < 3; ++i)
+    processors[dims[i]] = static_cast<gpu::Processor>(
+        static_cast<uint64_t>(gpu::Processor::BlockX) + i);
+  AffineMap id = AffineMap::getMultiDimIdentityMap(1, ctx);
+  SmallVector<gpu::ParallelLoopDimMappingAttr> mapping;
+  for (gpu::Processor p : processors)
+    mapping.push_back(gpu::ParallelLoopDimMappingAttr::get(ctx, p, id, id));
   return gpu::setMappingAttr(op, mapping);
 }
 
@@ -103,7 +133,7 @@ struct GPUMapParallelPass : nnc::impl::GPUMapParallelBase<GPUMapParallelPass> {
       SmallVector<int64_t> tile = threadTile(root);
       auto [outer, inner] =
           scf::tileParallelLoop(root, tile, /*noMinMaxBounds=*/true);
-      bool ok = succeeded(mapLoop(outer, gpu::Processor::BlockX)) &&
+      bool ok = succeeded(mapBlocks(outer)) &&
                 succeeded(mapLoop(inner, gpu::Processor::ThreadX));
       inner.getBody()->walk([&](scf::ParallelOp nested) {
         ok = ok && succeeded(mapSequential(nested));

@@ -134,7 +134,9 @@ public:
     Value m = dim(c, off), n = dim(c, off + 1);
     Value k = transA ? dim(a, 0) : dim(a, off + 1);
     Value one = cst(1);
-    Value gridX = ceilDiv(n, tile), gridY = ceilDiv(m, tile);
+    // Row tiles on grid x (up to 2^31 - 1 blocks: an im2col product has
+    // batch x H x W rows), column tiles on grid y (at most 65535).
+    Value gridX = ceilDiv(m, tile), gridY = ceilDiv(n, tile);
     Value gridZ = batched ? dim(c, 0) : one;
     auto space = gpu::AddressSpaceAttr::get(b.getContext(),
                                             gpu::AddressSpace::Workgroup);
@@ -153,8 +155,8 @@ public:
     bs = launch.getWorkgroupAttributions()[1];
     Value tx = launch.getThreadIds().x, ty = launch.getThreadIds().y;
     bz = launch.getBlockIds().z;
-    row0 = mul(launch.getBlockIds().y, cst(tile));
-    col0 = mul(launch.getBlockIds().x, cst(tile));
+    row0 = mul(launch.getBlockIds().x, cst(tile));
+    col0 = mul(launch.getBlockIds().y, cst(tile));
     this->m = m;
     this->n = n;
     this->k = k;

@@ -101,12 +101,18 @@ void forEachUserVariable(
 }
 
 /// A local constant whose initializer refers to no other global (names,
-/// tables) and that code uses: copied into every part. (The descriptor's
-/// strings, used by no code, stay with the descriptor.)
+/// tables), that code uses and that is small: copied into every part. (The
+/// descriptor's strings, used by no code, stay with the descriptor; a large
+/// constant such as the PTX of a CUDA model, megabytes, goes to one part and
+/// the others refer to it.)
 bool isCopiedConstant(const llvm::GlobalValue &value) {
+  constexpr uint64_t kMaxCopiedBytes = 4096;
   auto *variable = llvm::dyn_cast<llvm::GlobalVariable>(&value);
   if (!variable || !variable->hasLocalLinkage() || !variable->isConstant() ||
       !variable->hasInitializer() || refersToGlobal(variable->getInitializer()))
+    return false;
+  const llvm::DataLayout &layout = variable->getParent()->getDataLayout();
+  if (layout.getTypeAllocSize(variable->getValueType()) > kMaxCopiedBytes)
     return false;
   bool used = false;
   forEachUserFunction(variable, [&](const llvm::Function &) { used = true; });

@@ -10,8 +10,8 @@
  *   free-async S | alloc-managed | error WHAT
  * where S numbers streams in creation order (0: the per-thread default).
  * Like the real driver, it refuses a synchronisation of a stream that is
- * being captured (and logs it as an error), and records a launch on a
- * capturing stream instead of running it.
+ * being captured and a launch beyond the grid and block limits of the GPUs
+ * nnc targets (and logs them as errors).
  *
  *===----------------------------------------------------------------------===*/
 #include <stdarg.h>
@@ -88,8 +88,15 @@ CUresult cuModuleGetFunction(void **f, void *m, const char *name) {
 CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned smem,
                         void *stream, void **params, void **extra) {
-  (void)gx, (void)gy, (void)gz, (void)bx, (void)by, (void)bz, (void)smem;
-  (void)params, (void)extra;
+  (void)smem, (void)params, (void)extra;
+  /* The limits of every GPU nnc targets (compute capability 8.0+). */
+  if (gx > 0x7fffffffu || gy > 65535 || gz > 65535 || bx > 1024 ||
+      by > 1024 || bz > 64 || (unsigned long long)bx * by * bz > 1024) {
+    logLine("error launch %s: grid %u x %u x %u, block %u x %u x %u out of "
+            "limits",
+            (const char *)f, gx, gy, gz, bx, by, bz);
+    return 1; /* CUDA_ERROR_INVALID_VALUE */
+  }
   logLine("launch %s %d", (const char *)f, streamId(stream));
   return 0;
 }

@@ -87,9 +87,11 @@ def GPUMapParallel : Pass<"nnc-gpu-map-parallel", "mlir::func::FuncOp"> {
     Each outermost `scf.parallel` outside a `gpu.launch` is tiled so that a
     block has up to 256 threads, spent from the innermost dimension outwards
     (so consecutive threads touch consecutive elements), then annotated for
-    `convert-parallel-loops-to-gpu`: the tile loop's last three dimensions go
-    to block x, y, z, the in-tile loop's to thread x, y, z, anything else and
-    any nested `scf.parallel` runs sequentially. One thread per element.
+    `convert-parallel-loops-to-gpu`: the in-tile loop's last three
+    dimensions go to thread x, y, z; the tile loop's three dimensions with
+    the most tiles (dynamic ones first) to block x, y, z, the largest on x
+    (y and z allow only 65535 blocks); anything else and any nested
+    `scf.parallel` runs sequentially. One thread per element.
   }];
   let dependentDialects = ["mlir::arith::ArithDialect",
                            "mlir::gpu::GPUDialect",
