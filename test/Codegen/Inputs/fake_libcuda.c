@@ -90,8 +90,8 @@ CUresult cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
                         void *stream, void **params, void **extra) {
   (void)smem, (void)params, (void)extra;
   /* The limits of every GPU nnc targets (compute capability 8.0+). */
-  if (gx > 0x7fffffffu || gy > 65535 || gz > 65535 || bx > 1024 ||
-      by > 1024 || bz > 64 || (unsigned long long)bx * by * bz > 1024) {
+  if (gx > 0x7fffffffu || gy > 65535 || gz > 65535 || bx > 1024 || by > 1024 ||
+      bz > 64 || (unsigned long long)bx * by * bz > 1024) {
     logLine("error launch %s: grid %u x %u x %u, block %u x %u x %u out of "
             "limits",
             (const char *)f, gx, gy, gz, bx, by, bz);
