@@ -7,8 +7,9 @@
  * file $FAKE_CUDA_LOG, one line each:
  *   stream-create S | launch KERNEL S | stream-sync S | capture-begin S |
  *   capture-end S | instantiate | graph-launch S | alloc-async S |
- *   free-async S | alloc-managed | error WHAT
- * where S numbers streams in creation order (0: the per-thread default).
+ *   free-async S | alloc-managed | device-open D | error WHAT
+ * where S numbers streams in creation order (0: the per-thread default) and
+ * D is a device ordinal ($FAKE_CUDA_DEVICES devices, default 1).
  * Like the real driver, it refuses a synchronisation of a stream that is
  * being captured and a launch beyond the grid and block limits of the GPUs
  * nnc targets (and logs them as errors).
@@ -53,7 +54,8 @@ CUresult cuInit(unsigned flags) {
   return 0;
 }
 CUresult cuDeviceGetCount(int *n) {
-  *n = 1;
+  const char *env = getenv("FAKE_CUDA_DEVICES");
+  *n = env && *env ? atoi(env) : 1;
   return 0;
 }
 CUresult cuDeviceGet(int *d, int ordinal) {
@@ -61,7 +63,7 @@ CUresult cuDeviceGet(int *d, int ordinal) {
   return 0;
 }
 CUresult cuDevicePrimaryCtxRetain(void **ctx, int dev) {
-  (void)dev;
+  logLine("device-open %d", dev);
   *ctx = (void *)0x1;
   return 0;
 }
