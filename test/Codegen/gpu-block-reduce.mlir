@@ -1,6 +1,6 @@
 // nnc-gpu-block-reduce: reductions into few outputs become one block of 256
-// threads per output, combined with gpu.all_reduce; rows of a batch keep
-// one thread per output.
+// threads per output, combined with gpu.all_reduce; rows of 32 or more
+// elements get a warp each; shorter rows keep one thread per output.
 // RUN: nnc-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(nnc-gpu-block-reduce))" | FileCheck %s
 // In a model's PTX the all-reduce is warp shuffles: gpu-ptxas.test.
 
@@ -65,6 +65,27 @@ func.func @row_sums(%x: memref<?x10xf32>, %s: memref<?xf32>) {
   linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
                   iterator_types = ["parallel", "reduction"]}
       ins(%x : memref<?x10xf32>) outs(%s : memref<?xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %r = arith.addf %v, %acc : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Rows of 64 (a layernorm's mean over the features), however many: a warp
+// per row.
+// CHECK-LABEL: func.func @row_means
+// CHECK: %[[ROWS:.*]] = arith.muli %c1{{.*}}, %{{.*}} : index
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}} = %[[ROWS]], %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c32
+// CHECK: scf.for %{{.*}} = %[[TX]] to %{{.*}} step %c32
+// CHECK: gpu.all_reduce add
+// CHECK-NOT: linalg.generic
+func.func @row_means(%x: memref<?x64xf32>, %s: memref<?xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<?x64xf32>) outs(%s : memref<?xf32>) {
   ^bb0(%v: f32, %acc: f32):
     %r = arith.addf %v, %acc : f32
     linalg.yield %r : f32

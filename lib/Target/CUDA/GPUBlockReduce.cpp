@@ -7,9 +7,10 @@
 // share of the reduction space into a partial value, the block combines the
 // partials with gpu.all_reduce (warp shuffles and workgroup memory, lowered
 // by convert-gpu-to-nvvm), and thread 0 combines the result with the
-// output's initial value. One thread per output with a serial loop (the
-// default path, nnc-gpu-linalg-to-parallel) stays for rows of a batch
-// (softmax, layernorm), where the outputs already fill the GPU.
+// output's initial value. Rows of 32 or more elements (layernorm, attention
+// rows), however many, get a warp each the same way. Rows shorter than a
+// warp (softmax over 10 classes) keep one thread per output with a serial
+// loop (nnc-gpu-linalg-to-parallel).
 //
 // Handled: one f32 output whose body yields combine(x, out) with `out` used
 // only there and combine one of addf, mulf, maximumf, maxnumf, minimumf,
@@ -43,6 +44,8 @@ using namespace mlir;
 namespace {
 
 constexpr int64_t kThreads = 256;
+/// A warp: the block of an output whose row is short but not tiny.
+constexpr int64_t kWarp = 32;
 /// At most this many outputs (static) get a block each; more outputs fill
 /// the GPU with one thread each.
 constexpr int64_t kMaxBlocks = 16384;
@@ -89,10 +92,13 @@ std::optional<Combiner> matchCombiner(linalg::GenericOp generic) {
   return Combiner{op, kind->first, kind->second, outOperand};
 }
 
-/// Whether the reduction is better done by blocks than by one thread per
-/// output: a full reduction, or few (static) outputs each folding many or
-/// an unknown number of elements.
-bool worthBlocks(linalg::GenericOp generic) {
+/// The threads per output when the reduction is better done by a block
+/// per output than by a thread per output, else 0: 256 for a full
+/// reduction and for few (static) outputs each folding many or an unknown
+/// number of elements; a warp for rows of 32 or more elements (layernorm
+/// and attention rows, any number of them); shorter rows (softmax over 10
+/// classes) stay one thread each.
+int64_t blockThreads(linalg::GenericOp generic) {
   int64_t outputs = 1, elements = 1;
   bool dynamicOutputs = false, dynamicElements = false;
   for (auto [size, type] : llvm::zip(generic.getStaticLoopRanges(),
@@ -104,17 +110,20 @@ bool worthBlocks(linalg::GenericOp generic) {
       (parallel ? outputs : elements) *= size;
   }
   if (generic.getNumReductionLoops() == 0)
-    return false;
-  if (generic.getNumParallelLoops() == 0)
-    return true;
-  return !dynamicOutputs && outputs <= kMaxBlocks &&
-         (dynamicElements || elements >= kThreads);
+    return 0;
+  if (generic.getNumParallelLoops() == 0 ||
+      (!dynamicOutputs && outputs <= kMaxBlocks &&
+       (dynamicElements || elements >= kThreads)))
+    return kThreads;
+  return !dynamicElements && elements >= kWarp ? kWarp : 0;
 }
 
 class BlockReduceBuilder {
 public:
-  BlockReduceBuilder(OpBuilder &b, linalg::GenericOp generic, Combiner comb)
-      : b(b), loc(generic.getLoc()), generic(generic), comb(comb) {}
+  BlockReduceBuilder(OpBuilder &b, linalg::GenericOp generic, Combiner comb,
+                     int64_t threads)
+      : b(b), loc(generic.getLoc()), generic(generic), comb(comb),
+        threads(threads) {}
 
   void build() {
     SmallVector<Value> sizes;
@@ -128,8 +137,8 @@ public:
     Value outputs = product(sizes, parallel);
     Value elements = product(sizes, reduction);
     Value one = cst(1);
-    auto launch = b.create<gpu::LaunchOp>(loc, outputs, one, one, cst(kThreads),
-                                          one, one);
+    auto launch =
+        b.create<gpu::LaunchOp>(loc, outputs, one, one, cst(threads), one, one);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
     Value tx = launch.getThreadIds().x;
@@ -139,7 +148,7 @@ public:
     // Each thread folds elements tx, tx + 256, ... into its partial value.
     Value identity = b.create<arith::ConstantOp>(
         loc, b.getF32FloatAttr(static_cast<float>(comb.identity)));
-    auto fold = b.create<scf::ForOp>(loc, tx, elements, cst(kThreads),
+    auto fold = b.create<scf::ForOp>(loc, tx, elements, cst(threads),
                                      ValueRange{identity});
     {
       OpBuilder::InsertionGuard g(b);
@@ -225,22 +234,28 @@ private:
   Location loc;
   linalg::GenericOp generic;
   Combiner comb;
+  int64_t threads;
 };
 
 struct GPUBlockReducePass : nnc::impl::GPUBlockReduceBase<GPUBlockReducePass> {
   void runOnOperation() override {
-    SmallVector<std::pair<linalg::GenericOp, Combiner>> reductions;
+    struct Reduction {
+      linalg::GenericOp op;
+      Combiner comb;
+      int64_t threads;
+    };
+    SmallVector<Reduction> reductions;
     getOperation().walk([&](linalg::GenericOp op) {
       if (!op.hasPureBufferSemantics() || op->getParentOfType<gpu::LaunchOp>())
         return;
-      if (std::optional<Combiner> comb = matchCombiner(op);
-          comb && worthBlocks(op))
-        reductions.push_back({op, *comb});
+      std::optional<Combiner> comb = matchCombiner(op);
+      if (int64_t threads = comb ? blockThreads(op) : 0)
+        reductions.push_back({op, *comb, threads});
     });
-    for (auto [op, comb] : reductions) {
-      OpBuilder b(op);
-      BlockReduceBuilder(b, op, comb).build();
-      op->erase();
+    for (Reduction &r : reductions) {
+      OpBuilder b(r.op);
+      BlockReduceBuilder(b, r.op, r.comb, r.threads).build();
+      r.op->erase();
     }
   }
 };

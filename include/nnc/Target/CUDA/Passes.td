@@ -37,8 +37,9 @@ def GPUBlockReduce : Pass<"nnc-gpu-block-reduce", "mlir::func::FuncOp"> {
     few static outputs (bias gradients and batchnorm statistics over the
     batch), becomes one `gpu.launch`: a block of 256 threads per output,
     each thread folding a strided share of the reduction space, combined by
-    `gpu.all_reduce`, then folded into the output by thread 0. Other
-    reductions keep one thread per output (nnc-gpu-linalg-to-parallel).
+    `gpu.all_reduce`, then folded into the output by thread 0. Rows of 32
+    or more (static) elements get a warp per output the same way; shorter
+    rows keep one thread per output (nnc-gpu-linalg-to-parallel).
   }];
   let dependentDialects = ["mlir::affine::AffineDialect",
                            "mlir::arith::ArithDialect",
