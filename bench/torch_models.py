@@ -95,29 +95,16 @@ class LeNet5(nn.Module):
 
 class SeqLSTM(nn.Module):
     """bench/models/lstm.nn: LSTM(16 -> 128) over 32 steps, last step,
-    dense(10)."""
+    dense(10); with features=28, examples/fashion_lstm.nn (the 28 rows of
+    an image as steps)."""
 
-    def __init__(self):
+    def __init__(self, features=16):
         super().__init__()
-        self.lstm = nn.LSTM(16, 128, batch_first=True)
+        self.lstm = nn.LSTM(features, 128, batch_first=True)
         self.fc1 = nn.Linear(128, 10)
 
     def forward(self, seq):
         out, _ = self.lstm(seq)
-        return self.fc1(out[:, -1])
-
-
-class RowLSTM(nn.Module):
-    """examples/fashion_lstm.nn: LSTM(28 -> 128) over the 28 rows of an
-    image, last step, dense(10)."""
-
-    def __init__(self):
-        super().__init__()
-        self.lstm = nn.LSTM(28, 128, batch_first=True)
-        self.fc1 = nn.Linear(128, 10)
-
-    def forward(self, rows):
-        out, _ = self.lstm(rows)
         return self.fc1(out[:, -1])
 
 
@@ -236,7 +223,7 @@ SPECS = {
                    lambda p, lr: torch.optim.SGD(p, lr=lr, momentum=0.9)),
     "lstm": Spec("bench/models/lstm.nn", SeqLSTM, 32, cross_entropy, 0.001,
                  lambda p, lr: torch.optim.Adam(p, lr=lr)),
-    "fashion_lstm": Spec("examples/fashion_lstm.nn", RowLSTM, 128,
+    "fashion_lstm": Spec("examples/fashion_lstm.nn", lambda: SeqLSTM(28), 128,
                          cross_entropy, 0.001,
                          lambda p, lr: torch.optim.Adam(p, lr=lr),
                          clip_norm=1.0),
