@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace nnc {
@@ -32,12 +33,28 @@ namespace {
 
 bool onHost(Operation *op) { return !op->getParentOfType<gpu::LaunchOp>(); }
 
-/// Whether `memref` is (a view of) a memref.alloc: device memory, unlike a
-/// host stack buffer (memref.alloca).
+/// Whether `memref` is (a view of) a memref.alloc that the host code never
+/// reads itself (with memref.load, or in a call such as the ownership-based
+/// deallocation's helper): device data, unlike the deallocation's own
+/// bookkeeping or a host stack buffer (memref.alloca).
 bool isDeviceAllocation(Value memref) {
   while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
     memref = view.getViewSource();
-  return memref.getDefiningOp<memref::AllocOp>() != nullptr;
+  if (!memref.getDefiningOp<memref::AllocOp>())
+    return false;
+  SmallVector<Value> aliases{memref};
+  while (!aliases.empty()) {
+    Value v = aliases.pop_back_val();
+    for (Operation *user : v.getUsers()) {
+      if ((isa<memref::LoadOp>(user) && onHost(user)) ||
+          isa<CallOpInterface>(user))
+        return false;
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user);
+          view && view.getViewSource() == v)
+        aliases.append(user->result_begin(), user->result_end());
+    }
+  }
+  return true;
 }
 
 /// The permutation putting parallel iterators first (stable), or empty when
