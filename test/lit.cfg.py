@@ -113,12 +113,6 @@ if mpirun and os.path.exists(os.path.join(config.nnc_obj_root, "lib", "libnnc_mp
 # Debian's libonnx-dev and libprotobuf-dev).
 if getattr(config, "nnc_onnx_import", "0") == "1":
     config.available_features.add("onnx-import")
-# %no_leak_check: a command prefix that turns LeakSanitizer off in the
-# sanitizer build (nothing otherwise), for runs whose leaks are the test's
-# own doing (a fake driver that runs no kernel).
-config.substitutions.append(("%no_leak_check", "env ASAN_OPTIONS=%s" %
-                             asan_options_without_leaks()
-                             if config.nnc_sanitizer_runtime else ""))
 config.substitutions.append(("%nnc_bin", os.path.join(config.nnc_tools_dir, "nnc")))
 config.substitutions.append(("%nnc_runtime_lib", os.path.join(
     config.nnc_obj_root, "lib", "libnnc_runtime.so")))

@@ -10,9 +10,12 @@
 //    memref.dim) becomes gpu.alloc/gpu.dealloc ordered on the stream: the
 //    shim serves them from the instance's memory pool without waiting;
 //    temporaries the host reads stay managed memory (memref.alloc);
+//  - memory only the host touches (the ownership-based deallocation's
+//    arrays of addresses and flags, passed to its private helper function)
+//    stays host memory, on the stack when small, static and made once;
 //  - the host waits for the stream (`gpu.wait`) only right before it touches
-//    memory itself (a load, a store, freeing a managed temporary, a call),
-//    when a kernel may still be running, and at every return.
+//    memory a kernel may use (a load, a store, freeing a managed temporary,
+//    a call), when a kernel may still be running, and at every return.
 // A function whose host code touches no memory at all (after
 // nnc-gpu-sink-scalars, the usual case) gets `nn.graph_safe`: its launches
 // depend on shapes and addresses only, so the shim may capture a call as a
@@ -52,22 +55,43 @@ public:
         for (Block &block : region)
           for (BlockArgument arg : block.getArguments())
             classify(arg, isa<scf::ForOp>(op));
-      for (OpOperand &use : op->getOpOperands())
-        if (isa<MemRefType>(use.get().getType()) && !linkUse(use))
+      for (OpOperand &use : op->getOpOperands()) {
+        if (!isa<MemRefType>(use.get().getType()))
+          continue;
+        if (!linkUse(use))
           hostTouched.insert(use.get().getAsOpaquePointer());
+        if (isa<gpu::LaunchFuncOp>(op))
+          launched.insert(use.get().getAsOpaquePointer());
+      }
     });
   }
 
   /// Whether `memref` (an alloc or an alias of one) is only used by kernels.
   bool onDevice(Value memref) {
-    auto member = classes.findLeader(memref.getAsOpaquePointer());
-    for (; member != classes.member_end(); ++member)
-      if (hostTouched.contains(*member) || foreign.contains(*member))
-        return false;
-    return true;
+    return !anyMember(memref, [&](void *m) {
+      return hostTouched.contains(m) || foreign.contains(m);
+    });
+  }
+
+  /// Whether `memref` (an alloc or an alias of one) is only used by the
+  /// host: the ownership-based deallocation's bookkeeping (pointers and
+  /// flags it passes to its helper function).
+  bool onHostOnly(Value memref) {
+    return classes.findValue(memref.getAsOpaquePointer()) != classes.end() &&
+           !anyMember(memref, [&](void *m) {
+             return launched.contains(m) || foreign.contains(m);
+           });
   }
 
 private:
+  bool anyMember(Value memref, function_ref<bool(void *)> pred) {
+    auto member = classes.findLeader(memref.getAsOpaquePointer());
+    for (; member != classes.member_end(); ++member)
+      if (pred(*member))
+        return true;
+    return false;
+  }
+
   /// Ops whose memref results alias their memref operands.
   static bool isDerived(Operation *op) {
     return isa<ViewLikeOpInterface, scf::ForOp, scf::IfOp, arith::SelectOp>(op);
@@ -91,7 +115,10 @@ private:
   bool linkUse(OpOperand &use) {
     Operation *user = use.getOwner();
     Value v = use.get();
-    if (isa<gpu::LaunchFuncOp, memref::DeallocOp, memref::DimOp>(user))
+    // Kernel arguments, deallocations and metadata (shapes, the address the
+    // deallocation's bookkeeping compares) touch no element on the host.
+    if (isa<gpu::LaunchFuncOp, memref::DeallocOp, memref::DimOp,
+            memref::ExtractAlignedPointerAsIndexOp>(user))
       return true;
     if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
       if (view.getViewSource() != v)
@@ -130,7 +157,7 @@ private:
   }
 
   llvm::EquivalenceClasses<void *> classes;
-  llvm::DenseSet<void *> hostTouched, foreign;
+  llvm::DenseSet<void *> hostTouched, foreign, launched;
 };
 
 /// What a host op does to memory, for the waits.
@@ -167,6 +194,14 @@ bool containsStreamWork(Operation *op) {
       .wasInterrupted();
 }
 
+/// At most 4 KiB of static shape: fine on the host's stack.
+bool isSmallStatic(MemRefType type) {
+  Type element = type.getElementType();
+  int64_t bytes =
+      element.isIntOrFloat() ? (element.getIntOrFloatBitWidth() + 7) / 8 : 8;
+  return type.hasStaticShape() && type.getNumElements() * bytes <= 4096;
+}
+
 struct GPUAsyncPass : nnc::impl::GPUAsyncBase<GPUAsyncPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
@@ -179,6 +214,29 @@ struct GPUAsyncPass : nnc::impl::GPUAsyncBase<GPUAsyncPass> {
 
     // Kernel-only temporaries: stream-ordered allocations.
     DeviceTemporaries temporaries(func);
+    // The host's own bookkeeping stays in host memory: on the stack when
+    // small, static and made once (not graph-unsafe managed memory).
+    SmallVector<memref::AllocOp> hostAllocs;
+    func.walk([&](memref::AllocOp alloc) {
+      if (temporaries.onHostOnly(alloc))
+        hostAllocs.push_back(alloc);
+    });
+    for (memref::AllocOp alloc : hostAllocs) {
+      Value memory = alloc;
+      if (isSmallStatic(alloc.getType()) &&
+          alloc->getBlock() == &func.getBody().front()) {
+        b.setInsertionPoint(alloc);
+        auto onStack = b.create<memref::AllocaOp>(
+            alloc.getLoc(), alloc.getType(), alloc.getAlignmentAttr());
+        for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+          if (isa<memref::DeallocOp>(user))
+            user->erase();
+        alloc.replaceAllUsesWith(onStack.getMemref());
+        alloc.erase();
+        memory = onStack;
+      }
+      hostMemory.insert(memory);
+    }
     func.walk([&](Operation *op) {
       b.setInsertionPoint(op);
       if (auto alloc = dyn_cast<memref::AllocOp>(op);
@@ -243,9 +301,12 @@ struct GPUAsyncPass : nnc::impl::GPUAsyncBase<GPUAsyncPass> {
       case HostAccess::None:
         break;
       case HostAccess::Allocates: // managed memory: not in a graph
-        graphSafe = false;
+        if (!isa<memref::AllocaOp>(op))
+          graphSafe = false;
         break;
       case HostAccess::Touches:
+        if (touchesHostMemoryOnly(&op))
+          break; // no kernel reads or writes it: no wait, graph-safe
         graphSafe = false;
         if (auto load = dyn_cast<memref::LoadOp>(op);
             load && nnc::isReadOnlyArgument(load.getMemRef(),
@@ -260,6 +321,30 @@ struct GPUAsyncPass : nnc::impl::GPUAsyncBase<GPUAsyncPass> {
     return pending;
   }
 
+  /// Whether `op` touches nothing but host memory: memrefs rooted in the
+  /// host's own allocations, and for a call, a private host function of the
+  /// module that launches nothing (the deallocation's helper).
+  bool touchesHostMemoryOnly(Operation *op) {
+    if (auto call = dyn_cast<func::CallOp>(op)) {
+      auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+          call, call.getCalleeAttr());
+      if (!callee || !callee.isPrivate() || callee.isExternal() ||
+          containsStreamWork(callee) ||
+          callee->walk([](gpu::LaunchOp) { return WalkResult::interrupt(); })
+              .wasInterrupted())
+        return false;
+    } else if (!isa<memref::LoadOp, memref::StoreOp>(op)) {
+      return false;
+    }
+    return llvm::all_of(op->getOperands(), [&](Value v) {
+      if (!isa<MemRefType>(v.getType()))
+        return true;
+      while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+        v = view.getViewSource();
+      return hostMemory.contains(v);
+    });
+  }
+
   void wait(Operation *before) {
     OpBuilder b(before);
     b.create<gpu::WaitOp>(before->getLoc(), Type(), ValueRange{stream});
@@ -267,6 +352,7 @@ struct GPUAsyncPass : nnc::impl::GPUAsyncBase<GPUAsyncPass> {
 
   Value stream;
   bool graphSafe = true;
+  llvm::DenseSet<Value> hostMemory; // the host's own allocations
 };
 
 } // namespace

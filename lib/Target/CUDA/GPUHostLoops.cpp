@@ -15,7 +15,9 @@
 //    outside: each GPU thread owns one column and walks the tokens in order,
 //    so repeated tokens add up without atomics;
 //  - otherwise the whole loop runs on one GPU thread (correct, sequential).
-// A loop that already contains a kernel launch stays on the host.
+// A loop that already contains a kernel launch stays on the host, and so
+// does every loop of a private function (the ownership-based
+// deallocation's helper, which works on host bookkeeping).
 //
 //===----------------------------------------------------------------------===//
 
@@ -198,6 +200,10 @@ LogicalResult runOnOneThread(scf::ForOp loop) {
 struct GPUHostLoopsPass : nnc::impl::GPUHostLoopsBase<GPUHostLoopsPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
+    // A private function (the ownership-based deallocation's helper) works
+    // on the host's own bookkeeping, which lives in host memory.
+    if (func.isPrivate())
+      return;
     // Outermost host loops that read device data and launch nothing.
     SmallVector<scf::ForOp> loops;
     func.walk<WalkOrder::PreOrder>([&](Operation *op) {

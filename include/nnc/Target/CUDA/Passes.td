@@ -122,9 +122,11 @@ def GPUAsync : Pass<"nnc-gpu-async", "mlir::func::FuncOp"> {
     stream at its start (`gpu.wait async`), every `gpu.launch_func` becomes
     asynchronous on it, and temporaries only kernels touch become
     `gpu.alloc`/`gpu.dealloc` ordered on the stream (the shim's per-instance
-    pool). The host waits for the stream (`gpu.wait`) only before it touches
-    memory itself (a scalar it reads, a temporary it frees, a call) and at
-    each return, never between two launches. A function whose host code
+    pool); the host's own bookkeeping (never a kernel's argument) stays in
+    host memory, on the stack when small and static. The host waits for the
+    stream (`gpu.wait`) only before it touches memory a kernel may use (a
+    scalar it reads, a temporary it frees, a call) and at each return, never
+    between two launches. A function whose host code
     touches no memory at all is marked `nn.graph_safe`: the shim may capture
     a call as a CUDA graph and replay it.
   }];
