@@ -23,7 +23,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ReadOnlyArguments.h"
+#include "MemrefQueries.h"
 #include "nnc/Dialect/NN/NNConventions.h"
 #include "nnc/Target/CUDA/Passes.h"
 
@@ -207,6 +207,7 @@ struct GPUAsyncPass : nnc::impl::GPUAsyncBase<GPUAsyncPass> {
     func::FuncOp func = getOperation();
     if (func.isExternal() || !containsStreamWork(func))
       return;
+    hostMemory.clear(); // the pass instance may have run on another function
     auto token = gpu::AsyncTokenType::get(func.getContext());
     OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
     stream = b.create<gpu::WaitOp>(func.getLoc(), token, ValueRange())
@@ -329,19 +330,14 @@ struct GPUAsyncPass : nnc::impl::GPUAsyncBase<GPUAsyncPass> {
       auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
           call, call.getCalleeAttr());
       if (!callee || !callee.isPrivate() || callee.isExternal() ||
-          containsStreamWork(callee) ||
-          callee->walk([](gpu::LaunchOp) { return WalkResult::interrupt(); })
-              .wasInterrupted())
+          containsStreamWork(callee))
         return false;
     } else if (!isa<memref::LoadOp, memref::StoreOp>(op)) {
       return false;
     }
     return llvm::all_of(op->getOperands(), [&](Value v) {
-      if (!isa<MemRefType>(v.getType()))
-        return true;
-      while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-        v = view.getViewSource();
-      return hostMemory.contains(v);
+      return !isa<MemRefType>(v.getType()) ||
+             hostMemory.contains(nnc::viewRoot(v));
     });
   }
 

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MemrefQueries.h"
 #include "nnc/Target/CUDA/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -38,8 +39,7 @@ bool onHost(Operation *op) { return !op->getParentOfType<gpu::LaunchOp>(); }
 /// deallocation's helper): device data, unlike the deallocation's own
 /// bookkeeping or a host stack buffer (memref.alloca).
 bool isDeviceAllocation(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
-    memref = view.getViewSource();
+  memref = nnc::viewRoot(memref);
   if (!memref.getDefiningOp<memref::AllocOp>())
     return false;
   SmallVector<Value> aliases{memref};

@@ -30,6 +30,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "MemrefQueries.h"
 #include "nnc/Target/CUDA/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -39,7 +40,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_GPUMATMUL
@@ -359,30 +359,6 @@ bool isSupported(linalg::LinalgOp op) {
   return true;
 }
 
-/// The memref `v` is a view of (through view-like ops).
-Value rootOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
-/// Whether `op` (or an op inside it) may write `root`'s memory.
-bool mayWrite(Operation *op, Value root) {
-  return op
-      ->walk([&](Operation *inner) {
-        if (isa<memref::LoadOp, memref::DimOp>(inner))
-          return WalkResult::advance();
-        OperandRange written = inner->getOperands();
-        if (auto dps = dyn_cast<DestinationStyleOpInterface>(inner))
-          written = dps.getDpsInits();
-        for (Value v : written)
-          if (isa<MemRefType>(v.getType()) && rootOf(v) == root)
-            return WalkResult::interrupt();
-        return WalkResult::advance();
-      })
-      .wasInterrupted();
-}
-
 /// The 2-D transpose that fills `operand` when only `product` reads the
 /// result and nothing writes the transpose's input before the product: the
 /// product can read the input with swapped indices instead.
@@ -403,10 +379,10 @@ linalg::TransposeOp transposeFeeding(Value operand, linalg::LinalgOp product) {
       found.getPermutation() != ArrayRef<int64_t>{1, 0} ||
       !found.hasPureBufferSemantics())
     return nullptr;
-  Value source = rootOf(found.getInput());
+  Value source = nnc::viewRoot(found.getInput());
   for (Operation *op = found->getNextNode(); op != product.getOperation();
        op = op->getNextNode())
-    if (mayWrite(op, source))
+    if (nnc::mayWrite(op, source))
       return nullptr;
   return found;
 }

@@ -13,7 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "ReadOnlyArguments.h"
+#include "MemrefQueries.h"
 #include "nnc/Target/CUDA/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -22,7 +22,6 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 #include "llvm/ADT/SetVector.h"
@@ -36,41 +35,20 @@ using namespace mlir;
 
 namespace {
 
-/// The allocation `memref` is a view of, or null.
-Value allocationOf(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
-    memref = view.getViewSource();
-  return memref.getDefiningOp<memref::AllocOp>() ? memref : Value();
-}
-
-/// Whether `op` or an op inside it uses (a view of) `root` other than to
-/// read it.
-bool mayWrite(Operation *op, Value root) {
-  return op
-      ->walk([&](Operation *inner) {
-        if (isa<memref::LoadOp, memref::DimOp>(inner))
-          return WalkResult::advance();
-        for (Value v : inner->getOperands())
-          if (isa<MemRefType>(v.getType()) && allocationOf(v) == root)
-            return WalkResult::interrupt();
-        return WalkResult::advance();
-      })
-      .wasInterrupted();
-}
-
 /// Whether `load`, of a temporary an earlier kernel wrote (a gradient norm
 /// for clipping), reads the same value at the start of `launch`: nothing
 /// from the load to the launch, the launch included, may write it.
 bool unchangedUntil(memref::LoadOp load, gpu::LaunchOp launch) {
-  Value root = allocationOf(load.getMemRef());
+  Value root = nnc::viewRoot(load.getMemRef());
   Operation *ancestor = load->getBlock()->findAncestorOpInBlock(*launch);
-  if (!root || !ancestor || !load->isBeforeInBlock(ancestor))
+  if (!root.getDefiningOp<memref::AllocOp>() || !ancestor ||
+      !load->isBeforeInBlock(ancestor))
     return false;
   for (Operation *op = load->getNextNode(); op != ancestor;
        op = op->getNextNode())
-    if (mayWrite(op, root))
+    if (nnc::mayWrite(op, root))
       return false;
-  return !mayWrite(ancestor, root);
+  return !nnc::mayWrite(ancestor, root);
 }
 
 /// An op the kernel may recompute: a pure scalar arith/math op, or a load of
