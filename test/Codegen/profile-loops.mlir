@@ -2,7 +2,9 @@
 // nnc_rt_profile_begin and nnc_rt_profile_end (unconditional: the shim ignores
 // it when begin returned 0) with the loop's record and the call's FLOPs,
 // computed from the call's operands; the record names the loop and the .nn
-// locations of its ops. No scf.if is left (it would make SCF-to-CF quadratic).
+// locations of its ops. No scf.if or loop is added to the kernel (it would
+// make SCF-to-CF quadratic): a count that must walk loops is computed by a
+// function of its own, which returns 0 at once when profiling is off.
 // RUN: nnc-opt %s --nnc-outline-loops --nnc-profile-loops | FileCheck %s
 
 #dense = loc("mlp.nn":3:20)
@@ -11,7 +13,9 @@
 
 // Loop 0: n rows x 4 column tiles; per tile an fma on 4 lanes (8 FLOPs) and
 // a max on 4 lanes (4): 48 FLOPs per row. Loop 1: a triangle, whose inner
-// bound is the outer induction variable: unknown (-1).
+// bound is the outer induction variable: its counting function walks the
+// outer loop (sum of i for i < 16 = 120 adds). Loop 2: an inner bound carried
+// by the outer loop: unknown (-1).
 // CHECK-LABEL: func.func @kernel(
 // CHECK-SAME: %[[A:[a-z0-9]+]]: memref<?x16xf32>, %[[B:[a-z0-9]+]]: memref<16xf32>, %[[N:[a-z0-9]+]]: index
 // CHECK: %[[T0:.*]] = call @nnc_rt_profile_begin() : () -> i64
@@ -24,10 +28,17 @@
 // CHECK: call @nnc_rt_profile_end(%[[R0]], %[[T0]], %[[F64]]) : (!llvm.ptr, i64, i64) -> ()
 // CHECK: %[[T1:.*]] = call @nnc_rt_profile_begin() : () -> i64
 // CHECK-NEXT: call @nnc_loop_kernel_1(%[[B]])
-// CHECK-NOT: scf.if
-// CHECK: %[[U:.*]] = arith.constant -1 : i64
+// CHECK-NEXT: %[[F1:.*]] = call @__nnc_flops_nnc_loop_kernel_1(%[[T1]]) : (i64) -> i64
 // CHECK: %[[R1:.*]] = llvm.mlir.addressof @__nnc_profile_nnc_loop_kernel_1 : !llvm.ptr
-// CHECK: call @nnc_rt_profile_end(%[[R1]], %[[T1]], %[[U]])
+// CHECK: call @nnc_rt_profile_end(%[[R1]], %[[T1]], %[[F1]])
+// CHECK: %[[T2:.*]] = call @nnc_rt_profile_begin() : () -> i64
+// CHECK-NEXT: call @nnc_loop_kernel_2(%[[N]], %[[B]])
+// CHECK-NOT: scf.if
+// CHECK-NOT: scf.for
+// CHECK: %[[U:.*]] = arith.constant -1 : i64
+// CHECK: %[[R2:.*]] = llvm.mlir.addressof @__nnc_profile_nnc_loop_kernel_2 : !llvm.ptr
+// CHECK: call @nnc_rt_profile_end(%[[R2]], %[[T2]], %[[U]])
+// CHECK: return
 func.func @kernel(%a: memref<?x16xf32>, %b: memref<16xf32>, %n: index) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -50,6 +61,16 @@ func.func @kernel(%a: memref<?x16xf32>, %b: memref<16xf32>, %n: index) {
       memref.store %w, %b[%j] : memref<16xf32> loc(#tri)
     } loc(#tri)
   } loc(#tri)
+  %n0 = arith.constant 0 : index
+  %last = scf.for %i = %c0 to %n step %c1 iter_args(%m = %n0) -> (index) {
+    scf.for %j = %c0 to %m step %c1 {
+      %v = memref.load %b[%j] : memref<16xf32> loc(#tri)
+      %w = arith.mulf %v, %v : f32 loc(#tri)
+      memref.store %w, %b[%j] : memref<16xf32> loc(#tri)
+    } loc(#tri)
+    %m1 = arith.addi %m, %c1 : index
+    scf.yield %m1 : index
+  } loc(#tri)
   return
 }
 
@@ -64,3 +85,23 @@ func.func @kernel(%a: memref<?x16xf32>, %b: memref<16xf32>, %n: index) {
 // CHECK: llvm.mlir.addressof @__nnc_profile_nnc_loop_kernel_0_locations
 // CHECK: llvm.return
 // CHECK: @__nnc_profile_nnc_loop_kernel_1_locations("mlp.nn:5:7\00")
+
+// The triangle's counting function: 0 when t0 is 0 (profiling off);
+// otherwise a walk of the outer loop adding the inner loop's trip count
+// (max(i - 0, 0) ceildiv 1) times its one add.
+// CHECK-LABEL: func.func private @__nnc_flops_nnc_loop_kernel_1(
+// CHECK-SAME: %[[FT0:[a-z0-9]+]]: i64) -> i64
+// CHECK-SAME: llvm.linkage = #llvm.linkage<internal>
+// CHECK-SAME: no_inline, optimize_none
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : i64
+// CHECK: %[[OFF:.*]] = arith.cmpi eq, %[[FT0]], %[[ZERO]] : i64
+// CHECK: %[[RES:.*]] = scf.if %[[OFF]] -> (i64) {
+// CHECK-NEXT: scf.yield %[[ZERO]] : i64
+// CHECK-NEXT: } else {
+// CHECK: %[[SUM:.*]] = scf.for %[[I:[a-z0-9]+]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:[a-z0-9]+]] = %{{.*}}) -> (index) {
+// CHECK: %[[TRIPS:.*]] = arith.maxsi %[[I]], %{{.*}} : index
+// CHECK: %[[NEXT:.*]] = arith.addi %[[ACC]], %[[TRIPS]] : index
+// CHECK: scf.yield %[[NEXT]] : index
+// CHECK: %[[SUM64:.*]] = arith.index_cast %[[SUM]] : index to i64
+// CHECK: scf.yield %[[SUM64]] : i64
+// CHECK: return %[[RES]] : i64

@@ -22,10 +22,13 @@
 // computations on them, cloned before the profile call), so the batch size
 // and the main/remainder split of a tiled loop are exact; a loop over
 // blocks of C steps whose inner loop runs min(C, ub - iv) steps (a blocked
-// reduction) counts ub steps of that inner loop in all. A loop whose
-// bounds depend on an enclosing loop's induction variable, a `scf.while` or a
-// `scf.if` around float ops makes the count unknown: the call passes -1 and
-// the report prints '-'.
+// reduction) counts ub steps of that inner loop in all. Where a bound or an
+// `scf.if` condition depends on an enclosing loop's induction variable (a
+// thread chunk's clamped rows, a triangle), the count comes from a counting
+// function `__nnc_flops_<loop>(t0, operands)` that walks those loops only and
+// returns 0 at once when t0 is 0 (profiling off). A bound carried by a loop,
+// float ops in a `scf.while` or under another op with regions make the count
+// unknown: the call passes -1 and the report prints '-'.
 //
 //===----------------------------------------------------------------------===//
 
@@ -89,8 +92,12 @@ int64_t elementaryFlops(Operation *op) {
   return 0;
 }
 
-/// Builds, at a call site, the FLOP count of one call of an outlined loop
-/// function from the call's operands.
+/// Builds the FLOP count of one call of an outlined loop function from the
+/// call's operands: at the call site when it is a closed formula of them, or
+/// in a counting function (`needsLoops`) that walks a skeleton of the loop
+/// nest: the loops whose induction variable bounds an inner loop (a chunk's
+/// clamped size, a triangle) or decides an `scf.if` around float ops, without
+/// their bodies' work.
 class FlopCounter {
 public:
   FlopCounter(func::FuncOp callee, ValueRange operands, OpBuilder &b,
@@ -146,39 +153,45 @@ public:
     return constant && remainder;
   }
 
-  /// The enclosing loop of which `loop` runs the block remainders, if any.
+  /// Whether the count of `loop`'s body depends on its induction variable
+  /// beyond the block remainders it runs: an inner loop's bounds or the
+  /// condition of an `scf.if` around float ops are computed from it. Such a
+  /// loop is walked step by step by the counting function.
+  static bool needsSkeleton(scf::ForOp loop) {
+    Value iv = loop.getInductionVar();
+    bool needs = false;
+    loop.getBody()->walk([&](Operation *op) {
+      if (auto inner = dyn_cast<scf::ForOp>(op)) {
+        if (hasFlops(inner) && !isBlockRemainder(inner, loop))
+          needs |= llvm::any_of(inner->getOperands().take_front(3),
+                                [&](Value v) { return dependsOn(v, iv); });
+      } else if (auto branch = dyn_cast<scf::IfOp>(op)) {
+        needs |= hasFlops(branch) && dependsOn(branch.getCondition(), iv);
+      } else if (isa<scf::ParallelOp>(op) && hasFlops(op)) {
+        needs |= llvm::any_of(op->getOperands(),
+                              [&](Value v) { return dependsOn(v, iv); });
+      }
+      return needs ? WalkResult::interrupt() : WalkResult::advance();
+    });
+    return needs;
+  }
+
+  /// The enclosing loop of which `loop` runs the block remainders, if any
+  /// (not one walked step by step: there the remainder's bound is known).
   static scf::ForOp blockOf(scf::ForOp loop) {
     for (auto outer = loop->getParentOfType<scf::ForOp>(); outer;
          outer = outer->getParentOfType<scf::ForOp>())
-      if (isBlockRemainder(loop, outer))
+      if (isBlockRemainder(loop, outer) && !needsSkeleton(outer))
         return outer;
     return nullptr;
   }
 
-  /// Whether the count is known without building anything.
-  static bool isKnown(func::FuncOp callee) {
-    bool known = true;
-    callee.walk([&](Operation *op) {
-      if (isa<scf::WhileOp, scf::IfOp>(op) && hasFlops(op))
-        known = false;
-      else if (auto loop = dyn_cast<scf::ForOp>(op)) {
-        // A block remainder's steps are counted by its block loop.
-        if (scf::ForOp block = blockOf(loop))
-          known &= materializable(block.getUpperBound(), callee);
-        else
-          known &= materializable(loop.getLowerBound(), callee) &&
-                   materializable(loop.getUpperBound(), callee) &&
-                   materializable(loop.getStep(), callee);
-      } else if (auto loop = dyn_cast<scf::ParallelOp>(op))
-        for (Value v : op->getOperands())
-          known &= materializable(v, callee);
-      else if (op != callee && op->getNumRegions() &&
-               !isa<scf::ForOp, scf::ParallelOp, scf::WhileOp, scf::IfOp>(op) &&
-               hasFlops(op))
-        known = false; // an op with regions of unknown trip count
-      return known ? WalkResult::advance() : WalkResult::interrupt();
-    });
-    return known;
+  /// Whether the count is known; `needsLoops` is set when computing it takes
+  /// a skeleton loop or an `scf.if` (a counting function, see build).
+  static bool isKnown(func::FuncOp callee, bool &needsLoops) {
+    needsLoops = false;
+    DenseSet<Value> ivs;
+    return known(callee.getBody().front(), callee, ivs, needsLoops);
   }
 
   /// The FLOPs of one call, as i64.
@@ -197,17 +210,85 @@ private:
     return any;
   }
 
-  /// Whether `v` can be recomputed at the call site: an argument of the
-  /// function, or the result of a pure op without regions whose operands
-  /// can be (never an induction variable or a loop-carried value).
-  static bool materializable(Value v, func::FuncOp callee) {
+  /// Whether `v` is computed from `iv` (through the ops defining it).
+  static bool dependsOn(Value v, Value iv) {
+    SmallVector<Value> work{v};
+    DenseSet<Value> seen;
+    while (!work.empty()) {
+      Value x = work.pop_back_val();
+      if (x == iv)
+        return true;
+      if (!seen.insert(x).second)
+        continue;
+      if (Operation *def = x.getDefiningOp())
+        llvm::append_range(work, def->getOperands());
+    }
+    return false;
+  }
+
+  static bool known(Block &body, func::FuncOp callee, DenseSet<Value> &ivs,
+                    bool &needsLoops) {
+    for (Operation &op : body) {
+      if (!op.getNumRegions() || !hasFlops(&op))
+        continue;
+      auto inner = [&](Operation &parent) {
+        for (Region &region : parent.getRegions())
+          for (Block &nested : region)
+            if (!known(nested, callee, ivs, needsLoops))
+              return false;
+        return true;
+      };
+      auto computable = [&](ValueRange values) {
+        return llvm::all_of(
+            values, [&](Value v) { return materializable(v, callee, ivs); });
+      };
+      if (auto loop = dyn_cast<scf::ForOp>(op)) {
+        // A block remainder's steps are counted by its block loop.
+        if (scf::ForOp outer = blockOf(loop)) {
+          if (!computable(outer.getUpperBound()) || !inner(op))
+            return false;
+          continue;
+        }
+        if (!computable(
+                {loop.getLowerBound(), loop.getUpperBound(), loop.getStep()}))
+          return false;
+        bool skeleton = needsSkeleton(loop);
+        needsLoops |= skeleton;
+        if (skeleton)
+          ivs.insert(loop.getInductionVar());
+        bool ok = inner(op);
+        ivs.erase(loop.getInductionVar());
+        if (!ok)
+          return false;
+      } else if (isa<scf::ParallelOp>(op)) {
+        if (!computable(op.getOperands()) || !inner(op))
+          return false;
+      } else if (auto branch = dyn_cast<scf::IfOp>(op)) {
+        needsLoops = true;
+        if (!computable(branch.getCondition()) || !inner(op))
+          return false;
+      } else {
+        return false; // scf.while, or an op with regions of unknown trips
+      }
+    }
+    return true;
+  }
+
+  /// Whether `v` can be recomputed where the count is built: an argument of
+  /// the function, the induction variable of a loop walked step by step
+  /// (`ivs`), or the result of a pure op without regions whose operands can
+  /// be (never a loop-carried value).
+  static bool materializable(Value v, func::FuncOp callee,
+                             const DenseSet<Value> &ivs) {
+    if (ivs.contains(v))
+      return true;
     if (auto arg = dyn_cast<BlockArgument>(v))
       return arg.getOwner() == &callee.getBody().front();
     Operation *def = v.getDefiningOp();
     if (!def || def->getNumRegions() || !isMemoryEffectFree(def))
       return false;
     return llvm::all_of(def->getOperands(), [&](Value operand) {
-      return materializable(operand, callee);
+      return materializable(operand, callee, ivs);
     });
   }
 
@@ -240,6 +321,57 @@ private:
     return b.createOrFold<arith::DivUIOp>(loc, span, s);
   }
 
+  /// The count of `region`'s blocks, built in a nested region whose values
+  /// must not leak out: the mapping is restored afterwards.
+  Value scoped(Region &region) {
+    IRMapping outer = map;
+    Value total;
+    for (Block &inner : region) {
+      Value n = block(inner);
+      total = total ? b.createOrFold<arith::AddIOp>(loc, total, n) : n;
+    }
+    map = std::move(outer);
+    return total ? total : constant(0);
+  }
+
+  /// The sum over the steps of `loop` of its body's count, as an `scf.for`.
+  Value skeleton(scf::ForOp loop) {
+    Value lb = materialize(loop.getLowerBound());
+    Value ub = materialize(loop.getUpperBound());
+    Value step = materialize(loop.getStep());
+    auto walk = b.create<scf::ForOp>(
+        loc, lb, ub, step, ValueRange{constant(0)},
+        [&](OpBuilder &nested, Location, Value iv, ValueRange acc) {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(nested.getInsertionBlock(),
+                              nested.getInsertionPoint());
+          IRMapping outer = map;
+          map.map(loop.getInductionVar(), iv);
+          Value n = scoped(loop.getRegion());
+          map = std::move(outer);
+          Value sum = b.createOrFold<arith::AddIOp>(loc, acc.front(), n);
+          b.create<scf::YieldOp>(loc, sum);
+        });
+    return walk.getResult(0);
+  }
+
+  /// Either branch's count, as an `scf.if` on the branch's condition.
+  Value branches(scf::IfOp branch) {
+    auto count = [&](Region &region) {
+      return [&](OpBuilder &nested, Location) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nested.getInsertionBlock(),
+                            nested.getInsertionPoint());
+        Value n = region.empty() ? constant(0) : scoped(region);
+        b.create<scf::YieldOp>(loc, n);
+      };
+    };
+    auto walk = b.create<scf::IfOp>(loc, materialize(branch.getCondition()),
+                                    count(branch.getThenRegion()),
+                                    count(branch.getElseRegion()));
+    return walk.getResult(0);
+  }
+
   Value block(Block &body) {
     int64_t direct = 0;
     Value total;
@@ -250,6 +382,14 @@ private:
       direct += elementaryFlops(&op);
       if (!hasFlops(&op) || !op.getNumRegions())
         continue;
+      if (auto loop = dyn_cast<scf::ForOp>(op); loop && needsSkeleton(loop)) {
+        add(skeleton(loop));
+        continue;
+      }
+      if (auto branch = dyn_cast<scf::IfOp>(op)) {
+        add(branches(branch));
+        continue;
+      }
       Value count;
       if (auto loop = dyn_cast<scf::ForOp>(op); loop && blockOf(loop)) {
         // Counted by its block loop: one per step of that loop's range.
@@ -360,6 +500,7 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
         declare(top, module, kEnd, top.getFunctionType({ptr, i64, i64}, {}));
 
     llvm::StringMap<unsigned> callCount, callsOf;
+    DenseMap<func::FuncOp, Counter> counters;
     for (func::CallOp call : calls)
       ++callCount[call.getCallee()];
     for (func::CallOp call : calls) {
@@ -411,13 +552,87 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
       // of kernels. The FLOP count is a few integer ops on the operands.
       b.setInsertionPointAfter(call);
       Value flops;
-      if (FlopCounter::isKnown(callee))
-        flops = FlopCounter(callee, call.getOperands(), b, loc).build();
-      else
+      bool needsLoops = false;
+      if (!FlopCounter::isKnown(callee, needsLoops)) {
         flops = b.create<arith::ConstantIntOp>(loc, -1, 64);
+      } else if (!needsLoops) {
+        flops = FlopCounter(callee, call.getOperands(), b, loc).build();
+      } else {
+        Counter &counter = counters[callee];
+        if (!counter.func)
+          counter = countingFunction(top, callee);
+        SmallVector<Value> operands{t0};
+        for (unsigned i : counter.operands)
+          operands.push_back(call.getOperand(i));
+        flops =
+            b.create<func::CallOp>(loc, counter.func, operands).getResult(0);
+      }
       Value address = b.create<LLVM::AddressOfOp>(loc, record);
       b.create<func::CallOp>(loc, end, ValueRange{address, t0, flops});
     }
+  }
+
+  /// A counting function and the operands of the loop's call it takes.
+  struct Counter {
+    func::FuncOp func;
+    SmallVector<unsigned> operands;
+  };
+
+  /// `__nnc_flops_<loop>(t0, operands of the loop) -> i64`: the FLOPs of a
+  /// call of `callee` whose count walks loops (FlopCounter), 0 when `t0` is
+  /// 0 (profiling off), so that an unprofiled call only pays a call and a
+  /// branch. It takes only the operands the count reads (chunk ranges and
+  /// sizes, rarely a buffer for its shape): every memref operand would be
+  /// passed as a whole descriptor, which in the transformer's large entry
+  /// points cost 0.1 s of machine code. Internal and not inlined: its loops
+  /// would otherwise split the entry's block, which makes SCF-to-CF quadratic
+  /// in the number of kernels. Not optimized either: LLVM would vectorize and
+  /// unroll its walks, which cost the transformer's compile 0.2 s for code that
+  /// only runs when profiling.
+  static Counter countingFunction(OpBuilder &top, func::FuncOp callee) {
+    MLIRContext *ctx = top.getContext();
+    Type i64 = top.getI64Type();
+    SmallVector<Type> inputs{i64};
+    llvm::append_range(inputs, callee.getArgumentTypes());
+    Location loc = callee.getLoc();
+    auto func = top.create<func::FuncOp>(
+        loc, ("__nnc_flops_" + callee.getSymName()).str(),
+        top.getFunctionType(inputs, {i64}));
+    func.setPrivate();
+    OperationName llvmFunc(LLVM::LLVMFuncOp::getOperationName(), ctx);
+    func->setAttr(LLVM::LLVMFuncOp::getNoInlineAttrName(llvmFunc),
+                  UnitAttr::get(ctx));
+    func->setAttr(LLVM::LLVMFuncOp::getOptimizeNoneAttrName(llvmFunc),
+                  UnitAttr::get(ctx));
+    func->setAttr("llvm.linkage",
+                  LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+    OpBuilder b = OpBuilder::atBlockBegin(func.addEntryBlock());
+    Value t0 = func.getArgument(0);
+    Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
+    Value off =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, t0, zero);
+    auto branch = b.create<scf::IfOp>(
+        loc, off,
+        [&](OpBuilder &then, Location) {
+          then.create<scf::YieldOp>(loc, zero);
+        },
+        [&](OpBuilder &otherwise, Location) {
+          Value n = FlopCounter(callee, func.getArguments().drop_front(),
+                                otherwise, loc)
+                        .build();
+          otherwise.create<scf::YieldOp>(loc, n);
+        });
+    b.create<func::ReturnOp>(loc, branch.getResults());
+    Counter counter{func, {}};
+    llvm::BitVector unused(func.getNumArguments());
+    for (BlockArgument arg : func.getArguments().drop_front()) {
+      if (arg.use_empty())
+        unused.set(arg.getArgNumber());
+      else
+        counter.operands.push_back(arg.getArgNumber() - 1);
+    }
+    func.eraseArguments(unused);
+    return counter;
   }
 
   static func::FuncOp declare(OpBuilder &top, ModuleOp module, StringRef name,

@@ -23,6 +23,7 @@
 #include "llvm/Linker/Linker.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/StandardInstrumentations.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/TargetSelect.h"
@@ -136,7 +137,12 @@ void optimize(llvm::Module &module, llvm::TargetMachine *machine,
   // which took 1.3 of the 3.3 s of optimisation.
   tuning.SLPVectorization = false;
   tuning.LoopUnrolling = true;
-  llvm::PassBuilder builder(machine, tuning);
+  // Functions marked optnone (the profiler's counting functions,
+  // nnc-profile-loops) are left as they are.
+  llvm::PassInstrumentationCallbacks instrumentation;
+  llvm::OptNoneInstrumentation optNone(/*DebugLogging=*/false);
+  optNone.registerCallbacks(instrumentation);
+  llvm::PassBuilder builder(machine, tuning, std::nullopt, &instrumentation);
   AnalysisManagers analyses(builder);
   llvm::OptimizationLevel level =
       options.optLevel == 0   ? llvm::OptimizationLevel::O0
