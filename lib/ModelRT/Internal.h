@@ -308,12 +308,13 @@ NNC_HIDDEN nnc_status_t nncDeviceCall(nnc_model_t *model,
 /** Profile.c: one loop nest's counters (NNC_PROFILE, docs/performance.md).
  *  nnc-profile-loops emits one per outlined loop function as an internal
  *  global of the kernel object, laid out as the LLVM struct
- *  {ptr, ptr, ptr, i64, i64, i64, i64, i64}: keep the two in step. */
+ *  {ptr, ptr, ptr, ptr, i64, i64, i64, i64, i64}: keep the two in step. */
 typedef struct NncProfileRecord {
   struct NncProfileRecord *next; /**< the list of records called so far */
   const char *name;              /**< the loop function */
   const char *locations;         /**< "file:line:col line:col ..." */
-  int64_t registered;            /**< 1 once in the list */
+  const char *entry;  /**< the entry point calling it: "train_step", ... */
+  int64_t registered; /**< 1 once in the list */
   int64_t calls;
   int64_t nanoseconds;
   int64_t flops;        /**< sum over the calls whose count was known */

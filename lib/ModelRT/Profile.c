@@ -33,10 +33,10 @@ static int profileState;
 static pthread_mutex_t listLock = PTHREAD_MUTEX_INITIALIZER;
 static NncProfileRecord *loops;
 static NncProfileRecord entries[4] = {
-    {NULL, "predict", "", 0, 0, 0, 0, 0},
-    {NULL, "train_step", "", 0, 0, 0, 0, 0},
-    {NULL, "grads", "", 0, 0, 0, 0, 0},
-    {NULL, "apply", "", 0, 0, 0, 0, 0},
+    {NULL, "predict", "", NULL, 0, 0, 0, 0, 0},
+    {NULL, "train_step", "", NULL, 0, 0, 0, 0, 0},
+    {NULL, "grads", "", NULL, 0, 0, 0, 0, 0},
+    {NULL, "apply", "", NULL, 0, 0, 0, 0, 0},
 };
 
 static int64_t nowNs(void) {
@@ -107,17 +107,13 @@ static int byTime(const void *a, const void *b) {
   return strcmp(x->name, y->name);
 }
 
-/* The entry point a loop function belongs to ("nnc_loop_nnc_impl_<entry>_<n>").
- */
-static int entryOf(const char *loopName) {
-  for (int e = 0; e < 4; ++e) {
-    const char *name = entries[e].name;
-    const char *at = strstr(loopName, name);
-    size_t n = strlen(name);
-    if (at && at[n] == '_' && at[n + 1] >= '0' && at[n + 1] <= '9' &&
-        (at == loopName || at[-1] == '_'))
+/* The index in `entries` of the entry point whose kernel calls a loop (the
+ * record's `entry`, not the loop's name: nnc-merge-functions makes the train
+ * step call the loop functions of grads), -1 if none (input_grads). */
+static int entryOf(const char *entry) {
+  for (int e = 0; e < 4; ++e)
+    if (entry && strcmp(entry, entries[e].name) == 0)
       return e;
-  }
   return -1;
 }
 
@@ -137,7 +133,7 @@ static void report(void) {
   for (NncProfileRecord *r = loops; r; r = r->next) {
     sorted[n++] = r;
     total += r->nanoseconds;
-    int e = entryOf(r->name);
+    int e = entryOf(r->entry);
     if (e >= 0)
       inLoops[e] += r->nanoseconds;
   }

@@ -1,8 +1,8 @@
 // nnc-profile-loops: each call of an outlined loop function is bracketed by
 // nnc_rt_profile_begin and nnc_rt_profile_end (unconditional: the shim ignores
 // it when begin returned 0) with the loop's record and the call's FLOPs,
-// computed from the call's operands; the record names the loop and the .nn
-// locations of its ops. No scf.if or loop is added to the kernel (it would
+// computed from the call's operands; the record names the loop, the .nn
+// locations of its ops and the entry point calling it. No scf.if or loop is added to the kernel (it would
 // make SCF-to-CF quadratic): a count that must walk loops is computed by a
 // function of its own, which returns 0 at once when profiling is off.
 // RUN: nnc-opt %s --nnc-outline-loops --nnc-profile-loops | FileCheck %s
@@ -79,10 +79,14 @@ func.func @kernel(%a: memref<?x16xf32>, %b: memref<16xf32>, %n: index) {
 // CHECK-LABEL: func.func private @nnc_rt_profile_end(!llvm.ptr, i64, i64)
 // CHECK: llvm.mlir.global internal constant @__nnc_profile_nnc_loop_kernel_0_name("nnc_loop_kernel_0\00")
 // CHECK: llvm.mlir.global internal constant @__nnc_profile_nnc_loop_kernel_0_locations("mlp.nn:3:20 3:31\00")
+// The entry point calling the loop, for the report's "in loops" (the caller
+// without the nnc_impl_ prefix of the entry points' kernels): one string.
+// CHECK: llvm.mlir.global internal constant @__nnc_profile_entry_kernel("kernel\00")
 // CHECK: llvm.mlir.global internal @__nnc_profile_nnc_loop_kernel_0()
-// CHECK-SAME: !llvm.struct<(ptr, ptr, ptr, i64, i64, i64, i64, i64)>
+// CHECK-SAME: !llvm.struct<(ptr, ptr, ptr, ptr, i64, i64, i64, i64, i64)>
 // CHECK: llvm.mlir.addressof @__nnc_profile_nnc_loop_kernel_0_name
 // CHECK: llvm.mlir.addressof @__nnc_profile_nnc_loop_kernel_0_locations
+// CHECK: llvm.mlir.addressof @__nnc_profile_entry_kernel
 // CHECK: llvm.return
 // CHECK: @__nnc_profile_nnc_loop_kernel_1_locations("mlp.nn:5:7\00")
 

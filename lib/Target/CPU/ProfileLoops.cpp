@@ -58,6 +58,8 @@ namespace {
 constexpr llvm::StringLiteral kBegin = "nnc_rt_profile_begin";
 constexpr llvm::StringLiteral kEnd = "nnc_rt_profile_end";
 constexpr llvm::StringLiteral kLoopPrefix = "nnc_loop_";
+/// The entry points' kernels are `nnc_impl_<entry>` (nnc-model-abi).
+constexpr llvm::StringLiteral kEntryPrefix = "nnc_impl_";
 /// At most this many locations are named per loop; the rest are counted.
 constexpr unsigned kMaxLocations = 6;
 
@@ -493,7 +495,7 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
     Type i64 = top.getI64Type();
     auto ptr = LLVM::LLVMPointerType::get(ctx);
     auto recordType = LLVM::LLVMStructType::getLiteral(
-        ctx, {ptr, ptr, ptr, i64, i64, i64, i64, i64});
+        ctx, {ptr, ptr, ptr, ptr, i64, i64, i64, i64, i64});
     Location unknown = UnknownLoc::get(ctx);
     auto begin = declare(top, module, kBegin, top.getFunctionType({}, {i64}));
     auto end =
@@ -501,6 +503,7 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
 
     llvm::StringMap<unsigned> callCount, callsOf;
     DenseMap<func::FuncOp, Counter> counters;
+    llvm::StringMap<LLVM::GlobalOp> entryStrings;
     for (func::CallOp call : calls)
       ++callCount[call.getCallee()];
     for (func::CallOp call : calls) {
@@ -520,6 +523,15 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
       LLVM::GlobalOp locString =
           string(top, name + "_locations",
                  shared ? locationsOf(call) : locationsOf(callee));
+      // The entry point whose kernel makes the call ("train_step" for
+      // nnc_impl_train_step), for the report's "in loops": the loop's own
+      // name may be another entry's (nnc-merge-functions keeps one copy).
+      StringRef entry = call->getParentOfType<func::FuncOp>().getSymName();
+      entry.consume_front(kEntryPrefix);
+      LLVM::GlobalOp &entryString = entryStrings[entry];
+      if (!entryString)
+        entryString =
+            string(top, ("__nnc_profile_entry_" + entry).str(), entry);
       auto record = top.create<LLVM::GlobalOp>(
           unknown, recordType, /*isConstant=*/false, LLVM::Linkage::Internal,
           name, Attribute(), /*alignment=*/8);
@@ -533,6 +545,7 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
         Value fields[] = {null,
                           top.create<LLVM::AddressOfOp>(unknown, nameString),
                           top.create<LLVM::AddressOfOp>(unknown, locString),
+                          top.create<LLVM::AddressOfOp>(unknown, entryString),
                           zero,
                           zero,
                           zero,
