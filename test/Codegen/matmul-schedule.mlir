@@ -321,6 +321,82 @@ func.func @ragged_columns(%x: tensor<64x120xf32>, %w: tensor<120x84xf32>) -> ten
 
 // -----
 
+// N = 28, below the register tile: 16 columns, then the 12 left over as one
+// piece (LLVM widens a vector<12> to the register's 16 lanes; 8 + 4 was
+// slower). A 28-wide tile holds vector<28> rows, which LLVM legalizes
+// through element inserts (a dense(24) on sequences at 3 GFLOP/s).
+// CHECK-LABEL: func.func @narrow_ragged(
+// CHECK-NOT: vector<8x28xf32>
+// CHECK: vector.contract {{.*}} into vector<8x16xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8x16xf32>
+// CHECK-NOT: vector<8x28xf32>
+// CHECK: vector.contract {{.*}} into vector<8x12xf32>
+// CHECK: arith.maximumf {{.*}} : vector<8x12xf32>
+// CHECK-NOT: vector<8x28xf32>
+// CHECK-NOT: vector<8x8xf32>
+// CHECK: return
+func.func @narrow_ragged(%x: tensor<64x40xf32>, %w: tensor<40x28xf32>) -> tensor<64x28xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x28xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<64x28xf32>) -> tensor<64x28xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<64x40xf32>, tensor<40x28xf32>) outs(%f : tensor<64x28xf32>) -> tensor<64x28xf32>
+  %o = tensor.empty() : tensor<64x28xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%p : tensor<64x28xf32>) outs(%o : tensor<64x28xf32>) {
+  ^bb0(%v: f32, %out: f32):
+    %m = arith.maximumf %v, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<64x28xf32>
+  return %r : tensor<64x28xf32>
+}
+
+// -----
+
+// N = 24 = 16 + 8, both powers of two.
+// CHECK-LABEL: func.func @narrow_24(
+// CHECK-NOT: vector<8x24xf32>
+// CHECK: vector.contract {{.*}} into vector<8x16xf32>
+// CHECK-NOT: vector<8x24xf32>
+// CHECK: vector.contract {{.*}} into vector<8x8xf32>
+// CHECK-NOT: vector<8x24xf32>
+// CHECK: return
+func.func @narrow_24(%x: tensor<64x40xf32>, %w: tensor<40x24xf32>) -> tensor<64x24xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x24xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<64x24xf32>) -> tensor<64x24xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<64x40xf32>, tensor<40x24xf32>) outs(%f : tensor<64x24xf32>) -> tensor<64x24xf32>
+  %o = tensor.empty() : tensor<64x24xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%p : tensor<64x24xf32>) outs(%o : tensor<64x24xf32>) {
+  ^bb0(%v: f32, %out: f32):
+    %m = arith.maximumf %v, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<64x24xf32>
+  return %r : tensor<64x24xf32>
+}
+
+// -----
+
+// N = 12, a vector or fewer: one tile of 12 columns, not cut.
+// CHECK-LABEL: func.func @narrow_one_vector(
+// CHECK: vector.contract {{.*}} into vector<8x12xf32>
+// CHECK-NOT: vector<8x8xf32>
+// CHECK-NOT: vector<8x4xf32>
+// CHECK: return
+func.func @narrow_one_vector(%x: tensor<64x40xf32>, %w: tensor<40x12xf32>) -> tensor<64x12xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x12xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<64x12xf32>) -> tensor<64x12xf32>
+  %p = linalg.matmul ins(%x, %w : tensor<64x40xf32>, tensor<40x12xf32>) outs(%f : tensor<64x12xf32>) -> tensor<64x12xf32>
+  %o = tensor.empty() : tensor<64x12xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%p : tensor<64x12xf32>) outs(%o : tensor<64x12xf32>) {
+  ^bb0(%v: f32, %out: f32):
+    %m = arith.maximumf %v, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<64x12xf32>
+  return %r : tensor<64x12xf32>
+}
+
+// -----
+
 // A static product accumulated onto a zero fill, without an epilogue (an
 // attention head's scores, its fill behind the collapse of the batch loop's
 // unit dim): an identity epilogue becomes the root, so the fill is fused

@@ -300,12 +300,16 @@ void nnc::splitNarrowRemainder(linalg::MatmulOp matmul, int64_t tileN) {
 /// A product [M, N] (matmul or matmul_transpose_a) whose N leaves r columns
 /// past the last full register tile, more than tileN / 4 and not a power of
 /// two (LeNet-5's dense(84): 2 x 32 + 20), computes them in pieces of
-/// power-of-two widths (16 + 4). A tile of 20 columns holds rows of
-/// vector<20>, which LLVM legalizes through element inserts: a dozen
-/// shuffles per FMA, 94% of that layer's time in its 20-column tile. The
-/// columns [0, N - r) stay one product of whole tiles; an elementwise
-/// epilogue is cut in the same ranges. Each element sums the same products
-/// in the same order, so the result is the same to the bit.
+/// power-of-two widths down to a vector, then the rest as one piece (16 + 4;
+/// 16 + 12 for r = 28). A tile of 20 columns holds rows of vector<20>, which
+/// LLVM legalizes through element inserts: a dozen shuffles per FMA, 94% of
+/// that layer's time in its 20-column tile. The same holds for an N below
+/// the tile, 16 < N < 32 (a dense(24) on sequences ran at 3 GFLOP/s, 7x
+/// slower than as 16 + 8); N of a vector or fewer stays one piece, which
+/// LLVM widens to the register (16 + 8 + 4 for N = 28 was 1.4x slower than
+/// 16 + 12). The columns [0, N - r) stay one product of whole tiles; an
+/// elementwise epilogue is cut in the same ranges. Each element sums the same
+/// products in the same order, so the result is the same to the bit.
 bool nnc::splitRaggedColumns(linalg::LinalgOp matmul, int64_t tileN) {
   if (!isa<linalg::MatmulOp, linalg::MatmulTransposeAOp>(matmul))
     return false;
@@ -315,7 +319,10 @@ bool nnc::splitRaggedColumns(linalg::LinalgOp matmul, int64_t tileN) {
     return false;
   int64_t n = type.getDimSize(1), r = n % tileN;
   auto fill = matmul.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-  if (n < tileN || r <= tileN / 4 || llvm::isPowerOf2_64(r) || !fill ||
+  // Columns of one vector or fewer are one piece: LLVM widens a
+  // vector<12> to the register's 16 lanes without a shuffle.
+  int64_t lanes = tileN / 2;
+  if (r <= tileN / 4 || llvm::isPowerOf2_64(r) || n <= lanes || !fill ||
       !fill->hasOneUse())
     return false;
   ProductEnd end = productEnd(matmul, fill);
@@ -336,10 +343,15 @@ bool nnc::splitRaggedColumns(linalg::LinalgOp matmul, int64_t tileN) {
                                b.getIndexAttr(width)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1)});
   };
-  // The ranges: the whole tiles, then powers of two down to 1.
-  SmallVector<std::pair<int64_t, int64_t>> ranges = {{0, n - r}};
+  // The ranges: the whole tiles, then powers of two down to a vector, then
+  // the last columns (fewer than a vector) as one piece.
+  SmallVector<std::pair<int64_t, int64_t>> ranges;
+  if (n > r)
+    ranges.push_back({0, n - r});
   for (int64_t offset = n - r; offset < n;) {
-    int64_t width = llvm::bit_floor(static_cast<uint64_t>(n - offset));
+    int64_t left = n - offset;
+    int64_t width =
+        left < lanes ? left : llvm::bit_floor(static_cast<uint64_t>(left));
     ranges.push_back({offset, width});
     offset += width;
   }
