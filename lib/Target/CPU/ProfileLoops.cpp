@@ -22,13 +22,15 @@
 // computations on them, cloned before the profile call), so the batch size
 // and the main/remainder split of a tiled loop are exact; a loop over
 // blocks of C steps whose inner loop runs min(C, ub - iv) steps (a blocked
-// reduction) counts ub steps of that inner loop in all. Where a bound or an
-// `scf.if` condition depends on an enclosing loop's induction variable (a
-// thread chunk's clamped rows, a triangle), the count comes from a counting
-// function `__nnc_flops_<loop>(t0, operands)` that walks those loops only and
-// returns 0 at once when t0 is 0 (profiling off). A bound carried by a loop,
-// float ops in a `scf.while` or under another op with regions make the count
-// unknown: the call passes -1 and the report prints '-'.
+// reduction) counts ub steps of that inner loop in all. A call of another
+// outlined function (an RNN time loop's step tasks) counts that function for
+// the call's operands. Where a bound, an `scf.if` condition or such a call's
+// operand depends on an enclosing loop's induction variable (a thread
+// chunk's clamped rows, a triangle, a time step), the count comes from a
+// counting function `__nnc_flops_<loop>(t0, operands)` that walks those
+// loops only and returns 0 at once when t0 is 0 (profiling off). A bound
+// carried by a loop, float ops in a `scf.while` or under another op with
+// regions make the count unknown: the call passes -1 and the report prints '-'.
 //
 //===----------------------------------------------------------------------===//
 
@@ -94,21 +96,12 @@ int64_t elementaryFlops(Operation *op) {
   return 0;
 }
 
-/// Builds the FLOP count of one call of an outlined loop function from the
-/// call's operands: at the call site when it is a closed formula of them, or
-/// in a counting function (`needsLoops`) that walks a skeleton of the loop
-/// nest: the loops whose induction variable bounds an inner loop (a chunk's
-/// clamped size, a triangle) or decides an `scf.if` around float ops, without
-/// their bodies' work.
-class FlopCounter {
+/// What the FLOP count of an outlined loop function takes: which loops must
+/// be walked step by step, and whether every bound can be recomputed from
+/// the call's operands, through the calls of other outlined functions (an
+/// RNN's time loop calls the parallel tasks of each step).
+class FlopAnalysis {
 public:
-  FlopCounter(func::FuncOp callee, ValueRange operands, OpBuilder &b,
-              Location loc)
-      : callee(callee), b(b), loc(loc) {
-    for (auto [arg, operand] : llvm::zip(callee.getArguments(), operands))
-      map.map(arg, operand);
-  }
-
   /// Whether `inner` runs the last steps of a block of `outer` (a blocked
   /// reduction): from 0 by 1 to `affine.min(C, ub - iv)`, where iv runs from
   /// 0 to ub by the constant C. Over all of `outer`, `inner` then runs ub
@@ -159,7 +152,7 @@ public:
   /// beyond the block remainders it runs: an inner loop's bounds or the
   /// condition of an `scf.if` around float ops are computed from it. Such a
   /// loop is walked step by step by the counting function.
-  static bool needsSkeleton(scf::ForOp loop) {
+  bool needsSkeleton(scf::ForOp loop) {
     Value iv = loop.getInductionVar();
     bool needs = false;
     loop.getBody()->walk([&](Operation *op) {
@@ -172,6 +165,10 @@ public:
       } else if (isa<scf::ParallelOp>(op) && hasFlops(op)) {
         needs |= llvm::any_of(op->getOperands(),
                               [&](Value v) { return dependsOn(v, iv); });
+      } else if (calledFunction(op) && hasFlops(op)) {
+        // A step's task over a slice of this step (an RNN's time loop).
+        needs |= llvm::any_of(op->getOperands(),
+                              [&](Value v) { return dependsOn(v, iv); });
       }
       return needs ? WalkResult::interrupt() : WalkResult::advance();
     });
@@ -180,7 +177,7 @@ public:
 
   /// The enclosing loop of which `loop` runs the block remainders, if any
   /// (not one walked step by step: there the remainder's bound is known).
-  static scf::ForOp blockOf(scf::ForOp loop) {
+  scf::ForOp blockOf(scf::ForOp loop) {
     for (auto outer = loop->getParentOfType<scf::ForOp>(); outer;
          outer = outer->getParentOfType<scf::ForOp>())
       if (isBlockRemainder(loop, outer) && !needsSkeleton(outer))
@@ -190,23 +187,24 @@ public:
 
   /// Whether the count is known; `needsLoops` is set when computing it takes
   /// a skeleton loop or an `scf.if` (a counting function, see build).
-  static bool isKnown(func::FuncOp callee, bool &needsLoops) {
+  bool isKnown(func::FuncOp callee, bool &needsLoops) {
     needsLoops = false;
-    DenseSet<Value> ivs;
-    return known(callee.getBody().front(), callee, ivs, needsLoops);
+    frames = {{callee, nullptr}};
+    ivs.clear();
+    return known(callee.getBody().front(), needsLoops);
   }
 
-  /// The FLOPs of one call, as i64.
-  Value build() {
-    Value n = block(callee.getBody().front());
-    return b.createOrFold<arith::IndexCastOp>(loc, b.getI64Type(), n);
-  }
-
-private:
-  static bool hasFlops(Operation *root) {
+  /// Whether `root` or a function it calls executes float ops.
+  bool hasFlops(Operation *root) {
     bool any = false;
     root->walk([&](Operation *op) {
       any |= elementaryFlops(op) != 0;
+      if (func::FuncOp func = calledFunction(op)) {
+        auto [cached, inserted] = functionFlops.try_emplace(func, false);
+        if (inserted)
+          cached->second = hasFlops(func);
+        any |= functionFlops[func];
+      }
       return any ? WalkResult::interrupt() : WalkResult::advance();
     });
     return any;
@@ -228,21 +226,32 @@ private:
     return false;
   }
 
-  static bool known(Block &body, func::FuncOp callee, DenseSet<Value> &ivs,
-                    bool &needsLoops) {
+  bool known(Block &body, bool &needsLoops) {
     for (Operation &op : body) {
+      if (func::FuncOp func = calledFunction(&op)) {
+        if (!hasFlops(&op))
+          continue;
+        if (llvm::any_of(frames,
+                         [&](const Frame &f) { return f.func == func; }))
+          return false; // recursion
+        frames.push_back({func, cast<func::CallOp>(op)});
+        bool ok = known(func.getBody().front(), needsLoops);
+        frames.pop_back();
+        if (!ok)
+          return false;
+        continue;
+      }
       if (!op.getNumRegions() || !hasFlops(&op))
         continue;
       auto inner = [&](Operation &parent) {
         for (Region &region : parent.getRegions())
           for (Block &nested : region)
-            if (!known(nested, callee, ivs, needsLoops))
+            if (!known(nested, needsLoops))
               return false;
         return true;
       };
       auto computable = [&](ValueRange values) {
-        return llvm::all_of(
-            values, [&](Value v) { return materializable(v, callee, ivs); });
+        return llvm::all_of(values, [&](Value v) { return materializable(v); });
       };
       if (auto loop = dyn_cast<scf::ForOp>(op)) {
         // A block remainder's steps are counted by its block loop.
@@ -277,26 +286,94 @@ private:
   }
 
   /// Whether `v` can be recomputed where the count is built: an argument of
-  /// the function, the induction variable of a loop walked step by step
-  /// (`ivs`), or the result of a pure op without regions whose operands can
-  /// be (never a loop-carried value).
-  static bool materializable(Value v, func::FuncOp callee,
-                             const DenseSet<Value> &ivs) {
+  /// the loop function, one of a called function whose operand in the call
+  /// can be, the induction variable of a loop walked step by step (`ivs`), or
+  /// the result of a pure op without regions whose operands can be (never a
+  /// loop-carried value).
+  bool materializable(Value v) {
     if (ivs.contains(v))
       return true;
-    if (auto arg = dyn_cast<BlockArgument>(v))
-      return arg.getOwner() == &callee.getBody().front();
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      std::optional<Frame> frame = frameOf(arg, frames);
+      return frame &&
+             (!frame->call ||
+              materializable(frame->call.getOperand(arg.getArgNumber())));
+    }
     Operation *def = v.getDefiningOp();
     if (!def || def->getNumRegions() || !isMemoryEffectFree(def))
       return false;
-    return llvm::all_of(def->getOperands(), [&](Value operand) {
-      return materializable(operand, callee, ivs);
-    });
+    return llvm::all_of(def->getOperands(),
+                        [&](Value operand) { return materializable(operand); });
   }
 
+  /// A function whose count is being analysed or built, and the call that
+  /// entered it (none for the loop function the profile calls).
+  struct Frame {
+    func::FuncOp func;
+    func::CallOp call;
+  };
+
+  /// The function `op` calls, if it is a call of a function defined here.
+  static func::FuncOp calledFunction(Operation *op) {
+    auto call = dyn_cast<func::CallOp>(op);
+    if (!call)
+      return nullptr;
+    auto func = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+        call, call.getCalleeAttr());
+    return func && !func.isExternal() ? func : nullptr;
+  }
+
+  /// The frame whose function's entry block defines `arg`, if any.
+  static std::optional<Frame> frameOf(BlockArgument arg,
+                                      ArrayRef<Frame> frames) {
+    for (Frame frame : llvm::reverse(frames))
+      if (arg.getOwner() == &frame.func.getBody().front())
+        return frame;
+    return std::nullopt;
+  }
+
+private:
+  SmallVector<Frame> frames;
+  DenseSet<Value> ivs;
+  DenseMap<Operation *, bool> functionFlops;
+};
+
+/// Builds the FLOP count of one call of an outlined loop function from the
+/// call's operands: at the call site when it is a closed formula of them, or
+/// in a counting function (`needsLoops`) that walks a skeleton of the loop
+/// nest: the loops whose induction variable bounds an inner loop (a chunk's
+/// clamped size, a triangle), decides an `scf.if` around float ops or is an
+/// operand of a called function's, without their bodies' work. A call of
+/// another outlined function counts that function's FLOPs for the call's
+/// operands.
+class FlopCounter {
+public:
+  FlopCounter(FlopAnalysis &analysis, func::FuncOp callee, ValueRange operands,
+              OpBuilder &b, Location loc)
+      : analysis(analysis), callee(callee), b(b), loc(loc) {
+    for (auto [arg, operand] : llvm::zip(callee.getArguments(), operands))
+      map.map(arg, operand);
+    frames.push_back({callee, nullptr});
+  }
+
+  /// The FLOPs of one call, as i64.
+  Value build() {
+    Value n = block(callee.getBody().front());
+    return b.createOrFold<arith::IndexCastOp>(loc, b.getI64Type(), n);
+  }
+
+private:
   Value materialize(Value v) {
     if (Value mapped = map.lookupOrNull(v))
       return mapped;
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      // An argument of a called function: its operand in the call.
+      std::optional<FlopAnalysis::Frame> frame =
+          FlopAnalysis::frameOf(arg, frames);
+      Value operand = materialize(frame->call.getOperand(arg.getArgNumber()));
+      map.map(arg, operand);
+      return operand;
+    }
     Operation *def = v.getDefiningOp();
     for (Value operand : def->getOperands())
       materialize(operand);
@@ -382,9 +459,22 @@ private:
     };
     for (Operation &op : body) {
       direct += elementaryFlops(&op);
-      if (!hasFlops(&op) || !op.getNumRegions())
+      if (func::FuncOp func = FlopAnalysis::calledFunction(&op)) {
+        if (!analysis.hasFlops(&op))
+          continue;
+        // The callee's count for this call's operands; its arguments are
+        // mapped for this call only.
+        IRMapping outer = map;
+        frames.push_back({func, cast<func::CallOp>(op)});
+        add(block(func.getBody().front()));
+        frames.pop_back();
+        map = std::move(outer);
         continue;
-      if (auto loop = dyn_cast<scf::ForOp>(op); loop && needsSkeleton(loop)) {
+      }
+      if (!analysis.hasFlops(&op) || !op.getNumRegions())
+        continue;
+      if (auto loop = dyn_cast<scf::ForOp>(op);
+          loop && analysis.needsSkeleton(loop)) {
         add(skeleton(loop));
         continue;
       }
@@ -393,7 +483,8 @@ private:
         continue;
       }
       Value count;
-      if (auto loop = dyn_cast<scf::ForOp>(op); loop && blockOf(loop)) {
+      if (auto loop = dyn_cast<scf::ForOp>(op);
+          loop && analysis.blockOf(loop)) {
         // Counted by its block loop: one per step of that loop's range.
         count = constant(1);
       } else if (auto loop = dyn_cast<scf::ForOp>(op)) {
@@ -401,7 +492,8 @@ private:
         // counts its range, not its blocks.
         bool blocks = false;
         loop.walk([&](scf::ForOp inner) {
-          blocks |= inner != loop && isBlockRemainder(inner, loop);
+          blocks |=
+              inner != loop && FlopAnalysis::isBlockRemainder(inner, loop);
         });
         count = blocks ? range(loop.getLowerBound(), loop.getUpperBound())
                        : trips(loop.getLowerBound(), loop.getUpperBound(),
@@ -424,10 +516,12 @@ private:
     return total;
   }
 
+  FlopAnalysis &analysis;
   func::FuncOp callee;
   OpBuilder &b;
   Location loc;
   IRMapping map;
+  SmallVector<FlopAnalysis::Frame> frames;
 };
 
 /// The `.nn` locations of the ops of `root` (a loop function, or the call of
@@ -503,6 +597,7 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
 
     llvm::StringMap<unsigned> callCount, callsOf;
     DenseMap<func::FuncOp, Counter> counters;
+    FlopAnalysis analysis;
     llvm::StringMap<LLVM::GlobalOp> entryStrings;
     for (func::CallOp call : calls)
       ++callCount[call.getCallee()];
@@ -566,14 +661,15 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
       b.setInsertionPointAfter(call);
       Value flops;
       bool needsLoops = false;
-      if (!FlopCounter::isKnown(callee, needsLoops)) {
+      if (!analysis.isKnown(callee, needsLoops)) {
         flops = b.create<arith::ConstantIntOp>(loc, -1, 64);
       } else if (!needsLoops) {
-        flops = FlopCounter(callee, call.getOperands(), b, loc).build();
+        flops =
+            FlopCounter(analysis, callee, call.getOperands(), b, loc).build();
       } else {
         Counter &counter = counters[callee];
         if (!counter.func)
-          counter = countingFunction(top, callee);
+          counter = countingFunction(top, analysis, callee);
         SmallVector<Value> operands{t0};
         for (unsigned i : counter.operands)
           operands.push_back(call.getOperand(i));
@@ -602,7 +698,8 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
   /// in the number of kernels. Not optimized either: LLVM would vectorize and
   /// unroll its walks, which cost the transformer's compile 0.2 s for code that
   /// only runs when profiling.
-  static Counter countingFunction(OpBuilder &top, func::FuncOp callee) {
+  static Counter countingFunction(OpBuilder &top, FlopAnalysis &analysis,
+                                  func::FuncOp callee) {
     MLIRContext *ctx = top.getContext();
     Type i64 = top.getI64Type();
     SmallVector<Type> inputs{i64};
@@ -630,9 +727,10 @@ struct ProfileLoopsPass : nnc::impl::ProfileLoopsBase<ProfileLoopsPass> {
           then.create<scf::YieldOp>(loc, zero);
         },
         [&](OpBuilder &otherwise, Location) {
-          Value n = FlopCounter(callee, func.getArguments().drop_front(),
-                                otherwise, loc)
-                        .build();
+          Value n =
+              FlopCounter(analysis, callee, func.getArguments().drop_front(),
+                          otherwise, loc)
+                  .build();
           otherwise.create<scf::YieldOp>(loc, n);
         });
     b.create<func::ReturnOp>(loc, branch.getResults());
