@@ -200,10 +200,17 @@ public:
     root->walk([&](Operation *op) {
       any |= elementaryFlops(op) != 0;
       if (func::FuncOp func = calledFunction(op)) {
-        auto [cached, inserted] = functionFlops.try_emplace(func, false);
-        if (inserted)
-          cached->second = hasFlops(func);
-        any |= functionFlops[func];
+        auto cached = functionFlops.find(func);
+        if (cached != functionFlops.end()) {
+          any |= cached->second;
+        } else {
+          // Entered first (a recursive call counts none); the walk below
+          // may grow the map, so the entry is written again by key.
+          functionFlops[func] = false;
+          bool flops = hasFlops(func);
+          functionFlops[func] = flops;
+          any |= flops;
+        }
       }
       return any ? WalkResult::interrupt() : WalkResult::advance();
     });
