@@ -20,11 +20,32 @@ torch.set_num_threads(1)
 torch.set_default_dtype(torch.float64)
 
 
+class ContiguousGrad(torch.autograd.Function):
+    """The identity, whose backward makes the incoming gradient contiguous."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.contiguous()
+
+
 class BatchNorm(nn.modules.batchnorm._BatchNorm):
-    """Batch normalisation over axis 1 of any rank (nnc: rank 2 or 4)."""
+    """Batch normalisation over axis 1 of any rank (nnc: rank 2 or 4).
+
+    Its output's gradient reaches PyTorch's backward contiguous: PyTorch
+    1.13's CPU batchnorm backward returns wrong weight and bias gradients
+    when that gradient is a permuted (channels-last-like) view of a
+    contiguous input, as after `transpose(0, 3, 1, 2)` (seed 95133,
+    docs/fuzzing.md; nnc's gradients equal float64 finite differences)."""
 
     def _check_input_dim(self, input):
         pass
+
+    def forward(self, input):
+        return ContiguousGrad.apply(super().forward(input))
 
 
 class Positional(nn.Module):
