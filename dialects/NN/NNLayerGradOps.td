@@ -155,8 +155,10 @@ class NN_RecurrentBackwardOp<string mnemonic, string layer, int gates>
     `output` `[N, T, H]` is the result of the forward `nn.}] # layer #
     [{` of `input` with the given weights, `grad` its gradient (every
     step's hidden state, zero where a step does not reach the loss). The
-    gate pre-activations are recomputed from `input` and the hidden states
-    of `output` with two matrix products over all steps; a reverse loop
+    gate pre-activations `[N, T, G*H]` are the optional `preactivations`
+    operand (`nn.lstm_with_gates` stores them in the forward pass), else
+    recomputed from `input` and the hidden states of `output` with two
+    matrix products over all steps; a reverse loop
     over the steps carries the gradient of the hidden (and cell) state;
     the weight gradients are matrix products over all steps afterwards.
 
@@ -170,12 +172,14 @@ class NN_RecurrentBackwardOp<string mnemonic, string layer, int gates>
   let arguments = (ins NN_F32Tensor:$grad, NN_F32Tensor:$input,
                        NN_F32Tensor:$output, NN_F32Tensor:$w_ih,
                        NN_F32Tensor:$w_hh, NN_F32Tensor:$b_ih,
-                       NN_F32Tensor:$b_hh);
+                       NN_F32Tensor:$b_hh,
+                       Optional<NN_F32Tensor>:$preactivations);
   let results = (outs NN_F32Tensor:$input_grad, NN_F32Tensor:$w_ih_grad,
                       NN_F32Tensor:$w_hh_grad, NN_F32Tensor:$b_ih_grad,
                       NN_F32Tensor:$b_hh_grad);
   let assemblyFormat = [{
     $grad `,` $input `,` $output `,` $w_ih `,` $w_hh `,` $b_ih `,` $b_hh
+    (`preactivations` $preactivations^ `:` type($preactivations))?
     attr-dict `:` type($grad) `,` type($input) `,` type($w_ih) `,`
     type($w_hh) `,` type($b_ih)
   }];
@@ -191,15 +195,47 @@ def NN_RnnBackwardOp : NN_RecurrentBackwardOp<"rnn_backward", "rnn", 1> {
                        NN_F32Tensor:$output, NN_F32Tensor:$w_ih,
                        NN_F32Tensor:$w_hh, NN_F32Tensor:$b_ih,
                        NN_F32Tensor:$b_hh,
+                       Optional<NN_F32Tensor>:$preactivations,
                        DefaultValuedAttr<NN_NonlinearityAttr,
                          "::mlir::nn::Nonlinearity::tanh">:$nonlinearity);
 }
-def NN_LstmBackwardOp : NN_RecurrentBackwardOp<"lstm_backward", "lstm", 4>;
+def NN_LstmBackwardOp : NN_RecurrentBackwardOp<"lstm_backward", "lstm", 4> {
+  let hasCanonicalizer = 1;
+}
+
+def NN_LstmWithGatesOp : NN_Op<"lstm_with_gates"> {
+  let summary = "nn.lstm and its gate pre-activations, in one pass";
+  let description = [{
+    The forward `nn.lstm` of a differentiated model, when its
+    `nn.lstm_backward` reads the same operands and result (the
+    canonicalization of lstm_backward, NNFolds.cpp): `result` is nn.lstm's
+    `[N, T, H]`, `preactivations` `[N, T, 4H]` the gates' pre-activations
+    of every step, `x W_ih^T + b_ih + b_hh + h_{t-1} W_hh^T` as the forward
+    computed them. The backward pass reads them instead of recomputing both
+    projections over all steps (two matrix products, a third of an LSTM
+    training step's products).
+
+    ```mlir
+    %h, %a = nn.lstm_with_gates %x, %wi, %wh, %bi, %bh : (tensor<?x28x28xf32>, tensor<512x28xf32>, tensor<512x128xf32>, tensor<512xf32>, tensor<512xf32>) -> (tensor<?x28x128xf32>, tensor<?x28x512xf32>)
+    ```
+  }];
+  let arguments = (ins NN_F32Tensor:$input, NN_F32Tensor:$w_ih,
+                       NN_F32Tensor:$w_hh, NN_F32Tensor:$b_ih,
+                       NN_F32Tensor:$b_hh);
+  let results = (outs NN_F32Tensor:$result, NN_F32Tensor:$preactivations);
+  let assemblyFormat =
+      "operands attr-dict `:` functional-type(operands, results)";
+  let extraClassDeclaration = [{
+    /// The number of gates G stacked in the weights.
+    static constexpr int64_t kGates = 4;
+  }];
+}
 def NN_GruBackwardOp : NN_RecurrentBackwardOp<"gru_backward", "gru", 3> {
   let arguments = (ins NN_F32Tensor:$grad, NN_F32Tensor:$input,
                        NN_F32Tensor:$output, NN_F32Tensor:$w_ih,
                        NN_F32Tensor:$w_hh, NN_F32Tensor:$b_ih,
                        NN_F32Tensor:$b_hh,
+                       Optional<NN_F32Tensor>:$preactivations,
                        DefaultValuedAttr<BoolAttr, "true">:$linear_before_reset);
 }
 

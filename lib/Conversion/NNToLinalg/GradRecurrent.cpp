@@ -4,8 +4,10 @@
 // (backpropagation through time). With the forward result hs [N, T, H] as an
 // operand, nothing recurrent has to be replayed for the gates:
 //  1. hprev = hs shifted one step (zero at t = 0); the input and hidden
-//     projections of all steps are two dense products ([N*T, .] matmuls);
-//     LSTM recomputes its cell states with an elementwise `scf.for` scan;
+//     projections of all steps are two dense products ([N*T, .] matmuls),
+//     or, for an LSTM whose forward stored them (`preactivations`, from
+//     nn.lstm_with_gates), read; LSTM recomputes its cell states with an
+//     elementwise `scf.for` scan;
 //  2. an `scf.for` over the steps in reverse carries dh (and the LSTM's dc):
 //     one generic per step turns dh = grad_t + dh_next into the gradients of
 //     the gate pre-activations (written in place into [N, T, G*H] tensors),
@@ -165,11 +167,16 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
     auto seqType = RankedTensorType::get({ShapedType::kDynamic, steps, gh},
                                          b.getF32Type());
 
-    // 1. Recomputed pre-activations.
+    // 1. Recomputed pre-activations, unless the forward stored them
+    //    (nn.lstm_with_gates).
     Value hprev = shiftSteps(b, loc, hs);
-    Value ax = dense(b, loc, x, wih, adaptor.getBIh());
-    Value ah = dense(b, loc, hprev, whhH, bhhH);
-    Value a = cell == Cell::Gru ? Value() : addTensors(b, loc, ax, ah);
+    Value ax, ah, a = adaptor.getPreactivations();
+    if (!a) {
+      ax = dense(b, loc, x, wih, adaptor.getBIh());
+      ah = dense(b, loc, hprev, whhH, bhhH);
+      if (cell != Cell::Gru)
+        a = addTensors(b, loc, ax, ah);
+    }
     Value whn, rh, hn;
     if (!lbr) {
       whn = sliceDim(b, loc, whh, 0, hGates * hidden, hidden);

@@ -64,25 +64,24 @@ SmallVector<Value> gateGeneric(
 }
 
 /// An `scf.forall` over chunks of `rows` rows of the batch (`batch` rows in
-/// all, the last chunk shorter) whose shared output is `out` ([N, ...]):
-/// chunk i's rows of `out` are `body(b, chunkRows, rowsOf, chunkOut)`, where
-/// `rowsOf(t)` slices the chunk's rows of any [N, ...] tensor and `chunkOut`
-/// is those of `out`. nnc-distribute-ops leaves what is inside a forall
-/// alone; the chunks depend on the batch only, so the results are the same
-/// bits for any thread count.
-Value forAllRowChunks(
-    OpBuilder &b, Location loc, Value batch, int64_t rows, Value out,
-    llvm::function_ref<Value(OpBuilder &, Value,
-                             llvm::function_ref<Value(Value)>, Value)>
+/// all, the last chunk shorter) whose shared outputs are `outs` ([N, ...]
+/// each): chunk i's rows of the outputs are `body(b, chunkRows, rowsOf,
+/// chunkOuts)`, where `rowsOf(t)` slices the chunk's rows of any [N, ...]
+/// tensor and `chunkOuts` are those of `outs`. nnc-distribute-ops leaves
+/// what is inside a forall alone; the chunks depend on the batch only, so
+/// the results are the same bits for any thread count.
+SmallVector<Value> forAllRowChunks(
+    OpBuilder &b, Location loc, Value batch, int64_t rows, ValueRange outs,
+    llvm::function_ref<SmallVector<Value>(
+        OpBuilder &, Value, llvm::function_ref<Value(Value)>, ValueRange)>
         body) {
   auto chunks =
       b.create<scf::ForallOp>(loc, ArrayRef<OpFoldResult>{b.getIndexAttr(0)},
                               ArrayRef<OpFoldResult>{batch},
                               ArrayRef<OpFoldResult>{b.getIndexAttr(rows)},
-                              ValueRange{out}, /*mapping=*/std::nullopt);
+                              outs, /*mapping=*/std::nullopt);
   OpBuilder cb = OpBuilder::atBlockBegin(chunks.getBody());
   Value first = chunks.getInductionVar(0);
-  Value shared = chunks.getRegionIterArgs()[0];
   AffineExpr d0, s0;
   bindDims(b.getContext(), d0);
   bindSymbols(b.getContext(), s0);
@@ -109,14 +108,23 @@ Value forAllRowChunks(
     return cb.create<tensor::ExtractSliceOp>(loc, t, box.offsets, box.sizes,
                                              box.strides);
   };
-  Value chunkOut = rowsOf(shared);
-  Value result = body(cb, getValueOrCreateConstantIndexOp(cb, loc, chunkRows),
-                      rowsOf, chunkOut);
-  Box box = rowBox(chunkOut);
+  SmallVector<Value> chunkOuts;
+  for (Value shared : chunks.getRegionIterArgs())
+    chunkOuts.push_back(rowsOf(shared));
+  SmallVector<Value> results =
+      body(cb, getValueOrCreateConstantIndexOp(cb, loc, chunkRows), rowsOf,
+           chunkOuts);
+  // The boxes' sizes are ops: made before the terminator, which holds
+  // parallel_insert_slice ops only.
+  SmallVector<Box> boxes;
+  for (Value chunkOut : chunkOuts)
+    boxes.push_back(rowBox(chunkOut));
   cb.setInsertionPointToStart(chunks.getTerminator().getBody());
-  cb.create<tensor::ParallelInsertSliceOp>(loc, result, shared, box.offsets,
-                                           box.sizes, box.strides);
-  return chunks.getResult(0);
+  for (auto [result, box, shared] :
+       llvm::zip(results, boxes, chunks.getRegionIterArgs()))
+    cb.create<tensor::ParallelInsertSliceOp>(loc, result, shared, box.offsets,
+                                             box.sizes, box.strides);
+  return SmallVector<Value>(chunks.getResults());
 }
 
 template <typename OpTy, Cell cell>
@@ -149,7 +157,9 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
-    auto type = cast<RankedTensorType>(op.getType());
+    auto type = cast<RankedTensorType>(op->getResult(0).getType());
+    // nn.lstm_with_gates also returns every step's gate pre-activations.
+    bool storeGates = op->getNumResults() == 2;
     Value x = adaptor.getInput();
     int64_t hidden = type.getDimSize(2);
     int64_t gates = OpTy::kGates;
@@ -209,13 +219,17 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     // The time loop over `rows` rows of the batch: the projection `xp`, the
     // GRU's b_hn `nBias` and the output `out` of those rows.
     auto timeLoop = [&](OpBuilder &b, Location loc, Value batch, Value xp,
-                        Value nBias, Value out) -> Value {
+                        Value nBias, ValueRange outs) -> SmallVector<Value> {
       Value zero =
           fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0);
-      SmallVector<Value> iterArgs = {zero, out};
+      SmallVector<Value> iterArgs = {zero, outs[0]};
       if (cell == Cell::Lstm)
         iterArgs.push_back(
             fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0));
+      // The loop-carried gate pre-activations [N, T, 4H] (storeGates).
+      unsigned preArg = iterArgs.size();
+      if (storeGates)
+        iterArgs.push_back(outs[1]);
       Value steps =
           getValueOrCreateConstantIndexOp(b, loc, getSizes(b, loc, x)[1]);
       auto loop = b.create<scf::ForOp>(
@@ -239,6 +253,23 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
                                                    ValueRange{h, whhT},
                                                    ValueRange{acc})
                            .getResult(0);
+            // The gates' pre-activations x_k + h_k, the very sums the cell
+            // below computes, into pre[:, t, :].
+            Value newPre;
+            if (storeGates) {
+              Value sum = gateGeneric(
+                  lb, l, {xt, hp},
+                  {lb.create<tensor::EmptyOp>(l, projType, batch)},
+                  [](OpBuilder &g, Location gl,
+                     ValueRange a) -> SmallVector<Value> {
+                    return {g.create<arith::AddFOp>(gl, a[0], a[1])};
+                  })[0];
+              Value step = lb.create<tensor::ExtractSliceOp>(
+                  l, projType, args[preArg], offsets, xSizes, one);
+              step = lb.create<linalg::CopyOp>(l, sum, step).getResult(0);
+              newPre = lb.create<tensor::InsertSliceOp>(l, step, args[preArg],
+                                                        offsets, xSizes, one);
+            }
             SmallVector<Value> inputs;
             for (int64_t k = 0; k < hGates; ++k) {
               inputs.push_back(gate(lb, l, xt, k, hidden));
@@ -293,26 +324,34 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
             SmallVector<Value> yields = {carry(next[0], h), newOut};
             if (cell == Cell::Lstm)
               yields.push_back(carry(next[1], args[2]));
+            if (storeGates)
+              yields.push_back(newPre);
             lb.create<scf::YieldOp>(l, yields);
           });
-      return loop.getResult(1);
+      SmallVector<Value> results = {loop.getResult(1)};
+      if (storeGates)
+        results.push_back(loop.getResult(preArg));
+      return results;
     };
-    Value out = emptyWithBatch(b, loc, type, x);
+    SmallVector<Value> outs = {emptyWithBatch(b, loc, type, x)};
+    if (storeGates)
+      outs.push_back(emptyWithBatch(
+          b, loc, cast<RankedTensorType>(op->getResult(1).getType()), x));
     if (batchRows <= 0) {
-      rewriter.replaceOp(op, timeLoop(b, loc, batch, xp, nBias, out));
+      rewriter.replaceOp(op, timeLoop(b, loc, batch, xp, nBias, outs));
       return success();
     }
     // The rows of the batch are independent through time: chunks of
     // `batchRows` rows each run the whole time loop, on the threads, so that
     // the steps need no synchronisation between them.
-    Value result = forAllRowChunks(
-        b, loc, batch, batchRows, out,
+    SmallVector<Value> results = forAllRowChunks(
+        b, loc, batch, batchRows, outs,
         [&](OpBuilder &cb, Value rows, llvm::function_ref<Value(Value)> rowsOf,
-            Value chunkOut) {
+            ValueRange chunkOuts) {
           return timeLoop(cb, loc, rows, rowsOf(xp),
-                          nBias ? rowsOf(nBias) : Value(), chunkOut);
+                          nBias ? rowsOf(nBias) : Value(), chunkOuts);
         });
-    rewriter.replaceOp(op, result);
+    rewriter.replaceOp(op, results);
     return success();
   }
 
@@ -356,6 +395,7 @@ void nnc::populateNNRecurrentPatterns(RewritePatternSet &patterns,
                                       const NNToLinalgOptions &options) {
   patterns.add<RecurrentLowering<nn::RnnOp, Cell::Rnn>,
                RecurrentLowering<nn::LstmOp, Cell::Lstm>,
+               RecurrentLowering<nn::LstmWithGatesOp, Cell::Lstm>,
                RecurrentLowering<nn::GruOp, Cell::Gru>>(
       patterns.getContext(), options.recurrentBatchRows);
 }

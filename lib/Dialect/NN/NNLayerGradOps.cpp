@@ -139,6 +139,18 @@ template <typename OpTy> static LogicalResult verifyRecurrentGrad(OpTy op) {
                             " (I the input's last dim)")) ||
       failed(check.f32Shape(op.getBIh(), "b_ih", "[G*H]", {gates * hidden})))
     return failure();
+  if (Value pre = op.getPreactivations()) {
+    // Stored by nn.lstm_with_gates; the other cells recompute theirs.
+    if (!std::is_same_v<OpTy, LstmBackwardOp>)
+      return op.emitOpError("takes no stored preactivations (lstm only)");
+    if (failed(check.f32Shape(
+            pre, "preactivations",
+            formatShape(
+                {input->getDimSize(0), input->getDimSize(1), gates * hidden}),
+            {input->getDimSize(0), input->getDimSize(1), gates * hidden},
+            " (every step's gate pre-activations)")))
+      return failure();
+  }
   return check.f32Shape(
       op.getGrad(), "grad",
       formatShape({input->getDimSize(0), input->getDimSize(1), hidden}),

@@ -148,6 +148,31 @@ func.func @lstm_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tenso
 
 // -----
 
+// LSTM with its gate pre-activations stored by the forward pass
+// (nn.lstm_with_gates): the cell-state scan reads them directly, and no
+// product recomputes them. The products left are the reverse sweep's
+// dh_{t-1} = dA_t W_hh and, after it, dx, dW_ih and dW_hh.
+// CHECK-LABEL: func.func @lstm_backward_stored_gates(
+// CHECK-SAME: %{{[a-z0-9]+}}: tensor<?x5x4xf32>, %{{[a-z0-9]+}}: tensor<?x5x3xf32>, %{{[a-z0-9]+}}: tensor<?x5x4xf32>, %{{[a-z0-9]+}}: tensor<16x3xf32>, %{{[a-z0-9]+}}: tensor<16x4xf32>, %{{[a-z0-9]+}}: tensor<16xf32>, %{{[a-z0-9]+}}: tensor<16xf32>, %[[SA:[a-z0-9]+]]: tensor<?x5x16xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK: scf.for
+// CHECK-NEXT: tensor.extract_slice %[[SA]][0, %{{.*}}, 0]
+// CHECK: scf.for
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x16xf32>, tensor<16x4xf32>)
+// CHECK: scf.yield
+// CHECK-COUNT-3: linalg.matmul
+// CHECK-NOT: linalg.matmul
+// CHECK: return
+// LOOPS-LABEL: func.func @lstm_backward_stored_gates(
+// LOOPS-COUNT-2: scf.for
+// LOOPS-NOT: scf.for
+func.func @lstm_backward_stored_gates(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor<?x5x4xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf32>, %bi: tensor<16xf32>, %bh: tensor<16xf32>, %a: tensor<?x5x16xf32>) -> (tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>) {
+  %dx, %dwi, %dwh, %dbi, %dbh = nn.lstm_backward %g, %x, %h, %wi, %wh, %bi, %bh preactivations %a : tensor<?x5x16xf32> : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>
+  return %dx, %dwi, %dwh, %dbi, %dbh : tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>
+}
+
+// -----
+
 // GRU: two [N, T, 12] gradient tensors are carried, dA_x for W_ih and dA_h
 // for W_hh (they differ in the n gate: dA_h,n = r dA_n); dh_{t-1} is the
 // matmul dA_h,t W_hh accumulated onto the direct term dh z (the step

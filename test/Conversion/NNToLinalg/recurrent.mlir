@@ -153,3 +153,24 @@ func.func @gru_reset_first(%x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: te
   %0 = nn.gru %x, %wi, %wh, %bi, %bh {linear_before_reset = false} : (tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>) -> tensor<?x5x4xf32>
   return %0 : tensor<?x5x4xf32>
 }
+
+// -----
+
+// nn.lstm_with_gates: the time loop also carries the gate pre-activations
+// [N, T, 16]; each step writes x_t W_ih^T + b (its slice of the input
+// projection) plus h_{t-1} W_hh^T into pre[:, t, :], the sums its cell then
+// computes, and the loop returns both.
+// CHECK-LABEL: func.func @lstm_with_gates(
+// CHECK: %[[LOOP:.*]]:4 = scf.for %[[T:[a-z0-9_]+]] = {{.*}} iter_args({{.*}}, %[[PRE:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>, tensor<?x5x16xf32>)
+// CHECK: %[[XT:.*]] = tensor.extract_slice %{{.*}}[0, %[[T]], 0] [%{{.*}}, 1, 16]
+// CHECK: %[[HP:.*]] = linalg.matmul
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[XT]], %[[HP]] : tensor<?x16xf32>, tensor<?x16xf32>)
+// CHECK: arith.addf
+// CHECK: %[[COPY:.*]] = linalg.copy ins(%[[SUM]] : tensor<?x16xf32>)
+// CHECK-NEXT: %[[NEWPRE:.*]] = tensor.insert_slice %[[COPY]] into %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 16]
+// CHECK: scf.yield {{.*}}, %[[NEWPRE]] : tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>, tensor<?x5x16xf32>
+// CHECK: return %[[LOOP]]#1, %[[LOOP]]#3
+func.func @lstm_with_gates(%x: tensor<?x5x3xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf32>, %b: tensor<16xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x16xf32>) {
+  %h, %a = nn.lstm_with_gates %x, %wi, %wh, %b, %b : (tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x16xf32>)
+  return %h, %a : tensor<?x5x4xf32>, tensor<?x5x16xf32>
+}
