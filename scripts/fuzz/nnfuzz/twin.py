@@ -35,17 +35,17 @@ class ContiguousGrad(torch.autograd.Function):
 class BatchNorm(nn.modules.batchnorm._BatchNorm):
     """Batch normalisation over axis 1 of any rank (nnc: rank 2 or 4).
 
-    Its output's gradient reaches PyTorch's backward contiguous: PyTorch
-    1.13's CPU batchnorm backward returns wrong weight and bias gradients
-    when that gradient is a permuted (channels-last-like) view of a
-    contiguous input, as after `transpose(0, 3, 1, 2)` (seed 95133,
-    docs/fuzzing.md; nnc's gradients equal float64 finite differences)."""
+    Its input and its output's gradient reach PyTorch contiguous: PyTorch
+    1.13's CPU batchnorm returns wrong weight and bias gradients when either
+    is a permuted (channels-last-like) view, as around a
+    `transpose(0, 3, 1, 2)` (seeds 95133 and 96268, docs/fuzzing.md; nnc's
+    gradients equal float64 finite differences)."""
 
     def _check_input_dim(self, input):
         pass
 
     def forward(self, input):
-        return ContiguousGrad.apply(super().forward(input))
+        return ContiguousGrad.apply(super().forward(input.contiguous()))
 
 
 class Positional(nn.Module):
