@@ -6,7 +6,8 @@ Counted, at 2 FLOPs per multiply-add (per call, i.e. for the whole batch):
 - nn.Conv2d: 2 * (Cin / groups) * Cout * kh * kw * Hout * Wout per image;
 - nn.LSTM: 2 * 4H * (I + H) per time step, layer and direction per sequence
   (the input and the recurrent product of all four gates; the recurrent
-  product of the first step, on h0 = 0, is counted too);
+  product of the first step, on h0 = 0, is counted too); nn.GRU the same
+  with its 3 gates, 2 * 3H * (I + H);
 - nn.MultiheadAttention: the input projections 2 * E * (Eq + Ek + Ev) per
   token (2 * E * 3E when self-attention), the scores Q K^T and the weighted
   sum A V 2 * L * S * E each per sequence, the output projection
@@ -54,7 +55,7 @@ class Counter:
             if id(m) in skip:
                 continue
             hook = {nn.Linear: self._linear, nn.Conv2d: self._conv2d,
-                    nn.LSTM: self._lstm,
+                    nn.LSTM: self._lstm, nn.GRU: self._gru,
                     nn.MultiheadAttention: self._attention}.get(type(m))
             if hook is None:
                 for base, h in ((nn.Linear, self._linear),
@@ -87,6 +88,12 @@ class Counter:
                   * hout * wout * n, m.weight.requires_grad, x.requires_grad)
 
     def _lstm(self, m, inputs, output):
+        self._recurrent(m, inputs, "lstm", 4)
+
+    def _gru(self, m, inputs, output):
+        self._recurrent(m, inputs, "gru", 3)
+
+    def _recurrent(self, m, inputs, kind, gates):
         x = inputs[0]
         if m.batch_first:
             n, t = x.shape[0], x.shape[1]
@@ -101,10 +108,10 @@ class Counter:
             # input product: its input gradient only past the first layer or
             # when the data requires grad; recurrent: always (h depends on
             # the weights)
-            xin = 2 * 4 * h * i * t * n * dirs
-            rec = 2 * 4 * h * h * t * n * dirs
-            self._add("lstm", xin, wgrad, x.requires_grad or layer > 0)
-            self._add("lstm", rec, wgrad, wgrad)
+            xin = 2 * gates * h * i * t * n * dirs
+            rec = 2 * gates * h * h * t * n * dirs
+            self._add(kind, xin, wgrad, x.requires_grad or layer > 0)
+            self._add(kind, rec, wgrad, wgrad)
 
     def _attention(self, m, inputs, output):
         q, k, v = inputs[:3]

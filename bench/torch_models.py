@@ -108,6 +108,20 @@ class SeqLSTM(nn.Module):
         return self.fc1(out[:, -1])
 
 
+class SeqGRU(nn.Module):
+    """examples/fashion_gru.nn: GRU(28 -> 128) over the 28 rows of an image,
+    last step, dense(10)."""
+
+    def __init__(self, features=28):
+        super().__init__()
+        self.gru = nn.GRU(features, 128, batch_first=True)
+        self.fc1 = nn.Linear(128, 10)
+
+    def forward(self, seq):
+        out, _ = self.gru(seq)
+        return self.fc1(out[:, -1])
+
+
 class Encoder(nn.Module):
     """The pre-norm encoder block of bench/models/encoder.nn:
     h = x + attn(ln1(x)); y = h + fc2(gelu(fc1(ln2(h))))."""
@@ -227,6 +241,10 @@ SPECS = {
                          cross_entropy, 0.001,
                          lambda p, lr: torch.optim.Adam(p, lr=lr),
                          clip_norm=1.0),
+    "fashion_gru": Spec("examples/fashion_gru.nn", SeqGRU, 128,
+                        cross_entropy, 0.001,
+                        lambda p, lr: torch.optim.Adam(p, lr=lr),
+                        clip_norm=1.0),
     "fashion_transformer": Spec(
         "examples/fashion_transformer.nn", PatchTransformer, 128,
         cross_entropy, 0.001,

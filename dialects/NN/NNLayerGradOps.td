@@ -155,10 +155,12 @@ class NN_RecurrentBackwardOp<string mnemonic, string layer, int gates>
     `output` `[N, T, H]` is the result of the forward `nn.}] # layer #
     [{` of `input` with the given weights, `grad` its gradient (every
     step's hidden state, zero where a step does not reach the loss). The
-    gate pre-activations `[N, T, G*H]` are the optional `preactivations`
-    operand (`nn.lstm_with_gates` stores them in the forward pass), else
-    recomputed from `input` and the hidden states of `output` with two
-    matrix products over all steps; a reverse loop
+    gate pre-activations are the optional `preactivations` operand
+    (`nn.lstm_with_gates` and `nn.gru_with_gates` store them in the
+    forward pass: LSTM's `[N, T, 4H]`, GRU's `[N, T, 4H]` with the input
+    and hidden terms of n apart), else recomputed from `input` and the
+    hidden states of `output` with two matrix products over all steps; a
+    reverse loop
     over the steps carries the gradient of the hidden (and cell) state;
     the weight gradients are matrix products over all steps afterwards.
 
@@ -237,6 +239,38 @@ def NN_GruBackwardOp : NN_RecurrentBackwardOp<"gru_backward", "gru", 3> {
                        NN_F32Tensor:$b_hh,
                        Optional<NN_F32Tensor>:$preactivations,
                        DefaultValuedAttr<BoolAttr, "true">:$linear_before_reset);
+  let hasCanonicalizer = 1;
+}
+
+def NN_GruWithGatesOp : NN_Op<"gru_with_gates"> {
+  let summary = "nn.gru and its gate pre-activations, in one pass";
+  let description = [{
+    The forward `nn.gru` of a differentiated model, when its
+    `nn.gru_backward` reads the same operands, attribute and result (the
+    canonicalization of gru_backward, NNFolds.cpp): `result` is nn.gru's
+    `[N, T, H]`, `preactivations` `[N, T, 4H]` what every step's cell
+    read, as the forward computed it: the r and z sums
+    `x W_i{r,z}^T + b_i{r,z} + b_h{r,z} + h_{t-1} W_h{r,z}^T`, then n's
+    input term `x W_in^T + b_in` and its hidden term apart,
+    `h_{t-1} W_hn^T + b_hn` (or, with `linear_before_reset = false`,
+    `(r h_{t-1}) W_hn^T + b_hn`). The backward pass reads them instead of
+    recomputing both projections over all steps.
+
+    ```mlir
+    %h, %a = nn.gru_with_gates %x, %wi, %wh, %bi, %bh : (tensor<?x28x28xf32>, tensor<384x28xf32>, tensor<384x128xf32>, tensor<384xf32>, tensor<384xf32>) -> (tensor<?x28x128xf32>, tensor<?x28x512xf32>)
+    ```
+  }];
+  let arguments = (ins NN_F32Tensor:$input, NN_F32Tensor:$w_ih,
+                       NN_F32Tensor:$w_hh, NN_F32Tensor:$b_ih,
+                       NN_F32Tensor:$b_hh,
+                       DefaultValuedAttr<BoolAttr, "true">:$linear_before_reset);
+  let results = (outs NN_F32Tensor:$result, NN_F32Tensor:$preactivations);
+  let assemblyFormat =
+      "operands attr-dict `:` functional-type(operands, results)";
+  let extraClassDeclaration = [{
+    /// The number of gates G stacked in the weights.
+    static constexpr int64_t kGates = 3;
+  }];
 }
 
 #endif // NNC_DIALECT_NN_NNLAYERGRADOPS_TD

@@ -15,7 +15,14 @@
 // One fusion the stock patterns lack: a relu (maximumf with a constant) of a
 // max reduction (max pooling) becomes the reduction's initial value, so that
 // the relu that nn's PoolBeforeRelu moved after the pooling costs no pass of
-// its own.
+// its own. And one repair after it: the stock patterns give every generic
+// whose payload ignores an init a tensor.empty init (RemoveOutsDependency);
+// where that result is then inserted into a slice of a tensor that exists
+// before the generic (a recurrent step's gate gradients, written into the
+// [N, T, G*H] sequence), the init becomes that slice again, so that one-shot
+// bufferization writes in place instead of into a temporary that is copied
+// afterwards (empty-tensor elimination cannot: the insert_slice's
+// destination is the previous gate's insert, defined after the generic).
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +32,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace nnc {
@@ -157,6 +165,80 @@ struct ClampIntoMaxReduction : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
+/// The tensor the result of `op` tied to `init` is inserted into (by its
+/// one insert_slice; other ops may read it too), as a value that exists
+/// before `op` (through a chain of insert_slice ops into it), with the
+/// insertion's slice; null if there is none.
+std::pair<Value, tensor::InsertSliceOp>
+insertedInto(linalg::GenericOp op, OpOperand &init, DominanceInfo &dominance) {
+  OpResult result = op.getTiedOpResult(&init);
+  tensor::InsertSliceOp insert;
+  for (OpOperand &use : result.getUses()) {
+    auto user = dyn_cast<tensor::InsertSliceOp>(use.getOwner());
+    if (!user || use.getOperandNumber() != 0)
+      continue;
+    if (insert)
+      return {};
+    insert = user;
+  }
+  if (!insert)
+    return {};
+  auto before = [&](Value v) { return dominance.properlyDominates(v, op); };
+  Value dest = insert.getDest();
+  while (!before(dest)) {
+    auto earlier = dest.getDefiningOp<tensor::InsertSliceOp>();
+    if (!earlier)
+      return {};
+    dest = earlier.getDest();
+  }
+  if (!llvm::all_of(insert.getOffsets(), before) ||
+      !llvm::all_of(insert.getSizes(), before) ||
+      !llvm::all_of(insert.getStrides(), before))
+    return {};
+  return {dest, insert};
+}
+
+/// Gives a generic the slice its result is inserted into as init, in place
+/// of the tensor.empty RemoveOutsDependency gave it. The payload does not
+/// read the init, so any tensor of its type computes the same values;
+/// bufferization decides whether the write is in place.
+void initFromInsertedSlices(Operation *root) {
+  DominanceInfo dominance(root);
+  root->walk([&](linalg::GenericOp op) {
+    struct Target {
+      OpOperand *init;
+      Value dest;
+      tensor::InsertSliceOp insert;
+    };
+    SmallVector<Target> targets;
+    llvm::SmallDenseMap<Value, int> perDest;
+    for (OpOperand &init : op.getDpsInitsMutable()) {
+      auto empty = init.get().getDefiningOp<tensor::EmptyOp>();
+      if (!empty || op.payloadUsesValueFromOperand(&init))
+        continue;
+      auto [dest, insert] = insertedInto(op, init, dominance);
+      if (!dest)
+        continue;
+      targets.push_back({&init, dest, insert});
+      ++perDest[dest];
+    }
+    for (const Target &target : targets) {
+      // Several slices of one tensor as the inits of one op (an LSTM step's
+      // four gate gradients): bufferization keeps at most one in place
+      // (chunked for the threads, an scf.forall reads them all) and would
+      // copy the others in and out; a fresh tensor is only copied out.
+      if (perDest[target.dest] > 1)
+        continue;
+      OpBuilder b(op);
+      tensor::InsertSliceOp insert = target.insert;
+      target.init->set(b.create<tensor::ExtractSliceOp>(
+          insert.getLoc(), cast<RankedTensorType>(target.init->get().getType()),
+          target.dest, insert.getMixedOffsets(), insert.getMixedSizes(),
+          insert.getMixedStrides()));
+    }
+  });
+}
+
 struct FuseElementwisePass
     : nnc::impl::FuseElementwiseBase<FuseElementwisePass> {
   void runOnOperation() override {
@@ -205,6 +287,7 @@ struct FuseElementwisePass
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns),
                                             config)))
       return signalPassFailure();
+    initFromInsertedSlices(getOperation());
   }
 };
 

@@ -241,3 +241,42 @@ func.func @transpose_of_plane(%x: tensor<64x14x14xf32>) -> tensor<196x64xf32> {
   %t = nn.transpose %p {perm = array<i64: 1, 0>} : (tensor<64x196xf32>) -> tensor<196x64xf32>
   return %t : tensor<196x64xf32>
 }
+
+// -----
+
+// A generic whose payload ignores its init gets a tensor.empty init from
+// linalg's fusion patterns (RemoveOutsDependency); where its result is then
+// inserted into a slice of a tensor that exists before it, the init becomes
+// that slice again, so that bufferization writes in place. Here both
+// results go into the step's row of one sequence: the second insert's
+// destination is the first insert, defined after the second generic, so its
+// slice is taken of the tensor that first insert wrote into.
+// CHECK-LABEL: func.func @init_from_inserted_slice(
+// CHECK-SAME: %[[A:[a-z0-9]+]]: tensor<8x4xf32>, %[[B:[a-z0-9]+]]: tensor<8x4xf32>, %[[SEQ:[a-z0-9]+]]: tensor<8x3x8xf32>, %[[T:[a-z0-9]+]]: index
+// CHECK: %[[S0:.*]] = tensor.extract_slice %[[SEQ]][0, %[[T]], 0] [8, 1, 4] [1, 1, 1] : tensor<8x3x8xf32> to tensor<8x4xf32>
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} outs(%[[S0]] : tensor<8x4xf32>)
+// CHECK: arith.addf
+// CHECK: %[[S1:.*]] = tensor.extract_slice %[[SEQ]][0, %[[T]], 4] [8, 1, 4] [1, 1, 1] : tensor<8x3x8xf32> to tensor<8x4xf32>
+// CHECK: %[[PROD:.*]] = linalg.generic {{.*}} outs(%[[S1]] : tensor<8x4xf32>)
+// CHECK: arith.mulf
+// CHECK: %[[I0:.*]] = tensor.insert_slice %[[SUM]] into %[[SEQ]][0, %[[T]], 0]
+// CHECK: tensor.insert_slice %[[PROD]] into %[[I0]][0, %[[T]], 4]
+// CHECK-NOT: tensor.empty
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @init_from_inserted_slice(%a: tensor<8x4xf32>, %b: tensor<8x4xf32>, %seq: tensor<8x3x8xf32>, %t: index) -> tensor<8x3x8xf32> {
+  %s = tensor.extract_slice %seq[0, %t, 0] [8, 1, 4] [1, 1, 1] : tensor<8x3x8xf32> to tensor<8x4xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%a, %b : tensor<8x4xf32>, tensor<8x4xf32>) outs(%s : tensor<8x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %r = arith.addf %x, %y : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  %e = tensor.empty() : tensor<8x4xf32>
+  %prod = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]} ins(%a, %b : tensor<8x4xf32>, tensor<8x4xf32>) outs(%e : tensor<8x4xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %r = arith.mulf %x, %y : f32
+    linalg.yield %r : f32
+  } -> tensor<8x4xf32>
+  %i0 = tensor.insert_slice %sum into %seq[0, %t, 0] [8, 1, 4] [1, 1, 1] : tensor<8x4xf32> into tensor<8x3x8xf32>
+  %i1 = tensor.insert_slice %prod into %i0[0, %t, 4] [8, 1, 4] [1, 1, 1] : tensor<8x4xf32> into tensor<8x3x8xf32>
+  return %i1 : tensor<8x3x8xf32>
+}

@@ -55,32 +55,6 @@ struct Scalar {
   Value dTanh(Value t) { return sub(one(), mul(t, t)); }
 };
 
-/// Columns [col, col + width) of step `t` of a [N, T, X] tensor, as [N, width].
-Value stepSlice(OpBuilder &b, Location l, Value seq, Value t, int64_t col,
-                int64_t width, Value batch) {
-  auto type =
-      RankedTensorType::get({ShapedType::kDynamic, width}, b.getF32Type());
-  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), t,
-                                       b.getIndexAttr(col)};
-  SmallVector<OpFoldResult> sizes = {batch, b.getIndexAttr(1),
-                                     b.getIndexAttr(width)};
-  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-  return b.create<tensor::ExtractSliceOp>(l, type, seq, offsets, sizes,
-                                          strides);
-}
-
-/// Writes `src` [N, width] back at columns [col, ...) of step `t` of `seq`.
-Value insertStep(OpBuilder &b, Location l, Value src, Value seq, Value t,
-                 int64_t col, Value batch) {
-  int64_t width = cast<RankedTensorType>(src.getType()).getDimSize(1);
-  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), t,
-                                       b.getIndexAttr(col)};
-  SmallVector<OpFoldResult> sizes = {batch, b.getIndexAttr(1),
-                                     b.getIndexAttr(width)};
-  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-  return b.create<tensor::InsertSliceOp>(l, src, seq, offsets, sizes, strides);
-}
-
 /// `seq` [N, T, X] shifted one step later: out[:, t] = seq[:, t - 1], zero
 /// at t = 0.
 Value shiftSteps(OpBuilder &b, Location loc, Value seq) {
@@ -168,28 +142,45 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
                                          b.getF32Type());
 
     // 1. Recomputed pre-activations, unless the forward stored them
-    //    (nn.lstm_with_gates).
+    //    (nn.lstm_with_gates, nn.gru_with_gates).
     Value hprev = shiftSteps(b, loc, hs);
     Value ax, ah, a = adaptor.getPreactivations();
-    if (!a) {
+    bool stored = static_cast<bool>(a);
+    if (!stored) {
       ax = dense(b, loc, x, wih, adaptor.getBIh());
       ah = dense(b, loc, hprev, whhH, bhhH);
       if (cell != Cell::Gru)
         a = addTensors(b, loc, ax, ah);
     }
+    // GRU's reset gate pre-activation over all steps: stored, or the sum of
+    // the two projections' r columns (the pair added in a generic).
+    auto resetTerms = [&](auto slice) -> SmallVector<Value> {
+      if (stored)
+        return {slice(a, 0)};
+      return {slice(ax, 0), slice(ah, 0)};
+    };
+    auto sumTerms = [stored](Scalar &s, ValueRange v, unsigned i) {
+      return stored ? v[i] : s.add(v[i], v[i + 1]);
+    };
     Value whn, rh, hn;
     if (!lbr) {
       whn = sliceDim(b, loc, whh, 0, hGates * hidden, hidden);
+      SmallVector<Value> inputs = resetTerms([&](Value seq, int64_t k) {
+        return sliceDim(b, loc, seq, 2, k * hidden, hidden);
+      });
+      inputs.push_back(hprev);
+      size_t h = inputs.size() - 1;
       rh = broadcastElementwise(
-          b, loc, cast<RankedTensorType>(hprev.getType()),
-          {sliceDim(b, loc, ax, 2, 0, hidden),
-           sliceDim(b, loc, ah, 2, 0, hidden), hprev},
-          [](OpBuilder &nb, Location l, ValueRange v) -> Value {
+          b, loc, cast<RankedTensorType>(hprev.getType()), inputs,
+          [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
             Scalar s{nb, l};
-            return s.mul(s.sigmoid(s.add(v[0], v[1])), v[2]);
+            return s.mul(s.sigmoid(sumTerms(s, v, 0)), v[h]);
           });
-      hn = dense(b, loc, rh, whn,
-                 sliceDim(b, loc, bhh, 0, hGates * hidden, hidden));
+      // The hidden term of n, W_hn (r h) + b_hn: the stored tensor's last
+      // block.
+      if (!stored)
+        hn = dense(b, loc, rh, whn,
+                   sliceDim(b, loc, bhh, 0, hGates * hidden, hidden));
     }
     Value cs, cprev;
     if constexpr (cell == Cell::Lstm) {
@@ -266,16 +257,23 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
           } else if (!lbr) {
             // dA_z, dA_n and the direct term dh z, then d(r h) = dA_n W_hn
             // into the loop's scratch buffer, then dA_r and dh z + d(r h) r.
-            inputs.append({slice(ax, 1), slice(ax, 2), slice(ah, 1),
-                           slice(hn, 0), slice(hprev, 0)});
+            // The z pre-activation, n's input and hidden terms: stored, or
+            // ax_z + ah_z, ax_n and the recomputed W_hn (r h) + b_hn.
+            if (stored)
+              inputs.append({slice(a, 1), slice(a, 2), slice(a, 3)});
+            else
+              inputs.append(
+                  {slice(ax, 1), slice(ah, 1), slice(ax, 2), slice(hn, 0)});
+            inputs.push_back(slice(hprev, 0));
             inits = {slice(daX, 1), slice(daX, 2), dh};
             SmallVector<Value> zn = stepGeneric(
                 lb, l, inputs, inits,
                 [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
                   Value d = s.add(v[0], v[1]);
-                  Value zg = s.sigmoid(s.add(v[2], v[4]));
-                  Value ng = s.tanh(s.add(v[3], v[5]));
-                  Value hp = v[6];
+                  unsigned n = stored ? 3 : 4;
+                  Value zg = s.sigmoid(sumTerms(s, v, 2));
+                  Value ng = s.tanh(s.add(v[n], v[n + 1]));
+                  Value hp = v[n + 2];
                   Value dan = s.mul(s.mul(d, s.sub(s.one(), zg)), s.dTanh(ng));
                   Value daz = s.mul(s.mul(d, s.sub(hp, ng)), s.dSigmoid(zg));
                   return {daz, dan, s.mul(d, zg)};
@@ -284,24 +282,31 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
                               l, TypeRange{stateType}, ValueRange{zn[1], whn},
                               ValueRange{fill(lb, l, args[2], 0)})
                             .getResult(0);
-            SmallVector<Value> rd = stepGeneric(
-                lb, l, {drh, slice(ax, 0), slice(ah, 0), slice(hprev, 0)},
-                {slice(daX, 0), zn[2]},
-                [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
-                  Value rg = s.sigmoid(s.add(v[1], v[2]));
-                  return {s.mul(s.mul(v[0], v[3]), s.dSigmoid(rg)),
-                          s.add(v[5], s.mul(v[0], rg))};
-                });
+            SmallVector<Value> rdInputs = {drh, slice(hprev, 0)};
+            rdInputs.append(resetTerms(slice));
+            SmallVector<Value> rd =
+                stepGeneric(lb, l, rdInputs, {slice(daX, 0), zn[2]},
+                            [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
+                              Value rg = s.sigmoid(sumTerms(s, v, 2));
+                              Value direct = v[v.size() - 1];
+                              return {s.mul(s.mul(v[0], v[1]), s.dSigmoid(rg)),
+                                      s.add(direct, s.mul(v[0], rg))};
+                            });
             daX = insertStep(lb, l, rd[0], daX, t, 0, batch);
             for (int64_t k = 1; k < 3; ++k)
               daX = insertStep(lb, l, zn[k - 1], daX, t, k * hidden, batch);
             direct = rd[1];
             yields.push_back(drh);
           } else {
-            for (int64_t k = 0; k < 3; ++k)
-              inputs.push_back(slice(ax, k));
-            for (int64_t k = 0; k < 3; ++k)
-              inputs.push_back(slice(ah, k));
+            // The r and z pre-activations, n's input and hidden terms:
+            // stored, or ax_r + ah_r, ax_z + ah_z, ax_n and ah_n.
+            if (stored) {
+              for (int64_t k = 0; k < 4; ++k)
+                inputs.push_back(slice(a, k));
+            } else {
+              inputs.append({slice(ax, 0), slice(ah, 0), slice(ax, 1),
+                             slice(ah, 1), slice(ax, 2), slice(ah, 2)});
+            }
             inputs.push_back(slice(hprev, 0));
             daH = args[2];
             for (int64_t k = 0; k < 3; ++k)
@@ -312,10 +317,11 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
                 lb, l, inputs, inits,
                 [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
                   Value d = s.add(v[0], v[1]);
-                  Value rg = s.sigmoid(s.add(v[2], v[5]));
-                  Value zg = s.sigmoid(s.add(v[3], v[6]));
-                  Value hn = v[7], hp = v[8];
-                  Value ng = s.tanh(s.add(v[4], s.mul(rg, hn)));
+                  unsigned n = stored ? 4 : 6;
+                  Value rg = s.sigmoid(sumTerms(s, v, 2));
+                  Value zg = s.sigmoid(sumTerms(s, v, stored ? 3 : 4));
+                  Value hn = v[n + 1], hp = v[n + 2];
+                  Value ng = s.tanh(s.add(v[n], s.mul(rg, hn)));
                   Value dan = s.mul(s.mul(d, s.sub(s.one(), zg)), s.dTanh(ng));
                   Value dar = s.mul(s.mul(dan, hn), s.dSigmoid(rg));
                   Value daz = s.mul(s.mul(d, s.sub(hp, ng)), s.dSigmoid(zg));

@@ -247,6 +247,30 @@ Value sliceDim(OpBuilder &b, Location loc, Value input, int64_t dim,
   return b.create<tensor::ExtractSliceOp>(loc, input, offsets, sizes, strides);
 }
 
+Value stepSlice(OpBuilder &b, Location l, Value seq, Value t, int64_t col,
+                int64_t width, Value batch) {
+  auto type =
+      RankedTensorType::get({ShapedType::kDynamic, width}, b.getF32Type());
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), t,
+                                       b.getIndexAttr(col)};
+  SmallVector<OpFoldResult> sizes = {batch, b.getIndexAttr(1),
+                                     b.getIndexAttr(width)};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  return b.create<tensor::ExtractSliceOp>(l, type, seq, offsets, sizes,
+                                          strides);
+}
+
+Value insertStep(OpBuilder &b, Location l, Value src, Value seq, Value t,
+                 int64_t col, Value batch) {
+  int64_t width = cast<RankedTensorType>(src.getType()).getDimSize(1);
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), t,
+                                       b.getIndexAttr(col)};
+  SmallVector<OpFoldResult> sizes = {batch, b.getIndexAttr(1),
+                                     b.getIndexAttr(width)};
+  SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+  return b.create<tensor::InsertSliceOp>(l, src, seq, offsets, sizes, strides);
+}
+
 Value collapseDims(OpBuilder &b, Location loc, Value input, int64_t first,
                    int64_t count) {
   int64_t rank = cast<RankedTensorType>(input.getType()).getRank();

@@ -133,6 +133,17 @@ mlir::Value replicaSum(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value sliceDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                      int64_t dim, int64_t offset, int64_t size);
 
+/// Columns [col, col + width) of step `t` of a [N, T, X] tensor, as
+/// [N, width] (`batch` = N).
+mlir::Value stepSlice(mlir::OpBuilder &b, mlir::Location l, mlir::Value seq,
+                      mlir::Value t, int64_t col, int64_t width,
+                      mlir::Value batch);
+
+/// Writes `src` [N, width] back at columns [col, ...) of step `t` of `seq`.
+mlir::Value insertStep(mlir::OpBuilder &b, mlir::Location l, mlir::Value src,
+                       mlir::Value seq, mlir::Value t, int64_t col,
+                       mlir::Value batch);
+
 /// Collapses dims [first, first + count) of `input` into one.
 mlir::Value collapseDims(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value input, int64_t first, int64_t count);

@@ -158,7 +158,8 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     Location loc = op.getLoc();
     OpBuilder &b = rewriter;
     auto type = cast<RankedTensorType>(op->getResult(0).getType());
-    // nn.lstm_with_gates also returns every step's gate pre-activations.
+    // nn.lstm_with_gates and nn.gru_with_gates also return what every
+    // step's cell read ([N, T, 4H]).
     bool storeGates = op->getNumResults() == 2;
     Value x = adaptor.getInput();
     int64_t hidden = type.getDimSize(2);
@@ -256,18 +257,17 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
             // The gates' pre-activations x_k + h_k, the very sums the cell
             // below computes, into pre[:, t, :].
             Value newPre;
-            if (storeGates) {
+            if (storeGates && cell == Cell::Lstm) {
+              // Written straight into the step's slice (in place).
+              Value step = lb.create<tensor::ExtractSliceOp>(
+                  l, projType, args[preArg], offsets, xSizes, one);
               Value sum = gateGeneric(
-                  lb, l, {xt, hp},
-                  {lb.create<tensor::EmptyOp>(l, projType, batch)},
+                  lb, l, {xt, hp}, {step},
                   [](OpBuilder &g, Location gl,
                      ValueRange a) -> SmallVector<Value> {
                     return {g.create<arith::AddFOp>(gl, a[0], a[1])};
                   })[0];
-              Value step = lb.create<tensor::ExtractSliceOp>(
-                  l, projType, args[preArg], offsets, xSizes, one);
-              step = lb.create<linalg::CopyOp>(l, sum, step).getResult(0);
-              newPre = lb.create<tensor::InsertSliceOp>(l, step, args[preArg],
+              newPre = lb.create<tensor::InsertSliceOp>(l, sum, args[preArg],
                                                         offsets, xSizes, one);
             }
             SmallVector<Value> inputs;
@@ -292,6 +292,32 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
                              .getResult(0);
               inputs.push_back(gate(lb, l, xt, gates - 1, hidden));
               inputs.push_back(hn);
+            }
+            if (storeGates && cell == Cell::Gru) {
+              // The r and z sums, then n's input term and its hidden term
+              // with b_hn apart: the very values the cell below computes,
+              // into pre[:, t, :]. One generic per block, each writing the
+              // slice of the tensor the previous one inserted into, so
+              // that bufferization writes every block in place.
+              SmallVector<Value> blocks = {inputs[0], inputs[1], inputs[2],
+                                           inputs[3], inputs[4], inputs[5],
+                                           nBias};
+              newPre = args[preArg];
+              for (int64_t k = 0; k < 4; ++k) {
+                ValueRange terms =
+                    k == 2 ? ValueRange(blocks).slice(4, 1)
+                           : ValueRange(blocks).slice(k == 3 ? 5 : 2 * k, 2);
+                Value part = gateGeneric(
+                    lb, l, terms,
+                    {stepSlice(lb, l, newPre, t, k * hidden, hidden, batch)},
+                    [](OpBuilder &g, Location gl,
+                       ValueRange a) -> SmallVector<Value> {
+                      if (a.size() == 2)
+                        return {a[0]};
+                      return {g.create<arith::AddFOp>(gl, a[0], a[1])};
+                    })[0];
+                newPre = insertStep(lb, l, part, newPre, t, k * hidden, batch);
+              }
             }
             inputs.push_back(h);
             if (cell == Cell::Gru)
@@ -396,6 +422,7 @@ void nnc::populateNNRecurrentPatterns(RewritePatternSet &patterns,
   patterns.add<RecurrentLowering<nn::RnnOp, Cell::Rnn>,
                RecurrentLowering<nn::LstmOp, Cell::Lstm>,
                RecurrentLowering<nn::LstmWithGatesOp, Cell::Lstm>,
-               RecurrentLowering<nn::GruOp, Cell::Gru>>(
+               RecurrentLowering<nn::GruOp, Cell::Gru>,
+               RecurrentLowering<nn::GruWithGatesOp, Cell::Gru>>(
       patterns.getContext(), options.recurrentBatchRows);
 }

@@ -334,34 +334,43 @@ void GeluBackwardOp::getCanonicalizationPatterns(RewritePatternSet &results,
 namespace {
 /// lstm_backward(g, x, h, w...) -> lstm_backward(..., preactivations a),
 /// with `h, a = lstm_with_gates(x, w...)` in place of the forward
-/// `h = lstm(x, w...)`. The forward computes every step's gate
-/// pre-activations anyway; stored, the backward pass no longer recomputes
-/// them with two matrix products over all steps (x W_ih^T and h_{t-1}
-/// W_hh^T: 575 of fashion_lstm's 1,620 MFLOP per training step). They are
-/// the very values the forward's gates saw, so the gradients are those of
-/// the computed forward.
-struct ShareLstmGates : OpRewritePattern<LstmBackwardOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(LstmBackwardOp op,
+/// `h = lstm(x, w...)`; the same for gru_backward and gru_with_gates, whose
+/// `linear_before_reset` must match. The forward computes every step's
+/// gate pre-activations anyway; stored, the backward pass no longer
+/// recomputes them with two matrix products over all steps (x W_ih^T and
+/// h_{t-1} W_hh^T: 575 of fashion_lstm's 1,620 MFLOP per training step).
+/// They are the very values the forward's gates saw, so the gradients are
+/// those of the computed forward. Both cells store [N, T, 4H]: LSTM's four
+/// gates, GRU's r and z sums and n's input and hidden terms apart.
+template <typename BackwardOp, typename ForwardOp, typename WithGatesOp>
+struct ShareRecurrentGates : OpRewritePattern<BackwardOp> {
+  using OpRewritePattern<BackwardOp>::OpRewritePattern;
+  LogicalResult matchAndRewrite(BackwardOp op,
                                 PatternRewriter &rewriter) const override {
     if (op.getPreactivations())
       return rewriter.notifyMatchFailure(op, "reads stored gates already");
     Operation *forward = op.getOutput().getDefiningOp();
-    if (!isa_and_nonnull<LstmOp, LstmWithGatesOp>(forward) ||
+    if (!isa_and_nonnull<ForwardOp, WithGatesOp>(forward) ||
         op.getOutput() != forward->getResult(0) ||
         forward->getOperands() != ValueRange{op.getInput(), op.getWIh(),
                                              op.getWHh(), op.getBIh(),
                                              op.getBHh()})
-      return rewriter.notifyMatchFailure(op, "not the forward lstm's result");
-    auto both = dyn_cast<LstmWithGatesOp>(forward);
+      return rewriter.notifyMatchFailure(op, "not the forward layer's result");
+    if constexpr (std::is_same_v<BackwardOp, GruBackwardOp>) {
+      bool lbr = isa<GruOp>(forward)
+                     ? cast<GruOp>(forward).getLinearBeforeReset()
+                     : cast<WithGatesOp>(forward).getLinearBeforeReset();
+      if (lbr != op.getLinearBeforeReset())
+        return rewriter.notifyMatchFailure(op, "another linear_before_reset");
+    }
+    auto both = dyn_cast<WithGatesOp>(forward);
     if (!both) {
       auto hType = cast<RankedTensorType>(op.getOutput().getType());
-      auto preType =
-          RankedTensorType::get({hType.getDimSize(0), hType.getDimSize(1),
-                                 LstmOp::kGates * hType.getDimSize(2)},
-                                hType.getElementType());
+      auto preType = RankedTensorType::get(
+          {hType.getDimSize(0), hType.getDimSize(1), 4 * hType.getDimSize(2)},
+          hType.getElementType());
       rewriter.setInsertionPoint(forward);
-      both = rewriter.create<LstmWithGatesOp>(
+      both = rewriter.create<WithGatesOp>(
           forward->getLoc(), TypeRange{hType, preType}, forward->getOperands(),
           forward->getAttrs());
       rewriter.replaceOp(forward, both.getResult());
@@ -369,8 +378,8 @@ struct ShareLstmGates : OpRewritePattern<LstmBackwardOp> {
     SmallVector<Value> operands(op->getOperands());
     operands.push_back(both.getPreactivations());
     rewriter.setInsertionPoint(op);
-    auto stored = rewriter.create<LstmBackwardOp>(
-        op.getLoc(), op->getResultTypes(), operands, op->getAttrs());
+    auto stored = rewriter.create<BackwardOp>(op.getLoc(), op->getResultTypes(),
+                                              operands, op->getAttrs());
     rewriter.replaceOp(op, stored->getResults());
     return success();
   }
@@ -379,5 +388,12 @@ struct ShareLstmGates : OpRewritePattern<LstmBackwardOp> {
 
 void LstmBackwardOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                                  MLIRContext *context) {
-  results.add<ShareLstmGates>(context);
+  results.add<ShareRecurrentGates<LstmBackwardOp, LstmOp, LstmWithGatesOp>>(
+      context);
+}
+
+void GruBackwardOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                                MLIRContext *context) {
+  results.add<ShareRecurrentGates<GruBackwardOp, GruOp, GruWithGatesOp>>(
+      context);
 }

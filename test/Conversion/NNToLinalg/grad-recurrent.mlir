@@ -184,7 +184,7 @@ func.func @lstm_backward_stored_gates(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf3
 // CHECK-NEXT: %[[LAST:.*]] = arith.constant 4 : index
 // CHECK-NEXT: %[[TT:.*]] = arith.subi %[[LAST]], %[[I]] : index
 // CHECK: %[[STEP:.*]]:7 = linalg.generic {{.*}} ins(%{{.*}}, %[[DH]], {{.*}}) outs({{.*}}, %[[DH]] : {{.*}})
-// CHECK-NEXT: ^bb0(%[[GI:[a-z0-9_]+]]: f32, %[[DHI:[a-z0-9_]+]]: f32, %[[XR:[a-z0-9_]+]]: f32, %[[XZ:[a-z0-9_]+]]: f32, %[[XN:[a-z0-9_]+]]: f32, %[[HR:[a-z0-9_]+]]: f32, %[[HZ:[a-z0-9_]+]]: f32, %[[HN:[a-z0-9_]+]]: f32, %[[HP:[a-z0-9_]+]]: f32,
+// CHECK-NEXT: ^bb0(%[[GI:[a-z0-9_]+]]: f32, %[[DHI:[a-z0-9_]+]]: f32, %[[XR:[a-z0-9_]+]]: f32, %[[HR:[a-z0-9_]+]]: f32, %[[XZ:[a-z0-9_]+]]: f32, %[[HZ:[a-z0-9_]+]]: f32, %[[XN:[a-z0-9_]+]]: f32, %[[HN:[a-z0-9_]+]]: f32, %[[HP:[a-z0-9_]+]]: f32,
 // CHECK-NEXT: %[[D:.*]] = arith.addf %[[GI]], %[[DHI]]
 // CHECK-NEXT: %[[RP:.*]] = arith.addf %[[XR]], %[[HR]]
 // CHECK: %[[R:.*]] = arith.divf
@@ -236,6 +236,61 @@ func.func @gru_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor
 
 // -----
 
+// GRU with what its forward stored (nn.gru_with_gates, [N, T, 16]: the r and
+// z sums, n's input and hidden terms): the step generic reads the four
+// blocks, and no product recomputes them. The products left are the reverse
+// sweep's dh_{t-1} = dA_h,t W_hh and, after it, dx, dW_ih and dW_hh.
+// CHECK-LABEL: func.func @gru_backward_stored_gates(
+// CHECK-SAME: %[[SA:[a-z0-9]+]]: tensor<?x5x16xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK: scf.for
+// CHECK: %[[AR:.*]] = tensor.extract_slice %[[SA]][0, %{{.*}}, 0] [%{{.*}}, 1, 4]
+// CHECK-NEXT: %[[AZ:.*]] = tensor.extract_slice %[[SA]][0, %{{.*}}, 4] [%{{.*}}, 1, 4]
+// CHECK-NEXT: %[[XN:.*]] = tensor.extract_slice %[[SA]][0, %{{.*}}, 8] [%{{.*}}, 1, 4]
+// CHECK-NEXT: %[[HN:.*]] = tensor.extract_slice %[[SA]][0, %{{.*}}, 12] [%{{.*}}, 1, 4]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[AR]], %[[AZ]], %[[XN]], %[[HN]], %{{.*}} : {{.*}})
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x12xf32>, tensor<12x4xf32>)
+// CHECK: scf.yield
+// CHECK-COUNT-3: linalg.matmul
+// CHECK-NOT: linalg.matmul
+// CHECK: return
+// LOOPS-LABEL: func.func @gru_backward_stored_gates(
+// LOOPS-COUNT-1: scf.for
+// LOOPS-NOT: scf.for
+func.func @gru_backward_stored_gates(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor<?x5x4xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %bi: tensor<12xf32>, %bh: tensor<12xf32>, %a: tensor<?x5x16xf32>) -> (tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>) {
+  %dx, %dwi, %dwh, %dbi, %dbh = nn.gru_backward %g, %x, %h, %wi, %wh, %bi, %bh preactivations %a : tensor<?x5x16xf32> : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
+  return %dx, %dwi, %dwh, %dbi, %dbh : tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>
+}
+
+// -----
+
+// The same without linear_before_reset: r * hprev (for dW_hh's n rows) is
+// computed from the stored r sums, W_hn (r h) + b_hn is read, not
+// recomputed; the loop keeps its two products (d(r h) and dh_{t-1}).
+// CHECK-LABEL: func.func @gru_reset_first_stored_gates(
+// CHECK-SAME: %[[SA:[a-z0-9]+]]: tensor<?x5x16xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK: tensor.extract_slice %[[SA]][0, 0, 0] [%{{.*}}, 5, 4]
+// CHECK-NOT: linalg.matmul
+// CHECK: scf.for
+// CHECK: tensor.extract_slice %[[SA]][0, %{{.*}}, 4]
+// CHECK-NEXT: tensor.extract_slice %[[SA]][0, %{{.*}}, 8]
+// CHECK-NEXT: tensor.extract_slice %[[SA]][0, %{{.*}}, 12]
+// CHECK-COUNT-2: linalg.matmul
+// CHECK: scf.yield
+// CHECK-COUNT-4: linalg.matmul
+// CHECK-NOT: linalg.matmul
+// CHECK: return
+// LOOPS-LABEL: func.func @gru_reset_first_stored_gates(
+// LOOPS-COUNT-1: scf.for
+// LOOPS-NOT: scf.for
+func.func @gru_reset_first_stored_gates(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor<?x5x4xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %bi: tensor<12xf32>, %bh: tensor<12xf32>, %a: tensor<?x5x16xf32>) -> (tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>) {
+  %dx, %dwi, %dwh, %dbi, %dbh = nn.gru_backward %g, %x, %h, %wi, %wh, %bi, %bh preactivations %a : tensor<?x5x16xf32> {linear_before_reset = false} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
+  return %dx, %dwi, %dwh, %dbi, %dbh : tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>
+}
+
+// -----
+
 // GRU with linear_before_reset = false: r * hprev and its product with W_hn
 // are recomputed over all steps; each reverse step takes dA_z, dA_n and
 // d z in one generic, d(r h) = dA_n W_hn into the loop's scratch buffer,
@@ -254,7 +309,7 @@ func.func @gru_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor
 // CHECK: %[[FILL:.*]] = linalg.fill {{.*}} outs(%[[SCR]] : tensor<?x4xf32>)
 // CHECK-NEXT: %[[DRH:.*]] = linalg.matmul ins(%[[ZN]]#1, %[[WN]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%[[FILL]] : tensor<?x4xf32>)
 // CHECK: %[[RD:.*]]:2 = linalg.generic {{.*}} ins(%[[DRH]], {{.*}}) outs(%{{.*}}, %[[ZN]]#2 : tensor<?x4xf32>, tensor<?x4xf32>)
-// CHECK-NEXT: ^bb0(%[[DRHI:[a-z0-9_]+]]: f32, %{{.*}}: f32, %{{.*}}: f32, %[[HP:[a-z0-9_]+]]: f32, %{{.*}}: f32, %[[DIRI:[a-z0-9_]+]]: f32):
+// CHECK-NEXT: ^bb0(%[[DRHI:[a-z0-9_]+]]: f32, %[[HP:[a-z0-9_]+]]: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %[[DIRI:[a-z0-9_]+]]: f32):
 // CHECK: %[[R:.*]] = arith.divf
 // CHECK-NEXT: arith.mulf %[[DRHI]], %[[HP]]
 // CHECK: %[[DRR:.*]] = arith.mulf %[[DRHI]], %[[R]]

@@ -158,19 +158,53 @@ func.func @gru_reset_first(%x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: te
 
 // nn.lstm_with_gates: the time loop also carries the gate pre-activations
 // [N, T, 16]; each step writes x_t W_ih^T + b (its slice of the input
-// projection) plus h_{t-1} W_hh^T into pre[:, t, :], the sums its cell then
-// computes, and the loop returns both.
+// projection) plus h_{t-1} W_hh^T straight into pre[:, t, :] (the generic's
+// init is that slice), the sums its cell then computes, and the loop
+// returns both.
 // CHECK-LABEL: func.func @lstm_with_gates(
 // CHECK: %[[LOOP:.*]]:4 = scf.for %[[T:[a-z0-9_]+]] = {{.*}} iter_args({{.*}}, %[[PRE:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>, tensor<?x5x16xf32>)
 // CHECK: %[[XT:.*]] = tensor.extract_slice %{{.*}}[0, %[[T]], 0] [%{{.*}}, 1, 16]
 // CHECK: %[[HP:.*]] = linalg.matmul
-// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[XT]], %[[HP]] : tensor<?x16xf32>, tensor<?x16xf32>)
+// CHECK: %[[STEP:.*]] = tensor.extract_slice %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 16]
+// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[XT]], %[[HP]] : tensor<?x16xf32>, tensor<?x16xf32>) outs(%[[STEP]] : tensor<?x16xf32>)
 // CHECK: arith.addf
-// CHECK: %[[COPY:.*]] = linalg.copy ins(%[[SUM]] : tensor<?x16xf32>)
-// CHECK-NEXT: %[[NEWPRE:.*]] = tensor.insert_slice %[[COPY]] into %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 16]
+// CHECK: %[[NEWPRE:.*]] = tensor.insert_slice %[[SUM]] into %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 16]
 // CHECK: scf.yield {{.*}}, %[[NEWPRE]] : tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>, tensor<?x5x16xf32>
 // CHECK: return %[[LOOP]]#1, %[[LOOP]]#3
 func.func @lstm_with_gates(%x: tensor<?x5x3xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf32>, %b: tensor<16xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x16xf32>) {
   %h, %a = nn.lstm_with_gates %x, %wi, %wh, %b, %b : (tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x16xf32>)
+  return %h, %a : tensor<?x5x4xf32>, tensor<?x5x16xf32>
+}
+
+// -----
+
+// nn.gru_with_gates: the time loop also carries [N, T, 16], what each step's
+// cell reads: the r and z sums (x + h), n's input term x_n, and its hidden
+// term h_n + b_hn. One generic per block, each writing the slice of the
+// tensor the previous block was inserted into (in place after bufferization).
+// CHECK-LABEL: func.func @gru_with_gates(
+// CHECK: %[[LOOP:.*]]:3 = scf.for %[[T:[a-z0-9_]+]] = {{.*}} iter_args({{.*}}, %[[PRE:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x5x16xf32>)
+// CHECK: %[[HP:.*]] = linalg.matmul
+// CHECK: %[[S0:.*]] = tensor.extract_slice %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 4]
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} outs(%[[S0]] : tensor<?x4xf32>)
+// CHECK: arith.addf
+// CHECK: %[[P1:.*]] = tensor.insert_slice %[[R]] into %[[PRE]][0, %[[T]], 0]
+// CHECK: %[[S1:.*]] = tensor.extract_slice %[[P1]][0, %[[T]], 4] [%{{.*}}, 1, 4]
+// CHECK: %[[Z:.*]] = linalg.generic {{.*}} outs(%[[S1]] : tensor<?x4xf32>)
+// CHECK: arith.addf
+// CHECK: %[[P2:.*]] = tensor.insert_slice %[[Z]] into %[[P1]][0, %[[T]], 4]
+// CHECK: %[[S2:.*]] = tensor.extract_slice %[[P2]][0, %[[T]], 8] [%{{.*}}, 1, 4]
+// CHECK: %[[XN:.*]] = linalg.generic {{.*}} outs(%[[S2]] : tensor<?x4xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: linalg.yield %[[IN]] : f32
+// CHECK: %[[P3:.*]] = tensor.insert_slice %[[XN]] into %[[P2]][0, %[[T]], 8]
+// CHECK: %[[S3:.*]] = tensor.extract_slice %[[P3]][0, %[[T]], 12] [%{{.*}}, 1, 4]
+// CHECK: %[[HN:.*]] = linalg.generic {{.*}} outs(%[[S3]] : tensor<?x4xf32>)
+// CHECK: arith.addf
+// CHECK: %[[P4:.*]] = tensor.insert_slice %[[HN]] into %[[P3]][0, %[[T]], 12]
+// CHECK: scf.yield {{.*}}, %[[P4]] : tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x5x16xf32>
+// CHECK: return %[[LOOP]]#1, %[[LOOP]]#2
+func.func @gru_with_gates(%x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %b: tensor<12xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x16xf32>) {
+  %h, %a = nn.gru_with_gates %x, %wi, %wh, %b, %b : (tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x16xf32>)
   return %h, %a : tensor<?x5x4xf32>, tensor<?x5x16xf32>
 }

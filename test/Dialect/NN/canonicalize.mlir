@@ -246,6 +246,37 @@ func.func @lstm_backward_reads_stored_gates(%x: tensor<?x5x3xf32>, %wi: tensor<1
 
 // -----
 
+// gru_backward of a forward gru's result: the forward becomes gru_with_gates
+// (keeping linear_before_reset) and the backward reads [N, T, 4H]: the r and
+// z sums and n's input and hidden terms.
+// CHECK-LABEL: func.func @gru_backward_reads_stored_gates
+// CHECK-SAME: (%[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[WI:[a-z0-9]+]]: tensor<12x3xf32>, %[[WH:[a-z0-9]+]]: tensor<12x4xf32>, %[[B:[a-z0-9]+]]: tensor<12xf32>, %[[G:[a-z0-9]+]]: tensor<?x5x4xf32>)
+// CHECK: %[[H:.*]], %[[A:.*]] = nn.gru_with_gates %[[X]], %[[WI]], %[[WH]], %[[B]], %[[B]] {linear_before_reset = false} : (tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x16xf32>)
+// CHECK-NOT: nn.gru %
+// CHECK: nn.gru_backward %[[G]], %[[X]], %[[H]], %[[WI]], %[[WH]], %[[B]], %[[B]] preactivations %[[A]] : tensor<?x5x16xf32> {linear_before_reset = false} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
+// CHECK: return %[[H]]
+func.func @gru_backward_reads_stored_gates(%x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %b: tensor<12xf32>, %g: tensor<?x5x4xf32>) -> (tensor<?x5x4xf32>, tensor<12x4xf32>) {
+  %h = nn.gru %x, %wi, %wh, %b, %b {linear_before_reset = false} : (tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>) -> tensor<?x5x4xf32>
+  %d:5 = nn.gru_backward %g, %x, %h, %wi, %wh, %b, %b {linear_before_reset = false} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
+  return %h, %d#2 : tensor<?x5x4xf32>, tensor<12x4xf32>
+}
+
+// -----
+
+// Left alone: a gru_backward whose linear_before_reset differs from the
+// forward's (it would differentiate another cell).
+// CHECK-LABEL: func.func @gru_backward_other_reset
+// CHECK: nn.gru %
+// CHECK-NOT: nn.gru_with_gates
+// CHECK-NOT: preactivations
+func.func @gru_backward_other_reset(%x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %b: tensor<12xf32>, %g: tensor<?x5x4xf32>) -> tensor<12x4xf32> {
+  %h = nn.gru %x, %wi, %wh, %b, %b : (tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>, tensor<12xf32>) -> tensor<?x5x4xf32>
+  %d:5 = nn.gru_backward %g, %x, %h, %wi, %wh, %b, %b {linear_before_reset = false} : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
+  return %d#2 : tensor<12x4xf32>
+}
+
+// -----
+
 // Left alone: a backward whose hidden states are not the forward lstm's of
 // the same operands (here another input).
 // CHECK-LABEL: func.func @lstm_backward_other_forward

@@ -57,8 +57,17 @@ func.func @lstm_preactivations_shape(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32
 // -----
 
 func.func @rnn_preactivations(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %wi: tensor<4x3xf32>, %wh: tensor<4x4xf32>, %b: tensor<4xf32>, %a: tensor<?x5x4xf32>) {
-  // expected-error @+1 {{'nn.rnn_backward' op takes no stored preactivations (lstm only)}}
+  // expected-error @+1 {{'nn.rnn_backward' op takes no stored preactivations (lstm and gru only)}}
   %0:5 = nn.rnn_backward %g, %x, %g, %wi, %wh, %b, %b preactivations %a : tensor<?x5x4xf32> : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<4x3xf32>, tensor<4x4xf32>, tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @gru_preactivations_shape(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %b: tensor<12xf32>, %a: tensor<?x5x12xf32>) {
+  // GRU stores four blocks (r, z, and n's input and hidden terms), not G = 3.
+  // expected-error @+1 {{'nn.gru_backward' op expects preactivations of shape [?, 5, 16] (every step's gate pre-activations), got f32[N, 5, 12]}}
+  %0:5 = nn.gru_backward %g, %x, %g, %wi, %wh, %b, %b preactivations %a : tensor<?x5x12xf32> : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
   return
 }
 
