@@ -2,7 +2,8 @@
 // (GradRecurrent.cpp): hprev is the forward's hs shifted one step (zero at
 // t = 0, no replay of the recurrence); a reverse scf.for over the static T
 // carries dh (LSTM: and dc), one generic per step writes the gate
-// pre-activation gradients into a [N, T, G*H] tensor, and
+// pre-activation gradients into a [N, T, G*H] tensor (whose rows another
+// adds to the carried bias gradients), and
 // dh_{t-1} = dA_t W_hh is a linalg.matmul accumulating into dh's own buffer.
 // dx, dW_ih and dW_hh are linalg.matmuls over all N*T rows after the loop;
 // no scalar loop (no other scf.for) anywhere.
@@ -24,14 +25,17 @@
 // CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[T]]
 // CHECK-NEXT: %[[Z:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-NEXT: arith.select %[[FIRST]], %[[Z]], %[[HV]] : f32
-// dh starts at zero; the gradient sequence is the second carried tensor.
+// dh starts at zero; the gradient sequence is the second carried tensor,
+// the bias gradient (summed step by step, from zero) the third.
 // CHECK: %[[E0:.*]] = tensor.empty(%[[N]]) : tensor<?x4xf32>
 // CHECK-NEXT: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK-NEXT: %[[DH0:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E0]] : tensor<?x4xf32>)
 // CHECK-NEXT: %[[DA0:.*]] = tensor.empty(%[[N]]) : tensor<?x5x4xf32>
+// CHECK-NEXT: %[[DB:.*]] = bufferization.alloc_tensor() : tensor<4xf32>
+// CHECK: %[[DB0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[DB]] : tensor<4xf32>)
 // CHECK: %[[C5:.*]] = arith.constant 5 : index
 // CHECK-NEXT: %[[STEP1:.*]] = arith.constant 1 : index
-// CHECK-NEXT: %[[LOOP:.*]]:2 = scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %[[C5]] step %[[STEP1]] iter_args(%[[DH:.*]] = %[[DH0]], %[[DA:.*]] = %[[DA0]]) -> (tensor<?x4xf32>, tensor<?x5x4xf32>)
+// CHECK-NEXT: %[[LOOP:.*]]:3 = scf.for %[[I:[a-z0-9_]+]] = %{{.*}} to %[[C5]] step %[[STEP1]] iter_args(%[[DH:.*]] = %[[DH0]], %[[DA:.*]] = %[[DA0]], %[[DBA:.*]] = %[[DB0]]) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<4xf32>)
 // Reverse: t = T - 1 - i.
 // CHECK: %[[C4:.*]] = arith.constant 4 : index
 // CHECK-NEXT: %[[TT:.*]] = arith.subi %[[C4]], %[[I]] : index
@@ -52,7 +56,13 @@
 // CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[DH]] : tensor<?x4xf32>)
 // CHECK-NEXT: %[[DAS:.*]] = tensor.extract_slice %[[DA1]][0, %[[TT]], 0] [%[[N]], 1, 4]
 // CHECK-NEXT: %[[DHP:.*]] = linalg.matmul ins(%[[DAS]], %[[WH]] : tensor<?x4xf32>, tensor<4x4xf32>) outs(%[[ACC]] : tensor<?x4xf32>)
-// CHECK-NEXT: scf.yield %[[DHP]], %[[DA1]]
+// The bias gradient adds the step's rows: db[j] += sum_n dA[n, t, j].
+// CHECK-NEXT: %[[ROWS:.*]] = tensor.extract_slice %[[DA1]][0, %[[TT]], 0] [%[[N]], 1, 4]
+// CHECK-NEXT: %[[DB1:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "parallel"]} ins(%[[ROWS]] : tensor<?x4xf32>) outs(%[[DBA]] : tensor<4xf32>)
+// CHECK-NEXT: ^bb0(%[[RI:.*]]: f32, %[[RO:.*]]: f32):
+// CHECK-NEXT: %[[RS:.*]] = arith.addf %[[RI]], %[[RO]]
+// CHECK-NEXT: linalg.yield %[[RS]]
+// CHECK: scf.yield %[[DHP]], %[[DA1]], %[[DB1]]
 // After the loop: dx = dA W_ih, dW_ih = dA^T X, dW_hh = dA^T Hprev.
 // CHECK: %[[DAF:.*]] = tensor.collapse_shape %[[LOOP]]#1 {{\[}}[0, 1], [2]] : tensor<?x5x4xf32> into tensor<?x4xf32>
 // CHECK: %[[DXF:.*]] = linalg.matmul ins(%[[DAF]], %[[WI]] : tensor<?x4xf32>, tensor<4x3xf32>)
@@ -63,10 +73,9 @@
 // CHECK: %[[DAT2:.*]] = linalg.transpose ins(%{{.*}} : tensor<?x4xf32>) outs(%{{.*}} : tensor<4x?xf32>)
 // CHECK: %[[HPF:.*]] = tensor.collapse_shape %[[HPREV]] {{\[}}[0, 1], [2]]
 // CHECK: %[[DWH:.*]] = linalg.matmul ins(%[[DAT2]], %[[HPF]] : tensor<4x?xf32>, tensor<?x4xf32>) outs(%{{.*}} : tensor<4x4xf32>)
-// Bias gradients: sums of dA over (N, T).
-// CHECK: %[[DBI:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "reduction", "parallel"]} ins(%[[LOOP]]#1 : tensor<?x5x4xf32>) outs(%{{.*}} : tensor<4xf32>)
-// CHECK: %[[DBH:.*]] = linalg.generic {{.*}}iterator_types = ["reduction", "reduction", "parallel"]} ins(%[[LOOP]]#1 : tensor<?x5x4xf32>) outs(%{{.*}} : tensor<4xf32>)
-// CHECK: return %[[DX]], %[[DWI]], %[[DWH]], %[[DBI]], %[[DBH]]
+// Both bias gradients are the loop's sum of dA over (N, T).
+// CHECK-NOT: iterator_types = ["reduction", "reduction", "parallel"]
+// CHECK: return %[[DX]], %[[DWI]], %[[DWH]], %[[LOOP]]#2, %[[LOOP]]#2
 // Exactly one loop: the reverse sweep.
 // LOOPS-LABEL: func.func @rnn_backward(
 // LOOPS-COUNT-1: scf.for
@@ -95,7 +104,7 @@ func.func @rnn_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor
 // CHECK: %[[CPREV:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x5x4xf32>)
 // CHECK: tensor.extract %[[SCAN]]#1[
 // CHECK: %[[DA0:.*]] = tensor.empty(%[[N]]) : tensor<?x5x16xf32>
-// CHECK: %[[LOOP:.*]]:3 = scf.for %[[I:[a-z0-9_]+]] = {{.*}} iter_args(%[[DH:[a-z0-9_]+]] = %{{.*}}, %[[DA:[a-z0-9_]+]] = %[[DA0]], %[[DC:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x16xf32>, tensor<?x4xf32>)
+// CHECK: %[[LOOP:.*]]:4 = scf.for %[[I:[a-z0-9_]+]] = {{.*}} iter_args(%[[DH:[a-z0-9_]+]] = %{{.*}}, %[[DA:[a-z0-9_]+]] = %[[DA0]], %[[DC:[a-z0-9_]+]] = %{{.*}}, %{{[a-z0-9_]+}} = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x16xf32>, tensor<?x4xf32>, tensor<16xf32>)
 // CHECK-NEXT: %[[LAST:.*]] = arith.constant 4 : index
 // CHECK-NEXT: %[[TT:.*]] = arith.subi %[[LAST]], %[[I]] : index
 // CHECK-NEXT: %[[GT:.*]] = tensor.extract_slice %[[G]][0, %[[TT]], 0]
@@ -132,7 +141,7 @@ func.func @rnn_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor
 // CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[DH]] : tensor<?x4xf32>)
 // CHECK-NEXT: %[[DAS:.*]] = tensor.extract_slice %[[I3]][0, %[[TT]], 0] [%[[N]], 1, 16]
 // CHECK-NEXT: %[[DHP:.*]] = linalg.matmul ins(%[[DAS]], %[[WH]] : tensor<?x16xf32>, tensor<16x4xf32>) outs(%[[ACC]] : tensor<?x4xf32>)
-// CHECK-NEXT: scf.yield %[[DHP]], %[[I3]], %[[STEP]]#4
+// CHECK: scf.yield %[[DHP]], %[[I3]], %[[STEP]]#4, %{{.*}}
 // CHECK: %[[DAF:.*]] = tensor.collapse_shape %[[LOOP]]#1 {{\[}}[0, 1], [2]] : tensor<?x5x16xf32> into tensor<?x16xf32>
 // CHECK: linalg.matmul ins(%[[DAF]], %[[WI]] : tensor<?x16xf32>, tensor<16x3xf32>)
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x?xf32>, tensor<?x3xf32>) outs(%{{.*}} : tensor<16x3xf32>)
@@ -180,7 +189,7 @@ func.func @lstm_backward_stored_gates(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf3
 // CHECK-LABEL: func.func @gru_backward(
 // CHECK-SAME: %[[G:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[HS:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[WI:[a-z0-9]+]]: tensor<12x3xf32>, %[[WH:[a-z0-9]+]]: tensor<12x4xf32>
 // CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x5x3xf32>
-// CHECK: %[[LOOP:.*]]:3 = scf.for %[[I:[a-z0-9_]+]] = {{.*}} iter_args(%[[DH:[a-z0-9_]+]] = %{{.*}}, %[[DAX:[a-z0-9_]+]] = %{{.*}}, %[[DAH:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x12xf32>, tensor<?x5x12xf32>)
+// CHECK: %[[LOOP:.*]]:5 = scf.for %[[I:[a-z0-9_]+]] = {{.*}} iter_args(%[[DH:[a-z0-9_]+]] = %{{.*}}, %[[DAX:[a-z0-9_]+]] = %{{.*}}, %[[DAH:[a-z0-9_]+]] = %{{.*}}, %[[DBX:[a-z0-9_]+]] = %{{.*}}, %[[DBH:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x12xf32>, tensor<?x5x12xf32>, tensor<12xf32>, tensor<12xf32>)
 // CHECK-NEXT: %[[LAST:.*]] = arith.constant 4 : index
 // CHECK-NEXT: %[[TT:.*]] = arith.subi %[[LAST]], %[[I]] : index
 // CHECK: %[[STEP:.*]]:7 = linalg.generic {{.*}} ins(%{{.*}}, %[[DH]], {{.*}}) outs({{.*}}, %[[DH]] : {{.*}})
@@ -215,7 +224,10 @@ func.func @lstm_backward_stored_gates(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf3
 // CHECK-NEXT: %[[DH2:.*]] = tensor.insert_slice %[[STEP]]#5 into %{{.*}}[0, %[[TT]], 8]
 // CHECK-NEXT: %[[DAS:.*]] = tensor.extract_slice %[[DH2]][0, %[[TT]], 0] [%[[N]], 1, 12]
 // CHECK-NEXT: %[[DHP:.*]] = linalg.matmul ins(%[[DAS]], %[[WH]] : tensor<?x12xf32>, tensor<12x4xf32>) outs(%[[STEP]]#6 : tensor<?x4xf32>)
-// CHECK-NEXT: scf.yield %[[DHP]], %[[DX2]], %[[DH2]]
+// The bias gradients add the step's rows of dA_x and of dA_h.
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<?x12xf32>) outs(%[[DBX]] : tensor<12xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<?x12xf32>) outs(%[[DBH]] : tensor<12xf32>)
+// CHECK: scf.yield %[[DHP]], %[[DX2]], %[[DH2]], %{{.*}}, %{{.*}}
 // dx and dW_ih from dA_x, dW_hh from dA_h.
 // CHECK: %[[DAXF:.*]] = tensor.collapse_shape %[[LOOP]]#1 {{\[}}[0, 1], [2]]
 // CHECK-NEXT: %[[DAHF:.*]] = tensor.collapse_shape %[[LOOP]]#2 {{\[}}[0, 1], [2]]
@@ -224,8 +236,7 @@ func.func @lstm_backward_stored_gates(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf3
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<12x?xf32>, tensor<?x3xf32>) outs(%{{.*}} : tensor<12x3xf32>)
 // CHECK: linalg.transpose ins(%[[DAHF]] : tensor<?x12xf32>)
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<12x?xf32>, tensor<?x4xf32>) outs(%{{.*}} : tensor<12x4xf32>)
-// CHECK: linalg.generic {{.*}} ins(%[[LOOP]]#1 : tensor<?x5x12xf32>) outs(%{{.*}} : tensor<12xf32>)
-// CHECK: linalg.generic {{.*}} ins(%[[LOOP]]#2 : tensor<?x5x12xf32>) outs(%{{.*}} : tensor<12xf32>)
+// CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %[[LOOP]]#3, %[[LOOP]]#4
 // LOOPS-LABEL: func.func @gru_backward(
 // LOOPS-COUNT-1: scf.for
 // LOOPS-NOT: scf.for
@@ -303,7 +314,7 @@ func.func @gru_reset_first_stored_gates(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3x
 // CHECK: %[[WN:.*]] = tensor.extract_slice %[[WH]][8, 0] [4, 4] [1, 1] : tensor<12x4xf32> to tensor<4x4xf32>
 // CHECK: %[[RH:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x5x4xf32>)
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x4xf32>, tensor<4x4xf32>)
-// CHECK: %[[LOOP:.*]]:3 = scf.for %[[I:[a-z0-9_]+]] = {{.*}} iter_args(%[[DH:[a-z0-9_]+]] = %{{.*}}, %[[DAX:[a-z0-9_]+]] = %{{.*}}, %[[SCR:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x12xf32>, tensor<?x4xf32>)
+// CHECK: %[[LOOP:.*]]:4 = scf.for %[[I:[a-z0-9_]+]] = {{.*}} iter_args(%[[DH:[a-z0-9_]+]] = %{{.*}}, %[[DAX:[a-z0-9_]+]] = %{{.*}}, %[[SCR:[a-z0-9_]+]] = %{{.*}}, %{{[a-z0-9_]+}} = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x12xf32>, tensor<?x4xf32>, tensor<12xf32>)
 // CHECK: %[[ZN:.*]]:3 = linalg.generic {{.*}} ins(%{{.*}}, %[[DH]], {{.*}}) outs({{.*}}, %[[DH]] : {{.*}})
 // CHECK: linalg.yield %{{.*}}, %{{.*}}, %{{.*}} : f32, f32, f32
 // CHECK: %[[FILL:.*]] = linalg.fill {{.*}} outs(%[[SCR]] : tensor<?x4xf32>)
@@ -319,7 +330,7 @@ func.func @gru_reset_first_stored_gates(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3x
 // CHECK-NEXT: %[[DX2:.*]] = tensor.insert_slice %[[ZN]]#1 into %{{.*}}[0, %{{.*}}, 8]
 // CHECK-NEXT: %[[DAS:.*]] = tensor.extract_slice %[[DX2]][0, %{{.*}}, 0] [%{{.*}}, 1, 8]
 // CHECK-NEXT: %[[DHP:.*]] = linalg.matmul ins(%[[DAS]], %[[WRZ]] : tensor<?x8xf32>, tensor<8x4xf32>) outs(%[[RD]]#1 : tensor<?x4xf32>)
-// CHECK-NEXT: scf.yield %[[DHP]], %[[DX2]], %[[DRH]]
+// CHECK: scf.yield %[[DHP]], %[[DX2]], %[[DRH]], %{{.*}}
 // CHECK: %[[TOP:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<8x?xf32>, tensor<?x4xf32>) outs(%{{.*}} : tensor<8x4xf32>)
 // CHECK-NEXT: %[[DW1:.*]] = tensor.insert_slice %[[TOP]] into %{{.*}}[0, 0] [8, 4]
 // CHECK: %[[RHF:.*]] = tensor.collapse_shape %[[RH]] {{\[}}[0, 1], [2]]
