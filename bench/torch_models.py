@@ -93,33 +93,36 @@ class LeNet5(nn.Module):
         return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
 
 
-class SeqLSTM(nn.Module):
+class _LastStep(nn.Module):
+    """A recurrent layer (registered as `name`, for nnc's parameter names)
+    over the sequence, its last step, dense(10)."""
+
+    def __init__(self, name, layer):
+        super().__init__()
+        self.layer_name = name
+        self.add_module(name, layer)
+        self.fc1 = nn.Linear(128, 10)
+
+    def forward(self, seq):
+        out, _ = getattr(self, self.layer_name)(seq)
+        return self.fc1(out[:, -1])
+
+
+class SeqLSTM(_LastStep):
     """bench/models/lstm.nn: LSTM(16 -> 128) over 32 steps, last step,
     dense(10); with features=28, examples/fashion_lstm.nn (the 28 rows of
     an image as steps)."""
 
     def __init__(self, features=16):
-        super().__init__()
-        self.lstm = nn.LSTM(features, 128, batch_first=True)
-        self.fc1 = nn.Linear(128, 10)
-
-    def forward(self, seq):
-        out, _ = self.lstm(seq)
-        return self.fc1(out[:, -1])
+        super().__init__("lstm", nn.LSTM(features, 128, batch_first=True))
 
 
-class SeqGRU(nn.Module):
+class SeqGRU(_LastStep):
     """examples/fashion_gru.nn: GRU(28 -> 128) over the 28 rows of an image,
     last step, dense(10)."""
 
     def __init__(self, features=28):
-        super().__init__()
-        self.gru = nn.GRU(features, 128, batch_first=True)
-        self.fc1 = nn.Linear(128, 10)
-
-    def forward(self, seq):
-        out, _ = self.gru(seq)
-        return self.fc1(out[:, -1])
+        super().__init__("gru", nn.GRU(features, 128, batch_first=True))
 
 
 class Encoder(nn.Module):

@@ -18,11 +18,11 @@
 // its own. And one repair after it: the stock patterns give every generic
 // whose payload ignores an init a tensor.empty init (RemoveOutsDependency);
 // where that result is then inserted into a slice of a tensor that exists
-// before the generic (a recurrent step's gate gradients, written into the
-// [N, T, G*H] sequence), the init becomes that slice again, so that one-shot
-// bufferization writes in place instead of into a temporary that is copied
-// afterwards (empty-tensor elimination cannot: the insert_slice's
-// destination is the previous gate's insert, defined after the generic).
+// before the generic (a GRU step's stored gate terms, written block by block
+// into the [N, T, 4H] sequence), the init becomes that slice again, so that
+// one-shot bufferization writes in place instead of into a temporary that
+// is copied afterwards (empty-tensor elimination cannot: the insert_slice's
+// destination is the previous block's insert, defined after the generic).
 //
 //===----------------------------------------------------------------------===//
 
