@@ -157,8 +157,8 @@ class NN_RecurrentBackwardOp<string mnemonic, string layer, int gates>
     step's hidden state, zero where a step does not reach the loss). The
     gate pre-activations are the optional `preactivations` operand
     (`nn.lstm_with_gates` and `nn.gru_with_gates` store them in the
-    forward pass: LSTM's `[N, T, 4H]`, GRU's `[N, T, 4H]` with the input
-    and hidden terms of n apart), else recomputed from `input` and the
+    forward pass: LSTM's `[N, T, 5H]`, its gates and cell state, GRU's
+    `[N, T, 4H]` with the input and hidden terms of n apart), else recomputed from `input` and the
     hidden states of `output` with two matrix products over all steps; a
     reverse loop
     over the steps carries the gradient of the hidden (and cell) state;
@@ -211,14 +211,15 @@ def NN_LstmWithGatesOp : NN_Op<"lstm_with_gates"> {
     The forward `nn.lstm` of a differentiated model, when its
     `nn.lstm_backward` reads the same operands and result (the
     canonicalization of lstm_backward, NNFolds.cpp): `result` is nn.lstm's
-    `[N, T, H]`, `preactivations` `[N, T, 4H]` the gates' pre-activations
+    `[N, T, H]`, `preactivations` `[N, T, 5H]` the gates' pre-activations
     of every step, `x W_ih^T + b_ih + b_hh + h_{t-1} W_hh^T` as the forward
-    computed them. The backward pass reads them instead of recomputing both
-    projections over all steps (two matrix products, a third of an LSTM
-    training step's products).
+    computed them, then the step's cell state c_t. The backward pass reads
+    them instead of recomputing both projections over all steps (two matrix
+    products, a third of an LSTM training step's products) and rescanning
+    the cell states.
 
     ```mlir
-    %h, %a = nn.lstm_with_gates %x, %wi, %wh, %bi, %bh : (tensor<?x28x28xf32>, tensor<512x28xf32>, tensor<512x128xf32>, tensor<512xf32>, tensor<512xf32>) -> (tensor<?x28x128xf32>, tensor<?x28x512xf32>)
+    %h, %a = nn.lstm_with_gates %x, %wi, %wh, %bi, %bh : (tensor<?x28x28xf32>, tensor<512x28xf32>, tensor<512x128xf32>, tensor<512xf32>, tensor<512xf32>) -> (tensor<?x28x128xf32>, tensor<?x28x640xf32>)
     ```
   }];
   let arguments = (ins NN_F32Tensor:$input, NN_F32Tensor:$w_ih,
@@ -230,6 +231,8 @@ def NN_LstmWithGatesOp : NN_Op<"lstm_with_gates"> {
   let extraClassDeclaration = [{
     /// The number of gates G stacked in the weights.
     static constexpr int64_t kGates = 4;
+    /// The blocks of H stored per step: the four gates and the cell state.
+    static constexpr int64_t kStored = 5;
   }];
 }
 def NN_GruBackwardOp : NN_RecurrentBackwardOp<"gru_backward", "gru", 3> {
@@ -270,6 +273,8 @@ def NN_GruWithGatesOp : NN_Op<"gru_with_gates"> {
   let extraClassDeclaration = [{
     /// The number of gates G stacked in the weights.
     static constexpr int64_t kGates = 3;
+    /// The blocks of H stored per step: r, z, n's input and hidden terms.
+    static constexpr int64_t kStored = 4;
   }];
 }
 

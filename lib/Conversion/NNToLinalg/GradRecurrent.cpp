@@ -5,17 +5,20 @@
 // operand, nothing recurrent has to be replayed for the gates:
 //  1. hprev = hs shifted one step (zero at t = 0); the input and hidden
 //     projections of all steps are two dense products ([N*T, .] matmuls),
-//     or, for an LSTM whose forward stored them (`preactivations`, from
-//     nn.lstm_with_gates), read; LSTM recomputes its cell states with an
-//     elementwise `scf.for` scan;
+//     or, for an LSTM or GRU whose forward stored them (`preactivations`,
+//     from nn.lstm_with_gates or nn.gru_with_gates), read; the LSTM's cell
+//     states are the stored tensor's last block, or else recomputed with
+//     an elementwise `scf.for` scan;
 //  2. an `scf.for` over the steps in reverse carries dh (and the LSTM's dc):
 //     one generic per step turns dh = grad_t + dh_next into the gradients of
-//     the gate pre-activations (written in place into [N, T, G*H] tensors),
+//     the gate pre-activations (written in place into [N, T, G*H] tensors,
+//     whose rows another adds to the carried bias gradients),
 //     and `linalg.matmul` with W_hh gives the next dh (GRU accumulates onto
 //     its direct term dh * z);
 //  3. the weight gradients are matmuls over all steps afterwards:
-//     dW_ih = dA_x^T X, dW_hh = dA_h^T Hprev, dx = dA_x W_ih, the biases
-//     sums over (N, T). dA_h = dA_x except for GRU's n gate (r * dA_n).
+//     dW_ih = dA_x^T X, dW_hh = dA_h^T Hprev, dx = dA_x W_ih (the biases'
+//     sums over (N, T) come from step 2). dA_h = dA_x except for GRU's n
+//     gate (r * dA_n).
 // A GRU with `linear_before_reset = false` (n = tanh(a_n + W_hn (r h) +
 // b_hn)) recomputes r h and its product with W_hn over all steps in step 1;
 // each reverse step then takes dA_z and dA_n in one generic, d(r h) =
@@ -186,7 +189,10 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
     }
     Value cs, cprev;
     if constexpr (cell == Cell::Lstm) {
-      cs = cellScan(b, loc, a, batch, steps, hidden);
+      // The cell states: stored after the gates (nn.lstm_with_gates), or
+      // rescanned from the recomputed pre-activations.
+      cs = stored ? sliceDim(b, loc, a, 2, 4 * hidden, hidden)
+                  : cellScan(b, loc, a, batch, steps, hidden);
       cprev = shiftSteps(b, loc, cs);
     }
 

@@ -159,7 +159,7 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     OpBuilder &b = rewriter;
     auto type = cast<RankedTensorType>(op->getResult(0).getType());
     // nn.lstm_with_gates and nn.gru_with_gates also return what every
-    // step's cell read ([N, T, 4H]).
+    // step's cell read (LSTM: and its cell state; [N, T, 5H], [N, T, 4H]).
     bool storeGates = op->getNumResults() == 2;
     Value x = adaptor.getInput();
     int64_t hidden = type.getDimSize(2);
@@ -227,7 +227,7 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
       if (cell == Cell::Lstm)
         iterArgs.push_back(
             fill(b, loc, b.create<tensor::EmptyOp>(loc, stateType, batch), 0));
-      // The loop-carried gate pre-activations [N, T, 4H] (storeGates).
+      // The loop-carried stored tensor [N, T, 5H] or [N, T, 4H] (storeGates).
       unsigned preArg = iterArgs.size();
       if (storeGates)
         iterArgs.push_back(outs[1]);
@@ -350,8 +350,15 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
             SmallVector<Value> yields = {carry(next[0], h), newOut};
             if (cell == Cell::Lstm)
               yields.push_back(carry(next[1], args[2]));
-            if (storeGates)
+            if (storeGates) {
+              // An LSTM also stores its cell state c_t, after the copy that
+              // carries it: a read of c after its insert_slice would make
+              // bufferization write c into a temporary first.
+              if (cell == Cell::Lstm)
+                newPre = insertStep(lb, l, next[1], newPre, t, gates * hidden,
+                                    batch);
               yields.push_back(newPre);
+            }
             lb.create<scf::YieldOp>(l, yields);
           });
       SmallVector<Value> results = {loop.getResult(1)};

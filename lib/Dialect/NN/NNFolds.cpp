@@ -340,8 +340,9 @@ namespace {
 /// recomputes them with two matrix products over all steps (x W_ih^T and
 /// h_{t-1} W_hh^T: 575 of fashion_lstm's 1,620 MFLOP per training step).
 /// They are the very values the forward's gates saw, so the gradients are
-/// those of the computed forward. Both cells store [N, T, 4H]: LSTM's four
-/// gates, GRU's r and z sums and n's input and hidden terms apart.
+/// those of the computed forward. LSTM stores [N, T, 5H], its four gates and
+/// its cell state; GRU [N, T, 4H], its r and z sums and n's input and hidden
+/// terms apart.
 template <typename BackwardOp, typename ForwardOp, typename WithGatesOp>
 struct ShareRecurrentGates : OpRewritePattern<BackwardOp> {
   using OpRewritePattern<BackwardOp>::OpRewritePattern;
@@ -366,9 +367,10 @@ struct ShareRecurrentGates : OpRewritePattern<BackwardOp> {
     auto both = dyn_cast<WithGatesOp>(forward);
     if (!both) {
       auto hType = cast<RankedTensorType>(op.getOutput().getType());
-      auto preType = RankedTensorType::get(
-          {hType.getDimSize(0), hType.getDimSize(1), 4 * hType.getDimSize(2)},
-          hType.getElementType());
+      auto preType =
+          RankedTensorType::get({hType.getDimSize(0), hType.getDimSize(1),
+                                 WithGatesOp::kStored * hType.getDimSize(2)},
+                                hType.getElementType());
       rewriter.setInsertionPoint(forward);
       both = rewriter.create<WithGatesOp>(
           forward->getLoc(), TypeRange{hType, preType}, forward->getOperands(),

@@ -140,13 +140,17 @@ template <typename OpTy> static LogicalResult verifyRecurrentGrad(OpTy op) {
       failed(check.f32Shape(op.getBIh(), "b_ih", "[G*H]", {gates * hidden})))
     return failure();
   if (Value pre = op.getPreactivations()) {
-    // Stored by nn.lstm_with_gates (4 gates) and nn.gru_with_gates (r, z
-    // and n's two terms); the Elman cell recomputes its own.
+    // Stored by nn.lstm_with_gates (4 gates and the cell state) and
+    // nn.gru_with_gates (r, z and n's two terms); the Elman cell recomputes
+    // its own.
     if (std::is_same_v<OpTy, RnnBackwardOp>)
       return op.emitOpError(
           "takes no stored preactivations (lstm and gru only)");
+    int64_t blocks = std::is_same_v<OpTy, LstmBackwardOp>
+                         ? LstmWithGatesOp::kStored
+                         : GruWithGatesOp::kStored;
     SmallVector<int64_t> shape = {input->getDimSize(0), input->getDimSize(1),
-                                  4 * hidden};
+                                  blocks * hidden};
     if (failed(check.f32Shape(pre, "preactivations", formatShape(shape), shape,
                               " (every step's gate pre-activations)")))
       return failure();

@@ -156,24 +156,27 @@ func.func @gru_reset_first(%x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: te
 
 // -----
 
-// nn.lstm_with_gates: the time loop also carries the gate pre-activations
-// [N, T, 16]; each step writes x_t W_ih^T + b (its slice of the input
-// projection) plus h_{t-1} W_hh^T straight into pre[:, t, :] (the generic's
-// init is that slice), the sums its cell then computes, and the loop
-// returns both.
+// nn.lstm_with_gates: the time loop also carries [N, T, 20]: each step
+// writes x_t W_ih^T + b (its slice of the input projection) plus
+// h_{t-1} W_hh^T straight into pre[:, t, 0:16] (the generic's init is that
+// slice), the sums its cell then computes, and the cell state c_t into
+// pre[:, t, 16:20] after the copy that carries it; the loop returns both.
 // CHECK-LABEL: func.func @lstm_with_gates(
-// CHECK: %[[LOOP:.*]]:4 = scf.for %[[T:[a-z0-9_]+]] = {{.*}} iter_args({{.*}}, %[[PRE:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>, tensor<?x5x16xf32>)
+// CHECK: %[[LOOP:.*]]:4 = scf.for %[[T:[a-z0-9_]+]] = {{.*}} iter_args({{.*}}, %[[C:[a-z0-9_]+]] = %{{.*}}, %[[PRE:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>, tensor<?x5x20xf32>)
 // CHECK: %[[XT:.*]] = tensor.extract_slice %{{.*}}[0, %[[T]], 0] [%{{.*}}, 1, 16]
 // CHECK: %[[HP:.*]] = linalg.matmul
 // CHECK: %[[STEP:.*]] = tensor.extract_slice %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 16]
 // CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[XT]], %[[HP]] : tensor<?x16xf32>, tensor<?x16xf32>) outs(%[[STEP]] : tensor<?x16xf32>)
 // CHECK: arith.addf
-// CHECK: %[[NEWPRE:.*]] = tensor.insert_slice %[[SUM]] into %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 16]
-// CHECK: scf.yield {{.*}}, %[[NEWPRE]] : tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>, tensor<?x5x16xf32>
+// CHECK: %[[PRE1:.*]] = tensor.insert_slice %[[SUM]] into %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 16]
+// CHECK: %[[CELL:.*]]:2 = linalg.generic
+// CHECK: %[[CARRY:.*]] = linalg.copy ins(%[[CELL]]#1 : tensor<?x4xf32>) outs(%[[C]] : tensor<?x4xf32>)
+// CHECK-NEXT: %[[NEWPRE:.*]] = tensor.insert_slice %[[CELL]]#1 into %[[PRE1]][0, %[[T]], 16] [%{{.*}}, 1, 4]
+// CHECK-NEXT: scf.yield {{.*}}, %[[CARRY]], %[[NEWPRE]] : tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>, tensor<?x5x20xf32>
 // CHECK: return %[[LOOP]]#1, %[[LOOP]]#3
-func.func @lstm_with_gates(%x: tensor<?x5x3xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf32>, %b: tensor<16xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x16xf32>) {
-  %h, %a = nn.lstm_with_gates %x, %wi, %wh, %b, %b : (tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x16xf32>)
-  return %h, %a : tensor<?x5x4xf32>, tensor<?x5x16xf32>
+func.func @lstm_with_gates(%x: tensor<?x5x3xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf32>, %b: tensor<16xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x20xf32>) {
+  %h, %a = nn.lstm_with_gates %x, %wi, %wh, %b, %b : (tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x20xf32>)
+  return %h, %a : tensor<?x5x4xf32>, tensor<?x5x20xf32>
 }
 
 // -----

@@ -230,13 +230,14 @@ func.func @gelu_backward_without_forward(%x: tensor<?x8xf32>, %g: tensor<?x8xf32
 // -----
 
 // lstm_backward of a forward lstm's result: the forward becomes
-// lstm_with_gates and the backward reads its gate pre-activations [N, T, 4H]
-// instead of recomputing both projections.
+// lstm_with_gates and the backward reads its gate pre-activations and cell
+// states [N, T, 5H] instead of recomputing both projections and rescanning
+// the cells.
 // CHECK-LABEL: func.func @lstm_backward_reads_stored_gates
 // CHECK-SAME: (%[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[WI:[a-z0-9]+]]: tensor<16x3xf32>, %[[WH:[a-z0-9]+]]: tensor<16x4xf32>, %[[B:[a-z0-9]+]]: tensor<16xf32>, %[[G:[a-z0-9]+]]: tensor<?x5x4xf32>)
-// CHECK: %[[H:.*]], %[[A:.*]] = nn.lstm_with_gates %[[X]], %[[WI]], %[[WH]], %[[B]], %[[B]] : (tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x16xf32>)
+// CHECK: %[[H:.*]], %[[A:.*]] = nn.lstm_with_gates %[[X]], %[[WI]], %[[WH]], %[[B]], %[[B]] : (tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x20xf32>)
 // CHECK-NOT: nn.lstm %
-// CHECK: nn.lstm_backward %[[G]], %[[X]], %[[H]], %[[WI]], %[[WH]], %[[B]], %[[B]] preactivations %[[A]] : tensor<?x5x16xf32> : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>
+// CHECK: nn.lstm_backward %[[G]], %[[X]], %[[H]], %[[WI]], %[[WH]], %[[B]], %[[B]] preactivations %[[A]] : tensor<?x5x20xf32> : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>
 // CHECK: return %[[H]]
 func.func @lstm_backward_reads_stored_gates(%x: tensor<?x5x3xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf32>, %b: tensor<16xf32>, %g: tensor<?x5x4xf32>) -> (tensor<?x5x4xf32>, tensor<16x4xf32>) {
   %h = nn.lstm %x, %wi, %wh, %b, %b : (tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>) -> tensor<?x5x4xf32>

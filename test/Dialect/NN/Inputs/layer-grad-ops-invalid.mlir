@@ -49,7 +49,7 @@ func.func @lstm_gates(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %wi: tensor<
 // -----
 
 func.func @lstm_preactivations_shape(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf32>, %b: tensor<16xf32>, %a: tensor<?x5x12xf32>) {
-  // expected-error @+1 {{'nn.lstm_backward' op expects preactivations of shape [?, 5, 16] (every step's gate pre-activations), got f32[N, 5, 12]}}
+  // expected-error @+1 {{'nn.lstm_backward' op expects preactivations of shape [?, 5, 20] (every step's gate pre-activations), got f32[N, 5, 12]}}
   %0:5 = nn.lstm_backward %g, %x, %g, %wi, %wh, %b, %b preactivations %a : tensor<?x5x12xf32> : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>
   return
 }
