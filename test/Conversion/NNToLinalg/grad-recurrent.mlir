@@ -63,13 +63,16 @@
 // CHECK-NEXT: %[[RS:.*]] = arith.addf %[[RI]], %[[RO]]
 // CHECK-NEXT: linalg.yield %[[RS]]
 // CHECK: scf.yield %[[DHP]], %[[DA1]], %[[DB1]]
-// After the loop: dx = dA W_ih, dW_ih = dA^T X, dW_hh = dA^T Hprev.
+// After the loop: dx = dA W_ih, dW_ih = dA^T X (here, with 3 input features
+// for 4 gate rows, as (X^T dA)^T: the wider dim is the product's columns),
+// dW_hh = dA^T Hprev.
 // CHECK: %[[DAF:.*]] = tensor.collapse_shape %[[LOOP]]#1 {{\[}}[0, 1], [2]] : tensor<?x5x4xf32> into tensor<?x4xf32>
 // CHECK: %[[DXF:.*]] = linalg.matmul ins(%[[DAF]], %[[WI]] : tensor<?x4xf32>, tensor<4x3xf32>)
 // CHECK: %[[DX:.*]] = tensor.expand_shape %[[DXF]] {{\[}}[0, 1], [2]] output_shape [%{{.*}}, 5, 3]
-// CHECK: %[[DAT1:.*]] = linalg.transpose ins(%[[DAF]] : tensor<?x4xf32>) outs(%{{.*}} : tensor<4x?xf32>)
 // CHECK: %[[XF:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2]]
-// CHECK: %[[DWI:.*]] = linalg.matmul ins(%[[DAT1]], %[[XF]] : tensor<4x?xf32>, tensor<?x3xf32>) outs(%{{.*}} : tensor<4x3xf32>)
+// CHECK: %[[XT:.*]] = linalg.transpose ins(%[[XF]] : tensor<?x3xf32>) outs(%{{.*}} : tensor<3x?xf32>)
+// CHECK: %[[DWIT:.*]] = linalg.matmul ins(%[[XT]], %[[DAF]] : tensor<3x?xf32>, tensor<?x4xf32>) outs(%{{.*}} : tensor<3x4xf32>)
+// CHECK: %[[DWI:.*]] = linalg.transpose ins(%[[DWIT]] : tensor<3x4xf32>) outs(%{{.*}} : tensor<4x3xf32>)
 // CHECK: %[[DAT2:.*]] = linalg.transpose ins(%{{.*}} : tensor<?x4xf32>) outs(%{{.*}} : tensor<4x?xf32>)
 // CHECK: %[[HPF:.*]] = tensor.collapse_shape %[[HPREV]] {{\[}}[0, 1], [2]]
 // CHECK: %[[DWH:.*]] = linalg.matmul ins(%[[DAT2]], %[[HPF]] : tensor<4x?xf32>, tensor<?x4xf32>) outs(%{{.*}} : tensor<4x4xf32>)
@@ -144,7 +147,7 @@ func.func @rnn_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor
 // CHECK: scf.yield %[[DHP]], %[[I3]], %[[STEP]]#4, %{{.*}}
 // CHECK: %[[DAF:.*]] = tensor.collapse_shape %[[LOOP]]#1 {{\[}}[0, 1], [2]] : tensor<?x5x16xf32> into tensor<?x16xf32>
 // CHECK: linalg.matmul ins(%[[DAF]], %[[WI]] : tensor<?x16xf32>, tensor<16x3xf32>)
-// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x?xf32>, tensor<?x3xf32>) outs(%{{.*}} : tensor<16x3xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<3x?xf32>, tensor<?x16xf32>) outs(%{{.*}} : tensor<3x16xf32>)
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<16x?xf32>, tensor<?x4xf32>) outs(%{{.*}} : tensor<16x4xf32>)
 // Two loops: the cell-state scan and the reverse sweep.
 // LOOPS-LABEL: func.func @lstm_backward(
@@ -234,8 +237,7 @@ func.func @lstm_backward_stored_gates(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf3
 // CHECK: %[[DAXF:.*]] = tensor.collapse_shape %[[LOOP]]#1 {{\[}}[0, 1], [2]]
 // CHECK-NEXT: %[[DAHF:.*]] = tensor.collapse_shape %[[LOOP]]#2 {{\[}}[0, 1], [2]]
 // CHECK: linalg.matmul ins(%[[DAXF]], %[[WI]] : tensor<?x12xf32>, tensor<12x3xf32>)
-// CHECK: linalg.transpose ins(%[[DAXF]] : tensor<?x12xf32>)
-// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<12x?xf32>, tensor<?x3xf32>) outs(%{{.*}} : tensor<12x3xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %[[DAXF]] : tensor<3x?xf32>, tensor<?x12xf32>) outs(%{{.*}} : tensor<3x12xf32>)
 // CHECK: linalg.transpose ins(%[[DAHF]] : tensor<?x12xf32>)
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<12x?xf32>, tensor<?x4xf32>) outs(%{{.*}} : tensor<12x4xf32>)
 // CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %[[LOOP]]#3, %[[LOOP]]#4
