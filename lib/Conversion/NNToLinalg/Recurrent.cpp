@@ -299,24 +299,24 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
               // into pre[:, t, :]. One generic per block, each writing the
               // slice of the tensor the previous one inserted into, so
               // that bufferization writes every block in place.
-              SmallVector<Value> blocks = {inputs[0], inputs[1], inputs[2],
-                                           inputs[3], inputs[4], inputs[5],
-                                           nBias};
+              SmallVector<SmallVector<Value>> blocks = {{inputs[0], inputs[1]},
+                                                        {inputs[2], inputs[3]},
+                                                        {inputs[4]},
+                                                        {inputs[5], nBias}};
               newPre = args[preArg];
-              for (int64_t k = 0; k < 4; ++k) {
-                ValueRange terms =
-                    k == 2 ? ValueRange(blocks).slice(4, 1)
-                           : ValueRange(blocks).slice(k == 3 ? 5 : 2 * k, 2);
+              for (auto [k, terms] : llvm::enumerate(blocks)) {
+                int64_t col = k * hidden;
                 Value part = gateGeneric(
                     lb, l, terms,
-                    {stepSlice(lb, l, newPre, t, k * hidden, hidden, batch)},
+                    {stepSlice(lb, l, newPre, t, col, hidden, batch)},
                     [](OpBuilder &g, Location gl,
                        ValueRange a) -> SmallVector<Value> {
+                      // One term and the init: the term itself.
                       if (a.size() == 2)
                         return {a[0]};
                       return {g.create<arith::AddFOp>(gl, a[0], a[1])};
                     })[0];
-                newPre = insertStep(lb, l, part, newPre, t, k * hidden, batch);
+                newPre = insertStep(lb, l, part, newPre, t, col, batch);
               }
             }
             inputs.push_back(h);

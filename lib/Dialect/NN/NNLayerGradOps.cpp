@@ -152,7 +152,7 @@ template <typename OpTy> static LogicalResult verifyRecurrentGrad(OpTy op) {
     SmallVector<int64_t> shape = {input->getDimSize(0), input->getDimSize(1),
                                   blocks * hidden};
     if (failed(check.f32Shape(pre, "preactivations", formatShape(shape), shape,
-                              " (every step's gate pre-activations)")))
+                              " (what the forward stored per step)")))
       return failure();
   }
   return check.f32Shape(

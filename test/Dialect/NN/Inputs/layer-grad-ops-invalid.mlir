@@ -49,7 +49,7 @@ func.func @lstm_gates(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %wi: tensor<
 // -----
 
 func.func @lstm_preactivations_shape(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf32>, %b: tensor<16xf32>, %a: tensor<?x5x12xf32>) {
-  // expected-error @+1 {{'nn.lstm_backward' op expects preactivations of shape [?, 5, 20] (every step's gate pre-activations), got f32[N, 5, 12]}}
+  // expected-error @+1 {{'nn.lstm_backward' op expects preactivations of shape [?, 5, 20] (what the forward stored per step), got f32[N, 5, 12]}}
   %0:5 = nn.lstm_backward %g, %x, %g, %wi, %wh, %b, %b preactivations %a : tensor<?x5x12xf32> : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>
   return
 }
@@ -66,7 +66,7 @@ func.func @rnn_preactivations(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %wi:
 
 func.func @gru_preactivations_shape(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %b: tensor<12xf32>, %a: tensor<?x5x12xf32>) {
   // GRU stores four blocks (r, z, and n's input and hidden terms), not G = 3.
-  // expected-error @+1 {{'nn.gru_backward' op expects preactivations of shape [?, 5, 16] (every step's gate pre-activations), got f32[N, 5, 12]}}
+  // expected-error @+1 {{'nn.gru_backward' op expects preactivations of shape [?, 5, 16] (what the forward stored per step), got f32[N, 5, 12]}}
   %0:5 = nn.gru_backward %g, %x, %g, %wi, %wh, %b, %b preactivations %a : tensor<?x5x12xf32> : tensor<?x5x4xf32>, tensor<?x5x3xf32>, tensor<12x3xf32>, tensor<12x4xf32>, tensor<12xf32>
   return
 }
