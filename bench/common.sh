@@ -8,7 +8,11 @@
 # Environment: BENCH_ITERS, BENCH_WARMUP (timed and warm-up calls per side),
 # BENCH_OUT (work directory, default build/bench), NNC_BUILD_DIR,
 # BENCH_ORT=0 (no ONNX Runtime column), BENCH_ORT_VERSION, BENCH_BUILD=0
-# (use the nnc and nnc-bench already in NNC_BUILD_DIR/bin, do not build).
+# (use the nnc and nnc-bench already in NNC_BUILD_DIR/bin, do not build),
+# BENCH_TORCH_CORETYPE (OpenBLAS kernel for PyTorch), BENCH_TORCH_MALLOC=
+# default (PyTorch with glibc malloc's default thresholds), BENCH_ROUNDS=R
+# (R rounds per model, each timing nnc then its anchors back to back, and
+# the median of the rounds' ratios: a noisy neighbour then slows both sides).
 
 BUILD_DIR=${NNC_BUILD_DIR:-build}
 BENCH_OUT=${BENCH_OUT:-$BUILD_DIR/bench}
@@ -19,6 +23,17 @@ TORCH_PY=/usr/bin/python3 # Debian's python3-torch; `python3` may lack torch
 TORCH_ENV="env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE"
 if [ -n "${BENCH_TORCH_CORETYPE:-}" ]; then
   TORCH_ENV="$TORCH_ENV OPENBLAS_CORETYPE=$BENCH_TORCH_CORETYPE"
+fi
+# glibc's malloc serves blocks of 128 KiB and more with mmap and gives freed
+# memory back to the kernel, so that an eager framework's activations fault
+# their pages in again on every step (nnc's models keep freed blocks of
+# 16 KiB and more in the shim's cache). On a VM where page faults are dear
+# that made PyTorch's encoder step take 13 to 50 ms from one call to the
+# next. PyTorch runs with malloc keeping its memory, as nnc does, unless
+# BENCH_TORCH_MALLOC=default.
+if [ "${BENCH_TORCH_MALLOC:-keep}" != default ]; then
+  TORCH_ENV="$TORCH_ENV MALLOC_MMAP_THRESHOLD_=1073741824"
+  TORCH_ENV="$TORCH_ENV MALLOC_TRIM_THRESHOLD_=4294967296"
 fi
 # onnxruntime-node from the npm registry, installed once per build directory
 ORT_DIR=$BUILD_DIR/bench/onnx
@@ -186,16 +201,22 @@ setup_ort() {
 # against nnc and PyTorch, times it. An export or run error skips the column
 # (said, not counted as a failure); a mismatch is a failure.
 ort_column() {
-  local name=$1 dir=$2 rc
+  local name=$1 dir=$2 round=${3:-1} rc
   [ "$ORT_OK" = 1 ] || return 0
-  (cd bench && $TORCH_ENV "$TORCH_PY" onnx_export.py --model "$name" \
-    --dir "../$dir" 2>"../$dir/onnx_export.log") | sed 's/^/   /'
-  rc=${PIPESTATUS[0]}
-  if [ "$rc" != 0 ]; then
-    echo "   SKIP onnxruntime column: $name not exported to ONNX" \
-      "(exit $rc; $dir/onnx_export.log: $(tail -n 1 "$dir/onnx_export.log"))"
-    return 0
+  # The twin is exported once, in the first round.
+  if [ "$round" = 1 ]; then
+    (cd bench && $TORCH_ENV "$TORCH_PY" onnx_export.py --model "$name" \
+      --dir "../$dir" 2>"../$dir/onnx_export.log") | sed 's/^/   /'
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" != 0 ]; then
+      echo "   SKIP onnxruntime column: $name not exported to ONNX" \
+        "(exit $rc; $dir/onnx_export.log: $(tail -n 1 "$dir/onnx_export.log"))"
+      rm -f "$dir/onnx_export.ok"
+      return 0
+    fi
+    touch "$dir/onnx_export.ok"
   fi
+  [ -f "$dir/onnx_export.ok" ] || return 0
   NODE_PATH="$ORT_DIR/node_modules" $PIN node bench/ort_bench.js "$dir" \
     "$name" 1e-4 "$THREADS" 2>"$dir/ort.log"
   rc=$?
@@ -206,6 +227,22 @@ ort_column() {
     echo "   SKIP onnxruntime column: ONNX Runtime cannot run $name" \
       "(exit $rc; $dir/ort.log: $(head -n 1 "$dir/ort.log"))"
   fi
+}
+
+# round_ratios DIR: "nnc/torch/nnc/ort" medians of the round just timed
+# (nnc.json, torch.json, ort.json when ONNX Runtime ran), as "r1/r2" or "r1/".
+round_ratios() {
+  "$TORCH_PY" - "$1" <<'PY'
+import json
+import os
+import sys
+d = sys.argv[1]
+def median(name):
+    path = os.path.join(d, name)
+    return json.load(open(path))["median_ms"] if os.path.exists(path) else None
+nnc, torch, ort = median("nnc.json"), median("torch.json"), median("ort.json")
+print(f"{nnc / torch:.4f}/" + (f"{nnc / ort:.4f}" if ort else ""))
+PY
 }
 
 # spec NAME FIELD: a field of torch_models.SPECS[NAME].
@@ -254,33 +291,53 @@ r'(?m)^train\s+\w+\s*\{[^}]*\}', '', open('$nn').read()))" >"$src"
     flags="--train"
   fi
   compile "$src" "$dir/model.so" "$dir/nnc.log" || return
-  $PIN "$BUILD_DIR/bin/nnc-bench" "$dir/model.so" "$dir" $flags \
-    --batch "$batch" --threads "$THREADS" \
-    --iters "${BENCH_ITERS:-$DEFAULT_ITERS}" \
-    --warmup "${BENCH_WARMUP:-10}" "$@" | sed 's/^/   /'
-  local rc=${PIPESTATUS[0]}
-  if [ "$rc" = 3 ]; then
-    echo "   SKIP: the compiled model has no $mode entry point yet"
-    skipped=$((skipped + 1))
-    return
-  elif [ "$rc" != 0 ]; then
-    echo "   ERROR: nnc-bench failed (exit $rc)"
-    failed=$((failed + 1))
-    return
-  fi
-  local extra="--extra-threads 2" # PyTorch on 2 threads, for information
-  [ "$THREADS" -gt 1 ] && extra=""
-  (cd bench && $PIN $TORCH_ENV "$TORCH_PY" torch_bench.py --model "$name" \
-    --dir "../$dir" --threads "$THREADS" $extra)
-  rc=$?
-  if [ "$rc" = 0 ]; then
-    ran=$((ran + 1))
-  else
-    [ "$rc" = 1 ] && echo "   MISMATCH: nnc and PyTorch disagree on $name"
-    failed=$((failed + 1))
-    return
-  fi
-  [ "$mode" = predict ] && ort_column "$name" "$dir"
+  local rounds=${BENCH_ROUNDS:-1} round=1 ratios="" rc extra
+  while [ "$round" -le "$rounds" ]; do
+    [ "$rounds" -gt 1 ] && echo "   -- round $round of $rounds"
+    $PIN "$BUILD_DIR/bin/nnc-bench" "$dir/model.so" "$dir" $flags \
+      --batch "$batch" --threads "$THREADS" \
+      --iters "${BENCH_ITERS:-$DEFAULT_ITERS}" \
+      --warmup "${BENCH_WARMUP:-10}" "$@" | sed 's/^/   /'
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" = 3 ]; then
+      echo "   SKIP: the compiled model has no $mode entry point yet"
+      skipped=$((skipped + 1))
+      return
+    elif [ "$rc" != 0 ]; then
+      echo "   ERROR: nnc-bench failed (exit $rc)"
+      failed=$((failed + 1))
+      return
+    fi
+    extra="--extra-threads 2" # PyTorch on 2 threads, for information
+    { [ "$THREADS" -gt 1 ] || [ "$round" -gt 1 ]; } && extra=""
+    (cd bench && $PIN $TORCH_ENV "$TORCH_PY" torch_bench.py --model "$name" \
+      --dir "../$dir" --threads "$THREADS" $extra)
+    rc=$?
+    if [ "$rc" != 0 ]; then
+      [ "$rc" = 1 ] && echo "   MISMATCH: nnc and PyTorch disagree on $name"
+      failed=$((failed + 1))
+      return
+    fi
+    rm -f "$dir/ort.json"
+    [ "$mode" = predict ] && ort_column "$name" "$dir" "$round"
+    ratios="$ratios $(round_ratios "$dir")"
+    round=$((round + 1))
+  done
+  ran=$((ran + 1))
+  [ "$rounds" -gt 1 ] && "$TORCH_PY" - "$name" "$mode" $ratios <<'PY'
+import statistics
+import sys
+name, mode, rounds = sys.argv[1], sys.argv[2], sys.argv[3:]
+for column, anchor in enumerate(("torch", "onnxruntime")):
+    values = [float(r.split("/")[column]) for r in rounds
+              if len(r.split("/")) > column and r.split("/")[column]]
+    if len(values) == len(rounds):
+        print(f"  ROUNDS {name} {mode}: nnc/{anchor} per round "
+              f"{' '.join(f'{v:.3f}' for v in values)}: median "
+              f"{statistics.median(values):.2f} (spread {min(values):.2f}"
+              f"-{max(values):.2f}; each round one median of nnc, then one"
+              f" of {anchor}, back to back)")
+PY
   "$TORCH_PY" bench/report.py "$dir" "$name" "$PEAK_GFLOPS"
   [ "$THREADS" -gt 1 ] && speedup "$name" "$dir" $flags "$@"
   return 0
