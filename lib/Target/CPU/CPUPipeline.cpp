@@ -115,8 +115,12 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
     flatten.registerBits = target.vectorBits;
     pm.addNestedPass<func::FuncOp>(nnc::createFlattenVectorTransfers(flatten));
   }
-  if (options.vectorizeMatmul)
+  if (options.vectorizeMatmul) {
+    SplitReductionChainsOptions chains;
+    chains.registerBits = target.vectorBits;
+    pm.addNestedPass<func::FuncOp>(nnc::createSplitReductionChains(chains));
     pm.addNestedPass<func::FuncOp>(nnc::createLowerVectorContract());
+  }
   if (options.vectorizeOps) {
     LowerVectorOpsOptions lowerVectors;
     lowerVectors.registerBits = target.vectorBits;

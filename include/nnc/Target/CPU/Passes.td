@@ -303,6 +303,34 @@ def MatmulSchedule : Pass<"nnc-matmul-schedule", "mlir::ModuleOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def SplitReductionChains : Pass<"nnc-split-reduction-chains", "mlir::func::FuncOp"> {
+  let summary = "Give a narrow register tile's reduction several accumulators";
+  let description = [{
+    CPU, after bufferization, before nnc-lower-vector-contract: an `scf.for`
+    of step 1 whose single vector iter_arg is only the accumulator of the
+    body's one `vector.contract` (kind add), which the loop yields, and
+    whose other ops only read, when the accumulator fills fewer than
+    `min-chains` vector registers of `register-bits`, becomes a loop of
+    step `f` = min(`max-factor`, ceil(`min-chains` / registers)) with `f`
+    accumulators (the first from the original one, the others from zero),
+    a loop over the leftover steps into the first, and the pairwise sum of
+    the accumulators. Constant reductions of fewer than `4 f` steps are
+    left alone.
+  }];
+  let options = [
+    Option<"registerBits", "register-bits", "int64_t", /*default=*/"512",
+           "Bits of a vector register">,
+    Option<"minChains", "min-chains", "int64_t", /*default=*/"8",
+           "Independent multiply-add chains the FMA units need">,
+    Option<"maxFactor", "max-factor", "int64_t", /*default=*/"4",
+           "The most accumulators a loop is split into">,
+  ];
+  let dependentDialects = ["mlir::affine::AffineDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def LowerVectorContract : Pass<"nnc-lower-vector-contract", "mlir::func::FuncOp"> {
   let summary = "Lower vector.contract to outer products and unroll transfers";
   let description = [{
