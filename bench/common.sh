@@ -35,6 +35,12 @@ if [ "${BENCH_TORCH_MALLOC:-keep}" != default ]; then
   TORCH_ENV="$TORCH_ENV MALLOC_MMAP_THRESHOLD_=1073741824"
   TORCH_ENV="$TORCH_ENV MALLOC_TRIM_THRESHOLD_=4294967296"
 fi
+case ${BENCH_ROUNDS:-1} in
+'' | *[!0-9]* | 0)
+  echo "error: BENCH_ROUNDS must be a positive integer, not '$BENCH_ROUNDS'"
+  exit 2
+  ;;
+esac
 # onnxruntime-node from the npm registry, installed once per build directory
 ORT_DIR=$BUILD_DIR/bench/onnx
 ORT_VERSION=${BENCH_ORT_VERSION:-1.30.0}
