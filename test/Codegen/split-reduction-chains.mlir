@@ -15,7 +15,7 @@
 // CHECK-SAME: %[[A:.*]]: memref<1x?xf32>, %[[B:.*]]: memref<?x32xf32>, %[[K:.*]]: index, %[[INIT:.*]]: vector<1x32xf32>
 // CHECK-DAG: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<1x32xf32>
 // CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
-// CHECK-DAG: %[[END:.*]] = affine.apply #{{.*}}(%{{.*}}, %[[K]])
+// CHECK-DAG: %[[END:.*]] = affine.max #{{.*}}(%{{.*}}, %[[K]])
 // CHECK: %[[MAIN:.*]]:4 = scf.for %[[I:.*]] = %{{.*}} to %[[END]] step %[[C4]] iter_args(%[[A0:.*]] = %[[INIT]], %[[A1:.*]] = %[[ZERO]], %[[A2:.*]] = %[[ZERO]], %[[A3:.*]] = %[[ZERO]])
 // CHECK: %[[C0:.*]] = vector.contract {{.*}}, %[[A0]]
 // CHECK: %[[I1:.*]] = arith.addi %[[I]], %{{.*}} : index

@@ -74,11 +74,14 @@ struct SplitReductionChainsPass
     Value lb = loop.getLowerBound(), ub = loop.getUpperBound();
     Value init = loop.getInitArgs()[0];
     auto type = cast<VectorType>(init.getType());
-    // The last step of the main loop: lb + (ub - lb) floordiv f * f.
+    // Where the main loop ends: lb + (ub - lb) floordiv f * f, and lb
+    // itself when ub < lb (then neither loop runs, as the original).
     MLIRContext *ctx = b.getContext();
     AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
-    Value mainEnd = b.create<affine::AffineApplyOp>(
-        loc, AffineMap::get(2, 0, d0 + (d1 - d0).floorDiv(factor) * factor),
+    Value mainEnd = b.create<affine::AffineMaxOp>(
+        loc,
+        AffineMap::get(2, 0, {d0, d0 + (d1 - d0).floorDiv(factor) * factor},
+                       ctx),
         ValueRange{lb, ub});
     Value zero = b.create<arith::ConstantOp>(
         loc, type, DenseElementsAttr::get(type, 0.0f));
