@@ -2,7 +2,9 @@
 // carried value, a vector<1x32xf32> (2 of 16 registers of 512 bits), is the
 // accumulator of the body's vector.contract becomes a loop of step 4 with 4
 // accumulators (the first from the original init, the others from zero), a
-// loop over the leftover steps into the first, and the pairwise sum. A full
+// loop over the leftover steps into the first, and the pairwise sum (the
+// main loop ends at max(lb, lb + (ub - lb) floordiv 4 * 4): no step runs
+// when ub < lb, as in the original). A full
 // 8 x 32 tile (16 registers), a short constant reduction and a loop whose
 // accumulator feeds something else are left alone.
 // RUN: nnc-opt %s --pass-pipeline='builtin.module(func.func(nnc-split-reduction-chains))' | FileCheck %s
