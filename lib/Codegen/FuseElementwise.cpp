@@ -79,13 +79,30 @@ bool isPermutationCopy(Operation *op) {
 /// fashion_cnn's [128, 32, 28, 28] activations was a dozen passes of one or
 /// two arith ops each, 2 ms apiece). Recomputed, it gives the same bits.
 /// Not an op on a contraction's result (a dense layer's bias): it stays the
-/// product's epilogue, fused into its register tiles.
+/// product's epilogue, fused into its register tiles. Nor, when the result
+/// comes through a reshape (a [N, T, F] layer's rows), one that also reads a
+/// second tensor of its full size (the GELU derivative times the layer's
+/// input gradient): each consumer would read both instead of the op's result,
+/// and the product would store its raw result for them too. A broadcast
+/// operand (the bias) is read by every consumer anyway.
 bool isCheap(Operation *op) {
   auto generic = dyn_cast<linalg::GenericOp>(op);
   if (!generic || generic.getNumParallelLoops() != generic.getNumLoops() ||
       generic->getNumResults() != 1 ||
       llvm::any_of(generic->getOperands(),
                    [](Value v) { return hasReduction(v.getDefiningOp()); }))
+    return false;
+  int reshapedProducts = 0, fullInputs = 0;
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    if (generic.getMatchingIndexingMap(input).getNumResults() ==
+        generic.getNumLoops())
+      ++fullInputs;
+    Operation *def = input->get().getDefiningOp();
+    if (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def) &&
+        hasReduction(def->getOperand(0).getDefiningOp()))
+      ++reshapedProducts;
+  }
+  if (reshapedProducts > 0 && fullInputs > 1)
     return false;
   int count = 0;
   for (Operation &inner : generic.getBody()->without_terminator()) {

@@ -227,6 +227,93 @@ func.func @divide_shared(%x: tensor<8x16xf32>, %y: tensor<8x16xf32>) -> (tensor<
 
 // -----
 
+// The same sharing on the rows of a product seen through a reshape (a dense
+// layer on [N, T, F]). A multiplication by a second full tensor (the GELU
+// derivative times the layer's input gradient) read by an elementwise op
+// and a reduction (its bias gradient) stays one op of its own: recomputed,
+// both would read the product and the second tensor, and the product would
+// be stored raw for them. An addition of a broadcast bias is still
+// recomputed in both of its consumers.
+#id3 = affine_map<(n, t, f) -> (n, t, f)>
+#col3 = affine_map<(n, t, f) -> (f)>
+// CHECK-LABEL: func.func @product_times_shared(
+// CHECK-SAME: %{{[a-z0-9]+}}: tensor<8x4xf32>, %{{[a-z0-9]+}}: tensor<4x16xf32>, %[[G:[a-z0-9]+]]: tensor<2x4x16xf32>
+// CHECK: %[[MM:.*]] = linalg.matmul
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[MM]]
+// CHECK: %[[D:.*]] = linalg.generic {{.*}} ins(%[[E]], %[[G]] : tensor<2x4x16xf32>, tensor<2x4x16xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.mulf
+// CHECK-NEXT: linalg.yield
+// CHECK: linalg.generic {{.*}} ins(%[[D]] : tensor<2x4x16xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[D]] : tensor<2x4x16xf32>)
+// CHECK-LABEL: func.func @product_plus_bias_shared(
+// CHECK: %[[MM2:.*]] = linalg.matmul
+// CHECK: %[[E2:.*]] = tensor.expand_shape %[[MM2]]
+// CHECK: linalg.generic {{.*}} ins(%[[E2]], %{{.*}} : tensor<2x4x16xf32>, tensor<16xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: arith.mulf
+// CHECK: linalg.generic {{.*}} ins(%[[E2]], %{{.*}} : tensor<2x4x16xf32>, tensor<16xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: arith.addf
+func.func @product_times_shared(%x: tensor<8x4xf32>, %w: tensor<4x16xf32>, %g: tensor<2x4x16xf32>) -> (tensor<2x4x16xf32>, tensor<16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<8x4xf32>, tensor<4x16xf32>) outs(%f : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %rows = tensor.expand_shape %mm [[0, 1], [2]] output_shape [2, 4, 16] : tensor<8x16xf32> into tensor<2x4x16xf32>
+  %e0 = tensor.empty() : tensor<2x4x16xf32>
+  %d = linalg.generic {indexing_maps = [#id3, #id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%rows, %g : tensor<2x4x16xf32>, tensor<2x4x16xf32>) outs(%e0 : tensor<2x4x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<2x4x16xf32>
+  %e1 = tensor.empty() : tensor<2x4x16xf32>
+  %sq = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%d : tensor<2x4x16xf32>) outs(%e1 : tensor<2x4x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<2x4x16xf32>
+  %e2 = tensor.empty() : tensor<16xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<16xf32>) -> tensor<16xf32>
+  %sum = linalg.generic {indexing_maps = [#id3, #col3], iterator_types = ["reduction", "reduction", "parallel"]} ins(%d : tensor<2x4x16xf32>) outs(%f2 : tensor<16xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %t = arith.addf %a, %acc : f32
+    linalg.yield %t : f32
+  } -> tensor<16xf32>
+  return %sq, %sum : tensor<2x4x16xf32>, tensor<16xf32>
+}
+func.func @product_plus_bias_shared(%x: tensor<8x4xf32>, %w: tensor<4x16xf32>, %b: tensor<16xf32>) -> (tensor<2x4x16xf32>, tensor<16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x16xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %mm = linalg.matmul ins(%x, %w : tensor<8x4xf32>, tensor<4x16xf32>) outs(%f : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %rows = tensor.expand_shape %mm [[0, 1], [2]] output_shape [2, 4, 16] : tensor<8x16xf32> into tensor<2x4x16xf32>
+  %e0 = tensor.empty() : tensor<2x4x16xf32>
+  %d = linalg.generic {indexing_maps = [#id3, #col3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%rows, %b : tensor<2x4x16xf32>, tensor<16xf32>) outs(%e0 : tensor<2x4x16xf32>) {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  } -> tensor<2x4x16xf32>
+  %e1 = tensor.empty() : tensor<2x4x16xf32>
+  %sq = linalg.generic {indexing_maps = [#id3, #id3], iterator_types = ["parallel", "parallel", "parallel"]} ins(%d : tensor<2x4x16xf32>) outs(%e1 : tensor<2x4x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.mulf %a, %a : f32
+    linalg.yield %m : f32
+  } -> tensor<2x4x16xf32>
+  %e2 = tensor.empty() : tensor<16xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<16xf32>) -> tensor<16xf32>
+  %sum = linalg.generic {indexing_maps = [#id3, #col3], iterator_types = ["reduction", "reduction", "parallel"]} ins(%d : tensor<2x4x16xf32>) outs(%f2 : tensor<16xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %t = arith.addf %a, %acc : f32
+    linalg.yield %t : f32
+  } -> tensor<16xf32>
+  return %sq, %sum : tensor<2x4x16xf32>, tensor<16xf32>
+}
+
+// -----
+
 // A transpose of a collapsed plane ([F, OH * OW] read as [OH * OW, F], a
 // convolution's output gradient in its weight gradient) keeps its two dims:
 // folding the collapse into it would make it [F, OH, OW] -> [OH, OW, F],
