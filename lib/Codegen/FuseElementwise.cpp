@@ -51,6 +51,14 @@ bool hasReduction(Operation *op) {
   return linalgOp && linalgOp.getNumReductionLoops() > 0;
 }
 
+/// The source's producer when `op` is a tensor.expand_shape/collapse_shape,
+/// else `op` itself.
+Operation *throughReshape(Operation *op) {
+  if (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op))
+    return op->getOperand(0).getDefiningOp();
+  return op;
+}
+
 /// A transpose, or a generic that only permutes its one input: folding a
 /// reshape into it would split the dims it moves (a convolution's output
 /// gradient [F, OH * OW] read as [OH * OW, F] became [F, OH, OW] to
@@ -98,8 +106,7 @@ bool isCheap(Operation *op) {
         generic.getNumLoops())
       ++fullInputs;
     Operation *def = input->get().getDefiningOp();
-    if (isa_and_nonnull<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def) &&
-        hasReduction(def->getOperand(0).getDefiningOp()))
+    if (throughReshape(def) != def && hasReduction(throughReshape(def)))
       ++reshapedProducts;
   }
   if (reshapedProducts > 0 && fullInputs > 1)
@@ -280,9 +287,7 @@ struct FuseElementwisePass
       if (!producer || !producer->hasOneUse())
         return false;
       // The reshape's other side: through a reshape producer to its source.
-      Operation *beyond = producer;
-      if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(producer))
-        beyond = producer->getOperand(0).getDefiningOp();
+      Operation *beyond = throughReshape(producer);
       return !hasReduction(producer) && !hasReduction(beyond) &&
              !hasReduction(fused->getOwner()) && !isPermutationCopy(producer) &&
              !isPermutationCopy(beyond) &&

@@ -88,22 +88,27 @@ struct SplitReductionChainsPass
     SmallVector<Value> inits(factor, zero);
     inits[0] = init;
     Value stepValue = b.create<arith::ConstantIndexOp>(loc, factor);
+    // One step of the original body at `k` on accumulator `acc`: the new
+    // accumulator.
     Block *body = loop.getBody();
+    auto step = [&](OpBuilder &nb, Value k, Value acc) {
+      IRMapping map;
+      map.map(loop.getInductionVar(), k);
+      map.map(loop.getRegionIterArgs()[0], acc);
+      for (Operation &op : body->without_terminator())
+        nb.clone(op, map);
+      return map.lookup(body->getTerminator()->getOperand(0));
+    };
     auto main = b.create<scf::ForOp>(
         loc, lb, mainEnd, stepValue, inits,
         [&](OpBuilder &nb, Location l, Value iv, ValueRange accs) {
           SmallVector<Value> results;
           for (int64_t j = 0; j < factor; ++j) {
-            IRMapping map;
             Value k = iv;
             if (j != 0)
               k = nb.create<arith::AddIOp>(
                   l, iv, nb.create<arith::ConstantIndexOp>(l, j));
-            map.map(loop.getInductionVar(), k);
-            map.map(loop.getRegionIterArgs()[0], accs[j]);
-            for (Operation &op : body->without_terminator())
-              nb.clone(op, map);
-            results.push_back(map.lookup(body->getTerminator()->getOperand(0)));
+            results.push_back(step(nb, k, accs[j]));
           }
           nb.create<scf::YieldOp>(l, results);
         });
@@ -111,13 +116,7 @@ struct SplitReductionChainsPass
     auto rest = b.create<scf::ForOp>(
         loc, mainEnd, ub, loop.getStep(), ValueRange{main.getResult(0)},
         [&](OpBuilder &nb, Location l, Value iv, ValueRange accs) {
-          IRMapping map;
-          map.map(loop.getInductionVar(), iv);
-          map.map(loop.getRegionIterArgs()[0], accs[0]);
-          for (Operation &op : body->without_terminator())
-            nb.clone(op, map);
-          nb.create<scf::YieldOp>(
-              l, map.lookup(body->getTerminator()->getOperand(0)));
+          nb.create<scf::YieldOp>(l, step(nb, iv, accs[0]));
         });
     // Pairwise: ((a0 + a1) + (a2 + a3)).
     SmallVector<Value> sums = {rest.getResult(0)};
