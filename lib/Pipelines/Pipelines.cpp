@@ -10,6 +10,7 @@
 #include "nnc/Conversion/Passes.h"
 #include "nnc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -21,6 +22,9 @@ void nnc::buildNNPipeline(OpPassManager &pm, const NNPipelineOptions &options) {
     autodiff.inputGrads = options.inputGrads;
     pm.addPass(nnc::createAutodiff(autodiff));
     pm.addPass(nnc::createOptimizer());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+    pm.addNestedPass<func::FuncOp>(nnc::createLayerNormParamGrads());
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }

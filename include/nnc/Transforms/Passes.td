@@ -60,6 +60,21 @@ def Optimizer : Pass<"nnc-optimizer", "::mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def LayerNormParamGrads : Pass<"nnc-layernorm-param-grads", "::mlir::func::FuncOp"> {
+  let summary = "Gamma and beta gradients of a layer norm on an input from its dense layer's weight gradient";
+  let description = [{
+    Where a layer normalisation's input needs no gradient and its result
+    feeds a dense layer, nnc-autodiff leaves a product `dxn = G W` that
+    only the gamma and beta gradients read. This pass computes
+    `M = sum_rows G^T xhat` in place of the weight gradient's product and
+    derives the weight, gamma and beta gradients from `M`, `W` and the
+    row sums of `G` (`dW = M * gamma + db beta^T`, `dgamma = sum_k W * M`,
+    `dbeta = W^T db`), so that the `dxn` product is dead. Run after
+    canonicalization (the dead input gradient gone) and CSE.
+  }];
+  let dependentDialects = ["::mlir::nn::NNDialect"];
+}
+
 def ModelABI : Pass<"nnc-model-abi", "::mlir::ModuleOp"> {
   let summary = "Computes the model's binary interface into the IR";
   let description = [{

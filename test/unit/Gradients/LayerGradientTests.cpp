@@ -278,6 +278,52 @@ TEST(LayerGradients, LayerNorm) {
   checkGradients(c);
 }
 
+// A layer norm on the model's input feeding a dense layer: no input
+// gradient, so nnc-layernorm-param-grads derives the gamma, beta and weight
+// gradients from sum_rows G^T xhat instead of the product G W (rows of
+// [N, 3, 4] and of [N, 4]).
+const char *kLayerNormOnInput = R"mlir(
+func.func @loss(%x: tensor<?x3x4xf32> {nn.input = "x"}, %t: tensor<?x3x5xf32> {nn.label = "t"},
+                %g: tensor<4xf32> {nn.param = #nn.param<"ln.weight", weight, ones>},
+                %b: tensor<4xf32> {nn.param = #nn.param<"ln.bias", bias, zeros>},
+                %w: tensor<5x4xf32> {nn.param = #nn.param<"fc.weight", weight, he>},
+                %c: tensor<5xf32> {nn.param = #nn.param<"fc.bias", bias, zeros>})
+    -> (tensor<f32> {nn.loss}) {
+  %n = nn.layernorm %x, %g, %b : (tensor<?x3x4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<?x3x4xf32>
+  %y = nn.dense %n, %w, %c : (tensor<?x3x4xf32>, tensor<5x4xf32>, tensor<5xf32>) -> tensor<?x3x5xf32>
+  %l = nn.mse_loss %y, %t : tensor<?x3x5xf32>, tensor<?x3x5xf32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST(LayerGradients, LayerNormOnInput) {
+  for (bool rows3 : {true, false}) {
+    std::string ir = kLayerNormOnInput;
+    if (!rows3)
+      ir = replaceAll(replaceAll(ir, "?x3x4", "?x4"), "?x3x5", "?x5");
+    GradCase c{rows3 ? "layernorm on input [N, 3, 4]"
+                     : "layernorm on input [N, 4]",
+               ir,
+               {},
+               {2, 3, 4, 5},
+               nullptr};
+    std::vector<int64_t> x{2, 3, 4}, t{2, 3, 5};
+    if (!rows3)
+      x = {6, 4}, t = {6, 5};
+    c.args = {randomBuffer(rng, x),
+              randomBuffer(rng, t),
+              randomBuffer(rng, {4}, 0.5, 1.5),
+              randomBuffer(rng, {4}),
+              randomBuffer(rng, {5, 4}),
+              randomBuffer(rng, {5})};
+    c.reference = [](const Values &v) {
+      Vec n = ref::layerNorm(v[0], 4, v[2], v[3]);
+      return ref::mse(ref::dense(n, 6, 4, v[4], 5, &v[5]), v[1]);
+    };
+    checkGradients(c);
+  }
+}
+
 // conv -> batchnorm_train -> relu -> maxpool -> flatten -> dense -> CE.
 const char *kCnn = R"mlir(
 func.func @loss(%x: tensor<?x1x6x6xf32> {nn.input = "image"}, %y: tensor<?xi32> {nn.label = "y"},
