@@ -257,6 +257,17 @@ struct LowerVectorOpsPass : nnc::impl::LowerVectorOpsBase<LowerVectorOpsPass> {
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    // A horizontal maximum or minimum (a softmax's row maximum, a max
+    // reduction) need not order -0 and +0 (nsz; PyTorch's reductions keep
+    // whichever of equal values they meet), and still propagates NaN. x86
+    // then needs one compare and one blend around each vmaxps instead of
+    // five instructions: 32 instead of 68 for a row of 64 floats.
+    getOperation().walk([](vector::ReductionOp reduction) {
+      if (!isMinMaxCombiningKind(reduction.getKind()))
+        return;
+      reduction.setFastmath(reduction.getFastmath() |
+                            arith::FastMathFlags::nsz);
+    });
   }
 };
 

@@ -226,4 +226,45 @@ func.func @log_softmax(%x: tensor<?x4x6xf32>) -> tensor<?x4x6xf32> {
   }
 }
 
+// Softmax over rows of 64 (one 64-lane horizontal maximum per row, with
+// `nsz`: -0 and +0 need not be ordered) against double: a row of random
+// values, one with a NaN (the whole row is NaN, as in PyTorch), one of
+// zeros of both signs (uniform), one with +inf (inf - inf: NaN) and one of
+// equal large values (uniform, the maximum subtracted).
+TEST(ElementwiseOps, SoftmaxRowsSpecialValues) {
+  const char *src = R"mlir(
+func.func @softmax(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %y = nn.softmax %x {axis = 1 : i64} : (tensor<?x64xf32>) -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
+}
+)mlir";
+  auto lib = Library::compile(src);
+  ASSERT_TRUE(lib);
+  const int64_t rows = 5;
+  std::vector<float> x = randomData(rows * 64, 11, -20, 20);
+  x[64 + 37] = NAN;
+  for (int64_t j = 0; j < 64; ++j) {
+    x[2 * 64 + j] = j % 3 == 0 ? -0.0f : 0.0f;
+    x[4 * 64 + j] = 80.0f;
+  }
+  x[3 * 64 + 5] = INFINITY;
+  std::vector<float> y(rows * 64, -99);
+  lib->call("softmax", {Arg::f32(x, {rows, 64}), Arg::f32(y, {rows, 64})});
+  for (int64_t r : {0, 2, 4}) {
+    double mx = -1e300, z = 0;
+    for (int64_t j = 0; j < 64; ++j)
+      mx = std::max(mx, static_cast<double>(x[r * 64 + j]));
+    for (int64_t j = 0; j < 64; ++j)
+      z += std::exp(x[r * 64 + j] - mx);
+    std::vector<float> row(y.begin() + r * 64, y.begin() + (r + 1) * 64);
+    std::vector<double> ref;
+    for (int64_t j = 0; j < 64; ++j)
+      ref.push_back(std::exp(x[r * 64 + j] - mx) / z);
+    expectClose(row, ref, "softmax row " + std::to_string(r));
+  }
+  for (int64_t r : {1, 3})
+    for (int64_t j = 0; j < 64; ++j)
+      EXPECT_TRUE(std::isnan(y[r * 64 + j])) << "row " << r << " col " << j;
+}
+
 } // namespace
