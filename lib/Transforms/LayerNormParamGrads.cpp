@@ -198,7 +198,7 @@ void rewrite(LayerNormOp ln) {
               [&](Value v) {
                 return llvm::all_of(v.getUsers(), [&](Operation *u) {
                   return u->getBlock() == point->getBlock() &&
-                         point->isBeforeInBlock(u);
+                         (u == point || point->isBeforeInBlock(u));
                 });
               }))
         continue;
