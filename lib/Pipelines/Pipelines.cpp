@@ -22,12 +22,16 @@ void nnc::buildNNPipeline(OpPassManager &pm, const NNPipelineOptions &options) {
     autodiff.inputGrads = options.inputGrads;
     pm.addPass(nnc::createAutodiff(autodiff));
     pm.addPass(nnc::createOptimizer());
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-    pm.addNestedPass<func::FuncOp>(nnc::createLayerNormParamGrads());
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
+    buildGradientCleanupPipeline(pm);
   }
+}
+
+void nnc::buildGradientCleanupPipeline(OpPassManager &pm) {
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(nnc::createLayerNormParamGrads());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 }
 
 void nnc::buildNNToLinalgPipeline(OpPassManager &pm, bool perImageConvolutions,

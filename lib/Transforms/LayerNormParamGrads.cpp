@@ -123,6 +123,80 @@ bool availableAt(Value v, Operation *point) {
   return def->getBlock() == point->getBlock() && def->isBeforeInBlock(point);
 }
 
+/// The readers of `dxn`, when they are only the gamma and beta gradients of
+/// `ln`: `sum_rows dxn * xhat` and `sum_rows dxn`.
+struct ParamSums {
+  ReduceSumOp gamma, beta;
+  Value xhat;
+};
+std::optional<ParamSums> matchParamSums(Value dxn, LayerNormOp ln,
+                                        int64_t rank) {
+  ParamSums sums;
+  for (Operation *user : dxn.getUsers()) {
+    if (auto sum = dyn_cast<ReduceSumOp>(user);
+        sum && sumsRows(sum, rank) && !sums.beta) {
+      sums.beta = sum;
+      continue;
+    }
+    auto mul = dyn_cast<MulOp>(user);
+    if (!mul || sums.gamma || !mul->hasOneUse())
+      return std::nullopt;
+    Value h = mul.getLhs() == dxn ? mul.getRhs() : mul.getLhs();
+    auto sum = dyn_cast<ReduceSumOp>(*mul->getUsers().begin());
+    if (!sum || !sumsRows(sum, rank) ||
+        !isNormalized(h, ln.getInput(), ln.getEps().convertToFloat()))
+      return std::nullopt;
+    sums.gamma = sum;
+    sums.xhat = h;
+  }
+  if (!sums.beta || !sums.gamma)
+    return std::nullopt;
+  return sums;
+}
+
+/// Where the new ops go: right after the last of `after` (and `first`) to
+/// be defined in `first`'s block, if every value in `used` is available
+/// there and every reader of `replaced` comes at or after it.
+Operation *insertionPoint(Operation *first, ValueRange after, ValueRange used,
+                          ValueRange replaced) {
+  Operation *point = first;
+  for (Value v : after)
+    if (Operation *def = v.getDefiningOp();
+        def && def->getBlock() == point->getBlock() &&
+        point->isBeforeInBlock(def))
+      point = def;
+  point = point->getNextNode();
+  auto notBefore = [&](Operation *u) {
+    return u->getBlock() == point->getBlock() &&
+           (u == point || point->isBeforeInBlock(u));
+  };
+  if (!llvm::all_of(used, [&](Value v) { return availableAt(v, point); }) ||
+      !llvm::all_of(replaced, [&](Value v) {
+        return llvm::all_of(v.getUsers(), notBefore);
+      }))
+    return nullptr;
+  return point;
+}
+
+/// The weight gradient `sum_rows G^T xn` among the readers of `xn`: the
+/// product and its batch sum (rank 3) or the product alone (rank 2).
+std::optional<std::pair<MatmulOp, Value>>
+weightGradient(Operation *user, Value xn, int64_t rank) {
+  auto product = dyn_cast<MatmulOp>(user);
+  if (!product || product.getRhs() != xn || !product.getTransposeLhs() ||
+      product.getTransposeRhs())
+    return std::nullopt;
+  Value dw = product.getResult();
+  if (rank == 2)
+    return std::make_pair(product, dw);
+  if (!dw.hasOneUse())
+    return std::nullopt;
+  auto sum = dyn_cast<ReduceSumOp>(*dw.getUsers().begin());
+  if (!sum || sum.getKeepdim() || sum.getAxes() != ArrayRef<int64_t>{0})
+    return std::nullopt;
+  return std::make_pair(product, sum.getResult());
+}
+
 /// The rewrite of the file comment for one layer norm, if it matches.
 void rewrite(LayerNormOp ln) {
   Value xn = ln.getResult();
@@ -131,21 +205,11 @@ void rewrite(LayerNormOp ln) {
   if (rank != 2 && rank != 3)
     return;
   for (Operation *user : xn.getUsers()) {
-    // The weight gradient sum_rows G^T xn.
-    auto weightGrad = dyn_cast<MatmulOp>(user);
-    if (!weightGrad || weightGrad.getRhs() != xn ||
-        !weightGrad.getTransposeLhs() || weightGrad.getTransposeRhs())
+    auto weightGrad = weightGradient(user, xn, rank);
+    if (!weightGrad)
       continue;
-    Value g = weightGrad.getLhs();
-    Value dw = weightGrad.getResult();
-    if (rank == 3) {
-      if (!dw.hasOneUse())
-        continue;
-      auto sum = dyn_cast<ReduceSumOp>(*dw.getUsers().begin());
-      if (!sum || sum.getKeepdim() || sum.getAxes() != ArrayRef<int64_t>{0})
-        continue;
-      dw = sum.getResult();
-    }
+    auto [product, dw] = *weightGrad;
+    Value g = product.getLhs();
     // dxn = G W, read only by the gamma and beta gradients.
     for (Operation *gUser : g.getUsers()) {
       auto inputGrad = dyn_cast<MatmulOp>(gUser);
@@ -156,55 +220,19 @@ void rewrite(LayerNormOp ln) {
       Value w = inputGrad.getRhs();
       if (cast<RankedTensorType>(w.getType()).getRank() != 2)
         continue;
-      ReduceSumOp betaSum, gammaSum;
-      Value xhat;
-      bool other = false;
-      for (Operation *dxnUser : inputGrad->getUsers()) {
-        if (auto sum = dyn_cast<ReduceSumOp>(dxnUser);
-            sum && sumsRows(sum, rank) && !betaSum) {
-          betaSum = sum;
-          continue;
-        }
-        auto mul = dyn_cast<MulOp>(dxnUser);
-        Value h;
-        if (mul)
-          h = mul.getLhs() == inputGrad.getResult() ? mul.getRhs()
-                                                    : mul.getLhs();
-        if (mul && !gammaSum && mul->hasOneUse() &&
-            isNormalized(h, ln.getInput(), ln.getEps().convertToFloat())) {
-          auto sum = dyn_cast<ReduceSumOp>(*mul->getUsers().begin());
-          if (sum && sumsRows(sum, rank)) {
-            gammaSum = sum;
-            xhat = h;
-            continue;
-          }
-        }
-        other = true;
-      }
-      if (other || !betaSum || !gammaSum)
+      std::optional<ParamSums> sums =
+          matchParamSums(inputGrad.getResult(), ln, rank);
+      if (!sums)
         continue;
-      // After G and xhat, before every reader of the three gradients.
-      Operation *point = weightGrad;
-      for (Value v : {g, xhat})
-        if (Operation *def = v.getDefiningOp();
-            def && def->getBlock() == point->getBlock() &&
-            point->isBeforeInBlock(def))
-          point = def;
-      point = point->getNextNode();
-      if (!llvm::all_of(ValueRange{g, xhat, w, ln.getGamma(), ln.getBeta()},
-                        [&](Value v) { return availableAt(v, point); }) ||
-          !llvm::all_of(
-              ValueRange{dw, gammaSum.getResult(), betaSum.getResult()},
-              [&](Value v) {
-                return llvm::all_of(v.getUsers(), [&](Operation *u) {
-                  return u->getBlock() == point->getBlock() &&
-                         (u == point || point->isBeforeInBlock(u));
-                });
-              }))
+      Operation *point =
+          insertionPoint(product, {g, sums->xhat},
+                         {g, sums->xhat, w, ln.getGamma(), ln.getBeta()},
+                         {dw, sums->gamma.getResult(), sums->beta.getResult()});
+      if (!point)
         continue;
       OpBuilder b(point);
       Location loc = inputGrad.getLoc();
-      Value m = b.create<MatmulOp>(weightGrad.getLoc(), g, xhat,
+      Value m = b.create<MatmulOp>(product.getLoc(), g, sums->xhat,
                                    /*transpose_lhs=*/true,
                                    /*transpose_rhs=*/false);
       if (rank == 3)
@@ -223,8 +251,8 @@ void rewrite(LayerNormOp ln) {
       Value dBeta = b.create<ReduceSumOp>(
           loc, b.create<MulOp>(loc, w, dbColumn), ArrayRef<int64_t>{0}, false);
       dw.replaceAllUsesWith(newDw);
-      gammaSum.getResult().replaceAllUsesWith(dGamma);
-      betaSum.getResult().replaceAllUsesWith(dBeta);
+      sums->gamma.getResult().replaceAllUsesWith(dGamma);
+      sums->beta.getResult().replaceAllUsesWith(dBeta);
       return;
     }
   }

@@ -24,8 +24,15 @@ struct NNPipelineOptions {
   bool inputGrads = false;
 };
 
-/// Canonicalization, then (training) autodiff and the optimizer.
+/// Canonicalization, then (training) autodiff, the optimizer and
+/// buildGradientCleanupPipeline.
 void buildNNPipeline(mlir::OpPassManager &pm, const NNPipelineOptions &options);
+
+/// What follows autodiff and the optimizer: canonicalization (dead input
+/// gradients gone) and CSE, nnc-layernorm-param-grads, and canonicalization
+/// and CSE again. The gradient tests run it too, so that they check the
+/// gradients in the form models compile them.
+void buildGradientCleanupPipeline(mlir::OpPassManager &pm);
 
 /// NNToLinalg and clean-up: every nn op becomes linalg/tensor/arith/math.
 /// `perImageConvolutions`: the CPU's form of convolutions (one matmul per

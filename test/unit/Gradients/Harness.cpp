@@ -10,6 +10,7 @@
 
 #include "nnc/Conversion/Passes.h"
 #include "nnc/InitAllDialects.h"
+#include "nnc/Pipelines/Pipelines.h"
 #include "nnc/Target/CPU/CPUPipeline.h"
 #include "nnc/Target/Registration.h"
 #include "nnc/Transforms/Passes.h"
@@ -18,7 +19,6 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Transforms/Passes.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
@@ -87,13 +87,8 @@ std::unique_ptr<Compiled> compile(const std::string &source,
   front.addPass(nnc::createAutodiff());
   if (options.optimizer)
     front.addPass(nnc::createOptimizer());
-  // The rest of the nn-level pipeline after autodiff (buildNNPipeline):
-  // the gradients are checked in the form models compile them.
-  front.addPass(createCanonicalizerPass());
-  front.addPass(createCSEPass());
-  front.addNestedPass<func::FuncOp>(nnc::createLayerNormParamGrads());
-  front.addPass(createCanonicalizerPass());
-  front.addPass(createCSEPass());
+  // The gradients are checked in the form models compile them.
+  nnc::buildGradientCleanupPipeline(front);
   if (failed(front.run(*module))) {
     ADD_FAILURE() << "autodiff/optimizer failed:\n" << diagnostics;
     return nullptr;
