@@ -155,43 +155,52 @@ static NncAllocScope *currentScope(void) {
   return scopeKeyMade ? pthread_getspecific(scopeKey) : NULL;
 }
 
-/* Takes the smallest cached block of at least `bytes` bytes (and at most a
- * third more), or NULL; `*capacity` receives its size. Called with the lock
- * held. */
-static char *takeCached(size_t bytes, size_t *capacity) {
+/* The index of the block `takeCached` and `takeSpare` hand out for a request
+ * of `bytes` among the `count` blocks of sizes `size` (kept in the order they
+ * were freed), or -1: the smallest of at least `bytes` bytes and at most a
+ * third more, and of those the most recently freed. Kernels free each
+ * temporary right after its last use (nnc-dealloc-after-last-use), so that
+ * block is likely still in cache when the next tensor of its size is written
+ * into it; the oldest one had left the caches since the previous call, and
+ * the kernel writing it read every line of it from memory first. */
+static int pickBlock(const size_t *size, int count, size_t bytes) {
   int best = -1;
-  for (int i = 0; i < cacheCount; ++i)
-    if (cacheSize[i] >= bytes && cacheSize[i] - bytes <= bytes / 3 &&
-        (best < 0 || cacheSize[i] < cacheSize[best]))
+  for (int i = count - 1; i >= 0; --i)
+    if (size[i] >= bytes && size[i] - bytes <= bytes / 3 &&
+        (best < 0 || size[i] < size[best]))
       best = i;
+  return best;
+}
+
+/* Removes entry `at` of the parallel arrays `block` and `size` of `count`
+ * entries, keeping the others in order. */
+static void removeEntry(char **block, size_t *size, int count, int at) {
+  memmove(block + at, block + at + 1, (size_t)(count - at - 1) * sizeof *block);
+  memmove(size + at, size + at + 1, (size_t)(count - at - 1) * sizeof *size);
+  block[count - 1] = NULL;
+}
+
+/* Takes the cached block `pickBlock` chooses, or NULL; `*capacity` receives
+ * its size. Called with the lock held. */
+static char *takeCached(size_t bytes, size_t *capacity) {
+  int best = pickBlock(cacheSize, cacheCount, bytes);
   if (best < 0)
     return NULL;
   char *block = cacheBlock[best];
   *capacity = cacheSize[best];
   cacheBytes -= cacheSize[best];
-  --cacheCount;
-  cacheBlock[best] = cacheBlock[cacheCount];
-  cacheSize[best] = cacheSize[cacheCount];
-  cacheBlock[cacheCount] = NULL;
+  removeEntry(cacheBlock, cacheSize, cacheCount--, best);
   return block;
 }
 
-/* The smallest spare of `scope` that takeCached's rule allows, or NULL. */
+/* The spare of `scope` that `pickBlock` chooses, or NULL. */
 static char *takeSpare(NncAllocScope *scope, size_t bytes, size_t *capacity) {
-  int best = -1;
-  for (int i = 0; i < scope->spareCount; ++i)
-    if (scope->spareSize[i] >= bytes &&
-        scope->spareSize[i] - bytes <= bytes / 3 &&
-        (best < 0 || scope->spareSize[i] < scope->spareSize[best]))
-      best = i;
+  int best = pickBlock(scope->spareSize, scope->spareCount, bytes);
   if (best < 0)
     return NULL;
   char *block = scope->spare[best];
   *capacity = scope->spareSize[best];
-  int last = --scope->spareCount;
-  scope->spare[best] = scope->spare[last];
-  scope->spareSize[best] = scope->spareSize[last];
-  scope->spare[last] = NULL;
+  removeEntry(scope->spare, scope->spareSize, scope->spareCount--, best);
   return block;
 }
 

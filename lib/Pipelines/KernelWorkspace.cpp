@@ -4,7 +4,8 @@
 // (lib/ModelRT/HostAlloc.c) sees at run time: a copy of the nn module goes
 // through the nn passes, NNToLinalg and the CPU pipeline up to bufferization
 // (buildCPUBufferizePipeline) and the ownership-based buffer deallocation
-// passes, stopping before bufferization.dealloc is lowered. From there on no
+// passes (and nnc-dealloc-after-last-use), stopping before
+// bufferization.dealloc is lowered. From there on no
 // pass adds or removes a heap buffer of the kernels (the lowering of
 // bufferization.dealloc adds a few index arrays of a handful of words each):
 // every memref.alloc is a kernel temporary, since kernels write their
@@ -20,6 +21,7 @@
 
 #include "nnc/Codegen/Passes.h"
 #include "nnc/Dialect/NN/NNConventions.h"
+#include "nnc/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -58,6 +60,7 @@ KernelWorkspace nnc::estimateKernelWorkspace(ModuleOp nnModule, int64_t batch,
   pm.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(bufferization::createBufferDeallocationSimplificationPass());
+  pm.addPass(nnc::createDeallocAfterLastUse());
   // The compilation proper reports the pipeline's errors; here they only
   // say that there is no estimate.
   std::string error;

@@ -101,6 +101,9 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
     func.addPass(bufferization::createOwnershipBasedBufferDeallocationPass());
     func.addPass(createCanonicalizerPass());
     func.addPass(bufferization::createBufferDeallocationSimplificationPass());
+    // Each buffer freed right after its last use rather than at the end of
+    // its block: the allocator reuses it while it is still in cache.
+    func.addPass(nnc::createDeallocAfterLastUse());
   }
   pm.addPass(bufferization::createLowerDeallocationsPass());
   {

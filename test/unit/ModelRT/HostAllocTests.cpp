@@ -6,7 +6,8 @@
 // for a much smaller request, only while an instance is alive, and the
 // cache is emptied when the last instance goes. Inside an allocation
 // scope a failed request longjmps to the scope, which frees the blocks
-// still live in it. The workspace counter sees the bytes requested.
+// still live in it. Of equal fits, the most recently freed block comes
+// first. The workspace counter sees the bytes requested.
 //
 //===----------------------------------------------------------------------===//
 
@@ -80,6 +81,53 @@ TEST(HostAlloc, ReusesFreedBlocksWhileAnInstanceLives) {
   nnc_host_free(nnc_host_alloc(4096));
   EXPECT_EQ(nncHostCachedBytes(), 0u);
   nnc_host_free(nullptr);
+}
+
+// Among blocks of the size asked for, the most recently freed comes first
+// (it is the likeliest to be in cache: kernels free each temporary right
+// after its last use), in the shared cache and in a scope's spares alike.
+TEST(HostAlloc, HandsOutTheMostRecentlyFreedBlockFirst) {
+  nncHostInstanceCreated();
+  const size_t size = 1 << 20;
+  void *a = nnc_host_alloc(size), *b = nnc_host_alloc(size),
+       *c = nnc_host_alloc(size);
+  nnc_host_free(a);
+  nnc_host_free(c);
+  nnc_host_free(b);
+  void *first = nnc_host_alloc(size), *second = nnc_host_alloc(size),
+       *third = nnc_host_alloc(size);
+  EXPECT_EQ(first, b);
+  EXPECT_EQ(second, c);
+  EXPECT_EQ(third, a);
+  // A smaller fitting block still wins over a more recent larger one.
+  void *larger = nnc_host_alloc(size + size / 8);
+  nnc_host_free(first);
+  nnc_host_free(larger);
+  EXPECT_EQ(nnc_host_alloc(size), first);
+  nnc_host_free(second);
+  nnc_host_free(third);
+
+  static NncAllocScope scope;
+  scope = NncAllocScope();
+  scope.ownsSpares = 1;
+  ASSERT_TRUE(nncAllocScopeEnter(&scope));
+  const size_t other = 3 * size / 2; // fresh blocks: none cached fits
+  void *x = nnc_host_alloc(other), *y = nnc_host_alloc(other),
+       *z = nnc_host_alloc(other);
+  nnc_host_free(y);
+  nnc_host_free(x);
+  nnc_host_free(z);
+  EXPECT_EQ(scope.spareCount, 3);
+  EXPECT_EQ(nnc_host_alloc(other), z);
+  EXPECT_EQ(nnc_host_alloc(other), x);
+  EXPECT_EQ(nnc_host_alloc(other), y);
+  nncAllocScopeFreeLive(&scope); // x, y, z become spares again
+  nncAllocScopeDropSpares(&scope);
+  EXPECT_EQ(scope.spareCount, 0);
+  nncAllocScopeLeave(&scope);
+  nnc_host_free(first);
+  nncHostInstanceDestroyed();
+  EXPECT_EQ(nncHostCachedBytes(), 0u);
 }
 
 TEST(HostAlloc, AFailedRequestLeavesItsScopeAndFreesItsBlocks) {

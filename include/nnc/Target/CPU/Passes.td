@@ -566,6 +566,23 @@ def MergeFunctions : Pass<"nnc-merge-functions", "mlir::ModuleOp"> {
   }];
 }
 
+def DeallocAfterLastUse : Pass<"nnc-dealloc-after-last-use"> {
+  let summary = "Free each heap buffer right after its last use";
+  let description = [{
+    After the ownership-based deallocation passes, before their lowering
+    (they free a buffer at the end of the block that allocated it): a
+    `memref.dealloc`, or a `bufferization.dealloc` of one buffer with a
+    true condition and nothing retained, of a `memref.alloc` in the same
+    block moves up to right after the last op of that block using the
+    buffer or a value that may alias it (the memref results and region
+    arguments of any op using an alias, the parent's when a region yields
+    one). A buffer reaching a return or a branch, or used outside the
+    block, is left alone. The shim's allocator then hands the block to
+    the next tensor of its size while it is still in cache.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def HoistChunkAllocs : Pass<"nnc-hoist-chunk-allocs"> {
   let summary = "One buffer for a static temporary of every chunk of a loop";
   let description = [{
