@@ -122,6 +122,44 @@ bool isCheap(Operation *op) {
   return count <= 4;
 }
 
+/// Whether `value` is written to memory whatever else fuses: it is read by
+/// a contraction (a named linalg op with a reduction loop: matmul,
+/// batch_matmul), directly or through a reshape, which no elementwise
+/// producer fuses into.
+bool feedsContraction(Value value) {
+  auto isContraction = [](Operation *op) {
+    return isa<linalg::LinalgOp>(op) && !isa<linalg::GenericOp>(op) &&
+           hasReduction(op);
+  };
+  for (Operation *user : value.getUsers()) {
+    if (isContraction(user))
+      return true;
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(user) &&
+        llvm::any_of(user->getResult(0).getUsers(), isContraction))
+      return true;
+  }
+  return false;
+}
+
+/// Whether fusing the cheap `producer` into `consumer` gains nothing: the
+/// producer's result is written anyway (feedsContraction), and the consumer
+/// would read a full-size input of the producer that it does not read now
+/// instead of the result, as many bytes, and that input would have to be
+/// kept for it. A softmax's `e * (1 / sum)` read by the attention's value
+/// product and by the softmax gradient kept `e` (1 MB of the encoder's
+/// [16, 4, 64, 64] scores) written for the gradient alone.
+bool recomputesForNothing(Operation *producer, Operation *consumer) {
+  auto generic = dyn_cast<linalg::GenericOp>(producer);
+  if (!generic || !feedsContraction(producer->getResult(0)))
+    return false;
+  for (OpOperand *input : generic.getDpsInputOperands())
+    if (generic.getMatchingIndexingMap(input).getNumResults() ==
+            generic.getNumLoops() &&
+        !llvm::is_contained(consumer->getOperands(), input->get()))
+      return true;
+  return false;
+}
+
 /// The constant `c` when `generic` is `max(x, c)` elementwise (arith.maximumf
 /// of its one input and a float constant, identity maps).
 std::optional<APFloat> clampConstant(linalg::GenericOp generic) {
@@ -275,7 +313,9 @@ struct FuseElementwisePass
     // per pixel).
     linalg::ControlFusionFn fuseSingleUse = [](OpOperand *fused) {
       Operation *producer = fused->get().getDefiningOp();
-      if (!producer || (!producer->hasOneUse() && !isCheap(producer)))
+      if (!producer || (!producer->hasOneUse() &&
+                        (!isCheap(producer) ||
+                         recomputesForNothing(producer, fused->getOwner()))))
         return false;
       auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
       return !consumer ||

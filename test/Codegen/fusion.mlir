@@ -367,3 +367,49 @@ func.func @init_from_inserted_slice(%a: tensor<8x4xf32>, %b: tensor<8x4xf32>, %s
   %i1 = tensor.insert_slice %prod into %i0[0, %t, 4] [8, 1, 4] [1, 1, 1] : tensor<8x4xf32> into tensor<8x3x8xf32>
   return %i1 : tensor<8x3x8xf32>
 }
+
+// -----
+
+// A cheap op whose result a matmul reads (so it is written anyway): not
+// recomputed in an elementwise consumer that would read its full-size input
+// instead of its result (a softmax's e * (1 / sum) read by the value product
+// and by the softmax gradient: e would be kept for the gradient alone). A
+// consumer that reads that input already still gets it fused.
+#id2c = affine_map<(i, j) -> (i, j)>
+#rowc = affine_map<(i, j) -> (i)>
+// CHECK-LABEL: func.func @cheap_feeding_matmul(
+// CHECK-SAME: %[[E:[a-z0-9]+]]: tensor<8x8xf32>, %[[R:[a-z0-9]+]]: tensor<8xf32>, %[[G:[a-z0-9]+]]: tensor<8x8xf32>
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[E]], %[[R]] : tensor<8x8xf32>, tensor<8xf32>)
+// CHECK: linalg.matmul ins(%[[P]], %[[G]]
+// CHECK: linalg.generic {{.*}} ins(%[[G]], %[[P]] : tensor<8x8xf32>, tensor<8x8xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.mulf
+// CHECK-NEXT: linalg.yield
+// CHECK: linalg.generic {{.*}} ins(%[[E]], %[[R]] : tensor<8x8xf32>, tensor<8xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.mulf
+// CHECK-NEXT: arith.addf
+func.func @cheap_feeding_matmul(%e: tensor<8x8xf32>, %r: tensor<8xf32>, %g: tensor<8x8xf32>) -> (tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<8x8xf32>
+  %p = linalg.generic {indexing_maps = [#id2c, #rowc, #id2c], iterator_types = ["parallel", "parallel"]} ins(%e, %r : tensor<8x8xf32>, tensor<8xf32>) outs(%e0 : tensor<8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<8x8xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e0 : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %mm = linalg.matmul ins(%p, %g : tensor<8x8xf32>, tensor<8x8xf32>) outs(%f : tensor<8x8xf32>) -> tensor<8x8xf32>
+  %e1 = tensor.empty() : tensor<8x8xf32>
+  %d = linalg.generic {indexing_maps = [#id2c, #id2c, #id2c], iterator_types = ["parallel", "parallel"]} ins(%g, %p : tensor<8x8xf32>, tensor<8x8xf32>) outs(%e1 : tensor<8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.mulf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<8x8xf32>
+  %e2 = tensor.empty() : tensor<8x8xf32>
+  %s = linalg.generic {indexing_maps = [#id2c, #id2c, #id2c], iterator_types = ["parallel", "parallel"]} ins(%e, %p : tensor<8x8xf32>, tensor<8x8xf32>) outs(%e2 : tensor<8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %m = arith.addf %a, %b : f32
+    linalg.yield %m : f32
+  } -> tensor<8x8xf32>
+  return %mm, %d, %s : tensor<8x8xf32>, tensor<8x8xf32>, tensor<8x8xf32>
+}
