@@ -61,6 +61,8 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
   distribute.tileN = target.matmulTileN;
   pm.addNestedPass<func::FuncOp>(nnc::createDistributeOps(distribute));
   pm.addNestedPass<func::FuncOp>(nnc::createFuseForalls());
+  if (options.vectorizeOps)
+    pm.addNestedPass<func::FuncOp>(nnc::createFuseRows());
   if (options.vectorizeMatmul) {
     pm.addNestedPass<func::FuncOp>(nnc::createBatchMatmulLoop());
     MatmulScheduleOptions schedule;

@@ -187,6 +187,26 @@ def PrefetchStridedRows : Pass<"nnc-prefetch-strided-rows", "mlir::func::FuncOp"
                            "mlir::memref::MemRefDialect"];
 }
 
+def FuseRows : Pass<"nnc-fuse-rows", "mlir::func::FuncOp"> {
+  let summary = "Run a chunk's chain of row-wise ops as one loop over rows";
+  let description = [{
+    CPU, on tensors, after nnc-fuse-foralls: in a chunk (`scf.forall`)
+    that computes only generics and fills and yields one generic's result,
+    that generic is tiled by one row (each leading parallel loop but the
+    innermost by 1, `scf.for`) and the producers of the chunk that a row
+    cuts, read only by the chain, are fused into the loop (a softmax's
+    maximum, exponentials, sum and reciprocal): intermediates stay in L1
+    instead of chunk-sized temporaries. Rows of fewer than
+    `min-row-elements` elements are left alone.
+  }];
+  let options = [
+    Option<"minRowElements", "min-row-elements", "int64_t", /*default=*/"16",
+           "the fewest elements of a row worth a loop over rows">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
 def FuseSiblingReductions : Pass<"nnc-fuse-sibling-reductions", "mlir::func::FuncOp"> {
   let summary = "Compute two independent reductions over one tensor in one generic";
   let description = [{
