@@ -3,27 +3,35 @@
 // read by nothing that stays whole, are fused into that loop (once each,
 // after CSE); what a row does not cut, or what such an op reads, stays.
 // RUN: nnc-opt %s --pass-pipeline='builtin.module(func.func(nnc-fuse-rows))' | FileCheck %s
+// RUN: nnc-opt %s --pass-pipeline='builtin.module(func.func(nnc-fuse-rows{tile-elements=32}))' | FileCheck %s --check-prefix=ONE
 
 // A softmax over rows of 32 in chunks of two items: one loop over items
-// and rows, each row's maximum, exponentials (once), sum and quotient in it.
+// and rows, each row's maximum, exponentials (once), sum and quotient in it,
+// four rows (128 elements) per iteration; one with tile-elements=32.
 // CHECK-LABEL: func.func @softmax(
 // CHECK: scf.forall
 // CHECK-NOT: linalg.generic
 // CHECK: scf.for %[[I:.*]] = %c0 to %c2 step %c1
-// CHECK: scf.for %[[J:.*]] = %c0 to %c8 step %c1
-// CHECK: %[[X:.*]] = tensor.extract_slice %{{.*}}[%[[I]], %[[J]], 0] [1, 1, 32] [1, 1, 1] : tensor<2x8x32xf32> to tensor<1x1x32xf32>
-// CHECK: %[[M0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x1xf32>)
-// CHECK: %[[M:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<1x1x32xf32>) outs(%[[M0]] : tensor<1x1xf32>)
+// CHECK: scf.for %[[J:.*]] = %c0 to %c8 step %c4
+// CHECK: %[[X:.*]] = tensor.extract_slice %{{.*}}[%[[I]], %[[J]], 0] [1, 4, 32] [1, 1, 1] : tensor<2x8x32xf32> to tensor<1x4x32xf32>
+// CHECK: %[[M0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x4xf32>)
+// CHECK: %[[M:.*]] = linalg.generic {{.*}} ins(%[[X]] : tensor<1x4x32xf32>) outs(%[[M0]] : tensor<1x4xf32>)
 // CHECK: arith.maximumf
-// CHECK: %[[E:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[M]] : tensor<1x1x32xf32>, tensor<1x1xf32>)
+// CHECK: %[[E:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[M]] : tensor<1x4x32xf32>, tensor<1x4xf32>)
 // CHECK: math.exp
-// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[E]] : tensor<1x1x32xf32>)
+// CHECK: %[[S:.*]] = linalg.generic {{.*}} ins(%[[E]] : tensor<1x4x32xf32>)
 // CHECK: arith.addf
-// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[E]], %[[S]] : tensor<1x1x32xf32>, tensor<1x1xf32>)
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[E]], %[[S]] : tensor<1x4x32xf32>, tensor<1x4xf32>)
 // CHECK: arith.divf
 // CHECK-NOT: math.exp
 // CHECK: tensor.insert_slice %[[P]]
 // CHECK: scf.forall.in_parallel
+// ONE-LABEL: func.func @softmax(
+// ONE: scf.for %{{.*}} = %c0 to %c8 step %c1
+// ONE: tensor.extract_slice %{{.*}} [1, 1, 32] [1, 1, 1] : tensor<2x8x32xf32> to tensor<1x1x32xf32>
+// ONE: math.exp
+// ONE-NOT: math.exp
+// ONE: scf.forall.in_parallel
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
 #row3 = affine_map<(d0, d1, d2) -> (d0, d1)>
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
@@ -83,9 +91,9 @@ func.func @softmax(%x: tensor<4x8x32xf32>) -> tensor<4x8x32xf32> {
 // CHECK: scf.for %
 // CHECK: scf.for %
 // CHECK: %[[YR:.*]] = tensor.extract_slice %[[Y]]
-// CHECK: %[[Z:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x1x32xf32>)
+// CHECK: %[[Z:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<1x4x32xf32>)
 // CHECK: math.exp
-// CHECK: linalg.generic {{.*}} ins(%[[YR]], %{{.*}}, %[[Z]] : tensor<1x1x32xf32>, tensor<32xf32>, tensor<1x1x32xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[YR]], %{{.*}}, %[[Z]] : tensor<1x4x32xf32>, tensor<32xf32>, tensor<1x4x32xf32>)
 // CHECK-NOT: linalg.generic
 // CHECK: scf.forall.in_parallel
 func.func @column_sum(%x: tensor<4x8x32xf32>) -> tensor<4x8x32xf32> {

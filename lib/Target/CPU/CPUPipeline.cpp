@@ -61,8 +61,11 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
   distribute.tileN = target.matmulTileN;
   pm.addNestedPass<func::FuncOp>(nnc::createDistributeOps(distribute));
   pm.addNestedPass<func::FuncOp>(nnc::createFuseForalls());
-  if (options.vectorizeOps)
-    pm.addNestedPass<func::FuncOp>(nnc::createFuseRows());
+  if (options.vectorizeOps) {
+    FuseRowsOptions rows;
+    rows.tileElements = 8 * target.lanes();
+    pm.addNestedPass<func::FuncOp>(nnc::createFuseRows(rows));
+  }
   if (options.vectorizeMatmul) {
     pm.addNestedPass<func::FuncOp>(nnc::createBatchMatmulLoop());
     MatmulScheduleOptions schedule;

@@ -145,6 +145,12 @@ struct FuseRowsPass : nnc::impl::FuseRowsBase<FuseRowsPass> {
     SmallVector<int64_t> tiles(root.getNumLoops(), 0);
     for (unsigned d = 0; d < rows; ++d)
       tiles[d] = 1;
+    // Consecutive rows while they fit one vector tile of nnc-vectorize-ops
+    // (two rows of 64 floats: their reductions interleave).
+    int64_t last = ranges[rows - 1];
+    while (!ShapedType::isDynamic(last) && last % (2 * tiles[rows - 1]) == 0 &&
+           2 * tiles[rows - 1] * elements <= tileElements)
+      tiles[rows - 1] *= 2;
     rewriter.setInsertionPoint(root);
     scf::SCFTilingOptions tiling;
     tiling.setTileSizes(getAsIndexOpFoldResult(&getContext(), tiles));

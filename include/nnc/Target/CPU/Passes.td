@@ -196,12 +196,15 @@ def FuseRows : Pass<"nnc-fuse-rows", "mlir::func::FuncOp"> {
     innermost by 1, `scf.for`) and the producers of the chunk that a row
     cuts, read only by the chain, are fused into the loop (a softmax's
     maximum, exponentials, sum and reciprocal): intermediates stay in L1
-    instead of chunk-sized temporaries. Rows of fewer than
-    `min-row-elements` elements are left alone.
+    instead of chunk-sized temporaries. An iteration takes the most
+    consecutive rows (a power of two) that hold at most `tile-elements`
+    elements. Rows of fewer than `min-row-elements` elements are left alone.
   }];
   let options = [
     Option<"minRowElements", "min-row-elements", "int64_t", /*default=*/"16",
            "the fewest elements of a row worth a loop over rows">,
+    Option<"tileElements", "tile-elements", "int64_t", /*default=*/"128",
+           "the most elements of the consecutive rows one iteration takes">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect",
                            "mlir::tensor::TensorDialect"];
