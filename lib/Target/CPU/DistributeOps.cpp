@@ -25,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Matmuls.h"
+#include "Slices.h"
 #include "nnc/Target/CPU/Passes.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
@@ -181,20 +182,7 @@ bool computedPerChunk(tensor::ExtractSliceOp slice, OpResult producer) {
         return nnc::isScheduledMatmul(input.getDefiningOp());
       }))
     return false;
-  AffineMap map = generic.getIndexingMapMatchingResult(producer);
-  if (!map.isProjectedPermutation())
-    return false;
-  SmallVector<utils::IteratorType> iterators = generic.getIteratorTypesArray();
-  bool cut = false;
-  for (auto [d, offset] : llvm::enumerate(slice.getMixedOffsets())) {
-    if (isConstantIntValue(offset, 0))
-      continue;
-    auto loop = dyn_cast<AffineDimExpr>(map.getResult(d));
-    if (!loop || iterators[loop.getPosition()] != utils::IteratorType::parallel)
-      return false;
-    cut = true;
-  }
-  return cut;
+  return nnc::cutsParallelLoopsOnly(slice, producer, /*partialIsCut=*/false);
 }
 
 /// Whether generics `a` and `b` compute the same values: the same inputs,

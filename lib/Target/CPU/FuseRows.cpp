@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Slices.h"
 #include "nnc/Target/CPU/Passes.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
@@ -66,22 +67,7 @@ bool computedPerRow(tensor::ExtractSliceOp slice, OpResult producer) {
   auto generic = dyn_cast<linalg::GenericOp>(producer.getOwner());
   if (!generic || !generic.hasPureTensorSemantics())
     return false;
-  AffineMap map = generic.getIndexingMapMatchingResult(producer);
-  if (!map.isProjectedPermutation())
-    return false;
-  SmallVector<utils::IteratorType> kinds = generic.getIteratorTypesArray();
-  bool cut = false;
-  for (auto [d, offset] : llvm::enumerate(slice.getMixedOffsets())) {
-    if (isConstantIntValue(offset, 0) &&
-        isConstantIntValue(slice.getMixedSizes()[d],
-                           slice.getSourceType().getDimSize(d)))
-      continue;
-    auto loop = dyn_cast<AffineDimExpr>(map.getResult(d));
-    if (!loop || kinds[loop.getPosition()] != utils::IteratorType::parallel)
-      return false;
-    cut = true;
-  }
-  return cut;
+  return nnc::cutsParallelLoopsOnly(slice, producer, /*partialIsCut=*/true);
 }
 
 /// The chain of `root` can run row by row: the chunk computes nothing but
