@@ -152,6 +152,9 @@ TEST(LayerGradients, Pooling) {
       {{2, 2, 6, 6}, {2, 2, 2, 2}, true},
       {{2, 2, 5, 5}, {3, 3, 2, 2, 1, 1, 1, 1}, true},
       {{1, 3, 5, 4}, {2, 3, 1, 2, 1, 0, 0, 1}, true},
+      // Windows that leave the last row uncovered (4 rows, kernel 3, stride
+      // 2): its gradient is 0 (fuzz seed 116233).
+      {{2, 19, 4, 7}, {3, 3, 2, 2}, true},
       {{2, 2, 6, 6}, {2, 2, 2, 2}, false},
       {{2, 2, 5, 5}, {3, 3, 2, 2, 1, 1, 1, 1}, false},
       {{1, 3, 5, 4}, {2, 3, 1, 2, 1, 0, 0, 1}, false},
@@ -362,6 +365,65 @@ TEST(LayerGradients, SmallCnnCrossEntropy) {
     ref::Image p = ref::pool2d(h, {2, 2, 2, 2}, true);
     return ref::crossEntropy(ref::dense(p.data, 3, 36, v[8], 3, &v[9]), 3, 3,
                              v[1]);
+  };
+  checkGradients(c);
+}
+
+// conv (1x1, padded) -> sigmoid -> max pooling whose windows overlap and
+// leave the last row uncovered (fuzz seed 116233). DISABLED: nnc's gradients
+// of the convolution come out NaN in 8 of the 19 channels (an open bug, see
+// docs/fuzzing.md, session 33); run it with --gtest_also_run_disabled_tests.
+// Without the sigmoid (ConvOverlappingMaxPool below) or without the
+// convolution (a parameter fed to sigmoid and the pooling) it passes.
+const char *kConvSigmoidPool = R"mlir(
+func.func @loss(%x: tensor<?x1x2x5xf32> {nn.input = "image"}, %t: tensor<?x19x1x3xf32> {nn.label = "t"},
+                %cw: tensor<19x1x1x1xf32> {nn.param = #nn.param<"conv1.weight", weight, he>},
+                %cb: tensor<19xf32> {nn.param = #nn.param<"conv1.bias", bias, zeros>})
+    -> (tensor<f32> {nn.loss}) {
+  %c = nn.conv2d %x, %cw, %cb {padding = array<i64: 1, 1, 1, 1>} : (tensor<?x1x2x5xf32>, tensor<19x1x1x1xf32>, tensor<19xf32>) -> tensor<?x19x4x7xf32>
+  %s = nn.sigmoid %c : tensor<?x19x4x7xf32>
+  %p = nn.maxpool2d %s {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : (tensor<?x19x4x7xf32>) -> tensor<?x19x1x3xf32>
+  %l = nn.mse_loss %p, %t : tensor<?x19x1x3xf32>, tensor<?x19x1x3xf32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST(LayerGradients, DISABLED_ConvSigmoidOverlappingMaxPool) {
+  GradCase c{"conv sigmoid maxpool", kConvSigmoidPool, {}, {2, 3}, nullptr};
+  c.args = {randomBuffer(rng, {2, 1, 2, 5}), randomBuffer(rng, {2, 19, 1, 3}),
+            randomBuffer(rng, {19, 1, 1, 1}), randomBuffer(rng, {19})};
+  c.reference = [](const Values &v) {
+    ref::Image h = ref::conv2d(image(v[0], {2, 1, 2, 5}), v[2], 19, &v[3],
+                               {1, 1, 1, 1, 1, 1, 1, 1});
+    h.data = ref::map(h.data, [](double x) { return 1 / (1 + std::exp(-x)); });
+    ref::Image p = ref::pool2d(h, {3, 3, 2, 2}, true);
+    return ref::mse(p.data, v[1]);
+  };
+  checkGradients(c);
+}
+
+// The same without the sigmoid.
+const char *kConvPool = R"mlir(
+func.func @loss(%x: tensor<?x1x2x5xf32> {nn.input = "image"}, %t: tensor<?x19x1x3xf32> {nn.label = "t"},
+                %cw: tensor<19x1x1x1xf32> {nn.param = #nn.param<"conv1.weight", weight, he>},
+                %cb: tensor<19xf32> {nn.param = #nn.param<"conv1.bias", bias, zeros>})
+    -> (tensor<f32> {nn.loss}) {
+  %c = nn.conv2d %x, %cw, %cb {padding = array<i64: 1, 1, 1, 1>} : (tensor<?x1x2x5xf32>, tensor<19x1x1x1xf32>, tensor<19xf32>) -> tensor<?x19x4x7xf32>
+  %p = nn.maxpool2d %c {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : (tensor<?x19x4x7xf32>) -> tensor<?x19x1x3xf32>
+  %l = nn.mse_loss %p, %t : tensor<?x19x1x3xf32>, tensor<?x19x1x3xf32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST(LayerGradients, ConvOverlappingMaxPool) {
+  GradCase c{"conv maxpool", kConvPool, {}, {2, 3}, nullptr};
+  c.args = {randomBuffer(rng, {2, 1, 2, 5}), randomBuffer(rng, {2, 19, 1, 3}),
+            randomBuffer(rng, {19, 1, 1, 1}), randomBuffer(rng, {19})};
+  c.reference = [](const Values &v) {
+    ref::Image h = ref::conv2d(image(v[0], {2, 1, 2, 5}), v[2], 19, &v[3],
+                               {1, 1, 1, 1, 1, 1, 1, 1});
+    ref::Image p = ref::pool2d(h, {3, 3, 2, 2}, true);
+    return ref::mse(p.data, v[1]);
   };
   checkGradients(c);
 }
