@@ -527,6 +527,10 @@ struct DistributeOpsPass : nnc::impl::DistributeOpsBase<DistributeOpsPass> {
             return std::make_tuple(false, false);
           later = true;
         }
+        // What later readers get is the chunks' results: only a producer
+        // computed whole in them can stand for the tensor.
+        if (later && !nnc::readsUncutDimsWhole(slice))
+          return std::make_tuple(false, false);
         return std::make_tuple(true, later);
       });
       FailureOr<scf::SCFTileAndFuseResult> tiled =

@@ -44,6 +44,23 @@ inline bool cutsParallelLoopsOnly(mlir::tensor::ExtractSliceOp slice,
   return cut;
 }
 
+/// Whether `slice` reads every static dim that it does not cut (offset 0)
+/// whole. Max pooling windows of 3 rows at stride 2 over 4 rows read rows
+/// 0-2 of their input only: a producer fused into such a chunk computes
+/// those rows only, so its chunked result cannot stand for the whole tensor
+/// (fuzz seed 116233, the last row of a sigmoid left unwritten and read by
+/// its gradient). Dynamic dims (the batch) are cut or read whole.
+inline bool readsUncutDimsWhole(mlir::tensor::ExtractSliceOp slice) {
+  for (auto [d, offset] : llvm::enumerate(slice.getMixedOffsets())) {
+    int64_t size = slice.getSourceType().getDimSize(d);
+    if (mlir::isConstantIntValue(offset, 0) &&
+        !mlir::ShapedType::isDynamic(size) &&
+        !mlir::isConstantIntValue(slice.getMixedSizes()[d], size))
+      return false;
+  }
+  return true;
+}
+
 } // namespace nnc
 
 #endif // NNC_LIB_TARGET_CPU_SLICES_H
