@@ -6,14 +6,15 @@
 // reciprocal and the scaling) each ran over the whole chunk, the
 // intermediates written to chunk-sized temporaries (128 KiB for two items of
 // the encoder's attention probabilities) that the next op read back from L2.
-// Here the op whose result the chunk yields is tiled by one row (every
-// leading parallel loop but the innermost by 1) with `scf.for`, and the
+// Here the op whose result the chunk yields is tiled by rows (every leading
+// parallel loop but the innermost by 1, the last of them by as many rows as
+// fit one vector tile: two softmax rows of 64) with `scf.for`, and the
 // producers in the chunk that each row computes a part of its own are fused
 // into that loop: the chain runs row after row, its intermediates in L1 or
 // registers. Producers that a row does not cut (a column sum over all rows,
 // an input of the chunk) stay where they are, computed once; so does a
-// producer read by anything other than the chain. Equal producers fused once
-// per reader are merged (CSE). Arithmetic and its order are unchanged.
+// producer that such an op also reads. Equal producers fused once per reader
+// are merged (CSE). Arithmetic and its order are unchanged.
 //
 //===----------------------------------------------------------------------===//
 
