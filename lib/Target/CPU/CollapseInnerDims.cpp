@@ -1,10 +1,10 @@
 //===- CollapseInnerDims.cpp - long rows for the vectorizer ---------------===//
 //
 // Implements nnc-collapse-inner-dims, on linalg on tensors right before
-// nnc-vectorize-ops: an elementwise generic whose innermost loop is not a
-// multiple of the vector width (the 14 columns of a 14 x 14 feature map) and
-// whose innermost loops every operand reads as its own innermost dims, in order
-// and contiguous in memory, or not at all, has those loops folded into one
+// nnc-vectorize-ops: a generic whose innermost loop is not a multiple of the
+// vector width (the 14 columns of a 14 x 14 feature map) and whose innermost
+// loops every operand reads as its own innermost dims, in order and
+// contiguous in memory, or not at all, has those loops folded into one
 // (`linalg::collapseOpIterationDims`). nnc-vectorize-ops tiles along the
 // innermost loop, so a batch normalization's or ReLU's gradient over
 // `[C, 14, 14]` ran as rows of 14 floats, each one vector loaded and stored
@@ -15,9 +15,7 @@
 // reshapes, loop arguments and in-place results: a window of a bigger image
 // (the `[10, 10]` taps of a convolution's input gradient inside `[14, 14]`)
 // stays as it is, since collapsing it would copy it to a temporary and back.
-// The same ops compute the same elements, so the results are the same bits.
-// Reductions are left alone: vectorized along a longer row they sum in
-// another order.
+// The same ops compute the same elements, reductions in the same order.
 //
 //===----------------------------------------------------------------------===//
 
@@ -176,14 +174,10 @@ linalg::GenericOp dropBroadcastUnitDims(RewriterBase &rewriter,
 /// order.
 void collapseInnerDims(RewriterBase &rewriter, linalg::GenericOp op,
                        int64_t lanes) {
-  // Elementwise ops only: a vectorized reduction over a longer row sums in
-  // another order (its lanes and tree change), which changed fashion_cnn's
-  // batch-norm statistics in the last bits and, through Adam, its first
-  // convolution's update by 2.6e-3 of PyTorch's.
-  if (!op.hasPureTensorSemantics() || op.getNumLoops() < 2 ||
-      op.getNumReductionLoops() > 0)
+  if (!op.hasPureTensorSemantics() || op.getNumLoops() < 2)
     return;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
   int64_t rank = static_cast<int64_t>(ranges.size());
   // (A unit innermost loop, a keepdim statistic's, is no row to lengthen.)
   if (ShapedType::isDynamic(ranges[rank - 1]) || ranges[rank - 1] < 2 ||
@@ -195,7 +189,7 @@ void collapseInnerDims(RewriterBase &rewriter, linalg::GenericOp op,
         return !map.isProjectedPermutation(/*allowZeroInResults=*/true);
       }))
     return;
-  // The innermost run of static loops that every operand reads
+  // The innermost run of static loops of one kind that every operand reads
   // as its innermost dims (unit dims it broadcasts along aside), in order
   // and contiguous, or not at all.
   int64_t first = rank - 1;
@@ -225,7 +219,7 @@ void collapseInnerDims(RewriterBase &rewriter, linalg::GenericOp op,
     return true;
   };
   while (first > 0 && !ShapedType::isDynamic(ranges[first - 1]) &&
-         readsAsInnermost(first - 1))
+         kinds[first - 1] == kinds[rank - 1] && readsAsInnermost(first - 1))
     --first;
   if (first == rank - 1)
     return;

@@ -11,11 +11,10 @@
 // inserts where a masked load is one instruction; a masked-off lane is not
 // read (nor can it fault), so the bits are the same. The N floats are taken
 // from the wide register with an extract_strided_slice, which LLVM folds.
-// Rows that reach a reduction keep their pieces too (see
-// onlyElementwiseUses). Stores keep their pieces: masked stores measured 3-4%
-// slower on fashion_cnn's train step (its col2im adds each tap into rows that
-// the next tap loads again: presumably a masked store does not forward its data
-// to that load), masked loads alone 1-2% faster (the input gradient's
+// Stores keep their pieces: masked stores measured 3-4% slower on
+// fashion_cnn's train step (its col2im adds each tap into rows that the
+// next tap loads again: presumably a masked store does not forward its
+// data to that load), masked loads alone 1-2% faster (the input gradient's
 // kernel 8.8 -> 8.4 ms).
 //
 //===----------------------------------------------------------------------===//
@@ -62,30 +61,6 @@ Value prefixMask(PatternRewriter &rewriter, Location loc, int64_t n,
                                                  rewriter.getI64ArrayAttr({n}));
 }
 
-/// Whether everything computed from `value` is elementwise math ending in
-/// stores. A row that reaches a `vector.reduction` keeps its plain load:
-/// reducing the 14 floats taken out of a masked 16-lane load made
-/// fashion_cnn's batch-norm statistics kernel twice as slow (0.57 -> 1.3
-/// ms).
-bool onlyElementwiseUses(Value value) {
-  SmallVector<Value> work{value};
-  DenseSet<Value> seen;
-  while (!work.empty()) {
-    Value v = work.pop_back_val();
-    if (!seen.insert(v).second)
-      continue;
-    for (Operation *user : v.getUsers()) {
-      if (isa<vector::StoreOp>(user))
-        continue;
-      if (!user->hasTrait<OpTrait::Elementwise>() && !isa<vector::FMAOp>(user))
-        return false;
-      for (Value result : user->getResults())
-        work.push_back(result);
-    }
-  }
-  return true;
-}
-
 struct MaskRaggedLoad : OpRewritePattern<vector::LoadOp> {
   MaskRaggedLoad(MLIRContext *context, int64_t lanes)
       : OpRewritePattern(context), lanes(lanes) {}
@@ -93,7 +68,7 @@ struct MaskRaggedLoad : OpRewritePattern<vector::LoadOp> {
                                 PatternRewriter &rewriter) const override {
     VectorType type = load.getVectorType();
     int64_t width = maskedWidth(type, lanes);
-    if (width == 0 || !onlyElementwiseUses(load.getResult()))
+    if (width == 0)
       return failure();
     Location loc = load.getLoc();
     auto wide = VectorType::get({width}, type.getElementType());
