@@ -150,11 +150,6 @@ void nnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
     WidenRowStoresOptions rows;
     rows.lanes = target.lanes();
     pm.addNestedPass<func::FuncOp>(nnc::createWidenRowStores(rows));
-    // Mask registers make a masked load one instruction (AVX-512); AVX2's
-    // vmaskmovps is not measured here.
-    MaskRaggedLoadsOptions ragged;
-    ragged.lanes = target.vectorBits >= 512 ? target.lanes() : 0;
-    pm.addNestedPass<func::FuncOp>(nnc::createMaskRaggedLoads(ragged));
   }
   // Every allocation of the kernels is in place: which arguments a failed
   // call may have changed (the shim's undo copy).

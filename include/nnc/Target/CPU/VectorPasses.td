@@ -256,27 +256,6 @@ def WidenRowStores : Pass<"nnc-widen-row-stores"> {
                            "mlir::vector::VectorDialect"];
 }
 
-def MaskRaggedLoads : Pass<"nnc-mask-ragged-loads", "mlir::func::FuncOp"> {
-  let summary = "Load ragged vector rows as one masked load (AVX-512)";
-  let description = [{
-    Runs on vector code after bufferization, after nnc-widen-row-stores. A
-    1-D `vector.load` of N f32 whose last partial register holds a number
-    of lanes that is not a power of two (a row of 13 or 14 floats on
-    16-lane registers) becomes one `vector.maskedload` over whole registers
-    with the first N lanes enabled; LLVM split it into power-of-two pieces
-    (8 + 4 + 1) joined by shuffles. Masked-off lanes are not read. Stores
-    keep their pieces (a masked store does not forward to a later load of
-    the same row). `lanes` = 0 (targets without mask registers) disables
-    the pass.
-  }];
-  let options = [
-    Option<"lanes", "lanes", "int64_t", /*default=*/"0",
-           "f32 lanes of the target's vector registers; 0: off">
-  ];
-  let dependentDialects = ["mlir::arith::ArithDialect",
-                           "mlir::vector::VectorDialect"];
-}
-
 def StridedCopyToLinalg : Pass<"nnc-strided-copy-to-linalg"> {
   let summary = "Rewrite memref.copy between non-contiguous views as loops";
   let description = [{
