@@ -77,9 +77,6 @@ void nnc::buildCPUBufferizePipeline(OpPassManager &pm,
     VectorizeIm2colOptions im2col;
     im2col.vectorLanes = target.lanes();
     pm.addNestedPass<func::FuncOp>(nnc::createVectorizeIm2col(im2col));
-    CollapseInnerDimsOptions collapse;
-    collapse.vectorLanes = target.lanes();
-    pm.addNestedPass<func::FuncOp>(nnc::createCollapseInnerDims(collapse));
     VectorizeOpsOptions vectorize;
     vectorize.vectorLanes = target.lanes();
     vectorize.vectorElements = 8 * vectorize.vectorLanes;

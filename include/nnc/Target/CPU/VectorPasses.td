@@ -89,29 +89,6 @@ def VectorizeIm2col : Pass<"nnc-vectorize-im2col", "mlir::func::FuncOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
-def CollapseInnerDims : Pass<"nnc-collapse-inner-dims"> {
-  let summary = "Fold a generic's innermost loops into one long row before vectorization";
-  let description = [{
-    Runs on tensors right before nnc-vectorize-ops. A `linalg.generic` whose
-    innermost loop is static and not a multiple of `vector-lanes` (the 14
-    columns of a 14 x 14 feature map) has its innermost static loops of one
-    kind folded into one (`linalg::collapseOpIterationDims`) when every
-    operand reads them as its own innermost dims, in order, or not at all,
-    and those dims are contiguous in memory (checked through slices,
-    reshapes, loop arguments and results written in place). Inputs
-    broadcast along unit dims (`(c, h, w) -> (c, 0, 0)` of a `[C, 1, 1]`
-    scale) are read through a collapse_shape that drops them first. A
-    gradient over `[C, 14, 14]` is then vectorized along rows of 196
-    instead of 14. Same elements, same ops, reductions in the same order.
-  }];
-  let options = [
-    Option<"vectorLanes", "vector-lanes", "int64_t", /*default=*/"8",
-           "f32 lanes of the target's vector registers">
-  ];
-  let dependentDialects = ["mlir::linalg::LinalgDialect",
-                           "mlir::tensor::TensorDialect"];
-}
-
 def VectorizeOps : Pass<"nnc-vectorize-ops"> {
   let summary = "Tile and vectorize every linalg op the matmul schedule left";
   let description = [{
