@@ -5,8 +5,11 @@ Usage: report.py DIR NAME [PEAK_GFLOPS] (NAME: the benchmark's). Reads
 DIR/nnc.json (nnc's times), DIR/torch.json (PyTorch's times and the FLOPs of one call counted by
 flops.py) and, when present, DIR/ort.json (ONNX Runtime's times). Rates use
 the median times; the rate at the best time follows in parentheses (on a
-shared machine the best time is the steadier figure). No torch import:
-plain JSON.
+shared machine the best time is the steadier figure). With a known peak it
+also prints a `FLOOR` line: the time the counted products alone take at the
+peak, and that time over each anchor's median (and best): the least
+nnc/anchor ratio the measured peak allows, whatever else the step does. No torch
+import: plain JSON.
 """
 import json
 import os
@@ -47,6 +50,16 @@ def main():
           f"({', '.join(torch_run['flop_kinds'])} products), "
           + ", ".join(parts)
           + (f" (peak {peak:.1f} GFLOP/s)" if peak else " (peak unknown)"))
+    if peak:
+        floor_ms = flop / (peak * 1e6)
+        anchors = [("torch", torch_run)] + ([("onnxruntime", ort)] if ort
+                                           else [])
+        print(f"  FLOOR {name} {run['mode']} batch {run['batch']}: the "
+              f"products alone take {floor_ms:.3f} ms at the peak, "
+              + ", ".join(f"{floor_ms / a['median_ms']:.2f} of {n}'s median "
+                          f"(best {floor_ms / a['best_ms']:.2f})"
+                          for n, a in anchors)
+              + " (the least nnc/anchor ratio unless a product is skipped)")
     return 0
 
 
