@@ -48,6 +48,37 @@ TEST(Gradients, MlpCrossEntropy) {
   checkGradients(c);
 }
 
+// A dense layer on sequences whose input rows are 2 KB (512 floats) and whose
+// output rows are short: the CPU computes its weight gradient transposed
+// (nnc-fold-lhs-transpose's transposedProduct) and transposes it back.
+const char *kSequenceDenseLongRows = R"mlir(
+func.func @loss(%x: tensor<?x4x512xf32> {nn.input = "x"}, %t: tensor<?x4x8xf32> {nn.label = "t"},
+                %w: tensor<8x512xf32> {nn.param = #nn.param<"fc.weight", weight, he>},
+                %b: tensor<8xf32> {nn.param = #nn.param<"fc.bias", bias, zeros>})
+    -> (tensor<f32> {nn.loss}) {
+  %h = nn.dense %x, %w, %b : (tensor<?x4x512xf32>, tensor<8x512xf32>, tensor<8xf32>) -> tensor<?x4x8xf32>
+  %a = nn.tanh %h : tensor<?x4x8xf32>
+  %l = nn.mse_loss %a, %t : tensor<?x4x8xf32>, tensor<?x4x8xf32>
+  return %l : tensor<f32>
+}
+)mlir";
+
+TEST(Gradients, SequenceDenseLongRows) {
+  GradCase c{"sequence dense, 512 inputs",
+             kSequenceDenseLongRows,
+             {},
+             {2, 3},
+             nullptr};
+  c.args = {randomBuffer(rng, {3, 4, 512}), randomBuffer(rng, {3, 4, 8}),
+            randomBuffer(rng, {8, 512}, -0.05f, 0.05f), randomBuffer(rng, {8})};
+  c.reference = [](const Values &v) {
+    Vec a = ref::map(ref::dense(v[0], 12, 512, v[2], 8, &v[3]),
+                     [](double x) { return std::tanh(x); });
+    return ref::mse(a, v[1]);
+  };
+  checkGradients(c);
+}
+
 const char *kActivation = R"mlir(
 func.func @loss(%x: tensor<?x3xf32> {nn.input = "x"}, %t: tensor<?x5xf32> {nn.label = "t"},
                 %w: tensor<5x3xf32> {nn.param = #nn.param<"fc.weight", weight, he>},

@@ -80,7 +80,12 @@ def FoldLhsTranspose : Pass<"nnc-fold-lhs-transpose", "mlir::func::FuncOp"> {
     element per row either way, and in the `[K, M]` layout a tile's 8 rows are
     8 adjacent floats: the transpose, a pass over the whole activation
     gradient written and read back, is not computed at all. The sum over K
-    is the same, in the same order.
+    is the same, in the same order. On sequences, when the rhs rows are 2 KB
+    or longer and the lhs rows shorter (`dy^T g` of the encoder's second
+    feed-forward layer), the product is computed transposed,
+    `transpose(matmul_transpose_a(g, dy))`, whose tiles broadcast from the
+    long rows instead of copying `[K, 32]` panels out of them; same sums,
+    same order.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect"];
