@@ -155,11 +155,12 @@ class NN_RecurrentBackwardOp<string mnemonic, string layer, int gates>
     `output` `[N, T, H]` is the result of the forward `nn.}] # layer #
     [{` of `input` with the given weights, `grad` its gradient (every
     step's hidden state, zero where a step does not reach the loss). The
-    gate pre-activations are the optional `preactivations` operand
-    (`nn.lstm_with_gates` and `nn.gru_with_gates` store them in the
-    forward pass: LSTM's `[N, T, 5H]`, its gates and cell state, GRU's
-    `[N, T, 4H]` with the input and hidden terms of n apart), else recomputed from `input` and the
-    hidden states of `output` with two matrix products over all steps; a
+    gates are the optional `preactivations` operand (`nn.lstm_with_gates`
+    and `nn.gru_with_gates` store them in the forward pass: LSTM's
+    `[N, T, 5H]`, its gates' activations and cell state, GRU's
+    `[N, T, 4H]`, pre-activations with the input and hidden terms of n
+    apart), else recomputed from `input` and the hidden states of
+    `output` with two matrix products over all steps; a
     reverse loop
     over the steps carries the gradient of the hidden (and cell) state;
     the weight gradients are matrix products over all steps afterwards.
@@ -206,17 +207,18 @@ def NN_LstmBackwardOp : NN_RecurrentBackwardOp<"lstm_backward", "lstm", 4> {
 }
 
 def NN_LstmWithGatesOp : NN_Op<"lstm_with_gates"> {
-  let summary = "nn.lstm and its gate pre-activations, in one pass";
+  let summary = "nn.lstm and its gates, in one pass";
   let description = [{
     The forward `nn.lstm` of a differentiated model, when its
     `nn.lstm_backward` reads the same operands and result (the
     canonicalization of lstm_backward, NNFolds.cpp): `result` is nn.lstm's
-    `[N, T, H]`, `preactivations` `[N, T, 5H]` the gates' pre-activations
-    of every step, `x W_ih^T + b_ih + b_hh + h_{t-1} W_hh^T` as the forward
-    computed them, then the step's cell state c_t. The backward pass reads
-    them instead of recomputing both projections over all steps (two matrix
-    products, a third of an LSTM training step's products) and rescanning
-    the cell states.
+    `[N, T, H]`, `preactivations` `[N, T, 5H]` the gates of every step
+    activated as the cell used them (sigmoid of the sums
+    `x W_ih^T + b_ih + b_hh + h_{t-1} W_hh^T` for i, f and o, tanh for g),
+    then the step's cell state c_t. The backward pass reads them instead of
+    recomputing both projections over all steps (two matrix products, a
+    third of an LSTM training step's products), the activations and the
+    cell states.
 
     ```mlir
     %h, %a = nn.lstm_with_gates %x, %wi, %wh, %bi, %bh : (tensor<?x28x28xf32>, tensor<512x28xf32>, tensor<512x128xf32>, tensor<512xf32>, tensor<512xf32>) -> (tensor<?x28x128xf32>, tensor<?x28x640xf32>)

@@ -6,9 +6,10 @@
 //  1. hprev = hs shifted one step (zero at t = 0); the input and hidden
 //     projections of all steps are two dense products ([N*T, .] matmuls),
 //     or, for an LSTM or GRU whose forward stored them (`preactivations`,
-//     from nn.lstm_with_gates or nn.gru_with_gates), read; the LSTM's cell
-//     states are the stored tensor's last block, or else recomputed with
-//     an elementwise `scf.for` scan;
+//     from nn.lstm_with_gates or nn.gru_with_gates), read (an LSTM's
+//     gates activated, as the forward stores them, recomputed ones too);
+//     the LSTM's cell states are the stored tensor's last block, or else
+//     recomputed with an elementwise `scf.for` scan;
 //  2. an `scf.for` over the steps in reverse carries dh (and the LSTM's dc):
 //     one generic per step turns dh = grad_t + dh_next into the gradients of
 //     the gate pre-activations (written in place into [N, T, G*H] tensors,
@@ -156,6 +157,9 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
       ah = dense(b, loc, hprev, whhH, bhhH);
       if (cell != Cell::Gru)
         a = addTensors(b, loc, ax, ah);
+      // An LSTM's gates as nn.lstm_with_gates stores them: activated.
+      if (cell == Cell::Lstm)
+        a = activateGates(b, loc, a, hidden);
     }
     // GRU's reset gate pre-activation over all steps: stored, or the sum of
     // the two projections' r columns (the pair added in a generic).
@@ -266,8 +270,8 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
                 lb, l, inputs, inits,
                 [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
                   Value d = s.add(v[0], v[1]);
-                  Value ig = s.sigmoid(v[2]), fg = s.sigmoid(v[3]),
-                        gg = s.tanh(v[4]), og = s.sigmoid(v[5]);
+                  // The gates' activations (nn.lstm_with_gates).
+                  Value ig = v[2], fg = v[3], gg = v[4], og = v[5];
                   Value dcNext = v[6], c = v[7], cp = v[8];
                   Value tc = s.tanh(c);
                   Value dc = s.add(dcNext, s.mul(s.mul(d, og), s.dTanh(tc)));
@@ -446,8 +450,26 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
     return success();
   }
 
-  /// The LSTM cell states of every step, from the pre-activations `a`
-  /// [N, T, 4H]: c_t = sigmoid(f) c_{t-1} + sigmoid(i) tanh(g), c_{-1} = 0.
+  /// An LSTM's gate pre-activations `a` [N, T, 4H] activated: sigmoid of
+  /// i, f and o, tanh of g.
+  static Value activateGates(OpBuilder &b, Location loc, Value a,
+                             int64_t hidden) {
+    Value out = b.create<tensor::EmptyOp>(
+        loc, a.getType(), ValueRange{b.create<tensor::DimOp>(loc, a, 0)});
+    for (int64_t k = 0; k < 4; ++k) {
+      Value block = sliceDim(b, loc, a, 2, k * hidden, hidden);
+      Value act = unaryElementwise(
+          b, loc, block, [k](OpBuilder &nb, Location l, ValueRange v) -> Value {
+            Scalar s{nb, l};
+            return k == 2 ? s.tanh(v[0]) : s.sigmoid(v[0]);
+          });
+      out = insertDim(b, loc, act, out, 2, k * hidden);
+    }
+    return out;
+  }
+
+  /// The LSTM cell states of every step, from the gates' activations `a`
+  /// [N, T, 4H]: c_t = f c_{t-1} + i g, c_{-1} = 0.
   static Value cellScan(OpBuilder &b, Location loc, Value a, Value batch,
                         int64_t steps, int64_t hidden) {
     auto stateType =
@@ -468,8 +490,7 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
               lb, l, {slice(0), slice(1), slice(2), args[0]},
               {args[0], stepSlice(lb, l, args[1], t, 0, hidden, batch)},
               [](Scalar &s, ValueRange v) -> SmallVector<Value> {
-                Value c = s.add(s.mul(s.sigmoid(v[1]), v[3]),
-                                s.mul(s.sigmoid(v[0]), s.tanh(v[2])));
+                Value c = s.add(s.mul(v[1], v[3]), s.mul(v[0], v[2]));
                 return {c, c};
               });
           Value cs = insertStep(lb, l, r[1], args[1], t, 0, batch);

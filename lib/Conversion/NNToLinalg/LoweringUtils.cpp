@@ -247,6 +247,16 @@ Value sliceDim(OpBuilder &b, Location loc, Value input, int64_t dim,
   return b.create<tensor::ExtractSliceOp>(loc, input, offsets, sizes, strides);
 }
 
+Value insertDim(OpBuilder &b, Location loc, Value src, Value dest, int64_t dim,
+                int64_t offset) {
+  SmallVector<OpFoldResult> sizes = getSizes(b, loc, src);
+  SmallVector<OpFoldResult> offsets(sizes.size(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(sizes.size(), b.getIndexAttr(1));
+  offsets[dim] = b.getIndexAttr(offset);
+  return b.create<tensor::InsertSliceOp>(loc, src, dest, offsets, sizes,
+                                         strides);
+}
+
 Value stepSlice(OpBuilder &b, Location l, Value seq, Value t, int64_t col,
                 int64_t width, Value batch) {
   auto type =

@@ -133,6 +133,11 @@ mlir::Value replicaSum(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value sliceDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
                      int64_t dim, int64_t offset, int64_t size);
 
+/// Writes `src` at [offset, ...) along `dim` of `dest`, every other dim
+/// whole (a `tensor.insert_slice`; sliceDim's inverse).
+mlir::Value insertDim(mlir::OpBuilder &b, mlir::Location loc, mlir::Value src,
+                      mlir::Value dest, int64_t dim, int64_t offset);
+
 /// Columns [col, col + width) of step `t` of a [N, T, X] tensor, as
 /// [N, width] (`batch` = N).
 mlir::Value stepSlice(mlir::OpBuilder &b, mlir::Location l, mlir::Value seq,

@@ -90,19 +90,34 @@ func.func @rnn_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor
 
 // -----
 
-// LSTM: a forward scan recomputes the cell states c_t (the only other loop),
-// then the reverse sweep carries dh and dc; the step generic writes the four
+// LSTM: the recomputed pre-activations are activated as nn.lstm_with_gates
+// stores them (sigmoid of i, f and o, tanh of g), a forward scan recomputes
+// the cell states c_t (the only other loop), then the reverse sweep carries
+// dh and dc; the step generic writes the four
 // gate gradients (i, f, g, o at columns 0, 4, 8, 12) and dc_prev = dc f into
 // dc's own buffer; dh_{t-1} = dA_t W_hh over all 16 gate columns.
 // CHECK-LABEL: func.func @lstm_backward(
 // CHECK-SAME: %[[G:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[X:[a-z0-9]+]]: tensor<?x5x3xf32>, %[[HS:[a-z0-9]+]]: tensor<?x5x4xf32>, %[[WI:[a-z0-9]+]]: tensor<16x3xf32>, %[[WH:[a-z0-9]+]]: tensor<16x4xf32>
 // CHECK: %[[N:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x5x3xf32>
 // CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x5x16xf32>, tensor<?x5x16xf32>) outs(%{{.*}} : tensor<?x5x16xf32>)
-// The cell-state scan: c = sigmoid(f) c_prev + sigmoid(i) tanh(g), forward in t.
+// CHECK: tensor.extract_slice %[[A]][0, 0, 0] [%{{.*}}, 5, 4]
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: %[[AG8:.*]] = tensor.extract_slice %[[A]][0, 0, 8] [%{{.*}}, 5, 4]
+// CHECK: linalg.generic {{.*}} ins(%[[AG8]] : tensor<?x5x4xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: math.tanh
+// CHECK: %[[ACT:.*]] = tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 12] [%{{.*}}, 5, 4]
+// The cell-state scan: c = f c_prev + i g, forward in t.
 // CHECK: %[[SCAN:.*]]:2 = scf.for %[[S:[a-z0-9_]+]] = {{.*}} -> (tensor<?x4xf32>, tensor<?x5x4xf32>)
-// CHECK-NEXT: tensor.extract_slice %[[A]][0, %[[S]], 0] [%[[N]], 1, 4]
-// CHECK-NEXT: tensor.extract_slice %[[A]][0, %[[S]], 4] [%[[N]], 1, 4]
-// CHECK-NEXT: tensor.extract_slice %[[A]][0, %[[S]], 8] [%[[N]], 1, 4]
+// CHECK-NEXT: %[[SI:.*]] = tensor.extract_slice %[[ACT]][0, %[[S]], 0] [%[[N]], 1, 4]
+// CHECK-NEXT: %[[SF:.*]] = tensor.extract_slice %[[ACT]][0, %[[S]], 4] [%[[N]], 1, 4]
+// CHECK-NEXT: %[[SG:.*]] = tensor.extract_slice %[[ACT]][0, %[[S]], 8] [%[[N]], 1, 4]
+// CHECK: linalg.generic {{.*}} ins(%[[SI]], %[[SF]], %[[SG]], %{{.*}} : {{.*}})
+// CHECK-NEXT: ^bb0(%[[VI:[a-z0-9_]+]]: f32, %[[VF:[a-z0-9_]+]]: f32, %[[VG:[a-z0-9_]+]]: f32, %[[VC:[a-z0-9_]+]]: f32,
+// CHECK-NEXT: %[[FC0:.*]] = arith.mulf %[[VF]], %[[VC]]
+// CHECK-NEXT: %[[IG0:.*]] = arith.mulf %[[VI]], %[[VG]]
+// CHECK-NEXT: arith.addf %[[FC0]], %[[IG0]]
 // CHECK: scf.yield
 // CHECK: %[[CPREV:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x5x4xf32>)
 // CHECK: tensor.extract %[[SCAN]]#1[
@@ -116,26 +131,19 @@ func.func @rnn_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tensor
 // CHECK-NEXT: %[[STEP:.*]]:5 = linalg.generic {{.*}} ins(%[[GT]], %[[DH]], {{.*}}, %[[DC]], %[[CT]], %[[CPT]] : {{.*}}) outs({{.*}}, %[[DC]] : {{.*}})
 // CHECK-NEXT: ^bb0(%[[GI:[a-z0-9_]+]]: f32, %[[DHI:[a-z0-9_]+]]: f32, %[[AI:[a-z0-9_]+]]: f32, %[[AF:[a-z0-9_]+]]: f32, %[[AG:[a-z0-9_]+]]: f32, %[[AO:[a-z0-9_]+]]: f32, %[[DCN:[a-z0-9_]+]]: f32, %[[CI:[a-z0-9_]+]]: f32, %[[CPI:[a-z0-9_]+]]: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32, %{{.*}}: f32):
 // CHECK-NEXT: %[[D:.*]] = arith.addf %[[GI]], %[[DHI]]
-// Gates from the recomputed pre-activations: sigmoid i, f, tanh g, sigmoid o.
-// CHECK-NEXT: arith.negf %[[AI]]
-// CHECK: %[[IG:.*]] = arith.divf
-// CHECK-NEXT: arith.negf %[[AF]]
-// CHECK: %[[FG:.*]] = arith.divf
-// CHECK-NEXT: %[[GG:.*]] = math.tanh %[[AG]]
-// CHECK-NEXT: arith.negf %[[AO]]
-// CHECK: %[[OG:.*]] = arith.divf
+// The gates are read activated (i, f, g, o), nothing recomputes them:
 // dc = dc_next + d o (1 - tanh^2 c)
 // CHECK-NEXT: %[[TC:.*]] = math.tanh %[[CI]]
-// CHECK-NEXT: %[[DO:.*]] = arith.mulf %[[D]], %[[OG]]
+// CHECK-NEXT: %[[DO:.*]] = arith.mulf %[[D]], %[[AO]]
 // CHECK-NEXT: %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK-NEXT: %[[TC2:.*]] = arith.mulf %[[TC]], %[[TC]]
 // CHECK-NEXT: %[[DTC:.*]] = arith.subf %[[ONE]], %[[TC2]]
 // CHECK-NEXT: %[[DCT:.*]] = arith.mulf %[[DO]], %[[DTC]]
 // CHECK-NEXT: %[[DCV:.*]] = arith.addf %[[DCN]], %[[DCT]]
 // di = dc g sigmoid'(i), df = dc c_prev sigmoid'(f), dc_prev = dc f
-// CHECK-NEXT: arith.mulf %[[DCV]], %[[GG]]
+// CHECK-NEXT: arith.mulf %[[DCV]], %[[AG]]
 // CHECK: arith.mulf %[[DCV]], %[[CPI]]
-// CHECK: %[[DCP:.*]] = arith.mulf %[[DCV]], %[[FG]] : f32
+// CHECK: %[[DCP:.*]] = arith.mulf %[[DCV]], %[[AF]] : f32
 // CHECK-NEXT: linalg.yield %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[DCP]] : f32, f32, f32, f32, f32
 // CHECK: %[[I0:.*]] = tensor.insert_slice %[[STEP]]#0 into %[[DA]][0, %[[TT]], 0] [%[[N]], 1, 4]
 // CHECK-NEXT: %[[I1:.*]] = tensor.insert_slice %[[STEP]]#1 into %[[I0]][0, %[[TT]], 4] [%[[N]], 1, 4]
@@ -160,11 +168,12 @@ func.func @lstm_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tenso
 
 // -----
 
-// LSTM with its gate pre-activations and cell states stored by the forward
-// pass (nn.lstm_with_gates, [N, T, 20]): no product recomputes the gates and
-// no scan the cell states, whose block [16, 20) is shifted one step for
-// c_{t-1}. The products left are the reverse sweep's dh_{t-1} = dA_t W_hh
-// and, after it, dx, dW_ih and dW_hh.
+// LSTM with its gates' activations and cell states stored by the forward
+// pass (nn.lstm_with_gates, [N, T, 20]): no product recomputes the gates, no
+// exp recomputes a sigmoid (only tanh(c_t) is), and no scan the cell states,
+// whose block [16, 20) is shifted one step for c_{t-1}. The products left are
+// the reverse sweep's dh_{t-1} = dA_t W_hh and, after it, dx, dW_ih and
+// dW_hh.
 // CHECK-LABEL: func.func @lstm_backward_stored_gates(
 // CHECK-SAME: %{{[a-z0-9]+}}: tensor<?x5x4xf32>, %{{[a-z0-9]+}}: tensor<?x5x3xf32>, %{{[a-z0-9]+}}: tensor<?x5x4xf32>, %{{[a-z0-9]+}}: tensor<16x3xf32>, %{{[a-z0-9]+}}: tensor<16x4xf32>, %{{[a-z0-9]+}}: tensor<16xf32>, %{{[a-z0-9]+}}: tensor<16xf32>, %[[SA:[a-z0-9]+]]: tensor<?x5x20xf32>
 // CHECK-NOT: linalg.matmul
@@ -172,6 +181,10 @@ func.func @lstm_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tenso
 // CHECK: tensor.extract %[[CS]][
 // CHECK-NOT: linalg.matmul
 // CHECK: scf.for
+// CHECK-NOT: math.exp
+// CHECK: math.tanh
+// CHECK-NOT: math.exp
+// CHECK-NOT: math.tanh
 // CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x16xf32>, tensor<16x4xf32>)
 // CHECK: scf.yield
 // CHECK-COUNT-3: linalg.matmul

@@ -157,21 +157,41 @@ func.func @gru_reset_first(%x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: te
 // -----
 
 // nn.lstm_with_gates: the time loop also carries [N, T, 20]: each step
-// writes x_t W_ih^T + b (its slice of the input projection) plus
-// h_{t-1} W_hh^T straight into pre[:, t, 0:16] (the generic's init is that
-// slice), the sums its cell then computes, and the cell state c_t into
-// pre[:, t, 16:20] after the copy that carries it; the loop returns both.
+// writes its gates' activations (sigmoid of x_t W_ih^T + b + h_{t-1} W_hh^T
+// for i, f and o, tanh for g) straight into pre[:, t, 4k:4k+4], one generic
+// per gate, each writing the slice of the tensor the previous one was
+// inserted into (in place), then the cell reads them back from there
+// (nothing recomputes them, nor does the backward pass), and the cell state
+// c_t goes into pre[:, t, 16:20] after the copy that carries it; the loop
+// returns both.
 // CHECK-LABEL: func.func @lstm_with_gates(
 // CHECK: %[[LOOP:.*]]:4 = scf.for %[[T:[a-z0-9_]+]] = {{.*}} iter_args({{.*}}, %[[C:[a-z0-9_]+]] = %{{.*}}, %[[PRE:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>, tensor<?x5x20xf32>)
 // CHECK: %[[XT:.*]] = tensor.extract_slice %{{.*}}[0, %[[T]], 0] [%{{.*}}, 1, 16]
 // CHECK: %[[HP:.*]] = linalg.matmul
-// CHECK: %[[STEP:.*]] = tensor.extract_slice %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 16]
-// CHECK: %[[SUM:.*]] = linalg.generic {{.*}} ins(%[[XT]], %[[HP]] : tensor<?x16xf32>, tensor<?x16xf32>) outs(%[[STEP]] : tensor<?x16xf32>)
+// CHECK: %[[S0:.*]] = tensor.extract_slice %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 4]
+// CHECK: %[[I:.*]] = linalg.generic {{.*}} outs(%[[S0]] : tensor<?x4xf32>)
 // CHECK: arith.addf
-// CHECK: %[[PRE1:.*]] = tensor.insert_slice %[[SUM]] into %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 16]
-// CHECK: %[[CELL:.*]]:2 = linalg.generic
+// CHECK: math.exp
+// CHECK: %[[P1:.*]] = tensor.insert_slice %[[I]] into %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 4]
+// CHECK: %[[S1:.*]] = tensor.extract_slice %[[P1]][0, %[[T]], 4] [%{{.*}}, 1, 4]
+// CHECK: %[[F:.*]] = linalg.generic {{.*}} outs(%[[S1]] : tensor<?x4xf32>)
+// CHECK: %[[P2:.*]] = tensor.insert_slice %[[F]] into %[[P1]][0, %[[T]], 4]
+// CHECK: %[[S2:.*]] = tensor.extract_slice %[[P2]][0, %[[T]], 8] [%{{.*}}, 1, 4]
+// CHECK: %[[G:.*]] = linalg.generic {{.*}} outs(%[[S2]] : tensor<?x4xf32>)
+// CHECK: arith.addf
+// CHECK-NEXT: math.tanh
+// CHECK: %[[P3:.*]] = tensor.insert_slice %[[G]] into %[[P2]][0, %[[T]], 8]
+// CHECK: %[[S3:.*]] = tensor.extract_slice %[[P3]][0, %[[T]], 12] [%{{.*}}, 1, 4]
+// CHECK: %[[O:.*]] = linalg.generic {{.*}} outs(%[[S3]] : tensor<?x4xf32>)
+// CHECK: %[[P4:.*]] = tensor.insert_slice %[[O]] into %[[P3]][0, %[[T]], 12]
+// CHECK: %[[RI:.*]] = tensor.extract_slice %[[P4]][0, %[[T]], 0] [%{{.*}}, 1, 4]
+// CHECK: %[[RO:.*]] = tensor.extract_slice %[[P4]][0, %[[T]], 12] [%{{.*}}, 1, 4]
+// CHECK: %[[CELL:.*]]:2 = linalg.generic {{.*}} ins(%[[RI]], %{{.*}}, %{{.*}}, %[[RO]], %{{.*}}, %[[C]] :
+// CHECK-NOT: math.exp
+// CHECK: math.tanh
+// CHECK-NOT: math.exp
 // CHECK: %[[CARRY:.*]] = linalg.copy ins(%[[CELL]]#1 : tensor<?x4xf32>) outs(%[[C]] : tensor<?x4xf32>)
-// CHECK-NEXT: %[[NEWPRE:.*]] = tensor.insert_slice %[[CELL]]#1 into %[[PRE1]][0, %[[T]], 16] [%{{.*}}, 1, 4]
+// CHECK-NEXT: %[[NEWPRE:.*]] = tensor.insert_slice %[[CELL]]#1 into %[[P4]][0, %[[T]], 16] [%{{.*}}, 1, 4]
 // CHECK-NEXT: scf.yield {{.*}}, %[[CARRY]], %[[NEWPRE]] : tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x4xf32>, tensor<?x5x20xf32>
 // CHECK: return %[[LOOP]]#1, %[[LOOP]]#3
 func.func @lstm_with_gates(%x: tensor<?x5x3xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf32>, %b: tensor<16xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x20xf32>) {
