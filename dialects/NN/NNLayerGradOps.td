@@ -158,8 +158,8 @@ class NN_RecurrentBackwardOp<string mnemonic, string layer, int gates>
     gates are the optional `preactivations` operand (`nn.lstm_with_gates`
     and `nn.gru_with_gates` store them in the forward pass: LSTM's
     `[N, T, 5H]`, its gates' activations and cell state, GRU's
-    `[N, T, 4H]`, pre-activations with the input and hidden terms of n
-    apart), else recomputed from `input` and the hidden states of
+    `[N, T, 4H]`, its gates' activations and n's hidden term), else
+    recomputed from `input` and the hidden states of
     `output` with two matrix products over all steps; a
     reverse loop
     over the steps carries the gradient of the hidden (and cell) state;
@@ -248,18 +248,19 @@ def NN_GruBackwardOp : NN_RecurrentBackwardOp<"gru_backward", "gru", 3> {
 }
 
 def NN_GruWithGatesOp : NN_Op<"gru_with_gates"> {
-  let summary = "nn.gru and its gate pre-activations, in one pass";
+  let summary = "nn.gru and its gates, in one pass";
   let description = [{
     The forward `nn.gru` of a differentiated model, when its
     `nn.gru_backward` reads the same operands, attribute and result (the
     canonicalization of gru_backward, NNFolds.cpp): `result` is nn.gru's
-    `[N, T, H]`, `preactivations` `[N, T, 4H]` what every step's cell
-    read, as the forward computed it: the r and z sums
-    `x W_i{r,z}^T + b_i{r,z} + b_h{r,z} + h_{t-1} W_h{r,z}^T`, then n's
-    input term `x W_in^T + b_in` and its hidden term apart,
-    `h_{t-1} W_hn^T + b_hn` (or, with `linear_before_reset = false`,
-    `(r h_{t-1}) W_hn^T + b_hn`). The backward pass reads them instead of
-    recomputing both projections over all steps.
+    `[N, T, H]`, `preactivations` `[N, T, 4H]` what every step computed,
+    as the forward computed it: r and z activated, the sigmoid of
+    `x W_i{r,z}^T + b_i{r,z} + b_h{r,z} + h_{t-1} W_h{r,z}^T`, n activated,
+    `tanh(x W_in^T + b_in + r hn)` (`+ hn` with
+    `linear_before_reset = false`), then n's hidden term hn,
+    `h_{t-1} W_hn^T + b_hn` (or `(r h_{t-1}) W_hn^T + b_hn`). The backward
+    pass reads them instead of recomputing both projections over all steps
+    and the activations.
 
     ```mlir
     %h, %a = nn.gru_with_gates %x, %wi, %wh, %bi, %bh : (tensor<?x28x28xf32>, tensor<384x28xf32>, tensor<384x128xf32>, tensor<384xf32>, tensor<384xf32>) -> (tensor<?x28x128xf32>, tensor<?x28x512xf32>)

@@ -7,7 +7,8 @@
 //     projections of all steps are two dense products ([N*T, .] matmuls),
 //     or, for an LSTM or GRU whose forward stored them (`preactivations`,
 //     from nn.lstm_with_gates or nn.gru_with_gates), read (an LSTM's
-//     gates activated, as the forward stores them, recomputed ones too);
+//     gates activated, as the forward stores them, recomputed ones too; a
+//     GRU's stored r, z and n activated, its recomputed ones as sums);
 //     the LSTM's cell states are the stored tensor's last block, or else
 //     recomputed with an elementwise `scf.for` scan;
 //  2. an `scf.for` over the steps in reverse carries dh (and the LSTM's dc):
@@ -161,15 +162,16 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
       if (cell == Cell::Lstm)
         a = activateGates(b, loc, a, hidden);
     }
-    // GRU's reset gate pre-activation over all steps: stored, or the sum of
-    // the two projections' r columns (the pair added in a generic).
+    // GRU's reset gate over all steps: stored (activated), or the two
+    // projections' r columns (their sum activated in a generic).
     auto resetTerms = [&](auto slice) -> SmallVector<Value> {
       if (stored)
         return {slice(a, 0)};
       return {slice(ax, 0), slice(ah, 0)};
     };
-    auto sumTerms = [stored](Scalar &s, ValueRange v, unsigned i) {
-      return stored ? v[i] : s.add(v[i], v[i + 1]);
+    // A sigmoid gate (r, z): stored activated, or of the sum of its terms.
+    auto sigmoidGate = [stored](Scalar &s, ValueRange v, unsigned i) {
+      return stored ? v[i] : s.sigmoid(s.add(v[i], v[i + 1]));
     };
     Value whn, rh, hn;
     if (!lbr) {
@@ -183,7 +185,7 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
           b, loc, cast<RankedTensorType>(hprev.getType()), inputs,
           [&](OpBuilder &nb, Location l, ValueRange v) -> Value {
             Scalar s{nb, l};
-            return s.mul(s.sigmoid(sumTerms(s, v, 0)), v[h]);
+            return s.mul(sigmoidGate(s, v, 0), v[h]);
           });
       // The hidden term of n, W_hn (r h) + b_hn: the stored tensor's last
       // block.
@@ -286,7 +288,7 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
           } else if (!lbr) {
             // dA_z, dA_n and the direct term dh z, then d(r h) = dA_n W_hn
             // into the loop's scratch buffer, then dA_r and dh z + d(r h) r.
-            // The z pre-activation, n's input and hidden terms: stored, or
+            // z, n and n's hidden term: stored (z and n activated), or
             // ax_z + ah_z, ax_n and the recomputed W_hn (r h) + b_hn.
             if (stored)
               inputs.append({slice(a, 1), slice(a, 2), slice(a, 3)});
@@ -300,8 +302,8 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
                 [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
                   Value d = s.add(v[0], v[1]);
                   unsigned n = stored ? 3 : 4;
-                  Value zg = s.sigmoid(sumTerms(s, v, 2));
-                  Value ng = s.tanh(s.add(v[n], v[n + 1]));
+                  Value zg = sigmoidGate(s, v, 2);
+                  Value ng = stored ? v[n] : s.tanh(s.add(v[n], v[n + 1]));
                   Value hp = v[n + 2];
                   Value dan = s.mul(s.mul(d, s.sub(s.one(), zg)), s.dTanh(ng));
                   Value daz = s.mul(s.mul(d, s.sub(hp, ng)), s.dSigmoid(zg));
@@ -316,7 +318,7 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
             SmallVector<Value> rd =
                 stepGeneric(lb, l, rdInputs, {slice(daX, 0), zn[2]},
                             [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
-                              Value rg = s.sigmoid(sumTerms(s, v, 2));
+                              Value rg = sigmoidGate(s, v, 2);
                               Value direct = v[v.size() - 1];
                               return {s.mul(s.mul(v[0], v[1]), s.dSigmoid(rg)),
                                       s.add(direct, s.mul(v[0], rg))};
@@ -327,8 +329,8 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
             direct = rd[1];
             yields.push_back(drh);
           } else {
-            // The r and z pre-activations, n's input and hidden terms:
-            // stored, or ax_r + ah_r, ax_z + ah_z, ax_n and ah_n.
+            // r, z, n and n's hidden term: stored (r, z and n activated), or
+            // ax_r + ah_r, ax_z + ah_z, ax_n and ah_n.
             if (stored) {
               for (int64_t k = 0; k < 4; ++k)
                 inputs.push_back(slice(a, k));
@@ -347,10 +349,10 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
                 [&](Scalar &s, ValueRange v) -> SmallVector<Value> {
                   Value d = s.add(v[0], v[1]);
                   unsigned n = stored ? 4 : 6;
-                  Value rg = s.sigmoid(sumTerms(s, v, 2));
-                  Value zg = s.sigmoid(sumTerms(s, v, stored ? 3 : 4));
+                  Value rg = sigmoidGate(s, v, 2);
+                  Value zg = sigmoidGate(s, v, stored ? 3 : 4);
                   Value hn = v[n + 1], hp = v[n + 2];
-                  Value ng = s.tanh(s.add(v[n], s.mul(rg, hn)));
+                  Value ng = stored ? v[n] : s.tanh(s.add(v[n], s.mul(rg, hn)));
                   Value dan = s.mul(s.mul(d, s.sub(s.one(), zg)), s.dTanh(ng));
                   Value dar = s.mul(s.mul(dan, hn), s.dSigmoid(rg));
                   Value daz = s.mul(s.mul(d, s.sub(hp, ng)), s.dSigmoid(zg));

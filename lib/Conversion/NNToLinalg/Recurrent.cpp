@@ -308,33 +308,70 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
               inputs.push_back(hn);
             }
             if (storeGates && cell == Cell::Gru) {
-              // The r and z sums, then n's input term and its hidden term
-              // with b_hn apart: the very values the cell below computes,
-              // into pre[:, t, :]. One generic per block, each writing the
-              // slice of the tensor the previous one inserted into, so
-              // that bufferization writes every block in place.
-              SmallVector<SmallVector<Value>> blocks = {{inputs[0], inputs[1]},
-                                                        {inputs[2], inputs[3]},
-                                                        {inputs[4]},
-                                                        {inputs[5], nBias}};
+              // r and z activated, n's hidden term with b_hn, then n
+              // activated (from x_n, and r and that term read back): what the
+              // cell below and the backward pass read, into pre[:, t, :]
+              // (blocks r, z, n, hidden term). One generic per block, each
+              // writing the slice of the tensor the previous one inserted
+              // into, so that bufferization writes every block in place.
+              auto add = [](OpBuilder &g, Location gl, Value u, Value v) {
+                return g.create<arith::AddFOp>(gl, u, v).getResult();
+              };
+              struct Block {
+                int64_t col;
+                SmallVector<Value> terms;
+                std::function<Value(OpBuilder &, Location, ValueRange)> value;
+              };
+              SmallVector<Block> blocks = {
+                  {0,
+                   {inputs[0], inputs[1]},
+                   [&](OpBuilder &g, Location gl, ValueRange a) {
+                     return sigmoid(g, gl, add(g, gl, a[0], a[1]));
+                   }},
+                  {1,
+                   {inputs[2], inputs[3]},
+                   [&](OpBuilder &g, Location gl, ValueRange a) {
+                     return sigmoid(g, gl, add(g, gl, a[0], a[1]));
+                   }},
+                  {3,
+                   {inputs[5], nBias},
+                   [&](OpBuilder &g, Location gl, ValueRange a) {
+                     return add(g, gl, a[0], a[1]);
+                   }},
+                  {2,
+                   {inputs[4]},
+                   [&](OpBuilder &g, Location gl, ValueRange a) {
+                     // x_n, then r and the hidden term read back.
+                     Value hn = a[2];
+                     if (lbr)
+                       hn = g.create<arith::MulFOp>(gl, a[1], hn);
+                     return g.create<math::TanhOp>(gl, add(g, gl, a[0], hn))
+                         .getResult();
+                   }}};
               newPre = args[preArg];
-              for (auto [k, terms] : llvm::enumerate(blocks)) {
-                int64_t col = k * hidden;
+              for (Block &block : blocks) {
+                int64_t col = block.col * hidden;
+                if (block.col == 2)
+                  block.terms.append(
+                      {stepSlice(lb, l, newPre, t, 0, hidden, batch),
+                       stepSlice(lb, l, newPre, t, 3 * hidden, hidden, batch)});
                 Value part = gateGeneric(
-                    lb, l, terms,
+                    lb, l, block.terms,
                     {stepSlice(lb, l, newPre, t, col, hidden, batch)},
-                    [](OpBuilder &g, Location gl,
-                       ValueRange a) -> SmallVector<Value> {
-                      // One term and the init: the term itself.
-                      if (a.size() == 2)
-                        return {a[0]};
-                      return {g.create<arith::AddFOp>(gl, a[0], a[1])};
+                    [&](OpBuilder &g, Location gl,
+                        ValueRange a) -> SmallVector<Value> {
+                      return {block.value(g, gl, a)};
                     })[0];
                 newPre = insertStep(lb, l, part, newPre, t, col, batch);
               }
+              // The cell reads z and n back from the stored tensor (a read
+              // of a block after its insert_slice would put it in a
+              // temporary and copy it).
+              inputs = {stepSlice(lb, l, newPre, t, hidden, hidden, batch),
+                        stepSlice(lb, l, newPre, t, 2 * hidden, hidden, batch)};
             }
             inputs.push_back(h);
-            if (cell == Cell::Gru)
+            if (cell == Cell::Gru && !storeGates)
               inputs.push_back(nBias);
             SmallVector<Value> inits = {
                 lb.create<tensor::EmptyOp>(l, stateType, batch)};
@@ -342,7 +379,7 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
               inputs.push_back(args[2]);
               inits.push_back(lb.create<tensor::EmptyOp>(l, stateType, batch));
             }
-            bool activated = storeGates && cell == Cell::Lstm;
+            bool activated = storeGates;
             SmallVector<Value> next =
                 gateGeneric(lb, l, inputs, inits,
                             [&](OpBuilder &g, Location gl, ValueRange a) {
@@ -403,9 +440,10 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
     return success();
   }
 
-  /// The gate formulas. `a` holds (x_k, h_k) pairs per gate (or, for an
-  /// `activated` LSTM, its gates i, f, g and o), then h, then (LSTM) c or
-  /// (GRU) b_hn, then the output block arguments.
+  /// The gate formulas. `a` holds (x_k, h_k) pairs per gate (or, when
+  /// `activated`, an LSTM's gates i, f, g and o, a GRU's z and n), then h,
+  /// then (LSTM) c or (GRU, not activated) b_hn, then the output block
+  /// arguments.
   static SmallVector<Value> cellBody(OpTy op, OpBuilder &b, Location l,
                                      ValueRange a, bool activated = false) {
     auto add = [&](Value u, Value v) -> Value {
@@ -428,6 +466,11 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
       Value c = add(mul(f, a[9]), mul(i, g));
       return {mul(o, b.create<math::TanhOp>(l, c)), c};
     } else {
+      if (activated) {
+        // z and n, then h.
+        Value oneMinusZ = b.create<arith::SubFOp>(l, f32Const(b, l, 1), a[0]);
+        return {add(mul(oneMinusZ, a[1]), mul(a[0], a[2]))};
+      }
       Value r = sigmoid(b, l, add(a[0], a[1]));
       Value z = sigmoid(b, l, add(a[2], a[3]));
       // a[5] is W_hn h (scaled by r with b_hn here) or, without lbr,

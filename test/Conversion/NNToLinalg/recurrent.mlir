@@ -202,29 +202,41 @@ func.func @lstm_with_gates(%x: tensor<?x5x3xf32>, %wi: tensor<16x3xf32>, %wh: te
 // -----
 
 // nn.gru_with_gates: the time loop also carries [N, T, 16], what each step's
-// cell reads: the r and z sums (x + h), n's input term x_n, and its hidden
-// term h_n + b_hn. One generic per block, each writing the slice of the
-// tensor the previous block was inserted into (in place after bufferization).
+// cell and the backward pass read: r and z activated (sigmoid of x + h), n's
+// hidden term h_n + b_hn, then n activated (tanh of x_n + r (h_n + b_hn),
+// r and the hidden term read back). One generic per block, each writing the
+// slice of the tensor the previous block was inserted into (in place after
+// bufferization); the cell reads z and n back and only mixes n and h.
 // CHECK-LABEL: func.func @gru_with_gates(
-// CHECK: %[[LOOP:.*]]:3 = scf.for %[[T:[a-z0-9_]+]] = {{.*}} iter_args({{.*}}, %[[PRE:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x5x16xf32>)
+// CHECK: %[[LOOP:.*]]:3 = scf.for %[[T:[a-z0-9_]+]] = {{.*}} iter_args(%[[H:[a-z0-9_]+]] = %{{.*}}, %{{.*}}, %[[PRE:[a-z0-9_]+]] = %{{.*}}) -> (tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x5x16xf32>)
 // CHECK: %[[HP:.*]] = linalg.matmul
 // CHECK: %[[S0:.*]] = tensor.extract_slice %[[PRE]][0, %[[T]], 0] [%{{.*}}, 1, 4]
 // CHECK: %[[R:.*]] = linalg.generic {{.*}} outs(%[[S0]] : tensor<?x4xf32>)
 // CHECK: arith.addf
+// CHECK: math.exp
 // CHECK: %[[P1:.*]] = tensor.insert_slice %[[R]] into %[[PRE]][0, %[[T]], 0]
 // CHECK: %[[S1:.*]] = tensor.extract_slice %[[P1]][0, %[[T]], 4] [%{{.*}}, 1, 4]
 // CHECK: %[[Z:.*]] = linalg.generic {{.*}} outs(%[[S1]] : tensor<?x4xf32>)
-// CHECK: arith.addf
+// CHECK: math.exp
 // CHECK: %[[P2:.*]] = tensor.insert_slice %[[Z]] into %[[P1]][0, %[[T]], 4]
-// CHECK: %[[S2:.*]] = tensor.extract_slice %[[P2]][0, %[[T]], 8] [%{{.*}}, 1, 4]
-// CHECK: %[[XN:.*]] = linalg.generic {{.*}} outs(%[[S2]] : tensor<?x4xf32>)
-// CHECK-NEXT: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
-// CHECK-NEXT: linalg.yield %[[IN]] : f32
-// CHECK: %[[P3:.*]] = tensor.insert_slice %[[XN]] into %[[P2]][0, %[[T]], 8]
-// CHECK: %[[S3:.*]] = tensor.extract_slice %[[P3]][0, %[[T]], 12] [%{{.*}}, 1, 4]
+// CHECK: %[[S3:.*]] = tensor.extract_slice %[[P2]][0, %[[T]], 12] [%{{.*}}, 1, 4]
 // CHECK: %[[HN:.*]] = linalg.generic {{.*}} outs(%[[S3]] : tensor<?x4xf32>)
 // CHECK: arith.addf
-// CHECK: %[[P4:.*]] = tensor.insert_slice %[[HN]] into %[[P3]][0, %[[T]], 12]
+// CHECK: %[[P3:.*]] = tensor.insert_slice %[[HN]] into %[[P2]][0, %[[T]], 12]
+// CHECK: %[[RB:.*]] = tensor.extract_slice %[[P3]][0, %[[T]], 0] [%{{.*}}, 1, 4]
+// CHECK: %[[HB:.*]] = tensor.extract_slice %[[P3]][0, %[[T]], 12] [%{{.*}}, 1, 4]
+// CHECK: %[[S2:.*]] = tensor.extract_slice %[[P3]][0, %[[T]], 8] [%{{.*}}, 1, 4]
+// CHECK: %[[N:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[RB]], %[[HB]] : {{.*}}) outs(%[[S2]] : tensor<?x4xf32>)
+// CHECK-NEXT: ^bb0(%[[XN:.*]]: f32, %[[RI:.*]]: f32, %[[HI:.*]]: f32, %{{.*}}: f32):
+// CHECK-NEXT: %[[RH:.*]] = arith.mulf %[[RI]], %[[HI]]
+// CHECK-NEXT: %[[PN:.*]] = arith.addf %[[XN]], %[[RH]]
+// CHECK-NEXT: math.tanh %[[PN]]
+// CHECK: %[[P4:.*]] = tensor.insert_slice %[[N]] into %[[P3]][0, %[[T]], 8]
+// CHECK: %[[ZB:.*]] = tensor.extract_slice %[[P4]][0, %[[T]], 4] [%{{.*}}, 1, 4]
+// CHECK: %[[NB:.*]] = tensor.extract_slice %[[P4]][0, %[[T]], 8] [%{{.*}}, 1, 4]
+// CHECK: linalg.generic {{.*}} ins(%[[ZB]], %[[NB]], %[[H]] :
+// CHECK-NOT: math.
+// CHECK: linalg.yield
 // CHECK: scf.yield {{.*}}, %[[P4]] : tensor<?x4xf32>, tensor<?x5x4xf32>, tensor<?x5x16xf32>
 // CHECK: return %[[LOOP]]#1, %[[LOOP]]#2
 func.func @gru_with_gates(%x: tensor<?x5x3xf32>, %wi: tensor<12x3xf32>, %wh: tensor<12x4xf32>, %b: tensor<12xf32>) -> (tensor<?x5x4xf32>, tensor<?x5x16xf32>) {
