@@ -456,8 +456,7 @@ struct RecurrentBackwardLowering : OpConversionPattern<OpTy> {
   /// i, f and o, tanh of g.
   static Value activateGates(OpBuilder &b, Location loc, Value a,
                              int64_t hidden) {
-    Value out = b.create<tensor::EmptyOp>(
-        loc, a.getType(), ValueRange{b.create<tensor::DimOp>(loc, a, 0)});
+    Value out = emptyWithBatch(b, loc, cast<RankedTensorType>(a.getType()), a);
     for (int64_t k = 0; k < 4; ++k) {
       Value block = sliceDim(b, loc, a, 2, k * hidden, hidden);
       Value act = unaryElementwise(

@@ -168,6 +168,22 @@ func.func @lstm_backward(%g: tensor<?x5x4xf32>, %x: tensor<?x5x3xf32>, %h: tenso
 
 // -----
 
+// A static batch: the recomputed gates are activated into a static tensor.
+// CHECK-LABEL: func.func @lstm_backward_static_batch(
+// CHECK: math.exp
+// CHECK: tensor.insert_slice %{{.*}} into %{{.*}}[0, 0, 0] [2, 5, 4] [1, 1, 1] : tensor<2x5x4xf32> into tensor<2x5x16xf32>
+// CHECK: scf.for
+// CHECK: return
+// LOOPS-LABEL: func.func @lstm_backward_static_batch(
+// LOOPS-COUNT-2: scf.for
+// LOOPS-NOT: scf.for
+func.func @lstm_backward_static_batch(%g: tensor<2x5x4xf32>, %x: tensor<2x5x3xf32>, %h: tensor<2x5x4xf32>, %wi: tensor<16x3xf32>, %wh: tensor<16x4xf32>, %bi: tensor<16xf32>, %bh: tensor<16xf32>) -> (tensor<2x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>) {
+  %dx, %dwi, %dwh, %dbi, %dbh = nn.lstm_backward %g, %x, %h, %wi, %wh, %bi, %bh : tensor<2x5x4xf32>, tensor<2x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>
+  return %dx, %dwi, %dwh, %dbi, %dbh : tensor<2x5x3xf32>, tensor<16x3xf32>, tensor<16x4xf32>, tensor<16xf32>, tensor<16xf32>
+}
+
+// -----
+
 // LSTM with its gates' activations and cell states stored by the forward
 // pass (nn.lstm_with_gates, [N, T, 20]): no product recomputes the gates, no
 // exp recomputes a sigmoid (only tanh(c_t) is), and no scan the cell states,
