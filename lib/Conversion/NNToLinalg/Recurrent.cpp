@@ -317,53 +317,44 @@ struct RecurrentLowering : OpConversionPattern<OpTy> {
               auto add = [](OpBuilder &g, Location gl, Value u, Value v) {
                 return g.create<arith::AddFOp>(gl, u, v).getResult();
               };
-              struct Block {
-                int64_t col;
-                SmallVector<Value> terms;
-                std::function<Value(OpBuilder &, Location, ValueRange)> value;
-              };
-              SmallVector<Block> blocks = {
-                  {0,
-                   {inputs[0], inputs[1]},
-                   [&](OpBuilder &g, Location gl, ValueRange a) {
-                     return sigmoid(g, gl, add(g, gl, a[0], a[1]));
-                   }},
-                  {1,
-                   {inputs[2], inputs[3]},
-                   [&](OpBuilder &g, Location gl, ValueRange a) {
-                     return sigmoid(g, gl, add(g, gl, a[0], a[1]));
-                   }},
-                  {3,
-                   {inputs[5], nBias},
-                   [&](OpBuilder &g, Location gl, ValueRange a) {
-                     return add(g, gl, a[0], a[1]);
-                   }},
-                  {2,
-                   {inputs[4]},
-                   [&](OpBuilder &g, Location gl, ValueRange a) {
-                     // x_n, then r and the hidden term read back.
-                     Value hn = a[2];
-                     if (lbr)
-                       hn = g.create<arith::MulFOp>(gl, a[1], hn);
-                     return g.create<math::TanhOp>(gl, add(g, gl, a[0], hn))
-                         .getResult();
-                   }}};
               newPre = args[preArg];
-              for (Block &block : blocks) {
-                int64_t col = block.col * hidden;
-                if (block.col == 2)
-                  block.terms.append(
-                      {stepSlice(lb, l, newPre, t, 0, hidden, batch),
-                       stepSlice(lb, l, newPre, t, 3 * hidden, hidden, batch)});
-                Value part = gateGeneric(
-                    lb, l, block.terms,
-                    {stepSlice(lb, l, newPre, t, col, hidden, batch)},
-                    [&](OpBuilder &g, Location gl,
-                        ValueRange a) -> SmallVector<Value> {
-                      return {block.value(g, gl, a)};
-                    })[0];
-                newPre = insertStep(lb, l, part, newPre, t, col, batch);
-              }
+              // Block k of step t, `body` of `terms`, written in place.
+              auto writeBlock =
+                  [&](int64_t k, ValueRange terms,
+                      function_ref<Value(OpBuilder &, Location, ValueRange)>
+                          body) {
+                    Value part =
+                        gateGeneric(lb, l, terms,
+                                    {stepSlice(lb, l, newPre, t, k * hidden,
+                                               hidden, batch)},
+                                    [&](OpBuilder &g, Location gl,
+                                        ValueRange a) -> SmallVector<Value> {
+                                      return {body(g, gl, a)};
+                                    })[0];
+                    newPre =
+                        insertStep(lb, l, part, newPre, t, k * hidden, batch);
+                  };
+              auto sigmoidOfSum = [&](OpBuilder &g, Location gl, ValueRange a) {
+                return sigmoid(g, gl, add(g, gl, a[0], a[1]));
+              };
+              writeBlock(0, {inputs[0], inputs[1]}, sigmoidOfSum);
+              writeBlock(1, {inputs[2], inputs[3]}, sigmoidOfSum);
+              writeBlock(3, {inputs[5], nBias},
+                         [&](OpBuilder &g, Location gl, ValueRange a) {
+                           return add(g, gl, a[0], a[1]);
+                         });
+              // n from x_n, and r and the hidden term read back.
+              writeBlock(
+                  2,
+                  {inputs[4], stepSlice(lb, l, newPre, t, 0, hidden, batch),
+                   stepSlice(lb, l, newPre, t, 3 * hidden, hidden, batch)},
+                  [&](OpBuilder &g, Location gl, ValueRange a) {
+                    Value hn = lbr ? g.create<arith::MulFOp>(gl, a[1], a[2])
+                                         .getResult()
+                                   : a[2];
+                    return g.create<math::TanhOp>(gl, add(g, gl, a[0], hn))
+                        .getResult();
+                  });
               // The cell reads z and n back from the stored tensor (a read
               // of a block after its insert_slice would put it in a
               // temporary and copy it).
